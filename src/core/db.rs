@@ -1,0 +1,449 @@
+//! `Db` (a pool of connections to one URL), `Conn`, `Stmt` and `Rows`: the
+//! engine-agnostic runtime that the C ABI and Rust callers use.
+//!
+//! Ownership: a `Conn` returns its session to the pool when the last thing
+//! that uses it (the `Conn`, a `Stmt` or `Rows` made from it) is dropped,
+//! so children may outlive their parent without a dangling session. A
+//! session returned inside a transaction is rolled back first; one that
+//! cannot be rolled back, or that broke, is closed instead of reused.
+
+use super::driver::{Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions};
+use super::error::{Error, Result, Status};
+use super::options::Options;
+use super::url::ConnUrl;
+use super::value::{Column, ValueRef};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+struct PoolState {
+    idle: Vec<Box<dyn DriverConn>>,
+    open: usize,
+}
+
+struct DbInner {
+    driver: &'static dyn Driver,
+    connector: Box<dyn Connector>,
+    max_open: usize,
+    max_idle: usize,
+    state: Mutex<PoolState>,
+    freed: Condvar,
+}
+
+/// A pool of connections to one database. Cheap to clone; share freely
+/// across threads.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<DbInner>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a keel lock is caught at the boundary and the
+    // handle poisoned there; the protected state is still consistent.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Db {
+    /// Open a pool for `url`. Every engine connects once here, so that a
+    /// wrong URL, path, password or host fails at open; that connection is
+    /// kept idle for the first checkout.
+    pub fn open(url: &str) -> Result<Db> {
+        let parsed = ConnUrl::parse(url)?;
+        let driver = crate::drivers::find(&parsed.scheme)?;
+        let opts = Options::parse(driver.name(), driver.options(), &parsed.options)?;
+        let connector = driver.connector(&parsed, &opts)?;
+        let first = connector.connect()?;
+        let db = Db {
+            inner: Arc::new(DbInner {
+                driver,
+                connector,
+                max_open: opts.uint("pool_max_open") as usize,
+                max_idle: opts.uint("pool_max_idle") as usize,
+                state: Mutex::new(PoolState { idle: Vec::new(), open: 1 }),
+                freed: Condvar::new(),
+            }),
+        };
+        db.inner.put_back(first);
+        Ok(db)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.inner.driver.dialect()
+    }
+
+    pub fn driver_name(&self) -> &'static str {
+        self.inner.driver.name()
+    }
+
+    /// Take a connection from the pool, opening one when none is idle and
+    /// the pool is under `pool_max_open`; otherwise wait for one.
+    pub fn checkout(&self) -> Result<Conn> {
+        let inner = &self.inner;
+        let mut st = lock(&inner.state);
+        loop {
+            if let Some(c) = st.idle.pop() {
+                drop(st);
+                return Ok(Conn::new(self.clone(), c));
+            }
+            if inner.max_open == 0 || st.open < inner.max_open {
+                st.open += 1;
+                drop(st);
+                return match inner.connector.connect() {
+                    Ok(c) => Ok(Conn::new(self.clone(), c)),
+                    Err(e) => {
+                        lock(&inner.state).open -= 1;
+                        inner.freed.notify_one();
+                        Err(e)
+                    }
+                };
+            }
+            st = inner.freed.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Run one statement on a pooled connection and return it to the pool.
+    pub fn exec(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<ExecResult> {
+        self.checkout()?.exec(sql, params)
+    }
+
+    /// Run a query on a pooled connection; the cursor owns the connection
+    /// and returns it when dropped.
+    pub fn query(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<Rows> {
+        self.checkout()?.query(sql, params)
+    }
+
+    /// Connections open now (idle and in use).
+    pub fn open_count(&self) -> usize {
+        lock(&self.inner.state).open
+    }
+
+    pub fn idle_count(&self) -> usize {
+        lock(&self.inner.state).idle.len()
+    }
+}
+
+impl DbInner {
+    fn put_back(&self, c: Box<dyn DriverConn>) {
+        let mut st = lock(&self.state);
+        if st.idle.len() < self.max_idle {
+            st.idle.push(c);
+            drop(st);
+        } else {
+            st.open -= 1;
+            drop(st);
+            drop(c);
+        }
+        self.freed.notify_one();
+    }
+
+    fn discard(&self, c: Box<dyn DriverConn>) {
+        lock(&self.state).open -= 1;
+        drop(c);
+        self.freed.notify_one();
+    }
+}
+
+struct ConnShared {
+    db: Db,
+    session: Mutex<Option<Box<dyn DriverConn>>>,
+}
+
+impl Drop for ConnShared {
+    fn drop(&mut self) {
+        let Some(mut c) = self.session.get_mut().unwrap_or_else(|p| p.into_inner()).take() else {
+            return;
+        };
+        if c.is_broken() || (c.in_transaction() && c.rollback().is_err()) {
+            self.db.inner.discard(c);
+        } else {
+            self.db.inner.put_back(c);
+        }
+    }
+}
+
+/// One connection checked out of a pool. Use from one thread at a time.
+pub struct Conn {
+    shared: Arc<ConnShared>,
+}
+
+/// Check that a savepoint name is a plain identifier, so that drivers can
+/// quote it without escaping.
+fn check_identifier(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name.bytes().next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_argument(format!(
+            "savepoint name {name:?} must be 1 to 63 letters, digits or _ and not start with a digit"
+        )))
+    }
+}
+
+impl Conn {
+    fn new(db: Db, session: Box<dyn DriverConn>) -> Conn {
+        Conn {
+            shared: Arc::new(ConnShared { db, session: Mutex::new(Some(session)) }),
+        }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut dyn DriverConn) -> Result<R>) -> Result<R> {
+        let mut g = lock(&self.shared.session);
+        let c = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed"))?;
+        f(c.as_mut())
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.shared.db.dialect()
+    }
+
+    pub fn driver_name(&self) -> &'static str {
+        self.shared.db.driver_name()
+    }
+
+    /// Prepare one statement.
+    pub fn prepare(&self, sql: &str) -> Result<Stmt> {
+        let stmt = self.with(|c| c.prepare(sql)).map_err(|e| e.with_sql(sql))?;
+        let n = stmt.param_count();
+        Ok(Stmt {
+            _conn: self.shared.clone(),
+            sql: sql.to_owned(),
+            inner: stmt,
+            bound: vec![false; n],
+        })
+    }
+
+    /// Prepare, bind every parameter and run, discarding rows.
+    pub fn exec(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<ExecResult> {
+        let mut st = self.prepare(sql)?;
+        st.bind_all(params)?;
+        st.execute()
+    }
+
+    /// Prepare, bind every parameter and return a streaming cursor that
+    /// keeps this connection checked out until it is dropped.
+    pub fn query(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<Rows> {
+        let mut st = self.prepare(sql)?;
+        st.bind_all(params)?;
+        st.query()
+    }
+
+    pub fn begin(&self, opts: &TxOptions) -> Result<()> {
+        self.with(|c| {
+            if c.in_transaction() {
+                return Err(Error::invalid_state(
+                    "a transaction is already open on this connection; use a savepoint to nest",
+                ));
+            }
+            c.begin(opts)
+        })
+    }
+
+    pub fn commit(&self) -> Result<()> {
+        self.with(|c| {
+            if !c.in_transaction() {
+                return Err(Error::invalid_state("commit: no transaction is open"));
+            }
+            c.commit()
+        })
+    }
+
+    pub fn rollback(&self) -> Result<()> {
+        self.with(|c| {
+            if !c.in_transaction() {
+                return Err(Error::invalid_state("rollback: no transaction is open"));
+            }
+            c.rollback()
+        })
+    }
+
+    pub fn savepoint(&self, name: &str) -> Result<()> {
+        check_identifier(name)?;
+        self.with(|c| c.savepoint(name))
+    }
+
+    pub fn release(&self, name: &str) -> Result<()> {
+        check_identifier(name)?;
+        self.with(|c| c.release(name))
+    }
+
+    pub fn rollback_to(&self, name: &str) -> Result<()> {
+        check_identifier(name)?;
+        self.with(|c| c.rollback_to(name))
+    }
+
+    pub fn in_transaction(&self) -> bool {
+        self.with(|c| Ok(c.in_transaction())).unwrap_or(false)
+    }
+
+    pub fn ping(&self) -> Result<()> {
+        self.with(|c| c.ping())
+    }
+
+    pub fn server_version(&self) -> Result<String> {
+        self.with(|c| Ok(c.server_version().to_owned()))
+    }
+}
+
+/// A prepared statement. Parameters are 0-based and must all be bound
+/// before it runs; bindings persist across executions until cleared.
+pub struct Stmt {
+    _conn: Arc<ConnShared>,
+    sql: String,
+    inner: Box<dyn DriverStmt>,
+    bound: Vec<bool>,
+}
+
+impl Stmt {
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    pub fn param_count(&self) -> usize {
+        self.bound.len()
+    }
+
+    pub fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+        let n = self.bound.len();
+        if index >= n {
+            return Err(Error::invalid_argument(format!(
+                "parameter index {index} is out of range: the statement has {n} parameter{} (indexes are 0-based)",
+                if n == 1 { "" } else { "s" }
+            )));
+        }
+        self.inner
+            .bind(index, value)
+            .map_err(|e| e.context(format_args!("parameter {index}")))?;
+        self.bound[index] = true;
+        Ok(())
+    }
+
+    /// Bind `params` to parameters 0..n; their count must match exactly.
+    pub fn bind_all(&mut self, params: &[ValueRef<'_>]) -> Result<()> {
+        let n = self.bound.len();
+        if params.len() != n {
+            return Err(Error::invalid_argument(format!(
+                "the statement has {n} parameter{} but {} value{} given",
+                if n == 1 { "" } else { "s" },
+                params.len(),
+                if params.len() == 1 { " was" } else { "s were" }
+            ))
+            .with_sql(&self.sql));
+        }
+        for (i, v) in params.iter().enumerate() {
+            self.bind(i, *v).map_err(|e| e.with_sql(&self.sql))?;
+        }
+        Ok(())
+    }
+
+    pub fn clear_bindings(&mut self) -> Result<()> {
+        self.inner.clear_bindings()?;
+        self.bound.iter_mut().for_each(|b| *b = false);
+        Ok(())
+    }
+
+    fn check_bound(&self) -> Result<()> {
+        match self.bound.iter().position(|b| !b) {
+            None => Ok(()),
+            Some(i) => Err(Error::invalid_argument(format!(
+                "parameter {i} of {} is not bound",
+                self.bound.len()
+            ))
+            .with_sql(&self.sql)),
+        }
+    }
+
+    pub fn execute(&mut self) -> Result<ExecResult> {
+        self.check_bound()?;
+        self.inner.execute().map_err(|e| e.with_sql(&self.sql))
+    }
+
+    /// Run and return a cursor. A cursor opened earlier from this statement
+    /// is closed (its next read reports that).
+    pub fn query(&mut self) -> Result<Rows> {
+        self.check_bound()?;
+        let r = self.inner.query().map_err(|e| e.with_sql(&self.sql))?;
+        Ok(Rows::new(self._conn.clone(), r))
+    }
+}
+
+/// A streaming cursor. Values borrowed from it stay valid until the next
+/// call to [`Rows::next`].
+pub struct Rows {
+    _conn: Arc<ConnShared>,
+    inner: Box<dyn DriverRows>,
+    on_row: bool,
+    done: bool,
+}
+
+impl Rows {
+    fn new(conn: Arc<ConnShared>, inner: Box<dyn DriverRows>) -> Rows {
+        Rows { _conn: conn, inner, on_row: false, done: false }
+    }
+
+    pub fn columns(&self) -> &[Column] {
+        self.inner.columns()
+    }
+
+    pub fn column_count(&self) -> usize {
+        self.inner.columns().len()
+    }
+
+    pub fn column(&self, i: usize) -> Result<&Column> {
+        let cols = self.inner.columns();
+        cols.get(i).ok_or_else(|| {
+            Error::invalid_argument(format!(
+                "column index {i} is out of range: the result has {} column{} (indexes are 0-based)",
+                cols.len(),
+                if cols.len() == 1 { "" } else { "s" }
+            ))
+        })
+    }
+
+    /// Advance to the next row; false at the end (and on every call after).
+    pub fn next(&mut self) -> Result<bool> {
+        if self.done {
+            self.on_row = false;
+            return Ok(false);
+        }
+        match self.inner.next() {
+            Ok(true) => {
+                self.on_row = true;
+                Ok(true)
+            }
+            Ok(false) => {
+                self.on_row = false;
+                self.done = true;
+                Ok(false)
+            }
+            Err(e) => {
+                self.on_row = false;
+                self.done = true;
+                Err(e)
+            }
+        }
+    }
+
+    /// Column `i` of the current row.
+    #[inline]
+    pub fn value(&self, i: usize) -> Result<ValueRef<'_>> {
+        if !self.on_row {
+            return Err(Error::new(
+                Status::InvalidState,
+                if self.done {
+                    "the cursor is past its last row"
+                } else {
+                    "no current row: call next first"
+                },
+            ));
+        }
+        if i >= self.inner.columns().len() {
+            return Err(self.column(i).unwrap_err());
+        }
+        Ok(self.inner.value(i))
+    }
+
+    pub fn text_is_nul_terminated(&self) -> bool {
+        self.inner.text_is_nul_terminated()
+    }
+}

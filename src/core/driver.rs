@@ -1,0 +1,160 @@
+//! The traits every engine implements. The core knows engines only through
+//! these; nothing outside `src/drivers` names one.
+//!
+//! Driver objects are self-sufficient (`'static`): a statement or cursor
+//! keeps alive whatever engine state it needs, so the core can hand them to
+//! C with any free order. The core, not the driver, checks argument ranges
+//! (parameter and column indexes, parameter counts) before calling in.
+
+use super::error::Result;
+use super::options::{OptSpec, Options};
+use super::url::ConnUrl;
+use super::value::{Column, ValueRef};
+
+/// The SQL dialect of an engine. Part of the C ABI (`keel_dialect`).
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Unknown = 0,
+    Sqlite = 1,
+    Postgres = 2,
+    Mysql = 3,
+    Mssql = 4,
+}
+
+/// Transaction isolation. Part of the C ABI (`keel_isolation`). An engine
+/// that lacks the level asked for gives the next stronger one it has (as
+/// PostgreSQL does for READ UNCOMMITTED), and says so in its docs.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Isolation {
+    #[default]
+    Default = 0,
+    ReadUncommitted = 1,
+    ReadCommitted = 2,
+    RepeatableRead = 3,
+    Snapshot = 4,
+    Serializable = 5,
+}
+
+impl Isolation {
+    pub fn from_i32(n: i32) -> Option<Isolation> {
+        Some(match n {
+            0 => Isolation::Default,
+            1 => Isolation::ReadUncommitted,
+            2 => Isolation::ReadCommitted,
+            3 => Isolation::RepeatableRead,
+            4 => Isolation::Snapshot,
+            5 => Isolation::Serializable,
+            _ => return None,
+        })
+    }
+}
+
+/// When SQLite takes its write lock. Part of the C ABI (`keel_tx_lock`).
+/// Other engines accept only `Default`.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TxLock {
+    #[default]
+    Default = 0,
+    Deferred = 1,
+    Immediate = 2,
+    Exclusive = 3,
+}
+
+impl TxLock {
+    pub fn from_i32(n: i32) -> Option<TxLock> {
+        Some(match n {
+            0 => TxLock::Default,
+            1 => TxLock::Deferred,
+            2 => TxLock::Immediate,
+            3 => TxLock::Exclusive,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TxOptions {
+    pub isolation: Isolation,
+    pub read_only: bool,
+    pub lock: TxLock,
+}
+
+/// What a statement that returns no rows did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExecResult {
+    pub rows_affected: u64,
+    /// The id of the last inserted row, where the engine has one.
+    pub last_insert_id: Option<i64>,
+}
+
+/// An engine. One static instance per engine lives in the registry.
+pub trait Driver: Send + Sync {
+    /// Short lower-case name (`"sqlite"`), also used in errors.
+    fn name(&self) -> &'static str;
+    /// URL schemes that select this driver.
+    fn schemes(&self) -> &'static [&'static str];
+    fn dialect(&self) -> Dialect;
+    /// Options this engine accepts besides the pool's.
+    fn options(&self) -> &'static [OptSpec];
+    /// Check the URL and options once, and return what opens connections.
+    fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>>;
+}
+
+/// Opens connections to one configured database. Shared by a pool.
+pub trait Connector: Send + Sync {
+    fn connect(&self) -> Result<Box<dyn DriverConn>>;
+}
+
+/// One open session with the engine.
+pub trait DriverConn: Send {
+    /// Prepare exactly one statement. More than one statement in `sql` is
+    /// an error, and nothing of it runs.
+    fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>>;
+    fn begin(&mut self, opts: &TxOptions) -> Result<()>;
+    fn commit(&mut self) -> Result<()>;
+    fn rollback(&mut self) -> Result<()>;
+    /// `name` is already checked to be a plain identifier.
+    fn savepoint(&mut self, name: &str) -> Result<()>;
+    fn release(&mut self, name: &str) -> Result<()>;
+    fn rollback_to(&mut self, name: &str) -> Result<()>;
+    fn in_transaction(&self) -> bool;
+    fn ping(&mut self) -> Result<()>;
+    fn server_version(&self) -> &str;
+    /// Whether the session has failed for good (network gone); the pool
+    /// then discards it instead of reusing it.
+    fn is_broken(&self) -> bool {
+        false
+    }
+}
+
+/// A prepared statement.
+pub trait DriverStmt: Send {
+    fn param_count(&self) -> usize;
+    /// Bind a parameter (0-based, already range-checked). The driver copies
+    /// what it keeps.
+    fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()>;
+    fn clear_bindings(&mut self) -> Result<()>;
+    /// Run to completion, discarding any rows.
+    fn execute(&mut self) -> Result<ExecResult>;
+    /// Run and return a streaming cursor. A cursor opened earlier on this
+    /// statement is closed by this call.
+    fn query(&mut self) -> Result<Box<dyn DriverRows>>;
+}
+
+/// A streaming cursor over one result.
+pub trait DriverRows: Send {
+    fn columns(&self) -> &[Column];
+    /// Advance; `Ok(false)` at the end.
+    fn next(&mut self) -> Result<bool>;
+    /// Column `i` of the current row (range-checked, and only called after
+    /// `next` returned true). Borrowed until the next `next`.
+    fn value(&self, i: usize) -> ValueRef<'_>;
+    /// True when every `ValueRef::Text` this cursor hands out is followed in
+    /// memory by a NUL byte, so C can take it without a copy.
+    fn text_is_nul_terminated(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,222 @@
+//! The portable status set and the error value every layer returns.
+//!
+//! `Status` numbers are part of the C ABI (`keel_status`): they never change
+//! and a retired number is never reused. Callers must treat an unknown number
+//! as `Unknown`.
+
+use std::fmt;
+
+/// Portable outcome of a call. Follows ADBC's status set, plus `Busy`,
+/// `NullArgument` and `Panic`.
+///
+/// Numbers are frozen. Retired numbers: none yet.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    Ok = 0,
+    Unknown = 1,
+    NotImplemented = 2,
+    NotFound = 3,
+    AlreadyExists = 4,
+    InvalidArgument = 5,
+    InvalidState = 6,
+    InvalidData = 7,
+    Integrity = 8,
+    Internal = 9,
+    Io = 10,
+    Cancelled = 11,
+    Timeout = 12,
+    Unauthenticated = 13,
+    Unauthorized = 14,
+    Busy = 15,
+    NullArgument = 16,
+    Panic = 17,
+}
+
+impl Status {
+    /// Every status, in numeric order.
+    pub const ALL: [Status; 18] = [
+        Status::Ok,
+        Status::Unknown,
+        Status::NotImplemented,
+        Status::NotFound,
+        Status::AlreadyExists,
+        Status::InvalidArgument,
+        Status::InvalidState,
+        Status::InvalidData,
+        Status::Integrity,
+        Status::Internal,
+        Status::Io,
+        Status::Cancelled,
+        Status::Timeout,
+        Status::Unauthenticated,
+        Status::Unauthorized,
+        Status::Busy,
+        Status::NullArgument,
+        Status::Panic,
+    ];
+
+    pub fn from_i32(n: i32) -> Option<Status> {
+        Status::ALL.get(usize::try_from(n).ok()?).copied()
+    }
+
+    /// Static English text for the status, like `sqlite3_errstr`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Unknown => "unknown error",
+            Status::NotImplemented => "not implemented",
+            Status::NotFound => "not found",
+            Status::AlreadyExists => "already exists",
+            Status::InvalidArgument => "invalid argument",
+            Status::InvalidState => "invalid state",
+            Status::InvalidData => "invalid data",
+            Status::Integrity => "integrity constraint violated",
+            Status::Internal => "internal error",
+            Status::Io => "I/O error",
+            Status::Cancelled => "cancelled",
+            Status::Timeout => "timed out",
+            Status::Unauthenticated => "unauthenticated",
+            Status::Unauthorized => "unauthorized",
+            Status::Busy => "busy (locked or deadlocked; retryable)",
+            Status::NullArgument => "NULL argument",
+            Status::Panic => "internal panic",
+        }
+    }
+
+    /// The NUL-terminated form of [`Status::as_str`], for the C ABI.
+    pub fn as_cstr(self) -> &'static std::ffi::CStr {
+        match self {
+            Status::Ok => c"ok",
+            Status::Unknown => c"unknown error",
+            Status::NotImplemented => c"not implemented",
+            Status::NotFound => c"not found",
+            Status::AlreadyExists => c"already exists",
+            Status::InvalidArgument => c"invalid argument",
+            Status::InvalidState => c"invalid state",
+            Status::InvalidData => c"invalid data",
+            Status::Integrity => c"integrity constraint violated",
+            Status::Internal => c"internal error",
+            Status::Io => c"I/O error",
+            Status::Cancelled => c"cancelled",
+            Status::Timeout => c"timed out",
+            Status::Unauthenticated => c"unauthenticated",
+            Status::Unauthorized => c"unauthorized",
+            Status::Busy => c"busy (locked or deadlocked; retryable)",
+            Status::NullArgument => c"NULL argument",
+            Status::Panic => c"internal panic",
+        }
+    }
+}
+
+/// An error from any layer: a portable status, a message with context, and
+/// the engine's own details where it has them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    pub status: Status,
+    pub message: String,
+    /// Five-character SQLSTATE, or empty when unknown.
+    pub sqlstate: String,
+    /// The engine's own error number (SQLite extended code, MySQL errno,
+    /// SQL Server error number); 0 when there is none.
+    pub vendor_code: i32,
+    /// Which driver raised it (`"sqlite"`, ...), or `"keel"` for the core.
+    pub driver: &'static str,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The longest prefix of a SQL string quoted in error messages, in chars.
+const SQL_QUOTE_CHARS: usize = 80;
+
+impl Error {
+    pub fn new(status: Status, message: impl Into<String>) -> Error {
+        Error {
+            status,
+            message: message.into(),
+            sqlstate: String::new(),
+            vendor_code: 0,
+            driver: "keel",
+        }
+    }
+
+    pub fn invalid_argument(message: impl Into<String>) -> Error {
+        Error::new(Status::InvalidArgument, message)
+    }
+
+    pub fn invalid_state(message: impl Into<String>) -> Error {
+        Error::new(Status::InvalidState, message)
+    }
+
+    pub fn invalid_data(message: impl Into<String>) -> Error {
+        Error::new(Status::InvalidData, message)
+    }
+
+    pub fn not_implemented(message: impl Into<String>) -> Error {
+        Error::new(Status::NotImplemented, message)
+    }
+
+    pub fn with_sqlstate(mut self, sqlstate: &str) -> Error {
+        self.sqlstate = sqlstate.to_owned();
+        self
+    }
+
+    pub fn with_driver(mut self, driver: &'static str) -> Error {
+        self.driver = driver;
+        self
+    }
+
+    /// Append the start of the SQL text the error is about.
+    pub fn with_sql(mut self, sql: &str) -> Error {
+        let mut quoted: String = sql.chars().take(SQL_QUOTE_CHARS).collect();
+        if quoted.len() < sql.len() {
+            quoted.push_str("...");
+        }
+        self.message = format!("{} (in SQL: \"{}\")", self.message, quoted);
+        self
+    }
+
+    /// Prefix the message with where it happened (`"parameter 2"`).
+    pub fn context(mut self, what: impl fmt::Display) -> Error {
+        self.message = format!("{what}: {}", self.message);
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message)?;
+        if !self.sqlstate.is_empty() {
+            write!(f, " [SQLSTATE {}]", self.sqlstate)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_numbers_are_frozen() {
+        for (i, s) in Status::ALL.iter().enumerate() {
+            assert_eq!(*s as i32, i as i32);
+            assert_eq!(Status::from_i32(i as i32), Some(*s));
+            assert_eq!(s.as_cstr().to_str().unwrap(), s.as_str());
+        }
+        assert_eq!(Status::from_i32(-1), None);
+        assert_eq!(Status::from_i32(18), None);
+        assert_eq!(Status::Panic as i32, 17);
+    }
+
+    #[test]
+    fn sql_is_quoted_and_cut() {
+        let e = Error::invalid_argument("bad").with_sql(&"x".repeat(200));
+        assert!(e.message.starts_with("bad (in SQL: \"xxxx"));
+        assert!(e.message.ends_with("...\")"));
+        let e = Error::invalid_argument("bad").with_sql("SELECT 1");
+        assert_eq!(e.message, "bad (in SQL: \"SELECT 1\")");
+    }
+}

@@ -1,0 +1,10 @@
+//! The engine-agnostic core: values, errors, URL and option parsing, the
+//! driver traits, and the pool/connection/statement/cursor runtime. Safe
+//! Rust only; it never sees a raw pointer.
+
+pub mod db;
+pub mod driver;
+pub mod error;
+pub mod options;
+pub mod url;
+pub mod value;

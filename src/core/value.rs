@@ -1,0 +1,789 @@
+//! Values that cross keel in both directions, their types, and the exact
+//! conversions between them.
+//!
+//! Dates are days since 1970-01-01, times are microseconds since midnight,
+//! timestamps are microseconds since 1970-01-01T00:00:00Z. Decimals travel as
+//! their exact decimal text. Conversions are exact or fail: a text value
+//! never silently becomes a number, and a number never loses digits.
+
+use super::error::{Error, Result};
+use std::fmt::Write as _;
+
+/// The keel type of a column or value. Numbers are part of the C ABI
+/// (`keel_type`) and never change.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    Null = 0,
+    Bool = 1,
+    Int64 = 2,
+    Uint64 = 3,
+    Double = 4,
+    Text = 5,
+    Bytes = 6,
+    Date = 7,
+    Time = 8,
+    Timestamp = 9,
+    Timestamptz = 10,
+    Uuid = 11,
+    Json = 12,
+    Decimal = 13,
+}
+
+impl Type {
+    pub const ALL: [Type; 14] = [
+        Type::Null,
+        Type::Bool,
+        Type::Int64,
+        Type::Uint64,
+        Type::Double,
+        Type::Text,
+        Type::Bytes,
+        Type::Date,
+        Type::Time,
+        Type::Timestamp,
+        Type::Timestamptz,
+        Type::Uuid,
+        Type::Json,
+        Type::Decimal,
+    ];
+
+    pub fn from_i32(n: i32) -> Option<Type> {
+        Type::ALL.get(usize::try_from(n).ok()?).copied()
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Type::Null => "null",
+            Type::Bool => "bool",
+            Type::Int64 => "int64",
+            Type::Uint64 => "uint64",
+            Type::Double => "double",
+            Type::Text => "text",
+            Type::Bytes => "bytes",
+            Type::Date => "date",
+            Type::Time => "time",
+            Type::Timestamp => "timestamp",
+            Type::Timestamptz => "timestamptz",
+            Type::Uuid => "uuid",
+            Type::Json => "json",
+            Type::Decimal => "decimal",
+        }
+    }
+}
+
+/// Whether a result column may hold NULL. Part of the C ABI (`keel_nullable`).
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nullable {
+    Unknown = 0,
+    No = 1,
+    Yes = 2,
+}
+
+/// Metadata of one result column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    pub name: String,
+    /// The keel type values of this column convert to. `Null` when the engine
+    /// gives no declared type (SQLite expressions): then each value carries
+    /// its own type.
+    pub kind: Type,
+    /// The engine's own type name as the engine spells it (`"VARCHAR(20)"`),
+    /// or empty when there is none.
+    pub engine_type: String,
+    pub nullable: Nullable,
+}
+
+/// A borrowed value: what a row hands out and what a parameter binds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ValueRef<'a> {
+    Null,
+    Bool(bool),
+    Int64(i64),
+    Uint64(u64),
+    Double(f64),
+    Text(&'a str),
+    Bytes(&'a [u8]),
+    Date(i32),
+    Time(i64),
+    Timestamp(i64),
+    Timestamptz(i64),
+    Uuid([u8; 16]),
+    Json(&'a str),
+    Decimal(&'a str),
+}
+
+/// An owned value, for Rust callers and for parameters kept across calls.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int64(i64),
+    Uint64(u64),
+    Double(f64),
+    Text(String),
+    Bytes(Vec<u8>),
+    Date(i32),
+    Time(i64),
+    Timestamp(i64),
+    Timestamptz(i64),
+    Uuid([u8; 16]),
+    Json(String),
+    Decimal(String),
+}
+
+impl Value {
+    pub fn as_ref(&self) -> ValueRef<'_> {
+        match self {
+            Value::Null => ValueRef::Null,
+            Value::Bool(v) => ValueRef::Bool(*v),
+            Value::Int64(v) => ValueRef::Int64(*v),
+            Value::Uint64(v) => ValueRef::Uint64(*v),
+            Value::Double(v) => ValueRef::Double(*v),
+            Value::Text(v) => ValueRef::Text(v),
+            Value::Bytes(v) => ValueRef::Bytes(v),
+            Value::Date(v) => ValueRef::Date(*v),
+            Value::Time(v) => ValueRef::Time(*v),
+            Value::Timestamp(v) => ValueRef::Timestamp(*v),
+            Value::Timestamptz(v) => ValueRef::Timestamptz(*v),
+            Value::Uuid(v) => ValueRef::Uuid(*v),
+            Value::Json(v) => ValueRef::Json(v),
+            Value::Decimal(v) => ValueRef::Decimal(v),
+        }
+    }
+}
+
+impl ValueRef<'_> {
+    pub fn kind(&self) -> Type {
+        match self {
+            ValueRef::Null => Type::Null,
+            ValueRef::Bool(_) => Type::Bool,
+            ValueRef::Int64(_) => Type::Int64,
+            ValueRef::Uint64(_) => Type::Uint64,
+            ValueRef::Double(_) => Type::Double,
+            ValueRef::Text(_) => Type::Text,
+            ValueRef::Bytes(_) => Type::Bytes,
+            ValueRef::Date(_) => Type::Date,
+            ValueRef::Time(_) => Type::Time,
+            ValueRef::Timestamp(_) => Type::Timestamp,
+            ValueRef::Timestamptz(_) => Type::Timestamptz,
+            ValueRef::Uuid(_) => Type::Uuid,
+            ValueRef::Json(_) => Type::Json,
+            ValueRef::Decimal(_) => Type::Decimal,
+        }
+    }
+
+    pub fn to_owned(&self) -> Value {
+        match *self {
+            ValueRef::Null => Value::Null,
+            ValueRef::Bool(v) => Value::Bool(v),
+            ValueRef::Int64(v) => Value::Int64(v),
+            ValueRef::Uint64(v) => Value::Uint64(v),
+            ValueRef::Double(v) => Value::Double(v),
+            ValueRef::Text(v) => Value::Text(v.to_owned()),
+            ValueRef::Bytes(v) => Value::Bytes(v.to_owned()),
+            ValueRef::Date(v) => Value::Date(v),
+            ValueRef::Time(v) => Value::Time(v),
+            ValueRef::Timestamp(v) => Value::Timestamp(v),
+            ValueRef::Timestamptz(v) => Value::Timestamptz(v),
+            ValueRef::Uuid(v) => Value::Uuid(v),
+            ValueRef::Json(v) => Value::Json(v.to_owned()),
+            ValueRef::Decimal(v) => Value::Decimal(v.to_owned()),
+        }
+    }
+
+    fn cannot(&self, want: &str) -> Error {
+        match self {
+            ValueRef::Null => Error::invalid_data(format!(
+                "value is NULL and cannot be read as {want}; check for NULL first"
+            )),
+            ValueRef::Text(t) => Error::invalid_data(format!(
+                "a text value ({}) cannot be read as {want}",
+                quote_short(t)
+            )),
+            other => Error::invalid_data(format!(
+                "a {} value cannot be read as {want}",
+                other.kind().name()
+            )),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, ValueRef::Null)
+    }
+
+    /// Read as a signed 64-bit integer: exact, or an error.
+    pub fn as_i64(&self) -> Result<i64> {
+        match *self {
+            ValueRef::Int64(v) => Ok(v),
+            ValueRef::Bool(v) => Ok(v as i64),
+            ValueRef::Uint64(v) => i64::try_from(v).map_err(|_| {
+                Error::invalid_data(format!("uint64 value {v} does not fit in int64"))
+            }),
+            ValueRef::Double(v) => {
+                if v.fract() == 0.0 && v >= -9.223_372_036_854_775_808e18 && v < 9.223_372_036_854_775_808e18 {
+                    Ok(v as i64)
+                } else {
+                    Err(Error::invalid_data(format!(
+                        "double value {v} is not an int64 without loss"
+                    )))
+                }
+            }
+            ValueRef::Decimal(d) => d.parse::<i64>().map_err(|_| {
+                Error::invalid_data(format!("decimal value {d} is not an int64 without loss"))
+            }),
+            _ => Err(self.cannot("int64")),
+        }
+    }
+
+    /// Read as an unsigned 64-bit integer: exact, or an error.
+    pub fn as_u64(&self) -> Result<u64> {
+        match *self {
+            ValueRef::Uint64(v) => Ok(v),
+            ValueRef::Bool(v) => Ok(v as u64),
+            ValueRef::Int64(v) => u64::try_from(v).map_err(|_| {
+                Error::invalid_data(format!("negative value {v} cannot be read as uint64"))
+            }),
+            ValueRef::Double(v) => {
+                if v.fract() == 0.0 && v >= 0.0 && v < 1.844_674_407_370_955_2e19 {
+                    Ok(v as u64)
+                } else {
+                    Err(Error::invalid_data(format!(
+                        "double value {v} is not a uint64 without loss"
+                    )))
+                }
+            }
+            ValueRef::Decimal(d) => d.parse::<u64>().map_err(|_| {
+                Error::invalid_data(format!("decimal value {d} is not a uint64 without loss"))
+            }),
+            _ => Err(self.cannot("uint64")),
+        }
+    }
+
+    /// Read as a double. Integers convert only when exact (|v| <= 2^53);
+    /// decimals round to the nearest double (documented, not silent).
+    pub fn as_f64(&self) -> Result<f64> {
+        const EXACT: u64 = 1 << 53;
+        match *self {
+            ValueRef::Double(v) => Ok(v),
+            ValueRef::Int64(v) if v.unsigned_abs() <= EXACT => Ok(v as f64),
+            ValueRef::Uint64(v) if v <= EXACT => Ok(v as f64),
+            ValueRef::Int64(v) => Err(Error::invalid_data(format!(
+                "int64 value {v} has no exact double"
+            ))),
+            ValueRef::Uint64(v) => Err(Error::invalid_data(format!(
+                "uint64 value {v} has no exact double"
+            ))),
+            ValueRef::Decimal(d) => d
+                .parse::<f64>()
+                .map_err(|_| Error::invalid_data(format!("decimal value {d} is not a number"))),
+            _ => Err(self.cannot("double")),
+        }
+    }
+
+    pub fn as_bool(&self) -> Result<bool> {
+        match *self {
+            ValueRef::Bool(v) => Ok(v),
+            ValueRef::Int64(0) | ValueRef::Uint64(0) => Ok(false),
+            ValueRef::Int64(1) | ValueRef::Uint64(1) => Ok(true),
+            ValueRef::Int64(v) => Err(Error::invalid_data(format!(
+                "integer value {v} is not a bool (0 or 1)"
+            ))),
+            ValueRef::Uint64(v) => Err(Error::invalid_data(format!(
+                "integer value {v} is not a bool (0 or 1)"
+            ))),
+            _ => Err(self.cannot("bool")),
+        }
+    }
+
+    pub fn as_date(&self) -> Result<i32> {
+        match *self {
+            ValueRef::Date(v) => Ok(v),
+            ValueRef::Text(t) => parse_date(t),
+            _ => Err(self.cannot("date")),
+        }
+    }
+
+    pub fn as_time(&self) -> Result<i64> {
+        match *self {
+            ValueRef::Time(v) => Ok(v),
+            ValueRef::Text(t) => parse_time(t),
+            _ => Err(self.cannot("time")),
+        }
+    }
+
+    /// Read as microseconds since the epoch (UTC).
+    pub fn as_timestamp(&self) -> Result<i64> {
+        match *self {
+            ValueRef::Timestamp(v) | ValueRef::Timestamptz(v) => Ok(v),
+            ValueRef::Date(d) => Ok(d as i64 * MICROS_PER_DAY),
+            ValueRef::Text(t) => parse_timestamp(t).map(|(v, _)| v),
+            _ => Err(self.cannot("timestamp")),
+        }
+    }
+
+    pub fn as_uuid(&self) -> Result<[u8; 16]> {
+        match *self {
+            ValueRef::Uuid(v) => Ok(v),
+            ValueRef::Text(t) => parse_uuid(t),
+            ValueRef::Bytes(b) if b.len() == 16 => Ok(b.try_into().expect("16 bytes")),
+            ValueRef::Bytes(b) => Err(Error::invalid_data(format!(
+                "a {}-byte value is not a uuid (16 bytes)",
+                b.len()
+            ))),
+            _ => Err(self.cannot("uuid")),
+        }
+    }
+
+    /// Bytes of the value without conversion, when it has them: bytes, and
+    /// the UTF-8 of text, json and decimal.
+    pub fn as_bytes(&self) -> Result<&[u8]> {
+        match *self {
+            ValueRef::Bytes(b) => Ok(b),
+            ValueRef::Text(t) | ValueRef::Json(t) | ValueRef::Decimal(t) => Ok(t.as_bytes()),
+            _ => Err(self.cannot("bytes")),
+        }
+    }
+
+    /// Text the value already is (text, json, decimal), with no formatting.
+    pub fn as_str_direct(&self) -> Option<&str> {
+        match *self {
+            ValueRef::Text(t) | ValueRef::Json(t) | ValueRef::Decimal(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Write the canonical text form of a non-text value into `out`.
+    /// Bytes and NULL have no text form.
+    pub fn write_text(&self, out: &mut String) -> Result<()> {
+        match *self {
+            ValueRef::Text(t) | ValueRef::Json(t) | ValueRef::Decimal(t) => out.push_str(t),
+            ValueRef::Bool(v) => out.push_str(if v { "true" } else { "false" }),
+            ValueRef::Int64(v) => write!(out, "{v}").expect("write to String"),
+            ValueRef::Uint64(v) => write!(out, "{v}").expect("write to String"),
+            ValueRef::Double(v) => format_double(v, out),
+            ValueRef::Date(d) => format_date(d, out),
+            ValueRef::Time(t) => format_time(t, out),
+            ValueRef::Timestamp(t) => format_timestamp(t, false, out),
+            ValueRef::Timestamptz(t) => format_timestamp(t, true, out),
+            ValueRef::Uuid(u) => format_uuid(&u, out),
+            ValueRef::Null | ValueRef::Bytes(_) => return Err(self.cannot("text")),
+        }
+        Ok(())
+    }
+}
+
+fn quote_short(t: &str) -> String {
+    let mut s: String = t.chars().take(40).collect();
+    if s.len() < t.len() {
+        s.push_str("...");
+    }
+    format!("'{s}'")
+}
+
+pub const MICROS_PER_SECOND: i64 = 1_000_000;
+pub const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The (year, month, day) of a day number.
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// A tiny cursor over ASCII digits, for the date and time parsers.
+struct Scan<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Scan<'_> {
+    fn digits(&mut self, n: usize) -> Option<u32> {
+        let s = self.b.get(self.i..self.i + n)?;
+        let mut v = 0u32;
+        for &c in s {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + (c - b'0') as u32;
+        }
+        self.i += n;
+        Some(v)
+    }
+    fn eat(&mut self, c: u8) -> bool {
+        if self.b.get(self.i) == Some(&c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+    fn done(&self) -> bool {
+        self.i == self.b.len()
+    }
+}
+
+fn scan_date(s: &mut Scan<'_>) -> Option<i64> {
+    let y = s.digits(4)? as i64;
+    if !s.eat(b'-') {
+        return None;
+    }
+    let m = s.digits(2)?;
+    if !s.eat(b'-') {
+        return None;
+    }
+    let d = s.digits(2)?;
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+/// HH:MM[:SS[.fraction]] → microseconds since midnight.
+fn scan_time(s: &mut Scan<'_>) -> Option<i64> {
+    let h = s.digits(2)? as i64;
+    if !s.eat(b':') {
+        return None;
+    }
+    let mi = s.digits(2)? as i64;
+    let mut sec = 0i64;
+    let mut micros = 0i64;
+    if s.eat(b':') {
+        sec = s.digits(2)? as i64;
+        if s.eat(b'.') {
+            let start = s.i;
+            let mut scale = 100_000i64;
+            while let Some(c) = s.peek().filter(u8::is_ascii_digit) {
+                micros += (c - b'0') as i64 * scale;
+                scale /= 10;
+                s.i += 1;
+                if scale == 0 && s.peek().is_some_and(|c| c.is_ascii_digit()) {
+                    // More than microsecond precision would be lost.
+                    return None;
+                }
+            }
+            if s.i == start {
+                return None;
+            }
+        }
+    }
+    if h > 23 || mi > 59 || sec > 59 {
+        // A leap second or 24:00:00 would silently change meaning.
+        return None;
+    }
+    Some(((h * 60 + mi) * 60 + sec) * MICROS_PER_SECOND + micros)
+}
+
+pub fn parse_date(t: &str) -> Result<i32> {
+    let mut s = Scan { b: t.as_bytes(), i: 0 };
+    match scan_date(&mut s) {
+        Some(d) if s.done() => Ok(d as i32),
+        _ => Err(Error::invalid_data(format!(
+            "{} is not a date (YYYY-MM-DD)",
+            quote_short(t)
+        ))),
+    }
+}
+
+pub fn parse_time(t: &str) -> Result<i64> {
+    let mut s = Scan { b: t.as_bytes(), i: 0 };
+    match scan_time(&mut s) {
+        Some(v) if s.done() => Ok(v),
+        _ => Err(Error::invalid_data(format!(
+            "{} is not a time (HH:MM:SS[.ffffff], at most microseconds)",
+            quote_short(t)
+        ))),
+    }
+}
+
+/// `YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]][Z|±HH[:MM]]` → (micros since the
+/// epoch in UTC, whether a zone was given).
+pub fn parse_timestamp(t: &str) -> Result<(i64, bool)> {
+    let bad = || {
+        Error::invalid_data(format!(
+            "{} is not a timestamp (YYYY-MM-DD HH:MM:SS[.ffffff][Z|+HH:MM])",
+            quote_short(t)
+        ))
+    };
+    let mut s = Scan { b: t.as_bytes(), i: 0 };
+    let days = scan_date(&mut s).ok_or_else(bad)?;
+    let mut micros = days * MICROS_PER_DAY;
+    if s.eat(b' ') || s.eat(b'T') {
+        micros += scan_time(&mut s).ok_or_else(bad)?;
+    }
+    let mut zoned = false;
+    match s.peek() {
+        None => {}
+        Some(b'Z') => {
+            s.i += 1;
+            zoned = true;
+        }
+        Some(sign @ (b'+' | b'-')) => {
+            s.i += 1;
+            let oh = s.digits(2).ok_or_else(bad)? as i64;
+            s.eat(b':');
+            let om = if s.done() { 0 } else { s.digits(2).ok_or_else(bad)? as i64 };
+            if oh > 15 || om > 59 {
+                return Err(bad());
+            }
+            let off = (oh * 60 + om) * 60 * MICROS_PER_SECOND;
+            micros -= if sign == b'+' { off } else { -off };
+            zoned = true;
+        }
+        Some(_) => return Err(bad()),
+    }
+    if !s.done() {
+        return Err(bad());
+    }
+    Ok((micros, zoned))
+}
+
+pub fn format_date(days: i32, out: &mut String) {
+    let (y, m, d) = civil_from_days(days as i64);
+    if (0..=9999).contains(&y) {
+        write!(out, "{y:04}-{m:02}-{d:02}").expect("write to String");
+    } else {
+        write!(out, "{y:+05}-{m:02}-{d:02}").expect("write to String");
+    }
+}
+
+pub fn format_time(micros: i64, out: &mut String) {
+    let secs = micros.div_euclid(MICROS_PER_SECOND);
+    let frac = micros.rem_euclid(MICROS_PER_SECOND);
+    let (h, mi, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    write!(out, "{h:02}:{mi:02}:{s:02}").expect("write to String");
+    if frac != 0 {
+        write!(out, ".{frac:06}").expect("write to String");
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]`, with `+00:00` when `zoned`. This is the
+/// form SQLite's date functions read.
+pub fn format_timestamp(micros: i64, zoned: bool, out: &mut String) {
+    let days = micros.div_euclid(MICROS_PER_DAY);
+    format_date(days as i32, out);
+    out.push(' ');
+    format_time(micros.rem_euclid(MICROS_PER_DAY), out);
+    if zoned {
+        out.push_str("+00:00");
+    }
+}
+
+pub fn format_double(v: f64, out: &mut String) {
+    if v.is_nan() {
+        out.push_str("NaN");
+    } else if v.is_infinite() {
+        out.push_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
+    } else {
+        // Rust's Display is the shortest text that reads back to the same bits.
+        write!(out, "{v}").expect("write to String");
+    }
+}
+
+pub fn format_uuid(u: &[u8; 16], out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, b) in u.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+}
+
+/// Hyphenated (36 chars) or plain (32 hex chars) uuid text.
+pub fn parse_uuid(t: &str) -> Result<[u8; 16]> {
+    let bad = || Error::invalid_data(format!("{} is not a uuid", quote_short(t)));
+    let b = t.as_bytes();
+    let hex: Vec<u8> = match b.len() {
+        36 => {
+            if [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
+                return Err(bad());
+            }
+            b.iter().copied().filter(|&c| c != b'-').collect()
+        }
+        32 => b.to_vec(),
+        _ => return Err(bad()),
+    };
+    if hex.len() != 32 {
+        return Err(bad());
+    }
+    let mut out = [0u8; 16];
+    for i in 0..16 {
+        let hi = (hex[2 * i] as char).to_digit(16).ok_or_else(bad)?;
+        let lo = (hex[2 * i + 1] as char).to_digit(16).ok_or_else(bad)?;
+        out[i] = (hi * 16 + lo) as u8;
+    }
+    Ok(out)
+}
+
+/// Check that text is an exact decimal number: `[+-]digits[.digits][e[+-]digits]`,
+/// or `NaN`, `Infinity`, `-Infinity`.
+pub fn check_decimal(t: &str) -> Result<()> {
+    if matches!(t, "NaN" | "Infinity" | "-Infinity" | "+Infinity") {
+        return Ok(());
+    }
+    let b = t.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let mut digits = i - int_start;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let f = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        digits += i - f;
+    }
+    if digits > 0 && i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let e = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == e {
+            digits = 0;
+        }
+    }
+    if digits == 0 || i != b.len() {
+        return Err(Error::invalid_argument(format!(
+            "{} is not a decimal number",
+            quote_short(t)
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip() {
+        for d in [-719_468i64, -1, 0, 1, 10_957, 19_723, 2_932_896] {
+            let (y, m, dd) = civil_from_days(d);
+            assert_eq!(days_from_civil(y, m, dd), d);
+        }
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(days_from_civil(1969, 12, 31), -1);
+    }
+
+    #[test]
+    fn dates_parse_and_format() {
+        assert_eq!(parse_date("2024-02-29").unwrap(), 19_782);
+        assert!(parse_date("2023-02-29").is_err());
+        assert!(parse_date("2024-13-01").is_err());
+        assert!(parse_date("2024-1-01").is_err());
+        let mut s = String::new();
+        format_date(-1, &mut s);
+        assert_eq!(s, "1969-12-31");
+    }
+
+    #[test]
+    fn times_parse_and_format() {
+        assert_eq!(parse_time("00:00:01.5").unwrap(), 1_500_000);
+        assert_eq!(parse_time("23:59").unwrap(), (23 * 60 + 59) * 60 * 1_000_000);
+        assert!(parse_time("24:00:00").is_err());
+        assert!(parse_time("12:00:00.1234567").is_err(), "nanoseconds would be lost");
+        let mut s = String::new();
+        format_time(3_723_000_042, &mut s);
+        assert_eq!(s, "01:02:03.000042");
+    }
+
+    #[test]
+    fn timestamps_parse_with_zones() {
+        assert_eq!(parse_timestamp("1970-01-01 00:00:00").unwrap(), (0, false));
+        assert_eq!(parse_timestamp("1970-01-01T01:00:00+01:00").unwrap(), (0, true));
+        assert_eq!(parse_timestamp("1970-01-01 00:00:00Z").unwrap(), (0, true));
+        assert_eq!(parse_timestamp("1969-12-31 23:59:59.999999").unwrap().0, -1);
+        assert_eq!(parse_timestamp("2024-01-02").unwrap().0, 19_724 * MICROS_PER_DAY);
+        assert!(parse_timestamp("2024-01-02 10:00:00 junk").is_err());
+        let mut s = String::new();
+        format_timestamp(-1, false, &mut s);
+        assert_eq!(s, "1969-12-31 23:59:59.999999");
+        s.clear();
+        format_timestamp(0, true, &mut s);
+        assert_eq!(s, "1970-01-01 00:00:00+00:00");
+    }
+
+    #[test]
+    fn uuids() {
+        let u = parse_uuid("123e4567-e89b-12d3-a456-426614174000").unwrap();
+        let mut s = String::new();
+        format_uuid(&u, &mut s);
+        assert_eq!(s, "123e4567-e89b-12d3-a456-426614174000");
+        assert_eq!(parse_uuid("123e4567e89b12d3a456426614174000").unwrap(), u);
+        assert!(parse_uuid("123e4567-e89b-12d3-a456-42661417400g").is_err());
+        assert!(parse_uuid("123e4567+e89b-12d3-a456-426614174000").is_err());
+    }
+
+    #[test]
+    fn decimals() {
+        for ok in ["0", "-1.50", "12345678901234567890123456789012345678", ".5", "1e10", "NaN"] {
+            assert!(check_decimal(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "-", "1.2.3", "abc", "1e", "1 "] {
+            assert!(check_decimal(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn conversions_are_exact_or_fail() {
+        assert_eq!(ValueRef::Uint64(5).as_i64().unwrap(), 5);
+        assert!(ValueRef::Uint64(u64::MAX).as_i64().is_err());
+        assert!(ValueRef::Int64(-1).as_u64().is_err());
+        assert!(ValueRef::Double(1.5).as_i64().is_err());
+        assert_eq!(ValueRef::Double(-3.0).as_i64().unwrap(), -3);
+        assert!(ValueRef::Double(9.3e18).as_i64().is_err());
+        assert!(ValueRef::Int64((1 << 53) + 1).as_f64().is_err());
+        let e = ValueRef::Text("12").as_i64().unwrap_err();
+        assert!(e.message.contains("text value ('12') cannot be read as int64"), "{}", e.message);
+        assert!(ValueRef::Null.as_i64().unwrap_err().message.contains("NULL"));
+        assert!(ValueRef::Int64(2).as_bool().is_err());
+        let mut s = String::new();
+        ValueRef::Double(0.1).write_text(&mut s).unwrap();
+        assert_eq!(s, "0.1");
+        assert!(ValueRef::Bytes(b"x").write_text(&mut s).is_err());
+    }
+}
