@@ -1,0 +1,201 @@
+//! The panic boundary, null checks and handle casts. Every exported body
+//! runs inside [`call`] or [`call_on`]; all pointer casts of handles live
+//! here (in the style of rustls-ffi's `ffi.rs`).
+
+use super::error::{keel_error, store_error};
+use crate::core::error::{Error, Result, Status};
+use std::any::Any;
+use std::cell::Cell;
+use std::ffi::{CStr, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// A C handle: the Rust value plus its poison flag. Every `keel_T *` the
+/// library hands out points at a boxed `Handle<T>`.
+pub(crate) struct Handle<T> {
+    poisoned: bool,
+    pub value: T,
+}
+
+/// Ties an opaque C type to the Rust value behind it.
+pub(crate) trait Opaque {
+    type Rust;
+    /// The handle's name in messages (`"conn"`).
+    const NAME: &'static str;
+}
+
+thread_local! {
+    static PANIC_NEXT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Make the next boundary call on this thread panic inside its body, to
+/// test the panic boundary and poisoning. Not part of the C API.
+#[doc(hidden)]
+pub fn force_panic_in_next_call() {
+    PANIC_NEXT.with(|p| p.set(true));
+}
+
+#[inline]
+fn maybe_forced_panic() {
+    if PANIC_NEXT.with(|p| p.replace(false)) {
+        panic!("panic forced by keel's test hook");
+    }
+}
+
+fn panic_message(p: &(dyn Any + Send)) -> String {
+    let what = p
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("internal panic in keel (this is a bug; the handle is now poisoned): {what}")
+}
+
+fn finish(r: std::thread::Result<Result<()>>, err_out: *mut *mut keel_error) -> (Status, bool) {
+    match r {
+        Ok(Ok(())) => (Status::Ok, false),
+        Ok(Err(e)) => {
+            let s = e.status;
+            store_error(err_out, e);
+            (s, false)
+        }
+        Err(p) => {
+            store_error(err_out, Error::new(Status::Panic, panic_message(p.as_ref())));
+            (Status::Panic, true)
+        }
+    }
+}
+
+/// Run a body that touches no handle (or only creates one).
+pub(crate) fn call(err_out: *mut *mut keel_error, f: impl FnOnce() -> Result<()>) -> Status {
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        maybe_forced_panic();
+        f()
+    }));
+    finish(r, err_out).0
+}
+
+/// Run a body on handle `h`: NULL gives NULL_ARGUMENT naming it, a poisoned
+/// handle gives INVALID_STATE, and a panic poisons it.
+pub(crate) fn call_on<C: Opaque>(
+    h: *mut C,
+    err_out: *mut *mut keel_error,
+    f: impl FnOnce(&mut C::Rust) -> Result<()>,
+) -> Status {
+    let handle = h as *mut Handle<C::Rust>;
+    if handle.is_null() {
+        store_error(err_out, null_arg(C::NAME));
+        return Status::NullArgument;
+    }
+    // SAFETY: non-NULL handles come from `into_handle` and the caller
+    // promises they are live and not used by another thread at once.
+    if unsafe { (*handle).poisoned } {
+        store_error(
+            err_out,
+            Error::invalid_state(format!("{} handle poisoned by an earlier panic", C::NAME)),
+        );
+        return Status::InvalidState;
+    }
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        maybe_forced_panic();
+        // SAFETY: as above.
+        f(unsafe { &mut (*handle).value })
+    }));
+    let (status, panicked) = finish(r, err_out);
+    if panicked {
+        // SAFETY: as above.
+        unsafe { (*handle).poisoned = true };
+    }
+    status
+}
+
+/// Run an accessor that cannot report errors: NULL, a poisoned handle or a
+/// panic give `default`.
+pub(crate) fn get<C: Opaque, R>(h: *const C, default: R, f: impl FnOnce(&C::Rust) -> R) -> R {
+    let handle = h as *const Handle<C::Rust>;
+    if handle.is_null() {
+        return default;
+    }
+    // SAFETY: see `call_on`.
+    let handle = unsafe { &*handle };
+    if handle.poisoned {
+        return default;
+    }
+    catch_unwind(AssertUnwindSafe(|| f(&handle.value))).unwrap_or(default)
+}
+
+/// Box a value as a new C handle.
+pub(crate) fn into_handle<C: Opaque>(value: C::Rust) -> *mut C {
+    Box::into_raw(Box::new(Handle { poisoned: false, value })) as *mut C
+}
+
+/// Free a handle made by [`into_handle`]; NULL is a no-op. Never panics
+/// out: a panic in a destructor is swallowed.
+pub(crate) fn free_handle<C: Opaque>(h: *mut C) {
+    if h.is_null() {
+        return;
+    }
+    // SAFETY: `h` came from `into_handle` and is freed once (the contract).
+    let b = unsafe { Box::from_raw(h as *mut Handle<C::Rust>) };
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(b)));
+}
+
+pub(crate) fn null_arg(name: &str) -> Error {
+    Error::new(Status::NullArgument, format!("argument {name} is NULL"))
+}
+
+/// Borrow a required NUL-terminated UTF-8 string argument.
+pub(crate) fn c_str<'a>(p: *const c_char, name: &str) -> Result<&'a str> {
+    if p.is_null() {
+        return Err(null_arg(name));
+    }
+    // SAFETY: the caller passes a NUL-terminated string valid for the call.
+    let c = unsafe { CStr::from_ptr(p) };
+    c.to_str().map_err(|e| {
+        Error::invalid_argument(format!(
+            "argument {name} is not valid UTF-8 (bad byte at offset {})",
+            e.valid_up_to()
+        ))
+    })
+}
+
+/// Borrow a required (pointer, length) byte buffer; NULL is allowed only
+/// with length 0.
+pub(crate) fn c_bytes<'a>(p: *const u8, len: usize, name: &str) -> Result<&'a [u8]> {
+    if p.is_null() {
+        return if len == 0 { Ok(&[]) } else { Err(null_arg(name)) };
+    }
+    if len > isize::MAX as usize {
+        return Err(Error::invalid_argument(format!("length of {name} is too large")));
+    }
+    // SAFETY: the caller passes a buffer valid for `len` bytes for the call.
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+}
+
+/// Borrow a (pointer, length) UTF-8 text argument.
+pub(crate) fn c_text<'a>(p: *const c_char, len: usize, name: &str) -> Result<&'a str> {
+    let b = c_bytes(p as *const u8, len, name)?;
+    std::str::from_utf8(b).map_err(|e| {
+        Error::invalid_argument(format!(
+            "{name} is not valid UTF-8 (bad byte at offset {})",
+            e.valid_up_to()
+        ))
+    })
+}
+
+/// Check a required out-pointer.
+pub(crate) fn out_ptr<T>(p: *mut T, name: &str) -> Result<*mut T> {
+    if p.is_null() { Err(null_arg(name)) } else { Ok(p) }
+}
+
+/// Write an output (only called on success). The pointer was checked.
+pub(crate) fn write<T>(p: *mut T, v: T) {
+    // SAFETY: checked non-NULL by `out_ptr`; the caller owns the storage.
+    unsafe { p.write(v) }
+}
+
+/// Write an optional output when the caller asked for it.
+pub(crate) fn write_opt<T>(p: *mut T, v: T) {
+    if !p.is_null() {
+        write(p, v);
+    }
+}

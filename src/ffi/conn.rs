@@ -1,0 +1,321 @@
+//! `keel_conn`: one connection checked out of a pool.
+
+use super::boundary::{Opaque, c_str, call_on, free_handle, get, into_handle, out_ptr, write, write_opt};
+use super::error::keel_error;
+use super::rows::RowsState;
+use super::stmt::keel_stmt;
+use super::types::{keel_exec_result, keel_tx_options, keel_value, params_in};
+use crate::core::db::Conn;
+use crate::core::driver::Dialect;
+use crate::core::error::{Error, Status};
+use std::ffi::{CString, c_char};
+
+/// One connection checked out of a `keel_db` pool.
+///
+/// Created by `keel_db_checkout`, destroyed by `keel_conn_free` (which
+/// returns it to the pool, rolled back if a transaction is open). Methods:
+/// `keel_conn_exec`, `keel_conn_query`, `keel_conn_prepare`,
+/// `keel_conn_begin`, `keel_conn_commit`, `keel_conn_rollback`,
+/// `keel_conn_savepoint`, `keel_conn_release`, `keel_conn_rollback_to`,
+/// `keel_conn_ping`, `keel_conn_in_transaction`, `keel_conn_dialect`,
+/// `keel_conn_server_version`. Thread rule: it may move between threads but
+/// must not be used by two at once, and its statements and cursors go with
+/// it. In Rust it is a `keel::Conn` (an `Arc` of the session).
+pub struct keel_conn {
+    _private: [u8; 0],
+}
+
+pub(crate) struct ConnState {
+    conn: Conn,
+    version: Option<CString>,
+}
+
+impl ConnState {
+    pub(crate) fn new(conn: Conn) -> ConnState {
+        ConnState { conn, version: None }
+    }
+}
+
+impl Opaque for keel_conn {
+    type Rust = ConnState;
+    const NAME: &'static str = "conn";
+}
+
+/// Return a connection to its pool.
+///
+/// An open transaction is rolled back first; a connection that cannot be
+/// reset is closed instead. Statements and cursors made from it stay valid
+/// and keep it checked out until they are freed too.
+///
+/// Ownership: takes back `conn`; NULL is a no-op.
+///
+/// Errors: none.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_free(conn: *mut keel_conn) {
+    free_handle(conn)
+}
+
+/// Run one statement, discarding any rows.
+///
+/// Prepares `sql` (exactly one statement), binds `params[0..n_params]` to
+/// its placeholders (the count must match) and runs it.
+///
+/// Ownership: `sql` and `params` are borrowed for the call. `result_out`
+/// may be NULL; otherwise it receives the rows affected and last insert id.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, sql, params when n_params >
+/// 0), `KEEL_STATUS_INVALID_ARGUMENT` (invalid UTF-8, more than one
+/// statement, wrong parameter count, a value the engine cannot hold),
+/// `KEEL_STATUS_INTEGRITY` (constraint violated, SQLSTATE class 23),
+/// `KEEL_STATUS_BUSY` (locked; retry), and other engine errors.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_exec(
+    conn: *mut keel_conn,
+    sql: *const c_char,
+    params: *const keel_value,
+    n_params: usize,
+    result_out: *mut keel_exec_result,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(conn, err_out, |c| {
+        let sql = c_str(sql, "sql")?;
+        let params = params_in(params, n_params)?;
+        let r = c.conn.exec(sql, &params)?;
+        write_opt(result_out, r.into());
+        Ok(())
+    })
+}
+
+/// Run a query and return a streaming cursor over its rows.
+///
+/// As `keel_conn_exec`; rows are read one at a time with `keel_rows_next`.
+///
+/// Ownership: `sql` and `params` are borrowed for the call. On success
+/// `*rows_out` receives a new `keel_rows`, freed with `keel_rows_free`.
+///
+/// Errors: as `keel_conn_exec`, plus `KEEL_STATUS_NULL_ARGUMENT` (rows_out).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_query(
+    conn: *mut keel_conn,
+    sql: *const c_char,
+    params: *const keel_value,
+    n_params: usize,
+    rows_out: *mut *mut super::rows::keel_rows,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(conn, err_out, |c| {
+        let sql = c_str(sql, "sql")?;
+        let out = out_ptr(rows_out, "rows_out")?;
+        let params = params_in(params, n_params)?;
+        let rows = c.conn.query(sql, &params)?;
+        write(out, into_handle(RowsState::new(rows)));
+        Ok(())
+    })
+}
+
+/// Prepare one statement for repeated execution.
+///
+/// Placeholders are `?` (and SQLite's `?NNN`, `:name`, `@name`, `$name`),
+/// bound by 0-based index. More than one statement in `sql` is an error.
+///
+/// Ownership: `sql` is borrowed for the call. On success `*stmt_out`
+/// receives a new `keel_stmt`, freed with `keel_stmt_free`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, sql, stmt_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (invalid UTF-8, syntax error with
+/// SQLSTATE class 42, more than one statement, no statement).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_prepare(
+    conn: *mut keel_conn,
+    sql: *const c_char,
+    stmt_out: *mut *mut keel_stmt,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(conn, err_out, |c| {
+        let sql = c_str(sql, "sql")?;
+        let out = out_ptr(stmt_out, "stmt_out")?;
+        let st = c.conn.prepare(sql)?;
+        write(out, into_handle::<keel_stmt>(st));
+        Ok(())
+    })
+}
+
+/// Begin a transaction.
+///
+/// `options` may be NULL for the defaults. SQLite gives every isolation
+/// level as SERIALIZABLE, uses `options->lock` for DEFERRED, IMMEDIATE or
+/// EXCLUSIVE, and makes a read-only transaction with `PRAGMA query_only`.
+///
+/// Ownership: borrows `conn` and `options` for the call.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn), `KEEL_STATUS_INVALID_ARGUMENT`
+/// (an unknown isolation or lock value), `KEEL_STATUS_INVALID_STATE` (a
+/// transaction is already open), `KEEL_STATUS_BUSY`.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_begin(
+    conn: *mut keel_conn,
+    options: *const keel_tx_options,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(conn, err_out, |c| {
+        // SAFETY: NULL or a valid struct for the call.
+        let opts = unsafe { options.as_ref() }.copied().unwrap_or_default().to_core()?;
+        c.conn.begin(&opts)
+    })
+}
+
+/// Commit the open transaction.
+///
+/// Ownership: borrows `conn`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn), `KEEL_STATUS_INVALID_STATE`
+/// (no transaction is open), `KEEL_STATUS_BUSY`, `KEEL_STATUS_INTEGRITY`
+/// (deferred constraints).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_commit(conn: *mut keel_conn, err_out: *mut *mut keel_error) -> Status {
+    call_on(conn, err_out, |c| c.conn.commit())
+}
+
+/// Roll back the open transaction.
+///
+/// Ownership: borrows `conn`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn), `KEEL_STATUS_INVALID_STATE`
+/// (no transaction is open).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_rollback(conn: *mut keel_conn, err_out: *mut *mut keel_error) -> Status {
+    call_on(conn, err_out, |c| c.conn.rollback())
+}
+
+fn savepoint_op(
+    conn: *mut keel_conn,
+    name: *const c_char,
+    err_out: *mut *mut keel_error,
+    op: fn(&crate::core::db::Conn, &str) -> crate::core::error::Result<()>,
+) -> Status {
+    call_on(conn, err_out, |c| {
+        let name = c_str(name, "name")?;
+        op(&c.conn, name)
+    })
+}
+
+/// Set a savepoint named `name` (letters, digits and `_`, not starting with
+/// a digit). On SQLite, a savepoint outside a transaction starts one.
+///
+/// Ownership: `name` is borrowed for the call.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, name),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (not a plain identifier).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_savepoint(conn: *mut keel_conn, name: *const c_char, err_out: *mut *mut keel_error) -> Status {
+    savepoint_op(conn, name, err_out, |c, n| c.savepoint(n))
+}
+
+/// Release (forget) the savepoint `name` and every later one, keeping
+/// their changes in the transaction.
+///
+/// Ownership: `name` is borrowed for the call.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, name),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (bad or unknown name).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_release(conn: *mut keel_conn, name: *const c_char, err_out: *mut *mut keel_error) -> Status {
+    savepoint_op(conn, name, err_out, |c, n| c.release(n))
+}
+
+/// Undo everything since the savepoint `name`, which stays set.
+///
+/// Ownership: `name` is borrowed for the call.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, name),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (bad or unknown name).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_rollback_to(conn: *mut keel_conn, name: *const c_char, err_out: *mut *mut keel_error) -> Status {
+    savepoint_op(conn, name, err_out, |c, n| c.rollback_to(n))
+}
+
+/// Check that the connection still works (a round trip to the server; a
+/// trivial statement on SQLite).
+///
+/// Ownership: borrows `conn`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn), `KEEL_STATUS_IO` (connection
+/// lost).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_ping(conn: *mut keel_conn, err_out: *mut *mut keel_error) -> Status {
+    call_on(conn, err_out, |c| c.conn.ping())
+}
+
+/// Return whether a transaction is open on the connection.
+///
+/// Ownership: borrows `conn`.
+///
+/// Errors: returns false when `conn` is NULL.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_in_transaction(conn: *const keel_conn) -> bool {
+    get(conn, false, |c| c.conn.in_transaction())
+}
+
+/// Return the SQL dialect of the connection's engine.
+///
+/// Ownership: borrows `conn`.
+///
+/// Errors: returns `KEEL_DIALECT_UNKNOWN` when `conn` is NULL.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_dialect(conn: *const keel_conn) -> Dialect {
+    get(conn, Dialect::Unknown, |c| c.conn.dialect())
+}
+
+/// Get the engine's version: the server's version string, or the SQLite
+/// library version (`"3.45.3"`).
+///
+/// Ownership: borrows `conn`; on success `*version_out` points at a string
+/// owned by `conn`.
+///
+/// Lifetime: valid until `keel_conn_free(conn)`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, version_out).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_server_version(
+    conn: *mut keel_conn,
+    version_out: *mut *const c_char,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(conn, err_out, |c| {
+        let out = out_ptr(version_out, "version_out")?;
+        if c.version.is_none() {
+            let v = c.conn.server_version()?;
+            c.version = Some(CString::new(v).map_err(|_| Error::invalid_data("server version holds a NUL byte"))?);
+        }
+        write(out, c.version.as_ref().expect("set above").as_ptr());
+        Ok(())
+    })
+}

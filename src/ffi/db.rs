@@ -1,0 +1,174 @@
+//! `keel_db`: a pool of connections to one URL.
+
+use super::boundary::{Opaque, c_str, call, call_on, free_handle, get, into_handle, out_ptr, write, write_opt};
+use super::conn::ConnState;
+use super::error::keel_error;
+use super::rows::RowsState;
+use super::types::{keel_exec_result, keel_value, params_in};
+use crate::core::db::Db;
+use crate::core::driver::Dialect;
+use crate::core::error::Status;
+use std::ffi::c_char;
+
+/// A pool of connections to one database.
+///
+/// Created by `keel_db_open`, destroyed by `keel_db_free`. Methods:
+/// `keel_db_checkout`, `keel_db_exec`, `keel_db_query`, `keel_db_dialect`.
+/// Thread rule: one `keel_db` may be used from many threads at once. In
+/// Rust it is a `keel::Db` (an `Arc` of the pool).
+pub struct keel_db {
+    _private: [u8; 0],
+}
+
+impl Opaque for keel_db {
+    type Rust = Db;
+    const NAME: &'static str = "db";
+}
+
+/// Open a pool for a connection URL.
+///
+/// `url` is `sqlite::memory:`, `sqlite:///abs/path.db` or
+/// `sqlite://relative.db` (more engines come as they land), with options in
+/// the query string, e.g. `sqlite:///tmp/a.db?mode=ro&busy_timeout_ms=5000`.
+/// An unknown option is an error. One connection is opened at once, so a bad
+/// path, host or password fails here rather than at first use; it is kept
+/// for the first checkout. Each `sqlite::memory:` pool is its own database,
+/// shared by the pool's connections and gone when the pool is freed.
+///
+/// Ownership: `url` is borrowed for the call. On success `*db_out` receives
+/// a new `keel_db` that the caller frees with `keel_db_free`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (url, db_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (bad URL, unknown or bad option),
+/// `KEEL_STATUS_NOT_FOUND` (no driver for the scheme),
+/// `KEEL_STATUS_NOT_IMPLEMENTED` (engine not built in), `KEEL_STATUS_IO`
+/// (cannot open the file or reach the server), and the engine's errors.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_db_open(url: *const c_char, db_out: *mut *mut keel_db, err_out: *mut *mut keel_error) -> Status {
+    call(err_out, || {
+        let url = c_str(url, "url")?;
+        let out = out_ptr(db_out, "db_out")?;
+        let db = Db::open(url)?;
+        write(out, into_handle::<keel_db>(db));
+        Ok(())
+    })
+}
+
+/// Free a pool.
+///
+/// Connections still checked out, and cursors that own one, stay usable and
+/// close when they are freed; idle connections close now.
+///
+/// Ownership: takes back `db`; NULL is a no-op.
+///
+/// Errors: none.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_db_free(db: *mut keel_db) {
+    free_handle(db)
+}
+
+/// Check a connection out of the pool.
+///
+/// Reuses an idle connection or opens a new one; when the pool is at
+/// `pool_max_open`, waits until one is returned.
+///
+/// Ownership: borrows `db`. On success `*conn_out` receives a new
+/// `keel_conn`; `keel_conn_free` returns it to the pool.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (db, conn_out), and the engine's
+/// connect errors.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_db_checkout(
+    db: *mut keel_db,
+    conn_out: *mut *mut super::conn::keel_conn,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(db, err_out, |db| {
+        let out = out_ptr(conn_out, "conn_out")?;
+        let c = db.checkout()?;
+        write(out, into_handle(ConnState::new(c)));
+        Ok(())
+    })
+}
+
+/// Run one statement on a pooled connection, discarding any rows.
+///
+/// Checks a connection out, prepares `sql`, binds `params[0..n_params]` to
+/// its placeholders (their count must match), runs it, and returns the
+/// connection. `sql` must hold exactly one statement.
+///
+/// Ownership: `sql` and `params` are borrowed for the call. `result_out`
+/// may be NULL; otherwise it receives the rows affected and last insert id.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (db, sql, params when n_params > 0),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (invalid UTF-8, more than one statement,
+/// wrong parameter count, a value the column cannot hold), and the engine's
+/// errors (`KEEL_STATUS_INTEGRITY` for constraint violations, ...).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_db_exec(
+    db: *mut keel_db,
+    sql: *const c_char,
+    params: *const keel_value,
+    n_params: usize,
+    result_out: *mut keel_exec_result,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(db, err_out, |db| {
+        let sql = c_str(sql, "sql")?;
+        let params = params_in(params, n_params)?;
+        let r = db.exec(sql, &params)?;
+        write_opt(result_out, r.into());
+        Ok(())
+    })
+}
+
+/// Run a query on a pooled connection and return a streaming cursor.
+///
+/// As `keel_db_exec`, but the cursor owns the connection it ran on and
+/// returns it to the pool when freed.
+///
+/// Ownership: `sql` and `params` are borrowed for the call. On success
+/// `*rows_out` receives a new `keel_rows` that the caller frees with
+/// `keel_rows_free`.
+///
+/// Errors: as `keel_db_exec`, plus `KEEL_STATUS_NULL_ARGUMENT` (rows_out).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_db_query(
+    db: *mut keel_db,
+    sql: *const c_char,
+    params: *const keel_value,
+    n_params: usize,
+    rows_out: *mut *mut super::rows::keel_rows,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(db, err_out, |db| {
+        let sql = c_str(sql, "sql")?;
+        let out = out_ptr(rows_out, "rows_out")?;
+        let params = params_in(params, n_params)?;
+        let rows = db.query(sql, &params)?;
+        write(out, into_handle(RowsState::new(rows)));
+        Ok(())
+    })
+}
+
+/// Return the SQL dialect of the pool's engine.
+///
+/// Ownership: borrows `db`.
+///
+/// Errors: returns `KEEL_DIALECT_UNKNOWN` when `db` is NULL.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_db_dialect(db: *const keel_db) -> Dialect {
+    get(db, Dialect::Unknown, |db| db.dialect())
+}

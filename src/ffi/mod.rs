@@ -1,0 +1,16 @@
+//! The C ABI: the only place with `extern "C"`. Each file owns one handle
+//! type; every body is "check arguments → call core → convert result",
+//! inside the panic boundary of [`boundary`].
+
+#![allow(non_camel_case_types)]
+
+pub mod boundary;
+pub mod conn;
+pub mod db;
+pub mod error;
+pub mod rows;
+pub mod stmt;
+pub mod types;
+pub mod version;
+
+pub use boundary::force_panic_in_next_call;

@@ -1,0 +1,543 @@
+//! `keel_rows`: a streaming cursor, and the typed column readers.
+//!
+//! Borrowed outputs: text and bytes point into the engine's row buffer when
+//! they can, or into a per-column scratch buffer owned by the cursor when
+//! keel had to format or copy them. Either way they are valid until the
+//! next `keel_rows_next` or `keel_rows_free` on that cursor.
+
+use super::boundary::{Opaque, call_on, free_handle, get, out_ptr, write, write_opt};
+use super::error::keel_error;
+use super::types::keel_value;
+use crate::core::db::Rows;
+use crate::core::error::{Error, Result, Status};
+use crate::core::value::{Nullable, Type, ValueRef};
+use std::ffi::{CString, c_char};
+
+/// A streaming cursor over one result.
+///
+/// Created by `keel_conn_query`, `keel_db_query` or `keel_stmt_query`;
+/// destroyed by `keel_rows_free`. Methods: `keel_rows_next`,
+/// `keel_rows_column_count`, `keel_rows_column_name`,
+/// `keel_rows_column_type`, `keel_rows_column_engine_type`,
+/// `keel_rows_column_nullable`, and the `keel_rows_column_*` value readers.
+/// Rows are read one at a time; nothing buffers the whole result. Thread
+/// rule: goes with its connection. In Rust it is a `keel::Rows`, which keeps
+/// its connection checked out (and, from `keel_db_query`, owns it) until
+/// freed.
+pub struct keel_rows {
+    _private: [u8; 0],
+}
+
+/// Per-column buffer for values keel formats or copies for C.
+#[derive(Default)]
+struct Scratch {
+    /// Row number the buffers were filled for.
+    row: u64,
+    text: Option<Vec<u8>>,
+    uuid: Option<[u8; 16]>,
+}
+
+pub(crate) struct RowsState {
+    rows: Rows,
+    row: u64,
+    nul_terminated: bool,
+    scratch: Vec<Scratch>,
+    names: Option<Vec<(CString, CString)>>,
+}
+
+impl RowsState {
+    pub(crate) fn new(rows: Rows) -> RowsState {
+        let n = rows.column_count();
+        RowsState {
+            nul_terminated: rows.text_is_nul_terminated(),
+            rows,
+            row: 0,
+            scratch: (0..n).map(|_| Scratch::default()).collect(),
+            names: None,
+        }
+    }
+
+    fn names(&mut self) -> &[(CString, CString)] {
+        let rows = &self.rows;
+        self.names.get_or_insert_with(|| {
+            let c = |s: &str| CString::new(s.replace('\0', "?")).expect("NULs removed");
+            rows.columns().iter().map(|col| (c(&col.name), c(&col.engine_type))).collect()
+        })
+    }
+
+    fn scratch(&mut self, i: usize) -> &mut Scratch {
+        let row = self.row;
+        let s = &mut self.scratch[i];
+        if s.row != row {
+            s.row = row;
+            s.text = None;
+            s.uuid = None;
+        }
+        s
+    }
+
+    /// Column `i` as NUL-terminated UTF-8 text: (pointer, length without NUL).
+    fn text(&mut self, i: usize) -> Result<(*const c_char, usize)> {
+        let v = self.rows.value(i)?;
+        if let (Some(t), true) = (v.as_str_direct(), self.nul_terminated) {
+            return Ok((t.as_ptr() as *const c_char, t.len()));
+        }
+        if let Some(buf) = &self.scratch(i).text {
+            return Ok((buf.as_ptr() as *const c_char, buf.len() - 1));
+        }
+        // Re-borrow: scratch() needed &mut self.
+        let v = self.rows.value(i)?;
+        let mut s = String::new();
+        v.write_text(&mut s).map_err(|e| e.context(format_args!("column {i}")))?;
+        let mut buf = s.into_bytes();
+        buf.push(0);
+        let n = buf.len() - 1;
+        let sc = &mut self.scratch[i];
+        sc.text = Some(buf);
+        Ok((sc.text.as_ref().expect("set above").as_ptr() as *const c_char, n))
+    }
+
+    fn uuid(&mut self, i: usize) -> Result<*const u8> {
+        let u = self.rows.value(i)?.as_uuid().map_err(|e| e.context(format_args!("column {i}")))?;
+        let sc = self.scratch(i);
+        Ok(sc.uuid.insert(u).as_ptr())
+    }
+
+    fn value(&mut self, i: usize) -> Result<keel_value> {
+        let v = self.rows.value(i)?;
+        let mut out = keel_value::scalar(v.kind());
+        match v {
+            ValueRef::Null => {}
+            ValueRef::Bool(b) => out.int_value = b as i64,
+            ValueRef::Int64(n) => out.int_value = n,
+            ValueRef::Uint64(n) => out.uint_value = n,
+            ValueRef::Double(d) => out.double_value = d,
+            ValueRef::Date(d) => out.int_value = d as i64,
+            ValueRef::Time(t) | ValueRef::Timestamp(t) | ValueRef::Timestamptz(t) => out.int_value = t,
+            ValueRef::Bytes(b) => {
+                out.data = b.as_ptr();
+                out.len = b.len();
+            }
+            ValueRef::Text(_) | ValueRef::Json(_) | ValueRef::Decimal(_) => {
+                let (p, n) = self.text(i)?;
+                out.data = p as *const u8;
+                out.len = n;
+            }
+            ValueRef::Uuid(_) => {
+                out.data = self.uuid(i)?;
+                out.len = 16;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Opaque for keel_rows {
+    type Rust = RowsState;
+    const NAME: &'static str = "rows";
+}
+
+/// Free a cursor. Closing it before the end does not read the rest of the
+/// result. A cursor from `keel_db_query` returns its connection to the pool.
+///
+/// Ownership: takes back `rows`; NULL is a no-op.
+///
+/// Errors: none.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_free(rows: *mut keel_rows) {
+    free_handle(rows)
+}
+
+/// Advance to the next row.
+///
+/// `*has_row` is set true when a row is current, false at the end of the
+/// result (and on every call after the end).
+///
+/// Ownership: borrows `rows`. Values borrowed from the previous row become
+/// invalid.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, has_row),
+/// `KEEL_STATUS_INVALID_STATE` (the statement was re-run, so this cursor is
+/// closed), and engine errors raised while producing the row.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_next(rows: *mut keel_rows, has_row: *mut bool, err_out: *mut *mut keel_error) -> Status {
+    call_on(rows, err_out, |r| {
+        let out = out_ptr(has_row, "has_row")?;
+        r.row += 1;
+        let more = r.rows.next()?;
+        write(out, more);
+        Ok(())
+    })
+}
+
+/// Return the number of result columns.
+///
+/// Ownership: borrows `rows`.
+///
+/// Errors: returns 0 when `rows` is NULL.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_count(rows: *const keel_rows) -> usize {
+    get(rows, 0, |r| r.rows.column_count())
+}
+
+/// Get the name of column `index` (0-based).
+///
+/// Ownership: on success `*name_out` points at a string owned by `rows`.
+///
+/// Lifetime: valid until `keel_rows_free(rows)`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, name_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_name(
+    rows: *mut keel_rows,
+    index: usize,
+    name_out: *mut *const c_char,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(rows, err_out, |r| {
+        let out = out_ptr(name_out, "name_out")?;
+        r.rows.column(index)?;
+        write(out, r.names()[index].0.as_ptr());
+        Ok(())
+    })
+}
+
+/// Get the engine's own declared type name of column `index` (0-based),
+/// e.g. `"VARCHAR(20)"`; `""` when the engine has none (SQLite
+/// expressions).
+///
+/// Ownership: on success `*type_out` points at a string owned by `rows`.
+///
+/// Lifetime: valid until `keel_rows_free(rows)`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, type_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_engine_type(
+    rows: *mut keel_rows,
+    index: usize,
+    type_out: *mut *const c_char,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(rows, err_out, |r| {
+        let out = out_ptr(type_out, "type_out")?;
+        r.rows.column(index)?;
+        write(out, r.names()[index].1.as_ptr());
+        Ok(())
+    })
+}
+
+/// Get the keel type of column `index` (0-based): the type its values read
+/// as. On SQLite it follows the declared column type (`DATETIME` gives
+/// `KEEL_TYPE_TIMESTAMP`, `BOOLEAN` gives `KEEL_TYPE_BOOL`, ...); a column
+/// with no declared type (an expression) gives `KEEL_TYPE_NULL`, and then
+/// each value has its own type (see `keel_rows_column_value`).
+///
+/// Ownership: borrows `rows`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, type_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_type(
+    rows: *mut keel_rows,
+    index: usize,
+    type_out: *mut Type,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(rows, err_out, |r| {
+        let out = out_ptr(type_out, "type_out")?;
+        write(out, r.rows.column(index)?.kind);
+        Ok(())
+    })
+}
+
+/// Get whether column `index` (0-based) may hold NULL, when the engine
+/// knows (SQLite knows for columns taken straight from a table).
+///
+/// Ownership: borrows `rows`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, nullable_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_nullable(
+    rows: *mut keel_rows,
+    index: usize,
+    nullable_out: *mut Nullable,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(rows, err_out, |r| {
+        let out = out_ptr(nullable_out, "nullable_out")?;
+        write(out, r.rows.column(index)?.nullable);
+        Ok(())
+    })
+}
+
+/// Run a typed reader on column `index` of the current row.
+fn read<T>(
+    rows: *mut keel_rows,
+    index: usize,
+    out: *mut T,
+    out_name: &str,
+    err_out: *mut *mut keel_error,
+    f: impl FnOnce(&mut RowsState) -> Result<T>,
+) -> Status {
+    call_on(rows, err_out, |r| {
+        let out = out_ptr(out, out_name)?;
+        let v = f(r).map_err(|e| if e.message.starts_with("column ") { e } else { e.context(format_args!("column {index}")) })?;
+        write(out, v);
+        Ok(())
+    })
+}
+
+/// Get whether column `index` (0-based) of the current row is NULL.
+///
+/// Ownership: borrows `rows`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, is_null_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
+/// `KEEL_STATUS_INVALID_STATE` (no current row).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_is_null(
+    rows: *mut keel_rows,
+    index: usize,
+    is_null_out: *mut bool,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    read(rows, index, is_null_out, "is_null_out", err_out, |r| Ok(r.rows.value(index)?.is_null()))
+}
+
+/// Read column `index` (0-based) of the current row as a signed 64-bit
+/// integer. Exact or an error: integers and bools convert, a double only
+/// when integral and in range, text never (a text value read as an
+/// integer is an error, not a parse).
+///
+/// Ownership: borrows `rows`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, value_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
+/// `KEEL_STATUS_INVALID_STATE` (no current row), `KEEL_STATUS_INVALID_DATA`
+/// (NULL, or a value that is not an int64 without loss).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_int64(rows: *mut keel_rows, index: usize, value_out: *mut i64, err_out: *mut *mut keel_error) -> Status {
+    read(rows, index, value_out, "value_out", err_out, |r| r.rows.value(index)?.as_i64())
+}
+
+/// Read column `index` (0-based) of the current row as an unsigned 64-bit
+/// integer; a negative value is an error.
+///
+/// Ownership: borrows `rows`.
+///
+/// Errors: as `keel_rows_column_int64`.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_uint64(rows: *mut keel_rows, index: usize, value_out: *mut u64, err_out: *mut *mut keel_error) -> Status {
+    read(rows, index, value_out, "value_out", err_out, |r| r.rows.value(index)?.as_u64())
+}
+
+/// Read column `index` (0-based) of the current row as a double. Integers
+/// convert only when exact (|v| <= 2^53); decimals round to the nearest
+/// double.
+///
+/// Ownership: borrows `rows`.
+///
+/// Errors: as `keel_rows_column_int64`.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_double(rows: *mut keel_rows, index: usize, value_out: *mut f64, err_out: *mut *mut keel_error) -> Status {
+    read(rows, index, value_out, "value_out", err_out, |r| r.rows.value(index)?.as_f64())
+}
+
+/// Read column `index` (0-based) of the current row as a bool (integers 0
+/// and 1 also read as bools).
+///
+/// Ownership: borrows `rows`.
+///
+/// Errors: as `keel_rows_column_int64`.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_bool(rows: *mut keel_rows, index: usize, value_out: *mut bool, err_out: *mut *mut keel_error) -> Status {
+    read(rows, index, value_out, "value_out", err_out, |r| r.rows.value(index)?.as_bool())
+}
+
+/// Read column `index` (0-based) of the current row as UTF-8 text.
+///
+/// Text, JSON and decimal values are given as they are; numbers, dates,
+/// times, timestamps and uuids in their canonical text form (timestamps as
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]`, with `+00:00` when zoned). Bytes and
+/// NULL have no text form and are errors. The text is NUL-terminated; the
+/// NUL is not counted in `*len_out`.
+///
+/// Ownership: on success `*text_out` points into memory owned by `rows`;
+/// `len_out` may be NULL.
+///
+/// Lifetime: valid until the next `keel_rows_next` or `keel_rows_free` on
+/// `rows`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, text_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
+/// `KEEL_STATUS_INVALID_STATE` (no current row), `KEEL_STATUS_INVALID_DATA`
+/// (NULL, bytes, or stored text that is not valid UTF-8).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_text(
+    rows: *mut keel_rows,
+    index: usize,
+    text_out: *mut *const c_char,
+    len_out: *mut usize,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(rows, err_out, |r| {
+        let out = out_ptr(text_out, "text_out")?;
+        let (p, n) = r.text(index).map_err(|e| in_column(e, index))?;
+        write(out, p);
+        write_opt(len_out, n);
+        Ok(())
+    })
+}
+
+fn in_column(e: Error, index: usize) -> Error {
+    if e.message.starts_with("column ") { e } else { e.context(format_args!("column {index}")) }
+}
+
+/// Read column `index` (0-based) of the current row as bytes: binary
+/// values, and the UTF-8 of text, JSON and decimal values; a uuid gives its
+/// 16 bytes. Other types are errors.
+///
+/// Ownership: on success `*data_out` points into memory owned by `rows`;
+/// `len_out` must not be NULL. An empty value gives a non-NULL pointer and
+/// length 0.
+///
+/// Lifetime: valid until the next `keel_rows_next` or `keel_rows_free` on
+/// `rows`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, data_out, len_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
+/// `KEEL_STATUS_INVALID_STATE` (no current row), `KEEL_STATUS_INVALID_DATA`
+/// (NULL or a type with no bytes).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_bytes(
+    rows: *mut keel_rows,
+    index: usize,
+    data_out: *mut *const u8,
+    len_out: *mut usize,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(rows, err_out, |r| {
+        let out = out_ptr(data_out, "data_out")?;
+        let len = out_ptr(len_out, "len_out")?;
+        let (p, n) = match r.rows.value(index).map_err(|e| in_column(e, index))? {
+            ValueRef::Uuid(_) => (r.uuid(index)?, 16),
+            v => {
+                let b = v.as_bytes().map_err(|e| in_column(e, index))?;
+                (b.as_ptr(), b.len())
+            }
+        };
+        write(out, p);
+        write(len, n);
+        Ok(())
+    })
+}
+
+/// Read column `index` (0-based) of the current row as a date, in days
+/// since 1970-01-01. Date values and `YYYY-MM-DD` text convert; a timestamp
+/// does not (that would drop its time).
+///
+/// Ownership: borrows `rows`.
+///
+/// Errors: as `keel_rows_column_int64`.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_date(rows: *mut keel_rows, index: usize, days_out: *mut i32, err_out: *mut *mut keel_error) -> Status {
+    read(rows, index, days_out, "days_out", err_out, |r| r.rows.value(index)?.as_date())
+}
+
+/// Read column `index` (0-based) of the current row as a time of day, in
+/// microseconds since midnight. Time values and `HH:MM[:SS[.ffffff]]` text
+/// convert.
+///
+/// Ownership: borrows `rows`.
+///
+/// Errors: as `keel_rows_column_int64`.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_time(rows: *mut keel_rows, index: usize, micros_out: *mut i64, err_out: *mut *mut keel_error) -> Status {
+    read(rows, index, micros_out, "micros_out", err_out, |r| r.rows.value(index)?.as_time())
+}
+
+/// Read column `index` (0-based) of the current row as a timestamp, in
+/// microseconds since 1970-01-01T00:00:00Z (a zoned value is converted to
+/// UTC; a value without zone is taken as given). Timestamps, dates
+/// (midnight) and ISO-8601 text convert.
+///
+/// Ownership: borrows `rows`.
+///
+/// Errors: as `keel_rows_column_int64`.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_timestamp(rows: *mut keel_rows, index: usize, micros_out: *mut i64, err_out: *mut *mut keel_error) -> Status {
+    read(rows, index, micros_out, "micros_out", err_out, |r| r.rows.value(index)?.as_timestamp())
+}
+
+/// Read column `index` (0-based) of the current row as a uuid, copying its
+/// 16 bytes to `uuid16_out`. Uuid values, uuid text and 16-byte binary
+/// values convert.
+///
+/// Ownership: `uuid16_out` is caller memory of at least 16 bytes, written
+/// only on success.
+///
+/// Errors: as `keel_rows_column_int64`.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_uuid(rows: *mut keel_rows, index: usize, uuid16_out: *mut u8, err_out: *mut *mut keel_error) -> Status {
+    read(rows, index, uuid16_out as *mut [u8; 16], "uuid16_out", err_out, |r| r.rows.value(index)?.as_uuid())
+}
+
+/// Read column `index` (0-based) of the current row as a `keel_value`
+/// tagged with the value's own type (`KEEL_TYPE_NULL` for NULL). Text, JSON
+/// and decimal data are NUL-terminated.
+///
+/// Ownership: `value_out` is caller memory, written only on success; its
+/// `data` points into memory owned by `rows`.
+///
+/// Lifetime: `value_out->data` is valid until the next `keel_rows_next` or
+/// `keel_rows_free` on `rows`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, value_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
+/// `KEEL_STATUS_INVALID_STATE` (no current row).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_value(rows: *mut keel_rows, index: usize, value_out: *mut keel_value, err_out: *mut *mut keel_error) -> Status {
+    read(rows, index, value_out, "value_out", err_out, |r| r.value(index))
+}
+

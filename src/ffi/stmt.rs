@@ -1,0 +1,358 @@
+//! `keel_stmt`: a prepared statement.
+
+use super::boundary::{Opaque, c_bytes, c_text, call_on, free_handle, get, into_handle, null_arg, out_ptr, write, write_opt};
+use super::error::keel_error;
+use super::rows::{RowsState, keel_rows};
+use super::types::{keel_exec_result, keel_value, value_in};
+use crate::core::db::Stmt;
+use crate::core::error::{Result, Status};
+use crate::core::value::ValueRef;
+use std::ffi::c_char;
+
+/// A prepared statement on one connection.
+///
+/// Created by `keel_conn_prepare`, destroyed by `keel_stmt_free`. Methods:
+/// `keel_stmt_param_count`, `keel_stmt_bind_*`, `keel_stmt_clear_bindings`,
+/// `keel_stmt_execute`, `keel_stmt_query`. Parameters are 0-based; every
+/// one must be bound before a run, and bindings persist across runs until
+/// rebound or cleared. Thread rule: goes with its connection. In Rust it is
+/// a `keel::Stmt`, which keeps its connection checked out while it lives.
+pub struct keel_stmt {
+    _private: [u8; 0],
+}
+
+impl Opaque for keel_stmt {
+    type Rust = Stmt;
+    const NAME: &'static str = "stmt";
+}
+
+/// Free a statement.
+///
+/// Ownership: takes back `stmt`; NULL is a no-op. A cursor opened from it
+/// stays readable until freed.
+///
+/// Errors: none.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_free(stmt: *mut keel_stmt) {
+    free_handle(stmt)
+}
+
+/// Return how many parameters the statement has.
+///
+/// Ownership: borrows `stmt`.
+///
+/// Errors: returns 0 when `stmt` is NULL.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_param_count(stmt: *const keel_stmt) -> usize {
+    get(stmt, 0, |s| s.param_count())
+}
+
+fn bind_with(
+    stmt: *mut keel_stmt,
+    index: usize,
+    err_out: *mut *mut keel_error,
+    value: impl FnOnce() -> Result<ValueRef<'static>>,
+) -> Status {
+    call_on(stmt, err_out, |s| s.bind(index, value()?))
+}
+
+/// Bind NULL to parameter `index` (0-based).
+///
+/// Ownership: borrows `stmt`. Binding closes a cursor still open on this
+/// statement.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt), `KEEL_STATUS_INVALID_ARGUMENT`
+/// (index out of range).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_null(stmt: *mut keel_stmt, index: usize, err_out: *mut *mut keel_error) -> Status {
+    bind_with(stmt, index, err_out, || Ok(ValueRef::Null))
+}
+
+/// Bind a bool to parameter `index` (0-based). SQLite stores it as 0 or 1.
+///
+/// Ownership: borrows `stmt`.
+///
+/// Errors: as `keel_stmt_bind_null`.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_bool(stmt: *mut keel_stmt, index: usize, value: bool, err_out: *mut *mut keel_error) -> Status {
+    bind_with(stmt, index, err_out, || Ok(ValueRef::Bool(value)))
+}
+
+/// Bind a signed 64-bit integer to parameter `index` (0-based).
+///
+/// Ownership: borrows `stmt`.
+///
+/// Errors: as `keel_stmt_bind_null`.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_int64(stmt: *mut keel_stmt, index: usize, value: i64, err_out: *mut *mut keel_error) -> Status {
+    bind_with(stmt, index, err_out, || Ok(ValueRef::Int64(value)))
+}
+
+/// Bind an unsigned 64-bit integer to parameter `index` (0-based). A value
+/// the engine cannot hold exactly is an error (SQLite: above INT64_MAX).
+///
+/// Ownership: borrows `stmt`.
+///
+/// Errors: as `keel_stmt_bind_null`, plus `KEEL_STATUS_INVALID_ARGUMENT`
+/// with SQLSTATE 22003 for an out-of-range value.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_uint64(stmt: *mut keel_stmt, index: usize, value: u64, err_out: *mut *mut keel_error) -> Status {
+    bind_with(stmt, index, err_out, || Ok(ValueRef::Uint64(value)))
+}
+
+/// Bind a double to parameter `index` (0-based). SQLite cannot store NaN
+/// (it would become NULL), so NaN is an error there.
+///
+/// Ownership: borrows `stmt`.
+///
+/// Errors: as `keel_stmt_bind_null`, plus `KEEL_STATUS_INVALID_ARGUMENT`
+/// for a value the engine cannot store.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_double(stmt: *mut keel_stmt, index: usize, value: f64, err_out: *mut *mut keel_error) -> Status {
+    bind_with(stmt, index, err_out, || Ok(ValueRef::Double(value)))
+}
+
+/// Bind UTF-8 text of `len` bytes (no NUL needed) to parameter `index`.
+///
+/// Ownership: `text` is read during the call only; keel keeps a copy.
+///
+/// Errors: as `keel_stmt_bind_null`, plus `KEEL_STATUS_NULL_ARGUMENT` (text
+/// NULL with len > 0), `KEEL_STATUS_INVALID_ARGUMENT` (invalid UTF-8).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_text(
+    stmt: *mut keel_stmt,
+    index: usize,
+    text: *const c_char,
+    len: usize,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    bind_with(stmt, index, err_out, || Ok(ValueRef::Text(c_text(text, len, "text")?)))
+}
+
+/// Bind `len` bytes to parameter `index` as a binary value.
+///
+/// Ownership: `data` is read during the call only; keel keeps a copy.
+///
+/// Errors: as `keel_stmt_bind_null`, plus `KEEL_STATUS_NULL_ARGUMENT` (data
+/// NULL with len > 0).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_bytes(
+    stmt: *mut keel_stmt,
+    index: usize,
+    data: *const u8,
+    len: usize,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    bind_with(stmt, index, err_out, || Ok(ValueRef::Bytes(c_bytes(data, len, "data")?)))
+}
+
+/// Bind a date, in days since 1970-01-01, to parameter `index`. SQLite
+/// stores it as `YYYY-MM-DD` text.
+///
+/// Ownership: borrows `stmt`.
+///
+/// Errors: as `keel_stmt_bind_null`.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_date(stmt: *mut keel_stmt, index: usize, days: i32, err_out: *mut *mut keel_error) -> Status {
+    bind_with(stmt, index, err_out, || Ok(ValueRef::Date(days)))
+}
+
+/// Bind a time of day, in microseconds since midnight, to parameter
+/// `index`. SQLite stores it as `HH:MM:SS[.ffffff]` text.
+///
+/// Ownership: borrows `stmt`.
+///
+/// Errors: as `keel_stmt_bind_null`, plus `KEEL_STATUS_INVALID_ARGUMENT`
+/// when `micros` is not within one day.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_time(stmt: *mut keel_stmt, index: usize, micros: i64, err_out: *mut *mut keel_error) -> Status {
+    let mut v = keel_value::scalar(crate::core::value::Type::Time);
+    v.int_value = micros;
+    bind_with(stmt, index, err_out, move || value_in(&v, "micros"))
+}
+
+/// Bind a timestamp without zone, in microseconds since
+/// 1970-01-01T00:00:00, to parameter `index`. SQLite stores it as
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]` text.
+///
+/// Ownership: borrows `stmt`.
+///
+/// Errors: as `keel_stmt_bind_null`.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_timestamp(stmt: *mut keel_stmt, index: usize, micros: i64, err_out: *mut *mut keel_error) -> Status {
+    bind_with(stmt, index, err_out, || Ok(ValueRef::Timestamp(micros)))
+}
+
+/// Bind an instant, in microseconds since 1970-01-01T00:00:00Z, to
+/// parameter `index` as a timestamp with zone. SQLite stores it as
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]+00:00` text.
+///
+/// Ownership: borrows `stmt`.
+///
+/// Errors: as `keel_stmt_bind_null`.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_timestamptz(stmt: *mut keel_stmt, index: usize, micros: i64, err_out: *mut *mut keel_error) -> Status {
+    bind_with(stmt, index, err_out, || Ok(ValueRef::Timestamptz(micros)))
+}
+
+/// Bind a uuid (16 bytes, big-endian as written) to parameter `index`.
+/// SQLite stores it as 36-character lower-case text.
+///
+/// Ownership: `uuid16` is read during the call only.
+///
+/// Errors: as `keel_stmt_bind_null`, plus `KEEL_STATUS_NULL_ARGUMENT`
+/// (uuid16).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_uuid(stmt: *mut keel_stmt, index: usize, uuid16: *const u8, err_out: *mut *mut keel_error) -> Status {
+    bind_with(stmt, index, err_out, || {
+        if uuid16.is_null() {
+            return Err(null_arg("uuid16"));
+        }
+        Ok(ValueRef::Uuid(c_bytes(uuid16, 16, "uuid16")?.try_into().expect("16 bytes")))
+    })
+}
+
+/// Bind JSON text of `len` bytes to parameter `index`. keel does not parse
+/// it; the engine may.
+///
+/// Ownership: `json` is read during the call only.
+///
+/// Errors: as `keel_stmt_bind_text`.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_json(
+    stmt: *mut keel_stmt,
+    index: usize,
+    json: *const c_char,
+    len: usize,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    bind_with(stmt, index, err_out, || Ok(ValueRef::Json(c_text(json, len, "json")?)))
+}
+
+/// Bind an exact decimal, given as text of `len` bytes (`"-123.4500"`,
+/// `"1e-3"`), to parameter `index`.
+///
+/// Ownership: `decimal` is read during the call only.
+///
+/// Errors: as `keel_stmt_bind_text`, plus `KEEL_STATUS_INVALID_ARGUMENT`
+/// when the text is not a decimal number.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_decimal(
+    stmt: *mut keel_stmt,
+    index: usize,
+    decimal: *const c_char,
+    len: usize,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    bind_with(stmt, index, err_out, || Ok(ValueRef::Decimal(c_text(decimal, len, "decimal")?)))
+}
+
+/// Bind any value, described by a `keel_value`, to parameter `index`.
+///
+/// Ownership: `value` and its data are read during the call only.
+///
+/// Errors: as the typed `keel_stmt_bind_*` call for `value->kind`, plus
+/// `KEEL_STATUS_NULL_ARGUMENT` (value), `KEEL_STATUS_INVALID_ARGUMENT`
+/// (unknown kind).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_value(
+    stmt: *mut keel_stmt,
+    index: usize,
+    value: *const keel_value,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    bind_with(stmt, index, err_out, || {
+        // SAFETY: NULL or a value valid for the call.
+        let v = unsafe { value.as_ref() }.ok_or_else(|| null_arg("value"))?;
+        value_in(v, "value")
+    })
+}
+
+/// Unbind every parameter; each must be bound again before the next run.
+///
+/// Ownership: borrows `stmt`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_clear_bindings(stmt: *mut keel_stmt, err_out: *mut *mut keel_error) -> Status {
+    call_on(stmt, err_out, |s| s.clear_bindings())
+}
+
+/// Run the statement to completion, discarding any rows.
+///
+/// May be called again to re-run it with the current bindings.
+///
+/// Ownership: borrows `stmt`. `result_out` may be NULL; otherwise it
+/// receives the rows affected and last insert id.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt), `KEEL_STATUS_INVALID_ARGUMENT`
+/// (a parameter is not bound), `KEEL_STATUS_INTEGRITY`, `KEEL_STATUS_BUSY`,
+/// and other engine errors.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_execute(stmt: *mut keel_stmt, result_out: *mut keel_exec_result, err_out: *mut *mut keel_error) -> Status {
+    call_on(stmt, err_out, |s| {
+        let r = s.execute()?;
+        write_opt(result_out, r.into());
+        Ok(())
+    })
+}
+
+/// Run the statement and return a streaming cursor over its rows.
+///
+/// A cursor opened earlier from this statement is closed by this call (its
+/// next `keel_rows_next` reports `KEEL_STATUS_INVALID_STATE`).
+///
+/// Ownership: borrows `stmt`. On success `*rows_out` receives a new
+/// `keel_rows`, freed with `keel_rows_free`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, rows_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (a parameter is not bound), engine errors.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_query(stmt: *mut keel_stmt, rows_out: *mut *mut keel_rows, err_out: *mut *mut keel_error) -> Status {
+    call_on(stmt, err_out, |s| {
+        let out = out_ptr(rows_out, "rows_out")?;
+        let rows = s.query()?;
+        write(out, into_handle(RowsState::new(rows)));
+        Ok(())
+    })
+}
