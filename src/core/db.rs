@@ -203,7 +203,8 @@ impl Conn {
 
     /// Prepare one statement.
     pub fn prepare(&self, sql: &str) -> Result<Stmt> {
-        let stmt = self.with(|c| c.prepare(sql)).map_err(|e| e.with_sql(sql))?;
+        let native = super::placeholders::rewrite(sql, self.dialect()).map_err(|e| e.with_sql(sql))?;
+        let stmt = self.with(|c| c.prepare(&native)).map_err(|e| e.with_sql(sql))?;
         let n = stmt.param_count();
         Ok(Stmt {
             _conn: self.shared.clone(),

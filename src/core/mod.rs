@@ -6,5 +6,6 @@ pub mod db;
 pub mod driver;
 pub mod error;
 pub mod options;
+pub mod placeholders;
 pub mod url;
 pub mod value;

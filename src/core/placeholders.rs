@@ -1,0 +1,217 @@
+//! Portable `?` placeholders, rewritten per dialect.
+//!
+//! keel's placeholder is `?` on every engine. This lexer rewrites it to the
+//! engine's own form (`$1` for PostgreSQL, `@P1` for SQL Server; MySQL and
+//! SQLite keep `?`) while skipping string literals, quoted identifiers,
+//! comments, PostgreSQL dollar-quoted strings and `::` casts. `??` stands for
+//! a literal `?` (PostgreSQL's jsonb operators `?`, `?|`, `?&` are written
+//! `??`, `??|`, `??&`). Each engine's native form keeps working: SQL with no
+//! `?` is passed through untouched, and SQL that mixes `?` with PostgreSQL's
+//! `$1` is an error.
+
+use super::driver::Dialect;
+use super::error::{Error, Result};
+use std::borrow::Cow;
+
+/// Rewrite `sql` for `dialect`. Returns the SQL unchanged (borrowed) when it
+/// holds no `?` outside literals and comments.
+pub fn rewrite(sql: &str, dialect: Dialect) -> Result<Cow<'_, str>> {
+    if !sql.contains('?') {
+        return Ok(Cow::Borrowed(sql));
+    }
+    let b = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0usize; // placeholders emitted
+    let mut native_dollar = false;
+    let mut changed = false;
+    let mut i = 0;
+    let mut copied = 0; // b[copied..i] not yet copied to out
+    let mysql = dialect == Dialect::Mysql;
+    let pg = dialect == Dialect::Postgres;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\'' => {
+                // PostgreSQL E'...' strings and MySQL strings take backslash escapes.
+                let backslash = mysql || (pg && i > 0 && (b[i - 1] == b'E' || b[i - 1] == b'e'));
+                i = skip_quoted(b, i, b'\'', backslash);
+            }
+            b'"' => i = skip_quoted(b, i, b'"', mysql),
+            b'`' if dialect != Dialect::Postgres => i = skip_quoted(b, i, b'`', false),
+            b'[' if matches!(dialect, Dialect::Mssql | Dialect::Sqlite) => i = skip_quoted(b, i, b']', false),
+            b'-' if b.get(i + 1) == Some(&b'-') => i = skip_line(b, i),
+            b'#' if mysql => i = skip_line(b, i),
+            b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i, pg),
+            b':' if b.get(i + 1) == Some(&b':') => i += 2,
+            b'$' if pg => {
+                if b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                    native_dollar = true;
+                    i += 1;
+                } else if let Some(end) = dollar_quote_end(b, i) {
+                    i = end;
+                } else {
+                    i += 1;
+                }
+            }
+            b'?' => {
+                out.push_str(&sql[copied..i]);
+                changed = true;
+                if b.get(i + 1) == Some(&b'?') {
+                    out.push('?');
+                    i += 2;
+                } else if dialect == Dialect::Sqlite && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                    // SQLite's own ?NNN.
+                    out.push('?');
+                    i += 1;
+                } else {
+                    n += 1;
+                    match dialect {
+                        Dialect::Postgres => {
+                            out.push('$');
+                            out.push_str(&n.to_string());
+                        }
+                        Dialect::Mssql => {
+                            out.push_str("@P");
+                            out.push_str(&n.to_string());
+                        }
+                        _ => out.push('?'),
+                    }
+                    i += 1;
+                }
+                copied = i;
+            }
+            _ => i += 1,
+        }
+    }
+    if native_dollar && n > 0 {
+        return Err(Error::invalid_argument(
+            "SQL mixes ? placeholders with PostgreSQL's $1 form; use one or the other (write ?? for a literal ?)",
+        ));
+    }
+    if !changed {
+        return Ok(Cow::Borrowed(sql));
+    }
+    out.push_str(&sql[copied..]);
+    Ok(Cow::Owned(out))
+}
+
+/// Index just past a quoted run starting at `b[start]`; a doubled quote
+/// stays inside. An unterminated quote runs to the end (the engine reports it).
+fn skip_quoted(b: &[u8], start: usize, close: u8, backslash: bool) -> usize {
+    let mut i = start + 1;
+    while i < b.len() {
+        if backslash && b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] == close {
+            if b.get(i + 1) == Some(&close) {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+fn skip_line(b: &[u8], start: usize) -> usize {
+    b[start..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| start + p + 1)
+}
+
+/// PostgreSQL block comments nest; others end at the first `*/`.
+fn skip_block_comment(b: &[u8], start: usize, nested: bool) -> usize {
+    let mut depth = 1;
+    let mut i = start + 2;
+    while i < b.len() {
+        if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 || !nested {
+                return i;
+            }
+        } else if nested && b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            depth += 1;
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    b.len()
+}
+
+/// For `$tag$...$tag$` starting at `b[start]`, the index past the closing tag.
+fn dollar_quote_end(b: &[u8], start: usize) -> Option<usize> {
+    let mut j = start + 1;
+    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] >= 0x80) {
+        j += 1;
+    }
+    if b.get(j) != Some(&b'$') {
+        return None;
+    }
+    let tag = &b[start..=j];
+    let body = j + 1;
+    let rest = &b[body..];
+    let end = rest.windows(tag.len()).position(|w| w == tag)?;
+    Some(body + end + tag.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pg(s: &str) -> String {
+        rewrite(s, Dialect::Postgres).unwrap().into_owned()
+    }
+
+    #[test]
+    fn rewrites_each_dialect() {
+        assert_eq!(pg("SELECT ?, ?"), "SELECT $1, $2");
+        assert_eq!(rewrite("a = ? AND b = ?", Dialect::Mssql).unwrap(), "a = @P1 AND b = @P2");
+        assert_eq!(rewrite("a = ? AND b = ?", Dialect::Mysql).unwrap(), "a = ? AND b = ?");
+        assert!(matches!(rewrite("SELECT 1", Dialect::Postgres).unwrap(), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn skips_literals_identifiers_and_comments() {
+        assert_eq!(pg("SELECT '?', ? -- ?\n, ?"), "SELECT '?', $1 -- ?\n, $2");
+        assert_eq!(pg("SELECT 'it''s ?', ?"), "SELECT 'it''s ?', $1");
+        assert_eq!(pg("SELECT \"we?ird\" FROM t WHERE x = ?"), "SELECT \"we?ird\" FROM t WHERE x = $1");
+        assert_eq!(pg("SELECT /* ? /* nested ? */ ? */ ?"), "SELECT /* ? /* nested ? */ ? */ $1");
+        assert_eq!(pg("SELECT E'\\'?', ?"), "SELECT E'\\'?', $1");
+        assert_eq!(
+            rewrite("SELECT '\\'?', `a?`, \"b?\", ? # ?\n", Dialect::Mysql).unwrap(),
+            "SELECT '\\'?', `a?`, \"b?\", ? # ?\n"
+        );
+        assert_eq!(rewrite("SELECT [a?], ?", Dialect::Mssql).unwrap(), "SELECT [a?], @P1");
+    }
+
+    #[test]
+    fn dollar_quotes_and_casts() {
+        assert_eq!(pg("SELECT $$ ? $$, ?"), "SELECT $$ ? $$, $1");
+        assert_eq!(pg("SELECT $fn$ a ? $x$ ? $fn$, ?"), "SELECT $fn$ a ? $x$ ? $fn$, $1");
+        assert_eq!(pg("SELECT ?::int, ?::text"), "SELECT $1::int, $2::text");
+    }
+
+    #[test]
+    fn double_question_is_a_literal() {
+        assert_eq!(pg("SELECT j ?? 'k', j ??| ?"), "SELECT j ? 'k', j ?| $1");
+        assert_eq!(rewrite("SELECT 1 WHERE a ?? b", Dialect::Mysql).unwrap(), "SELECT 1 WHERE a ? b");
+    }
+
+    #[test]
+    fn native_forms_still_work() {
+        assert!(matches!(rewrite("SELECT $1, $2", Dialect::Postgres).unwrap(), Cow::Borrowed(_)));
+        assert_eq!(rewrite("SELECT ?1, ?", Dialect::Sqlite).unwrap(), "SELECT ?1, ?");
+        let e = rewrite("SELECT $1, ?", Dialect::Postgres).unwrap_err();
+        assert!(e.message.contains("mixes"), "{}", e.message);
+    }
+
+    #[test]
+    fn unterminated_literals_do_not_panic() {
+        assert_eq!(pg("SELECT '?"), "SELECT '?");
+        assert_eq!(pg("SELECT $$ ?"), "SELECT $$ $1");
+        assert_eq!(pg("SELECT ? /* ?"), "SELECT $1 /* ?");
+    }
+}
