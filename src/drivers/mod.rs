@@ -4,11 +4,12 @@
 use crate::core::driver::Driver;
 use crate::core::error::{Error, Result, Status};
 
+pub mod postgres;
 pub mod sqlite;
 
 /// Every engine compiled into this library.
 pub fn all() -> &'static [&'static dyn Driver] {
-    static ALL: [&'static dyn Driver; 1] = [&sqlite::SQLITE];
+    static ALL: [&'static dyn Driver; 2] = [&sqlite::SQLITE, &postgres::POSTGRES];
     &ALL
 }
 

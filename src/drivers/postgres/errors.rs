@@ -1,0 +1,109 @@
+//! PostgreSQL errors → keel status. The server's SQLSTATE is kept as is;
+//! the vendor code is 0 (PostgreSQL's own code is the SQLSTATE).
+
+use crate::core::error::{Error, Status};
+
+/// Status for a SQLSTATE.
+pub fn status_for(sqlstate: &str) -> Status {
+    match sqlstate {
+        "40001" | "40P01" | "55P03" => Status::Busy,
+        "57014" => Status::Cancelled,
+        "42501" => Status::Unauthorized,
+        "28000" | "28P01" => Status::Unauthenticated,
+        "3D000" | "42P01" | "42883" | "42703" => Status::NotFound,
+        "42P04" | "42P07" | "42710" | "42723" => Status::AlreadyExists,
+        "57P01" | "57P02" | "57P03" => Status::Io,
+        _ => match &sqlstate[..sqlstate.len().min(2)] {
+            "23" => Status::Integrity,
+            "42" => Status::InvalidArgument,
+            "22" => Status::InvalidData,
+            "08" => Status::Io,
+            "25" | "2D" | "3B" => Status::InvalidState,
+            "0A" => Status::NotImplemented,
+            "53" | "54" | "XX" => Status::Internal,
+            "57" => Status::Cancelled,
+            _ => Status::Unknown,
+        },
+    }
+}
+
+/// Convert a client error: server errors keep SQLSTATE, message, detail
+/// and hint; others (network, protocol) become IO errors.
+pub fn convert(e: &postgres::Error) -> Error {
+    if let Some(db) = e.as_db_error() {
+        let code = db.code().code();
+        let mut msg = db.message().to_owned();
+        if let Some(d) = db.detail() {
+            msg.push_str(&format!(" (detail: {d})"));
+        }
+        if let Some(h) = db.hint() {
+            msg.push_str(&format!(" (hint: {h})"));
+        }
+        return Error {
+            status: status_for(code),
+            message: msg,
+            sqlstate: code.to_owned(),
+            vendor_code: 0,
+            driver: "postgres",
+        };
+    }
+    // Our own parameter-encoding errors travel inside the client's error.
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(k) = s.downcast_ref::<Error>() {
+            return k.clone();
+        }
+        source = s.source();
+    }
+    let (status, sqlstate) = if e.is_closed() {
+        (Status::Io, "08006")
+    } else if e.to_string().contains("timed out") {
+        (Status::Timeout, "08001")
+    } else {
+        (Status::Io, "08000")
+    };
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    Error {
+        status,
+        message,
+        sqlstate: sqlstate.into(),
+        vendor_code: 0,
+        driver: "postgres",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlstate_table() {
+        let cases = [
+            ("23505", Status::Integrity),
+            ("23503", Status::Integrity),
+            ("42601", Status::InvalidArgument),
+            ("42P01", Status::NotFound),
+            ("42501", Status::Unauthorized),
+            ("40001", Status::Busy),
+            ("40P01", Status::Busy),
+            ("57014", Status::Cancelled),
+            ("28P01", Status::Unauthenticated),
+            ("22003", Status::InvalidData),
+            ("08006", Status::Io),
+            ("25006", Status::InvalidState),
+            ("0A000", Status::NotImplemented),
+            ("3D000", Status::NotFound),
+            ("XX000", Status::Internal),
+            ("P0001", Status::Unknown),
+        ];
+        for (code, status) in cases {
+            assert_eq!(status_for(code), status, "{code}");
+        }
+    }
+}

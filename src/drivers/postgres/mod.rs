@@ -1,0 +1,427 @@
+//! PostgreSQL, on the `postgres` crate (tokio-postgres underneath).
+//!
+//! URL: `postgres://user:password@host:port/dbname?options`. Options:
+//! `sslmode`, `connect_timeout_ms`, `statement_timeout_ms`,
+//! `application_name`, `search_path`. Results stream: rows are read from
+//! the socket as `keel_rows_next` asks for them (tokio-postgres applies
+//! back-pressure), so a huge SELECT runs in bounded memory. Because the
+//! protocol carries one result at a time, a connection with an open cursor
+//! refuses other work until the cursor is read to its end or freed.
+//!
+//! TLS: this build has no TLS. `sslmode=disable` and `prefer` connect in
+//! plain text (`prefer` falls back as libpq does when TLS is unavailable);
+//! `require`, `verify-ca` and `verify-full` fail at open with
+//! NOT_IMPLEMENTED rather than silently connecting without TLS.
+
+mod errors;
+mod types;
+
+use crate::core::driver::{
+    Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, TxLock, TxOptions,
+};
+use crate::core::error::{Error, Result};
+use crate::core::options::{OptKind, OptSpec, Options};
+use crate::core::url::ConnUrl;
+use crate::core::value::{Column, Nullable, Type as K, Value, ValueRef};
+use postgres::types::{FromSql, Type};
+use std::cell::UnsafeCell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use types::{Param, Plan};
+
+pub struct PostgresDriver;
+
+pub static POSTGRES: PostgresDriver = PostgresDriver;
+
+const OPTIONS: &[OptSpec] = &[
+    OptSpec {
+        key: "sslmode",
+        kind: OptKind::Choice(&["disable", "prefer", "require", "verify-ca", "verify-full"]),
+        default: "prefer",
+        doc: "TLS policy, as libpq's sslmode.",
+    },
+    OptSpec {
+        key: "connect_timeout_ms",
+        kind: OptKind::UInt,
+        default: "10000",
+        doc: "Give up connecting after this long; 0 waits forever.",
+    },
+    OptSpec {
+        key: "statement_timeout_ms",
+        kind: OptKind::UInt,
+        default: "0",
+        doc: "Server-side statement timeout; 0 means none.",
+    },
+    OptSpec {
+        key: "application_name",
+        kind: OptKind::Text,
+        default: "keel",
+        doc: "Shown in pg_stat_activity.",
+    },
+    OptSpec {
+        key: "search_path",
+        kind: OptKind::Text,
+        default: "",
+        doc: "Schema search path for the session.",
+    },
+];
+
+impl Driver for PostgresDriver {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+    fn schemes(&self) -> &'static [&'static str] {
+        &["postgres", "postgresql"]
+    }
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+    fn options(&self) -> &'static [OptSpec] {
+        OPTIONS
+    }
+    fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
+        let sslmode = opts.text("sslmode").unwrap_or("prefer");
+        if matches!(sslmode, "require" | "verify-ca" | "verify-full") {
+            return Err(Error::not_implemented(format!(
+                "sslmode={sslmode} needs TLS, which this build of keel's postgres driver does not have"
+            )));
+        }
+        let mut cfg = postgres::Config::new();
+        cfg.host(url.host.as_deref().unwrap_or("localhost"));
+        cfg.port(url.port.unwrap_or(5432));
+        let user = url.user.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "postgres".into());
+        cfg.user(&user);
+        if let Some(p) = &url.password {
+            cfg.password(p);
+        }
+        cfg.dbname(if url.path.is_empty() { &user } else { &url.path });
+        cfg.ssl_mode(postgres::config::SslMode::Disable);
+        let ct = opts.uint("connect_timeout_ms");
+        if ct > 0 {
+            cfg.connect_timeout(Duration::from_millis(ct as u64));
+        }
+        if let Some(a) = opts.text("application_name") {
+            cfg.application_name(a);
+        }
+        let mut server_opts = Vec::new();
+        let st = opts.uint("statement_timeout_ms");
+        if st > 0 {
+            server_opts.push(format!("-c statement_timeout={st}"));
+        }
+        if let Some(sp) = opts.text("search_path") {
+            server_opts.push(format!("-c search_path={}", sp.replace('\\', "\\\\").replace(' ', "\\ ")));
+        }
+        if !server_opts.is_empty() {
+            cfg.options(&server_opts.join(" "));
+        }
+        Ok(Box::new(PgConnector { cfg }))
+    }
+}
+
+struct PgConnector {
+    cfg: postgres::Config,
+}
+
+impl Connector for PgConnector {
+    fn connect(&self) -> Result<Box<dyn DriverConn>> {
+        let mut client = self.cfg.connect(postgres::NoTls).map_err(|e| errors::convert(&e))?;
+        let version = client
+            .simple_query("SHOW server_version")
+            .map_err(|e| errors::convert(&e))?
+            .into_iter()
+            .find_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
+                _ => None,
+            })
+            .unwrap_or_default();
+        Ok(Box::new(PgConn {
+            shared: Arc::new(Shared { client: UnsafeCell::new(client), busy: AtomicBool::new(false) }),
+            version,
+            in_tx: false,
+        }))
+    }
+}
+
+/// The client, shared by a connection, its statements and its cursor.
+///
+/// The `postgres` crate's cursor (`RowIter`) borrows the client mutably for
+/// its whole life, which a C handle cannot express. keel keeps the borrow
+/// rule itself: `busy` is set while a cursor is open, and every other use of
+/// the client checks it first ([`Shared::client`]); a cursor holds an `Arc`
+/// of this, so the client outlives it.
+struct Shared {
+    client: UnsafeCell<postgres::Client>,
+    busy: AtomicBool,
+}
+
+// SAFETY: the client is Send; keel's thread rule (one thread at a time per
+// connection and its children) plus the `busy` flag give exclusive access.
+unsafe impl Send for Shared {}
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    /// The client, unless a cursor holds it.
+    #[allow(clippy::mut_from_ref)]
+    fn client(&self) -> Result<&mut postgres::Client> {
+        if self.busy.load(Ordering::Acquire) {
+            return Err(Error::invalid_state(
+                "a cursor is still open on this PostgreSQL connection: read it to the end or free it first",
+            ));
+        }
+        // SAFETY: see the type's docs.
+        Ok(unsafe { &mut *self.client.get() })
+    }
+}
+
+struct PgConn {
+    shared: Arc<Shared>,
+    version: String,
+    in_tx: bool,
+}
+
+fn pg<T>(r: std::result::Result<T, postgres::Error>) -> Result<T> {
+    r.map_err(|e| errors::convert(&e))
+}
+
+impl PgConn {
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        let c = self.shared.client()?;
+        pg(c.batch_execute(sql))
+    }
+}
+
+impl DriverConn for PgConn {
+    fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
+        let c = self.shared.client()?;
+        let stmt = pg(c.prepare(sql))?;
+        let n = stmt.params().len();
+        Ok(Box::new(PgStmt { shared: self.shared.clone(), stmt, params: vec![Param(Value::Null); n], cols: None }))
+    }
+
+    fn begin(&mut self, opts: &TxOptions) -> Result<()> {
+        if opts.lock != TxLock::Default {
+            return Err(Error::invalid_argument(
+                "PostgreSQL has no DEFERRED/IMMEDIATE/EXCLUSIVE transactions; leave lock at KEEL_TX_LOCK_DEFAULT",
+            ));
+        }
+        let mut sql = String::from("BEGIN");
+        sql.push_str(match opts.isolation {
+            Isolation::Default => "",
+            Isolation::ReadUncommitted => " ISOLATION LEVEL READ UNCOMMITTED",
+            Isolation::ReadCommitted => " ISOLATION LEVEL READ COMMITTED",
+            Isolation::RepeatableRead | Isolation::Snapshot => " ISOLATION LEVEL REPEATABLE READ",
+            Isolation::Serializable => " ISOLATION LEVEL SERIALIZABLE",
+        });
+        if opts.read_only {
+            sql.push_str(" READ ONLY");
+        }
+        self.batch(&sql)?;
+        self.in_tx = true;
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.batch("COMMIT")?;
+        self.in_tx = false;
+        Ok(())
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        self.batch("ROLLBACK")?;
+        self.in_tx = false;
+        Ok(())
+    }
+
+    fn savepoint(&mut self, name: &str) -> Result<()> {
+        self.batch(&format!("SAVEPOINT \"{name}\""))
+    }
+
+    fn release(&mut self, name: &str) -> Result<()> {
+        self.batch(&format!("RELEASE SAVEPOINT \"{name}\""))
+    }
+
+    fn rollback_to(&mut self, name: &str) -> Result<()> {
+        self.batch(&format!("ROLLBACK TO SAVEPOINT \"{name}\""))
+    }
+
+    fn in_transaction(&self) -> bool {
+        self.in_tx
+    }
+
+    fn ping(&mut self) -> Result<()> {
+        let c = self.shared.client()?;
+        pg(c.is_valid(Duration::from_secs(10)))
+    }
+
+    fn server_version(&self) -> &str {
+        &self.version
+    }
+
+    fn is_broken(&self) -> bool {
+        // SAFETY: is_closed only reads the client's channel state.
+        unsafe { (*self.shared.client.get()).is_closed() }
+    }
+}
+
+struct PgCols {
+    columns: Vec<Column>,
+    types: Vec<Type>,
+    plans: Vec<Plan>,
+}
+
+struct PgStmt {
+    shared: Arc<Shared>,
+    stmt: postgres::Statement,
+    params: Vec<Param>,
+    cols: Option<Arc<PgCols>>,
+}
+
+impl PgStmt {
+    fn param_refs(&self) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+        self.params.iter().map(|p| p as &(dyn postgres::types::ToSql + Sync)).collect()
+    }
+}
+
+impl DriverStmt for PgStmt {
+    fn param_count(&self) -> usize {
+        self.params.len()
+    }
+
+    fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+        let v = value.to_owned();
+        types::check_param(&v)?;
+        self.params[index] = Param(v);
+        Ok(())
+    }
+
+    fn clear_bindings(&mut self) -> Result<()> {
+        self.params.iter_mut().for_each(|p| *p = Param(Value::Null));
+        Ok(())
+    }
+
+    fn execute(&mut self) -> Result<ExecResult> {
+        let c = self.shared.client()?;
+        let n = pg(c.execute(&self.stmt, &self.param_refs()))?;
+        Ok(ExecResult { rows_affected: n, last_insert_id: None })
+    }
+
+    fn query(&mut self) -> Result<Box<dyn DriverRows>> {
+        let cols = self
+            .cols
+            .get_or_insert_with(|| {
+                let mut columns = Vec::new();
+                let mut types = Vec::new();
+                let mut plans = Vec::new();
+                for c in self.stmt.columns() {
+                    let (kind, plan) = types::classify(c.type_());
+                    columns.push(Column {
+                        name: c.name().to_owned(),
+                        kind,
+                        engine_type: c.type_().name().to_owned(),
+                        nullable: Nullable::Unknown,
+                    });
+                    types.push(c.type_().clone());
+                    plans.push(plan);
+                }
+                Arc::new(PgCols { columns, types, plans })
+            })
+            .clone();
+        let c = self.shared.client()?;
+        let iter = pg(c.query_raw(&self.stmt, self.param_refs()))?;
+        // SAFETY: the iterator borrows the client inside `self.shared`, which
+        // the cursor keeps alive (it holds the Arc and drops the iterator
+        // first); `busy` keeps every other user off the client meanwhile.
+        let iter: postgres::RowIter<'static> = unsafe { std::mem::transmute(iter) };
+        self.shared.busy.store(true, Ordering::Release);
+        let n = cols.columns.len();
+        Ok(Box::new(PgRows { iter: Some(iter), row: None, texts: vec![String::new(); n], cols, shared: self.shared.clone() }))
+    }
+}
+
+/// Raw column bytes, for decoding without the crate's type checks.
+struct Raw<'a>(&'a [u8]);
+
+impl<'a> FromSql<'a> for Raw<'a> {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Raw(raw))
+    }
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+struct PgRows {
+    // Dropped first: it borrows the client in `shared`.
+    iter: Option<postgres::RowIter<'static>>,
+    row: Option<postgres::Row>,
+    texts: Vec<String>,
+    cols: Arc<PgCols>,
+    shared: Arc<Shared>,
+}
+
+impl PgRows {
+    fn finish(&mut self) {
+        if self.iter.take().is_some() {
+            self.shared.busy.store(false, Ordering::Release);
+        }
+    }
+
+    fn raw(&self, i: usize) -> Option<&[u8]> {
+        self.row.as_ref()?.try_get::<_, Option<Raw<'_>>>(i).ok().flatten().map(|r| r.0)
+    }
+}
+
+impl Drop for PgRows {
+    fn drop(&mut self) {
+        self.row = None;
+        self.finish();
+    }
+}
+
+impl DriverRows for PgRows {
+    fn columns(&self) -> &[Column] {
+        &self.cols.columns
+    }
+
+    fn next(&mut self) -> Result<bool> {
+        let Some(iter) = self.iter.as_mut() else { return Ok(false) };
+        use postgres::fallible_iterator::FallibleIterator;
+        match iter.next() {
+            Ok(Some(row)) => {
+                self.row = Some(row);
+                for i in 0..self.cols.plans.len() {
+                    if self.cols.plans[i] == Plan::Text {
+                        let mut s = std::mem::take(&mut self.texts[i]);
+                        s.clear();
+                        if let Some(raw) = self.raw(i) {
+                            types::format_text(&self.cols.types[i], raw, &mut s);
+                        }
+                        self.texts[i] = s;
+                    }
+                }
+                Ok(true)
+            }
+            Ok(None) => {
+                self.row = None;
+                self.finish();
+                Ok(false)
+            }
+            Err(e) => {
+                self.row = None;
+                self.finish();
+                Err(errors::convert(&e))
+            }
+        }
+    }
+
+    fn value(&self, i: usize) -> ValueRef<'_> {
+        let Some(raw) = self.raw(i) else { return ValueRef::Null };
+        match self.cols.plans[i] {
+            Plan::Direct => types::decode(&self.cols.types[i], raw),
+            Plan::Text if self.cols.columns[i].kind == K::Decimal => ValueRef::Decimal(&self.texts[i]),
+            Plan::Text => ValueRef::Text(&self.texts[i]),
+            Plan::Raw => ValueRef::Bytes(raw),
+        }
+    }
+}
