@@ -4,12 +4,13 @@
 use crate::core::driver::Driver;
 use crate::core::error::{Error, Result, Status};
 
+pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
 
 /// Every engine compiled into this library.
 pub fn all() -> &'static [&'static dyn Driver] {
-    static ALL: [&'static dyn Driver; 2] = [&sqlite::SQLITE, &postgres::POSTGRES];
+    static ALL: [&'static dyn Driver; 3] = [&sqlite::SQLITE, &postgres::POSTGRES, &mysql::MYSQL];
     &ALL
 }
 

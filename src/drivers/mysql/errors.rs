@@ -1,0 +1,101 @@
+//! MySQL/MariaDB errors → keel status. The server's SQLSTATE and errno are
+//! kept (errno as the vendor code).
+
+use crate::core::error::{Error, Status};
+
+/// Status for a server error number, falling back to its SQLSTATE class.
+pub fn status_for(code: u16, sqlstate: &str) -> Status {
+    match code {
+        1062 | 1048 | 1451 | 1452 | 1216 | 1217 | 1557 | 3819 | 4025 => Status::Integrity,
+        1213 | 1205 | 1614 => Status::Busy,
+        1045 | 1698 => Status::Unauthenticated,
+        1044 | 1142 | 1143 | 1227 => Status::Unauthorized,
+        1049 | 1146 | 1054 | 1305 => Status::NotFound,
+        1050 | 1007 | 1061 => Status::AlreadyExists,
+        1317 => Status::Cancelled,
+        1969 | 3024 => Status::Timeout,
+        1264 | 1406 | 1292 | 1366 | 1690 => Status::InvalidData,
+        1792 => Status::InvalidState,
+        _ => match &sqlstate[..sqlstate.len().min(2)] {
+            "23" => Status::Integrity,
+            "42" => Status::InvalidArgument,
+            "22" => Status::InvalidData,
+            "08" => Status::Io,
+            "28" => Status::Unauthenticated,
+            "40" => Status::Busy,
+            "25" => Status::InvalidState,
+            "0A" => Status::NotImplemented,
+            "70" => Status::Cancelled,
+            _ => Status::Unknown,
+        },
+    }
+}
+
+/// Convert a client error. Network-level errors come back with
+/// `broken = true`: the session is unusable and must be discarded.
+pub fn convert(e: &mysql::Error) -> (Error, bool) {
+    match e {
+        mysql::Error::MySqlError(m) => (
+            Error {
+                status: status_for(m.code, &m.state),
+                message: m.message.clone(),
+                sqlstate: m.state.clone(),
+                vendor_code: m.code as i32,
+                driver: "mysql",
+            },
+            false,
+        ),
+        mysql::Error::IoError(io) => {
+            let timeout = matches!(io.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock);
+            (
+                Error {
+                    status: if timeout { Status::Timeout } else { Status::Io },
+                    message: format!("connection to the MySQL server failed: {io}"),
+                    sqlstate: "08S01".into(),
+                    vendor_code: 0,
+                    driver: "mysql",
+                },
+                true,
+            )
+        }
+        other => (
+            Error {
+                status: Status::Io,
+                message: other.to_string(),
+                sqlstate: "HY000".into(),
+                vendor_code: 0,
+                driver: "mysql",
+            },
+            matches!(other, mysql::Error::DriverError(_) | mysql::Error::CodecError(_)),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_table() {
+        let cases = [
+            (1062, "23000", Status::Integrity),
+            (1048, "23000", Status::Integrity),
+            (1452, "23000", Status::Integrity),
+            (1213, "40001", Status::Busy),
+            (1205, "HY000", Status::Busy),
+            (1045, "28000", Status::Unauthenticated),
+            (1142, "42000", Status::Unauthorized),
+            (1146, "42S02", Status::NotFound),
+            (1064, "42000", Status::InvalidArgument),
+            (1317, "70100", Status::Cancelled),
+            (1969, "70100", Status::Timeout),
+            (1264, "22003", Status::InvalidData),
+            (1406, "22001", Status::InvalidData),
+            (9999, "HY000", Status::Unknown),
+            (9998, "23000", Status::Integrity),
+        ];
+        for (code, state, status) in cases {
+            assert_eq!(status_for(code, state), status, "{code}");
+        }
+    }
+}

@@ -1,0 +1,598 @@
+//! MySQL and MariaDB, on the `mysql` crate (binary protocol: prepared
+//! statements for every query).
+//!
+//! URL: `mysql://user:password@host:port/db?options` (`mariadb://` too).
+//! TCP is used for the host the URL names, never a unix socket behind its
+//! back. Options: `connect_timeout_ms`, `statement_timeout_ms`
+//! (`max_statement_time` on MariaDB, `max_execution_time` on MySQL),
+//! `zero_date` (`error`, the default, or `null`). Sessions run with
+//! `time_zone = '+00:00'`, so TIMESTAMP columns read and write UTC.
+//!
+//! Results stream row by row from the socket. A cursor closed before its end
+//! does not read the rest of the result: its connection is closed and the
+//! pool opens another. While a cursor is open its connection refuses other
+//! work (the protocol carries one result at a time).
+//!
+//! MySQL's TIME is a duration (-838:59:59 to 838:59:59): a value within one
+//! day reads as a keel time; one outside reads as INT64 microseconds.
+
+mod errors;
+
+use crate::core::driver::{
+    Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, TxLock, TxOptions,
+};
+use crate::core::error::{Error, Result};
+use crate::core::options::{OptKind, OptSpec, Options};
+use crate::core::url::ConnUrl;
+use crate::core::value::{self, Column, MICROS_PER_DAY, MICROS_PER_SECOND, Nullable, Type as K, ValueRef};
+use mysql::consts::{ColumnFlags, ColumnType as CT};
+use mysql::prelude::Queryable;
+use mysql::{Binary, QueryResult, Value as MV};
+use std::cell::UnsafeCell;
+use std::mem::ManuallyDrop;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+pub struct MysqlDriver;
+
+pub static MYSQL: MysqlDriver = MysqlDriver;
+
+const OPTIONS: &[OptSpec] = &[
+    OptSpec {
+        key: "connect_timeout_ms",
+        kind: OptKind::UInt,
+        default: "10000",
+        doc: "Give up connecting after this long; 0 waits forever.",
+    },
+    OptSpec {
+        key: "statement_timeout_ms",
+        kind: OptKind::UInt,
+        default: "0",
+        doc: "Server-side statement timeout; 0 means none.",
+    },
+    OptSpec {
+        key: "zero_date",
+        kind: OptKind::Choice(&["error", "null"]),
+        default: "error",
+        doc: "How to read MySQL's zero dates (0000-00-00): as an error, or as NULL.",
+    },
+];
+
+impl Driver for MysqlDriver {
+    fn name(&self) -> &'static str {
+        "mysql"
+    }
+    fn schemes(&self) -> &'static [&'static str] {
+        &["mysql", "mariadb"]
+    }
+    fn dialect(&self) -> Dialect {
+        Dialect::Mysql
+    }
+    fn options(&self) -> &'static [OptSpec] {
+        OPTIONS
+    }
+    fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
+        let ct = opts.uint("connect_timeout_ms");
+        let b = mysql::OptsBuilder::new()
+            .ip_or_hostname(Some(url.host.clone().unwrap_or_else(|| "127.0.0.1".into())))
+            .tcp_port(url.port.unwrap_or(3306))
+            .user(url.user.clone())
+            .pass(url.password.clone())
+            .db_name(Some(url.path.clone()).filter(|p| !p.is_empty()))
+            .prefer_socket(false)
+            .tcp_connect_timeout((ct > 0).then(|| Duration::from_millis(ct as u64)))
+            .init(vec!["SET time_zone = '+00:00'"]);
+        Ok(Box::new(MyConnector {
+            opts: mysql::Opts::from(b),
+            statement_timeout_ms: opts.uint("statement_timeout_ms"),
+            zero_as_null: opts.text("zero_date") == Some("null"),
+        }))
+    }
+}
+
+struct MyConnector {
+    opts: mysql::Opts,
+    statement_timeout_ms: u32,
+    zero_as_null: bool,
+}
+
+fn my<T>(r: std::result::Result<T, mysql::Error>) -> Result<T> {
+    r.map_err(|e| errors::convert(&e).0)
+}
+
+impl Connector for MyConnector {
+    fn connect(&self) -> Result<Box<dyn DriverConn>> {
+        let mut conn = my(mysql::Conn::new(self.opts.clone()))?;
+        let version: String = my(conn.query_first("SELECT VERSION()"))?.unwrap_or_default();
+        if self.statement_timeout_ms > 0 {
+            let sql = if version.contains("MariaDB") {
+                format!("SET SESSION max_statement_time = {}", self.statement_timeout_ms as f64 / 1000.0)
+            } else {
+                format!("SET SESSION max_execution_time = {}", self.statement_timeout_ms)
+            };
+            my(conn.query_drop(sql))?;
+        }
+        Ok(Box::new(MyConn {
+            shared: Arc::new(Shared {
+                conn: UnsafeCell::new(conn),
+                busy: AtomicBool::new(false),
+                broken: AtomicBool::new(false),
+            }),
+            version,
+            in_tx: false,
+            zero_as_null: self.zero_as_null,
+        }))
+    }
+}
+
+/// The session, shared by a connection, its statements and its cursor.
+/// The crate's cursor borrows the session mutably for its whole life; keel
+/// keeps that rule with `busy` (as the postgres driver does).
+struct Shared {
+    conn: UnsafeCell<mysql::Conn>,
+    busy: AtomicBool,
+    broken: AtomicBool,
+}
+
+// SAFETY: mysql::Conn is Send; keel's thread rule plus `busy` give exclusive
+// access.
+unsafe impl Send for Shared {}
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    #[allow(clippy::mut_from_ref)]
+    fn conn(&self) -> Result<&mut mysql::Conn> {
+        if self.broken.load(Ordering::Acquire) {
+            return Err(Error::new(crate::core::error::Status::Io, "the MySQL connection was lost"));
+        }
+        if self.busy.load(Ordering::Acquire) {
+            return Err(Error::invalid_state(
+                "a cursor is still open on this MySQL connection: read it to the end or free it first",
+            ));
+        }
+        // SAFETY: see the type's docs.
+        Ok(unsafe { &mut *self.conn.get() })
+    }
+
+    fn check<T>(&self, r: std::result::Result<T, mysql::Error>) -> Result<T> {
+        r.map_err(|e| {
+            let (err, broken) = errors::convert(&e);
+            if broken {
+                self.broken.store(true, Ordering::Release);
+            }
+            err
+        })
+    }
+
+    fn run(&self, sql: &str) -> Result<()> {
+        let c = self.conn()?;
+        self.check(c.query_drop(sql))
+    }
+}
+
+struct MyConn {
+    shared: Arc<Shared>,
+    version: String,
+    in_tx: bool,
+    zero_as_null: bool,
+}
+
+impl DriverConn for MyConn {
+    fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
+        let c = self.shared.conn()?;
+        let stmt = self.shared.check(c.prep(sql))?;
+        let n = stmt.num_params() as usize;
+        let cols = Arc::new(columns(&stmt.columns()));
+        Ok(Box::new(MyStmt {
+            shared: self.shared.clone(),
+            stmt,
+            params: vec![MV::NULL; n],
+            cols,
+            zero_as_null: self.zero_as_null,
+        }))
+    }
+
+    fn begin(&mut self, opts: &TxOptions) -> Result<()> {
+        if opts.lock != TxLock::Default {
+            return Err(Error::invalid_argument(
+                "MySQL has no DEFERRED/IMMEDIATE/EXCLUSIVE transactions; leave lock at KEEL_TX_LOCK_DEFAULT",
+            ));
+        }
+        let level = match opts.isolation {
+            Isolation::Default => None,
+            Isolation::ReadUncommitted => Some("READ UNCOMMITTED"),
+            Isolation::ReadCommitted => Some("READ COMMITTED"),
+            Isolation::RepeatableRead | Isolation::Snapshot => Some("REPEATABLE READ"),
+            Isolation::Serializable => Some("SERIALIZABLE"),
+        };
+        if let Some(l) = level {
+            self.shared.run(&format!("SET TRANSACTION ISOLATION LEVEL {l}"))?;
+        }
+        let mut sql = String::from("START TRANSACTION");
+        if opts.isolation == Isolation::Snapshot {
+            sql.push_str(" WITH CONSISTENT SNAPSHOT");
+        }
+        if opts.read_only {
+            sql.push_str(if opts.isolation == Isolation::Snapshot { ", READ ONLY" } else { " READ ONLY" });
+        }
+        self.shared.run(&sql)?;
+        self.in_tx = true;
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.shared.run("COMMIT")?;
+        self.in_tx = false;
+        Ok(())
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        self.shared.run("ROLLBACK")?;
+        self.in_tx = false;
+        Ok(())
+    }
+
+    fn savepoint(&mut self, name: &str) -> Result<()> {
+        self.shared.run(&format!("SAVEPOINT `{name}`"))
+    }
+
+    fn release(&mut self, name: &str) -> Result<()> {
+        self.shared.run(&format!("RELEASE SAVEPOINT `{name}`"))
+    }
+
+    fn rollback_to(&mut self, name: &str) -> Result<()> {
+        self.shared.run(&format!("ROLLBACK TO SAVEPOINT `{name}`"))
+    }
+
+    fn in_transaction(&self) -> bool {
+        self.in_tx
+    }
+
+    fn ping(&mut self) -> Result<()> {
+        let c = self.shared.conn()?;
+        self.shared.check(c.ping())
+    }
+
+    fn server_version(&self) -> &str {
+        &self.version
+    }
+
+    fn is_broken(&self) -> bool {
+        self.shared.broken.load(Ordering::Acquire)
+    }
+}
+
+/// Column metadata plus what decoding needs.
+struct MyCols {
+    columns: Vec<Column>,
+    /// Columns holding dates, checked for zero dates on every row.
+    date_cols: Vec<usize>,
+}
+
+fn engine_type_name(ct: CT, flags: ColumnFlags, binary: bool, len: u32) -> String {
+    let base = match ct {
+        CT::MYSQL_TYPE_TINY => "TINYINT",
+        CT::MYSQL_TYPE_SHORT => "SMALLINT",
+        CT::MYSQL_TYPE_INT24 => "MEDIUMINT",
+        CT::MYSQL_TYPE_LONG => "INT",
+        CT::MYSQL_TYPE_LONGLONG => "BIGINT",
+        CT::MYSQL_TYPE_FLOAT => "FLOAT",
+        CT::MYSQL_TYPE_DOUBLE => "DOUBLE",
+        CT::MYSQL_TYPE_DECIMAL | CT::MYSQL_TYPE_NEWDECIMAL => "DECIMAL",
+        CT::MYSQL_TYPE_YEAR => "YEAR",
+        CT::MYSQL_TYPE_DATE | CT::MYSQL_TYPE_NEWDATE => "DATE",
+        CT::MYSQL_TYPE_TIME | CT::MYSQL_TYPE_TIME2 => "TIME",
+        CT::MYSQL_TYPE_DATETIME | CT::MYSQL_TYPE_DATETIME2 => "DATETIME",
+        CT::MYSQL_TYPE_TIMESTAMP | CT::MYSQL_TYPE_TIMESTAMP2 => "TIMESTAMP",
+        CT::MYSQL_TYPE_BIT => "BIT",
+        CT::MYSQL_TYPE_JSON => "JSON",
+        CT::MYSQL_TYPE_GEOMETRY => "GEOMETRY",
+        CT::MYSQL_TYPE_NULL => "NULL",
+        _ if flags.contains(ColumnFlags::ENUM_FLAG) => "ENUM",
+        _ if flags.contains(ColumnFlags::SET_FLAG) => "SET",
+        CT::MYSQL_TYPE_VARCHAR | CT::MYSQL_TYPE_VAR_STRING => if binary { "VARBINARY" } else { "VARCHAR" },
+        CT::MYSQL_TYPE_STRING => if binary { "BINARY" } else { "CHAR" },
+        _ => if binary { "BLOB" } else { "TEXT" },
+    };
+    let mut s = base.to_owned();
+    if ct == CT::MYSQL_TYPE_TINY && len == 1 {
+        s.push_str("(1)");
+    }
+    let numeric = matches!(
+        ct,
+        CT::MYSQL_TYPE_TINY | CT::MYSQL_TYPE_SHORT | CT::MYSQL_TYPE_INT24 | CT::MYSQL_TYPE_LONG
+            | CT::MYSQL_TYPE_LONGLONG | CT::MYSQL_TYPE_FLOAT | CT::MYSQL_TYPE_DOUBLE
+            | CT::MYSQL_TYPE_DECIMAL | CT::MYSQL_TYPE_NEWDECIMAL
+    );
+    if numeric && flags.contains(ColumnFlags::UNSIGNED_FLAG) {
+        s.push_str(" UNSIGNED");
+    }
+    s
+}
+
+fn columns(cols: &[mysql::Column]) -> MyCols {
+    let mut columns = Vec::with_capacity(cols.len());
+    let mut date_cols = Vec::new();
+    for (i, c) in cols.iter().enumerate() {
+        let ct = c.column_type();
+        let flags = c.flags();
+        let binary = c.character_set() == 63;
+        let unsigned = flags.contains(ColumnFlags::UNSIGNED_FLAG);
+        let kind = match ct {
+            CT::MYSQL_TYPE_TINY if c.column_length() == 1 && !unsigned => K::Bool,
+            CT::MYSQL_TYPE_LONGLONG if unsigned => K::Uint64,
+            CT::MYSQL_TYPE_TINY | CT::MYSQL_TYPE_SHORT | CT::MYSQL_TYPE_INT24 | CT::MYSQL_TYPE_LONG
+            | CT::MYSQL_TYPE_LONGLONG | CT::MYSQL_TYPE_YEAR => K::Int64,
+            CT::MYSQL_TYPE_FLOAT | CT::MYSQL_TYPE_DOUBLE => K::Double,
+            CT::MYSQL_TYPE_DECIMAL | CT::MYSQL_TYPE_NEWDECIMAL => K::Decimal,
+            CT::MYSQL_TYPE_DATE | CT::MYSQL_TYPE_NEWDATE => K::Date,
+            CT::MYSQL_TYPE_DATETIME | CT::MYSQL_TYPE_DATETIME2 => K::Timestamp,
+            CT::MYSQL_TYPE_TIMESTAMP | CT::MYSQL_TYPE_TIMESTAMP2 => K::Timestamptz,
+            CT::MYSQL_TYPE_TIME | CT::MYSQL_TYPE_TIME2 => K::Time,
+            CT::MYSQL_TYPE_BIT => K::Uint64,
+            CT::MYSQL_TYPE_JSON => K::Json,
+            CT::MYSQL_TYPE_NULL => K::Null,
+            CT::MYSQL_TYPE_GEOMETRY => K::Bytes,
+            _ if binary => K::Bytes,
+            _ => K::Text,
+        };
+        if matches!(kind, K::Date | K::Timestamp | K::Timestamptz) {
+            date_cols.push(i);
+        }
+        columns.push(Column {
+            name: c.name_str().into_owned(),
+            kind,
+            engine_type: engine_type_name(ct, flags, binary, c.column_length()),
+            nullable: if flags.contains(ColumnFlags::NOT_NULL_FLAG) { Nullable::No } else { Nullable::Yes },
+        });
+    }
+    MyCols { columns, date_cols }
+}
+
+fn bad(msg: String) -> Error {
+    Error::invalid_argument(msg).with_sqlstate("22003").with_driver("mysql")
+}
+
+fn date_parts(days: i64) -> Result<(u16, u8, u8)> {
+    let (y, m, d) = value::civil_from_days(days);
+    if !(0..=9999).contains(&y) {
+        return Err(bad(format!("year {y} is outside MySQL's range 0000-9999")));
+    }
+    Ok((y as u16, m as u8, d as u8))
+}
+
+/// A keel value as the crate's value type.
+fn to_mysql(v: ValueRef<'_>) -> Result<MV> {
+    Ok(match v {
+        ValueRef::Null => MV::NULL,
+        ValueRef::Bool(b) => MV::Int(b as i64),
+        ValueRef::Int64(n) => MV::Int(n),
+        ValueRef::Uint64(n) => MV::UInt(n),
+        ValueRef::Double(d) => {
+            if !d.is_finite() {
+                return Err(bad(format!("MySQL cannot store {d} (no NaN or infinity)")));
+            }
+            MV::Double(d)
+        }
+        ValueRef::Text(t) | ValueRef::Json(t) => MV::Bytes(t.as_bytes().to_vec()),
+        ValueRef::Decimal(t) => {
+            value::check_decimal(t)?;
+            MV::Bytes(t.as_bytes().to_vec())
+        }
+        ValueRef::Bytes(b) => MV::Bytes(b.to_vec()),
+        ValueRef::Date(d) => {
+            let (y, m, dd) = date_parts(d as i64)?;
+            MV::Date(y, m, dd, 0, 0, 0, 0)
+        }
+        ValueRef::Time(t) => {
+            let s = t / MICROS_PER_SECOND;
+            MV::Time(false, 0, (s / 3600) as u8, (s / 60 % 60) as u8, (s % 60) as u8, (t % MICROS_PER_SECOND) as u32)
+        }
+        ValueRef::Timestamp(t) | ValueRef::Timestamptz(t) => {
+            let (y, m, d) = date_parts(t.div_euclid(MICROS_PER_DAY))?;
+            let tod = t.rem_euclid(MICROS_PER_DAY);
+            let s = tod / MICROS_PER_SECOND;
+            MV::Date(y, m, d, (s / 3600) as u8, (s / 60 % 60) as u8, (s % 60) as u8, (tod % MICROS_PER_SECOND) as u32)
+        }
+        ValueRef::Uuid(u) => {
+            let mut s = String::new();
+            value::format_uuid(&u, &mut s);
+            MV::Bytes(s.into_bytes())
+        }
+    })
+}
+
+struct MyStmt {
+    shared: Arc<Shared>,
+    stmt: mysql::Statement,
+    params: Vec<MV>,
+    cols: Arc<MyCols>,
+    zero_as_null: bool,
+}
+
+impl MyStmt {
+    fn params(&self) -> mysql::Params {
+        if self.params.is_empty() { mysql::Params::Empty } else { mysql::Params::Positional(self.params.clone()) }
+    }
+}
+
+impl DriverStmt for MyStmt {
+    fn param_count(&self) -> usize {
+        self.params.len()
+    }
+
+    fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+        self.params[index] = to_mysql(value)?;
+        Ok(())
+    }
+
+    fn clear_bindings(&mut self) -> Result<()> {
+        self.params.iter_mut().for_each(|p| *p = MV::NULL);
+        Ok(())
+    }
+
+    fn execute(&mut self) -> Result<ExecResult> {
+        let params = self.params();
+        let c = self.shared.conn()?;
+        self.shared.check(c.exec_drop(&self.stmt, params))?;
+        let id = c.last_insert_id();
+        Ok(ExecResult {
+            rows_affected: c.affected_rows(),
+            last_insert_id: (id > 0).then_some(id as i64).filter(|i| *i >= 0),
+        })
+    }
+
+    fn query(&mut self) -> Result<Box<dyn DriverRows>> {
+        let params = self.params();
+        let c = self.shared.conn()?;
+        let qr = self.shared.check(c.exec_iter(&self.stmt, params))?;
+        // SAFETY: the result borrows the session inside `self.shared`, which
+        // the cursor keeps alive (it holds the Arc and releases the result
+        // first); `busy` keeps every other user off the session meanwhile.
+        let qr: QueryResult<'static, 'static, 'static, Binary> = unsafe { std::mem::transmute(qr) };
+        self.shared.busy.store(true, Ordering::Release);
+        Ok(Box::new(MyRows {
+            result: Some(ManuallyDrop::new(qr)),
+            row: None,
+            cols: self.cols.clone(),
+            zero_as_null: self.zero_as_null,
+            shared: self.shared.clone(),
+        }))
+    }
+}
+
+struct MyRows {
+    // Released first: it borrows the session in `shared`.
+    result: Option<ManuallyDrop<QueryResult<'static, 'static, 'static, Binary>>>,
+    row: Option<mysql::Row>,
+    cols: Arc<MyCols>,
+    zero_as_null: bool,
+    shared: Arc<Shared>,
+}
+
+impl MyRows {
+    /// The result was read to its end: release it normally.
+    fn finish(&mut self) {
+        if let Some(r) = self.result.take() {
+            drop(ManuallyDrop::into_inner(r));
+            self.shared.busy.store(false, Ordering::Release);
+        }
+    }
+}
+
+impl Drop for MyRows {
+    fn drop(&mut self) {
+        self.row = None;
+        if self.result.take().is_some() {
+            // Closed early. Reading the rest could take long (the crate
+            // drains on drop), so leave the result unread, mark the session
+            // broken, and let the pool close it.
+            self.shared.broken.store(true, Ordering::Release);
+            self.shared.busy.store(false, Ordering::Release);
+        }
+    }
+}
+
+fn is_zero_date(v: Option<&MV>) -> bool {
+    matches!(v, Some(MV::Date(0, 0, 0, ..)) | Some(MV::Date(_, 0, _, ..)) | Some(MV::Date(_, _, 0, ..)))
+}
+
+impl DriverRows for MyRows {
+    fn columns(&self) -> &[Column] {
+        &self.cols.columns
+    }
+
+    fn next(&mut self) -> Result<bool> {
+        let Some(result) = self.result.as_mut() else { return Ok(false) };
+        match result.next() {
+            Some(Ok(row)) => {
+                if !self.zero_as_null {
+                    if let Some(&i) = self.cols.date_cols.iter().find(|&&i| is_zero_date(row.as_ref(i))) {
+                        self.row = None;
+                        return Err(Error::invalid_data(format!(
+                            "column {i} ({}) holds a zero date (0000-00-00), which is no date; open with zero_date=null to read it as NULL",
+                            self.cols.columns[i].name
+                        ))
+                        .with_sqlstate("22007")
+                        .with_driver("mysql"));
+                    }
+                }
+                self.row = Some(row);
+                Ok(true)
+            }
+            Some(Err(e)) => {
+                self.row = None;
+                let err = self.shared.check(Err::<(), _>(e)).unwrap_err();
+                self.finish();
+                Err(err)
+            }
+            None => {
+                self.row = None;
+                self.finish();
+                Ok(false)
+            }
+        }
+    }
+
+    fn value(&self, i: usize) -> ValueRef<'_> {
+        let Some(v) = self.row.as_ref().and_then(|r| r.as_ref(i)) else { return ValueRef::Null };
+        let kind = self.cols.columns[i].kind;
+        match v {
+            MV::NULL => ValueRef::Null,
+            MV::Int(n) => match kind {
+                K::Bool if *n == 0 || *n == 1 => ValueRef::Bool(*n == 1),
+                K::Uint64 if *n >= 0 => ValueRef::Uint64(*n as u64),
+                _ => ValueRef::Int64(*n),
+            },
+            MV::UInt(n) => match kind {
+                K::Uint64 => ValueRef::Uint64(*n),
+                _ if *n <= i64::MAX as u64 => ValueRef::Int64(*n as i64),
+                _ => ValueRef::Uint64(*n),
+            },
+            MV::Float(f) => ValueRef::Double(*f as f64),
+            MV::Double(d) => ValueRef::Double(*d),
+            MV::Bytes(b) => match kind {
+                K::Bytes => ValueRef::Bytes(b),
+                K::Uint64 => {
+                    // BIT(n): big-endian bytes.
+                    let n = b.iter().take(8).fold(0u64, |acc, x| acc << 8 | *x as u64);
+                    ValueRef::Uint64(n)
+                }
+                _ => match std::str::from_utf8(b) {
+                    Ok(t) => match kind {
+                        K::Decimal => ValueRef::Decimal(t),
+                        K::Json => ValueRef::Json(t),
+                        _ => ValueRef::Text(t),
+                    },
+                    Err(_) => ValueRef::Bytes(b),
+                },
+            },
+            MV::Date(y, m, d, h, mi, s, us) => {
+                if *m == 0 || *d == 0 {
+                    return ValueRef::Null; // zero date with zero_date=null
+                }
+                let days = value::days_from_civil(*y as i64, *m as u32, *d as u32);
+                if kind == K::Date {
+                    return ValueRef::Date(days as i32);
+                }
+                let t = days * MICROS_PER_DAY
+                    + ((*h as i64 * 60 + *mi as i64) * 60 + *s as i64) * MICROS_PER_SECOND
+                    + *us as i64;
+                if kind == K::Timestamptz { ValueRef::Timestamptz(t) } else { ValueRef::Timestamp(t) }
+            }
+            MV::Time(neg, days, h, m, s, us) => {
+                let t = ((*days as i64 * 24 + *h as i64) * 60 + *m as i64) * 60 * MICROS_PER_SECOND
+                    + *s as i64 * MICROS_PER_SECOND
+                    + *us as i64;
+                if !*neg && t < MICROS_PER_DAY {
+                    ValueRef::Time(t)
+                } else {
+                    // MySQL TIME is a duration (-838:59:59 to 838:59:59); a
+                    // value outside one day has no time-of-day form.
+                    ValueRef::Int64(if *neg { -t } else { t })
+                }
+            }
+        }
+    }
+}
