@@ -335,6 +335,56 @@ typedef struct keel_tx_options {
   int32_t lock;
 } keel_tx_options;
 
+/**
+ * One option for `keel_db_open_options`: the same key and value text as
+ * in a URL query string (`{"pool_max_open", "16"}`).
+ */
+typedef struct keel_option {
+  const char *key;
+  const char *value;
+} keel_option;
+
+/**
+ * A pool's statistics, from `keel_db_stats`.
+ */
+typedef struct keel_pool_stats {
+  /**
+   * Connections open now, idle and in use.
+   */
+  uint64_t open;
+  uint64_t in_use;
+  uint64_t idle;
+  /**
+   * Checkouts that had to wait for a free connection.
+   */
+  uint64_t wait_count;
+  /**
+   * Total time those checkouts waited, in microseconds.
+   */
+  uint64_t wait_duration_us;
+  /**
+   * Checkouts that failed at `pool_acquire_timeout_ms`.
+   */
+  uint64_t wait_timeouts;
+  /**
+   * Connections closed because more than `pool_max_idle` were idle.
+   */
+  uint64_t closed_max_idle;
+  /**
+   * Connections closed at `pool_max_lifetime_ms`.
+   */
+  uint64_t closed_max_lifetime;
+  /**
+   * Connections closed at `pool_max_idle_time_ms`.
+   */
+  uint64_t closed_max_idle_time;
+  /**
+   * Connections closed because they broke, failed the health check, or
+   * could not be rolled back when returned.
+   */
+  uint64_t closed_broken;
+} keel_pool_stats;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -582,6 +632,45 @@ keel_status keel_conn_server_version(struct keel_conn *conn,
 keel_status keel_db_open(const char *url, struct keel_db **db_out, struct keel_error **err_out);
 
 /**
+ * Open a pool for a connection URL, with options given as key/value pairs.
+ *
+ * As `keel_db_open`; each option is applied as if it were in the URL's
+ * query string, after it (so an option here wins over the URL's). Keys are
+ * the plain option names: pool options (`pool_max_open`, `pool_max_idle`,
+ * `pool_min_idle`, `pool_acquire_timeout_ms`, `pool_max_lifetime_ms`,
+ * `pool_max_idle_time_ms`, `pool_health_check_idle_ms`) and the engine's
+ * (see the README). An unknown key is an error.
+ *
+ * Ownership: `url` and `options` are borrowed for the call. On success
+ * `*db_out` receives a new `keel_db`, freed with `keel_db_free`.
+ *
+ * Errors: as `keel_db_open`, plus `KEEL_STATUS_NULL_ARGUMENT` (options
+ * when n_options > 0, or a NULL key or value in it).
+ *
+ * Since: 0.1.0
+ */
+keel_status keel_db_open_options(const char *url,
+                                 const struct keel_option *options,
+                                 size_t n_options,
+                                 struct keel_db **db_out,
+                                 struct keel_error **err_out);
+
+/**
+ * Get the pool's statistics: connections open, in use and idle, waits
+ * for a free connection, and connections closed by reason.
+ *
+ * Ownership: borrows `db`; `stats_out` is caller memory, written only on
+ * success.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (db, stats_out).
+ *
+ * Since: 0.1.0
+ */
+keel_status keel_db_stats(struct keel_db *db,
+                          struct keel_pool_stats *stats_out,
+                          struct keel_error **err_out);
+
+/**
  * Free a pool.
  *
  * Connections still checked out, and cursors that own one, stay usable and
@@ -598,14 +687,19 @@ void keel_db_free(struct keel_db *db);
 /**
  * Check a connection out of the pool.
  *
- * Reuses an idle connection or opens a new one; when the pool is at
- * `pool_max_open`, waits until one is returned.
+ * Reuses the most recently returned idle connection (pinging it first
+ * when it sat idle longer than `pool_health_check_idle_ms`, and closing
+ * it instead when it outlived `pool_max_lifetime_ms` or
+ * `pool_max_idle_time_ms`) or opens a new one. When the pool is at
+ * `pool_max_open`, waits in first-come, first-served order for a returned
+ * connection, at most `pool_acquire_timeout_ms` (default 30000).
  *
  * Ownership: borrows `db`. On success `*conn_out` receives a new
  * `keel_conn`; `keel_conn_free` returns it to the pool.
  *
- * Errors: `KEEL_STATUS_NULL_ARGUMENT` (db, conn_out), and the engine's
- * connect errors.
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (db, conn_out),
+ * `KEEL_STATUS_TIMEOUT` (no connection became free in time), and the
+ * engine's connect errors.
  *
  * Since: 0.1.0
  */

@@ -7,25 +7,17 @@
 //! session returned inside a transaction is rolled back first; one that
 //! cannot be rolled back, or that broke, is closed instead of reused.
 
-use super::driver::{Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions};
+use super::driver::{Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions};
+use super::pool::{Pool, PoolConfig, PoolStats, Pooled};
 use super::error::{Error, Result, Status};
 use super::options::Options;
 use super::url::ConnUrl;
 use super::value::{Column, ValueRef};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-
-struct PoolState {
-    idle: Vec<Box<dyn DriverConn>>,
-    open: usize,
-}
+use std::sync::{Arc, Mutex, MutexGuard};
 
 struct DbInner {
     driver: &'static dyn Driver,
-    connector: Box<dyn Connector>,
-    max_open: usize,
-    max_idle: usize,
-    state: Mutex<PoolState>,
-    freed: Condvar,
+    pool: Arc<Pool>,
 }
 
 /// A pool of connections to one database. Cheap to clone; share freely
@@ -46,23 +38,20 @@ impl Db {
     /// wrong URL, path, password or host fails at open; that connection is
     /// kept idle for the first checkout.
     pub fn open(url: &str) -> Result<Db> {
-        let parsed = ConnUrl::parse(url)?;
+        Db::open_with(url, &[])
+    }
+
+    /// Open a pool for `url` with more options, as if they were in its
+    /// query string (given here, they win).
+    pub fn open_with(url: &str, options: &[(String, String)]) -> Result<Db> {
+        let mut parsed = ConnUrl::parse(url)?;
+        parsed.options.extend(options.iter().cloned());
         let driver = crate::drivers::find(&parsed.scheme)?;
         let opts = Options::parse(driver.name(), driver.options(), &parsed.options)?;
+        let cfg = PoolConfig::from_options(&opts)?;
         let connector = driver.connector(&parsed, &opts)?;
         let first = connector.connect()?;
-        let db = Db {
-            inner: Arc::new(DbInner {
-                driver,
-                connector,
-                max_open: opts.uint("pool_max_open") as usize,
-                max_idle: opts.uint("pool_max_idle") as usize,
-                state: Mutex::new(PoolState { idle: Vec::new(), open: 1 }),
-                freed: Condvar::new(),
-            }),
-        };
-        db.inner.put_back(first);
-        Ok(db)
+        Ok(Db { inner: Arc::new(DbInner { driver, pool: Pool::new(connector, cfg, first) }) })
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -73,30 +62,10 @@ impl Db {
         self.inner.driver.name()
     }
 
-    /// Take a connection from the pool, opening one when none is idle and
-    /// the pool is under `pool_max_open`; otherwise wait for one.
+    /// Take a connection from the pool (see [`Pool::acquire`]).
     pub fn checkout(&self) -> Result<Conn> {
-        let inner = &self.inner;
-        let mut st = lock(&inner.state);
-        loop {
-            if let Some(c) = st.idle.pop() {
-                drop(st);
-                return Ok(Conn::new(self.clone(), c));
-            }
-            if inner.max_open == 0 || st.open < inner.max_open {
-                st.open += 1;
-                drop(st);
-                return match inner.connector.connect() {
-                    Ok(c) => Ok(Conn::new(self.clone(), c)),
-                    Err(e) => {
-                        lock(&inner.state).open -= 1;
-                        inner.freed.notify_one();
-                        Err(e)
-                    }
-                };
-            }
-            st = inner.freed.wait(st).unwrap_or_else(|p| p.into_inner());
-        }
+        let p = self.inner.pool.acquire()?;
+        Ok(Conn::new(self.clone(), p))
     }
 
     /// Run one statement on a pooled connection and return it to the pool.
@@ -110,51 +79,35 @@ impl Db {
         self.checkout()?.query(sql, params)
     }
 
+    pub fn stats(&self) -> PoolStats {
+        self.inner.pool.stats()
+    }
+
     /// Connections open now (idle and in use).
     pub fn open_count(&self) -> usize {
-        lock(&self.inner.state).open
+        self.stats().open as usize
     }
 
     pub fn idle_count(&self) -> usize {
-        lock(&self.inner.state).idle.len()
-    }
-}
-
-impl DbInner {
-    fn put_back(&self, c: Box<dyn DriverConn>) {
-        let mut st = lock(&self.state);
-        if st.idle.len() < self.max_idle {
-            st.idle.push(c);
-            drop(st);
-        } else {
-            st.open -= 1;
-            drop(st);
-            drop(c);
-        }
-        self.freed.notify_one();
-    }
-
-    fn discard(&self, c: Box<dyn DriverConn>) {
-        lock(&self.state).open -= 1;
-        drop(c);
-        self.freed.notify_one();
+        self.stats().idle as usize
     }
 }
 
 struct ConnShared {
     db: Db,
-    session: Mutex<Option<Box<dyn DriverConn>>>,
+    session: Mutex<Option<Pooled>>,
 }
 
 impl Drop for ConnShared {
     fn drop(&mut self) {
-        let Some(mut c) = self.session.get_mut().unwrap_or_else(|p| p.into_inner()).take() else {
+        let Some(mut p) = self.session.get_mut().unwrap_or_else(|p| p.into_inner()).take() else {
             return;
         };
-        if c.is_broken() || (c.in_transaction() && c.rollback().is_err()) {
-            self.db.inner.discard(c);
+        let pool = &self.db.inner.pool;
+        if p.conn.is_broken() || (p.conn.in_transaction() && p.conn.rollback().is_err()) {
+            pool.discard(p);
         } else {
-            self.db.inner.put_back(c);
+            pool.release(p);
         }
     }
 }
@@ -181,7 +134,7 @@ fn check_identifier(name: &str) -> Result<()> {
 }
 
 impl Conn {
-    fn new(db: Db, session: Box<dyn DriverConn>) -> Conn {
+    fn new(db: Db, session: Pooled) -> Conn {
         Conn {
             shared: Arc::new(ConnShared { db, session: Mutex::new(Some(session)) }),
         }
@@ -190,7 +143,7 @@ impl Conn {
     fn with<R>(&self, f: impl FnOnce(&mut dyn DriverConn) -> Result<R>) -> Result<R> {
         let mut g = lock(&self.shared.session);
         let c = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed"))?;
-        f(c.as_mut())
+        f(c.conn.as_mut())
     }
 
     pub fn dialect(&self) -> Dialect {

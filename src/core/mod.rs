@@ -7,5 +7,6 @@ pub mod driver;
 pub mod error;
 pub mod options;
 pub mod placeholders;
+pub mod pool;
 pub mod url;
 pub mod value;

@@ -40,6 +40,36 @@ pub const POOL_OPTIONS: &[OptSpec] = &[
         default: "2",
         doc: "Most idle connections kept for reuse.",
     },
+    OptSpec {
+        key: "pool_min_idle",
+        kind: OptKind::UInt,
+        default: "0",
+        doc: "Idle connections kept open and ready, refilled in the background.",
+    },
+    OptSpec {
+        key: "pool_acquire_timeout_ms",
+        kind: OptKind::UInt,
+        default: "30000",
+        doc: "How long a checkout waits for a free connection before failing with TIMEOUT; 0 waits forever.",
+    },
+    OptSpec {
+        key: "pool_max_lifetime_ms",
+        kind: OptKind::UInt,
+        default: "0",
+        doc: "Close connections older than this; 0 means no limit.",
+    },
+    OptSpec {
+        key: "pool_max_idle_time_ms",
+        kind: OptKind::UInt,
+        default: "0",
+        doc: "Close connections idle longer than this (down to pool_min_idle); 0 means no limit.",
+    },
+    OptSpec {
+        key: "pool_health_check_idle_ms",
+        kind: OptKind::UInt,
+        default: "1000",
+        doc: "Ping a connection at checkout when it sat idle longer than this; 0 never pings.",
+    },
 ];
 
 /// Parsed, validated options for one pool: every key the engine knows, with

@@ -4,7 +4,7 @@ use super::boundary::{Opaque, c_str, call, call_on, free_handle, get, into_handl
 use super::conn::ConnState;
 use super::error::keel_error;
 use super::rows::RowsState;
-use super::types::{keel_exec_result, keel_value, params_in};
+use super::types::{keel_exec_result, keel_option, keel_pool_stats, keel_value, params_in};
 use crate::core::db::Db;
 use crate::core::driver::Dialect;
 use crate::core::error::Status;
@@ -56,6 +56,72 @@ pub extern "C" fn keel_db_open(url: *const c_char, db_out: *mut *mut keel_db, er
     })
 }
 
+/// Open a pool for a connection URL, with options given as key/value pairs.
+///
+/// As `keel_db_open`; each option is applied as if it were in the URL's
+/// query string, after it (so an option here wins over the URL's). Keys are
+/// the plain option names: pool options (`pool_max_open`, `pool_max_idle`,
+/// `pool_min_idle`, `pool_acquire_timeout_ms`, `pool_max_lifetime_ms`,
+/// `pool_max_idle_time_ms`, `pool_health_check_idle_ms`) and the engine's
+/// (see the README). An unknown key is an error.
+///
+/// Ownership: `url` and `options` are borrowed for the call. On success
+/// `*db_out` receives a new `keel_db`, freed with `keel_db_free`.
+///
+/// Errors: as `keel_db_open`, plus `KEEL_STATUS_NULL_ARGUMENT` (options
+/// when n_options > 0, or a NULL key or value in it).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_db_open_options(
+    url: *const c_char,
+    options: *const keel_option,
+    n_options: usize,
+    db_out: *mut *mut keel_db,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call(err_out, || {
+        let url = c_str(url, "url")?;
+        let out = out_ptr(db_out, "db_out")?;
+        let opts: &[keel_option] = if n_options == 0 {
+            &[]
+        } else if options.is_null() {
+            return Err(super::boundary::null_arg("options"));
+        } else {
+            // SAFETY: the caller passes n_options entries valid for the call.
+            unsafe { std::slice::from_raw_parts(options, n_options) }
+        };
+        let mut pairs = Vec::with_capacity(opts.len());
+        for (i, o) in opts.iter().enumerate() {
+            pairs.push((
+                c_str(o.key, &format!("options[{i}].key"))?.to_owned(),
+                c_str(o.value, &format!("options[{i}].value"))?.to_owned(),
+            ));
+        }
+        let db = Db::open_with(url, &pairs)?;
+        write(out, into_handle::<keel_db>(db));
+        Ok(())
+    })
+}
+
+/// Get the pool's statistics: connections open, in use and idle, waits
+/// for a free connection, and connections closed by reason.
+///
+/// Ownership: borrows `db`; `stats_out` is caller memory, written only on
+/// success.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (db, stats_out).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_db_stats(db: *mut keel_db, stats_out: *mut keel_pool_stats, err_out: *mut *mut keel_error) -> Status {
+    call_on(db, err_out, |db| {
+        let out = out_ptr(stats_out, "stats_out")?;
+        write(out, db.stats().into());
+        Ok(())
+    })
+}
+
 /// Free a pool.
 ///
 /// Connections still checked out, and cursors that own one, stay usable and
@@ -73,14 +139,19 @@ pub extern "C" fn keel_db_free(db: *mut keel_db) {
 
 /// Check a connection out of the pool.
 ///
-/// Reuses an idle connection or opens a new one; when the pool is at
-/// `pool_max_open`, waits until one is returned.
+/// Reuses the most recently returned idle connection (pinging it first
+/// when it sat idle longer than `pool_health_check_idle_ms`, and closing
+/// it instead when it outlived `pool_max_lifetime_ms` or
+/// `pool_max_idle_time_ms`) or opens a new one. When the pool is at
+/// `pool_max_open`, waits in first-come, first-served order for a returned
+/// connection, at most `pool_acquire_timeout_ms` (default 30000).
 ///
 /// Ownership: borrows `db`. On success `*conn_out` receives a new
 /// `keel_conn`; `keel_conn_free` returns it to the pool.
 ///
-/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (db, conn_out), and the engine's
-/// connect errors.
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (db, conn_out),
+/// `KEEL_STATUS_TIMEOUT` (no connection became free in time), and the
+/// engine's connect errors.
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]

@@ -8,9 +8,10 @@
 //! `zero_date` (`error`, the default, or `null`). Sessions run with
 //! `time_zone = '+00:00'`, so TIMESTAMP columns read and write UTC.
 //!
-//! Results stream row by row from the socket. A cursor closed before its end
-//! does not read the rest of the result: its connection is closed and the
-//! pool opens another. While a cursor is open its connection refuses other
+//! Results stream row by row from the socket. A cursor freed before its end
+//! reads at most 256 more rows to finish cleanly; past that it does not read
+//! the rest of the result: its connection is closed and the pool opens
+//! another. While a cursor is open its connection refuses other
 //! work (the protocol carries one result at a time).
 //!
 //! MySQL's TIME is a duration (-838:59:59 to 838:59:59): a value within one
@@ -118,6 +119,7 @@ impl Connector for MyConnector {
                 conn: UnsafeCell::new(conn),
                 busy: AtomicBool::new(false),
                 broken: AtomicBool::new(false),
+                closed_early: AtomicBool::new(false),
             }),
             version,
             in_tx: false,
@@ -133,6 +135,8 @@ struct Shared {
     conn: UnsafeCell<mysql::Conn>,
     busy: AtomicBool,
     broken: AtomicBool,
+    /// The session was given up because a cursor was freed mid-result.
+    closed_early: AtomicBool,
 }
 
 // SAFETY: mysql::Conn is Send; keel's thread rule plus `busy` give exclusive
@@ -144,7 +148,12 @@ impl Shared {
     #[allow(clippy::mut_from_ref)]
     fn conn(&self) -> Result<&mut mysql::Conn> {
         if self.broken.load(Ordering::Acquire) {
-            return Err(Error::new(crate::core::error::Status::Io, "the MySQL connection was lost"));
+            let why = if self.closed_early.load(Ordering::Acquire) {
+                "this MySQL connection was closed because a cursor was freed before the end of a large result; check out another connection"
+            } else {
+                "the MySQL connection was lost"
+            };
+            return Err(Error::new(crate::core::error::Status::Io, why).with_sqlstate("08003").with_driver("mysql"));
         }
         if self.busy.load(Ordering::Acquire) {
             return Err(Error::invalid_state(
@@ -481,16 +490,30 @@ impl MyRows {
     }
 }
 
+/// Rows a cursor freed before its end reads to finish cleanly; past this
+/// the rest is left unread and the session discarded.
+const EARLY_CLOSE_DRAIN_ROWS: usize = 256;
+
 impl Drop for MyRows {
     fn drop(&mut self) {
         self.row = None;
-        if self.result.take().is_some() {
-            // Closed early. Reading the rest could take long (the crate
-            // drains on drop), so leave the result unread, mark the session
-            // broken, and let the pool close it.
-            self.shared.broken.store(true, Ordering::Release);
-            self.shared.busy.store(false, Ordering::Release);
+        let Some(mut result) = self.result.take() else { return };
+        for _ in 0..EARLY_CLOSE_DRAIN_ROWS {
+            match result.next() {
+                Some(Ok(_)) => continue,
+                Some(Err(_)) => break,
+                None => {
+                    drop(ManuallyDrop::into_inner(result));
+                    self.shared.busy.store(false, Ordering::Release);
+                    return;
+                }
+            }
         }
+        // A large result: reading the rest could take long (the crate drains
+        // on drop), so leave it unread and let the pool close the session.
+        self.shared.closed_early.store(true, Ordering::Release);
+        self.shared.broken.store(true, Ordering::Release);
+        self.shared.busy.store(false, Ordering::Release);
     }
 }
 

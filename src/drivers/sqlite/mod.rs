@@ -124,7 +124,42 @@ impl Driver for SqliteDriver {
 
 /// An open `sqlite3*`, closed on drop. Statements hold an `Arc` to it, so
 /// it outlives them.
-struct RawDb(*mut ffi::sqlite3);
+struct RawDb(*mut ffi::sqlite3, Option<Box<BusyWait>>);
+
+/// State of keel's busy handler for one connection.
+///
+/// SQLite's own busy handler (`sqlite3_busy_timeout`) sleeps at least a
+/// millisecond between retries, so connections that take turns on a lock
+/// spend most of their time asleep. keel's handler first yields the CPU to
+/// the lock holder, then sleeps in short, growing steps, and gives up with
+/// SQLITE_BUSY once `busy_timeout_ms` has passed since the first retry.
+struct BusyWait {
+    timeout: std::time::Duration,
+    started: std::cell::Cell<Option<std::time::Instant>>,
+}
+
+/// The busy callback. SQLite calls it with the connection's mutex held, so
+/// it never runs twice at once for one connection; it cannot panic.
+extern "C" fn busy_wait(state: *mut std::ffi::c_void, count: c_int) -> c_int {
+    // SAFETY: `state` is the BusyWait boxed in the RawDb that owns this
+    // connection, which outlives it.
+    let b = unsafe { &*(state as *const BusyWait) };
+    let now = std::time::Instant::now();
+    if count == 0 {
+        b.started.set(Some(now));
+    }
+    let waited = b.started.get().map_or(std::time::Duration::ZERO, |s| now.duration_since(s));
+    if waited >= b.timeout {
+        return 0;
+    }
+    if count < 32 {
+        std::thread::yield_now();
+    } else {
+        let step = std::time::Duration::from_micros(20u64 << ((count as u32 - 32) / 8).min(6));
+        std::thread::sleep(step.min(b.timeout - waited));
+    }
+    1
+}
 
 // SAFETY: the bundled SQLite is built with SQLITE_THREADSAFE=1 and keel opens
 // every connection with SQLITE_OPEN_FULLMUTEX (serialized mode), so a
@@ -174,11 +209,17 @@ impl SqliteConnector {
             e.message = format!("cannot open {:?}: {}", self.path.to_string_lossy(), e.message);
             return Err(e);
         }
-        let raw = RawDb(db);
+        let mut raw = RawDb(db, None);
         // SAFETY: open handle.
-        unsafe {
-            ffi::sqlite3_extended_result_codes(db, 1);
-            ffi::sqlite3_busy_timeout(db, self.busy_timeout_ms.min(c_int::MAX as u32) as c_int);
+        unsafe { ffi::sqlite3_extended_result_codes(db, 1) };
+        if self.busy_timeout_ms > 0 {
+            let b = Box::new(BusyWait {
+                timeout: std::time::Duration::from_millis(self.busy_timeout_ms as u64),
+                started: std::cell::Cell::new(None),
+            });
+            // SAFETY: open handle; the box lives in `raw` until after close.
+            unsafe { ffi::sqlite3_busy_handler(db, Some(busy_wait), &*b as *const BusyWait as *mut std::ffi::c_void) };
+            raw.1 = Some(b);
         }
         raw.exec(if self.foreign_keys { c"PRAGMA foreign_keys=ON" } else { c"PRAGMA foreign_keys=OFF" })?;
         if let Some(mode) = &self.journal_mode {

@@ -1,0 +1,374 @@
+//! The connection pool behind `keel_db`, in the spirit of Go's
+//! `database/sql`: a most-recently-used idle list, an open-connection cap
+//! with waiters served first come first served (a returned connection is
+//! handed straight to the longest waiter), an acquire timeout, connection
+//! lifetime and idle-time limits enforced on checkout, return and by a
+//! background reaper, a health check for connections idle longer than a
+//! threshold, a minimum of idle connections kept warm, and statistics.
+
+use super::driver::{Connector, DriverConn};
+use super::error::{Error, Result, Status};
+use super::options::Options;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+/// Pool settings, from the `pool_*` options.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolConfig {
+    /// 0 means no limit.
+    pub max_open: usize,
+    pub max_idle: usize,
+    pub min_idle: usize,
+    pub acquire_timeout: Option<Duration>,
+    pub max_lifetime: Option<Duration>,
+    pub max_idle_time: Option<Duration>,
+    /// Ping a connection on checkout when it sat idle longer than this.
+    pub health_check_after: Option<Duration>,
+}
+
+fn ms(v: u32) -> Option<Duration> {
+    (v > 0).then(|| Duration::from_millis(v as u64))
+}
+
+impl PoolConfig {
+    pub fn from_options(o: &Options) -> Result<PoolConfig> {
+        let c = PoolConfig {
+            max_open: o.uint("pool_max_open") as usize,
+            max_idle: o.uint("pool_max_idle") as usize,
+            min_idle: o.uint("pool_min_idle") as usize,
+            acquire_timeout: ms(o.uint("pool_acquire_timeout_ms")),
+            max_lifetime: ms(o.uint("pool_max_lifetime_ms")),
+            max_idle_time: ms(o.uint("pool_max_idle_time_ms")),
+            health_check_after: ms(o.uint("pool_health_check_idle_ms")),
+        };
+        if c.max_open > 0 && c.min_idle > c.max_open {
+            return Err(Error::invalid_argument(format!(
+                "pool_min_idle={} is more than pool_max_open={}",
+                c.min_idle, c.max_open
+            )));
+        }
+        Ok(c)
+    }
+}
+
+/// Counters and gauges of a pool, as `keel_db_stats` reports them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    pub open: u64,
+    pub in_use: u64,
+    pub idle: u64,
+    /// Checkouts that had to wait for a connection.
+    pub wait_count: u64,
+    /// Total time those checkouts waited, in microseconds.
+    pub wait_duration_us: u64,
+    /// Checkouts that gave up at `pool_acquire_timeout_ms`.
+    pub wait_timeouts: u64,
+    pub closed_max_idle: u64,
+    pub closed_max_lifetime: u64,
+    pub closed_max_idle_time: u64,
+    /// Closed because they broke, failed a health check or could not be
+    /// reset (rolled back) on return.
+    pub closed_broken: u64,
+}
+
+/// A connection with its pool bookkeeping.
+pub struct Pooled {
+    pub conn: Box<dyn DriverConn>,
+    created: Instant,
+    returned: Instant,
+}
+
+enum Grant {
+    Conn(Pooled),
+    /// Room to open a new connection (already counted in `open`).
+    Permit,
+}
+
+struct State {
+    /// Back is the most recently returned.
+    idle: VecDeque<Pooled>,
+    open: usize,
+    waiters: VecDeque<u64>,
+    grants: HashMap<u64, Grant>,
+    next_ticket: u64,
+    stats: PoolStats,
+}
+
+pub struct Pool {
+    connector: Box<dyn Connector>,
+    cfg: PoolConfig,
+    state: Mutex<State>,
+    cv: Condvar,
+}
+
+fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+enum Expired {
+    No,
+    Lifetime,
+    IdleTime,
+}
+
+impl Pool {
+    /// A pool holding `first` (already connected) as its first idle
+    /// connection.
+    pub fn new(connector: Box<dyn Connector>, cfg: PoolConfig, first: Box<dyn DriverConn>) -> Arc<Pool> {
+        let now = Instant::now();
+        let pool = Arc::new(Pool {
+            connector,
+            cfg,
+            state: Mutex::new(State {
+                idle: VecDeque::from([Pooled { conn: first, created: now, returned: now }]),
+                open: 1,
+                waiters: VecDeque::new(),
+                grants: HashMap::new(),
+                next_ticket: 0,
+                stats: PoolStats::default(),
+            }),
+            cv: Condvar::new(),
+        });
+        if cfg.min_idle > 0 || cfg.max_lifetime.is_some() || cfg.max_idle_time.is_some() {
+            spawn_reaper(Arc::downgrade(&pool));
+        }
+        pool
+    }
+
+    fn expired(&self, p: &Pooled, now: Instant) -> Expired {
+        if self.cfg.max_lifetime.is_some_and(|l| now.duration_since(p.created) >= l) {
+            Expired::Lifetime
+        } else if self.cfg.max_idle_time.is_some_and(|l| now.duration_since(p.returned) >= l) {
+            Expired::IdleTime
+        } else {
+            Expired::No
+        }
+    }
+
+    /// One connection fewer: let the longest waiter open one instead.
+    fn closed_one(&self, st: &mut State) {
+        st.open -= 1;
+        if let Some(t) = st.waiters.pop_front() {
+            st.open += 1;
+            st.grants.insert(t, Grant::Permit);
+            self.cv.notify_all();
+        }
+    }
+
+    fn connect_counted(&self) -> Result<Pooled> {
+        match self.connector.connect() {
+            Ok(conn) => {
+                let now = Instant::now();
+                Ok(Pooled { conn, created: now, returned: now })
+            }
+            Err(e) => {
+                let mut st = lock(&self.state);
+                self.closed_one(&mut st);
+                Err(e)
+            }
+        }
+    }
+
+    /// Check a pooled connection before handing it out; `None` means it was
+    /// closed (expired or unhealthy) and the caller should try again.
+    fn vet(&self, mut p: Pooled) -> Option<Pooled> {
+        let now = Instant::now();
+        let reason = self.expired(&p, now);
+        let healthy = match reason {
+            Expired::No => {
+                !p.conn.is_broken()
+                    && match self.cfg.health_check_after {
+                        Some(after) if now.duration_since(p.returned) >= after => p.conn.ping().is_ok(),
+                        _ => true,
+                    }
+            }
+            _ => false,
+        };
+        if healthy {
+            return Some(p);
+        }
+        drop(p);
+        let mut st = lock(&self.state);
+        match reason {
+            Expired::Lifetime => st.stats.closed_max_lifetime += 1,
+            Expired::IdleTime => st.stats.closed_max_idle_time += 1,
+            Expired::No => st.stats.closed_broken += 1,
+        }
+        self.closed_one(&mut st);
+        None
+    }
+
+    /// Take a connection: an idle one, a new one when under `max_open`, or
+    /// the next one returned, waiting at most `pool_acquire_timeout_ms`.
+    pub fn acquire(&self) -> Result<Pooled> {
+        let start = Instant::now();
+        loop {
+            let mut st = lock(&self.state);
+            if st.waiters.is_empty() {
+                if let Some(p) = st.idle.pop_back() {
+                    drop(st);
+                    match self.vet(p) {
+                        Some(p) => return Ok(p),
+                        None => continue,
+                    }
+                }
+                if self.cfg.max_open == 0 || st.open < self.cfg.max_open {
+                    st.open += 1;
+                    drop(st);
+                    return self.connect_counted();
+                }
+            }
+            let ticket = st.next_ticket;
+            st.next_ticket += 1;
+            st.waiters.push_back(ticket);
+            st.stats.wait_count += 1;
+            let grant = loop {
+                if let Some(g) = st.grants.remove(&ticket) {
+                    break g;
+                }
+                let timeout = match self.cfg.acquire_timeout {
+                    Some(t) => {
+                        let waited = start.elapsed();
+                        if waited >= t {
+                            st.waiters.retain(|w| *w != ticket);
+                            st.stats.wait_timeouts += 1;
+                            st.stats.wait_duration_us += waited.as_micros() as u64;
+                            return Err(Error::new(
+                                Status::Timeout,
+                                format!(
+                                    "no connection became free within pool_acquire_timeout_ms={} (pool_max_open={}, all in use)",
+                                    t.as_millis(),
+                                    self.cfg.max_open
+                                ),
+                            ));
+                        }
+                        t - waited
+                    }
+                    None => Duration::from_secs(3600),
+                };
+                st = self.cv.wait_timeout(st, timeout).unwrap_or_else(|p| p.into_inner()).0;
+            };
+            st.stats.wait_duration_us += start.elapsed().as_micros() as u64;
+            drop(st);
+            match grant {
+                Grant::Conn(p) => {
+                    if let Some(p) = self.vet(p) {
+                        return Ok(p);
+                    }
+                }
+                Grant::Permit => return self.connect_counted(),
+            }
+        }
+    }
+
+    /// Return a healthy, reset connection.
+    pub fn release(&self, mut p: Pooled) {
+        let now = Instant::now();
+        p.returned = now;
+        let mut st = lock(&self.state);
+        if let Expired::Lifetime = self.expired(&p, now) {
+            st.stats.closed_max_lifetime += 1;
+            self.closed_one(&mut st);
+            drop(st);
+            drop(p);
+            return;
+        }
+        if let Some(t) = st.waiters.pop_front() {
+            st.grants.insert(t, Grant::Conn(p));
+            self.cv.notify_all();
+            return;
+        }
+        if st.idle.len() < self.cfg.max_idle.max(self.cfg.min_idle) {
+            st.idle.push_back(p);
+            return;
+        }
+        st.stats.closed_max_idle += 1;
+        self.closed_one(&mut st);
+        drop(st);
+        drop(p);
+    }
+
+    /// Close a connection that broke or could not be reset.
+    pub fn discard(&self, p: Pooled) {
+        drop(p);
+        let mut st = lock(&self.state);
+        st.stats.closed_broken += 1;
+        self.closed_one(&mut st);
+    }
+
+    pub fn stats(&self) -> PoolStats {
+        let st = lock(&self.state);
+        let mut s = st.stats;
+        s.open = st.open as u64;
+        s.idle = st.idle.len() as u64;
+        s.in_use = s.open - s.idle;
+        s
+    }
+
+    /// Close expired idle connections and open new ones up to `min_idle`.
+    fn maintain(&self) {
+        let now = Instant::now();
+        let mut doomed = Vec::new();
+        {
+            let mut st = lock(&self.state);
+            let mut keep = VecDeque::with_capacity(st.idle.len());
+            while let Some(p) = st.idle.pop_front() {
+                match self.expired(&p, now) {
+                    Expired::No => keep.push_back(p),
+                    Expired::Lifetime => {
+                        st.stats.closed_max_lifetime += 1;
+                        doomed.push(p);
+                    }
+                    Expired::IdleTime if keep.len() < self.cfg.min_idle => keep.push_back(p),
+                    Expired::IdleTime => {
+                        st.stats.closed_max_idle_time += 1;
+                        doomed.push(p);
+                    }
+                }
+            }
+            st.idle = keep;
+            for _ in 0..doomed.len() {
+                self.closed_one(&mut st);
+            }
+        }
+        drop(doomed);
+        loop {
+            {
+                let mut st = lock(&self.state);
+                let room = self.cfg.max_open == 0 || st.open < self.cfg.max_open;
+                if st.idle.len() >= self.cfg.min_idle || !room || !st.waiters.is_empty() {
+                    return;
+                }
+                st.open += 1;
+            }
+            match self.connect_counted() {
+                Ok(p) => {
+                    let mut st = lock(&self.state);
+                    st.idle.push_front(p);
+                }
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+fn spawn_reaper(pool: Weak<Pool>) {
+    let tick = {
+        let Some(p) = pool.upgrade() else { return };
+        let mut t = Duration::from_secs(1);
+        for d in [p.cfg.max_lifetime, p.cfg.max_idle_time].into_iter().flatten() {
+            t = t.min(d / 2);
+        }
+        t.max(Duration::from_millis(10))
+    };
+    let _ = std::thread::Builder::new().name("keel-pool-reaper".into()).spawn(move || {
+        loop {
+            std::thread::sleep(tick);
+            match pool.upgrade() {
+                Some(p) => p.maintain(),
+                None => return,
+            }
+        }
+    });
+}
