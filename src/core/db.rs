@@ -440,6 +440,11 @@ impl Rows {
         if i >= self.inner.columns().len() {
             return Err(self.column(i).unwrap_err());
         }
+        if self.inner.is_closed() {
+            return Err(Error::invalid_state(
+                "this cursor was closed because its statement was run, rebound or reset again",
+            ));
+        }
         Ok(self.inner.value(i))
     }
 

@@ -162,4 +162,10 @@ pub trait DriverRows: Send {
     fn text_is_nul_terminated(&self) -> bool {
         false
     }
+    /// True when the cursor was closed under the caller (its statement was
+    /// run again), so `value` must not be called: the engine's current row
+    /// may belong to another cursor.
+    fn is_closed(&self) -> bool {
+        false
+    }
 }

@@ -710,6 +710,10 @@ impl DriverRows for SqliteRows {
         // sqlite3_column_text always ends its text with a NUL.
         true
     }
+
+    fn is_closed(&self) -> bool {
+        !self.current()
+    }
 }
 
 #[cfg(test)]
