@@ -9,6 +9,11 @@
 //! NULL/INTEGER/REAL/TEXT/BLOB: see [`kind_from_decltype`]. keel writes
 //! dates, times and timestamps as ISO-8601 text (the form SQLite's date
 //! functions read), uuids as 36-char text, decimals as their text.
+//! DECIMAL and JSON columns have NUMERIC affinity, so SQLite stores such
+//! text as a number when it looks like one; keel reads it back as SQLite's
+//! text for that number, still typed DECIMAL or JSON. (A decimal with more
+//! than 15 significant digits, or trailing zeros, is therefore not kept
+//! exactly in a DECIMAL column on SQLite.)
 //! Transactions are always SERIALIZABLE (a weaker level asked for is given
 //! as SERIALIZABLE); read-only transactions use `PRAGMA query_only`.
 
@@ -666,6 +671,20 @@ impl DriverRows for SqliteRows {
         // needs &mut self.
         unsafe {
             match ffi::sqlite3_column_type(s, c) {
+                // DECIMAL and JSON columns have NUMERIC affinity, so SQLite
+                // stored text that looked like a number as one. Read it back
+                // as SQLite's text for it (the conversion is cached on the
+                // row, so the pointer lives until the next step, and the
+                // column keeps its numeric type).
+                ffi::SQLITE_INTEGER | ffi::SQLITE_FLOAT if matches!(kind, Type::Decimal | Type::Json) => {
+                    let p = ffi::sqlite3_column_text(s, c);
+                    let n = ffi::sqlite3_column_bytes(s, c) as usize;
+                    let bytes: &[u8] = if p.is_null() { &[] } else { std::slice::from_raw_parts(p, n) };
+                    match std::str::from_utf8(bytes) {
+                        Ok(t) => typed_text(kind, t),
+                        Err(_) => ValueRef::Bytes(bytes),
+                    }
+                }
                 ffi::SQLITE_INTEGER => {
                     let v = ffi::sqlite3_column_int64(s, c);
                     match kind {
