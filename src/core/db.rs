@@ -207,7 +207,7 @@ impl Conn {
         let n = stmt.param_count();
         Ok(Stmt {
             _conn: self.shared.clone(),
-            sql: sql.to_owned(),
+            sql: sql.into(),
             inner: stmt,
             bound: vec![false; n],
         })
@@ -289,7 +289,8 @@ impl Conn {
 /// before it runs; bindings persist across executions until cleared.
 pub struct Stmt {
     _conn: Arc<ConnShared>,
-    sql: String,
+    /// Shared with the cursors it opens, for their error messages.
+    sql: Arc<str>,
     inner: Box<dyn DriverStmt>,
     bound: Vec<bool>,
 }
@@ -363,7 +364,7 @@ impl Stmt {
     pub fn query(&mut self) -> Result<Rows> {
         self.check_bound()?;
         let r = self.inner.query().map_err(|e| e.with_sql(&self.sql))?;
-        Ok(Rows::new(self._conn.clone(), r))
+        Ok(Rows::new(self._conn.clone(), self.sql.clone(), r))
     }
 }
 
@@ -371,14 +372,15 @@ impl Stmt {
 /// call to [`Rows::next`].
 pub struct Rows {
     _conn: Arc<ConnShared>,
+    sql: Arc<str>,
     inner: Box<dyn DriverRows>,
     on_row: bool,
     done: bool,
 }
 
 impl Rows {
-    fn new(conn: Arc<ConnShared>, inner: Box<dyn DriverRows>) -> Rows {
-        Rows { _conn: conn, inner, on_row: false, done: false }
+    fn new(conn: Arc<ConnShared>, sql: Arc<str>, inner: Box<dyn DriverRows>) -> Rows {
+        Rows { _conn: conn, sql, inner, on_row: false, done: false }
     }
 
     pub fn columns(&self) -> &[Column] {
@@ -419,7 +421,7 @@ impl Rows {
             Err(e) => {
                 self.on_row = false;
                 self.done = true;
-                Err(e)
+                Err(e.with_sql(&self.sql))
             }
         }
     }
