@@ -1038,3 +1038,22 @@ fn passwords_with_unescaped_url_characters_never_appear_in_messages() {
         assert!(!e.message().contains("hunter2"), "{url}: password in message {:?}", e.message());
     }
 }
+
+#[test]
+fn errors_raised_while_stepping_quote_the_sql_too() {
+    let fx = Fx::new();
+    let sql = "SELECT abs(-9223372036854775807 - 1) AS overflow";
+    let rows = query(fx.conn, sql, &[]);
+    let mut has = true;
+    let e = fails(|e| keel_rows_next(rows, &mut has, e));
+    assert!(has, "has_row written on failure");
+    assert_err(&e, Status::InvalidArgument, &["integer overflow", sql]);
+    assert_eq!(e.driver(), "sqlite");
+    assert_eq!(e.vendor_code(), rusqlite::ffi::SQLITE_ERROR);
+    // The cursor is finished after an error.
+    assert!(!next(rows));
+    keel_rows_free(rows);
+    // And through keel_stmt_execute, which steps inside the call.
+    let e = exec_err(fx.conn, sql, &[]);
+    assert_err(&e, Status::InvalidArgument, &["integer overflow", sql]);
+}
