@@ -1127,3 +1127,33 @@ fn children_may_be_freed_after_their_parents() {
         }
     }
 }
+
+#[test]
+fn dates_and_timestamps_outside_years_0_to_9999_round_trip() {
+    // keel writes such years with a sign (+10000-01-01, -0001-12-31); what
+    // it writes it must read back.
+    let t = Col::new("DATE");
+    let vals = [(2_932_897, "+10000-01-01"), (-719_529, "-0001-12-31"), (-719_528, "0000-01-01")];
+    for (d, _) in vals {
+        t.put(|s, e| keel_stmt_bind_date(s, 0, d, e));
+    }
+    let rows = t.rows();
+    for (days, text) in vals {
+        assert!(next(rows));
+        let mut d = 0;
+        ok(|e| keel_rows_column_date(rows, 0, &mut d, e));
+        assert_eq!(d, days, "{text}");
+        assert_eq!(get_text(rows, 0), text);
+    }
+    keel_rows_free(rows);
+    let t = Col::new("DATETIME");
+    let us = 2_932_897 * MICROS_PER_DAY + 1;
+    t.put(|s, e| keel_stmt_bind_timestamp(s, 0, us, e));
+    let rows = t.rows();
+    assert!(next(rows));
+    let mut got = 0;
+    ok(|e| keel_rows_column_timestamp(rows, 0, &mut got, e));
+    assert_eq!(got, us);
+    assert_eq!(get_text(rows, 0), "+10000-01-01 00:00:00.000001");
+    keel_rows_free(rows);
+}
