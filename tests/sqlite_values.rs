@@ -1157,3 +1157,43 @@ fn dates_and_timestamps_outside_years_0_to_9999_round_trip() {
     assert_eq!(get_text(rows, 0), "+10000-01-01 00:00:00.000001");
     keel_rows_free(rows);
 }
+
+/// A `keel_db` pointer that may cross threads, as the C API allows.
+#[derive(Clone, Copy)]
+struct SharedDb(*mut keel_db);
+// SAFETY: keel_db is documented as usable from many threads at once.
+unsafe impl Send for SharedDb {}
+unsafe impl Sync for SharedDb {}
+
+#[test]
+fn one_db_is_used_from_many_threads_at_once() {
+    let f = TempDb::new("threads");
+    let db = SharedDb(open(&f.url("?pool_max_open=3&busy_timeout_ms=10000&journal_mode=wal")));
+    ok(|e| keel_db_exec(db.0, c"CREATE TABLE t(thread INTEGER, i INTEGER)".as_ptr(), null(), 0, null_mut(), e));
+    let threads: Vec<_> = (0..6i64)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let db = db;
+                for i in 0..50i64 {
+                    let sql = c"INSERT INTO t VALUES (?, ?)";
+                    let p = [v_i64(t), v_i64(i)];
+                    ok(|e| keel_db_exec(db.0, sql.as_ptr(), p.as_ptr(), 2, null_mut(), e));
+                    if i % 10 == 0 {
+                        let conn = checkout(db.0);
+                        let n = scalar_i64(conn, &format!("SELECT count(*) FROM t WHERE thread = {t}"));
+                        assert_eq!(n, i + 1);
+                        keel_conn_free(conn);
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("a thread failed");
+    }
+    let conn = checkout(db.0);
+    assert_eq!(count(conn), 300);
+    assert_eq!(scalar_i64(conn, "SELECT count(DISTINCT thread * 1000 + i) FROM t"), 300);
+    keel_conn_free(conn);
+    keel_db_free(db.0);
+}
