@@ -234,6 +234,7 @@ fn has_more_sql(db: *mut ffi::sqlite3, tail: &[u8]) -> bool {
 
 impl DriverConn for SqliteConn {
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
+        self.settle()?;
         let len = c_int::try_from(sql.len())
             .map_err(|_| Error::invalid_argument("SQL text is longer than SQLite accepts (2 GiB)"))?;
         let db = self.db.0;
@@ -262,6 +263,7 @@ impl DriverConn for SqliteConn {
     }
 
     fn begin(&mut self, opts: &TxOptions) -> Result<()> {
+        self.settle()?;
         if opts.read_only {
             self.db.exec(c"PRAGMA query_only=ON")?;
         }
@@ -298,6 +300,7 @@ impl DriverConn for SqliteConn {
     }
 
     fn savepoint(&mut self, name: &str) -> Result<()> {
+        self.settle()?;
         self.db.exec_str(&format!("SAVEPOINT \"{name}\""))
     }
 
@@ -328,6 +331,16 @@ impl DriverConn for SqliteConn {
 }
 
 impl SqliteConn {
+    /// End the read-only mode of a read-only transaction that SQL (COMMIT,
+    /// ROLLBACK, END) closed behind keel's back, before anything else runs
+    /// on this session (or a pooled session's next user sees it).
+    fn settle(&mut self) -> Result<()> {
+        if self.read_only_tx && !self.in_transaction() {
+            self.end_tx()?;
+        }
+        Ok(())
+    }
+
     fn end_tx(&mut self) -> Result<()> {
         if std::mem::take(&mut self.read_only_tx) {
             self.db.exec(c"PRAGMA query_only=OFF")?;
