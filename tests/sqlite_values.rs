@@ -1197,3 +1197,25 @@ fn one_db_is_used_from_many_threads_at_once() {
     keel_conn_free(conn);
     keel_db_free(db.0);
 }
+
+#[test]
+fn a_read_only_transaction_ended_by_sql_does_not_leave_the_connection_read_only() {
+    for end in ["COMMIT", "ROLLBACK", "END"] {
+        let db = open("sqlite::memory:?pool_max_open=1");
+        let c1 = checkout(db);
+        exec(c1, "CREATE TABLE t(x)", &[]);
+        ok(|e| keel_conn_begin(c1, &tx(true, TxLock::Default), e));
+        exec(c1, end, &[]);
+        assert!(!keel_conn_in_transaction(c1));
+        exec(c1, "INSERT INTO t VALUES (1)", &[]);
+        ok(|e| keel_conn_begin(c1, &tx(true, TxLock::Default), e));
+        exec(c1, end, &[]);
+        keel_conn_free(c1);
+        // The pool hands the same session to the next user, writable.
+        let c2 = checkout(db);
+        exec(c2, "INSERT INTO t VALUES (2)", &[]);
+        assert_eq!(count(c2), 2, "{end}");
+        keel_conn_free(c2);
+        keel_db_free(db);
+    }
+}
