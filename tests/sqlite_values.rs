@@ -1250,3 +1250,28 @@ fn a_prepared_statement_sees_schema_changes() {
     keel_conn_free(conn);
     keel_db_free(db);
 }
+
+#[test]
+fn dml_with_returning_through_query_and_exec() {
+    let db = memory_db();
+    let conn = checkout(db);
+    exec(conn, "CREATE TABLE t(id INTEGER PRIMARY KEY, x TEXT)", &[]);
+    let rows = query(conn, "INSERT INTO t(x) VALUES (?), (?) RETURNING id, x", &[v_text(b"a"), v_text(b"b")]);
+    assert_eq!(keel_rows_column_count(rows), 2);
+    let mut got = Vec::new();
+    while next(rows) {
+        got.push((get_i64(rows, 0), get_text(rows, 1)));
+    }
+    assert_eq!(got, [(1, "a".to_owned()), (2, "b".to_owned())]);
+    keel_rows_free(rows);
+    let r = exec(conn, "UPDATE t SET x = upper(x) RETURNING id", &[]);
+    assert_eq!(r.rows_affected, 2, "exec runs a RETURNING statement to the end");
+    // A plain INSERT through query has no columns and runs on next.
+    let rows = query(conn, "INSERT INTO t(x) VALUES ('c')", &[]);
+    assert_eq!(keel_rows_column_count(rows), 0);
+    assert!(!next(rows));
+    keel_rows_free(rows);
+    assert_eq!(scalar_i64(conn, "SELECT count(*) FROM t WHERE x IN ('A', 'B', 'c')"), 3);
+    keel_conn_free(conn);
+    keel_db_free(db);
+}
