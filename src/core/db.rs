@@ -161,7 +161,7 @@ impl Conn {
         let n = stmt.param_count();
         Ok(Stmt {
             _conn: self.shared.clone(),
-            sql: sql.to_owned(),
+            sql: sql.into(),
             inner: stmt,
             bound: vec![false; n],
         })
@@ -243,7 +243,8 @@ impl Conn {
 /// before it runs; bindings persist across executions until cleared.
 pub struct Stmt {
     _conn: Arc<ConnShared>,
-    sql: String,
+    /// Shared with the cursors it opens, for their error messages.
+    sql: Arc<str>,
     inner: Box<dyn DriverStmt>,
     bound: Vec<bool>,
 }
@@ -317,7 +318,7 @@ impl Stmt {
     pub fn query(&mut self) -> Result<Rows> {
         self.check_bound()?;
         let r = self.inner.query().map_err(|e| e.with_sql(&self.sql))?;
-        Ok(Rows::new(self._conn.clone(), r))
+        Ok(Rows::new(self._conn.clone(), self.sql.clone(), r))
     }
 }
 
@@ -325,14 +326,15 @@ impl Stmt {
 /// call to [`Rows::next`].
 pub struct Rows {
     _conn: Arc<ConnShared>,
+    sql: Arc<str>,
     inner: Box<dyn DriverRows>,
     on_row: bool,
     done: bool,
 }
 
 impl Rows {
-    fn new(conn: Arc<ConnShared>, inner: Box<dyn DriverRows>) -> Rows {
-        Rows { _conn: conn, inner, on_row: false, done: false }
+    fn new(conn: Arc<ConnShared>, sql: Arc<str>, inner: Box<dyn DriverRows>) -> Rows {
+        Rows { _conn: conn, sql, inner, on_row: false, done: false }
     }
 
     pub fn columns(&self) -> &[Column] {
@@ -373,7 +375,7 @@ impl Rows {
             Err(e) => {
                 self.on_row = false;
                 self.done = true;
-                Err(e)
+                Err(e.with_sql(&self.sql))
             }
         }
     }
@@ -393,6 +395,11 @@ impl Rows {
         }
         if i >= self.inner.columns().len() {
             return Err(self.column(i).unwrap_err());
+        }
+        if self.inner.is_closed() {
+            return Err(Error::invalid_state(
+                "this cursor was closed because its statement was run, rebound or reset again",
+            ));
         }
         Ok(self.inner.value(i))
     }

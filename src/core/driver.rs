@@ -99,6 +99,11 @@ pub trait Driver: Send + Sync {
     fn dialect(&self) -> Dialect;
     /// Options this engine accepts besides the pool's.
     fn options(&self) -> &'static [OptSpec];
+    /// Whether this engine's URLs name a file, so that `scheme://a/b.db`
+    /// is the relative path `a/b.db` rather than host `a`, database `b.db`.
+    fn url_names_a_file(&self) -> bool {
+        false
+    }
     /// Check the URL and options once, and return what opens connections.
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>>;
 }
@@ -155,6 +160,12 @@ pub trait DriverRows: Send {
     /// True when every `ValueRef::Text` this cursor hands out is followed in
     /// memory by a NUL byte, so C can take it without a copy.
     fn text_is_nul_terminated(&self) -> bool {
+        false
+    }
+    /// True when the cursor was closed under the caller (its statement was
+    /// run again), so `value` must not be called: the engine's current row
+    /// may belong to another cursor.
+    fn is_closed(&self) -> bool {
         false
     }
 }

@@ -120,6 +120,13 @@ impl ConnUrl {
             out.path = format!("/{}", percent_decode(abs, false)?);
             return Ok(out);
         }
+        let file_engine = crate::drivers::find(&out.scheme).is_ok_and(|d| d.url_names_a_file());
+        if file_engine && !after.contains('@') {
+            // `sqlite://relative/path.db`: no authority. (With user info it
+            // is parsed as one, so that the driver can reject it.)
+            out.path = percent_decode(after, false)?;
+            return Ok(out);
+        }
         let (authority, path) = match after.find('/') {
             Some(p) => (&after[..p], &after[p + 1..]),
             None => (after, ""),
@@ -148,10 +155,14 @@ impl ConnUrl {
             }
         };
         if let Some(p) = port.filter(|p| !p.is_empty()) {
+            // The port text is not quoted: when a password holds an
+            // unescaped `/`, `?` or `#`, the URL splits early and the
+            // password's start lands here.
             out.port = Some(p.parse::<u16>().map_err(|_| {
-                Error::invalid_argument(format!(
-                    "connection URL port '{p}' is not a number from 0 to 65535"
-                ))
+                Error::invalid_argument(
+                    "connection URL port is not a number from 0 to 65535 \
+                     (percent-encode any /, ? or # in the user name or password)",
+                )
             })?);
         }
         if !host.is_empty() {
@@ -218,6 +229,8 @@ mod tests {
         let u = ConnUrl::parse("mysql://root@[::1]:3306/test").unwrap();
         assert_eq!(u.host.as_deref(), Some("::1"));
         assert!(ConnUrl::parse("postgres://h:99999/x").is_err());
+        let e = ConnUrl::parse("postgres://u:hunter2?x@h/db").unwrap_err();
+        assert!(!e.message.contains("hunter2"), "{}", e.message);
         assert!(ConnUrl::parse("nourl").is_err());
     }
 

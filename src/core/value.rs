@@ -455,7 +455,25 @@ impl Scan<'_> {
 }
 
 fn scan_date(s: &mut Scan<'_>) -> Option<i64> {
-    let y = s.digits(4)? as i64;
+    // Years 0 to 9999 are four digits; others carry a sign and four to
+    // seven digits, as `format_date` writes them.
+    let y = match s.peek() {
+        Some(sign @ (b'+' | b'-')) => {
+            s.i += 1;
+            let start = s.i;
+            while s.peek().is_some_and(|c| c.is_ascii_digit()) && s.i - start < 7 {
+                s.i += 1;
+            }
+            let n = s.i - start;
+            s.i = start;
+            if n < 4 {
+                return None;
+            }
+            let v = s.digits(n)? as i64;
+            if sign == b'-' { -v } else { v }
+        }
+        _ => s.digits(4)? as i64,
+    };
     if !s.eat(b'-') {
         return None;
     }
@@ -507,8 +525,8 @@ fn scan_time(s: &mut Scan<'_>) -> Option<i64> {
 
 pub fn parse_date(t: &str) -> Result<i32> {
     let mut s = Scan { b: t.as_bytes(), i: 0 };
-    match scan_date(&mut s) {
-        Some(d) if s.done() => Ok(d as i32),
+    match scan_date(&mut s).map(i32::try_from) {
+        Some(Ok(d)) if s.done() => Ok(d),
         _ => Err(Error::invalid_data(format!(
             "{} is not a date (YYYY-MM-DD)",
             quote_short(t)
@@ -718,6 +736,13 @@ mod tests {
         let mut s = String::new();
         format_date(-1, &mut s);
         assert_eq!(s, "1969-12-31");
+        for d in [2_932_897, -719_529, -719_528, i32::MAX, i32::MIN] {
+            let mut s = String::new();
+            format_date(d, &mut s);
+            assert_eq!(parse_date(&s).unwrap(), d, "{s}");
+        }
+        assert!(parse_date("+123-01-01").is_err());
+        assert!(parse_date("+99999999-01-01").is_err());
     }
 
     #[test]

@@ -8,11 +8,13 @@ use std::any::Any;
 use std::cell::Cell;
 use std::ffi::{CStr, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A C handle: the Rust value plus its poison flag. Every `keel_T *` the
-/// library hands out points at a boxed `Handle<T>`.
+/// library hands out points at a boxed `Handle<T>`. The flag is atomic
+/// because a `keel_db` is used from many threads at once.
 pub(crate) struct Handle<T> {
-    poisoned: bool,
+    poisoned: AtomicBool,
     pub value: T,
 }
 
@@ -74,38 +76,68 @@ pub(crate) fn call(err_out: *mut *mut keel_error, f: impl FnOnce() -> Result<()>
     finish(r, err_out).0
 }
 
-/// Run a body on handle `h`: NULL gives NULL_ARGUMENT naming it, a poisoned
-/// handle gives INVALID_STATE, and a panic poisons it.
+/// Check a handle argument: NULL gives NULL_ARGUMENT naming it, a poisoned
+/// handle gives INVALID_STATE.
+fn checked<C: Opaque>(h: *const C, err_out: *mut *mut keel_error) -> std::result::Result<*mut Handle<C::Rust>, Status> {
+    let handle = h as *mut Handle<C::Rust>;
+    if handle.is_null() {
+        store_error(err_out, null_arg(C::NAME));
+        return Err(Status::NullArgument);
+    }
+    // SAFETY: non-NULL handles come from `into_handle` and the caller
+    // promises they are live.
+    if unsafe { (*handle).poisoned.load(Ordering::Acquire) } {
+        store_error(
+            err_out,
+            Error::invalid_state(format!("{} handle poisoned by an earlier panic", C::NAME)),
+        );
+        return Err(Status::InvalidState);
+    }
+    Ok(handle)
+}
+
+/// Run `f` inside the panic boundary; a panic poisons `handle`.
+fn run_on<T>(handle: *mut Handle<T>, err_out: *mut *mut keel_error, f: impl FnOnce() -> Result<()>) -> Status {
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        maybe_forced_panic();
+        f()
+    }));
+    let (status, panicked) = finish(r, err_out);
+    if panicked {
+        // SAFETY: checked live by `checked`; the flag is atomic.
+        unsafe { (*handle).poisoned.store(true, Ordering::Release) };
+    }
+    status
+}
+
+/// Run a body on handle `h`, which one thread uses at a time: NULL gives
+/// NULL_ARGUMENT naming it, a poisoned handle gives INVALID_STATE, and a
+/// panic poisons it.
 pub(crate) fn call_on<C: Opaque>(
     h: *mut C,
     err_out: *mut *mut keel_error,
     f: impl FnOnce(&mut C::Rust) -> Result<()>,
 ) -> Status {
-    let handle = h as *mut Handle<C::Rust>;
-    if handle.is_null() {
-        store_error(err_out, null_arg(C::NAME));
-        return Status::NullArgument;
+    match checked(h, err_out) {
+        Err(s) => s,
+        // SAFETY: live (checked), and the caller promises no other thread
+        // uses this handle at once, so the `&mut` is unique.
+        Ok(handle) => run_on(handle, err_out, || f(unsafe { &mut (*handle).value })),
     }
-    // SAFETY: non-NULL handles come from `into_handle` and the caller
-    // promises they are live and not used by another thread at once.
-    if unsafe { (*handle).poisoned } {
-        store_error(
-            err_out,
-            Error::invalid_state(format!("{} handle poisoned by an earlier panic", C::NAME)),
-        );
-        return Status::InvalidState;
+}
+
+/// As [`call_on`], for a handle many threads may use at once (`keel_db`):
+/// the body gets a shared reference only.
+pub(crate) fn call_on_shared<C: Opaque>(
+    h: *const C,
+    err_out: *mut *mut keel_error,
+    f: impl FnOnce(&C::Rust) -> Result<()>,
+) -> Status {
+    match checked(h, err_out) {
+        Err(s) => s,
+        // SAFETY: live (checked); only shared references are made.
+        Ok(handle) => run_on(handle, err_out, || f(unsafe { &(*handle).value })),
     }
-    let r = catch_unwind(AssertUnwindSafe(|| {
-        maybe_forced_panic();
-        // SAFETY: as above.
-        f(unsafe { &mut (*handle).value })
-    }));
-    let (status, panicked) = finish(r, err_out);
-    if panicked {
-        // SAFETY: as above.
-        unsafe { (*handle).poisoned = true };
-    }
-    status
 }
 
 /// Run an accessor that cannot report errors: NULL, a poisoned handle or a
@@ -117,7 +149,7 @@ pub(crate) fn get<C: Opaque, R>(h: *const C, default: R, f: impl FnOnce(&C::Rust
     }
     // SAFETY: see `call_on`.
     let handle = unsafe { &*handle };
-    if handle.poisoned {
+    if handle.poisoned.load(Ordering::Acquire) {
         return default;
     }
     catch_unwind(AssertUnwindSafe(|| f(&handle.value))).unwrap_or(default)
@@ -125,7 +157,7 @@ pub(crate) fn get<C: Opaque, R>(h: *const C, default: R, f: impl FnOnce(&C::Rust
 
 /// Box a value as a new C handle.
 pub(crate) fn into_handle<C: Opaque>(value: C::Rust) -> *mut C {
-    Box::into_raw(Box::new(Handle { poisoned: false, value })) as *mut C
+    Box::into_raw(Box::new(Handle { poisoned: AtomicBool::new(false), value })) as *mut C
 }
 
 /// Free a handle made by [`into_handle`]; NULL is a no-op. Never panics

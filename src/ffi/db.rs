@@ -1,6 +1,6 @@
 //! `keel_db`: a pool of connections to one URL.
 
-use super::boundary::{Opaque, c_str, call, call_on, free_handle, get, into_handle, out_ptr, write, write_opt};
+use super::boundary::{Opaque, c_str, call, call_on_shared, free_handle, get, into_handle, out_ptr, write, write_opt};
 use super::conn::ConnState;
 use super::error::keel_error;
 use super::rows::RowsState;
@@ -160,7 +160,7 @@ pub extern "C" fn keel_db_checkout(
     conn_out: *mut *mut super::conn::keel_conn,
     err_out: *mut *mut keel_error,
 ) -> Status {
-    call_on(db, err_out, |db| {
+    call_on_shared(db, err_out, |db| {
         let out = out_ptr(conn_out, "conn_out")?;
         let c = db.checkout()?;
         write(out, into_handle(ConnState::new(c)));
@@ -192,7 +192,7 @@ pub extern "C" fn keel_db_exec(
     result_out: *mut keel_exec_result,
     err_out: *mut *mut keel_error,
 ) -> Status {
-    call_on(db, err_out, |db| {
+    call_on_shared(db, err_out, |db| {
         let sql = c_str(sql, "sql")?;
         let params = params_in(params, n_params)?;
         let r = db.exec(sql, &params)?;
@@ -222,7 +222,7 @@ pub extern "C" fn keel_db_query(
     rows_out: *mut *mut super::rows::keel_rows,
     err_out: *mut *mut keel_error,
 ) -> Status {
-    call_on(db, err_out, |db| {
+    call_on_shared(db, err_out, |db| {
         let sql = c_str(sql, "sql")?;
         let out = out_ptr(rows_out, "rows_out")?;
         let params = params_in(params, n_params)?;

@@ -338,7 +338,8 @@ pub extern "C" fn keel_stmt_execute(stmt: *mut keel_stmt, result_out: *mut keel_
 /// Run the statement and return a streaming cursor over its rows.
 ///
 /// A cursor opened earlier from this statement is closed by this call (its
-/// next `keel_rows_next` reports `KEEL_STATUS_INVALID_STATE`).
+/// next `keel_rows_next` or column read reports
+/// `KEEL_STATUS_INVALID_STATE`).
 ///
 /// Ownership: borrows `stmt`. On success `*rows_out` receives a new
 /// `keel_rows`, freed with `keel_rows_free`.

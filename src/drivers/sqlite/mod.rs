@@ -9,6 +9,11 @@
 //! NULL/INTEGER/REAL/TEXT/BLOB: see [`kind_from_decltype`]. keel writes
 //! dates, times and timestamps as ISO-8601 text (the form SQLite's date
 //! functions read), uuids as 36-char text, decimals as their text.
+//! DECIMAL and JSON columns have NUMERIC affinity, so SQLite stores such
+//! text as a number when it looks like one; keel reads it back as SQLite's
+//! text for that number, still typed DECIMAL or JSON. (A decimal with more
+//! than 15 significant digits, or trailing zeros, is therefore not kept
+//! exactly in a DECIMAL column on SQLite.)
 //! Transactions are always SERIALIZABLE (a weaker level asked for is given
 //! as SERIALIZABLE); read-only transactions use `PRAGMA query_only`.
 
@@ -70,6 +75,9 @@ impl Driver for SqliteDriver {
     }
     fn options(&self) -> &'static [OptSpec] {
         OPTIONS
+    }
+    fn url_names_a_file(&self) -> bool {
+        true
     }
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
         if url.host.is_some() || url.user.is_some() {
@@ -267,6 +275,7 @@ fn has_more_sql(db: *mut ffi::sqlite3, tail: &[u8]) -> bool {
 
 impl DriverConn for SqliteConn {
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
+        self.settle()?;
         let len = c_int::try_from(sql.len())
             .map_err(|_| Error::invalid_argument("SQL text is longer than SQLite accepts (2 GiB)"))?;
         let db = self.db.0;
@@ -295,6 +304,7 @@ impl DriverConn for SqliteConn {
     }
 
     fn begin(&mut self, opts: &TxOptions) -> Result<()> {
+        self.settle()?;
         if opts.read_only {
             self.db.exec(c"PRAGMA query_only=ON")?;
         }
@@ -331,6 +341,7 @@ impl DriverConn for SqliteConn {
     }
 
     fn savepoint(&mut self, name: &str) -> Result<()> {
+        self.settle()?;
         self.db.exec_str(&format!("SAVEPOINT \"{name}\""))
     }
 
@@ -361,6 +372,16 @@ impl DriverConn for SqliteConn {
 }
 
 impl SqliteConn {
+    /// End the read-only mode of a read-only transaction that SQL (COMMIT,
+    /// ROLLBACK, END) closed behind keel's back, before anything else runs
+    /// on this session (or a pooled session's next user sees it).
+    fn settle(&mut self) -> Result<()> {
+        if self.read_only_tx && !self.in_transaction() {
+            self.end_tx()?;
+        }
+        Ok(())
+    }
+
     fn end_tx(&mut self) -> Result<()> {
         if std::mem::take(&mut self.read_only_tx) {
             self.db.exec(c"PRAGMA query_only=OFF")?;
@@ -704,6 +725,20 @@ impl DriverRows for SqliteRows {
         // needs &mut self.
         unsafe {
             match ffi::sqlite3_column_type(s, c) {
+                // DECIMAL and JSON columns have NUMERIC affinity, so SQLite
+                // stored text that looked like a number as one. Read it back
+                // as SQLite's text for it (the conversion is cached on the
+                // row, so the pointer lives until the next step, and the
+                // column keeps its numeric type).
+                ffi::SQLITE_INTEGER | ffi::SQLITE_FLOAT if matches!(kind, Type::Decimal | Type::Json) => {
+                    let p = ffi::sqlite3_column_text(s, c);
+                    let n = ffi::sqlite3_column_bytes(s, c) as usize;
+                    let bytes: &[u8] = if p.is_null() { &[] } else { std::slice::from_raw_parts(p, n) };
+                    match std::str::from_utf8(bytes) {
+                        Ok(t) => typed_text(kind, t),
+                        Err(_) => ValueRef::Bytes(bytes),
+                    }
+                }
                 ffi::SQLITE_INTEGER => {
                     let v = ffi::sqlite3_column_int64(s, c);
                     match kind {
@@ -747,6 +782,10 @@ impl DriverRows for SqliteRows {
     fn text_is_nul_terminated(&self) -> bool {
         // sqlite3_column_text always ends its text with a NUL.
         true
+    }
+
+    fn is_closed(&self) -> bool {
+        !self.current()
     }
 }
 

@@ -1,0 +1,1059 @@
+//! The C ABI contract, exercised from Rust through the exported
+//! `extern "C"` functions: NULL arguments, `_free(NULL)`, error-object
+//! defaults, outputs untouched on failure, the panic boundary and handle
+//! poisoning, argument and conversion errors, one statement per call, error
+//! details (SQL quote, SQLSTATE, vendor code), borrowed-pointer lifetimes,
+//! and passwords kept out of messages.
+
+mod ffi_util;
+
+use ffi_util::*;
+use keel::ffi::conn::*;
+use keel::ffi::db::*;
+use keel::ffi::error::*;
+use keel::ffi::force_panic_in_next_call;
+use keel::ffi::rows::*;
+use keel::ffi::stmt::*;
+use keel::ffi::types::{keel_exec_result, keel_tx_options};
+use keel::ffi::version::*;
+use keel::{Dialect, Nullable, Status, Type};
+use std::ffi::{CStr, c_char};
+use std::ptr::{null, null_mut};
+
+/// Valid handles of every kind, for calls that need all but one argument.
+struct Fx {
+    db: *mut keel_db,
+    conn: *mut keel_conn,
+    /// `SELECT ?` prepared on `conn`.
+    stmt: *mut keel_stmt,
+    /// `SELECT 1 AS x`, positioned on its row.
+    rows: *mut keel_rows,
+}
+
+impl Fx {
+    fn new() -> Fx {
+        let db = memory_db();
+        let conn = checkout(db);
+        let stmt = prepare(conn, "SELECT ?");
+        let rows = query(conn, "SELECT 1 AS x", &[]);
+        assert!(next(rows));
+        Fx { db, conn, stmt, rows }
+    }
+}
+
+impl Drop for Fx {
+    fn drop(&mut self) {
+        keel_rows_free(self.rows);
+        keel_stmt_free(self.stmt);
+        keel_conn_free(self.conn);
+        keel_db_free(self.db);
+    }
+}
+
+/// Whether `msg` names `arg` as a whole word (so `db` is not matched by
+/// `db_out`).
+fn names(msg: &str, arg: &str) -> bool {
+    msg.split(|c: char| !(c.is_ascii_alphanumeric() || "_[].".contains(c)))
+        .any(|w| w == arg)
+}
+
+type Case = (&'static str, &'static str, Box<dyn Fn(&Fx, *mut *mut keel_error) -> Status>);
+
+/// One row per (exported function, pointer argument): the call with that
+/// argument NULL and every other one valid.
+fn null_cases() -> Vec<Case> {
+    const MEM: &CStr = c"sqlite::memory:";
+    const SEL: &CStr = c"SELECT ?";
+    const SP: &CStr = c"sp";
+    let mut v: Vec<Case> = Vec::new();
+    macro_rules! case {
+        ($f:literal, $arg:literal, |$fx:ident, $e:ident| $body:expr) => {
+            v.push(($f, $arg, Box::new(move |$fx: &Fx, $e: *mut *mut keel_error| $body)))
+        };
+    }
+    // keel_db_*
+    case!("keel_db_open", "url", |_fx, e| keel_db_open(null(), &mut null_mut(), e));
+    case!("keel_db_open", "db_out", |_fx, e| keel_db_open(MEM.as_ptr(), null_mut(), e));
+    case!("keel_db_checkout", "db", |_fx, e| keel_db_checkout(null_mut(), &mut null_mut(), e));
+    case!("keel_db_checkout", "conn_out", |fx, e| keel_db_checkout(fx.db, null_mut(), e));
+    case!("keel_db_exec", "db", |_fx, e| keel_db_exec(null_mut(), SEL.as_ptr(), &v_i64(1), 1, null_mut(), e));
+    case!("keel_db_exec", "sql", |fx, e| keel_db_exec(fx.db, null(), &v_i64(1), 1, null_mut(), e));
+    case!("keel_db_exec", "params", |fx, e| keel_db_exec(fx.db, SEL.as_ptr(), null(), 1, null_mut(), e));
+    case!("keel_db_query", "db", |_fx, e| keel_db_query(null_mut(), SEL.as_ptr(), &v_i64(1), 1, &mut null_mut(), e));
+    case!("keel_db_query", "sql", |fx, e| keel_db_query(fx.db, null(), &v_i64(1), 1, &mut null_mut(), e));
+    case!("keel_db_query", "params", |fx, e| keel_db_query(fx.db, SEL.as_ptr(), null(), 1, &mut null_mut(), e));
+    case!("keel_db_query", "rows_out", |fx, e| keel_db_query(fx.db, SEL.as_ptr(), &v_i64(1), 1, null_mut(), e));
+    // keel_conn_*
+    case!("keel_conn_exec", "conn", |_fx, e| keel_conn_exec(null_mut(), SEL.as_ptr(), &v_i64(1), 1, null_mut(), e));
+    case!("keel_conn_exec", "sql", |fx, e| keel_conn_exec(fx.conn, null(), &v_i64(1), 1, null_mut(), e));
+    case!("keel_conn_exec", "params", |fx, e| keel_conn_exec(fx.conn, SEL.as_ptr(), null(), 1, null_mut(), e));
+    case!("keel_conn_exec", "params[0].data", |fx, e| {
+        let mut p = v_text(b"");
+        p.data = null();
+        p.len = 3;
+        keel_conn_exec(fx.conn, SEL.as_ptr(), &p, 1, null_mut(), e)
+    });
+    case!("keel_conn_query", "conn", |_fx, e| keel_conn_query(null_mut(), SEL.as_ptr(), &v_i64(1), 1, &mut null_mut(), e));
+    case!("keel_conn_query", "sql", |fx, e| keel_conn_query(fx.conn, null(), &v_i64(1), 1, &mut null_mut(), e));
+    case!("keel_conn_query", "params", |fx, e| keel_conn_query(fx.conn, SEL.as_ptr(), null(), 1, &mut null_mut(), e));
+    case!("keel_conn_query", "rows_out", |fx, e| keel_conn_query(fx.conn, SEL.as_ptr(), &v_i64(1), 1, null_mut(), e));
+    case!("keel_conn_prepare", "conn", |_fx, e| keel_conn_prepare(null_mut(), SEL.as_ptr(), &mut null_mut(), e));
+    case!("keel_conn_prepare", "sql", |fx, e| keel_conn_prepare(fx.conn, null(), &mut null_mut(), e));
+    case!("keel_conn_prepare", "stmt_out", |fx, e| keel_conn_prepare(fx.conn, SEL.as_ptr(), null_mut(), e));
+    case!("keel_conn_begin", "conn", |_fx, e| keel_conn_begin(null_mut(), null(), e));
+    case!("keel_conn_commit", "conn", |_fx, e| keel_conn_commit(null_mut(), e));
+    case!("keel_conn_rollback", "conn", |_fx, e| keel_conn_rollback(null_mut(), e));
+    case!("keel_conn_savepoint", "conn", |_fx, e| keel_conn_savepoint(null_mut(), SP.as_ptr(), e));
+    case!("keel_conn_savepoint", "name", |fx, e| keel_conn_savepoint(fx.conn, null(), e));
+    case!("keel_conn_release", "conn", |_fx, e| keel_conn_release(null_mut(), SP.as_ptr(), e));
+    case!("keel_conn_release", "name", |fx, e| keel_conn_release(fx.conn, null(), e));
+    case!("keel_conn_rollback_to", "conn", |_fx, e| keel_conn_rollback_to(null_mut(), SP.as_ptr(), e));
+    case!("keel_conn_rollback_to", "name", |fx, e| keel_conn_rollback_to(fx.conn, null(), e));
+    case!("keel_conn_ping", "conn", |_fx, e| keel_conn_ping(null_mut(), e));
+    case!("keel_conn_server_version", "conn", |_fx, e| keel_conn_server_version(null_mut(), &mut null(), e));
+    case!("keel_conn_server_version", "version_out", |fx, e| keel_conn_server_version(fx.conn, null_mut(), e));
+    // keel_stmt_*
+    case!("keel_stmt_bind_null", "stmt", |_fx, e| keel_stmt_bind_null(null_mut(), 0, e));
+    case!("keel_stmt_bind_bool", "stmt", |_fx, e| keel_stmt_bind_bool(null_mut(), 0, true, e));
+    case!("keel_stmt_bind_int64", "stmt", |_fx, e| keel_stmt_bind_int64(null_mut(), 0, 1, e));
+    case!("keel_stmt_bind_uint64", "stmt", |_fx, e| keel_stmt_bind_uint64(null_mut(), 0, 1, e));
+    case!("keel_stmt_bind_double", "stmt", |_fx, e| keel_stmt_bind_double(null_mut(), 0, 1.0, e));
+    case!("keel_stmt_bind_text", "stmt", |_fx, e| keel_stmt_bind_text(null_mut(), 0, c"x".as_ptr(), 1, e));
+    case!("keel_stmt_bind_text", "text", |fx, e| keel_stmt_bind_text(fx.stmt, 0, null(), 1, e));
+    case!("keel_stmt_bind_bytes", "stmt", |_fx, e| keel_stmt_bind_bytes(null_mut(), 0, b"x".as_ptr(), 1, e));
+    case!("keel_stmt_bind_bytes", "data", |fx, e| keel_stmt_bind_bytes(fx.stmt, 0, null(), 1, e));
+    case!("keel_stmt_bind_date", "stmt", |_fx, e| keel_stmt_bind_date(null_mut(), 0, 0, e));
+    case!("keel_stmt_bind_time", "stmt", |_fx, e| keel_stmt_bind_time(null_mut(), 0, 0, e));
+    case!("keel_stmt_bind_timestamp", "stmt", |_fx, e| keel_stmt_bind_timestamp(null_mut(), 0, 0, e));
+    case!("keel_stmt_bind_timestamptz", "stmt", |_fx, e| keel_stmt_bind_timestamptz(null_mut(), 0, 0, e));
+    case!("keel_stmt_bind_uuid", "stmt", |_fx, e| keel_stmt_bind_uuid(null_mut(), 0, [0u8; 16].as_ptr(), e));
+    case!("keel_stmt_bind_uuid", "uuid16", |fx, e| keel_stmt_bind_uuid(fx.stmt, 0, null(), e));
+    case!("keel_stmt_bind_json", "stmt", |_fx, e| keel_stmt_bind_json(null_mut(), 0, c"{}".as_ptr(), 2, e));
+    case!("keel_stmt_bind_json", "json", |fx, e| keel_stmt_bind_json(fx.stmt, 0, null(), 2, e));
+    case!("keel_stmt_bind_decimal", "stmt", |_fx, e| keel_stmt_bind_decimal(null_mut(), 0, c"1".as_ptr(), 1, e));
+    case!("keel_stmt_bind_decimal", "decimal", |fx, e| keel_stmt_bind_decimal(fx.stmt, 0, null(), 1, e));
+    case!("keel_stmt_bind_value", "stmt", |_fx, e| keel_stmt_bind_value(null_mut(), 0, &v_i64(1), e));
+    case!("keel_stmt_bind_value", "value", |fx, e| keel_stmt_bind_value(fx.stmt, 0, null(), e));
+    case!("keel_stmt_bind_value", "value.data", |fx, e| {
+        let mut p = v_text(b"");
+        p.data = null();
+        p.len = 3;
+        keel_stmt_bind_value(fx.stmt, 0, &p, e)
+    });
+    case!("keel_stmt_clear_bindings", "stmt", |_fx, e| keel_stmt_clear_bindings(null_mut(), e));
+    case!("keel_stmt_execute", "stmt", |_fx, e| keel_stmt_execute(null_mut(), null_mut(), e));
+    case!("keel_stmt_query", "stmt", |_fx, e| keel_stmt_query(null_mut(), &mut null_mut(), e));
+    case!("keel_stmt_query", "rows_out", |fx, e| keel_stmt_query(fx.stmt, null_mut(), e));
+    // keel_rows_*
+    case!("keel_rows_next", "rows", |_fx, e| keel_rows_next(null_mut(), &mut false, e));
+    case!("keel_rows_next", "has_row", |fx, e| keel_rows_next(fx.rows, null_mut(), e));
+    case!("keel_rows_column_name", "rows", |_fx, e| keel_rows_column_name(null_mut(), 0, &mut null(), e));
+    case!("keel_rows_column_name", "name_out", |fx, e| keel_rows_column_name(fx.rows, 0, null_mut(), e));
+    case!("keel_rows_column_engine_type", "rows", |_fx, e| keel_rows_column_engine_type(null_mut(), 0, &mut null(), e));
+    case!("keel_rows_column_engine_type", "type_out", |fx, e| keel_rows_column_engine_type(fx.rows, 0, null_mut(), e));
+    case!("keel_rows_column_type", "rows", |_fx, e| keel_rows_column_type(null_mut(), 0, &mut Type::Null, e));
+    case!("keel_rows_column_type", "type_out", |fx, e| keel_rows_column_type(fx.rows, 0, null_mut(), e));
+    case!("keel_rows_column_nullable", "rows", |_fx, e| keel_rows_column_nullable(null_mut(), 0, &mut Nullable::Unknown, e));
+    case!("keel_rows_column_nullable", "nullable_out", |fx, e| keel_rows_column_nullable(fx.rows, 0, null_mut(), e));
+    case!("keel_rows_column_is_null", "rows", |_fx, e| keel_rows_column_is_null(null_mut(), 0, &mut false, e));
+    case!("keel_rows_column_is_null", "is_null_out", |fx, e| keel_rows_column_is_null(fx.rows, 0, null_mut(), e));
+    case!("keel_rows_column_int64", "rows", |_fx, e| keel_rows_column_int64(null_mut(), 0, &mut 0, e));
+    case!("keel_rows_column_int64", "value_out", |fx, e| keel_rows_column_int64(fx.rows, 0, null_mut(), e));
+    case!("keel_rows_column_uint64", "rows", |_fx, e| keel_rows_column_uint64(null_mut(), 0, &mut 0, e));
+    case!("keel_rows_column_uint64", "value_out", |fx, e| keel_rows_column_uint64(fx.rows, 0, null_mut(), e));
+    case!("keel_rows_column_double", "rows", |_fx, e| keel_rows_column_double(null_mut(), 0, &mut 0.0, e));
+    case!("keel_rows_column_double", "value_out", |fx, e| keel_rows_column_double(fx.rows, 0, null_mut(), e));
+    case!("keel_rows_column_bool", "rows", |_fx, e| keel_rows_column_bool(null_mut(), 0, &mut false, e));
+    case!("keel_rows_column_bool", "value_out", |fx, e| keel_rows_column_bool(fx.rows, 0, null_mut(), e));
+    case!("keel_rows_column_text", "rows", |_fx, e| keel_rows_column_text(null_mut(), 0, &mut null(), &mut 0, e));
+    case!("keel_rows_column_text", "text_out", |fx, e| keel_rows_column_text(fx.rows, 0, null_mut(), &mut 0, e));
+    case!("keel_rows_column_bytes", "rows", |_fx, e| keel_rows_column_bytes(null_mut(), 0, &mut null(), &mut 0, e));
+    case!("keel_rows_column_bytes", "data_out", |fx, e| keel_rows_column_bytes(fx.rows, 0, null_mut(), &mut 0, e));
+    case!("keel_rows_column_bytes", "len_out", |fx, e| keel_rows_column_bytes(fx.rows, 0, &mut null(), null_mut(), e));
+    case!("keel_rows_column_date", "rows", |_fx, e| keel_rows_column_date(null_mut(), 0, &mut 0, e));
+    case!("keel_rows_column_date", "days_out", |fx, e| keel_rows_column_date(fx.rows, 0, null_mut(), e));
+    case!("keel_rows_column_time", "rows", |_fx, e| keel_rows_column_time(null_mut(), 0, &mut 0, e));
+    case!("keel_rows_column_time", "micros_out", |fx, e| keel_rows_column_time(fx.rows, 0, null_mut(), e));
+    case!("keel_rows_column_timestamp", "rows", |_fx, e| keel_rows_column_timestamp(null_mut(), 0, &mut 0, e));
+    case!("keel_rows_column_timestamp", "micros_out", |fx, e| keel_rows_column_timestamp(fx.rows, 0, null_mut(), e));
+    case!("keel_rows_column_uuid", "rows", |_fx, e| keel_rows_column_uuid(null_mut(), 0, [0u8; 16].as_mut_ptr(), e));
+    case!("keel_rows_column_uuid", "uuid16_out", |fx, e| keel_rows_column_uuid(fx.rows, 0, null_mut(), e));
+    case!("keel_rows_column_value", "rows", |_fx, e| keel_rows_column_value(null_mut(), 0, &mut v_null(), e));
+    case!("keel_rows_column_value", "value_out", |fx, e| keel_rows_column_value(fx.rows, 0, null_mut(), e));
+    v
+}
+
+#[test]
+fn every_null_pointer_argument_is_null_argument_naming_it() {
+    let fx = Fx::new();
+    let cases = null_cases();
+    assert!(cases.len() > 90, "the table lost rows: {}", cases.len());
+    let mut failures = Vec::new();
+    for (func, arg, f) in &cases {
+        match call(|e| f(&fx, e)) {
+            Ok(()) => failures.push(format!("{func}({arg} = NULL) succeeded")),
+            Err(e) => {
+                let m = e.message();
+                if e.status() != Status::NullArgument || !names(&m, arg) || !m.contains("NULL") {
+                    failures.push(format!("{func}({arg} = NULL): {e:?}"));
+                }
+                if e.driver() != "keel" {
+                    failures.push(format!("{func}({arg} = NULL): driver {:?}, expected keel", e.driver()));
+                }
+            }
+        }
+        // Without an err_out the status alone must say the same.
+        let s = f(&fx, null_mut());
+        if s != Status::NullArgument {
+            failures.push(format!("{func}({arg} = NULL, err_out = NULL) returned {s:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases wrong:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    // The fixture still works after all of that.
+    assert_eq!(get_i64(fx.rows, 0), 1);
+}
+
+#[test]
+fn every_exported_function_with_a_pointer_argument_is_in_the_null_table() {
+    // Functions whose every pointer argument is optional or that report
+    // through a default instead of a status are listed here on purpose.
+    let no_status = [
+        "keel_conn_free",
+        "keel_db_free",
+        "keel_stmt_free",
+        "keel_rows_free",
+        "keel_error_free",
+        "keel_error_status",
+        "keel_error_message",
+        "keel_error_sqlstate",
+        "keel_error_vendor_code",
+        "keel_error_driver",
+        "keel_status_str",
+        "keel_conn_in_transaction",
+        "keel_conn_dialect",
+        "keel_db_dialect",
+        "keel_stmt_param_count",
+        "keel_rows_column_count",
+        "keel_version",
+        "keel_version_number",
+        "keel_driver_available",
+    ];
+    let header = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/keel.h")).unwrap();
+    let tested: std::collections::BTreeSet<&str> = null_cases().iter().map(|c| c.0).collect();
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    for line in header.lines() {
+        if line.starts_with([' ', '*', '/', '#']) || !line.contains('(') {
+            continue;
+        }
+        let before = &line[..line.find('(').unwrap()];
+        let name = before.rsplit([' ', '*']).next().unwrap_or("").to_owned();
+        if !name.starts_with("keel_") {
+            continue;
+        }
+        seen += 1;
+        if !tested.contains(name.as_str()) && !no_status.contains(&name.as_str()) {
+            missing.push(name);
+        }
+    }
+    let mut in_sources = 0;
+    for f in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/ffi")).unwrap() {
+        in_sources += std::fs::read_to_string(f.unwrap().path()).unwrap().matches("pub extern \"C\" fn ").count();
+    }
+    assert_eq!(seen, in_sources, "the header and src/ffi disagree on how many functions are exported");
+    assert!(missing.is_empty(), "exported functions not covered by null_cases(): {missing:?}");
+}
+
+#[test]
+fn free_null_is_a_no_op() {
+    keel_db_free(null_mut());
+    keel_conn_free(null_mut());
+    keel_stmt_free(null_mut());
+    keel_rows_free(null_mut());
+    keel_error_free(null_mut());
+    // And again: nothing was recorded anywhere.
+    keel_db_free(null_mut());
+    keel_error_free(null_mut());
+}
+
+#[test]
+fn accessors_on_null_return_their_documented_defaults() {
+    assert_eq!(keel_error_status(null()), Status::NullArgument);
+    assert_eq!(cstr(keel_error_message(null())), "");
+    assert_eq!(cstr(keel_error_sqlstate(null())), "");
+    assert_eq!(keel_error_vendor_code(null()), 0);
+    assert_eq!(cstr(keel_error_driver(null())), "");
+    assert_eq!(keel_db_dialect(null()), Dialect::Unknown);
+    assert_eq!(keel_conn_dialect(null()), Dialect::Unknown);
+    assert!(!keel_conn_in_transaction(null()));
+    assert_eq!(keel_stmt_param_count(null()), 0);
+    assert_eq!(keel_rows_column_count(null()), 0);
+    assert!(!keel_driver_available(null()));
+    assert!(!keel_driver_available(c"\xff".as_ptr()));
+}
+
+#[test]
+fn status_str_covers_every_status_and_unknown_numbers() {
+    for n in 0..18 {
+        let s = cstr(keel_status_str(n));
+        assert!(!s.is_empty(), "status {n} has no text");
+    }
+    assert_eq!(cstr(keel_status_str(0)), "ok");
+    assert_eq!(cstr(keel_status_str(Status::NullArgument as i32)), "NULL argument");
+    let unknown = cstr(keel_status_str(Status::Unknown as i32));
+    assert_eq!(cstr(keel_status_str(18)), unknown);
+    assert_eq!(cstr(keel_status_str(-1)), unknown);
+    assert_eq!(cstr(keel_status_str(i32::MAX)), unknown);
+}
+
+#[test]
+fn error_details_come_back_through_every_accessor() {
+    let fx = Fx::new();
+    let e = exec_err(fx.conn, "SELEC 1", &[]);
+    assert_eq!(e.status(), Status::InvalidArgument);
+    assert_eq!(e.driver(), "sqlite");
+    assert_eq!(e.sqlstate().len(), 5, "{e:?}");
+    assert_ne!(e.vendor_code(), 0);
+    // A keel-side error names keel as its driver and has no SQLSTATE.
+    let e = fails(|e| keel_stmt_bind_int64(fx.stmt, 7, 1, e));
+    assert_eq!(e.driver(), "keel");
+    assert_eq!(e.sqlstate(), "");
+    assert_eq!(e.vendor_code(), 0);
+}
+
+// ---- outputs untouched on failure --------------------------------------
+
+fn sentinel<T>() -> *mut T {
+    0x5a5a_5a58 as *mut T
+}
+
+#[test]
+fn handle_outputs_are_untouched_on_failure() {
+    let fx = Fx::new();
+    // keel_db_open: bad scheme, bad option, missing file.
+    for url in ["nosuch::memory:", "sqlite::memory:?bogus=1", "sqlite:///nonexistent-dir-keel/x.db?mode=rw", "no scheme"] {
+        let u = c(url);
+        let mut db: *mut keel_db = sentinel();
+        let e = fails(|e| keel_db_open(u.as_ptr(), &mut db, e));
+        assert_eq!(db, sentinel(), "{url}: db_out written on failure ({e:?})");
+    }
+    // keel_conn_prepare / query: syntax error.
+    let sql = c("SELEC 1");
+    let mut st: *mut keel_stmt = sentinel();
+    fails(|e| keel_conn_prepare(fx.conn, sql.as_ptr(), &mut st, e));
+    assert_eq!(st, sentinel());
+    let mut rows: *mut keel_rows = sentinel();
+    fails(|e| keel_conn_query(fx.conn, sql.as_ptr(), null(), 0, &mut rows, e));
+    assert_eq!(rows, sentinel());
+    fails(|e| keel_db_query(fx.db, sql.as_ptr(), null(), 0, &mut rows, e));
+    assert_eq!(rows, sentinel());
+    // Wrong parameter count.
+    let sel = c("SELECT ?");
+    fails(|e| keel_db_query(fx.db, sel.as_ptr(), null(), 0, &mut rows, e));
+    assert_eq!(rows, sentinel());
+    // keel_stmt_query with an unbound parameter.
+    fails(|e| keel_stmt_query(fx.stmt, &mut rows, e));
+    assert_eq!(rows, sentinel());
+    // keel_conn_server_version on a NULL conn.
+    let mut ver: *const c_char = sentinel::<c_char>();
+    fails(|e| keel_conn_server_version(null_mut(), &mut ver, e));
+    assert_eq!(ver, sentinel::<c_char>() as *const c_char);
+}
+
+#[test]
+fn exec_result_is_untouched_on_failure() {
+    let fx = Fx::new();
+    exec(fx.conn, "CREATE TABLE t(id INTEGER PRIMARY KEY, u TEXT UNIQUE)", &[]);
+    exec(fx.conn, "INSERT INTO t(u) VALUES ('a')", &[]);
+    let marker = keel_exec_result { rows_affected: 77, last_insert_id: -77, has_last_insert_id: true };
+    let check = |r: &keel_exec_result| {
+        assert_eq!((r.rows_affected, r.last_insert_id, r.has_last_insert_id), (77, -77, true));
+    };
+    let dup = c("INSERT INTO t(u) VALUES ('a')");
+    let mut r = marker;
+    fails(|e| keel_conn_exec(fx.conn, dup.as_ptr(), null(), 0, &mut r, e));
+    check(&r);
+    fails(|e| keel_db_exec(fx.db, dup.as_ptr(), null(), 0, &mut r, e));
+    check(&r);
+    let st = prepare(fx.conn, "INSERT INTO t(u) VALUES (?)");
+    fails(|e| keel_stmt_execute(st, &mut r, e));
+    check(&r);
+    ok(|e| keel_stmt_bind_text(st, 0, c"a".as_ptr(), 1, e));
+    fails(|e| keel_stmt_execute(st, &mut r, e));
+    check(&r);
+    keel_stmt_free(st);
+}
+
+#[test]
+fn column_outputs_are_untouched_on_failure() {
+    let fx = Fx::new();
+    let rows = query(fx.conn, "SELECT 'nope', NULL, -1, 2, 1.5", &[]);
+
+    // Before the first row: no current row.
+    let mut isnull = true;
+    let e = fails(|e| keel_rows_column_is_null(rows, 0, &mut isnull, e));
+    assert_eq!(e.status(), Status::InvalidState, "{e:?}");
+    assert!(isnull);
+    assert!(next(rows));
+
+    let mut i = 0x5a5a_i64;
+    for col in [0, 1, 4, 9] {
+        fails(|e| keel_rows_column_int64(rows, col, &mut i, e));
+        assert_eq!(i, 0x5a5a, "int64 of column {col}");
+    }
+    let mut u = 0x5a5a_u64;
+    for col in [0, 1, 2, 4] {
+        fails(|e| keel_rows_column_uint64(rows, col, &mut u, e));
+        assert_eq!(u, 0x5a5a, "uint64 of column {col}");
+    }
+    let mut d = 42.25_f64;
+    fails(|e| keel_rows_column_double(rows, 0, &mut d, e));
+    fails(|e| keel_rows_column_double(rows, 1, &mut d, e));
+    assert_eq!(d, 42.25);
+    let mut b = true;
+    fails(|e| keel_rows_column_bool(rows, 3, &mut b, e));
+    fails(|e| keel_rows_column_bool(rows, 0, &mut b, e));
+    assert!(b);
+    let mut p: *const c_char = sentinel::<c_char>();
+    let mut n = 12345usize;
+    fails(|e| keel_rows_column_text(rows, 1, &mut p, &mut n, e));
+    fails(|e| keel_rows_column_text(rows, 9, &mut p, &mut n, e));
+    assert_eq!((p, n), (sentinel::<c_char>() as *const c_char, 12345));
+    let mut bp: *const u8 = sentinel::<u8>();
+    fails(|e| keel_rows_column_bytes(rows, 2, &mut bp, &mut n, e));
+    fails(|e| keel_rows_column_bytes(rows, 1, &mut bp, &mut n, e));
+    assert_eq!((bp, n), (sentinel::<u8>() as *const u8, 12345));
+    let mut days = 777_i32;
+    fails(|e| keel_rows_column_date(rows, 0, &mut days, e));
+    assert_eq!(days, 777);
+    let mut us = 888_i64;
+    fails(|e| keel_rows_column_time(rows, 0, &mut us, e));
+    fails(|e| keel_rows_column_timestamp(rows, 0, &mut us, e));
+    fails(|e| keel_rows_column_timestamp(rows, 1, &mut us, e));
+    assert_eq!(us, 888);
+    let mut uuid = [0xab_u8; 16];
+    fails(|e| keel_rows_column_uuid(rows, 0, uuid.as_mut_ptr(), e));
+    fails(|e| keel_rows_column_uuid(rows, 3, uuid.as_mut_ptr(), e));
+    assert_eq!(uuid, [0xab; 16]);
+    let mut v = v_f64(-3.5);
+    fails(|e| keel_rows_column_value(rows, 5, &mut v, e));
+    assert_eq!((v.kind, v.double_value), (Type::Double as i32, -3.5));
+    let mut name: *const c_char = sentinel::<c_char>();
+    fails(|e| keel_rows_column_name(rows, 5, &mut name, e));
+    fails(|e| keel_rows_column_engine_type(rows, 5, &mut name, e));
+    assert_eq!(name, sentinel::<c_char>() as *const c_char);
+    let mut t = Type::Decimal;
+    fails(|e| keel_rows_column_type(rows, 5, &mut t, e));
+    assert_eq!(t, Type::Decimal);
+    let mut nl = Nullable::No;
+    fails(|e| keel_rows_column_nullable(rows, 5, &mut nl, e));
+    assert_eq!(nl, Nullable::No);
+
+    // has_row on a cursor closed by re-running its statement.
+    let st = prepare(fx.conn, "SELECT 1");
+    let mut r1 = null_mut();
+    ok(|e| keel_stmt_query(st, &mut r1, e));
+    let mut r2 = null_mut();
+    ok(|e| keel_stmt_query(st, &mut r2, e));
+    let mut has = true;
+    let e = fails(|e| keel_rows_next(r1, &mut has, e));
+    assert_eq!(e.status(), Status::InvalidState);
+    assert!(has);
+    keel_rows_free(r1);
+    keel_rows_free(r2);
+    keel_stmt_free(st);
+    keel_rows_free(rows);
+}
+
+#[test]
+fn err_out_is_untouched_on_success() {
+    let fx = Fx::new();
+    let mut e: *mut keel_error = sentinel();
+    assert_eq!(keel_conn_ping(fx.conn, &mut e), Status::Ok);
+    assert_eq!(e, sentinel());
+    let mut x = 0;
+    assert_eq!(keel_rows_column_int64(fx.rows, 0, &mut x, &mut e), Status::Ok);
+    assert_eq!((x, e), (1, sentinel()));
+    assert_eq!(keel_stmt_bind_int64(fx.stmt, 0, 5, &mut e), Status::Ok);
+    assert_eq!(e, sentinel());
+}
+
+// ---- the panic boundary ---------------------------------------------------
+
+#[test]
+fn forced_panic_returns_panic_and_poisons_only_that_conn() {
+    let db = memory_db();
+    let c1 = checkout(db);
+    let c2 = checkout(db);
+    exec(c1, "CREATE TABLE t(x)", &[]);
+
+    force_panic_in_next_call();
+    let e = fails(|e| keel_conn_ping(c1, e));
+    assert_err(&e, Status::Panic, &["panic"]);
+    assert!(e.message().contains("poisoned"), "the panic message should say the handle is poisoned: {e:?}");
+
+    // Every later call on it is INVALID_STATE "poisoned".
+    let e = exec_err(c1, "INSERT INTO t VALUES (1)", &[]);
+    assert_err(&e, Status::InvalidState, &["poisoned"]);
+    let e = fails(|e| keel_conn_ping(c1, e));
+    assert_err(&e, Status::InvalidState, &["conn", "poisoned"]);
+    let mut st: *mut keel_stmt = sentinel();
+    let e = fails(|e| keel_conn_prepare(c1, c"SELECT 1".as_ptr(), &mut st, e));
+    assert_err(&e, Status::InvalidState, &["poisoned"]);
+    assert_eq!(st, sentinel(), "stmt_out written by a poisoned conn");
+    // Accessors without a status give their defaults.
+    assert_eq!(keel_conn_dialect(c1), Dialect::Unknown);
+    assert!(!keel_conn_in_transaction(c1));
+    assert_eq!(scalar_i64(c2, "SELECT count(*) FROM t"), 0, "the failed insert ran");
+
+    // Other handles keep working.
+    exec(c2, "INSERT INTO t VALUES (2)", &[]);
+    assert_eq!(keel_conn_dialect(c2), Dialect::Sqlite);
+    ok(|e| keel_db_exec(db, c"INSERT INTO t VALUES (3)".as_ptr(), null(), 0, null_mut(), e));
+
+    // Freeing the poisoned handle is fine, and the pool still serves.
+    keel_conn_free(c1);
+    let c3 = checkout(db);
+    assert_eq!(scalar_i64(c3, "SELECT count(*) FROM t"), 2);
+    keel_conn_free(c3);
+    keel_conn_free(c2);
+    keel_db_free(db);
+}
+
+#[test]
+fn forced_panic_poisons_a_statement_and_a_cursor() {
+    let db = memory_db();
+    let conn = checkout(db);
+    let st = prepare(conn, "SELECT ?");
+    force_panic_in_next_call();
+    let e = fails(|e| keel_stmt_bind_int64(st, 0, 1, e));
+    assert_err(&e, Status::Panic, &["panic"]);
+    let e = fails(|e| keel_stmt_bind_int64(st, 0, 1, e));
+    assert_err(&e, Status::InvalidState, &["stmt", "poisoned"]);
+    let mut r: *mut keel_rows = sentinel();
+    let e = fails(|e| keel_stmt_query(st, &mut r, e));
+    assert_err(&e, Status::InvalidState, &["poisoned"]);
+    assert_eq!(r, sentinel());
+    assert_eq!(keel_stmt_param_count(st), 0, "a poisoned stmt reports the default");
+
+    let rows = query(conn, "SELECT 1 UNION ALL SELECT 2", &[]);
+    force_panic_in_next_call();
+    let mut has = false;
+    let e = fails(|e| keel_rows_next(rows, &mut has, e));
+    assert_err(&e, Status::Panic, &["panic"]);
+    assert!(!has);
+    let e = fails(|e| keel_rows_next(rows, &mut has, e));
+    assert_err(&e, Status::InvalidState, &["rows", "poisoned"]);
+    assert_eq!(keel_rows_column_count(rows), 0);
+
+    // The connection they came from still works.
+    assert_eq!(scalar_i64(conn, "SELECT 40 + 2"), 42);
+    keel_rows_free(rows);
+    keel_stmt_free(st);
+    assert_eq!(scalar_i64(conn, "SELECT 7"), 7);
+    keel_conn_free(conn);
+    keel_db_free(db);
+}
+
+#[test]
+fn forced_panic_poisons_a_db_but_not_its_connections() {
+    let db = memory_db();
+    let conn = checkout(db);
+    force_panic_in_next_call();
+    let e = fails(|e| keel_db_exec(db, c"SELECT 1".as_ptr(), null(), 0, null_mut(), e));
+    assert_err(&e, Status::Panic, &["panic"]);
+    let mut c2: *mut keel_conn = sentinel();
+    let e = fails(|e| keel_db_checkout(db, &mut c2, e));
+    assert_err(&e, Status::InvalidState, &["db", "poisoned"]);
+    assert_eq!(c2, sentinel());
+    assert_eq!(keel_db_dialect(db), Dialect::Unknown);
+    assert_eq!(scalar_i64(conn, "SELECT 5"), 5);
+    keel_db_free(db);
+    // A connection may outlive its (freed) pool.
+    assert_eq!(scalar_i64(conn, "SELECT 6"), 6);
+    keel_conn_free(conn);
+}
+
+#[test]
+fn forced_panic_in_open_gives_no_handle() {
+    let mut db: *mut keel_db = sentinel();
+    force_panic_in_next_call();
+    let e = fails(|e| keel_db_open(c"sqlite::memory:".as_ptr(), &mut db, e));
+    assert_err(&e, Status::Panic, &["panic"]);
+    assert_eq!(db, sentinel());
+    // The hook fires once: the next open works.
+    let db = memory_db();
+    keel_db_free(db);
+}
+
+// ---- argument errors -------------------------------------------------------
+
+#[test]
+fn wrong_parameter_count_in_exec_params() {
+    let db = memory_db();
+    let conn = checkout(db);
+    exec(conn, "CREATE TABLE t(a, b)", &[]);
+    let e = exec_err(conn, "INSERT INTO t VALUES (?, ?)", &[v_i64(1)]);
+    assert_err(&e, Status::InvalidArgument, &["2 parameters", "1 value", "INSERT INTO t VALUES (?, ?)"]);
+    let e = exec_err(conn, "INSERT INTO t VALUES (?, ?)", &[v_i64(1), v_i64(2), v_i64(3)]);
+    assert_err(&e, Status::InvalidArgument, &["2 parameters", "3 values"]);
+    let e = exec_err(conn, "INSERT INTO t VALUES (1, 2)", &[v_i64(1)]);
+    assert_err(&e, Status::InvalidArgument, &["0 parameters", "1 value"]);
+    let s = c("SELECT ?");
+    let e = fails(|e| keel_db_exec(db, s.as_ptr(), null(), 0, null_mut(), e));
+    assert_err(&e, Status::InvalidArgument, &["1 parameter", "0 values"]);
+    assert_eq!(scalar_i64(conn, "SELECT count(*) FROM t"), 0);
+    keel_conn_free(conn);
+    keel_db_free(db);
+}
+
+#[test]
+fn unbound_parameters_on_a_prepared_statement() {
+    let db = memory_db();
+    let conn = checkout(db);
+    exec(conn, "CREATE TABLE t(a, b)", &[]);
+    let st = prepare(conn, "INSERT INTO t VALUES (?, ?)");
+    assert_eq!(keel_stmt_param_count(st), 2);
+    let e = fails(|e| keel_stmt_execute(st, null_mut(), e));
+    assert_err(&e, Status::InvalidArgument, &["parameter 0", "not bound", "INSERT INTO t"]);
+    ok(|e| keel_stmt_bind_int64(st, 0, 1, e));
+    let e = fails(|e| keel_stmt_execute(st, null_mut(), e));
+    assert_err(&e, Status::InvalidArgument, &["parameter 1", "not bound"]);
+    ok(|e| keel_stmt_bind_null(st, 1, e));
+    ok(|e| keel_stmt_execute(st, null_mut(), e));
+    // Bindings persist across runs until cleared.
+    ok(|e| keel_stmt_execute(st, null_mut(), e));
+    ok(|e| keel_stmt_clear_bindings(st, e));
+    let e = fails(|e| keel_stmt_execute(st, null_mut(), e));
+    assert_err(&e, Status::InvalidArgument, &["parameter 0", "not bound"]);
+    let mut rows: *mut keel_rows = sentinel();
+    let e = fails(|e| keel_stmt_query(st, &mut rows, e));
+    assert_err(&e, Status::InvalidArgument, &["not bound"]);
+    keel_stmt_free(st);
+    assert_eq!(scalar_i64(conn, "SELECT count(*) FROM t"), 2);
+    keel_conn_free(conn);
+    keel_db_free(db);
+}
+
+#[test]
+fn bind_index_out_of_range() {
+    let fx = Fx::new();
+    for idx in [1usize, 2, usize::MAX] {
+        let e = fails(|e| keel_stmt_bind_int64(fx.stmt, idx, 1, e));
+        assert_err(&e, Status::InvalidArgument, &[&format!("parameter index {idx}"), "out of range", "1 parameter", "0-based"]);
+    }
+    let e = fails(|e| keel_stmt_bind_text(fx.stmt, 1, c"x".as_ptr(), 1, e));
+    assert_err(&e, Status::InvalidArgument, &["parameter index 1"]);
+    let e = fails(|e| keel_stmt_bind_value(fx.stmt, 3, &v_null(), e));
+    assert_err(&e, Status::InvalidArgument, &["parameter index 3"]);
+}
+
+#[test]
+fn column_index_out_of_range() {
+    let fx = Fx::new();
+    let rows = query(fx.conn, "SELECT 1 AS a, 2 AS b", &[]);
+    assert!(next(rows));
+    let mut x = 0;
+    let e = fails(|e| keel_rows_column_int64(rows, 2, &mut x, e));
+    assert_err(&e, Status::InvalidArgument, &["column index 2", "out of range", "2 columns", "0-based"]);
+    let e = fails(|e| keel_rows_column_text(rows, usize::MAX, &mut null(), null_mut(), e));
+    assert_err(&e, Status::InvalidArgument, &["out of range"]);
+    let e = fails(|e| keel_rows_column_value(rows, 2, &mut v_null(), e));
+    assert_err(&e, Status::InvalidArgument, &["column index 2"]);
+    let e = fails(|e| keel_rows_column_name(rows, 2, &mut null(), e));
+    assert_err(&e, Status::InvalidArgument, &["column index 2"]);
+    let e = fails(|e| keel_rows_column_bytes(rows, 7, &mut null(), &mut 0, e));
+    assert_err(&e, Status::InvalidArgument, &["column index 7"]);
+    keel_rows_free(rows);
+}
+
+#[test]
+fn invalid_utf8_in_sql_and_url() {
+    let fx = Fx::new();
+    let bad = c"SELECT '\xff\xfe'";
+    let e = fails(|e| keel_conn_exec(fx.conn, bad.as_ptr(), null(), 0, null_mut(), e));
+    assert_err(&e, Status::InvalidArgument, &["sql", "UTF-8", "offset 8"]);
+    let e = fails(|e| keel_conn_prepare(fx.conn, bad.as_ptr(), &mut null_mut(), e));
+    assert_err(&e, Status::InvalidArgument, &["sql", "UTF-8"]);
+    let e = fails(|e| keel_db_query(fx.db, bad.as_ptr(), null(), 0, &mut null_mut(), e));
+    assert_err(&e, Status::InvalidArgument, &["sql", "UTF-8"]);
+    let e = fails(|e| keel_db_open(c"sqlite:\xff.db".as_ptr(), &mut null_mut(), e));
+    assert_err(&e, Status::InvalidArgument, &["url", "UTF-8"]);
+    let e = fails(|e| keel_conn_savepoint(fx.conn, c"s\xff".as_ptr(), e));
+    assert_err(&e, Status::InvalidArgument, &["name", "UTF-8"]);
+}
+
+#[test]
+fn invalid_utf8_in_text_parameters() {
+    let fx = Fx::new();
+    let bad = b"ok\xffno";
+    let e = fails(|e| keel_stmt_bind_text(fx.stmt, 0, bad.as_ptr() as *const c_char, bad.len(), e));
+    assert_err(&e, Status::InvalidArgument, &["text", "UTF-8", "offset 2"]);
+    let e = fails(|e| keel_stmt_bind_json(fx.stmt, 0, bad.as_ptr() as *const c_char, bad.len(), e));
+    assert_err(&e, Status::InvalidArgument, &["json", "UTF-8"]);
+    let e = fails(|e| keel_stmt_bind_decimal(fx.stmt, 0, bad.as_ptr() as *const c_char, bad.len(), e));
+    assert_err(&e, Status::InvalidArgument, &["decimal", "UTF-8"]);
+    let e = exec_err(fx.conn, "SELECT ?", &[v_text(bad)]);
+    assert_err(&e, Status::InvalidArgument, &["params[0].data", "UTF-8"]);
+    let e = fails(|e| keel_stmt_bind_value(fx.stmt, 0, &v_kind_data(Type::Json, bad), e));
+    assert_err(&e, Status::InvalidArgument, &["value.data", "UTF-8"]);
+    // Bytes take any bytes.
+    ok(|e| keel_stmt_bind_bytes(fx.stmt, 0, bad.as_ptr(), bad.len(), e));
+}
+
+#[test]
+fn bad_keel_values_are_invalid_argument() {
+    let fx = Fx::new();
+    let mut v = v_i64(1);
+    v.kind = 99;
+    let e = exec_err(fx.conn, "SELECT ?", &[v]);
+    assert_err(&e, Status::InvalidArgument, &["params[0].kind", "99"]);
+    let e = exec_err(fx.conn, "SELECT ?", &[v_kind_int(Type::Bool, 2)]);
+    assert_err(&e, Status::InvalidArgument, &["params[0]", "bool"]);
+    let e = exec_err(fx.conn, "SELECT ?", &[v_kind_data(Type::Uuid, &[1, 2, 3])]);
+    assert_err(&e, Status::InvalidArgument, &["params[0].len", "16"]);
+    let e = exec_err(fx.conn, "SELECT ?", &[v_kind_int(Type::Time, -1)]);
+    assert_err(&e, Status::InvalidArgument, &["params[0]", "time"]);
+    let e = fails(|e| keel_stmt_bind_time(fx.stmt, 0, 86_400_000_000, e));
+    assert_err(&e, Status::InvalidArgument, &["time"]);
+    let e = exec_err(fx.conn, "SELECT ?", &[v_kind_int(Type::Date, i64::MAX)]);
+    assert_err(&e, Status::InvalidArgument, &["date"]);
+    let e = fails(|e| keel_stmt_bind_decimal(fx.stmt, 0, c"12abc".as_ptr(), 5, e));
+    assert_err(&e, Status::InvalidArgument, &["parameter 0", "'12abc'", "decimal"]);
+    let opts = keel_tx_options { isolation: 42, read_only: false, lock: 0 };
+    let e = fails(|e| keel_conn_begin(fx.conn, &opts, e));
+    assert_err(&e, Status::InvalidArgument, &["isolation", "42"]);
+    let opts = keel_tx_options { isolation: 0, read_only: false, lock: -3 };
+    let e = fails(|e| keel_conn_begin(fx.conn, &opts, e));
+    assert_err(&e, Status::InvalidArgument, &["lock", "-3"]);
+    assert!(!keel_conn_in_transaction(fx.conn));
+    let e = fails(|e| keel_conn_savepoint(fx.conn, c"1bad name".as_ptr(), e));
+    assert_err(&e, Status::InvalidArgument, &["savepoint name", "1bad name"]);
+}
+
+#[test]
+fn uint64_above_int64_max_is_rejected_on_sqlite() {
+    let fx = Fx::new();
+    let big = i64::MAX as u64 + 1;
+    let e = fails(|e| keel_stmt_bind_uint64(fx.stmt, 0, big, e));
+    assert_err(&e, Status::InvalidArgument, &["parameter 0", "9223372036854775808", "uint64"]);
+    assert_eq!(e.sqlstate(), "22003");
+    let e = exec_err(fx.conn, "SELECT ?", &[v_u64(u64::MAX)]);
+    assert_err(&e, Status::InvalidArgument, &["18446744073709551615", "SELECT ?"]);
+    assert_eq!(e.sqlstate(), "22003");
+    // The largest that fits is fine.
+    ok(|e| keel_stmt_bind_uint64(fx.stmt, 0, i64::MAX as u64, e));
+    let mut r = null_mut();
+    ok(|e| keel_stmt_query(fx.stmt, &mut r, e));
+    assert!(next(r));
+    let mut u = 0;
+    ok(|e| keel_rows_column_uint64(r, 0, &mut u, e));
+    assert_eq!(u, i64::MAX as u64);
+    keel_rows_free(r);
+}
+
+#[test]
+fn nan_is_rejected_on_sqlite() {
+    let fx = Fx::new();
+    let e = fails(|e| keel_stmt_bind_double(fx.stmt, 0, f64::NAN, e));
+    assert_err(&e, Status::InvalidArgument, &["parameter 0", "NaN"]);
+    assert_eq!(e.sqlstate(), "22003");
+    let e = exec_err(fx.conn, "SELECT ?", &[v_f64(-f64::NAN)]);
+    assert_err(&e, Status::InvalidArgument, &["NaN"]);
+    ok(|e| keel_stmt_bind_double(fx.stmt, 0, f64::INFINITY, e));
+}
+
+/// Read column 0 of a one-row query with `read`, expecting failure.
+fn read_err(conn: *mut keel_conn, sql: &str, read: impl FnOnce(*mut keel_rows, *mut *mut keel_error) -> Status) -> KErr {
+    let rows = query(conn, sql, &[]);
+    assert!(next(rows));
+    let e = fails(|e| read(rows, e));
+    keel_rows_free(rows);
+    e
+}
+
+#[test]
+fn text_read_as_int64_is_invalid_data() {
+    let fx = Fx::new();
+    let e = read_err(fx.conn, "SELECT 'abc'", |r, e| keel_rows_column_int64(r, 0, &mut 0, e));
+    assert_err(&e, Status::InvalidData, &["column 0", "text value ('abc')", "int64"]);
+    // Numeric-looking text is not parsed either.
+    let e = read_err(fx.conn, "SELECT '12'", |r, e| keel_rows_column_int64(r, 0, &mut 0, e));
+    assert_err(&e, Status::InvalidData, &["'12'", "int64"]);
+}
+
+#[test]
+fn null_read_as_int64_is_invalid_data() {
+    let fx = Fx::new();
+    let e = read_err(fx.conn, "SELECT 1, NULL", |r, e| keel_rows_column_int64(r, 1, &mut 0, e));
+    assert_err(&e, Status::InvalidData, &["column 1", "NULL"]);
+    let e = read_err(fx.conn, "SELECT NULL", |r, e| keel_rows_column_text(r, 0, &mut null(), null_mut(), e));
+    assert_err(&e, Status::InvalidData, &["NULL", "text"]);
+}
+
+#[test]
+fn negative_int_read_as_uint64_is_invalid_data() {
+    let fx = Fx::new();
+    let e = read_err(fx.conn, "SELECT -1", |r, e| keel_rows_column_uint64(r, 0, &mut 0, e));
+    assert_err(&e, Status::InvalidData, &["column 0", "-1", "uint64"]);
+}
+
+#[test]
+fn fractional_double_read_as_int64_is_invalid_data() {
+    let fx = Fx::new();
+    let e = read_err(fx.conn, "SELECT 2.5", |r, e| keel_rows_column_int64(r, 0, &mut 0, e));
+    assert_err(&e, Status::InvalidData, &["column 0", "2.5", "int64"]);
+    let e = read_err(fx.conn, "SELECT 1e300", |r, e| keel_rows_column_int64(r, 0, &mut 0, e));
+    assert_err(&e, Status::InvalidData, &["int64"]);
+    // An integral double converts exactly.
+    let rows = query(fx.conn, "SELECT -3.0", &[]);
+    assert!(next(rows));
+    assert_eq!(get_i64(rows, 0), -3);
+    keel_rows_free(rows);
+}
+
+// ---- one statement per call --------------------------------------------------
+
+#[test]
+fn two_statements_are_rejected_and_nothing_runs() {
+    let db = memory_db();
+    let conn = checkout(db);
+    exec(conn, "CREATE TABLE t(x)", &[]);
+    let two = "INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)";
+    let e = exec_err(conn, two, &[]);
+    assert_err(&e, Status::InvalidArgument, &["more than one statement", "INSERT INTO t VALUES (1)"]);
+    let s = c(two);
+    let e = fails(|e| keel_db_exec(db, s.as_ptr(), null(), 0, null_mut(), e));
+    assert_err(&e, Status::InvalidArgument, &["more than one statement"]);
+    let e = fails(|e| keel_conn_prepare(conn, s.as_ptr(), &mut null_mut(), e));
+    assert_err(&e, Status::InvalidArgument, &["more than one statement"]);
+    let e = fails(|e| keel_conn_query(conn, s.as_ptr(), null(), 0, &mut null_mut(), e));
+    assert_err(&e, Status::InvalidArgument, &["more than one statement"]);
+    // A second statement that is broken is still a second statement.
+    let e = exec_err(conn, "INSERT INTO t VALUES (3); garbage", &[]);
+    assert_err(&e, Status::InvalidArgument, &["more than one statement"]);
+    let e = exec_err(conn, "SELECT 1; garbage", &[]);
+    assert_err(&e, Status::InvalidArgument, &["more than one statement", "SELECT 1; garbage"]);
+    for sql in [
+        "INSERT INTO t VALUES (4);\n-- note\nDELETE FROM t",
+        "INSERT INTO t VALUES (5); ; INSERT INTO t VALUES (6)",
+        "INSERT INTO t VALUES (5); /* c */ ; INSERT INTO t VALUES (6)",
+        "INSERT INTO t VALUES (5); -- c\n; INSERT INTO t VALUES (6)",
+        "INSERT INTO t VALUES (5); ; garbage",
+    ] {
+        let e = exec_err(conn, sql, &[]);
+        assert_err(&e, Status::InvalidArgument, &["more than one statement"]);
+    }
+    assert_eq!(scalar_i64(conn, "SELECT count(*) FROM t"), 0, "part of a rejected string ran");
+    keel_conn_free(conn);
+    keel_db_free(db);
+}
+
+#[test]
+fn trailing_semicolons_whitespace_and_comments_are_fine() {
+    let db = memory_db();
+    let conn = checkout(db);
+    exec(conn, "CREATE TABLE t(x)", &[]);
+    let fine = [
+        "INSERT INTO t VALUES (1);",
+        "INSERT INTO t VALUES (2) ;  \n\t",
+        "INSERT INTO t VALUES (3);;",
+        "INSERT INTO t VALUES (4); -- done",
+        "INSERT INTO t VALUES (5) /* why */;",
+        "INSERT INTO t VALUES (6); /* block */ ; -- line\n",
+        "  \n INSERT INTO t VALUES (7)",
+    ];
+    for sql in fine {
+        exec(conn, sql, &[]);
+    }
+    assert_eq!(scalar_i64(conn, "SELECT count(*) FROM t;  -- counted\n"), fine.len() as i64);
+    for empty in ["", "  ;  ", "-- nothing"] {
+        let e = exec_err(conn, empty, &[]);
+        assert_err(&e, Status::InvalidArgument, &["no statement"]);
+    }
+    keel_conn_free(conn);
+    keel_db_free(db);
+}
+
+// ---- engine error details -----------------------------------------------------
+
+#[test]
+fn sql_errors_quote_the_sql_and_syntax_errors_are_class_42() {
+    let fx = Fx::new();
+    let e = exec_err(fx.conn, "SELEC 1 FROM nowhere", &[]);
+    assert_err(&e, Status::InvalidArgument, &["syntax error", "SELEC 1 FROM nowhere"]);
+    assert!(e.sqlstate().starts_with("42"), "{e:?}");
+    assert_eq!(e.vendor_code(), rusqlite::ffi::SQLITE_ERROR);
+    assert_eq!(e.driver(), "sqlite");
+    let e = exec_err(fx.conn, "SELECT * FROM no_such_table", &[]);
+    assert_err(&e, Status::InvalidArgument, &["no such table", "SELECT * FROM no_such_table"]);
+    assert!(e.sqlstate().starts_with("42"), "{e:?}");
+    // Long SQL: the start is quoted, not all of it.
+    let long = format!("SELEC {} AS tail_marker", "1 + ".repeat(100));
+    let e = exec_err(fx.conn, &long, &[]);
+    assert!(e.message().contains("SELEC 1 + 1 + "), "{e:?}");
+    assert!(e.message().contains("..."), "{e:?}");
+    assert!(!e.message().contains("tail_marker"), "{e:?}");
+}
+
+#[test]
+fn constraint_violations_are_integrity_class_23_with_the_extended_code() {
+    use rusqlite::ffi as f;
+    let fx = Fx::new();
+    exec(fx.conn, "CREATE TABLE p(id INTEGER PRIMARY KEY)", &[]);
+    exec(
+        fx.conn,
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, u TEXT UNIQUE, n TEXT NOT NULL, c INT CHECK (c > 0), p INT REFERENCES p(id))",
+        &[],
+    );
+    exec(fx.conn, "INSERT INTO p VALUES (1)", &[]);
+    exec(fx.conn, "INSERT INTO t VALUES (1, 'a', 'n', 1, 1)", &[]);
+    let cases = [
+        ("INSERT INTO t VALUES (2, 'a', 'n', 1, 1)", f::SQLITE_CONSTRAINT_UNIQUE, "23505"),
+        ("INSERT INTO t VALUES (1, 'b', 'n', 1, 1)", f::SQLITE_CONSTRAINT_PRIMARYKEY, "23505"),
+        ("INSERT INTO t VALUES (3, 'c', NULL, 1, 1)", f::SQLITE_CONSTRAINT_NOTNULL, "23502"),
+        ("INSERT INTO t VALUES (4, 'd', 'n', 0, 1)", f::SQLITE_CONSTRAINT_CHECK, "23514"),
+        ("INSERT INTO t VALUES (5, 'e', 'n', 1, 99)", f::SQLITE_CONSTRAINT_FOREIGNKEY, "23503"),
+    ];
+    for (sql, code, state) in cases {
+        let e = exec_err(fx.conn, sql, &[]);
+        assert_err(&e, Status::Integrity, &[&sql[..20]]);
+        assert!(e.sqlstate().starts_with("23"), "{sql}: {e:?}");
+        assert_eq!(e.sqlstate(), state, "{sql}: {e:?}");
+        assert_eq!(e.vendor_code(), code, "{sql}: {e:?}");
+        assert_eq!(e.driver(), "sqlite");
+    }
+    assert_eq!(scalar_i64(fx.conn, "SELECT count(*) FROM t"), 1);
+}
+
+// ---- borrowed pointers ------------------------------------------------------------
+
+#[test]
+fn borrowed_text_stays_valid_until_next() {
+    let fx = Fx::new();
+    exec(fx.conn, "CREATE TABLE t(id INTEGER, v TEXT, d DATE, u UUID)", &[]);
+    exec(fx.conn, "INSERT INTO t VALUES (1, 'alpha', '2001-02-03', '123e4567-e89b-12d3-a456-426614174000')", &[]);
+    exec(fx.conn, "INSERT INTO t VALUES (2, 'beta', '1999-12-31', '00000000-0000-0000-0000-000000000001')", &[]);
+    let rows = query(fx.conn, "SELECT id, v, d, u FROM t ORDER BY id", &[]);
+    let mut name: *const c_char = null();
+    ok(|e| keel_rows_column_name(rows, 1, &mut name, e));
+    assert!(next(rows));
+    let read = |i: usize| {
+        let mut p: *const c_char = null();
+        let mut n = 0;
+        ok(|e| keel_rows_column_text(rows, i, &mut p, &mut n, e));
+        (p, n)
+    };
+    let (p1, n1) = read(1);
+    let (pd, nd) = read(2); // formatted by keel into a scratch buffer
+    let mut ub: *const u8 = null();
+    let mut un = 0;
+    ok(|e| keel_rows_column_bytes(rows, 3, &mut ub, &mut un, e));
+    // Everything else a caller might do on the same row.
+    for _ in 0..3 {
+        assert_eq!(get_i64(rows, 0), 1);
+        assert_eq!(get_text(rows, 1), "alpha");
+        assert_eq!(get_text(rows, 2), "2001-02-03");
+        assert_eq!(get_text(rows, 3), "123e4567-e89b-12d3-a456-426614174000");
+        let _ = get_value(rows, 1);
+        let _ = get_value(rows, 2);
+        let _ = get_value(rows, 3);
+        let mut t = Type::Null;
+        ok(|e| keel_rows_column_type(rows, 1, &mut t, e));
+    }
+    assert_eq!(read(1), (p1, n1), "re-reading the same column moved the text");
+    assert_eq!(read(2), (pd, nd), "re-reading the same column moved the scratch text");
+    // SAFETY: still on the same row: the contract says these are valid.
+    unsafe {
+        assert_eq!(CStr::from_ptr(p1).to_str().unwrap(), "alpha");
+        assert_eq!(n1, 5);
+        assert_eq!(CStr::from_ptr(pd).to_str().unwrap(), "2001-02-03");
+        assert_eq!(std::slice::from_raw_parts(ub, un), &[0x12, 0x3e, 0x45, 0x67, 0xe8, 0x9b, 0x12, 0xd3, 0xa4, 0x56, 0x42, 0x66, 0x14, 0x17, 0x40, 0x00]);
+    }
+    assert!(next(rows));
+    assert_eq!(get_text(rows, 1), "beta");
+    assert_eq!(get_text(rows, 2), "1999-12-31");
+    // Column names live as long as the cursor.
+    assert_eq!(cstr(name), "v");
+    assert!(!next(rows));
+    assert_eq!(cstr(name), "v");
+    keel_rows_free(rows);
+}
+
+#[test]
+fn reading_before_first_and_after_last_row_is_invalid_state() {
+    let fx = Fx::new();
+    let rows = query(fx.conn, "SELECT 1", &[]);
+    let e = fails(|e| keel_rows_column_int64(rows, 0, &mut 0, e));
+    assert_err(&e, Status::InvalidState, &["next"]);
+    assert!(next(rows));
+    assert!(!next(rows));
+    assert!(!next(rows), "next after the end stays false");
+    let e = fails(|e| keel_rows_column_int64(rows, 0, &mut 0, e));
+    assert_err(&e, Status::InvalidState, &["past its last row"]);
+    keel_rows_free(rows);
+}
+
+// ---- secrets ------------------------------------------------------------------------
+
+#[test]
+fn passwords_never_appear_in_messages() {
+    let cases = [
+        // Engines that are not built in.
+        ("postgres://u:hunter2@localhost:5432/db", Status::NotImplemented),
+        ("postgresql://u:hunter2@localhost/db?sslmode=require", Status::NotImplemented),
+        ("mysql://u:hunter2@localhost/db", Status::NotImplemented),
+        // Bad ports.
+        ("postgres://u:hunter2@localhost:99999/db", Status::InvalidArgument),
+        ("postgres://u:hunter2@localhost:54x2/db", Status::InvalidArgument),
+        ("postgres://u:hunter2@[::1]:-1/db", Status::InvalidArgument),
+        // An unknown scheme, a bad escape, and SQLite refusing a host.
+        ("nosuch://u:hunter2@localhost/db", Status::NotFound),
+        ("postgres://u:hunter2%zz@localhost/db", Status::InvalidArgument),
+        ("sqlite://u:hunter2@localhost/x.db", Status::InvalidArgument),
+    ];
+    for (url, status) in cases {
+        let u = c(url);
+        let mut db: *mut keel_db = sentinel();
+        let e = fails(|e| keel_db_open(u.as_ptr(), &mut db, e));
+        assert_eq!(e.status(), status, "{url}: {e:?}");
+        assert!(!e.message().is_empty());
+        assert!(!e.message().contains("hunter2"), "{url}: password in message {:?}", e.message());
+        assert_eq!(db, sentinel());
+    }
+}
+
+#[test]
+fn passwords_with_unescaped_url_characters_never_appear_in_messages() {
+    // A password holding an unescaped `?`, `/` or `#` splits the URL in
+    // the wrong place, so the password's start ends up where the port
+    // should be. The port error must not quote it.
+    for url in [
+        "postgres://u:hunter2?x@localhost/db",
+        "postgres://u:hunter2/x@localhost/db",
+        "postgres://u:hunter2#x@localhost/db",
+    ] {
+        let u = c(url);
+        let e = fails(|e| keel_db_open(u.as_ptr(), &mut null_mut(), e));
+        assert!(!e.message().contains("hunter2"), "{url}: password in message {:?}", e.message());
+    }
+}
+
+#[test]
+fn errors_raised_while_stepping_quote_the_sql_too() {
+    let fx = Fx::new();
+    let sql = "SELECT abs(-9223372036854775807 - 1) AS overflow";
+    let rows = query(fx.conn, sql, &[]);
+    let mut has = true;
+    let e = fails(|e| keel_rows_next(rows, &mut has, e));
+    assert!(has, "has_row written on failure");
+    assert_err(&e, Status::InvalidArgument, &["integer overflow", sql]);
+    assert_eq!(e.driver(), "sqlite");
+    assert_eq!(e.vendor_code(), rusqlite::ffi::SQLITE_ERROR);
+    // The cursor is finished after an error.
+    assert!(!next(rows));
+    keel_rows_free(rows);
+    // And through keel_stmt_execute, which steps inside the call.
+    let e = exec_err(fx.conn, sql, &[]);
+    assert_err(&e, Status::InvalidArgument, &["integer overflow", sql]);
+}
