@@ -8,10 +8,12 @@
 //! `zero_date` (`error`, the default, or `null`). Sessions run with
 //! `time_zone = '+00:00'`, so TIMESTAMP columns read and write UTC.
 //!
-//! Results stream row by row from the socket. A cursor closed before its end
-//! does not read the rest of the result: its connection is closed and the
-//! pool opens another. While a cursor is open its connection refuses other
-//! work (the protocol carries one result at a time).
+//! Results stream row by row from the socket. While a cursor is open its
+//! connection refuses other work (the protocol carries one result at a
+//! time). A cursor closed before its end reads and discards the rest of its
+//! result, as libmysqlclient's `mysql_free_result` does, so the connection
+//! (and any transaction on it) stays usable; closing a huge result early
+//! therefore costs reading it (add a LIMIT to stop it at the server).
 //!
 //! MySQL's TIME is a duration (-838:59:59 to 838:59:59): a value within one
 //! day reads as a keel time; one outside reads as INT64 microseconds.
@@ -484,13 +486,13 @@ impl MyRows {
 impl Drop for MyRows {
     fn drop(&mut self) {
         self.row = None;
-        if self.result.take().is_some() {
-            // Closed early. Reading the rest could take long (the crate
-            // drains on drop), so leave the result unread, mark the session
-            // broken, and let the pool close it.
-            self.shared.broken.store(true, Ordering::Release);
-            self.shared.busy.store(false, Ordering::Release);
-        }
+        // Closed early: the crate reads the rest of the result on drop, so
+        // the session can serve the next call. Marking it broken instead
+        // would kill the connection the caller still holds (and its
+        // transaction) just because a loop stopped before `next` said false.
+        // A read error while draining surfaces on the session's next use,
+        // which then marks it broken.
+        self.finish();
     }
 }
 
