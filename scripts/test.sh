@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== Rust: unit, integration, header, C ABI contract, C examples"
+. scripts/servers.sh
 cargo test --locked --all-targets 2>&1
