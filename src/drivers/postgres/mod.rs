@@ -222,9 +222,32 @@ impl DriverConn for PgConn {
     }
 
     fn commit(&mut self) -> Result<()> {
-        self.batch("COMMIT")?;
-        self.in_tx = false;
-        Ok(())
+        // After a failed statement the server answers COMMIT with a
+        // ROLLBACK and no error, so a bare COMMIT would report success for
+        // lost work. The probe (same round trip) fails first in that case.
+        match self.batch("SELECT 1; COMMIT") {
+            Ok(()) => {
+                self.in_tx = false;
+                Ok(())
+            }
+            Err(e) if e.sqlstate == "25P02" => {
+                self.batch("ROLLBACK")?;
+                self.in_tx = false;
+                Err(Error::invalid_state(
+                    "commit failed: an earlier statement failed, so the transaction was rolled back instead",
+                )
+                .with_sqlstate("25P02")
+                .with_driver("postgres"))
+            }
+            Err(e) => {
+                // A server error from COMMIT itself (serialization failure,
+                // deferred constraint) also ends the transaction.
+                if !e.sqlstate.starts_with("08") {
+                    self.in_tx = false;
+                }
+                Err(e)
+            }
+        }
     }
 
     fn rollback(&mut self) -> Result<()> {
