@@ -71,6 +71,9 @@ pub struct Quirks {
     /// `rows_affected` (PostgreSQL's command tag says `SELECT n`); other
     /// engines report 0.
     pub exec_select_reports_rows: bool,
+    /// A failed statement aborts the whole transaction (PostgreSQL): later
+    /// statements fail with SQLSTATE 25P02 until ROLLBACK (or ROLLBACK TO).
+    pub error_aborts_transaction: bool,
     /// SQL that returns the isolation level of the running transaction.
     pub isolation_query: Option<&'static str>,
     /// An open cursor holds the whole connection (one result at a time on
@@ -136,6 +139,7 @@ impl Quirks {
             savepoints: true,
             reads_during_write_tx: false,
             exec_select_reports_rows: false,
+            error_aborts_transaction: false,
             isolation_query: None,
             cursor_blocks_conn: false,
             native_placeholder_sql: Some("SELECT ?1 + 1"),
@@ -172,6 +176,7 @@ impl Quirks {
             savepoints: true,
             reads_during_write_tx: true,
             exec_select_reports_rows: true,
+            error_aborts_transaction: true,
             isolation_query: Some("SHOW transaction_isolation"),
             cursor_blocks_conn: true,
             native_placeholder_sql: Some("SELECT $1::int8 + 1"),
@@ -222,6 +227,7 @@ impl Quirks {
             savepoints: true,
             reads_during_write_tx: true,
             exec_select_reports_rows: false,
+            error_aborts_transaction: false,
             isolation_query: None,
             cursor_blocks_conn: true,
             native_placeholder_sql: None,
