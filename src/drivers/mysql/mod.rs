@@ -6,7 +6,9 @@
 //! back. Options: `connect_timeout_ms`, `statement_timeout_ms`
 //! (`max_statement_time` on MariaDB, `max_execution_time` on MySQL),
 //! `zero_date` (`error`, the default, or `null`). Sessions run with
-//! `time_zone = '+00:00'`, so TIMESTAMP columns read and write UTC.
+//! `time_zone = '+00:00'`, so TIMESTAMP columns read and write UTC, and
+//! with CLIENT_FOUND_ROWS, so an UPDATE's rows_affected counts the rows it
+//! matched (as on the other engines), changed or not.
 //!
 //! Results stream row by row from the socket. While a cursor is open its
 //! connection refuses other work (the protocol carries one result at a
@@ -84,6 +86,10 @@ impl Driver for MysqlDriver {
             .db_name(Some(url.path.clone()).filter(|p| !p.is_empty()))
             .prefer_socket(false)
             .tcp_connect_timeout((ct > 0).then(|| Duration::from_millis(ct as u64)))
+            // rows_affected counts the rows an UPDATE matched, as on every
+            // other engine (and Connector/J's default), not only those whose
+            // value changed.
+            .additional_capabilities(mysql::consts::CapabilityFlags::CLIENT_FOUND_ROWS)
             .init(vec!["SET time_zone = '+00:00'"]);
         Ok(Box::new(MyConnector {
             opts: mysql::Opts::from(b),
