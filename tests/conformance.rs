@@ -243,7 +243,14 @@ fn check_decimal_38_digits(e: &Engine) {
 
 /// Dates and naive timestamps before 1970 (negative epoch offsets).
 fn check_dates_before_1970(e: &Engine) {
-    let dates = [date(1969, 12, 31), date(1900, 1, 1), date(1066, 10, 14), date(2000, 2, 29), date(1970, 1, 1)];
+    let dates = [
+        date(1969, 12, 31),
+        date(1900, 1, 1),
+        date(1066, 10, 14),
+        date(2000, 2, 29),
+        date(1970, 1, 1),
+        date(9999, 12, 31),
+    ];
     roundtrip(e, "date", Type::Date, &dates.map(Value::Date));
     let stamps = [
         micros(1969, 12, 31, 23, 59, 59, 999_999),
@@ -314,6 +321,43 @@ fn check_bool(e: &Engine) {
     assert_eq!(int(&conn, &format!("SELECT id FROM {t} WHERE v = ?"), &[ValueRef::Bool(true)]), 1);
 }
 
+/// Values a column cannot hold are refused (SQLSTATE class 22) or stored
+/// intact, never cut down: text longer than VARCHAR(n), a bigint in an INT
+/// column, too many integer digits for DECIMAL(38,10), a NUL in text.
+fn check_no_silent_truncation(e: &Engine) {
+    let t = e.table("trunc");
+    let dec = e.q.ddl(Type::Decimal);
+    e.db.exec(&format!("CREATE TABLE {t} (id INT PRIMARY KEY, s VARCHAR(10), i INT, d {dec}, x TEXT)"), &[]).unwrap();
+    let c = e.conn();
+    let cases: [(&str, Value); 4] = [
+        ("s", Value::Text("abcdefghijk".into())),
+        ("i", Value::Int64(i64::MAX)),
+        ("d", Value::Decimal("123456789012345678901234567890.5".into())),
+        ("x", Value::Text("a\0b".into())),
+    ];
+    for (id, (col, v)) in cases.iter().enumerate() {
+        let sql = format!("INSERT INTO {t} (id, {col}) VALUES (?, ?)");
+        match c.exec(&sql, &[ValueRef::Int64(id as i64), v.as_ref()]) {
+            Err(err) => {
+                assert!(
+                    matches!(err.status, Status::InvalidData | Status::InvalidArgument),
+                    "{col} = {v:?}: status {:?}: {err}",
+                    err.status
+                );
+                assert!(err.sqlstate.starts_with("22"), "{col} = {v:?}: SQLSTATE {:?}: {err}", err.sqlstate);
+                assert_eq!(
+                    int(&c, &format!("SELECT COUNT(*) FROM {t} WHERE id = ?"), &[ValueRef::Int64(id as i64)]),
+                    0
+                );
+            }
+            Ok(_) => {
+                let got = scalar(&c, &format!("SELECT {col} FROM {t} WHERE id = ?"), &[ValueRef::Int64(id as i64)]);
+                assert_eq!(&got, v, "{col} was stored, so it must read back intact");
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // metadata
 
@@ -338,6 +382,38 @@ fn check_column_metadata(e: &Engine) {
     assert_eq!(got.last().unwrap().0, "Mixed Case");
     assert_eq!(r.column_count(), got.len());
     assert_err(r.column(got.len()).map(|_| ()), &[Status::InvalidArgument], None);
+}
+
+// ---------------------------------------------------------------------------
+// connections
+
+fn check_connection_basics(e: &Engine) {
+    let c = e.conn();
+    c.ping().unwrap();
+    assert!(!c.server_version().unwrap().is_empty());
+    assert_eq!(c.driver_name(), e.name);
+    assert_eq!(e.db.driver_name(), e.name);
+    assert!(!c.in_transaction());
+}
+
+/// Several threads, each with its own connection, write at once.
+fn check_concurrent_writers(e: &Engine) {
+    let t = int_table(e, "threads");
+    std::thread::scope(|s| {
+        for w in 0..4i64 {
+            let db = e.db.clone();
+            let t = &t;
+            s.spawn(move || {
+                let c = db.checkout().unwrap();
+                let mut st = c.prepare(&format!("INSERT INTO {t} (id) VALUES (?)")).unwrap();
+                for i in 0..50i64 {
+                    st.bind(0, ValueRef::Int64(w * 1000 + i)).unwrap();
+                    st.execute().unwrap_or_else(|err| panic!("writer {w}, row {i}: {err}"));
+                }
+            });
+        }
+    });
+    assert_eq!(count(&e.conn(), &t), 200);
 }
 
 // ---------------------------------------------------------------------------
@@ -547,6 +623,19 @@ fn check_rows_affected(e: &Engine) {
     let r = c.exec(&format!("SELECT * FROM {t}"), &[]).unwrap();
     let want = if e.q.exec_select_reports_rows { 1 } else { 0 };
     assert_eq!(r.rows_affected, want, "rows_affected of a SELECT run by exec");
+}
+
+/// rows_affected of an UPDATE counts the rows it matched, also those whose
+/// value did not change (MySQL reports changed rows unless asked not to).
+fn check_rows_affected_counts_matched_rows(e: &Engine) {
+    let t = e.table("matched");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v BIGINT)"), &[]).unwrap();
+    let c = e.conn();
+    c.exec(&format!("INSERT INTO {t} (id, v) VALUES (1, 7), (2, 7), (3, 8)"), &[]).unwrap();
+    let r = c.exec(&format!("UPDATE {t} SET v = ? WHERE v = ?"), &[ValueRef::Int64(7), ValueRef::Int64(7)]).unwrap();
+    assert_eq!(r.rows_affected, 2, "rows matched by the UPDATE");
+    let r = c.exec(&format!("UPDATE {t} SET v = 8 WHERE id <= 3"), &[]).unwrap();
+    assert_eq!(r.rows_affected, 3, "rows matched, whether or not they changed");
 }
 
 fn check_last_insert_id(e: &Engine) {
@@ -950,7 +1039,10 @@ conformance! {
     check_uuid,
     check_json,
     check_bool,
+    check_no_silent_truncation,
     check_column_metadata,
+    check_connection_basics,
+    check_concurrent_writers,
     check_commit,
     check_rollback,
     check_savepoints,
@@ -961,6 +1053,7 @@ conformance! {
     check_error_inside_transaction,
     check_savepoint_recovers_from_error,
     check_rows_affected,
+    check_rows_affected_counts_matched_rows,
     check_last_insert_id,
     check_constraint_violation,
     check_syntax_error,
