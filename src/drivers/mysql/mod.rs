@@ -191,11 +191,13 @@ impl DriverConn for MyConn {
         let c = self.shared.conn()?;
         let stmt = self.shared.check(c.prep(sql))?;
         let n = stmt.num_params() as usize;
-        let cols = Arc::new(columns(&stmt.columns()));
+        let shape = stmt.columns().to_vec();
+        let cols = Arc::new(columns(&shape));
         Ok(Box::new(MyStmt {
             shared: self.shared.clone(),
             stmt,
             params: vec![MV::NULL; n],
+            shape,
             cols,
             zero_as_null: self.zero_as_null,
         }))
@@ -415,6 +417,8 @@ struct MyStmt {
     shared: Arc<Shared>,
     stmt: mysql::Statement,
     params: Vec<MV>,
+    /// The column definitions `cols` was built from.
+    shape: Vec<mysql::Column>,
     cols: Arc<MyCols>,
     zero_as_null: bool,
 }
@@ -455,6 +459,14 @@ impl DriverStmt for MyStmt {
         let params = self.params();
         let c = self.shared.conn()?;
         let qr = self.shared.check(c.exec_iter(&self.stmt, params))?;
+        // A statement whose tables changed since prepare is re-prepared by
+        // the server, which sends the new columns with the result: describe
+        // those, not the ones from prepare time.
+        let fresh = qr.columns();
+        if fresh.as_ref() != self.shape.as_slice() {
+            self.shape = fresh.as_ref().to_vec();
+            self.cols = Arc::new(columns(&self.shape));
+        }
         // SAFETY: the result borrows the session inside `self.shared`, which
         // the cursor keeps alive (it holds the Arc and releases the result
         // first); `busy` keeps every other user off the session meanwhile.
