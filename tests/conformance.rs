@@ -416,6 +416,45 @@ fn check_concurrent_writers(e: &Engine) {
     assert_eq!(count(&e.conn(), &t), 200);
 }
 
+/// A prepared statement run again after its table changed shape gives the
+/// new columns (metadata and values agree) or a clear error, never the old
+/// metadata over new rows.
+fn check_statement_after_schema_change(e: &Engine) {
+    let t = e.table("reshape");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, a TEXT)"), &[]).unwrap();
+    let c = e.conn();
+    c.exec(&format!("INSERT INTO {t} (id, a) VALUES (1, 'x')"), &[]).unwrap();
+    let mut st = c.prepare(&format!("SELECT * FROM {t}")).unwrap();
+    {
+        let mut r = st.query().unwrap();
+        assert_eq!(r.column_count(), 2);
+        while r.next().unwrap() {}
+    }
+    c.exec(&format!("ALTER TABLE {t} ADD COLUMN b BIGINT"), &[]).unwrap();
+    c.exec(&format!("UPDATE {t} SET b = 42"), &[]).unwrap();
+    let outcome = st.query().and_then(|mut r| {
+        let names: Vec<String> = r.columns().iter().map(|c| c.name.clone()).collect();
+        let mut vals = Vec::new();
+        if r.next()? {
+            for i in 0..r.column_count() {
+                vals.push(r.value(i)?.to_owned());
+            }
+        }
+        while r.next()? {}
+        Ok((names, vals))
+    });
+    match outcome {
+        Ok((names, vals)) => {
+            assert_eq!(names, ["id", "a", "b"], "metadata after ALTER TABLE");
+            assert_eq!(vals, [Value::Int64(1), Value::Text("x".into()), Value::Int64(42)]);
+        }
+        Err(err) => assert!(
+            matches!(err.status, Status::InvalidState | Status::NotImplemented | Status::InvalidArgument),
+            "a clear error: {err}"
+        ),
+    }
+}
+
 // ---------------------------------------------------------------------------
 // transactions
 
@@ -1065,6 +1104,7 @@ conformance! {
     check_jsonb_question_operator,
     check_cursor_closed_early,
     check_statement_reexecuted,
+    check_statement_after_schema_change,
     check_stream_100k_rows,
     check_open_cursor_blocks_connection,
     check_children_outlive_connection,
