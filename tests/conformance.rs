@@ -396,6 +396,45 @@ fn check_connection_basics(e: &Engine) {
     assert!(!c.in_transaction());
 }
 
+/// Opening fails clearly: an unknown option is named; a server that cannot
+/// be reached is IO and the password never appears in the message.
+fn check_open_errors(e: &Engine) {
+    let sep = if e.url.contains('?') { '&' } else { '?' };
+    let err = assert_err(
+        keel::Db::open(&format!("{}{sep}no_such_option=1", e.url)).map(|_| ()),
+        &[Status::InvalidArgument],
+        None,
+    );
+    assert!(err.message.contains("no_such_option"), "{err}");
+    match e.q.unreachable_url {
+        Some(url) => {
+            let err = assert_err(keel::Db::open(url).map(|_| ()), &[Status::Io, Status::Timeout], None);
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("s3cret-pw"), "the password leaked into the error: {text}");
+        }
+        None => {
+            let missing = "sqlite:keel-conformance-no-such-dir/x.db?mode=rw";
+            assert_err(keel::Db::open(missing).map(|_| ()), &[Status::Io, Status::NotFound], None);
+        }
+    }
+}
+
+/// A statement running past `statement_timeout_ms` fails with TIMEOUT, and
+/// the connection stays usable.
+fn check_statement_timeout(e: &Engine) {
+    let Some(sleep) = e.q.sleep_sql else {
+        println!("skipped: {} has no statement timeout", e.name);
+        return;
+    };
+    let db = e.reopen("statement_timeout_ms=200");
+    let c = db.checkout().unwrap();
+    let started = std::time::Instant::now();
+    let r = c.query(sleep, &[]).and_then(|mut r| r.next());
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "the timeout did not stop the statement");
+    assert_err(r, &[Status::Timeout], None);
+    assert_eq!(int(&c, "SELECT 1", &[]), 1);
+}
+
 /// Several threads, each with its own connection, write at once.
 fn check_concurrent_writers(e: &Engine) {
     let t = int_table(e, "threads");
@@ -689,6 +728,12 @@ fn check_last_insert_id(e: &Engine) {
         let (a, b) = (first.last_insert_id.expect("first id"), second.last_insert_id.expect("second id"));
         assert_eq!(b, a + 1);
         assert_eq!(int(&c, &format!("SELECT id FROM {t} WHERE v = ?"), &[ValueRef::Text("b")]), b);
+        // A multi-row INSERT: the engine reports the first or the last new id.
+        let multi = c.exec(&format!("INSERT INTO {t} (v) VALUES ('c'), ('d'), ('e')"), &[]).unwrap();
+        assert_eq!(multi.rows_affected, 3);
+        let which = if e.q.multirow_insert_id_is_first { "c" } else { "e" };
+        let want = int(&c, &format!("SELECT id FROM {t} WHERE v = ?"), &[ValueRef::Text(which)]);
+        assert_eq!(multi.last_insert_id, Some(want), "id of row {which:?}");
     } else {
         assert_eq!(first.last_insert_id, None, "no invented ids where the engine has none");
         assert_eq!(second.last_insert_id, None);
@@ -1081,6 +1126,8 @@ conformance! {
     check_no_silent_truncation,
     check_column_metadata,
     check_connection_basics,
+    check_open_errors,
+    check_statement_timeout [postgres = "statement_timeout gives SQLSTATE 57014 (query_canceled), mapped to CANCELLED; MySQL's max_statement_time maps to TIMEOUT"],
     check_concurrent_writers,
     check_commit,
     check_rollback,

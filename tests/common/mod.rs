@@ -61,6 +61,9 @@ pub struct Quirks {
     pub parses_zone_offsets: bool,
     /// `ExecResult::last_insert_id` is reported after an INSERT.
     pub last_insert_id: bool,
+    /// After a multi-row INSERT the id is that of its first row (MySQL's
+    /// LAST_INSERT_ID()) rather than its last (SQLite's last rowid).
+    pub multirow_insert_id_is_first: bool,
     /// SAVEPOINT / RELEASE / ROLLBACK TO work.
     pub savepoints: bool,
     /// Another connection can read while a write transaction is open.
@@ -74,6 +77,12 @@ pub struct Quirks {
     /// A failed statement aborts the whole transaction (PostgreSQL): later
     /// statements fail with SQLSTATE 25P02 until ROLLBACK (or ROLLBACK TO).
     pub error_aborts_transaction: bool,
+    /// A query that runs for seconds, to trip `statement_timeout_ms`
+    /// (`None`: the engine has no statement timeout).
+    pub sleep_sql: Option<&'static str>,
+    /// A URL of this engine that nothing answers, with the password
+    /// `s3cret-pw` (`None` for file engines).
+    pub unreachable_url: Option<&'static str>,
     /// SQL that returns the isolation level of the running transaction.
     pub isolation_query: Option<&'static str>,
     /// An open cursor holds the whole connection (one result at a time on
@@ -136,10 +145,13 @@ impl Quirks {
             timestamptz_min_year: 1,
             parses_zone_offsets: true,
             last_insert_id: true,
+            multirow_insert_id_is_first: false,
             savepoints: true,
             reads_during_write_tx: false,
             exec_select_reports_rows: false,
             error_aborts_transaction: false,
+            sleep_sql: None,
+            unreachable_url: None,
             isolation_query: None,
             cursor_blocks_conn: false,
             native_placeholder_sql: Some("SELECT ?1 + 1"),
@@ -173,10 +185,13 @@ impl Quirks {
             timestamptz_min_year: 1,
             parses_zone_offsets: true,
             last_insert_id: false,
+            multirow_insert_id_is_first: false,
             savepoints: true,
             reads_during_write_tx: true,
             exec_select_reports_rows: true,
             error_aborts_transaction: true,
+            sleep_sql: Some("SELECT pg_sleep(5)"),
+            unreachable_url: Some("postgres://keel:s3cret-pw@127.0.0.1:1/keel?connect_timeout_ms=3000"),
             isolation_query: Some("SHOW transaction_isolation"),
             cursor_blocks_conn: true,
             native_placeholder_sql: Some("SELECT $1::int8 + 1"),
@@ -224,10 +239,13 @@ impl Quirks {
             timestamptz_min_year: 1970,
             parses_zone_offsets: false,
             last_insert_id: true,
+            multirow_insert_id_is_first: true,
             savepoints: true,
             reads_during_write_tx: true,
             exec_select_reports_rows: false,
             error_aborts_transaction: false,
+            sleep_sql: Some("SELECT SLEEP(5)"),
+            unreachable_url: Some("mysql://keel:s3cret-pw@127.0.0.1:1/keel?connect_timeout_ms=3000"),
             isolation_query: None,
             cursor_blocks_conn: true,
             native_placeholder_sql: None,
