@@ -15,7 +15,7 @@ mod common;
 
 use common::{Engine, count, int, rows, scalar};
 use keel::core::value::{MICROS_PER_DAY, MICROS_PER_SECOND, days_from_civil, format_uuid, parse_uuid};
-use keel::{Error, Isolation, Status, TxOptions, Type, Value, ValueRef};
+use keel::{Error, Isolation, Status, TxLock, TxOptions, Type, Value, ValueRef};
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -611,6 +611,63 @@ fn check_read_only_transaction(e: &Engine) {
     // The connection writes again after the read-only transaction.
     insert_id(&c, &t, 2);
     assert_eq!(ids(&c, &t), [2]);
+    // Read-only combines with every isolation level and ends with commit.
+    for isolation in [Isolation::ReadCommitted, Isolation::RepeatableRead, Isolation::Snapshot, Isolation::Serializable]
+    {
+        c.begin(&TxOptions { read_only: true, isolation, ..Default::default() })
+            .unwrap_or_else(|err| panic!("read-only {isolation:?}: {err}"));
+        assert_eq!(count(&c, &t), 1);
+        c.commit().unwrap();
+    }
+    insert_id(&c, &t, 4);
+    assert_eq!(ids(&c, &t), [2, 4]);
+}
+
+/// SQLite's DEFERRED / IMMEDIATE / EXCLUSIVE; elsewhere anything but the
+/// default lock mode is INVALID_ARGUMENT and opens no transaction.
+fn check_transaction_lock_modes(e: &Engine) {
+    let c = e.conn();
+    for lock in [TxLock::Deferred, TxLock::Immediate, TxLock::Exclusive] {
+        let r = c.begin(&TxOptions { lock, ..Default::default() });
+        if e.q.tx_lock_modes {
+            r.unwrap_or_else(|err| panic!("{lock:?}: {err}"));
+            assert!(c.in_transaction());
+            c.commit().unwrap();
+        } else {
+            assert_err(r, &[Status::InvalidArgument], None);
+            assert!(!c.in_transaction());
+        }
+    }
+}
+
+/// A connection the server ends is reported as IO and discarded by the
+/// pool, which then hands out working connections.
+fn check_server_killed_connection(e: &Engine) {
+    let Some(kill) = e.q.kill_self_sql else {
+        println!("skipped: {} has no server to end the session", e.name);
+        return;
+    };
+    let db = e.reopen("pool_max_open=1");
+    {
+        let c = db.checkout().unwrap();
+        let r = c.query(kill, &[]).and_then(|mut r| {
+            while r.next()? {}
+            Ok(())
+        });
+        // Some servers answer the kill before closing; the next call then fails.
+        let err = match r {
+            Err(err) => err,
+            Ok(()) => c.exec("SELECT 1", &[]).expect_err("the session was killed"),
+        };
+        assert!(
+            matches!(err.status, Status::Io | Status::Cancelled | Status::Unknown),
+            "status {:?}: {err}",
+            err.status
+        );
+    }
+    let c = db.checkout().unwrap();
+    assert_eq!(int(&c, "SELECT 1", &[]), 1, "the pool replaced the dead connection");
+    assert_eq!(db.open_count(), 1);
 }
 
 fn check_begin_twice_is_invalid_state(e: &Engine) {
@@ -1127,6 +1184,7 @@ conformance! {
     check_column_metadata,
     check_connection_basics,
     check_open_errors,
+    check_server_killed_connection,
     check_statement_timeout [postgres = "statement_timeout gives SQLSTATE 57014 (query_canceled), mapped to CANCELLED; MySQL's max_statement_time maps to TIMEOUT"],
     check_concurrent_writers,
     check_commit,
@@ -1134,6 +1192,7 @@ conformance! {
     check_savepoints,
     check_isolation_levels,
     check_read_only_transaction,
+    check_transaction_lock_modes,
     check_begin_twice_is_invalid_state,
     check_pool_rolls_back_open_transaction,
     check_error_inside_transaction,

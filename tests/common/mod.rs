@@ -83,6 +83,10 @@ pub struct Quirks {
     /// A URL of this engine that nothing answers, with the password
     /// `s3cret-pw` (`None` for file engines).
     pub unreachable_url: Option<&'static str>,
+    /// SQLite's DEFERRED / IMMEDIATE / EXCLUSIVE transaction lock modes.
+    pub tx_lock_modes: bool,
+    /// SQL with which a session makes the server end it.
+    pub kill_self_sql: Option<&'static str>,
     /// SQL that returns the isolation level of the running transaction.
     pub isolation_query: Option<&'static str>,
     /// An open cursor holds the whole connection (one result at a time on
@@ -151,6 +155,8 @@ impl Quirks {
             exec_select_reports_rows: false,
             error_aborts_transaction: false,
             sleep_sql: None,
+            tx_lock_modes: true,
+            kill_self_sql: None,
             unreachable_url: None,
             isolation_query: None,
             cursor_blocks_conn: false,
@@ -191,6 +197,8 @@ impl Quirks {
             exec_select_reports_rows: true,
             error_aborts_transaction: true,
             sleep_sql: Some("SELECT pg_sleep(5)"),
+            tx_lock_modes: false,
+            kill_self_sql: Some("SELECT pg_terminate_backend(pg_backend_pid())"),
             unreachable_url: Some("postgres://keel:s3cret-pw@127.0.0.1:1/keel?connect_timeout_ms=3000"),
             isolation_query: Some("SHOW transaction_isolation"),
             cursor_blocks_conn: true,
@@ -245,6 +253,8 @@ impl Quirks {
             exec_select_reports_rows: false,
             error_aborts_transaction: false,
             sleep_sql: Some("SELECT SLEEP(5)"),
+            tx_lock_modes: false,
+            kill_self_sql: Some("KILL CONNECTION_ID()"),
             unreachable_url: Some("mysql://keel:s3cret-pw@127.0.0.1:1/keel?connect_timeout_ms=3000"),
             isolation_query: None,
             cursor_blocks_conn: true,
