@@ -116,8 +116,7 @@ fn check_null_of_every_type(e: &Engine) {
     e.db.exec(&format!("CREATE TABLE {t} (id INT PRIMARY KEY, {})", cols.join(", ")), &[]).unwrap();
     let names: Vec<String> = e.q.types.iter().map(|s| format!("c_{}", s.kind.name())).collect();
     let marks = vec!["?"; names.len()].join(", ");
-    let nulls = vec![ValueRef::Null; names.len() + 1];
-    let mut params = nulls.clone();
+    let mut params = vec![ValueRef::Null; names.len() + 1];
     params[0] = ValueRef::Int64(1);
     let conn = e.conn();
     conn.exec(&format!("INSERT INTO {t} (id, {}) VALUES (?, {marks})", names.join(", ")), &params).unwrap();
