@@ -561,6 +561,7 @@ impl DriverStmt for SqliteStmt {
         // SAFETY: valid handles throughout.
         unsafe {
             let before = ffi::sqlite3_total_changes64(db);
+            let rowid_before = ffi::sqlite3_last_insert_rowid(db);
             let rc = loop {
                 let rc = ffi::sqlite3_step(raw.ptr);
                 if rc != ffi::SQLITE_ROW {
@@ -569,9 +570,12 @@ impl DriverStmt for SqliteStmt {
             };
             let result = if rc == ffi::SQLITE_DONE {
                 let changed = ffi::sqlite3_total_changes64(db) != before;
+                // The connection keeps its last rowid across statements;
+                // report it only when this statement inserted a row.
+                let rowid = ffi::sqlite3_last_insert_rowid(db);
                 Ok(ExecResult {
                     rows_affected: if changed { ffi::sqlite3_changes64(db).max(0) as u64 } else { 0 },
-                    last_insert_id: Some(ffi::sqlite3_last_insert_rowid(db)),
+                    last_insert_id: (changed && rowid != rowid_before).then_some(rowid),
                 })
             } else {
                 Err(raw.error(rc))
