@@ -790,6 +790,12 @@ fn check_last_insert_id(e: &Engine) {
         let which = if e.q.multirow_insert_id_is_first { "c" } else { "e" };
         let want = int(&c, &format!("SELECT id FROM {t} WHERE v = ?"), &[ValueRef::Text(which)]);
         assert_eq!(multi.last_insert_id, Some(want), "id of row {which:?}");
+        // Statements that insert nothing report no id (not a stale one).
+        let upd = c.exec(&format!("UPDATE {t} SET v = 'z' WHERE v = ?"), &[ValueRef::Text("a")]).unwrap();
+        assert_eq!((upd.rows_affected, upd.last_insert_id), (1, None), "after an UPDATE");
+        let none =
+            c.exec(&format!("INSERT INTO {t} (v) SELECT v FROM {t} WHERE v = ?"), &[ValueRef::Text("nope")]).unwrap();
+        assert_eq!((none.rows_affected, none.last_insert_id), (0, None), "after an INSERT of no rows");
     } else {
         assert_eq!(first.last_insert_id, None, "no invented ids where the engine has none");
         assert_eq!(second.last_insert_id, None);
