@@ -916,6 +916,10 @@ fn check_param_count_mismatch(e: &Engine) {
     let unbound = assert_err(st.execute(), &[Status::InvalidArgument], None);
     assert!(unbound.message.contains("parameter 1"), "{unbound}");
     assert_err(st.bind(2, ValueRef::Int64(1)), &[Status::InvalidArgument], None);
+    // Cleared bindings must be bound again before the next run.
+    st.bind(1, ValueRef::Int64(2)).unwrap();
+    st.clear_bindings().unwrap();
+    assert_err(st.execute(), &[Status::InvalidArgument], None);
     assert_eq!(count(&c, &t), 0, "nothing was inserted");
 }
 
