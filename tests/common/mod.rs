@@ -70,10 +70,6 @@ pub struct Quirks {
     /// SQLite's shared in-memory database (the memdb VFS) locks readers out
     /// until the writer commits.
     pub reads_during_write_tx: bool,
-    /// `Conn::exec` of a SELECT reports the rows it returned as
-    /// `rows_affected` (PostgreSQL's command tag says `SELECT n`); other
-    /// engines report 0.
-    pub exec_select_reports_rows: bool,
     /// A failed statement aborts the whole transaction (PostgreSQL): later
     /// statements fail with SQLSTATE 25P02 until ROLLBACK (or ROLLBACK TO).
     pub error_aborts_transaction: bool,
@@ -152,7 +148,6 @@ impl Quirks {
             multirow_insert_id_is_first: false,
             savepoints: true,
             reads_during_write_tx: false,
-            exec_select_reports_rows: false,
             error_aborts_transaction: false,
             sleep_sql: None,
             tx_lock_modes: true,
@@ -194,7 +189,6 @@ impl Quirks {
             multirow_insert_id_is_first: false,
             savepoints: true,
             reads_during_write_tx: true,
-            exec_select_reports_rows: true,
             error_aborts_transaction: true,
             sleep_sql: Some("SELECT pg_sleep(5)"),
             tx_lock_modes: false,
@@ -250,7 +244,6 @@ impl Quirks {
             multirow_insert_id_is_first: true,
             savepoints: true,
             reads_during_write_tx: true,
-            exec_select_reports_rows: false,
             error_aborts_transaction: false,
             sleep_sql: Some("SELECT SLEEP(5)"),
             tx_lock_modes: false,
