@@ -115,7 +115,7 @@ pub extern "C" fn keel_db_open_options(
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_db_stats(db: *mut keel_db, stats_out: *mut keel_pool_stats, err_out: *mut *mut keel_error) -> Status {
-    call_on(db, err_out, |db| {
+    call_on_shared(db, err_out, |db| {
         let out = out_ptr(stats_out, "stats_out")?;
         write(out, db.stats().into());
         Ok(())

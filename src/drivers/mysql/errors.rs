@@ -3,9 +3,17 @@
 
 use crate::core::error::{Error, Status};
 
+/// Server errors after which the session is gone: the connection was
+/// killed (1927), the server is shutting down (1053), or it closed an idle
+/// session (4031).
+pub fn ends_session(code: u16) -> bool {
+    matches!(code, 1053 | 1927 | 4031)
+}
+
 /// Status for a server error number, falling back to its SQLSTATE class.
 pub fn status_for(code: u16, sqlstate: &str) -> Status {
     match code {
+        c if ends_session(c) => Status::Io,
         1062 | 1048 | 1451 | 1452 | 1216 | 1217 | 1557 | 3819 | 4025 => Status::Integrity,
         1213 | 1205 | 1614 => Status::Busy,
         1045 | 1698 => Status::Unauthenticated,
@@ -43,7 +51,7 @@ pub fn convert(e: &mysql::Error) -> (Error, bool) {
                 vendor_code: m.code as i32,
                 driver: "mysql",
             },
-            false,
+            ends_session(m.code),
         ),
         mysql::Error::IoError(io) => {
             let timeout = matches!(io.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock);
@@ -92,6 +100,8 @@ mod tests {
             (1264, "22003", Status::InvalidData),
             (1406, "22001", Status::InvalidData),
             (9999, "HY000", Status::Unknown),
+            (1927, "70100", Status::Io),
+            (1053, "08S01", Status::Io),
             (9998, "23000", Status::Integrity),
         ];
         for (code, state, status) in cases {

@@ -6,13 +6,17 @@
 //! back. Options: `connect_timeout_ms`, `statement_timeout_ms`
 //! (`max_statement_time` on MariaDB, `max_execution_time` on MySQL),
 //! `zero_date` (`error`, the default, or `null`). Sessions run with
-//! `time_zone = '+00:00'`, so TIMESTAMP columns read and write UTC.
+//! `time_zone = '+00:00'`, so TIMESTAMP columns read and write UTC, and
+//! with CLIENT_FOUND_ROWS, so an UPDATE's rows_affected counts the rows it
+//! matched (as on the other engines), changed or not.
 //!
-//! Results stream row by row from the socket. A cursor freed before its end
-//! reads at most 256 more rows to finish cleanly; past that it does not read
-//! the rest of the result: its connection is closed and the pool opens
-//! another. While a cursor is open its connection refuses other
-//! work (the protocol carries one result at a time).
+//! Results stream row by row from the socket. While a cursor is open its
+//! connection refuses other work (the protocol carries one result at a
+//! time). A cursor freed before its end reads up to 256 more rows; when the
+//! result is longer, keel stops the query at the server (`KILL QUERY` from a
+//! short-lived side connection) and discards only what was already sent, so
+//! the rest of a large result is never read and the connection, with any
+//! transaction on it, stays usable.
 //!
 //! MySQL's TIME is a duration (-838:59:59 to 838:59:59): a value within one
 //! day reads as a keel time; one outside reads as INT64 microseconds.
@@ -83,6 +87,10 @@ impl Driver for MysqlDriver {
             .db_name(Some(url.path.clone()).filter(|p| !p.is_empty()))
             .prefer_socket(false)
             .tcp_connect_timeout((ct > 0).then(|| Duration::from_millis(ct as u64)))
+            // rows_affected counts the rows an UPDATE matched, as on every
+            // other engine (and Connector/J's default), not only those whose
+            // value changed.
+            .additional_capabilities(mysql::consts::CapabilityFlags::CLIENT_FOUND_ROWS)
             .init(vec!["SET time_zone = '+00:00'"]);
         Ok(Box::new(MyConnector {
             opts: mysql::Opts::from(b),
@@ -114,12 +122,14 @@ impl Connector for MyConnector {
             };
             my(conn.query_drop(sql))?;
         }
+        let connection_id = conn.connection_id();
         Ok(Box::new(MyConn {
             shared: Arc::new(Shared {
                 conn: UnsafeCell::new(conn),
                 busy: AtomicBool::new(false),
                 broken: AtomicBool::new(false),
-                closed_early: AtomicBool::new(false),
+                opts: self.opts.clone(),
+                connection_id,
             }),
             version,
             in_tx: false,
@@ -135,8 +145,9 @@ struct Shared {
     conn: UnsafeCell<mysql::Conn>,
     busy: AtomicBool,
     broken: AtomicBool,
-    /// The session was given up because a cursor was freed mid-result.
-    closed_early: AtomicBool,
+    /// To open a side connection for `KILL QUERY`.
+    opts: mysql::Opts,
+    connection_id: u32,
 }
 
 // SAFETY: mysql::Conn is Send; keel's thread rule plus `busy` give exclusive
@@ -148,12 +159,9 @@ impl Shared {
     #[allow(clippy::mut_from_ref)]
     fn conn(&self) -> Result<&mut mysql::Conn> {
         if self.broken.load(Ordering::Acquire) {
-            let why = if self.closed_early.load(Ordering::Acquire) {
-                "this MySQL connection was closed because a cursor was freed before the end of a large result; check out another connection"
-            } else {
-                "the MySQL connection was lost"
-            };
-            return Err(Error::new(crate::core::error::Status::Io, why).with_sqlstate("08003").with_driver("mysql"));
+            return Err(Error::new(crate::core::error::Status::Io, "the MySQL connection was lost")
+                .with_sqlstate("08003")
+                .with_driver("mysql"));
         }
         if self.busy.load(Ordering::Acquire) {
             return Err(Error::invalid_state(
@@ -162,6 +170,15 @@ impl Shared {
         }
         // SAFETY: see the type's docs.
         Ok(unsafe { &mut *self.conn.get() })
+    }
+
+    /// Stop the statement this session is running, from a side connection
+    /// (the protocol has no in-band cancel). Best effort: when the side
+    /// connection fails, the caller simply reads the result to its end.
+    fn kill_query(&self) {
+        if let Ok(mut side) = mysql::Conn::new(self.opts.clone()) {
+            let _ = side.query_drop(format!("KILL QUERY {}", self.connection_id));
+        }
     }
 
     fn check<T>(&self, r: std::result::Result<T, mysql::Error>) -> Result<T> {
@@ -192,11 +209,13 @@ impl DriverConn for MyConn {
         let c = self.shared.conn()?;
         let stmt = self.shared.check(c.prep(sql))?;
         let n = stmt.num_params() as usize;
-        let cols = Arc::new(columns(&stmt.columns()));
+        let shape = stmt.columns().to_vec();
+        let cols = Arc::new(columns(&shape));
         Ok(Box::new(MyStmt {
             shared: self.shared.clone(),
             stmt,
             params: vec![MV::NULL; n],
+            shape,
             cols,
             zero_as_null: self.zero_as_null,
         }))
@@ -416,6 +435,8 @@ struct MyStmt {
     shared: Arc<Shared>,
     stmt: mysql::Statement,
     params: Vec<MV>,
+    /// The column definitions `cols` was built from.
+    shape: Vec<mysql::Column>,
     cols: Arc<MyCols>,
     zero_as_null: bool,
 }
@@ -456,6 +477,14 @@ impl DriverStmt for MyStmt {
         let params = self.params();
         let c = self.shared.conn()?;
         let qr = self.shared.check(c.exec_iter(&self.stmt, params))?;
+        // A statement whose tables changed since prepare is re-prepared by
+        // the server, which sends the new columns with the result: describe
+        // those, not the ones from prepare time.
+        let fresh = qr.columns();
+        if fresh.as_ref() != self.shape.as_slice() {
+            self.shape = fresh.as_ref().to_vec();
+            self.cols = Arc::new(columns(&self.shape));
+        }
         // SAFETY: the result borrows the session inside `self.shared`, which
         // the cursor keeps alive (it holds the Arc and releases the result
         // first); `busy` keeps every other user off the session meanwhile.
@@ -491,7 +520,7 @@ impl MyRows {
 }
 
 /// Rows a cursor freed before its end reads to finish cleanly; past this
-/// the rest is left unread and the session discarded.
+/// the query is stopped at the server.
 const EARLY_CLOSE_DRAIN_ROWS: usize = 256;
 
 impl Drop for MyRows {
@@ -502,19 +531,23 @@ impl Drop for MyRows {
             match result.next() {
                 Some(Ok(_)) => continue,
                 Some(Err(_)) => break,
-                None => {
-                    drop(ManuallyDrop::into_inner(result));
-                    self.shared.busy.store(false, Ordering::Release);
-                    return;
-                }
+                None => break,
             }
         }
-        // A large result: reading the rest could take long (the crate drains
-        // on drop), so leave it unread and let the pool close the session.
-        self.shared.closed_early.store(true, Ordering::Release);
-        self.shared.broken.store(true, Ordering::Release);
+        if !result_done(&mut result) {
+            // A large result: stop it at the server, then discard what was
+            // already on its way. The session stays usable.
+            self.shared.kill_query();
+        }
+        drop(ManuallyDrop::into_inner(result));
         self.shared.busy.store(false, Ordering::Release);
     }
+}
+
+/// Whether the current result set has ended (peeks without consuming rows
+/// beyond the one it may read).
+fn result_done(r: &mut QueryResult<'static, 'static, 'static, Binary>) -> bool {
+    matches!(r.next(), None | Some(Err(_)))
 }
 
 fn is_zero_date(v: Option<&MV>) -> bool {

@@ -27,6 +27,12 @@ pub fn status_for(sqlstate: &str) -> Status {
     }
 }
 
+/// Whether an error with this SQLSTATE means the session is gone: a
+/// connection exception, or the server shutting it down or terminating it.
+pub fn ends_session(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08") || matches!(sqlstate, "57P01" | "57P02" | "57P03")
+}
+
 /// Convert a client error: server errors keep SQLSTATE, message, detail
 /// and hint; others (network, protocol) become IO errors.
 pub fn convert(e: &postgres::Error) -> Error {
@@ -104,6 +110,16 @@ mod tests {
         ];
         for (code, status) in cases {
             assert_eq!(status_for(code), status, "{code}");
+        }
+    }
+
+    #[test]
+    fn session_ending_states() {
+        for code in ["08006", "08000", "57P01", "57P02", "57P03"] {
+            assert!(ends_session(code), "{code}");
+        }
+        for code in ["57014", "23505", "25P02", "40001"] {
+            assert!(!ends_session(code), "{code}");
         }
     }
 }

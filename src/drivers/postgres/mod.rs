@@ -136,7 +136,11 @@ impl Connector for PgConnector {
             })
             .unwrap_or_default();
         Ok(Box::new(PgConn {
-            shared: Arc::new(Shared { client: UnsafeCell::new(client), busy: AtomicBool::new(false) }),
+            shared: Arc::new(Shared {
+                client: UnsafeCell::new(client),
+                busy: AtomicBool::new(false),
+                broken: AtomicBool::new(false),
+            }),
             version,
             in_tx: false,
         }))
@@ -153,6 +157,8 @@ impl Connector for PgConnector {
 struct Shared {
     client: UnsafeCell<postgres::Client>,
     busy: AtomicBool,
+    /// An error ended the session (network, or the server terminated it).
+    broken: AtomicBool,
 }
 
 // SAFETY: the client is Send; keel's thread rule (one thread at a time per
@@ -172,6 +178,19 @@ impl Shared {
         // SAFETY: see the type's docs.
         Ok(unsafe { &mut *self.client.get() })
     }
+
+    /// Convert a client error, and remember when it ended the session, so
+    /// the pool discards the connection instead of handing it out again
+    /// (the client notices the closed socket only later).
+    fn check<T>(&self, r: std::result::Result<T, postgres::Error>) -> Result<T> {
+        r.map_err(|e| {
+            let err = errors::convert(&e);
+            if e.is_closed() || errors::ends_session(&err.sqlstate) {
+                self.broken.store(true, Ordering::Release);
+            }
+            err
+        })
+    }
 }
 
 struct PgConn {
@@ -180,21 +199,17 @@ struct PgConn {
     in_tx: bool,
 }
 
-fn pg<T>(r: std::result::Result<T, postgres::Error>) -> Result<T> {
-    r.map_err(|e| errors::convert(&e))
-}
-
 impl PgConn {
     fn batch(&mut self, sql: &str) -> Result<()> {
         let c = self.shared.client()?;
-        pg(c.batch_execute(sql))
+        self.shared.check(c.batch_execute(sql))
     }
 }
 
 impl DriverConn for PgConn {
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
         let c = self.shared.client()?;
-        let stmt = pg(c.prepare(sql))?;
+        let stmt = self.shared.check(c.prepare(sql))?;
         let n = stmt.params().len();
         Ok(Box::new(PgStmt { shared: self.shared.clone(), stmt, params: vec![Param(Value::Null); n], cols: None }))
     }
@@ -222,9 +237,32 @@ impl DriverConn for PgConn {
     }
 
     fn commit(&mut self) -> Result<()> {
-        self.batch("COMMIT")?;
-        self.in_tx = false;
-        Ok(())
+        // After a failed statement the server answers COMMIT with a
+        // ROLLBACK and no error, so a bare COMMIT would report success for
+        // lost work. The probe (same round trip) fails first in that case.
+        match self.batch("SELECT 1; COMMIT") {
+            Ok(()) => {
+                self.in_tx = false;
+                Ok(())
+            }
+            Err(e) if e.sqlstate == "25P02" => {
+                self.batch("ROLLBACK")?;
+                self.in_tx = false;
+                Err(Error::invalid_state(
+                    "commit failed: an earlier statement failed, so the transaction was rolled back instead",
+                )
+                .with_sqlstate("25P02")
+                .with_driver("postgres"))
+            }
+            Err(e) => {
+                // A server error from COMMIT itself (serialization failure,
+                // deferred constraint) also ends the transaction.
+                if !e.sqlstate.starts_with("08") {
+                    self.in_tx = false;
+                }
+                Err(e)
+            }
+        }
     }
 
     fn rollback(&mut self) -> Result<()> {
@@ -251,7 +289,7 @@ impl DriverConn for PgConn {
 
     fn ping(&mut self) -> Result<()> {
         let c = self.shared.client()?;
-        pg(c.is_valid(Duration::from_secs(10)))
+        self.shared.check(c.is_valid(Duration::from_secs(10)))
     }
 
     fn server_version(&self) -> &str {
@@ -260,7 +298,7 @@ impl DriverConn for PgConn {
 
     fn is_broken(&self) -> bool {
         // SAFETY: is_closed only reads the client's channel state.
-        unsafe { (*self.shared.client.get()).is_closed() }
+        self.shared.broken.load(Ordering::Acquire) || unsafe { (*self.shared.client.get()).is_closed() }
     }
 }
 
@@ -302,7 +340,7 @@ impl DriverStmt for PgStmt {
 
     fn execute(&mut self) -> Result<ExecResult> {
         let c = self.shared.client()?;
-        let n = pg(c.execute(&self.stmt, &self.param_refs()))?;
+        let n = self.shared.check(c.execute(&self.stmt, &self.param_refs()))?;
         Ok(ExecResult { rows_affected: n, last_insert_id: None })
     }
 
@@ -328,7 +366,7 @@ impl DriverStmt for PgStmt {
             })
             .clone();
         let c = self.shared.client()?;
-        let iter = pg(c.query_raw(&self.stmt, self.param_refs()))?;
+        let iter = self.shared.check(c.query_raw(&self.stmt, self.param_refs()))?;
         // SAFETY: the iterator borrows the client inside `self.shared`, which
         // the cursor keeps alive (it holds the Arc and drops the iterator
         // first); `busy` keeps every other user off the client meanwhile.
@@ -410,7 +448,7 @@ impl DriverRows for PgRows {
             Err(e) => {
                 self.row = None;
                 self.finish();
-                Err(errors::convert(&e))
+                self.shared.check(Err(e))
             }
         }
     }

@@ -465,10 +465,19 @@ pub fn kind_from_decltype(decl: &str) -> Type {
     }
 }
 
-/// Column metadata of a statement, computed once per statement.
+/// Column metadata of a statement, computed once per statement and again
+/// after SQLite re-prepares it (a schema change can change its columns).
 struct ColInfo {
     columns: Vec<Column>,
     kinds: Vec<Type>,
+    /// The statement's re-prepare count when this was computed.
+    reprepared: c_int,
+}
+
+/// How often SQLite has re-prepared the statement (schema changes).
+fn reprepare_count(raw: &RawStmt) -> c_int {
+    // SAFETY: valid statement; reading a counter.
+    unsafe { ffi::sqlite3_stmt_status(raw.ptr, ffi::SQLITE_STMTSTATUS_REPREPARE, 0) }
 }
 
 fn cstr_at(p: *const c_char) -> Option<String> {
@@ -478,6 +487,7 @@ fn cstr_at(p: *const c_char) -> Option<String> {
 
 fn column_info(raw: &RawStmt) -> ColInfo {
     let s = raw.ptr;
+    let reprepared = reprepare_count(raw);
     // SAFETY: valid statement; indexes are in range.
     let n = unsafe { ffi::sqlite3_column_count(s) };
     let mut columns = Vec::with_capacity(n as usize);
@@ -512,7 +522,7 @@ fn column_info(raw: &RawStmt) -> ColInfo {
         columns.push(Column { name, kind: kind_from_decltype(&decl), engine_type: decl, nullable });
     }
     let kinds = columns.iter().map(|c| c.kind).collect();
-    ColInfo { columns, kinds }
+    ColInfo { columns, kinds, reprepared }
 }
 
 struct SqliteStmt {
@@ -613,6 +623,7 @@ impl DriverStmt for SqliteStmt {
         // SAFETY: valid handles throughout.
         unsafe {
             let before = ffi::sqlite3_total_changes64(db);
+            let rowid_before = ffi::sqlite3_last_insert_rowid(db);
             let rc = loop {
                 let rc = ffi::sqlite3_step(raw.ptr);
                 if rc != ffi::SQLITE_ROW {
@@ -621,9 +632,12 @@ impl DriverStmt for SqliteStmt {
             };
             let result = if rc == ffi::SQLITE_DONE {
                 let changed = ffi::sqlite3_total_changes64(db) != before;
+                // The connection keeps its last rowid across statements;
+                // report it only when this statement inserted a row.
+                let rowid = ffi::sqlite3_last_insert_rowid(db);
                 Ok(ExecResult {
                     rows_affected: if changed { ffi::sqlite3_changes64(db).max(0) as u64 } else { 0 },
-                    last_insert_id: Some(ffi::sqlite3_last_insert_rowid(db)),
+                    last_insert_id: (changed && rowid != rowid_before).then_some(rowid),
                 })
             } else {
                 Err(raw.error(rc))
@@ -635,8 +649,15 @@ impl DriverStmt for SqliteStmt {
 
     fn query(&mut self) -> Result<Box<dyn DriverRows>> {
         let generation = self.raw.restart();
+        // Take the first step now: SQLite re-prepares a statement whose
+        // schema changed during that step, so only then are its columns
+        // known (and errors surface here, as on the network engines).
+        let first = step(&self.raw)?;
+        if self.columns.as_ref().is_some_and(|c| c.reprepared != reprepare_count(&self.raw)) {
+            self.columns = None;
+        }
         let info = self.columns.get_or_insert_with(|| Arc::new(column_info(&self.raw))).clone();
-        Ok(Box::new(SqliteRows { raw: self.raw.clone(), generation, info, done: false }))
+        Ok(Box::new(SqliteRows { raw: self.raw.clone(), generation, info, done: !first, first: Some(first) }))
     }
 }
 
@@ -645,6 +666,28 @@ struct SqliteRows {
     generation: u64,
     info: Arc<ColInfo>,
     done: bool,
+    /// The outcome of the first step, taken by `query`, not yet reported.
+    first: Option<bool>,
+}
+
+/// One step: true on a row; on the end or an error the statement is reset
+/// (releasing its read lock).
+fn step(raw: &RawStmt) -> Result<bool> {
+    // SAFETY: valid statement.
+    match unsafe { ffi::sqlite3_step(raw.ptr) } {
+        ffi::SQLITE_ROW => Ok(true),
+        ffi::SQLITE_DONE => {
+            // SAFETY: valid statement.
+            unsafe { ffi::sqlite3_reset(raw.ptr) };
+            Ok(false)
+        }
+        rc => {
+            let e = raw.error(rc);
+            // SAFETY: valid statement.
+            unsafe { ffi::sqlite3_reset(raw.ptr) };
+            Err(e)
+        }
+    }
 }
 
 impl SqliteRows {
@@ -693,26 +736,17 @@ impl DriverRows for SqliteRows {
                 "this cursor was closed because its statement was run, rebound or reset again",
             ));
         }
+        if let Some(first) = self.first.take() {
+            return Ok(first);
+        }
         if self.done {
             return Ok(false);
         }
-        // SAFETY: valid statement.
-        match unsafe { ffi::sqlite3_step(self.raw.ptr) } {
-            ffi::SQLITE_ROW => Ok(true),
-            ffi::SQLITE_DONE => {
-                self.done = true;
-                // SAFETY: valid statement; releases its read lock.
-                unsafe { ffi::sqlite3_reset(self.raw.ptr) };
-                Ok(false)
-            }
-            rc => {
-                self.done = true;
-                let e = self.raw.error(rc);
-                // SAFETY: as above.
-                unsafe { ffi::sqlite3_reset(self.raw.ptr) };
-                Err(e)
-            }
+        let r = step(&self.raw);
+        if !matches!(r, Ok(true)) {
+            self.done = true;
         }
+        r
     }
 
     #[inline]

@@ -1,0 +1,395 @@
+//! Fixtures shared by the integration tests: one [`Engine`] per available
+//! database, each with the [`Quirks`] that say how that engine spells
+//! things and what it can do (the idea of ADBC's `c/validation` suite).
+//!
+//! SQLite always runs (bundled, a fresh in-memory database per test).
+//! PostgreSQL and MySQL/MariaDB run only against servers whose URLs are in
+//! `KEEL_TEST_POSTGRES_URL` / `KEEL_TEST_MYSQL_URL` (`. scripts/servers.sh`
+//! exports both); without one, that engine's tests print `skipped: ...` and
+//! return.
+
+#![allow(dead_code)]
+
+use keel::{Conn, Db, Type, Value, ValueRef};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// How one keel type is stored in an engine's natural column type.
+#[derive(Clone, Debug)]
+pub struct TypeSpec {
+    pub kind: Type,
+    /// DDL for the column (`"BIGINT"`, `"TIMESTAMP(6) NULL"`).
+    pub ddl: &'static str,
+    /// What the engine reports as the column's type name in result metadata.
+    pub engine_type: &'static str,
+    /// The keel type values of that column read back as. Equal to `kind`
+    /// unless the engine has no such type (MariaDB's UUID and JSON columns
+    /// arrive as text).
+    pub reads_as: Type,
+}
+
+const fn ts(kind: Type, ddl: &'static str, engine_type: &'static str) -> TypeSpec {
+    TypeSpec { kind, ddl, engine_type, reads_as: kind }
+}
+
+/// What differs between engines, and nothing else. A behaviour that needs
+/// an `if engine == ...` in a check belongs here instead.
+#[derive(Clone, Debug)]
+pub struct Quirks {
+    /// Natural column type per keel type. A keel type missing here has no
+    /// column type on this engine (SQLite and PostgreSQL have no unsigned
+    /// 64-bit integer).
+    pub types: Vec<TypeSpec>,
+    /// Column definition of an auto-numbered BIGINT primary key.
+    pub autoincrement_pk: &'static str,
+    /// Quote character for identifiers.
+    pub quote: char,
+    /// A DOUBLE column stores NaN / ±infinity. Where not, binding one is a
+    /// clear error.
+    pub stores_nan: bool,
+    pub stores_infinity: bool,
+    /// Largest blob that round-trips: 16 MiB, less where a known limit
+    /// applies (see the ignored tests at the end of `conformance.rs`).
+    pub max_blob: usize,
+    /// u64::MAX is stored exactly (MySQL's BIGINT UNSIGNED). Elsewhere
+    /// binding it to a BIGINT is a clear error.
+    pub stores_u64_max: bool,
+    /// The oldest year a timestamptz column holds (MySQL's TIMESTAMP
+    /// starts in 1970).
+    pub timestamptz_min_year: i64,
+    /// Text such as `2024-03-10 12:34:56+05:30` bound to a timestamptz
+    /// column is read with its offset.
+    pub parses_zone_offsets: bool,
+    /// `ExecResult::last_insert_id` is reported after an INSERT.
+    pub last_insert_id: bool,
+    /// After a multi-row INSERT the id is that of its first row (MySQL's
+    /// LAST_INSERT_ID()) rather than its last (SQLite's last rowid).
+    pub multirow_insert_id_is_first: bool,
+    /// SAVEPOINT / RELEASE / ROLLBACK TO work.
+    pub savepoints: bool,
+    /// Another connection can read while a write transaction is open.
+    /// SQLite's shared in-memory database (the memdb VFS) locks readers out
+    /// until the writer commits.
+    pub reads_during_write_tx: bool,
+    /// A failed statement aborts the whole transaction (PostgreSQL): later
+    /// statements fail with SQLSTATE 25P02 until ROLLBACK (or ROLLBACK TO).
+    pub error_aborts_transaction: bool,
+    /// A query that runs for seconds, to trip `statement_timeout_ms`
+    /// (`None`: the engine has no statement timeout).
+    pub sleep_sql: Option<&'static str>,
+    /// A URL of this engine that nothing answers, with the password
+    /// `s3cret-pw` (`None` for file engines).
+    pub unreachable_url: Option<&'static str>,
+    /// SQLite's DEFERRED / IMMEDIATE / EXCLUSIVE transaction lock modes.
+    pub tx_lock_modes: bool,
+    /// SQL with which a session makes the server end it.
+    pub kill_self_sql: Option<&'static str>,
+    /// SQL that returns the isolation level of the running transaction.
+    pub isolation_query: Option<&'static str>,
+    /// An open cursor holds the whole connection (one result at a time on
+    /// the wire), so other work on it is INVALID_STATE until it is freed.
+    pub cursor_blocks_conn: bool,
+    /// SQL in the engine's own placeholder form taking one int8 and
+    /// returning it plus one, when it has one besides `?`.
+    pub native_placeholder_sql: Option<&'static str>,
+    /// SQL mixing that native form with `?` is refused (PostgreSQL's `$1`);
+    /// SQLite numbers a `?` after `?1` itself.
+    pub mixed_placeholders_refused: bool,
+    /// `??` reaches the engine as PostgreSQL's jsonb `?` operator.
+    pub jsonb_question_operator: bool,
+}
+
+impl Quirks {
+    pub fn spec(&self, kind: Type) -> Option<&TypeSpec> {
+        self.types.iter().find(|t| t.kind == kind)
+    }
+
+    /// The DDL of a keel type; panics when the engine has none (the check
+    /// should have asked [`Quirks::spec`]).
+    pub fn ddl(&self, kind: Type) -> &'static str {
+        self.spec(kind).unwrap_or_else(|| panic!("no column type for {kind:?}")).ddl
+    }
+
+    /// Use another column type for `kind` (for the known-bug tests).
+    pub fn set_ddl(&mut self, kind: Type, ddl: &'static str, engine_type: &'static str) {
+        let s = self.types.iter_mut().find(|t| t.kind == kind).expect("type exists");
+        s.ddl = ddl;
+        s.engine_type = engine_type;
+    }
+
+    pub fn sqlite() -> Quirks {
+        Quirks {
+            types: vec![
+                ts(Type::Bool, "BOOLEAN", "BOOLEAN"),
+                ts(Type::Int64, "BIGINT", "BIGINT"),
+                ts(Type::Double, "REAL", "REAL"),
+                ts(Type::Text, "TEXT", "TEXT"),
+                ts(Type::Bytes, "BLOB", "BLOB"),
+                ts(Type::Date, "DATE", "DATE"),
+                ts(Type::Time, "TIME", "TIME"),
+                ts(Type::Timestamp, "TIMESTAMP", "TIMESTAMP"),
+                ts(Type::Timestamptz, "TIMESTAMPTZ", "TIMESTAMPTZ"),
+                ts(Type::Uuid, "UUID", "UUID"),
+                ts(Type::Json, "JSON", "JSON"),
+                // TEXT affinity (the name contains TEXT) keeps every digit;
+                // plain DECIMAL(38,10) has NUMERIC affinity, which turns
+                // the text into a REAL and loses digits (ignored test
+                // sqlite_decimal_column_keeps_38_digits).
+                ts(Type::Decimal, "DECIMAL TEXT(38,10)", "DECIMAL TEXT(38,10)"),
+            ],
+            autoincrement_pk: "INTEGER PRIMARY KEY AUTOINCREMENT",
+            quote: '"',
+            stores_nan: false,
+            stores_infinity: true,
+            max_blob: 16 << 20,
+            stores_u64_max: false,
+            timestamptz_min_year: 1,
+            parses_zone_offsets: true,
+            last_insert_id: true,
+            multirow_insert_id_is_first: false,
+            savepoints: true,
+            reads_during_write_tx: false,
+            error_aborts_transaction: false,
+            sleep_sql: None,
+            tx_lock_modes: true,
+            kill_self_sql: None,
+            unreachable_url: None,
+            isolation_query: None,
+            cursor_blocks_conn: false,
+            native_placeholder_sql: Some("SELECT ?1 + 1"),
+            mixed_placeholders_refused: false,
+            jsonb_question_operator: false,
+        }
+    }
+
+    pub fn postgres() -> Quirks {
+        Quirks {
+            types: vec![
+                ts(Type::Bool, "BOOLEAN", "bool"),
+                ts(Type::Int64, "BIGINT", "int8"),
+                ts(Type::Double, "DOUBLE PRECISION", "float8"),
+                ts(Type::Text, "TEXT", "text"),
+                ts(Type::Bytes, "BYTEA", "bytea"),
+                ts(Type::Date, "DATE", "date"),
+                ts(Type::Time, "TIME", "time"),
+                ts(Type::Timestamp, "TIMESTAMP", "timestamp"),
+                ts(Type::Timestamptz, "TIMESTAMPTZ", "timestamptz"),
+                ts(Type::Uuid, "UUID", "uuid"),
+                ts(Type::Json, "JSON", "json"),
+                ts(Type::Decimal, "NUMERIC(38,10)", "numeric"),
+            ],
+            autoincrement_pk: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+            quote: '"',
+            stores_nan: true,
+            stores_infinity: true,
+            max_blob: 16 << 20,
+            stores_u64_max: false,
+            timestamptz_min_year: 1,
+            parses_zone_offsets: true,
+            last_insert_id: false,
+            multirow_insert_id_is_first: false,
+            savepoints: true,
+            reads_during_write_tx: true,
+            error_aborts_transaction: true,
+            sleep_sql: Some("SELECT pg_sleep(5)"),
+            tx_lock_modes: false,
+            kill_self_sql: Some("SELECT pg_terminate_backend(pg_backend_pid())"),
+            unreachable_url: Some("postgres://keel:s3cret-pw@127.0.0.1:1/keel?connect_timeout_ms=3000"),
+            isolation_query: Some("SHOW transaction_isolation"),
+            cursor_blocks_conn: true,
+            native_placeholder_sql: Some("SELECT $1::int8 + 1"),
+            mixed_placeholders_refused: true,
+            jsonb_question_operator: true,
+        }
+    }
+
+    /// MySQL and MariaDB; `mariadb` picks MariaDB's spellings.
+    pub fn mysql(mariadb: bool) -> Quirks {
+        let mut uuid = ts(Type::Uuid, "CHAR(36)", "CHAR");
+        let mut json = ts(Type::Json, "JSON", "JSON");
+        uuid.reads_as = Type::Text;
+        if mariadb {
+            // MariaDB's UUID type travels as text, and its JSON is LONGTEXT
+            // with a CHECK; keel sees neither without extended metadata.
+            uuid = TypeSpec { kind: Type::Uuid, ddl: "UUID", engine_type: "CHAR", reads_as: Type::Text };
+            json = TypeSpec { kind: Type::Json, ddl: "JSON", engine_type: "TEXT", reads_as: Type::Text };
+        }
+        Quirks {
+            types: vec![
+                ts(Type::Bool, "BOOLEAN", "TINYINT(1)"),
+                ts(Type::Int64, "BIGINT", "BIGINT"),
+                ts(Type::Uint64, "BIGINT UNSIGNED", "BIGINT UNSIGNED"),
+                ts(Type::Double, "DOUBLE", "DOUBLE"),
+                ts(Type::Text, "TEXT", "TEXT"),
+                ts(Type::Bytes, "LONGBLOB", "BLOB"),
+                ts(Type::Date, "DATE", "DATE"),
+                ts(Type::Time, "TIME(6)", "TIME"),
+                ts(Type::Timestamp, "DATETIME(6)", "DATETIME"),
+                ts(Type::Timestamptz, "TIMESTAMP(6) NULL", "TIMESTAMP"),
+                uuid,
+                json,
+                ts(Type::Decimal, "DECIMAL(38,10)", "DECIMAL"),
+            ],
+            autoincrement_pk: "BIGINT AUTO_INCREMENT PRIMARY KEY",
+            quote: '`',
+            stores_nan: false,
+            stores_infinity: false,
+            // mysql crate 28 sends long data in chunks one byte too big for
+            // a single packet, and MariaDB drops the connection on them
+            // (ignored test mysql_blob_16mib).
+            max_blob: (16 << 20) - 8,
+            stores_u64_max: true,
+            timestamptz_min_year: 1970,
+            parses_zone_offsets: false,
+            last_insert_id: true,
+            multirow_insert_id_is_first: true,
+            savepoints: true,
+            reads_during_write_tx: true,
+            error_aborts_transaction: false,
+            sleep_sql: Some("SELECT SLEEP(5)"),
+            tx_lock_modes: false,
+            kill_self_sql: Some("KILL CONNECTION_ID()"),
+            unreachable_url: Some("mysql://keel:s3cret-pw@127.0.0.1:1/keel?connect_timeout_ms=3000"),
+            isolation_query: None,
+            cursor_blocks_conn: true,
+            native_placeholder_sql: None,
+            mixed_placeholders_refused: false,
+            jsonb_question_operator: false,
+        }
+    }
+}
+
+/// One database under test: a pool, its URL and its quirks.
+pub struct Engine {
+    pub name: &'static str,
+    pub url: String,
+    pub db: Db,
+    pub q: Quirks,
+}
+
+/// Build the engine `name` and run `check` on it, or print why not.
+pub fn run(name: &'static str, check: fn(&Engine)) {
+    run_with(name, |_| {}, check)
+}
+
+/// As [`run`], with the engine's quirks changed first.
+pub fn run_with(name: &'static str, tweak: impl FnOnce(&mut Quirks), check: fn(&Engine)) {
+    if let Some(mut e) = Engine::open(name) {
+        tweak(&mut e.q);
+        check(&e);
+    }
+}
+
+impl Engine {
+    /// The engine, or `None` (after printing `skipped: ...`) when its server
+    /// URL is not configured.
+    pub fn open(name: &'static str) -> Option<Engine> {
+        let url = match name {
+            "sqlite" => "sqlite::memory:".to_owned(),
+            _ => {
+                let var = format!("KEEL_TEST_{}_URL", name.to_uppercase());
+                match std::env::var(&var) {
+                    Ok(u) if !u.is_empty() => u,
+                    _ => {
+                        println!("skipped: {var} is not set (run `. scripts/servers.sh` first)");
+                        return None;
+                    }
+                }
+            }
+        };
+        let db = Db::open(&url).unwrap_or_else(|e| panic!("{name}: cannot open the test database: {e}"));
+        let q = match name {
+            "sqlite" => Quirks::sqlite(),
+            "postgres" => Quirks::postgres(),
+            "mysql" => {
+                let v = db.checkout().and_then(|c| c.server_version()).expect("server version");
+                Quirks::mysql(v.contains("MariaDB"))
+            }
+            other => panic!("no quirks for engine {other}"),
+        };
+        Some(Engine { name, url, db, q })
+    }
+
+    pub fn conn(&self) -> Conn {
+        self.db.checkout().expect("checkout")
+    }
+
+    /// Another pool on the same database, with extra URL options.
+    pub fn reopen(&self, options: &str) -> Db {
+        if self.name == "sqlite" {
+            panic!("an in-memory SQLite database cannot be opened twice; use e.db");
+        }
+        let sep = if self.url.contains('?') { '&' } else { '?' };
+        Db::open(&format!("{}{sep}{options}", self.url)).expect("reopen")
+    }
+
+    /// A table name no other test (or concurrent run) uses; it is dropped
+    /// when the returned guard goes out of scope, even if the test fails.
+    pub fn table(&self, tag: &str) -> Table {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = format!("kc_{tag}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        assert!(name.len() <= 63, "table name {name} is too long for PostgreSQL");
+        let t = Table { name, db: self.db.clone() };
+        t.drop_now();
+        t
+    }
+
+    /// `"name"` quoted as the engine quotes identifiers.
+    pub fn ident(&self, name: &str) -> String {
+        format!("{q}{name}{q}", q = self.q.quote)
+    }
+}
+
+/// A test table, dropped on scope exit.
+pub struct Table {
+    pub name: String,
+    db: Db,
+}
+
+impl Table {
+    fn drop_now(&self) {
+        if let Err(e) = self.db.exec(&format!("DROP TABLE IF EXISTS {}", self.name), &[]) {
+            eprintln!("could not drop test table {}: {e}", self.name);
+        }
+    }
+}
+
+impl std::fmt::Display for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+impl Drop for Table {
+    fn drop(&mut self) {
+        self.drop_now();
+    }
+}
+
+/// Every row of a query, as owned values.
+pub fn rows(conn: &Conn, sql: &str, params: &[ValueRef<'_>]) -> Vec<Vec<Value>> {
+    let mut r = conn.query(sql, params).unwrap_or_else(|e| panic!("query {sql:?}: {e}"));
+    let n = r.column_count();
+    let mut out = Vec::new();
+    while r.next().unwrap_or_else(|e| panic!("next on {sql:?}: {e}")) {
+        out.push((0..n).map(|i| r.value(i).expect("value").to_owned()).collect());
+    }
+    out
+}
+
+/// The single value of a one-row, one-column query.
+pub fn scalar(conn: &Conn, sql: &str, params: &[ValueRef<'_>]) -> Value {
+    let mut all = rows(conn, sql, params);
+    assert_eq!(all.len(), 1, "{sql:?} should return one row");
+    assert_eq!(all[0].len(), 1, "{sql:?} should return one column");
+    all.pop().unwrap().pop().unwrap()
+}
+
+/// A single integer, whatever integer type the engine gives it.
+pub fn int(conn: &Conn, sql: &str, params: &[ValueRef<'_>]) -> i64 {
+    let v = scalar(conn, sql, params);
+    v.as_ref().as_i64().unwrap_or_else(|e| panic!("{sql:?} gave {v:?}, not an integer: {e}"))
+}
+
+pub fn count(conn: &Conn, table: &Table) -> i64 {
+    int(conn, &format!("SELECT COUNT(*) FROM {table}"), &[])
+}

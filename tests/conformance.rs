@@ -1,0 +1,1262 @@
+//! The conformance suite: one set of behaviours, run against every engine.
+//!
+//! Each behaviour is one `check_*` function taking an [`Engine`]; what
+//! differs between engines (type spellings, what they can store, which
+//! features exist) comes from its [`common::Quirks`], never from an
+//! `if engine == ...` here. The `conformance!` macro at the bottom makes one
+//! `#[test]` per engine and behaviour (`sqlite::check_commit`,
+//! `postgres::check_commit`, ...). Network engines run only when their
+//! server URL is set (see `tests/common/mod.rs`).
+//!
+//! Tests run in parallel and network databases are shared, so every table
+//! has a unique name and is dropped at the end (`Engine::table`).
+
+mod common;
+
+use common::{Engine, count, int, rows, scalar};
+use keel::core::value::{MICROS_PER_DAY, MICROS_PER_SECOND, days_from_civil, format_uuid, parse_uuid};
+use keel::{Error, Isolation, Status, TxLock, TxOptions, Type, Value, ValueRef};
+
+// ---------------------------------------------------------------------------
+// helpers
+
+fn date(y: i64, m: u32, d: u32) -> i32 {
+    days_from_civil(y, m, d) as i32
+}
+
+fn micros(y: i64, mo: u32, d: u32, h: i64, mi: i64, s: i64, us: i64) -> i64 {
+    days_from_civil(y, mo, d) * MICROS_PER_DAY + ((h * 60 + mi) * 60 + s) * MICROS_PER_SECOND + us
+}
+
+fn tod(h: i64, mi: i64, s: i64, us: i64) -> i64 {
+    ((h * 60 + mi) * 60 + s) * MICROS_PER_SECOND + us
+}
+
+/// Assert an error's status, and its SQLSTATE class when given.
+fn assert_err(r: keel::Result<impl std::fmt::Debug>, statuses: &[Status], class: Option<&str>) -> Error {
+    let e = match r {
+        Ok(v) => panic!("expected an error ({statuses:?}), got Ok({v:?})"),
+        Err(e) => e,
+    };
+    assert!(statuses.contains(&e.status), "status {:?} not in {statuses:?}: {e}", e.status);
+    if let Some(c) = class {
+        assert!(e.sqlstate.starts_with(c), "SQLSTATE {:?} is not class {c}: {e}", e.sqlstate);
+    }
+    e
+}
+
+/// The value a column of `kind` should hand back for `v`, given what the
+/// engine reads that column as.
+fn as_read(e: &Engine, kind: Type, v: &Value) -> Value {
+    let reads_as = e.q.spec(kind).map_or(kind, |s| s.reads_as);
+    match (reads_as, v) {
+        (Type::Text, Value::Uuid(u)) => {
+            let mut s = String::new();
+            format_uuid(u, &mut s);
+            Value::Text(s)
+        }
+        (Type::Text, Value::Json(j)) => Value::Text(j.clone()),
+        _ => v.clone(),
+    }
+}
+
+/// A value for a failure message: blobs by length only.
+fn short(v: &Value) -> String {
+    match v {
+        Value::Bytes(b) => format!("Bytes(<{} bytes>)", b.len()),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A two-column table `(id, v)` with `v` of the natural type for `kind`.
+fn value_table(e: &Engine, tag: &str, kind: Type) -> common::Table {
+    let t = e.table(tag);
+    e.db.exec(&format!("CREATE TABLE {t} (id INT PRIMARY KEY, v {})", e.q.ddl(kind)), &[])
+        .unwrap_or_else(|err| panic!("create {t}: {err}"));
+    t
+}
+
+/// Bind each value into a column of `kind`, read them back in order, and
+/// check the column's keel type.
+fn store_and_read(e: &Engine, tag: &str, kind: Type, values: &[Value]) -> Vec<Value> {
+    let t = value_table(e, tag, kind);
+    let conn = e.conn();
+    let mut ins = conn.prepare(&format!("INSERT INTO {t} (id, v) VALUES (?, ?)")).unwrap();
+    for (i, v) in values.iter().enumerate() {
+        ins.bind(0, ValueRef::Int64(i as i64)).unwrap();
+        ins.bind(1, v.as_ref()).unwrap();
+        let r = ins.execute().unwrap_or_else(|err| panic!("insert {} into {}: {err}", short(v), e.q.ddl(kind)));
+        assert_eq!(r.rows_affected, 1);
+    }
+    drop(ins);
+    let mut r = conn.query(&format!("SELECT v FROM {t} ORDER BY id"), &[]).unwrap();
+    let want = e.q.spec(kind).unwrap().reads_as;
+    assert_eq!(r.columns()[0].kind, want, "column kind of {}", e.q.ddl(kind));
+    let mut out = Vec::new();
+    while r.next().unwrap() {
+        out.push(r.value(0).unwrap().to_owned());
+    }
+    out
+}
+
+/// Round-trip `values` through the natural column of `kind` and compare.
+fn roundtrip(e: &Engine, tag: &str, kind: Type, values: &[Value]) {
+    let got = store_and_read(e, tag, kind, values);
+    let want: Vec<Value> = values.iter().map(|v| as_read(e, kind, v)).collect();
+    assert_eq!(got, want, "{} round trip through {}", kind.name(), e.q.ddl(kind));
+}
+
+// ---------------------------------------------------------------------------
+// values
+
+/// NULL bound into every type reads back as NULL, never a zero value.
+fn check_null_of_every_type(e: &Engine) {
+    let t = e.table("nulls");
+    let cols: Vec<String> = e.q.types.iter().map(|s| format!("c_{} {}", s.kind.name(), s.ddl)).collect();
+    e.db.exec(&format!("CREATE TABLE {t} (id INT PRIMARY KEY, {})", cols.join(", ")), &[]).unwrap();
+    let names: Vec<String> = e.q.types.iter().map(|s| format!("c_{}", s.kind.name())).collect();
+    let marks = vec!["?"; names.len()].join(", ");
+    let mut params = vec![ValueRef::Null; names.len() + 1];
+    params[0] = ValueRef::Int64(1);
+    let conn = e.conn();
+    conn.exec(&format!("INSERT INTO {t} (id, {}) VALUES (?, {marks})", names.join(", ")), &params).unwrap();
+    let got = rows(&conn, &format!("SELECT {} FROM {t}", names.join(", ")), &[]);
+    assert_eq!(got, vec![vec![Value::Null; names.len()]]);
+    for n in &names {
+        assert_eq!(int(&conn, &format!("SELECT COUNT(*) FROM {t} WHERE {n} IS NULL"), &[]), 1, "{n} IS NULL");
+    }
+}
+
+/// '' is a value, not NULL.
+fn check_empty_text_is_not_null(e: &Engine) {
+    roundtrip(e, "empty", Type::Text, &[Value::Text(String::new()), Value::Null, Value::Text(" ".into())]);
+    let t = value_table(e, "empty2", Type::Text);
+    let conn = e.conn();
+    conn.exec(&format!("INSERT INTO {t} (id, v) VALUES (1, ?), (2, NULL)"), &[ValueRef::Text("")]).unwrap();
+    assert_eq!(int(&conn, &format!("SELECT COUNT(*) FROM {t} WHERE v IS NULL"), &[]), 1);
+    assert_eq!(int(&conn, &format!("SELECT COUNT(*) FROM {t} WHERE v = ?"), &[ValueRef::Text("")]), 1);
+}
+
+/// Text outside the Basic Multilingual Plane survives, also as a parameter
+/// compared by the engine.
+fn check_text_beyond_bmp(e: &Engine) {
+    let s = "emoji 😀, clef 𝄞, CJK-B 𠜎, naïve, 中文, \u{10FFFD}";
+    roundtrip(e, "unicode", Type::Text, &[Value::Text(s.into())]);
+    let t = value_table(e, "unicode2", Type::Text);
+    let conn = e.conn();
+    conn.exec(&format!("INSERT INTO {t} (id, v) VALUES (1, ?)"), &[ValueRef::Text(s)]).unwrap();
+    assert_eq!(int(&conn, &format!("SELECT COUNT(*) FROM {t} WHERE v = ?"), &[ValueRef::Text(s)]), 1);
+    assert_eq!(int(&conn, &format!("SELECT COUNT(*) FROM {t} WHERE v = ?"), &[ValueRef::Text("emoji 😀")]), 0);
+}
+
+fn check_int64_limits(e: &Engine) {
+    let vals = [i64::MIN, i64::MAX, 0, -1, 1 << 53, (1 << 53) + 1];
+    roundtrip(e, "i64", Type::Int64, &vals.map(Value::Int64));
+}
+
+/// u64::MAX is exact where the engine has an unsigned 64-bit column, and a
+/// clear error (nothing stored) where it does not.
+fn check_uint64_max(e: &Engine) {
+    if e.q.stores_u64_max {
+        let vals = [u64::MAX, 0, i64::MAX as u64 + 1, 42];
+        roundtrip(e, "u64", Type::Uint64, &vals.map(Value::Uint64));
+        return;
+    }
+    let t = value_table(e, "u64", Type::Int64);
+    let conn = e.conn();
+    let sql = format!("INSERT INTO {t} (id, v) VALUES (1, ?)");
+    let err = assert_err(
+        conn.exec(&sql, &[ValueRef::Uint64(u64::MAX)]),
+        &[Status::InvalidArgument, Status::InvalidData],
+        Some("22"),
+    );
+    assert!(err.message.contains("18446744073709551615"), "the message names the value: {err}");
+    assert_eq!(count(&conn, &t), 0);
+    // A uint64 that fits is fine.
+    conn.exec(&sql, &[ValueRef::Uint64(i64::MAX as u64)]).unwrap();
+    assert_eq!(int(&conn, &format!("SELECT v FROM {t}"), &[]), i64::MAX);
+}
+
+/// Finite doubles are exact; NaN and ±infinity are stored where the engine
+/// can, and a clear error (nothing stored) where it cannot.
+fn check_double_specials(e: &Engine) {
+    let finite = [0.1, -2.5, f64::MAX, f64::MIN_POSITIVE, 1e-300, 123456789.123456789];
+    roundtrip(e, "dbl", Type::Double, &finite.map(Value::Double));
+
+    let t = value_table(e, "dbl2", Type::Double);
+    let conn = e.conn();
+    let sql = format!("INSERT INTO {t} (id, v) VALUES (?, ?)");
+    let specials =
+        [(f64::NAN, e.q.stores_nan), (f64::INFINITY, e.q.stores_infinity), (f64::NEG_INFINITY, e.q.stores_infinity)];
+    for (i, (v, stored)) in specials.into_iter().enumerate() {
+        let r = conn.exec(&sql, &[ValueRef::Int64(i as i64), ValueRef::Double(v)]);
+        if stored {
+            r.unwrap_or_else(|err| panic!("{v} should be stored: {err}"));
+            let got = scalar(&conn, &format!("SELECT v FROM {t} WHERE id = ?"), &[ValueRef::Int64(i as i64)]);
+            match got {
+                Value::Double(g) if g.is_nan() && v.is_nan() => {}
+                Value::Double(g) if g == v => {}
+                other => panic!("{v} read back as {other:?}"),
+            }
+        } else {
+            let err = assert_err(r, &[Status::InvalidArgument, Status::InvalidData], Some("22"));
+            let m = err.message.to_lowercase();
+            assert!(m.contains("nan") || m.contains("inf"), "the message says why: {err}");
+            assert_eq!(int(&conn, &format!("SELECT COUNT(*) FROM {t} WHERE id = ?"), &[ValueRef::Int64(i as i64)]), 0);
+        }
+    }
+}
+
+/// A 16 MiB blob and an empty blob (not NULL) come back byte for byte.
+fn check_blob_16mib(e: &Engine) {
+    let big: Vec<u8> = (0..e.q.max_blob).map(|i| (i * 31 % 251) as u8).collect();
+    assert!(big.len() >= (16 << 20) - 8, "every engine should take (about) 16 MiB");
+    let got = store_and_read(
+        e,
+        "blob",
+        Type::Bytes,
+        &[Value::Bytes(Vec::new()), Value::Bytes(big.clone()), Value::Bytes(vec![0, 255, 0])],
+    );
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[0], Value::Bytes(Vec::new()), "empty blob");
+    match &got[1] {
+        Value::Bytes(b) => {
+            assert_eq!(b.len(), big.len(), "blob length");
+            assert!(b == &big, "blob bytes differ");
+        }
+        other => panic!("blob read back as {:?}", other.as_ref().kind()),
+    }
+    assert_eq!(got[2], Value::Bytes(vec![0, 255, 0]));
+}
+
+/// DECIMAL(38,10) keeps all 38 digits, as text.
+fn check_decimal_38_digits(e: &Engine) {
+    let vals = [
+        "1234567890123456789012345678.9012345678",
+        "-9999999999999999999999999999.9999999999",
+        "0.0000000001",
+        "12.5000000000",
+    ];
+    roundtrip(e, "dec", Type::Decimal, &vals.map(|s| Value::Decimal(s.into())));
+}
+
+/// Dates and naive timestamps before 1970 (negative epoch offsets).
+fn check_dates_before_1970(e: &Engine) {
+    let dates = [
+        date(1969, 12, 31),
+        date(1900, 1, 1),
+        date(1066, 10, 14),
+        date(2000, 2, 29),
+        date(1970, 1, 1),
+        date(9999, 12, 31),
+    ];
+    roundtrip(e, "date", Type::Date, &dates.map(Value::Date));
+    let stamps = [
+        micros(1969, 12, 31, 23, 59, 59, 999_999),
+        micros(1900, 1, 1, 0, 0, 0, 0),
+        micros(1969, 7, 20, 20, 17, 40, 500_000),
+        micros(2038, 1, 19, 3, 14, 8, 1),
+    ];
+    roundtrip(e, "ts", Type::Timestamp, &stamps.map(Value::Timestamp));
+}
+
+/// Timestamps with zones read back as the same instant, in UTC; text with
+/// an offset is converted where the engine parses offsets.
+fn check_timestamptz_is_utc(e: &Engine) {
+    let instant = micros(2024, 3, 10, 7, 4, 56, 789_012);
+    let mut vals = vec![Value::Timestamptz(instant), Value::Timestamptz(micros(2038, 1, 19, 3, 14, 7, 0))];
+    let before_1970 = Value::Timestamptz(micros(1969, 7, 20, 20, 17, 40, 0));
+    if e.q.timestamptz_min_year <= 1969 {
+        vals.push(before_1970.clone());
+    }
+    roundtrip(e, "tstz", Type::Timestamptz, &vals);
+
+    let t = value_table(e, "tstz2", Type::Timestamptz);
+    let conn = e.conn();
+    if e.q.timestamptz_min_year > 1969 {
+        // Out of the column's range: an error, not a zero date or a wrap.
+        let r = conn.exec(&format!("INSERT INTO {t} (id, v) VALUES (0, ?)"), &[before_1970.as_ref()]);
+        assert_err(r, &[Status::InvalidData, Status::InvalidArgument], Some("22"));
+        assert_eq!(count(&conn, &t), 0);
+    }
+    if e.q.parses_zone_offsets {
+        conn.exec(
+            &format!("INSERT INTO {t} (id, v) VALUES (1, ?)"),
+            &[ValueRef::Text("2024-03-10 12:34:56.789012+05:30")],
+        )
+        .unwrap();
+        assert_eq!(scalar(&conn, &format!("SELECT v FROM {t}"), &[]), Value::Timestamptz(instant));
+    }
+    // A timestamptz compares as an instant.
+    conn.exec(&format!("INSERT INTO {t} (id, v) VALUES (2, ?)"), &[ValueRef::Timestamptz(instant + 1)]).unwrap();
+    let got = scalar(&conn, &format!("SELECT id FROM {t} WHERE v = ?"), &[ValueRef::Timestamptz(instant + 1)]);
+    assert_eq!(got.as_ref().as_i64().unwrap(), 2);
+}
+
+fn check_time_microseconds(e: &Engine) {
+    let vals = [tod(0, 0, 0, 0), tod(0, 0, 0, 1), tod(12, 34, 56, 500_000), tod(23, 59, 59, 999_999)];
+    roundtrip(e, "time", Type::Time, &vals.map(Value::Time));
+}
+
+fn check_uuid(e: &Engine) {
+    let vals = [parse_uuid("123e4567-e89b-12d3-a456-426614174000").unwrap(), [0u8; 16], [0xff; 16]];
+    roundtrip(e, "uuid", Type::Uuid, &vals.map(Value::Uuid));
+}
+
+fn check_json(e: &Engine) {
+    let doc = r#"{"a":[1,2.5,null,true],"b":"é😀 \"q\""}"#;
+    roundtrip(e, "json", Type::Json, &[Value::Json(doc.into()), Value::Json("[]".into())]);
+}
+
+fn check_bool(e: &Engine) {
+    roundtrip(e, "bool", Type::Bool, &[Value::Bool(true), Value::Bool(false), Value::Null]);
+    let t = value_table(e, "bool2", Type::Bool);
+    let conn = e.conn();
+    conn.exec(
+        &format!("INSERT INTO {t} (id, v) VALUES (1, ?), (2, ?)"),
+        &[ValueRef::Bool(true), ValueRef::Bool(false)],
+    )
+    .unwrap();
+    assert_eq!(int(&conn, &format!("SELECT id FROM {t} WHERE v = ?"), &[ValueRef::Bool(true)]), 1);
+}
+
+/// Values a column cannot hold are refused (SQLSTATE class 22) or stored
+/// intact, never cut down: text longer than VARCHAR(n), a bigint in an INT
+/// column, too many integer digits for DECIMAL(38,10), a NUL in text.
+fn check_no_silent_truncation(e: &Engine) {
+    let t = e.table("trunc");
+    let dec = e.q.ddl(Type::Decimal);
+    e.db.exec(&format!("CREATE TABLE {t} (id INT PRIMARY KEY, s VARCHAR(10), i INT, d {dec}, x TEXT)"), &[]).unwrap();
+    let c = e.conn();
+    let cases: [(&str, Value); 4] = [
+        ("s", Value::Text("abcdefghijk".into())),
+        ("i", Value::Int64(i64::MAX)),
+        ("d", Value::Decimal("123456789012345678901234567890.5".into())),
+        ("x", Value::Text("a\0b".into())),
+    ];
+    for (id, (col, v)) in cases.iter().enumerate() {
+        let sql = format!("INSERT INTO {t} (id, {col}) VALUES (?, ?)");
+        match c.exec(&sql, &[ValueRef::Int64(id as i64), v.as_ref()]) {
+            Err(err) => {
+                assert!(
+                    matches!(err.status, Status::InvalidData | Status::InvalidArgument),
+                    "{col} = {v:?}: status {:?}: {err}",
+                    err.status
+                );
+                assert!(err.sqlstate.starts_with("22"), "{col} = {v:?}: SQLSTATE {:?}: {err}", err.sqlstate);
+                assert_eq!(
+                    int(&c, &format!("SELECT COUNT(*) FROM {t} WHERE id = ?"), &[ValueRef::Int64(id as i64)]),
+                    0
+                );
+            }
+            Ok(_) => {
+                let got = scalar(&c, &format!("SELECT {col} FROM {t} WHERE id = ?"), &[ValueRef::Int64(id as i64)]);
+                assert_eq!(&got, v, "{col} was stored, so it must read back intact");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// metadata
+
+/// Result columns report their names, keel types and engine type names.
+fn check_column_metadata(e: &Engine) {
+    let t = e.table("meta");
+    let cols: Vec<String> = e.q.types.iter().map(|s| format!("c_{} {}", s.kind.name(), s.ddl)).collect();
+    e.db.exec(&format!("CREATE TABLE {t} (id INT PRIMARY KEY, {})", cols.join(", ")), &[]).unwrap();
+    let conn = e.conn();
+    let alias = e.ident("Mixed Case");
+    let mut r = conn.query(&format!("SELECT {t}.*, id AS {alias} FROM {t}"), &[]).unwrap();
+    let got: Vec<(String, Type, String)> =
+        r.columns().iter().map(|c| (c.name.clone(), c.kind, c.engine_type.clone())).collect();
+    assert!(!r.next().unwrap());
+    assert_eq!(got.len(), e.q.types.len() + 2);
+    assert_eq!(got[0].0, "id");
+    assert_eq!(got[0].1, Type::Int64);
+    for (s, g) in e.q.types.iter().zip(&got[1..]) {
+        let want = (format!("c_{}", s.kind.name()), s.reads_as, s.engine_type.to_owned());
+        assert_eq!(g, &want, "metadata of a {} column", s.ddl);
+    }
+    assert_eq!(got.last().unwrap().0, "Mixed Case");
+    assert_eq!(r.column_count(), got.len());
+    assert_err(r.column(got.len()).map(|_| ()), &[Status::InvalidArgument], None);
+}
+
+// ---------------------------------------------------------------------------
+// connections
+
+fn check_connection_basics(e: &Engine) {
+    let c = e.conn();
+    c.ping().unwrap();
+    assert!(!c.server_version().unwrap().is_empty());
+    assert_eq!(c.driver_name(), e.name);
+    assert_eq!(e.db.driver_name(), e.name);
+    assert!(!c.in_transaction());
+}
+
+/// Opening fails clearly: an unknown option is named; a server that cannot
+/// be reached is IO and the password never appears in the message.
+fn check_open_errors(e: &Engine) {
+    let sep = if e.url.contains('?') { '&' } else { '?' };
+    let err = assert_err(
+        keel::Db::open(&format!("{}{sep}no_such_option=1", e.url)).map(|_| ()),
+        &[Status::InvalidArgument],
+        None,
+    );
+    assert!(err.message.contains("no_such_option"), "{err}");
+    match e.q.unreachable_url {
+        Some(url) => {
+            let err = assert_err(keel::Db::open(url).map(|_| ()), &[Status::Io, Status::Timeout], None);
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("s3cret-pw"), "the password leaked into the error: {text}");
+        }
+        None => {
+            let missing = "sqlite:keel-conformance-no-such-dir/x.db?mode=rw";
+            assert_err(keel::Db::open(missing).map(|_| ()), &[Status::Io, Status::NotFound], None);
+        }
+    }
+}
+
+/// A statement running past `statement_timeout_ms` fails with TIMEOUT, and
+/// the connection stays usable.
+fn check_statement_timeout(e: &Engine) {
+    let Some(sleep) = e.q.sleep_sql else {
+        println!("skipped: {} has no statement timeout", e.name);
+        return;
+    };
+    let db = e.reopen("statement_timeout_ms=200");
+    let c = db.checkout().unwrap();
+    let started = std::time::Instant::now();
+    let r = c.query(sleep, &[]).and_then(|mut r| r.next());
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "the timeout did not stop the statement");
+    assert_err(r, &[Status::Timeout], None);
+    assert_eq!(int(&c, "SELECT 1", &[]), 1);
+}
+
+/// Several threads, each with its own connection, write at once.
+fn check_concurrent_writers(e: &Engine) {
+    let t = int_table(e, "threads");
+    std::thread::scope(|s| {
+        for w in 0..4i64 {
+            let db = e.db.clone();
+            let t = &t;
+            s.spawn(move || {
+                let c = db.checkout().unwrap();
+                let mut st = c.prepare(&format!("INSERT INTO {t} (id) VALUES (?)")).unwrap();
+                for i in 0..50i64 {
+                    st.bind(0, ValueRef::Int64(w * 1000 + i)).unwrap();
+                    st.execute().unwrap_or_else(|err| panic!("writer {w}, row {i}: {err}"));
+                }
+            });
+        }
+    });
+    assert_eq!(count(&e.conn(), &t), 200);
+}
+
+/// A prepared statement run again after its table changed shape gives the
+/// new columns (metadata and values agree) or a clear error, never the old
+/// metadata over new rows.
+fn check_statement_after_schema_change(e: &Engine) {
+    let t = e.table("reshape");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, a TEXT)"), &[]).unwrap();
+    let c = e.conn();
+    c.exec(&format!("INSERT INTO {t} (id, a) VALUES (1, 'x')"), &[]).unwrap();
+    let mut st = c.prepare(&format!("SELECT * FROM {t}")).unwrap();
+    {
+        let mut r = st.query().unwrap();
+        assert_eq!(r.column_count(), 2);
+        while r.next().unwrap() {}
+    }
+    c.exec(&format!("ALTER TABLE {t} ADD COLUMN b BIGINT"), &[]).unwrap();
+    c.exec(&format!("UPDATE {t} SET b = 42"), &[]).unwrap();
+    let outcome = st.query().and_then(|mut r| {
+        let names: Vec<String> = r.columns().iter().map(|c| c.name.clone()).collect();
+        let mut vals = Vec::new();
+        if r.next()? {
+            for i in 0..r.column_count() {
+                vals.push(r.value(i)?.to_owned());
+            }
+        }
+        while r.next()? {}
+        Ok((names, vals))
+    });
+    match outcome {
+        Ok((names, vals)) => {
+            assert_eq!(names, ["id", "a", "b"], "metadata after ALTER TABLE");
+            assert_eq!(vals, [Value::Int64(1), Value::Text("x".into()), Value::Int64(42)]);
+        }
+        Err(err) => assert!(
+            matches!(err.status, Status::InvalidState | Status::NotImplemented | Status::InvalidArgument),
+            "a clear error: {err}"
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// transactions
+
+fn int_table(e: &Engine, tag: &str) -> common::Table {
+    let t = e.table(tag);
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY)"), &[]).unwrap();
+    t
+}
+
+fn insert_id(conn: &keel::Conn, t: &common::Table, id: i64) {
+    conn.exec(&format!("INSERT INTO {t} (id) VALUES (?)"), &[ValueRef::Int64(id)]).unwrap();
+}
+
+fn ids(conn: &keel::Conn, t: &common::Table) -> Vec<i64> {
+    rows(conn, &format!("SELECT id FROM {t} ORDER BY id"), &[])
+        .into_iter()
+        .map(|r| r[0].as_ref().as_i64().unwrap())
+        .collect()
+}
+
+/// Committed work is visible to other connections; uncommitted work is not.
+fn check_commit(e: &Engine) {
+    let t = int_table(e, "commit");
+    let a = e.conn();
+    let b = e.conn();
+    a.begin(&TxOptions::default()).unwrap();
+    assert!(a.in_transaction());
+    insert_id(&a, &t, 1);
+    assert_eq!(ids(&a, &t), [1]);
+    if e.q.reads_during_write_tx {
+        assert_eq!(ids(&b, &t), [] as [i64; 0], "uncommitted row seen by another connection");
+    }
+    a.commit().unwrap();
+    assert!(!a.in_transaction());
+    assert_eq!(ids(&b, &t), [1]);
+    assert_err(a.commit(), &[Status::InvalidState], None);
+}
+
+fn check_rollback(e: &Engine) {
+    let t = int_table(e, "rollback");
+    let a = e.conn();
+    insert_id(&a, &t, 1);
+    a.begin(&TxOptions::default()).unwrap();
+    insert_id(&a, &t, 2);
+    a.exec(&format!("UPDATE {t} SET id = id + 100"), &[]).unwrap();
+    a.rollback().unwrap();
+    assert!(!a.in_transaction());
+    assert_eq!(ids(&a, &t), [1]);
+    assert_err(a.rollback(), &[Status::InvalidState], None);
+}
+
+fn check_savepoints(e: &Engine) {
+    if !e.q.savepoints {
+        println!("skipped: {} has no savepoints", e.name);
+        return;
+    }
+    let t = int_table(e, "savepoint");
+    let c = e.conn();
+    c.begin(&TxOptions::default()).unwrap();
+    insert_id(&c, &t, 1);
+    c.savepoint("a").unwrap();
+    insert_id(&c, &t, 2);
+    c.rollback_to("a").unwrap();
+    insert_id(&c, &t, 3);
+    c.savepoint("b").unwrap();
+    insert_id(&c, &t, 4);
+    c.release("b").unwrap();
+    assert!(c.in_transaction());
+    // Rolling back to a released savepoint is an error from the engine.
+    assert!(c.rollback_to("b").is_err(), "savepoint b was released");
+    // Some engines abort the transaction on that error; start again then.
+    if c.in_transaction() && c.exec("SELECT 1", &[]).is_err() {
+        c.rollback_to("a").unwrap();
+        insert_id(&c, &t, 3);
+        insert_id(&c, &t, 4);
+    }
+    c.commit().unwrap();
+    assert_eq!(ids(&c, &t), [1, 3, 4]);
+    assert_err(c.savepoint("bad name"), &[Status::InvalidArgument], None);
+}
+
+fn check_isolation_levels(e: &Engine) {
+    let t = int_table(e, "iso");
+    let c = e.conn();
+    let levels = [
+        (Isolation::Default, None),
+        (Isolation::ReadUncommitted, Some("read uncommitted")),
+        (Isolation::ReadCommitted, Some("read committed")),
+        (Isolation::RepeatableRead, Some("repeatable read")),
+        (Isolation::Snapshot, Some("repeatable read")),
+        (Isolation::Serializable, Some("serializable")),
+    ];
+    for (i, (level, name)) in levels.into_iter().enumerate() {
+        c.begin(&TxOptions { isolation: level, ..Default::default() })
+            .unwrap_or_else(|err| panic!("{level:?} should be accepted: {err}"));
+        insert_id(&c, &t, i as i64);
+        if let (Some(q), Some(name)) = (e.q.isolation_query, name) {
+            let got = scalar(&c, q, &[]);
+            assert_eq!(got.as_ref().as_str_direct().map(str::to_lowercase).as_deref(), Some(name), "{level:?}");
+        }
+        c.commit().unwrap();
+    }
+    assert_eq!(count(&c, &t), 6);
+}
+
+/// A read-only transaction refuses writes with INVALID_STATE / SQLSTATE 25006.
+fn check_read_only_transaction(e: &Engine) {
+    let t = int_table(e, "ro");
+    let c = e.conn();
+    c.begin(&TxOptions { read_only: true, ..Default::default() }).unwrap();
+    assert_eq!(count(&c, &t), 0, "reads work");
+    let err = assert_err(c.exec(&format!("INSERT INTO {t} (id) VALUES (1)"), &[]), &[Status::InvalidState], Some("25"));
+    assert!(err.message.contains("INSERT INTO"), "message quotes the SQL: {err}");
+    c.rollback().unwrap();
+    // The connection writes again after the read-only transaction.
+    insert_id(&c, &t, 2);
+    assert_eq!(ids(&c, &t), [2]);
+    // Read-only combines with every isolation level and ends with commit.
+    for isolation in [Isolation::ReadCommitted, Isolation::RepeatableRead, Isolation::Snapshot, Isolation::Serializable]
+    {
+        c.begin(&TxOptions { read_only: true, isolation, ..Default::default() })
+            .unwrap_or_else(|err| panic!("read-only {isolation:?}: {err}"));
+        assert_eq!(count(&c, &t), 1);
+        c.commit().unwrap();
+    }
+    insert_id(&c, &t, 4);
+    assert_eq!(ids(&c, &t), [2, 4]);
+}
+
+/// SQLite's DEFERRED / IMMEDIATE / EXCLUSIVE; elsewhere anything but the
+/// default lock mode is INVALID_ARGUMENT and opens no transaction.
+fn check_transaction_lock_modes(e: &Engine) {
+    let c = e.conn();
+    for lock in [TxLock::Deferred, TxLock::Immediate, TxLock::Exclusive] {
+        let r = c.begin(&TxOptions { lock, ..Default::default() });
+        if e.q.tx_lock_modes {
+            r.unwrap_or_else(|err| panic!("{lock:?}: {err}"));
+            assert!(c.in_transaction());
+            c.commit().unwrap();
+        } else {
+            assert_err(r, &[Status::InvalidArgument], None);
+            assert!(!c.in_transaction());
+        }
+    }
+}
+
+/// A connection the server ends is reported as IO and discarded by the
+/// pool, which then hands out working connections.
+fn check_server_killed_connection(e: &Engine) {
+    let Some(kill) = e.q.kill_self_sql else {
+        println!("skipped: {} has no server to end the session", e.name);
+        return;
+    };
+    let db = e.reopen("pool_max_open=1");
+    {
+        let c = db.checkout().unwrap();
+        let r = c.query(kill, &[]).and_then(|mut r| {
+            while r.next()? {}
+            Ok(())
+        });
+        // Some servers answer the kill before closing; the next call then fails.
+        let err = match r {
+            Err(err) => err,
+            Ok(()) => c.exec("SELECT 1", &[]).expect_err("the session was killed"),
+        };
+        assert!(
+            matches!(err.status, Status::Io | Status::Cancelled | Status::Unknown),
+            "status {:?}: {err}",
+            err.status
+        );
+    }
+    let c = db.checkout().unwrap();
+    assert_eq!(int(&c, "SELECT 1", &[]), 1, "the pool replaced the dead connection");
+    assert_eq!(db.open_count(), 1);
+}
+
+fn check_begin_twice_is_invalid_state(e: &Engine) {
+    let c = e.conn();
+    c.begin(&TxOptions::default()).unwrap();
+    assert_err(c.begin(&TxOptions::default()), &[Status::InvalidState], None);
+    assert!(c.in_transaction(), "the first transaction is still open");
+    c.rollback().unwrap();
+    assert_err(c.rollback(), &[Status::InvalidState], None);
+}
+
+/// A connection checked in mid-transaction is rolled back before reuse.
+fn check_pool_rolls_back_open_transaction(e: &Engine) {
+    let t = int_table(e, "pooltx");
+    let c = e.conn();
+    insert_id(&c, &t, 1);
+    c.begin(&TxOptions::default()).unwrap();
+    insert_id(&c, &t, 2);
+    drop(c);
+    // Every connection the pool hands out now is outside a transaction,
+    // and the uncommitted row is gone.
+    let all: Vec<keel::Conn> = (0..3).map(|_| e.conn()).collect();
+    for c in &all {
+        assert!(!c.in_transaction());
+        assert_eq!(ids(c, &t), [1]);
+    }
+}
+
+/// After a failed statement inside a transaction, engines that abort the
+/// transaction (PostgreSQL) refuse further work until rollback, and a
+/// commit then is an error, never a silent rollback reported as success.
+/// Engines that do not abort keep the rest of the transaction.
+fn check_error_inside_transaction(e: &Engine) {
+    let t = int_table(e, "txerr");
+    let c = e.conn();
+    c.begin(&TxOptions::default()).unwrap();
+    insert_id(&c, &t, 1);
+    let dup = format!("INSERT INTO {t} (id) VALUES (1)");
+    assert_err(c.exec(&dup, &[]), &[Status::Integrity], Some("23"));
+    let next = c.exec(&format!("INSERT INTO {t} (id) VALUES (2)"), &[]);
+    if e.q.error_aborts_transaction {
+        assert_err(next, &[Status::InvalidState], Some("25"));
+        let commit = c.commit();
+        assert!(commit.is_err(), "COMMIT of an aborted transaction must not report success: {commit:?}");
+        assert!(!c.in_transaction(), "the aborted transaction is over");
+        assert_eq!(ids(&c, &t), [] as [i64; 0]);
+    } else {
+        next.unwrap();
+        c.commit().unwrap();
+        assert_eq!(ids(&c, &t), [1, 2]);
+    }
+}
+
+/// The portable recovery: a savepoint before a statement that may fail,
+/// and ROLLBACK TO it afterwards, keeps the transaction on every engine.
+fn check_savepoint_recovers_from_error(e: &Engine) {
+    if !e.q.savepoints {
+        println!("skipped: {} has no savepoints", e.name);
+        return;
+    }
+    let t = int_table(e, "sperr");
+    let c = e.conn();
+    c.begin(&TxOptions::default()).unwrap();
+    insert_id(&c, &t, 1);
+    c.savepoint("before_dup").unwrap();
+    assert_err(c.exec(&format!("INSERT INTO {t} (id) VALUES (1)"), &[]), &[Status::Integrity], Some("23"));
+    c.rollback_to("before_dup").unwrap();
+    insert_id(&c, &t, 2);
+    c.commit().unwrap();
+    assert_eq!(ids(&c, &t), [1, 2]);
+}
+
+// ---------------------------------------------------------------------------
+// affected rows, ids
+
+fn check_rows_affected(e: &Engine) {
+    let t = e.table("affected");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v BIGINT)"), &[]).unwrap();
+    let c = e.conn();
+    let r = c.exec(&format!("INSERT INTO {t} (id, v) VALUES (1, 0), (2, 0), (3, 1)"), &[]).unwrap();
+    assert_eq!(r.rows_affected, 3);
+    let r = c.exec(&format!("UPDATE {t} SET v = v + 10 WHERE v = ?"), &[ValueRef::Int64(0)]).unwrap();
+    assert_eq!(r.rows_affected, 2);
+    let r = c.exec(&format!("UPDATE {t} SET v = 5 WHERE id > ?"), &[ValueRef::Int64(100)]).unwrap();
+    assert_eq!(r.rows_affected, 0);
+    let r = c.exec(&format!("DELETE FROM {t} WHERE id <> ?"), &[ValueRef::Int64(2)]).unwrap();
+    assert_eq!(r.rows_affected, 2);
+}
+
+/// A SELECT run through exec affected nothing: rows_affected is 0
+/// (`keel_exec_result`: "0 for other statements").
+fn check_select_affects_no_rows(e: &Engine) {
+    let t = int_table(e, "selaff");
+    let c = e.conn();
+    insert_id(&c, &t, 1);
+    insert_id(&c, &t, 2);
+    let r = c.exec(&format!("SELECT * FROM {t}"), &[]).unwrap();
+    assert_eq!(r.rows_affected, 0, "rows_affected of a SELECT run by exec");
+}
+
+/// rows_affected of an UPDATE counts the rows it matched, also those whose
+/// value did not change (MySQL reports changed rows unless asked not to).
+fn check_rows_affected_counts_matched_rows(e: &Engine) {
+    let t = e.table("matched");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v BIGINT)"), &[]).unwrap();
+    let c = e.conn();
+    c.exec(&format!("INSERT INTO {t} (id, v) VALUES (1, 7), (2, 7), (3, 8)"), &[]).unwrap();
+    let r = c.exec(&format!("UPDATE {t} SET v = ? WHERE v = ?"), &[ValueRef::Int64(7), ValueRef::Int64(7)]).unwrap();
+    assert_eq!(r.rows_affected, 2, "rows matched by the UPDATE");
+    let r = c.exec(&format!("UPDATE {t} SET v = 8 WHERE id <= 3"), &[]).unwrap();
+    assert_eq!(r.rows_affected, 3, "rows matched, whether or not they changed");
+}
+
+fn check_last_insert_id(e: &Engine) {
+    let t = e.table("lastid");
+    e.db.exec(&format!("CREATE TABLE {t} (id {}, v TEXT)", e.q.autoincrement_pk), &[]).unwrap();
+    let c = e.conn();
+    let sql = format!("INSERT INTO {t} (v) VALUES (?)");
+    let first = c.exec(&sql, &[ValueRef::Text("a")]).unwrap();
+    let second = c.exec(&sql, &[ValueRef::Text("b")]).unwrap();
+    assert_eq!((first.rows_affected, second.rows_affected), (1, 1));
+    if e.q.last_insert_id {
+        let (a, b) = (first.last_insert_id.expect("first id"), second.last_insert_id.expect("second id"));
+        assert_eq!(b, a + 1);
+        assert_eq!(int(&c, &format!("SELECT id FROM {t} WHERE v = ?"), &[ValueRef::Text("b")]), b);
+        // A multi-row INSERT: the engine reports the first or the last new id.
+        let multi = c.exec(&format!("INSERT INTO {t} (v) VALUES ('c'), ('d'), ('e')"), &[]).unwrap();
+        assert_eq!(multi.rows_affected, 3);
+        let which = if e.q.multirow_insert_id_is_first { "c" } else { "e" };
+        let want = int(&c, &format!("SELECT id FROM {t} WHERE v = ?"), &[ValueRef::Text(which)]);
+        assert_eq!(multi.last_insert_id, Some(want), "id of row {which:?}");
+        // Statements that insert nothing report no id (not a stale one).
+        let upd = c.exec(&format!("UPDATE {t} SET v = 'z' WHERE v = ?"), &[ValueRef::Text("a")]).unwrap();
+        assert_eq!((upd.rows_affected, upd.last_insert_id), (1, None), "after an UPDATE");
+        let none =
+            c.exec(&format!("INSERT INTO {t} (v) SELECT v FROM {t} WHERE v = ?"), &[ValueRef::Text("nope")]).unwrap();
+        assert_eq!((none.rows_affected, none.last_insert_id), (0, None), "after an INSERT of no rows");
+    } else {
+        assert_eq!(first.last_insert_id, None, "no invented ids where the engine has none");
+        assert_eq!(second.last_insert_id, None);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// errors
+
+/// Constraint violations are INTEGRITY with SQLSTATE class 23, and the
+/// message quotes the SQL.
+fn check_constraint_violation(e: &Engine) {
+    let t = e.table("integrity");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v BIGINT NOT NULL)"), &[]).unwrap();
+    let c = e.conn();
+    let sql = format!("INSERT INTO {t} (id, v) VALUES (?, ?)");
+    c.exec(&sql, &[ValueRef::Int64(1), ValueRef::Int64(1)]).unwrap();
+    let dup = assert_err(c.exec(&sql, &[ValueRef::Int64(1), ValueRef::Int64(2)]), &[Status::Integrity], Some("23"));
+    assert!(dup.message.contains(&format!("INSERT INTO {t}")), "message quotes the SQL: {dup}");
+    assert_eq!(dup.driver, e.name);
+    let null = assert_err(c.exec(&sql, &[ValueRef::Int64(2), ValueRef::Null]), &[Status::Integrity], Some("23"));
+    assert!(null.message.contains(&format!("INSERT INTO {t}")), "{null}");
+    assert_eq!(count(&c, &t), 1);
+    // The connection is still usable.
+    c.exec(&sql, &[ValueRef::Int64(2), ValueRef::Int64(2)]).unwrap();
+}
+
+/// Syntax errors carry SQLSTATE class 42 and quote the SQL.
+fn check_syntax_error(e: &Engine) {
+    let c = e.conn();
+    let err = assert_err(c.exec("SELEC 1 FROM nowhere_at_all", &[]), &[Status::InvalidArgument], Some("42"));
+    assert!(err.message.contains("SELEC 1 FROM nowhere_at_all"), "message quotes the SQL: {err}");
+    assert_eq!(int(&c, "SELECT 1", &[]), 1, "the connection still works");
+    let q = assert_err(c.query("SELECT FROM WHERE", &[]).map(|_| ()), &[Status::InvalidArgument], Some("42"));
+    assert!(q.message.contains("SELECT FROM WHERE"), "{q}");
+}
+
+/// More than one statement in a string is refused and none of it runs.
+fn check_multi_statement_rejected(e: &Engine) {
+    let t = int_table(e, "multi");
+    let c = e.conn();
+    let attempts = [
+        format!("INSERT INTO {t} (id) VALUES (1); INSERT INTO {t} (id) VALUES (2)"),
+        format!("INSERT INTO {t} (id) VALUES (3);DROP TABLE {t}"),
+        format!("SELECT 1; DELETE FROM {t}"),
+        format!("INSERT INTO {t} (id) VALUES (4); -- trailing\n SELECT 1;"),
+    ];
+    insert_id(&c, &t, 100);
+    for sql in &attempts {
+        let err = c.exec(sql, &[]).expect_err(sql);
+        assert!(
+            matches!(err.status, Status::InvalidArgument | Status::NotImplemented),
+            "{sql}: status {:?}: {err}",
+            err.status
+        );
+        assert!(c.query(sql, &[]).is_err(), "{sql} as a query");
+        assert!(e.db.exec(sql, &[]).is_err(), "{sql} through the pool");
+    }
+    assert_eq!(ids(&c, &t), [100], "nothing of the rejected strings ran");
+    // One statement with a trailing semicolon or comment is still one.
+    insert_id(&c, &t, 5);
+    c.exec(&format!("DELETE FROM {t} WHERE id = 5;"), &[]).unwrap();
+    c.exec(&format!("DELETE FROM {t} WHERE id = 6 -- done"), &[]).unwrap();
+    assert_eq!(ids(&c, &t), [100]);
+}
+
+// ---------------------------------------------------------------------------
+// placeholders
+
+fn check_placeholders_portable(e: &Engine) {
+    let t = e.table("qmark");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, name TEXT, d {})", e.q.ddl(Type::Date)), &[]).unwrap();
+    let c = e.conn();
+    let ins = format!("INSERT INTO {t} (id, name, d) VALUES (?, ?, ?)");
+    c.exec(&ins, &[ValueRef::Int64(1), ValueRef::Text("it's ?"), ValueRef::Date(date(2024, 1, 2))]).unwrap();
+    c.exec(&ins, &[ValueRef::Int64(2), ValueRef::Text("two"), ValueRef::Null]).unwrap();
+    let got = rows(
+        &c,
+        &format!("SELECT id, name FROM {t} WHERE id >= ? AND name <> ? ORDER BY id"),
+        &[ValueRef::Int64(1), ValueRef::Text("two")],
+    );
+    assert_eq!(got, vec![vec![Value::Int64(1), Value::Text("it's ?".into())]]);
+}
+
+/// `?` inside string literals, quoted identifiers and comments is text,
+/// not a parameter.
+fn check_placeholders_in_literals_and_comments(e: &Engine) {
+    let c = e.conn();
+    let col = e.ident("why?");
+    let sql = format!("SELECT '?' AS a, 'it''s ?' AS b, ? AS {col} /* ? */ -- ?\n");
+    let mut st = c.prepare(&sql).unwrap();
+    assert_eq!(st.param_count(), 1, "only one real placeholder in {sql:?}");
+    st.bind(0, ValueRef::Text("p")).unwrap();
+    let mut r = st.query().unwrap();
+    assert_eq!(r.column(2).unwrap().name, "why?");
+    assert!(r.next().unwrap());
+    assert_eq!(r.value(0).unwrap(), ValueRef::Text("?"));
+    assert_eq!(r.value(1).unwrap(), ValueRef::Text("it's ?"));
+    assert_eq!(r.value(2).unwrap(), ValueRef::Text("p"));
+    assert!(!r.next().unwrap());
+}
+
+/// A wrong number of values is INVALID_ARGUMENT before anything runs.
+fn check_param_count_mismatch(e: &Engine) {
+    let t = e.table("params");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT, v BIGINT)"), &[]).unwrap();
+    let c = e.conn();
+    let sql = format!("INSERT INTO {t} (id, v) VALUES (?, ?)");
+    let few = assert_err(c.exec(&sql, &[ValueRef::Int64(1)]), &[Status::InvalidArgument], None);
+    assert!(few.message.contains("2 parameters") && few.message.contains("1 value"), "{few}");
+    assert!(few.message.contains("INSERT INTO"), "{few}");
+    let many = [ValueRef::Int64(1), ValueRef::Int64(2), ValueRef::Int64(3)];
+    assert_err(c.exec(&sql, &many), &[Status::InvalidArgument], None);
+    assert_err(c.exec(&format!("DELETE FROM {t}"), &[ValueRef::Int64(1)]), &[Status::InvalidArgument], None);
+    // A statement with an unbound parameter does not run either.
+    let mut st = c.prepare(&sql).unwrap();
+    st.bind(0, ValueRef::Int64(1)).unwrap();
+    let unbound = assert_err(st.execute(), &[Status::InvalidArgument], None);
+    assert!(unbound.message.contains("parameter 1"), "{unbound}");
+    assert_err(st.bind(2, ValueRef::Int64(1)), &[Status::InvalidArgument], None);
+    // Cleared bindings must be bound again before the next run.
+    st.bind(1, ValueRef::Int64(2)).unwrap();
+    st.clear_bindings().unwrap();
+    assert_err(st.execute(), &[Status::InvalidArgument], None);
+    assert_eq!(count(&c, &t), 0, "nothing was inserted");
+}
+
+/// The engine's own placeholder form keeps working beside `?`.
+fn check_native_placeholders(e: &Engine) {
+    let Some(sql) = e.q.native_placeholder_sql else {
+        println!("skipped: {} has no placeholder form besides ?", e.name);
+        return;
+    };
+    let c = e.conn();
+    assert_eq!(int(&c, sql, &[ValueRef::Int64(41)]), 42);
+    // Mixing the native form with ? is refused where numbering would be a
+    // guess ($1 with ?); SQLite numbers a ? after ?1 itself.
+    let mixed = format!("{sql} + ?");
+    let r = c.exec(&mixed, &[ValueRef::Int64(1), ValueRef::Int64(2)]);
+    if e.q.mixed_placeholders_refused {
+        assert_err(r, &[Status::InvalidArgument], None);
+    } else {
+        r.unwrap();
+    }
+}
+
+/// `??` is a literal `?`: PostgreSQL's jsonb key-exists operator.
+fn check_jsonb_question_operator(e: &Engine) {
+    if !e.q.jsonb_question_operator {
+        println!("skipped: {} has no jsonb ? operator", e.name);
+        return;
+    }
+    let c = e.conn();
+    let has = |key: &str| scalar(&c, "SELECT '{\"a\": 1}'::jsonb ?? ?", &[ValueRef::Text(key)]);
+    assert_eq!(has("a"), Value::Bool(true));
+    assert_eq!(has("b"), Value::Bool(false));
+    assert_eq!(scalar(&c, "SELECT '[\"x\",\"y\"]'::jsonb ??| ARRAY['y', 'z']", &[]), Value::Bool(true));
+}
+
+// ---------------------------------------------------------------------------
+// cursors and statements
+
+/// `n` rows (1..=n) from portable SQL: a cross join of digits.
+fn series_sql(digits: u32) -> String {
+    let d = "SELECT 0 AS n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 \
+             UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9";
+    let names: Vec<String> = (0..digits).map(|i| format!("d{i}")).collect();
+    let expr: Vec<String> = names.iter().enumerate().map(|(i, n)| format!("{n}.n * {}", 10i64.pow(i as u32))).collect();
+    let from: Vec<String> = names.iter().map(|n| format!("({d}) {n}")).collect();
+    format!("SELECT {} + 1 AS n FROM {}", expr.join(" + "), from.join(", "))
+}
+
+/// A cursor dropped before its end leaves the connection and pool usable.
+fn check_cursor_closed_early(e: &Engine) {
+    let sql = series_sql(4);
+    let c = e.conn();
+    {
+        let mut r = c.query(&sql, &[]).unwrap();
+        for _ in 0..10 {
+            assert!(r.next().unwrap());
+        }
+    }
+    assert_eq!(int(&c, "SELECT 7", &[]), 7, "the same connection works after an early close");
+    // Through the pool: the cursor owns its connection and returns it.
+    for _ in 0..5 {
+        let mut r = e.db.query(&sql, &[]).unwrap();
+        assert!(r.next().unwrap());
+    }
+    // Inside a transaction: closing a cursor early keeps the transaction.
+    let t = int_table(e, "early");
+    c.begin(&TxOptions::default()).unwrap();
+    insert_id(&c, &t, 1);
+    {
+        let mut r = c.query(&format!("SELECT id FROM {t}"), &[]).unwrap();
+        assert!(r.next().unwrap());
+    }
+    insert_id(&c, &t, 2);
+    assert!(c.in_transaction());
+    c.commit().unwrap();
+    assert_eq!(ids(&c, &t), [1, 2]);
+    drop(c);
+    assert_eq!(int(&e.conn(), &format!("SELECT COUNT(*) FROM ({sql}) s"), &[]), 10_000);
+    assert!(e.db.open_count() <= 3, "{} connections open: early closes leak connections", e.db.open_count());
+}
+
+/// One prepared statement run 1,000 times (insert) and queried 1,000 times.
+fn check_statement_reexecuted(e: &Engine) {
+    let t = e.table("reexec");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v TEXT)"), &[]).unwrap();
+    let c = e.conn();
+    c.begin(&TxOptions::default()).unwrap();
+    let mut ins = c.prepare(&format!("INSERT INTO {t} (id, v) VALUES (?, ?)")).unwrap();
+    for i in 0..1000i64 {
+        let s = format!("row {i}");
+        ins.bind(0, ValueRef::Int64(i)).unwrap();
+        ins.bind(1, ValueRef::Text(&s)).unwrap();
+        assert_eq!(ins.execute().unwrap().rows_affected, 1);
+    }
+    drop(ins);
+    c.commit().unwrap();
+    let mut sel = c.prepare(&format!("SELECT v FROM {t} WHERE id = ?")).unwrap();
+    for i in (0..1000i64).rev() {
+        sel.bind(0, ValueRef::Int64(i)).unwrap();
+        let mut r = sel.query().unwrap();
+        assert!(r.next().unwrap());
+        assert_eq!(r.value(0).unwrap(), ValueRef::Text(&format!("row {i}")));
+        assert!(!r.next().unwrap());
+    }
+    assert_eq!(int(&c, &format!("SELECT SUM(id) FROM {t}"), &[]), 999 * 1000 / 2);
+}
+
+/// 100,000 rows stream through one cursor.
+fn check_stream_100k_rows(e: &Engine) {
+    let c = e.conn();
+    let mut r = c.query(&series_sql(5), &[]).unwrap();
+    assert_eq!(r.columns()[0].name, "n");
+    let (mut n, mut sum, mut min, mut max) = (0i64, 0i64, i64::MAX, i64::MIN);
+    while r.next().unwrap() {
+        let v = r.value(0).unwrap().as_i64().unwrap();
+        n += 1;
+        sum += v;
+        min = min.min(v);
+        max = max.max(v);
+    }
+    assert_eq!((n, min, max, sum), (100_000, 1, 100_000, 100_000 * 100_001 / 2));
+    assert!(!r.next().unwrap(), "next after the end stays false");
+    drop(r);
+    assert_eq!(int(&c, "SELECT 1", &[]), 1);
+}
+
+/// While a cursor is open, other work on its connection is INVALID_STATE
+/// (engines with one result per connection); it works again once freed.
+fn check_open_cursor_blocks_connection(e: &Engine) {
+    let t = int_table(e, "busy");
+    let c = e.conn();
+    let mut r = c.query(&series_sql(3), &[]).unwrap();
+    assert!(r.next().unwrap());
+    let other = c.exec(&format!("INSERT INTO {t} (id) VALUES (1)"), &[]);
+    if e.q.cursor_blocks_conn {
+        let err = assert_err(other, &[Status::InvalidState], None);
+        assert!(err.message.contains("cursor"), "the message says why: {err}");
+        assert_err(c.prepare("SELECT 1").map(|_| ()), &[Status::InvalidState], None);
+        assert_err(c.begin(&TxOptions::default()), &[Status::InvalidState], None);
+    } else {
+        other.unwrap();
+    }
+    assert!(r.next().unwrap(), "the cursor itself is unharmed");
+    drop(r);
+    insert_id(&c, &t, 2);
+    assert!(ids(&c, &t).contains(&2));
+    // Read to its end, a cursor releases the connection too, before drop.
+    let mut r = c.query(&series_sql(1), &[]).unwrap();
+    while r.next().unwrap() {}
+    insert_id(&c, &t, 3);
+    drop(r);
+    assert!(ids(&c, &t).contains(&3));
+}
+
+/// Children may outlive their parents: a cursor or statement keeps its
+/// connection checked out and working after the `Conn` is dropped.
+fn check_children_outlive_connection(e: &Engine) {
+    let t = int_table(e, "outlive");
+    let mut st = {
+        let c = e.conn();
+        c.prepare(&format!("INSERT INTO {t} (id) VALUES (?)")).unwrap()
+    };
+    st.bind(0, ValueRef::Int64(1)).unwrap();
+    assert_eq!(st.execute().unwrap().rows_affected, 1);
+    let mut r = {
+        let c = e.conn();
+        c.query(&format!("SELECT id FROM {t}"), &[]).unwrap()
+    };
+    assert!(r.next().unwrap());
+    assert_eq!(r.value(0).unwrap().as_i64().unwrap(), 1);
+    assert!(!r.next().unwrap());
+    drop(r);
+    drop(st);
+    assert_eq!(ids(&e.conn(), &t), [1]);
+}
+
+/// Reading outside a row is INVALID_STATE; an empty result still has its
+/// columns; reading past the end stays at the end.
+fn check_cursor_states(e: &Engine) {
+    let t = int_table(e, "states");
+    let c = e.conn();
+    let mut r = c.query(&format!("SELECT id, id + 1 AS next_id FROM {t} WHERE id > ?"), &[ValueRef::Int64(0)]).unwrap();
+    let names: Vec<&str> = r.columns().iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["id", "next_id"]);
+    assert_err(r.value(0).map(|v| v.to_owned()), &[Status::InvalidState], None);
+    assert!(!r.next().unwrap(), "empty result");
+    assert!(!r.next().unwrap(), "still at the end");
+    assert_err(r.value(0).map(|v| v.to_owned()), &[Status::InvalidState], None);
+    drop(r);
+    insert_id(&c, &t, 5);
+    let mut r = c.query(&format!("SELECT id FROM {t}"), &[]).unwrap();
+    assert!(r.next().unwrap());
+    assert_err(r.value(1).map(|v| v.to_owned()), &[Status::InvalidArgument], None);
+    assert_eq!(r.value(0).unwrap().as_i64().unwrap(), 5);
+}
+
+/// Querying a statement again closes the cursor it opened before (its next
+/// read says so) instead of failing (`Stmt::query`'s documented contract).
+fn check_requery_closes_previous_cursor(e: &Engine) {
+    let c = e.conn();
+    let mut st = c.prepare(&series_sql(2)).unwrap();
+    let mut first = st.query().unwrap();
+    assert!(first.next().unwrap());
+    let mut second = st.query().expect("a second query on the same statement");
+    let mut n = 0;
+    while second.next().unwrap() {
+        n += 1;
+    }
+    assert_eq!(n, 100);
+    assert_err(first.next(), &[Status::InvalidState], None);
+    drop(first);
+    drop(second);
+    assert_eq!(int(&c, "SELECT 3", &[]), 3);
+}
+
+// ---------------------------------------------------------------------------
+
+/// `conformance! { check_a, check_b [postgres = "why", mysql = "why"], ... }`
+/// makes `sqlite::check_a`, `postgres::check_a`, `mysql::check_a`, ...; an
+/// engine named in brackets gets that test `#[ignore = "why"]` (a known bug:
+/// the check still asserts the right behaviour).
+macro_rules! conformance {
+    ($($check:ident $([$($bug:ident = $why:literal),+ $(,)?])?),* $(,)?) => {
+        mod sqlite { $( conformance!(@test sqlite $check [$($($bug = $why),+)?]); )* }
+        mod postgres { $( conformance!(@test postgres $check [$($($bug = $why),+)?]); )* }
+        mod mysql { $( conformance!(@test mysql $check [$($($bug = $why),+)?]); )* }
+    };
+    (@test $engine:ident $check:ident []) => {
+        #[test]
+        fn $check() {
+            crate::common::run(stringify!($engine), super::$check)
+        }
+    };
+    (@test sqlite $check:ident [sqlite = $why:literal $(, $b:ident = $w:literal)*]) => {
+        conformance!(@ignored sqlite $check $why);
+    };
+    (@test postgres $check:ident [postgres = $why:literal $(, $b:ident = $w:literal)*]) => {
+        conformance!(@ignored postgres $check $why);
+    };
+    (@test mysql $check:ident [mysql = $why:literal $(, $b:ident = $w:literal)*]) => {
+        conformance!(@ignored mysql $check $why);
+    };
+    (@test $engine:ident $check:ident [$other:ident = $why:literal $(, $b:ident = $w:literal)*]) => {
+        conformance!(@test $engine $check [$($b = $w),*]);
+    };
+    (@ignored $engine:ident $check:ident $why:literal) => {
+        #[test]
+        #[ignore = $why]
+        fn $check() {
+            crate::common::run(stringify!($engine), super::$check)
+        }
+    };
+}
+
+conformance! {
+    check_null_of_every_type,
+    check_empty_text_is_not_null,
+    check_text_beyond_bmp,
+    check_int64_limits,
+    check_uint64_max,
+    check_double_specials,
+    check_blob_16mib,
+    check_decimal_38_digits,
+    check_dates_before_1970,
+    check_timestamptz_is_utc,
+    check_time_microseconds,
+    check_uuid,
+    check_json,
+    check_bool,
+    check_no_silent_truncation,
+    check_column_metadata,
+    check_connection_basics,
+    check_open_errors,
+    check_server_killed_connection,
+    check_statement_timeout [postgres = "statement_timeout gives SQLSTATE 57014 (query_canceled), mapped to CANCELLED; MySQL's max_statement_time maps to TIMEOUT"],
+    check_concurrent_writers,
+    check_commit,
+    check_rollback,
+    check_savepoints,
+    check_isolation_levels,
+    check_read_only_transaction,
+    check_transaction_lock_modes,
+    check_begin_twice_is_invalid_state,
+    check_pool_rolls_back_open_transaction,
+    check_error_inside_transaction,
+    check_savepoint_recovers_from_error,
+    check_rows_affected,
+    check_rows_affected_counts_matched_rows,
+    check_select_affects_no_rows [
+        postgres = "the postgres crate's execute returns the command tag's count, which for SELECT is the rows returned; the tag itself is not exposed",
+    ],
+    check_last_insert_id,
+    check_constraint_violation,
+    check_syntax_error,
+    check_multi_statement_rejected,
+    check_placeholders_portable,
+    check_placeholders_in_literals_and_comments,
+    check_param_count_mismatch,
+    check_native_placeholders,
+    check_jsonb_question_operator,
+    check_cursor_closed_early,
+    check_statement_reexecuted,
+    check_statement_after_schema_change,
+    check_stream_100k_rows,
+    check_open_cursor_blocks_connection,
+    check_children_outlive_connection,
+    check_cursor_states,
+    check_requery_closes_previous_cursor [
+        postgres = "re-query fails INVALID_STATE instead of closing the open cursor: the cursor owns the client borrow; needs it moved into the connection's shared state",
+        mysql = "re-query fails INVALID_STATE instead of closing the open cursor: the cursor owns the session borrow; needs it moved into the connection's shared state",
+    ],
+}
+
+// ---------------------------------------------------------------------------
+// Known bugs: the right behaviour, asserted, ignored until fixed. Run them
+// with `cargo test --test conformance -- --ignored`.
+
+#[test]
+#[ignore = "SQLite's NUMERIC affinity stores DECIMAL(38,10) text as a REAL and silently drops digits; keel binds text and cannot see the column's affinity"]
+fn sqlite_decimal_column_keeps_38_digits() {
+    common::run_with(
+        "sqlite",
+        |q| q.set_ddl(Type::Decimal, "DECIMAL(38,10)", "DECIMAL(38,10)"),
+        check_decimal_38_digits,
+    );
+}
+
+#[test]
+#[ignore = "mysql crate 28 sends COM_STMT_SEND_LONG_DATA chunks of 16777209 bytes (one byte over a packet); MariaDB drops them and keel reports 'Packets out of sync'"]
+fn mysql_blob_16mib() {
+    common::run_with("mysql", |q| q.max_blob = 16 << 20, check_blob_16mib);
+}
