@@ -207,6 +207,19 @@ typedef int32_t keel_tx_lock;
 #endif // __cplusplus
 
 /**
+ * Cancels the statement running on one connection.
+ *
+ * Created by `keel_conn_cancel_handle`, destroyed by `keel_cancel_free`.
+ * Method: `keel_cancel_request`. Thread rule: unlike other handles, it is
+ * meant to be used from another thread while the connection's thread is
+ * blocked in a call, and several threads may use it at once. In Rust it is
+ * an `Arc` of the engine's cancel mechanism: PostgreSQL's cancel request,
+ * MySQL's `KILL QUERY` from a side connection, SQLite's
+ * `sqlite3_interrupt`.
+ */
+typedef struct keel_cancel keel_cancel;
+
+/**
  * One connection checked out of a `keel_db` pool.
  *
  * Created by `keel_db_checkout`, destroyed by `keel_conn_free` (which
@@ -388,6 +401,56 @@ typedef struct keel_pool_stats {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Make a cancel handle for a connection.
+ *
+ * Take it before running the statement you may want to stop, and hand it
+ * to the thread that will stop it. It keeps working after the connection
+ * is freed, but then cancels nothing of yours: take a new one after each
+ * checkout.
+ *
+ * Ownership: borrows `conn`. On success `*cancel_out` receives a new
+ * `keel_cancel`, freed with `keel_cancel_free`.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, cancel_out),
+ * `KEEL_STATUS_INVALID_STATE` (a PostgreSQL or MySQL connection with an
+ * open cursor still works: the handle is taken without I/O).
+ *
+ * Since: 0.1.0
+ */
+keel_status keel_conn_cancel_handle(struct keel_conn *conn,
+                                    struct keel_cancel **cancel_out,
+                                    struct keel_error **err_out);
+
+/**
+ * Ask the engine to stop the statement the connection is running.
+ *
+ * The blocked call on the connection's thread then returns
+ * `KEEL_STATUS_CANCELLED`, and the connection stays usable. When no
+ * statement is running, nothing happens. The request is asynchronous on
+ * the server side: this returns once it was delivered, possibly before the
+ * statement has stopped.
+ *
+ * Ownership: borrows `cancel`; callable from any thread.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (cancel), `KEEL_STATUS_IO` (the
+ * request could not be delivered, e.g. the server is gone).
+ *
+ * Since: 0.1.0
+ */
+keel_status keel_cancel_request(struct keel_cancel *cancel, struct keel_error **err_out);
+
+/**
+ * Free a cancel handle.
+ *
+ * Ownership: takes back `cancel`; NULL is a no-op.
+ *
+ * Errors: none.
+ *
+ * Since: 0.1.0
+ */
+void keel_cancel_free(struct keel_cancel *cancel);
 
 /**
  * Return a connection to its pool.

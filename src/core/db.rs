@@ -7,7 +7,7 @@
 //! session returned inside a transaction is rolled back first; one that
 //! cannot be rolled back, or that broke, is closed instead of reused.
 
-use super::driver::{Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions};
+use super::driver::{CancelHandle, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions};
 use super::pool::{Pool, PoolConfig, PoolStats, Pooled};
 use super::error::{Error, Result, Status};
 use super::options::Options;
@@ -234,8 +234,28 @@ impl Conn {
         self.with(|c| c.ping())
     }
 
+    /// A handle that cancels the statement this connection is running; use
+    /// it from another thread. It stays valid after the connection is
+    /// returned (then it cancels nothing of yours: get a new one per
+    /// checkout).
+    pub fn cancel_handle(&self) -> Result<Cancel> {
+        self.with(|c| c.cancel_handle()).map(|h| Cancel(Arc::from(h)))
+    }
+
     pub fn server_version(&self) -> Result<String> {
         self.with(|c| Ok(c.server_version().to_owned()))
+    }
+}
+
+/// Cancels the statement running on one connection, from any thread.
+#[derive(Clone)]
+pub struct Cancel(Arc<dyn CancelHandle>);
+
+impl Cancel {
+    /// Ask the engine to stop the running statement, which then fails with
+    /// `Status::Cancelled`. Does nothing when no statement runs.
+    pub fn cancel(&self) -> Result<()> {
+        self.0.cancel()
     }
 }
 

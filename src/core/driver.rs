@@ -133,6 +133,16 @@ pub trait DriverConn: Send {
     fn is_broken(&self) -> bool {
         false
     }
+    /// Something that stops the statement this session is running, usable
+    /// from any thread while the session is busy in another.
+    fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>>;
+}
+
+/// Stops whatever statement its session runs at the moment. The statement
+/// then fails with `Status::Cancelled`, and the session stays usable.
+/// Cancelling an idle session does nothing.
+pub trait CancelHandle: Send + Sync {
+    fn cancel(&self) -> Result<()>;
 }
 
 /// A prepared statement.

@@ -31,6 +31,10 @@ pub(crate) struct ConnState {
 }
 
 impl ConnState {
+    pub(crate) fn conn(&self) -> &Conn {
+        &self.conn
+    }
+
     pub(crate) fn new(conn: Conn) -> ConnState {
         ConnState { conn, version: None }
     }

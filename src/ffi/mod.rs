@@ -5,6 +5,7 @@
 #![allow(non_camel_case_types)]
 
 pub mod boundary;
+pub mod cancel;
 pub mod conn;
 pub mod db;
 pub mod error;

@@ -24,7 +24,7 @@
 mod errors;
 
 use crate::core::driver::{
-    Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, TxLock, TxOptions,
+    CancelHandle, Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, TxLock, TxOptions,
 };
 use crate::core::error::{Error, Result};
 use crate::core::options::{OptKind, OptSpec, Options};
@@ -128,8 +128,7 @@ impl Connector for MyConnector {
                 conn: UnsafeCell::new(conn),
                 busy: AtomicBool::new(false),
                 broken: AtomicBool::new(false),
-                opts: self.opts.clone(),
-                connection_id,
+                killer: Arc::new(Killer { opts: self.opts.clone(), connection_id, requested: AtomicBool::new(false) }),
             }),
             version,
             in_tx: false,
@@ -145,9 +144,45 @@ struct Shared {
     conn: UnsafeCell<mysql::Conn>,
     busy: AtomicBool,
     broken: AtomicBool,
-    /// To open a side connection for `KILL QUERY`.
+    killer: Arc<Killer>,
+}
+
+/// What `KILL QUERY` needs: how to open a side connection, and whom to stop.
+struct Killer {
     opts: mysql::Opts,
     connection_id: u32,
+    /// A cancel was asked for during the current statement. MySQL's SLEEP()
+    /// returns early instead of failing when killed, so keel reports the
+    /// cancel itself for a statement that ends while this is set.
+    requested: AtomicBool,
+}
+
+impl Killer {
+    /// Call at the start of each statement.
+    fn arm(&self) {
+        self.requested.store(false, Ordering::Release);
+    }
+
+    /// Call when a statement ended without error.
+    fn check(&self) -> Result<()> {
+        if self.requested.swap(false, Ordering::AcqRel) {
+            return Err(Error::new(crate::core::error::Status::Cancelled, "statement cancelled by keel_cancel_request")
+                .with_sqlstate("70100")
+                .with_driver("mysql"));
+        }
+        Ok(())
+    }
+
+    fn kill_query(&self) -> Result<()> {
+        let mut side = my(mysql::Conn::new(self.opts.clone()))?;
+        my(side.query_drop(format!("KILL QUERY {}", self.connection_id)))
+    }
+}
+
+impl CancelHandle for Killer {
+    fn cancel(&self) -> Result<()> {
+        self.kill_query()
+    }
 }
 
 // SAFETY: mysql::Conn is Send; keel's thread rule plus `busy` give exclusive
@@ -176,9 +211,7 @@ impl Shared {
     /// (the protocol has no in-band cancel). Best effort: when the side
     /// connection fails, the caller simply reads the result to its end.
     fn kill_query(&self) {
-        if let Ok(mut side) = mysql::Conn::new(self.opts.clone()) {
-            let _ = side.query_drop(format!("KILL QUERY {}", self.connection_id));
-        }
+        let _ = self.killer.kill_query();
     }
 
     fn check<T>(&self, r: std::result::Result<T, mysql::Error>) -> Result<T> {
@@ -194,6 +227,15 @@ impl Shared {
     fn run(&self, sql: &str) -> Result<()> {
         let c = self.conn()?;
         self.check(c.query_drop(sql))
+    }
+}
+
+struct ArcKiller(Arc<Killer>);
+
+impl CancelHandle for ArcKiller {
+    fn cancel(&self) -> Result<()> {
+        self.0.requested.store(true, Ordering::Release);
+        self.0.kill_query()
     }
 }
 
@@ -284,6 +326,10 @@ impl DriverConn for MyConn {
 
     fn server_version(&self) -> &str {
         &self.version
+    }
+
+    fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>> {
+        Ok(Box::new(ArcKiller(self.shared.killer.clone())))
     }
 
     fn is_broken(&self) -> bool {
@@ -465,7 +511,9 @@ impl DriverStmt for MyStmt {
     fn execute(&mut self) -> Result<ExecResult> {
         let params = self.params();
         let c = self.shared.conn()?;
+        self.shared.killer.arm();
         self.shared.check(c.exec_drop(&self.stmt, params))?;
+        self.shared.killer.check()?;
         let id = c.last_insert_id();
         Ok(ExecResult {
             rows_affected: c.affected_rows(),
@@ -476,6 +524,7 @@ impl DriverStmt for MyStmt {
     fn query(&mut self) -> Result<Box<dyn DriverRows>> {
         let params = self.params();
         let c = self.shared.conn()?;
+        self.shared.killer.arm();
         let qr = self.shared.check(c.exec_iter(&self.stmt, params))?;
         // A statement whose tables changed since prepare is re-prepared by
         // the server, which sends the new columns with the result: describe
@@ -562,6 +611,11 @@ impl DriverRows for MyRows {
     fn next(&mut self) -> Result<bool> {
         let Some(result) = self.result.as_mut() else { return Ok(false) };
         match result.next() {
+            Some(Ok(_)) if self.shared.killer.requested.load(Ordering::Acquire) => {
+                self.row = None;
+                self.finish();
+                Err(self.shared.killer.check().unwrap_err())
+            }
             Some(Ok(row)) => {
                 if !self.zero_as_null {
                     if let Some(&i) = self.cols.date_cols.iter().find(|&&i| is_zero_date(row.as_ref(i))) {
@@ -586,6 +640,7 @@ impl DriverRows for MyRows {
             None => {
                 self.row = None;
                 self.finish();
+                self.shared.killer.check()?;
                 Ok(false)
             }
         }

@@ -17,7 +17,7 @@ mod errors;
 mod types;
 
 use crate::core::driver::{
-    Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, TxLock, TxOptions,
+    CancelHandle, Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, TxLock, TxOptions,
 };
 use crate::core::error::{Error, Result};
 use crate::core::options::{OptKind, OptSpec, Options};
@@ -296,9 +296,25 @@ impl DriverConn for PgConn {
         &self.version
     }
 
+    fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>> {
+        // SAFETY: cancel_token only copies the connection's key data.
+        let token = unsafe { (*self.shared.client.get()).cancel_token() };
+        Ok(Box::new(PgCancel(token)))
+    }
+
     fn is_broken(&self) -> bool {
         // SAFETY: is_closed only reads the client's channel state.
         self.shared.broken.load(Ordering::Acquire) || unsafe { (*self.shared.client.get()).is_closed() }
+    }
+}
+
+/// PostgreSQL's cancel request: a separate connection carrying the
+/// session's secret key.
+struct PgCancel(postgres::CancelToken);
+
+impl CancelHandle for PgCancel {
+    fn cancel(&self) -> Result<()> {
+        self.0.cancel_query(postgres::NoTls).map_err(|e| errors::convert(&e))
     }
 }
 

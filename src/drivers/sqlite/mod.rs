@@ -20,7 +20,7 @@
 mod errors;
 
 use crate::core::driver::{
-    Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxLock, TxOptions,
+    CancelHandle, Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxLock, TxOptions,
 };
 use crate::core::error::{Error, Result, Status};
 use crate::core::options::{OptKind, OptSpec, Options};
@@ -368,6 +368,22 @@ impl DriverConn for SqliteConn {
 
     fn server_version(&self) -> &str {
         &self.version
+    }
+
+    fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>> {
+        Ok(Box::new(SqliteCancel(self.db.clone())))
+    }
+}
+
+/// `sqlite3_interrupt`, which SQLite allows from any thread. The handle
+/// keeps the connection open, so it never interrupts a freed one.
+struct SqliteCancel(Arc<RawDb>);
+
+impl CancelHandle for SqliteCancel {
+    fn cancel(&self) -> Result<()> {
+        // SAFETY: open handle (kept alive by the Arc); thread-safe call.
+        unsafe { ffi::sqlite3_interrupt(self.0.0) };
+        Ok(())
     }
 }
 

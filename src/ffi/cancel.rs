@@ -1,0 +1,86 @@
+//! `keel_cancel`: stops the statement a connection is running, from any
+//! thread.
+
+use super::boundary::{Opaque, call_on, call_on_shared, free_handle, into_handle, out_ptr, write};
+use super::conn::keel_conn;
+use super::error::keel_error;
+use crate::core::db::Cancel;
+use crate::core::error::Status;
+
+/// Cancels the statement running on one connection.
+///
+/// Created by `keel_conn_cancel_handle`, destroyed by `keel_cancel_free`.
+/// Method: `keel_cancel_request`. Thread rule: unlike other handles, it is
+/// meant to be used from another thread while the connection's thread is
+/// blocked in a call, and several threads may use it at once. In Rust it is
+/// an `Arc` of the engine's cancel mechanism: PostgreSQL's cancel request,
+/// MySQL's `KILL QUERY` from a side connection, SQLite's
+/// `sqlite3_interrupt`.
+pub struct keel_cancel {
+    _private: [u8; 0],
+}
+
+impl Opaque for keel_cancel {
+    type Rust = Cancel;
+    const NAME: &'static str = "cancel";
+}
+
+/// Make a cancel handle for a connection.
+///
+/// Take it before running the statement you may want to stop, and hand it
+/// to the thread that will stop it. It keeps working after the connection
+/// is freed, but then cancels nothing of yours: take a new one after each
+/// checkout.
+///
+/// Ownership: borrows `conn`. On success `*cancel_out` receives a new
+/// `keel_cancel`, freed with `keel_cancel_free`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, cancel_out),
+/// `KEEL_STATUS_INVALID_STATE` (a PostgreSQL or MySQL connection with an
+/// open cursor still works: the handle is taken without I/O).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_cancel_handle(
+    conn: *mut keel_conn,
+    cancel_out: *mut *mut keel_cancel,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(conn, err_out, |c| {
+        let out = out_ptr(cancel_out, "cancel_out")?;
+        let h = c.conn().cancel_handle()?;
+        write(out, into_handle::<keel_cancel>(h));
+        Ok(())
+    })
+}
+
+/// Ask the engine to stop the statement the connection is running.
+///
+/// The blocked call on the connection's thread then returns
+/// `KEEL_STATUS_CANCELLED`, and the connection stays usable. When no
+/// statement is running, nothing happens. The request is asynchronous on
+/// the server side: this returns once it was delivered, possibly before the
+/// statement has stopped.
+///
+/// Ownership: borrows `cancel`; callable from any thread.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (cancel), `KEEL_STATUS_IO` (the
+/// request could not be delivered, e.g. the server is gone).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_cancel_request(cancel: *mut keel_cancel, err_out: *mut *mut keel_error) -> Status {
+    call_on_shared(cancel, err_out, |c| c.cancel())
+}
+
+/// Free a cancel handle.
+///
+/// Ownership: takes back `cancel`; NULL is a no-op.
+///
+/// Errors: none.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_cancel_free(cancel: *mut keel_cancel) {
+    free_handle(cancel)
+}
