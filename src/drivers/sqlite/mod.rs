@@ -25,7 +25,7 @@ use rusqlite::ffi;
 use std::ffi::{CStr, CString, c_char, c_int};
 use std::ptr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub struct SqliteDriver;
 
@@ -242,7 +242,7 @@ impl DriverConn for SqliteConn {
         if stmt.is_null() {
             return Err(Error::invalid_argument("SQL holds no statement"));
         }
-        let raw = RawStmt { ptr: stmt, db: self.db.clone(), generation: AtomicU64::new(0) };
+        let raw = RawStmt { ptr: stmt, db: self.db.clone(), generation: AtomicU64::new(0), stepped: AtomicBool::new(false) };
         let used = tail as usize - sql.as_ptr() as usize;
         if has_more_sql(db, &sql.as_bytes()[used..]) {
             return Err(Error::invalid_argument(
@@ -331,12 +331,41 @@ impl SqliteConn {
     }
 }
 
+/// Holds a connection's mutex (serialized mode) for a group of calls, so
+/// that the calls inside re-enter it cheaply instead of each taking it:
+/// SQLite's connection mutex is recursive. Released on drop.
+struct DbLock(*mut ffi::sqlite3_mutex);
+
+impl DbLock {
+    #[inline]
+    fn new(db: *mut ffi::sqlite3) -> DbLock {
+        // SAFETY: open handle; sqlite3_db_mutex gives NULL when the
+        // connection has no mutex, and entering NULL is a no-op.
+        unsafe {
+            let m = ffi::sqlite3_db_mutex(db);
+            ffi::sqlite3_mutex_enter(m);
+            DbLock(m)
+        }
+    }
+}
+
+impl Drop for DbLock {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: entered in `new` on this thread.
+        unsafe { ffi::sqlite3_mutex_leave(self.0) }
+    }
+}
+
 /// A prepared `sqlite3_stmt*`, finalized on drop. Every run bumps
-/// `generation`, which closes cursors opened by earlier runs.
+/// `generation`, which closes cursors opened by earlier runs. `stepped`
+/// says whether it was stepped since its last reset, so that a reset (and
+/// its cost) is skipped when the statement is already at its start.
 struct RawStmt {
     ptr: *mut ffi::sqlite3_stmt,
     db: Arc<RawDb>,
     generation: AtomicU64,
+    stepped: AtomicBool,
 }
 
 // SAFETY: serialized mode (see RawDb); the statement is used by one keel
@@ -358,10 +387,25 @@ impl RawStmt {
 
     /// Reset for a new run; returns the new generation.
     fn restart(&self) -> u64 {
+        if self.stepped.load(Ordering::Relaxed) {
+            self.reset();
+        }
+        self.generation.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// `sqlite3_step`, noting that a reset is now needed.
+    #[inline]
+    fn step(&self) -> c_int {
+        self.stepped.store(true, Ordering::Relaxed);
+        // SAFETY: valid statement.
+        unsafe { ffi::sqlite3_step(self.ptr) }
+    }
+
+    fn reset(&self) {
         // SAFETY: valid statement. The reset code repeats the last step's
         // error, which was already reported.
         unsafe { ffi::sqlite3_reset(self.ptr) };
-        self.generation.fetch_add(1, Ordering::Relaxed) + 1
+        self.stepped.store(false, Ordering::Relaxed);
     }
 }
 
@@ -551,11 +595,13 @@ impl DriverStmt for SqliteStmt {
         let raw = &self.raw;
         let db = raw.db.0;
         raw.restart();
+        // One mutex hold for the run and its bookkeeping calls.
+        let _lock = DbLock::new(db);
         // SAFETY: valid handles throughout.
         unsafe {
             let before = ffi::sqlite3_total_changes64(db);
             let rc = loop {
-                let rc = ffi::sqlite3_step(raw.ptr);
+                let rc = raw.step();
                 if rc != ffi::SQLITE_ROW {
                     break rc;
                 }
@@ -569,7 +615,7 @@ impl DriverStmt for SqliteStmt {
             } else {
                 Err(raw.error(rc))
             };
-            ffi::sqlite3_reset(raw.ptr);
+            raw.reset();
             result
         }
     }
@@ -637,20 +683,18 @@ impl DriverRows for SqliteRows {
         if self.done {
             return Ok(false);
         }
-        // SAFETY: valid statement.
-        match unsafe { ffi::sqlite3_step(self.raw.ptr) } {
+        match self.raw.step() {
             ffi::SQLITE_ROW => Ok(true),
             ffi::SQLITE_DONE => {
                 self.done = true;
-                // SAFETY: valid statement; releases its read lock.
-                unsafe { ffi::sqlite3_reset(self.raw.ptr) };
+                // Releases the statement's read lock.
+                self.raw.reset();
                 Ok(false)
             }
             rc => {
                 self.done = true;
                 let e = self.raw.error(rc);
-                // SAFETY: as above.
-                unsafe { ffi::sqlite3_reset(self.raw.ptr) };
+                self.raw.reset();
                 Err(e)
             }
         }
@@ -661,13 +705,19 @@ impl DriverRows for SqliteRows {
         let s = self.raw.ptr;
         let c = i as c_int;
         let kind = self.info.kinds[i];
+        // The connection mutex is held while the column's value is read, so
+        // the sqlite3_value is "protected" and the sqlite3_value_* calls are
+        // allowed; this takes the mutex once per value instead of once per
+        // sqlite3_column_* call (two or three of them).
+        let _lock = DbLock::new(self.raw.db.0);
         // SAFETY: valid statement positioned on a row; c is in range. Text
         // and blob pointers stay valid until the next step/reset, which
         // needs &mut self.
         unsafe {
-            match ffi::sqlite3_column_type(s, c) {
+            let cv = ffi::sqlite3_column_value(s, c);
+            match ffi::sqlite3_value_type(cv) {
                 ffi::SQLITE_INTEGER => {
-                    let v = ffi::sqlite3_column_int64(s, c);
+                    let v = ffi::sqlite3_value_int64(cv);
                     match kind {
                         Type::Bool if v == 0 || v == 1 => ValueRef::Bool(v == 1),
                         Type::Uint64 if v >= 0 => ValueRef::Uint64(v as u64),
@@ -681,10 +731,10 @@ impl DriverRows for SqliteRows {
                         _ => ValueRef::Int64(v),
                     }
                 }
-                ffi::SQLITE_FLOAT => ValueRef::Double(ffi::sqlite3_column_double(s, c)),
+                ffi::SQLITE_FLOAT => ValueRef::Double(ffi::sqlite3_value_double(cv)),
                 ffi::SQLITE_TEXT => {
-                    let p = ffi::sqlite3_column_text(s, c);
-                    let n = ffi::sqlite3_column_bytes(s, c) as usize;
+                    let p = ffi::sqlite3_value_text(cv);
+                    let n = ffi::sqlite3_value_bytes(cv) as usize;
                     let bytes: &[u8] = if p.is_null() { &[] } else { std::slice::from_raw_parts(p, n) };
                     match std::str::from_utf8(bytes) {
                         Ok(t) => typed_text(kind, t),
@@ -693,8 +743,8 @@ impl DriverRows for SqliteRows {
                     }
                 }
                 ffi::SQLITE_BLOB => {
-                    let p = ffi::sqlite3_column_blob(s, c) as *const u8;
-                    let n = ffi::sqlite3_column_bytes(s, c) as usize;
+                    let p = ffi::sqlite3_value_blob(cv) as *const u8;
+                    let n = ffi::sqlite3_value_bytes(cv) as usize;
                     let b: &[u8] = if p.is_null() { &[] } else { std::slice::from_raw_parts(p, n) };
                     match kind {
                         Type::Uuid if n == 16 => ValueRef::Uuid(b.try_into().expect("16 bytes")),
