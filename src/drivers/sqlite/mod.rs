@@ -623,7 +623,8 @@ impl DriverStmt for SqliteStmt {
     fn query(&mut self) -> Result<Box<dyn DriverRows>> {
         let generation = self.raw.restart();
         let info = self.columns.get_or_insert_with(|| Arc::new(column_info(&self.raw))).clone();
-        Ok(Box::new(SqliteRows { raw: self.raw.clone(), generation, info, done: false }))
+        let cells = vec![Cell::NULL; info.columns.len()];
+        Ok(Box::new(SqliteRows { raw: self.raw.clone(), generation, info, done: false, cells }))
     }
 }
 
@@ -632,11 +633,61 @@ struct SqliteRows {
     generation: u64,
     info: Arc<ColInfo>,
     done: bool,
+    /// The current row, read from SQLite once when `next` steps onto it.
+    cells: Vec<Cell>,
 }
+
+/// One column of the current row as SQLite holds it: storage class and
+/// value. `p`/`n` point into the statement's row, valid until the next
+/// step or reset (which need `&mut SqliteRows`).
+#[derive(Clone, Copy)]
+struct Cell {
+    class: c_int,
+    int: i64,
+    float: f64,
+    p: *const u8,
+    n: usize,
+}
+
+impl Cell {
+    const NULL: Cell = Cell { class: ffi::SQLITE_NULL, int: 0, float: 0.0, p: ptr::null(), n: 0 };
+}
+
+// SAFETY: the cell pointers point into the statement's current row, which
+// moves between threads together with the statement (see RawStmt).
+unsafe impl Send for SqliteRows {}
 
 impl SqliteRows {
     fn current(&self) -> bool {
         self.raw.generation.load(Ordering::Relaxed) == self.generation
+    }
+
+    /// Read every column of the row the statement is on (caller holds the
+    /// connection mutex).
+    fn read_row(&mut self) {
+        let s = self.raw.ptr;
+        for (i, cell) in self.cells.iter_mut().enumerate() {
+            // SAFETY: valid statement positioned on a row; i is in range.
+            // sqlite3_value_text is called before sqlite3_value_bytes, as
+            // SQLite advises.
+            unsafe {
+                let v = ffi::sqlite3_column_value(s, i as c_int);
+                let class = ffi::sqlite3_value_type(v);
+                *cell = match class {
+                    ffi::SQLITE_INTEGER => Cell { class, int: ffi::sqlite3_value_int64(v), ..Cell::NULL },
+                    ffi::SQLITE_FLOAT => Cell { class, float: ffi::sqlite3_value_double(v), ..Cell::NULL },
+                    ffi::SQLITE_TEXT => {
+                        let p = ffi::sqlite3_value_text(v);
+                        Cell { class, p, n: ffi::sqlite3_value_bytes(v) as usize, ..Cell::NULL }
+                    }
+                    ffi::SQLITE_BLOB => {
+                        let p = ffi::sqlite3_value_blob(v) as *const u8;
+                        Cell { class, p, n: ffi::sqlite3_value_bytes(v) as usize, ..Cell::NULL }
+                    }
+                    _ => Cell::NULL,
+                };
+            }
+        }
     }
 }
 
@@ -683,8 +734,16 @@ impl DriverRows for SqliteRows {
         if self.done {
             return Ok(false);
         }
+        // One mutex hold for the step and for reading the whole row: every
+        // value is read once here, so the column readers need no SQLite
+        // call (and no mutex) at all. Values read under the connection
+        // mutex are "protected", as the sqlite3_value_* calls require.
+        let _lock = DbLock::new(self.raw.db.0);
         match self.raw.step() {
-            ffi::SQLITE_ROW => Ok(true),
+            ffi::SQLITE_ROW => {
+                self.read_row();
+                Ok(true)
+            }
             ffi::SQLITE_DONE => {
                 self.done = true;
                 // Releases the statement's read lock.
@@ -702,57 +761,44 @@ impl DriverRows for SqliteRows {
 
     #[inline]
     fn value(&self, i: usize) -> ValueRef<'_> {
-        let s = self.raw.ptr;
-        let c = i as c_int;
         let kind = self.info.kinds[i];
-        // The connection mutex is held while the column's value is read, so
-        // the sqlite3_value is "protected" and the sqlite3_value_* calls are
-        // allowed; this takes the mutex once per value instead of once per
-        // sqlite3_column_* call (two or three of them).
-        let _lock = DbLock::new(self.raw.db.0);
-        // SAFETY: valid statement positioned on a row; c is in range. Text
-        // and blob pointers stay valid until the next step/reset, which
-        // needs &mut self.
-        unsafe {
-            let cv = ffi::sqlite3_column_value(s, c);
-            match ffi::sqlite3_value_type(cv) {
-                ffi::SQLITE_INTEGER => {
-                    let v = ffi::sqlite3_value_int64(cv);
-                    match kind {
-                        Type::Bool if v == 0 || v == 1 => ValueRef::Bool(v == 1),
-                        Type::Uint64 if v >= 0 => ValueRef::Uint64(v as u64),
-                        // Integers in a timestamp column are Unix seconds,
-                        // as SQLite's date functions read them.
-                        Type::Timestamp | Type::Timestamptz => match v.checked_mul(MICROS_PER_SECOND) {
-                            Some(us) if kind == Type::Timestamp => ValueRef::Timestamp(us),
-                            Some(us) => ValueRef::Timestamptz(us),
-                            None => ValueRef::Int64(v),
-                        },
-                        _ => ValueRef::Int64(v),
-                    }
+        let cell = &self.cells[i];
+        match cell.class {
+            ffi::SQLITE_INTEGER => {
+                let v = cell.int;
+                match kind {
+                    Type::Bool if v == 0 || v == 1 => ValueRef::Bool(v == 1),
+                    Type::Uint64 if v >= 0 => ValueRef::Uint64(v as u64),
+                    // Integers in a timestamp column are Unix seconds,
+                    // as SQLite's date functions read them.
+                    Type::Timestamp | Type::Timestamptz => match v.checked_mul(MICROS_PER_SECOND) {
+                        Some(us) if kind == Type::Timestamp => ValueRef::Timestamp(us),
+                        Some(us) => ValueRef::Timestamptz(us),
+                        None => ValueRef::Int64(v),
+                    },
+                    _ => ValueRef::Int64(v),
                 }
-                ffi::SQLITE_FLOAT => ValueRef::Double(ffi::sqlite3_value_double(cv)),
-                ffi::SQLITE_TEXT => {
-                    let p = ffi::sqlite3_value_text(cv);
-                    let n = ffi::sqlite3_value_bytes(cv) as usize;
-                    let bytes: &[u8] = if p.is_null() { &[] } else { std::slice::from_raw_parts(p, n) };
-                    match std::str::from_utf8(bytes) {
-                        Ok(t) => typed_text(kind, t),
-                        // Invalid UTF-8 stays readable as bytes.
-                        Err(_) => ValueRef::Bytes(bytes),
-                    }
-                }
-                ffi::SQLITE_BLOB => {
-                    let p = ffi::sqlite3_value_blob(cv) as *const u8;
-                    let n = ffi::sqlite3_value_bytes(cv) as usize;
-                    let b: &[u8] = if p.is_null() { &[] } else { std::slice::from_raw_parts(p, n) };
-                    match kind {
-                        Type::Uuid if n == 16 => ValueRef::Uuid(b.try_into().expect("16 bytes")),
-                        _ => ValueRef::Bytes(b),
-                    }
-                }
-                _ => ValueRef::Null,
             }
+            ffi::SQLITE_FLOAT => ValueRef::Double(cell.float),
+            ffi::SQLITE_TEXT => {
+                // SAFETY: the row's text, valid until the next step/reset,
+                // which needs &mut self.
+                let bytes: &[u8] = if cell.p.is_null() { &[] } else { unsafe { std::slice::from_raw_parts(cell.p, cell.n) } };
+                match std::str::from_utf8(bytes) {
+                    Ok(t) => typed_text(kind, t),
+                    // Invalid UTF-8 stays readable as bytes.
+                    Err(_) => ValueRef::Bytes(bytes),
+                }
+            }
+            ffi::SQLITE_BLOB => {
+                // SAFETY: as above.
+                let b: &[u8] = if cell.p.is_null() { &[] } else { unsafe { std::slice::from_raw_parts(cell.p, cell.n) } };
+                match kind {
+                    Type::Uuid if cell.n == 16 => ValueRef::Uuid(b.try_into().expect("16 bytes")),
+                    _ => ValueRef::Bytes(b),
+                }
+            }
+            _ => ValueRef::Null,
         }
     }
 
