@@ -253,7 +253,7 @@ impl DriverConn for SqliteConn {
         }
         // SAFETY: valid statement.
         let n = unsafe { ffi::sqlite3_bind_parameter_count(stmt) } as usize;
-        Ok(Box::new(SqliteStmt { raw: Arc::new(raw), params: n, columns: None }))
+        Ok(Box::new(SqliteStmt { raw: Arc::new(raw), params: n, columns: None, text_buf: String::new() }))
     }
 
     fn begin(&mut self, opts: &TxOptions) -> Result<()> {
@@ -504,6 +504,9 @@ struct SqliteStmt {
     raw: Arc<RawStmt>,
     params: usize,
     columns: Option<Arc<ColInfo>>,
+    /// Reused buffer for values bound as formatted text (dates, times,
+    /// timestamps, uuids), so a bind does not allocate.
+    text_buf: String,
 }
 
 fn out_of_range(what: String) -> Error {
@@ -534,7 +537,8 @@ impl DriverStmt for SqliteStmt {
     fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
         let s = self.raw.ptr;
         let i = index as c_int + 1;
-        let mut buf = String::new();
+        let mut buf = std::mem::take(&mut self.text_buf);
+        buf.clear();
         // A new binding ends any cursor still reading the old one.
         self.raw.restart();
         // SAFETY: valid statement; index range-checked by the core.
@@ -581,6 +585,7 @@ impl DriverStmt for SqliteStmt {
                 }
             }
         };
+        self.text_buf = buf;
         if rc == ffi::SQLITE_OK { Ok(()) } else { Err(self.raw.error(rc)) }
     }
 
