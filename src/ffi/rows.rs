@@ -47,12 +47,13 @@ pub(crate) struct RowsState {
 
 impl RowsState {
     pub(crate) fn new(rows: Rows) -> RowsState {
-        let n = rows.column_count();
         RowsState {
             nul_terminated: rows.text_is_nul_terminated(),
             rows,
             row: 0,
-            scratch: (0..n).map(|_| Scratch::default()).collect(),
+            // Grown on first use: most cursors never need it, and a cursor
+            // per point lookup should not allocate one per column.
+            scratch: Vec::new(),
             names: None,
         }
     }
@@ -67,6 +68,9 @@ impl RowsState {
 
     fn scratch(&mut self, i: usize) -> &mut Scratch {
         let row = self.row;
+        if self.scratch.len() <= i {
+            self.scratch.resize_with(i + 1, Scratch::default);
+        }
         let s = &mut self.scratch[i];
         if s.row != row {
             s.row = row;

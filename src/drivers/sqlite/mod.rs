@@ -30,7 +30,7 @@ use rusqlite::ffi;
 use std::ffi::{CStr, CString, c_char, c_int};
 use std::ptr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub struct SqliteDriver;
 
@@ -289,7 +289,7 @@ impl DriverConn for SqliteConn {
         if stmt.is_null() {
             return Err(Error::invalid_argument("SQL holds no statement"));
         }
-        let raw = RawStmt { ptr: stmt, db: self.db.clone(), generation: AtomicU64::new(0) };
+        let raw = RawStmt { ptr: stmt, db: self.db.clone(), generation: AtomicU64::new(0), stepped: AtomicBool::new(false) };
         let used = tail as usize - sql.as_ptr() as usize;
         if has_more_sql(db, &sql.as_bytes()[used..]) {
             return Err(Error::invalid_argument(
@@ -300,7 +300,7 @@ impl DriverConn for SqliteConn {
         }
         // SAFETY: valid statement.
         let n = unsafe { ffi::sqlite3_bind_parameter_count(stmt) } as usize;
-        Ok(Box::new(SqliteStmt { raw: Arc::new(raw), params: n, columns: None }))
+        Ok(Box::new(SqliteStmt { raw: Arc::new(raw), params: n, columns: None, text_buf: String::new() }))
     }
 
     fn begin(&mut self, opts: &TxOptions) -> Result<()> {
@@ -406,12 +406,41 @@ impl SqliteConn {
     }
 }
 
+/// Holds a connection's mutex (serialized mode) for a group of calls, so
+/// that the calls inside re-enter it cheaply instead of each taking it:
+/// SQLite's connection mutex is recursive. Released on drop.
+struct DbLock(*mut ffi::sqlite3_mutex);
+
+impl DbLock {
+    #[inline]
+    fn new(db: *mut ffi::sqlite3) -> DbLock {
+        // SAFETY: open handle; sqlite3_db_mutex gives NULL when the
+        // connection has no mutex, and entering NULL is a no-op.
+        unsafe {
+            let m = ffi::sqlite3_db_mutex(db);
+            ffi::sqlite3_mutex_enter(m);
+            DbLock(m)
+        }
+    }
+}
+
+impl Drop for DbLock {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: entered in `new` on this thread.
+        unsafe { ffi::sqlite3_mutex_leave(self.0) }
+    }
+}
+
 /// A prepared `sqlite3_stmt*`, finalized on drop. Every run bumps
-/// `generation`, which closes cursors opened by earlier runs.
+/// `generation`, which closes cursors opened by earlier runs. `stepped`
+/// says whether it was stepped since its last reset, so that a reset (and
+/// its cost) is skipped when the statement is already at its start.
 struct RawStmt {
     ptr: *mut ffi::sqlite3_stmt,
     db: Arc<RawDb>,
     generation: AtomicU64,
+    stepped: AtomicBool,
 }
 
 // SAFETY: serialized mode (see RawDb); the statement is used by one keel
@@ -433,10 +462,25 @@ impl RawStmt {
 
     /// Reset for a new run; returns the new generation.
     fn restart(&self) -> u64 {
+        if self.stepped.load(Ordering::Relaxed) {
+            self.reset();
+        }
+        self.generation.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// `sqlite3_step`, noting that a reset is now needed.
+    #[inline]
+    fn step(&self) -> c_int {
+        self.stepped.store(true, Ordering::Relaxed);
+        // SAFETY: valid statement.
+        unsafe { ffi::sqlite3_step(self.ptr) }
+    }
+
+    fn reset(&self) {
         // SAFETY: valid statement. The reset code repeats the last step's
         // error, which was already reported.
         unsafe { ffi::sqlite3_reset(self.ptr) };
-        self.generation.fetch_add(1, Ordering::Relaxed) + 1
+        self.stepped.store(false, Ordering::Relaxed);
     }
 }
 
@@ -545,6 +589,9 @@ struct SqliteStmt {
     raw: Arc<RawStmt>,
     params: usize,
     columns: Option<Arc<ColInfo>>,
+    /// Reused buffer for values bound as formatted text (dates, times,
+    /// timestamps, uuids), so a bind does not allocate.
+    text_buf: String,
 }
 
 fn out_of_range(what: String) -> Error {
@@ -575,7 +622,8 @@ impl DriverStmt for SqliteStmt {
     fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
         let s = self.raw.ptr;
         let i = index as c_int + 1;
-        let mut buf = String::new();
+        let mut buf = std::mem::take(&mut self.text_buf);
+        buf.clear();
         // A new binding ends any cursor still reading the old one.
         self.raw.restart();
         // SAFETY: valid statement; index range-checked by the core.
@@ -622,6 +670,7 @@ impl DriverStmt for SqliteStmt {
                 }
             }
         };
+        self.text_buf = buf;
         if rc == ffi::SQLITE_OK { Ok(()) } else { Err(self.raw.error(rc)) }
     }
 
@@ -636,12 +685,14 @@ impl DriverStmt for SqliteStmt {
         let raw = &self.raw;
         let db = raw.db.0;
         raw.restart();
+        // One mutex hold for the run and its bookkeeping calls.
+        let _lock = DbLock::new(db);
         // SAFETY: valid handles throughout.
         unsafe {
             let before = ffi::sqlite3_total_changes64(db);
             let rowid_before = ffi::sqlite3_last_insert_rowid(db);
             let rc = loop {
-                let rc = ffi::sqlite3_step(raw.ptr);
+                let rc = raw.step();
                 if rc != ffi::SQLITE_ROW {
                     break rc;
                 }
@@ -658,7 +709,7 @@ impl DriverStmt for SqliteStmt {
             } else {
                 Err(raw.error(rc))
             };
-            ffi::sqlite3_reset(raw.ptr);
+            raw.reset();
             result
         }
     }
@@ -673,7 +724,13 @@ impl DriverStmt for SqliteStmt {
             self.columns = None;
         }
         let info = self.columns.get_or_insert_with(|| Arc::new(column_info(&self.raw))).clone();
-        Ok(Box::new(SqliteRows { raw: self.raw.clone(), generation, info, done: !first, first: Some(first) }))
+        let cells = vec![Cell::NULL; info.columns.len()];
+        let mut rows = SqliteRows { raw: self.raw.clone(), generation, info, done: !first, first: Some(first), cells };
+        if first {
+            let _lock = DbLock::new(rows.raw.db.0);
+            rows.read_row();
+        }
+        Ok(Box::new(rows))
     }
 }
 
@@ -684,31 +741,89 @@ struct SqliteRows {
     done: bool,
     /// The outcome of the first step, taken by `query`, not yet reported.
     first: Option<bool>,
+    /// The current row, read from SQLite once when the statement steps onto it.
+    cells: Vec<Cell>,
 }
 
 /// One step: true on a row; on the end or an error the statement is reset
 /// (releasing its read lock).
 fn step(raw: &RawStmt) -> Result<bool> {
-    // SAFETY: valid statement.
-    match unsafe { ffi::sqlite3_step(raw.ptr) } {
+    match raw.step() {
         ffi::SQLITE_ROW => Ok(true),
         ffi::SQLITE_DONE => {
-            // SAFETY: valid statement.
-            unsafe { ffi::sqlite3_reset(raw.ptr) };
+            raw.reset();
             Ok(false)
         }
         rc => {
             let e = raw.error(rc);
-            // SAFETY: valid statement.
-            unsafe { ffi::sqlite3_reset(raw.ptr) };
+            raw.reset();
             Err(e)
         }
     }
 }
 
+/// One column of the current row as SQLite holds it: storage class and
+/// value. `p`/`n` point into the statement's row, valid until the next
+/// step or reset (which need `&mut SqliteRows`).
+#[derive(Clone, Copy)]
+struct Cell {
+    class: c_int,
+    int: i64,
+    float: f64,
+    p: *const u8,
+    n: usize,
+}
+
+impl Cell {
+    const NULL: Cell = Cell { class: ffi::SQLITE_NULL, int: 0, float: 0.0, p: ptr::null(), n: 0 };
+}
+
+// SAFETY: the cell pointers point into the statement's current row, which
+// moves between threads together with the statement (see RawStmt).
+unsafe impl Send for SqliteRows {}
+
 impl SqliteRows {
     fn current(&self) -> bool {
         self.raw.generation.load(Ordering::Relaxed) == self.generation
+    }
+
+    /// Read every column of the row the statement is on (caller holds the
+    /// connection mutex).
+    fn read_row(&mut self) {
+        let s = self.raw.ptr;
+        for (i, cell) in self.cells.iter_mut().enumerate() {
+            let c = i as c_int;
+            // SAFETY: valid statement positioned on a row; i is in range;
+            // the caller holds the connection mutex. Text is fetched before
+            // its length, as SQLite advises.
+            unsafe {
+                let v = ffi::sqlite3_column_value(s, c);
+                let class = ffi::sqlite3_value_type(v);
+                *cell = match class {
+                    // DECIMAL and JSON columns have NUMERIC affinity, so SQLite
+                    // stored text that looked like a number as one. Read it
+                    // back as SQLite's text for it (cached on the row until
+                    // the next step), keeping the column's type.
+                    ffi::SQLITE_INTEGER | ffi::SQLITE_FLOAT
+                        if matches!(self.info.kinds[i], Type::Decimal | Type::Json) =>
+                    {
+                        let p = ffi::sqlite3_column_text(s, c);
+                        Cell { class: ffi::SQLITE_TEXT, p, n: ffi::sqlite3_column_bytes(s, c) as usize, ..Cell::NULL }
+                    }
+                    ffi::SQLITE_INTEGER => Cell { class, int: ffi::sqlite3_value_int64(v), ..Cell::NULL },
+                    ffi::SQLITE_FLOAT => Cell { class, float: ffi::sqlite3_value_double(v), ..Cell::NULL },
+                    ffi::SQLITE_TEXT => {
+                        let p = ffi::sqlite3_value_text(v);
+                        Cell { class, p, n: ffi::sqlite3_value_bytes(v) as usize, ..Cell::NULL }
+                    }
+                    ffi::SQLITE_BLOB => {
+                        let p = ffi::sqlite3_value_blob(v) as *const u8;
+                        Cell { class, p, n: ffi::sqlite3_value_bytes(v) as usize, ..Cell::NULL }
+                    }
+                    _ => Cell::NULL,
+                };
+            }
+        }
     }
 }
 
@@ -758,74 +873,58 @@ impl DriverRows for SqliteRows {
         if self.done {
             return Ok(false);
         }
+        // One mutex hold for the step and for reading the whole row: every
+        // value is read once here, so the column readers need no SQLite
+        // call (and no mutex) at all.
+        let _lock = DbLock::new(self.raw.db.0);
         let r = step(&self.raw);
-        if !matches!(r, Ok(true)) {
-            self.done = true;
+        match r {
+            Ok(true) => self.read_row(),
+            _ => self.done = true,
         }
         r
     }
 
     #[inline]
     fn value(&self, i: usize) -> ValueRef<'_> {
-        let s = self.raw.ptr;
-        let c = i as c_int;
         let kind = self.info.kinds[i];
-        // SAFETY: valid statement positioned on a row; c is in range. Text
-        // and blob pointers stay valid until the next step/reset, which
-        // needs &mut self.
-        unsafe {
-            match ffi::sqlite3_column_type(s, c) {
-                // DECIMAL and JSON columns have NUMERIC affinity, so SQLite
-                // stored text that looked like a number as one. Read it back
-                // as SQLite's text for it (the conversion is cached on the
-                // row, so the pointer lives until the next step, and the
-                // column keeps its numeric type).
-                ffi::SQLITE_INTEGER | ffi::SQLITE_FLOAT if matches!(kind, Type::Decimal | Type::Json) => {
-                    let p = ffi::sqlite3_column_text(s, c);
-                    let n = ffi::sqlite3_column_bytes(s, c) as usize;
-                    let bytes: &[u8] = if p.is_null() { &[] } else { std::slice::from_raw_parts(p, n) };
-                    match std::str::from_utf8(bytes) {
-                        Ok(t) => typed_text(kind, t),
-                        Err(_) => ValueRef::Bytes(bytes),
-                    }
+        let cell = &self.cells[i];
+        match cell.class {
+            ffi::SQLITE_INTEGER => {
+                let v = cell.int;
+                match kind {
+                    Type::Bool if v == 0 || v == 1 => ValueRef::Bool(v == 1),
+                    Type::Uint64 if v >= 0 => ValueRef::Uint64(v as u64),
+                    // Integers in a timestamp column are Unix seconds,
+                    // as SQLite's date functions read them.
+                    Type::Timestamp | Type::Timestamptz => match v.checked_mul(MICROS_PER_SECOND) {
+                        Some(us) if kind == Type::Timestamp => ValueRef::Timestamp(us),
+                        Some(us) => ValueRef::Timestamptz(us),
+                        None => ValueRef::Int64(v),
+                    },
+                    _ => ValueRef::Int64(v),
                 }
-                ffi::SQLITE_INTEGER => {
-                    let v = ffi::sqlite3_column_int64(s, c);
-                    match kind {
-                        Type::Bool if v == 0 || v == 1 => ValueRef::Bool(v == 1),
-                        Type::Uint64 if v >= 0 => ValueRef::Uint64(v as u64),
-                        // Integers in a timestamp column are Unix seconds,
-                        // as SQLite's date functions read them.
-                        Type::Timestamp | Type::Timestamptz => match v.checked_mul(MICROS_PER_SECOND) {
-                            Some(us) if kind == Type::Timestamp => ValueRef::Timestamp(us),
-                            Some(us) => ValueRef::Timestamptz(us),
-                            None => ValueRef::Int64(v),
-                        },
-                        _ => ValueRef::Int64(v),
-                    }
-                }
-                ffi::SQLITE_FLOAT => ValueRef::Double(ffi::sqlite3_column_double(s, c)),
-                ffi::SQLITE_TEXT => {
-                    let p = ffi::sqlite3_column_text(s, c);
-                    let n = ffi::sqlite3_column_bytes(s, c) as usize;
-                    let bytes: &[u8] = if p.is_null() { &[] } else { std::slice::from_raw_parts(p, n) };
-                    match std::str::from_utf8(bytes) {
-                        Ok(t) => typed_text(kind, t),
-                        // Invalid UTF-8 stays readable as bytes.
-                        Err(_) => ValueRef::Bytes(bytes),
-                    }
-                }
-                ffi::SQLITE_BLOB => {
-                    let p = ffi::sqlite3_column_blob(s, c) as *const u8;
-                    let n = ffi::sqlite3_column_bytes(s, c) as usize;
-                    let b: &[u8] = if p.is_null() { &[] } else { std::slice::from_raw_parts(p, n) };
-                    match kind {
-                        Type::Uuid if n == 16 => ValueRef::Uuid(b.try_into().expect("16 bytes")),
-                        _ => ValueRef::Bytes(b),
-                    }
-                }
-                _ => ValueRef::Null,
             }
+            ffi::SQLITE_FLOAT => ValueRef::Double(cell.float),
+            ffi::SQLITE_TEXT => {
+                // SAFETY: the row's text, valid until the next step/reset,
+                // which needs &mut self.
+                let bytes: &[u8] = if cell.p.is_null() { &[] } else { unsafe { std::slice::from_raw_parts(cell.p, cell.n) } };
+                match std::str::from_utf8(bytes) {
+                    Ok(t) => typed_text(kind, t),
+                    // Invalid UTF-8 stays readable as bytes.
+                    Err(_) => ValueRef::Bytes(bytes),
+                }
+            }
+            ffi::SQLITE_BLOB => {
+                // SAFETY: as above.
+                let b: &[u8] = if cell.p.is_null() { &[] } else { unsafe { std::slice::from_raw_parts(cell.p, cell.n) } };
+                match kind {
+                    Type::Uuid if cell.n == 16 => ValueRef::Uuid(b.try_into().expect("16 bytes")),
+                    _ => ValueRef::Bytes(b),
+                }
+            }
+            _ => ValueRef::Null,
         }
     }
 

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `make bench`: keel vs. the raw sqlite3 C API on the same SQLite build.
+# Builds the release library, finds the sqlite3.h of the libsqlite3-sys
+# crate that Cargo.lock pins (through `cargo metadata`), compiles
+# bench/sqlite_bench.c against it and links target/release/libkeel.a, which
+# carries the bundled sqlite3 objects, then runs it.
+# Extra arguments go to the program (a number divides the row counts).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --locked
+LIB=target/release/libkeel.a
+OUT=target/bench
+mkdir -p "$OUT"
+
+manifest=$(cargo metadata --format-version 1 --locked \
+    | grep -o '"manifest_path":"[^"]*/libsqlite3-sys-[^"/]*/Cargo.toml"' \
+    | head -n 1 | sed 's/^"manifest_path":"//; s/"$//')
+if [ -z "$manifest" ]; then
+    echo "bench: libsqlite3-sys not found in cargo metadata" >&2
+    exit 1
+fi
+SQLITE_INC="$(dirname "$manifest")/sqlite3"
+if [ ! -f "$SQLITE_INC/sqlite3.h" ]; then
+    echo "bench: $SQLITE_INC/sqlite3.h not found" >&2
+    exit 1
+fi
+if ! nm "$LIB" 2>/dev/null | grep ' T sqlite3_open_v2$' >/dev/null; then
+    echo "bench: $LIB does not contain the bundled sqlite3 objects" >&2
+    exit 1
+fi
+
+CC=${CC:-cc}
+"$CC" -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude -I"$SQLITE_INC" \
+    bench/sqlite_bench.c "$LIB" -lpthread -ldl -lm -o "$OUT/sqlite_bench"
+"$OUT/sqlite_bench" "$@"
