@@ -8,6 +8,7 @@
 mod ffi_util;
 
 use ffi_util::*;
+use keel::ffi::cancel::*;
 use keel::ffi::conn::*;
 use keel::ffi::db::*;
 use keel::ffi::error::*;
@@ -125,6 +126,9 @@ fn null_cases() -> Vec<Case> {
     case!("keel_conn_ping", "conn", |_fx, e| keel_conn_ping(null_mut(), e));
     case!("keel_conn_server_version", "conn", |_fx, e| keel_conn_server_version(null_mut(), &mut null(), e));
     case!("keel_conn_server_version", "version_out", |fx, e| keel_conn_server_version(fx.conn, null_mut(), e));
+    case!("keel_conn_cancel_handle", "conn", |_fx, e| keel_conn_cancel_handle(null_mut(), &mut null_mut(), e));
+    case!("keel_conn_cancel_handle", "cancel_out", |fx, e| keel_conn_cancel_handle(fx.conn, null_mut(), e));
+    case!("keel_cancel_request", "cancel", |_fx, e| keel_cancel_request(null_mut(), e));
     // keel_stmt_*
     case!("keel_stmt_bind_null", "stmt", |_fx, e| keel_stmt_bind_null(null_mut(), 0, e));
     case!("keel_stmt_bind_bool", "stmt", |_fx, e| keel_stmt_bind_bool(null_mut(), 0, true, e));
@@ -236,6 +240,7 @@ fn every_exported_function_with_a_pointer_argument_is_in_the_null_table() {
         "keel_stmt_free",
         "keel_rows_free",
         "keel_error_free",
+        "keel_cancel_free",
         "keel_error_status",
         "keel_error_message",
         "keel_error_sqlstate",
@@ -284,6 +289,7 @@ fn free_null_is_a_no_op() {
     keel_stmt_free(null_mut());
     keel_rows_free(null_mut());
     keel_error_free(null_mut());
+    keel_cancel_free(null_mut());
     // And again: nothing was recorded anywhere.
     keel_db_free(null_mut());
     keel_error_free(null_mut());
