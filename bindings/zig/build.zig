@@ -1,0 +1,124 @@
+//! Build of the keel Zig binding.
+//!
+//!   zig build test                      unit tests, the SQLite/PostgreSQL/MySQL
+//!                                       suite and the header drift check
+//!   zig build example                   build examples/basic.zig
+//!   zig build run-example               build and run it
+//!
+//! Options:
+//!   -Dlib-dir=PATH      where libkeel.so / libkeel.a are (default: the cargo
+//!                       release directory, ../../target/release); relative
+//!                       paths are taken from this directory
+//!   -Dlinkage=dynamic|static   link libkeel.so (default) or libkeel.a
+//!   -Dheader=PATH       keel.h for the drift test (default ../../include/keel.h)
+//!
+//! Another package uses the binding through the `keel` module:
+//! `dep.module("keel")`, then link libkeel the same way (see `linkKeel`).
+
+const std = @import("std");
+
+pub const Linkage = enum { dynamic, static };
+
+pub fn build(b: *std.Build) void {
+    const target = b.standardTargetOptions(.{});
+    const optimize = b.standardOptimizeOption(.{});
+
+    const lib_dir_opt = b.option([]const u8, "lib-dir", "Directory holding libkeel (default: ../../target/release)");
+    const linkage = b.option(Linkage, "linkage", "Link libkeel dynamically (default) or statically") orelse .dynamic;
+    const header_opt = b.option([]const u8, "header", "keel.h checked by the drift test (default: ../../include/keel.h)");
+
+    const lib_dir_str = lib_dir_opt orelse "../../target/release";
+    const lib_dir = pathOption(b, lib_dir_str, "");
+    const include_dir = b.path("../../include");
+    const header = pathOption(b, header_opt, "../../include/keel.h");
+
+    const keel = b.addModule("keel", .{
+        .root_source_file = b.path("src/keel.zig"),
+        .target = target,
+        .optimize = optimize,
+        .link_libc = true,
+    });
+    keel.addIncludePath(include_dir);
+    linkKeel(keel, lib_dir, absoluteFromRoot(b, lib_dir_str), linkage);
+
+    // Unit tests inside the binding's own files.
+    const unit_tests = b.addTest(.{ .name = "keel-unit", .root_module = keel });
+    const run_unit = b.addRunArtifact(unit_tests);
+
+    // The engine suite and the drift check, through the public module.
+    const suite_mod = b.createModule(.{
+        .root_source_file = b.path("src/tests.zig"),
+        .target = target,
+        .optimize = optimize,
+        .link_libc = true,
+        .imports = &.{.{ .name = "keel", .module = keel }},
+    });
+    suite_mod.addAnonymousImport("keel_h", .{ .root_source_file = header });
+    const suite = b.addTest(.{ .name = "keel-suite", .root_module = suite_mod });
+    const run_suite = b.addRunArtifact(suite);
+
+    // Test results depend on the library and on the databases named in the
+    // environment, which the build cache cannot see: always run them.
+    run_unit.has_side_effects = true;
+    run_suite.has_side_effects = true;
+
+    const test_step = b.step("test", "Run the binding's tests");
+    test_step.dependOn(&run_unit.step);
+    test_step.dependOn(&run_suite.step);
+
+    const example = b.addExecutable(.{
+        .name = "basic",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("examples/basic.zig"),
+            .target = target,
+            .optimize = optimize,
+            .link_libc = true,
+            .imports = &.{.{ .name = "keel", .module = keel }},
+        }),
+    });
+    const install_example = b.addInstallArtifact(example, .{});
+    const example_step = b.step("example", "Build examples/basic.zig");
+    example_step.dependOn(&install_example.step);
+
+    const run_example = b.addRunArtifact(example);
+    const run_example_step = b.step("run-example", "Build and run examples/basic.zig");
+    run_example_step.dependOn(&run_example.step);
+}
+
+/// Link libkeel from `lib_dir` into `m`: the shared library or the static
+/// archive plus the system libraries Rust's standard library needs. With
+/// `rpath` (an absolute directory), dynamically linked binaries find
+/// libkeel.so there without LD_LIBRARY_PATH.
+pub fn linkKeel(m: *std.Build.Module, lib_dir: std.Build.LazyPath, rpath: ?[]const u8, linkage: Linkage) void {
+    const b = m.owner;
+    switch (linkage) {
+        .dynamic => {
+            m.addLibraryPath(lib_dir);
+            if (rpath) |r| m.addRPathSpecial(r);
+            m.linkSystemLibrary("keel", .{ .preferred_link_mode = .dynamic, .use_pkg_config = .no });
+        },
+        .static => {
+            m.addObjectFile(lib_dir.path(b, "libkeel.a"));
+            for ([_][]const u8{ "pthread", "dl", "m" }) |name| {
+                m.linkSystemLibrary(name, .{ .use_pkg_config = .no });
+            }
+        },
+    }
+}
+
+/// A path option: absolute as given, relative to this directory otherwise.
+fn pathOption(b: *std.Build, value: ?[]const u8, default: []const u8) std.Build.LazyPath {
+    const p = value orelse default;
+    if (std.fs.path.isAbsolute(p)) return b.graph.cwdRelativePath(p);
+    return b.path(p);
+}
+
+/// `p` as an absolute path (relative paths are taken from this directory),
+/// or null when the working directory cannot be found.
+fn absoluteFromRoot(b: *std.Build, p: []const u8) ?[]const u8 {
+    const arena = b.graph.arena;
+    if (std.fs.path.isAbsolute(p)) return p;
+    const root = b.root.toString(arena) catch @panic("OOM");
+    const cwd = std.process.currentPathAlloc(b.graph.io, arena) catch return null;
+    return std.fs.path.resolveAlloc(arena, &.{ cwd, root, p }) catch @panic("OOM");
+}
