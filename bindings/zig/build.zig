@@ -1,7 +1,8 @@
 //! Build of the keel Zig binding.
 //!
 //!   zig build test                      unit tests, the SQLite/PostgreSQL/MySQL
-//!                                       suite and the header drift check
+//!                                       suite, the header drift check, and
+//!                                       the example with its expected output
 //!   zig build example                   build examples/basic.zig
 //!   zig build run-example               build and run it
 //!
@@ -27,8 +28,11 @@ pub fn build(b: *std.Build) void {
     const linkage = b.option(Linkage, "linkage", "Link libkeel dynamically (default) or statically") orelse .dynamic;
     const header_opt = b.option([]const u8, "header", "keel.h checked by the drift test (default: ../../include/keel.h)");
 
+    // Absolute, so the rpath Zig records for libkeel.so does not depend on
+    // the directory a binary is started from.
     const lib_dir_str = lib_dir_opt orelse "../../target/release";
-    const lib_dir = pathOption(b, lib_dir_str, "");
+    const lib_dir_abs = absoluteFromRoot(b, lib_dir_str);
+    const lib_dir = pathOption(b, lib_dir_abs orelse lib_dir_str, "");
     const include_dir = b.path("../../include");
     const header = pathOption(b, header_opt, "../../include/keel.h");
 
@@ -39,7 +43,7 @@ pub fn build(b: *std.Build) void {
         .link_libc = true,
     });
     keel.addIncludePath(include_dir);
-    linkKeel(keel, lib_dir, absoluteFromRoot(b, lib_dir_str), linkage);
+    linkKeel(keel, lib_dir, lib_dir_abs, linkage);
 
     // Unit tests inside the binding's own files.
     const unit_tests = b.addTest(.{ .name = "keel-unit", .root_module = keel });
@@ -81,8 +85,26 @@ pub fn build(b: *std.Build) void {
     example_step.dependOn(&install_example.step);
 
     const run_example = b.addRunArtifact(example);
+    run_example.addPassthruArgs();
     const run_example_step = b.step("run-example", "Build and run examples/basic.zig");
     run_example_step.dependOn(&run_example.step);
+
+    // `zig build test` also runs the example and checks its exact output,
+    // as the C examples are checked.
+    const check_example = b.addRunArtifact(example);
+    check_example.expectStdOutEqual(
+        \\inserted Ada as id 1
+        \\inserted Grace as id 2
+        \\inserted Edsger as id 3
+        \\1 Ada 1.65
+        \\Ada (#1) is 1.65 m
+        \\Grace (#2) is 1.52 m
+        \\Edsger (#3) has no height on file
+        \\duplicate id: Integrity (SQLSTATE 23505)
+        \\
+    );
+    check_example.has_side_effects = true;
+    test_step.dependOn(&check_example.step);
 }
 
 /// Link libkeel from `lib_dir` into `m`: the shared library or the static
@@ -99,7 +121,7 @@ pub fn linkKeel(m: *std.Build.Module, lib_dir: std.Build.LazyPath, rpath: ?[]con
         },
         .static => {
             m.addObjectFile(lib_dir.path(b, "libkeel.a"));
-            for ([_][]const u8{ "pthread", "dl", "m" }) |name| {
+            for ([_][]const u8{ "pthread", "dl", "m", "unwind" }) |name| {
                 m.linkSystemLibrary(name, .{ .use_pkg_config = .no });
             }
         },
