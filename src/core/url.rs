@@ -120,6 +120,14 @@ impl ConnUrl {
             out.path = format!("/{}", percent_decode(abs, false)?);
             return Ok(out);
         }
+        if out.scheme == "sqlite" && !after.split('/').next().unwrap_or("").contains('@') {
+            // `sqlite://relative/path.db`: SQLite URLs have no authority, so
+            // everything after `//` is the (relative) file path. One with a
+            // user (`sqlite://u@h/x.db`) is parsed as written, and the driver
+            // refuses it.
+            out.path = percent_decode(after, false)?;
+            return Ok(out);
+        }
         let (authority, path) = match after.find('/') {
             Some(p) => (&after[..p], &after[p + 1..]),
             None => (after, ""),
