@@ -58,6 +58,9 @@ pub fn build(b: *std.Build) void {
         .imports = &.{.{ .name = "keel", .module = keel }},
     });
     suite_mod.addAnonymousImport("keel_h", .{ .root_source_file = header });
+    // The README's example is examples/readme.zig; a test keeps them equal.
+    suite_mod.addAnonymousImport("readme_md", .{ .root_source_file = b.path("README.md") });
+    suite_mod.addAnonymousImport("readme_zig", .{ .root_source_file = b.path("examples/readme.zig") });
     const suite = b.addTest(.{ .name = "keel-suite", .root_module = suite_mod });
     const run_suite = b.addRunArtifact(suite);
 
@@ -81,8 +84,20 @@ pub fn build(b: *std.Build) void {
         }),
     });
     const install_example = b.addInstallArtifact(example, .{});
-    const example_step = b.step("example", "Build examples/basic.zig");
+    const example_step = b.step("example", "Build examples/basic.zig and examples/readme.zig");
     example_step.dependOn(&install_example.step);
+
+    const readme_example = b.addExecutable(.{
+        .name = "readme",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("examples/readme.zig"),
+            .target = target,
+            .optimize = optimize,
+            .link_libc = true,
+            .imports = &.{.{ .name = "keel", .module = keel }},
+        }),
+    });
+    example_step.dependOn(&b.addInstallArtifact(readme_example, .{}).step);
 
     const run_example = b.addRunArtifact(example);
     run_example.addPassthruArgs();
@@ -105,6 +120,11 @@ pub fn build(b: *std.Build) void {
     );
     check_example.has_side_effects = true;
     test_step.dependOn(&check_example.step);
+    // The README example must build and run cleanly too.
+    const run_readme = b.addRunArtifact(readme_example);
+    run_readme.expectExitCode(0);
+    run_readme.has_side_effects = true;
+    test_step.dependOn(&run_readme.step);
 }
 
 /// Link libkeel from `lib_dir` into `m`: the shared library or the static

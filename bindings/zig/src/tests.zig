@@ -728,6 +728,13 @@ test "a SQLite file database is shared by the pool's connections" {
     try testing.expectEqualStrings("from a", got);
 }
 
+test "the README's example is examples/readme.zig, which the build compiles and runs" {
+    const readme = @embedFile("readme_md");
+    const code = @embedFile("readme_zig");
+    const block = "```zig\n" ++ code ++ "```";
+    try testing.expect(std.mem.find(u8, readme, block) != null);
+}
+
 // ---------------------------------------------------------------------
 // Drift between src/c.zig and include/keel.h
 
