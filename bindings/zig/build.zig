@@ -12,6 +12,7 @@
 //!                       paths are taken from this directory
 //!   -Dlinkage=dynamic|static   link libkeel.so (default) or libkeel.a
 //!   -Dheader=PATH       keel.h for the drift test (default ../../include/keel.h)
+//!   -Dtest-filter=TEXT  run only the tests whose names contain TEXT
 //!
 //! Another package uses the binding through the `keel` module:
 //! `dep.module("keel")`, then link libkeel the same way (see `linkKeel`).
@@ -27,6 +28,7 @@ pub fn build(b: *std.Build) void {
     const lib_dir_opt = b.option([]const u8, "lib-dir", "Directory holding libkeel (default: ../../target/release)");
     const linkage = b.option(Linkage, "linkage", "Link libkeel dynamically (default) or statically") orelse .dynamic;
     const header_opt = b.option([]const u8, "header", "keel.h checked by the drift test (default: ../../include/keel.h)");
+    const test_filters = b.option([]const []const u8, "test-filter", "Run only the tests whose names contain this text") orelse &.{};
 
     // Absolute, so the rpath Zig records for libkeel.so does not depend on
     // the directory a binary is started from.
@@ -46,7 +48,7 @@ pub fn build(b: *std.Build) void {
     linkKeel(keel, lib_dir, lib_dir_abs, linkage);
 
     // Unit tests inside the binding's own files.
-    const unit_tests = b.addTest(.{ .name = "keel-unit", .root_module = keel });
+    const unit_tests = b.addTest(.{ .name = "keel-unit", .root_module = keel, .filters = test_filters });
     const run_unit = b.addRunArtifact(unit_tests);
 
     // The engine suite and the drift check, through the public module.
@@ -61,7 +63,7 @@ pub fn build(b: *std.Build) void {
     // The README's example is examples/readme.zig; a test keeps them equal.
     suite_mod.addAnonymousImport("readme_md", .{ .root_source_file = b.path("README.md") });
     suite_mod.addAnonymousImport("readme_zig", .{ .root_source_file = b.path("examples/readme.zig") });
-    const suite = b.addTest(.{ .name = "keel-suite", .root_module = suite_mod });
+    const suite = b.addTest(.{ .name = "keel-suite", .root_module = suite_mod, .filters = test_filters });
     const run_suite = b.addRunArtifact(suite);
 
     // Test results depend on the library and on the databases named in the
