@@ -63,6 +63,7 @@ pub fn build(b: *std.Build) void {
     // The README's example is examples/readme.zig; a test keeps them equal.
     suite_mod.addAnonymousImport("readme_md", .{ .root_source_file = b.path("README.md") });
     suite_mod.addAnonymousImport("readme_zig", .{ .root_source_file = b.path("examples/readme.zig") });
+    suite_mod.addAnonymousImport("build_zig_zon", .{ .root_source_file = b.path("build.zig.zon") });
     const suite = b.addTest(.{ .name = "keel-suite", .root_module = suite_mod, .filters = test_filters });
     const run_suite = b.addRunArtifact(suite);
 

@@ -197,6 +197,12 @@ test "library version matches the header the binding mirrors" {
     try testing.expect(keel.Status.busy.text().len > 0);
 }
 
+test "build.zig.zon carries the library's version" {
+    var buf: [64]u8 = undefined;
+    const line = try std.fmt.bufPrint(&buf, ".version = \"{s}\",", .{keel.version()});
+    try testing.expect(std.mem.find(u8, @embedFile("build_zig_zon"), line) != null);
+}
+
 test "a connection pings and reports its engine" {
     try forEngines(struct {
         fn run(env: Env) !void {
