@@ -1,0 +1,169 @@
+//! Build of the keel Zig binding.
+//!
+//!   zig build test                      unit tests, the SQLite/PostgreSQL/MySQL
+//!                                       suite, the header drift check, and
+//!                                       the example with its expected output
+//!   zig build example                   build examples/basic.zig
+//!   zig build run-example               build and run it
+//!
+//! Options:
+//!   -Dlib-dir=PATH      where libkeel.so / libkeel.a are (default: the cargo
+//!                       release directory, ../../target/release); relative
+//!                       paths are taken from this directory
+//!   -Dlinkage=dynamic|static   link libkeel.so (default) or libkeel.a
+//!   -Dheader=PATH       keel.h for the drift test (default ../../include/keel.h)
+//!   -Dtest-filter=TEXT  run only the tests whose names contain TEXT
+//!
+//! Another package uses the binding through the `keel` module:
+//! `dep.module("keel")`, then link libkeel the same way (see `linkKeel`).
+
+const std = @import("std");
+
+pub const Linkage = enum { dynamic, static };
+
+pub fn build(b: *std.Build) void {
+    const target = b.standardTargetOptions(.{});
+    const optimize = b.standardOptimizeOption(.{});
+
+    const lib_dir_opt = b.option([]const u8, "lib-dir", "Directory holding libkeel (default: ../../target/release)");
+    const linkage = b.option(Linkage, "linkage", "Link libkeel dynamically (default) or statically") orelse .dynamic;
+    const header_opt = b.option([]const u8, "header", "keel.h checked by the drift test (default: ../../include/keel.h)");
+    const test_filters = b.option([]const []const u8, "test-filter", "Run only the tests whose names contain this text") orelse &.{};
+
+    // Absolute, so the rpath Zig records for libkeel.so does not depend on
+    // the directory a binary is started from.
+    const lib_dir_str = lib_dir_opt orelse "../../target/release";
+    const lib_dir_abs = absoluteFromRoot(b, lib_dir_str);
+    const lib_dir = pathOption(b, lib_dir_abs orelse lib_dir_str, "");
+    const include_dir = b.path("../../include");
+    const header = pathOption(b, header_opt, "../../include/keel.h");
+
+    const keel = b.addModule("keel", .{
+        .root_source_file = b.path("src/keel.zig"),
+        .target = target,
+        .optimize = optimize,
+        .link_libc = true,
+    });
+    keel.addIncludePath(include_dir);
+    linkKeel(keel, lib_dir, lib_dir_abs, linkage);
+
+    // Unit tests inside the binding's own files.
+    const unit_tests = b.addTest(.{ .name = "keel-unit", .root_module = keel, .filters = test_filters });
+    const run_unit = b.addRunArtifact(unit_tests);
+
+    // The engine suite and the drift check, through the public module.
+    const suite_mod = b.createModule(.{
+        .root_source_file = b.path("src/tests.zig"),
+        .target = target,
+        .optimize = optimize,
+        .link_libc = true,
+        .imports = &.{.{ .name = "keel", .module = keel }},
+    });
+    suite_mod.addAnonymousImport("keel_h", .{ .root_source_file = header });
+    // The README's example is examples/readme.zig; a test keeps them equal.
+    suite_mod.addAnonymousImport("readme_md", .{ .root_source_file = b.path("README.md") });
+    suite_mod.addAnonymousImport("readme_zig", .{ .root_source_file = b.path("examples/readme.zig") });
+    suite_mod.addAnonymousImport("build_zig_zon", .{ .root_source_file = b.path("build.zig.zon") });
+    const suite = b.addTest(.{ .name = "keel-suite", .root_module = suite_mod, .filters = test_filters });
+    const run_suite = b.addRunArtifact(suite);
+
+    // Test results depend on the library and on the databases named in the
+    // environment, which the build cache cannot see: always run them.
+    run_unit.has_side_effects = true;
+    run_suite.has_side_effects = true;
+
+    const test_step = b.step("test", "Run the binding's tests");
+    test_step.dependOn(&run_unit.step);
+    test_step.dependOn(&run_suite.step);
+
+    const example = b.addExecutable(.{
+        .name = "basic",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("examples/basic.zig"),
+            .target = target,
+            .optimize = optimize,
+            .link_libc = true,
+            .imports = &.{.{ .name = "keel", .module = keel }},
+        }),
+    });
+    const install_example = b.addInstallArtifact(example, .{});
+    const example_step = b.step("example", "Build examples/basic.zig and examples/readme.zig");
+    example_step.dependOn(&install_example.step);
+
+    const readme_example = b.addExecutable(.{
+        .name = "readme",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("examples/readme.zig"),
+            .target = target,
+            .optimize = optimize,
+            .link_libc = true,
+            .imports = &.{.{ .name = "keel", .module = keel }},
+        }),
+    });
+    example_step.dependOn(&b.addInstallArtifact(readme_example, .{}).step);
+
+    const run_example = b.addRunArtifact(example);
+    run_example.addPassthruArgs();
+    const run_example_step = b.step("run-example", "Build and run examples/basic.zig");
+    run_example_step.dependOn(&run_example.step);
+
+    // `zig build test` also runs the example and checks its exact output,
+    // as the C examples are checked.
+    const check_example = b.addRunArtifact(example);
+    check_example.expectStdOutEqual(
+        \\inserted Ada as id 1
+        \\inserted Grace as id 2
+        \\inserted Edsger as id 3
+        \\1 Ada 1.65
+        \\Ada (#1) is 1.65 m
+        \\Grace (#2) is 1.52 m
+        \\Edsger (#3) has no height on file
+        \\duplicate id: Integrity (SQLSTATE 23505)
+        \\
+    );
+    check_example.has_side_effects = true;
+    test_step.dependOn(&check_example.step);
+    // The README example must build and run cleanly too.
+    const run_readme = b.addRunArtifact(readme_example);
+    run_readme.expectExitCode(0);
+    run_readme.has_side_effects = true;
+    test_step.dependOn(&run_readme.step);
+}
+
+/// Link libkeel from `lib_dir` into `m`: the shared library or the static
+/// archive plus the system libraries Rust's standard library needs. With
+/// `rpath` (an absolute directory), dynamically linked binaries find
+/// libkeel.so there without LD_LIBRARY_PATH.
+pub fn linkKeel(m: *std.Build.Module, lib_dir: std.Build.LazyPath, rpath: ?[]const u8, linkage: Linkage) void {
+    const b = m.owner;
+    switch (linkage) {
+        .dynamic => {
+            m.addLibraryPath(lib_dir);
+            if (rpath) |r| m.addRPathSpecial(r);
+            m.linkSystemLibrary("keel", .{ .preferred_link_mode = .dynamic, .use_pkg_config = .no });
+        },
+        .static => {
+            m.addObjectFile(lib_dir.path(b, "libkeel.a"));
+            for ([_][]const u8{ "pthread", "dl", "m", "unwind" }) |name| {
+                m.linkSystemLibrary(name, .{ .use_pkg_config = .no });
+            }
+        },
+    }
+}
+
+/// A path option: absolute as given, relative to this directory otherwise.
+fn pathOption(b: *std.Build, value: ?[]const u8, default: []const u8) std.Build.LazyPath {
+    const p = value orelse default;
+    if (std.fs.path.isAbsolute(p)) return b.graph.cwdRelativePath(p);
+    return b.path(p);
+}
+
+/// `p` as an absolute path (relative paths are taken from this directory),
+/// or null when the working directory cannot be found.
+fn absoluteFromRoot(b: *std.Build, p: []const u8) ?[]const u8 {
+    const arena = b.graph.arena;
+    if (std.fs.path.isAbsolute(p)) return p;
+    const root = b.root.toString(arena) catch @panic("OOM");
+    const cwd = std.process.currentPathAlloc(b.graph.io, arena) catch return null;
+    return std.fs.path.resolveAlloc(arena, &.{ cwd, root, p }) catch @panic("OOM");
+}

@@ -1,0 +1,302 @@
+//! `Conn` (a `keel_conn`: one connection checked out of a pool), its
+//! transactions and savepoints, and `Stmt` (a `keel_stmt`: a prepared
+//! statement on it).
+//!
+//! Thread rule (from keel.h): a `Conn` may move between threads but must
+//! not be used by two at once; its statements and cursors go with it.
+
+const std = @import("std");
+const c = @import("c.zig");
+const errors = @import("errors.zig");
+const values = @import("values.zig");
+const rows_mod = @import("rows.zig");
+const CStr = @import("cstr.zig").CStr;
+
+const Error = errors.Error;
+const AllocError = errors.AllocError;
+const Diagnostics = errors.Diagnostics;
+const ErrOut = errors.ErrOut;
+const Rows = rows_mod.Rows;
+
+/// What a statement that returns no rows did.
+pub const ExecResult = struct {
+    /// Rows inserted, updated or deleted (0 for other statements).
+    rows_affected: u64,
+    /// The id the engine gave the last inserted row, when it reports one
+    /// (SQLite: `sqlite3_last_insert_rowid`).
+    last_insert_id: ?i64,
+
+    pub fn fromC(r: c.keel_exec_result) ExecResult {
+        return .{
+            .rows_affected = r.rows_affected,
+            .last_insert_id = if (r.has_last_insert_id) r.last_insert_id else null,
+        };
+    }
+};
+
+/// `keel_dialect`: the SQL dialect of an engine.
+pub const Dialect = enum(i32) {
+    unknown = c.KEEL_DIALECT_UNKNOWN,
+    sqlite = c.KEEL_DIALECT_SQLITE,
+    postgres = c.KEEL_DIALECT_POSTGRES,
+    mysql = c.KEEL_DIALECT_MYSQL,
+    mssql = c.KEEL_DIALECT_MSSQL,
+    _,
+};
+
+/// `keel_isolation`. An engine without the level asked for gives the next
+/// stronger one it has (SQLite: always serializable).
+pub const Isolation = enum(i32) {
+    default = c.KEEL_ISOLATION_DEFAULT,
+    read_uncommitted = c.KEEL_ISOLATION_READ_UNCOMMITTED,
+    read_committed = c.KEEL_ISOLATION_READ_COMMITTED,
+    repeatable_read = c.KEEL_ISOLATION_REPEATABLE_READ,
+    snapshot = c.KEEL_ISOLATION_SNAPSHOT,
+    serializable = c.KEEL_ISOLATION_SERIALIZABLE,
+};
+
+/// `keel_tx_lock`: when SQLite takes its write lock. Other engines accept
+/// only `.default`.
+pub const TxLock = enum(i32) {
+    default = c.KEEL_TX_LOCK_DEFAULT,
+    deferred = c.KEEL_TX_LOCK_DEFERRED,
+    immediate = c.KEEL_TX_LOCK_IMMEDIATE,
+    exclusive = c.KEEL_TX_LOCK_EXCLUSIVE,
+};
+
+/// Options for `Conn.begin`; `.{}` means the engine's defaults.
+pub const TxOptions = struct {
+    isolation: Isolation = .default,
+    read_only: bool = false,
+    lock: TxLock = .default,
+
+    fn toC(o: TxOptions) c.keel_tx_options {
+        return .{ .isolation = @intFromEnum(o.isolation), .read_only = o.read_only, .lock = @intFromEnum(o.lock) };
+    }
+};
+
+/// The error set and payload of what `Conn.transaction` returns for a
+/// callback of type `F`.
+pub fn TransactionResult(comptime F: type) type {
+    const R = @typeInfo(F).@"fn".return_type orelse @compileError("keel: transaction callback must not be generic");
+    return switch (@typeInfo(R)) {
+        .error_union => |eu| (Error || eu.error_set)!eu.payload,
+        else => Error!R,
+    };
+}
+
+/// One connection checked out of a `Db`. `deinit` returns it to the pool
+/// (rolling back an open transaction first).
+pub const Conn = struct {
+    handle: *c.keel_conn,
+    /// Used only for NUL-terminated copies of SQL of 1 KiB or more.
+    allocator: std.mem.Allocator,
+    /// Where failed calls put their details; inherited from the `Db`, and
+    /// passed on to statements and cursors made from this connection.
+    diags: ?*Diagnostics,
+
+    /// Return the connection to its pool. Statements and cursors made from
+    /// it stay valid and keep it checked out until they are freed too.
+    pub fn deinit(conn: *Conn) void {
+        c.keel_conn_free(conn.handle);
+        conn.* = undefined;
+    }
+
+    /// Run one statement, discarding any rows. `args` is a tuple with one
+    /// element per `?` placeholder (see `keel.Value` for the types).
+    pub fn exec(conn: *const Conn, sql: []const u8, args: anytype) AllocError!ExecResult {
+        var params: [values.paramCount(@TypeOf(args))]c.keel_value = undefined;
+        values.fillParams(@TypeOf(args), &args, &params);
+        var s: CStr = .{};
+        defer s.deinit(conn.allocator);
+        const z = try s.init(conn.allocator, sql, conn.diags, "SQL");
+        var result: c.keel_exec_result = undefined;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_exec(conn.handle, z, &params, params.len, &result, e.ptr()));
+        return .fromC(result);
+    }
+
+    /// Run a query; read its rows with `Rows.next` and free the cursor with
+    /// `Rows.deinit` before this connection.
+    pub fn query(conn: *const Conn, sql: []const u8, args: anytype) AllocError!Rows {
+        var params: [values.paramCount(@TypeOf(args))]c.keel_value = undefined;
+        values.fillParams(@TypeOf(args), &args, &params);
+        var s: CStr = .{};
+        defer s.deinit(conn.allocator);
+        const z = try s.init(conn.allocator, sql, conn.diags, "SQL");
+        var rows: ?*c.keel_rows = null;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_query(conn.handle, z, &params, params.len, &rows, e.ptr()));
+        return .{ .handle = rows.?, .diags = conn.diags };
+    }
+
+    /// Run a query and read column 0 of its first row as `T` with
+    /// `Row.getAlloc` (text and bytes are copied with `allocator`; the
+    /// caller frees them). Null when the query gives no row; further rows
+    /// are not read.
+    pub fn queryOne(conn: *const Conn, comptime T: type, allocator: std.mem.Allocator, sql: []const u8, args: anytype) AllocError!?T {
+        var rows = try conn.query(sql, args);
+        defer rows.deinit();
+        const row = (try rows.next()) orelse return null;
+        return try row.getAlloc(allocator, T, 0);
+    }
+
+    /// Prepare one statement for repeated runs.
+    pub fn prepare(conn: *const Conn, sql: []const u8) AllocError!Stmt {
+        var s: CStr = .{};
+        defer s.deinit(conn.allocator);
+        const z = try s.init(conn.allocator, sql, conn.diags, "SQL");
+        var stmt: ?*c.keel_stmt = null;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_prepare(conn.handle, z, &stmt, e.ptr()));
+        return .{ .handle = stmt.?, .diags = conn.diags };
+    }
+
+    /// Begin a transaction. Pair it with `commit` or `rollback`, e.g.
+    /// `try conn.begin(.{}); errdefer conn.rollback() catch {};`.
+    pub fn begin(conn: *const Conn, options: TxOptions) Error!void {
+        const o = options.toC();
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_begin(conn.handle, &o, e.ptr()));
+    }
+
+    /// Commit the open transaction.
+    pub fn commit(conn: *const Conn) Error!void {
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_commit(conn.handle, e.ptr()));
+    }
+
+    /// Roll back the open transaction.
+    pub fn rollback(conn: *const Conn) Error!void {
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_rollback(conn.handle, e.ptr()));
+    }
+
+    /// Run `func(context, conn)` in a transaction: commit when it returns
+    /// normally, roll back when it returns an error (which is passed on).
+    /// If the commit itself fails, the transaction is rolled back and the
+    /// commit's error returned.
+    pub fn transaction(conn: *const Conn, options: TxOptions, context: anytype, comptime func: anytype) TransactionResult(@TypeOf(func)) {
+        try conn.begin(options);
+        const result = func(context, conn) catch |err| {
+            conn.rollback() catch {};
+            return err;
+        };
+        conn.commit() catch |err| {
+            if (conn.inTransaction()) conn.rollback() catch {};
+            return err;
+        };
+        return result;
+    }
+
+    /// Set a savepoint (a plain identifier). On SQLite, a savepoint outside
+    /// a transaction starts one.
+    pub fn savepoint(conn: *const Conn, name: []const u8) AllocError!void {
+        return conn.named(c.keel_conn_savepoint, name);
+    }
+
+    /// Release the savepoint `name` and every later one, keeping their changes.
+    pub fn release(conn: *const Conn, name: []const u8) AllocError!void {
+        return conn.named(c.keel_conn_release, name);
+    }
+
+    /// Undo everything since the savepoint `name`, which stays set.
+    pub fn rollbackTo(conn: *const Conn, name: []const u8) AllocError!void {
+        return conn.named(c.keel_conn_rollback_to, name);
+    }
+
+    fn named(conn: *const Conn, comptime f: anytype, name: []const u8) AllocError!void {
+        var s: CStr = .{};
+        defer s.deinit(conn.allocator);
+        const z = try s.init(conn.allocator, name, conn.diags, "savepoint name");
+        var e = ErrOut.init(conn.diags);
+        try e.check(f(conn.handle, z, e.ptr()));
+    }
+
+    /// Check that the connection still works.
+    pub fn ping(conn: *const Conn) Error!void {
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_ping(conn.handle, e.ptr()));
+    }
+
+    /// Whether a transaction is open.
+    pub fn inTransaction(conn: *const Conn) bool {
+        return c.keel_conn_in_transaction(conn.handle);
+    }
+
+    /// The SQL dialect of the engine.
+    pub fn dialect(conn: *const Conn) Dialect {
+        return @enumFromInt(c.keel_conn_dialect(conn.handle));
+    }
+
+    /// The engine's version ("3.45.3" for SQLite); valid until `deinit`.
+    pub fn serverVersion(conn: *const Conn) Error![]const u8 {
+        var v: ?[*:0]const u8 = null;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_server_version(conn.handle, &v, e.ptr()));
+        return std.mem.span(v.?);
+    }
+};
+
+/// A prepared statement. Parameters are 0-based; bindings persist across
+/// runs until rebound or cleared. Free it with `deinit`.
+pub const Stmt = struct {
+    handle: *c.keel_stmt,
+    diags: ?*Diagnostics,
+
+    /// Free the statement. A cursor opened from it stays readable until freed.
+    pub fn deinit(stmt: *Stmt) void {
+        c.keel_stmt_free(stmt.handle);
+        stmt.* = undefined;
+    }
+
+    /// How many parameters the statement has.
+    pub fn paramCount(stmt: *const Stmt) usize {
+        return c.keel_stmt_param_count(stmt.handle);
+    }
+
+    /// Bind the elements of the tuple `args` to parameters 0, 1, ...
+    pub fn bind(stmt: *const Stmt, args: anytype) Error!void {
+        var params: [values.paramCount(@TypeOf(args))]c.keel_value = undefined;
+        values.fillParams(@TypeOf(args), &args, &params);
+        for (&params, 0..) |*p, i| {
+            var e = ErrOut.init(stmt.diags);
+            try e.check(c.keel_stmt_bind_value(stmt.handle, i, p, e.ptr()));
+        }
+    }
+
+    /// Bind one value (any parameter type) to parameter `index`.
+    pub fn bindAt(stmt: *const Stmt, index: usize, value: anytype) Error!void {
+        const args = .{value};
+        var params: [1]c.keel_value = undefined;
+        values.fillParams(@TypeOf(args), &args, &params);
+        var e = ErrOut.init(stmt.diags);
+        try e.check(c.keel_stmt_bind_value(stmt.handle, index, &params[0], e.ptr()));
+    }
+
+    /// Unbind every parameter.
+    pub fn clearBindings(stmt: *const Stmt) Error!void {
+        var e = ErrOut.init(stmt.diags);
+        try e.check(c.keel_stmt_clear_bindings(stmt.handle, e.ptr()));
+    }
+
+    /// Bind `args` (when not empty) and run the statement, discarding any
+    /// rows. `.{}` runs it with the current bindings.
+    pub fn exec(stmt: *const Stmt, args: anytype) Error!ExecResult {
+        try stmt.bind(args);
+        var result: c.keel_exec_result = undefined;
+        var e = ErrOut.init(stmt.diags);
+        try e.check(c.keel_stmt_execute(stmt.handle, &result, e.ptr()));
+        return .fromC(result);
+    }
+
+    /// Bind `args` (when not empty) and run the statement as a query. A
+    /// cursor opened earlier from this statement is closed by this call.
+    pub fn query(stmt: *const Stmt, args: anytype) Error!Rows {
+        try stmt.bind(args);
+        var rows: ?*c.keel_rows = null;
+        var e = ErrOut.init(stmt.diags);
+        try e.check(c.keel_stmt_query(stmt.handle, &rows, e.ptr()));
+        return .{ .handle = rows.?, .diags = stmt.diags };
+    }
+};

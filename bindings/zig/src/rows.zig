@@ -1,0 +1,279 @@
+//! `Rows`, a streaming cursor (`keel_rows`), and `Row`, the current row
+//! of one, read with a comptime type.
+//!
+//! Lifetime: text, bytes, JSON and decimal values read with `Row.get` are
+//! borrowed from the cursor and valid until the next `Rows.next` or
+//! `Rows.deinit` on it (the rule of `keel_rows_column_text`). Use
+//! `Row.getAlloc` to keep a copy. Column names live until `Rows.deinit`.
+
+const std = @import("std");
+const c = @import("c.zig");
+const errors = @import("errors.zig");
+const values = @import("values.zig");
+
+const Error = errors.Error;
+const AllocError = errors.AllocError;
+const Diagnostics = errors.Diagnostics;
+const ErrOut = errors.ErrOut;
+
+/// `keel_nullable`: whether a column may hold NULL.
+pub const Nullable = enum(i32) {
+    unknown = c.KEEL_NULLABLE_UNKNOWN,
+    no = c.KEEL_NULLABLE_NO,
+    yes = c.KEEL_NULLABLE_YES,
+    _,
+};
+
+/// A streaming cursor over one result. Free it with `deinit`; a cursor
+/// from `Db.query` then returns its connection to the pool.
+pub const Rows = struct {
+    handle: *c.keel_rows,
+    /// Where failed calls on this cursor and its rows put their details.
+    diags: ?*Diagnostics,
+
+    /// Free the cursor. Reading stops; the rest of the result is not read.
+    pub fn deinit(rows: *Rows) void {
+        c.keel_rows_free(rows.handle);
+        rows.* = undefined;
+    }
+
+    /// Advance to the next row: the row, or null at the end of the result
+    /// (and on every call after it). Values borrowed from the previous row
+    /// become invalid.
+    pub fn next(rows: *Rows) Error!?Row {
+        var has_row = false;
+        var e = ErrOut.init(rows.diags);
+        try e.check(c.keel_rows_next(rows.handle, &has_row, e.ptr()));
+        return if (has_row) Row{ .handle = rows.handle, .diags = rows.diags } else null;
+    }
+
+    /// The number of result columns.
+    pub fn columnCount(rows: *const Rows) usize {
+        return c.keel_rows_column_count(rows.handle);
+    }
+
+    /// The name of column `i` (0-based); valid until `deinit`.
+    pub fn columnName(rows: *const Rows, i: usize) Error![]const u8 {
+        var name: ?[*:0]const u8 = null;
+        var e = ErrOut.init(rows.diags);
+        try e.check(c.keel_rows_column_name(rows.handle, i, &name, e.ptr()));
+        return std.mem.span(name.?);
+    }
+
+    /// The engine's declared type of column `i` ("VARCHAR(20)"), or "" when
+    /// it has none; valid until `deinit`.
+    pub fn columnEngineType(rows: *const Rows, i: usize) Error![]const u8 {
+        var name: ?[*:0]const u8 = null;
+        var e = ErrOut.init(rows.diags);
+        try e.check(c.keel_rows_column_engine_type(rows.handle, i, &name, e.ptr()));
+        return std.mem.span(name.?);
+    }
+
+    /// The keel type column `i` reads as (`.null` when each value has its
+    /// own type, as for SQLite expressions).
+    pub fn columnType(rows: *const Rows, i: usize) Error!values.Type {
+        var t: c.keel_type = 0;
+        var e = ErrOut.init(rows.diags);
+        try e.check(c.keel_rows_column_type(rows.handle, i, &t, e.ptr()));
+        return @enumFromInt(t);
+    }
+
+    /// Whether column `i` may hold NULL, when the engine knows.
+    pub fn columnNullable(rows: *const Rows, i: usize) Error!Nullable {
+        var n: c.keel_nullable = 0;
+        var e = ErrOut.init(rows.diags);
+        try e.check(c.keel_rows_column_nullable(rows.handle, i, &n, e.ptr()));
+        return @enumFromInt(n);
+    }
+
+    /// The index of the first column called `name` (exact match), if any.
+    pub fn columnIndex(rows: *const Rows, name: []const u8) Error!?usize {
+        return columnIndexOf(rows.handle, rows.diags, name);
+    }
+};
+
+fn columnIndexOf(handle: *c.keel_rows, diags: ?*Diagnostics, name: []const u8) Error!?usize {
+    const n = c.keel_rows_column_count(handle);
+    for (0..n) |i| {
+        var col: ?[*:0]const u8 = null;
+        var e = ErrOut.init(diags);
+        try e.check(c.keel_rows_column_name(handle, i, &col, e.ptr()));
+        if (std.mem.eql(u8, std.mem.span(col.?), name)) return i;
+    }
+    return null;
+}
+
+/// The current row of a `Rows`. Valid until the next `Rows.next` or
+/// `Rows.deinit`; copying it does not extend that.
+pub const Row = struct {
+    handle: *c.keel_rows,
+    diags: ?*Diagnostics,
+
+    /// Whether column `i` of this row is NULL.
+    pub fn isNull(row: Row, i: usize) Error!bool {
+        var is_null = false;
+        var e = ErrOut.init(row.diags);
+        try e.check(c.keel_rows_column_is_null(row.handle, i, &is_null, e.ptr()));
+        return is_null;
+    }
+
+    /// Read column `i` (0-based) as `T`.
+    ///
+    /// `T` may be `bool`; an integer type up to 64 bits (a value that does
+    /// not fit is `error.InvalidData`, never truncated); `f64`; text as
+    /// `[]const u8` or `[:0]const u8`; `keel.Blob`, `keel.Json`,
+    /// `keel.Decimal`, `keel.Date`, `keel.Time`, `keel.Timestamp`,
+    /// `keel.TimestampTz`, `keel.Uuid`; `keel.Value` for whatever the value
+    /// is; or `?T` of any of these, which gives null for NULL. A NULL read
+    /// as a non-optional type is `error.InvalidData`.
+    ///
+    /// Lifetime: text, bytes, JSON and decimal slices point into the
+    /// cursor and are valid until the next `Rows.next` or `Rows.deinit`.
+    pub fn get(row: Row, comptime T: type, i: usize) Error!T {
+        if (@typeInfo(T) == .optional) {
+            if (try row.isNull(i)) return null;
+            return try row.get(@typeInfo(T).optional.child, i);
+        }
+        var e = ErrOut.init(row.diags);
+        switch (T) {
+            []const u8 => return row.text(i),
+            [:0]const u8 => return row.text(i),
+            values.Blob => return .{ .data = try row.bytes(i) },
+            values.Json => return .{ .text = try row.text(i) },
+            values.Decimal => return .{ .text = try row.text(i) },
+            values.Date => {
+                var days: i32 = 0;
+                try e.check(c.keel_rows_column_date(row.handle, i, &days, e.ptr()));
+                return .{ .days = days };
+            },
+            values.Time => {
+                var us: i64 = 0;
+                try e.check(c.keel_rows_column_time(row.handle, i, &us, e.ptr()));
+                return .{ .micros = us };
+            },
+            values.Timestamp, values.TimestampTz => {
+                var us: i64 = 0;
+                try e.check(c.keel_rows_column_timestamp(row.handle, i, &us, e.ptr()));
+                return .{ .micros = us };
+            },
+            values.Uuid => {
+                var u: values.Uuid = .{ .bytes = undefined };
+                try e.check(c.keel_rows_column_uuid(row.handle, i, &u.bytes, e.ptr()));
+                return u;
+            },
+            values.Value => {
+                var v: c.keel_value = undefined;
+                try e.check(c.keel_rows_column_value(row.handle, i, &v, e.ptr()));
+                return values.Value.fromC(v) catch
+                    errors.fail(row.diags, error.InvalidData, "column {d}: keel type {d} is not known to this binding", .{ i, v.kind });
+            },
+            bool => {
+                var b = false;
+                try e.check(c.keel_rows_column_bool(row.handle, i, &b, e.ptr()));
+                return b;
+            },
+            f64 => {
+                var f: f64 = 0;
+                try e.check(c.keel_rows_column_double(row.handle, i, &f, e.ptr()));
+                return f;
+            },
+            else => {},
+        }
+        switch (@typeInfo(T)) {
+            .int => |info| {
+                if (info.bits > 64) @compileError("keel: " ++ @typeName(T) ++ " is wider than 64 bits");
+                if (info.signedness == .signed) {
+                    var v: i64 = 0;
+                    try e.check(c.keel_rows_column_int64(row.handle, i, &v, e.ptr()));
+                    return std.math.cast(T, v) orelse
+                        errors.fail(row.diags, error.InvalidData, "column {d}: {d} does not fit in {s}", .{ i, v, @typeName(T) });
+                } else {
+                    var v: u64 = 0;
+                    try e.check(c.keel_rows_column_uint64(row.handle, i, &v, e.ptr()));
+                    return std.math.cast(T, v) orelse
+                        errors.fail(row.diags, error.InvalidData, "column {d}: {d} does not fit in {s}", .{ i, v, @typeName(T) });
+                }
+            },
+            .float => @compileError("keel: read floats as f64 (keel reads doubles and never rounds silently)"),
+            else => @compileError("keel: cannot read a column as " ++ @typeName(T)),
+        }
+    }
+
+    /// Read column `i` as `T`, copying text and bytes into memory from
+    /// `allocator` that the caller owns (free slices with
+    /// `allocator.free`; for `Blob`, `Json` and `Decimal` free the inner
+    /// slice; for a `Value`, see `freeValue`). Other types are read as by
+    /// `get`. `T` may also be `[]u8`.
+    pub fn getAlloc(row: Row, allocator: std.mem.Allocator, comptime T: type, i: usize) AllocError!T {
+        if (@typeInfo(T) == .optional) {
+            if (try row.isNull(i)) return null;
+            return try row.getAlloc(allocator, @typeInfo(T).optional.child, i);
+        }
+        return switch (T) {
+            []const u8, []u8 => try allocator.dupe(u8, try row.text(i)),
+            [:0]const u8, [:0]u8 => try allocator.dupeSentinel(u8, try row.text(i), 0),
+            values.Blob => .{ .data = try allocator.dupe(u8, try row.bytes(i)) },
+            values.Json => .{ .text = try allocator.dupe(u8, try row.text(i)) },
+            values.Decimal => .{ .text = try allocator.dupe(u8, try row.text(i)) },
+            values.Value => blk: {
+                var v = try row.get(values.Value, i);
+                switch (v) {
+                    .text, .bytes, .json, .decimal => |*s| s.* = try allocator.dupe(u8, s.*),
+                    else => {},
+                }
+                break :blk v;
+            },
+            else => try row.get(T, i),
+        };
+    }
+
+    /// Fill a struct of type `T` from this row, matching each field name to
+    /// a column name (exactly). Each field is read with `get`, so its type
+    /// follows the same rules and text stays borrowed. A field with no
+    /// matching column takes its default value, or is null if it is
+    /// optional; otherwise it is `error.InvalidArgument`. Columns with no
+    /// field are ignored.
+    pub fn scan(row: Row, comptime T: type) Error!T {
+        const info = switch (@typeInfo(T)) {
+            .@"struct" => |s| s,
+            else => @compileError("keel: scan needs a struct type, not " ++ @typeName(T)),
+        };
+        var out: T = undefined;
+        inline for (info.field_names, info.field_types, info.field_attrs) |name, F, attrs| {
+            if (try columnIndexOf(row.handle, row.diags, name)) |idx| {
+                @field(out, name) = try row.get(F, idx);
+            } else if (comptime attrs.defaultValue(F)) |default| {
+                @field(out, name) = default;
+            } else if (@typeInfo(F) == .optional) {
+                @field(out, name) = null;
+            } else {
+                return errors.fail(row.diags, error.InvalidArgument, "scan: no column named \"{s}\" for field {s}.{s}", .{ name, @typeName(T), name });
+            }
+        }
+        return out;
+    }
+
+    fn text(row: Row, i: usize) Error![:0]const u8 {
+        var ptr: ?[*:0]const u8 = null;
+        var len: usize = 0;
+        var e = ErrOut.init(row.diags);
+        try e.check(c.keel_rows_column_text(row.handle, i, &ptr, &len, e.ptr()));
+        return ptr.?[0..len :0];
+    }
+
+    fn bytes(row: Row, i: usize) Error![]const u8 {
+        var ptr: ?[*]const u8 = null;
+        var len: usize = 0;
+        var e = ErrOut.init(row.diags);
+        try e.check(c.keel_rows_column_bytes(row.handle, i, &ptr, &len, e.ptr()));
+        return ptr.?[0..len];
+    }
+};
+
+/// Free the copies in a `Value` returned by `Row.getAlloc`.
+pub fn freeValue(allocator: std.mem.Allocator, v: values.Value) void {
+    switch (v) {
+        .text, .bytes, .json, .decimal => |s| allocator.free(s),
+        else => {},
+    }
+}

@@ -1,0 +1,879 @@
+//! The binding's suite, through the public `keel` module only.
+//!
+//! Every test that needs a database runs once per engine: SQLite always
+//! (in memory), PostgreSQL and MySQL when `KEEL_TEST_POSTGRES_URL` /
+//! `KEEL_TEST_MYSQL_URL` are set and `keel.driverAvailable` says the
+//! library has the driver. Engine differences (DDL spellings, what each
+//! reports) live in `Quirks`. The drift check of `src/c.zig` against
+//! `include/keel.h` is at the end.
+
+const std = @import("std");
+const keel = @import("keel");
+const drift = @import("drift.zig");
+
+const testing = std.testing;
+const gpa = testing.allocator;
+
+// ---------------------------------------------------------------------
+// Engines
+
+const Engine = enum { sqlite, postgres, mysql };
+
+const Quirks = struct {
+    engine: Engine,
+    driver: []const u8,
+    url_env: ?[]const u8,
+    dialect: keel.Dialect,
+    id_pk: []const u8,
+    blob: []const u8,
+    time: []const u8,
+    timestamp: []const u8,
+    timestamptz: []const u8,
+    uuid: []const u8,
+    json: []const u8,
+    /// Whether exec reports the id of an inserted row.
+    has_last_insert_id: bool,
+    /// Whether the engine has its own error numbers (PostgreSQL uses SQLSTATE only).
+    has_vendor_code: bool,
+};
+
+fn quirks(e: Engine) Quirks {
+    return switch (e) {
+        .sqlite => .{
+            .engine = .sqlite,
+            .driver = "sqlite",
+            .url_env = null,
+            .dialect = .sqlite,
+            .id_pk = "INTEGER PRIMARY KEY",
+            .blob = "BLOB",
+            .time = "TIME",
+            .timestamp = "TIMESTAMP",
+            .timestamptz = "TIMESTAMPTZ",
+            .uuid = "UUID",
+            .json = "JSON",
+            .has_last_insert_id = true,
+            .has_vendor_code = true,
+        },
+        .postgres => .{
+            .engine = .postgres,
+            .driver = "postgres",
+            .url_env = "KEEL_TEST_POSTGRES_URL",
+            .dialect = .postgres,
+            .id_pk = "BIGSERIAL PRIMARY KEY",
+            .blob = "BYTEA",
+            .time = "TIME",
+            .timestamp = "TIMESTAMP",
+            .timestamptz = "TIMESTAMPTZ",
+            .uuid = "UUID",
+            .json = "JSONB",
+            .has_last_insert_id = false,
+            .has_vendor_code = false,
+        },
+        .mysql => .{
+            .engine = .mysql,
+            .driver = "mysql",
+            .url_env = "KEEL_TEST_MYSQL_URL",
+            .dialect = .mysql,
+            .id_pk = "BIGINT AUTO_INCREMENT PRIMARY KEY",
+            .blob = "LONGBLOB",
+            .time = "TIME(6)",
+            .timestamp = "DATETIME(6)",
+            .timestamptz = "TIMESTAMP(6)",
+            .uuid = "CHAR(36)",
+            .json = "JSON",
+            .has_last_insert_id = true,
+            .has_vendor_code = true,
+        },
+    };
+}
+
+/// What a test case gets: a pool, a connection from it, diagnostics wired
+/// into both, and the engine's quirks.
+const Env = struct {
+    db: *keel.Db,
+    conn: *keel.Conn,
+    diags: *keel.Diagnostics,
+    q: Quirks,
+
+    /// `CREATE TEMPORARY TABLE name (cols)`, with `{id}` etc. replaced by
+    /// the engine's spelling.
+    fn createTemp(env: Env, name: []const u8, comptime cols: []const u8) !void {
+        const sql = try expand(env.q, "CREATE TEMPORARY TABLE {s} (" ++ cols ++ ")", name);
+        defer gpa.free(sql);
+        _ = try env.conn.exec(sql, .{});
+    }
+};
+
+/// Replace the markers `{id}`, `{blob}`, `{time}`, `{ts}`, `{tstz}`,
+/// `{uuid}`, `{json}` and the table name `{s}`.
+fn expand(q: Quirks, comptime template: []const u8, name: []const u8) ![]u8 {
+    const pairs = [_][2][]const u8{
+        .{ "{id}", q.id_pk },   .{ "{blob}", q.blob },       .{ "{time}", q.time },
+        .{ "{ts}", q.timestamp }, .{ "{tstz}", q.timestamptz }, .{ "{uuid}", q.uuid },
+        .{ "{json}", q.json },  .{ "{s}", name },
+    };
+    var s = try gpa.dupe(u8, template);
+    for (pairs) |p| {
+        const next = try std.mem.replaceOwned(u8, gpa, s, p[0], p[1]);
+        gpa.free(s);
+        s = next;
+    }
+    return s;
+}
+
+var skip_noted: [3]bool = @splat(false);
+
+fn engineUrl(e: Engine) ?[]const u8 {
+    const q = quirks(e);
+    const name = q.url_env orelse return "sqlite::memory:";
+    const url = testing.environ.getPosix(name) orelse {
+        noteSkip(e, "{s} is not set", .{name});
+        return null;
+    };
+    if (url.len == 0) {
+        noteSkip(e, "{s} is empty", .{name});
+        return null;
+    }
+    if (!keel.driverAvailable(q.driver)) {
+        noteSkip(e, "the {s} driver is not built into this libkeel", .{q.driver});
+        return null;
+    }
+    return url;
+}
+
+fn noteSkip(e: Engine, comptime fmt: []const u8, args: anytype) void {
+    if (skip_noted[@intFromEnum(e)]) return;
+    skip_noted[@intFromEnum(e)] = true;
+    std.debug.print("skipped {t}: " ++ fmt ++ "\n", .{e} ++ args);
+}
+
+/// Run `case` once per available engine. SQLite must always work.
+fn forEngines(comptime case: fn (Env) anyerror!void) !void {
+    var failed: ?anyerror = null;
+    for (std.enums.values(Engine)) |e| {
+        const url = engineUrl(e) orelse continue;
+        runOn(e, url, case) catch |err| {
+            std.debug.print("[{t}] failed: {t}\n", .{ e, err });
+            failed = err;
+        };
+    }
+    if (failed) |err| return err;
+}
+
+fn runOn(e: Engine, url: []const u8, comptime case: fn (Env) anyerror!void) !void {
+    var diags: keel.Diagnostics = .{};
+    var db = keel.Db.open(gpa, url, .{ .diags = &diags }) catch |err| {
+        std.debug.print("[{t}] open: {f}\n", .{ e, diags });
+        return err;
+    };
+    defer db.deinit();
+    var conn = try db.checkout();
+    defer conn.deinit();
+    case(.{ .db = &db, .conn = &conn, .diags = &diags, .q = quirks(e) }) catch |err| {
+        if (diags.status != .ok) std.debug.print("[{t}] last diagnostics: {f}\n", .{ e, diags });
+        return err;
+    };
+}
+
+/// `SELECT COUNT(*) FROM table`, read to the end of the result (so this
+/// does not depend on freeing a cursor early, which has its own test).
+fn countRows(c: *const keel.Conn, comptime table: []const u8) !i64 {
+    var rows = try c.query("SELECT COUNT(*) FROM " ++ table, .{});
+    defer rows.deinit();
+    const n = try (try rows.next()).?.get(i64, 0);
+    try testing.expectEqual(@as(?keel.Row, null), try rows.next());
+    return n;
+}
+
+// ---------------------------------------------------------------------
+// Cases
+
+test "library version matches the header the binding mirrors" {
+    try testing.expect(keel.version().len > 0);
+    try testing.expectEqual(keel.header_version_number, keel.versionNumber());
+    try testing.expect(keel.driverAvailable("sqlite"));
+    try testing.expect(!keel.driverAvailable("no-such-engine"));
+    try testing.expect(!keel.driverAvailable("sql\x00ite"));
+    try testing.expect(keel.Status.busy.text().len > 0);
+}
+
+test "build.zig.zon carries the library's version" {
+    var buf: [64]u8 = undefined;
+    const line = try std.fmt.bufPrint(&buf, ".version = \"{s}\",", .{keel.version()});
+    try testing.expect(std.mem.find(u8, @embedFile("build_zig_zon"), line) != null);
+}
+
+test "a connection pings and reports its engine" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.conn.ping();
+            try testing.expectEqual(env.q.dialect, env.conn.dialect());
+            try testing.expectEqual(env.q.dialect, env.db.dialect());
+            const v = try env.conn.serverVersion();
+            try testing.expect(v.len > 0);
+            try testing.expect(!env.conn.inTransaction());
+        }
+    }.run);
+}
+
+test "exec and query with typed parameters and typed reads" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("people", "id {id}, name TEXT NOT NULL, height_m DOUBLE PRECISION, active BOOLEAN, note TEXT");
+            const names = [_][]const u8{ "Ada", "Grace", "Edsger" };
+            const heights = [_]f64{ 1.65, 1.52, 1.88 };
+            for (names, heights, 0..) |n, h, i| {
+                const r = try env.conn.exec(
+                    "INSERT INTO people (name, height_m, active, note) VALUES (?, ?, ?, ?)",
+                    .{ n, h, i != 1, if (i == 2) @as(?[]const u8, "tall") else null },
+                );
+                try testing.expectEqual(@as(u64, 1), r.rows_affected);
+                if (env.q.has_last_insert_id) try testing.expectEqual(@as(?i64, @intCast(i + 1)), r.last_insert_id);
+            }
+            var rows = try env.conn.query("SELECT id, name, height_m, active, note FROM people WHERE height_m > ? ORDER BY id", .{1.6});
+            defer rows.deinit();
+            try testing.expectEqual(@as(usize, 5), rows.columnCount());
+
+            const first = (try rows.next()).?;
+            try testing.expectEqual(@as(i64, 1), try first.get(i64, 0));
+            try testing.expectEqualStrings("Ada", try first.get([]const u8, 1));
+            try testing.expectEqual(@as(f64, 1.65), try first.get(f64, 2));
+            try testing.expectEqual(true, try first.get(bool, 3));
+            try testing.expectEqual(@as(?[]const u8, null), try first.get(?[]const u8, 4));
+            try testing.expect(try first.isNull(4));
+
+            const second = (try rows.next()).?;
+            try testing.expectEqual(@as(u8, 3), try second.get(u8, 0));
+            try testing.expectEqualStrings("Edsger", try second.get([:0]const u8, 1));
+            try testing.expectEqualStrings("tall", (try second.get(?[]const u8, 4)).?);
+
+            try testing.expectEqual(@as(?keel.Row, null), try rows.next());
+            try testing.expectEqual(@as(?keel.Row, null), try rows.next()); // and after the end
+        }
+    }.run);
+}
+
+test "integers are read exactly or not at all" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("nums", "v BIGINT");
+            _ = try env.conn.exec("INSERT INTO nums (v) VALUES (?)", .{300});
+            _ = try env.conn.exec("INSERT INTO nums (v) VALUES (?)", .{@as(i32, -5)});
+            _ = try env.conn.exec("INSERT INTO nums (v) VALUES (?)", .{@as(u32, std.math.maxInt(u32))});
+            var rows = try env.conn.query("SELECT v FROM nums ORDER BY v", .{});
+            defer rows.deinit();
+
+            const neg = (try rows.next()).?;
+            try testing.expectEqual(@as(i8, -5), try neg.get(i8, 0));
+            try testing.expectError(error.InvalidData, neg.get(u64, 0));
+            try testing.expectError(error.InvalidData, neg.get(u8, 0));
+
+            const mid = (try rows.next()).?;
+            try testing.expectEqual(@as(i16, 300), try mid.get(i16, 0));
+            env.diags.clear();
+            try testing.expectError(error.InvalidData, mid.get(u8, 0));
+            try testing.expectEqual(keel.Status.invalid_data, env.diags.status);
+            try testing.expect(std.mem.find(u8, env.diags.message(), "u8") != null);
+            try testing.expectError(error.InvalidData, mid.get(i8, 0));
+            try testing.expectEqual(@as(f64, 300), try mid.get(f64, 0));
+
+            const big = (try rows.next()).?;
+            try testing.expectEqual(@as(u32, std.math.maxInt(u32)), try big.get(u32, 0));
+            try testing.expectError(error.InvalidData, big.get(i32, 0));
+        }
+    }.run);
+}
+
+test "SQLite refuses a u64 it cannot store, with SQLSTATE 22003" {
+    var diags: keel.Diagnostics = .{};
+    var db = try keel.Db.open(gpa, "sqlite::memory:", .{ .diags = &diags });
+    defer db.deinit();
+    _ = try db.exec("CREATE TABLE u (v INTEGER)", .{});
+    _ = try db.exec("INSERT INTO u (v) VALUES (?)", .{@as(u64, std.math.maxInt(i64))});
+    try testing.expectError(error.InvalidArgument, db.exec("INSERT INTO u (v) VALUES (?)", .{@as(u64, std.math.maxInt(u64))}));
+    try testing.expectEqualStrings("22003", diags.sqlstate());
+}
+
+test "NULL, optionals and the null literal" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("maybe", "a BIGINT, b TEXT, c DOUBLE PRECISION");
+            const none: ?i64 = null;
+            const some: ?[]const u8 = "x";
+            _ = try env.conn.exec("INSERT INTO maybe (a, b, c) VALUES (?, ?, ?)", .{ none, some, null });
+            _ = try env.conn.exec("INSERT INTO maybe (a, b, c) VALUES (?, ?, ?)", .{ @as(?i64, 7), @as(?[]const u8, null), @as(?f64, 2.5) });
+            var rows = try env.conn.query("SELECT a, b, c FROM maybe ORDER BY a", .{});
+            defer rows.deinit();
+            // NULLs sort first on SQLite/MySQL and last on PostgreSQL: read both
+            // rows and sort them out by content.
+            var saw_null_row = false;
+            var saw_value_row = false;
+            while (try rows.next()) |row| {
+                if (try row.get(?i64, 0)) |a| {
+                    try testing.expectEqual(@as(i64, 7), a);
+                    try testing.expectEqual(@as(?[]const u8, null), try row.get(?[]const u8, 1));
+                    try testing.expectEqual(@as(?f64, 2.5), try row.get(?f64, 2));
+                    saw_value_row = true;
+                } else {
+                    try testing.expectError(error.InvalidData, row.get(i64, 0));
+                    try testing.expectEqualStrings("x", (try row.get(?[]const u8, 1)).?);
+                    try testing.expectEqual(@as(?f64, null), try row.get(?f64, 2));
+                    saw_null_row = true;
+                }
+            }
+            try testing.expect(saw_null_row and saw_value_row);
+        }
+    }.run);
+}
+
+test "borrowed text lives until next(); getAlloc copies outlive it" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("words", "w TEXT");
+            for ([_][]const u8{ "alpha", "beta", "ünïcödé" }) |w| _ = try env.conn.exec("INSERT INTO words (w) VALUES (?)", .{w});
+            var rows = try env.conn.query("SELECT w FROM words ORDER BY w", .{});
+            defer rows.deinit();
+            var copies: [3][]u8 = undefined;
+            var zs: [3][:0]const u8 = undefined;
+            var n: usize = 0;
+            while (try rows.next()) |row| : (n += 1) {
+                const borrowed = try row.get([]const u8, 0);
+                copies[n] = try row.getAlloc(gpa, []u8, 0);
+                zs[n] = try row.getAlloc(gpa, [:0]const u8, 0);
+                try testing.expectEqualStrings(borrowed, copies[n]);
+            }
+            defer for (copies[0..n], zs[0..n]) |a, b| {
+                gpa.free(a);
+                gpa.free(b);
+            };
+            try testing.expectEqual(@as(usize, 3), n);
+            try testing.expectEqualStrings("alpha", copies[0]);
+            try testing.expectEqualStrings("beta", zs[1]);
+            try testing.expectEqualStrings("ünïcödé", copies[2]);
+            // After the end there is no current row to read.
+            const stale: keel.Row = .{ .handle = rows.handle, .diags = null };
+            try testing.expectError(error.InvalidState, stale.getAlloc(gpa, ?[]u8, 0));
+        }
+    }.run);
+}
+
+test "blobs round-trip byte for byte" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("blobs", "b {blob}");
+            const data = [_]u8{ 0, 1, 2, 0xff, 0, 'z' };
+            _ = try env.conn.exec("INSERT INTO blobs (b) VALUES (?)", .{keel.Blob{ .data = &data }});
+            _ = try env.conn.exec("INSERT INTO blobs (b) VALUES (?)", .{keel.Blob{ .data = "" }});
+            var rows = try env.conn.query("SELECT b FROM blobs ORDER BY LENGTH(b) DESC", .{});
+            defer rows.deinit();
+            const row = (try rows.next()).?;
+            try testing.expectEqualSlices(u8, &data, (try row.get(keel.Blob, 0)).data);
+            const copy = try row.getAlloc(gpa, keel.Blob, 0);
+            defer gpa.free(copy.data);
+            try testing.expectEqualSlices(u8, &data, copy.data);
+            const empty = (try rows.next()).?;
+            try testing.expectEqual(@as(usize, 0), (try empty.get(keel.Blob, 0)).data.len);
+        }
+    }.run);
+}
+
+test "dates, times, timestamps and uuids round-trip" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("moments", "d DATE, t {time}, ts {ts}, tz {tstz}, u {uuid}");
+            const d = keel.Date.fromCivil(2024, 2, 29);
+            const t = keel.Time.fromHms(13, 45, 30, 123456);
+            const ts = keel.Timestamp.fromParts(keel.Date.fromCivil(1999, 12, 31), keel.Time.fromHms(23, 59, 59, 500000));
+            const tz: keel.TimestampTz = .{ .micros = 1_700_000_000_123_456 };
+            const u = try keel.Uuid.parse("123e4567-e89b-12d3-a456-426614174000");
+            _ = try env.conn.exec("INSERT INTO moments (d, t, ts, tz, u) VALUES (?, ?, ?, ?, ?)", .{ d, t, ts, tz, u });
+            // A comptime-known wrapper is bound from its constant.
+            _ = try env.conn.exec("INSERT INTO moments (d) VALUES (?)", .{keel.Date{ .days = 0 }});
+            var rows = try env.conn.query("SELECT d, t, ts, tz, u FROM moments ORDER BY d DESC", .{});
+            defer rows.deinit();
+            const row = (try rows.next()).?;
+            try testing.expectEqual(d, try row.get(keel.Date, 0));
+            try testing.expectEqual(keel.Date.Civil{ .year = 2024, .month = 2, .day = 29 }, (try row.get(keel.Date, 0)).civil());
+            try testing.expectEqual(t, try row.get(keel.Time, 1));
+            try testing.expectEqual(ts, try row.get(keel.Timestamp, 2));
+            try testing.expectEqual(tz, try row.get(keel.TimestampTz, 3));
+            try testing.expectEqual(u, try row.get(keel.Uuid, 4));
+            try testing.expectEqualStrings("123e4567-e89b-12d3-a456-426614174000", try row.get([]const u8, 4));
+            try testing.expectEqualStrings("2024-02-29", try row.get([]const u8, 0));
+            const epoch = (try rows.next()).?;
+            try testing.expectEqual(keel.Date{ .days = 0 }, try epoch.get(keel.Date, 0));
+            try testing.expectEqual(@as(?keel.Uuid, null), try epoch.get(?keel.Uuid, 4));
+        }
+    }.run);
+}
+
+test "JSON and exact decimals keep their text" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("docs", "j {json}, amount DECIMAL(12,2)");
+            _ = try env.conn.exec("INSERT INTO docs (j, amount) VALUES (?, ?)", .{ keel.Json{ .text = "{\"a\": 1}" }, keel.Decimal{ .text = "12345.67" } });
+            var rows = try env.conn.query("SELECT j, amount FROM docs", .{});
+            defer rows.deinit();
+            const row = (try rows.next()).?;
+            const j = (try row.get(keel.Json, 0)).text;
+            try testing.expect(std.mem.find(u8, j, "\"a\"") != null);
+            try testing.expectEqualStrings("12345.67", (try row.get(keel.Decimal, 1)).text);
+            const copy = try row.getAlloc(gpa, keel.Decimal, 1);
+            defer gpa.free(copy.text);
+            try testing.expectEqualStrings("12345.67", copy.text);
+        }
+    }.run);
+}
+
+test "keel.Value reads whatever a column holds and binds as itself" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("dyn", "i BIGINT, s TEXT, f DOUBLE PRECISION, n BIGINT");
+            const vals = .{ keel.Value{ .int64 = -42 }, keel.Value{ .text = "hi" }, keel.Value{ .double = 0.25 }, @as(keel.Value, .null) };
+            _ = try env.conn.exec("INSERT INTO dyn (i, s, f, n) VALUES (?, ?, ?, ?)", vals);
+            var rows = try env.conn.query("SELECT i, s, f, n FROM dyn", .{});
+            defer rows.deinit();
+            const row = (try rows.next()).?;
+            try testing.expectEqual(keel.Value{ .int64 = -42 }, try row.get(keel.Value, 0));
+            try testing.expectEqualStrings("hi", (try row.get(keel.Value, 1)).text);
+            try testing.expectEqual(keel.Value{ .double = 0.25 }, try row.get(keel.Value, 2));
+            try testing.expectEqual(@as(keel.Value, .null), try row.get(keel.Value, 3));
+            const copy = try row.getAlloc(gpa, keel.Value, 1);
+            defer keel.freeValue(gpa, copy);
+            try testing.expectEqualStrings("hi", copy.text);
+            try testing.expectEqual(keel.Type.text, copy.kind());
+        }
+    }.run);
+}
+
+test "scan fills a struct by column name" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("staff", "id {id}, name TEXT NOT NULL, height_m DOUBLE PRECISION, born DATE");
+            _ = try env.conn.exec("INSERT INTO staff (name, height_m, born) VALUES (?, ?, ?)", .{ "Ada", 1.65, keel.Date.fromCivil(1815, 12, 10) });
+            _ = try env.conn.exec("INSERT INTO staff (name, height_m, born) VALUES (?, ?, ?)", .{ "Bob", null, null });
+            const Person = struct {
+                name: []const u8,
+                id: i64,
+                height_m: ?f64,
+                born: ?keel.Date,
+                level: u8 = 3, // no such column: the default
+                nickname: ?[]const u8, // no such column, optional: null
+            };
+            var rows = try env.conn.query("SELECT id, name, height_m, born FROM staff ORDER BY id", .{});
+            defer rows.deinit();
+            const ada = try (try rows.next()).?.scan(Person);
+            try testing.expectEqualStrings("Ada", ada.name);
+            try testing.expectEqual(@as(i64, 1), ada.id);
+            try testing.expectEqual(@as(?f64, 1.65), ada.height_m);
+            try testing.expectEqual(keel.Date.fromCivil(1815, 12, 10), ada.born.?);
+            try testing.expectEqual(@as(u8, 3), ada.level);
+            try testing.expectEqual(@as(?[]const u8, null), ada.nickname);
+            const bob_row = (try rows.next()).?;
+            const bob = try bob_row.scan(Person);
+            try testing.expectEqual(@as(?f64, null), bob.height_m);
+            try testing.expectEqual(@as(?keel.Date, null), bob.born);
+            // A required field without a column is an error naming it.
+            try testing.expectError(error.InvalidArgument, bob_row.scan(struct { id: i64, salary: i64 }));
+            try testing.expect(std.mem.find(u8, env.diags.message(), "salary") != null);
+            try testing.expectEqual(@as(?usize, 1), try rows.columnIndex("name"));
+            try testing.expectEqual(@as(?usize, null), try rows.columnIndex("nope"));
+        }
+    }.run);
+}
+
+test "column metadata" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("meta", "id BIGINT NOT NULL, label TEXT, flag BOOLEAN");
+            var rows = try env.conn.query("SELECT id, label, flag FROM meta", .{});
+            defer rows.deinit();
+            try testing.expectEqual(@as(usize, 3), rows.columnCount());
+            try testing.expectEqualStrings("id", try rows.columnName(0));
+            try testing.expectEqualStrings("label", try rows.columnName(1));
+            try testing.expectEqual(keel.Type.int64, try rows.columnType(0));
+            try testing.expectEqual(keel.Type.text, try rows.columnType(1));
+            const flag_type = try rows.columnType(2);
+            // MySQL's BOOLEAN is TINYINT(1).
+            try testing.expect(flag_type == .bool or (env.q.engine == .mysql and flag_type == .int64));
+            try testing.expect((try rows.columnEngineType(1)).len > 0);
+            const nullable = try rows.columnNullable(0);
+            try testing.expect(nullable == .no or nullable == .unknown);
+            if (env.q.engine == .sqlite) try testing.expectEqual(keel.Nullable.no, nullable);
+            try testing.expectError(error.InvalidArgument, rows.columnName(3));
+            try testing.expectEqual(@as(?keel.Row, null), try rows.next());
+        }
+    }.run);
+}
+
+test "errors carry status, SQLSTATE, vendor code and driver" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            env.diags.clear();
+            try testing.expectError(error.InvalidArgument, env.conn.exec("SELEC nonsense", .{}));
+            try testing.expectEqual(keel.Status.invalid_argument, env.diags.status);
+            try testing.expectEqualStrings("42", env.diags.sqlstate()[0..2]);
+            try testing.expectEqualStrings(env.q.driver, env.diags.driver());
+            try testing.expect(env.diags.message().len > 0);
+
+            try env.createTemp("uniq", "k BIGINT PRIMARY KEY");
+            _ = try env.conn.exec("INSERT INTO uniq (k) VALUES (?)", .{1});
+            env.diags.clear();
+            try testing.expectError(error.Integrity, env.conn.exec("INSERT INTO uniq (k) VALUES (?)", .{1}));
+            try testing.expectEqual(keel.Status.integrity, env.diags.status);
+            try testing.expectEqualStrings("23", env.diags.sqlstate()[0..2]);
+            if (env.q.has_vendor_code) try testing.expect(env.diags.vendor_code != 0);
+            var buf: [2048]u8 = undefined;
+            const text = try std.fmt.bufPrint(&buf, "{f}", .{env.diags.*});
+            try testing.expect(std.mem.startsWith(u8, text, env.q.driver));
+            try testing.expect(std.mem.find(u8, text, "SQLSTATE 23") != null);
+
+            // Wrong parameter count, and several statements at once.
+            try testing.expectError(error.InvalidArgument, env.conn.exec("INSERT INTO uniq (k) VALUES (?)", .{}));
+            try testing.expectError(error.InvalidArgument, env.conn.exec("SELECT 1; SELECT 2", .{}));
+            // SQL with a NUL byte never reaches C.
+            env.diags.clear();
+            try testing.expectError(error.InvalidArgument, env.conn.exec("SELECT 1\x00; DROP TABLE uniq", .{}));
+            try testing.expectEqualStrings("keel", env.diags.driver());
+
+            // Without diagnostics the same errors come back, and nothing leaks.
+            var bare = env.conn.*;
+            bare.diags = null;
+            try testing.expectError(error.Integrity, bare.exec("INSERT INTO uniq (k) VALUES (?)", .{1}));
+        }
+    }.run);
+}
+
+test "SQL longer than the stack buffer is copied with the allocator" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            const pad: [3000]u8 = @splat(' ');
+            const sql = try std.mem.concat(gpa, u8, &.{ "SELECT 42", &pad });
+            defer gpa.free(sql);
+            const v = try env.conn.queryOne(i64, gpa, sql, .{});
+            try testing.expectEqual(@as(?i64, 42), v);
+            var failing = env.conn.*;
+            failing.allocator = testing.failing_allocator;
+            try testing.expectError(error.OutOfMemory, failing.exec(sql, .{}));
+        }
+    }.run);
+}
+
+test "transactions commit, roll back and refuse bad states" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            const c = env.conn;
+            try env.createTemp("ledger", "v BIGINT");
+            try c.begin(.{});
+            try testing.expect(c.inTransaction());
+            _ = try c.exec("INSERT INTO ledger (v) VALUES (?)", .{1});
+            try c.commit();
+            try testing.expect(!c.inTransaction());
+
+            try c.begin(.{ .isolation = .serializable });
+            _ = try c.exec("INSERT INTO ledger (v) VALUES (?)", .{2});
+            try c.rollback();
+
+            try testing.expectEqual(@as(i64, 1), try countRows(c, "ledger"));
+            try testing.expectError(error.InvalidState, c.commit());
+            try testing.expectError(error.InvalidState, c.rollback());
+            try c.begin(.{});
+            try testing.expectError(error.InvalidState, c.begin(.{}));
+            try c.rollback();
+
+            if (env.q.engine == .sqlite) {
+                try c.begin(.{ .lock = .immediate });
+                try c.commit();
+            }
+            try c.begin(.{ .read_only = true });
+            const ro = c.exec("INSERT INTO ledger (v) VALUES (?)", .{3});
+            try c.rollback();
+            if (ro) |_| {
+                // Some engines let temporary tables be written in a read-only
+                // transaction (PostgreSQL); SQLite's query_only does not.
+                try testing.expect(env.q.engine != .sqlite);
+            } else |_| {}
+        }
+    }.run);
+}
+
+test "savepoints" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            const c = env.conn;
+            try env.createTemp("sp", "v BIGINT");
+            try c.begin(.{});
+            _ = try c.exec("INSERT INTO sp (v) VALUES (?)", .{1});
+            try c.savepoint("before_two");
+            _ = try c.exec("INSERT INTO sp (v) VALUES (?)", .{2});
+            try c.rollbackTo("before_two");
+            _ = try c.exec("INSERT INTO sp (v) VALUES (?)", .{3});
+            try c.release("before_two");
+            try c.commit();
+            var rows = try c.query("SELECT v FROM sp ORDER BY v", .{});
+            defer rows.deinit();
+            try testing.expectEqual(@as(i64, 1), try (try rows.next()).?.get(i64, 0));
+            try testing.expectEqual(@as(i64, 3), try (try rows.next()).?.get(i64, 0));
+            try testing.expectEqual(@as(?keel.Row, null), try rows.next());
+            try testing.expectError(error.InvalidArgument, c.savepoint("1 bad; name"));
+        }
+    }.run);
+}
+
+const Boom = error{Boom};
+
+fn insertAndCount(conn: *keel.Conn, c: *const keel.Conn) !i64 {
+    _ = conn;
+    _ = try c.exec("INSERT INTO txh (v) VALUES (?)", .{10});
+    return countRows(c, "txh");
+}
+
+fn insertThenFail(_: void, c: *const keel.Conn) (Boom || keel.AllocError)!void {
+    _ = try c.exec("INSERT INTO txh (v) VALUES (?)", .{20});
+    return error.Boom;
+}
+
+test "transaction helper commits on success and rolls back on error" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("txh", "v BIGINT");
+            const n = try env.conn.transaction(.{}, env.conn, insertAndCount);
+            try testing.expectEqual(@as(i64, 1), n);
+            try testing.expect(!env.conn.inTransaction());
+            try testing.expectError(error.Boom, env.conn.transaction(.{}, {}, insertThenFail));
+            try testing.expect(!env.conn.inTransaction());
+            try testing.expectEqual(@as(i64, 1), try countRows(env.conn, "txh"));
+        }
+    }.run);
+}
+
+test "prepared statements bind, rerun and query" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("prep", "k BIGINT, name TEXT");
+            var ins = try env.conn.prepare("INSERT INTO prep (k, name) VALUES (?, ?)");
+            defer ins.deinit();
+            try testing.expectEqual(@as(usize, 2), ins.paramCount());
+            for (0..5) |i| {
+                const r = try ins.exec(.{ i, "n" });
+                try testing.expectEqual(@as(u64, 1), r.rows_affected);
+            }
+            // Bindings persist; rebind one and run with the rest.
+            try ins.bindAt(0, 100);
+            try ins.bindAt(1, @as(?[]const u8, null));
+            _ = try ins.exec(.{});
+            try ins.clearBindings();
+            try testing.expectError(error.InvalidArgument, ins.exec(.{}));
+            try testing.expectError(error.InvalidArgument, ins.bindAt(5, 1));
+
+            var sel = try env.conn.prepare("SELECT k, name FROM prep WHERE k >= ? ORDER BY k");
+            defer sel.deinit();
+            var rows = try sel.query(.{3});
+            var seen: usize = 0;
+            while (try rows.next()) |row| : (seen += 1) {
+                _ = try row.get(u64, 0);
+                _ = try row.get(?[]const u8, 1);
+            }
+            rows.deinit();
+            try testing.expectEqual(@as(usize, 3), seen); // 3, 4, 100
+
+            // Run again with other arguments, once the first cursor is gone.
+            var again = try sel.query(.{99});
+            defer again.deinit();
+            try testing.expectEqual(@as(u64, 100), try (try again.next()).?.get(u64, 0));
+            try testing.expectEqual(@as(?keel.Row, null), try again.next());
+        }
+    }.run);
+}
+
+test "re-running a statement closes the cursor it opened before (keel_stmt_query contract)" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("rerun", "k BIGINT");
+            _ = try env.conn.exec("INSERT INTO rerun (k) VALUES (?), (?), (?)", .{ 1, 2, 3 });
+            var sel = try env.conn.prepare("SELECT k FROM rerun WHERE k >= ? ORDER BY k");
+            defer sel.deinit();
+            var old = try sel.query(.{0});
+            defer old.deinit();
+            _ = try old.next();
+            var fresh = try sel.query(.{3});
+            defer fresh.deinit();
+            try testing.expectError(error.InvalidState, old.next());
+            try testing.expectEqual(@as(i64, 3), try (try fresh.next()).?.get(i64, 0));
+        }
+    }.run);
+}
+
+test "a cursor freed before its end leaves the connection usable (keel_rows_free contract)" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("early", "k BIGINT");
+            _ = try env.conn.exec("INSERT INTO early (k) VALUES (?), (?), (?)", .{ 1, 2, 3 });
+            {
+                var rows = try env.conn.query("SELECT k FROM early ORDER BY k", .{});
+                defer rows.deinit();
+                try testing.expectEqual(@as(i64, 1), try (try rows.next()).?.get(i64, 0));
+            }
+            try env.conn.ping();
+            try env.conn.begin(.{});
+            try env.conn.rollback();
+            try testing.expectEqual(@as(?i64, 3), try env.conn.queryOne(i64, gpa, "SELECT COUNT(*) FROM early", .{}));
+        }
+    }.run);
+}
+
+test "pool-level exec and query check connections out themselves" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            const table = "keel_zig_pool_test";
+            _ = try env.db.exec("DROP TABLE IF EXISTS " ++ table, .{});
+            _ = try env.db.exec("CREATE TABLE " ++ table ++ " (v BIGINT)", .{});
+            defer _ = env.db.exec("DROP TABLE IF EXISTS " ++ table, .{}) catch {};
+            _ = try env.db.exec("INSERT INTO " ++ table ++ " (v) VALUES (?), (?)", .{ 1, 2 });
+            var rows = try env.db.query("SELECT MAX(v) FROM " ++ table, .{});
+            defer rows.deinit();
+            try testing.expectEqual(@as(i64, 2), try (try rows.next()).?.get(i64, 0));
+        }
+    }.run);
+}
+
+test "a connection outlives a freed pool" {
+    var db = try keel.Db.open(gpa, "sqlite::memory:", .{});
+    var conn = try db.checkout();
+    db.deinit();
+    defer conn.deinit();
+    try testing.expectEqual(@as(?i64, 2), try conn.queryOne(i64, gpa, "SELECT 1 + 1", .{}));
+}
+
+test "opening bad URLs fails with the matching error" {
+    var diags: keel.Diagnostics = .{};
+    try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, "sqlite::memory:?no_such_option=1", .{ .diags = &diags }));
+    try testing.expect(std.mem.find(u8, diags.message(), "no_such_option") != null);
+    try testing.expectError(error.NotFound, keel.Db.open(gpa, "nosuchdb://x", .{ .diags = &diags }));
+    if (!keel.driverAvailable("postgres")) {
+        try testing.expectError(error.NotImplemented, keel.Db.open(gpa, "postgres://u:secret@127.0.0.1/db", .{ .diags = &diags }));
+        try testing.expect(std.mem.find(u8, diags.message(), "secret") == null);
+    }
+    try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, "sqlite::memory:\x00", .{ .diags = &diags }));
+}
+
+test "a SQLite file database is shared by the pool's connections" {
+    var tmp = testing.tmpDir(.{});
+    defer tmp.cleanup();
+    var path_buf: [std.Io.Dir.max_path_bytes]u8 = undefined;
+    const n = try tmp.dir.realPath(testing.io, &path_buf);
+    const url = try std.fmt.allocPrint(gpa, "sqlite://{s}/pool.db", .{path_buf[0..n]});
+    defer gpa.free(url);
+    var db = try keel.Db.open(gpa, url, .{});
+    defer db.deinit();
+    var a = try db.checkout();
+    defer a.deinit();
+    var b = try db.checkout();
+    defer b.deinit();
+    _ = try a.exec("CREATE TABLE shared (v TEXT)", .{});
+    _ = try a.exec("INSERT INTO shared (v) VALUES (?)", .{"from a"});
+    const got = (try b.queryOne([]u8, gpa, "SELECT v FROM shared", .{})).?;
+    defer gpa.free(got);
+    try testing.expectEqualStrings("from a", got);
+}
+
+test "the README's example is examples/readme.zig, which the build compiles and runs" {
+    const readme = @embedFile("readme_md");
+    const code = @embedFile("readme_zig");
+    const block = "```zig\n" ++ code ++ "```";
+    try testing.expect(std.mem.find(u8, readme, block) != null);
+}
+
+// ---------------------------------------------------------------------
+// Drift between src/c.zig and include/keel.h
+
+const header = @embedFile("keel_h");
+
+/// Run the drift check; returns the report (one line per difference),
+/// empty when the binding matches. Caller frees.
+fn driftReport(text: []const u8, table: []const drift.Decl) ![]u8 {
+    var arena = std.heap.ArenaAllocator.init(gpa);
+    defer arena.deinit();
+    var out: std.Io.Writer.Allocating = .init(gpa);
+    errdefer out.deinit();
+    _ = try drift.compare(arena.allocator(), text, table, &out.writer);
+    return out.toOwnedSlice();
+}
+
+test "src/c.zig matches include/keel.h" {
+    const report = try driftReport(header, drift.binding);
+    defer gpa.free(report);
+    if (report.len != 0) std.debug.print("{s}", .{report});
+    try testing.expectEqualStrings("", report);
+}
+
+test "the header parser sees every function, constant and struct" {
+    var arena = std.heap.ArenaAllocator.init(gpa);
+    defer arena.deinit();
+    const decls = try drift.parseHeader(arena.allocator(), header);
+    var functions: usize = 0;
+    var constants: usize = 0;
+    var structs: usize = 0;
+    for (decls) |d| switch (d.kind) {
+        .function => functions += 1,
+        .constant => constants += 1,
+        .struct_type => structs += 1,
+        else => {},
+    };
+    // Counted independently: every prototype line of keel.h starts with a
+    // return type at column 0 and has "keel_" right before its "(".
+    var lines = std.mem.splitScalar(u8, header, '\n');
+    var protos: usize = 0;
+    while (lines.next()) |line| {
+        if (line.len == 0 or line[0] == ' ' or line[0] == '/' or line[0] == '#' or line[0] == '*') continue;
+        const paren = std.mem.findScalar(u8, line, '(') orelse continue;
+        if (std.mem.find(u8, line[0..paren], "keel_") != null) protos += 1;
+    }
+    try testing.expectEqual(protos, functions);
+    try testing.expect(functions >= 69);
+    try testing.expect(constants >= 18 + 5 + 14 + 3 + 6 + 4 + 4);
+    try testing.expectEqual(@as(usize, 3), structs);
+}
+
+/// Apply one edit to the header and expect the check to report `name`.
+fn expectDrift(needle: []const u8, replacement: []const u8, name: []const u8) !void {
+    try testing.expect(std.mem.find(u8, header, needle) != null);
+    const edited = try std.mem.replaceOwned(u8, gpa, header, needle, replacement);
+    defer gpa.free(edited);
+    const report = try driftReport(edited, drift.binding);
+    defer gpa.free(report);
+    if (std.mem.find(u8, report, name) == null) {
+        std.debug.print("drift report does not mention {s}:\n{s}\n", .{ name, report });
+        return error.TestUnexpectedResult;
+    }
+}
+
+test "the drift check fails on a changed enum number" {
+    try expectDrift("KEEL_STATUS_PANIC = 17,", "KEEL_STATUS_PANIC = 18,", "KEEL_STATUS_PANIC is 18 in keel.h but 17");
+}
+
+test "the drift check fails on a new enum member" {
+    try expectDrift("KEEL_TYPE_DECIMAL = 13,", "KEEL_TYPE_DECIMAL = 13,\n  KEEL_TYPE_ARRAY = 14,", "KEEL_TYPE_ARRAY is in keel.h but not in src/c.zig");
+}
+
+test "the drift check fails on a dropped parameter" {
+    try expectDrift("keel_status keel_conn_ping(struct keel_conn *conn, struct keel_error **err_out);", "keel_status keel_conn_ping(struct keel_conn *conn);", "drift: keel_conn_ping");
+}
+
+test "the drift check fails on a parameter of another kind" {
+    try expectDrift("size_t keel_stmt_param_count(const struct keel_stmt *stmt);", "size_t keel_stmt_param_count(const struct keel_stmt **stmt);", "drift: keel_stmt_param_count");
+    try expectDrift("uint32_t keel_version_number(void);", "int32_t keel_version_number(void);", "drift: keel_version_number");
+}
+
+test "the drift check fails on a new function and on a removed one" {
+    try expectDrift("bool keel_driver_available(const char *name);", "bool keel_driver_available(const char *name);\nvoid keel_db_reset(struct keel_db *db);", "keel_db_reset is in keel.h but not in src/c.zig");
+    try expectDrift("bool keel_driver_available(const char *name);", "", "keel_driver_available is in src/c.zig but not in keel.h");
+}
+
+test "the drift check fails on a changed struct field" {
+    try expectDrift("  bool has_last_insert_id;", "  int32_t has_last_insert_id;", "drift: keel_exec_result");
+}
+
+test "the drift check fails on a changed version number" {
+    try expectDrift("#define KEEL_VERSION_MINOR 1", "#define KEEL_VERSION_MINOR 2", "KEEL_VERSION_MINOR is 2 in keel.h but 1");
+}
