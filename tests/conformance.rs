@@ -1235,10 +1235,7 @@ conformance! {
     check_open_cursor_blocks_connection,
     check_children_outlive_connection,
     check_cursor_states,
-    check_requery_closes_previous_cursor [
-        postgres = "re-query fails INVALID_STATE instead of closing the open cursor: the cursor owns the client borrow; needs it moved into the connection's shared state",
-        mysql = "re-query fails INVALID_STATE instead of closing the open cursor: the cursor owns the session borrow; needs it moved into the connection's shared state",
-    ],
+    check_requery_closes_previous_cursor,
 }
 
 // ---------------------------------------------------------------------------

@@ -36,7 +36,7 @@ use mysql::{Binary, QueryResult, Value as MV};
 use std::cell::UnsafeCell;
 use std::mem::ManuallyDrop;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 pub struct MysqlDriver;
@@ -125,6 +125,9 @@ impl Connector for MyConnector {
         let connection_id = conn.connection_id();
         Ok(Box::new(MyConn {
             shared: Arc::new(Shared {
+                cursor: UnsafeCell::new(None),
+                cursor_owner: AtomicU64::new(0),
+                cursor_gen: AtomicU64::new(0),
                 conn: UnsafeCell::new(conn),
                 busy: AtomicBool::new(false),
                 broken: AtomicBool::new(false),
@@ -141,6 +144,13 @@ impl Connector for MyConnector {
 /// The crate's cursor borrows the session mutably for its whole life; keel
 /// keeps that rule with `busy` (as the postgres driver does).
 struct Shared {
+    /// The open cursor's result. Declared before `conn`, so it is dropped
+    /// first: it borrows the session.
+    cursor: UnsafeCell<Option<ManuallyDrop<QueryResult<'static, 'static, 'static, Binary>>>>,
+    /// The statement that opened the cursor (0: none), and which opening it
+    /// is, so a cursor can tell that it was closed under it.
+    cursor_owner: AtomicU64,
+    cursor_gen: AtomicU64,
     conn: UnsafeCell<mysql::Conn>,
     busy: AtomicBool,
     broken: AtomicBool,
@@ -207,6 +217,61 @@ impl Shared {
         Ok(unsafe { &mut *self.conn.get() })
     }
 
+    /// The session for statement `owner`: a cursor that statement opened
+    /// earlier is closed first (re-running a statement closes its cursor,
+    /// as on SQLite); any other open cursor is an error.
+    #[allow(clippy::mut_from_ref)]
+    fn conn_for(&self, owner: u64) -> Result<&mut mysql::Conn> {
+        if self.busy.load(Ordering::Acquire) && self.cursor_owner.load(Ordering::Acquire) == owner {
+            self.close_cursor(self.cursor_gen.load(Ordering::Acquire));
+        }
+        self.conn()
+    }
+
+    /// Keep `result` as the session's open cursor; returns its generation.
+    fn open_cursor(&self, owner: u64, result: QueryResult<'static, 'static, 'static, Binary>) -> u64 {
+        // SAFETY: no cursor is open (checked by `conn`), so nothing else
+        // touches the cell.
+        unsafe { *self.cursor.get() = Some(ManuallyDrop::new(result)) };
+        self.cursor_owner.store(owner, Ordering::Release);
+        self.busy.store(true, Ordering::Release);
+        self.cursor_gen.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// The open cursor, if it is still generation `generation`.
+    #[allow(clippy::mut_from_ref)]
+    fn cursor(&self, generation: u64) -> Option<&mut QueryResult<'static, 'static, 'static, Binary>> {
+        if self.cursor_gen.load(Ordering::Acquire) != generation {
+            return None;
+        }
+        // SAFETY: the thread rule gives the cursor's owner exclusive use.
+        unsafe { (*self.cursor.get()).as_deref_mut() }
+    }
+
+    /// Close cursor `generation` if it is still the open one. A result not
+    /// read to its end gets up to EARLY_CLOSE_DRAIN_ROWS more rows read; a
+    /// longer one is stopped at the server, and only what was already sent
+    /// is discarded. The session stays usable either way.
+    fn close_cursor(&self, generation: u64) {
+        if self.cursor_gen.load(Ordering::Acquire) != generation {
+            return;
+        }
+        // SAFETY: as in `cursor`.
+        let Some(mut result) = (unsafe { (*self.cursor.get()).take() }) else { return };
+        for _ in 0..EARLY_CLOSE_DRAIN_ROWS {
+            match result.next() {
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => break,
+            }
+        }
+        if !result_done(&mut result) {
+            self.kill_query();
+        }
+        drop(ManuallyDrop::into_inner(result));
+        self.cursor_owner.store(0, Ordering::Release);
+        self.busy.store(false, Ordering::Release);
+    }
+
     /// Stop the statement this session is running, from a side connection
     /// (the protocol has no in-band cancel). Best effort: when the side
     /// connection fails, the caller simply reads the result to its end.
@@ -254,6 +319,7 @@ impl DriverConn for MyConn {
         let shape = stmt.columns().to_vec();
         let cols = Arc::new(columns(&shape));
         Ok(Box::new(MyStmt {
+            id: NEXT_STMT_ID.fetch_add(1, Ordering::Relaxed),
             shared: self.shared.clone(),
             stmt,
             params: vec![MV::NULL; n],
@@ -477,7 +543,11 @@ fn to_mysql(v: ValueRef<'_>) -> Result<MV> {
     })
 }
 
+/// Source of statement ids (0 means "no statement").
+static NEXT_STMT_ID: AtomicU64 = AtomicU64::new(1);
+
 struct MyStmt {
+    id: u64,
     shared: Arc<Shared>,
     stmt: mysql::Statement,
     params: Vec<MV>,
@@ -510,7 +580,7 @@ impl DriverStmt for MyStmt {
 
     fn execute(&mut self) -> Result<ExecResult> {
         let params = self.params();
-        let c = self.shared.conn()?;
+        let c = self.shared.conn_for(self.id)?;
         self.shared.killer.arm();
         self.shared.check(c.exec_drop(&self.stmt, params))?;
         self.shared.killer.check()?;
@@ -523,7 +593,7 @@ impl DriverStmt for MyStmt {
 
     fn query(&mut self) -> Result<Box<dyn DriverRows>> {
         let params = self.params();
-        let c = self.shared.conn()?;
+        let c = self.shared.conn_for(self.id)?;
         self.shared.killer.arm();
         let qr = self.shared.check(c.exec_iter(&self.stmt, params))?;
         // A statement whose tables changed since prepare is re-prepared by
@@ -534,13 +604,14 @@ impl DriverStmt for MyStmt {
             self.shape = fresh.as_ref().to_vec();
             self.cols = Arc::new(columns(&self.shape));
         }
-        // SAFETY: the result borrows the session inside `self.shared`, which
-        // the cursor keeps alive (it holds the Arc and releases the result
-        // first); `busy` keeps every other user off the session meanwhile.
+        // SAFETY: the result borrows the session inside `self.shared`; it is
+        // kept in the same struct, declared before the session so it drops
+        // first, and `busy` keeps every other user off the session meanwhile.
         let qr: QueryResult<'static, 'static, 'static, Binary> = unsafe { std::mem::transmute(qr) };
-        self.shared.busy.store(true, Ordering::Release);
+        let generation = self.shared.open_cursor(self.id, qr);
         Ok(Box::new(MyRows {
-            result: Some(ManuallyDrop::new(qr)),
+            generation,
+            done: false,
             row: None,
             cols: self.cols.clone(),
             zero_as_null: self.zero_as_null,
@@ -550,8 +621,9 @@ impl DriverStmt for MyStmt {
 }
 
 struct MyRows {
-    // Released first: it borrows the session in `shared`.
-    result: Option<ManuallyDrop<QueryResult<'static, 'static, 'static, Binary>>>,
+    /// Which opening of the session's cursor this is.
+    generation: u64,
+    done: bool,
     row: Option<mysql::Row>,
     cols: Arc<MyCols>,
     zero_as_null: bool,
@@ -559,12 +631,9 @@ struct MyRows {
 }
 
 impl MyRows {
-    /// The result was read to its end: release it normally.
     fn finish(&mut self) {
-        if let Some(r) = self.result.take() {
-            drop(ManuallyDrop::into_inner(r));
-            self.shared.busy.store(false, Ordering::Release);
-        }
+        self.done = true;
+        self.shared.close_cursor(self.generation);
     }
 }
 
@@ -575,21 +644,7 @@ const EARLY_CLOSE_DRAIN_ROWS: usize = 256;
 impl Drop for MyRows {
     fn drop(&mut self) {
         self.row = None;
-        let Some(mut result) = self.result.take() else { return };
-        for _ in 0..EARLY_CLOSE_DRAIN_ROWS {
-            match result.next() {
-                Some(Ok(_)) => continue,
-                Some(Err(_)) => break,
-                None => break,
-            }
-        }
-        if !result_done(&mut result) {
-            // A large result: stop it at the server, then discard what was
-            // already on its way. The session stays usable.
-            self.shared.kill_query();
-        }
-        drop(ManuallyDrop::into_inner(result));
-        self.shared.busy.store(false, Ordering::Release);
+        self.shared.close_cursor(self.generation);
     }
 }
 
@@ -609,7 +664,14 @@ impl DriverRows for MyRows {
     }
 
     fn next(&mut self) -> Result<bool> {
-        let Some(result) = self.result.as_mut() else { return Ok(false) };
+        if self.done {
+            return Ok(false);
+        }
+        let Some(result) = self.shared.cursor(self.generation) else {
+            self.done = true;
+            self.row = None;
+            return Err(Error::invalid_state("this cursor was closed because its statement was run again"));
+        };
         match result.next() {
             Some(Ok(_)) if self.shared.killer.requested.load(Ordering::Acquire) => {
                 self.row = None;

@@ -26,7 +26,7 @@ use crate::core::value::{Column, Nullable, Type as K, Value, ValueRef};
 use postgres::types::{FromSql, Type};
 use std::cell::UnsafeCell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use types::{Param, Plan};
 
@@ -137,6 +137,9 @@ impl Connector for PgConnector {
             .unwrap_or_default();
         Ok(Box::new(PgConn {
             shared: Arc::new(Shared {
+                cursor: UnsafeCell::new(None),
+                cursor_owner: AtomicU64::new(0),
+                cursor_gen: AtomicU64::new(0),
                 client: UnsafeCell::new(client),
                 busy: AtomicBool::new(false),
                 broken: AtomicBool::new(false),
@@ -155,6 +158,13 @@ impl Connector for PgConnector {
 /// the client checks it first ([`Shared::client`]); a cursor holds an `Arc`
 /// of this, so the client outlives it.
 struct Shared {
+    /// The open cursor's row stream. Declared before `client`, so it is
+    /// dropped first: it borrows the client.
+    cursor: UnsafeCell<Option<postgres::RowIter<'static>>>,
+    /// The statement that opened the cursor (0: none), and which opening it
+    /// is, so a cursor can tell that it was closed under it.
+    cursor_owner: AtomicU64,
+    cursor_gen: AtomicU64,
     client: UnsafeCell<postgres::Client>,
     busy: AtomicBool,
     /// An error ended the session (network, or the server terminated it).
@@ -177,6 +187,48 @@ impl Shared {
         }
         // SAFETY: see the type's docs.
         Ok(unsafe { &mut *self.client.get() })
+    }
+
+    /// The client for statement `owner`: a cursor that statement opened
+    /// earlier is closed first (re-running a statement closes its cursor,
+    /// as on SQLite); any other open cursor is an error.
+    #[allow(clippy::mut_from_ref)]
+    fn client_for(&self, owner: u64) -> Result<&mut postgres::Client> {
+        if self.busy.load(Ordering::Acquire) && self.cursor_owner.load(Ordering::Acquire) == owner {
+            self.close_cursor(self.cursor_gen.load(Ordering::Acquire));
+        }
+        self.client()
+    }
+
+    /// Keep `iter` as the connection's open cursor; returns its generation.
+    fn open_cursor(&self, owner: u64, iter: postgres::RowIter<'static>) -> u64 {
+        // SAFETY: no cursor is open (checked by `client`), so nothing else
+        // touches the cell.
+        unsafe { *self.cursor.get() = Some(iter) };
+        self.cursor_owner.store(owner, Ordering::Release);
+        self.busy.store(true, Ordering::Release);
+        self.cursor_gen.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// The open cursor, if it is still generation `generation`.
+    #[allow(clippy::mut_from_ref)]
+    fn cursor(&self, generation: u64) -> Option<&mut postgres::RowIter<'static>> {
+        if self.cursor_gen.load(Ordering::Acquire) != generation {
+            return None;
+        }
+        // SAFETY: the thread rule gives the cursor's owner exclusive use.
+        unsafe { (*self.cursor.get()).as_mut() }
+    }
+
+    /// Close cursor `generation` if it is still the open one.
+    fn close_cursor(&self, generation: u64) {
+        if self.cursor_gen.load(Ordering::Acquire) == generation {
+            // SAFETY: as in `cursor`.
+            if unsafe { (*self.cursor.get()).take() }.is_some() {
+                self.cursor_owner.store(0, Ordering::Release);
+                self.busy.store(false, Ordering::Release);
+            }
+        }
     }
 
     /// Convert a client error, and remember when it ended the session, so
@@ -211,7 +263,7 @@ impl DriverConn for PgConn {
         let c = self.shared.client()?;
         let stmt = self.shared.check(c.prepare(sql))?;
         let n = stmt.params().len();
-        Ok(Box::new(PgStmt { shared: self.shared.clone(), stmt, params: vec![Param(Value::Null); n], cols: None }))
+        Ok(Box::new(PgStmt { id: NEXT_STMT_ID.fetch_add(1, Ordering::Relaxed), shared: self.shared.clone(), stmt, params: vec![Param(Value::Null); n], cols: None }))
     }
 
     fn begin(&mut self, opts: &TxOptions) -> Result<()> {
@@ -324,7 +376,11 @@ struct PgCols {
     plans: Vec<Plan>,
 }
 
+/// Source of statement ids (0 means "no statement").
+static NEXT_STMT_ID: AtomicU64 = AtomicU64::new(1);
+
 struct PgStmt {
+    id: u64,
     shared: Arc<Shared>,
     stmt: postgres::Statement,
     params: Vec<Param>,
@@ -355,7 +411,7 @@ impl DriverStmt for PgStmt {
     }
 
     fn execute(&mut self) -> Result<ExecResult> {
-        let c = self.shared.client()?;
+        let c = self.shared.client_for(self.id)?;
         let n = self.shared.check(c.execute(&self.stmt, &self.param_refs()))?;
         Ok(ExecResult { rows_affected: n, last_insert_id: None })
     }
@@ -381,15 +437,15 @@ impl DriverStmt for PgStmt {
                 Arc::new(PgCols { columns, types, plans })
             })
             .clone();
-        let c = self.shared.client()?;
+        let c = self.shared.client_for(self.id)?;
         let iter = self.shared.check(c.query_raw(&self.stmt, self.param_refs()))?;
-        // SAFETY: the iterator borrows the client inside `self.shared`, which
-        // the cursor keeps alive (it holds the Arc and drops the iterator
-        // first); `busy` keeps every other user off the client meanwhile.
+        // SAFETY: the iterator borrows the client inside `self.shared`; it is
+        // kept in the same struct, declared before the client so it drops
+        // first, and `busy` keeps every other user off the client meanwhile.
         let iter: postgres::RowIter<'static> = unsafe { std::mem::transmute(iter) };
-        self.shared.busy.store(true, Ordering::Release);
+        let generation = self.shared.open_cursor(self.id, iter);
         let n = cols.columns.len();
-        Ok(Box::new(PgRows { iter: Some(iter), row: None, texts: vec![String::new(); n], cols, shared: self.shared.clone() }))
+        Ok(Box::new(PgRows { generation, done: false, row: None, texts: vec![String::new(); n], cols, shared: self.shared.clone() }))
     }
 }
 
@@ -406,8 +462,9 @@ impl<'a> FromSql<'a> for Raw<'a> {
 }
 
 struct PgRows {
-    // Dropped first: it borrows the client in `shared`.
-    iter: Option<postgres::RowIter<'static>>,
+    /// Which opening of the connection's cursor this is.
+    generation: u64,
+    done: bool,
     row: Option<postgres::Row>,
     texts: Vec<String>,
     cols: Arc<PgCols>,
@@ -416,9 +473,8 @@ struct PgRows {
 
 impl PgRows {
     fn finish(&mut self) {
-        if self.iter.take().is_some() {
-            self.shared.busy.store(false, Ordering::Release);
-        }
+        self.done = true;
+        self.shared.close_cursor(self.generation);
     }
 
     fn raw(&self, i: usize) -> Option<&[u8]> {
@@ -439,7 +495,16 @@ impl DriverRows for PgRows {
     }
 
     fn next(&mut self) -> Result<bool> {
-        let Some(iter) = self.iter.as_mut() else { return Ok(false) };
+        if self.done {
+            return Ok(false);
+        }
+        let Some(iter) = self.shared.cursor(self.generation) else {
+            self.done = true;
+            self.row = None;
+            return Err(Error::invalid_state(
+                "this cursor was closed because its statement was run again",
+            ));
+        };
         use postgres::fallible_iterator::FallibleIterator;
         match iter.next() {
             Ok(Some(row)) => {
