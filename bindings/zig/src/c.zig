@@ -86,6 +86,7 @@ pub const KEEL_TX_LOCK_IMMEDIATE: keel_tx_lock = 2;
 pub const KEEL_TX_LOCK_EXCLUSIVE: keel_tx_lock = 3;
 
 // Opaque handles.
+pub const keel_cancel = opaque {};
 pub const keel_conn = opaque {};
 pub const keel_db = opaque {};
 pub const keel_error = opaque {};
@@ -116,6 +117,31 @@ pub const keel_tx_options = extern struct {
     lock: i32,
 };
 
+/// A pool's statistics, from `keel_db_stats`.
+pub const keel_pool_stats = extern struct {
+    open: u64,
+    in_use: u64,
+    idle: u64,
+    wait_count: u64,
+    wait_duration_us: u64,
+    wait_timeouts: u64,
+    closed_max_idle: u64,
+    closed_max_lifetime: u64,
+    closed_max_idle_time: u64,
+    closed_broken: u64,
+};
+
+/// One option for `keel_db_open_options`.
+pub const keel_option = extern struct {
+    key: ?[*:0]const u8,
+    value: ?[*:0]const u8,
+};
+
+// keel_cancel
+pub extern fn keel_conn_cancel_handle(conn: ?*keel_conn, cancel_out: ?*?*keel_cancel, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_cancel_request(cancel: ?*keel_cancel, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_cancel_free(cancel: ?*keel_cancel) void;
+
 // keel_conn
 pub extern fn keel_conn_free(conn: ?*keel_conn) void;
 pub extern fn keel_conn_exec(conn: ?*keel_conn, sql: ?[*:0]const u8, params: ?[*]const keel_value, n_params: usize, result_out: ?*keel_exec_result, err_out: ?*?*keel_error) keel_status;
@@ -135,6 +161,8 @@ pub extern fn keel_conn_server_version(conn: ?*keel_conn, version_out: ?*?[*:0]c
 // keel_db
 pub extern fn keel_db_open(url: ?[*:0]const u8, db_out: ?*?*keel_db, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_db_free(db: ?*keel_db) void;
+pub extern fn keel_db_open_options(url: ?[*:0]const u8, options: ?[*]const keel_option, n_options: usize, db_out: ?*?*keel_db, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_db_stats(db: ?*keel_db, stats_out: ?*keel_pool_stats, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_db_checkout(db: ?*keel_db, conn_out: ?*?*keel_conn, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_db_exec(db: ?*keel_db, sql: ?[*:0]const u8, params: ?[*]const keel_value, n_params: usize, result_out: ?*keel_exec_result, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_db_query(db: ?*keel_db, sql: ?[*:0]const u8, params: ?[*]const keel_value, n_params: usize, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;

@@ -824,7 +824,9 @@ test "the header parser sees every function, constant and struct" {
     // return type at column 0 and has "keel_" right before its "(".
     var lines = std.mem.splitScalar(u8, header, '\n');
     var protos: usize = 0;
+    var struct_defs: usize = 0;
     while (lines.next()) |line| {
+        if (std.mem.startsWith(u8, line, "typedef struct ") and std.mem.endsWith(u8, line, "{")) struct_defs += 1;
         if (line.len == 0 or line[0] == ' ' or line[0] == '/' or line[0] == '#' or line[0] == '*') continue;
         const paren = std.mem.findScalar(u8, line, '(') orelse continue;
         if (std.mem.find(u8, line[0..paren], "keel_") != null) protos += 1;
@@ -832,7 +834,8 @@ test "the header parser sees every function, constant and struct" {
     try testing.expectEqual(protos, functions);
     try testing.expect(functions >= 69);
     try testing.expect(constants >= 18 + 5 + 14 + 3 + 6 + 4 + 4);
-    try testing.expectEqual(@as(usize, 3), structs);
+    try testing.expect(struct_defs >= 5);
+    try testing.expectEqual(struct_defs, structs);
 }
 
 /// Apply one edit to the header and expect the check to report `name`.
