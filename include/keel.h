@@ -207,7 +207,9 @@ typedef int32_t keel_tx_lock;
 #endif // __cplusplus
 
 /**
- * An encoding for `keel_rows_fetch_batch`. Numbers never change.
+ * An encoding for `keel_rows_fetch_batch` (rows out) and
+ * `keel_stmt_execute_batch_encoded` (parameter rows in). Numbers never
+ * change.
  */
 enum keel_batch_format
 #ifdef __cplusplus
@@ -222,7 +224,9 @@ enum keel_batch_format
    * `decimal.Decimal`, date `datetime.date`, time `datetime.time`,
    * timestamp a naive `datetime.datetime`, timestamptz a
    * `datetime.datetime` in `datetime.timezone.utc`, uuid `uuid.UUID`.
-   * The stream names no callables but those six stdlib ones.
+   * The stream names no callables but those six stdlib ones. Parameter
+   * rows going in use the same container shape with the value tags
+   * described at `keel_stmt_execute_batch_encoded`.
    */
   KEEL_BATCH_FORMAT_PICKLE5 = 1,
 };
@@ -472,6 +476,41 @@ keel_status keel_stmt_execute_batch(struct keel_stmt *stmt,
                                     size_t n_cols,
                                     struct keel_exec_result *result_out,
                                     struct keel_error **err_out);
+
+/**
+ * Run a statement once for each row of parameters encoded in a buffer.
+ *
+ * The encoded form of `keel_stmt_execute_batch`, for callers that can
+ * serialize a table of values faster than they can fill `keel_value`s.
+ * With `KEEL_BATCH_FORMAT_PICKLE5`, `data` is a pickle stream (protocol 2
+ * to 5, as Python's `pickle.dumps` writes it) of one list of rows, each a
+ * tuple or list of `None`, `bool`, `int` (64-bit), `float`, `str`,
+ * `bytes`, `bytearray`, or a value tag `keel._wire.<kind>(arg)` for a
+ * date (days), time, timestamp or timestamptz (microseconds), decimal or
+ * json (text), uuid (16 bytes) or bytes, and `keel._wire.int`, `.float`
+ * and `.str` for plain values. Tags are matched by name and
+ * nothing is imported or run; any other pickle opcode or name is an
+ * error. Rows run as in `keel_stmt_execute_batch`: each must have
+ * `keel_stmt_param_count(stmt)` values, the first failing row stops the
+ * call with a message starting `row N:`, and earlier rows stay done.
+ *
+ * Ownership: borrows `stmt`; `data` is read during the call only.
+ * `result_out` may be NULL; otherwise it receives the sum of rows
+ * affected and the last insert id of the last row.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, data when len > 0),
+ * `KEEL_STATUS_INVALID_ARGUMENT` (unknown format, a malformed stream, a
+ * row of the wrong length, an integer beyond 64 bits with SQLSTATE
+ * 22003), and the engine's errors for the failing row.
+ *
+ * Since: 0.1.0
+ */
+keel_status keel_stmt_execute_batch_encoded(struct keel_stmt *stmt,
+                                            int32_t format,
+                                            const uint8_t *data,
+                                            size_t len,
+                                            struct keel_exec_result *result_out,
+                                            struct keel_error **err_out);
 
 /**
  * Return a connection to its pool.

@@ -333,6 +333,356 @@ pub fn fetch_pickle(rows: &mut Rows, max_rows: usize, byte_limit: usize) -> Resu
     Ok(Batch { data: w.finish(), rows: n, end })
 }
 
+// --- Reading parameter rows from a pickle stream -------------------------
+
+/// Parameter rows for [`for_each_pickle_row`] are a pickle stream (protocol
+/// 2 to 5, as Python's `pickle.dumps` writes, framed or not, memoized or
+/// not) of one `list` whose items are rows, each a `tuple` or `list` of
+/// values: `None`, `bool`, `int` (fitting int64 or uint64), `float`,
+/// `str`, `bytes`, `bytearray`, or one of these calls, which the reader
+/// recognizes by name and never imports or runs:
+///
+/// | call | value |
+/// |---|---|
+/// | `keel._wire.date(days)` | date, days since 1970-01-01 |
+/// | `keel._wire.time(micros)` | time of day |
+/// | `keel._wire.timestamp(micros)` | timestamp without zone |
+/// | `keel._wire.timestamptz(micros)` | instant, µs since the epoch (UTC) |
+/// | `keel._wire.decimal(text)` | exact decimal |
+/// | `keel._wire.uuid(bytes16)` | uuid |
+/// | `keel._wire.json(text)` | JSON text |
+/// | `keel._wire.bytes(bytes)` | bytes |
+/// | `keel._wire.int(int)`, `.float(float)`, `.str(str)` | the value itself (for subclasses) |
+///
+/// Any other opcode or name is an error, so a stream cannot make keel do
+/// anything but bind values.
+pub const WIRE_MODULE: &str = "keel._wire";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tag {
+    Date,
+    Time,
+    Timestamp,
+    Timestamptz,
+    Decimal,
+    Uuid,
+    Json,
+    Bytes,
+    Int,
+    Float,
+    Str,
+}
+
+fn tag(module: &str, name: &str) -> Result<Tag> {
+    if module == WIRE_MODULE {
+        let t = match name {
+            "date" => Some(Tag::Date),
+            "time" => Some(Tag::Time),
+            "timestamp" => Some(Tag::Timestamp),
+            "timestamptz" => Some(Tag::Timestamptz),
+            "decimal" => Some(Tag::Decimal),
+            "uuid" => Some(Tag::Uuid),
+            "json" => Some(Tag::Json),
+            "bytes" => Some(Tag::Bytes),
+            "int" => Some(Tag::Int),
+            "float" => Some(Tag::Float),
+            "str" => Some(Tag::Str),
+            _ => None,
+        };
+        if let Some(t) = t {
+            return Ok(t);
+        }
+    }
+    Err(Error::invalid_argument(format!(
+        "the parameter stream names {module}.{name}; only {WIRE_MODULE} value tags are accepted"
+    )))
+}
+
+#[derive(Clone, Debug)]
+enum Item<'a> {
+    Mark,
+    /// The outermost list: rows appended to it are run.
+    Root,
+    List(Vec<ValueRef<'a>>),
+    Tuple(Vec<ValueRef<'a>>),
+    Val(ValueRef<'a>),
+    Global(Tag),
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn bad(&self, what: impl std::fmt::Display) -> Error {
+        Error::invalid_argument(format!("bad parameter stream at byte {}: {what}", self.i))
+    }
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let end = self.i.checked_add(n).filter(|e| *e <= self.b.len()).ok_or_else(|| self.bad("truncated"))?;
+        let s = &self.b[self.i..end];
+        self.i = end;
+        Ok(s)
+    }
+    fn u8(&mut self) -> Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+    fn u16(&mut self) -> Result<u16> {
+        Ok(u16::from_le_bytes(self.take(2)?.try_into().expect("2 bytes")))
+    }
+    fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+    }
+    fn u64(&mut self) -> Result<u64> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+    }
+    fn len8(&mut self) -> Result<usize> {
+        let n = self.u64()?;
+        usize::try_from(n).map_err(|_| self.bad("length too large"))
+    }
+    fn text(&mut self, n: usize) -> Result<&'a str> {
+        let b = self.take(n)?;
+        std::str::from_utf8(b).map_err(|_| self.bad("str is not valid UTF-8"))
+    }
+}
+
+fn long(b: &[u8]) -> Result<ValueRef<'static>> {
+    let n = b.len();
+    if n == 0 {
+        return Ok(ValueRef::Int64(0));
+    }
+    if n <= 8 {
+        let neg = b[n - 1] & 0x80 != 0;
+        let mut buf = [if neg { 0xff } else { 0 }; 8];
+        buf[..n].copy_from_slice(b);
+        return Ok(ValueRef::Int64(i64::from_le_bytes(buf)));
+    }
+    if b[8..].iter().all(|&x| x == 0) {
+        return Ok(ValueRef::Uint64(u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))));
+    }
+    Err(Error::invalid_argument("integer does not fit in 64 bits").with_sqlstate("22003"))
+}
+
+fn reduce<'a>(t: Tag, args: &[ValueRef<'a>]) -> Result<ValueRef<'a>> {
+    let bad = || Error::invalid_argument(format!("{WIRE_MODULE}.{t:?} got arguments {args:?}").to_lowercase());
+    let int = || match args {
+        [ValueRef::Int64(n)] => Ok(*n),
+        _ => Err(bad()),
+    };
+    let text = || match args {
+        [ValueRef::Text(s)] => Ok(*s),
+        _ => Err(bad()),
+    };
+    Ok(match t {
+        Tag::Date => ValueRef::Date(i32::try_from(int()?).map_err(|_| bad())?),
+        Tag::Time => {
+            let us = int()?;
+            if !(0..MICROS_PER_DAY).contains(&us) {
+                return Err(bad());
+            }
+            ValueRef::Time(us)
+        }
+        Tag::Timestamp => ValueRef::Timestamp(int()?),
+        Tag::Timestamptz => ValueRef::Timestamptz(int()?),
+        Tag::Decimal => ValueRef::Decimal(text()?),
+        Tag::Json => ValueRef::Json(text()?),
+        Tag::Uuid => match args {
+            [ValueRef::Bytes(b)] if b.len() == 16 => ValueRef::Uuid((*b).try_into().expect("16 bytes")),
+            _ => return Err(bad()),
+        },
+        Tag::Bytes => match args {
+            [ValueRef::Bytes(b)] => ValueRef::Bytes(b),
+            _ => return Err(bad()),
+        },
+        Tag::Int => match args {
+            [v @ (ValueRef::Int64(_) | ValueRef::Uint64(_))] => *v,
+            _ => return Err(bad()),
+        },
+        Tag::Float => match args {
+            [v @ ValueRef::Double(_)] => *v,
+            _ => return Err(bad()),
+        },
+        Tag::Str => ValueRef::Text(text()?),
+    })
+}
+
+/// Read parameter rows from a pickle stream (format above) and call
+/// `run(index, row)` for each, in order, stopping at the first error.
+/// Returns the number of rows run.
+pub fn for_each_pickle_row<'a>(data: &'a [u8], mut run: impl FnMut(usize, &[ValueRef<'a>]) -> Result<()>) -> Result<usize> {
+    let mut r = Reader { b: data, i: 0 };
+    let mut stack: Vec<Item<'a>> = Vec::with_capacity(64);
+    let mut memo: Vec<Item<'a>> = Vec::new();
+    let mut rows = 0usize;
+    let mut have_root = false;
+    // Pop everything above the topmost MARK.
+    fn pop_mark<'a>(stack: &mut Vec<Item<'a>>, r: &Reader<'_>) -> Result<Vec<Item<'a>>> {
+        let m = stack.iter().rposition(|x| matches!(x, Item::Mark)).ok_or_else(|| r.bad("no MARK"))?;
+        let items = stack.split_off(m + 1);
+        stack.pop();
+        Ok(items)
+    }
+    fn vals<'a>(items: Vec<Item<'a>>, r: &Reader<'_>) -> Result<Vec<ValueRef<'a>>> {
+        items
+            .into_iter()
+            .map(|x| match x {
+                Item::Val(v) => Ok(v),
+                other => Err(r.bad(format!("a row may hold only values, not {other:?}"))),
+            })
+            .collect()
+    }
+    let mut append = |stack: &mut Vec<Item<'a>>, items: Vec<Item<'a>>, r: &Reader<'_>| -> Result<()> {
+        match stack.last_mut() {
+            Some(Item::Root) => {
+                for it in items {
+                    let row = match it {
+                        Item::Tuple(v) | Item::List(v) => v,
+                        other => return Err(r.bad(format!("each row must be a tuple or list, not {other:?}"))),
+                    };
+                    run(rows, &row).map_err(|e| e.context(format_args!("row {rows}")))?;
+                    rows += 1;
+                }
+                Ok(())
+            }
+            Some(Item::List(l)) => {
+                l.extend(vals(items, r)?);
+                Ok(())
+            }
+            _ => Err(r.bad("APPEND outside a list")),
+        }
+    };
+    loop {
+        let op = r.u8()?;
+        match op {
+            PROTO => {
+                let v = r.u8()?;
+                if !(2..=5).contains(&v) {
+                    return Err(r.bad(format!("pickle protocol {v} (2 to 5 are accepted)")));
+                }
+            }
+            0x95 /* FRAME */ => {
+                r.u64()?;
+            }
+            STOP => break,
+            MARK => stack.push(Item::Mark),
+            EMPTY_LIST => {
+                if have_root {
+                    stack.push(Item::List(Vec::new()));
+                } else {
+                    have_root = true;
+                    stack.push(Item::Root);
+                }
+            }
+            APPENDS => {
+                let items = pop_mark(&mut stack, &r)?;
+                append(&mut stack, items, &r)?;
+            }
+            b'a' /* APPEND */ => {
+                let it = stack.pop().ok_or_else(|| r.bad("empty stack"))?;
+                append(&mut stack, vec![it], &r)?;
+            }
+            EMPTY_TUPLE => stack.push(Item::Tuple(Vec::new())),
+            TUPLE1 | TUPLE2 | TUPLE3 => {
+                let n = (op - TUPLE1 + 1) as usize;
+                if stack.len() < n {
+                    return Err(r.bad("empty stack"));
+                }
+                let items = stack.split_off(stack.len() - n);
+                stack.push(Item::Tuple(vals(items, &r)?));
+            }
+            TUPLE => {
+                let items = pop_mark(&mut stack, &r)?;
+                stack.push(Item::Tuple(vals(items, &r)?));
+            }
+            NONE => stack.push(Item::Val(ValueRef::Null)),
+            NEWTRUE => stack.push(Item::Val(ValueRef::Bool(true))),
+            NEWFALSE => stack.push(Item::Val(ValueRef::Bool(false))),
+            BININT1 => stack.push(Item::Val(ValueRef::Int64(r.u8()? as i64))),
+            BININT2 => stack.push(Item::Val(ValueRef::Int64(r.u16()? as i64))),
+            BININT => stack.push(Item::Val(ValueRef::Int64(r.u32()? as i32 as i64))),
+            LONG1 => {
+                let n = r.u8()? as usize;
+                stack.push(Item::Val(long(r.take(n)?)?));
+            }
+            b'\x8b' /* LONG4 */ => {
+                let n = r.u32()? as usize;
+                stack.push(Item::Val(long(r.take(n)?)?));
+            }
+            BINFLOAT => stack.push(Item::Val(ValueRef::Double(f64::from_be_bytes(r.take(8)?.try_into().expect("8 bytes"))))),
+            SHORT_BINUNICODE => {
+                let n = r.u8()? as usize;
+                stack.push(Item::Val(ValueRef::Text(r.text(n)?)));
+            }
+            BINUNICODE => {
+                let n = r.u32()? as usize;
+                stack.push(Item::Val(ValueRef::Text(r.text(n)?)));
+            }
+            BINUNICODE8 => {
+                let n = r.len8()?;
+                stack.push(Item::Val(ValueRef::Text(r.text(n)?)));
+            }
+            SHORT_BINBYTES => {
+                let n = r.u8()? as usize;
+                stack.push(Item::Val(ValueRef::Bytes(r.take(n)?)));
+            }
+            BINBYTES => {
+                let n = r.u32()? as usize;
+                stack.push(Item::Val(ValueRef::Bytes(r.take(n)?)));
+            }
+            BINBYTES8 | 0x96 /* BYTEARRAY8 */ => {
+                let n = r.len8()?;
+                stack.push(Item::Val(ValueRef::Bytes(r.take(n)?)));
+            }
+            STACK_GLOBAL => {
+                let (Some(Item::Val(ValueRef::Text(name))), Some(Item::Val(ValueRef::Text(module)))) = (stack.pop(), stack.pop()) else {
+                    return Err(r.bad("STACK_GLOBAL needs two str"));
+                };
+                stack.push(Item::Global(tag(module, name)?));
+            }
+            b'c' /* GLOBAL */ => {
+                let mut line = || -> Result<&'a str> {
+                    let rest = &r.b[r.i..];
+                    let n = rest.iter().position(|&c| c == b'\n').ok_or_else(|| r.bad("GLOBAL without newline"))?;
+                    let s = r.text(n)?;
+                    r.i += 1;
+                    Ok(s)
+                };
+                let module = line()?;
+                let name = line()?;
+                stack.push(Item::Global(tag(module, name)?));
+            }
+            REDUCE => {
+                let (Some(Item::Tuple(args)), Some(Item::Global(t))) = (stack.pop(), stack.pop()) else {
+                    return Err(r.bad("REDUCE needs a tag and an argument tuple"));
+                };
+                stack.push(Item::Val(reduce(t, &args)?));
+            }
+            MEMOIZE => memo.push(stack.last().cloned().ok_or_else(|| r.bad("empty stack"))?),
+            b'q' /* BINPUT */ | b'r' /* LONG_BINPUT */ => {
+                let idx = if op == b'q' { r.u8()? as usize } else { r.u32()? as usize };
+                let top = stack.last().cloned().ok_or_else(|| r.bad("empty stack"))?;
+                if memo.len() <= idx {
+                    memo.resize(idx + 1, Item::Mark);
+                }
+                memo[idx] = top;
+            }
+            BINGET | LONG_BINGET => {
+                let idx = if op == BINGET { r.u8()? as usize } else { r.u32()? as usize };
+                let it = match memo.get(idx) {
+                    Some(Item::Root) | None => return Err(r.bad(format!("memo {idx} is not a value"))),
+                    Some(it) => it.clone(),
+                };
+                stack.push(it);
+            }
+            other => return Err(r.bad(format!("opcode 0x{other:02x} is not accepted in parameter rows"))),
+        }
+    }
+    if !have_root {
+        return Err(r.bad("the stream holds no list of rows"));
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,5 +738,40 @@ mod tests {
         assert_eq!(w.buf, before);
         assert!(ymd(-719_162).is_ok(), "0001-01-01");
         assert!(ymd(-719_163).is_err());
+    }
+
+    fn rows_of(data: &[u8]) -> Result<Vec<Vec<ValueRef<'_>>>> {
+        let mut out = Vec::new();
+        for_each_pickle_row(data, |_, r| {
+            out.push(r.to_vec());
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn reads_what_python_pickle_writes() {
+        // pickle.dumps([(1, 2.0, 'a'), (None, True, b'x'), [300, -5, 2**63]], protocol=5)
+        let data = b"\x80\x05\x95\x35\x00\x00\x00\x00\x00\x00\x00]\x94(K\x01G@\x00\x00\x00\x00\x00\x00\x00\x8c\x01a\x94\x87\x94N\x88C\x01x\x94\x87\x94]\x94(M,\x01J\xfb\xff\xff\xff\x8a\t\x00\x00\x00\x00\x00\x00\x00\x80\x00ee.";
+        let rows = rows_of(data).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0], [ValueRef::Int64(1), ValueRef::Double(2.0), ValueRef::Text("a")]);
+        assert_eq!(rows[1], [ValueRef::Null, ValueRef::Bool(true), ValueRef::Bytes(b"x")]);
+        assert_eq!(rows[2], [ValueRef::Int64(300), ValueRef::Int64(-5), ValueRef::Uint64(1 << 63)]);
+    }
+
+    #[test]
+    fn wire_tags_and_refusals() {
+        // [(keel._wire.date(-1),)] written by hand, unframed.
+        let mut d = b"\x80\x05](\x8c\x0akeel._wire\x8c\x04date\x93J\xff\xff\xff\xff\x85R\x85e.".to_vec();
+        assert_eq!(rows_of(&d).unwrap(), [[ValueRef::Date(-1)]]);
+        d = b"\x80\x05](\x8c\x02os\x8c\x06system\x93\x8c\x02ls\x85R\x85e.".to_vec();
+        let e = rows_of(&d).unwrap_err();
+        assert!(e.message.contains("names os.system"), "{}", e.message);
+        let e = rows_of(b"\x80\x05](K\x01}\x85e.").unwrap_err();
+        assert!(e.message.contains("opcode 0x7d"), "{}", e.message);
+        assert!(rows_of(b"\x80\x05](K\x01").is_err(), "truncated");
+        let e = rows_of(b"\x80\x05](\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01\x85e.").unwrap_err();
+        assert_eq!(e.sqlstate, "22003");
     }
 }

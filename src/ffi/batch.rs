@@ -1,6 +1,7 @@
 //! `keel_buffer` and the batch calls: `keel_rows_fetch_batch` (many rows
-//! into one buffer) and `keel_stmt_execute_batch` (one statement run for
-//! many parameter rows). They exist for callers whose per-call cost is
+//! into one buffer), and `keel_stmt_execute_batch` /
+//! `keel_stmt_execute_batch_encoded` (one statement run for many parameter
+//! rows, given as `keel_value`s or as one encoded buffer). They exist for callers whose per-call cost is
 //! high, such as Python's ctypes, and are plain C for everyone else.
 //!
 //! The one batch format today is `KEEL_BATCH_FORMAT_PICKLE5`, a pickle
@@ -8,17 +9,20 @@
 //! whole batch of row objects in one `pickle.loads` call. Why this format
 //! and its exact value mapping are in `core::batch`.
 
-use super::boundary::{Opaque, call_on, free_handle, get, into_handle, null_arg, out_ptr, write, write_opt};
+use super::boundary::{Opaque, c_bytes, call_on, free_handle, get, into_handle, null_arg, out_ptr, write, write_opt};
 use super::error::keel_error;
 use super::rows::keel_rows;
 use super::stmt::keel_stmt;
 use super::types::{keel_exec_result, keel_value, value_in};
-use crate::core::batch::{BATCH_SOFT_BYTE_LIMIT, fetch_pickle};
+use crate::core::batch::{BATCH_SOFT_BYTE_LIMIT, fetch_pickle, for_each_pickle_row};
 use crate::core::driver::ExecResult;
-use crate::core::error::{Error, Status};
+use crate::core::db::Stmt;
+use crate::core::error::{Error, Result, Status};
 use crate::core::value::ValueRef;
 
-/// An encoding for `keel_rows_fetch_batch`. Numbers never change.
+/// An encoding for `keel_rows_fetch_batch` (rows out) and
+/// `keel_stmt_execute_batch_encoded` (parameter rows in). Numbers never
+/// change.
 #[repr(i32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BatchFormat {
@@ -29,7 +33,9 @@ pub enum BatchFormat {
     /// `decimal.Decimal`, date `datetime.date`, time `datetime.time`,
     /// timestamp a naive `datetime.datetime`, timestamptz a
     /// `datetime.datetime` in `datetime.timezone.utc`, uuid `uuid.UUID`.
-    /// The stream names no callables but those six stdlib ones.
+    /// The stream names no callables but those six stdlib ones. Parameter
+    /// rows going in use the same container shape with the value tags
+    /// described at `keel_stmt_execute_batch_encoded`.
     Pickle5 = 1,
 }
 
@@ -200,11 +206,64 @@ pub extern "C" fn keel_stmt_execute_batch(
                     .map_err(|e| e.context(format_args!("row {r}")))?;
                 row.push(x);
             }
-            s.bind_all(&row).map_err(|e| e.context(format_args!("row {r}")))?;
-            let x = s.execute().map_err(|e| e.context(format_args!("row {r}")))?;
-            sum.rows_affected += x.rows_affected;
-            sum.last_insert_id = x.last_insert_id;
+            run_row(s, &row, &mut sum).map_err(|e| e.context(format_args!("row {r}")))?;
         }
+        write_opt(result_out, sum.into());
+        Ok(())
+    })
+}
+
+/// Bind one row of parameters, run it, and add what it did to `sum`.
+fn run_row(s: &mut Stmt, row: &[ValueRef<'_>], sum: &mut ExecResult) -> Result<()> {
+    s.bind_all(row)?;
+    let x = s.execute()?;
+    sum.rows_affected += x.rows_affected;
+    sum.last_insert_id = x.last_insert_id;
+    Ok(())
+}
+
+/// Run a statement once for each row of parameters encoded in a buffer.
+///
+/// The encoded form of `keel_stmt_execute_batch`, for callers that can
+/// serialize a table of values faster than they can fill `keel_value`s.
+/// With `KEEL_BATCH_FORMAT_PICKLE5`, `data` is a pickle stream (protocol 2
+/// to 5, as Python's `pickle.dumps` writes it) of one list of rows, each a
+/// tuple or list of `None`, `bool`, `int` (64-bit), `float`, `str`,
+/// `bytes`, `bytearray`, or a value tag `keel._wire.<kind>(arg)` for a
+/// date (days), time, timestamp or timestamptz (microseconds), decimal or
+/// json (text), uuid (16 bytes) or bytes, and `keel._wire.int`, `.float`
+/// and `.str` for plain values. Tags are matched by name and
+/// nothing is imported or run; any other pickle opcode or name is an
+/// error. Rows run as in `keel_stmt_execute_batch`: each must have
+/// `keel_stmt_param_count(stmt)` values, the first failing row stops the
+/// call with a message starting `row N:`, and earlier rows stay done.
+///
+/// Ownership: borrows `stmt`; `data` is read during the call only.
+/// `result_out` may be NULL; otherwise it receives the sum of rows
+/// affected and the last insert id of the last row.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, data when len > 0),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (unknown format, a malformed stream, a
+/// row of the wrong length, an integer beyond 64 bits with SQLSTATE
+/// 22003), and the engine's errors for the failing row.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_execute_batch_encoded(
+    stmt: *mut keel_stmt,
+    format: i32,
+    data: *const u8,
+    len: usize,
+    result_out: *mut keel_exec_result,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(stmt, err_out, |s| {
+        if format != BatchFormat::Pickle5 as i32 {
+            return Err(Error::invalid_argument(format!("format {format} is not a keel_batch_format value")));
+        }
+        let data = c_bytes(data, len, "data")?;
+        let mut sum = ExecResult::default();
+        for_each_pickle_row(data, |_, row| run_row(s, row, &mut sum))?;
         write_opt(result_out, sum.into());
         Ok(())
     })

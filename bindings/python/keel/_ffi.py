@@ -241,6 +241,7 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_stmt_execute", [_H, POINTER(ExecResult), _HH], _STATUS),
     ("keel_stmt_query", [_H, _HH, _HH], _STATUS),
     ("keel_stmt_execute_batch", [_H, POINTER(Value), _SIZE, _SIZE, POINTER(ExecResult), _HH], _STATUS),
+    ("keel_stmt_execute_batch_encoded", [_H, c_int32, _STR, _SIZE, POINTER(ExecResult), _HH], _STATUS),
     # rows
     ("keel_rows_free", [_H], None),
     ("keel_rows_next", [_H, _PBOOL, _HH], _STATUS),

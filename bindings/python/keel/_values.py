@@ -5,15 +5,17 @@ array for ``keel_stmt_execute_batch``)."""
 from __future__ import annotations
 
 import datetime as _dt
+import io
+import pickle
 import struct
-import sys
 import uuid as _uuid
 from array import array
 from ctypes import c_char_p, c_void_p, cast, sizeof
 from decimal import Decimal
-from itertools import accumulate
+from types import FunctionType as _FunctionType
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
+from . import _wire
 from ._ffi import Type, Value
 from ._types import Json
 from .errors import DataError, NotSupportedError, ProgrammingError
@@ -178,83 +180,74 @@ def make_binder(lib: Any) -> Callable[[int, Sequence[Any], Any, Any], None]:
     return bind
 
 
-# --- many rows at once: a keel_value array --------------------------------
+# --- many rows at once ----------------------------------------------------
+
+
+class _RowPickler(pickle.Pickler):
+    """Pickles parameter rows for ``keel_stmt_execute_batch_encoded``.
+
+    None, bool, and exact int, float, str, bytes, tuple and list go through
+    the C pickler's own fast paths; ``reducer_override`` sees only the rest
+    and turns each into a ``keel._wire`` tag. ``fast`` mode skips the memo,
+    which rows of plain values never need.
+    """
+
+    def reducer_override(self, v: Any) -> Any:
+        if type(v) is _FunctionType:
+            return NotImplemented  # the _wire tags themselves, saved by name
+        if isinstance(v, _dt.datetime):
+            kind, us = timestamp_micros(v)
+            return (_wire.timestamptz if kind == Type.TIMESTAMPTZ else _wire.timestamp, (us,))
+        if isinstance(v, _dt.date):
+            return (_wire.date, (date_days(v),))
+        if isinstance(v, _dt.time):
+            return (_wire.time, (time_micros(v),))
+        if isinstance(v, Decimal):
+            return (_wire.decimal, (str(v),))
+        if isinstance(v, _uuid.UUID):
+            return (_wire.uuid, (v.bytes,))
+        if isinstance(v, Json):
+            return (_wire.json, (v.dumps(),))
+        # Subclasses of int, float and str (IntEnum, ...) as their base value.
+        if isinstance(v, int):
+            return (_wire.int, (int(v),))
+        if isinstance(v, float):
+            return (_wire.float, (float(v),))
+        if isinstance(v, str):
+            return (_wire.str, (str(v),))
+        if isinstance(v, (bytearray, memoryview)):
+            return (_wire.bytes, (bytes(v),))
+        if isinstance(v, (tuple, list)):
+            return NotImplemented
+        t = type(v)
+        raise ProgrammingError(
+            f"cannot bind a value of type {t.__module__}.{t.__qualname__}; "
+            "use None, bool, int, float, str, bytes, Decimal, date, time, datetime, UUID or keel.Json"
+        )
+
+
+def encode_rows(rows: List[Sequence[Any]]) -> bytes:
+    """Parameter rows as one pickle stream (``KEEL_BATCH_FORMAT_PICKLE5``)."""
+    f = io.BytesIO()
+    p = _RowPickler(f, protocol=5)
+    p.fast = True
+    p.dump(rows)
+    return f.getvalue()
+
 
 _VALUE = struct.Struct("@iqQdPN")
 assert _VALUE.size == sizeof(Value), "keel_value layout"
-_WORDS = sizeof(Value) // 8  # 8-byte words per keel_value: kind, int, uint, double, data, len
-_FAST = sys.byteorder == "little" and sizeof(Value) == 48
-_NoneType = type(None)
-_SIMPLE = {int: Type.INT64, bool: Type.BOOL, float: Type.DOUBLE, str: Type.TEXT, bytes: Type.BYTES}
 
 
 def pack_rows(rows: Sequence[Sequence[Any]], n_cols: int) -> Tuple[Any, List[Any]]:
     """Pack ``rows`` (each of ``n_cols`` values) into a ``keel_value``
-    array, row after row. Returns (array, keep): ``keep`` holds the bytes
-    the array points into and must live until the C call returns.
-
-    Columns whose values are all one simple type (int, bool, float, str,
-    bytes, each optionally mixed with None) are packed column-wise with C
-    loops (array, bytes.join, strided memoryview writes); others value by
-    value."""
-    n = len(rows)
-    total = n * n_cols
-    buf = bytearray(sizeof(Value) * total)
+    array, row after row, for ``keel_stmt_execute_batch``. Returns (array,
+    keep): ``keep`` holds the bytes the array points into and must live
+    until the C call returns."""
+    total = len(rows) * n_cols
+    buf = bytearray(sizeof(Value) * max(total, 1))
     keep: List[Any] = [buf]
-    words = memoryview(buf).cast("q") if _FAST else None
-    for j in range(n_cols):
-        col = [r[j] for r in rows]
-        if words is not None and _pack_column(words, col, j, n_cols, keep):
-            continue
-        stride = sizeof(Value) * n_cols
-        off = sizeof(Value) * j
-        for i, v in enumerate(col):
-            try:
-                _VALUE.pack_into(buf, off + i * stride, *value_fields(v, keep))
-            except (ProgrammingError, DataError, NotSupportedError) as e:
-                raise type(e)(f"row {i}, parameter {j}: {e}", sqlstate=e.sqlstate) from None
-    arr = (Value * total).from_buffer(buf) if total else (Value * 1)()
-    return arr, keep
-
-
-def _pack_column(words: memoryview, col: List[Any], j: int, n_cols: int, keep: List[Any]) -> bool:
-    types = set(map(type, col))
-    nulls = _NoneType in types
-    types.discard(_NoneType)
-    if len(types) > 1:
-        return False
-    n = len(col)
-    stride = _WORDS * n_cols
-    base = _WORDS * j
-    t = types.pop() if types else _NoneType
-    kind = _SIMPLE.get(t, Type.NULL if t is _NoneType else None)
-    if kind is None:
-        return False
-    if kind == Type.NULL:
-        return True  # all zero: KEEL_TYPE_NULL
-    if kind in (Type.INT64, Type.BOOL):
-        try:
-            ints = array("q", [0 if v is None else v for v in col] if nulls else col)
-        except OverflowError:
-            return False
-        words[base + 1 :: stride] = ints
-    elif kind == Type.DOUBLE:
-        words.cast("B").cast("d")[base + 3 :: stride] = array("d", [0.0 if v is None else v for v in col] if nulls else col)
-    else:
-        if kind == Type.TEXT:
-            enc = [b"" if v is None else v.encode("utf-8") for v in col]
-        else:
-            enc = [b"" if v is None else v for v in col] if nulls else col
-        blob = b"".join(enc)
-        keep.append(blob)
-        addr = _address(blob)
-        lens = array("q", map(len, enc))
-        starts = array("q", accumulate(lens, initial=addr))
-        del starts[-1]
-        words[base + 4 :: stride] = starts
-        words[base + 5 :: stride] = lens
-    if nulls:
-        words[base::stride] = array("q", [Type.NULL if v is None else kind for v in col])
-    else:
-        words[base::stride] = array("q", [kind]) * n
-    return True
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            _VALUE.pack_into(buf, sizeof(Value) * (i * n_cols + j), *value_fields(v, keep))
+    return (Value * max(total, 1)).from_buffer(buf), keep

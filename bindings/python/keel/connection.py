@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 
 from . import errors as _errors
 from ._ffi import BatchFormat, Dialect, ExecResult, Nullable, Type, lib
-from ._values import make_binder, pack_rows
+from ._values import encode_rows, make_binder
 from .errors import Error, InterfaceError, ProgrammingError, error_class
 
 __all__ = ["Connection", "Cursor"]
@@ -369,8 +369,9 @@ class Cursor:
         return self
 
     def executemany(self, operation: str, seq_of_parameters: Sequence[Sequence[Any]]) -> "Cursor":
-        """Run one statement for every parameter row, in one C call
-        (``keel_stmt_execute_batch``). ``rowcount`` is the total of rows
+        """Run one statement for every parameter row, in one C call: the
+        rows are pickled (in C) and ``keel_stmt_execute_batch_encoded``
+        binds and runs them. ``rowcount`` is the total of rows
         affected. Stops at the first failing row; earlier rows stay done
         within the transaction."""
         conn, p = self._live()
@@ -391,10 +392,13 @@ class Cursor:
             self.rowcount = 0
             self.lastrowid = None
             if rows:
-                arr, keep = pack_rows(rows, n)
+                data = encode_rows(rows if isinstance(rows, list) else list(rows))
                 res = ExecResult()
-                conn._check(lib.keel_stmt_execute_batch(st.ptr, arr, len(rows), n, byref(res), conn._perr))
-                del keep
+                conn._check(
+                    lib.keel_stmt_execute_batch_encoded(
+                        st.ptr, BatchFormat.PICKLE5, data, len(data), byref(res), conn._perr
+                    )
+                )
                 self.rowcount = res.rows_affected
                 self.lastrowid = res.last_insert_id if res.has_last_insert_id else None
         finally:
