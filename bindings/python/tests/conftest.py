@@ -1,0 +1,81 @@
+"""Fixtures: every test that takes ``engine`` runs once per available engine.
+
+SQLite always runs (in memory). PostgreSQL and MySQL run when
+KEEL_TEST_POSTGRES_URL / KEEL_TEST_MYSQL_URL are set and the loaded libkeel
+has that driver (``keel_driver_available``); otherwise they are skipped
+with the reason.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass
+from typing import Iterator, List
+
+import pytest
+
+import keel
+
+
+@dataclass
+class Engine:
+    name: str
+    url: str
+    blob: str
+    double: str
+    text: str
+    tstz: str
+    decimal: str
+
+    def connect(self, **kw) -> keel.Connection:
+        return keel.connect(self.url, **kw)
+
+
+_ENGINES = {
+    "sqlite": lambda url: Engine("sqlite", url, "BLOB", "REAL", "TEXT", "TIMESTAMPTZ", "DECIMAL(40,20)"),
+    "postgres": lambda url: Engine("postgres", url, "BYTEA", "DOUBLE PRECISION", "TEXT", "TIMESTAMPTZ", "NUMERIC(40,20)"),
+    "mysql": lambda url: Engine("mysql", url, "LONGBLOB", "DOUBLE", "VARCHAR(255)", "TIMESTAMP(6)", "DECIMAL(40,20)"),
+}
+
+
+def _params() -> List[object]:
+    out: List[object] = [pytest.param("sqlite", id="sqlite")]
+    for name, var in (("postgres", "KEEL_TEST_POSTGRES_URL"), ("mysql", "KEEL_TEST_MYSQL_URL")):
+        url = os.environ.get(var)
+        if not url:
+            reason = f"{var} is not set"
+        elif not keel.driver_available(name):
+            reason = f"libkeel has no {name} driver"
+        else:
+            reason = ""
+        marks = [pytest.mark.skip(reason=f"skipped: {reason}")] if reason else []
+        out.append(pytest.param(name, id=name, marks=marks))
+    return out
+
+
+@pytest.fixture(params=_params())
+def engine(request) -> Engine:
+    name = request.param
+    url = "sqlite::memory:" if name == "sqlite" else os.environ[f"KEEL_TEST_{name.upper()}_URL"]
+    return _ENGINES[name](url)
+
+
+@pytest.fixture
+def conn(engine: Engine) -> Iterator[keel.Connection]:
+    c = engine.connect()
+    yield c
+    c.close()
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def table(engine: Engine) -> Iterator[str]:
+    """A fresh table name, dropped afterwards on server engines."""
+    name = f"keel_py_{os.getpid()}_{next(_counter)}"
+    yield name
+    if engine.name != "sqlite":
+        with engine.connect(autocommit=True) as c:
+            c.execute(f"DROP TABLE IF EXISTS {name}")
