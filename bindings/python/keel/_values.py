@@ -175,7 +175,7 @@ def make_binder(lib: Any) -> Callable[[int, Sequence[Any], Any, Any], None]:
                 else:  # pragma: no cover - value_fields covers every kind
                     raise ProgrammingError(f"parameter {i}: unsupported kind {kind}")
             if s:
-                check(s, f"parameter {i}")
+                check(s, "")  # the library's message names the parameter
 
     return bind
 

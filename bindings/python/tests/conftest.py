@@ -33,7 +33,10 @@ class Engine:
 
 
 _ENGINES = {
-    "sqlite": lambda url: Engine("sqlite", url, "BLOB", "REAL", "TEXT", "TIMESTAMPTZ", "DECIMAL(40,20)"),
+    # SQLite gives a DECIMAL column NUMERIC affinity, which stores decimal
+    # text as REAL when 15 digits survive; "DECIMAL TEXT" keeps the exact
+    # text (TEXT affinity) and still reads back as keel's decimal type.
+    "sqlite": lambda url: Engine("sqlite", url, "BLOB", "REAL", "TEXT", "TIMESTAMPTZ", "DECIMAL TEXT"),
     "postgres": lambda url: Engine("postgres", url, "BYTEA", "DOUBLE PRECISION", "TEXT", "TIMESTAMPTZ", "NUMERIC(40,20)"),
     "mysql": lambda url: Engine("mysql", url, "LONGBLOB", "DOUBLE", "VARCHAR(255)", "TIMESTAMP(6)", "DECIMAL(40,20)"),
 }
