@@ -99,6 +99,11 @@ pub trait Driver: Send + Sync {
     fn dialect(&self) -> Dialect;
     /// Options this engine accepts besides the pool's.
     fn options(&self) -> &'static [OptSpec];
+    /// Whether this engine's URLs name a file, so that `scheme://a/b.db`
+    /// is the relative path `a/b.db` rather than host `a`, database `b.db`.
+    fn url_names_a_file(&self) -> bool {
+        false
+    }
     /// Check the URL and options once, and return what opens connections.
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>>;
 }

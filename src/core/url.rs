@@ -120,6 +120,13 @@ impl ConnUrl {
             out.path = format!("/{}", percent_decode(abs, false)?);
             return Ok(out);
         }
+        let file_engine = crate::drivers::find(&out.scheme).is_ok_and(|d| d.url_names_a_file());
+        if file_engine && !after.contains('@') {
+            // `sqlite://relative/path.db`: no authority. (With user info it
+            // is parsed as one, so that the driver can reject it.)
+            out.path = percent_decode(after, false)?;
+            return Ok(out);
+        }
         let (authority, path) = match after.find('/') {
             Some(p) => (&after[..p], &after[p + 1..]),
             None => (after, ""),

@@ -71,6 +71,9 @@ impl Driver for SqliteDriver {
     fn options(&self) -> &'static [OptSpec] {
         OPTIONS
     }
+    fn url_names_a_file(&self) -> bool {
+        true
+    }
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
         if url.host.is_some() || url.user.is_some() {
             return Err(Error::invalid_argument(format!(
