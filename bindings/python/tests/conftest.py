@@ -64,13 +64,6 @@ def engine(request) -> Engine:
     return _ENGINES[name](url)
 
 
-@pytest.fixture
-def conn(engine: Engine) -> Iterator[keel.Connection]:
-    c = engine.connect()
-    yield c
-    c.close()
-
-
 _counter = itertools.count()
 
 
@@ -82,3 +75,20 @@ def table(engine: Engine) -> Iterator[str]:
     if engine.name != "sqlite":
         with engine.connect(autocommit=True) as c:
             c.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+@pytest.fixture
+def conn(engine: Engine, table: str) -> Iterator[keel.Connection]:
+    """A connection to the engine. It depends on ``table`` so that it closes
+    (ending its transaction and locks) before that table is dropped."""
+    c = engine.connect()
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def sqlite_conn() -> Iterator[keel.Connection]:
+    """For behaviour checked on SQLite only (``SELECT ?`` needs no types there)."""
+    c = keel.connect("sqlite::memory:")
+    yield c
+    c.close()

@@ -1,5 +1,7 @@
 """The batch C calls directly: keel_rows_fetch_batch and its buffer,
-keel_stmt_execute_batch (keel_value rows) and keel_stmt_execute_batch_encoded."""
+keel_stmt_execute_batch (keel_value rows) and keel_stmt_execute_batch_encoded.
+The C calls are engine-agnostic, so most of these run on SQLite only; the
+executemany test runs on every engine."""
 
 from __future__ import annotations
 
@@ -38,7 +40,8 @@ def fetch(rows, max_rows, fmt=BatchFormat.PICKLE5):
     return out, end.value
 
 
-def test_fetch_batch_pages_through_a_result(conn):
+def test_fetch_batch_pages_through_a_result(sqlite_conn):
+    conn = sqlite_conn
     conn.execute("CREATE TABLE t (n INTEGER, s TEXT)")
     conn.cursor().executemany("INSERT INTO t VALUES (?, ?)", [(i, str(i)) for i in range(5)])
     st, rows = query(conn, "SELECT n, s FROM t ORDER BY n")
@@ -50,7 +53,8 @@ def test_fetch_batch_pages_through_a_result(conn):
     lib.keel_stmt_free(st)
 
 
-def test_fetch_batch_argument_errors(conn):
+def test_fetch_batch_argument_errors(sqlite_conn):
+    conn = sqlite_conn
     st, rows = query(conn, "SELECT 1")
     with pytest.raises(keel.ProgrammingError, match="max_rows is 0"):
         fetch(rows, 0)
@@ -67,7 +71,8 @@ def test_fetch_batch_argument_errors(conn):
     assert lib.keel_buffer_len(None) == 0 and lib.keel_buffer_data(None) is None
 
 
-def test_dates_python_cannot_hold_are_a_data_error(conn):
+def test_dates_python_cannot_hold_are_a_data_error(sqlite_conn):
+    conn = sqlite_conn
     conn.execute("CREATE TABLE t (ts TIMESTAMP)")
     conn.execute("INSERT INTO t VALUES (?)", (10**12,))  # Unix seconds: year 33658
     with pytest.raises(keel.DataError) as e:
@@ -75,7 +80,8 @@ def test_dates_python_cannot_hold_are_a_data_error(conn):
     assert e.value.sqlstate == "22008" and "9999" in str(e.value)
 
 
-def test_large_values_and_many_batches(conn):
+def test_large_values_and_many_batches(sqlite_conn):
+    conn = sqlite_conn
     big = "é" * 100_000
     conn.execute("CREATE TABLE t (n INTEGER, s TEXT, b BLOB)")
     conn.cursor().executemany("INSERT INTO t VALUES (?, ?, ?)", [(i, big, big.encode()) for i in range(300)])
@@ -96,7 +102,8 @@ def exec_values(conn, sql, rows, n_cols):
     return res
 
 
-def test_execute_batch_with_keel_values(conn):
+def test_execute_batch_with_keel_values(sqlite_conn):
+    conn = sqlite_conn
     import datetime as dt
     from decimal import Decimal
 
@@ -134,7 +141,8 @@ def test_executemany_errors_name_the_row(conn, engine, table):
     assert cur.execute(f"SELECT count(*) FROM {table}").fetchone() == (5002,)
 
 
-def test_encoded_stream_reader_accepts_plain_pickle_and_refuses_others(conn):
+def test_encoded_stream_reader_accepts_plain_pickle_and_refuses_others(sqlite_conn):
+    conn = sqlite_conn
     conn.execute("CREATE TABLE t (a INTEGER, b TEXT)")
     p = conn._conn.ptr
     st = c_void_p()

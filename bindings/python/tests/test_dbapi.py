@@ -156,7 +156,8 @@ def test_fetch_methods_and_iteration(conn, table):
     assert cur.fetchone() is None and cur.fetchall() == []
 
 
-def test_fetch_without_a_result_is_an_error(conn):
+def test_fetch_without_a_result_is_an_error(sqlite_conn):
+    conn = sqlite_conn
     cur = conn.cursor()
     with pytest.raises(keel.ProgrammingError, match="no result set"):
         cur.fetchone()
@@ -165,7 +166,8 @@ def test_fetch_without_a_result_is_an_error(conn):
         cur.fetchall()
 
 
-def test_parameter_mistakes(conn):
+def test_parameter_mistakes(sqlite_conn):
+    conn = sqlite_conn
     cur = conn.cursor()
     with pytest.raises(keel.ProgrammingError, match="1 placeholder but 2 parameters"):
         cur.execute("SELECT ?", (1, 2))

@@ -57,6 +57,7 @@ def test_integrity_error_carries_details(conn, engine, table):
     cur = conn.cursor()
     cur.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY)")
     cur.execute(f"INSERT INTO {table} VALUES (?)", (1,))
+    conn.commit()
     with pytest.raises(keel.IntegrityError) as e:
         cur.execute(f"INSERT INTO {table} VALUES (?)", (1,))
     err = e.value
@@ -68,7 +69,8 @@ def test_integrity_error_carries_details(conn, engine, table):
         assert err.vendor_code == 1555  # SQLITE_CONSTRAINT_PRIMARYKEY
         assert "UNIQUE constraint failed" in str(err)
     assert f"[SQLSTATE {err.sqlstate}]" in str(err)
-    # The connection stays usable.
+    # The connection stays usable once the failed transaction is rolled back.
+    conn.rollback()
     assert cur.execute(f"SELECT count(*) FROM {table}").fetchone() == (1,)
 
 
@@ -77,6 +79,7 @@ def test_syntax_error_is_a_programming_error(conn):
         conn.execute("SELEC 1")
     assert e.value.sqlstate[:2] == "42"
     assert "SELEC 1" in str(e.value), "the message quotes the SQL"
+    conn.rollback()  # PostgreSQL aborts the transaction on any error
     with pytest.raises(keel.ProgrammingError):
         conn.execute("SELECT * FROM no_such_table")
 
