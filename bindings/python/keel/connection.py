@@ -77,8 +77,11 @@ class _Handle:
             self._free(p)
 
     def __del__(self) -> None:
-        if self._pid == os.getpid():
-            self.close()
+        try:
+            if self._pid == os.getpid():
+                self.close()
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass
 
 
 class _Stmt(_Handle):
@@ -126,6 +129,13 @@ class Connection:
         self._err = c_void_p()
         self._perr = byref(self._err)
         self._bind = make_binder(lib)
+        # SQLite lets many cursors of one connection stream at once; the
+        # server engines allow one open cursor per connection, so there a
+        # cursor left unfinished is read to its end (into its own buffer,
+        # as psycopg's client-side cursors hold their rows) before the
+        # connection runs anything else.
+        self._one_cursor = lib.keel_conn_dialect(conn_ptr) != Dialect.SQLITE
+        self._streaming: "Optional[weakref.ref[Cursor]]" = None
 
     # --- state -------------------------------------------------------------
 
@@ -170,6 +180,13 @@ class Connection:
         self._check(lib.keel_conn_server_version(self._ptr(), byref(out), self._perr))
         return (out.value or b"").decode("utf-8", "replace")
 
+    def _settle(self) -> None:
+        """On one-cursor engines, finish the cursor still streaming."""
+        ref, self._streaming = self._streaming, None
+        cur = ref() if ref is not None else None
+        if cur is not None:
+            cur._drain()
+
     def _begin_if_needed(self, p: int) -> None:
         if not self._autocommit and not lib.keel_conn_in_transaction(p):
             self._check(lib.keel_conn_begin(p, None, self._perr), "begin")
@@ -207,12 +224,16 @@ class Connection:
     def commit(self) -> None:
         """Commit the open transaction, if any."""
         p = self._ptr()
+        if self._one_cursor:
+            self._settle()
         if lib.keel_conn_in_transaction(p):
             self._check(lib.keel_conn_commit(p, self._perr), "commit")
 
     def rollback(self) -> None:
         """Roll back the open transaction, if any."""
         p = self._ptr()
+        if self._one_cursor:
+            self._settle()
         if lib.keel_conn_in_transaction(p):
             self._check(lib.keel_conn_rollback(p, self._perr), "rollback")
 
@@ -335,6 +356,8 @@ class Cursor:
         """Run one statement with ``?`` placeholders bound to ``parameters``."""
         conn, p = self._live()
         self._release()
+        if conn._one_cursor:
+            conn._settle()
         conn._begin_if_needed(p)
         st = conn._take_stmt(p, operation)
         self._stmt = st
@@ -357,6 +380,8 @@ class Cursor:
                 self.lastrowid = None
                 self._next_batch = 64
                 self._buf = self._fetch(max(self.arraysize, 64))
+                if conn._one_cursor and not self._end:
+                    conn._streaming = weakref.ref(self)
             else:
                 res = ExecResult()
                 conn._check(lib.keel_stmt_execute(st.ptr, byref(res), conn._perr))
@@ -377,6 +402,8 @@ class Cursor:
         conn, p = self._live()
         self._release()
         rows = seq_of_parameters if isinstance(seq_of_parameters, (list, tuple)) else list(seq_of_parameters)
+        if conn._one_cursor:
+            conn._settle()
         conn._begin_if_needed(p)
         st = conn._take_stmt(p, operation)
         try:
@@ -447,6 +474,16 @@ class Cursor:
             self._release_stmt()
         out: List[Row] = pickle.loads(data)
         return out
+
+    def _drain(self) -> None:
+        """Read the rest of the result into this cursor's buffer, so the
+        connection is free for other statements."""
+        if self._end or self._rows is None:
+            return
+        rest = self._buf[self._pos :]
+        while not self._end:
+            rest.extend(self._fetch(self.fetchall_batch))
+        self._buf, self._pos = rest, 0
 
     def _check_result(self) -> None:
         self._live()

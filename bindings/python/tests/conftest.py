@@ -25,8 +25,11 @@ class Engine:
     blob: str
     double: str
     text: str
-    tstz: str
+    tstz: str  # "" when the engine has no time-zone-aware timestamp
     decimal: str
+    time: str = "TIME"
+    timestamp: str = "TIMESTAMP"
+    uuid: str = "UUID"
 
     def connect(self, **kw) -> keel.Connection:
         return keel.connect(self.url, **kw)
@@ -38,7 +41,10 @@ _ENGINES = {
     # text (TEXT affinity) and still reads back as keel's decimal type.
     "sqlite": lambda url: Engine("sqlite", url, "BLOB", "REAL", "TEXT", "TIMESTAMPTZ", "DECIMAL TEXT"),
     "postgres": lambda url: Engine("postgres", url, "BYTEA", "DOUBLE PRECISION", "TEXT", "TIMESTAMPTZ", "NUMERIC(40,20)"),
-    "mysql": lambda url: Engine("mysql", url, "LONGBLOB", "DOUBLE", "VARCHAR(255)", "TIMESTAMP(6)", "DECIMAL(40,20)"),
+    # MySQL: TIMESTAMP is 1970-2038 in the session zone, so no tstz cases;
+    # TIME and DATETIME need (6) to keep microseconds; no UUID type.
+    "mysql": lambda url: Engine("mysql", url, "LONGBLOB", "DOUBLE", "LONGTEXT", "", "DECIMAL(40,20)",
+                                time="TIME(6)", timestamp="DATETIME(6)", uuid="CHAR(36)"),
 }
 
 

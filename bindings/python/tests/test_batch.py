@@ -127,7 +127,8 @@ def test_executemany_errors_name_the_row(conn, engine, table):
     with pytest.raises(keel.IntegrityError, match=r"row 3: ") as e:
         cur.executemany(f"INSERT INTO {table} VALUES (?, ?)", [(1, "a"), (2, "b"), (3, "c"), (1, "dup"), (4, "d")])
     assert e.value.sqlstate.startswith("23")
-    assert cur.execute(f"SELECT count(*) FROM {table}").fetchone() == (3,)
+    if engine.name != "postgres":  # PostgreSQL aborts the whole transaction
+        assert cur.execute(f"SELECT count(*) FROM {table}").fetchone() == (3,), "earlier rows stay done"
     conn.rollback()
     with pytest.raises(keel.ProgrammingError, match="row 1: the statement has 2 placeholders but the row has 1 value"):
         cur.executemany(f"INSERT INTO {table} VALUES (?, ?)", [(1, "a"), (2,)])

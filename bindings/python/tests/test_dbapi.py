@@ -195,6 +195,12 @@ def test_cursors_sharing_one_cached_statement_do_not_disturb_each_other(conn, ta
     assert got_a == [(i,) for i in range(100)]
     assert a.fetchall() == [(i,) for i in range(100, 1000)]
     assert b.fetchall() == [(i,) for i in range(501, 1000)]
+    # The common pattern: iterate one cursor while writing with another.
+    writer = conn.cursor()
+    for (n,) in conn.execute(f"SELECT n FROM {table} WHERE n < 5 ORDER BY n"):
+        writer.execute(f"UPDATE {table} SET n = n + 10000 WHERE n = ?", (n,))
+    conn.commit()
+    assert conn.execute(f"SELECT count(*) FROM {table} WHERE n >= 10000").fetchone() == (5,)
     # Many distinct statements: the cache stays bounded and still correct.
     for i in range(keel.Connection.statement_cache_size + 20):
         assert conn.execute(f"SELECT {i}").fetchone() == (i,)
