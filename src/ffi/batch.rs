@@ -150,8 +150,10 @@ pub extern "C" fn keel_buffer_free(buffer: *mut keel_buffer) {
 /// `params` holds `n_rows * n_cols` values, row after row; `n_cols` must
 /// equal `keel_stmt_param_count(stmt)`. Each row is bound and run to
 /// completion as by `keel_stmt_bind_value` and `keel_stmt_execute`. The
-/// first failing row stops the call; rows before it stay done (wrap the
-/// call in a transaction to make it all or nothing), and the error message
+/// first failing row stops the call; rows before it stay done unless the
+/// engine aborts the open transaction on an error, as PostgreSQL does
+/// (run the call in a transaction to make it all or nothing), and the
+/// error message
 /// starts with `row N:` (0-based). The statement keeps the bindings of the
 /// last row it bound. `n_rows` 0 runs nothing and succeeds.
 ///
