@@ -270,9 +270,6 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
 ]
 
 
-class LibraryNotFound(OSError):
-    """libkeel could not be found or loaded. The message lists every place
-    that was tried and how to point keel at the library."""
 
 
 _lock = threading.Lock()
@@ -361,6 +358,8 @@ def _load() -> CDLL:
             _declare(lib)
             _lib, _lib_path = lib, path
             return lib
+        from .errors import LibraryNotFound
+
         raise LibraryNotFound(
             "cannot find libkeel. Looked in:\n"
             + "\n".join(tried)
@@ -394,3 +393,11 @@ def library_path() -> str:
     _load()
     assert _lib_path is not None
     return _lib_path
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LibraryNotFound":
+        from .errors import LibraryNotFound
+
+        return LibraryNotFound
+    raise AttributeError(name)

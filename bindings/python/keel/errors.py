@@ -20,6 +20,7 @@ __all__ = [
     "Warning",
     "Error",
     "InterfaceError",
+    "LibraryNotFound",
     "DatabaseError",
     "DataError",
     "OperationalError",
@@ -60,6 +61,14 @@ class Error(Exception):
 
 class InterfaceError(Error):
     """Misuse of the interface: closed objects, NULL arguments, no library."""
+
+
+class LibraryNotFound(InterfaceError, OSError):
+    """libkeel could not be found or loaded. The message lists every place
+    that was tried and how to point keel at the library."""
+
+    def __init__(self, message: str) -> None:
+        InterfaceError.__init__(self, message)
 
 
 class DatabaseError(Error):

@@ -119,8 +119,9 @@ def test_null_argument_from_the_library_is_an_interface_error():
 def test_library_not_found_says_where_it_looked(tmp_path, monkeypatch):
     monkeypatch.setattr(_ffi, "_lib", None)
     monkeypatch.setattr(_ffi, "_explicit", str(tmp_path / "nope.so"))
-    with pytest.raises(_ffi.LibraryNotFound) as e:
+    with pytest.raises(keel.InterfaceError) as e:
         _ffi._load()
+    assert isinstance(e.value, OSError) and isinstance(e.value, keel.LibraryNotFound)
     msg = str(e.value)
     assert "keel.set_library_path(): " + str(tmp_path / "nope.so") in msg
     assert "KEEL_LIBRARY" in msg and "cargo build --release" in msg
