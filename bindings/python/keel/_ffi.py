@@ -262,7 +262,7 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_rows_column_timestamp", [_H, _SIZE, POINTER(c_int64), _HH], _STATUS),
     ("keel_rows_column_uuid", [_H, _SIZE, POINTER(c_uint8), _HH], _STATUS),
     ("keel_rows_column_value", [_H, _SIZE, POINTER(Value), _HH], _STATUS),
-    ("keel_rows_fetch_batch", [_H, _SIZE, c_int32, _HH, _PSIZE, _PBOOL, _HH], _STATUS),
+    ("keel_rows_fetch_batch", [_H, _SIZE, c_int32, _HH, POINTER(c_void_p), _PSIZE, _PSIZE, _PBOOL, _HH], _STATUS),
     # buffers
     ("keel_buffer_data", [_H], c_void_p),
     ("keel_buffer_len", [_H], _SIZE),

@@ -135,6 +135,7 @@ class Connection:
         # as psycopg's client-side cursors hold their rows) before the
         # connection runs anything else.
         self._one_cursor = lib.keel_conn_dialect(conn_ptr) != Dialect.SQLITE
+        self._tx_known_open = False
         self._streaming: "Optional[weakref.ref[Cursor]]" = None
 
     # --- state -------------------------------------------------------------
@@ -165,6 +166,7 @@ class Connection:
         if bool(value) != self._autocommit and lib.keel_conn_in_transaction(p):
             raise ProgrammingError("cannot change autocommit inside a transaction; commit or roll back first")
         self._autocommit = bool(value)
+        self._tx_known_open = False
 
     @property
     def in_transaction(self) -> bool:
@@ -187,9 +189,16 @@ class Connection:
         if cur is not None:
             cur._drain()
 
-    def _begin_if_needed(self, p: int) -> None:
-        if not self._autocommit and not lib.keel_conn_in_transaction(p):
+    def _begin_if_needed(self, p: int, query: bool) -> None:
+        # A query cannot end a transaction, so after a query (or a BEGIN
+        # keel made) the transaction is known to be open and the call to
+        # ask is skipped; any other statement may have been COMMIT or
+        # ROLLBACK, so the next statement asks again.
+        if self._autocommit or (query and self._tx_known_open):
+            return
+        if not lib.keel_conn_in_transaction(p):
             self._check(lib.keel_conn_begin(p, None, self._perr), "begin")
+        self._tx_known_open = query
 
     # --- statements ----------------------------------------------------------
 
@@ -226,6 +235,7 @@ class Connection:
         p = self._ptr()
         if self._one_cursor:
             self._settle()
+        self._tx_known_open = False
         if lib.keel_conn_in_transaction(p):
             self._check(lib.keel_conn_commit(p, self._perr), "commit")
 
@@ -234,6 +244,7 @@ class Connection:
         p = self._ptr()
         if self._one_cursor:
             self._settle()
+        self._tx_known_open = False
         if lib.keel_conn_in_transaction(p):
             self._check(lib.keel_conn_rollback(p, self._perr), "rollback")
 
@@ -290,9 +301,13 @@ class Cursor:
         self._next_batch = 64
         self._desc: Optional[List[Description]] = None
         self._o_buf = c_void_p()
+        self._o_data = c_void_p()
+        self._o_len = c_size_t()
         self._o_n = c_size_t()
         self._o_end = c_bool()
         self._p_buf = byref(self._o_buf)
+        self._p_data = byref(self._o_data)
+        self._p_len = byref(self._o_len)
         self._p_n = byref(self._o_n)
         self._p_end = byref(self._o_end)
 
@@ -358,10 +373,10 @@ class Cursor:
         self._release()
         if conn._one_cursor:
             conn._settle()
-        conn._begin_if_needed(p)
         st = conn._take_stmt(p, operation)
         self._stmt = st
         try:
+            conn._begin_if_needed(p, st.returns_rows)
             params = _params(parameters)
             if len(params) != st.n_params:
                 raise ProgrammingError(
@@ -404,9 +419,9 @@ class Cursor:
         rows = seq_of_parameters if isinstance(seq_of_parameters, (list, tuple)) else list(seq_of_parameters)
         if conn._one_cursor:
             conn._settle()
-        conn._begin_if_needed(p)
         st = conn._take_stmt(p, operation)
         try:
+            conn._begin_if_needed(p, False)
             n = st.n_params
             for i, r in enumerate(rows):
                 if isinstance(r, dict) or len(r) != n:
@@ -457,14 +472,15 @@ class Cursor:
         conn = self._conn
         assert conn is not None
         st = lib.keel_rows_fetch_batch(
-            rows.ptr, max_rows, BatchFormat.PICKLE5, self._p_buf, self._p_n, self._p_end, conn._perr
+            rows.ptr, max_rows, BatchFormat.PICKLE5, self._p_buf, self._p_data, self._p_len, self._p_n,
+            self._p_end, conn._perr,
         )
         if st:
             self._end = True
             raise _error(st, conn._err)
         b = self._o_buf.value
         try:
-            data = string_at(lib.keel_buffer_data(b), lib.keel_buffer_len(b))
+            data = string_at(self._o_data.value, self._o_len.value)
         finally:
             lib.keel_buffer_free(b)
         if self._o_end.value:

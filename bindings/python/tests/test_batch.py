@@ -27,12 +27,14 @@ def query(conn, sql):
 
 def fetch(rows, max_rows, fmt=BatchFormat.PICKLE5):
     buf, n, end, err = c_void_p(), c_size_t(77), c_bool(), c_void_p()
-    st = lib.keel_rows_fetch_batch(rows, max_rows, fmt, byref(buf), byref(n), byref(end), byref(err))
+    data_p, len_ = c_void_p(), c_size_t(88)
+    st = lib.keel_rows_fetch_batch(rows, max_rows, fmt, byref(buf), byref(data_p), byref(len_), byref(n), byref(end), byref(err))
     if st:
-        assert buf.value is None and n.value == 77, "outputs untouched on failure"
+        assert buf.value is None and n.value == 77 and len_.value == 88, "outputs untouched on failure"
         raise _error(st, err)
     try:
-        data = string_at(lib.keel_buffer_data(buf), lib.keel_buffer_len(buf))
+        assert data_p.value == lib.keel_buffer_data(buf) and len_.value == lib.keel_buffer_len(buf)
+        data = string_at(data_p.value, len_.value)
     finally:
         lib.keel_buffer_free(buf)
     out = pickle.loads(data)
@@ -61,9 +63,9 @@ def test_fetch_batch_argument_errors(sqlite_conn):
     with pytest.raises(keel.ProgrammingError, match="format 9"):
         fetch(rows, 1, fmt=9)
     err = c_void_p()
-    assert lib.keel_rows_fetch_batch(rows, 1, 1, None, byref(c_size_t()), None, byref(err)) == Status.NULL_ARGUMENT
+    assert lib.keel_rows_fetch_batch(rows, 1, 1, None, None, None, byref(c_size_t()), None, byref(err)) == Status.NULL_ARGUMENT
     assert "buffer_out" in str(_error(Status.NULL_ARGUMENT, err))
-    assert lib.keel_rows_fetch_batch(None, 1, 1, byref(c_void_p()), byref(c_size_t()), None, None) == Status.NULL_ARGUMENT
+    assert lib.keel_rows_fetch_batch(None, 1, 1, byref(c_void_p()), None, None, byref(c_size_t()), None, None) == Status.NULL_ARGUMENT
     assert fetch(rows, 1) == ([(1,)], False)
     lib.keel_rows_free(rows)
     lib.keel_stmt_free(st)

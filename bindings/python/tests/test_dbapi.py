@@ -207,6 +207,18 @@ def test_cursors_sharing_one_cached_statement_do_not_disturb_each_other(conn, ta
     assert len(conn._cache) <= keel.Connection.statement_cache_size
 
 
+def test_commit_in_sql_is_noticed(conn, table):
+    conn.execute(f"CREATE TABLE {table} (x INTEGER)")
+    conn.execute(f"SELECT count(*) FROM {table}").fetchall()
+    conn.execute("COMMIT")  # ends keel's implicit transaction behind its back
+    assert not conn.in_transaction
+    conn.execute(f"SELECT count(*) FROM {table}").fetchall()
+    assert conn.in_transaction, "the next statement opened a new transaction"
+    conn.execute(f"INSERT INTO {table} VALUES (1)")
+    conn.rollback()
+    assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+
+
 def test_statement_classification():
     from keel.connection import returns_rows
 
