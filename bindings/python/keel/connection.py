@@ -300,6 +300,8 @@ class Cursor:
         self._pos = 0
         self._next_batch = 64
         self._desc: Optional[List[Description]] = None
+        self._o_rows = c_void_p()
+        self._p_rows = byref(self._o_rows)
         self._o_buf = c_void_p()
         self._o_data = c_void_p()
         self._o_len = c_size_t()
@@ -377,7 +379,7 @@ class Cursor:
         self._stmt = st
         try:
             conn._begin_if_needed(p, st.returns_rows)
-            params = _params(parameters)
+            params = parameters if type(parameters) in (tuple, list) else _params(parameters)
             if len(params) != st.n_params:
                 raise ProgrammingError(
                     f"the statement has {st.n_params} placeholder{'s' if st.n_params != 1 else ''} "
@@ -386,9 +388,8 @@ class Cursor:
             if params:
                 conn._bind(st.ptr, params, conn._perr, conn._check)
             if st.returns_rows:
-                out = c_void_p()
-                conn._check(lib.keel_stmt_query(st.ptr, byref(out), conn._perr))
-                self._rows = _Handle(out.value, lib.keel_rows_free)
+                conn._check(lib.keel_stmt_query(st.ptr, self._p_rows, conn._perr))
+                self._rows = _Handle(self._o_rows.value, lib.keel_rows_free)
                 self._has_result = True
                 self._end = False
                 self.rowcount = -1
