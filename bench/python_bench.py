@@ -121,11 +121,11 @@ def run_side(side: Side, n_fetch: int, n_point: int, n_many: int, repeat: int) -
 def report(title: str, keel_t: Dict[str, float], peers: Dict[str, Dict[str, float]], sizes: Dict[str, int]) -> None:
     print(f"\n== {title}")
     names = ["keel", *peers]
-    print(f"{'workload':<14}" + "".join(f"{n:>14}" for n in names) + "".join(f"{'keel/' + n:>16}" for n in peers))
+    print(f"{'workload':<14}" + "".join(f"{n:>14}" for n in names) + "".join(f"{'keel/' + n:>20}" for n in peers))
     for w in ("fetchall", "point", "executemany"):
         line = f"{w:<14}{keel_t[w]:>13.3f}s"
         line += "".join(f"{peers[n][w]:>13.3f}s" for n in peers)
-        line += "".join(f"{keel_t[w] / peers[n][w]:>16.2f}" for n in peers)
+        line += "".join(f"{keel_t[w] / peers[n][w]:>20.2f}" for n in peers)
         print(line + f"   ({sizes[w]:,} {'rows' if w != 'point' else 'queries'})")
 
 
