@@ -13,7 +13,7 @@ from array import array
 from ctypes import c_char_p, c_void_p, cast, sizeof
 from decimal import Decimal
 from types import FunctionType as _FunctionType
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import _wire
 from ._ffi import Type, Value
@@ -104,7 +104,7 @@ def value_fields(v: Any, keep: List[Any]) -> Tuple[int, int, int, float, int, in
 # --- one value at a time: the typed keel_stmt_bind_* calls -------------
 
 
-def make_binder(lib: Any) -> Callable[[int, Sequence[Any], Any, Any], None]:
+def make_binder(lib: Any) -> Callable[[Optional[int], Sequence[Any], Any, Any], None]:
     """Return ``bind(stmt, params, perr, check)`` that binds every
     parameter with one typed call each; ``check(status, where)`` raises."""
     bind_null = lib.keel_stmt_bind_null
@@ -122,7 +122,7 @@ def make_binder(lib: Any) -> Callable[[int, Sequence[Any], Any, Any], None]:
     bind_json = lib.keel_stmt_bind_json
     bind_decimal = lib.keel_stmt_bind_decimal
 
-    def bind(stmt: int, params: Sequence[Any], perr: Any, check: Callable[[int, str], None]) -> None:
+    def bind(stmt: Optional[int], params: Sequence[Any], perr: Any, check: Callable[[int, str], None]) -> None:
         for i, v in enumerate(params):
             t = type(v)
             if t is int:

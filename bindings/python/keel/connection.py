@@ -66,7 +66,7 @@ class _Handle:
 
     __slots__ = ("ptr", "_free", "_pid", "__weakref__")
 
-    def __init__(self, ptr: int, free: Callable[[int], None]) -> None:
+    def __init__(self, ptr: Optional[int], free: Callable[[int], None]) -> None:
         self.ptr: Optional[int] = ptr
         self._free = free
         self._pid = os.getpid()
@@ -87,7 +87,7 @@ class _Handle:
 class _Stmt(_Handle):
     __slots__ = ("sql", "n_params", "returns_rows")
 
-    def __init__(self, ptr: int, sql: str) -> None:
+    def __init__(self, ptr: Optional[int], sql: str) -> None:
         super().__init__(ptr, lib.keel_stmt_free)
         self.sql = sql
         self.n_params: int = lib.keel_stmt_param_count(ptr)
@@ -119,7 +119,7 @@ class Connection:
     #: Prepared statements kept per connection (least recently used go first).
     statement_cache_size = 128
 
-    def __init__(self, db: _Handle, conn_ptr: int, *, owns_db: bool, autocommit: bool = False) -> None:
+    def __init__(self, db: _Handle, conn_ptr: Optional[int], *, owns_db: bool, autocommit: bool = False) -> None:
         self._db = db
         self._owns_db = owns_db
         self._conn = _Handle(conn_ptr, lib.keel_conn_free)
@@ -379,7 +379,7 @@ class Cursor:
         self._stmt = st
         try:
             conn._begin_if_needed(p, st.returns_rows)
-            params = parameters if type(parameters) in (tuple, list) else _params(parameters)
+            params: Sequence[Any] = parameters if type(parameters) in (tuple, list) else _params(parameters)  # type: ignore[assignment]
             if len(params) != st.n_params:
                 raise ProgrammingError(
                     f"the statement has {st.n_params} placeholder{'s' if st.n_params != 1 else ''} "
@@ -481,7 +481,7 @@ class Cursor:
             raise _error(st, conn._err)
         b = self._o_buf.value
         try:
-            data = string_at(self._o_data.value, self._o_len.value)
+            data = string_at(self._o_data.value or 0, self._o_len.value)
         finally:
             lib.keel_buffer_free(b)
         if self._o_end.value:
