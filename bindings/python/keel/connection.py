@@ -58,6 +58,24 @@ def _error(status: int, err: c_void_p, where: str = "") -> Error:
     return error_class(status, sqlstate)(msg, status=status, sqlstate=sqlstate, vendor_code=vendor, driver=driver)
 
 
+# The current process id, kept up to date across fork() so that handles
+# need no getpid() system call each (glibc no longer caches it).
+_pid = os.getpid()
+
+
+def _after_fork_in_child() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def current_pid() -> int:
+    return _pid
+
+
 class _Handle:
     """Owns one C pointer. ``close`` swaps it to None before freeing, so a
     second close (or a close from ``__del__``) does nothing; ``__del__``
@@ -69,7 +87,7 @@ class _Handle:
     def __init__(self, ptr: Optional[int], free: Callable[[int], None]) -> None:
         self.ptr: Optional[int] = ptr
         self._free = free
-        self._pid = os.getpid()
+        self._pid = _pid
 
     def close(self) -> None:
         p, self.ptr = self.ptr, None
@@ -78,7 +96,7 @@ class _Handle:
 
     def __del__(self) -> None:
         try:
-            if self._pid == os.getpid():
+            if self._pid == _pid:
                 self.close()
         except Exception:  # pragma: no cover - interpreter shutdown
             pass

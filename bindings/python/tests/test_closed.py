@@ -86,3 +86,28 @@ def test_handle_close_swaps_before_free_and_del_checks_the_pid():
     del h
     gc.collect()
     assert freed == [1234, 7]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="skipped: no fork on this platform")
+def test_a_forked_child_does_not_free_the_parents_connection(tmp_path):
+    from keel import connection
+
+    conn = keel.connect(f"sqlite:///{tmp_path}/fork.db")
+    conn.execute("CREATE TABLE t (x INTEGER)")
+    conn.commit()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: dropping the parent's objects must not free them
+        try:
+            ok = connection.current_pid() == os.getpid() and conn._conn._pid != connection.current_pid()
+            del conn
+            gc.collect()
+            os.write(w, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(r, 1) == b"1"
+    conn.execute("INSERT INTO t VALUES (1)")
+    conn.commit()
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    conn.close()
