@@ -207,6 +207,44 @@ typedef int32_t keel_tx_lock;
 #endif // __cplusplus
 
 /**
+ * An encoding for `keel_rows_fetch_batch` (rows out) and
+ * `keel_stmt_execute_batch_encoded` (parameter rows in). Numbers never
+ * change.
+ */
+enum keel_batch_format
+#ifdef __cplusplus
+  : int32_t
+#endif // __cplusplus
+ {
+  /**
+   * A pickle protocol 5 stream of one list of tuples, one tuple per row,
+   * that Python's `pickle.loads` turns into objects: NULL is `None`,
+   * bool `bool`, int64/uint64 `int`, double `float`, text and JSON
+   * `str` (JSON is not parsed), bytes `bytes`, decimal
+   * `decimal.Decimal`, date `datetime.date`, time `datetime.time`,
+   * timestamp a naive `datetime.datetime`, timestamptz a
+   * `datetime.datetime` in `datetime.timezone.utc`, uuid `uuid.UUID`.
+   * The stream names no callables but those six stdlib ones. Parameter
+   * rows going in use the same container shape with the value tags
+   * described at `keel_stmt_execute_batch_encoded`.
+   */
+  KEEL_BATCH_FORMAT_PICKLE5 = 1,
+};
+#ifndef __cplusplus
+typedef int32_t keel_batch_format;
+#endif // __cplusplus
+
+/**
+ * Bytes the library allocated for the caller.
+ *
+ * Created by `keel_rows_fetch_batch`, destroyed by `keel_buffer_free`.
+ * Methods: `keel_buffer_data`, `keel_buffer_len`. Immutable once
+ * returned, so it may be read from any thread and outlives the cursor it
+ * came from. In Rust it is a `Vec<u8>`.
+ */
+typedef struct keel_buffer keel_buffer;
+
+/**
  * Cancels the statement running on one connection.
  *
  * Created by `keel_conn_cancel_handle`, destroyed by `keel_cancel_free`.
@@ -401,6 +439,150 @@ typedef struct keel_pool_stats {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Read up to `max_rows` rows from a cursor into one new buffer.
+ *
+ * Advances `rows` past every row it copies, encoding them in `format`
+ * (a `keel_batch_format`). Fewer than `max_rows` rows are returned only
+ * at the end of the result, or when the buffer has grown past 16 MiB;
+ * `*n_rows_out` is 0 only at the end. `*end_out`, when `end_out` is not
+ * NULL, is set true when this call reached the end of the result (so a
+ * further call would return no rows). Afterwards the cursor is on the
+ * last row copied, as if `keel_rows_next` had been called for each.
+ * When a row fails to read or encode (an engine error, or a date outside
+ * what the format can hold), the call fails and the rows it had already
+ * read are dropped with the buffer.
+ *
+ * `data_out` and `len_out` may be NULL; otherwise they receive the same
+ * pointer and length as `keel_buffer_data` and `keel_buffer_len` would
+ * give, which saves two calls per batch for callers that pay per call.
+ *
+ * Ownership: borrows `rows`. On success `*buffer_out` receives a new
+ * `keel_buffer` that the caller frees with `keel_buffer_free`;
+ * `*data_out` points into it.
+ *
+ * Lifetime: the buffer does not borrow from `rows`; it, and `*data_out`,
+ * live until `keel_buffer_free`, whatever happens to the cursor.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, buffer_out, n_rows_out),
+ * `KEEL_STATUS_INVALID_ARGUMENT` (max_rows is 0, unknown format),
+ * `KEEL_STATUS_INVALID_STATE` (the statement was re-run, so this cursor
+ * is closed), `KEEL_STATUS_INVALID_DATA` (SQLSTATE 22008: a date or
+ * time outside years 1 to 9999), and engine errors raised while reading.
+ *
+ * Since: 0.1.0
+ */
+keel_status keel_rows_fetch_batch(struct keel_rows *rows,
+                                  size_t max_rows,
+                                  int32_t format,
+                                  struct keel_buffer **buffer_out,
+                                  const uint8_t **data_out,
+                                  size_t *len_out,
+                                  size_t *n_rows_out,
+                                  bool *end_out,
+                                  struct keel_error **err_out);
+
+/**
+ * Return the start of a buffer's bytes.
+ *
+ * Ownership: borrows `buffer`; the bytes belong to it.
+ *
+ * Lifetime: valid until `keel_buffer_free(buffer)`.
+ *
+ * Errors: returns NULL when `buffer` is NULL.
+ *
+ * Since: 0.1.0
+ */
+const uint8_t *keel_buffer_data(const struct keel_buffer *buffer);
+
+/**
+ * Return how many bytes a buffer holds.
+ *
+ * Ownership: borrows `buffer`.
+ *
+ * Errors: returns 0 when `buffer` is NULL.
+ *
+ * Since: 0.1.0
+ */
+size_t keel_buffer_len(const struct keel_buffer *buffer);
+
+/**
+ * Free a buffer.
+ *
+ * Ownership: takes back `buffer`; NULL is a no-op.
+ *
+ * Errors: none.
+ *
+ * Since: 0.1.0
+ */
+void keel_buffer_free(struct keel_buffer *buffer);
+
+/**
+ * Run a statement once for each of `n_rows` rows of parameters.
+ *
+ * `params` holds `n_rows * n_cols` values, row after row; `n_cols` must
+ * equal `keel_stmt_param_count(stmt)`. Each row is bound and run to
+ * completion as by `keel_stmt_bind_value` and `keel_stmt_execute`. The
+ * first failing row stops the call; rows before it stay done unless the
+ * engine aborts the open transaction on an error, as PostgreSQL does
+ * (run the call in a transaction to make it all or nothing), and the
+ * error message
+ * starts with `row N:` (0-based). The statement keeps the bindings of the
+ * last row it bound. `n_rows` 0 runs nothing and succeeds.
+ *
+ * Ownership: borrows `stmt`; `params` and their data are read during the
+ * call only. `result_out` may be NULL; otherwise it receives the sum of
+ * rows affected over all rows and the last insert id of the last row.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, params when n_rows and
+ * n_cols are not 0), `KEEL_STATUS_INVALID_ARGUMENT` (n_cols differs from
+ * the parameter count, a bad value), and the engine's errors for the
+ * failing row (`KEEL_STATUS_INTEGRITY`, `KEEL_STATUS_BUSY`, ...).
+ *
+ * Since: 0.1.0
+ */
+keel_status keel_stmt_execute_batch(struct keel_stmt *stmt,
+                                    const struct keel_value *params,
+                                    size_t n_rows,
+                                    size_t n_cols,
+                                    struct keel_exec_result *result_out,
+                                    struct keel_error **err_out);
+
+/**
+ * Run a statement once for each row of parameters encoded in a buffer.
+ *
+ * The encoded form of `keel_stmt_execute_batch`, for callers that can
+ * serialize a table of values faster than they can fill `keel_value`s.
+ * With `KEEL_BATCH_FORMAT_PICKLE5`, `data` is a pickle stream (protocol 2
+ * to 5, as Python's `pickle.dumps` writes it) of one list of rows, each a
+ * tuple or list of `None`, `bool`, `int` (64-bit), `float`, `str`,
+ * `bytes`, `bytearray`, or a value tag `keel._wire.<kind>(arg)` for a
+ * date (days), time, timestamp or timestamptz (microseconds), decimal or
+ * json (text), uuid (16 bytes) or bytes, and `keel._wire.int`, `.float`
+ * and `.str` for plain values. Tags are matched by name and
+ * nothing is imported or run; any other pickle opcode or name is an
+ * error. Rows run as in `keel_stmt_execute_batch`: each must have
+ * `keel_stmt_param_count(stmt)` values, the first failing row stops the
+ * call with a message starting `row N:`, and earlier rows stay done.
+ *
+ * Ownership: borrows `stmt`; `data` is read during the call only.
+ * `result_out` may be NULL; otherwise it receives the sum of rows
+ * affected and the last insert id of the last row.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, data when len > 0),
+ * `KEEL_STATUS_INVALID_ARGUMENT` (unknown format, a malformed stream, a
+ * row of the wrong length, an integer beyond 64 bits with SQLSTATE
+ * 22003), and the engine's errors for the failing row.
+ *
+ * Since: 0.1.0
+ */
+keel_status keel_stmt_execute_batch_encoded(struct keel_stmt *stmt,
+                                            int32_t format,
+                                            const uint8_t *data,
+                                            size_t len,
+                                            struct keel_exec_result *result_out,
+                                            struct keel_error **err_out);
 
 /**
  * Make a cancel handle for a connection.

@@ -99,6 +99,30 @@ if [ "$zig_status" -ne 0 ] || [ "$zig_failed" -ne 0 ]; then
     suites_failed+=("Zig")
 fi
 
+echo "== Python: DB-API package (bindings/python) with pytest"
+# A venv under build/ (or pip --user where venv is missing) with pytest and
+# the package installed from ./bindings/python, run against the debug
+# library cargo just built.
+PYTHON=${PYTHON:-python3}
+case "$(uname -s)" in
+    Darwin) KEEL_LIB=target/debug/libkeel.dylib ;;
+    MINGW* | MSYS* | CYGWIN*) KEEL_LIB=target/debug/keel.dll ;;
+    *) KEEL_LIB=target/debug/libkeel.so ;;
+esac
+[ -f "$KEEL_LIB" ] || cargo build --locked
+PIP_ARGS=(-q --disable-pip-version-check)
+VENV=build/pyvenv
+if [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV" >/dev/null 2>&1; then
+    PY="$VENV/bin/python"
+else
+    rm -rf "$VENV"
+    PY="$PYTHON"
+    PIP_ARGS+=(--user)
+fi
+"$PY" -m pip install "${PIP_ARGS[@]}" pytest
+"$PY" -m pip install "${PIP_ARGS[@]}" --force-reinstall --no-deps ./bindings/python
+KEEL_LIBRARY="$PWD/$KEEL_LIB" "$PY" -m pytest -q -p no:cacheprovider bindings/python/tests || suites_failed+=("Python")
+
 echo "== Odin binding (bindings/odin)"
 if command -v odin >/dev/null 2>&1; then
     echo "Odin: the binding is not written yet (issue P5); nothing to run"
@@ -111,3 +135,4 @@ if [ "${#suites_failed[@]}" -gt 0 ]; then
     exit 1
 fi
 echo "All suites passed."
+

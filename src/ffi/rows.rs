@@ -58,6 +58,15 @@ impl RowsState {
         }
     }
 
+    /// The core cursor, for readers that advance it themselves (the batch
+    /// reader in `ffi::batch`). Counts as a move to a new row, so values
+    /// borrowed through the column readers are invalidated as by
+    /// `keel_rows_next`.
+    pub(crate) fn advance_with(&mut self) -> &mut Rows {
+        self.row += 1;
+        &mut self.rows
+    }
+
     fn names(&mut self) -> &[(CString, CString)] {
         let rows = &self.rows;
         self.names.get_or_insert_with(|| {

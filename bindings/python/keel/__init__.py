@@ -1,0 +1,135 @@
+"""keel: a DB-API 2.0 (PEP 249) driver over libkeel, through ctypes.
+
+One package for SQLite (built in), PostgreSQL and MySQL/MariaDB (when the
+library has them)::
+
+    import keel
+
+    with keel.connect("sqlite::memory:") as conn:
+        cur = conn.cursor()
+        cur.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+        cur.executemany("INSERT INTO t (name) VALUES (?)", [("a",), ("b",)])
+        cur.execute("SELECT id, name FROM t WHERE id > ?", [0])
+        print(cur.fetchall())        # [(1, 'a'), (2, 'b')]
+
+Values come back as native Python types: int, float, str, bytes, bool,
+decimal.Decimal, datetime.date, datetime.time, datetime.datetime (naive for
+TIMESTAMP, aware in UTC for TIMESTAMPTZ), uuid.UUID, and None. JSON comes
+back as ``str`` (not parsed); bind JSON with :class:`keel.Json`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._ffi import Dialect, Status, Type, library_path, set_library_path
+from ._types import (
+    BINARY,
+    DATETIME,
+    NUMBER,
+    ROWID,
+    STRING,
+    Binary,
+    Date,
+    DateFromTicks,
+    Json,
+    Time,
+    TimeFromTicks,
+    Timestamp,
+    TimestampFromTicks,
+)
+from .connection import Connection, Cursor
+from .errors import (
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    LibraryNotFound,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    TransactionRollbackError,
+    Warning,
+)
+from .pool import Pool, checkout, open_db
+
+__version__ = "0.1.0"
+
+#: PEP 249 level.
+apilevel = "2.0"
+#: Threads may share the module, not connections: a connection (and its
+#: cursors) must be used by one thread at a time. A Pool may be shared.
+threadsafety = 1
+#: ``?`` placeholders, on every engine (keel rewrites them per dialect).
+paramstyle = "qmark"
+
+
+def connect(url: str, *, autocommit: bool = False, **options: Any) -> Connection:
+    """Open a connection to ``url`` (``sqlite::memory:``,
+    ``sqlite:///path.db``, ``postgres://user:pw@host/db``, ...).
+
+    Keyword ``options`` become URL query parameters, e.g.
+    ``connect("sqlite:///a.db", busy_timeout_ms=1000, foreign_keys=False)``;
+    an unknown option is a ProgrammingError. ``autocommit`` starts False.
+    """
+    return checkout(open_db(url, options), owns_db=True, autocommit=autocommit)
+
+
+def driver_available(name: str) -> bool:
+    """Whether the loaded libkeel has the driver ``name`` ("sqlite",
+    "postgres", "mysql", or a URL scheme)."""
+    from ._ffi import lib
+
+    return bool(lib.keel_driver_available(name.encode("utf-8")))
+
+
+def library_version() -> str:
+    """The loaded libkeel's version, e.g. ``"0.1.0"``."""
+    from ._ffi import lib
+
+    return (lib.keel_version() or b"").decode()
+
+
+__all__ = [
+    "apilevel",
+    "threadsafety",
+    "paramstyle",
+    "connect",
+    "Connection",
+    "Cursor",
+    "Pool",
+    "Warning",
+    "Error",
+    "InterfaceError",
+    "LibraryNotFound",
+    "DatabaseError",
+    "DataError",
+    "OperationalError",
+    "TransactionRollbackError",
+    "IntegrityError",
+    "InternalError",
+    "ProgrammingError",
+    "NotSupportedError",
+    "Date",
+    "Time",
+    "Timestamp",
+    "DateFromTicks",
+    "TimeFromTicks",
+    "TimestampFromTicks",
+    "Binary",
+    "STRING",
+    "BINARY",
+    "NUMBER",
+    "DATETIME",
+    "ROWID",
+    "Json",
+    "Type",
+    "Status",
+    "Dialect",
+    "set_library_path",
+    "library_path",
+    "driver_available",
+    "library_version",
+]

@@ -1,0 +1,613 @@
+"""``Connection`` and ``Cursor``: the PEP 249 objects over ``keel_conn``,
+``keel_stmt`` and ``keel_rows``."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import weakref
+from ctypes import byref, c_bool, c_char_p, c_int32, c_size_t, c_void_p, string_at
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type as _Type
+
+from . import errors as _errors
+from ._ffi import BatchFormat, Dialect, ExecResult, Nullable, Type, lib
+from ._values import encode_rows, make_binder
+from .errors import Error, InterfaceError, ProgrammingError, error_class
+
+__all__ = ["Connection", "Cursor"]
+
+Row = Tuple[Any, ...]
+Description = Tuple[str, Type, None, None, None, None, Optional[bool]]
+
+# Statements that produce rows run through keel_stmt_query and a cursor;
+# the rest through keel_stmt_execute, which reports rows affected and the
+# last insert id. keel's C API has no statement column count yet, so the
+# choice is made from the leading keyword (after comments) or a RETURNING
+# clause.
+_ROWS_RE = re.compile(
+    r"\A(?:\s|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*(?:select|with|values|pragma|explain|show|describe|desc|table)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_RETURNING_RE = re.compile(r"\breturning\b", re.IGNORECASE)
+
+
+def returns_rows(sql: str) -> bool:
+    """Whether ``sql`` is run as a query (see the note above)."""
+    return bool(_ROWS_RE.match(sql) or _RETURNING_RE.search(sql))
+
+
+def _error(status: int, err: c_void_p, where: str = "") -> Error:
+    """Turn a failed status and its ``keel_error`` into an exception,
+    freeing the error object."""
+    e = err.value
+    if e:
+        err.value = None
+        try:
+            msg = (lib.keel_error_message(e) or b"").decode("utf-8", "replace")
+            sqlstate = (lib.keel_error_sqlstate(e) or b"").decode("ascii", "replace")
+            vendor = lib.keel_error_vendor_code(e)
+            driver = (lib.keel_error_driver(e) or b"").decode("ascii", "replace")
+        finally:
+            lib.keel_error_free(e)
+    else:
+        msg = (lib.keel_status_str(status) or b"").decode()
+        sqlstate, vendor, driver = "", 0, "keel"
+    if where:
+        msg = f"{where}: {msg}"
+    return error_class(status, sqlstate)(msg, status=status, sqlstate=sqlstate, vendor_code=vendor, driver=driver)
+
+
+# The current process id, kept up to date across fork() so that handles
+# need no getpid() system call each (glibc no longer caches it).
+_pid = os.getpid()
+
+
+def _after_fork_in_child() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def current_pid() -> int:
+    return _pid
+
+
+class _Handle:
+    """Owns one C pointer. ``close`` swaps it to None before freeing, so a
+    second close (or a close from ``__del__``) does nothing; ``__del__``
+    frees only in the process that created the handle (never in a forked
+    child, where the parent's connections are not ours)."""
+
+    __slots__ = ("ptr", "_free", "_pid", "__weakref__")
+
+    def __init__(self, ptr: Optional[int], free: Callable[[int], None]) -> None:
+        self.ptr: Optional[int] = ptr
+        self._free = free
+        self._pid = _pid
+
+    def close(self) -> None:
+        p, self.ptr = self.ptr, None
+        if p is not None:
+            self._free(p)
+
+    def __del__(self) -> None:
+        try:
+            if self._pid == _pid:
+                self.close()
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass
+
+
+class _Stmt(_Handle):
+    __slots__ = ("sql", "n_params", "returns_rows")
+
+    def __init__(self, ptr: Optional[int], sql: str) -> None:
+        super().__init__(ptr, lib.keel_stmt_free)
+        self.sql = sql
+        self.n_params: int = lib.keel_stmt_param_count(ptr)
+        self.returns_rows = returns_rows(sql)
+
+
+class Connection:
+    """A connection (PEP 249). Made by :func:`keel.connect` or
+    :meth:`keel.Pool.connection`; use it from one thread at a time.
+
+    ``autocommit`` starts False: the first statement opens a transaction
+    (as in psycopg), which :meth:`commit` or :meth:`rollback` ends. Used as
+    a context manager it commits on success or rolls back on an exception,
+    then closes (returns to its pool).
+    """
+
+    # PEP 249 optional extension: the exceptions as attributes.
+    Warning = _errors.Warning
+    Error = _errors.Error
+    InterfaceError = _errors.InterfaceError
+    DatabaseError = _errors.DatabaseError
+    DataError = _errors.DataError
+    OperationalError = _errors.OperationalError
+    IntegrityError = _errors.IntegrityError
+    InternalError = _errors.InternalError
+    ProgrammingError = _errors.ProgrammingError
+    NotSupportedError = _errors.NotSupportedError
+
+    #: Prepared statements kept per connection (least recently used go first).
+    statement_cache_size = 128
+
+    def __init__(self, db: _Handle, conn_ptr: Optional[int], *, owns_db: bool, autocommit: bool = False) -> None:
+        self._db = db
+        self._owns_db = owns_db
+        self._conn = _Handle(conn_ptr, lib.keel_conn_free)
+        self._autocommit = bool(autocommit)
+        self._cache: Dict[str, _Stmt] = {}
+        self._cursors: "weakref.WeakSet[Cursor]" = weakref.WeakSet()
+        self._err = c_void_p()
+        self._perr = byref(self._err)
+        self._bind = make_binder(lib)
+        # SQLite lets many cursors of one connection stream at once; the
+        # server engines allow one open cursor per connection, so there a
+        # cursor left unfinished is read to its end (into its own buffer,
+        # as psycopg's client-side cursors hold their rows) before the
+        # connection runs anything else.
+        self._one_cursor = lib.keel_conn_dialect(conn_ptr) != Dialect.SQLITE
+        self._tx_known_open = False
+        self._streaming: "Optional[weakref.ref[Cursor]]" = None
+
+    # --- state -------------------------------------------------------------
+
+    def _ptr(self) -> int:
+        p = self._conn.ptr
+        if p is None:
+            raise InterfaceError("the connection is closed")
+        return p
+
+    def _check(self, status: int, where: str = "") -> None:
+        if status:
+            raise _error(status, self._err, where)
+
+    @property
+    def closed(self) -> bool:
+        return self._conn.ptr is None
+
+    @property
+    def autocommit(self) -> bool:
+        """When True every statement commits by itself; when False (the
+        default) the first statement opens a transaction."""
+        return self._autocommit
+
+    @autocommit.setter
+    def autocommit(self, value: bool) -> None:
+        p = self._ptr()
+        if bool(value) != self._autocommit and lib.keel_conn_in_transaction(p):
+            raise ProgrammingError("cannot change autocommit inside a transaction; commit or roll back first")
+        self._autocommit = bool(value)
+        self._tx_known_open = False
+
+    @property
+    def in_transaction(self) -> bool:
+        return bool(lib.keel_conn_in_transaction(self._ptr()))
+
+    @property
+    def dialect(self) -> Dialect:
+        return Dialect(lib.keel_conn_dialect(self._ptr()))
+
+    @property
+    def server_version(self) -> str:
+        out = c_char_p()
+        self._check(lib.keel_conn_server_version(self._ptr(), byref(out), self._perr))
+        return (out.value or b"").decode("utf-8", "replace")
+
+    def _settle(self) -> None:
+        """On one-cursor engines, finish the cursor still streaming."""
+        ref, self._streaming = self._streaming, None
+        cur = ref() if ref is not None else None
+        if cur is not None:
+            cur._drain()
+
+    def _begin_if_needed(self, p: int, query: bool) -> None:
+        # A query cannot end a transaction, so after a query (or a BEGIN
+        # keel made) the transaction is known to be open and the call to
+        # ask is skipped; any other statement may have been COMMIT or
+        # ROLLBACK, so the next statement asks again.
+        if self._autocommit or (query and self._tx_known_open):
+            return
+        if not lib.keel_conn_in_transaction(p):
+            self._check(lib.keel_conn_begin(p, None, self._perr), "begin")
+        self._tx_known_open = query
+
+    # --- statements ----------------------------------------------------------
+
+    def _take_stmt(self, p: int, sql: str) -> _Stmt:
+        st = self._cache.pop(sql, None)
+        if st is not None and st.ptr is not None:
+            return st
+        out = c_void_p()
+        self._check(lib.keel_conn_prepare(p, sql.encode("utf-8"), byref(out), self._perr))
+        return _Stmt(out.value, sql)
+
+    def _give_stmt(self, st: _Stmt) -> None:
+        if self._conn.ptr is None or st.ptr is None or st.sql in self._cache or self.statement_cache_size <= 0:
+            st.close()
+            return
+        self._cache[st.sql] = st
+        if len(self._cache) > self.statement_cache_size:
+            self._cache.pop(next(iter(self._cache))).close()
+
+    # --- PEP 249 -------------------------------------------------------------
+
+    def cursor(self) -> "Cursor":
+        self._ptr()
+        c = Cursor(self)
+        self._cursors.add(c)
+        return c
+
+    def execute(self, operation: str, parameters: Optional[Sequence[Any]] = None) -> "Cursor":
+        """Shortcut: a new cursor, executed (as sqlite3 and psycopg have)."""
+        return self.cursor().execute(operation, parameters)
+
+    def commit(self) -> None:
+        """Commit the open transaction, if any."""
+        p = self._ptr()
+        if self._one_cursor:
+            self._settle()
+        self._tx_known_open = False
+        if lib.keel_conn_in_transaction(p):
+            self._check(lib.keel_conn_commit(p, self._perr), "commit")
+
+    def rollback(self) -> None:
+        """Roll back the open transaction, if any."""
+        p = self._ptr()
+        if self._one_cursor:
+            self._settle()
+        self._tx_known_open = False
+        if lib.keel_conn_in_transaction(p):
+            self._check(lib.keel_conn_rollback(p, self._perr), "rollback")
+
+    def close(self) -> None:
+        """Close the connection: its cursors close, an open transaction is
+        rolled back, and it returns to its pool. Closing twice is fine."""
+        if self._conn.ptr is None:
+            return
+        for c in list(self._cursors):
+            c.close()
+        for st in self._cache.values():
+            st.close()
+        self._cache.clear()
+        self._conn.close()
+        if self._owns_db:
+            self._db.close()
+
+    def __enter__(self) -> "Connection":
+        self._ptr()
+        return self
+
+    def __exit__(self, exc_type: Optional[_Type[BaseException]], exc: Any, tb: Any) -> None:
+        try:
+            if self._conn.ptr is not None:
+                if exc_type is None:
+                    self.commit()
+                else:
+                    self.rollback()
+        finally:
+            self.close()
+
+    def __repr__(self) -> str:
+        return f"<keel.Connection {'closed' if self.closed else 'open'}>"
+
+
+class Cursor:
+    """A cursor (PEP 249). Rows are read from the library in batches (one
+    C call and one ``pickle.loads`` per batch), not one call per value."""
+
+    #: Rows fetched by :meth:`fetchall` per C call.
+    fetchall_batch = 65536
+
+    def __init__(self, connection: Connection) -> None:
+        self._conn: Optional[Connection] = connection
+        self.arraysize = 1
+        self.rowcount = -1
+        self.lastrowid: Optional[int] = None
+        self._stmt: Optional[_Stmt] = None
+        self._rows: Optional[_Handle] = None
+        self._has_result = False
+        self._end = True
+        self._buf: List[Row] = []
+        self._pos = 0
+        self._next_batch = 64
+        self._desc: Optional[List[Description]] = None
+        self._o_rows = c_void_p()
+        self._p_rows = byref(self._o_rows)
+        self._o_buf = c_void_p()
+        self._o_data = c_void_p()
+        self._o_len = c_size_t()
+        self._o_n = c_size_t()
+        self._o_end = c_bool()
+        self._p_buf = byref(self._o_buf)
+        self._p_data = byref(self._o_data)
+        self._p_len = byref(self._o_len)
+        self._p_n = byref(self._o_n)
+        self._p_end = byref(self._o_end)
+
+    # --- state -------------------------------------------------------------
+
+    @property
+    def connection(self) -> Connection:
+        if self._conn is None:
+            raise InterfaceError("the cursor is closed")
+        return self._conn
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None or self._conn.closed
+
+    def _live(self) -> Tuple[Connection, int]:
+        c = self._conn
+        if c is None:
+            raise InterfaceError("the cursor is closed")
+        p = c._conn.ptr
+        if p is None:
+            raise InterfaceError("the cursor's connection is closed")
+        return c, p
+
+    def _release(self) -> None:
+        """Drop the current result: free the cursor, return the statement."""
+        rows, self._rows = self._rows, None
+        if rows is not None:
+            rows.close()
+        self._release_stmt()
+        self._buf = []
+        self._pos = 0
+        self._end = True
+        self._has_result = False
+        self._desc = None
+
+    def _release_stmt(self) -> None:
+        st, self._stmt = self._stmt, None
+        if st is not None:
+            if self._conn is not None:
+                self._conn._give_stmt(st)
+            else:
+                st.close()
+
+    def close(self) -> None:
+        """Close the cursor; closing twice is fine."""
+        if self._conn is None:
+            return
+        self._release()
+        self._conn = None
+
+    def __enter__(self) -> "Cursor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # --- execution -----------------------------------------------------------
+
+    def execute(self, operation: str, parameters: Optional[Sequence[Any]] = None) -> "Cursor":
+        """Run one statement with ``?`` placeholders bound to ``parameters``."""
+        conn, p = self._live()
+        self._release()
+        if conn._one_cursor:
+            conn._settle()
+        st = conn._take_stmt(p, operation)
+        self._stmt = st
+        try:
+            conn._begin_if_needed(p, st.returns_rows)
+            params: Sequence[Any] = parameters if type(parameters) in (tuple, list) else _params(parameters)  # type: ignore[assignment]
+            if len(params) != st.n_params:
+                raise ProgrammingError(
+                    f"the statement has {st.n_params} placeholder{'s' if st.n_params != 1 else ''} "
+                    f"but {len(params)} parameter{'s were' if len(params) != 1 else ' was'} given"
+                )
+            if params:
+                conn._bind(st.ptr, params, conn._perr, conn._check)
+            if st.returns_rows:
+                conn._check(lib.keel_stmt_query(st.ptr, self._p_rows, conn._perr))
+                self._rows = _Handle(self._o_rows.value, lib.keel_rows_free)
+                self._has_result = True
+                self._end = False
+                self.rowcount = -1
+                self.lastrowid = None
+                self._next_batch = 64
+                self._buf = self._fetch(max(self.arraysize, 64))
+                if conn._one_cursor and not self._end:
+                    conn._streaming = weakref.ref(self)
+            else:
+                res = ExecResult()
+                conn._check(lib.keel_stmt_execute(st.ptr, byref(res), conn._perr))
+                self.rowcount = res.rows_affected
+                self.lastrowid = res.last_insert_id if res.has_last_insert_id else None
+                self._release_stmt()
+        except BaseException:
+            self._release()
+            raise
+        return self
+
+    def executemany(self, operation: str, seq_of_parameters: Sequence[Sequence[Any]]) -> "Cursor":
+        """Run one statement for every parameter row, in one C call: the
+        rows are pickled (in C) and ``keel_stmt_execute_batch_encoded``
+        binds and runs them. ``rowcount`` is the total of rows
+        affected. Stops at the first failing row; earlier rows stay done
+        within the transaction."""
+        conn, p = self._live()
+        self._release()
+        rows = seq_of_parameters if isinstance(seq_of_parameters, (list, tuple)) else list(seq_of_parameters)
+        if conn._one_cursor:
+            conn._settle()
+        st = conn._take_stmt(p, operation)
+        try:
+            conn._begin_if_needed(p, False)
+            n = st.n_params
+            for i, r in enumerate(rows):
+                if isinstance(r, dict) or len(r) != n:
+                    raise ProgrammingError(
+                        f"row {i}: the statement has {n} placeholder{'s' if n != 1 else ''} "
+                        f"but the row has {len(r)} value{'s' if len(r) != 1 else ''}"
+                        if not isinstance(r, dict)
+                        else f"row {i}: named parameters are not supported (paramstyle is qmark)"
+                    )
+            self.rowcount = 0
+            self.lastrowid = None
+            if rows:
+                data = encode_rows(rows if isinstance(rows, list) else list(rows))
+                res = ExecResult()
+                conn._check(
+                    lib.keel_stmt_execute_batch_encoded(
+                        st.ptr, BatchFormat.PICKLE5, data, len(data), byref(res), conn._perr
+                    )
+                )
+                self.rowcount = res.rows_affected
+                self.lastrowid = res.last_insert_id if res.has_last_insert_id else None
+        finally:
+            conn._give_stmt(st)
+        return self
+
+    def callproc(self, procname: str, parameters: Sequence[Any] = ()) -> Sequence[Any]:
+        raise _errors.NotSupportedError("callproc is not supported; use execute with CALL or SELECT")
+
+    def nextset(self) -> Optional[bool]:
+        """keel results have one set: there is never a next one."""
+        self._live()
+        return None
+
+    def setinputsizes(self, sizes: Any) -> None:
+        """Accepted and ignored (PEP 249 allows that)."""
+
+    def setoutputsize(self, size: int, column: Optional[int] = None) -> None:
+        """Accepted and ignored (PEP 249 allows that)."""
+
+    # --- results -------------------------------------------------------------
+
+    def _fetch(self, max_rows: int) -> List[Row]:
+        """One batch from the library: one C call and one pickle.loads."""
+        rows = self._rows
+        if rows is None or rows.ptr is None:
+            self._end = True
+            return []
+        conn = self._conn
+        assert conn is not None
+        st = lib.keel_rows_fetch_batch(
+            rows.ptr, max_rows, BatchFormat.PICKLE5, self._p_buf, self._p_data, self._p_len, self._p_n,
+            self._p_end, conn._perr,
+        )
+        if st:
+            self._end = True
+            raise _error(st, conn._err)
+        b = self._o_buf.value
+        try:
+            data = string_at(self._o_data.value or 0, self._o_len.value)
+        finally:
+            lib.keel_buffer_free(b)
+        if self._o_end.value:
+            self._end = True
+            # The statement may serve other cursors now; this cursor keeps
+            # its (finished) rows handle for `description`.
+            self._release_stmt()
+        out: List[Row] = pickle.loads(data)
+        return out
+
+    def _drain(self) -> None:
+        """Read the rest of the result into this cursor's buffer, so the
+        connection is free for other statements."""
+        if self._end or self._rows is None:
+            return
+        rest = self._buf[self._pos :]
+        while not self._end:
+            rest.extend(self._fetch(self.fetchall_batch))
+        self._buf, self._pos = rest, 0
+
+    def _check_result(self) -> None:
+        self._live()
+        if not self._has_result:
+            raise ProgrammingError("no result set: execute a query first")
+
+    def fetchone(self) -> Optional[Row]:
+        if self._pos < len(self._buf):
+            r = self._buf[self._pos]
+            self._pos += 1
+            return r
+        self._check_result()
+        while not self._end:
+            self._buf = self._fetch(self._next_batch)
+            self._next_batch = min(self._next_batch * 4, 4096)
+            self._pos = 0
+            if self._buf:
+                self._pos = 1
+                return self._buf[0]
+        return None
+
+    def fetchmany(self, size: Optional[int] = None) -> List[Row]:
+        self._check_result()
+        want = self.arraysize if size is None else size
+        out = self._buf[self._pos : self._pos + want]
+        self._pos += len(out)
+        while len(out) < want and not self._end:
+            self._buf = self._fetch(max(want - len(out), self._next_batch))
+            self._pos = 0
+            take = self._buf[: want - len(out)]
+            self._pos = len(take)
+            out.extend(take)
+        return out
+
+    def fetchall(self) -> List[Row]:
+        self._check_result()
+        out = self._buf[self._pos :]
+        self._buf = []
+        self._pos = 0
+        while not self._end:
+            out.extend(self._fetch(self.fetchall_batch))
+        return out
+
+    def __iter__(self) -> Iterator[Row]:
+        return self
+
+    def __next__(self) -> Row:
+        r = self.fetchone()
+        if r is None:
+            raise StopIteration
+        return r
+
+    @property
+    def description(self) -> Optional[List[Description]]:
+        """(name, type_code, None, None, None, None, null_ok) per column;
+        ``type_code`` is a :class:`keel.Type` (compare it with
+        ``keel.STRING``, ``keel.NUMBER``, ...). None when the last
+        statement returned no rows."""
+        if self._desc is not None:
+            return self._desc
+        rows = self._rows
+        if rows is None or rows.ptr is None or self._conn is None:
+            return None
+        conn = self._conn
+        n = lib.keel_rows_column_count(rows.ptr)
+        if n == 0:
+            return None
+        desc: List[Description] = []
+        name = c_char_p()
+        kind = c_int32()
+        nullable = c_int32()
+        for i in range(n):
+            conn._check(lib.keel_rows_column_name(rows.ptr, i, byref(name), conn._perr))
+            conn._check(lib.keel_rows_column_type(rows.ptr, i, byref(kind), conn._perr))
+            conn._check(lib.keel_rows_column_nullable(rows.ptr, i, byref(nullable), conn._perr))
+            null_ok = {Nullable.NO: False, Nullable.YES: True}.get(Nullable(nullable.value))
+            desc.append(((name.value or b"").decode("utf-8", "replace"), Type(kind.value), None, None, None, None, null_ok))
+        self._desc = desc
+        return desc
+
+    def __repr__(self) -> str:
+        return f"<keel.Cursor {'closed' if self.closed else 'open'}>"
+
+
+def _params(parameters: Optional[Sequence[Any]]) -> Sequence[Any]:
+    if parameters is None:
+        return ()
+    if isinstance(parameters, dict):
+        raise ProgrammingError("named parameters are not supported: paramstyle is qmark, pass a sequence")
+    if isinstance(parameters, (str, bytes)):
+        raise ProgrammingError("parameters must be a sequence of values, not a single str or bytes")
+    return parameters

@@ -1,0 +1,180 @@
+"""The PEP 249 exception hierarchy, and the map from a ``keel_error`` to it.
+
+A SQLSTATE class decides first, as in psycopg ("23" → IntegrityError,
+"08" → OperationalError, "42" → ProgrammingError, "0A" →
+NotSupportedError, "22" → DataError, "40" → TransactionRollbackError, ...).
+Errors without a SQLSTATE, or with a class the table lacks, map by status
+(NULL_ARGUMENT → InterfaceError, INVALID_ARGUMENT → ProgrammingError,
+PANIC/INTERNAL → InternalError, ...). Every exception carries ``.status``
+(a :class:`keel.Status`), ``.sqlstate`` (``""`` when unknown),
+``.vendor_code`` (the engine's own number, 0 when none) and ``.driver``.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Optional, Type
+
+from ._ffi import Status
+
+__all__ = [
+    "Warning",
+    "Error",
+    "InterfaceError",
+    "LibraryNotFound",
+    "DatabaseError",
+    "DataError",
+    "OperationalError",
+    "TransactionRollbackError",
+    "IntegrityError",
+    "InternalError",
+    "ProgrammingError",
+    "NotSupportedError",
+]
+
+
+class Warning(Exception):  # noqa: A001 - the name PEP 249 asks for
+    """Important warnings (PEP 249). keel raises none today."""
+
+
+class Error(Exception):
+    """Base of every keel error."""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status: Optional[int] = None,
+        sqlstate: str = "",
+        vendor_code: int = 0,
+        driver: str = "keel",
+    ) -> None:
+        super().__init__(message)
+        self.status: Optional[Status] = None if status is None else _status(status)
+        self.sqlstate: str = sqlstate
+        self.vendor_code: int = vendor_code
+        self.driver: str = driver
+
+    def __str__(self) -> str:
+        msg = super().__str__()
+        return f"{msg} [SQLSTATE {self.sqlstate}]" if self.sqlstate else msg
+
+
+class InterfaceError(Error):
+    """Misuse of the interface: closed objects, NULL arguments, no library."""
+
+
+class LibraryNotFound(InterfaceError, OSError):
+    """libkeel could not be found or loaded. The message lists every place
+    that was tried and how to point keel at the library."""
+
+    def __init__(self, message: str) -> None:
+        InterfaceError.__init__(self, message)
+
+
+class DatabaseError(Error):
+    """Errors reported by the database or about its data."""
+
+
+class DataError(DatabaseError):
+    """Bad data: out of range, wrong type, invalid text (SQLSTATE 22)."""
+
+
+class OperationalError(DatabaseError):
+    """The database's operation failed: connection, I/O, locks, timeouts."""
+
+
+class TransactionRollbackError(OperationalError):
+    """The transaction was rolled back: serialization failure, deadlock or
+    a lock that could not be taken (SQLSTATE 40). Retrying may succeed."""
+
+
+class IntegrityError(DatabaseError):
+    """A constraint was violated (SQLSTATE 23)."""
+
+
+class InternalError(DatabaseError):
+    """The database or keel is in a state it should never be in."""
+
+
+class ProgrammingError(DatabaseError):
+    """Bad SQL, wrong parameter count, bad use of a transaction."""
+
+
+class NotSupportedError(DatabaseError):
+    """The engine or keel does not support what was asked."""
+
+
+def _status(n: int) -> Status:
+    try:
+        return Status(n)
+    except ValueError:
+        return Status.UNKNOWN
+
+
+# SQLSTATE class -> exception, after psycopg's table.
+SQLSTATE_CLASSES: Dict[str, Type[Error]] = {
+    "07": ProgrammingError,  # dynamic SQL error (bad parameter index)
+    "08": OperationalError,
+    "0A": NotSupportedError,
+    "20": ProgrammingError,
+    "21": ProgrammingError,
+    "22": DataError,
+    "23": IntegrityError,
+    "24": InternalError,
+    "25": InternalError,
+    "26": InternalError,
+    "27": InternalError,
+    "28": OperationalError,
+    "2B": InternalError,
+    "2D": InternalError,
+    "2F": InternalError,
+    "34": InternalError,
+    "38": InternalError,
+    "39": InternalError,
+    "3B": InternalError,
+    "3D": ProgrammingError,
+    "3F": ProgrammingError,
+    "40": TransactionRollbackError,
+    "42": ProgrammingError,
+    "44": ProgrammingError,
+    "53": OperationalError,
+    "54": OperationalError,
+    "55": OperationalError,
+    "57": OperationalError,
+    "58": OperationalError,
+    "F0": InternalError,
+    "HV": OperationalError,
+    "P0": InternalError,
+    "XX": InternalError,
+}
+
+# keel_status -> exception, for errors whose SQLSTATE says nothing.
+STATUS_CLASSES: Dict[Status, Type[Error]] = {
+    Status.UNKNOWN: DatabaseError,
+    Status.NOT_IMPLEMENTED: NotSupportedError,
+    Status.NOT_FOUND: OperationalError,
+    Status.ALREADY_EXISTS: ProgrammingError,
+    Status.INVALID_ARGUMENT: ProgrammingError,
+    Status.INVALID_STATE: ProgrammingError,
+    Status.INVALID_DATA: DataError,
+    Status.INTEGRITY: IntegrityError,
+    Status.INTERNAL: InternalError,
+    Status.IO: OperationalError,
+    Status.CANCELLED: OperationalError,
+    Status.TIMEOUT: OperationalError,
+    Status.UNAUTHENTICATED: OperationalError,
+    Status.UNAUTHORIZED: ProgrammingError,
+    Status.BUSY: OperationalError,
+    Status.NULL_ARGUMENT: InterfaceError,
+    Status.PANIC: InternalError,
+}
+
+
+def error_class(status: int, sqlstate: str) -> Type[Error]:
+    """The exception class for a status and SQLSTATE."""
+    st = _status(status)
+    if st in (Status.PANIC, Status.INTERNAL, Status.NULL_ARGUMENT):
+        # keel's own failures: the SQLSTATE (if any) is not the engine's.
+        return STATUS_CLASSES[st]
+    cls = SQLSTATE_CLASSES.get(sqlstate[:2].upper()) if len(sqlstate) == 5 else None
+    return cls or STATUS_CLASSES.get(st, DatabaseError)

@@ -1,0 +1,248 @@
+"""PEP 249 behaviour: module globals, connections, transactions, cursors."""
+
+from __future__ import annotations
+
+import pytest
+
+import keel
+
+
+def test_module_globals():
+    assert keel.apilevel == "2.0"
+    assert keel.threadsafety == 1
+    assert keel.paramstyle == "qmark"
+    for name in ("Warning", "Error", "InterfaceError", "DatabaseError", "DataError", "OperationalError",
+                 "IntegrityError", "InternalError", "ProgrammingError", "NotSupportedError"):
+        assert issubclass(getattr(keel, name), Exception)
+    assert issubclass(keel.DataError, keel.DatabaseError)
+    assert issubclass(keel.DatabaseError, keel.Error)
+    assert issubclass(keel.InterfaceError, keel.Error)
+    assert issubclass(keel.TransactionRollbackError, keel.OperationalError)
+    assert keel.Connection.IntegrityError is keel.IntegrityError
+
+
+def test_connect_options_become_url_parameters():
+    from keel.pool import with_options
+
+    assert with_options("sqlite::memory:", {}) == "sqlite::memory:"
+    assert with_options("sqlite:///a.db", {"busy_timeout_ms": 5, "foreign_keys": False}) == (
+        "sqlite:///a.db?busy_timeout_ms=5&foreign_keys=false"
+    )
+    assert with_options("x://h/d?a=1", {"k": "a b&c"}) == "x://h/d?a=1&k=a%20b%26c"
+    with keel.connect("sqlite::memory:", foreign_keys=False, busy_timeout_ms=10) as c:
+        assert c.execute("PRAGMA foreign_keys").fetchone() == (0,)
+    with pytest.raises(keel.ProgrammingError, match="unknown option 'no_such_option'"):
+        keel.connect("sqlite::memory:", no_such_option=1)
+    with pytest.raises(keel.InterfaceError):
+        keel.connect(None)  # type: ignore[arg-type]
+
+
+def test_no_driver_for_scheme():
+    with pytest.raises(keel.OperationalError, match="no driver"):
+        keel.connect("nosuchdb://x")
+
+
+def test_implicit_transaction_commit_and_rollback(engine, table):
+    c1 = engine.connect()
+    cur = c1.cursor()
+    assert c1.autocommit is False
+    cur.execute(f"CREATE TABLE {table} (id INTEGER, v {engine.text})")
+    assert c1.in_transaction, "the first statement opens a transaction"
+    c1.commit()
+    assert not c1.in_transaction
+    cur.execute(f"INSERT INTO {table} VALUES (?, ?)", (1, "a"))
+    assert c1.in_transaction
+    c1.rollback()
+    cur.execute(f"SELECT count(*) FROM {table}")
+    assert cur.fetchone() == (0,)
+    cur.execute(f"INSERT INTO {table} VALUES (?, ?)", (2, "b"))
+    c1.commit()
+    cur.execute(f"SELECT id, v FROM {table}")
+    assert cur.fetchall() == [(2, "b")]
+    c1.commit()
+    c1.commit()  # nothing open: a no-op
+    c1.rollback()
+    c1.close()
+
+
+def test_autocommit_mode(engine, table):
+    with engine.connect(autocommit=True) as c:
+        assert c.autocommit
+        c.execute(f"CREATE TABLE {table} (id INTEGER)")
+        c.execute(f"INSERT INTO {table} VALUES (1)")
+        assert not c.in_transaction
+        c.autocommit = False
+        c.execute(f"INSERT INTO {table} VALUES (2)")
+        assert c.in_transaction
+        with pytest.raises(keel.ProgrammingError, match="autocommit"):
+            c.autocommit = True
+        c.rollback()
+        c.autocommit = True
+        assert c.execute(f"SELECT count(*) FROM {table}").fetchone() == (1,)
+
+
+def test_connection_context_manager_commits_or_rolls_back(tmp_path):
+    url = f"sqlite:///{tmp_path}/ctx.db"
+    with keel.connect(url) as c:
+        c.execute("CREATE TABLE t (x INTEGER)")
+        c.execute("INSERT INTO t VALUES (1)")
+    assert c.closed
+    with pytest.raises(ZeroDivisionError):
+        with keel.connect(url) as c:
+            c.execute("INSERT INTO t VALUES (2)")
+            1 / 0
+    assert c.closed
+    with keel.connect(url) as c:
+        assert c.execute("SELECT x FROM t").fetchall() == [(1,)]
+
+
+def test_cursor_attributes(conn, engine, table):
+    cur = conn.cursor()
+    assert cur.arraysize == 1
+    assert cur.rowcount == -1
+    assert cur.description is None
+    assert cur.connection is conn
+    cur.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, name {engine.text} NOT NULL, score {engine.double})")
+    cur.execute(f"INSERT INTO {table} (id, name, score) VALUES (?, ?, ?)", (7, "x", 1.5))
+    assert cur.rowcount == 1
+    if engine.name == "sqlite":
+        assert cur.lastrowid == 7
+    cur.execute(f"UPDATE {table} SET score = score + 1 WHERE id > ?", (0,))
+    assert cur.rowcount == 1
+    assert cur.description is None
+    cur.execute(f"SELECT id, name, score FROM {table}")
+    d = cur.description
+    assert [x[0] for x in d] == ["id", "name", "score"]
+    assert all(len(x) == 7 for x in d)
+    assert d[0][1] == keel.NUMBER and d[0][1] == keel.ROWID
+    assert d[1][1] == keel.STRING and d[1][1] != keel.NUMBER
+    assert d[2][1] == keel.NUMBER
+    if engine.name == "sqlite":
+        assert d[1][6] is False, "NOT NULL column"
+        assert d[2][6] is True
+    assert cur.rowcount == -1
+    assert cur.fetchall() == [(7, "x", 2.5)]
+    assert cur.description is d, "description survives the end of the rows"
+    assert cur.nextset() is None
+    cur.setinputsizes([10])
+    cur.setoutputsize(10)
+    cur.setoutputsize(10, 0)
+    with pytest.raises(keel.NotSupportedError):
+        cur.callproc("p")
+
+
+def test_fetch_methods_and_iteration(conn, table):
+    cur = conn.cursor()
+    cur.execute(f"CREATE TABLE {table} (n INTEGER)")
+    cur.executemany(f"INSERT INTO {table} VALUES (?)", [(i,) for i in range(10_000)])
+    assert cur.rowcount == 10_000
+    sql = f"SELECT n FROM {table} ORDER BY n"
+    cur.execute(sql)
+    assert cur.fetchone() == (0,)
+    assert cur.fetchmany() == [(1,)]
+    cur.arraysize = 3
+    assert cur.fetchmany() == [(2,), (3,), (4,)]
+    assert cur.fetchmany(500) == [(i,) for i in range(5, 505)]
+    assert cur.fetchone() == (505,)
+    rest = cur.fetchall()
+    assert rest == [(i,) for i in range(506, 10_000)]
+    assert cur.fetchone() is None
+    assert cur.fetchmany(5) == []
+    assert cur.fetchall() == []
+    cur.execute(sql)
+    assert [r[0] for r in cur] == list(range(10_000))
+    assert sum(1 for _ in conn.execute(sql)) == 10_000
+    cur.execute(f"SELECT n FROM {table} WHERE n < 0")
+    assert cur.fetchone() is None and cur.fetchall() == []
+
+
+def test_fetch_without_a_result_is_an_error(sqlite_conn):
+    conn = sqlite_conn
+    cur = conn.cursor()
+    with pytest.raises(keel.ProgrammingError, match="no result set"):
+        cur.fetchone()
+    cur.execute("CREATE TABLE t (x INTEGER)")
+    with pytest.raises(keel.ProgrammingError):
+        cur.fetchall()
+
+
+def test_parameter_mistakes(sqlite_conn):
+    conn = sqlite_conn
+    cur = conn.cursor()
+    with pytest.raises(keel.ProgrammingError, match="1 placeholder but 2 parameters"):
+        cur.execute("SELECT ?", (1, 2))
+    with pytest.raises(keel.ProgrammingError, match="1 placeholder but 0 parameters"):
+        cur.execute("SELECT ?")
+    with pytest.raises(keel.ProgrammingError, match="qmark"):
+        cur.execute("SELECT ?", {"a": 1})
+    with pytest.raises(keel.ProgrammingError, match="single str"):
+        cur.execute("SELECT ?", "a")
+    with pytest.raises(keel.ProgrammingError, match="cannot bind"):
+        cur.execute("SELECT ?", (object(),))
+    assert cur.execute("SELECT ?", [5]).fetchone() == (5,)
+
+
+def test_cursors_sharing_one_cached_statement_do_not_disturb_each_other(conn, table):
+    conn.execute(f"CREATE TABLE {table} (n INTEGER)")
+    conn.cursor().executemany(f"INSERT INTO {table} VALUES (?)", [(i,) for i in range(1000)])
+    sql = f"SELECT n FROM {table} WHERE n >= ? ORDER BY n"
+    a = conn.execute(sql, (0,))
+    b = conn.execute(sql, (500,))
+    got_a = [a.fetchone() for _ in range(100)]
+    assert b.fetchone() == (500,)
+    c = conn.execute(sql, (990,))
+    assert c.fetchall() == [(i,) for i in range(990, 1000)]
+    assert got_a == [(i,) for i in range(100)]
+    assert a.fetchall() == [(i,) for i in range(100, 1000)]
+    assert b.fetchall() == [(i,) for i in range(501, 1000)]
+    # The common pattern: iterate one cursor while writing with another.
+    writer = conn.cursor()
+    for (n,) in conn.execute(f"SELECT n FROM {table} WHERE n < 5 ORDER BY n"):
+        writer.execute(f"UPDATE {table} SET n = n + 10000 WHERE n = ?", (n,))
+    conn.commit()
+    assert conn.execute(f"SELECT count(*) FROM {table} WHERE n >= 10000").fetchone() == (5,)
+    # Many distinct statements: the cache stays bounded and still correct.
+    for i in range(keel.Connection.statement_cache_size + 20):
+        assert conn.execute(f"SELECT {i}").fetchone() == (i,)
+    assert len(conn._cache) <= keel.Connection.statement_cache_size
+
+
+def test_commit_in_sql_is_noticed(conn, engine, table):
+    if engine.name != "sqlite":
+        pytest.skip(f"skipped: the {engine.name} driver tracks transactions itself, so COMMIT as SQL goes unseen")
+    conn.execute(f"CREATE TABLE {table} (x INTEGER)")
+    conn.execute(f"SELECT count(*) FROM {table}").fetchall()
+    conn.execute("COMMIT")  # ends keel's implicit transaction behind its back
+    assert not conn.in_transaction
+    conn.execute(f"SELECT count(*) FROM {table}").fetchall()
+    assert conn.in_transaction, "the next statement opened a new transaction"
+    conn.execute(f"INSERT INTO {table} VALUES (1)")
+    conn.rollback()
+    assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+
+
+def test_statement_classification():
+    from keel.connection import returns_rows
+
+    for q in ("SELECT 1", "  select 1", "WITH x AS (SELECT 1) SELECT * FROM x", "VALUES (1)", "PRAGMA user_version",
+              "-- note\nSELECT 1", "/* a */ SELECT 1", "EXPLAIN SELECT 1", "INSERT INTO t VALUES (1) RETURNING id"):
+        assert returns_rows(q), q
+    for q in ("INSERT INTO t VALUES (1)", "UPDATE t SET a = 1", "DELETE FROM t", "CREATE TABLE selected (x INT)",
+              "-- SELECT\nDELETE FROM t", "BEGIN"):
+        assert not returns_rows(q), q
+
+
+def test_returning_gives_rows(conn, engine, table):
+    if engine.name == "mysql":
+        pytest.skip("skipped: MySQL has no RETURNING")
+    conn.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, v INTEGER)")
+    cur = conn.execute(f"INSERT INTO {table} (id, v) VALUES (?, ?) RETURNING id, v", (3, 4))
+    assert cur.fetchall() == [(3, 4)]
+    assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (1,)
+
+
+def test_connection_metadata(conn, engine):
+    assert conn.dialect.name.lower().startswith(engine.name[:5])
+    assert conn.server_version
+    assert keel.library_version().count(".") == 2
+    assert keel.library_path()

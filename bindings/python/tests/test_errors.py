@@ -1,0 +1,137 @@
+"""Errors map from SQLSTATE class, then status, and keep their details."""
+
+from __future__ import annotations
+
+from ctypes import byref, c_void_p
+
+import pytest
+
+import keel
+from keel import _ffi
+from keel.connection import _error
+from keel.errors import error_class
+
+S = keel.Status
+
+
+@pytest.mark.parametrize(
+    "status,sqlstate,cls",
+    [
+        (S.INTEGRITY, "23505", keel.IntegrityError),
+        (S.UNKNOWN, "23000", keel.IntegrityError),
+        (S.IO, "08001", keel.OperationalError),
+        (S.INVALID_ARGUMENT, "42000", keel.ProgrammingError),
+        (S.INVALID_ARGUMENT, "42P01", keel.ProgrammingError),
+        (S.NOT_IMPLEMENTED, "0A000", keel.NotSupportedError),
+        (S.INVALID_ARGUMENT, "22003", keel.DataError),
+        (S.BUSY, "40001", keel.TransactionRollbackError),
+        (S.BUSY, "40P01", keel.TransactionRollbackError),
+        (S.UNKNOWN, "XX001", keel.InternalError),
+        (S.NULL_ARGUMENT, "", keel.InterfaceError),
+        (S.INVALID_ARGUMENT, "", keel.ProgrammingError),
+        (S.INVALID_STATE, "", keel.ProgrammingError),
+        (S.INVALID_DATA, "", keel.DataError),
+        (S.PANIC, "", keel.InternalError),
+        (S.INTERNAL, "", keel.InternalError),
+        (S.PANIC, "42000", keel.InternalError),
+        (S.BUSY, "", keel.OperationalError),
+        (S.IO, "", keel.OperationalError),
+        (S.TIMEOUT, "", keel.OperationalError),
+        (S.NOT_IMPLEMENTED, "", keel.NotSupportedError),
+        (S.UNKNOWN, "", keel.DatabaseError),
+        (S.IO, "HY000", keel.OperationalError),
+        (999, "", keel.DatabaseError),
+    ],
+)
+def test_error_class_table(status, sqlstate, cls):
+    assert error_class(status, sqlstate) is cls
+
+
+def test_every_status_has_a_class():
+    for s in S:
+        if s is not S.OK:
+            assert issubclass(error_class(s, ""), keel.Error)
+
+
+def test_integrity_error_carries_details(conn, engine, table):
+    cur = conn.cursor()
+    cur.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY)")
+    cur.execute(f"INSERT INTO {table} VALUES (?)", (1,))
+    conn.commit()
+    with pytest.raises(keel.IntegrityError) as e:
+        cur.execute(f"INSERT INTO {table} VALUES (?)", (1,))
+    err = e.value
+    assert err.sqlstate.startswith("23")
+    assert err.status == S.INTEGRITY
+    assert err.driver == engine.name
+    if engine.name == "sqlite":
+        assert err.sqlstate == "23505"
+        assert err.vendor_code == 1555  # SQLITE_CONSTRAINT_PRIMARYKEY
+        assert "UNIQUE constraint failed" in str(err)
+    assert f"[SQLSTATE {err.sqlstate}]" in str(err)
+    # The connection stays usable once the failed transaction is rolled back.
+    conn.rollback()
+    assert cur.execute(f"SELECT count(*) FROM {table}").fetchone() == (1,)
+
+
+def test_syntax_error_is_a_programming_error(conn):
+    with pytest.raises(keel.ProgrammingError) as e:
+        conn.execute("SELEC 1")
+    assert e.value.sqlstate[:2] == "42"
+    assert "SELEC 1" in str(e.value), "the message quotes the SQL"
+    conn.rollback()  # PostgreSQL aborts the transaction on any error
+    with pytest.raises(keel.ProgrammingError):
+        conn.execute("SELECT * FROM no_such_table")
+
+
+def test_sqlite_busy_is_retryable(tmp_path):
+    url = f"sqlite:///{tmp_path}/busy.db"
+    a = keel.connect(url, busy_timeout_ms=0)
+    b = keel.connect(url, busy_timeout_ms=0)
+    a.execute("CREATE TABLE t (x INTEGER)")
+    a.commit()
+    a.execute("INSERT INTO t VALUES (1)")  # a holds the write lock
+    with pytest.raises(keel.OperationalError) as e:
+        b.execute("INSERT INTO t VALUES (2)")
+    assert isinstance(e.value, keel.TransactionRollbackError)
+    assert e.value.status == S.BUSY
+    b.rollback()
+    a.commit()
+    b.execute("INSERT INTO t VALUES (2)")
+    b.commit()
+    a.close()
+    b.close()
+
+
+def test_null_argument_from_the_library_is_an_interface_error():
+    err = c_void_p()
+    st = _ffi.lib.keel_db_open(None, byref(c_void_p()), byref(err))
+    assert st == S.NULL_ARGUMENT
+    e = _error(st, err)
+    assert isinstance(e, keel.InterfaceError)
+    assert "argument url is NULL" in str(e)
+    assert err.value is None, "the error object was freed and cleared"
+    # A failed status without an error object still maps, with static text.
+    e = _error(S.PANIC, c_void_p())
+    assert isinstance(e, keel.InternalError) and str(e) == "internal panic"
+
+
+def test_library_not_found_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.setattr(_ffi, "_lib", None)
+    monkeypatch.setattr(_ffi, "_explicit", str(tmp_path / "nope.so"))
+    with pytest.raises(keel.InterfaceError) as e:
+        _ffi._load()
+    assert isinstance(e.value, OSError) and isinstance(e.value, keel.LibraryNotFound)
+    msg = str(e.value)
+    assert "keel.set_library_path(): " + str(tmp_path / "nope.so") in msg
+    assert "KEEL_LIBRARY" in msg and "cargo build --release" in msg
+
+
+def test_library_search_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(_ffi, "_explicit", "/explicit/libkeel.so")
+    monkeypatch.setenv("KEEL_LIBRARY", "/env/libkeel.so")
+    whys = [w for w, _ in _ffi.candidates()]
+    assert whys[:3] == ["keel.set_library_path()", "KEEL_LIBRARY", "bundled in the package"]
+    rest = whys[3:]
+    if rest:
+        assert rest[0] == "cargo build tree (release)" and rest[1] == "cargo build tree (debug)"

@@ -1,0 +1,282 @@
+//! `keel_buffer` and the batch calls: `keel_rows_fetch_batch` (many rows
+//! into one buffer), and `keel_stmt_execute_batch` /
+//! `keel_stmt_execute_batch_encoded` (one statement run for many parameter
+//! rows, given as `keel_value`s or as one encoded buffer). They exist for callers whose per-call cost is
+//! high, such as Python's ctypes, and are plain C for everyone else.
+//!
+//! The one batch format today is `KEEL_BATCH_FORMAT_PICKLE5`, a pickle
+//! protocol 5 stream of a list of tuples: CPython's C unpickler builds a
+//! whole batch of row objects in one `pickle.loads` call. Why this format
+//! and its exact value mapping are in `core::batch`.
+
+use super::boundary::{Opaque, c_bytes, call_on, free_handle, get, into_handle, null_arg, out_ptr, write, write_opt};
+use super::error::keel_error;
+use super::rows::keel_rows;
+use super::stmt::keel_stmt;
+use super::types::{keel_exec_result, keel_value, value_in};
+use crate::core::batch::{BATCH_SOFT_BYTE_LIMIT, fetch_pickle, for_each_pickle_row};
+use crate::core::driver::ExecResult;
+use crate::core::db::Stmt;
+use crate::core::error::{Error, Result, Status};
+use crate::core::value::ValueRef;
+
+/// An encoding for `keel_rows_fetch_batch` (rows out) and
+/// `keel_stmt_execute_batch_encoded` (parameter rows in). Numbers never
+/// change.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchFormat {
+    /// A pickle protocol 5 stream of one list of tuples, one tuple per row,
+    /// that Python's `pickle.loads` turns into objects: NULL is `None`,
+    /// bool `bool`, int64/uint64 `int`, double `float`, text and JSON
+    /// `str` (JSON is not parsed), bytes `bytes`, decimal
+    /// `decimal.Decimal`, date `datetime.date`, time `datetime.time`,
+    /// timestamp a naive `datetime.datetime`, timestamptz a
+    /// `datetime.datetime` in `datetime.timezone.utc`, uuid `uuid.UUID`.
+    /// The stream names no callables but those six stdlib ones. Parameter
+    /// rows going in use the same container shape with the value tags
+    /// described at `keel_stmt_execute_batch_encoded`.
+    Pickle5 = 1,
+}
+
+/// Bytes the library allocated for the caller.
+///
+/// Created by `keel_rows_fetch_batch`, destroyed by `keel_buffer_free`.
+/// Methods: `keel_buffer_data`, `keel_buffer_len`. Immutable once
+/// returned, so it may be read from any thread and outlives the cursor it
+/// came from. In Rust it is a `Vec<u8>`.
+pub struct keel_buffer {
+    _private: [u8; 0],
+}
+
+impl Opaque for keel_buffer {
+    type Rust = Vec<u8>;
+    const NAME: &'static str = "buffer";
+}
+
+/// Read up to `max_rows` rows from a cursor into one new buffer.
+///
+/// Advances `rows` past every row it copies, encoding them in `format`
+/// (a `keel_batch_format`). Fewer than `max_rows` rows are returned only
+/// at the end of the result, or when the buffer has grown past 16 MiB;
+/// `*n_rows_out` is 0 only at the end. `*end_out`, when `end_out` is not
+/// NULL, is set true when this call reached the end of the result (so a
+/// further call would return no rows). Afterwards the cursor is on the
+/// last row copied, as if `keel_rows_next` had been called for each.
+/// When a row fails to read or encode (an engine error, or a date outside
+/// what the format can hold), the call fails and the rows it had already
+/// read are dropped with the buffer.
+///
+/// `data_out` and `len_out` may be NULL; otherwise they receive the same
+/// pointer and length as `keel_buffer_data` and `keel_buffer_len` would
+/// give, which saves two calls per batch for callers that pay per call.
+///
+/// Ownership: borrows `rows`. On success `*buffer_out` receives a new
+/// `keel_buffer` that the caller frees with `keel_buffer_free`;
+/// `*data_out` points into it.
+///
+/// Lifetime: the buffer does not borrow from `rows`; it, and `*data_out`,
+/// live until `keel_buffer_free`, whatever happens to the cursor.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, buffer_out, n_rows_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (max_rows is 0, unknown format),
+/// `KEEL_STATUS_INVALID_STATE` (the statement was re-run, so this cursor
+/// is closed), `KEEL_STATUS_INVALID_DATA` (SQLSTATE 22008: a date or
+/// time outside years 1 to 9999), and engine errors raised while reading.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_fetch_batch(
+    rows: *mut keel_rows,
+    max_rows: usize,
+    format: i32,
+    buffer_out: *mut *mut keel_buffer,
+    data_out: *mut *const u8,
+    len_out: *mut usize,
+    n_rows_out: *mut usize,
+    end_out: *mut bool,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(rows, err_out, |r| {
+        let out = out_ptr(buffer_out, "buffer_out")?;
+        let n_out = out_ptr(n_rows_out, "n_rows_out")?;
+        if format != BatchFormat::Pickle5 as i32 {
+            return Err(Error::invalid_argument(format!("format {format} is not a keel_batch_format value")));
+        }
+        if max_rows == 0 {
+            return Err(Error::invalid_argument("max_rows is 0; ask for at least one row"));
+        }
+        let batch = fetch_pickle(r.advance_with(), max_rows, BATCH_SOFT_BYTE_LIMIT)?;
+        write(n_out, batch.rows);
+        write_opt(end_out, batch.end);
+        // The bytes live on the heap, so boxing the Vec does not move them.
+        write_opt(data_out, batch.data.as_ptr());
+        write_opt(len_out, batch.data.len());
+        write(out, into_handle::<keel_buffer>(batch.data));
+        Ok(())
+    })
+}
+
+/// Return the start of a buffer's bytes.
+///
+/// Ownership: borrows `buffer`; the bytes belong to it.
+///
+/// Lifetime: valid until `keel_buffer_free(buffer)`.
+///
+/// Errors: returns NULL when `buffer` is NULL.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_buffer_data(buffer: *const keel_buffer) -> *const u8 {
+    get(buffer, std::ptr::null(), |b| b.as_ptr())
+}
+
+/// Return how many bytes a buffer holds.
+///
+/// Ownership: borrows `buffer`.
+///
+/// Errors: returns 0 when `buffer` is NULL.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_buffer_len(buffer: *const keel_buffer) -> usize {
+    get(buffer, 0, |b| b.len())
+}
+
+/// Free a buffer.
+///
+/// Ownership: takes back `buffer`; NULL is a no-op.
+///
+/// Errors: none.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_buffer_free(buffer: *mut keel_buffer) {
+    free_handle(buffer)
+}
+
+/// Run a statement once for each of `n_rows` rows of parameters.
+///
+/// `params` holds `n_rows * n_cols` values, row after row; `n_cols` must
+/// equal `keel_stmt_param_count(stmt)`. Each row is bound and run to
+/// completion as by `keel_stmt_bind_value` and `keel_stmt_execute`. The
+/// first failing row stops the call; rows before it stay done unless the
+/// engine aborts the open transaction on an error, as PostgreSQL does
+/// (run the call in a transaction to make it all or nothing), and the
+/// error message
+/// starts with `row N:` (0-based). The statement keeps the bindings of the
+/// last row it bound. `n_rows` 0 runs nothing and succeeds.
+///
+/// Ownership: borrows `stmt`; `params` and their data are read during the
+/// call only. `result_out` may be NULL; otherwise it receives the sum of
+/// rows affected over all rows and the last insert id of the last row.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, params when n_rows and
+/// n_cols are not 0), `KEEL_STATUS_INVALID_ARGUMENT` (n_cols differs from
+/// the parameter count, a bad value), and the engine's errors for the
+/// failing row (`KEEL_STATUS_INTEGRITY`, `KEEL_STATUS_BUSY`, ...).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_execute_batch(
+    stmt: *mut keel_stmt,
+    params: *const keel_value,
+    n_rows: usize,
+    n_cols: usize,
+    result_out: *mut keel_exec_result,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(stmt, err_out, |s| {
+        let want = s.param_count();
+        if n_cols != want {
+            return Err(Error::invalid_argument(format!(
+                "n_cols is {n_cols} but the statement has {want} parameter{}",
+                if want == 1 { "" } else { "s" }
+            )));
+        }
+        let total = n_rows
+            .checked_mul(n_cols)
+            .filter(|t| *t <= isize::MAX as usize / std::mem::size_of::<keel_value>())
+            .ok_or_else(|| Error::invalid_argument("n_rows * n_cols is too large"))?;
+        let vals: &[keel_value] = if total == 0 {
+            &[]
+        } else if params.is_null() {
+            return Err(null_arg("params"));
+        } else {
+            // SAFETY: the caller passes n_rows * n_cols values valid for the call.
+            unsafe { std::slice::from_raw_parts(params, total) }
+        };
+        let mut sum = ExecResult::default();
+        let mut row: Vec<ValueRef<'_>> = Vec::with_capacity(n_cols);
+        for r in 0..n_rows {
+            let cells = &vals[r * n_cols..(r + 1) * n_cols];
+            row.clear();
+            for (j, v) in cells.iter().enumerate() {
+                // Name the value only when it is bad, to keep the loop cheap.
+                let x = value_in(v, "params")
+                    .or_else(|_| value_in(v, &format!("params[{}]", r * n_cols + j)))
+                    .map_err(|e| e.context(format_args!("row {r}")))?;
+                row.push(x);
+            }
+            run_row(s, &row, &mut sum).map_err(|e| e.context(format_args!("row {r}")))?;
+        }
+        write_opt(result_out, sum.into());
+        Ok(())
+    })
+}
+
+/// Bind one row of parameters, run it, and add what it did to `sum`.
+fn run_row(s: &mut Stmt, row: &[ValueRef<'_>], sum: &mut ExecResult) -> Result<()> {
+    s.bind_all(row)?;
+    let x = s.execute()?;
+    sum.rows_affected += x.rows_affected;
+    sum.last_insert_id = x.last_insert_id;
+    Ok(())
+}
+
+/// Run a statement once for each row of parameters encoded in a buffer.
+///
+/// The encoded form of `keel_stmt_execute_batch`, for callers that can
+/// serialize a table of values faster than they can fill `keel_value`s.
+/// With `KEEL_BATCH_FORMAT_PICKLE5`, `data` is a pickle stream (protocol 2
+/// to 5, as Python's `pickle.dumps` writes it) of one list of rows, each a
+/// tuple or list of `None`, `bool`, `int` (64-bit), `float`, `str`,
+/// `bytes`, `bytearray`, or a value tag `keel._wire.<kind>(arg)` for a
+/// date (days), time, timestamp or timestamptz (microseconds), decimal or
+/// json (text), uuid (16 bytes) or bytes, and `keel._wire.int`, `.float`
+/// and `.str` for plain values. Tags are matched by name and
+/// nothing is imported or run; any other pickle opcode or name is an
+/// error. Rows run as in `keel_stmt_execute_batch`: each must have
+/// `keel_stmt_param_count(stmt)` values, the first failing row stops the
+/// call with a message starting `row N:`, and earlier rows stay done.
+///
+/// Ownership: borrows `stmt`; `data` is read during the call only.
+/// `result_out` may be NULL; otherwise it receives the sum of rows
+/// affected and the last insert id of the last row.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, data when len > 0),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (unknown format, a malformed stream, a
+/// row of the wrong length, an integer beyond 64 bits with SQLSTATE
+/// 22003), and the engine's errors for the failing row.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_execute_batch_encoded(
+    stmt: *mut keel_stmt,
+    format: i32,
+    data: *const u8,
+    len: usize,
+    result_out: *mut keel_exec_result,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(stmt, err_out, |s| {
+        if format != BatchFormat::Pickle5 as i32 {
+            return Err(Error::invalid_argument(format!("format {format} is not a keel_batch_format value")));
+        }
+        let data = c_bytes(data, len, "data")?;
+        let mut sum = ExecResult::default();
+        for_each_pickle_row(data, |_, row| run_row(s, row, &mut sum))?;
+        write_opt(result_out, sum.into());
+        Ok(())
+    })
+}
