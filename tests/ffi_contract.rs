@@ -8,6 +8,7 @@
 mod ffi_util;
 
 use ffi_util::*;
+use keel::ffi::batch::*;
 use keel::ffi::cancel::*;
 use keel::ffi::conn::*;
 use keel::ffi::db::*;
@@ -162,6 +163,22 @@ fn null_cases() -> Vec<Case> {
     case!("keel_stmt_query", "stmt", |_fx, e| keel_stmt_query(null_mut(), &mut null_mut(), e));
     case!("keel_stmt_query", "rows_out", |fx, e| keel_stmt_query(fx.stmt, null_mut(), e));
     // keel_rows_*
+    // batch fetch and executemany (format 1 is KEEL_BATCH_FORMAT_PICKLE5)
+    case!("keel_rows_fetch_batch", "rows", |_fx, e| {
+        keel_rows_fetch_batch(null_mut(), 10, 1, &mut null_mut(), null_mut(), null_mut(), &mut 0, null_mut(), e)
+    });
+    case!("keel_rows_fetch_batch", "buffer_out", |fx, e| {
+        keel_rows_fetch_batch(fx.rows, 10, 1, null_mut(), null_mut(), null_mut(), &mut 0, null_mut(), e)
+    });
+    case!("keel_rows_fetch_batch", "n_rows_out", |fx, e| {
+        keel_rows_fetch_batch(fx.rows, 10, 1, &mut null_mut(), null_mut(), null_mut(), null_mut(), null_mut(), e)
+    });
+    case!("keel_stmt_execute_batch", "stmt", |_fx, e| keel_stmt_execute_batch(null_mut(), &v_i64(1), 1, 1, null_mut(), e));
+    case!("keel_stmt_execute_batch", "params", |fx, e| keel_stmt_execute_batch(fx.stmt, null(), 1, 1, null_mut(), e));
+    case!("keel_stmt_execute_batch_encoded", "stmt", |_fx, e| {
+        keel_stmt_execute_batch_encoded(null_mut(), 1, b"x".as_ptr(), 1, null_mut(), e)
+    });
+    case!("keel_stmt_execute_batch_encoded", "data", |fx, e| keel_stmt_execute_batch_encoded(fx.stmt, 1, null(), 1, null_mut(), e));
     case!("keel_rows_next", "rows", |_fx, e| keel_rows_next(null_mut(), &mut false, e));
     case!("keel_rows_next", "has_row", |fx, e| keel_rows_next(fx.rows, null_mut(), e));
     case!("keel_rows_column_name", "rows", |_fx, e| keel_rows_column_name(null_mut(), 0, &mut null(), e));
@@ -241,6 +258,9 @@ fn every_exported_function_with_a_pointer_argument_is_in_the_null_table() {
         "keel_rows_free",
         "keel_error_free",
         "keel_cancel_free",
+        "keel_buffer_free",
+        "keel_buffer_data",
+        "keel_buffer_len",
         "keel_error_status",
         "keel_error_message",
         "keel_error_sqlstate",
@@ -290,6 +310,9 @@ fn free_null_is_a_no_op() {
     keel_rows_free(null_mut());
     keel_error_free(null_mut());
     keel_cancel_free(null_mut());
+    keel_buffer_free(null_mut());
+    assert!(keel_buffer_data(null()).is_null());
+    assert_eq!(keel_buffer_len(null()), 0);
     // And again: nothing was recorded anywhere.
     keel_db_free(null_mut());
     keel_error_free(null_mut());
