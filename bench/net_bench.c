@@ -33,7 +33,7 @@
  *
  * Usage:
  *   net_bench [postgres|mysql|all] [--rows N] [--lookups N] [--inserts N]
- *             [--reps N] [--only fetch|lookup|insert]
+ *             [--reps N] [--only fetch|lookup|insert] [--side keel|native]
  *   net_bench rss postgres|mysql [rows]
  * URLs come from KEEL_TEST_POSTGRES_URL and KEEL_TEST_MYSQL_URL
  * (`. scripts/servers.sh`). The tables keel_bench_fetch and keel_bench_ins
@@ -60,12 +60,26 @@
 static long g_rows = 1000000, g_lookups = 20000, g_inserts = 200000;
 static int g_reps = 3;
 static const char *g_only = NULL;
+/* --side keel|native runs one side only (for profiling); checksums are not compared then. */
+static const char *g_side = NULL;
 
-static double now(void) {
+static double clock_s(clockid_t id) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+static double now(void) { return clock_s(CLOCK_MONOTONIC); }
+
+/* Wall time, and the CPU time this process (every thread) used: on a busy
+ * machine the CPU time shows the client's own cost more steadily. */
+typedef struct {
+    double wall, cpu;
+} timing;
+
+static timing t_start(void) { return (timing){now(), clock_s(CLOCK_PROCESS_CPUTIME_ID)}; }
+
+static timing t_since(timing t0) { return (timing){now() - t0.wall, clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0.cpu}; }
 
 static void die(const char *what, const char *detail) {
     fprintf(stderr, "net_bench: %s: %s\n", what, detail ? detail : "");
@@ -254,10 +268,10 @@ static keel_conn *keel_connect(keel_db **db, const char *url) {
     return c;
 }
 
-static double keel_fetch(const char *url, check *c) {
+static timing keel_fetch(const char *url, check *c) {
     keel_db *db;
     keel_conn *conn = keel_connect(&db, url);
-    double t0 = now();
+    timing t0 = t_start();
     keel_rows *r;
     KTRY("query", keel_conn_query(conn, FETCH_SQL, NULL, 0, &r, &e_));
     for (;;) {
@@ -268,19 +282,19 @@ static double keel_fetch(const char *url, check *c) {
         keel_read_row(r, c);
     }
     keel_rows_free(r);
-    double t = now() - t0;
+    timing t = t_since(t0);
     keel_conn_free(conn);
     keel_db_free(db);
     return t;
 }
 
-static double keel_lookup(const char *url, check *c) {
+static timing keel_lookup(const char *url, check *c) {
     keel_db *db;
     keel_conn *conn = keel_connect(&db, url);
     keel_stmt *s;
     KTRY("prepare", keel_conn_prepare(conn, LOOKUP_SQL, &s, &e_));
     g_rng = 0x2545F4914F6CDD1DULL;
-    double t0 = now();
+    timing t0 = t_start();
     for (long i = 0; i < g_lookups; i++) {
         keel_rows *r;
         KFAST(keel_stmt_bind_int64(s, 0, next_id(g_rows), NULL));
@@ -294,20 +308,20 @@ static double keel_lookup(const char *url, check *c) {
         }
         keel_rows_free(r);
     }
-    double t = now() - t0;
+    timing t = t_since(t0);
     keel_stmt_free(s);
     keel_conn_free(conn);
     keel_db_free(db);
     return t;
 }
 
-static double keel_insert(const char *url, const char *truncate_sql, const char *sql) {
+static timing keel_insert(const char *url, const char *truncate_sql, const char *sql) {
     keel_db *db;
     keel_conn *conn = keel_connect(&db, url);
     KTRY("truncate", keel_conn_exec(conn, truncate_sql, NULL, 0, NULL, &e_));
     keel_stmt *s;
     KTRY("prepare", keel_conn_prepare(conn, sql, &s, &e_));
-    double t0 = now();
+    timing t0 = t_start();
     KTRY("begin", keel_conn_begin(conn, NULL, &e_));
     row_values v;
     for (long i = 1; i <= g_inserts; i++) {
@@ -325,7 +339,7 @@ static double keel_insert(const char *url, const char *truncate_sql, const char 
         KTRY("execute", keel_stmt_execute(s, NULL, &e_));
     }
     KTRY("commit", keel_conn_commit(conn, &e_));
-    double t = now() - t0;
+    timing t = t_since(t0);
     keel_stmt_free(s);
     keel_conn_free(conn);
     keel_db_free(db);
@@ -437,24 +451,24 @@ static void pg_setup(const char *url) {
 }
 
 /* The whole result in one PGresult: libpq's fastest way to read rows. */
-static double pg_fetch(const char *url, check *c) {
+static timing pg_fetch(const char *url, check *c) {
     PGconn *conn = pg_connect(url);
-    double t0 = now();
+    timing t0 = t_start();
     PGresult *r = PQexecParams(conn, FETCH_SQL, 0, NULL, NULL, NULL, NULL, 1);
     pg_ok(conn, r, "fetch");
     int n = PQntuples(r);
     for (int i = 0; i < n; i++)
         pg_read_row(r, i, c);
     PQclear(r);
-    double t = now() - t0;
+    timing t = t_since(t0);
     PQfinish(conn);
     return t;
 }
 
 /* Streaming with single-row mode (one PGresult per row). */
-static double pg_fetch_single_row(const char *url, check *c) {
+static timing pg_fetch_single_row(const char *url, check *c) {
     PGconn *conn = pg_connect(url);
-    double t0 = now();
+    timing t0 = t_start();
     if (!PQsendQueryParams(conn, FETCH_SQL, 0, NULL, NULL, NULL, NULL, 1))
         die("PQsendQueryParams", PQerrorMessage(conn));
     if (!PQsetSingleRowMode(conn))
@@ -466,12 +480,12 @@ static double pg_fetch_single_row(const char *url, check *c) {
             pg_read_row(r, 0, c);
         PQclear(r);
     }
-    double t = now() - t0;
+    timing t = t_since(t0);
     PQfinish(conn);
     return t;
 }
 
-static double pg_lookup(const char *url, check *c) {
+static timing pg_lookup(const char *url, check *c) {
     PGconn *conn = pg_connect(url);
     Oid types[1] = {20}; /* int8 */
     PGresult *p = PQprepare(conn, "lookup",
@@ -480,7 +494,7 @@ static double pg_lookup(const char *url, check *c) {
     pg_ok(conn, p, "prepare");
     PQclear(p);
     g_rng = 0x2545F4914F6CDD1DULL;
-    double t0 = now();
+    timing t0 = t_start();
     for (long i = 0; i < g_lookups; i++) {
         uint64_t id_be = __builtin_bswap64((uint64_t)next_id(g_rows));
         const char *vals[1] = {(const char *)&id_be};
@@ -491,12 +505,12 @@ static double pg_lookup(const char *url, check *c) {
             pg_read_row(r, k, c);
         PQclear(r);
     }
-    double t = now() - t0;
+    timing t = t_since(t0);
     PQfinish(conn);
     return t;
 }
 
-static double pg_insert(const char *url) {
+static timing pg_insert(const char *url) {
     PGconn *conn = pg_connect(url);
     pg_exec(conn, "TRUNCATE keel_bench_ins");
     Oid types[7] = {20, 25, 701, 16, 1114, 17, 23}; /* int8 text float8 bool timestamp bytea int4 */
@@ -506,7 +520,7 @@ static double pg_insert(const char *url) {
                             7, types);
     pg_ok(conn, p, "prepare");
     PQclear(p);
-    double t0 = now();
+    timing t0 = t_start();
     pg_exec(conn, "BEGIN");
     row_values v;
     for (long i = 1; i <= g_inserts; i++) {
@@ -526,7 +540,7 @@ static double pg_insert(const char *url) {
         PQclear(r);
     }
     pg_exec(conn, "COMMIT");
-    double t = now() - t0;
+    timing t = t_since(t0);
     PQfinish(conn);
     return t;
 }
@@ -685,9 +699,9 @@ static void my_fetch_all(MYSQL_STMT *s, my_row *r, check *c) {
         die("mysql_stmt_fetch", rc == MYSQL_DATA_TRUNCATED ? "truncated" : mysql_stmt_error(s));
 }
 
-static double my_fetch(const char *url, check *c) {
+static timing my_fetch(const char *url, check *c) {
     MYSQL *m = my_connect(url);
-    double t0 = now();
+    timing t0 = t_start();
     MYSQL_STMT *s = my_prepare(m, FETCH_SQL);
     if (mysql_stmt_execute(s))
         die("mysql_stmt_execute", mysql_stmt_error(s));
@@ -695,15 +709,15 @@ static double my_fetch(const char *url, check *c) {
     my_bind_row(&r);
     my_fetch_all(s, &r, c);
     mysql_stmt_close(s);
-    double t = now() - t0;
+    timing t = t_since(t0);
     mysql_close(m);
     return t;
 }
 
 /* Text protocol, streamed with mysql_use_result; values parsed by hand. */
-static double my_fetch_text(const char *url, check *c) {
+static timing my_fetch_text(const char *url, check *c) {
     MYSQL *m = my_connect(url);
-    double t0 = now();
+    timing t0 = t_start();
     my_exec(m, FETCH_SQL);
     MYSQL_RES *res = mysql_use_result(m);
     if (!res)
@@ -727,12 +741,12 @@ static double my_fetch_text(const char *url, check *c) {
     if (mysql_errno(m))
         die("mysql_fetch_row", mysql_error(m));
     mysql_free_result(res);
-    double tm = now() - t0;
+    timing tm = t_since(t0);
     mysql_close(m);
     return tm;
 }
 
-static double my_lookup(const char *url, check *c) {
+static timing my_lookup(const char *url, check *c) {
     MYSQL *m = my_connect(url);
     MYSQL_STMT *s = my_prepare(m, "SELECT id, name, score, flag, created, payload, n FROM keel_bench_fetch WHERE id = ?");
     int64_t id;
@@ -745,20 +759,20 @@ static double my_lookup(const char *url, check *c) {
     my_row r;
     my_bind_row(&r);
     g_rng = 0x2545F4914F6CDD1DULL;
-    double t0 = now();
+    timing t0 = t_start();
     for (long i = 0; i < g_lookups; i++) {
         id = next_id(g_rows);
         if (mysql_stmt_execute(s))
             die("mysql_stmt_execute", mysql_stmt_error(s));
         my_fetch_all(s, &r, c);
     }
-    double t = now() - t0;
+    timing t = t_since(t0);
     mysql_stmt_close(s);
     mysql_close(m);
     return t;
 }
 
-static double my_insert(const char *url) {
+static timing my_insert(const char *url) {
     MYSQL *m = my_connect(url);
     my_exec(m, "TRUNCATE TABLE keel_bench_ins");
     MYSQL_STMT *s = my_prepare(m, "INSERT INTO keel_bench_ins (id, name, score, flag, created, payload, n) "
@@ -790,7 +804,7 @@ static double my_insert(const char *url) {
     b[6].is_null = &n_null;
     if (mysql_stmt_bind_param(s, b))
         die("mysql_stmt_bind_param", mysql_stmt_error(s));
-    double t0 = now();
+    timing t0 = t_start();
     my_exec(m, "START TRANSACTION");
     for (long i = 1; i <= g_inserts; i++) {
         make_row(i, &v);
@@ -803,7 +817,7 @@ static double my_insert(const char *url) {
             die("mysql_stmt_execute", mysql_stmt_error(s));
     }
     my_exec(m, "COMMIT");
-    double t = now() - t0;
+    timing t = t_since(t0);
     mysql_stmt_close(s);
     mysql_close(m);
     return t;
@@ -812,44 +826,62 @@ static double my_insert(const char *url) {
 /* ------------------------------------------------------------------ */
 /* the runs and the table                                              */
 
-typedef double (*fetch_fn)(const char *url, check *c);
+typedef timing (*fetch_fn)(const char *url, check *c);
 
 static bool want(const char *w) { return !g_only || strcmp(g_only, w) == 0; }
 
 static void print_header(void) {
-    printf("%-9s %-28s %10s %10s %8s  %s\n", "engine", "workload", "keel s", "native s", "ratio", "native client");
+    printf("%-9s %-26s %8s %8s %6s | %8s %8s %6s  %s\n", "engine", "workload", "keel s", "native s", "ratio",
+           "keel cpu", "nat cpu", "ratio", "native client");
 }
 
-static void print_line(const char *engine, const char *workload, double k, double n, const char *native) {
-    printf("%-9s %-28s %10.3f %10.3f %8.2f  %s\n", engine, workload, k, n, k / n, native);
+static void print_line(const char *engine, const char *workload, timing k, timing n, const char *native) {
+    if (g_side) {
+        timing t = strcmp(g_side, "keel") == 0 ? k : n;
+        printf("%-9s %-26s %s only: %.3f s wall, %.3f s cpu\n", engine, workload, g_side, t.wall, t.cpu);
+        return;
+    }
+    printf("%-9s %-26s %8.3f %8.3f %6.2f | %8.3f %8.3f %6.2f  %s\n", engine, workload, k.wall, n.wall,
+           k.wall / n.wall, k.cpu, n.cpu, k.cpu / n.cpu, native);
     fflush(stdout);
 }
 
-static double min2(double a, double b) { return a < b ? a : b; }
+/* Best wall time and best CPU time, each over all runs. */
+static void best(timing *b, timing t) {
+    if (t.wall < b->wall)
+        b->wall = t.wall;
+    if (t.cpu < b->cpu)
+        b->cpu = t.cpu;
+}
 
 /* Best of g_reps for keel and native, interleaved; checksums compared. */
 static void run_read(const char *engine, const char *workload, const char *native_name, const char *url,
                      fetch_fn keel_fn, fetch_fn native_fn) {
-    double bk = 1e30, bn = 1e30;
+    timing bk = {1e30, 1e30}, bn = {1e30, 1e30};
     for (int i = 0; i < g_reps; i++) {
         check ck = {0}, cn = {0};
-        double tn = native_fn(url, &cn);
-        double tk = keel_fn(url, &ck);
-        check_same(workload, &ck, &cn);
-        bk = min2(bk, tk);
-        bn = min2(bn, tn);
+        if (!g_side || strcmp(g_side, "native") == 0)
+            best(&bn, native_fn(url, &cn));
+        if (!g_side || strcmp(g_side, "keel") == 0)
+            best(&bk, keel_fn(url, &ck));
+        if (!g_side)
+            check_same(workload, &ck, &cn);
     }
     print_line(engine, workload, bk, bn, native_name);
 }
 
-static void run_insert(const char *engine, const char *url, double (*native_fn)(const char *),
+static void run_insert(const char *engine, const char *url, timing (*native_fn)(const char *),
                        const char *truncate_sql, const char *insert_sql, const char *native_name) {
-    double bk = 1e30, bn = 1e30;
+    timing bk = {1e30, 1e30}, bn = {1e30, 1e30};
     for (int i = 0; i < g_reps; i++) {
-        bn = min2(bn, native_fn(url));
-        keel_check_inserted(url, "insert (native)");
-        bk = min2(bk, keel_insert(url, truncate_sql, insert_sql));
-        keel_check_inserted(url, "insert (keel)");
+        if (!g_side || strcmp(g_side, "native") == 0) {
+            best(&bn, native_fn(url));
+            keel_check_inserted(url, "insert (native)");
+        }
+        if (!g_side || strcmp(g_side, "keel") == 0) {
+            best(&bk, keel_insert(url, truncate_sql, insert_sql));
+            keel_check_inserted(url, "insert (keel)");
+        }
     }
     char w[64];
     snprintf(w, sizeof w, "insert %ld rows, 1 tx", g_inserts);
@@ -862,7 +894,7 @@ static void bench_postgres(const char *url) {
     if (want("fetch")) {
         snprintf(w, sizeof w, "fetch %ld rows", g_rows);
         run_read("postgres", w, "libpq binary, whole result (PQexecParams)", url, keel_fetch, pg_fetch);
-        snprintf(w, sizeof w, "fetch %ld rows (info)", g_rows);
+        snprintf(w, sizeof w, "fetch %ld (info)", g_rows);
         run_read("postgres", w, "libpq binary, single-row mode (streams)", url, keel_fetch, pg_fetch_single_row);
     }
     if (want("lookup")) {
@@ -882,7 +914,7 @@ static void bench_mysql(const char *url) {
     if (want("fetch")) {
         snprintf(w, sizeof w, "fetch %ld rows", g_rows);
         run_read("mysql", w, "libmariadb binary, mysql_stmt_fetch unbuffered", url, keel_fetch, my_fetch);
-        snprintf(w, sizeof w, "fetch %ld rows (info)", g_rows);
+        snprintf(w, sizeof w, "fetch %ld (info)", g_rows);
         run_read("mysql", w, "libmariadb text, mysql_use_result", url, keel_fetch, my_fetch_text);
     }
     if (want("lookup")) {
@@ -986,7 +1018,7 @@ static int run_rss(const char *engine, long rows) {
 
 static void usage(void) {
     fprintf(stderr, "usage: net_bench [postgres|mysql|all] [--rows N] [--lookups N] [--inserts N] [--reps N] "
-                    "[--only fetch|lookup|insert]\n"
+                    "[--only fetch|lookup|insert] [--side keel|native]\n"
                     "       net_bench rss postgres|mysql [rows]\n");
     exit(2);
 }
@@ -1006,6 +1038,8 @@ int main(int argc, char **argv) {
             g_reps = atoi(argv[++i]);
         else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
             g_only = argv[++i];
+        else if (strcmp(argv[i], "--side") == 0 && i + 1 < argc)
+            g_side = argv[++i];
         else if (argv[i][0] != '-')
             which = argv[i];
         else
@@ -1017,8 +1051,9 @@ int main(int argc, char **argv) {
     bool my = strcmp(which, "all") == 0 || strcmp(which, "mysql") == 0;
     if (!pg && !my)
         usage();
-    printf("keel %s; best of %d runs each; ratio = keel / native (lower is better for keel)\n", keel_version(),
-           g_reps);
+    printf("keel %s; best of %d runs each; ratio = keel / native (below 1: keel is faster).\n"
+           "s = wall seconds; cpu = CPU seconds of this process (client side only; steadier on a busy machine).\n",
+           keel_version(), g_reps);
     print_header();
     if (pg) {
         const char *url = getenv("KEEL_TEST_POSTGRES_URL");
