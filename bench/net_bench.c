@@ -11,9 +11,12 @@
  *           statement, reading every value of the row
  *   insert  I rows (default 200,000) through one prepared INSERT in one
  *           transaction, one execution per row
- * Each runs `reps` times per client; the best time counts. Both sides
- * compute a checksum of every value they read, and the run fails if the
- * checksums differ.
+ * Each runs `reps` times per client, interleaved; the best time counts.
+ * Both sides compute a checksum of every value they read, and the run fails
+ * if the checksums differ. The table gives wall time (what the targets are
+ * about) and the CPU time of this process, i.e. the client's own cost, which
+ * stays steady when other work shares the machine. Neither side pipelines:
+ * each lookup and each inserted row is one round trip, as it is in keel.
  *
  * The native side is what a careful user of each client would write:
  *   libpq       PQexecParams / PQexecPrepared with binary parameters and
