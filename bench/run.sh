@@ -34,3 +34,9 @@ CC=${CC:-cc}
 "$CC" -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude -I"$SQLITE_INC" \
     bench/sqlite_bench.c "$LIB" -lpthread -ldl -lm -o "$OUT/sqlite_bench"
 "$OUT/sqlite_bench" "$@"
+
+# PostgreSQL (keel vs libpq) and MySQL (keel vs libmariadb), plus the
+# 10M-row streaming memory check; see bench/run_net.sh.
+if [ $# -eq 0 ]; then
+    NET_BENCH_SKIP_CARGO=1 bash bench/run_net.sh
+fi

@@ -613,6 +613,7 @@ impl DriverStmt for MyStmt {
             generation,
             done: false,
             row: None,
+            texts: vec![Vec::new(); self.cols.columns.len()],
             cols: self.cols.clone(),
             zero_as_null: self.zero_as_null,
             shared: self.shared.clone(),
@@ -625,6 +626,10 @@ struct MyRows {
     generation: u64,
     done: bool,
     row: Option<mysql::Row>,
+    /// Per column: the current row's text, NUL-terminated, for C (the
+    /// crate's buffers have no NUL); empty when the value is not text.
+    /// Reused from row to row.
+    texts: Vec<Vec<u8>>,
     cols: Arc<MyCols>,
     zero_as_null: bool,
     shared: Arc<Shared>,
@@ -652,6 +657,12 @@ impl Drop for MyRows {
 /// beyond the one it may read).
 fn result_done(r: &mut QueryResult<'static, 'static, 'static, Binary>) -> bool {
     matches!(r.next(), None | Some(Err(_)))
+}
+
+/// Whether a bytes value of a column of this kind reads as text (see
+/// `MyRows::value`).
+fn gives_text(kind: K) -> bool {
+    !matches!(kind, K::Bytes | K::Uint64)
 }
 
 fn is_zero_date(v: Option<&MV>) -> bool {
@@ -688,6 +699,15 @@ impl DriverRows for MyRows {
                         ))
                         .with_sqlstate("22007")
                         .with_driver("mysql"));
+                    }
+                }
+                for (i, buf) in self.texts.iter_mut().enumerate() {
+                    buf.clear();
+                    if let (Some(MV::Bytes(b)), true) = (row.as_ref(i), gives_text(self.cols.columns[i].kind)) {
+                        if std::str::from_utf8(b).is_ok() {
+                            buf.extend_from_slice(b);
+                            buf.push(0);
+                        }
                     }
                 }
                 self.row = Some(row);
@@ -732,13 +752,18 @@ impl DriverRows for MyRows {
                     let n = b.iter().take(8).fold(0u64, |acc, x| acc << 8 | *x as u64);
                     ValueRef::Uint64(n)
                 }
-                _ => match std::str::from_utf8(b) {
-                    Ok(t) => match kind {
-                        K::Decimal => ValueRef::Decimal(t),
-                        K::Json => ValueRef::Json(t),
-                        _ => ValueRef::Text(t),
-                    },
-                    Err(_) => ValueRef::Bytes(b),
+                _ => match self.texts[i].split_last() {
+                    Some((0, t)) => {
+                        // SAFETY: `next` copies a value here only after
+                        // checking that it is UTF-8.
+                        let t = unsafe { std::str::from_utf8_unchecked(t) };
+                        match kind {
+                            K::Decimal => ValueRef::Decimal(t),
+                            K::Json => ValueRef::Json(t),
+                            _ => ValueRef::Text(t),
+                        }
+                    }
+                    _ => ValueRef::Bytes(b),
                 },
             },
             MV::Date(y, m, d, h, mi, s, us) => {
@@ -767,5 +792,10 @@ impl DriverRows for MyRows {
                 }
             }
         }
+    }
+
+    fn text_is_nul_terminated(&self) -> bool {
+        // Every text, JSON and decimal value comes from `texts`.
+        true
     }
 }

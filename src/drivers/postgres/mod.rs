@@ -509,15 +509,29 @@ impl DriverRows for PgRows {
         match iter.next() {
             Ok(Some(row)) => {
                 self.row = Some(row);
+                // Text handed to C must end in a NUL, and the row buffer has
+                // none: copy each text value, NUL-terminated, into the
+                // column's buffer (reused from row to row, so no allocation
+                // once it is large enough). Formatted values go there too.
                 for i in 0..self.cols.plans.len() {
-                    if self.cols.plans[i] == Plan::Text {
-                        let mut s = std::mem::take(&mut self.texts[i]);
-                        s.clear();
-                        if let Some(raw) = self.raw(i) {
-                            types::format_text(&self.cols.types[i], raw, &mut s);
-                        }
-                        self.texts[i] = s;
+                    let plan = self.cols.plans[i];
+                    if plan == Plan::Raw || (plan == Plan::Direct && !copies_text(self.cols.columns[i].kind)) {
+                        continue;
                     }
+                    let mut s = std::mem::take(&mut self.texts[i]);
+                    s.clear();
+                    if let Some(raw) = self.raw(i) {
+                        if plan == Plan::Text {
+                            types::format_text(&self.cols.types[i], raw, &mut s);
+                            s.push('\0');
+                        } else if let ValueRef::Text(t) | ValueRef::Json(t) = types::decode(&self.cols.types[i], raw) {
+                            s.push_str(t);
+                            s.push('\0');
+                        }
+                        // Otherwise (not UTF-8) `s` stays empty and
+                        // `value` gives the raw bytes.
+                    }
+                    self.texts[i] = s;
                 }
                 Ok(true)
             }
@@ -535,12 +549,35 @@ impl DriverRows for PgRows {
     }
 
     fn value(&self, i: usize) -> ValueRef<'_> {
+        let kind = self.cols.columns[i].kind;
+        let plan = self.cols.plans[i];
+        if plan == Plan::Text || (plan == Plan::Direct && copies_text(kind)) {
+            // Filled by `next`; empty for NULL (and for text that is not UTF-8).
+            if let Some(t) = self.texts[i].strip_suffix('\0') {
+                return match kind {
+                    K::Json => ValueRef::Json(t),
+                    K::Decimal => ValueRef::Decimal(t),
+                    _ => ValueRef::Text(t),
+                };
+            }
+        }
         let Some(raw) = self.raw(i) else { return ValueRef::Null };
-        match self.cols.plans[i] {
+        match plan {
             Plan::Direct => types::decode(&self.cols.types[i], raw),
-            Plan::Text if self.cols.columns[i].kind == K::Decimal => ValueRef::Decimal(&self.texts[i]),
-            Plan::Text => ValueRef::Text(&self.texts[i]),
+            Plan::Text => ValueRef::Text(""), // not reached: `next` always fills it
             Plan::Raw => ValueRef::Bytes(raw),
         }
     }
+
+    fn text_is_nul_terminated(&self) -> bool {
+        // Every text, JSON and decimal value comes from `texts`, which `next`
+        // fills NUL-terminated.
+        true
+    }
+}
+
+/// Whether a `Plan::Direct` column of this kind gives text (copied, with a
+/// NUL, by `PgRows::next`).
+fn copies_text(kind: K) -> bool {
+    matches!(kind, K::Text | K::Json)
 }
