@@ -4,6 +4,7 @@
 use crate::core::driver::Driver;
 use crate::core::error::{Error, Result, Status};
 
+mod cursor_slot;
 pub mod mysql;
 pub mod postgres;
 pub mod sqlite;

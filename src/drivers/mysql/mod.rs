@@ -23,6 +23,8 @@
 
 mod errors;
 
+use super::cursor_slot::{CursorSlot, statement_id};
+
 use crate::core::driver::{
     CancelHandle, Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, TxLock, TxOptions,
 };
@@ -36,7 +38,7 @@ use mysql::{Binary, QueryResult, Value as MV};
 use std::cell::UnsafeCell;
 use std::mem::ManuallyDrop;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub struct MysqlDriver;
@@ -125,11 +127,8 @@ impl Connector for MyConnector {
         let connection_id = conn.connection_id();
         Ok(Box::new(MyConn {
             shared: Arc::new(Shared {
-                cursor: UnsafeCell::new(None),
-                cursor_owner: AtomicU64::new(0),
-                cursor_gen: AtomicU64::new(0),
+                cursor: CursorSlot::default(),
                 conn: UnsafeCell::new(conn),
-                busy: AtomicBool::new(false),
                 broken: AtomicBool::new(false),
                 killer: Arc::new(Killer { opts: self.opts.clone(), connection_id, requested: AtomicBool::new(false) }),
             }),
@@ -142,17 +141,12 @@ impl Connector for MyConnector {
 
 /// The session, shared by a connection, its statements and its cursor.
 /// The crate's cursor borrows the session mutably for its whole life; keel
-/// keeps that rule with `busy` (as the postgres driver does).
+/// keeps that rule with a [`CursorSlot`] (as the postgres driver does).
 struct Shared {
     /// The open cursor's result. Declared before `conn`, so it is dropped
     /// first: it borrows the session.
-    cursor: UnsafeCell<Option<ManuallyDrop<QueryResult<'static, 'static, 'static, Binary>>>>,
-    /// The statement that opened the cursor (0: none), and which opening it
-    /// is, so a cursor can tell that it was closed under it.
-    cursor_owner: AtomicU64,
-    cursor_gen: AtomicU64,
+    cursor: CursorSlot<ManuallyDrop<QueryResult<'static, 'static, 'static, Binary>>>,
     conn: UnsafeCell<mysql::Conn>,
-    busy: AtomicBool,
     broken: AtomicBool,
     killer: Arc<Killer>,
 }
@@ -195,7 +189,7 @@ impl CancelHandle for Killer {
     }
 }
 
-// SAFETY: mysql::Conn is Send; keel's thread rule plus `busy` give exclusive
+// SAFETY: mysql::Conn is Send; keel's thread rule plus the cursor slot give exclusive
 // access.
 unsafe impl Send for Shared {}
 unsafe impl Sync for Shared {}
@@ -208,7 +202,7 @@ impl Shared {
                 .with_sqlstate("08003")
                 .with_driver("mysql"));
         }
-        if self.busy.load(Ordering::Acquire) {
+        if self.cursor.is_busy() {
             return Err(Error::invalid_state(
                 "a cursor is still open on this MySQL connection: read it to the end or free it first",
             ));
@@ -218,34 +212,13 @@ impl Shared {
     }
 
     /// The session for statement `owner`: a cursor that statement opened
-    /// earlier is closed first (re-running a statement closes its cursor,
-    /// as on SQLite); any other open cursor is an error.
+    /// earlier is closed first; any other open cursor is an error.
     #[allow(clippy::mut_from_ref)]
     fn conn_for(&self, owner: u64) -> Result<&mut mysql::Conn> {
-        if self.busy.load(Ordering::Acquire) && self.cursor_owner.load(Ordering::Acquire) == owner {
-            self.close_cursor(self.cursor_gen.load(Ordering::Acquire));
+        if let Some(generation) = self.cursor.opened_by(owner) {
+            self.close_cursor(generation);
         }
         self.conn()
-    }
-
-    /// Keep `result` as the session's open cursor; returns its generation.
-    fn open_cursor(&self, owner: u64, result: QueryResult<'static, 'static, 'static, Binary>) -> u64 {
-        // SAFETY: no cursor is open (checked by `conn`), so nothing else
-        // touches the cell.
-        unsafe { *self.cursor.get() = Some(ManuallyDrop::new(result)) };
-        self.cursor_owner.store(owner, Ordering::Release);
-        self.busy.store(true, Ordering::Release);
-        self.cursor_gen.fetch_add(1, Ordering::AcqRel) + 1
-    }
-
-    /// The open cursor, if it is still generation `generation`.
-    #[allow(clippy::mut_from_ref)]
-    fn cursor(&self, generation: u64) -> Option<&mut QueryResult<'static, 'static, 'static, Binary>> {
-        if self.cursor_gen.load(Ordering::Acquire) != generation {
-            return None;
-        }
-        // SAFETY: the thread rule gives the cursor's owner exclusive use.
-        unsafe { (*self.cursor.get()).as_deref_mut() }
     }
 
     /// Close cursor `generation` if it is still the open one. A result not
@@ -253,11 +226,7 @@ impl Shared {
     /// longer one is stopped at the server, and only what was already sent
     /// is discarded. The session stays usable either way.
     fn close_cursor(&self, generation: u64) {
-        if self.cursor_gen.load(Ordering::Acquire) != generation {
-            return;
-        }
-        // SAFETY: as in `cursor`.
-        let Some(mut result) = (unsafe { (*self.cursor.get()).take() }) else { return };
+        let Some(mut result) = self.cursor.take(generation) else { return };
         for _ in 0..EARLY_CLOSE_DRAIN_ROWS {
             match result.next() {
                 Some(Ok(_)) => continue,
@@ -268,8 +237,6 @@ impl Shared {
             self.kill_query();
         }
         drop(ManuallyDrop::into_inner(result));
-        self.cursor_owner.store(0, Ordering::Release);
-        self.busy.store(false, Ordering::Release);
     }
 
     /// Stop the statement this session is running, from a side connection
@@ -319,7 +286,7 @@ impl DriverConn for MyConn {
         let shape = stmt.columns().to_vec();
         let cols = Arc::new(columns(&shape));
         Ok(Box::new(MyStmt {
-            id: NEXT_STMT_ID.fetch_add(1, Ordering::Relaxed),
+            id: statement_id(),
             shared: self.shared.clone(),
             stmt,
             params: vec![MV::NULL; n],
@@ -543,9 +510,6 @@ fn to_mysql(v: ValueRef<'_>) -> Result<MV> {
     })
 }
 
-/// Source of statement ids (0 means "no statement").
-static NEXT_STMT_ID: AtomicU64 = AtomicU64::new(1);
-
 struct MyStmt {
     id: u64,
     shared: Arc<Shared>,
@@ -606,9 +570,9 @@ impl DriverStmt for MyStmt {
         }
         // SAFETY: the result borrows the session inside `self.shared`; it is
         // kept in the same struct, declared before the session so it drops
-        // first, and `busy` keeps every other user off the session meanwhile.
+        // first, and the slot keeps every other user off the session meanwhile.
         let qr: QueryResult<'static, 'static, 'static, Binary> = unsafe { std::mem::transmute(qr) };
-        let generation = self.shared.open_cursor(self.id, qr);
+        let generation = self.shared.cursor.open(self.id, ManuallyDrop::new(qr));
         Ok(Box::new(MyRows {
             generation,
             done: false,
@@ -678,7 +642,7 @@ impl DriverRows for MyRows {
         if self.done {
             return Ok(false);
         }
-        let Some(result) = self.shared.cursor(self.generation) else {
+        let Some(result) = self.shared.cursor.get(self.generation).map(|r| &mut **r) else {
             self.done = true;
             self.row = None;
             return Err(Error::invalid_state("this cursor was closed because its statement was run again"));

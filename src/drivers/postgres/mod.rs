@@ -26,8 +26,9 @@ use crate::core::value::{Column, Nullable, Type as K, Value, ValueRef};
 use postgres::types::{FromSql, Type};
 use std::cell::UnsafeCell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use super::cursor_slot::{CursorSlot, statement_id};
 use types::{Param, Plan};
 
 pub struct PostgresDriver;
@@ -137,11 +138,8 @@ impl Connector for PgConnector {
             .unwrap_or_default();
         Ok(Box::new(PgConn {
             shared: Arc::new(Shared {
-                cursor: UnsafeCell::new(None),
-                cursor_owner: AtomicU64::new(0),
-                cursor_gen: AtomicU64::new(0),
+                cursor: CursorSlot::default(),
                 client: UnsafeCell::new(client),
-                busy: AtomicBool::new(false),
                 broken: AtomicBool::new(false),
             }),
             version,
@@ -154,25 +152,20 @@ impl Connector for PgConnector {
 ///
 /// The `postgres` crate's cursor (`RowIter`) borrows the client mutably for
 /// its whole life, which a C handle cannot express. keel keeps the borrow
-/// rule itself: `busy` is set while a cursor is open, and every other use of
+/// rule itself with a [`CursorSlot`]: while a cursor is open, every other use of
 /// the client checks it first ([`Shared::client`]); a cursor holds an `Arc`
 /// of this, so the client outlives it.
 struct Shared {
     /// The open cursor's row stream. Declared before `client`, so it is
     /// dropped first: it borrows the client.
-    cursor: UnsafeCell<Option<postgres::RowIter<'static>>>,
-    /// The statement that opened the cursor (0: none), and which opening it
-    /// is, so a cursor can tell that it was closed under it.
-    cursor_owner: AtomicU64,
-    cursor_gen: AtomicU64,
+    cursor: CursorSlot<postgres::RowIter<'static>>,
     client: UnsafeCell<postgres::Client>,
-    busy: AtomicBool,
     /// An error ended the session (network, or the server terminated it).
     broken: AtomicBool,
 }
 
 // SAFETY: the client is Send; keel's thread rule (one thread at a time per
-// connection and its children) plus the `busy` flag give exclusive access.
+// connection and its children) plus the cursor slot give exclusive access.
 unsafe impl Send for Shared {}
 unsafe impl Sync for Shared {}
 
@@ -180,7 +173,7 @@ impl Shared {
     /// The client, unless a cursor holds it.
     #[allow(clippy::mut_from_ref)]
     fn client(&self) -> Result<&mut postgres::Client> {
-        if self.busy.load(Ordering::Acquire) {
+        if self.cursor.is_busy() {
             return Err(Error::invalid_state(
                 "a cursor is still open on this PostgreSQL connection: read it to the end or free it first",
             ));
@@ -190,45 +183,13 @@ impl Shared {
     }
 
     /// The client for statement `owner`: a cursor that statement opened
-    /// earlier is closed first (re-running a statement closes its cursor,
-    /// as on SQLite); any other open cursor is an error.
+    /// earlier is closed first; any other open cursor is an error.
     #[allow(clippy::mut_from_ref)]
     fn client_for(&self, owner: u64) -> Result<&mut postgres::Client> {
-        if self.busy.load(Ordering::Acquire) && self.cursor_owner.load(Ordering::Acquire) == owner {
-            self.close_cursor(self.cursor_gen.load(Ordering::Acquire));
+        if let Some(generation) = self.cursor.opened_by(owner) {
+            drop(self.cursor.take(generation));
         }
         self.client()
-    }
-
-    /// Keep `iter` as the connection's open cursor; returns its generation.
-    fn open_cursor(&self, owner: u64, iter: postgres::RowIter<'static>) -> u64 {
-        // SAFETY: no cursor is open (checked by `client`), so nothing else
-        // touches the cell.
-        unsafe { *self.cursor.get() = Some(iter) };
-        self.cursor_owner.store(owner, Ordering::Release);
-        self.busy.store(true, Ordering::Release);
-        self.cursor_gen.fetch_add(1, Ordering::AcqRel) + 1
-    }
-
-    /// The open cursor, if it is still generation `generation`.
-    #[allow(clippy::mut_from_ref)]
-    fn cursor(&self, generation: u64) -> Option<&mut postgres::RowIter<'static>> {
-        if self.cursor_gen.load(Ordering::Acquire) != generation {
-            return None;
-        }
-        // SAFETY: the thread rule gives the cursor's owner exclusive use.
-        unsafe { (*self.cursor.get()).as_mut() }
-    }
-
-    /// Close cursor `generation` if it is still the open one.
-    fn close_cursor(&self, generation: u64) {
-        if self.cursor_gen.load(Ordering::Acquire) == generation {
-            // SAFETY: as in `cursor`.
-            if unsafe { (*self.cursor.get()).take() }.is_some() {
-                self.cursor_owner.store(0, Ordering::Release);
-                self.busy.store(false, Ordering::Release);
-            }
-        }
     }
 
     /// Convert a client error, and remember when it ended the session, so
@@ -263,7 +224,7 @@ impl DriverConn for PgConn {
         let c = self.shared.client()?;
         let stmt = self.shared.check(c.prepare(sql))?;
         let n = stmt.params().len();
-        Ok(Box::new(PgStmt { id: NEXT_STMT_ID.fetch_add(1, Ordering::Relaxed), shared: self.shared.clone(), stmt, params: vec![Param(Value::Null); n], cols: None }))
+        Ok(Box::new(PgStmt { id: statement_id(), shared: self.shared.clone(), stmt, params: vec![Param(Value::Null); n], cols: None }))
     }
 
     fn begin(&mut self, opts: &TxOptions) -> Result<()> {
@@ -376,9 +337,6 @@ struct PgCols {
     plans: Vec<Plan>,
 }
 
-/// Source of statement ids (0 means "no statement").
-static NEXT_STMT_ID: AtomicU64 = AtomicU64::new(1);
-
 struct PgStmt {
     id: u64,
     shared: Arc<Shared>,
@@ -441,9 +399,9 @@ impl DriverStmt for PgStmt {
         let iter = self.shared.check(c.query_raw(&self.stmt, self.param_refs()))?;
         // SAFETY: the iterator borrows the client inside `self.shared`; it is
         // kept in the same struct, declared before the client so it drops
-        // first, and `busy` keeps every other user off the client meanwhile.
+        // first, and the slot keeps every other user off the client meanwhile.
         let iter: postgres::RowIter<'static> = unsafe { std::mem::transmute(iter) };
-        let generation = self.shared.open_cursor(self.id, iter);
+        let generation = self.shared.cursor.open(self.id, iter);
         let n = cols.columns.len();
         Ok(Box::new(PgRows { generation, done: false, row: None, texts: vec![String::new(); n], cols, shared: self.shared.clone() }))
     }
@@ -474,7 +432,7 @@ struct PgRows {
 impl PgRows {
     fn finish(&mut self) {
         self.done = true;
-        self.shared.close_cursor(self.generation);
+        drop(self.shared.cursor.take(self.generation));
     }
 
     fn raw(&self, i: usize) -> Option<&[u8]> {
@@ -498,7 +456,7 @@ impl DriverRows for PgRows {
         if self.done {
             return Ok(false);
         }
-        let Some(iter) = self.shared.cursor(self.generation) else {
+        let Some(iter) = self.shared.cursor.get(self.generation) else {
             self.done = true;
             self.row = None;
             return Err(Error::invalid_state(
