@@ -44,7 +44,7 @@ SCALARS = {
     "keel_dialect": c_int32,
     "keel_nullable": c_int32,
 }
-HANDLES = {"keel_db", "keel_conn", "keel_stmt", "keel_rows", "keel_error", "keel_buffer"}
+HANDLES = {"keel_db", "keel_conn", "keel_stmt", "keel_rows", "keel_error", "keel_buffer", "keel_cancel"}
 
 
 def allowed(ctype: str):

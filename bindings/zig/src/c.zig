@@ -85,7 +85,12 @@ pub const KEEL_TX_LOCK_DEFERRED: keel_tx_lock = 1;
 pub const KEEL_TX_LOCK_IMMEDIATE: keel_tx_lock = 2;
 pub const KEEL_TX_LOCK_EXCLUSIVE: keel_tx_lock = 3;
 
+// enum keel_batch_format
+pub const keel_batch_format = i32;
+pub const KEEL_BATCH_FORMAT_PICKLE5: keel_batch_format = 1;
+
 // Opaque handles.
+pub const keel_buffer = opaque {};
 pub const keel_cancel = opaque {};
 pub const keel_conn = opaque {};
 pub const keel_db = opaque {};
@@ -136,6 +141,14 @@ pub const keel_option = extern struct {
     key: ?[*:0]const u8,
     value: ?[*:0]const u8,
 };
+
+// keel_buffer and batches
+pub extern fn keel_rows_fetch_batch(rows: ?*keel_rows, max_rows: usize, format: i32, buffer_out: ?*?*keel_buffer, data_out: ?*?[*]const u8, len_out: ?*usize, n_rows_out: ?*usize, end_out: ?*bool, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_buffer_data(buffer: ?*const keel_buffer) ?[*]const u8;
+pub extern fn keel_buffer_len(buffer: ?*const keel_buffer) usize;
+pub extern fn keel_buffer_free(buffer: ?*keel_buffer) void;
+pub extern fn keel_stmt_execute_batch(stmt: ?*keel_stmt, params: ?[*]const keel_value, n_rows: usize, n_cols: usize, result_out: ?*keel_exec_result, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_stmt_execute_batch_encoded(stmt: ?*keel_stmt, format: i32, data: ?[*]const u8, len: usize, result_out: ?*keel_exec_result, err_out: ?*?*keel_error) keel_status;
 
 // keel_cancel
 pub extern fn keel_conn_cancel_handle(conn: ?*keel_conn, cancel_out: ?*?*keel_cancel, err_out: ?*?*keel_error) keel_status;
