@@ -1202,7 +1202,7 @@ conformance! {
     check_connection_basics,
     check_open_errors,
     check_server_killed_connection,
-    check_statement_timeout [postgres = "statement_timeout gives SQLSTATE 57014 (query_canceled), mapped to CANCELLED; MySQL's max_statement_time maps to TIMEOUT"],
+    check_statement_timeout,
     check_concurrent_writers,
     check_commit,
     check_rollback,

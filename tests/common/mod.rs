@@ -149,7 +149,8 @@ impl Quirks {
             savepoints: true,
             reads_during_write_tx: false,
             error_aborts_transaction: false,
-            sleep_sql: None,
+            // A count that would run for ages; only the timeout stops it.
+            sleep_sql: Some("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"),
             tx_lock_modes: true,
             kill_self_sql: None,
             unreachable_url: None,
@@ -316,7 +317,9 @@ impl Engine {
     /// Another pool on the same database, with extra URL options.
     pub fn reopen(&self, options: &str) -> Db {
         if self.name == "sqlite" {
-            panic!("an in-memory SQLite database cannot be opened twice; use e.db");
+            // An in-memory database cannot be opened twice: this is a new,
+            // empty one with the options.
+            return Db::open(&format!("sqlite::memory:?{options}")).expect("reopen");
         }
         let sep = if self.url.contains('?') { '&' } else { '?' };
         Db::open(&format!("{}{sep}{options}", self.url)).expect("reopen")

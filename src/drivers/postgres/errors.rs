@@ -45,8 +45,16 @@ pub fn convert(e: &postgres::Error) -> Error {
         if let Some(h) = db.hint() {
             msg.push_str(&format!(" (hint: {h})"));
         }
+        // 57014 is both a cancel and a statement timeout; the server's
+        // message tells them apart (in its default English messages; a
+        // translated server falls back to CANCELLED).
+        let status = if code == "57014" && db.message().contains("statement timeout") {
+            Status::Timeout
+        } else {
+            status_for(code)
+        };
         return Error {
-            status: status_for(code),
+            status,
             message: msg,
             sqlstate: code.to_owned(),
             vendor_code: 0,

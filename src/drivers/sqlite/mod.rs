@@ -50,6 +50,12 @@ const OPTIONS: &[OptSpec] = &[
         doc: "How long a statement waits for another connection's lock before failing with BUSY.",
     },
     OptSpec {
+        key: "statement_timeout_ms",
+        kind: OptKind::UInt,
+        default: "0",
+        doc: "Stop a statement that runs longer than this with TIMEOUT (each execute, or each row fetch); 0 means none.",
+    },
+    OptSpec {
         key: "foreign_keys",
         kind: OptKind::Bool,
         default: "true",
@@ -118,6 +124,7 @@ impl Driver for SqliteDriver {
             path,
             flags,
             busy_timeout_ms: opts.uint("busy_timeout_ms"),
+            statement_timeout_ms: opts.uint("statement_timeout_ms"),
             foreign_keys: opts.flag("foreign_keys"),
             journal_mode: opts.text("journal_mode").map(str::to_owned),
             keeper: None,
@@ -132,7 +139,31 @@ impl Driver for SqliteDriver {
 
 /// An open `sqlite3*`, closed on drop. Statements hold an `Arc` to it, so
 /// it outlives them.
-struct RawDb(*mut ffi::sqlite3, Option<Box<BusyWait>>);
+struct RawDb(*mut ffi::sqlite3, Option<Box<BusyWait>>, Option<Box<Deadline>>);
+
+/// `statement_timeout_ms` for SQLite, which has no timeout of its own: a
+/// progress handler, called every few thousand VM steps, interrupts a step
+/// that runs past its deadline; the error then reads TIMEOUT instead of
+/// CANCELLED.
+struct Deadline {
+    limit: std::time::Duration,
+    until: std::cell::Cell<Option<std::time::Instant>>,
+    fired: std::cell::Cell<bool>,
+}
+
+/// The progress callback; SQLite calls it with the connection's mutex held.
+extern "C" fn past_deadline(state: *mut std::ffi::c_void) -> c_int {
+    // SAFETY: `state` is the Deadline boxed in the RawDb that owns this
+    // connection, which outlives it.
+    let d = unsafe { &*(state as *const Deadline) };
+    match d.until.get() {
+        Some(t) if std::time::Instant::now() >= t => {
+            d.fired.set(true);
+            1
+        }
+        _ => 0,
+    }
+}
 
 /// State of keel's busy handler for one connection.
 ///
@@ -200,6 +231,7 @@ struct SqliteConnector {
     path: CString,
     flags: c_int,
     busy_timeout_ms: u32,
+    statement_timeout_ms: u32,
     foreign_keys: bool,
     journal_mode: Option<String>,
     keeper: Option<RawDb>,
@@ -217,7 +249,7 @@ impl SqliteConnector {
             e.message = format!("cannot open {:?}: {}", self.path.to_string_lossy(), e.message);
             return Err(e);
         }
-        let mut raw = RawDb(db, None);
+        let mut raw = RawDb(db, None, None);
         // SAFETY: open handle.
         unsafe { ffi::sqlite3_extended_result_codes(db, 1) };
         if self.busy_timeout_ms > 0 {
@@ -228,6 +260,16 @@ impl SqliteConnector {
             // SAFETY: open handle; the box lives in `raw` until after close.
             unsafe { ffi::sqlite3_busy_handler(db, Some(busy_wait), &*b as *const BusyWait as *mut std::ffi::c_void) };
             raw.1 = Some(b);
+        }
+        if self.statement_timeout_ms > 0 {
+            let d = Box::new(Deadline {
+                limit: std::time::Duration::from_millis(self.statement_timeout_ms as u64),
+                until: std::cell::Cell::new(None),
+                fired: std::cell::Cell::new(false),
+            });
+            // SAFETY: open handle; the box lives in `raw` until after close.
+            unsafe { ffi::sqlite3_progress_handler(db, 4000, Some(past_deadline), &*d as *const Deadline as *mut std::ffi::c_void) };
+            raw.2 = Some(d);
         }
         raw.exec(if self.foreign_keys { c"PRAGMA foreign_keys=ON" } else { c"PRAGMA foreign_keys=OFF" })?;
         if let Some(mode) = &self.journal_mode {
@@ -457,6 +499,14 @@ impl Drop for RawStmt {
 
 impl RawStmt {
     fn error(&self, rc: c_int) -> Error {
+        if let Some(d) = self.db.2.as_ref().filter(|d| d.fired.get()) {
+            return Error::new(
+                Status::Timeout,
+                format!("statement timed out after statement_timeout_ms={}", d.limit.as_millis()),
+            )
+            .with_sqlstate("57014")
+            .with_driver("sqlite");
+        }
         errors::error(self.db.0, rc)
     }
 
@@ -472,8 +522,16 @@ impl RawStmt {
     #[inline]
     fn step(&self) -> c_int {
         self.stepped.store(true, Ordering::Relaxed);
+        let Some(d) = self.db.2.as_ref() else {
+            // SAFETY: valid statement.
+            return unsafe { ffi::sqlite3_step(self.ptr) };
+        };
+        d.fired.set(false);
+        d.until.set(Some(std::time::Instant::now() + d.limit));
         // SAFETY: valid statement.
-        unsafe { ffi::sqlite3_step(self.ptr) }
+        let rc = unsafe { ffi::sqlite3_step(self.ptr) };
+        d.until.set(None);
+        rc
     }
 
     fn reset(&self) {
