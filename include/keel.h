@@ -434,6 +434,12 @@ typedef struct keel_pool_stats {
    * could not be rolled back when returned.
    */
   uint64_t closed_broken;
+  /**
+   * exec/query calls whose statement came from the connection's
+   * statement cache (`stmt_cache_size`), and those that prepared it.
+   */
+  uint64_t stmt_cache_hits;
+  uint64_t stmt_cache_misses;
 } keel_pool_stats;
 
 #ifdef __cplusplus

@@ -208,3 +208,53 @@ fn sixteen_threads_lose_no_update() {
         assert!(s.open <= 4, "{name}: {s:?}");
     }
 }
+
+#[test]
+fn statement_cache_prepares_a_query_string_once() {
+    for (name, url) in engines() {
+        let db = with_opts(&url, &[("pool_max_open", "1")]);
+        let t = format!("pool_cache_{}", std::process::id());
+        db.exec(&format!("DROP TABLE IF EXISTS {t}"), &[]).unwrap();
+        db.exec(&format!("CREATE TABLE {t} (a INTEGER)"), &[]).unwrap();
+        let insert = format!("INSERT INTO {t} (a) VALUES (?)");
+        let before = db.stats();
+        for i in 0..5 {
+            db.exec(&insert, &[ValueRef::Int64(i)]).unwrap();
+        }
+        let s = db.stats();
+        assert_eq!(s.stmt_cache_misses - before.stmt_cache_misses, 1, "{name}: {s:?}");
+        assert_eq!(s.stmt_cache_hits - before.stmt_cache_hits, 4, "{name}: {s:?}");
+        // Two cursors of the same SQL at once each get their own statement
+        // (the cached one is in use); on the network engines the second is
+        // refused while the first is open, as any second query is.
+        let select = format!("SELECT a FROM {t} ORDER BY a");
+        let c = db.checkout().unwrap();
+        let mut r1 = c.query(&select, &[]).unwrap();
+        assert!(r1.next().unwrap());
+        if name == "sqlite" {
+            let mut r2 = c.query(&select, &[]).unwrap();
+            assert!(r2.next().unwrap());
+            assert_eq!(r2.value(0).unwrap().as_i64().unwrap(), 0, "{name}");
+        }
+        assert!(r1.next().unwrap());
+        assert_eq!(r1.value(0).unwrap().as_i64().unwrap(), 1, "{name}: the first cursor was disturbed");
+        drop(r1);
+        // A schema change under a cached statement: the next run sees the
+        // new shape (PostgreSQL re-prepares after "cached plan must not
+        // change result type").
+        let star = format!("SELECT * FROM {t} WHERE a = 0");
+        assert_eq!(c.query(&star, &[]).unwrap().column_count(), 1, "{name}");
+        c.exec(&format!("ALTER TABLE {t} ADD COLUMN b INTEGER"), &[]).unwrap();
+        let mut r = c.query(&star, &[]).unwrap();
+        assert_eq!(r.column_count(), 2, "{name}");
+        assert!(r.next().unwrap(), "{name}");
+        drop(r);
+        drop(c);
+        db.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
+        // stmt_cache_size=0 turns the cache off.
+        let off = with_opts(&url, &[("stmt_cache_size", "0")]);
+        off.exec("SELECT 1", &[]).unwrap();
+        off.exec("SELECT 1", &[]).unwrap();
+        assert_eq!((off.stats().stmt_cache_hits, off.stats().stmt_cache_misses), (0, 0), "{name}");
+    }
+}

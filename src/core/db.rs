@@ -162,24 +162,89 @@ impl Conn {
         Ok(Stmt {
             _conn: self.shared.clone(),
             sql: sql.into(),
-            inner: stmt,
+            inner: Some(stmt),
             bound: vec![false; n],
+            recycle: None,
         })
     }
 
-    /// Prepare, bind every parameter and run, discarding rows.
-    pub fn exec(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<ExecResult> {
-        let mut st = self.prepare(sql)?;
-        st.bind_all(params)?;
-        st.execute()
+    /// The statement for `sql` from this connection's statement cache, or a
+    /// newly prepared one that goes into the cache when dropped; and whether
+    /// it came from the cache.
+    fn cached(&self, sql: &str) -> Result<(Stmt, bool)> {
+        let native = super::placeholders::rewrite(sql, self.dialect()).map_err(|e| e.with_sql(sql))?;
+        let pool = &self.shared.db.inner.pool;
+        let (stmt, hit) = {
+            let mut g = lock(&self.shared.session);
+            let p = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed"))?;
+            if !p.cache.enabled() {
+                drop(g);
+                return Ok((self.prepare(sql)?, false));
+            }
+            match p.cache.take(&native) {
+                Some(s) => (s, true),
+                None => (p.conn.prepare(&native).map_err(|e| e.with_sql(sql))?, false),
+            }
+        };
+        let counter = if hit { &pool.cache_hits } else { &pool.cache_misses };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let n = stmt.param_count();
+        let st = Stmt {
+            _conn: self.shared.clone(),
+            sql: sql.into(),
+            inner: Some(stmt),
+            bound: vec![false; n],
+            recycle: Some(native.into_owned()),
+        };
+        Ok((st, hit))
     }
 
-    /// Prepare, bind every parameter and return a streaming cursor that
-    /// keeps this connection checked out until it is dropped.
-    pub fn query(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<Rows> {
-        let mut st = self.prepare(sql)?;
+    /// Run `f` on the cached statement for `sql` with `params` bound. A
+    /// cached statement that the engine refuses because the schema changed
+    /// under it (PostgreSQL's "cached plan must not change result type") is
+    /// dropped, prepared again and run once more.
+    fn run_cached<R>(&self, sql: &str, params: &[ValueRef<'_>], f: impl Fn(&mut Stmt) -> Result<R>) -> Result<R> {
+        let (mut st, hit) = self.cached(sql)?;
         st.bind_all(params)?;
-        st.query()
+        match f(&mut st) {
+            Err(e) if hit && e.sqlstate == "0A000" && e.message.contains("cached plan") => {
+                st.recycle = None;
+                drop(st);
+                let (mut st, _) = self.cached(sql)?;
+                st.bind_all(params)?;
+                f(&mut st)
+            }
+            r => r,
+        }
+    }
+
+    /// Bind every parameter and run, discarding rows. The statement comes
+    /// from (and goes back to) the connection's statement cache.
+    pub fn exec(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<ExecResult> {
+        self.run_cached(sql, params, |st| st.execute())
+    }
+
+    /// Bind every parameter and return a streaming cursor that keeps this
+    /// connection checked out until it is dropped. The statement comes from
+    /// the connection's statement cache and goes back when the cursor is
+    /// dropped.
+    pub fn query(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<Rows> {
+        let (mut st, hit) = self.cached(sql)?;
+        st.bind_all(params)?;
+        let (mut rows, st) = match st.query() {
+            Ok(rows) => (rows, st),
+            Err(e) if hit && e.sqlstate == "0A000" && e.message.contains("cached plan") => {
+                st.recycle = None;
+                drop(st);
+                let (mut st, _) = self.cached(sql)?;
+                st.bind_all(params)?;
+                (st.query()?, st)
+            }
+            Err(e) => return Err(e),
+        };
+        // The cursor reads through the statement: it owns it until dropped.
+        rows.stmt = Some(st);
+        Ok(rows)
     }
 
     pub fn begin(&self, opts: &TxOptions) -> Result<()> {
@@ -265,11 +330,29 @@ pub struct Stmt {
     _conn: Arc<ConnShared>,
     /// Shared with the cursors it opens, for their error messages.
     sql: Arc<str>,
-    inner: Box<dyn DriverStmt>,
+    /// Always Some; taken only by Drop, to go back to the cache.
+    inner: Option<Box<dyn DriverStmt>>,
     bound: Vec<bool>,
+    /// The cache key, for a statement that goes back to its connection's
+    /// statement cache when dropped (those of exec and query).
+    recycle: Option<String>,
+}
+
+impl Drop for Stmt {
+    fn drop(&mut self) {
+        if let (Some(key), Some(inner)) = (self.recycle.take(), self.inner.take()) {
+            if let Some(p) = lock(&self._conn.session).as_mut() {
+                p.cache.put(key, inner);
+            }
+        }
+    }
 }
 
 impl Stmt {
+    fn inner_mut(&mut self) -> &mut dyn DriverStmt {
+        self.inner.as_deref_mut().expect("a statement's driver statement is only taken by Drop")
+    }
+
     pub fn sql(&self) -> &str {
         &self.sql
     }
@@ -286,7 +369,7 @@ impl Stmt {
                 if n == 1 { "" } else { "s" }
             )));
         }
-        self.inner
+        self.inner_mut()
             .bind(index, value)
             .map_err(|e| e.context(format_args!("parameter {index}")))?;
         self.bound[index] = true;
@@ -312,7 +395,7 @@ impl Stmt {
     }
 
     pub fn clear_bindings(&mut self) -> Result<()> {
-        self.inner.clear_bindings()?;
+        self.inner_mut().clear_bindings()?;
         self.bound.iter_mut().for_each(|b| *b = false);
         Ok(())
     }
@@ -330,14 +413,16 @@ impl Stmt {
 
     pub fn execute(&mut self) -> Result<ExecResult> {
         self.check_bound()?;
-        self.inner.execute().map_err(|e| e.with_sql(&self.sql))
+        let sql = self.sql.clone();
+        self.inner_mut().execute().map_err(|e| e.with_sql(&sql))
     }
 
     /// Run and return a cursor. A cursor opened earlier from this statement
     /// is closed (its next read reports that).
     pub fn query(&mut self) -> Result<Rows> {
         self.check_bound()?;
-        let r = self.inner.query().map_err(|e| e.with_sql(&self.sql))?;
+        let sql = self.sql.clone();
+        let r = self.inner_mut().query().map_err(|e| e.with_sql(&sql))?;
         Ok(Rows::new(self._conn.clone(), self.sql.clone(), r))
     }
 }
@@ -350,11 +435,14 @@ pub struct Rows {
     inner: Box<dyn DriverRows>,
     on_row: bool,
     done: bool,
+    /// The cached statement this cursor reads through (from `Conn::query`),
+    /// returned to the cache after `inner` is dropped.
+    stmt: Option<Stmt>,
 }
 
 impl Rows {
     fn new(conn: Arc<ConnShared>, sql: Arc<str>, inner: Box<dyn DriverRows>) -> Rows {
-        Rows { _conn: conn, sql, inner, on_row: false, done: false }
+        Rows { _conn: conn, sql, inner, on_row: false, done: false, stmt: None }
     }
 
     pub fn columns(&self) -> &[Column] {

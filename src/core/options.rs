@@ -65,6 +65,12 @@ pub const POOL_OPTIONS: &[OptSpec] = &[
         doc: "Close connections idle longer than this (down to pool_min_idle); 0 means no limit.",
     },
     OptSpec {
+        key: "stmt_cache_size",
+        kind: OptKind::UInt,
+        default: "32",
+        doc: "Prepared statements each connection keeps for its exec/query calls (least recently used go first); 0 turns the cache off.",
+    },
+    OptSpec {
         key: "pool_health_check_idle_ms",
         kind: OptKind::UInt,
         default: "1000",

@@ -6,7 +6,8 @@
 //! background reaper, a health check for connections idle longer than a
 //! threshold, a minimum of idle connections kept warm, and statistics.
 
-use super::driver::{Connector, DriverConn};
+use super::driver::{Connector, DriverConn, DriverStmt};
+use std::sync::atomic::{AtomicU64, Ordering};
 use super::error::{Error, Result, Status};
 use super::options::Options;
 use std::collections::{HashMap, VecDeque};
@@ -25,6 +26,8 @@ pub struct PoolConfig {
     pub max_idle_time: Option<Duration>,
     /// Ping a connection on checkout when it sat idle longer than this.
     pub health_check_after: Option<Duration>,
+    /// Statements each connection's cache keeps; 0 turns it off.
+    pub stmt_cache_size: usize,
 }
 
 fn ms(v: u32) -> Option<Duration> {
@@ -41,6 +44,7 @@ impl PoolConfig {
             max_lifetime: ms(o.uint("pool_max_lifetime_ms")),
             max_idle_time: ms(o.uint("pool_max_idle_time_ms")),
             health_check_after: ms(o.uint("pool_health_check_idle_ms")),
+            stmt_cache_size: o.uint("stmt_cache_size") as usize,
         };
         if c.max_open > 0 && c.min_idle > c.max_open {
             return Err(Error::invalid_argument(format!(
@@ -70,13 +74,55 @@ pub struct PoolStats {
     /// Closed because they broke, failed a health check or could not be
     /// reset (rolled back) on return.
     pub closed_broken: u64,
+    /// exec/query calls that found their statement in the connection's
+    /// statement cache, and those that had to prepare it.
+    pub stmt_cache_hits: u64,
+    pub stmt_cache_misses: u64,
 }
 
 /// A connection with its pool bookkeeping.
 pub struct Pooled {
     pub conn: Box<dyn DriverConn>,
+    /// Statements prepared on `conn`, kept across checkouts.
+    pub cache: StmtCache,
     created: Instant,
     returned: Instant,
+}
+
+/// A connection's prepared statements, by the SQL they were prepared from;
+/// least recently used first.
+pub struct StmtCache {
+    cap: usize,
+    entries: VecDeque<(String, Box<dyn DriverStmt>)>,
+}
+
+impl StmtCache {
+    pub fn new(cap: usize) -> StmtCache {
+        StmtCache { cap, entries: VecDeque::new() }
+    }
+
+    /// Take the statement for `sql` out of the cache (the caller has it to
+    /// itself until it puts it back).
+    pub fn take(&mut self, sql: &str) -> Option<Box<dyn DriverStmt>> {
+        let i = self.entries.iter().position(|(k, _)| k == sql)?;
+        self.entries.remove(i).map(|(_, s)| s)
+    }
+
+    /// Keep `stmt` as the most recently used; the least recently used one
+    /// goes when the cache is full.
+    pub fn put(&mut self, sql: String, stmt: Box<dyn DriverStmt>) {
+        if self.cap == 0 {
+            return;
+        }
+        self.entries.push_back((sql, stmt));
+        while self.entries.len() > self.cap {
+            self.entries.pop_front();
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.cap > 0
+    }
 }
 
 enum Grant {
@@ -97,6 +143,8 @@ struct State {
 
 pub struct Pool {
     connector: Box<dyn Connector>,
+    pub(crate) cache_hits: AtomicU64,
+    pub(crate) cache_misses: AtomicU64,
     cfg: PoolConfig,
     state: Mutex<State>,
     cv: Condvar,
@@ -119,9 +167,11 @@ impl Pool {
         let now = Instant::now();
         let pool = Arc::new(Pool {
             connector,
+            cache_hits: AtomicU64::new(0),
+            cache_misses: AtomicU64::new(0),
             cfg,
             state: Mutex::new(State {
-                idle: VecDeque::from([Pooled { conn: first, created: now, returned: now }]),
+                idle: VecDeque::from([Pooled { conn: first, cache: StmtCache::new(cfg.stmt_cache_size), created: now, returned: now }]),
                 open: 1,
                 waiters: VecDeque::new(),
                 grants: HashMap::new(),
@@ -160,7 +210,7 @@ impl Pool {
         match self.connector.connect() {
             Ok(conn) => {
                 let now = Instant::now();
-                Ok(Pooled { conn, created: now, returned: now })
+                Ok(Pooled { conn, cache: StmtCache::new(self.cfg.stmt_cache_size), created: now, returned: now })
             }
             Err(e) => {
                 let mut st = lock(&self.state);
@@ -303,6 +353,8 @@ impl Pool {
         s.open = st.open as u64;
         s.idle = st.idle.len() as u64;
         s.in_use = s.open - s.idle;
+        s.stmt_cache_hits = self.cache_hits.load(Ordering::Relaxed);
+        s.stmt_cache_misses = self.cache_misses.load(Ordering::Relaxed);
         s
     }
 

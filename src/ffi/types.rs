@@ -190,6 +190,10 @@ pub struct keel_pool_stats {
     /// Connections closed because they broke, failed the health check, or
     /// could not be rolled back when returned.
     pub closed_broken: u64,
+    /// exec/query calls whose statement came from the connection's
+    /// statement cache (`stmt_cache_size`), and those that prepared it.
+    pub stmt_cache_hits: u64,
+    pub stmt_cache_misses: u64,
 }
 
 impl From<PoolStats> for keel_pool_stats {
@@ -205,6 +209,8 @@ impl From<PoolStats> for keel_pool_stats {
             closed_max_lifetime: s.closed_max_lifetime,
             closed_max_idle_time: s.closed_max_idle_time,
             closed_broken: s.closed_broken,
+            stmt_cache_hits: s.stmt_cache_hits,
+            stmt_cache_misses: s.stmt_cache_misses,
         }
     }
 }

@@ -183,6 +183,8 @@ class PoolStats(Structure):
         ("closed_max_lifetime", c_uint64),
         ("closed_max_idle_time", c_uint64),
         ("closed_broken", c_uint64),
+        ("stmt_cache_hits", c_uint64),
+        ("stmt_cache_misses", c_uint64),
     ]
 
 

@@ -134,6 +134,8 @@ pub const keel_pool_stats = extern struct {
     closed_max_lifetime: u64,
     closed_max_idle_time: u64,
     closed_broken: u64,
+    stmt_cache_hits: u64,
+    stmt_cache_misses: u64,
 };
 
 /// One option for `keel_db_open_options`.
