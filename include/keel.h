@@ -396,7 +396,8 @@ typedef struct keel_option {
 } keel_option;
 
 /**
- * A pool's statistics, from `keel_db_stats`.
+ * A pool's statistics, from `keel_db_stats`. Part of the C ABI
+ * (`keel_pool_stats`): fields are only ever added at the end.
  */
 typedef struct keel_pool_stats {
   /**

@@ -56,26 +56,32 @@ impl PoolConfig {
     }
 }
 
-/// Counters and gauges of a pool, as `keel_db_stats` reports them.
+/// A pool's statistics, from `keel_db_stats`. Part of the C ABI
+/// (`keel_pool_stats`): fields are only ever added at the end.
+#[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PoolStats {
+    /// Connections open now, idle and in use.
     pub open: u64,
     pub in_use: u64,
     pub idle: u64,
-    /// Checkouts that had to wait for a connection.
+    /// Checkouts that had to wait for a free connection.
     pub wait_count: u64,
     /// Total time those checkouts waited, in microseconds.
     pub wait_duration_us: u64,
-    /// Checkouts that gave up at `pool_acquire_timeout_ms`.
+    /// Checkouts that failed at `pool_acquire_timeout_ms`.
     pub wait_timeouts: u64,
+    /// Connections closed because more than `pool_max_idle` were idle.
     pub closed_max_idle: u64,
+    /// Connections closed at `pool_max_lifetime_ms`.
     pub closed_max_lifetime: u64,
+    /// Connections closed at `pool_max_idle_time_ms`.
     pub closed_max_idle_time: u64,
-    /// Closed because they broke, failed a health check or could not be
-    /// reset (rolled back) on return.
+    /// Connections closed because they broke, failed the health check, or
+    /// could not be rolled back when returned.
     pub closed_broken: u64,
-    /// exec/query calls that found their statement in the connection's
-    /// statement cache, and those that had to prepare it.
+    /// exec/query calls whose statement came from the connection's
+    /// statement cache (`stmt_cache_size`), and those that prepared it.
     pub stmt_cache_hits: u64,
     pub stmt_cache_misses: u64,
 }

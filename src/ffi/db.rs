@@ -4,7 +4,8 @@ use super::boundary::{Opaque, c_str, call, call_on_shared, free_handle, get, int
 use super::conn::ConnState;
 use super::error::keel_error;
 use super::rows::RowsState;
-use super::types::{keel_exec_result, keel_option, keel_pool_stats, keel_value, params_in};
+use super::types::{keel_exec_result, keel_option, keel_value, params_in};
+use crate::core::pool::PoolStats;
 use crate::core::db::Db;
 use crate::core::driver::Dialect;
 use crate::core::error::Status;
@@ -114,10 +115,10 @@ pub extern "C" fn keel_db_open_options(
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
-pub extern "C" fn keel_db_stats(db: *mut keel_db, stats_out: *mut keel_pool_stats, err_out: *mut *mut keel_error) -> Status {
+pub extern "C" fn keel_db_stats(db: *mut keel_db, stats_out: *mut PoolStats, err_out: *mut *mut keel_error) -> Status {
     call_on_shared(db, err_out, |db| {
         let out = out_ptr(stats_out, "stats_out")?;
-        write(out, db.stats().into());
+        write(out, db.stats());
         Ok(())
     })
 }

@@ -2,7 +2,6 @@
 
 use super::boundary::{c_bytes, c_text, null_arg};
 use crate::core::driver::{ExecResult, Isolation, TxLock, TxOptions};
-use crate::core::pool::PoolStats;
 use crate::core::error::{Error, Result};
 use crate::core::value::{Type, ValueRef};
 
@@ -165,54 +164,6 @@ pub(crate) fn params_in<'a>(p: *const keel_value, n: usize) -> Result<Vec<ValueR
         .enumerate()
         .map(|(i, v)| value_in(v, &format!("params[{i}]")))
         .collect()
-}
-
-/// A pool's statistics, from `keel_db_stats`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct keel_pool_stats {
-    /// Connections open now, idle and in use.
-    pub open: u64,
-    pub in_use: u64,
-    pub idle: u64,
-    /// Checkouts that had to wait for a free connection.
-    pub wait_count: u64,
-    /// Total time those checkouts waited, in microseconds.
-    pub wait_duration_us: u64,
-    /// Checkouts that failed at `pool_acquire_timeout_ms`.
-    pub wait_timeouts: u64,
-    /// Connections closed because more than `pool_max_idle` were idle.
-    pub closed_max_idle: u64,
-    /// Connections closed at `pool_max_lifetime_ms`.
-    pub closed_max_lifetime: u64,
-    /// Connections closed at `pool_max_idle_time_ms`.
-    pub closed_max_idle_time: u64,
-    /// Connections closed because they broke, failed the health check, or
-    /// could not be rolled back when returned.
-    pub closed_broken: u64,
-    /// exec/query calls whose statement came from the connection's
-    /// statement cache (`stmt_cache_size`), and those that prepared it.
-    pub stmt_cache_hits: u64,
-    pub stmt_cache_misses: u64,
-}
-
-impl From<PoolStats> for keel_pool_stats {
-    fn from(s: PoolStats) -> keel_pool_stats {
-        keel_pool_stats {
-            open: s.open,
-            in_use: s.in_use,
-            idle: s.idle,
-            wait_count: s.wait_count,
-            wait_duration_us: s.wait_duration_us,
-            wait_timeouts: s.wait_timeouts,
-            closed_max_idle: s.closed_max_idle,
-            closed_max_lifetime: s.closed_max_lifetime,
-            closed_max_idle_time: s.closed_max_idle_time,
-            closed_broken: s.closed_broken,
-            stmt_cache_hits: s.stmt_cache_hits,
-            stmt_cache_misses: s.stmt_cache_misses,
-        }
-    }
 }
 
 /// One option for `keel_db_open_options`: the same key and value text as
