@@ -87,6 +87,34 @@ pub fn TransactionResult(comptime F: type) type {
 
 /// One connection checked out of a `Db`. `deinit` returns it to the pool
 /// (rolling back an open transaction first).
+/// The one body of `Conn.exec` and `Db.exec`: `cfn` is `keel_conn_exec`
+/// or `keel_db_exec`, which take the same arguments after the handle.
+pub fn execOn(handle: anytype, comptime cfn: anytype, allocator: std.mem.Allocator, diags: ?*Diagnostics, sql: []const u8, args: anytype) AllocError!ExecResult {
+    var params: [values.paramCount(@TypeOf(args))]c.keel_value = undefined;
+    values.fillParams(@TypeOf(args), &args, &params);
+    var s: CStr = .{};
+    defer s.deinit(allocator);
+    const z = try s.init(allocator, sql, diags, "SQL");
+    var result: c.keel_exec_result = undefined;
+    var e = ErrOut.init(diags);
+    try e.check(cfn(handle, z, &params, params.len, &result, e.ptr()));
+    return .fromC(result);
+}
+
+/// The one body of `Conn.query` and `Db.query` (`keel_conn_query` or
+/// `keel_db_query`).
+pub fn queryOn(handle: anytype, comptime cfn: anytype, allocator: std.mem.Allocator, diags: ?*Diagnostics, sql: []const u8, args: anytype) AllocError!Rows {
+    var params: [values.paramCount(@TypeOf(args))]c.keel_value = undefined;
+    values.fillParams(@TypeOf(args), &args, &params);
+    var s: CStr = .{};
+    defer s.deinit(allocator);
+    const z = try s.init(allocator, sql, diags, "SQL");
+    var rows: ?*c.keel_rows = null;
+    var e = ErrOut.init(diags);
+    try e.check(cfn(handle, z, &params, params.len, &rows, e.ptr()));
+    return .{ .handle = rows.?, .diags = diags };
+}
+
 pub const Conn = struct {
     handle: *c.keel_conn,
     /// Used only for NUL-terminated copies of SQL of 1 KiB or more.
@@ -105,29 +133,13 @@ pub const Conn = struct {
     /// Run one statement, discarding any rows. `args` is a tuple with one
     /// element per `?` placeholder (see `keel.Value` for the types).
     pub fn exec(conn: *const Conn, sql: []const u8, args: anytype) AllocError!ExecResult {
-        var params: [values.paramCount(@TypeOf(args))]c.keel_value = undefined;
-        values.fillParams(@TypeOf(args), &args, &params);
-        var s: CStr = .{};
-        defer s.deinit(conn.allocator);
-        const z = try s.init(conn.allocator, sql, conn.diags, "SQL");
-        var result: c.keel_exec_result = undefined;
-        var e = ErrOut.init(conn.diags);
-        try e.check(c.keel_conn_exec(conn.handle, z, &params, params.len, &result, e.ptr()));
-        return .fromC(result);
+        return execOn(conn.handle, c.keel_conn_exec, conn.allocator, conn.diags, sql, args);
     }
 
     /// Run a query; read its rows with `Rows.next` and free the cursor with
     /// `Rows.deinit` before this connection.
     pub fn query(conn: *const Conn, sql: []const u8, args: anytype) AllocError!Rows {
-        var params: [values.paramCount(@TypeOf(args))]c.keel_value = undefined;
-        values.fillParams(@TypeOf(args), &args, &params);
-        var s: CStr = .{};
-        defer s.deinit(conn.allocator);
-        const z = try s.init(conn.allocator, sql, conn.diags, "SQL");
-        var rows: ?*c.keel_rows = null;
-        var e = ErrOut.init(conn.diags);
-        try e.check(c.keel_conn_query(conn.handle, z, &params, params.len, &rows, e.ptr()));
-        return .{ .handle = rows.?, .diags = conn.diags };
+        return queryOn(conn.handle, c.keel_conn_query, conn.allocator, conn.diags, sql, args);
     }
 
     /// Run a query and read column 0 of its first row as `T` with

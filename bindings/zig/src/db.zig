@@ -8,7 +8,6 @@
 const std = @import("std");
 const c = @import("c.zig");
 const errors = @import("errors.zig");
-const values = @import("values.zig");
 const conn_mod = @import("conn.zig");
 const rows_mod = @import("rows.zig");
 const CStr = @import("cstr.zig").CStr;
@@ -67,29 +66,13 @@ pub const Db = struct {
 
     /// Run one statement on a pooled connection, discarding any rows.
     pub fn exec(db: *const Db, sql: []const u8, args: anytype) AllocError!ExecResult {
-        var params: [values.paramCount(@TypeOf(args))]c.keel_value = undefined;
-        values.fillParams(@TypeOf(args), &args, &params);
-        var s: CStr = .{};
-        defer s.deinit(db.allocator);
-        const z = try s.init(db.allocator, sql, db.diags, "SQL");
-        var result: c.keel_exec_result = undefined;
-        var e = ErrOut.init(db.diags);
-        try e.check(c.keel_db_exec(db.handle, z, &params, params.len, &result, e.ptr()));
-        return .fromC(result);
+        return conn_mod.execOn(db.handle, c.keel_db_exec, db.allocator, db.diags, sql, args);
     }
 
     /// Run a query on a pooled connection. The cursor owns that connection
     /// and returns it to the pool on `Rows.deinit`.
     pub fn query(db: *const Db, sql: []const u8, args: anytype) AllocError!Rows {
-        var params: [values.paramCount(@TypeOf(args))]c.keel_value = undefined;
-        values.fillParams(@TypeOf(args), &args, &params);
-        var s: CStr = .{};
-        defer s.deinit(db.allocator);
-        const z = try s.init(db.allocator, sql, db.diags, "SQL");
-        var rows: ?*c.keel_rows = null;
-        var e = ErrOut.init(db.diags);
-        try e.check(c.keel_db_query(db.handle, z, &params, params.len, &rows, e.ptr()));
-        return .{ .handle = rows.?, .diags = db.diags };
+        return conn_mod.queryOn(db.handle, c.keel_db_query, db.allocator, db.diags, sql, args);
     }
 
     /// The SQL dialect of the pool's engine.
