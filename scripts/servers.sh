@@ -62,6 +62,23 @@ _start_postgres() {
         "${psql[@]}" -c "CREATE DATABASE $KEEL_PG_DB OWNER $KEEL_PG_USER" >/dev/null
     fi
     export KEEL_TEST_POSTGRES_URL="postgres://$KEEL_PG_USER:$KEEL_TEST_PASSWORD@127.0.0.1:5432/$KEEL_PG_DB"
+    # For the TLS tests: Debian's server uses a self-signed certificate, so
+    # that certificate is its own trusted root; and a name it is issued for
+    # that resolves to this machine's loopback, for sslmode=verify-full.
+    local cert
+    cert=$("${psql[@]}" -c "SELECT CASE WHEN current_setting('ssl') = 'on' THEN
+        CASE WHEN current_setting('ssl_cert_file') LIKE '/%' THEN current_setting('ssl_cert_file')
+             ELSE current_setting('data_directory') || '/' || current_setting('ssl_cert_file') END END")
+    if [ -n "$cert" ] && [ -r "$cert" ]; then
+        export KEEL_TEST_POSTGRES_SSLROOTCERT="$cert"
+        local name
+        for name in $(openssl x509 -in "$cert" -noout -ext subjectAltName 2>/dev/null | grep -o 'DNS:[^,]*' | cut -d: -f2); do
+            if getent ahostsv4 "$name" 2>/dev/null | grep -q '^127\.0\.0\.1 '; then
+                export KEEL_TEST_POSTGRES_SSLHOST="$name"
+                break
+            fi
+        done
+    fi
 }
 
 _start_mariadb() {

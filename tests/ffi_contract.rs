@@ -1041,9 +1041,10 @@ fn reading_before_first_and_after_last_row_is_invalid_state() {
 #[test]
 fn passwords_never_appear_in_messages() {
     let cases = [
-        // Servers that do not answer (port 1 refuses), and TLS not built in.
+        // Servers that do not answer (port 1 refuses), and a TLS root file
+        // that does not exist.
         ("postgres://u:hunter2@127.0.0.1:1/db", Status::Io),
-        ("postgresql://u:hunter2@localhost/db?sslmode=require", Status::NotImplemented),
+        ("postgresql://u:hunter2@localhost/db?sslmode=verify-full&sslrootcert=/nonexistent.crt", Status::InvalidArgument),
         ("mysql://u:hunter2@127.0.0.1:1/db", Status::Io),
         // Bad ports.
         ("postgres://u:hunter2@localhost:99999/db", Status::InvalidArgument),

@@ -69,7 +69,14 @@ pub fn convert(e: &postgres::Error) -> Error {
         }
         source = s.source();
     }
-    let (status, sqlstate) = if e.is_closed() {
+    let (status, sqlstate) = if let Some(tls) = tls_error(e) {
+        // A server that fails the certificate check has not proved who it
+        // is; other handshake failures are connection failures.
+        match tls {
+            rustls::Error::InvalidCertificate(_) => (Status::Unauthenticated, "08001"),
+            _ => (Status::Io, "08001"),
+        }
+    } else if e.is_closed() {
         (Status::Io, "08006")
     } else if e.to_string().contains("timed out") {
         (Status::Timeout, "08001")
@@ -90,6 +97,23 @@ pub fn convert(e: &postgres::Error) -> Error {
         vendor_code: 0,
         driver: "postgres",
     }
+}
+
+/// The rustls error inside a client error, if the TLS handshake failed.
+fn tls_error(e: &postgres::Error) -> Option<&rustls::Error> {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(t) = s.downcast_ref::<rustls::Error>() {
+            return Some(t);
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && let Some(t) = io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return Some(t);
+        }
+        source = s.source();
+    }
+    None
 }
 
 #[cfg(test)]

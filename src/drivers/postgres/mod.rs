@@ -8,12 +8,13 @@
 //! protocol carries one result at a time, a connection with an open cursor
 //! refuses other work until the cursor is read to its end or freed.
 //!
-//! TLS: this build has no TLS. `sslmode=disable` and `prefer` connect in
-//! plain text (`prefer` falls back as libpq does when TLS is unavailable);
-//! `require`, `verify-ca` and `verify-full` fail at open with
-//! NOT_IMPLEMENTED rather than silently connecting without TLS.
+//! TLS: rustls, with libpq's `sslmode` (`disable`, `prefer`, `require`,
+//! `verify-ca`, `verify-full`) and `sslrootcert`; see [`tls`] for what
+//! each mode checks. Client certificates (`sslcert`/`sslkey`) are not
+//! supported yet: those keys are rejected as unknown options.
 
 mod errors;
+mod tls;
 mod types;
 
 use crate::core::driver::{
@@ -40,7 +41,13 @@ const OPTIONS: &[OptSpec] = &[
         key: "sslmode",
         kind: OptKind::Choice(&["disable", "prefer", "require", "verify-ca", "verify-full"]),
         default: "prefer",
-        doc: "TLS policy, as libpq's sslmode.",
+        doc: "TLS policy, as libpq's sslmode: disable, prefer (TLS when the server offers it, unverified), require (TLS or fail; unverified unless sslrootcert is set), verify-ca (certificate chains to a trusted root), verify-full (and names the host).",
+    },
+    OptSpec {
+        key: "sslrootcert",
+        kind: OptKind::Text,
+        default: "",
+        doc: "Trusted roots for verify-ca/verify-full: a PEM file, or `system` for the system's trust store; default ~/.postgresql/root.crt.",
     },
     OptSpec {
         key: "connect_timeout_ms",
@@ -82,12 +89,7 @@ impl Driver for PostgresDriver {
         OPTIONS
     }
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
-        let sslmode = opts.text("sslmode").unwrap_or("prefer");
-        if matches!(sslmode, "require" | "verify-ca" | "verify-full") {
-            return Err(Error::not_implemented(format!(
-                "sslmode={sslmode} needs TLS, which this build of keel's postgres driver does not have"
-            )));
-        }
+        let tls = tls::policy(opts.text("sslmode").unwrap_or("prefer"), opts.text("sslrootcert").unwrap_or(""))?;
         let mut cfg = postgres::Config::new();
         cfg.host(url.host.as_deref().unwrap_or("localhost"));
         cfg.port(url.port.unwrap_or(5432));
@@ -97,7 +99,7 @@ impl Driver for PostgresDriver {
             cfg.password(p);
         }
         cfg.dbname(if url.path.is_empty() { &user } else { &url.path });
-        cfg.ssl_mode(postgres::config::SslMode::Disable);
+        cfg.ssl_mode(tls.mode);
         let ct = opts.uint("connect_timeout_ms");
         if ct > 0 {
             cfg.connect_timeout(Duration::from_millis(ct as u64));
@@ -116,17 +118,22 @@ impl Driver for PostgresDriver {
         if !server_opts.is_empty() {
             cfg.options(&server_opts.join(" "));
         }
-        Ok(Box::new(PgConnector { cfg }))
+        Ok(Box::new(PgConnector { cfg, tls }))
     }
 }
 
 struct PgConnector {
     cfg: postgres::Config,
+    tls: tls::Tls,
 }
 
 impl Connector for PgConnector {
     fn connect(&self) -> Result<Box<dyn DriverConn>> {
-        let mut client = self.cfg.connect(postgres::NoTls).map_err(|e| errors::convert(&e))?;
+        let client = match &self.tls.connect {
+            Some(tls) => self.cfg.connect(tls.clone()),
+            None => self.cfg.connect(postgres::NoTls),
+        };
+        let mut client = client.map_err(|e| errors::convert(&e))?;
         let version = client
             .simple_query("SHOW server_version")
             .map_err(|e| errors::convert(&e))?
@@ -144,6 +151,7 @@ impl Connector for PgConnector {
             }),
             version,
             in_tx: false,
+            tls: self.tls.clone(),
         }))
     }
 }
@@ -210,6 +218,9 @@ struct PgConn {
     shared: Arc<Shared>,
     version: String,
     in_tx: bool,
+    /// For the cancel request's own connection, which uses the same
+    /// sslmode as the session.
+    tls: tls::Tls,
 }
 
 impl PgConn {
@@ -312,7 +323,7 @@ impl DriverConn for PgConn {
     fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>> {
         // SAFETY: cancel_token only copies the connection's key data.
         let token = unsafe { (*self.shared.client.get()).cancel_token() };
-        Ok(Box::new(PgCancel(token)))
+        Ok(Box::new(PgCancel(token, self.tls.connect.clone())))
     }
 
     fn is_broken(&self) -> bool {
@@ -323,11 +334,15 @@ impl DriverConn for PgConn {
 
 /// PostgreSQL's cancel request: a separate connection carrying the
 /// session's secret key.
-struct PgCancel(postgres::CancelToken);
+struct PgCancel(postgres::CancelToken, Option<tokio_postgres_rustls::MakeRustlsConnect>);
 
 impl CancelHandle for PgCancel {
     fn cancel(&self) -> Result<()> {
-        self.0.cancel_query(postgres::NoTls).map_err(|e| errors::convert(&e))
+        let sent = match &self.1 {
+            Some(tls) => self.0.cancel_query(tls.clone()),
+            None => self.0.cancel_query(postgres::NoTls),
+        };
+        sent.map_err(|e| errors::convert(&e))
     }
 }
 
