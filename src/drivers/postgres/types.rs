@@ -2,7 +2,9 @@
 //!
 //! Results arrive in binary. Types keel has a value for decode without
 //! copies; numeric, interval, timetz, infinite dates/timestamps and arrays
-//! are formatted as PostgreSQL's own text (arrays as `{1,2,NULL}`).
+//! are formatted as PostgreSQL's own text, equal to the server's `::text`
+//! (arrays as `{1,2,NULL}`, timestamptz elements in UTC); an array
+//! parameter is bound as that text.
 //! Parameters are sent in binary when the value's type matches the
 //! parameter's, and as text otherwise, so the server converts (and checks)
 //! it exactly as it would for libpq.
@@ -193,7 +195,8 @@ fn interval_text(raw: &[u8], out: &mut String) -> Option<()> {
             if out.len() > start {
                 out.push(' ');
             }
-            let _ = write!(out, "{n} {}", if n.abs() == 1 { one } else { many });
+            // The server's rule: singular for exactly 1 ("-1 days").
+            let _ = write!(out, "{n} {}", if n == 1 { one } else { many });
         }
     }
     if micros != 0 || out.len() == start {
@@ -207,7 +210,9 @@ fn interval_text(raw: &[u8], out: &mut String) -> Option<()> {
         let (h, rest) = (m / 3_600_000_000, m % 3_600_000_000);
         let _ = write!(out, "{h:02}:{:02}:{:02}", rest / 60_000_000, rest / 1_000_000 % 60);
         if m % 1_000_000 != 0 {
+            let frac = out.len();
             let _ = write!(out, ".{:06}", m % 1_000_000);
+            trim_fraction(out, frac);
         }
     }
     Some(())
@@ -217,9 +222,17 @@ fn timetz_text(raw: &[u8], out: &mut String) -> Option<()> {
     let micros = i64::from_be_bytes(be(raw, 0)?);
     // PostgreSQL stores the zone as seconds west of UTC.
     let east = -i32::from_be_bytes(be(raw, 8)?);
+    let start = out.len();
     value::format_time(micros, out);
+    trim_fraction(out, start);
     let a = east.unsigned_abs();
-    let _ = write!(out, "{}{:02}:{:02}", if east < 0 { '-' } else { '+' }, a / 3600, a / 60 % 60);
+    let _ = write!(out, "{}{:02}", if east < 0 { '-' } else { '+' }, a / 3600);
+    if a % 3600 != 0 {
+        let _ = write!(out, ":{:02}", a / 60 % 60);
+    }
+    if a % 60 != 0 {
+        let _ = write!(out, ":{:02}", a % 60);
+    }
     Some(())
 }
 
@@ -246,12 +259,68 @@ fn array_text(elem: &Type, raw: &[u8], out: &mut String) -> Option<()> {
         let bytes = raw.get(pos..pos + len as usize)?;
         pos += len as usize;
         let mut s = String::new();
-        format_text(elem, bytes, &mut s);
+        element_text(elem, bytes, &mut s);
         elems.push(Some(s));
     }
     let mut it = elems.into_iter();
     write_dims(&dims, &mut it, out);
     Some(())
+}
+
+/// An array element as the server writes it in an array's text form, so
+/// keel's text equals `array::text` (with timestamptz in UTC): `t`/`f`,
+/// floats with PostgreSQL's exponent rule, fractions of a second without
+/// trailing zeros, and zone offsets as `+00` or `+05:30`.
+fn element_text(elem: &Type, raw: &[u8], out: &mut String) {
+    let start = out.len();
+    match (elem, decode(elem, raw)) {
+        (&Type::BOOL, ValueRef::Bool(b)) => out.push(if b { 't' } else { 'f' }),
+        (&Type::FLOAT4, ValueRef::Double(v)) => float_text(v, true, out),
+        (&Type::FLOAT8, ValueRef::Double(v)) => float_text(v, false, out),
+        (&Type::TIME, ValueRef::Time(us)) => {
+            value::format_time(us, out);
+            trim_fraction(out, start);
+        }
+        (&Type::TIMESTAMP, ValueRef::Timestamp(us)) => {
+            value::format_timestamp(us, false, out);
+            trim_fraction(out, start);
+        }
+        (&Type::TIMESTAMPTZ, ValueRef::Timestamptz(us)) => {
+            value::format_timestamp(us, false, out);
+            trim_fraction(out, start);
+            out.push_str("+00");
+        }
+        _ => format_text(elem, raw, out),
+    }
+}
+
+/// PostgreSQL's float output (extra_float_digits = 1, the default since
+/// PostgreSQL 12): the shortest digits that read back exactly, in
+/// exponent form when the decimal exponent is below -4 or at least the
+/// type's digit count (6 for float4, 15 for float8).
+fn float_text(v: f64, single: bool, out: &mut String) {
+    if !v.is_finite() {
+        value::format_double(v, out);
+        return;
+    }
+    let sci = if single { format!("{:e}", v as f32) } else { format!("{v:e}") };
+    let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
+    let exp: i32 = exp.parse().expect("{:e} exponent");
+    if exp < -4 || exp >= if single { 6 } else { 15 } {
+        let _ = write!(out, "{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs());
+    } else if single {
+        let _ = write!(out, "{}", v as f32);
+    } else {
+        let _ = write!(out, "{v}");
+    }
+}
+
+/// Drop trailing zeros of a `.ffffff` fraction written after `start`.
+fn trim_fraction(out: &mut String, start: usize) {
+    if let Some(dot) = out[start..].rfind('.').map(|i| start + i) {
+        let keep = out[dot + 1..].trim_end_matches('0').len();
+        out.truncate(if keep == 0 { dot } else { dot + 1 + keep });
+    }
 }
 
 fn write_dims(dims: &[usize], it: &mut impl Iterator<Item = Option<String>>, out: &mut String) {
