@@ -356,7 +356,9 @@ typedef struct keel_value {
  */
 typedef struct keel_exec_result {
   /**
-   * Rows inserted, updated or deleted (0 for other statements).
+   * Rows inserted, updated or deleted; 0 for other statements, except
+   * that on PostgreSQL a SELECT run by exec reports the rows it
+   * returned (the server's command tag, as libpq's PQcmdTuples).
    */
   uint64_t rows_affected;
   /**

@@ -52,7 +52,9 @@ impl keel_value {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct keel_exec_result {
-    /// Rows inserted, updated or deleted (0 for other statements).
+    /// Rows inserted, updated or deleted; 0 for other statements, except
+    /// that on PostgreSQL a SELECT run by exec reports the rows it
+    /// returned (the server's command tag, as libpq's PQcmdTuples).
     pub rows_affected: u64,
     /// The id the engine gave the last inserted row, when
     /// `has_last_insert_id` is true (SQLite: `sqlite3_last_insert_rowid`).

@@ -96,6 +96,10 @@ pub struct Quirks {
     pub mixed_placeholders_refused: bool,
     /// `??` reaches the engine as PostgreSQL's jsonb `?` operator.
     pub jsonb_question_operator: bool,
+    /// A SELECT run by exec reports the rows it returned as rows_affected:
+    /// PostgreSQL's command tag (`SELECT 5`), which libpq's PQcmdTuples and
+    /// Go's lib/pq report the same way. Elsewhere it is 0.
+    pub exec_select_counts_rows: bool,
 }
 
 impl Quirks {
@@ -159,6 +163,7 @@ impl Quirks {
             native_placeholder_sql: Some("SELECT ?1 + 1"),
             mixed_placeholders_refused: false,
             jsonb_question_operator: false,
+            exec_select_counts_rows: false,
         }
     }
 
@@ -200,6 +205,7 @@ impl Quirks {
             native_placeholder_sql: Some("SELECT $1::int8 + 1"),
             mixed_placeholders_refused: true,
             jsonb_question_operator: true,
+            exec_select_counts_rows: true,
         }
     }
 
@@ -255,6 +261,7 @@ impl Quirks {
             native_placeholder_sql: None,
             mixed_placeholders_refused: false,
             jsonb_question_operator: false,
+            exec_select_counts_rows: false,
         }
     }
 }
