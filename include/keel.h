@@ -1139,6 +1139,36 @@ void keel_rows_free(struct keel_rows *rows);
 keel_status keel_rows_next(struct keel_rows *rows, bool *has_row, struct keel_error **err_out);
 
 /**
+ * Advance to the next row and read its first `count` columns in one call:
+ * `keel_rows_next`, then `keel_rows_column_value` for columns 0 to
+ * `count - 1` into `values_out[0..count]`. For callers that read every
+ * column of many rows, this is one call per row instead of one per value.
+ *
+ * Ownership: borrows `rows`; `values_out` is caller memory for `count`
+ * values and `has_row` caller memory, both written only on success. When
+ * there is no further row, `*has_row` is false and `values_out` is not
+ * written.
+ *
+ * Lifetime: the `data` pointers written to `values_out` are valid until
+ * the next `keel_rows_next`, `keel_rows_next_values` or `keel_rows_free`
+ * on `rows`, as for `keel_rows_column_value`.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, values_out, has_row),
+ * `KEEL_STATUS_INVALID_ARGUMENT` (`count` greater than the column count;
+ * checked before the cursor moves), `KEEL_STATUS_INVALID_STATE` (the
+ * cursor was closed by re-running its statement), and engine errors
+ * raised while producing the row. After an engine error the cursor may
+ * have moved; outputs are untouched.
+ *
+ * Since: 0.1.0
+ */
+keel_status keel_rows_next_values(struct keel_rows *rows,
+                                  struct keel_value *values_out,
+                                  size_t count,
+                                  bool *has_row,
+                                  struct keel_error **err_out);
+
+/**
  * Return the number of result columns.
  *
  * Ownership: borrows `rows`.

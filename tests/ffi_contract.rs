@@ -181,6 +181,9 @@ fn null_cases() -> Vec<Case> {
     case!("keel_stmt_execute_batch_encoded", "data", |fx, e| keel_stmt_execute_batch_encoded(fx.stmt, 1, null(), 1, null_mut(), e));
     case!("keel_rows_next", "rows", |_fx, e| keel_rows_next(null_mut(), &mut false, e));
     case!("keel_rows_next", "has_row", |fx, e| keel_rows_next(fx.rows, null_mut(), e));
+    case!("keel_rows_next_values", "rows", |_fx, e| keel_rows_next_values(null_mut(), &mut v_null(), 1, &mut false, e));
+    case!("keel_rows_next_values", "values_out", |fx, e| keel_rows_next_values(fx.rows, null_mut(), 1, &mut false, e));
+    case!("keel_rows_next_values", "has_row", |fx, e| keel_rows_next_values(fx.rows, &mut v_null(), 1, null_mut(), e));
     case!("keel_rows_column_name", "rows", |_fx, e| keel_rows_column_name(null_mut(), 0, &mut null(), e));
     case!("keel_rows_column_name", "name_out", |fx, e| keel_rows_column_name(fx.rows, 0, null_mut(), e));
     case!("keel_rows_column_engine_type", "rows", |_fx, e| keel_rows_column_engine_type(null_mut(), 0, &mut null(), e));
@@ -1020,6 +1023,54 @@ fn borrowed_text_stays_valid_until_next() {
     assert!(!next(rows));
     assert_eq!(cstr(name), "v");
     keel_rows_free(rows);
+}
+
+#[test]
+fn next_values_reads_a_whole_row_like_the_column_readers() {
+    let fx = Fx::new();
+    exec(fx.conn, "CREATE TABLE t(id INTEGER, v TEXT, d DATE, n INTEGER)", &[]);
+    exec(fx.conn, "INSERT INTO t VALUES (1, 'alpha', '2001-02-03', NULL), (2, 'beta', '1999-12-31', 7)", &[]);
+    let sql = "SELECT id, v, d, n FROM t ORDER BY id";
+    let rows = query(fx.conn, sql, &[]);
+    let by_column = query(fx.conn, sql, &[]);
+    let mut vals = [v_f64(-1.0); 5];
+    // More columns than the result has: refused before the cursor moves,
+    // and the outputs are untouched.
+    let mut has = true;
+    let e = fails(|e| keel_rows_next_values(rows, vals.as_mut_ptr(), 5, &mut has, e));
+    assert_err(&e, Status::InvalidArgument, &["count 5", "4 columns"]);
+    assert!(has);
+    assert_eq!(vals[0].double_value, -1.0);
+    for _ in 0..2 {
+        ok(|e| keel_rows_next_values(rows, vals.as_mut_ptr(), 4, &mut has, e));
+        assert!(has);
+        assert!(next(by_column));
+        for (i, v) in vals.iter().take(4).enumerate() {
+            let w = get_value(by_column, i);
+            assert_eq!((v.kind, v.int_value, v.len), (w.kind, w.int_value, w.len), "column {i}");
+            if v.len > 0 {
+                // SAFETY: valid until the next row, per the contract.
+                let (a, b) = unsafe { (std::slice::from_raw_parts(v.data, v.len), std::slice::from_raw_parts(w.data, w.len)) };
+                assert_eq!(a, b, "column {i}");
+            }
+        }
+        // The single-column readers see the same row.
+        assert_eq!(get_i64(rows, 0), vals[0].int_value);
+    }
+    assert_eq!(vals[3].kind, Type::Int64 as i32);
+    assert_eq!(vals[4].double_value, -1.0, "only `count` values are written");
+    // A prefix of the columns, and the end of the result.
+    let prefix = query(fx.conn, sql, &[]);
+    let mut one = [v_null()];
+    ok(|e| keel_rows_next_values(prefix, one.as_mut_ptr(), 1, &mut has, e));
+    assert_eq!((one[0].kind, one[0].int_value), (Type::Int64 as i32, 1));
+    keel_rows_free(prefix);
+    let before = vals[0].int_value;
+    ok(|e| keel_rows_next_values(rows, vals.as_mut_ptr(), 4, &mut has, e));
+    assert!(!has);
+    assert_eq!(vals[0].int_value, before, "values_out is not written past the end");
+    keel_rows_free(rows);
+    keel_rows_free(by_column);
 }
 
 #[test]

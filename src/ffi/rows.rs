@@ -43,6 +43,8 @@ pub(crate) struct RowsState {
     nul_terminated: bool,
     scratch: Vec<Scratch>,
     names: Option<Vec<(CString, CString)>>,
+    /// A whole row read by `keel_rows_next_values`, copied out on success.
+    row_values: Vec<keel_value>,
 }
 
 impl RowsState {
@@ -55,6 +57,7 @@ impl RowsState {
             // per point lookup should not allocate one per column.
             scratch: Vec::new(),
             names: None,
+            row_values: Vec::new(),
         }
     }
 
@@ -184,6 +187,67 @@ pub extern "C" fn keel_rows_next(rows: *mut keel_rows, has_row: *mut bool, err_o
         let more = r.rows.next()?;
         write(out, more);
         Ok(())
+    })
+}
+
+/// Advance to the next row and read its first `count` columns in one call:
+/// `keel_rows_next`, then `keel_rows_column_value` for columns 0 to
+/// `count - 1` into `values_out[0..count]`. For callers that read every
+/// column of many rows, this is one call per row instead of one per value.
+///
+/// Ownership: borrows `rows`; `values_out` is caller memory for `count`
+/// values and `has_row` caller memory, both written only on success. When
+/// there is no further row, `*has_row` is false and `values_out` is not
+/// written.
+///
+/// Lifetime: the `data` pointers written to `values_out` are valid until
+/// the next `keel_rows_next`, `keel_rows_next_values` or `keel_rows_free`
+/// on `rows`, as for `keel_rows_column_value`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, values_out, has_row),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (`count` greater than the column count;
+/// checked before the cursor moves), `KEEL_STATUS_INVALID_STATE` (the
+/// cursor was closed by re-running its statement), and engine errors
+/// raised while producing the row. After an engine error the cursor may
+/// have moved; outputs are untouched.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_next_values(
+    rows: *mut keel_rows,
+    values_out: *mut keel_value,
+    count: usize,
+    has_row: *mut bool,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(rows, err_out, |r| {
+        let values = out_ptr(values_out, "values_out")?;
+        let has = out_ptr(has_row, "has_row")?;
+        let columns = r.rows.column_count();
+        if count > columns {
+            return Err(Error::invalid_argument(format!(
+                "count {count} is more than the result's {columns} columns"
+            )));
+        }
+        r.row += 1;
+        if !r.rows.next()? {
+            write(has, false);
+            return Ok(());
+        }
+        let mut buf = std::mem::take(&mut r.row_values);
+        buf.clear();
+        let read = (0..count).try_for_each(|i| {
+            buf.push(r.value(i).map_err(|e| if e.message.starts_with("column ") { e } else { e.context(format_args!("column {i}")) })?);
+            Ok::<(), Error>(())
+        });
+        if read.is_ok() {
+            // SAFETY: the caller provides room for `count` values (this
+            // function's contract); `buf` holds exactly `count`.
+            unsafe { std::ptr::copy_nonoverlapping(buf.as_ptr(), values, count) };
+            write(has, true);
+        }
+        r.row_values = buf;
+        read
     })
 }
 

@@ -282,6 +282,7 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     # rows
     ("keel_rows_free", [_H], None),
     ("keel_rows_next", [_H, _PBOOL, _HH], _STATUS),
+    ("keel_rows_next_values", [_H, POINTER(Value), _SIZE, _PBOOL, _HH], _STATUS),
     ("keel_rows_column_count", [_H], _SIZE),
     ("keel_rows_column_name", [_H, _SIZE, POINTER(c_char_p), _HH], _STATUS),
     ("keel_rows_column_engine_type", [_H, _SIZE, POINTER(c_char_p), _HH], _STATUS),

@@ -195,6 +195,7 @@ pub extern fn keel_status_str(status: i32) [*:0]const u8;
 // keel_rows
 pub extern fn keel_rows_free(rows: ?*keel_rows) void;
 pub extern fn keel_rows_next(rows: ?*keel_rows, has_row: ?*bool, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_rows_next_values(rows: ?*keel_rows, values_out: ?*keel_value, count: usize, has_row: ?*bool, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_rows_column_count(rows: ?*const keel_rows) usize;
 pub extern fn keel_rows_column_name(rows: ?*keel_rows, index: usize, name_out: ?*?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_rows_column_engine_type(rows: ?*keel_rows, index: usize, type_out: ?*?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
