@@ -237,7 +237,7 @@ pub extern "C" fn keel_rows_next_values(
         let mut buf = std::mem::take(&mut r.row_values);
         buf.clear();
         let read = (0..count).try_for_each(|i| {
-            buf.push(r.value(i).map_err(|e| if e.message.starts_with("column ") { e } else { e.context(format_args!("column {i}")) })?);
+            buf.push(r.value(i).map_err(|e| in_column(e, i))?);
             Ok::<(), Error>(())
         });
         if read.is_ok() {
@@ -375,7 +375,7 @@ fn read<T>(
 ) -> Status {
     call_on(rows, err_out, |r| {
         let out = out_ptr(out, out_name)?;
-        let v = f(r).map_err(|e| if e.message.starts_with("column ") { e } else { e.context(format_args!("column {index}")) })?;
+        let v = f(r).map_err(|e| in_column(e, index))?;
         write(out, v);
         Ok(())
     })
