@@ -315,6 +315,25 @@ static void test_round_trip(keel_conn *conn) {
     CHECK(!has);
     keel_rows_free(rows);
 
+    /* keel_rows_next_values: the same row, read whole in one call. */
+    OK(keel_conn_query(conn, "SELECT * FROM v WHERE rowid = 1", NULL, 0, &rows, &err));
+    keel_value whole[14];
+    memset(whole, 0xab, sizeof whole);
+    has = false;
+    EXPECT(KEEL_STATUS_INVALID_ARGUMENT, keel_rows_next_values(rows, whole, 14, &has, &err));
+    CHECK(!has && whole[0].kind == (int32_t)0xabababab);
+    OK(keel_rows_next_values(rows, whole, 13, &has, &err));
+    CHECK(has);
+    for (size_t i = 0; i < 13; i++) CHECK(whole[i].kind == want_types[i]);
+    CHECK(whole[1].int_value == INT64_MIN);
+    CHECK(whole[4].len == strlen(text) && memcmp(whole[4].data, text, whole[4].len) == 0);
+    CHECK(whole[10].len == 16 && memcmp(whole[10].data, uuid, 16) == 0);
+    CHECK(whole[12].len == strlen(dec) && memcmp(whole[12].data, dec, whole[12].len) == 0);
+    CHECK(whole[13].kind == (int32_t)0xabababab); /* only count values written */
+    OK(keel_rows_next_values(rows, whole, 13, &has, &err));
+    CHECK(!has);
+    keel_rows_free(rows);
+
     /* The NULL row: is_null, value kind NULL, typed reads fail. */
     OK(keel_conn_query(conn, "SELECT * FROM v WHERE rowid = 3", NULL, 0, &rows, &err));
     OK(keel_rows_next(rows, &has, &err));
