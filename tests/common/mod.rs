@@ -96,6 +96,12 @@ pub struct Quirks {
     pub mixed_placeholders_refused: bool,
     /// `??` reaches the engine as PostgreSQL's jsonb `?` operator.
     pub jsonb_question_operator: bool,
+    /// Tails of `INSERT INTO t (id, v) VALUES (?, ?) <tail>` that make it
+    /// an upsert keyed on `id`.
+    pub upsert_tails: &'static [&'static str],
+    /// SQL whose last column is how many prepared statements this session
+    /// has executed, where the engine counts them.
+    pub executions_sql: Option<&'static str>,
 }
 
 impl Quirks {
@@ -159,6 +165,8 @@ impl Quirks {
             native_placeholder_sql: Some("SELECT ?1 + 1"),
             mixed_placeholders_refused: false,
             jsonb_question_operator: false,
+            upsert_tails: &["ON CONFLICT (id) DO NOTHING", "ON CONFLICT (id) DO UPDATE SET v = excluded.v"],
+            executions_sql: None,
         }
     }
 
@@ -200,6 +208,8 @@ impl Quirks {
             native_placeholder_sql: Some("SELECT $1::int8 + 1"),
             mixed_placeholders_refused: true,
             jsonb_question_operator: true,
+            upsert_tails: &["ON CONFLICT (id) DO NOTHING", "ON CONFLICT (id) DO UPDATE SET v = excluded.v"],
+            executions_sql: None,
         }
     }
 
@@ -255,6 +265,11 @@ impl Quirks {
             native_placeholder_sql: None,
             mixed_placeholders_refused: false,
             jsonb_question_operator: false,
+            upsert_tails: &[
+                "ON DUPLICATE KEY UPDATE v = VALUES(v)",
+                "ON DUPLICATE KEY UPDATE v = CONCAT(v, '+', VALUES(v))",
+            ],
+            executions_sql: Some("SHOW SESSION STATUS LIKE 'Com_stmt_execute'"),
         }
     }
 }
