@@ -541,11 +541,14 @@ void keel_buffer_free(struct keel_buffer *buffer);
  * The first failing row stops the call, and the error message starts
  * with `row N:` (0-based). The rows before it stay done unless the engine
  * aborts the open transaction on an error, as PostgreSQL does (run the
- * call in a transaction to make it all or nothing). Inside a PostgreSQL
- * transaction a failed multi-row INSERT cannot run again row by row to
- * find the failing row, so there the message starts with `rows N to M,
- * run as one multi-row INSERT:`. After success the statement is bound to
- * the last row. `n_rows` 0 runs nothing and succeeds.
+ * call in a transaction to make it all or nothing). After a constraint
+ * or data error in a multi-row INSERT, keel runs that chunk's rows again
+ * one by one to find the row; inside a PostgreSQL transaction, which the
+ * error aborted, and for errors not about the data (deadlock, timeout,
+ * cancel, lost connection) it cannot, and the message starts with `rows
+ * N to M, run as one multi-row INSERT:` instead. After success the
+ * statement is bound to the last row. `n_rows` 0 runs nothing and
+ * succeeds.
  *
  * Ownership: borrows `stmt`; `params` and their data are read during the
  * call only. `result_out` may be NULL; otherwise it receives the sum of

@@ -1424,6 +1424,24 @@ fn check_batch_other_statements(e: &Engine) {
     assert_eq!(int(&c, &format!("SELECT SUM(v) FROM {t}"), &[]), 450);
 }
 
+/// A batch closes a cursor its own statement has open, as running the
+/// statement once does, also when the rows go to other (multi-row)
+/// statements.
+fn check_batch_closes_its_own_cursor(e: &Engine) {
+    let t = e.table("bcursor");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v VARCHAR(20))"), &[]).unwrap();
+    let c = e.conn();
+    let mut st = c.prepare(&format!("INSERT INTO {t} (id, v) VALUES (?, ?)")).unwrap();
+    st.bind_all(&[ValueRef::Int64(-1), ValueRef::Text("cursor")]).unwrap();
+    let open = st.query().unwrap();
+    let data: Vec<Vec<Value>> =
+        (0..2 * CHUNK).map(|i| vec![Value::Int64(i as i64), Value::Text(format!("v{i}"))]).collect();
+    let r = st.execute_batch(&refs(&data)).unwrap_or_else(|err| panic!("batch with the statement's cursor open: {err}"));
+    assert_eq!(r.rows_affected, data.len() as u64);
+    drop(open);
+    assert_eq!(int(&c, &format!("SELECT COUNT(*) FROM {t} WHERE id >= 0"), &[]), data.len() as i64);
+}
+
 /// The batch's last insert id is the last row's, where the engine has ids.
 fn check_batch_last_insert_id(e: &Engine) {
     let t = e.table("bid");
@@ -1544,6 +1562,7 @@ conformance! {
     check_batch_placeholders_in_literals,
     check_batch_upserts,
     check_batch_other_statements,
+    check_batch_closes_its_own_cursor,
     check_batch_last_insert_id,
 }
 

@@ -45,7 +45,10 @@
 //!   the error has already aborted the transaction, so nothing can run
 //!   again: the error then names the chunk (`rows N to M, run as one
 //!   multi-row INSERT:`), and every row of the batch is lost with the
-//!   transaction, exactly as it would have been row by row.
+//!   transaction, exactly as it would have been row by row. So does an
+//!   error that is not about the data (a deadlock, a timeout, a cancel, a
+//!   lost connection): running the rows again would not be what the
+//!   caller asked for.
 //!
 //! What differs: outside a transaction each chunk commits as a whole
 //! rather than each row, and PostgreSQL's statement-level triggers fire
@@ -610,6 +613,10 @@ impl<'a> Batch<'_, 'a> {
 
     /// Decide (once per statement) whether batches run chunked.
     fn decide(&mut self) -> Result<Mode> {
+        // Running a statement closes the cursor it has open. The chunk
+        // statements (and MySQL's look at the table) are other statements,
+        // which that cursor would block, so close it first.
+        self.stmt.driver_stmt().close_cursor();
         if matches!(self.stmt.many, Many::Undecided) {
             let dialect = self.stmt.dialect();
             let shape = InsertShape::parse(self.stmt.sql(), dialect).filter(|s| s.params == self.n);
@@ -628,12 +635,7 @@ impl<'a> Batch<'_, 'a> {
             };
         }
         Ok(match self.stmt.many {
-            Many::Chunked(_) => {
-                // Running a statement closes the cursor it has open; the
-                // chunk statements are other statements, so do it here.
-                self.stmt.driver_stmt().close_cursor();
-                Mode::Chunked
-            }
+            Many::Chunked(_) => Mode::Chunked,
             _ => Mode::RowByRow,
         })
     }
