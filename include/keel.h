@@ -531,14 +531,26 @@ void keel_buffer_free(struct keel_buffer *buffer);
  * Run a statement once for each of `n_rows` rows of parameters.
  *
  * `params` holds `n_rows * n_cols` values, row after row; `n_cols` must
- * equal `keel_stmt_param_count(stmt)`. Each row is bound and run to
- * completion as by `keel_stmt_bind_value` and `keel_stmt_execute`. The
- * first failing row stops the call; rows before it stay done unless the
- * engine aborts the open transaction on an error, as PostgreSQL does
- * (run the call in a transaction to make it all or nothing), and the
- * error message
- * starts with `row N:` (0-based). The statement keeps the bindings of the
- * last row it bound. `n_rows` 0 runs nothing and succeeds.
+ * equal `keel_stmt_param_count(stmt)`. The outcome is that of binding and
+ * running each row in turn with `keel_stmt_bind_value` and
+ * `keel_stmt_execute`, which is how SQLite runs it. On PostgreSQL and
+ * MySQL/MariaDB a plain `INSERT INTO t [(cols)] VALUES (...)` whose
+ * VALUES hold only placeholders and literals (on MySQL, into a table of a
+ * transactional engine such as InnoDB) runs as multi-row INSERTs of up to
+ * 1000 rows instead: one round trip per chunk rather than per row. Outside
+ * a transaction each chunk then commits as a whole.
+ *
+ * The first failing row stops the call, and the error message starts
+ * with `row N:` (0-based). The rows before it stay done unless the engine
+ * aborts the open transaction on an error, as PostgreSQL does (run the
+ * call in a transaction to make it all or nothing). After a constraint
+ * or data error in a multi-row INSERT, keel runs that chunk's rows again
+ * one by one to find the row; inside a PostgreSQL transaction, which the
+ * error aborted, and for errors not about the data (deadlock, timeout,
+ * cancel, lost connection) it cannot, and the message starts with `rows
+ * N to M, run as one multi-row INSERT:` instead. After success the
+ * statement is bound to the last row. `n_rows` 0 runs nothing and
+ * succeeds.
  *
  * Ownership: borrows `stmt`; `params` and their data are read during the
  * call only. `result_out` may be NULL; otherwise it receives the sum of
@@ -571,9 +583,11 @@ keel_status keel_stmt_execute_batch(struct keel_stmt *stmt,
  * json (text), uuid (16 bytes) or bytes, and `keel._wire.int`, `.float`
  * and `.str` for plain values. Tags are matched by name and
  * nothing is imported or run; any other pickle opcode or name is an
- * error. Rows run as in `keel_stmt_execute_batch`: each must have
- * `keel_stmt_param_count(stmt)` values, the first failing row stops the
- * call with a message starting `row N:`, and earlier rows stay done.
+ * error. Rows run as in `keel_stmt_execute_batch`, multi-row INSERTs
+ * included: each must have `keel_stmt_param_count(stmt)` values, the
+ * first failing row stops the call with a message starting `row N:` (or
+ * `rows N to M, ...` inside a PostgreSQL transaction, see there), and
+ * earlier rows stay done.
  *
  * Ownership: borrows `stmt`; `data` is read during the call only.
  * `result_out` may be NULL; otherwise it receives the sum of rows

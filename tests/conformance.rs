@@ -1146,6 +1146,324 @@ fn check_requery_closes_previous_cursor(e: &Engine) {
 }
 
 // ---------------------------------------------------------------------------
+// batches: Stmt::execute_batch, which the batch C calls and Python's
+// executemany use. On PostgreSQL and MySQL a plain INSERT ... VALUES runs
+// as multi-row INSERTs (core::many); everything here must come out as if
+// each row had run on its own.
+
+/// Rows in a full multi-row INSERT (`core::many::MAX_CHUNK_ROWS`), so
+/// batches cross chunk boundaries where they should.
+const CHUNK: usize = 1000;
+
+fn refs(rows: &[Vec<Value>]) -> Vec<Vec<ValueRef<'_>>> {
+    rows.iter().map(|r| r.iter().map(Value::as_ref).collect()).collect()
+}
+
+/// Prepare `sql` and run it as one batch.
+fn batch(c: &keel::Conn, sql: &str, rows: &[Vec<Value>]) -> keel::Result<keel::ExecResult> {
+    c.prepare(sql)?.execute_batch(&refs(rows))
+}
+
+/// Run `rows` through `sql` one exec each: what a batch must match.
+fn row_by_row(c: &keel::Conn, sql: &str, rows: &[Vec<Value>]) -> u64 {
+    refs(rows).iter().map(|r| c.exec(sql, r).unwrap_or_else(|err| panic!("{sql}: {err}")).rows_affected).sum()
+}
+
+/// A value of `kind` for row `i`.
+fn sample(kind: Type, i: usize) -> Value {
+    let n = i as i64;
+    match kind {
+        Type::Bool => Value::Bool(i % 2 == 0),
+        Type::Int64 => Value::Int64(n * 1_000_003 - 7),
+        Type::Uint64 => Value::Uint64(u64::MAX - i as u64),
+        Type::Double => Value::Double(n as f64 * 0.25 - 3.5),
+        Type::Text => Value::Text(format!("row {i} 'é' ? -- /*")),
+        Type::Bytes => Value::Bytes(vec![0, 255, i as u8, b'?']),
+        Type::Date => Value::Date(date(2000, 1, 1) + i as i32),
+        Type::Time => Value::Time(tod(1, 2, 3, n)),
+        Type::Timestamp => Value::Timestamp(micros(2001, 2, 3, 4, 5, 6, n)),
+        Type::Timestamptz => Value::Timestamptz(micros(2002, 3, 4, 5, 6, 7, n)),
+        Type::Uuid => {
+            // Version 4, RFC 4122 variant: MariaDB's UUID type refuses others.
+            let mut u = [i as u8; 16];
+            u[6] = 0x40 | (i as u8 & 0x0f);
+            u[8] = 0x80 | (i as u8 & 0x3f);
+            Value::Uuid(u)
+        }
+        Type::Json => Value::Json(format!("{{\"i\": {i}}}")),
+        Type::Decimal => Value::Decimal(format!("{i}.125")),
+        other => panic!("no sample for {other:?}"),
+    }
+}
+
+/// Every value type, NULLs, and text bound to a BIGINT and a DATE column
+/// (PostgreSQL sends such values as text for the server to convert), over
+/// more than two chunks: the table a batch fills equals the one filled row
+/// by row, and rows_affected counts every row.
+fn check_batch_matches_row_by_row(e: &Engine) {
+    let (a, b) = (e.table("bmatch_a"), e.table("bmatch_b"));
+    let mut cols: Vec<String> = e.q.types.iter().map(|s| format!("c_{} {}", s.kind.name(), s.ddl)).collect();
+    cols.push("n_text BIGINT".into());
+    cols.push("d_text DATE".into());
+    for t in [&a, &b] {
+        e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, {})", cols.join(", ")), &[]).unwrap();
+    }
+    let names: Vec<String> = cols.iter().map(|c| c.split(' ').next().unwrap().to_owned()).collect();
+    let n = 2 * CHUNK + 3;
+    let data: Vec<Vec<Value>> = (0..n)
+        .map(|i| {
+            let mut r = vec![Value::Int64(i as i64)];
+            for (k, s) in e.q.types.iter().enumerate() {
+                r.push(if (i + k) % 4 == 0 { Value::Null } else { sample(s.kind, i) });
+            }
+            r.push(Value::Text(format!("{}", i * 3)));
+            r.push(if i % 5 == 0 { Value::Null } else { Value::Text("2024-01-02".into()) });
+            r
+        })
+        .collect();
+    let marks = vec!["?"; names.len() + 1].join(", ");
+    let sql = |t: &common::Table| format!("INSERT INTO {t} (id, {}) VALUES ({marks})", names.join(", "));
+    let c = e.conn();
+    let r = batch(&c, &sql(&a), &data).unwrap_or_else(|err| panic!("batch: {err}"));
+    assert_eq!(r.rows_affected, n as u64);
+    assert_eq!(row_by_row(&c, &sql(&b), &data), n as u64);
+    let select = |t: &common::Table| format!("SELECT id, {} FROM {t} ORDER BY id", names.join(", "));
+    let (got, want) = (rows(&c, &select(&a), &[]), rows(&c, &select(&b), &[]));
+    assert_eq!(got.len(), n);
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g, w, "row {:?} differs between the batch and row by row", w[0]);
+    }
+    assert_eq!(got[7][names.len() - 1], Value::Int64(21), "text '21' bound to a BIGINT column");
+}
+
+/// A batch of a plain INSERT costs a few statement executions, not one per
+/// row, where the engine counts them.
+fn check_batch_runs_in_chunks(e: &Engine) {
+    let Some(executions) = e.q.executions_sql else {
+        println!("skipped: {} does not count statement executions", e.name);
+        return;
+    };
+    let t = e.table("bchunks");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v VARCHAR(20))"), &[]).unwrap();
+    let c = e.conn();
+    let count_now = || {
+        let r = rows(&c, executions, &[]);
+        match r.last().and_then(|row| row.last()) {
+            Some(Value::Text(n)) => n.parse::<i64>().expect("a count"),
+            other => panic!("{executions} gave {other:?}"),
+        }
+    };
+    let data: Vec<Vec<Value>> =
+        (0..2 * CHUNK + 1).map(|i| vec![Value::Int64(i as i64), Value::Text(format!("v{i}"))]).collect();
+    let before = count_now();
+    let r = batch(&c, &format!("INSERT INTO {t} (id, v) VALUES (?, ?)"), &data).unwrap();
+    let ran = count_now() - before - 1;
+    assert_eq!(r.rows_affected, data.len() as u64);
+    assert!(ran <= 6, "{} rows took {ran} statement executions", data.len());
+}
+
+/// Batch sizes around the chunk size, one statement reused for batch after
+/// batch (its chunk statements are kept), and rows large enough that the
+/// byte budget, not the row count, ends a chunk.
+fn check_batch_chunk_boundaries(e: &Engine) {
+    let t = e.table("bbound");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v VARCHAR(20))"), &[]).unwrap();
+    let c = e.conn();
+    let mut st = c.prepare(&format!("INSERT INTO {t} (id, v) VALUES (?, ?)")).unwrap();
+    let mut next = 0usize;
+    for n in [0, 1, 2, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 1, 7, 3, 9, CHUNK, 7] {
+        let data: Vec<Vec<Value>> =
+            (next..next + n).map(|i| vec![Value::Int64(i as i64), Value::Text(format!("v{i}"))]).collect();
+        let r = st.execute_batch(&refs(&data)).unwrap_or_else(|err| panic!("batch of {n}: {err}"));
+        assert_eq!(r.rows_affected, n as u64, "batch of {n}");
+        next += n;
+        assert_eq!(count(&c, &t), next as i64, "after a batch of {n}");
+    }
+    drop(st);
+    let got = rows(&c, &format!("SELECT id, v FROM {t} ORDER BY id"), &[]);
+    let want: Vec<Vec<Value>> =
+        (0..next).map(|i| vec![Value::Int64(i as i64), Value::Text(format!("v{i}"))]).collect();
+    assert!(got == want, "every row once, with its own value");
+
+    let big = e.table("bbig");
+    e.db.exec(&format!("CREATE TABLE {big} (id BIGINT PRIMARY KEY, v {})", e.q.ddl(Type::Bytes)), &[]).unwrap();
+    let data: Vec<Vec<Value>> =
+        (0..11).map(|i| vec![Value::Int64(i), Value::Bytes(vec![i as u8; 300_000 + i as usize])]).collect();
+    let r = batch(&c, &format!("INSERT INTO {big} (id, v) VALUES (?, ?)"), &data).unwrap();
+    assert_eq!(r.rows_affected, 11);
+    let got = rows(&c, &format!("SELECT id, v FROM {big} ORDER BY id"), &[]);
+    assert!(got == data, "large rows stored intact");
+}
+
+/// A constraint violation in the middle of a batch: INTEGRITY, the error
+/// names the row, and the rows before it stay done. Inside a transaction
+/// that the error aborts (PostgreSQL), the failed chunk cannot run again
+/// to find the row, so the error names the chunk's rows.
+fn check_batch_failing_row(e: &Engine) {
+    let t = e.table("bfail");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v BIGINT NOT NULL)"), &[]).unwrap();
+    let c = e.conn();
+    let sql = format!("INSERT INTO {t} (id, v) VALUES (?, ?)");
+    let bad = CHUNK + 700;
+    let data: Vec<Vec<Value>> = (0..2 * CHUNK + 5)
+        .map(|i| vec![Value::Int64(if i == bad { 5 } else { i as i64 }), Value::Int64(i as i64)])
+        .collect();
+
+    let err = assert_err(batch(&c, &sql, &data), &[Status::Integrity], Some("23"));
+    assert!(err.message.starts_with(&format!("row {bad}: ")), "{err}");
+    assert!(err.message.contains(&format!("INSERT INTO {t}")), "quotes the SQL: {err}");
+    assert_eq!(count(&c, &t), bad as i64, "the rows before the failing one stay done");
+
+    c.exec(&format!("DELETE FROM {t}"), &[]).unwrap();
+    let nulls: Vec<Vec<Value>> = (0..5)
+        .map(|i| vec![Value::Int64(i), if i == 3 { Value::Null } else { Value::Int64(i) }])
+        .collect();
+    let err = assert_err(batch(&c, &sql, &nulls), &[Status::Integrity], Some("23"));
+    assert!(err.message.starts_with("row 3: "), "{err}");
+    assert_eq!(count(&c, &t), 3);
+
+    c.exec(&format!("DELETE FROM {t}"), &[]).unwrap();
+    c.begin(&TxOptions::default()).unwrap();
+    let err = assert_err(batch(&c, &sql, &data), &[Status::Integrity], Some("23"));
+    if e.q.error_aborts_transaction {
+        let chunk = format!("rows {CHUNK} to {}, run as one multi-row INSERT: ", 2 * CHUNK - 1);
+        assert!(err.message.starts_with(&chunk), "{err}");
+        assert_err(c.exec(&sql, &[ValueRef::Int64(-1), ValueRef::Int64(0)]), &[Status::InvalidState], Some("25"));
+        c.rollback().unwrap();
+        assert_eq!(count(&c, &t), 0);
+    } else {
+        assert!(err.message.starts_with(&format!("row {bad}: ")), "{err}");
+        assert_eq!(count(&c, &t), bad as i64, "the transaction goes on with the rows before the failing one");
+        c.commit().unwrap();
+        assert_eq!(count(&c, &t), bad as i64);
+    }
+}
+
+/// A value the column refuses (a BIGINT for an INT column) in the middle
+/// of a batch inside a transaction: the error names the row and the
+/// transaction goes on with the rows before it, as row by row. Engines
+/// that store the value must store it intact.
+fn check_batch_value_refused_in_transaction(e: &Engine) {
+    let t = e.table("brefuse");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, i INT)"), &[]).unwrap();
+    let c = e.conn();
+    let bad = CHUNK + 500;
+    let data: Vec<Vec<Value>> = (0..2 * CHUNK)
+        .map(|i| vec![Value::Int64(i as i64), Value::Int64(if i == bad { i64::MAX } else { i as i64 })])
+        .collect();
+    c.begin(&TxOptions::default()).unwrap();
+    match batch(&c, &format!("INSERT INTO {t} (id, i) VALUES (?, ?)"), &data) {
+        Ok(r) => {
+            assert_eq!(r.rows_affected, data.len() as u64);
+            let got = int(&c, &format!("SELECT i FROM {t} WHERE id = ?"), &[ValueRef::Int64(bad as i64)]);
+            assert_eq!(got, i64::MAX, "stored, so intact");
+        }
+        Err(err) => {
+            assert!(matches!(err.status, Status::InvalidData | Status::InvalidArgument), "{err}");
+            assert!(err.sqlstate.starts_with("22"), "{err}");
+            assert!(err.message.starts_with(&format!("row {bad}: ")), "{err}");
+            assert_eq!(count(&c, &t), bad as i64, "the rows before it are done and the transaction goes on");
+        }
+    }
+    c.commit().unwrap();
+}
+
+/// `?` inside string literals and comments is no placeholder, in a batch
+/// as anywhere else.
+fn check_batch_placeholders_in_literals(e: &Engine) {
+    let t = e.table("blit");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v VARCHAR(20))"), &[]).unwrap();
+    let c = e.conn();
+    let mut st = c.prepare(&format!("INSERT INTO {t} (id, v) /* ? */ VALUES (?, 'a ? b') -- ?\n")).unwrap();
+    assert_eq!(st.param_count(), 1);
+    let data: Vec<Vec<Value>> = (0..CHUNK + 2).map(|i| vec![Value::Int64(i as i64)]).collect();
+    assert_eq!(st.execute_batch(&refs(&data)).unwrap().rows_affected, data.len() as u64);
+    let n = int(&c, &format!("SELECT COUNT(*) FROM {t} WHERE v = ?"), &[ValueRef::Text("a ? b")]);
+    assert_eq!(n, data.len() as i64);
+}
+
+/// Upserts (MySQL's ON DUPLICATE KEY UPDATE runs as multi-row INSERTs,
+/// PostgreSQL's ON CONFLICT DO NOTHING too), with keys already in the
+/// table and keys repeated within the batch: same rows_affected and same
+/// table as row by row.
+fn check_batch_upserts(e: &Engine) {
+    for (k, tail) in e.q.upsert_tails.iter().enumerate() {
+        let (a, b) = (e.table(&format!("bups{k}a")), e.table(&format!("bups{k}b")));
+        let c = e.conn();
+        for t in [&a, &b] {
+            e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v VARCHAR(40))"), &[]).unwrap();
+            c.exec(&format!("INSERT INTO {t} (id, v) VALUES (1, 'old'), (2, 'old'), (1500, 'old')"), &[]).unwrap();
+        }
+        let mut data: Vec<Vec<Value>> =
+            (0..CHUNK + 20).map(|i| vec![Value::Int64(i as i64), Value::Text(format!("n{i}"))]).collect();
+        data.insert(500, vec![Value::Int64(7), Value::Text("again7".into())]);
+        data.insert(1010, vec![Value::Int64(1005), Value::Text("again1005".into())]);
+        data.push(vec![Value::Int64(1500), Value::Text("new1500".into())]);
+        let sql = |t: &common::Table| format!("INSERT INTO {t} (id, v) VALUES (?, ?) {tail}");
+        let r = batch(&c, &sql(&a), &data).unwrap_or_else(|err| panic!("{tail}: {err}"));
+        assert_eq!(r.rows_affected, row_by_row(&c, &sql(&b), &data), "rows_affected with {tail}");
+        let select = |t: &common::Table| format!("SELECT id, v FROM {t} ORDER BY id");
+        assert!(rows(&c, &select(&a), &[]) == rows(&c, &select(&b), &[]), "same table with {tail}");
+    }
+}
+
+/// Statements that are no plain INSERT ... VALUES (UPDATE, INSERT ...
+/// SELECT, a function call in VALUES) run row by row, with the sum of
+/// rows affected.
+fn check_batch_other_statements(e: &Engine) {
+    let t = e.table("bother");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v BIGINT)"), &[]).unwrap();
+    let c = e.conn();
+    let ins: Vec<Vec<Value>> = (0..5).map(|i| vec![Value::Int64(i), Value::Int64(-i)]).collect();
+    let r = batch(&c, &format!("INSERT INTO {t} (id, v) SELECT ?, ?"), &ins).unwrap();
+    assert_eq!(r.rows_affected, 5);
+    let more: Vec<Vec<Value>> = (5..10).map(|i| vec![Value::Int64(i), Value::Int64(-i)]).collect();
+    let r = batch(&c, &format!("INSERT INTO {t} (id, v) VALUES (?, ABS(?))"), &more).unwrap();
+    assert_eq!(r.rows_affected, 5);
+    let upd: Vec<Vec<Value>> = (0..12).map(|i| vec![Value::Int64(i * 10), Value::Int64(i)]).collect();
+    let r = batch(&c, &format!("UPDATE {t} SET v = ? WHERE id = ?"), &upd).unwrap();
+    assert_eq!(r.rows_affected, 10, "ids 10 and 11 match nothing");
+    assert_eq!(int(&c, &format!("SELECT SUM(v) FROM {t}"), &[]), 450);
+}
+
+/// A batch closes a cursor its own statement has open, as running the
+/// statement once does, also when the rows go to other (multi-row)
+/// statements.
+fn check_batch_closes_its_own_cursor(e: &Engine) {
+    let t = e.table("bcursor");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v VARCHAR(20))"), &[]).unwrap();
+    let c = e.conn();
+    let mut st = c.prepare(&format!("INSERT INTO {t} (id, v) VALUES (?, ?)")).unwrap();
+    st.bind_all(&[ValueRef::Int64(-1), ValueRef::Text("cursor")]).unwrap();
+    let open = st.query().unwrap();
+    let data: Vec<Vec<Value>> =
+        (0..2 * CHUNK).map(|i| vec![Value::Int64(i as i64), Value::Text(format!("v{i}"))]).collect();
+    let r = st.execute_batch(&refs(&data)).unwrap_or_else(|err| panic!("batch with the statement's cursor open: {err}"));
+    assert_eq!(r.rows_affected, data.len() as u64);
+    drop(open);
+    assert_eq!(int(&c, &format!("SELECT COUNT(*) FROM {t} WHERE id >= 0"), &[]), data.len() as i64);
+}
+
+/// The batch's last insert id is the last row's, where the engine has ids.
+fn check_batch_last_insert_id(e: &Engine) {
+    let t = e.table("bid");
+    e.db.exec(&format!("CREATE TABLE {t} (id {}, v VARCHAR(20))", e.q.autoincrement_pk), &[]).unwrap();
+    let c = e.conn();
+    let sql = format!("INSERT INTO {t} (v) VALUES (?)");
+    for n in [CHUNK + 5, 1, 2] {
+        let data: Vec<Vec<Value>> = (0..n).map(|i| vec![Value::Text(format!("b{n}-{i}"))]).collect();
+        let r = batch(&c, &sql, &data).unwrap();
+        assert_eq!(r.rows_affected, n as u64);
+        if e.q.last_insert_id {
+            let last = int(&c, &format!("SELECT id FROM {t} WHERE v = ?"), &[ValueRef::Text(&format!("b{n}-{}", n - 1))]);
+            assert_eq!(r.last_insert_id, Some(last), "batch of {n}: the id of its last row");
+        } else {
+            assert_eq!(r.last_insert_id, None);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
 
 /// `conformance! { check_a, check_b [postgres = "why", mysql = "why"], ... }`
 /// makes `sqlite::check_a`, `postgres::check_a`, `mysql::check_a`, ...; an
@@ -1236,6 +1554,16 @@ conformance! {
     check_children_outlive_connection,
     check_cursor_states,
     check_requery_closes_previous_cursor,
+    check_batch_matches_row_by_row,
+    check_batch_chunk_boundaries,
+    check_batch_runs_in_chunks,
+    check_batch_failing_row,
+    check_batch_value_refused_in_transaction,
+    check_batch_placeholders_in_literals,
+    check_batch_upserts,
+    check_batch_other_statements,
+    check_batch_closes_its_own_cursor,
+    check_batch_last_insert_id,
 }
 
 // ---------------------------------------------------------------------------

@@ -507,7 +507,8 @@ fn reduce<'a>(t: Tag, args: &[ValueRef<'a>]) -> Result<ValueRef<'a>> {
 }
 
 /// Read parameter rows from a pickle stream (format above) and call
-/// `run(index, row)` for each, in order, stopping at the first error.
+/// `run(index, row)` for each, in order, stopping at the first error
+/// (returned as `run` gave it: naming the row is `run`'s business).
 /// Returns the number of rows run.
 pub fn for_each_pickle_row<'a>(data: &'a [u8], mut run: impl FnMut(usize, &[ValueRef<'a>]) -> Result<()>) -> Result<usize> {
     let mut r = Reader { b: data, i: 0 };
@@ -539,7 +540,7 @@ pub fn for_each_pickle_row<'a>(data: &'a [u8], mut run: impl FnMut(usize, &[Valu
                         Item::Tuple(v) | Item::List(v) => v,
                         other => return Err(r.bad(format!("each row must be a tuple or list, not {other:?}"))),
                     };
-                    run(rows, &row).map_err(|e| e.context(format_args!("row {rows}")))?;
+                    run(rows, &row)?;
                     rows += 1;
                 }
                 Ok(())

@@ -165,6 +165,7 @@ impl Conn {
             inner: Some(stmt),
             bound: vec![false; n],
             recycle: None,
+            many: Default::default(),
         })
     }
 
@@ -195,6 +196,7 @@ impl Conn {
             inner: Some(stmt),
             bound: vec![false; n],
             recycle: Some(native.into_owned()),
+            many: Default::default(),
         };
         Ok((st, hit))
     }
@@ -336,6 +338,9 @@ pub struct Stmt {
     /// The cache key, for a statement that goes back to its connection's
     /// statement cache when dropped (those of exec and query).
     recycle: Option<String>,
+    /// How batches of this statement run (`core::many`), with the
+    /// multi-row statements prepared for them.
+    pub(super) many: super::many::Many,
 }
 
 impl Drop for Stmt {
@@ -355,6 +360,21 @@ impl Stmt {
 
     pub fn sql(&self) -> &str {
         &self.sql
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self._conn.db.dialect()
+    }
+
+    pub(super) fn driver_stmt(&mut self) -> &mut dyn DriverStmt {
+        self.inner_mut()
+    }
+
+    /// Run `f` on this statement's session.
+    pub(super) fn with_driver_conn<R>(&self, f: impl FnOnce(&mut dyn DriverConn) -> Result<R>) -> Result<R> {
+        let mut g = lock(&self._conn.session);
+        let c = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed"))?;
+        f(c.conn.as_mut())
     }
 
     pub fn param_count(&self) -> usize {

@@ -90,6 +90,20 @@ pub struct ExecResult {
     pub last_insert_id: Option<i64>,
 }
 
+/// What an engine allows when keel runs a batch of one `INSERT ... VALUES`
+/// as multi-row INSERTs (see `core::many`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MultiRowLimits {
+    /// Most parameters one statement may have.
+    pub max_params: usize,
+    /// Most bytes of parameter values one statement should carry.
+    pub max_bytes: usize,
+    /// The engine reports a last insert id per statement (MySQL's is that
+    /// of the statement's first row), so the batch's last row runs alone
+    /// to report its own.
+    pub reports_insert_id: bool,
+}
+
 /// An engine. One static instance per engine lives in the registry.
 pub trait Driver: Send + Sync {
     /// Short lower-case name (`"sqlite"`), also used in errors.
@@ -136,6 +150,23 @@ pub trait DriverConn: Send {
     /// Something that stops the statement this session is running, usable
     /// from any thread while the session is busy in another.
     fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>>;
+    /// Whether a batch of `INSERT INTO <target> ... VALUES (...)` may run on
+    /// this session as multi-row INSERTs, and within which limits. Say yes
+    /// only when the engine takes multi-row VALUES with parameters and a
+    /// multi-row INSERT into `target` that fails leaves none of its rows
+    /// behind (so keel can run the rows again one by one to find the one
+    /// that failed). `target` is the table as the SQL names it, quotes
+    /// included. Default: never.
+    fn multirow_insert(&mut self, target: &str) -> Result<Option<MultiRowLimits>> {
+        let _ = target;
+        Ok(None)
+    }
+    /// Called after a statement failed: whether this session can still run
+    /// statements in the transaction it is in (a PostgreSQL error aborts
+    /// the transaction; a MySQL data error undoes only its statement).
+    fn usable_after_error(&mut self) -> bool {
+        !self.is_broken()
+    }
 }
 
 /// Stops whatever statement its session runs at the moment. The statement
@@ -157,6 +188,9 @@ pub trait DriverStmt: Send {
     /// Run and return a streaming cursor. A cursor opened earlier on this
     /// statement is closed by this call.
     fn query(&mut self) -> Result<Box<dyn DriverRows>>;
+    /// Close the cursor this statement has open, if any, as running it
+    /// again would. Default: nothing to close.
+    fn close_cursor(&mut self) {}
 }
 
 /// A streaming cursor over one result.

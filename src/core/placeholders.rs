@@ -97,7 +97,7 @@ pub fn rewrite(sql: &str, dialect: Dialect) -> Result<Cow<'_, str>> {
 
 /// Index just past a quoted run starting at `b[start]`; a doubled quote
 /// stays inside. An unterminated quote runs to the end (the engine reports it).
-fn skip_quoted(b: &[u8], start: usize, close: u8, backslash: bool) -> usize {
+pub(crate) fn skip_quoted(b: &[u8], start: usize, close: u8, backslash: bool) -> usize {
     let mut i = start + 1;
     while i < b.len() {
         if backslash && b[i] == b'\\' {
@@ -116,12 +116,12 @@ fn skip_quoted(b: &[u8], start: usize, close: u8, backslash: bool) -> usize {
     b.len()
 }
 
-fn skip_line(b: &[u8], start: usize) -> usize {
+pub(crate) fn skip_line(b: &[u8], start: usize) -> usize {
     b[start..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| start + p + 1)
 }
 
 /// PostgreSQL block comments nest; others end at the first `*/`.
-fn skip_block_comment(b: &[u8], start: usize, nested: bool) -> usize {
+pub(crate) fn skip_block_comment(b: &[u8], start: usize, nested: bool) -> usize {
     let mut depth = 1;
     let mut i = start + 2;
     while i < b.len() {
@@ -142,7 +142,7 @@ fn skip_block_comment(b: &[u8], start: usize, nested: bool) -> usize {
 }
 
 /// For `$tag$...$tag$` starting at `b[start]`, the index past the closing tag.
-fn dollar_quote_end(b: &[u8], start: usize) -> Option<usize> {
+pub(crate) fn dollar_quote_end(b: &[u8], start: usize) -> Option<usize> {
     let mut j = start + 1;
     while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] >= 0x80) {
         j += 1;

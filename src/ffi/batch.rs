@@ -15,9 +15,7 @@ use super::rows::keel_rows;
 use super::stmt::keel_stmt;
 use super::types::{keel_exec_result, keel_value, value_in};
 use crate::core::batch::{BATCH_SOFT_BYTE_LIMIT, fetch_pickle, for_each_pickle_row};
-use crate::core::driver::ExecResult;
-use crate::core::db::Stmt;
-use crate::core::error::{Error, Result, Status};
+use crate::core::error::{Error, Status};
 use crate::core::value::ValueRef;
 
 /// An encoding for `keel_rows_fetch_batch` (rows out) and
@@ -158,14 +156,26 @@ pub extern "C" fn keel_buffer_free(buffer: *mut keel_buffer) {
 /// Run a statement once for each of `n_rows` rows of parameters.
 ///
 /// `params` holds `n_rows * n_cols` values, row after row; `n_cols` must
-/// equal `keel_stmt_param_count(stmt)`. Each row is bound and run to
-/// completion as by `keel_stmt_bind_value` and `keel_stmt_execute`. The
-/// first failing row stops the call; rows before it stay done unless the
-/// engine aborts the open transaction on an error, as PostgreSQL does
-/// (run the call in a transaction to make it all or nothing), and the
-/// error message
-/// starts with `row N:` (0-based). The statement keeps the bindings of the
-/// last row it bound. `n_rows` 0 runs nothing and succeeds.
+/// equal `keel_stmt_param_count(stmt)`. The outcome is that of binding and
+/// running each row in turn with `keel_stmt_bind_value` and
+/// `keel_stmt_execute`, which is how SQLite runs it. On PostgreSQL and
+/// MySQL/MariaDB a plain `INSERT INTO t [(cols)] VALUES (...)` whose
+/// VALUES hold only placeholders and literals (on MySQL, into a table of a
+/// transactional engine such as InnoDB) runs as multi-row INSERTs of up to
+/// 1000 rows instead: one round trip per chunk rather than per row. Outside
+/// a transaction each chunk then commits as a whole.
+///
+/// The first failing row stops the call, and the error message starts
+/// with `row N:` (0-based). The rows before it stay done unless the engine
+/// aborts the open transaction on an error, as PostgreSQL does (run the
+/// call in a transaction to make it all or nothing). After a constraint
+/// or data error in a multi-row INSERT, keel runs that chunk's rows again
+/// one by one to find the row; inside a PostgreSQL transaction, which the
+/// error aborted, and for errors not about the data (deadlock, timeout,
+/// cancel, lost connection) it cannot, and the message starts with `rows
+/// N to M, run as one multi-row INSERT:` instead. After success the
+/// statement is bound to the last row. `n_rows` 0 runs nothing and
+/// succeeds.
 ///
 /// Ownership: borrows `stmt`; `params` and their data are read during the
 /// call only. `result_out` may be NULL; otherwise it receives the sum of
@@ -206,7 +216,7 @@ pub extern "C" fn keel_stmt_execute_batch(
             // SAFETY: the caller passes n_rows * n_cols values valid for the call.
             unsafe { std::slice::from_raw_parts(params, total) }
         };
-        let mut sum = ExecResult::default();
+        let mut batch = s.batch();
         let mut row: Vec<ValueRef<'_>> = Vec::with_capacity(n_cols);
         for r in 0..n_rows {
             let cells = &vals[r * n_cols..(r + 1) * n_cols];
@@ -218,20 +228,12 @@ pub extern "C" fn keel_stmt_execute_batch(
                     .map_err(|e| e.context(format_args!("row {r}")))?;
                 row.push(x);
             }
-            run_row(s, &row, &mut sum).map_err(|e| e.context(format_args!("row {r}")))?;
+            batch.push(&row)?;
         }
+        let sum = batch.finish()?;
         write_opt(result_out, sum.into());
         Ok(())
     })
-}
-
-/// Bind one row of parameters, run it, and add what it did to `sum`.
-fn run_row(s: &mut Stmt, row: &[ValueRef<'_>], sum: &mut ExecResult) -> Result<()> {
-    s.bind_all(row)?;
-    let x = s.execute()?;
-    sum.rows_affected += x.rows_affected;
-    sum.last_insert_id = x.last_insert_id;
-    Ok(())
 }
 
 /// Run a statement once for each row of parameters encoded in a buffer.
@@ -246,9 +248,11 @@ fn run_row(s: &mut Stmt, row: &[ValueRef<'_>], sum: &mut ExecResult) -> Result<(
 /// json (text), uuid (16 bytes) or bytes, and `keel._wire.int`, `.float`
 /// and `.str` for plain values. Tags are matched by name and
 /// nothing is imported or run; any other pickle opcode or name is an
-/// error. Rows run as in `keel_stmt_execute_batch`: each must have
-/// `keel_stmt_param_count(stmt)` values, the first failing row stops the
-/// call with a message starting `row N:`, and earlier rows stay done.
+/// error. Rows run as in `keel_stmt_execute_batch`, multi-row INSERTs
+/// included: each must have `keel_stmt_param_count(stmt)` values, the
+/// first failing row stops the call with a message starting `row N:` (or
+/// `rows N to M, ...` inside a PostgreSQL transaction, see there), and
+/// earlier rows stay done.
 ///
 /// Ownership: borrows `stmt`; `data` is read during the call only.
 /// `result_out` may be NULL; otherwise it receives the sum of rows
@@ -274,8 +278,9 @@ pub extern "C" fn keel_stmt_execute_batch_encoded(
             return Err(Error::invalid_argument(format!("format {format} is not a keel_batch_format value")));
         }
         let data = c_bytes(data, len, "data")?;
-        let mut sum = ExecResult::default();
-        for_each_pickle_row(data, |_, row| run_row(s, row, &mut sum))?;
+        let mut batch = s.batch();
+        for_each_pickle_row(data, |_, row| batch.push(row))?;
+        let sum = batch.finish()?;
         write_opt(result_out, sum.into());
         Ok(())
     })

@@ -100,6 +100,12 @@ pub struct Quirks {
     /// PostgreSQL's command tag (`SELECT 5`), which libpq's PQcmdTuples and
     /// Go's lib/pq report the same way. Elsewhere it is 0.
     pub exec_select_counts_rows: bool,
+    /// Tails of `INSERT INTO t (id, v) VALUES (?, ?) <tail>` that make it
+    /// an upsert keyed on `id`.
+    pub upsert_tails: &'static [&'static str],
+    /// SQL whose last column is how many prepared statements this session
+    /// has executed, where the engine counts them.
+    pub executions_sql: Option<&'static str>,
 }
 
 impl Quirks {
@@ -164,6 +170,8 @@ impl Quirks {
             mixed_placeholders_refused: false,
             jsonb_question_operator: false,
             exec_select_counts_rows: false,
+            upsert_tails: &["ON CONFLICT (id) DO NOTHING", "ON CONFLICT (id) DO UPDATE SET v = excluded.v"],
+            executions_sql: None,
         }
     }
 
@@ -206,6 +214,8 @@ impl Quirks {
             mixed_placeholders_refused: true,
             jsonb_question_operator: true,
             exec_select_counts_rows: true,
+            upsert_tails: &["ON CONFLICT (id) DO NOTHING", "ON CONFLICT (id) DO UPDATE SET v = excluded.v"],
+            executions_sql: None,
         }
     }
 
@@ -262,6 +272,11 @@ impl Quirks {
             mixed_placeholders_refused: false,
             jsonb_question_operator: false,
             exec_select_counts_rows: false,
+            upsert_tails: &[
+                "ON DUPLICATE KEY UPDATE v = VALUES(v)",
+                "ON DUPLICATE KEY UPDATE v = CONCAT(v, '+', VALUES(v))",
+            ],
+            executions_sql: Some("SHOW SESSION STATUS LIKE 'Com_stmt_execute'"),
         }
     }
 }

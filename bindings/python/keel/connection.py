@@ -430,8 +430,11 @@ class Cursor:
     def executemany(self, operation: str, seq_of_parameters: Sequence[Sequence[Any]]) -> "Cursor":
         """Run one statement for every parameter row, in one C call: the
         rows are pickled (in C) and ``keel_stmt_execute_batch_encoded``
-        binds and runs them. ``rowcount`` is the total of rows
-        affected. Stops at the first failing row; earlier rows stay done
+        binds and runs them (a plain ``INSERT ... VALUES`` as multi-row
+        INSERTs on PostgreSQL and MySQL). ``rowcount`` is the total of rows
+        affected, ``lastrowid`` the last row's id. Stops at the first
+        failing row (``row N:`` in the message; inside a PostgreSQL
+        transaction, the failed chunk's rows); earlier rows stay done
         within the transaction."""
         conn, p = self._live()
         self._release()

@@ -26,7 +26,8 @@ mod errors;
 use super::cursor_slot::{CursorSlot, statement_id};
 
 use crate::core::driver::{
-    CancelHandle, Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, TxLock, TxOptions,
+    CancelHandle, Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, MultiRowLimits,
+    TxLock, TxOptions,
 };
 use crate::core::error::{Error, Result};
 use crate::core::options::{OptKind, OptSpec, Options};
@@ -115,7 +116,8 @@ fn my<T>(r: std::result::Result<T, mysql::Error>) -> Result<T> {
 impl Connector for MyConnector {
     fn connect(&self) -> Result<Box<dyn DriverConn>> {
         let mut conn = my(mysql::Conn::new(self.opts.clone()))?;
-        let version: String = my(conn.query_first("SELECT VERSION()"))?.unwrap_or_default();
+        let (version, max_packet): (String, u64) =
+            my(conn.query_first("SELECT VERSION(), @@max_allowed_packet"))?.unwrap_or_default();
         if self.statement_timeout_ms > 0 {
             let sql = if version.contains("MariaDB") {
                 format!("SET SESSION max_statement_time = {}", self.statement_timeout_ms as f64 / 1000.0)
@@ -135,6 +137,7 @@ impl Connector for MyConnector {
             version,
             in_tx: false,
             zero_as_null: self.zero_as_null,
+            max_packet: usize::try_from(max_packet).unwrap_or(usize::MAX),
         }))
     }
 }
@@ -276,6 +279,71 @@ struct MyConn {
     version: String,
     in_tx: bool,
     zero_as_null: bool,
+    /// The server's max_allowed_packet, read at connect.
+    max_packet: usize,
+}
+
+/// Storage engines that undo a failed statement entirely. On the others
+/// (MyISAM, Aria, MEMORY, ...) a multi-row INSERT that fails part-way keeps
+/// the rows before the failing one, and under STRICT_TRANS_TABLES a bad
+/// value after the first row is adjusted with a warning instead of failing,
+/// so keel runs batches for their tables row by row.
+const TRANSACTIONAL_ENGINES: &[&str] = &["InnoDB", "RocksDB", "TokuDB"];
+
+/// `db.table`, `` `db`.`table` ``, `"t"` or `t` as (schema, table),
+/// unquoted; `None` for anything else.
+fn split_target(target: &str) -> Option<(Option<String>, String)> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut chars = target.trim().chars().peekable();
+    loop {
+        let mut part = String::new();
+        match chars.peek().copied() {
+            Some(q @ ('`' | '"')) => {
+                chars.next();
+                loop {
+                    match chars.next()? {
+                        c if c == q && chars.peek() == Some(&q) => {
+                            chars.next();
+                            part.push(q);
+                        }
+                        c if c == q => break,
+                        c => part.push(c),
+                    }
+                }
+            }
+            _ => {
+                while let Some(&c) = chars.peek() {
+                    if c == '.' || c.is_whitespace() {
+                        break;
+                    }
+                    part.push(c);
+                    chars.next();
+                }
+            }
+        }
+        if part.is_empty() {
+            return None;
+        }
+        parts.push(part);
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        match chars.next() {
+            None => break,
+            Some('.') => {
+                while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                    chars.next();
+                }
+            }
+            Some(_) => return None,
+        }
+    }
+    let table = parts.pop()?;
+    match parts.len() {
+        0 => Some((None, table)),
+        1 => Some((parts.pop(), table)),
+        _ => None,
+    }
 }
 
 impl DriverConn for MyConn {
@@ -367,6 +435,26 @@ impl DriverConn for MyConn {
 
     fn is_broken(&self) -> bool {
         self.shared.broken.load(Ordering::Acquire)
+    }
+
+    fn multirow_insert(&mut self, target: &str) -> Result<Option<MultiRowLimits>> {
+        let Some((schema, table)) = split_target(target) else { return Ok(None) };
+        let c = self.shared.conn()?;
+        // A view, a temporary table (not listed on MySQL and MariaDB before
+        // 11.2) or a table of another engine gives NULL or no row.
+        let engine: Option<Option<String>> = self.shared.check(c.exec_first(
+            "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?",
+            (schema, table),
+        ))?;
+        let transactional =
+            engine.flatten().is_some_and(|e| TRANSACTIONAL_ENGINES.iter().any(|t| t.eq_ignore_ascii_case(&e)));
+        // Prepared statements count parameters in 16 bits; the values of
+        // one execution travel in one packet of at most max_allowed_packet.
+        Ok(transactional.then_some(MultiRowLimits {
+            max_params: 65535,
+            max_bytes: self.max_packet / 2,
+            reports_insert_id: true,
+        }))
     }
 }
 
@@ -540,6 +628,12 @@ impl DriverStmt for MyStmt {
     fn clear_bindings(&mut self) -> Result<()> {
         self.params.iter_mut().for_each(|p| *p = MV::NULL);
         Ok(())
+    }
+
+    fn close_cursor(&mut self) {
+        if let Some(generation) = self.shared.cursor.opened_by(self.id) {
+            self.shared.close_cursor(generation);
+        }
     }
 
     fn execute(&mut self) -> Result<ExecResult> {
@@ -761,5 +855,22 @@ impl DriverRows for MyRows {
     fn text_is_nul_terminated(&self) -> bool {
         // Every text, JSON and decimal value comes from `texts`.
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_target;
+
+    #[test]
+    fn insert_targets_split_and_unquote() {
+        let s = |t: &str| split_target(t);
+        assert_eq!(s("t"), Some((None, "t".into())));
+        assert_eq!(s("db.t"), Some((Some("db".into()), "t".into())));
+        assert_eq!(s("`my db` . `t``x`"), Some((Some("my db".into()), "t`x".into())));
+        assert_eq!(s("\"é\""), Some((None, "é".into())));
+        assert_eq!(s("a.b.c"), None);
+        assert_eq!(s("`open"), None);
+        assert_eq!(s("t x"), None);
     }
 }

@@ -18,7 +18,8 @@ mod tls;
 mod types;
 
 use crate::core::driver::{
-    CancelHandle, Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, TxLock, TxOptions,
+    CancelHandle, Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, MultiRowLimits,
+    TxLock, TxOptions,
 };
 use crate::core::error::{Error, Result};
 use crate::core::options::{OptKind, OptSpec, Options};
@@ -330,6 +331,20 @@ impl DriverConn for PgConn {
         // SAFETY: is_closed only reads the client's channel state.
         self.shared.broken.load(Ordering::Acquire) || unsafe { (*self.shared.client.get()).is_closed() }
     }
+
+    fn multirow_insert(&mut self, _target: &str) -> Result<Option<MultiRowLimits>> {
+        // Every PostgreSQL statement is atomic, whatever the table. The
+        // protocol's Bind message counts parameters in 16 bits.
+        Ok(Some(MultiRowLimits { max_params: 65535, max_bytes: usize::MAX, reports_insert_id: false }))
+    }
+
+    fn usable_after_error(&mut self) -> bool {
+        // A server error inside a transaction aborts it (an error raised
+        // while encoding parameters, before anything was sent, does not);
+        // outside one it undid only its own statement. A probe tells which,
+        // whether the transaction was opened by keel or by a plain BEGIN.
+        !self.is_broken() && self.batch("SELECT 1").is_ok()
+    }
 }
 
 /// PostgreSQL's cancel request: a separate connection carrying the
@@ -387,6 +402,12 @@ impl DriverStmt for PgStmt {
         let c = self.shared.client_for(self.id)?;
         let n = self.shared.check(c.execute(&self.stmt, &self.param_refs()))?;
         Ok(ExecResult { rows_affected: n, last_insert_id: None })
+    }
+
+    fn close_cursor(&mut self) {
+        if let Some(generation) = self.shared.cursor.opened_by(self.id) {
+            drop(self.shared.cursor.take(generation));
+        }
     }
 
     fn query(&mut self) -> Result<Box<dyn DriverRows>> {

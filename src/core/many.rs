@@ -1,0 +1,843 @@
+//! One statement run for many rows of parameters: the batch calls
+//! (`keel_stmt_execute_batch*`) and Python's `executemany`.
+//!
+//! # Multi-row INSERTs
+//!
+//! Run row by row, a batch costs one round trip per row on a network
+//! engine, which is most of its time. So when the statement is a plain
+//! `INSERT INTO <table> [(<columns>)] VALUES (<one row>)` and the engine
+//! allows it ([`DriverConn::multirow_insert`]: PostgreSQL always, MySQL and
+//! MariaDB for tables of a transactional engine), keel runs the rows in
+//! chunks as `INSERT ... VALUES (<row>), (<row>), ...` with parameters,
+//! which is what mysqlclient does for `executemany` and what libpq users
+//! write by hand. PostgreSQL's other way, psycopg 3's pipeline (one
+//! Bind/Execute per row, one Sync), is not open to keel: the `postgres`
+//! crate's blocking client does not pipeline, and the engine still runs one
+//! statement per row, which a multi-row INSERT avoids.
+//!
+//! The statement qualifies when, as keel's placeholder lexer reads it
+//! (string literals, quoted identifiers and comments skipped), its VALUES
+//! group holds only `?` placeholders and literals (strings, numbers,
+//! `NULL`, `TRUE`, `FALSE`, `DEFAULT`, casts to a type) and no placeholder
+//! stands anywhere else; the only tails taken are MySQL's `ON DUPLICATE KEY
+//! UPDATE ...` and PostgreSQL's `ON CONFLICT ... DO NOTHING`. Everything
+//! else (`RETURNING`, `ON CONFLICT DO UPDATE`, which refuses to touch a row
+//! twice in one statement, `INSERT ... SELECT`, function calls such as
+//! `now()` that a row-by-row run evaluates per statement) runs row by row,
+//! as does every batch on SQLite, where a row costs no round trip.
+//!
+//! A chunk holds at most [`MAX_CHUNK_ROWS`] rows, fewer when the engine's
+//! 65,535-parameter limit or a byte budget ([`CHUNK_BYTES`], or half of
+//! MySQL's `max_allowed_packet`) is reached first. The statement for a full
+//! chunk is prepared once and kept with the keel statement, as are the
+//! last few shorter ones (the final chunk of a batch), so a statement run
+//! batch after batch prepares nothing more.
+//!
+//! What stays as it was row by row:
+//! - `rows_affected` is the sum over all rows.
+//! - The last insert id is that of the last row: on MySQL, whose id after
+//!   a multi-row INSERT is that of its first row, the last row runs alone.
+//! - When a row fails, the call stops there, the rows before it stay done,
+//!   and the error starts with `row N:`. A failed chunk left no row behind
+//!   (which is why MySQL's non-transactional tables run row by row), so
+//!   after a constraint or data error keel runs that chunk's rows again one
+//!   by one and stops at the failing row. Inside a PostgreSQL transaction
+//!   the error has already aborted the transaction, so nothing can run
+//!   again: the error then names the chunk (`rows N to M, run as one
+//!   multi-row INSERT:`), and every row of the batch is lost with the
+//!   transaction, exactly as it would have been row by row. So does an
+//!   error that is not about the data (a deadlock, a timeout, a cancel, a
+//!   lost connection): running the rows again would not be what the
+//!   caller asked for.
+//!
+//! What differs: outside a transaction each chunk commits as a whole
+//! rather than each row, and PostgreSQL's statement-level triggers fire
+//! once per chunk.
+
+use super::db::Stmt;
+use super::driver::{Dialect, DriverStmt, ExecResult, MultiRowLimits};
+use super::error::{Error, Result, Status};
+use super::placeholders::{dollar_quote_end, skip_block_comment, skip_line, skip_quoted};
+use super::value::ValueRef;
+use std::ops::Range;
+
+/// Most rows in one multi-row INSERT. Past a few hundred rows the round
+/// trip no longer shows; larger statements only cost the server more to
+/// parse and plan.
+pub(crate) const MAX_CHUNK_ROWS: usize = 1000;
+
+/// Most bytes of parameter values in one multi-row INSERT (less on MySQL
+/// when half its `max_allowed_packet` is less). A row larger than this
+/// runs on its own.
+pub(crate) const CHUNK_BYTES: usize = 1 << 20;
+
+/// Shorter chunk statements kept per keel statement, besides the full one.
+const KEPT_SHORT_CHUNKS: usize = 2;
+
+// --- Recognizing `INSERT ... VALUES (...)` --------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum T {
+    Word,
+    /// `"x"` (PostgreSQL), `` `x` `` (MySQL).
+    Ident,
+    /// `'x'`, `E'x'`, `X'0f'`, `$$x$$`, MySQL's `_utf8mb4'x'`.
+    Str,
+    /// MySQL's `"x"`: a string, or an identifier under ANSI_QUOTES.
+    DoubleQuoted,
+    Num,
+    Param,
+    /// `::`
+    Cast,
+    Punct(u8),
+    /// `??`, `$1`, and anything else the grammar below has no use for.
+    Other,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Tok {
+    t: T,
+    start: usize,
+    end: usize,
+}
+
+fn is_word_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
+}
+
+fn is_word_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
+}
+
+fn number_end(b: &[u8], start: usize) -> usize {
+    let mut i = start;
+    while i < b.len() {
+        let c = b[i];
+        let exponent_sign = (c == b'+' || c == b'-') && i > start && (b[i - 1] | 0x20) == b'e';
+        if c.is_ascii_alphanumeric() || c == b'.' || c == b'_' || exponent_sign {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// The tokens of `sql` outside comments, with the same quoting rules as
+/// the placeholder rewriter.
+fn tokens(sql: &str, d: Dialect) -> Vec<Tok> {
+    let b = sql.as_bytes();
+    let mysql = d == Dialect::Mysql;
+    let pg = d == Dialect::Postgres;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let start = i;
+        let t = match c {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {
+                i += 1;
+                continue;
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                i = skip_line(b, i);
+                continue;
+            }
+            b'#' if mysql => {
+                i = skip_line(b, i);
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = skip_block_comment(b, i, pg);
+                continue;
+            }
+            b'\'' => {
+                i = skip_quoted(b, i, b'\'', mysql);
+                T::Str
+            }
+            b'"' => {
+                i = skip_quoted(b, i, b'"', mysql);
+                if mysql { T::DoubleQuoted } else { T::Ident }
+            }
+            b'`' if mysql => {
+                i = skip_quoted(b, i, b'`', false);
+                T::Ident
+            }
+            b'$' if pg && !b.get(i + 1).is_some_and(u8::is_ascii_digit) => match dollar_quote_end(b, i) {
+                Some(end) => {
+                    i = end;
+                    T::Str
+                }
+                None => {
+                    i += 1;
+                    T::Other
+                }
+            },
+            b'?' if b.get(i + 1) == Some(&b'?') => {
+                i += 2;
+                T::Other
+            }
+            b'?' => {
+                i += 1;
+                T::Param
+            }
+            b':' if b.get(i + 1) == Some(&b':') => {
+                i += 2;
+                T::Cast
+            }
+            b'0'..=b'9' => {
+                i = number_end(b, i);
+                T::Num
+            }
+            b'.' if b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                i = number_end(b, i);
+                T::Num
+            }
+            c if is_word_start(c) => {
+                while i < b.len() && is_word_char(b[i]) {
+                    i += 1;
+                }
+                // A string with a prefix: E'..' B'..' X'..' N'..', _utf8mb4'..'.
+                let w = &b[start..i];
+                let prefix = (w.len() == 1 && b"eEbBxXnN".contains(&w[0])) || (mysql && w[0] == b'_');
+                if prefix && b.get(i) == Some(&b'\'') {
+                    let backslash = mysql || (w[0] | 0x20) == b'e';
+                    i = skip_quoted(b, i, b'\'', backslash);
+                    T::Str
+                } else {
+                    T::Word
+                }
+            }
+            c if c.is_ascii_punctuation() => {
+                i += 1;
+                T::Punct(c)
+            }
+            _ => {
+                i += 1;
+                T::Other
+            }
+        };
+        out.push(Tok { t, start, end: i });
+    }
+    out
+}
+
+/// Where the parts of `INSERT INTO <target> [(<columns>)] VALUES (<group>)
+/// [<tail>]` are in a statement's SQL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InsertShape {
+    /// The table, as written (quotes included).
+    pub target: Range<usize>,
+    /// The VALUES group, parentheses included.
+    pub group: Range<usize>,
+    /// The end of the statement, before a final `;`.
+    pub end: usize,
+    /// Placeholders in the group (there are none elsewhere).
+    pub params: usize,
+}
+
+impl InsertShape {
+    /// The shape of `sql` when it is an INSERT keel may run as multi-row
+    /// INSERTs on `dialect` (see the module docs), else `None`.
+    pub fn parse(sql: &str, dialect: Dialect) -> Option<InsertShape> {
+        if !matches!(dialect, Dialect::Postgres | Dialect::Mysql) {
+            return None;
+        }
+        let mysql = dialect == Dialect::Mysql;
+        let toks = tokens(sql, dialect);
+        let is = |i: usize, w: &str| {
+            toks.get(i).is_some_and(|t| t.t == T::Word && sql[t.start..t.end].eq_ignore_ascii_case(w))
+        };
+        let punct = |i: usize, c: u8| toks.get(i).is_some_and(|t| t.t == T::Punct(c));
+        let name = |i: usize| toks.get(i).is_some_and(|t| matches!(t.t, T::Word | T::Ident));
+
+        let mut i = 0;
+        if !(is(0, "INSERT") || (mysql && is(0, "REPLACE"))) {
+            return None;
+        }
+        i += 1;
+        while mysql && ["LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE"].iter().any(|w| is(i, w)) {
+            i += 1;
+        }
+        if !is(i, "INTO") {
+            return None;
+        }
+        i += 1;
+        // The table: name(.name)*
+        let target_start = toks.get(i)?.start;
+        loop {
+            if !name(i) || is(i, "VALUES") || is(i, "VALUE") {
+                return None;
+            }
+            i += 1;
+            if !punct(i, b'.') {
+                break;
+            }
+            i += 1;
+        }
+        let target = target_start..toks[i - 1].end;
+        // PostgreSQL's `AS alias`.
+        if !mysql && is(i, "AS") {
+            if !name(i + 1) {
+                return None;
+            }
+            i += 2;
+        }
+        // (col, col, ...)
+        if punct(i, b'(') {
+            i += 1;
+            loop {
+                if !name(i) {
+                    return None;
+                }
+                i += 1;
+                if punct(i, b',') {
+                    i += 1;
+                } else if punct(i, b')') {
+                    i += 1;
+                    break;
+                } else {
+                    return None;
+                }
+            }
+        }
+        if !(is(i, "VALUES") || (mysql && is(i, "VALUE"))) {
+            return None;
+        }
+        i += 1;
+        if !punct(i, b'(') {
+            return None;
+        }
+        let (close, params) = values_group(&toks, i, sql, mysql)?;
+        let group = toks[i].start..toks[close].end;
+        i = close + 1;
+
+        let mut last = toks.len();
+        if last > i && toks[last - 1].t == T::Punct(b';') {
+            last -= 1;
+        }
+        let end = toks.get(last).map_or(sql.len(), |t| t.start);
+        let tail = &toks[i..last];
+        if tail.iter().any(|t| matches!(t.t, T::Param | T::Other | T::Punct(b';'))) {
+            return None;
+        }
+        if !tail.is_empty() {
+            let ok = if mysql {
+                // [AS alias [(cols)]] ON DUPLICATE KEY UPDATE ...
+                let mut j = i;
+                if is(j, "AS") {
+                    if !name(j + 1) {
+                        return None;
+                    }
+                    j += 2;
+                    if punct(j, b'(') {
+                        while !punct(j, b')') {
+                            if j >= last {
+                                return None;
+                            }
+                            j += 1;
+                        }
+                        j += 1;
+                    }
+                }
+                is(j, "ON") && is(j + 1, "DUPLICATE") && is(j + 2, "KEY") && is(j + 3, "UPDATE")
+            } else {
+                // ON CONFLICT [...] DO NOTHING
+                is(i, "ON") && is(i + 1, "CONFLICT") && last >= i + 4 && is(last - 2, "DO") && is(last - 1, "NOTHING")
+            };
+            if !ok {
+                return None;
+            }
+        }
+        Some(InsertShape { target, group, end, params })
+    }
+
+    /// `sql` with its VALUES group repeated `rows` times, in keel's `?` form.
+    pub fn sql_for(&self, sql: &str, rows: usize) -> String {
+        let group = &sql[self.group.clone()];
+        let mut s = String::with_capacity(self.group.start + rows * (group.len() + 1) + (self.end - self.group.end));
+        s.push_str(&sql[..self.group.start]);
+        for r in 0..rows {
+            if r > 0 {
+                s.push(',');
+            }
+            s.push_str(group);
+        }
+        s.push_str(&sql[self.group.end..self.end]);
+        s
+    }
+}
+
+/// Check the VALUES group opening at token `open`: the index of its closing
+/// parenthesis and its placeholder count, or `None` when it holds anything
+/// but placeholders, literals and casts.
+fn values_group(toks: &[Tok], open: usize, sql: &str, mysql: bool) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let mut params = 0;
+    // After `::` or CAST's `AS`: words name a type.
+    let mut in_type = false;
+    for (i, t) in toks.iter().enumerate().skip(open) {
+        let call = toks.get(i + 1).is_some_and(|n| n.t == T::Punct(b'('));
+        match t.t {
+            T::Punct(b'(') => depth += 1,
+            T::Punct(b')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return (params > 0).then_some((i, params));
+                }
+            }
+            T::Param => {
+                params += 1;
+                in_type = false;
+            }
+            T::Str | T::Num | T::Punct(b',' | b'+' | b'-') => in_type = false,
+            T::DoubleQuoted if mysql => in_type = false,
+            T::Punct(b'[' | b']') if in_type => {}
+            T::Cast => in_type = true,
+            T::Word => {
+                let w = &sql[t.start..t.end];
+                let one_of = |ws: &[&str]| ws.iter().any(|x| x.eq_ignore_ascii_case(w));
+                if in_type {
+                    // A type name word, or its modifier (`numeric(10,2)`).
+                } else if one_of(&["AS"]) {
+                    in_type = true;
+                } else if one_of(&["CAST"]) {
+                    if !call {
+                        return None;
+                    }
+                } else if call || !one_of(&["NULL", "TRUE", "FALSE", "DEFAULT"]) {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+// --- Running a batch -------------------------------------------------------
+
+/// What a statement does with batches, decided at its first batch of two
+/// rows or more.
+#[derive(Default)]
+pub(crate) enum Many {
+    #[default]
+    Undecided,
+    RowByRow,
+    Chunked(Box<Chunks>),
+}
+
+/// A statement's multi-row form and the chunk statements prepared so far.
+pub(crate) struct Chunks {
+    shape: InsertShape,
+    /// Rows in a full chunk.
+    rows: usize,
+    max_bytes: usize,
+    /// Run the last row of a batch on its own (see `MultiRowLimits`).
+    last_alone: bool,
+    /// Prepared chunk statements by row count: the full one, and the last
+    /// few shorter ones used (most recent last).
+    stmts: Vec<(usize, Box<dyn DriverStmt>)>,
+}
+
+impl Chunks {
+    fn new(shape: InsertShape, n: usize, limits: MultiRowLimits) -> Option<Chunks> {
+        let rows = MAX_CHUNK_ROWS.min(limits.max_params / n.max(1));
+        (rows >= 2).then(|| Chunks {
+            shape,
+            rows,
+            max_bytes: CHUNK_BYTES.min(limits.max_bytes),
+            last_alone: limits.reports_insert_id,
+            stmts: Vec::new(),
+        })
+    }
+}
+
+/// Bytes a value takes in a chunk, roughly (for the byte budget).
+fn value_bytes(v: &ValueRef<'_>) -> usize {
+    4 + match v {
+        ValueRef::Text(s) | ValueRef::Json(s) | ValueRef::Decimal(s) => s.len(),
+        ValueRef::Bytes(b) => b.len(),
+        ValueRef::Uuid(_) => 16,
+        _ => 8,
+    }
+}
+
+/// Whether a failed chunk may be run again row by row to find the row
+/// that failed: the error is about the data, not the session.
+fn about_the_data(e: &Error) -> bool {
+    matches!(e.status, Status::Integrity | Status::InvalidData | Status::InvalidArgument)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// No row seen yet, or one buffered: the statement's [`Many`] is
+    /// consulted (and decided) when a second row comes.
+    Undecided,
+    RowByRow,
+    Chunked,
+}
+
+/// One batch in progress: rows go in with [`Batch::push`], and
+/// [`Batch::finish`] runs what is left and returns the sum.
+pub struct Batch<'s, 'a> {
+    stmt: &'s mut Stmt,
+    n: usize,
+    mode: Mode,
+    /// Rows not yet run, `n` values each.
+    pending: Vec<ValueRef<'a>>,
+    pending_bytes: usize,
+    /// Batch index of the first pending row.
+    first: usize,
+    /// Rows pushed so far.
+    pushed: usize,
+    sum: ExecResult,
+}
+
+impl Stmt {
+    /// Start a batch: the statement runs once per row pushed (see the
+    /// module docs for how, and what stays as row by row). Rows must each
+    /// have `param_count()` values.
+    pub fn batch<'a>(&mut self) -> Batch<'_, 'a> {
+        let n = self.param_count();
+        Batch {
+            stmt: self,
+            n,
+            // Without parameters there is no VALUES group to repeat.
+            mode: if n == 0 { Mode::RowByRow } else { Mode::Undecided },
+            pending: Vec::new(),
+            pending_bytes: 0,
+            first: 0,
+            pushed: 0,
+            sum: ExecResult::default(),
+        }
+    }
+
+    /// Run the statement once for each row; the sum of rows affected and
+    /// the last row's insert id. Stops at the first failing row, with an
+    /// error that starts `row N:` (see the module docs).
+    pub fn execute_batch<'a, R: AsRef<[ValueRef<'a>]>>(&mut self, rows: impl IntoIterator<Item = R>) -> Result<ExecResult> {
+        let mut b = self.batch();
+        for r in rows {
+            b.push(r.as_ref())?;
+        }
+        b.finish()
+    }
+}
+
+impl<'a> Batch<'_, 'a> {
+    /// Add one row. It may run now or later; an error names its row.
+    pub fn push(&mut self, row: &[ValueRef<'a>]) -> Result<()> {
+        let index = self.pushed;
+        if row.len() != self.n {
+            let n = self.n;
+            return Err(Error::invalid_argument(format!(
+                "the statement has {n} parameter{} but {} value{} given",
+                if n == 1 { "" } else { "s" },
+                row.len(),
+                if row.len() == 1 { " was" } else { "s were" }
+            ))
+            .with_sql(self.stmt.sql())
+            .context(format_args!("row {index}")));
+        }
+        self.pushed += 1;
+        match self.mode {
+            Mode::RowByRow => self.run_one(row, index),
+            Mode::Undecided if self.pending.is_empty() => {
+                self.buffer(row);
+                Ok(())
+            }
+            Mode::Undecided => {
+                self.mode = self.decide()?;
+                if self.mode == Mode::RowByRow {
+                    self.run_pending_one_by_one(1)?;
+                    return self.run_one(row, index);
+                }
+                self.buffer(row);
+                Ok(())
+            }
+            Mode::Chunked => {
+                let bytes: usize = row.iter().map(value_bytes).sum();
+                let (full, max_bytes) = self.chunk_limits();
+                let rows = self.pending_rows();
+                if rows > 0 && (rows == full || self.pending_bytes + bytes > max_bytes) {
+                    self.flush(rows)?;
+                }
+                self.buffer(row);
+                Ok(())
+            }
+        }
+    }
+
+    /// Run the rows still pending; the sum over the batch.
+    pub fn finish(mut self) -> Result<ExecResult> {
+        let rows = self.pending_rows();
+        if rows > 0 {
+            let last_alone = matches!(&self.stmt.many, Many::Chunked(c) if c.last_alone);
+            if self.mode != Mode::Chunked {
+                self.run_pending_one_by_one(rows)?;
+            } else if last_alone {
+                self.flush(rows - 1)?;
+                self.run_pending_one_by_one(1)?;
+            } else {
+                // Leave the statement bound to the last row, as a row-by-row
+                // run would.
+                let last: Vec<ValueRef<'a>> = self.pending[(rows - 1) * self.n..].to_vec();
+                self.flush(rows)?;
+                self.stmt.bind_all(&last)?;
+            }
+        }
+        Ok(self.sum)
+    }
+
+    fn pending_rows(&self) -> usize {
+        self.pending.len().checked_div(self.n).unwrap_or(0)
+    }
+
+    fn buffer(&mut self, row: &[ValueRef<'a>]) {
+        if self.n == 0 {
+            // Nothing to keep: a statement without parameters never runs
+            // chunked, and is decided at once.
+            return;
+        }
+        self.pending_bytes += row.iter().map(value_bytes).sum::<usize>();
+        self.pending.extend_from_slice(row);
+    }
+
+    fn chunk_limits(&self) -> (usize, usize) {
+        match &self.stmt.many {
+            Many::Chunked(c) => (c.rows, c.max_bytes),
+            _ => (1, 0),
+        }
+    }
+
+    /// Decide (once per statement) whether batches run chunked.
+    fn decide(&mut self) -> Result<Mode> {
+        // Running a statement closes the cursor it has open. The chunk
+        // statements (and MySQL's look at the table) are other statements,
+        // which that cursor would block, so close it first.
+        self.stmt.driver_stmt().close_cursor();
+        if matches!(self.stmt.many, Many::Undecided) {
+            let dialect = self.stmt.dialect();
+            let shape = InsertShape::parse(self.stmt.sql(), dialect).filter(|s| s.params == self.n);
+            self.stmt.many = match shape {
+                None => Many::RowByRow,
+                Some(shape) => {
+                    let target = self.stmt.sql()[shape.target.clone()].to_owned();
+                    match self.stmt.with_driver_conn(|c| c.multirow_insert(&target))? {
+                        Some(limits) => match Chunks::new(shape, self.n, limits) {
+                            Some(c) => Many::Chunked(Box::new(c)),
+                            None => Many::RowByRow,
+                        },
+                        None => Many::RowByRow,
+                    }
+                }
+            };
+        }
+        Ok(match self.stmt.many {
+            Many::Chunked(_) => Mode::Chunked,
+            _ => Mode::RowByRow,
+        })
+    }
+
+    /// Run one row through the statement itself.
+    fn run_one(&mut self, row: &[ValueRef<'_>], index: usize) -> Result<()> {
+        let r = self.stmt.bind_all(row).and_then(|()| self.stmt.execute());
+        let x = r.map_err(|e| e.context(format_args!("row {index}")))?;
+        self.sum.rows_affected += x.rows_affected;
+        self.sum.last_insert_id = x.last_insert_id;
+        Ok(())
+    }
+
+    /// Run the first `rows` pending rows one by one, and drop them.
+    fn run_pending_one_by_one(&mut self, rows: usize) -> Result<()> {
+        let n = self.n;
+        let pending = std::mem::take(&mut self.pending);
+        let mut r = Ok(());
+        for k in 0..rows {
+            r = self.run_one(&pending[k * n..(k + 1) * n], self.first + k);
+            if r.is_err() {
+                break;
+            }
+        }
+        self.pending = pending;
+        self.drop_pending(rows);
+        r
+    }
+
+    fn drop_pending(&mut self, rows: usize) {
+        self.pending.drain(..rows * self.n);
+        self.pending_bytes = self.pending.iter().map(value_bytes).sum();
+        self.first += rows;
+    }
+
+    /// Run the first `rows` pending rows as one multi-row INSERT.
+    fn flush(&mut self, rows: usize) -> Result<()> {
+        if rows <= 1 {
+            return self.run_pending_one_by_one(rows);
+        }
+        let n = self.n;
+        let ds = match chunk_stmt(self.stmt, n, rows) {
+            Ok(ds) => ds,
+            Err(e) => {
+                // Cannot happen for SQL the engine took for one row, unless
+                // the engine runs out of prepared statements; the rows still
+                // run, one by one, when the session allows it.
+                if self.stmt.with_driver_conn(|c| Ok(c.usable_after_error()))? {
+                    self.stmt.many = Many::RowByRow;
+                    self.mode = Mode::RowByRow;
+                    let all = self.pending_rows();
+                    return self.run_pending_one_by_one(all);
+                }
+                return Err(e.with_sql(self.stmt.sql()));
+            }
+        };
+        // A value the engine cannot take fails here, before anything ran:
+        // the rows run one by one instead, which stops at that row.
+        let bound = self.pending[..rows * n].iter().enumerate().try_for_each(|(j, v)| ds.bind(j, *v));
+        if bound.is_err() {
+            return self.run_pending_one_by_one(rows);
+        }
+        match ds.execute() {
+            Ok(x) => {
+                self.sum.rows_affected += x.rows_affected;
+                self.sum.last_insert_id = x.last_insert_id;
+                self.drop_pending(rows);
+                Ok(())
+            }
+            Err(e) => {
+                // The chunk left no row behind. When the session can go on,
+                // run its rows one by one to stop at the one that fails.
+                if about_the_data(&e) && self.stmt.with_driver_conn(|c| Ok(c.usable_after_error())).unwrap_or(false) {
+                    return self.run_pending_one_by_one(rows);
+                }
+                let (a, b) = (self.first, self.first + rows - 1);
+                Err(e.with_sql(self.stmt.sql()).context(format_args!("rows {a} to {b}, run as one multi-row INSERT")))
+            }
+        }
+    }
+}
+
+/// The prepared statement for a chunk of `rows` rows of `n` values.
+fn chunk_stmt(stmt: &mut Stmt, n: usize, rows: usize) -> Result<&mut dyn DriverStmt> {
+    let (full, found, sql) = {
+        let Many::Chunked(c) = &stmt.many else {
+            return Err(Error::invalid_state("internal: no multi-row form for this statement"));
+        };
+        let found = c.stmts.iter().position(|(r, _)| *r == rows);
+        let sql = found.is_none().then(|| c.shape.sql_for(stmt.sql(), rows));
+        (c.rows, found, sql)
+    };
+    let prepared = match sql {
+        Some(sql) => {
+            let native = super::placeholders::rewrite(&sql, stmt.dialect())?;
+            let ds = stmt.with_driver_conn(|conn| conn.prepare(&native))?;
+            if ds.param_count() != rows * n {
+                return Err(Error::invalid_state(format!(
+                    "internal: the multi-row form has {} parameters, not {}",
+                    ds.param_count(),
+                    rows * n
+                )));
+            }
+            Some(ds)
+        }
+        None => None,
+    };
+    let Many::Chunked(c) = &mut stmt.many else { unreachable!("checked above") };
+    let at = match (found, prepared) {
+        (Some(at), _) if rows == full => at,
+        (Some(at), _) => {
+            // Most recently used last.
+            let s = c.stmts.remove(at);
+            c.stmts.push(s);
+            c.stmts.len() - 1
+        }
+        (None, Some(ds)) => {
+            let short = c.stmts.iter().filter(|(r, _)| *r != full).count();
+            if rows != full && short >= KEPT_SHORT_CHUNKS {
+                let oldest = c.stmts.iter().position(|(r, _)| *r != full).expect("counted above");
+                c.stmts.remove(oldest);
+            }
+            c.stmts.push((rows, ds));
+            c.stmts.len() - 1
+        }
+        (None, None) => unreachable!("prepared when not found"),
+    };
+    Ok(c.stmts[at].1.as_mut())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(sql: &str, d: Dialect) -> Option<(String, String, String, usize)> {
+        InsertShape::parse(sql, d).map(|s| {
+            (sql[s.target.clone()].to_owned(), sql[s.group.clone()].to_owned(), sql[s.group.end..s.end].to_owned(), s.params)
+        })
+    }
+
+    const PG: Dialect = Dialect::Postgres;
+    const MY: Dialect = Dialect::Mysql;
+
+    #[test]
+    fn plain_inserts_qualify() {
+        assert_eq!(shape("INSERT INTO t VALUES (?, ?)", PG), Some(("t".into(), "(?, ?)".into(), "".into(), 2)));
+        assert_eq!(
+            shape("  insert into s.\"T x\" (a, \"b\") values(?,'it''s ?', ?::numeric(10,2), NULL, -1.5e-3);", PG),
+            Some(("s.\"T x\"".into(), "(?,'it''s ?', ?::numeric(10,2), NULL, -1.5e-3)".into(), "".into(), 2))
+        );
+        assert_eq!(
+            shape("/* c ? */ INSERT IGNORE INTO `d`.`t` (`a`) VALUE (CAST(? AS CHAR), \"x?\", DEFAULT) # ?", MY),
+            Some(("`d`.`t`".into(), "(CAST(? AS CHAR), \"x?\", DEFAULT)".into(), " # ?".into(), 1))
+        );
+        assert_eq!(shape("REPLACE INTO t VALUES (?, x'0f', _utf8mb4'a')", MY).map(|s| s.3), Some(1));
+        assert_eq!(shape("INSERT INTO t VALUES (E'\\'?', ?, $$?$$)", PG).map(|s| s.3), Some(1));
+    }
+
+    #[test]
+    fn tails() {
+        let s = shape("INSERT INTO t (a, b) VALUES (?, ?) ON DUPLICATE KEY UPDATE b = VALUES(b) + 1", MY).unwrap();
+        assert_eq!(s.2, " ON DUPLICATE KEY UPDATE b = VALUES(b) + 1");
+        assert!(shape("INSERT INTO t VALUES (?, ?) AS new (x, y) ON DUPLICATE KEY UPDATE b = new.y", MY).is_some());
+        assert!(shape("INSERT INTO t VALUES (?) ON DUPLICATE KEY UPDATE b = ?", MY).is_none(), "a parameter in the tail");
+        assert!(shape("INSERT INTO t VALUES (?) ON CONFLICT (a) DO NOTHING", PG).is_some());
+        assert!(shape("INSERT INTO t AS x VALUES (?) ON CONFLICT DO NOTHING;", PG).is_some());
+        assert!(shape("INSERT INTO t VALUES (?) ON CONFLICT (a) DO UPDATE SET b = 1", PG).is_none());
+        assert!(shape("INSERT INTO t VALUES (?) RETURNING id", PG).is_none());
+        assert!(shape("INSERT INTO t VALUES (?); SELECT 1", PG).is_none());
+    }
+
+    #[test]
+    fn others_run_row_by_row() {
+        for sql in [
+            "INSERT INTO t VALUES (?, now())",
+            "INSERT INTO t VALUES (?, CURRENT_TIMESTAMP)",
+            "INSERT INTO t VALUES (?, (SELECT max(a) FROM t))",
+            "INSERT INTO t VALUES (? || 'x')",
+            "INSERT INTO t VALUES ('no parameters')",
+            "INSERT INTO t VALUES (?), (?)",
+            "INSERT INTO t SELECT ?",
+            "INSERT INTO t DEFAULT VALUES",
+            "UPDATE t SET a = ?",
+            "WITH x AS (SELECT 1) INSERT INTO t VALUES (?)",
+            "INSERT INTO t VALUES ($1)",
+            "INSERT INTO t VALUES (?::jsonb ?? 'k')",
+            "INSERT INTO t (a) VALUES (?",
+        ] {
+            assert!(shape(sql, PG).is_none(), "{sql}");
+        }
+        assert!(shape("INSERT INTO t VALUES (?)", Dialect::Sqlite).is_none());
+        assert!(shape("INSERT INTO t VALUE (?)", PG).is_none(), "VALUE is MySQL's");
+        assert!(shape("INSERT INTO t VALUES (`a`)", MY).is_none());
+    }
+
+    #[test]
+    fn repeats_the_group() {
+        let sql = "INSERT INTO t (a) VALUES (?, 'x') ON CONFLICT DO NOTHING;";
+        let s = InsertShape::parse(sql, PG).unwrap();
+        assert_eq!(s.sql_for(sql, 3), "INSERT INTO t (a) VALUES (?, 'x'),(?, 'x'),(?, 'x') ON CONFLICT DO NOTHING");
+        let two = s.sql_for(sql, 2);
+        let native = super::super::placeholders::rewrite(&two, PG).unwrap();
+        assert_eq!(native, "INSERT INTO t (a) VALUES ($1, 'x'),($2, 'x') ON CONFLICT DO NOTHING");
+    }
+}
