@@ -12,6 +12,7 @@
 //! | `WAITFOR DELAY 'hh:mm:ss[.fff]'` | sleeps, stopped by an attention |
 //! | `KILL @@SPID`, `KILL n` | closes that session's socket (SQL Server refuses to kill your own session) |
 //! | `@@VERSION`, `@@SPID`, `@@TRANCOUNT` in an expression | the peer's name, the session id, 0 or 1 |
+//! | `N'text'`, `0x0102` (binary) | `'text'`, `X'0102'` |
 //! | `CREATE TABLE` / `ALTER TABLE ... ADD` column types | kept as declared (they decide the TDS type); DECIMAL, NUMERIC and MONEY columns get text affinity so no digit is lost; `BIGINT IDENTITY(1,1) PRIMARY KEY` becomes an auto-numbered rowid; the range of INT, SMALLINT and TINYINT, the length of CHAR/VARCHAR/BINARY(n) and the integer digits of DECIMAL(p,s) become CHECK constraints that fail with SQL Server's error numbers |
 
 /// What one statement asks for.
@@ -161,6 +162,7 @@ fn replace_outside_literals(s: &str, pairs: &[(&str, &str)]) -> String {
     let b = s.as_bytes();
     let mut out = String::new();
     let mut i = 0;
+    let word_before = |i: usize| i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'@');
     'outer: while i < b.len() {
         if matches!(b[i], b'\'' | b'"' | b'[') {
             let j = skip_to(b, i, if b[i] == b'[' { b']' } else { b[i] });
@@ -168,8 +170,24 @@ fn replace_outside_literals(s: &str, pairs: &[(&str, &str)]) -> String {
             i = j;
             continue;
         }
+        // N'unicode literal' is a plain literal to SQLite.
+        if matches!(b[i], b'N' | b'n') && b.get(i + 1) == Some(&b'\'') && !word_before(i) {
+            i += 1;
+            continue;
+        }
+        // 0x0102 is binary in T-SQL and an integer in SQLite.
+        if b[i] == b'0' && matches!(b.get(i + 1), Some(b'x' | b'X')) && !word_before(i) {
+            let mut j = i + 2;
+            while j < b.len() && b[j].is_ascii_hexdigit() {
+                j += 1;
+            }
+            let hex = &s[i + 2..j];
+            out.push_str(&format!("X'{}{hex}'", if hex.len() % 2 == 1 { "0" } else { "" }));
+            i = j;
+            continue;
+        }
         for (from, to) in pairs {
-            if s.len() >= i + from.len() && s[i..i + from.len()].eq_ignore_ascii_case(from) {
+            if s.len() >= i + from.len() && s.is_char_boundary(i + from.len()) && s[i..i + from.len()].eq_ignore_ascii_case(from) {
                 out.push_str(to);
                 i += from.len();
                 continue 'outer;
@@ -311,6 +329,10 @@ mod tests {
         assert_eq!(translate("KILL @@SPID", 51, "v", false), Stmt::Kill(Some(51)));
         assert_eq!(translate("SET QUOTED_IDENTIFIER ON", 51, "v", false), Stmt::Noop);
         assert_eq!(translate("SELECT @@VERSION", 51, "peer", false), Stmt::Sql("SELECT 'peer'".into()));
+        assert_eq!(
+            translate("SELECT N'中', 0x0102, 'N''0x1', a0x1", 51, "v", false),
+            Stmt::Sql("SELECT '中', X'0102', 'N''0x1', a0x1".into())
+        );
         assert_eq!(
             translate("WAITFOR DELAY '00:00:01.5'", 51, "v", false),
             Stmt::WaitFor(std::time::Duration::from_millis(1500))
