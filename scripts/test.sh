@@ -8,6 +8,8 @@ suites_failed=()
 echo "== Rust: unit, integration, header, C ABI contract, C examples"
 . scripts/servers.sh
 cargo test --locked --all-targets 2>&1
+# The SQL Server test peer's own unit tests (a separate crate of the workspace).
+cargo test --locked -p keel-tds-peer 2>&1
 
 echo "== C: examples and tests/c under valgrind, against the debug library"
 # Builds every examples-c/NN_*.c and tests/c/*.c against target/debug (built
