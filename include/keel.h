@@ -253,7 +253,8 @@ typedef struct keel_buffer keel_buffer;
  * blocked in a call, and several threads may use it at once. In Rust it is
  * an `Arc` of the engine's cancel mechanism: PostgreSQL's cancel request,
  * MySQL's `KILL QUERY` from a side connection, SQLite's
- * `sqlite3_interrupt`.
+ * `sqlite3_interrupt`, and for SQL Server a flag that makes the blocked
+ * call send a TDS attention.
  */
 typedef struct keel_cancel keel_cancel;
 
@@ -357,8 +358,9 @@ typedef struct keel_value {
 typedef struct keel_exec_result {
   /**
    * Rows inserted, updated or deleted; 0 for other statements, except
-   * that on PostgreSQL a SELECT run by exec reports the rows it
-   * returned (the server's command tag, as libpq's PQcmdTuples).
+   * that on PostgreSQL and SQL Server a SELECT run by exec reports the
+   * rows it returned (the server's own count: PostgreSQL's command tag,
+   * as libpq's PQcmdTuples; SQL Server's DONE token).
    */
   uint64_t rows_affected;
   /**
@@ -636,6 +638,18 @@ keel_status keel_conn_cancel_handle(struct keel_conn *conn,
  * statement is running, nothing happens. The request is asynchronous on
  * the server side: this returns once it was delivered, possibly before the
  * statement has stopped.
+ *
+ * SQL Server: the client library cannot be used from a second thread, so
+ * this only marks the request and wakes the blocked call, which sends an
+ * attention (TDS's cancel) on its own connection and reads up to the
+ * server's acknowledgement; it then returns `KEEL_STATUS_CANCELLED` and
+ * the connection stays usable (an open transaction stays open). A cancel
+ * made between two `keel_rows_next` calls takes effect at the next one.
+ * Two cases close the connection instead (the call still returns
+ * `KEEL_STATUS_CANCELLED`, and the pool discards the connection): no
+ * acknowledgement within 5 seconds, and a cancel that arrives while part
+ * of a row has been received. A statement that finished just as the
+ * cancel came also reports `KEEL_STATUS_CANCELLED`, though it ran.
  *
  * Ownership: borrows `cancel`; callable from any thread.
  *

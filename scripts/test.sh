@@ -8,6 +8,8 @@ suites_failed=()
 echo "== Rust: unit, integration, header, C ABI contract, C examples"
 . scripts/servers.sh
 cargo test --locked --all-targets 2>&1
+# The SQL Server test peer's own unit tests (a separate crate of the workspace).
+cargo test --locked -p keel-tds-peer 2>&1
 
 echo "== C: examples and tests/c under valgrind, against the debug library"
 # Builds every examples-c/NN_*.c and tests/c/*.c against target/debug (built
@@ -16,6 +18,21 @@ echo "== C: examples and tests/c under valgrind, against the debug library"
 # and "still reachable" blocks (Rust std thread-locals) are not errors.
 LIB=target/debug
 [ -f "$LIB/libkeel.so" ] || cargo build --locked
+# SQL Server for the C suite: the server in KEEL_TEST_MSSQL_URL, or else the
+# TDS test peer (tests/tds_peer, SQLite behind SQL Server's protocol),
+# started here and stopped when the script ends. The Rust tests above start
+# their own peers in-process.
+if [ -z "${KEEL_TEST_MSSQL_URL:-}" ]; then
+    cargo build --locked -p keel-tds-peer 2>&1
+    peer_out="$(mktemp)"
+    target/debug/keel-tds-peer >"$peer_out" &
+    peer_pid=$!
+    trap 'kill "$peer_pid" 2>/dev/null || true; rm -f "$peer_out"' EXIT
+    for _ in $(seq 1 50); do [ -s "$peer_out" ] && break; sleep 0.1; done
+    KEEL_TEST_MSSQL_URL="$(head -n 1 "$peer_out")"
+    export KEEL_TEST_MSSQL_URL
+    echo "SQL Server for the C suite: the TDS test peer on ${KEEL_TEST_MSSQL_URL##*@}"
+fi
 OUT=target/c-suite
 mkdir -p "$OUT"
 CC=${CC:-cc}

@@ -21,6 +21,18 @@ fn engines() -> Vec<(&'static str, String, &'static str)> {
             _ => println!("skipped: {name} ({var} is not set)"),
         }
     }
+    // SQL Server: the real one when KEEL_TEST_MSSQL_URL is set, otherwise
+    // the TDS test peer (left running), which answers WAITFOR too.
+    let mssql = match std::env::var("KEEL_TEST_MSSQL_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            let peer = keel_tds_peer::Peer::start().expect("start the TDS test peer");
+            let url = peer.url();
+            std::mem::forget(peer);
+            url
+        }
+    };
+    v.push(("mssql", mssql, "WAITFOR DELAY '00:00:30'"));
     v
 }
 

@@ -43,6 +43,14 @@ pub fn rewrite(sql: &str, dialect: Dialect) -> Result<Cow<'_, str>> {
             b'#' if mysql => i = skip_line(b, i),
             b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i, pg),
             b':' if b.get(i + 1) == Some(&b':') => i += 2,
+            b'@' if dialect == Dialect::Mssql
+                && matches!(b.get(i + 1), Some(b'P' | b'p'))
+                && b.get(i + 2).is_some_and(u8::is_ascii_digit)
+                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'@')) =>
+            {
+                native_dollar = true;
+                i += 2;
+            }
             b'$' if pg => {
                 if b.get(i + 1).is_some_and(u8::is_ascii_digit) {
                     native_dollar = true;
@@ -84,9 +92,11 @@ pub fn rewrite(sql: &str, dialect: Dialect) -> Result<Cow<'_, str>> {
         }
     }
     if native_dollar && n > 0 {
-        return Err(Error::invalid_argument(
-            "SQL mixes ? placeholders with PostgreSQL's $1 form; use one or the other (write ?? for a literal ?)",
-        ));
+        return Err(Error::invalid_argument(if pg {
+            "SQL mixes ? placeholders with PostgreSQL's $1 form; use one or the other (write ?? for a literal ?)"
+        } else {
+            "SQL mixes ? placeholders with SQL Server's @P1 form; use one or the other (write ?? for a literal ?)"
+        }));
     }
     if !changed {
         return Ok(Cow::Borrowed(sql));
@@ -206,6 +216,11 @@ mod tests {
         assert_eq!(rewrite("SELECT ?1, ?", Dialect::Sqlite).unwrap(), "SELECT ?1, ?");
         let e = rewrite("SELECT $1, ?", Dialect::Postgres).unwrap_err();
         assert!(e.message.contains("mixes"), "{}", e.message);
+        assert!(matches!(rewrite("SELECT @P1 + 1", Dialect::Mssql).unwrap(), Cow::Borrowed(_)));
+        let e = rewrite("SELECT @P1 + ?", Dialect::Mssql).unwrap_err();
+        assert!(e.message.contains("@P1"), "{}", e.message);
+        // A variable that merely starts with P, and @P1 inside a literal, are not placeholders.
+        assert_eq!(rewrite("SELECT @Price1, '@P1', ?", Dialect::Mssql).unwrap(), "SELECT @Price1, '@P1', @P1");
     }
 
     #[test]

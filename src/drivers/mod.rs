@@ -5,13 +5,14 @@ use crate::core::driver::Driver;
 use crate::core::error::{Error, Result, Status};
 
 mod cursor_slot;
+pub mod mssql;
 pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
 
 /// Every engine compiled into this library.
 pub fn all() -> &'static [&'static dyn Driver] {
-    static ALL: [&'static dyn Driver; 3] = [&sqlite::SQLITE, &postgres::POSTGRES, &mysql::MYSQL];
+    static ALL: [&'static dyn Driver; 4] = [&sqlite::SQLITE, &postgres::POSTGRES, &mysql::MYSQL, &mssql::MSSQL];
     &ALL
 }
 

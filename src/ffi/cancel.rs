@@ -15,7 +15,8 @@ use crate::core::error::Status;
 /// blocked in a call, and several threads may use it at once. In Rust it is
 /// an `Arc` of the engine's cancel mechanism: PostgreSQL's cancel request,
 /// MySQL's `KILL QUERY` from a side connection, SQLite's
-/// `sqlite3_interrupt`.
+/// `sqlite3_interrupt`, and for SQL Server a flag that makes the blocked
+/// call send a TDS attention.
 pub struct keel_cancel {
     _private: [u8; 0],
 }
@@ -61,6 +62,18 @@ pub extern "C" fn keel_conn_cancel_handle(
 /// statement is running, nothing happens. The request is asynchronous on
 /// the server side: this returns once it was delivered, possibly before the
 /// statement has stopped.
+///
+/// SQL Server: the client library cannot be used from a second thread, so
+/// this only marks the request and wakes the blocked call, which sends an
+/// attention (TDS's cancel) on its own connection and reads up to the
+/// server's acknowledgement; it then returns `KEEL_STATUS_CANCELLED` and
+/// the connection stays usable (an open transaction stays open). A cancel
+/// made between two `keel_rows_next` calls takes effect at the next one.
+/// Two cases close the connection instead (the call still returns
+/// `KEEL_STATUS_CANCELLED`, and the pool discards the connection): no
+/// acknowledgement within 5 seconds, and a cancel that arrives while part
+/// of a row has been received. A statement that finished just as the
+/// cancel came also reports `KEEL_STATUS_CANCELLED`, though it ran.
 ///
 /// Ownership: borrows `cancel`; callable from any thread.
 ///

@@ -53,8 +53,9 @@ impl keel_value {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct keel_exec_result {
     /// Rows inserted, updated or deleted; 0 for other statements, except
-    /// that on PostgreSQL a SELECT run by exec reports the rows it
-    /// returned (the server's command tag, as libpq's PQcmdTuples).
+    /// that on PostgreSQL and SQL Server a SELECT run by exec reports the
+    /// rows it returned (the server's own count: PostgreSQL's command tag,
+    /// as libpq's PQcmdTuples; SQL Server's DONE token).
     pub rows_affected: u64,
     /// The id the engine gave the last inserted row, when
     /// `has_last_insert_id` is true (SQLite: `sqlite3_last_insert_rowid`).

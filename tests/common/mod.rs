@@ -6,7 +6,9 @@
 //! PostgreSQL and MySQL/MariaDB run only against servers whose URLs are in
 //! `KEEL_TEST_POSTGRES_URL` / `KEEL_TEST_MYSQL_URL` (`. scripts/servers.sh`
 //! exports both); without one, that engine's tests print `skipped: ...` and
-//! return.
+//! return. SQL Server runs against `KEEL_TEST_MSSQL_URL` when it is set,
+//! and otherwise against a TDS test peer (`tests/tds_peer`, SQLite behind
+//! SQL Server's protocol) started in-process, one per engine.
 
 #![allow(dead_code)]
 
@@ -98,7 +100,8 @@ pub struct Quirks {
     pub jsonb_question_operator: bool,
     /// A SELECT run by exec reports the rows it returned as rows_affected:
     /// PostgreSQL's command tag (`SELECT 5`), which libpq's PQcmdTuples and
-    /// Go's lib/pq report the same way. Elsewhere it is 0.
+    /// Go's lib/pq report the same way, and SQL Server's DONE token.
+    /// Elsewhere it is 0.
     pub exec_select_counts_rows: bool,
     /// Tails of `INSERT INTO t (id, v) VALUES (?, ?) <tail>` that make it
     /// an upsert keyed on `id`.
@@ -106,6 +109,9 @@ pub struct Quirks {
     /// SQL whose last column is how many prepared statements this session
     /// has executed, where the engine counts them.
     pub executions_sql: Option<&'static str>,
+    /// Read-only transactions exist; where not (SQL Server), asking for
+    /// one is NOT_IMPLEMENTED.
+    pub read_only_transactions: bool,
 }
 
 impl Quirks {
@@ -172,6 +178,7 @@ impl Quirks {
             exec_select_counts_rows: false,
             upsert_tails: &["ON CONFLICT (id) DO NOTHING", "ON CONFLICT (id) DO UPDATE SET v = excluded.v"],
             executions_sql: None,
+            read_only_transactions: true,
         }
     }
 
@@ -216,6 +223,7 @@ impl Quirks {
             exec_select_counts_rows: true,
             upsert_tails: &["ON CONFLICT (id) DO NOTHING", "ON CONFLICT (id) DO UPDATE SET v = excluded.v"],
             executions_sql: None,
+            read_only_transactions: true,
         }
     }
 
@@ -277,6 +285,76 @@ impl Quirks {
                 "ON DUPLICATE KEY UPDATE v = CONCAT(v, '+', VALUES(v))",
             ],
             executions_sql: Some("SHOW SESSION STATUS LIKE 'Com_stmt_execute'"),
+            read_only_transactions: true,
+        }
+    }
+}
+
+impl Quirks {
+    /// SQL Server; `peer` for the TDS test peer (SQLite underneath), which
+    /// differs where noted.
+    pub fn mssql(peer: bool) -> Quirks {
+        let mut json = ts(Type::Json, "NVARCHAR(MAX)", "nvarchar");
+        json.reads_as = Type::Text;
+        Quirks {
+            types: vec![
+                ts(Type::Bool, "BIT", "bit"),
+                ts(Type::Int64, "BIGINT", "bigint"),
+                ts(Type::Double, "FLOAT", "float"),
+                ts(Type::Text, "NVARCHAR(MAX)", "nvarchar"),
+                ts(Type::Bytes, "VARBINARY(MAX)", "varbinary"),
+                ts(Type::Date, "DATE", "date"),
+                ts(Type::Time, "TIME", "time"),
+                ts(Type::Timestamp, "DATETIME2", "datetime2"),
+                ts(Type::Timestamptz, "DATETIMEOFFSET", "datetimeoffset"),
+                ts(Type::Uuid, "UNIQUEIDENTIFIER", "uniqueidentifier"),
+                json,
+                ts(Type::Decimal, "DECIMAL(38,10)", "decimal"),
+            ],
+            autoincrement_pk: "BIGINT IDENTITY(1,1) PRIMARY KEY",
+            quote: '[',
+            stores_nan: false,
+            stores_infinity: false,
+            max_blob: 16 << 20,
+            stores_u64_max: false,
+            timestamptz_min_year: 1,
+            parses_zone_offsets: true,
+            // SCOPE_IDENTITY() is per scope and sp_executesql is its own
+            // scope: there is no id to report without changing the SQL.
+            last_insert_id: false,
+            multirow_insert_id_is_first: false,
+            savepoints: true,
+            // Under READ COMMITTED (locking) a reader waits for the writer.
+            reads_during_write_tx: false,
+            error_aborts_transaction: false,
+            sleep_sql: Some("WAITFOR DELAY '00:00:05'"),
+            tx_lock_modes: false,
+            // SQL Server refuses to KILL your own session; the peer ends it.
+            kill_self_sql: if peer { Some("KILL @@SPID") } else { None },
+            unreachable_url: Some("mssql://keel:s3cret-pw@127.0.0.1:1/keel?connect_timeout_ms=3000"),
+            isolation_query: None,
+            cursor_blocks_conn: true,
+            native_placeholder_sql: Some("SELECT @P1 + 1"),
+            mixed_placeholders_refused: true,
+            jsonb_question_operator: false,
+            // The DONE token of a SELECT carries its row count.
+            exec_select_counts_rows: true,
+            // SQL Server upserts with MERGE, not an INSERT tail.
+            upsert_tails: &[],
+            executions_sql: None,
+            read_only_transactions: false,
+        }
+    }
+}
+
+/// The SQL Server under test: `KEEL_TEST_MSSQL_URL` when set, otherwise a
+/// new TDS test peer (kept alive by the returned handle).
+pub fn mssql_url() -> (String, Option<keel_tds_peer::Peer>) {
+    match std::env::var("KEEL_TEST_MSSQL_URL") {
+        Ok(u) if !u.is_empty() => (u, None),
+        _ => {
+            let peer = keel_tds_peer::Peer::start().expect("start the TDS test peer");
+            (peer.url(), Some(peer))
         }
     }
 }
@@ -287,6 +365,8 @@ pub struct Engine {
     pub url: String,
     pub db: Db,
     pub q: Quirks,
+    /// The TDS test peer behind an mssql engine, when no server was given.
+    pub peer: Option<keel_tds_peer::Peer>,
 }
 
 /// Build the engine `name` and run `check` on it, or print why not.
@@ -306,8 +386,14 @@ impl Engine {
     /// The engine, or `None` (after printing `skipped: ...`) when its server
     /// URL is not configured.
     pub fn open(name: &'static str) -> Option<Engine> {
+        let mut peer = None;
         let url = match name {
             "sqlite" => "sqlite::memory:".to_owned(),
+            "mssql" => {
+                let (u, p) = mssql_url();
+                peer = p;
+                u
+            }
             _ => {
                 let var = format!("KEEL_TEST_{}_URL", name.to_uppercase());
                 match std::env::var(&var) {
@@ -327,9 +413,13 @@ impl Engine {
                 let v = db.checkout().and_then(|c| c.server_version()).expect("server version");
                 Quirks::mysql(v.contains("MariaDB"))
             }
+            "mssql" => {
+                let v = db.checkout().and_then(|c| c.server_version()).expect("server version");
+                Quirks::mssql(v.contains(keel_tds_peer::VERSION))
+            }
             other => panic!("no quirks for engine {other}"),
         };
-        Some(Engine { name, url, db, q })
+        Some(Engine { name, url, db, q, peer })
     }
 
     pub fn conn(&self) -> Conn {
@@ -358,9 +448,10 @@ impl Engine {
         t
     }
 
-    /// `"name"` quoted as the engine quotes identifiers.
+    /// `"name"` quoted as the engine quotes identifiers (`[name]` on SQL Server).
     pub fn ident(&self, name: &str) -> String {
-        format!("{q}{name}{q}", q = self.q.quote)
+        let close = if self.q.quote == '[' { ']' } else { self.q.quote };
+        format!("{}{name}{close}", self.q.quote)
     }
 }
 

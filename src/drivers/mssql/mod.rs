@@ -1,0 +1,954 @@
+//! SQL Server, on the `tiberius` crate, driven by one shared tokio runtime
+//! behind keel's blocking calls.
+//!
+//! URL: `mssql://user:password@host:1433/database?options` (`sqlserver://`
+//! too). Options: `encrypt` (`off`, `on`, `strict`), `trust_server_certificate`,
+//! `connect_timeout_ms`, `statement_timeout_ms`, `application_name`. This
+//! build has no TLS backend: `encrypt=off` connects in plain text (and a
+//! server that insists on encryption refuses the login); `on` and `strict`
+//! fail at open with NOT_IMPLEMENTED rather than connecting without TLS.
+//!
+//! Statements run through `sp_executesql`: keel's `?` becomes `@P1`,
+//! `@P2`, ..., and SQL Server's own `@P1` form works too. Preparing costs no
+//! round trip; the server compiles and caches the plan on first run. keel
+//! runs one statement per call: SQL with a `;` followed by more SQL is
+//! refused. (T-SQL needs no `;` between statements; two statements written
+//! without one are not detected and both run.) Each session starts with the
+//! settings ODBC uses (ANSI_NULLS, ANSI_WARNINGS, QUOTED_IDENTIFIER, ...
+//! ON, TEXTSIZE unlimited).
+//!
+//! Results stream: rows are read from the socket as `keel_rows_next` asks.
+//! Only a statement's first result set is read. While a cursor is open its
+//! connection refuses other work; freeing a cursor before its end sends an
+//! attention, so the server stops sending the rest.
+//!
+//! Transactions use TDS transaction-manager requests (begin with the
+//! isolation level, commit, rollback); savepoints are `SAVE TRANSACTION`
+//! and `ROLLBACK TRANSACTION name`. SQL Server cannot release a savepoint,
+//! so `keel_conn_release` only forgets it: rolling back to it afterwards is
+//! an error, as on the other engines. SQL Server has no read-only
+//! transactions: asking for one is NOT_IMPLEMENTED. A deadlock (error 1205)
+//! rolls the whole transaction back, and keel notes that it is over.
+//!
+//! Cancel and `statement_timeout_ms`: tiberius cannot be reached from a
+//! second thread, so keel's cancel handle only raises a flag and wakes the
+//! blocked call, which then sends SQL Server an attention (TDS's in-band
+//! cancel) and reads up to its acknowledgement. The call returns CANCELLED
+//! (TIMEOUT for the timeout) and the connection stays usable, with any
+//! transaction still open (SQL Server rolls back on attention only under
+//! XACT_ABORT). A cancel that arrives between two reads of an open cursor
+//! takes effect at the next read. When the server does not acknowledge
+//! within 5 seconds, or the wire is left in an unknown state (a cancel
+//! while part of a row had arrived), the connection is closed and the pool
+//! discards it; the call still returns CANCELLED. `statement_timeout_ms`
+//! bounds each wait for the server (running a statement, and each read of
+//! a streaming result), as ADO.NET's CommandTimeout does.
+
+mod errors;
+mod types;
+mod wire;
+
+use super::cursor_slot::{CursorSlot, statement_id};
+use crate::core::driver::{
+    CancelHandle, Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, TxLock, TxOptions,
+};
+use crate::core::error::{Error, Result, Status};
+use crate::core::options::{OptKind, OptSpec, Options};
+use crate::core::url::ConnUrl;
+use crate::core::value::{Column, Nullable, Type as K, ValueRef};
+use futures_util::TryStreamExt;
+use once_cell::sync::Lazy;
+use std::cell::UnsafeCell;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tiberius::{AuthMethod, ColumnData, ColumnType, Config, EncryptionLevel, IsolationLevel, QueryItem, QueryStream, ToSql};
+use tokio::net::TcpStream;
+use tokio_util::compat::TokioAsyncWriteCompatExt;
+use types::Cell;
+use wire::{Wire, WireState};
+
+pub struct MssqlDriver;
+
+pub static MSSQL: MssqlDriver = MssqlDriver;
+
+/// The runtime every SQL Server connection runs on. One worker thread runs
+/// the I/O driver and timers; each keel call drives its own future with
+/// `block_on` on the caller's thread.
+static RT: Lazy<tokio::runtime::Runtime> = Lazy::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("keel-mssql")
+        .enable_all()
+        .build()
+        .expect("keel: cannot start the tokio runtime for SQL Server")
+});
+
+const OPTIONS: &[OptSpec] = &[
+    OptSpec {
+        key: "encrypt",
+        kind: OptKind::Choice(&["off", "on", "strict"]),
+        default: "off",
+        doc: "TLS: off (plain text), on (TDS 7.x encryption), strict (TDS 8.0). This build has no TLS: on and strict fail at open.",
+    },
+    OptSpec {
+        key: "trust_server_certificate",
+        kind: OptKind::Bool,
+        default: "false",
+        doc: "Accept the server's certificate without checking it (with encrypt=on/strict).",
+    },
+    OptSpec {
+        key: "connect_timeout_ms",
+        kind: OptKind::UInt,
+        default: "10000",
+        doc: "Give up connecting and logging in after this long; 0 waits forever.",
+    },
+    OptSpec {
+        key: "statement_timeout_ms",
+        kind: OptKind::UInt,
+        default: "0",
+        doc: "Stop a statement (with an attention) when a wait for the server exceeds this; 0 means none.",
+    },
+    OptSpec {
+        key: "application_name",
+        kind: OptKind::Text,
+        default: "keel",
+        doc: "Shown in sys.dm_exec_sessions.program_name.",
+    },
+];
+
+/// Session settings ODBC applies at connect, so SQL behaves as users of
+/// other drivers expect (NULL comparisons, "..." identifiers, errors on
+/// truncation), and the server's version.
+const SESSION_INIT: &str = "SET ANSI_NULLS ON; SET ANSI_PADDING ON; SET ANSI_WARNINGS ON; SET ARITHABORT ON; \
+     SET CONCAT_NULL_YIELDS_NULL ON; SET QUOTED_IDENTIFIER ON; SET IMPLICIT_TRANSACTIONS OFF; \
+     SET TEXTSIZE 2147483647; SELECT @@VERSION";
+
+/// How long an attention may take to be acknowledged before keel gives the
+/// connection up.
+const ATTENTION_WAIT: Duration = Duration::from_secs(5);
+
+impl Driver for MssqlDriver {
+    fn name(&self) -> &'static str {
+        "mssql"
+    }
+    fn schemes(&self) -> &'static [&'static str] {
+        &["mssql", "sqlserver"]
+    }
+    fn dialect(&self) -> Dialect {
+        Dialect::Mssql
+    }
+    fn options(&self) -> &'static [OptSpec] {
+        OPTIONS
+    }
+    fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
+        let encrypt = opts.text("encrypt").unwrap_or("off");
+        if encrypt != "off" {
+            return Err(Error::not_implemented(format!(
+                "encrypt={encrypt} needs TLS, which this build of keel's SQL Server driver does not have; use encrypt=off on a trusted network"
+            )));
+        }
+        let host = url.host.clone().unwrap_or_else(|| "127.0.0.1".into());
+        let port = url.port.unwrap_or(1433);
+        let mut cfg = Config::new();
+        cfg.host(&host);
+        cfg.port(port);
+        if !url.path.is_empty() {
+            cfg.database(&url.path);
+        }
+        cfg.application_name(opts.text("application_name").unwrap_or("keel"));
+        cfg.authentication(AuthMethod::sql_server(
+            url.user.clone().unwrap_or_default(),
+            url.password.clone().unwrap_or_default(),
+        ));
+        cfg.encryption(EncryptionLevel::NotSupported);
+        // keel bounds waits itself (statement_timeout_ms, cancel), with an
+        // attention that keeps the connection; tiberius' own bound would
+        // give the connection up.
+        cfg.command_timeout(None);
+        if opts.flag("trust_server_certificate") {
+            cfg.trust_cert();
+        }
+        let ms = |k: &str| Some(opts.uint(k)).filter(|v| *v > 0).map(|v| Duration::from_millis(v as u64));
+        Ok(Box::new(MsConnector {
+            cfg,
+            host,
+            port,
+            connect_timeout: ms("connect_timeout_ms"),
+            statement_timeout: ms("statement_timeout_ms"),
+        }))
+    }
+}
+
+type TdsClient = tiberius::Client<Wire>;
+
+struct MsConnector {
+    cfg: Config,
+    host: String,
+    port: u16,
+    connect_timeout: Option<Duration>,
+    statement_timeout: Option<Duration>,
+}
+
+fn ms<T>(r: std::result::Result<T, tiberius::error::Error>) -> Result<T> {
+    r.map_err(|e| errors::convert(&e).0)
+}
+
+async fn open_client(cfg: Config, host: &str, port: u16, state: Arc<WireState>) -> Result<TdsClient> {
+    let tcp = |host: String, port: u16| {
+        let state = state.clone();
+        async move {
+        let s = TcpStream::connect((host.as_str(), port)).await.map_err(|e| {
+            Error::new(Status::Io, format!("cannot connect to SQL Server at {host}:{port}: {e}"))
+                .with_sqlstate("08001")
+                .with_driver("mssql")
+        })?;
+        let _ = s.set_nodelay(true);
+        Ok::<_, Error>(Wire::new(s.compat_write(), state))
+        }
+    };
+    match tiberius::Client::connect(cfg.clone(), tcp(host.to_owned(), port).await?).await {
+        // Azure SQL's gateway may send the client to the node that serves it.
+        Err(tiberius::error::Error::Routing { host, port }) => {
+            let mut cfg = cfg;
+            cfg.host(&host);
+            cfg.port(port);
+            ms(tiberius::Client::connect(cfg, tcp(host, port).await?).await)
+        }
+        r => ms(r),
+    }
+}
+
+impl Connector for MsConnector {
+    fn connect(&self) -> Result<Box<dyn DriverConn>> {
+        let wire = Arc::new(WireState::default());
+        let fut = open_client(self.cfg.clone(), &self.host, self.port, wire.clone());
+        let mut client = match self.connect_timeout {
+            Some(t) => RT.block_on(async { tokio::time::timeout(t, fut).await }).map_err(|_| {
+                Error::new(
+                    Status::Timeout,
+                    format!("connecting to SQL Server at {}:{} took longer than connect_timeout_ms", self.host, self.port),
+                )
+                .with_sqlstate("HYT00")
+                .with_driver("mssql")
+            })??,
+            None => RT.block_on(fut)?,
+        };
+        let version = RT.block_on(async {
+            let rows = client.simple_query(SESSION_INIT).await?.into_first_result().await?;
+            Ok::<_, tiberius::error::Error>(rows.first().and_then(|r| r.get::<&str, _>(0)).unwrap_or("").to_owned())
+        });
+        let version = ms(version)?;
+        Ok(Box::new(MsConn {
+            shared: Arc::new(Shared {
+                cursor: CursorSlot::default(),
+                client: UnsafeCell::new(client),
+                broken: AtomicBool::new(false),
+                ctl: Arc::new(Ctl::default()),
+                wire,
+                timeout: self.statement_timeout,
+            }),
+            version,
+            in_tx: false,
+            savepoints: Vec::new(),
+        }))
+    }
+}
+
+/// What a cancel handle shares with its session.
+#[derive(Default)]
+struct Ctl {
+    /// A request is in flight (sent, and its response not read to the end).
+    busy: AtomicBool,
+    /// A cancel was asked for while busy.
+    requested: AtomicBool,
+    wake: tokio::sync::Notify,
+}
+
+impl Ctl {
+    /// A new request starts: forget earlier cancels.
+    fn arm(&self) {
+        self.requested.store(false, Ordering::SeqCst);
+        self.busy.store(true, Ordering::SeqCst);
+    }
+
+    fn disarm(&self) {
+        self.busy.store(false, Ordering::SeqCst);
+        self.requested.store(false, Ordering::SeqCst);
+    }
+
+    async fn cancelled(&self) {
+        loop {
+            let n = self.wake.notified();
+            if self.requested.load(Ordering::SeqCst) {
+                return;
+            }
+            n.await;
+        }
+    }
+}
+
+struct CtlHandle(Arc<Ctl>);
+
+impl CancelHandle for CtlHandle {
+    fn cancel(&self) -> Result<()> {
+        // Cancelling an idle session does nothing.
+        if self.0.busy.load(Ordering::SeqCst) {
+            self.0.requested.store(true, Ordering::SeqCst);
+            self.0.wake.notify_waiters();
+        }
+        Ok(())
+    }
+}
+
+/// Why a wait for the server was stopped.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Stop {
+    Cancel,
+    Timeout,
+}
+
+/// The session, shared by a connection, its statements and its cursor
+/// (the same arrangement as the postgres and mysql drivers: tiberius'
+/// result stream borrows the client mutably, and a [`CursorSlot`] keeps
+/// that rule for C handles).
+struct Shared {
+    /// The open cursor's stream. Declared before `client`: it borrows it.
+    cursor: CursorSlot<QueryStream<'static>>,
+    client: UnsafeCell<TdsClient>,
+    broken: AtomicBool,
+    ctl: Arc<Ctl>,
+    wire: Arc<WireState>,
+    timeout: Option<Duration>,
+}
+
+// SAFETY: the client is Send; keel's thread rule plus the cursor slot give
+// exclusive access.
+unsafe impl Send for Shared {}
+unsafe impl Sync for Shared {}
+
+fn stopped(stop: Stop) -> Error {
+    match stop {
+        Stop::Cancel => Error::new(Status::Cancelled, "statement cancelled by keel_cancel_request").with_sqlstate("HY008"),
+        Stop::Timeout => Error::new(Status::Timeout, "statement stopped: statement_timeout_ms passed").with_sqlstate("HYT00"),
+    }
+    .with_driver("mssql")
+}
+
+impl Shared {
+    fn gone() -> Error {
+        Error::new(Status::Io, "the SQL Server connection was lost").with_sqlstate("08003").with_driver("mssql")
+    }
+
+    /// The client, unless the session broke or a cursor holds it.
+    #[allow(clippy::mut_from_ref)]
+    fn client(&self) -> Result<&mut TdsClient> {
+        if self.broken.load(Ordering::Acquire) {
+            return Err(Shared::gone());
+        }
+        if self.cursor.is_busy() {
+            return Err(Error::invalid_state(
+                "a cursor is still open on this SQL Server connection: read it to the end or free it first",
+            ));
+        }
+        // SAFETY: see the type's docs.
+        Ok(unsafe { &mut *self.client.get() })
+    }
+
+    /// The client for statement `owner`: a cursor that statement opened
+    /// earlier is closed first.
+    #[allow(clippy::mut_from_ref)]
+    fn client_for(&self, owner: u64) -> Result<&mut TdsClient> {
+        if let Some(generation) = self.cursor.opened_by(owner) {
+            self.close_cursor(generation);
+        }
+        self.client()
+    }
+
+    fn check<T>(&self, r: std::result::Result<T, tiberius::error::Error>) -> Result<T> {
+        r.map_err(|e| {
+            let (err, broken) = errors::convert(&e);
+            if broken {
+                self.broken.store(true, Ordering::Release);
+            }
+            err
+        })
+    }
+
+    /// Drive `fut` to its end, unless a cancel or the statement timeout
+    /// stops the wait first (then `fut` is dropped and `Err(stop)` returned).
+    fn wait<T>(&self, fut: impl Future<Output = T>) -> std::result::Result<T, Stop> {
+        let ctl = self.ctl.clone();
+        let timeout = self.timeout;
+        RT.block_on(async move {
+            let limit = async {
+                match timeout {
+                    Some(t) => tokio::time::sleep(t).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                _ = ctl.cancelled() => Err(Stop::Cancel),
+                v = fut => Ok(v),
+                _ = limit => Err(Stop::Timeout),
+            }
+        })
+    }
+
+    /// After a stopped wait: send an attention and read to its
+    /// acknowledgement. `clean` says the wire is at a token boundary; when
+    /// it is not, or the server does not answer, the session is given up.
+    /// Returns the error the stopped call reports.
+    fn interrupt(&self, stop: Stop, clean: bool) -> Error {
+        let err = stopped(stop);
+        if self.wire.response_complete.load(Ordering::Acquire) {
+            // The whole response is here: nothing runs at the server, and
+            // tiberius discards what was not read before its next request.
+            self.ctl.disarm();
+            return err;
+        }
+        if !clean {
+            self.broken.store(true, Ordering::Release);
+            self.ctl.disarm();
+            return err.context("the connection was closed because the cancel arrived in the middle of a row");
+        }
+        // SAFETY: the stream that borrowed the client is gone.
+        let c = unsafe { &mut *self.client.get() };
+        let acked = RT.block_on(async { tokio::time::timeout(ATTENTION_WAIT, c.cancel_query()).await });
+        self.ctl.disarm();
+        match acked {
+            Ok(Ok(())) => err,
+            // The response ended before the attention reached the server,
+            // which then acknowledges in a message of its own: the wire
+            // drops that one when it comes.
+            Ok(Err(tiberius::error::Error::Protocol(m))) if m.contains("Never got a DONE token") => err,
+            _ => {
+                self.broken.store(true, Ordering::Release);
+                err.context("the server did not acknowledge the cancel, so the connection was closed")
+            }
+        }
+    }
+
+    /// Run one request that reads its whole response (no cursor). `fut`
+    /// borrows the client (taken with [`Shared::client`]).
+    fn run<T>(&self, fut: impl Future<Output = tiberius::Result<T>>) -> Result<T> {
+        self.ctl.arm();
+        match self.wait(fut) {
+            Ok(v) => {
+                self.ctl.disarm();
+                self.check(v)
+            }
+            Err(stop) => Err(self.interrupt(stop, true)),
+        }
+    }
+
+    /// A T-SQL batch; its results are read and dropped.
+    fn batch(&self, sql: &str) -> Result<()> {
+        let c = self.client()?;
+        self.run(async move {
+            c.simple_query(sql).await?.into_results().await?;
+            Ok(())
+        })
+    }
+
+    /// Close cursor `generation` if it is still the open one. A stream not
+    /// read to its end is stopped with an attention.
+    fn close_cursor(&self, generation: u64) {
+        let Some(stream) = self.cursor.take(generation) else { return };
+        drop(stream);
+        if self.ctl.busy.load(Ordering::SeqCst) && !self.broken.load(Ordering::Acquire) {
+            let _ = self.interrupt(Stop::Cancel, true);
+        }
+        self.ctl.disarm();
+    }
+}
+
+struct MsConn {
+    shared: Arc<Shared>,
+    version: String,
+    in_tx: bool,
+    /// Savepoints of the open transaction, oldest first.
+    savepoints: Vec<String>,
+}
+
+impl MsConn {
+    /// Note the effect of an error on the transaction: a deadlock victim's
+    /// transaction was rolled back by the server.
+    fn note<T>(&mut self, r: Result<T>) -> Result<T> {
+        if let Err(e) = &r {
+            if e.vendor_code == 1205 {
+                self.in_tx = false;
+                self.savepoints.clear();
+            }
+        }
+        r
+    }
+}
+
+/// Refuse SQL with more than one statement: a `;` followed by anything but
+/// blanks and comments, outside literals, quoted names and comments.
+fn check_one_statement(sql: &str) -> Result<()> {
+    let b = sql.as_bytes();
+    let mut i = 0;
+    let mut after_semicolon = false;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'-' && b.get(i + 1) == Some(&b'-') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            i += 2;
+            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                i += 1;
+            }
+            i += 2;
+            continue;
+        }
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if after_semicolon {
+            return Err(Error::invalid_argument(
+                "SQL Server: the SQL holds more than one statement; keel runs one statement per call",
+            ));
+        }
+        match c {
+            b'\'' | b'"' | b'[' => {
+                let close = if c == b'[' { b']' } else { c };
+                i += 1;
+                while i < b.len() {
+                    if b[i] == close {
+                        if b.get(i + 1) == Some(&close) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b';' => {
+                after_semicolon = true;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
+/// The number of parameters: the highest `@Pn` outside literals and
+/// comments (the core rewrote keel's `?` to `@P1`, `@P2`, ...).
+fn count_params(sql: &str) -> usize {
+    let b = sql.as_bytes();
+    let mut i = 0;
+    let mut max = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' | b'"' | b'[' => {
+                let close = if b[i] == b'[' { b']' } else { b[i] };
+                i += 1;
+                while i < b.len() {
+                    if b[i] == close {
+                        if b.get(i + 1) == Some(&close) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b'@' if matches!(b.get(i + 1), Some(b'P' | b'p'))
+                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'@')) =>
+            {
+                let start = i + 2;
+                let mut j = start;
+                while j < b.len() && b[j].is_ascii_digit() {
+                    j += 1;
+                }
+                let word_ends = j == b.len() || !(b[j].is_ascii_alphanumeric() || b[j] == b'_');
+                if j > start && word_ends {
+                    max = max.max(sql[start..j].parse().unwrap_or(0));
+                }
+                i = j.max(i + 1);
+            }
+            _ => i += 1,
+        }
+    }
+    max
+}
+
+impl DriverConn for MsConn {
+    fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
+        self.shared.client()?;
+        check_one_statement(sql)?;
+        let n = count_params(sql);
+        Ok(Box::new(MsStmt {
+            id: statement_id(),
+            shared: self.shared.clone(),
+            sql: sql.to_owned(),
+            params: vec![ColumnData::String(None); n],
+        }))
+    }
+
+    fn begin(&mut self, opts: &TxOptions) -> Result<()> {
+        if opts.lock != TxLock::Default {
+            return Err(Error::invalid_argument(
+                "SQL Server has no DEFERRED/IMMEDIATE/EXCLUSIVE transactions; leave lock at KEEL_TX_LOCK_DEFAULT",
+            ));
+        }
+        if opts.read_only {
+            return Err(Error::not_implemented(
+                "SQL Server has no read-only transactions (ApplicationIntent=ReadOnly is a routing hint, not a guarantee)",
+            )
+            .with_driver("mssql"));
+        }
+        let level = match opts.isolation {
+            Isolation::Default => IsolationLevel::Unspecified,
+            Isolation::ReadUncommitted => IsolationLevel::ReadUncommitted,
+            Isolation::ReadCommitted => IsolationLevel::ReadCommitted,
+            Isolation::RepeatableRead => IsolationLevel::RepeatableRead,
+            Isolation::Snapshot => IsolationLevel::Snapshot,
+            Isolation::Serializable => IsolationLevel::Serializable,
+        };
+        let c = self.shared.client()?;
+        self.shared.run(c.begin_transaction_with_isolation(level))?;
+        self.in_tx = true;
+        self.savepoints.clear();
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        let r = self.shared.client().and_then(|c| self.shared.run(c.commit_transaction()));
+        let r = self.note(r);
+        if r.as_ref().is_err_and(|e| matches!(e.vendor_code, 3902 | 3930)) || r.is_ok() {
+            self.in_tx = false;
+            self.savepoints.clear();
+        }
+        r
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        let r = self.shared.client().and_then(|c| self.shared.run(c.rollback_transaction()));
+        if r.is_ok() || r.as_ref().is_err_and(|e| e.vendor_code == 3903) {
+            self.in_tx = false;
+            self.savepoints.clear();
+        }
+        r
+    }
+
+    fn savepoint(&mut self, name: &str) -> Result<()> {
+        let r = self.shared.batch(&format!("SAVE TRANSACTION [{name}]"));
+        self.note(r)?;
+        self.savepoints.push(name.to_owned());
+        Ok(())
+    }
+
+    fn release(&mut self, name: &str) -> Result<()> {
+        // SQL Server keeps savepoints until the transaction ends; releasing
+        // one (and those after it) means keel stops accepting its name.
+        match self.savepoints.iter().rposition(|s| s == name) {
+            Some(i) => {
+                self.savepoints.truncate(i);
+                Ok(())
+            }
+            None => Err(no_savepoint(name)),
+        }
+    }
+
+    fn rollback_to(&mut self, name: &str) -> Result<()> {
+        let Some(i) = self.savepoints.iter().rposition(|s| s == name) else { return Err(no_savepoint(name)) };
+        let r = self.shared.batch(&format!("ROLLBACK TRANSACTION [{name}]"));
+        self.note(r)?;
+        self.savepoints.truncate(i + 1);
+        Ok(())
+    }
+
+    fn in_transaction(&self) -> bool {
+        self.in_tx
+    }
+
+    fn ping(&mut self) -> Result<()> {
+        self.shared.batch("SELECT 1")
+    }
+
+    fn server_version(&self) -> &str {
+        &self.version
+    }
+
+    fn is_broken(&self) -> bool {
+        self.shared.broken.load(Ordering::Acquire)
+    }
+
+    fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>> {
+        Ok(Box::new(CtlHandle(self.shared.ctl.clone())))
+    }
+}
+
+fn no_savepoint(name: &str) -> Error {
+    Error::invalid_state(format!("no savepoint named {name} in this transaction (released, rolled back past, or never made)"))
+        .with_sqlstate("3B001")
+        .with_driver("mssql")
+}
+
+struct MsStmt {
+    id: u64,
+    shared: Arc<Shared>,
+    sql: String,
+    params: Vec<ColumnData<'static>>,
+}
+
+impl MsStmt {
+    fn refs(&self) -> Vec<&dyn ToSql> {
+        self.params.iter().map(|p| p as &dyn ToSql).collect()
+    }
+}
+
+impl DriverStmt for MsStmt {
+    fn param_count(&self) -> usize {
+        self.params.len()
+    }
+
+    fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+        self.params[index] = types::to_param(value)?;
+        Ok(())
+    }
+
+    fn clear_bindings(&mut self) -> Result<()> {
+        self.params.iter_mut().for_each(|p| *p = ColumnData::String(None));
+        Ok(())
+    }
+
+    fn execute(&mut self) -> Result<ExecResult> {
+        let c = self.shared.client_for(self.id)?;
+        let refs = self.refs();
+        let sql = self.sql.as_str();
+        let n = self.shared.run(async move { Ok(c.execute(sql, &refs).await?.total()) })?;
+        Ok(ExecResult { rows_affected: n, last_insert_id: None })
+    }
+
+    fn query(&mut self) -> Result<Box<dyn DriverRows>> {
+        let c = self.shared.client_for(self.id)?;
+        let refs = self.refs();
+        let sql = self.sql.as_str();
+        self.shared.ctl.arm();
+        let opened = self.shared.wait(async move {
+            let mut s = c.query(sql, &refs).await?;
+            let cols: Vec<tiberius::Column> = s.columns().await?.map(<[_]>::to_vec).unwrap_or_default();
+            Ok::<_, tiberius::error::Error>((s, cols))
+        });
+        let (stream, cols) = match opened {
+            Ok(r) => match self.shared.check(r) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.shared.ctl.disarm();
+                    return Err(e);
+                }
+            },
+            Err(stop) => return Err(self.shared.interrupt(stop, true)),
+        };
+        let mut columns = Vec::with_capacity(cols.len());
+        let mut types = Vec::with_capacity(cols.len());
+        for c in &cols {
+            let (kind, name) = types::classify(c.column_type());
+            columns.push(Column { name: c.name().to_owned(), kind, engine_type: name.to_owned(), nullable: Nullable::Unknown });
+            types.push(c.column_type());
+        }
+        // SAFETY: the stream borrows the client inside `self.shared`; it is
+        // kept in the same struct, declared before the client so it drops
+        // first, and the slot keeps every other user off the client meanwhile.
+        let stream: QueryStream<'static> = unsafe { std::mem::transmute(stream) };
+        let generation = self.shared.cursor.open(self.id, stream);
+        let n = columns.len();
+        Ok(Box::new(MsRows {
+            generation,
+            done: false,
+            seen_metadata: false,
+            row: None,
+            cells: vec![Cell::Null; n],
+            texts: vec![Vec::new(); n],
+            columns,
+            types,
+            shared: self.shared.clone(),
+        }))
+    }
+}
+
+struct MsRows {
+    generation: u64,
+    done: bool,
+    /// The first result set's metadata item was passed.
+    seen_metadata: bool,
+    row: Option<tiberius::Row>,
+    cells: Vec<Cell>,
+    /// Per column: the current row's text (NUL-terminated), reused.
+    texts: Vec<Vec<u8>>,
+    columns: Vec<Column>,
+    types: Vec<ColumnType>,
+    shared: Arc<Shared>,
+}
+
+impl MsRows {
+    fn finish(&mut self) {
+        self.done = true;
+        self.row = None;
+        self.shared.close_cursor(self.generation);
+    }
+
+    fn decode_row(&mut self, row: &tiberius::Row) -> Result<()> {
+        for (i, (_, v)) in row.cells().enumerate().take(self.cells.len()) {
+            self.cells[i] = types::decode(self.columns[i].kind, self.types[i], v, &mut self.texts[i])
+                .map_err(|e| e.context(format_args!("column {i} ({})", self.columns[i].name)))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for MsRows {
+    fn drop(&mut self) {
+        self.row = None;
+        self.shared.close_cursor(self.generation);
+    }
+}
+
+impl DriverRows for MsRows {
+    fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    fn next(&mut self) -> Result<bool> {
+        if self.done {
+            return Ok(false);
+        }
+        self.row = None;
+        if self.shared.cursor.get(self.generation).is_none() {
+            self.done = true;
+            return Err(Error::invalid_state("this cursor was closed because its statement was run again"));
+        }
+        // A cancel asked for between two reads takes effect now, at a
+        // token boundary.
+        if self.shared.ctl.requested.load(Ordering::SeqCst) {
+            drop(self.shared.cursor.take(self.generation));
+            self.done = true;
+            return Err(self.shared.interrupt(Stop::Cancel, true));
+        }
+        loop {
+            let shared = self.shared.clone();
+            let stream = shared.cursor.get(self.generation).expect("checked above");
+            let item = shared.wait(stream.try_next());
+            match item {
+                Err(stop) => {
+                    drop(shared.cursor.take(self.generation));
+                    self.done = true;
+                    // The stream may have been in the middle of a row.
+                    return Err(shared.interrupt(stop, false));
+                }
+                Ok(Ok(Some(QueryItem::Metadata(_)))) if !self.seen_metadata => self.seen_metadata = true,
+                Ok(Ok(None)) => {
+                    // The response was read to its end.
+                    shared.ctl.disarm();
+                    self.finish();
+                    return Ok(false);
+                }
+                // A second result set: keel reads only the first, and the
+                // rest is stopped (with an attention) as the cursor closes.
+                Ok(Ok(Some(QueryItem::Metadata(_)))) => {
+                    self.finish();
+                    return Ok(false);
+                }
+                Ok(Ok(Some(QueryItem::Row(row)))) => {
+                    self.seen_metadata = true;
+                    if let Err(e) = self.decode_row(&row) {
+                        self.finish();
+                        return Err(e);
+                    }
+                    self.row = Some(row);
+                    return Ok(true);
+                }
+                Ok(Err(e)) => {
+                    let err = shared.check(Err::<(), _>(e)).unwrap_err();
+                    // An error ends the response; nothing is left to cancel.
+                    shared.ctl.disarm();
+                    self.finish();
+                    return Err(err);
+                }
+            }
+        }
+    }
+
+    fn value(&self, i: usize) -> ValueRef<'_> {
+        let text = || {
+            let t = &self.texts[i];
+            // SAFETY: filled from a &str by `types::decode`, plus a NUL.
+            unsafe { std::str::from_utf8_unchecked(&t[..t.len().saturating_sub(1)]) }
+        };
+        match self.cells[i] {
+            Cell::Null => ValueRef::Null,
+            Cell::Bool(b) => ValueRef::Bool(b),
+            Cell::Int(n) => ValueRef::Int64(n),
+            Cell::Double(f) => ValueRef::Double(f),
+            Cell::Date(d) => ValueRef::Date(d),
+            Cell::Time(t) => ValueRef::Time(t),
+            Cell::Timestamp(t) => ValueRef::Timestamp(t),
+            Cell::Timestamptz(t) => ValueRef::Timestamptz(t),
+            Cell::Uuid(u) => ValueRef::Uuid(u),
+            Cell::Text => match self.columns[i].kind {
+                K::Json => ValueRef::Json(text()),
+                _ => ValueRef::Text(text()),
+            },
+            Cell::Decimal => ValueRef::Decimal(text()),
+            Cell::Bytes => match self.row.as_ref().and_then(|r| r.cells().nth(i)) {
+                Some((_, ColumnData::Binary(Some(b)))) => ValueRef::Bytes(b),
+                _ => ValueRef::Null,
+            },
+        }
+    }
+
+    fn text_is_nul_terminated(&self) -> bool {
+        // Every text and decimal value comes from `texts`.
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_statement_only() {
+        assert!(check_one_statement("SELECT 1").is_ok());
+        assert!(check_one_statement("SELECT 1; -- done\n").is_ok());
+        assert!(check_one_statement("SELECT ';' AS [a;b] /* ; x */;").is_ok());
+        assert!(check_one_statement("INSERT INTO t VALUES (1); DROP TABLE t").is_err());
+        assert!(check_one_statement("SELECT 1;SELECT 2").is_err());
+    }
+
+    #[test]
+    fn parameters_are_counted() {
+        assert_eq!(count_params("SELECT @P1, @P2"), 2);
+        assert_eq!(count_params("SELECT @P3 + @p1"), 3);
+        assert_eq!(count_params("SELECT '@P9', [@P8], @Price, @@P2 -- @P7\n"), 0);
+        assert_eq!(count_params("SELECT @P1x"), 0);
+    }
+}

@@ -1,0 +1,671 @@
+//! keel-tds-peer: a small TDS 7.4 server on 127.0.0.1 that answers by
+//! running the SQL on an in-memory SQLite database. It is the test double
+//! keel's SQL Server tests run against when no real server is configured
+//! (`KEEL_TEST_MSSQL_URL`). **It is not SQL Server**: it speaks the
+//! protocol, not the language. Keep it small.
+//!
+//! What it speaks: PRELOGIN (no TLS: it answers ENCRYPT_NOT_SUP), LOGIN7
+//! (user `keel`, password `keel-peer-pw`; others fail with error 18456),
+//! SQL batches, RPC `sp_executesql` with parameters, transaction manager
+//! requests (begin with an isolation level, commit, rollback, save), and
+//! attention (cancel). It answers with COLMETADATA, ROW and NBCROW, DONE /
+//! DONEPROC / DONEINPROC, ERROR, ENVCHANGE (database, packet size,
+//! collation, transaction begin/commit/rollback), LOGINACK and RETURNSTATUS.
+//!
+//! What it runs: each statement goes to one shared SQLite database (the
+//! memdb VFS, one per [`Peer`]), after the few translations listed in
+//! [`sql`]. Column types come from the SQL Server type names in CREATE
+//! TABLE, which SQLite keeps as the declared type; expressions get bigint,
+//! float, nvarchar(max) or varbinary(max) from their first value (see
+//! [`types`]). SQLite errors are reported with the SQL Server error number
+//! a real server gives for the same mistake (2627 duplicate key, 515 NULL
+//! into NOT NULL, 208 unknown table, 102 syntax, ...).
+//!
+//! What it does not do (honestly): T-SQL beyond those translations, typed
+//! comparisons (values compare as SQLite compares them), isolation levels
+//! (accepted and ignored: SQLite serialises writers), read-only
+//! transactions, TLS, MARS, bulk load, and SQL Server's own catalog.
+
+pub mod sql;
+pub mod types;
+pub mod wire;
+
+use rusqlite::types::{Value as SqlValue, ValueRef as SqlRef};
+use rusqlite::{Connection, InterruptHandle};
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use types::{Refused, Ty};
+use wire::*;
+
+pub const USER: &str = "keel";
+pub const PASSWORD: &str = "keel-peer-pw";
+pub const DATABASE: &str = "keel";
+/// What `SELECT @@VERSION` answers; tests recognise the peer by it.
+pub const VERSION: &str = "keel TDS test peer (not SQL Server; SQLite underneath)";
+
+struct Shared {
+    db_uri: String,
+    sessions: Mutex<HashMap<u16, TcpStream>>,
+    next_spid: AtomicU16,
+    next_tx: AtomicU64,
+}
+
+/// A running peer. Dropping it stops accepting connections; sessions
+/// already open run until their clients leave.
+pub struct Peer {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    _anchor: Arc<Mutex<Connection>>,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+    }
+}
+
+impl Peer {
+    /// Listen on 127.0.0.1 (a free port) with a new, empty database.
+    pub fn start() -> io::Result<Peer> {
+        Peer::start_on(0)
+    }
+
+    pub fn start_on(port: u16) -> io::Result<Peer> {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let db_uri = format!(
+            "file:/keel-tds-peer-{}-{}?vfs=memdb",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        // The database lives while one connection to it is open.
+        let anchor = open_db(&db_uri).map_err(io::Error::other)?;
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            db_uri,
+            sessions: Mutex::new(HashMap::new()),
+            next_spid: AtomicU16::new(51),
+            next_tx: AtomicU64::new(1),
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        std::thread::Builder::new().name("tds-peer-accept".into()).spawn(move || {
+            for s in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(s) = s else { continue };
+                let shared = shared.clone();
+                let _ = std::thread::Builder::new().name("tds-peer-session".into()).spawn(move || {
+                    let spid = shared.next_spid.fetch_add(1, Ordering::Relaxed);
+                    if let Ok(clone) = s.try_clone() {
+                        shared.sessions.lock().unwrap().insert(spid, clone);
+                    }
+                    let _ = serve(&shared, s, spid);
+                    shared.sessions.lock().unwrap().remove(&spid);
+                });
+            }
+        })?;
+        Ok(Peer { addr, stop, _anchor: Arc::new(Mutex::new(anchor)) })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// A keel URL for this peer.
+    pub fn url(&self) -> String {
+        format!("mssql://{USER}:{PASSWORD}@127.0.0.1:{}/{DATABASE}", self.port())
+    }
+}
+
+fn open_db(uri: &str) -> rusqlite::Result<Connection> {
+    let c = Connection::open_with_flags(
+        uri,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+            | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+            | rusqlite::OpenFlags::SQLITE_OPEN_URI
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    c.busy_timeout(Duration::from_secs(10))?;
+    Ok(c)
+}
+
+enum Item {
+    Message(u8, Vec<u8>),
+    Attention,
+    Closed,
+}
+
+/// Reads packets on its own thread, so that an attention arriving while a
+/// statement runs is seen at once.
+fn reader(mut s: TcpStream, tx: mpsc::Sender<Item>, attn: Arc<AtomicBool>, interrupt: Arc<InterruptHandle>) {
+    let mut msg = Vec::new();
+    loop {
+        match read_packet(&mut s) {
+            Ok(Some(p)) if p.ty == PKT_ATTENTION => {
+                // Flag first, then queue: the session clears the flag when
+                // it takes the attention from the queue, so the flag never
+                // outlives it.
+                attn.store(true, Ordering::SeqCst);
+                interrupt.interrupt();
+                let _ = tx.send(Item::Attention);
+            }
+            Ok(Some(p)) => {
+                msg.extend_from_slice(&p.payload);
+                if p.last {
+                    let _ = tx.send(Item::Message(p.ty, std::mem::take(&mut msg)));
+                }
+            }
+            _ => {
+                let _ = tx.send(Item::Closed);
+                return;
+            }
+        }
+    }
+}
+
+struct Session<'a> {
+    shared: &'a Shared,
+    out: TcpStream,
+    rx: Receiver<Item>,
+    attn: Arc<AtomicBool>,
+    db: Connection,
+    spid: u16,
+    packet_size: usize,
+    tx: Option<u64>,
+}
+
+/// How a response ended.
+enum End {
+    Done,
+    /// Cut short by an attention; the final DONE carries DONE_ATTN.
+    Attention,
+    /// The session is to be closed (KILL).
+    Kill(u16),
+}
+
+fn serve(shared: &Shared, s: TcpStream, spid: u16) -> io::Result<()> {
+    s.set_nodelay(true)?;
+    let db = open_db(&shared.db_uri).map_err(io::Error::other)?;
+    let interrupt = Arc::new(db.get_interrupt_handle());
+    let attn = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel();
+    let rs = s.try_clone()?;
+    let (a, i) = (attn.clone(), interrupt.clone());
+    std::thread::Builder::new().name("tds-peer-read".into()).spawn(move || reader(rs, tx, a, i))?;
+    let mut sess = Session { shared, out: s, rx, attn, db, spid, packet_size: 4096, tx: None };
+    loop {
+        let (ty, data) = match sess.rx.recv() {
+            Ok(Item::Message(t, d)) => (t, d),
+            Ok(Item::Attention) => {
+                // An attention after the response had ended: acknowledge it
+                // on its own.
+                sess.attn.store(false, Ordering::SeqCst);
+                let mut r = Reply::new(&mut sess.out, sess.packet_size, spid);
+                r.put(&done(TOK_DONE, DONE_ATTN, 0))?;
+                r.finish()?;
+                continue;
+            }
+            _ => return Ok(()),
+        };
+        let end = match ty {
+            PKT_PRELOGIN => sess.prelogin(),
+            PKT_LOGIN7 => match sess.login(&data)? {
+                true => Ok(End::Done),
+                false => return Ok(()),
+            },
+            PKT_SQL_BATCH => sess.batch(&data),
+            PKT_RPC => sess.rpc(&data),
+            PKT_TM => sess.transaction(&data),
+            other => sess.fail(&format!("the peer does not handle TDS packets of type 0x{other:02X}")),
+        }?;
+        match end {
+            End::Done => {}
+            End::Attention => {
+                // Take the attention that cut the response short from the
+                // queue (the reader queues it right after raising the flag).
+                while !matches!(sess.rx.recv(), Ok(Item::Attention) | Ok(Item::Closed) | Err(_)) {}
+                sess.attn.store(false, Ordering::SeqCst);
+            }
+            End::Kill(target) => {
+                if let Some(s) = shared.sessions.lock().unwrap().get(&target) {
+                    let _ = s.shutdown(Shutdown::Both);
+                }
+                if target == spid {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// A response being written, with the DONE kind its statements end with.
+struct Resp<'a> {
+    reply: Reply<'a, TcpStream>,
+    inner_done: u8,
+}
+
+impl Session<'_> {
+    fn reply(&mut self) -> Reply<'_, TcpStream> {
+        Reply::new(&mut self.out, self.packet_size, self.spid)
+    }
+
+    fn fail(&mut self, text: &str) -> io::Result<End> {
+        let mut r = self.reply();
+        r.put(&message(0xAA, 50000, 16, text))?;
+        r.put(&done(TOK_DONE, DONE_ERROR, 0))?;
+        r.finish()?;
+        Ok(End::Done)
+    }
+
+    fn prelogin(&mut self) -> io::Result<End> {
+        // VERSION (6 bytes), ENCRYPTION (NOT_SUP), INSTOPT, THREADID (none), MARS (off).
+        let opts: [(u8, Vec<u8>); 5] = [
+            (0, vec![16, 0, 0, 1, 0, 0]),
+            (1, vec![2]),
+            (2, vec![0]),
+            (3, vec![]),
+            (4, vec![0]),
+        ];
+        let mut head = Vec::new();
+        let mut data = Vec::new();
+        let base = opts.len() * 5 + 1;
+        for (tok, v) in &opts {
+            head.push(*tok);
+            head.extend_from_slice(&((base + data.len()) as u16).to_be_bytes());
+            head.extend_from_slice(&(v.len() as u16).to_be_bytes());
+            data.extend_from_slice(v);
+        }
+        head.push(0xFF);
+        head.extend_from_slice(&data);
+        let mut r = self.reply();
+        r.put(&head)?;
+        r.finish()?;
+        Ok(End::Done)
+    }
+
+    /// LOGIN7; false when the login was refused (the session then ends).
+    fn login(&mut self, d: &[u8]) -> io::Result<bool> {
+        let mut c = Cur::new(d);
+        c.take(8)?;
+        let packet_size = c.u32()? as usize;
+        let field = |off: usize| -> io::Result<String> {
+            let mut c = Cur::new(d);
+            c.take(off)?;
+            let (o, n) = (c.u16()? as usize, c.u16()? as usize);
+            let mut c = Cur::new(d);
+            c.take(o)?;
+            c.ucs2(n)
+        };
+        let user = field(40)?;
+        let password = {
+            let mut c = Cur::new(d);
+            c.take(44)?;
+            let (o, n) = (c.u16()? as usize, c.u16()? as usize);
+            let raw: Vec<u8> = d.get(o..o + n * 2).ok_or_else(short)?.iter().map(|b| (b ^ 0xA5).rotate_left(4)).collect();
+            from_ucs2(&raw)?
+        };
+        let database = field(68)?;
+        if user != USER || password != PASSWORD {
+            let mut r = self.reply();
+            r.put(&message(0xAA, 18456, 14, &format!("Login failed for user '{user}'.")))?;
+            r.put(&done(TOK_DONE, DONE_ERROR, 0))?;
+            r.finish()?;
+            return Ok(false);
+        }
+        if !database.is_empty() && database != DATABASE {
+            let mut r = self.reply();
+            r.put(&message(
+                0xAA,
+                4060,
+                11,
+                &format!("Cannot open database \"{database}\" requested by the login. The login failed."),
+            ))?;
+            r.put(&done(TOK_DONE, DONE_ERROR, 0))?;
+            r.finish()?;
+            return Ok(false);
+        }
+        self.packet_size = packet_size.clamp(512, 32767);
+        let size = self.packet_size.to_string();
+        let mut r = Reply::new(&mut self.out, 4096, self.spid);
+        r.put(&env_change(1, &ucs2(DATABASE), &ucs2("master"), false))?;
+        r.put(&env_change(7, &types::COLLATION, &[], true))?;
+        r.put(&message(0xAB, 5701, 10, &format!("Changed database context to '{DATABASE}'.")))?;
+        r.put(&login_ack("keel-tds-peer"))?;
+        r.put(&env_change(4, &ucs2(&size), &ucs2("4096"), false))?;
+        r.put(&done(TOK_DONE, 0, 0))?;
+        r.finish()?;
+        Ok(true)
+    }
+
+    fn batch(&mut self, d: &[u8]) -> io::Result<End> {
+        let mut c = Cur::new(d);
+        c.skip_all_headers()?;
+        let sql = from_ucs2(c.rest())?;
+        self.run(&sql, &[], TOK_DONE)
+    }
+
+    fn rpc(&mut self, d: &[u8]) -> io::Result<End> {
+        let mut c = Cur::new(d);
+        c.skip_all_headers()?;
+        let n = c.u16()?;
+        let proc_ok = if n == 0xFFFF { c.u16()? == 10 } else { c.ucs2(n as usize)?.eq_ignore_ascii_case("sp_executesql") };
+        if !proc_ok {
+            return self.fail("the peer only runs sp_executesql");
+        }
+        c.u16()?; // option flags
+        let mut params: Vec<(String, SqlValue)> = Vec::new();
+        while !c.rest().is_empty() {
+            let name = c.b_varchar()?;
+            c.u8()?; // status flags
+            let v = types::read_param(&mut c)?;
+            params.push((name, v));
+        }
+        let stmt = match params.first() {
+            Some((_, SqlValue::Text(s))) => s.clone(),
+            _ => return self.fail("sp_executesql needs @stmt"),
+        };
+        // @params (declarations) is not needed: values arrive typed.
+        let values: Vec<(String, SqlValue)> = params.into_iter().skip(2).collect();
+        self.run(&stmt, &values, TOK_DONEINPROC)
+    }
+
+    /// Transaction manager request: begin (5), commit (7), rollback (8), save (9).
+    fn transaction(&mut self, d: &[u8]) -> io::Result<End> {
+        let mut c = Cur::new(d);
+        c.skip_all_headers()?;
+        let kind = c.u16()?;
+        let stmt = match kind {
+            5 => {
+                let _isolation = c.u8()?; // accepted; SQLite has one level
+                sql::Stmt::Begin
+            }
+            7 => sql::Stmt::Commit,
+            8 => {
+                let name = if c.rest().is_empty() { String::new() } else { c.b_varchar()? };
+                if name.is_empty() { sql::Stmt::Rollback } else { sql::Stmt::RollbackTo(name) }
+            }
+            9 => sql::Stmt::Save(c.b_varchar()?),
+            other => return self.fail(&format!("the peer does not handle transaction requests of type {other}")),
+        };
+        let mut resp = Resp { reply: Reply::new(&mut self.out, self.packet_size, self.spid), inner_done: TOK_DONE };
+        let r = exec_tx(&self.db, &mut self.tx, &self.shared.next_tx, &stmt, &mut resp);
+        match r {
+            Ok(()) => resp.reply.put(&done(TOK_DONE, 0, 0))?,
+            Err(e) => {
+                resp.reply.put(&refused_token(&e))?;
+                resp.reply.put(&done(TOK_DONE, DONE_ERROR, 0))?;
+            }
+        }
+        resp.reply.finish()?;
+        Ok(End::Done)
+    }
+
+    /// Run a batch (or the statement of an sp_executesql call) and reply.
+    fn run(&mut self, text: &str, params: &[(String, SqlValue)], inner: u8) -> io::Result<End> {
+        let stmts = sql::split(text);
+        let rpc = inner == TOK_DONEINPROC;
+        let spid = self.spid;
+        let mut end = End::Done;
+        let mut failed = false;
+        {
+            let mut resp = Resp { reply: Reply::new(&mut self.out, self.packet_size, spid), inner_done: inner };
+            for (i, s) in stmts.iter().enumerate() {
+                let more = if i + 1 < stmts.len() || rpc { DONE_MORE } else { 0 };
+                let t = sql::translate(s, spid, VERSION, self.tx.is_some());
+                let r = match &t {
+                    sql::Stmt::Noop => {
+                        resp.reply.put(&done(inner, more, 0))?;
+                        Ok(())
+                    }
+                    sql::Stmt::Kill(Some(target)) => {
+                        end = End::Kill(*target as u16);
+                        break;
+                    }
+                    sql::Stmt::Kill(None) => Err(Refused { number: 102, message: "Incorrect syntax near 'KILL'.".into() }),
+                    sql::Stmt::WaitFor(d) => {
+                        let until = Instant::now() + *d;
+                        while Instant::now() < until && !self.attn.load(Ordering::SeqCst) {
+                            std::thread::sleep(Duration::from_millis(5));
+                        }
+                        if !self.attn.load(Ordering::SeqCst) {
+                            resp.reply.put(&done(inner, more, 0))?;
+                        }
+                        Ok(())
+                    }
+                    sql::Stmt::Sql(q) => run_sql(&self.db, q, params, &self.attn, &mut resp, more),
+                    other => exec_tx(&self.db, &mut self.tx, &self.shared.next_tx, other, &mut resp)
+                        .map(|_| resp.reply.put(&done(inner, more, 0)))
+                        .and_then(|w| w.map_err(|e| Refused { number: -1, message: e.to_string() })),
+                };
+                if self.attn.load(Ordering::SeqCst) {
+                    end = End::Attention;
+                    break;
+                }
+                if let Err(e) = r {
+                    if e.number == -1 {
+                        return Err(io::Error::other(e.message));
+                    }
+                    resp.reply.put(&refused_token(&e))?;
+                    resp.reply.put(&done(inner, DONE_ERROR | more, 0))?;
+                    failed = true;
+                    if rpc {
+                        break;
+                    }
+                }
+            }
+            if let End::Kill(target) = end {
+                if target != spid {
+                    resp.reply.put(&done(inner, 0, 0))?;
+                    resp.reply.finish()?;
+                }
+                return Ok(end);
+            }
+            if let End::Attention = end {
+                resp.reply.put(&done(TOK_DONE, DONE_ATTN, 0))?;
+            } else if rpc {
+                resp.reply.put(&[0x79, 0, 0, 0, 0])?; // RETURNSTATUS 0
+                resp.reply.put(&done(TOK_DONEPROC, if failed { DONE_ERROR } else { 0 }, 0))?;
+            } else if stmts.is_empty() {
+                resp.reply.put(&done(TOK_DONE, 0, 0))?;
+            }
+            resp.reply.finish()?;
+        }
+        Ok(end)
+    }
+}
+
+fn refused_token(e: &Refused) -> Vec<u8> {
+    let class = if e.number == 18456 { 14 } else { 16 };
+    message(0xAA, e.number, class, &e.message)
+}
+
+/// Begin, commit, rollback and savepoints, with the ENVCHANGE tokens
+/// SQL Server sends for them.
+fn exec_tx(db: &Connection, tx: &mut Option<u64>, next: &AtomicU64, s: &sql::Stmt, resp: &mut Resp<'_>) -> Result<(), Refused> {
+    let io = |e: io::Error| Refused { number: -1, message: e.to_string() };
+    match s {
+        sql::Stmt::Begin => {
+            if tx.is_some() {
+                return Err(Refused { number: 50000, message: "the peer does not nest transactions".into() });
+            }
+            db.execute_batch("BEGIN").map_err(|e| sqlite_error(&e))?;
+            let id = next.fetch_add(1, Ordering::Relaxed);
+            *tx = Some(id);
+            resp.reply.put(&env_change(8, &id.to_le_bytes(), &[], true)).map_err(io)?;
+        }
+        sql::Stmt::Commit | sql::Stmt::Rollback => {
+            let Some(id) = *tx else {
+                return Err(if matches!(s, sql::Stmt::Commit) {
+                    Refused { number: 3902, message: "The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION.".into() }
+                } else {
+                    Refused { number: 3903, message: "The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION.".into() }
+                });
+            };
+            let commit = matches!(s, sql::Stmt::Commit);
+            db.execute_batch(if commit { "COMMIT" } else { "ROLLBACK" }).map_err(|e| sqlite_error(&e))?;
+            *tx = None;
+            resp.reply.put(&env_change(if commit { 9 } else { 10 }, &[], &id.to_le_bytes(), true)).map_err(io)?;
+        }
+        sql::Stmt::Save(n) | sql::Stmt::RollbackTo(n) => {
+            if tx.is_none() {
+                return Err(Refused {
+                    number: 628,
+                    message: "Cannot issue SAVE TRANSACTION when there is no active transaction.".into(),
+                });
+            }
+            let q = match s {
+                sql::Stmt::Save(_) => format!("SAVEPOINT \"{}\"", n.replace('"', "\"\"")),
+                _ => format!("ROLLBACK TO \"{}\"", n.replace('"', "\"\"")),
+            };
+            db.execute_batch(&q).map_err(|e| sqlite_error(&e))?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn first_word(q: &str) -> String {
+    q.trim_start().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("").to_ascii_uppercase()
+}
+
+/// Run one statement on SQLite and write its tokens.
+fn run_sql(db: &Connection, q: &str, params: &[(String, SqlValue)], attn: &AtomicBool, resp: &mut Resp<'_>, more: u16) -> Result<(), Refused> {
+    let io = |e: io::Error| Refused { number: -1, message: e.to_string() };
+    let mut st = db.prepare(q).map_err(|e| sqlite_error(&e))?;
+    for (name, v) in params {
+        if let Some(i) = st.parameter_index(name).map_err(|e| sqlite_error(&e))? {
+            st.raw_bind_parameter(i, v).map_err(|e| sqlite_error(&e))?;
+        }
+    }
+    let ncols = st.column_count();
+    if ncols == 0 {
+        let n = st.raw_execute().map_err(|e| sqlite_error(&e))?;
+        let dml = matches!(first_word(q).as_str(), "INSERT" | "UPDATE" | "DELETE" | "REPLACE");
+        let (status, count) = if dml { (DONE_COUNT, n as u64) } else { (0, 0) };
+        resp.reply.put(&done(resp.inner_done, status | more, count)).map_err(io)?;
+        return Ok(());
+    }
+    let names: Vec<String> = st.column_names().into_iter().map(str::to_owned).collect();
+    let decls: Vec<Option<String>> = st.columns().map(|c| c.decl_type().map(str::to_owned)).collect();
+    let mut rows = st.raw_query();
+    let mut first = rows.next().map_err(|e| sqlite_error(&e))?;
+    let tys: Vec<Ty> = (0..ncols)
+        .map(|i| match &decls[i] {
+            Some(d) => types::from_decl(d),
+            None => types::from_value(first.and_then(|r| r.get_ref(i).ok())),
+        })
+        .collect();
+    let mut meta = vec![0x81];
+    meta.extend_from_slice(&(ncols as u16).to_le_bytes());
+    for (ty, name) in tys.iter().zip(&names) {
+        meta.extend_from_slice(&0u32.to_le_bytes()); // user type
+        meta.extend_from_slice(&0x0009u16.to_le_bytes()); // nullable, updatable-unknown
+        types::type_info(*ty, &mut meta);
+        b_varchar(&mut meta, name);
+    }
+    resp.reply.put(&meta).map_err(io)?;
+    let mut count = 0u64;
+    let mut buf = Vec::new();
+    while let Some(row) = first.take() {
+        if attn.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        buf.clear();
+        let vals: Vec<SqlRef<'_>> = (0..ncols).map(|i| row.get_ref(i).unwrap_or(SqlRef::Null)).collect();
+        if vals.iter().any(|v| matches!(v, SqlRef::Null)) {
+            buf.push(0xD2); // NBCROW: a bitmap of NULLs, then the others
+            let mut bits = vec![0u8; ncols.div_ceil(8)];
+            for (i, v) in vals.iter().enumerate() {
+                if matches!(v, SqlRef::Null) {
+                    bits[i / 8] |= 1 << (i % 8);
+                }
+            }
+            buf.extend_from_slice(&bits);
+            for (ty, v) in tys.iter().zip(&vals) {
+                if !matches!(v, SqlRef::Null) {
+                    types::encode_value(*ty, *v, &mut buf)?;
+                }
+            }
+        } else {
+            buf.push(0xD1);
+            for (ty, v) in tys.iter().zip(&vals) {
+                types::encode_value(*ty, *v, &mut buf)?;
+            }
+        }
+        resp.reply.put(&buf).map_err(io)?;
+        count += 1;
+        first = rows.next().map_err(|e| sqlite_error(&e))?;
+    }
+    resp.reply.put(&done(resp.inner_done, DONE_COUNT | more, count)).map_err(io)?;
+    Ok(())
+}
+
+/// A SQLite error as the SQL Server error a real server gives for it.
+fn sqlite_error(e: &rusqlite::Error) -> Refused {
+    use rusqlite::ffi::ErrorCode as C;
+    let msg = e.to_string();
+    let quoted = |prefix: &str| msg.split(prefix).nth(1).unwrap_or("").trim().to_owned();
+    let (number, message) = match e {
+        rusqlite::Error::SqliteFailure(f, m) => {
+            let m = m.clone().unwrap_or_default();
+            match (f.code, f.extended_code) {
+                (C::ConstraintViolation, 1555 | 2067) => {
+                    (2627, format!("Violation of PRIMARY KEY or UNIQUE constraint. Cannot insert duplicate key ({m})."))
+                }
+                (C::ConstraintViolation, 1299) => {
+                    let col = m.rsplit('.').next().unwrap_or("").to_owned();
+                    (515, format!("Cannot insert the value NULL into column '{col}'; column does not allow nulls. INSERT fails."))
+                }
+                (C::ConstraintViolation, 275) if m.contains("keel_len_") => {
+                    (2628, format!("String or binary data would be truncated in column '{}'.", m.split("keel_len_").nth(1).unwrap_or("")))
+                }
+                (C::ConstraintViolation, 275) if m.contains("keel_range_") => {
+                    (8115, "Arithmetic overflow error converting expression to data type int.".to_owned())
+                }
+                (C::ConstraintViolation, 275) if m.contains("keel_dec_") => {
+                    (8115, "Arithmetic overflow error converting numeric to data type numeric.".to_owned())
+                }
+                (C::ConstraintViolation, _) => (547, format!("The statement conflicted with a constraint ({m}).")),
+                (C::DatabaseBusy | C::DatabaseLocked, _) => (1222, "Lock request time out period exceeded.".to_owned()),
+                (C::OperationInterrupted, _) => (0, "interrupted".to_owned()),
+                _ if m.starts_with("no such table: ") => (208, format!("Invalid object name '{}'.", quoted("no such table: "))),
+                _ if m.starts_with("no such column: ") => (207, format!("Invalid column name '{}'.", quoted("no such column: "))),
+                _ if m.contains("already exists") => (2714, format!("There is already an object named in the database ({m}).")),
+                _ if m.contains("syntax error") || m.contains("incomplete input") => {
+                    let near = m.split('"').nth(1).unwrap_or("");
+                    (102, format!("Incorrect syntax near '{near}'."))
+                }
+                _ if m.starts_with("no such savepoint") => {
+                    (6401, format!("Cannot roll back {}. No transaction or savepoint of that name was found.", quoted("no such savepoint: ")))
+                }
+                _ => (50000, format!("peer (SQLite): {m}")),
+            }
+        }
+        rusqlite::Error::SqlInputError { msg: m, .. } if m.contains("syntax error") || m.contains("incomplete input") => {
+            let near = m.split('"').nth(1).unwrap_or("");
+            (102, format!("Incorrect syntax near '{near}'."))
+        }
+        rusqlite::Error::SqlInputError { msg: m, .. } if m.starts_with("no such table: ") => {
+            (208, format!("Invalid object name '{}'.", m.trim_start_matches("no such table: ")))
+        }
+        rusqlite::Error::SqlInputError { msg: m, .. } if m.starts_with("no such column: ") => {
+            (207, format!("Invalid column name '{}'.", m.trim_start_matches("no such column: ")))
+        }
+        _ => (50000, format!("peer (SQLite): {msg}")),
+    };
+    Refused { number, message }
+}
+
+/// Write `bytes` and nothing else (used by tests that speak raw TDS).
+pub fn write_all(s: &mut TcpStream, bytes: &[u8]) -> io::Result<()> {
+    s.write_all(bytes)
+}

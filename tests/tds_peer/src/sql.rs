@@ -1,0 +1,352 @@
+//! The few T-SQL spellings the peer understands, turned into SQLite.
+//!
+//! Statements are split at `;` outside literals, quoted names and comments.
+//! Each is then recognised as one of the forms below or passed to SQLite
+//! unchanged:
+//!
+//! | T-SQL | peer |
+//! |---|---|
+//! | `SET ...` | accepted, does nothing |
+//! | `BEGIN TRAN[SACTION]`, `COMMIT [TRAN[SACTION]]`, `ROLLBACK [TRAN[SACTION]]` | BEGIN, COMMIT, ROLLBACK |
+//! | `SAVE TRAN[SACTION] x`, `ROLLBACK TRAN[SACTION] x` | SAVEPOINT x, ROLLBACK TO x |
+//! | `WAITFOR DELAY 'hh:mm:ss[.fff]'` | sleeps, stopped by an attention |
+//! | `KILL @@SPID`, `KILL n` | closes that session's socket (SQL Server refuses to kill your own session) |
+//! | `@@VERSION`, `@@SPID`, `@@TRANCOUNT` in an expression | the peer's name, the session id, 0 or 1 |
+//! | `N'text'`, `0x0102` (binary) | `'text'`, `X'0102'` |
+//! | `CREATE TABLE` / `ALTER TABLE ... ADD` column types | kept as declared (they decide the TDS type); DECIMAL, NUMERIC and MONEY columns get text affinity so no digit is lost; `BIGINT IDENTITY(1,1) PRIMARY KEY` becomes an auto-numbered rowid; the range of INT, SMALLINT and TINYINT, the length of CHAR/VARCHAR/BINARY(n) and the integer digits of DECIMAL(p,s) become CHECK constraints that fail with SQL Server's error numbers |
+
+/// What one statement asks for.
+#[derive(Debug, PartialEq)]
+pub enum Stmt {
+    Noop,
+    Begin,
+    Commit,
+    Rollback,
+    Save(String),
+    RollbackTo(String),
+    WaitFor(std::time::Duration),
+    Kill(Option<u32>),
+    /// SQL for SQLite.
+    Sql(String),
+}
+
+/// Split a batch into statements (empty ones dropped).
+pub fn split(sql: &str) -> Vec<String> {
+    let b = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' | b'"' => i = skip_to(b, i, b[i]),
+            b'[' => i = skip_to(b, i, b']'),
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b';' => {
+                out.push(sql[start..i].to_owned());
+                start = i + 1;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push(sql[start.min(sql.len())..].to_owned());
+    out.retain(|s| !strip_comments(s).trim().is_empty());
+    out
+}
+
+fn skip_to(b: &[u8], i: usize, close: u8) -> usize {
+    let mut j = i + 1;
+    while j < b.len() {
+        if b[j] == close {
+            if b.get(j + 1) == Some(&close) && close != b']' {
+                j += 2;
+                continue;
+            }
+            return j + 1;
+        }
+        j += 1;
+    }
+    b.len()
+}
+
+fn strip_comments(s: &str) -> String {
+    let mut out = String::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'-' && b.get(i + 1) == Some(&b'-') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            i += 2;
+            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                i += 1;
+            }
+            i += 2;
+        } else if matches!(b[i], b'\'' | b'"' | b'[') {
+            let j = skip_to(b, i, if b[i] == b'[' { b']' } else { b[i] });
+            out.push_str(&s[i..j]);
+            i = j;
+        } else {
+            let ch = s[i..].chars().next().unwrap();
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
+/// The words of a statement, upper-cased, outside literals (for matching).
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',')
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_uppercase)
+        .collect()
+}
+
+fn is_tran(w: Option<&String>) -> bool {
+    matches!(w.map(String::as_str), Some("TRAN" | "TRANSACTION"))
+}
+
+/// Classify one statement and translate it for SQLite.
+pub fn translate(stmt: &str, spid: u16, version: &str, in_tx: bool) -> Stmt {
+    let clean = strip_comments(stmt);
+    let w = words(&clean);
+    let first = w.first().map(String::as_str).unwrap_or("");
+    match first {
+        "SET" => return Stmt::Noop,
+        "BEGIN" if w.len() <= 3 && is_tran(w.get(1)) => return Stmt::Begin,
+        "COMMIT" if w.len() == 1 || (is_tran(w.get(1)) && w.len() <= 3) => return Stmt::Commit,
+        "ROLLBACK" if w.len() == 1 || (is_tran(w.get(1)) && w.len() == 2) => return Stmt::Rollback,
+        "ROLLBACK" if is_tran(w.get(1)) && w.len() == 3 => return Stmt::RollbackTo(name(&clean, 2)),
+        "SAVE" if is_tran(w.get(1)) && w.len() == 3 => return Stmt::Save(name(&clean, 2)),
+        "WAITFOR" if w.get(1).map(String::as_str) == Some("DELAY") => {
+            let arg = clean.split('\'').nth(1).unwrap_or("");
+            let ticks = crate::types::parse_time_of_day(arg.trim()).unwrap_or(0);
+            return Stmt::WaitFor(std::time::Duration::from_nanos(ticks * 100));
+        }
+        "KILL" if w.len() == 2 => {
+            return Stmt::Kill(if w[1] == "@@SPID" { Some(spid as u32) } else { w[1].parse().ok() });
+        }
+        _ => {}
+    }
+    let mut sql = replace_outside_literals(stmt, &[
+        ("@@VERSION", &format!("'{version}'")),
+        ("@@SPID", &spid.to_string()),
+        ("@@TRANCOUNT", if in_tx { "1" } else { "0" }),
+    ]);
+    if matches!(first, "CREATE" | "ALTER") && w.get(1).map(String::as_str) == Some("TABLE") {
+        sql = rewrite_ddl(&sql);
+    }
+    Stmt::Sql(sql)
+}
+
+/// The `n`th word, as written (brackets removed).
+fn name(s: &str, n: usize) -> String {
+    s.split_whitespace().nth(n).unwrap_or("").trim_matches(['[', ']']).to_owned()
+}
+
+fn replace_outside_literals(s: &str, pairs: &[(&str, &str)]) -> String {
+    let b = s.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    let word_before = |i: usize| i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'@');
+    'outer: while i < b.len() {
+        if matches!(b[i], b'\'' | b'"' | b'[') {
+            let j = skip_to(b, i, if b[i] == b'[' { b']' } else { b[i] });
+            out.push_str(&s[i..j]);
+            i = j;
+            continue;
+        }
+        // N'unicode literal' is a plain literal to SQLite.
+        if matches!(b[i], b'N' | b'n') && b.get(i + 1) == Some(&b'\'') && !word_before(i) {
+            i += 1;
+            continue;
+        }
+        // 0x0102 is binary in T-SQL and an integer in SQLite.
+        if b[i] == b'0' && matches!(b.get(i + 1), Some(b'x' | b'X')) && !word_before(i) {
+            let mut j = i + 2;
+            while j < b.len() && b[j].is_ascii_hexdigit() {
+                j += 1;
+            }
+            let hex = &s[i + 2..j];
+            out.push_str(&format!("X'{}{hex}'", if hex.len() % 2 == 1 { "0" } else { "" }));
+            i = j;
+            continue;
+        }
+        for (from, to) in pairs {
+            if s.len() >= i + from.len() && s.is_char_boundary(i + from.len()) && s[i..i + from.len()].eq_ignore_ascii_case(from) {
+                out.push_str(to);
+                i += from.len();
+                continue 'outer;
+            }
+        }
+        let ch = s[i..].chars().next().unwrap();
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
+/// Rewrite the column definitions of CREATE TABLE / ALTER TABLE ADD (see
+/// the module docs).
+pub fn rewrite_ddl(sql: &str) -> String {
+    let upper = sql.to_ascii_uppercase();
+    if upper.trim_start().starts_with("ALTER") {
+        // ALTER TABLE t ADD [COLUMN] name type ...
+        return match upper.find(" ADD ") {
+            Some(i) => {
+                let head = &sql[..i + 5];
+                let mut def = sql[i + 5..].trim_start();
+                let mut col = "";
+                if def.to_ascii_uppercase().starts_with("COLUMN ") {
+                    col = "COLUMN ";
+                    def = &def[7..];
+                }
+                format!("{head}{col}{}", column_def(def))
+            }
+            None => sql.to_owned(),
+        };
+    }
+    let (Some(open), Some(close)) = (sql.find('('), sql.rfind(')')) else { return sql.to_owned() };
+    let body = &sql[open + 1..close];
+    let mut defs = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, c) in body.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                defs.push(&body[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    defs.push(&body[start..]);
+    let defs: Vec<String> = defs.into_iter().map(column_def).collect();
+    format!("{}({}){}", &sql[..open], defs.join(","), &sql[close + 1..])
+}
+
+/// One column definition: `name TYPE[(args)] rest`.
+fn column_def(def: &str) -> String {
+    let t = def.trim();
+    let up = t.to_ascii_uppercase();
+    if ["PRIMARY", "UNIQUE", "CONSTRAINT", "FOREIGN", "CHECK"].iter().any(|k| up.starts_with(k)) {
+        return def.to_owned();
+    }
+    let name_end = if t.starts_with('[') || t.starts_with('"') {
+        t[1..].find([']', '"']).map_or(t.len(), |i| i + 2)
+    } else {
+        t.find(char::is_whitespace).unwrap_or(t.len())
+    };
+    let (col, rest) = t.split_at(name_end);
+    let rest = rest.trim_start();
+    let rup = rest.to_ascii_uppercase();
+    if rup.starts_with("BIGINT IDENTITY(1,1) PRIMARY KEY") || rup.starts_with("BIGINT IDENTITY(1, 1) PRIMARY KEY") {
+        let after = &rest[rest.to_ascii_uppercase().find("PRIMARY KEY").unwrap() + 11..];
+        return format!(" {col} INTEGER PRIMARY KEY AUTOINCREMENT{after}");
+    }
+    // The type: a word and an optional (args).
+    let word_end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+    let mut ty_end = word_end;
+    if rest[word_end..].starts_with('(') {
+        ty_end = rest[word_end..].find(')').map_or(rest.len(), |i| word_end + i + 1);
+    }
+    let ty = &rest[..ty_end];
+    let tail = &rest[ty_end..];
+    let tyu = ty.to_ascii_uppercase();
+    let base = &tyu[..word_end];
+    let quoted = col.trim_matches(['[', ']', '"']);
+    let q = format!("\"{quoted}\"");
+    let args: Vec<&str> = tyu[word_end..].trim_matches(['(', ')']).split(',').map(str::trim).collect();
+    let mut check = String::new();
+    let range = |lo: i64, hi: i64| {
+        format!(" CONSTRAINT keel_range_{quoted} CHECK ({q} IS NULL OR typeof({q}) <> 'integer' OR {q} BETWEEN {lo} AND {hi})")
+    };
+    match base {
+        "INT" => check = range(i32::MIN as i64, i32::MAX as i64),
+        "SMALLINT" => check = range(i16::MIN as i64, i16::MAX as i64),
+        "TINYINT" => check = range(0, 255),
+        "CHAR" | "VARCHAR" | "NCHAR" | "NVARCHAR" | "BINARY" | "VARBINARY" => {
+            if let Some(n) = args.first().and_then(|a| a.parse::<u32>().ok()) {
+                check = format!(" CONSTRAINT keel_len_{quoted} CHECK ({q} IS NULL OR length({q}) <= {n})");
+            }
+        }
+        _ => {}
+    }
+    let mut ty = ty.to_owned();
+    // SQLite takes only numbers in a type's parentheses: NVARCHAR(MAX)
+    // is kept as NVARCHAR_MAX (still text affinity for the char types).
+    if tyu.ends_with("(MAX)") {
+        ty = format!("{base}_MAX");
+    }
+    if matches!(base, "DECIMAL" | "NUMERIC" | "DEC" | "MONEY" | "SMALLMONEY") {
+        let (p, s) = match base {
+            "MONEY" => (19, 4),
+            "SMALLMONEY" => (10, 4),
+            _ => {
+                let p = args.first().and_then(|a| a.parse().ok()).unwrap_or(18i64);
+                (p, args.get(1).and_then(|a| a.parse().ok()).unwrap_or(0))
+            }
+        };
+        ty = format!("TEXT_{ty}");
+        check = format!(
+            " CONSTRAINT keel_dec_{quoted} CHECK ({q} IS NULL OR length(ltrim(replace(substr(CAST({q} AS TEXT), 1, \
+             CASE WHEN instr(CAST({q} AS TEXT), '.') > 0 THEN instr(CAST({q} AS TEXT), '.') - 1 ELSE length(CAST({q} AS TEXT)) END), '-', ''), '0')) <= {})",
+            p - s
+        );
+    }
+    format!(" {col} {ty}{check}{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_outside_literals() {
+        assert_eq!(split("SELECT ';' AS [a;b]; SELECT 2 -- ;\n;"), vec!["SELECT ';' AS [a;b]", " SELECT 2 -- ;\n"]);
+    }
+
+    #[test]
+    fn transactions_and_specials() {
+        assert_eq!(translate("SAVE TRANSACTION [sp1]", 51, "v", true), Stmt::Save("sp1".into()));
+        assert_eq!(translate("ROLLBACK TRANSACTION sp1", 51, "v", true), Stmt::RollbackTo("sp1".into()));
+        assert_eq!(translate("rollback", 51, "v", true), Stmt::Rollback);
+        assert_eq!(translate("KILL @@SPID", 51, "v", false), Stmt::Kill(Some(51)));
+        assert_eq!(translate("SET QUOTED_IDENTIFIER ON", 51, "v", false), Stmt::Noop);
+        assert_eq!(translate("SELECT @@VERSION", 51, "peer", false), Stmt::Sql("SELECT 'peer'".into()));
+        assert_eq!(
+            translate("SELECT N'中', 0x0102, 'N''0x1', a0x1", 51, "v", false),
+            Stmt::Sql("SELECT '中', X'0102', 'N''0x1', a0x1".into())
+        );
+        assert_eq!(
+            translate("WAITFOR DELAY '00:00:01.5'", 51, "v", false),
+            Stmt::WaitFor(std::time::Duration::from_millis(1500))
+        );
+    }
+
+    #[test]
+    fn ddl() {
+        let s = rewrite_ddl("CREATE TABLE t (id BIGINT IDENTITY(1,1) PRIMARY KEY, v DECIMAL(38,10), s VARCHAR(10))");
+        assert!(s.contains("id INTEGER PRIMARY KEY AUTOINCREMENT"), "{s}");
+        assert!(s.contains("v TEXT_DECIMAL(38,10) CONSTRAINT keel_dec_v"), "{s}");
+        assert!(s.contains("keel_len_s CHECK (\"s\" IS NULL OR length(\"s\") <= 10)"), "{s}");
+        assert!(rewrite_ddl("CREATE TABLE t (v NVARCHAR(MAX))").contains("v NVARCHAR_MAX"));
+        let a = rewrite_ddl("ALTER TABLE t ADD b INT");
+        assert!(a.contains("ADD  b INT CONSTRAINT keel_range_b"), "{a}");
+    }
+}
