@@ -72,6 +72,13 @@
 
 
 /**
+ * How many more connections [`Db::exec`] and [`Db::query`] try after one
+ * turned out dead before use (as Go's `database/sql`, which tries twice
+ * more).
+ */
+#define BAD_CONN_RETRIES 2
+
+/**
  * Portable outcome of a call. Follows ADBC's status set, plus `Busy`,
  * `NullArgument` and `Panic`.
  *

@@ -5,6 +5,7 @@ use crate::core::driver::Driver;
 use crate::core::error::{Error, Result, Status};
 
 mod cursor_slot;
+mod net;
 pub mod mysql;
 pub mod postgres;
 pub mod sqlite;

@@ -1,13 +1,19 @@
 //! MySQL/MariaDB errors → keel status. The server's SQLSTATE and errno are
 //! kept (errno as the vendor code).
 
-use crate::core::error::{Error, Status};
+use crate::core::error::{Error, RetrySafety, Status};
 
 /// Server errors after which the session is gone: the connection was
 /// killed (1927), the server is shutting down (1053), or it closed an idle
 /// session (4031).
 pub fn ends_session(code: u16) -> bool {
     matches!(code, 1053 | 1927 | 4031)
+}
+
+/// Whether the error shows the server had closed the session before the
+/// command arrived (it closed an idle session: 4031), so nothing ran.
+pub fn closed_before_use(e: &mysql::Error) -> bool {
+    matches!(e, mysql::Error::MySqlError(m) if m.code == 4031)
 }
 
 /// Status for a server error number, falling back to its SQLSTATE class.
@@ -50,6 +56,7 @@ pub fn convert(e: &mysql::Error) -> (Error, bool) {
                 sqlstate: m.state.clone(),
                 vendor_code: m.code as i32,
                 driver: "mysql",
+                retry: RetrySafety::Unknown,
             },
             ends_session(m.code),
         ),
@@ -58,10 +65,15 @@ pub fn convert(e: &mysql::Error) -> (Error, bool) {
             (
                 Error {
                     status: if timeout { Status::Timeout } else { Status::Io },
-                    message: format!("connection to the MySQL server failed: {io}"),
+                    message: if timeout {
+                        format!("the MySQL server sent nothing for socket_timeout_ms ({io})")
+                    } else {
+                        format!("connection to the MySQL server failed: {io}")
+                    },
                     sqlstate: "08S01".into(),
                     vendor_code: 0,
                     driver: "mysql",
+                    retry: RetrySafety::Unknown,
                 },
                 true,
             )
@@ -73,6 +85,7 @@ pub fn convert(e: &mysql::Error) -> (Error, bool) {
                 sqlstate: "HY000".into(),
                 vendor_code: 0,
                 driver: "mysql",
+                retry: RetrySafety::Unknown,
             },
             matches!(other, mysql::Error::DriverError(_) | mysql::Error::CodecError(_)),
         ),
