@@ -118,7 +118,7 @@ impl Db {
 /// How many more connections [`Db::exec`] and [`Db::query`] try after one
 /// turned out dead before use (as Go's `database/sql`, which tries twice
 /// more).
-pub const BAD_CONN_RETRIES: usize = 2;
+const BAD_CONN_RETRIES: usize = 2;
 
 struct ConnShared {
     db: Db,
