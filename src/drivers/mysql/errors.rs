@@ -48,6 +48,24 @@ pub fn status_for(code: u16, sqlstate: &str) -> Status {
 /// Convert a client error. Network-level errors come back with
 /// `broken = true`: the session is unusable and must be discarded.
 pub fn convert(e: &mysql::Error) -> (Error, bool) {
+    // The crate reports socket errors directly or inside its packet codec's
+    // error.
+    let io = match e {
+        mysql::Error::IoError(io) => Some(io),
+        mysql::Error::CodecError(c) => std::error::Error::source(c).and_then(|s| s.downcast_ref::<std::io::Error>()),
+        _ => None,
+    };
+    if let Some(io) = io {
+        let timeout = matches!(io.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock);
+        let message = if timeout {
+            format!("the MySQL server sent nothing for socket_timeout_ms ({io})")
+        } else {
+            format!("connection to the MySQL server failed: {io}")
+        };
+        let status = if timeout { Status::Timeout } else { Status::Io };
+        let err = Error::new(status, message).with_sqlstate("08S01").with_driver("mysql");
+        return (err, true);
+    }
     match e {
         mysql::Error::MySqlError(m) => (
             Error {
@@ -60,24 +78,6 @@ pub fn convert(e: &mysql::Error) -> (Error, bool) {
             },
             ends_session(m.code),
         ),
-        mysql::Error::IoError(io) => {
-            let timeout = matches!(io.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock);
-            (
-                Error {
-                    status: if timeout { Status::Timeout } else { Status::Io },
-                    message: if timeout {
-                        format!("the MySQL server sent nothing for socket_timeout_ms ({io})")
-                    } else {
-                        format!("connection to the MySQL server failed: {io}")
-                    },
-                    sqlstate: "08S01".into(),
-                    vendor_code: 0,
-                    driver: "mysql",
-                    retry: RetrySafety::Unknown,
-                },
-                true,
-            )
-        }
         other => (
             Error {
                 status: Status::Io,

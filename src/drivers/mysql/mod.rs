@@ -88,6 +88,11 @@ impl Driver for MysqlDriver {
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
         let ms = |key| Some(opts.uint(key)).filter(|v| *v > 0).map(|v| Duration::from_millis(v as u64));
         let keepalive = opts.uint("tcp_keepalive_ms");
+        // While connecting (handshake, authentication, session setup) every
+        // read and write waits at most connect_timeout_ms, so a server that
+        // accepts the connection and then says nothing fails the connect;
+        // afterwards the socket gets socket_timeout_ms (see `connect`).
+        let setup = ms("connect_timeout_ms").or(ms("socket_timeout_ms"));
         let b = mysql::OptsBuilder::new()
             .ip_or_hostname(Some(url.host.clone().unwrap_or_else(|| "127.0.0.1".into())))
             .tcp_port(url.port.unwrap_or(3306))
@@ -96,11 +101,8 @@ impl Driver for MysqlDriver {
             .db_name(Some(url.path.clone()).filter(|p| !p.is_empty()))
             .prefer_socket(false)
             .tcp_connect_timeout(ms("connect_timeout_ms"))
-            // A read or write that waits longer fails with TimedOut /
-            // WouldBlock, which errors::convert reads as TIMEOUT and a
-            // broken session.
-            .read_timeout(ms("socket_timeout_ms"))
-            .write_timeout(ms("socket_timeout_ms"))
+            .read_timeout(setup)
+            .write_timeout(setup)
             .tcp_keepalive_time_ms((keepalive > 0).then_some(keepalive))
             .tcp_keepalive_probe_interval_secs((keepalive > 0).then(|| keepalive.div_ceil(1000)))
             // rows_affected counts the rows an UPDATE matched, as on every
@@ -111,14 +113,19 @@ impl Driver for MysqlDriver {
         Ok(Box::new(MyConnector {
             opts: mysql::Opts::from(b),
             statement_timeout_ms: opts.uint("statement_timeout_ms"),
+            connect_timeout_ms: opts.uint("connect_timeout_ms"),
+            socket_timeout: ms("socket_timeout_ms"),
             zero_as_null: opts.text("zero_date") == Some("null"),
         }))
     }
 }
 
 struct MyConnector {
+    /// With connect_timeout_ms as the socket timeouts (see `connector`).
     opts: mysql::Opts,
     statement_timeout_ms: u32,
+    connect_timeout_ms: u32,
+    socket_timeout: Option<Duration>,
     zero_as_null: bool,
 }
 
@@ -126,8 +133,9 @@ fn my<T>(r: std::result::Result<T, mysql::Error>) -> Result<T> {
     r.map_err(|e| errors::convert(&e).0)
 }
 
-impl Connector for MyConnector {
-    fn connect(&self) -> Result<Box<dyn DriverConn>> {
+impl MyConnector {
+    /// Connect and set the session up, within connect_timeout_ms per wait.
+    fn setup(&self) -> Result<(mysql::Conn, String)> {
         let mut conn = my(mysql::Conn::new(self.opts.clone()))?;
         let version: String = my(conn.query_first("SELECT VERSION()"))?.unwrap_or_default();
         if self.statement_timeout_ms > 0 {
@@ -138,9 +146,37 @@ impl Connector for MyConnector {
             };
             my(conn.query_drop(sql))?;
         }
+        Ok((conn, version))
+    }
+}
+
+impl Connector for MyConnector {
+    fn connect(&self) -> Result<Box<dyn DriverConn>> {
+        let (conn, version) = self.setup().map_err(|mut e| {
+            if e.status == crate::core::error::Status::Timeout {
+                e.message = format!(
+                    "could not connect to MySQL: no answer within connect_timeout_ms={} ({})",
+                    self.connect_timeout_ms, e.message
+                );
+            }
+            e
+        })?;
         let connection_id = conn.connection_id();
         #[cfg(unix)]
         let fd = std::os::fd::AsRawFd::as_raw_fd(&conn);
+        // From now on a wait is limited by socket_timeout_ms (or not at
+        // all): a read or write that waits longer fails with
+        // WouldBlock/TimedOut, which errors::convert reads as TIMEOUT and
+        // a broken session.
+        #[cfg(unix)]
+        {
+            // SAFETY: the session's socket, open for as long as `conn`.
+            let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+            let sock = socket2::SockRef::from(&fd);
+            sock.set_read_timeout(self.socket_timeout)
+                .and_then(|_| sock.set_write_timeout(self.socket_timeout))
+                .map_err(|e| Error::new(crate::core::error::Status::Io, format!("could not set the socket timeouts: {e}")).with_driver("mysql"))?;
+        }
         Ok(Box::new(MyConn {
             shared: Arc::new(Shared {
                 cursor: CursorSlot::default(),

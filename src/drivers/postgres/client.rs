@@ -134,6 +134,8 @@ type PgConnection = tokio_postgres::Connection<Io, NoTlsStream>;
 pub enum Effect {
     /// Runs (part of) a statement: once a byte went out, it may have run.
     Runs,
+    /// Reads the result of a statement sent earlier: it may have run.
+    Reads,
     /// Prepares or pings: nothing runs, whatever was sent.
     NoRun,
 }
@@ -290,7 +292,7 @@ impl Client {
                 (err, fatal)
             }
             Failure::Silent(d) => {
-                let may_have_run = sent && effect == Effect::Runs;
+                let may_have_run = effect == Effect::Reads || (sent && effect == Effect::Runs);
                 let e = Error::new(
                     Status::Timeout,
                     format!(
@@ -308,10 +310,13 @@ impl Client {
             // The pool closes the session; its protocol state is unknown.
             broken.store(true, Ordering::Release);
         }
-        if !sent || effect == Effect::NoRun {
-            err.retry = RetrySafety::NotSent;
-        } else if fatal {
-            err.retry = RetrySafety::MayHaveRun;
+        match effect {
+            Effect::Reads if fatal => err.retry = RetrySafety::MayHaveRun,
+            Effect::Reads => {}
+            Effect::NoRun => err.retry = RetrySafety::NotSent,
+            Effect::Runs if !sent => err.retry = RetrySafety::NotSent,
+            Effect::Runs if fatal => err.retry = RetrySafety::MayHaveRun,
+            Effect::Runs => {}
         }
         Err(err)
     }

@@ -472,7 +472,7 @@ impl DriverRows for PgRows {
             ));
         };
         let client = self.shared.client_for_cursor();
-        let next = client.run(Effect::Runs, None, |_| {
+        let next = client.run(Effect::Reads, None, |_| {
             std::future::poll_fn(|cx| stream.as_mut().poll_next(cx).map(Option::transpose))
         });
         match next {
