@@ -415,7 +415,7 @@ static void setup(engine eng, const char *url) {
         char name[40];
         int n = snprintf(name, sizeof name, "name-%" PRId64, i * 7919 % 100003);
         KTRY("bind", keel_stmt_bind_int64(s, 0, i, &e_));
-        KTRY("bind", keel_stmt_bind_text(s, 1, (const uint8_t *)name, (size_t)n, &e_));
+        KTRY("bind", keel_stmt_bind_text(s, 1, name, (size_t)n, &e_));
         KTRY("bind", keel_stmt_bind_double(s, 2, (double)i * 0.25, &e_));
         KTRY("insert", keel_stmt_execute(s, NULL, &e_));
     }

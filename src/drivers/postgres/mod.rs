@@ -141,7 +141,8 @@ impl Connector for PgConnector {
     fn connect(&self) -> Result<Box<dyn DriverConn>> {
         let mut client = Client::connect(&self.cfg, &self.target, self.socket_timeout)?;
         let version = client
-            .run(Effect::NoRun, None, |c| c.simple_query("SHOW server_version"))
+            // Still part of connecting: connect_timeout_ms limits the wait.
+            .run(Effect::NoRun, self.target.connect_timeout, |c| c.simple_query("SHOW server_version"))
             .map_err(|e| e.not_sent())?
             .into_iter()
             .find_map(|m| match m {
