@@ -22,8 +22,8 @@
  * evenly), so the times compare across rows. Each case runs `reps` times,
  * keel and native interleaved; the best wall time counts, and the CPU time
  * of the process (every thread) is shown next to it. SQLite runs on a file
- * database (in the system's temporary directory) that every connection of
- * both sides opens.
+ * database (in $POOL_BENCH_DIR, else the current directory; removed at the
+ * end) that every connection of both sides opens.
  *
  * Usage: pool_bench [sqlite|postgres|mysql|all] [--lookups N] [--checkouts N] [--reps N]
  * URLs come from KEEL_TEST_POSTGRES_URL and KEEL_TEST_MYSQL_URL
@@ -126,30 +126,35 @@ struct shared {
     engine eng;
     const char *url;      /* the engine's URL (native side) */
     keel_db *db;          /* keel side */
-    pthread_barrier_t go; /* every worker ready, then the clock starts */
+    /* Every worker waits at `ready`, the clock starts, then `go` lets them run. */
+    pthread_barrier_t ready, go;
     void (*body)(worker *);
 };
 
 static void *run_worker(void *arg) {
     worker *w = arg;
+    pthread_barrier_wait(&w->sh->ready);
     pthread_barrier_wait(&w->sh->go);
     w->sh->body(w);
     return NULL;
 }
 
 /* Run `body` on `n` workers at once; the time is from the moment all are
- * ready until the last one ends. */
+ * ready (the clock is read before they are let go) until the last one ends. */
 static timing run_threads(shared *sh, worker *ws, int n) {
     pthread_t t[MAX_THREADS];
+    pthread_barrier_init(&sh->ready, NULL, (unsigned)n + 1);
     pthread_barrier_init(&sh->go, NULL, (unsigned)n + 1);
     for (int i = 0; i < n; i++)
         if (pthread_create(&t[i], NULL, run_worker, &ws[i]) != 0)
             die("pthread_create", "");
-    pthread_barrier_wait(&sh->go);
+    pthread_barrier_wait(&sh->ready);
     double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    pthread_barrier_wait(&sh->go);
     for (int i = 0; i < n; i++)
         pthread_join(t[i], NULL);
     timing r = {clock_s(CLOCK_MONOTONIC) - w0, clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0};
+    pthread_barrier_destroy(&sh->ready);
     pthread_barrier_destroy(&sh->go);
     return r;
 }
@@ -538,8 +543,8 @@ int main(int argc, char **argv) {
     printf("%-9s %-26s %8s %8s %6s | %8s %8s %6s\n", "engine", "workload", "keel s", "native s", "k/n", "keel cpu",
            "nat cpu", "k/n");
     if (want(only, "sqlite")) {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(g_sqlite_path, sizeof g_sqlite_path, "%s/keel-pool-bench-%ld.db", tmp && *tmp ? tmp : "/tmp",
+        const char *dir = getenv("POOL_BENCH_DIR");
+        snprintf(g_sqlite_path, sizeof g_sqlite_path, "%s/keel-pool-bench-%ld.db", dir && *dir ? dir : ".",
                  (long)getpid());
         char url[512];
         snprintf(url, sizeof url, "sqlite://%s", g_sqlite_path);

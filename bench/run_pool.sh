@@ -63,4 +63,4 @@ if [ -z "${KEEL_TEST_POSTGRES_URL:-}" ] || [ -z "${KEEL_TEST_MYSQL_URL:-}" ]; th
     . scripts/servers.sh >/dev/null
 fi
 
-"$out/pool_bench" "$@"
+POOL_BENCH_DIR="$out" "$out/pool_bench" "$@"
