@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: keel vs. the raw sqlite3 C API on the same SQLite build.
+# `make bench`: keel vs. the raw sqlite3 C API on the same SQLite build,
+# then the network engines (run_net.sh) and the pool (run_pool.sh).
 # Builds the release library, finds the sqlite3.h of the libsqlite3-sys
 # crate that Cargo.lock pins (through `cargo metadata`), compiles
 # bench/sqlite_bench.c against it and links target/release/libkeel.a, which
@@ -36,7 +37,10 @@ CC=${CC:-cc}
 "$OUT/sqlite_bench" "$@"
 
 # PostgreSQL (keel vs libpq) and MySQL (keel vs libmariadb), plus the
-# 10M-row streaming memory check; see bench/run_net.sh.
+# 10M-row streaming memory check; see bench/run_net.sh. Then the pool's
+# cost on every engine (bench/run_pool.sh).
 if [ $# -eq 0 ]; then
     NET_BENCH_SKIP_CARGO=1 bash bench/run_net.sh
+    echo
+    POOL_BENCH_SKIP_CARGO=1 bash bench/run_pool.sh
 fi

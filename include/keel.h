@@ -24,7 +24,8 @@
  *   takes a last parameter keel_error **err_out. When err_out is not NULL
  *   and the status is not OK, *err_out receives a new keel_error that the
  *   caller frees with keel_error_free; it carries the status, a message
- *   with context, a SQLSTATE and the engine's own error number. Status
+ *   with context, a SQLSTATE, the engine's own error number, and whether
+ *   the statement can have run (keel_error_retry_safety). Status
  *   numbers never change; treat an unknown one as KEEL_STATUS_UNKNOWN.
  *   A NULL handle or required pointer gives KEEL_STATUS_NULL_ARGUMENT with
  *   a message naming the argument. An internal panic never crosses this
@@ -121,6 +122,44 @@ enum keel_dialect
 };
 #ifndef __cplusplus
 typedef int32_t keel_dialect;
+#endif // __cplusplus
+
+/**
+ * Whether running the failed call again could apply its statement twice.
+ * Part of the C ABI (`keel_retry_safety`): numbers never change.
+ *
+ * keel says `NotSent` only when it knows the statement never ran, and
+ * `MayHaveRun` when a request went out and the connection failed before
+ * its answer came back. An error the server answered with (a constraint,
+ * a syntax error, a deadlock) is `Unknown`: the statement did not take
+ * effect, and whether trying again helps is what the status says (`Busy`
+ * means try the transaction again).
+ */
+enum keel_retry_safety
+#ifdef __cplusplus
+  : int32_t
+#endif // __cplusplus
+ {
+  /**
+   * keel cannot say more than the status does.
+   */
+  KEEL_RETRY_SAFETY_UNKNOWN = 0,
+  /**
+   * Nothing of the statement reached the server (it failed before
+   * sending: no connection, pool timeout, bad arguments, or a connection
+   * found dead before use), or only its preparation or a ping did: it
+   * did not run, and running it again cannot apply it twice.
+   */
+  KEEL_RETRY_SAFETY_NOT_SENT = 1,
+  /**
+   * The statement was sent and the connection failed or timed out
+   * before its answer: it may have run, and even committed. Retrying a
+   * statement that is not idempotent may apply it twice.
+   */
+  KEEL_RETRY_SAFETY_MAY_HAVE_RUN = 2,
+};
+#ifndef __cplusplus
+typedef int32_t keel_retry_safety;
 #endif // __cplusplus
 
 /**
@@ -284,12 +323,14 @@ typedef struct keel_conn keel_conn;
 typedef struct keel_db keel_db;
 
 /**
- * An error: status, message, SQLSTATE, vendor code and driver name.
+ * An error: status, message, SQLSTATE, vendor code, driver name, and
+ * whether retrying is safe.
  *
  * Created by any fallible call that was given a non-NULL `keel_error
  * **err_out` and did not succeed; destroyed by `keel_error_free`. Methods:
  * `keel_error_status`, `keel_error_message`, `keel_error_sqlstate`,
- * `keel_error_vendor_code`, `keel_error_driver`. Immutable, so any thread
+ * `keel_error_vendor_code`, `keel_error_driver`,
+ * `keel_error_retry_safety`. Immutable, so any thread
  * may read it. In Rust it is a boxed `keel::Error` with C copies of its
  * strings.
  */
@@ -972,7 +1013,8 @@ void keel_db_free(struct keel_db *db);
  * Reuses the most recently returned idle connection (pinging it first
  * when it sat idle longer than `pool_health_check_idle_ms`, and closing
  * it instead when it outlived `pool_max_lifetime_ms` or
- * `pool_max_idle_time_ms`) or opens a new one. When the pool is at
+ * `pool_max_idle_time_ms`, or when a look at its socket shows the server
+ * closed it, as after a server restart) or opens a new one. When the pool is at
  * `pool_max_open`, waits in first-come, first-served order for a returned
  * connection, at most `pool_acquire_timeout_ms` (default 30000).
  *
@@ -994,15 +1036,21 @@ keel_status keel_db_checkout(struct keel_db *db,
  *
  * Checks a connection out, prepares `sql`, binds `params[0..n_params]` to
  * its placeholders (their count must match), runs it, and returns the
- * connection. `sql` must hold exactly one statement.
+ * connection. `sql` must hold exactly one statement. When the connection
+ * turns out dead before anything of the statement was sent (the server
+ * closed it), it is closed and the statement runs on another, at most
+ * twice more; a statement that may have run is never run again (see
+ * `keel_error_retry_safety`).
  *
  * Ownership: `sql` and `params` are borrowed for the call. `result_out`
  * may be NULL; otherwise it receives the rows affected and last insert id.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (db, sql, params when n_params > 0),
  * `KEEL_STATUS_INVALID_ARGUMENT` (invalid UTF-8, more than one statement,
- * wrong parameter count, a value the column cannot hold), and the engine's
- * errors (`KEEL_STATUS_INTEGRITY` for constraint violations, ...).
+ * wrong parameter count, a value the column cannot hold),
+ * `KEEL_STATUS_TIMEOUT` (no connection became free in time, or
+ * `socket_timeout_ms` passed with no answer), and the engine's errors
+ * (`KEEL_STATUS_INTEGRITY` for constraint violations, ...).
  *
  * Since: 0.1.0
  */
@@ -1123,6 +1171,33 @@ int32_t keel_error_vendor_code(const struct keel_error *err);
  * Since: 0.1.0
  */
 const char *keel_error_driver(const struct keel_error *err);
+
+/**
+ * Return whether running the failed call again could apply its statement
+ * twice.
+ *
+ * `KEEL_RETRY_SAFETY_NOT_SENT`: nothing of the statement reached the
+ * server (no connection could be opened or checked out, an argument was
+ * refused before sending, the pooled connection was found dead before
+ * use; or only its preparation or a ping was sent), so it did not run and
+ * may be run again. `KEEL_RETRY_SAFETY_MAY_HAVE_RUN`: it was sent and the
+ * connection failed or timed out (`socket_timeout_ms`) before the answer,
+ * so it may have run and even committed; run it again only when that is
+ * harmless (idempotent). `KEEL_RETRY_SAFETY_UNKNOWN`: keel cannot say
+ * more than the status does; this includes every error the server
+ * answered with, after which the statement did not take effect, and
+ * `KEEL_STATUS_BUSY` says that trying the transaction again may succeed.
+ * `keel_db_exec` and `keel_db_query` already retry, on another
+ * connection, a statement whose pooled connection was found dead before
+ * it was sent.
+ *
+ * Ownership: borrows `err`.
+ *
+ * Errors: returns `KEEL_RETRY_SAFETY_UNKNOWN` when `err` is NULL.
+ *
+ * Since: 0.1.0
+ */
+keel_retry_safety keel_error_retry_safety(const struct keel_error *err);
 
 /**
  * Return static English text for a status, like `sqlite3_errstr`.

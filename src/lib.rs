@@ -12,5 +12,5 @@ pub mod ffi;
 
 pub use crate::core::db::{Conn, Db, Rows, Stmt};
 pub use crate::core::driver::{Dialect, ExecResult, Isolation, TxLock, TxOptions};
-pub use crate::core::error::{Error, Result, Status};
+pub use crate::core::error::{Error, Result, RetrySafety, Status};
 pub use crate::core::value::{Column, Nullable, Type, Value, ValueRef};

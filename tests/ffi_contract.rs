@@ -18,7 +18,7 @@ use keel::ffi::rows::*;
 use keel::ffi::stmt::*;
 use keel::ffi::types::{keel_exec_result, keel_tx_options};
 use keel::ffi::version::*;
-use keel::{Dialect, Nullable, Status, Type};
+use keel::{Dialect, Nullable, RetrySafety, Status, Type};
 use std::ffi::{CStr, c_char};
 use std::ptr::{null, null_mut};
 
@@ -269,6 +269,7 @@ fn every_exported_function_with_a_pointer_argument_is_in_the_null_table() {
         "keel_error_sqlstate",
         "keel_error_vendor_code",
         "keel_error_driver",
+        "keel_error_retry_safety",
         "keel_status_str",
         "keel_conn_in_transaction",
         "keel_conn_dialect",
@@ -328,6 +329,7 @@ fn accessors_on_null_return_their_documented_defaults() {
     assert_eq!(cstr(keel_error_sqlstate(null())), "");
     assert_eq!(keel_error_vendor_code(null()), 0);
     assert_eq!(cstr(keel_error_driver(null())), "");
+    assert_eq!(keel_error_retry_safety(null()), RetrySafety::Unknown);
     assert_eq!(keel_db_dialect(null()), Dialect::Unknown);
     assert_eq!(keel_conn_dialect(null()), Dialect::Unknown);
     assert!(!keel_conn_in_transaction(null()));
@@ -359,11 +361,37 @@ fn error_details_come_back_through_every_accessor() {
     assert_eq!(e.driver(), "sqlite");
     assert_eq!(e.sqlstate().len(), 5, "{e:?}");
     assert_ne!(e.vendor_code(), 0);
+    // Refused while preparing: it did not run.
+    assert_eq!(e.retry_safety(), RetrySafety::NotSent);
+    // Refused while running: keel says no more than the status does.
+    exec(fx.conn, "CREATE TABLE u (a INTEGER UNIQUE)", &[]);
+    exec(fx.conn, "INSERT INTO u VALUES (1)", &[]);
+    let e = exec_err(fx.conn, "INSERT INTO u VALUES (1)", &[]);
+    assert_eq!((e.status(), e.retry_safety()), (Status::Integrity, RetrySafety::Unknown));
     // A keel-side error names keel as its driver and has no SQLSTATE.
     let e = fails(|e| keel_stmt_bind_int64(fx.stmt, 7, 1, e));
     assert_eq!(e.driver(), "keel");
     assert_eq!(e.sqlstate(), "");
     assert_eq!(e.vendor_code(), 0);
+    assert_eq!(e.retry_safety(), RetrySafety::NotSent);
+}
+
+#[test]
+fn errors_before_sending_say_not_sent() {
+    let fx = Fx::new();
+    let e = fails(|e| keel_conn_exec(fx.conn, null(), null(), 0, null_mut(), e));
+    assert_eq!((e.status(), e.retry_safety()), (Status::NullArgument, RetrySafety::NotSent));
+    let e = exec_err(fx.conn, "SELECT ?, ?", &[v_i64(1)]);
+    assert_eq!((e.status(), e.retry_safety()), (Status::InvalidArgument, RetrySafety::NotSent));
+    let e = fails(|e| keel_stmt_execute(fx.stmt, null_mut(), e));
+    assert_eq!((e.status(), e.retry_safety()), (Status::InvalidArgument, RetrySafety::NotSent));
+    let e = fails(|e| keel_conn_commit(fx.conn, e));
+    assert_eq!((e.status(), e.retry_safety()), (Status::InvalidState, RetrySafety::NotSent));
+    // A database that cannot be opened ran nothing.
+    let mut db: *mut keel_db = sentinel();
+    let url = c("sqlite:///nonexistent-dir-keel/x.db?mode=rw");
+    let e = fails(|e| keel_db_open(url.as_ptr(), &mut db, e));
+    assert_eq!(e.retry_safety(), RetrySafety::NotSent, "{}", e.message());
 }
 
 // ---- outputs untouched on failure --------------------------------------

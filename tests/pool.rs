@@ -179,6 +179,36 @@ fn killed_backend_is_reported_and_replaced() {
 }
 
 #[test]
+fn idle_session_the_server_closed_is_replaced_before_use() {
+    for (name, url) in engines() {
+        let (pid_sql, kill_sql) = match name {
+            "postgres" => ("SELECT pg_backend_pid()", "SELECT pg_terminate_backend(?)"),
+            "mysql" => ("SELECT CONNECTION_ID()", "KILL ?"),
+            _ => continue,
+        };
+        // No health-check ping: only the look at the socket at checkout
+        // can notice that the server closed the idle session.
+        let db = with_opts(&url, &[("pool_max_open", "1"), ("pool_health_check_idle_ms", "0")]);
+        let mut r = db.query(pid_sql, &[]).unwrap();
+        assert!(r.next().unwrap());
+        let pid = r.value(0).unwrap().as_i64().unwrap();
+        drop(r);
+        assert_eq!(db.stats().idle, 1, "{name}");
+        let killer = Db::open(&url).unwrap();
+        killer.exec(kill_sql, &[ValueRef::Int64(pid)]).unwrap();
+        // Let the server close it (the kill is asynchronous on PostgreSQL).
+        thread::sleep(Duration::from_millis(300));
+        // The first use succeeds, on a new session.
+        let mut r = db.query(pid_sql, &[]).unwrap_or_else(|e| panic!("{name}: first use after the kill: {e}"));
+        assert!(r.next().unwrap());
+        assert_ne!(r.value(0).unwrap().as_i64().unwrap(), pid, "{name}");
+        drop(r);
+        let s = db.stats();
+        assert_eq!((s.closed_broken, s.open), (1, 1), "{name}: {s:?}");
+    }
+}
+
+#[test]
 fn sixteen_threads_lose_no_update() {
     for (name, url) in engines() {
         // The point is lost updates, not durability: SQLite runs on its

@@ -9,7 +9,7 @@
 
 use super::driver::{CancelHandle, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions};
 use super::pool::{Pool, PoolConfig, PoolStats, Pooled};
-use super::error::{Error, Result, Status};
+use super::error::{Error, Result, RetrySafety, Status};
 use super::options::Options;
 use super::url::ConnUrl;
 use super::value::{Column, ValueRef};
@@ -50,7 +50,7 @@ impl Db {
         let opts = Options::parse(driver.name(), driver.options(), &parsed.options)?;
         let cfg = PoolConfig::from_options(&opts)?;
         let connector = driver.connector(&parsed, &opts)?;
-        let first = connector.connect()?;
+        let first = connector.connect().map_err(Error::not_sent)?;
         Ok(Db { inner: Arc::new(DbInner { driver, pool: Pool::new(connector, cfg, first) }) })
     }
 
@@ -69,14 +69,36 @@ impl Db {
     }
 
     /// Run one statement on a pooled connection and return it to the pool.
+    /// A pooled connection found dead before the statement went out (the
+    /// server restarted or closed it) is replaced and the statement run on
+    /// another, as Go's `database/sql` does with `driver.ErrBadConn`.
     pub fn exec(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<ExecResult> {
-        self.checkout()?.exec(sql, params)
+        self.on_live_conn(|c| c.exec(sql, params))
     }
 
     /// Run a query on a pooled connection; the cursor owns the connection
-    /// and returns it when dropped.
+    /// and returns it when dropped. Retried on another connection like
+    /// [`Db::exec`].
     pub fn query(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<Rows> {
-        self.checkout()?.query(sql, params)
+        self.on_live_conn(|c| c.query(sql, params))
+    }
+
+    /// Run `f` on a checked-out connection; when it fails because the
+    /// connection was dead and nothing of the statement was sent, close
+    /// that connection and try again on another, at most
+    /// [`BAD_CONN_RETRIES`] more times. A statement that may have run is
+    /// never run again.
+    fn on_live_conn<R>(&self, f: impl Fn(&Conn) -> Result<R>) -> Result<R> {
+        let mut retries = 0;
+        loop {
+            let conn = self.checkout()?;
+            match f(&conn) {
+                Err(e) if retries < BAD_CONN_RETRIES && e.retry == RetrySafety::NotSent && conn.is_broken() => {
+                    retries += 1;
+                }
+                r => return r,
+            }
+        }
     }
 
     pub fn stats(&self) -> PoolStats {
@@ -92,6 +114,11 @@ impl Db {
         self.stats().idle as usize
     }
 }
+
+/// How many more connections [`Db::exec`] and [`Db::query`] try after one
+/// turned out dead before use (as Go's `database/sql`, which tries twice
+/// more).
+const BAD_CONN_RETRIES: usize = 2;
 
 struct ConnShared {
     db: Db,
@@ -142,7 +169,7 @@ impl Conn {
 
     fn with<R>(&self, f: impl FnOnce(&mut dyn DriverConn) -> Result<R>) -> Result<R> {
         let mut g = lock(&self.shared.session);
-        let c = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed"))?;
+        let c = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed").not_sent())?;
         f(c.conn.as_mut())
     }
 
@@ -154,10 +181,11 @@ impl Conn {
         self.shared.db.driver_name()
     }
 
-    /// Prepare one statement.
+    /// Prepare one statement. Preparing runs nothing, so every error here
+    /// is `RetrySafety::NotSent`.
     pub fn prepare(&self, sql: &str) -> Result<Stmt> {
-        let native = super::placeholders::rewrite(sql, self.dialect()).map_err(|e| e.with_sql(sql))?;
-        let stmt = self.with(|c| c.prepare(&native)).map_err(|e| e.with_sql(sql))?;
+        let native = super::placeholders::rewrite(sql, self.dialect()).map_err(|e| e.with_sql(sql).not_sent())?;
+        let stmt = self.with(|c| c.prepare(&native)).map_err(|e| e.with_sql(sql).not_sent())?;
         let n = stmt.param_count();
         Ok(Stmt {
             _conn: self.shared.clone(),
@@ -173,18 +201,18 @@ impl Conn {
     /// newly prepared one that goes into the cache when dropped; and whether
     /// it came from the cache.
     fn cached(&self, sql: &str) -> Result<(Stmt, bool)> {
-        let native = super::placeholders::rewrite(sql, self.dialect()).map_err(|e| e.with_sql(sql))?;
+        let native = super::placeholders::rewrite(sql, self.dialect()).map_err(|e| e.with_sql(sql).not_sent())?;
         let pool = &self.shared.db.inner.pool;
         let (stmt, hit) = {
             let mut g = lock(&self.shared.session);
-            let p = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed"))?;
+            let p = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed").not_sent())?;
             if !p.cache.enabled() {
                 drop(g);
                 return Ok((self.prepare(sql)?, false));
             }
             match p.cache.take(&native) {
                 Some(s) => (s, true),
-                None => (p.conn.prepare(&native).map_err(|e| e.with_sql(sql))?, false),
+                None => (p.conn.prepare(&native).map_err(|e| e.with_sql(sql).not_sent())?, false),
             }
         };
         let counter = if hit { &pool.cache_hits } else { &pool.cache_misses };
@@ -254,7 +282,8 @@ impl Conn {
             if c.in_transaction() {
                 return Err(Error::invalid_state(
                     "a transaction is already open on this connection; use a savepoint to nest",
-                ));
+                )
+                .not_sent());
             }
             c.begin(opts)
         })
@@ -263,7 +292,7 @@ impl Conn {
     pub fn commit(&self) -> Result<()> {
         self.with(|c| {
             if !c.in_transaction() {
-                return Err(Error::invalid_state("commit: no transaction is open"));
+                return Err(Error::invalid_state("commit: no transaction is open").not_sent());
             }
             c.commit()
         })
@@ -272,24 +301,24 @@ impl Conn {
     pub fn rollback(&self) -> Result<()> {
         self.with(|c| {
             if !c.in_transaction() {
-                return Err(Error::invalid_state("rollback: no transaction is open"));
+                return Err(Error::invalid_state("rollback: no transaction is open").not_sent());
             }
             c.rollback()
         })
     }
 
     pub fn savepoint(&self, name: &str) -> Result<()> {
-        check_identifier(name)?;
+        check_identifier(name).map_err(Error::not_sent)?;
         self.with(|c| c.savepoint(name))
     }
 
     pub fn release(&self, name: &str) -> Result<()> {
-        check_identifier(name)?;
+        check_identifier(name).map_err(Error::not_sent)?;
         self.with(|c| c.release(name))
     }
 
     pub fn rollback_to(&self, name: &str) -> Result<()> {
-        check_identifier(name)?;
+        check_identifier(name).map_err(Error::not_sent)?;
         self.with(|c| c.rollback_to(name))
     }
 
@@ -299,6 +328,12 @@ impl Conn {
 
     pub fn ping(&self) -> Result<()> {
         self.with(|c| c.ping())
+    }
+
+    /// Whether the session has failed for good (the pool closes it when it
+    /// comes back).
+    pub fn is_broken(&self) -> bool {
+        self.with(|c| Ok(c.is_broken())).unwrap_or(true)
     }
 
     /// A handle that cancels the statement this connection is running; use
@@ -387,11 +422,12 @@ impl Stmt {
             return Err(Error::invalid_argument(format!(
                 "parameter index {index} is out of range: the statement has {n} parameter{} (indexes are 0-based)",
                 if n == 1 { "" } else { "s" }
-            )));
+            ))
+            .not_sent());
         }
         self.inner_mut()
             .bind(index, value)
-            .map_err(|e| e.context(format_args!("parameter {index}")))?;
+            .map_err(|e| e.context(format_args!("parameter {index}")).not_sent())?;
         self.bound[index] = true;
         Ok(())
     }
@@ -406,7 +442,8 @@ impl Stmt {
                 params.len(),
                 if params.len() == 1 { " was" } else { "s were" }
             ))
-            .with_sql(&self.sql));
+            .with_sql(&self.sql)
+            .not_sent());
         }
         for (i, v) in params.iter().enumerate() {
             self.bind(i, *v).map_err(|e| e.with_sql(&self.sql))?;
@@ -427,7 +464,8 @@ impl Stmt {
                 "parameter {i} of {} is not bound",
                 self.bound.len()
             ))
-            .with_sql(&self.sql)),
+            .with_sql(&self.sql)
+            .not_sent()),
         }
     }
 

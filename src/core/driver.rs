@@ -147,6 +147,13 @@ pub trait DriverConn: Send {
     fn is_broken(&self) -> bool {
         false
     }
+    /// A cheap check, made at every checkout, that the session still
+    /// stands: false when it broke or the server closed it meanwhile
+    /// (restart, idle timeout, terminated session). Network drivers look at
+    /// the socket without a round trip unless something arrived on it.
+    fn check_alive(&mut self) -> bool {
+        !self.is_broken()
+    }
     /// Something that stops the statement this session is running, usable
     /// from any thread while the session is busy in another.
     fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>>;

@@ -109,6 +109,32 @@ impl Status {
     }
 }
 
+/// Whether running the failed call again could apply its statement twice.
+/// Part of the C ABI (`keel_retry_safety`): numbers never change.
+///
+/// keel says `NotSent` only when it knows the statement never ran, and
+/// `MayHaveRun` when a request went out and the connection failed before
+/// its answer came back. An error the server answered with (a constraint,
+/// a syntax error, a deadlock) is `Unknown`: the statement did not take
+/// effect, and whether trying again helps is what the status says (`Busy`
+/// means try the transaction again).
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RetrySafety {
+    /// keel cannot say more than the status does.
+    #[default]
+    Unknown = 0,
+    /// Nothing of the statement reached the server (it failed before
+    /// sending: no connection, pool timeout, bad arguments, or a connection
+    /// found dead before use), or only its preparation or a ping did: it
+    /// did not run, and running it again cannot apply it twice.
+    NotSent = 1,
+    /// The statement was sent and the connection failed or timed out
+    /// before its answer: it may have run, and even committed. Retrying a
+    /// statement that is not idempotent may apply it twice.
+    MayHaveRun = 2,
+}
+
 /// An error from any layer: a portable status, a message with context, and
 /// the engine's own details where it has them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,6 +148,8 @@ pub struct Error {
     pub vendor_code: i32,
     /// Which driver raised it (`"sqlite"`, ...), or `"keel"` for the core.
     pub driver: &'static str,
+    /// Whether the statement can have run (see [`RetrySafety`]).
+    pub retry: RetrySafety,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -137,6 +165,7 @@ impl Error {
             sqlstate: String::new(),
             vendor_code: 0,
             driver: "keel",
+            retry: RetrySafety::Unknown,
         }
     }
 
@@ -164,6 +193,17 @@ impl Error {
     pub fn with_driver(mut self, driver: &'static str) -> Error {
         self.driver = driver;
         self
+    }
+
+    pub fn with_retry(mut self, retry: RetrySafety) -> Error {
+        self.retry = retry;
+        self
+    }
+
+    /// Mark an error raised before anything of the statement was sent as
+    /// `NotSent`, unless it already says more.
+    pub fn not_sent(self) -> Error {
+        if self.retry == RetrySafety::Unknown { self.with_retry(RetrySafety::NotSent) } else { self }
     }
 
     /// Append the start of the SQL text the error is about.

@@ -11,9 +11,10 @@
 //! chunks as `INSERT ... VALUES (<row>), (<row>), ...` with parameters,
 //! which is what mysqlclient does for `executemany` and what libpq users
 //! write by hand. PostgreSQL's other way, psycopg 3's pipeline (one
-//! Bind/Execute per row, one Sync), is not open to keel: the `postgres`
-//! crate's blocking client does not pipeline, and the engine still runs one
-//! statement per row, which a multi-row INSERT avoids.
+//! Bind/Execute per row, one Sync), still has the engine run one statement
+//! per row, which a multi-row INSERT avoids. (Now that the driver drives
+//! tokio-postgres itself, pipelining the statements that do not qualify
+//! here is open; it is not built yet.)
 //!
 //! The statement qualifies when, as keel's placeholder lexer reads it
 //! (string literals, quoted identifiers and comments skipped), its VALUES

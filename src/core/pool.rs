@@ -8,7 +8,7 @@
 
 use super::driver::{Connector, DriverConn, DriverStmt};
 use std::sync::atomic::{AtomicU64, Ordering};
-use super::error::{Error, Result, Status};
+use super::error::{Error, Result, RetrySafety, Status};
 use super::options::Options;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
@@ -221,7 +221,8 @@ impl Pool {
             Err(e) => {
                 let mut st = lock(&self.state);
                 self.closed_one(&mut st);
-                Err(e)
+                // Opening a session runs no statement.
+                Err(e.not_sent())
             }
         }
     }
@@ -233,7 +234,7 @@ impl Pool {
         let reason = self.expired(&p, now);
         let healthy = match reason {
             Expired::No => {
-                !p.conn.is_broken()
+                p.conn.check_alive()
                     && match self.cfg.health_check_after {
                         Some(after) if now.duration_since(p.returned) >= after => p.conn.ping().is_ok(),
                         _ => true,
@@ -297,7 +298,8 @@ impl Pool {
                                     t.as_millis(),
                                     self.cfg.max_open
                                 ),
-                            ));
+                            )
+                            .with_retry(RetrySafety::NotSent));
                         }
                         t - waited
                     }

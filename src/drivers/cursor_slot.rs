@@ -1,6 +1,7 @@
 //! The one open cursor of a network session, for drivers whose client
-//! crate streams a result through an object that borrows the session
-//! mutably for its whole life (`postgres::RowIter`, `mysql::QueryResult`).
+//! streams a result through an object that needs the session mutably for
+//! its whole life (`mysql::QueryResult` borrows it; a tokio-postgres
+//! `RowStream` needs it to drive the connection on every read).
 //!
 //! A C handle cannot express that borrow, so the driver keeps the stream
 //! here, next to the session, and keeps the rule itself: while a cursor is

@@ -176,7 +176,7 @@ pub(crate) fn free_handle<C: Opaque>(h: *mut C) {
 }
 
 pub(crate) fn null_arg(name: &str) -> Error {
-    Error::new(Status::NullArgument, format!("argument {name} is NULL"))
+    Error::new(Status::NullArgument, format!("argument {name} is NULL")).not_sent()
 }
 
 /// Borrow a required NUL-terminated UTF-8 string argument.
@@ -191,6 +191,7 @@ pub(crate) fn c_str<'a>(p: *const c_char, name: &str) -> Result<&'a str> {
             "argument {name} is not valid UTF-8 (bad byte at offset {})",
             e.valid_up_to()
         ))
+        .not_sent()
     })
 }
 

@@ -143,7 +143,8 @@ pub extern "C" fn keel_db_free(db: *mut keel_db) {
 /// Reuses the most recently returned idle connection (pinging it first
 /// when it sat idle longer than `pool_health_check_idle_ms`, and closing
 /// it instead when it outlived `pool_max_lifetime_ms` or
-/// `pool_max_idle_time_ms`) or opens a new one. When the pool is at
+/// `pool_max_idle_time_ms`, or when a look at its socket shows the server
+/// closed it, as after a server restart) or opens a new one. When the pool is at
 /// `pool_max_open`, waits in first-come, first-served order for a returned
 /// connection, at most `pool_acquire_timeout_ms` (default 30000).
 ///
@@ -173,15 +174,21 @@ pub extern "C" fn keel_db_checkout(
 ///
 /// Checks a connection out, prepares `sql`, binds `params[0..n_params]` to
 /// its placeholders (their count must match), runs it, and returns the
-/// connection. `sql` must hold exactly one statement.
+/// connection. `sql` must hold exactly one statement. When the connection
+/// turns out dead before anything of the statement was sent (the server
+/// closed it), it is closed and the statement runs on another, at most
+/// twice more; a statement that may have run is never run again (see
+/// `keel_error_retry_safety`).
 ///
 /// Ownership: `sql` and `params` are borrowed for the call. `result_out`
 /// may be NULL; otherwise it receives the rows affected and last insert id.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (db, sql, params when n_params > 0),
 /// `KEEL_STATUS_INVALID_ARGUMENT` (invalid UTF-8, more than one statement,
-/// wrong parameter count, a value the column cannot hold), and the engine's
-/// errors (`KEEL_STATUS_INTEGRITY` for constraint violations, ...).
+/// wrong parameter count, a value the column cannot hold),
+/// `KEEL_STATUS_TIMEOUT` (no connection became free in time, or
+/// `socket_timeout_ms` passed with no answer), and the engine's errors
+/// (`KEEL_STATUS_INTEGRITY` for constraint violations, ...).
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]

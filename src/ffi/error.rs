@@ -3,16 +3,18 @@
 //! `keel_status` numbers are frozen (see `core::error::Status`): they never
 //! change and retired numbers are never reused. Retired: none.
 
-use crate::core::error::{Error, Status};
+use crate::core::error::{Error, RetrySafety, Status};
 use std::ffi::{CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-/// An error: status, message, SQLSTATE, vendor code and driver name.
+/// An error: status, message, SQLSTATE, vendor code, driver name, and
+/// whether retrying is safe.
 ///
 /// Created by any fallible call that was given a non-NULL `keel_error
 /// **err_out` and did not succeed; destroyed by `keel_error_free`. Methods:
 /// `keel_error_status`, `keel_error_message`, `keel_error_sqlstate`,
-/// `keel_error_vendor_code`, `keel_error_driver`. Immutable, so any thread
+/// `keel_error_vendor_code`, `keel_error_driver`,
+/// `keel_error_retry_safety`. Immutable, so any thread
 /// may read it. In Rust it is a boxed `keel::Error` with C copies of its
 /// strings.
 pub struct keel_error {
@@ -21,6 +23,7 @@ pub struct keel_error {
 
 struct ErrorBox {
     status: Status,
+    retry: RetrySafety,
     vendor_code: i32,
     message: CString,
     sqlstate: CString,
@@ -38,6 +41,7 @@ pub(crate) fn store_error(err_out: *mut *mut keel_error, e: Error) {
     }
     let b = Box::new(ErrorBox {
         status: e.status,
+        retry: e.retry,
         vendor_code: e.vendor_code,
         message: cstring_lossy(&e.message),
         sqlstate: cstring_lossy(&e.sqlstate),
@@ -144,6 +148,34 @@ pub extern "C" fn keel_error_vendor_code(err: *const keel_error) -> i32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_error_driver(err: *const keel_error) -> *const c_char {
     with_error(err, c"".as_ptr(), |e| e.driver.as_ptr())
+}
+
+/// Return whether running the failed call again could apply its statement
+/// twice.
+///
+/// `KEEL_RETRY_SAFETY_NOT_SENT`: nothing of the statement reached the
+/// server (no connection could be opened or checked out, an argument was
+/// refused before sending, the pooled connection was found dead before
+/// use; or only its preparation or a ping was sent), so it did not run and
+/// may be run again. `KEEL_RETRY_SAFETY_MAY_HAVE_RUN`: it was sent and the
+/// connection failed or timed out (`socket_timeout_ms`) before the answer,
+/// so it may have run and even committed; run it again only when that is
+/// harmless (idempotent). `KEEL_RETRY_SAFETY_UNKNOWN`: keel cannot say
+/// more than the status does; this includes every error the server
+/// answered with, after which the statement did not take effect, and
+/// `KEEL_STATUS_BUSY` says that trying the transaction again may succeed.
+/// `keel_db_exec` and `keel_db_query` already retry, on another
+/// connection, a statement whose pooled connection was found dead before
+/// it was sent.
+///
+/// Ownership: borrows `err`.
+///
+/// Errors: returns `KEEL_RETRY_SAFETY_UNKNOWN` when `err` is NULL.
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_error_retry_safety(err: *const keel_error) -> RetrySafety {
+    with_error(err, RetrySafety::Unknown, |e| e.retry)
 }
 
 /// Return static English text for a status, like `sqlite3_errstr`.

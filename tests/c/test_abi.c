@@ -97,6 +97,7 @@ static void test_null_arguments(keel_db *db, keel_conn *conn) {
     EXPECT(KEEL_STATUS_NULL_ARGUMENT, keel_db_open("sqlite::memory:", NULL, &err));
     CHECK(last_message_has("db_out"));
     CHECK(strcmp(keel_error_driver(last_err), "keel") == 0);
+    CHECK(keel_error_retry_safety(last_err) == KEEL_RETRY_SAFETY_NOT_SENT);
     /* Without err_out the status still comes back. */
     CHECK(keel_db_open(NULL, &db2, NULL) == KEEL_STATUS_NULL_ARGUMENT);
 
@@ -139,6 +140,7 @@ static void test_null_arguments(keel_db *db, keel_conn *conn) {
     CHECK(strcmp(keel_error_sqlstate(NULL), "") == 0);
     CHECK(keel_error_vendor_code(NULL) == 0);
     CHECK(strcmp(keel_error_driver(NULL), "") == 0);
+    CHECK(keel_error_retry_safety(NULL) == KEEL_RETRY_SAFETY_UNKNOWN);
     CHECK(keel_conn_in_transaction(NULL) == false);
     CHECK(keel_conn_dialect(NULL) == KEEL_DIALECT_UNKNOWN);
     CHECK(keel_db_dialect(NULL) == KEEL_DIALECT_UNKNOWN);

@@ -35,6 +35,9 @@ impl KErr {
     pub fn driver(&self) -> String {
         cstr(keel_error_driver(self.0))
     }
+    pub fn retry_safety(&self) -> keel::RetrySafety {
+        keel_error_retry_safety(self.0)
+    }
 }
 
 impl Drop for KErr {

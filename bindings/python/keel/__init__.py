@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._ffi import Dialect, Status, Type, library_path, set_library_path
+from ._ffi import Dialect, RetrySafety, Status, Type, library_path, set_library_path
 from ._types import (
     BINARY,
     DATETIME,
@@ -128,6 +128,7 @@ __all__ = [
     "Type",
     "Status",
     "Dialect",
+    "RetrySafety",
     "set_library_path",
     "library_path",
     "driver_available",

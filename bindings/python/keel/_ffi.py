@@ -35,7 +35,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple
 
-__all__ = ["lib", "set_library_path", "library_path", "Status", "Type"]
+__all__ = ["lib", "set_library_path", "library_path", "Status", "Type", "RetrySafety"]
 
 
 class Status(IntEnum):
@@ -59,6 +59,14 @@ class Status(IntEnum):
     BUSY = 15
     NULL_ARGUMENT = 16
     PANIC = 17
+
+
+class RetrySafety(IntEnum):
+    """``keel_retry_safety``: whether a failed call's statement can have run."""
+
+    UNKNOWN = 0
+    NOT_SENT = 1
+    MAY_HAVE_RUN = 2
 
 
 class Dialect(IntEnum):
@@ -128,6 +136,7 @@ class BatchFormat(IntEnum):
 ENUMS = {
     "keel_status": Status,
     "keel_dialect": Dialect,
+    "keel_retry_safety": RetrySafety,
     "keel_type": Type,
     "keel_nullable": Nullable,
     "keel_isolation": Isolation,
@@ -227,6 +236,7 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_error_sqlstate", [_H], _STR),
     ("keel_error_vendor_code", [_H], c_int32),
     ("keel_error_driver", [_H], _STR),
+    ("keel_error_retry_safety", [_H], c_int32),
     ("keel_status_str", [c_int32], _STR),
     # db
     ("keel_db_open", [_STR, _HH, _HH], _STATUS),

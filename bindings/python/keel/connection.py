@@ -48,14 +48,17 @@ def _error(status: int, err: c_void_p, where: str = "") -> Error:
             sqlstate = (lib.keel_error_sqlstate(e) or b"").decode("ascii", "replace")
             vendor = lib.keel_error_vendor_code(e)
             driver = (lib.keel_error_driver(e) or b"").decode("ascii", "replace")
+            retry = lib.keel_error_retry_safety(e)
         finally:
             lib.keel_error_free(e)
     else:
         msg = (lib.keel_status_str(status) or b"").decode()
-        sqlstate, vendor, driver = "", 0, "keel"
+        sqlstate, vendor, driver, retry = "", 0, "keel", 0
     if where:
         msg = f"{where}: {msg}"
-    return error_class(status, sqlstate)(msg, status=status, sqlstate=sqlstate, vendor_code=vendor, driver=driver)
+    return error_class(status, sqlstate)(
+        msg, status=status, sqlstate=sqlstate, vendor_code=vendor, driver=driver, retry_safety=retry
+    )
 
 
 # The current process id, kept up to date across fork() so that handles

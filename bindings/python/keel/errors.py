@@ -7,14 +7,16 @@ Errors without a SQLSTATE, or with a class the table lacks, map by status
 (NULL_ARGUMENT → InterfaceError, INVALID_ARGUMENT → ProgrammingError,
 PANIC/INTERNAL → InternalError, ...). Every exception carries ``.status``
 (a :class:`keel.Status`), ``.sqlstate`` (``""`` when unknown),
-``.vendor_code`` (the engine's own number, 0 when none) and ``.driver``.
+``.vendor_code`` (the engine's own number, 0 when none), ``.driver``, and
+``.retry_safety`` (a :class:`keel.RetrySafety`) with its shorthand
+``.retry_safe``: whether running the statement again cannot apply it twice.
 """
 
 from __future__ import annotations
 
 from typing import Dict, Optional, Type
 
-from ._ffi import Status
+from ._ffi import RetrySafety, Status
 
 __all__ = [
     "Warning",
@@ -47,12 +49,31 @@ class Error(Exception):
         sqlstate: str = "",
         vendor_code: int = 0,
         driver: str = "keel",
+        retry_safety: Optional[int] = None,
     ) -> None:
         super().__init__(message)
         self.status: Optional[Status] = None if status is None else _status(status)
         self.sqlstate: str = sqlstate
         self.vendor_code: int = vendor_code
         self.driver: str = driver
+        if retry_safety is None:
+            # Raised by this package before calling keel: nothing was sent.
+            retry_safety = RetrySafety.NOT_SENT if status is None else RetrySafety.UNKNOWN
+        try:
+            self.retry_safety: RetrySafety = RetrySafety(retry_safety)
+        except ValueError:
+            self.retry_safety = RetrySafety.UNKNOWN
+
+    @property
+    def retry_safe(self) -> bool:
+        """True when nothing of the statement reached the server (no
+        connection, a pool timeout, arguments refused before sending, a
+        pooled connection found dead), so running it again cannot apply it
+        twice. False when keel cannot tell, or when the statement was sent
+        and the connection failed before its answer
+        (``retry_safety == RetrySafety.MAY_HAVE_RUN``: it may have run, even
+        committed)."""
+        return self.retry_safety == RetrySafety.NOT_SENT
 
     def __str__(self) -> str:
         msg = super().__str__()

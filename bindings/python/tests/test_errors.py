@@ -69,6 +69,8 @@ def test_integrity_error_carries_details(conn, engine, table):
         assert err.vendor_code == 1555  # SQLITE_CONSTRAINT_PRIMARYKEY
         assert "UNIQUE constraint failed" in str(err)
     assert f"[SQLSTATE {err.sqlstate}]" in str(err)
+    # The server refused it while running: keel says no more than the status.
+    assert err.retry_safety == keel.RetrySafety.UNKNOWN and not err.retry_safe
     # The connection stays usable once the failed transaction is rolled back.
     conn.rollback()
     assert cur.execute(f"SELECT count(*) FROM {table}").fetchone() == (1,)
@@ -135,3 +137,19 @@ def test_library_search_order(tmp_path, monkeypatch):
     rest = whys[3:]
     if rest:
         assert rest[0] == "cargo build tree (release)" and rest[1] == "cargo build tree (debug)"
+
+
+def test_errors_raised_before_sending_are_retry_safe(conn, engine):
+    cur = conn.cursor()
+    with pytest.raises(keel.ProgrammingError) as e:
+        cur.execute("SELECT ?, ?", (1,))
+    assert e.value.retry_safety == keel.RetrySafety.NOT_SENT
+    assert e.value.retry_safe
+    conn.rollback()
+
+
+def test_a_server_nobody_answers_is_retry_safe():
+    # Port 1 on loopback: connection refused, nothing was sent.
+    with pytest.raises(keel.OperationalError) as e:
+        keel.connect("postgres://u:pw@127.0.0.1:1/db")
+    assert e.value.retry_safe, e.value

@@ -43,6 +43,7 @@ SCALARS = {
     "keel_type": c_int32,
     "keel_dialect": c_int32,
     "keel_nullable": c_int32,
+    "keel_retry_safety": c_int32,
 }
 HANDLES = {"keel_db", "keel_conn", "keel_stmt", "keel_rows", "keel_error", "keel_buffer", "keel_cancel"}
 

@@ -46,6 +46,12 @@ pub const KEEL_DIALECT_POSTGRES: keel_dialect = 2;
 pub const KEEL_DIALECT_MYSQL: keel_dialect = 3;
 pub const KEEL_DIALECT_MSSQL: keel_dialect = 4;
 
+// enum keel_retry_safety
+pub const keel_retry_safety = i32;
+pub const KEEL_RETRY_SAFETY_UNKNOWN: keel_retry_safety = 0;
+pub const KEEL_RETRY_SAFETY_NOT_SENT: keel_retry_safety = 1;
+pub const KEEL_RETRY_SAFETY_MAY_HAVE_RUN: keel_retry_safety = 2;
+
 // enum keel_type
 pub const keel_type = i32;
 pub const KEEL_TYPE_NULL: keel_type = 0;
@@ -190,6 +196,7 @@ pub extern fn keel_error_message(err: ?*const keel_error) [*:0]const u8;
 pub extern fn keel_error_sqlstate(err: ?*const keel_error) [*:0]const u8;
 pub extern fn keel_error_vendor_code(err: ?*const keel_error) i32;
 pub extern fn keel_error_driver(err: ?*const keel_error) [*:0]const u8;
+pub extern fn keel_error_retry_safety(err: ?*const keel_error) keel_retry_safety;
 pub extern fn keel_status_str(status: i32) [*:0]const u8;
 
 // keel_rows

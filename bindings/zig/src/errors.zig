@@ -66,6 +66,20 @@ pub const Status = enum(i32) {
     }
 };
 
+/// `keel_retry_safety`: whether a failed call's statement can have run.
+/// Non-exhaustive: treat unknown numbers as `.unknown`.
+pub const RetrySafety = enum(i32) {
+    /// keel cannot say more than the status does (every error the server
+    /// answered with: the statement did not take effect).
+    unknown = c.KEEL_RETRY_SAFETY_UNKNOWN,
+    /// Nothing of the statement reached the server: safe to run again.
+    not_sent = c.KEEL_RETRY_SAFETY_NOT_SENT,
+    /// Sent, and the connection failed or timed out before the answer: it
+    /// may have run, even committed.
+    may_have_run = c.KEEL_RETRY_SAFETY_MAY_HAVE_RUN,
+    _,
+};
+
 /// The error for a non-OK status.
 pub fn errorFromStatus(status: c.keel_status) Error {
     return switch (status) {
@@ -124,6 +138,9 @@ pub const Diagnostics = struct {
     /// The engine's own error number (SQLite extended result code, MySQL
     /// errno; 0 when none, always for PostgreSQL).
     vendor_code: i32 = 0,
+    /// Whether running the call again could apply its statement twice
+    /// (`keel_error_retry_safety`).
+    retry_safety: RetrySafety = .unknown,
     message_buf: [1024]u8 = undefined,
     message_len: usize = 0,
     sqlstate_buf: [5]u8 = undefined,
@@ -156,6 +173,7 @@ pub const Diagnostics = struct {
     pub fn fill(d: *Diagnostics, err: *const c.keel_error) void {
         d.status = @enumFromInt(c.keel_error_status(err));
         d.vendor_code = c.keel_error_vendor_code(err);
+        d.retry_safety = @enumFromInt(c.keel_error_retry_safety(err));
         d.message_len = copyClipped(&d.message_buf, std.mem.span(c.keel_error_message(err)));
         d.sqlstate_len = @intCast(copyClipped(&d.sqlstate_buf, std.mem.span(c.keel_error_sqlstate(err))));
         d.driver_len = @intCast(copyClipped(&d.driver_buf, std.mem.span(c.keel_error_driver(err))));

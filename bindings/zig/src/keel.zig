@@ -39,6 +39,7 @@ pub const Error = errors.Error;
 pub const AllocError = errors.AllocError;
 pub const Status = errors.Status;
 pub const Diagnostics = errors.Diagnostics;
+pub const RetrySafety = errors.RetrySafety;
 pub const errorFromStatus = errors.errorFromStatus;
 pub const statusFromError = errors.statusFromError;
 

@@ -523,13 +523,17 @@ test "errors carry status, SQLSTATE, vendor code and driver" {
             try testing.expectEqual(keel.Status.integrity, env.diags.status);
             try testing.expectEqualStrings("23", env.diags.sqlstate()[0..2]);
             if (env.q.has_vendor_code) try testing.expect(env.diags.vendor_code != 0);
+            // The engine refused it while running: no more to say than the status.
+            try testing.expectEqual(keel.RetrySafety.unknown, env.diags.retry_safety);
             var buf: [2048]u8 = undefined;
             const text = try std.fmt.bufPrint(&buf, "{f}", .{env.diags.*});
             try testing.expect(std.mem.startsWith(u8, text, env.q.driver));
             try testing.expect(std.mem.find(u8, text, "SQLSTATE 23") != null);
 
-            // Wrong parameter count, and several statements at once.
+            // Wrong parameter count (refused before sending), and several
+            // statements at once.
             try testing.expectError(error.InvalidArgument, env.conn.exec("INSERT INTO uniq (k) VALUES (?)", .{}));
+            try testing.expectEqual(keel.RetrySafety.not_sent, env.diags.retry_safety);
             try testing.expectError(error.InvalidArgument, env.conn.exec("SELECT 1; SELECT 2", .{}));
             // SQL with a NUL byte never reaches C.
             env.diags.clear();

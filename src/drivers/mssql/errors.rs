@@ -3,7 +3,7 @@
 //! ODBC driver reports for those numbers), and the number is kept as the
 //! vendor code.
 
-use crate::core::error::{Error, Status};
+use crate::core::error::{Error, RetrySafety, Status};
 
 /// Error number → (SQLSTATE, status). Numbers not listed fall back by
 /// severity in [`classify`].
@@ -97,6 +97,7 @@ pub fn convert(e: &tiberius::error::Error) -> (Error, bool) {
                     sqlstate: state.into(),
                     vendor_code: t.code() as i32,
                     driver: "mssql",
+                    retry: RetrySafety::Unknown,
                 },
                 ends_session(t.code(), t.class()),
             )
@@ -110,6 +111,7 @@ pub fn convert(e: &tiberius::error::Error) -> (Error, bool) {
                     sqlstate: "08S01".into(),
                     vendor_code: 0,
                     driver: "mssql",
+                    retry: RetrySafety::Unknown,
                 },
                 true,
             )

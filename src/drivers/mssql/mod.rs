@@ -63,6 +63,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use tiberius::Client as Tiberius;
 use tiberius::{AuthMethod, ColumnData, ColumnType, Config, EncryptionLevel, IsolationLevel, QueryItem, QueryStream, ToSql};
 use tokio::net::TcpStream;
 use tokio_util::compat::TokioAsyncWriteCompatExt;
@@ -181,7 +182,9 @@ impl Driver for MssqlDriver {
     }
 }
 
-type TdsClient = tiberius::Client<Wire>;
+// Named through an alias: cbindgen resolves a bare `Client<..>` to the
+// PostgreSQL driver's own (non-generic) `Client` and fails.
+type TdsClient = Tiberius<Wire>;
 
 struct MsConnector {
     cfg: Config,

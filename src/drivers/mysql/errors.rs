@@ -1,13 +1,19 @@
 //! MySQL/MariaDB errors → keel status. The server's SQLSTATE and errno are
 //! kept (errno as the vendor code).
 
-use crate::core::error::{Error, Status};
+use crate::core::error::{Error, RetrySafety, Status};
 
 /// Server errors after which the session is gone: the connection was
 /// killed (1927), the server is shutting down (1053), or it closed an idle
 /// session (4031).
 pub fn ends_session(code: u16) -> bool {
     matches!(code, 1053 | 1927 | 4031)
+}
+
+/// Whether the error shows the server had closed the session before the
+/// command arrived (it closed an idle session: 4031), so nothing ran.
+pub fn closed_before_use(e: &mysql::Error) -> bool {
+    matches!(e, mysql::Error::MySqlError(m) if m.code == 4031)
 }
 
 /// Status for a server error number, falling back to its SQLSTATE class.
@@ -42,6 +48,24 @@ pub fn status_for(code: u16, sqlstate: &str) -> Status {
 /// Convert a client error. Network-level errors come back with
 /// `broken = true`: the session is unusable and must be discarded.
 pub fn convert(e: &mysql::Error) -> (Error, bool) {
+    // The crate reports socket errors directly or inside its packet codec's
+    // error.
+    let io = match e {
+        mysql::Error::IoError(io) => Some(io),
+        mysql::Error::CodecError(c) => std::error::Error::source(c).and_then(|s| s.downcast_ref::<std::io::Error>()),
+        _ => None,
+    };
+    if let Some(io) = io {
+        let timeout = matches!(io.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock);
+        let message = if timeout {
+            format!("the MySQL server sent nothing for socket_timeout_ms ({io})")
+        } else {
+            format!("connection to the MySQL server failed: {io}")
+        };
+        let status = if timeout { Status::Timeout } else { Status::Io };
+        let err = Error::new(status, message).with_sqlstate("08S01").with_driver("mysql");
+        return (err, true);
+    }
     match e {
         mysql::Error::MySqlError(m) => (
             Error {
@@ -50,22 +74,10 @@ pub fn convert(e: &mysql::Error) -> (Error, bool) {
                 sqlstate: m.state.clone(),
                 vendor_code: m.code as i32,
                 driver: "mysql",
+                retry: RetrySafety::Unknown,
             },
             ends_session(m.code),
         ),
-        mysql::Error::IoError(io) => {
-            let timeout = matches!(io.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock);
-            (
-                Error {
-                    status: if timeout { Status::Timeout } else { Status::Io },
-                    message: format!("connection to the MySQL server failed: {io}"),
-                    sqlstate: "08S01".into(),
-                    vendor_code: 0,
-                    driver: "mysql",
-                },
-                true,
-            )
-        }
         other => (
             Error {
                 status: Status::Io,
@@ -73,6 +85,7 @@ pub fn convert(e: &mysql::Error) -> (Error, bool) {
                 sqlstate: "HY000".into(),
                 vendor_code: 0,
                 driver: "mysql",
+                retry: RetrySafety::Unknown,
             },
             matches!(other, mysql::Error::DriverError(_) | mysql::Error::CodecError(_)),
         ),

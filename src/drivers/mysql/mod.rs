@@ -5,7 +5,10 @@
 //! TCP is used for the host the URL names, never a unix socket behind its
 //! back. Options: `connect_timeout_ms`, `statement_timeout_ms`
 //! (`max_statement_time` on MariaDB, `max_execution_time` on MySQL),
-//! `zero_date` (`error`, the default, or `null`). Sessions run with
+//! `socket_timeout_ms` (the socket's read and write timeouts: a silent
+//! network fails the call with TIMEOUT and the session is closed),
+//! `tcp_keepalive_ms`, `zero_date` (`error`, the default, or `null`).
+//! Sessions run with
 //! `time_zone = '+00:00'`, so TIMESTAMP columns read and write UTC, and
 //! with CLIENT_FOUND_ROWS, so an UPDATE's rows_affected counts the rows it
 //! matched (as on the other engines), changed or not.
@@ -24,12 +27,13 @@
 mod errors;
 
 use super::cursor_slot::{CursorSlot, statement_id};
+use super::net;
 
 use crate::core::driver::{
     CancelHandle, Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, MultiRowLimits,
     TxLock, TxOptions,
 };
-use crate::core::error::{Error, Result};
+use crate::core::error::{Error, Result, RetrySafety};
 use crate::core::options::{OptKind, OptSpec, Options};
 use crate::core::url::ConnUrl;
 use crate::core::value::{self, Column, MICROS_PER_DAY, MICROS_PER_SECOND, Nullable, Type as K, ValueRef};
@@ -59,6 +63,8 @@ const OPTIONS: &[OptSpec] = &[
         default: "0",
         doc: "Server-side statement timeout; 0 means none.",
     },
+    net::SOCKET_TIMEOUT,
+    net::TCP_KEEPALIVE,
     OptSpec {
         key: "zero_date",
         kind: OptKind::Choice(&["error", "null"]),
@@ -81,7 +87,13 @@ impl Driver for MysqlDriver {
         OPTIONS
     }
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
-        let ct = opts.uint("connect_timeout_ms");
+        let ms = |key| Some(opts.uint(key)).filter(|v| *v > 0).map(|v| Duration::from_millis(v as u64));
+        let keepalive = opts.uint("tcp_keepalive_ms");
+        // While connecting (handshake, authentication, session setup) every
+        // read and write waits at most connect_timeout_ms, so a server that
+        // accepts the connection and then says nothing fails the connect;
+        // afterwards the socket gets socket_timeout_ms (see `connect`).
+        let setup = ms("connect_timeout_ms").or(ms("socket_timeout_ms"));
         let b = mysql::OptsBuilder::new()
             .ip_or_hostname(Some(url.host.clone().unwrap_or_else(|| "127.0.0.1".into())))
             .tcp_port(url.port.unwrap_or(3306))
@@ -89,7 +101,11 @@ impl Driver for MysqlDriver {
             .pass(url.password.clone())
             .db_name(Some(url.path.clone()).filter(|p| !p.is_empty()))
             .prefer_socket(false)
-            .tcp_connect_timeout((ct > 0).then(|| Duration::from_millis(ct as u64)))
+            .tcp_connect_timeout(ms("connect_timeout_ms"))
+            .read_timeout(setup)
+            .write_timeout(setup)
+            .tcp_keepalive_time_ms((keepalive > 0).then_some(keepalive))
+            .tcp_keepalive_probe_interval_secs((keepalive > 0).then(|| keepalive.div_ceil(1000)))
             // rows_affected counts the rows an UPDATE matched, as on every
             // other engine (and Connector/J's default), not only those whose
             // value changed.
@@ -98,14 +114,19 @@ impl Driver for MysqlDriver {
         Ok(Box::new(MyConnector {
             opts: mysql::Opts::from(b),
             statement_timeout_ms: opts.uint("statement_timeout_ms"),
+            connect_timeout_ms: opts.uint("connect_timeout_ms"),
+            socket_timeout: ms("socket_timeout_ms"),
             zero_as_null: opts.text("zero_date") == Some("null"),
         }))
     }
 }
 
 struct MyConnector {
+    /// With connect_timeout_ms as the socket timeouts (see `connector`).
     opts: mysql::Opts,
     statement_timeout_ms: u32,
+    connect_timeout_ms: u32,
+    socket_timeout: Option<Duration>,
     zero_as_null: bool,
 }
 
@@ -113,8 +134,9 @@ fn my<T>(r: std::result::Result<T, mysql::Error>) -> Result<T> {
     r.map_err(|e| errors::convert(&e).0)
 }
 
-impl Connector for MyConnector {
-    fn connect(&self) -> Result<Box<dyn DriverConn>> {
+impl MyConnector {
+    /// Connect and set the session up, within connect_timeout_ms per wait.
+    fn setup(&self) -> Result<(mysql::Conn, String, u64)> {
         let mut conn = my(mysql::Conn::new(self.opts.clone()))?;
         let (version, max_packet): (String, u64) =
             my(conn.query_first("SELECT VERSION(), @@max_allowed_packet"))?.unwrap_or_default();
@@ -126,10 +148,42 @@ impl Connector for MyConnector {
             };
             my(conn.query_drop(sql))?;
         }
+        Ok((conn, version, max_packet))
+    }
+}
+
+impl Connector for MyConnector {
+    fn connect(&self) -> Result<Box<dyn DriverConn>> {
+        let (conn, version, max_packet) = self.setup().map_err(|mut e| {
+            if e.status == crate::core::error::Status::Timeout {
+                e.message = format!(
+                    "could not connect to MySQL: no answer within connect_timeout_ms={} ({})",
+                    self.connect_timeout_ms, e.message
+                );
+            }
+            e
+        })?;
         let connection_id = conn.connection_id();
+        #[cfg(unix)]
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&conn);
+        // From now on a wait is limited by socket_timeout_ms (or not at
+        // all): a read or write that waits longer fails with
+        // WouldBlock/TimedOut, which errors::convert reads as TIMEOUT and
+        // a broken session.
+        #[cfg(unix)]
+        {
+            // SAFETY: the session's socket, open for as long as `conn`.
+            let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+            let sock = socket2::SockRef::from(&fd);
+            sock.set_read_timeout(self.socket_timeout)
+                .and_then(|_| sock.set_write_timeout(self.socket_timeout))
+                .map_err(|e| Error::new(crate::core::error::Status::Io, format!("could not set the socket timeouts: {e}")).with_driver("mysql"))?;
+        }
         Ok(Box::new(MyConn {
             shared: Arc::new(Shared {
                 cursor: CursorSlot::default(),
+                #[cfg(unix)]
+                fd,
                 conn: UnsafeCell::new(conn),
                 broken: AtomicBool::new(false),
                 killer: Arc::new(Killer { opts: self.opts.clone(), connection_id, requested: AtomicBool::new(false) }),
@@ -149,6 +203,10 @@ struct Shared {
     /// The open cursor's result. Declared before `conn`, so it is dropped
     /// first: it borrows the session.
     cursor: CursorSlot<ManuallyDrop<QueryResult<'static, 'static, 'static, Binary>>>,
+    /// The session's socket, for the liveness check and to cut a broken
+    /// session off.
+    #[cfg(unix)]
+    fd: std::os::fd::RawFd,
     conn: UnsafeCell<mysql::Conn>,
     broken: AtomicBool,
     killer: Arc<Killer>,
@@ -203,7 +261,8 @@ impl Shared {
         if self.broken.load(Ordering::Acquire) {
             return Err(Error::new(crate::core::error::Status::Io, "the MySQL connection was lost")
                 .with_sqlstate("08003")
-                .with_driver("mysql"));
+                .with_driver("mysql")
+                .with_retry(RetrySafety::NotSent));
         }
         if self.cursor.is_busy() {
             return Err(Error::invalid_state(
@@ -230,6 +289,12 @@ impl Shared {
     /// is discarded. The session stays usable either way.
     fn close_cursor(&self, generation: u64) {
         let Some(mut result) = self.cursor.take(generation) else { return };
+        if self.broken.load(Ordering::Acquire) {
+            // The socket is shut: the reads below fail at once, and there
+            // is no query to stop.
+            drop(ManuallyDrop::into_inner(result));
+            return;
+        }
         for _ in 0..EARLY_CLOSE_DRAIN_ROWS {
             match result.next() {
                 Some(Ok(_)) => continue,
@@ -249,14 +314,41 @@ impl Shared {
         let _ = self.killer.kill_query();
     }
 
-    fn check<T>(&self, r: std::result::Result<T, mysql::Error>) -> Result<T> {
+    /// Convert an error of a call that `runs` a statement or not. One that
+    /// ended the session marks it broken and shuts its socket, so that
+    /// whatever still reads from it (a cursor being closed, the crate's
+    /// own clean-up) fails at once instead of waiting on a silent network
+    /// again; and it says whether the statement may have run.
+    fn check_as<T>(&self, runs: bool, r: std::result::Result<T, mysql::Error>) -> Result<T> {
         r.map_err(|e| {
-            let (err, broken) = errors::convert(&e);
+            let (mut err, broken) = errors::convert(&e);
             if broken {
                 self.broken.store(true, Ordering::Release);
+                #[cfg(unix)]
+                // SAFETY: the session's own socket, still open (the
+                // connection owns it); shutdown does not close the fd.
+                unsafe {
+                    libc::shutdown(self.fd, libc::SHUT_RDWR);
+                }
+                err.retry = if runs && !errors::closed_before_use(&e) {
+                    RetrySafety::MayHaveRun
+                } else {
+                    RetrySafety::NotSent
+                };
+                if err.status == crate::core::error::Status::Timeout {
+                    err.message = format!(
+                        "{}; the connection is closed{}",
+                        err.message,
+                        if runs { " and the statement may have run" } else { "" }
+                    );
+                }
             }
             err
         })
+    }
+
+    fn check<T>(&self, r: std::result::Result<T, mysql::Error>) -> Result<T> {
+        self.check_as(true, r)
     }
 
     fn run(&self, sql: &str) -> Result<()> {
@@ -349,7 +441,7 @@ fn split_target(target: &str) -> Option<(Option<String>, String)> {
 impl DriverConn for MyConn {
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
         let c = self.shared.conn()?;
-        let stmt = self.shared.check(c.prep(sql))?;
+        let stmt = self.shared.check_as(false, c.prep(sql))?;
         let n = stmt.num_params() as usize;
         let shape = stmt.columns().to_vec();
         let cols = Arc::new(columns(&shape));
@@ -422,7 +514,26 @@ impl DriverConn for MyConn {
 
     fn ping(&mut self) -> Result<()> {
         let c = self.shared.conn()?;
-        self.shared.check(c.ping())
+        self.shared.check_as(false, c.ping())
+    }
+
+    fn check_alive(&mut self) -> bool {
+        if self.is_broken() {
+            return false;
+        }
+        if self.shared.cursor.is_busy() {
+            return true;
+        }
+        #[cfg(unix)]
+        match net::peek_socket(self.shared.fd) {
+            net::Peek::Quiet => true,
+            // The server closed the session; or it sent something
+            // unasked, which it does only when it closes one (idle
+            // timeout, shutdown): the ping reads it and fails.
+            net::Peek::Closed | net::Peek::Pending => self.ping().is_ok(),
+        }
+        #[cfg(not(unix))]
+        true
     }
 
     fn server_version(&self) -> &str {

@@ -1,7 +1,7 @@
 //! PostgreSQL errors → keel status. The server's SQLSTATE is kept as is;
 //! the vendor code is 0 (PostgreSQL's own code is the SQLSTATE).
 
-use crate::core::error::{Error, Status};
+use crate::core::error::{Error, RetrySafety, Status};
 
 /// Status for a SQLSTATE.
 pub fn status_for(sqlstate: &str) -> Status {
@@ -35,7 +35,7 @@ pub fn ends_session(sqlstate: &str) -> bool {
 
 /// Convert a client error: server errors keep SQLSTATE, message, detail
 /// and hint; others (network, protocol) become IO errors.
-pub fn convert(e: &postgres::Error) -> Error {
+pub fn convert(e: &tokio_postgres::Error) -> Error {
     if let Some(db) = e.as_db_error() {
         let code = db.code().code();
         let mut msg = db.message().to_owned();
@@ -59,6 +59,7 @@ pub fn convert(e: &postgres::Error) -> Error {
             sqlstate: code.to_owned(),
             vendor_code: 0,
             driver: "postgres",
+            retry: RetrySafety::Unknown,
         };
     }
     // Our own parameter-encoding errors travel inside the client's error.
@@ -96,11 +97,12 @@ pub fn convert(e: &postgres::Error) -> Error {
         sqlstate: sqlstate.into(),
         vendor_code: 0,
         driver: "postgres",
+        retry: RetrySafety::Unknown,
     }
 }
 
 /// The rustls error inside a client error, if the TLS handshake failed.
-fn tls_error(e: &postgres::Error) -> Option<&rustls::Error> {
+fn tls_error(e: &tokio_postgres::Error) -> Option<&rustls::Error> {
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         if let Some(t) = s.downcast_ref::<rustls::Error>() {

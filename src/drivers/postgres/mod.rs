@@ -1,8 +1,12 @@
-//! PostgreSQL, on the `postgres` crate (tokio-postgres underneath).
+//! PostgreSQL, on tokio-postgres, driven blocking by keel's own session
+//! (`client.rs`, which owns the socket so that a silent network times out).
 //!
-//! URL: `postgres://user:password@host:port/dbname?options`. Options:
-//! `sslmode`, `connect_timeout_ms`, `statement_timeout_ms`,
-//! `application_name`, `search_path`. Results stream: rows are read from
+//! URL: `postgres://user:password@host:port/dbname?options`; a host that
+//! starts with `/` (percent-encoded in the URL) is the directory of the
+//! server's Unix socket. Options: `sslmode`, `connect_timeout_ms` (the
+//! whole connect, authentication included), `statement_timeout_ms`,
+//! `socket_timeout_ms`, `tcp_keepalive_ms`, `application_name`,
+//! `search_path`. Results stream: rows are read from
 //! the socket as `keel_rows_next` asks for them (tokio-postgres applies
 //! back-pressure), so a huge SELECT runs in bounded memory. Because the
 //! protocol carries one result at a time, a connection with an open cursor
@@ -13,6 +17,7 @@
 //! each mode checks. Client certificates (`sslcert`/`sslkey`) are not
 //! supported yet: those keys are rejected as unknown options.
 
+mod client;
 mod errors;
 mod tls;
 mod types;
@@ -25,12 +30,15 @@ use crate::core::error::{Error, Result};
 use crate::core::options::{OptKind, OptSpec, Options};
 use crate::core::url::ConnUrl;
 use crate::core::value::{Column, Nullable, Type as K, Value, ValueRef};
-use postgres::types::{FromSql, Type};
+use client::{Client, Effect, Target};
+use futures_core::Stream;
 use std::cell::UnsafeCell;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use super::cursor_slot::{CursorSlot, statement_id};
+use super::net;
+use tokio_postgres::types::{FromSql, Type};
 use types::{Param, Plan};
 
 pub struct PostgresDriver;
@@ -54,7 +62,7 @@ const OPTIONS: &[OptSpec] = &[
         key: "connect_timeout_ms",
         kind: OptKind::UInt,
         default: "10000",
-        doc: "Give up connecting after this long; 0 waits forever.",
+        doc: "Give up connecting (socket, startup and authentication) after this long; 0 waits forever.",
     },
     OptSpec {
         key: "statement_timeout_ms",
@@ -62,6 +70,8 @@ const OPTIONS: &[OptSpec] = &[
         default: "0",
         doc: "Server-side statement timeout; 0 means none.",
     },
+    net::SOCKET_TIMEOUT,
+    net::TCP_KEEPALIVE,
     OptSpec {
         key: "application_name",
         kind: OptKind::Text,
@@ -91,9 +101,7 @@ impl Driver for PostgresDriver {
     }
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
         let tls = tls::policy(opts.text("sslmode").unwrap_or("prefer"), opts.text("sslrootcert").unwrap_or(""))?;
-        let mut cfg = postgres::Config::new();
-        cfg.host(url.host.as_deref().unwrap_or("localhost"));
-        cfg.port(url.port.unwrap_or(5432));
+        let mut cfg = tokio_postgres::Config::new();
         let user = url.user.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "postgres".into());
         cfg.user(&user);
         if let Some(p) = &url.password {
@@ -101,10 +109,14 @@ impl Driver for PostgresDriver {
         }
         cfg.dbname(if url.path.is_empty() { &user } else { &url.path });
         cfg.ssl_mode(tls.mode);
-        let ct = opts.uint("connect_timeout_ms");
-        if ct > 0 {
-            cfg.connect_timeout(Duration::from_millis(ct as u64));
-        }
+        let ms = |key| Some(opts.uint(key)).filter(|v| *v > 0).map(|v| Duration::from_millis(v as u64));
+        let target = Target {
+            host: url.host.clone().unwrap_or_else(|| "localhost".into()),
+            port: url.port.unwrap_or(5432),
+            connect_timeout: ms("connect_timeout_ms"),
+            keepalive: ms("tcp_keepalive_ms"),
+            tls,
+        };
         if let Some(a) = opts.text("application_name") {
             cfg.application_name(a);
         }
@@ -119,58 +131,50 @@ impl Driver for PostgresDriver {
         if !server_opts.is_empty() {
             cfg.options(&server_opts.join(" "));
         }
-        Ok(Box::new(PgConnector { cfg, tls }))
+        Ok(Box::new(PgConnector { cfg, target: Arc::new(target), socket_timeout: ms("socket_timeout_ms") }))
     }
 }
 
 struct PgConnector {
-    cfg: postgres::Config,
-    tls: tls::Tls,
+    cfg: tokio_postgres::Config,
+    target: Arc<Target>,
+    socket_timeout: Option<Duration>,
 }
 
 impl Connector for PgConnector {
     fn connect(&self) -> Result<Box<dyn DriverConn>> {
-        let client = match &self.tls.connect {
-            Some(tls) => self.cfg.connect(tls.clone()),
-            None => self.cfg.connect(postgres::NoTls),
-        };
-        let mut client = client.map_err(|e| errors::convert(&e))?;
+        let mut client = Client::connect(&self.cfg, &self.target, self.socket_timeout)?;
         let version = client
-            .simple_query("SHOW server_version")
-            .map_err(|e| errors::convert(&e))?
+            // Still part of connecting: connect_timeout_ms limits the wait.
+            .run(Effect::NoRun, self.target.connect_timeout, |c| c.simple_query("SHOW server_version"))
+            .map_err(|e| e.not_sent())?
             .into_iter()
             .find_map(|m| match m {
-                postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
+                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
                 _ => None,
             })
             .unwrap_or_default();
         Ok(Box::new(PgConn {
-            shared: Arc::new(Shared {
-                cursor: CursorSlot::default(),
-                client: UnsafeCell::new(client),
-                broken: AtomicBool::new(false),
-            }),
+            shared: Arc::new(Shared { cursor: CursorSlot::default(), client: UnsafeCell::new(client) }),
+            target: self.target.clone(),
             version,
             in_tx: false,
-            tls: self.tls.clone(),
         }))
     }
 }
 
 /// The client, shared by a connection, its statements and its cursor.
 ///
-/// The `postgres` crate's cursor (`RowIter`) borrows the client mutably for
-/// its whole life, which a C handle cannot express. keel keeps the borrow
-/// rule itself with a [`CursorSlot`]: while a cursor is open, every other use of
-/// the client checks it first ([`Shared::client`]); a cursor holds an `Arc`
-/// of this, so the client outlives it.
+/// A cursor's row stream needs the client to drive the connection on every
+/// read, so while a cursor is open the client belongs to it: keel keeps
+/// that rule with a [`CursorSlot`], and every other use of the client
+/// checks it first ([`Shared::client`]); a cursor holds an `Arc` of this,
+/// so the client outlives it.
 struct Shared {
     /// The open cursor's row stream. Declared before `client`, so it is
-    /// dropped first: it borrows the client.
-    cursor: CursorSlot<postgres::RowIter<'static>>,
-    client: UnsafeCell<postgres::Client>,
-    /// An error ended the session (network, or the server terminated it).
-    broken: AtomicBool,
+    /// dropped first.
+    cursor: CursorSlot<Pin<Box<tokio_postgres::RowStream>>>,
+    client: UnsafeCell<Client>,
 }
 
 // SAFETY: the client is Send; keel's thread rule (one thread at a time per
@@ -181,7 +185,7 @@ unsafe impl Sync for Shared {}
 impl Shared {
     /// The client, unless a cursor holds it.
     #[allow(clippy::mut_from_ref)]
-    fn client(&self) -> Result<&mut postgres::Client> {
+    fn client(&self) -> Result<&mut Client> {
         if self.cursor.is_busy() {
             return Err(Error::invalid_state(
                 "a cursor is still open on this PostgreSQL connection: read it to the end or free it first",
@@ -191,50 +195,42 @@ impl Shared {
         Ok(unsafe { &mut *self.client.get() })
     }
 
+    /// The client, for the open cursor's own reads.
+    #[allow(clippy::mut_from_ref)]
+    fn client_for_cursor(&self) -> &mut Client {
+        // SAFETY: see the type's docs.
+        unsafe { &mut *self.client.get() }
+    }
+
     /// The client for statement `owner`: a cursor that statement opened
     /// earlier is closed first; any other open cursor is an error.
     #[allow(clippy::mut_from_ref)]
-    fn client_for(&self, owner: u64) -> Result<&mut postgres::Client> {
+    fn client_for(&self, owner: u64) -> Result<&mut Client> {
         if let Some(generation) = self.cursor.opened_by(owner) {
             drop(self.cursor.take(generation));
         }
         self.client()
     }
-
-    /// Convert a client error, and remember when it ended the session, so
-    /// the pool discards the connection instead of handing it out again
-    /// (the client notices the closed socket only later).
-    fn check<T>(&self, r: std::result::Result<T, postgres::Error>) -> Result<T> {
-        r.map_err(|e| {
-            let err = errors::convert(&e);
-            if e.is_closed() || errors::ends_session(&err.sqlstate) {
-                self.broken.store(true, Ordering::Release);
-            }
-            err
-        })
-    }
 }
 
 struct PgConn {
     shared: Arc<Shared>,
+    target: Arc<Target>,
     version: String,
     in_tx: bool,
-    /// For the cancel request's own connection, which uses the same
-    /// sslmode as the session.
-    tls: tls::Tls,
 }
 
 impl PgConn {
     fn batch(&mut self, sql: &str) -> Result<()> {
         let c = self.shared.client()?;
-        self.shared.check(c.batch_execute(sql))
+        c.run(Effect::Runs, None, |c| c.batch_execute(sql))
     }
 }
 
 impl DriverConn for PgConn {
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
         let c = self.shared.client()?;
-        let stmt = self.shared.check(c.prepare(sql))?;
+        let stmt = c.run(Effect::NoRun, None, |c| c.prepare(sql))?;
         let n = stmt.params().len();
         Ok(Box::new(PgStmt { id: statement_id(), shared: self.shared.clone(), stmt, params: vec![Param(Value::Null); n], cols: None }))
     }
@@ -313,8 +309,15 @@ impl DriverConn for PgConn {
     }
 
     fn ping(&mut self) -> Result<()> {
-        let c = self.shared.client()?;
-        self.shared.check(c.is_valid(Duration::from_secs(10)))
+        self.shared.client()?.ping(Duration::from_secs(10))
+    }
+
+    fn check_alive(&mut self) -> bool {
+        // An open cursor means a live call is in progress: leave it be.
+        match self.shared.client() {
+            Ok(c) => c.check_alive(),
+            Err(_) => !self.is_broken(),
+        }
     }
 
     fn server_version(&self) -> &str {
@@ -324,12 +327,12 @@ impl DriverConn for PgConn {
     fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>> {
         // SAFETY: cancel_token only copies the connection's key data.
         let token = unsafe { (*self.shared.client.get()).cancel_token() };
-        Ok(Box::new(PgCancel(token, self.tls.connect.clone())))
+        Ok(Box::new(PgCancel(token, self.target.clone())))
     }
 
     fn is_broken(&self) -> bool {
-        // SAFETY: is_closed only reads the client's channel state.
-        self.shared.broken.load(Ordering::Acquire) || unsafe { (*self.shared.client.get()).is_closed() }
+        // SAFETY: is_broken only reads an atomic flag of the client.
+        unsafe { (*self.shared.client.get()).is_broken() }
     }
 
     fn multirow_insert(&mut self, _target: &str) -> Result<Option<MultiRowLimits>> {
@@ -349,15 +352,11 @@ impl DriverConn for PgConn {
 
 /// PostgreSQL's cancel request: a separate connection carrying the
 /// session's secret key.
-struct PgCancel(postgres::CancelToken, Option<tokio_postgres_rustls::MakeRustlsConnect>);
+struct PgCancel(tokio_postgres::CancelToken, Arc<Target>);
 
 impl CancelHandle for PgCancel {
     fn cancel(&self) -> Result<()> {
-        let sent = match &self.1 {
-            Some(tls) => self.0.cancel_query(tls.clone()),
-            None => self.0.cancel_query(postgres::NoTls),
-        };
-        sent.map_err(|e| errors::convert(&e))
+        client::cancel(&self.0, &self.1)
     }
 }
 
@@ -370,14 +369,14 @@ struct PgCols {
 struct PgStmt {
     id: u64,
     shared: Arc<Shared>,
-    stmt: postgres::Statement,
+    stmt: tokio_postgres::Statement,
     params: Vec<Param>,
     cols: Option<Arc<PgCols>>,
 }
 
 impl PgStmt {
-    fn param_refs(&self) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
-        self.params.iter().map(|p| p as &(dyn postgres::types::ToSql + Sync)).collect()
+    fn param_refs(&self) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+        self.params.iter().map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync)).collect()
     }
 }
 
@@ -400,7 +399,8 @@ impl DriverStmt for PgStmt {
 
     fn execute(&mut self) -> Result<ExecResult> {
         let c = self.shared.client_for(self.id)?;
-        let n = self.shared.check(c.execute(&self.stmt, &self.param_refs()))?;
+        let params = self.param_refs();
+        let n = c.run(Effect::Runs, None, |c| c.execute(&self.stmt, &params))?;
         Ok(ExecResult { rows_affected: n, last_insert_id: None })
     }
 
@@ -432,12 +432,9 @@ impl DriverStmt for PgStmt {
             })
             .clone();
         let c = self.shared.client_for(self.id)?;
-        let iter = self.shared.check(c.query_raw(&self.stmt, self.param_refs()))?;
-        // SAFETY: the iterator borrows the client inside `self.shared`; it is
-        // kept in the same struct, declared before the client so it drops
-        // first, and the slot keeps every other user off the client meanwhile.
-        let iter: postgres::RowIter<'static> = unsafe { std::mem::transmute(iter) };
-        let generation = self.shared.cursor.open(self.id, iter);
+        let params = self.param_refs();
+        let stream = c.run(Effect::Runs, None, |c| c.query_raw(&self.stmt, params))?;
+        let generation = self.shared.cursor.open(self.id, Box::pin(stream));
         let n = cols.columns.len();
         Ok(Box::new(PgRows { generation, done: false, row: None, texts: vec![String::new(); n], cols, shared: self.shared.clone() }))
     }
@@ -459,7 +456,7 @@ struct PgRows {
     /// Which opening of the connection's cursor this is.
     generation: u64,
     done: bool,
-    row: Option<postgres::Row>,
+    row: Option<tokio_postgres::Row>,
     texts: Vec<String>,
     cols: Arc<PgCols>,
     shared: Arc<Shared>,
@@ -492,15 +489,18 @@ impl DriverRows for PgRows {
         if self.done {
             return Ok(false);
         }
-        let Some(iter) = self.shared.cursor.get(self.generation) else {
+        let Some(stream) = self.shared.cursor.get(self.generation) else {
             self.done = true;
             self.row = None;
             return Err(Error::invalid_state(
                 "this cursor was closed because its statement was run again",
             ));
         };
-        use postgres::fallible_iterator::FallibleIterator;
-        match iter.next() {
+        let client = self.shared.client_for_cursor();
+        let next = client.run(Effect::Reads, None, |_| {
+            std::future::poll_fn(|cx| stream.as_mut().poll_next(cx).map(Option::transpose))
+        });
+        match next {
             Ok(Some(row)) => {
                 self.row = Some(row);
                 // Text handed to C must end in a NUL, and the row buffer has
@@ -537,7 +537,7 @@ impl DriverRows for PgRows {
             Err(e) => {
                 self.row = None;
                 self.finish();
-                self.shared.check(Err(e))
+                Err(e)
             }
         }
     }

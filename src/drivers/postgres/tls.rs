@@ -14,7 +14,7 @@
 //! `system` for the operating system's trust store; by default libpq's
 //! `~/.postgresql/root.crt`. The tokio-postgres `SslMode` only knows
 //! disable/prefer/require, so the verify modes are `require` plus the
-//! verifier below.
+//! verifier below. As in libpq, a Unix-domain socket never uses TLS.
 
 use crate::core::error::{Error, Result, Status};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -25,6 +25,8 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use std::sync::Arc;
+use tokio_postgres::config::SslMode;
+use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// What the client checks of the server's certificate.
@@ -42,16 +44,35 @@ enum Check {
 /// The TLS policy of one connector.
 #[derive(Clone)]
 pub struct Tls {
-    pub mode: postgres::config::SslMode,
-    /// `None` for `sslmode=disable`.
-    pub connect: Option<MakeRustlsConnect>,
+    pub mode: SslMode,
+    /// Makes the handshake for a host; never used with `SslMode::Disable`.
+    pub connect: MakeRustlsConnect,
+}
+
+impl std::fmt::Debug for Tls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tls").field("mode", &self.mode).finish_non_exhaustive()
+    }
+}
+
+impl Tls {
+    /// The handshake for one connection to `host` (the name a
+    /// `verify-full` certificate must carry).
+    pub fn for_host<S>(&self, host: &str) -> Result<<MakeRustlsConnect as MakeTlsConnect<S>>::TlsConnect>
+    where
+        MakeRustlsConnect: MakeTlsConnect<S>,
+        <MakeRustlsConnect as MakeTlsConnect<S>>::Error: std::fmt::Display,
+    {
+        let mut make = self.connect.clone();
+        make.make_tls_connect(host)
+            .map_err(|e| Error::invalid_argument(format!("TLS: host name {host:?}: {e}")))
+    }
 }
 
 /// Build the policy for `sslmode` and `sslrootcert` (empty: the default).
 pub fn policy(sslmode: &str, sslrootcert: &str) -> Result<Tls> {
-    use postgres::config::SslMode;
     let (mode, check) = match sslmode {
-        "disable" => return Ok(Tls { mode: SslMode::Disable, connect: None }),
+        "disable" => (SslMode::Disable, Check::Nothing),
         "prefer" => (SslMode::Prefer, Check::Nothing),
         "require" if sslrootcert.is_empty() => (SslMode::Require, Check::Nothing),
         "require" | "verify-ca" => (SslMode::Require, Check::Chain),
@@ -71,7 +92,7 @@ pub fn policy(sslmode: &str, sslrootcert: &str) -> Result<Tls> {
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
-    Ok(Tls { mode, connect: Some(MakeRustlsConnect::new(config)) })
+    Ok(Tls { mode, connect: MakeRustlsConnect::new(config) })
 }
 
 /// The trusted roots for the verifying modes.
@@ -169,8 +190,7 @@ mod tests {
 
     #[test]
     fn modes() {
-        use postgres::config::SslMode;
-        assert!(policy("disable", "").unwrap().connect.is_none());
+        assert_eq!(policy("disable", "").unwrap().mode, SslMode::Disable);
         assert_eq!(policy("prefer", "").unwrap().mode, SslMode::Prefer);
         assert_eq!(policy("require", "").unwrap().mode, SslMode::Require);
         assert_eq!(policy("bogus", "").err().unwrap().status, Status::InvalidArgument);

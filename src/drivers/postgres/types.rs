@@ -12,7 +12,7 @@
 use crate::core::error::{Error, Result};
 use crate::core::value::{self, Type as K, ValueRef};
 use bytes::{BufMut, BytesMut};
-use postgres::types::{Format, IsNull, Kind, ToSql, Type, to_sql_checked};
+use tokio_postgres::types::{Format, IsNull, Kind, ToSql, Type, to_sql_checked};
 use std::fmt::Write as _;
 
 /// Days from 1970-01-01 to PostgreSQL's epoch 2000-01-01.

@@ -62,6 +62,7 @@ pub fn error(db: *mut ffi::sqlite3, rc: c_int) -> Error {
         sqlstate: sqlstate.to_owned(),
         vendor_code: ext,
         driver: "sqlite",
+        retry: crate::core::error::RetrySafety::Unknown,
     }
 }
 

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The pool's cost: keel_db checkout+return per operation, and point lookups
+# on 1, 4 and 16 threads through the pool against one raw native connection
+# per thread (sqlite3 from the same libkeel.a, libpq, libmariadb). Builds
+# bench/pool_bench.c with -O2 against target/release/libkeel.a, which
+# carries the bundled SQLite, and runs it.
+#
+#   bash bench/run_pool.sh [pool_bench args...]     e.g. --reps 5, postgres, --lookups 20000
+#
+# Environment: KEEL_TEST_POSTGRES_URL / KEEL_TEST_MYSQL_URL (otherwise
+# scripts/servers.sh starts local servers), POOL_BENCH_SKIP_CARGO=1 to use
+# the library as built. Missing client headers (libpq-dev, libmariadb-dev)
+# are installed from Debian's packages.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+root=$PWD
+out=$root/build/bench
+mkdir -p "$out"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+need=()
+command -v pg_config >/dev/null 2>&1 || pkg-config --exists libpq 2>/dev/null || need+=(libpq-dev)
+command -v mariadb_config >/dev/null 2>&1 || need+=(libmariadb-dev)
+if [ ${#need[@]} -gt 0 ]; then
+    echo "run_pool.sh: installing ${need[*]} from Debian's packages"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmariadb-dev libpq-dev >/dev/null
+fi
+
+if pkg-config --exists libpq 2>/dev/null; then
+    pq_cflags=$(pkg-config --cflags libpq)
+    pq_libs=$(pkg-config --libs libpq)
+else
+    pq_cflags="-I$(pg_config --includedir)"
+    pq_libs="-L$(pg_config --libdir) -lpq"
+fi
+my_cflags=$(mariadb_config --cflags)
+my_libs=$(mariadb_config --libs)
+
+if [ -z "${POOL_BENCH_SKIP_CARGO:-}" ]; then
+    cargo build --release --locked
+fi
+lib=$root/target/release/libkeel.a
+[ -e "$lib" ] || { echo "run_pool.sh: $lib is missing" >&2; exit 1; }
+
+# sqlite3.h of the libsqlite3-sys crate Cargo.lock pins (its bundled
+# SQLite is the one inside libkeel.a), as bench/run.sh finds it.
+manifest=$(cargo metadata --format-version 1 --locked \
+    | grep -o '"manifest_path":"[^"]*/libsqlite3-sys-[^"/]*/Cargo.toml"' \
+    | head -n 1 | sed 's/^"manifest_path":"//; s/"$//')
+sqlite_inc="$(dirname "$manifest")/sqlite3"
+[ -f "$sqlite_inc/sqlite3.h" ] || { echo "run_pool.sh: sqlite3.h not found (libsqlite3-sys)" >&2; exit 1; }
+
+# shellcheck disable=SC2086
+${CC:-cc} -std=c11 -O2 -Wall -Wextra -I"$root/include" -I"$sqlite_inc" $pq_cflags $my_cflags \
+    bench/pool_bench.c -o "$out/pool_bench" \
+    "$lib" $pq_libs $my_libs -lpthread -ldl -lm
+
+if [ -z "${KEEL_TEST_POSTGRES_URL:-}" ] || [ -z "${KEEL_TEST_MYSQL_URL:-}" ]; then
+    # shellcheck source=/dev/null
+    . scripts/servers.sh >/dev/null
+fi
+
+POOL_BENCH_DIR="$out" "$out/pool_bench" "$@"

@@ -1,0 +1,87 @@
+//! What the network drivers share: the socket options every one of them
+//! takes, and the check that a pooled connection's socket still stands.
+
+use crate::core::options::{OptKind, OptSpec};
+
+/// `socket_timeout_ms`: the limit on waiting for the server's next byte.
+pub const SOCKET_TIMEOUT: OptSpec = OptSpec {
+    key: "socket_timeout_ms",
+    kind: OptKind::UInt,
+    default: "0",
+    doc: "Fail a call with TIMEOUT when the server sends nothing (and takes nothing) for this long, and close the connection; 0 waits for ever. Set it above the longest statement you run: it also ends a statement that is merely slow.",
+};
+
+/// `tcp_keepalive_ms`: TCP keepalive on idle connections.
+pub const TCP_KEEPALIVE: OptSpec = OptSpec {
+    key: "tcp_keepalive_ms",
+    kind: OptKind::UInt,
+    default: "15000",
+    doc: "Send TCP keepalive probes after a connection was idle this long, and then this often, so a server or network that vanished is noticed; 0 turns keepalive off.",
+};
+
+/// What a non-blocking look at a socket found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Peek {
+    /// Nothing to read, socket open: the session is as it was left.
+    Quiet,
+    /// Bytes arrived that nobody asked for (a notice, or the error a
+    /// server sends before it closes a session).
+    Pending,
+    /// End of file or a socket error: the server closed the session.
+    Closed,
+}
+
+/// Look at `fd` without reading or blocking (`recv` with `MSG_PEEK |
+/// MSG_DONTWAIT`), as Go's MySQL driver does before reusing a connection.
+#[cfg(unix)]
+pub fn peek_socket(fd: std::os::fd::RawFd) -> Peek {
+    let mut b = 0u8;
+    loop {
+        // SAFETY: a one-byte buffer on the stack; `fd` is the open socket
+        // of a session the caller holds.
+        let n = unsafe { libc::recv(fd, (&mut b as *mut u8).cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT) };
+        return match n {
+            0 => Peek::Closed,
+            n if n > 0 => Peek::Pending,
+            _ => match std::io::Error::last_os_error().kind() {
+                std::io::ErrorKind::WouldBlock => Peek::Quiet,
+                std::io::ErrorKind::Interrupted => continue,
+                _ => Peek::Closed,
+            },
+        };
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn peek_sees_quiet_pending_and_closed() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let c = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (mut s, _) = l.accept().unwrap();
+        assert_eq!(peek_socket(c.as_raw_fd()), Peek::Quiet);
+        s.write_all(b"x").unwrap();
+        for _ in 0..100 {
+            if peek_socket(c.as_raw_fd()) != Peek::Quiet {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_eq!(peek_socket(c.as_raw_fd()), Peek::Pending);
+        drop(s);
+        let mut buf = [0u8; 1];
+        use std::io::Read;
+        (&c).read_exact(&mut buf).unwrap();
+        for _ in 0..100 {
+            if peek_socket(c.as_raw_fd()) == Peek::Closed {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_eq!(peek_socket(c.as_raw_fd()), Peek::Closed);
+    }
+}

@@ -1,0 +1,481 @@
+//! A blocking PostgreSQL session on tokio-postgres, with the socket under
+//! keel's control.
+//!
+//! The `postgres` crate's blocking client opens its own socket and waits
+//! on it without a time limit, so a network that stops answering mid-query
+//! (the peer's kernel still acknowledges, nothing comes back) blocks the
+//! call for ever. Here keel opens the socket itself (with TCP keepalive),
+//! hands it to `tokio_postgres::Config::connect_raw` through a wrapper that
+//! notes every byte moved, and drives the connection on a current-thread
+//! runtime only while a call waits, as the `postgres` crate does. A call
+//! that sees no byte move for `socket_timeout_ms` fails with TIMEOUT, and
+//! the session is marked broken so the pool closes it (the protocol state
+//! is unknown after that). Counting the bytes written also tells whether a
+//! failed call sent anything, which is what `keel_error_retry_safety`
+//! reports.
+
+use super::errors;
+use crate::core::error::{Error, Result, RetrySafety, Status};
+use std::future::{Future, poll_fn};
+use std::io;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::runtime::Runtime;
+use super::tls::Tls;
+
+/// Where the server is and how to reach it.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// A host name or address, or a directory holding the server's Unix
+    /// socket (starts with `/`).
+    pub host: String,
+    pub port: u16,
+    /// Limit on opening the socket and the whole startup (authentication
+    /// included); `None` waits for ever.
+    pub connect_timeout: Option<Duration>,
+    /// TCP keepalive idle time and probe interval; `None` turns it off.
+    pub keepalive: Option<Duration>,
+    /// sslmode and the certificate check, for the session and its cancel
+    /// requests.
+    pub tls: Tls,
+}
+
+impl Target {
+    fn unix_path(&self) -> Option<String> {
+        self.host.starts_with('/').then(|| format!("{}/.s.PGSQL.{}", self.host.trim_end_matches('/'), self.port))
+    }
+}
+
+/// Byte counts and the time of the last byte moved, shared between the
+/// socket wrapper and the call that waits.
+#[derive(Default)]
+struct Progress {
+    written: AtomicU64,
+    /// Microseconds since `Client::epoch` of the last read or write.
+    last_us: AtomicU64,
+}
+
+enum Sock {
+    Tcp(tokio::net::TcpStream),
+    #[cfg(unix)]
+    Unix(tokio::net::UnixStream),
+}
+
+/// The socket tokio-postgres talks through: counts what moves.
+pub struct Io {
+    sock: Sock,
+    progress: Arc<Progress>,
+    epoch: Instant,
+}
+
+impl Io {
+    fn moved(&self) {
+        let us = self.epoch.elapsed().as_micros() as u64;
+        self.progress.last_us.store(us, Ordering::Relaxed);
+    }
+}
+
+impl AsyncRead for Io {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let r = match &mut self.sock {
+            Sock::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            #[cfg(unix)]
+            Sock::Unix(s) => Pin::new(s).poll_read(cx, buf),
+        };
+        if let Poll::Ready(Ok(())) = r {
+            if buf.filled().len() > before {
+                self.moved();
+            }
+        }
+        r
+    }
+}
+
+impl AsyncWrite for Io {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        let r = match &mut self.sock {
+            Sock::Tcp(s) => Pin::new(s).poll_write(cx, data),
+            #[cfg(unix)]
+            Sock::Unix(s) => Pin::new(s).poll_write(cx, data),
+        };
+        if let Poll::Ready(Ok(n)) = r {
+            if n > 0 {
+                self.progress.written.fetch_add(n as u64, Ordering::Relaxed);
+                self.moved();
+            }
+        }
+        r
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.sock {
+            Sock::Tcp(s) => Pin::new(s).poll_flush(cx),
+            #[cfg(unix)]
+            Sock::Unix(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.sock {
+            Sock::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            #[cfg(unix)]
+            Sock::Unix(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
+
+/// The session's connection: the socket, with the TLS layer over it when
+/// the server agreed to TLS.
+type PgConnection = tokio_postgres::Connection<Io, <tokio_postgres_rustls::MakeRustlsConnect as tokio_postgres::tls::MakeTlsConnect<Io>>::Stream>;
+
+/// What a call does to the server, which decides what a failure that cut
+/// the session off means for retrying.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Runs (part of) a statement: once a byte went out, it may have run.
+    Runs,
+    /// Reads the result of a statement sent earlier: it may have run.
+    Reads,
+    /// Prepares or pings: nothing runs, whatever was sent.
+    NoRun,
+}
+
+/// Why a wait ended without the call's answer.
+enum Failure {
+    /// The call itself failed.
+    Call(tokio_postgres::Error),
+    /// The connection failed (the session is over).
+    Conn(tokio_postgres::Error),
+    /// No byte moved for this long.
+    Silent(Duration),
+}
+
+/// One blocking session.
+pub struct Client {
+    /// `None` only while dropping.
+    client: Option<tokio_postgres::Client>,
+    conn: PgConnection,
+    rt: Runtime,
+    progress: Arc<Progress>,
+    epoch: Instant,
+    #[cfg(unix)]
+    fd: std::os::fd::RawFd,
+    socket_timeout: Option<Duration>,
+    /// The session failed for good (network, timeout, server ended it).
+    broken: AtomicBool,
+}
+
+fn io_error(message: String, status: Status) -> Error {
+    Error::new(status, message).with_sqlstate("08001").with_driver("postgres").with_retry(RetrySafety::NotSent)
+}
+
+/// Open the socket (TCP with keepalive, or Unix).
+async fn open_socket(t: &Target) -> io::Result<Sock> {
+    #[cfg(unix)]
+    if let Some(path) = t.unix_path() {
+        return Ok(Sock::Unix(tokio::net::UnixStream::connect(path).await?));
+    }
+    let mut last = None;
+    for addr in tokio::net::lookup_host((t.host.as_str(), t.port)).await? {
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(s) => {
+                s.set_nodelay(true)?;
+                if let Some(k) = t.keepalive {
+                    let ka = socket2::TcpKeepalive::new().with_time(k);
+                    #[cfg(any(target_os = "linux", target_os = "macos", target_os = "freebsd"))]
+                    let ka = ka.with_interval(k);
+                    socket2::SockRef::from(&s).set_tcp_keepalive(&ka)?;
+                }
+                return Ok(Sock::Tcp(s));
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "the host name resolved to no address")))
+}
+
+impl Client {
+    /// Connect and authenticate. Every failure here is `NotSent`: no
+    /// statement went out.
+    pub fn connect(cfg: &tokio_postgres::Config, t: &Target, socket_timeout: Option<Duration>) -> Result<Client> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| io_error(format!("could not start the PostgreSQL client runtime: {e}"), Status::Internal))?;
+        let where_ = match t.unix_path() {
+            Some(p) => p,
+            None => format!("{}:{}", t.host, t.port),
+        };
+        let progress = Arc::new(Progress::default());
+        let epoch = Instant::now();
+        let startup = async {
+            let sock = open_socket(t)
+                .await
+                .map_err(|e| io_error(format!("could not connect to PostgreSQL at {where_}: {e}"), Status::Io))?;
+            let fd = raw_fd(&sock);
+            let io = Io { sock, progress: progress.clone(), epoch };
+            // libpq never uses TLS on a Unix-domain socket.
+            let unix_cfg;
+            let cfg = if t.unix_path().is_some() {
+                unix_cfg = cfg.clone().ssl_mode(tokio_postgres::config::SslMode::Disable).to_owned();
+                &unix_cfg
+            } else {
+                cfg
+            };
+            let (client, conn) = cfg
+                .connect_raw(io, t.tls.for_host::<Io>(&t.host)?)
+                .await
+                .map_err(|e| errors::convert(&e).not_sent())?;
+            Ok((client, conn, fd))
+        };
+        let (client, conn, _fd) = rt.block_on(async {
+            match t.connect_timeout {
+                Some(limit) => tokio::time::timeout(limit, startup).await.unwrap_or_else(|_| {
+                    Err(io_error(
+                        format!(
+                            "could not connect to PostgreSQL at {where_}: no answer within connect_timeout_ms={}",
+                            limit.as_millis()
+                        ),
+                        Status::Timeout,
+                    ))
+                }),
+                None => startup.await,
+            }
+        })?;
+        Ok(Client {
+            client: Some(client),
+            conn,
+            rt,
+            progress,
+            epoch,
+            #[cfg(unix)]
+            fd: _fd,
+            socket_timeout,
+            broken: AtomicBool::new(false),
+        })
+    }
+
+    pub fn is_broken(&self) -> bool {
+        self.broken.load(Ordering::Acquire)
+    }
+
+    pub fn cancel_token(&self) -> tokio_postgres::CancelToken {
+        self.client.as_ref().expect("client is only taken by Drop").cancel_token()
+    }
+
+    /// Run the future `f` makes from the client to its end, driving the
+    /// connection meanwhile. `limit` overrides `socket_timeout_ms` (for the
+    /// health-check ping, which always has one).
+    pub fn run<'a, T, F>(
+        &'a mut self,
+        effect: Effect,
+        limit: Option<Duration>,
+        f: impl FnOnce(&'a tokio_postgres::Client) -> F,
+    ) -> Result<T>
+    where
+        F: Future<Output = std::result::Result<T, tokio_postgres::Error>>,
+    {
+        if self.is_broken() {
+            return Err(Error::new(Status::Io, "the connection to the PostgreSQL server was lost")
+                .with_sqlstate("08003")
+                .with_driver("postgres")
+                .with_retry(RetrySafety::NotSent));
+        }
+        let written = self.progress.written.load(Ordering::Relaxed);
+        let limit = limit.or(self.socket_timeout);
+        let Client { client, conn, rt, progress, epoch, broken, .. } = self;
+        let client: &'a Option<tokio_postgres::Client> = client;
+        let client = client.as_ref().expect("client is only taken by Drop");
+        let outcome = drive(rt, conn, progress, *epoch, limit, f(client));
+        let fail = match outcome {
+            Ok(v) => return Ok(v),
+            Err(f) => f,
+        };
+        // Nothing written during this call: nothing of its statement
+        // reached the server, whatever failed.
+        let sent = progress.written.load(Ordering::Relaxed) != written;
+        let (mut err, fatal) = match fail {
+            Failure::Conn(e) => (errors::convert(&e), true),
+            Failure::Call(e) => {
+                let err = errors::convert(&e);
+                let fatal = e.is_closed() || (e.as_db_error().is_some() && errors::ends_session(&err.sqlstate));
+                (err, fatal)
+            }
+            Failure::Silent(d) => {
+                let may_have_run = effect == Effect::Reads || (sent && effect == Effect::Runs);
+                let e = Error::new(
+                    Status::Timeout,
+                    format!(
+                        "the PostgreSQL server sent nothing for {} ms (socket_timeout_ms); the connection is closed{}",
+                        d.as_millis(),
+                        if may_have_run { " and the statement may have run" } else { "" }
+                    ),
+                )
+                .with_sqlstate("08006")
+                .with_driver("postgres");
+                (e, true)
+            }
+        };
+        if fatal {
+            // The pool closes the session; its protocol state is unknown.
+            broken.store(true, Ordering::Release);
+        }
+        match effect {
+            Effect::Reads if fatal => err.retry = RetrySafety::MayHaveRun,
+            Effect::Reads => {}
+            Effect::NoRun => err.retry = RetrySafety::NotSent,
+            Effect::Runs if !sent => err.retry = RetrySafety::NotSent,
+            Effect::Runs if fatal => err.retry = RetrySafety::MayHaveRun,
+            Effect::Runs => {}
+        }
+        Err(err)
+    }
+
+    /// Whether the session still looks usable, without a round trip when
+    /// nothing arrived since the last call: the server closing it (restart,
+    /// idle timeout, terminated backend) shows as end-of-file or a pending
+    /// message on the socket. Something pending is checked with a ping, as
+    /// it may be only a notice.
+    pub fn check_alive(&mut self) -> bool {
+        if self.is_broken() {
+            return false;
+        }
+        #[cfg(unix)]
+        {
+            use crate::drivers::net::{Peek, peek_socket};
+            match peek_socket(self.fd) {
+                Peek::Quiet => true,
+                Peek::Closed => {
+                    self.broken.store(true, Ordering::Release);
+                    false
+                }
+                Peek::Pending => self.ping(Duration::from_secs(10)).is_ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        true
+    }
+
+    /// An empty query: one round trip.
+    pub fn ping(&mut self, limit: Duration) -> Result<()> {
+        self.run(Effect::NoRun, Some(self.socket_timeout.map_or(limit, |t| t.min(limit))), |c| c.simple_query(""))
+            .map(|_| ())
+    }
+}
+
+#[cfg(unix)]
+fn raw_fd(s: &Sock) -> std::os::fd::RawFd {
+    use std::os::fd::AsRawFd;
+    match s {
+        Sock::Tcp(s) => s.as_raw_fd(),
+        Sock::Unix(s) => s.as_raw_fd(),
+    }
+}
+
+#[cfg(not(unix))]
+fn raw_fd(_: &Sock) {}
+
+/// Poll `fut` and the connection until `fut` ends, the connection fails,
+/// or no byte moves for `limit`.
+fn drive<T>(
+    rt: &Runtime,
+    conn: &mut PgConnection,
+    progress: &Progress,
+    epoch: Instant,
+    limit: Option<Duration>,
+    fut: impl Future<Output = std::result::Result<T, tokio_postgres::Error>>,
+) -> std::result::Result<T, Failure> {
+    let start = epoch.elapsed().as_micros() as u64;
+    let mut fut = pin!(fut);
+    rt.block_on(async {
+        let mut timer = limit.map(|l| Box::pin(tokio::time::sleep(l)));
+        poll_fn(|cx| {
+            let mut conn_failed = None;
+            loop {
+                match conn.poll_message(cx) {
+                    // Notices and notifications: nothing keel reports.
+                    Poll::Ready(Some(Ok(_))) => continue,
+                    Poll::Ready(Some(Err(e))) => {
+                        conn_failed = Some(e);
+                        break;
+                    }
+                    Poll::Ready(None) | Poll::Pending => break,
+                }
+            }
+            // Polled even after the connection failed: the server's own
+            // error (a FATAL message) reaches the call that way, and says
+            // more than the connection's "closed".
+            if let Poll::Ready(r) = fut.as_mut().poll(cx) {
+                return Poll::Ready(r.map_err(|e| if conn_failed.is_some() { Failure::Conn(e) } else { Failure::Call(e) }));
+            }
+            if let Some(e) = conn_failed {
+                return Poll::Ready(Err(Failure::Conn(e)));
+            }
+            if let (Some(t), Some(limit)) = (timer.as_mut(), limit) {
+                while t.as_mut().poll(cx).is_ready() {
+                    let last = progress.last_us.load(Ordering::Relaxed).max(start);
+                    let deadline = epoch + Duration::from_micros(last) + limit;
+                    if Instant::now() >= deadline {
+                        return Poll::Ready(Err(Failure::Silent(limit)));
+                    }
+                    t.as_mut().reset(tokio::time::Instant::from_std(deadline));
+                }
+            }
+            Poll::Pending
+        })
+        .await
+    })
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // Dropping the client closes its request channel; the connection
+        // then sends Terminate and shuts the socket (as libpq's PQfinish
+        // does). A broken session is simply closed. Never wait long.
+        drop(self.client.take());
+        if self.is_broken() {
+            return;
+        }
+        let conn = &mut self.conn;
+        let _ = self.rt.block_on(async {
+            tokio::time::timeout(
+                Duration::from_secs(1),
+                poll_fn(|cx| loop {
+                    match conn.poll_message(cx) {
+                        Poll::Ready(Some(Ok(_))) => continue,
+                        Poll::Ready(_) => return Poll::Ready(()),
+                        Poll::Pending => return Poll::Pending,
+                    }
+                }),
+            )
+            .await
+        });
+    }
+}
+
+/// Send PostgreSQL's cancel request for the session `token` belongs to,
+/// over a new connection to `t`.
+pub fn cancel(token: &tokio_postgres::CancelToken, t: &Target) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| io_error(format!("could not start the PostgreSQL client runtime: {e}"), Status::Internal))?;
+    let send = async {
+        let sock = open_socket(t).await.map_err(|e| io_error(format!("cancel request: could not connect: {e}"), Status::Io))?;
+        let io = Io { sock, progress: Arc::new(Progress::default()), epoch: Instant::now() };
+        token.cancel_query_raw(io, t.tls.for_host::<Io>(&t.host)?).await.map_err(|e| errors::convert(&e))
+    };
+    rt.block_on(async {
+        match t.connect_timeout {
+            Some(limit) => tokio::time::timeout(limit, send)
+                .await
+                .unwrap_or_else(|_| Err(io_error("cancel request: no answer within connect_timeout_ms".into(), Status::Timeout))),
+            None => send.await,
+        }
+    })
+}
