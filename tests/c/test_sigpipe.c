@@ -51,6 +51,7 @@ struct engine {
     const char *var;
     const char *id_sql;   /* the session's own id */
     const char *kill_fmt; /* ends a session by id */
+    const char *options;  /* added to the URL's query string */
 };
 
 static void run(const struct engine *e, const uint8_t *big, size_t big_len) {
@@ -60,7 +61,8 @@ static void run(const struct engine *e, const uint8_t *big, size_t big_len) {
         return;
     }
     char url[1024];
-    snprintf(url, sizeof url, "%s%spool_health_check_idle_ms=0&pool_max_open=4", base, strchr(base, '?') ? "&" : "?");
+    snprintf(url, sizeof url, "%s%spool_health_check_idle_ms=0&pool_max_open=4%s", base, strchr(base, '?') ? "&" : "?",
+             e->options);
     keel_db *db = NULL;
     keel_error *err = NULL;
     if (keel_db_open(url, &db, &err) != KEEL_STATUS_OK) {
@@ -126,9 +128,13 @@ int main(void) {
     if (big == NULL) return 2;
     memset(big, 0x5a, big_len);
     const struct engine engines[] = {
-        {"mysql", "KEEL_TEST_MYSQL_URL", "SELECT CONNECTION_ID()", "KILL %lld"},
-        {"mssql", "KEEL_TEST_MSSQL_URL", "SELECT @@SPID", "KILL %lld"},
-        {"postgres", "KEEL_TEST_POSTGRES_URL", "SELECT pg_backend_pid()", "SELECT pg_terminate_backend(%lld)"},
+        {"mysql", "KEEL_TEST_MYSQL_URL", "SELECT CONNECTION_ID()", "KILL %lld", ""},
+        {"mssql", "KEEL_TEST_MSSQL_URL", "SELECT @@SPID", "KILL %lld", ""},
+        /* Plain TCP: the test runs under valgrind, which cannot follow the
+         * assembly of ring (rustls' crypto) and reports its AES-GCM output
+         * as uninitialised. The socket writes are the same with TLS. */
+        {"postgres", "KEEL_TEST_POSTGRES_URL", "SELECT pg_backend_pid()", "SELECT pg_terminate_backend(%lld)",
+         "&sslmode=disable"},
     };
     for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++) run(&engines[i], big, big_len);
     free(big);
