@@ -100,7 +100,8 @@ pub fn build(b: *std.Build) void {
             .imports = &.{.{ .name = "keel", .module = keel }},
         }),
     });
-    example_step.dependOn(&b.addInstallArtifact(readme_example, .{}).step);
+    const install_readme = b.addInstallArtifact(readme_example, .{});
+    example_step.dependOn(&install_readme.step);
 
     const run_example = b.addRunArtifact(example);
     run_example.addPassthruArgs();
@@ -122,11 +123,16 @@ pub fn build(b: *std.Build) void {
         \\
     );
     check_example.has_side_effects = true;
+    // `zig build test example` installs and runs the same binary: run it
+    // only after the install, or exec can meet the copy in progress
+    // (ETXTBSY, reported as FileBusy).
+    check_example.step.dependOn(&install_example.step);
     test_step.dependOn(&check_example.step);
     // The README example must build and run cleanly too.
     const run_readme = b.addRunArtifact(readme_example);
     run_readme.expectExitCode(0);
     run_readme.has_side_effects = true;
+    run_readme.step.dependOn(&install_readme.step);
     test_step.dependOn(&run_readme.step);
 }
 
