@@ -136,6 +136,7 @@ fn start(engine: Engine) -> bool {
                     "--user=mysql",
                     "--bind-address=127.0.0.1",
                     "--port=3306",
+                    "--max-allowed-packet=64M",
                 ])
         }
     }

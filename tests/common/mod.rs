@@ -52,6 +52,10 @@ pub struct Quirks {
     /// Largest blob that round-trips: 16 MiB, less where a known limit
     /// applies (see the ignored tests at the end of `conformance.rs`).
     pub max_blob: usize,
+    /// A 16 MiB parameter is refused with a clear error before anything is
+    /// sent: MySQL/MariaDB with max_allowed_packet at 16 MiB, where the
+    /// mysql crate's long-data chunks are one byte too big.
+    pub blob_refused_by_packet_limit: bool,
     /// u64::MAX is stored exactly (MySQL's BIGINT UNSIGNED). Elsewhere
     /// binding it to a BIGINT is a clear error.
     pub stores_u64_max: bool,
@@ -157,6 +161,7 @@ impl Quirks {
             stores_nan: false,
             stores_infinity: true,
             max_blob: 16 << 20,
+            blob_refused_by_packet_limit: false,
             stores_u64_max: false,
             timestamptz_min_year: 1,
             parses_zone_offsets: true,
@@ -203,6 +208,7 @@ impl Quirks {
             stores_nan: true,
             stores_infinity: true,
             max_blob: 16 << 20,
+            blob_refused_by_packet_limit: false,
             stores_u64_max: false,
             timestamptz_min_year: 1,
             parses_zone_offsets: true,
@@ -261,7 +267,8 @@ impl Quirks {
             // mysql crate 28 sends long data in chunks one byte too big for
             // a single packet, and MariaDB drops the connection on them
             // (ignored test mysql_blob_16mib).
-            max_blob: (16 << 20) - 8,
+            max_blob: 16 << 20,
+            blob_refused_by_packet_limit: false,
             stores_u64_max: true,
             timestamptz_min_year: 1970,
             parses_zone_offsets: false,
@@ -316,6 +323,7 @@ impl Quirks {
             stores_nan: false,
             stores_infinity: false,
             max_blob: 16 << 20,
+            blob_refused_by_packet_limit: false,
             stores_u64_max: false,
             timestamptz_min_year: 1,
             parses_zone_offsets: true,
@@ -410,8 +418,15 @@ impl Engine {
             "sqlite" => Quirks::sqlite(),
             "postgres" => Quirks::postgres(),
             "mysql" => {
-                let v = db.checkout().and_then(|c| c.server_version()).expect("server version");
-                Quirks::mysql(v.contains("MariaDB"))
+                let c = db.checkout().expect("checkout");
+                let v = c.server_version().expect("server version");
+                let mut q = Quirks::mysql(v.contains("MariaDB"));
+                let mut rows = c.query("SELECT @@max_allowed_packet", &[]).expect("max_allowed_packet");
+                rows.next().expect("max_allowed_packet");
+                let limit = rows.value(0).expect("max_allowed_packet").to_owned();
+                q.blob_refused_by_packet_limit = !matches!(limit, Value::Int64(n) if n > 16 << 20)
+                    && !matches!(limit, Value::Uint64(n) if n > 16 << 20);
+                q
             }
             "mssql" => {
                 let v = db.checkout().and_then(|c| c.server_version()).expect("server version");

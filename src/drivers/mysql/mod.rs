@@ -453,6 +453,7 @@ impl DriverConn for MyConn {
             shape,
             cols,
             zero_as_null: self.zero_as_null,
+            max_packet: self.max_packet,
         }))
     }
 
@@ -718,11 +719,37 @@ struct MyStmt {
     shape: Vec<mysql::Column>,
     cols: Arc<MyCols>,
     zero_as_null: bool,
+    /// The server's max_allowed_packet.
+    max_packet: usize,
 }
 
+/// The long-data chunk the mysql crate (28.0.4) sends a large text or
+/// binary parameter in: `MAX_PAYLOAD_LEN - 6` bytes, one byte too many for
+/// the 7-byte command header to fit a 16 MiB protocol packet.
+const LONG_DATA_CHUNK: usize = 0xFF_FF_FF - 6;
+
 impl MyStmt {
-    fn params(&self) -> mysql::Params {
-        if self.params.is_empty() { mysql::Params::Empty } else { mysql::Params::Positional(self.params.clone()) }
+    fn params(&self) -> Result<mysql::Params> {
+        // A parameter of a full chunk or more makes the crate send a
+        // command of 16,777,216 bytes, which a server whose
+        // max_allowed_packet is 16 MiB (MariaDB's default) refuses by
+        // dropping the connection ("Packets out of sync"). Say so before
+        // sending anything.
+        if self.max_packet <= LONG_DATA_CHUNK + 7 {
+            let big = self.params.iter().enumerate().find(|(_, v)| matches!(v, MV::Bytes(b) if b.len() >= LONG_DATA_CHUNK));
+            if let Some((i, MV::Bytes(b))) = big {
+                return Err(Error::invalid_argument(format!(
+                    "parameter {i}: a value of {} bytes cannot be sent to this server: the mysql client sends it in \
+                     chunks of {LONG_DATA_CHUNK} bytes, which a server with max_allowed_packet={} refuses; \
+                     raise max_allowed_packet above 16777216 (MySQL 8's default is 64 MiB)",
+                    b.len(),
+                    self.max_packet
+                ))
+                .with_driver("mysql")
+                .with_retry(RetrySafety::NotSent));
+            }
+        }
+        Ok(if self.params.is_empty() { mysql::Params::Empty } else { mysql::Params::Positional(self.params.clone()) })
     }
 }
 
@@ -748,7 +775,7 @@ impl DriverStmt for MyStmt {
     }
 
     fn execute(&mut self) -> Result<ExecResult> {
-        let params = self.params();
+        let params = self.params()?;
         let c = self.shared.conn_for(self.id)?;
         self.shared.killer.arm();
         self.shared.check(c.exec_drop(&self.stmt, params))?;
@@ -761,7 +788,7 @@ impl DriverStmt for MyStmt {
     }
 
     fn query(&mut self) -> Result<Box<dyn DriverRows>> {
-        let params = self.params();
+        let params = self.params()?;
         let c = self.shared.conn_for(self.id)?;
         self.shared.killer.arm();
         let qr = self.shared.check(c.exec_iter(&self.stmt, params))?;
