@@ -49,6 +49,7 @@ mod types;
 mod wire;
 
 use super::cursor_slot::{CursorSlot, statement_id};
+use crate::core::placeholders::{skip_block_comment, skip_line, skip_quoted};
 use crate::core::driver::{
     CancelHandle, Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, TxLock, TxOptions,
 };
@@ -490,97 +491,33 @@ impl MsConn {
     }
 }
 
-/// Refuse SQL with more than one statement: a `;` followed by anything but
-/// blanks and comments, outside literals, quoted names and comments.
-fn check_one_statement(sql: &str) -> Result<()> {
-    let b = sql.as_bytes();
-    let mut i = 0;
-    let mut after_semicolon = false;
-    while i < b.len() {
-        let c = b[i];
-        if c == b'-' && b.get(i + 1) == Some(&b'-') {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-            continue;
-        }
-        if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            i += 2;
-            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                i += 1;
-            }
-            i += 2;
-            continue;
-        }
-        if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
-        if after_semicolon {
-            return Err(Error::invalid_argument(
-                "SQL Server: the SQL holds more than one statement; keel runs one statement per call",
-            ));
-        }
-        match c {
-            b'\'' | b'"' | b'[' => {
-                let close = if c == b'[' { b']' } else { c };
-                i += 1;
-                while i < b.len() {
-                    if b[i] == close {
-                        if b.get(i + 1) == Some(&close) {
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            b';' => {
-                after_semicolon = true;
-                i += 1;
-            }
-            _ => i += 1,
-        }
-    }
-    Ok(())
-}
-
-/// The number of parameters: the highest `@Pn` outside literals and
-/// comments (the core rewrote keel's `?` to `@P1`, `@P2`, ...).
-fn count_params(sql: &str) -> usize {
+/// One pass over `sql` with T-SQL's lexing (`'...'`, `"..."` and `[...]`
+/// with doubled closers, `--` and `/* */` comments), by the core
+/// placeholder lexer's helpers: refuse a second statement (a `;` followed
+/// by anything but blanks and comments), and return the number of
+/// parameters, the highest `@Pn` (the core rewrote keel's `?` to `@P1`,
+/// `@P2`, ...).
+fn scan_statement(sql: &str) -> Result<usize> {
     let b = sql.as_bytes();
     let mut i = 0;
     let mut max = 0;
+    let mut after_semicolon = false;
     while i < b.len() {
-        match b[i] {
-            b'\'' | b'"' | b'[' => {
-                let close = if b[i] == b'[' { b']' } else { b[i] };
-                i += 1;
-                while i < b.len() {
-                    if b[i] == close {
-                        if b.get(i + 1) == Some(&close) {
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    i += 1;
-                }
-                i += 1;
+        let c = b[i];
+        match c {
+            b'-' if b.get(i + 1) == Some(&b'-') => i = skip_line(b, i),
+            b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i, false),
+            _ if c.is_ascii_whitespace() => i += 1,
+            _ if after_semicolon => {
+                return Err(Error::invalid_argument(
+                    "SQL Server: the SQL holds more than one statement; keel runs one statement per call",
+                ));
             }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 2;
+            b'\'' | b'"' => i = skip_quoted(b, i, c, false),
+            b'[' => i = skip_quoted(b, i, b']', false),
+            b';' => {
+                after_semicolon = true;
+                i += 1;
             }
             b'@' if matches!(b.get(i + 1), Some(b'P' | b'p'))
                 && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'@')) =>
@@ -599,14 +536,13 @@ fn count_params(sql: &str) -> usize {
             _ => i += 1,
         }
     }
-    max
+    Ok(max)
 }
 
 impl DriverConn for MsConn {
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
         self.shared.client()?;
-        check_one_statement(sql)?;
-        let n = count_params(sql);
+        let n = scan_statement(sql)?;
         Ok(Box::new(MsStmt {
             id: statement_id(),
             shared: self.shared.clone(),
@@ -940,18 +876,18 @@ mod tests {
 
     #[test]
     fn one_statement_only() {
-        assert!(check_one_statement("SELECT 1").is_ok());
-        assert!(check_one_statement("SELECT 1; -- done\n").is_ok());
-        assert!(check_one_statement("SELECT ';' AS [a;b] /* ; x */;").is_ok());
-        assert!(check_one_statement("INSERT INTO t VALUES (1); DROP TABLE t").is_err());
-        assert!(check_one_statement("SELECT 1;SELECT 2").is_err());
+        assert!(scan_statement("SELECT 1").is_ok());
+        assert!(scan_statement("SELECT 1; -- done\n").is_ok());
+        assert!(scan_statement("SELECT ';' AS [a;b] /* ; x */;").is_ok());
+        assert!(scan_statement("INSERT INTO t VALUES (1); DROP TABLE t").is_err());
+        assert!(scan_statement("SELECT 1;SELECT 2").is_err());
     }
 
     #[test]
     fn parameters_are_counted() {
-        assert_eq!(count_params("SELECT @P1, @P2"), 2);
-        assert_eq!(count_params("SELECT @P3 + @p1"), 3);
-        assert_eq!(count_params("SELECT '@P9', [@P8], @Price, @@P2 -- @P7\n"), 0);
-        assert_eq!(count_params("SELECT @P1x"), 0);
+        assert_eq!(scan_statement("SELECT @P1, @P2").unwrap(), 2);
+        assert_eq!(scan_statement("SELECT @P3 + @p1").unwrap(), 3);
+        assert_eq!(scan_statement("SELECT '@P9', [@P8], @Price, @@P2 -- @P7\n").unwrap(), 0);
+        assert_eq!(scan_statement("SELECT @P1x").unwrap(), 0);
     }
 }
