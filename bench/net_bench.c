@@ -55,6 +55,8 @@
 #include <libpq-fe.h>
 #include <mysql.h>
 
+#define BENCH_NAME "net_bench"
+#include "bench_common.h"
 #include "keel.h"
 
 /* ------------------------------------------------------------------ */
@@ -66,11 +68,6 @@ static const char *g_only = NULL;
 /* --side keel|native runs one side only (for profiling); checksums are not compared then. */
 static const char *g_side = NULL;
 
-static double clock_s(clockid_t id) {
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static double now(void) { return clock_s(CLOCK_MONOTONIC); }
 
@@ -84,10 +81,6 @@ static timing t_start(void) { return (timing){now(), clock_s(CLOCK_PROCESS_CPUTI
 
 static timing t_since(timing t0) { return (timing){now() - t0.wall, clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0.cpu}; }
 
-static void die(const char *what, const char *detail) {
-    fprintf(stderr, "net_bench: %s: %s\n", what, detail ? detail : "");
-    exit(1);
-}
 
 /* 2020-01-01T00:00:00 in microseconds since 1970, and 2000-01-01 (PostgreSQL's epoch). */
 #define BASE_MICROS INT64_C(1577836800000000)
@@ -223,19 +216,7 @@ static const char *LOOKUP_SQL = "SELECT id, name, score, flag, created, payload,
 /* ------------------------------------------------------------------ */
 /* keel side (the same code for both engines)                          */
 
-static void kdie(const char *what, keel_status st, keel_error *e) {
-    fprintf(stderr, "net_bench: keel %s: %s: %s\n", what, keel_status_str(st), e ? keel_error_message(e) : "");
-    keel_error_free(e);
-    exit(1);
-}
 
-#define KTRY(what, call)                                                                                             \
-    do {                                                                                                             \
-        keel_error *e_ = NULL;                                                                                       \
-        keel_status st_ = (call);                                                                                    \
-        if (st_ != KEEL_STATUS_OK)                                                                                   \
-            kdie(what, st_, e_);                                                                                     \
-    } while (0)
 
 /* Hot-path calls pass no error object: a careful caller checks the status
  * and asks again for details only on failure. */
@@ -397,11 +378,6 @@ static void pg_exec(PGconn *c, const char *sql) {
     PQclear(r);
 }
 
-static uint64_t be64(const char *p) {
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return __builtin_bswap64(v);
-}
 
 static uint32_t be32(const char *p) {
     uint32_t v;
@@ -551,55 +527,7 @@ static timing pg_insert(const char *url) {
 /* ------------------------------------------------------------------ */
 /* MySQL / MariaDB: libmariadb                                         */
 
-typedef struct {
-    char host[256], user[128], pass[128], db[128];
-    unsigned port;
-} my_url;
 
-static void pct_decode(char *dst, size_t cap, const char *s, size_t n) {
-    size_t j = 0;
-    for (size_t i = 0; i < n && j + 1 < cap; i++) {
-        if (s[i] == '%' && i + 2 < n) {
-            char hex[3] = {s[i + 1], s[i + 2], 0};
-            dst[j++] = (char)strtol(hex, NULL, 16);
-            i += 2;
-        } else {
-            dst[j++] = s[i];
-        }
-    }
-    dst[j] = 0;
-}
-
-/* mysql://user:password@host:port/db (no query string). */
-static my_url parse_mysql_url(const char *url) {
-    my_url u = {.host = "127.0.0.1", .port = 3306};
-    const char *p = strstr(url, "://");
-    if (!p)
-        die("bad MySQL URL", url);
-    p += 3;
-    const char *at = strchr(p, '@');
-    if (at) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        if (colon) {
-            pct_decode(u.user, sizeof u.user, p, (size_t)(colon - p));
-            pct_decode(u.pass, sizeof u.pass, colon + 1, (size_t)(at - colon - 1));
-        } else {
-            pct_decode(u.user, sizeof u.user, p, (size_t)(at - p));
-        }
-        p = at + 1;
-    }
-    const char *end = p + strcspn(p, "/?");
-    const char *colon = memchr(p, ':', (size_t)(end - p));
-    if (colon) {
-        u.port = (unsigned)atoi(colon + 1);
-        pct_decode(u.host, sizeof u.host, p, (size_t)(colon - p));
-    } else if (end > p) {
-        pct_decode(u.host, sizeof u.host, p, (size_t)(end - p));
-    }
-    if (*end == '/')
-        pct_decode(u.db, sizeof u.db, end + 1, strcspn(end + 1, "?"));
-    return u;
-}
 
 static MYSQL *my_connect(const char *url) {
     my_url u = parse_mysql_url(url);

@@ -46,6 +46,8 @@
 #include <mysql.h>
 #include <sqlite3.h>
 
+#define BENCH_NAME "pool_bench"
+#include "bench_common.h"
 #include "keel.h"
 
 #define ROWS 10000
@@ -56,34 +58,13 @@ static long g_checkouts = 200000;
 static int g_reps = 3;
 static const int THREADS[] = {1, 4, 16};
 
-static void die(const char *what, const char *detail) {
-    fprintf(stderr, "pool_bench: %s: %s\n", what, detail ? detail : "");
-    exit(1);
-}
 
-static double clock_s(clockid_t id) {
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 typedef struct {
     double wall, cpu;
 } timing;
 
-static void kdie(const char *what, keel_status st, keel_error *e) {
-    fprintf(stderr, "pool_bench: keel %s: %s: %s\n", what, keel_status_str(st), e ? keel_error_message(e) : "");
-    keel_error_free(e);
-    exit(1);
-}
 
-#define KTRY(what, call)                                                                                             \
-    do {                                                                                                             \
-        keel_error *e_ = NULL;                                                                                       \
-        keel_status st_ = (call);                                                                                    \
-        if (st_ != KEEL_STATUS_OK)                                                                                   \
-            kdie(what, st_, e_);                                                                                     \
-    } while (0)
 
 /* Deterministic ids in [1, ROWS], one stream per thread. */
 static int64_t next_id(uint64_t *s) {
@@ -206,55 +187,9 @@ static void keel_lookups(worker *w) {
 
 static char g_sqlite_path[256];
 
-static void pct_decode(char *dst, size_t cap, const char *s, size_t n) {
-    size_t j = 0;
-    for (size_t i = 0; i < n && j + 1 < cap; i++) {
-        if (s[i] == '%' && i + 2 < n) {
-            char hex[3] = {s[i + 1], s[i + 2], 0};
-            dst[j++] = (char)strtol(hex, NULL, 16);
-            i += 2;
-        } else {
-            dst[j++] = s[i];
-        }
-    }
-    dst[j] = 0;
-}
 
-typedef struct {
-    char host[256], user[128], pass[128], db[128];
-    unsigned port;
-} my_url;
 
 /* mysql://user:password@host:port/db (no query string). */
-static my_url parse_mysql_url(const char *url) {
-    my_url u = {.host = "127.0.0.1", .port = 3306};
-    const char *p = strstr(url, "://");
-    if (!p)
-        die("bad MySQL URL", url);
-    p += 3;
-    const char *at = strchr(p, '@');
-    if (at) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        if (colon) {
-            pct_decode(u.user, sizeof u.user, p, (size_t)(colon - p));
-            pct_decode(u.pass, sizeof u.pass, colon + 1, (size_t)(at - colon - 1));
-        } else {
-            pct_decode(u.user, sizeof u.user, p, (size_t)(at - p));
-        }
-        p = at + 1;
-    }
-    const char *end = p + strcspn(p, "/?");
-    const char *colon = memchr(p, ':', (size_t)(end - p));
-    if (colon) {
-        u.port = (unsigned)atoi(colon + 1);
-        pct_decode(u.host, sizeof u.host, p, (size_t)(colon - p));
-    } else if (end > p) {
-        pct_decode(u.host, sizeof u.host, p, (size_t)(end - p));
-    }
-    if (*end == '/')
-        pct_decode(u.db, sizeof u.db, end + 1, strcspn(end + 1, "?"));
-    return u;
-}
 
 typedef struct {
     MYSQL_STMT *stmt;
@@ -340,11 +275,6 @@ static void native_close(worker *w) {
     }
 }
 
-static uint64_t be64(const char *p) {
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return __builtin_bswap64(v);
-}
 
 static void native_lookups(worker *w) {
     uint64_t rng = 0x2545F4914F6CDD1DULL + (uint64_t)w->index * 7919;
