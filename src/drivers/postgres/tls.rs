@@ -16,30 +16,12 @@
 //! disable/prefer/require, so the verify modes are `require` plus the
 //! verifier below. As in libpq, a Unix-domain socket never uses TLS.
 
-use crate::core::error::{Error, Result, Status};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{verify_server_cert_signed_by_trust_anchor, verify_server_name};
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::server::ParsedCertificate;
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
-use std::sync::Arc;
+use crate::core::error::{Error, Result};
+use crate::core::tls::{Check, client_config, roots};
+use rustls::RootCertStore;
 use tokio_postgres::config::SslMode;
 use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres_rustls::MakeRustlsConnect;
-
-/// What the client checks of the server's certificate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Check {
-    /// Nothing: the connection is encrypted but the server unauthenticated
-    /// (`prefer`, `require`), as libpq does.
-    Nothing,
-    /// The chain ends at a trusted root (`verify-ca`).
-    Chain,
-    /// The chain, and the certificate names the host (`verify-full`).
-    ChainAndName,
-}
 
 /// The TLS policy of one connector.
 #[derive(Clone)]
@@ -79,114 +61,31 @@ pub fn policy(sslmode: &str, sslrootcert: &str) -> Result<Tls> {
         "verify-full" => (SslMode::Require, Check::ChainAndName),
         other => return Err(Error::invalid_argument(format!("unknown sslmode {other:?}"))),
     };
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = if check == Check::Nothing {
         RootCertStore::empty()
     } else {
-        roots(sslmode, sslrootcert)?
+        let path = if sslrootcert.is_empty() {
+            let home = std::env::var_os("HOME").unwrap_or_default();
+            std::path::Path::new(&home).join(".postgresql/root.crt")
+        } else {
+            std::path::PathBuf::from(sslrootcert)
+        };
+        let missing = sslrootcert != "system" && !path.exists();
+        roots(&path, &format!("sslmode={sslmode} needs trusted root certificates; sslrootcert")).map_err(|mut e| {
+            if missing {
+                e.message.push_str(": set sslrootcert to a PEM file, or sslrootcert=system for the system's trust store");
+            }
+            e
+        })?
     };
-    let verifier = Arc::new(Verifier { check, roots: Arc::new(roots), provider: provider.clone() });
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::new(Status::Internal, format!("TLS setup: {e}")))?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
+    let config = client_config(check, roots, &[])?;
     Ok(Tls { mode, connect: MakeRustlsConnect::new(config) })
-}
-
-/// The trusted roots for the verifying modes.
-fn roots(sslmode: &str, sslrootcert: &str) -> Result<RootCertStore> {
-    let mut store = RootCertStore::empty();
-    if sslrootcert == "system" {
-        let found = rustls_native_certs::load_native_certs();
-        let (added, _) = store.add_parsable_certificates(found.certs);
-        if added == 0 {
-            return Err(Error::invalid_argument(format!(
-                "sslmode={sslmode} with sslrootcert=system: the system trust store has no usable certificates"
-            )));
-        }
-        return Ok(store);
-    }
-    let path = if sslrootcert.is_empty() {
-        let home = std::env::var_os("HOME").unwrap_or_default();
-        std::path::Path::new(&home).join(".postgresql/root.crt")
-    } else {
-        std::path::PathBuf::from(sslrootcert)
-    };
-    let shown = path.display();
-    if !path.exists() {
-        return Err(Error::invalid_argument(format!(
-            "sslmode={sslmode} needs trusted root certificates, and {shown} does not exist: \
-             set sslrootcert to a PEM file, or sslrootcert=system for the system's trust store"
-        )));
-    }
-    let certs = CertificateDer::pem_file_iter(&path)
-        .and_then(|it| it.collect::<std::result::Result<Vec<_>, _>>())
-        .map_err(|e| Error::invalid_argument(format!("sslrootcert {shown}: not a PEM certificate file ({e})")))?;
-    let (added, _) = store.add_parsable_certificates(certs);
-    if added == 0 {
-        return Err(Error::invalid_argument(format!("sslrootcert {shown}: holds no usable certificate")));
-    }
-    Ok(store)
-}
-
-#[derive(Debug)]
-struct Verifier {
-    check: Check,
-    roots: Arc<RootCertStore>,
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for Verifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        if self.check == Check::Nothing {
-            return Ok(ServerCertVerified::assertion());
-        }
-        let cert = ParsedCertificate::try_from(end_entity)?;
-        let algs = self.provider.signature_verification_algorithms.all;
-        verify_server_cert_signed_by_trust_anchor(&cert, &self.roots, intermediates, now, algs)?;
-        if self.check == Check::ChainAndName {
-            verify_server_name(&cert, server_name)?;
-        }
-        Ok(ServerCertVerified::assertion())
-    }
-
-    // The handshake signatures are checked in every mode: without that, a
-    // man in the middle could replay a certificate it has no key for.
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::error::Status;
 
     #[test]
     fn modes() {
