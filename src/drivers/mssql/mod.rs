@@ -2,11 +2,16 @@
 //! behind keel's blocking calls.
 //!
 //! URL: `mssql://user:password@host:1433/database?options` (`sqlserver://`
-//! too). Options: `encrypt` (`off`, `on`, `strict`), `trust_server_certificate`,
-//! `connect_timeout_ms`, `statement_timeout_ms`, `application_name`. This
-//! build has no TLS backend: `encrypt=off` connects in plain text (and a
-//! server that insists on encryption refuses the login); `on` and `strict`
-//! fail at open with NOT_IMPLEMENTED rather than connecting without TLS.
+//! too). Options: `encrypt` (`on`, the default, `strict`, `off`),
+//! `trust_server_certificate`, `trust_server_certificate_ca`,
+//! `host_name_in_certificate`, `connect_timeout_ms`, `statement_timeout_ms`,
+//! `application_name`. TLS is rustls with the ring provider, done by the
+//! wire under tiberius ([`wire`] says how for each level). The server's
+//! certificate is checked against the system's trust store, or
+//! `trust_server_certificate_ca`, and must name the host (or
+//! `host_name_in_certificate`); `trust_server_certificate=true` skips the
+//! check with `encrypt=on`, and is refused with `strict`, which always
+//! checks (ODBC 18 ignores it there).
 //!
 //! Statements run through `sp_executesql`: keel's `?` becomes `@P1`,
 //! `@P2`, ..., and SQL Server's own `@P1` form works too. Preparing costs no
@@ -55,6 +60,7 @@ use crate::core::driver::{
 };
 use crate::core::error::{Error, Result, Status};
 use crate::core::options::{OptKind, OptSpec, Options};
+use crate::core::tls::{self, Check};
 use crate::core::url::ConnUrl;
 use crate::core::value::{Column, Nullable, Type as K, ValueRef};
 use futures_util::TryStreamExt;
@@ -69,7 +75,7 @@ use tiberius::{AuthMethod, ColumnData, ColumnType, Config, EncryptionLevel, Isol
 use tokio::net::TcpStream;
 use tokio_util::compat::TokioAsyncWriteCompatExt;
 use types::Cell;
-use wire::{Wire, WireState};
+use wire::{Encrypt, TlsSetup, Wire, WireState};
 
 pub struct MssqlDriver;
 
@@ -91,14 +97,26 @@ const OPTIONS: &[OptSpec] = &[
     OptSpec {
         key: "encrypt",
         kind: OptKind::Choice(&["off", "on", "strict"]),
-        default: "off",
-        doc: "TLS: off (plain text), on (TDS 7.x encryption), strict (TDS 8.0). This build has no TLS: on and strict fail at open.",
+        default: "on",
+        doc: "TLS: on (negotiated in PRELOGIN, TDS 7.x), strict (TDS 8.0: TLS before anything else), off (nothing encrypted, the password included).",
     },
     OptSpec {
         key: "trust_server_certificate",
         kind: OptKind::Bool,
         default: "false",
-        doc: "Accept the server's certificate without checking it (with encrypt=on/strict).",
+        doc: "With encrypt=on: accept any certificate without checking it (encrypted, but the server is not authenticated).",
+    },
+    OptSpec {
+        key: "trust_server_certificate_ca",
+        kind: OptKind::Text,
+        default: "",
+        doc: "A PEM file of the CA certificates (or the server's own) to check the server's certificate against; by default the system's trust store.",
+    },
+    OptSpec {
+        key: "host_name_in_certificate",
+        kind: OptKind::Text,
+        default: "",
+        doc: "The name the server's certificate must carry, when it is not the host in the URL.",
     },
     OptSpec {
         key: "connect_timeout_ms",
@@ -145,12 +163,6 @@ impl Driver for MssqlDriver {
         OPTIONS
     }
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
-        let encrypt = opts.text("encrypt").unwrap_or("off");
-        if encrypt != "off" {
-            return Err(Error::not_implemented(format!(
-                "encrypt={encrypt} needs TLS, which this build of keel's SQL Server driver does not have; use encrypt=off on a trusted network"
-            )));
-        }
         let host = url.host.clone().unwrap_or_else(|| "127.0.0.1".into());
         let port = url.port.unwrap_or(1433);
         let mut cfg = Config::new();
@@ -164,19 +176,19 @@ impl Driver for MssqlDriver {
             url.user.clone().unwrap_or_default(),
             url.password.clone().unwrap_or_default(),
         ));
+        // tiberius sees the clear: TLS is done by the wire under it.
         cfg.encryption(EncryptionLevel::NotSupported);
         // keel bounds waits itself (statement_timeout_ms, cancel), with an
         // attention that keeps the connection; tiberius' own bound would
         // give the connection up.
         cfg.command_timeout(None);
-        if opts.flag("trust_server_certificate") {
-            cfg.trust_cert();
-        }
         let ms = |k: &str| Some(opts.uint(k)).filter(|v| *v > 0).map(|v| Duration::from_millis(v as u64));
+        let tls = tls_setup(opts, &host, port)?;
         Ok(Box::new(MsConnector {
             cfg,
             host,
             port,
+            tls,
             connect_timeout: ms("connect_timeout_ms"),
             statement_timeout: ms("statement_timeout_ms"),
         }))
@@ -187,10 +199,49 @@ impl Driver for MssqlDriver {
 // PostgreSQL driver's own (non-generic) `Client` and fails.
 type TdsClient = Tiberius<Wire>;
 
+/// The TLS side of the options (see [`wire`] for what each level does).
+fn tls_setup(opts: &Options, host: &str, port: u16) -> Result<TlsSetup> {
+    let level = match opts.text("encrypt").unwrap_or("on") {
+        "off" => Encrypt::Off,
+        "strict" => Encrypt::Strict,
+        _ => Encrypt::On,
+    };
+    let trust_any = opts.flag("trust_server_certificate");
+    if trust_any && level == Encrypt::Strict {
+        return Err(Error::invalid_argument(
+            "encrypt=strict always checks the server's certificate, so trust_server_certificate=true cannot go with it; \
+             give the CA (or the server's own certificate) with trust_server_certificate_ca=FILE.pem",
+        ));
+    }
+    let ca = opts.text("trust_server_certificate_ca").unwrap_or("");
+    let named = opts.text("host_name_in_certificate").unwrap_or("");
+    let name_text = if named.is_empty() { host } else { named };
+    let name = rustls::pki_types::ServerName::try_from(name_text.to_owned()).map_err(|_| {
+        Error::invalid_argument(format!("{name_text:?} is not a host name a certificate can carry (host_name_in_certificate)"))
+    })?;
+    let (check, roots) = match level {
+        Encrypt::Off => (Check::Nothing, rustls::RootCertStore::empty()),
+        Encrypt::On if trust_any => (Check::Nothing, rustls::RootCertStore::empty()),
+        _ => {
+            let source = if ca.is_empty() { "system" } else { ca };
+            let what = if ca.is_empty() {
+                "checking SQL Server's certificate (encrypt=on/strict) needs trusted roots: the system store"
+            } else {
+                "trust_server_certificate_ca"
+            };
+            (Check::ChainAndName, tls::roots(std::path::Path::new(source), what)?)
+        }
+    };
+    let alpn: &[&[u8]] = if level == Encrypt::Strict { &[b"tds/8.0"] } else { &[] };
+    let config = tls::client_config(check, roots, alpn)?;
+    Ok(TlsSetup { level, config: Arc::new(config), name, named: !named.is_empty(), server: format!("{host}:{port}") })
+}
+
 struct MsConnector {
     cfg: Config,
     host: String,
     port: u16,
+    tls: TlsSetup,
     connect_timeout: Option<Duration>,
     statement_timeout: Option<Duration>,
 }
@@ -199,35 +250,63 @@ fn ms<T>(r: std::result::Result<T, tiberius::error::Error>) -> Result<T> {
     r.map_err(|e| errors::convert(&e).0)
 }
 
-async fn open_client(cfg: Config, host: &str, port: u16, state: Arc<WireState>) -> Result<TdsClient> {
-    let tcp = |host: String, port: u16| {
+async fn open_client(cfg: Config, host: &str, port: u16, state: Arc<WireState>, tls: &TlsSetup) -> Result<TdsClient> {
+    let tcp = |host: String, port: u16, tls: TlsSetup| {
         let state = state.clone();
         async move {
-        let s = TcpStream::connect((host.as_str(), port)).await.map_err(|e| {
-            Error::new(Status::Io, format!("cannot connect to SQL Server at {host}:{port}: {e}"))
-                .with_sqlstate("08001")
-                .with_driver("mssql")
-        })?;
-        let _ = s.set_nodelay(true);
-        Ok::<_, Error>(Wire::new(s.compat_write(), state))
+            let s = TcpStream::connect((host.as_str(), port)).await.map_err(|e| {
+                Error::new(Status::Io, format!("cannot connect to SQL Server at {host}:{port}: {e}"))
+                    .with_sqlstate("08001")
+                    .with_driver("mssql")
+            })?;
+            let _ = s.set_nodelay(true);
+            let strict = tls.level == Encrypt::Strict;
+            let mut wire = Wire::new(s.compat_write(), state.clone(), tls);
+            if strict {
+                wire.handshake_strict().await.map_err(|e| {
+                    wire_failure(&state).unwrap_or_else(|| {
+                        Error::new(Status::Io, format!("TLS handshake with SQL Server at {host}:{port}: {e}"))
+                            .with_sqlstate("08001")
+                            .with_driver("mssql")
+                    })
+                })?;
+            }
+            Ok::<_, Error>(wire)
         }
     };
-    match tiberius::Client::connect(cfg.clone(), tcp(host.to_owned(), port).await?).await {
+    let connected = |r: std::result::Result<TdsClient, tiberius::error::Error>| match r {
+        Err(e) => Err(wire_failure(&state).unwrap_or_else(|| errors::convert(&e).0)),
+        Ok(c) => Ok(c),
+    };
+    match tiberius::Client::connect(cfg.clone(), tcp(host.to_owned(), port, tls.clone()).await?).await {
         // Azure SQL's gateway may send the client to the node that serves it.
         Err(tiberius::error::Error::Routing { host, port }) => {
             let mut cfg = cfg;
             cfg.host(&host);
             cfg.port(port);
-            ms(tiberius::Client::connect(cfg, tcp(host, port).await?).await)
+            let mut tls = tls.clone();
+            tls.server = format!("{host}:{port}");
+            // The certificate names the node, unless a name was given.
+            if !tls.named {
+                if let Ok(name) = rustls::pki_types::ServerName::try_from(host.clone()) {
+                    tls.name = name;
+                }
+            }
+            connected(tiberius::Client::connect(cfg, tcp(host, port, tls).await?).await)
         }
-        r => ms(r),
+        r => connected(r),
     }
+}
+
+/// The refusal the wire recorded, if any (taken).
+fn wire_failure(state: &WireState) -> Option<Error> {
+    state.failure.lock().unwrap_or_else(|p| p.into_inner()).take()
 }
 
 impl Connector for MsConnector {
     fn connect(&self) -> Result<Box<dyn DriverConn>> {
         let wire = Arc::new(WireState::default());
-        let fut = open_client(self.cfg.clone(), &self.host, self.port, wire.clone());
+        let fut = open_client(self.cfg.clone(), &self.host, self.port, wire.clone(), &self.tls);
         let mut client = match self.connect_timeout {
             Some(t) => RT.block_on(async { tokio::time::timeout(t, fut).await }).map_err(|_| {
                 Error::new(

@@ -4,7 +4,8 @@
 //! (`KEEL_TEST_MSSQL_URL`). **It is not SQL Server**: it speaks the
 //! protocol, not the language. Keep it small.
 //!
-//! What it speaks: PRELOGIN (no TLS: it answers ENCRYPT_NOT_SUP), LOGIN7
+//! What it speaks: PRELOGIN, with TLS as SQL Server does it (see [`tls`]:
+//! in PRELOGIN packets for TDS 7.x, or first for TDS 8.0 strict), LOGIN7
 //! (user `keel`, password `keel-peer-pw`; others fail with error 18456),
 //! SQL batches, RPC `sp_executesql` with parameters, transaction manager
 //! requests (begin with an isolation level, commit, rollback, save), and
@@ -24,9 +25,11 @@
 //! What it does not do (honestly): T-SQL beyond those translations, typed
 //! comparisons (values compare as SQLite compares them), isolation levels
 //! (accepted and ignored: SQLite serialises writers), read-only
-//! transactions, TLS, MARS, bulk load, and SQL Server's own catalog.
+//! transactions, login-only encryption, MARS, bulk load, and SQL Server's
+//! own catalog.
 
 pub mod sql;
+pub mod tls;
 pub mod types;
 pub mod wire;
 
@@ -39,6 +42,7 @@ use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tls::Stream;
 use types::{Refused, Ty};
 use wire::*;
 
@@ -48,8 +52,23 @@ pub const DATABASE: &str = "keel";
 /// What `SELECT @@VERSION` answers; tests recognise the peer by it.
 pub const VERSION: &str = "keel TDS test peer (not SQL Server; SQLite underneath)";
 
+/// What the peer offers of TLS, as a SQL Server is configured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encryption {
+    /// No certificate: every client is answered ENCRYPT_NOT_SUP.
+    NotSupported,
+    /// A certificate, used when the client asks (SQL Server's default).
+    Offered,
+    /// "Force encryption": a client that does not encrypt is refused.
+    Required,
+}
+
 struct Shared {
     db_uri: String,
+    encryption: Encryption,
+    tls: tls::Configs,
+    /// Sessions that got past the TLS handshake.
+    tls_sessions: AtomicU64,
     sessions: Mutex<HashMap<u16, TcpStream>>,
     next_spid: AtomicU16,
     next_tx: AtomicU64,
@@ -60,6 +79,7 @@ struct Shared {
 pub struct Peer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
+    shared: Arc<Shared>,
     _anchor: Arc<Mutex<Connection>>,
 }
 
@@ -73,11 +93,17 @@ impl Drop for Peer {
 
 impl Peer {
     /// Listen on 127.0.0.1 (a free port) with a new, empty database.
+    /// Listen on 127.0.0.1 (a free port) with a new, empty database,
+    /// offering TLS.
     pub fn start() -> io::Result<Peer> {
-        Peer::start_on(0)
+        Peer::start_on(0, Encryption::Offered)
     }
 
-    pub fn start_on(port: u16) -> io::Result<Peer> {
+    pub fn start_with(encryption: Encryption) -> io::Result<Peer> {
+        Peer::start_on(0, encryption)
+    }
+
+    pub fn start_on(port: u16, encryption: Encryption) -> io::Result<Peer> {
         static N: AtomicU64 = AtomicU64::new(0);
         let db_uri = format!(
             "file:/keel-tds-peer-{}-{}?vfs=memdb",
@@ -90,12 +116,16 @@ impl Peer {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             db_uri,
+            encryption,
+            tls: tls::configs()?,
+            tls_sessions: AtomicU64::new(0),
             sessions: Mutex::new(HashMap::new()),
             next_spid: AtomicU16::new(51),
             next_tx: AtomicU64::new(1),
         });
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
+        let shared_view = shared.clone();
         std::thread::Builder::new().name("tds-peer-accept".into()).spawn(move || {
             for s in listener.incoming() {
                 if stopped.load(Ordering::SeqCst) {
@@ -113,16 +143,21 @@ impl Peer {
                 });
             }
         })?;
-        Ok(Peer { addr, stop, _anchor: Arc::new(Mutex::new(anchor)) })
+        Ok(Peer { addr, stop, shared: shared_view, _anchor: Arc::new(Mutex::new(anchor)) })
     }
 
     pub fn port(&self) -> u16 {
         self.addr.port()
     }
 
-    /// A keel URL for this peer.
+    /// How many sessions have completed a TLS handshake.
+    pub fn tls_sessions(&self) -> u64 {
+        self.shared.tls_sessions.load(Ordering::SeqCst)
+    }
+
+    /// A keel URL for this peer, in the clear (`encrypt=off`).
     pub fn url(&self) -> String {
-        format!("mssql://{USER}:{PASSWORD}@127.0.0.1:{}/{DATABASE}", self.port())
+        format!("mssql://{USER}:{PASSWORD}@127.0.0.1:{}/{DATABASE}?encrypt=off", self.port())
     }
 }
 
@@ -146,7 +181,7 @@ enum Item {
 
 /// Reads packets on its own thread, so that an attention arriving while a
 /// statement runs is seen at once.
-fn reader(mut s: TcpStream, tx: mpsc::Sender<Item>, attn: Arc<AtomicBool>, interrupt: Arc<InterruptHandle>) {
+fn reader(mut s: Stream, tx: mpsc::Sender<Item>, attn: Arc<AtomicBool>, interrupt: Arc<InterruptHandle>) {
     let mut msg = Vec::new();
     loop {
         match read_packet(&mut s) {
@@ -174,7 +209,7 @@ fn reader(mut s: TcpStream, tx: mpsc::Sender<Item>, attn: Arc<AtomicBool>, inter
 
 struct Session<'a> {
     shared: &'a Shared,
-    out: TcpStream,
+    out: Stream,
     rx: Receiver<Item>,
     attn: Arc<AtomicBool>,
     db: Connection,
@@ -194,6 +229,7 @@ enum End {
 
 fn serve(shared: &Shared, s: TcpStream, spid: u16) -> io::Result<()> {
     s.set_nodelay(true)?;
+    let Some(s) = open_session(shared, s, spid)? else { return Ok(()) };
     let db = open_db(&shared.db_uri).map_err(io::Error::other)?;
     let interrupt = Arc::new(db.get_interrupt_handle());
     let attn = Arc::new(AtomicBool::new(false));
@@ -217,7 +253,7 @@ fn serve(shared: &Shared, s: TcpStream, spid: u16) -> io::Result<()> {
             _ => return Ok(()),
         };
         let end = match ty {
-            PKT_PRELOGIN => sess.prelogin(),
+            PKT_PRELOGIN => sess.fail("PRELOGIN comes only first"),
             PKT_LOGIN7 => match sess.login(&data)? {
                 true => Ok(End::Done),
                 false => return Ok(()),
@@ -247,14 +283,105 @@ fn serve(shared: &Shared, s: TcpStream, spid: u16) -> io::Result<()> {
     }
 }
 
+// PRELOGIN's ENCRYPTION values.
+const ENCRYPT_OFF: u8 = 0;
+const ENCRYPT_ON: u8 = 1;
+const ENCRYPT_NOT_SUP: u8 = 2;
+const ENCRYPT_REQ: u8 = 3;
+
+/// The session's opening: TLS first (strict), PRELOGIN and its answer,
+/// and the TLS handshake when both sides want it. `None`: the client was
+/// refused or left.
+fn open_session(shared: &Shared, s: TcpStream, spid: u16) -> io::Result<Option<Stream>> {
+    let mut first = [0u8; 1];
+    if s.peek(&mut first)? == 0 {
+        return Ok(None);
+    }
+    // A TLS handshake record where a TDS packet would be: TDS 8.0.
+    let strict = first[0] == 0x16;
+    let mut stream = match strict {
+        true if shared.encryption == Encryption::NotSupported => return Ok(None),
+        true => tls::accept_strict(s, shared.tls.strict.clone())?,
+        false => Stream::Plain(s),
+    };
+    let Some(p) = read_packet(&mut stream)? else { return Ok(None) };
+    if p.ty != PKT_PRELOGIN {
+        return Ok(None);
+    }
+    let theirs = prelogin_option(&p.payload, 1).and_then(|v| v.first().copied()).unwrap_or(ENCRYPT_OFF);
+    let wants_tls = matches!(theirs, ENCRYPT_ON | ENCRYPT_REQ);
+    let ours = match shared.encryption {
+        _ if strict => ENCRYPT_REQ,
+        Encryption::NotSupported => ENCRYPT_NOT_SUP,
+        _ if wants_tls => ENCRYPT_ON,
+        Encryption::Required => ENCRYPT_REQ,
+        Encryption::Offered => ENCRYPT_NOT_SUP,
+    };
+    let mut r = Reply::new(&mut stream, 4096, spid);
+    r.put(&prelogin_answer(ours))?;
+    r.finish()?;
+    if strict {
+        shared.tls_sessions.fetch_add(1, Ordering::SeqCst);
+        return Ok(Some(stream));
+    }
+    match (ours, stream) {
+        (ENCRYPT_ON, Stream::Plain(tcp)) => {
+            let stream = tls::accept_in_prelogin(tcp, shared.tls.prelogin.clone())?;
+            shared.tls_sessions.fetch_add(1, Ordering::SeqCst);
+            Ok(Some(stream))
+        }
+        // A client that will not encrypt, at a server that requires it.
+        (ENCRYPT_REQ, _) => Ok(None),
+        (_, stream) => Ok(Some(stream)),
+    }
+}
+
+/// The value of PRELOGIN option `token`.
+fn prelogin_option(payload: &[u8], token: u8) -> Option<&[u8]> {
+    let mut i = 0;
+    while i + 5 <= payload.len() && payload[i] != 0xFF {
+        if payload[i] == token {
+            let off = u16::from_be_bytes([payload[i + 1], payload[i + 2]]) as usize;
+            let len = u16::from_be_bytes([payload[i + 3], payload[i + 4]]) as usize;
+            return payload.get(off..off + len);
+        }
+        i += 5;
+    }
+    None
+}
+
+/// PRELOGIN's answer: VERSION (6 bytes), ENCRYPTION, INSTOPT, THREADID
+/// (none), MARS (off).
+fn prelogin_answer(encryption: u8) -> Vec<u8> {
+    let opts: [(u8, Vec<u8>); 5] = [
+        (0, vec![16, 0, 0, 1, 0, 0]),
+        (1, vec![encryption]),
+        (2, vec![0]),
+        (3, vec![]),
+        (4, vec![0]),
+    ];
+    let mut head = Vec::new();
+    let mut data = Vec::new();
+    let base = opts.len() * 5 + 1;
+    for (tok, v) in &opts {
+        head.push(*tok);
+        head.extend_from_slice(&((base + data.len()) as u16).to_be_bytes());
+        head.extend_from_slice(&(v.len() as u16).to_be_bytes());
+        data.extend_from_slice(v);
+    }
+    head.push(0xFF);
+    head.extend_from_slice(&data);
+    head
+}
+
 /// A response being written, with the DONE kind its statements end with.
 struct Resp<'a> {
-    reply: Reply<'a, TcpStream>,
+    reply: Reply<'a, Stream>,
     inner_done: u8,
 }
 
 impl Session<'_> {
-    fn reply(&mut self) -> Reply<'_, TcpStream> {
+    fn reply(&mut self) -> Reply<'_, Stream> {
         Reply::new(&mut self.out, self.packet_size, self.spid)
     }
 
@@ -262,32 +389,6 @@ impl Session<'_> {
         let mut r = self.reply();
         r.put(&message(0xAA, 50000, 16, text))?;
         r.put(&done(TOK_DONE, DONE_ERROR, 0))?;
-        r.finish()?;
-        Ok(End::Done)
-    }
-
-    fn prelogin(&mut self) -> io::Result<End> {
-        // VERSION (6 bytes), ENCRYPTION (NOT_SUP), INSTOPT, THREADID (none), MARS (off).
-        let opts: [(u8, Vec<u8>); 5] = [
-            (0, vec![16, 0, 0, 1, 0, 0]),
-            (1, vec![2]),
-            (2, vec![0]),
-            (3, vec![]),
-            (4, vec![0]),
-        ];
-        let mut head = Vec::new();
-        let mut data = Vec::new();
-        let base = opts.len() * 5 + 1;
-        for (tok, v) in &opts {
-            head.push(*tok);
-            head.extend_from_slice(&((base + data.len()) as u16).to_be_bytes());
-            head.extend_from_slice(&(v.len() as u16).to_be_bytes());
-            data.extend_from_slice(v);
-        }
-        head.push(0xFF);
-        head.extend_from_slice(&data);
-        let mut r = self.reply();
-        r.put(&head)?;
         r.finish()?;
         Ok(End::Done)
     }

@@ -14,7 +14,7 @@ fn main() {
             }
         }
     }
-    let peer = keel_tds_peer::Peer::start_on(port).unwrap_or_else(|e| {
+    let peer = keel_tds_peer::Peer::start_on(port, keel_tds_peer::Encryption::Offered).unwrap_or_else(|e| {
         eprintln!("keel-tds-peer: cannot listen: {e}");
         std::process::exit(1);
     });
