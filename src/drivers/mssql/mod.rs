@@ -5,7 +5,7 @@
 //! too). Options: `encrypt` (`on`, the default, `strict`, `off`),
 //! `trust_server_certificate`, `trust_server_certificate_ca`,
 //! `host_name_in_certificate`, `connect_timeout_ms`, `statement_timeout_ms`,
-//! `application_name`. TLS is rustls with the ring provider, done by the
+//! `socket_timeout_ms`, `tcp_keepalive_ms`, `application_name`. TLS is rustls with the ring provider, done by the
 //! wire under tiberius ([`wire`] says how for each level). The server's
 //! certificate is checked against the system's trust store, or
 //! `trust_server_certificate_ca`, and must name the host (or
@@ -48,6 +48,10 @@
 //! discards it; the call still returns CANCELLED. `statement_timeout_ms`
 //! bounds each wait for the server (running a statement, and each read of
 //! a streaming result), as ADO.NET's CommandTimeout does.
+//! `socket_timeout_ms` is for a dead network instead: when no byte moves
+//! on the socket for that long during a call, the call fails with TIMEOUT
+//! (the statement may have run) and the connection is closed, with no
+//! attention, since nothing would carry it.
 
 mod errors;
 mod types;
@@ -58,7 +62,7 @@ use crate::core::placeholders::{skip_block_comment, skip_line, skip_quoted};
 use crate::core::driver::{
     CancelHandle, Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, TxLock, TxOptions,
 };
-use crate::core::error::{Error, Result, Status};
+use crate::core::error::{Error, Result, RetrySafety, Status};
 use crate::core::options::{OptKind, OptSpec, Options};
 use crate::core::tls::{self, Check};
 use crate::core::url::ConnUrl;
@@ -131,6 +135,18 @@ const OPTIONS: &[OptSpec] = &[
         doc: "Stop a statement (with an attention) when a wait for the server exceeds this; 0 means none.",
     },
     OptSpec {
+        key: "socket_timeout_ms",
+        kind: OptKind::UInt,
+        default: "0",
+        doc: "When no byte moves on the socket for this long during a call, fail it with TIMEOUT and close the connection (a dead network, not a slow statement); 0 waits forever.",
+    },
+    OptSpec {
+        key: "tcp_keepalive_ms",
+        kind: OptKind::UInt,
+        default: "0",
+        doc: "TCP keepalive: probe an idle connection after this long, and as often (0: the system's setting).",
+    },
+    OptSpec {
         key: "application_name",
         kind: OptKind::Text,
         default: "keel",
@@ -191,6 +207,8 @@ impl Driver for MssqlDriver {
             tls,
             connect_timeout: ms("connect_timeout_ms"),
             statement_timeout: ms("statement_timeout_ms"),
+            socket_timeout: ms("socket_timeout_ms"),
+            keepalive: ms("tcp_keepalive_ms"),
         }))
     }
 }
@@ -244,13 +262,22 @@ struct MsConnector {
     tls: TlsSetup,
     connect_timeout: Option<Duration>,
     statement_timeout: Option<Duration>,
+    socket_timeout: Option<Duration>,
+    keepalive: Option<Duration>,
 }
 
 fn ms<T>(r: std::result::Result<T, tiberius::error::Error>) -> Result<T> {
     r.map_err(|e| errors::convert(&e).0)
 }
 
-async fn open_client(cfg: Config, host: &str, port: u16, state: Arc<WireState>, tls: &TlsSetup) -> Result<TdsClient> {
+async fn open_client(
+    cfg: Config,
+    host: &str,
+    port: u16,
+    state: Arc<WireState>,
+    tls: &TlsSetup,
+    keepalive: Option<Duration>,
+) -> Result<TdsClient> {
     let tcp = |host: String, port: u16, tls: TlsSetup| {
         let state = state.clone();
         async move {
@@ -260,6 +287,14 @@ async fn open_client(cfg: Config, host: &str, port: u16, state: Arc<WireState>, 
                     .with_driver("mssql")
             })?;
             let _ = s.set_nodelay(true);
+            if let Some(k) = keepalive {
+                let ka = socket2::TcpKeepalive::new().with_time(k);
+                #[cfg(any(target_os = "linux", target_os = "macos", target_os = "freebsd"))]
+                let ka = ka.with_interval(k);
+                socket2::SockRef::from(&s).set_tcp_keepalive(&ka).map_err(|e| {
+                    Error::new(Status::Io, format!("cannot set TCP keepalive on the SQL Server connection: {e}")).with_driver("mssql")
+                })?;
+            }
             let strict = tls.level == Encrypt::Strict;
             let mut wire = Wire::new(s.compat_write(), state.clone(), tls);
             if strict {
@@ -306,15 +341,21 @@ fn wire_failure(state: &WireState) -> Option<Error> {
 impl Connector for MsConnector {
     fn connect(&self) -> Result<Box<dyn DriverConn>> {
         let wire = Arc::new(WireState::default());
-        let fut = open_client(self.cfg.clone(), &self.host, self.port, wire.clone(), &self.tls);
+        let fut = open_client(self.cfg.clone(), &self.host, self.port, wire.clone(), &self.tls, self.keepalive);
         let mut client = match self.connect_timeout {
             Some(t) => RT.block_on(async { tokio::time::timeout(t, fut).await }).map_err(|_| {
                 Error::new(
                     Status::Timeout,
-                    format!("connecting to SQL Server at {}:{} took longer than connect_timeout_ms", self.host, self.port),
+                    format!(
+                        "connecting to SQL Server at {}:{} took longer than connect_timeout_ms={}",
+                        self.host,
+                        self.port,
+                        t.as_millis()
+                    ),
                 )
                 .with_sqlstate("HYT00")
                 .with_driver("mssql")
+                .with_retry(RetrySafety::NotSent)
             })??,
             None => RT.block_on(fut)?,
         };
@@ -331,6 +372,7 @@ impl Connector for MsConnector {
                 ctl: Arc::new(Ctl::default()),
                 wire,
                 timeout: self.statement_timeout,
+                socket_timeout: self.socket_timeout,
             }),
             version,
             in_tx: false,
@@ -390,6 +432,8 @@ impl CancelHandle for CtlHandle {
 enum Stop {
     Cancel,
     Timeout,
+    /// No byte moved for `socket_timeout_ms`.
+    Silent,
 }
 
 /// The session, shared by a connection, its statements and its cursor
@@ -404,6 +448,7 @@ struct Shared {
     ctl: Arc<Ctl>,
     wire: Arc<WireState>,
     timeout: Option<Duration>,
+    socket_timeout: Option<Duration>,
 }
 
 // SAFETY: the client is Send; keel's thread rule plus the cursor slot give
@@ -415,13 +460,22 @@ fn stopped(stop: Stop) -> Error {
     match stop {
         Stop::Cancel => Error::new(Status::Cancelled, "statement cancelled by keel_cancel_request").with_sqlstate("HY008"),
         Stop::Timeout => Error::new(Status::Timeout, "statement stopped: statement_timeout_ms passed").with_sqlstate("HYT00"),
+        Stop::Silent => Error::new(
+            Status::Timeout,
+            "SQL Server sent nothing for socket_timeout_ms; the connection is closed and the statement may have run",
+        )
+        .with_sqlstate("08S01")
+        .with_retry(RetrySafety::MayHaveRun),
     }
     .with_driver("mssql")
 }
 
 impl Shared {
     fn gone() -> Error {
-        Error::new(Status::Io, "the SQL Server connection was lost").with_sqlstate("08003").with_driver("mssql")
+        Error::new(Status::Io, "the SQL Server connection was lost")
+            .with_sqlstate("08003")
+            .with_driver("mssql")
+            .with_retry(RetrySafety::NotSent)
     }
 
     /// The client, unless the session broke or a cursor holds it.
@@ -464,6 +518,8 @@ impl Shared {
     fn wait<T>(&self, fut: impl Future<Output = T>) -> std::result::Result<T, Stop> {
         let ctl = self.ctl.clone();
         let timeout = self.timeout;
+        let (socket_timeout, wire) = (self.socket_timeout, self.wire.clone());
+        wire.moved();
         RT.block_on(async move {
             let limit = async {
                 match timeout {
@@ -471,11 +527,23 @@ impl Shared {
                     None => std::future::pending().await,
                 }
             };
+            // Wakes when the socket has been quiet for socket_timeout_ms.
+            let silent = async {
+                let Some(t) = socket_timeout else { return std::future::pending().await };
+                loop {
+                    let quiet = wire.quiet_for();
+                    if quiet >= t {
+                        return;
+                    }
+                    tokio::time::sleep(t - quiet).await;
+                }
+            };
             tokio::select! {
                 biased;
                 _ = ctl.cancelled() => Err(Stop::Cancel),
                 v = fut => Ok(v),
                 _ = limit => Err(Stop::Timeout),
+                _ = silent => Err(Stop::Silent),
             }
         })
     }
@@ -486,6 +554,12 @@ impl Shared {
     /// Returns the error the stopped call reports.
     fn interrupt(&self, stop: Stop, clean: bool) -> Error {
         let err = stopped(stop);
+        if stop == Stop::Silent {
+            // The network is gone, or the server is: no attention can help.
+            self.broken.store(true, Ordering::Release);
+            self.ctl.disarm();
+            return err;
+        }
         if self.wire.response_complete.load(Ordering::Acquire) {
             // The whole response is here: nothing runs at the server, and
             // tiberius discards what was not read before its next request.

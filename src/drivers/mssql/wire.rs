@@ -41,7 +41,8 @@ use rustls::{ClientConfig, ClientConnection};
 use std::io::{self, Read, Write};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use std::task::{Context, Poll, ready};
 use tokio::net::TcpStream;
 use tokio_util::compat::Compat;
@@ -54,6 +55,24 @@ pub struct WireState {
     pub response_complete: AtomicBool,
     /// Why the wire refused to go on while connecting (TLS), as keel says it.
     pub failure: Mutex<Option<Error>>,
+    /// When a byte last moved on the socket, in ms since [`EPOCH`].
+    last_moved: AtomicU64,
+}
+
+/// The origin of [`WireState`]'s clock.
+static EPOCH: once_cell::sync::Lazy<Instant> = once_cell::sync::Lazy::new(Instant::now);
+
+impl WireState {
+    /// Note that bytes moved now (or that a wait for them starts now).
+    pub fn moved(&self) {
+        self.last_moved.store(EPOCH.elapsed().as_millis() as u64, Ordering::Release);
+    }
+
+    /// How long ago a byte last moved.
+    pub fn quiet_for(&self) -> Duration {
+        let then = Duration::from_millis(self.last_moved.load(Ordering::Acquire));
+        EPOCH.elapsed().saturating_sub(then)
+    }
 }
 
 /// How much of the session is encrypted (the `encrypt` option).
@@ -155,6 +174,15 @@ impl Wire {
         }
     }
 
+    /// A socket read or write that moved bytes resets the silence clock.
+    fn note(&self, r: &Poll<io::Result<usize>>) {
+        if let Poll::Ready(Ok(n)) = r {
+            if *n > 0 {
+                self.state.moved();
+            }
+        }
+    }
+
     /// Record why the connection cannot go on; the error tiberius sees
     /// carries the same message.
     fn refuse(&self, e: Error) -> io::Error {
@@ -178,6 +206,7 @@ impl Wire {
                 let mut raw = std::mem::take(&mut self.raw);
                 let r = Pin::new(&mut self.inner).poll_read(cx, &mut raw[old..]);
                 self.raw = raw;
+                self.note(&r);
                 r
             }
         };
@@ -218,6 +247,7 @@ impl Wire {
         let mut cin = std::mem::take(&mut self.cin);
         let r = Pin::new(&mut self.inner).poll_read(cx, &mut cin[old..]);
         self.cin = cin;
+        self.note(&r);
         let n = match &r {
             Poll::Ready(Ok(n)) => *n,
             _ => 0,
@@ -274,6 +304,7 @@ impl Wire {
     fn poll_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while self.out_at < self.out.len() {
             let n = ready!(Pin::new(&mut self.inner).poll_write(cx, &self.out[self.out_at..]))?;
+            self.state.moved();
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
@@ -592,7 +623,11 @@ impl Wire {
                 let _ = self.poll_out(cx)?;
                 Poll::Ready(Ok(buf.len()))
             }
-            None if self.out.is_empty() && buf.first() != Some(&PRELOGIN) => Pin::new(&mut self.inner).poll_write(cx, buf),
+            None if self.out.is_empty() && buf.first() != Some(&PRELOGIN) => {
+                let r = Pin::new(&mut self.inner).poll_write(cx, buf);
+                self.note(&r);
+                r
+            }
             None => {
                 self.out.extend_from_slice(buf);
                 let _ = self.poll_out(cx)?;
