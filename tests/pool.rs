@@ -184,6 +184,7 @@ fn idle_session_the_server_closed_is_replaced_before_use() {
         let (pid_sql, kill_sql) = match name {
             "postgres" => ("SELECT pg_backend_pid()", "SELECT pg_terminate_backend(?)"),
             "mysql" => ("SELECT CONNECTION_ID()", "KILL ?"),
+            "mssql" => ("SELECT @@SPID", "KILL {}"),
             _ => continue,
         };
         // No health-check ping: only the look at the socket at checkout
@@ -195,7 +196,11 @@ fn idle_session_the_server_closed_is_replaced_before_use() {
         drop(r);
         assert_eq!(db.stats().idle, 1, "{name}");
         let killer = Db::open(&url).unwrap();
-        killer.exec(kill_sql, &[ValueRef::Int64(pid)]).unwrap();
+        match kill_sql.contains("{}") {
+            // SQL Server's KILL takes only a literal session id.
+            true => killer.exec(&kill_sql.replace("{}", &pid.to_string()), &[]).unwrap(),
+            false => killer.exec(kill_sql, &[ValueRef::Int64(pid)]).unwrap(),
+        };
         // Let the server close it (the kill is asynchronous on PostgreSQL).
         thread::sleep(Duration::from_millis(300));
         // The first use succeeds, on a new session.

@@ -58,6 +58,7 @@ mod types;
 mod wire;
 
 use super::cursor_slot::{CursorSlot, statement_id};
+use super::net;
 use crate::core::placeholders::{skip_block_comment, skip_line, skip_quoted};
 use crate::core::driver::{
     CancelHandle, Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, TxLock, TxOptions,
@@ -134,18 +135,8 @@ const OPTIONS: &[OptSpec] = &[
         default: "0",
         doc: "Stop a statement (with an attention) when a wait for the server exceeds this; 0 means none.",
     },
-    OptSpec {
-        key: "socket_timeout_ms",
-        kind: OptKind::UInt,
-        default: "0",
-        doc: "When no byte moves on the socket for this long during a call, fail it with TIMEOUT and close the connection (a dead network, not a slow statement); 0 waits forever.",
-    },
-    OptSpec {
-        key: "tcp_keepalive_ms",
-        kind: OptKind::UInt,
-        default: "0",
-        doc: "TCP keepalive: probe an idle connection after this long, and as often (0: the system's setting).",
-    },
+    net::SOCKET_TIMEOUT,
+    net::TCP_KEEPALIVE,
     OptSpec {
         key: "application_name",
         kind: OptKind::Text,
@@ -287,6 +278,8 @@ async fn open_client(
                     .with_driver("mssql")
             })?;
             let _ = s.set_nodelay(true);
+            #[cfg(unix)]
+            state.fd.store(std::os::fd::AsRawFd::as_raw_fd(&s), Ordering::Release);
             if let Some(k) = keepalive {
                 let ka = socket2::TcpKeepalive::new().with_time(k);
                 #[cfg(any(target_os = "linux", target_os = "macos", target_os = "freebsd"))]
@@ -340,7 +333,7 @@ fn wire_failure(state: &WireState) -> Option<Error> {
 
 impl Connector for MsConnector {
     fn connect(&self) -> Result<Box<dyn DriverConn>> {
-        let wire = Arc::new(WireState::default());
+        let wire = Arc::new(WireState::new());
         let fut = open_client(self.cfg.clone(), &self.host, self.port, wire.clone(), &self.tls, self.keepalive);
         let mut client = match self.connect_timeout {
             Some(t) => RT.block_on(async { tokio::time::timeout(t, fut).await }).map_err(|_| {
@@ -791,6 +784,25 @@ impl DriverConn for MsConn {
 
     fn is_broken(&self) -> bool {
         self.shared.broken.load(Ordering::Acquire)
+    }
+
+    fn check_alive(&mut self) -> bool {
+        if self.is_broken() {
+            return false;
+        }
+        if self.shared.cursor.is_busy() {
+            return true;
+        }
+        #[cfg(unix)]
+        match net::peek_socket(self.shared.wire.fd.load(Ordering::Acquire)) {
+            net::Peek::Quiet => true,
+            // Closed; or something came unasked (the error a server sends
+            // as it ends a session, a late attention acknowledgement): the
+            // ping reads it and says.
+            net::Peek::Closed | net::Peek::Pending => self.ping().is_ok(),
+        }
+        #[cfg(not(unix))]
+        true
     }
 
     fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>> {

@@ -41,14 +41,13 @@ use rustls::{ClientConfig, ClientConnection};
 use std::io::{self, Read, Write};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use std::task::{Context, Poll, ready};
 use tokio::net::TcpStream;
 use tokio_util::compat::Compat;
 
 /// What the driver sees of the wire.
-#[derive(Default)]
 pub struct WireState {
     /// The end-of-message packet of the response to the last request has
     /// been handed to tiberius.
@@ -57,12 +56,23 @@ pub struct WireState {
     pub failure: Mutex<Option<Error>>,
     /// When a byte last moved on the socket, in ms since [`EPOCH`].
     last_moved: AtomicU64,
+    /// The socket (for a look at it between calls); -1 before it is open.
+    pub fd: AtomicI32,
 }
 
 /// The origin of [`WireState`]'s clock.
 static EPOCH: once_cell::sync::Lazy<Instant> = once_cell::sync::Lazy::new(Instant::now);
 
 impl WireState {
+    pub fn new() -> WireState {
+        WireState {
+            response_complete: AtomicBool::new(false),
+            failure: Mutex::new(None),
+            last_moved: AtomicU64::new(0),
+            fd: AtomicI32::new(-1),
+        }
+    }
+
     /// Note that bytes moved now (or that a wait for them starts now).
     pub fn moved(&self) {
         self.last_moved.store(EPOCH.elapsed().as_millis() as u64, Ordering::Release);
