@@ -637,16 +637,25 @@ impl MsConn {
     }
 }
 
+/// Where a parameter appears in the SQL: the byte range of `@Pn`, and n.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Marker {
+    start: usize,
+    end: usize,
+    n: usize,
+}
+
 /// One pass over `sql` with T-SQL's lexing (`'...'`, `"..."` and `[...]`
 /// with doubled closers, `--` and `/* */` comments), by the core
 /// placeholder lexer's helpers: refuse a second statement (a `;` followed
 /// by anything but blanks and comments), and return the number of
 /// parameters, the highest `@Pn` (the core rewrote keel's `?` to `@P1`,
-/// `@P2`, ...).
-fn scan_statement(sql: &str) -> Result<usize> {
+/// `@P2`, ...), with where each `@Pn` stands.
+fn scan_statement(sql: &str) -> Result<(usize, Vec<Marker>)> {
     let b = sql.as_bytes();
     let mut i = 0;
     let mut max = 0;
+    let mut markers = Vec::new();
     let mut after_semicolon = false;
     while i < b.len() {
         let c = b[i];
@@ -675,25 +684,31 @@ fn scan_statement(sql: &str) -> Result<usize> {
                 }
                 let word_ends = j == b.len() || !(b[j].is_ascii_alphanumeric() || b[j] == b'_');
                 if j > start && word_ends {
-                    max = max.max(sql[start..j].parse().unwrap_or(0));
+                    let n: usize = sql[start..j].parse().unwrap_or(0);
+                    if n > 0 {
+                        max = max.max(n);
+                        markers.push(Marker { start: i, end: j, n });
+                    }
                 }
                 i = j.max(i + 1);
             }
             _ => i += 1,
         }
     }
-    Ok(max)
+    Ok((max, markers))
 }
 
 impl DriverConn for MsConn {
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
         self.shared.client()?;
-        let n = scan_statement(sql)?;
+        let (n, markers) = scan_statement(sql)?;
         Ok(Box::new(MsStmt {
             id: statement_id(),
             shared: self.shared.clone(),
             sql: sql.to_owned(),
+            markers,
             params: vec![ColumnData::String(None); n],
+            null: vec![true; n],
         }))
     }
 
@@ -820,13 +835,55 @@ struct MsStmt {
     id: u64,
     shared: Arc<Shared>,
     sql: String,
+    markers: Vec<Marker>,
     params: Vec<ColumnData<'static>>,
+    /// Which parameters are bound to NULL.
+    null: Vec<bool>,
 }
 
 impl MsStmt {
-    fn refs(&self) -> Vec<&dyn ToSql> {
-        self.params.iter().map(|p| p as &dyn ToSql).collect()
+    /// The SQL and the parameters to send. A parameter bound to NULL is
+    /// written into the SQL as the literal `NULL` (and the others are
+    /// renumbered): a NULL parameter would need a type, keel's NULL has
+    /// none, and SQL Server will not convert the nvarchar NULL drivers send
+    /// by default into a binary column (error 257), while the literal goes
+    /// anywhere a NULL can. The SQL then differs by which parameters are
+    /// NULL, so the server keeps a plan for each such pattern.
+    fn request(&self) -> (std::borrow::Cow<'_, str>, Vec<&dyn ToSql>) {
+        if !self.null.iter().any(|n| *n) {
+            return (self.sql.as_str().into(), self.params.iter().map(|p| p as &dyn ToSql).collect());
+        }
+        let kept = self.params.iter().zip(&self.null).filter(|(_, n)| !**n).map(|(p, _)| p as &dyn ToSql).collect();
+        (inline_nulls(&self.sql, &self.markers, &self.null).into(), kept)
     }
+}
+
+/// `sql` with each `@Pn` whose parameter is NULL written as `NULL`, and the
+/// other parameters renumbered in order.
+fn inline_nulls(sql: &str, markers: &[Marker], null: &[bool]) -> String {
+    let mut renumbered = vec![0; null.len()];
+    let mut k = 0;
+    for (i, n) in null.iter().enumerate() {
+        if !n {
+            k += 1;
+            renumbered[i] = k;
+        }
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut at = 0;
+    for m in markers {
+        out.push_str(&sql[at..m.start]);
+        match renumbered[m.n - 1] {
+            0 => out.push_str("NULL"),
+            k => {
+                out.push_str("@P");
+                out.push_str(&k.to_string());
+            }
+        }
+        at = m.end;
+    }
+    out.push_str(&sql[at..]);
+    out
 }
 
 impl DriverStmt for MsStmt {
@@ -836,26 +893,28 @@ impl DriverStmt for MsStmt {
 
     fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
         self.params[index] = types::to_param(value)?;
+        self.null[index] = matches!(value, ValueRef::Null);
         Ok(())
     }
 
     fn clear_bindings(&mut self) -> Result<()> {
         self.params.iter_mut().for_each(|p| *p = ColumnData::String(None));
+        self.null.iter_mut().for_each(|n| *n = true);
         Ok(())
     }
 
     fn execute(&mut self) -> Result<ExecResult> {
         let c = self.shared.client_for(self.id)?;
-        let refs = self.refs();
-        let sql = self.sql.as_str();
+        let (sql, refs) = self.request();
+        let sql = sql.as_ref();
         let n = self.shared.run(async move { Ok(c.execute(sql, &refs).await?.total()) })?;
         Ok(ExecResult { rows_affected: n, last_insert_id: None })
     }
 
     fn query(&mut self) -> Result<Box<dyn DriverRows>> {
         let c = self.shared.client_for(self.id)?;
-        let refs = self.refs();
-        let sql = self.sql.as_str();
+        let (sql, refs) = self.request();
+        let sql = sql.as_ref();
         self.shared.ctl.arm();
         let opened = self.shared.wait(async move {
             let mut s = c.query(sql, &refs).await?;
@@ -1049,10 +1108,21 @@ mod tests {
     }
 
     #[test]
+    fn null_parameters_are_written_as_null_and_the_rest_renumbered() {
+        let sql = "INSERT INTO t VALUES (@P1, '@P2', @P2, @P3) -- @P1";
+        let (_, m) = scan_statement(sql).unwrap();
+        assert_eq!(inline_nulls(sql, &m, &[false, true, false]), "INSERT INTO t VALUES (@P1, '@P2', NULL, @P2) -- @P1");
+        assert_eq!(inline_nulls(sql, &m, &[true, true, true]), "INSERT INTO t VALUES (NULL, '@P2', NULL, NULL) -- @P1");
+        let (_, m) = scan_statement("SELECT @P2 + @P1 + @P2").unwrap();
+        assert_eq!(inline_nulls("SELECT @P2 + @P1 + @P2", &m, &[true, false]), "SELECT @P1 + NULL + @P1");
+    }
+
+    #[test]
     fn parameters_are_counted() {
-        assert_eq!(scan_statement("SELECT @P1, @P2").unwrap(), 2);
-        assert_eq!(scan_statement("SELECT @P3 + @p1").unwrap(), 3);
-        assert_eq!(scan_statement("SELECT '@P9', [@P8], @Price, @@P2 -- @P7\n").unwrap(), 0);
-        assert_eq!(scan_statement("SELECT @P1x").unwrap(), 0);
+        assert_eq!(scan_statement("SELECT @P1, @P2").unwrap().0, 2);
+        assert_eq!(scan_statement("SELECT @P3 + @p1").unwrap().0, 3);
+        assert_eq!(scan_statement("SELECT '@P9', [@P8], @Price, @@P2 -- @P7\n").unwrap(), (0, vec![]));
+        assert_eq!(scan_statement("SELECT @P1x").unwrap().0, 0);
+        assert_eq!(scan_statement("SELECT @P2,@P1").unwrap().1, vec![Marker { start: 7, end: 10, n: 2 }, Marker { start: 11, end: 14, n: 1 }]);
     }
 }

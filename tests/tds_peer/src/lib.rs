@@ -451,7 +451,7 @@ impl Session<'_> {
         let mut c = Cur::new(d);
         c.skip_all_headers()?;
         let sql = from_ucs2(c.rest())?;
-        self.run(&sql, &[], TOK_DONE)
+        self.run(&sql, "", &[], TOK_DONE)
     }
 
     fn rpc(&mut self, d: &[u8]) -> io::Result<End> {
@@ -474,9 +474,14 @@ impl Session<'_> {
             Some((_, SqlValue::Text(s))) => s.clone(),
             _ => return self.fail("sp_executesql needs @stmt"),
         };
-        // @params (declarations) is not needed: values arrive typed.
+        // @params declares the types, which the values also carry; the
+        // declarations are kept for the conversion check.
+        let decls = match params.get(1) {
+            Some((_, SqlValue::Text(d))) => d.clone(),
+            _ => String::new(),
+        };
         let values: Vec<(String, SqlValue)> = params.into_iter().skip(2).collect();
-        self.run(&stmt, &values, TOK_DONEINPROC)
+        self.run(&stmt, &decls, &values, TOK_DONEINPROC)
     }
 
     /// Transaction manager request: begin (5), commit (7), rollback (8), save (9).
@@ -511,7 +516,7 @@ impl Session<'_> {
     }
 
     /// Run a batch (or the statement of an sp_executesql call) and reply.
-    fn run(&mut self, text: &str, params: &[(String, SqlValue)], inner: u8) -> io::Result<End> {
+    fn run(&mut self, text: &str, decls: &str, params: &[(String, SqlValue)], inner: u8) -> io::Result<End> {
         let stmts = sql::split(text);
         let rpc = inner == TOK_DONEINPROC;
         let spid = self.spid;
@@ -542,7 +547,8 @@ impl Session<'_> {
                         }
                         Ok(())
                     }
-                    sql::Stmt::Sql(q) => run_sql(&self.db, q, params, &self.attn, &mut resp, more),
+                    sql::Stmt::Sql(q) => sql::refuse_text_into_binary(s, decls, |t| column_types(&self.db, t))
+                        .and_then(|()| run_sql(&self.db, q, params, &self.attn, &mut resp, more)),
                     other => exec_tx(&self.db, &mut self.tx, &self.shared.next_tx, other, &mut resp)
                         .map(|_| resp.reply.put(&done(inner, more, 0)))
                         .and_then(|w| w.map_err(|e| Refused { number: -1, message: e.to_string() })),
@@ -582,6 +588,14 @@ impl Session<'_> {
         }
         Ok(end)
     }
+}
+
+/// Name and declared type of each column of `table`.
+fn column_types(db: &Connection, table: &str) -> Vec<(String, String)> {
+    let Ok(mut st) = db.prepare("SELECT name, type FROM pragma_table_info(?1)") else { return Vec::new() };
+    st.query_map([table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .map(|rows| rows.filter_map(Result::ok).collect())
+        .unwrap_or_default()
 }
 
 fn refused_token(e: &Refused) -> Vec<u8> {

@@ -200,6 +200,92 @@ fn replace_outside_literals(s: &str, pairs: &[(&str, &str)]) -> String {
     out
 }
 
+/// `s` split at the commas outside parentheses and quotes.
+fn split_top(s: &str) -> Vec<&str> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let (mut depth, mut start, mut i) = (0i32, 0, 0);
+    while i < b.len() {
+        match b[i] {
+            b'\'' | b'"' => {
+                i = skip_to(b, i, b[i]);
+                continue;
+            }
+            b'[' => {
+                i = skip_to(b, i, b']');
+                continue;
+            }
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b',' if depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push(&s[start..]);
+    out
+}
+
+fn unquote(name: &str) -> &str {
+    name.trim().trim_start_matches(['[', '"']).trim_end_matches([']', '"'])
+}
+
+/// SQL Server converts character data to binary only when told to (CAST,
+/// CONVERT): a parameter declared char/varchar/nchar/nvarchar/text/ntext
+/// given to a binary, varbinary or image column is error 257. The peer
+/// checks the form the tests use, `INSERT INTO t (c, ...) VALUES (@Pn,
+/// ...)`, against `decls` (sp_executesql's `@params`) and the columns'
+/// declared types (`types_of(table)`: name and type of each column).
+pub fn refuse_text_into_binary(
+    stmt: &str,
+    decls: &str,
+    types_of: impl Fn(&str) -> Vec<(String, String)>,
+) -> Result<(), crate::types::Refused> {
+    let clean = strip_comments(stmt);
+    let t = clean.trim();
+    let up = t.to_ascii_uppercase();
+    if !up.starts_with("INSERT INTO ") {
+        return Ok(());
+    }
+    let rest = &t[12..];
+    let (Some(open), Some(values)) = (rest.find('('), up[12..].find("VALUES")) else { return Ok(()) };
+    if values < open {
+        return Ok(());
+    }
+    let table = unquote(&rest[..open]);
+    let Some(close) = rest[..values].rfind(')') else { return Ok(()) };
+    let cols: Vec<&str> = split_top(&rest[open + 1..close]).into_iter().map(unquote).collect();
+    let after = &rest[values + 6..];
+    let (Some(vo), Some(vc)) = (after.find('('), after.rfind(')')) else { return Ok(()) };
+    let exprs: Vec<&str> = split_top(&after[vo + 1..vc]).into_iter().map(str::trim).collect();
+    let declared: Vec<(String, String)> = split_top(decls)
+        .into_iter()
+        .filter_map(|d| d.trim().split_once(char::is_whitespace).map(|(n, ty)| (n.to_ascii_uppercase(), ty.trim().to_ascii_lowercase())))
+        .collect();
+    let columns = types_of(table);
+    for (col, expr) in cols.iter().zip(&exprs) {
+        let Some((_, pty)) = declared.iter().find(|(n, _)| n.eq_ignore_ascii_case(expr)) else { continue };
+        let Some((_, cty)) = columns.iter().find(|(n, _)| n.eq_ignore_ascii_case(col)) else { continue };
+        let text = ["nvarchar", "varchar", "nchar", "char", "ntext", "text"].iter().any(|k| pty.starts_with(k));
+        let cup = cty.to_ascii_uppercase();
+        let binary = ["BINARY", "VARBINARY", "IMAGE"].iter().any(|k| cup.starts_with(k));
+        if text && binary {
+            return Err(crate::types::Refused {
+                number: 257,
+                message: format!(
+                    "Implicit conversion from data type {} to {} is not allowed. Use the CONVERT function to run this query.",
+                    pty.split('(').next().unwrap_or(pty),
+                    cty.to_ascii_lowercase()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Rewrite the column definitions of CREATE TABLE / ALTER TABLE ADD (see
 /// the module docs).
 pub fn rewrite_ddl(sql: &str) -> String {
@@ -221,22 +307,7 @@ pub fn rewrite_ddl(sql: &str) -> String {
         };
     }
     let (Some(open), Some(close)) = (sql.find('('), sql.rfind(')')) else { return sql.to_owned() };
-    let body = &sql[open + 1..close];
-    let mut defs = Vec::new();
-    let (mut depth, mut start) = (0, 0);
-    for (i, c) in body.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                defs.push(&body[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    defs.push(&body[start..]);
-    let defs: Vec<String> = defs.into_iter().map(column_def).collect();
+    let defs: Vec<String> = split_top(&sql[open + 1..close]).into_iter().map(column_def).collect();
     format!("{}({}){}", &sql[..open], defs.join(","), &sql[close + 1..])
 }
 
@@ -315,6 +386,19 @@ fn column_def(def: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_parameters_into_binary_columns_are_refused() {
+        let types = |t: &str| {
+            assert_eq!(t, "t");
+            vec![("id".to_string(), "INT".to_string()), ("b".to_string(), "VARBINARY(10)".to_string())]
+        };
+        let e = refuse_text_into_binary("INSERT INTO t (id, [b]) VALUES (@P1, @P2)", "@P1 bigint,@P2 nvarchar(4000)", types);
+        assert_eq!(e.unwrap_err().number, 257);
+        assert!(refuse_text_into_binary("INSERT INTO t (id, b) VALUES (@P1, NULL)", "@P1 bigint", types).is_ok());
+        assert!(refuse_text_into_binary("INSERT INTO t (id, b) VALUES (@P1, @P2)", "@P1 bigint,@P2 varbinary(max)", types).is_ok());
+        assert!(refuse_text_into_binary("INSERT INTO t (id, b) VALUES (@P1, CONVERT(VARBINARY(10), @P2))", "@P1 bigint,@P2 nvarchar(4000)", types).is_ok());
+    }
 
     #[test]
     fn splits_outside_literals() {
