@@ -1,6 +1,8 @@
 //! Cancel from another thread stops a long statement on every engine, the
 //! call returns CANCELLED, and the connection works afterwards.
 
+mod common;
+
 use keel::{Db, Status};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -22,16 +24,8 @@ fn engines() -> Vec<(&'static str, String, &'static str)> {
         }
     }
     // SQL Server: the real one when KEEL_TEST_MSSQL_URL is set, otherwise
-    // the TDS test peer (left running), which answers WAITFOR too.
-    let mssql = match std::env::var("KEEL_TEST_MSSQL_URL") {
-        Ok(u) if !u.is_empty() => u,
-        _ => {
-            let peer = keel_tds_peer::Peer::start().expect("start the TDS test peer");
-            let url = peer.url();
-            std::mem::forget(peer);
-            url
-        }
-    };
+    // the TDS test peer, which answers WAITFOR too.
+    let mssql = common::mssql_url_for_the_process();
     v.push(("mssql", mssql, "WAITFOR DELAY '00:00:30'"));
     v
 }

@@ -8,6 +8,7 @@
 //! SQLite is skipped: it is embedded, there is no network to lose (and it
 //! refuses the socket options as unknown, which is checked here).
 
+mod common;
 mod proxy;
 
 use keel::{Db, RetrySafety, Status};
@@ -51,15 +52,7 @@ fn servers() -> Vec<(&'static str, String, u16, String)> {
     }
     // SQL Server: the real one when given, else a TDS test peer that lives
     // as long as the test process.
-    let mssql = match std::env::var("KEEL_TEST_MSSQL_URL") {
-        Ok(u) if !u.is_empty() => u,
-        _ => {
-            let peer = keel_tds_peer::Peer::start().expect("start the TDS test peer");
-            let url = peer.url();
-            std::mem::forget(peer);
-            url
-        }
-    };
+    let mssql = common::mssql_url_for_the_process();
     v.push(("mssql", mssql, 1433, million_rows(&format!("'{}'", "x".repeat(200)))));
     v
 }

@@ -3,6 +3,8 @@
 //! connections replaced, rollback on return, and a many-thread counter that
 //! must lose no update and leak no connection.
 
+mod common;
+
 use keel::{Db, Status, TxOptions, ValueRef};
 use std::sync::mpsc;
 use std::thread;
@@ -19,21 +21,8 @@ fn engines() -> Vec<(&'static str, String)> {
             _ => println!("skipped: {name} ({var} is not set)"),
         }
     }
-    v.push(("mssql", mssql_url()));
+    v.push(("mssql", common::mssql_url_for_the_process()));
     v
-}
-
-/// `KEEL_TEST_MSSQL_URL`, or a new TDS test peer (left running).
-fn mssql_url() -> String {
-    match std::env::var("KEEL_TEST_MSSQL_URL") {
-        Ok(u) if !u.is_empty() => u,
-        _ => {
-            let peer = keel_tds_peer::Peer::start().expect("start the TDS test peer");
-            let url = peer.url();
-            std::mem::forget(peer);
-            url
-        }
-    }
 }
 
 fn with_opts(url: &str, opts: &[(&str, &str)]) -> Db {

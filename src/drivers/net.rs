@@ -52,6 +52,23 @@ pub fn peek_socket(fd: std::os::fd::RawFd) -> Peek {
     }
 }
 
+/// The checkout check of a session that is not broken and has no cursor
+/// open: a look at its socket, and `ping` only when the server closed it or
+/// sent something unasked (which it does only as it ends a session: the
+/// ping reads it and fails).
+pub fn still_stands(fd: i32, ping: impl FnOnce() -> bool) -> bool {
+    #[cfg(unix)]
+    return match peek_socket(fd) {
+        Peek::Quiet => true,
+        Peek::Closed | Peek::Pending => ping(),
+    };
+    #[cfg(not(unix))]
+    {
+        let _ = (fd, ping);
+        true
+    }
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;

@@ -355,6 +355,14 @@ impl Quirks {
     }
 }
 
+/// [`mssql_url`] for tests that keep one server for the whole process:
+/// the peer, when one is started, is left running.
+pub fn mssql_url_for_the_process() -> String {
+    let (url, peer) = mssql_url();
+    std::mem::forget(peer);
+    url
+}
+
 /// The SQL Server under test: `KEEL_TEST_MSSQL_URL` when set, otherwise a
 /// new TDS test peer (kept alive by the returned handle).
 pub fn mssql_url() -> (String, Option<keel_tds_peer::Peer>) {

@@ -808,16 +808,8 @@ impl DriverConn for MsConn {
         if self.shared.cursor.is_busy() {
             return true;
         }
-        #[cfg(unix)]
-        match net::peek_socket(self.shared.wire.fd.load(Ordering::Acquire)) {
-            net::Peek::Quiet => true,
-            // Closed; or something came unasked (the error a server sends
-            // as it ends a session, a late attention acknowledgement): the
-            // ping reads it and says.
-            net::Peek::Closed | net::Peek::Pending => self.ping().is_ok(),
-        }
-        #[cfg(not(unix))]
-        true
+        let fd = self.shared.wire.fd.load(Ordering::Acquire);
+        net::still_stands(fd, || self.ping().is_ok())
     }
 
     fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>> {

@@ -525,16 +525,8 @@ impl DriverConn for MyConn {
         if self.shared.cursor.is_busy() {
             return true;
         }
-        #[cfg(unix)]
-        match net::peek_socket(self.shared.fd) {
-            net::Peek::Quiet => true,
-            // The server closed the session; or it sent something
-            // unasked, which it does only when it closes one (idle
-            // timeout, shutdown): the ping reads it and fails.
-            net::Peek::Closed | net::Peek::Pending => self.ping().is_ok(),
-        }
-        #[cfg(not(unix))]
-        true
+        let fd = self.shared.fd;
+        net::still_stands(fd, || self.ping().is_ok())
     }
 
     fn server_version(&self) -> &str {
