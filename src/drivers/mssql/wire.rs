@@ -266,22 +266,32 @@ impl Wire {
         r
     }
 
-    /// Give all of `cin` to TLS.
+    /// Give `cin` to TLS, up to the first record that yields plaintext
+    /// (rustls holds only so much of it); the rest stays in `cin`.
     fn feed_tls(&mut self) -> io::Result<()> {
         let bytes = std::mem::take(&mut self.cin);
-        self.feed_records(&bytes)
+        let used = self.feed_records(&bytes)?;
+        self.cin = bytes;
+        self.cin.drain(..used);
+        Ok(())
     }
 
-    fn feed_records(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+    /// Give `bytes` to TLS until plaintext comes of them; how many it took.
+    fn feed_records(&mut self, bytes: &[u8]) -> io::Result<usize> {
         let tls = self.tls.as_mut().expect("TLS is on");
-        while !bytes.is_empty() {
-            tls.read_tls(&mut bytes)?;
-            if let Err(e) = tls.process_new_packets() {
-                let _ = tls.write_tls(&mut self.out);
-                return Err(self.refuse(tls_failed(&self.setup, e)));
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            tls.read_tls(&mut rest)?;
+            match tls.process_new_packets() {
+                Ok(st) if st.plaintext_bytes_to_read() > 0 => break,
+                Ok(_) => {}
+                Err(e) => {
+                    let _ = tls.write_tls(&mut self.out);
+                    return Err(self.refuse(tls_failed(&self.setup, e)));
+                }
             }
         }
-        Ok(())
+        Ok(bytes.len() - rest.len())
     }
 
     /// Move what TLS has to send into `out`; in PRELOGIN packets while a
@@ -359,6 +369,7 @@ impl Wire {
                 }
                 if self.cin.len() >= len {
                     let packet: Vec<u8> = self.cin.drain(..len).collect();
+                    // A handshake yields no plaintext, so all of it is taken.
                     self.feed_records(&packet[8..])?;
                     continue;
                 }
@@ -626,9 +637,18 @@ impl Wire {
     /// else straight to the socket.
     fn write_through(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         match self.tls.as_mut() {
-            Some(tls) => {
-                tls.writer().write_all(buf)?;
-                self.queue_tls(false)?;
+            Some(_) => {
+                // rustls takes so much at a time; what it made of it moves
+                // to `out` before the next piece.
+                let mut taken = 0;
+                while taken < buf.len() {
+                    let n = self.tls.as_mut().expect("TLS is on").writer().write(&buf[taken..])?;
+                    self.queue_tls(false)?;
+                    if n == 0 {
+                        return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+                    }
+                    taken += n;
+                }
                 // Accepted; `out` drains here or at the next write or flush.
                 let _ = self.poll_out(cx)?;
                 Poll::Ready(Ok(buf.len()))
