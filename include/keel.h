@@ -1538,6 +1538,28 @@ keel_status keel_rows_column_timestamp(struct keel_rows *rows,
                                        struct keel_error **err_out);
 
 /**
+ * For a timestamp-with-zone value in column `index` (0-based) of the
+ * current row: the UTC offset, in seconds east, it was stored with. SQL
+ * Server's datetimeoffset keeps one (`keel_rows_column_timestamp` gives
+ * the instant, `keel_rows_column_text` the local time with the offset);
+ * engines whose timestamptz is an instant (PostgreSQL timestamptz, MySQL
+ * TIMESTAMP) report 0.
+ *
+ * Ownership: borrows `rows`; `seconds_east_out` is written only on success.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, seconds_east_out),
+ * `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
+ * `KEEL_STATUS_INVALID_STATE` (no current row), `KEEL_STATUS_INVALID_DATA`
+ * (NULL, or a value that is not a timestamp with zone).
+ *
+ * Since: 0.1.0
+ */
+keel_status keel_rows_column_tz_offset(struct keel_rows *rows,
+                                       size_t index,
+                                       int32_t *seconds_east_out,
+                                       struct keel_error **err_out);
+
+/**
  * Read column `index` (0-based) of the current row as a uuid, copying its
  * 16 bytes to `uuid16_out`. Uuid values, uuid text and 16-byte binary
  * values convert.
@@ -1766,6 +1788,26 @@ keel_status keel_stmt_bind_timestamptz(struct keel_stmt *stmt,
                                        size_t index,
                                        int64_t micros,
                                        struct keel_error **err_out);
+
+/**
+ * Bind an instant, in microseconds since 1970-01-01T00:00:00Z, with the
+ * UTC offset to store it with (`offset_seconds` east of UTC: whole
+ * minutes between -14:00 and +14:00). SQL Server's datetimeoffset keeps
+ * the offset (`keel_rows_column_tz_offset` reads it back); the other
+ * engines store the instant, exactly as `keel_stmt_bind_timestamptz`.
+ *
+ * Ownership: borrows `stmt`.
+ *
+ * Errors: as `keel_stmt_bind_null`; `KEEL_STATUS_INVALID_ARGUMENT` for an
+ * offset out of range or not whole minutes (nothing is bound).
+ *
+ * Since: 0.1.0
+ */
+keel_status keel_stmt_bind_timestamptz_offset(struct keel_stmt *stmt,
+                                              size_t index,
+                                              int64_t micros,
+                                              int32_t offset_seconds,
+                                              struct keel_error **err_out);
 
 /**
  * Bind a uuid (16 bytes, big-endian as written) to parameter `index`.

@@ -301,6 +301,18 @@ fn check_timestamptz_is_utc(e: &Engine) {
         .unwrap();
         assert_eq!(scalar(&conn, &format!("SELECT v FROM {t}"), &[]), Value::Timestamptz(instant));
     }
+    // Bound with an offset: every engine stores the instant; SQL Server
+    // keeps the offset too, the others report 0.
+    let mut st = conn.prepare(&format!("INSERT INTO {t} (id, v) VALUES (3, ?)")).unwrap();
+    st.bind_timestamptz_offset(0, instant, -(3 * 3600 + 30 * 60)).unwrap();
+    st.execute().unwrap();
+    drop(st);
+    let mut r = conn.query(&format!("SELECT v FROM {t} WHERE id = 3"), &[]).unwrap();
+    assert!(r.next().unwrap());
+    assert_eq!(r.value(0).unwrap(), ValueRef::Timestamptz(instant), "{}", e.name);
+    let want = if e.q.keeps_zone_offset { -(3 * 3600 + 30 * 60) } else { 0 };
+    assert_eq!(r.tz_offset(0).unwrap(), want, "{}", e.name);
+    drop(r);
     // A timestamptz compares as an instant.
     conn.exec(&format!("INSERT INTO {t} (id, v) VALUES (2, ?)"), &[ValueRef::Timestamptz(instant + 1)]).unwrap();
     let got = scalar(&conn, &format!("SELECT id FROM {t} WHERE v = ?"), &[ValueRef::Timestamptz(instant + 1)]);

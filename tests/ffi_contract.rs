@@ -144,6 +144,7 @@ fn null_cases() -> Vec<Case> {
     case!("keel_stmt_bind_time", "stmt", |_fx, e| keel_stmt_bind_time(null_mut(), 0, 0, e));
     case!("keel_stmt_bind_timestamp", "stmt", |_fx, e| keel_stmt_bind_timestamp(null_mut(), 0, 0, e));
     case!("keel_stmt_bind_timestamptz", "stmt", |_fx, e| keel_stmt_bind_timestamptz(null_mut(), 0, 0, e));
+    case!("keel_stmt_bind_timestamptz_offset", "stmt", |_fx, e| keel_stmt_bind_timestamptz_offset(null_mut(), 0, 0, 0, e));
     case!("keel_stmt_bind_uuid", "stmt", |_fx, e| keel_stmt_bind_uuid(null_mut(), 0, [0u8; 16].as_ptr(), e));
     case!("keel_stmt_bind_uuid", "uuid16", |fx, e| keel_stmt_bind_uuid(fx.stmt, 0, null(), e));
     case!("keel_stmt_bind_json", "stmt", |_fx, e| keel_stmt_bind_json(null_mut(), 0, c"{}".as_ptr(), 2, e));
@@ -213,6 +214,8 @@ fn null_cases() -> Vec<Case> {
     case!("keel_rows_column_time", "micros_out", |fx, e| keel_rows_column_time(fx.rows, 0, null_mut(), e));
     case!("keel_rows_column_timestamp", "rows", |_fx, e| keel_rows_column_timestamp(null_mut(), 0, &mut 0, e));
     case!("keel_rows_column_timestamp", "micros_out", |fx, e| keel_rows_column_timestamp(fx.rows, 0, null_mut(), e));
+    case!("keel_rows_column_tz_offset", "rows", |_fx, e| keel_rows_column_tz_offset(null_mut(), 0, &mut 0, e));
+    case!("keel_rows_column_tz_offset", "seconds_east_out", |fx, e| keel_rows_column_tz_offset(fx.rows, 0, null_mut(), e));
     case!("keel_rows_column_uuid", "rows", |_fx, e| keel_rows_column_uuid(null_mut(), 0, [0u8; 16].as_mut_ptr(), e));
     case!("keel_rows_column_uuid", "uuid16_out", |fx, e| keel_rows_column_uuid(fx.rows, 0, null_mut(), e));
     case!("keel_rows_column_value", "rows", |_fx, e| keel_rows_column_value(null_mut(), 0, &mut v_null(), e));
@@ -504,6 +507,10 @@ fn column_outputs_are_untouched_on_failure() {
     fails(|e| keel_rows_column_timestamp(rows, 0, &mut us, e));
     fails(|e| keel_rows_column_timestamp(rows, 1, &mut us, e));
     assert_eq!(us, 888);
+    let mut off = 999_i32;
+    fails(|e| keel_rows_column_tz_offset(rows, 0, &mut off, e));
+    fails(|e| keel_rows_column_tz_offset(rows, 1, &mut off, e));
+    assert_eq!(off, 999);
     let mut uuid = [0xab_u8; 16];
     fails(|e| keel_rows_column_uuid(rows, 0, uuid.as_mut_ptr(), e));
     fails(|e| keel_rows_column_uuid(rows, 3, uuid.as_mut_ptr(), e));

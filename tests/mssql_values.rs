@@ -157,19 +157,45 @@ fn every_type_round_trips_as_a_parameter_and_as_a_literal() {
     }
 }
 
-/// datetimeoffset reads as the UTC instant; the offset it was written
-/// with stays in the column.
+/// datetimeoffset keeps its zone both ways: bound with an offset, it is
+/// stored with it (the server's own text shows it), and read back as the
+/// same instant with the same offset; its text is the local time with
+/// the offset. Written as text, the offset in the text is kept too.
 #[test]
-fn datetimeoffset_keeps_its_zone_in_the_column() {
+fn datetimeoffset_keeps_its_zone() {
     let (db, _peer) = open();
     let t = table(&db, "dto", "DATETIMEOFFSET");
     let c = db.checkout().unwrap();
-    c.exec(&format!("INSERT INTO {t} (id, v) VALUES (1, ?)"), &[ValueRef::Text("2024-03-10 12:34:56.5 -08:00")]).unwrap();
-    let mut r = c.query(&format!("SELECT v, CAST(v AS NVARCHAR(40)) FROM {t}"), &[]).unwrap();
-    assert!(r.next().unwrap());
-    assert_eq!(r.value(0).unwrap(), ValueRef::Timestamptz(micros(2024, 3, 10, 20, 34, 56, 500_000)));
-    let shown = r.value(1).unwrap().as_str_direct().unwrap().to_owned();
-    assert!(shown.contains("-08:00"), "the zone is kept: {shown}");
+    let instant = micros(2024, 3, 10, 12, 34, 56, 500_000);
+    let cases = [(5 * 3600 + 30 * 60, "2024-03-10 18:04:56.500000+05:30", "+05:30"), (-8 * 3600, "2024-03-10 04:34:56.500000-08:00", "-08:00"), (14 * 3600, "2024-03-11 02:34:56.500000+14:00", "+14:00"), (0, "2024-03-10 12:34:56.500000+00:00", "+00:00")];
+    let mut ins = c.prepare(&format!("INSERT INTO {t} (id, v) VALUES (?, ?)")).unwrap();
+    for (i, (off, _, _)) in cases.iter().enumerate() {
+        ins.bind(0, ValueRef::Int64(i as i64)).unwrap();
+        ins.bind_timestamptz_offset(1, instant, *off).unwrap();
+        ins.execute().unwrap();
+    }
+    // Offsets SQL Server cannot store are refused before anything is sent.
+    for bad in [15 * 3600, -15 * 3600, 90] {
+        let e = ins.bind_timestamptz_offset(1, instant, bad).unwrap_err();
+        assert_eq!(e.status, keel::Status::InvalidArgument, "{bad}: {e}");
+    }
+    drop(ins);
+    c.exec(&format!("INSERT INTO {t} (id, v) VALUES (9, ?)"), &[ValueRef::Text("2024-03-10 12:34:56.5 -08:00")]).unwrap();
+    let mut r = c.query(&format!("SELECT v, CAST(v AS NVARCHAR(40)) FROM {t} ORDER BY id"), &[]).unwrap();
+    for (off, text, shown) in cases.iter().chain([&(-8 * 3600, "2024-03-10 12:34:56.500000-08:00", "-08:00")]) {
+        assert!(r.next().unwrap());
+        let want = if *text == "2024-03-10 12:34:56.500000-08:00" { micros(2024, 3, 10, 20, 34, 56, 500_000) } else { instant };
+        assert_eq!(r.value(0).unwrap(), ValueRef::Timestamptz(want), "{text}");
+        assert_eq!(r.tz_offset(0).unwrap(), *off, "{text}");
+        let mut s = String::new();
+        r.write_text(0, &mut s).unwrap();
+        assert_eq!(s, *text);
+        let server = r.value(1).unwrap().as_str_direct().unwrap().to_owned();
+        assert!(server.contains(shown), "the server stored the zone {shown}: {server}");
+        // Not a timestamp with zone: the text column.
+        assert_eq!(r.tz_offset(1).unwrap_err().status, keel::Status::InvalidData);
+    }
+    assert!(!r.next().unwrap());
     drop(r);
     db.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
 }

@@ -76,21 +76,25 @@ enum Global {
     DateTime = 3,
     Utc = 4,
     Uuid = 5,
+    Timezone = 6,
+    Timedelta = 7,
 }
 
-const GLOBALS: [(&str, &str); 6] = [
+const GLOBALS: [(&str, &str); 8] = [
     ("decimal", "Decimal"),
     ("datetime", "date"),
     ("datetime", "time"),
     ("datetime", "datetime"),
     ("datetime", "timezone.utc"),
     ("uuid", "UUID"),
+    ("datetime", "timezone"),
+    ("datetime", "timedelta"),
 ];
 
 /// Writes one pickle stream: `[tuple, tuple, ...]`.
 pub struct PickleWriter {
     buf: Vec<u8>,
-    memo: [Option<u32>; 6],
+    memo: [Option<u32>; 8],
     next_memo: u32,
 }
 
@@ -105,7 +109,7 @@ impl PickleWriter {
     pub fn new() -> PickleWriter {
         let mut buf = Vec::with_capacity(4096);
         buf.extend_from_slice(&[PROTO, 5, EMPTY_LIST, MARK]);
-        PickleWriter { buf, memo: [None; 6], next_memo: 0 }
+        PickleWriter { buf, memo: [None; 8], next_memo: 0 }
     }
 
     pub fn len(&self) -> usize {
@@ -124,7 +128,19 @@ impl PickleWriter {
 
     /// Append one row of `n` values, read with `value(i)`. On error the
     /// stream is left as it was before the row.
-    pub fn row<'a>(&mut self, n: usize, mut value: impl FnMut(usize) -> Result<ValueRef<'a>>) -> Result<()> {
+    pub fn row<'a>(&mut self, n: usize, value: impl FnMut(usize) -> Result<ValueRef<'a>>) -> Result<()> {
+        self.row_zoned(n, value, |_| None)
+    }
+
+    /// [`PickleWriter::row`], where `zone(i)` gives the UTC offset a
+    /// timestamptz in column `i` was stored with (see
+    /// [`PickleWriter::value_zoned`]).
+    pub fn row_zoned<'a>(
+        &mut self,
+        n: usize,
+        mut value: impl FnMut(usize) -> Result<ValueRef<'a>>,
+        mut zone: impl FnMut(usize) -> Option<i32>,
+    ) -> Result<()> {
         let start = self.buf.len();
         let memo = (self.memo, self.next_memo);
         let r = (|| {
@@ -136,7 +152,9 @@ impl PickleWriter {
                 self.buf.push(MARK);
             }
             for i in 0..n {
-                self.value(value(i)?).map_err(|e| e.context(format_args!("column {i}")))?;
+                let v = value(i)?;
+                let z = if matches!(v, ValueRef::Timestamptz(_)) { zone(i) } else { None };
+                self.value_zoned(v, z).map_err(|e| e.context(format_args!("column {i}")))?;
             }
             self.buf.push(match n {
                 1 => TUPLE1,
@@ -155,6 +173,13 @@ impl PickleWriter {
 
     /// Append one value.
     pub fn value(&mut self, v: ValueRef<'_>) -> Result<()> {
+        self.value_zoned(v, None)
+    }
+
+    /// Append one value; a timestamptz with `offset` (seconds east) is the
+    /// local time there with `datetime.timezone(timedelta(0, offset))`,
+    /// otherwise in UTC.
+    pub fn value_zoned(&mut self, v: ValueRef<'_>, offset: Option<i32>) -> Result<()> {
         match v {
             ValueRef::Null => self.buf.push(NONE),
             ValueRef::Bool(b) => self.buf.push(if b { NEWTRUE } else { NEWFALSE }),
@@ -198,6 +223,7 @@ impl PickleWriter {
                 self.buf.extend_from_slice(&[TUPLE, REDUCE]);
             }
             ValueRef::Timestamp(us) | ValueRef::Timestamptz(us) => {
+                let us = us + offset.unwrap_or(0) as i64 * MICROS_PER_SECOND;
                 let (y, m, d) = ymd(us.div_euclid(MICROS_PER_DAY))?;
                 self.global(Global::DateTime);
                 self.buf.push(MARK);
@@ -205,8 +231,16 @@ impl PickleWriter {
                 self.int(m as i64);
                 self.int(d as i64);
                 self.hms(us.rem_euclid(MICROS_PER_DAY));
-                if matches!(v, ValueRef::Timestamptz(_)) {
-                    self.global(Global::Utc);
+                match (v, offset) {
+                    (ValueRef::Timestamptz(_), None | Some(0)) => self.global(Global::Utc),
+                    (ValueRef::Timestamptz(_), Some(off)) => {
+                        self.global(Global::Timezone);
+                        self.global(Global::Timedelta);
+                        self.int(0);
+                        self.int(off as i64);
+                        self.buf.extend_from_slice(&[TUPLE2, REDUCE, TUPLE1, REDUCE]);
+                    }
+                    _ => {}
                 }
                 self.buf.extend_from_slice(&[TUPLE, REDUCE]);
             }
@@ -327,7 +361,8 @@ pub fn fetch_pickle(rows: &mut Rows, max_rows: usize, byte_limit: usize) -> Resu
             break;
         }
         let r = &*rows;
-        w.row(n_cols, |i| r.value(i)).map_err(|e| e.context(format_args!("row {n} of this batch")))?;
+        w.row_zoned(n_cols, |i| r.value(i), |i| r.zone(i))
+            .map_err(|e| e.context(format_args!("row {n} of this batch")))?;
         n += 1;
     }
     Ok(Batch { data: w.finish(), rows: n, end })
@@ -718,6 +753,22 @@ mod tests {
         let mut w = PickleWriter::new();
         w.value(ValueRef::Uint64(u64::MAX)).unwrap();
         assert_eq!(w.buf[4..], [0x8a, 9, 255, 255, 255, 255, 255, 255, 255, 255, 0]);
+    }
+
+    #[test]
+    fn a_zoned_timestamptz_is_local_time_with_a_timezone() {
+        let utc = |off| {
+            let mut w = PickleWriter::new();
+            w.value_zoned(ValueRef::Timestamptz(0), off).unwrap();
+            w.finish()
+        };
+        assert_eq!(utc(None), utc(Some(0)));
+        let zoned = utc(Some(-8 * 3600));
+        let has = |needle: &[u8]| zoned.windows(needle.len()).any(|w| w == needle);
+        assert!(has(b"\x8c\x08timezone") && has(b"\x8c\x09timedelta"));
+        // 1969-12-31 16:00 local, offset -28800 s (BININT, little-endian).
+        assert!(has(&[BININT2, 0xB1, 0x07]) && has(&[BININT1, 12, BININT1, 31, BININT1, 16]));
+        assert!(has(&(-28800i32).to_le_bytes()));
     }
 
     #[test]

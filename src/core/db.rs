@@ -416,7 +416,7 @@ impl Stmt {
         self.bound.len()
     }
 
-    pub fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+    fn check_index(&self, index: usize) -> Result<()> {
         let n = self.bound.len();
         if index >= n {
             return Err(Error::invalid_argument(format!(
@@ -425,8 +425,33 @@ impl Stmt {
             ))
             .not_sent());
         }
+        Ok(())
+    }
+
+    pub fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+        self.check_index(index)?;
         self.inner_mut()
             .bind(index, value)
+            .map_err(|e| e.context(format_args!("parameter {index}")).not_sent())?;
+        self.bound[index] = true;
+        Ok(())
+    }
+
+    /// Bind the instant `micros` (since 1970-01-01T00:00:00Z) with the UTC
+    /// offset to store it with, in seconds east: whole minutes within
+    /// ±14:00, as SQL Server's datetimeoffset and ISO 8601 allow. SQL
+    /// Server keeps the offset; the other engines store the instant, as
+    /// for `ValueRef::Timestamptz`.
+    pub fn bind_timestamptz_offset(&mut self, index: usize, micros: i64, offset_seconds: i32) -> Result<()> {
+        if offset_seconds % 60 != 0 || offset_seconds.abs() > 14 * 3600 {
+            return Err(Error::invalid_argument(format!(
+                "UTC offset of {offset_seconds} s for parameter {index}: it must be whole minutes between -14:00 and +14:00"
+            ))
+            .not_sent());
+        }
+        self.check_index(index)?;
+        self.inner_mut()
+            .bind_timestamptz_offset(index, micros, offset_seconds)
             .map_err(|e| e.context(format_args!("parameter {index}")).not_sent())?;
         self.bound[index] = true;
         Ok(())
@@ -568,6 +593,36 @@ impl Rows {
             ));
         }
         Ok(self.inner.value(i))
+    }
+
+    /// For a timestamptz value in column `i`: the UTC offset, in seconds
+    /// east, it was stored with (SQL Server's datetimeoffset keeps one); 0
+    /// for engines whose timestamptz is an instant.
+    pub fn tz_offset(&self, i: usize) -> Result<i32> {
+        match self.value(i)? {
+            ValueRef::Timestamptz(_) => Ok(self.zone(i).unwrap_or(0)),
+            v => Err(v.cannot("a timestamp with zone")),
+        }
+    }
+
+    /// The offset the driver reports for column `i` of the current row
+    /// (only meaningful for a timestamptz value; see `tz_offset`).
+    pub fn zone(&self, i: usize) -> Option<i32> {
+        if !self.on_row || i >= self.inner.columns().len() { None } else { self.inner.tz_offset(i) }
+    }
+
+    /// Write column `i`'s text form into `out`: as `ValueRef::write_text`,
+    /// except that a timestamptz stored with an offset shows its local time
+    /// and that offset.
+    pub fn write_text(&self, i: usize, out: &mut String) -> Result<()> {
+        let v = self.value(i)?;
+        match (v, self.zone(i)) {
+            (ValueRef::Timestamptz(t), Some(off)) => {
+                crate::core::value::format_timestamptz_at(t, off, out);
+                Ok(())
+            }
+            _ => v.write_text(out),
+        }
     }
 
     pub fn text_is_nul_terminated(&self) -> bool {

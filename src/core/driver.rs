@@ -189,6 +189,12 @@ pub trait DriverStmt: Send {
     /// Bind a parameter (0-based, already range-checked). The driver copies
     /// what it keeps.
     fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()>;
+    /// Bind an instant with the UTC offset (seconds east, checked by the
+    /// caller) to store it with. Engines whose timestamptz is an instant
+    /// bind the instant; SQL Server's datetimeoffset keeps the offset.
+    fn bind_timestamptz_offset(&mut self, index: usize, micros: i64, _offset_seconds: i32) -> Result<()> {
+        self.bind(index, ValueRef::Timestamptz(micros))
+    }
     fn clear_bindings(&mut self) -> Result<()>;
     /// Run to completion, discarding any rows.
     fn execute(&mut self) -> Result<ExecResult>;
@@ -208,6 +214,12 @@ pub trait DriverRows: Send {
     /// Column `i` of the current row (range-checked, and only called after
     /// `next` returned true). Borrowed until the next `next`.
     fn value(&self, i: usize) -> ValueRef<'_>;
+    /// The UTC offset (seconds east) the `Timestamptz` value of column `i`
+    /// was stored with, where the engine keeps one (SQL Server's
+    /// datetimeoffset); `None` for an instant.
+    fn tz_offset(&self, _i: usize) -> Option<i32> {
+        None
+    }
     /// True when every `ValueRef::Text` this cursor hands out is followed in
     /// memory by a NUL byte, so C can take it without a copy.
     fn text_is_nul_terminated(&self) -> bool {

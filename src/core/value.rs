@@ -193,7 +193,7 @@ impl ValueRef<'_> {
         }
     }
 
-    fn cannot(&self, want: &str) -> Error {
+    pub(crate) fn cannot(&self, want: &str) -> Error {
         match self {
             ValueRef::Null => Error::invalid_data(format!(
                 "value is NULL and cannot be read as {want}; check for NULL first"
@@ -609,13 +609,21 @@ pub fn format_time(micros: i64, out: &mut String) {
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]`, with `+00:00` when `zoned`. This is the
 /// form SQLite's date functions read.
 pub fn format_timestamp(micros: i64, zoned: bool, out: &mut String) {
+    if zoned {
+        return format_timestamptz_at(micros, 0, out);
+    }
     let days = micros.div_euclid(MICROS_PER_DAY);
     format_date(days as i32, out);
     out.push(' ');
     format_time(micros.rem_euclid(MICROS_PER_DAY), out);
-    if zoned {
-        out.push_str("+00:00");
-    }
+}
+
+/// The instant `micros` as the local time at `offset_seconds` east of UTC,
+/// with that offset: `2024-03-10 12:34:56.500000+05:30`.
+pub fn format_timestamptz_at(micros: i64, offset_seconds: i32, out: &mut String) {
+    format_timestamp(micros + offset_seconds as i64 * MICROS_PER_SECOND, false, out);
+    let a = offset_seconds.unsigned_abs() / 60;
+    write!(out, "{}{:02}:{:02}", if offset_seconds < 0 { '-' } else { '+' }, a / 60, a % 60).expect("write to String");
 }
 
 pub fn format_double(v: f64, out: &mut String) {
@@ -715,6 +723,20 @@ pub fn check_decimal(t: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamptz_text_at_an_offset() {
+        let t = 1_710_074_096_500_000; // 2024-03-10 12:34:56.5 UTC
+        let mut s = String::new();
+        format_timestamptz_at(t, 5 * 3600 + 30 * 60, &mut s);
+        assert_eq!(s, "2024-03-10 18:04:56.500000+05:30");
+        s.clear();
+        format_timestamptz_at(t, -8 * 3600, &mut s);
+        assert_eq!(s, "2024-03-10 04:34:56.500000-08:00");
+        s.clear();
+        format_timestamp(t, true, &mut s);
+        assert_eq!(s, "2024-03-10 12:34:56.500000+00:00");
+    }
 
     #[test]
     fn civil_round_trip() {

@@ -101,10 +101,8 @@ impl RowsState {
         if let Some(buf) = &self.scratch(i).text {
             return Ok((buf.as_ptr() as *const c_char, buf.len() - 1));
         }
-        // Re-borrow: scratch() needed &mut self.
-        let v = self.rows.value(i)?;
         let mut s = String::new();
-        v.write_text(&mut s).map_err(|e| e.context(format_args!("column {i}")))?;
+        self.rows.write_text(i, &mut s).map_err(|e| e.context(format_args!("column {i}")))?;
         let mut buf = s.into_bytes();
         buf.push(0);
         let n = buf.len() - 1;
@@ -581,6 +579,31 @@ pub extern "C" fn keel_rows_column_time(rows: *mut keel_rows, index: usize, micr
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_rows_column_timestamp(rows: *mut keel_rows, index: usize, micros_out: *mut i64, err_out: *mut *mut keel_error) -> Status {
     read(rows, index, micros_out, "micros_out", err_out, |r| r.rows.value(index)?.as_timestamp())
+}
+
+/// For a timestamp-with-zone value in column `index` (0-based) of the
+/// current row: the UTC offset, in seconds east, it was stored with. SQL
+/// Server's datetimeoffset keeps one (`keel_rows_column_timestamp` gives
+/// the instant, `keel_rows_column_text` the local time with the offset);
+/// engines whose timestamptz is an instant (PostgreSQL timestamptz, MySQL
+/// TIMESTAMP) report 0.
+///
+/// Ownership: borrows `rows`; `seconds_east_out` is written only on success.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, seconds_east_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
+/// `KEEL_STATUS_INVALID_STATE` (no current row), `KEEL_STATUS_INVALID_DATA`
+/// (NULL, or a value that is not a timestamp with zone).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_tz_offset(
+    rows: *mut keel_rows,
+    index: usize,
+    seconds_east_out: *mut i32,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    read(rows, index, seconds_east_out, "seconds_east_out", err_out, |r| r.rows.tz_offset(index))
 }
 
 /// Read column `index` (0-based) of the current row as a uuid, copying its

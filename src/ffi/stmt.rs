@@ -221,6 +221,29 @@ pub extern "C" fn keel_stmt_bind_timestamptz(stmt: *mut keel_stmt, index: usize,
     bind_with(stmt, index, err_out, || Ok(ValueRef::Timestamptz(micros)))
 }
 
+/// Bind an instant, in microseconds since 1970-01-01T00:00:00Z, with the
+/// UTC offset to store it with (`offset_seconds` east of UTC: whole
+/// minutes between -14:00 and +14:00). SQL Server's datetimeoffset keeps
+/// the offset (`keel_rows_column_tz_offset` reads it back); the other
+/// engines store the instant, exactly as `keel_stmt_bind_timestamptz`.
+///
+/// Ownership: borrows `stmt`.
+///
+/// Errors: as `keel_stmt_bind_null`; `KEEL_STATUS_INVALID_ARGUMENT` for an
+/// offset out of range or not whole minutes (nothing is bound).
+///
+/// Since: 0.1.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_timestamptz_offset(
+    stmt: *mut keel_stmt,
+    index: usize,
+    micros: i64,
+    offset_seconds: i32,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(stmt, err_out, |s| s.bind_timestamptz_offset(index, micros, offset_seconds))
+}
+
 /// Bind a uuid (16 bytes, big-endian as written) to parameter `index`.
 /// SQLite stores it as 36-character lower-case text.
 ///

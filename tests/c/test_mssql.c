@@ -177,6 +177,40 @@ int main(void) {
         keel_rows_free(rows);
     }
     CHECK(keel_conn_exec(conn, "DROP TABLE kc_c_types", NULL, 0, NULL, NULL) == KEEL_STATUS_OK);
+
+    /* datetimeoffset keeps its zone through the C ABI: bound with an
+     * offset, read back as the same instant with the same offset, and as
+     * text in local time with it. */
+    {
+        keel_conn_exec(conn, "DROP TABLE IF EXISTS kc_c_dto", NULL, 0, NULL, NULL);
+        CHECK(keel_conn_exec(conn, "CREATE TABLE kc_c_dto (id INT PRIMARY KEY, v DATETIMEOFFSET)", NULL, 0, NULL, NULL) ==
+              KEEL_STATUS_OK);
+        const int64_t instant = (days(2024, 3, 10) * 86400 + 12 * 3600 + 34 * 60 + 56) * 1000000 + 500000;
+        keel_stmt *st = NULL;
+        CHECK(keel_conn_prepare(conn, "INSERT INTO kc_c_dto (id, v) VALUES (1, ?)", &st, NULL) == KEEL_STATUS_OK);
+        keel_error *err = NULL;
+        CHECK(keel_stmt_bind_timestamptz_offset(st, 0, instant, 91, &err) == KEEL_STATUS_INVALID_ARGUMENT);
+        keel_error_free(err);
+        CHECK(keel_stmt_bind_timestamptz_offset(st, 0, instant, 5 * 3600 + 30 * 60, NULL) == KEEL_STATUS_OK);
+        CHECK(keel_stmt_execute(st, NULL, NULL) == KEEL_STATUS_OK);
+        keel_stmt_free(st);
+        keel_rows *rows = NULL;
+        CHECK(keel_conn_query(conn, "SELECT v, id FROM kc_c_dto", NULL, 0, &rows, NULL) == KEEL_STATUS_OK);
+        bool has = false;
+        CHECK(keel_rows_next(rows, &has, NULL) == KEEL_STATUS_OK && has);
+        int64_t us = 0;
+        int32_t off = 0;
+        const char *text = NULL;
+        size_t len = 0;
+        CHECK(keel_rows_column_timestamp(rows, 0, &us, NULL) == KEEL_STATUS_OK && us == instant);
+        CHECK(keel_rows_column_tz_offset(rows, 0, &off, NULL) == KEEL_STATUS_OK && off == 5 * 3600 + 30 * 60);
+        CHECK(keel_rows_column_text(rows, 0, &text, &len, NULL) == KEEL_STATUS_OK &&
+              strcmp(text, "2024-03-10 18:04:56.500000+05:30") == 0);
+        off = 77;
+        CHECK(keel_rows_column_tz_offset(rows, 1, &off, NULL) == KEEL_STATUS_INVALID_DATA && off == 77);
+        keel_rows_free(rows);
+        CHECK(keel_conn_exec(conn, "DROP TABLE kc_c_dto", NULL, 0, NULL, NULL) == KEEL_STATUS_OK);
+    }
     keel_conn_free(conn);
     keel_db_free(db);
     printf("%d passed, %d failed\n", passed, failed);

@@ -62,6 +62,9 @@ pub struct Quirks {
     /// The oldest year a timestamptz column holds (MySQL's TIMESTAMP
     /// starts in 1970).
     pub timestamptz_min_year: i64,
+    /// A timestamptz keeps the UTC offset it was stored with (SQL Server's
+    /// datetimeoffset); elsewhere it is an instant (offset 0).
+    pub keeps_zone_offset: bool,
     /// Text such as `2024-03-10 12:34:56+05:30` bound to a timestamptz
     /// column is read with its offset.
     pub parses_zone_offsets: bool,
@@ -164,6 +167,7 @@ impl Quirks {
             blob_refused_by_packet_limit: false,
             stores_u64_max: false,
             timestamptz_min_year: 1,
+            keeps_zone_offset: false,
             parses_zone_offsets: true,
             last_insert_id: true,
             multirow_insert_id_is_first: false,
@@ -211,6 +215,7 @@ impl Quirks {
             blob_refused_by_packet_limit: false,
             stores_u64_max: false,
             timestamptz_min_year: 1,
+            keeps_zone_offset: false,
             parses_zone_offsets: true,
             last_insert_id: false,
             multirow_insert_id_is_first: false,
@@ -271,6 +276,7 @@ impl Quirks {
             blob_refused_by_packet_limit: false,
             stores_u64_max: true,
             timestamptz_min_year: 1970,
+            keeps_zone_offset: false,
             parses_zone_offsets: false,
             last_insert_id: true,
             multirow_insert_id_is_first: true,
@@ -326,6 +332,7 @@ impl Quirks {
             blob_refused_by_packet_limit: false,
             stores_u64_max: false,
             timestamptz_min_year: 1,
+            keeps_zone_offset: true,
             parses_zone_offsets: true,
             // SCOPE_IDENTITY() is per scope and sp_executesql is its own
             // scope: there is no id to report without changing the SQL.

@@ -14,8 +14,11 @@ library has them)::
 
 Values come back as native Python types: int, float, str, bytes, bool,
 decimal.Decimal, datetime.date, datetime.time, datetime.datetime (naive for
-TIMESTAMP, aware in UTC for TIMESTAMPTZ), uuid.UUID, and None. JSON comes
-back as ``str`` (not parsed); bind JSON with :class:`keel.Json`.
+TIMESTAMP; aware for TIMESTAMPTZ: in UTC, or at the offset a SQL Server
+datetimeoffset was stored with), uuid.UUID, and None. An aware datetime
+bound with ``execute`` keeps its offset on SQL Server (``executemany``
+stores the instant in UTC). JSON comes back as ``str`` (not parsed); bind
+JSON with :class:`keel.Json`.
 """
 
 from __future__ import annotations

@@ -118,6 +118,7 @@ def make_binder(lib: Any) -> Callable[[Optional[int], Sequence[Any], Any, Any], 
     bind_time = lib.keel_stmt_bind_time
     bind_ts = lib.keel_stmt_bind_timestamp
     bind_tstz = lib.keel_stmt_bind_timestamptz
+    bind_tstz_offset = lib.keel_stmt_bind_timestamptz_offset
     bind_uuid = lib.keel_stmt_bind_uuid
     bind_json = lib.keel_stmt_bind_json
     bind_decimal = lib.keel_stmt_bind_decimal
@@ -157,7 +158,13 @@ def make_binder(lib: Any) -> Callable[[Optional[int], Sequence[Any], Any, Any], 
                 elif kind == Type.TIMESTAMP:
                     s = bind_ts(stmt, i, iv, perr)
                 elif kind == Type.TIMESTAMPTZ:
-                    s = bind_tstz(stmt, i, iv, perr)
+                    # A zone other than UTC travels with the instant
+                    # (SQL Server's datetimeoffset keeps it).
+                    off = v.utcoffset()
+                    if off:
+                        s = bind_tstz_offset(stmt, i, iv, int(off.total_seconds()), perr)
+                    else:
+                        s = bind_tstz(stmt, i, iv, perr)
                 elif kind == Type.BYTES:
                     b = bytes(v)
                     s = bind_bytes(stmt, i, b, len(b), perr)

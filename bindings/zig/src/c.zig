@@ -218,6 +218,7 @@ pub extern fn keel_rows_column_bytes(rows: ?*keel_rows, index: usize, data_out: 
 pub extern fn keel_rows_column_date(rows: ?*keel_rows, index: usize, days_out: ?*i32, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_rows_column_time(rows: ?*keel_rows, index: usize, micros_out: ?*i64, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_rows_column_timestamp(rows: ?*keel_rows, index: usize, micros_out: ?*i64, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_rows_column_tz_offset(rows: ?*keel_rows, index: usize, seconds_east_out: ?*i32, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_rows_column_uuid(rows: ?*keel_rows, index: usize, uuid16_out: ?[*]u8, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_rows_column_value(rows: ?*keel_rows, index: usize, value_out: ?*keel_value, err_out: ?*?*keel_error) keel_status;
 
@@ -235,6 +236,7 @@ pub extern fn keel_stmt_bind_date(stmt: ?*keel_stmt, index: usize, days: i32, er
 pub extern fn keel_stmt_bind_time(stmt: ?*keel_stmt, index: usize, micros: i64, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_stmt_bind_timestamp(stmt: ?*keel_stmt, index: usize, micros: i64, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_stmt_bind_timestamptz(stmt: ?*keel_stmt, index: usize, micros: i64, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_stmt_bind_timestamptz_offset(stmt: ?*keel_stmt, index: usize, micros: i64, offset_seconds: i32, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_stmt_bind_uuid(stmt: ?*keel_stmt, index: usize, uuid16: ?[*]const u8, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_stmt_bind_json(stmt: ?*keel_stmt, index: usize, json: ?[*]const u8, len: usize, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_stmt_bind_decimal(stmt: ?*keel_stmt, index: usize, decimal: ?[*]const u8, len: usize, err_out: ?*?*keel_error) keel_status;

@@ -889,6 +889,12 @@ impl DriverStmt for MsStmt {
         Ok(())
     }
 
+    fn bind_timestamptz_offset(&mut self, index: usize, micros: i64, offset_seconds: i32) -> Result<()> {
+        self.params[index] = types::to_datetimeoffset(micros, offset_seconds)?;
+        self.null[index] = false;
+        Ok(())
+    }
+
     fn clear_bindings(&mut self) -> Result<()> {
         self.params.iter_mut().for_each(|p| *p = ColumnData::String(None));
         self.null.iter_mut().for_each(|n| *n = true);
@@ -1066,7 +1072,7 @@ impl DriverRows for MsRows {
             Cell::Date(d) => ValueRef::Date(d),
             Cell::Time(t) => ValueRef::Time(t),
             Cell::Timestamp(t) => ValueRef::Timestamp(t),
-            Cell::Timestamptz(t) => ValueRef::Timestamptz(t),
+            Cell::Timestamptz(t, _) => ValueRef::Timestamptz(t),
             Cell::Uuid(u) => ValueRef::Uuid(u),
             Cell::Text => match self.columns[i].kind {
                 K::Json => ValueRef::Json(text()),
@@ -1077,6 +1083,13 @@ impl DriverRows for MsRows {
                 Some((_, ColumnData::Binary(Some(b)))) => ValueRef::Bytes(b),
                 _ => ValueRef::Null,
             },
+        }
+    }
+
+    fn tz_offset(&self, i: usize) -> Option<i32> {
+        match self.cells[i] {
+            Cell::Timestamptz(_, off) => Some(off),
+            _ => None,
         }
     }
 

@@ -75,7 +75,8 @@ pub enum Cell {
     Date(i32),
     Time(i64),
     Timestamp(i64),
-    Timestamptz(i64),
+    /// The UTC instant and the offset it was stored with, in seconds east.
+    Timestamptz(i64, i32),
     Uuid([u8; 16]),
     /// In the text buffer of the column, NUL-terminated.
     Text,
@@ -212,7 +213,7 @@ pub fn decode(kind: K, ct: CT, v: &ColumnData<'_>, text: &mut Vec<u8>) -> Result
         ColumnData::DateTime2(Some(dt)) => Cell::Timestamp(dt2_micros(*dt, "datetime2")?),
         ColumnData::DateTimeOffset(Some(dto)) => {
             // tiberius gives the UTC date and time plus the offset.
-            Cell::Timestamptz(dt2_micros(dto.datetime2(), "datetimeoffset")?)
+            Cell::Timestamptz(dt2_micros(dto.datetime2(), "datetimeoffset")?, dto.offset() as i32 * 60)
         }
         ColumnData::DateTime(Some(dt)) => {
             let days = dt.days() as i64 - DAYS_1900_TO_1970;
@@ -294,12 +295,17 @@ pub fn to_numeric(t: &str) -> Result<Numeric> {
     Ok(n)
 }
 
+/// A datetimeoffset parameter: the instant `micros` (UTC), stored with
+/// `offset_seconds` (whole minutes, checked by the core).
+pub fn to_datetimeoffset(micros: i64, offset_seconds: i32) -> Result<ColumnData<'static>> {
+    Ok(ColumnData::DateTimeOffset(Some(DateTimeOffset::new(to_dt2(micros)?, (offset_seconds / 60) as i16))))
+}
+
 /// A keel value as a parameter.
 pub fn to_param(v: ValueRef<'_>) -> Result<ColumnData<'static>> {
     Ok(match v {
-        // SQL Server types every parameter; an untyped NULL travels as
-        // nvarchar, which converts implicitly to every type but the binary
-        // ones (bind an empty-typed NULL there with CAST(? AS varbinary)).
+        // Never sent: the statement writes a NULL parameter into its SQL as
+        // the literal NULL (see `MsStmt::request`).
         ValueRef::Null => ColumnData::String(None),
         ValueRef::Bool(b) => ColumnData::Bit(Some(b)),
         ValueRef::Int64(n) => ColumnData::I64(Some(n)),
@@ -323,7 +329,7 @@ pub fn to_param(v: ValueRef<'_>) -> Result<ColumnData<'static>> {
         ValueRef::Date(d) => ColumnData::Date(Some(to_date(d as i64)?)),
         ValueRef::Time(t) => ColumnData::Time(Some(Time::new(t as u64, 6))),
         ValueRef::Timestamp(t) => ColumnData::DateTime2(Some(to_dt2(t)?)),
-        ValueRef::Timestamptz(t) => ColumnData::DateTimeOffset(Some(DateTimeOffset::new(to_dt2(t)?, 0))),
+        ValueRef::Timestamptz(t) => to_datetimeoffset(t, 0)?,
         ValueRef::Uuid(u) => ColumnData::Guid(Some(tiberius::Uuid::from_bytes(u))),
     })
 }
@@ -385,7 +391,7 @@ mod tests {
             (ValueRef::Date(2_932_896), K::Date, CT::Daten, Cell::Date(2_932_896)),
             (ValueRef::Time(86_399_999_999), K::Time, CT::Timen, Cell::Time(86_399_999_999)),
             (ValueRef::Timestamp(-1), K::Timestamp, CT::Datetime2, Cell::Timestamp(-1)),
-            (ValueRef::Timestamptz(1_710_054_296_789_012), K::Timestamptz, CT::DatetimeOffsetn, Cell::Timestamptz(1_710_054_296_789_012)),
+            (ValueRef::Timestamptz(1_710_054_296_789_012), K::Timestamptz, CT::DatetimeOffsetn, Cell::Timestamptz(1_710_054_296_789_012, 0)),
             (ValueRef::Uuid([7; 16]), K::Uuid, CT::Guid, Cell::Uuid([7; 16])),
             (ValueRef::Null, K::Text, CT::NVarchar, Cell::Null),
         ];
