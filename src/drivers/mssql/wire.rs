@@ -27,6 +27,7 @@
 //!   all the rest go inside.
 //! - `encrypt=off`: nothing is encrypted. A server that requires encryption
 //!   (ENCRYPT_REQ) is refused with a message saying so.
+//!
 //! A refusal or a failed certificate check is left in
 //! [`WireState::failure`] as a keel error, for the connector to report.
 //!
