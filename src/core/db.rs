@@ -13,6 +13,7 @@ use super::error::{Error, Result, RetrySafety, Status};
 use super::options::Options;
 use super::url::ConnUrl;
 use super::value::{Column, ValueRef};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 struct DbInner {
@@ -42,15 +43,28 @@ impl Db {
     }
 
     /// Open a pool for `url` with more options, as if they were in its
-    /// query string (given here, they win).
+    /// query string (given here, they win over the URL's). An option given
+    /// twice in the URL, or twice in `options`, is an error. Nothing runs
+    /// at open, so every error is `RetrySafety::NotSent`.
     pub fn open_with(url: &str, options: &[(String, String)]) -> Result<Db> {
+        Db::open_checked(url, options).map_err(Error::not_sent)
+    }
+
+    fn open_checked(url: &str, options: &[(String, String)]) -> Result<Db> {
         let mut parsed = ConnUrl::parse(url)?;
-        parsed.options.extend(options.iter().cloned());
+        refuse_duplicates(&parsed.options, "in the URL's query string")?;
+        refuse_duplicates(options, "among the options given with the URL")?;
+        for (k, v) in options {
+            match parsed.options.iter_mut().find(|(key, _)| key == k) {
+                Some(slot) => slot.1 = v.clone(),
+                None => parsed.options.push((k.clone(), v.clone())),
+            }
+        }
         let driver = crate::drivers::find(&parsed.scheme)?;
         let opts = Options::parse(driver.name(), driver.options(), &parsed.options)?;
         let cfg = PoolConfig::from_options(&opts)?;
         let connector = driver.connector(&parsed, &opts)?;
-        let first = connector.connect().map_err(Error::not_sent)?;
+        let first = connector.connect()?;
         Ok(Db { inner: Arc::new(DbInner { driver, pool: Pool::new(connector, cfg, first) }) })
     }
 
@@ -120,9 +134,26 @@ impl Db {
 /// more).
 const BAD_CONN_RETRIES: usize = 2;
 
+/// An option given twice in one list is an error rather than "the last
+/// wins": `sslmode=verify-full&sslmode=disable` must not quietly weaken
+/// what the first said. The value is not repeated in the message.
+fn refuse_duplicates(options: &[(String, String)], where_: &str) -> Result<()> {
+    for (i, (k, _)) in options.iter().enumerate() {
+        if options[..i].iter().any(|(seen, _)| seen == k) {
+            return Err(Error::invalid_argument(format!(
+                "option '{k}' is given more than once {where_}; give each option once"
+            )));
+        }
+    }
+    Ok(())
+}
+
 struct ConnShared {
     db: Db,
     session: Mutex<Option<Pooled>>,
+    /// Close the session when the last user goes, instead of returning it
+    /// to the pool (`Conn::close`).
+    close: AtomicBool,
 }
 
 impl Drop for ConnShared {
@@ -130,8 +161,15 @@ impl Drop for ConnShared {
         let Some(mut p) = self.session.get_mut().unwrap_or_else(|p| p.into_inner()).take() else {
             return;
         };
+        // Cancel handles of this checkout go inert before anyone else can
+        // check the session out.
+        p.lease.end();
         let pool = &self.db.inner.pool;
-        if p.conn.is_broken() || (p.conn.in_transaction() && p.conn.rollback().is_err()) {
+        if self.close.load(Ordering::Acquire) {
+            pool.close(p);
+        } else if p.conn.is_broken() || (p.conn.in_transaction() && p.conn.rollback().is_err()) {
+            // A transaction the server still has open, whether keel or SQL
+            // began it, never reaches the next borrower.
             pool.discard(p);
         } else {
             pool.release(p);
@@ -163,7 +201,7 @@ fn check_identifier(name: &str) -> Result<()> {
 impl Conn {
     fn new(db: Db, session: Pooled) -> Conn {
         Conn {
-            shared: Arc::new(ConnShared { db, session: Mutex::new(Some(session)) }),
+            shared: Arc::new(ConnShared { db, session: Mutex::new(Some(session)), close: AtomicBool::new(false) }),
         }
     }
 
@@ -184,24 +222,30 @@ impl Conn {
     /// Prepare one statement. Preparing runs nothing, so every error here
     /// is `RetrySafety::NotSent`.
     pub fn prepare(&self, sql: &str) -> Result<Stmt> {
-        let native = super::placeholders::rewrite(sql, self.dialect()).map_err(|e| e.with_sql(sql).not_sent())?;
+        let native = self.native_sql(sql)?;
         let stmt = self.with(|c| c.prepare(&native)).map_err(|e| e.with_sql(sql).not_sent())?;
-        let n = stmt.param_count();
-        Ok(Stmt {
-            _conn: self.shared.clone(),
-            sql: sql.into(),
-            inner: Some(stmt),
-            bound: vec![false; n],
-            recycle: None,
-            many: Default::default(),
-        })
+        Ok(Stmt::new(self.shared.clone(), sql, stmt, None))
+    }
+
+    /// `sql` in the engine's placeholder form, after checking that it holds
+    /// a statement at all (SQL of only blanks, comments and `;` is refused
+    /// on every engine alike, whatever the engine would do with it).
+    fn native_sql<'s>(&self, sql: &'s str) -> Result<std::borrow::Cow<'s, str>> {
+        let dialect = self.dialect();
+        if !super::placeholders::has_statement(sql, dialect) {
+            return Err(Error::invalid_argument("the SQL holds no statement (only blanks, comments or ;)")
+                .with_sqlstate("42000")
+                .with_sql(sql)
+                .not_sent());
+        }
+        super::placeholders::rewrite(sql, dialect).map_err(|e| e.with_sql(sql).not_sent())
     }
 
     /// The statement for `sql` from this connection's statement cache, or a
     /// newly prepared one that goes into the cache when dropped; and whether
     /// it came from the cache.
     fn cached(&self, sql: &str) -> Result<(Stmt, bool)> {
-        let native = super::placeholders::rewrite(sql, self.dialect()).map_err(|e| e.with_sql(sql).not_sent())?;
+        let native = self.native_sql(sql)?;
         let pool = &self.shared.db.inner.pool;
         let (stmt, hit) = {
             let mut g = lock(&self.shared.session);
@@ -217,41 +261,49 @@ impl Conn {
         };
         let counter = if hit { &pool.cache_hits } else { &pool.cache_misses };
         counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let n = stmt.param_count();
-        let st = Stmt {
-            _conn: self.shared.clone(),
-            sql: sql.into(),
-            inner: Some(stmt),
-            bound: vec![false; n],
-            recycle: Some(native.into_owned()),
-            many: Default::default(),
-        };
-        Ok((st, hit))
+        Ok((Stmt::new(self.shared.clone(), sql, stmt, Some(native.into_owned())), hit))
     }
 
-    /// Run `f` on the cached statement for `sql` with `params` bound. A
-    /// cached statement that the engine refuses because the schema changed
-    /// under it (PostgreSQL's "cached plan must not change result type") is
-    /// dropped, prepared again and run once more.
-    fn run_cached<R>(&self, sql: &str, params: &[ValueRef<'_>], f: impl Fn(&mut Stmt) -> Result<R>) -> Result<R> {
+    /// Run `f` on the cached statement for `sql` with `params` bound.
+    ///
+    /// A cached statement that the engine refuses because it no longer fits
+    /// the schema (a column changed type, a result changed shape, the
+    /// server forgot it: see `DriverConn::is_stale_statement`) is dropped
+    /// from the cache, prepared again and run once more, as the README
+    /// promises. When the error ended what the session could do (inside a
+    /// PostgreSQL transaction it aborts the transaction), the statement is
+    /// still dropped from the cache, and the error says to roll back and
+    /// run it again.
+    fn run_cached<R>(&self, sql: &str, params: &[ValueRef<'_>], f: impl Fn(&mut Stmt) -> Result<R>) -> Result<(R, Stmt)> {
         let (mut st, hit) = self.cached(sql)?;
         st.bind_all(params)?;
         match f(&mut st) {
-            Err(e) if hit && e.sqlstate == "0A000" && e.message.contains("cached plan") => {
+            Ok(r) => Ok((r, st)),
+            Err(e) if hit && self.is_stale(&e) => {
                 st.recycle = None;
                 drop(st);
+                if !self.with(|c| Ok(c.usable_after_error())).unwrap_or(false) {
+                    return Err(e.context(
+                        "a cached prepared statement no longer fits the schema and was dropped from the cache; \
+                         the failure ended the transaction: roll back, then run the statement again",
+                    ));
+                }
                 let (mut st, _) = self.cached(sql)?;
                 st.bind_all(params)?;
-                f(&mut st)
+                f(&mut st).map(|r| (r, st))
             }
-            r => r,
+            Err(e) => Err(e),
         }
+    }
+
+    fn is_stale(&self, e: &Error) -> bool {
+        self.with(|c| Ok(c.is_stale_statement(e))).unwrap_or(false)
     }
 
     /// Bind every parameter and run, discarding rows. The statement comes
     /// from (and goes back to) the connection's statement cache.
     pub fn exec(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<ExecResult> {
-        self.run_cached(sql, params, |st| st.execute())
+        self.run_cached(sql, params, |st| st.execute()).map(|(r, _)| r)
     }
 
     /// Bind every parameter and return a streaming cursor that keeps this
@@ -259,19 +311,7 @@ impl Conn {
     /// the connection's statement cache and goes back when the cursor is
     /// dropped.
     pub fn query(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<Rows> {
-        let (mut st, hit) = self.cached(sql)?;
-        st.bind_all(params)?;
-        let (mut rows, st) = match st.query() {
-            Ok(rows) => (rows, st),
-            Err(e) if hit && e.sqlstate == "0A000" && e.message.contains("cached plan") => {
-                st.recycle = None;
-                drop(st);
-                let (mut st, _) = self.cached(sql)?;
-                st.bind_all(params)?;
-                (st.query()?, st)
-            }
-            Err(e) => return Err(e),
-        };
+        let (mut rows, st) = self.run_cached(sql, params, |s| s.query())?;
         // The cursor reads through the statement: it owns it until dropped.
         rows.stmt = Some(st);
         Ok(rows)
@@ -337,27 +377,44 @@ impl Conn {
     }
 
     /// A handle that cancels the statement this connection is running; use
-    /// it from another thread. It stays valid after the connection is
-    /// returned (then it cancels nothing of yours: get a new one per
-    /// checkout).
+    /// it from another thread. It belongs to this checkout: once the
+    /// connection goes back to its pool the handle does nothing, so it can
+    /// never stop a statement of the session's next borrower.
     pub fn cancel_handle(&self) -> Result<Cancel> {
-        self.with(|c| c.cancel_handle()).map(|h| Cancel(Arc::from(h)))
+        let mut g = lock(&self.shared.session);
+        let p = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed").not_sent())?;
+        let handle = Arc::from(p.conn.cancel_handle()?);
+        Ok(Cancel { handle, checkout: p.lease.current(), lease: p.lease.clone() })
     }
 
     pub fn server_version(&self) -> Result<String> {
         self.with(|c| Ok(c.server_version().to_owned()))
     }
+
+    /// Close the session when this connection, and every statement and
+    /// cursor made from it, are gone, instead of returning it to the pool
+    /// (for a session whose state you changed, or that you no longer
+    /// trust). The pool opens a new one when it needs one.
+    pub fn close(self) {
+        self.shared.close.store(true, Ordering::Release);
+    }
 }
 
-/// Cancels the statement running on one connection, from any thread.
+/// Cancels the statement running on one connection, from any thread,
+/// during the checkout it was made in.
 #[derive(Clone)]
-pub struct Cancel(Arc<dyn CancelHandle>);
+pub struct Cancel {
+    handle: Arc<dyn CancelHandle>,
+    lease: Arc<super::pool::Lease>,
+    checkout: u64,
+}
 
 impl Cancel {
     /// Ask the engine to stop the running statement, which then fails with
-    /// `Status::Cancelled`. Does nothing when no statement runs.
+    /// `Status::Cancelled`. Does nothing when no statement runs, or when
+    /// the connection has gone back to its pool since the handle was made.
     pub fn cancel(&self) -> Result<()> {
-        self.0.cancel()
+        self.lease.during(self.checkout, || self.handle.cancel()).unwrap_or(Ok(()))
     }
 }
 
@@ -376,6 +433,12 @@ pub struct Stmt {
     /// How batches of this statement run (`core::many`), with the
     /// multi-row statements prepared for them.
     pub(super) many: super::many::Many,
+    /// Bumped whenever a cursor this statement opened is closed under its
+    /// reader (by running, binding or clearing the statement again); each
+    /// cursor remembers the value it was opened at.
+    runs: Arc<AtomicU64>,
+    /// A cursor opened by this statement may still be open.
+    cursor_open: bool,
 }
 
 impl Drop for Stmt {
@@ -389,6 +452,31 @@ impl Drop for Stmt {
 }
 
 impl Stmt {
+    fn new(conn: Arc<ConnShared>, sql: &str, inner: Box<dyn DriverStmt>, recycle: Option<String>) -> Stmt {
+        let n = inner.param_count();
+        Stmt {
+            _conn: conn,
+            sql: sql.into(),
+            inner: Some(inner),
+            bound: vec![false; n],
+            recycle,
+            many: Default::default(),
+            runs: Arc::new(AtomicU64::new(0)),
+            cursor_open: false,
+        }
+    }
+
+    /// Close the cursor this statement opened, if any, as every engine does
+    /// before the statement runs, is bound or is cleared again: the cursor
+    /// then reports `INVALID_STATE` from every call, but what it already
+    /// handed out stays readable until it moves or is freed.
+    pub(super) fn close_cursor(&mut self) {
+        if std::mem::take(&mut self.cursor_open) {
+            self.runs.fetch_add(1, Ordering::AcqRel);
+            self.inner_mut().close_cursor();
+        }
+    }
+
     fn inner_mut(&mut self) -> &mut dyn DriverStmt {
         self.inner.as_deref_mut().expect("a statement's driver statement is only taken by Drop")
     }
@@ -399,10 +487,6 @@ impl Stmt {
 
     pub fn dialect(&self) -> Dialect {
         self._conn.db.dialect()
-    }
-
-    pub(super) fn driver_stmt(&mut self) -> &mut dyn DriverStmt {
-        self.inner_mut()
     }
 
     /// Run `f` on this statement's session.
@@ -430,6 +514,7 @@ impl Stmt {
 
     pub fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
         self.check_index(index)?;
+        self.close_cursor();
         self.inner_mut()
             .bind(index, value)
             .map_err(|e| e.context(format_args!("parameter {index}")).not_sent())?;
@@ -450,6 +535,7 @@ impl Stmt {
             .not_sent());
         }
         self.check_index(index)?;
+        self.close_cursor();
         self.inner_mut()
             .bind_timestamptz_offset(index, micros, offset_seconds)
             .map_err(|e| e.context(format_args!("parameter {index}")).not_sent())?;
@@ -477,6 +563,7 @@ impl Stmt {
     }
 
     pub fn clear_bindings(&mut self) -> Result<()> {
+        self.close_cursor();
         self.inner_mut().clear_bindings()?;
         self.bound.iter_mut().for_each(|b| *b = false);
         Ok(())
@@ -496,6 +583,7 @@ impl Stmt {
 
     pub fn execute(&mut self) -> Result<ExecResult> {
         self.check_bound()?;
+        self.close_cursor();
         let sql = self.sql.clone();
         self.inner_mut().execute().map_err(|e| e.with_sql(&sql))
     }
@@ -504,9 +592,13 @@ impl Stmt {
     /// is closed (its next read reports that).
     pub fn query(&mut self) -> Result<Rows> {
         self.check_bound()?;
+        self.close_cursor();
         let sql = self.sql.clone();
         let r = self.inner_mut().query().map_err(|e| e.with_sql(&sql))?;
-        Ok(Rows::new(self._conn.clone(), self.sql.clone(), r))
+        self.cursor_open = true;
+        let mut rows = Rows::new(self._conn.clone(), self.sql.clone(), r);
+        rows.opened_at = Some((self.runs.clone(), self.runs.load(Ordering::Acquire)));
+        Ok(rows)
     }
 }
 
@@ -521,11 +613,26 @@ pub struct Rows {
     /// The cached statement this cursor reads through (from `Conn::query`),
     /// returned to the cache after `inner` is dropped.
     stmt: Option<Stmt>,
+    /// The statement's run counter and its value when this cursor opened:
+    /// when they differ, the statement closed this cursor.
+    opened_at: Option<(Arc<AtomicU64>, u64)>,
+}
+
+fn closed_cursor() -> Error {
+    Error::invalid_state("this cursor was closed because its statement was run, bound or cleared again")
 }
 
 impl Rows {
     fn new(conn: Arc<ConnShared>, sql: Arc<str>, inner: Box<dyn DriverRows>) -> Rows {
-        Rows { _conn: conn, sql, inner, on_row: false, done: false, stmt: None }
+        Rows { _conn: conn, sql, inner, on_row: false, done: false, stmt: None, opened_at: None }
+    }
+
+    /// Whether the statement closed this cursor under its reader. Once
+    /// closed, every read reports it (with `INVALID_STATE`), however often
+    /// it is asked and whether or not the cursor had reached its end.
+    #[inline]
+    pub fn is_closed(&self) -> bool {
+        self.opened_at.as_ref().is_some_and(|(runs, at)| runs.load(Ordering::Acquire) != *at) || self.inner.is_closed()
     }
 
     pub fn columns(&self) -> &[Column] {
@@ -548,7 +655,13 @@ impl Rows {
     }
 
     /// Advance to the next row; false at the end (and on every call after).
+    /// A cursor its statement closed fails with `INVALID_STATE` instead,
+    /// every time.
     pub fn next(&mut self) -> Result<bool> {
+        if self.is_closed() {
+            self.on_row = false;
+            return Err(closed_cursor().with_sql(&self.sql));
+        }
         if self.done {
             self.on_row = false;
             return Ok(false);
@@ -574,6 +687,9 @@ impl Rows {
     /// Column `i` of the current row.
     #[inline]
     pub fn value(&self, i: usize) -> Result<ValueRef<'_>> {
+        if self.is_closed() {
+            return Err(closed_cursor());
+        }
         if !self.on_row {
             return Err(Error::new(
                 Status::InvalidState,
@@ -586,11 +702,6 @@ impl Rows {
         }
         if i >= self.inner.columns().len() {
             return Err(self.column(i).unwrap_err());
-        }
-        if self.inner.is_closed() {
-            return Err(Error::invalid_state(
-                "this cursor was closed because its statement was run, rebound or reset again",
-            ));
         }
         Ok(self.inner.value(i))
     }

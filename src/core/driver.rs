@@ -139,7 +139,14 @@ pub trait DriverConn: Send {
     fn savepoint(&mut self, name: &str) -> Result<()>;
     fn release(&mut self, name: &str) -> Result<()>;
     fn rollback_to(&mut self, name: &str) -> Result<()>;
-    fn in_transaction(&self) -> bool;
+    /// Whether a transaction is open on the session, as the server sees
+    /// it: opened by [`DriverConn::begin`] or by SQL (`BEGIN`, `START
+    /// TRANSACTION`, `SET autocommit = 0` and a statement), and not yet
+    /// ended by either. The pool rolls back a session returned while this
+    /// is true, so a driver that cannot tell must answer true. May ask the
+    /// server (SQL Server, after a statement ran); a session that cannot
+    /// answer is broken.
+    fn in_transaction(&mut self) -> bool;
     fn ping(&mut self) -> Result<()>;
     fn server_version(&self) -> &str;
     /// Whether the session has failed for good (network gone); the pool
@@ -167,6 +174,15 @@ pub trait DriverConn: Send {
     fn multirow_insert(&mut self, target: &str) -> Result<Option<MultiRowLimits>> {
         let _ = target;
         Ok(None)
+    }
+    /// Whether `e`, raised by running a statement prepared earlier on this
+    /// session, says that the statement no longer fits the schema (a
+    /// column changed type, a plan's result changed) or is gone from the
+    /// server, so that preparing the same SQL again may succeed. Only
+    /// errors raised before the statement ran may say yes. Default: never.
+    fn is_stale_statement(&self, e: &crate::core::error::Error) -> bool {
+        let _ = e;
+        false
     }
     /// Called after a statement failed: whether this session can still run
     /// statements in the transaction it is in (a PostgreSQL error aborts

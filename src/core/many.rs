@@ -500,6 +500,8 @@ impl Stmt {
     /// module docs for how, and what stays as row by row). Rows must each
     /// have `param_count()` values.
     pub fn batch<'a>(&mut self) -> Batch<'_, 'a> {
+        // A batch runs the statement: the cursor it has open is closed.
+        self.close_cursor();
         let n = self.param_count();
         Batch {
             stmt: self,
@@ -614,10 +616,9 @@ impl<'a> Batch<'_, 'a> {
 
     /// Decide (once per statement) whether batches run chunked.
     fn decide(&mut self) -> Result<Mode> {
-        // Running a statement closes the cursor it has open. The chunk
-        // statements (and MySQL's look at the table) are other statements,
-        // which that cursor would block, so close it first.
-        self.stmt.driver_stmt().close_cursor();
+        // Running a statement closes the cursor it has open (`batch` did).
+        // The chunk statements (and MySQL's look at the table) are other
+        // statements, which that cursor would have blocked.
         if matches!(self.stmt.many, Many::Undecided) {
             let dialect = self.stmt.dialect();
             let shape = InsertShape::parse(self.stmt.sql(), dialect).filter(|s| s.params == self.n);

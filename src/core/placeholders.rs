@@ -51,6 +51,9 @@ pub fn rewrite(sql: &str, dialect: Dialect) -> Result<Cow<'_, str>> {
                 native_dollar = true;
                 i += 2;
             }
+            // In PostgreSQL a `$` inside a word is part of the identifier
+            // (`a$q$`, `x$1`): neither a dollar quote nor a parameter.
+            b'$' if pg && i > 0 && is_ident_char(b[i - 1]) => i += 1,
             b'$' if pg => {
                 if b.get(i + 1).is_some_and(u8::is_ascii_digit) {
                     native_dollar = true;
@@ -103,6 +106,69 @@ pub fn rewrite(sql: &str, dialect: Dialect) -> Result<Cow<'_, str>> {
     }
     out.push_str(&sql[copied..]);
     Ok(Cow::Owned(out))
+}
+
+/// The highest `$n` parameter number in PostgreSQL SQL (0 when none),
+/// skipping literals, quoted identifiers, comments and dollar quotes with
+/// the same rules as [`rewrite`]. A number too long to count is
+/// `usize::MAX`.
+pub fn highest_dollar_param(sql: &str) -> usize {
+    let b = sql.as_bytes();
+    let mut highest = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' => {
+                let backslash = i > 0 && (b[i - 1] == b'E' || b[i - 1] == b'e');
+                i = skip_quoted(b, i, b'\'', backslash);
+            }
+            b'"' => i = skip_quoted(b, i, b'"', false),
+            b'-' if b.get(i + 1) == Some(&b'-') => i = skip_line(b, i),
+            b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i, true),
+            b'$' if i > 0 && is_ident_char(b[i - 1]) => i += 1,
+            b'$' if b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && b[j].is_ascii_digit() {
+                    j += 1;
+                }
+                highest = highest.max(sql[start..j].parse().unwrap_or(usize::MAX));
+                i = j;
+            }
+            b'$' => i = dollar_quote_end(b, i).unwrap_or(i + 1),
+            _ => i += 1,
+        }
+    }
+    highest
+}
+
+/// A byte that may continue an identifier (PostgreSQL: letters, digits,
+/// `_`, `$` and any non-ASCII byte).
+fn is_ident_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
+}
+
+/// Whether `sql` holds anything but blanks, `;` and comments: SQL of only
+/// those is no statement, on every engine alike. (MySQL's `/*! ... */` is
+/// code the server runs, so it counts.)
+pub fn has_statement(sql: &str, dialect: Dialect) -> bool {
+    let b = sql.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            c if c.is_ascii_whitespace() || c == b';' => i += 1,
+            b'-' if b.get(i + 1) == Some(&b'-') => i = skip_line(b, i),
+            b'#' if dialect == Dialect::Mysql => i = skip_line(b, i),
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                if dialect == Dialect::Mysql && b.get(i + 2) == Some(&b'!') {
+                    return true;
+                }
+                i = skip_block_comment(b, i, dialect == Dialect::Postgres);
+            }
+            _ => return true,
+        }
+    }
+    false
 }
 
 /// Index just past a quoted run starting at `b[start]`; a doubled quote
@@ -221,6 +287,43 @@ mod tests {
         assert!(e.message.contains("@P1"), "{}", e.message);
         // A variable that merely starts with P, and @P1 inside a literal, are not placeholders.
         assert_eq!(rewrite("SELECT @Price1, '@P1', ?", Dialect::Mssql).unwrap(), "SELECT @Price1, '@P1', @P1");
+    }
+
+    #[test]
+    fn dollar_inside_an_identifier() {
+        // `a$q$` is an identifier, not the start of a dollar quote.
+        assert_eq!(pg("SELECT a$q$ FROM t WHERE x = ?"), "SELECT a$q$ FROM t WHERE x = $1");
+        // `x$1` is an identifier, not the native parameter $1.
+        assert_eq!(pg("SELECT x$1, ?"), "SELECT x$1, $1");
+        assert_eq!(pg("SELECT é$q$ x, ?"), "SELECT é$q$ x, $1");
+        // A real dollar quote and parameter still are.
+        assert_eq!(pg("SELECT $q$ ? $q$, ?"), "SELECT $q$ ? $q$, $1");
+        assert!(rewrite("SELECT $1, ?", Dialect::Postgres).is_err());
+    }
+
+    #[test]
+    fn highest_dollar_parameter() {
+        assert_eq!(highest_dollar_param("SELECT 1"), 0);
+        assert_eq!(highest_dollar_param("SELECT $1, $12, $3"), 12);
+        assert_eq!(highest_dollar_param("SELECT '$9', x$9, $q$ $8 $q$, $2"), 2);
+        assert_eq!(highest_dollar_param("SELECT $65536"), 65536);
+        assert_eq!(highest_dollar_param("SELECT $99999999999999999999999"), usize::MAX);
+    }
+
+    #[test]
+    fn statements_and_no_statements() {
+        for d in [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql, Dialect::Mssql] {
+            for none in ["", "   ", ";", " ; ;\n", "-- c", "/* c */", "/* a */ -- b\n ;"] {
+                assert!(!has_statement(none, d), "{none:?} on {d:?}");
+            }
+            for some in ["SELECT 1", " x", "/* c */ SELECT 1", "-- c\nSELECT 1"] {
+                assert!(has_statement(some, d), "{some:?} on {d:?}");
+            }
+        }
+        assert!(!has_statement("# c", Dialect::Mysql));
+        assert!(has_statement("# c", Dialect::Postgres));
+        assert!(has_statement("/*!40101 SET NAMES utf8 */", Dialect::Mysql));
+        assert!(!has_statement("/* a /* nested */ b */", Dialect::Postgres));
     }
 
     #[test]

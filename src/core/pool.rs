@@ -91,8 +91,50 @@ pub struct Pooled {
     pub conn: Box<dyn DriverConn>,
     /// Statements prepared on `conn`, kept across checkouts.
     pub cache: StmtCache,
+    /// Which checkout of `conn` this is; cancel handles remember it.
+    pub lease: Arc<Lease>,
     created: Instant,
     returned: Instant,
+}
+
+impl Pooled {
+    fn new(conn: Box<dyn DriverConn>, cache_size: usize) -> Pooled {
+        let now = Instant::now();
+        Pooled { conn, cache: StmtCache::new(cache_size), lease: Arc::new(Lease::default()), created: now, returned: now }
+    }
+}
+
+/// The checkouts of one pooled connection, counted, so that a cancel
+/// handle taken during one checkout does nothing during a later one (by
+/// then another borrower may be running a statement on the connection).
+#[derive(Default)]
+pub struct Lease {
+    checkout: Mutex<u64>,
+}
+
+impl Lease {
+    /// The current checkout's number.
+    pub fn current(&self) -> u64 {
+        *self.checkout.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// End the current checkout: handles taken during it go inert. Waits
+    /// for a cancel being sent for it to finish.
+    pub fn end(&self) {
+        *self.checkout.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+    }
+
+    /// Run `f` if checkout `n` is still the current one; the checkout
+    /// cannot end meanwhile.
+    pub fn during<R>(&self, n: u64, f: impl FnOnce() -> R) -> Option<R> {
+        let g = self.checkout.lock().unwrap_or_else(|p| p.into_inner());
+        if *g != n {
+            return None;
+        }
+        let r = f();
+        drop(g);
+        Some(r)
+    }
 }
 
 /// A connection's prepared statements, by the SQL they were prepared from;
@@ -170,14 +212,13 @@ impl Pool {
     /// A pool holding `first` (already connected) as its first idle
     /// connection.
     pub fn new(connector: Box<dyn Connector>, cfg: PoolConfig, first: Box<dyn DriverConn>) -> Arc<Pool> {
-        let now = Instant::now();
         let pool = Arc::new(Pool {
             connector,
             cache_hits: AtomicU64::new(0),
             cache_misses: AtomicU64::new(0),
             cfg,
             state: Mutex::new(State {
-                idle: VecDeque::from([Pooled { conn: first, cache: StmtCache::new(cfg.stmt_cache_size), created: now, returned: now }]),
+                idle: VecDeque::from([Pooled::new(first, cfg.stmt_cache_size)]),
                 open: 1,
                 waiters: VecDeque::new(),
                 grants: HashMap::new(),
@@ -214,10 +255,7 @@ impl Pool {
 
     fn connect_counted(&self) -> Result<Pooled> {
         match self.connector.connect() {
-            Ok(conn) => {
-                let now = Instant::now();
-                Ok(Pooled { conn, cache: StmtCache::new(self.cfg.stmt_cache_size), created: now, returned: now })
-            }
+            Ok(conn) => Ok(Pooled::new(conn, self.cfg.stmt_cache_size)),
             Err(e) => {
                 let mut st = lock(&self.state);
                 self.closed_one(&mut st);
@@ -352,6 +390,14 @@ impl Pool {
         drop(p);
         let mut st = lock(&self.state);
         st.stats.closed_broken += 1;
+        self.closed_one(&mut st);
+    }
+
+    /// Close a connection its borrower asked to close (`keel_conn_close`)
+    /// instead of returning it.
+    pub fn close(&self, p: Pooled) {
+        drop(p);
+        let mut st = lock(&self.state);
         self.closed_one(&mut st);
     }
 

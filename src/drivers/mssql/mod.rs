@@ -366,6 +366,7 @@ impl Connector for MsConnector {
                 wire,
                 timeout: self.statement_timeout,
                 socket_timeout: self.socket_timeout,
+                ran_sql: AtomicBool::new(false),
             }),
             version,
             in_tx: false,
@@ -442,6 +443,8 @@ struct Shared {
     wire: Arc<WireState>,
     timeout: Option<Duration>,
     socket_timeout: Option<Duration>,
+    /// A statement ran since keel last knew whether a transaction is open.
+    ran_sql: AtomicBool,
 }
 
 // SAFETY: the client is Send; keel's thread rule plus the cursor slot give
@@ -735,6 +738,7 @@ impl DriverConn for MsConn {
         let c = self.shared.client()?;
         self.shared.run(c.begin_transaction_with_isolation(level))?;
         self.in_tx = true;
+        self.shared.ran_sql.store(false, Ordering::Release);
         self.savepoints.clear();
         Ok(())
     }
@@ -744,6 +748,7 @@ impl DriverConn for MsConn {
         let r = self.note(r);
         if r.as_ref().is_err_and(|e| matches!(e.vendor_code, 3902 | 3930)) || r.is_ok() {
             self.in_tx = false;
+            self.shared.ran_sql.store(false, Ordering::Release);
             self.savepoints.clear();
         }
         r
@@ -753,6 +758,7 @@ impl DriverConn for MsConn {
         let r = self.shared.client().and_then(|c| self.shared.run(c.rollback_transaction()));
         if r.is_ok() || r.as_ref().is_err_and(|e| e.vendor_code == 3903) {
             self.in_tx = false;
+            self.shared.ran_sql.store(false, Ordering::Release);
             self.savepoints.clear();
         }
         r
@@ -785,7 +791,26 @@ impl DriverConn for MsConn {
         Ok(())
     }
 
-    fn in_transaction(&self) -> bool {
+    fn in_transaction(&mut self) -> bool {
+        // keel knows the state its own requests left; a statement may have
+        // changed it since (BEGIN TRAN, COMMIT, a procedure), and tiberius
+        // keeps the server's transaction descriptor to itself, so then ask.
+        // With a cursor open the session cannot be asked: the state is that
+        // of before its statement.
+        if self.shared.ran_sql.load(Ordering::Acquire) && !self.shared.cursor.is_busy() {
+            match self.trancount() {
+                Ok(n) => {
+                    self.shared.ran_sql.store(false, Ordering::Release);
+                    if n == 0 {
+                        self.savepoints.clear();
+                    }
+                    self.in_tx = n > 0;
+                }
+                // Cannot tell: say yes, so that the pool rolls back (or,
+                // with the session broken, closes it).
+                Err(_) => return true,
+            }
+        }
         self.in_tx
     }
 
@@ -817,8 +842,23 @@ impl DriverConn for MsConn {
     }
 }
 
+impl MsConn {
+    /// `@@TRANCOUNT`: the session's open transactions, nested ones counted.
+    fn trancount(&mut self) -> Result<i64> {
+        let c = self.shared.client()?;
+        let n = self.shared.run(async move {
+            let rows = c.simple_query("SELECT @@TRANCOUNT").await?.into_first_result().await?;
+            // An int on SQL Server (the test peer answers with a bigint).
+            Ok(rows.first().and_then(|r| {
+                r.try_get::<i32, _>(0).ok().flatten().map(i64::from).or_else(|| r.try_get::<i64, _>(0).ok().flatten())
+            }))
+        })?;
+        n.ok_or_else(|| Error::new(Status::InvalidData, "SELECT @@TRANCOUNT gave no number").with_driver("mssql"))
+    }
+}
+
 fn no_savepoint(name: &str) -> Error {
-    Error::invalid_state(format!("no savepoint named {name} in this transaction (released, rolled back past, or never made)"))
+    Error::invalid_argument(format!("no savepoint named {name} in this transaction (released, rolled back past, or never made)"))
         .with_sqlstate("3B001")
         .with_driver("mssql")
 }
@@ -903,6 +943,7 @@ impl DriverStmt for MsStmt {
 
     fn execute(&mut self) -> Result<ExecResult> {
         let c = self.shared.client_for(self.id)?;
+        self.shared.ran_sql.store(true, Ordering::Release);
         let (sql, refs) = self.request();
         let sql = sql.as_ref();
         let n = self.shared.run(async move { Ok(c.execute(sql, &refs).await?.total()) })?;
@@ -911,6 +952,7 @@ impl DriverStmt for MsStmt {
 
     fn query(&mut self) -> Result<Box<dyn DriverRows>> {
         let c = self.shared.client_for(self.id)?;
+        self.shared.ran_sql.store(true, Ordering::Release);
         let (sql, refs) = self.request();
         let sql = sql.as_ref();
         self.shared.ctl.arm();

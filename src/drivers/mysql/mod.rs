@@ -109,7 +109,14 @@ impl Driver for MysqlDriver {
             // rows_affected counts the rows an UPDATE matched, as on every
             // other engine (and Connector/J's default), not only those whose
             // value changed.
-            .additional_capabilities(mysql::consts::CapabilityFlags::CLIENT_FOUND_ROWS)
+            .additional_capabilities(
+                mysql::consts::CapabilityFlags::CLIENT_FOUND_ROWS | mysql::consts::CapabilityFlags::CLIENT_SESSION_TRACK,
+            )
+            // keel keeps its own statements (and its own cache of them). The
+            // crate's cache would close a statement keel still uses when it
+            // evicts it (and hands one server statement to two keel
+            // statements of the same SQL); keel closes its statements itself.
+            .stmt_cache_size(0)
             .init(vec!["SET time_zone = '+00:00'"]);
         Ok(Box::new(MyConnector {
             opts: mysql::Opts::from(b),
@@ -135,11 +142,16 @@ fn my<T>(r: std::result::Result<T, mysql::Error>) -> Result<T> {
 }
 
 impl MyConnector {
-    /// Connect and set the session up, within connect_timeout_ms per wait.
-    fn setup(&self) -> Result<(mysql::Conn, String, u64)> {
+    /// Connect and set the session up, within connect_timeout_ms per wait;
+    /// also says whether the server reports its transaction state.
+    fn setup(&self) -> Result<(mysql::Conn, String, u64, bool)> {
         let mut conn = my(mysql::Conn::new(self.opts.clone()))?;
         let (version, max_packet): (String, u64) =
             my(conn.query_first("SELECT VERSION(), @@max_allowed_packet"))?.unwrap_or_default();
+        // The server then says, in the OK packet of any statement that
+        // changes it, whether a transaction is open (MySQL 5.7+, MariaDB
+        // 10.3+). Without it keel knows only the transactions it began.
+        let tracked = conn.query_drop("SET SESSION session_track_transaction_info = 'STATE'").is_ok();
         if self.statement_timeout_ms > 0 {
             let sql = if version.contains("MariaDB") {
                 format!("SET SESSION max_statement_time = {}", self.statement_timeout_ms as f64 / 1000.0)
@@ -148,13 +160,13 @@ impl MyConnector {
             };
             my(conn.query_drop(sql))?;
         }
-        Ok((conn, version, max_packet))
+        Ok((conn, version, max_packet, tracked))
     }
 }
 
 impl Connector for MyConnector {
     fn connect(&self) -> Result<Box<dyn DriverConn>> {
-        let (conn, version, max_packet) = self.setup().map_err(|mut e| {
+        let (conn, version, max_packet, tracked) = self.setup().map_err(|mut e| {
             if e.status == crate::core::error::Status::Timeout {
                 e.message = format!(
                     "could not connect to MySQL: no answer within connect_timeout_ms={} ({})",
@@ -187,6 +199,8 @@ impl Connector for MyConnector {
                 conn: UnsafeCell::new(conn),
                 broken: AtomicBool::new(false),
                 killer: Arc::new(Killer { opts: self.opts.clone(), connection_id, requested: AtomicBool::new(false) }),
+                tx: TxState { tracked, open: AtomicBool::new(false), autocommit_off: AtomicBool::new(false) },
+                unclosed: std::sync::Mutex::new(Vec::new()),
             }),
             version,
             in_tx: false,
@@ -210,6 +224,62 @@ struct Shared {
     conn: UnsafeCell<mysql::Conn>,
     broken: AtomicBool,
     killer: Arc<Killer>,
+    /// The transaction state as the server reports it.
+    tx: TxState,
+    /// Statements dropped while a cursor held the session, to close on
+    /// the server before its next command.
+    unclosed: std::sync::Mutex<Vec<mysql::Statement>>,
+}
+
+/// What the server said of the session's transaction, through session
+/// state tracking (`session_track_transaction_info = STATE`, and the
+/// `autocommit` variable, which servers track by default). An OK packet
+/// carries the state whenever a statement changed it; a result set's end
+/// does not, so with autocommit off any query counts as opening one.
+struct TxState {
+    /// The server accepted the tracking setting.
+    tracked: bool,
+    open: AtomicBool,
+    autocommit_off: AtomicBool,
+}
+
+impl TxState {
+    /// Take in what the last OK packet said.
+    fn note(&self, c: &mysql::Conn) {
+        use mysql::session_state_change::SessionStateChange;
+        let Ok(changes) = c.session_state_changes() else { return };
+        for change in &changes {
+            match change.decode() {
+                Ok(SessionStateChange::TransactionState(t)) => {
+                    self.open.store(t.as_bytes().first().is_some_and(|c| *c != b'_'), Ordering::Release);
+                }
+                Ok(SessionStateChange::SystemVariables(vars)) => {
+                    for v in vars.iter().filter(|v| v.name_bytes().eq_ignore_ascii_case(b"autocommit")) {
+                        let off = matches!(v.value_bytes().to_ascii_uppercase().as_slice(), b"OFF" | b"0");
+                        self.autocommit_off.store(off, Ordering::Release);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A statement that returned rows ran: with autocommit off it opened a
+    /// transaction, which its result set's end does not report.
+    fn queried(&self) {
+        if self.autocommit_off.load(Ordering::Acquire) {
+            self.open.store(true, Ordering::Release);
+        }
+    }
+
+    /// An error that rolled the transaction back (a deadlock, or a lock
+    /// wait timeout under innodb_rollback_on_timeout, which the server
+    /// does not report): the next statement's OK packet corrects it.
+    fn failed(&self, e: &Error) {
+        if e.vendor_code == 1213 {
+            self.open.store(false, Ordering::Release);
+        }
+    }
 }
 
 /// What `KILL QUERY` needs: how to open a side connection, and whom to stop.
@@ -270,7 +340,26 @@ impl Shared {
             ));
         }
         // SAFETY: see the type's docs.
-        Ok(unsafe { &mut *self.conn.get() })
+        let c = unsafe { &mut *self.conn.get() };
+        let unclosed = std::mem::take(&mut *self.unclosed.lock().unwrap_or_else(|p| p.into_inner()));
+        for stmt in unclosed {
+            // COM_STMT_CLOSE has no answer; a failure shows at the next call.
+            let _ = c.close(stmt);
+        }
+        Ok(c)
+    }
+
+    /// Close a statement on the server, now when the session is free,
+    /// otherwise before its next command.
+    fn close_statement(&self, stmt: mysql::Statement) {
+        if self.broken.load(Ordering::Acquire) {
+            return;
+        }
+        if self.cursor.is_busy() {
+            self.unclosed.lock().unwrap_or_else(|p| p.into_inner()).push(stmt);
+        } else if let Ok(c) = self.conn() {
+            let _ = c.close(stmt);
+        }
     }
 
     /// The session for statement `owner`: a cursor that statement opened
@@ -353,7 +442,12 @@ impl Shared {
 
     fn run(&self, sql: &str) -> Result<()> {
         let c = self.conn()?;
-        self.check(c.query_drop(sql))
+        let r = self.check(c.query_drop(sql));
+        match &r {
+            Ok(()) => self.tx.note(c),
+            Err(e) => self.tx.failed(e),
+        }
+        r
     }
 }
 
@@ -502,15 +596,21 @@ impl DriverConn for MyConn {
     }
 
     fn release(&mut self, name: &str) -> Result<()> {
-        self.shared.run(&format!("RELEASE SAVEPOINT `{name}`"))
+        self.shared.run(&format!("RELEASE SAVEPOINT `{name}`")).map_err(no_savepoint)
     }
 
     fn rollback_to(&mut self, name: &str) -> Result<()> {
-        self.shared.run(&format!("ROLLBACK TO SAVEPOINT `{name}`"))
+        self.shared.run(&format!("ROLLBACK TO SAVEPOINT `{name}`")).map_err(no_savepoint)
     }
 
-    fn in_transaction(&self) -> bool {
-        self.in_tx
+    fn in_transaction(&mut self) -> bool {
+        if self.shared.tx.tracked { self.shared.tx.open.load(Ordering::Acquire) } else { self.in_tx }
+    }
+
+    fn is_stale_statement(&self, e: &Error) -> bool {
+        // The server could not re-prepare the statement after a schema
+        // change (1615), or no longer knows it (1243).
+        e.driver == "mysql" && matches!(e.vendor_code, 1615 | 1243)
     }
 
     fn ping(&mut self) -> Result<()> {
@@ -560,6 +660,15 @@ impl DriverConn for MyConn {
             reports_insert_id: true,
         }))
     }
+}
+
+/// A missing savepoint (error 1305), as every engine reports it: the name
+/// is the caller's mistake (INVALID_ARGUMENT, SQLSTATE 3B001).
+fn no_savepoint(e: Error) -> Error {
+    if e.vendor_code != 1305 {
+        return e;
+    }
+    Error { status: crate::core::error::Status::InvalidArgument, sqlstate: "3B001".into(), ..e }
 }
 
 /// Column metadata plus what decoding needs.
@@ -715,6 +824,12 @@ struct MyStmt {
     max_packet: usize,
 }
 
+impl Drop for MyStmt {
+    fn drop(&mut self) {
+        self.shared.close_statement(self.stmt.clone());
+    }
+}
+
 /// The long-data chunk the mysql crate (28.0.4) sends a large text or
 /// binary parameter in: `MAX_PAYLOAD_LEN - 6` bytes, one byte too many for
 /// the 7-byte command header to fit a 16 MiB protocol packet.
@@ -770,7 +885,12 @@ impl DriverStmt for MyStmt {
         let params = self.params()?;
         let c = self.shared.conn_for(self.id)?;
         self.shared.killer.arm();
-        self.shared.check(c.exec_drop(&self.stmt, params))?;
+        let ran = self.shared.check(c.exec_drop(&self.stmt, params));
+        match &ran {
+            Ok(()) => self.shared.tx.note(c),
+            Err(e) => self.shared.tx.failed(e),
+        }
+        ran?;
         self.shared.killer.check()?;
         let id = c.last_insert_id();
         Ok(ExecResult {
@@ -783,7 +903,8 @@ impl DriverStmt for MyStmt {
         let params = self.params()?;
         let c = self.shared.conn_for(self.id)?;
         self.shared.killer.arm();
-        let qr = self.shared.check(c.exec_iter(&self.stmt, params))?;
+        let qr = self.shared.check(c.exec_iter(&self.stmt, params)).inspect_err(|e| self.shared.tx.failed(e))?;
+        self.shared.tx.queried();
         // A statement whose tables changed since prepare is re-prepared by
         // the server, which sends the new columns with the result: describe
         // those, not the ones from prepare time.

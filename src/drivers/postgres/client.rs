@@ -20,7 +20,7 @@ use std::future::{Future, poll_fn};
 use std::io;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -65,11 +65,140 @@ enum Sock {
     Unix(tokio::net::UnixStream),
 }
 
-/// The socket tokio-postgres talks through: counts what moves.
+/// The socket tokio-postgres talks through: counts what moves, and, when
+/// the session is not encrypted, follows the server's messages for the
+/// transaction status (see [`Follow`]).
 pub struct Io {
     sock: Sock,
     progress: Arc<Progress>,
     epoch: Instant,
+    watch: Watch,
+}
+
+/// What [`Io`] makes of the bytes it reads.
+enum Watch {
+    /// Nothing (a cancel request's connection; or TLS, whose records the
+    /// [`TapStream`] above it follows in the clear).
+    Off,
+    /// The one-byte answer to the SSLRequest comes first: `N` means the
+    /// session goes on in the clear, `S` that TLS follows.
+    SslAnswer(Follow),
+    /// Protocol messages, in the clear.
+    Messages(Follow),
+}
+
+/// The transaction status of the last ReadyForQuery message: `I` (idle),
+/// `T` (in a transaction), `E` (in a failed transaction), 0 before the
+/// first. The server sends one at the end of every request, so this is
+/// the server's own view, whether keel or SQL began the transaction.
+pub type TxStatus = Arc<AtomicU8>;
+
+/// Follows the backend message stream (a type byte, a 4-byte length, the
+/// body) without decoding it, to pick up each ReadyForQuery's status.
+pub struct Follow {
+    header: [u8; 5],
+    have: usize,
+    /// Body bytes of the current message not yet seen.
+    left: usize,
+    /// The current message is a ReadyForQuery whose status byte is next.
+    ready: bool,
+    status: TxStatus,
+}
+
+impl Follow {
+    pub fn new(status: TxStatus) -> Follow {
+        Follow { header: [0; 5], have: 0, left: 0, ready: false, status }
+    }
+
+    pub fn feed(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.left == 0 {
+                let n = (5 - self.have).min(data.len());
+                self.header[self.have..self.have + n].copy_from_slice(&data[..n]);
+                self.have += n;
+                data = &data[n..];
+                if self.have == 5 {
+                    self.have = 0;
+                    let len = u32::from_be_bytes([self.header[1], self.header[2], self.header[3], self.header[4]]);
+                    self.left = (len as usize).saturating_sub(4);
+                    self.ready = self.header[0] == b'Z' && self.left > 0;
+                }
+            } else {
+                if std::mem::take(&mut self.ready) {
+                    self.status.store(data[0], Ordering::Release);
+                }
+                let n = self.left.min(data.len());
+                self.left -= n;
+                data = &data[n..];
+            }
+        }
+    }
+}
+
+/// The TLS stream with the message follower over it (its reads are the
+/// clear protocol bytes).
+pub struct TapStream<S> {
+    inner: S,
+    follow: Follow,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for TapStream<S> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = r {
+            let Self { follow, .. } = &mut *self;
+            follow.feed(&buf.filled()[before..]);
+        }
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+impl<S: tokio_postgres::tls::TlsStream + Unpin> tokio_postgres::tls::TlsStream for TapStream<S> {
+    fn channel_binding(&self) -> tokio_postgres::tls::ChannelBinding {
+        self.inner.channel_binding()
+    }
+}
+
+/// A TLS handshake whose stream comes out wrapped in a [`TapStream`].
+pub struct Tapped<T> {
+    inner: T,
+    status: TxStatus,
+}
+
+impl<S, T: tokio_postgres::tls::TlsConnect<S>> tokio_postgres::tls::TlsConnect<S> for Tapped<T> {
+    type Stream = TapStream<T::Stream>;
+    type Error = T::Error;
+    type Future = TapFuture<T::Future>;
+
+    fn connect(self, stream: S) -> Self::Future {
+        TapFuture { inner: Box::pin(self.inner.connect(stream)), status: self.status }
+    }
+}
+
+pub struct TapFuture<F> {
+    inner: Pin<Box<F>>,
+    status: TxStatus,
+}
+
+impl<F: Future<Output = std::result::Result<S, E>>, S, E> Future for TapFuture<F> {
+    type Output = std::result::Result<TapStream<S>, E>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let status = self.status.clone();
+        self.inner.as_mut().poll(cx).map(|r| r.map(|inner| TapStream { inner, follow: Follow::new(status) }))
+    }
 }
 
 impl Io {
@@ -90,6 +219,18 @@ impl AsyncRead for Io {
         if let Poll::Ready(Ok(())) = r {
             if buf.filled().len() > before {
                 self.moved();
+                let Self { watch, .. } = &mut *self;
+                let mut new = &buf.filled()[before..];
+                if let Watch::SslAnswer(_) = watch {
+                    let Watch::SslAnswer(f) = std::mem::replace(watch, Watch::Off) else { unreachable!() };
+                    if new[0] == b'N' {
+                        *watch = Watch::Messages(f);
+                    }
+                    new = &new[1..];
+                }
+                if let Watch::Messages(f) = watch {
+                    f.feed(new);
+                }
             }
         }
         r
@@ -131,7 +272,10 @@ impl AsyncWrite for Io {
 
 /// The session's connection: the socket, with the TLS layer over it when
 /// the server agreed to TLS.
-type PgConnection = tokio_postgres::Connection<Io, <tokio_postgres_rustls::MakeRustlsConnect as tokio_postgres::tls::MakeTlsConnect<Io>>::Stream>;
+type PgConnection = tokio_postgres::Connection<
+    Io,
+    TapStream<<tokio_postgres_rustls::MakeRustlsConnect as tokio_postgres::tls::MakeTlsConnect<Io>>::Stream>,
+>;
 
 /// What a call does to the server, which decides what a failure that cut
 /// the session off means for retrying.
@@ -168,6 +312,8 @@ pub struct Client {
     socket_timeout: Option<Duration>,
     /// The session failed for good (network, timeout, server ended it).
     broken: AtomicBool,
+    /// The server's transaction status, from its last ReadyForQuery.
+    tx: TxStatus,
 }
 
 fn io_error(message: String, status: Status) -> Error {
@@ -213,12 +359,12 @@ impl Client {
         };
         let progress = Arc::new(Progress::default());
         let epoch = Instant::now();
+        let tx = TxStatus::default();
         let startup = async {
             let sock = open_socket(t)
                 .await
                 .map_err(|e| io_error(format!("could not connect to PostgreSQL at {where_}: {e}"), Status::Io))?;
             let fd = raw_fd(&sock);
-            let io = Io { sock, progress: progress.clone(), epoch };
             // libpq never uses TLS on a Unix-domain socket.
             let unix_cfg;
             let cfg = if t.unix_path().is_some() {
@@ -227,10 +373,16 @@ impl Client {
             } else {
                 cfg
             };
-            let (client, conn) = cfg
-                .connect_raw(io, t.tls.for_host::<Io>(&t.host)?)
-                .await
-                .map_err(|e| errors::convert(&e).not_sent())?;
+            // tokio-postgres asks for TLS first unless sslmode=disable.
+            let follow = Follow::new(tx.clone());
+            let watch = if cfg.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
+                Watch::Messages(follow)
+            } else {
+                Watch::SslAnswer(follow)
+            };
+            let io = Io { sock, progress: progress.clone(), epoch, watch };
+            let tls = Tapped { inner: t.tls.for_host::<Io>(&t.host)?, status: tx.clone() };
+            let (client, conn) = cfg.connect_raw(io, tls).await.map_err(|e| errors::convert(&e).not_sent())?;
             Ok((client, conn, fd))
         };
         let (client, conn, _fd) = rt.block_on(async {
@@ -257,7 +409,37 @@ impl Client {
             fd: _fd,
             socket_timeout,
             broken: AtomicBool::new(false),
+            tx,
         })
+    }
+
+    /// The server's transaction status as of its last answer (see
+    /// [`TxStatus`]).
+    pub fn tx_status(&self) -> TxStatus {
+        self.tx.clone()
+    }
+
+    /// Take in, without waiting, whatever the server already sent (the
+    /// rest of a result whose cursor was closed early, with the
+    /// ReadyForQuery after it), so that [`Client::tx_status`] is current.
+    pub fn settle(&mut self) {
+        if self.is_broken() {
+            return;
+        }
+        let Client { conn, rt, broken, .. } = self;
+        rt.block_on(poll_fn(|cx| {
+            loop {
+                match conn.poll_message(cx) {
+                    Poll::Ready(Some(Ok(_))) => continue,
+                    Poll::Ready(Some(Err(_)) | None) => {
+                        broken.store(true, Ordering::Release);
+                        break;
+                    }
+                    Poll::Pending => break,
+                }
+            }
+            Poll::Ready(())
+        }));
     }
 
     pub fn is_broken(&self) -> bool {
@@ -467,7 +649,7 @@ pub fn cancel(token: &tokio_postgres::CancelToken, t: &Target) -> Result<()> {
         .map_err(|e| io_error(format!("could not start the PostgreSQL client runtime: {e}"), Status::Internal))?;
     let send = async {
         let sock = open_socket(t).await.map_err(|e| io_error(format!("cancel request: could not connect: {e}"), Status::Io))?;
-        let io = Io { sock, progress: Arc::new(Progress::default()), epoch: Instant::now() };
+        let io = Io { sock, progress: Arc::new(Progress::default()), epoch: Instant::now(), watch: Watch::Off };
         token.cancel_query_raw(io, t.tls.for_host::<Io>(&t.host)?).await.map_err(|e| errors::convert(&e))
     };
     rt.block_on(async {

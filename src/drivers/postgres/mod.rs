@@ -126,13 +126,29 @@ impl Driver for PostgresDriver {
             server_opts.push(format!("-c statement_timeout={st}"));
         }
         if let Some(sp) = opts.text("search_path") {
-            server_opts.push(format!("-c search_path={}", sp.replace('\\', "\\\\").replace(' ', "\\ ")));
+            server_opts.push(format!("-c search_path={}", escape_startup_option(sp)));
         }
         if !server_opts.is_empty() {
             cfg.options(&server_opts.join(" "));
         }
         Ok(Box::new(PgConnector { cfg, target: Arc::new(target), socket_timeout: ms("socket_timeout_ms") }))
     }
+}
+
+/// A value for the startup packet's `options`, which the server splits at
+/// whitespace (its `isspace`: space, tab, newline, vertical tab, form feed,
+/// carriage return) and where a backslash takes the next byte as it is.
+/// Escaping every one of those keeps a value one value: `public\t-c\t...`
+/// cannot set another option.
+fn escape_startup_option(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        if matches!(c, '\\' | ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 struct PgConnector {
@@ -155,10 +171,10 @@ impl Connector for PgConnector {
             })
             .unwrap_or_default();
         Ok(Box::new(PgConn {
+            tx: client.tx_status(),
             shared: Arc::new(Shared { cursor: CursorSlot::default(), client: UnsafeCell::new(client) }),
             target: self.target.clone(),
             version,
-            in_tx: false,
         }))
     }
 }
@@ -217,8 +233,12 @@ struct PgConn {
     shared: Arc<Shared>,
     target: Arc<Target>,
     version: String,
-    in_tx: bool,
+    /// The server's transaction status (`client::TxStatus`).
+    tx: client::TxStatus,
 }
+
+/// PostgreSQL's protocol counts a statement's parameters in 16 bits.
+const MAX_PARAMS: usize = 65535;
 
 impl PgConn {
     fn batch(&mut self, sql: &str) -> Result<()> {
@@ -229,6 +249,14 @@ impl PgConn {
 
 impl DriverConn for PgConn {
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
+        let highest = crate::core::placeholders::highest_dollar_param(sql);
+        if highest > MAX_PARAMS {
+            return Err(Error::invalid_argument(format!(
+                "the statement has {highest} parameters; PostgreSQL's protocol allows at most {MAX_PARAMS}"
+            ))
+            .with_sqlstate("54023")
+            .with_driver("postgres"));
+        }
         let c = self.shared.client()?;
         let stmt = c.run(Effect::NoRun, None, |c| c.prepare(sql))?;
         let n = stmt.params().len();
@@ -252,9 +280,7 @@ impl DriverConn for PgConn {
         if opts.read_only {
             sql.push_str(" READ ONLY");
         }
-        self.batch(&sql)?;
-        self.in_tx = true;
-        Ok(())
+        self.batch(&sql)
     }
 
     fn commit(&mut self) -> Result<()> {
@@ -262,34 +288,24 @@ impl DriverConn for PgConn {
         // ROLLBACK and no error, so a bare COMMIT would report success for
         // lost work. The probe (same round trip) fails first in that case.
         match self.batch("SELECT 1; COMMIT") {
-            Ok(()) => {
-                self.in_tx = false;
-                Ok(())
-            }
+            Ok(()) => Ok(()),
             Err(e) if e.sqlstate == "25P02" => {
                 self.batch("ROLLBACK")?;
-                self.in_tx = false;
                 Err(Error::invalid_state(
                     "commit failed: an earlier statement failed, so the transaction was rolled back instead",
                 )
                 .with_sqlstate("25P02")
                 .with_driver("postgres"))
             }
-            Err(e) => {
-                // A server error from COMMIT itself (serialization failure,
-                // deferred constraint) also ends the transaction.
-                if !e.sqlstate.starts_with("08") {
-                    self.in_tx = false;
-                }
-                Err(e)
-            }
+            // A server error from COMMIT itself (serialization failure,
+            // deferred constraint) also ends the transaction; the server's
+            // status says so either way.
+            Err(e) => Err(e),
         }
     }
 
     fn rollback(&mut self) -> Result<()> {
-        self.batch("ROLLBACK")?;
-        self.in_tx = false;
-        Ok(())
+        self.batch("ROLLBACK")
     }
 
     fn savepoint(&mut self, name: &str) -> Result<()> {
@@ -297,15 +313,30 @@ impl DriverConn for PgConn {
     }
 
     fn release(&mut self, name: &str) -> Result<()> {
-        self.batch(&format!("RELEASE SAVEPOINT \"{name}\""))
+        self.batch(&format!("RELEASE SAVEPOINT \"{name}\"")).map_err(no_savepoint)
     }
 
     fn rollback_to(&mut self, name: &str) -> Result<()> {
-        self.batch(&format!("ROLLBACK TO SAVEPOINT \"{name}\""))
+        self.batch(&format!("ROLLBACK TO SAVEPOINT \"{name}\"")).map_err(no_savepoint)
     }
 
-    fn in_transaction(&self) -> bool {
-        self.in_tx
+    fn in_transaction(&mut self) -> bool {
+        // With a cursor open the status is that of before its query (a
+        // query does not change it); otherwise take in what already
+        // arrived first.
+        if let Ok(c) = self.shared.client() {
+            c.settle();
+        }
+        matches!(self.tx.load(std::sync::atomic::Ordering::Acquire), b'T' | b'E')
+    }
+
+    fn is_stale_statement(&self, e: &Error) -> bool {
+        // Raised while binding or planning, before the statement ran: the
+        // result type changed (0A000), a parameter's type no longer fits
+        // its column (42804), or the server no longer has the statement
+        // (26000: DISCARD ALL, a pooler).
+        e.driver == "postgres"
+            && ((e.sqlstate == "0A000" && e.message.contains("cached plan")) || e.sqlstate == "42804" || e.sqlstate == "26000")
     }
 
     fn ping(&mut self) -> Result<()> {
@@ -348,6 +379,20 @@ impl DriverConn for PgConn {
         // whether the transaction was opened by keel or by a plain BEGIN.
         !self.is_broken() && self.batch("SELECT 1").is_ok()
     }
+}
+
+/// A missing savepoint, as every engine reports it: the name is the
+/// caller's mistake (INVALID_ARGUMENT, SQLSTATE 3B001). PostgreSQL also
+/// aborts the transaction over it, so the message says what to do next.
+fn no_savepoint(e: Error) -> Error {
+    if e.sqlstate != "3B001" {
+        return e;
+    }
+    let message = format!(
+        "{}; the failed command aborted the transaction: roll back, or roll back to an earlier savepoint, before going on",
+        e.message
+    );
+    Error { status: crate::core::error::Status::InvalidArgument, message, ..e }
 }
 
 /// PostgreSQL's cancel request: a separate connection carrying the

@@ -331,7 +331,7 @@ impl DriverConn for SqliteConn {
         if stmt.is_null() {
             return Err(Error::invalid_argument("SQL holds no statement"));
         }
-        let raw = RawStmt { ptr: stmt, db: self.db.clone(), generation: AtomicU64::new(0), stepped: AtomicBool::new(false) };
+        let raw = RawStmt::new(stmt, self.db.clone());
         let used = tail as usize - sql.as_ptr() as usize;
         if has_more_sql(db, &sql.as_bytes()[used..]) {
             return Err(Error::invalid_argument(
@@ -342,7 +342,13 @@ impl DriverConn for SqliteConn {
         }
         // SAFETY: valid statement.
         let n = unsafe { ffi::sqlite3_bind_parameter_count(stmt) } as usize;
-        Ok(Box::new(SqliteStmt { raw: Arc::new(raw), params: n, columns: None, text_buf: String::new() }))
+        Ok(Box::new(SqliteStmt {
+            raw: Arc::new(raw),
+            params: n,
+            columns: None,
+            binds: vec![Bound::Null; n],
+            text_buf: String::new(),
+        }))
     }
 
     fn begin(&mut self, opts: &TxOptions) -> Result<()> {
@@ -388,7 +394,7 @@ impl DriverConn for SqliteConn {
     }
 
     fn release(&mut self, name: &str) -> Result<()> {
-        self.db.exec_str(&format!("RELEASE SAVEPOINT \"{name}\""))?;
+        self.db.exec_str(&format!("RELEASE SAVEPOINT \"{name}\"")).map_err(no_savepoint)?;
         if !self.in_transaction() {
             self.end_tx()?;
         }
@@ -396,10 +402,10 @@ impl DriverConn for SqliteConn {
     }
 
     fn rollback_to(&mut self, name: &str) -> Result<()> {
-        self.db.exec_str(&format!("ROLLBACK TO SAVEPOINT \"{name}\""))
+        self.db.exec_str(&format!("ROLLBACK TO SAVEPOINT \"{name}\"")).map_err(no_savepoint)
     }
 
-    fn in_transaction(&self) -> bool {
+    fn in_transaction(&mut self) -> bool {
         // SAFETY: open handle.
         unsafe { ffi::sqlite3_get_autocommit(self.db.0) == 0 }
     }
@@ -414,6 +420,16 @@ impl DriverConn for SqliteConn {
 
     fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>> {
         Ok(Box::new(SqliteCancel(self.db.clone())))
+    }
+}
+
+/// SQLite's "no such savepoint" as every engine reports it: the name is
+/// the caller's mistake (INVALID_ARGUMENT), SQLSTATE 3B001.
+fn no_savepoint(e: Error) -> Error {
+    if e.message.starts_with("no such savepoint") {
+        Error { status: Status::InvalidArgument, sqlstate: "3B001".into(), ..e }
+    } else {
+        e
     }
 }
 
@@ -483,6 +499,10 @@ struct RawStmt {
     db: Arc<RawDb>,
     generation: AtomicU64,
     stepped: AtomicBool,
+    /// The binding buffers of a statement set aside for its cursor (see
+    /// `SqliteStmt::restart`): SQLite may point into them until finalize,
+    /// which `Drop` does before the fields go.
+    kept: std::sync::Mutex<Vec<Bound>>,
 }
 
 // SAFETY: serialized mode (see RawDb); the statement is used by one keel
@@ -498,6 +518,34 @@ impl Drop for RawStmt {
 }
 
 impl RawStmt {
+    fn new(ptr: *mut ffi::sqlite3_stmt, db: Arc<RawDb>) -> RawStmt {
+        RawStmt {
+            ptr,
+            db,
+            generation: AtomicU64::new(0),
+            stepped: AtomicBool::new(false),
+            kept: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A new statement from the same SQL text, unbound.
+    fn prepare_again(&self) -> Result<RawStmt> {
+        let mut stmt = ptr::null_mut();
+        // SAFETY: sqlite3_sql gives the statement's UTF-8 SQL, NUL-terminated
+        // and valid while it lives; out-pointer valid.
+        let rc = unsafe { ffi::sqlite3_prepare_v3(self.db.0, ffi::sqlite3_sql(self.ptr), -1, 0, &mut stmt, ptr::null_mut()) };
+        if rc != ffi::SQLITE_OK {
+            return Err(errors::error(self.db.0, rc));
+        }
+        Ok(RawStmt::new(stmt, self.db.clone()))
+    }
+
+    /// Close the cursor reading this statement without resetting it: its
+    /// row stays readable for whoever borrowed from it.
+    fn set_aside(&self) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
     fn error(&self, rc: c_int) -> Error {
         if let Some(d) = self.db.2.as_ref().filter(|d| d.fired.get()) {
             return Error::new(
@@ -647,9 +695,74 @@ struct SqliteStmt {
     raw: Arc<RawStmt>,
     params: usize,
     columns: Option<Arc<ColInfo>>,
+    /// What each parameter is bound to. Text and blobs are bound from these
+    /// buffers without a copy (`SQLITE_STATIC`), and a statement set aside
+    /// for its cursor keeps the buffers it was bound from (see
+    /// [`SqliteStmt::restart`]).
+    binds: Vec<Bound>,
     /// Reused buffer for values bound as formatted text (dates, times,
-    /// timestamps, uuids), so a bind does not allocate.
+    /// timestamps, uuids).
     text_buf: String,
+}
+
+/// A parameter's binding, kept so that a fresh copy of the statement can
+/// be bound the same way.
+#[derive(Clone)]
+enum Bound {
+    Null,
+    Int(i64),
+    Double(f64),
+    Text(Vec<u8>),
+    Blob(Vec<u8>),
+}
+
+impl Bound {
+    /// The buffer of a text or blob binding, emptied for reuse.
+    fn bytes(&mut self, text: bool) -> &mut Vec<u8> {
+        let buf = match std::mem::replace(self, Bound::Null) {
+            Bound::Text(mut b) | Bound::Blob(mut b) => {
+                b.clear();
+                b
+            }
+            _ => Vec::new(),
+        };
+        *self = if text { Bound::Text(buf) } else { Bound::Blob(buf) };
+        match self {
+            Bound::Text(b) | Bound::Blob(b) => b,
+            _ => unreachable!("set just above"),
+        }
+    }
+
+    /// Bind to parameter `i` (1-based) of `s`. Text and blobs are bound
+    /// from this buffer, which must stay as it is until the statement is
+    /// bound again or finalized.
+    fn apply(&self, s: *mut ffi::sqlite3_stmt, i: c_int) -> c_int {
+        // SAFETY: valid, reset statement; i in range (checked by the core).
+        unsafe {
+            match self {
+                Bound::Null => ffi::sqlite3_bind_null(s, i),
+                Bound::Int(v) => ffi::sqlite3_bind_int64(s, i, *v),
+                Bound::Double(v) => ffi::sqlite3_bind_double(s, i, *v),
+                // An empty Vec's pointer is dangling but not NULL, which
+                // SQLite needs to bind '' rather than NULL.
+                Bound::Text(b) => ffi::sqlite3_bind_text64(
+                    s,
+                    i,
+                    b.as_ptr() as *const c_char,
+                    b.len() as u64,
+                    ffi::SQLITE_STATIC(),
+                    ffi::SQLITE_UTF8 as u8,
+                ),
+                Bound::Blob(b) => ffi::sqlite3_bind_blob64(
+                    s,
+                    i,
+                    b.as_ptr() as *const std::ffi::c_void,
+                    b.len() as u64,
+                    ffi::SQLITE_STATIC(),
+                ),
+            }
+        }
+    }
 }
 
 fn out_of_range(what: String) -> Error {
@@ -657,17 +770,45 @@ fn out_of_range(what: String) -> Error {
 }
 
 impl SqliteStmt {
-    fn bind_text(&self, i: c_int, t: &str) -> c_int {
-        // SAFETY: valid statement; SQLITE_TRANSIENT makes SQLite copy the text.
-        unsafe {
-            ffi::sqlite3_bind_text64(
-                self.raw.ptr,
-                i,
-                t.as_ptr() as *const c_char,
-                t.len() as u64,
-                ffi::SQLITE_TRANSIENT(),
-                ffi::SQLITE_UTF8 as u8,
-            )
+    /// Get the statement ready for a new run or new bindings, closing the
+    /// cursor of the last run; returns the new run's generation.
+    ///
+    /// Text and blobs a cursor hands out point into the statement's current
+    /// row (and, for a column that is a bound parameter, into the binding's
+    /// buffer), which a reset or a new binding would free. So when a cursor
+    /// of this statement is still alive and stands on a row, the statement
+    /// is not reset under it: the cursor keeps this `sqlite3_stmt`, closed
+    /// but untouched (with the buffers it was bound from) until it is
+    /// freed, and the statement goes on with a fresh copy, prepared from
+    /// the same SQL and bound the same way. What the cursor handed out thus
+    /// stays valid until the cursor itself moves or is freed, as the C API
+    /// promises. (The set-aside statement keeps its read lock until then.)
+    fn restart(&mut self) -> Result<u64> {
+        if Arc::strong_count(&self.raw) > 1 && self.raw.stepped.load(Ordering::Relaxed) {
+            let fresh = self.raw.prepare_again()?;
+            let originals = std::mem::replace(&mut self.binds, Vec::new());
+            self.binds = originals.clone();
+            *self.raw.kept.lock().unwrap_or_else(|p| p.into_inner()) = originals;
+            self.raw.set_aside();
+            self.raw = Arc::new(fresh);
+            self.columns = None;
+            for (i, b) in self.binds.iter().enumerate() {
+                let rc = b.apply(self.raw.ptr, i as c_int + 1);
+                if rc != ffi::SQLITE_OK {
+                    return Err(self.raw.error(rc));
+                }
+            }
+        }
+        Ok(self.raw.restart())
+    }
+}
+
+impl Drop for SqliteStmt {
+    fn drop(&mut self) {
+        // A cursor may outlive its statement and still read from rows that
+        // point into the bindings: the raw statement keeps them.
+        if Arc::strong_count(&self.raw) > 1 {
+            *self.raw.kept.lock().unwrap_or_else(|p| p.into_inner()) = std::mem::take(&mut self.binds);
         }
     }
 }
@@ -678,71 +819,59 @@ impl DriverStmt for SqliteStmt {
     }
 
     fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
-        let s = self.raw.ptr;
         let i = index as c_int + 1;
-        let mut buf = std::mem::take(&mut self.text_buf);
-        buf.clear();
-        // A new binding ends any cursor still reading the old one.
-        self.raw.restart();
-        // SAFETY: valid statement; index range-checked by the core.
-        let rc = unsafe {
-            match value {
-                ValueRef::Null => ffi::sqlite3_bind_null(s, i),
-                ValueRef::Bool(v) => ffi::sqlite3_bind_int64(s, i, v as i64),
-                ValueRef::Int64(v) => ffi::sqlite3_bind_int64(s, i, v),
-                ValueRef::Uint64(v) => {
-                    let v = i64::try_from(v).map_err(|_| {
-                        out_of_range(format!(
-                            "uint64 value {v} does not fit SQLite's 64-bit signed INTEGER"
-                        ))
-                    })?;
-                    ffi::sqlite3_bind_int64(s, i, v)
+        // Check first: a value SQLite cannot take changes nothing.
+        let b = match value {
+            ValueRef::Null => Bound::Null,
+            ValueRef::Bool(v) => Bound::Int(v as i64),
+            ValueRef::Int64(v) => Bound::Int(v),
+            ValueRef::Uint64(v) => Bound::Int(i64::try_from(v).map_err(|_| {
+                out_of_range(format!("uint64 value {v} does not fit SQLite's 64-bit signed INTEGER"))
+            })?),
+            ValueRef::Double(v) => {
+                if v.is_nan() {
+                    return Err(out_of_range("SQLite cannot store NaN (it would become NULL)".into()));
                 }
-                ValueRef::Double(v) => {
-                    if v.is_nan() {
-                        return Err(out_of_range(
-                            "SQLite cannot store NaN (it would become NULL)".into(),
-                        ));
-                    }
-                    ffi::sqlite3_bind_double(s, i, v)
-                }
-                ValueRef::Text(t) | ValueRef::Json(t) => self.bind_text(i, t),
-                ValueRef::Decimal(t) => {
-                    value::check_decimal(t)?;
-                    self.bind_text(i, t)
-                }
-                ValueRef::Bytes(b) => ffi::sqlite3_bind_blob64(
-                    s,
-                    i,
-                    b.as_ptr() as *const std::ffi::c_void,
-                    b.len() as u64,
-                    ffi::SQLITE_TRANSIENT(),
-                ),
-                ValueRef::Date(_)
-                | ValueRef::Time(_)
-                | ValueRef::Timestamp(_)
-                | ValueRef::Timestamptz(_)
-                | ValueRef::Uuid(_) => {
-                    value.write_text(&mut buf)?;
-                    self.bind_text(i, &buf)
-                }
+                Bound::Double(v)
             }
+            ValueRef::Decimal(t) => {
+                value::check_decimal(t)?;
+                Bound::Null // the bytes are copied below
+            }
+            ValueRef::Date(_) | ValueRef::Time(_) | ValueRef::Timestamp(_) | ValueRef::Timestamptz(_) | ValueRef::Uuid(_) => {
+                self.text_buf.clear();
+                value.write_text(&mut self.text_buf)?;
+                Bound::Null // the bytes are copied below
+            }
+            ValueRef::Text(_) | ValueRef::Json(_) | ValueRef::Bytes(_) => Bound::Null,
         };
-        self.text_buf = buf;
+        // A new binding ends any cursor still reading the old one.
+        self.restart()?;
+        let slot = &mut self.binds[index];
+        match value {
+            ValueRef::Text(t) | ValueRef::Json(t) | ValueRef::Decimal(t) => slot.bytes(true).extend_from_slice(t.as_bytes()),
+            ValueRef::Bytes(v) => slot.bytes(false).extend_from_slice(v),
+            ValueRef::Date(_) | ValueRef::Time(_) | ValueRef::Timestamp(_) | ValueRef::Timestamptz(_) | ValueRef::Uuid(_) => {
+                slot.bytes(true).extend_from_slice(self.text_buf.as_bytes())
+            }
+            _ => *slot = b,
+        }
+        let rc = self.binds[index].apply(self.raw.ptr, i);
         if rc == ffi::SQLITE_OK { Ok(()) } else { Err(self.raw.error(rc)) }
     }
 
     fn clear_bindings(&mut self) -> Result<()> {
-        self.raw.restart();
+        self.restart()?;
+        self.binds.iter_mut().for_each(|b| *b = Bound::Null);
         // SAFETY: valid statement.
         unsafe { ffi::sqlite3_clear_bindings(self.raw.ptr) };
         Ok(())
     }
 
     fn execute(&mut self) -> Result<ExecResult> {
+        self.restart()?;
         let raw = &self.raw;
         let db = raw.db.0;
-        raw.restart();
         // One mutex hold for the run and its bookkeeping calls.
         let _lock = DbLock::new(db);
         // SAFETY: valid handles throughout.
@@ -773,7 +902,7 @@ impl DriverStmt for SqliteStmt {
     }
 
     fn query(&mut self) -> Result<Box<dyn DriverRows>> {
-        let generation = self.raw.restart();
+        let generation = self.restart()?;
         // Take the first step now: SQLite re-prepares a statement whose
         // schema changed during that step, so only then are its columns
         // known (and errors surface here, as on the network engines).
