@@ -1184,6 +1184,259 @@ fn check_requery_closes_previous_cursor(e: &Engine) {
 }
 
 // ---------------------------------------------------------------------------
+// Promises of keel.h that an outside check found broken (issue P7): each
+// check below failed on at least one engine before the fix.
+
+/// A transaction begun with SQL is a transaction: `in_transaction` sees
+/// it, and returning the connection rolls it back, so the next borrower
+/// neither inherits it (with its locks) nor commits it by beginning its own.
+fn check_sql_transaction_is_tracked(e: &Engine) {
+    let db = e.reopen("pool_max_open=1");
+    let t = format!("kc_sqltx_{}", std::process::id());
+    db.exec(&format!("DROP TABLE IF EXISTS {t}"), &[]).unwrap();
+    db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY)"), &[]).unwrap();
+    let c = db.checkout().unwrap();
+    assert!(!c.in_transaction());
+    c.exec(e.q.begin_sql, &[]).unwrap();
+    assert!(c.in_transaction(), "{}: a transaction begun by SQL", e.q.begin_sql);
+    c.exec(&format!("INSERT INTO {t} (id) VALUES (1)"), &[]).unwrap();
+    // keel's begin sees it too, and keel's commit ends it.
+    assert_err(c.begin(&TxOptions::default()), &[Status::InvalidState], None);
+    c.commit().unwrap();
+    assert!(!c.in_transaction());
+    // Begun by SQL, committed by SQL.
+    c.exec(e.q.begin_sql, &[]).unwrap();
+    c.exec(&format!("INSERT INTO {t} (id) VALUES (2)"), &[]).unwrap();
+    c.exec(e.q.commit_sql, &[]).unwrap();
+    assert!(!c.in_transaction(), "{}: ended by SQL", e.q.commit_sql);
+    // Begun by SQL and left open: the pool rolls it back on return.
+    c.exec(e.q.begin_sql, &[]).unwrap();
+    c.exec(&format!("INSERT INTO {t} (id) VALUES (3)"), &[]).unwrap();
+    drop(c);
+    let next = db.checkout().unwrap();
+    assert!(!next.in_transaction(), "the next borrower inherited the transaction");
+    next.begin(&TxOptions::default()).unwrap();
+    next.commit().unwrap();
+    let got: Vec<i64> = rows(&next, &format!("SELECT id FROM {t} ORDER BY id"), &[])
+        .into_iter()
+        .map(|r| r[0].as_ref().as_i64().unwrap())
+        .collect();
+    assert_eq!(got, [1, 2], "the row of the abandoned transaction must be rolled back, not committed");
+    drop(next);
+    db.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
+}
+
+/// Text a cursor handed out stays valid until that cursor moves or is
+/// freed, even when its statement is bound and run again meanwhile (on
+/// SQLite it pointed into the statement's memory, which the new run took).
+fn check_borrowed_text_outlives_rerun(e: &Engine) {
+    let c = e.conn();
+    let mut st = c.prepare(e.q.text_param_sql).unwrap();
+    let first = "first value, long enough to live on the heap ".repeat(3);
+    let second = "SECOND VALUE, long enough to live on the heap".repeat(3);
+    st.bind(0, ValueRef::Text(&first)).unwrap();
+    let mut r1 = st.query().unwrap();
+    assert!(r1.next().unwrap());
+    let v1 = r1.value(0).unwrap();
+    let (p, n) = match v1 {
+        ValueRef::Text(t) => (t.as_ptr(), t.len()),
+        other => panic!("expected text, got {other:?}"),
+    };
+    st.bind(0, ValueRef::Text(&second)).unwrap();
+    let mut r2 = st.query().unwrap();
+    assert!(r2.next().unwrap());
+    assert_eq!(r2.value(0).unwrap(), ValueRef::Text(&second));
+    // SAFETY: the promise under test: the text r1 handed out is still
+    // valid, since r1 has neither moved nor been freed.
+    let still = unsafe { std::slice::from_raw_parts(p, n) };
+    assert_eq!(std::str::from_utf8(still).unwrap(), first, "text borrowed from the first cursor changed");
+    drop(r2);
+    drop(r1);
+}
+
+/// A cursor its statement closed keeps saying so: every later read is
+/// INVALID_STATE, not a quiet end of rows.
+fn check_closed_cursor_keeps_reporting(e: &Engine) {
+    let c = e.conn();
+    let mut st = c.prepare(&series_sql(2)).unwrap();
+    let mut first = st.query().unwrap();
+    assert!(first.next().unwrap());
+    st.execute().unwrap();
+    for _ in 0..3 {
+        assert_err(first.next(), &[Status::InvalidState], None);
+        assert_err(first.value(0).map(|v| v.to_owned()), &[Status::InvalidState], None);
+    }
+    // Also once the cursor had reached its end.
+    let mut st = c.prepare("SELECT 1").unwrap();
+    let mut done = st.query().unwrap();
+    assert!(done.next().unwrap());
+    assert!(!done.next().unwrap());
+    st.query().unwrap();
+    assert_err(done.next(), &[Status::InvalidState], None);
+    assert_err(done.next(), &[Status::InvalidState], None);
+}
+
+/// Binding (or clearing) a parameter closes the statement's open cursor on
+/// every engine, as on SQLite.
+fn check_bind_closes_cursor(e: &Engine) {
+    let c = e.conn();
+    let sql = format!("SELECT n FROM ({}) s WHERE n > ?", series_sql(2));
+    for clear in [false, true] {
+        let mut st = c.prepare(&sql).unwrap();
+        st.bind(0, ValueRef::Int64(0)).unwrap();
+        let mut r = st.query().unwrap();
+        assert!(r.next().unwrap());
+        if clear {
+            st.clear_bindings().unwrap();
+        } else {
+            st.bind(0, ValueRef::Int64(50)).unwrap();
+        }
+        assert_err(r.next(), &[Status::InvalidState], None);
+        drop(r);
+        // The connection is free again for other work.
+        assert_eq!(int(&c, "SELECT 7", &[]), 7);
+        if clear {
+            st.bind(0, ValueRef::Int64(50)).unwrap();
+        }
+        let mut again = st.query().unwrap();
+        let mut n = 0;
+        while again.next().unwrap() {
+            n += 1;
+        }
+        assert_eq!(n, 50);
+    }
+}
+
+/// SQL with no statement in it is INVALID_ARGUMENT everywhere.
+fn check_no_statement_is_invalid_argument(e: &Engine) {
+    let c = e.conn();
+    for sql in ["", "   ", ";", "-- only a comment", "/* only a comment */", "/* a */ ; -- b\n"] {
+        assert_err(c.prepare(sql).map(|_| ()), &[Status::InvalidArgument], None);
+        assert_err(c.exec(sql, &[]), &[Status::InvalidArgument], None);
+        assert_err(c.query(sql, &[]).map(|_| ()), &[Status::InvalidArgument], None);
+        assert_err(e.db.exec(sql, &[]), &[Status::InvalidArgument], None);
+    }
+    assert_eq!(int(&c, "SELECT 1", &[]), 1);
+}
+
+/// An unknown or released savepoint is INVALID_ARGUMENT (SQLSTATE 3B001)
+/// on every engine; where the engine aborts the transaction over it, the
+/// message says what to do, and rolling back to an earlier savepoint works.
+fn check_unknown_savepoint(e: &Engine) {
+    if !e.q.savepoints {
+        println!("skipped: {} has no savepoints", e.name);
+        return;
+    }
+    let t = int_table(e, "nosp");
+    let c = e.conn();
+    c.begin(&TxOptions::default()).unwrap();
+    insert_id(&c, &t, 1);
+    c.savepoint("a").unwrap();
+    insert_id(&c, &t, 2);
+    for (what, r) in [("release", c.release("nope")), ("rollback_to", c.rollback_to("nope"))] {
+        let err = assert_err(r, &[Status::InvalidArgument], Some("3B"));
+        if e.q.error_aborts_transaction {
+            assert!(err.message.contains("roll back"), "{what}: {}", err.message);
+            c.rollback_to("a").unwrap();
+        }
+    }
+    c.savepoint("b").unwrap();
+    c.release("b").unwrap();
+    let err = assert_err(c.release("b"), &[Status::InvalidArgument], Some("3B"));
+    assert_eq!(err.sqlstate, "3B001");
+    c.rollback_to("a").unwrap();
+    c.commit().unwrap();
+    assert_eq!(ids(&c, &t), [1]);
+}
+
+/// A statement from the cache that no longer fits the table (a column
+/// changed type) is prepared again, as the README promises. (PostgreSQL
+/// fixed the parameter's type when it prepared the statement, and refuses
+/// it for the new column type with 42804.)
+fn check_cached_statement_after_column_type_change(e: &Engine) {
+    let Some(alter) = e.q.alter_to_bigint_sql else {
+        println!("skipped: {} cannot change a column's type", e.name);
+        return;
+    };
+    let text = e.q.ddl(Type::Text);
+    let db = e.reopen("pool_max_open=1");
+    let c = db.checkout().unwrap();
+    let t = e.table("stale");
+    let t2 = e.table("stale_tx");
+    for t in [&t, &t2] {
+        c.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v {text})"), &[]).unwrap();
+    }
+    let insert = format!("INSERT INTO {t} (id, v) VALUES (?, ?)");
+    c.exec(&insert, &[ValueRef::Int64(1), ValueRef::Text("10")]).unwrap();
+    c.exec(&insert, &[ValueRef::Int64(2), ValueRef::Text("20")]).unwrap();
+    c.exec(&alter.replace("{t}", &t.name), &[]).unwrap();
+    c.exec(&insert, &[ValueRef::Int64(3), ValueRef::Int64(30)]).unwrap();
+    assert_eq!(int(&c, &format!("SELECT v FROM {t} WHERE id = 3"), &[]), 30);
+    // Inside a transaction, where PostgreSQL's error ends the transaction:
+    // the stale statement still leaves the cache, the error says to roll
+    // back, and after that the statement runs.
+    let insert = format!("INSERT INTO {t2} (id, v) VALUES (?, ?)");
+    c.exec(&insert, &[ValueRef::Int64(1), ValueRef::Text("10")]).unwrap();
+    c.exec(&insert, &[ValueRef::Int64(2), ValueRef::Text("20")]).unwrap();
+    c.exec(&alter.replace("{t}", &t2.name), &[]).unwrap();
+    c.begin(&TxOptions::default()).unwrap();
+    let params = [ValueRef::Int64(3), ValueRef::Int64(30)];
+    if let Err(err) = c.exec(&insert, &params) {
+        assert!(e.q.error_aborts_transaction, "{err}");
+        assert!(err.message.contains("roll back"), "{err}");
+        c.rollback().unwrap();
+        c.begin(&TxOptions::default()).unwrap();
+        c.exec(&insert, &params).unwrap();
+    }
+    c.commit().unwrap();
+    assert_eq!(count(&c, &t2), 3);
+}
+
+/// A cancel handle belongs to its checkout: once the connection is back
+/// in the pool, it cannot stop the next borrower's statement.
+fn check_cancel_handle_goes_inert_on_return(e: &Engine) {
+    let db = e.reopen("pool_max_open=1");
+    let c = db.checkout().unwrap();
+    let stale = c.cancel_handle().unwrap();
+    drop(c);
+    let next = db.checkout().unwrap();
+    let sql = e.q.short_sleep_sql;
+    std::thread::scope(|s| {
+        let run = s.spawn(|| next.exec(sql, &[]));
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        stale.cancel().unwrap();
+        let r = run.join().unwrap();
+        assert!(r.is_ok(), "a handle from an earlier checkout cancelled the next borrower's statement: {r:?}");
+    });
+    // A handle of the current checkout still works.
+    let live = next.cancel_handle().unwrap();
+    std::thread::scope(|s| {
+        let run = s.spawn(|| next.exec(e.q.sleep_sql.unwrap_or(sql), &[]));
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        live.cancel().unwrap();
+        assert_err(run.join().unwrap(), &[Status::Cancelled], None);
+    });
+}
+
+/// Nothing runs at open, so a refused option, a bad URL and a failed
+/// connect all say NOT_SENT.
+fn check_open_errors_are_not_sent(e: &Engine) {
+    let sep = if e.url.contains('?') { '&' } else { '?' };
+    for url in [
+        format!("{}{sep}no_such_option=1", e.url),
+        format!("{}{sep}pool_max_open=-1", e.url),
+        format!("{}{sep}pool_max_idle=1&pool_max_idle=2", e.url),
+    ] {
+        let err = assert_err(keel::Db::open(&url).map(|_| ()), &[Status::InvalidArgument], None);
+        assert_eq!(err.retry, keel::RetrySafety::NotSent, "{url}: {err:?}");
+    }
+    if let Some(url) = e.q.unreachable_url {
+        let err = keel::Db::open(url).map(|_| ()).unwrap_err();
+        assert_eq!(err.retry, keel::RetrySafety::NotSent, "{err:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
 // batches: Stmt::execute_batch, which the batch C calls and Python's
 // executemany use. On PostgreSQL and MySQL a plain INSERT ... VALUES runs
 // as multi-row INSERTs (core::many); everything here must come out as if
@@ -1606,6 +1859,15 @@ conformance! {
     check_batch_other_statements,
     check_batch_closes_its_own_cursor,
     check_batch_last_insert_id,
+    check_sql_transaction_is_tracked,
+    check_borrowed_text_outlives_rerun,
+    check_closed_cursor_keeps_reporting,
+    check_bind_closes_cursor,
+    check_no_statement_is_invalid_argument,
+    check_unknown_savepoint,
+    check_cached_statement_after_column_type_change,
+    check_cancel_handle_goes_inert_on_return,
+    check_open_errors_are_not_sent,
 }
 
 // ---------------------------------------------------------------------------

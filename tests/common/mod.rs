@@ -119,6 +119,17 @@ pub struct Quirks {
     /// Read-only transactions exist; where not (SQL Server), asking for
     /// one is NOT_IMPLEMENTED.
     pub read_only_transactions: bool,
+    /// The engine's SQL that opens a transaction, and the one that commits.
+    pub begin_sql: &'static str,
+    pub commit_sql: &'static str,
+    /// A query returning its one text parameter as a text column.
+    pub text_param_sql: &'static str,
+    /// SQL (with `{t}` for the table) that changes column `v` of `{t}` from
+    /// text (holding digits) to BIGINT; `None` where the engine has no such
+    /// ALTER.
+    pub alter_to_bigint_sql: Option<&'static str>,
+    /// A statement that takes about a second.
+    pub short_sleep_sql: &'static str,
 }
 
 impl Quirks {
@@ -188,6 +199,13 @@ impl Quirks {
             upsert_tails: &["ON CONFLICT (id) DO NOTHING", "ON CONFLICT (id) DO UPDATE SET v = excluded.v"],
             executions_sql: None,
             read_only_transactions: true,
+            begin_sql: "BEGIN",
+            commit_sql: "COMMIT",
+            text_param_sql: "SELECT ?",
+            // SQLite cannot change a column's type; a statement whose table
+            // is dropped and made again is re-prepared by SQLite itself.
+            alter_to_bigint_sql: None,
+            short_sleep_sql: "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 3000000) SELECT count(*) FROM c",
         }
     }
 
@@ -235,6 +253,11 @@ impl Quirks {
             upsert_tails: &["ON CONFLICT (id) DO NOTHING", "ON CONFLICT (id) DO UPDATE SET v = excluded.v"],
             executions_sql: None,
             read_only_transactions: true,
+            begin_sql: "BEGIN",
+            commit_sql: "COMMIT",
+            text_param_sql: "SELECT ?::text",
+            alter_to_bigint_sql: Some("ALTER TABLE {t} ALTER COLUMN v TYPE BIGINT USING v::bigint"),
+            short_sleep_sql: "SELECT 1 FROM pg_sleep(1)",
         }
     }
 
@@ -299,6 +322,11 @@ impl Quirks {
             ],
             executions_sql: Some("SHOW SESSION STATUS LIKE 'Com_stmt_execute'"),
             read_only_transactions: true,
+            begin_sql: "START TRANSACTION",
+            commit_sql: "COMMIT",
+            text_param_sql: "SELECT ?",
+            alter_to_bigint_sql: Some("ALTER TABLE {t} MODIFY v BIGINT"),
+            short_sleep_sql: "SELECT SLEEP(1)",
         }
     }
 }
@@ -358,6 +386,12 @@ impl Quirks {
             upsert_tails: &[],
             executions_sql: None,
             read_only_transactions: false,
+            begin_sql: "BEGIN TRANSACTION",
+            commit_sql: "COMMIT TRANSACTION",
+            text_param_sql: "SELECT ?",
+            // The peer's SQLite cannot change a column's type.
+            alter_to_bigint_sql: if peer { None } else { Some("ALTER TABLE {t} ALTER COLUMN v BIGINT") },
+            short_sleep_sql: "WAITFOR DELAY '00:00:01'",
         }
     }
 }
