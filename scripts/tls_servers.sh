@@ -27,7 +27,7 @@
 #   KEEL_TEST_MYSQL_TLS_URL       mysql://keel_test:keel_test_pw@127.0.0.1:33307/keel_test
 #   KEEL_TEST_MYSQL_TLS_CERT_URL  mysql://keel_cert@127.0.0.1:33307/keel_test (REQUIRE X509)
 # A URL already set in the environment is kept and that server is not
-# started. A server whose programs are not installed is skipped with a
+# started (set the KEEL_TEST_TLS_* files to match it; they are kept too). A server whose programs are not installed is skipped with a
 # line saying so (its tests then print `skipped: ...`); one that is
 # installed and fails to start fails this script. Runs as root, or with
 # sudo (the servers run as the postgres and mysql users).
@@ -245,12 +245,13 @@ _tls_servers_main() {
     local start=$SECONDS
     mkdir -p "$_KEEL_BUILD" || return 1
     _tls_make_certs || { echo "tls_servers.sh: could not make the test certificates" >&2; return 1; }
-    export KEEL_TEST_TLS_CA="$_KEEL_TLS/ca.crt"
-    export KEEL_TEST_TLS_HOST=localhost
-    export KEEL_TEST_TLS_CLIENT_CERT="$_KEEL_TLS/client.crt"
-    export KEEL_TEST_TLS_CLIENT_KEY="$_KEEL_TLS/client.key"
-    export KEEL_TEST_TLS_OTHER_CERT="$_KEEL_TLS/other.crt"
-    export KEEL_TEST_TLS_OTHER_KEY="$_KEEL_TLS/other.key"
+    # Files set in the environment go with servers set there too.
+    export KEEL_TEST_TLS_CA="${KEEL_TEST_TLS_CA:-$_KEEL_TLS/ca.crt}"
+    export KEEL_TEST_TLS_HOST="${KEEL_TEST_TLS_HOST:-localhost}"
+    export KEEL_TEST_TLS_CLIENT_CERT="${KEEL_TEST_TLS_CLIENT_CERT:-$_KEEL_TLS/client.crt}"
+    export KEEL_TEST_TLS_CLIENT_KEY="${KEEL_TEST_TLS_CLIENT_KEY:-$_KEEL_TLS/client.key}"
+    export KEEL_TEST_TLS_OTHER_CERT="${KEEL_TEST_TLS_OTHER_CERT:-$_KEEL_TLS/other.crt}"
+    export KEEL_TEST_TLS_OTHER_KEY="${KEEL_TEST_TLS_OTHER_KEY:-$_KEEL_TLS/other.key}"
     if [ -z "${KEEL_TEST_POSTGRES_CERT_URL:-}" ]; then
         _tls_start_postgres || return 1
     fi
