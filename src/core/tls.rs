@@ -270,4 +270,27 @@ mod tests {
         assert!(e.message.contains("no usable certificate") || e.message.contains("PEM"), "{}", e.message);
         assert!(e.message.starts_with("trust_server_certificate_ca"), "{}", e.message);
     }
+
+    #[test]
+    fn identity_files_are_checked_and_never_quoted() {
+        let cert = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/untrusted-root.pem");
+        let e = Identity::load(Path::new("/nonexistent/c.pem"), &cert, "ssl_cert", "ssl_key").err().unwrap();
+        assert_eq!(e.status, Status::InvalidArgument);
+        assert_eq!(e.message, "ssl_cert: /nonexistent/c.pem does not exist");
+        let e = Identity::load(&cert, Path::new("/nonexistent/k.pem"), "sslcert", "sslkey").err().unwrap();
+        assert_eq!(e.message, "sslkey: /nonexistent/k.pem does not exist");
+        // A directory cannot be read as a file.
+        let e = Identity::load(&cert, Path::new("/"), "sslcert", "sslkey").err().unwrap();
+        assert!(e.message.starts_with("sslkey: / cannot be read"), "{}", e.message);
+        let secret = std::env::temp_dir().join(format!("keel-core-not-a-key-{}", std::process::id()));
+        std::fs::write(&secret, "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n").unwrap();
+        let e = Identity::load(&cert, &secret, "sslcert", "sslkey").err().unwrap();
+        let e2 = Identity::load(&secret, &cert, "sslcert", "sslkey").err().unwrap();
+        std::fs::remove_file(&secret).unwrap();
+        assert!(e.message.contains("holds no PEM private key"), "{}", e.message);
+        assert!(e2.message.contains("holds no PEM certificate"), "{}", e2.message);
+        for m in [&e.message, &e2.message] {
+            assert!(!m.contains("c2VjcmV0") && !m.contains("BEGIN"), "{m}");
+        }
+    }
 }
