@@ -7,9 +7,14 @@ suites_failed=()
 
 echo "== Rust: unit, integration, header, C ABI contract, C examples"
 . scripts/servers.sh
+# The TLS tests' own PostgreSQL (client certificates) and MariaDB (TLS on),
+# under build/; stopped after the Rust tests, or on exit if they fail.
+. scripts/tls_servers.sh
+trap keel_tls_servers_stop EXIT
 cargo test --locked --all-targets 2>&1
 # The SQL Server test peer's own unit tests (a separate crate of the workspace).
 cargo test --locked -p keel-tds-peer 2>&1
+keel_tls_servers_stop
 
 echo "== C: examples and tests/c under valgrind, against the debug library"
 # Builds every examples-c/NN_*.c and tests/c/*.c against target/debug (built
@@ -27,7 +32,7 @@ if [ -z "${KEEL_TEST_MSSQL_URL:-}" ]; then
     peer_out="$(mktemp)"
     target/debug/keel-tds-peer >"$peer_out" &
     peer_pid=$!
-    trap 'kill "$peer_pid" 2>/dev/null || true; rm -f "$peer_out"' EXIT
+    trap 'kill "$peer_pid" 2>/dev/null || true; rm -f "$peer_out"; keel_tls_servers_stop' EXIT
     for _ in $(seq 1 50); do [ -s "$peer_out" ] && break; sleep 0.1; done
     KEEL_TEST_MSSQL_URL="$(head -n 1 "$peer_out")"
     export KEEL_TEST_MSSQL_URL

@@ -7,6 +7,14 @@
 //! certificate that reaches the server) enable the verifying cases;
 //! `scripts/servers.sh` exports both for Debian's local server, whose
 //! certificate is self-signed.
+//!
+//! Client certificates run against a server of the tests' own that takes
+//! TLS connections only and authenticates them by certificate
+//! (`scripts/tls_servers.sh` starts it): `KEEL_TEST_POSTGRES_CERT_URL`, with
+//! the test CA in `KEEL_TEST_TLS_CA`, the name its server certificate is
+//! issued for in `KEEL_TEST_TLS_HOST`, a client certificate for the URL's
+//! user in `KEEL_TEST_TLS_CLIENT_CERT`/`_KEY`, and one from a CA the
+//! server does not trust in `KEEL_TEST_TLS_OTHER_CERT`/`_KEY`.
 
 use keel::{Conn, Db, Status, Value};
 use std::time::Duration;
@@ -161,4 +169,107 @@ fn cancel_works_through_a_tls_session() {
     assert_eq!(err.status, Status::Cancelled, "{err:?}");
     // The session survives the cancel.
     assert!(encrypted(&conn));
+}
+
+/// The client-certificate server's URL and the test files, or a skip line.
+struct CertServer {
+    url: String,
+    ca: String,
+    host: String,
+    cert: String,
+    key: String,
+    other_cert: String,
+    other_key: String,
+}
+
+fn cert_server() -> Option<CertServer> {
+    let Some(url) = env("KEEL_TEST_POSTGRES_CERT_URL") else {
+        println!("skipped: KEEL_TEST_POSTGRES_CERT_URL is not set (scripts/tls_servers.sh starts that server)");
+        return None;
+    };
+    let file = |var: &str| env(var).unwrap_or_else(|| panic!("{var} must be set with KEEL_TEST_POSTGRES_CERT_URL"));
+    Some(CertServer {
+        url,
+        ca: file("KEEL_TEST_TLS_CA"),
+        host: file("KEEL_TEST_TLS_HOST"),
+        cert: file("KEEL_TEST_TLS_CLIENT_CERT"),
+        key: file("KEEL_TEST_TLS_CLIENT_KEY"),
+        other_cert: file("KEEL_TEST_TLS_OTHER_CERT"),
+        other_key: file("KEEL_TEST_TLS_OTHER_KEY"),
+    })
+}
+
+fn text(conn: &Conn, sql: &str) -> String {
+    let mut rows = conn.query(sql, &[]).unwrap();
+    assert!(rows.next().unwrap());
+    match rows.value(0).unwrap().to_owned() {
+        Value::Text(t) => t,
+        other => panic!("{sql}: {other:?}"),
+    }
+}
+
+#[test]
+fn a_client_certificate_logs_in() {
+    let Some(s) = cert_server() else { return };
+    let url = with(
+        &with_host(&s.url, &s.host),
+        &format!("sslmode=verify-full&sslrootcert={}&sslcert={}&sslkey={}", s.ca, s.cert, s.key),
+    );
+    let conn = connect(&url).unwrap();
+    assert!(encrypted(&conn));
+    assert_eq!(text(&conn, "SELECT current_user::text"), "keel_cert");
+    assert_eq!(text(&conn, "SELECT client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()"), "/CN=keel_cert");
+    // require sends the certificate too (and checks nothing of the server's).
+    let conn = connect(&with(&s.url, &format!("sslmode=require&sslcert={}&sslkey={}", s.cert, s.key))).unwrap();
+    assert_eq!(text(&conn, "SELECT current_user::text"), "keel_cert");
+    // The pool opens more sessions with the same certificate.
+    let db = Db::open(&url).unwrap();
+    let (a, b) = (db.checkout().unwrap(), db.checkout().unwrap());
+    assert!(encrypted(&a) && encrypted(&b));
+}
+
+#[test]
+fn without_a_client_certificate_the_server_refuses() {
+    let Some(s) = cert_server() else { return };
+    let err = connect(&with(&s.url, &format!("sslmode=verify-full&sslrootcert={}", s.ca)).replace("127.0.0.1", &s.host))
+        .err()
+        .unwrap();
+    assert_eq!(err.status, Status::Unauthenticated, "{err:?}");
+    assert_eq!(err.sqlstate, "28000", "{err:?}");
+    assert!(err.message.contains("certificate"), "{}", err.message);
+    // And without TLS at all (the server takes TLS connections only).
+    let err = connect(&with(&s.url, "sslmode=disable")).err().unwrap();
+    assert_eq!(err.status, Status::Unauthenticated, "{err:?}");
+}
+
+#[test]
+fn a_certificate_the_server_does_not_trust_is_refused() {
+    let Some(s) = cert_server() else { return };
+    let err = connect(&with(&s.url, &format!("sslmode=require&sslcert={}&sslkey={}", s.other_cert, s.other_key)))
+        .err()
+        .unwrap();
+    assert_eq!(err.status, Status::Unauthenticated, "{err:?}");
+    assert_eq!(err.sqlstate, "08001", "{err:?}");
+    assert!(err.message.contains("sslcert"), "{}", err.message);
+}
+
+#[test]
+fn a_key_that_is_not_the_certificates_is_refused_at_open() {
+    let Some(s) = cert_server() else { return };
+    let err = Db::open(&with(&s.url, &format!("sslmode=require&sslcert={}&sslkey={}", s.cert, s.other_key))).err().unwrap();
+    assert_eq!(err.status, Status::InvalidArgument, "{err:?}");
+    assert!(err.message.starts_with("sslkey:"), "{}", err.message);
+    assert!(err.message.contains(&s.other_key) && err.message.contains(&s.cert), "{}", err.message);
+    // Nothing of the key itself.
+    let pem = std::fs::read_to_string(&s.other_key).unwrap();
+    for line in pem.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!err.message.contains(line), "key material in: {}", err.message);
+    }
+    let err = Db::open(&with(&s.url, "sslmode=require&sslcert=/nonexistent/keel-client.crt&sslkey=/nonexistent/k")).err().unwrap();
+    assert_eq!(err.status, Status::InvalidArgument, "{err:?}");
+    assert!(err.message.contains("sslcert: /nonexistent/keel-client.crt does not exist"), "{}", err.message);
+    // A certificate file given as the key.
+    let err = Db::open(&with(&s.url, &format!("sslmode=require&sslcert={}&sslkey={}", s.cert, s.cert))).err().unwrap();
+    assert_eq!(err.status, Status::InvalidArgument, "{err:?}");
+    assert!(err.message.contains("holds no PEM private key"), "{}", err.message);
 }

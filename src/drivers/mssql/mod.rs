@@ -242,7 +242,7 @@ fn tls_setup(opts: &Options, host: &str, port: u16) -> Result<TlsSetup> {
         }
     };
     let alpn: &[&[u8]] = if level == Encrypt::Strict { &[b"tds/8.0"] } else { &[] };
-    let config = tls::client_config(check, roots, alpn)?;
+    let config = tls::client_config(check, roots, None, alpn)?;
     Ok(TlsSetup { level, config: Arc::new(config), name, named: !named.is_empty(), server: format!("{host}:{port}") })
 }
 

@@ -7,7 +7,8 @@
 //! (`max_statement_time` on MariaDB, `max_execution_time` on MySQL),
 //! `socket_timeout_ms` (the socket's read and write timeouts: a silent
 //! network fails the call with TIMEOUT and the session is closed),
-//! `tcp_keepalive_ms`, `zero_date` (`error`, the default, or `null`).
+//! `tcp_keepalive_ms`, `zero_date` (`error`, the default, or `null`),
+//! and TLS: `ssl_mode`, `ssl_ca`, `ssl_cert`, `ssl_key`.
 //! Sessions run with
 //! `time_zone = '+00:00'`, so TIMESTAMP columns read and write UTC, and
 //! with CLIENT_FOUND_ROWS, so an UPDATE's rows_affected counts the rows it
@@ -21,10 +22,18 @@
 //! the rest of a large result is never read and the connection, with any
 //! transaction on it, stays usable.
 //!
+//! TLS: rustls (ring provider) inside the mysql crate, with MySQL's own
+//! client options and their meaning: `ssl_mode` `DISABLED`, `PREFERRED`
+//! (the default: TLS when the server offers it, unverified), `REQUIRED`,
+//! `VERIFY_CA`, `VERIFY_IDENTITY`; `ssl_ca` (trusted roots), `ssl_cert`
+//! and `ssl_key` (client certificate). See [`tls`] for what each mode
+//! checks and how it maps onto the crate.
+//!
 //! MySQL's TIME is a duration (-838:59:59 to 838:59:59): a value within one
 //! day reads as a keel time; one outside reads as INT64 microseconds.
 
 mod errors;
+mod tls;
 
 use super::cursor_slot::{CursorSlot, statement_id};
 use super::net;
@@ -71,6 +80,31 @@ const OPTIONS: &[OptSpec] = &[
         default: "error",
         doc: "How to read MySQL's zero dates (0000-00-00): as an error, or as NULL.",
     },
+    // Text, not Choice: MySQL's values in any case (tls::policy checks them).
+    OptSpec {
+        key: "ssl_mode",
+        kind: OptKind::Text,
+        default: "",
+        doc: "TLS policy, as MySQL's client: DISABLED, PREFERRED (TLS when the server offers it, unverified; the default), REQUIRED (TLS or fail, unverified), VERIFY_CA (certificate chains to a root in ssl_ca), VERIFY_IDENTITY (and names the host); any case. Unset with ssl_ca set: VERIFY_CA.",
+    },
+    OptSpec {
+        key: "ssl_ca",
+        kind: OptKind::Text,
+        default: "",
+        doc: "Trusted roots for VERIFY_CA/VERIFY_IDENTITY: a PEM file, or `system` for the system's CA bundle file.",
+    },
+    OptSpec {
+        key: "ssl_cert",
+        kind: OptKind::Text,
+        default: "",
+        doc: "Client certificate (PEM, intermediates after it), sent when the server asks for one; needs ssl_key.",
+    },
+    OptSpec {
+        key: "ssl_key",
+        kind: OptKind::Text,
+        default: "",
+        doc: "The client certificate's private key (unencrypted PEM: PKCS#8, PKCS#1 or SEC1).",
+    },
 ];
 
 impl Driver for MysqlDriver {
@@ -94,9 +128,17 @@ impl Driver for MysqlDriver {
         // accepts the connection and then says nothing fails the connect;
         // afterwards the socket gets socket_timeout_ms (see `connect`).
         let setup = ms("connect_timeout_ms").or(ms("socket_timeout_ms"));
+        let tls = tls::policy(&tls::SslOptions {
+            ssl_mode: opts.text("ssl_mode").unwrap_or(""),
+            ssl_ca: opts.text("ssl_ca").unwrap_or(""),
+            ssl_cert: opts.text("ssl_cert").unwrap_or(""),
+            ssl_key: opts.text("ssl_key").unwrap_or(""),
+        })?;
+        let host = url.host.clone().unwrap_or_else(|| "127.0.0.1".into());
+        let port = url.port.unwrap_or(3306);
         let b = mysql::OptsBuilder::new()
-            .ip_or_hostname(Some(url.host.clone().unwrap_or_else(|| "127.0.0.1".into())))
-            .tcp_port(url.port.unwrap_or(3306))
+            .ip_or_hostname(Some(host.clone()))
+            .tcp_port(port)
             .user(url.user.clone())
             .pass(url.password.clone())
             .db_name(Some(url.path.clone()).filter(|p| !p.is_empty()))
@@ -118,8 +160,13 @@ impl Driver for MysqlDriver {
             // statements of the same SQL); keel closes its statements itself.
             .stmt_cache_size(0)
             .init(vec!["SET time_zone = '+00:00'"]);
+        let plain = mysql::Opts::from(b.clone());
         Ok(Box::new(MyConnector {
-            opts: mysql::Opts::from(b),
+            opts: mysql::Opts::from(b.ssl_opts(tls.ssl_opts.clone())),
+            plain: (tls.mode == tls::Mode::Preferred).then_some(plain),
+            no_tls: AtomicBool::new(false),
+            tls_mode: tls.mode,
+            server: format!("{host}:{port}"),
             statement_timeout_ms: opts.uint("statement_timeout_ms"),
             connect_timeout_ms: opts.uint("connect_timeout_ms"),
             socket_timeout: ms("socket_timeout_ms"),
@@ -129,8 +176,18 @@ impl Driver for MysqlDriver {
 }
 
 struct MyConnector {
-    /// With connect_timeout_ms as the socket timeouts (see `connector`).
+    /// With connect_timeout_ms as the socket timeouts (see `connector`),
+    /// and TLS as ssl_mode says.
     opts: mysql::Opts,
+    /// ssl_mode=PREFERRED: the same options without TLS, for a server that
+    /// offers none.
+    plain: Option<mysql::Opts>,
+    /// A connect found that the server offers no TLS (PREFERRED only):
+    /// later ones go without it straight away.
+    no_tls: AtomicBool,
+    tls_mode: tls::Mode,
+    /// `host:port`, for the messages.
+    server: String,
     statement_timeout_ms: u32,
     connect_timeout_ms: u32,
     socket_timeout: Option<Duration>,
@@ -142,10 +199,31 @@ fn my<T>(r: std::result::Result<T, mysql::Error>) -> Result<T> {
 }
 
 impl MyConnector {
+    /// Open a session: with TLS as ssl_mode says, and for PREFERRED without
+    /// it when the server offers none. Returns the options that worked
+    /// (the cancel's side connections use them too).
+    fn open(&self) -> Result<(mysql::Conn, mysql::Opts)> {
+        let opts = match &self.plain {
+            Some(plain) if self.no_tls.load(Ordering::Relaxed) => plain,
+            _ => &self.opts,
+        };
+        match mysql::Conn::new(opts.clone()) {
+            Ok(conn) => Ok((conn, opts.clone())),
+            Err(e) if tls::server_has_no_tls(&e) && self.plain.is_some() => {
+                // The crate gave the connection up after the server's
+                // greeting said it has no TLS: connect again without.
+                self.no_tls.store(true, Ordering::Relaxed);
+                let plain = self.plain.clone().expect("checked above");
+                Ok((my(mysql::Conn::new(plain.clone()))?, plain))
+            }
+            Err(e) => Err(tls::failure(&e, self.tls_mode, &self.server).unwrap_or_else(|| errors::convert(&e).0)),
+        }
+    }
+
     /// Connect and set the session up, within connect_timeout_ms per wait;
     /// also says whether the server reports its transaction state.
-    fn setup(&self) -> Result<(mysql::Conn, String, u64, bool)> {
-        let mut conn = my(mysql::Conn::new(self.opts.clone()))?;
+    fn setup(&self) -> Result<(mysql::Conn, String, u64, mysql::Opts, bool)> {
+        let (mut conn, opts) = self.open()?;
         let (version, max_packet): (String, u64) =
             my(conn.query_first("SELECT VERSION(), @@max_allowed_packet"))?.unwrap_or_default();
         // The server then says, in the OK packet of any statement that
@@ -160,13 +238,13 @@ impl MyConnector {
             };
             my(conn.query_drop(sql))?;
         }
-        Ok((conn, version, max_packet, tracked))
+        Ok((conn, version, max_packet, opts, tracked))
     }
 }
 
 impl Connector for MyConnector {
     fn connect(&self) -> Result<Box<dyn DriverConn>> {
-        let (conn, version, max_packet, tracked) = self.setup().map_err(|mut e| {
+        let (conn, version, max_packet, opts, tracked) = self.setup().map_err(|mut e| {
             if e.status == crate::core::error::Status::Timeout {
                 e.message = format!(
                     "could not connect to MySQL: no answer within connect_timeout_ms={} ({})",
@@ -198,7 +276,7 @@ impl Connector for MyConnector {
                 fd,
                 conn: UnsafeCell::new(conn),
                 broken: AtomicBool::new(false),
-                killer: Arc::new(Killer { opts: self.opts.clone(), connection_id, requested: AtomicBool::new(false) }),
+                killer: Arc::new(Killer { opts, connection_id, requested: AtomicBool::new(false) }),
                 tx: TxState { tracked, open: AtomicBool::new(false), autocommit_off: AtomicBool::new(false) },
                 unclosed: std::sync::Mutex::new(Vec::new()),
             }),

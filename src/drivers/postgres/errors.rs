@@ -70,11 +70,17 @@ pub fn convert(e: &tokio_postgres::Error) -> Error {
         }
         source = s.source();
     }
+    let mut hint = "";
     let (status, sqlstate) = if let Some(tls) = tls_error(e) {
         // A server that fails the certificate check has not proved who it
-        // is; other handshake failures are connection failures.
+        // is, and a server that refuses ours says we have not; other
+        // handshake failures are connection failures.
         match tls {
             rustls::Error::InvalidCertificate(_) => (Status::Unauthenticated, "08001"),
+            rustls::Error::AlertReceived(a) if crate::core::tls::refuses_client_certificate(a) => {
+                hint = " (the server refused the client certificate: sslcert/sslkey must hold a certificate it trusts, and its key)";
+                (Status::Unauthenticated, "08001")
+            }
             _ => (Status::Io, "08001"),
         }
     } else if e.is_closed() {
@@ -91,6 +97,7 @@ pub fn convert(e: &tokio_postgres::Error) -> Error {
         message.push_str(&s.to_string());
         source = s.source();
     }
+    message.push_str(hint);
     Error {
         status,
         message,

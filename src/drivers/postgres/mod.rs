@@ -3,19 +3,20 @@
 //!
 //! URL: `postgres://user:password@host:port/dbname?options`; a host that
 //! starts with `/` (percent-encoded in the URL) is the directory of the
-//! server's Unix socket. Options: `sslmode`, `connect_timeout_ms` (the
-//! whole connect, authentication included), `statement_timeout_ms`,
-//! `socket_timeout_ms`, `tcp_keepalive_ms`, `application_name`,
-//! `search_path`. Results stream: rows are read from
+//! server's Unix socket. Options: `sslmode`, `sslrootcert`, `sslcert`,
+//! `sslkey`, `connect_timeout_ms` (the whole connect, authentication
+//! included), `statement_timeout_ms`, `socket_timeout_ms`,
+//! `tcp_keepalive_ms`, `application_name`, `search_path`. Results
+//! stream: rows are read from
 //! the socket as `keel_rows_next` asks for them (tokio-postgres applies
 //! back-pressure), so a huge SELECT runs in bounded memory. Because the
 //! protocol carries one result at a time, a connection with an open cursor
 //! refuses other work until the cursor is read to its end or freed.
 //!
 //! TLS: rustls, with libpq's `sslmode` (`disable`, `prefer`, `require`,
-//! `verify-ca`, `verify-full`) and `sslrootcert`; see [`tls`] for what
-//! each mode checks. Client certificates (`sslcert`/`sslkey`) are not
-//! supported yet: those keys are rejected as unknown options.
+//! `verify-ca`, `verify-full`), `sslrootcert`, and client certificates
+//! with `sslcert`/`sslkey`; see [`tls`] for what each mode checks and
+//! which default files under `~/.postgresql` are used.
 
 mod client;
 mod errors;
@@ -50,13 +51,25 @@ const OPTIONS: &[OptSpec] = &[
         key: "sslmode",
         kind: OptKind::Choice(&["disable", "prefer", "require", "verify-ca", "verify-full"]),
         default: "prefer",
-        doc: "TLS policy, as libpq's sslmode: disable, prefer (TLS when the server offers it, unverified), require (TLS or fail; unverified unless sslrootcert is set), verify-ca (certificate chains to a trusted root), verify-full (and names the host).",
+        doc: "TLS policy, as libpq's sslmode: disable, prefer (TLS when the server offers it, unverified), require (TLS or fail; unverified unless sslrootcert is set or ~/.postgresql/root.crt exists, then the chain is checked), verify-ca (certificate chains to a trusted root), verify-full (and names the host).",
     },
     OptSpec {
         key: "sslrootcert",
         kind: OptKind::Text,
         default: "",
-        doc: "Trusted roots for verify-ca/verify-full: a PEM file, or `system` for the system's trust store; default ~/.postgresql/root.crt.",
+        doc: "Trusted roots for verify-ca/verify-full (and require): a PEM file, or `system` for the system's trust store; default ~/.postgresql/root.crt.",
+    },
+    OptSpec {
+        key: "sslcert",
+        kind: OptKind::Text,
+        default: "",
+        doc: "Client certificate (PEM, intermediates after it), sent when the server asks for one; default ~/.postgresql/postgresql.crt when that file exists.",
+    },
+    OptSpec {
+        key: "sslkey",
+        kind: OptKind::Text,
+        default: "",
+        doc: "The client certificate's private key (unencrypted PEM: PKCS#8, PKCS#1 or SEC1); default ~/.postgresql/postgresql.key.",
     },
     OptSpec {
         key: "connect_timeout_ms",
@@ -100,7 +113,12 @@ impl Driver for PostgresDriver {
         OPTIONS
     }
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
-        let tls = tls::policy(opts.text("sslmode").unwrap_or("prefer"), opts.text("sslrootcert").unwrap_or(""))?;
+        let tls = tls::policy(&tls::SslOptions {
+            sslmode: opts.text("sslmode").unwrap_or("prefer"),
+            sslrootcert: opts.text("sslrootcert").unwrap_or(""),
+            sslcert: opts.text("sslcert").unwrap_or(""),
+            sslkey: opts.text("sslkey").unwrap_or(""),
+        })?;
         let mut cfg = tokio_postgres::Config::new();
         let user = url.user.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "postgres".into());
         cfg.user(&user);
