@@ -73,6 +73,59 @@ pub fn percent_decode(s: &str, plus_is_space: bool) -> Result<String> {
         .map_err(|_| Error::invalid_argument("connection URL decodes to invalid UTF-8"))
 }
 
+/// Decode one part of the URL, refusing a NUL byte in it (a C string would
+/// end there, so `root%00x` must not quietly become `root`). `what` names
+/// the part; its text is never repeated in the message.
+fn decode_part(s: &str, plus_is_space: bool, what: &str) -> Result<String> {
+    let v = percent_decode(s, plus_is_space).map_err(|e| Error::invalid_argument(format!("{}: in the {what}", e.message)))?;
+    if v.contains('\0') {
+        return Err(Error::invalid_argument(format!("connection URL: the {what} holds a NUL byte (%00)")));
+    }
+    Ok(v)
+}
+
+/// Where the user name and password end in `after` (the URL after `//`):
+/// at the last `@`, so that a password may hold `@`, `/`, `?` and `:` as
+/// they are (libpq takes a raw `?` there too). An `@` that must be in the
+/// path or query instead (nothing before it looks like a user name, which
+/// cannot hold `/` or `?`) means there is no user name. A URL where the
+/// split is truly ambiguous (an `@`, then `/` or `?`, then another `@`) is
+/// refused rather than guessed. Messages never repeat any of this text.
+fn userinfo_end(after: &str) -> Result<Option<usize>> {
+    let Some(last) = after.rfind('@') else { return Ok(None) };
+    let userinfo = &after[..last];
+    let user = userinfo.split(':').next().unwrap_or("");
+    if user.contains(['/', '?']) {
+        return Ok(None);
+    }
+    let first = after.find('@').expect("one @ at least");
+    if first != last && after[first..last].contains(['/', '?']) {
+        return Err(Error::invalid_argument(
+            "connection URL: the user name or password holds an @ and a / or ?, so where they end is ambiguous; \
+             percent-encode them there (@ as %40, / as %2F, ? as %3F)",
+        ));
+    }
+    Ok(Some(last))
+}
+
+/// The `k=v&k=v` pairs of a query string, decoded, in the order given.
+fn parse_query(query: Option<&str>) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        out.push((decode_part(k, true, "option name")?, decode_part(v, true, "option value")?));
+    }
+    Ok(out)
+}
+
+/// Split `s` at its first `?` into the part before and the query string.
+fn split_query(s: &str) -> (&str, Option<&str>) {
+    match s.find('?') {
+        Some(q) => (&s[..q], Some(&s[q + 1..])),
+        None => (s, None),
+    }
+}
+
 impl ConnUrl {
     pub fn parse(url: &str) -> Result<ConnUrl> {
         let colon = url.find(':').ok_or_else(|| {
@@ -81,16 +134,12 @@ impl ConnUrl {
             )
         })?;
         let scheme = url[..colon].to_ascii_lowercase();
-        if scheme.is_empty() || !scheme.bytes().all(|c| c.is_ascii_alphanumeric() || c == '+' as u8) {
+        if scheme.is_empty() || !scheme.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+') {
             return Err(Error::invalid_argument(
                 "connection URL has no valid scheme; expected e.g. sqlite::memory: or postgres://host/db",
             ));
         }
         let rest = &url[colon + 1..];
-        let (body, query) = match rest.find('?') {
-            Some(q) => (&rest[..q], Some(&rest[q + 1..])),
-            None => (rest, None),
-        };
         let mut out = ConnUrl {
             scheme,
             user: None,
@@ -100,48 +149,45 @@ impl ConnUrl {
             path: String::new(),
             options: Vec::new(),
         };
-        if let Some(q) = query {
-            for pair in q.split('&').filter(|p| !p.is_empty()) {
-                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                out.options.push((percent_decode(k, true)?, percent_decode(v, true)?));
-            }
-        }
-        if body == ":memory:" {
-            out.path = ":memory:".into();
-            return Ok(out);
-        }
-        let Some(after) = body.strip_prefix("//") else {
-            // `sqlite:relative.db`
-            out.path = percent_decode(body, false)?;
+        let Some(after) = rest.strip_prefix("//") else {
+            // `sqlite::memory:`, `sqlite:relative.db`
+            let (body, query) = split_query(rest);
+            out.options = parse_query(query)?;
+            out.path = if body == ":memory:" { body.to_owned() } else { decode_part(body, false, "path")? };
             return Ok(out);
         };
         if let Some(abs) = after.strip_prefix('/') {
             // `sqlite:///abs/path.db`: empty authority.
-            out.path = format!("/{}", percent_decode(abs, false)?);
+            let (body, query) = split_query(abs);
+            out.options = parse_query(query)?;
+            out.path = format!("/{}", decode_part(body, false, "path")?);
             return Ok(out);
         }
-        let file_engine = crate::drivers::find(&out.scheme).is_ok_and(|d| d.url_names_a_file());
-        if file_engine && !after.contains('@') {
+        // The query string starts at the first `?` after the user name and
+        // password (which may hold one).
+        let (userinfo, remainder) = match userinfo_end(after)? {
+            Some(at) => (Some(&after[..at]), &after[at + 1..]),
+            None => (None, after),
+        };
+        let (hostpath, query) = split_query(remainder);
+        out.options = parse_query(query)?;
+        if userinfo.is_none() && crate::drivers::find(&out.scheme).is_ok_and(|d| d.url_names_a_file()) {
             // `sqlite://relative/path.db`: no authority. (With user info it
             // is parsed as one, so that the driver can reject it.)
-            out.path = percent_decode(after, false)?;
+            out.path = decode_part(hostpath, false, "path")?;
             return Ok(out);
         }
-        let (authority, path) = match after.find('/') {
-            Some(p) => (&after[..p], &after[p + 1..]),
-            None => (after, ""),
-        };
-        let (userinfo, hostport) = match authority.rfind('@') {
-            Some(a) => (Some(&authority[..a]), &authority[a + 1..]),
-            None => (None, authority),
+        let (hostport, path) = match hostpath.find('/') {
+            Some(p) => (&hostpath[..p], &hostpath[p + 1..]),
+            None => (hostpath, ""),
         };
         if let Some(ui) = userinfo {
             let (u, p) = match ui.find(':') {
                 Some(c) => (&ui[..c], Some(&ui[c + 1..])),
                 None => (ui, None),
             };
-            out.user = Some(percent_decode(u, false)?);
-            out.password = p.map(|p| percent_decode(p, false)).transpose()?;
+            out.user = Some(decode_part(u, false, "user name")?);
+            out.password = p.map(|p| decode_part(p, false, "password")).transpose()?;
         }
         let (host, port) = if let Some(h) = hostport.strip_prefix('[') {
             let end = h.find(']').ok_or_else(|| {
@@ -155,20 +201,19 @@ impl ConnUrl {
             }
         };
         if let Some(p) = port.filter(|p| !p.is_empty()) {
-            // The port text is not quoted: when a password holds an
-            // unescaped `/`, `?` or `#`, the URL splits early and the
-            // password's start lands here.
+            // The port text is not quoted in the message: it is whatever
+            // followed the host's last `:`.
             out.port = Some(p.parse::<u16>().map_err(|_| {
                 Error::invalid_argument(
                     "connection URL port is not a number from 0 to 65535 \
-                     (percent-encode any /, ? or # in the user name or password)",
+                     (percent-encode any @, / or ? in the user name or password)",
                 )
             })?);
         }
         if !host.is_empty() {
-            out.host = Some(percent_decode(host, false)?);
+            out.host = Some(decode_part(host, false, "host")?);
         }
-        out.path = percent_decode(path, false)?;
+        out.path = decode_part(path, false, "database name")?;
         Ok(out)
     }
 
@@ -229,9 +274,55 @@ mod tests {
         let u = ConnUrl::parse("mysql://root@[::1]:3306/test").unwrap();
         assert_eq!(u.host.as_deref(), Some("::1"));
         assert!(ConnUrl::parse("postgres://h:99999/x").is_err());
-        let e = ConnUrl::parse("postgres://u:hunter2?x@h/db").unwrap_err();
+        // A raw `?` in a password (libpq takes one too).
+        assert_eq!(ConnUrl::parse("postgres://u:hunter2?x@h/db").unwrap().password.as_deref(), Some("hunter2?x"));
+        let e = ConnUrl::parse("postgres://u:hunter2@h:12x/db").unwrap_err();
         assert!(!e.message.contains("hunter2"), "{}", e.message);
         assert!(ConnUrl::parse("nourl").is_err());
+    }
+
+    #[test]
+    fn passwords_with_at_slash_and_question_mark() {
+        for (url, pw) in [
+            ("postgres://u:p?w@h:5433/db?sslmode=disable", "p?w"),
+            ("postgres://u:p/w@h:5433/db?sslmode=disable", "p/w"),
+            ("postgres://u:p@w@h:5433/db?sslmode=disable", "p@w"),
+            ("postgres://u:12/34?x=y@h:5433/db?sslmode=disable", "12/34?x=y"),
+            ("postgres://u:a:b@h:5433/db?sslmode=disable", "a:b"),
+        ] {
+            let u = ConnUrl::parse(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!(u.password.as_deref(), Some(pw), "{url}");
+            assert_eq!(u.user.as_deref(), Some("u"), "{url}");
+            assert_eq!(u.host.as_deref(), Some("h"), "{url}");
+            assert_eq!(u.port, Some(5433), "{url}");
+            assert_eq!(u.path, "db", "{url}");
+            assert_eq!(u.options, vec![("sslmode".into(), "disable".into())], "{url}");
+        }
+        // An @ in the query string of a URL without a user name.
+        let u = ConnUrl::parse("postgres://h/db?application_name=me@x").unwrap();
+        assert_eq!((u.user, u.host.as_deref()), (None, Some("h")));
+        assert_eq!(u.options, vec![("application_name".into(), "me@x".into())]);
+        // Ambiguous: refused, and nothing of it in the message.
+        let e = ConnUrl::parse("postgres://u:se@cr/et@h/db").unwrap_err();
+        assert!(!e.message.contains("se") || !e.message.contains("cr/et"), "{}", e.message);
+        assert!(e.message.contains("percent-encode"), "{}", e.message);
+    }
+
+    #[test]
+    fn nul_bytes_are_refused_in_every_part() {
+        for url in [
+            "mysql://root%00x@h/db",
+            "mysql://root:pw%00x@h/db",
+            "mysql://root@h%00x/db",
+            "mysql://root@h/db%00x",
+            "mysql://root@h/db?ssl_mode%00=x",
+            "mysql://root@h/db?ssl_mode=RE%00QUIRED",
+            "sqlite:///tmp/a%00b.db",
+        ] {
+            let e = ConnUrl::parse(url).unwrap_err();
+            assert!(e.message.contains("NUL"), "{url}: {}", e.message);
+            assert!(!e.message.contains("pw") && !e.message.contains("root"), "{url}: {}", e.message);
+        }
     }
 
     #[test]
