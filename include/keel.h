@@ -2,6 +2,9 @@
  * keel.h -- the C API of keel, one database driver runtime for SQLite,
  * PostgreSQL, MySQL/MariaDB and SQL Server.
  *
+ * This file is the reference: everything a program needs to know to use
+ * keel is here, and the README says nothing this file does not.
+ *
  * WHAT IS API
  *   Everything declared in this file, and nothing else. Names start with
  *   keel_ (functions, types) or KEEL_ (constants).
@@ -9,29 +12,151 @@
  * CONVENTIONS
  *   - Handles are opaque: keel_db (a pool), keel_conn (a connection checked
  *     out of it), keel_stmt (a prepared statement), keel_rows (a streaming
- *     cursor), keel_error (an error object). Functions are named
- *     keel_<handle>_<verb> and take the handle first.
+ *     cursor), keel_cancel (stops a running statement), keel_buffer (bytes
+ *     keel encoded for you), keel_error (an error object). Functions are
+ *     named keel_<handle>_<verb> and take the handle first.
  *   - All indexes are 0-based: bind parameters and result columns alike.
  *   - Lengths are size_t. Text is UTF-8, passed as (pointer, length) or as
- *     a NUL-terminated string where the parameter says so.
+ *     a NUL-terminated string where the parameter says so. SQL can be given
+ *     either way (keel_conn_exec / keel_conn_exec_len, ...); a NUL byte
+ *     inside (pointer, length) SQL is refused, never taken as its end.
  *   - Outputs go through pointer parameters named *_out and are written only
  *     on success; on failure they are left untouched, so initialize them.
- *   - Dates are days since 1970-01-01; times are microseconds since
- *     midnight; timestamps are microseconds since 1970-01-01T00:00:00Z.
+ *   - Placeholders: ? on every engine (keel rewrites it for the engine,
+ *     skipping string literals, quoted identifiers, comments and
+ *     PostgreSQL's dollar quotes); ?? is a literal ? (PostgreSQL's jsonb
+ *     operators ?, ?| and ?& are written ??, ??| and ??&). Each engine's
+ *     own form works too: $1 on PostgreSQL, @P1 on SQL Server, ?NNN, :name,
+ *     @name and $name on SQLite; mixing $1 or @P1 with ? in one statement
+ *     is an error. Each call runs exactly one statement: SQL with a second
+ *     one is refused (nothing runs), and SQL with none (only blanks,
+ *     comments and ;) is KEEL_STATUS_INVALID_ARGUMENT. PostgreSQL takes at
+ *     most 65535 parameters a statement.
+ *
+ * VALUES
+ *   One tagged struct, keel_value, carries a value both ways. Dates are
+ *   days since 1970-01-01; times are microseconds since midnight;
+ *   timestamps are microseconds since 1970-01-01T00:00:00Z
+ *   (KEEL_TYPE_TIMESTAMP has no zone and is taken as given;
+ *   KEEL_TYPE_TIMESTAMPTZ is an instant). Decimals are exact decimal text,
+ *   uuids 16 bytes, JSON its text. Conversions are exact or fail with
+ *   KEEL_STATUS_INVALID_DATA (reading) or KEEL_STATUS_INVALID_ARGUMENT
+ *   (binding): never a silent truncation.
+ *   Canonical text forms (keel_rows_column_text of a non-text value, and
+ *   what keel stores on SQLite): bool "true"/"false"; integers in decimal;
+ *   double the shortest text that reads back to the same bits ("0.1",
+ *   "1e100"), "NaN", "Infinity", "-Infinity"; date "YYYY-MM-DD" (a year
+ *   outside 0-9999 with its sign: "-0044-03-15", "+10000-01-01"); time "HH:MM:SS" with
+ *   ".ffffff" when the microseconds are not 0; timestamp "YYYY-MM-DD
+ *   HH:MM:SS[.ffffff]"; timestamptz the same in UTC followed by "+00:00"
+ *   (SQL Server: the local time and the offset it was stored with); uuid
+ *   36 lower-case hex characters with dashes.
+ *   How engine types read (keel_rows_column_type):
+ *   - SQLite follows the declared column type, by these rules in order:
+ *     BOOL -> BOOL; UNSIGNED or UINT64 -> UINT64; INT (not INTERVAL) ->
+ *     INT64; TIMESTAMPTZ or TIMESTAMP WITH TIME ZONE -> TIMESTAMPTZ;
+ *     DATETIME or TIMESTAMP -> TIMESTAMP; exactly DATE -> DATE; exactly TIME
+ *     -> TIME; UUID, GUID or UNIQUEIDENTIFIER -> UUID; JSON -> JSON;
+ *     DECIMAL, NUMERIC or MONEY -> DECIMAL; CHAR, CLOB or TEXT -> TEXT;
+ *     BLOB, BINARY or BYTEA -> BYTES; REAL, FLOA or DOUB -> DOUBLE; no
+ *     declared type (an expression) or any other -> NULL, and then each
+ *     value reads as its storage class (INTEGER -> INT64, REAL -> DOUBLE,
+ *     TEXT -> TEXT, BLOB -> BYTES). Dates, times, timestamps and uuids are
+ *     stored as their canonical text; an integer in a timestamp column is
+ *     Unix seconds. A DECIMAL column has NUMERIC affinity, so SQLite keeps
+ *     15 significant digits there: declare DECIMAL TEXT(p,s) for every digit.
+ *   - PostgreSQL: bool, int2/int4/int8, float4/float8, numeric (DECIMAL),
+ *     text/varchar/char, bytea, date, time, timestamp, timestamptz, uuid,
+ *     json/jsonb; arrays, intervals, timetz and other types read as the
+ *     server's own text for them.
+ *   - MySQL/MariaDB: TINYINT(1) -> BOOL; BIGINT UNSIGNED and BIT -> UINT64;
+ *     other integers and YEAR -> INT64; DECIMAL; FLOAT/DOUBLE; DATE;
+ *     DATETIME -> TIMESTAMP; TIMESTAMP -> TIMESTAMPTZ (sessions run in
+ *     UTC); TIME within one day -> TIME, beyond -> INT64 microseconds; JSON;
+ *     binary strings and BLOBs -> BYTES; other strings -> TEXT.
+ *   - SQL Server: bit; tinyint/smallint/int/bigint; real/float; decimal,
+ *     numeric, money, smallmoney (DECIMAL); char/varchar/nchar/nvarchar/
+ *     text/ntext/xml (TEXT); binary/varbinary/image; date; time; datetime,
+ *     datetime2, smalldatetime (TIMESTAMP); datetimeoffset (TIMESTAMPTZ,
+ *     offset kept, see keel_rows_column_tz_offset); uniqueidentifier.
+ *
+ * URLS AND OPTIONS
+ *   keel_db_open takes a URL (see there for each engine's form and TLS
+ *   default); options go in its query string, or as key/value pairs to
+ *   keel_db_open_options. An unknown key, one that does not apply to the
+ *   engine, a bad value or a key given twice is KEEL_STATUS_INVALID_ARGUMENT.
+ *   Every engine (the pool, see keel_db_checkout):
+ *     pool_max_open (0 = no limit), pool_max_idle (2), pool_min_idle (0),
+ *     pool_acquire_timeout_ms (30000; 0 waits forever),
+ *     pool_max_lifetime_ms (0 = none), pool_max_idle_time_ms (0 = none),
+ *     pool_health_check_idle_ms (1000; 0 never pings), stmt_cache_size (32;
+ *     0 turns the statement cache off).
+ *   SQLite: mode (ro, rw, rwc; rwc), busy_timeout_ms (5000),
+ *     statement_timeout_ms (0 = none), foreign_keys (true), journal_mode
+ *     (delete, truncate, persist, memory, wal, off; unset keeps the file's).
+ *   PostgreSQL: sslmode (disable, prefer, require, verify-ca, verify-full;
+ *     prefer), sslrootcert (PEM file or "system"; ~/.postgresql/root.crt),
+ *     sslcert and sslkey (client certificate and key, PEM;
+ *     ~/.postgresql/postgresql.crt and .key when they exist),
+ *     connect_timeout_ms (10000), statement_timeout_ms (0),
+ *     socket_timeout_ms (0), tcp_keepalive_ms (15000), application_name
+ *     (keel), search_path (unset).
+ *   MySQL/MariaDB: ssl_mode (DISABLED, PREFERRED, REQUIRED, VERIFY_CA,
+ *     VERIFY_IDENTITY, any case; PREFERRED, or VERIFY_CA when ssl_ca is
+ *     set), ssl_ca (PEM file or "system"), ssl_cert and ssl_key (client
+ *     certificate and key), connect_timeout_ms (10000),
+ *     statement_timeout_ms (0), socket_timeout_ms (0), tcp_keepalive_ms
+ *     (15000), zero_date (error, null; error).
+ *   SQL Server: encrypt (on, strict, off; on), trust_server_certificate
+ *     (false), trust_server_certificate_ca (PEM file; the system's store),
+ *     host_name_in_certificate (the URL's host), connect_timeout_ms (10000),
+ *     statement_timeout_ms (0), socket_timeout_ms (0), tcp_keepalive_ms
+ *     (15000), application_name (keel).
+ *   Timeouts: connect_timeout_ms limits the whole connect (TCP, TLS,
+ *   authentication); statement_timeout_ms stops a statement at the server
+ *   (PostgreSQL, MySQL/MariaDB), with a progress handler (SQLite) or an
+ *   attention (SQL Server), and the call returns KEEL_STATUS_TIMEOUT;
+ *   socket_timeout_ms fails a call with KEEL_STATUS_TIMEOUT when the
+ *   server sent and took nothing for that long, and closes the connection
+ *   (set it above your longest statement); tcp_keepalive_ms sends TCP
+ *   keepalives on a connection idle that long (0 turns them off).
+ *   The statement cache: keel_conn_exec/query and keel_db_exec/query keep
+ *   each connection's prepared statements by SQL text (least recently used
+ *   first out, stmt_cache_size per connection), so SQL run twice is
+ *   prepared once. A cached statement the engine refuses because the
+ *   schema changed under it is prepared again and run once more; inside a
+ *   PostgreSQL transaction, which that error aborts, it is dropped from
+ *   the cache and the error says to roll back first.
  *
  * ERRORS
  *   Every fallible function returns a keel_status (KEEL_STATUS_OK is 0) and
  *   takes a last parameter keel_error **err_out. When err_out is not NULL
  *   and the status is not OK, *err_out receives a new keel_error that the
  *   caller frees with keel_error_free; it carries the status, a message
- *   with context, a SQLSTATE, the engine's own error number, and whether
- *   the statement can have run (keel_error_retry_safety). Status
- *   numbers never change; treat an unknown one as KEEL_STATUS_UNKNOWN.
- *   A NULL handle or required pointer gives KEEL_STATUS_NULL_ARGUMENT with
- *   a message naming the argument. An internal panic never crosses this
- *   API: the call returns KEEL_STATUS_PANIC and the handle is poisoned (later
- *   calls on it return KEEL_STATUS_INVALID_STATE). Passwords never appear in
- *   messages.
+ *   with context (the start of the SQL, the parameter or column index), a
+ *   SQLSTATE, the engine's own error number, and whether the statement can
+ *   have run (keel_error_retry_safety). Status numbers never change; treat
+ *   an unknown one as KEEL_STATUS_UNKNOWN. A NULL handle or required
+ *   pointer gives KEEL_STATUS_NULL_ARGUMENT with a message naming the
+ *   argument. An internal panic never crosses this API: the call returns
+ *   KEEL_STATUS_PANIC and the handle is poisoned (later calls on it return
+ *   KEEL_STATUS_INVALID_STATE). Passwords never appear in messages.
+ *   The engine's errors map to statuses by their SQLSTATE (PostgreSQL and
+ *   MySQL send one; SQLite's and SQL Server's are derived from their error
+ *   codes): class 23 -> KEEL_STATUS_INTEGRITY; 40, deadlocks and lock
+ *   timeouts -> KEEL_STATUS_BUSY (retry the transaction); 42 ->
+ *   KEEL_STATUS_INVALID_ARGUMENT, except a missing table, column or
+ *   database -> KEEL_STATUS_NOT_FOUND, one that exists already ->
+ *   KEEL_STATUS_ALREADY_EXISTS, and 42501 -> KEEL_STATUS_UNAUTHORIZED; 22
+ *   -> KEEL_STATUS_INVALID_DATA; 08 and a session the server ended ->
+ *   KEEL_STATUS_IO; 28 -> KEEL_STATUS_UNAUTHENTICATED; 25, 2D and 3B ->
+ *   KEEL_STATUS_INVALID_STATE (but an unknown savepoint given to a
+ *   savepoint call is KEEL_STATUS_INVALID_ARGUMENT); 0A ->
+ *   KEEL_STATUS_NOT_IMPLEMENTED; a cancel -> KEEL_STATUS_CANCELLED and a
+ *   statement timeout -> KEEL_STATUS_TIMEOUT; 53, 54 and XX ->
+ *   KEEL_STATUS_INTERNAL; anything else -> KEEL_STATUS_UNKNOWN.
+ *   Errors raised before anything reached the server (bad arguments, a
+ *   failed open, a pool timeout) say KEEL_RETRY_SAFETY_NOT_SENT.
  *
  * OWNERSHIP AND LIFETIMES
  *   1. A handle returned through T **out belongs to the caller, who frees it
@@ -45,16 +170,35 @@
  *   4. Row outputs are borrowed. keel_rows_column_text and
  *      keel_rows_column_bytes return a pointer plus a length; text is also
  *      NUL-terminated, with the NUL not counted. The pointer is valid until
- *      the next keel_rows_next or keel_rows_free on that handle.
+ *      the next keel_rows_next, keel_rows_next_values, keel_rows_fetch_batch
+ *      or keel_rows_free on that handle. Running, binding or clearing the
+ *      statement the cursor came from closes the cursor but does not end
+ *      this.
  *   5. Strings returned by accessors (column names, error messages) belong
  *      to the object they came from and live as long as it does.
+ *
+ * CONNECTIONS, TRANSACTIONS AND CURSORS
+ *   keel_db_checkout lends one connection of the pool; keel_conn_free (or
+ *   keel_conn_return) gives it back, keel_conn_close closes it instead.
+ *   Convenience calls on keel_db check a connection out and back in
+ *   themselves; a cursor from keel_db_query owns its connection until freed.
+ *   A transaction is whatever the server has open, whether keel_conn_begin
+ *   or SQL (BEGIN, START TRANSACTION) began it: keel_conn_in_transaction
+ *   reports it, keel_conn_commit/rollback end it, and a connection given
+ *   back with one open is rolled back before anyone else gets it.
+ *   On PostgreSQL, MySQL and SQL Server a connection carries one result at
+ *   a time: while a cursor is open on it (not read to its end, not freed),
+ *   any other statement on that connection fails with
+ *   KEEL_STATUS_INVALID_STATE; SQLite allows several open cursors per
+ *   connection. Read a cursor to its end (or free it) before the next
+ *   statement, or use a second connection for the other work.
  *
  * THREADS
  *   A keel_db may be used from many threads at once. Any other handle may
  *   move between threads but must not be used by two at once; statements and
- *   cursors go with their connection. keel_error objects are immutable and
- *   may be read from any thread. Driver-global set-up is implicit and
- *   thread-safe.
+ *   cursors go with their connection. keel_cancel is made to be used from
+ *   another thread. keel_error objects are immutable and may be read from
+ *   any thread. Driver-global set-up is implicit and thread-safe.
  */
 
 #ifndef KEEL_H
@@ -287,7 +431,7 @@ typedef struct keel_buffer keel_buffer;
  * Cancels the statement running on one connection.
  *
  * Created by `keel_conn_cancel_handle`, destroyed by `keel_cancel_free`.
- * Method: `keel_cancel_request`. Thread rule: unlike other handles, it is
+ * Methods: `keel_cancel_request`. Thread rule: unlike other handles, it is
  * meant to be used from another thread while the connection's thread is
  * blocked in a call, and several threads may use it at once. In Rust it is
  * an `Arc` of the engine's cancel mechanism: PostgreSQL's cancel request,
@@ -300,13 +444,17 @@ typedef struct keel_cancel keel_cancel;
 /**
  * One connection checked out of a `keel_db` pool.
  *
- * Created by `keel_db_checkout`, destroyed by `keel_conn_free` (which
- * returns it to the pool, rolled back if a transaction is open). Methods:
- * `keel_conn_exec`, `keel_conn_query`, `keel_conn_prepare`,
- * `keel_conn_begin`, `keel_conn_commit`, `keel_conn_rollback`,
- * `keel_conn_savepoint`, `keel_conn_release`, `keel_conn_rollback_to`,
- * `keel_conn_ping`, `keel_conn_in_transaction`, `keel_conn_dialect`,
- * `keel_conn_server_version`. Thread rule: it may move between threads but
+ * Created by `keel_db_checkout`, destroyed by `keel_conn_free` or its
+ * other name `keel_conn_return` (which return it to the pool, rolled back
+ * if a transaction is open), or by `keel_conn_close` (which closes its
+ * session instead). Methods: `keel_conn_exec`, `keel_conn_exec_len`,
+ * `keel_conn_query`, `keel_conn_query_len`, `keel_conn_prepare`,
+ * `keel_conn_prepare_len`, `keel_conn_begin`, `keel_conn_commit`,
+ * `keel_conn_rollback`, `keel_conn_savepoint`,
+ * `keel_conn_savepoint_release` (also named `keel_conn_release`),
+ * `keel_conn_rollback_to`, `keel_conn_ping`, `keel_conn_in_transaction`,
+ * `keel_conn_dialect`, `keel_conn_server_version`,
+ * `keel_conn_cancel_handle`. Thread rule: it may move between threads but
  * must not be used by two at once, and its statements and cursors go with
  * it. In Rust it is a `keel::Conn` (an `Arc` of the session).
  */
@@ -315,8 +463,10 @@ typedef struct keel_conn keel_conn;
 /**
  * A pool of connections to one database.
  *
- * Created by `keel_db_open`, destroyed by `keel_db_free`. Methods:
- * `keel_db_checkout`, `keel_db_exec`, `keel_db_query`, `keel_db_dialect`.
+ * Created by `keel_db_open` or `keel_db_open_options`, destroyed by
+ * `keel_db_free`. Methods: `keel_db_checkout`, `keel_db_exec`,
+ * `keel_db_exec_len`, `keel_db_query`, `keel_db_query_len`,
+ * `keel_db_stats`, `keel_db_dialect`.
  * Thread rule: one `keel_db` may be used from many threads at once. In
  * Rust it is a `keel::Db` (an `Arc` of the pool).
  */
@@ -341,9 +491,14 @@ typedef struct keel_error keel_error;
  *
  * Created by `keel_conn_query`, `keel_db_query` or `keel_stmt_query`;
  * destroyed by `keel_rows_free`. Methods: `keel_rows_next`,
+ * `keel_rows_next_values`, `keel_rows_fetch_batch`,
  * `keel_rows_column_count`, `keel_rows_column_name`,
  * `keel_rows_column_type`, `keel_rows_column_engine_type`,
  * `keel_rows_column_nullable`, and the `keel_rows_column_*` value readers.
+ * A cursor its statement closed (by `keel_stmt_query`, `keel_stmt_execute`,
+ * a `keel_stmt_bind_*`, `keel_stmt_clear_bindings` or a batch on it)
+ * answers `KEEL_STATUS_INVALID_STATE` to every later call but
+ * `keel_rows_free`.
  * Rows are read one at a time; nothing buffers the whole result. Thread
  * rule: goes with its connection. In Rust it is a `keel::Rows`, which keeps
  * its connection checked out (and, from `keel_db_query`, owns it) until
@@ -354,9 +509,11 @@ typedef struct keel_rows keel_rows;
 /**
  * A prepared statement on one connection.
  *
- * Created by `keel_conn_prepare`, destroyed by `keel_stmt_free`. Methods:
- * `keel_stmt_param_count`, `keel_stmt_bind_*`, `keel_stmt_clear_bindings`,
- * `keel_stmt_execute`, `keel_stmt_query`. Parameters are 0-based; every
+ * Created by `keel_conn_prepare` or `keel_conn_prepare_len`, destroyed by
+ * `keel_stmt_free`. Methods: `keel_stmt_param_count`, `keel_stmt_bind_*`,
+ * `keel_stmt_clear_bindings`, `keel_stmt_execute`, `keel_stmt_query`,
+ * `keel_stmt_execute_batch`, `keel_stmt_execute_batch_encoded`. Running,
+ * binding or clearing it closes the cursor it has open, on every engine. Parameters are 0-based; every
  * one must be bound before a run, and bindings persist across runs until
  * rebound or cleared. Thread rule: goes with its connection. In Rust it is
  * a `keel::Stmt`, which keeps its connection checked out while it lives.
@@ -654,16 +811,18 @@ keel_status keel_stmt_execute_batch_encoded(struct keel_stmt *stmt,
  * Make a cancel handle for a connection.
  *
  * Take it before running the statement you may want to stop, and hand it
- * to the thread that will stop it. It keeps working after the connection
- * is freed, but then cancels nothing of yours: take a new one after each
- * checkout.
+ * to the thread that will stop it. It belongs to this checkout: once the
+ * connection goes back to its pool (`keel_conn_free`, or the last
+ * statement or cursor made from it freed), `keel_cancel_request` on it
+ * does nothing, so it can never stop a statement of the connection's next
+ * borrower. Take a new one after each checkout. Taking one needs no I/O
+ * and works while a cursor is open.
  *
  * Ownership: borrows `conn`. On success `*cancel_out` receives a new
- * `keel_cancel`, freed with `keel_cancel_free`.
+ * `keel_cancel`, freed with `keel_cancel_free`; it may outlive `conn`.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, cancel_out),
- * `KEEL_STATUS_INVALID_STATE` (a PostgreSQL or MySQL connection with an
- * open cursor still works: the handle is taken without I/O).
+ * `KEEL_STATUS_INVALID_STATE` (the handle `conn` was poisoned).
  *
  * Since: 0.1.0
  */
@@ -676,9 +835,17 @@ keel_status keel_conn_cancel_handle(struct keel_conn *conn,
  *
  * The blocked call on the connection's thread then returns
  * `KEEL_STATUS_CANCELLED`, and the connection stays usable. When no
- * statement is running, nothing happens. The request is asynchronous on
- * the server side: this returns once it was delivered, possibly before the
- * statement has stopped.
+ * statement is running, nothing happens, and nothing happens either once
+ * the connection the handle was made for has gone back to its pool. The
+ * request is asynchronous on the server side: this returns once it was
+ * delivered, possibly before the statement has stopped.
+ *
+ * A cancel that reaches the server just after the statement finished can
+ * stop the connection's next statement instead: PostgreSQL's cancel
+ * request and MySQL's `KILL QUERY` act on whatever the session runs when
+ * they arrive (libpq's `PQcancel` has the same race). keel waits for the
+ * request to be delivered before the connection can go back to the pool,
+ * so the race stays within the checkout that asked for it.
  *
  * SQL Server: the client library cannot be used from a second thread, so
  * this only marks the request and wakes the blocked call, which sends an
@@ -713,11 +880,15 @@ keel_status keel_cancel_request(struct keel_cancel *cancel, struct keel_error **
 void keel_cancel_free(struct keel_cancel *cancel);
 
 /**
- * Return a connection to its pool.
+ * Return a connection to its pool (the same call as `keel_conn_return`).
  *
- * An open transaction is rolled back first; a connection that cannot be
- * reset is closed instead. Statements and cursors made from it stay valid
- * and keep it checked out until they are freed too.
+ * A transaction still open on the server is rolled back first, whether
+ * `keel_conn_begin` or SQL (`BEGIN`, `START TRANSACTION`) opened it; a
+ * connection that cannot be rolled back, or that broke, is closed
+ * instead. Cancel handles taken from it stop working (see
+ * `keel_conn_cancel_handle`). Statements and cursors made from it stay
+ * valid and keep it checked out until they are freed too; it goes back to
+ * the pool when the last of them is freed.
  *
  * Ownership: takes back `conn`; NULL is a no-op.
  *
@@ -726,6 +897,39 @@ void keel_cancel_free(struct keel_cancel *cancel);
  * Since: 0.1.0
  */
 void keel_conn_free(struct keel_conn *conn);
+
+/**
+ * Return a connection to its pool: `keel_conn_free` under the name that
+ * says what it does in a pooled API. Everything said there holds.
+ *
+ * Ownership: takes back `conn`; NULL is a no-op.
+ *
+ * Errors: none.
+ *
+ * Since: 0.2.0
+ */
+void keel_conn_return(struct keel_conn *conn);
+
+/**
+ * Close a connection's session instead of returning it to the pool, and
+ * free the handle.
+ *
+ * For a session whose state you changed (`SET search_path`, temporary
+ * tables) or no longer trust. The pool opens a new session when it needs
+ * one. Statements and cursors made from `conn` stay usable until they are
+ * freed; the session closes when the last of them goes. An open
+ * transaction is never committed: closing the session ends it without
+ * effect.
+ *
+ * Ownership: takes back `conn` in every case; NULL is a no-op that returns
+ * `KEEL_STATUS_OK`.
+ *
+ * Errors: `KEEL_STATUS_INVALID_STATE` (the handle was poisoned by an
+ * earlier panic; it is still freed and its session closed).
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_conn_close(struct keel_conn *conn, struct keel_error **err_out);
 
 /**
  * Run one statement, discarding any rows.
@@ -752,9 +956,37 @@ keel_status keel_conn_exec(struct keel_conn *conn,
                            struct keel_error **err_out);
 
 /**
+ * Run one statement given as (pointer, length), discarding any rows.
+ *
+ * As `keel_conn_exec`, with `sql` the `sql_len` bytes at `sql`, which need
+ * no NUL terminator and must hold no NUL byte: SQL with one is refused
+ * (`KEEL_STATUS_INVALID_ARGUMENT`, nothing run), never cut short at it.
+ *
+ * Ownership: `sql` and `params` are borrowed for the call. `result_out`
+ * may be NULL.
+ *
+ * Errors: as `keel_conn_exec`, plus `KEEL_STATUS_INVALID_ARGUMENT` (a NUL
+ * byte in the SQL).
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_conn_exec_len(struct keel_conn *conn,
+                               const char *sql,
+                               size_t sql_len,
+                               const struct keel_value *params,
+                               size_t n_params,
+                               struct keel_exec_result *result_out,
+                               struct keel_error **err_out);
+
+/**
  * Run a query and return a streaming cursor over its rows.
  *
  * As `keel_conn_exec`; rows are read one at a time with `keel_rows_next`.
+ * On PostgreSQL, MySQL and SQL Server a connection carries one result at
+ * a time: while this cursor is open (not read to its end and not freed),
+ * other statements on the connection fail with
+ * `KEEL_STATUS_INVALID_STATE`; SQLite allows several open cursors. Read
+ * the cursor to its end or free it first, or use another connection.
  *
  * Ownership: `sql` and `params` are borrowed for the call. On success
  * `*rows_out` receives a new `keel_rows`, freed with `keel_rows_free`.
@@ -769,6 +1001,27 @@ keel_status keel_conn_query(struct keel_conn *conn,
                             size_t n_params,
                             struct keel_rows **rows_out,
                             struct keel_error **err_out);
+
+/**
+ * Run a query given as (pointer, length) and return a streaming cursor.
+ *
+ * As `keel_conn_query`, with the SQL rules of `keel_conn_exec_len`.
+ *
+ * Ownership: `sql` and `params` are borrowed for the call. On success
+ * `*rows_out` receives a new `keel_rows`, freed with `keel_rows_free`.
+ *
+ * Errors: as `keel_conn_query`, plus `KEEL_STATUS_INVALID_ARGUMENT` (a NUL
+ * byte in the SQL).
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_conn_query_len(struct keel_conn *conn,
+                                const char *sql,
+                                size_t sql_len,
+                                const struct keel_value *params,
+                                size_t n_params,
+                                struct keel_rows **rows_out,
+                                struct keel_error **err_out);
 
 /**
  * Prepare one statement for repeated execution.
@@ -791,9 +1044,30 @@ keel_status keel_conn_prepare(struct keel_conn *conn,
                               struct keel_error **err_out);
 
 /**
+ * Prepare one statement given as (pointer, length).
+ *
+ * As `keel_conn_prepare`, with the SQL rules of `keel_conn_exec_len`.
+ *
+ * Ownership: `sql` is borrowed for the call. On success `*stmt_out`
+ * receives a new `keel_stmt`, freed with `keel_stmt_free`.
+ *
+ * Errors: as `keel_conn_prepare`, plus `KEEL_STATUS_INVALID_ARGUMENT` (a
+ * NUL byte in the SQL).
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_conn_prepare_len(struct keel_conn *conn,
+                                  const char *sql,
+                                  size_t sql_len,
+                                  struct keel_stmt **stmt_out,
+                                  struct keel_error **err_out);
+
+/**
  * Begin a transaction.
  *
- * `options` may be NULL for the defaults. SQLite gives every isolation
+ * A transaction already open on the connection, whether keel or SQL began
+ * it, is an error (use a savepoint to nest). `options` may be NULL for
+ * the defaults. SQLite gives every isolation
  * level as SERIALIZABLE, uses `options->lock` for DEFERRED, IMMEDIATE or
  * EXCLUSIVE, and makes a read-only transaction with `PRAGMA query_only`.
  *
@@ -851,12 +1125,12 @@ keel_status keel_conn_savepoint(struct keel_conn *conn,
 
 /**
  * Release (forget) the savepoint `name` and every later one, keeping
- * their changes in the transaction.
+ * their changes in the transaction. The same call as
+ * `keel_conn_savepoint_release`, whose name says more.
  *
  * Ownership: `name` is borrowed for the call.
  *
- * Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, name),
- * `KEEL_STATUS_INVALID_ARGUMENT` (bad or unknown name).
+ * Errors: as `keel_conn_savepoint_release`.
  *
  * Since: 0.1.0
  */
@@ -865,12 +1139,37 @@ keel_status keel_conn_release(struct keel_conn *conn,
                               struct keel_error **err_out);
 
 /**
+ * Release (forget) the savepoint `name` and every later one, keeping
+ * their changes in the transaction.
+ *
+ * SQL Server cannot release a savepoint: there keel stops accepting the
+ * name (rolling back to it is then an error, as elsewhere) and the server
+ * keeps it until the transaction ends.
+ *
+ * Ownership: `name` is borrowed for the call.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, name),
+ * `KEEL_STATUS_INVALID_ARGUMENT` (not a plain identifier; or no savepoint
+ * of that name is set, SQLSTATE 3B001, on every engine. PostgreSQL also
+ * aborts the transaction over that error: roll back, or roll back to an
+ * earlier savepoint, before going on).
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_conn_savepoint_release(struct keel_conn *conn,
+                                        const char *name,
+                                        struct keel_error **err_out);
+
+/**
  * Undo everything since the savepoint `name`, which stays set.
  *
  * Ownership: `name` is borrowed for the call.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, name),
- * `KEEL_STATUS_INVALID_ARGUMENT` (bad or unknown name).
+ * `KEEL_STATUS_INVALID_ARGUMENT` (not a plain identifier; or no savepoint
+ * of that name is set, SQLSTATE 3B001, on every engine; PostgreSQL also
+ * aborts the transaction over it: roll back, or roll back to an earlier
+ * savepoint).
  *
  * Since: 0.1.0
  */
@@ -892,11 +1191,21 @@ keel_status keel_conn_rollback_to(struct keel_conn *conn,
 keel_status keel_conn_ping(struct keel_conn *conn, struct keel_error **err_out);
 
 /**
- * Return whether a transaction is open on the connection.
+ * Return whether a transaction is open on the connection, as the server
+ * sees it: opened by `keel_conn_begin` or by SQL (`BEGIN`, `START
+ * TRANSACTION`, or a statement under MySQL's `autocommit = 0`), and not
+ * yet ended by either. keel follows the server's own report (PostgreSQL's
+ * transaction status, MySQL's session state tracking, SQLite's autocommit
+ * flag); on SQL Server it asks the server (`@@TRANCOUNT`, one round trip)
+ * when a statement ran since keel last knew. While a cursor is open on a
+ * PostgreSQL, MySQL or SQL Server connection the answer is the state
+ * before its query. A failed transaction (PostgreSQL, after an error) is
+ * still open until rolled back.
  *
  * Ownership: borrows `conn`.
  *
- * Errors: returns false when `conn` is NULL.
+ * Errors: returns false when `conn` is NULL; true when the connection
+ * cannot tell (its session broke), so that returning it is safe.
  *
  * Since: 0.1.0
  */
@@ -933,22 +1242,44 @@ keel_status keel_conn_server_version(struct keel_conn *conn,
 /**
  * Open a pool for a connection URL.
  *
- * `url` is `sqlite::memory:`, `sqlite:///abs/path.db` or
- * `sqlite://relative.db` (more engines come as they land), with options in
- * the query string, e.g. `sqlite:///tmp/a.db?mode=ro&busy_timeout_ms=5000`.
- * An unknown option is an error. One connection is opened at once, so a bad
- * path, host or password fails here rather than at first use; it is kept
- * for the first checkout. Each `sqlite::memory:` pool is its own database,
- * shared by the pool's connections and gone when the pool is freed.
+ * URLs, with options in the query string (`?key=value&...`; see OPTIONS
+ * in this file's preamble for every key; percent-encode `%`, `&`, `=`,
+ * `#` and, in user names and passwords, `@`, `/` and `?` are safe too
+ * but `%40`, `%2F`, `%3F` always work):
+ * - SQLite: `sqlite::memory:` (a database of this pool's own, shared by its
+ *   connections, gone when the pool is freed), `sqlite:///abs/path.db`,
+ *   `sqlite://relative/path.db` (`sqlite3:` and `file:` too).
+ * - PostgreSQL: `postgres://user:password@host:5432/dbname`
+ *   (`postgresql://` too); a host starting with `/` (as `%2F...`) is the
+ *   directory of the server's Unix socket. TLS by default when the server
+ *   offers it, without checking its certificate (`sslmode=prefer`, as
+ *   libpq); `sslmode=verify-full` checks chain and host name.
+ * - MySQL/MariaDB: `mysql://user:password@host:3306/db` (`mariadb://` too),
+ *   always over TCP. TLS by default when the server offers it, unverified
+ *   (`ssl_mode=PREFERRED`, as MySQL's client); `ssl_mode=VERIFY_IDENTITY`
+ *   with `ssl_ca` checks chain and host name.
+ * - SQL Server: `mssql://user:password@host:1433/db` (`sqlserver://`
+ *   too). TLS on by default, with the certificate checked against the
+ *   system's trust store and the host name (`encrypt=on`); `encrypt=strict`
+ *   is TDS 8.0, `encrypt=off` sends everything in the clear.
+ *
+ * An unknown option, one that does not apply to the engine, or one given
+ * twice is an error. One connection is opened at once, so a bad path,
+ * host or password fails here rather than at first use; it is kept for
+ * the first checkout. Nothing of any statement runs here, so every error
+ * says `KEEL_RETRY_SAFETY_NOT_SENT`; no message repeats the password.
  *
  * Ownership: `url` is borrowed for the call. On success `*db_out` receives
  * a new `keel_db` that the caller frees with `keel_db_free`.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (url, db_out),
- * `KEEL_STATUS_INVALID_ARGUMENT` (bad URL, unknown or bad option),
+ * `KEEL_STATUS_INVALID_ARGUMENT` (bad URL, a NUL byte in any part of it,
+ * unknown, repeated or bad option, unreadable certificate file),
  * `KEEL_STATUS_NOT_FOUND` (no driver for the scheme),
  * `KEEL_STATUS_NOT_IMPLEMENTED` (engine not built in), `KEEL_STATUS_IO`
- * (cannot open the file or reach the server), and the engine's errors.
+ * (cannot open the file or reach the server), `KEEL_STATUS_TIMEOUT`
+ * (`connect_timeout_ms`), `KEEL_STATUS_UNAUTHENTICATED` (wrong password,
+ * or a server certificate that fails the check), and the engine's errors.
  *
  * Since: 0.1.0
  */
@@ -1060,6 +1391,52 @@ keel_status keel_db_exec(struct keel_db *db,
                          size_t n_params,
                          struct keel_exec_result *result_out,
                          struct keel_error **err_out);
+
+/**
+ * Run one statement given as (pointer, length) on a pooled connection.
+ *
+ * As `keel_db_exec`, with `sql` the `sql_len` bytes at `sql`, which need
+ * no NUL terminator and must hold no NUL byte: SQL with one is refused
+ * (`KEEL_STATUS_INVALID_ARGUMENT`, nothing run), never cut short at it.
+ *
+ * Ownership: `sql` and `params` are borrowed for the call. `result_out`
+ * may be NULL.
+ *
+ * Errors: as `keel_db_exec`, plus `KEEL_STATUS_INVALID_ARGUMENT` (a NUL
+ * byte in the SQL).
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_db_exec_len(struct keel_db *db,
+                             const char *sql,
+                             size_t sql_len,
+                             const struct keel_value *params,
+                             size_t n_params,
+                             struct keel_exec_result *result_out,
+                             struct keel_error **err_out);
+
+/**
+ * Run a query given as (pointer, length) on a pooled connection and
+ * return a streaming cursor.
+ *
+ * As `keel_db_query`, with the SQL rules of `keel_db_exec_len`.
+ *
+ * Ownership: `sql` and `params` are borrowed for the call. On success
+ * `*rows_out` receives a new `keel_rows` that the caller frees with
+ * `keel_rows_free`.
+ *
+ * Errors: as `keel_db_query`, plus `KEEL_STATUS_INVALID_ARGUMENT` (a NUL
+ * byte in the SQL).
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_db_query_len(struct keel_db *db,
+                              const char *sql,
+                              size_t sql_len,
+                              const struct keel_value *params,
+                              size_t n_params,
+                              struct keel_rows **rows_out,
+                              struct keel_error **err_out);
 
 /**
  * Run a query on a pooled connection and return a streaming cursor.
@@ -1234,8 +1611,10 @@ void keel_rows_free(struct keel_rows *rows);
  * invalid.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, has_row),
- * `KEEL_STATUS_INVALID_STATE` (the statement was re-run, so this cursor is
- * closed), and engine errors raised while producing the row.
+ * `KEEL_STATUS_INVALID_STATE` (its statement was run, bound or cleared
+ * again, which closed this cursor: every later call says so, whether or
+ * not the cursor had reached its end), and engine errors raised while
+ * producing the row.
  *
  * Since: 0.1.0
  */
@@ -1253,8 +1632,10 @@ keel_status keel_rows_next(struct keel_rows *rows, bool *has_row, struct keel_er
  * written.
  *
  * Lifetime: the `data` pointers written to `values_out` are valid until
- * the next `keel_rows_next`, `keel_rows_next_values` or `keel_rows_free`
- * on `rows`, as for `keel_rows_column_value`.
+ * the next `keel_rows_next`, `keel_rows_next_values`,
+ * `keel_rows_fetch_batch` or `keel_rows_free` on `rows`. Running, binding
+ * or clearing the statement the cursor came from closes the cursor but
+ * does not end this.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, values_out, has_row),
  * `KEEL_STATUS_INVALID_ARGUMENT` (`count` greater than the column count;
@@ -1447,8 +1828,10 @@ keel_status keel_rows_column_bool(struct keel_rows *rows,
  * Ownership: on success `*text_out` points into memory owned by `rows`;
  * `len_out` may be NULL.
  *
- * Lifetime: valid until the next `keel_rows_next` or `keel_rows_free` on
- * `rows`.
+ * Lifetime: valid until the next `keel_rows_next`, `keel_rows_next_values`,
+ * `keel_rows_fetch_batch` or `keel_rows_free` on `rows`. Running, binding
+ * or clearing the statement the cursor came from closes the cursor but
+ * does not end this.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, text_out),
  * `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
@@ -1472,8 +1855,10 @@ keel_status keel_rows_column_text(struct keel_rows *rows,
  * `len_out` must not be NULL. An empty value gives a non-NULL pointer and
  * length 0.
  *
- * Lifetime: valid until the next `keel_rows_next` or `keel_rows_free` on
- * `rows`.
+ * Lifetime: valid until the next `keel_rows_next`, `keel_rows_next_values`,
+ * `keel_rows_fetch_batch` or `keel_rows_free` on `rows`. Running, binding
+ * or clearing the statement the cursor came from closes the cursor but
+ * does not end this.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, data_out, len_out),
  * `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
@@ -1584,8 +1969,10 @@ keel_status keel_rows_column_uuid(struct keel_rows *rows,
  * Ownership: `value_out` is caller memory, written only on success; its
  * `data` points into memory owned by `rows`.
  *
- * Lifetime: `value_out->data` is valid until the next `keel_rows_next` or
- * `keel_rows_free` on `rows`.
+ * Lifetime: `value_out->data` is valid until the next `keel_rows_next`, `keel_rows_next_values`,
+ * `keel_rows_fetch_batch` or `keel_rows_free` on `rows`. Running, binding
+ * or clearing the statement the cursor came from closes the cursor but
+ * does not end this.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, value_out),
  * `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),

@@ -1418,6 +1418,16 @@ fn check_cancel_handle_goes_inert_on_return(e: &Engine) {
     });
 }
 
+/// A missing table or column, and a table that exists already, get the
+/// same status and SQLSTATE class on every engine.
+fn check_missing_and_duplicate_objects(e: &Engine) {
+    let c = e.conn();
+    let t = int_table(e, "objects");
+    assert_err(c.exec("SELECT * FROM kc_no_such_table_anywhere", &[]), &[Status::NotFound], Some("42"));
+    assert_err(c.exec(&format!("SELECT no_such_column FROM {t}"), &[]), &[Status::NotFound], Some("42"));
+    assert_err(c.exec(&format!("CREATE TABLE {t} (id BIGINT)"), &[]), &[Status::AlreadyExists], Some("42"));
+}
+
 /// Nothing runs at open, so a refused option, a bad URL and a failed
 /// connect all say NOT_SENT.
 fn check_open_errors_are_not_sent(e: &Engine) {
@@ -1868,6 +1878,7 @@ conformance! {
     check_cached_statement_after_column_type_change,
     check_cancel_handle_goes_inert_on_return,
     check_open_errors_are_not_sent,
+    check_missing_and_duplicate_objects,
 }
 
 // ---------------------------------------------------------------------------

@@ -122,6 +122,33 @@ fn null_cases() -> Vec<Case> {
     case!("keel_conn_savepoint", "name", |fx, e| keel_conn_savepoint(fx.conn, null(), e));
     case!("keel_conn_release", "conn", |_fx, e| keel_conn_release(null_mut(), SP.as_ptr(), e));
     case!("keel_conn_release", "name", |fx, e| keel_conn_release(fx.conn, null(), e));
+    case!("keel_conn_savepoint_release", "conn", |_fx, e| keel_conn_savepoint_release(null_mut(), SP.as_ptr(), e));
+    case!("keel_conn_savepoint_release", "name", |fx, e| keel_conn_savepoint_release(fx.conn, null(), e));
+    case!("keel_conn_exec_len", "conn", |_fx, e| keel_conn_exec_len(null_mut(), SEL.as_ptr(), 8, &v_i64(1), 1, null_mut(), e));
+    case!("keel_conn_exec_len", "sql", |fx, e| keel_conn_exec_len(fx.conn, null(), 8, &v_i64(1), 1, null_mut(), e));
+    case!("keel_conn_exec_len", "params", |fx, e| keel_conn_exec_len(fx.conn, SEL.as_ptr(), 8, null(), 1, null_mut(), e));
+    case!("keel_conn_query_len", "conn", |_fx, e| {
+        keel_conn_query_len(null_mut(), SEL.as_ptr(), 8, &v_i64(1), 1, &mut null_mut(), e)
+    });
+    case!("keel_conn_query_len", "sql", |fx, e| keel_conn_query_len(fx.conn, null(), 8, &v_i64(1), 1, &mut null_mut(), e));
+    case!("keel_conn_query_len", "params", |fx, e| {
+        keel_conn_query_len(fx.conn, SEL.as_ptr(), 8, null(), 1, &mut null_mut(), e)
+    });
+    case!("keel_conn_query_len", "rows_out", |fx, e| {
+        keel_conn_query_len(fx.conn, SEL.as_ptr(), 8, &v_i64(1), 1, null_mut(), e)
+    });
+    case!("keel_conn_prepare_len", "conn", |_fx, e| keel_conn_prepare_len(null_mut(), SEL.as_ptr(), 8, &mut null_mut(), e));
+    case!("keel_conn_prepare_len", "sql", |fx, e| keel_conn_prepare_len(fx.conn, null(), 8, &mut null_mut(), e));
+    case!("keel_conn_prepare_len", "stmt_out", |fx, e| keel_conn_prepare_len(fx.conn, SEL.as_ptr(), 8, null_mut(), e));
+    case!("keel_db_exec_len", "db", |_fx, e| keel_db_exec_len(null_mut(), SEL.as_ptr(), 8, &v_i64(1), 1, null_mut(), e));
+    case!("keel_db_exec_len", "sql", |fx, e| keel_db_exec_len(fx.db, null(), 8, &v_i64(1), 1, null_mut(), e));
+    case!("keel_db_exec_len", "params", |fx, e| keel_db_exec_len(fx.db, SEL.as_ptr(), 8, null(), 1, null_mut(), e));
+    case!("keel_db_query_len", "db", |_fx, e| {
+        keel_db_query_len(null_mut(), SEL.as_ptr(), 8, &v_i64(1), 1, &mut null_mut(), e)
+    });
+    case!("keel_db_query_len", "sql", |fx, e| keel_db_query_len(fx.db, null(), 8, &v_i64(1), 1, &mut null_mut(), e));
+    case!("keel_db_query_len", "params", |fx, e| keel_db_query_len(fx.db, SEL.as_ptr(), 8, null(), 1, &mut null_mut(), e));
+    case!("keel_db_query_len", "rows_out", |fx, e| keel_db_query_len(fx.db, SEL.as_ptr(), 8, &v_i64(1), 1, null_mut(), e));
     case!("keel_conn_rollback_to", "conn", |_fx, e| keel_conn_rollback_to(null_mut(), SP.as_ptr(), e));
     case!("keel_conn_rollback_to", "name", |fx, e| keel_conn_rollback_to(fx.conn, null(), e));
     case!("keel_conn_ping", "conn", |_fx, e| keel_conn_ping(null_mut(), e));
@@ -259,6 +286,9 @@ fn every_exported_function_with_a_pointer_argument_is_in_the_null_table() {
     // through a default instead of a status are listed here on purpose.
     let no_status = [
         "keel_conn_free",
+        "keel_conn_return",
+        // NULL is a documented no-op returning OK (like sqlite3_close).
+        "keel_conn_close",
         "keel_db_free",
         "keel_stmt_free",
         "keel_rows_free",
@@ -313,6 +343,8 @@ fn every_exported_function_with_a_pointer_argument_is_in_the_null_table() {
 fn free_null_is_a_no_op() {
     keel_db_free(null_mut());
     keel_conn_free(null_mut());
+    keel_conn_return(null_mut());
+    assert_eq!(keel_conn_close(null_mut(), null_mut()), Status::Ok);
     keel_stmt_free(null_mut());
     keel_rows_free(null_mut());
     keel_error_free(null_mut());
@@ -955,6 +987,65 @@ fn trailing_semicolons_whitespace_and_comments_are_fine() {
     keel_db_free(db);
 }
 
+// ---- SQL given as (pointer, length) ------------------------------------------
+
+#[test]
+fn sql_with_a_nul_byte_is_refused_never_cut_short() {
+    let fx = Fx::new();
+    assert_eq!(keel_conn_exec(fx.conn, c"CREATE TABLE t (owner TEXT)".as_ptr(), null(), 0, null_mut(), null_mut()), Status::Ok);
+    for owner in ["alice", "bob"] {
+        let p = v_text(owner.as_bytes());
+        assert_eq!(keel_conn_exec(fx.conn, c"INSERT INTO t VALUES (?)".as_ptr(), &p, 1, null_mut(), null_mut()), Status::Ok);
+    }
+    // Cut at the NUL this would delete every row.
+    let sql = b"DELETE FROM t\0 WHERE owner = 'bob'";
+    let e = fails(|e| keel_conn_exec_len(fx.conn, sql.as_ptr() as *const c_char, sql.len(), null(), 0, null_mut(), e));
+    assert_err(&e, Status::InvalidArgument, &["NUL byte at offset 13"]);
+    assert_eq!(e.retry_safety(), RetrySafety::NotSent);
+    let e = fails(|e| keel_db_exec_len(fx.db, sql.as_ptr() as *const c_char, sql.len(), null(), 0, null_mut(), e));
+    assert_err(&e, Status::InvalidArgument, &["NUL byte"]);
+    let mut rows = null_mut();
+    let e = fails(|e| keel_conn_query_len(fx.conn, sql.as_ptr() as *const c_char, sql.len(), null(), 0, &mut rows, e));
+    assert_err(&e, Status::InvalidArgument, &["NUL byte"]);
+    let mut stmt = null_mut();
+    let e = fails(|e| keel_conn_prepare_len(fx.conn, sql.as_ptr() as *const c_char, sql.len(), &mut stmt, e));
+    assert_err(&e, Status::InvalidArgument, &["NUL byte"]);
+    assert!(rows.is_null() && stmt.is_null());
+    // The same SQL without the NUL, given by length (no terminator needed).
+    let sql = b"DELETE FROM t WHERE owner = 'bob'garbage after the end";
+    let mut r = keel_exec_result::default();
+    assert_eq!(keel_conn_exec_len(fx.conn, sql.as_ptr() as *const c_char, 33, null(), 0, &mut r, null_mut()), Status::Ok);
+    assert_eq!(r.rows_affected, 1);
+    assert_eq!(scalar_i64(fx.conn, "SELECT count(*) FROM t"), 1);
+    // Invalid UTF-8 by length is refused too.
+    let bad = b"SELECT '\xff'";
+    let e = fails(|e| keel_conn_exec_len(fx.conn, bad.as_ptr() as *const c_char, bad.len(), null(), 0, null_mut(), e));
+    assert_err(&e, Status::InvalidArgument, &["UTF-8"]);
+}
+
+#[test]
+fn conn_return_and_close() {
+    let fx = Fx::new();
+    let mut stats = keel::core::pool::PoolStats::default();
+    let mut c1 = null_mut();
+    assert_eq!(keel_db_checkout(fx.db, &mut c1, null_mut()), Status::Ok);
+    keel_conn_return(c1);
+    assert_eq!(keel_db_stats(fx.db, &mut stats, null_mut()), Status::Ok);
+    let open = stats.open;
+    let mut c2 = null_mut();
+    assert_eq!(keel_db_checkout(fx.db, &mut c2, null_mut()), Status::Ok);
+    assert_eq!(keel_conn_close(c2, null_mut()), Status::Ok);
+    assert_eq!(keel_db_stats(fx.db, &mut stats, null_mut()), Status::Ok);
+    assert_eq!(stats.open, open - 1, "closed, not returned: {stats:?}");
+    // A poisoned connection still closes, and says it was poisoned.
+    let mut c3 = null_mut();
+    assert_eq!(keel_db_checkout(fx.db, &mut c3, null_mut()), Status::Ok);
+    keel::ffi::force_panic_in_next_call();
+    assert_eq!(keel_conn_ping(c3, null_mut()), Status::Panic);
+    let e = fails(|e| keel_conn_close(c3, e));
+    assert_eq!(e.status(), Status::InvalidState);
+}
+
 // ---- engine error details -----------------------------------------------------
 
 #[test]
@@ -965,9 +1056,10 @@ fn sql_errors_quote_the_sql_and_syntax_errors_are_class_42() {
     assert!(e.sqlstate().starts_with("42"), "{e:?}");
     assert_eq!(e.vendor_code(), rusqlite::ffi::SQLITE_ERROR);
     assert_eq!(e.driver(), "sqlite");
+    // A missing table is NOT_FOUND with PostgreSQL's 42P01, as elsewhere.
     let e = exec_err(fx.conn, "SELECT * FROM no_such_table", &[]);
-    assert_err(&e, Status::InvalidArgument, &["no such table", "SELECT * FROM no_such_table"]);
-    assert!(e.sqlstate().starts_with("42"), "{e:?}");
+    assert_err(&e, Status::NotFound, &["no such table", "SELECT * FROM no_such_table"]);
+    assert_eq!(e.sqlstate(), "42P01", "{e:?}");
     // Long SQL: the start is quoted, not all of it.
     let long = format!("SELEC {} AS tail_marker", "1 + ".repeat(100));
     let e = exec_err(fx.conn, &long, &[]);

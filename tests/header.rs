@@ -273,19 +273,120 @@ fn every_exported_function_has_a_complete_doc_block() {
     assert!(problems.is_empty(), "{} doc problems:\n{}", problems.len(), problems.join("\n"));
 }
 
+/// Every handle type of the header (`typedef struct keel_x keel_x;`).
+fn handle_types(h: &str) -> Vec<String> {
+    // Opaque handles are `typedef struct keel_x keel_x;`; structs with
+    // fields (keel_value, ...) are not handles.
+    h.lines()
+        .filter_map(|l| l.strip_prefix("typedef struct "))
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            let (a, b) = (w.next()?, w.next()?);
+            (b.strip_suffix(';') == Some(a)).then(|| a.to_owned())
+        })
+        .collect()
+}
+
+/// The doc block right above a handle's typedef, joined onto one line.
+fn handle_doc(h: &str, t: &str) -> String {
+    let decl = format!("typedef struct {t} {t};");
+    let at = h.find(&decl).unwrap_or_else(|| panic!("{decl} not in the header"));
+    let doc_start = h[..at].rfind("/**").expect("doc block");
+    let doc = &h[doc_start..at];
+    assert!(doc.trim_end().ends_with("*/"), "{t}: doc block is not right above it");
+    doc.lines().map(|l| l.trim().trim_start_matches('*').trim()).collect::<Vec<_>>().join(" ")
+}
+
 #[test]
 fn every_handle_type_is_documented_as_an_object() {
     let h = header();
-    for t in ["keel_db", "keel_conn", "keel_stmt", "keel_rows", "keel_error"] {
-        let decl = format!("typedef struct {t} {t};");
-        let at = h.find(&decl).unwrap_or_else(|| panic!("{decl} not in the header"));
-        let doc_start = h[..at].rfind("/**").expect("doc block");
-        let doc = &h[doc_start..at];
-        assert!(doc.trim_end().ends_with("*/"), "{t}: doc block is not right above it");
+    let types = handle_types(&h);
+    for t in ["keel_db", "keel_conn", "keel_stmt", "keel_rows", "keel_cancel", "keel_buffer", "keel_error"] {
+        assert!(types.iter().any(|x| x == t), "{t} is not a handle type of the header: {types:?}");
+    }
+    for t in &types {
+        let doc = handle_doc(&h, t);
         for key in ["Created by", "destroyed by", "Methods:", &format!("{t}_free")] {
             assert!(doc.contains(key), "{t}: doc lacks {key:?}");
         }
     }
+}
+
+/// Each handle's "Methods:" list names every function of that handle (a
+/// `keel_x_y_*` in the list covers every `keel_x_y_...`).
+#[test]
+fn every_handle_lists_all_its_methods() {
+    let h = header();
+    let fns = functions(&h);
+    let mut problems = Vec::new();
+    for t in handle_types(&h) {
+        let doc = handle_doc(&h, &t);
+        let methods = &doc[doc.find("Methods:").unwrap_or(0)..];
+        let listed: Vec<&str> = methods
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '*'))
+            .filter(|w| w.starts_with("keel_"))
+            .collect();
+        for f in fns.iter().filter(|f| f.name.starts_with(&format!("{t}_")) && f.name != format!("{t}_free")) {
+            let covered = listed.iter().any(|l| match l.strip_suffix('*') {
+                Some(prefix) => f.name.starts_with(prefix),
+                None => *l == f.name,
+            });
+            if !covered && !doc.contains(&f.name) {
+                problems.push(format!("{t}: {} is not in its Methods: list", f.name));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A pointer borrowed from a cursor's row is valid until the cursor moves
+/// or is freed: every such "Lifetime:" names every call that ends it.
+#[test]
+fn row_borrows_name_every_call_that_ends_them() {
+    let fns = functions(&header());
+    let mut problems = Vec::new();
+    for f in &fns {
+        let Some(doc) = &f.doc else { continue };
+        let Some(at) = doc.find("Lifetime:") else { continue };
+        let lifetime = doc[at..].split("\n\n").next().unwrap().replace('\n', " ");
+        if !lifetime.contains("keel_rows_next") {
+            continue;
+        }
+        for ends in ["keel_rows_next`", "keel_rows_next_values", "keel_rows_fetch_batch", "keel_rows_free"] {
+            if !lifetime.contains(ends) {
+                problems.push(format!("{}: its Lifetime: does not name {ends}", f.name));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The preamble's URLS AND OPTIONS section names every option every engine
+/// takes, with its default when it has one.
+#[test]
+fn header_documents_every_option_and_its_default() {
+    let h = header();
+    let start = h.find(" * URLS AND OPTIONS").expect("a URLS AND OPTIONS section");
+    let end = start + h[start..].find(" * ERRORS").expect("ERRORS after it");
+    let section = h[start..end].replace(" * ", " ").replace('\n', " ");
+    let mut problems = Vec::new();
+    let mut specs: Vec<&keel::core::options::OptSpec> = keel::core::options::POOL_OPTIONS.iter().collect();
+    for d in keel::drivers::all() {
+        specs.extend(d.options());
+    }
+    for spec in specs {
+        let Some(at) = section.find(&format!(" {} (", spec.key)).or_else(|| section.find(&format!(" {} ", spec.key))) else {
+            problems.push(format!("option {} is not in the header", spec.key));
+            continue;
+        };
+        if !spec.default.is_empty() {
+            let after = &section[at..section.len().min(at + 160)];
+            if !after.contains(spec.default) {
+                problems.push(format!("option {}: default {:?} not given", spec.key, spec.default));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]

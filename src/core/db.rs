@@ -396,6 +396,12 @@ impl Conn {
     /// (for a session whose state you changed, or that you no longer
     /// trust). The pool opens a new one when it needs one.
     pub fn close(self) {
+        self.mark_closed();
+    }
+
+    /// What [`Conn::close`] does, for the C boundary (which owns the
+    /// `Conn` it frees).
+    pub(crate) fn mark_closed(&self) {
         self.shared.close.store(true, Ordering::Release);
     }
 }

@@ -159,6 +159,18 @@ pub(crate) fn get<C: Opaque, R>(h: *const C, default: R, f: impl FnOnce(&C::Rust
     catch_unwind(AssertUnwindSafe(|| f(&handle.value))).unwrap_or(default)
 }
 
+/// Run `f` on handle `h` whether or not it is poisoned, inside the panic
+/// boundary (a panic is swallowed): for calls that tear a handle down.
+/// NULL is a no-op.
+pub(crate) fn teardown<C: Opaque>(h: *mut C, f: impl FnOnce(&mut C::Rust)) {
+    if h.is_null() {
+        return;
+    }
+    let handle = h as *mut Handle<C::Rust>;
+    // SAFETY: live (the caller's contract), used by this thread only.
+    let _ = catch_unwind(AssertUnwindSafe(|| f(unsafe { &mut (*handle).value })));
+}
+
 /// Box a value as a new C handle.
 pub(crate) fn into_handle<C: Opaque>(value: C::Rust) -> *mut C {
     Box::into_raw(Box::new(Handle { poisoned: AtomicBool::new(false), value })) as *mut C
@@ -202,7 +214,7 @@ pub(crate) fn c_bytes<'a>(p: *const u8, len: usize, name: &str) -> Result<&'a [u
         return if len == 0 { Ok(&[]) } else { Err(null_arg(name)) };
     }
     if len > isize::MAX as usize {
-        return Err(Error::invalid_argument(format!("length of {name} is too large")));
+        return Err(Error::invalid_argument(format!("length of {name} is too large")).not_sent());
     }
     // SAFETY: the caller passes a buffer valid for `len` bytes for the call.
     Ok(unsafe { std::slice::from_raw_parts(p, len) })
@@ -216,7 +228,22 @@ pub(crate) fn c_text<'a>(p: *const c_char, len: usize, name: &str) -> Result<&'a
             "{name} is not valid UTF-8 (bad byte at offset {})",
             e.valid_up_to()
         ))
+        .not_sent()
     })
+}
+
+/// Borrow SQL given as (pointer, length): UTF-8 with no NUL byte in it. A
+/// NUL would end the statement for any layer that reads C strings, so a
+/// caller's `DELETE FROM t\0 WHERE ...` is refused, never cut short.
+pub(crate) fn c_sql<'a>(p: *const c_char, len: usize, name: &str) -> Result<&'a str> {
+    let t = c_text(p, len, name)?;
+    match t.bytes().position(|b| b == 0) {
+        None => Ok(t),
+        Some(i) => Err(Error::invalid_argument(format!(
+            "{name} holds a NUL byte at offset {i}; SQL text cannot contain one (nothing was run)"
+        ))
+        .not_sent()),
+    }
 }
 
 /// Check a required out-pointer.

@@ -10,7 +10,7 @@ use crate::core::error::Status;
 /// Cancels the statement running on one connection.
 ///
 /// Created by `keel_conn_cancel_handle`, destroyed by `keel_cancel_free`.
-/// Method: `keel_cancel_request`. Thread rule: unlike other handles, it is
+/// Methods: `keel_cancel_request`. Thread rule: unlike other handles, it is
 /// meant to be used from another thread while the connection's thread is
 /// blocked in a call, and several threads may use it at once. In Rust it is
 /// an `Arc` of the engine's cancel mechanism: PostgreSQL's cancel request,
@@ -29,16 +29,18 @@ impl Opaque for keel_cancel {
 /// Make a cancel handle for a connection.
 ///
 /// Take it before running the statement you may want to stop, and hand it
-/// to the thread that will stop it. It keeps working after the connection
-/// is freed, but then cancels nothing of yours: take a new one after each
-/// checkout.
+/// to the thread that will stop it. It belongs to this checkout: once the
+/// connection goes back to its pool (`keel_conn_free`, or the last
+/// statement or cursor made from it freed), `keel_cancel_request` on it
+/// does nothing, so it can never stop a statement of the connection's next
+/// borrower. Take a new one after each checkout. Taking one needs no I/O
+/// and works while a cursor is open.
 ///
 /// Ownership: borrows `conn`. On success `*cancel_out` receives a new
-/// `keel_cancel`, freed with `keel_cancel_free`.
+/// `keel_cancel`, freed with `keel_cancel_free`; it may outlive `conn`.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, cancel_out),
-/// `KEEL_STATUS_INVALID_STATE` (a PostgreSQL or MySQL connection with an
-/// open cursor still works: the handle is taken without I/O).
+/// `KEEL_STATUS_INVALID_STATE` (the handle `conn` was poisoned).
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
@@ -59,9 +61,17 @@ pub extern "C" fn keel_conn_cancel_handle(
 ///
 /// The blocked call on the connection's thread then returns
 /// `KEEL_STATUS_CANCELLED`, and the connection stays usable. When no
-/// statement is running, nothing happens. The request is asynchronous on
-/// the server side: this returns once it was delivered, possibly before the
-/// statement has stopped.
+/// statement is running, nothing happens, and nothing happens either once
+/// the connection the handle was made for has gone back to its pool. The
+/// request is asynchronous on the server side: this returns once it was
+/// delivered, possibly before the statement has stopped.
+///
+/// A cancel that reaches the server just after the statement finished can
+/// stop the connection's next statement instead: PostgreSQL's cancel
+/// request and MySQL's `KILL QUERY` act on whatever the session runs when
+/// they arrive (libpq's `PQcancel` has the same race). keel waits for the
+/// request to be delivered before the connection can go back to the pool,
+/// so the race stays within the checkout that asked for it.
 ///
 /// SQL Server: the client library cannot be used from a second thread, so
 /// this only marks the request and wakes the blocked call, which sends an

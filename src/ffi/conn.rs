@@ -1,6 +1,6 @@
 //! `keel_conn`: one connection checked out of a pool.
 
-use super::boundary::{Opaque, c_str, call_on, free_handle, get, into_handle, out_ptr, write, write_opt};
+use super::boundary::{Opaque, c_sql, c_str, call_on, free_handle, get, into_handle, out_ptr, write, write_opt};
 use super::error::keel_error;
 use super::rows::RowsState;
 use super::stmt::keel_stmt;
@@ -12,13 +12,17 @@ use std::ffi::{CString, c_char};
 
 /// One connection checked out of a `keel_db` pool.
 ///
-/// Created by `keel_db_checkout`, destroyed by `keel_conn_free` (which
-/// returns it to the pool, rolled back if a transaction is open). Methods:
-/// `keel_conn_exec`, `keel_conn_query`, `keel_conn_prepare`,
-/// `keel_conn_begin`, `keel_conn_commit`, `keel_conn_rollback`,
-/// `keel_conn_savepoint`, `keel_conn_release`, `keel_conn_rollback_to`,
-/// `keel_conn_ping`, `keel_conn_in_transaction`, `keel_conn_dialect`,
-/// `keel_conn_server_version`. Thread rule: it may move between threads but
+/// Created by `keel_db_checkout`, destroyed by `keel_conn_free` or its
+/// other name `keel_conn_return` (which return it to the pool, rolled back
+/// if a transaction is open), or by `keel_conn_close` (which closes its
+/// session instead). Methods: `keel_conn_exec`, `keel_conn_exec_len`,
+/// `keel_conn_query`, `keel_conn_query_len`, `keel_conn_prepare`,
+/// `keel_conn_prepare_len`, `keel_conn_begin`, `keel_conn_commit`,
+/// `keel_conn_rollback`, `keel_conn_savepoint`,
+/// `keel_conn_savepoint_release` (also named `keel_conn_release`),
+/// `keel_conn_rollback_to`, `keel_conn_ping`, `keel_conn_in_transaction`,
+/// `keel_conn_dialect`, `keel_conn_server_version`,
+/// `keel_conn_cancel_handle`. Thread rule: it may move between threads but
 /// must not be used by two at once, and its statements and cursors go with
 /// it. In Rust it is a `keel::Conn` (an `Arc` of the session).
 pub struct keel_conn {
@@ -45,11 +49,15 @@ impl Opaque for keel_conn {
     const NAME: &'static str = "conn";
 }
 
-/// Return a connection to its pool.
+/// Return a connection to its pool (the same call as `keel_conn_return`).
 ///
-/// An open transaction is rolled back first; a connection that cannot be
-/// reset is closed instead. Statements and cursors made from it stay valid
-/// and keep it checked out until they are freed too.
+/// A transaction still open on the server is rolled back first, whether
+/// `keel_conn_begin` or SQL (`BEGIN`, `START TRANSACTION`) opened it; a
+/// connection that cannot be rolled back, or that broke, is closed
+/// instead. Cancel handles taken from it stop working (see
+/// `keel_conn_cancel_handle`). Statements and cursors made from it stay
+/// valid and keep it checked out until they are freed too; it goes back to
+/// the pool when the last of them is freed.
 ///
 /// Ownership: takes back `conn`; NULL is a no-op.
 ///
@@ -59,6 +67,49 @@ impl Opaque for keel_conn {
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_conn_free(conn: *mut keel_conn) {
     free_handle(conn)
+}
+
+/// Return a connection to its pool: `keel_conn_free` under the name that
+/// says what it does in a pooled API. Everything said there holds.
+///
+/// Ownership: takes back `conn`; NULL is a no-op.
+///
+/// Errors: none.
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_return(conn: *mut keel_conn) {
+    free_handle(conn)
+}
+
+/// Close a connection's session instead of returning it to the pool, and
+/// free the handle.
+///
+/// For a session whose state you changed (`SET search_path`, temporary
+/// tables) or no longer trust. The pool opens a new session when it needs
+/// one. Statements and cursors made from `conn` stay usable until they are
+/// freed; the session closes when the last of them goes. An open
+/// transaction is never committed: closing the session ends it without
+/// effect.
+///
+/// Ownership: takes back `conn` in every case; NULL is a no-op that returns
+/// `KEEL_STATUS_OK`.
+///
+/// Errors: `KEEL_STATUS_INVALID_STATE` (the handle was poisoned by an
+/// earlier panic; it is still freed and its session closed).
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_close(conn: *mut keel_conn, err_out: *mut *mut keel_error) -> Status {
+    if conn.is_null() {
+        return Status::Ok;
+    }
+    // Reports a poisoned handle; closing goes ahead regardless (a panic
+    // left the session in an unknown state, which is what closing is for).
+    let status = call_on(conn, err_out, |_| Ok(()));
+    super::boundary::teardown(conn, |c| c.conn.mark_closed());
+    free_handle(conn);
+    status
 }
 
 /// Run one statement, discarding any rows.
@@ -94,9 +145,46 @@ pub extern "C" fn keel_conn_exec(
     })
 }
 
+/// Run one statement given as (pointer, length), discarding any rows.
+///
+/// As `keel_conn_exec`, with `sql` the `sql_len` bytes at `sql`, which need
+/// no NUL terminator and must hold no NUL byte: SQL with one is refused
+/// (`KEEL_STATUS_INVALID_ARGUMENT`, nothing run), never cut short at it.
+///
+/// Ownership: `sql` and `params` are borrowed for the call. `result_out`
+/// may be NULL.
+///
+/// Errors: as `keel_conn_exec`, plus `KEEL_STATUS_INVALID_ARGUMENT` (a NUL
+/// byte in the SQL).
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_exec_len(
+    conn: *mut keel_conn,
+    sql: *const c_char,
+    sql_len: usize,
+    params: *const keel_value,
+    n_params: usize,
+    result_out: *mut keel_exec_result,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(conn, err_out, |c| {
+        let sql = c_sql(sql, sql_len, "sql")?;
+        let params = params_in(params, n_params)?;
+        let r = c.conn.exec(sql, &params)?;
+        write_opt(result_out, r.into());
+        Ok(())
+    })
+}
+
 /// Run a query and return a streaming cursor over its rows.
 ///
 /// As `keel_conn_exec`; rows are read one at a time with `keel_rows_next`.
+/// On PostgreSQL, MySQL and SQL Server a connection carries one result at
+/// a time: while this cursor is open (not read to its end and not freed),
+/// other statements on the connection fail with
+/// `KEEL_STATUS_INVALID_STATE`; SQLite allows several open cursors. Read
+/// the cursor to its end or free it first, or use another connection.
 ///
 /// Ownership: `sql` and `params` are borrowed for the call. On success
 /// `*rows_out` receives a new `keel_rows`, freed with `keel_rows_free`.
@@ -115,6 +203,37 @@ pub extern "C" fn keel_conn_query(
 ) -> Status {
     call_on(conn, err_out, |c| {
         let sql = c_str(sql, "sql")?;
+        let out = out_ptr(rows_out, "rows_out")?;
+        let params = params_in(params, n_params)?;
+        let rows = c.conn.query(sql, &params)?;
+        write(out, into_handle(RowsState::new(rows)));
+        Ok(())
+    })
+}
+
+/// Run a query given as (pointer, length) and return a streaming cursor.
+///
+/// As `keel_conn_query`, with the SQL rules of `keel_conn_exec_len`.
+///
+/// Ownership: `sql` and `params` are borrowed for the call. On success
+/// `*rows_out` receives a new `keel_rows`, freed with `keel_rows_free`.
+///
+/// Errors: as `keel_conn_query`, plus `KEEL_STATUS_INVALID_ARGUMENT` (a NUL
+/// byte in the SQL).
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_query_len(
+    conn: *mut keel_conn,
+    sql: *const c_char,
+    sql_len: usize,
+    params: *const keel_value,
+    n_params: usize,
+    rows_out: *mut *mut super::rows::keel_rows,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(conn, err_out, |c| {
+        let sql = c_sql(sql, sql_len, "sql")?;
         let out = out_ptr(rows_out, "rows_out")?;
         let params = params_in(params, n_params)?;
         let rows = c.conn.query(sql, &params)?;
@@ -152,9 +271,39 @@ pub extern "C" fn keel_conn_prepare(
     })
 }
 
+/// Prepare one statement given as (pointer, length).
+///
+/// As `keel_conn_prepare`, with the SQL rules of `keel_conn_exec_len`.
+///
+/// Ownership: `sql` is borrowed for the call. On success `*stmt_out`
+/// receives a new `keel_stmt`, freed with `keel_stmt_free`.
+///
+/// Errors: as `keel_conn_prepare`, plus `KEEL_STATUS_INVALID_ARGUMENT` (a
+/// NUL byte in the SQL).
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_prepare_len(
+    conn: *mut keel_conn,
+    sql: *const c_char,
+    sql_len: usize,
+    stmt_out: *mut *mut keel_stmt,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(conn, err_out, |c| {
+        let sql = c_sql(sql, sql_len, "sql")?;
+        let out = out_ptr(stmt_out, "stmt_out")?;
+        let st = c.conn.prepare(sql)?;
+        write(out, into_handle::<keel_stmt>(st));
+        Ok(())
+    })
+}
+
 /// Begin a transaction.
 ///
-/// `options` may be NULL for the defaults. SQLite gives every isolation
+/// A transaction already open on the connection, whether keel or SQL began
+/// it, is an error (use a savepoint to nest). `options` may be NULL for
+/// the defaults. SQLite gives every isolation
 /// level as SERIALIZABLE, uses `options->lock` for DEFERRED, IMMEDIATE or
 /// EXCLUSIVE, and makes a read-only transaction with `PRAGMA query_only`.
 ///
@@ -232,16 +381,41 @@ pub extern "C" fn keel_conn_savepoint(conn: *mut keel_conn, name: *const c_char,
 }
 
 /// Release (forget) the savepoint `name` and every later one, keeping
-/// their changes in the transaction.
+/// their changes in the transaction. The same call as
+/// `keel_conn_savepoint_release`, whose name says more.
 ///
 /// Ownership: `name` is borrowed for the call.
 ///
-/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, name),
-/// `KEEL_STATUS_INVALID_ARGUMENT` (bad or unknown name).
+/// Errors: as `keel_conn_savepoint_release`.
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_conn_release(conn: *mut keel_conn, name: *const c_char, err_out: *mut *mut keel_error) -> Status {
+    savepoint_op(conn, name, err_out, |c, n| c.release(n))
+}
+
+/// Release (forget) the savepoint `name` and every later one, keeping
+/// their changes in the transaction.
+///
+/// SQL Server cannot release a savepoint: there keel stops accepting the
+/// name (rolling back to it is then an error, as elsewhere) and the server
+/// keeps it until the transaction ends.
+///
+/// Ownership: `name` is borrowed for the call.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, name),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (not a plain identifier; or no savepoint
+/// of that name is set, SQLSTATE 3B001, on every engine. PostgreSQL also
+/// aborts the transaction over that error: roll back, or roll back to an
+/// earlier savepoint, before going on).
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_savepoint_release(
+    conn: *mut keel_conn,
+    name: *const c_char,
+    err_out: *mut *mut keel_error,
+) -> Status {
     savepoint_op(conn, name, err_out, |c, n| c.release(n))
 }
 
@@ -250,7 +424,10 @@ pub extern "C" fn keel_conn_release(conn: *mut keel_conn, name: *const c_char, e
 /// Ownership: `name` is borrowed for the call.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, name),
-/// `KEEL_STATUS_INVALID_ARGUMENT` (bad or unknown name).
+/// `KEEL_STATUS_INVALID_ARGUMENT` (not a plain identifier; or no savepoint
+/// of that name is set, SQLSTATE 3B001, on every engine; PostgreSQL also
+/// aborts the transaction over it: roll back, or roll back to an earlier
+/// savepoint).
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
@@ -272,11 +449,21 @@ pub extern "C" fn keel_conn_ping(conn: *mut keel_conn, err_out: *mut *mut keel_e
     call_on(conn, err_out, |c| c.conn.ping())
 }
 
-/// Return whether a transaction is open on the connection.
+/// Return whether a transaction is open on the connection, as the server
+/// sees it: opened by `keel_conn_begin` or by SQL (`BEGIN`, `START
+/// TRANSACTION`, or a statement under MySQL's `autocommit = 0`), and not
+/// yet ended by either. keel follows the server's own report (PostgreSQL's
+/// transaction status, MySQL's session state tracking, SQLite's autocommit
+/// flag); on SQL Server it asks the server (`@@TRANCOUNT`, one round trip)
+/// when a statement ran since keel last knew. While a cursor is open on a
+/// PostgreSQL, MySQL or SQL Server connection the answer is the state
+/// before its query. A failed transaction (PostgreSQL, after an error) is
+/// still open until rolled back.
 ///
 /// Ownership: borrows `conn`.
 ///
-/// Errors: returns false when `conn` is NULL.
+/// Errors: returns false when `conn` is NULL; true when the connection
+/// cannot tell (its session broke), so that returning it is safe.
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]

@@ -1,6 +1,6 @@
 //! `keel_db`: a pool of connections to one URL.
 
-use super::boundary::{Opaque, c_str, call, call_on_shared, free_handle, get, into_handle, out_ptr, write, write_opt};
+use super::boundary::{Opaque, c_sql, c_str, call, call_on_shared, free_handle, get, into_handle, out_ptr, write, write_opt};
 use super::conn::ConnState;
 use super::error::keel_error;
 use super::rows::RowsState;
@@ -13,8 +13,10 @@ use std::ffi::c_char;
 
 /// A pool of connections to one database.
 ///
-/// Created by `keel_db_open`, destroyed by `keel_db_free`. Methods:
-/// `keel_db_checkout`, `keel_db_exec`, `keel_db_query`, `keel_db_dialect`.
+/// Created by `keel_db_open` or `keel_db_open_options`, destroyed by
+/// `keel_db_free`. Methods: `keel_db_checkout`, `keel_db_exec`,
+/// `keel_db_exec_len`, `keel_db_query`, `keel_db_query_len`,
+/// `keel_db_stats`, `keel_db_dialect`.
 /// Thread rule: one `keel_db` may be used from many threads at once. In
 /// Rust it is a `keel::Db` (an `Arc` of the pool).
 pub struct keel_db {
@@ -28,22 +30,44 @@ impl Opaque for keel_db {
 
 /// Open a pool for a connection URL.
 ///
-/// `url` is `sqlite::memory:`, `sqlite:///abs/path.db` or
-/// `sqlite://relative.db` (more engines come as they land), with options in
-/// the query string, e.g. `sqlite:///tmp/a.db?mode=ro&busy_timeout_ms=5000`.
-/// An unknown option is an error. One connection is opened at once, so a bad
-/// path, host or password fails here rather than at first use; it is kept
-/// for the first checkout. Each `sqlite::memory:` pool is its own database,
-/// shared by the pool's connections and gone when the pool is freed.
+/// URLs, with options in the query string (`?key=value&...`; see OPTIONS
+/// in this file's preamble for every key; percent-encode `%`, `&`, `=`,
+/// `#` and, in user names and passwords, `@`, `/` and `?` are safe too
+/// but `%40`, `%2F`, `%3F` always work):
+/// - SQLite: `sqlite::memory:` (a database of this pool's own, shared by its
+///   connections, gone when the pool is freed), `sqlite:///abs/path.db`,
+///   `sqlite://relative/path.db` (`sqlite3:` and `file:` too).
+/// - PostgreSQL: `postgres://user:password@host:5432/dbname`
+///   (`postgresql://` too); a host starting with `/` (as `%2F...`) is the
+///   directory of the server's Unix socket. TLS by default when the server
+///   offers it, without checking its certificate (`sslmode=prefer`, as
+///   libpq); `sslmode=verify-full` checks chain and host name.
+/// - MySQL/MariaDB: `mysql://user:password@host:3306/db` (`mariadb://` too),
+///   always over TCP. TLS by default when the server offers it, unverified
+///   (`ssl_mode=PREFERRED`, as MySQL's client); `ssl_mode=VERIFY_IDENTITY`
+///   with `ssl_ca` checks chain and host name.
+/// - SQL Server: `mssql://user:password@host:1433/db` (`sqlserver://`
+///   too). TLS on by default, with the certificate checked against the
+///   system's trust store and the host name (`encrypt=on`); `encrypt=strict`
+///   is TDS 8.0, `encrypt=off` sends everything in the clear.
+///
+/// An unknown option, one that does not apply to the engine, or one given
+/// twice is an error. One connection is opened at once, so a bad path,
+/// host or password fails here rather than at first use; it is kept for
+/// the first checkout. Nothing of any statement runs here, so every error
+/// says `KEEL_RETRY_SAFETY_NOT_SENT`; no message repeats the password.
 ///
 /// Ownership: `url` is borrowed for the call. On success `*db_out` receives
 /// a new `keel_db` that the caller frees with `keel_db_free`.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (url, db_out),
-/// `KEEL_STATUS_INVALID_ARGUMENT` (bad URL, unknown or bad option),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (bad URL, a NUL byte in any part of it,
+/// unknown, repeated or bad option, unreadable certificate file),
 /// `KEEL_STATUS_NOT_FOUND` (no driver for the scheme),
 /// `KEEL_STATUS_NOT_IMPLEMENTED` (engine not built in), `KEEL_STATUS_IO`
-/// (cannot open the file or reach the server), and the engine's errors.
+/// (cannot open the file or reach the server), `KEEL_STATUS_TIMEOUT`
+/// (`connect_timeout_ms`), `KEEL_STATUS_UNAUTHENTICATED` (wrong password,
+/// or a server certificate that fails the check), and the engine's errors.
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
@@ -205,6 +229,71 @@ pub extern "C" fn keel_db_exec(
         let params = params_in(params, n_params)?;
         let r = db.exec(sql, &params)?;
         write_opt(result_out, r.into());
+        Ok(())
+    })
+}
+
+/// Run one statement given as (pointer, length) on a pooled connection.
+///
+/// As `keel_db_exec`, with `sql` the `sql_len` bytes at `sql`, which need
+/// no NUL terminator and must hold no NUL byte: SQL with one is refused
+/// (`KEEL_STATUS_INVALID_ARGUMENT`, nothing run), never cut short at it.
+///
+/// Ownership: `sql` and `params` are borrowed for the call. `result_out`
+/// may be NULL.
+///
+/// Errors: as `keel_db_exec`, plus `KEEL_STATUS_INVALID_ARGUMENT` (a NUL
+/// byte in the SQL).
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_db_exec_len(
+    db: *mut keel_db,
+    sql: *const c_char,
+    sql_len: usize,
+    params: *const keel_value,
+    n_params: usize,
+    result_out: *mut keel_exec_result,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on_shared(db, err_out, |db| {
+        let sql = c_sql(sql, sql_len, "sql")?;
+        let params = params_in(params, n_params)?;
+        let r = db.exec(sql, &params)?;
+        write_opt(result_out, r.into());
+        Ok(())
+    })
+}
+
+/// Run a query given as (pointer, length) on a pooled connection and
+/// return a streaming cursor.
+///
+/// As `keel_db_query`, with the SQL rules of `keel_db_exec_len`.
+///
+/// Ownership: `sql` and `params` are borrowed for the call. On success
+/// `*rows_out` receives a new `keel_rows` that the caller frees with
+/// `keel_rows_free`.
+///
+/// Errors: as `keel_db_query`, plus `KEEL_STATUS_INVALID_ARGUMENT` (a NUL
+/// byte in the SQL).
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_db_query_len(
+    db: *mut keel_db,
+    sql: *const c_char,
+    sql_len: usize,
+    params: *const keel_value,
+    n_params: usize,
+    rows_out: *mut *mut super::rows::keel_rows,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on_shared(db, err_out, |db| {
+        let sql = c_sql(sql, sql_len, "sql")?;
+        let out = out_ptr(rows_out, "rows_out")?;
+        let params = params_in(params, n_params)?;
+        let rows = db.query(sql, &params)?;
+        write(out, into_handle(RowsState::new(rows)));
         Ok(())
     })
 }

@@ -3,7 +3,9 @@
 //! Borrowed outputs: text and bytes point into the engine's row buffer when
 //! they can, or into a per-column scratch buffer owned by the cursor when
 //! keel had to format or copy them. Either way they are valid until the
-//! next `keel_rows_next` or `keel_rows_free` on that cursor.
+//! cursor moves (`keel_rows_next`, `keel_rows_next_values`,
+//! `keel_rows_fetch_batch`) or is freed; the statement closing the cursor
+//! (the drivers keep the row) does not end them.
 
 use super::boundary::{Opaque, call_on, free_handle, get, out_ptr, write, write_opt};
 use super::error::keel_error;
@@ -17,9 +19,14 @@ use std::ffi::{CString, c_char};
 ///
 /// Created by `keel_conn_query`, `keel_db_query` or `keel_stmt_query`;
 /// destroyed by `keel_rows_free`. Methods: `keel_rows_next`,
+/// `keel_rows_next_values`, `keel_rows_fetch_batch`,
 /// `keel_rows_column_count`, `keel_rows_column_name`,
 /// `keel_rows_column_type`, `keel_rows_column_engine_type`,
 /// `keel_rows_column_nullable`, and the `keel_rows_column_*` value readers.
+/// A cursor its statement closed (by `keel_stmt_query`, `keel_stmt_execute`,
+/// a `keel_stmt_bind_*`, `keel_stmt_clear_bindings` or a batch on it)
+/// answers `KEEL_STATUS_INVALID_STATE` to every later call but
+/// `keel_rows_free`.
 /// Rows are read one at a time; nothing buffers the whole result. Thread
 /// rule: goes with its connection. In Rust it is a `keel::Rows`, which keeps
 /// its connection checked out (and, from `keel_db_query`, owns it) until
@@ -173,8 +180,10 @@ pub extern "C" fn keel_rows_free(rows: *mut keel_rows) {
 /// invalid.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, has_row),
-/// `KEEL_STATUS_INVALID_STATE` (the statement was re-run, so this cursor is
-/// closed), and engine errors raised while producing the row.
+/// `KEEL_STATUS_INVALID_STATE` (its statement was run, bound or cleared
+/// again, which closed this cursor: every later call says so, whether or
+/// not the cursor had reached its end), and engine errors raised while
+/// producing the row.
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
@@ -199,8 +208,10 @@ pub extern "C" fn keel_rows_next(rows: *mut keel_rows, has_row: *mut bool, err_o
 /// written.
 ///
 /// Lifetime: the `data` pointers written to `values_out` are valid until
-/// the next `keel_rows_next`, `keel_rows_next_values` or `keel_rows_free`
-/// on `rows`, as for `keel_rows_column_value`.
+/// the next `keel_rows_next`, `keel_rows_next_values`,
+/// `keel_rows_fetch_batch` or `keel_rows_free` on `rows`. Running, binding
+/// or clearing the statement the cursor came from closes the cursor but
+/// does not end this.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, values_out, has_row),
 /// `KEEL_STATUS_INVALID_ARGUMENT` (`count` greater than the column count;
@@ -467,8 +478,10 @@ pub extern "C" fn keel_rows_column_bool(rows: *mut keel_rows, index: usize, valu
 /// Ownership: on success `*text_out` points into memory owned by `rows`;
 /// `len_out` may be NULL.
 ///
-/// Lifetime: valid until the next `keel_rows_next` or `keel_rows_free` on
-/// `rows`.
+/// Lifetime: valid until the next `keel_rows_next`, `keel_rows_next_values`,
+/// `keel_rows_fetch_batch` or `keel_rows_free` on `rows`. Running, binding
+/// or clearing the statement the cursor came from closes the cursor but
+/// does not end this.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, text_out),
 /// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
@@ -505,8 +518,10 @@ fn in_column(e: Error, index: usize) -> Error {
 /// `len_out` must not be NULL. An empty value gives a non-NULL pointer and
 /// length 0.
 ///
-/// Lifetime: valid until the next `keel_rows_next` or `keel_rows_free` on
-/// `rows`.
+/// Lifetime: valid until the next `keel_rows_next`, `keel_rows_next_values`,
+/// `keel_rows_fetch_batch` or `keel_rows_free` on `rows`. Running, binding
+/// or clearing the statement the cursor came from closes the cursor but
+/// does not end this.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, data_out, len_out),
 /// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
@@ -628,8 +643,10 @@ pub extern "C" fn keel_rows_column_uuid(rows: *mut keel_rows, index: usize, uuid
 /// Ownership: `value_out` is caller memory, written only on success; its
 /// `data` points into memory owned by `rows`.
 ///
-/// Lifetime: `value_out->data` is valid until the next `keel_rows_next` or
-/// `keel_rows_free` on `rows`.
+/// Lifetime: `value_out->data` is valid until the next `keel_rows_next`, `keel_rows_next_values`,
+/// `keel_rows_fetch_batch` or `keel_rows_free` on `rows`. Running, binding
+/// or clearing the statement the cursor came from closes the cursor but
+/// does not end this.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, value_out),
 /// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),

@@ -11,9 +11,11 @@ use std::ffi::c_char;
 
 /// A prepared statement on one connection.
 ///
-/// Created by `keel_conn_prepare`, destroyed by `keel_stmt_free`. Methods:
-/// `keel_stmt_param_count`, `keel_stmt_bind_*`, `keel_stmt_clear_bindings`,
-/// `keel_stmt_execute`, `keel_stmt_query`. Parameters are 0-based; every
+/// Created by `keel_conn_prepare` or `keel_conn_prepare_len`, destroyed by
+/// `keel_stmt_free`. Methods: `keel_stmt_param_count`, `keel_stmt_bind_*`,
+/// `keel_stmt_clear_bindings`, `keel_stmt_execute`, `keel_stmt_query`,
+/// `keel_stmt_execute_batch`, `keel_stmt_execute_batch_encoded`. Running,
+/// binding or clearing it closes the cursor it has open, on every engine. Parameters are 0-based; every
 /// one must be bound before a run, and bindings persist across runs until
 /// rebound or cleared. Thread rule: goes with its connection. In Rust it is
 /// a `keel::Stmt`, which keeps its connection checked out while it lives.
@@ -57,7 +59,8 @@ fn bind_with(
     err_out: *mut *mut keel_error,
     value: impl FnOnce() -> Result<ValueRef<'static>>,
 ) -> Status {
-    call_on(stmt, err_out, |s| s.bind(index, value()?))
+    // An argument refused here never reached the engine.
+    call_on(stmt, err_out, |s| s.bind(index, value().map_err(crate::core::error::Error::not_sent)?))
 }
 
 /// Bind NULL to parameter `index` (0-based).

@@ -88,6 +88,10 @@ pub struct keel_tx_options {
 
 impl keel_tx_options {
     pub(crate) fn to_core(self) -> Result<TxOptions> {
+        self.to_core_checked().map_err(Error::not_sent)
+    }
+
+    fn to_core_checked(self) -> Result<TxOptions> {
         Ok(TxOptions {
             isolation: Isolation::from_i32(self.isolation).ok_or_else(|| {
                 Error::invalid_argument(format!(
@@ -163,9 +167,10 @@ pub(crate) fn params_in<'a>(p: *const keel_value, n: usize) -> Result<Vec<ValueR
     }
     // SAFETY: the caller passes `n` values valid for the call.
     let vals = unsafe { std::slice::from_raw_parts(p, n) };
+    // Refused before anything is sent.
     vals.iter()
         .enumerate()
-        .map(|(i, v)| value_in(v, &format!("params[{i}]")))
+        .map(|(i, v)| value_in(v, &format!("params[{i}]")).map_err(Error::not_sent))
         .collect()
 }
 

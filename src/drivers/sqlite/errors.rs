@@ -39,6 +39,30 @@ pub fn map_code(extended: c_int) -> (Status, &'static str) {
     }
 }
 
+/// SQLite reports a missing or duplicate table, column or index only as
+/// SQLITE_ERROR with a message; give those the status and SQLSTATE the
+/// other engines give them (PostgreSQL's codes).
+fn refine(mapped: (Status, &'static str), msg: &str) -> (Status, &'static str) {
+    if mapped.1 != "42000" {
+        return mapped;
+    }
+    if msg.starts_with("no such table") || msg.starts_with("no such view") {
+        (Status::NotFound, "42P01")
+    } else if msg.starts_with("no such column") {
+        (Status::NotFound, "42703")
+    } else if msg.starts_with("no such function") {
+        (Status::NotFound, "42883")
+    } else if msg.starts_with("no such index") {
+        (Status::NotFound, "42704")
+    } else if msg.contains("already exists") {
+        (Status::AlreadyExists, "42P07")
+    } else if msg.starts_with("duplicate column name") {
+        (Status::AlreadyExists, "42701")
+    } else {
+        mapped
+    }
+}
+
 /// An error from a result code and, when there is one, the connection's
 /// message for it.
 pub fn error(db: *mut ffi::sqlite3, rc: c_int) -> Error {
@@ -55,7 +79,7 @@ pub fn error(db: *mut ffi::sqlite3, rc: c_int) -> Error {
         // primary code.
         (if ext & 0xff == rc & 0xff { ext } else { rc }, msg)
     };
-    let (status, sqlstate) = map_code(ext);
+    let (status, sqlstate) = refine(map_code(ext), &msg);
     Error {
         status,
         message: msg,
@@ -94,6 +118,16 @@ mod tests {
         for (code, status, state) in cases {
             assert_eq!(map_code(code), (status, state), "code {code}");
         }
+    }
+
+    #[test]
+    fn missing_and_duplicate_objects() {
+        let e = (Status::InvalidArgument, "42000");
+        assert_eq!(refine(e, "no such table: t"), (Status::NotFound, "42P01"));
+        assert_eq!(refine(e, "no such column: x"), (Status::NotFound, "42703"));
+        assert_eq!(refine(e, "table t already exists"), (Status::AlreadyExists, "42P07"));
+        assert_eq!(refine(e, "near \"SELEC\": syntax error"), e);
+        assert_eq!(refine((Status::Busy, "40001"), "no such table: t"), (Status::Busy, "40001"));
     }
 
     #[test]

@@ -775,6 +775,9 @@ fn sqlite_error(e: &rusqlite::Error) -> Refused {
         rusqlite::Error::SqlInputError { msg: m, .. } if m.starts_with("no such column: ") => {
             (207, format!("Invalid column name '{}'.", m.trim_start_matches("no such column: ")))
         }
+        rusqlite::Error::SqlInputError { msg: m, .. } if m.contains("already exists") => {
+            (2714, format!("There is already an object named in the database ({m})."))
+        }
         _ => (50000, format!("peer (SQLite): {msg}")),
     };
     Refused { number, message }
