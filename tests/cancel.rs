@@ -18,9 +18,8 @@ fn engines() -> Vec<(&'static str, String, &'static str)> {
         ("postgres", "KEEL_TEST_POSTGRES_URL", "SELECT pg_sleep(30)"),
         ("mysql", "KEEL_TEST_MYSQL_URL", "SELECT SLEEP(30)"),
     ] {
-        match std::env::var(var) {
-            Ok(u) if !u.is_empty() => v.push((name, u, sql)),
-            _ => println!("skipped: {name} ({var} is not set)"),
+        if let Some(u) = common::server_url(name, var) {
+            v.push((name, u, sql));
         }
     }
     // SQL Server: the real one when KEEL_TEST_MSSQL_URL is set, otherwise

@@ -13,13 +13,8 @@ use common::{int, scalar};
 use keel::{Db, RetrySafety, Status, Value, ValueRef};
 
 fn url(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            println!("skipped: {var} is not set");
-            None
-        }
-    }
+    let engine = if var.contains("POSTGRES") { "postgres" } else { "mysql" };
+    common::server_url(engine, var)
 }
 
 /// `url` with `opts` appended to its query string.

@@ -12,6 +12,8 @@
 //! prints `skipped: ...`. The test against a server without TLS uses
 //! `KEEL_TEST_MYSQL_URL` (`scripts/servers.sh`'s MariaDB has TLS off).
 
+mod common;
+
 use keel::{Conn, Db, Status, Value};
 use std::time::Duration;
 
@@ -32,10 +34,8 @@ struct Server {
 }
 
 fn server() -> Option<Server> {
-    let Some(url) = env("KEEL_TEST_MYSQL_TLS_URL") else {
-        println!("skipped: KEEL_TEST_MYSQL_TLS_URL is not set (scripts/tls_servers.sh starts that server)");
-        return None;
-    };
+    // scripts/tls_servers.sh starts that server.
+    let url = common::server_url("mysql-tls", "KEEL_TEST_MYSQL_TLS_URL")?;
     let var = |v: &str| env(v).unwrap_or_else(|| panic!("{v} must be set with KEEL_TEST_MYSQL_TLS_URL"));
     Some(Server {
         url,
@@ -207,10 +207,7 @@ fn cancel_works_through_a_tls_session() {
 
 #[test]
 fn a_server_without_tls() {
-    let Some(url) = env("KEEL_TEST_MYSQL_URL") else {
-        println!("skipped: KEEL_TEST_MYSQL_URL is not set");
-        return;
-    };
+    let Some(url) = common::server_url("mysql", "KEEL_TEST_MYSQL_URL") else { return };
     // REQUIRED fails, saying why and what to change.
     let err = match connect(&with(&url, "ssl_mode=REQUIRED")) {
         Ok(_) => {

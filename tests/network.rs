@@ -45,9 +45,8 @@ fn servers() -> Vec<(&'static str, String, u16, String)> {
             million_rows("REPEAT('x', 200)"),
         ),
     ] {
-        match std::env::var(var) {
-            Ok(u) if !u.is_empty() => v.push((name, u, port, big)),
-            _ => println!("skipped: {name} ({var} is not set)"),
+        if let Some(u) = common::server_url(name, var) {
+            v.push((name, u, port, big));
         }
     }
     // SQL Server: the real one when given, else a TDS test peer that lives

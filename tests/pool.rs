@@ -16,9 +16,8 @@ fn engines() -> Vec<(&'static str, String)> {
     std::fs::create_dir_all(&dir).unwrap();
     let mut v = vec![("sqlite", format!("sqlite://{}/pool.db?busy_timeout_ms=60000", dir.display()))];
     for (name, var) in [("postgres", "KEEL_TEST_POSTGRES_URL"), ("mysql", "KEEL_TEST_MYSQL_URL")] {
-        match std::env::var(var) {
-            Ok(u) if !u.is_empty() => v.push((name, u)),
-            _ => println!("skipped: {name} ({var} is not set)"),
+        if let Some(u) = common::server_url(name, var) {
+            v.push((name, u));
         }
     }
     v.push(("mssql", common::mssql_url_for_the_process()));

@@ -7,16 +7,13 @@
 //! text to the server's own `array::text` for every element type keel
 //! reads, and bind arrays back.
 
+mod common;
+
 use keel::{Conn, Db, Status, Type, Value, ValueRef};
 
 fn conn() -> Option<Conn> {
-    match std::env::var("KEEL_TEST_POSTGRES_URL") {
-        Ok(u) if !u.is_empty() => Some(Db::open(&u).unwrap().checkout().unwrap()),
-        _ => {
-            println!("skipped: KEEL_TEST_POSTGRES_URL is not set");
-            None
-        }
-    }
+    let u = common::server_url("postgres", "KEEL_TEST_POSTGRES_URL")?;
+    Some(Db::open(&u).unwrap().checkout().unwrap())
 }
 
 fn row(conn: &Conn, sql: &str, params: &[ValueRef<'_>]) -> Vec<Value> {

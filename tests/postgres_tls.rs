@@ -16,17 +16,13 @@
 //! user in `KEEL_TEST_TLS_CLIENT_CERT`/`_KEY`, and one from a CA the
 //! server does not trust in `KEEL_TEST_TLS_OTHER_CERT`/`_KEY`.
 
+mod common;
+
 use keel::{Conn, Db, Status, Value};
 use std::time::Duration;
 
 fn base_url() -> Option<String> {
-    match std::env::var("KEEL_TEST_POSTGRES_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            println!("skipped: KEEL_TEST_POSTGRES_URL is not set");
-            None
-        }
-    }
+    common::server_url("postgres", "KEEL_TEST_POSTGRES_URL")
 }
 
 fn env(var: &str) -> Option<String> {
@@ -183,10 +179,8 @@ struct CertServer {
 }
 
 fn cert_server() -> Option<CertServer> {
-    let Some(url) = env("KEEL_TEST_POSTGRES_CERT_URL") else {
-        println!("skipped: KEEL_TEST_POSTGRES_CERT_URL is not set (scripts/tls_servers.sh starts that server)");
-        return None;
-    };
+    // scripts/tls_servers.sh starts that server.
+    let url = common::server_url("postgres-cert", "KEEL_TEST_POSTGRES_CERT_URL")?;
     let file = |var: &str| env(var).unwrap_or_else(|| panic!("{var} must be set with KEEL_TEST_POSTGRES_CERT_URL"));
     Some(CertServer {
         url,

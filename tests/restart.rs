@@ -13,6 +13,8 @@
 //! through `sudo -n`). Otherwise it prints why it skipped. Whatever
 //! happens, the servers are running again when a test ends.
 
+mod common;
+
 use keel::{Db, Status};
 use std::net::TcpStream;
 use std::path::Path;
@@ -200,13 +202,8 @@ impl Drop for KeepRunning {
 
 fn restart_under_an_open_pool(engine: Engine) {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let url = match std::env::var(engine.var()) {
-        Ok(u) if !u.is_empty() => u,
-        _ => {
-            println!("skipped: {engine:?} ({} is not set)", engine.var());
-            return;
-        }
-    };
+    let name = if engine.var().contains("POSTGRES") { "postgres" } else { "mysql" };
+    let Some(url) = common::server_url(name, engine.var()) else { return };
     if let Some(why) = cannot_restart(engine, &url) {
         println!("skipped: {engine:?}: cannot restart its server here: {why}");
         return;

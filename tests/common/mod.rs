@@ -396,6 +396,26 @@ impl Quirks {
     }
 }
 
+/// Whether `KEEL_TEST_REQUIRE` (a comma-separated list of engine names,
+/// which `make test` sets for the servers it starts) names `engine`: then
+/// a missing server fails the test instead of skipping it.
+pub fn required(engine: &str) -> bool {
+    std::env::var("KEEL_TEST_REQUIRE").is_ok_and(|v| v.split(',').any(|e| e.trim() == engine))
+}
+
+/// The server URL in `var`, or `None` after printing `skipped: ...`. When
+/// `KEEL_TEST_REQUIRE` names `engine`, a missing URL fails the test.
+pub fn server_url(engine: &str, var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            assert!(!required(engine), "{engine} is required (KEEL_TEST_REQUIRE) but {var} is not set");
+            println!("skipped: {engine} ({var} is not set; run `. scripts/servers.sh` first)");
+            None
+        }
+    }
+}
+
 /// [`mssql_url`] for tests that keep one server for the whole process:
 /// the peer, when one is started, is left running.
 pub fn mssql_url_for_the_process() -> String {
@@ -451,16 +471,7 @@ impl Engine {
                 peer = p;
                 u
             }
-            _ => {
-                let var = format!("KEEL_TEST_{}_URL", name.to_uppercase());
-                match std::env::var(&var) {
-                    Ok(u) if !u.is_empty() => u,
-                    _ => {
-                        println!("skipped: {var} is not set (run `. scripts/servers.sh` first)");
-                        return None;
-                    }
-                }
-            }
+            _ => server_url(name, &format!("KEEL_TEST_{}_URL", name.to_uppercase()))?,
         };
         let db = Db::open(&url).unwrap_or_else(|e| panic!("{name}: cannot open the test database: {e}"));
         let q = match name {
