@@ -136,8 +136,21 @@ pub extern "C" fn keel_conn_exec(
     result_out: *mut keel_exec_result,
     err_out: *mut *mut keel_error,
 ) -> Status {
+    conn_exec(conn, || c_str(sql, "sql"), params, n_params, result_out, err_out)
+}
+
+/// The body of `keel_conn_exec` and `keel_conn_exec_len`, which differ in
+/// how the SQL comes.
+fn conn_exec<'a>(
+    conn: *mut keel_conn,
+    sql: impl FnOnce() -> crate::core::error::Result<&'a str>,
+    params: *const keel_value,
+    n_params: usize,
+    result_out: *mut keel_exec_result,
+    err_out: *mut *mut keel_error,
+) -> Status {
     call_on(conn, err_out, |c| {
-        let sql = c_str(sql, "sql")?;
+        let sql = sql()?;
         let params = params_in(params, n_params)?;
         let r = c.conn.exec(sql, &params)?;
         write_opt(result_out, r.into());
@@ -168,13 +181,7 @@ pub extern "C" fn keel_conn_exec_len(
     result_out: *mut keel_exec_result,
     err_out: *mut *mut keel_error,
 ) -> Status {
-    call_on(conn, err_out, |c| {
-        let sql = c_sql(sql, sql_len, "sql")?;
-        let params = params_in(params, n_params)?;
-        let r = c.conn.exec(sql, &params)?;
-        write_opt(result_out, r.into());
-        Ok(())
-    })
+    conn_exec(conn, || c_sql(sql, sql_len, "sql"), params, n_params, result_out, err_out)
 }
 
 /// Run a query and return a streaming cursor over its rows.
@@ -201,8 +208,20 @@ pub extern "C" fn keel_conn_query(
     rows_out: *mut *mut super::rows::keel_rows,
     err_out: *mut *mut keel_error,
 ) -> Status {
+    conn_query(conn, || c_str(sql, "sql"), params, n_params, rows_out, err_out)
+}
+
+/// The body of `keel_conn_query` and `keel_conn_query_len`.
+fn conn_query<'a>(
+    conn: *mut keel_conn,
+    sql: impl FnOnce() -> crate::core::error::Result<&'a str>,
+    params: *const keel_value,
+    n_params: usize,
+    rows_out: *mut *mut super::rows::keel_rows,
+    err_out: *mut *mut keel_error,
+) -> Status {
     call_on(conn, err_out, |c| {
-        let sql = c_str(sql, "sql")?;
+        let sql = sql()?;
         let out = out_ptr(rows_out, "rows_out")?;
         let params = params_in(params, n_params)?;
         let rows = c.conn.query(sql, &params)?;
@@ -232,14 +251,7 @@ pub extern "C" fn keel_conn_query_len(
     rows_out: *mut *mut super::rows::keel_rows,
     err_out: *mut *mut keel_error,
 ) -> Status {
-    call_on(conn, err_out, |c| {
-        let sql = c_sql(sql, sql_len, "sql")?;
-        let out = out_ptr(rows_out, "rows_out")?;
-        let params = params_in(params, n_params)?;
-        let rows = c.conn.query(sql, &params)?;
-        write(out, into_handle(RowsState::new(rows)));
-        Ok(())
-    })
+    conn_query(conn, || c_sql(sql, sql_len, "sql"), params, n_params, rows_out, err_out)
 }
 
 /// Prepare one statement for repeated execution.
@@ -262,8 +274,18 @@ pub extern "C" fn keel_conn_prepare(
     stmt_out: *mut *mut keel_stmt,
     err_out: *mut *mut keel_error,
 ) -> Status {
+    conn_prepare(conn, || c_str(sql, "sql"), stmt_out, err_out)
+}
+
+/// The body of `keel_conn_prepare` and `keel_conn_prepare_len`.
+fn conn_prepare<'a>(
+    conn: *mut keel_conn,
+    sql: impl FnOnce() -> crate::core::error::Result<&'a str>,
+    stmt_out: *mut *mut keel_stmt,
+    err_out: *mut *mut keel_error,
+) -> Status {
     call_on(conn, err_out, |c| {
-        let sql = c_str(sql, "sql")?;
+        let sql = sql()?;
         let out = out_ptr(stmt_out, "stmt_out")?;
         let st = c.conn.prepare(sql)?;
         write(out, into_handle::<keel_stmt>(st));
@@ -290,13 +312,7 @@ pub extern "C" fn keel_conn_prepare_len(
     stmt_out: *mut *mut keel_stmt,
     err_out: *mut *mut keel_error,
 ) -> Status {
-    call_on(conn, err_out, |c| {
-        let sql = c_sql(sql, sql_len, "sql")?;
-        let out = out_ptr(stmt_out, "stmt_out")?;
-        let st = c.conn.prepare(sql)?;
-        write(out, into_handle::<keel_stmt>(st));
-        Ok(())
-    })
+    conn_prepare(conn, || c_sql(sql, sql_len, "sql"), stmt_out, err_out)
 }
 
 /// Begin a transaction.

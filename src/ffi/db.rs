@@ -224,8 +224,21 @@ pub extern "C" fn keel_db_exec(
     result_out: *mut keel_exec_result,
     err_out: *mut *mut keel_error,
 ) -> Status {
+    db_exec(db, || c_str(sql, "sql"), params, n_params, result_out, err_out)
+}
+
+/// The body of `keel_db_exec` and `keel_db_exec_len`, which differ in how
+/// the SQL comes.
+fn db_exec<'a>(
+    db: *mut keel_db,
+    sql: impl FnOnce() -> crate::core::error::Result<&'a str>,
+    params: *const keel_value,
+    n_params: usize,
+    result_out: *mut keel_exec_result,
+    err_out: *mut *mut keel_error,
+) -> Status {
     call_on_shared(db, err_out, |db| {
-        let sql = c_str(sql, "sql")?;
+        let sql = sql()?;
         let params = params_in(params, n_params)?;
         let r = db.exec(sql, &params)?;
         write_opt(result_out, r.into());
@@ -256,13 +269,7 @@ pub extern "C" fn keel_db_exec_len(
     result_out: *mut keel_exec_result,
     err_out: *mut *mut keel_error,
 ) -> Status {
-    call_on_shared(db, err_out, |db| {
-        let sql = c_sql(sql, sql_len, "sql")?;
-        let params = params_in(params, n_params)?;
-        let r = db.exec(sql, &params)?;
-        write_opt(result_out, r.into());
-        Ok(())
-    })
+    db_exec(db, || c_sql(sql, sql_len, "sql"), params, n_params, result_out, err_out)
 }
 
 /// Run a query given as (pointer, length) on a pooled connection and
@@ -288,14 +295,7 @@ pub extern "C" fn keel_db_query_len(
     rows_out: *mut *mut super::rows::keel_rows,
     err_out: *mut *mut keel_error,
 ) -> Status {
-    call_on_shared(db, err_out, |db| {
-        let sql = c_sql(sql, sql_len, "sql")?;
-        let out = out_ptr(rows_out, "rows_out")?;
-        let params = params_in(params, n_params)?;
-        let rows = db.query(sql, &params)?;
-        write(out, into_handle(RowsState::new(rows)));
-        Ok(())
-    })
+    db_query(db, || c_sql(sql, sql_len, "sql"), params, n_params, rows_out, err_out)
 }
 
 /// Run a query on a pooled connection and return a streaming cursor.
@@ -319,8 +319,20 @@ pub extern "C" fn keel_db_query(
     rows_out: *mut *mut super::rows::keel_rows,
     err_out: *mut *mut keel_error,
 ) -> Status {
+    db_query(db, || c_str(sql, "sql"), params, n_params, rows_out, err_out)
+}
+
+/// The body of `keel_db_query` and `keel_db_query_len`.
+fn db_query<'a>(
+    db: *mut keel_db,
+    sql: impl FnOnce() -> crate::core::error::Result<&'a str>,
+    params: *const keel_value,
+    n_params: usize,
+    rows_out: *mut *mut super::rows::keel_rows,
+    err_out: *mut *mut keel_error,
+) -> Status {
     call_on_shared(db, err_out, |db| {
-        let sql = c_str(sql, "sql")?;
+        let sql = sql()?;
         let out = out_ptr(rows_out, "rows_out")?;
         let params = params_in(params, n_params)?;
         let rows = db.query(sql, &params)?;

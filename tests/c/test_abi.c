@@ -9,19 +9,7 @@
 #include <string.h>
 
 #include "keel.h"
-
-static int passed, failed;
-
-/* Count one check; on failure say where and what. */
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (cond) {                                                                    \
-            passed++;                                                                  \
-        } else {                                                                       \
-            failed++;                                                                  \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                              \
-    } while (0)
+#include "check.h"
 
 /* Run a call that takes `&err` last and check its status; the error object
  * must be there exactly when the status is not OK and must carry the same

@@ -10,18 +10,8 @@
 #include <string.h>
 
 #include "keel.h"
+#include "check.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (cond) {                                                                    \
-            passed++;                                                                  \
-        } else {                                                                       \
-            failed++;                                                                  \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                              \
-    } while (0)
 
 #define DAY_US INT64_C(86400000000)
 
@@ -78,11 +68,9 @@ int main(void) {
     const char *url = getenv("KEEL_TEST_MSSQL_URL");
     if (url == NULL || url[0] == '\0') {
         /* KEEL_TEST_REQUIRE (make test) names the servers that must be there. */
-        const char *req = getenv("KEEL_TEST_REQUIRE");
-        bool required = req != NULL && strstr(req, "mssql") != NULL;
-        printf("skipped: KEEL_TEST_MSSQL_URL is not set\n0 passed, %d failed\n", required ? 1 : 0);
-        if (required) return 1;
-        return 0;
+        bool must = required("mssql");
+        printf("skipped: KEEL_TEST_MSSQL_URL is not set\n0 passed, %d failed\n", must ? 1 : 0);
+        return must ? 1 : 0;
     }
     keel_db *db = NULL;
     keel_error *err = NULL;

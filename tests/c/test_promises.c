@@ -15,19 +15,8 @@
 #include <unistd.h>
 
 #include "keel.h"
+#include "check.h"
 
-static int passed, failed;
-static const char *engine = "";
-
-#define CHECK(cond)                                                                              \
-    do {                                                                                         \
-        if (cond) {                                                                              \
-            passed++;                                                                            \
-        } else {                                                                                 \
-            failed++;                                                                            \
-            fprintf(stderr, "%s:%d [%s]: check failed: %s\n", __FILE__, __LINE__, engine, #cond); \
-        }                                                                                        \
-    } while (0)
 
 /* The status of a call taking `&err` last; keeps the error for a look. */
 static keel_error *err;
@@ -59,20 +48,6 @@ static const struct engine engines[] = {
     {"mysql", "KEEL_TEST_MYSQL_URL", "START TRANSACTION", "SELECT ?", "SELECT SLEEP(1)"},
     {"mssql", "KEEL_TEST_MSSQL_URL", "BEGIN TRANSACTION", "SELECT ?", "WAITFOR DELAY '00:00:01'"},
 };
-
-/* Whether KEEL_TEST_REQUIRE (comma-separated engine names; make test sets
- * it for the servers it starts) names `name`: then a missing URL fails. */
-static bool required(const char *name) {
-    const char *req = getenv("KEEL_TEST_REQUIRE");
-    size_t n = strlen(name);
-    for (const char *p = req; p != NULL && *p != '\0';) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && strncmp(p, name, n) == 0) return true;
-        p = end ? end + 1 : NULL;
-    }
-    return false;
-}
 
 static keel_db *open_with(const char *url, const char *key, const char *value) {
     keel_option opt = {key, value};
@@ -270,7 +245,7 @@ static void open_and_close(const char *url) {
 }
 
 static void run_engine(const struct engine *e, const char *url) {
-    engine = e->name;
+    check_context = e->name;
     int before = failed;
     char table[64];
     snprintf(table, sizeof table, "kp_promises_%ld", (long)getpid());
@@ -313,7 +288,7 @@ int main(void) {
         const struct engine *e = &engines[i];
         const char *url = e->var ? getenv(e->var) : sqlite_url;
         if (url == NULL || url[0] == '\0') {
-            engine = e->name;
+            check_context = e->name;
             CHECK(!required(e->name)); /* KEEL_TEST_REQUIRE names it: it must be there */
             printf("%s: skipped (%s is not set)\n", e->name, e->var);
             continue;

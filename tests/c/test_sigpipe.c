@@ -21,18 +21,7 @@
 #include <unistd.h>
 
 #include "keel.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (cond) {                                                                    \
-            passed++;                                                                  \
-        } else {                                                                       \
-            failed++;                                                                  \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                              \
-    } while (0)
+#include "check.h"
 
 static int64_t scalar_int(keel_conn *conn, const char *sql) {
     keel_rows *rows = NULL;
@@ -58,8 +47,7 @@ static void run(const struct engine *e, const uint8_t *big, size_t big_len) {
     const char *base = getenv(e->var);
     if (base == NULL || base[0] == '\0') {
         /* KEEL_TEST_REQUIRE (make test) names the servers that must be there. */
-        const char *req = getenv("KEEL_TEST_REQUIRE");
-        CHECK(req == NULL || strstr(req, e->name) == NULL);
+        CHECK(!required(e->name));
         printf("skipped: %s (%s is not set)\n", e->name, e->var);
         return;
     }
