@@ -10,6 +10,5 @@ pub mod many;
 pub mod options;
 pub mod placeholders;
 pub mod pool;
-pub mod tls;
 pub mod url;
 pub mod value;

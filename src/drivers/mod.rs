@@ -7,6 +7,7 @@ use crate::core::error::{Error, Result, Status};
 mod cursor_slot;
 pub mod mssql;
 mod net;
+pub mod tls;
 pub mod mysql;
 pub mod postgres;
 pub mod sqlite;

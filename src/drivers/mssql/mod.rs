@@ -65,7 +65,7 @@ use crate::core::driver::{
 };
 use crate::core::error::{Error, Result, RetrySafety, Status};
 use crate::core::options::{OptKind, OptSpec, Options};
-use crate::core::tls::{self, Check};
+use crate::drivers::tls::{self, Check};
 use crate::core::url::ConnUrl;
 use crate::core::value::{Column, Nullable, Type as K, ValueRef};
 use futures_util::TryStreamExt;

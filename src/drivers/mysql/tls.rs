@@ -36,14 +36,14 @@
 //! cannot take a prepared rustls configuration, only a root file, a
 //! client certificate and key file, and two switches (accept any
 //! certificate; skip the name check). keel checks the files with
-//! [`crate::core::tls`] at open and maps the modes onto those switches.
+//! [`crate::drivers::tls`] at open and maps the modes onto those switches.
 //! The crate also trusts the roots of the `webpki-roots` crate; keel's
 //! build replaces that crate with one whose only root verifies nothing
 //! (`vendor/webpki-roots`), and the verifying modes refuse to run if the
 //! real one was built in instead, so `ssl_ca` is the only trust.
 
 use crate::core::error::{Error, Result, RetrySafety, Status};
-use crate::core::tls::{Identity, refuses_client_certificate, roots};
+use crate::drivers::tls::{Identity, refuses_client_certificate, roots};
 use std::path::{Path, PathBuf};
 
 /// MySQL's client error number for a failed TLS connection.

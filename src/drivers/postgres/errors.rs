@@ -77,7 +77,7 @@ pub fn convert(e: &tokio_postgres::Error) -> Error {
         // handshake failures are connection failures.
         match tls {
             rustls::Error::InvalidCertificate(_) => (Status::Unauthenticated, "08001"),
-            rustls::Error::AlertReceived(a) if crate::core::tls::refuses_client_certificate(a) => {
+            rustls::Error::AlertReceived(a) if crate::drivers::tls::refuses_client_certificate(a) => {
                 hint = " (the server refused the client certificate: sslcert/sslkey must hold a certificate it trusts, and its key)";
                 (Status::Unauthenticated, "08001")
             }

@@ -15,7 +15,7 @@
 //! Roots come from `sslrootcert`: a PEM file, or `system` for the
 //! operating system's trust store; by default that root file. The
 //! tokio-postgres `SslMode` only knows disable/prefer/require, so the
-//! verify modes are `require` plus the verifier of [`crate::core::tls`].
+//! verify modes are `require` plus the verifier of [`crate::drivers::tls`].
 //! As in libpq, a Unix-domain socket never uses TLS.
 //!
 //! Client certificates (for `cert` authentication or
@@ -31,7 +31,7 @@
 //! these files is read.
 
 use crate::core::error::{Error, Result};
-use crate::core::tls::{Check, Identity, client_config, roots};
+use crate::drivers::tls::{Check, Identity, client_config, roots};
 use rustls::RootCertStore;
 use std::path::{Path, PathBuf};
 use tokio_postgres::config::SslMode;
