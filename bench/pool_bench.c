@@ -437,7 +437,7 @@ static void bench_engine(engine eng, const char *name, const char *url, const ch
         printf("%-9s %-26s %8.3f %8.3f %6.2f | %8.3f %8.3f %6.2f  %s\n", name, w, bk.wall, bn.wall, bk.wall / bn.wall,
                bk.cpu, bn.cpu, bk.cpu / bn.cpu, native_name);
         fflush(stdout);
-        keel_pool_stats st;
+        keel_pool_stats st = {.size = sizeof st};
         KTRY("stats", keel_db_stats(sh.db, &st, &e_));
         if (st.open > (uint64_t)n || st.closed_broken != 0)
             die("pool", "more connections than threads, or broken ones: the pool misbehaved");

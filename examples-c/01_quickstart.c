@@ -33,7 +33,7 @@ int main(void) {
     for (int i = 0; i < 3; i++) {
         die_on_error("bind name", keel_stmt_bind_text(insert, 0, names[i], strlen(names[i]), &err), err);
         die_on_error("bind height", keel_stmt_bind_double(insert, 1, heights[i], &err), err);
-        keel_exec_result r;
+        keel_exec_result r = {.size = sizeof r}; /* size first: see ABI STABILITY in keel.h */
         die_on_error("insert", keel_stmt_execute(insert, &r, &err), err);
         printf("inserted %s as id %lld\n", names[i], (long long)r.last_insert_id);
     }

@@ -193,6 +193,23 @@
  *   connection. Read a cursor to its end (or free it) before the next
  *   statement, or use a second connection for the other work.
  *
+ * ABI STABILITY
+ *   Function signatures, enum numbers and struct layouts never change
+ *   within a major version; functions, enum members and struct fields are
+ *   only added. Structs the caller allocates that keel reads or writes
+ *   (keel_exec_result, keel_tx_options, keel_pool_stats) start with a
+ *   size_t size field: set it to sizeof the struct as your header declares
+ *   it, or 0 for the layout of version 0.2.0 (the first with the field),
+ *   and always initialize the struct (= {0} or = {.size = sizeof s}). New
+ *   fields are added at the end in 8-byte units, so each version's layout
+ *   is larger than the last: a newer library reads and writes only the
+ *   fields an older program's size covers (and takes every later field's
+ *   zero value, its default), and an older library leaves a newer
+ *   program's extra fields alone. A size that is no layout keel ever had is
+ *   KEEL_STATUS_INVALID_ARGUMENT, before anything runs. keel_value and
+ *   keel_option are passed in arrays and never change; new value types
+ *   reuse keel_value's fields.
+ *
  * THREADS
  *   A keel_db may be used from many threads at once. Any other handle may
  *   move between threads but must not be used by two at once; statements and
@@ -552,8 +569,18 @@ typedef struct keel_value {
 
 /**
  * What a statement that returns no rows did.
+ *
+ * Set `size` to `sizeof(keel_exec_result)`, or leave it 0, which means
+ * this layout, before passing one (see ABI STABILITY above); a struct
+ * with a smaller size is refused before the statement runs. Always
+ * initialize it (`keel_exec_result r = {.size = sizeof r};`).
  */
 typedef struct keel_exec_result {
+  /**
+   * The size of the struct the caller allocated, in bytes; 0 for this
+   * layout. keel never changes it.
+   */
+  size_t size;
   /**
    * Rows inserted, updated or deleted; 0 for other statements, except
    * that on PostgreSQL and SQL Server a SELECT run by exec reports the
@@ -572,20 +599,30 @@ typedef struct keel_exec_result {
 /**
  * Options for `keel_conn_begin`. Zero-initialized means the engine's
  * defaults: default isolation, read-write, default locking.
+ *
+ * Set `size` to `sizeof(keel_tx_options)`, or leave it 0, which means
+ * this layout (see ABI STABILITY above). Every field's zero value is its
+ * default, and a field a newer header adds is read only from programs
+ * whose `size` covers it.
  */
 typedef struct keel_tx_options {
+  /**
+   * The size of the struct the caller allocated, in bytes; 0 for this
+   * layout.
+   */
+  size_t size;
   /**
    * A `keel_isolation` value.
    */
   int32_t isolation;
   /**
-   * Open the transaction read-only.
-   */
-  bool read_only;
-  /**
    * A `keel_tx_lock` value (SQLite's DEFERRED/IMMEDIATE/EXCLUSIVE).
    */
   int32_t lock;
+  /**
+   * Open the transaction read-only.
+   */
+  bool read_only;
 } keel_tx_options;
 
 /**
@@ -598,10 +635,18 @@ typedef struct keel_option {
 } keel_option;
 
 /**
- * A pool's statistics, from `keel_db_stats`. Part of the C ABI
- * (`keel_pool_stats`): fields are only ever added at the end.
+ * A pool's statistics, from `keel_db_stats`.
+ *
+ * Set `size` to `sizeof(keel_pool_stats)`, or leave it 0, which means
+ * this layout, before calling (see ABI STABILITY above): keel writes the
+ * fields it knows and leaves a newer program's later fields alone.
  */
 typedef struct keel_pool_stats {
+  /**
+   * The size of the struct the caller allocated, in bytes; 0 for this
+   * layout. keel never changes it.
+   */
+  size_t size;
   /**
    * Connections open now, idle and in use.
    */
@@ -1314,7 +1359,8 @@ keel_status keel_db_open_options(const char *url,
  * for a free connection, and connections closed by reason.
  *
  * Ownership: borrows `db`; `stats_out` is caller memory, written only on
- * success.
+ * success, and only as far as its `size` field says (see
+ * `keel_pool_stats`).
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (db, stats_out).
  *

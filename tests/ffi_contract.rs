@@ -473,7 +473,7 @@ fn exec_result_is_untouched_on_failure() {
     let fx = Fx::new();
     exec(fx.conn, "CREATE TABLE t(id INTEGER PRIMARY KEY, u TEXT UNIQUE)", &[]);
     exec(fx.conn, "INSERT INTO t(u) VALUES ('a')", &[]);
-    let marker = keel_exec_result { rows_affected: 77, last_insert_id: -77, has_last_insert_id: true };
+    let marker = keel_exec_result { size: 0, rows_affected: 77, last_insert_id: -77, has_last_insert_id: true };
     let check = |r: &keel_exec_result| {
         assert_eq!((r.rows_affected, r.last_insert_id, r.has_last_insert_id), (77, -77, true));
     };
@@ -832,10 +832,10 @@ fn bad_keel_values_are_invalid_argument() {
     assert_err(&e, Status::InvalidArgument, &["date"]);
     let e = fails(|e| keel_stmt_bind_decimal(fx.stmt, 0, c"12abc".as_ptr(), 5, e));
     assert_err(&e, Status::InvalidArgument, &["parameter 0", "'12abc'", "decimal"]);
-    let opts = keel_tx_options { isolation: 42, read_only: false, lock: 0 };
+    let opts = keel_tx_options { isolation: 42, ..Default::default() };
     let e = fails(|e| keel_conn_begin(fx.conn, &opts, e));
     assert_err(&e, Status::InvalidArgument, &["isolation", "42"]);
-    let opts = keel_tx_options { isolation: 0, read_only: false, lock: -3 };
+    let opts = keel_tx_options { lock: -3, ..Default::default() };
     let e = fails(|e| keel_conn_begin(fx.conn, &opts, e));
     assert_err(&e, Status::InvalidArgument, &["lock", "-3"]);
     assert!(!keel_conn_in_transaction(fx.conn));
@@ -1026,7 +1026,7 @@ fn sql_with_a_nul_byte_is_refused_never_cut_short() {
 #[test]
 fn conn_return_and_close() {
     let fx = Fx::new();
-    let mut stats = keel::core::pool::PoolStats::default();
+    let mut stats = keel::ffi::types::keel_pool_stats::default();
     let mut c1 = null_mut();
     assert_eq!(keel_db_checkout(fx.db, &mut c1, null_mut()), Status::Ok);
     keel_conn_return(c1);

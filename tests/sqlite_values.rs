@@ -527,7 +527,7 @@ fn count(conn: *mut keel_conn) -> i64 {
 }
 
 fn tx(read_only: bool, lock: TxLock) -> keel_tx_options {
-    keel_tx_options { isolation: Isolation::Default as i32, read_only, lock: lock as i32 }
+    keel_tx_options { isolation: Isolation::Default as i32, read_only, lock: lock as i32, ..Default::default() }
 }
 
 #[test]

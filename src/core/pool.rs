@@ -56,9 +56,7 @@ impl PoolConfig {
     }
 }
 
-/// A pool's statistics, from `keel_db_stats`. Part of the C ABI
-/// (`keel_pool_stats`): fields are only ever added at the end.
-#[repr(C)]
+/// A pool's statistics (the C API's `keel_pool_stats` carries them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PoolStats {
     /// Connections open now, idle and in use.

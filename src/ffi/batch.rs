@@ -216,6 +216,7 @@ pub extern "C" fn keel_stmt_execute_batch(
             // SAFETY: the caller passes n_rows * n_cols values valid for the call.
             unsafe { std::slice::from_raw_parts(params, total) }
         };
+        super::types::check_result(result_out)?;
         let mut batch = s.batch();
         let mut row: Vec<ValueRef<'_>> = Vec::with_capacity(n_cols);
         for r in 0..n_rows {
@@ -231,7 +232,7 @@ pub extern "C" fn keel_stmt_execute_batch(
             batch.push(&row)?;
         }
         let sum = batch.finish()?;
-        write_opt(result_out, sum.into());
+        super::types::write_result(result_out, sum);
         Ok(())
     })
 }
@@ -278,10 +279,11 @@ pub extern "C" fn keel_stmt_execute_batch_encoded(
             return Err(Error::invalid_argument(format!("format {format} is not a keel_batch_format value")));
         }
         let data = c_bytes(data, len, "data")?;
+        super::types::check_result(result_out)?;
         let mut batch = s.batch();
         for_each_pickle_row(data, |_, row| batch.push(row))?;
         let sum = batch.finish()?;
-        write_opt(result_out, sum.into());
+        super::types::write_result(result_out, sum);
         Ok(())
     })
 }

@@ -1,6 +1,6 @@
 //! `keel_conn`: one connection checked out of a pool.
 
-use super::boundary::{Opaque, c_sql, c_str, call_on, free_handle, get, into_handle, out_ptr, write, write_opt};
+use super::boundary::{Opaque, c_sql, c_str, call_on, free_handle, get, into_handle, out_ptr, write};
 use super::error::keel_error;
 use super::rows::RowsState;
 use super::stmt::keel_stmt;
@@ -152,8 +152,9 @@ fn conn_exec<'a>(
     call_on(conn, err_out, |c| {
         let sql = sql()?;
         let params = params_in(params, n_params)?;
+        super::types::check_result(result_out)?;
         let r = c.conn.exec(sql, &params)?;
-        write_opt(result_out, r.into());
+        super::types::write_result(result_out, r);
         Ok(())
     })
 }
@@ -337,8 +338,7 @@ pub extern "C" fn keel_conn_begin(
     err_out: *mut *mut keel_error,
 ) -> Status {
     call_on(conn, err_out, |c| {
-        // SAFETY: NULL or a valid struct for the call.
-        let opts = unsafe { options.as_ref() }.copied().unwrap_or_default().to_core()?;
+        let opts = keel_tx_options::read(options)?.to_core()?;
         c.conn.begin(&opts)
     })
 }

@@ -1,11 +1,10 @@
 //! `keel_db`: a pool of connections to one URL.
 
-use super::boundary::{Opaque, c_sql, c_str, call, call_on_shared, free_handle, get, into_handle, out_ptr, write, write_opt};
+use super::boundary::{Opaque, c_sql, c_str, call, call_on_shared, free_handle, get, into_handle, out_ptr, write};
 use super::conn::ConnState;
 use super::error::keel_error;
 use super::rows::RowsState;
-use super::types::{keel_exec_result, keel_option, keel_value, params_in};
-use crate::core::pool::PoolStats;
+use super::types::{keel_exec_result, keel_option, keel_pool_stats, keel_value, params_in, write_result, write_sized};
 use crate::core::db::Db;
 use crate::core::driver::Dialect;
 use crate::core::error::Status;
@@ -133,16 +132,19 @@ pub extern "C" fn keel_db_open_options(
 /// for a free connection, and connections closed by reason.
 ///
 /// Ownership: borrows `db`; `stats_out` is caller memory, written only on
-/// success.
+/// success, and only as far as its `size` field says (see
+/// `keel_pool_stats`).
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (db, stats_out).
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
-pub extern "C" fn keel_db_stats(db: *mut keel_db, stats_out: *mut PoolStats, err_out: *mut *mut keel_error) -> Status {
+pub extern "C" fn keel_db_stats(db: *mut keel_db, stats_out: *mut keel_pool_stats, err_out: *mut *mut keel_error) -> Status {
     call_on_shared(db, err_out, |db| {
         let out = out_ptr(stats_out, "stats_out")?;
-        write(out, db.stats());
+        // SAFETY: checked non-NULL; the caller's struct (the contract).
+        unsafe { <keel_pool_stats as super::types::Sized0>::check_size(out, "stats_out")? };
+        write_sized(out, db.stats().into());
         Ok(())
     })
 }
@@ -240,8 +242,9 @@ fn db_exec<'a>(
     call_on_shared(db, err_out, |db| {
         let sql = sql()?;
         let params = params_in(params, n_params)?;
+        super::types::check_result(result_out)?;
         let r = db.exec(sql, &params)?;
-        write_opt(result_out, r.into());
+        write_result(result_out, r);
         Ok(())
     })
 }

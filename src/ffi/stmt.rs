@@ -1,6 +1,6 @@
 //! `keel_stmt`: a prepared statement.
 
-use super::boundary::{Opaque, c_bytes, c_text, call_on, free_handle, get, into_handle, null_arg, out_ptr, write, write_opt};
+use super::boundary::{Opaque, c_bytes, c_text, call_on, free_handle, get, into_handle, null_arg, out_ptr, write};
 use super::error::keel_error;
 use super::rows::{RowsState, keel_rows};
 use super::types::{keel_exec_result, keel_value, value_in};
@@ -355,8 +355,9 @@ pub extern "C" fn keel_stmt_clear_bindings(stmt: *mut keel_stmt, err_out: *mut *
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_stmt_execute(stmt: *mut keel_stmt, result_out: *mut keel_exec_result, err_out: *mut *mut keel_error) -> Status {
     call_on(stmt, err_out, |s| {
+        super::types::check_result(result_out)?;
         let r = s.execute()?;
-        write_opt(result_out, r.into());
+        super::types::write_result(result_out, r);
         Ok(())
     })
 }

@@ -49,9 +49,17 @@ impl keel_value {
 }
 
 /// What a statement that returns no rows did.
+///
+/// Set `size` to `sizeof(keel_exec_result)`, or leave it 0, which means
+/// this layout, before passing one (see ABI STABILITY above); a struct
+/// with a smaller size is refused before the statement runs. Always
+/// initialize it (`keel_exec_result r = {.size = sizeof r};`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct keel_exec_result {
+    /// The size of the struct the caller allocated, in bytes; 0 for this
+    /// layout. keel never changes it.
+    pub size: usize,
     /// Rows inserted, updated or deleted; 0 for other statements, except
     /// that on PostgreSQL and SQL Server a SELECT run by exec reports the
     /// rows it returned (the server's own count: PostgreSQL's command tag,
@@ -66,6 +74,7 @@ pub struct keel_exec_result {
 impl From<ExecResult> for keel_exec_result {
     fn from(r: ExecResult) -> keel_exec_result {
         keel_exec_result {
+            size: std::mem::size_of::<keel_exec_result>(),
             rows_affected: r.rows_affected,
             last_insert_id: r.last_insert_id.unwrap_or(0),
             has_last_insert_id: r.last_insert_id.is_some(),
@@ -73,17 +82,124 @@ impl From<ExecResult> for keel_exec_result {
     }
 }
 
+/// A struct that starts with the `size` of the caller's version of it (see
+/// ABI STABILITY in the header's preamble).
+///
+/// How these structs grow: a new field goes at the end, 8-byte aligned and
+/// a multiple of 8 bytes long, so that every layout is larger than the one
+/// before (a field squeezed into trailing padding would leave `sizeof`
+/// unchanged and old programs' padding would be read as the new field).
+/// Today's layout is the first with a `size`, so a caller's size is 0
+/// (today's layout), or at least `size_of::<Self>()` (a newer program:
+/// keel touches only the part it knows); anything between is no layout
+/// keel ever had, and is refused before anything runs.
+pub(crate) trait Sized0: Copy {
+    /// The C name, for messages.
+    const NAME: &'static str;
+
+    /// Check the `size` field of a caller's struct at `p` (NULL is fine).
+    ///
+    /// # Safety
+    /// `p` is NULL or points at a caller's struct that holds at least its
+    /// `size` field.
+    unsafe fn check_size(p: *const Self, what: &str) -> Result<()> {
+        if p.is_null() {
+            return Ok(());
+        }
+        // SAFETY: `size` is the first field of every such struct (repr(C)).
+        let size = unsafe { (p as *const usize).read_unaligned() };
+        let ours = std::mem::size_of::<Self>();
+        if size != 0 && size < ours {
+            return Err(Error::invalid_argument(format!(
+                "{what}->size is {size}, smaller than any {} keel knows ({ours} bytes): set it to sizeof({}), or 0",
+                Self::NAME,
+                Self::NAME
+            ))
+            .not_sent());
+        }
+        Ok(())
+    }
+}
+
+impl Sized0 for keel_exec_result {
+    const NAME: &'static str = "keel_exec_result";
+}
+impl Sized0 for keel_tx_options {
+    const NAME: &'static str = "keel_tx_options";
+}
+impl Sized0 for keel_pool_stats {
+    const NAME: &'static str = "keel_pool_stats";
+}
+
+/// Write `v` into the caller's struct at `out` (checked with
+/// [`Sized0::check_size`] before the call did anything): every field but
+/// `size`, which stays as the caller set it; bytes beyond this layout (a
+/// newer program's fields) are left alone.
+pub(crate) fn write_sized<T: Sized0>(out: *mut T, v: T) {
+    let skip = std::mem::size_of::<usize>();
+    // SAFETY: `out` was checked non-NULL and of a size of at least this
+    // layout by the caller (the contract of `check_size`).
+    unsafe {
+        let src = (&v as *const T as *const u8).add(skip);
+        std::ptr::copy_nonoverlapping(src, (out as *mut u8).add(skip), std::mem::size_of::<T>() - skip);
+    }
+}
+
+/// Check the caller's result struct (NULL is fine) before running anything.
+pub(crate) fn check_result(out: *const keel_exec_result) -> Result<()> {
+    // SAFETY: NULL or the caller's struct (the contract).
+    unsafe { keel_exec_result::check_size(out, "result_out") }
+}
+
+/// Write an exec result when the caller asked for one (`out` may be NULL;
+/// checked with [`check_result`] first).
+pub(crate) fn write_result(out: *mut keel_exec_result, r: ExecResult) {
+    if !out.is_null() {
+        write_sized(out, r.into());
+    }
+}
+
 /// Options for `keel_conn_begin`. Zero-initialized means the engine's
 /// defaults: default isolation, read-write, default locking.
+///
+/// Set `size` to `sizeof(keel_tx_options)`, or leave it 0, which means
+/// this layout (see ABI STABILITY above). Every field's zero value is its
+/// default, and a field a newer header adds is read only from programs
+/// whose `size` covers it.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct keel_tx_options {
+    /// The size of the struct the caller allocated, in bytes; 0 for this
+    /// layout.
+    pub size: usize,
     /// A `keel_isolation` value.
     pub isolation: i32,
-    /// Open the transaction read-only.
-    pub read_only: bool,
     /// A `keel_tx_lock` value (SQLite's DEFERRED/IMMEDIATE/EXCLUSIVE).
     pub lock: i32,
+    /// Open the transaction read-only.
+    pub read_only: bool,
+}
+
+impl keel_tx_options {
+    /// Read the caller's options (NULL: the defaults). A byte that is not
+    /// 0 or 1 where a bool belongs reads as true, never as undefined.
+    pub(crate) fn read(p: *const keel_tx_options) -> Result<keel_tx_options> {
+        if p.is_null() {
+            return Ok(keel_tx_options::default());
+        }
+        // SAFETY: the caller's struct, valid for the call (the contract).
+        unsafe {
+            keel_tx_options::check_size(p, "options")?;
+            let base = p as *const u8;
+            let at = |off: usize| base.add(off);
+            Ok(keel_tx_options {
+                size: 0,
+                isolation: (at(std::mem::offset_of!(keel_tx_options, isolation)) as *const i32).read_unaligned(),
+                lock: (at(std::mem::offset_of!(keel_tx_options, lock)) as *const i32).read_unaligned(),
+                read_only: at(std::mem::offset_of!(keel_tx_options, read_only)).read() != 0,
+            })
+        }
+    }
 }
 
 impl keel_tx_options {
@@ -172,6 +288,62 @@ pub(crate) fn params_in<'a>(p: *const keel_value, n: usize) -> Result<Vec<ValueR
         .enumerate()
         .map(|(i, v)| value_in(v, &format!("params[{i}]")).map_err(Error::not_sent))
         .collect()
+}
+
+/// A pool's statistics, from `keel_db_stats`.
+///
+/// Set `size` to `sizeof(keel_pool_stats)`, or leave it 0, which means
+/// this layout, before calling (see ABI STABILITY above): keel writes the
+/// fields it knows and leaves a newer program's later fields alone.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct keel_pool_stats {
+    /// The size of the struct the caller allocated, in bytes; 0 for this
+    /// layout. keel never changes it.
+    pub size: usize,
+    /// Connections open now, idle and in use.
+    pub open: u64,
+    pub in_use: u64,
+    pub idle: u64,
+    /// Checkouts that had to wait for a free connection.
+    pub wait_count: u64,
+    /// Total time those checkouts waited, in microseconds.
+    pub wait_duration_us: u64,
+    /// Checkouts that failed at `pool_acquire_timeout_ms`.
+    pub wait_timeouts: u64,
+    /// Connections closed because more than `pool_max_idle` were idle.
+    pub closed_max_idle: u64,
+    /// Connections closed at `pool_max_lifetime_ms`.
+    pub closed_max_lifetime: u64,
+    /// Connections closed at `pool_max_idle_time_ms`.
+    pub closed_max_idle_time: u64,
+    /// Connections closed because they broke, failed the health check, or
+    /// could not be rolled back when returned.
+    pub closed_broken: u64,
+    /// exec/query calls whose statement came from the connection's
+    /// statement cache (`stmt_cache_size`), and those that prepared it.
+    pub stmt_cache_hits: u64,
+    pub stmt_cache_misses: u64,
+}
+
+impl From<crate::core::pool::PoolStats> for keel_pool_stats {
+    fn from(s: crate::core::pool::PoolStats) -> keel_pool_stats {
+        keel_pool_stats {
+            size: std::mem::size_of::<keel_pool_stats>(),
+            open: s.open,
+            in_use: s.in_use,
+            idle: s.idle,
+            wait_count: s.wait_count,
+            wait_duration_us: s.wait_duration_us,
+            wait_timeouts: s.wait_timeouts,
+            closed_max_idle: s.closed_max_idle,
+            closed_max_lifetime: s.closed_max_lifetime,
+            closed_max_idle_time: s.closed_max_idle_time,
+            closed_broken: s.closed_broken,
+            stmt_cache_hits: s.stmt_cache_hits,
+            stmt_cache_misses: s.stmt_cache_misses,
+        }
+    }
 }
 
 /// One option for `keel_db_open_options`: the same key and value text as

@@ -234,7 +234,7 @@ static void open_and_close(const char *url) {
     keel_conn *a = NULL, *b = NULL;
     OK(keel_db_checkout(db, &a, &err));
     OK(keel_db_checkout(db, &b, &err));
-    keel_pool_stats s;
+    keel_pool_stats s = {.size = sizeof s};
     OK(keel_db_stats(db, &s, &err));
     CHECK(s.open == 2 && s.in_use == 2);
     OK(keel_conn_close(a, &err));
