@@ -37,6 +37,15 @@ def returns_rows(sql: str) -> bool:
     return bool(_ROWS_RE.match(sql) or _RETURNING_RE.search(sql))
 
 
+def no_nul(text: str, what: str) -> None:
+    """Refuse ``text`` that holds a NUL character, with ValueError (as
+    sqlite3 and psycopg do): C would read a NUL-terminated string only up
+    to it, so ``DELETE FROM t\\0 WHERE ...`` would lose its WHERE."""
+    i = text.find("\0")
+    if i >= 0:
+        raise ValueError(f"{what} contains a NUL character at offset {i}")
+
+
 def _error(status: int, err: c_void_p, where: str = "") -> Error:
     """Turn a failed status and its ``keel_error`` into an exception,
     freeing the error object."""
@@ -227,8 +236,10 @@ class Connection:
         st = self._cache.pop(sql, None)
         if st is not None and st.ptr is not None:
             return st
+        no_nul(sql, "the SQL")
+        b = sql.encode("utf-8")
         out = c_void_p()
-        self._check(lib.keel_conn_prepare(p, sql.encode("utf-8"), byref(out), self._perr))
+        self._check(lib.keel_conn_prepare_len(p, b, len(b), byref(out), self._perr))
         return _Stmt(out.value, sql)
 
     def _give_stmt(self, st: _Stmt) -> None:
