@@ -152,7 +152,7 @@ class Connection:
     def __init__(self, db: _Handle, conn_ptr: Optional[int], *, owns_db: bool, autocommit: bool = False) -> None:
         self._db = db
         self._owns_db = owns_db
-        self._conn = _Handle(conn_ptr, lib.keel_conn_free)
+        self._conn = _Handle(conn_ptr, lib.keel_conn_return)
         self._autocommit = bool(autocommit)
         self._cache: Dict[str, _Stmt] = {}
         self._cursors: "weakref.WeakSet[Cursor]" = weakref.WeakSet()
@@ -280,9 +280,15 @@ class Connection:
         if lib.keel_conn_in_transaction(p):
             self._check(lib.keel_conn_rollback(p, self._perr), "rollback")
 
-    def close(self) -> None:
+    def close(self, discard: bool = False) -> None:
         """Close the connection: its cursors close, an open transaction is
-        rolled back, and it returns to its pool. Closing twice is fine."""
+        rolled back, and it returns to its pool. Closing twice is fine.
+
+        ``discard=True`` closes its session instead of returning it
+        (``keel_conn_close``): for a session whose state you changed
+        (``SET search_path``, temporary tables) or no longer trust. An open
+        transaction ends without effect, and the pool opens a new session
+        when it needs one."""
         if self._conn.ptr is None:
             return
         for c in list(self._cursors):
@@ -290,9 +296,17 @@ class Connection:
         for st in self._cache.values():
             st.close()
         self._cache.clear()
-        self._conn.close()
+        status = 0
+        if discard:
+            p, self._conn.ptr = self._conn.ptr, None
+            status = lib.keel_conn_close(p, self._perr)
+        else:
+            self._conn.close()
         if self._owns_db:
             self._db.close()
+        if status:
+            # The handle is freed and its session closed all the same.
+            raise _error(status, self._err, "close")
 
     def __enter__(self) -> "Connection":
         self._ptr()
