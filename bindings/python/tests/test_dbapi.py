@@ -47,7 +47,11 @@ def test_implicit_transaction_commit_and_rollback(engine, table):
     cur = c1.cursor()
     assert c1.autocommit is False
     cur.execute(f"CREATE TABLE {table} (id INTEGER, v {engine.text})")
-    assert c1.in_transaction, "the first statement opens a transaction"
+    if engine.name == "mysql":
+        # MySQL commits the transaction a DDL statement runs in, and says so.
+        assert not c1.in_transaction, "MySQL's DDL commits implicitly"
+    else:
+        assert c1.in_transaction, "the first statement opens a transaction"
     c1.commit()
     assert not c1.in_transaction
     cur.execute(f"INSERT INTO {table} VALUES (?, ?)", (1, "a"))
