@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._ffi import Dialect, RetrySafety, Status, Type, library_path, set_library_path
+from ._ffi import Dialect, Isolation, RetrySafety, Status, TxLock, Type, library_path, set_library_path
 from ._types import (
     BINARY,
     DATETIME,
@@ -135,6 +135,8 @@ __all__ = [
     "Status",
     "Dialect",
     "RetrySafety",
+    "TxLock",
+    "Isolation",
     "set_library_path",
     "library_path",
     "driver_available",
