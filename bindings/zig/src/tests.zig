@@ -535,10 +535,10 @@ test "errors carry status, SQLSTATE, vendor code and driver" {
             try testing.expectError(error.InvalidArgument, env.conn.exec("INSERT INTO uniq (k) VALUES (?)", .{}));
             try testing.expectEqual(keel.RetrySafety.not_sent, env.diags.retry_safety);
             try testing.expectError(error.InvalidArgument, env.conn.exec("SELECT 1; SELECT 2", .{}));
-            // SQL with a NUL byte never reaches C.
+            // SQL with a NUL byte is refused whole, not cut at the NUL.
             env.diags.clear();
             try testing.expectError(error.InvalidArgument, env.conn.exec("SELECT 1\x00; DROP TABLE uniq", .{}));
-            try testing.expectEqualStrings("keel", env.diags.driver());
+            try testing.expectEqual(keel.RetrySafety.not_sent, env.diags.retry_safety);
 
             // Without diagnostics the same errors come back, and nothing leaks.
             var bare = env.conn.*;
@@ -548,17 +548,59 @@ test "errors carry status, SQLSTATE, vendor code and driver" {
     }.run);
 }
 
-test "SQL longer than the stack buffer is copied with the allocator" {
+test "SQL of any length goes to C with its length, uncopied" {
     try forEngines(struct {
         fn run(env: Env) !void {
             const pad: [3000]u8 = @splat(' ');
             const sql = try std.mem.concat(gpa, u8, &.{ "SELECT 42", &pad });
             defer gpa.free(sql);
-            const v = try env.conn.queryOne(i64, gpa, sql, .{});
-            try testing.expectEqual(@as(?i64, 42), v);
             var failing = env.conn.*;
             failing.allocator = testing.failing_allocator;
-            try testing.expectError(error.OutOfMemory, failing.exec(sql, .{}));
+            const v = try failing.queryOne(i64, gpa, sql, .{});
+            try testing.expectEqual(@as(?i64, 42), v);
+            _ = try failing.exec(sql, .{});
+            var stmt = try failing.prepare(sql);
+            stmt.deinit();
+            // Not NUL-terminated: the slice's length is the statement's end.
+            const two = "SELECT 2SELECT 3";
+            try testing.expectEqual(@as(?i64, 2), try env.conn.queryOne(i64, gpa, two[0..8], .{}));
+        }
+    }.run);
+}
+
+test "a NUL byte in SQL runs nothing: DELETE FROM t\\0 WHERE ... deletes no row" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            const c = env.conn;
+            try env.createTemp("owned", "owner TEXT");
+            _ = try c.exec("INSERT INTO owned (owner) VALUES (?), (?)", .{ "alice", "bob" });
+            const bad = "DELETE FROM owned\x00 WHERE owner = 'bob'";
+            env.diags.clear();
+            try testing.expectError(error.InvalidArgument, c.exec(bad, .{}));
+            try testing.expect(std.mem.find(u8, env.diags.message(), "NUL") != null);
+            try testing.expectEqual(keel.RetrySafety.not_sent, env.diags.retry_safety);
+            try testing.expectError(error.InvalidArgument, c.query(bad, .{}));
+            try testing.expectError(error.InvalidArgument, c.prepare(bad));
+            try testing.expectEqual(@as(i64, 2), try countRows(c, "owned"));
+            // The pool-level calls too (on a real table: a temporary one
+            // belongs to this connection only).
+            const table = "keel_zig_nul_test";
+            _ = try env.db.exec("DROP TABLE IF EXISTS " ++ table, .{});
+            _ = try env.db.exec("CREATE TABLE " ++ table ++ " (owner TEXT)", .{});
+            defer _ = env.db.exec("DROP TABLE IF EXISTS " ++ table, .{}) catch {};
+            _ = try env.db.exec("INSERT INTO " ++ table ++ " (owner) VALUES (?), (?)", .{ "alice", "bob" });
+            try testing.expectError(error.InvalidArgument, env.db.exec("DELETE FROM " ++ table ++ "\x00 WHERE owner = 'bob'", .{}));
+            try testing.expectError(error.InvalidArgument, env.db.query("DELETE FROM " ++ table ++ "\x00 WHERE owner = 'bob'", .{}));
+            var rows = try env.db.query("SELECT COUNT(*) FROM " ++ table, .{});
+            defer rows.deinit();
+            try testing.expectEqual(@as(i64, 2), try (try rows.next()).?.get(i64, 0));
+            // A NUL in a text parameter is data, not an end (PostgreSQL
+            // and MySQL refuse it in text: SQLite shows it).
+            if (env.q.engine == .sqlite) {
+                const got = (try c.queryOne([]u8, gpa, "SELECT ?", .{"a\x00b"})).?;
+                defer gpa.free(got);
+                try testing.expectEqualStrings("a\x00b", got);
+            }
         }
     }.run);
 }
@@ -759,6 +801,25 @@ test "opening bad URLs fails with the matching error" {
         try testing.expect(std.mem.find(u8, diags.message(), "secret") == null);
     }
     try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, "sqlite::memory:\x00", .{ .diags = &diags }));
+}
+
+test "a URL with a NUL before its options is refused, not opened" {
+    var diags: keel.Diagnostics = .{};
+    var tmp = testing.tmpDir(.{});
+    defer tmp.cleanup();
+    var path_buf: [std.Io.Dir.max_path_bytes]u8 = undefined;
+    const n = try tmp.dir.realPath(testing.io, &path_buf);
+    // Cut at the NUL, the URL would open (and create) cut.db read-write.
+    const url = try std.fmt.allocPrint(gpa, "sqlite://{s}/cut.db\x00?mode=ro", .{path_buf[0..n]});
+    defer gpa.free(url);
+    try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, url, .{ .diags = &diags }));
+    try testing.expect(std.mem.find(u8, diags.message(), "NUL") != null);
+    try testing.expectError(error.FileNotFound, tmp.dir.access(testing.io, "cut.db", .{}));
+    // Cut there, a PostgreSQL URL would connect with sslmode=prefer, unverified.
+    const pg = engineUrl(.postgres) orelse return;
+    const pg_url = try std.mem.concat(gpa, u8, &.{ pg, "\x00?sslmode=verify-full" });
+    defer gpa.free(pg_url);
+    try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, pg_url, .{ .diags = &diags }));
 }
 
 test "a SQLite file database is shared by the pool's connections" {
