@@ -122,12 +122,32 @@ pub const Conn = struct {
     /// Where failed calls put their details; inherited from the `Db`, and
     /// passed on to statements and cursors made from this connection.
     diags: ?*Diagnostics,
+    /// Set by `discard`: `deinit` closes the session instead of returning it.
+    discarded: bool = false,
 
-    /// Return the connection to its pool. Statements and cursors made from
-    /// it stay valid and keep it checked out until they are freed too.
+    /// Return the connection to its pool (`keel_conn_return`), rolled back
+    /// if a transaction is open; after `discard`, close its session instead
+    /// (`keel_conn_close`). Statements and cursors made from it stay valid
+    /// and keep it checked out until they are freed too. Cannot fail.
     pub fn deinit(conn: *Conn) void {
-        c.keel_conn_free(conn.handle);
+        if (conn.discarded) {
+            // Its only error is a handle poisoned by an earlier panic,
+            // which is freed and closed all the same.
+            _ = c.keel_conn_close(conn.handle, null);
+        } else {
+            c.keel_conn_return(conn.handle);
+        }
         conn.* = undefined;
+    }
+
+    /// Have `deinit` close this connection's session instead of returning
+    /// it to the pool: for a session whose state you changed (`SET
+    /// search_path`, temporary tables) or no longer trust. An open
+    /// transaction then ends without effect, and the pool opens a new
+    /// session when it needs one. Fits `defer conn.deinit()`:
+    /// `conn.discard();` anywhere before it runs.
+    pub fn discard(conn: *Conn) void {
+        conn.discarded = true;
     }
 
     /// Run one statement, discarding any rows. `args` is a tuple with one
@@ -204,9 +224,15 @@ pub const Conn = struct {
         return conn.named(c.keel_conn_savepoint, name);
     }
 
-    /// Release the savepoint `name` and every later one, keeping their changes.
+    /// Release (forget) the savepoint `name` and every later one, keeping
+    /// their changes (`keel_conn_savepoint_release`).
+    pub fn releaseSavepoint(conn: *const Conn, name: []const u8) AllocError!void {
+        return conn.named(c.keel_conn_savepoint_release, name);
+    }
+
+    /// `releaseSavepoint` under its earlier name.
     pub fn release(conn: *const Conn, name: []const u8) AllocError!void {
-        return conn.named(c.keel_conn_release, name);
+        return conn.releaseSavepoint(name);
     }
 
     /// Undo everything since the savepoint `name`, which stays set.

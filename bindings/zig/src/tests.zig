@@ -654,7 +654,15 @@ test "savepoints" {
             _ = try c.exec("INSERT INTO sp (v) VALUES (?)", .{2});
             try c.rollbackTo("before_two");
             _ = try c.exec("INSERT INTO sp (v) VALUES (?)", .{3});
-            try c.release("before_two");
+            try c.savepoint("after_three");
+            try c.releaseSavepoint("after_three");
+            try testing.expectError(error.InvalidArgument, c.rollbackTo("after_three"));
+            if (env.q.engine == .postgres) {
+                // PostgreSQL aborted the transaction over the unknown name.
+                try c.rollbackTo("before_two");
+                _ = try c.exec("INSERT INTO sp (v) VALUES (?)", .{3});
+            }
+            try c.release("before_two"); // the earlier name still works
             try c.commit();
             var rows = try c.query("SELECT v FROM sp ORDER BY v", .{});
             defer rows.deinit();
@@ -781,6 +789,38 @@ test "pool-level exec and query check connections out themselves" {
             try testing.expectEqual(@as(i64, 2), try (try rows.next()).?.get(i64, 0));
         }
     }.run);
+}
+
+test "discard closes the session instead of returning it to the pool" {
+    for (std.enums.values(Engine)) |e| {
+        const base = engineUrl(e) orelse continue;
+        const url = try std.mem.concat(gpa, u8, &.{ base, "?pool_max_open=1" });
+        defer gpa.free(url);
+        var diags: keel.Diagnostics = .{};
+        var db = try keel.Db.open(gpa, url, .{ .diags = &diags });
+        defer db.deinit();
+        const table = "keel_zig_discard_test";
+        _ = try db.exec("DROP TABLE IF EXISTS " ++ table, .{});
+        _ = try db.exec("CREATE TABLE " ++ table ++ " (v BIGINT)", .{});
+        defer _ = db.exec("DROP TABLE IF EXISTS " ++ table, .{}) catch {};
+        {
+            var a = try db.checkout();
+            defer a.deinit(); // back to the pool, session and all
+            _ = try a.exec("CREATE TEMPORARY TABLE mine (v BIGINT)", .{});
+        }
+        {
+            var b = try db.checkout();
+            defer b.deinit();
+            try testing.expectEqual(@as(i64, 0), try countRows(&b, "mine")); // the same session
+            try b.begin(.{});
+            _ = try b.exec("INSERT INTO " ++ table ++ " (v) VALUES (?)", .{1});
+            b.discard(); // deinit closes the session: the insert never commits
+        }
+        var d = try db.checkout();
+        defer d.deinit();
+        try testing.expectError(error.NotFound, d.exec("SELECT v FROM mine", .{}));
+        try testing.expectEqual(@as(i64, 0), try countRows(&d, table));
+    }
 }
 
 test "a connection outlives a freed pool" {
