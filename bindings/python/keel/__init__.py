@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._ffi import Dialect, RetrySafety, Status, Type, library_path, set_library_path
+from ._ffi import Dialect, Isolation, RetrySafety, Status, TxLock, Type, library_path, set_library_path
 from ._types import (
     BINARY,
     DATETIME,
@@ -75,7 +75,8 @@ def connect(url: str, *, autocommit: bool = False, **options: Any) -> Connection
 
     Keyword ``options`` become URL query parameters, e.g.
     ``connect("sqlite:///a.db", busy_timeout_ms=1000, foreign_keys=False)``;
-    an unknown option is a ProgrammingError. ``autocommit`` starts False.
+    an unknown option is a ProgrammingError, and a NUL character in the
+    URL or an option is a ValueError. ``autocommit`` starts False.
     """
     return checkout(open_db(url, options), owns_db=True, autocommit=autocommit)
 
@@ -84,7 +85,9 @@ def driver_available(name: str) -> bool:
     """Whether the loaded libkeel has the driver ``name`` ("sqlite",
     "postgres", "mysql", or a URL scheme)."""
     from ._ffi import lib
+    from .connection import no_nul
 
+    no_nul(name, "the driver name")
     return bool(lib.keel_driver_available(name.encode("utf-8")))
 
 
@@ -132,6 +135,8 @@ __all__ = [
     "Status",
     "Dialect",
     "RetrySafety",
+    "TxLock",
+    "Isolation",
     "set_library_path",
     "library_path",
     "driver_available",

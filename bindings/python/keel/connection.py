@@ -11,7 +11,7 @@ from ctypes import byref, c_bool, c_char_p, c_int32, c_size_t, c_void_p, string_
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type as _Type
 
 from . import errors as _errors
-from ._ffi import BatchFormat, Dialect, ExecResult, Nullable, Type, lib
+from ._ffi import BatchFormat, Dialect, ExecResult, Isolation, Nullable, TxLock, TxOptions, Type, lib
 from ._values import encode_rows, make_binder
 from .errors import Error, InterfaceError, ProgrammingError, error_class
 
@@ -35,6 +35,58 @@ _RETURNING_RE = re.compile(r"\breturning\b", re.IGNORECASE)
 def returns_rows(sql: str) -> bool:
     """Whether ``sql`` is run as a query (see the note above)."""
     return bool(_ROWS_RE.match(sql) or _RETURNING_RE.search(sql))
+
+
+def no_nul(text: str, what: str) -> None:
+    """Refuse ``text`` that holds a NUL character, with ValueError (as
+    sqlite3 and psycopg do): C would read a NUL-terminated string only up
+    to it, so ``DELETE FROM t\\0 WHERE ...`` would lose its WHERE."""
+    i = text.find("\0")
+    if i >= 0:
+        raise ValueError(f"{what} contains a NUL character at offset {i}")
+
+
+# On SQLite the implicit transaction opens before a statement that may
+# write, never before a read, as the sqlite3 module does. A transaction
+# that reads first holds a read (SHARED) lock, and SQLite refuses to turn
+# it into the write lock while another connection writes: SQLITE_BUSY at
+# once, without calling the busy handler (waiting could deadlock). And an
+# idle reader's transaction keeps that lock, so every writer's COMMIT,
+# which waits for all readers, fails after busy_timeout_ms. Statements
+# that end or start transactions themselves (BEGIN IMMEDIATE as SQL),
+# PRAGMAs (journal_mode=wal cannot run in a transaction), VACUUM, ATTACH
+# and DETACH do not open it either. Anything else does, including a WITH
+# that holds INSERT, UPDATE, DELETE or REPLACE.
+_SQLITE_NO_TX_RE = re.compile(
+    r"\A(?:\s|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*"
+    r"(select|values|explain|pragma|with|begin|commit|end|rollback|savepoint|release|vacuum|attach|detach)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_DML_RE = re.compile(r"\b(?:insert|update|delete|replace)\b", re.IGNORECASE)
+
+
+def opens_sqlite_transaction(sql: str) -> bool:
+    """Whether ``sql`` opens the implicit transaction on SQLite (see above)."""
+    m = _SQLITE_NO_TX_RE.match(sql)
+    if m is None:
+        return True
+    return m.group(1).lower() == "with" and bool(_DML_RE.search(sql))
+
+
+_LOCKS = {m.name.lower(): m for m in TxLock}
+_ISOLATIONS = {m.name.lower().replace("_", " "): m for m in Isolation}
+
+
+def _choice(value: Any, table: Dict[str, Any], enum: Any, what: str) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, enum):
+        return int(value)
+    if isinstance(value, str):
+        v = table.get(value.strip().lower().replace("_", " ").replace("-", " "))
+        if v is not None:
+            return int(v)
+    raise ValueError(f"unknown {what} {value!r}: use one of {', '.join(repr(k) for k in table)} or keel.{enum.__name__}")
 
 
 def _error(status: int, err: c_void_p, where: str = "") -> Error:
@@ -106,13 +158,15 @@ class _Handle:
 
 
 class _Stmt(_Handle):
-    __slots__ = ("sql", "n_params", "returns_rows")
+    __slots__ = ("sql", "n_params", "returns_rows", "opens_tx")
 
-    def __init__(self, ptr: Optional[int], sql: str) -> None:
+    def __init__(self, ptr: Optional[int], sql: str, sqlite: bool) -> None:
         super().__init__(ptr, lib.keel_stmt_free)
         self.sql = sql
         self.n_params: int = lib.keel_stmt_param_count(ptr)
         self.returns_rows = returns_rows(sql)
+        # Whether the statement opens the implicit transaction.
+        self.opens_tx = opens_sqlite_transaction(sql) if sqlite else True
 
 
 class Connection:
@@ -120,9 +174,13 @@ class Connection:
     :meth:`keel.Pool.connection`; use it from one thread at a time.
 
     ``autocommit`` starts False: the first statement opens a transaction
-    (as in psycopg), which :meth:`commit` or :meth:`rollback` ends. Used as
-    a context manager it commits on success or rolls back on an exception,
-    then closes (returns to its pool).
+    (as in psycopg), which :meth:`commit` or :meth:`rollback` ends; on
+    SQLite the first statement that may write opens it, and reads before
+    it run on their own (as in the sqlite3 module), so that concurrent
+    writers wait for each other's locks. :meth:`begin` opens one with
+    options (``lock="immediate"`` on SQLite). Used as a context manager it
+    commits on success or rolls back on an exception, then closes (returns
+    to its pool).
     """
 
     # PEP 249 optional extension: the exceptions as attributes.
@@ -143,7 +201,7 @@ class Connection:
     def __init__(self, db: _Handle, conn_ptr: Optional[int], *, owns_db: bool, autocommit: bool = False) -> None:
         self._db = db
         self._owns_db = owns_db
-        self._conn = _Handle(conn_ptr, lib.keel_conn_free)
+        self._conn = _Handle(conn_ptr, lib.keel_conn_return)
         self._autocommit = bool(autocommit)
         self._cache: Dict[str, _Stmt] = {}
         self._cursors: "weakref.WeakSet[Cursor]" = weakref.WeakSet()
@@ -155,7 +213,8 @@ class Connection:
         # cursor left unfinished is read to its end (into its own buffer,
         # as psycopg's client-side cursors hold their rows) before the
         # connection runs anything else.
-        self._one_cursor = lib.keel_conn_dialect(conn_ptr) != Dialect.SQLITE
+        self._sqlite = lib.keel_conn_dialect(conn_ptr) == Dialect.SQLITE
+        self._one_cursor = not self._sqlite
         self._tx_known_open = False
         self._streaming: "Optional[weakref.ref[Cursor]]" = None
 
@@ -210,12 +269,13 @@ class Connection:
         if cur is not None:
             cur._drain()
 
-    def _begin_if_needed(self, p: int, query: bool) -> None:
+    def _begin_if_needed(self, p: int, st: _Stmt, query: bool) -> None:
         # A query cannot end a transaction, so after a query (or a BEGIN
         # keel made) the transaction is known to be open and the call to
         # ask is skipped; any other statement may have been COMMIT or
-        # ROLLBACK, so the next statement asks again.
-        if self._autocommit or (query and self._tx_known_open):
+        # ROLLBACK, so the next statement asks again. On SQLite a read
+        # opens none (see opens_sqlite_transaction).
+        if self._autocommit or (query and self._tx_known_open) or not st.opens_tx:
             return
         if not lib.keel_conn_in_transaction(p):
             self._check(lib.keel_conn_begin(p, None, self._perr), "begin")
@@ -227,9 +287,11 @@ class Connection:
         st = self._cache.pop(sql, None)
         if st is not None and st.ptr is not None:
             return st
+        no_nul(sql, "the SQL")
+        b = sql.encode("utf-8")
         out = c_void_p()
-        self._check(lib.keel_conn_prepare(p, sql.encode("utf-8"), byref(out), self._perr))
-        return _Stmt(out.value, sql)
+        self._check(lib.keel_conn_prepare_len(p, b, len(b), byref(out), self._perr))
+        return _Stmt(out.value, sql, self._sqlite)
 
     def _give_stmt(self, st: _Stmt) -> None:
         if self._conn.ptr is None or st.ptr is None or st.sql in self._cache or self.statement_cache_size <= 0:
@@ -251,6 +313,28 @@ class Connection:
         """Shortcut: a new cursor, executed (as sqlite3 and psycopg have)."""
         return self.cursor().execute(operation, parameters)
 
+    def begin(self, *, lock: Any = None, isolation: Any = None, read_only: bool = False) -> None:
+        """Open a transaction now, with options, whatever ``autocommit``
+        says; :meth:`commit` or :meth:`rollback` ends it. ``lock`` (SQLite
+        only: ``"deferred"``, ``"immediate"``, ``"exclusive"`` or a
+        :class:`keel.TxLock`) says when SQLite takes the write lock:
+        ``"immediate"`` takes it here, waiting up to ``busy_timeout_ms``,
+        which a transaction that reads before it writes needs when other
+        connections write to the same file. ``isolation`` is a level name
+        (``"serializable"``, ``"read committed"``, ...) or a
+        :class:`keel.Isolation`; ``read_only`` opens a read-only
+        transaction. A transaction already open is a ProgrammingError."""
+        p = self._ptr()
+        opts = TxOptions(
+            isolation=_choice(isolation, _ISOLATIONS, Isolation, "isolation level"),
+            read_only=bool(read_only),
+            lock=_choice(lock, _LOCKS, TxLock, "lock"),
+        )
+        if self._one_cursor:
+            self._settle()
+        self._check(lib.keel_conn_begin(p, byref(opts), self._perr), "begin")
+        self._tx_known_open = True
+
     def commit(self) -> None:
         """Commit the open transaction, if any."""
         p = self._ptr()
@@ -269,9 +353,15 @@ class Connection:
         if lib.keel_conn_in_transaction(p):
             self._check(lib.keel_conn_rollback(p, self._perr), "rollback")
 
-    def close(self) -> None:
+    def close(self, discard: bool = False) -> None:
         """Close the connection: its cursors close, an open transaction is
-        rolled back, and it returns to its pool. Closing twice is fine."""
+        rolled back, and it returns to its pool. Closing twice is fine.
+
+        ``discard=True`` closes its session instead of returning it
+        (``keel_conn_close``): for a session whose state you changed
+        (``SET search_path``, temporary tables) or no longer trust. An open
+        transaction ends without effect, and the pool opens a new session
+        when it needs one."""
         if self._conn.ptr is None:
             return
         for c in list(self._cursors):
@@ -279,9 +369,17 @@ class Connection:
         for st in self._cache.values():
             st.close()
         self._cache.clear()
-        self._conn.close()
+        status = 0
+        if discard:
+            p, self._conn.ptr = self._conn.ptr, None
+            status = lib.keel_conn_close(p, self._perr)
+        else:
+            self._conn.close()
         if self._owns_db:
             self._db.close()
+        if status:
+            # The handle is freed and its session closed all the same.
+            raise _error(status, self._err, "close")
 
     def __enter__(self) -> "Connection":
         self._ptr()
@@ -399,7 +497,7 @@ class Cursor:
         st = conn._take_stmt(p, operation)
         self._stmt = st
         try:
-            conn._begin_if_needed(p, st.returns_rows)
+            conn._begin_if_needed(p, st, st.returns_rows)
             params: Sequence[Any] = parameters if type(parameters) in (tuple, list) else _params(parameters)  # type: ignore[assignment]
             if len(params) != st.n_params:
                 raise ProgrammingError(
@@ -446,7 +544,7 @@ class Cursor:
             conn._settle()
         st = conn._take_stmt(p, operation)
         try:
-            conn._begin_if_needed(p, False)
+            conn._begin_if_needed(p, st, False)
             n = st.n_params
             for i, r in enumerate(rows):
                 if isinstance(r, dict) or len(r) != n:

@@ -1,8 +1,9 @@
 """The PEP 249 exception hierarchy, and the map from a ``keel_error`` to it.
 
-A SQLSTATE class decides first, as in psycopg ("23" → IntegrityError,
-"08" → OperationalError, "42" → ProgrammingError, "0A" →
-NotSupportedError, "22" → DataError, "40" → TransactionRollbackError, ...).
+A SQLSTATE class decides first, with psycopg's table ("23" →
+IntegrityError, "08" → OperationalError, "42" → ProgrammingError, "0A" →
+NotSupportedError, "22" → DataError, "40" → TransactionRollbackError, "53"
+→ OperationalError, "XX" → InternalError, ...).
 Errors without a SQLSTATE, or with a class the table lacks, map by status
 (NULL_ARGUMENT → InterfaceError, INVALID_ARGUMENT → ProgrammingError,
 PANIC/INTERNAL → InternalError, ...). Every exception carries ``.status``
@@ -132,41 +133,45 @@ def _status(n: int) -> Status:
         return Status.UNKNOWN
 
 
-# SQLSTATE class -> exception, after psycopg's table.
+# SQLSTATE class -> exception: psycopg's table (psycopg.errors
+# _base_exc_map), plus "07", which keel gives a bad parameter index.
 SQLSTATE_CLASSES: Dict[str, Type[Error]] = {
     "07": ProgrammingError,  # dynamic SQL error (bad parameter index)
-    "08": OperationalError,
-    "0A": NotSupportedError,
-    "20": ProgrammingError,
-    "21": ProgrammingError,
-    "22": DataError,
-    "23": IntegrityError,
-    "24": InternalError,
-    "25": InternalError,
-    "26": InternalError,
-    "27": InternalError,
-    "28": OperationalError,
-    "2B": InternalError,
-    "2D": InternalError,
-    "2F": InternalError,
-    "34": InternalError,
-    "38": InternalError,
-    "39": InternalError,
-    "3B": InternalError,
-    "3D": ProgrammingError,
-    "3F": ProgrammingError,
-    "40": TransactionRollbackError,
-    "42": ProgrammingError,
-    "44": ProgrammingError,
-    "53": OperationalError,
-    "54": OperationalError,
-    "55": OperationalError,
-    "57": OperationalError,
-    "58": OperationalError,
-    "F0": InternalError,
-    "HV": OperationalError,
-    "P0": InternalError,
-    "XX": InternalError,
+    "08": OperationalError,  # connection exception
+    "0A": NotSupportedError,  # feature not supported
+    "20": ProgrammingError,  # case not found
+    "21": ProgrammingError,  # cardinality violation
+    "22": DataError,  # data exception
+    "23": IntegrityError,  # integrity constraint violation
+    "24": InternalError,  # invalid cursor state
+    "25": InternalError,  # invalid transaction state
+    "26": ProgrammingError,  # invalid SQL statement name
+    "27": OperationalError,  # triggered data change violation
+    "28": OperationalError,  # invalid authorization specification
+    "2B": InternalError,  # dependent privilege descriptors still exist
+    "2D": InternalError,  # invalid transaction termination
+    "2F": OperationalError,  # SQL routine exception
+    "34": ProgrammingError,  # invalid cursor name
+    "38": OperationalError,  # external routine exception
+    "39": OperationalError,  # external routine invocation exception
+    "3B": OperationalError,  # savepoint exception
+    "3D": ProgrammingError,  # invalid catalog name
+    "3F": ProgrammingError,  # invalid schema name
+    "40": TransactionRollbackError,  # transaction rollback (an OperationalError)
+    "42": ProgrammingError,  # syntax error or access rule violation
+    "44": ProgrammingError,  # WITH CHECK OPTION violation
+    "53": OperationalError,  # insufficient resources (53300 too many connections)
+    "54": OperationalError,  # program limit exceeded
+    "55": OperationalError,  # object not in prerequisite state
+    "57": OperationalError,  # operator intervention
+    "58": OperationalError,  # system error
+    # psycopg matches these by their first character ("F", "H", "P", "X");
+    # PostgreSQL has one class under each, while other engines' HY (ODBC's
+    # general error) and XA (MySQL's XA transactions) keep mapping by status.
+    "F0": OperationalError,  # configuration file error
+    "HV": OperationalError,  # foreign data wrapper error
+    "P0": ProgrammingError,  # PL/pgSQL error (RAISE EXCEPTION)
+    "XX": InternalError,  # internal error
 }
 
 # keel_status -> exception, for errors whose SQLSTATE says nothing.
@@ -194,8 +199,11 @@ STATUS_CLASSES: Dict[Status, Type[Error]] = {
 def error_class(status: int, sqlstate: str) -> Type[Error]:
     """The exception class for a status and SQLSTATE."""
     st = _status(status)
-    if st in (Status.PANIC, Status.INTERNAL, Status.NULL_ARGUMENT):
+    if st in (Status.PANIC, Status.NULL_ARGUMENT):
         # keel's own failures: the SQLSTATE (if any) is not the engine's.
         return STATUS_CLASSES[st]
+    # INTERNAL goes by its SQLSTATE like the rest: keel gives it to the
+    # engine's classes 53, 54 and XX, which psycopg splits between
+    # OperationalError (53300 too many connections) and InternalError.
     cls = SQLSTATE_CLASSES.get(sqlstate[:2].upper()) if len(sqlstate) == 5 else None
     return cls or STATUS_CLASSES.get(st, DatabaseError)

@@ -7,7 +7,7 @@ from ctypes import byref, c_void_p
 from typing import Any, Iterator
 
 from ._ffi import Dialect, PoolStats, lib
-from .connection import Connection, _error, _Handle
+from .connection import Connection, _error, _Handle, no_nul
 from .errors import InterfaceError
 
 __all__ = ["Pool", "open_db"]
@@ -19,12 +19,13 @@ def with_options(url: str, options: dict) -> str:
         return url
     from urllib.parse import quote
 
-    def text(v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        return str(v)
+    def text(k: str, v: Any) -> str:
+        no_nul(k, f"option key {k!r}")
+        t = ("true" if v else "false") if isinstance(v, bool) else str(v)
+        no_nul(t, f"option {k!r} value")
+        return t
 
-    query = "&".join(f"{quote(str(k), safe='')}={quote(text(v), safe='')}" for k, v in options.items())
+    query = "&".join(f"{quote(str(k), safe='')}={quote(text(str(k), v), safe='')}" for k, v in options.items())
     return url + ("&" if "?" in url else "?") + query
 
 
@@ -32,6 +33,8 @@ def open_db(url: str, options: dict) -> _Handle:
     """Open a ``keel_db`` for ``url`` plus ``options``."""
     if not isinstance(url, str):
         raise InterfaceError(f"url must be a str, not {type(url).__name__}")
+    # Cut at a NUL, "...db\0?sslmode=verify-full" would connect unverified.
+    no_nul(url, "the URL")
     out = c_void_p()
     err = c_void_p()
     st = lib.keel_db_open(with_options(url, options).encode("utf-8"), byref(out), byref(err))

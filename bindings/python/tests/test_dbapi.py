@@ -47,7 +47,11 @@ def test_implicit_transaction_commit_and_rollback(engine, table):
     cur = c1.cursor()
     assert c1.autocommit is False
     cur.execute(f"CREATE TABLE {table} (id INTEGER, v {engine.text})")
-    assert c1.in_transaction, "the first statement opens a transaction"
+    if engine.name == "mysql":
+        # MySQL commits the transaction a DDL statement runs in, and says so.
+        assert not c1.in_transaction, "MySQL's DDL commits implicitly"
+    else:
+        assert c1.in_transaction, "the first statement opens a transaction"
     c1.commit()
     assert not c1.in_transaction
     cur.execute(f"INSERT INTO {table} VALUES (?, ?)", (1, "a"))
@@ -215,10 +219,34 @@ def test_commit_in_sql_is_noticed(conn, engine, table):
     conn.execute("COMMIT")  # ends keel's implicit transaction behind its back
     assert not conn.in_transaction
     conn.execute(f"SELECT count(*) FROM {table}").fetchall()
-    assert conn.in_transaction, "the next statement opened a new transaction"
+    assert not conn.in_transaction, "a read opens no transaction on SQLite"
     conn.execute(f"INSERT INTO {table} VALUES (1)")
+    assert conn.in_transaction, "the next write opened a new transaction"
     conn.rollback()
     assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+
+
+def test_sqlite_transactions_open_at_the_first_write(sqlite_conn):
+    c = sqlite_conn
+    c.execute("PRAGMA journal_mode")  # runs outside any transaction
+    assert c.execute("SELECT 1").fetchone() == (1,)
+    assert not c.in_transaction
+    c.execute("CREATE TABLE t (x INTEGER)")
+    assert c.in_transaction, "DDL may write: it opens the transaction"
+    assert c.execute("SELECT count(*) FROM t").fetchone() == (0,)
+    c.rollback()
+    assert c.execute("SELECT count(*) FROM sqlite_master WHERE name = 't'").fetchone() == (0,)
+    c.execute("CREATE TABLE t (x INTEGER)")
+    c.commit()
+    # BEGIN as SQL works with autocommit off (keel opens nothing first).
+    c.execute("BEGIN IMMEDIATE")
+    assert c.in_transaction
+    c.execute("INSERT INTO t VALUES (1)")
+    c.rollback()
+    c.execute("WITH v(x) AS (VALUES (2)) INSERT INTO t SELECT x FROM v")
+    assert c.in_transaction, "a WITH that inserts opens the transaction"
+    c.commit()
+    assert c.execute("SELECT x FROM t").fetchall() == [(2,)]
 
 
 def test_statement_classification():
@@ -230,6 +258,17 @@ def test_statement_classification():
     for q in ("INSERT INTO t VALUES (1)", "UPDATE t SET a = 1", "DELETE FROM t", "CREATE TABLE selected (x INT)",
               "-- SELECT\nDELETE FROM t", "BEGIN"):
         assert not returns_rows(q), q
+
+    from keel.connection import opens_sqlite_transaction as opens
+
+    for q in ("SELECT 1", " -- x\nselect 1", "VALUES (1)", "EXPLAIN DELETE FROM t", "PRAGMA journal_mode=wal",
+              "WITH x AS (SELECT 1) SELECT * FROM x", "BEGIN IMMEDIATE", "COMMIT", "END", "ROLLBACK TO s",
+              "SAVEPOINT s", "RELEASE s", "VACUUM", "ATTACH 'a.db' AS a", "DETACH a"):
+        assert not opens(q), q
+    for q in ("INSERT INTO t VALUES (1)", "UPDATE t SET a = 1", "DELETE FROM t", "REPLACE INTO t VALUES (1)",
+              "CREATE TABLE selected (x INT)", "DROP TABLE t", "ALTER TABLE t ADD y INT", "/* select */ DELETE FROM t",
+              "WITH x AS (SELECT 1) DELETE FROM t WHERE a IN x", "INSERT INTO t VALUES (1) RETURNING id"):
+        assert opens(q), q
 
 
 def test_returning_gives_rows(conn, engine, table):

@@ -40,11 +40,53 @@ S = keel.Status
         (S.NOT_IMPLEMENTED, "", keel.NotSupportedError),
         (S.UNKNOWN, "", keel.DatabaseError),
         (S.IO, "HY000", keel.OperationalError),
+        # keel says INTERNAL for classes 53, 54 and XX; psycopg's classes decide.
+        (S.INTERNAL, "53300", keel.OperationalError),  # too many connections
+        (S.INTERNAL, "53200", keel.OperationalError),  # out of memory
+        (S.IO, "53100", keel.OperationalError),  # disk full
+        (S.INVALID_DATA, "54000", keel.OperationalError),  # program limit exceeded
+        (S.INTERNAL, "XX000", keel.InternalError),
+        (S.INVALID_DATA, "XX001", keel.InternalError),
+        (S.INTERNAL, "HY001", keel.InternalError),  # SQL Server out of memory: by status
+        (S.NOT_FOUND, "HY000", keel.OperationalError),  # ODBC's general class: by status
+        (S.INVALID_ARGUMENT, "HY000", keel.ProgrammingError),
+        (S.INVALID_STATE, "XAE07", keel.ProgrammingError),  # MySQL XA: by status
+        (S.INVALID_ARGUMENT, "3B001", keel.OperationalError),  # no such savepoint
+        (S.UNKNOWN, "26000", keel.ProgrammingError),
+        (S.UNKNOWN, "27000", keel.OperationalError),
+        (S.UNKNOWN, "2F005", keel.OperationalError),
+        (S.UNKNOWN, "34000", keel.ProgrammingError),
+        (S.UNKNOWN, "38001", keel.OperationalError),
+        (S.UNKNOWN, "39P01", keel.OperationalError),
+        (S.UNKNOWN, "F0001", keel.OperationalError),
+        (S.UNKNOWN, "HV00N", keel.OperationalError),
+        (S.UNKNOWN, "P0001", keel.ProgrammingError),  # RAISE EXCEPTION
+        (S.UNKNOWN, "72000", keel.DatabaseError),  # not in psycopg's table either
+        (S.INVALID_ARGUMENT, "07009", keel.ProgrammingError),
         (999, "", keel.DatabaseError),
     ],
 )
 def test_error_class_table(status, sqlstate, cls):
     assert error_class(status, sqlstate) is cls
+
+
+@pytest.mark.parametrize(
+    "sqlstate,cls,status",
+    [
+        ("53300", keel.OperationalError, S.INTERNAL),  # too many connections
+        ("54001", keel.OperationalError, S.INTERNAL),  # statement too complex
+        ("XX000", keel.InternalError, S.INTERNAL),
+        ("P0001", keel.ProgrammingError, S.UNKNOWN),  # RAISE EXCEPTION
+    ],
+)
+def test_server_sqlstates_map_as_in_psycopg(engine, sqlstate, cls, status):
+    if engine.name != "postgres":
+        pytest.skip("skipped: PL/pgSQL raises any SQLSTATE; the other engines cannot")
+    with engine.connect(autocommit=True) as c:
+        with pytest.raises(keel.Error) as e:
+            c.execute(f"DO $$ BEGIN RAISE EXCEPTION 'raised' USING ERRCODE = '{sqlstate}'; END $$")
+        assert type(e.value) is cls, e.value
+        assert (e.value.sqlstate, e.value.status) == (sqlstate, status)
 
 
 def test_every_status_has_a_class():

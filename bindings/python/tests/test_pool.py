@@ -80,3 +80,32 @@ def test_pool_stats_track_checkouts_and_timeouts(engine):
         assert pool.stats()["in_use"] == 0
     with pytest.raises(keel.InterfaceError, match="pool is closed"):
         pool.stats()
+
+
+def test_close_discard_closes_the_session_instead_of_returning_it(engine, table):
+    with keel.Pool(engine.url, pool_max_open=1) as pool:
+        with pool.connection() as c:
+            c.execute(f"CREATE TABLE {table} (x INTEGER)")
+        c = pool.getconn(autocommit=True)
+        c.execute(f"CREATE TEMPORARY TABLE {table}_tmp (x INTEGER)")
+        c.close()  # back to the pool, session and all
+        c = pool.getconn(autocommit=True)
+        assert c.execute(f"SELECT count(*) FROM {table}_tmp").fetchone() == (0,), "the same session"
+        c.close(discard=True)  # keel_conn_close: the session goes
+        c.close(discard=True)  # twice is fine
+        assert c.closed
+        s = pool.stats()
+        assert (s["open"], s["in_use"]) == (0, 0)
+        c = pool.getconn()
+        with pytest.raises(keel.DatabaseError):
+            c.execute(f"SELECT count(*) FROM {table}_tmp")
+        c.rollback()
+        # An open transaction ends without effect.
+        c.execute(f"INSERT INTO {table} VALUES (1)")
+        c.close(discard=True)
+        with pool.connection() as c:
+            assert c.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+    # keel.connect's own pool closes with it.
+    c = engine.connect()
+    c.close(discard=True)
+    assert c.closed

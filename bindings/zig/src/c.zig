@@ -165,14 +165,20 @@ pub extern fn keel_cancel_free(cancel: ?*keel_cancel) void;
 
 // keel_conn
 pub extern fn keel_conn_free(conn: ?*keel_conn) void;
+pub extern fn keel_conn_return(conn: ?*keel_conn) void;
+pub extern fn keel_conn_close(conn: ?*keel_conn, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_exec(conn: ?*keel_conn, sql: ?[*:0]const u8, params: ?[*]const keel_value, n_params: usize, result_out: ?*keel_exec_result, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_conn_exec_len(conn: ?*keel_conn, sql: ?[*]const u8, sql_len: usize, params: ?[*]const keel_value, n_params: usize, result_out: ?*keel_exec_result, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_query(conn: ?*keel_conn, sql: ?[*:0]const u8, params: ?[*]const keel_value, n_params: usize, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_conn_query_len(conn: ?*keel_conn, sql: ?[*]const u8, sql_len: usize, params: ?[*]const keel_value, n_params: usize, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_prepare(conn: ?*keel_conn, sql: ?[*:0]const u8, stmt_out: ?*?*keel_stmt, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_conn_prepare_len(conn: ?*keel_conn, sql: ?[*]const u8, sql_len: usize, stmt_out: ?*?*keel_stmt, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_begin(conn: ?*keel_conn, options: ?*const keel_tx_options, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_commit(conn: ?*keel_conn, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_rollback(conn: ?*keel_conn, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_savepoint(conn: ?*keel_conn, name: ?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_release(conn: ?*keel_conn, name: ?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_conn_savepoint_release(conn: ?*keel_conn, name: ?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_rollback_to(conn: ?*keel_conn, name: ?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_ping(conn: ?*keel_conn, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_in_transaction(conn: ?*const keel_conn) bool;
@@ -187,6 +193,8 @@ pub extern fn keel_db_stats(db: ?*keel_db, stats_out: ?*keel_pool_stats, err_out
 pub extern fn keel_db_checkout(db: ?*keel_db, conn_out: ?*?*keel_conn, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_db_exec(db: ?*keel_db, sql: ?[*:0]const u8, params: ?[*]const keel_value, n_params: usize, result_out: ?*keel_exec_result, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_db_query(db: ?*keel_db, sql: ?[*:0]const u8, params: ?[*]const keel_value, n_params: usize, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_db_exec_len(db: ?*keel_db, sql: ?[*]const u8, sql_len: usize, params: ?[*]const keel_value, n_params: usize, result_out: ?*keel_exec_result, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_db_query_len(db: ?*keel_db, sql: ?[*]const u8, sql_len: usize, params: ?[*]const keel_value, n_params: usize, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_db_dialect(db: ?*const keel_db) keel_dialect;
 
 // keel_error

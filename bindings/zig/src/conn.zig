@@ -85,61 +85,81 @@ pub fn TransactionResult(comptime F: type) type {
     };
 }
 
-/// One connection checked out of a `Db`. `deinit` returns it to the pool
-/// (rolling back an open transaction first).
-/// The one body of `Conn.exec` and `Db.exec`: `cfn` is `keel_conn_exec`
-/// or `keel_db_exec`, which take the same arguments after the handle.
-pub fn execOn(handle: anytype, comptime cfn: anytype, allocator: std.mem.Allocator, diags: ?*Diagnostics, sql: []const u8, args: anytype) AllocError!ExecResult {
+/// The one body of `Conn.exec` and `Db.exec`: `cfn` is
+/// `keel_conn_exec_len` or `keel_db_exec_len`, which take the same
+/// arguments after the handle. The SQL goes with its length, uncopied; C
+/// refuses a NUL byte in it (`error.InvalidArgument`), never cutting the
+/// statement short there.
+pub fn execOn(handle: anytype, comptime cfn: anytype, diags: ?*Diagnostics, sql: []const u8, args: anytype) Error!ExecResult {
     var params: [values.paramCount(@TypeOf(args))]c.keel_value = undefined;
     values.fillParams(@TypeOf(args), &args, &params);
-    var s: CStr = .{};
-    defer s.deinit(allocator);
-    const z = try s.init(allocator, sql, diags, "SQL");
     var result: c.keel_exec_result = undefined;
     var e = ErrOut.init(diags);
-    try e.check(cfn(handle, z, &params, params.len, &result, e.ptr()));
+    try e.check(cfn(handle, sql.ptr, sql.len, &params, params.len, &result, e.ptr()));
     return .fromC(result);
 }
 
-/// The one body of `Conn.query` and `Db.query` (`keel_conn_query` or
-/// `keel_db_query`).
-pub fn queryOn(handle: anytype, comptime cfn: anytype, allocator: std.mem.Allocator, diags: ?*Diagnostics, sql: []const u8, args: anytype) AllocError!Rows {
+/// The one body of `Conn.query` and `Db.query` (`keel_conn_query_len` or
+/// `keel_db_query_len`).
+pub fn queryOn(handle: anytype, comptime cfn: anytype, diags: ?*Diagnostics, sql: []const u8, args: anytype) Error!Rows {
     var params: [values.paramCount(@TypeOf(args))]c.keel_value = undefined;
     values.fillParams(@TypeOf(args), &args, &params);
-    var s: CStr = .{};
-    defer s.deinit(allocator);
-    const z = try s.init(allocator, sql, diags, "SQL");
     var rows: ?*c.keel_rows = null;
     var e = ErrOut.init(diags);
-    try e.check(cfn(handle, z, &params, params.len, &rows, e.ptr()));
+    try e.check(cfn(handle, sql.ptr, sql.len, &params, params.len, &rows, e.ptr()));
     return .{ .handle = rows.?, .diags = diags };
 }
 
+/// One connection checked out of a `Db`. `deinit` returns it to the pool
+/// (rolling back an open transaction first); `discard` closes its session
+/// instead.
+
 pub const Conn = struct {
     handle: *c.keel_conn,
-    /// Used only for NUL-terminated copies of SQL of 1 KiB or more.
+    /// Used only for NUL-terminated copies of savepoint names of 1 KiB or
+    /// more (SQL goes to C with its length, uncopied).
     allocator: std.mem.Allocator,
     /// Where failed calls put their details; inherited from the `Db`, and
     /// passed on to statements and cursors made from this connection.
     diags: ?*Diagnostics,
+    /// Set by `discard`: `deinit` closes the session instead of returning it.
+    discarded: bool = false,
 
-    /// Return the connection to its pool. Statements and cursors made from
-    /// it stay valid and keep it checked out until they are freed too.
+    /// Return the connection to its pool (`keel_conn_return`), rolled back
+    /// if a transaction is open; after `discard`, close its session instead
+    /// (`keel_conn_close`). Statements and cursors made from it stay valid
+    /// and keep it checked out until they are freed too. Cannot fail.
     pub fn deinit(conn: *Conn) void {
-        c.keel_conn_free(conn.handle);
+        if (conn.discarded) {
+            // Its only error is a handle poisoned by an earlier panic,
+            // which is freed and closed all the same.
+            _ = c.keel_conn_close(conn.handle, null);
+        } else {
+            c.keel_conn_return(conn.handle);
+        }
         conn.* = undefined;
+    }
+
+    /// Have `deinit` close this connection's session instead of returning
+    /// it to the pool: for a session whose state you changed (`SET
+    /// search_path`, temporary tables) or no longer trust. An open
+    /// transaction then ends without effect, and the pool opens a new
+    /// session when it needs one. Fits `defer conn.deinit()`:
+    /// `conn.discard();` anywhere before it runs.
+    pub fn discard(conn: *Conn) void {
+        conn.discarded = true;
     }
 
     /// Run one statement, discarding any rows. `args` is a tuple with one
     /// element per `?` placeholder (see `keel.Value` for the types).
-    pub fn exec(conn: *const Conn, sql: []const u8, args: anytype) AllocError!ExecResult {
-        return execOn(conn.handle, c.keel_conn_exec, conn.allocator, conn.diags, sql, args);
+    pub fn exec(conn: *const Conn, sql: []const u8, args: anytype) Error!ExecResult {
+        return execOn(conn.handle, c.keel_conn_exec_len, conn.diags, sql, args);
     }
 
     /// Run a query; read its rows with `Rows.next` and free the cursor with
     /// `Rows.deinit` before this connection.
-    pub fn query(conn: *const Conn, sql: []const u8, args: anytype) AllocError!Rows {
-        return queryOn(conn.handle, c.keel_conn_query, conn.allocator, conn.diags, sql, args);
+    pub fn query(conn: *const Conn, sql: []const u8, args: anytype) Error!Rows {
+        return queryOn(conn.handle, c.keel_conn_query_len, conn.diags, sql, args);
     }
 
     /// Run a query and read column 0 of its first row as `T` with
@@ -154,13 +174,10 @@ pub const Conn = struct {
     }
 
     /// Prepare one statement for repeated runs.
-    pub fn prepare(conn: *const Conn, sql: []const u8) AllocError!Stmt {
-        var s: CStr = .{};
-        defer s.deinit(conn.allocator);
-        const z = try s.init(conn.allocator, sql, conn.diags, "SQL");
+    pub fn prepare(conn: *const Conn, sql: []const u8) Error!Stmt {
         var stmt: ?*c.keel_stmt = null;
         var e = ErrOut.init(conn.diags);
-        try e.check(c.keel_conn_prepare(conn.handle, z, &stmt, e.ptr()));
+        try e.check(c.keel_conn_prepare_len(conn.handle, sql.ptr, sql.len, &stmt, e.ptr()));
         return .{ .handle = stmt.?, .diags = conn.diags };
     }
 
@@ -207,9 +224,15 @@ pub const Conn = struct {
         return conn.named(c.keel_conn_savepoint, name);
     }
 
-    /// Release the savepoint `name` and every later one, keeping their changes.
+    /// Release (forget) the savepoint `name` and every later one, keeping
+    /// their changes (`keel_conn_savepoint_release`).
+    pub fn releaseSavepoint(conn: *const Conn, name: []const u8) AllocError!void {
+        return conn.named(c.keel_conn_savepoint_release, name);
+    }
+
+    /// `releaseSavepoint` under its earlier name.
     pub fn release(conn: *const Conn, name: []const u8) AllocError!void {
-        return conn.named(c.keel_conn_release, name);
+        return conn.releaseSavepoint(name);
     }
 
     /// Undo everything since the savepoint `name`, which stays set.

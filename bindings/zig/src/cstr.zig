@@ -1,5 +1,6 @@
-//! NUL-terminated copies of `[]const u8` arguments (SQL, URLs, names) for
-//! the C API: on the stack when short, from the caller's allocator when not.
+//! NUL-terminated copies of `[]const u8` arguments (URLs, savepoint names)
+//! for the C API: on the stack when short, from the caller's allocator when
+//! not. SQL needs none: it goes to the `_len` calls with its length.
 
 const std = @import("std");
 const errors = @import("errors.zig");
@@ -11,11 +12,14 @@ pub const CStr = struct {
     const stack_len = 1024;
 
     /// A NUL-terminated copy of `s`, valid until `deinit`. Text containing
-    /// a NUL byte is refused (`error.InvalidArgument`): C would see only
-    /// the part before it.
+    /// a NUL byte is refused (`error.InvalidArgument`, nothing sent): C
+    /// would see only the part before it, and a URL cut before
+    /// `?sslmode=verify-full` would connect unverified.
     pub fn init(self: *CStr, allocator: std.mem.Allocator, s: []const u8, diags: ?*errors.Diagnostics, what: []const u8) errors.AllocError![*:0]const u8 {
         if (std.mem.findScalar(u8, s, 0)) |at| {
-            return errors.fail(diags, error.InvalidArgument, "{s} contains a NUL byte at offset {d}", .{ what, at });
+            const err = errors.fail(diags, error.InvalidArgument, "{s} contains a NUL byte at offset {d}", .{ what, at });
+            if (diags) |d| d.retry_safety = .not_sent;
+            return err;
         }
         if (s.len < stack_len) {
             @memcpy(self.buf[0..s.len], s);
@@ -53,4 +57,5 @@ test "short text stays on the stack, long text is allocated and freed" {
     try std.testing.expectError(error.InvalidArgument, n.init(a, "a\x00b", &d, "SQL"));
     try std.testing.expectEqualStrings("SQL contains a NUL byte at offset 1", d.message());
     try std.testing.expectEqualStrings("keel", d.driver());
+    try std.testing.expectEqual(errors.RetrySafety.not_sent, d.retry_safety);
 }

@@ -22,7 +22,8 @@ const Rows = rows_mod.Rows;
 
 pub const Db = struct {
     handle: *c.keel_db,
-    /// Used only for NUL-terminated copies of URLs and SQL of 1 KiB or more.
+    /// Used only for NUL-terminated copies of URLs and savepoint names of
+    /// 1 KiB or more (SQL goes to C with its length, uncopied).
     allocator: std.mem.Allocator,
     /// Where failed calls put their details; copied into each checked-out
     /// `Conn` (which may be given its own).
@@ -65,14 +66,14 @@ pub const Db = struct {
     }
 
     /// Run one statement on a pooled connection, discarding any rows.
-    pub fn exec(db: *const Db, sql: []const u8, args: anytype) AllocError!ExecResult {
-        return conn_mod.execOn(db.handle, c.keel_db_exec, db.allocator, db.diags, sql, args);
+    pub fn exec(db: *const Db, sql: []const u8, args: anytype) Error!ExecResult {
+        return conn_mod.execOn(db.handle, c.keel_db_exec_len, db.diags, sql, args);
     }
 
     /// Run a query on a pooled connection. The cursor owns that connection
     /// and returns it to the pool on `Rows.deinit`.
-    pub fn query(db: *const Db, sql: []const u8, args: anytype) AllocError!Rows {
-        return conn_mod.queryOn(db.handle, c.keel_db_query, db.allocator, db.diags, sql, args);
+    pub fn query(db: *const Db, sql: []const u8, args: anytype) Error!Rows {
+        return conn_mod.queryOn(db.handle, c.keel_db_query_len, db.diags, sql, args);
     }
 
     /// The SQL dialect of the pool's engine.

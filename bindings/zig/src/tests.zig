@@ -535,10 +535,10 @@ test "errors carry status, SQLSTATE, vendor code and driver" {
             try testing.expectError(error.InvalidArgument, env.conn.exec("INSERT INTO uniq (k) VALUES (?)", .{}));
             try testing.expectEqual(keel.RetrySafety.not_sent, env.diags.retry_safety);
             try testing.expectError(error.InvalidArgument, env.conn.exec("SELECT 1; SELECT 2", .{}));
-            // SQL with a NUL byte never reaches C.
+            // SQL with a NUL byte is refused whole, not cut at the NUL.
             env.diags.clear();
             try testing.expectError(error.InvalidArgument, env.conn.exec("SELECT 1\x00; DROP TABLE uniq", .{}));
-            try testing.expectEqualStrings("keel", env.diags.driver());
+            try testing.expectEqual(keel.RetrySafety.not_sent, env.diags.retry_safety);
 
             // Without diagnostics the same errors come back, and nothing leaks.
             var bare = env.conn.*;
@@ -548,17 +548,59 @@ test "errors carry status, SQLSTATE, vendor code and driver" {
     }.run);
 }
 
-test "SQL longer than the stack buffer is copied with the allocator" {
+test "SQL of any length goes to C with its length, uncopied" {
     try forEngines(struct {
         fn run(env: Env) !void {
             const pad: [3000]u8 = @splat(' ');
             const sql = try std.mem.concat(gpa, u8, &.{ "SELECT 42", &pad });
             defer gpa.free(sql);
-            const v = try env.conn.queryOne(i64, gpa, sql, .{});
-            try testing.expectEqual(@as(?i64, 42), v);
             var failing = env.conn.*;
             failing.allocator = testing.failing_allocator;
-            try testing.expectError(error.OutOfMemory, failing.exec(sql, .{}));
+            const v = try failing.queryOne(i64, gpa, sql, .{});
+            try testing.expectEqual(@as(?i64, 42), v);
+            _ = try failing.exec(sql, .{});
+            var stmt = try failing.prepare(sql);
+            stmt.deinit();
+            // Not NUL-terminated: the slice's length is the statement's end.
+            const two = "SELECT 2SELECT 3";
+            try testing.expectEqual(@as(?i64, 2), try env.conn.queryOne(i64, gpa, two[0..8], .{}));
+        }
+    }.run);
+}
+
+test "a NUL byte in SQL runs nothing: DELETE FROM t\\0 WHERE ... deletes no row" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            const c = env.conn;
+            try env.createTemp("owned", "owner TEXT");
+            _ = try c.exec("INSERT INTO owned (owner) VALUES (?), (?)", .{ "alice", "bob" });
+            const bad = "DELETE FROM owned\x00 WHERE owner = 'bob'";
+            env.diags.clear();
+            try testing.expectError(error.InvalidArgument, c.exec(bad, .{}));
+            try testing.expect(std.mem.find(u8, env.diags.message(), "NUL") != null);
+            try testing.expectEqual(keel.RetrySafety.not_sent, env.diags.retry_safety);
+            try testing.expectError(error.InvalidArgument, c.query(bad, .{}));
+            try testing.expectError(error.InvalidArgument, c.prepare(bad));
+            try testing.expectEqual(@as(i64, 2), try countRows(c, "owned"));
+            // The pool-level calls too (on a real table: a temporary one
+            // belongs to this connection only).
+            const table = "keel_zig_nul_test";
+            _ = try env.db.exec("DROP TABLE IF EXISTS " ++ table, .{});
+            _ = try env.db.exec("CREATE TABLE " ++ table ++ " (owner TEXT)", .{});
+            defer _ = env.db.exec("DROP TABLE IF EXISTS " ++ table, .{}) catch {};
+            _ = try env.db.exec("INSERT INTO " ++ table ++ " (owner) VALUES (?), (?)", .{ "alice", "bob" });
+            try testing.expectError(error.InvalidArgument, env.db.exec("DELETE FROM " ++ table ++ "\x00 WHERE owner = 'bob'", .{}));
+            try testing.expectError(error.InvalidArgument, env.db.query("DELETE FROM " ++ table ++ "\x00 WHERE owner = 'bob'", .{}));
+            var rows = try env.db.query("SELECT COUNT(*) FROM " ++ table, .{});
+            defer rows.deinit();
+            try testing.expectEqual(@as(i64, 2), try (try rows.next()).?.get(i64, 0));
+            // A NUL in a text parameter is data, not an end (PostgreSQL
+            // and MySQL refuse it in text: SQLite shows it).
+            if (env.q.engine == .sqlite) {
+                const got = (try c.queryOne([]u8, gpa, "SELECT ?", .{"a\x00b"})).?;
+                defer gpa.free(got);
+                try testing.expectEqualStrings("a\x00b", got);
+            }
         }
     }.run);
 }
@@ -612,7 +654,15 @@ test "savepoints" {
             _ = try c.exec("INSERT INTO sp (v) VALUES (?)", .{2});
             try c.rollbackTo("before_two");
             _ = try c.exec("INSERT INTO sp (v) VALUES (?)", .{3});
-            try c.release("before_two");
+            try c.savepoint("after_three");
+            try c.releaseSavepoint("after_three");
+            try testing.expectError(error.InvalidArgument, c.rollbackTo("after_three"));
+            if (env.q.engine == .postgres) {
+                // PostgreSQL aborted the transaction over the unknown name.
+                try c.rollbackTo("before_two");
+                _ = try c.exec("INSERT INTO sp (v) VALUES (?)", .{3});
+            }
+            try c.release("before_two"); // the earlier name still works
             try c.commit();
             var rows = try c.query("SELECT v FROM sp ORDER BY v", .{});
             defer rows.deinit();
@@ -741,6 +791,38 @@ test "pool-level exec and query check connections out themselves" {
     }.run);
 }
 
+test "discard closes the session instead of returning it to the pool" {
+    for (std.enums.values(Engine)) |e| {
+        const base = engineUrl(e) orelse continue;
+        const url = try std.mem.concat(gpa, u8, &.{ base, "?pool_max_open=1" });
+        defer gpa.free(url);
+        var diags: keel.Diagnostics = .{};
+        var db = try keel.Db.open(gpa, url, .{ .diags = &diags });
+        defer db.deinit();
+        const table = "keel_zig_discard_test";
+        _ = try db.exec("DROP TABLE IF EXISTS " ++ table, .{});
+        _ = try db.exec("CREATE TABLE " ++ table ++ " (v BIGINT)", .{});
+        defer _ = db.exec("DROP TABLE IF EXISTS " ++ table, .{}) catch {};
+        {
+            var a = try db.checkout();
+            defer a.deinit(); // back to the pool, session and all
+            _ = try a.exec("CREATE TEMPORARY TABLE mine (v BIGINT)", .{});
+        }
+        {
+            var b = try db.checkout();
+            defer b.deinit();
+            try testing.expectEqual(@as(i64, 0), try countRows(&b, "mine")); // the same session
+            try b.begin(.{});
+            _ = try b.exec("INSERT INTO " ++ table ++ " (v) VALUES (?)", .{1});
+            b.discard(); // deinit closes the session: the insert never commits
+        }
+        var d = try db.checkout();
+        defer d.deinit();
+        try testing.expectError(error.NotFound, d.exec("SELECT v FROM mine", .{}));
+        try testing.expectEqual(@as(i64, 0), try countRows(&d, table));
+    }
+}
+
 test "a connection outlives a freed pool" {
     var db = try keel.Db.open(gpa, "sqlite::memory:", .{});
     var conn = try db.checkout();
@@ -759,6 +841,25 @@ test "opening bad URLs fails with the matching error" {
         try testing.expect(std.mem.find(u8, diags.message(), "secret") == null);
     }
     try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, "sqlite::memory:\x00", .{ .diags = &diags }));
+}
+
+test "a URL with a NUL before its options is refused, not opened" {
+    var diags: keel.Diagnostics = .{};
+    var tmp = testing.tmpDir(.{});
+    defer tmp.cleanup();
+    var path_buf: [std.Io.Dir.max_path_bytes]u8 = undefined;
+    const n = try tmp.dir.realPath(testing.io, &path_buf);
+    // Cut at the NUL, the URL would open (and create) cut.db read-write.
+    const url = try std.fmt.allocPrint(gpa, "sqlite://{s}/cut.db\x00?mode=ro", .{path_buf[0..n]});
+    defer gpa.free(url);
+    try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, url, .{ .diags = &diags }));
+    try testing.expect(std.mem.find(u8, diags.message(), "NUL") != null);
+    try testing.expectError(error.FileNotFound, tmp.dir.access(testing.io, "cut.db", .{}));
+    // Cut there, a PostgreSQL URL would connect with sslmode=prefer, unverified.
+    const pg = engineUrl(.postgres) orelse return;
+    const pg_url = try std.mem.concat(gpa, u8, &.{ pg, "\x00?sslmode=verify-full" });
+    defer gpa.free(pg_url);
+    try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, pg_url, .{ .diags = &diags }));
 }
 
 test "a SQLite file database is shared by the pool's connections" {
