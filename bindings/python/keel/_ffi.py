@@ -30,6 +30,7 @@ from ctypes import (
     c_uint32,
     c_uint64,
     c_void_p,
+    sizeof,
 )
 from enum import IntEnum
 from pathlib import Path
@@ -158,30 +159,41 @@ class Value(Structure):
     ]
 
 
-class ExecResult(Structure):
+class _Sized(Structure):
+    """A struct that starts with its own ``size`` (keel.h, ABI STABILITY):
+    made with ``size`` set to the size this binding declares."""
+
+    def __init__(self, **fields: object) -> None:
+        super().__init__(size=sizeof(self), **fields)
+
+
+class ExecResult(_Sized):
     """``keel_exec_result``."""
 
     _fields_ = [
+        ("size", c_size_t),
         ("rows_affected", c_uint64),
         ("last_insert_id", c_int64),
         ("has_last_insert_id", c_bool),
     ]
 
 
-class TxOptions(Structure):
+class TxOptions(_Sized):
     """``keel_tx_options``."""
 
     _fields_ = [
+        ("size", c_size_t),
         ("isolation", c_int32),
-        ("read_only", c_bool),
         ("lock", c_int32),
+        ("read_only", c_bool),
     ]
 
 
-class PoolStats(Structure):
+class PoolStats(_Sized):
     """``keel_pool_stats``."""
 
     _fields_ = [
+        ("size", c_size_t),
         ("open", c_uint64),
         ("in_use", c_uint64),
         ("idle", c_uint64),

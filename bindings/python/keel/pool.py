@@ -107,7 +107,7 @@ class Pool:
         st = lib.keel_db_stats(p, byref(out), byref(err))
         if st:
             raise _error(st, err)
-        return {name: getattr(out, name) for name, _ in PoolStats._fields_}
+        return {name: getattr(out, name) for name, _ in PoolStats._fields_ if name != "size"}
 
     def close(self) -> None:
         """Close the pool. Connections still checked out keep working and

@@ -48,6 +48,12 @@ _ENGINES = {
 }
 
 
+def required(name: str) -> bool:
+    """Whether ``KEEL_TEST_REQUIRE`` (which ``make test`` sets for the
+    servers it starts) names this engine: then it must not be skipped."""
+    return name in [e.strip() for e in os.environ.get("KEEL_TEST_REQUIRE", "").split(",")]
+
+
 def _params() -> List[object]:
     out: List[object] = [pytest.param("sqlite", id="sqlite")]
     for name, var in (("postgres", "KEEL_TEST_POSTGRES_URL"), ("mysql", "KEEL_TEST_MYSQL_URL")):
@@ -58,7 +64,9 @@ def _params() -> List[object]:
             reason = f"libkeel has no {name} driver"
         else:
             reason = ""
-        marks = [pytest.mark.skip(reason=f"skipped: {reason}")] if reason else []
+        # KEEL_TEST_REQUIRE: a missing server fails these tests (in the
+        # engine fixture) instead of skipping them.
+        marks = [pytest.mark.skip(reason=f"skipped: {reason}")] if reason and not required(name) else []
         out.append(pytest.param(name, id=name, marks=marks))
     return out
 
@@ -66,7 +74,10 @@ def _params() -> List[object]:
 @pytest.fixture(params=_params())
 def engine(request) -> Engine:
     name = request.param
-    url = "sqlite::memory:" if name == "sqlite" else os.environ[f"KEEL_TEST_{name.upper()}_URL"]
+    var = f"KEEL_TEST_{name.upper()}_URL"
+    if name != "sqlite" and not (os.environ.get(var) and keel.driver_available(name)):
+        pytest.fail(f"{name} is required (KEEL_TEST_REQUIRE) but {var} is not set or the driver is missing")
+    url = "sqlite::memory:" if name == "sqlite" else os.environ[var]
     return _ENGINES[name](url)
 
 

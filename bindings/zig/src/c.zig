@@ -114,34 +114,40 @@ pub const keel_value = extern struct {
     len: usize,
 };
 
+// The next three start with their own size (keel.h, ABI STABILITY): make
+// them with `.{ .size = @sizeOf(T) }`; every other field defaults to 0.
+
 /// What a statement that returns no rows did.
 pub const keel_exec_result = extern struct {
-    rows_affected: u64,
-    last_insert_id: i64,
-    has_last_insert_id: bool,
+    size: usize = 0,
+    rows_affected: u64 = 0,
+    last_insert_id: i64 = 0,
+    has_last_insert_id: bool = false,
 };
 
 /// Options for `keel_conn_begin`; all zero means the engine's defaults.
 pub const keel_tx_options = extern struct {
-    isolation: i32,
-    read_only: bool,
-    lock: i32,
+    size: usize = 0,
+    isolation: i32 = 0,
+    lock: i32 = 0,
+    read_only: bool = false,
 };
 
 /// A pool's statistics, from `keel_db_stats`.
 pub const keel_pool_stats = extern struct {
-    open: u64,
-    in_use: u64,
-    idle: u64,
-    wait_count: u64,
-    wait_duration_us: u64,
-    wait_timeouts: u64,
-    closed_max_idle: u64,
-    closed_max_lifetime: u64,
-    closed_max_idle_time: u64,
-    closed_broken: u64,
-    stmt_cache_hits: u64,
-    stmt_cache_misses: u64,
+    size: usize = 0,
+    open: u64 = 0,
+    in_use: u64 = 0,
+    idle: u64 = 0,
+    wait_count: u64 = 0,
+    wait_duration_us: u64 = 0,
+    wait_timeouts: u64 = 0,
+    closed_max_idle: u64 = 0,
+    closed_max_lifetime: u64 = 0,
+    closed_max_idle_time: u64 = 0,
+    closed_broken: u64 = 0,
+    stmt_cache_hits: u64 = 0,
+    stmt_cache_misses: u64 = 0,
 };
 
 /// One option for `keel_db_open_options`.

@@ -71,7 +71,7 @@ pub const TxOptions = struct {
     lock: TxLock = .default,
 
     fn toC(o: TxOptions) c.keel_tx_options {
-        return .{ .isolation = @intFromEnum(o.isolation), .read_only = o.read_only, .lock = @intFromEnum(o.lock) };
+        return .{ .size = @sizeOf(c.keel_tx_options), .isolation = @intFromEnum(o.isolation), .read_only = o.read_only, .lock = @intFromEnum(o.lock) };
     }
 };
 
@@ -93,7 +93,7 @@ pub fn TransactionResult(comptime F: type) type {
 pub fn execOn(handle: anytype, comptime cfn: anytype, diags: ?*Diagnostics, sql: []const u8, args: anytype) Error!ExecResult {
     var params: [values.paramCount(@TypeOf(args))]c.keel_value = undefined;
     values.fillParams(@TypeOf(args), &args, &params);
-    var result: c.keel_exec_result = undefined;
+    var result: c.keel_exec_result = .{ .size = @sizeOf(c.keel_exec_result) };
     var e = ErrOut.init(diags);
     try e.check(cfn(handle, sql.ptr, sql.len, &params, params.len, &result, e.ptr()));
     return .fromC(result);
@@ -319,7 +319,7 @@ pub const Stmt = struct {
     /// rows. `.{}` runs it with the current bindings.
     pub fn exec(stmt: *const Stmt, args: anytype) Error!ExecResult {
         try stmt.bind(args);
-        var result: c.keel_exec_result = undefined;
+        var result: c.keel_exec_result = .{ .size = @sizeOf(c.keel_exec_result) };
         var e = ErrOut.init(stmt.diags);
         try e.check(c.keel_stmt_execute(stmt.handle, &result, e.ptr()));
         return .fromC(result);

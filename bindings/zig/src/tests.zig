@@ -141,7 +141,22 @@ fn engineUrl(e: Engine) ?[]const u8 {
     return url;
 }
 
+/// Whether `KEEL_TEST_REQUIRE` (comma-separated engine names, which
+/// `make test` sets for the servers it starts) names `e`.
+fn required(e: Engine) bool {
+    const list = testing.environ.getPosix("KEEL_TEST_REQUIRE") orelse return false;
+    var it = std.mem.tokenizeScalar(u8, list, ',');
+    while (it.next()) |name| {
+        if (std.mem.eql(u8, std.mem.trim(u8, name, " "), @tagName(e))) return true;
+    }
+    return false;
+}
+
 fn noteSkip(e: Engine, comptime fmt: []const u8, args: anytype) void {
+    if (required(e)) {
+        std.debug.print("{t} is required (KEEL_TEST_REQUIRE) but " ++ fmt ++ "\n", .{e} ++ args);
+        @panic("a required server is missing");
+    }
     if (skip_noted[@intFromEnum(e)]) return;
     skip_noted[@intFromEnum(e)] = true;
     std.debug.print("skipped {t}: " ++ fmt ++ "\n", .{e} ++ args);
