@@ -31,7 +31,15 @@
 //! hold at the instant of `fork()`, which would leave it locked for ever in
 //! the child. The `pthread_atfork` prepare handler therefore takes every
 //! live pool's lock before the fork, and the parent and child handlers
-//! release them (as glibc does for malloc); see `pool::fork_prepare`.
+//! release them (as glibc does for malloc); see `pool::fork_prepare`. A
+//! driver whose library has process-wide locks holds them across fork()
+//! the same way. So the handlers take locks: a fork() from a signal
+//! handler that interrupted a keel call is not supported (POSIX allows
+//! only async-signal-safe atfork handlers there).
+//!
+//! Not detected: a child made by a raw `clone`/`fork` system call that
+//! bypasses libc's `fork()` (no atfork handler runs). Such a child sees
+//! the parent's sessions as its own.
 
 use std::sync::Once;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
