@@ -6,13 +6,22 @@
 //! so children may outlive their parent without a dangling session. A
 //! session returned inside a transaction is rolled back first; one that
 //! cannot be rolled back, or that broke, is closed instead of reused.
+//!
+//! fork(): a `Conn`, `Stmt`, `Rows` or `Cancel` that a child process
+//! inherited belongs to its parent's session. Every call on it fails with
+//! `INVALID_STATE` ([`fork::inherited`]) before anything is sent, and
+//! dropping it sends nothing: its driver objects are kept, not dropped
+//! (see `core::fork`). The `Db` itself works in the child, which gets
+//! sessions of its own from the pool.
 
 use super::driver::{CancelHandle, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions};
 use super::pool::{Pool, PoolConfig, PoolStats, Pooled};
 use super::error::{Error, Result, RetrySafety, Status};
+use super::fork;
 use super::options::Options;
 use super::url::ConnUrl;
 use super::value::{Column, ValueRef};
+use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -51,6 +60,7 @@ impl Db {
     }
 
     fn open_checked(url: &str, options: &[(String, String)]) -> Result<Db> {
+        fork::watch();
         let mut parsed = ConnUrl::parse(url)?;
         refuse_duplicates(&parsed.options, "in the URL's query string")?;
         refuse_duplicates(options, "among the options given with the URL")?;
@@ -154,6 +164,23 @@ struct ConnShared {
     /// Close the session when the last user goes, instead of returning it
     /// to the pool (`Conn::close`).
     close: AtomicBool,
+    /// The fork generation the session was opened in (`core::fork`).
+    generation: u64,
+}
+
+impl ConnShared {
+    /// Whether this process is a child of fork() that inherited the
+    /// session (then nothing may use it, nor lock `session`, which a thread
+    /// of the parent may have held at the fork).
+    #[inline]
+    fn inherited(&self) -> bool {
+        self.generation != fork::generation()
+    }
+
+    #[inline]
+    fn check(&self, what: &str) -> Result<()> {
+        if self.inherited() { Err(fork::inherited(what)) } else { Ok(()) }
+    }
 }
 
 impl Drop for ConnShared {
@@ -161,6 +188,13 @@ impl Drop for ConnShared {
         let Some(mut p) = self.session.get_mut().unwrap_or_else(|p| p.into_inner()).take() else {
             return;
         };
+        if p.inherited() {
+            // Not rolled back, not returned, not closed: kept (Pooled's
+            // Drop). Its lease is not ended either: a thread of the parent
+            // may have held it locked at the fork.
+            drop(p);
+            return;
+        }
         // Cancel handles of this checkout go inert before anyone else can
         // check the session out.
         p.lease.end();
@@ -200,12 +234,25 @@ fn check_identifier(name: &str) -> Result<()> {
 
 impl Conn {
     fn new(db: Db, session: Pooled) -> Conn {
+        let generation = session.generation();
         Conn {
-            shared: Arc::new(ConnShared { db, session: Mutex::new(Some(session)), close: AtomicBool::new(false) }),
+            shared: Arc::new(ConnShared {
+                db,
+                session: Mutex::new(Some(session)),
+                close: AtomicBool::new(false),
+                generation,
+            }),
         }
     }
 
+    /// `INVALID_STATE` in a child of fork() that inherited this connection.
+    #[inline]
+    fn check(&self) -> Result<()> {
+        self.shared.check("connection")
+    }
+
     fn with<R>(&self, f: impl FnOnce(&mut dyn DriverConn) -> Result<R>) -> Result<R> {
+        self.check()?;
         let mut g = lock(&self.shared.session);
         let c = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed").not_sent())?;
         f(c.conn.as_mut())
@@ -222,6 +269,7 @@ impl Conn {
     /// Prepare one statement. Preparing runs nothing, so every error here
     /// is `RetrySafety::NotSent`.
     pub fn prepare(&self, sql: &str) -> Result<Stmt> {
+        self.check()?;
         let native = self.native_sql(sql)?;
         let stmt = self.with(|c| c.prepare(&native)).map_err(|e| e.with_sql(sql).not_sent())?;
         Ok(Stmt::new(self.shared.clone(), sql, stmt, None))
@@ -245,6 +293,7 @@ impl Conn {
     /// newly prepared one that goes into the cache when dropped; and whether
     /// it came from the cache.
     fn cached(&self, sql: &str) -> Result<(Stmt, bool)> {
+        self.check()?;
         let native = self.native_sql(sql)?;
         let pool = &self.shared.db.inner.pool;
         let (stmt, hit) = {
@@ -348,16 +397,19 @@ impl Conn {
     }
 
     pub fn savepoint(&self, name: &str) -> Result<()> {
+        self.check()?;
         check_identifier(name).map_err(Error::not_sent)?;
         self.with(|c| c.savepoint(name))
     }
 
     pub fn release(&self, name: &str) -> Result<()> {
+        self.check()?;
         check_identifier(name).map_err(Error::not_sent)?;
         self.with(|c| c.release(name))
     }
 
     pub fn rollback_to(&self, name: &str) -> Result<()> {
+        self.check()?;
         check_identifier(name).map_err(Error::not_sent)?;
         self.with(|c| c.rollback_to(name))
     }
@@ -381,10 +433,11 @@ impl Conn {
     /// connection goes back to its pool the handle does nothing, so it can
     /// never stop a statement of the session's next borrower.
     pub fn cancel_handle(&self) -> Result<Cancel> {
+        self.check()?;
         let mut g = lock(&self.shared.session);
         let p = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed").not_sent())?;
         let handle = Arc::from(p.conn.cancel_handle()?);
-        Ok(Cancel { handle, checkout: p.lease.current(), lease: p.lease.clone() })
+        Ok(Cancel { handle, checkout: p.lease.current(), lease: p.lease.clone(), generation: self.shared.generation })
     }
 
     pub fn server_version(&self) -> Result<String> {
@@ -413,13 +466,20 @@ pub struct Cancel {
     handle: Arc<dyn CancelHandle>,
     lease: Arc<super::pool::Lease>,
     checkout: u64,
+    /// The fork generation of the session (`core::fork`).
+    generation: u64,
 }
 
 impl Cancel {
     /// Ask the engine to stop the running statement, which then fails with
     /// `Status::Cancelled`. Does nothing when no statement runs, or when
     /// the connection has gone back to its pool since the handle was made.
+    /// In a child of fork() that inherited the handle, fails with
+    /// `INVALID_STATE` (it would stop a statement of the parent's).
     pub fn cancel(&self) -> Result<()> {
+        if self.generation != fork::generation() {
+            return Err(fork::inherited("cancel handle"));
+        }
         self.lease.during(self.checkout, || self.handle.cancel()).unwrap_or(Ok(()))
     }
 }
@@ -449,6 +509,15 @@ pub struct Stmt {
 
 impl Drop for Stmt {
     fn drop(&mut self) {
+        if self._conn.inherited() {
+            // Closing a statement or its cursor talks to the session (and
+            // the session's lock may be held by a thread of the parent).
+            if let Some(inner) = self.inner.take() {
+                fork::keep(inner);
+            }
+            fork::keep(std::mem::take(&mut self.many));
+            return;
+        }
         if let (Some(key), Some(inner)) = (self.recycle.take(), self.inner.take()) {
             if let Some(p) = lock(&self._conn.session).as_mut() {
                 p.cache.put(key, inner);
@@ -477,6 +546,11 @@ impl Stmt {
     /// then reports `INVALID_STATE` from every call, but what it already
     /// handed out stays readable until it moves or is freed.
     pub(super) fn close_cursor(&mut self) {
+        // In a child of fork(), closing the parent's cursor would drain it
+        // or stop it at the server; the calls that get here fail instead.
+        if self._conn.inherited() {
+            return;
+        }
         if std::mem::take(&mut self.cursor_open) {
             self.runs.fetch_add(1, Ordering::AcqRel);
             self.inner_mut().close_cursor();
@@ -497,6 +571,7 @@ impl Stmt {
 
     /// Run `f` on this statement's session.
     pub(super) fn with_driver_conn<R>(&self, f: impl FnOnce(&mut dyn DriverConn) -> Result<R>) -> Result<R> {
+        self.check()?;
         let mut g = lock(&self._conn.session);
         let c = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed"))?;
         f(c.conn.as_mut())
@@ -504,6 +579,12 @@ impl Stmt {
 
     pub fn param_count(&self) -> usize {
         self.bound.len()
+    }
+
+    /// `INVALID_STATE` in a child of fork() that inherited this statement.
+    #[inline]
+    fn check(&self) -> Result<()> {
+        self._conn.check("statement")
     }
 
     fn check_index(&self, index: usize) -> Result<()> {
@@ -519,6 +600,7 @@ impl Stmt {
     }
 
     pub fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+        self.check()?;
         self.check_index(index)?;
         self.close_cursor();
         self.inner_mut()
@@ -534,6 +616,7 @@ impl Stmt {
     /// Server keeps the offset; the other engines store the instant, as
     /// for `ValueRef::Timestamptz`.
     pub fn bind_timestamptz_offset(&mut self, index: usize, micros: i64, offset_seconds: i32) -> Result<()> {
+        self.check()?;
         if offset_seconds % 60 != 0 || offset_seconds.abs() > 14 * 3600 {
             return Err(Error::invalid_argument(format!(
                 "UTC offset of {offset_seconds} s for parameter {index}: it must be whole minutes between -14:00 and +14:00"
@@ -551,6 +634,7 @@ impl Stmt {
 
     /// Bind `params` to parameters 0..n; their count must match exactly.
     pub fn bind_all(&mut self, params: &[ValueRef<'_>]) -> Result<()> {
+        self.check()?;
         let n = self.bound.len();
         if params.len() != n {
             return Err(Error::invalid_argument(format!(
@@ -569,6 +653,7 @@ impl Stmt {
     }
 
     pub fn clear_bindings(&mut self) -> Result<()> {
+        self.check()?;
         self.close_cursor();
         self.inner_mut().clear_bindings()?;
         self.bound.iter_mut().for_each(|b| *b = false);
@@ -588,6 +673,7 @@ impl Stmt {
     }
 
     pub fn execute(&mut self) -> Result<ExecResult> {
+        self.check()?;
         self.check_bound()?;
         self.close_cursor();
         let sql = self.sql.clone();
@@ -597,6 +683,7 @@ impl Stmt {
     /// Run and return a cursor. A cursor opened earlier from this statement
     /// is closed (its next read reports that).
     pub fn query(&mut self) -> Result<Rows> {
+        self.check()?;
         self.check_bound()?;
         self.close_cursor();
         let sql = self.sql.clone();
@@ -613,7 +700,8 @@ impl Stmt {
 pub struct Rows {
     _conn: Arc<ConnShared>,
     sql: Arc<str>,
-    inner: Box<dyn DriverRows>,
+    /// Only taken by Drop.
+    inner: ManuallyDrop<Box<dyn DriverRows>>,
     on_row: bool,
     done: bool,
     /// The cached statement this cursor reads through (from `Conn::query`),
@@ -622,6 +710,22 @@ pub struct Rows {
     /// The statement's run counter and its value when this cursor opened:
     /// when they differ, the statement closed this cursor.
     opened_at: Option<(Arc<AtomicU64>, u64)>,
+    /// The fork generation of the session (`core::fork`), here so that
+    /// the check on every read needs no pointer chase.
+    generation: u64,
+}
+
+impl Drop for Rows {
+    fn drop(&mut self) {
+        // SAFETY: the only place it is taken, once.
+        let inner = unsafe { ManuallyDrop::take(&mut self.inner) };
+        if self.generation != fork::generation() {
+            // A cursor's drop drains, stops (KILL QUERY, an attention) or
+            // reads the rest of the parent's result.
+            fork::keep(inner);
+        }
+        // Then the statement goes back to the cache (or is kept).
+    }
 }
 
 fn closed_cursor() -> Error {
@@ -630,7 +734,17 @@ fn closed_cursor() -> Error {
 
 impl Rows {
     fn new(conn: Arc<ConnShared>, sql: Arc<str>, inner: Box<dyn DriverRows>) -> Rows {
-        Rows { _conn: conn, sql, inner, on_row: false, done: false, stmt: None, opened_at: None }
+        let generation = conn.generation;
+        Rows {
+            _conn: conn,
+            sql,
+            inner: ManuallyDrop::new(inner),
+            on_row: false,
+            done: false,
+            stmt: None,
+            opened_at: None,
+            generation,
+        }
     }
 
     /// Whether the statement closed this cursor under its reader. Once
@@ -664,6 +778,10 @@ impl Rows {
     /// A cursor its statement closed fails with `INVALID_STATE` instead,
     /// every time.
     pub fn next(&mut self) -> Result<bool> {
+        if self.generation != fork::generation() {
+            self.on_row = false;
+            return Err(fork::inherited("cursor").with_sql(&self.sql));
+        }
         if self.is_closed() {
             self.on_row = false;
             return Err(closed_cursor().with_sql(&self.sql));
@@ -693,6 +811,9 @@ impl Rows {
     /// Column `i` of the current row.
     #[inline]
     pub fn value(&self, i: usize) -> Result<ValueRef<'_>> {
+        if self.generation != fork::generation() {
+            return Err(fork::inherited("cursor"));
+        }
         if self.is_closed() {
             return Err(closed_cursor());
         }

@@ -128,7 +128,7 @@ pub trait Connector: Send + Sync {
 }
 
 /// One open session with the engine.
-pub trait DriverConn: Send {
+pub trait DriverConn: Send + 'static {
     /// Prepare exactly one statement. More than one statement in `sql` is
     /// an error, and nothing of it runs.
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>>;
@@ -189,6 +189,19 @@ pub trait DriverConn: Send {
     /// the transaction; a MySQL data error undoes only its statement).
     fn usable_after_error(&mut self) -> bool {
         !self.is_broken()
+    }
+    /// Give the session up in a process that did not open it (a child of
+    /// fork() that inherited it) without a word to the server: no query,
+    /// no goodbye (PostgreSQL's Terminate, MySQL's COM_QUIT, a TLS
+    /// close_notify), no shutdown of the socket, and no destructor that
+    /// could do any of these or touch state the parent shares (a tokio
+    /// socket unregisters from an epoll set the parent shares). The default
+    /// keeps the whole object, never dropped, for the rest of the process
+    /// (`core::fork::keep`): its memory and its socket's file descriptor
+    /// stay allocated in the child (the parent's socket is not affected).
+    /// Override only with something at least as silent.
+    fn abandon(self: Box<Self>) {
+        crate::core::fork::keep(self)
     }
 }
 

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod db;
 pub mod driver;
 pub mod error;
+pub mod fork;
 pub mod many;
 pub mod options;
 pub mod placeholders;

@@ -5,12 +5,22 @@
 //! lifetime and idle-time limits enforced on checkout, return and by a
 //! background reaper, a health check for connections idle longer than a
 //! threshold, a minimum of idle connections kept warm, and statistics.
+//!
+//! fork(): a child process never uses, returns or closes a session opened
+//! in its parent (see `core::fork`). The first time a child touches the
+//! pool, the pool forgets the parent's sessions (idle ones, and those the
+//! parent had checked out: `open` counts only the child's) and restarts
+//! its reaper; an inherited session is kept without a word on the wire,
+//! wherever it turns up (idle, returned, or dropped with the pool).
 
 use super::driver::{Connector, DriverConn, DriverStmt};
-use std::sync::atomic::{AtomicU64, Ordering};
 use super::error::{Error, Result, RetrySafety, Status};
+use super::fork;
 use super::options::Options;
+use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::mem::ManuallyDrop;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -85,20 +95,62 @@ pub struct PoolStats {
 }
 
 /// A connection with its pool bookkeeping.
+///
+/// Dropped in the process that opened it, it closes the session; dropped
+/// in a child of fork(), it is kept instead ([`DriverConn::abandon`]), so
+/// nothing goes out on the parent's session.
 pub struct Pooled {
-    pub conn: Box<dyn DriverConn>,
-    /// Statements prepared on `conn`, kept across checkouts.
-    pub cache: StmtCache,
+    /// Only taken by Drop.
+    pub conn: ManuallyDrop<Box<dyn DriverConn>>,
+    /// Statements prepared on `conn`, kept across checkouts. Only taken by
+    /// Drop.
+    pub cache: ManuallyDrop<StmtCache>,
     /// Which checkout of `conn` this is; cancel handles remember it.
     pub lease: Arc<Lease>,
     created: Instant,
     returned: Instant,
+    /// The fork generation (`core::fork`) the session was opened in.
+    generation: u64,
 }
 
 impl Pooled {
     fn new(conn: Box<dyn DriverConn>, cache_size: usize) -> Pooled {
         let now = Instant::now();
-        Pooled { conn, cache: StmtCache::new(cache_size), lease: Arc::new(Lease::default()), created: now, returned: now }
+        Pooled {
+            conn: ManuallyDrop::new(conn),
+            cache: ManuallyDrop::new(StmtCache::new(cache_size)),
+            lease: Arc::new(Lease::default()),
+            created: now,
+            returned: now,
+            generation: fork::generation(),
+        }
+    }
+
+    /// The fork generation the session was opened in.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Whether the session was opened by another process (this process is
+    /// a child of fork() that inherited it): it must not be used.
+    #[inline]
+    pub fn inherited(&self) -> bool {
+        self.generation != fork::generation()
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        // SAFETY: the only place these are taken, once.
+        let (conn, cache) = unsafe { (ManuallyDrop::take(&mut self.conn), ManuallyDrop::take(&mut self.cache)) };
+        if self.inherited() {
+            // Its statements' destructors would talk to the session too.
+            fork::keep(cache);
+            conn.abandon();
+        } else {
+            drop(conn);
+            drop(cache);
+        }
     }
 }
 
@@ -178,6 +230,9 @@ enum Grant {
 }
 
 struct State {
+    /// The fork generation these sessions and counts belong to; in a child
+    /// the first lock resets them (`Pool::adopt`).
+    generation: u64,
     /// Back is the most recently returned.
     idle: VecDeque<Pooled>,
     open: usize,
@@ -188,16 +243,87 @@ struct State {
 }
 
 pub struct Pool {
-    connector: Box<dyn Connector>,
+    /// Only taken by Drop.
+    connector: ManuallyDrop<Box<dyn Connector>>,
     pub(crate) cache_hits: AtomicU64,
     pub(crate) cache_misses: AtomicU64,
     cfg: PoolConfig,
     state: Mutex<State>,
     cv: Condvar,
+    /// For the reaper a child starts.
+    me: Weak<Pool>,
+    /// The fork generation the pool was opened in.
+    born: u64,
 }
 
-fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // SAFETY: the only place it is taken, once.
+        let connector = unsafe { ManuallyDrop::take(&mut self.connector) };
+        if self.born != fork::generation() {
+            // It may hold a session of the parent's (SQLite's in-memory
+            // database keeps one open).
+            fork::keep(connector);
+        }
+        // The idle sessions drop with the state: each closes, or is kept
+        // when inherited (`Pooled`'s Drop).
+    }
+}
+
+/// Every live pool, for the fork handlers (`fork_prepare`). Pruned of dead
+/// pools when one registers.
+static POOLS: Mutex<Vec<Weak<Pool>>> = Mutex::new(Vec::new());
+
+/// A pool's state, locked by `fork_prepare` across a fork. The guard is
+/// declared first: it unlocks before the `Arc` that owns the mutex drops.
+struct HeldPool {
+    _guard: MutexGuard<'static, State>,
+    _pool: Arc<Pool>,
+}
+
+struct ForkLocks {
+    _pools: Vec<HeldPool>,
+    _registry: MutexGuard<'static, Vec<Weak<Pool>>>,
+}
+
+thread_local! {
+    /// What `fork_prepare` locked, on the forking thread (the child's one
+    /// thread is a copy of it, so the child handler finds them too).
+    static FORK_LOCKS: RefCell<Option<ForkLocks>> = const { RefCell::new(None) };
+}
+
+/// The `pthread_atfork` prepare handler's part: lock the pool registry and
+/// every live pool's state, so that no other thread holds one of those
+/// locks at the fork (the child would find it locked for ever). Every
+/// holder of a pool lock releases it without waiting on anything, and no
+/// code path takes two pool locks or a pool lock and then the registry,
+/// so this cannot deadlock.
+pub(crate) fn fork_prepare() {
+    let registry = POOLS.lock().unwrap_or_else(|p| p.into_inner());
+    let pools: Vec<Arc<Pool>> = registry.iter().filter_map(Weak::upgrade).collect();
+    let mut held = Vec::with_capacity(pools.len());
+    for pool in pools {
+        let guard = pool.state.lock().unwrap_or_else(|p| p.into_inner());
+        // SAFETY: the guard borrows the mutex inside `pool`'s allocation,
+        // which `HeldPool` keeps alive until after the guard is dropped.
+        let guard = unsafe { std::mem::transmute::<MutexGuard<'_, State>, MutexGuard<'static, State>>(guard) };
+        held.push(HeldPool { _guard: guard, _pool: pool });
+    }
+    let locks = ForkLocks { _pools: held, _registry: registry };
+    // If the thread is being torn down, the locks are simply released.
+    let _ = FORK_LOCKS.try_with(|l| *l.borrow_mut() = Some(locks));
+}
+
+/// The parent handler's part: release what `fork_prepare` locked.
+pub(crate) fn fork_parent() {
+    let locks = FORK_LOCKS.try_with(|l| l.borrow_mut().take()).ok().flatten();
+    drop(locks);
+}
+
+/// The child handler's part (the generation is already bumped): release
+/// the locks; the pools adopt the child at their next use.
+pub(crate) fn fork_child() {
+    fork_parent();
 }
 
 enum Expired {
@@ -210,13 +336,16 @@ impl Pool {
     /// A pool holding `first` (already connected) as its first idle
     /// connection.
     pub fn new(connector: Box<dyn Connector>, cfg: PoolConfig, first: Box<dyn DriverConn>) -> Arc<Pool> {
-        let pool = Arc::new(Pool {
-            connector,
+        fork::watch();
+        let first = Pooled::new(first, cfg.stmt_cache_size);
+        let pool = Arc::new_cyclic(|me| Pool {
+            connector: ManuallyDrop::new(connector),
             cache_hits: AtomicU64::new(0),
             cache_misses: AtomicU64::new(0),
             cfg,
             state: Mutex::new(State {
-                idle: VecDeque::from([Pooled::new(first, cfg.stmt_cache_size)]),
+                generation: first.generation,
+                idle: VecDeque::from([first]),
                 open: 1,
                 waiters: VecDeque::new(),
                 grants: HashMap::new(),
@@ -224,11 +353,54 @@ impl Pool {
                 stats: PoolStats::default(),
             }),
             cv: Condvar::new(),
+            me: me.clone(),
+            born: fork::generation(),
         });
-        if cfg.min_idle > 0 || cfg.max_lifetime.is_some() || cfg.max_idle_time.is_some() {
+        {
+            let mut pools = POOLS.lock().unwrap_or_else(|p| p.into_inner());
+            pools.retain(|w| w.strong_count() > 0);
+            pools.push(Arc::downgrade(&pool));
+        }
+        if pool.needs_reaper() {
             spawn_reaper(Arc::downgrade(&pool));
         }
         pool
+    }
+
+    fn needs_reaper(&self) -> bool {
+        self.cfg.min_idle > 0 || self.cfg.max_lifetime.is_some() || self.cfg.max_idle_time.is_some()
+    }
+
+    /// The pool's state, adopted by this process first if it is a child of
+    /// fork() that has not used the pool yet.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if st.generation != fork::generation() {
+            self.adopt(&mut st);
+        }
+        st
+    }
+
+    /// The first use of the pool in a child of fork(): the parent's
+    /// sessions are not the child's. Idle ones (and any handed to a waiter
+    /// that is a thread of the parent) are kept without a word to their
+    /// server; the ones the parent had checked out are no longer counted
+    /// (should the child return one, it is kept too); the parent's waiters
+    /// are gone; and the reaper, a thread of the parent, is started again.
+    /// The statistics' counters carry on from the parent's.
+    #[cold]
+    fn adopt(&self, st: &mut State) {
+        st.generation = fork::generation();
+        let idle = std::mem::take(&mut st.idle);
+        let grants = std::mem::take(&mut st.grants);
+        st.waiters.clear();
+        st.open = 0;
+        // Each is kept by its Drop (no I/O, no lock).
+        drop(idle);
+        drop(grants);
+        if self.needs_reaper() {
+            spawn_reaper(self.me.clone());
+        }
     }
 
     fn expired(&self, p: &Pooled, now: Instant) -> Expired {
@@ -255,7 +427,7 @@ impl Pool {
         match self.connector.connect() {
             Ok(conn) => Ok(Pooled::new(conn, self.cfg.stmt_cache_size)),
             Err(e) => {
-                let mut st = lock(&self.state);
+                let mut st = self.lock();
                 self.closed_one(&mut st);
                 // Opening a session runs no statement.
                 Err(e.not_sent())
@@ -282,7 +454,7 @@ impl Pool {
             return Some(p);
         }
         drop(p);
-        let mut st = lock(&self.state);
+        let mut st = self.lock();
         match reason {
             Expired::Lifetime => st.stats.closed_max_lifetime += 1,
             Expired::IdleTime => st.stats.closed_max_idle_time += 1,
@@ -297,7 +469,7 @@ impl Pool {
     pub fn acquire(&self) -> Result<Pooled> {
         let start = Instant::now();
         loop {
-            let mut st = lock(&self.state);
+            let mut st = self.lock();
             if st.waiters.is_empty() {
                 if let Some(p) = st.idle.pop_back() {
                     drop(st);
@@ -358,9 +530,14 @@ impl Pool {
 
     /// Return a healthy, reset connection.
     pub fn release(&self, mut p: Pooled) {
+        if p.inherited() {
+            // A child's pool does not count the parent's sessions.
+            drop(p);
+            return;
+        }
         let now = Instant::now();
         p.returned = now;
-        let mut st = lock(&self.state);
+        let mut st = self.lock();
         if let Expired::Lifetime = self.expired(&p, now) {
             st.stats.closed_max_lifetime += 1;
             self.closed_one(&mut st);
@@ -385,8 +562,12 @@ impl Pool {
 
     /// Close a connection that broke or could not be reset.
     pub fn discard(&self, p: Pooled) {
+        let inherited = p.inherited();
         drop(p);
-        let mut st = lock(&self.state);
+        if inherited {
+            return;
+        }
+        let mut st = self.lock();
         st.stats.closed_broken += 1;
         self.closed_one(&mut st);
     }
@@ -394,13 +575,17 @@ impl Pool {
     /// Close a connection its borrower asked to close (`keel_conn_close`)
     /// instead of returning it.
     pub fn close(&self, p: Pooled) {
+        let inherited = p.inherited();
         drop(p);
-        let mut st = lock(&self.state);
+        if inherited {
+            return;
+        }
+        let mut st = self.lock();
         self.closed_one(&mut st);
     }
 
     pub fn stats(&self) -> PoolStats {
-        let st = lock(&self.state);
+        let st = self.lock();
         let mut s = st.stats;
         s.open = st.open as u64;
         s.idle = st.idle.len() as u64;
@@ -415,7 +600,7 @@ impl Pool {
         let now = Instant::now();
         let mut doomed = Vec::new();
         {
-            let mut st = lock(&self.state);
+            let mut st = self.lock();
             let mut keep = VecDeque::with_capacity(st.idle.len());
             while let Some(p) = st.idle.pop_front() {
                 match self.expired(&p, now) {
@@ -439,7 +624,7 @@ impl Pool {
         drop(doomed);
         loop {
             {
-                let mut st = lock(&self.state);
+                let mut st = self.lock();
                 let room = self.cfg.max_open == 0 || st.open < self.cfg.max_open;
                 if st.idle.len() >= self.cfg.min_idle || !room || !st.waiters.is_empty() {
                     return;
@@ -448,7 +633,7 @@ impl Pool {
             }
             match self.connect_counted() {
                 Ok(p) => {
-                    let mut st = lock(&self.state);
+                    let mut st = self.lock();
                     st.idle.push_front(p);
                 }
                 Err(_) => return,

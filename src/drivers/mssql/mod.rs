@@ -69,11 +69,10 @@ use crate::drivers::tls::{self, Check};
 use crate::core::url::ConnUrl;
 use crate::core::value::{Column, Nullable, Type as K, ValueRef};
 use futures_util::TryStreamExt;
-use once_cell::sync::Lazy;
 use std::cell::UnsafeCell;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::time::Duration;
 use tiberius::Client as Tiberius;
 use tiberius::{AuthMethod, ColumnData, ColumnType, Config, EncryptionLevel, IsolationLevel, QueryItem, QueryStream, ToSql};
@@ -86,17 +85,67 @@ pub struct MssqlDriver;
 
 pub static MSSQL: MssqlDriver = MssqlDriver;
 
-/// The runtime every SQL Server connection runs on. One worker thread runs
-/// the I/O driver and timers; each keel call drives its own future with
-/// `block_on` on the caller's thread.
-static RT: Lazy<tokio::runtime::Runtime> = Lazy::new(|| {
-    tokio::runtime::Builder::new_multi_thread()
+/// The runtime every SQL Server connection of this process runs on (see
+/// [`rt`]), with the fork generation it was started in.
+struct ProcessRuntime {
+    generation: u64,
+    rt: tokio::runtime::Runtime,
+}
+
+static RUNTIME: AtomicPtr<ProcessRuntime> = AtomicPtr::new(std::ptr::null_mut());
+
+/// The runtime every SQL Server connection of this process runs on. One
+/// worker thread runs the I/O driver and timers; each keel call drives its
+/// own future with `block_on` on the caller's thread.
+///
+/// One per process: a child of fork() has no copy of the parent's worker
+/// thread, and its copy of the I/O driver's epoll set is the parent's own,
+/// so the child starts a runtime of its own the first time it needs one.
+/// The parent's is never touched there, not even dropped (its shutdown
+/// would wait for threads that do not exist and unregister the parent's
+/// sockets): it stays allocated in the child. Installed without a lock
+/// (one could be held across a fork).
+fn rt() -> &'static tokio::runtime::Runtime {
+    let generation = crate::core::fork::generation();
+    let current = RUNTIME.load(Ordering::Acquire);
+    // SAFETY: a published runtime is never freed.
+    if let Some(r) = unsafe { current.as_ref() } {
+        if r.generation == generation {
+            return &r.rt;
+        }
+    }
+    crate::core::fork::watch();
+    let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("keel-mssql")
         .enable_all()
         .build()
-        .expect("keel: cannot start the tokio runtime for SQL Server")
-});
+        .expect("keel: cannot start the tokio runtime for SQL Server");
+    let new = Box::into_raw(Box::new(ProcessRuntime { generation, rt }));
+    match RUNTIME.compare_exchange(current, new, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(old) => {
+            if !old.is_null() {
+                // The parent's: kept, reachable, never dropped.
+                crate::core::fork::keep(SendPtr(old));
+            }
+            // SAFETY: just published; never freed.
+            unsafe { &(*new).rt }
+        }
+        Err(winner) => {
+            // Another thread of this process installed one first.
+            // SAFETY: `new` was never published.
+            drop(unsafe { Box::from_raw(new) });
+            // SAFETY: published, never freed; of this generation, since
+            // only a thread of this process could have installed it.
+            unsafe { &(*winner).rt }
+        }
+    }
+}
+
+/// A runtime left from the parent, kept so that it stays reachable.
+struct SendPtr(#[allow(dead_code)] *mut ProcessRuntime);
+// SAFETY: only held, never used.
+unsafe impl Send for SendPtr {}
 
 const OPTIONS: &[OptSpec] = &[
     OptSpec {
@@ -336,7 +385,7 @@ impl Connector for MsConnector {
         let wire = Arc::new(WireState::new());
         let fut = open_client(self.cfg.clone(), &self.host, self.port, wire.clone(), &self.tls, self.keepalive);
         let mut client = match self.connect_timeout {
-            Some(t) => RT.block_on(async { tokio::time::timeout(t, fut).await }).map_err(|_| {
+            Some(t) => rt().block_on(async { tokio::time::timeout(t, fut).await }).map_err(|_| {
                 Error::new(
                     Status::Timeout,
                     format!(
@@ -350,9 +399,9 @@ impl Connector for MsConnector {
                 .with_driver("mssql")
                 .with_retry(RetrySafety::NotSent)
             })??,
-            None => RT.block_on(fut)?,
+            None => rt().block_on(fut)?,
         };
-        let version = RT.block_on(async {
+        let version = rt().block_on(async {
             let rows = client.simple_query(SESSION_INIT).await?.into_first_result().await?;
             Ok::<_, tiberius::error::Error>(rows.first().and_then(|r| r.get::<&str, _>(0)).unwrap_or("").to_owned())
         });
@@ -516,7 +565,7 @@ impl Shared {
         let timeout = self.timeout;
         let (socket_timeout, wire) = (self.socket_timeout, self.wire.clone());
         wire.moved();
-        RT.block_on(async move {
+        rt().block_on(async move {
             let limit = async {
                 match timeout {
                     Some(t) => tokio::time::sleep(t).await,
@@ -569,7 +618,7 @@ impl Shared {
         }
         // SAFETY: the stream that borrowed the client is gone.
         let c = unsafe { &mut *self.client.get() };
-        let acked = RT.block_on(async { tokio::time::timeout(ATTENTION_WAIT, c.cancel_query()).await });
+        let acked = rt().block_on(async { tokio::time::timeout(ATTENTION_WAIT, c.cancel_query()).await });
         self.ctl.disarm();
         match acked {
             Ok(Ok(())) => err,

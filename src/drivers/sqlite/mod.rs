@@ -227,6 +227,56 @@ impl RawDb {
     }
 }
 
+/// SQLite's process-wide mutexes that a child of fork() needs to open
+/// connections of its own (keel never uses the ones it inherited; see
+/// `core::fork`): the allocator's (memory statistics are on) and the unix
+/// VFS's (its list of open files, the memdb registry, the temp directory).
+/// A thread of the parent inside SQLite at the instant of the fork would
+/// leave one of them locked for ever in the child, whose first SQLite call
+/// would then hang. These handlers hold both across fork(), as glibc does
+/// with malloc's locks. SQLite takes them in this order (the allocator's is
+/// a leaf: nothing else is taken while it is held), so this cannot
+/// deadlock. Registered once, after SQLite is initialized.
+#[cfg(unix)]
+fn hold_globals_across_fork() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: plain C functions, kept by libc for the process's life.
+        unsafe { libc::pthread_atfork(Some(lock_globals), Some(unlock_globals), Some(unlock_globals)) };
+    });
+}
+
+#[cfg(unix)]
+const FORK_MUTEXES: [c_int; 2] = [ffi::SQLITE_MUTEX_STATIC_VFS1, ffi::SQLITE_MUTEX_STATIC_MEM];
+
+#[cfg(unix)]
+extern "C" fn lock_globals() {
+    for id in FORK_MUTEXES {
+        // SAFETY: static mutexes of an initialized SQLite; never freed.
+        unsafe {
+            let m = ffi::sqlite3_mutex_alloc(id);
+            if !m.is_null() {
+                ffi::sqlite3_mutex_enter(m);
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+extern "C" fn unlock_globals() {
+    for id in FORK_MUTEXES.iter().rev() {
+        // SAFETY: locked by `lock_globals` on this thread (in the child, on
+        // its copy of that thread); SQLite's static mutexes are plain
+        // (non-recursive) pthread mutexes, which the child may unlock.
+        unsafe {
+            let m = ffi::sqlite3_mutex_alloc(*id);
+            if !m.is_null() {
+                ffi::sqlite3_mutex_leave(m);
+            }
+        }
+    }
+}
+
 struct SqliteConnector {
     path: CString,
     flags: c_int,
@@ -249,6 +299,8 @@ impl SqliteConnector {
             e.message = format!("cannot open {:?}: {}", self.path.to_string_lossy(), e.message);
             return Err(e);
         }
+        #[cfg(unix)]
+        hold_globals_across_fork();
         let mut raw = RawDb(db, None, None);
         // SAFETY: open handle.
         unsafe { ffi::sqlite3_extended_result_codes(db, 1) };
