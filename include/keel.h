@@ -216,6 +216,21 @@
  *   cursors go with their connection. keel_cancel is made to be used from
  *   another thread. keel_error objects are immutable and may be read from
  *   any thread. Driver-global set-up is implicit and thread-safe.
+ *
+ * FORK
+ *   A process that forks keeps its handles; the child must not use what it
+ *   inherited. Every keel_conn, keel_stmt, keel_rows and keel_cancel a
+ *   child inherits belongs to its parent's server session: in the child,
+ *   each call on it that reports a status returns
+ *   KEEL_STATUS_INVALID_STATE, and freeing it sends nothing to the server
+ *   (its memory and socket stay allocated in the child until it exits or
+ *   execs). A keel_db works in the child: its first use there forgets the
+ *   parent's connections and opens new ones (as psycopg's pool and Go's
+ *   database/sql do). With SQLite, fork with no statement or transaction
+ *   open: SQLite keeps its file-lock state per process, and the child
+ *   inherits it. fork() is detected through pthread_atfork; it must not be
+ *   called from a signal handler that interrupted a keel call, and a child
+ *   made by a raw clone system call is not detected.
  */
 
 #ifndef KEEL_H
@@ -906,7 +921,8 @@ keel_status keel_conn_cancel_handle(struct keel_conn *conn,
  *
  * Ownership: borrows `cancel`; callable from any thread.
  *
- * Errors: `KEEL_STATUS_NULL_ARGUMENT` (cancel), `KEEL_STATUS_IO` (the
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (cancel), `KEEL_STATUS_INVALID_STATE`
+ * (a handle inherited across fork()), `KEEL_STATUS_IO` (the
  * request could not be delivered, e.g. the server is gone).
  *
  * Since: 0.1.0
@@ -933,7 +949,9 @@ void keel_cancel_free(struct keel_cancel *cancel);
  * instead. Cancel handles taken from it stop working (see
  * `keel_conn_cancel_handle`). Statements and cursors made from it stay
  * valid and keep it checked out until they are freed too; it goes back to
- * the pool when the last of them is freed.
+ * the pool when the last of them is freed. A connection inherited across
+ * fork() is neither rolled back nor returned: freeing it in the child only
+ * releases the handle, and the parent's session is untouched.
  *
  * Ownership: takes back `conn`; NULL is a no-op.
  *
@@ -1358,6 +1376,9 @@ keel_status keel_db_open_options(const char *url,
  * Get the pool's statistics: connections open, in use and idle, waits
  * for a free connection, and connections closed by reason.
  *
+ * In a child of fork(), open, in use and idle count only the child's own
+ * connections.
+ *
  * Ownership: borrows `db`; `stats_out` is caller memory, written only on
  * success, and only as far as its `size` field says (see
  * `keel_pool_stats`).
@@ -1374,7 +1395,9 @@ keel_status keel_db_stats(struct keel_db *db,
  * Free a pool.
  *
  * Connections still checked out, and cursors that own one, stay usable and
- * close when they are freed; idle connections close now.
+ * close when they are freed; idle connections close now. In a child of
+ * fork(), connections the parent opened are neither closed nor told
+ * anything; only the child's own close.
  *
  * Ownership: takes back `db`; NULL is a no-op.
  *
@@ -1638,6 +1661,7 @@ const char *keel_status_str(int32_t status);
 /**
  * Free a cursor. Closing it before the end does not read the rest of the
  * result. A cursor from `keel_db_query` returns its connection to the pool.
+ * A cursor inherited across fork() is freed without a word to the server.
  *
  * Ownership: takes back `rows`; NULL is a no-op.
  *
@@ -2035,7 +2059,8 @@ keel_status keel_rows_column_value(struct keel_rows *rows,
  * Free a statement.
  *
  * Ownership: takes back `stmt`; NULL is a no-op. A cursor opened from it
- * stays readable until freed.
+ * stays readable until freed. A statement inherited across fork() is
+ * freed without a word to the server.
  *
  * Errors: none.
  *

@@ -87,7 +87,8 @@ pub extern "C" fn keel_conn_cancel_handle(
 ///
 /// Ownership: borrows `cancel`; callable from any thread.
 ///
-/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (cancel), `KEEL_STATUS_IO` (the
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (cancel), `KEEL_STATUS_INVALID_STATE`
+/// (a handle inherited across fork()), `KEEL_STATUS_IO` (the
 /// request could not be delivered, e.g. the server is gone).
 ///
 /// Since: 0.1.0

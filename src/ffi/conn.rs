@@ -57,7 +57,9 @@ impl Opaque for keel_conn {
 /// instead. Cancel handles taken from it stop working (see
 /// `keel_conn_cancel_handle`). Statements and cursors made from it stay
 /// valid and keep it checked out until they are freed too; it goes back to
-/// the pool when the last of them is freed.
+/// the pool when the last of them is freed. A connection inherited across
+/// fork() is neither rolled back nor returned: freeing it in the child only
+/// releases the handle, and the parent's session is untouched.
 ///
 /// Ownership: takes back `conn`; NULL is a no-op.
 ///

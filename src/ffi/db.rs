@@ -131,6 +131,9 @@ pub extern "C" fn keel_db_open_options(
 /// Get the pool's statistics: connections open, in use and idle, waits
 /// for a free connection, and connections closed by reason.
 ///
+/// In a child of fork(), open, in use and idle count only the child's own
+/// connections.
+///
 /// Ownership: borrows `db`; `stats_out` is caller memory, written only on
 /// success, and only as far as its `size` field says (see
 /// `keel_pool_stats`).
@@ -152,7 +155,9 @@ pub extern "C" fn keel_db_stats(db: *mut keel_db, stats_out: *mut keel_pool_stat
 /// Free a pool.
 ///
 /// Connections still checked out, and cursors that own one, stay usable and
-/// close when they are freed; idle connections close now.
+/// close when they are freed; idle connections close now. In a child of
+/// fork(), connections the parent opened are neither closed nor told
+/// anything; only the child's own close.
 ///
 /// Ownership: takes back `db`; NULL is a no-op.
 ///

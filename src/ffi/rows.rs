@@ -160,6 +160,7 @@ impl Opaque for keel_rows {
 
 /// Free a cursor. Closing it before the end does not read the rest of the
 /// result. A cursor from `keel_db_query` returns its connection to the pool.
+/// A cursor inherited across fork() is freed without a word to the server.
 ///
 /// Ownership: takes back `rows`; NULL is a no-op.
 ///

@@ -31,7 +31,8 @@ impl Opaque for keel_stmt {
 /// Free a statement.
 ///
 /// Ownership: takes back `stmt`; NULL is a no-op. A cursor opened from it
-/// stays readable until freed.
+/// stays readable until freed. A statement inherited across fork() is
+/// freed without a word to the server.
 ///
 /// Errors: none.
 ///
