@@ -16,6 +16,8 @@ export KEEL_TEST_REQUIRE="${KEEL_TEST_REQUIRE-postgres,mysql,mssql}"
 . scripts/tls_servers.sh
 trap keel_tls_servers_stop EXIT
 cargo test --locked --all-targets 2>&1
+# The doc tests: compile_fail checks of the Rust API's thread contract.
+cargo test --locked --doc 2>&1
 # The SQL Server test peer's own unit tests (a separate crate of the workspace).
 cargo test --locked -p keel-tds-peer 2>&1
 keel_tls_servers_stop

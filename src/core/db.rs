@@ -7,6 +7,20 @@
 //! session returned inside a transaction is rolled back first; one that
 //! cannot be rolled back, or that broke, is closed instead of reused.
 //!
+//! Threads: every call into a session's driver objects (the connection,
+//! its statements and cursors) happens while the session's mutex
+//! (`ConnShared::session`) is held, one call at a time, whichever handle
+//! or thread makes it. That is the argument the drivers' `unsafe impl
+//! Sync` over their shared session state rests on: safe Rust may use a
+//! `Conn` from several threads and move its `Stmt`s and `Rows` to others,
+//! and the calls are serialized, never concurrent. The only driver object
+//! used without the lock is a cancel handle, which is built for it. A
+//! cursor's `value` reads only the cursor's own row (which its statement
+//! never frees under it: see `Stmt::close_cursor`). The C API adds its
+//! thread rule on top (`ffi::boundary`), which this lock makes a matter of
+//! performance, not of memory safety. The compile-time checks at the end
+//! of this file keep the auto traits as they are argued here.
+//!
 //! fork(): a `Conn`, `Stmt`, `Rows` or `Cancel` that a child process
 //! inherited belongs to its parent's session. Every call on it fails with
 //! `INVALID_STATE` ([`fork::inherited`]) before anything is sent, and
@@ -158,7 +172,7 @@ fn refuse_duplicates(options: &[(String, String)], where_: &str) -> Result<()> {
     Ok(())
 }
 
-struct ConnShared {
+pub(super) struct ConnShared {
     db: Db,
     session: Mutex<Option<Pooled>>,
     /// Close the session when the last user goes, instead of returning it
@@ -180,6 +194,13 @@ impl ConnShared {
     #[inline]
     fn check(&self, what: &str) -> Result<()> {
         if self.inherited() { Err(fork::inherited(what)) } else { Ok(()) }
+    }
+
+    /// Hold the session's lock for a call into one of its statements or
+    /// cursors (see the module docs, "Threads").
+    #[inline]
+    pub(super) fn hold(&self) -> MutexGuard<'_, Option<Pooled>> {
+        lock(&self.session)
     }
 }
 
@@ -486,6 +507,14 @@ impl Cancel {
 
 /// A prepared statement. Parameters are 0-based and must all be bound
 /// before it runs; bindings persist across executions until cleared.
+///
+/// It may move to another thread (`Send`) but not be shared by two
+/// (`!Sync`: its calls take `&mut self`); this does not compile:
+///
+/// ```compile_fail
+/// fn shared<T: Sync>() {}
+/// shared::<keel::Stmt>();
+/// ```
 pub struct Stmt {
     _conn: Arc<ConnShared>,
     /// Shared with the cursors it opens, for their error messages.
@@ -518,11 +547,16 @@ impl Drop for Stmt {
             fork::keep(std::mem::take(&mut self.many));
             return;
         }
-        if let (Some(key), Some(inner)) = (self.recycle.take(), self.inner.take()) {
-            if let Some(p) = lock(&self._conn.session).as_mut() {
-                p.cache.put(key, inner);
-            }
+        // Dropping driver statements talks to the session (MySQL closes
+        // them there): under its lock, as every call.
+        let mut g = self._conn.hold();
+        drop(std::mem::take(&mut self.many));
+        let inner = self.inner.take();
+        match (self.recycle.take(), inner, g.as_mut()) {
+            (Some(key), Some(inner), Some(p)) => p.cache.put(key, inner),
+            (_, inner, _) => drop(inner),
         }
+        drop(g);
     }
 }
 
@@ -553,8 +587,16 @@ impl Stmt {
         }
         if std::mem::take(&mut self.cursor_open) {
             self.runs.fetch_add(1, Ordering::AcqRel);
+            let conn = self._conn.clone();
+            let _g = conn.hold();
             self.inner_mut().close_cursor();
         }
+    }
+
+    /// The session this statement belongs to, to hold its lock while
+    /// calling driver objects the statement owns (the batch's chunks).
+    pub(super) fn session(&self) -> Arc<ConnShared> {
+        self._conn.clone()
     }
 
     fn inner_mut(&mut self) -> &mut dyn DriverStmt {
@@ -603,9 +645,11 @@ impl Stmt {
         self.check()?;
         self.check_index(index)?;
         self.close_cursor();
-        self.inner_mut()
-            .bind(index, value)
-            .map_err(|e| e.context(format_args!("parameter {index}")).not_sent())?;
+        let conn = self._conn.clone();
+        let g = conn.hold();
+        let r = self.inner_mut().bind(index, value);
+        drop(g);
+        r.map_err(|e| e.context(format_args!("parameter {index}")).not_sent())?;
         self.bound[index] = true;
         Ok(())
     }
@@ -625,9 +669,11 @@ impl Stmt {
         }
         self.check_index(index)?;
         self.close_cursor();
-        self.inner_mut()
-            .bind_timestamptz_offset(index, micros, offset_seconds)
-            .map_err(|e| e.context(format_args!("parameter {index}")).not_sent())?;
+        let conn = self._conn.clone();
+        let g = conn.hold();
+        let r = self.inner_mut().bind_timestamptz_offset(index, micros, offset_seconds);
+        drop(g);
+        r.map_err(|e| e.context(format_args!("parameter {index}")).not_sent())?;
         self.bound[index] = true;
         Ok(())
     }
@@ -655,7 +701,10 @@ impl Stmt {
     pub fn clear_bindings(&mut self) -> Result<()> {
         self.check()?;
         self.close_cursor();
+        let conn = self._conn.clone();
+        let g = conn.hold();
         self.inner_mut().clear_bindings()?;
+        drop(g);
         self.bound.iter_mut().for_each(|b| *b = false);
         Ok(())
     }
@@ -676,7 +725,8 @@ impl Stmt {
         self.check()?;
         self.check_bound()?;
         self.close_cursor();
-        let sql = self.sql.clone();
+        let (conn, sql) = (self._conn.clone(), self.sql.clone());
+        let _g = conn.hold();
         self.inner_mut().execute().map_err(|e| e.with_sql(&sql))
     }
 
@@ -686,8 +736,11 @@ impl Stmt {
         self.check()?;
         self.check_bound()?;
         self.close_cursor();
-        let sql = self.sql.clone();
-        let r = self.inner_mut().query().map_err(|e| e.with_sql(&sql))?;
+        let (conn, sql) = (self._conn.clone(), self.sql.clone());
+        let g = conn.hold();
+        let r = self.inner_mut().query().map_err(|e| e.with_sql(&sql));
+        drop(g);
+        let r = r?;
         self.cursor_open = true;
         let mut rows = Rows::new(self._conn.clone(), self.sql.clone(), r);
         rows.opened_at = Some((self.runs.clone(), self.runs.load(Ordering::Acquire)));
@@ -697,6 +750,14 @@ impl Stmt {
 
 /// A streaming cursor. Values borrowed from it stay valid until the next
 /// call to [`Rows::next`].
+///
+/// It may move to another thread (`Send`) but not be shared by two
+/// (`!Sync`); this does not compile:
+///
+/// ```compile_fail
+/// fn shared<T: Sync>() {}
+/// shared::<keel::Rows>();
+/// ```
 pub struct Rows {
     _conn: Arc<ConnShared>,
     sql: Arc<str>,
@@ -723,6 +784,11 @@ impl Drop for Rows {
             // A cursor's drop drains, stops (KILL QUERY, an attention) or
             // reads the rest of the parent's result.
             fork::keep(inner);
+        } else {
+            // Closing a cursor talks to its session: under its lock.
+            let g = self._conn.hold();
+            drop(inner);
+            drop(g);
         }
         // Then the statement goes back to the cache (or is kept).
     }
@@ -790,7 +856,10 @@ impl Rows {
             self.on_row = false;
             return Ok(false);
         }
-        match self.inner.next() {
+        let g = self._conn.hold();
+        let next = self.inner.next();
+        drop(g);
+        match next {
             Ok(true) => {
                 self.on_row = true;
                 Ok(true)
@@ -867,3 +936,20 @@ impl Rows {
         self.inner.text_is_nul_terminated()
     }
 }
+
+// The auto traits "Threads" (above) argues for, checked when the crate
+// builds: a pool and a connection are shared freely (every call locks);
+// statements and cursors move between threads but are not shared. The doc
+// tests of `Stmt` and `Rows` check the "not shared" half.
+const _: () = {
+    const fn send<T: Send>() {}
+    const fn sync<T: Sync>() {}
+    send::<Db>();
+    sync::<Db>();
+    send::<Conn>();
+    sync::<Conn>();
+    send::<Stmt>();
+    send::<Rows>();
+    send::<Cancel>();
+    sync::<Cancel>();
+};

@@ -5,6 +5,23 @@
 //! keeps alive whatever engine state it needs, so the core can hand them to
 //! C with any free order. The core, not the driver, checks argument ranges
 //! (parameter and column indexes, parameter counts) before calling in.
+//!
+//! # What the core promises drivers about threads
+//!
+//! The calls into one session's objects (its [`DriverConn`], and every
+//! [`DriverStmt`] and [`DriverRows`] made from it, including their drops)
+//! never overlap: the core makes them one at a time, holding the session's
+//! lock (`core::db`, "Threads"), though not always from the same thread.
+//! So a driver may keep the session's state in one place its objects share
+//! (an `UnsafeCell` behind an `Arc`) and hand out `&mut` to it during a
+//! call; its `unsafe impl Send/Sync` rests on this promise, stated here
+//! once. Two exceptions run without the lock and must touch only what they
+//! own or atomics: [`CancelHandle::cancel`] (any thread, while a call runs)
+//! and the cursor's read-only accessors ([`DriverRows::value`],
+//! [`DriverRows::columns`], [`DriverRows::tz_offset`],
+//! [`DriverRows::is_closed`], [`DriverRows::text_is_nul_terminated`]),
+//! which read the cursor's current row while other calls of the session
+//! may run.
 
 use super::error::Result;
 use super::options::{OptSpec, Options};

@@ -679,6 +679,9 @@ impl<'a> Batch<'_, 'a> {
             return self.run_pending_one_by_one(rows);
         }
         let n = self.n;
+        // The chunk statements are the session's too: every call into them
+        // holds its lock (as `Stmt`'s own calls do).
+        let session = self.stmt.session();
         let ds = match chunk_stmt(self.stmt, n, rows) {
             Ok(ds) => ds,
             Err(e) => {
@@ -696,11 +699,15 @@ impl<'a> Batch<'_, 'a> {
         };
         // A value the engine cannot take fails here, before anything ran:
         // the rows run one by one instead, which stops at that row.
+        let g = session.hold();
         let bound = self.pending[..rows * n].iter().enumerate().try_for_each(|(j, v)| ds.bind(j, *v));
         if bound.is_err() {
+            drop(g);
             return self.run_pending_one_by_one(rows);
         }
-        match ds.execute() {
+        let ran = ds.execute();
+        drop(g);
+        match ran {
             Ok(x) => {
                 self.sum.rows_affected += x.rows_affected;
                 self.sum.last_insert_id = x.last_insert_id;

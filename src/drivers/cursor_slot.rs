@@ -53,8 +53,8 @@ impl<T> CursorSlot<T> {
     /// Keep `stream` as the open cursor of statement `owner`; returns its
     /// generation. The caller has checked that no cursor is open.
     pub fn open(&self, owner: u64, stream: T) -> u64 {
-        // SAFETY: no cursor is open, so nothing else touches the cell; the
-        // C ABI's thread rule keeps a session to one thread at a time.
+        // SAFETY: no cursor is open, so nothing else touches the cell, and
+        // the core's calls into a session never overlap (`core::driver`).
         unsafe { *self.stream.get() = Some(stream) };
         self.owner.store(owner, Ordering::Release);
         self.busy.store(true, Ordering::Release);
@@ -67,7 +67,8 @@ impl<T> CursorSlot<T> {
         if self.generation.load(Ordering::Acquire) != generation {
             return None;
         }
-        // SAFETY: the thread rule gives the cursor's owner exclusive use.
+        // SAFETY: the core's calls into a session never overlap
+        // (`core::driver`), and the generation says the stream is ours.
         unsafe { (*self.stream.get()).as_mut() }
     }
 

@@ -496,8 +496,9 @@ struct Shared {
     ran_sql: AtomicBool,
 }
 
-// SAFETY: the client is Send; keel's thread rule plus the cursor slot give
-// exclusive access.
+// SAFETY: the client is Send; the core's promise (`core::driver`, "What the core promises drivers about threads")
+// means no two calls use the client at once, and the cursor slot keeps the
+// cursor's claim on it.
 unsafe impl Send for Shared {}
 unsafe impl Sync for Shared {}
 

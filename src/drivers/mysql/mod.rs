@@ -398,8 +398,9 @@ impl CancelHandle for Killer {
     }
 }
 
-// SAFETY: mysql::Conn is Send; keel's thread rule plus the cursor slot give exclusive
-// access.
+// SAFETY: mysql::Conn is Send; the core's promise (`core::driver`, "What the core promises drivers about threads") means no two
+// calls use the session at once, and the cursor slot keeps the cursor's
+// claim on it.
 unsafe impl Send for Shared {}
 unsafe impl Sync for Shared {}
 

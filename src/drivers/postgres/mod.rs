@@ -211,8 +211,9 @@ struct Shared {
     client: UnsafeCell<Client>,
 }
 
-// SAFETY: the client is Send; keel's thread rule (one thread at a time per
-// connection and its children) plus the cursor slot give exclusive access.
+// SAFETY: the client is Send; the core's promise (`core::driver`, "What the core promises drivers about threads")
+// means no two calls use the client at once, and the cursor slot keeps the
+// cursor's claim on it.
 unsafe impl Send for Shared {}
 unsafe impl Sync for Shared {}
 

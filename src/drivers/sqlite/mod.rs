@@ -557,8 +557,8 @@ struct RawStmt {
     kept: std::sync::Mutex<Vec<Bound>>,
 }
 
-// SAFETY: serialized mode (see RawDb); the statement is used by one keel
-// handle at a time per the C ABI's thread rule.
+// SAFETY: serialized mode (see RawDb); the core's promise (`core::driver`, "What the core promises drivers about threads")
+// means no two calls step, reset or bind the statement at once.
 unsafe impl Send for RawStmt {}
 unsafe impl Sync for RawStmt {}
 
