@@ -2406,9 +2406,9 @@ const char *keel_version(void);
 uint32_t keel_version_number(void);
 
 /**
- * Return whether the driver named `name` (`"sqlite"`, `"postgres"`,
- * `"mysql"`, `"mssql"`, or a URL scheme) is built into this library. A
- * URL for a driver that is not gives `KEEL_STATUS_NOT_IMPLEMENTED`.
+ * Return whether a driver named `name` (`"sqlite"`, `"postgres"`,
+ * `"mysql"`, `"mssql"`, or a URL scheme such as `"postgresql"`) is
+ * registered: the four built into this library are.
  *
  * Ownership: `name` is borrowed for the call.
  *

@@ -6,10 +6,12 @@
 //! [`drivers`] (one module per engine, reached only through the traits in
 //! [`core::driver`]).
 
+pub mod assemble;
 pub mod core;
 pub mod drivers;
 pub mod ffi;
 
+pub use crate::assemble::registry;
 pub use crate::core::db::{Conn, Db, Rows, Stmt};
 pub use crate::core::driver::{Dialect, ExecResult, Isolation, TxLock, TxOptions};
 pub use crate::core::error::{Error, Result, RetrySafety, Status};

@@ -371,7 +371,7 @@ fn header_documents_every_option_and_its_default() {
     let section = h[start..end].replace(" * ", " ").replace('\n', " ");
     let mut problems = Vec::new();
     let mut specs: Vec<&keel::core::options::OptSpec> = keel::core::options::POOL_OPTIONS.iter().collect();
-    for d in keel::drivers::all() {
+    for d in keel::registry().drivers() {
         specs.extend(d.options());
     }
     for spec in specs {

@@ -33,6 +33,7 @@ use super::pool::{Pool, PoolConfig, PoolStats, Pooled};
 use super::error::{Error, Result, RetrySafety, Status};
 use super::fork;
 use super::options::Options;
+use super::registry::Registry;
 use super::url::ConnUrl;
 use super::value::{Column, ValueRef};
 use std::mem::ManuallyDrop;
@@ -40,7 +41,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 struct DbInner {
-    driver: &'static dyn Driver,
+    driver: Arc<dyn Driver>,
     pool: Arc<Pool>,
 }
 
@@ -58,24 +59,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Db {
-    /// Open a pool for `url`. Every engine connects once here, so that a
-    /// wrong URL, path, password or host fails at open; that connection is
-    /// kept idle for the first checkout.
-    pub fn open(url: &str) -> Result<Db> {
-        Db::open_with(url, &[])
+    /// Open a pool for `url` with the driver `registry` has for its scheme,
+    /// and `options` as if they were in its query string (given here, they
+    /// win over the URL's). An option given twice in the URL, or twice in
+    /// `options`, is an error. Nothing runs at open, so every error is
+    /// `RetrySafety::NotSent`. (`Db::open` and `Db::open_with` use the
+    /// process's registry, with the built-in drivers.)
+    pub fn open_in(registry: &Registry, url: &str, options: &[(String, String)]) -> Result<Db> {
+        Db::open_checked(registry, url, options).map_err(Error::not_sent)
     }
 
-    /// Open a pool for `url` with more options, as if they were in its
-    /// query string (given here, they win over the URL's). An option given
-    /// twice in the URL, or twice in `options`, is an error. Nothing runs
-    /// at open, so every error is `RetrySafety::NotSent`.
-    pub fn open_with(url: &str, options: &[(String, String)]) -> Result<Db> {
-        Db::open_checked(url, options).map_err(Error::not_sent)
-    }
-
-    fn open_checked(url: &str, options: &[(String, String)]) -> Result<Db> {
+    fn open_checked(registry: &Registry, url: &str, options: &[(String, String)]) -> Result<Db> {
         fork::watch();
-        let mut parsed = ConnUrl::parse(url)?;
+        let mut parsed = ConnUrl::parse_for(url, |scheme| registry.names_a_file(scheme))?;
         refuse_duplicates(&parsed.options, "in the URL's query string")?;
         refuse_duplicates(options, "among the options given with the URL")?;
         for (k, v) in options {
@@ -84,7 +80,7 @@ impl Db {
                 None => parsed.options.push((k.clone(), v.clone())),
             }
         }
-        let driver = crate::drivers::find(&parsed.scheme)?;
+        let driver = registry.find(&parsed.scheme)?;
         let opts = Options::parse(driver.name(), driver.options(), &parsed.options)?;
         let cfg = PoolConfig::from_options(&opts)?;
         let connector = driver.connector(&parsed, &opts)?;

@@ -11,5 +11,6 @@ pub mod many;
 pub mod options;
 pub mod placeholders;
 pub mod pool;
+pub mod registry;
 pub mod url;
 pub mod value;

@@ -127,7 +127,16 @@ fn split_query(s: &str) -> (&str, Option<&str>) {
 }
 
 impl ConnUrl {
+    /// Parse `url`, with no scheme naming a file (`scheme://a/b` is host
+    /// `a`, database `b`). See [`ConnUrl::parse_for`].
     pub fn parse(url: &str) -> Result<ConnUrl> {
+        ConnUrl::parse_for(url, |_| false)
+    }
+
+    /// Parse `url`; `names_a_file(scheme)` says whether that scheme's
+    /// engine names a file, so that `scheme://a/b.db` is the relative path
+    /// `a/b.db` (the registry answers it for each driver).
+    pub fn parse_for(url: &str, names_a_file: impl Fn(&str) -> bool) -> Result<ConnUrl> {
         let colon = url.find(':').ok_or_else(|| {
             Error::invalid_argument(
                 "connection URL has no scheme; expected e.g. sqlite::memory: or postgres://host/db",
@@ -171,7 +180,7 @@ impl ConnUrl {
         };
         let (hostpath, query) = split_query(remainder);
         out.options = parse_query(query)?;
-        if userinfo.is_none() && crate::drivers::find(&out.scheme).is_ok_and(|d| d.url_names_a_file()) {
+        if userinfo.is_none() && names_a_file(&out.scheme) {
             // `sqlite://relative/path.db`: no authority. (With user info it
             // is parsed as one, so that the driver can reject it.)
             out.path = decode_part(hostpath, false, "path")?;
@@ -258,8 +267,12 @@ mod tests {
         let u = ConnUrl::parse("sqlite:///tmp/a%20b.db?mode=ro&busy_timeout_ms=5000").unwrap();
         assert_eq!(u.path, "/tmp/a b.db");
         assert_eq!(u.options, vec![("mode".into(), "ro".into()), ("busy_timeout_ms".into(), "5000".into())]);
-        assert_eq!(ConnUrl::parse("sqlite://rel/x.db").unwrap().path, "rel/x.db");
-        assert_eq!(ConnUrl::parse("sqlite://rel.db").unwrap().path, "rel.db");
+        let file = |s: &str| s == "sqlite";
+        assert_eq!(ConnUrl::parse_for("sqlite://rel/x.db", file).unwrap().path, "rel/x.db");
+        assert_eq!(ConnUrl::parse_for("sqlite://rel.db", file).unwrap().path, "rel.db");
+        // Without a file engine for the scheme it is host and database.
+        let u = ConnUrl::parse("sqlite://rel/x.db").unwrap();
+        assert_eq!((u.host.as_deref(), u.path.as_str()), (Some("rel"), "x.db"));
         assert_eq!(ConnUrl::parse("SQLITE:rel.db").unwrap().path, "rel.db");
     }
 

@@ -51,9 +51,9 @@ pub extern "C" fn keel_version_number() -> u32 {
     VERSION_NUMBER
 }
 
-/// Return whether the driver named `name` (`"sqlite"`, `"postgres"`,
-/// `"mysql"`, `"mssql"`, or a URL scheme) is built into this library. A
-/// URL for a driver that is not gives `KEEL_STATUS_NOT_IMPLEMENTED`.
+/// Return whether a driver named `name` (`"sqlite"`, `"postgres"`,
+/// `"mysql"`, `"mssql"`, or a URL scheme such as `"postgresql"`) is
+/// registered: the four built into this library are.
 ///
 /// Ownership: `name` is borrowed for the call.
 ///
@@ -62,6 +62,6 @@ pub extern "C" fn keel_version_number() -> u32 {
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_driver_available(name: *const c_char) -> bool {
-    std::panic::catch_unwind(|| c_str(name, "name").map(crate::drivers::available).unwrap_or(false)).unwrap_or(false)
+    std::panic::catch_unwind(|| c_str(name, "name").map(|n| crate::assemble::registry().available(n)).unwrap_or(false)).unwrap_or(false)
 }
 

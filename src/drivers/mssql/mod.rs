@@ -83,8 +83,6 @@ use wire::{Encrypt, TlsSetup, Wire, WireState};
 
 pub struct MssqlDriver;
 
-pub static MSSQL: MssqlDriver = MssqlDriver;
-
 /// The runtime every SQL Server connection of this process runs on (see
 /// [`rt`]), with the fork generation it was started in.
 struct ProcessRuntime {

@@ -57,8 +57,6 @@ use std::time::Duration;
 
 pub struct MysqlDriver;
 
-pub static MYSQL: MysqlDriver = MysqlDriver;
-
 const OPTIONS: &[OptSpec] = &[
     OptSpec {
         key: "connect_timeout_ms",

@@ -44,8 +44,6 @@ use types::{Param, Plan};
 
 pub struct PostgresDriver;
 
-pub static POSTGRES: PostgresDriver = PostgresDriver;
-
 const OPTIONS: &[OptSpec] = &[
     OptSpec {
         key: "sslmode",

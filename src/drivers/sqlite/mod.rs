@@ -34,8 +34,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub struct SqliteDriver;
 
-pub static SQLITE: SqliteDriver = SqliteDriver;
-
 const OPTIONS: &[OptSpec] = &[
     OptSpec {
         key: "mode",
