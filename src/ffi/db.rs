@@ -62,9 +62,9 @@ impl Opaque for keel_db {
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (url, db_out),
 /// `KEEL_STATUS_INVALID_ARGUMENT` (bad URL, a NUL byte in any part of it,
 /// unknown, repeated or bad option, unreadable certificate file),
-/// `KEEL_STATUS_NOT_FOUND` (no driver for the scheme),
-/// `KEEL_STATUS_NOT_IMPLEMENTED` (engine not built in), `KEEL_STATUS_IO`
-/// (cannot open the file or reach the server), `KEEL_STATUS_TIMEOUT`
+/// `KEEL_STATUS_NOT_FOUND` (no driver registered for the scheme; the
+/// message lists the schemes there are), `KEEL_STATUS_IO` (cannot open the
+/// file or reach the server), `KEEL_STATUS_TIMEOUT`
 /// (`connect_timeout_ms`), `KEEL_STATUS_UNAUTHENTICATED` (wrong password,
 /// or a server certificate that fails the check), and the engine's errors.
 ///
