@@ -1,0 +1,345 @@
+//! A prepared statement: the `sqlite3_stmt*`, its bindings, and how a
+//! re-run leaves a cursor's row alone.
+
+use super::errors;
+use super::{rows::*, session::*, types::*};
+use crate::core::driver::{
+    DriverRows, DriverStmt, ExecResult,
+};
+use crate::core::error::{Error, Result, Status};
+use crate::core::value::{self, ValueRef};
+use rusqlite::ffi;
+use std::ffi::{c_char, c_int};
+use std::ptr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// A prepared `sqlite3_stmt*`, finalized on drop. Every run bumps
+/// `generation`, which closes cursors opened by earlier runs. `stepped`
+/// says whether it was stepped since its last reset, so that a reset (and
+/// its cost) is skipped when the statement is already at its start.
+pub(super) struct RawStmt {
+    pub(super) ptr: *mut ffi::sqlite3_stmt,
+    pub(super) db: Arc<RawDb>,
+    pub(super) generation: AtomicU64,
+    pub(super) stepped: AtomicBool,
+    /// The binding buffers of a statement set aside for its cursor (see
+    /// `SqliteStmt::restart`): SQLite may point into them until finalize,
+    /// which `Drop` does before the fields go.
+    pub(super) kept: std::sync::Mutex<Vec<Bound>>,
+}
+
+// SAFETY: serialized mode (see RawDb); the core's promise (`core::driver`, "What the core promises drivers about threads")
+// means no two calls step, reset or bind the statement at once.
+unsafe impl Send for RawStmt {}
+unsafe impl Sync for RawStmt {}
+
+impl Drop for RawStmt {
+    fn drop(&mut self) {
+        // SAFETY: we own the statement.
+        unsafe { ffi::sqlite3_finalize(self.ptr) };
+    }
+}
+
+impl RawStmt {
+    pub(super) fn new(ptr: *mut ffi::sqlite3_stmt, db: Arc<RawDb>) -> RawStmt {
+        RawStmt {
+            ptr,
+            db,
+            generation: AtomicU64::new(0),
+            stepped: AtomicBool::new(false),
+            kept: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A new statement from the same SQL text, unbound.
+    fn prepare_again(&self) -> Result<RawStmt> {
+        let mut stmt = ptr::null_mut();
+        // SAFETY: sqlite3_sql gives the statement's UTF-8 SQL, NUL-terminated
+        // and valid while it lives; out-pointer valid.
+        let rc = unsafe { ffi::sqlite3_prepare_v3(self.db.0, ffi::sqlite3_sql(self.ptr), -1, 0, &mut stmt, ptr::null_mut()) };
+        if rc != ffi::SQLITE_OK {
+            return Err(errors::error(self.db.0, rc));
+        }
+        Ok(RawStmt::new(stmt, self.db.clone()))
+    }
+
+    /// Close the cursor reading this statement without resetting it: its
+    /// row stays readable for whoever borrowed from it.
+    fn set_aside(&self) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(super) fn error(&self, rc: c_int) -> Error {
+        if let Some(d) = self.db.2.as_ref().filter(|d| d.fired.get()) {
+            return Error::new(
+                Status::Timeout,
+                format!("statement timed out after statement_timeout_ms={}", d.limit.as_millis()),
+            )
+            .with_sqlstate("57014")
+            .with_driver("sqlite");
+        }
+        errors::error(self.db.0, rc)
+    }
+
+    /// Reset for a new run; returns the new generation.
+    pub(super) fn restart(&self) -> u64 {
+        if self.stepped.load(Ordering::Relaxed) {
+            self.reset();
+        }
+        self.generation.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// `sqlite3_step`, noting that a reset is now needed.
+    #[inline]
+    pub(super) fn step(&self) -> c_int {
+        self.stepped.store(true, Ordering::Relaxed);
+        let Some(d) = self.db.2.as_ref() else {
+            // SAFETY: valid statement.
+            return unsafe { ffi::sqlite3_step(self.ptr) };
+        };
+        d.fired.set(false);
+        d.until.set(Some(std::time::Instant::now() + d.limit));
+        // SAFETY: valid statement.
+        let rc = unsafe { ffi::sqlite3_step(self.ptr) };
+        d.until.set(None);
+        rc
+    }
+
+    pub(super) fn reset(&self) {
+        // SAFETY: valid statement. The reset code repeats the last step's
+        // error, which was already reported.
+        unsafe { ffi::sqlite3_reset(self.ptr) };
+        self.stepped.store(false, Ordering::Relaxed);
+    }
+}
+
+pub(super) struct SqliteStmt {
+    pub(super) raw: Arc<RawStmt>,
+    pub(super) params: usize,
+    pub(super) columns: Option<Arc<ColInfo>>,
+    /// What each parameter is bound to. Text and blobs are bound from these
+    /// buffers without a copy (`SQLITE_STATIC`), and a statement set aside
+    /// for its cursor keeps the buffers it was bound from (see
+    /// [`SqliteStmt::restart`]).
+    pub(super) binds: Vec<Bound>,
+    /// Reused buffer for values bound as formatted text (dates, times,
+    /// timestamps, uuids).
+    pub(super) text_buf: String,
+}
+
+/// A parameter's binding, kept so that a fresh copy of the statement can
+/// be bound the same way.
+#[derive(Clone)]
+pub(super) enum Bound {
+    Null,
+    Int(i64),
+    Double(f64),
+    Text(Vec<u8>),
+    Blob(Vec<u8>),
+}
+
+impl Bound {
+    /// The buffer of a text or blob binding, emptied for reuse.
+    fn bytes(&mut self, text: bool) -> &mut Vec<u8> {
+        let buf = match std::mem::replace(self, Bound::Null) {
+            Bound::Text(mut b) | Bound::Blob(mut b) => {
+                b.clear();
+                b
+            }
+            _ => Vec::new(),
+        };
+        *self = if text { Bound::Text(buf) } else { Bound::Blob(buf) };
+        match self {
+            Bound::Text(b) | Bound::Blob(b) => b,
+            _ => unreachable!("set just above"),
+        }
+    }
+
+    /// Bind to parameter `i` (1-based) of `s`. Text and blobs are bound
+    /// from this buffer, which must stay as it is until the statement is
+    /// bound again or finalized.
+    fn apply(&self, s: *mut ffi::sqlite3_stmt, i: c_int) -> c_int {
+        // SAFETY: valid, reset statement; i in range (checked by the core).
+        unsafe {
+            match self {
+                Bound::Null => ffi::sqlite3_bind_null(s, i),
+                Bound::Int(v) => ffi::sqlite3_bind_int64(s, i, *v),
+                Bound::Double(v) => ffi::sqlite3_bind_double(s, i, *v),
+                // An empty Vec's pointer is dangling but not NULL, which
+                // SQLite needs to bind '' rather than NULL.
+                Bound::Text(b) => ffi::sqlite3_bind_text64(
+                    s,
+                    i,
+                    b.as_ptr() as *const c_char,
+                    b.len() as u64,
+                    ffi::SQLITE_STATIC(),
+                    ffi::SQLITE_UTF8 as u8,
+                ),
+                Bound::Blob(b) => ffi::sqlite3_bind_blob64(
+                    s,
+                    i,
+                    b.as_ptr() as *const std::ffi::c_void,
+                    b.len() as u64,
+                    ffi::SQLITE_STATIC(),
+                ),
+            }
+        }
+    }
+}
+
+pub(super) fn out_of_range(what: String) -> Error {
+    Error::invalid_argument(what).with_sqlstate("22003").with_driver("sqlite")
+}
+
+impl SqliteStmt {
+    /// Get the statement ready for a new run or new bindings, closing the
+    /// cursor of the last run; returns the new run's generation.
+    ///
+    /// Text and blobs a cursor hands out point into the statement's current
+    /// row (and, for a column that is a bound parameter, into the binding's
+    /// buffer), which a reset or a new binding would free. So when a cursor
+    /// of this statement is still alive and stands on a row, the statement
+    /// is not reset under it: the cursor keeps this `sqlite3_stmt`, closed
+    /// but untouched (with the buffers it was bound from) until it is
+    /// freed, and the statement goes on with a fresh copy, prepared from
+    /// the same SQL and bound the same way. What the cursor handed out thus
+    /// stays valid until the cursor itself moves or is freed, as the C API
+    /// promises. (The set-aside statement keeps its read lock until then.)
+    fn restart(&mut self) -> Result<u64> {
+        if Arc::strong_count(&self.raw) > 1 && self.raw.stepped.load(Ordering::Relaxed) {
+            let fresh = self.raw.prepare_again()?;
+            let originals = std::mem::replace(&mut self.binds, Vec::new());
+            self.binds = originals.clone();
+            *self.raw.kept.lock().unwrap_or_else(|p| p.into_inner()) = originals;
+            self.raw.set_aside();
+            self.raw = Arc::new(fresh);
+            self.columns = None;
+            for (i, b) in self.binds.iter().enumerate() {
+                let rc = b.apply(self.raw.ptr, i as c_int + 1);
+                if rc != ffi::SQLITE_OK {
+                    return Err(self.raw.error(rc));
+                }
+            }
+        }
+        Ok(self.raw.restart())
+    }
+}
+
+impl Drop for SqliteStmt {
+    fn drop(&mut self) {
+        // A cursor may outlive its statement and still read from rows that
+        // point into the bindings: the raw statement keeps them.
+        if Arc::strong_count(&self.raw) > 1 {
+            *self.raw.kept.lock().unwrap_or_else(|p| p.into_inner()) = std::mem::take(&mut self.binds);
+        }
+    }
+}
+
+impl DriverStmt for SqliteStmt {
+    fn param_count(&self) -> usize {
+        self.params
+    }
+
+    fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+        let i = index as c_int + 1;
+        // Check first: a value SQLite cannot take changes nothing.
+        let b = match value {
+            ValueRef::Null => Bound::Null,
+            ValueRef::Bool(v) => Bound::Int(v as i64),
+            ValueRef::Int64(v) => Bound::Int(v),
+            ValueRef::Uint64(v) => Bound::Int(i64::try_from(v).map_err(|_| {
+                out_of_range(format!("uint64 value {v} does not fit SQLite's 64-bit signed INTEGER"))
+            })?),
+            ValueRef::Double(v) => {
+                if v.is_nan() {
+                    return Err(out_of_range("SQLite cannot store NaN (it would become NULL)".into()));
+                }
+                Bound::Double(v)
+            }
+            ValueRef::Decimal(t) => {
+                value::check_decimal(t)?;
+                Bound::Null // the bytes are copied below
+            }
+            ValueRef::Date(_) | ValueRef::Time(_) | ValueRef::Timestamp(_) | ValueRef::Timestamptz(_) | ValueRef::Uuid(_) => {
+                self.text_buf.clear();
+                value.write_text(&mut self.text_buf)?;
+                Bound::Null // the bytes are copied below
+            }
+            ValueRef::Text(_) | ValueRef::Json(_) | ValueRef::Bytes(_) => Bound::Null,
+        };
+        // A new binding ends any cursor still reading the old one.
+        self.restart()?;
+        let slot = &mut self.binds[index];
+        match value {
+            ValueRef::Text(t) | ValueRef::Json(t) | ValueRef::Decimal(t) => slot.bytes(true).extend_from_slice(t.as_bytes()),
+            ValueRef::Bytes(v) => slot.bytes(false).extend_from_slice(v),
+            ValueRef::Date(_) | ValueRef::Time(_) | ValueRef::Timestamp(_) | ValueRef::Timestamptz(_) | ValueRef::Uuid(_) => {
+                slot.bytes(true).extend_from_slice(self.text_buf.as_bytes())
+            }
+            _ => *slot = b,
+        }
+        let rc = self.binds[index].apply(self.raw.ptr, i);
+        if rc == ffi::SQLITE_OK { Ok(()) } else { Err(self.raw.error(rc)) }
+    }
+
+    fn clear_bindings(&mut self) -> Result<()> {
+        self.restart()?;
+        self.binds.iter_mut().for_each(|b| *b = Bound::Null);
+        // SAFETY: valid statement.
+        unsafe { ffi::sqlite3_clear_bindings(self.raw.ptr) };
+        Ok(())
+    }
+
+    fn execute(&mut self) -> Result<ExecResult> {
+        self.restart()?;
+        let raw = &self.raw;
+        let db = raw.db.0;
+        // One mutex hold for the run and its bookkeeping calls.
+        let _lock = DbLock::new(db);
+        // SAFETY: valid handles throughout.
+        unsafe {
+            let before = ffi::sqlite3_total_changes64(db);
+            let rowid_before = ffi::sqlite3_last_insert_rowid(db);
+            let rc = loop {
+                let rc = raw.step();
+                if rc != ffi::SQLITE_ROW {
+                    break rc;
+                }
+            };
+            let result = if rc == ffi::SQLITE_DONE {
+                let changed = ffi::sqlite3_total_changes64(db) != before;
+                // The connection keeps its last rowid across statements;
+                // report it only when this statement inserted a row.
+                let rowid = ffi::sqlite3_last_insert_rowid(db);
+                Ok(ExecResult {
+                    rows_affected: if changed { ffi::sqlite3_changes64(db).max(0) as u64 } else { 0 },
+                    last_insert_id: (changed && rowid != rowid_before).then_some(rowid),
+                })
+            } else {
+                Err(raw.error(rc))
+            };
+            raw.reset();
+            result
+        }
+    }
+
+    fn query(&mut self) -> Result<Box<dyn DriverRows>> {
+        let generation = self.restart()?;
+        // Take the first step now: SQLite re-prepares a statement whose
+        // schema changed during that step, so only then are its columns
+        // known (and errors surface here, as on the network engines).
+        let first = step(&self.raw)?;
+        if self.columns.as_ref().is_some_and(|c| c.reprepared != reprepare_count(&self.raw)) {
+            self.columns = None;
+        }
+        let info = self.columns.get_or_insert_with(|| Arc::new(column_info(&self.raw))).clone();
+        let cells = vec![Cell::NULL; info.columns.len()];
+        let mut rows = SqliteRows { raw: self.raw.clone(), generation, info, done: !first, first: Some(first), cells };
+        if first {
+            let _lock = DbLock::new(rows.raw.db.0);
+            rows.read_row();
+        }
+        Ok(Box::new(rows))
+    }
+}
