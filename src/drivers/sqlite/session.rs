@@ -4,9 +4,7 @@
 
 use super::errors;
 use super::statement::*;
-use crate::core::driver::{
-    CancelHandle, Connector, DriverConn, DriverStmt, TxLock, TxOptions,
-};
+use crate::core::driver::{CancelHandle, Connector, DriverConn, DriverStmt, TxLock, TxOptions};
 use crate::core::error::{Error, Result, Status};
 use rusqlite::ffi;
 use std::ffi::{CStr, CString, c_char, c_int};

@@ -3,9 +3,7 @@
 
 use super::errors;
 use super::{rows::*, session::*, types::*};
-use crate::core::driver::{
-    DriverRows, DriverStmt, ExecResult,
-};
+use crate::core::driver::{DriverRows, DriverStmt, ExecResult};
 use crate::core::error::{Error, Result, Status};
 use crate::core::value::{self, ValueRef};
 use rusqlite::ffi;

@@ -1,0 +1,131 @@
+//! A prepared statement on the server.
+
+use super::{rows::*, session::*, types::*};
+use crate::core::driver::{DriverRows, DriverStmt, ExecResult};
+use crate::core::error::{Error, Result, RetrySafety};
+use crate::core::value::ValueRef;
+use mysql::prelude::Queryable;
+use mysql::{Binary, QueryResult, Value as MV};
+use std::mem::ManuallyDrop;
+use std::sync::Arc;
+
+
+
+pub(super) struct MyStmt {
+    pub(super) id: u64,
+    pub(super) shared: Arc<Shared>,
+    pub(super) stmt: mysql::Statement,
+    pub(super) params: Vec<MV>,
+    /// The column definitions `cols` was built from.
+    pub(super) shape: Vec<mysql::Column>,
+    pub(super) cols: Arc<MyCols>,
+    pub(super) zero_as_null: bool,
+    /// The server's max_allowed_packet.
+    pub(super) max_packet: usize,
+}
+
+impl Drop for MyStmt {
+    fn drop(&mut self) {
+        self.shared.close_statement(self.stmt.clone());
+    }
+}
+
+/// The long-data chunk the mysql crate (28.0.4) sends a large text or
+/// binary parameter in: `MAX_PAYLOAD_LEN - 6` bytes, one byte too many for
+/// the 7-byte command header to fit a 16 MiB protocol packet.
+pub(super) const LONG_DATA_CHUNK: usize = 0xFF_FF_FF - 6;
+
+impl MyStmt {
+    fn params(&self) -> Result<mysql::Params> {
+        // A parameter of a full chunk or more makes the crate send a
+        // command of 16,777,216 bytes, which a server whose
+        // max_allowed_packet is 16 MiB (MariaDB's default) refuses by
+        // dropping the connection ("Packets out of sync"). Say so before
+        // sending anything.
+        if self.max_packet <= LONG_DATA_CHUNK + 7 {
+            let big = self.params.iter().enumerate().find(|(_, v)| matches!(v, MV::Bytes(b) if b.len() >= LONG_DATA_CHUNK));
+            if let Some((i, MV::Bytes(b))) = big {
+                return Err(Error::invalid_argument(format!(
+                    "parameter {i}: a value of {} bytes cannot be sent to this server: the mysql client sends it in \
+                     chunks of {LONG_DATA_CHUNK} bytes, which a server with max_allowed_packet={} refuses; \
+                     raise max_allowed_packet above 16777216 (MySQL 8's default is 64 MiB)",
+                    b.len(),
+                    self.max_packet
+                ))
+                .with_driver("mysql")
+                .with_retry(RetrySafety::NotSent));
+            }
+        }
+        Ok(if self.params.is_empty() { mysql::Params::Empty } else { mysql::Params::Positional(self.params.clone()) })
+    }
+}
+
+impl DriverStmt for MyStmt {
+    fn param_count(&self) -> usize {
+        self.params.len()
+    }
+
+    fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+        self.params[index] = to_mysql(value)?;
+        Ok(())
+    }
+
+    fn clear_bindings(&mut self) -> Result<()> {
+        self.params.iter_mut().for_each(|p| *p = MV::NULL);
+        Ok(())
+    }
+
+    fn close_cursor(&mut self) {
+        if let Some(generation) = self.shared.cursor.opened_by(self.id) {
+            self.shared.close_cursor(generation);
+        }
+    }
+
+    fn execute(&mut self) -> Result<ExecResult> {
+        let params = self.params()?;
+        let c = self.shared.conn_for(self.id)?;
+        self.shared.killer.arm();
+        let ran = self.shared.check(c.exec_drop(&self.stmt, params));
+        match &ran {
+            Ok(()) => self.shared.tx.note(c),
+            Err(e) => self.shared.tx.failed(e),
+        }
+        ran?;
+        self.shared.killer.check()?;
+        let id = c.last_insert_id();
+        Ok(ExecResult {
+            rows_affected: c.affected_rows(),
+            last_insert_id: (id > 0).then_some(id as i64).filter(|i| *i >= 0),
+        })
+    }
+
+    fn query(&mut self) -> Result<Box<dyn DriverRows>> {
+        let params = self.params()?;
+        let c = self.shared.conn_for(self.id)?;
+        self.shared.killer.arm();
+        let qr = self.shared.check(c.exec_iter(&self.stmt, params)).inspect_err(|e| self.shared.tx.failed(e))?;
+        self.shared.tx.queried();
+        // A statement whose tables changed since prepare is re-prepared by
+        // the server, which sends the new columns with the result: describe
+        // those, not the ones from prepare time.
+        let fresh = qr.columns();
+        if fresh.as_ref() != self.shape.as_slice() {
+            self.shape = fresh.as_ref().to_vec();
+            self.cols = Arc::new(columns(&self.shape));
+        }
+        // SAFETY: the result borrows the session inside `self.shared`; it is
+        // kept in the same struct, declared before the session so it drops
+        // first, and the slot keeps every other user off the session meanwhile.
+        let qr: QueryResult<'static, 'static, 'static, Binary> = unsafe { std::mem::transmute(qr) };
+        let generation = self.shared.cursor.open(self.id, ManuallyDrop::new(qr));
+        Ok(Box::new(MyRows {
+            generation,
+            done: false,
+            row: None,
+            texts: vec![Vec::new(); self.cols.columns.len()],
+            cols: self.cols.clone(),
+            zero_as_null: self.zero_as_null,
+            shared: self.shared.clone(),
+        }))
+    }
+}

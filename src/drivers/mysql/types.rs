@@ -1,0 +1,148 @@
+//! MySQL column types to keel types, and keel values to the crate's.
+
+use crate::core::error::{Error, Result};
+use crate::core::value::{self, Column, MICROS_PER_DAY, MICROS_PER_SECOND, Nullable, Type as K, ValueRef};
+use mysql::consts::{ColumnFlags, ColumnType as CT};
+use mysql::Value as MV;
+
+
+
+/// Column metadata plus what decoding needs.
+pub(super) struct MyCols {
+    pub(super) columns: Vec<Column>,
+    /// Columns holding dates, checked for zero dates on every row.
+    pub(super) date_cols: Vec<usize>,
+}
+
+pub(super) fn engine_type_name(ct: CT, flags: ColumnFlags, binary: bool, len: u32) -> String {
+    let base = match ct {
+        CT::MYSQL_TYPE_TINY => "TINYINT",
+        CT::MYSQL_TYPE_SHORT => "SMALLINT",
+        CT::MYSQL_TYPE_INT24 => "MEDIUMINT",
+        CT::MYSQL_TYPE_LONG => "INT",
+        CT::MYSQL_TYPE_LONGLONG => "BIGINT",
+        CT::MYSQL_TYPE_FLOAT => "FLOAT",
+        CT::MYSQL_TYPE_DOUBLE => "DOUBLE",
+        CT::MYSQL_TYPE_DECIMAL | CT::MYSQL_TYPE_NEWDECIMAL => "DECIMAL",
+        CT::MYSQL_TYPE_YEAR => "YEAR",
+        CT::MYSQL_TYPE_DATE | CT::MYSQL_TYPE_NEWDATE => "DATE",
+        CT::MYSQL_TYPE_TIME | CT::MYSQL_TYPE_TIME2 => "TIME",
+        CT::MYSQL_TYPE_DATETIME | CT::MYSQL_TYPE_DATETIME2 => "DATETIME",
+        CT::MYSQL_TYPE_TIMESTAMP | CT::MYSQL_TYPE_TIMESTAMP2 => "TIMESTAMP",
+        CT::MYSQL_TYPE_BIT => "BIT",
+        CT::MYSQL_TYPE_JSON => "JSON",
+        CT::MYSQL_TYPE_GEOMETRY => "GEOMETRY",
+        CT::MYSQL_TYPE_NULL => "NULL",
+        _ if flags.contains(ColumnFlags::ENUM_FLAG) => "ENUM",
+        _ if flags.contains(ColumnFlags::SET_FLAG) => "SET",
+        CT::MYSQL_TYPE_VARCHAR | CT::MYSQL_TYPE_VAR_STRING => if binary { "VARBINARY" } else { "VARCHAR" },
+        CT::MYSQL_TYPE_STRING => if binary { "BINARY" } else { "CHAR" },
+        _ => if binary { "BLOB" } else { "TEXT" },
+    };
+    let mut s = base.to_owned();
+    if ct == CT::MYSQL_TYPE_TINY && len == 1 {
+        s.push_str("(1)");
+    }
+    let numeric = matches!(
+        ct,
+        CT::MYSQL_TYPE_TINY | CT::MYSQL_TYPE_SHORT | CT::MYSQL_TYPE_INT24 | CT::MYSQL_TYPE_LONG
+            | CT::MYSQL_TYPE_LONGLONG | CT::MYSQL_TYPE_FLOAT | CT::MYSQL_TYPE_DOUBLE
+            | CT::MYSQL_TYPE_DECIMAL | CT::MYSQL_TYPE_NEWDECIMAL
+    );
+    if numeric && flags.contains(ColumnFlags::UNSIGNED_FLAG) {
+        s.push_str(" UNSIGNED");
+    }
+    s
+}
+
+pub(super) fn columns(cols: &[mysql::Column]) -> MyCols {
+    let mut columns = Vec::with_capacity(cols.len());
+    let mut date_cols = Vec::new();
+    for (i, c) in cols.iter().enumerate() {
+        let ct = c.column_type();
+        let flags = c.flags();
+        let binary = c.character_set() == 63;
+        let unsigned = flags.contains(ColumnFlags::UNSIGNED_FLAG);
+        let kind = match ct {
+            CT::MYSQL_TYPE_TINY if c.column_length() == 1 && !unsigned => K::Bool,
+            CT::MYSQL_TYPE_LONGLONG if unsigned => K::Uint64,
+            CT::MYSQL_TYPE_TINY | CT::MYSQL_TYPE_SHORT | CT::MYSQL_TYPE_INT24 | CT::MYSQL_TYPE_LONG
+            | CT::MYSQL_TYPE_LONGLONG | CT::MYSQL_TYPE_YEAR => K::Int64,
+            CT::MYSQL_TYPE_FLOAT | CT::MYSQL_TYPE_DOUBLE => K::Double,
+            CT::MYSQL_TYPE_DECIMAL | CT::MYSQL_TYPE_NEWDECIMAL => K::Decimal,
+            CT::MYSQL_TYPE_DATE | CT::MYSQL_TYPE_NEWDATE => K::Date,
+            CT::MYSQL_TYPE_DATETIME | CT::MYSQL_TYPE_DATETIME2 => K::Timestamp,
+            CT::MYSQL_TYPE_TIMESTAMP | CT::MYSQL_TYPE_TIMESTAMP2 => K::Timestamptz,
+            CT::MYSQL_TYPE_TIME | CT::MYSQL_TYPE_TIME2 => K::Time,
+            CT::MYSQL_TYPE_BIT => K::Uint64,
+            CT::MYSQL_TYPE_JSON => K::Json,
+            CT::MYSQL_TYPE_NULL => K::Null,
+            CT::MYSQL_TYPE_GEOMETRY => K::Bytes,
+            _ if binary => K::Bytes,
+            _ => K::Text,
+        };
+        if matches!(kind, K::Date | K::Timestamp | K::Timestamptz) {
+            date_cols.push(i);
+        }
+        columns.push(Column {
+            name: c.name_str().into_owned(),
+            kind,
+            engine_type: engine_type_name(ct, flags, binary, c.column_length()),
+            nullable: if flags.contains(ColumnFlags::NOT_NULL_FLAG) { Nullable::No } else { Nullable::Yes },
+        });
+    }
+    MyCols { columns, date_cols }
+}
+
+pub(super) fn bad(msg: String) -> Error {
+    Error::invalid_argument(msg).with_sqlstate("22003").with_driver("mysql")
+}
+
+pub(super) fn date_parts(days: i64) -> Result<(u16, u8, u8)> {
+    let (y, m, d) = value::civil_from_days(days);
+    if !(0..=9999).contains(&y) {
+        return Err(bad(format!("year {y} is outside MySQL's range 0000-9999")));
+    }
+    Ok((y as u16, m as u8, d as u8))
+}
+
+/// A keel value as the crate's value type.
+pub(super) fn to_mysql(v: ValueRef<'_>) -> Result<MV> {
+    Ok(match v {
+        ValueRef::Null => MV::NULL,
+        ValueRef::Bool(b) => MV::Int(b as i64),
+        ValueRef::Int64(n) => MV::Int(n),
+        ValueRef::Uint64(n) => MV::UInt(n),
+        ValueRef::Double(d) => {
+            if !d.is_finite() {
+                return Err(bad(format!("MySQL cannot store {d} (no NaN or infinity)")));
+            }
+            MV::Double(d)
+        }
+        ValueRef::Text(t) | ValueRef::Json(t) => MV::Bytes(t.as_bytes().to_vec()),
+        ValueRef::Decimal(t) => {
+            value::check_decimal(t)?;
+            MV::Bytes(t.as_bytes().to_vec())
+        }
+        ValueRef::Bytes(b) => MV::Bytes(b.to_vec()),
+        ValueRef::Date(d) => {
+            let (y, m, dd) = date_parts(d as i64)?;
+            MV::Date(y, m, dd, 0, 0, 0, 0)
+        }
+        ValueRef::Time(t) => {
+            let s = t / MICROS_PER_SECOND;
+            MV::Time(false, 0, (s / 3600) as u8, (s / 60 % 60) as u8, (s % 60) as u8, (t % MICROS_PER_SECOND) as u32)
+        }
+        ValueRef::Timestamp(t) | ValueRef::Timestamptz(t) => {
+            let (y, m, d) = date_parts(t.div_euclid(MICROS_PER_DAY))?;
+            let tod = t.rem_euclid(MICROS_PER_DAY);
+            let s = tod / MICROS_PER_SECOND;
+            MV::Date(y, m, d, (s / 3600) as u8, (s / 60 % 60) as u8, (s % 60) as u8, (tod % MICROS_PER_SECOND) as u32)
+        }
+        ValueRef::Uuid(u) => {
+            let mut s = String::new();
+            value::format_uuid(&u, &mut s);
+            MV::Bytes(s.into_bytes())
+        }
+    })
+}
