@@ -77,13 +77,23 @@ pub fn rewrite(sql: &str, dialect: Dialect) -> Result<Cow<'_, str>> {
                 } else {
                     n += 1;
                     match dialect {
-                        Dialect::Postgres => {
-                            out.push('$');
+                        Dialect::Postgres | Dialect::Mssql => {
+                            // The placeholder written must stay a token of
+                            // its own: next to a word byte it would join
+                            // the word (`c$1` is an identifier, `$1AND` and
+                            // `@P1AND` one token, `$$1` a dollar quote,
+                            // `?1` would become `$11`), so a space parts them.
+                            let joins = |c: u8| {
+                                is_ident_char(c) || (dialect == Dialect::Mssql && (c == b'@' || c == b'#'))
+                            };
+                            if out.as_bytes().last().is_some_and(|&c| joins(c)) {
+                                out.push(' ');
+                            }
+                            out.push_str(if pg { "$" } else { "@P" });
                             out.push_str(&n.to_string());
-                        }
-                        Dialect::Mssql => {
-                            out.push_str("@P");
-                            out.push_str(&n.to_string());
+                            if b.get(i + 1).is_some_and(|&c| joins(c)) {
+                                out.push(' ');
+                            }
                         }
                         _ => out.push('?'),
                     }
@@ -299,6 +309,27 @@ mod tests {
         // A real dollar quote and parameter still are.
         assert_eq!(pg("SELECT $q$ ? $q$, ?"), "SELECT $q$ ? $q$, $1");
         assert!(rewrite("SELECT $1, ?", Dialect::Postgres).is_err());
+    }
+
+    /// Found by tests/prop_sql.rs (`rewrite_changes_only_placeholders`):
+    /// `E?` became `E$1`, an identifier, so the parameter vanished.
+    /// PostgreSQL 15 takes `SELECT 1 AS c$1` with no parameter, and refuses
+    /// `1=$1AND` ("trailing junk after parameter") and `$$1`.
+    #[test]
+    fn a_placeholder_next_to_a_word_stays_a_token() {
+        assert_eq!(pg("E?"), "E $1");
+        assert_eq!(pg("SELECT 1 AS c?"), "SELECT 1 AS c $1");
+        assert_eq!(pg("WHERE a=?AND b=?"), "WHERE a=$1 AND b=$2");
+        assert_eq!(pg("SELECT $?"), "SELECT $ $1");
+        assert_eq!(pg("SELECT ?1"), "SELECT $1 1", "not $11");
+        assert_eq!(pg("SELECT é?"), "SELECT é $1");
+        assert_eq!(pg("SELECT (?), ?::int, x=?;"), "SELECT ($1), $2::int, x=$3;");
+        let ms = |s| rewrite(s, Dialect::Mssql).unwrap().into_owned();
+        assert_eq!(ms("WHERE a=?AND b=?"), "WHERE a=@P1 AND b=@P2");
+        assert_eq!(ms("SELECT #?, @?, x?"), "SELECT # @P1, @ @P2, x @P3");
+        assert_eq!(ms("SELECT (?)"), "SELECT (@P1)");
+        // MySQL and SQLite keep `?`, which never joins a word.
+        assert_eq!(rewrite("WHERE a=?AND b=?", Dialect::Mysql).unwrap(), "WHERE a=?AND b=?");
     }
 
     #[test]
