@@ -31,6 +31,7 @@
 use super::db::Rows;
 use super::error::{Error, Result};
 use super::value::{MICROS_PER_DAY, MICROS_PER_SECOND, ValueRef, civil_from_days};
+use std::collections::HashMap;
 
 /// A batch stops early, before `max_rows`, once its buffer is this large,
 /// so rows with big values do not make one huge allocation.
@@ -548,7 +549,10 @@ fn reduce<'a>(t: Tag, args: &[ValueRef<'a>]) -> Result<ValueRef<'a>> {
 pub fn for_each_pickle_row<'a>(data: &'a [u8], mut run: impl FnMut(usize, &[ValueRef<'a>]) -> Result<()>) -> Result<usize> {
     let mut r = Reader { b: data, i: 0 };
     let mut stack: Vec<Item<'a>> = Vec::with_capacity(64);
-    let mut memo: Vec<Item<'a>> = Vec::new();
+    // By key, as CPython's unpickler keeps it (a dict): BINPUT and
+    // LONG_BINPUT may name any key, and a Vec as long as the largest
+    // (LONG_BINPUT 0xffffffff) would be an allocation that aborts.
+    let mut memo: HashMap<usize, Item<'a>> = HashMap::new();
     let mut rows = 0usize;
     let mut have_root = false;
     // Pop everything above the topmost MARK.
@@ -693,18 +697,18 @@ pub fn for_each_pickle_row<'a>(data: &'a [u8], mut run: impl FnMut(usize, &[Valu
                 };
                 stack.push(Item::Val(reduce(t, &args)?));
             }
-            MEMOIZE => memo.push(stack.last().cloned().ok_or_else(|| r.bad("empty stack"))?),
+            MEMOIZE => {
+                let top = stack.last().cloned().ok_or_else(|| r.bad("empty stack"))?;
+                memo.insert(memo.len(), top);
+            }
             b'q' /* BINPUT */ | b'r' /* LONG_BINPUT */ => {
                 let idx = if op == b'q' { r.u8()? as usize } else { r.u32()? as usize };
                 let top = stack.last().cloned().ok_or_else(|| r.bad("empty stack"))?;
-                if memo.len() <= idx {
-                    memo.resize(idx + 1, Item::Mark);
-                }
-                memo[idx] = top;
+                memo.insert(idx, top);
             }
             BINGET | LONG_BINGET => {
                 let idx = if op == BINGET { r.u8()? as usize } else { r.u32()? as usize };
-                let it = match memo.get(idx) {
+                let it = match memo.get(&idx) {
                     Some(Item::Root) | None => return Err(r.bad(format!("memo {idx} is not a value"))),
                     Some(it) => it.clone(),
                 };
@@ -825,5 +829,24 @@ mod tests {
         assert!(rows_of(b"\x80\x05](K\x01").is_err(), "truncated");
         let e = rows_of(b"\x80\x05](\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01\x85e.").unwrap_err();
         assert_eq!(e.sqlstate, "22003");
+    }
+
+    /// Found by tests/prop_pickle.rs (`any_bytes_after_a_valid_header_are_read_or_refused`):
+    /// LONG_BINPUT 0xffffffff made the memo a Vec of 2^32 items, an
+    /// allocation that aborts the process ("memory allocation of
+    /// 133777570464 bytes failed"), whatever called keel.
+    #[test]
+    fn a_memo_key_of_any_size_is_kept_without_allocating_that_many() {
+        // [(1,)] with the row stored under key 0xffffffff and read back.
+        let d = b"\x80\x02](K\x01\x85r\xff\xff\xff\xffj\xff\xff\xff\xffe.";
+        assert_eq!(rows_of(d).unwrap(), [[ValueRef::Int64(1)], [ValueRef::Int64(1)]]);
+        let e = rows_of(b"\x80\x02](K\x01\x85j\xfe\xff\xff\xffe.").unwrap_err();
+        assert!(e.message.contains("memo 4294967294 is not a value"), "{}", e.message);
+        // A key BINPUT skipped past is no value either (it read as a MARK).
+        let e = rows_of(b"\x80\x02](K\x01\x85q\x05h\x02e.").unwrap_err();
+        assert!(e.message.contains("memo 2 is not a value"), "{}", e.message);
+        // MEMOIZE takes the next key after those in the memo, as CPython's.
+        let d = b"\x80\x05](K\x01\x85q\x07K\x02\x85\x94h\x01h\x07e.";
+        assert_eq!(rows_of(d).unwrap(), [[ValueRef::Int64(1)], [ValueRef::Int64(2)], [ValueRef::Int64(2)], [ValueRef::Int64(1)]]);
     }
 }
