@@ -493,8 +493,18 @@ fn long(b: &[u8]) -> Result<ValueRef<'static>> {
         buf[..n].copy_from_slice(b);
         return Ok(ValueRef::Int64(i64::from_le_bytes(buf)));
     }
-    if b[8..].iter().all(|&x| x == 0) {
-        return Ok(ValueRef::Uint64(u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))));
+    // Longer than it needs to be (CPython writes the fewest bytes, other
+    // writers may pad with sign bytes): the value still counts.
+    let low = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+    let neg = b[n - 1] & 0x80 != 0;
+    let pad = if neg { 0xff } else { 0 };
+    if b[8..].iter().all(|&x| x == pad) {
+        if (low >> 63 != 0) == neg {
+            return Ok(ValueRef::Int64(low as i64));
+        }
+        if !neg {
+            return Ok(ValueRef::Uint64(low));
+        }
     }
     Err(Error::invalid_argument("integer does not fit in 64 bits").with_sqlstate("22003"))
 }
@@ -829,6 +839,30 @@ mod tests {
         assert!(rows_of(b"\x80\x05](K\x01").is_err(), "truncated");
         let e = rows_of(b"\x80\x05](\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01\x85e.").unwrap_err();
         assert_eq!(e.sqlstate, "22003");
+    }
+
+    /// Found by tests/prop_pickle.rs (`every_value_type_reads_back_exactly`):
+    /// a LONG1 longer than needed, padded with sign bytes, is still the
+    /// int it says (CPython reads any length); i64::MIN padded to 11 bytes
+    /// was refused as "does not fit in 64 bits", and a padded positive
+    /// int64 came back as a uint64.
+    #[test]
+    fn padded_longs_are_the_ints_they_say() {
+        let one = |b: &[u8]| {
+            let mut d = b"\x80\x05](\x8a".to_vec();
+            d.push(b.len() as u8);
+            d.extend_from_slice(b);
+            d.extend_from_slice(b"\x85e.");
+            rows_of(&d).map(|r| r[0][0].to_owned())
+        };
+        assert_eq!(one(&[0, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0xff, 0xff]).unwrap(), crate::core::value::Value::Int64(i64::MIN));
+        assert_eq!(one(&[0xff; 12]).unwrap(), crate::core::value::Value::Int64(-1));
+        assert_eq!(one(&[1, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap(), crate::core::value::Value::Int64(1));
+        assert_eq!(one(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0]).unwrap(), crate::core::value::Value::Uint64(u64::MAX));
+        // Beyond 64 bits either way: refused.
+        assert_eq!(one(&[0, 0, 0, 0, 0, 0, 0, 0, 1]).unwrap_err().sqlstate, "22003");
+        assert_eq!(one(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0xff]).unwrap_err().sqlstate, "22003");
+        assert_eq!(one(&[0, 0, 0, 0, 0, 0, 0, 0x80, 0xfe]).unwrap_err().sqlstate, "22003");
     }
 
     /// Found by tests/prop_pickle.rs (`any_bytes_after_a_valid_header_are_read_or_refused`):
