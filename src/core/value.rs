@@ -317,7 +317,12 @@ impl ValueRef<'_> {
     pub fn as_timestamp(&self) -> Result<i64> {
         match *self {
             ValueRef::Timestamp(v) | ValueRef::Timestamptz(v) => Ok(v),
-            ValueRef::Date(d) => Ok(d as i64 * MICROS_PER_DAY),
+            ValueRef::Date(d) => (d as i64).checked_mul(MICROS_PER_DAY).ok_or_else(|| {
+                let mut day = String::new();
+                format_date(d, &mut day);
+                Error::invalid_data(format!("date {day} is outside the range of a timestamp"))
+                    .with_sqlstate("22008")
+            }),
             ValueRef::Text(t) => parse_timestamp(t).map(|(v, _)| v),
             _ => Err(self.cannot("timestamp")),
         }
@@ -813,6 +818,19 @@ mod tests {
         for bad in ["", "-", "1.2.3", "abc", "1e", "1 "] {
             assert!(check_decimal(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Found by tests/prop_value.rs (`conversions_never_panic`): a date
+    /// past year 294247 read as a timestamp overflowed i64 (a panic in a
+    /// debug build, a wrong instant in a release build).
+    #[test]
+    fn dates_beyond_the_timestamp_range_are_an_error() {
+        let e = ValueRef::Date(106_751_992).as_timestamp().unwrap_err();
+        assert_eq!(e.sqlstate, "22008");
+        assert!(e.message.contains("date +294247-01-11 is outside the range of a timestamp"), "{}", e.message);
+        assert!(ValueRef::Date(i32::MIN).as_timestamp().is_err());
+        assert_eq!(ValueRef::Date(106_751_991).as_timestamp().unwrap(), 106_751_991 * MICROS_PER_DAY);
+        assert_eq!(ValueRef::Date(-106_751_991).as_timestamp().unwrap(), -106_751_991 * MICROS_PER_DAY);
     }
 
     #[test]
