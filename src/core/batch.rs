@@ -224,7 +224,12 @@ impl PickleWriter {
                 self.buf.extend_from_slice(&[TUPLE, REDUCE]);
             }
             ValueRef::Timestamp(us) | ValueRef::Timestamptz(us) => {
-                let us = us + offset.unwrap_or(0) as i64 * MICROS_PER_SECOND;
+                // Local time at the offset; near the ends of i64 it lies
+                // beyond them, far outside Python's years anyway.
+                let us = us.checked_add(offset.unwrap_or(0) as i64 * MICROS_PER_SECOND).ok_or_else(|| {
+                    Error::invalid_data(format!("timestamp {us} µs at offset {} s is outside years 1 to 9999", offset.unwrap_or(0)))
+                        .with_sqlstate("22008")
+                })?;
                 let (y, m, d) = ymd(us.div_euclid(MICROS_PER_DAY))?;
                 self.global(Global::DateTime);
                 self.buf.push(MARK);
@@ -839,6 +844,19 @@ mod tests {
         assert!(rows_of(b"\x80\x05](K\x01").is_err(), "truncated");
         let e = rows_of(b"\x80\x05](\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01\x85e.").unwrap_err();
         assert_eq!(e.sqlstate, "22003");
+    }
+
+    /// Found by tests/prop_pickle.rs (`the_writer_never_panics`): a
+    /// timestamptz near i64::MAX at a positive offset overflowed i64 (a
+    /// panic in a debug build) instead of being the out-of-range error.
+    #[test]
+    fn a_timestamptz_at_an_offset_past_the_end_of_i64_is_an_error() {
+        let mut w = PickleWriter::new();
+        let e = w.row_zoned(1, |_| Ok(ValueRef::Timestamptz(i64::MAX)), |_| Some(3600)).unwrap_err();
+        assert_eq!(e.sqlstate, "22008");
+        let e = w.row_zoned(1, |_| Ok(ValueRef::Timestamptz(i64::MIN)), |_| Some(-1)).unwrap_err();
+        assert_eq!(e.sqlstate, "22008");
+        assert!(w.is_empty());
     }
 
     /// Found by tests/prop_pickle.rs (`every_value_type_reads_back_exactly`):
