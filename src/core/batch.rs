@@ -444,7 +444,10 @@ enum Item<'a> {
     Mark,
     /// The outermost list: rows appended to it are run.
     Root,
-    List(Vec<ValueRef<'a>>),
+    /// A list other than the outermost: its index in the reader's lists,
+    /// so that the memo and the stack share it as CPython's objects are
+    /// shared (a list is memoized empty and filled after).
+    List(usize),
     Tuple(Vec<ValueRef<'a>>),
     Val(ValueRef<'a>),
     Global(Tag),
@@ -586,21 +589,25 @@ pub fn for_each_pickle_row<'a>(data: &'a [u8], mut run: impl FnMut(usize, &[Valu
             })
             .collect()
     }
-    let mut append = |stack: &mut Vec<Item<'a>>, items: Vec<Item<'a>>, r: &Reader<'_>| -> Result<()> {
-        match stack.last_mut() {
+    let mut lists: Vec<Vec<ValueRef<'a>>> = Vec::new();
+    let mut append = |stack: &mut Vec<Item<'a>>, items: Vec<Item<'a>>, lists: &mut Vec<Vec<ValueRef<'a>>>, r: &Reader<'_>| -> Result<()> {
+        match stack.last() {
             Some(Item::Root) => {
                 for it in items {
-                    let row = match it {
-                        Item::Tuple(v) | Item::List(v) => v,
+                    let row = match &it {
+                        Item::Tuple(v) => v,
+                        Item::List(l) => &lists[*l],
                         other => return Err(r.bad(format!("each row must be a tuple or list, not {other:?}"))),
                     };
-                    run(rows, &row)?;
+                    run(rows, row)?;
                     rows += 1;
                 }
                 Ok(())
             }
             Some(Item::List(l)) => {
-                l.extend(vals(items, r)?);
+                let l = *l;
+                let v = vals(items, r)?;
+                lists[l].extend(v);
                 Ok(())
             }
             _ => Err(r.bad("APPEND outside a list")),
@@ -622,7 +629,8 @@ pub fn for_each_pickle_row<'a>(data: &'a [u8], mut run: impl FnMut(usize, &[Valu
             MARK => stack.push(Item::Mark),
             EMPTY_LIST => {
                 if have_root {
-                    stack.push(Item::List(Vec::new()));
+                    stack.push(Item::List(lists.len()));
+                    lists.push(Vec::new());
                 } else {
                     have_root = true;
                     stack.push(Item::Root);
@@ -630,11 +638,11 @@ pub fn for_each_pickle_row<'a>(data: &'a [u8], mut run: impl FnMut(usize, &[Valu
             }
             APPENDS => {
                 let items = pop_mark(&mut stack, &r)?;
-                append(&mut stack, items, &r)?;
+                append(&mut stack, items, &mut lists, &r)?;
             }
             b'a' /* APPEND */ => {
                 let it = stack.pop().ok_or_else(|| r.bad("empty stack"))?;
-                append(&mut stack, vec![it], &r)?;
+                append(&mut stack, vec![it], &mut lists, &r)?;
             }
             EMPTY_TUPLE => stack.push(Item::Tuple(Vec::new())),
             TUPLE1 | TUPLE2 | TUPLE3 => {
@@ -844,6 +852,22 @@ mod tests {
         assert!(rows_of(b"\x80\x05](K\x01").is_err(), "truncated");
         let e = rows_of(b"\x80\x05](\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01\x85e.").unwrap_err();
         assert_eq!(e.sqlstate, "22003");
+    }
+
+    /// Found by tests/prop_pickle.rs (`every_value_type_reads_back_exactly`):
+    /// a row that is a list, shared (`pickle.dumps([row, row])` with
+    /// `row = [None]`, memoized as CPython's pickler writes by default),
+    /// came back empty the second time: the memo kept a copy of the list
+    /// as it was when memoized, before its items were appended.
+    #[test]
+    fn a_shared_list_row_is_read_again_whole() {
+        // pickle.dumps([row, row], protocol=2) with row = [None]
+        let d = b"\x80\x02]q\x00(]q\x01Nah\x01e.";
+        assert_eq!(rows_of(d).unwrap(), [[ValueRef::Null], [ValueRef::Null]]);
+        // protocol 5: row = [1, 'a']; [row, (2,), row]
+        let d = b"\x80\x05\x95\x15\x00\x00\x00\x00\x00\x00\x00]\x94(]\x94(K\x01\x8c\x01a\x94eK\x02\x85\x94h\x01e.";
+        let rows = rows_of(d).unwrap();
+        assert_eq!(rows, [vec![ValueRef::Int64(1), ValueRef::Text("a")], vec![ValueRef::Int64(2)], vec![ValueRef::Int64(1), ValueRef::Text("a")]]);
     }
 
     /// Found by tests/prop_pickle.rs (`the_writer_never_panics`): a
