@@ -380,7 +380,9 @@ pub fn fetch_pickle(rows: &mut Rows, max_rows: usize, byte_limit: usize) -> Resu
 /// 2 to 5, as Python's `pickle.dumps` writes, framed or not, memoized or
 /// not) of one `list` whose items are rows, each a `tuple` or `list` of
 /// values: `None`, `bool`, `int` (fitting int64 or uint64), `float`,
-/// `str`, `bytes`, `bytearray`, or one of these calls, which the reader
+/// `str`, `bytes` (protocol 3 or later: protocol 2 writes bytes as a call
+/// of `_codecs.encode`), `bytearray` (protocol 5: earlier ones write a
+/// call of `builtins.bytearray`), or one of these calls, which the reader
 /// recognizes by name and never imports or runs:
 ///
 /// | call | value |
