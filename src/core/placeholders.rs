@@ -33,7 +33,7 @@ pub fn rewrite(sql: &str, dialect: Dialect) -> Result<Cow<'_, str>> {
         match c {
             b'\'' => {
                 // PostgreSQL E'...' strings and MySQL strings take backslash escapes.
-                let backslash = mysql || (pg && i > 0 && (b[i - 1] == b'E' || b[i - 1] == b'e'));
+                let backslash = mysql || (pg && e_string(b, i));
                 i = skip_quoted(b, i, b'\'', backslash);
             }
             b'"' => i = skip_quoted(b, i, b'"', mysql),
@@ -129,7 +129,7 @@ pub fn highest_dollar_param(sql: &str) -> usize {
     while i < b.len() {
         match b[i] {
             b'\'' => {
-                let backslash = i > 0 && (b[i - 1] == b'E' || b[i - 1] == b'e');
+                let backslash = e_string(b, i);
                 i = skip_quoted(b, i, b'\'', backslash);
             }
             b'"' => i = skip_quoted(b, i, b'"', false),
@@ -150,6 +150,13 @@ pub fn highest_dollar_param(sql: &str) -> usize {
         }
     }
     highest
+}
+
+/// Whether the quote at `b[i]` opens a PostgreSQL E'' string: an `E` of
+/// its own before it. After a longer word ending in e (`time'12:00'`, a
+/// typed literal) it is a standard string, where a backslash is a byte.
+fn e_string(b: &[u8], i: usize) -> bool {
+    i > 0 && (b[i - 1] == b'E' || b[i - 1] == b'e') && (i < 2 || !is_ident_char(b[i - 2]))
 }
 
 /// A byte that may continue an identifier (PostgreSQL: letters, digits,
@@ -330,6 +337,23 @@ mod tests {
         assert_eq!(ms("SELECT (?)"), "SELECT (@P1)");
         // MySQL and SQLite keep `?`, which never joins a word.
         assert_eq!(rewrite("WHERE a=?AND b=?", Dialect::Mysql).unwrap(), "WHERE a=?AND b=?");
+    }
+
+    /// Found by tests/prop_sql.rs (`rewrite_is_exact_on_generated_sql`,
+    /// `highest_dollar_param_is_the_highest_native_parameter`): a typed
+    /// literal written without a space after a type name ending in e
+    /// (`time'12:00\'`) was lexed as an E'' string, so its backslash
+    /// escaped the closing quote and the `?` after it was left unrewritten
+    /// (PostgreSQL 15 runs `SELECT time'12:00\', $1` with its parameter).
+    #[test]
+    fn a_typed_literal_ending_in_e_is_no_e_string() {
+        assert_eq!(pg("SELECT time'12:00\\', ?"), "SELECT time'12:00\\', $1");
+        assert_eq!(pg("SELECT date'\\' , ?"), "SELECT date'\\' , $1");
+        assert_eq!(highest_dollar_param("SELECT time'12:00\\', $2"), 2);
+        // E'' strings, alone or after a non-word byte, still take escapes.
+        assert_eq!(pg("SELECT E'\\'?', ?"), "SELECT E'\\'?', $1");
+        assert_eq!(pg("SELECT (e'\\'?'), ?"), "SELECT (e'\\'?'), $1");
+        assert_eq!(highest_dollar_param("SELECT E'\\'$9', $2"), 2);
     }
 
     #[test]
