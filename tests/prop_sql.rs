@@ -144,6 +144,9 @@ fn token(d: Dialect) -> BoxedStrategy<Tok> {
         Dialect::Postgres => {
             s.push((1, select(vec!["??|", "??&"]).prop_map(|t| tok(Kind::Literal(if t == "??|" { "?|" } else { "?&" }), t)).boxed()));
             s.push((2, (body(), any::<bool>()).prop_map(|(b, alt)| tok(Kind::Quoted, quoted("E'", '\'', &b, true, alt))).boxed()));
+            // A typed literal written without a space (`date'2024-01-01'`):
+            // a word ending in e before a quote is no E'' string.
+            s.push((1, (select(vec!["date", "time", "xE", "TYPE"]), body()).prop_map(|(w, b)| tok(Kind::Quoted, format!("{w}{}", quoted("'", '\'', &b, false, false)))).boxed()));
             s.push((2, ("[a-z_]{0,3}", body()).prop_map(|(tag, b)| {
                 let delim = format!("${tag}$");
                 let mut b = b;
