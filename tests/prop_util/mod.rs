@@ -18,6 +18,10 @@ pub fn config(file: &'static str, cases: u32) -> Config {
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(cases);
     Config {
         cases,
+        // Strategies filter little, but over millions of cases the
+        // default cap of 65536 rejected inputs would end a run.
+        max_local_rejects: cases.max(65_536),
+        max_global_rejects: cases.max(1024),
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(file))),
         ..Config::default()
     }
