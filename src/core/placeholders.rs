@@ -350,6 +350,8 @@ mod tests {
         assert_eq!(pg("SELECT time'12:00\\', ?"), "SELECT time'12:00\\', $1");
         assert_eq!(pg("SELECT date'\\' , ?"), "SELECT date'\\' , $1");
         assert_eq!(highest_dollar_param("SELECT time'12:00\\', $2"), 2);
+        // The long run found it too, after a number: `1E'\'` is no E'' string.
+        assert_eq!(pg("INSERT INTO t VALUES ((?)1E'\\'(?))"), "INSERT INTO t VALUES (($1)1E'\\'($2))");
         // E'' strings, alone or after a non-word byte, still take escapes.
         assert_eq!(pg("SELECT E'\\'?', ?"), "SELECT E'\\'?', $1");
         assert_eq!(pg("SELECT (e'\\'?'), ?"), "SELECT (e'\\'?'), $1");
