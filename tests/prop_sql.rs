@@ -236,6 +236,24 @@ fn written(d: Dialect, sql: &str, out: &str) -> usize {
     out.matches(c).count() - sql.matches(c).count()
 }
 
+/// Whether a `$` directly follows a run of word bytes that starts with a
+/// digit (a number, as PostgreSQL lexes it, however junky).
+fn dollar_after_a_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut start = None;
+    for (i, &c) in b.iter().enumerate() {
+        if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 {
+            start.get_or_insert(i);
+        } else {
+            if c == b'$' && start.is_some_and(|j| b[j].is_ascii_digit()) {
+                return true;
+            }
+            start = None;
+        }
+    }
+    false
+}
+
 /// Text made of the pieces SQL lexers care about, in any order.
 fn soup() -> impl Strategy<Value = String> {
     let frag = select(vec![
@@ -351,6 +369,14 @@ proptest! {
     #[test]
     fn insert_shape_agrees_with_the_rewrite(s in insert_soup(), mysql in any::<bool>(), rows in 1usize..5) {
         let d = if mysql { Dialect::Mysql } else { Dialect::Postgres };
+        // A `$` right after a number (`1$$?$$`, `1NULL$$?$$`): the tokenizer opens a
+        // dollar quote there, as PostgreSQL does, and the rewrite takes the
+        // `$` for part of a word. PostgreSQL refuses a string right after a
+        // number as a syntax error, so no SQL it runs tells them apart; the
+        // long run's input for this stays in the regression file.
+        if dollar_after_a_number(&s) {
+            return Ok(());
+        }
         let Some(shape) = InsertShape::parse(&s, d) else { return Ok(()) };
         prop_assert!(shape.target.end <= shape.group.start && shape.group.end <= shape.end && shape.end <= s.len(), "{:?}: {:?}", s, shape);
         let group = &s[shape.group.clone()];
