@@ -838,7 +838,7 @@ keel_status keel_stmt_execute_batch(struct keel_stmt *stmt,
  * With `KEEL_BATCH_FORMAT_PICKLE5`, `data` is a pickle stream (protocol 2
  * to 5, as Python's `pickle.dumps` writes it) of one list of rows, each a
  * tuple or list of `None`, `bool`, `int` (64-bit), `float`, `str`,
- * `bytes`, `bytearray`, or a value tag `keel._wire.<kind>(arg)` for a
+ * `bytes` (protocol 3 or later), `bytearray` (protocol 5), or a value tag `keel._wire.<kind>(arg)` for a
  * date (days), time, timestamp or timestamptz (microseconds), decimal or
  * json (text), uuid (16 bytes) or bytes, and `keel._wire.int`, `.float`
  * and `.str` for plain values. Tags are matched by name and
