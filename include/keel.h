@@ -283,7 +283,9 @@ typedef int32_t keel_status;
 #endif // __cplusplus
 
 /**
- * The SQL dialect of an engine. Part of the C ABI (`keel_dialect`).
+ * The engine behind a pool or connection. Part of the C ABI
+ * (`keel_dialect`): numbers never change. A driver the library was not
+ * built with (registered at run time) is `KEEL_DIALECT_UNKNOWN`.
  */
 enum keel_dialect
 #ifdef __cplusplus

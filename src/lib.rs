@@ -13,6 +13,7 @@ pub mod ffi;
 
 pub use crate::assemble::registry;
 pub use crate::core::db::{Conn, Db, Rows, Stmt};
-pub use crate::core::driver::{Dialect, ExecResult, Isolation, TxLock, TxOptions};
+pub use crate::core::driver::{ExecResult, Isolation, TxLock, TxOptions};
+pub use crate::ffi::types::Dialect;
 pub use crate::core::error::{Error, Result, RetrySafety, Status};
 pub use crate::core::value::{Column, Nullable, Type, Value, ValueRef};

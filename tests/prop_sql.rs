@@ -1,5 +1,5 @@
-//! Properties of keel's SQL lexer: `core::placeholders::{rewrite,
-//! has_statement, highest_dollar_param}` and `core::many::InsertShape`.
+//! Properties of keel's SQL lexer: `core::sql::{rewrite,
+//! has_statement, highest_native_param}` and `core::many::InsertShape`.
 //!
 //! SQL is generated from a small grammar of tokens per dialect (words,
 //! numbers, punctuation, casts, `?`, `??`, native placeholders, and the
@@ -12,20 +12,23 @@
 //!   other byte as it was; it refuses SQL that mixes `?` with the native
 //!   form, and borrows SQL it has nothing to do to;
 //! - `has_statement` is false exactly for blanks, `;` and comments;
-//! - `highest_dollar_param` is the highest `$n` outside skipped runs;
+//! - `highest_native_param` is the highest `$n` outside skipped runs;
 //! - `InsertShape::parse` finds every INSERT of the grammar it takes, with
 //!   its table, VALUES group and placeholder count, and no other;
 //!
 //! and on any text at all: none of them panics, the rewrite changes
 //! nothing but placeholders, every placeholder it writes stands alone as
-//! a token of the engine's own lexer, and the two lexers (the rewrite and
-//! `InsertShape`'s) count the same placeholders.
+//! a token of the engine's own lexer, and the rewrite and `InsertShape`
+//! (both on the one lexer, each driver's `Syntax`) count the same
+//! placeholders.
+//!
+//! The dialects here are the built-in drivers' `Syntax` values.
 
 mod prop_util;
 
 use keel::Dialect;
 use keel::core::many::InsertShape;
-use keel::core::placeholders::{has_statement, highest_dollar_param, rewrite};
+use keel::core::sql::{has_statement, highest_native_param, rewrite, Syntax};
 use proptest::prelude::*;
 use proptest::sample::select;
 use std::borrow::Cow;
@@ -37,6 +40,17 @@ fn cfg(cases: u32) -> ProptestConfig {
 }
 
 const DIALECTS: [Dialect; 4] = [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql, Dialect::Mssql];
+
+/// The syntax each built-in driver gives the core's lexer.
+fn syn(d: Dialect) -> &'static Syntax {
+    match d {
+        Dialect::Sqlite => &keel::drivers::sqlite::SYNTAX,
+        Dialect::Postgres => &keel::drivers::postgres::SYNTAX,
+        Dialect::Mysql => &keel::drivers::mysql::SYNTAX,
+        Dialect::Mssql => &keel::drivers::mssql::SYNTAX,
+        Dialect::Unknown => &Syntax::STANDARD,
+    }
+}
 
 fn dialect() -> impl Strategy<Value = Dialect> {
     select(DIALECTS.to_vec())
@@ -280,7 +294,7 @@ proptest! {
     #[test]
     fn rewrite_is_exact_on_generated_sql((d, toks) in sql_tokens()) {
         let sql = join(&toks, |t| t.text.clone());
-        let got = rewrite(&sql, d);
+        let got = rewrite(&sql, syn(d));
         match (expected_rewrite(d, &toks), got) {
             (Ok(want), Ok(got)) => {
                 prop_assert_eq!(&*got, want.as_str(), "{:?} on {:?}", sql, d);
@@ -298,22 +312,22 @@ proptest! {
     fn has_statement_is_false_exactly_for_blanks_semicolons_and_comments((d, toks) in sql_tokens()) {
         let sql = join(&toks, |t| t.text.clone());
         let code = toks.iter().any(|(t, _)| !matches!(t.kind, Kind::Comment | Kind::Semicolon));
-        prop_assert_eq!(has_statement(&sql, d), code, "{:?} on {:?}", sql, d);
+        prop_assert_eq!(has_statement(&sql, syn(d)), code, "{:?} on {:?}", sql, d);
     }
 
     #[test]
     fn highest_dollar_param_is_the_highest_native_parameter((_, toks) in Just(Dialect::Postgres).prop_flat_map(|d| (Just(d), proptest::collection::vec((token(d), blank()), 0..16)))) {
         let sql = join(&toks, |t| t.text.clone());
         let want = toks.iter().filter_map(|(t, _)| if let Kind::Native(n) = t.kind { Some(n as usize) } else { None }).max().unwrap_or(0);
-        prop_assert_eq!(highest_dollar_param(&sql), want, "{:?}", sql);
+        prop_assert_eq!(highest_native_param(&sql, syn(Dialect::Postgres)), want, "{:?}", sql);
     }
 
     #[test]
     fn the_lexer_never_panics(s in prop_oneof![soup(), "\\PC{0,30}".boxed(), any::<String>().boxed()], d in dialect()) {
-        let _ = rewrite(&s, d);
-        let _ = has_statement(&s, d);
-        let _ = highest_dollar_param(&s);
-        let _ = InsertShape::parse(&s, d);
+        let _ = rewrite(&s, syn(d));
+        let _ = has_statement(&s, syn(d));
+        let _ = highest_native_param(&s, syn(Dialect::Postgres));
+        let _ = InsertShape::parse(&s, syn(d));
     }
 
     /// On any text: the rewrite changes nothing but placeholders (with `?`
@@ -321,7 +335,7 @@ proptest! {
     /// and each placeholder it writes is a token of its own.
     #[test]
     fn rewrite_changes_only_placeholders(s in soup(), d in dialect()) {
-        let Ok(out) = rewrite(&s, d) else { return Ok(()) };
+        let Ok(out) = rewrite(&s, syn(d)) else { return Ok(()) };
         let strip = |t: &str| -> String {
             let b = t.as_bytes();
             let mut o = Vec::new();
@@ -357,7 +371,7 @@ proptest! {
                 prop_assert!(alone, "{:?} on {:?} gave {:?}: {} is not a token of its own", s, d, out, p);
             }
             if d == Dialect::Postgres && n > 0 {
-                prop_assert_eq!(highest_dollar_param(&out), n, "{:?} gave {:?}", s, out);
+                prop_assert_eq!(highest_native_param(&out, syn(Dialect::Postgres)), n, "{:?} gave {:?}", s, out);
             }
         }
     }
@@ -377,7 +391,7 @@ proptest! {
         if dollar_after_a_number(&s) {
             return Ok(());
         }
-        let Some(shape) = InsertShape::parse(&s, d) else { return Ok(()) };
+        let Some(shape) = InsertShape::parse(&s, syn(d)) else { return Ok(()) };
         prop_assert!(shape.target.end <= shape.group.start && shape.group.end <= shape.end && shape.end <= s.len(), "{:?}: {:?}", s, shape);
         let group = &s[shape.group.clone()];
         prop_assert!(group.starts_with('(') && group.ends_with(')'), "{:?}: {:?}", s, group);
@@ -385,10 +399,10 @@ proptest! {
         prop_assert_eq!(shape.sql_for(&s, 1), &s[..shape.end]);
         prop_assert!(shape.params > 0);
         if d == Dialect::Postgres {
-            let one = rewrite(&s, d);
+            let one = rewrite(&s, syn(d));
             prop_assert!(one.as_ref().is_ok_and(|out| written(d, &s, out) == shape.params), "{:?}: {} parameters, rewrite gave {:?}", s, shape.params, one);
             let chunk = shape.sql_for(&s, rows);
-            let many = rewrite(&chunk, d);
+            let many = rewrite(&chunk, syn(d));
             prop_assert!(many.as_ref().is_ok_and(|out| written(d, &chunk, out) == rows * shape.params), "{:?}: rewrite gave {:?}", chunk, many);
         }
     }
@@ -451,7 +465,7 @@ proptest! {
             1 => sql.replacen(&group, &format!("{}, {bad})", &group[..group.len() - 1]), 1),
             _ => sql.trim_end_matches([';', ' ']).to_owned() + " RETURNING ?",
         };
-        prop_assert!(InsertShape::parse(&sql, Dialect::Postgres).is_none(), "{:?}", sql);
+        prop_assert!(InsertShape::parse(&sql, syn(Dialect::Postgres)).is_none(), "{:?}", sql);
     }
 }
 
@@ -459,17 +473,17 @@ fn check_insert(sql: &str, mysql: bool, target: &str, group: &str, params: usize
     let d = if mysql { Dialect::Mysql } else { Dialect::Postgres };
     if params == 0 {
         // Nothing to repeat: the statement runs row by row.
-        prop_assert!(InsertShape::parse(sql, d).is_none(), "{:?}", sql);
+        prop_assert!(InsertShape::parse(sql, syn(d)).is_none(), "{:?}", sql);
         return Ok(());
     }
-    let shape = InsertShape::parse(sql, d).ok_or_else(|| TestCaseError::fail(format!("{sql:?} was not taken")))?;
+    let shape = InsertShape::parse(sql, syn(d)).ok_or_else(|| TestCaseError::fail(format!("{sql:?} was not taken")))?;
     prop_assert_eq!(&sql[shape.target.clone()], target, "{:?}", sql);
     prop_assert_eq!(&sql[shape.group.clone()], group, "{:?}", sql);
     prop_assert_eq!(shape.params, params, "{:?}", sql);
     prop_assert_eq!(sql[shape.end..].trim_matches([' ', ';']), "", "{:?}", sql);
     // The other engines never take the multi-row form.
     for other in [Dialect::Sqlite, Dialect::Mssql] {
-        prop_assert!(InsertShape::parse(sql, other).is_none());
+        prop_assert!(InsertShape::parse(sql, syn(other)).is_none());
     }
     Ok(())
 }

@@ -28,8 +28,9 @@
 //! (see `core::fork`). The `Db` itself works in the child, which gets
 //! sessions of its own from the pool.
 
-use super::driver::{CancelHandle, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions};
+use super::driver::{CancelHandle, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions};
 use super::pool::{Pool, PoolConfig, PoolStats, Pooled};
+use super::sql::Syntax;
 use super::error::{Error, Result, RetrySafety, Status};
 use super::fork;
 use super::options::Options;
@@ -88,8 +89,9 @@ impl Db {
         Ok(Db { inner: Arc::new(DbInner { driver, pool: Pool::new(connector, cfg, first) }) })
     }
 
-    pub fn dialect(&self) -> Dialect {
-        self.inner.driver.dialect()
+    /// How this database's engine writes SQL, as its driver describes it.
+    pub fn syntax(&self) -> &'static Syntax {
+        self.inner.driver.syntax()
     }
 
     pub fn driver_name(&self) -> &'static str {
@@ -275,8 +277,9 @@ impl Conn {
         f(c.conn.as_mut())
     }
 
-    pub fn dialect(&self) -> Dialect {
-        self.shared.db.dialect()
+    /// How this connection's engine writes SQL.
+    pub fn syntax(&self) -> &'static Syntax {
+        self.shared.db.syntax()
     }
 
     pub fn driver_name(&self) -> &'static str {
@@ -296,14 +299,14 @@ impl Conn {
     /// a statement at all (SQL of only blanks, comments and `;` is refused
     /// on every engine alike, whatever the engine would do with it).
     fn native_sql<'s>(&self, sql: &'s str) -> Result<std::borrow::Cow<'s, str>> {
-        let dialect = self.dialect();
-        if !super::placeholders::has_statement(sql, dialect) {
+        let syntax = self.syntax();
+        if !super::sql::has_statement(sql, syntax) {
             return Err(Error::invalid_argument("the SQL holds no statement (only blanks, comments or ;)")
                 .with_sqlstate("42000")
                 .with_sql(sql)
                 .not_sent());
         }
-        super::placeholders::rewrite(sql, dialect).map_err(|e| e.with_sql(sql).not_sent())
+        super::sql::rewrite(sql, syntax).map_err(|e| e.with_sql(sql).not_sent())
     }
 
     /// The statement for `sql` from this connection's statement cache, or a
@@ -603,8 +606,9 @@ impl Stmt {
         &self.sql
     }
 
-    pub fn dialect(&self) -> Dialect {
-        self._conn.db.dialect()
+    /// How this statement's engine writes SQL.
+    pub fn syntax(&self) -> &'static Syntax {
+        self._conn.db.syntax()
     }
 
     /// Run `f` on this statement's session.

@@ -25,19 +25,9 @@
 
 use super::error::Result;
 use super::options::{OptSpec, Options};
+use super::sql::Syntax;
 use super::url::ConnUrl;
 use super::value::{Column, ValueRef};
-
-/// The SQL dialect of an engine. Part of the C ABI (`keel_dialect`).
-#[repr(i32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dialect {
-    Unknown = 0,
-    Sqlite = 1,
-    Postgres = 2,
-    Mysql = 3,
-    Mssql = 4,
-}
 
 /// Transaction isolation. Part of the C ABI (`keel_isolation`). An engine
 /// that lacks the level asked for gives the next stronger one it has (as
@@ -127,7 +117,10 @@ pub trait Driver: Send + Sync {
     fn name(&self) -> &'static str;
     /// URL schemes that select this driver.
     fn schemes(&self) -> &'static [&'static str];
-    fn dialect(&self) -> Dialect;
+    /// How the engine writes SQL: what the core's one lexer
+    /// (`core::sql`) follows to rewrite placeholders, find statements and
+    /// recognize repeatable INSERTs.
+    fn syntax(&self) -> &'static Syntax;
     /// Options this engine accepts besides the pool's.
     fn options(&self) -> &'static [OptSpec];
     /// Whether this engine's URLs name a file, so that `scheme://a/b.db`

@@ -16,7 +16,7 @@
 //! tokio-postgres itself, pipelining the statements that do not qualify
 //! here is open; it is not built yet.)
 //!
-//! The statement qualifies when, as keel's placeholder lexer reads it
+//! The statement qualifies when, as the core's SQL lexer (`core::sql`) reads it
 //! (string literals, quoted identifiers and comments skipped), its VALUES
 //! group holds only `?` placeholders and literals (strings, numbers,
 //! `NULL`, `TRUE`, `FALSE`, `DEFAULT`, casts to a type) and no placeholder
@@ -56,9 +56,9 @@
 //! once per chunk.
 
 use super::db::Stmt;
-use super::driver::{Dialect, DriverStmt, ExecResult, MultiRowLimits};
+use super::driver::{DriverStmt, ExecResult, MultiRowLimits};
 use super::error::{Error, Result, Status};
-use super::placeholders::{dollar_quote_end, skip_block_comment, skip_line, skip_quoted};
+use super::sql::{InsertTail, Kind, Lexer, Syntax, Token};
 use super::value::ValueRef;
 use std::ops::Range;
 
@@ -77,150 +77,10 @@ const KEPT_SHORT_CHUNKS: usize = 2;
 
 // --- Recognizing `INSERT ... VALUES (...)` --------------------------------
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum T {
-    Word,
-    /// `"x"` (PostgreSQL), `` `x` `` (MySQL).
-    Ident,
-    /// `'x'`, `E'x'`, `X'0f'`, `$$x$$`, MySQL's `_utf8mb4'x'`.
-    Str,
-    /// MySQL's `"x"`: a string, or an identifier under ANSI_QUOTES.
-    DoubleQuoted,
-    Num,
-    Param,
-    /// `::`
-    Cast,
-    Punct(u8),
-    /// `??`, `$1`, and anything else the grammar below has no use for.
-    Other,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Tok {
-    t: T,
-    start: usize,
-    end: usize,
-}
-
-fn is_word_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
-}
-
-fn is_word_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
-}
-
-fn number_end(b: &[u8], start: usize) -> usize {
-    let mut i = start;
-    while i < b.len() {
-        let c = b[i];
-        let exponent_sign = (c == b'+' || c == b'-') && i > start && (b[i - 1] | 0x20) == b'e';
-        if c.is_ascii_alphanumeric() || c == b'.' || c == b'_' || exponent_sign {
-            i += 1;
-        } else {
-            break;
-        }
-    }
-    i
-}
-
-/// The tokens of `sql` outside comments, with the same quoting rules as
-/// the placeholder rewriter.
-fn tokens(sql: &str, d: Dialect) -> Vec<Tok> {
-    let b = sql.as_bytes();
-    let mysql = d == Dialect::Mysql;
-    let pg = d == Dialect::Postgres;
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        let start = i;
-        let t = match c {
-            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {
-                i += 1;
-                continue;
-            }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                i = skip_line(b, i);
-                continue;
-            }
-            b'#' if mysql => {
-                i = skip_line(b, i);
-                continue;
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i = skip_block_comment(b, i, pg);
-                continue;
-            }
-            b'\'' => {
-                i = skip_quoted(b, i, b'\'', mysql);
-                T::Str
-            }
-            b'"' => {
-                i = skip_quoted(b, i, b'"', mysql);
-                if mysql { T::DoubleQuoted } else { T::Ident }
-            }
-            b'`' if mysql => {
-                i = skip_quoted(b, i, b'`', false);
-                T::Ident
-            }
-            b'$' if pg && !b.get(i + 1).is_some_and(u8::is_ascii_digit) => match dollar_quote_end(b, i) {
-                Some(end) => {
-                    i = end;
-                    T::Str
-                }
-                None => {
-                    i += 1;
-                    T::Other
-                }
-            },
-            b'?' if b.get(i + 1) == Some(&b'?') => {
-                i += 2;
-                T::Other
-            }
-            b'?' => {
-                i += 1;
-                T::Param
-            }
-            b':' if b.get(i + 1) == Some(&b':') => {
-                i += 2;
-                T::Cast
-            }
-            b'0'..=b'9' => {
-                i = number_end(b, i);
-                T::Num
-            }
-            b'.' if b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
-                i = number_end(b, i);
-                T::Num
-            }
-            c if is_word_start(c) => {
-                while i < b.len() && is_word_char(b[i]) {
-                    i += 1;
-                }
-                // A string with a prefix: E'..' B'..' X'..' N'..', _utf8mb4'..'.
-                let w = &b[start..i];
-                let prefix = (w.len() == 1 && b"eEbBxXnN".contains(&w[0])) || (mysql && w[0] == b'_');
-                if prefix && b.get(i) == Some(&b'\'') {
-                    let backslash = mysql || (w[0] | 0x20) == b'e';
-                    i = skip_quoted(b, i, b'\'', backslash);
-                    T::Str
-                } else {
-                    T::Word
-                }
-            }
-            c if c.is_ascii_punctuation() => {
-                i += 1;
-                T::Punct(c)
-            }
-            _ => {
-                i += 1;
-                T::Other
-            }
-        };
-        out.push(Tok { t, start, end: i });
-    }
-    out
+/// The tokens of `sql` that count for the INSERT grammar: blanks and
+/// comments left out, read by the core's one lexer.
+fn tokens(sql: &str, syntax: &Syntax) -> Vec<Token> {
+    Lexer::new(sql, syntax).filter(|t| !matches!(t.kind, Kind::Blank | Kind::Comment)).collect()
 }
 
 /// Where the parts of `INSERT INTO <target> [(<columns>)] VALUES (<group>)
@@ -239,25 +99,22 @@ pub struct InsertShape {
 
 impl InsertShape {
     /// The shape of `sql` when it is an INSERT keel may run as multi-row
-    /// INSERTs on `dialect` (see the module docs), else `None`.
-    pub fn parse(sql: &str, dialect: Dialect) -> Option<InsertShape> {
-        if !matches!(dialect, Dialect::Postgres | Dialect::Mysql) {
-            return None;
-        }
-        let mysql = dialect == Dialect::Mysql;
-        let toks = tokens(sql, dialect);
+    /// INSERTs on an engine of `syntax` (see the module docs), else `None`.
+    pub fn parse(sql: &str, syntax: &Syntax) -> Option<InsertShape> {
+        let g = syntax.insert.as_ref()?;
+        let toks = tokens(sql, syntax);
         let is = |i: usize, w: &str| {
-            toks.get(i).is_some_and(|t| t.t == T::Word && sql[t.start..t.end].eq_ignore_ascii_case(w))
+            toks.get(i).is_some_and(|t| t.kind == Kind::Word && sql[t.start..t.end].eq_ignore_ascii_case(w))
         };
-        let punct = |i: usize, c: u8| toks.get(i).is_some_and(|t| t.t == T::Punct(c));
-        let name = |i: usize| toks.get(i).is_some_and(|t| matches!(t.t, T::Word | T::Ident));
+        let punct = |i: usize, c: u8| toks.get(i).is_some_and(|t| t.kind == Kind::Punct(c));
+        let name = |i: usize| toks.get(i).is_some_and(|t| matches!(t.kind, Kind::Word | Kind::QuotedIdent));
 
         let mut i = 0;
-        if !(is(0, "INSERT") || (mysql && is(0, "REPLACE"))) {
+        if !(is(0, "INSERT") || (g.replace && is(0, "REPLACE"))) {
             return None;
         }
         i += 1;
-        while mysql && ["LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE"].iter().any(|w| is(i, w)) {
+        while g.modifiers.iter().any(|w| is(i, w)) {
             i += 1;
         }
         if !is(i, "INTO") {
@@ -277,8 +134,8 @@ impl InsertShape {
             i += 1;
         }
         let target = target_start..toks[i - 1].end;
-        // PostgreSQL's `AS alias`.
-        if !mysql && is(i, "AS") {
+        // `AS alias`.
+        if g.table_alias && is(i, "AS") {
             if !name(i + 1) {
                 return None;
             }
@@ -302,29 +159,31 @@ impl InsertShape {
                 }
             }
         }
-        if !(is(i, "VALUES") || (mysql && is(i, "VALUE"))) {
+        if !(is(i, "VALUES") || (g.value_keyword && is(i, "VALUE"))) {
             return None;
         }
         i += 1;
         if !punct(i, b'(') {
             return None;
         }
-        let (close, params) = values_group(&toks, i, sql, mysql)?;
+        let (close, params) = values_group(&toks, i, sql)?;
         let group = toks[i].start..toks[close].end;
         i = close + 1;
 
         let mut last = toks.len();
-        if last > i && toks[last - 1].t == T::Punct(b';') {
+        if last > i && toks[last - 1].kind == Kind::Punct(b';') {
             last -= 1;
         }
         let end = toks.get(last).map_or(sql.len(), |t| t.start);
         let tail = &toks[i..last];
-        if tail.iter().any(|t| matches!(t.t, T::Param | T::Other | T::Punct(b';'))) {
+        if tail.iter().any(|t| matches!(t.kind, Kind::Placeholder | Kind::Native | Kind::CodeComment | Kind::Other | Kind::Punct(b';'))) {
             return None;
         }
         if !tail.is_empty() {
-            let ok = if mysql {
+            let ok = match g.tail {
+                InsertTail::Nothing => false,
                 // [AS alias [(cols)]] ON DUPLICATE KEY UPDATE ...
+                InsertTail::OnDuplicateKeyUpdate => {
                 let mut j = i;
                 if is(j, "AS") {
                     if !name(j + 1) {
@@ -342,9 +201,11 @@ impl InsertShape {
                     }
                 }
                 is(j, "ON") && is(j + 1, "DUPLICATE") && is(j + 2, "KEY") && is(j + 3, "UPDATE")
-            } else {
+                }
                 // ON CONFLICT [...] DO NOTHING
-                is(i, "ON") && is(i + 1, "CONFLICT") && last >= i + 4 && is(last - 2, "DO") && is(last - 1, "NOTHING")
+                InsertTail::OnConflictDoNothing => {
+                    is(i, "ON") && is(i + 1, "CONFLICT") && last >= i + 4 && is(last - 2, "DO") && is(last - 1, "NOTHING")
+                }
             };
             if !ok {
                 return None;
@@ -372,30 +233,31 @@ impl InsertShape {
 /// Check the VALUES group opening at token `open`: the index of its closing
 /// parenthesis and its placeholder count, or `None` when it holds anything
 /// but placeholders, literals and casts.
-fn values_group(toks: &[Tok], open: usize, sql: &str, mysql: bool) -> Option<(usize, usize)> {
+fn values_group(toks: &[Token], open: usize, sql: &str) -> Option<(usize, usize)> {
     let mut depth = 0usize;
     let mut params = 0;
     // After `::` or CAST's `AS`: words name a type.
     let mut in_type = false;
     for (i, t) in toks.iter().enumerate().skip(open) {
-        let call = toks.get(i + 1).is_some_and(|n| n.t == T::Punct(b'('));
-        match t.t {
-            T::Punct(b'(') => depth += 1,
-            T::Punct(b')') => {
+        let call = toks.get(i + 1).is_some_and(|n| n.kind == Kind::Punct(b'('));
+        match t.kind {
+            Kind::Punct(b'(') => depth += 1,
+            Kind::Punct(b')') => {
                 depth -= 1;
                 if depth == 0 {
                     return (params > 0).then_some((i, params));
                 }
             }
-            T::Param => {
+            Kind::Placeholder => {
                 params += 1;
                 in_type = false;
             }
-            T::Str | T::Num | T::Punct(b',' | b'+' | b'-') => in_type = false,
-            T::DoubleQuoted if mysql => in_type = false,
-            T::Punct(b'[' | b']') if in_type => {}
-            T::Cast => in_type = true,
-            T::Word => {
+            // MySQL's "x" is a string here (under ANSI_QUOTES, an
+            // identifier, which the server refuses in VALUES).
+            Kind::Str | Kind::DoubleQuoted | Kind::Number | Kind::Punct(b',' | b'+' | b'-') => in_type = false,
+            Kind::Punct(b'[' | b']') if in_type => {}
+            Kind::Cast => in_type = true,
+            Kind::Word => {
                 let w = &sql[t.start..t.end];
                 let one_of = |ws: &[&str]| ws.iter().any(|x| x.eq_ignore_ascii_case(w));
                 if in_type {
@@ -620,8 +482,7 @@ impl<'a> Batch<'_, 'a> {
         // The chunk statements (and MySQL's look at the table) are other
         // statements, which that cursor would have blocked.
         if matches!(self.stmt.many, Many::Undecided) {
-            let dialect = self.stmt.dialect();
-            let shape = InsertShape::parse(self.stmt.sql(), dialect).filter(|s| s.params == self.n);
+            let shape = InsertShape::parse(self.stmt.sql(), self.stmt.syntax()).filter(|s| s.params == self.n);
             self.stmt.many = match shape {
                 None => Many::RowByRow,
                 Some(shape) => {
@@ -739,7 +600,7 @@ fn chunk_stmt(stmt: &mut Stmt, n: usize, rows: usize) -> Result<&mut dyn DriverS
     };
     let prepared = match sql {
         Some(sql) => {
-            let native = super::placeholders::rewrite(&sql, stmt.dialect())?;
+            let native = super::sql::rewrite(&sql, stmt.syntax())?;
             let ds = stmt.with_driver_conn(|conn| conn.prepare(&native))?;
             if ds.param_count() != rows * n {
                 return Err(Error::invalid_state(format!(
@@ -773,80 +634,4 @@ fn chunk_stmt(stmt: &mut Stmt, n: usize, rows: usize) -> Result<&mut dyn DriverS
         (None, None) => unreachable!("prepared when not found"),
     };
     Ok(c.stmts[at].1.as_mut())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn shape(sql: &str, d: Dialect) -> Option<(String, String, String, usize)> {
-        InsertShape::parse(sql, d).map(|s| {
-            (sql[s.target.clone()].to_owned(), sql[s.group.clone()].to_owned(), sql[s.group.end..s.end].to_owned(), s.params)
-        })
-    }
-
-    const PG: Dialect = Dialect::Postgres;
-    const MY: Dialect = Dialect::Mysql;
-
-    #[test]
-    fn plain_inserts_qualify() {
-        assert_eq!(shape("INSERT INTO t VALUES (?, ?)", PG), Some(("t".into(), "(?, ?)".into(), "".into(), 2)));
-        assert_eq!(
-            shape("  insert into s.\"T x\" (a, \"b\") values(?,'it''s ?', ?::numeric(10,2), NULL, -1.5e-3);", PG),
-            Some(("s.\"T x\"".into(), "(?,'it''s ?', ?::numeric(10,2), NULL, -1.5e-3)".into(), "".into(), 2))
-        );
-        assert_eq!(
-            shape("/* c ? */ INSERT IGNORE INTO `d`.`t` (`a`) VALUE (CAST(? AS CHAR), \"x?\", DEFAULT) # ?", MY),
-            Some(("`d`.`t`".into(), "(CAST(? AS CHAR), \"x?\", DEFAULT)".into(), " # ?".into(), 1))
-        );
-        assert_eq!(shape("REPLACE INTO t VALUES (?, x'0f', _utf8mb4'a')", MY).map(|s| s.3), Some(1));
-        assert_eq!(shape("INSERT INTO t VALUES (E'\\'?', ?, $$?$$)", PG).map(|s| s.3), Some(1));
-    }
-
-    #[test]
-    fn tails() {
-        let s = shape("INSERT INTO t (a, b) VALUES (?, ?) ON DUPLICATE KEY UPDATE b = VALUES(b) + 1", MY).unwrap();
-        assert_eq!(s.2, " ON DUPLICATE KEY UPDATE b = VALUES(b) + 1");
-        assert!(shape("INSERT INTO t VALUES (?, ?) AS new (x, y) ON DUPLICATE KEY UPDATE b = new.y", MY).is_some());
-        assert!(shape("INSERT INTO t VALUES (?) ON DUPLICATE KEY UPDATE b = ?", MY).is_none(), "a parameter in the tail");
-        assert!(shape("INSERT INTO t VALUES (?) ON CONFLICT (a) DO NOTHING", PG).is_some());
-        assert!(shape("INSERT INTO t AS x VALUES (?) ON CONFLICT DO NOTHING;", PG).is_some());
-        assert!(shape("INSERT INTO t VALUES (?) ON CONFLICT (a) DO UPDATE SET b = 1", PG).is_none());
-        assert!(shape("INSERT INTO t VALUES (?) RETURNING id", PG).is_none());
-        assert!(shape("INSERT INTO t VALUES (?); SELECT 1", PG).is_none());
-    }
-
-    #[test]
-    fn others_run_row_by_row() {
-        for sql in [
-            "INSERT INTO t VALUES (?, now())",
-            "INSERT INTO t VALUES (?, CURRENT_TIMESTAMP)",
-            "INSERT INTO t VALUES (?, (SELECT max(a) FROM t))",
-            "INSERT INTO t VALUES (? || 'x')",
-            "INSERT INTO t VALUES ('no parameters')",
-            "INSERT INTO t VALUES (?), (?)",
-            "INSERT INTO t SELECT ?",
-            "INSERT INTO t DEFAULT VALUES",
-            "UPDATE t SET a = ?",
-            "WITH x AS (SELECT 1) INSERT INTO t VALUES (?)",
-            "INSERT INTO t VALUES ($1)",
-            "INSERT INTO t VALUES (?::jsonb ?? 'k')",
-            "INSERT INTO t (a) VALUES (?",
-        ] {
-            assert!(shape(sql, PG).is_none(), "{sql}");
-        }
-        assert!(shape("INSERT INTO t VALUES (?)", Dialect::Sqlite).is_none());
-        assert!(shape("INSERT INTO t VALUE (?)", PG).is_none(), "VALUE is MySQL's");
-        assert!(shape("INSERT INTO t VALUES (`a`)", MY).is_none());
-    }
-
-    #[test]
-    fn repeats_the_group() {
-        let sql = "INSERT INTO t (a) VALUES (?, 'x') ON CONFLICT DO NOTHING;";
-        let s = InsertShape::parse(sql, PG).unwrap();
-        assert_eq!(s.sql_for(sql, 3), "INSERT INTO t (a) VALUES (?, 'x'),(?, 'x'),(?, 'x') ON CONFLICT DO NOTHING");
-        let two = s.sql_for(sql, 2);
-        let native = super::super::placeholders::rewrite(&two, PG).unwrap();
-        assert_eq!(native, "INSERT INTO t (a) VALUES ($1, 'x'),($2, 'x') ON CONFLICT DO NOTHING");
-    }
 }

@@ -75,7 +75,8 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::driver::{Connector, Dialect};
+    use crate::core::driver::Connector;
+    use crate::core::sql::Syntax;
     use crate::core::options::{OptSpec, Options};
     use crate::core::url::ConnUrl;
 
@@ -88,8 +89,8 @@ mod tests {
         fn schemes(&self) -> &'static [&'static str] {
             self.1
         }
-        fn dialect(&self) -> Dialect {
-            Dialect::Unknown
+        fn syntax(&self) -> &'static Syntax {
+            &Syntax::STANDARD
         }
         fn options(&self) -> &'static [OptSpec] {
             &[]

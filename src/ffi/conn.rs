@@ -6,7 +6,7 @@ use super::rows::RowsState;
 use super::stmt::keel_stmt;
 use super::types::{keel_exec_result, keel_tx_options, keel_value, params_in};
 use crate::core::db::Conn;
-use crate::core::driver::Dialect;
+use super::types::Dialect;
 use crate::core::error::{Error, Status};
 use std::ffi::{CString, c_char};
 
@@ -498,7 +498,7 @@ pub extern "C" fn keel_conn_in_transaction(conn: *const keel_conn) -> bool {
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_conn_dialect(conn: *const keel_conn) -> Dialect {
-    get(conn, Dialect::Unknown, |c| c.conn.dialect())
+    get(conn, Dialect::Unknown, |c| Dialect::of_driver(c.conn.driver_name()))
 }
 
 /// Get the engine's version: the server's version string, or the SQLite

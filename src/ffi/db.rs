@@ -6,7 +6,7 @@ use super::error::keel_error;
 use super::rows::RowsState;
 use super::types::{keel_exec_result, keel_option, keel_pool_stats, keel_value, params_in, write_result, write_sized};
 use crate::core::db::Db;
-use crate::core::driver::Dialect;
+use super::types::Dialect;
 use crate::core::error::Status;
 use std::ffi::c_char;
 
@@ -358,5 +358,5 @@ fn db_query<'a>(
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_db_dialect(db: *const keel_db) -> Dialect {
-    get(db, Dialect::Unknown, |db| db.dialect())
+    get(db, Dialect::Unknown, |db| Dialect::of_driver(db.driver_name()))
 }

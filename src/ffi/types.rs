@@ -5,6 +5,33 @@ use crate::core::driver::{ExecResult, Isolation, TxLock, TxOptions};
 use crate::core::error::{Error, Result};
 use crate::core::value::{Type, ValueRef};
 
+/// The engine behind a pool or connection. Part of the C ABI
+/// (`keel_dialect`): numbers never change. A driver the library was not
+/// built with (registered at run time) is `KEEL_DIALECT_UNKNOWN`.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Unknown = 0,
+    Sqlite = 1,
+    Postgres = 2,
+    Mysql = 3,
+    Mssql = 4,
+}
+
+impl Dialect {
+    /// The dialect of the driver named `name` (the registry's names of the
+    /// built-in drivers; the C enum is the only place that maps them).
+    pub fn of_driver(name: &str) -> Dialect {
+        match name {
+            "sqlite" => Dialect::Sqlite,
+            "postgres" => Dialect::Postgres,
+            "mysql" => Dialect::Mysql,
+            "mssql" => Dialect::Mssql,
+            _ => Dialect::Unknown,
+        }
+    }
+}
+
 /// One value, in either direction.
 ///
 /// `kind` is a `keel_type`. Which field carries the value:

@@ -65,8 +65,9 @@ use session::{Ctl, MsConn, Shared};
 
 use super::cursor_slot::CursorSlot;
 use super::net;
+use crate::core::sql::{Placeholder, Syntax};
 use crate::core::driver::{
-    Connector, Dialect, Driver, DriverConn,
+    Connector, Driver, DriverConn,
 };
 use crate::core::error::{Error, Result, RetrySafety, Status};
 use crate::core::options::{OptKind, OptSpec, Options};
@@ -81,6 +82,19 @@ use tiberius::{AuthMethod, Config, EncryptionLevel};
 use tokio::net::TcpStream;
 use tokio_util::compat::TokioAsyncWriteCompatExt;
 use wire::{Encrypt, TlsSetup, Wire, WireState};
+
+/// T-SQL, as the core's lexer reads it: `@P1` parameters, `"..."` and
+/// `[x]` identifiers, `@` and `#` in names (`@var`, `#temp`). Backticks
+/// are no T-SQL, but are skipped as quotes so that no `?` inside one is
+/// rewritten. Batches run row by row.
+pub static SYNTAX: Syntax = Syntax {
+    engine: "SQL Server",
+    placeholder: Placeholder::Numbered("@P"),
+    backtick_identifiers: true,
+    bracket_identifiers: true,
+    word_bytes: b"@#",
+    ..Syntax::STANDARD
+};
 
 pub struct MssqlDriver;
 
@@ -211,8 +225,8 @@ impl Driver for MssqlDriver {
     fn schemes(&self) -> &'static [&'static str] {
         &["mssql", "sqlserver"]
     }
-    fn dialect(&self) -> Dialect {
-        Dialect::Mssql
+    fn syntax(&self) -> &'static Syntax {
+        &SYNTAX
     }
     fn options(&self) -> &'static [OptSpec] {
         OPTIONS

@@ -44,8 +44,9 @@ use session::{Killer, MyConn, Shared, TxState};
 use super::cursor_slot::CursorSlot;
 use super::net;
 
+use crate::core::sql::{InsertGrammar, InsertTail, Syntax};
 use crate::core::driver::{
-    Connector, Dialect, Driver, DriverConn,
+    Connector, Driver, DriverConn,
 };
 use crate::core::error::{Error, Result};
 use crate::core::options::{OptKind, OptSpec, Options};
@@ -55,6 +56,30 @@ use std::cell::UnsafeCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+/// MySQL's and MariaDB's SQL, as the core's lexer reads it: `?`
+/// parameters, backslash escapes in `'...'` and `"..."` strings (a
+/// double-quoted string is an identifier only under ANSI_QUOTES),
+/// `` `x` `` identifiers, `#` comments, `/*! */` code, `_charset'...'`
+/// introducers, and multi-row INSERTs with REPLACE, the INSERT modifiers,
+/// `VALUE` and `ON DUPLICATE KEY UPDATE`.
+pub static SYNTAX: Syntax = Syntax {
+    engine: "MySQL",
+    backslash_escapes: true,
+    double_quoted_strings: true,
+    backtick_identifiers: true,
+    hash_comments: true,
+    executable_comments: true,
+    charset_introducers: true,
+    insert: Some(InsertGrammar {
+        replace: true,
+        modifiers: &["LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE"],
+        table_alias: false,
+        value_keyword: true,
+        tail: InsertTail::OnDuplicateKeyUpdate,
+    }),
+    ..Syntax::STANDARD
+};
 
 pub struct MysqlDriver;
 
@@ -113,8 +138,8 @@ impl Driver for MysqlDriver {
     fn schemes(&self) -> &'static [&'static str] {
         &["mysql", "mariadb"]
     }
-    fn dialect(&self) -> Dialect {
-        Dialect::Mysql
+    fn syntax(&self) -> &'static Syntax {
+        &SYNTAX
     }
     fn options(&self) -> &'static [OptSpec] {
         OPTIONS

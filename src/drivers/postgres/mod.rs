@@ -23,8 +23,9 @@ mod errors;
 mod tls;
 mod types;
 
+use crate::core::sql::{InsertGrammar, InsertTail, Placeholder, Syntax};
 use crate::core::driver::{
-    CancelHandle, Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, MultiRowLimits,
+    CancelHandle, Connector, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, MultiRowLimits,
     TxLock, TxOptions,
 };
 use crate::core::error::{Error, Result};
@@ -41,6 +42,27 @@ use super::cursor_slot::{CursorSlot, statement_id};
 use super::net;
 use tokio_postgres::types::{FromSql, Type};
 use types::{Param, Plan};
+
+/// PostgreSQL's SQL, as the core's lexer reads it: `$1` parameters,
+/// standard strings and `E'...'` strings with backslash escapes, `"..."`
+/// identifiers, nested `/* */` comments, `$tag$` dollar quotes, `$` inside
+/// words, and multi-row INSERTs with `AS alias` and `ON CONFLICT ... DO
+/// NOTHING`.
+pub static SYNTAX: Syntax = Syntax {
+    engine: "PostgreSQL",
+    placeholder: Placeholder::Numbered("$"),
+    e_strings: true,
+    nested_comments: true,
+    dollar_quotes: true,
+    insert: Some(InsertGrammar {
+        replace: false,
+        modifiers: &[],
+        table_alias: true,
+        value_keyword: false,
+        tail: InsertTail::OnConflictDoNothing,
+    }),
+    ..Syntax::STANDARD
+};
 
 pub struct PostgresDriver;
 
@@ -104,8 +126,8 @@ impl Driver for PostgresDriver {
     fn schemes(&self) -> &'static [&'static str] {
         &["postgres", "postgresql"]
     }
-    fn dialect(&self) -> Dialect {
-        Dialect::Postgres
+    fn syntax(&self) -> &'static Syntax {
+        &SYNTAX
     }
     fn options(&self) -> &'static [OptSpec] {
         OPTIONS
@@ -266,7 +288,7 @@ impl PgConn {
 
 impl DriverConn for PgConn {
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
-        let highest = crate::core::placeholders::highest_dollar_param(sql);
+        let highest = crate::core::sql::highest_native_param(sql, &SYNTAX);
         if highest > MAX_PARAMS {
             return Err(Error::invalid_argument(format!(
                 "the statement has {highest} parameters; PostgreSQL's protocol allows at most {MAX_PARAMS}"

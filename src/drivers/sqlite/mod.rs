@@ -25,7 +25,8 @@ mod types;
 
 pub use types::kind_from_decltype;
 
-use crate::core::driver::{Connector, Dialect, Driver};
+use crate::core::sql::Syntax;
+use crate::core::driver::{Connector, Driver};
 use crate::core::error::{Error, Result};
 use crate::core::options::{OptKind, OptSpec, Options};
 use crate::core::url::ConnUrl;
@@ -33,6 +34,17 @@ use rusqlite::ffi;
 use session::SqliteConnector;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// SQLite's SQL, as the core's lexer reads it: `?` parameters and its own
+/// `?NNN`, `"..."`, `` `x` `` and `[x]` identifiers. Batches run row by
+/// row (a row costs no round trip).
+pub static SYNTAX: Syntax = Syntax {
+    engine: "SQLite",
+    question_number: true,
+    backtick_identifiers: true,
+    bracket_identifiers: true,
+    ..Syntax::STANDARD
+};
 
 pub struct SqliteDriver;
 
@@ -76,8 +88,8 @@ impl Driver for SqliteDriver {
     fn schemes(&self) -> &'static [&'static str] {
         &["sqlite", "sqlite3", "file"]
     }
-    fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
+    fn syntax(&self) -> &'static Syntax {
+        &SYNTAX
     }
     fn options(&self) -> &'static [OptSpec] {
         OPTIONS
