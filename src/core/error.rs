@@ -83,30 +83,6 @@ impl Status {
             Status::Panic => "internal panic",
         }
     }
-
-    /// The NUL-terminated form of [`Status::as_str`], for the C ABI.
-    pub fn as_cstr(self) -> &'static std::ffi::CStr {
-        match self {
-            Status::Ok => c"ok",
-            Status::Unknown => c"unknown error",
-            Status::NotImplemented => c"not implemented",
-            Status::NotFound => c"not found",
-            Status::AlreadyExists => c"already exists",
-            Status::InvalidArgument => c"invalid argument",
-            Status::InvalidState => c"invalid state",
-            Status::InvalidData => c"invalid data",
-            Status::Integrity => c"integrity constraint violated",
-            Status::Internal => c"internal error",
-            Status::Io => c"I/O error",
-            Status::Cancelled => c"cancelled",
-            Status::Timeout => c"timed out",
-            Status::Unauthenticated => c"unauthenticated",
-            Status::Unauthorized => c"unauthorized",
-            Status::Busy => c"busy (locked or deadlocked; retryable)",
-            Status::NullArgument => c"NULL argument",
-            Status::Panic => c"internal panic",
-        }
-    }
 }
 
 /// Whether running the failed call again could apply its statement twice.
@@ -244,7 +220,6 @@ mod tests {
         for (i, s) in Status::ALL.iter().enumerate() {
             assert_eq!(*s as i32, i as i32);
             assert_eq!(Status::from_i32(i as i32), Some(*s));
-            assert_eq!(s.as_cstr().to_str().unwrap(), s.as_str());
         }
         assert_eq!(Status::from_i32(-1), None);
         assert_eq!(Status::from_i32(18), None);

@@ -189,5 +189,11 @@ pub extern "C" fn keel_error_retry_safety(err: *const keel_error) -> RetrySafety
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_status_str(status: i32) -> *const c_char {
-    Status::from_i32(status).unwrap_or(Status::Unknown).as_cstr().as_ptr()
+    let s = Status::from_i32(status).unwrap_or(Status::Unknown);
+    STATUS_TEXT[s as usize].as_ptr()
 }
+
+/// `Status::as_str` of every status, NUL-terminated, by number.
+static STATUS_TEXT: once_cell::sync::Lazy<Vec<std::ffi::CString>> = once_cell::sync::Lazy::new(|| {
+    Status::ALL.iter().map(|s| std::ffi::CString::new(s.as_str()).expect("status texts hold no NUL")).collect()
+});
