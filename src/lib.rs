@@ -7,6 +7,7 @@
 //! [`core::driver`]).
 
 pub mod assemble;
+pub mod codec;
 pub mod core;
 pub mod drivers;
 pub mod ffi;

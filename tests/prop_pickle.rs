@@ -1,6 +1,6 @@
-//! Properties of the pickle stream reader (`core::batch::for_each_pickle_row`,
+//! Properties of the pickle stream reader (`codec::pickle::for_each_pickle_row`,
 //! which parses the caller's bytes for `keel_stmt_execute_batch_encoded`)
-//! and writer (`core::batch::PickleWriter`, the fetch path to Python):
+//! and writer (`codec::pickle::PickleWriter`, the fetch path to Python):
 //!
 //! - on any bytes, and on valid streams with bytes flipped, inserted,
 //!   deleted or cut off, the reader never panics, ends, runs no more rows
@@ -18,7 +18,7 @@
 
 mod prop_util;
 
-use keel::core::batch::{PickleWriter, WIRE_MODULE, for_each_pickle_row};
+use keel::codec::pickle::{PickleWriter, WIRE_MODULE, for_each_pickle_row};
 use keel::{Status, ValueRef};
 use proptest::prelude::*;
 use proptest::sample::select;

@@ -341,9 +341,9 @@ enum Mode {
     Chunked,
 }
 
-/// One batch in progress: rows go in with [`Batch::push`], and
-/// [`Batch::finish`] runs what is left and returns the sum.
-pub struct Batch<'s, 'a> {
+/// One batch of parameter rows in progress: rows go in with
+/// [`ParamBatch::push`], and [`ParamBatch::finish`] runs what is left and returns the sum.
+pub struct ParamBatch<'s, 'a> {
     stmt: &'s mut Stmt,
     n: usize,
     mode: Mode,
@@ -361,11 +361,11 @@ impl Stmt {
     /// Start a batch: the statement runs once per row pushed (see the
     /// module docs for how, and what stays as row by row). Rows must each
     /// have `param_count()` values.
-    pub fn batch<'a>(&mut self) -> Batch<'_, 'a> {
+    pub fn batch<'a>(&mut self) -> ParamBatch<'_, 'a> {
         // A batch runs the statement: the cursor it has open is closed.
         self.close_cursor();
         let n = self.param_count();
-        Batch {
+        ParamBatch {
             stmt: self,
             n,
             // Without parameters there is no VALUES group to repeat.
@@ -390,7 +390,7 @@ impl Stmt {
     }
 }
 
-impl<'a> Batch<'_, 'a> {
+impl<'a> ParamBatch<'_, 'a> {
     /// Add one row. It may run now or later; an error names its row.
     pub fn push(&mut self, row: &[ValueRef<'a>]) -> Result<()> {
         let index = self.pushed;

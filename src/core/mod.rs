@@ -2,9 +2,9 @@
 //! driver traits, and the pool/connection/statement/cursor runtime. Safe
 //! Rust only; it never sees a raw pointer.
 
-pub mod batch;
 pub mod db;
 pub mod driver;
+pub mod encode;
 pub mod error;
 pub mod fork;
 pub mod many;

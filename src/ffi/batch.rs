@@ -7,14 +7,17 @@
 //! The one batch format today is `KEEL_BATCH_FORMAT_PICKLE5`, a pickle
 //! protocol 5 stream of a list of tuples: CPython's C unpickler builds a
 //! whole batch of row objects in one `pickle.loads` call. Why this format
-//! and its exact value mapping are in `core::batch`.
+//! and its exact value mapping are in `codec::pickle`; the core runs the
+//! rows through its row-encoder seam (`core::encode`), and this file picks
+//! the codec for a `keel_batch_format`.
 
 use super::boundary::{Opaque, c_bytes, call_on, free_handle, get, into_handle, null_arg, out_ptr, write, write_opt};
 use super::error::keel_error;
 use super::rows::keel_rows;
 use super::stmt::keel_stmt;
 use super::types::{keel_exec_result, keel_value, value_in};
-use crate::core::batch::{BATCH_SOFT_BYTE_LIMIT, fetch_pickle, for_each_pickle_row};
+use crate::codec::pickle::{PickleReader, PickleWriter};
+use crate::core::encode::SOFT_BYTE_LIMIT;
 use crate::core::error::{Error, Status};
 use crate::core::value::ValueRef;
 
@@ -104,7 +107,7 @@ pub extern "C" fn keel_rows_fetch_batch(
         if max_rows == 0 {
             return Err(Error::invalid_argument("max_rows is 0; ask for at least one row"));
         }
-        let batch = fetch_pickle(r.advance_with(), max_rows, BATCH_SOFT_BYTE_LIMIT)?;
+        let batch = r.advance_with().fetch_encoded(PickleWriter::new(), max_rows, SOFT_BYTE_LIMIT)?;
         write(n_out, batch.rows);
         write_opt(end_out, batch.end);
         // The bytes live on the heap, so boxing the Vec does not move them.
@@ -280,9 +283,7 @@ pub extern "C" fn keel_stmt_execute_batch_encoded(
         }
         let data = c_bytes(data, len, "data")?;
         super::types::check_result(result_out)?;
-        let mut batch = s.batch();
-        for_each_pickle_row(data, |_, row| batch.push(row))?;
-        let sum = batch.finish()?;
+        let sum = s.execute_encoded(&PickleReader, data)?;
         super::types::write_result(result_out, sum);
         Ok(())
     })

@@ -1,6 +1,9 @@
-//! Batch transfer of result rows: many rows encoded into one buffer, so a
-//! caller whose per-call cost is high (Python's ctypes: about 1 µs a call)
-//! reads a whole batch with one call instead of one call per value.
+//! The pickle codec: Python's wire format for batches of rows, both ways.
+//! Result rows go out as a pickle stream ([`PickleWriter`], a
+//! [`RowEncoder`]), so a caller whose per-call cost is high (Python's
+//! ctypes: about 1 µs a call) reads a whole batch with one call instead of
+//! one call per value; parameter rows come in as one
+//! ([`PickleReader`], a [`RowDecoder`]).
 //!
 //! # Why a pickle stream
 //!
@@ -28,14 +31,11 @@
 //! outside years 1..=9999, which Python cannot hold, are an error
 //! (INVALID_DATA, SQLSTATE 22008) rather than a silent change of type.
 
-use super::db::Rows;
-use super::error::{Error, Result};
-use super::value::{MICROS_PER_DAY, MICROS_PER_SECOND, ValueRef, civil_from_days};
+use crate::core::db::Rows;
+use crate::core::encode::{RowDecoder, RowEncoder};
+use crate::core::error::{Error, Result};
+use crate::core::value::{MICROS_PER_DAY, MICROS_PER_SECOND, ValueRef, civil_from_days};
 use std::collections::HashMap;
-
-/// A batch stops early, before `max_rows`, once its buffer is this large,
-/// so rows with big values do not make one huge allocation.
-pub(crate) const BATCH_SOFT_BYTE_LIMIT: usize = 16 << 20;
 
 // Pickle opcodes (see CPython's Lib/pickletools.py).
 const PROTO: u8 = 0x80;
@@ -344,39 +344,23 @@ fn ymd(days: i64) -> Result<(i64, u32, u32)> {
     Ok((y, m, d))
 }
 
-/// What one call to [`fetch_pickle`] read.
-pub struct Batch {
-    pub data: Vec<u8>,
-    pub rows: usize,
-    /// The result has no more rows.
-    pub end: bool,
-}
-
-/// Read up to `max_rows` rows from `rows` into one pickle stream. Stops
-/// early at the end of the result, or once the stream has grown past
-/// `byte_limit`. On error nothing is returned: rows already read in this
-/// call are dropped with it.
-pub fn fetch_pickle(rows: &mut Rows, max_rows: usize, byte_limit: usize) -> Result<Batch> {
-    let mut w = PickleWriter::new();
-    let n_cols = rows.column_count();
-    let mut n = 0;
-    let mut end = false;
-    while n < max_rows && w.len() < byte_limit {
-        if !rows.next()? {
-            end = true;
-            break;
-        }
-        let r = &*rows;
-        w.row_zoned(n_cols, |i| r.value(i), |i| r.zone(i))
-            .map_err(|e| e.context(format_args!("row {n} of this batch")))?;
-        n += 1;
+impl RowEncoder for PickleWriter {
+    fn len(&self) -> usize {
+        self.buf.len()
     }
-    Ok(Batch { data: w.finish(), rows: n, end })
+
+    fn row(&mut self, rows: &Rows) -> Result<()> {
+        self.row_zoned(rows.column_count(), |i| rows.value(i), |i| rows.zone(i))
+    }
+
+    fn finish(self) -> Vec<u8> {
+        PickleWriter::finish(self)
+    }
 }
 
 // --- Reading parameter rows from a pickle stream -------------------------
 
-/// Parameter rows for [`for_each_pickle_row`] are a pickle stream (protocol
+/// Parameter rows for [`for_each_pickle_row`] ([`PickleReader`]) are a pickle stream (protocol
 /// 2 to 5, as Python's `pickle.dumps` writes, framed or not, memoized or
 /// not) of one `list` whose items are rows, each a `tuple` or `list` of
 /// values: `None`, `bool`, `int` (fitting int64 or uint64), `float`,
@@ -746,6 +730,16 @@ pub fn for_each_pickle_row<'a>(data: &'a [u8], mut run: impl FnMut(usize, &[Valu
         return Err(r.bad("the stream holds no list of rows"));
     }
     Ok(rows)
+}
+
+/// The reader of parameter rows in a pickle stream (format above), for
+/// `Stmt::execute_encoded`.
+pub struct PickleReader;
+
+impl RowDecoder for PickleReader {
+    fn for_each_row<'a>(&self, data: &'a [u8], run: &mut dyn FnMut(usize, &[ValueRef<'a>]) -> Result<()>) -> Result<usize> {
+        for_each_pickle_row(data, run)
+    }
 }
 
 #[cfg(test)]

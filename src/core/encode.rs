@@ -1,0 +1,79 @@
+//! The row-encoder seam: many rows in one buffer, in a format the caller
+//! chose, both ways. Result rows go out through a [`RowEncoder`]
+//! ([`Rows::fetch_encoded`]); parameter rows come in through a
+//! [`RowDecoder`] ([`Stmt::execute_encoded`], which runs them as a batch,
+//! multi-row INSERTs included). The core runs the rows; the formats live
+//! outside it (`crate::codec`: pickle for Python today), so a new format
+//! is a new encoder and decoder, not a change here.
+
+use super::db::{Rows, Stmt};
+use super::driver::ExecResult;
+use super::error::Result;
+use super::value::ValueRef;
+
+/// A fetch stops early, before its row count, once its buffer is this
+/// large, so rows with big values do not make one huge allocation.
+pub const SOFT_BYTE_LIMIT: usize = 16 << 20;
+
+/// Writes result rows into one buffer.
+pub trait RowEncoder {
+    /// Bytes written so far.
+    fn len(&self) -> usize;
+    /// Whether nothing was written yet.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Append the cursor's current row (`rows.next()` returned true). On
+    /// error the buffer is left as it was before the row.
+    fn row(&mut self, rows: &Rows) -> Result<()>;
+    /// End the buffer and return its bytes.
+    fn finish(self) -> Vec<u8>;
+}
+
+/// Reads parameter rows from one buffer.
+pub trait RowDecoder {
+    /// Call `run(index, row)` for each row of `data`, in order, stopping at
+    /// the first error (returned as `run` gave it: naming the row is
+    /// `run`'s business). Returns the number of rows run. A malformed
+    /// buffer is `Status::InvalidArgument`.
+    fn for_each_row<'a>(&self, data: &'a [u8], run: &mut dyn FnMut(usize, &[ValueRef<'a>]) -> Result<()>) -> Result<usize>;
+}
+
+/// What one [`Rows::fetch_encoded`] read.
+pub struct Fetched {
+    pub data: Vec<u8>,
+    pub rows: usize,
+    /// The result has no more rows.
+    pub end: bool,
+}
+
+impl Rows {
+    /// Read up to `max_rows` rows into `enc`. Stops early at the end of the
+    /// result, or once the buffer has grown past `byte_limit`. On error
+    /// nothing is returned: rows already read in this call are dropped
+    /// with the buffer. Afterwards the cursor is on the last row read.
+    pub fn fetch_encoded<E: RowEncoder>(&mut self, mut enc: E, max_rows: usize, byte_limit: usize) -> Result<Fetched> {
+        let mut n = 0;
+        let mut end = false;
+        while n < max_rows && enc.len() < byte_limit {
+            if !self.next()? {
+                end = true;
+                break;
+            }
+            enc.row(self).map_err(|e| e.context(format_args!("row {n} of this batch")))?;
+            n += 1;
+        }
+        Ok(Fetched { data: enc.finish(), rows: n, end })
+    }
+}
+
+impl Stmt {
+    /// Run the statement once for each parameter row `dec` reads from
+    /// `data`, as [`Stmt::execute_batch`] does (multi-row INSERTs
+    /// included): the sum of rows affected and the last row's insert id.
+    pub fn execute_encoded(&mut self, dec: &dyn RowDecoder, data: &[u8]) -> Result<ExecResult> {
+        let mut batch = self.batch();
+        dec.for_each_row(data, &mut |_, row| batch.push(row))?;
+        batch.finish()
+    }
+}
