@@ -1,10 +1,44 @@
 //! keel: one database driver runtime with a C ABI.
 //!
-//! Layers, top to bottom: [`ffi`] (the C boundary; the only place with
-//! `extern "C"`), [`core`] (engine-agnostic runtime: pool, connections,
-//! statements, cursors, values, errors, URL and option parsing), and
-//! [`drivers`] (one module per engine, reached only through the traits in
-//! [`core::driver`]).
+//! # Layers
+//!
+//! Dependencies point one way: `ffi → assemble → core ← drivers`, and
+//! `ffi → codec → core`. `grep -rn "drivers::" src/core` prints nothing.
+//!
+//! - [`ffi`]: the C boundary, and the only place with `extern "C"`. Each
+//!   file owns one handle type; every body is "check arguments → call core
+//!   → convert the result", inside the panic boundary. It owns what exists
+//!   only for C: the `#[repr(C)]` structs and their size rule
+//!   (`ffi::types`, `keel_pool_stats`), NUL-terminated strings, the
+//!   `keel_dialect` enum (`ffi::types::Dialect`), batch format numbers.
+//! - [`assemble`]: the composition root. It builds the process's driver
+//!   registry from the built-in drivers and gives `Db::open` that
+//!   registry; it is the only module that names both `core` and
+//!   `drivers`.
+//! - [`codec`]: wire formats for batches of rows (pickle, Python's), each
+//!   an encoder and decoder behind the core's row-encoder seam
+//!   ([`core::encode`]).
+//! - [`core`]: the engine-agnostic runtime: the pool, connections,
+//!   statements, cursors and transactions ([`core::db`], [`core::pool`]),
+//!   batches and multi-row INSERTs ([`core::many`]), the one SQL lexer
+//!   ([`core::sql`], driven by each driver's [`core::sql::Syntax`]),
+//!   values, errors, URL and option parsing, the driver traits
+//!   ([`core::driver`]) and the runtime registry drivers register into
+//!   ([`core::registry`]), fork detection ([`core::fork`]). Safe Rust
+//!   only; it names no engine.
+//! - [`drivers`]: one folder per engine (`session`, `statement`, `rows`,
+//!   `types`, `errors`, and the wire or TLS parts a network engine needs),
+//!   each implementing the traits of [`core::driver`] and describing its
+//!   SQL in a `Syntax`; `drivers::register_builtins` puts them in a
+//!   registry. Shared network pieces: `drivers::tls`, `drivers::net`.
+//!
+//! # Threads, for Rust callers
+//!
+//! The Rust API keeps the C API's thread contract in its types: a [`Conn`]
+//! and the statements and cursors made from it may move between threads,
+//! and every call into a session's driver objects holds that session's
+//! lock, so safe Rust cannot run two calls on one session at once (see
+//! `core::db`, "Threads", and the promise to drivers in [`core::driver`]).
 
 pub mod assemble;
 pub mod codec;

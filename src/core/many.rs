@@ -6,7 +6,7 @@
 //! Run row by row, a batch costs one round trip per row on a network
 //! engine, which is most of its time. So when the statement is a plain
 //! `INSERT INTO <table> [(<columns>)] VALUES (<one row>)` and the engine
-//! allows it ([`DriverConn::multirow_insert`]: PostgreSQL always, MySQL and
+//! allows it ([`DriverConn::multirow_insert`](super::driver::DriverConn::multirow_insert): PostgreSQL always, MySQL and
 //! MariaDB for tables of a transactional engine), keel runs the rows in
 //! chunks as `INSERT ... VALUES (<row>), (<row>), ...` with parameters,
 //! which is what mysqlclient does for `executemany` and what libpq users

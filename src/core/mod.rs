@@ -1,6 +1,9 @@
 //! The engine-agnostic core: values, errors, URL and option parsing, the
-//! driver traits, and the pool/connection/statement/cursor runtime. Safe
-//! Rust only; it never sees a raw pointer.
+//! driver traits and the registry drivers register into, the one SQL lexer
+//! driven by each driver's `Syntax`, the row-encoder seam batch formats
+//! plug into, and the pool/connection/statement/cursor runtime. Safe Rust
+//! only; it never sees a raw pointer, and it names no engine (nothing here
+//! refers to `crate::drivers`; see the crate docs for the layers).
 
 pub mod db;
 pub mod driver;
