@@ -77,9 +77,15 @@ pub struct Io {
 
 /// What [`Io`] makes of the bytes it reads.
 enum Watch {
-    /// Nothing (a cancel request's connection; or TLS, whose records the
-    /// [`TapStream`] above it follows in the clear).
+    /// Nothing (TLS, whose records the [`TapStream`] above it follows in
+    /// the clear).
     Off,
+    /// A cancel request's connection: shutting it down waits until the
+    /// server has closed it, which it does once it has signalled the
+    /// session (as libpq's PQcancel waits). Returning earlier would let
+    /// the signal land on the caller's next statement. `shut`: the write
+    /// half is closed.
+    Cancel { shut: bool },
     /// The one-byte answer to the SSLRequest comes first: `N` means the
     /// session goes on in the clear, `S` that TLS follows.
     SslAnswer(Follow),
@@ -262,6 +268,35 @@ impl AsyncWrite for Io {
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Watch::Cancel { shut: false } = self.watch {
+            std::task::ready!(self.shutdown_write(cx))?;
+            self.watch = Watch::Cancel { shut: true };
+        }
+        if let Watch::Cancel { shut: true } = self.watch {
+            // Read (and drop) until the server closes the connection.
+            let mut scratch = [0u8; 64];
+            loop {
+                let mut buf = ReadBuf::new(&mut scratch);
+                let r = match &mut self.sock {
+                    Sock::Tcp(s) => Pin::new(s).poll_read(cx, &mut buf),
+                    #[cfg(unix)]
+                    Sock::Unix(s) => Pin::new(s).poll_read(cx, &mut buf),
+                };
+                match std::task::ready!(r) {
+                    Ok(()) if buf.filled().is_empty() => return Poll::Ready(Ok(())),
+                    Ok(()) => continue,
+                    // A reset is the server closing too.
+                    Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Poll::Ready(Ok(())),
+                    Err(e) => return Poll::Ready(Err(e)),
+                }
+            }
+        }
+        self.shutdown_write(cx)
+    }
+}
+
+impl Io {
+    fn shutdown_write(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match &mut self.sock {
             Sock::Tcp(s) => Pin::new(s).poll_shutdown(cx),
             #[cfg(unix)]
@@ -641,7 +676,9 @@ impl Drop for Client {
 }
 
 /// Send PostgreSQL's cancel request for the session `token` belongs to,
-/// over a new connection to `t`.
+/// over a new connection to `t`, and wait until the server has acted on it
+/// (it closes that connection then), so that the cancel cannot land on a
+/// statement the caller starts after this returns.
 pub fn cancel(token: &tokio_postgres::CancelToken, t: &Target) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -649,7 +686,7 @@ pub fn cancel(token: &tokio_postgres::CancelToken, t: &Target) -> Result<()> {
         .map_err(|e| io_error(format!("could not start the PostgreSQL client runtime: {e}"), Status::Internal))?;
     let send = async {
         let sock = open_socket(t).await.map_err(|e| io_error(format!("cancel request: could not connect: {e}"), Status::Io))?;
-        let io = Io { sock, progress: Arc::new(Progress::default()), epoch: Instant::now(), watch: Watch::Off };
+        let io = Io { sock, progress: Arc::new(Progress::default()), epoch: Instant::now(), watch: Watch::Cancel { shut: false } };
         token.cancel_query_raw(io, t.tls.for_host::<Io>(&t.host)?).await.map_err(|e| errors::convert(&e))
     };
     rt.block_on(async {
