@@ -249,12 +249,6 @@
 
 
 /**
- * A fetch stops early, before its row count, once its buffer is this
- * large, so rows with big values do not make one huge allocation.
- */
-#define SOFT_BYTE_LIMIT (16 << 20)
-
-/**
  * Portable outcome of a call. Follows ADBC's status set, plus `Busy`,
  * `NullArgument` and `Panic`.
  *
