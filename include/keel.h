@@ -1408,7 +1408,8 @@ keel_dialect keel_conn_dialect(const struct keel_conn *conn);
  * Ownership: borrows `conn`; on success `*version_out` points at a string
  * owned by `conn`.
  *
- * Lifetime: valid until `keel_conn_free(conn)`.
+ * Lifetime: valid until `keel_conn_free(conn)`, `keel_conn_return(conn)` or
+ * `keel_conn_close(conn)`.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, version_out).
  *
