@@ -1,7 +1,9 @@
-//! The typed option registry: every key a URL query string or the options
-//! API accepts, its type, default and doc. Keys are the same plain names
-//! everywhere. An unknown key, or one that does not apply to the engine, is
-//! an error, never ignored.
+//! Options as a pool gets them: every key a URL query string or the
+//! options API gives is checked against keel's option table (the pool's
+//! options and the engine's: `OptSpec`s, with type, default and doc; see
+//! `option_spec.rs`) and every key the engine knows gets its value or
+//! default. Keys are the same plain names everywhere. An unknown key, or
+//! one that does not apply to the engine, is an error, never ignored.
 
 use super::error::{Error, Result};
 
