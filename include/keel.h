@@ -85,33 +85,116 @@
  *   default); options go in its query string, or as key/value pairs to
  *   keel_db_open_options. An unknown key, one that does not apply to the
  *   engine, a bad value or a key given twice is KEEL_STATUS_INVALID_ARGUMENT.
+ *   Each key is also a string constant, KEEL_OPTION_<KEY>
+ *   (KEEL_OPTION_SSLMODE is "sslmode"). The keys, with their values, defaults
+ *   and what they do:
  *   Every engine (the pool, see keel_db_checkout):
- *     pool_max_open (0 = no limit), pool_max_idle (2), pool_min_idle (0),
- *     pool_acquire_timeout_ms (30000; 0 waits forever),
- *     pool_max_lifetime_ms (0 = none), pool_max_idle_time_ms (0 = none),
- *     pool_health_check_idle_ms (1000; 0 never pings), stmt_cache_size (32;
- *     0 turns the statement cache off).
- *   SQLite: mode (ro, rw, rwc; rwc), busy_timeout_ms (5000),
- *     statement_timeout_ms (0 = none), foreign_keys (true), journal_mode
- *     (delete, truncate, persist, memory, wal, off; unset keeps the file's).
- *   PostgreSQL: sslmode (disable, prefer, require, verify-ca, verify-full;
- *     prefer), sslrootcert (PEM file or "system"; ~/.postgresql/root.crt),
- *     sslcert and sslkey (client certificate and key, PEM;
- *     ~/.postgresql/postgresql.crt and .key when they exist),
- *     connect_timeout_ms (10000), statement_timeout_ms (0),
- *     socket_timeout_ms (0), tcp_keepalive_ms (15000), application_name
- *     (keel), search_path (unset).
- *   MySQL/MariaDB: ssl_mode (DISABLED, PREFERRED, REQUIRED, VERIFY_CA,
- *     VERIFY_IDENTITY, any case; PREFERRED, or VERIFY_CA when ssl_ca is
- *     set), ssl_ca (PEM file or "system"), ssl_cert and ssl_key (client
- *     certificate and key), connect_timeout_ms (10000),
- *     statement_timeout_ms (0), socket_timeout_ms (0), tcp_keepalive_ms
- *     (15000), zero_date (error, null; error).
- *   SQL Server: encrypt (on, strict, off; on), trust_server_certificate
- *     (false), trust_server_certificate_ca (PEM file; the system's store),
- *     host_name_in_certificate (the URL's host), connect_timeout_ms (10000),
- *     statement_timeout_ms (0), socket_timeout_ms (0), tcp_keepalive_ms
- *     (15000), application_name (keel).
+ *     pool_max_open (default 0): Most connections open at once; 0 means no
+ *       limit.
+ *     pool_max_idle (default 2): Most idle connections kept for reuse.
+ *     pool_min_idle (default 0): Idle connections kept open and ready,
+ *       refilled in the background.
+ *     pool_acquire_timeout_ms (default 30000): How long a checkout waits for
+ *       a free connection before failing with TIMEOUT; 0 waits forever.
+ *     pool_max_lifetime_ms (default 0): Close connections older than this; 0
+ *       means no limit.
+ *     pool_max_idle_time_ms (default 0): Close connections idle longer than
+ *       this (down to pool_min_idle); 0 means no limit.
+ *     stmt_cache_size (default 32): Prepared statements each connection keeps
+ *       for its exec/query calls (least recently used go first); 0 turns the
+ *       cache off.
+ *     pool_health_check_idle_ms (default 1000): Ping a connection at checkout
+ *       when it sat idle longer than this; 0 never pings.
+ *   SQLite:
+ *     mode (ro, rw, rwc; default rwc): ro: read-only; rw: read-write, the
+ *       file must exist; rwc: read-write, create if missing.
+ *     busy_timeout_ms (default 5000): How long a statement waits for another
+ *       connection's lock before failing with BUSY.
+ *     statement_timeout_ms (default 0): Stop a statement that runs longer
+ *       than this with TIMEOUT (each execute, or each row fetch); 0 means
+ *       none.
+ *     foreign_keys (true or false; default true): Enforce FOREIGN KEY
+ *       constraints (PRAGMA foreign_keys).
+ *     journal_mode (delete, truncate, persist, memory, wal, off): PRAGMA
+ *       journal_mode for file databases; unset keeps the file's mode.
+ *   PostgreSQL:
+ *     sslmode (disable, prefer, require, verify-ca, verify-full; default
+ *       prefer): TLS policy, as libpq's sslmode: disable, prefer (TLS when
+ *       the server offers it, unverified), require (TLS or fail; unverified
+ *       unless sslrootcert is set or ~/.postgresql/root.crt exists, then the
+ *       chain is checked), verify-ca (certificate chains to a trusted root),
+ *       verify-full (and names the host).
+ *     sslrootcert: Trusted roots for verify-ca/verify-full (and require): a
+ *       PEM file, or `system` for the system's trust store; default
+ *       ~/.postgresql/root.crt.
+ *     sslcert: Client certificate (PEM, intermediates after it), sent when
+ *       the server asks for one; default ~/.postgresql/postgresql.crt when
+ *       that file exists.
+ *     sslkey: The client certificate's private key (unencrypted PEM: PKCS#8,
+ *       PKCS#1 or SEC1); default ~/.postgresql/postgresql.key.
+ *     connect_timeout_ms (default 10000): Give up connecting (socket, startup
+ *       and authentication) after this long; 0 waits forever.
+ *     statement_timeout_ms (default 0): Server-side statement timeout; 0
+ *       means none.
+ *     socket_timeout_ms (default 0): Fail a call with TIMEOUT when the server
+ *       sends nothing (and takes nothing) for this long, and close the
+ *       connection; 0 waits for ever. Set it above the longest statement you
+ *       run: it also ends a statement that is merely slow.
+ *     tcp_keepalive_ms (default 15000): Send TCP keepalive probes after a
+ *       connection was idle this long, and then this often, so a server or
+ *       network that vanished is noticed; 0 turns keepalive off.
+ *     application_name (default keel): Shown in pg_stat_activity.
+ *     search_path: Schema search path for the session.
+ *   MySQL/MariaDB:
+ *     connect_timeout_ms (default 10000): Give up connecting after this long;
+ *       0 waits forever.
+ *     statement_timeout_ms (default 0): Server-side statement timeout; 0
+ *       means none.
+ *     socket_timeout_ms (default 0): Fail a call with TIMEOUT when the server
+ *       sends nothing (and takes nothing) for this long, and close the
+ *       connection; 0 waits for ever. Set it above the longest statement you
+ *       run: it also ends a statement that is merely slow.
+ *     tcp_keepalive_ms (default 15000): Send TCP keepalive probes after a
+ *       connection was idle this long, and then this often, so a server or
+ *       network that vanished is noticed; 0 turns keepalive off.
+ *     zero_date (error, null; default error): How to read MySQL's zero dates
+ *       (0000-00-00): as an error, or as NULL.
+ *     ssl_mode: TLS policy, as MySQL's client: DISABLED, PREFERRED (TLS when
+ *       the server offers it, unverified; the default), REQUIRED (TLS or
+ *       fail, unverified), VERIFY_CA (certificate chains to a root in
+ *       ssl_ca), VERIFY_IDENTITY (and names the host); any case. Unset with
+ *       ssl_ca set: VERIFY_CA.
+ *     ssl_ca: Trusted roots for VERIFY_CA/VERIFY_IDENTITY: a PEM file, or
+ *       `system` for the system's CA bundle file.
+ *     ssl_cert: Client certificate (PEM, intermediates after it), sent when
+ *       the server asks for one; needs ssl_key.
+ *     ssl_key: The client certificate's private key (unencrypted PEM: PKCS#8,
+ *       PKCS#1 or SEC1).
+ *   SQL Server:
+ *     encrypt (off, on, strict; default on): TLS: on (negotiated in PRELOGIN,
+ *       TDS 7.x), strict (TDS 8.0: TLS before anything else), off (nothing
+ *       encrypted, the password included).
+ *     trust_server_certificate (true or false; default false): With
+ *       encrypt=on: accept any certificate without checking it (encrypted,
+ *       but the server is not authenticated).
+ *     trust_server_certificate_ca: A PEM file of the CA certificates (or the
+ *       server's own) to check the server's certificate against; by default
+ *       the system's trust store.
+ *     host_name_in_certificate: The name the server's certificate must carry,
+ *       when it is not the host in the URL.
+ *     connect_timeout_ms (default 10000): Give up connecting and logging in
+ *       after this long; 0 waits forever.
+ *     statement_timeout_ms (default 0): Stop a statement (with an attention)
+ *       when a wait for the server exceeds this; 0 means none.
+ *     socket_timeout_ms (default 0): Fail a call with TIMEOUT when the server
+ *       sends nothing (and takes nothing) for this long, and close the
+ *       connection; 0 waits for ever. Set it above the longest statement you
+ *       run: it also ends a statement that is merely slow.
+ *     tcp_keepalive_ms (default 15000): Send TCP keepalive probes after a
+ *       connection was idle this long, and then this often, so a server or
+ *       network that vanished is noticed; 0 turns keepalive off.
+ *     application_name (default keel): Shown in
+ *       sys.dm_exec_sessions.program_name.
  *   Timeouts: connect_timeout_ms limits the whole connect (TCP, TLS,
  *   authentication); statement_timeout_ms stops a statement at the server
  *   (PostgreSQL, MySQL/MariaDB), with a progress handler (SQLite) or an
@@ -246,6 +329,39 @@
 #define KEEL_VERSION_MINOR 1
 #define KEEL_VERSION_PATCH 0
 #define KEEL_VERSION_NUMBER 1000
+
+/* Option keys (see URLS AND OPTIONS above): KEEL_OPTION_<KEY> is "<key>". */
+#define KEEL_OPTION_POOL_MAX_OPEN "pool_max_open"
+#define KEEL_OPTION_POOL_MAX_IDLE "pool_max_idle"
+#define KEEL_OPTION_POOL_MIN_IDLE "pool_min_idle"
+#define KEEL_OPTION_POOL_ACQUIRE_TIMEOUT_MS "pool_acquire_timeout_ms"
+#define KEEL_OPTION_POOL_MAX_LIFETIME_MS "pool_max_lifetime_ms"
+#define KEEL_OPTION_POOL_MAX_IDLE_TIME_MS "pool_max_idle_time_ms"
+#define KEEL_OPTION_STMT_CACHE_SIZE "stmt_cache_size"
+#define KEEL_OPTION_POOL_HEALTH_CHECK_IDLE_MS "pool_health_check_idle_ms"
+#define KEEL_OPTION_MODE "mode"
+#define KEEL_OPTION_BUSY_TIMEOUT_MS "busy_timeout_ms"
+#define KEEL_OPTION_STATEMENT_TIMEOUT_MS "statement_timeout_ms"
+#define KEEL_OPTION_FOREIGN_KEYS "foreign_keys"
+#define KEEL_OPTION_JOURNAL_MODE "journal_mode"
+#define KEEL_OPTION_SSLMODE "sslmode"
+#define KEEL_OPTION_SSLROOTCERT "sslrootcert"
+#define KEEL_OPTION_SSLCERT "sslcert"
+#define KEEL_OPTION_SSLKEY "sslkey"
+#define KEEL_OPTION_CONNECT_TIMEOUT_MS "connect_timeout_ms"
+#define KEEL_OPTION_SOCKET_TIMEOUT_MS "socket_timeout_ms"
+#define KEEL_OPTION_TCP_KEEPALIVE_MS "tcp_keepalive_ms"
+#define KEEL_OPTION_APPLICATION_NAME "application_name"
+#define KEEL_OPTION_SEARCH_PATH "search_path"
+#define KEEL_OPTION_ZERO_DATE "zero_date"
+#define KEEL_OPTION_SSL_MODE "ssl_mode"
+#define KEEL_OPTION_SSL_CA "ssl_ca"
+#define KEEL_OPTION_SSL_CERT "ssl_cert"
+#define KEEL_OPTION_SSL_KEY "ssl_key"
+#define KEEL_OPTION_ENCRYPT "encrypt"
+#define KEEL_OPTION_TRUST_SERVER_CERTIFICATE "trust_server_certificate"
+#define KEEL_OPTION_TRUST_SERVER_CERTIFICATE_CA "trust_server_certificate_ca"
+#define KEEL_OPTION_HOST_NAME_IN_CERTIFICATE "host_name_in_certificate"
 
 
 /**
@@ -1294,7 +1410,8 @@ keel_dialect keel_conn_dialect(const struct keel_conn *conn);
  * Ownership: borrows `conn`; on success `*version_out` points at a string
  * owned by `conn`.
  *
- * Lifetime: valid until `keel_conn_free(conn)`.
+ * Lifetime: valid until `keel_conn_free(conn)`, `keel_conn_return(conn)` or
+ * `keel_conn_close(conn)`.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, version_out).
  *
@@ -1307,8 +1424,8 @@ keel_status keel_conn_server_version(struct keel_conn *conn,
 /**
  * Open a pool for a connection URL.
  *
- * URLs, with options in the query string (`?key=value&...`; see OPTIONS
- * in this file's preamble for every key; percent-encode `%`, `&`, `=`,
+ * URLs, with options in the query string (`?key=value&...`; see URLS AND
+ * OPTIONS in this file's preamble for every key; percent-encode `%`, `&`, `=`,
  * `#` and, in user names and passwords, `@`, `/` and `?` are safe too
  * but `%40`, `%2F`, `%3F` always work):
  * - SQLite: `sqlite::memory:` (a database of this pool's own, shared by its
@@ -1355,10 +1472,9 @@ keel_status keel_db_open(const char *url, struct keel_db **db_out, struct keel_e
  *
  * As `keel_db_open`; each option is applied as if it were in the URL's
  * query string, after it (so an option here wins over the URL's). Keys are
- * the plain option names: pool options (`pool_max_open`, `pool_max_idle`,
- * `pool_min_idle`, `pool_acquire_timeout_ms`, `pool_max_lifetime_ms`,
- * `pool_max_idle_time_ms`, `pool_health_check_idle_ms`) and the engine's
- * (see the README). An unknown key is an error.
+ * the plain option names of URLS AND OPTIONS in this file's preamble: the
+ * pool's and the engine's, each also a `KEEL_OPTION_*` constant
+ * (`{KEEL_OPTION_POOL_MAX_OPEN, "16"}`). An unknown key is an error.
  *
  * Ownership: `url` and `options` are borrowed for the call. On success
  * `*db_out` receives a new `keel_db`, freed with `keel_db_free`.

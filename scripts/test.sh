@@ -152,7 +152,7 @@ else
     echo "SKIP C suite with sanitizers: $CC cannot build or run -fsanitize=address,undefined programs here"
 fi
 
-echo "== Zig binding (bindings/zig): unit tests, engine suite, header drift, example"
+echo "== Zig binding (bindings/zig): unit tests, engine suite, example"
 zig_version="0.17.1"
 if [ "$(python3 -m ziglang version 2>/dev/null)" != "$zig_version" ]; then
     python3 -m pip install --quiet "ziglang==$zig_version"
@@ -211,10 +211,14 @@ fi
 "$PY" -m pip install "${PIP_ARGS[@]}" --force-reinstall --no-deps ./bindings/python
 KEEL_LIBRARY="$PWD/$KEEL_LIB" "$PY" -m pytest -q -p no:cacheprovider bindings/python/tests || suites_failed+=("Python")
 
-echo "== Odin binding (bindings/odin): header drift check; suite and examples when odin is on PATH"
-# The drift check of the Odin foreign declarations against include/keel.h
-# needs only Python, so it runs everywhere (pytest from the venv above).
-"$PY" -m pytest -q -p no:cacheprovider bindings/odin/drift || suites_failed+=("Odin drift check")
+echo "== Bindings' declarations: generated from include/keel.json (bindings/generate.py)"
+# The Zig, Odin and Python declarations of the C API are what
+# bindings/generate.py writes from include/keel.json (the description
+# build.rs writes with the header), and its --check fails on any drift.
+# Python only, so it runs everywhere (pytest from the venv above).
+"$PY" -m pytest -q -p no:cacheprovider bindings/tests || suites_failed+=("Bindings' declarations")
+
+echo "== Odin binding (bindings/odin): suite and examples when odin is on PATH"
 if command -v odin >/dev/null 2>&1; then
     # Against the shared debug library, with an rpath to it. Odin prints no
     # counts a script can rely on, so the runner writes a JSON report.
@@ -268,7 +272,7 @@ if command -v odin >/dev/null 2>&1; then
     echo "Odin: $odin_passed passed, $odin_failed failed"
     [ "$odin_failed" -eq 0 ] || suites_failed+=("Odin")
 else
-    echo "SKIP Odin suite and examples: no odin compiler on PATH (Odin is in no package registry; install one to run them). The drift check above ran."
+    echo "SKIP Odin suite and examples: no odin compiler on PATH (Odin is in no package registry; install one to run them). The check that keel/c is generated ran above."
 fi
 
 if [ "${#suites_failed[@]}" -gt 0 ]; then

@@ -1,9 +1,14 @@
-//! Checks on `include/keel.h`: (a) the header build.rs generates from the
-//! current sources is the committed one; (b) it compiles on its own as C
-//! and C++ with warnings as errors; (c) every exported function has a full
-//! doc block; (d) the version macros match Cargo.toml and the library.
+//! Checks on `include/keel.h` and `include/keel.json`: (a) the header and
+//! the API description build.rs generates from the current sources are the
+//! committed ones, and the bindings' declarations are generated from that
+//! description; (b) the header compiles on its own as C and C++ with
+//! warnings as errors; (c) every exported function has a full doc block,
+//! every handle lists its methods, and row borrows name what ends them
+//! (read from keel.json, so nothing here parses C); (d) the version macros
+//! match Cargo.toml and the library.
 
 use keel::ffi::version::{keel_version, keel_version_number};
+use serde_json::Value;
 use std::ffi::CStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,8 +24,9 @@ fn header() -> String {
 
 // ---- (a) drift ---------------------------------------------------------------------
 
-#[test]
-fn generated_header_matches_the_committed_one() {
+/// `file` (under the repository) as build.rs wrote it for this build
+/// equals its committed copy.
+fn matches_the_committed_copy(file: &str, what: &str) {
     let inside = Command::new("git").arg("-C").arg(root()).args(["rev-parse", "--is-inside-work-tree"]).output();
     match inside {
         Ok(o) if o.status.success() => {}
@@ -33,14 +39,10 @@ fn generated_header_matches_the_committed_one() {
             return;
         }
     }
-    let out = Command::new("git").arg("-C").arg(root()).args(["show", "HEAD:include/keel.h"]).output().expect("run git show");
-    assert!(
-        out.status.success(),
-        "include/keel.h is not committed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let committed = String::from_utf8(out.stdout).expect("committed header is UTF-8");
-    let generated = header();
+    let out = Command::new("git").arg("-C").arg(root()).args(["show", &format!("HEAD:{file}")]).output().expect("run git show");
+    assert!(out.status.success(), "{file} is not committed: {}", String::from_utf8_lossy(&out.stderr));
+    let committed = String::from_utf8(out.stdout).unwrap_or_else(|_| panic!("committed {file} is UTF-8"));
+    let generated = std::fs::read_to_string(root().join(file)).unwrap_or_else(|e| panic!("read {file}: {e}"));
     if committed != generated {
         let (i, (c, g)) = committed
             .lines()
@@ -50,12 +52,43 @@ fn generated_header_matches_the_committed_one() {
             .find(|(_, (c, g))| c != g)
             .expect("texts differ, so some line does");
         panic!(
-            "include/keel.h generated from the sources differs from the committed one \
-             (rebuild and commit it with the change to src/ffi).\n\
+            "{file} generated from the sources differs from the committed one \
+             (rebuild and commit it with the change to {what}).\n\
              first difference at line {}:\n  committed: {c}\n  generated: {g}",
             i + 1
         );
     }
+}
+
+#[test]
+fn generated_header_matches_the_committed_one() {
+    matches_the_committed_copy("include/keel.h", "src/ffi, cbindgen.toml or the option table");
+}
+
+#[test]
+fn generated_api_description_matches_the_committed_one() {
+    matches_the_committed_copy("include/keel.json", "src/ffi or the option table");
+}
+
+/// The bindings' declarations (Zig `src/c.zig`, Odin `keel/c/keel.odin`,
+/// Python `keel/_abi.py`) are what `bindings/generate.py` writes from
+/// `include/keel.json`.
+#[test]
+fn binding_declarations_are_generated_from_the_api_description() {
+    let out = match Command::new("python3").arg(root().join("bindings/generate.py")).arg("--check").output() {
+        Ok(o) => o,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("skipped: python3 is not on PATH");
+            return;
+        }
+        Err(e) => panic!("cannot run python3: {e}"),
+    };
+    assert!(
+        out.status.success(),
+        "bindings/generate.py --check failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 // ---- (b) standalone compile ------------------------------------------------------------
@@ -152,68 +185,47 @@ fn header_compiles_standalone_as_cpp17() {
 }
 
 // ---- (c) docs -------------------------------------------------------------------------------
+//
+// Read from include/keel.json, which build.rs writes from the same parse
+// of src/ffi as the header: names, C types and doc comments as data, so
+// nothing here parses C.
 
-/// One exported function: its declaration (joined onto one line) and the
-/// text of the doc block right above it, if any.
-struct Decl {
-    name: String,
-    decl: String,
-    doc: Option<String>,
+fn api() -> Value {
+    let text = std::fs::read_to_string(root().join("include/keel.json")).expect("read include/keel.json");
+    serde_json::from_str(&text).expect("include/keel.json is JSON")
 }
 
-/// The function declarations of the header, with their doc blocks.
-fn functions(h: &str) -> Vec<Decl> {
-    let lines: Vec<&str> = h.lines().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
-        let is_decl = !line.starts_with([' ', '*', '/', '#', '}', '{'])
-            && !line.starts_with("typedef")
-            && !line.starts_with("enum")
-            && !line.starts_with("extern")
-            && line.contains('(');
-        if !is_decl {
-            i += 1;
-            continue;
-        }
-        let mut decl = line.trim().to_owned();
-        let start = i;
-        while !decl.ends_with(';') {
-            i += 1;
-            decl.push(' ');
-            decl.push_str(lines[i].trim());
-        }
-        let name = decl[..decl.find('(').unwrap()].rsplit([' ', '*']).next().unwrap().to_owned();
-        // The doc block must end on the line just above.
-        let doc = (start > 0 && lines[start - 1].trim() == "*/").then(|| {
-            let mut j = start - 1;
-            while !lines[j].trim_start().starts_with("/**") {
-                j -= 1;
-            }
-            lines[j + 1..start - 1]
-                .iter()
-                .map(|l| l.trim().strip_prefix('*').unwrap_or(l.trim()).trim())
-                .collect::<Vec<_>>()
-                .join("\n")
-        });
-        out.push(Decl { name, decl, doc });
-        i += 1;
-    }
-    out
+fn list<'a>(api: &'a Value, key: &str) -> &'a Vec<Value> {
+    api[key].as_array().unwrap_or_else(|| panic!("keel.json has no {key} array"))
+}
+
+fn name(item: &Value) -> &str {
+    item["name"].as_str().expect("a name")
+}
+
+/// A doc comment of keel.json (an array of lines) as one text.
+fn doc_text(item: &Value) -> String {
+    let lines: Vec<&str> = item["doc"].as_array().expect("a doc").iter().map(|l| l.as_str().expect("a doc line")).collect();
+    lines.join("\n")
+}
+
+/// Whether a keel.json type is `const char *`/`const uint8_t *` with
+/// `pointers` levels.
+fn is_const_bytes(t: &Value, pointers: u64) -> bool {
+    t["const"] == true && t["pointers"] == pointers && matches!(t["base"].as_str(), Some("char" | "uint8_t"))
 }
 
 /// Whether the function hands out a borrowed pointer: returns `const char
-/// *`, or has a `const char **` / `const uint8_t **` out-parameter.
-fn borrows(decl: &str) -> bool {
-    let ret = &decl[..decl.find('(').unwrap()];
-    let params = &decl[decl.find('(').unwrap()..];
-    ret.contains("const char *") || params.contains("const char **") || params.contains("const uint8_t **")
+/// *`/`const uint8_t *`, or has a `const char **`/`const uint8_t **`
+/// out-parameter.
+fn borrows(f: &Value) -> bool {
+    is_const_bytes(&f["returns"], 1) || list(f, "params").iter().any(|p| is_const_bytes(&p["type"], 2))
 }
 
 #[test]
-fn header_declares_every_exported_function() {
-    let fns = functions(&header());
+fn the_api_description_declares_every_exported_function() {
+    let api = api();
+    let h = header();
     let mut exported = Vec::new();
     for f in std::fs::read_dir(root().join("src/ffi")).unwrap() {
         let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
@@ -222,90 +234,83 @@ fn header_declares_every_exported_function() {
         }
     }
     exported.sort();
-    let mut declared: Vec<String> = fns.iter().map(|d| d.name.clone()).collect();
-    declared.sort();
+    let mut described: Vec<String> = list(&api, "functions").iter().map(|f| name(f).to_owned()).collect();
+    described.sort();
     assert!(exported.len() >= 60, "found only {} exported functions", exported.len());
-    assert_eq!(declared, exported, "the header's functions differ from src/ffi's exports");
-    assert!(declared.iter().all(|n| n.starts_with("keel_")), "{declared:?}");
+    assert_eq!(described, exported, "keel.json's functions differ from src/ffi's exports");
+    for f in &described {
+        assert!(f.starts_with("keel_"), "{f}");
+        assert!(h.contains(&format!(" {f}(")) || h.contains(&format!("*{f}(")), "{f} is in keel.json but not declared in keel.h");
+    }
+    for c in list(&api, "constants") {
+        assert!(h.contains(&format!("#define {} ", name(c))), "{} is in keel.json but not in keel.h", name(c));
+    }
 }
 
 #[test]
 fn every_exported_function_has_a_complete_doc_block() {
-    let fns = functions(&header());
-    assert!(fns.len() >= 60, "parsed only {} functions", fns.len());
+    let api = api();
+    let fns = list(&api, "functions");
+    assert!(fns.len() >= 60, "keel.json has only {} functions", fns.len());
     let mut problems = Vec::new();
-    for f in &fns {
-        let Some(doc) = &f.doc else {
-            problems.push(format!("{}: no doc block", f.name));
+    for f in fns {
+        let name = name(f);
+        let doc = doc_text(f);
+        if doc.is_empty() {
+            problems.push(format!("{name}: no doc block"));
             continue;
-        };
+        }
         let summary = doc.lines().next().unwrap_or("");
         if !summary.starts_with(|c: char| c.is_ascii_uppercase()) {
-            problems.push(format!("{}: no summary line (got {summary:?})", f.name));
+            problems.push(format!("{name}: no summary line (got {summary:?})"));
         }
         let first_para = doc.split("\n\n").next().unwrap_or("");
         if !first_para.trim_end().ends_with('.') {
-            problems.push(format!("{}: summary does not end with a period", f.name));
+            problems.push(format!("{name}: summary does not end with a period"));
         }
         let at = |key: &str| doc.lines().position(|l| l.starts_with(key));
         let mut order = Vec::new();
         let mut required = vec!["Ownership:", "Errors:", "Since:"];
-        if borrows(&f.decl) {
+        if borrows(f) {
             required.insert(1, "Lifetime:");
         }
         for key in &required {
             match at(key) {
                 Some(p) => order.push(p),
-                None => problems.push(format!("{}: no `{key}` paragraph", f.name)),
+                None => problems.push(format!("{name}: no `{key}` paragraph")),
             }
         }
         if order.len() == required.len() && !order.windows(2).all(|w| w[0] < w[1]) {
-            problems.push(format!("{}: paragraphs not in the order {required:?}", f.name));
+            problems.push(format!("{name}: paragraphs not in the order {required:?}"));
         }
         if let Some(p) = at("Since:") {
             let v = doc.lines().nth(p).unwrap().trim_start_matches("Since:").trim();
             let parts: Vec<_> = v.split('.').collect();
             if parts.len() != 3 || !parts.iter().all(|p| p.parse::<u32>().is_ok()) {
-                problems.push(format!("{}: `Since:` is not a version: {v:?}", f.name));
+                problems.push(format!("{name}: `Since:` is not a version: {v:?}"));
             }
         }
     }
     assert!(problems.is_empty(), "{} doc problems:\n{}", problems.len(), problems.join("\n"));
 }
 
-/// Every handle type of the header (`typedef struct keel_x keel_x;`).
-fn handle_types(h: &str) -> Vec<String> {
-    // Opaque handles are `typedef struct keel_x keel_x;`; structs with
-    // fields (keel_value, ...) are not handles.
-    h.lines()
-        .filter_map(|l| l.strip_prefix("typedef struct "))
-        .filter_map(|l| {
-            let mut w = l.split_whitespace();
-            let (a, b) = (w.next()?, w.next()?);
-            (b.strip_suffix(';') == Some(a)).then(|| a.to_owned())
-        })
-        .collect()
-}
-
-/// The doc block right above a handle's typedef, joined onto one line.
-fn handle_doc(h: &str, t: &str) -> String {
-    let decl = format!("typedef struct {t} {t};");
-    let at = h.find(&decl).unwrap_or_else(|| panic!("{decl} not in the header"));
-    let doc_start = h[..at].rfind("/**").expect("doc block");
-    let doc = &h[doc_start..at];
-    assert!(doc.trim_end().ends_with("*/"), "{t}: doc block is not right above it");
-    doc.lines().map(|l| l.trim().trim_start_matches('*').trim()).collect::<Vec<_>>().join(" ")
+/// A handle's doc in keel.json, joined onto one line.
+fn handle_doc(h: &Value) -> String {
+    doc_text(h).replace('\n', " ")
 }
 
 #[test]
 fn every_handle_type_is_documented_as_an_object() {
-    let h = header();
-    let types = handle_types(&h);
+    let api = api();
+    let handles = list(&api, "handles");
+    let names: Vec<&str> = handles.iter().map(name).collect();
     for t in ["keel_db", "keel_conn", "keel_stmt", "keel_rows", "keel_cancel", "keel_buffer", "keel_error"] {
-        assert!(types.iter().any(|x| x == t), "{t} is not a handle type of the header: {types:?}");
+        assert!(names.contains(&t), "{t} is not a handle of keel.json: {names:?}");
     }
-    for t in &types {
-        let doc = handle_doc(&h, t);
+    for h in handles {
+        let t = name(h);
+        assert!(header().contains(&format!("typedef struct {t} {t};")), "{t} is not an opaque typedef of keel.h");
+        let doc = handle_doc(h);
         for key in ["Created by", "destroyed by", "Methods:", &format!("{t}_free")] {
             assert!(doc.contains(key), "{t}: doc lacks {key:?}");
         }
@@ -313,51 +318,129 @@ fn every_handle_type_is_documented_as_an_object() {
 }
 
 /// Each handle's "Methods:" list names every function of that handle (a
-/// `keel_x_y_*` in the list covers every `keel_x_y_...`).
+/// `keel_x_y_*` in the list covers every `keel_x_y_...`). A function
+/// belongs to the handle its first parameter is a pointer to.
 #[test]
 fn every_handle_lists_all_its_methods() {
-    let h = header();
-    let fns = functions(&h);
+    let api = api();
+    let fns = list(&api, "functions");
     let mut problems = Vec::new();
-    for t in handle_types(&h) {
-        let doc = handle_doc(&h, &t);
+    let mut checked = 0;
+    for h in list(&api, "handles") {
+        let t = name(h);
+        let doc = handle_doc(h);
         let methods = &doc[doc.find("Methods:").unwrap_or(0)..];
         let listed: Vec<&str> = methods
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '*'))
             .filter(|w| w.starts_with("keel_"))
             .collect();
-        for f in fns.iter().filter(|f| f.name.starts_with(&format!("{t}_")) && f.name != format!("{t}_free")) {
+        for f in fns {
+            let fname = name(f);
+            let first = list(f, "params").first().map(|p| &p["type"]);
+            let takes_handle = first.is_some_and(|p| p["base"] == t && p["pointers"] == 1);
+            if !(takes_handle || fname.starts_with(&format!("{t}_"))) || fname == format!("{t}_free") {
+                continue;
+            }
+            checked += 1;
             let covered = listed.iter().any(|l| match l.strip_suffix('*') {
-                Some(prefix) => f.name.starts_with(prefix),
-                None => *l == f.name,
+                Some(prefix) => fname.starts_with(prefix),
+                None => *l == fname,
             });
-            if !covered && !doc.contains(&f.name) {
-                problems.push(format!("{t}: {} is not in its Methods: list", f.name));
+            if !covered && !doc.contains(fname) {
+                problems.push(format!("{t}: {fname} is not in its Methods: list"));
+            }
+        }
+    }
+    assert!(checked >= 60, "only {checked} methods were checked");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The paragraph of `doc` that starts with `key`, joined onto one line.
+fn paragraph(doc: &str, key: &str) -> Option<String> {
+    let at = doc.find(key)?;
+    Some(doc[at..].split("\n\n").next().unwrap().replace('\n', " "))
+}
+
+/// The calls that end each handle: those whose `Ownership:` says they take
+/// the handle back (`keel_conn_free`, `keel_conn_return`, `keel_conn_close`).
+fn destructors(api: &Value) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for h in list(api, "handles") {
+        let t = name(h);
+        let ends: Vec<String> = list(api, "functions")
+            .iter()
+            .filter(|f| {
+                let Some(first) = list(f, "params").first() else { return false };
+                let ownership = paragraph(&doc_text(f), "Ownership:").unwrap_or_default();
+                first["type"]["base"] == t && ownership.starts_with(&format!("Ownership: takes back `{}`", name(first)))
+            })
+            .map(|f| name(f).to_owned())
+            .collect();
+        out.push((t.to_owned(), ends));
+    }
+    out
+}
+
+/// Every handle's doc names every call that destroys it, and `keel_T_free`
+/// is one of them.
+#[test]
+fn every_handle_names_every_call_that_destroys_it() {
+    let api = api();
+    let ends = destructors(&api);
+    let mut problems = Vec::new();
+    for (h, (t, calls)) in list(&api, "handles").iter().zip(&ends) {
+        if !calls.contains(&format!("{t}_free")) {
+            problems.push(format!("{t}_free does not say it takes back its {t}"));
+        }
+        for c in calls {
+            if !handle_doc(h).contains(c.as_str()) {
+                problems.push(format!("{t}: its doc does not name {c}, which destroys it"));
             }
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// A pointer borrowed from a cursor's row is valid until the cursor moves
-/// or is freed: every such "Lifetime:" names every call that ends it.
+/// A borrowed pointer lives until something ends it, and its `Lifetime:`
+/// says what: the process's life, or every call that destroys the handle
+/// it belongs to (a `Lifetime:` naming one of `keel_conn_free`,
+/// `keel_conn_return` and `keel_conn_close` names all three). A pointer
+/// into a cursor's current row also ends at the cursor's next move: every
+/// `Lifetime:` that names `keel_rows_next` names every call that moves it.
 #[test]
-fn row_borrows_name_every_call_that_ends_them() {
-    let fns = functions(&header());
+fn borrowed_lifetimes_name_every_call_that_ends_them() {
+    let api = api();
+    let ends = destructors(&api);
     let mut problems = Vec::new();
-    for f in &fns {
-        let Some(doc) = &f.doc else { continue };
-        let Some(at) = doc.find("Lifetime:") else { continue };
-        let lifetime = doc[at..].split("\n\n").next().unwrap().replace('\n', " ");
-        if !lifetime.contains("keel_rows_next") {
+    let mut checked = 0;
+    for f in list(&api, "functions").iter().filter(|f| borrows(f)) {
+        let fname = name(f);
+        let Some(lifetime) = paragraph(&doc_text(f), "Lifetime:") else {
+            problems.push(format!("{fname}: hands out a borrowed pointer but has no Lifetime:"));
             continue;
+        };
+        checked += 1;
+        let mut named_an_end = lifetime.contains("for the life of the process");
+        for (t, calls) in &ends {
+            if calls.iter().any(|c| lifetime.contains(c.as_str())) {
+                named_an_end = true;
+                for c in calls.iter().filter(|c| !lifetime.contains(c.as_str())) {
+                    problems.push(format!("{fname}: its Lifetime: ends with {t} but does not name {c}"));
+                }
+            }
         }
-        for ends in ["keel_rows_next`", "keel_rows_next_values", "keel_rows_fetch_batch", "keel_rows_free"] {
-            if !lifetime.contains(ends) {
-                problems.push(format!("{}: its Lifetime: does not name {ends}", f.name));
+        if !named_an_end {
+            problems.push(format!("{fname}: its Lifetime: names no call that ends it"));
+        }
+        if lifetime.contains("keel_rows_next") {
+            for moves in ["keel_rows_next`", "keel_rows_next_values", "keel_rows_fetch_batch", "keel_rows_free"] {
+                if !lifetime.contains(moves) {
+                    problems.push(format!("{fname}: its Lifetime: does not name {moves}"));
+                }
             }
         }
     }
+    assert!(checked >= 10, "only {checked} functions hand out borrowed pointers");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -375,7 +458,7 @@ fn header_documents_every_option_and_its_default() {
         specs.extend(d.options());
     }
     for spec in specs {
-        let Some(at) = section.find(&format!(" {} (", spec.key)).or_else(|| section.find(&format!(" {} ", spec.key))) else {
+        let Some(at) = section.find(&format!(" {} (", spec.key)).or_else(|| section.find(&format!(" {}: ", spec.key))) else {
             problems.push(format!("option {} is not in the header", spec.key));
             continue;
         };
@@ -397,8 +480,10 @@ fn header_has_no_function_like_macros_or_varargs() {
         assert!(!name.contains('('), "function-like macro: {line}");
         assert!(name.starts_with("KEEL_"), "macro without the KEEL_ prefix: {line}");
     }
-    for f in functions(&h) {
-        assert!(!f.decl.contains("..."), "varargs: {}", f.decl);
+    for f in list(&api(), "functions") {
+        for p in list(f, "params") {
+            assert!(p["type"]["base"] != "va_list", "varargs: {}", name(f));
+        }
     }
 }
 

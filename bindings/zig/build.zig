@@ -1,8 +1,8 @@
 //! Build of the keel Zig binding.
 //!
 //!   zig build test                      unit tests, the SQLite/PostgreSQL/MySQL
-//!                                       suite, the header drift check, and
-//!                                       the example with its expected output
+//!                                       suite, and the example with its
+//!                                       expected output
 //!   zig build example                   build examples/basic.zig
 //!   zig build run-example               build and run it
 //!
@@ -11,7 +11,6 @@
 //!                       release directory, ../../target/release); relative
 //!                       paths are taken from this directory
 //!   -Dlinkage=dynamic|static   link libkeel.so (default) or libkeel.a
-//!   -Dheader=PATH       keel.h for the drift test (default ../../include/keel.h)
 //!   -Dtest-filter=TEXT  run only the tests whose names contain TEXT
 //!
 //! Another package uses the binding through the `keel` module:
@@ -27,7 +26,6 @@ pub fn build(b: *std.Build) void {
 
     const lib_dir_opt = b.option([]const u8, "lib-dir", "Directory holding libkeel (default: ../../target/release)");
     const linkage = b.option(Linkage, "linkage", "Link libkeel dynamically (default) or statically") orelse .dynamic;
-    const header_opt = b.option([]const u8, "header", "keel.h checked by the drift test (default: ../../include/keel.h)");
     const test_filters = b.option([]const []const u8, "test-filter", "Run only the tests whose names contain this text") orelse &.{};
 
     // Absolute, so the rpath Zig records for libkeel.so does not depend on
@@ -36,7 +34,6 @@ pub fn build(b: *std.Build) void {
     const lib_dir_abs = absoluteFromRoot(b, lib_dir_str);
     const lib_dir = pathOption(b, lib_dir_abs orelse lib_dir_str, "");
     const include_dir = b.path("../../include");
-    const header = pathOption(b, header_opt, "../../include/keel.h");
 
     const keel = b.addModule("keel", .{
         .root_source_file = b.path("src/keel.zig"),
@@ -51,7 +48,7 @@ pub fn build(b: *std.Build) void {
     const unit_tests = b.addTest(.{ .name = "keel-unit", .root_module = keel, .filters = test_filters });
     const run_unit = b.addRunArtifact(unit_tests);
 
-    // The engine suite and the drift check, through the public module.
+    // The engine suite, through the public module.
     const suite_mod = b.createModule(.{
         .root_source_file = b.path("src/tests.zig"),
         .target = target,
@@ -59,7 +56,6 @@ pub fn build(b: *std.Build) void {
         .link_libc = true,
         .imports = &.{.{ .name = "keel", .module = keel }},
     });
-    suite_mod.addAnonymousImport("keel_h", .{ .root_source_file = header });
     // The README's example is examples/readme.zig; a test keeps them equal.
     suite_mod.addAnonymousImport("readme_md", .{ .root_source_file = b.path("README.md") });
     suite_mod.addAnonymousImport("readme_zig", .{ .root_source_file = b.path("examples/readme.zig") });

@@ -1,82 +1,15 @@
-//! The typed option registry: every key a URL query string or the options
-//! API accepts, its type, default and doc. Keys are the same plain names
-//! everywhere. An unknown key, or one that does not apply to the engine, is
-//! an error, never ignored.
+//! Options as a pool gets them: every key a URL query string or the
+//! options API gives is checked against keel's option table (the pool's
+//! options and the engine's: `OptSpec`s, with type, default and doc; see
+//! `option_spec.rs`) and every key the engine knows gets its value or
+//! default. Keys are the same plain names everywhere. An unknown key, or
+//! one that does not apply to the engine, is an error, never ignored.
 
 use super::error::{Error, Result};
 
-/// The type of an option's value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OptKind {
-    Bool,
-    /// Unsigned integer up to `u32::MAX`.
-    UInt,
-    Text,
-    /// One of the listed words.
-    Choice(&'static [&'static str]),
-}
-
-/// One known option.
-#[derive(Clone, Copy, Debug)]
-pub struct OptSpec {
-    pub key: &'static str,
-    pub kind: OptKind,
-    /// Default as text; empty means "unset".
-    pub default: &'static str,
-    pub doc: &'static str,
-}
-
-/// Options every engine accepts: the pool's.
-pub const POOL_OPTIONS: &[OptSpec] = &[
-    OptSpec {
-        key: "pool_max_open",
-        kind: OptKind::UInt,
-        default: "0",
-        doc: "Most connections open at once; 0 means no limit.",
-    },
-    OptSpec {
-        key: "pool_max_idle",
-        kind: OptKind::UInt,
-        default: "2",
-        doc: "Most idle connections kept for reuse.",
-    },
-    OptSpec {
-        key: "pool_min_idle",
-        kind: OptKind::UInt,
-        default: "0",
-        doc: "Idle connections kept open and ready, refilled in the background.",
-    },
-    OptSpec {
-        key: "pool_acquire_timeout_ms",
-        kind: OptKind::UInt,
-        default: "30000",
-        doc: "How long a checkout waits for a free connection before failing with TIMEOUT; 0 waits forever.",
-    },
-    OptSpec {
-        key: "pool_max_lifetime_ms",
-        kind: OptKind::UInt,
-        default: "0",
-        doc: "Close connections older than this; 0 means no limit.",
-    },
-    OptSpec {
-        key: "pool_max_idle_time_ms",
-        kind: OptKind::UInt,
-        default: "0",
-        doc: "Close connections idle longer than this (down to pool_min_idle); 0 means no limit.",
-    },
-    OptSpec {
-        key: "stmt_cache_size",
-        kind: OptKind::UInt,
-        default: "32",
-        doc: "Prepared statements each connection keeps for its exec/query calls (least recently used go first); 0 turns the cache off.",
-    },
-    OptSpec {
-        key: "pool_health_check_idle_ms",
-        kind: OptKind::UInt,
-        default: "1000",
-        doc: "Ping a connection at checkout when it sat idle longer than this; 0 never pings.",
-    },
-];
+#[path = "option_spec.rs"]
+mod spec;
+pub use spec::{OptKind, OptSpec, POOL_OPTIONS};
 
 /// Parsed, validated options for one pool: every key the engine knows, with
 /// the given value or the default.

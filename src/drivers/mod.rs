@@ -2,12 +2,16 @@
 //! it), and their registration into the core's registry.
 
 use crate::core::driver::Driver;
+// For `options.rs` and the engine option tables it lists, which name
+// these through `super` so that build.rs can read them too.
+use crate::core::options::{OptKind, OptSpec};
 use crate::core::registry::Registry;
 use std::sync::Arc;
 
 mod cursor_slot;
 pub mod mssql;
 mod net;
+pub mod options;
 pub mod tls;
 pub mod mysql;
 pub mod postgres;

@@ -1,23 +1,6 @@
-//! What the network drivers share: the socket options every one of them
-//! takes, and the check that a pooled connection's socket still stands.
-
-use crate::core::options::{OptKind, OptSpec};
-
-/// `socket_timeout_ms`: the limit on waiting for the server's next byte.
-pub const SOCKET_TIMEOUT: OptSpec = OptSpec {
-    key: "socket_timeout_ms",
-    kind: OptKind::UInt,
-    default: "0",
-    doc: "Fail a call with TIMEOUT when the server sends nothing (and takes nothing) for this long, and close the connection; 0 waits for ever. Set it above the longest statement you run: it also ends a statement that is merely slow.",
-};
-
-/// `tcp_keepalive_ms`: TCP keepalive on idle connections.
-pub const TCP_KEEPALIVE: OptSpec = OptSpec {
-    key: "tcp_keepalive_ms",
-    kind: OptKind::UInt,
-    default: "15000",
-    doc: "Send TCP keepalive probes after a connection was idle this long, and then this often, so a server or network that vanished is noticed; 0 turns keepalive off.",
-};
+//! What the network drivers share: the check that a pooled connection's
+//! socket still stands. (The socket options they share are in
+//! `options.rs`.)
 
 /// What a non-blocking look at a socket found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -507,7 +507,8 @@ pub extern "C" fn keel_conn_dialect(conn: *const keel_conn) -> Dialect {
 /// Ownership: borrows `conn`; on success `*version_out` points at a string
 /// owned by `conn`.
 ///
-/// Lifetime: valid until `keel_conn_free(conn)`.
+/// Lifetime: valid until `keel_conn_free(conn)`, `keel_conn_return(conn)` or
+/// `keel_conn_close(conn)`.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, version_out).
 ///

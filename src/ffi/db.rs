@@ -29,8 +29,8 @@ impl Opaque for keel_db {
 
 /// Open a pool for a connection URL.
 ///
-/// URLs, with options in the query string (`?key=value&...`; see OPTIONS
-/// in this file's preamble for every key; percent-encode `%`, `&`, `=`,
+/// URLs, with options in the query string (`?key=value&...`; see URLS AND
+/// OPTIONS in this file's preamble for every key; percent-encode `%`, `&`, `=`,
 /// `#` and, in user names and passwords, `@`, `/` and `?` are safe too
 /// but `%40`, `%2F`, `%3F` always work):
 /// - SQLite: `sqlite::memory:` (a database of this pool's own, shared by its
@@ -84,10 +84,9 @@ pub extern "C" fn keel_db_open(url: *const c_char, db_out: *mut *mut keel_db, er
 ///
 /// As `keel_db_open`; each option is applied as if it were in the URL's
 /// query string, after it (so an option here wins over the URL's). Keys are
-/// the plain option names: pool options (`pool_max_open`, `pool_max_idle`,
-/// `pool_min_idle`, `pool_acquire_timeout_ms`, `pool_max_lifetime_ms`,
-/// `pool_max_idle_time_ms`, `pool_health_check_idle_ms`) and the engine's
-/// (see the README). An unknown key is an error.
+/// the plain option names of URLS AND OPTIONS in this file's preamble: the
+/// pool's and the engine's, each also a `KEEL_OPTION_*` constant
+/// (`{KEEL_OPTION_POOL_MAX_OPEN, "16"}`). An unknown key is an error.
 ///
 /// Ownership: `url` and `options` are borrowed for the call. On success
 /// `*db_out` receives a new `keel_db`, freed with `keel_db_free`.

@@ -2,10 +2,7 @@
 //! behind keel's blocking calls.
 //!
 //! URL: `mssql://user:password@host:1433/database?options` (`sqlserver://`
-//! too). Options: `encrypt` (`on`, the default, `strict`, `off`),
-//! `trust_server_certificate`, `trust_server_certificate_ca`,
-//! `host_name_in_certificate`, `connect_timeout_ms`, `statement_timeout_ms`,
-//! `socket_timeout_ms`, `tcp_keepalive_ms`, `application_name`. TLS is rustls with the ring provider, done by the
+//! too). Options: `options.rs` (keel's option table). TLS is rustls with the ring provider, done by the
 //! wire under tiberius ([`wire`] says how for each level). The server's
 //! certificate is checked against the system's trust store, or
 //! `trust_server_certificate_ca`, and must name the host (or
@@ -64,13 +61,12 @@ mod wire;
 use session::{Ctl, MsConn, Shared};
 
 use super::cursor_slot::CursorSlot;
-use super::net;
 use crate::core::sql::{Placeholder, Syntax};
 use crate::core::driver::{
     Connector, Driver, DriverConn,
 };
 use crate::core::error::{Error, Result, RetrySafety, Status};
-use crate::core::options::{OptKind, OptSpec, Options};
+use crate::core::options::{OptSpec, Options};
 use crate::drivers::tls::{self, Check};
 use crate::core::url::ConnUrl;
 use std::cell::UnsafeCell;
@@ -160,53 +156,6 @@ struct SendPtr(#[allow(dead_code)] *mut ProcessRuntime);
 // SAFETY: only held, never used.
 unsafe impl Send for SendPtr {}
 
-const OPTIONS: &[OptSpec] = &[
-    OptSpec {
-        key: "encrypt",
-        kind: OptKind::Choice(&["off", "on", "strict"]),
-        default: "on",
-        doc: "TLS: on (negotiated in PRELOGIN, TDS 7.x), strict (TDS 8.0: TLS before anything else), off (nothing encrypted, the password included).",
-    },
-    OptSpec {
-        key: "trust_server_certificate",
-        kind: OptKind::Bool,
-        default: "false",
-        doc: "With encrypt=on: accept any certificate without checking it (encrypted, but the server is not authenticated).",
-    },
-    OptSpec {
-        key: "trust_server_certificate_ca",
-        kind: OptKind::Text,
-        default: "",
-        doc: "A PEM file of the CA certificates (or the server's own) to check the server's certificate against; by default the system's trust store.",
-    },
-    OptSpec {
-        key: "host_name_in_certificate",
-        kind: OptKind::Text,
-        default: "",
-        doc: "The name the server's certificate must carry, when it is not the host in the URL.",
-    },
-    OptSpec {
-        key: "connect_timeout_ms",
-        kind: OptKind::UInt,
-        default: "10000",
-        doc: "Give up connecting and logging in after this long; 0 waits forever.",
-    },
-    OptSpec {
-        key: "statement_timeout_ms",
-        kind: OptKind::UInt,
-        default: "0",
-        doc: "Stop a statement (with an attention) when a wait for the server exceeds this; 0 means none.",
-    },
-    net::SOCKET_TIMEOUT,
-    net::TCP_KEEPALIVE,
-    OptSpec {
-        key: "application_name",
-        kind: OptKind::Text,
-        default: "keel",
-        doc: "Shown in sys.dm_exec_sessions.program_name.",
-    },
-];
-
 /// Session settings ODBC applies at connect, so SQL behaves as users of
 /// other drivers expect (NULL comparisons, "..." identifiers, errors on
 /// truncation), and the server's version.
@@ -229,7 +178,7 @@ impl Driver for MssqlDriver {
         &SYNTAX
     }
     fn options(&self) -> &'static [OptSpec] {
-        OPTIONS
+        super::options::mssql::OPTIONS
     }
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
         let host = url.host.clone().unwrap_or_else(|| "127.0.0.1".into());

@@ -3,12 +3,10 @@
 //!
 //! URL: `mysql://user:password@host:port/db?options` (`mariadb://` too).
 //! TCP is used for the host the URL names, never a unix socket behind its
-//! back. Options: `connect_timeout_ms`, `statement_timeout_ms`
-//! (`max_statement_time` on MariaDB, `max_execution_time` on MySQL),
-//! `socket_timeout_ms` (the socket's read and write timeouts: a silent
-//! network fails the call with TIMEOUT and the session is closed),
-//! `tcp_keepalive_ms`, `zero_date` (`error`, the default, or `null`),
-//! and TLS: `ssl_mode`, `ssl_ca`, `ssl_cert`, `ssl_key`.
+//! back. Options: `options.rs` (keel's option table); `statement_timeout_ms`
+//! is `max_statement_time` on MariaDB and `max_execution_time` on MySQL,
+//! and `socket_timeout_ms` the socket's read and write timeouts (a silent
+//! network fails the call with TIMEOUT and the session is closed).
 //! Sessions run with
 //! `time_zone = '+00:00'`, so TIMESTAMP columns read and write UTC, and
 //! with CLIENT_FOUND_ROWS, so an UPDATE's rows_affected counts the rows it
@@ -42,14 +40,13 @@ mod types;
 use session::{Killer, MyConn, Shared, TxState};
 
 use super::cursor_slot::CursorSlot;
-use super::net;
 
 use crate::core::sql::{InsertGrammar, InsertTail, Syntax};
 use crate::core::driver::{
     Connector, Driver, DriverConn,
 };
 use crate::core::error::{Error, Result};
-use crate::core::options::{OptKind, OptSpec, Options};
+use crate::core::options::{OptSpec, Options};
 use crate::core::url::ConnUrl;
 use mysql::prelude::Queryable;
 use std::cell::UnsafeCell;
@@ -83,54 +80,6 @@ pub static SYNTAX: Syntax = Syntax {
 
 pub struct MysqlDriver;
 
-const OPTIONS: &[OptSpec] = &[
-    OptSpec {
-        key: "connect_timeout_ms",
-        kind: OptKind::UInt,
-        default: "10000",
-        doc: "Give up connecting after this long; 0 waits forever.",
-    },
-    OptSpec {
-        key: "statement_timeout_ms",
-        kind: OptKind::UInt,
-        default: "0",
-        doc: "Server-side statement timeout; 0 means none.",
-    },
-    net::SOCKET_TIMEOUT,
-    net::TCP_KEEPALIVE,
-    OptSpec {
-        key: "zero_date",
-        kind: OptKind::Choice(&["error", "null"]),
-        default: "error",
-        doc: "How to read MySQL's zero dates (0000-00-00): as an error, or as NULL.",
-    },
-    // Text, not Choice: MySQL's values in any case (tls::policy checks them).
-    OptSpec {
-        key: "ssl_mode",
-        kind: OptKind::Text,
-        default: "",
-        doc: "TLS policy, as MySQL's client: DISABLED, PREFERRED (TLS when the server offers it, unverified; the default), REQUIRED (TLS or fail, unverified), VERIFY_CA (certificate chains to a root in ssl_ca), VERIFY_IDENTITY (and names the host); any case. Unset with ssl_ca set: VERIFY_CA.",
-    },
-    OptSpec {
-        key: "ssl_ca",
-        kind: OptKind::Text,
-        default: "",
-        doc: "Trusted roots for VERIFY_CA/VERIFY_IDENTITY: a PEM file, or `system` for the system's CA bundle file.",
-    },
-    OptSpec {
-        key: "ssl_cert",
-        kind: OptKind::Text,
-        default: "",
-        doc: "Client certificate (PEM, intermediates after it), sent when the server asks for one; needs ssl_key.",
-    },
-    OptSpec {
-        key: "ssl_key",
-        kind: OptKind::Text,
-        default: "",
-        doc: "The client certificate's private key (unencrypted PEM: PKCS#8, PKCS#1 or SEC1).",
-    },
-];
-
 impl Driver for MysqlDriver {
     fn name(&self) -> &'static str {
         "mysql"
@@ -142,7 +91,7 @@ impl Driver for MysqlDriver {
         &SYNTAX
     }
     fn options(&self) -> &'static [OptSpec] {
-        OPTIONS
+        super::options::mysql::OPTIONS
     }
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
         let ms = |key| Some(opts.uint(key)).filter(|v| *v > 0).map(|v| Duration::from_millis(v as u64));

@@ -3,12 +3,8 @@
 //!
 //! URL: `postgres://user:password@host:port/dbname?options`; a host that
 //! starts with `/` (percent-encoded in the URL) is the directory of the
-//! server's Unix socket. Options: `sslmode`, `sslrootcert`, `sslcert`,
-//! `sslkey`, `connect_timeout_ms` (the whole connect, authentication
-//! included), `statement_timeout_ms`, `socket_timeout_ms`,
-//! `tcp_keepalive_ms`, `application_name`, `search_path`. Results
-//! stream: rows are read from
-//! the socket as `keel_rows_next` asks for them (tokio-postgres applies
+//! server's Unix socket. Options: `options.rs` (keel's option table).
+//! Results stream: rows are read from the socket as `keel_rows_next` asks for them (tokio-postgres applies
 //! back-pressure), so a huge SELECT runs in bounded memory. Because the
 //! protocol carries one result at a time, a connection with an open cursor
 //! refuses other work until the cursor is read to its end or freed.
@@ -29,7 +25,7 @@ use crate::core::driver::{
     TxLock, TxOptions,
 };
 use crate::core::error::{Error, Result};
-use crate::core::options::{OptKind, OptSpec, Options};
+use crate::core::options::{OptSpec, Options};
 use crate::core::url::ConnUrl;
 use crate::core::value::{Column, Nullable, Type as K, Value, ValueRef};
 use client::{Client, Effect, Target};
@@ -39,7 +35,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use super::cursor_slot::{CursorSlot, statement_id};
-use super::net;
 use tokio_postgres::types::{FromSql, Type};
 use types::{Param, Plan};
 
@@ -66,59 +61,6 @@ pub static SYNTAX: Syntax = Syntax {
 
 pub struct PostgresDriver;
 
-const OPTIONS: &[OptSpec] = &[
-    OptSpec {
-        key: "sslmode",
-        kind: OptKind::Choice(&["disable", "prefer", "require", "verify-ca", "verify-full"]),
-        default: "prefer",
-        doc: "TLS policy, as libpq's sslmode: disable, prefer (TLS when the server offers it, unverified), require (TLS or fail; unverified unless sslrootcert is set or ~/.postgresql/root.crt exists, then the chain is checked), verify-ca (certificate chains to a trusted root), verify-full (and names the host).",
-    },
-    OptSpec {
-        key: "sslrootcert",
-        kind: OptKind::Text,
-        default: "",
-        doc: "Trusted roots for verify-ca/verify-full (and require): a PEM file, or `system` for the system's trust store; default ~/.postgresql/root.crt.",
-    },
-    OptSpec {
-        key: "sslcert",
-        kind: OptKind::Text,
-        default: "",
-        doc: "Client certificate (PEM, intermediates after it), sent when the server asks for one; default ~/.postgresql/postgresql.crt when that file exists.",
-    },
-    OptSpec {
-        key: "sslkey",
-        kind: OptKind::Text,
-        default: "",
-        doc: "The client certificate's private key (unencrypted PEM: PKCS#8, PKCS#1 or SEC1); default ~/.postgresql/postgresql.key.",
-    },
-    OptSpec {
-        key: "connect_timeout_ms",
-        kind: OptKind::UInt,
-        default: "10000",
-        doc: "Give up connecting (socket, startup and authentication) after this long; 0 waits forever.",
-    },
-    OptSpec {
-        key: "statement_timeout_ms",
-        kind: OptKind::UInt,
-        default: "0",
-        doc: "Server-side statement timeout; 0 means none.",
-    },
-    net::SOCKET_TIMEOUT,
-    net::TCP_KEEPALIVE,
-    OptSpec {
-        key: "application_name",
-        kind: OptKind::Text,
-        default: "keel",
-        doc: "Shown in pg_stat_activity.",
-    },
-    OptSpec {
-        key: "search_path",
-        kind: OptKind::Text,
-        default: "",
-        doc: "Schema search path for the session.",
-    },
-];
-
 impl Driver for PostgresDriver {
     fn name(&self) -> &'static str {
         "postgres"
@@ -130,7 +72,7 @@ impl Driver for PostgresDriver {
         &SYNTAX
     }
     fn options(&self) -> &'static [OptSpec] {
-        OPTIONS
+        super::options::postgres::OPTIONS
     }
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
         let tls = tls::policy(&tls::SslOptions {

@@ -28,7 +28,7 @@ pub use types::kind_from_decltype;
 use crate::core::sql::Syntax;
 use crate::core::driver::{Connector, Driver};
 use crate::core::error::{Error, Result};
-use crate::core::options::{OptKind, OptSpec, Options};
+use crate::core::options::{OptSpec, Options};
 use crate::core::url::ConnUrl;
 use rusqlite::ffi;
 use session::SqliteConnector;
@@ -48,39 +48,6 @@ pub static SYNTAX: Syntax = Syntax {
 
 pub struct SqliteDriver;
 
-const OPTIONS: &[OptSpec] = &[
-    OptSpec {
-        key: "mode",
-        kind: OptKind::Choice(&["ro", "rw", "rwc"]),
-        default: "rwc",
-        doc: "ro: read-only; rw: read-write, the file must exist; rwc: read-write, create if missing.",
-    },
-    OptSpec {
-        key: "busy_timeout_ms",
-        kind: OptKind::UInt,
-        default: "5000",
-        doc: "How long a statement waits for another connection's lock before failing with BUSY.",
-    },
-    OptSpec {
-        key: "statement_timeout_ms",
-        kind: OptKind::UInt,
-        default: "0",
-        doc: "Stop a statement that runs longer than this with TIMEOUT (each execute, or each row fetch); 0 means none.",
-    },
-    OptSpec {
-        key: "foreign_keys",
-        kind: OptKind::Bool,
-        default: "true",
-        doc: "Enforce FOREIGN KEY constraints (PRAGMA foreign_keys).",
-    },
-    OptSpec {
-        key: "journal_mode",
-        kind: OptKind::Choice(&["delete", "truncate", "persist", "memory", "wal", "off"]),
-        default: "",
-        doc: "PRAGMA journal_mode for file databases; unset keeps the file's mode.",
-    },
-];
-
 impl Driver for SqliteDriver {
     fn name(&self) -> &'static str {
         "sqlite"
@@ -92,7 +59,7 @@ impl Driver for SqliteDriver {
         &SYNTAX
     }
     fn options(&self) -> &'static [OptSpec] {
-        OPTIONS
+        super::options::sqlite::OPTIONS
     }
     fn url_names_a_file(&self) -> bool {
         true
