@@ -1402,6 +1402,29 @@ fn check_cached_statement_after_column_type_change(e: &Engine) {
     assert_eq!(st.execute().unwrap().rows_affected, 1, "the statement prepared again runs again");
     drop(st);
     assert_eq!(int(&c, &format!("SELECT SUM(v) FROM {t3}"), &[]), 10 + 20 + 30 + 30);
+    // Inside a transaction the error aborts (PostgreSQL): the error says to
+    // roll back, and the same statement, run again after that, prepares
+    // itself again first.
+    let t4 = e.table("stale_pc_tx");
+    c.exec(&format!("CREATE TABLE {t4} (id BIGINT PRIMARY KEY, v {text})"), &[]).unwrap();
+    let insert4 = format!("INSERT INTO {t4} (id, v) VALUES (?, ?)");
+    for (id, v) in [(1, "10"), (2, "20")] {
+        c.exec(&insert4, &[ValueRef::Int64(id), ValueRef::Text(v)]).unwrap();
+    }
+    c.exec(&alter.replace("{t}", &t4.name), &[]).unwrap();
+    c.begin(&TxOptions::default()).unwrap();
+    let mut st = c.prepare_cached(&insert4).unwrap();
+    st.bind_all(&[ValueRef::Int64(3), ValueRef::Int64(30)]).unwrap();
+    if let Err(err) = st.execute() {
+        assert!(e.q.error_aborts_transaction, "{err}");
+        assert!(err.message.contains("roll back"), "{err}");
+        c.rollback().unwrap();
+        c.begin(&TxOptions::default()).unwrap();
+        st.execute().unwrap();
+    }
+    c.commit().unwrap();
+    drop(st);
+    assert_eq!(count(&c, &t4), 3);
     // Inside a transaction, where PostgreSQL's error ends the transaction:
     // the stale statement still leaves the cache, the error says to roll
     // back, and after that the statement runs.
