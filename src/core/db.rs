@@ -317,7 +317,6 @@ impl Conn {
     /// it came from the cache.
     fn cached(&self, sql: &str) -> Result<(Stmt, bool)> {
         self.check()?;
-        let native = self.native_sql(sql)?;
         let pool = &self.shared.db.inner.pool;
         let (stmt, hit) = {
             let mut g = lock(&self.shared.session);
@@ -326,14 +325,19 @@ impl Conn {
                 drop(g);
                 return Ok((self.prepare(sql)?, false));
             }
-            match p.cache.take(&native) {
+            // Keyed by the caller's SQL: a hit skips the lexer (the SQL
+            // was checked and rewritten when it was prepared).
+            match p.cache.take(sql) {
                 Some(s) => (s, true),
-                None => (p.conn.prepare(&native).map_err(|e| e.with_sql(sql).not_sent())?, false),
+                None => {
+                    let native = self.native_sql(sql)?;
+                    (p.conn.prepare(&native).map_err(|e| e.with_sql(sql).not_sent())?, false)
+                }
             }
         };
         let counter = if hit { &pool.cache_hits } else { &pool.cache_misses };
         counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut st = Stmt::new(self.shared.clone(), sql, stmt, Some(native.into_owned()));
+        let mut st = Stmt::new(self.shared.clone(), sql, stmt, Some(sql.to_owned()));
         st.hit = hit;
         Ok((st, hit))
     }
