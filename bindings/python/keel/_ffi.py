@@ -36,7 +36,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple
 
-__all__ = ["lib", "set_library_path", "library_path", "Status", "Type", "RetrySafety"]
+__all__ = ["lib", "set_library_path", "library_path", "Status", "Type", "RetrySafety", "Capability"]
 
 
 class Status(IntEnum):
@@ -133,6 +133,13 @@ class BatchFormat(IntEnum):
     PICKLE5 = 1
 
 
+class Capability(IntEnum):
+    """``keel_capability``: what :meth:`keel.Connection.supports` is asked."""
+
+    SEVERAL_CURSORS = 1
+    COLUMNS_AFTER_PREPARE = 2
+
+
 # C enum name -> binding class, for the drift test and for readers.
 ENUMS = {
     "keel_status": Status,
@@ -143,6 +150,7 @@ ENUMS = {
     "keel_isolation": Isolation,
     "keel_tx_lock": TxLock,
     "keel_batch_format": BatchFormat,
+    "keel_capability": Capability,
 }
 
 
@@ -275,6 +283,7 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_conn_query_len", [_H, _STR, _SIZE, POINTER(Value), _SIZE, _HH, _HH], _STATUS),
     ("keel_conn_prepare", [_H, _STR, _HH, _HH], _STATUS),
     ("keel_conn_prepare_len", [_H, _STR, _SIZE, _HH, _HH], _STATUS),
+    ("keel_conn_prepare_cached", [_H, _STR, _SIZE, _HH, _HH], _STATUS),
     ("keel_conn_begin", [_H, POINTER(TxOptions), _HH], _STATUS),
     ("keel_conn_commit", [_H, _HH], _STATUS),
     ("keel_conn_rollback", [_H, _HH], _STATUS),
@@ -285,10 +294,16 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_conn_ping", [_H, _HH], _STATUS),
     ("keel_conn_in_transaction", [_H], c_bool),
     ("keel_conn_dialect", [_H], c_int32),
+    ("keel_conn_supports", [_H, c_int32, _PBOOL, _HH], _STATUS),
     ("keel_conn_server_version", [_H, POINTER(c_char_p), _HH], _STATUS),
     # stmt
     ("keel_stmt_free", [_H], None),
     ("keel_stmt_param_count", [_H], _SIZE),
+    ("keel_stmt_column_count", [_H, _PSIZE, _HH], _STATUS),
+    ("keel_stmt_column_name", [_H, _SIZE, POINTER(c_char_p), _HH], _STATUS),
+    ("keel_stmt_column_engine_type", [_H, _SIZE, POINTER(c_char_p), _HH], _STATUS),
+    ("keel_stmt_column_type", [_H, _SIZE, POINTER(c_int32), _HH], _STATUS),
+    ("keel_stmt_column_nullable", [_H, _SIZE, POINTER(c_int32), _HH], _STATUS),
     ("keel_stmt_bind_null", [_H, _SIZE, _HH], _STATUS),
     ("keel_stmt_bind_bool", [_H, _SIZE, c_bool, _HH], _STATUS),
     ("keel_stmt_bind_int64", [_H, _SIZE, c_int64, _HH], _STATUS),
@@ -316,6 +331,7 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_rows_next_values", [_H, POINTER(Value), _SIZE, _PBOOL, _HH], _STATUS),
     ("keel_rows_column_count", [_H], _SIZE),
     ("keel_rows_column_name", [_H, _SIZE, POINTER(c_char_p), _HH], _STATUS),
+    ("keel_rows_column_index", [_H, _STR, _SIZE, _PSIZE, _HH], _STATUS),
     ("keel_rows_column_engine_type", [_H, _SIZE, POINTER(c_char_p), _HH], _STATUS),
     ("keel_rows_column_type", [_H, _SIZE, POINTER(c_int32), _HH], _STATUS),
     ("keel_rows_column_nullable", [_H, _SIZE, POINTER(c_int32), _HH], _STATUS),
