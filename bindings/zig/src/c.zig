@@ -95,6 +95,11 @@ pub const KEEL_TX_LOCK_EXCLUSIVE: keel_tx_lock = 3;
 pub const keel_batch_format = i32;
 pub const KEEL_BATCH_FORMAT_PICKLE5: keel_batch_format = 1;
 
+// enum keel_capability
+pub const keel_capability = i32;
+pub const KEEL_CAPABILITY_SEVERAL_CURSORS: keel_capability = 1;
+pub const KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE: keel_capability = 2;
+
 // Opaque handles.
 pub const keel_buffer = opaque {};
 pub const keel_cancel = opaque {};
@@ -179,6 +184,7 @@ pub extern fn keel_conn_query(conn: ?*keel_conn, sql: ?[*:0]const u8, params: ?[
 pub extern fn keel_conn_query_len(conn: ?*keel_conn, sql: ?[*]const u8, sql_len: usize, params: ?[*]const keel_value, n_params: usize, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_prepare(conn: ?*keel_conn, sql: ?[*:0]const u8, stmt_out: ?*?*keel_stmt, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_prepare_len(conn: ?*keel_conn, sql: ?[*]const u8, sql_len: usize, stmt_out: ?*?*keel_stmt, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_conn_prepare_cached(conn: ?*keel_conn, sql: ?[*]const u8, sql_len: usize, stmt_out: ?*?*keel_stmt, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_begin(conn: ?*keel_conn, options: ?*const keel_tx_options, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_commit(conn: ?*keel_conn, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_rollback(conn: ?*keel_conn, err_out: ?*?*keel_error) keel_status;
@@ -189,6 +195,7 @@ pub extern fn keel_conn_rollback_to(conn: ?*keel_conn, name: ?[*:0]const u8, err
 pub extern fn keel_conn_ping(conn: ?*keel_conn, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_in_transaction(conn: ?*const keel_conn) bool;
 pub extern fn keel_conn_dialect(conn: ?*const keel_conn) keel_dialect;
+pub extern fn keel_conn_supports(conn: ?*const keel_conn, capability: i32, supported_out: ?*bool, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_conn_server_version(conn: ?*keel_conn, version_out: ?*?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
 
 // keel_db
@@ -219,6 +226,7 @@ pub extern fn keel_rows_next(rows: ?*keel_rows, has_row: ?*bool, err_out: ?*?*ke
 pub extern fn keel_rows_next_values(rows: ?*keel_rows, values_out: ?*keel_value, count: usize, has_row: ?*bool, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_rows_column_count(rows: ?*const keel_rows) usize;
 pub extern fn keel_rows_column_name(rows: ?*keel_rows, index: usize, name_out: ?*?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_rows_column_index(rows: ?*keel_rows, name: ?[*]const u8, name_len: usize, index_out: ?*usize, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_rows_column_engine_type(rows: ?*keel_rows, index: usize, type_out: ?*?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_rows_column_type(rows: ?*keel_rows, index: usize, type_out: ?*keel_type, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_rows_column_nullable(rows: ?*keel_rows, index: usize, nullable_out: ?*keel_nullable, err_out: ?*?*keel_error) keel_status;
@@ -239,6 +247,11 @@ pub extern fn keel_rows_column_value(rows: ?*keel_rows, index: usize, value_out:
 // keel_stmt
 pub extern fn keel_stmt_free(stmt: ?*keel_stmt) void;
 pub extern fn keel_stmt_param_count(stmt: ?*const keel_stmt) usize;
+pub extern fn keel_stmt_column_count(stmt: ?*keel_stmt, count_out: ?*usize, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_stmt_column_name(stmt: ?*keel_stmt, index: usize, name_out: ?*?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_stmt_column_engine_type(stmt: ?*keel_stmt, index: usize, type_out: ?*?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_stmt_column_type(stmt: ?*keel_stmt, index: usize, type_out: ?*keel_type, err_out: ?*?*keel_error) keel_status;
+pub extern fn keel_stmt_column_nullable(stmt: ?*keel_stmt, index: usize, nullable_out: ?*keel_nullable, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_stmt_bind_null(stmt: ?*keel_stmt, index: usize, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_stmt_bind_bool(stmt: ?*keel_stmt, index: usize, value: bool, err_out: ?*?*keel_error) keel_status;
 pub extern fn keel_stmt_bind_int64(stmt: ?*keel_stmt, index: usize, value: i64, err_out: ?*?*keel_error) keel_status;
