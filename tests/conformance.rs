@@ -1402,6 +1402,18 @@ fn check_cached_statement_after_column_type_change(e: &Engine) {
     assert_eq!(st.execute().unwrap().rows_affected, 1, "the statement prepared again runs again");
     drop(st);
     assert_eq!(int(&c, &format!("SELECT SUM(v) FROM {t3}"), &[]), 10 + 20 + 30 + 30);
+    // A statement of the cache held across the change (prepared for its
+    // first run, not taken from the cache) is prepared again as well.
+    let t5 = e.table("stale_held");
+    c.exec(&format!("CREATE TABLE {t5} (id BIGINT PRIMARY KEY, v {text})"), &[]).unwrap();
+    let mut held = c.prepare_cached(&format!("INSERT INTO {t5} (id, v) VALUES (?, ?)")).unwrap();
+    held.bind_all(&[ValueRef::Int64(1), ValueRef::Text("10")]).unwrap();
+    held.execute().unwrap();
+    c.exec(&alter.replace("{t}", &t5.name), &[]).unwrap();
+    held.bind_all(&[ValueRef::Int64(2), ValueRef::Int64(20)]).unwrap();
+    assert_eq!(held.execute().unwrap().rows_affected, 1);
+    drop(held);
+    assert_eq!(int(&c, &format!("SELECT SUM(v) FROM {t5}"), &[]), 30);
     // Inside a transaction the error aborts (PostgreSQL): the error says to
     // roll back, and the same statement, run again after that, prepares
     // itself again first.

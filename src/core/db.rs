@@ -556,8 +556,10 @@ pub struct Stmt {
     runs: Arc<AtomicU64>,
     /// A cursor opened by this statement may still be open.
     cursor_open: bool,
-    /// It came out of the statement cache (prepared earlier), so the
-    /// engine may refuse it as stale: then it is prepared again once.
+    /// A statement of the cache (`recycle` is set) that was prepared
+    /// before this run: it came out of the cache, or ran since it was
+    /// prepared. The engine may refuse it as stale, and then it is
+    /// prepared again once; a statement prepared for this run cannot be.
     hit: bool,
     /// The engine refused it as stale and it was not prepared again yet
     /// (the error ended the transaction): the next run prepares it first,
@@ -784,9 +786,14 @@ impl Stmt {
         }
         let e = match self.locked(&f) {
             Err(e) if self.hit && self.is_stale(&e) => e,
-            r => return r,
+            r => {
+                // Run (or refused while running) as it is: a later run may
+                // find it stale.
+                self.hit = self.recycle.is_some();
+                return r;
+            }
         };
-        // Once: a statement prepared again is not from the cache any more.
+        // Once per run: the statement prepared again is fresh.
         self.hit = false;
         self.stale = true;
         if !self.with_driver_conn(|c| Ok(c.usable_after_error())).unwrap_or(false) {
@@ -796,7 +803,9 @@ impl Stmt {
             ));
         }
         self.prepare_again().map_err(|p| e.context(format_args!("preparing the statement again failed ({p})")))?;
-        self.locked(&f)
+        let r = self.locked(&f);
+        self.hit = self.recycle.is_some();
+        r
     }
 
     fn locked<R>(&mut self, f: &impl Fn(&mut dyn DriverStmt) -> Result<R>) -> Result<R> {
