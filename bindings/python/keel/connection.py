@@ -483,12 +483,14 @@ class Cursor:
             raise InterfaceError("the cursor's connection is closed")
         return c, p
 
-    def _release(self) -> None:
-        """Drop the current result: free the cursor, return the statement."""
+    def _release(self, keep_stmt: bool = False) -> None:
+        """Drop the current result: free the cursor and, unless
+        ``keep_stmt``, give the statement back."""
         rows, self._rows = self._rows, None
         if rows is not None:
             rows.close()
-        self._release_stmt()
+        if not keep_stmt:
+            self._release_stmt()
         self._buf = []
         self._pos = 0
         self._end = True
@@ -496,7 +498,10 @@ class Cursor:
         self._desc = None
 
     def _release_stmt(self) -> None:
-        """Give the statement back to libkeel's statement cache."""
+        """Give the statement back to libkeel's statement cache (a cursor
+        keeps the statement of its last execute until it runs other SQL
+        or closes, so a loop over one SQL text takes it from the cache
+        once)."""
         st, self._stmt = self._stmt, None
         if st is not None:
             st.close()
@@ -519,11 +524,15 @@ class Cursor:
     def execute(self, operation: str, parameters: Optional[Sequence[Any]] = None) -> "Cursor":
         """Run one statement with ``?`` placeholders bound to ``parameters``."""
         conn, p = self._live()
-        self._release()
+        st = self._stmt
+        same = st is not None and st.sql == operation and st.ptr is not None
+        self._release(keep_stmt=same)
         if conn._one_cursor:
             conn._settle()
-        st = conn._take_stmt(p, operation)
-        self._stmt = st
+        if not same:
+            st = conn._take_stmt(p, operation)
+            self._stmt = st
+        assert st is not None
         try:
             conn._begin_if_needed(p, st, bool(st.returns_rows))
             params: Sequence[Any] = parameters if type(parameters) in (tuple, list) else _params(parameters)  # type: ignore[assignment]
@@ -555,7 +564,6 @@ class Cursor:
                 conn._check(lib.keel_stmt_execute(st.ptr, byref(res), conn._perr))
                 self.rowcount = res.rows_affected
                 self.lastrowid = res.last_insert_id if res.has_last_insert_id else None
-                self._release_stmt()
         except BaseException:
             self._release()
             raise
@@ -582,11 +590,16 @@ class Cursor:
         transaction, the failed chunk's rows); earlier rows stay done
         within the transaction."""
         conn, p = self._live()
-        self._release()
+        st = self._stmt
+        same = st is not None and st.sql == operation and st.ptr is not None
+        self._release(keep_stmt=same)
         rows = seq_of_parameters if isinstance(seq_of_parameters, (list, tuple)) else list(seq_of_parameters)
         if conn._one_cursor:
             conn._settle()
-        st = conn._take_stmt(p, operation)
+        if not same:
+            st = conn._take_stmt(p, operation)
+            self._stmt = st
+        assert st is not None
         try:
             conn._begin_if_needed(p, st, False)
             n = st.n_params
@@ -610,8 +623,9 @@ class Cursor:
                 )
                 self.rowcount = res.rows_affected
                 self.lastrowid = res.last_insert_id if res.has_last_insert_id else None
-        finally:
-            st.close()
+        except BaseException:
+            self._release()
+            raise
         return self
 
     def callproc(self, procname: str, parameters: Sequence[Any] = ()) -> Sequence[Any]:
@@ -651,10 +665,8 @@ class Cursor:
         finally:
             lib.keel_buffer_free(b)
         if self._o_end.value:
+            # The cursor keeps its (finished) rows handle for `description`.
             self._end = True
-            # The statement may serve other cursors now; this cursor keeps
-            # its (finished) rows handle for `description`.
-            self._release_stmt()
         out: List[Row] = pickle.loads(data)
         return out
 

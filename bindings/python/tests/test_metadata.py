@@ -81,6 +81,19 @@ def test_statements_are_cached_by_libkeel(engine):
         after = pool.stats()
     assert after["stmt_cache_misses"] - before["stmt_cache_misses"] == 1
     assert after["stmt_cache_hits"] - before["stmt_cache_hits"] == 4
+    # A cursor keeps the statement of its last execute while it runs the
+    # same SQL again, and gives it back when it runs other SQL.
+    with keel.Pool(engine.url, pool_max_open=1) as pool:
+        with pool.connection() as c:
+            cur = c.cursor()
+            before = pool.stats()
+            for i in range(5):
+                assert cur.execute("SELECT 2 + ?", (i,)).fetchone() == (2 + i,)
+            mid = pool.stats()
+            assert (mid["stmt_cache_misses"] - before["stmt_cache_misses"], mid["stmt_cache_hits"] - before["stmt_cache_hits"]) == (1, 0)
+            cur.execute("SELECT 3").fetchall()
+            assert c.execute("SELECT 2 + ?", (0,)).fetchone() == (2,)
+            assert pool.stats()["stmt_cache_hits"] - mid["stmt_cache_hits"] == 1, "given back, then taken from the cache"
     # statement_cache_size is libkeel's stmt_cache_size under asyncpg's name.
     with keel.Pool(engine.url, pool_max_open=1, statement_cache_size=0) as pool:
         with pool.connection() as c:
