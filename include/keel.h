@@ -206,10 +206,12 @@
  *   The statement cache: keel_conn_exec/query and keel_db_exec/query keep
  *   each connection's prepared statements by SQL text (least recently used
  *   first out, stmt_cache_size per connection), so SQL run twice is
- *   prepared once. A cached statement the engine refuses because the
- *   schema changed under it is prepared again and run once more; inside a
- *   PostgreSQL transaction, which that error aborts, it is dropped from
- *   the cache and the error says to roll back first.
+ *   prepared once; keel_conn_prepare_cached hands out a statement of the
+ *   same cache, which keel_stmt_free puts back. A cached statement the
+ *   engine refuses because the schema changed under it is prepared again
+ *   and run once more; inside a PostgreSQL transaction, which that error
+ *   aborts, it is dropped from the cache and the error says to roll back
+ *   first.
  *
  * ERRORS
  *   Every fallible function returns a keel_status (KEEL_STATUS_OK is 0) and
@@ -267,14 +269,17 @@
  *   themselves; a cursor from keel_db_query owns its connection until freed.
  *   A transaction is whatever the server has open, whether keel_conn_begin
  *   or SQL (BEGIN, START TRANSACTION) began it: keel_conn_in_transaction
- *   reports it, keel_conn_commit/rollback end it, and a connection given
- *   back with one open is rolled back before anyone else gets it.
- *   On PostgreSQL, MySQL and SQL Server a connection carries one result at
- *   a time: while a cursor is open on it (not read to its end, not freed),
- *   any other statement on that connection fails with
- *   KEEL_STATUS_INVALID_STATE; SQLite allows several open cursors per
- *   connection. Read a cursor to its end (or free it) before the next
- *   statement, or use a second connection for the other work.
+ *   reports it, keel_conn_commit/rollback end it (a failed commit too: it
+ *   rolls back), and a connection given back with one open is rolled back
+ *   before anyone else gets it.
+ *   One cursor or several: on PostgreSQL, MySQL and SQL Server a
+ *   connection carries one result at a time: while a cursor is open on it
+ *   (not read to its end, not freed), any other statement on that
+ *   connection fails with KEEL_STATUS_INVALID_STATE; SQLite allows several
+ *   open cursors per connection. keel_conn_supports says which
+ *   (KEEL_CAPABILITY_SEVERAL_CURSORS). Read a cursor to its end (or free
+ *   it) before the next statement, or use a second connection for the
+ *   other work.
  *
  * ABI STABILITY
  *   Function signatures, enum numbers and struct layouts never change
@@ -568,6 +573,39 @@ typedef int32_t keel_batch_format;
 #endif // __cplusplus
 
 /**
+ * Something a connection can do or not, depending on its engine; ask with
+ * `keel_conn_supports`. Part of the C ABI (`keel_capability`): numbers
+ * never change, and 0 is never a capability.
+ */
+enum keel_capability
+#ifdef __cplusplus
+  : int32_t
+#endif // __cplusplus
+ {
+  /**
+   * Several cursors may be open on one connection at once, each read at
+   * its own pace, with other statements running between their reads
+   * (SQLite). Where not (PostgreSQL, MySQL/MariaDB, SQL Server), the
+   * connection carries one result at a time: while a cursor is open
+   * (not read to its end, not freed), every other statement on the
+   * connection fails with `KEEL_STATUS_INVALID_STATE`.
+   */
+  KEEL_CAPABILITY_SEVERAL_CURSORS = 1,
+  /**
+   * A prepared statement says what its result looks like before it runs
+   * (`keel_stmt_column_count` and the other `keel_stmt_column_*`):
+   * how many columns (0 for a statement that returns no rows), their
+   * names and types. Every built-in engine can; on SQL Server, a
+   * statement whose result the server cannot tell before running it
+   * gets `KEEL_STATUS_NOT_IMPLEMENTED` from those calls all the same.
+   */
+  KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE = 2,
+};
+#ifndef __cplusplus
+typedef int32_t keel_capability;
+#endif // __cplusplus
+
+/**
  * Bytes the library allocated for the caller.
  *
  * Created by `keel_rows_fetch_batch`, destroyed by `keel_buffer_free`.
@@ -599,11 +637,12 @@ typedef struct keel_cancel keel_cancel;
  * if a transaction is open), or by `keel_conn_close` (which closes its
  * session instead). Methods: `keel_conn_exec`, `keel_conn_exec_len`,
  * `keel_conn_query`, `keel_conn_query_len`, `keel_conn_prepare`,
- * `keel_conn_prepare_len`, `keel_conn_begin`, `keel_conn_commit`,
+ * `keel_conn_prepare_len`, `keel_conn_prepare_cached`, `keel_conn_begin`,
+ * `keel_conn_commit`,
  * `keel_conn_rollback`, `keel_conn_savepoint`,
  * `keel_conn_savepoint_release` (also named `keel_conn_release`),
  * `keel_conn_rollback_to`, `keel_conn_ping`, `keel_conn_in_transaction`,
- * `keel_conn_dialect`, `keel_conn_server_version`,
+ * `keel_conn_dialect`, `keel_conn_supports`, `keel_conn_server_version`,
  * `keel_conn_cancel_handle`. Thread rule: it may move between threads but
  * must not be used by two at once, and its statements and cursors go with
  * it. In Rust it is a `keel::Conn` (an `Arc` of the session).
@@ -643,8 +682,9 @@ typedef struct keel_error keel_error;
  * destroyed by `keel_rows_free`. Methods: `keel_rows_next`,
  * `keel_rows_next_values`, `keel_rows_fetch_batch`,
  * `keel_rows_column_count`, `keel_rows_column_name`,
- * `keel_rows_column_type`, `keel_rows_column_engine_type`,
- * `keel_rows_column_nullable`, and the `keel_rows_column_*` value readers.
+ * `keel_rows_column_index`, `keel_rows_column_type`,
+ * `keel_rows_column_engine_type`, `keel_rows_column_nullable`, and the
+ * `keel_rows_column_*` value readers.
  * A cursor its statement closed (by `keel_stmt_query`, `keel_stmt_execute`,
  * a `keel_stmt_bind_*`, `keel_stmt_clear_bindings` or a batch on it)
  * answers `KEEL_STATUS_INVALID_STATE` to every later call but
@@ -659,10 +699,14 @@ typedef struct keel_rows keel_rows;
 /**
  * A prepared statement on one connection.
  *
- * Created by `keel_conn_prepare` or `keel_conn_prepare_len`, destroyed by
- * `keel_stmt_free`. Methods: `keel_stmt_param_count`, `keel_stmt_bind_*`,
- * `keel_stmt_clear_bindings`, `keel_stmt_execute`, `keel_stmt_query`,
- * `keel_stmt_execute_batch`, `keel_stmt_execute_batch_encoded`. Running,
+ * Created by `keel_conn_prepare`, `keel_conn_prepare_len` or
+ * `keel_conn_prepare_cached`, destroyed by `keel_stmt_free`. Methods:
+ * `keel_stmt_param_count`, `keel_stmt_column_count`,
+ * `keel_stmt_column_name`, `keel_stmt_column_type`,
+ * `keel_stmt_column_engine_type`, `keel_stmt_column_nullable`,
+ * `keel_stmt_bind_*`, `keel_stmt_clear_bindings`, `keel_stmt_execute`,
+ * `keel_stmt_query`, `keel_stmt_execute_batch`,
+ * `keel_stmt_execute_batch_encoded`. Running,
  * binding or clearing it closes the cursor it has open, on every engine. Parameters are 0-based; every
  * one must be bound before a run, and bindings persist across runs until
  * rebound or cleared. Thread rule: goes with its connection. In Rust it is
@@ -1116,7 +1160,12 @@ keel_status keel_conn_close(struct keel_conn *conn, struct keel_error **err_out)
  * Run one statement, discarding any rows.
  *
  * Prepares `sql` (exactly one statement), binds `params[0..n_params]` to
- * its placeholders (the count must match) and runs it.
+ * its placeholders (the count must match) and runs it. The statement
+ * comes from, and goes back to, the connection's statement cache (see
+ * the preamble). While a cursor is open on the connection, this fails
+ * with `KEEL_STATUS_INVALID_STATE` on engines without
+ * `KEEL_CAPABILITY_SEVERAL_CURSORS` (PostgreSQL, MySQL, SQL Server; see
+ * `keel_conn_query` and `keel_conn_supports`).
  *
  * Ownership: `sql` and `params` are borrowed for the call. `result_out`
  * may be NULL; otherwise it receives the rows affected and last insert id.
@@ -1163,11 +1212,14 @@ keel_status keel_conn_exec_len(struct keel_conn *conn,
  * Run a query and return a streaming cursor over its rows.
  *
  * As `keel_conn_exec`; rows are read one at a time with `keel_rows_next`.
- * On PostgreSQL, MySQL and SQL Server a connection carries one result at
- * a time: while this cursor is open (not read to its end and not freed),
- * other statements on the connection fail with
- * `KEEL_STATUS_INVALID_STATE`; SQLite allows several open cursors. Read
- * the cursor to its end or free it first, or use another connection.
+ * One cursor or several: where the connection has
+ * `KEEL_CAPABILITY_SEVERAL_CURSORS` (SQLite), several cursors may be open
+ * on it at once and other statements run between their reads. Where it
+ * has not (PostgreSQL, MySQL/MariaDB and SQL Server), the connection
+ * carries one result at a time: while this cursor is open (not read to
+ * its end and not freed), every other statement on the connection fails
+ * with `KEEL_STATUS_INVALID_STATE`. Read the cursor to its end or free it
+ * first, or use another connection. `keel_conn_supports` tells which.
  *
  * Ownership: `sql` and `params` are borrowed for the call. On success
  * `*rows_out` receives a new `keel_rows`, freed with `keel_rows_free`.
@@ -1244,6 +1296,39 @@ keel_status keel_conn_prepare_len(struct keel_conn *conn,
                                   struct keel_error **err_out);
 
 /**
+ * Take a prepared statement for `sql` (given as (pointer, length)) from
+ * the connection's statement cache, the one `keel_conn_exec` and
+ * `keel_conn_query` use, or prepare it when the cache has none.
+ *
+ * For a binding that binds, runs and describes statements itself (a
+ * DB-API cursor) yet wants the one statement cache: `keel_stmt_free`
+ * puts the statement back into the cache, for the next caller of the
+ * same SQL, instead of closing it. Until then it is the caller's alone;
+ * another caller of the same SQL meanwhile gets a statement of its own.
+ * It works as one from `keel_conn_prepare_len` (its bindings, its cursor,
+ * its `keel_stmt_column_*`), except that a statement from the cache that
+ * the engine refuses because the schema changed under it is prepared
+ * again and run once more, as for `keel_conn_exec` (inside a PostgreSQL
+ * transaction, which that error aborts, the error says to roll back, and
+ * the next run prepares it again). Hits and misses count in
+ * `keel_db_stats`. With `stmt_cache_size=0` it is `keel_conn_prepare_len`.
+ * The SQL rules are those of `keel_conn_exec_len`.
+ *
+ * Ownership: `sql` is borrowed for the call. On success `*stmt_out`
+ * receives a `keel_stmt` that the caller frees with `keel_stmt_free`
+ * (which returns it to the cache).
+ *
+ * Errors: as `keel_conn_prepare_len`.
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_conn_prepare_cached(struct keel_conn *conn,
+                                     const char *sql,
+                                     size_t sql_len,
+                                     struct keel_stmt **stmt_out,
+                                     struct keel_error **err_out);
+
+/**
  * Begin a transaction.
  *
  * A transaction already open on the connection, whether keel or SQL began
@@ -1267,11 +1352,21 @@ keel_status keel_conn_begin(struct keel_conn *conn,
 /**
  * Commit the open transaction.
  *
+ * When this returns, the transaction is over, committed or not (as Go's
+ * `Tx.Commit` and psycopg's `commit` leave it): when the commit fails and
+ * the engine kept the transaction open (SQLite does after
+ * `KEEL_STATUS_BUSY` and a deferred foreign key violation; PostgreSQL,
+ * MySQL and SQL Server end it themselves), keel rolls it back and returns
+ * the commit's error, whose message ends by saying so. To retry a busy
+ * commit, run the whole transaction again. `keel_conn_in_transaction` is
+ * false afterwards, unless rolling back failed too (the message says so;
+ * the connection is then closed when returned to the pool).
+ *
  * Ownership: borrows `conn`.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn), `KEEL_STATUS_INVALID_STATE`
  * (no transaction is open), `KEEL_STATUS_BUSY`, `KEEL_STATUS_INTEGRITY`
- * (deferred constraints).
+ * (deferred constraints), each with the transaction rolled back.
  *
  * Since: 0.1.0
  */
@@ -1402,6 +1497,32 @@ bool keel_conn_in_transaction(const struct keel_conn *conn);
  * Since: 0.1.0
  */
 keel_dialect keel_conn_dialect(const struct keel_conn *conn);
+
+/**
+ * Tell whether the connection has a capability: `capability` is a
+ * `keel_capability` value, and `*supported_out` receives the answer.
+ *
+ * The answer is the engine's: `KEEL_CAPABILITY_SEVERAL_CURSORS` is true
+ * on SQLite and false on PostgreSQL, MySQL/MariaDB and SQL Server (see
+ * `keel_conn_query`); `KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE` is true on
+ * every built-in engine (see `keel_stmt_column_count`). A program built
+ * against a newer header may ask about a capability this library does
+ * not know: that is `KEEL_STATUS_INVALID_ARGUMENT`, to be taken as "not
+ * supported".
+ *
+ * Ownership: borrows `conn`; `supported_out` is written only on success.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, supported_out),
+ * `KEEL_STATUS_INVALID_ARGUMENT` (not a `keel_capability` this library
+ * knows), `KEEL_STATUS_INVALID_STATE` (the connection was inherited
+ * across fork()).
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_conn_supports(const struct keel_conn *conn,
+                               int32_t capability,
+                               bool *supported_out,
+                               struct keel_error **err_out);
 
 /**
  * Get the engine's version: the server's version string, or the SQLite
@@ -1869,6 +1990,30 @@ keel_status keel_rows_column_name(struct keel_rows *rows,
                                   struct keel_error **err_out);
 
 /**
+ * Find the column called `name` (`name_len` bytes, no NUL needed): its
+ * 0-based index goes to `*index_out`.
+ *
+ * The first column whose name is exactly `name` wins; when none is, the
+ * first whose name equals it ignoring ASCII case (so a field `Name`
+ * finds PostgreSQL's `name`, which the server folded to lower case).
+ * Names are compared as bytes, as `keel_rows_column_name` gives them.
+ *
+ * Ownership: borrows `rows`; `name` is read during the call only;
+ * `index_out` is written only on success.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, index_out, name when
+ * name_len > 0), `KEEL_STATUS_NOT_FOUND` (no column of that name; the
+ * message lists the columns there are).
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_rows_column_index(struct keel_rows *rows,
+                                   const char *name,
+                                   size_t name_len,
+                                   size_t *index_out,
+                                   struct keel_error **err_out);
+
+/**
  * Get the engine's own declared type name of column `index` (0-based),
  * e.g. `"VARCHAR(20)"`; `""` when the engine has none (SQLite
  * expressions).
@@ -2196,6 +2341,122 @@ void keel_stmt_free(struct keel_stmt *stmt);
  * Since: 0.1.0
  */
 size_t keel_stmt_param_count(const struct keel_stmt *stmt);
+
+/**
+ * Get how many columns the statement's result has, before it runs: 0 for
+ * a statement that returns no rows (an INSERT without RETURNING, DDL).
+ *
+ * The engine describes the prepared statement: SQLite from the prepared
+ * statement itself, PostgreSQL from the description that came with
+ * preparing it, MySQL/MariaDB from the column definitions of
+ * COM_STMT_PREPARE's answer, SQL Server with one round trip
+ * (`sp_describe_first_result_set`, on the first call for this
+ * statement, with its parameters as bound then: an unbound or NULL
+ * parameter as NULL). The first call of any `keel_stmt_column_*` takes
+ * the description; the handle keeps it until freed, so the answers agree
+ * with each other. When the statement runs, its cursor says what the run
+ * returned (`keel_rows_column_count`), which a schema change in between
+ * can make differ. `KEEL_STATUS_NOT_IMPLEMENTED` means the count is not
+ * known before the statement runs (never "0 columns"): an engine without
+ * `KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE` (see `keel_conn_supports`), or a
+ * SQL Server statement whose result the server cannot tell before
+ * running it (dynamic SQL, a temporary table it creates, a parameter
+ * whose type decides the result, an error in the SQL that running it
+ * reports); the message says why. Then run it and read the cursor's
+ * columns. On SQL Server the first call talks to the server: while a
+ * cursor is open on the connection it fails with
+ * `KEEL_STATUS_INVALID_STATE` and leaves the cursor alone.
+ *
+ * Ownership: borrows `stmt`; `count_out` is written only on success.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, count_out),
+ * `KEEL_STATUS_NOT_IMPLEMENTED` (not known before the statement runs),
+ * `KEEL_STATUS_INVALID_STATE` (a cursor holds the connection),
+ * `KEEL_STATUS_IO` and other errors of the round trip (SQL Server).
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_stmt_column_count(struct keel_stmt *stmt,
+                                   size_t *count_out,
+                                   struct keel_error **err_out);
+
+/**
+ * Get the name of column `index` (0-based) of the statement's result,
+ * before it runs (see `keel_stmt_column_count` for how each engine
+ * knows).
+ *
+ * Ownership: on success `*name_out` points at a string owned by `stmt`.
+ *
+ * Lifetime: valid until `keel_stmt_free(stmt)`.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, name_out),
+ * `KEEL_STATUS_INVALID_ARGUMENT` (index out of range), and the errors of
+ * `keel_stmt_column_count` (`KEEL_STATUS_NOT_IMPLEMENTED` when the result
+ * is not known before the statement runs).
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_stmt_column_name(struct keel_stmt *stmt,
+                                  size_t index,
+                                  const char **name_out,
+                                  struct keel_error **err_out);
+
+/**
+ * Get the engine's own type name of column `index` (0-based) of the
+ * statement's result, before it runs, e.g. `"VARCHAR(20)"`; `""` when the
+ * engine has none (SQLite expressions). SQLite, PostgreSQL and MySQL give
+ * the name their cursors give; SQL Server gives the type's name without
+ * its length (`"nvarchar"`, `"int"`), where its cursors name the wire
+ * type (`"intn"` for a nullable int).
+ *
+ * Ownership: on success `*type_out` points at a string owned by `stmt`.
+ *
+ * Lifetime: valid until `keel_stmt_free(stmt)`.
+ *
+ * Errors: as `keel_stmt_column_name`.
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_stmt_column_engine_type(struct keel_stmt *stmt,
+                                         size_t index,
+                                         const char **type_out,
+                                         struct keel_error **err_out);
+
+/**
+ * Get the keel type column `index` (0-based) of the statement's result
+ * will read as, before it runs: what `keel_rows_column_type` gives for
+ * the column (`KEEL_TYPE_NULL` when each value has its own type, as for
+ * SQLite expressions and SQL Server's sql_variant).
+ *
+ * Ownership: borrows `stmt`; `type_out` is written only on success.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, type_out), otherwise as
+ * `keel_stmt_column_name`.
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_stmt_column_type(struct keel_stmt *stmt,
+                                  size_t index,
+                                  keel_type *type_out,
+                                  struct keel_error **err_out);
+
+/**
+ * Get whether column `index` (0-based) of the statement's result may
+ * hold NULL, before it runs, when the engine knows: SQLite for columns
+ * taken straight from a table, MySQL/MariaDB and SQL Server for every
+ * column; PostgreSQL says `KEEL_NULLABLE_UNKNOWN`, as its cursors do.
+ *
+ * Ownership: borrows `stmt`; `nullable_out` is written only on success.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, nullable_out), otherwise as
+ * `keel_stmt_column_name`.
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_stmt_column_nullable(struct keel_stmt *stmt,
+                                      size_t index,
+                                      keel_nullable *nullable_out,
+                                      struct keel_error **err_out);
 
 /**
  * Bind NULL to parameter `index` (0-based).

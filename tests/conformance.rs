@@ -15,7 +15,8 @@ mod common;
 
 use common::{Engine, count, int, rows, scalar};
 use keel::core::value::{MICROS_PER_DAY, MICROS_PER_SECOND, days_from_civil, format_uuid, parse_uuid};
-use keel::{Error, Isolation, Status, TxLock, TxOptions, Type, Value, ValueRef};
+use keel::core::driver::Capability;
+use keel::{Error, Isolation, Nullable, Status, TxLock, TxOptions, Type, Value, ValueRef};
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -1099,6 +1100,9 @@ fn check_stream_100k_rows(e: &Engine) {
 fn check_open_cursor_blocks_connection(e: &Engine) {
     let t = int_table(e, "busy");
     let c = e.conn();
+    // The capability says what this check finds.
+    let several = c.supports(Capability::SeveralCursors).unwrap();
+    assert_eq!(several, !e.q.cursor_blocks_conn, "keel_conn_supports(KEEL_CAPABILITY_SEVERAL_CURSORS)");
     let mut r = c.query(&series_sql(3), &[]).unwrap();
     assert!(r.next().unwrap());
     let other = c.exec(&format!("INSERT INTO {t} (id) VALUES (1)"), &[]);
@@ -1109,6 +1113,12 @@ fn check_open_cursor_blocks_connection(e: &Engine) {
         assert_err(c.begin(&TxOptions::default()), &[Status::InvalidState], None);
     } else {
         other.unwrap();
+        // A second cursor streams beside the first, reads interleaved.
+        let mut r2 = c.query(&series_sql(1), &[]).unwrap();
+        assert!(r2.next().unwrap());
+        assert_eq!(r2.value(0).unwrap().as_i64().unwrap(), 1);
+        assert!(r2.next().unwrap());
+        assert_eq!(r2.value(0).unwrap().as_i64().unwrap(), 2);
     }
     assert!(r.next().unwrap(), "the cursor itself is unharmed");
     drop(r);
@@ -1372,6 +1382,61 @@ fn check_cached_statement_after_column_type_change(e: &Engine) {
     c.exec(&alter.replace("{t}", &t.name), &[]).unwrap();
     c.exec(&insert, &[ValueRef::Int64(3), ValueRef::Int64(30)]).unwrap();
     assert_eq!(int(&c, &format!("SELECT v FROM {t} WHERE id = 3"), &[]), 30);
+    // The same through a statement taken from the cache with
+    // prepare_cached, bound and run by the caller.
+    let t3 = e.table("stale_pc");
+    c.exec(&format!("CREATE TABLE {t3} (id BIGINT PRIMARY KEY, v {text})"), &[]).unwrap();
+    let insert3 = format!("INSERT INTO {t3} (id, v) VALUES (?, ?)");
+    for (id, v) in [(1, "10"), (2, "20")] {
+        let mut st = c.prepare_cached(&insert3).unwrap();
+        st.bind(0, ValueRef::Int64(id)).unwrap();
+        st.bind(1, ValueRef::Text(v)).unwrap();
+        st.execute().unwrap();
+    }
+    c.exec(&alter.replace("{t}", &t3.name), &[]).unwrap();
+    let mut st = c.prepare_cached(&insert3).unwrap();
+    st.bind(0, ValueRef::Int64(3)).unwrap();
+    st.bind(1, ValueRef::Int64(30)).unwrap();
+    assert_eq!(st.execute().unwrap().rows_affected, 1);
+    st.bind(0, ValueRef::Int64(4)).unwrap();
+    assert_eq!(st.execute().unwrap().rows_affected, 1, "the statement prepared again runs again");
+    drop(st);
+    assert_eq!(int(&c, &format!("SELECT SUM(v) FROM {t3}"), &[]), 10 + 20 + 30 + 30);
+    // A statement of the cache held across the change (prepared for its
+    // first run, not taken from the cache) is prepared again as well.
+    let t5 = e.table("stale_held");
+    c.exec(&format!("CREATE TABLE {t5} (id BIGINT PRIMARY KEY, v {text})"), &[]).unwrap();
+    let mut held = c.prepare_cached(&format!("INSERT INTO {t5} (id, v) VALUES (?, ?)")).unwrap();
+    held.bind_all(&[ValueRef::Int64(1), ValueRef::Text("10")]).unwrap();
+    held.execute().unwrap();
+    c.exec(&alter.replace("{t}", &t5.name), &[]).unwrap();
+    held.bind_all(&[ValueRef::Int64(2), ValueRef::Int64(20)]).unwrap();
+    assert_eq!(held.execute().unwrap().rows_affected, 1);
+    drop(held);
+    assert_eq!(int(&c, &format!("SELECT SUM(v) FROM {t5}"), &[]), 30);
+    // Inside a transaction the error aborts (PostgreSQL): the error says to
+    // roll back, and the same statement, run again after that, prepares
+    // itself again first.
+    let t4 = e.table("stale_pc_tx");
+    c.exec(&format!("CREATE TABLE {t4} (id BIGINT PRIMARY KEY, v {text})"), &[]).unwrap();
+    let insert4 = format!("INSERT INTO {t4} (id, v) VALUES (?, ?)");
+    for (id, v) in [(1, "10"), (2, "20")] {
+        c.exec(&insert4, &[ValueRef::Int64(id), ValueRef::Text(v)]).unwrap();
+    }
+    c.exec(&alter.replace("{t}", &t4.name), &[]).unwrap();
+    c.begin(&TxOptions::default()).unwrap();
+    let mut st = c.prepare_cached(&insert4).unwrap();
+    st.bind_all(&[ValueRef::Int64(3), ValueRef::Int64(30)]).unwrap();
+    if let Err(err) = st.execute() {
+        assert!(e.q.error_aborts_transaction, "{err}");
+        assert!(err.message.contains("roll back"), "{err}");
+        c.rollback().unwrap();
+        c.begin(&TxOptions::default()).unwrap();
+        st.execute().unwrap();
+    }
+    c.commit().unwrap();
+    drop(st);
+    assert_eq!(count(&c, &t4), 3);
     // Inside a transaction, where PostgreSQL's error ends the transaction:
     // the stale statement still leaves the cache, the error says to roll
     // back, and after that the statement runs.
@@ -1766,6 +1831,163 @@ fn check_batch_last_insert_id(e: &Engine) {
 
 // ---------------------------------------------------------------------------
 
+/// A prepared statement describes its result before it runs: the columns
+/// a run's cursor reports (names, keel types), whether each may be NULL
+/// where the engine says, and 0 columns (known, not "unknown") for a
+/// statement without rows. Describing runs nothing, and an open cursor
+/// is left alone.
+fn check_columns_after_prepare(e: &Engine) {
+    let c = e.conn();
+    let cap = c.supports(Capability::ColumnsAfterPrepare).unwrap();
+    assert_eq!(cap, e.q.columns_after_prepare, "keel_conn_supports(KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE)");
+    let t = e.table("describe");
+    let text = e.q.ddl(Type::Text);
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT NOT NULL PRIMARY KEY, label {text} NULL)"), &[]).unwrap();
+    let mut sel = c.prepare(&format!("SELECT id, label AS title FROM {t} WHERE id > ?")).unwrap();
+    if !cap {
+        assert_err(sel.columns(), &[Status::NotImplemented], None);
+        return;
+    }
+    let described = sel.columns().unwrap();
+    let names: Vec<&str> = described.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["id", "title"]);
+    let kinds: Vec<Type> = described.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [Type::Int64, Type::Text]);
+    let nullable: Vec<Nullable> = described.iter().map(|c| c.nullable).collect();
+    let want = if e.q.prepared_nullability_known { [Nullable::No, Nullable::Yes] } else { [Nullable::Unknown; 2] };
+    assert_eq!(nullable, want);
+    // What a run's cursor reports.
+    sel.bind(0, ValueRef::Int64(0)).unwrap();
+    let r = sel.query().unwrap();
+    for (d, got) in described.iter().zip(r.columns()) {
+        assert_eq!((&d.name, d.kind), (&got.name, got.kind), "described vs. run");
+        if e.q.prepared_engine_type_is_cursors {
+            assert_eq!(d.engine_type, got.engine_type);
+        } else {
+            assert!(!d.engine_type.is_empty(), "{d:?}");
+        }
+    }
+    assert_eq!(r.columns().len(), described.len());
+    drop(r);
+    // No rows: 0 columns, known; and describing ran nothing.
+    let mut ins = c.prepare(&format!("INSERT INTO {t} (id, label) VALUES (?, ?)")).unwrap();
+    assert_eq!(ins.columns().unwrap().len(), 0);
+    let mut upd = c.prepare(&format!("UPDATE {t} SET label = ? WHERE id = ?")).unwrap();
+    assert_eq!(upd.columns().unwrap().len(), 0);
+    assert_eq!(count(&c, &t), 0);
+    // Binding and running do not change the answer.
+    ins.bind(0, ValueRef::Int64(1)).unwrap();
+    ins.bind(1, ValueRef::Text("a")).unwrap();
+    assert_eq!(ins.execute().unwrap().rows_affected, 1);
+    assert_eq!(ins.columns().unwrap().len(), 0);
+    // With a cursor open: answered, or (where that needs the connection
+    // and the cursor holds it) INVALID_STATE; either way the cursor reads on.
+    let mut fresh = c.prepare(&format!("SELECT label FROM {t}")).unwrap();
+    let mut r = c.query(&series_sql(1), &[]).unwrap();
+    assert!(r.next().unwrap());
+    match fresh.columns() {
+        Ok(cols) => assert_eq!(cols.len(), 1),
+        Err(err) => {
+            assert!(e.q.cursor_blocks_conn, "{err}");
+            assert_eq!(err.status, Status::InvalidState, "{err}");
+        }
+    }
+    assert!(r.next().unwrap());
+    assert_eq!(r.value(0).unwrap().as_i64().unwrap(), 2);
+    drop(r);
+    assert_eq!(fresh.columns().unwrap().len(), 1);
+}
+
+/// A commit that fails ends the transaction all the same: where the
+/// engine keeps it open (SQLite, after a deferred foreign key fails),
+/// keel rolls it back, so nothing of it stays and the connection takes a
+/// new transaction.
+fn check_failed_commit_ends_the_transaction(e: &Engine) {
+    let Some(fk) = e.q.deferred_fk else {
+        println!("skipped: {} has no constraint checked at COMMIT", e.name);
+        return;
+    };
+    let parent = int_table(e, "fk_parent");
+    let child = e.table("fk_child");
+    e.db.exec(&format!("CREATE TABLE {child} (id BIGINT PRIMARY KEY, p BIGINT {})", fk.replace("{p}", &parent.name)), &[])
+        .unwrap();
+    let c = e.conn();
+    c.begin(&TxOptions::default()).unwrap();
+    c.exec(&format!("INSERT INTO {child} (id, p) VALUES (1, 42)"), &[]).unwrap();
+    let err = assert_err(c.commit(), &[Status::Integrity], Some("23"));
+    assert!(!c.in_transaction(), "the failed commit left the transaction open: {err}");
+    assert_eq!(count(&c, &child), 0);
+    // The connection goes on as usual.
+    c.begin(&TxOptions::default()).unwrap();
+    insert_id(&c, &parent, 42);
+    c.exec(&format!("INSERT INTO {child} (id, p) VALUES (1, 42)"), &[]).unwrap();
+    c.commit().unwrap();
+    assert_eq!(count(&c, &child), 1);
+}
+
+/// `Conn::prepare_cached` (keel_conn_prepare_cached) hands out statements
+/// of the cache `exec` and `query` use: a second caller of the same SQL
+/// while the first holds it gets its own, a freed one goes back, and hits
+/// and misses count in the pool's stats.
+fn check_prepare_cached_shares_the_statement_cache(e: &Engine) {
+    let db = e.reopen("pool_max_open=1");
+    let c = db.checkout().unwrap();
+    let t = e.table("pcache");
+    c.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY)"), &[]).unwrap();
+    let sql = format!("SELECT id FROM {t} WHERE id >= ?");
+    let ins = format!("INSERT INTO {t} (id) VALUES (?)");
+    let (h0, m0) = (db.stats().stmt_cache_hits, db.stats().stmt_cache_misses);
+    for id in 1..=3 {
+        let mut st = c.prepare_cached(&ins).unwrap();
+        st.bind(0, ValueRef::Int64(id)).unwrap();
+        assert_eq!(st.execute().unwrap().rows_affected, 1);
+    }
+    let stats = db.stats();
+    assert_eq!((stats.stmt_cache_hits - h0, stats.stmt_cache_misses - m0), (2, 1));
+    // exec finds the statement prepare_cached put back.
+    c.exec(&ins, &[ValueRef::Int64(4)]).unwrap();
+    assert_eq!(db.stats().stmt_cache_hits - h0, 3);
+    let mut a = c.prepare_cached(&sql).unwrap();
+    assert_eq!(a.columns().unwrap().len(), 1);
+    a.bind(0, ValueRef::Int64(2)).unwrap();
+    let mut got = Vec::new();
+    {
+        let mut r = a.query().unwrap();
+        while r.next().unwrap() {
+            got.push(r.value(0).unwrap().as_i64().unwrap());
+        }
+    }
+    let mut b = c.prepare_cached(&sql).unwrap();
+    b.bind(0, ValueRef::Int64(4)).unwrap();
+    assert_eq!(rows_of(&mut b), vec![4]);
+    got.sort();
+    assert_eq!(got, [2, 3, 4]);
+    let stats = db.stats();
+    assert_eq!(stats.stmt_cache_misses - m0, 3, "a and b are two statements");
+    drop((a, b));
+    assert_eq!(int(&c, &format!("SELECT COUNT(*) FROM {t} WHERE id >= ?"), &[ValueRef::Int64(0)]), 4);
+    // Without a cache it is a plain prepare.
+    let db0 = e.reopen("stmt_cache_size=0");
+    let c0 = db0.checkout().unwrap();
+    for _ in 0..2 {
+        let mut st = c0.prepare_cached(e.q.text_param_sql).unwrap();
+        st.bind(0, ValueRef::Text("x")).unwrap();
+        let mut r = st.query().unwrap();
+        assert!(r.next().unwrap());
+        assert_eq!(r.value(0).unwrap().to_owned(), Value::Text("x".into()));
+    }
+    assert_eq!(db0.stats().stmt_cache_hits, 0);
+}
+
+fn rows_of(st: &mut keel::Stmt) -> Vec<i64> {
+    let mut r = st.query().unwrap();
+    let mut out = Vec::new();
+    while r.next().unwrap() {
+        out.push(r.value(0).unwrap().as_i64().unwrap());
+    }
+    out
+}
+
 /// `conformance! { check_a, check_b [postgres = "why", mysql = "why"], ... }`
 /// makes `sqlite::check_a`, `postgres::check_a`, `mysql::check_a`, ...; an
 /// engine named in brackets gets that test `#[ignore = "why"]` (a known bug:
@@ -1856,6 +2078,9 @@ conformance! {
     check_statement_after_schema_change,
     check_stream_100k_rows,
     check_open_cursor_blocks_connection,
+    check_columns_after_prepare,
+    check_failed_commit_ends_the_transaction,
+    check_prepare_cached_shares_the_statement_cache,
     check_children_outlive_connection,
     check_cursor_states,
     check_requery_closes_previous_cursor,

@@ -140,6 +140,11 @@ fn null_cases() -> Vec<Case> {
     case!("keel_conn_prepare_len", "conn", |_fx, e| keel_conn_prepare_len(null_mut(), SEL.as_ptr(), 8, &mut null_mut(), e));
     case!("keel_conn_prepare_len", "sql", |fx, e| keel_conn_prepare_len(fx.conn, null(), 8, &mut null_mut(), e));
     case!("keel_conn_prepare_len", "stmt_out", |fx, e| keel_conn_prepare_len(fx.conn, SEL.as_ptr(), 8, null_mut(), e));
+    case!("keel_conn_prepare_cached", "conn", |_fx, e| keel_conn_prepare_cached(null_mut(), SEL.as_ptr(), 8, &mut null_mut(), e));
+    case!("keel_conn_prepare_cached", "sql", |fx, e| keel_conn_prepare_cached(fx.conn, null(), 8, &mut null_mut(), e));
+    case!("keel_conn_prepare_cached", "stmt_out", |fx, e| keel_conn_prepare_cached(fx.conn, SEL.as_ptr(), 8, null_mut(), e));
+    case!("keel_conn_supports", "conn", |_fx, e| keel_conn_supports(null(), 1, &mut false, e));
+    case!("keel_conn_supports", "supported_out", |fx, e| keel_conn_supports(fx.conn, 1, null_mut(), e));
     case!("keel_db_exec_len", "db", |_fx, e| keel_db_exec_len(null_mut(), SEL.as_ptr(), 8, &v_i64(1), 1, null_mut(), e));
     case!("keel_db_exec_len", "sql", |fx, e| keel_db_exec_len(fx.db, null(), 8, &v_i64(1), 1, null_mut(), e));
     case!("keel_db_exec_len", "params", |fx, e| keel_db_exec_len(fx.db, SEL.as_ptr(), 8, null(), 1, null_mut(), e));
@@ -190,6 +195,16 @@ fn null_cases() -> Vec<Case> {
     case!("keel_stmt_execute", "stmt", |_fx, e| keel_stmt_execute(null_mut(), null_mut(), e));
     case!("keel_stmt_query", "stmt", |_fx, e| keel_stmt_query(null_mut(), &mut null_mut(), e));
     case!("keel_stmt_query", "rows_out", |fx, e| keel_stmt_query(fx.stmt, null_mut(), e));
+    case!("keel_stmt_column_count", "stmt", |_fx, e| keel_stmt_column_count(null_mut(), &mut 0, e));
+    case!("keel_stmt_column_count", "count_out", |fx, e| keel_stmt_column_count(fx.stmt, null_mut(), e));
+    case!("keel_stmt_column_name", "stmt", |_fx, e| keel_stmt_column_name(null_mut(), 0, &mut null(), e));
+    case!("keel_stmt_column_name", "name_out", |fx, e| keel_stmt_column_name(fx.stmt, 0, null_mut(), e));
+    case!("keel_stmt_column_engine_type", "stmt", |_fx, e| keel_stmt_column_engine_type(null_mut(), 0, &mut null(), e));
+    case!("keel_stmt_column_engine_type", "type_out", |fx, e| keel_stmt_column_engine_type(fx.stmt, 0, null_mut(), e));
+    case!("keel_stmt_column_type", "stmt", |_fx, e| keel_stmt_column_type(null_mut(), 0, &mut Type::Null, e));
+    case!("keel_stmt_column_type", "type_out", |fx, e| keel_stmt_column_type(fx.stmt, 0, null_mut(), e));
+    case!("keel_stmt_column_nullable", "stmt", |_fx, e| keel_stmt_column_nullable(null_mut(), 0, &mut Nullable::Unknown, e));
+    case!("keel_stmt_column_nullable", "nullable_out", |fx, e| keel_stmt_column_nullable(fx.stmt, 0, null_mut(), e));
     // keel_rows_*
     // batch fetch and executemany (format 1 is KEEL_BATCH_FORMAT_PICKLE5)
     case!("keel_rows_fetch_batch", "rows", |_fx, e| {
@@ -214,6 +229,9 @@ fn null_cases() -> Vec<Case> {
     case!("keel_rows_next_values", "has_row", |fx, e| keel_rows_next_values(fx.rows, &mut v_null(), 1, null_mut(), e));
     case!("keel_rows_column_name", "rows", |_fx, e| keel_rows_column_name(null_mut(), 0, &mut null(), e));
     case!("keel_rows_column_name", "name_out", |fx, e| keel_rows_column_name(fx.rows, 0, null_mut(), e));
+    case!("keel_rows_column_index", "rows", |_fx, e| keel_rows_column_index(null_mut(), c"x".as_ptr(), 1, &mut 0, e));
+    case!("keel_rows_column_index", "name", |fx, e| keel_rows_column_index(fx.rows, null(), 1, &mut 0, e));
+    case!("keel_rows_column_index", "index_out", |fx, e| keel_rows_column_index(fx.rows, c"x".as_ptr(), 1, null_mut(), e));
     case!("keel_rows_column_engine_type", "rows", |_fx, e| keel_rows_column_engine_type(null_mut(), 0, &mut null(), e));
     case!("keel_rows_column_engine_type", "type_out", |fx, e| keel_rows_column_engine_type(fx.rows, 0, null_mut(), e));
     case!("keel_rows_column_type", "rows", |_fx, e| keel_rows_column_type(null_mut(), 0, &mut Type::Null, e));
@@ -1279,4 +1297,155 @@ fn errors_raised_while_stepping_quote_the_sql_too() {
     // And through keel_stmt_execute, which steps inside the call.
     let e = exec_err(fx.conn, sql, &[]);
     assert_err(&e, Status::InvalidArgument, &["integer overflow", sql]);
+}
+
+// ---- result columns after prepare, capabilities, the shared cache -------
+
+#[test]
+fn stmt_columns_are_known_after_prepare_and_zero_is_not_unknown() {
+    let fx = Fx::new();
+    exec(fx.conn, "CREATE TABLE d (id INTEGER NOT NULL PRIMARY KEY, label TEXT, at TIMESTAMP)", &[]);
+    let st = prepare(fx.conn, "SELECT id, label AS title, at, 1 + 1 FROM d WHERE id > ?");
+    let mut n = 99usize;
+    ok(|e| keel_stmt_column_count(st, &mut n, e));
+    assert_eq!(n, 4);
+    let mut names = Vec::new();
+    let mut engine_types = Vec::new();
+    for i in 0..n {
+        let (mut name, mut et): (*const c_char, *const c_char) = (null(), null());
+        ok(|e| keel_stmt_column_name(st, i, &mut name, e));
+        ok(|e| keel_stmt_column_engine_type(st, i, &mut et, e));
+        names.push(name);
+        engine_types.push(cstr(et));
+    }
+    let texts: Vec<String> = names.iter().map(|p| cstr(*p)).collect();
+    assert_eq!(texts, ["id", "title", "at", "1 + 1"]);
+    assert_eq!(engine_types, ["INTEGER", "TEXT", "TIMESTAMP", ""]);
+    let kinds: Vec<Type> = (0..n)
+        .map(|i| {
+            let mut t = Type::Bool;
+            ok(|e| keel_stmt_column_type(st, i, &mut t, e));
+            t
+        })
+        .collect();
+    assert_eq!(kinds, [Type::Int64, Type::Text, Type::Timestamp, Type::Null]);
+    let nulls: Vec<Nullable> = (0..n)
+        .map(|i| {
+            let mut v = Nullable::Unknown;
+            ok(|e| keel_stmt_column_nullable(st, i, &mut v, e));
+            v
+        })
+        .collect();
+    assert_eq!(nulls, [Nullable::No, Nullable::Yes, Nullable::Yes, Nullable::Unknown]);
+    // Borrowed names stay valid while the statement is bound, run and read.
+    ok(|e| keel_stmt_bind_int64(st, 0, 0, e));
+    let mut rows = null_mut();
+    ok(|e| keel_stmt_query(st, &mut rows, e));
+    keel_rows_free(rows);
+    assert_eq!(cstr(names[1]), "title");
+    // Out of range: INVALID_ARGUMENT naming the count; outputs untouched.
+    let mut name: *const c_char = sentinel::<c_char>();
+    let e = fails(|e| keel_stmt_column_name(st, 4, &mut name, e));
+    assert_err(&e, Status::InvalidArgument, &["column index 4", "4 columns"]);
+    assert_eq!(name, sentinel::<c_char>() as *const c_char);
+    let mut t = Type::Bool;
+    fails(|e| keel_stmt_column_type(st, 9, &mut t, e));
+    assert_eq!(t, Type::Bool);
+    keel_stmt_free(st);
+    // A statement without rows has 0 columns, known (OK), and describing
+    // it ran nothing.
+    let ins = prepare(fx.conn, "INSERT INTO d (id, label) VALUES (?, ?)");
+    let mut n = 99usize;
+    ok(|e| keel_stmt_column_count(ins, &mut n, e));
+    assert_eq!(n, 0);
+    keel_stmt_free(ins);
+    let rows = query(fx.conn, "SELECT count(*) FROM d", &[]);
+    assert!(next(rows));
+    assert_eq!(get_i64(rows, 0), 0, "describing an INSERT ran it");
+    keel_rows_free(rows);
+}
+
+#[test]
+fn conn_supports_answers_each_capability_and_refuses_unknown_ones() {
+    let fx = Fx::new();
+    let mut yes = false;
+    ok(|e| keel_conn_supports(fx.conn, 1, &mut yes, e));
+    assert!(yes, "SQLite has several open cursors per connection");
+    let mut yes = false;
+    ok(|e| keel_conn_supports(fx.conn, 2, &mut yes, e));
+    assert!(yes, "SQLite knows result columns after prepare");
+    for unknown in [0, 3, -1, i32::MAX] {
+        let mut out = true;
+        let e = fails(|e| keel_conn_supports(fx.conn, unknown, &mut out, e));
+        assert_err(&e, Status::InvalidArgument, &[&format!("capability {unknown}"), "not supported"]);
+        assert!(out, "supported_out written on failure");
+    }
+}
+
+#[test]
+fn rows_column_index_finds_exact_names_first_then_any_case() {
+    let fx = Fx::new();
+    let rows = query(fx.conn, "SELECT 1 AS name, 2 AS Name, 3 AS \"Other\", 4 AS \"\"", &[]);
+    let find = |name: &[u8]| {
+        let mut i = 99usize;
+        call(|e| keel_rows_column_index(rows, name.as_ptr() as *const c_char, name.len(), &mut i, e)).map(|()| i)
+    };
+    assert_eq!(find(b"name").unwrap(), 0);
+    assert_eq!(find(b"Name").unwrap(), 1, "an exact match wins over an earlier one of another case");
+    assert_eq!(find(b"NAME").unwrap(), 0, "else the first equal ignoring ASCII case");
+    assert_eq!(find(b"other").unwrap(), 2);
+    assert_eq!(find(b"").unwrap(), 3, "an empty name is a name");
+    // Not a prefix match, and a missing name says which columns there are.
+    let mut i = 99usize;
+    let e = fails(|e| keel_rows_column_index(rows, c"nam".as_ptr(), 3, &mut i, e));
+    assert_err(&e, Status::NotFound, &["\"nam\"", "\"name\", \"Name\", \"Other\""]);
+    assert_eq!(i, 99, "index_out written on failure");
+    // (pointer, length): no NUL needed, and bytes after the length are not read.
+    assert_eq!(find(&b"Otherwise"[..5]).unwrap(), 2);
+    keel_rows_free(rows);
+}
+
+#[test]
+fn prepare_cached_shares_the_statement_cache_with_exec() {
+    let fx = Fx::new();
+    let stats = || {
+        let mut s = keel::ffi::types::keel_pool_stats::default();
+        s.size = std::mem::size_of_val(&s);
+        ok(|e| keel_db_stats(fx.db, &mut s, e));
+        (s.stmt_cache_hits, s.stmt_cache_misses)
+    };
+    let sql = b"SELECT ? + 1";
+    let take = || {
+        let mut st = null_mut();
+        ok(|e| keel_conn_prepare_cached(fx.conn, sql.as_ptr() as *const c_char, sql.len(), &mut st, e));
+        st
+    };
+    let (h0, m0) = stats();
+    let a = take();
+    let b = take();
+    assert_ne!(a, b);
+    assert_eq!(stats(), (h0, m0 + 2), "two live at once: each prepared its own");
+    ok(|e| keel_stmt_bind_int64(a, 0, 41, e));
+    let rows = {
+        let mut r = null_mut();
+        ok(|e| keel_stmt_query(a, &mut r, e));
+        r
+    };
+    assert!(next(rows));
+    assert_eq!(get_i64(rows, 0), 42);
+    keel_rows_free(rows);
+    keel_stmt_free(a);
+    keel_stmt_free(b);
+    // Back in the cache: the next taker and keel_conn_exec hit it.
+    let again = take();
+    keel_stmt_free(again);
+    let sel = c("SELECT ? + 1");
+    ok(|e| keel_conn_exec(fx.conn, sel.as_ptr(), &v_i64(1), 1, null_mut(), e));
+    assert_eq!(stats(), (h0 + 2, m0 + 2));
+    // The SQL rules of the _len calls.
+    let mut st: *mut keel_stmt = sentinel();
+    let nul = b"SELECT 1\0; DROP";
+    let e = fails(|e| keel_conn_prepare_cached(fx.conn, nul.as_ptr() as *const c_char, nul.len(), &mut st, e));
+    assert_err(&e, Status::InvalidArgument, &["NUL"]);
+    assert_eq!(st, sentinel());
 }

@@ -139,8 +139,19 @@ fn every_type_round_trips_as_a_parameter_and_as_a_literal() {
             c.exec(&format!("INSERT INTO {t} (id, v) VALUES (3, {})", case.literal), &[])
                 .unwrap_or_else(|e| panic!("{}: literal {}: {e}", case.ddl, case.literal));
         }
+        // Described before it runs (sp_describe_first_result_set): the
+        // type as the server names it, and the keel type the cursor gives.
+        let mut st = c.prepare(&format!("SELECT v FROM {t} WHERE id > ?")).unwrap();
+        let described = st.columns().unwrap_or_else(|e| panic!("{}: describe: {e}", case.ddl));
+        drop(st);
+        let base = case.ddl.split('(').next().unwrap().to_ascii_lowercase();
+        let base = if base == "numeric" { "numeric|decimal".to_owned() } else { base };
+        assert_eq!(described.len(), 1, "{}", case.ddl);
+        assert_eq!(described[0].name, "v");
+        assert!(base.split('|').any(|n| n == described[0].engine_type), "{}: described as {}", case.ddl, described[0].engine_type);
         let mut r = c.query(&format!("SELECT v FROM {t} ORDER BY id"), &[]).unwrap();
         let col = r.column(0).unwrap().clone();
+        assert_eq!(described[0].kind, col.kind, "{}: described keel type", case.ddl);
         assert_eq!(col.kind, case.kind, "{}: keel type", case.ddl);
         assert!(case.engine_type.split('|').any(|n| n == col.engine_type), "{}: engine type {}", case.ddl, col.engine_type);
         assert!(r.next().unwrap());
@@ -242,5 +253,47 @@ fn error_numbers_and_sqlstates() {
         assert_eq!(e.driver, "mssql");
     }
     drop(c);
+    db.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
+}
+
+/// A statement is described before it runs with its parameters as bound
+/// (declared as sp_executesql would declare them; unbound ones as NULL),
+/// once: binding again does not ask again. What the server cannot
+/// describe before running (dynamic SQL) is NOT_IMPLEMENTED with the
+/// server's reason, and the statement still runs.
+#[test]
+fn statements_are_described_with_their_parameters_or_not_known() {
+    let (db, _peer) = open();
+    let t = table(&db, "desc", "NVARCHAR(20) NOT NULL");
+    let c = db.checkout().unwrap();
+    c.exec(&format!("INSERT INTO {t} (id, v) VALUES (1, 'one')"), &[]).unwrap();
+    let sql = format!("SELECT id, v FROM {t} WHERE id = ? AND v <> ?");
+    for bound in [None, Some([ValueRef::Int64(1), ValueRef::Text("x")]), Some([ValueRef::Null, ValueRef::Text("x")])] {
+        let mut st = c.prepare(&sql).unwrap();
+        if let Some(values) = bound {
+            st.bind_all(&values).unwrap();
+        }
+        let cols = st.columns().unwrap_or_else(|e| panic!("{bound:?}: {e}"));
+        let got: Vec<(&str, Type, keel::Nullable)> = cols.iter().map(|c| (c.name.as_str(), c.kind, c.nullable)).collect();
+        assert_eq!(got, [("id", Type::Int64, keel::Nullable::No), ("v", Type::Text, keel::Nullable::No)], "{bound:?}");
+        // Asked once per statement: the same answer, even with a cursor
+        // holding the connection.
+        st.bind_all(&[ValueRef::Int64(1), ValueRef::Text("x")]).unwrap();
+        let mut r = st.query().unwrap();
+        assert!(r.next().unwrap());
+        let mut other = c.prepare(&format!("SELECT v FROM {t}"));
+        assert!(other.is_err() || other.as_mut().unwrap().columns().is_err(), "a cursor holds the connection");
+        drop(other);
+        drop(r);
+        assert_eq!(st.columns().unwrap(), cols);
+    }
+    let mut dynamic = c.prepare("EXEC('SELECT 1 AS one')").unwrap();
+    let e = dynamic.columns().unwrap_err();
+    assert_eq!(e.status, keel::Status::NotImplemented, "{e}");
+    assert!(e.message.contains("sp_describe_first_result_set") && e.message.contains("dynamic SQL"), "{e}");
+    assert_eq!(e.sqlstate, "", "not an error in the SQL: {e}");
+    let again = dynamic.columns().unwrap_err();
+    assert_eq!(again.message, e.message, "the refusal is kept too");
+    drop(dynamic);
     db.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
 }

@@ -28,7 +28,7 @@
 //! (see `core::fork`). The `Db` itself works in the child, which gets
 //! sessions of its own from the pool.
 
-use super::driver::{CancelHandle, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions};
+use super::driver::{CancelHandle, Capability, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions};
 use super::pool::{Pool, PoolConfig, PoolStats, Pooled};
 use super::sql::Syntax;
 use super::error::{Error, Result, RetrySafety, Status};
@@ -286,6 +286,12 @@ impl Conn {
         self.shared.db.driver_name()
     }
 
+    /// Whether this connection has `capability` (its engine's answer, see
+    /// [`Capability`]).
+    pub fn supports(&self, capability: Capability) -> Result<bool> {
+        self.with(|c| Ok(c.supports(capability)))
+    }
+
     /// Prepare one statement. Preparing runs nothing, so every error here
     /// is `RetrySafety::NotSent`.
     pub fn prepare(&self, sql: &str) -> Result<Stmt> {
@@ -314,7 +320,6 @@ impl Conn {
     /// it came from the cache.
     fn cached(&self, sql: &str) -> Result<(Stmt, bool)> {
         self.check()?;
-        let native = self.native_sql(sql)?;
         let pool = &self.shared.db.inner.pool;
         let (stmt, hit) = {
             let mut g = lock(&self.shared.session);
@@ -323,50 +328,52 @@ impl Conn {
                 drop(g);
                 return Ok((self.prepare(sql)?, false));
             }
-            match p.cache.take(&native) {
+            // Keyed by the caller's SQL: a hit skips the lexer (the SQL
+            // was checked and rewritten when it was prepared).
+            match p.cache.take(sql) {
                 Some(s) => (s, true),
-                None => (p.conn.prepare(&native).map_err(|e| e.with_sql(sql).not_sent())?, false),
+                None => {
+                    let native = self.native_sql(sql)?;
+                    (p.conn.prepare(&native).map_err(|e| e.with_sql(sql).not_sent())?, false)
+                }
             }
         };
         let counter = if hit { &pool.cache_hits } else { &pool.cache_misses };
         counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok((Stmt::new(self.shared.clone(), sql, stmt, Some(native.into_owned())), hit))
+        let mut st = Stmt::new(self.shared.clone(), sql, stmt, Some(sql.to_owned()));
+        st.hit = hit;
+        Ok((st, hit))
+    }
+
+    /// The statement for `sql` from this connection's statement cache (the
+    /// one `exec` and `query` use), or a newly prepared one; either way it
+    /// goes into the cache when dropped, for the next caller with the same
+    /// SQL. While it lives it is this caller's alone: another caller of
+    /// the same SQL meanwhile gets a statement of its own. It is a
+    /// statement like one from [`Conn::prepare`], except that one the
+    /// engine refuses as no longer fitting the schema is prepared again
+    /// and run once more, as `exec` does (see [`Conn::exec`]). With the
+    /// cache turned off (`stmt_cache_size=0`) it is [`Conn::prepare`].
+    pub fn prepare_cached(&self, sql: &str) -> Result<Stmt> {
+        self.cached(sql).map(|(st, _)| st)
     }
 
     /// Run `f` on the cached statement for `sql` with `params` bound.
     ///
     /// A cached statement that the engine refuses because it no longer fits
     /// the schema (a column changed type, a result changed shape, the
-    /// server forgot it: see `DriverConn::is_stale_statement`) is dropped
-    /// from the cache, prepared again and run once more, as the README
-    /// promises. When the error ended what the session could do (inside a
-    /// PostgreSQL transaction it aborts the transaction), the statement is
-    /// still dropped from the cache, and the error says to roll back and
-    /// run it again.
+    /// server forgot it: see `DriverConn::is_stale_statement`) is prepared
+    /// again and run once more, as the README promises (`Stmt::execute`
+    /// and `Stmt::query` do that for every statement from the cache). When
+    /// the error ended what the session could do (inside a PostgreSQL
+    /// transaction it aborts the transaction), the statement is dropped
+    /// from the cache instead, and the error says to roll back and run it
+    /// again.
     fn run_cached<R>(&self, sql: &str, params: &[ValueRef<'_>], f: impl Fn(&mut Stmt) -> Result<R>) -> Result<(R, Stmt)> {
-        let (mut st, hit) = self.cached(sql)?;
+        let (mut st, _) = self.cached(sql)?;
         st.bind_all(params)?;
-        match f(&mut st) {
-            Ok(r) => Ok((r, st)),
-            Err(e) if hit && self.is_stale(&e) => {
-                st.recycle = None;
-                drop(st);
-                if !self.with(|c| Ok(c.usable_after_error())).unwrap_or(false) {
-                    return Err(e.context(
-                        "a cached prepared statement no longer fits the schema and was dropped from the cache; \
-                         the failure ended the transaction: roll back, then run the statement again",
-                    ));
-                }
-                let (mut st, _) = self.cached(sql)?;
-                st.bind_all(params)?;
-                f(&mut st).map(|r| (r, st))
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    fn is_stale(&self, e: &Error) -> bool {
-        self.with(|c| Ok(c.is_stale_statement(e))).unwrap_or(false)
+        let r = f(&mut st)?;
+        Ok((r, st))
     }
 
     /// Bind every parameter and run, discarding rows. The statement comes
@@ -398,12 +405,31 @@ impl Conn {
         })
     }
 
+    /// Commit the open transaction. Whatever the outcome, the transaction
+    /// is over when this returns, as with Go's `Tx.Commit` and psycopg's
+    /// `commit`: when the commit fails and the engine kept the transaction
+    /// open (SQLite does after `SQLITE_BUSY` and a deferred foreign key
+    /// violation; PostgreSQL, MySQL and SQL Server end it themselves), it
+    /// is rolled back, and the commit's error is returned with a note that
+    /// it was. A `BUSY` commit is thus retried by running the whole
+    /// transaction again, as the status says.
     pub fn commit(&self) -> Result<()> {
         self.with(|c| {
             if !c.in_transaction() {
                 return Err(Error::invalid_state("commit: no transaction is open").not_sent());
             }
-            c.commit()
+            let Err(mut e) = c.commit() else { return Ok(()) };
+            if !c.in_transaction() {
+                return Err(e);
+            }
+            let note = match c.rollback() {
+                Ok(()) => "the transaction was rolled back".to_owned(),
+                // A session that cannot roll back is broken; the pool
+                // closes it rather than lend it with the transaction open.
+                Err(r) => format!("rolling the transaction back failed too ({r}); the connection is closed when returned"),
+            };
+            e.message = format!("{} ({note})", e.message);
+            Err(e)
         })
     }
 
@@ -533,6 +559,15 @@ pub struct Stmt {
     runs: Arc<AtomicU64>,
     /// A cursor opened by this statement may still be open.
     cursor_open: bool,
+    /// A statement of the cache (`recycle` is set) that was prepared
+    /// before this run: it came out of the cache, or ran since it was
+    /// prepared. The engine may refuse it as stale, and then it is
+    /// prepared again once; a statement prepared for this run cannot be.
+    hit: bool,
+    /// The engine refused it as stale and it was not prepared again yet
+    /// (the error ended the transaction): the next run prepares it first,
+    /// and it never goes back into the cache as it is.
+    stale: bool,
 }
 
 impl Drop for Stmt {
@@ -551,7 +586,7 @@ impl Drop for Stmt {
         let mut g = self._conn.hold();
         drop(std::mem::take(&mut self.many));
         let inner = self.inner.take();
-        match (self.recycle.take(), inner, g.as_mut()) {
+        match (self.recycle.take().filter(|_| !self.stale), inner, g.as_mut()) {
             (Some(key), Some(inner), Some(p)) => p.cache.put(key, inner),
             (_, inner, _) => drop(inner),
         }
@@ -571,6 +606,8 @@ impl Stmt {
             many: Default::default(),
             runs: Arc::new(AtomicU64::new(0)),
             cursor_open: false,
+            hit: false,
+            stale: false,
         }
     }
 
@@ -725,9 +762,7 @@ impl Stmt {
         self.check()?;
         self.check_bound()?;
         self.close_cursor();
-        let (conn, sql) = (self._conn.clone(), self.sql.clone());
-        let _g = conn.hold();
-        self.inner_mut().execute().map_err(|e| e.with_sql(&sql))
+        self.run(|s| s.execute())
     }
 
     /// Run and return a cursor. A cursor opened earlier from this statement
@@ -736,15 +771,86 @@ impl Stmt {
         self.check()?;
         self.check_bound()?;
         self.close_cursor();
-        let (conn, sql) = (self._conn.clone(), self.sql.clone());
-        let g = conn.hold();
-        let r = self.inner_mut().query().map_err(|e| e.with_sql(&sql));
-        drop(g);
-        let r = r?;
+        let r = self.run(|s| s.query())?;
         self.cursor_open = true;
         let mut rows = Rows::new(self._conn.clone(), self.sql.clone(), r);
         rows.opened_at = Some((self.runs.clone(), self.runs.load(Ordering::Acquire)));
         Ok(rows)
+    }
+
+    /// Run the driver statement with `f` (execute or query), holding the
+    /// session's lock. A statement from the cache that the engine refuses
+    /// as stale (`DriverConn::is_stale_statement`) is prepared again with
+    /// its bindings and run once more; when the error ended the
+    /// transaction, the error says to roll back, and the next run
+    /// prepares it first.
+    fn run<R>(&mut self, f: impl Fn(&mut dyn DriverStmt) -> Result<R>) -> Result<R> {
+        if self.stale {
+            self.prepare_again()?;
+        }
+        let e = match self.locked(&f) {
+            Err(e) if self.hit && self.is_stale(&e) => e,
+            r => {
+                // Run (or refused while running) as it is: a later run may
+                // find it stale.
+                self.hit = self.recycle.is_some();
+                return r;
+            }
+        };
+        // Once per run: the statement prepared again is fresh.
+        self.hit = false;
+        self.stale = true;
+        if !self.with_driver_conn(|c| Ok(c.usable_after_error())).unwrap_or(false) {
+            return Err(e.context(
+                "a cached prepared statement no longer fits the schema and was dropped from the cache; \
+                 the failure ended the transaction: roll back, then run the statement again",
+            ));
+        }
+        self.prepare_again().map_err(|p| e.context(format_args!("preparing the statement again failed ({p})")))?;
+        let r = self.locked(&f);
+        self.hit = self.recycle.is_some();
+        r
+    }
+
+    fn locked<R>(&mut self, f: &impl Fn(&mut dyn DriverStmt) -> Result<R>) -> Result<R> {
+        let (conn, sql) = (self._conn.clone(), self.sql.clone());
+        let _g = conn.hold();
+        f(self.inner_mut()).map_err(|e| e.with_sql(&sql))
+    }
+
+    fn is_stale(&self, e: &Error) -> bool {
+        self.with_driver_conn(|c| Ok(c.is_stale_statement(e))).unwrap_or(false)
+    }
+
+    /// Prepare the statement again on the server, keeping its bindings
+    /// (counted as a miss of the statement cache, which it would have been).
+    fn prepare_again(&mut self) -> Result<()> {
+        let conn = self._conn.clone();
+        let g = conn.hold();
+        let r = self.inner_mut().prepare_again();
+        drop(g);
+        r.map_err(|e| e.with_sql(&self.sql))?;
+        self.stale = false;
+        self._conn.db.inner.pool.cache_misses.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The columns of the result this statement returns, as the engine
+    /// describes it before the statement runs (empty for one that returns
+    /// no rows), each as the cursor of a run reports it where the engine
+    /// tells as much before running. `Status::NotImplemented`, saying why,
+    /// when the engine cannot tell before running it: then run it and
+    /// read [`Rows::columns`]. Whether an engine can is
+    /// [`Capability::ColumnsAfterPrepare`]. A schema change between this
+    /// call and a run can change what the run returns: the cursor's
+    /// columns are what it did return. SQL Server asks the server, once
+    /// per statement, with the parameters as bound at the first call.
+    pub fn columns(&mut self) -> Result<Arc<[Column]>> {
+        self.check()?;
+        let conn = self._conn.clone();
+        let _g = conn.hold();
+        let sql = self.sql.clone();
+        self.inner_mut().result_columns().map_err(|e| e.with_sql(&sql))
     }
 }
 
@@ -837,6 +943,32 @@ impl Rows {
                 cols.len(),
                 if cols.len() == 1 { "" } else { "s" }
             ))
+        })
+    }
+
+    /// The index of the column called `name`: the first whose name is
+    /// exactly `name`, else the first equal to it ignoring ASCII case (a
+    /// field `Name` finds PostgreSQL's folded `name`). `NotFound` when no
+    /// column is, naming the columns there are.
+    pub fn column_index(&self, name: &[u8]) -> Result<usize> {
+        let cols = self.inner.columns();
+        let found = cols
+            .iter()
+            .position(|c| c.name.as_bytes() == name)
+            .or_else(|| cols.iter().position(|c| c.name.as_bytes().eq_ignore_ascii_case(name)));
+        found.ok_or_else(|| {
+            let mut names: Vec<String> = cols.iter().take(20).map(|c| format!("{:?}", c.name)).collect();
+            if cols.len() > 20 {
+                names.push(format!("and {} more", cols.len() - 20));
+            }
+            Error::new(
+                Status::NotFound,
+                format!(
+                    "no column is named {:?}; the result's columns are {}",
+                    String::from_utf8_lossy(name),
+                    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                ),
+            )
         })
     }
 

@@ -28,6 +28,7 @@ use super::options::{OptSpec, Options};
 use super::sql::Syntax;
 use super::url::ConnUrl;
 use super::value::{Column, ValueRef};
+use std::sync::Arc;
 
 /// Transaction isolation. Part of the C ABI (`keel_isolation`). An engine
 /// that lacks the level asked for gives the next stronger one it has (as
@@ -79,6 +80,45 @@ impl TxLock {
             3 => TxLock::Exclusive,
             _ => return None,
         })
+    }
+}
+
+/// Something a connection can do or not, depending on its engine; ask with
+/// `keel_conn_supports`. Part of the C ABI (`keel_capability`): numbers
+/// never change, and 0 is never a capability.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Capability {
+    /// Several cursors may be open on one connection at once, each read at
+    /// its own pace, with other statements running between their reads
+    /// (SQLite). Where not (PostgreSQL, MySQL/MariaDB, SQL Server), the
+    /// connection carries one result at a time: while a cursor is open
+    /// (not read to its end, not freed), every other statement on the
+    /// connection fails with `KEEL_STATUS_INVALID_STATE`.
+    SeveralCursors = 1,
+    /// A prepared statement says what its result looks like before it runs
+    /// (`keel_stmt_column_count` and the other `keel_stmt_column_*`):
+    /// how many columns (0 for a statement that returns no rows), their
+    /// names and types. Every built-in engine can; on SQL Server, a
+    /// statement whose result the server cannot tell before running it
+    /// gets `KEEL_STATUS_NOT_IMPLEMENTED` from those calls all the same.
+    ColumnsAfterPrepare = 2,
+}
+
+impl Capability {
+    /// Every capability, in numeric order.
+    pub const ALL: [Capability; 2] = [Capability::SeveralCursors, Capability::ColumnsAfterPrepare];
+
+    pub fn from_i32(n: i32) -> Option<Capability> {
+        Capability::ALL.into_iter().find(|c| *c as i32 == n)
+    }
+
+    /// What it is, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::SeveralCursors => "several open cursors per connection",
+            Capability::ColumnsAfterPrepare => "result columns known after prepare",
+        }
     }
 }
 
@@ -174,6 +214,15 @@ pub trait DriverConn: Send + 'static {
     /// Something that stops the statement this session is running, usable
     /// from any thread while the session is busy in another.
     fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>>;
+    /// Whether this session has `capability`. Say yes only for what the
+    /// session does (the conformance suite checks each answer against what
+    /// happens). Default: nothing, which is what a driver that overrides
+    /// neither [`DriverStmt::result_columns`] nor its cursor handling can
+    /// promise.
+    fn supports(&self, capability: Capability) -> bool {
+        let _ = capability;
+        false
+    }
     /// Whether a batch of `INSERT INTO <target> ... VALUES (...)` may run on
     /// this session as multi-row INSERTs, and within which limits. Say yes
     /// only when the engine takes multi-row VALUES with parameters and a
@@ -243,6 +292,31 @@ pub trait DriverStmt: Send {
     /// Close the cursor this statement has open, if any, as running it
     /// again would. Default: nothing to close.
     fn close_cursor(&mut self) {}
+    /// Prepare this statement's SQL again, as a new statement on the
+    /// server, keeping its bindings: the core calls it after the engine
+    /// refused the statement as stale ([`DriverConn::is_stale_statement`]
+    /// said yes), then runs it again. A driver that can answer yes there
+    /// implements this. Default: `NotImplemented`.
+    fn prepare_again(&mut self) -> Result<()> {
+        Err(crate::core::error::Error::not_implemented("this driver cannot prepare a statement again"))
+    }
+    /// The columns of the result this statement returns, as the engine
+    /// describes the prepared statement before it runs: empty for a
+    /// statement that returns no rows. Each column as the cursor of a run
+    /// would report it, where the engine tells as much before running.
+    /// An error with `Status::NotImplemented`, saying why, when the engine
+    /// cannot tell before running the statement; other errors are the
+    /// engine's (the connection broke). May ask the server (a driver that
+    /// does keeps the answer); a cursor open on the session, this
+    /// statement's own included, must stay as it is. Default: not known.
+    /// A driver that overrides it says so with [`DriverConn::supports`]
+    /// (`Capability::ColumnsAfterPrepare`).
+    fn result_columns(&mut self) -> Result<Arc<[Column]>> {
+        Err(crate::core::error::Error::not_implemented(
+            "this driver cannot describe a statement's result before it runs; run the statement and read \
+             the columns of its cursor",
+        ))
+    }
 }
 
 /// A streaming cursor over one result.

@@ -1,12 +1,13 @@
 //! `keel_conn`: one connection checked out of a pool.
 
-use super::boundary::{Opaque, c_sql, c_str, call_on, free_handle, get, into_handle, out_ptr, write};
+use super::boundary::{Opaque, c_sql, c_str, call_on, call_on_shared, free_handle, get, into_handle, out_ptr, write};
 use super::error::keel_error;
 use super::rows::RowsState;
-use super::stmt::keel_stmt;
+use super::stmt::{StmtState, keel_stmt};
 use super::types::{keel_exec_result, keel_tx_options, keel_value, params_in};
 use crate::core::db::Conn;
 use super::types::Dialect;
+use crate::core::driver::Capability;
 use crate::core::error::{Error, Status};
 use std::ffi::{CString, c_char};
 
@@ -17,11 +18,12 @@ use std::ffi::{CString, c_char};
 /// if a transaction is open), or by `keel_conn_close` (which closes its
 /// session instead). Methods: `keel_conn_exec`, `keel_conn_exec_len`,
 /// `keel_conn_query`, `keel_conn_query_len`, `keel_conn_prepare`,
-/// `keel_conn_prepare_len`, `keel_conn_begin`, `keel_conn_commit`,
+/// `keel_conn_prepare_len`, `keel_conn_prepare_cached`, `keel_conn_begin`,
+/// `keel_conn_commit`,
 /// `keel_conn_rollback`, `keel_conn_savepoint`,
 /// `keel_conn_savepoint_release` (also named `keel_conn_release`),
 /// `keel_conn_rollback_to`, `keel_conn_ping`, `keel_conn_in_transaction`,
-/// `keel_conn_dialect`, `keel_conn_server_version`,
+/// `keel_conn_dialect`, `keel_conn_supports`, `keel_conn_server_version`,
 /// `keel_conn_cancel_handle`. Thread rule: it may move between threads but
 /// must not be used by two at once, and its statements and cursors go with
 /// it. In Rust it is a `keel::Conn` (an `Arc` of the session).
@@ -117,7 +119,12 @@ pub extern "C" fn keel_conn_close(conn: *mut keel_conn, err_out: *mut *mut keel_
 /// Run one statement, discarding any rows.
 ///
 /// Prepares `sql` (exactly one statement), binds `params[0..n_params]` to
-/// its placeholders (the count must match) and runs it.
+/// its placeholders (the count must match) and runs it. The statement
+/// comes from, and goes back to, the connection's statement cache (see
+/// the preamble). While a cursor is open on the connection, this fails
+/// with `KEEL_STATUS_INVALID_STATE` on engines without
+/// `KEEL_CAPABILITY_SEVERAL_CURSORS` (PostgreSQL, MySQL, SQL Server; see
+/// `keel_conn_query` and `keel_conn_supports`).
 ///
 /// Ownership: `sql` and `params` are borrowed for the call. `result_out`
 /// may be NULL; otherwise it receives the rows affected and last insert id.
@@ -190,11 +197,14 @@ pub extern "C" fn keel_conn_exec_len(
 /// Run a query and return a streaming cursor over its rows.
 ///
 /// As `keel_conn_exec`; rows are read one at a time with `keel_rows_next`.
-/// On PostgreSQL, MySQL and SQL Server a connection carries one result at
-/// a time: while this cursor is open (not read to its end and not freed),
-/// other statements on the connection fail with
-/// `KEEL_STATUS_INVALID_STATE`; SQLite allows several open cursors. Read
-/// the cursor to its end or free it first, or use another connection.
+/// One cursor or several: where the connection has
+/// `KEEL_CAPABILITY_SEVERAL_CURSORS` (SQLite), several cursors may be open
+/// on it at once and other statements run between their reads. Where it
+/// has not (PostgreSQL, MySQL/MariaDB and SQL Server), the connection
+/// carries one result at a time: while this cursor is open (not read to
+/// its end and not freed), every other statement on the connection fails
+/// with `KEEL_STATUS_INVALID_STATE`. Read the cursor to its end or free it
+/// first, or use another connection. `keel_conn_supports` tells which.
 ///
 /// Ownership: `sql` and `params` are borrowed for the call. On success
 /// `*rows_out` receives a new `keel_rows`, freed with `keel_rows_free`.
@@ -291,7 +301,7 @@ fn conn_prepare<'a>(
         let sql = sql()?;
         let out = out_ptr(stmt_out, "stmt_out")?;
         let st = c.conn.prepare(sql)?;
-        write(out, into_handle::<keel_stmt>(st));
+        write(out, into_handle::<keel_stmt>(StmtState::new(st)));
         Ok(())
     })
 }
@@ -316,6 +326,48 @@ pub extern "C" fn keel_conn_prepare_len(
     err_out: *mut *mut keel_error,
 ) -> Status {
     conn_prepare(conn, || c_sql(sql, sql_len, "sql"), stmt_out, err_out)
+}
+
+/// Take a prepared statement for `sql` (given as (pointer, length)) from
+/// the connection's statement cache, the one `keel_conn_exec` and
+/// `keel_conn_query` use, or prepare it when the cache has none.
+///
+/// For a binding that binds, runs and describes statements itself (a
+/// DB-API cursor) yet wants the one statement cache: `keel_stmt_free`
+/// puts the statement back into the cache, for the next caller of the
+/// same SQL, instead of closing it. Until then it is the caller's alone;
+/// another caller of the same SQL meanwhile gets a statement of its own.
+/// It works as one from `keel_conn_prepare_len` (its bindings, its cursor,
+/// its `keel_stmt_column_*`), except that a statement from the cache that
+/// the engine refuses because the schema changed under it is prepared
+/// again and run once more, as for `keel_conn_exec` (inside a PostgreSQL
+/// transaction, which that error aborts, the error says to roll back, and
+/// the next run prepares it again). Hits and misses count in
+/// `keel_db_stats`. With `stmt_cache_size=0` it is `keel_conn_prepare_len`.
+/// The SQL rules are those of `keel_conn_exec_len`.
+///
+/// Ownership: `sql` is borrowed for the call. On success `*stmt_out`
+/// receives a `keel_stmt` that the caller frees with `keel_stmt_free`
+/// (which returns it to the cache).
+///
+/// Errors: as `keel_conn_prepare_len`.
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_prepare_cached(
+    conn: *mut keel_conn,
+    sql: *const c_char,
+    sql_len: usize,
+    stmt_out: *mut *mut keel_stmt,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(conn, err_out, |c| {
+        let sql = c_sql(sql, sql_len, "sql")?;
+        let out = out_ptr(stmt_out, "stmt_out")?;
+        let st = c.conn.prepare_cached(sql)?;
+        write(out, into_handle::<keel_stmt>(StmtState::new(st)));
+        Ok(())
+    })
 }
 
 /// Begin a transaction.
@@ -347,11 +399,21 @@ pub extern "C" fn keel_conn_begin(
 
 /// Commit the open transaction.
 ///
+/// When this returns, the transaction is over, committed or not (as Go's
+/// `Tx.Commit` and psycopg's `commit` leave it): when the commit fails and
+/// the engine kept the transaction open (SQLite does after
+/// `KEEL_STATUS_BUSY` and a deferred foreign key violation; PostgreSQL,
+/// MySQL and SQL Server end it themselves), keel rolls it back and returns
+/// the commit's error, whose message ends by saying so. To retry a busy
+/// commit, run the whole transaction again. `keel_conn_in_transaction` is
+/// false afterwards, unless rolling back failed too (the message says so;
+/// the connection is then closed when returned to the pool).
+///
 /// Ownership: borrows `conn`.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn), `KEEL_STATUS_INVALID_STATE`
 /// (no transaction is open), `KEEL_STATUS_BUSY`, `KEEL_STATUS_INTEGRITY`
-/// (deferred constraints).
+/// (deferred constraints), each with the transaction rolled back.
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
@@ -499,6 +561,46 @@ pub extern "C" fn keel_conn_in_transaction(conn: *const keel_conn) -> bool {
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_conn_dialect(conn: *const keel_conn) -> Dialect {
     get(conn, Dialect::Unknown, |c| Dialect::of_driver(c.conn.driver_name()))
+}
+
+/// Tell whether the connection has a capability: `capability` is a
+/// `keel_capability` value, and `*supported_out` receives the answer.
+///
+/// The answer is the engine's: `KEEL_CAPABILITY_SEVERAL_CURSORS` is true
+/// on SQLite and false on PostgreSQL, MySQL/MariaDB and SQL Server (see
+/// `keel_conn_query`); `KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE` is true on
+/// every built-in engine (see `keel_stmt_column_count`). A program built
+/// against a newer header may ask about a capability this library does
+/// not know: that is `KEEL_STATUS_INVALID_ARGUMENT`, to be taken as "not
+/// supported".
+///
+/// Ownership: borrows `conn`; `supported_out` is written only on success.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, supported_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (not a `keel_capability` this library
+/// knows), `KEEL_STATUS_INVALID_STATE` (the connection was inherited
+/// across fork()).
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_supports(
+    conn: *const keel_conn,
+    capability: i32,
+    supported_out: *mut bool,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on_shared(conn, err_out, |c| {
+        let out = out_ptr(supported_out, "supported_out")?;
+        let cap = Capability::from_i32(capability).ok_or_else(|| {
+            Error::invalid_argument(format!(
+                "capability {capability} is not a keel_capability this library knows ({}); \
+                 take it as not supported",
+                Capability::ALL.iter().map(|c| format!("{} = {}", *c as i32, c.name())).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        write(out, c.conn.supports(cap)?);
+        Ok(())
+    })
 }
 
 /// Get the engine's version: the server's version string, or the SQLite

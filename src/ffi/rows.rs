@@ -7,7 +7,7 @@
 //! `keel_rows_fetch_batch`) or is freed; the statement closing the cursor
 //! (the drivers keep the row) does not end them.
 
-use super::boundary::{Opaque, call_on, free_handle, get, out_ptr, write, write_opt};
+use super::boundary::{Opaque, c_bytes, call_on, free_handle, get, out_ptr, write, write_opt};
 use super::error::keel_error;
 use super::types::keel_value;
 use crate::core::db::Rows;
@@ -21,8 +21,9 @@ use std::ffi::{CString, c_char};
 /// destroyed by `keel_rows_free`. Methods: `keel_rows_next`,
 /// `keel_rows_next_values`, `keel_rows_fetch_batch`,
 /// `keel_rows_column_count`, `keel_rows_column_name`,
-/// `keel_rows_column_type`, `keel_rows_column_engine_type`,
-/// `keel_rows_column_nullable`, and the `keel_rows_column_*` value readers.
+/// `keel_rows_column_index`, `keel_rows_column_type`,
+/// `keel_rows_column_engine_type`, `keel_rows_column_nullable`, and the
+/// `keel_rows_column_*` value readers.
 /// A cursor its statement closed (by `keel_stmt_query`, `keel_stmt_execute`,
 /// a `keel_stmt_bind_*`, `keel_stmt_clear_bindings` or a batch on it)
 /// answers `KEEL_STATUS_INVALID_STATE` to every later call but
@@ -294,6 +295,38 @@ pub extern "C" fn keel_rows_column_name(
         let out = out_ptr(name_out, "name_out")?;
         r.rows.column(index)?;
         write(out, r.names()[index].0.as_ptr());
+        Ok(())
+    })
+}
+
+/// Find the column called `name` (`name_len` bytes, no NUL needed): its
+/// 0-based index goes to `*index_out`.
+///
+/// The first column whose name is exactly `name` wins; when none is, the
+/// first whose name equals it ignoring ASCII case (so a field `Name`
+/// finds PostgreSQL's `name`, which the server folded to lower case).
+/// Names are compared as bytes, as `keel_rows_column_name` gives them.
+///
+/// Ownership: borrows `rows`; `name` is read during the call only;
+/// `index_out` is written only on success.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, index_out, name when
+/// name_len > 0), `KEEL_STATUS_NOT_FOUND` (no column of that name; the
+/// message lists the columns there are).
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_rows_column_index(
+    rows: *mut keel_rows,
+    name: *const c_char,
+    name_len: usize,
+    index_out: *mut usize,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(rows, err_out, |r| {
+        let out = out_ptr(index_out, "index_out")?;
+        let want = c_bytes(name as *const u8, name_len, "name")?;
+        write(out, r.rows.column_index(want)?);
         Ok(())
     })
 }

@@ -5,16 +5,21 @@ use super::error::keel_error;
 use super::rows::{RowsState, keel_rows};
 use super::types::{keel_exec_result, keel_value, value_in};
 use crate::core::db::Stmt;
-use crate::core::error::{Result, Status};
-use crate::core::value::ValueRef;
-use std::ffi::c_char;
+use crate::core::error::{Error, Result, Status};
+use crate::core::value::{Column, Nullable, Type, ValueRef};
+use std::ffi::{CString, c_char};
+use std::sync::Arc;
 
 /// A prepared statement on one connection.
 ///
-/// Created by `keel_conn_prepare` or `keel_conn_prepare_len`, destroyed by
-/// `keel_stmt_free`. Methods: `keel_stmt_param_count`, `keel_stmt_bind_*`,
-/// `keel_stmt_clear_bindings`, `keel_stmt_execute`, `keel_stmt_query`,
-/// `keel_stmt_execute_batch`, `keel_stmt_execute_batch_encoded`. Running,
+/// Created by `keel_conn_prepare`, `keel_conn_prepare_len` or
+/// `keel_conn_prepare_cached`, destroyed by `keel_stmt_free`. Methods:
+/// `keel_stmt_param_count`, `keel_stmt_column_count`,
+/// `keel_stmt_column_name`, `keel_stmt_column_type`,
+/// `keel_stmt_column_engine_type`, `keel_stmt_column_nullable`,
+/// `keel_stmt_bind_*`, `keel_stmt_clear_bindings`, `keel_stmt_execute`,
+/// `keel_stmt_query`, `keel_stmt_execute_batch`,
+/// `keel_stmt_execute_batch_encoded`. Running,
 /// binding or clearing it closes the cursor it has open, on every engine. Parameters are 0-based; every
 /// one must be bound before a run, and bindings persist across runs until
 /// rebound or cleared. Thread rule: goes with its connection. In Rust it is
@@ -23,8 +28,66 @@ pub struct keel_stmt {
     _private: [u8; 0],
 }
 
+/// A statement handle: the core statement, plus the description of its
+/// result that `keel_stmt_column_*` hand out, taken at the first of those
+/// calls and kept (with its C strings) until the handle is freed.
+pub(crate) struct StmtState {
+    stmt: Stmt,
+    columns: Option<Arc<[Column]>>,
+    names: Option<Vec<(CString, CString)>>,
+}
+
+impl StmtState {
+    pub(crate) fn new(stmt: Stmt) -> StmtState {
+        StmtState { stmt, columns: None, names: None }
+    }
+
+    /// The description of the result, asked for once.
+    fn columns(&mut self) -> Result<&Arc<[Column]>> {
+        if self.columns.is_none() {
+            self.columns = Some(self.stmt.columns()?);
+        }
+        Ok(self.columns.as_ref().expect("set above"))
+    }
+
+    fn column(&mut self, index: usize) -> Result<&Column> {
+        let cols = self.columns()?;
+        cols.get(index).ok_or_else(|| {
+            Error::invalid_argument(format!(
+                "column index {index} is out of range: the statement's result has {} column{} (indexes are 0-based)",
+                cols.len(),
+                if cols.len() == 1 { "" } else { "s" }
+            ))
+        })
+    }
+
+    /// Column `index`'s name and engine type as C strings owned by the handle.
+    fn names(&mut self, index: usize) -> Result<&(CString, CString)> {
+        self.column(index)?;
+        let cols = self.columns.as_ref().expect("described by column()");
+        let names = self.names.get_or_insert_with(|| {
+            let c = |s: &str| CString::new(s.replace('\0', "?")).expect("NULs removed");
+            cols.iter().map(|col| (c(&col.name), c(&col.engine_type))).collect()
+        });
+        Ok(&names[index])
+    }
+}
+
+impl std::ops::Deref for StmtState {
+    type Target = Stmt;
+    fn deref(&self) -> &Stmt {
+        &self.stmt
+    }
+}
+
+impl std::ops::DerefMut for StmtState {
+    fn deref_mut(&mut self) -> &mut Stmt {
+        &mut self.stmt
+    }
+}
+
 impl Opaque for keel_stmt {
-    type Rust = Stmt;
+    type Rust = StmtState;
     const NAME: &'static str = "stmt";
 }
 
@@ -52,6 +115,154 @@ pub extern "C" fn keel_stmt_free(stmt: *mut keel_stmt) {
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_stmt_param_count(stmt: *const keel_stmt) -> usize {
     get(stmt, 0, |s| s.param_count())
+}
+
+/// Get how many columns the statement's result has, before it runs: 0 for
+/// a statement that returns no rows (an INSERT without RETURNING, DDL).
+///
+/// The engine describes the prepared statement: SQLite from the prepared
+/// statement itself, PostgreSQL from the description that came with
+/// preparing it, MySQL/MariaDB from the column definitions of
+/// COM_STMT_PREPARE's answer, SQL Server with one round trip
+/// (`sp_describe_first_result_set`, on the first call for this
+/// statement, with its parameters as bound then: an unbound or NULL
+/// parameter as NULL). The first call of any `keel_stmt_column_*` takes
+/// the description; the handle keeps it until freed, so the answers agree
+/// with each other. When the statement runs, its cursor says what the run
+/// returned (`keel_rows_column_count`), which a schema change in between
+/// can make differ. `KEEL_STATUS_NOT_IMPLEMENTED` means the count is not
+/// known before the statement runs (never "0 columns"): an engine without
+/// `KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE` (see `keel_conn_supports`), or a
+/// SQL Server statement whose result the server cannot tell before
+/// running it (dynamic SQL, a temporary table it creates, a parameter
+/// whose type decides the result, an error in the SQL that running it
+/// reports); the message says why. Then run it and read the cursor's
+/// columns. On SQL Server the first call talks to the server: while a
+/// cursor is open on the connection it fails with
+/// `KEEL_STATUS_INVALID_STATE` and leaves the cursor alone.
+///
+/// Ownership: borrows `stmt`; `count_out` is written only on success.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, count_out),
+/// `KEEL_STATUS_NOT_IMPLEMENTED` (not known before the statement runs),
+/// `KEEL_STATUS_INVALID_STATE` (a cursor holds the connection),
+/// `KEEL_STATUS_IO` and other errors of the round trip (SQL Server).
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_column_count(stmt: *mut keel_stmt, count_out: *mut usize, err_out: *mut *mut keel_error) -> Status {
+    call_on(stmt, err_out, |s| {
+        let out = out_ptr(count_out, "count_out")?;
+        let n = s.columns()?.len();
+        write(out, n);
+        Ok(())
+    })
+}
+
+/// Get the name of column `index` (0-based) of the statement's result,
+/// before it runs (see `keel_stmt_column_count` for how each engine
+/// knows).
+///
+/// Ownership: on success `*name_out` points at a string owned by `stmt`.
+///
+/// Lifetime: valid until `keel_stmt_free(stmt)`.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, name_out),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range), and the errors of
+/// `keel_stmt_column_count` (`KEEL_STATUS_NOT_IMPLEMENTED` when the result
+/// is not known before the statement runs).
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_column_name(
+    stmt: *mut keel_stmt,
+    index: usize,
+    name_out: *mut *const c_char,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(stmt, err_out, |s| {
+        let out = out_ptr(name_out, "name_out")?;
+        write(out, s.names(index)?.0.as_ptr());
+        Ok(())
+    })
+}
+
+/// Get the engine's own type name of column `index` (0-based) of the
+/// statement's result, before it runs, e.g. `"VARCHAR(20)"`; `""` when the
+/// engine has none (SQLite expressions). SQLite, PostgreSQL and MySQL give
+/// the name their cursors give; SQL Server gives the type's name without
+/// its length (`"nvarchar"`, `"int"`), where its cursors name the wire
+/// type (`"intn"` for a nullable int).
+///
+/// Ownership: on success `*type_out` points at a string owned by `stmt`.
+///
+/// Lifetime: valid until `keel_stmt_free(stmt)`.
+///
+/// Errors: as `keel_stmt_column_name`.
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_column_engine_type(
+    stmt: *mut keel_stmt,
+    index: usize,
+    type_out: *mut *const c_char,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(stmt, err_out, |s| {
+        let out = out_ptr(type_out, "type_out")?;
+        write(out, s.names(index)?.1.as_ptr());
+        Ok(())
+    })
+}
+
+/// Get the keel type column `index` (0-based) of the statement's result
+/// will read as, before it runs: what `keel_rows_column_type` gives for
+/// the column (`KEEL_TYPE_NULL` when each value has its own type, as for
+/// SQLite expressions and SQL Server's sql_variant).
+///
+/// Ownership: borrows `stmt`; `type_out` is written only on success.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, type_out), otherwise as
+/// `keel_stmt_column_name`.
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_column_type(
+    stmt: *mut keel_stmt,
+    index: usize,
+    type_out: *mut Type,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(stmt, err_out, |s| {
+        let out = out_ptr(type_out, "type_out")?;
+        write(out, s.column(index)?.kind);
+        Ok(())
+    })
+}
+
+/// Get whether column `index` (0-based) of the statement's result may
+/// hold NULL, before it runs, when the engine knows: SQLite for columns
+/// taken straight from a table, MySQL/MariaDB and SQL Server for every
+/// column; PostgreSQL says `KEEL_NULLABLE_UNKNOWN`, as its cursors do.
+///
+/// Ownership: borrows `stmt`; `nullable_out` is written only on success.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, nullable_out), otherwise as
+/// `keel_stmt_column_name`.
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_column_nullable(
+    stmt: *mut keel_stmt,
+    index: usize,
+    nullable_out: *mut Nullable,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    call_on(stmt, err_out, |s| {
+        let out = out_ptr(nullable_out, "nullable_out")?;
+        write(out, s.column(index)?.nullable);
+        Ok(())
+    })
 }
 
 fn bind_with(

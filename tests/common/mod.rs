@@ -130,6 +130,19 @@ pub struct Quirks {
     pub alter_to_bigint_sql: Option<&'static str>,
     /// A statement that takes about a second.
     pub short_sleep_sql: &'static str,
+    /// A prepared statement describes its result before it runs
+    /// (`Capability::ColumnsAfterPrepare`).
+    pub columns_after_prepare: bool,
+    /// That description says whether a table column is NOT NULL
+    /// (PostgreSQL's, like its cursors', does not).
+    pub prepared_nullability_known: bool,
+    /// That description names a column's type as the cursor does (SQL
+    /// Server's cursors name the wire type, `intn`; its description the
+    /// type, `bigint`).
+    pub prepared_engine_type_is_cursors: bool,
+    /// A column clause (with `{p}` for the parent table) making a foreign
+    /// key checked at COMMIT, where the engine has deferred constraints.
+    pub deferred_fk: Option<&'static str>,
 }
 
 impl Quirks {
@@ -206,6 +219,10 @@ impl Quirks {
             // is dropped and made again is re-prepared by SQLite itself.
             alter_to_bigint_sql: None,
             short_sleep_sql: "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 3000000) SELECT count(*) FROM c",
+            columns_after_prepare: true,
+            prepared_nullability_known: true,
+            prepared_engine_type_is_cursors: true,
+            deferred_fk: Some("REFERENCES {p} (id) DEFERRABLE INITIALLY DEFERRED"),
         }
     }
 
@@ -258,6 +275,10 @@ impl Quirks {
             text_param_sql: "SELECT ?::text",
             alter_to_bigint_sql: Some("ALTER TABLE {t} ALTER COLUMN v TYPE BIGINT USING v::bigint"),
             short_sleep_sql: "SELECT 1 FROM pg_sleep(1)",
+            columns_after_prepare: true,
+            prepared_nullability_known: false,
+            prepared_engine_type_is_cursors: true,
+            deferred_fk: Some("REFERENCES {p} (id) DEFERRABLE INITIALLY DEFERRED"),
         }
     }
 
@@ -327,6 +348,10 @@ impl Quirks {
             text_param_sql: "SELECT ?",
             alter_to_bigint_sql: Some("ALTER TABLE {t} MODIFY v BIGINT"),
             short_sleep_sql: "SELECT SLEEP(1)",
+            columns_after_prepare: true,
+            prepared_nullability_known: true,
+            prepared_engine_type_is_cursors: true,
+            deferred_fk: None,
         }
     }
 }
@@ -392,6 +417,10 @@ impl Quirks {
             // The peer's SQLite cannot change a column's type.
             alter_to_bigint_sql: if peer { None } else { Some("ALTER TABLE {t} ALTER COLUMN v BIGINT") },
             short_sleep_sql: "WAITFOR DELAY '00:00:01'",
+            columns_after_prepare: true,
+            prepared_nullability_known: true,
+            prepared_engine_type_is_cursors: false,
+            deferred_fk: None,
         }
     }
 }

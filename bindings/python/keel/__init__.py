@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._ffi import Dialect, Isolation, RetrySafety, Status, TxLock, Type, library_path, set_library_path
+from ._ffi import Capability, Dialect, Isolation, RetrySafety, Status, TxLock, Type, library_path, set_library_path
 from ._types import (
     BINARY,
     DATETIME,
@@ -74,7 +74,8 @@ def connect(url: str, *, autocommit: bool = False, **options: Any) -> Connection
     ``sqlite:///path.db``, ``postgres://user:pw@host/db``, ...).
 
     Keyword ``options`` become URL query parameters, e.g.
-    ``connect("sqlite:///a.db", busy_timeout_ms=1000, foreign_keys=False)``;
+    ``connect("sqlite:///a.db", busy_timeout_ms=1000, foreign_keys=False)``
+    (``statement_cache_size`` is another name of ``stmt_cache_size``);
     an unknown option is a ProgrammingError, and a NUL character in the
     URL or an option is a ValueError. ``autocommit`` starts False.
     """
@@ -134,6 +135,7 @@ __all__ = [
     "Type",
     "Status",
     "Dialect",
+    "Capability",
     "RetrySafety",
     "TxLock",
     "Isolation",

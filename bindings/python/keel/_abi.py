@@ -158,6 +158,13 @@ class BatchFormat(IntEnum):
     PICKLE5 = 1
 
 
+class Capability(IntEnum):
+    """``keel_capability``: Something a connection can do or not, depending on its engine; ask with `keel_conn_supports`."""
+
+    SEVERAL_CURSORS = 1
+    COLUMNS_AFTER_PREPARE = 2
+
+
 # C enum name -> class.
 ENUMS = {
     "keel_status": Status,
@@ -168,6 +175,7 @@ ENUMS = {
     "keel_isolation": Isolation,
     "keel_tx_lock": TxLock,
     "keel_batch_format": BatchFormat,
+    "keel_capability": Capability,
 }
 
 
@@ -273,6 +281,7 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_conn_query_len", [c_void_p, c_char_p, c_size_t, POINTER(Value), c_size_t, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
     ("keel_conn_prepare", [c_void_p, c_char_p, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
     ("keel_conn_prepare_len", [c_void_p, c_char_p, c_size_t, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
+    ("keel_conn_prepare_cached", [c_void_p, c_char_p, c_size_t, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
     ("keel_conn_begin", [c_void_p, POINTER(TxOptions), POINTER(c_void_p)], c_int32),
     ("keel_conn_commit", [c_void_p, POINTER(c_void_p)], c_int32),
     ("keel_conn_rollback", [c_void_p, POINTER(c_void_p)], c_int32),
@@ -283,6 +292,7 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_conn_ping", [c_void_p, POINTER(c_void_p)], c_int32),
     ("keel_conn_in_transaction", [c_void_p], c_bool),
     ("keel_conn_dialect", [c_void_p], c_int32),
+    ("keel_conn_supports", [c_void_p, c_int32, POINTER(c_bool), POINTER(c_void_p)], c_int32),
     ("keel_conn_server_version", [c_void_p, POINTER(c_char_p), POINTER(c_void_p)], c_int32),
     ("keel_db_open", [c_char_p, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
     ("keel_db_open_options", [c_char_p, POINTER(Option), c_size_t, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
@@ -307,6 +317,7 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_rows_next_values", [c_void_p, POINTER(Value), c_size_t, POINTER(c_bool), POINTER(c_void_p)], c_int32),
     ("keel_rows_column_count", [c_void_p], c_size_t),
     ("keel_rows_column_name", [c_void_p, c_size_t, POINTER(c_char_p), POINTER(c_void_p)], c_int32),
+    ("keel_rows_column_index", [c_void_p, c_char_p, c_size_t, POINTER(c_size_t), POINTER(c_void_p)], c_int32),
     ("keel_rows_column_engine_type", [c_void_p, c_size_t, POINTER(c_char_p), POINTER(c_void_p)], c_int32),
     ("keel_rows_column_type", [c_void_p, c_size_t, POINTER(c_int32), POINTER(c_void_p)], c_int32),
     ("keel_rows_column_nullable", [c_void_p, c_size_t, POINTER(c_int32), POINTER(c_void_p)], c_int32),
@@ -325,6 +336,11 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_rows_column_value", [c_void_p, c_size_t, POINTER(Value), POINTER(c_void_p)], c_int32),
     ("keel_stmt_free", [c_void_p], None),
     ("keel_stmt_param_count", [c_void_p], c_size_t),
+    ("keel_stmt_column_count", [c_void_p, POINTER(c_size_t), POINTER(c_void_p)], c_int32),
+    ("keel_stmt_column_name", [c_void_p, c_size_t, POINTER(c_char_p), POINTER(c_void_p)], c_int32),
+    ("keel_stmt_column_engine_type", [c_void_p, c_size_t, POINTER(c_char_p), POINTER(c_void_p)], c_int32),
+    ("keel_stmt_column_type", [c_void_p, c_size_t, POINTER(c_int32), POINTER(c_void_p)], c_int32),
+    ("keel_stmt_column_nullable", [c_void_p, c_size_t, POINTER(c_int32), POINTER(c_void_p)], c_int32),
     ("keel_stmt_bind_null", [c_void_p, c_size_t, POINTER(c_void_p)], c_int32),
     ("keel_stmt_bind_bool", [c_void_p, c_size_t, c_bool, POINTER(c_void_p)], c_int32),
     ("keel_stmt_bind_int64", [c_void_p, c_size_t, c_int64, POINTER(c_void_p)], c_int32),

@@ -26,6 +26,7 @@ from ._abi import (  # noqa: F401 (re-exported: the rest of the package imports 
     SIGNATURES,
     STRUCTS,
     BatchFormat,
+    Capability,
     Dialect,
     ExecResult,
     Isolation,
@@ -40,7 +41,7 @@ from ._abi import (  # noqa: F401 (re-exported: the rest of the package imports 
     Value,
 )
 
-__all__ = ["lib", "set_library_path", "library_path", "Status", "Type", "RetrySafety"]
+__all__ = ["lib", "set_library_path", "library_path", "Status", "Type", "RetrySafety", "Capability"]
 
 _lock = threading.Lock()
 _explicit: Optional[str] = None

@@ -11,7 +11,7 @@ from ctypes import byref, c_bool, c_char_p, c_int32, c_size_t, c_void_p, string_
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type as _Type
 
 from . import errors as _errors
-from ._ffi import BatchFormat, Dialect, ExecResult, Isolation, Nullable, TxLock, TxOptions, Type, lib
+from ._ffi import BatchFormat, Capability, Dialect, ExecResult, Isolation, Nullable, Status, TxLock, TxOptions, Type, lib
 from ._values import encode_rows, make_binder
 from .errors import Error, InterfaceError, ProgrammingError, error_class
 
@@ -19,23 +19,6 @@ __all__ = ["Connection", "Cursor"]
 
 Row = Tuple[Any, ...]
 Description = Tuple[str, Type, None, None, None, None, Optional[bool]]
-
-# Statements that produce rows run through keel_stmt_query and a cursor;
-# the rest through keel_stmt_execute, which reports rows affected and the
-# last insert id. keel's C API has no statement column count yet, so the
-# choice is made from the leading keyword (after comments) or a RETURNING
-# clause.
-_ROWS_RE = re.compile(
-    r"\A(?:\s|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*(?:select|with|values|pragma|explain|show|describe|desc|table)\b",
-    re.IGNORECASE | re.DOTALL,
-)
-_RETURNING_RE = re.compile(r"\breturning\b", re.IGNORECASE)
-
-
-def returns_rows(sql: str) -> bool:
-    """Whether ``sql`` is run as a query (see the note above)."""
-    return bool(_ROWS_RE.match(sql) or _RETURNING_RE.search(sql))
-
 
 def no_nul(text: str, what: str) -> None:
     """Refuse ``text`` that holds a NUL character, with ValueError (as
@@ -158,15 +141,49 @@ class _Handle:
 
 
 class _Stmt(_Handle):
+    """A statement from the connection's statement cache in libkeel
+    (``keel_conn_prepare_cached``); freeing it puts it back there.
+    ``shape`` is what libkeel said about statements of this SQL (see
+    :func:`_shape`)."""
+
     __slots__ = ("sql", "n_params", "returns_rows", "opens_tx")
 
-    def __init__(self, ptr: Optional[int], sql: str, sqlite: bool) -> None:
+    def __init__(self, ptr: Optional[int], sql: str, shape: "Tuple[int, Optional[bool], bool]") -> None:
         super().__init__(ptr, lib.keel_stmt_free)
         self.sql = sql
-        self.n_params: int = lib.keel_stmt_param_count(ptr)
-        self.returns_rows = returns_rows(sql)
-        # Whether the statement opens the implicit transaction.
-        self.opens_tx = opens_sqlite_transaction(sql) if sqlite else True
+        self.n_params, self.returns_rows, self.opens_tx = shape
+
+
+def _shape(ptr: Optional[int], sql: str, sqlite: bool, err: c_void_p) -> "Tuple[int, Optional[bool], bool]":
+    """What a prepared statement of ``sql`` is: its parameter count;
+    whether it returns rows (statements that do run through keel_stmt_query
+    and a cursor, the rest through keel_stmt_execute, which reports rows
+    affected and the last insert id), as the engine says from the prepared
+    statement (keel_stmt_column_count), None when it cannot tell before the
+    statement runs; and whether it opens the implicit transaction."""
+    return (
+        lib.keel_stmt_param_count(ptr),
+        _returns_rows(ptr, err),
+        opens_sqlite_transaction(sql) if sqlite else True,
+    )
+
+
+def _returns_rows(ptr: Optional[int], err: c_void_p) -> Optional[bool]:
+    """Whether the prepared statement's result has columns, or None when
+    the engine cannot tell before it runs (KEEL_STATUS_NOT_IMPLEMENTED)."""
+    n = c_size_t()
+    st = lib.keel_stmt_column_count(ptr, byref(n), byref(err))
+    if st == Status.NOT_IMPLEMENTED:
+        lib.keel_error_free(err.value)
+        err.value = None
+        return None
+    if st:
+        raise _error(st, err)
+    return n.value > 0
+
+
+#: SQL texts whose statement shape a connection remembers (oldest first out).
+_SHAPES_KEPT = 512
 
 
 class Connection:
@@ -195,26 +212,28 @@ class Connection:
     ProgrammingError = _errors.ProgrammingError
     NotSupportedError = _errors.NotSupportedError
 
-    #: Prepared statements kept per connection (least recently used go first).
-    statement_cache_size = 128
-
     def __init__(self, db: _Handle, conn_ptr: Optional[int], *, owns_db: bool, autocommit: bool = False) -> None:
         self._db = db
         self._owns_db = owns_db
         self._conn = _Handle(conn_ptr, lib.keel_conn_return)
         self._autocommit = bool(autocommit)
-        self._cache: Dict[str, _Stmt] = {}
         self._cursors: "weakref.WeakSet[Cursor]" = weakref.WeakSet()
+        # What libkeel said about the statement of each SQL text run here
+        # (_shape), so that taking it from libkeel's statement cache again
+        # costs one call, not three. Facts about SQL text, not statements:
+        # the statements live in libkeel's cache alone.
+        self._shapes: "Dict[str, Tuple[int, Optional[bool], bool]]" = {}
         self._err = c_void_p()
         self._perr = byref(self._err)
         self._bind = make_binder(lib)
-        # SQLite lets many cursors of one connection stream at once; the
-        # server engines allow one open cursor per connection, so there a
+        self._sqlite = lib.keel_conn_dialect(conn_ptr) == Dialect.SQLITE
+        # Where the engine carries one result per connection (keel.h:
+        # KEEL_CAPABILITY_SEVERAL_CURSORS; PostgreSQL, MySQL, SQL Server), a
         # cursor left unfinished is read to its end (into its own buffer,
         # as psycopg's client-side cursors hold their rows) before the
-        # connection runs anything else.
-        self._sqlite = lib.keel_conn_dialect(conn_ptr) == Dialect.SQLITE
-        self._one_cursor = not self._sqlite
+        # connection runs anything else; elsewhere (SQLite) cursors stream
+        # side by side.
+        self._one_cursor = not self.supports(Capability.SEVERAL_CURSORS)
         self._tx_known_open = False
         self._streaming: "Optional[weakref.ref[Cursor]]" = None
 
@@ -256,6 +275,17 @@ class Connection:
     def dialect(self) -> Dialect:
         return Dialect(lib.keel_conn_dialect(self._ptr()))
 
+    def supports(self, capability: Capability) -> bool:
+        """Whether the connection's engine has ``capability``
+        (``keel_conn_supports``): ``keel.Capability.SEVERAL_CURSORS`` (cursors
+        of one connection stream side by side: SQLite; elsewhere this
+        package reads an unfinished cursor to its end before the connection
+        runs anything else) or ``keel.Capability.COLUMNS_AFTER_PREPARE`` (a
+        statement's result columns are known before it runs)."""
+        out = c_bool()
+        self._check(lib.keel_conn_supports(self._ptr(), int(capability), byref(out), self._perr), "supports")
+        return out.value
+
     @property
     def server_version(self) -> str:
         out = c_char_p()
@@ -284,22 +314,25 @@ class Connection:
     # --- statements ----------------------------------------------------------
 
     def _take_stmt(self, p: int, sql: str) -> _Stmt:
-        st = self._cache.pop(sql, None)
-        if st is not None and st.ptr is not None:
-            return st
+        """The statement for ``sql`` from libkeel's statement cache of this
+        connection (``keel_conn_prepare_cached``, the cache
+        ``stmt_cache_size`` sizes), prepared when the cache has none.
+        Closing it puts it back."""
         no_nul(sql, "the SQL")
         b = sql.encode("utf-8")
         out = c_void_p()
-        self._check(lib.keel_conn_prepare_len(p, b, len(b), byref(out), self._perr))
-        return _Stmt(out.value, sql, self._sqlite)
-
-    def _give_stmt(self, st: _Stmt) -> None:
-        if self._conn.ptr is None or st.ptr is None or st.sql in self._cache or self.statement_cache_size <= 0:
-            st.close()
-            return
-        self._cache[st.sql] = st
-        if len(self._cache) > self.statement_cache_size:
-            self._cache.pop(next(iter(self._cache))).close()
+        self._check(lib.keel_conn_prepare_cached(p, b, len(b), byref(out), self._perr))
+        shape = self._shapes.get(sql)
+        if shape is None:
+            try:
+                shape = _shape(out.value, sql, self._sqlite, self._err)
+            except BaseException:
+                lib.keel_stmt_free(out.value)
+                raise
+            if len(self._shapes) >= _SHAPES_KEPT:
+                self._shapes.pop(next(iter(self._shapes)))
+            self._shapes[sql] = shape
+        return _Stmt(out.value, sql, shape)
 
     # --- PEP 249 -------------------------------------------------------------
 
@@ -366,9 +399,6 @@ class Connection:
             return
         for c in list(self._cursors):
             c.close()
-        for st in self._cache.values():
-            st.close()
-        self._cache.clear()
         status = 0
         if discard:
             p, self._conn.ptr = self._conn.ptr, None
@@ -453,12 +483,14 @@ class Cursor:
             raise InterfaceError("the cursor's connection is closed")
         return c, p
 
-    def _release(self) -> None:
-        """Drop the current result: free the cursor, return the statement."""
+    def _release(self, keep_stmt: bool = False) -> None:
+        """Drop the current result: free the cursor and, unless
+        ``keep_stmt``, give the statement back."""
         rows, self._rows = self._rows, None
         if rows is not None:
             rows.close()
-        self._release_stmt()
+        if not keep_stmt:
+            self._release_stmt()
         self._buf = []
         self._pos = 0
         self._end = True
@@ -466,12 +498,13 @@ class Cursor:
         self._desc = None
 
     def _release_stmt(self) -> None:
+        """Give the statement back to libkeel's statement cache (a cursor
+        keeps the statement of its last execute until it runs other SQL
+        or closes, so a loop over one SQL text takes it from the cache
+        once)."""
         st, self._stmt = self._stmt, None
         if st is not None:
-            if self._conn is not None:
-                self._conn._give_stmt(st)
-            else:
-                st.close()
+            st.close()
 
     def close(self) -> None:
         """Close the cursor; closing twice is fine."""
@@ -491,13 +524,17 @@ class Cursor:
     def execute(self, operation: str, parameters: Optional[Sequence[Any]] = None) -> "Cursor":
         """Run one statement with ``?`` placeholders bound to ``parameters``."""
         conn, p = self._live()
-        self._release()
+        st = self._stmt
+        same = st is not None and st.sql == operation and st.ptr is not None
+        self._release(keep_stmt=same)
         if conn._one_cursor:
             conn._settle()
-        st = conn._take_stmt(p, operation)
-        self._stmt = st
+        if not same:
+            st = conn._take_stmt(p, operation)
+            self._stmt = st
+        assert st is not None
         try:
-            conn._begin_if_needed(p, st, st.returns_rows)
+            conn._begin_if_needed(p, st, bool(st.returns_rows))
             params: Sequence[Any] = parameters if type(parameters) in (tuple, list) else _params(parameters)  # type: ignore[assignment]
             if len(params) != st.n_params:
                 raise ProgrammingError(
@@ -506,27 +543,42 @@ class Cursor:
                 )
             if params:
                 conn._bind(st.ptr, params, conn._perr, conn._check)
-            if st.returns_rows:
+            if st.returns_rows is None:
+                # The engine cannot tell before running it: run it as a
+                # query and look at what came back. Without columns it was
+                # a command, whose rows affected a cursor does not report.
                 conn._check(lib.keel_stmt_query(st.ptr, self._p_rows, conn._perr))
                 self._rows = _Handle(self._o_rows.value, lib.keel_rows_free)
-                self._has_result = True
-                self._end = False
                 self.rowcount = -1
                 self.lastrowid = None
-                self._next_batch = 64
-                self._buf = self._fetch(max(self.arraysize, 64))
-                if conn._one_cursor and not self._end:
-                    conn._streaming = weakref.ref(self)
+                if lib.keel_rows_column_count(self._rows.ptr) == 0:
+                    self._release()
+                    return self
+                self._start_rows(conn)
+            elif st.returns_rows:
+                conn._check(lib.keel_stmt_query(st.ptr, self._p_rows, conn._perr))
+                self._rows = _Handle(self._o_rows.value, lib.keel_rows_free)
+                self._start_rows(conn)
             else:
                 res = ExecResult()
                 conn._check(lib.keel_stmt_execute(st.ptr, byref(res), conn._perr))
                 self.rowcount = res.rows_affected
                 self.lastrowid = res.last_insert_id if res.has_last_insert_id else None
-                self._release_stmt()
         except BaseException:
             self._release()
             raise
         return self
+
+    def _start_rows(self, conn: Connection) -> None:
+        """The cursor just opened: read the first batch."""
+        self._has_result = True
+        self._end = False
+        self.rowcount = -1
+        self.lastrowid = None
+        self._next_batch = 64
+        self._buf = self._fetch(max(self.arraysize, 64))
+        if conn._one_cursor and not self._end:
+            conn._streaming = weakref.ref(self)
 
     def executemany(self, operation: str, seq_of_parameters: Sequence[Sequence[Any]]) -> "Cursor":
         """Run one statement for every parameter row, in one C call: the
@@ -538,11 +590,16 @@ class Cursor:
         transaction, the failed chunk's rows); earlier rows stay done
         within the transaction."""
         conn, p = self._live()
-        self._release()
+        st = self._stmt
+        same = st is not None and st.sql == operation and st.ptr is not None
+        self._release(keep_stmt=same)
         rows = seq_of_parameters if isinstance(seq_of_parameters, (list, tuple)) else list(seq_of_parameters)
         if conn._one_cursor:
             conn._settle()
-        st = conn._take_stmt(p, operation)
+        if not same:
+            st = conn._take_stmt(p, operation)
+            self._stmt = st
+        assert st is not None
         try:
             conn._begin_if_needed(p, st, False)
             n = st.n_params
@@ -566,8 +623,9 @@ class Cursor:
                 )
                 self.rowcount = res.rows_affected
                 self.lastrowid = res.last_insert_id if res.has_last_insert_id else None
-        finally:
-            conn._give_stmt(st)
+        except BaseException:
+            self._release()
+            raise
         return self
 
     def callproc(self, procname: str, parameters: Sequence[Any] = ()) -> Sequence[Any]:
@@ -607,10 +665,8 @@ class Cursor:
         finally:
             lib.keel_buffer_free(b)
         if self._o_end.value:
+            # The cursor keeps its (finished) rows handle for `description`.
             self._end = True
-            # The statement may serve other cursors now; this cursor keeps
-            # its (finished) rows handle for `description`.
-            self._release_stmt()
         out: List[Row] = pickle.loads(data)
         return out
 

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 from ._ffi import Dialect, PoolStats, lib
 from .connection import Connection, _error, _Handle, no_nul
-from .errors import InterfaceError
+from .errors import InterfaceError, ProgrammingError
 
 __all__ = ["Pool", "open_db"]
 
@@ -30,9 +30,17 @@ def with_options(url: str, options: dict) -> str:
 
 
 def open_db(url: str, options: dict) -> _Handle:
-    """Open a ``keel_db`` for ``url`` plus ``options``."""
+    """Open a ``keel_db`` for ``url`` plus ``options``. The keyword
+    ``statement_cache_size`` (asyncpg's name) is libkeel's
+    ``stmt_cache_size``: prepared statements kept per connection, 0 to keep
+    none."""
     if not isinstance(url, str):
         raise InterfaceError(f"url must be a str, not {type(url).__name__}")
+    if "statement_cache_size" in options:
+        options = dict(options)
+        if "stmt_cache_size" in options:
+            raise ProgrammingError("give statement_cache_size or stmt_cache_size, not both: they are one option")
+        options["stmt_cache_size"] = options.pop("statement_cache_size")
     # Cut at a NUL, "...db\0?sslmode=verify-full" would connect unverified.
     no_nul(url, "the URL")
     out = c_void_p()

@@ -205,10 +205,10 @@ def test_cursors_sharing_one_cached_statement_do_not_disturb_each_other(conn, ta
         writer.execute(f"UPDATE {table} SET n = n + 10000 WHERE n = ?", (n,))
     conn.commit()
     assert conn.execute(f"SELECT count(*) FROM {table} WHERE n >= 10000").fetchone() == (5,)
-    # Many distinct statements: the cache stays bounded and still correct.
-    for i in range(keel.Connection.statement_cache_size + 20):
+    # Many distinct statements (more than libkeel's statement cache keeps):
+    # still correct.
+    for i in range(100):
         assert conn.execute(f"SELECT {i}").fetchone() == (i,)
-    assert len(conn._cache) <= keel.Connection.statement_cache_size
 
 
 def test_commit_in_sql_is_noticed(conn, engine, table):
@@ -250,15 +250,6 @@ def test_sqlite_transactions_open_at_the_first_write(sqlite_conn):
 
 
 def test_statement_classification():
-    from keel.connection import returns_rows
-
-    for q in ("SELECT 1", "  select 1", "WITH x AS (SELECT 1) SELECT * FROM x", "VALUES (1)", "PRAGMA user_version",
-              "-- note\nSELECT 1", "/* a */ SELECT 1", "EXPLAIN SELECT 1", "INSERT INTO t VALUES (1) RETURNING id"):
-        assert returns_rows(q), q
-    for q in ("INSERT INTO t VALUES (1)", "UPDATE t SET a = 1", "DELETE FROM t", "CREATE TABLE selected (x INT)",
-              "-- SELECT\nDELETE FROM t", "BEGIN"):
-        assert not returns_rows(q), q
-
     from keel.connection import opens_sqlite_transaction as opens
 
     for q in ("SELECT 1", " -- x\nselect 1", "VALUES (1)", "EXPLAIN DELETE FROM t", "PRAGMA journal_mode=wal",

@@ -133,6 +133,11 @@ pub const KEEL_TX_LOCK_EXCLUSIVE: keel_tx_lock = 3;
 pub const keel_batch_format = i32;
 pub const KEEL_BATCH_FORMAT_PICKLE5: keel_batch_format = 1;
 
+/// Something a connection can do or not, depending on its engine; ask with `keel_conn_supports`.
+pub const keel_capability = i32;
+pub const KEEL_CAPABILITY_SEVERAL_CURSORS: keel_capability = 1;
+pub const KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE: keel_capability = 2;
+
 /// Bytes the library allocated for the caller.
 pub const keel_buffer = opaque {};
 /// Cancels the statement running on one connection.
@@ -239,6 +244,8 @@ pub extern fn keel_conn_query_len(conn: ?*keel_conn, sql: ?[*]const u8, sql_len:
 pub extern fn keel_conn_prepare(conn: ?*keel_conn, sql: ?[*:0]const u8, stmt_out: ?*?*keel_stmt, err_out: ?*?*keel_error) keel_status;
 /// Prepare one statement given as (pointer, length).
 pub extern fn keel_conn_prepare_len(conn: ?*keel_conn, sql: ?[*]const u8, sql_len: usize, stmt_out: ?*?*keel_stmt, err_out: ?*?*keel_error) keel_status;
+/// Take a prepared statement for `sql` (given as (pointer, length)) from the connection's statement cache, the one `keel_conn_exec` and `keel_conn_query` use, or prepare it when the cache has none.
+pub extern fn keel_conn_prepare_cached(conn: ?*keel_conn, sql: ?[*]const u8, sql_len: usize, stmt_out: ?*?*keel_stmt, err_out: ?*?*keel_error) keel_status;
 /// Begin a transaction.
 pub extern fn keel_conn_begin(conn: ?*keel_conn, options: ?*const keel_tx_options, err_out: ?*?*keel_error) keel_status;
 /// Commit the open transaction.
@@ -259,6 +266,8 @@ pub extern fn keel_conn_ping(conn: ?*keel_conn, err_out: ?*?*keel_error) keel_st
 pub extern fn keel_conn_in_transaction(conn: ?*const keel_conn) bool;
 /// Return the SQL dialect of the connection's engine.
 pub extern fn keel_conn_dialect(conn: ?*const keel_conn) keel_dialect;
+/// Tell whether the connection has a capability: `capability` is a `keel_capability` value, and `*supported_out` receives the answer.
+pub extern fn keel_conn_supports(conn: ?*const keel_conn, capability: i32, supported_out: ?*bool, err_out: ?*?*keel_error) keel_status;
 /// Get the engine's version: the server's version string, or the SQLite library version (`"3.45.3"`).
 pub extern fn keel_conn_server_version(conn: ?*keel_conn, version_out: ?*?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
 /// Open a pool for a connection URL.
@@ -307,6 +316,8 @@ pub extern fn keel_rows_next_values(rows: ?*keel_rows, values_out: ?[*]keel_valu
 pub extern fn keel_rows_column_count(rows: ?*const keel_rows) usize;
 /// Get the name of column `index` (0-based).
 pub extern fn keel_rows_column_name(rows: ?*keel_rows, index: usize, name_out: ?*?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
+/// Find the column called `name` (`name_len` bytes, no NUL needed): its 0-based index goes to `*index_out`.
+pub extern fn keel_rows_column_index(rows: ?*keel_rows, name: ?[*]const u8, name_len: usize, index_out: ?*usize, err_out: ?*?*keel_error) keel_status;
 /// Get the engine's own declared type name of column `index` (0-based), e.g.
 pub extern fn keel_rows_column_engine_type(rows: ?*keel_rows, index: usize, type_out: ?*?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
 /// Get the keel type of column `index` (0-based): the type its values read as.
@@ -343,6 +354,16 @@ pub extern fn keel_rows_column_value(rows: ?*keel_rows, index: usize, value_out:
 pub extern fn keel_stmt_free(stmt: ?*keel_stmt) void;
 /// Return how many parameters the statement has.
 pub extern fn keel_stmt_param_count(stmt: ?*const keel_stmt) usize;
+/// Get how many columns the statement's result has, before it runs: 0 for a statement that returns no rows (an INSERT without RETURNING, DDL).
+pub extern fn keel_stmt_column_count(stmt: ?*keel_stmt, count_out: ?*usize, err_out: ?*?*keel_error) keel_status;
+/// Get the name of column `index` (0-based) of the statement's result, before it runs (see `keel_stmt_column_count` for how each engine knows).
+pub extern fn keel_stmt_column_name(stmt: ?*keel_stmt, index: usize, name_out: ?*?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
+/// Get the engine's own type name of column `index` (0-based) of the statement's result, before it runs, e.g.
+pub extern fn keel_stmt_column_engine_type(stmt: ?*keel_stmt, index: usize, type_out: ?*?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
+/// Get the keel type column `index` (0-based) of the statement's result will read as, before it runs: what `keel_rows_column_type` gives for the column (`KEEL_TYPE_NULL` when each value has its own type, as for SQLite expressions and SQL Server's sql_variant).
+pub extern fn keel_stmt_column_type(stmt: ?*keel_stmt, index: usize, type_out: ?*keel_type, err_out: ?*?*keel_error) keel_status;
+/// Get whether column `index` (0-based) of the statement's result may hold NULL, before it runs, when the engine knows: SQLite for columns taken straight from a table, MySQL/MariaDB and SQL Server for every column; PostgreSQL says `KEEL_NULLABLE_UNKNOWN`, as its cursors do.
+pub extern fn keel_stmt_column_nullable(stmt: ?*keel_stmt, index: usize, nullable_out: ?*keel_nullable, err_out: ?*?*keel_error) keel_status;
 /// Bind NULL to parameter `index` (0-based).
 pub extern fn keel_stmt_bind_null(stmt: ?*keel_stmt, index: usize, err_out: ?*?*keel_error) keel_status;
 /// Bind a bool to parameter `index` (0-based).

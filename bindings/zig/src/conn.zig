@@ -44,6 +44,19 @@ pub const Dialect = enum(i32) {
     _,
 };
 
+/// `keel_capability`: what `Conn.supports` is asked.
+pub const Capability = enum(i32) {
+    /// Several cursors of one connection may be open at once, with other
+    /// statements between their reads (SQLite). Where not (PostgreSQL,
+    /// MySQL, SQL Server), other work on the connection fails with
+    /// `error.InvalidState` while a cursor is open: read it to its end or
+    /// `deinit` it first.
+    several_cursors = c.KEEL_CAPABILITY_SEVERAL_CURSORS,
+    /// `Stmt.columnCount` and the other `Stmt.column*` answer before the
+    /// statement runs.
+    columns_after_prepare = c.KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE,
+};
+
 /// `keel_isolation`. An engine without the level asked for gives the next
 /// stronger one it has (SQLite: always serializable).
 pub const Isolation = enum(i32) {
@@ -181,6 +194,17 @@ pub const Conn = struct {
         return .{ .handle = stmt.?, .diags = conn.diags };
     }
 
+    /// Take the statement for `sql` from the connection's statement cache
+    /// (the one `exec` and `query` use; `keel_conn_prepare_cached`), or
+    /// prepare it; `Stmt.deinit` puts it back for the next caller of the
+    /// same SQL.
+    pub fn prepareCached(conn: *const Conn, sql: []const u8) Error!Stmt {
+        var stmt: ?*c.keel_stmt = null;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_prepare_cached(conn.handle, sql.ptr, sql.len, &stmt, e.ptr()));
+        return .{ .handle = stmt.?, .diags = conn.diags };
+    }
+
     /// Begin a transaction. Pair it with `commit` or `rollback`, e.g.
     /// `try conn.begin(.{}); errdefer conn.rollback() catch {};`.
     pub fn begin(conn: *const Conn, options: TxOptions) Error!void {
@@ -189,7 +213,9 @@ pub const Conn = struct {
         try e.check(c.keel_conn_begin(conn.handle, &o, e.ptr()));
     }
 
-    /// Commit the open transaction.
+    /// Commit the open transaction. The transaction is over when this
+    /// returns, committed or not: a commit that fails is rolled back by
+    /// keel (`keel_conn_commit`), and its error returned.
     pub fn commit(conn: *const Conn) Error!void {
         var e = ErrOut.init(conn.diags);
         try e.check(c.keel_conn_commit(conn.handle, e.ptr()));
@@ -203,18 +229,15 @@ pub const Conn = struct {
 
     /// Run `func(context, conn)` in a transaction: commit when it returns
     /// normally, roll back when it returns an error (which is passed on).
-    /// If the commit itself fails, the transaction is rolled back and the
-    /// commit's error returned.
+    /// If the commit itself fails, the transaction is over all the same
+    /// (`commit`) and the commit's error returned.
     pub fn transaction(conn: *const Conn, options: TxOptions, context: anytype, comptime func: anytype) TransactionResult(@TypeOf(func)) {
         try conn.begin(options);
         const result = func(context, conn) catch |err| {
             conn.rollback() catch {};
             return err;
         };
-        conn.commit() catch |err| {
-            if (conn.inTransaction()) conn.rollback() catch {};
-            return err;
-        };
+        try conn.commit();
         return result;
     }
 
@@ -264,6 +287,15 @@ pub const Conn = struct {
         return @enumFromInt(c.keel_conn_dialect(conn.handle));
     }
 
+    /// Whether the connection's engine has `capability`
+    /// (`keel_conn_supports`).
+    pub fn supports(conn: *const Conn, capability: Capability) Error!bool {
+        var yes = false;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_supports(conn.handle, @intFromEnum(capability), &yes, e.ptr()));
+        return yes;
+    }
+
     /// The engine's version ("3.45.3" for SQLite); valid until `deinit`.
     pub fn serverVersion(conn: *const Conn) Error![]const u8 {
         var v: ?[*:0]const u8 = null;
@@ -288,6 +320,53 @@ pub const Stmt = struct {
     /// How many parameters the statement has.
     pub fn paramCount(stmt: *const Stmt) usize {
         return c.keel_stmt_param_count(stmt.handle);
+    }
+
+    /// How many columns the statement's result has, before it runs: 0 for
+    /// a statement that returns no rows. `error.NotImplemented` when the
+    /// engine cannot tell before running it (see `keel_stmt_column_count`);
+    /// then run it and ask the `Rows`.
+    pub fn columnCount(stmt: *const Stmt) Error!usize {
+        var n: usize = 0;
+        var e = ErrOut.init(stmt.diags);
+        try e.check(c.keel_stmt_column_count(stmt.handle, &n, e.ptr()));
+        return n;
+    }
+
+    /// The name of result column `i` (0-based), before the statement runs;
+    /// valid until `deinit`.
+    pub fn columnName(stmt: *const Stmt, i: usize) Error![]const u8 {
+        var name: ?[*:0]const u8 = null;
+        var e = ErrOut.init(stmt.diags);
+        try e.check(c.keel_stmt_column_name(stmt.handle, i, &name, e.ptr()));
+        return std.mem.span(name.?);
+    }
+
+    /// The engine's type name of result column `i`, before the statement
+    /// runs ("" when it has none); valid until `deinit`.
+    pub fn columnEngineType(stmt: *const Stmt, i: usize) Error![]const u8 {
+        var name: ?[*:0]const u8 = null;
+        var e = ErrOut.init(stmt.diags);
+        try e.check(c.keel_stmt_column_engine_type(stmt.handle, i, &name, e.ptr()));
+        return std.mem.span(name.?);
+    }
+
+    /// The keel type result column `i` will read as, before the statement
+    /// runs (`.null` when each value has its own type).
+    pub fn columnType(stmt: *const Stmt, i: usize) Error!values.Type {
+        var t: c.keel_type = 0;
+        var e = ErrOut.init(stmt.diags);
+        try e.check(c.keel_stmt_column_type(stmt.handle, i, &t, e.ptr()));
+        return @enumFromInt(t);
+    }
+
+    /// Whether result column `i` may hold NULL, when the engine says,
+    /// before the statement runs.
+    pub fn columnNullable(stmt: *const Stmt, i: usize) Error!rows_mod.Nullable {
+        var n: c.keel_nullable = 0;
+        var e = ErrOut.init(stmt.diags);
+        try e.check(c.keel_stmt_column_nullable(stmt.handle, i, &n, e.ptr()));
+        return @enumFromInt(n);
     }
 
     /// Bind the elements of the tuple `args` to parameters 0, 1, ...

@@ -63,6 +63,7 @@ pub const Conn = conn_mod.Conn;
 pub const Stmt = conn_mod.Stmt;
 pub const ExecResult = conn_mod.ExecResult;
 pub const Dialect = conn_mod.Dialect;
+pub const Capability = conn_mod.Capability;
 pub const Isolation = conn_mod.Isolation;
 pub const TxLock = conn_mod.TxLock;
 pub const TxOptions = conn_mod.TxOptions;

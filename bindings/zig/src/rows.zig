@@ -86,21 +86,25 @@ pub const Rows = struct {
         return @enumFromInt(n);
     }
 
-    /// The index of the first column called `name` (exact match), if any.
+    /// The index of the column called `name`, if any: the first exact
+    /// match, else the first equal ignoring ASCII case
+    /// (`keel_rows_column_index`).
     pub fn columnIndex(rows: *const Rows, name: []const u8) Error!?usize {
         return columnIndexOf(rows.handle, rows.diags, name);
     }
 };
 
 fn columnIndexOf(handle: *c.keel_rows, diags: ?*Diagnostics, name: []const u8) Error!?usize {
-    const n = c.keel_rows_column_count(handle);
-    for (0..n) |i| {
-        var col: ?[*:0]const u8 = null;
-        var e = ErrOut.init(diags);
-        try e.check(c.keel_rows_column_name(handle, i, &col, e.ptr()));
-        if (std.mem.eql(u8, std.mem.span(col.?), name)) return i;
+    var i: usize = 0;
+    var e = ErrOut.init(diags);
+    const st = c.keel_rows_column_index(handle, name.ptr, name.len, &i, e.ptr());
+    if (st == c.KEEL_STATUS_NOT_FOUND) {
+        // No such column is an answer here (null), not a failure to report.
+        c.keel_error_free(e.err);
+        return null;
     }
-    return null;
+    try e.check(st);
+    return i;
 }
 
 /// The current row of a `Rows`. Valid until the next `Rows.next` or
@@ -228,7 +232,8 @@ pub const Row = struct {
     }
 
     /// Fill a struct of type `T` from this row, matching each field name to
-    /// a column name (exactly). Each field is read with `get`, so its type
+    /// a column name (exactly, else ignoring ASCII case, as
+    /// `Rows.columnIndex`). Each field is read with `get`, so its type
     /// follows the same rules and text stays borrowed. A field with no
     /// matching column takes its default value, or is null if it is
     /// optional; otherwise it is `error.InvalidArgument`. Columns with no

@@ -509,6 +509,11 @@ test "scan fills a struct by column name" {
             try testing.expect(std.mem.find(u8, env.diags.message(), "salary") != null);
             try testing.expectEqual(@as(?usize, 1), try rows.columnIndex("name"));
             try testing.expectEqual(@as(?usize, null), try rows.columnIndex("nope"));
+            // Exact first, else ignoring ASCII case (keel_rows_column_index).
+            try testing.expectEqual(@as(?usize, 1), try rows.columnIndex("NAME"));
+            const shouting = try bob_row.scan(struct { NAME: []const u8, Id: i64 });
+            try testing.expectEqualStrings("Bob", shouting.NAME);
+            try testing.expectEqual(@as(i64, 2), shouting.Id);
         }
     }.run);
 }
@@ -730,6 +735,71 @@ test "transaction helper commits on success and rolls back on error" {
             try testing.expectEqual(@as(i64, 1), try countRows(env.conn, "txh"));
         }
     }.run);
+}
+
+test "the connection says what it supports, and does it" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            const several = try env.conn.supports(.several_cursors);
+            try testing.expectEqual(env.q.engine == .sqlite, several);
+            try testing.expect(try env.conn.supports(.columns_after_prepare));
+            var rows = try env.conn.query("SELECT 1 UNION ALL SELECT 2", .{});
+            defer rows.deinit();
+            _ = (try rows.next()).?;
+            if (several) {
+                _ = try env.conn.exec("SELECT 3", .{});
+            } else {
+                try testing.expectError(error.InvalidState, env.conn.exec("SELECT 3", .{}));
+            }
+            try testing.expect((try rows.next()) != null);
+        }
+    }.run);
+}
+
+test "a statement describes its result before it runs" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("described", "id BIGINT NOT NULL PRIMARY KEY, label TEXT");
+            var sel = try env.conn.prepare("SELECT id, label AS title FROM described WHERE id > ?");
+            defer sel.deinit();
+            try testing.expectEqual(@as(usize, 2), try sel.columnCount());
+            try testing.expectEqualStrings("id", try sel.columnName(0));
+            try testing.expectEqualStrings("title", try sel.columnName(1));
+            try testing.expectEqual(keel.Type.int64, try sel.columnType(0));
+            try testing.expectEqual(keel.Type.text, try sel.columnType(1));
+            try testing.expect((try sel.columnEngineType(0)).len > 0);
+            try testing.expect(try sel.columnNullable(0) != .yes);
+            try testing.expectError(error.InvalidArgument, sel.columnName(2));
+            // No rows: 0 columns, known; taken from the statement cache.
+            var ins = try env.conn.prepareCached("INSERT INTO described (id, label) VALUES (?, ?)");
+            defer ins.deinit();
+            try testing.expectEqual(@as(usize, 0), try ins.columnCount());
+            _ = try ins.exec(.{ 1, "one" });
+            try testing.expectEqual(@as(i64, 1), try countRows(env.conn, "described"));
+        }
+    }.run);
+}
+
+test "a commit that fails ends the transaction (keel_conn_commit)" {
+    var diags: keel.Diagnostics = .{};
+    var db = try keel.Db.open(gpa, "sqlite::memory:", .{ .diags = &diags });
+    defer db.deinit();
+    var conn = try db.checkout();
+    defer conn.deinit();
+    _ = try conn.exec("CREATE TABLE parent (id INTEGER PRIMARY KEY)", .{});
+    _ = try conn.exec("CREATE TABLE child (id INTEGER PRIMARY KEY, p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)", .{});
+    try conn.begin(.{});
+    _ = try conn.exec("INSERT INTO child (id, p) VALUES (1, 42)", .{});
+    try testing.expectError(error.Integrity, conn.commit());
+    try testing.expect(!conn.inTransaction());
+    try testing.expect(std.mem.find(u8, diags.message(), "rolled back") != null);
+    try testing.expectError(error.Integrity, conn.transaction(.{}, &conn, insertOrphan));
+    try testing.expect(!conn.inTransaction());
+    try testing.expectEqual(@as(i64, 0), try countRows(&conn, "child"));
+}
+
+fn insertOrphan(c: *const keel.Conn, _: *const keel.Conn) keel.Error!void {
+    _ = try c.exec("INSERT INTO child (id, p) VALUES (2, 43)", .{});
 }
 
 test "prepared statements bind, rerun and query" {

@@ -6,7 +6,7 @@ use super::{statement::*, sql::*};
 use super::*;
 use crate::drivers::cursor_slot::{CursorSlot, statement_id};
 use crate::drivers::net;
-use crate::core::driver::{CancelHandle, DriverConn, DriverStmt, Isolation, TxLock, TxOptions};
+use crate::core::driver::{CancelHandle, Capability, DriverConn, DriverStmt, Isolation, TxLock, TxOptions};
 use crate::core::error::{Error, Result, RetrySafety, Status};
 use std::cell::UnsafeCell;
 use std::future::Future;
@@ -120,7 +120,7 @@ impl Shared {
 
     /// The client, unless the session broke or a cursor holds it.
     #[allow(clippy::mut_from_ref)]
-    fn client(&self) -> Result<&mut TdsClient> {
+    pub(super) fn client(&self) -> Result<&mut TdsClient> {
         if self.broken.load(Ordering::Acquire) {
             return Err(Shared::gone());
         }
@@ -296,6 +296,7 @@ impl DriverConn for MsConn {
             markers,
             params: vec![ColumnData::String(None); n],
             null: vec![true; n],
+            described: None,
         }))
     }
 
@@ -423,6 +424,17 @@ impl DriverConn for MsConn {
 
     fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>> {
         Ok(Box::new(CtlHandle(self.shared.ctl.clone())))
+    }
+
+    fn supports(&self, capability: Capability) -> bool {
+        match capability {
+            // One result at a time on the wire (keel does not ask for
+            // MARS; see the cursor slot).
+            Capability::SeveralCursors => false,
+            // sp_describe_first_result_set, for each statement whose
+            // first result the server can tell before it runs.
+            Capability::ColumnsAfterPrepare => true,
+        }
     }
 }
 

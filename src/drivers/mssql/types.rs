@@ -64,6 +64,32 @@ pub fn classify(ct: CT) -> (K, &'static str) {
     }
 }
 
+/// The keel type and the base type name of a type as SQL Server names it
+/// in `sp_describe_first_result_set`'s `system_type_name`
+/// (`"nvarchar(50)"`, `"decimal(10,2)"`): the keel types `classify` gives
+/// the wire types of those columns.
+pub fn classify_name(system_type_name: &str) -> (K, String) {
+    let base = system_type_name.split('(').next().unwrap_or("").trim().to_ascii_lowercase();
+    let kind = match base.as_str() {
+        "bit" => K::Bool,
+        "tinyint" | "smallint" | "int" | "bigint" => K::Int64,
+        "real" | "float" => K::Double,
+        "decimal" | "numeric" | "money" | "smallmoney" => K::Decimal,
+        "date" => K::Date,
+        "time" => K::Time,
+        "datetime" | "datetime2" | "smalldatetime" => K::Timestamp,
+        "datetimeoffset" => K::Timestamptz,
+        "uniqueidentifier" => K::Uuid,
+        "char" | "varchar" | "nchar" | "nvarchar" | "text" | "ntext" | "xml" | "sysname" => K::Text,
+        // Each value of a sql_variant has its own type.
+        "sql_variant" => K::Null,
+        // binary, varbinary, image, timestamp/rowversion, and CLR types
+        // (geography, hierarchyid, ...), which arrive as bytes.
+        _ => K::Bytes,
+    };
+    (kind, base)
+}
+
 /// One cell of the current row, decoded. Text-like values live in the
 /// cursor's per-column buffers, bytes in tiberius' row.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -6,7 +6,7 @@ use super::{rows::*, statement::*, types::*};
 use crate::drivers::cursor_slot::{CursorSlot, statement_id};
 use super::{errors, my};
 use crate::drivers::net;
-use crate::core::driver::{CancelHandle, DriverConn, DriverStmt, Isolation, MultiRowLimits, TxLock, TxOptions};
+use crate::core::driver::{CancelHandle, Capability, DriverConn, DriverStmt, Isolation, MultiRowLimits, TxLock, TxOptions};
 use crate::core::error::{Error, Result, RetrySafety};
 use mysql::prelude::Queryable;
 use mysql::{Binary, QueryResult, Value as MV};
@@ -135,7 +135,7 @@ unsafe impl Sync for Shared {}
 
 impl Shared {
     #[allow(clippy::mut_from_ref)]
-    fn conn(&self) -> Result<&mut mysql::Conn> {
+    pub(super) fn conn(&self) -> Result<&mut mysql::Conn> {
         if self.broken.load(Ordering::Acquire) {
             return Err(Error::new(crate::core::error::Status::Io, "the MySQL connection was lost")
                 .with_sqlstate("08003")
@@ -216,7 +216,7 @@ impl Shared {
     /// whatever still reads from it (a cursor being closed, the crate's
     /// own clean-up) fails at once instead of waiting on a silent network
     /// again; and it says whether the statement may have run.
-    fn check_as<T>(&self, runs: bool, r: std::result::Result<T, mysql::Error>) -> Result<T> {
+    pub(super) fn check_as<T>(&self, runs: bool, r: std::result::Result<T, mysql::Error>) -> Result<T> {
         r.map_err(|e| {
             let (mut err, broken) = errors::convert(&e);
             if broken {
@@ -350,6 +350,7 @@ impl DriverConn for MyConn {
         Ok(Box::new(MyStmt {
             id: statement_id(),
             shared: self.shared.clone(),
+            sql: sql.to_owned(),
             stmt,
             params: vec![MV::NULL; n],
             shape,
@@ -443,6 +444,15 @@ impl DriverConn for MyConn {
 
     fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>> {
         Ok(Box::new(ArcKiller(self.shared.killer.clone())))
+    }
+
+    fn supports(&self, capability: Capability) -> bool {
+        match capability {
+            // One result at a time on the wire (see the cursor slot).
+            Capability::SeveralCursors => false,
+            // COM_STMT_PREPARE's answer carries the column definitions.
+            Capability::ColumnsAfterPrepare => true,
+        }
     }
 
     fn is_broken(&self) -> bool {

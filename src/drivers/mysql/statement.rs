@@ -3,7 +3,7 @@
 use super::{rows::*, session::*, types::*};
 use crate::core::driver::{DriverRows, DriverStmt, ExecResult};
 use crate::core::error::{Error, Result, RetrySafety};
-use crate::core::value::ValueRef;
+use crate::core::value::{Column, ValueRef};
 use mysql::prelude::Queryable;
 use mysql::{Binary, QueryResult, Value as MV};
 use std::mem::ManuallyDrop;
@@ -14,6 +14,8 @@ use std::sync::Arc;
 pub(super) struct MyStmt {
     pub(super) id: u64,
     pub(super) shared: Arc<Shared>,
+    /// The SQL it was prepared from, to prepare it again.
+    pub(super) sql: String,
     pub(super) stmt: mysql::Statement,
     pub(super) params: Vec<MV>,
     /// The column definitions `cols` was built from.
@@ -79,6 +81,25 @@ impl DriverStmt for MyStmt {
         if let Some(generation) = self.shared.cursor.opened_by(self.id) {
             self.shared.close_cursor(generation);
         }
+    }
+
+    fn result_columns(&mut self) -> Result<Arc<[Column]>> {
+        Ok(self.cols.columns.clone())
+    }
+
+    fn prepare_again(&mut self) -> Result<()> {
+        let c = self.shared.conn()?;
+        let fresh = self.shared.check_as(false, c.prep(&self.sql))?;
+        if fresh.num_params() as usize != self.params.len() {
+            // Cannot be: the same SQL. Keep the old one, which fails again.
+            self.shared.close_statement(fresh);
+            return Err(Error::invalid_state("the statement prepared again has another number of parameters"));
+        }
+        let stale = std::mem::replace(&mut self.stmt, fresh);
+        self.shared.close_statement(stale);
+        self.shape = self.stmt.columns().to_vec();
+        self.cols = Arc::new(columns(&self.shape));
+        Ok(())
     }
 
     fn execute(&mut self) -> Result<ExecResult> {

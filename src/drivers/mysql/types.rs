@@ -4,12 +4,13 @@ use crate::core::error::{Error, Result};
 use crate::core::value::{self, Column, MICROS_PER_DAY, MICROS_PER_SECOND, Nullable, Type as K, ValueRef};
 use mysql::consts::{ColumnFlags, ColumnType as CT};
 use mysql::Value as MV;
+use std::sync::Arc;
 
 
 
 /// Column metadata plus what decoding needs.
 pub(super) struct MyCols {
-    pub(super) columns: Vec<Column>,
+    pub(super) columns: Arc<[Column]>,
     /// Columns holding dates, checked for zero dates on every row.
     pub(super) date_cols: Vec<usize>,
 }
@@ -91,7 +92,7 @@ pub(super) fn columns(cols: &[mysql::Column]) -> MyCols {
             nullable: if flags.contains(ColumnFlags::NOT_NULL_FLAG) { Nullable::No } else { Nullable::Yes },
         });
     }
-    MyCols { columns, date_cols }
+    MyCols { columns: columns.into(), date_cols }
 }
 
 pub(super) fn bad(msg: String) -> Error {

@@ -21,7 +21,7 @@ mod types;
 
 use crate::core::sql::{InsertGrammar, InsertTail, Placeholder, Syntax};
 use crate::core::driver::{
-    CancelHandle, Connector, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, MultiRowLimits,
+    CancelHandle, Capability, Connector, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, MultiRowLimits,
     TxLock, TxOptions,
 };
 use crate::core::error::{Error, Result};
@@ -241,7 +241,14 @@ impl DriverConn for PgConn {
         let c = self.shared.client()?;
         let stmt = c.run(Effect::NoRun, None, |c| c.prepare(sql))?;
         let n = stmt.params().len();
-        Ok(Box::new(PgStmt { id: statement_id(), shared: self.shared.clone(), stmt, params: vec![Param(Value::Null); n], cols: None }))
+        Ok(Box::new(PgStmt {
+            id: statement_id(),
+            shared: self.shared.clone(),
+            sql: sql.to_owned(),
+            stmt,
+            params: vec![Param(Value::Null); n],
+            cols: None,
+        }))
     }
 
     fn begin(&mut self, opts: &TxOptions) -> Result<()> {
@@ -342,6 +349,16 @@ impl DriverConn for PgConn {
         Ok(Box::new(PgCancel(token, self.target.clone())))
     }
 
+    fn supports(&self, capability: Capability) -> bool {
+        match capability {
+            // One result at a time on the wire (see the cursor slot).
+            Capability::SeveralCursors => false,
+            // Preparing sends Parse and Describe: the RowDescription (or
+            // NoData) came with the statement.
+            Capability::ColumnsAfterPrepare => true,
+        }
+    }
+
     fn is_broken(&self) -> bool {
         // SAFETY: is_broken only reads an atomic flag of the client.
         unsafe { (*self.shared.client.get()).is_broken() }
@@ -387,7 +404,7 @@ impl CancelHandle for PgCancel {
 }
 
 struct PgCols {
-    columns: Vec<Column>,
+    columns: Arc<[Column]>,
     types: Vec<Type>,
     plans: Vec<Plan>,
 }
@@ -395,6 +412,8 @@ struct PgCols {
 struct PgStmt {
     id: u64,
     shared: Arc<Shared>,
+    /// The SQL it was prepared from, to prepare it again.
+    sql: String,
     stmt: tokio_postgres::Statement,
     params: Vec<Param>,
     cols: Option<Arc<PgCols>>,
@@ -403,6 +422,29 @@ struct PgStmt {
 impl PgStmt {
     fn param_refs(&self) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
         self.params.iter().map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync)).collect()
+    }
+
+    /// The result's columns, from the statement's RowDescription.
+    fn cols(&mut self) -> Arc<PgCols> {
+        self.cols
+            .get_or_insert_with(|| {
+                let mut columns = Vec::new();
+                let mut types = Vec::new();
+                let mut plans = Vec::new();
+                for c in self.stmt.columns() {
+                    let (kind, plan) = types::classify(c.type_());
+                    columns.push(Column {
+                        name: c.name().to_owned(),
+                        kind,
+                        engine_type: c.type_().name().to_owned(),
+                        nullable: Nullable::Unknown,
+                    });
+                    types.push(c.type_().clone());
+                    plans.push(plan);
+                }
+                Arc::new(PgCols { columns: columns.into(), types, plans })
+            })
+            .clone()
     }
 }
 
@@ -436,27 +478,29 @@ impl DriverStmt for PgStmt {
         }
     }
 
+    fn result_columns(&mut self) -> Result<Arc<[Column]>> {
+        Ok(self.cols().columns.clone())
+    }
+
+    fn prepare_again(&mut self) -> Result<()> {
+        // A cursor of this statement reads its own stream; the new
+        // statement replaces the old one only for later runs.
+        let c = self.shared.client()?;
+        let stmt = c.run(Effect::NoRun, None, |c| c.prepare(&self.sql))?;
+        if stmt.params().len() != self.params.len() {
+            return Err(Error::new(crate::core::error::Status::Internal, format!(
+                "the statement has {} parameters now, {} before",
+                stmt.params().len(),
+                self.params.len()
+            )));
+        }
+        self.stmt = stmt;
+        self.cols = None;
+        Ok(())
+    }
+
     fn query(&mut self) -> Result<Box<dyn DriverRows>> {
-        let cols = self
-            .cols
-            .get_or_insert_with(|| {
-                let mut columns = Vec::new();
-                let mut types = Vec::new();
-                let mut plans = Vec::new();
-                for c in self.stmt.columns() {
-                    let (kind, plan) = types::classify(c.type_());
-                    columns.push(Column {
-                        name: c.name().to_owned(),
-                        kind,
-                        engine_type: c.type_().name().to_owned(),
-                        nullable: Nullable::Unknown,
-                    });
-                    types.push(c.type_().clone());
-                    plans.push(plan);
-                }
-                Arc::new(PgCols { columns, types, plans })
-            })
-            .clone();
+        let cols = self.cols();
         let c = self.shared.client_for(self.id)?;
         let params = self.param_refs();
         let stream = c.run(Effect::Runs, None, |c| c.query_raw(&self.stmt, params))?;

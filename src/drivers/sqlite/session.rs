@@ -4,7 +4,7 @@
 
 use super::errors;
 use super::statement::*;
-use crate::core::driver::{CancelHandle, Connector, DriverConn, DriverStmt, TxLock, TxOptions};
+use crate::core::driver::{CancelHandle, Capability, Connector, DriverConn, DriverStmt, TxLock, TxOptions};
 use crate::core::error::{Error, Result, Status};
 use rusqlite::ffi;
 use std::ffi::{CStr, CString, c_char, c_int};
@@ -346,6 +346,15 @@ impl DriverConn for SqliteConn {
 
     fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>> {
         Ok(Box::new(SqliteCancel(self.db.clone())))
+    }
+
+    fn supports(&self, capability: Capability) -> bool {
+        match capability {
+            // Each statement steps on its own; a cursor that is not read
+            // to its end only holds its read lock.
+            Capability::SeveralCursors => true,
+            Capability::ColumnsAfterPrepare => true,
+        }
     }
 }
 

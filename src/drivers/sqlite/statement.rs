@@ -5,7 +5,7 @@ use super::errors;
 use super::{rows::*, session::*, types::*};
 use crate::core::driver::{DriverRows, DriverStmt, ExecResult};
 use crate::core::error::{Error, Result, Status};
-use crate::core::value::{self, ValueRef};
+use crate::core::value::{self, Column, ValueRef};
 use rusqlite::ffi;
 use std::ffi::{c_char, c_int};
 use std::ptr;
@@ -224,6 +224,18 @@ impl SqliteStmt {
     }
 }
 
+impl SqliteStmt {
+    /// The statement's columns, as SQLite describes them now: after a
+    /// schema change SQLite re-prepares the statement at its next step,
+    /// and the description follows.
+    fn column_info(&mut self) -> Arc<ColInfo> {
+        if self.columns.as_ref().is_some_and(|c| c.reprepared != reprepare_count(&self.raw)) {
+            self.columns = None;
+        }
+        self.columns.get_or_insert_with(|| Arc::new(column_info(&self.raw))).clone()
+    }
+}
+
 impl Drop for SqliteStmt {
     fn drop(&mut self) {
         // A cursor may outlive its statement and still read from rows that
@@ -322,16 +334,19 @@ impl DriverStmt for SqliteStmt {
         }
     }
 
+    fn result_columns(&mut self) -> Result<Arc<[Column]>> {
+        // sqlite3_column_count, _name and _decltype answer right after
+        // prepare, without a step.
+        Ok(self.column_info().columns.clone())
+    }
+
     fn query(&mut self) -> Result<Box<dyn DriverRows>> {
         let generation = self.restart()?;
         // Take the first step now: SQLite re-prepares a statement whose
         // schema changed during that step, so only then are its columns
         // known (and errors surface here, as on the network engines).
         let first = step(&self.raw)?;
-        if self.columns.as_ref().is_some_and(|c| c.reprepared != reprepare_count(&self.raw)) {
-            self.columns = None;
-        }
-        let info = self.columns.get_or_insert_with(|| Arc::new(column_info(&self.raw))).clone();
+        let info = self.column_info();
         let cells = vec![Cell::NULL; info.columns.len()];
         let mut rows = SqliteRows { raw: self.raw.clone(), generation, info, done: !first, first: Some(first), cells };
         if first {

@@ -6,6 +6,7 @@ use crate::core::value::{self, Column, Nullable, Type, ValueRef};
 use rusqlite::ffi;
 use std::ffi::{CStr, c_char, c_int};
 use std::ptr;
+use std::sync::Arc;
 
 /// The keel type a declared SQLite column type maps to. SQLite's own
 /// affinity rules decide storage; this decides how keel reads it back.
@@ -51,7 +52,7 @@ pub fn kind_from_decltype(decl: &str) -> Type {
 /// Column metadata of a statement, computed once per statement and again
 /// after SQLite re-prepares it (a schema change can change its columns).
 pub(super) struct ColInfo {
-    pub(super) columns: Vec<Column>,
+    pub(super) columns: Arc<[Column]>,
     pub(super) kinds: Vec<Type>,
     /// The statement's re-prepare count when this was computed.
     pub(super) reprepared: c_int,
@@ -105,7 +106,7 @@ pub(super) fn column_info(raw: &RawStmt) -> ColInfo {
         columns.push(Column { name, kind: kind_from_decltype(&decl), engine_type: decl, nullable });
     }
     let kinds = columns.iter().map(|c| c.kind).collect();
-    ColInfo { columns, kinds, reprepared }
+    ColInfo { columns: columns.into(), kinds, reprepared }
 }
 
 /// Interpret text stored in a column of a declared keel type. Text that

@@ -7,7 +7,8 @@
 //! What it speaks: PRELOGIN, with TLS as SQL Server does it (see [`tls`]:
 //! in PRELOGIN packets for TDS 7.x, or first for TDS 8.0 strict), LOGIN7
 //! (user `keel`, password `keel-peer-pw`; others fail with error 18456),
-//! SQL batches, RPC `sp_executesql` with parameters, transaction manager
+//! SQL batches, RPC `sp_executesql` with parameters (and through it
+//! `sp_describe_first_result_set`, see [`sql`]), transaction manager
 //! requests (begin with an isolation level, commit, rollback, save), and
 //! attention (cancel). It answers with COLMETADATA, ROW and NBCROW, DONE /
 //! DONEPROC / DONEINPROC, ERROR, ENVCHANGE (database, packet size,
@@ -549,6 +550,10 @@ impl Session<'_> {
                     }
                     sql::Stmt::Sql(q) => sql::refuse_text_into_binary(s, decls, |t| column_types(&self.db, t))
                         .and_then(|()| run_sql(&self.db, q, params, &self.attn, &mut resp, more)),
+                    sql::Stmt::Describe(arg) => {
+                        let in_tx = self.tx.is_some();
+                        describe(&self.db, arg, params, spid, in_tx, &mut resp, more)
+                    }
                     other => exec_tx(&self.db, &mut self.tx, &self.shared.next_tx, other, &mut resp)
                         .map(|_| resp.reply.put(&done(inner, more, 0)))
                         .and_then(|w| w.map_err(|e| Refused { number: -1, message: e.to_string() })),
@@ -679,15 +684,7 @@ fn run_sql(db: &Connection, q: &str, params: &[(String, SqlValue)], attn: &Atomi
             None => types::from_value(first.and_then(|r| r.get_ref(i).ok())),
         })
         .collect();
-    let mut meta = vec![0x81];
-    meta.extend_from_slice(&(ncols as u16).to_le_bytes());
-    for (ty, name) in tys.iter().zip(&names) {
-        meta.extend_from_slice(&0u32.to_le_bytes()); // user type
-        meta.extend_from_slice(&0x0009u16.to_le_bytes()); // nullable, updatable-unknown
-        types::type_info(*ty, &mut meta);
-        b_varchar(&mut meta, name);
-    }
-    resp.reply.put(&meta).map_err(io)?;
+    resp.reply.put(&colmetadata(&tys, &names)).map_err(io)?;
     let mut count = 0u64;
     let mut buf = Vec::new();
     while let Some(row) = first.take() {
@@ -696,31 +693,121 @@ fn run_sql(db: &Connection, q: &str, params: &[(String, SqlValue)], attn: &Atomi
         }
         buf.clear();
         let vals: Vec<SqlRef<'_>> = (0..ncols).map(|i| row.get_ref(i).unwrap_or(SqlRef::Null)).collect();
-        if vals.iter().any(|v| matches!(v, SqlRef::Null)) {
-            buf.push(0xD2); // NBCROW: a bitmap of NULLs, then the others
-            let mut bits = vec![0u8; ncols.div_ceil(8)];
-            for (i, v) in vals.iter().enumerate() {
-                if matches!(v, SqlRef::Null) {
-                    bits[i / 8] |= 1 << (i % 8);
-                }
-            }
-            buf.extend_from_slice(&bits);
-            for (ty, v) in tys.iter().zip(&vals) {
-                if !matches!(v, SqlRef::Null) {
-                    types::encode_value(*ty, *v, &mut buf)?;
-                }
-            }
-        } else {
-            buf.push(0xD1);
-            for (ty, v) in tys.iter().zip(&vals) {
-                types::encode_value(*ty, *v, &mut buf)?;
-            }
-        }
+        encode_row(&tys, &vals, &mut buf)?;
         resp.reply.put(&buf).map_err(io)?;
         count += 1;
         first = rows.next().map_err(|e| sqlite_error(&e))?;
     }
     resp.reply.put(&done(resp.inner_done, DONE_COUNT | more, count)).map_err(io)?;
+    Ok(())
+}
+
+/// COLMETADATA for columns of these types and names.
+fn colmetadata(tys: &[Ty], names: &[String]) -> Vec<u8> {
+    let mut meta = vec![0x81];
+    meta.extend_from_slice(&(tys.len() as u16).to_le_bytes());
+    for (ty, name) in tys.iter().zip(names) {
+        meta.extend_from_slice(&0u32.to_le_bytes()); // user type
+        meta.extend_from_slice(&0x0009u16.to_le_bytes()); // nullable, updatable-unknown
+        types::type_info(*ty, &mut meta);
+        b_varchar(&mut meta, name);
+    }
+    meta
+}
+
+/// One ROW (or NBCROW, when a value is NULL) token into `buf`.
+fn encode_row(tys: &[Ty], vals: &[SqlRef<'_>], buf: &mut Vec<u8>) -> Result<(), Refused> {
+    if vals.iter().any(|v| matches!(v, SqlRef::Null)) {
+        buf.push(0xD2); // NBCROW: a bitmap of NULLs, then the others
+        let mut bits = vec![0u8; vals.len().div_ceil(8)];
+        for (i, v) in vals.iter().enumerate() {
+            if matches!(v, SqlRef::Null) {
+                bits[i / 8] |= 1 << (i % 8);
+            }
+        }
+        buf.extend_from_slice(&bits);
+        for (ty, v) in tys.iter().zip(vals) {
+            if !matches!(v, SqlRef::Null) {
+                types::encode_value(*ty, *v, buf)?;
+            }
+        }
+    } else {
+        buf.push(0xD1);
+        for (ty, v) in tys.iter().zip(vals) {
+            types::encode_value(*ty, *v, buf)?;
+        }
+    }
+    Ok(())
+}
+
+/// `sp_describe_first_result_set`: prepare (never run) the first
+/// statement of the `@tsql` argument (`arg`: a parameter of the call, or
+/// a literal) and answer one row per result column, with the columns of
+/// SQL Server's answer that keel reads.
+fn describe(
+    db: &Connection,
+    arg: &str,
+    params: &[(String, SqlValue)],
+    spid: u16,
+    in_tx: bool,
+    resp: &mut Resp<'_>,
+    more: u16,
+) -> Result<(), Refused> {
+    let io = |e: io::Error| Refused { number: -1, message: e.to_string() };
+    let tsql = if arg.starts_with('@') {
+        match params.iter().find(|(n, _)| n.eq_ignore_ascii_case(arg)) {
+            Some((_, SqlValue::Text(t))) => t.clone(),
+            _ => return Err(Refused { number: 214, message: "Procedure expects parameter '@tsql' of type 'nvarchar(max)'.".into() }),
+        }
+    } else {
+        let t = arg.trim_start_matches(['N', 'n']);
+        t.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')).unwrap_or(t).replace("''", "'")
+    };
+    let mut columns: Vec<(String, String, bool)> = Vec::new();
+    if let Some(first) = sql::split(&tsql).first() {
+        match sql::translate(first, spid, VERSION, in_tx) {
+            sql::Stmt::Sql(q) => {
+                if matches!(first_word(&q).as_str(), "EXEC" | "EXECUTE") {
+                    let shown: String = first.trim().chars().take(40).collect();
+                    return Err(Refused {
+                        number: 11514,
+                        message: format!(
+                            "The metadata could not be determined because statement '{shown}' contains dynamic SQL. \
+                             Consider using the WITH RESULT SETS clause to explicitly describe the result set."
+                        ),
+                    });
+                }
+                let st = db.prepare(&q).map_err(|e| sqlite_error(&e))?;
+                for (i, c) in st.columns().enumerate() {
+                    let type_name = c.decl_type().map_or_else(|| "sql_variant".to_owned(), |d| types::type_name(types::from_decl(d)));
+                    // SQL Server's primary key columns are NOT NULL (SQLite's
+                    // need not be).
+                    let not_null = matches!(st.column_metadata(i), Ok(Some((.., nn, pk, _))) if nn || pk);
+                    columns.push((c.name().to_owned(), type_name, !not_null));
+                }
+            }
+            // SET, transaction statements, WAITFOR, KILL: no result.
+            _ => {}
+        }
+    }
+    let tys = [Ty::Bit, Ty::Int(4), Ty::NVarChar(Some(128), false), Ty::Bit, Ty::NVarChar(Some(256), false)];
+    let names: Vec<String> =
+        ["is_hidden", "column_ordinal", "name", "is_nullable", "system_type_name"].map(str::to_owned).to_vec();
+    resp.reply.put(&colmetadata(&tys, &names)).map_err(io)?;
+    let mut buf = Vec::new();
+    for (i, (name, type_name, nullable)) in columns.iter().enumerate() {
+        buf.clear();
+        let vals = [
+            SqlRef::Integer(0),
+            SqlRef::Integer(i as i64 + 1),
+            SqlRef::Text(name.as_bytes()),
+            SqlRef::Integer(*nullable as i64),
+            SqlRef::Text(type_name.as_bytes()),
+        ];
+        encode_row(&tys, &vals, &mut buf)?;
+        resp.reply.put(&buf).map_err(io)?;
+    }
+    resp.reply.put(&done(resp.inner_done, DONE_COUNT | more, columns.len() as u64)).map_err(io)?;
     Ok(())
 }
 

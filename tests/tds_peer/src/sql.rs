@@ -10,6 +10,7 @@
 //! | `BEGIN TRAN[SACTION]`, `COMMIT [TRAN[SACTION]]`, `ROLLBACK [TRAN[SACTION]]` | BEGIN, COMMIT, ROLLBACK |
 //! | `SAVE TRAN[SACTION] x`, `ROLLBACK TRAN[SACTION] x` | SAVEPOINT x, ROLLBACK TO x |
 //! | `WAITFOR DELAY 'hh:mm:ss[.fff]'` | sleeps, stopped by an attention |
+//! | `EXEC sp_describe_first_result_set @tsql = @Pn \| N'...', ...` | the first statement of `@tsql`, prepared on SQLite and not run: one row per column with `is_hidden`, `column_ordinal`, `name`, `is_nullable` and `system_type_name` (the columns of SQL Server's answer that keel reads); an expression's type is `sql_variant` (the peer cannot tell it without running it); `@tsql` starting with `EXEC` is error 11514, dynamic SQL |
 //! | `KILL @@SPID`, `KILL n` | closes that session's socket (SQL Server refuses to kill your own session) |
 //! | `@@VERSION`, `@@SPID`, `@@TRANCOUNT` in an expression | the peer's name, the session id, 0 or 1 |
 //! | `N'text'`, `0x0102` (binary) | `'text'`, `X'0102'` |
@@ -26,6 +27,9 @@ pub enum Stmt {
     RollbackTo(String),
     WaitFor(std::time::Duration),
     Kill(Option<u32>),
+    /// `sp_describe_first_result_set`: the `@tsql` argument as written, a
+    /// parameter name (`@P1`) or a literal (`N'SELECT 1'`).
+    Describe(String),
     /// SQL for SQLite.
     Sql(String),
 }
@@ -137,6 +141,9 @@ pub fn translate(stmt: &str, spid: u16, version: &str, in_tx: bool) -> Stmt {
             let ticks = crate::types::parse_time_of_day(arg.trim()).unwrap_or(0);
             return Stmt::WaitFor(std::time::Duration::from_nanos(ticks * 100));
         }
+        "EXEC" | "EXECUTE" if w.get(1).is_some_and(|p| p.trim_matches(['[', ']']) == "SP_DESCRIBE_FIRST_RESULT_SET") => {
+            return Stmt::Describe(tsql_argument(&clean));
+        }
         "KILL" if w.len() == 2 => {
             return Stmt::Kill(if w[1] == "@@SPID" { Some(spid as u32) } else { w[1].parse().ok() });
         }
@@ -151,6 +158,20 @@ pub fn translate(stmt: &str, spid: u16, version: &str, in_tx: bool) -> Stmt {
         sql = rewrite_ddl(&sql);
     }
     Stmt::Sql(sql)
+}
+
+/// The `@tsql` argument of an `EXEC sp_describe_first_result_set`, as
+/// written: what follows `@tsql =` up to the next top-level comma (or, with
+/// no name given, the first argument).
+fn tsql_argument(clean: &str) -> String {
+    let args = clean.trim_start()[clean.trim_start().find(char::is_whitespace).unwrap_or(0)..].trim_start();
+    let args = args[args.find(char::is_whitespace).unwrap_or(args.len())..].trim();
+    let parts = split_top(args);
+    let named = parts.iter().find_map(|a| {
+        let (k, v) = a.split_once('=')?;
+        k.trim().eq_ignore_ascii_case("@tsql").then(|| v.trim().to_owned())
+    });
+    named.unwrap_or_else(|| parts.first().map(|a| a.trim().to_owned()).unwrap_or_default())
 }
 
 /// The `n`th word, as written (brackets removed).
@@ -398,6 +419,20 @@ mod tests {
         assert!(refuse_text_into_binary("INSERT INTO t (id, b) VALUES (@P1, NULL)", "@P1 bigint", types).is_ok());
         assert!(refuse_text_into_binary("INSERT INTO t (id, b) VALUES (@P1, @P2)", "@P1 bigint,@P2 varbinary(max)", types).is_ok());
         assert!(refuse_text_into_binary("INSERT INTO t (id, b) VALUES (@P1, CONVERT(VARBINARY(10), @P2))", "@P1 bigint,@P2 nvarchar(4000)", types).is_ok());
+    }
+
+    #[test]
+    fn describe_takes_its_tsql_argument_as_written() {
+        let d = |q: &str| translate(q, 51, "v", false);
+        assert_eq!(
+            d("EXEC sp_describe_first_result_set @tsql = @P1, @params = @P2, @browse_information_mode = 0"),
+            Stmt::Describe("@P1".into())
+        );
+        assert_eq!(d("exec [sp_describe_first_result_set] N'SELECT a, b FROM t'"), Stmt::Describe("N'SELECT a, b FROM t'".into()));
+        assert_eq!(
+            d("EXECUTE sp_describe_first_result_set @params = NULL, @tsql = N'SELECT 1 WHERE 1 = 1'"),
+            Stmt::Describe("N'SELECT 1 WHERE 1 = 1'".into())
+        );
     }
 
     #[test]

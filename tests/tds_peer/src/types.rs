@@ -114,6 +114,38 @@ pub fn from_decl(decl: &str) -> Ty {
     }
 }
 
+/// The name SQL Server gives the type (`sp_describe_first_result_set`'s
+/// `system_type_name`): `"int"`, `"nvarchar(50)"`, `"decimal(10,2)"`.
+pub fn type_name(ty: Ty) -> String {
+    let n = |n: Option<u16>| n.map_or_else(|| "max".to_owned(), |n| n.to_string());
+    match ty {
+        Ty::Bit => "bit".into(),
+        Ty::Int(1) => "tinyint".into(),
+        Ty::Int(2) => "smallint".into(),
+        Ty::Int(4) => "int".into(),
+        Ty::Int(_) => "bigint".into(),
+        Ty::Float(4) => "real".into(),
+        Ty::Float(_) => "float".into(),
+        Ty::Decimal(p, s) => format!("decimal({p},{s})"),
+        Ty::Money(4) => "smallmoney".into(),
+        Ty::Money(_) => "money".into(),
+        Ty::VarChar(len, fixed) => format!("{}({})", if fixed { "char" } else { "varchar" }, n(len)),
+        Ty::NVarChar(len, fixed) => format!("{}({})", if fixed { "nchar" } else { "nvarchar" }, n(len)),
+        Ty::VarBinary(len, fixed) => format!("{}({})", if fixed { "binary" } else { "varbinary" }, n(len)),
+        Ty::Text => "text".into(),
+        Ty::NText => "ntext".into(),
+        Ty::Image => "image".into(),
+        Ty::Date => "date".into(),
+        Ty::Time(s) => format!("time({s})"),
+        Ty::DateTime2(s) => format!("datetime2({s})"),
+        Ty::DateTimeOffset(s) => format!("datetimeoffset({s})"),
+        Ty::DateTime => "datetime".into(),
+        Ty::SmallDateTime => "smalldatetime".into(),
+        Ty::Guid => "uniqueidentifier".into(),
+        Ty::Xml => "xml".into(),
+    }
+}
+
 /// The type of an expression column, from its first value.
 pub fn from_value(v: Option<SqlRef<'_>>) -> Ty {
     match v {
