@@ -5,7 +5,7 @@
 //! running it works as usual.
 
 use keel::core::driver::{
-    CancelHandle, Capability, Connector, Dialect, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions,
+    CancelHandle, Capability, Connector, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions,
 };
 use keel::core::options::{OptSpec, Options};
 use keel::core::registry::Registry;
@@ -29,8 +29,8 @@ impl Driver for Minimal {
     fn schemes(&self) -> &'static [&'static str] {
         &["minimal"]
     }
-    fn dialect(&self) -> Dialect {
-        Dialect::Unknown
+    fn syntax(&self) -> &'static keel::core::sql::Syntax {
+        &keel::core::sql::Syntax::STANDARD
     }
     fn options(&self) -> &'static [OptSpec] {
         &[]
