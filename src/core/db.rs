@@ -393,6 +393,34 @@ impl Conn {
         Ok(rows)
     }
 
+    /// Ask the catalog (`core::catalog`): a cursor with the columns
+    /// `q.columns()` lists, on every engine, through the statement cache
+    /// as [`Conn::query`]. `NotImplemented` on an engine without catalog
+    /// queries.
+    pub fn catalog(&self, q: &super::catalog::Catalog<'_>) -> Result<Rows> {
+        q.check()?;
+        let cs = self.with(|c| c.catalog(q)).map_err(|e| e.not_sent())?;
+        let params: Vec<ValueRef<'_>> = cs.params.iter().map(|v| v.as_ref()).collect();
+        let mut rows = self.query(&cs.sql, &params)?;
+        let names: Vec<&str> = rows.columns().iter().map(|c| c.name.as_str()).collect();
+        if names != q.columns() {
+            return Err(Error::new(
+                super::error::Status::Internal,
+                format!(
+                    "the {} driver's query for {} returned the columns {names:?}, not {:?}",
+                    self.driver_name(),
+                    q.what(),
+                    q.columns()
+                ),
+            ));
+        }
+        if let Some(map) = cs.keel_type {
+            let at = q.columns().iter().position(|c| *c == "keel_type").unwrap_or(0);
+            rows.wrap(|inner| Box::new(super::catalog::TypedRows::new(inner, at, map)));
+        }
+        Ok(rows)
+    }
+
     pub fn begin(&self, opts: &TxOptions) -> Result<()> {
         self.with(|c| {
             if c.in_transaction() {
@@ -917,6 +945,14 @@ impl Rows {
             opened_at: None,
             generation,
         }
+    }
+
+    /// Put `f`'s cursor in place of the driver's (the catalog's typed
+    /// column).
+    pub(super) fn wrap(&mut self, f: impl FnOnce(Box<dyn DriverRows>) -> Box<dyn DriverRows>) {
+        // SAFETY: taken and put back at once; Drop takes it only later.
+        let inner = unsafe { ManuallyDrop::take(&mut self.inner) };
+        self.inner = ManuallyDrop::new(f(inner));
     }
 
     /// Whether the statement closed this cursor under its reader. Once

@@ -249,6 +249,17 @@ pub trait DriverConn: Send + 'static {
     fn usable_after_error(&mut self) -> bool {
         !self.is_broken()
     }
+    /// The query that answers a catalog question (`core::catalog`): its
+    /// result has exactly the columns `q.columns()` lists, in that order,
+    /// with what the header documents in each. One query, or a fixed few
+    /// run here first (SQLite's list of databases), never one per table.
+    /// Default: `NotImplemented`.
+    fn catalog(&mut self, q: &super::catalog::Catalog<'_>) -> Result<super::catalog::CatalogSql> {
+        Err(crate::core::error::Error::not_implemented(format!(
+            "this driver cannot list {} (it has no catalog queries)",
+            q.what()
+        )))
+    }
     /// Give the session up in a process that did not open it (a child of
     /// fork() that inherited it) without a word to the server: no query,
     /// no goodbye (PostgreSQL's Terminate, MySQL's COM_QUIT, a TLS

@@ -5,6 +5,7 @@
 //! only; it never sees a raw pointer, and it names no engine (nothing here
 //! refers to `crate::drivers`; see the crate docs for the layers).
 
+pub mod catalog;
 pub mod db;
 pub mod driver;
 pub mod encode;

@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod boundary;
 pub mod cancel;
+pub mod catalog;
 pub mod conn;
 pub mod db;
 pub mod error;

@@ -165,6 +165,13 @@ class Capability(IntEnum):
     COLUMNS_AFTER_PREPARE = 2
 
 
+class ForeignKeys(IntEnum):
+    """``keel_foreign_keys``: Which foreign keys `keel_conn_foreign_keys` lists."""
+
+    IMPORTED = 0
+    EXPORTED = 1
+
+
 # C enum name -> class.
 ENUMS = {
     "keel_status": Status,
@@ -176,6 +183,7 @@ ENUMS = {
     "keel_tx_lock": TxLock,
     "keel_batch_format": BatchFormat,
     "keel_capability": Capability,
+    "keel_foreign_keys": ForeignKeys,
 }
 
 
@@ -272,6 +280,13 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_conn_cancel_handle", [c_void_p, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
     ("keel_cancel_request", [c_void_p, POINTER(c_void_p)], c_int32),
     ("keel_cancel_free", [c_void_p], None),
+    ("keel_conn_catalogs", [c_void_p, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
+    ("keel_conn_schemas", [c_void_p, c_char_p, c_char_p, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
+    ("keel_conn_tables", [c_void_p, c_char_p, c_char_p, c_char_p, c_char_p, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
+    ("keel_conn_columns", [c_void_p, c_char_p, c_char_p, c_char_p, c_char_p, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
+    ("keel_conn_primary_keys", [c_void_p, c_char_p, c_char_p, c_char_p, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
+    ("keel_conn_foreign_keys", [c_void_p, c_char_p, c_char_p, c_char_p, c_int32, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
+    ("keel_conn_indexes", [c_void_p, c_char_p, c_char_p, c_char_p, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
     ("keel_conn_free", [c_void_p], None),
     ("keel_conn_return", [c_void_p], None),
     ("keel_conn_close", [c_void_p, POINTER(c_void_p)], c_int32),

@@ -138,6 +138,11 @@ pub const keel_capability = i32;
 pub const KEEL_CAPABILITY_SEVERAL_CURSORS: keel_capability = 1;
 pub const KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE: keel_capability = 2;
 
+/// Which foreign keys `keel_conn_foreign_keys` lists.
+pub const keel_foreign_keys = i32;
+pub const KEEL_FOREIGN_KEYS_IMPORTED: keel_foreign_keys = 0;
+pub const KEEL_FOREIGN_KEYS_EXPORTED: keel_foreign_keys = 1;
+
 /// Bytes the library allocated for the caller.
 pub const keel_buffer = opaque {};
 /// Cancels the statement running on one connection.
@@ -226,6 +231,20 @@ pub extern fn keel_conn_cancel_handle(conn: ?*keel_conn, cancel_out: ?*?*keel_ca
 pub extern fn keel_cancel_request(cancel: ?*keel_cancel, err_out: ?*?*keel_error) keel_status;
 /// Free a cancel handle.
 pub extern fn keel_cancel_free(cancel: ?*keel_cancel) void;
+/// List the catalogs: one column, `catalog_name` (text).
+pub extern fn keel_conn_catalogs(conn: ?*keel_conn, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
+/// List the schemas whose name matches `schema_pattern` (NULL: all): columns `catalog_name`, `schema_name` (text).
+pub extern fn keel_conn_schemas(conn: ?*keel_conn, catalog: ?[*:0]const u8, schema_pattern: ?[*:0]const u8, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
+/// List tables and views, ordered by type, catalog, schema and name.
+pub extern fn keel_conn_tables(conn: ?*keel_conn, catalog: ?[*:0]const u8, schema_pattern: ?[*:0]const u8, table_pattern: ?[*:0]const u8, table_types: ?[*:0]const u8, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
+/// List the columns of the tables and views that match, ordered by schema, table and position.
+pub extern fn keel_conn_columns(conn: ?*keel_conn, catalog: ?[*:0]const u8, schema_pattern: ?[*:0]const u8, table_pattern: ?[*:0]const u8, column_pattern: ?[*:0]const u8, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
+/// List the primary key of the table named `table` (exactly, with case) in `schema` (NULL: any schema), in key order.
+pub extern fn keel_conn_primary_keys(conn: ?*keel_conn, catalog: ?[*:0]const u8, schema: ?[*:0]const u8, table: ?[*:0]const u8, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
+/// List foreign keys of the table named `table` (exactly, with case).
+pub extern fn keel_conn_foreign_keys(conn: ?*keel_conn, catalog: ?[*:0]const u8, schema: ?[*:0]const u8, table: ?[*:0]const u8, direction: i32, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
+/// List the indexes of the table named `table` (exactly, with case), a row per key column, ordered by index name and position.
+pub extern fn keel_conn_indexes(conn: ?*keel_conn, catalog: ?[*:0]const u8, schema: ?[*:0]const u8, table: ?[*:0]const u8, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
 /// Return a connection to its pool (the same call as `keel_conn_return`).
 pub extern fn keel_conn_free(conn: ?*keel_conn) void;
 /// Return a connection to its pool: `keel_conn_free` under the name that says what it does in a pooled API.

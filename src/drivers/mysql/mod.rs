@@ -30,6 +30,7 @@
 //! MySQL's TIME is a duration (-838:59:59 to 838:59:59): a value within one
 //! day reads as a keel time; one outside reads as INT64 microseconds.
 
+mod catalog;
 mod errors;
 mod rows;
 mod session;

@@ -446,6 +446,10 @@ impl DriverConn for MyConn {
         Ok(Box::new(ArcKiller(self.shared.killer.clone())))
     }
 
+    fn catalog(&mut self, q: &crate::core::catalog::Catalog<'_>) -> Result<crate::core::catalog::CatalogSql> {
+        super::catalog::query(q)
+    }
+
     fn supports(&self, capability: Capability) -> bool {
         match capability {
             // One result at a time on the wire (see the cursor slot).

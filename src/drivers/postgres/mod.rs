@@ -14,6 +14,7 @@
 //! with `sslcert`/`sslkey`; see [`tls`] for what each mode checks and
 //! which default files under `~/.postgresql` are used.
 
+mod catalog;
 mod client;
 mod errors;
 mod tls;
@@ -347,6 +348,10 @@ impl DriverConn for PgConn {
         // SAFETY: cancel_token only copies the connection's key data.
         let token = unsafe { (*self.shared.client.get()).cancel_token() };
         Ok(Box::new(PgCancel(token, self.target.clone())))
+    }
+
+    fn catalog(&mut self, q: &crate::core::catalog::Catalog<'_>) -> Result<crate::core::catalog::CatalogSql> {
+        catalog::query(q)
     }
 
     fn supports(&self, capability: Capability) -> bool {

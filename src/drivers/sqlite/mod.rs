@@ -17,6 +17,7 @@
 //! Transactions are always SERIALIZABLE (a weaker level asked for is given
 //! as SERIALIZABLE); read-only transactions use `PRAGMA query_only`.
 
+mod catalog;
 mod errors;
 mod rows;
 mod session;

@@ -348,6 +348,10 @@ impl DriverConn for SqliteConn {
         Ok(Box::new(SqliteCancel(self.db.clone())))
     }
 
+    fn catalog(&mut self, q: &crate::core::catalog::Catalog<'_>) -> Result<crate::core::catalog::CatalogSql> {
+        super::catalog::query(self, q)
+    }
+
     fn supports(&self, capability: Capability) -> bool {
         match capability {
             // Each statement steps on its own; a cursor that is not read
