@@ -10,6 +10,7 @@ mod ffi_util;
 use ffi_util::*;
 use keel::ffi::batch::*;
 use keel::ffi::cancel::*;
+use keel::ffi::catalog::*;
 use keel::ffi::conn::*;
 use keel::ffi::db::*;
 use keel::ffi::error::*;
@@ -143,6 +144,25 @@ fn null_cases() -> Vec<Case> {
     case!("keel_conn_prepare_cached", "conn", |_fx, e| keel_conn_prepare_cached(null_mut(), SEL.as_ptr(), 8, &mut null_mut(), e));
     case!("keel_conn_prepare_cached", "sql", |fx, e| keel_conn_prepare_cached(fx.conn, null(), 8, &mut null_mut(), e));
     case!("keel_conn_prepare_cached", "stmt_out", |fx, e| keel_conn_prepare_cached(fx.conn, SEL.as_ptr(), 8, null_mut(), e));
+    // The catalog calls: the connection, the output and the exact table
+    // name are required; the other names may be NULL.
+    case!("keel_conn_catalogs", "conn", |_fx, e| keel_conn_catalogs(null_mut(), &mut null_mut(), e));
+    case!("keel_conn_catalogs", "rows_out", |fx, e| keel_conn_catalogs(fx.conn, null_mut(), e));
+    case!("keel_conn_schemas", "conn", |_fx, e| keel_conn_schemas(null_mut(), null(), null(), &mut null_mut(), e));
+    case!("keel_conn_schemas", "rows_out", |fx, e| keel_conn_schemas(fx.conn, null(), null(), null_mut(), e));
+    case!("keel_conn_tables", "conn", |_fx, e| keel_conn_tables(null_mut(), null(), null(), null(), null(), &mut null_mut(), e));
+    case!("keel_conn_tables", "rows_out", |fx, e| keel_conn_tables(fx.conn, null(), null(), null(), null(), null_mut(), e));
+    case!("keel_conn_columns", "conn", |_fx, e| keel_conn_columns(null_mut(), null(), null(), null(), null(), &mut null_mut(), e));
+    case!("keel_conn_columns", "rows_out", |fx, e| keel_conn_columns(fx.conn, null(), null(), null(), null(), null_mut(), e));
+    case!("keel_conn_primary_keys", "conn", |_fx, e| keel_conn_primary_keys(null_mut(), null(), null(), c"t".as_ptr(), &mut null_mut(), e));
+    case!("keel_conn_primary_keys", "table", |fx, e| keel_conn_primary_keys(fx.conn, null(), null(), null(), &mut null_mut(), e));
+    case!("keel_conn_primary_keys", "rows_out", |fx, e| keel_conn_primary_keys(fx.conn, null(), null(), c"t".as_ptr(), null_mut(), e));
+    case!("keel_conn_foreign_keys", "conn", |_fx, e| keel_conn_foreign_keys(null_mut(), null(), null(), c"t".as_ptr(), 0, &mut null_mut(), e));
+    case!("keel_conn_foreign_keys", "table", |fx, e| keel_conn_foreign_keys(fx.conn, null(), null(), null(), 0, &mut null_mut(), e));
+    case!("keel_conn_foreign_keys", "rows_out", |fx, e| keel_conn_foreign_keys(fx.conn, null(), null(), c"t".as_ptr(), 0, null_mut(), e));
+    case!("keel_conn_indexes", "conn", |_fx, e| keel_conn_indexes(null_mut(), null(), null(), c"t".as_ptr(), &mut null_mut(), e));
+    case!("keel_conn_indexes", "table", |fx, e| keel_conn_indexes(fx.conn, null(), null(), null(), &mut null_mut(), e));
+    case!("keel_conn_indexes", "rows_out", |fx, e| keel_conn_indexes(fx.conn, null(), null(), c"t".as_ptr(), null_mut(), e));
     case!("keel_conn_supports", "conn", |_fx, e| keel_conn_supports(null(), 1, &mut false, e));
     case!("keel_conn_supports", "supported_out", |fx, e| keel_conn_supports(fx.conn, 1, null_mut(), e));
     case!("keel_db_exec_len", "db", |_fx, e| keel_db_exec_len(null_mut(), SEL.as_ptr(), 8, &v_i64(1), 1, null_mut(), e));

@@ -114,6 +114,27 @@ def current_pid() -> int:
     return _pid
 
 
+def _names(**names: Optional[str]) -> List[Optional[bytes]]:
+    """Catalog call arguments, in the order given, as C strings (None:
+    NULL)."""
+    out: List[Optional[bytes]] = []
+    for what, v in names.items():
+        if v is None:
+            out.append(None)
+            continue
+        if not isinstance(v, str):
+            raise TypeError(f"{what} must be a str or None, not {type(v).__name__}")
+        no_nul(v, what)
+        out.append(v.encode("utf-8"))
+    return out
+
+
+def _required(v: Any, what: str) -> str:
+    if v is None:
+        raise TypeError(f"{what} is required")
+    return v
+
+
 class _Handle:
     """Owns one C pointer. ``close`` swaps it to None before freeing, so a
     second close (or a close from ``__del__``) does nothing; ``__del__``
@@ -285,6 +306,79 @@ class Connection:
         out = c_bool()
         self._check(lib.keel_conn_supports(self._ptr(), int(capability), byref(out), self._perr), "supports")
         return out.value
+
+    # --- the catalog ---------------------------------------------------------
+    #
+    # Each returns a cursor over the answer, with the columns keel.h lists
+    # for the C call of the same name (``keel_conn_tables``, ...), read as
+    # any other result (``fetchall``, iteration, ``description``). Patterns
+    # take ``%`` and ``_``, with a backslash before either to mean it literally,
+    # and compare with case; None matches everything.
+
+    def catalogs(self) -> "Cursor":
+        """The catalogs (SQLite's databases, PostgreSQL's database; none on
+        MySQL/MariaDB): ``keel_conn_catalogs``."""
+        return self.cursor()._catalog(lambda p, out, err: lib.keel_conn_catalogs(p, out, err))
+
+    def schemas(self, schema: Optional[str] = None, *, catalog: Optional[str] = None) -> "Cursor":
+        """Schemas whose name matches the pattern ``schema``: ``keel_conn_schemas``."""
+        a = _names(catalog=catalog, schema=schema)
+        return self.cursor()._catalog(lambda p, out, err: lib.keel_conn_schemas(p, *a, out, err))
+
+    def tables(
+        self,
+        table: Optional[str] = None,
+        *,
+        schema: Optional[str] = None,
+        catalog: Optional[str] = None,
+        types: Optional[Sequence[str]] = None,
+    ) -> "Cursor":
+        """Tables and views whose name matches the pattern ``table``, of the
+        ``types`` given (``"TABLE"``, ``"VIEW"``, ``"MATERIALIZED VIEW"``,
+        ``"FOREIGN TABLE"``, ``"TEMPORARY"``, ``"SYSTEM TABLE"``; None:
+        all): ``keel_conn_tables``."""
+        kinds = None if types is None else ",".join([types] if isinstance(types, str) else list(types))
+        a = _names(catalog=catalog, schema=schema, table=table, types=kinds)
+        return self.cursor()._catalog(lambda p, out, err: lib.keel_conn_tables(p, *a, out, err))
+
+    def columns(
+        self,
+        table: Optional[str] = None,
+        column: Optional[str] = None,
+        *,
+        schema: Optional[str] = None,
+        catalog: Optional[str] = None,
+    ) -> "Cursor":
+        """Columns of the tables whose name matches the pattern ``table``:
+        ``keel_conn_columns``."""
+        a = _names(catalog=catalog, schema=schema, table=table, column=column)
+        return self.cursor()._catalog(lambda p, out, err: lib.keel_conn_columns(p, *a, out, err))
+
+    def primary_keys(self, table: str, *, schema: Optional[str] = None, catalog: Optional[str] = None) -> "Cursor":
+        """The primary key of the table named exactly ``table``:
+        ``keel_conn_primary_keys``."""
+        a = _names(catalog=catalog, schema=schema, table=_required(table, "table"))
+        return self.cursor()._catalog(lambda p, out, err: lib.keel_conn_primary_keys(p, *a, out, err))
+
+    def foreign_keys(
+        self,
+        table: str,
+        *,
+        exported: bool = False,
+        schema: Optional[str] = None,
+        catalog: Optional[str] = None,
+    ) -> "Cursor":
+        """The foreign keys the table named exactly ``table`` holds, or with
+        ``exported=True`` those that reference it: ``keel_conn_foreign_keys``."""
+        a = _names(catalog=catalog, schema=schema, table=_required(table, "table"))
+        d = 1 if exported else 0
+        return self.cursor()._catalog(lambda p, out, err: lib.keel_conn_foreign_keys(p, *a, d, out, err))
+
+    def indexes(self, table: str, *, schema: Optional[str] = None, catalog: Optional[str] = None) -> "Cursor":
+        """The indexes of the table named exactly ``table``, a row per key
+        column: ``keel_conn_indexes``."""
+        a = _names(catalog=catalog, schema=schema, table=_required(table, "table"))
+        return self.cursor()._catalog(lambda p, out, err: lib.keel_conn_indexes(p, *a, out, err))
 
     @property
     def server_version(self) -> str:
@@ -564,6 +658,21 @@ class Cursor:
                 conn._check(lib.keel_stmt_execute(st.ptr, byref(res), conn._perr))
                 self.rowcount = res.rows_affected
                 self.lastrowid = res.last_insert_id if res.has_last_insert_id else None
+        except BaseException:
+            self._release()
+            raise
+        return self
+
+    def _catalog(self, call: Callable[[int, Any, Any], int]) -> "Cursor":
+        """Open the answer of a catalog call (see ``Connection.tables``)."""
+        conn, p = self._live()
+        self._release()
+        if conn._one_cursor:
+            conn._settle()
+        try:
+            conn._check(call(p, self._p_rows, conn._perr))
+            self._rows = _Handle(self._o_rows.value, lib.keel_rows_free)
+            self._start_rows(conn)
         except BaseException:
             self._release()
             raise
