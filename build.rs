@@ -48,6 +48,7 @@ fn main() {
     for key in &keys {
         writeln!(after, "#define {} \"{key}\"", option_constant(key)).unwrap();
     }
+    after.push_str(ARROW_C_INTERFACE);
     config.after_includes = Some(after);
     let header = config.header.take().expect("cbindgen.toml has a header");
     let marker = " *   @KEEL_OPTIONS@\n";
@@ -78,6 +79,77 @@ fn main() {
         std::fs::write(&path, text).expect("write include/keel.json");
     }
 }
+
+/// The Arrow C data and C stream interfaces, as the Arrow specification
+/// writes them (its guards let a program include another copy, such as
+/// nanoarrow's or arrow's own abi.h, before or after keel.h).
+/// `keel_conn_query_arrow` and the other Arrow calls use
+/// `struct ArrowArrayStream` (cbindgen cannot declare it: it is arrow-rs's).
+const ARROW_C_INTERFACE: &str = r#"
+/* The Arrow C data interface and C stream interface, exactly as the Arrow
+ * specification writes them (https://arrow.apache.org/docs/format/), for
+ * keel_conn_query_arrow, keel_db_query_arrow and keel_rows_export_arrow. */
+
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+  // Array type description
+  const char* format;
+  const char* name;
+  const char* metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema** children;
+  struct ArrowSchema* dictionary;
+
+  // Release callback
+  void (*release)(struct ArrowSchema*);
+  // Opaque producer-specific data
+  void* private_data;
+};
+
+struct ArrowArray {
+  // Array data description
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void** buffers;
+  struct ArrowArray** children;
+  struct ArrowArray* dictionary;
+
+  // Release callback
+  void (*release)(struct ArrowArray*);
+  // Opaque producer-specific data
+  void* private_data;
+};
+
+#endif  // ARROW_C_DATA_INTERFACE
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+
+struct ArrowArrayStream {
+  // Callbacks providing stream functionality
+  int (*get_schema)(struct ArrowArrayStream*, struct ArrowSchema* out);
+  int (*get_next)(struct ArrowArrayStream*, struct ArrowArray* out);
+  const char* (*get_last_error)(struct ArrowArrayStream*);
+
+  // Release callback
+  void (*release)(struct ArrowArrayStream*);
+
+  // Opaque producer-specific data
+  void* private_data;
+};
+
+#endif  // ARROW_C_STREAM_INTERFACE
+"#;
 
 // ---- the option table ---------------------------------------------------------------
 

@@ -207,7 +207,9 @@ else
     PY="$PYTHON"
     PIP_ARGS+=(--user)
 fi
-"$PY" -m pip install "${PIP_ARGS[@]}" pytest
+# pyarrow, polars and duckdb: the Arrow consumers bindings/python/tests/test_arrow.py reads
+# a cursor's Arrow stream with (keel itself needs none of them).
+"$PY" -m pip install "${PIP_ARGS[@]}" pytest pyarrow polars duckdb
 "$PY" -m pip install "${PIP_ARGS[@]}" --force-reinstall --no-deps ./bindings/python
 KEEL_LIBRARY="$PWD/$KEEL_LIB" "$PY" -m pytest -q -p no:cacheprovider bindings/python/tests || suites_failed+=("Python")
 

@@ -31,6 +31,7 @@ pub const KEEL_OPTION_POOL_MAX_LIFETIME_MS = "pool_max_lifetime_ms";
 pub const KEEL_OPTION_POOL_MAX_IDLE_TIME_MS = "pool_max_idle_time_ms";
 pub const KEEL_OPTION_STMT_CACHE_SIZE = "stmt_cache_size";
 pub const KEEL_OPTION_POOL_HEALTH_CHECK_IDLE_MS = "pool_health_check_idle_ms";
+pub const KEEL_OPTION_ARROW_BATCH_ROWS = "arrow_batch_rows";
 pub const KEEL_OPTION_MODE = "mode";
 pub const KEEL_OPTION_BUSY_TIMEOUT_MS = "busy_timeout_ms";
 pub const KEEL_OPTION_STATEMENT_TIMEOUT_MS = "statement_timeout_ms";
@@ -213,6 +214,48 @@ pub const keel_pool_stats = extern struct {
     stmt_cache_misses: u64 = 0,
 };
 
+/// The Arrow C data interface's schema (keel.h declares it as the spec does).
+pub const ArrowSchema = extern struct {
+    format: ?[*:0]const u8,
+    name: ?[*:0]const u8,
+    metadata: ?[*]const u8,
+    flags: i64,
+    n_children: i64,
+    children: ?[*]*ArrowSchema,
+    dictionary: ?*ArrowSchema,
+    release: ?*const fn (*ArrowSchema) callconv(.c) void,
+    private_data: ?*anyopaque,
+};
+
+/// The Arrow C data interface's array.
+pub const ArrowArray = extern struct {
+    length: i64,
+    null_count: i64,
+    offset: i64,
+    n_buffers: i64,
+    n_children: i64,
+    buffers: ?[*]?*const anyopaque,
+    children: ?[*]*ArrowArray,
+    dictionary: ?*ArrowArray,
+    release: ?*const fn (*ArrowArray) callconv(.c) void,
+    private_data: ?*anyopaque,
+};
+
+/// The Arrow C stream interface's stream (keel_conn_query_arrow fills one).
+pub const ArrowArrayStream = extern struct {
+    get_schema: ?*const fn (*ArrowArrayStream, *ArrowSchema) callconv(.c) c_int,
+    get_next: ?*const fn (*ArrowArrayStream, *ArrowArray) callconv(.c) c_int,
+    get_last_error: ?*const fn (*ArrowArrayStream) callconv(.c) ?[*:0]const u8,
+    release: ?*const fn (*ArrowArrayStream) callconv(.c) void,
+    private_data: ?*anyopaque,
+};
+
+/// Run a query and return its result as an Arrow C stream.
+pub extern fn keel_conn_query_arrow(conn: ?*keel_conn, sql: ?[*:0]const u8, params: ?[*]const keel_value, n_params: usize, stream_out: ?*ArrowArrayStream, err_out: ?*?*keel_error) keel_status;
+/// Run a query on a pooled connection and return its result as an Arrow C stream.
+pub extern fn keel_db_query_arrow(db: ?*keel_db, sql: ?[*:0]const u8, params: ?[*]const keel_value, n_params: usize, stream_out: ?*ArrowArrayStream, err_out: ?*?*keel_error) keel_status;
+/// Move the rows a cursor has not read yet into an Arrow C stream.
+pub extern fn keel_rows_export_arrow(rows: ?*keel_rows, stream_out: ?*ArrowArrayStream, err_out: ?*?*keel_error) keel_status;
 /// Read up to `max_rows` rows from a cursor into one new buffer.
 pub extern fn keel_rows_fetch_batch(rows: ?*keel_rows, max_rows: usize, format: i32, buffer_out: ?*?*keel_buffer, data_out: ?*?[*]const u8, len_out: ?*usize, n_rows_out: ?*usize, end_out: ?*bool, err_out: ?*?*keel_error) keel_status;
 /// Return the start of a buffer's bytes.

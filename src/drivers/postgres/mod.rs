@@ -443,6 +443,7 @@ impl PgStmt {
                         kind,
                         engine_type: c.type_().name().to_owned(),
                         nullable: Nullable::Unknown,
+                        decimal: pg_decimal(kind, c.type_modifier()),
                     });
                     types.push(c.type_().clone());
                     plans.push(plan);
@@ -649,4 +650,15 @@ impl DriverRows for PgRows {
 /// NUL, by `PgRows::next`).
 fn copies_text(kind: K) -> bool {
     matches!(kind, K::Text | K::Json)
+}
+
+/// (precision, scale) of a `numeric(p,s)` column from its type modifier
+/// (`((p << 16) | s) + 4`); `None` for unconstrained `numeric` (-1).
+fn pg_decimal(kind: crate::core::value::Type, typmod: i32) -> Option<(u8, i8)> {
+    if kind != crate::core::value::Type::Decimal || typmod < 4 {
+        return None;
+    }
+    let m = typmod - 4;
+    let (p, s) = ((m >> 16) & 0xffff, m & 0xffff);
+    ((1..=38).contains(&p) && s <= p).then_some((p as u8, s as i8))
 }
