@@ -734,7 +734,10 @@ typedef struct keel_cancel keel_cancel;
  * `keel_conn_savepoint_release` (also named `keel_conn_release`),
  * `keel_conn_rollback_to`, `keel_conn_ping`, `keel_conn_in_transaction`,
  * `keel_conn_dialect`, `keel_conn_supports`, `keel_conn_server_version`,
- * `keel_conn_cancel_handle`. Thread rule: it may move between threads but
+ * `keel_conn_cancel_handle`, and the catalog: `keel_conn_catalogs`,
+ * `keel_conn_schemas`, `keel_conn_tables`, `keel_conn_columns`,
+ * `keel_conn_primary_keys`, `keel_conn_foreign_keys`,
+ * `keel_conn_indexes`. Thread rule: it may move between threads but
  * must not be used by two at once, and its statements and cursors go with
  * it. In Rust it is a `keel::Conn` (an `Arc` of the session).
  */
