@@ -989,3 +989,49 @@ test "the README's example is examples/readme.zig, which the build compiles and 
     const block = "```zig\n" ++ code ++ "```";
     try testing.expect(std.mem.find(u8, readme, block) != null);
 }
+
+test "the catalog: tables, columns by name, keys and indexes" {
+    var db = try keel.Db.open(gpa, "sqlite::memory:", .{});
+    defer db.deinit();
+    var conn = try db.checkout();
+    defer conn.deinit();
+    _ = try conn.exec("CREATE TABLE author (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL)", .{});
+    _ = try conn.exec("CREATE TABLE book (id INTEGER PRIMARY KEY, author_id INT REFERENCES author (id) ON DELETE CASCADE)", .{});
+    _ = try conn.exec("CREATE INDEX book_author ON book (author_id)", .{});
+
+    var t = try conn.tables(.{ .table = "%o%", .types = "TABLE" });
+    defer t.deinit();
+    const name_at = (try t.columnIndex("table_name")).?;
+    try testing.expectEqualStrings("author", try (try t.next()).?.get([]const u8, name_at));
+    try testing.expectEqualStrings("book", try (try t.next()).?.get([]const u8, name_at));
+    try testing.expectEqual(@as(?keel.Row, null), try t.next());
+
+    var cols = try conn.columns(.{ .table = "author" });
+    defer cols.deinit();
+    const col_at = (try cols.columnIndex("column_name")).?;
+    const nullable_at = (try cols.columnIndex("is_nullable")).?;
+    const type_at = (try cols.columnIndex("keel_type")).?;
+    const id = (try cols.next()).?;
+    try testing.expectEqualStrings("id", try id.get([]const u8, col_at));
+    try testing.expectEqual(@as(i64, 0), try id.get(i64, nullable_at));
+    try testing.expectEqual(@as(i64, keel.c.KEEL_TYPE_INT64), try id.get(i64, type_at));
+    const name = (try cols.next()).?;
+    try testing.expectEqualStrings("name", try name.get([]const u8, col_at));
+    try testing.expectEqual(@as(i64, 0), try name.get(i64, nullable_at));
+
+    var fks = try conn.foreignKeys(null, "author", .exported);
+    defer fks.deinit();
+    const fk = (try fks.next()).?;
+    try testing.expectEqualStrings("book", try fk.get([]const u8, (try fks.columnIndex("fk_table")).?));
+    try testing.expectEqualStrings("CASCADE", try fk.get([]const u8, (try fks.columnIndex("delete_rule")).?));
+
+    var pk = try conn.primaryKeys(null, "book");
+    defer pk.deinit();
+    try testing.expectEqualStrings("id", try (try pk.next()).?.get([]const u8, 3));
+
+    var idx = try conn.indexes(null, "book");
+    defer idx.deinit();
+    try testing.expectEqualStrings("book_author", try (try idx.next()).?.get([]const u8, 3));
+
+    try testing.expectError(error.InvalidArgument, conn.tables(.{ .types = "TABLES" }));
+}
