@@ -182,6 +182,13 @@
  *     tcp_keepalive_ms (default 15000): Send TCP keepalive probes after a
  *       connection was idle this long, and then this often, so a server or
  *       network that vanished is noticed; 0 turns keepalive off.
+ *     load_balance_hosts (disable, random; default disable): For a URL with
+ *       several hosts (mysql://u@h1:3306,h2:3307/db, a Galera cluster's
+ *       nodes): disable tries them in the order written, random in a new
+ *       random order for each connection. A host that refuses, does not
+ *       answer within connect_timeout_ms, or is a Galera node that is not
+ *       ready (wsrep_ready OFF) is skipped; the error after the last names
+ *       each host and why.
  *     zero_date (error, null; default error): How to read MySQL's zero dates
  *       (0000-00-00): as an error, or as NULL.
  *     ssl_mode: TLS policy, as MySQL's client: DISABLED, PREFERRED (TLS when

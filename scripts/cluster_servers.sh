@@ -10,8 +10,13 @@
 #     script makes it afresh each time;
 #   - Debian's PgBouncer on 127.0.0.1:55443 in front of the first primary,
 #     with database keel_session in session pooling and keel_transaction in
-#     transaction pooling.
-# Missing programs (pgbouncer) are installed from Debian's packages.
+#     transaction pooling;
+#   - a three-node MariaDB Galera cluster (galera-4) on 127.0.0.1:33311,
+#     33312 and 33313 (build/galera/node1..3; group communication on
+#     45671-45673, state transfer by rsync on 45691-45693), made afresh each
+#     time: its test kills a node.
+# Missing programs (pgbouncer, galera-4, rsync) are installed from Debian's
+# packages.
 #
 # Source it after scripts/servers.sh (`. scripts/cluster_servers.sh`), and
 # call keel_cluster_servers_stop when done (scripts/test.sh does, also on
@@ -22,6 +27,8 @@
 #   KEEL_TEST_PG_FAILOVER_PROMOTE       a shell command that promotes its standby (and waits)
 #   KEEL_TEST_PGBOUNCER_SESSION_URL      through PgBouncer, session pooling
 #   KEEL_TEST_PGBOUNCER_TRANSACTION_URL  through PgBouncer, transaction pooling
+#   KEEL_TEST_GALERA_URL         mysql://keel_test:...@127.0.0.1:33311,127.0.0.1:33312,127.0.0.1:33313/keel_test
+#   KEEL_TEST_GALERA_KILL_NODE3  a shell command that kills node 3 (SIGKILL)
 # A URL already set in the environment is kept and that setup is not
 # started. Runs as root, or with sudo (the servers run as postgres).
 
@@ -33,6 +40,8 @@ KEEL_PGBOUNCER_PORT="${KEEL_PGBOUNCER_PORT:-55443}"
 _KEEL_CL_PW=keel_test_pw
 _KEEL_CL_PG_STARTED=()
 _KEEL_CL_BOUNCER_PID=""
+_KEEL_CL_GALERA_PIDFILES=()
+KEEL_GALERA_PORT="${KEEL_GALERA_PORT:-33311}"
 
 _cl_as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 _cl_as() {
@@ -177,8 +186,128 @@ EOF
     export KEEL_TEST_PGBOUNCER_TRANSACTION_URL="$base/keel_transaction"
 }
 
+# Stop the mariadbd whose pid file is $1, if it runs, and wait for it.
+_cl_stop_mariadbd() {
+    local pid i
+    pid=$(_cl_as_root cat "$1" 2>/dev/null || true)
+    [ -n "$pid" ] && _cl_as_root kill -0 "$pid" 2>/dev/null || return 0
+    _cl_as_root kill "$pid" 2>/dev/null || true
+    for i in $(seq 1 300); do
+        _cl_as_root kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    _cl_as_root kill -9 "$pid" 2>/dev/null || true
+}
+
+# wsrep_ready of the node whose socket is $1.
+_cl_wsrep_ready() {
+    _cl_as_root mariadb --no-defaults --socket="$1" -uroot -N -B -e "SHOW STATUS LIKE 'wsrep_ready'" 2>/dev/null | awk '{print $2}'
+}
+
+_cl_galera() {
+    local mariadbd=/usr/sbin/mariadbd provider=/usr/lib/galera/libgalera_smm.so
+    if [ ! -x "$mariadbd" ] || ! command -v mariadb-install-db >/dev/null 2>&1 || ! id mysql >/dev/null 2>&1; then
+        echo "cluster_servers.sh: no local MariaDB installation; the Galera tests will skip"
+        return 0
+    fi
+    if [ ! -f "$provider" ] || ! command -v rsync >/dev/null 2>&1; then
+        echo "cluster_servers.sh: installing galera-4 and rsync from Debian's packages"
+        _cl_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        _cl_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq galera-4 rsync >/dev/null || return 1
+    fi
+    local dir="$_KEEL_CL_BUILD/galera" i
+    for i in 1 2 3; do
+        _cl_stop_mariadbd "$dir/node$i/mariadbd.pid"
+    done
+    for i in 0 1 2; do
+        if _cl_port_open $((KEEL_GALERA_PORT + i)) || _cl_port_open $((45671 + i)); then
+            echo "cluster_servers.sh: a Galera port (127.0.0.1:$((KEEL_GALERA_PORT + i)) or $((45671 + i))) is taken" >&2
+            return 1
+        fi
+    done
+    _cl_as_root rm -rf "$dir"
+    _cl_as_root install -d -o mysql -g mysql -m 750 "$dir" || return 1
+    # A copy of the server program under another name, as tls_servers.sh
+    # does, so that the main MariaDB's tools never take these for it.
+    local exe="$dir/keel-galera-mariadbd"
+    _cl_as_root install -m 755 "$mariadbd" "$exe" || return 1
+    local members="127.0.0.1:45671,127.0.0.1:45672,127.0.0.1:45673"
+    for i in 1 2 3; do
+        local n="$dir/node$i" port=$((KEEL_GALERA_PORT + i - 1))
+        _cl_as_root install -d -o mysql -g mysql -m 750 "$n" || return 1
+        _cl_as_root mariadb-install-db --no-defaults --user=mysql --datadir="$n/data" \
+            --auth-root-authentication-method=socket --skip-test-db >"$n/install.log" 2>&1 || {
+            echo "cluster_servers.sh: mariadb-install-db failed for Galera node $i" >&2
+            return 1
+        }
+        _cl_as_root tee "$n/my.cnf" >/dev/null <<EOF || return 1
+[mysqld]
+basedir = /usr
+user = mysql
+datadir = $n/data
+port = $port
+bind-address = 127.0.0.1
+socket = $n/mariadbd.sock
+pid-file = $n/mariadbd.pid
+log-error = $n/error.log
+skip-name-resolve
+innodb-buffer-pool-size = 16M
+innodb-log-file-size = 16M
+innodb-flush-log-at-trx-commit = 0
+binlog-format = ROW
+default-storage-engine = InnoDB
+innodb-autoinc-lock-mode = 2
+wsrep-on = ON
+wsrep-provider = $provider
+wsrep-cluster-name = keel_test
+wsrep-cluster-address = gcomm://$members
+wsrep-node-name = node$i
+wsrep-node-address = 127.0.0.1:$((45670 + i))
+wsrep-provider-options = "gmcast.listen_addr=tcp://127.0.0.1:$((45670 + i));ist.recv_addr=127.0.0.1:$((45680 + i));gcache.size=16M"
+wsrep-sst-method = rsync
+wsrep-sst-receive-address = 127.0.0.1:$((45690 + i))
+EOF
+    done
+    for i in 1 2 3; do
+        local n="$dir/node$i" first=()
+        [ "$i" = 1 ] && first=(--wsrep-new-cluster)
+        _cl_as_root "$exe" --defaults-file="$n/my.cnf" "${first[@]}" </dev/null >/dev/null 2>&1 &
+        _KEEL_CL_GALERA_PIDFILES+=("$n/mariadbd.pid")
+        local ok=""
+        for _ in $(seq 1 600); do
+            if [ "$(_cl_wsrep_ready "$n/mariadbd.sock")" = ON ]; then
+                ok=1
+                break
+            fi
+            sleep 0.1
+        done
+        if [ -z "$ok" ]; then
+            echo "cluster_servers.sh: Galera node $i is not ready; its log:" >&2
+            _cl_as_root tail -n 30 "$n/error.log" >&2
+            return 1
+        fi
+        if [ "$i" = 1 ]; then
+            local sql="CREATE DATABASE IF NOT EXISTS keel_test;"
+            sql+="CREATE USER IF NOT EXISTS 'keel_test'@'127.0.0.1' IDENTIFIED BY '$_KEEL_CL_PW';"
+            sql+="GRANT ALL PRIVILEGES ON *.* TO 'keel_test'@'127.0.0.1';"
+            _cl_as_root mariadb --no-defaults --socket="$n/mariadbd.sock" -uroot -e "$sql" || return 1
+        fi
+    done
+    local p=$KEEL_GALERA_PORT
+    export KEEL_TEST_GALERA_URL="mysql://keel_test:$_KEEL_CL_PW@127.0.0.1:$p,127.0.0.1:$((p + 1)),127.0.0.1:$((p + 2))/keel_test"
+    local kill="kill -9"
+    [ "$(id -u)" = 0 ] || kill="sudo kill -9"
+    export KEEL_TEST_GALERA_KILL_NODE3="$kill \$(cat $dir/node3/mariadbd.pid)"
+}
+
 # Stop what this script started. Safe to call more than once.
 keel_cluster_servers_stop() {
+    local f
+    for f in "${_KEEL_CL_GALERA_PIDFILES[@]}"; do
+        _cl_stop_mariadbd "$f"
+    done
+    _KEEL_CL_GALERA_PIDFILES=()
+    unset KEEL_TEST_GALERA_URL KEEL_TEST_GALERA_KILL_NODE3
     if [ -n "$_KEEL_CL_BOUNCER_PID" ]; then
         _cl_as_root kill "$_KEEL_CL_BOUNCER_PID" 2>/dev/null || true
         _KEEL_CL_BOUNCER_PID=""
@@ -216,6 +345,9 @@ _cl_main() {
     fi
     if [ -z "${KEEL_TEST_PGBOUNCER_SESSION_URL:-}" ]; then
         _cl_pgbouncer || return 1
+    fi
+    if [ -z "${KEEL_TEST_GALERA_URL:-}" ]; then
+        _cl_galera || return 1
     fi
     echo "cluster_servers.sh: several-server test setups ready in $((SECONDS - start)) s"
 }

@@ -1,14 +1,21 @@
 //! Several servers behind one URL: a PostgreSQL primary and its hot
 //! standby (`target_session_attrs`, `load_balance_hosts`), a failover in
 //! the middle of a pooled write load, and PgBouncer in session and
-//! transaction pooling (`prepared_statements`).
+//! transaction pooling (`prepared_statements`); and a three-node MariaDB
+//! Galera cluster (writes on any node, certification failures, a node
+//! killed under a pooled write load).
 //!
 //! The servers are the tests' own, started by `scripts/cluster_servers.sh`
 //! (which `make test` sources): `KEEL_TEST_PG_PAIR_URL`,
 //! `KEEL_TEST_PG_FAILOVER_URL` with the commands that stop its primary and
-//! promote its standby, and `KEEL_TEST_PGBOUNCER_*_URL`. A test whose
+//! promote its standby, `KEEL_TEST_PGBOUNCER_*_URL`, and
+//! `KEEL_TEST_GALERA_URL` with the command that kills node 3. A test whose
 //! variable is unset prints `skipped: ...`; with `KEEL_TEST_REQUIRE`
-//! naming `pg_cluster` it fails instead.
+//! naming `pg_cluster` (or `galera`) it fails instead.
+//!
+//! The failover test and the Galera test use their setups up (a promoted
+//! standby, a killed node): run `scripts/cluster_servers.sh` again before
+//! running them again.
 
 mod common;
 
@@ -287,4 +294,131 @@ fn pgbouncer_session_mode_keeps_named_statements() {
     }
     let e = c.exec("SELEC 1", &[]).unwrap_err();
     assert_eq!(e.status, Status::InvalidArgument);
+}
+
+/// The Galera cluster's nodes as URLs of one host each.
+fn nodes(url: &str) -> Vec<String> {
+    let (head, rest) = url.split_once('@').expect("user@hosts");
+    let (hosts, tail) = rest.split_once('/').expect("hosts/db");
+    hosts.split(',').map(|h| format!("{head}@{h}/{tail}")).collect()
+}
+
+/// One test for the whole cluster, in steps: the last kills a node.
+#[test]
+fn galera_writes_anywhere_certification_failures_and_a_killed_node() {
+    let Some(cluster) = common::server_url("galera", "KEEL_TEST_GALERA_URL") else { return };
+    let kill = std::env::var("KEEL_TEST_GALERA_KILL_NODE3").expect("kill command");
+    let each: Vec<Db> = nodes(&cluster).iter().map(|u| Db::open(u).expect("a node")).collect();
+    assert_eq!(each.len(), 3);
+    let t = format!("kg_{}", std::process::id());
+    each[0].exec(&format!("CREATE TABLE {t} (id INT PRIMARY KEY, v INT NOT NULL)"), &[]).expect("create");
+
+    // 1. A write on any node is read on the others (Galera's commit waits
+    //    for certification; wsrep_sync_wait makes a read wait for the
+    //    writes certified before it).
+    for (i, db) in each.iter().enumerate() {
+        db.exec(&format!("INSERT INTO {t} VALUES (?, 0)"), &[ValueRef::Int64(i as i64)]).expect("insert");
+    }
+    for db in &each {
+        let c = db.checkout().unwrap();
+        c.exec("SET SESSION wsrep_sync_wait = 1", &[]).unwrap();
+        let mut r = c.query(&format!("SELECT COUNT(*) FROM {t}"), &[]).unwrap();
+        assert!(r.next().unwrap());
+        assert_eq!(r.value(0).unwrap().to_owned(), Value::Int64(3));
+    }
+
+    // 2. Certification failure: the same row changed on two nodes at once;
+    //    the second commit fails with 1213, BUSY, did not commit.
+    let (a, b) = (each[0].checkout().unwrap(), each[1].checkout().unwrap());
+    a.begin(&Default::default()).unwrap();
+    b.begin(&Default::default()).unwrap();
+    a.exec(&format!("UPDATE {t} SET v = 1 WHERE id = 0"), &[]).unwrap();
+    b.exec(&format!("UPDATE {t} SET v = 2 WHERE id = 0"), &[]).unwrap();
+    a.commit().expect("the first commit wins");
+    let e = b.commit().expect_err("the second commit fails certification");
+    assert_eq!(e.vendor_code, 1213, "{e}");
+    assert_eq!(e.status, Status::Busy, "{e}");
+    assert_eq!(e.retry, RetrySafety::NotCommitted, "{e}");
+    drop((a, b));
+    let c = each[1].checkout().unwrap();
+    c.exec("SET SESSION wsrep_sync_wait = 1", &[]).unwrap();
+    let mut r = c.query(&format!("SELECT v FROM {t} WHERE id = 0"), &[]).unwrap();
+    assert!(r.next().unwrap());
+    assert_eq!(r.value(0).unwrap().to_owned(), Value::Int64(1), "the failed transaction left nothing");
+    drop(r);
+    drop(c);
+
+    // 3. A node killed in the middle of a pooled write load, through the
+    //    several-host URL in random order.
+    let db = Db::open(&format!("{cluster}?load_balance_hosts=random&connect_timeout_ms=2000&pool_max_open=6"))
+        .expect("open the cluster");
+    const WRITERS: i64 = 4;
+    const WRITES: i64 = 150;
+    let outcomes = Arc::new(Mutex::new(HashMap::new()));
+    let halfway = Arc::new(Barrier::new(WRITERS as usize + 1));
+    let threads: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let (db, outcomes, halfway, t) = (db.clone(), outcomes.clone(), halfway.clone(), t.clone());
+            std::thread::spawn(move || {
+                for i in 0..WRITES {
+                    if i == WRITES / 3 {
+                        halfway.wait();
+                    }
+                    let id = 1000 + w * WRITES + i;
+                    let mut outcome = Outcome::NotCommitted;
+                    for _attempt in 0..400 {
+                        match db.exec(&format!("INSERT INTO {t} VALUES (?, 0)"), &[ValueRef::Int64(id)]) {
+                            Ok(_) => {
+                                outcome = Outcome::Committed;
+                                break;
+                            }
+                            Err(e) => match e.retry {
+                                RetrySafety::NotSent | RetrySafety::NotCommitted => {
+                                    std::thread::sleep(std::time::Duration::from_millis(25));
+                                }
+                                RetrySafety::MayHaveRun => {
+                                    outcome = Outcome::MayHaveRun;
+                                    break;
+                                }
+                                RetrySafety::Unknown => panic!("write {id}: an error that does not say what to do: {e}"),
+                            },
+                        }
+                    }
+                    outcomes.lock().unwrap().insert(id, outcome);
+                }
+            })
+        })
+        .collect();
+    halfway.wait();
+    let st = std::process::Command::new("sh").arg("-c").arg(&kill).status().expect("kill node 3");
+    assert!(st.success(), "{kill}: {st}");
+    for th in threads {
+        th.join().expect("writer");
+    }
+    let outcomes = outcomes.lock().unwrap();
+    let c = each[0].checkout().unwrap();
+    c.exec("SET SESSION wsrep_sync_wait = 1", &[]).unwrap();
+    let mut rows = c.query(&format!("SELECT id FROM {t} WHERE id >= 1000"), &[]).unwrap();
+    let mut present = std::collections::HashSet::new();
+    while rows.next().unwrap() {
+        if let Value::Int64(n) = rows.value(0).unwrap().to_owned() {
+            present.insert(n);
+        }
+    }
+    drop(rows);
+    let (mut committed, mut maybe) = (0, 0);
+    for (id, o) in outcomes.iter() {
+        match o {
+            Outcome::Committed => {
+                committed += 1;
+                assert!(present.contains(id), "write {id} was reported committed and is missing on node 1");
+            }
+            Outcome::NotCommitted => panic!("write {id} never committed in 400 tries"),
+            Outcome::MayHaveRun => maybe += 1,
+        }
+    }
+    assert!(present.iter().all(|id| outcomes.contains_key(id)));
+    assert_eq!(outcomes.len(), (WRITERS * WRITES) as usize);
+    println!("{committed} committed, {maybe} may have run, {} rows on node 1", present.len());
+    c.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
 }

@@ -2,7 +2,33 @@
 //! (`postgres://u@h1:5432,h2:5433/db`): the order to try them in, and the
 //! error when none would do, which names every host tried and why.
 
-use crate::core::error::{Error, RetrySafety, Status};
+use crate::core::driver::{Connector, DriverConn};
+use crate::core::error::{Error, Result, RetrySafety, Status};
+
+/// A connector over several hosts, each with its own connector: tried in
+/// order (or shuffled), the first that connects wins.
+pub struct Hosts {
+    /// What the messages call the engine.
+    pub engine: &'static str,
+    /// `host:port` and its connector, in the URL's order.
+    pub each: Vec<(String, Box<dyn Connector>)>,
+    /// `load_balance_hosts=random`.
+    pub random: bool,
+}
+
+impl Connector for Hosts {
+    fn connect(&self) -> Result<Box<dyn DriverConn>> {
+        let mut tried = Vec::new();
+        for i in order(self.each.len(), self.random) {
+            let (name, c) = &self.each[i];
+            match c.connect() {
+                Ok(conn) => return Ok(conn),
+                Err(e) => tried.push((name.clone(), e)),
+            }
+        }
+        Err(none_would_do(self.engine, "", tried))
+    }
+}
 use std::hash::{BuildHasher, Hasher};
 
 /// The indexes `0..n`, in order, or shuffled (`load_balance_hosts=random`).
