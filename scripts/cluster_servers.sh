@@ -168,7 +168,9 @@ logfile = $dir/pgbouncer.log
 default_pool_size = 8
 max_client_conn = 200
 server_reset_query = DISCARD ALL
-ignore_startup_parameters = extra_float_digits,options
+# Not options, where keel puts statement_timeout_ms and search_path:
+# PgBouncer then refuses them with a clear error instead of dropping them.
+ignore_startup_parameters = extra_float_digits
 EOF
     _cl_as postgres "$exe" -d "$dir/pgbouncer.ini" >/dev/null 2>&1 || {
         echo "cluster_servers.sh: PgBouncer did not start; its log:" >&2

@@ -695,7 +695,15 @@ impl DriverStmt for PgStmt {
         };
         let generation = self.shared.cursor.open(self.id, Box::pin(stream));
         let n = cols.columns.len();
-        Ok(Box::new(PgRows { generation, done: false, row: None, texts: vec![String::new(); n], cols, shared: self.shared.clone() }))
+        Ok(Box::new(PgRows {
+            generation,
+            done: false,
+            row: None,
+            texts: vec![String::new(); n],
+            cols,
+            shared: self.shared.clone(),
+            check_shape: self.stmt.is_none(),
+        }))
     }
 }
 
@@ -764,6 +772,11 @@ struct PgRows {
     texts: Vec<String>,
     cols: Arc<PgCols>,
     shared: Arc<Shared>,
+    /// Unnamed statements: the server describes each run afresh, so the
+    /// first row is checked against the columns described at prepare (a
+    /// named statement fails with "cached plan must not change result
+    /// type" instead, and is prepared again).
+    check_shape: bool,
 }
 
 impl PgRows {
@@ -806,6 +819,20 @@ impl DriverRows for PgRows {
         });
         match next {
             Ok(Some(row)) => {
+                if std::mem::take(&mut self.check_shape) {
+                    let same = row.columns().len() == self.cols.types.len()
+                        && row.columns().iter().zip(&self.cols.types).all(|(c, t)| c.type_() == t)
+                        && row.columns().iter().zip(self.cols.columns.iter()).all(|(c, k)| c.name() == k.name);
+                    if !same {
+                        self.row = None;
+                        self.finish();
+                        return Err(Error::invalid_state(
+                            "the statement's result has other columns than when it was prepared (the table changed); \
+                             prepare it again",
+                        )
+                        .with_driver("postgres"));
+                    }
+                }
                 self.row = Some(row);
                 // Text handed to C must end in a NUL, and the row buffer has
                 // none: copy each text value, NUL-terminated, into the
