@@ -294,6 +294,11 @@ fn pgbouncer_session_mode_keeps_named_statements() {
     }
     let e = c.exec("SELEC 1", &[]).unwrap_err();
     assert_eq!(e.status, Status::InvalidArgument);
+    // A prepared statement the server does not have: the message says
+    // what to set behind a pooler in transaction mode.
+    let e = c.exec("EXECUTE keel_no_such_statement", &[]).unwrap_err();
+    assert_eq!(e.sqlstate, "26000", "{e}");
+    assert!(e.message.contains("prepared_statements=unnamed"), "{e}");
 }
 
 /// The Galera cluster's nodes as URLs of one host each.
