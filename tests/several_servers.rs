@@ -427,3 +427,79 @@ fn galera_writes_anywhere_certification_failures_and_a_killed_node() {
     println!("{committed} committed, {maybe} may have run, {} rows on node 1", present.len());
     c.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
 }
+
+fn backend_pid(c: &keel::Conn) -> i64 {
+    let mut r = c.query("SELECT pg_backend_pid()::int8", &[]).expect("pid");
+    assert!(r.next().expect("row"));
+    match r.value(0).expect("value").to_owned() {
+        Value::Int64(n) => n,
+        v => panic!("pid is {v:?}"),
+    }
+}
+
+/// A pooled session opened for read-write whose server turns read-only
+/// (here by `default_transaction_read_only`, as a demoted primary would
+/// answer) is closed: at its next write error (25006), or at its next
+/// checkout, and the next one is read-write.
+#[test]
+fn a_read_write_session_that_turned_read_only_is_discarded() {
+    let Some(pair) = url("KEEL_TEST_PG_PAIR_URL") else { return };
+    let db = Db::open(&with(&pair, "target_session_attrs=read-write&pool_max_open=1")).expect("open");
+    let t = format!("kc_demoted_{}", std::process::id());
+    db.exec(&format!("DROP TABLE IF EXISTS {t}"), &[]).unwrap();
+    db.exec(&format!("CREATE TABLE {t} (id INT PRIMARY KEY)"), &[]).unwrap();
+
+    // At the next write error.
+    let c = db.checkout().unwrap();
+    let first = backend_pid(&c);
+    c.exec("SET SESSION default_transaction_read_only = on", &[]).unwrap();
+    let e = c.exec(&format!("INSERT INTO {t} VALUES (1)"), &[]).unwrap_err();
+    assert_eq!(e.sqlstate, "25006", "{e}");
+    assert_eq!(e.retry, RetrySafety::NotCommitted, "{e}");
+    assert!(e.message.contains("target_session_attrs"), "{e}");
+    drop(c);
+    let c = db.checkout().unwrap();
+    let second = backend_pid(&c);
+    assert_ne!(first, second, "the session refused as read-only was reused");
+    c.exec(&format!("INSERT INTO {t} VALUES (1)"), &[]).expect("a write on the new session");
+
+    // At the next checkout, without a write.
+    c.exec("SET SESSION default_transaction_read_only = on", &[]).unwrap();
+    drop(c);
+    let c = db.checkout().unwrap();
+    assert_ne!(backend_pid(&c), second, "a session that is read-only now was handed out for read-write");
+    c.exec(&format!("INSERT INTO {t} VALUES (2)"), &[]).expect("a write after checkout");
+    c.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
+
+    // target_session_attrs=any keeps its sessions as they are.
+    let any = Db::open(&with(&pair, "pool_max_open=1")).unwrap();
+    let c = any.checkout().unwrap();
+    let pid = backend_pid(&c);
+    c.exec("SET SESSION default_transaction_read_only = on", &[]).unwrap();
+    drop(c);
+    assert_eq!(backend_pid(&any.checkout().unwrap()), pid);
+}
+
+/// MySQL/MariaDB URLs with several hosts, on the machine's server: a host
+/// that refuses is skipped, and when none answers the error names each.
+#[test]
+fn mysql_hosts_in_order_skip_one_that_refuses() {
+    let Some(my) = common::server_url("mysql", "KEEL_TEST_MYSQL_URL") else { return };
+    let (head, rest) = my.split_once('@').unwrap();
+    let (hosts, tail) = rest.split_once('/').unwrap();
+    let db = Db::open(&format!("{head}@127.0.0.1:1,{hosts}/{tail}")).expect("the second host");
+    let c = db.checkout().unwrap();
+    let mut r = c.query("SELECT 41 + 1", &[]).unwrap();
+    assert!(r.next().unwrap());
+    assert_eq!(r.value(0).unwrap().as_i64().unwrap(), 42);
+    drop(r);
+    let sep = if tail.contains('?') { '&' } else { '?' };
+    let e = Db::open(&format!("{head}@127.0.0.1:1,127.0.0.1:2/{tail}{sep}connect_timeout_ms=3000")).err().expect("no host answers");
+    assert_eq!(e.retry, RetrySafety::NotSent, "{e}");
+    assert!(e.message.contains("could not connect to any MySQL host"), "{e}");
+    assert!(e.message.contains("127.0.0.1:1:") && e.message.contains("127.0.0.1:2:"), "{e}");
+    assert!(!e.message.contains("keel_test_pw"), "{e}");
+    // An engine with one host per URL says so.
+    let e = Db::open("sqlite://u@a,b/x.db").err().expect("sqlite takes one host");
+    assert_eq!(e.status, Status::InvalidArgument, "{e}");
+}

@@ -233,7 +233,13 @@ impl MyConnector {
         // The server then says, in the OK packet of any statement that
         // changes it, whether a transaction is open (MySQL 5.7+, MariaDB
         // 10.3+). Without it keel knows only the transactions it began.
-        if self.check_wsrep {
+        // MariaDB reports wsrep_ready OFF without Galera too: ask only a
+        // server with wsrep on (MySQL has neither; both answer no row).
+        let wsrep_on = |conn: &mut mysql::Conn| -> Result<bool> {
+            let on: Option<(String, String)> = my(conn.query_first("SHOW VARIABLES LIKE 'wsrep_on'"))?;
+            Ok(on.is_some_and(|(_, v)| v.eq_ignore_ascii_case("ON")))
+        };
+        if self.check_wsrep && wsrep_on(&mut conn)? {
             let ready: Option<(String, String)> = my(conn.query_first("SHOW STATUS LIKE 'wsrep_ready'"))?;
             if ready.is_some_and(|(_, v)| !v.eq_ignore_ascii_case("ON")) {
                 return Err(Error::new(
