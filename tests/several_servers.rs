@@ -299,6 +299,12 @@ fn pgbouncer_session_mode_keeps_named_statements() {
     let e = c.exec("EXECUTE keel_no_such_statement", &[]).unwrap_err();
     assert_eq!(e.sqlstate, "26000", "{e}");
     assert!(e.message.contains("prepared_statements=unnamed"), "{e}");
+    // statement_timeout_ms travels in the startup packet's options, which
+    // this PgBouncer refuses (its ignore_startup_parameters does not name
+    // it): a clear error at open, not a timeout silently dropped.
+    let e = Db::open(&with(&s, "statement_timeout_ms=1000")).err().expect("PgBouncer refuses startup options");
+    assert!(e.message.contains("options"), "{e}");
+    assert!(!e.message.contains("keel_test_pw"), "{e}");
 }
 
 /// The Galera cluster's nodes as URLs of one host each.
