@@ -137,6 +137,31 @@
  *       PKCS#1 or SEC1); default ~/.postgresql/postgresql.key.
  *     connect_timeout_ms (default 10000): Give up connecting (socket, startup
  *       and authentication) after this long; 0 waits forever.
+ *     target_session_attrs (any, read-write, read-only, primary, standby,
+ *       prefer-standby; default any): Which server of the URL's hosts a
+ *       connection may use, as libpq's: any; read-write
+ *       (transaction_read_only is off); read-only (it is on); primary (not in
+ *       recovery); standby (a hot standby, in recovery); prefer-standby (a
+ *       standby when one answers, else any). Hosts are tried in the URL's
+ *       order (see load_balance_hosts); one that refuses, does not answer
+ *       within connect_timeout_ms or is not of the kind asked for is skipped,
+ *       and the error after the last names each host and why. A pooled
+ *       connection opened for read-write, read-only, primary or standby is
+ *       checked again at checkout (one round trip), and one opened for
+ *       read-write or primary that gets SQLSTATE 25006 (read-only
+ *       transaction) is closed instead of reused.
+ *     load_balance_hosts (disable, random; default disable): disable: try the
+ *       URL's hosts in the order written; random: in a new random order for
+ *       each connection, as libpq's load_balance_hosts.
+ *     prepared_statements (named, unnamed; default named): named: a prepared
+ *       statement is a named statement on the server, parsed once and run
+ *       many times. unnamed: keel keeps no named statement on the server
+ *       between calls: it learns a statement's parameters and columns in a
+ *       transaction of its own, closes it there, and sends the SQL with each
+ *       run as the unnamed statement (Parse, Bind, Execute in one round
+ *       trip). Use unnamed behind a pooler in transaction mode (PgBouncer
+ *       pool_mode=transaction before 1.21), where a session's named
+ *       statements do not follow it from one server connection to the next.
  *     statement_timeout_ms (default 0): Server-side statement timeout; 0
  *       means none.
  *     socket_timeout_ms (default 0): Fail a call with TIMEOUT when the server
@@ -160,6 +185,13 @@
  *     tcp_keepalive_ms (default 15000): Send TCP keepalive probes after a
  *       connection was idle this long, and then this often, so a server or
  *       network that vanished is noticed; 0 turns keepalive off.
+ *     load_balance_hosts (disable, random; default disable): For a URL with
+ *       several hosts (mysql://u@h1:3306,h2:3307/db, a Galera cluster's
+ *       nodes): disable tries them in the order written, random in a new
+ *       random order for each connection. A host that refuses, does not
+ *       answer within connect_timeout_ms, or is a Galera node that is not
+ *       ready (wsrep_ready OFF) is skipped; the error after the last names
+ *       each host and why.
  *     zero_date (error, null; default error): How to read MySQL's zero dates
  *       (0000-00-00): as an error, or as NULL.
  *     ssl_mode: TLS policy, as MySQL's client: DISABLED, PREFERRED (TLS when
@@ -358,6 +390,9 @@
 #define KEEL_OPTION_SSLCERT "sslcert"
 #define KEEL_OPTION_SSLKEY "sslkey"
 #define KEEL_OPTION_CONNECT_TIMEOUT_MS "connect_timeout_ms"
+#define KEEL_OPTION_TARGET_SESSION_ATTRS "target_session_attrs"
+#define KEEL_OPTION_LOAD_BALANCE_HOSTS "load_balance_hosts"
+#define KEEL_OPTION_PREPARED_STATEMENTS "prepared_statements"
 #define KEEL_OPTION_SOCKET_TIMEOUT_MS "socket_timeout_ms"
 #define KEEL_OPTION_TCP_KEEPALIVE_MS "tcp_keepalive_ms"
 #define KEEL_OPTION_APPLICATION_NAME "application_name"
@@ -498,9 +533,12 @@ typedef int32_t keel_dialect;
  * keel says `NotSent` only when it knows the statement never ran, and
  * `MayHaveRun` when a request went out and the connection failed before
  * its answer came back. An error the server answered with (a constraint,
- * a syntax error, a deadlock) is `Unknown`: the statement did not take
- * effect, and whether trying again helps is what the status says (`Busy`
- * means try the transaction again).
+ * a syntax error) is `Unknown`: the statement did not take effect, and
+ * whether trying again helps is what the status says. `NotCommitted`
+ * says more: the server ended the whole transaction the statement was in
+ * without committing it (a deadlock, a serialization or certification
+ * failure, a write refused by a server that is read-only), so running the
+ * whole transaction again cannot apply it twice.
  */
 enum keel_retry_safety
 #ifdef __cplusplus
@@ -524,6 +562,15 @@ enum keel_retry_safety
    * statement that is not idempotent may apply it twice.
    */
   KEEL_RETRY_SAFETY_MAY_HAVE_RUN = 2,
+  /**
+   * The server answered that the transaction the statement was in did
+   * not commit and will not (it was rolled back, or can only be rolled
+   * back): nothing of it took effect. Running the whole transaction
+   * again (on another connection, for a write refused by a read-only
+   * server) cannot apply it twice; whether it can succeed is what the
+   * status says (`Busy`: try again).
+   */
+  KEEL_RETRY_SAFETY_NOT_COMMITTED = 3,
 };
 #ifndef __cplusplus
 typedef int32_t keel_retry_safety;
@@ -2314,10 +2361,16 @@ const char *keel_error_driver(const struct keel_error *err);
  * may be run again. `KEEL_RETRY_SAFETY_MAY_HAVE_RUN`: it was sent and the
  * connection failed or timed out (`socket_timeout_ms`) before the answer,
  * so it may have run and even committed; run it again only when that is
- * harmless (idempotent). `KEEL_RETRY_SAFETY_UNKNOWN`: keel cannot say
- * more than the status does; this includes every error the server
- * answered with, after which the statement did not take effect, and
- * `KEEL_STATUS_BUSY` says that trying the transaction again may succeed.
+ * harmless (idempotent). `KEEL_RETRY_SAFETY_NOT_COMMITTED`: the server
+ * answered that the transaction the statement was in did not commit and
+ * will not (a deadlock or serialization failure, a Galera certification
+ * failure, a write refused by a server that is read-only now, as after a
+ * failover): nothing of it took effect, so running the whole transaction
+ * again, from its start, cannot apply it twice (`KEEL_STATUS_BUSY` says
+ * that trying again may succeed). `KEEL_RETRY_SAFETY_UNKNOWN`: keel
+ * cannot say more than the status does; this includes the other errors
+ * the server answered with, after which the statement did not take
+ * effect.
  * `keel_db_exec` and `keel_db_query` already retry, on another
  * connection, a statement whose pooled connection was found dead before
  * it was sent.

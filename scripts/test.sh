@@ -10,11 +10,15 @@ echo "== Rust: unit, integration, header, C ABI contract, C examples"
 # The servers started here (or given by URL) must be there: a test that
 # cannot reach one of these fails instead of printing "skipped". SQL
 # Server is the TDS test peer when no URL is given, which the suites start.
-export KEEL_TEST_REQUIRE="${KEEL_TEST_REQUIRE-postgres,mysql,mssql}"
+export KEEL_TEST_REQUIRE="${KEEL_TEST_REQUIRE-postgres,mysql,mssql,pg_cluster,galera,pgbouncer_session,pgbouncer_transaction}"
 # The TLS tests' own PostgreSQL (client certificates) and MariaDB (TLS on),
 # under build/; stopped after the Rust tests, or on exit if they fail.
 . scripts/tls_servers.sh
-trap keel_tls_servers_stop EXIT
+# The several-server setups (tests/several_servers.rs), under build/: a
+# PostgreSQL primary with a hot standby, a second pair the failover test
+# uses up, and PgBouncer in front of the first primary.
+. scripts/cluster_servers.sh
+trap 'keel_tls_servers_stop; keel_cluster_servers_stop' EXIT
 # This includes the property tests (tests/prop_*.rs), each property with
 # the bounded number of cases its file gives (about 20 s in all);
 # PROPTEST_CASES=N in the environment runs N cases of each instead.
@@ -24,6 +28,7 @@ cargo test --locked --doc 2>&1
 # The SQL Server test peer's own unit tests (a separate crate of the workspace).
 cargo test --locked -p keel-tds-peer 2>&1
 keel_tls_servers_stop
+keel_cluster_servers_stop
 
 echo "== C: examples and tests/c under valgrind, against the debug library"
 # Builds every examples-c/NN_*.c and tests/c/*.c against target/debug (built
@@ -41,7 +46,7 @@ if [ -z "${KEEL_TEST_MSSQL_URL:-}" ]; then
     peer_out="$(mktemp)"
     target/debug/keel-tds-peer >"$peer_out" &
     peer_pid=$!
-    trap 'kill "$peer_pid" 2>/dev/null || true; rm -f "$peer_out"; keel_tls_servers_stop' EXIT
+    trap 'kill "$peer_pid" 2>/dev/null || true; rm -f "$peer_out"; keel_tls_servers_stop; keel_cluster_servers_stop' EXIT
     for _ in $(seq 1 50); do [ -s "$peer_out" ] && break; sleep 0.1; done
     KEEL_TEST_MSSQL_URL="$(head -n 1 "$peer_out")"
     export KEEL_TEST_MSSQL_URL

@@ -84,6 +84,13 @@ impl Db {
         let driver = registry.find(&parsed.scheme)?;
         let opts = Options::parse(driver.name(), driver.options(), &parsed.options)?;
         let cfg = PoolConfig::from_options(&opts)?;
+        if !parsed.more_hosts.is_empty() && !driver.several_hosts() {
+            return Err(Error::invalid_argument(format!(
+                "connection URL names {} hosts; the {} driver takes one",
+                parsed.more_hosts.len() + 1,
+                driver.name()
+            )));
+        }
         let connector = driver.connector(&parsed, &opts)?;
         let first = connector.connect()?;
         Ok(Db { inner: Arc::new(DbInner { driver, pool: Pool::new(connector, cfg, first) }) })

@@ -52,6 +52,9 @@ KEEL_OPTION_SSLROOTCERT = "sslrootcert"
 KEEL_OPTION_SSLCERT = "sslcert"
 KEEL_OPTION_SSLKEY = "sslkey"
 KEEL_OPTION_CONNECT_TIMEOUT_MS = "connect_timeout_ms"
+KEEL_OPTION_TARGET_SESSION_ATTRS = "target_session_attrs"
+KEEL_OPTION_LOAD_BALANCE_HOSTS = "load_balance_hosts"
+KEEL_OPTION_PREPARED_STATEMENTS = "prepared_statements"
 KEEL_OPTION_SOCKET_TIMEOUT_MS = "socket_timeout_ms"
 KEEL_OPTION_TCP_KEEPALIVE_MS = "tcp_keepalive_ms"
 KEEL_OPTION_APPLICATION_NAME = "application_name"
@@ -106,6 +109,7 @@ class RetrySafety(IntEnum):
     UNKNOWN = 0
     NOT_SENT = 1
     MAY_HAVE_RUN = 2
+    NOT_COMMITTED = 3
 
 
 class Type(IntEnum):

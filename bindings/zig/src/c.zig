@@ -42,6 +42,9 @@ pub const KEEL_OPTION_SSLROOTCERT = "sslrootcert";
 pub const KEEL_OPTION_SSLCERT = "sslcert";
 pub const KEEL_OPTION_SSLKEY = "sslkey";
 pub const KEEL_OPTION_CONNECT_TIMEOUT_MS = "connect_timeout_ms";
+pub const KEEL_OPTION_TARGET_SESSION_ATTRS = "target_session_attrs";
+pub const KEEL_OPTION_LOAD_BALANCE_HOSTS = "load_balance_hosts";
+pub const KEEL_OPTION_PREPARED_STATEMENTS = "prepared_statements";
 pub const KEEL_OPTION_SOCKET_TIMEOUT_MS = "socket_timeout_ms";
 pub const KEEL_OPTION_TCP_KEEPALIVE_MS = "tcp_keepalive_ms";
 pub const KEEL_OPTION_APPLICATION_NAME = "application_name";
@@ -90,6 +93,7 @@ pub const keel_retry_safety = i32;
 pub const KEEL_RETRY_SAFETY_UNKNOWN: keel_retry_safety = 0;
 pub const KEEL_RETRY_SAFETY_NOT_SENT: keel_retry_safety = 1;
 pub const KEEL_RETRY_SAFETY_MAY_HAVE_RUN: keel_retry_safety = 2;
+pub const KEEL_RETRY_SAFETY_NOT_COMMITTED: keel_retry_safety = 3;
 
 /// The keel type of a column or value.
 pub const keel_type = i32;
