@@ -4,6 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 suites_failed=()
+# Where cargo builds: CARGO_TARGET_DIR when set (relative to the checkout,
+# as cargo takes it), else target/.
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$PWD/$TARGET_DIR" ;; esac
 
 echo "== Rust: unit, integration, header, C ABI contract, C examples"
 . scripts/servers.sh
@@ -26,11 +30,11 @@ cargo test --locked -p keel-tds-peer 2>&1
 keel_tls_servers_stop
 
 echo "== C: examples and tests/c under valgrind, against the debug library"
-# Builds every examples-c/NN_*.c and tests/c/*.c against target/debug (built
+# Builds every examples-c/NN_*.c and tests/c/*.c against the debug library (built
 # by `make lib-debug` or the cargo test above), runs each under valgrind
 # and fails on any memory error or definite/indirect leak. "Possibly lost"
 # and "still reachable" blocks (Rust std thread-locals) are not errors.
-LIB=target/debug
+LIB="$TARGET_DIR/debug"
 [ -f "$LIB/libkeel.so" ] || cargo build --locked
 # SQL Server for the C suite: the server in KEEL_TEST_MSSQL_URL, or else the
 # TDS test peer (tests/tds_peer, SQLite behind SQL Server's protocol),
@@ -39,7 +43,7 @@ LIB=target/debug
 if [ -z "${KEEL_TEST_MSSQL_URL:-}" ]; then
     cargo build --locked -p keel-tds-peer 2>&1
     peer_out="$(mktemp)"
-    target/debug/keel-tds-peer >"$peer_out" &
+    "$TARGET_DIR/debug/keel-tds-peer" >"$peer_out" &
     peer_pid=$!
     trap 'kill "$peer_pid" 2>/dev/null || true; rm -f "$peer_out"; keel_tls_servers_stop' EXIT
     for _ in $(seq 1 50); do [ -s "$peer_out" ] && break; sleep 0.1; done
@@ -47,11 +51,11 @@ if [ -z "${KEEL_TEST_MSSQL_URL:-}" ]; then
     export KEEL_TEST_MSSQL_URL
     echo "SQL Server for the C suite: the TDS test peer on ${KEEL_TEST_MSSQL_URL##*@}"
 fi
-OUT=target/c-suite
+OUT="$TARGET_DIR/c-suite"
 mkdir -p "$OUT"
 CC=${CC:-cc}
 CFLAGS=(-std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude -Iexamples-c)
-LINK=(-L"$LIB" -lkeel -Wl,-rpath,"$PWD/$LIB" -lm)
+LINK=(-L"$LIB" -lkeel -Wl,-rpath,"$LIB" -lm)
 
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "valgrind not found; installing it with apt-get"
@@ -117,7 +121,7 @@ echo "== C: the same programs with AddressSanitizer and UBSan, without valgrind"
 SAN_FLAGS=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 san_probe="$OUT/san-probe"
 if printf 'int main(void) { return 0; }\n' | "$CC" "${SAN_FLAGS[@]}" -x c - -o "$san_probe" 2>/dev/null && "$san_probe"; then
-    SAN_OUT=target/c-suite-asan
+    SAN_OUT="$TARGET_DIR/c-suite-asan"
     mkdir -p "$SAN_OUT"
     s_passed=0
     s_failed=0
@@ -152,6 +156,18 @@ else
     echo "SKIP C suite with sanitizers: $CC cannot build or run -fsanitize=address,undefined programs here"
 fi
 
+echo "== C: make install into a temporary prefix, programs built with pkg-config only"
+# scripts/test_install.sh: the installed layout and soname, the quickstart
+# built shared and -static from keel.pc's flags alone and run, DESTDIR and
+# uninstall, CARGO_TARGET_DIR. It installs the debug build cargo made above.
+if ! command -v pkg-config >/dev/null 2>&1; then
+    echo "pkg-config not found; installing it with apt-get"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq pkg-config; } >/dev/null 2>&1 || true
+fi
+bash scripts/test_install.sh || suites_failed+=("Install")
+
 echo "== Zig binding (bindings/zig): unit tests, engine suite, example"
 zig_version="0.17.1"
 if [ "$(python3 -m ziglang version 2>/dev/null)" != "$zig_version" ]; then
@@ -162,7 +178,7 @@ fi
 cargo build --locked 2>&1
 zig_log="$(mktemp)"
 zig_status=0
-(cd bindings/zig && python3 -m ziglang build test example --summary all -Dlib-dir=../../target/debug) >"$zig_log" 2>&1 || zig_status=$?
+(cd bindings/zig && python3 -m ziglang build test example --summary all -Dlib-dir="$LIB") >"$zig_log" 2>&1 || zig_status=$?
 cat "$zig_log"
 # Zig prints "Build Summary: S/T steps succeeded; P/N tests passed (K skipped, F failed, ...)".
 summary="$(grep -E '^Build Summary:' "$zig_log" | tail -n 1 || true)"
@@ -193,9 +209,9 @@ echo "== Python: DB-API package (bindings/python) with pytest"
 # library cargo just built.
 PYTHON=${PYTHON:-python3}
 case "$(uname -s)" in
-    Darwin) KEEL_LIB=target/debug/libkeel.dylib ;;
-    MINGW* | MSYS* | CYGWIN*) KEEL_LIB=target/debug/keel.dll ;;
-    *) KEEL_LIB=target/debug/libkeel.so ;;
+    Darwin) KEEL_LIB="$LIB/libkeel.dylib" ;;
+    MINGW* | MSYS* | CYGWIN*) KEEL_LIB="$LIB/keel.dll" ;;
+    *) KEEL_LIB="$LIB/libkeel.so" ;;
 esac
 [ -f "$KEEL_LIB" ] || cargo build --locked
 PIP_ARGS=(-q --disable-pip-version-check)
@@ -209,7 +225,7 @@ else
 fi
 "$PY" -m pip install "${PIP_ARGS[@]}" pytest
 "$PY" -m pip install "${PIP_ARGS[@]}" --force-reinstall --no-deps ./bindings/python
-KEEL_LIBRARY="$PWD/$KEEL_LIB" "$PY" -m pytest -q -p no:cacheprovider bindings/python/tests || suites_failed+=("Python")
+KEEL_LIBRARY="$KEEL_LIB" "$PY" -m pytest -q -p no:cacheprovider bindings/python/tests || suites_failed+=("Python")
 
 echo "== Bindings' declarations: generated from include/keel.json (bindings/generate.py)"
 # The Zig, Odin and Python declarations of the C API are what
@@ -224,7 +240,7 @@ if command -v odin >/dev/null 2>&1; then
     # counts a script can rely on, so the runner writes a JSON report.
     ODIN_OUT="$PWD/build/odin"
     mkdir -p "$ODIN_OUT"
-    ODIN_FLAGS=(-collection:keel="$PWD/bindings/odin" -define:KEEL_LIB_DIR="$PWD/target/debug" -define:KEEL_SHARED=true)
+    ODIN_FLAGS=(-collection:keel="$PWD/bindings/odin" -define:KEEL_LIB_DIR="$LIB" -define:KEEL_SHARED=true)
     odin_passed=0
     odin_failed=0
     odin_fail() { echo "FAIL $1"; odin_failed=$((odin_failed + 1)); }

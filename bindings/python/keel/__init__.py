@@ -58,7 +58,7 @@ from .errors import (
 )
 from .pool import Pool, checkout, open_db
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: PEP 249 level.
 apilevel = "2.0"
