@@ -224,7 +224,12 @@ else
     PIP_ARGS+=(--user)
 fi
 "$PY" -m pip install "${PIP_ARGS[@]}" pytest
-"$PY" -m pip install "${PIP_ARGS[@]}" --force-reinstall --no-deps ./bindings/python
+# The package's build backend bundles libkeel in the wheel it builds:
+# cargo's debug build here (KEEL_WHEEL_PROFILE=debug), the one just made.
+# The suite itself runs against KEEL_LIBRARY; tests/test_wheel.py builds a
+# wheel and checks it from a fresh venv outside the checkout with no
+# KEEL_LIBRARY.
+KEEL_WHEEL_PROFILE=debug "$PY" -m pip install "${PIP_ARGS[@]}" --force-reinstall --no-deps ./bindings/python
 KEEL_LIBRARY="$KEEL_LIB" "$PY" -m pytest -q -p no:cacheprovider bindings/python/tests || suites_failed+=("Python")
 
 echo "== Bindings' declarations: generated from include/keel.json (bindings/generate.py)"
