@@ -408,6 +408,100 @@ test "blobs round-trip byte for byte" {
     }.run);
 }
 
+test "a BLOB reads as []const u8, byte for byte; text still reads as text" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("blobs2", "b {blob}, t TEXT");
+            const data = [_]u8{ 0, 0xfe, 'a', 0 };
+            _ = try env.conn.exec("INSERT INTO blobs2 (b, t) VALUES (?, ?)", .{ keel.Blob{ .data = &data }, "text" });
+            var rows = try env.conn.query("SELECT b, t FROM blobs2", .{});
+            defer rows.deinit();
+            const row = (try rows.next()).?;
+            try testing.expectEqualSlices(u8, &data, try row.get([]const u8, 0));
+            try testing.expectEqualStrings("text", try row.get([]const u8, 1));
+            const copy = try row.getAlloc(gpa, []const u8, 0);
+            defer gpa.free(copy);
+            try testing.expectEqualSlices(u8, &data, copy);
+            const Pair = struct { b: []const u8, t: []const u8 };
+            const p = try row.scan(Pair);
+            try testing.expectEqualSlices(u8, &data, p.b);
+        }
+    }.run);
+    // An expression's value on SQLite has no declared type: its own says BLOB.
+    var db = try keel.Db.open(gpa, "sqlite::memory:", .{});
+    defer db.deinit();
+    var conn = try db.checkout();
+    defer conn.deinit();
+    var rows = try conn.query("SELECT X'00FF10'", .{});
+    defer rows.deinit();
+    try testing.expectEqualSlices(u8, &.{ 0, 0xff, 0x10 }, try (try rows.next()).?.get([]const u8, 0));
+}
+
+test "scanAlloc and queryRow give an owned struct, with renamed fields" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("people2", "id {id}, full_name TEXT NOT NULL, photo {blob}, note TEXT");
+            _ = try env.conn.exec("INSERT INTO people2 (full_name, photo, note) VALUES (?, ?, ?)", .{ "Ada Lovelace", keel.Blob{ .data = "\x89PNG" }, null });
+            const Person = struct {
+                id: i64,
+                name: []const u8,
+                photo: keel.Blob,
+                note: ?[]const u8,
+                title: []const u8 = "Countess", // no column: a copy of the default
+                pub const keel_columns = .{ .name = "full_name" };
+            };
+            const ada = (try env.conn.queryRow(Person, gpa, "SELECT id, full_name, photo, note FROM people2", .{})).?;
+            // std.testing.allocator fails the test if freeScanned misses one.
+            defer keel.freeScanned(gpa, ada);
+            // The cursor is gone; the copies stay.
+            _ = try env.conn.exec("UPDATE people2 SET full_name = ?", .{"overwritten"});
+            try testing.expectEqualStrings("Ada Lovelace", ada.name);
+            try testing.expectEqualSlices(u8, "\x89PNG", ada.photo.data);
+            try testing.expectEqual(@as(?[]const u8, null), ada.note);
+            try testing.expectEqualStrings("Countess", ada.title);
+            try testing.expectEqual(@as(?Person, null), try env.conn.queryRow(Person, gpa, "SELECT id, full_name, photo, note FROM people2 WHERE id < 0", .{}));
+
+            // scan renames too, and a missing renamed column names the column.
+            var rows = try env.conn.query("SELECT id, full_name, photo, note FROM people2", .{});
+            defer rows.deinit();
+            const row = (try rows.next()).?;
+            const borrowed = try row.scan(Person);
+            try testing.expectEqualStrings("overwritten", borrowed.name);
+            const owned = try row.scanAlloc(gpa, Person);
+            keel.freeScanned(gpa, owned);
+            try testing.expectError(error.InvalidArgument, row.scan(struct {
+                who: []const u8,
+                pub const keel_columns = .{ .who = "author" };
+            }));
+            try testing.expect(std.mem.find(u8, env.diags.message(), "author") != null);
+            // A failure part way frees what was copied (the allocator checks).
+            try testing.expectError(error.InvalidArgument, row.scanAlloc(gpa, struct { full_name: []const u8, salary: i64 }));
+        }
+    }.run);
+}
+
+test "Db.Options: pool settings and key/value options" {
+    var diags: keel.Diagnostics = .{};
+    var db = try keel.Db.open(gpa, "sqlite::memory:", .{
+        .diags = &diags,
+        .pool = .{ .max_open = 1, .acquire_timeout_ms = 50, .stmt_cache_size = 4 },
+        .options = &.{.{ .key = "busy_timeout_ms", .value = "100" }},
+    });
+    defer db.deinit();
+    var first = try db.checkout();
+    defer first.deinit();
+    // max_open = 1: a second checkout waits acquire_timeout_ms, then fails.
+    try testing.expectError(error.Timeout, db.checkout());
+    // An unknown key or a bad value is refused by keel.
+    try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, "sqlite::memory:", .{ .diags = &diags, .options = &.{.{ .key = "no_such_option", .value = "1" }} }));
+    try testing.expect(std.mem.find(u8, diags.message(), "no_such_option") != null);
+    try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, "sqlite::memory:", .{ .options = &.{.{ .key = "busy_timeout_ms", .value = "soon" }} }));
+    // Given twice in the options is an error too.
+    try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, "sqlite::memory:", .{ .pool = .{ .max_open = 1 }, .options = &.{.{ .key = "pool_max_open", .value = "2" }} }));
+    // A NUL byte in an option is refused before keel is called.
+    try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, "sqlite::memory:", .{ .options = &.{.{ .key = "busy_timeout_ms", .value = "1\x002" }} }));
+}
+
 test "dates, times, timestamps and uuids round-trip" {
     try forEngines(struct {
         fn run(env: Env) !void {
