@@ -198,6 +198,17 @@ fi
 if [ "$zig_status" -ne 0 ] && [ "$zig_failed" -eq 0 ]; then
     zig_failed=1 # a failed step outside the tests (the example's output)
 fi
+# A project outside the tree using the package by path and by URL+hash.
+consumer_log="$(mktemp)"
+consumer_status=0
+bash scripts/test_zig_consumer.sh "$LIB" >"$consumer_log" 2>&1 || consumer_status=$?
+cat "$consumer_log"
+if [[ "$(tail -n 1 "$consumer_log")" =~ ^Zig\ consumer:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    zig_passed=$((zig_passed + BASH_REMATCH[1]))
+    zig_failed=$((zig_failed + BASH_REMATCH[2]))
+fi
+[ "$consumer_status" -eq 0 ] || { zig_status=1; [ "$zig_failed" -gt 0 ] || zig_failed=1; }
+rm -f "$consumer_log"
 echo "Zig: $zig_passed passed, $zig_failed failed"
 if [ "$zig_status" -ne 0 ] || [ "$zig_failed" -ne 0 ]; then
     suites_failed+=("Zig")

@@ -67,6 +67,11 @@ pub fn build(b: *std.Build) void {
     suite_mod.addAnonymousImport("readme_md", .{ .root_source_file = b.path("README.md") });
     suite_mod.addAnonymousImport("readme_zig", .{ .root_source_file = b.path("examples/readme.zig") });
     suite_mod.addAnonymousImport("build_zig_zon", .{ .root_source_file = b.path("build.zig.zon") });
+    // The example project outside the tree (scripts/test_zig_consumer.sh
+    // builds it); the README shows its files.
+    suite_mod.addAnonymousImport("consumer_build_zig", .{ .root_source_file = b.path("examples/consumer/build.zig") });
+    suite_mod.addAnonymousImport("consumer_build_zig_zon", .{ .root_source_file = b.path("examples/consumer/build.zig.zon") });
+    suite_mod.addAnonymousImport("consumer_main_zig", .{ .root_source_file = b.path("examples/consumer/src/main.zig") });
     const suite = b.addTest(.{ .name = "keel-suite", .root_module = suite_mod, .filters = test_filters });
     const run_suite = b.addRunArtifact(suite);
 

@@ -1077,6 +1077,142 @@ test "a SQLite file database is shared by the pool's connections" {
     try testing.expectEqualStrings("from a", got);
 }
 
+// The README's smaller snippets, compiled and run here: each README block
+// is found (line by line, ignoring indentation) in this file or an example
+// (the next test checks that).
+
+test "README: one cursor per connection, and the block that avoids it" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            const conn = env.conn;
+            try env.createTemp("jobs", "id {id}, done BOOLEAN");
+            _ = try conn.exec("INSERT INTO jobs (done) VALUES (?), (?)", .{ false, false });
+            var ids: std.ArrayList(i64) = .empty;
+            defer ids.deinit(gpa);
+            {
+                var rows = try conn.query("SELECT id FROM jobs WHERE done = ?", .{false});
+                defer rows.deinit(); // freed at the end of the block, read or not
+                while (try rows.next()) |row| try ids.append(gpa, try row.get(i64, 0));
+            }
+            for (ids.items) |id| _ = try conn.exec("UPDATE jobs SET done = ? WHERE id = ?", .{ true, id });
+            try testing.expectEqual(@as(usize, 2), ids.items.len);
+            // The rule itself: with a cursor open, where the engine allows
+            // one result at a time, another statement is InvalidState.
+            var open_rows = try conn.query("SELECT id FROM jobs", .{});
+            defer open_rows.deinit();
+            _ = try open_rows.next();
+            if (try conn.supports(.several_cursors)) {
+                _ = try conn.exec("UPDATE jobs SET done = ?", .{false});
+            } else {
+                try testing.expectError(error.InvalidState, conn.exec("UPDATE jobs SET done = ?", .{false}));
+            }
+        }
+    }.run);
+}
+
+/// The README's transaction callback: `func(context, conn) !T`.
+fn transfer(amount: i64, conn: *const keel.Conn) !i64 {
+    _ = try conn.exec("UPDATE accounts SET balance = balance - ? WHERE id = 1", .{amount});
+    _ = try conn.exec("UPDATE accounts SET balance = balance + ? WHERE id = 2", .{amount});
+    return amount;
+}
+
+test "README: transaction callback, Time.fromHms, isNull, ?? and owned rows" {
+    var db = try keel.Db.open(gpa, "sqlite::memory:", .{ .pool = .{ .max_open = 1 } });
+    defer db.deinit();
+    var conn = try db.checkout();
+    defer conn.deinit();
+    _ = try conn.exec("CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER, opens TIME)", .{});
+    _ = try conn.exec("INSERT INTO accounts (id, balance, opens) VALUES (1, 100, ?), (2, 0, NULL)", .{keel.Time.fromHms(9, 30, 0, 0)});
+
+    const moved = try conn.transaction(.{}, @as(i64, 40), transfer);
+    try testing.expectEqual(@as(i64, 40), moved);
+
+    var rows = try conn.query("SELECT opens, balance FROM accounts ORDER BY id", .{});
+    defer rows.deinit();
+    while (try rows.next()) |row| {
+        if (try row.isNull(0)) continue; // isNull(i: usize) keel.Error!bool
+        const opens = try row.get(keel.Time, 0); // keel.Time{ .micros = ... }
+        try testing.expectEqual(keel.Time.fromHms(9, 30, 0, 0), opens);
+    }
+
+    // Inside a string literal, `?` and `??` are text, left as they are.
+    const q = (try conn.queryOne([]u8, gpa, "SELECT 'why??' || ?", .{"!"})).?;
+    defer gpa.free(q);
+    try testing.expectEqualStrings("why??!", q);
+
+    const Account = struct {
+        id: i64,
+        money: i64,
+        pub const keel_columns = .{ .money = "balance" }; // field money reads column balance
+    };
+    const acct = (try conn.queryRow(Account, gpa, "SELECT id, balance FROM accounts WHERE id = ?", .{2})).?;
+    defer keel.freeScanned(gpa, acct);
+    try testing.expectEqual(@as(i64, 40), acct.money);
+}
+
+test "README: ?? is a literal ? (PostgreSQL's jsonb operators)" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            if (env.q.engine != .postgres) return;
+            const conn = env.conn;
+            // `?` is a parameter; `??` is PostgreSQL's jsonb `?` operator.
+            const has = try conn.queryOne(bool, gpa, "SELECT ?::jsonb ?? ?", .{ "{\"a\": 1}", "a" });
+            try testing.expectEqual(@as(?bool, true), has);
+        }
+    }.run);
+}
+
+test "every zig block of the README is compiled: found in this file or an example" {
+    const readme = @embedFile("readme_md");
+    const sources = [_][]const u8{
+        @embedFile("readme_zig"),
+        @embedFile("tests.zig"),
+        @embedFile("consumer_build_zig"),
+        @embedFile("consumer_build_zig_zon"),
+        @embedFile("consumer_main_zig"),
+    };
+    var blocks: usize = 0;
+    var rest: []const u8 = readme;
+    while (std.mem.find(u8, rest, "```zig\n")) |start| {
+        const body_start = start + "```zig\n".len;
+        const len = std.mem.find(u8, rest[body_start..], "```") orelse return error.UnclosedBlock;
+        const block = rest[body_start .. body_start + len];
+        rest = rest[body_start + len + 3 ..];
+        blocks += 1;
+        var found = false;
+        for (sources) |src| {
+            if (try containsIgnoringIndent(src, block)) found = true;
+        }
+        if (!found) {
+            std.debug.print("README block not found in any compiled file:\n{s}\n", .{block});
+            return error.ReadmeBlockNotCompiled;
+        }
+    }
+    try testing.expect(blocks >= 5);
+}
+
+/// Whether the lines of `block` (each trimmed of leading blanks) follow one
+/// another somewhere in `src` (trimmed alike).
+fn containsIgnoringIndent(src: []const u8, block: []const u8) !bool {
+    var src_lines: std.ArrayList([]const u8) = .empty;
+    defer src_lines.deinit(gpa);
+    var it = std.mem.splitScalar(u8, src, '\n');
+    while (it.next()) |l| try src_lines.append(gpa, std.mem.trimStart(u8, l, " \t"));
+    var want: std.ArrayList([]const u8) = .empty;
+    defer want.deinit(gpa);
+    var bt = std.mem.splitScalar(u8, std.mem.trimEnd(u8, block, "\n"), '\n');
+    while (bt.next()) |l| try want.append(gpa, std.mem.trimStart(u8, l, " \t"));
+    if (want.items.len == 0 or want.items.len > src_lines.items.len) return false;
+    var i: usize = 0;
+    while (i + want.items.len <= src_lines.items.len) : (i += 1) {
+        for (want.items, 0..) |w, k| {
+            if (!std.mem.eql(u8, w, src_lines.items[i + k])) break;
+        } else return true;
+    }
+    return false;
+}
+
 test "the README's example is examples/readme.zig, which the build compiles and runs" {
     const readme = @embedFile("readme_md");
     const code = @embedFile("readme_zig");
