@@ -301,6 +301,29 @@ if command -v odin >/dev/null 2>&1; then
     else
         odin_fail "the examples do not build"
     fi
+    # Linking: a relative KEEL_LIB_DIR stops the build with its message; a
+    # library directory whose path holds a space links (quoted) and runs.
+    if odin build bindings/odin/examples/readme -collection:keel="$PWD/bindings/odin" \
+        -define:KEEL_LIB_DIR=target/debug -define:KEEL_SHARED=true -out:"$ODIN_OUT/readme-relative" \
+        >"$ODIN_OUT/relative.log" 2>&1; then
+        odin_fail "a relative KEEL_LIB_DIR was accepted"
+    elif grep -q "KEEL_LIB_DIR=target/debug is a relative path" "$ODIN_OUT/relative.log"; then
+        odin_passed=$((odin_passed + 1))
+    else
+        odin_fail "a relative KEEL_LIB_DIR failed without its message:"
+        cat "$ODIN_OUT/relative.log"
+    fi
+    spaced="$ODIN_OUT/lib dir"
+    mkdir -p "$spaced"
+    ln -sf "$LIB/libkeel.so" "$spaced/libkeel.so"
+    ln -sf "$LIB/libkeel.so" "$spaced/$(readelf -d "$LIB/libkeel.so" | sed -n 's/.*Library soname: \[\(.*\)\].*/\1/p')"
+    if odin build bindings/odin/examples/readme -collection:keel="$PWD/bindings/odin" \
+        -define:KEEL_LIB_DIR="$spaced" -define:KEEL_SHARED=true -out:"$ODIN_OUT/readme-spaced" &&
+        "$ODIN_OUT/readme-spaced" | diff -u bindings/odin/examples/readme/expected.txt -; then
+        odin_passed=$((odin_passed + 1))
+    else
+        odin_fail "KEEL_LIB_DIR with a space in it"
+    fi
     echo "Odin: $odin_passed passed, $odin_failed failed"
     [ "$odin_failed" -eq 0 ] || suites_failed+=("Odin")
 else
