@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 
 CC=${CC:-cc}
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
+case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$PWD/$TARGET_DIR" ;; esac
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -95,7 +96,7 @@ check "make uninstall DESTDIR=<tmp> removes every file it installed" bash -c "
 # target directory holding links to the debug build; CARGO=true builds nothing).
 alt="$tmp/cargo target"
 mkdir -p "$alt/debug"
-for f in libkeel.so libkeel.a; do ln -s "$PWD/$TARGET_DIR/debug/$f" "$alt/debug/$f"; done
+for f in libkeel.so libkeel.a; do ln -s "$TARGET_DIR/debug/$f" "$alt/debug/$f"; done
 check "make install honours CARGO_TARGET_DIR" bash -c "
     CARGO_TARGET_DIR='$alt' make -s install CARGO=true PROFILE=debug PREFIX='$tmp/alt' &&
     cmp -s '$alt/debug/libkeel.so' '$tmp/alt/lib/libkeel.so.$version'"
