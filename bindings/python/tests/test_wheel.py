@@ -11,6 +11,7 @@ environment says otherwise), which the test run has built already; a user's
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -140,3 +141,13 @@ def test_the_sdist_carries_the_crate(tmp_path: Path) -> None:
                    "keel-src/tests/tds_peer/Cargo.toml"):
         assert f"{base}/{member}" in names, member
     assert not any("/keel/_lib/" in n or "__pycache__" in n for n in names)
+    # Cargo reads the crate it carries as a whole workspace (the member
+    # tests/tds_peer, the patched vendor/webpki-roots), without the checkout.
+    with tarfile.open(tmp_path / name) as t:
+        t.extractall(tmp_path / "unpacked")
+    crate = tmp_path / "unpacked" / base / "keel-src"
+    meta = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps", "--locked"], cwd=str(crate),
+                          env=_clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert meta.returncode == 0, meta.stderr
+    packages = {p["name"] for p in json.loads(meta.stdout)["packages"]}
+    assert packages == {"keel", "keel-tds-peer"}, packages
