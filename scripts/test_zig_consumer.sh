@@ -42,7 +42,7 @@ fi
 
 # 2. By URL and hash: a tarball of the package's files (its .paths), fetched
 # with zig fetch --save, which checks that the package stands alone.
-tar czf "$tmp/keel-zig.tar.gz" -C "$pkg" --transform 's,^,keel/,' build.zig build.zig.zon src examples README.md
+tar czf "$tmp/keel-zig.tar.gz" -C "$pkg" --exclude=.zig-cache --exclude=zig-out --transform 's,^,keel/,' build.zig build.zig.zon src examples README.md
 cp -r "$pkg/examples/consumer" "$tmp/by-url"
 python3 - "$tmp/by-url/build.zig.zon" <<'PY'
 import re, sys
