@@ -47,9 +47,10 @@ lib-release: lib
 lib-debug:
 	$(CARGO) build --locked
 
+# (Paths quoted for the shell: CARGO_TARGET_DIR may hold spaces.)
 demo: lib
-	$(MAKE) -C examples-c LIBDIR=$(abspath $(RELEASE_DIR)) build/01_quickstart
-	LD_LIBRARY_PATH=$(RELEASE_DIR) examples-c/build/01_quickstart
+	$(MAKE) -C examples-c LIBDIR="$$(cd "$(RELEASE_DIR)" && pwd)" build/01_quickstart
+	LD_LIBRARY_PATH="$(RELEASE_DIR)" examples-c/build/01_quickstart
 
 test: lib-debug
 	bash scripts/test.sh

@@ -2,7 +2,8 @@
 # `make install` as a user runs it: into a temporary prefix, then the C
 # quickstart built with nothing but pkg-config's flags, against the shared
 # library and statically, and run; DESTDIR staging and uninstall; and the
-# Makefile finding cargo's output under CARGO_TARGET_DIR. Installs cargo's
+# Makefile (make install, make demo) finding cargo's output under a
+# CARGO_TARGET_DIR whose path has a space in it. Installs cargo's
 # debug build (PROFILE=debug), which `make test` has just made. Prints
 # "Install: N passed, M failed" and exits 1 when anything failed.
 set -uo pipefail
@@ -100,6 +101,15 @@ for f in libkeel.so libkeel.a; do ln -s "$TARGET_DIR/debug/$f" "$alt/debug/$f"; 
 check "make install honours CARGO_TARGET_DIR" bash -c "
     CARGO_TARGET_DIR='$alt' make -s install CARGO=true PROFILE=debug PREFIX='$tmp/alt' &&
     cmp -s '$alt/debug/libkeel.so' '$tmp/alt/lib/libkeel.so.$version'"
+
+# make demo too (the quickstart, built by examples-c/Makefile into
+# examples-c/build and run against the release directory there).
+mkdir -p "$alt/release"
+for f in libkeel.so libkeel.a; do ln -s "$TARGET_DIR/debug/$f" "$alt/release/$f"; done
+ln -s "$TARGET_DIR/debug/libkeel.so" "$alt/release/$soname"
+rm -f examples-c/build/01_quickstart
+check "make demo honours CARGO_TARGET_DIR" bash -c "
+    CARGO_TARGET_DIR='$alt' make -s demo CARGO=true | diff -u '$expected' -"
 
 echo "Install: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
