@@ -38,6 +38,7 @@ fn main() {
     let v = |k: &str| std::env::var(k).expect(k).parse::<u32>().expect("numeric version part");
     let (major, minor, patch) = (v("CARGO_PKG_VERSION_MAJOR"), v("CARGO_PKG_VERSION_MINOR"), v("CARGO_PKG_VERSION_PATCH"));
     let number = major * 1_000_000 + minor * 1_000 + patch;
+    soname(major, minor);
 
     let groups = option_groups();
     let keys = option_keys(&groups);
@@ -150,6 +151,38 @@ struct ArrowArrayStream {
 
 #endif  // ARROW_C_STREAM_INTERFACE
 "#;
+
+// ---- the shared library's soname ------------------------------------------------------
+
+/// On ELF targets, give libkeel.so the soname `libkeel.so.MAJOR` (while the
+/// major version is 0, `libkeel.so.0.MINOR`: each 0.x minor version may
+/// break the ABI), so a program linked with `-lkeel` records that name and
+/// `make install` puts the real file under it (see the Makefile).
+///
+/// A program linked against cargo's own build directory records the same
+/// name, so a symlink `libkeel.so.0.MINOR -> libkeel.so` is made beside the
+/// library there (the profile directory, three levels above OUT_DIR, which
+/// honours CARGO_TARGET_DIR); it dangles until cargo links the library.
+fn soname(major: u32, minor: u32) {
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if matches!(os.as_str(), "macos" | "ios" | "windows") {
+        return;
+    }
+    let name = if major == 0 { format!("libkeel.so.0.{minor}") } else { format!("libkeel.so.{major}") };
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{name}");
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    // OUT_DIR is <target>/<profile>/build/keel-<hash>/out.
+    let Some(profile_dir) = out.ancestors().nth(3) else { return };
+    if out.ancestors().nth(2).and_then(|b| b.file_name()) != Some(std::ffi::OsStr::new("build")) {
+        return;
+    }
+    let link = profile_dir.join(&name);
+    if std::fs::read_link(&link).ok().as_deref() != Some(std::path::Path::new("libkeel.so")) {
+        let _ = std::fs::remove_file(&link);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("libkeel.so", &link).unwrap_or_else(|e| panic!("symlink {}: {e}", link.display()));
+    }
+}
 
 // ---- the option table ---------------------------------------------------------------
 

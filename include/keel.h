@@ -366,9 +366,9 @@
 #include <stdint.h>
 
 #define KEEL_VERSION_MAJOR 0
-#define KEEL_VERSION_MINOR 1
+#define KEEL_VERSION_MINOR 2
 #define KEEL_VERSION_PATCH 0
-#define KEEL_VERSION_NUMBER 1000
+#define KEEL_VERSION_NUMBER 2000
 
 /* Option keys (see URLS AND OPTIONS above): KEEL_OPTION_<KEY> is "<key>". */
 #define KEEL_OPTION_POOL_MAX_OPEN "pool_max_open"

@@ -30,9 +30,9 @@ from enum import IntEnum
 from typing import Any, List, Sequence, Tuple
 
 KEEL_VERSION_MAJOR = 0
-KEEL_VERSION_MINOR = 1
+KEEL_VERSION_MINOR = 2
 KEEL_VERSION_PATCH = 0
-KEEL_VERSION_NUMBER = 1000
+KEEL_VERSION_NUMBER = 2000
 KEEL_OPTION_POOL_MAX_OPEN = "pool_max_open"
 KEEL_OPTION_POOL_MAX_IDLE = "pool_max_idle"
 KEEL_OPTION_POOL_MIN_IDLE = "pool_min_idle"

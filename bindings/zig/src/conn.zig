@@ -191,6 +191,18 @@ pub const Conn = struct {
         return try row.getAlloc(allocator, T, 0);
     }
 
+    /// Run a query and return its first row as a `T` that owns its text
+    /// and bytes (`Row.scanAlloc`: fields matched to columns by name), or
+    /// null when there is no row; the cursor is freed before it returns.
+    /// Free the result with `keel.freeScanned(allocator, value)`. Like
+    /// zig-sqlite's `oneAlloc` and pg.zig's `row.to(T, .{ .allocator })`.
+    pub fn queryRow(conn: *const Conn, comptime T: type, allocator: std.mem.Allocator, sql: []const u8, args: anytype) AllocError!?T {
+        var rows = try conn.query(sql, args);
+        defer rows.deinit();
+        const row = (try rows.next()) orelse return null;
+        return try row.scanAlloc(allocator, T);
+    }
+
     /// Prepare one statement for repeated runs.
     pub fn prepare(conn: *const Conn, sql: []const u8) Error!Stmt {
         var stmt: ?*c.keel_stmt = null;
