@@ -108,7 +108,8 @@ fn changelog_lists_every_function_under_its_since_version() {
         for n in names_in(text) {
             let is_type_or_handle = ["keel_db", "keel_conn", "keel_stmt", "keel_rows", "keel_cancel", "keel_buffer", "keel_error", "keel_value", "keel_capability"]
                 .contains(&n.as_str())
-                || api["structs"].as_array().unwrap().iter().any(|s| s["name"] == n.as_str());
+                || api["structs"].as_array().unwrap().iter().any(|s| s["name"] == n.as_str())
+                || api["enums"].as_array().unwrap().iter().any(|e| e["name"] == n.as_str());
             if is_type_or_handle {
                 continue;
             }
