@@ -1,0 +1,221 @@
+//! The ADBC statement: keel's prepared statement, with Arrow parameters
+//! run a row at a time, and results as keel's Arrow stream.
+
+use super::connection::Session;
+use super::params::row_values;
+use super::{err, not_implemented, option_text, to_adbc};
+use crate::codec::arrow::{ArrowReader, arrow_field};
+use crate::core::db::Stmt;
+use crate::core::value::{Value, ValueRef};
+use adbc_core::error::{Result as AdbcResult, Status as AdbcStatus};
+use adbc_core::options::{OptionStatement, OptionValue};
+use adbc_core::{Optionable, PartitionedResult, Statement};
+use arrow_array::{RecordBatch, RecordBatchReader};
+use arrow_schema::{DataType, Field, Schema};
+use std::sync::Arc;
+
+/// Parameters bound with `bind` or `bind_stream`.
+enum Bound {
+    Batch(RecordBatch),
+    Stream(Box<dyn RecordBatchReader + Send>),
+}
+
+/// Bulk ingest's options (`adbc.ingest.*`).
+#[derive(Default)]
+struct Ingest {
+    table: Option<String>,
+    schema: Option<String>,
+    mode: Option<String>,
+    temporary: bool,
+}
+
+/// An ADBC statement.
+pub struct KeelStatement {
+    session: Arc<Session>,
+    sql: Option<String>,
+    stmt: Option<Stmt>,
+    bound: Option<Bound>,
+    ingest: Ingest,
+}
+
+impl KeelStatement {
+    pub(crate) fn new(session: Arc<Session>) -> KeelStatement {
+        KeelStatement { session, sql: None, stmt: None, bound: None, ingest: Ingest::default() }
+    }
+
+    /// The prepared statement, prepared now if it was not.
+    fn prepared(&mut self) -> AdbcResult<&mut Stmt> {
+        if self.stmt.is_none() {
+            let sql = self.sql.as_deref().ok_or_else(|| err(AdbcStatus::InvalidState, "no SQL query was set"))?;
+            self.stmt = Some(self.session.conn.prepare(sql).map_err(to_adbc)?);
+        }
+        Ok(self.stmt.as_mut().expect("prepared above"))
+    }
+
+    /// Each row of the bound parameters, in order, to `f`.
+    fn each_row(bound: Bound, mut f: impl FnMut(&[Value]) -> AdbcResult<()>) -> AdbcResult<()> {
+        let mut run = |b: &RecordBatch| -> AdbcResult<()> {
+            for row in 0..b.num_rows() {
+                f(&row_values(b, row)?)?;
+            }
+            Ok(())
+        };
+        match bound {
+            Bound::Batch(b) => run(&b),
+            Bound::Stream(reader) => {
+                for b in reader {
+                    run(&b?)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn bind_row(stmt: &mut Stmt, values: &[Value]) -> AdbcResult<()> {
+        let refs: Vec<ValueRef<'_>> = values.iter().map(Value::as_ref).collect();
+        stmt.bind_all(&refs).map_err(to_adbc)
+    }
+
+    fn check_no_ingest(&self) -> AdbcResult<()> {
+        match &self.ingest.table {
+            Some(t) if self.sql.is_none() => Err(not_implemented(format!(
+                "bulk ingest (into {t:?}): this build of keel has no Arrow ingest; run a prepared INSERT with bound parameters"
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Optionable for KeelStatement {
+    type Option = OptionStatement;
+
+    fn set_option(&mut self, key: OptionStatement, value: OptionValue) -> AdbcResult<()> {
+        let text = option_text(key.as_ref(), value)?;
+        match key {
+            OptionStatement::TargetTable => {
+                self.ingest.table = Some(text);
+                self.sql = None;
+                self.stmt = None;
+            }
+            OptionStatement::TargetDbSchema => self.ingest.schema = Some(text),
+            OptionStatement::IngestMode => self.ingest.mode = Some(text),
+            OptionStatement::Temporary => self.ingest.temporary = text == "true",
+            other => return Err(not_implemented(format!("unknown statement option {:?}", other.as_ref()))),
+        }
+        Ok(())
+    }
+
+    fn get_option_string(&self, key: OptionStatement) -> AdbcResult<String> {
+        let v = match key {
+            OptionStatement::TargetTable => self.ingest.table.clone(),
+            OptionStatement::TargetDbSchema => self.ingest.schema.clone(),
+            OptionStatement::IngestMode => self.ingest.mode.clone(),
+            OptionStatement::Temporary => Some(self.ingest.temporary.to_string()),
+            _ => None,
+        };
+        v.ok_or_else(|| err(AdbcStatus::NotFound, format!("statement option {:?} is not set", key.as_ref())))
+    }
+
+    fn get_option_bytes(&self, key: OptionStatement) -> AdbcResult<Vec<u8>> {
+        Err(err(AdbcStatus::NotFound, format!("statement option {:?} has no bytes value", key.as_ref())))
+    }
+
+    fn get_option_int(&self, key: OptionStatement) -> AdbcResult<i64> {
+        Err(err(AdbcStatus::NotFound, format!("statement option {:?} has no integer value", key.as_ref())))
+    }
+
+    fn get_option_double(&self, key: OptionStatement) -> AdbcResult<f64> {
+        Err(err(AdbcStatus::NotFound, format!("statement option {:?} has no double value", key.as_ref())))
+    }
+}
+
+impl Statement for KeelStatement {
+    fn bind(&mut self, batch: RecordBatch) -> AdbcResult<()> {
+        self.bound = Some(Bound::Batch(batch));
+        Ok(())
+    }
+
+    fn bind_stream(&mut self, reader: Box<dyn RecordBatchReader + Send>) -> AdbcResult<()> {
+        self.bound = Some(Bound::Stream(reader));
+        Ok(())
+    }
+
+    fn execute(&mut self) -> AdbcResult<Box<dyn RecordBatchReader + Send + 'static>> {
+        self.check_no_ingest()?;
+        self.session.before_statement()?;
+        let bound = self.bound.take();
+        let stmt = self.prepared()?;
+        if let Some(bound) = bound {
+            let mut rows = Vec::new();
+            KeelStatement::each_row(bound, |r| {
+                rows.push(r.to_vec());
+                if rows.len() > 1 {
+                    return Err(not_implemented(
+                        "a query with more than one row of parameters; run it once per row, or use execute_update",
+                    ));
+                }
+                Ok(())
+            })?;
+            match rows.first() {
+                Some(r) => KeelStatement::bind_row(stmt, r)?,
+                None => return Err(err(AdbcStatus::InvalidArguments, "the bound parameters have no rows")),
+            }
+        }
+        let rows = stmt.query().map_err(to_adbc)?;
+        let batch_rows = rows.arrow_batch_rows();
+        let reader = ArrowReader::new(rows, batch_rows).map_err(to_adbc)?;
+        Ok(Box::new(reader))
+    }
+
+    fn execute_update(&mut self) -> AdbcResult<Option<i64>> {
+        self.check_no_ingest()?;
+        self.session.before_statement()?;
+        let bound = self.bound.take();
+        let stmt = self.prepared()?;
+        let mut total: u64 = 0;
+        match bound {
+            None => total = stmt.execute().map_err(to_adbc)?.rows_affected,
+            Some(bound) => KeelStatement::each_row(bound, |r| {
+                KeelStatement::bind_row(stmt, r)?;
+                total += stmt.execute().map_err(to_adbc)?.rows_affected;
+                Ok(())
+            })?,
+        }
+        Ok(Some(i64::try_from(total).unwrap_or(i64::MAX)))
+    }
+
+    fn execute_schema(&mut self) -> AdbcResult<Schema> {
+        self.check_no_ingest()?;
+        let cols = self.prepared()?.columns().map_err(to_adbc)?;
+        Ok(Schema::new(cols.iter().map(|c| arrow_field(&c.name, c.kind, c.decimal, true)).collect::<Vec<_>>()))
+    }
+
+    fn execute_partitions(&mut self) -> AdbcResult<PartitionedResult> {
+        Err(not_implemented("partitioned results"))
+    }
+
+    fn get_parameter_schema(&self) -> AdbcResult<Schema> {
+        let stmt = self.stmt.as_ref().ok_or_else(|| err(AdbcStatus::InvalidState, "the statement is not prepared"))?;
+        // keel does not know parameter types before they are bound: null.
+        Ok(Schema::new((0..stmt.param_count()).map(|i| Field::new(i.to_string(), DataType::Null, true)).collect::<Vec<_>>()))
+    }
+
+    fn prepare(&mut self) -> AdbcResult<()> {
+        self.prepared().map(|_| ())
+    }
+
+    fn set_sql_query(&mut self, query: impl AsRef<str>) -> AdbcResult<()> {
+        self.sql = Some(query.as_ref().to_owned());
+        self.stmt = None;
+        self.ingest = Ingest::default();
+        Ok(())
+    }
+
+    fn set_substrait_plan(&mut self, _plan: impl AsRef<[u8]>) -> AdbcResult<()> {
+        Err(not_implemented("Substrait plans"))
+    }
+
+    fn cancel(&mut self) -> AdbcResult<()> {
+        self.session.cancel()
+    }
+}
