@@ -208,8 +208,9 @@ else
     PIP_ARGS+=(--user)
 fi
 # pyarrow, polars and duckdb: the Arrow consumers bindings/python/tests/test_arrow.py reads
-# a cursor's Arrow stream with (keel itself needs none of them).
-"$PY" -m pip install "${PIP_ARGS[@]}" pytest pyarrow polars duckdb
+# a cursor's Arrow stream with (keel itself needs none of them);
+# adbc-driver-manager loads libkeel as an ADBC driver (tests/test_adbc.py).
+"$PY" -m pip install "${PIP_ARGS[@]}" pytest pyarrow polars duckdb adbc-driver-manager
 "$PY" -m pip install "${PIP_ARGS[@]}" --force-reinstall --no-deps ./bindings/python
 KEEL_LIBRARY="$PWD/$KEEL_LIB" "$PY" -m pytest -q -p no:cacheprovider bindings/python/tests || suites_failed+=("Python")
 
