@@ -23,8 +23,11 @@
 //! - Results: keel's Arrow stream (`codec::arrow`), which keeps the
 //!   connection's session until it is released.
 //! - Catalog calls: keel's catalog (`core::catalog`), one query per level.
+//! - Ingest: the table created from the Arrow schema where the mode asks,
+//!   then a prepared `INSERT` per row (`ingest`).
 
 mod connection;
+mod ingest;
 mod objects;
 mod params;
 mod statement;

@@ -2,6 +2,7 @@
 //! run a row at a time, and results as keel's Arrow stream.
 
 use super::connection::Session;
+use super::ingest::{self, Ingest};
 use super::params::row_values;
 use super::{err, not_implemented, option_text, to_adbc};
 use crate::codec::arrow::{ArrowReader, arrow_field};
@@ -18,15 +19,6 @@ use std::sync::Arc;
 enum Bound {
     Batch(RecordBatch),
     Stream(Box<dyn RecordBatchReader + Send>),
-}
-
-/// Bulk ingest's options (`adbc.ingest.*`).
-#[derive(Default)]
-struct Ingest {
-    table: Option<String>,
-    schema: Option<String>,
-    mode: Option<String>,
-    temporary: bool,
 }
 
 /// An ADBC statement.
@@ -76,13 +68,35 @@ impl KeelStatement {
         stmt.bind_all(&refs).map_err(to_adbc)
     }
 
+    /// Whether this statement ingests (a target table and no SQL).
+    fn ingests(&self) -> bool {
+        self.ingest.table.is_some() && self.sql.is_none()
+    }
+
+    /// Bulk ingest: the table as the mode says, then an INSERT per row.
+    fn run_ingest(&mut self) -> AdbcResult<i64> {
+        let bound = self.bound.take().ok_or_else(|| err(AdbcStatus::InvalidState, "ingest needs bound data (bind or bind_stream)"))?;
+        let schema = match &bound {
+            Bound::Batch(b) => b.schema(),
+            Bound::Stream(r) => r.schema(),
+        };
+        self.session.before_statement()?;
+        let insert = ingest::prepare(&self.session, &self.ingest, &schema)?;
+        let mut stmt = self.session.conn.prepare(&insert).map_err(to_adbc)?;
+        let mut total: u64 = 0;
+        KeelStatement::each_row(bound, |r| {
+            KeelStatement::bind_row(&mut stmt, r)?;
+            total += stmt.execute().map_err(to_adbc)?.rows_affected;
+            Ok(())
+        })?;
+        Ok(i64::try_from(total).unwrap_or(i64::MAX))
+    }
+
     fn check_no_ingest(&self) -> AdbcResult<()> {
-        match &self.ingest.table {
-            Some(t) if self.sql.is_none() => Err(not_implemented(format!(
-                "bulk ingest (into {t:?}): this build of keel has no Arrow ingest; run a prepared INSERT with bound parameters"
-            ))),
-            _ => Ok(()),
+        if self.ingests() {
+            return Err(err(AdbcStatus::InvalidState, "the statement ingests (adbc.ingest.target_table): it has no result schema"));
         }
+        Ok(())
     }
 }
 
@@ -98,8 +112,17 @@ impl Optionable for KeelStatement {
                 self.stmt = None;
             }
             OptionStatement::TargetDbSchema => self.ingest.schema = Some(text),
+            OptionStatement::TargetCatalog => self.ingest.catalog = Some(text),
             OptionStatement::IngestMode => self.ingest.mode = Some(text),
-            OptionStatement::Temporary => self.ingest.temporary = text == "true",
+            OptionStatement::Temporary => {
+                self.ingest.temporary = match text.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    other => {
+                        return Err(err(AdbcStatus::InvalidArguments, format!("{}: {other:?} is neither \"true\" nor \"false\"", key.as_ref())));
+                    }
+                }
+            }
             other => return Err(not_implemented(format!("unknown statement option {:?}", other.as_ref()))),
         }
         Ok(())
@@ -109,6 +132,7 @@ impl Optionable for KeelStatement {
         let v = match key {
             OptionStatement::TargetTable => self.ingest.table.clone(),
             OptionStatement::TargetDbSchema => self.ingest.schema.clone(),
+            OptionStatement::TargetCatalog => self.ingest.catalog.clone(),
             OptionStatement::IngestMode => self.ingest.mode.clone(),
             OptionStatement::Temporary => Some(self.ingest.temporary.to_string()),
             _ => None,
@@ -141,7 +165,12 @@ impl Statement for KeelStatement {
     }
 
     fn execute(&mut self) -> AdbcResult<Box<dyn RecordBatchReader + Send + 'static>> {
-        self.check_no_ingest()?;
+        if self.ingests() {
+            // Ingest returns no rows: an empty stream.
+            self.run_ingest()?;
+            let schema = Arc::new(Schema::empty());
+            return Ok(Box::new(arrow_array::RecordBatchIterator::new(Vec::new(), schema)));
+        }
         self.session.before_statement()?;
         let bound = self.bound.take();
         let stmt = self.prepared()?;
@@ -168,7 +197,9 @@ impl Statement for KeelStatement {
     }
 
     fn execute_update(&mut self) -> AdbcResult<Option<i64>> {
-        self.check_no_ingest()?;
+        if self.ingests() {
+            return self.run_ingest().map(Some);
+        }
         self.session.before_statement()?;
         let bound = self.bound.take();
         let stmt = self.prepared()?;

@@ -131,6 +131,40 @@ def test_prepared_statements_bind_arrow_rows(engine, conn, table):
             cur.adbc_statement.execute_query()
 
 
+def test_ingest_creates_appends_and_replaces(engine, conn, table):
+    conn.adbc_connection.set_autocommit(True)
+    data = pa.table({
+        "id": pa.array([1, 2, 3], pa.int64()),
+        "name": pa.array(["a", None, "c"]),
+        "v": pa.array([1.5, 2.5, None]),
+        "d": pa.array([None, 19000, 19001], pa.date32()),
+    })
+    with conn.cursor() as cur:
+        assert cur.adbc_ingest(table, data, mode="create") == 3
+        # create again: the table exists.
+        with pytest.raises(adbc_driver_manager.Error):
+            cur.adbc_ingest(table, data, mode="create")
+        assert cur.adbc_ingest(table, data.slice(0, 1), mode="append") == 1
+        assert cur.adbc_ingest(table, data.to_reader(max_chunksize=2), mode="append") == 3
+        cur.execute(f"SELECT count(*) FROM {table}")
+        assert cur.fetchone()[0] == 7
+        assert cur.adbc_ingest(table, data.slice(1, 2), mode="replace") == 2
+        cur.execute(f"SELECT id, name, v, d FROM {table} ORDER BY id")
+        got = cur.fetch_arrow_table()
+        assert got.column("id").to_pylist() == [2, 3]
+        assert got.column("name").to_pylist() == [None, "c"]
+        assert got.column("v").to_pylist() == [2.5, None]
+        assert got.column("d").cast(pa.int32()).to_pylist() == [19000, 19001]
+        if engine.name == "mssql":
+            with pytest.raises(adbc_driver_manager.NotSupportedError, match="create_append"):
+                cur.adbc_ingest(table, data, mode="create_append")
+        else:
+            assert cur.adbc_ingest(table, data, mode="create_append") == 3
+        # A type keel cannot bind is refused by name.
+        with pytest.raises(adbc_driver_manager.NotSupportedError, match="Arrow"):
+            cur.adbc_ingest(table + "_x", pa.table({"l": pa.array([[1]])}), mode="create")
+
+
 def test_execute_schema_is_the_stream_schema(engine, conn, table):
     conn.adbc_connection.set_autocommit(True)
     sql = f"SELECT a, b, c FROM {table}"
