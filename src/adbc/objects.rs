@@ -29,6 +29,8 @@ struct Col {
     ordinal: Option<i32>,
     remarks: Name,
     type_name: Name,
+    /// The keel type number (`keel_type`).
+    kind: Option<i64>,
     size: Option<i32>,
     digits: Option<i16>,
     nullable: Option<bool>,
@@ -184,6 +186,7 @@ fn columns(
             name: text(r, 3)?.unwrap_or_default(),
             ordinal: int(r, 4)?.and_then(|n| i32::try_from(n).ok()),
             type_name: text(r, 6)?,
+            kind: int(r, 5)?,
             nullable: flag(7)?,
             default: text(r, 8)?,
             size: size.and_then(|n| i32::try_from(n).ok()),
@@ -252,6 +255,29 @@ fn constraints(conn: &KeelConnection, tree: &mut Tree, catalog: Option<&str>) ->
     Ok(())
 }
 
+/// ODBC's type code (`DATA_TYPE`), and for date and time types its
+/// `SQL_DATA_TYPE` (`SQL_DATETIME`, 9) and `SQL_DATETIME_SUB`, of a keel
+/// type number.
+fn odbc_type(kind: Option<i64>) -> (Option<i16>, Option<i16>, Option<i16>) {
+    use crate::core::value::Type;
+    let Some(t) = kind.and_then(|n| Type::from_i32(n as i32)) else { return (None, None, None) };
+    let plain = |c: i16| (Some(c), Some(c), None);
+    match t {
+        Type::Null => (None, None, None),
+        Type::Bool => plain(-7),                         // SQL_BIT
+        Type::Int64 => plain(-5),                        // SQL_BIGINT
+        Type::Uint64 => plain(2),                        // SQL_NUMERIC
+        Type::Double => plain(8),                        // SQL_DOUBLE
+        Type::Text | Type::Json => plain(-9),            // SQL_WVARCHAR
+        Type::Bytes => plain(-3),                        // SQL_VARBINARY
+        Type::Date => (Some(91), Some(9), Some(1)),      // SQL_TYPE_DATE
+        Type::Time => (Some(92), Some(9), Some(2)),      // SQL_TYPE_TIME
+        Type::Timestamp | Type::Timestamptz => (Some(93), Some(9), Some(3)), // SQL_TYPE_TIMESTAMP
+        Type::Uuid => plain(-11),                        // SQL_GUID
+        Type::Decimal => plain(3),                       // SQL_DECIMAL
+    }
+}
+
 fn fields(dt: &DataType) -> arrow_schema::Fields {
     match dt {
         DataType::Struct(f) => f.clone(),
@@ -288,7 +314,7 @@ fn build(tree: &Tree, depth: ObjectDepth) -> AdbcResult<RecordBatch> {
             strs(cols.iter().map(|c| Some(c.name.as_str()))),
             Arc::new(Int32Array::from_iter(cols.iter().map(|c| c.ordinal))),
             strs(cols.iter().map(|c| c.remarks.as_deref())),
-            Arc::new(Int16Array::from_iter(cols.iter().map(|_| None::<i16>))),
+            Arc::new(Int16Array::from_iter(cols.iter().map(|c| odbc_type(c.kind).0))),
             strs(cols.iter().map(|c| c.type_name.as_deref())),
             Arc::new(Int32Array::from_iter(cols.iter().map(|c| c.size))),
             Arc::new(Int16Array::from_iter(cols.iter().map(|c| c.digits))),
@@ -296,8 +322,8 @@ fn build(tree: &Tree, depth: ObjectDepth) -> AdbcResult<RecordBatch> {
             // ODBC's SQL_NO_NULLS (0), SQL_NULLABLE (1).
             Arc::new(Int16Array::from_iter(cols.iter().map(|c| c.nullable.map(i16::from)))),
             strs(cols.iter().map(|c| c.default.as_deref())),
-            Arc::new(Int16Array::from_iter(cols.iter().map(|_| None::<i16>))),
-            Arc::new(Int16Array::from_iter(cols.iter().map(|_| None::<i16>))),
+            Arc::new(Int16Array::from_iter(cols.iter().map(|c| odbc_type(c.kind).1))),
+            Arc::new(Int16Array::from_iter(cols.iter().map(|c| odbc_type(c.kind).2))),
             Arc::new(Int32Array::from_iter(cols.iter().map(|_| None::<i32>))),
             strs(cols.iter().map(|c| c.nullable.map(|n| if n { "YES" } else { "NO" }))),
             strs(cols.iter().map(|_| None)),

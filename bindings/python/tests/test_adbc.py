@@ -106,6 +106,16 @@ def test_queries_with_portable_and_native_placeholders(engine, conn):
         assert int(cur.fetchone()[0]) == 42
 
 
+def test_the_driver_manager_finds_the_entry_point_itself(engine):
+    # From the file name (libkeel -> AdbcKeelInit), with uri= as the
+    # DB-API's own argument.
+    with dbapi.connect(driver=LIB, uri=engine.url) as c, c.cursor() as cur:
+        cur.execute("SELECT 7")
+        assert cur.fetchone()[0] == 7
+    with pytest.raises(adbc_driver_manager.ProgrammingError, match="uri"):
+        dbapi.connect(driver=LIB, entrypoint="AdbcKeelInit")
+
+
 def test_prepared_statements_bind_arrow_rows(engine, conn, table):
     conn.adbc_connection.set_autocommit(True)
     with conn.cursor() as cur:
@@ -326,6 +336,8 @@ def test_get_objects_at_every_depth(engine, conn, table):
     # every column is nullable).
     assert [cols[n]["xdbc_nullable"] for n in ("a", "b", "label", "note")] == [0, 0, 0, 1]
     assert [cols[n]["xdbc_is_nullable"] for n in ("a", "b", "label", "note")] == ["NO", "NO", "NO", "YES"]
+    # ODBC's type codes from keel's types: SQL_BIGINT, SQL_WVARCHAR.
+    assert [cols[n]["xdbc_data_type"] for n in ("a", "label")] == [-5, -9]
     cons = {c["constraint_type"]: c for c in parent["table_constraints"]}
     assert cons["PRIMARY KEY"]["constraint_column_names"] == ["a", "b"]
     assert cons["UNIQUE"]["constraint_column_names"] == ["label"]
