@@ -276,6 +276,22 @@ fn check(e: &Engine) {
             assert!(text(r, "pk_name").is_some(), "{}: the referenced key's name", e.name);
         }
     }
+    // No table (the Rust API, for ADBC's GetObjects): every table's keys
+    // in one query, these among them.
+    let all_pk = ask(&f, &Catalog::PrimaryKeys { catalog: None, schema: schema.as_deref(), table: None });
+    let parent_pk: Vec<String> =
+        all_pk.iter().filter(|r| text(r, "table_name").as_deref() == Some(&*format!("{b}_parent"))).map(|r| text(r, "column_name").unwrap()).collect();
+    assert_eq!(parent_pk, ["a", "b"], "{}: every table's primary keys", e.name);
+    assert!(all_pk.iter().any(|r| text(r, "table_name").as_deref() == Some(&*format!("{b}_child"))), "{}", e.name);
+    let all_fk = ask(&f, &Catalog::ForeignKeys { catalog: None, schema: schema.as_deref(), table: None, exported: false });
+    assert_eq!(
+        all_fk.iter().filter(|r| text(r, "fk_table").as_deref() == Some(&*format!("{b}_child"))).count(),
+        3,
+        "{}: every table's foreign keys",
+        e.name
+    );
+    let all_idx = ask(&f, &Catalog::Indexes { catalog: None, schema: schema.as_deref(), table: None });
+    assert!(all_idx.iter().any(|r| text(r, "index_name").as_deref() == Some(&*format!("{b}_child_u"))), "{}", e.name);
     let exported = ask(&f, &Catalog::ForeignKeys { catalog: None, schema: None, table: Some(&parent_t), exported: true });
     let from: Vec<(String, String)> =
         exported.iter().map(|r| (text(r, "fk_table").unwrap(), text(r, "fk_column").unwrap())).collect();
