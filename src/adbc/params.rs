@@ -82,13 +82,13 @@ fn value(a: &dyn Array, f: &Field, row: usize) -> AdbcResult<Value> {
             Value::Date(i32::try_from(ms / 86_400_000).map_err(|_| err(AdbcStatus::InvalidArguments, "date out of range"))?)
         }
         DataType::Time32(TimeUnit::Second) => Value::Time(micros(a.as_primitive::<Time32SecondType>().value(row).into(), &TimeUnit::Second)?),
-        DataType::Time32(_) => {
+        DataType::Time32(TimeUnit::Millisecond) => {
             Value::Time(micros(a.as_primitive::<Time32MillisecondType>().value(row).into(), &TimeUnit::Millisecond)?)
         }
         DataType::Time64(TimeUnit::Nanosecond) => {
             Value::Time(micros(a.as_primitive::<Time64NanosecondType>().value(row), &TimeUnit::Nanosecond)?)
         }
-        DataType::Time64(_) => Value::Time(a.as_primitive::<Time64MicrosecondType>().value(row)),
+        DataType::Time64(TimeUnit::Microsecond) => Value::Time(a.as_primitive::<Time64MicrosecondType>().value(row)),
         DataType::Timestamp(unit, tz) => {
             let v = match unit {
                 TimeUnit::Second => a.as_primitive::<TimestampSecondType>().value(row),
