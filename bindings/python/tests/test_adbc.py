@@ -277,6 +277,10 @@ def test_isolation_and_read_only_options(engine, conn):
             # Server has no read-only transactions: said, not ignored.
             with pytest.raises(adbc_driver_manager.NotSupportedError, match="read-only"):
                 cur.execute("SELECT 1")
+        elif engine.name == "postgres":
+            # Applied to the transaction keel began, not just stored.
+            cur.execute("SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only')")
+            assert cur.fetchone() == ("serializable", "on")
         else:
             cur.execute("SELECT 1")
             assert cur.fetchone()[0] == 1
