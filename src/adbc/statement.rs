@@ -12,7 +12,8 @@ use adbc_core::error::{Result as AdbcResult, Status as AdbcStatus};
 use adbc_core::options::{OptionStatement, OptionValue};
 use adbc_core::{Optionable, PartitionedResult, Statement};
 use arrow_array::{RecordBatch, RecordBatchReader};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Parameters bound with `bind` or `bind_stream`.
@@ -100,6 +101,69 @@ impl KeelStatement {
     }
 }
 
+/// The stream of a statement's result.
+fn reader_of(stmt: &mut Stmt) -> AdbcResult<ArrowReader> {
+    let rows = stmt.query().map_err(to_adbc)?;
+    let batch_rows = rows.arrow_batch_rows();
+    ArrowReader::new(rows, batch_rows).map_err(to_adbc)
+}
+
+/// A query run once per row of parameters, its results in row order as
+/// one stream. Every run must give the first run's schema.
+struct PerRow {
+    stmt: Stmt,
+    params: VecDeque<Vec<Value>>,
+    current: Option<ArrowReader>,
+    schema: SchemaRef,
+}
+
+impl PerRow {
+    /// Run the query with the next row of parameters (none left: `current`
+    /// is `None`).
+    fn advance(&mut self) -> AdbcResult<()> {
+        self.current = None;
+        if let Some(row) = self.params.pop_front() {
+            KeelStatement::bind_row(&mut self.stmt, &row)?;
+            self.current = Some(reader_of(&mut self.stmt)?);
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for PerRow {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let current = self.current.as_mut()?;
+            match current.next() {
+                Some(Ok(b)) if b.schema() != self.schema => {
+                    self.current = None;
+                    self.params.clear();
+                    return Some(Err(ArrowError::SchemaError(format!(
+                        "keel: a row of parameters gave the result schema {}, not the first row's {}",
+                        b.schema(),
+                        self.schema
+                    ))));
+                }
+                Some(b) => return Some(b),
+                None => {
+                    if let Err(e) = self.advance() {
+                        self.params.clear();
+                        return Some(Err(ArrowError::ExternalError(Box::new(e))));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl RecordBatchReader for PerRow {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}
+
 impl Optionable for KeelStatement {
     type Option = OptionStatement;
 
@@ -174,25 +238,26 @@ impl Statement for KeelStatement {
         self.session.before_statement()?;
         let bound = self.bound.take();
         let stmt = self.prepared()?;
-        if let Some(bound) = bound {
-            let mut rows = Vec::new();
-            KeelStatement::each_row(bound, |r| {
-                rows.push(r.to_vec());
-                if rows.len() > 1 {
-                    return Err(not_implemented(
-                        "a query with more than one row of parameters; run it once per row, or use execute_update",
-                    ));
-                }
-                Ok(())
-            })?;
-            match rows.first() {
-                Some(r) => KeelStatement::bind_row(stmt, r)?,
-                None => return Err(err(AdbcStatus::InvalidArguments, "the bound parameters have no rows")),
-            }
+        let Some(bound) = bound else { return Ok(Box::new(reader_of(stmt)?)) };
+        let mut params = VecDeque::new();
+        KeelStatement::each_row(bound, |r| {
+            params.push_back(r.to_vec());
+            Ok(())
+        })?;
+        if params.len() == 1 {
+            KeelStatement::bind_row(stmt, &params[0])?;
+            return Ok(Box::new(reader_of(stmt)?));
         }
-        let rows = stmt.query().map_err(to_adbc)?;
-        let batch_rows = rows.arrow_batch_rows();
-        let reader = ArrowReader::new(rows, batch_rows).map_err(to_adbc)?;
+        // Several rows: the query once per row, the results one after the
+        // other, on a statement of the stream's own.
+        let sql = self.sql.clone().unwrap_or_default();
+        let stmt = self.session.conn.prepare(&sql).map_err(to_adbc)?;
+        let mut reader = PerRow { stmt, params, current: None, schema: Arc::new(Schema::empty()) };
+        reader.advance()?;
+        let Some(first) = &reader.current else {
+            return Err(err(AdbcStatus::InvalidArguments, "the bound parameters have no rows"));
+        };
+        reader.schema = first.schema();
         Ok(Box::new(reader))
     }
 

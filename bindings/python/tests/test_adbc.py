@@ -134,11 +134,14 @@ def test_prepared_statements_bind_arrow_rows(engine, conn, table):
         assert cur.adbc_statement.execute_update() == 1
         cur.execute(f"SELECT id, name, v FROM {table} ORDER BY id")
         assert cur.fetchall() == [(1, "a", 1.5), (2, None, 2.5), (3, "c", 0.0), (4, "d", 4.5)]
-        # A query with more than one row of parameters is refused, not half run.
-        with pytest.raises(adbc_driver_manager.NotSupportedError, match="more than one row"):
-            cur.adbc_statement.set_sql_query(f"SELECT id FROM {table} WHERE id = ?")
-            cur.adbc_statement.bind(pa.record_batch([pa.array([1, 2])], names=["id"]))
-            cur.adbc_statement.execute_query()
+        # A query with several rows of parameters runs once per row, the
+        # results one after the other (arrow-adbc's SqlPrepareSelectParams).
+        cur.adbc_statement.set_sql_query(f"SELECT id, name FROM {table} WHERE id = ? OR id = ? ORDER BY id")
+        cur.adbc_statement.bind(pa.record_batch([pa.array([1, 3]), pa.array([2, 9])], names=["a", "b"]))
+        stream, _ = cur.adbc_statement.execute_query()
+        got = pa.RecordBatchReader._import_from_c(stream.address).read_all()
+        assert got.column("id").to_pylist() == [1, 2, 3]
+        assert got.column("name").to_pylist() == ["a", None, "c"]
 
 
 def test_ingest_creates_appends_and_replaces(engine, conn, table):
