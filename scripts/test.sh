@@ -240,8 +240,9 @@ else
     PIP_ARGS+=(--user)
 fi
 # pyarrow, polars and duckdb: the Arrow consumers bindings/python/tests/test_arrow.py reads
-# a cursor's Arrow stream with (keel itself needs none of them).
-"$PY" -m pip install "${PIP_ARGS[@]}" pytest pyarrow polars duckdb
+# a cursor's Arrow stream with (keel itself needs none of them);
+# adbc-driver-manager loads libkeel as an ADBC driver (tests/test_adbc.py).
+"$PY" -m pip install "${PIP_ARGS[@]}" pytest pyarrow polars duckdb adbc-driver-manager
 # The package's build backend bundles libkeel in the wheel it builds:
 # cargo's debug build here (KEEL_WHEEL_PROFILE=debug), the one just made.
 # The suite itself runs against KEEL_LIBRARY; tests/test_wheel.py builds a

@@ -11,6 +11,10 @@
 //!   only for C: the `#[repr(C)]` structs and their size rule
 //!   (`ffi::types`, `keel_pool_stats`), NUL-terminated strings, the
 //!   `keel_dialect` enum (`ffi::types::Dialect`), batch format numbers.
+//! - [`adbc`]: keel as an ADBC 1.1 driver (`AdbcKeelInit`), exported by
+//!   the `adbc_ffi` crate's macro rather than by `src/ffi`, so that its
+//!   symbols stay out of `include/keel.h`. It uses the core's public API,
+//!   the catalog and the Arrow codec, as any Rust caller would.
 //! - [`assemble`]: the composition root. It builds the process's driver
 //!   registry from the built-in drivers and gives `Db::open` that
 //!   registry; it is the only module that names both `core` and
@@ -40,6 +44,7 @@
 //! lock, so safe Rust cannot run two calls on one session at once (see
 //! `core::db`, "Threads", and the promise to drivers in [`core::driver`]).
 
+pub mod adbc;
 pub mod assemble;
 pub mod codec;
 pub mod core;

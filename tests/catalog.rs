@@ -229,14 +229,14 @@ fn check(e: &Engine) {
     assert_eq!(one.len(), 1, "{}: a column pattern", e.name);
 
     // Primary keys, in key order.
-    let pk = ask(&f, &Catalog::PrimaryKeys { catalog: None, schema: schema.as_deref(), table: &format!("{b}_parent") });
+    let pk = ask(&f, &Catalog::PrimaryKeys { catalog: None, schema: schema.as_deref(), table: Some(&format!("{b}_parent")) });
     let keys: Vec<(String, i64)> = pk.iter().map(|r| (text(r, "column_name").unwrap(), int(r, "key_seq").unwrap())).collect();
     assert_eq!(keys, [("a".to_owned(), 1), ("b".to_owned(), 2)], "{}: composite key", e.name);
     assert_eq!(text(&pk[0], "pk_name").is_some(), !sqlite, "{}: the key's name", e.name);
-    assert!(ask(&f, &Catalog::PrimaryKeys { catalog: None, schema: None, table: &format!("{b}xparent") }).is_empty());
+    assert!(ask(&f, &Catalog::PrimaryKeys { catalog: None, schema: None, table: Some(&format!("{b}xparent")) }).is_empty());
 
     // Foreign keys, both ways.
-    let fks = ask(&f, &Catalog::ForeignKeys { catalog: None, schema: schema.as_deref(), table: &format!("{b}_child"), exported: false });
+    let fks = ask(&f, &Catalog::ForeignKeys { catalog: None, schema: schema.as_deref(), table: Some(&format!("{b}_child")), exported: false });
     let got: Vec<(String, String, String, i64, String, String)> = fks
         .iter()
         .map(|r| {
@@ -276,13 +276,29 @@ fn check(e: &Engine) {
             assert!(text(r, "pk_name").is_some(), "{}: the referenced key's name", e.name);
         }
     }
-    let exported = ask(&f, &Catalog::ForeignKeys { catalog: None, schema: None, table: &parent_t, exported: true });
+    // No table (the Rust API, for ADBC's GetObjects): every table's keys
+    // in one query, these among them.
+    let all_pk = ask(&f, &Catalog::PrimaryKeys { catalog: None, schema: schema.as_deref(), table: None });
+    let parent_pk: Vec<String> =
+        all_pk.iter().filter(|r| text(r, "table_name").as_deref() == Some(&*format!("{b}_parent"))).map(|r| text(r, "column_name").unwrap()).collect();
+    assert_eq!(parent_pk, ["a", "b"], "{}: every table's primary keys", e.name);
+    assert!(all_pk.iter().any(|r| text(r, "table_name").as_deref() == Some(&*format!("{b}_child"))), "{}", e.name);
+    let all_fk = ask(&f, &Catalog::ForeignKeys { catalog: None, schema: schema.as_deref(), table: None, exported: false });
+    assert_eq!(
+        all_fk.iter().filter(|r| text(r, "fk_table").as_deref() == Some(&*format!("{b}_child"))).count(),
+        3,
+        "{}: every table's foreign keys",
+        e.name
+    );
+    let all_idx = ask(&f, &Catalog::Indexes { catalog: None, schema: schema.as_deref(), table: None });
+    assert!(all_idx.iter().any(|r| text(r, "index_name").as_deref() == Some(&*format!("{b}_child_u"))), "{}", e.name);
+    let exported = ask(&f, &Catalog::ForeignKeys { catalog: None, schema: None, table: Some(&parent_t), exported: true });
     let from: Vec<(String, String)> =
         exported.iter().map(|r| (text(r, "fk_table").unwrap(), text(r, "fk_column").unwrap())).collect();
     assert_eq!(from, [(format!("{b}_child"), "pa".to_owned()), (format!("{b}_child"), "pb".to_owned())], "{}: exported", e.name);
 
     // Indexes.
-    let idx = ask(&f, &Catalog::Indexes { catalog: None, schema: schema.as_deref(), table: &format!("{b}_child") });
+    let idx = ask(&f, &Catalog::Indexes { catalog: None, schema: schema.as_deref(), table: Some(&format!("{b}_child")) });
     let of = |name: &str| -> Vec<&Vec<(String, Value)>> {
         idx.iter().filter(|r| text(r, "index_name").as_deref() == Some(name)).collect()
     };
@@ -311,7 +327,7 @@ fn check(e: &Engine) {
     // Bad arguments.
     let bad = f.conn.catalog(&Catalog::Tables { catalog: None, schema: None, table: None, types: vec!["TABLES"] });
     assert_eq!(bad.err().unwrap().status, Status::InvalidArgument);
-    let empty = f.conn.catalog(&Catalog::Indexes { catalog: None, schema: None, table: "" });
+    let empty = f.conn.catalog(&Catalog::Indexes { catalog: None, schema: None, table: Some("") });
     assert_eq!(empty.err().unwrap().status, Status::InvalidArgument);
     let _ = catalog::TABLE_TYPES;
 }

@@ -325,6 +325,19 @@ pub fn parse_decimal(t: &str, p: u8, s: i8) -> Result<i128> {
     Ok(if neg { -n } else { n })
 }
 
+/// The Arrow field a column of keel type `kind` (with `decimal`'s
+/// precision and scale, where known) gets in a stream ([`ArrowReader`]),
+/// before any value is read: a column without a declared type
+/// (`Type::Null`) is Arrow's `null` type here. `nullable` is whether the
+/// field may hold NULL (streams always say it may).
+pub fn arrow_field(name: &str, kind: Type, decimal: Option<(u8, i8)>, nullable: bool) -> Field {
+    let t = match Target::of_column(kind, decimal) {
+        Target::Unknown => Target::Null,
+        t => t,
+    };
+    t.field(name).with_nullable(nullable)
+}
+
 /// Reads a cursor as Arrow record batches. Owns the cursor (`Rows`), and
 /// through it the connection's session, until dropped.
 pub struct ArrowReader {

@@ -42,14 +42,17 @@ pub enum Catalog<'a> {
     Tables { catalog: Option<&'a str>, schema: Option<&'a str>, table: Option<&'a str>, types: Vec<&'a str> },
     /// Columns of the tables and views that match.
     Columns { catalog: Option<&'a str>, schema: Option<&'a str>, table: Option<&'a str>, column: Option<&'a str> },
-    /// The primary key of the table named exactly `table`.
-    PrimaryKeys { catalog: Option<&'a str>, schema: Option<&'a str>, table: &'a str },
-    /// Foreign keys of the table named exactly `table`: those it holds
-    /// (`exported` false: its columns reference other tables) or those that
-    /// reference it (`exported` true).
-    ForeignKeys { catalog: Option<&'a str>, schema: Option<&'a str>, table: &'a str, exported: bool },
-    /// Indexes of the table named exactly `table`, a row per key column.
-    Indexes { catalog: Option<&'a str>, schema: Option<&'a str>, table: &'a str },
+    /// The primary key of the table named exactly `table` (`None`, for
+    /// Rust callers such as the ADBC driver: of every table, in one query;
+    /// the C API always names one).
+    PrimaryKeys { catalog: Option<&'a str>, schema: Option<&'a str>, table: Option<&'a str> },
+    /// Foreign keys of the table named exactly `table` (`None`: every
+    /// table's): those it holds (`exported` false: its columns reference
+    /// other tables) or those that reference it (`exported` true).
+    ForeignKeys { catalog: Option<&'a str>, schema: Option<&'a str>, table: Option<&'a str>, exported: bool },
+    /// Indexes of the table named exactly `table` (`None`: every table's),
+    /// a row per key column.
+    Indexes { catalog: Option<&'a str>, schema: Option<&'a str>, table: Option<&'a str> },
 }
 
 impl Catalog<'_> {
@@ -95,7 +98,7 @@ impl Catalog<'_> {
                 Ok(())
             }
             Catalog::PrimaryKeys { table, .. } | Catalog::ForeignKeys { table, .. } | Catalog::Indexes { table, .. }
-                if table.is_empty() =>
+                if table.is_some_and(str::is_empty) =>
             {
                 Err(Error::invalid_argument("the table name is empty"))
             }

@@ -251,7 +251,7 @@ pub extern "C" fn keel_conn_primary_keys(
     err_out: *mut *mut keel_error,
 ) -> Status {
     ask(conn, rows_out, err_out, || {
-        Ok(Catalog::PrimaryKeys { catalog: opt(catalog, "catalog")?, schema: opt(schema, "schema")?, table: c_str(table, "table")? })
+        Ok(Catalog::PrimaryKeys { catalog: opt(catalog, "catalog")?, schema: opt(schema, "schema")?, table: Some(c_str(table, "table")?) })
     })
 }
 
@@ -310,7 +310,7 @@ pub extern "C" fn keel_conn_foreign_keys(
         Ok(Catalog::ForeignKeys {
             catalog: opt(catalog, "catalog")?,
             schema: opt(schema, "schema")?,
-            table: c_str(table, "table")?,
+            table: Some(c_str(table, "table")?),
             exported,
         })
     })
@@ -346,6 +346,6 @@ pub extern "C" fn keel_conn_indexes(
     err_out: *mut *mut keel_error,
 ) -> Status {
     ask(conn, rows_out, err_out, || {
-        Ok(Catalog::Indexes { catalog: opt(catalog, "catalog")?, schema: opt(schema, "schema")?, table: c_str(table, "table")? })
+        Ok(Catalog::Indexes { catalog: opt(catalog, "catalog")?, schema: opt(schema, "schema")?, table: Some(c_str(table, "table")?) })
     })
 }

@@ -119,7 +119,7 @@ pub(super) fn query(q: &Catalog<'_>) -> Result<CatalogSql> {
         }
         Catalog::PrimaryKeys { catalog, schema, table } => {
             let mut w = equals("k.TABLE_SCHEMA", schema, &mut p);
-            w += &equals("k.TABLE_NAME", Some(table), &mut p);
+            w += &equals("k.TABLE_NAME", table, &mut p);
             format!(
                 "SELECT NULL AS table_catalog, k.TABLE_SCHEMA AS table_schema, k.TABLE_NAME AS table_name, \
                  k.COLUMN_NAME AS column_name, CAST(k.ORDINAL_POSITION AS SIGNED) AS key_seq, \
@@ -135,7 +135,7 @@ pub(super) fn query(q: &Catalog<'_>) -> Result<CatalogSql> {
                 ("k.TABLE_SCHEMA", "k.TABLE_NAME")
             };
             let mut w = equals(s, schema, &mut p);
-            w += &equals(t, Some(table), &mut p);
+            w += &equals(t, table, &mut p);
             format!(
                 "SELECT NULL AS fk_catalog, k.TABLE_SCHEMA AS fk_schema, k.TABLE_NAME AS fk_table, \
                  k.COLUMN_NAME AS fk_column, NULL AS pk_catalog, k.REFERENCED_TABLE_SCHEMA AS pk_schema, \
@@ -153,7 +153,7 @@ pub(super) fn query(q: &Catalog<'_>) -> Result<CatalogSql> {
         }
         Catalog::Indexes { catalog, schema, table } => {
             let mut w = equals("s.TABLE_SCHEMA", schema, &mut p);
-            w += &equals("s.TABLE_NAME", Some(table), &mut p);
+            w += &equals("s.TABLE_NAME", table, &mut p);
             format!(
                 "SELECT NULL AS table_catalog, s.TABLE_SCHEMA AS table_schema, s.TABLE_NAME AS table_name, \
                  s.INDEX_NAME AS index_name, CAST(s.NON_UNIQUE = 0 AS SIGNED) AS is_unique, \

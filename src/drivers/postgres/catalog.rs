@@ -35,10 +35,10 @@ fn keel_type(v: ValueRef<'_>) -> K {
 
 /// The condition that the relation `rel` (an oid) is the table `table` in
 /// `schema` (or any schema) of `catalog` (or this database).
-fn relation(catalog: Option<&str>, schema: Option<&str>, table: &str, alias: &str, p: &mut Vec<Value>) -> String {
+fn relation(catalog: Option<&str>, schema: Option<&str>, table: Option<&str>, alias: &str, p: &mut Vec<Value>) -> String {
     let mut w = equals("current_database()::text", catalog, p);
     w += &equals(&format!("{alias}n.nspname::text"), schema, p);
-    w += &equals(&format!("{alias}c.relname::text"), Some(table), p);
+    w += &equals(&format!("{alias}c.relname::text"), table, p);
     w
 }
 

@@ -93,7 +93,7 @@ pub(super) fn query(conn: &mut dyn DriverConn, q: &Catalog<'_>) -> Result<Catalo
         }
         Catalog::PrimaryKeys { catalog, table, .. } => {
             let mut w = equals("t.schema", catalog, &mut p);
-            w += &equals("t.name", Some(table), &mut p);
+            w += &equals("t.name", table, &mut p);
             format!(
                 "SELECT t.schema AS table_catalog, NULL AS table_schema, t.name AS table_name, \
                  c.name AS column_name, c.pk AS key_seq, NULL AS pk_name \
@@ -105,11 +105,13 @@ pub(super) fn query(conn: &mut dyn DriverConn, q: &Catalog<'_>) -> Result<Catalo
             let mut w = equals("t.schema", catalog, &mut p);
             // The referenced table as the REFERENCES clause spells it,
             // which SQLite resolves without case.
-            w += &if exported {
+            w += &if let (true, Some(table)) = (exported, table) {
                 p.push(Value::Text(table.to_owned()));
                 " AND f.\"table\" = ? COLLATE NOCASE".to_owned()
+            } else if exported {
+                String::new()
             } else {
-                equals("t.name", Some(table), &mut p)
+                equals("t.name", table, &mut p)
             };
             format!(
                 "SELECT t.schema AS fk_catalog, NULL AS fk_schema, t.name AS fk_table, f.\"from\" AS fk_column, \
@@ -133,7 +135,7 @@ pub(super) fn query(conn: &mut dyn DriverConn, q: &Catalog<'_>) -> Result<Catalo
                 })
                 .collect();
             let mut w = equals("t.schema", catalog, &mut p);
-            w += &equals("t.name", Some(table), &mut p);
+            w += &equals("t.name", table, &mut p);
             format!(
                 "SELECT t.schema AS table_catalog, NULL AS table_schema, t.name AS table_name, \
                  il.name AS index_name, il.\"unique\" AS is_unique, \

@@ -1,0 +1,445 @@
+"""keel as an ADBC 1.1 driver: libkeel loaded by ``adbc_driver_manager``
+(from PyPI) through its ``AdbcKeelInit`` entry point, on every engine.
+
+The cases follow arrow-adbc's validation suite (``c/validation``): the
+connection group (autocommit, commit/rollback, GetInfo, GetTableTypes,
+GetTableSchema, GetObjects at every depth with constraints), the statement
+group (queries, prepared statements with bound parameters, ExecuteSchema,
+cancel) and errors (SQLSTATE, vendor code). SQL Server runs against
+KEEL_TEST_MSSQL_URL (``make test`` points it at the TDS test peer), which
+has no catalog queries: there the catalog calls must say NOT_IMPLEMENTED.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from typing import Iterator
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+dbapi = pytest.importorskip("adbc_driver_manager.dbapi")
+import adbc_driver_manager  # noqa: E402
+
+import keel  # noqa: E402
+
+from conftest import required  # noqa: E402
+
+LIB = os.environ.get("KEEL_LIBRARY", "")
+
+# name, URL variable, the engine's own placeholder for the first parameter,
+# a statement that runs until cancelled, a column type for text.
+ENGINES = {
+    "sqlite": ("", "?1", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"),
+    "postgres": ("KEEL_TEST_POSTGRES_URL", "$1", "SELECT pg_sleep(30)"),
+    "mysql": ("KEEL_TEST_MYSQL_URL", "?", "SELECT SLEEP(30)"),
+    "mssql": ("KEEL_TEST_MSSQL_URL", "@P1", "WAITFOR DELAY '00:00:30'"),
+}
+
+
+def _params():
+    out = []
+    for name, (var, _, _) in ENGINES.items():
+        marks = []
+        if var and not os.environ.get(var) and not required(name):
+            marks = [pytest.mark.skip(reason=f"{var} is not set")]
+        out.append(pytest.param(name, id=name, marks=marks))
+    return out
+
+
+_counter = itertools.count()
+
+
+class Engine:
+    def __init__(self, name: str, url: str):
+        self.name = name
+        self.url = url
+        self.native, self.slow = ENGINES[name][1], ENGINES[name][2]
+        self.catalog = name != "mssql"  # the TDS test peer answers no catalog queries
+
+    def connect(self, **kw):
+        return dbapi.connect(driver=LIB, entrypoint="AdbcKeelInit", db_kwargs={"uri": self.url, **kw})
+
+
+@pytest.fixture(params=_params())
+def engine(request, tmp_path) -> Engine:
+    name = request.param
+    if not LIB:
+        pytest.skip("KEEL_LIBRARY is not set")
+    var = ENGINES[name][0]
+    if name == "sqlite":
+        # A file, so that two connections see one database.
+        return Engine(name, f"sqlite:{tmp_path / 'adbc.db'}")
+    if not os.environ.get(var):
+        pytest.fail(f"{name} is required (KEEL_TEST_REQUIRE) but {var} is not set")
+    return Engine(name, os.environ[var])
+
+
+@pytest.fixture
+def conn(engine: Engine) -> Iterator:
+    c = engine.connect()
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def table(engine: Engine) -> Iterator[str]:
+    name = f"adbc_py_{os.getpid()}_{next(_counter)}"
+    yield name
+    with engine.connect() as c:
+        c.adbc_connection.set_autocommit(True)
+        with c.cursor() as cur:
+            for t in (f"{name}_child", name):
+                cur.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def test_queries_with_portable_and_native_placeholders(engine, conn):
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 AS a, 'x' AS b")
+        assert cur.fetchall() == [(1, "x")]
+        cur.execute("SELECT ? AS a", (41,))
+        assert int(cur.fetchone()[0]) == 41  # PostgreSQL types an untyped parameter as text
+        cur.execute(f"SELECT {engine.native} AS a", (42,))
+        assert int(cur.fetchone()[0]) == 42
+
+
+def test_the_driver_manager_finds_the_entry_point_itself(engine):
+    # From the file name (libkeel -> AdbcKeelInit), with uri= as the
+    # DB-API's own argument.
+    with dbapi.connect(driver=LIB, uri=engine.url) as c, c.cursor() as cur:
+        cur.execute("SELECT 7")
+        assert cur.fetchone()[0] == 7
+    with pytest.raises(adbc_driver_manager.ProgrammingError, match="uri"):
+        dbapi.connect(driver=LIB, entrypoint="AdbcKeelInit")
+
+
+def test_prepared_statements_bind_arrow_rows(engine, conn, table):
+    conn.adbc_connection.set_autocommit(True)
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {table} (id INT NOT NULL PRIMARY KEY, name VARCHAR(20), v FLOAT)")
+        # executemany: a bound batch, run once per row; rows affected summed.
+        cur.executemany(f"INSERT INTO {table} (id, name, v) VALUES (?, ?, ?)", [(1, "a", 1.5), (2, None, 2.5)])
+        assert cur.rowcount == 2
+        # A record batch and a stream of them (bind_stream).
+        batch = pa.record_batch([pa.array([3, 4], pa.int32()), pa.array(["c", "d"]), pa.array([None, 4.5])], names=["id", "name", "v"])
+        cur.executemany(f"INSERT INTO {table} (id, name, v) VALUES (?, ?, ?)", batch)
+        assert cur.rowcount == 2
+        keys = pa.record_batch([pa.array([3, 4]), pa.array(["c", "x"])], names=["id", "name"])
+        reader = pa.RecordBatchReader.from_batches(keys.schema, [keys.slice(0, 1), keys.slice(1, 1)])
+        cur.adbc_prepare(f"UPDATE {table} SET v = 0 WHERE id = ? AND name = ?")
+        cur.adbc_statement.bind_stream(reader)
+        assert cur.adbc_statement.execute_update() == 1
+        cur.execute(f"SELECT id, name, v FROM {table} ORDER BY id")
+        assert cur.fetchall() == [(1, "a", 1.5), (2, None, 2.5), (3, "c", 0.0), (4, "d", 4.5)]
+        # A query with several rows of parameters runs once per row, the
+        # results one after the other (arrow-adbc's SqlPrepareSelectParams).
+        cur.adbc_statement.set_sql_query(f"SELECT id, name FROM {table} WHERE id = ? OR id = ? ORDER BY id")
+        cur.adbc_statement.bind(pa.record_batch([pa.array([1, 3]), pa.array([2, 9])], names=["a", "b"]))
+        stream, _ = cur.adbc_statement.execute_query()
+        got = pa.RecordBatchReader._import_from_c(stream.address).read_all()
+        assert got.column("id").to_pylist() == [1, 2, 3]
+        assert got.column("name").to_pylist() == ["a", None, "c"]
+
+
+def test_ingest_creates_appends_and_replaces(engine, conn, table):
+    conn.adbc_connection.set_autocommit(True)
+    data = pa.table({
+        "id": pa.array([1, 2, 3], pa.int64()),
+        "name": pa.array(["a", None, "c"]),
+        "v": pa.array([1.5, 2.5, None]),
+        "d": pa.array([None, 19000, 19001], pa.date32()),
+    })
+    with conn.cursor() as cur:
+        assert cur.adbc_ingest(table, data, mode="create") == 3
+        # create again: the table exists.
+        with pytest.raises(adbc_driver_manager.Error):
+            cur.adbc_ingest(table, data, mode="create")
+        assert cur.adbc_ingest(table, data.slice(0, 1), mode="append") == 1
+        assert cur.adbc_ingest(table, data.to_reader(max_chunksize=2), mode="append") == 3
+        cur.execute(f"SELECT count(*) FROM {table}")
+        assert cur.fetchone()[0] == 7
+        assert cur.adbc_ingest(table, data.slice(1, 2), mode="replace") == 2
+        cur.execute(f"SELECT id, name, v, d FROM {table} ORDER BY id")
+        got = cur.fetch_arrow_table()
+        assert got.column("id").to_pylist() == [2, 3]
+        assert got.column("name").to_pylist() == [None, "c"]
+        assert got.column("v").to_pylist() == [2.5, None]
+        assert got.column("d").cast(pa.int32()).to_pylist() == [19000, 19001]
+        if engine.name == "mssql":
+            with pytest.raises(adbc_driver_manager.NotSupportedError, match="create_append"):
+                cur.adbc_ingest(table, data, mode="create_append")
+        else:
+            assert cur.adbc_ingest(table, data, mode="create_append") == 3
+        # A type keel cannot bind is refused by name.
+        with pytest.raises(adbc_driver_manager.NotSupportedError, match="Arrow"):
+            cur.adbc_ingest(table + "_x", pa.table({"l": pa.array([[1]])}), mode="create")
+
+
+def test_bound_arrow_types_round_trip(engine, conn, table):
+    import datetime as dt
+    import decimal
+
+    conn.adbc_connection.set_autocommit(True)
+    data = pa.table({
+        "k": pa.array([1, 2]),
+        "b": pa.array([True, None]),
+        "i": pa.array([1, None], pa.int32()),
+        "f": pa.array([1.5, None]),
+        "s": pa.array(["x", None]),
+        "y": pa.array([b"\x00\x01", None]),
+        "d": pa.array([dt.date(2024, 1, 2), None]),
+        "t": pa.array([dt.time(12, 34, 56, 789000), None], pa.time64("us")),
+        "ts": pa.array([dt.datetime(2024, 1, 2, 3, 4, 5, 6), None], pa.timestamp("us")),
+        "n": pa.array([decimal.Decimal("12.34"), None], pa.decimal128(10, 2)),
+    })
+    with conn.cursor() as cur:
+        assert cur.adbc_ingest(table, data, mode="create") == 2
+        cur.execute(f"SELECT {', '.join(data.column_names)} FROM {table} ORDER BY k")
+        got = cur.fetch_arrow_table()
+    for name in data.column_names:
+        want = data.column(name).to_pylist()
+        if engine.name == "mssql" and name == "n":
+            want = ["12.34", None]  # SQL Server's decimals come as their text (see "Arrow")
+        assert got.column(name).to_pylist() == want, name
+    # Nanoseconds keel cannot keep are refused, never rounded.
+    with conn.cursor() as cur, pytest.raises(adbc_driver_manager.ProgrammingError, match="nanoseconds"):
+        cur.execute("SELECT ?", pa.record_batch([pa.array([1], pa.timestamp("ns"))], names=["x"]))
+
+
+def test_execute_schema_is_the_stream_schema(engine, conn, table):
+    conn.adbc_connection.set_autocommit(True)
+    sql = f"SELECT a, b, c FROM {table}"
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {table} (a INT, b VARCHAR(10), c FLOAT)")
+        cur.execute(f"INSERT INTO {table} VALUES (1, 'x', 2.5)")
+        schema = cur.adbc_execute_schema(sql)
+        cur.execute(sql)
+        got = cur.fetch_arrow_table()
+    assert schema.names == ["a", "b", "c"]
+    assert schema == got.schema
+
+
+def test_same_query_through_keel_and_adbc_gives_identical_tables(engine, conn, table):
+    conn.adbc_connection.set_autocommit(True)
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {table} (id INT NOT NULL PRIMARY KEY, name VARCHAR(20), v FLOAT, d DATE)")
+        cur.execute(f"INSERT INTO {table} VALUES (1, 'a', 1.5, '2024-01-02'), (2, NULL, NULL, NULL)")
+        cur.execute(f"SELECT id, name, v, d FROM {table} ORDER BY id")
+        via_adbc = cur.fetch_arrow_table()
+    with keel.connect(engine.url) as k:
+        kc = k.cursor()
+        kc.execute(f"SELECT id, name, v, d FROM {table} ORDER BY id")
+        via_keel = kc.fetch_arrow_table()
+    assert via_adbc.equals(via_keel, check_metadata=True)
+    assert via_adbc.num_rows == 2
+
+
+def test_transactions_commit_and_roll_back(engine, table):
+    with engine.connect() as setup:
+        setup.adbc_connection.set_autocommit(True)
+        with setup.cursor() as cur:
+            cur.execute(f"CREATE TABLE {table} (id INT)")
+    # The DB-API turns autocommit off: keel begins a transaction.
+    with engine.connect() as conn, engine.connect() as other:
+        assert conn.adbc_connection.get_option("adbc.connection.autocommit") == "false"
+        with conn.cursor() as cur:
+            cur.execute(f"INSERT INTO {table} VALUES (1)")
+            conn.rollback()
+            cur.execute(f"INSERT INTO {table} VALUES (2)")
+            conn.commit()
+        other.adbc_connection.set_autocommit(True)
+        with other.cursor() as cur:
+            cur.execute(f"SELECT id FROM {table}")
+            assert cur.fetchall() == [(2,)]
+        # Autocommit on: each statement commits; commit is then an error.
+        conn.adbc_connection.set_autocommit(True)
+        with conn.cursor() as cur:
+            cur.execute(f"INSERT INTO {table} VALUES (3)")
+        with pytest.raises(adbc_driver_manager.ProgrammingError, match="autocommit is on"):
+            conn.adbc_connection.commit()
+        with other.cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM {table}")
+            assert cur.fetchone()[0] == 2
+
+
+def test_isolation_and_read_only_options(engine, conn):
+    ac = conn.adbc_connection
+    level = "adbc.connection.transaction.isolation_level"
+    ac.set_options(**{level: "adbc.connection.transaction.isolation.serializable"})
+    assert ac.get_option(level) == "adbc.connection.transaction.isolation.serializable"
+    with pytest.raises(adbc_driver_manager.NotSupportedError, match="no such level"):
+        ac.set_options(**{level: "adbc.connection.transaction.isolation.linearizable"})
+    ac.set_options(**{"adbc.connection.readonly": "true"})
+    assert ac.get_option("adbc.connection.readonly") == "true"
+    with conn.cursor() as cur:
+        if engine.name == "mssql":
+            # The transaction begins with the next statement, and SQL
+            # Server has no read-only transactions: said, not ignored.
+            with pytest.raises(adbc_driver_manager.NotSupportedError, match="read-only"):
+                cur.execute("SELECT 1")
+        elif engine.name == "postgres":
+            # Applied to the transaction keel began, not just stored.
+            cur.execute("SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only')")
+            assert cur.fetchone() == ("serializable", "on")
+        else:
+            cur.execute("SELECT 1")
+            assert cur.fetchone()[0] == 1
+    conn.rollback()
+    # Options keel has no meaning for are refused, never ignored.
+    with pytest.raises(adbc_driver_manager.NotSupportedError):
+        ac.set_options(**{"adbc.keel.no_such_option": "1"})
+    with pytest.raises(adbc_driver_manager.ProgrammingError):
+        ac.set_autocommit(True)
+        ac.set_options(**{level: "adbc.connection.transaction.isolation.serializable"})
+
+
+def test_unknown_database_options_are_not_implemented(engine):
+    with pytest.raises(adbc_driver_manager.NotSupportedError, match="no_such_option"):
+        engine.connect(no_such_option="1")
+    # A keel option is a database option.
+    with engine.connect(arrow_batch_rows="1") as c, c.cursor() as cur:
+        cur.execute("SELECT 1 AS a UNION ALL SELECT 2")
+        assert [b.num_rows for b in cur.fetch_record_batch()] == [1, 1]
+
+
+def test_get_info(engine, conn):
+    info = conn.adbc_get_info()
+    assert info["vendor_name"] == engine.name
+    assert info["vendor_version"]
+    assert info["driver_name"] == "keel"
+    assert info["driver_version"] == keel.library_version()
+    assert info["driver_adbc_version"] == 1_001_000
+
+
+def test_get_table_types(conn):
+    assert conn.adbc_get_table_types() == ["TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE", "TEMPORARY", "SYSTEM TABLE"]
+
+
+def _fixture_schema(cur, table):
+    cur.execute(f"CREATE TABLE {table} (a INT NOT NULL, b INT NOT NULL, label VARCHAR(10) NOT NULL, note VARCHAR(10), "
+                f"PRIMARY KEY (a, b), CONSTRAINT {table}_uq UNIQUE (label))")
+    cur.execute(f"CREATE TABLE {table}_child (id INT NOT NULL PRIMARY KEY, pa INT, pb INT, "
+                f"CONSTRAINT {table}_fk FOREIGN KEY (pa, pb) REFERENCES {table} (a, b))")
+
+
+def test_get_table_schema_has_the_right_nullability(engine, conn, table):
+    conn.adbc_connection.set_autocommit(True)
+    with conn.cursor() as cur:
+        _fixture_schema(cur, table)
+    if not engine.catalog:
+        with pytest.raises(adbc_driver_manager.NotSupportedError):
+            conn.adbc_get_table_schema(table)
+        return
+    schema = conn.adbc_get_table_schema(table)
+    assert schema.names == ["a", "b", "label", "note"]
+    assert [f.nullable for f in schema] == [False, False, False, True]
+    assert schema.field("a").type == pa.int64() and schema.field("note").type == pa.string()
+    with pytest.raises(adbc_driver_manager.ProgrammingError, match="no table"):
+        conn.adbc_get_table_schema(table + "_nope")
+
+
+def test_get_objects_at_every_depth(engine, conn, table):
+    conn.adbc_connection.set_autocommit(True)
+    with conn.cursor() as cur:
+        _fixture_schema(cur, table)
+    if not engine.catalog:
+        with pytest.raises(adbc_driver_manager.NotSupportedError):
+            conn.adbc_get_objects(depth="all").read_all()
+        return
+    cats = conn.adbc_get_objects(depth="catalogs").read_all().to_pylist()
+    assert cats and all(c["catalog_db_schemas"] is None for c in cats)
+    schemas = conn.adbc_get_objects(depth="db_schemas").read_all().to_pylist()
+    assert all(s["db_schema_tables"] is None for c in schemas for s in c["catalog_db_schemas"])
+
+    def tables(depth, pattern):
+        out = {}
+        for c in conn.adbc_get_objects(depth=depth, table_name_filter=pattern).read_all().to_pylist():
+            for s in c["catalog_db_schemas"]:
+                for t in s["db_schema_tables"] or []:
+                    out[t["table_name"]] = t
+        return out
+
+    only = tables("tables", table + "%")
+    assert set(only) == {table, table + "_child"}
+    assert only[table]["table_type"] == "TABLE" and only[table]["table_columns"] is None
+    got = tables("all", table + "%")
+    parent, child = got[table], got[table + "_child"]
+    cols = {c["column_name"]: c for c in parent["table_columns"]}
+    assert [c["column_name"] for c in parent["table_columns"]] == ["a", "b", "label", "note"]
+    assert [c["ordinal_position"] for c in parent["table_columns"]] == [1, 2, 3, 4]
+    # Nullability right on every engine (ADBC's own SQLite driver says
+    # every column is nullable).
+    assert [cols[n]["xdbc_nullable"] for n in ("a", "b", "label", "note")] == [0, 0, 0, 1]
+    assert [cols[n]["xdbc_is_nullable"] for n in ("a", "b", "label", "note")] == ["NO", "NO", "NO", "YES"]
+    # ODBC's type codes from keel's types: SQL_BIGINT, SQL_WVARCHAR.
+    assert [cols[n]["xdbc_data_type"] for n in ("a", "label")] == [-5, -9]
+    cons = {c["constraint_type"]: c for c in parent["table_constraints"]}
+    assert cons["PRIMARY KEY"]["constraint_column_names"] == ["a", "b"]
+    assert cons["UNIQUE"]["constraint_column_names"] == ["label"]
+    fk = [c for c in child["table_constraints"] if c["constraint_type"] == "FOREIGN KEY"]
+    assert len(fk) == 1 and fk[0]["constraint_column_names"] == ["pa", "pb"]
+    assert [(u["fk_table"], u["fk_column_name"]) for u in fk[0]["constraint_column_usage"]] == [(table, "a"), (table, "b")]
+    if engine.name != "sqlite":  # SQLite does not keep constraint names
+        assert fk[0]["constraint_name"].lower() == f"{table}_fk"
+    # A column filter.
+    narrowed = tables("columns", table)
+    assert [c["column_name"] for c in narrowed[table]["table_columns"]] == ["a", "b", "label", "note"]
+
+
+def test_cancel_from_another_thread(engine, conn):
+    conn.adbc_connection.set_autocommit(True)
+    cur = conn.cursor()
+    failure = []
+
+    def run():
+        try:
+            cur.execute(engine.slow)
+            cur.fetchall()
+        except Exception as e:  # the cancelled statement's error
+            failure.append(e)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    # Cancelling before the statement starts does nothing: keep asking
+    # until it has stopped.
+    while worker.is_alive():
+        cur.adbc_cancel()
+        worker.join(0.1)
+    assert len(failure) == 1, "the statement was not stopped"
+    assert isinstance(failure[0], adbc_driver_manager.OperationalError)
+    assert failure[0].status_code == adbc_driver_manager.AdbcStatusCode.CANCELLED
+    # The connection works afterwards, and the connection's cancel too.
+    cur.execute("SELECT 1")
+    assert cur.fetchone()[0] == 1
+    conn.adbc_connection.cancel()
+    cur.close()
+
+
+def test_errors_carry_sqlstate_and_vendor_code(engine, conn):
+    with conn.cursor() as cur:
+        with pytest.raises(adbc_driver_manager.Error) as e:
+            cur.execute("SELECT * FROM adbc_no_such_table")
+    err = e.value
+    assert err.status_code == adbc_driver_manager.AdbcStatusCode.NOT_FOUND or engine.name == "sqlite"
+    # The driver manager gives a vendor code of 0 as None.
+    expected = {"sqlite": ("", 1), "postgres": ("42P01", None), "mysql": ("42S02", 1146), "mssql": ("42S02", 208)}[engine.name]
+    if engine.name == "sqlite":
+        assert err.vendor_code == 1 and "no such table" in str(err)
+    else:
+        assert (err.sqlstate, err.vendor_code) == expected
+
+
+def test_readme_example():
+    """The README's "Using keel from ADBC" example, as written there."""
+    import re
+
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "README.md")).read()
+    block = re.search(r"## Using keel from ADBC.*?```python\n(.*?)```", readme, re.S)
+    assert block, "README has no Python example under 'Using keel from ADBC'"
+    assert '"/path/to/libkeel.so"' in block.group(1)
+    code = block.group(1).replace('"/path/to/libkeel.so"', repr(LIB))
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)

@@ -1,0 +1,124 @@
+//! ADBC bulk ingest (`adbc.ingest.*`) the simple way: the table created
+//! from the Arrow schema where the mode asks for it, then one prepared
+//! `INSERT` run per bound row, on keel's ordinary statement path. (A
+//! native bulk path from Arrow is not part of this module.)
+
+use super::connection::Session;
+use super::{err, not_implemented, to_adbc};
+use adbc_core::constants;
+use adbc_core::error::{Result as AdbcResult, Status as AdbcStatus};
+use arrow_schema::{DataType, Field, Schema};
+
+/// Where and how to ingest.
+#[derive(Default)]
+pub(crate) struct Ingest {
+    pub table: Option<String>,
+    pub schema: Option<String>,
+    pub catalog: Option<String>,
+    pub mode: Option<String>,
+    pub temporary: bool,
+}
+
+fn quote(engine: &str, name: &str) -> String {
+    match engine {
+        "mysql" => format!("`{}`", name.replace('`', "``")),
+        _ => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
+}
+
+/// The column type keel creates for an Arrow field on `engine`: the type
+/// keel reads back as the same keel type.
+fn sql_type(engine: &str, f: &Field) -> AdbcResult<String> {
+    let ext = f.metadata().get("ARROW:extension:name").map(String::as_str);
+    let pick = |sqlite: &str, pg: &str, my: &str, ms: &str| {
+        match engine {
+            "sqlite" => sqlite,
+            "postgres" => pg,
+            "mysql" => my,
+            _ => ms,
+        }
+        .to_owned()
+    };
+    Ok(match f.data_type() {
+        DataType::Boolean => pick("BOOLEAN", "BOOLEAN", "BOOLEAN", "BIT"),
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::UInt8 | DataType::UInt16
+        | DataType::UInt32 => pick("INTEGER", "BIGINT", "BIGINT", "BIGINT"),
+        DataType::UInt64 => pick("UNSIGNED BIG INT", "NUMERIC(20)", "BIGINT UNSIGNED", "NUMERIC(20)"),
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => pick("REAL", "DOUBLE PRECISION", "DOUBLE", "FLOAT"),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View if ext == Some("arrow.json") => {
+            pick("JSON", "JSONB", "JSON", "NVARCHAR(MAX)")
+        }
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => pick("TEXT", "TEXT", "LONGTEXT", "NVARCHAR(MAX)"),
+        DataType::FixedSizeBinary(16) if ext == Some("arrow.uuid") => pick("UUID", "UUID", "CHAR(36)", "UNIQUEIDENTIFIER"),
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => {
+            pick("BLOB", "BYTEA", "LONGBLOB", "VARBINARY(MAX)")
+        }
+        DataType::Date32 | DataType::Date64 => "DATE".to_owned(),
+        DataType::Time32(_) | DataType::Time64(_) => pick("TIME", "TIME", "TIME(6)", "TIME(7)"),
+        DataType::Timestamp(_, None) => pick("TIMESTAMP", "TIMESTAMP", "DATETIME(6)", "DATETIME2"),
+        DataType::Timestamp(_, Some(_)) if engine == "mysql" => {
+            return Err(not_implemented(format!(
+                "ingest column {:?}: MySQL has no time-zone-aware timestamp type; create the table first",
+                f.name()
+            )));
+        }
+        DataType::Timestamp(_, Some(_)) => pick("TIMESTAMPTZ", "TIMESTAMPTZ", "", "DATETIMEOFFSET"),
+        DataType::Decimal128(p, s) | DataType::Decimal256(p, s) if *p <= 38 && *s >= 0 => {
+            pick(&format!("DECIMAL({p},{s})"), &format!("NUMERIC({p},{s})"), &format!("DECIMAL({p},{s})"), &format!("DECIMAL({p},{s})"))
+        }
+        other => {
+            return Err(not_implemented(format!("ingest column {:?}: keel has no column type for Arrow {other}", f.name())));
+        }
+    })
+}
+
+/// Create the table as `ingest.mode` asks, and return the INSERT to run
+/// per row.
+pub(crate) fn prepare(session: &Session, ingest: &Ingest, schema: &Schema) -> AdbcResult<String> {
+    let engine = session.conn.driver_name();
+    let table = ingest.table.as_deref().ok_or_else(|| err(AdbcStatus::InvalidState, "no target table"))?;
+    if let Some(c) = &ingest.catalog {
+        return Err(not_implemented(format!("ingest into catalog {c:?}: keel names only a schema and a table")));
+    }
+    if ingest.temporary && (engine == "mssql" || ingest.schema.is_some()) {
+        return Err(not_implemented("ingest into a temporary table on SQL Server or in a named schema"));
+    }
+    if schema.fields().is_empty() {
+        return Err(err(AdbcStatus::InvalidArguments, "the bound data has no columns"));
+    }
+    let name = match &ingest.schema {
+        Some(s) => format!("{}.{}", quote(engine, s), quote(engine, table)),
+        None => quote(engine, table),
+    };
+    let mode = ingest.mode.as_deref().unwrap_or(constants::ADBC_INGEST_OPTION_MODE_CREATE);
+    let (drop, create, if_not_exists) = match mode {
+        constants::ADBC_INGEST_OPTION_MODE_CREATE => (false, true, false),
+        constants::ADBC_INGEST_OPTION_MODE_APPEND => (false, false, false),
+        constants::ADBC_INGEST_OPTION_MODE_REPLACE => (true, true, false),
+        constants::ADBC_INGEST_OPTION_MODE_CREATE_APPEND if engine == "mssql" => {
+            return Err(not_implemented("ingest mode create_append on SQL Server (no CREATE TABLE IF NOT EXISTS)"));
+        }
+        constants::ADBC_INGEST_OPTION_MODE_CREATE_APPEND => (false, true, true),
+        other => return Err(not_implemented(format!("ingest mode {other:?}"))),
+    };
+    let run = |sql: &str| session.conn.exec(sql, &[]).map(|_| ()).map_err(to_adbc);
+    if drop {
+        run(&format!("DROP TABLE IF EXISTS {name}"))?;
+    }
+    if create {
+        let cols: Vec<String> = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let null = if f.is_nullable() { "" } else { " NOT NULL" };
+                Ok(format!("{} {}{null}", quote(engine, f.name()), sql_type(engine, f)?))
+            })
+            .collect::<AdbcResult<_>>()?;
+        let temp = if ingest.temporary { "TEMPORARY " } else { "" };
+        let ine = if if_not_exists { "IF NOT EXISTS " } else { "" };
+        run(&format!("CREATE {temp}TABLE {ine}{name} ({})", cols.join(", ")))?;
+    }
+    let cols: Vec<String> = schema.fields().iter().map(|f| quote(engine, f.name())).collect();
+    let marks = vec!["?"; cols.len()].join(", ");
+    Ok(format!("INSERT INTO {name} ({}) VALUES ({marks})", cols.join(", ")))
+}

@@ -1,0 +1,214 @@
+//! keel as an ADBC 1.1 driver: the `adbc_core` traits over keel's own
+//! pool, connections, statements, catalog and Arrow stream, exported to C
+//! by `adbc_ffi` as `AdbcKeelInit` (and the fallback `AdbcDriverInit`), so
+//! that any ADBC driver manager can load libkeel.
+//!
+//! These symbols are ADBC's C API, not keel's: they are not declared in
+//! `include/keel.h` (cbindgen does not expand the export macro), and the
+//! panic boundary around them is `adbc_ffi`'s.
+//!
+//! # Mapping
+//!
+//! - Database: options `uri` (a keel URL) and any keel option
+//!   (`keel_db_open_options` names: pool, engine and `arrow_batch_rows`
+//!   options), all before `AdbcDatabaseInit`, which opens the pool.
+//!   `username`/`password` are not options: they belong in the URL.
+//! - Connection: one connection checked out of that pool for the life of
+//!   the ADBC connection. Autocommit is on at first;
+//!   `adbc.connection.autocommit=false` makes keel begin a transaction
+//!   before the next statement runs (with the isolation level and
+//!   read-only flag set then), which `commit`/`rollback` end.
+//! - Statement: keel's prepared statement (`?` or the engine's own
+//!   placeholders); bound Arrow parameters run the statement once per row.
+//! - Results: keel's Arrow stream (`codec::arrow`), which keeps the
+//!   connection's session until it is released.
+//! - Catalog calls: keel's catalog (`core::catalog`), one query per level.
+//! - Ingest: the table created from the Arrow schema where the mode asks,
+//!   then a prepared `INSERT` per row (`ingest`).
+
+mod connection;
+mod ingest;
+mod objects;
+mod params;
+mod statement;
+
+use crate::assemble::registry;
+use crate::core::db::Db;
+use crate::core::options::POOL_OPTIONS;
+use adbc_core::error::{Error as AdbcError, Result as AdbcResult, Status as AdbcStatus};
+use adbc_core::options::{OptionConnection, OptionDatabase, OptionValue};
+use adbc_core::{Driver, Optionable};
+use std::os::raw::c_char;
+
+pub use connection::KeelConnection;
+pub use statement::KeelStatement;
+
+adbc_ffi::export_driver!(AdbcKeelInit, KeelDriver);
+
+/// keel's error as ADBC's: the status, the message (with its SQLSTATE),
+/// the SQLSTATE and the engine's error number as ADBC's `vendor_code`.
+pub(crate) fn to_adbc(e: crate::Error) -> AdbcError {
+    use crate::core::error::Status as K;
+    let status = match e.status {
+        K::Ok | K::Unknown | K::Busy => AdbcStatus::Unknown,
+        K::NotImplemented => AdbcStatus::NotImplemented,
+        K::NotFound => AdbcStatus::NotFound,
+        K::AlreadyExists => AdbcStatus::AlreadyExists,
+        K::InvalidArgument | K::NullArgument => AdbcStatus::InvalidArguments,
+        K::InvalidState => AdbcStatus::InvalidState,
+        K::InvalidData => AdbcStatus::InvalidData,
+        K::Integrity => AdbcStatus::Integrity,
+        K::Internal | K::Panic => AdbcStatus::Internal,
+        K::Io => AdbcStatus::IO,
+        K::Cancelled => AdbcStatus::Cancelled,
+        K::Timeout => AdbcStatus::Timeout,
+        K::Unauthenticated => AdbcStatus::Unauthenticated,
+        K::Unauthorized => AdbcStatus::Unauthorized,
+    };
+    let mut sqlstate = [0 as c_char; 5];
+    if e.sqlstate.len() == 5 {
+        for (slot, b) in sqlstate.iter_mut().zip(e.sqlstate.bytes()) {
+            *slot = b as c_char;
+        }
+    }
+    let mut error = err(status, e.to_string());
+    error.sqlstate = sqlstate;
+    error.vendor_code = e.vendor_code;
+    error
+}
+
+/// An ADBC error with `status` and `message` (NUL bytes, which a C string
+/// cannot hold, become `?`).
+pub(crate) fn err(status: AdbcStatus, message: impl Into<String>) -> AdbcError {
+    let mut message = format!("keel: {}", message.into());
+    if message.contains('\0') {
+        message = message.replace('\0', "?");
+    }
+    AdbcError::with_message_and_status(message, status)
+}
+
+pub(crate) fn not_implemented(message: impl Into<String>) -> AdbcError {
+    err(AdbcStatus::NotImplemented, message)
+}
+
+/// An option's value as text: strings as they are, numbers written out.
+pub(crate) fn option_text(key: &str, value: OptionValue) -> AdbcResult<String> {
+    match value {
+        OptionValue::String(s) => Ok(s),
+        OptionValue::Int(i) => Ok(i.to_string()),
+        OptionValue::Double(d) => Ok(d.to_string()),
+        OptionValue::Bytes(_) => Err(err(AdbcStatus::InvalidArguments, format!("option {key}: bytes are not accepted, only text"))),
+        _ => Err(err(AdbcStatus::InvalidArguments, format!("option {key}: unsupported value kind"))),
+    }
+}
+
+/// The driver `AdbcKeelInit` exports.
+#[derive(Default)]
+pub struct KeelDriver;
+
+impl Driver for KeelDriver {
+    type DatabaseType = KeelDatabase;
+
+    fn new_database(&mut self) -> AdbcResult<KeelDatabase> {
+        Err(err(AdbcStatus::InvalidState, "the database needs the option uri (a keel URL) before it is initialized"))
+    }
+
+    fn new_database_with_opts(
+        &mut self,
+        opts: impl IntoIterator<Item = (OptionDatabase, OptionValue)>,
+    ) -> AdbcResult<KeelDatabase> {
+        let mut uri = None;
+        let mut options = Vec::new();
+        for (k, v) in opts {
+            match k {
+                OptionDatabase::Uri => uri = Some(option_text("uri", v)?),
+                OptionDatabase::Username | OptionDatabase::Password => {
+                    return Err(not_implemented(format!(
+                        "option {}: keel takes the user and password in the uri",
+                        k.as_ref()
+                    )));
+                }
+                other => {
+                    let key = other.as_ref().to_owned();
+                    if !is_keel_option(&key) {
+                        return Err(not_implemented(format!("unknown database option {key:?}")));
+                    }
+                    let text = option_text(&key, v)?;
+                    options.push((key, text));
+                }
+            }
+        }
+        let Some(uri) = uri else {
+            return Err(err(AdbcStatus::InvalidArguments, "the database needs the option uri (a keel URL)"));
+        };
+        options.sort();
+        let db = Db::open_in(registry(), &uri, &options).map_err(to_adbc)?;
+        Ok(KeelDatabase { db, options })
+    }
+}
+
+/// Whether some engine (or the pool) of keel knows the option `key`.
+fn is_keel_option(key: &str) -> bool {
+    POOL_OPTIONS.iter().any(|s| s.key == key) || registry().drivers().iter().any(|d| d.options().iter().any(|s| s.key == key))
+}
+
+/// An ADBC database: a keel pool.
+pub struct KeelDatabase {
+    db: Db,
+    /// The keel options it was opened with, to read back.
+    options: Vec<(String, String)>,
+}
+
+impl Optionable for KeelDatabase {
+    type Option = OptionDatabase;
+
+    fn set_option(&mut self, key: OptionDatabase, _value: OptionValue) -> AdbcResult<()> {
+        Err(not_implemented(format!(
+            "option {:?}: keel takes database options only before AdbcDatabaseInit",
+            key.as_ref()
+        )))
+    }
+
+    fn get_option_string(&self, key: OptionDatabase) -> AdbcResult<String> {
+        match self.options.iter().find(|(k, _)| k == key.as_ref()) {
+            Some((_, v)) => Ok(v.clone()),
+            // The URI may hold a password: it is not handed back.
+            None => Err(err(AdbcStatus::NotFound, format!("database option {:?} is not set or not readable", key.as_ref()))),
+        }
+    }
+
+    fn get_option_bytes(&self, key: OptionDatabase) -> AdbcResult<Vec<u8>> {
+        Err(err(AdbcStatus::NotFound, format!("database option {:?} has no bytes value", key.as_ref())))
+    }
+
+    fn get_option_int(&self, key: OptionDatabase) -> AdbcResult<i64> {
+        let v = self.get_option_string(key.clone())?;
+        v.parse().map_err(|_| err(AdbcStatus::NotFound, format!("database option {:?} is not an integer", key.as_ref())))
+    }
+
+    fn get_option_double(&self, key: OptionDatabase) -> AdbcResult<f64> {
+        Err(err(AdbcStatus::NotFound, format!("database option {:?} has no double value", key.as_ref())))
+    }
+}
+
+impl adbc_core::Database for KeelDatabase {
+    type ConnectionType = KeelConnection;
+
+    fn new_connection(&self) -> AdbcResult<KeelConnection> {
+        KeelConnection::new(&self.db)
+    }
+
+    fn new_connection_with_opts(
+        &self,
+        opts: impl IntoIterator<Item = (OptionConnection, OptionValue)>,
+    ) -> AdbcResult<KeelConnection> {
+        let mut c = KeelConnection::new(&self.db)?;
+        // Autocommit first: isolation and read-only need it off.
+        let mut opts: Vec<_> = opts.into_iter().collect();
+        opts.sort_by_key(|(k, _)| *k != OptionConnection::AutoCommit);
+        for (k, v) in opts {
+            c.set_option(k, v)?;
+        }
+        Ok(c)
+    }
+}
