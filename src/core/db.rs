@@ -252,6 +252,12 @@ fn check_identifier(name: &str) -> Result<()> {
 }
 
 impl Conn {
+    /// The column type this engine declares for `kind` values
+    /// ([`Driver::column_type_sql`]).
+    pub fn column_type_sql(&self, kind: crate::core::value::Type, decimal: Option<(u8, i8)>) -> Option<String> {
+        self.shared.db.inner.driver.column_type_sql(kind, decimal)
+    }
+
     fn new(db: Db, session: Pooled) -> Conn {
         let generation = session.generation();
         Conn {

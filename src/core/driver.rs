@@ -168,6 +168,13 @@ pub trait Driver: Send + Sync {
     fn url_names_a_file(&self) -> bool {
         false
     }
+    /// The column type to declare for `kind` values in a table keel makes
+    /// (`Conn::ingest`), with the (precision, scale) of a decimal; `None`
+    /// when the engine has none that reads back as `kind`. Default: none.
+    fn column_type_sql(&self, kind: super::value::Type, decimal: Option<(u8, i8)>) -> Option<String> {
+        let _ = (kind, decimal);
+        None
+    }
     /// Check the URL and options once, and return what opens connections.
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>>;
 }

@@ -1,19 +1,22 @@
-//! The Arrow C stream out of a query: `keel_conn_query_arrow`,
-//! `keel_db_query_arrow` and `keel_rows_export_arrow`. The record batches
+//! The Arrow C stream out of a query (`keel_conn_query_arrow`,
+//! `keel_db_query_arrow`, `keel_rows_export_arrow`) and into a table
+//! (`keel_conn_ingest`). The record batches
 //! are built by `codec::arrow` (its type mapping is the one the header
 //! documents); arrow-rs's `FFI_ArrowArrayStream` is the C struct, laid out
 //! as the Arrow C stream interface says (`struct ArrowArrayStream`, which
 //! the header declares with the spec's own block and guard).
 
-use super::boundary::{c_str, call_on, call_on_shared, out_ptr, write};
+use super::boundary::{c_str, call_on, call_on_shared, null_arg, out_ptr, write, write_opt};
 use super::conn::keel_conn;
 use super::db::keel_db;
 use super::error::keel_error;
 use super::rows::keel_rows;
 use super::types::{keel_value, params_in};
-use crate::codec::arrow::ArrowReader;
+use crate::codec::arrow::{ArrowReader, ArrowSource};
 use crate::core::db::Rows;
-use crate::core::error::{Result, Status};
+use crate::core::error::{Error, Result, Status};
+use crate::core::ingest::IngestMode;
+use arrow_array::ffi_stream::ArrowArrayStreamReader;
 use std::ffi::c_char;
 
 /// The Arrow C stream interface's `struct ArrowArrayStream` (written in
@@ -163,5 +166,81 @@ pub extern "C" fn keel_rows_export_arrow(
         let out = out_ptr(stream_out, "stream_out")?;
         let rows = r.take_for_export()?;
         export(rows, out)
+    })
+}
+
+/// Load an Arrow C stream into a table.
+///
+/// Reads every record batch of `stream` and inserts its rows into `table`
+/// on `conn`, after making the table as `mode` (a `keel_ingest_mode`)
+/// says: `KEEL_INGEST_MODE_CREATE` makes it (failing with the engine's
+/// "already exists" error when it exists), `KEEL_INGEST_MODE_APPEND` adds
+/// to a table that exists, `KEEL_INGEST_MODE_REPLACE` drops it if it
+/// exists and makes it again, `KEEL_INGEST_MODE_CREATE_APPEND` makes it
+/// unless it exists. `table` is one name, quoted as the engine quotes
+/// identifiers (no schema prefix); the columns are the stream's fields,
+/// by name, and a table keel makes declares for each the engine's type
+/// for its keel type (the reverse of `keel_conn_query_arrow`'s mapping;
+/// int8 to int32 and uint8 to uint32 as int64, float32 as double, large
+/// utf8 and binary and their views, timestamps in s, ms or ns converted
+/// to µs exactly). A field type with no keel type (lists, structs,
+/// dictionaries), or with no column type on the engine (uint64 on SQLite,
+/// PostgreSQL and SQL Server, uuid on MySQL), fails with
+/// `KEEL_STATUS_NOT_IMPLEMENTED` before anything runs.
+///
+/// The rows go in as a batch of one prepared INSERT (as
+/// `keel_stmt_execute_batch`): on SQLite one INSERT per row, on
+/// PostgreSQL and MySQL/MariaDB multi-row INSERTs of up to 1000 rows, on
+/// SQL Server one INSERT per row. Everything runs in one transaction
+/// when `conn` is not in one (MySQL/MariaDB commit CREATE and DROP at
+/// once, so there the transaction holds the rows only), rolled back on
+/// failure; inside a transaction of the caller's, nothing is rolled back
+/// here.
+///
+/// Ownership: takes `stream` whenever it is not NULL, whatever the
+/// outcome: it is released (its `release` called, and `stream->release`
+/// set to NULL) before this call returns. `table` is borrowed for the
+/// call. `*rows_out`, when `rows_out` is not NULL, receives the number of
+/// rows inserted.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, table, stream),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (unknown mode, a stream without columns
+/// or with an unreadable schema, a name with a NUL byte),
+/// `KEEL_STATUS_NOT_IMPLEMENTED` (a field type keel cannot ingest),
+/// `KEEL_STATUS_INVALID_DATA` (a value that does not convert exactly, an
+/// error the stream's producer reported), `KEEL_STATUS_ALREADY_EXISTS`
+/// and `KEEL_STATUS_NOT_FOUND` (the table, per mode), and engine errors,
+/// whose message names the row.
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_ingest(
+    conn: *mut keel_conn,
+    table: *const c_char,
+    stream: *mut ArrowArrayStream,
+    mode: i32,
+    rows_out: *mut u64,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    // Taken first, so that it is released on every path.
+    let taken = if stream.is_null() {
+        None
+    } else {
+        // SAFETY: the caller passes a live stream it gives up (Ownership).
+        Some(unsafe { ArrowArrayStream::from_raw(stream) })
+    };
+    call_on(conn, err_out, |c| {
+        let table = c_str(table, "table")?;
+        let stream = taken.ok_or_else(|| null_arg("stream"))?;
+        let mode = IngestMode::from_i32(mode).ok_or_else(|| {
+            Error::invalid_argument(format!("mode {mode} is not a keel_ingest_mode value"))
+        })?;
+        let reader = ArrowArrayStreamReader::try_new(stream).map_err(|e| {
+            Error::invalid_argument(format!("reading the Arrow stream's schema: {e}"))
+        })?;
+        let mut src = ArrowSource::new(reader)?;
+        let n = c.conn().ingest(table, mode, &mut src)?;
+        write_opt(rows_out, n);
+        Ok(())
     })
 }

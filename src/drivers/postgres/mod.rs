@@ -71,6 +71,31 @@ impl Driver for PostgresDriver {
     fn syntax(&self) -> &'static Syntax {
         &SYNTAX
     }
+    fn column_type_sql(&self, kind: crate::core::value::Type, decimal: Option<(u8, i8)>) -> Option<String> {
+        use crate::core::value::Type;
+        // PostgreSQL has no unsigned 64-bit type that reads back as uint64.
+        Some(
+            match kind {
+            Type::Bool => "BOOLEAN",
+            Type::Int64 => "BIGINT",
+            Type::Double => "DOUBLE PRECISION",
+            Type::Text => "TEXT",
+            Type::Bytes => "BYTEA",
+            Type::Date => "DATE",
+            Type::Time => "TIME",
+            Type::Timestamp => "TIMESTAMP",
+            Type::Timestamptz => "TIMESTAMPTZ",
+            Type::Uuid => "UUID",
+            Type::Json => "JSON",
+            Type::Decimal => return Some(match decimal {
+                Some((p, s)) => format!("NUMERIC({p},{s})"),
+                None => "NUMERIC".to_owned(),
+            }),
+                _ => return None,
+            }
+            .to_owned(),
+        )
+    }
     fn options(&self) -> &'static [OptSpec] {
         super::options::postgres::OPTIONS
     }
