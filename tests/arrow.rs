@@ -938,3 +938,93 @@ fn ingest_round_trip() {
 fn ingest_modes() {
     each(check_ingest_modes);
 }
+
+/// PostgreSQL: ingest goes by `COPY ... FROM STDIN (FORMAT binary)` (a
+/// trigger sees the COPY as the current query), and falls back to INSERTs
+/// for a column whose type has no binary path from the stream's type
+/// (text into an integer column: the server converts it).
+#[test]
+fn postgres_ingest_uses_binary_copy() {
+    use keel::core::ingest::IngestMode::Append;
+    let Some(f) = fixture("postgres") else { return };
+    let e = &f.e;
+    let (t, log) = (e.table("arrow_copy"), e.table("arrow_copy_log"));
+    let func = format!("{}_f", t.name);
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT, name TEXT)"), &[]).unwrap();
+    e.db.exec(&format!("CREATE TABLE {log} (q TEXT)"), &[]).unwrap();
+    e.db.exec(
+        &format!(
+            "CREATE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN INSERT INTO {log} VALUES (current_query()); RETURN NEW; END $$"
+        ),
+        &[],
+    )
+    .unwrap();
+    e.db.exec(&format!("CREATE TRIGGER {t}_t BEFORE INSERT ON {t} FOR EACH ROW EXECUTE FUNCTION {func}()"), &[])
+        .unwrap();
+    let db = CDb::open(&f.url, "");
+    let conn = db.checkout();
+    assert_eq!(ingest(conn, &t.name, &mut id_stream(0, 5), Append), Ok(5));
+    let c = e.conn();
+    let qs = rows(&c, &format!("SELECT DISTINCT q FROM {log}"), &[]);
+    assert_eq!(qs.len(), 1, "{qs:?}");
+    assert!(matches!(&qs[0][0], Value::Text(q) if q.starts_with("COPY ") && q.contains("FORMAT binary")), "{qs:?}");
+    let got = rows(&c, &format!("SELECT id, name FROM {t} ORDER BY id"), &[]);
+    assert_eq!(got.len(), 5);
+    assert_eq!(got[1], vec![Value::Int64(1), Value::Text("n1".into())]);
+    assert_eq!(got[0], vec![Value::Int64(0), Value::Null]);
+    // Text into an integer column: no binary path, so INSERTs, which the
+    // server converts.
+    let t2 = e.table("arrow_copy2");
+    e.db.exec(&format!("CREATE TABLE {t2} (id BIGINT, name INTEGER)"), &[]).unwrap();
+    use arrow_array::{Int64Array, RecordBatchIterator, StringArray};
+    use std::sync::Arc;
+    let schema = Arc::new(arrow_schema::Schema::new(vec![
+        arrow_schema::Field::new("id", DataType::Int64, false),
+        arrow_schema::Field::new("name", DataType::Utf8, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![Arc::new(Int64Array::from(vec![1, 2])), Arc::new(StringArray::from(vec![Some("42"), None]))],
+    )
+    .unwrap();
+    let mut s = FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)));
+    assert_eq!(ingest(conn, &t2.name, &mut s, Append), Ok(2));
+    let got = rows(&c, &format!("SELECT id, name FROM {t2} ORDER BY id"), &[]);
+    assert_eq!(got, vec![vec![Value::Int64(1), Value::Int64(42)], vec![Value::Int64(2), Value::Null]]);
+    // Decimals in binary numeric, every shape.
+    let t3 = e.table("arrow_copy3");
+    e.db.exec(&format!("CREATE TABLE {t3} (d NUMERIC(30,6))"), &[]).unwrap();
+    let vals: Vec<Option<i128>> = vec![Some(0), Some(1), Some(-1), Some(123_456_789), Some(-10_000_000_000), Some(1_000_000), None, Some(999_999_999_999_999_999_999)];
+    let schema = Arc::new(arrow_schema::Schema::new(vec![arrow_schema::Field::new("d", DataType::Decimal128(30, 6), true)]));
+    let arr = arrow_array::Decimal128Array::from(vals.clone()).with_precision_and_scale(30, 6).unwrap();
+    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(arr)]).unwrap();
+    let mut s = FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)));
+    assert_eq!(ingest(conn, &t3.name, &mut s, Append), Ok(vals.len() as u64));
+    let got = rows(&c, &format!("SELECT d::text FROM {t3}"), &[]);
+    let want = ["0.000000", "0.000001", "-0.000001", "123.456789", "-10000.000000", "1.000000", "", "999999999999999.999999"];
+    for (g, w) in got.iter().zip(want) {
+        match &g[0] {
+            Value::Null => assert_eq!(w, ""),
+            Value::Text(t) => assert_eq!(t, w),
+            other => panic!("{other:?}"),
+        }
+    }
+    // A value that does not fit, in the middle of a COPY (rows before it
+    // already sent): the COPY is aborted, nothing stays, and the
+    // connection goes on.
+    let t4 = e.table("arrow_copy4");
+    e.db.exec(&format!("CREATE TABLE {t4} (id INTEGER, name TEXT)"), &[]).unwrap();
+    let mut big = id_stream(i64::from(i32::MAX) - 2, 6);
+    let (st, m) = ingest(conn, &t4.name, &mut big, Append).unwrap_err();
+    assert_eq!(st, Status::InvalidData, "{st:?} {m}");
+    assert!(m.contains("2147483648") && m.contains("row 3"), "{m}");
+    assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t4}"), &[]), 0);
+    assert_eq!(ingest(conn, &t4.name, &mut id_stream(0, 3), Append), Ok(3));
+    let (_, got) = read_all(import(query_arrow(conn, &format!("SELECT count(*) AS n FROM {t4}"))), &[]);
+    assert_eq!(got, vec![vec![Value::Int64(3)]]);
+    keel_conn_free(conn);
+    drop(c);
+    e.db.exec(&format!("DROP TABLE IF EXISTS {t}"), &[]).unwrap();
+    e.db.exec(&format!("DROP FUNCTION IF EXISTS {func}()"), &[]).unwrap();
+}

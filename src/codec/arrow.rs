@@ -596,6 +596,8 @@ fn ingest_kind(f: &Field) -> Result<(Type, Option<(u8, i8)>)> {
 /// imported `ArrowArrayStream`) for `Conn::ingest`.
 pub struct ArrowSource<R: RecordBatchReader> {
     reader: R,
+    /// Rows of the batches read before the current one.
+    before: u64,
     schema: SchemaRef,
     columns: Vec<IngestColumn>,
 }
@@ -614,6 +616,7 @@ impl<R: RecordBatchReader> ArrowSource<R> {
         }
         Ok(ArrowSource {
             reader,
+            before: 0,
             schema,
             columns,
         })
@@ -737,9 +740,52 @@ fn decimal_text(v: i128, s: i8) -> String {
     }
 }
 
+impl<R: RecordBatchReader> ArrowSource<R> {
+    /// Call `each` for every row of the next record batch.
+    fn rows_of_next(&mut self, each: &mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<Option<u64>> {
+        let batch = match self.reader.next() {
+            None => return Ok(None),
+            Some(Err(e)) => return Err(Error::invalid_data(format!("reading the Arrow stream: {e}"))),
+            Some(Ok(b)) => b,
+        };
+        if batch.schema().fields() != self.schema.fields() {
+            return Err(Error::invalid_data("a record batch of the Arrow stream does not have the stream's schema"));
+        }
+        let n = batch.num_rows();
+        let cols: Vec<&dyn Array> = batch.columns().iter().map(|c| c.as_ref()).collect();
+        let texts: Vec<Vec<String>> = cols
+            .iter()
+            .map(|a| match a.data_type() {
+                DataType::Decimal128(_, s) => {
+                    let d = a.as_primitive::<Decimal128Type>();
+                    (0..n).map(|i| if d.is_null(i) { String::new() } else { decimal_text(d.value(i), *s) }).collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+        let mut row: Vec<ValueRef<'_>> = Vec::with_capacity(cols.len());
+        for r in 0..n {
+            row.clear();
+            for (i, a) in cols.iter().enumerate() {
+                let v = value_at(*a, self.columns[i].kind, r, &texts[i]).map_err(|e| {
+                    e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
+                })?;
+                row.push(v);
+            }
+            each(&row).map_err(|e| e.context(format_args!("row {}", self.before + r as u64)))?;
+        }
+        self.before += n as u64;
+        Ok(Some(n as u64))
+    }
+}
+
 impl<R: RecordBatchReader> RowSource for ArrowSource<R> {
     fn columns(&self) -> &[IngestColumn] {
         &self.columns
+    }
+
+    fn next_rows(&mut self, each: &mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<Option<u64>> {
+        self.rows_of_next(each)
     }
 
     fn next_batch(&mut self, stmt: &mut Stmt) -> Result<Option<u64>> {
@@ -784,16 +830,14 @@ impl<R: RecordBatchReader> RowSource for ArrowSource<R> {
             row.clear();
             for (i, a) in cols.iter().enumerate() {
                 let v = value_at(*a, self.columns[i].kind, r, &texts[i]).map_err(|e| {
-                    e.context(format_args!(
-                        "row {r} of this record batch, column {i} ({:?})",
-                        self.columns[i].name
-                    ))
+                    e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
                 })?;
                 row.push(v);
             }
-            b.push(&row)?;
+            b.push(&row).map_err(|e| e.context(format_args!("in the record batch of rows {} on", self.before)))?;
         }
-        b.finish()?;
+        b.finish().map_err(|e| e.context(format_args!("in the record batch of rows {} on", self.before)))?;
+        self.before += n as u64;
         Ok(Some(n as u64))
     }
 }

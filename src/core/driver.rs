@@ -241,6 +241,21 @@ pub trait DriverConn: Send + 'static {
         let _ = target;
         Ok(None)
     }
+    /// Load every row of `src` into `table` (quoted, columns `columns`,
+    /// quoted, in `src`'s order) by the engine's own bulk path
+    /// (PostgreSQL's COPY), and return the rows loaded; `Ok(None)`, having
+    /// read nothing of `src`, when there is none for these columns (then
+    /// `Conn::ingest` runs a batch of INSERTs). Runs inside the ingest's
+    /// transaction. Default: none.
+    fn bulk_insert(
+        &mut self,
+        table: &str,
+        columns: &[String],
+        src: &mut dyn crate::core::ingest::RowSource,
+    ) -> Result<Option<u64>> {
+        let _ = (table, columns, src);
+        Ok(None)
+    }
     /// Whether `e`, raised by running a statement prepared earlier on this
     /// session, says that the statement no longer fits the schema (a
     /// column changed type, a plan's result changed) or is gone from the

@@ -1,16 +1,17 @@
 //! Bulk ingest: rows from a [`RowSource`] into a table, made or not as an
 //! [`IngestMode`] says ([`Conn::ingest`]). The core writes the SQL (the
-//! table from the source's columns with each engine's column types, one
-//! prepared INSERT) and runs the rows as a batch of that statement
-//! (`core::many`: one prepared INSERT per row on SQLite, multi-row INSERTs
-//! on PostgreSQL and MySQL/MariaDB), all in one transaction where the
-//! connection is not in one already. Sources live outside the core
+//! table from the source's columns with each engine's column types), then
+//! gives the rows to the driver's bulk path (`DriverConn::bulk_insert`:
+//! PostgreSQL's binary COPY) or, where it has none, runs them as a batch
+//! of one prepared INSERT (`core::many`: one per row on SQLite, multi-row
+//! INSERTs on MySQL/MariaDB), all in one transaction where the connection
+//! is not in one already. Sources live outside the core
 //! (`codec::arrow`: an Arrow C stream).
 
 use super::db::{Conn, Stmt};
 use super::driver::TxOptions;
 use super::error::{Error, Result, Status};
-use super::value::Type;
+use super::value::{Type, ValueRef};
 
 /// What `Conn::ingest` does with the table. Part of the C ABI
 /// (`keel_ingest_mode`): numbers never change, and 0 is never a mode.
@@ -57,6 +58,11 @@ pub trait RowSource {
     /// batch (`Stmt::batch`); the number of rows it ran, or `None` at the
     /// end.
     fn next_batch(&mut self, stmt: &mut Stmt) -> Result<Option<u64>>;
+    /// The next batch of rows, each given to `each` (one value per
+    /// column, in [`RowSource::columns`]' order): the number of rows, or
+    /// `None` at the end. For drivers' bulk paths
+    /// ([`DriverConn::bulk_insert`](super::driver::DriverConn::bulk_insert)).
+    fn next_rows(&mut self, each: &mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<Option<u64>>;
 }
 
 impl Conn {
@@ -127,6 +133,10 @@ impl Conn {
                 // MySQL/MariaDB committed the DDL, and the transaction
                 // with it: the rows get one of their own.
                 self.begin(&TxOptions::default())?;
+            }
+            // The engine's bulk path, where it has one for these columns.
+            if let Some(n) = self.bulk_insert(&quoted, &names, src)? {
+                return Ok(n);
             }
             let marks = vec!["?"; cols.len()].join(", ");
             let mut stmt = self.prepare(&format!(

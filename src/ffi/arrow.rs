@@ -188,10 +188,15 @@ pub extern "C" fn keel_rows_export_arrow(
 /// PostgreSQL and SQL Server, uuid on MySQL), fails with
 /// `KEEL_STATUS_NOT_IMPLEMENTED` before anything runs.
 ///
-/// The rows go in as a batch of one prepared INSERT (as
-/// `keel_stmt_execute_batch`): on SQLite one INSERT per row, on
-/// PostgreSQL and MySQL/MariaDB multi-row INSERTs of up to 1000 rows, on
-/// SQL Server one INSERT per row. Everything runs in one transaction
+/// On PostgreSQL the rows go in by `COPY ... FROM STDIN (FORMAT binary)`,
+/// encoded straight from the Arrow arrays, when every field's keel type
+/// has a binary form for its table column's type (int64 into int2, int4
+/// or int8; double into float4 or float8; text and json into text,
+/// varchar, char, json or jsonb; decimal into numeric; the others into
+/// their own type); otherwise, and on the other engines, as a batch of one
+/// prepared INSERT (as `keel_stmt_execute_batch`): on SQLite one INSERT
+/// per row, on MySQL/MariaDB (and PostgreSQL's fallback) multi-row
+/// INSERTs of up to 1000 rows, on SQL Server one INSERT per row. Everything runs in one transaction
 /// when `conn` is not in one (MySQL/MariaDB commit CREATE and DROP at
 /// once, so there the transaction holds the rows only), rolled back on
 /// failure; inside a transaction of the caller's, nothing is rolled back

@@ -15,6 +15,7 @@
 //! which default files under `~/.postgresql` are used.
 
 mod client;
+mod copy;
 mod errors;
 mod tls;
 mod types;
@@ -254,6 +255,16 @@ impl PgConn {
 }
 
 impl DriverConn for PgConn {
+    fn bulk_insert(
+        &mut self,
+        table: &str,
+        columns: &[String],
+        src: &mut dyn crate::core::ingest::RowSource,
+    ) -> Result<Option<u64>> {
+        let c = self.shared.client()?;
+        copy::copy_in(c, table, columns, src)
+    }
+
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
         let highest = crate::core::sql::highest_native_param(sql, &SYNTAX);
         if highest > MAX_PARAMS {
