@@ -243,7 +243,7 @@ pub trait DriverConn: Send + 'static {
     }
     /// Load every row of `src` into `table` (quoted, columns `columns`,
     /// quoted, in `src`'s order) by the engine's own bulk path
-    /// (PostgreSQL's COPY), and return the rows loaded; `Ok(None)`, having
+    /// (PostgreSQL's COPY, MySQL's LOAD DATA LOCAL INFILE), and return the rows loaded; `Ok(None)`, having
     /// read nothing of `src`, when there is none for these columns (then
     /// `Conn::ingest` runs a batch of INSERTs). Runs inside the ingest's
     /// transaction. Default: none.

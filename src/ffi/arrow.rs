@@ -193,10 +193,16 @@ pub extern "C" fn keel_rows_export_arrow(
 /// has a binary form for its table column's type (int64 into int2, int4
 /// or int8; double into float4 or float8; text and json into text,
 /// varchar, char, json or jsonb; decimal into numeric; the others into
-/// their own type); otherwise, and on the other engines, as a batch of one
-/// prepared INSERT (as `keel_stmt_execute_batch`): on SQLite one INSERT
-/// per row, on MySQL/MariaDB (and PostgreSQL's fallback) multi-row
-/// INSERTs of up to 1000 rows, on SQL Server one INSERT per row. Everything runs in one transaction
+/// their own type). On MySQL/MariaDB they go in by `LOAD DATA LOCAL
+/// INFILE`, fed from the stream as escaped tab-separated text (no file is
+/// opened), when the server has `local_infile` on and no field is a uuid;
+/// the server makes duplicate keys and values it cannot store warnings
+/// under LOCAL, and keel makes the first such warning the call's error
+/// (`KEEL_STATUS_INTEGRITY` for a duplicate key), so the rows are rolled
+/// back. Otherwise, and on SQLite and SQL Server, the rows go in as a
+/// batch of one prepared INSERT (as `keel_stmt_execute_batch`): on SQLite
+/// one INSERT per row, on MySQL/MariaDB and PostgreSQL multi-row INSERTs
+/// of up to 1000 rows, on SQL Server one INSERT per row. Everything runs in one transaction
 /// when `conn` is not in one (MySQL/MariaDB commit CREATE and DROP at
 /// once, so there the transaction holds the rows only), rolled back on
 /// failure; inside a transaction of the caller's, nothing is rolled back

@@ -31,6 +31,7 @@
 //! day reads as a keel time; one outside reads as INT64 microseconds.
 
 mod errors;
+mod load;
 mod rows;
 mod session;
 mod statement;
