@@ -1115,3 +1115,29 @@ fn id3_stream(from: i64, n: i64) -> FFI_ArrowArrayStream {
     .unwrap();
     FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)))
 }
+
+/// A cursor of a prepared statement, exported and then read after the
+/// statement and the connection handles were freed.
+fn check_export_statement_cursor_outlives_the_statement(f: &Fixture) {
+    use keel::ffi::stmt::{keel_stmt_free, keel_stmt_query};
+    // One row a batch: the export reads only the first.
+    let db = CDb::open(&f.url, "arrow_batch_rows=1");
+    let conn = db.checkout();
+    let sql = CString::new("SELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT 3").unwrap();
+    let mut st = null_mut();
+    ok("keel_conn_prepare", |e| keel_conn_prepare(conn, sql.as_ptr(), &mut st, e));
+    let mut rows = null_mut();
+    ok("keel_stmt_query", |e| keel_stmt_query(st, &mut rows, e));
+    let mut stream = FFI_ArrowArrayStream::empty();
+    ok("keel_rows_export_arrow", |e| keel_rows_export_arrow(rows, &mut stream, e));
+    keel_rows_free(rows);
+    keel_stmt_free(st);
+    keel_conn_free(conn);
+    let (_, got) = read_all(import(stream), &[]);
+    assert_eq!(got, (1..=3).map(|i| vec![Value::Int64(i)]).collect::<Vec<_>>(), "{}", f.e.name);
+}
+
+#[test]
+fn export_statement_cursor_outlives_the_statement() {
+    each(check_export_statement_cursor_outlives_the_statement);
+}

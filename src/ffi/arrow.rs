@@ -141,9 +141,12 @@ pub extern "C" fn keel_db_query_arrow(
 /// the rest of the result, as `keel_conn_query_arrow` describes (types,
 /// batches, errors, what it holds). Afterwards `rows` is empty: every call
 /// on it but `keel_rows_free` fails with `KEEL_STATUS_INVALID_STATE`, and
-/// the caller still frees it. The stream holds the cursor's result, its
-/// statement's place and its connection's session; it stays valid after
-/// `keel_rows_free(rows)`, `keel_stmt_free` and `keel_conn_free`.
+/// the caller still frees it. The stream holds the cursor's result and
+/// its connection's session; it stays valid after `keel_rows_free(rows)`,
+/// `keel_stmt_free` and `keel_conn_free`. A cursor of a `keel_stmt` stays
+/// tied to that statement: running, binding or clearing it again closes
+/// the stream's cursor as it would have closed `rows` (`get_next` then
+/// fails).
 ///
 /// Ownership: borrows `rows`. On success `*stream_out` belongs to the
 /// caller, who calls its `release` callback once.
