@@ -1141,3 +1141,29 @@ fn check_export_statement_cursor_outlives_the_statement(f: &Fixture) {
 fn export_statement_cursor_outlives_the_statement() {
     each(check_export_statement_cursor_outlives_the_statement);
 }
+
+/// Running the statement again closes the exported cursor: get_next fails.
+#[test]
+fn rerunning_the_statement_closes_the_exported_cursor() {
+    use keel::ffi::stmt::{keel_stmt_free, keel_stmt_query};
+    let db = CDb::open("sqlite::memory:", "arrow_batch_rows=1");
+    let conn = db.checkout();
+    let sql = CString::new("SELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT 3").unwrap();
+    let mut st = null_mut();
+    ok("keel_conn_prepare", |e| keel_conn_prepare(conn, sql.as_ptr(), &mut st, e));
+    let mut rows = null_mut();
+    ok("keel_stmt_query", |e| keel_stmt_query(st, &mut rows, e));
+    let mut stream = FFI_ArrowArrayStream::empty();
+    ok("keel_rows_export_arrow", |e| keel_rows_export_arrow(rows, &mut stream, e));
+    keel_rows_free(rows);
+    let mut reader = import(stream);
+    assert_eq!(reader.next().unwrap().unwrap().num_rows(), 1);
+    let mut again = null_mut();
+    ok("keel_stmt_query", |e| keel_stmt_query(st, &mut again, e));
+    let err = reader.next().unwrap().unwrap_err().to_string();
+    assert!(err.contains("closed"), "{err}");
+    drop(reader);
+    keel_rows_free(again);
+    keel_stmt_free(st);
+    keel_conn_free(conn);
+}
