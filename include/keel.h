@@ -1116,7 +1116,9 @@ keel_status keel_rows_export_arrow(struct keel_rows *rows,
  * varchar, char, json or jsonb; decimal into numeric; the others into
  * their own type). On MySQL/MariaDB they go in by `LOAD DATA LOCAL
  * INFILE`, fed from the stream as escaped tab-separated text (no file is
- * opened), when the server has `local_infile` on and no field is a uuid;
+ * opened), when the server has `local_infile` on, no field is a uuid, and
+ * json and bytes fields are not both present (the text is read in one
+ * character set: binary, or utf8mb4 for json);
  * the server makes duplicate keys and values it cannot store warnings
  * under LOCAL, and keel makes the first such warning the call's error
  * (`KEEL_STATUS_INTEGRITY` for a duplicate key), so the rows are rolled

@@ -78,9 +78,14 @@ const CHUNK: usize = 1 << 20;
 pub(super) fn load(shared: &Shared, table: &str, columns: &[String], src: &mut dyn RowSource) -> Result<Option<u64>> {
     let c = shared.conn()?;
     let on: Option<i64> = shared.check_as(false, c.query_first("SELECT @@local_infile"))?;
-    if on != Some(1) || src.columns().iter().any(|col| col.kind == K::Uuid) {
+    let has = |k: K| src.columns().iter().any(|col| col.kind == k);
+    // The "file" is read in one character set: binary (bytes as they are)
+    // unless a column is JSON, which MySQL 8 refuses from binary text;
+    // JSON and bytes together go by INSERTs.
+    if on != Some(1) || has(K::Uuid) || (has(K::Json) && has(K::Bytes)) {
         return Ok(None);
     }
+    let charset = if has(K::Json) { "utf8mb4" } else { "binary" };
     let failure: Arc<Mutex<Option<Error>>> = Arc::new(Mutex::new(None));
     // SAFETY: only the lifetime is erased; see `Feed`.
     let feed = Feed(unsafe {
@@ -122,7 +127,7 @@ pub(super) fn load(shared: &Shared, table: &str, columns: &[String], src: &mut d
     });
     c.set_local_infile_handler(Some(handler));
     let sql = format!(
-        "LOAD DATA LOCAL INFILE 'keel-rows' INTO TABLE {table} CHARACTER SET binary \
+        "LOAD DATA LOCAL INFILE 'keel-rows' INTO TABLE {table} CHARACTER SET {charset} \
          FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ({})",
         columns.join(", ")
     );
