@@ -45,4 +45,14 @@ if [ $# -eq 0 ]; then
     NET_BENCH_SKIP_CARGO=1 bash bench/run_net.sh
     echo
     POOL_BENCH_SKIP_CARGO=1 bash bench/run_pool.sh
+    # Arrow out and in (bench/arrow_bench.py), when pyarrow is importable
+    # by python3 (`make test` installs it in build/pyvenv).
+    PY=python3
+    [ -x build/pyvenv/bin/python ] && PY=build/pyvenv/bin/python
+    if "$PY" -c 'import pyarrow' 2>/dev/null; then
+        echo
+        KEEL_LIBRARY="$PWD/target/release/libkeel.so" "$PY" bench/arrow_bench.py
+    else
+        echo "arrow bench skipped: pyarrow is not installed for $PY"
+    fi
 fi

@@ -743,6 +743,37 @@ typedef int32_t keel_foreign_keys;
 #endif // __cplusplus
 
 /**
+ * What `Conn::ingest` does with the table. Part of the C ABI
+ * (`keel_ingest_mode`): numbers never change, and 0 is never a mode.
+ * ADBC's ingest modes.
+ */
+enum keel_ingest_mode
+#ifdef __cplusplus
+  : int32_t
+#endif // __cplusplus
+ {
+  /**
+   * Make the table; fail (`KEEL_STATUS_ALREADY_EXISTS`) if it exists.
+   */
+  KEEL_INGEST_MODE_CREATE = 1,
+  /**
+   * Add the rows to a table that exists (`KEEL_STATUS_NOT_FOUND` if not).
+   */
+  KEEL_INGEST_MODE_APPEND = 2,
+  /**
+   * Drop the table if it exists, make it again, add the rows.
+   */
+  KEEL_INGEST_MODE_REPLACE = 3,
+  /**
+   * Make the table unless it exists, then add the rows.
+   */
+  KEEL_INGEST_MODE_CREATE_APPEND = 4,
+};
+#ifndef __cplusplus
+typedef int32_t keel_ingest_mode;
+#endif // __cplusplus
+
+/**
  * Bytes the library allocated for the caller.
  *
  * Created by `keel_rows_fetch_batch`, destroyed by `keel_buffer_free`.
@@ -774,6 +805,7 @@ typedef struct keel_cancel keel_cancel;
  * if a transaction is open), or by `keel_conn_close` (which closes its
  * session instead). Methods: `keel_conn_exec`, `keel_conn_exec_len`,
  * `keel_conn_query`, `keel_conn_query_len`, `keel_conn_query_arrow`,
+ * `keel_conn_ingest`,
  * `keel_conn_prepare`,
  * `keel_conn_prepare_len`, `keel_conn_prepare_cached`, `keel_conn_begin`,
  * `keel_conn_commit`,
@@ -1106,9 +1138,12 @@ keel_status keel_db_query_arrow(struct keel_db *db,
  * the rest of the result, as `keel_conn_query_arrow` describes (types,
  * batches, errors, what it holds). Afterwards `rows` is empty: every call
  * on it but `keel_rows_free` fails with `KEEL_STATUS_INVALID_STATE`, and
- * the caller still frees it. The stream holds the cursor's result, its
- * statement's place and its connection's session; it stays valid after
- * `keel_rows_free(rows)`, `keel_stmt_free` and `keel_conn_free`.
+ * the caller still frees it. The stream holds the cursor's result and
+ * its connection's session; it stays valid after `keel_rows_free(rows)`,
+ * `keel_stmt_free` and `keel_conn_free`. A cursor of a `keel_stmt` stays
+ * tied to that statement: running, binding or clearing it again closes
+ * the stream's cursor as it would have closed `rows` (`get_next` then
+ * fails).
  *
  * Ownership: borrows `rows`. On success `*stream_out` belongs to the
  * caller, who calls its `release` callback once.
@@ -1125,6 +1160,72 @@ keel_status keel_db_query_arrow(struct keel_db *db,
 keel_status keel_rows_export_arrow(struct keel_rows *rows,
                                    struct ArrowArrayStream *stream_out,
                                    struct keel_error **err_out);
+
+/**
+ * Load an Arrow C stream into a table.
+ *
+ * Reads every record batch of `stream` and inserts its rows into `table`
+ * on `conn`, after making the table as `mode` (a `keel_ingest_mode`)
+ * says: `KEEL_INGEST_MODE_CREATE` makes it (failing with the engine's
+ * "already exists" error when it exists), `KEEL_INGEST_MODE_APPEND` adds
+ * to a table that exists, `KEEL_INGEST_MODE_REPLACE` drops it if it
+ * exists and makes it again, `KEEL_INGEST_MODE_CREATE_APPEND` makes it
+ * unless it exists. `table` is one name, quoted as the engine quotes
+ * identifiers (no schema prefix); the columns are the stream's fields,
+ * by name, and a table keel makes declares for each the engine's type
+ * for its keel type (the reverse of `keel_conn_query_arrow`'s mapping;
+ * int8 to int32 and uint8 to uint32 as int64, float32 as double, large
+ * utf8 and binary and their views, timestamps in s, ms or ns converted
+ * to µs exactly). A field type with no keel type (lists, structs,
+ * dictionaries), or with no column type on the engine (uint64 on SQLite,
+ * PostgreSQL and SQL Server, uuid on MySQL), fails with
+ * `KEEL_STATUS_NOT_IMPLEMENTED` before anything runs.
+ *
+ * On PostgreSQL the rows go in by `COPY ... FROM STDIN (FORMAT binary)`,
+ * encoded straight from the Arrow arrays, when every field's keel type
+ * has a binary form for its table column's type (int64 into int2, int4
+ * or int8; double into float4 or float8; text and json into text,
+ * varchar, char, json or jsonb; decimal into numeric; the others into
+ * their own type). On MySQL/MariaDB they go in by `LOAD DATA LOCAL
+ * INFILE`, fed from the stream as escaped tab-separated text (no file is
+ * opened), when the server has `local_infile` on, no field is a uuid, and
+ * json and bytes fields are not both present (the text is read in one
+ * character set: binary, or utf8mb4 for json);
+ * the server makes duplicate keys and values it cannot store warnings
+ * under LOCAL, and keel makes the first such warning the call's error
+ * (`KEEL_STATUS_INTEGRITY` for a duplicate key), so the rows are rolled
+ * back. Otherwise, and on SQLite and SQL Server, the rows go in as a
+ * batch of one prepared INSERT (as `keel_stmt_execute_batch`): on SQLite
+ * one INSERT per row, on MySQL/MariaDB and PostgreSQL multi-row INSERTs
+ * of up to 1000 rows, on SQL Server one INSERT per row. Everything runs in one transaction
+ * when `conn` is not in one (MySQL/MariaDB commit CREATE and DROP at
+ * once, so there the transaction holds the rows only), rolled back on
+ * failure; inside a transaction of the caller's, nothing is rolled back
+ * here.
+ *
+ * Ownership: takes `stream` whenever it is not NULL, whatever the
+ * outcome: it is released (its `release` called, and `stream->release`
+ * set to NULL) before this call returns. `table` is borrowed for the
+ * call. `*rows_out`, when `rows_out` is not NULL, receives the number of
+ * rows inserted.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, table, stream),
+ * `KEEL_STATUS_INVALID_ARGUMENT` (unknown mode, a stream without columns
+ * or with an unreadable schema, a name with a NUL byte),
+ * `KEEL_STATUS_NOT_IMPLEMENTED` (a field type keel cannot ingest),
+ * `KEEL_STATUS_INVALID_DATA` (a value that does not convert exactly, an
+ * error the stream's producer reported), `KEEL_STATUS_ALREADY_EXISTS`
+ * and `KEEL_STATUS_NOT_FOUND` (the table, per mode), and engine errors,
+ * whose message names the row.
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_conn_ingest(struct keel_conn *conn,
+                             const char *table,
+                             struct ArrowArrayStream *stream,
+                             int32_t mode,
+                             uint64_t *rows_out,
+                             struct keel_error **err_out);
 
 /**
  * Read up to `max_rows` rows from a cursor into one new buffer.

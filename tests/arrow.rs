@@ -9,7 +9,8 @@ mod common;
 use arrow_array::cast::AsArray;
 use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow_array::types::{
-    Date32Type, Decimal128Type, Float64Type, Int64Type, Time64MicrosecondType, TimestampMicrosecondType, UInt64Type,
+    Date32Type, Decimal128Type, Float64Type, Int64Type, Time64MicrosecondType,
+    TimestampMicrosecondType, UInt64Type,
 };
 use arrow_array::{Array, RecordBatch, RecordBatchReader};
 use arrow_schema::{DataType, TimeUnit};
@@ -27,7 +28,9 @@ use std::ptr::{null, null_mut};
 // ---- helpers ------------------------------------------------------------------------------
 
 fn message(e: *mut keel_error) -> String {
-    let m = unsafe { CStr::from_ptr(keel_error_message(e)) }.to_string_lossy().into_owned();
+    let m = unsafe { CStr::from_ptr(keel_error_message(e)) }
+        .to_string_lossy()
+        .into_owned();
     keel_error_free(e);
     m
 }
@@ -105,7 +108,11 @@ fn fixture(name: &'static str) -> Option<Fixture> {
     let url = format!("sqlite://{}", path.display());
     e.db = keel::Db::open(&url).expect("open the SQLite file");
     e.url = url.clone();
-    Some(Fixture { e, url, _dir: Some(TempFile(path)) })
+    Some(Fixture {
+        e,
+        url,
+        _dir: Some(TempFile(path)),
+    })
 }
 
 fn each(check: fn(&Fixture)) {
@@ -124,7 +131,9 @@ fn import(stream: FFI_ArrowArrayStream) -> ArrowArrayStreamReader {
 fn query_arrow(conn: *mut keel_conn, sql: &str) -> FFI_ArrowArrayStream {
     let sql = CString::new(sql).unwrap();
     let mut stream = FFI_ArrowArrayStream::empty();
-    ok("keel_conn_query_arrow", |e| keel_conn_query_arrow(conn, sql.as_ptr(), null(), 0, &mut stream, e));
+    ok("keel_conn_query_arrow", |e| {
+        keel_conn_query_arrow(conn, sql.as_ptr(), null(), 0, &mut stream, e)
+    });
     stream
 }
 
@@ -164,7 +173,11 @@ fn sample(kind: Type, i: usize) -> Value {
 
 /// `12.1250` and `12.125` alike.
 fn norm_decimal(t: &str) -> String {
-    if t.contains('.') { t.trim_end_matches('0').trim_end_matches('.').to_owned() } else { t.to_owned() }
+    if t.contains('.') {
+        t.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        t.to_owned()
+    }
 }
 
 /// Cell `row` of column `col` as a keel value, read by its Arrow type;
@@ -189,18 +202,29 @@ fn cell(batch: &RecordBatch, col: usize, row: usize, like: &Value) -> Value {
         }
         DataType::Binary => Value::Bytes(a.as_binary::<i32>().value(row).to_vec()),
         DataType::Date32 => Value::Date(a.as_primitive::<Date32Type>().value(row)),
-        DataType::Time64(TimeUnit::Microsecond) => Value::Time(a.as_primitive::<Time64MicrosecondType>().value(row)),
+        DataType::Time64(TimeUnit::Microsecond) => {
+            Value::Time(a.as_primitive::<Time64MicrosecondType>().value(row))
+        }
         DataType::Timestamp(TimeUnit::Microsecond, tz) => {
             let v = a.as_primitive::<TimestampMicrosecondType>().value(row);
-            if tz.is_some() { Value::Timestamptz(v) } else { Value::Timestamp(v) }
+            if tz.is_some() {
+                Value::Timestamptz(v)
+            } else {
+                Value::Timestamp(v)
+            }
         }
-        DataType::FixedSizeBinary(16) => Value::Uuid(a.as_fixed_size_binary().value(row).try_into().unwrap()),
+        DataType::FixedSizeBinary(16) => {
+            Value::Uuid(a.as_fixed_size_binary().value(row).try_into().unwrap())
+        }
         DataType::Decimal128(_, s) => {
             let v = a.as_primitive::<Decimal128Type>().value(row);
             let neg = v < 0;
             let digits = format!("{:0>width$}", v.unsigned_abs(), width = *s as usize + 1);
             let (i, f) = digits.split_at(digits.len() - *s as usize);
-            Value::Decimal(norm_decimal(&format!("{}{i}.{f}", if neg { "-" } else { "" })))
+            Value::Decimal(norm_decimal(&format!(
+                "{}{i}.{f}",
+                if neg { "-" } else { "" }
+            )))
         }
         other => panic!("column {col}: unexpected Arrow type {other}"),
     }
@@ -214,7 +238,10 @@ fn keel_norm(v: &Value) -> Value {
 }
 
 /// Every batch of a stream, and its values as rows.
-fn read_all(reader: ArrowArrayStreamReader, like: &[Vec<Value>]) -> (Vec<RecordBatch>, Vec<Vec<Value>>) {
+fn read_all(
+    reader: ArrowArrayStreamReader,
+    like: &[Vec<Value>],
+) -> (Vec<RecordBatch>, Vec<Vec<Value>>) {
     let mut batches = Vec::new();
     let mut out = Vec::new();
     for b in reader {
@@ -239,23 +266,49 @@ fn read_all(reader: ArrowArrayStreamReader, like: &[Vec<Value>]) -> (Vec<RecordB
 fn check_every_type(f: &Fixture) {
     let e = &f.e;
     let t = e.table("arrow_types");
-    let cols: Vec<String> = e.q.types.iter().map(|s| format!("c_{} {}", s.kind.name(), s.ddl)).collect();
-    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, {})", cols.join(", ")), &[]).unwrap();
-    let names: Vec<String> = e.q.types.iter().map(|s| format!("c_{}", s.kind.name())).collect();
+    let cols: Vec<String> =
+        e.q.types
+            .iter()
+            .map(|s| format!("c_{} {}", s.kind.name(), s.ddl))
+            .collect();
+    e.db.exec(
+        &format!(
+            "CREATE TABLE {t} (id BIGINT PRIMARY KEY, {})",
+            cols.join(", ")
+        ),
+        &[],
+    )
+    .unwrap();
+    let names: Vec<String> =
+        e.q.types
+            .iter()
+            .map(|s| format!("c_{}", s.kind.name()))
+            .collect();
     let marks = vec!["?"; names.len() + 1].join(", ");
-    let insert = format!("INSERT INTO {t} (id, {}) VALUES ({marks})", names.join(", "));
+    let insert = format!(
+        "INSERT INTO {t} (id, {}) VALUES ({marks})",
+        names.join(", ")
+    );
     let n = 23;
     let c = e.conn();
     for i in 0..n {
         let mut r = vec![Value::Int64(i as i64)];
         for (k, s) in e.q.types.iter().enumerate() {
-            r.push(if (i + k) % 5 == 0 { Value::Null } else { sample(s.kind, i) });
+            r.push(if (i + k) % 5 == 0 {
+                Value::Null
+            } else {
+                sample(s.kind, i)
+            });
         }
         let refs: Vec<_> = r.iter().map(Value::as_ref).collect();
-        c.exec(&insert, &refs).unwrap_or_else(|err| panic!("{insert}: {err}"));
+        c.exec(&insert, &refs)
+            .unwrap_or_else(|err| panic!("{insert}: {err}"));
     }
     let select = format!("SELECT id, {} FROM {t} ORDER BY id", names.join(", "));
-    let want: Vec<Vec<Value>> = rows(&c, &select, &[]).iter().map(|r| r.iter().map(keel_norm).collect()).collect();
+    let want: Vec<Vec<Value>> = rows(&c, &select, &[])
+        .iter()
+        .map(|r| r.iter().map(keel_norm).collect())
+        .collect();
     drop(c);
     assert_eq!(want.len(), n);
 
@@ -265,7 +318,10 @@ fn check_every_type(f: &Fixture) {
     let schema = reader.schema();
     assert_eq!(schema.fields().len(), names.len() + 1);
     for (s, field) in e.q.types.iter().zip(schema.fields().iter().skip(1)) {
-        let ext = field.metadata().get("ARROW:extension:name").map(String::as_str);
+        let ext = field
+            .metadata()
+            .get("ARROW:extension:name")
+            .map(String::as_str);
         let want_type = match s.reads_as {
             Type::Bool => DataType::Boolean,
             Type::Int64 => DataType::Int64,
@@ -281,7 +337,13 @@ fn check_every_type(f: &Fixture) {
             Type::Decimal => field.data_type().clone(), // decimal128(p, s) or utf8: checked below
             other => panic!("{other:?}"),
         };
-        assert_eq!(field.data_type(), &want_type, "{}: column {}", e.name, field.name());
+        assert_eq!(
+            field.data_type(),
+            &want_type,
+            "{}: column {}",
+            e.name,
+            field.name()
+        );
         match s.reads_as {
             Type::Uuid => assert_eq!(ext, Some("arrow.uuid"), "{}", field.name()),
             Type::Json => assert_eq!(ext, Some("arrow.json"), "{}", field.name()),
@@ -297,16 +359,31 @@ fn check_every_type(f: &Fixture) {
     }
     let (batches, got) = read_all(reader, &want);
     keel_conn_free(conn);
-    assert_eq!(batches.len(), n.div_ceil(7), "{}: batches of arrow_batch_rows=7", e.name);
+    assert_eq!(
+        batches.len(),
+        n.div_ceil(7),
+        "{}: batches of arrow_batch_rows=7",
+        e.name
+    );
     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
         assert_eq!(g, w, "{}: row {i}", e.name);
     }
     assert_eq!(got.len(), n);
     // A declared DECIMAL(p,s) column is decimal128(p,s) where the engine
     // reports p and s.
-    let dec = &schema.fields()[1 + e.q.types.iter().position(|s| s.kind == Type::Decimal).unwrap()];
+    let dec = &schema.fields()[1 + e
+        .q
+        .types
+        .iter()
+        .position(|s| s.kind == Type::Decimal)
+        .unwrap()];
     match e.name {
-        "sqlite" | "mysql" => assert!(matches!(dec.data_type(), DataType::Decimal128(..)), "{}: {}", e.name, dec.data_type()),
+        "sqlite" | "mysql" => assert!(
+            matches!(dec.data_type(), DataType::Decimal128(..)),
+            "{}: {}",
+            e.name,
+            dec.data_type()
+        ),
         _ => {}
     }
 }
@@ -315,9 +392,15 @@ fn check_every_type(f: &Fixture) {
 /// be freed first, the rows are all there, and the session goes back to
 /// the pool only when the stream is released.
 fn check_stream_outlives_its_connection(f: &Fixture) {
-    let db = CDb::open(&f.url, "pool_max_open=1&pool_acquire_timeout_ms=300&arrow_batch_rows=3");
+    let db = CDb::open(
+        &f.url,
+        "pool_max_open=1&pool_acquire_timeout_ms=300&arrow_batch_rows=3",
+    );
     let conn = db.checkout();
-    let stream = query_arrow(conn, "SELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5");
+    let stream = query_arrow(
+        conn,
+        "SELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5",
+    );
     keel_conn_free(conn);
     // The one session is still the stream's.
     let mut other = null_mut();
@@ -325,7 +408,12 @@ fn check_stream_outlives_its_connection(f: &Fixture) {
     assert_eq!(s, Status::Timeout);
     let (_, got) = read_all(import(stream), &[]);
     let got: Vec<Value> = got.into_iter().map(|mut r| r.remove(0)).collect();
-    assert_eq!(got, (1..=5).map(Value::Int64).collect::<Vec<_>>(), "{}", f.e.name);
+    assert_eq!(
+        got,
+        (1..=5).map(Value::Int64).collect::<Vec<_>>(),
+        "{}",
+        f.e.name
+    );
     // Released (the reader is dropped): the session is back.
     let c = db.checkout();
     keel_conn_free(c);
@@ -333,7 +421,9 @@ fn check_stream_outlives_its_connection(f: &Fixture) {
     // keel_db_query_arrow: the stream owns the connection it checked out.
     let sql = CString::new("SELECT 7 AS a").unwrap();
     let mut stream = FFI_ArrowArrayStream::empty();
-    ok("keel_db_query_arrow", |e| keel_db_query_arrow(db.0, sql.as_ptr(), null(), 0, &mut stream, e));
+    ok("keel_db_query_arrow", |e| {
+        keel_db_query_arrow(db.0, sql.as_ptr(), null(), 0, &mut stream, e)
+    });
     let (s, _) = fails(|e| keel_db_checkout(db.0, &mut other, e));
     assert_eq!(s, Status::Timeout);
     let (_, got) = read_all(import(stream), &[]);
@@ -347,19 +437,30 @@ fn check_stream_outlives_its_connection(f: &Fixture) {
 fn check_released_early(f: &Fixture) {
     let e = &f.e;
     let t = e.table("arrow_early");
-    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT)"), &[]).unwrap();
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT)"), &[])
+        .unwrap();
     let c = e.conn();
     let values: Vec<String> = (0..500).map(|i| format!("({i})")).collect();
     for chunk in values.chunks(100) {
-        c.exec(&format!("INSERT INTO {t} (id) VALUES {}", chunk.join(", ")), &[]).unwrap();
+        c.exec(
+            &format!("INSERT INTO {t} (id) VALUES {}", chunk.join(", ")),
+            &[],
+        )
+        .unwrap();
     }
     drop(c);
     let db = CDb::open(&f.url, "pool_max_open=1&arrow_batch_rows=10");
     let conn = db.checkout();
-    let mut reader = import(query_arrow(conn, &format!("SELECT id FROM {t} ORDER BY id")));
+    let mut reader = import(query_arrow(
+        conn,
+        &format!("SELECT id FROM {t} ORDER BY id"),
+    ));
     assert_eq!(reader.next().unwrap().unwrap().num_rows(), 10);
     drop(reader);
-    let (_, got) = read_all(import(query_arrow(conn, &format!("SELECT count(*) AS n FROM {t}"))), &[]);
+    let (_, got) = read_all(
+        import(query_arrow(conn, &format!("SELECT count(*) AS n FROM {t}"))),
+        &[],
+    );
     assert_eq!(got, vec![vec![Value::Int64(500)]], "{}", e.name);
     // Released before reading anything.
     let stream = query_arrow(conn, &format!("SELECT id FROM {t}"));
@@ -373,7 +474,11 @@ fn check_released_early(f: &Fixture) {
 fn check_empty(f: &Fixture) {
     let e = &f.e;
     let t = e.table("arrow_empty");
-    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT, name {})", e.q.ddl(Type::Text)), &[]).unwrap();
+    e.db.exec(
+        &format!("CREATE TABLE {t} (id BIGINT, name {})", e.q.ddl(Type::Text)),
+        &[],
+    )
+    .unwrap();
     let db = CDb::open(&f.url, "");
     let conn = db.checkout();
     let reader = import(query_arrow(conn, &format!("SELECT id, name FROM {t}")));
@@ -382,7 +487,11 @@ fn check_empty(f: &Fixture) {
     assert_eq!(schema.field(0).data_type(), &DataType::Int64);
     assert_eq!(schema.field(1).data_type(), &DataType::Utf8);
     let (batches, got) = read_all(reader, &[]);
-    assert!(got.is_empty() && batches.iter().all(|b| b.num_rows() == 0), "{}", e.name);
+    assert!(
+        got.is_empty() && batches.iter().all(|b| b.num_rows() == 0),
+        "{}",
+        e.name
+    );
     keel_conn_free(conn);
 }
 
@@ -391,14 +500,20 @@ fn check_empty(f: &Fixture) {
 fn check_export_open_cursor(f: &Fixture) {
     let db = CDb::open(&f.url, "");
     let conn = db.checkout();
-    let sql = CString::new("SELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4").unwrap();
+    let sql =
+        CString::new("SELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4")
+            .unwrap();
     let mut rows = null_mut();
-    ok("keel_conn_query", |e| keel_conn_query(conn, sql.as_ptr(), null(), 0, &mut rows, e));
+    ok("keel_conn_query", |e| {
+        keel_conn_query(conn, sql.as_ptr(), null(), 0, &mut rows, e)
+    });
     let mut has = false;
     ok("keel_rows_next", |e| keel_rows_next(rows, &mut has, e));
     assert!(has);
     let mut stream = FFI_ArrowArrayStream::empty();
-    ok("keel_rows_export_arrow", |e| keel_rows_export_arrow(rows, &mut stream, e));
+    ok("keel_rows_export_arrow", |e| {
+        keel_rows_export_arrow(rows, &mut stream, e)
+    });
     let (s, m) = fails(|e| keel_rows_next(rows, &mut has, e));
     assert_eq!(s, Status::InvalidState);
     assert!(m.contains("Arrow stream"), "{m}");
@@ -406,7 +521,12 @@ fn check_export_open_cursor(f: &Fixture) {
     let (_, got) = read_all(import(stream), &[]);
     let got: Vec<Value> = got.into_iter().map(|mut r| r.remove(0)).collect();
     // The unordered UNION ALL keeps its order on every engine here.
-    assert_eq!(got, vec![Value::Int64(2), Value::Int64(3), Value::Int64(4)], "{}", f.e.name);
+    assert_eq!(
+        got,
+        vec![Value::Int64(2), Value::Int64(3), Value::Int64(4)],
+        "{}",
+        f.e.name
+    );
     keel_conn_free(conn);
 }
 
@@ -451,7 +571,11 @@ fn sqlite_untyped_column_and_error_mid_stream() {
         match reader.next() {
             Some(Ok(b)) => {
                 for r in 0..b.num_rows() {
-                    let want = if seen == 0 { Value::Null } else { Value::Int64(seen * 2) };
+                    let want = if seen == 0 {
+                        Value::Null
+                    } else {
+                        Value::Int64(seen * 2)
+                    };
                     assert_eq!(cell(&b, 1, r, &Value::Null), want);
                     seen += 1;
                 }
@@ -461,12 +585,18 @@ fn sqlite_untyped_column_and_error_mid_stream() {
         }
     };
     assert_eq!(seen, 8, "the two batches before the failing one");
-    assert!(err.contains("row 10") && err.contains("\"v\"") && err.contains("invalid data"), "{err}");
+    assert!(
+        err.contains("row 10") && err.contains("\"v\"") && err.contains("invalid data"),
+        "{err}"
+    );
     assert!(reader.next().is_none(), "the stream ends after its error");
     drop(reader);
     // The whole first batch NULL: Arrow's null type, and a later value is
     // an error.
-    let mut reader = import(query_arrow(conn, "SELECT NULL AS v UNION ALL SELECT NULL UNION ALL SELECT NULL UNION ALL SELECT NULL UNION ALL SELECT 5"));
+    let mut reader = import(query_arrow(
+        conn,
+        "SELECT NULL AS v UNION ALL SELECT NULL UNION ALL SELECT NULL UNION ALL SELECT NULL UNION ALL SELECT 5",
+    ));
     assert_eq!(reader.schema().field(0).data_type(), &DataType::Null);
     assert_eq!(reader.next().unwrap().unwrap().num_rows(), 4);
     let err = reader.next().unwrap().unwrap_err().to_string();
@@ -481,7 +611,10 @@ fn postgres_error_mid_stream() {
     let Some(f) = fixture("postgres") else { return };
     let db = CDb::open(&f.url, "arrow_batch_rows=4");
     let conn = db.checkout();
-    let mut reader = import(query_arrow(conn, "SELECT 10 / (15 - x) AS v FROM generate_series(1, 30) AS x"));
+    let mut reader = import(query_arrow(
+        conn,
+        "SELECT 10 / (15 - x) AS v FROM generate_series(1, 30) AS x",
+    ));
     let mut seen = 0;
     let err = loop {
         match reader.next() {
@@ -491,7 +624,10 @@ fn postgres_error_mid_stream() {
         }
     };
     assert!(seen >= 4 && seen < 15, "{seen}");
-    assert!(err.contains("division by zero") && err.contains("22012"), "{err}");
+    assert!(
+        err.contains("division by zero") && err.contains("22012"),
+        "{err}"
+    );
     drop(reader);
     // The connection still works.
     let (_, got) = read_all(import(query_arrow(conn, "SELECT 1 AS one")), &[]);
@@ -507,13 +643,15 @@ fn bad_arguments() {
     let conn = db.checkout();
     let sql = CString::new("SELECT 1").unwrap();
     let mut stream = FFI_ArrowArrayStream::empty();
-    let (s, m) = fails(|e| keel_conn_query_arrow(null_mut(), sql.as_ptr(), null(), 0, &mut stream, e));
+    let (s, m) =
+        fails(|e| keel_conn_query_arrow(null_mut(), sql.as_ptr(), null(), 0, &mut stream, e));
     assert_eq!(s, Status::NullArgument, "{m}");
     let (s, m) = fails(|e| keel_conn_query_arrow(conn, null(), null(), 0, &mut stream, e));
     assert_eq!(s, Status::NullArgument, "{m}");
     let (s, m) = fails(|e| keel_conn_query_arrow(conn, sql.as_ptr(), null(), 0, null_mut(), e));
     assert!(s == Status::NullArgument && m.contains("stream_out"), "{m}");
-    let (s, _) = fails(|e| keel_db_query_arrow(null_mut(), sql.as_ptr(), null(), 0, &mut stream, e));
+    let (s, _) =
+        fails(|e| keel_db_query_arrow(null_mut(), sql.as_ptr(), null(), 0, &mut stream, e));
     assert_eq!(s, Status::NullArgument);
     let (s, _) = fails(|e| keel_rows_export_arrow(null_mut(), &mut stream, e));
     assert_eq!(s, Status::NullArgument);
@@ -523,7 +661,9 @@ fn bad_arguments() {
     assert!(stream.release.is_none(), "nothing written on failure");
     // A cursor exported twice: the second finds it empty.
     let mut rows = null_mut();
-    ok("keel_conn_query", |e| keel_conn_query(conn, sql.as_ptr(), null(), 0, &mut rows, e));
+    ok("keel_conn_query", |e| {
+        keel_conn_query(conn, sql.as_ptr(), null(), 0, &mut rows, e)
+    });
     ok("export", |e| keel_rows_export_arrow(rows, &mut stream, e));
     let mut again = FFI_ArrowArrayStream::empty();
     let (s, _) = fails(|e| keel_rows_export_arrow(rows, &mut again, e));
@@ -536,4 +676,494 @@ fn bad_arguments() {
     let mut d = null_mut();
     let (s, _) = fails(|e| keel_db_open(u.as_ptr(), &mut d, e));
     assert_eq!(s, Status::InvalidArgument);
+}
+
+// ---- ingest -------------------------------------------------------------------------------
+
+fn ingest(
+    conn: *mut keel_conn,
+    table: &str,
+    stream: &mut FFI_ArrowArrayStream,
+    mode: keel::core::ingest::IngestMode,
+) -> Result<u64, (Status, String)> {
+    let t = CString::new(table).unwrap();
+    let mut n = 0u64;
+    let mut e = null_mut();
+    let s = keel_conn_ingest(conn, t.as_ptr(), stream, mode as i32, &mut n, &mut e);
+    assert!(
+        stream.release.is_none(),
+        "keel_conn_ingest takes the stream whatever the outcome"
+    );
+    if s == Status::Ok {
+        Ok(n)
+    } else {
+        Err((s, message(e)))
+    }
+}
+
+/// `v` with decimals and decimal text alike (SQL Server's decimal comes
+/// out as text and goes back in as text).
+fn loose(v: &Value) -> Value {
+    match v {
+        Value::Decimal(t) => Value::Text(norm_decimal(t)),
+        Value::Text(t) if t.parse::<f64>().is_ok() && t.contains('.') => {
+            Value::Text(norm_decimal(t))
+        }
+        v => v.clone(),
+    }
+}
+
+/// Every type out as Arrow and back in with keel_conn_ingest into a new
+/// table: the new table holds the same values as the old.
+fn check_ingest_round_trip(f: &Fixture) {
+    let e = &f.e;
+    let (src, dst) = (e.table("arrow_in_src"), e.table("arrow_in_dst"));
+    let cols: Vec<String> =
+        e.q.types
+            .iter()
+            .map(|s| format!("c_{} {}", s.kind.name(), s.ddl))
+            .collect();
+    e.db.exec(
+        &format!(
+            "CREATE TABLE {src} (id BIGINT PRIMARY KEY, {})",
+            cols.join(", ")
+        ),
+        &[],
+    )
+    .unwrap();
+    let names: Vec<String> =
+        e.q.types
+            .iter()
+            .map(|s| format!("c_{}", s.kind.name()))
+            .collect();
+    let marks = vec!["?"; names.len() + 1].join(", ");
+    let insert = format!(
+        "INSERT INTO {src} (id, {}) VALUES ({marks})",
+        names.join(", ")
+    );
+    let n = 31;
+    let c = e.conn();
+    for i in 0..n {
+        let mut r = vec![Value::Int64(i as i64)];
+        for (k, s) in e.q.types.iter().enumerate() {
+            r.push(if (i + k) % 6 == 0 {
+                Value::Null
+            } else {
+                sample(s.kind, i)
+            });
+        }
+        let refs: Vec<_> = r.iter().map(Value::as_ref).collect();
+        c.exec(&insert, &refs)
+            .unwrap_or_else(|err| panic!("{insert}: {err}"));
+    }
+    drop(c);
+    let db = CDb::open(&f.url, "arrow_batch_rows=8");
+    // Out of one connection, into another (where a connection carries one
+    // result at a time, the stream keeps its own busy).
+    let (from, to) = (db.checkout(), db.checkout());
+    let select =
+        |t: &common::Table| format!("SELECT id, {} FROM {t} ORDER BY id", names.join(", "));
+    let mut stream = query_arrow(from, &select(&src));
+    keel_conn_free(from);
+    let got = ingest(
+        to,
+        &dst.name,
+        &mut stream,
+        keel::core::ingest::IngestMode::Create,
+    )
+    .unwrap_or_else(|(s, m)| panic!("{}: ingest: {s:?}: {m}", e.name));
+    assert_eq!(got, n as u64);
+    keel_conn_free(to);
+    let c = e.conn();
+    let norm = |rows: Vec<Vec<Value>>| -> Vec<Vec<Value>> {
+        rows.iter().map(|r| r.iter().map(loose).collect()).collect()
+    };
+    let (a, b) = (
+        norm(rows(&c, &select(&src), &[])),
+        norm(rows(&c, &select(&dst), &[])),
+    );
+    assert_eq!(a.len(), n);
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert_eq!(x, y, "{}: row {i} differs after the round trip", e.name);
+    }
+    assert_eq!(a.len(), b.len());
+}
+
+/// A stream built with arrow-rs: ids from `from`, and text.
+fn id_stream(from: i64, n: i64) -> FFI_ArrowArrayStream {
+    use arrow_array::{Int64Array, RecordBatchIterator, StringArray};
+    use std::sync::Arc;
+    let schema = Arc::new(arrow_schema::Schema::new(vec![
+        arrow_schema::Field::new("id", DataType::Int64, false),
+        arrow_schema::Field::new("name", DataType::Utf8, true),
+    ]));
+    let ids: Vec<i64> = (from..from + n).collect();
+    let names: Vec<Option<String>> = ids
+        .iter()
+        .map(|i| {
+            if i % 4 == 0 {
+                None
+            } else {
+                Some(format!("n{i}"))
+            }
+        })
+        .collect();
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Int64Array::from(ids)),
+            Arc::new(StringArray::from(names)),
+        ],
+    )
+    .unwrap();
+    let half = batch.num_rows() / 2;
+    let batches = vec![
+        Ok(batch.slice(0, half)),
+        Ok(batch.slice(half, batch.num_rows() - half)),
+    ];
+    FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(batches, schema)))
+}
+
+/// The four modes, with what each does to a table that exists or not.
+fn check_ingest_modes(f: &Fixture) {
+    use keel::core::ingest::IngestMode::*;
+    let e = &f.e;
+    let t = e.table("arrow_modes");
+    let db = CDb::open(&f.url, "");
+    let conn = db.checkout();
+    let count = |want: i64| {
+        let c = e.conn();
+        assert_eq!(
+            common::int(&c, &format!("SELECT count(*) FROM {t}"), &[]),
+            want,
+            "{}",
+            e.name
+        );
+    };
+    let (s, m) = ingest(conn, &t.name, &mut id_stream(0, 10), Append).unwrap_err();
+    assert_eq!(
+        s,
+        Status::NotFound,
+        "{}: append to a missing table: {m}",
+        e.name
+    );
+    assert_eq!(
+        ingest(conn, &t.name, &mut id_stream(0, 10), Create),
+        Ok(10),
+        "{}",
+        e.name
+    );
+    count(10);
+    let (s, m) = ingest(conn, &t.name, &mut id_stream(0, 10), Create).unwrap_err();
+    assert_eq!(s, Status::AlreadyExists, "{}: create twice: {m}", e.name);
+    count(10);
+    assert_eq!(ingest(conn, &t.name, &mut id_stream(10, 5), Append), Ok(5));
+    count(15);
+    assert_eq!(
+        ingest(conn, &t.name, &mut id_stream(100, 3), Replace),
+        Ok(3)
+    );
+    count(3);
+    assert_eq!(
+        ingest(conn, &t.name, &mut id_stream(103, 4), CreateAppend),
+        Ok(4)
+    );
+    count(7);
+    let c = e.conn();
+    let got = rows(&c, &format!("SELECT id, name FROM {t} ORDER BY id"), &[]);
+    let want: Vec<Vec<Value>> = (100..107)
+        .map(|i| {
+            vec![
+                Value::Int64(i),
+                if i % 4 == 0 {
+                    Value::Null
+                } else {
+                    Value::Text(format!("n{i}"))
+                },
+            ]
+        })
+        .collect();
+    assert_eq!(got, want, "{}", e.name);
+    drop(c);
+    // create_append on a table that is not there makes it.
+    let t2 = e.table("arrow_modes2");
+    assert_eq!(
+        ingest(conn, &t2.name, &mut id_stream(0, 2), CreateAppend),
+        Ok(2)
+    );
+    // A failing row: nothing of the call stays (a duplicate key on a
+    // table with one).
+    let t3 = e.table("arrow_modes3");
+    e.db.exec(
+        &format!(
+            "CREATE TABLE {t3} (id BIGINT PRIMARY KEY, name {})",
+            e.q.ddl(Type::Text)
+        ),
+        &[],
+    )
+    .unwrap();
+    e.db.exec(&format!("INSERT INTO {t3} (id, name) VALUES (7, 'x')"), &[])
+        .unwrap();
+    let (s, m) = ingest(conn, &t3.name, &mut id_stream(0, 10), Append).unwrap_err();
+    assert_eq!(s, Status::Integrity, "{}: {m}", e.name);
+    let c = e.conn();
+    assert_eq!(
+        common::int(&c, &format!("SELECT count(*) FROM {t3}"), &[]),
+        1,
+        "{}: rolled back",
+        e.name
+    );
+    drop(c);
+    // Bad arguments.
+    let tn = CString::new(t.name.as_str()).unwrap();
+    let mut st = id_stream(0, 1);
+    let (s, _) = fails(|er| keel_conn_ingest(conn, tn.as_ptr(), &mut st, 9, null_mut(), er));
+    assert_eq!(s, Status::InvalidArgument);
+    assert!(st.release.is_none(), "taken on failure too");
+    let mut st = id_stream(0, 1);
+    let (s, _) = fails(|er| keel_conn_ingest(null_mut(), tn.as_ptr(), &mut st, 2, null_mut(), er));
+    assert_eq!(s, Status::NullArgument);
+    assert!(st.release.is_none(), "taken when conn is NULL too");
+    let (s, _) = fails(|er| keel_conn_ingest(conn, tn.as_ptr(), null_mut(), 2, null_mut(), er));
+    assert_eq!(s, Status::NullArgument);
+    keel_conn_free(conn);
+}
+
+#[test]
+fn ingest_round_trip() {
+    each(check_ingest_round_trip);
+}
+
+#[test]
+fn ingest_modes() {
+    each(check_ingest_modes);
+}
+
+/// PostgreSQL: ingest goes by `COPY ... FROM STDIN (FORMAT binary)` (a
+/// trigger sees the COPY as the current query), and falls back to INSERTs
+/// for a column whose type has no binary path from the stream's type
+/// (text into an integer column: the server converts it).
+#[test]
+fn postgres_ingest_uses_binary_copy() {
+    use keel::core::ingest::IngestMode::Append;
+    let Some(f) = fixture("postgres") else { return };
+    let e = &f.e;
+    let (t, log) = (e.table("arrow_copy"), e.table("arrow_copy_log"));
+    let func = format!("{}_f", t.name);
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT, name TEXT)"), &[]).unwrap();
+    e.db.exec(&format!("CREATE TABLE {log} (q TEXT)"), &[]).unwrap();
+    e.db.exec(
+        &format!(
+            "CREATE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN INSERT INTO {log} VALUES (current_query()); RETURN NEW; END $$"
+        ),
+        &[],
+    )
+    .unwrap();
+    e.db.exec(&format!("CREATE TRIGGER {t}_t BEFORE INSERT ON {t} FOR EACH ROW EXECUTE FUNCTION {func}()"), &[])
+        .unwrap();
+    let db = CDb::open(&f.url, "");
+    let conn = db.checkout();
+    assert_eq!(ingest(conn, &t.name, &mut id_stream(0, 5), Append), Ok(5));
+    let c = e.conn();
+    let qs = rows(&c, &format!("SELECT DISTINCT q FROM {log}"), &[]);
+    assert_eq!(qs.len(), 1, "{qs:?}");
+    assert!(matches!(&qs[0][0], Value::Text(q) if q.starts_with("COPY ") && q.contains("FORMAT binary")), "{qs:?}");
+    let got = rows(&c, &format!("SELECT id, name FROM {t} ORDER BY id"), &[]);
+    assert_eq!(got.len(), 5);
+    assert_eq!(got[1], vec![Value::Int64(1), Value::Text("n1".into())]);
+    assert_eq!(got[0], vec![Value::Int64(0), Value::Null]);
+    // Text into an integer column: no binary path, so INSERTs, which the
+    // server converts.
+    let t2 = e.table("arrow_copy2");
+    e.db.exec(&format!("CREATE TABLE {t2} (id BIGINT, name INTEGER)"), &[]).unwrap();
+    use arrow_array::{Int64Array, RecordBatchIterator, StringArray};
+    use std::sync::Arc;
+    let schema = Arc::new(arrow_schema::Schema::new(vec![
+        arrow_schema::Field::new("id", DataType::Int64, false),
+        arrow_schema::Field::new("name", DataType::Utf8, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![Arc::new(Int64Array::from(vec![1, 2])), Arc::new(StringArray::from(vec![Some("42"), None]))],
+    )
+    .unwrap();
+    let mut s = FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)));
+    assert_eq!(ingest(conn, &t2.name, &mut s, Append), Ok(2));
+    let got = rows(&c, &format!("SELECT id, name FROM {t2} ORDER BY id"), &[]);
+    assert_eq!(got, vec![vec![Value::Int64(1), Value::Int64(42)], vec![Value::Int64(2), Value::Null]]);
+    // Decimals in binary numeric, every shape.
+    let t3 = e.table("arrow_copy3");
+    e.db.exec(&format!("CREATE TABLE {t3} (d NUMERIC(30,6))"), &[]).unwrap();
+    let vals: Vec<Option<i128>> = vec![Some(0), Some(1), Some(-1), Some(123_456_789), Some(-10_000_000_000), Some(1_000_000), None, Some(999_999_999_999_999_999_999)];
+    let schema = Arc::new(arrow_schema::Schema::new(vec![arrow_schema::Field::new("d", DataType::Decimal128(30, 6), true)]));
+    let arr = arrow_array::Decimal128Array::from(vals.clone()).with_precision_and_scale(30, 6).unwrap();
+    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(arr)]).unwrap();
+    let mut s = FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)));
+    assert_eq!(ingest(conn, &t3.name, &mut s, Append), Ok(vals.len() as u64));
+    let got = rows(&c, &format!("SELECT d::text FROM {t3}"), &[]);
+    let want = ["0.000000", "0.000001", "-0.000001", "123.456789", "-10000.000000", "1.000000", "", "999999999999999.999999"];
+    for (g, w) in got.iter().zip(want) {
+        match &g[0] {
+            Value::Null => assert_eq!(w, ""),
+            Value::Text(t) => assert_eq!(t, w),
+            other => panic!("{other:?}"),
+        }
+    }
+    // A value that does not fit, in the middle of a COPY (rows before it
+    // already sent): the COPY is aborted, nothing stays, and the
+    // connection goes on.
+    let t4 = e.table("arrow_copy4");
+    e.db.exec(&format!("CREATE TABLE {t4} (id INTEGER, name TEXT)"), &[]).unwrap();
+    let mut big = id_stream(i64::from(i32::MAX) - 2, 6);
+    let (st, m) = ingest(conn, &t4.name, &mut big, Append).unwrap_err();
+    assert_eq!(st, Status::InvalidData, "{st:?} {m}");
+    assert!(m.contains("2147483648") && m.contains("row 3"), "{m}");
+    assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t4}"), &[]), 0);
+    assert_eq!(ingest(conn, &t4.name, &mut id_stream(0, 3), Append), Ok(3));
+    let (_, got) = read_all(import(query_arrow(conn, &format!("SELECT count(*) AS n FROM {t4}"))), &[]);
+    assert_eq!(got, vec![vec![Value::Int64(3)]]);
+    keel_conn_free(conn);
+    drop(c);
+    e.db.exec(&format!("DROP TABLE IF EXISTS {t}"), &[]).unwrap();
+    e.db.exec(&format!("DROP FUNCTION IF EXISTS {func}()"), &[]).unwrap();
+}
+
+/// MySQL/MariaDB: ingest goes by LOAD DATA LOCAL INFILE fed from the
+/// stream (the session's Com_load counter moves, Com_insert does not)
+/// when the server has local_infile on; values with tabs, newlines,
+/// backslashes and NUL bytes arrive intact; a duplicate key, which LOCAL
+/// makes a warning, is an error and nothing stays. (The fallback to
+/// INSERTs with local_infile off is not tested here: turning it off is
+/// global, and the test server is shared.)
+#[test]
+fn mysql_ingest_uses_load_data_local() {
+    use keel::core::ingest::IngestMode::{Append, Create};
+    let Some(f) = fixture("mysql") else { return };
+    let e = &f.e;
+    let on = common::int(&e.conn(), "SELECT @@local_infile", &[]);
+    if on != 1 {
+        println!("skipped: the server has local_infile off (keel uses INSERTs there)");
+        return;
+    }
+    let t = e.table("arrow_load");
+    let db = CDb::open(&f.url, "");
+    let conn = db.checkout();
+    let status = |name: &str| -> i64 {
+        let (_, got) = read_all(import(query_arrow(conn, &format!("SHOW SESSION STATUS LIKE '{name}'"))), &[]);
+        match &got[0][1] {
+            Value::Text(v) => v.parse().unwrap(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let (load0, insert0) = (status("Com_load"), status("Com_insert"));
+    use arrow_array::{BinaryArray, Int64Array, RecordBatchIterator, StringArray};
+    use std::sync::Arc;
+    let schema = Arc::new(arrow_schema::Schema::new(vec![
+        arrow_schema::Field::new("id", DataType::Int64, false),
+        arrow_schema::Field::new("s", DataType::Utf8, true),
+        arrow_schema::Field::new("b", DataType::Binary, true),
+    ]));
+    let texts = vec![Some("tab\there"), Some("line\nbreak\r\n"), Some("back\\slash \\N"), None, Some("é ü 漢")];
+    let bins: Vec<Option<&[u8]>> = vec![Some(b"\0\x01\t\n\\"), None, Some(b""), Some(b"\xff\xfe"), Some(b"N")];
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Int64Array::from(vec![1, 2, 3, 4, 5])),
+            Arc::new(StringArray::from(texts.clone())),
+            Arc::new(BinaryArray::from(bins.clone())),
+        ],
+    )
+    .unwrap();
+    let mut s = FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)));
+    assert_eq!(ingest(conn, &t.name, &mut s, Create), Ok(5));
+    assert_eq!(status("Com_load"), load0 + 1, "LOAD DATA ran");
+    assert_eq!(status("Com_insert"), insert0, "no INSERT ran");
+    let c = e.conn();
+    let got = rows(&c, &format!("SELECT id, s, b FROM {t} ORDER BY id"), &[]);
+    for (i, r) in got.iter().enumerate() {
+        let s = texts[i].map_or(Value::Null, |v| Value::Text(v.into()));
+        let b = bins[i].map_or(Value::Null, |v| Value::Bytes(v.to_vec()));
+        assert_eq!(r, &vec![Value::Int64(i as i64 + 1), s, b], "row {i}");
+    }
+    // A duplicate key: a warning under LOCAL, an error from keel, and the
+    // rows rolled back.
+    e.db.exec(&format!("ALTER TABLE {t} ADD PRIMARY KEY (id)"), &[]).unwrap();
+    let (st, m) = ingest(conn, &t.name, &mut id3_stream(4, 4), Append).unwrap_err();
+    assert_eq!(st, Status::Integrity, "{m}");
+    assert!(m.contains("Duplicate"), "{m}");
+    assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t}"), &[]), 5);
+    keel_conn_free(conn);
+}
+
+/// (id, s, b) rows with ids from `from`.
+fn id3_stream(from: i64, n: i64) -> FFI_ArrowArrayStream {
+    use arrow_array::{BinaryArray, Int64Array, RecordBatchIterator, StringArray};
+    use std::sync::Arc;
+    let schema = Arc::new(arrow_schema::Schema::new(vec![
+        arrow_schema::Field::new("id", DataType::Int64, false),
+        arrow_schema::Field::new("s", DataType::Utf8, true),
+        arrow_schema::Field::new("b", DataType::Binary, true),
+    ]));
+    let ids: Vec<i64> = (from..from + n).collect();
+    let s: Vec<Option<&str>> = ids.iter().map(|_| Some("x")).collect();
+    let b: Vec<Option<&[u8]>> = ids.iter().map(|_| None).collect();
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![Arc::new(Int64Array::from(ids)), Arc::new(StringArray::from(s)), Arc::new(BinaryArray::from(b))],
+    )
+    .unwrap();
+    FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)))
+}
+
+/// A cursor of a prepared statement, exported and then read after the
+/// statement and the connection handles were freed.
+fn check_export_statement_cursor_outlives_the_statement(f: &Fixture) {
+    use keel::ffi::stmt::{keel_stmt_free, keel_stmt_query};
+    // One row a batch: the export reads only the first.
+    let db = CDb::open(&f.url, "arrow_batch_rows=1");
+    let conn = db.checkout();
+    let sql = CString::new("SELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT 3").unwrap();
+    let mut st = null_mut();
+    ok("keel_conn_prepare", |e| keel_conn_prepare(conn, sql.as_ptr(), &mut st, e));
+    let mut rows = null_mut();
+    ok("keel_stmt_query", |e| keel_stmt_query(st, &mut rows, e));
+    let mut stream = FFI_ArrowArrayStream::empty();
+    ok("keel_rows_export_arrow", |e| keel_rows_export_arrow(rows, &mut stream, e));
+    keel_rows_free(rows);
+    keel_stmt_free(st);
+    keel_conn_free(conn);
+    let (_, got) = read_all(import(stream), &[]);
+    assert_eq!(got, (1..=3).map(|i| vec![Value::Int64(i)]).collect::<Vec<_>>(), "{}", f.e.name);
+}
+
+#[test]
+fn export_statement_cursor_outlives_the_statement() {
+    each(check_export_statement_cursor_outlives_the_statement);
+}
+
+/// Running the statement again closes the exported cursor: get_next fails.
+#[test]
+fn rerunning_the_statement_closes_the_exported_cursor() {
+    use keel::ffi::stmt::{keel_stmt_free, keel_stmt_query};
+    let db = CDb::open("sqlite::memory:", "arrow_batch_rows=1");
+    let conn = db.checkout();
+    let sql = CString::new("SELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT 3").unwrap();
+    let mut st = null_mut();
+    ok("keel_conn_prepare", |e| keel_conn_prepare(conn, sql.as_ptr(), &mut st, e));
+    let mut rows = null_mut();
+    ok("keel_stmt_query", |e| keel_stmt_query(st, &mut rows, e));
+    let mut stream = FFI_ArrowArrayStream::empty();
+    ok("keel_rows_export_arrow", |e| keel_rows_export_arrow(rows, &mut stream, e));
+    keel_rows_free(rows);
+    let mut reader = import(stream);
+    assert_eq!(reader.next().unwrap().unwrap().num_rows(), 1);
+    let mut again = null_mut();
+    ok("keel_stmt_query", |e| keel_stmt_query(st, &mut again, e));
+    let err = reader.next().unwrap().unwrap_err().to_string();
+    assert!(err.contains("closed"), "{err}");
+    drop(reader);
+    keel_rows_free(again);
+    keel_stmt_free(st);
+    keel_conn_free(conn);
 }

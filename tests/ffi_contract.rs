@@ -259,6 +259,20 @@ fn null_cases() -> Vec<Case> {
         keel_rows_export_arrow(null_mut(), &mut FFI_ArrowArrayStream::empty(), e)
     });
     case!("keel_rows_export_arrow", "stream_out", |fx, e| keel_rows_export_arrow(fx.rows, null_mut(), e));
+    // keel_conn_ingest takes a non-NULL stream even when it fails.
+    fn empty_stream() -> FFI_ArrowArrayStream {
+        let schema = std::sync::Arc::new(arrow_schema::Schema::new(vec![arrow_schema::Field::new(
+            "x",
+            arrow_schema::DataType::Int64,
+            true,
+        )]));
+        FFI_ArrowArrayStream::new(Box::new(arrow_array::RecordBatchIterator::new(Vec::new(), schema)))
+    }
+    case!("keel_conn_ingest", "conn", |_fx, e| {
+        keel_conn_ingest(null_mut(), c"t".as_ptr(), &mut empty_stream(), 1, null_mut(), e)
+    });
+    case!("keel_conn_ingest", "table", |fx, e| keel_conn_ingest(fx.conn, null(), &mut empty_stream(), 1, null_mut(), e));
+    case!("keel_conn_ingest", "stream", |fx, e| keel_conn_ingest(fx.conn, c"t".as_ptr(), null_mut(), 1, null_mut(), e));
     case!("keel_rows_fetch_batch", "rows", |_fx, e| {
         keel_rows_fetch_batch(null_mut(), 10, 1, &mut null_mut(), null_mut(), null_mut(), &mut 0, null_mut(), e)
     });

@@ -43,8 +43,9 @@ use crate::core::encode::SOFT_BYTE_LIMIT;
 use crate::core::error::{Error, Result, Status};
 use crate::core::value::{Type, ValueRef};
 use arrow_array::builder::{
-    ArrayBuilder, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, FixedSizeBinaryBuilder, Float64Builder,
-    Int64Builder, StringBuilder, Time64MicrosecondBuilder, TimestampMicrosecondBuilder, UInt64Builder,
+    ArrayBuilder, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder,
+    FixedSizeBinaryBuilder, Float64Builder, Int64Builder, StringBuilder, Time64MicrosecondBuilder,
+    TimestampMicrosecondBuilder, UInt64Builder,
 };
 use arrow_array::{ArrayRef, NullArray, RecordBatch, RecordBatchOptions, RecordBatchReader};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -119,8 +120,10 @@ impl Target {
 
     fn field(self, name: &str) -> Field {
         let ext = |dt: DataType, name_: &str, ext: &str| {
-            Field::new(name_, dt, true)
-                .with_metadata(HashMap::from([("ARROW:extension:name".to_owned(), ext.to_owned())]))
+            Field::new(name_, dt, true).with_metadata(HashMap::from([(
+                "ARROW:extension:name".to_owned(),
+                ext.to_owned(),
+            )]))
         };
         match self {
             Target::Uuid => ext(DataType::FixedSizeBinary(16), name, "arrow.uuid"),
@@ -153,7 +156,9 @@ impl Target {
             Target::Int64 => Col::Int64(Int64Builder::with_capacity(cap)),
             Target::UInt64 => Col::UInt64(UInt64Builder::with_capacity(cap)),
             Target::Float64 => Col::Float64(Float64Builder::with_capacity(cap)),
-            Target::Text | Target::Json | Target::DecimalText => Col::Utf8(StringBuilder::with_capacity(cap, cap * 8)),
+            Target::Text | Target::Json | Target::DecimalText => {
+                Col::Utf8(StringBuilder::with_capacity(cap, cap * 8))
+            }
             Target::Binary => Col::Binary(BinaryBuilder::with_capacity(cap, cap * 8)),
             Target::Date => Col::Date(Date32Builder::with_capacity(cap)),
             Target::Time => Col::Time(Time64MicrosecondBuilder::with_capacity(cap)),
@@ -162,7 +167,9 @@ impl Target {
                 Col::Timestamp(TimestampMicrosecondBuilder::with_capacity(cap).with_timezone("UTC"))
             }
             Target::Uuid => Col::Uuid(FixedSizeBinaryBuilder::with_capacity(cap, 16)),
-            Target::Decimal(p, s) => Col::Decimal(Decimal128Builder::with_capacity(cap).with_data_type(DataType::Decimal128(p, s))),
+            Target::Decimal(p, s) => Col::Decimal(
+                Decimal128Builder::with_capacity(cap).with_data_type(DataType::Decimal128(p, s)),
+            ),
             Target::Unknown | Target::Null => Col::Null(0),
         }
     }
@@ -264,9 +271,15 @@ impl Col {
             (Col::Date(b), _, ValueRef::Date(x)) => b.append_value(x),
             (Col::Time(b), _, ValueRef::Time(x)) => b.append_value(x),
             (Col::Timestamp(b), Target::Timestamp, ValueRef::Timestamp(x))
-            | (Col::Timestamp(b), Target::Timestamptz, ValueRef::Timestamptz(x)) => b.append_value(x),
-            (Col::Uuid(b), _, ValueRef::Uuid(u)) => b.append_value(u).map_err(|e| Error::new(Status::Internal, e.to_string()))?,
-            (Col::Decimal(b), Target::Decimal(p, s), ValueRef::Decimal(t)) => b.append_value(parse_decimal(t, p, s)?),
+            | (Col::Timestamp(b), Target::Timestamptz, ValueRef::Timestamptz(x)) => {
+                b.append_value(x)
+            }
+            (Col::Uuid(b), _, ValueRef::Uuid(u)) => b
+                .append_value(u)
+                .map_err(|e| Error::new(Status::Internal, e.to_string()))?,
+            (Col::Decimal(b), Target::Decimal(p, s), ValueRef::Decimal(t)) => {
+                b.append_value(parse_decimal(t, p, s)?)
+            }
             (_, target, v) => {
                 return Err(Error::invalid_data(format!(
                     "a {} value does not fit the column's Arrow type {}",
@@ -292,14 +305,22 @@ fn check_len(n: usize) -> Result<()> {
 /// exact, or an error (more fractional digits than `s` that are not 0,
 /// more digits than `p`, not a finite decimal).
 pub fn parse_decimal(t: &str, p: u8, s: i8) -> Result<i128> {
-    let bad = || Error::invalid_data(format!("decimal {t:?} does not fit Arrow decimal128({p}, {s})")).with_sqlstate("22003");
+    let bad = || {
+        Error::invalid_data(format!(
+            "decimal {t:?} does not fit Arrow decimal128({p}, {s})"
+        ))
+        .with_sqlstate("22003")
+    };
     let (neg, body) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
     let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if (int.is_empty() && frac.is_empty()) || !int.bytes().all(|c| c.is_ascii_digit()) || !frac.bytes().all(|c| c.is_ascii_digit()) {
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().all(|c| c.is_ascii_digit())
+        || !frac.bytes().all(|c| c.is_ascii_digit())
+    {
         return Err(bad());
     }
     let s_us = s.max(0) as usize;
@@ -362,7 +383,10 @@ impl ArrowReader {
         let batch_rows = batch_rows.max(1);
         let cols = rows.columns();
         let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
-        let targets: Vec<Target> = cols.iter().map(|c| Target::of_column(c.kind, c.decimal)).collect();
+        let targets: Vec<Target> = cols
+            .iter()
+            .map(|c| Target::of_column(c.kind, c.decimal))
+            .collect();
         let mut r = ArrowReader {
             rows,
             names,
@@ -388,13 +412,27 @@ impl ArrowReader {
     }
 
     fn make_schema(&self) -> SchemaRef {
-        let fields: Vec<Field> = self.names.iter().zip(&self.targets).map(|(n, t)| t.field(n)).collect();
+        let fields: Vec<Field> = self
+            .names
+            .iter()
+            .zip(&self.targets)
+            .map(|(n, t)| t.field(n))
+            .collect();
         Arc::new(Schema::new(fields))
     }
 
     fn batch(&self, (cols, n): (Vec<ArrayRef>, usize)) -> Result<RecordBatch> {
-        RecordBatch::try_new_with_options(self.schema.clone(), cols, &RecordBatchOptions::new().with_row_count(Some(n)))
-            .map_err(|e| Error::new(Status::Internal, format!("building an Arrow record batch: {e}")))
+        RecordBatch::try_new_with_options(
+            self.schema.clone(),
+            cols,
+            &RecordBatchOptions::new().with_row_count(Some(n)),
+        )
+        .map_err(|e| {
+            Error::new(
+                Status::Internal,
+                format!("building an Arrow record batch: {e}"),
+            )
+        })
     }
 
     /// The next batch's columns, or `None` at the end of the result.
@@ -431,7 +469,9 @@ impl ArrowReader {
                     Err(e) => {
                         self.done = true;
                         let name = &self.names[i];
-                        return Err(e.context(format_args!("row {}, column {i} ({name:?})", self.row_no)));
+                        return Err(
+                            e.context(format_args!("row {}, column {i} ({name:?})", self.row_no))
+                        );
                     }
                 }
             }
@@ -484,7 +524,9 @@ impl Iterator for ArrowReader {
             }
             Err(_) => {
                 self.done = true;
-                Some(Err(ArrowError::ComputeError("keel PANIC: an internal error (a panic) while reading the result".into())))
+                Some(Err(ArrowError::ComputeError(
+                    "keel PANIC: an internal error (a panic) while reading the result".into(),
+                )))
             }
         }
     }
@@ -513,5 +555,302 @@ mod tests {
         assert!(parse_decimal("1e5", 10, 2).is_err());
         assert!(parse_decimal("", 10, 2).is_err());
         assert!(parse_decimal("-", 10, 2).is_err());
+    }
+}
+
+// --- Rows in: an Arrow stream as a row source for `Conn::ingest` -----------
+
+use crate::core::db::Stmt;
+use crate::core::ingest::{IngestColumn, RowSource};
+use arrow_array::Array;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type,
+    Int64Type, Time64MicrosecondType, Time64NanosecondType, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type,
+    UInt32Type, UInt64Type,
+};
+
+/// The keel type of an Arrow field, for ingest: the inverse of the export
+/// mapping, plus the narrower Arrow integers and floats, large_utf8 and
+/// large_binary, and timestamps in s/ms/ns (converted to µs exactly).
+fn ingest_kind(f: &Field) -> Result<(Type, Option<(u8, i8)>)> {
+    let ext = f.metadata().get("ARROW:extension:name").map(String::as_str);
+    Ok(match f.data_type() {
+        DataType::Boolean => (Type::Bool, None),
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => (Type::Int64, None),
+        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 => (Type::Int64, None),
+        DataType::UInt64 => (Type::Uint64, None),
+        DataType::Float32 | DataType::Float64 => (Type::Double, None),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View if ext == Some("arrow.json") => {
+            (Type::Json, None)
+        }
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => (Type::Text, None),
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => (Type::Bytes, None),
+        DataType::FixedSizeBinary(16) if ext == Some("arrow.uuid") => (Type::Uuid, None),
+        DataType::Date32 => (Type::Date, None),
+        DataType::Time64(_) => (Type::Time, None),
+        DataType::Timestamp(_, None) => (Type::Timestamp, None),
+        DataType::Timestamp(_, Some(_)) => (Type::Timestamptz, None),
+        DataType::Decimal128(p, s) if *s >= 0 => (Type::Decimal, Some((*p, *s))),
+        other => {
+            return Err(Error::new(
+                Status::NotImplemented,
+                format!(
+                    "column {:?}: keel cannot ingest Arrow type {other}",
+                    f.name()
+                ),
+            ));
+        }
+    })
+}
+
+/// The rows of an Arrow stream (any `RecordBatchReader`, such as an
+/// imported `ArrowArrayStream`) for `Conn::ingest`.
+pub struct ArrowSource<R: RecordBatchReader> {
+    reader: R,
+    /// Rows of the batches read before the current one.
+    before: u64,
+    schema: SchemaRef,
+    columns: Vec<IngestColumn>,
+}
+
+impl<R: RecordBatchReader> ArrowSource<R> {
+    pub fn new(reader: R) -> Result<ArrowSource<R>> {
+        let schema = reader.schema();
+        let mut columns = Vec::new();
+        for f in schema.fields() {
+            let (kind, decimal) = ingest_kind(f)?;
+            columns.push(IngestColumn {
+                name: f.name().clone(),
+                kind,
+                decimal,
+            });
+        }
+        Ok(ArrowSource {
+            reader,
+            before: 0,
+            schema,
+            columns,
+        })
+    }
+}
+
+/// Value `row` of `a` (of field type `dt`, keel type `kind`); `text` holds
+/// the decimal's text when the column is decimal.
+fn value_at<'a>(
+    a: &'a dyn Array,
+    kind: Type,
+    row: usize,
+    text: &'a [String],
+) -> Result<ValueRef<'a>> {
+    if a.is_null(row) {
+        return Ok(ValueRef::Null);
+    }
+    let exact = |v: i64, per_us: i64, mul: i64| -> Result<i64> {
+        if per_us > 1 {
+            if v % per_us != 0 {
+                return Err(Error::invalid_data(format!(
+                    "{v} does not convert to whole microseconds"
+                ))
+                .with_sqlstate("22008"));
+            }
+            Ok(v / per_us)
+        } else {
+            v.checked_mul(mul).ok_or_else(|| {
+                Error::invalid_data(format!("{v} is out of range in microseconds"))
+                    .with_sqlstate("22008")
+            })
+        }
+    };
+    Ok(match a.data_type() {
+        DataType::Boolean => ValueRef::Bool(a.as_boolean().value(row)),
+        DataType::Int8 => ValueRef::Int64(a.as_primitive::<Int8Type>().value(row) as i64),
+        DataType::Int16 => ValueRef::Int64(a.as_primitive::<Int16Type>().value(row) as i64),
+        DataType::Int32 => ValueRef::Int64(a.as_primitive::<Int32Type>().value(row) as i64),
+        DataType::Int64 => ValueRef::Int64(a.as_primitive::<Int64Type>().value(row)),
+        DataType::UInt8 => ValueRef::Int64(a.as_primitive::<UInt8Type>().value(row) as i64),
+        DataType::UInt16 => ValueRef::Int64(a.as_primitive::<UInt16Type>().value(row) as i64),
+        DataType::UInt32 => ValueRef::Int64(a.as_primitive::<UInt32Type>().value(row) as i64),
+        DataType::UInt64 => ValueRef::Uint64(a.as_primitive::<UInt64Type>().value(row)),
+        DataType::Float32 => ValueRef::Double(a.as_primitive::<Float32Type>().value(row) as f64),
+        DataType::Float64 => ValueRef::Double(a.as_primitive::<Float64Type>().value(row)),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            let s = match a.data_type() {
+                DataType::Utf8 => a.as_string::<i32>().value(row),
+                DataType::LargeUtf8 => a.as_string::<i64>().value(row),
+                _ => a.as_string_view().value(row),
+            };
+            if kind == Type::Json {
+                ValueRef::Json(s)
+            } else {
+                ValueRef::Text(s)
+            }
+        }
+        DataType::Binary => ValueRef::Bytes(a.as_binary::<i32>().value(row)),
+        DataType::LargeBinary => ValueRef::Bytes(a.as_binary::<i64>().value(row)),
+        DataType::BinaryView => ValueRef::Bytes(a.as_binary_view().value(row)),
+        DataType::FixedSizeBinary(16) => ValueRef::Uuid(
+            a.as_fixed_size_binary()
+                .value(row)
+                .try_into()
+                .expect("16 bytes"),
+        ),
+        DataType::Date32 => ValueRef::Date(a.as_primitive::<Date32Type>().value(row)),
+        DataType::Time64(TimeUnit::Microsecond) => {
+            ValueRef::Time(a.as_primitive::<Time64MicrosecondType>().value(row))
+        }
+        DataType::Time64(_) => ValueRef::Time(exact(
+            a.as_primitive::<Time64NanosecondType>().value(row),
+            1000,
+            1,
+        )?),
+        DataType::Timestamp(unit, _) => {
+            let us = match unit {
+                TimeUnit::Second => exact(
+                    a.as_primitive::<TimestampSecondType>().value(row),
+                    1,
+                    1_000_000,
+                )?,
+                TimeUnit::Millisecond => exact(
+                    a.as_primitive::<TimestampMillisecondType>().value(row),
+                    1,
+                    1000,
+                )?,
+                TimeUnit::Microsecond => a.as_primitive::<TimestampMicrosecondType>().value(row),
+                TimeUnit::Nanosecond => exact(
+                    a.as_primitive::<TimestampNanosecondType>().value(row),
+                    1000,
+                    1,
+                )?,
+            };
+            if kind == Type::Timestamptz {
+                ValueRef::Timestamptz(us)
+            } else {
+                ValueRef::Timestamp(us)
+            }
+        }
+        DataType::Decimal128(..) => ValueRef::Decimal(&text[row]),
+        other => {
+            return Err(Error::new(
+                Status::NotImplemented,
+                format!("keel cannot ingest Arrow type {other}"),
+            ));
+        }
+    })
+}
+
+/// The text of decimal128 `v` at scale `s`: `-12.340`.
+fn decimal_text(v: i128, s: i8) -> String {
+    let s = s.max(0) as usize;
+    let digits = format!("{:0>width$}", v.unsigned_abs(), width = s + 1);
+    let (int, frac) = digits.split_at(digits.len() - s);
+    let sign = if v < 0 { "-" } else { "" };
+    if s == 0 {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    }
+}
+
+impl<R: RecordBatchReader> ArrowSource<R> {
+    /// Call `each` for every row of the next record batch.
+    fn rows_of_next(&mut self, each: &mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<Option<u64>> {
+        let batch = match self.reader.next() {
+            None => return Ok(None),
+            Some(Err(e)) => return Err(Error::invalid_data(format!("reading the Arrow stream: {e}"))),
+            Some(Ok(b)) => b,
+        };
+        if batch.schema().fields() != self.schema.fields() {
+            return Err(Error::invalid_data("a record batch of the Arrow stream does not have the stream's schema"));
+        }
+        let n = batch.num_rows();
+        let cols: Vec<&dyn Array> = batch.columns().iter().map(|c| c.as_ref()).collect();
+        let texts: Vec<Vec<String>> = cols
+            .iter()
+            .map(|a| match a.data_type() {
+                DataType::Decimal128(_, s) => {
+                    let d = a.as_primitive::<Decimal128Type>();
+                    (0..n).map(|i| if d.is_null(i) { String::new() } else { decimal_text(d.value(i), *s) }).collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+        let mut row: Vec<ValueRef<'_>> = Vec::with_capacity(cols.len());
+        for r in 0..n {
+            row.clear();
+            for (i, a) in cols.iter().enumerate() {
+                let v = value_at(*a, self.columns[i].kind, r, &texts[i]).map_err(|e| {
+                    e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
+                })?;
+                row.push(v);
+            }
+            each(&row).map_err(|e| e.context(format_args!("row {}", self.before + r as u64)))?;
+        }
+        self.before += n as u64;
+        Ok(Some(n as u64))
+    }
+}
+
+impl<R: RecordBatchReader> RowSource for ArrowSource<R> {
+    fn columns(&self) -> &[IngestColumn] {
+        &self.columns
+    }
+
+    fn next_rows(&mut self, each: &mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<Option<u64>> {
+        self.rows_of_next(each)
+    }
+
+    fn next_batch(&mut self, stmt: &mut Stmt) -> Result<Option<u64>> {
+        let batch = match self.reader.next() {
+            None => return Ok(None),
+            Some(Err(e)) => {
+                return Err(Error::invalid_data(format!(
+                    "reading the Arrow stream: {e}"
+                )));
+            }
+            Some(Ok(b)) => b,
+        };
+        if batch.schema().fields() != self.schema.fields() {
+            return Err(Error::invalid_data(
+                "a record batch of the Arrow stream does not have the stream's schema",
+            ));
+        }
+        let n = batch.num_rows();
+        let cols: Vec<&dyn Array> = batch.columns().iter().map(|c| c.as_ref()).collect();
+        // Decimal text, made once per batch (values borrow it).
+        let texts: Vec<Vec<String>> = cols
+            .iter()
+            .map(|a| match a.data_type() {
+                DataType::Decimal128(_, s) => {
+                    let d = a.as_primitive::<Decimal128Type>();
+                    (0..n)
+                        .map(|i| {
+                            if d.is_null(i) {
+                                String::new()
+                            } else {
+                                decimal_text(d.value(i), *s)
+                            }
+                        })
+                        .collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+        let mut b = stmt.batch();
+        let mut row: Vec<ValueRef<'_>> = Vec::with_capacity(cols.len());
+        for r in 0..n {
+            row.clear();
+            for (i, a) in cols.iter().enumerate() {
+                let v = value_at(*a, self.columns[i].kind, r, &texts[i]).map_err(|e| {
+                    e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
+                })?;
+                row.push(v);
+            }
+            b.push(&row).map_err(|e| e.context(format_args!("in the record batch of rows {} on", self.before)))?;
+        }
+        b.finish().map_err(|e| e.context(format_args!("in the record batch of rows {} on", self.before)))?;
+        self.before += n as u64;
+        Ok(Some(n as u64))
     }
 }

@@ -259,6 +259,24 @@ fn check_identifier(name: &str) -> Result<()> {
 }
 
 impl Conn {
+    /// Load `src`'s rows into `table` (quoted, as `columns`) by the
+    /// driver's bulk path ([`DriverConn::bulk_insert`]); `None` when it
+    /// has none for them, having read nothing.
+    pub(crate) fn bulk_insert(
+        &self,
+        table: &str,
+        columns: &[String],
+        src: &mut dyn crate::core::ingest::RowSource,
+    ) -> Result<Option<u64>> {
+        self.with(|c| c.bulk_insert(table, columns, src))
+    }
+
+    /// The column type this engine declares for `kind` values
+    /// ([`Driver::column_type_sql`]).
+    pub fn column_type_sql(&self, kind: crate::core::value::Type, decimal: Option<(u8, i8)>) -> Option<String> {
+        self.shared.db.inner.driver.column_type_sql(kind, decimal)
+    }
+
     fn new(db: Db, session: Pooled) -> Conn {
         let generation = session.generation();
         Conn {

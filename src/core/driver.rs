@@ -174,6 +174,13 @@ pub trait Driver: Send + Sync {
     fn several_hosts(&self) -> bool {
         false
     }
+    /// The column type to declare for `kind` values in a table keel makes
+    /// (`Conn::ingest`), with the (precision, scale) of a decimal; `None`
+    /// when the engine has none that reads back as `kind`. Default: none.
+    fn column_type_sql(&self, kind: super::value::Type, decimal: Option<(u8, i8)>) -> Option<String> {
+        let _ = (kind, decimal);
+        None
+    }
     /// Check the URL and options once, and return what opens connections.
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>>;
 }
@@ -238,6 +245,21 @@ pub trait DriverConn: Send + 'static {
     /// included. Default: never.
     fn multirow_insert(&mut self, target: &str) -> Result<Option<MultiRowLimits>> {
         let _ = target;
+        Ok(None)
+    }
+    /// Load every row of `src` into `table` (quoted, columns `columns`,
+    /// quoted, in `src`'s order) by the engine's own bulk path
+    /// (PostgreSQL's COPY, MySQL's LOAD DATA LOCAL INFILE), and return the rows loaded; `Ok(None)`, having
+    /// read nothing of `src`, when there is none for these columns (then
+    /// `Conn::ingest` runs a batch of INSERTs). Runs inside the ingest's
+    /// transaction. Default: none.
+    fn bulk_insert(
+        &mut self,
+        table: &str,
+        columns: &[String],
+        src: &mut dyn crate::core::ingest::RowSource,
+    ) -> Result<Option<u64>> {
+        let _ = (table, columns, src);
         Ok(None)
     }
     /// Whether `e`, raised by running a statement prepared earlier on this

@@ -11,6 +11,7 @@ pub mod driver;
 pub mod encode;
 pub mod error;
 pub mod fork;
+pub mod ingest;
 pub mod many;
 pub mod options;
 pub mod pool;

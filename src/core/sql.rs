@@ -109,6 +109,25 @@ pub enum InsertTail {
 }
 
 impl Syntax {
+    /// `name` as one quoted identifier of this engine: `[name]` where
+    /// brackets quote identifiers (SQL Server), `` `name` `` where double
+    /// quotes make strings (MySQL), `"name"` elsewhere, the closing quote
+    /// doubled inside. Empty names and NUL bytes are refused.
+    pub fn quote_identifier(&self, name: &str) -> super::error::Result<String> {
+        if name.is_empty() || name.contains('\0') {
+            return Err(super::error::Error::invalid_argument(format!(
+                "{name:?} is not an identifier: it is empty or holds a NUL byte"
+            )));
+        }
+        Ok(if self.bracket_identifiers {
+            format!("[{}]", name.replace(']', "]]"))
+        } else if self.double_quoted_strings {
+            format!("`{}`", name.replace('`', "``"))
+        } else {
+            format!("\"{}\"", name.replace('"', "\"\""))
+        })
+    }
+
     /// Standard SQL: `?` placeholders, `'...'` strings with doubled
     /// quotes, `"..."` identifiers, `--` and `/* */` comments, and every
     /// batch row by row. A driver starts from it and changes what its

@@ -1,19 +1,22 @@
-//! The Arrow C stream out of a query: `keel_conn_query_arrow`,
-//! `keel_db_query_arrow` and `keel_rows_export_arrow`. The record batches
+//! The Arrow C stream out of a query (`keel_conn_query_arrow`,
+//! `keel_db_query_arrow`, `keel_rows_export_arrow`) and into a table
+//! (`keel_conn_ingest`). The record batches
 //! are built by `codec::arrow` (its type mapping is the one the header
 //! documents); arrow-rs's `FFI_ArrowArrayStream` is the C struct, laid out
 //! as the Arrow C stream interface says (`struct ArrowArrayStream`, which
 //! the header declares with the spec's own block and guard).
 
-use super::boundary::{c_str, call_on, call_on_shared, out_ptr, write};
+use super::boundary::{c_str, call_on, call_on_shared, null_arg, out_ptr, write, write_opt};
 use super::conn::keel_conn;
 use super::db::keel_db;
 use super::error::keel_error;
 use super::rows::keel_rows;
 use super::types::{keel_value, params_in};
-use crate::codec::arrow::ArrowReader;
+use crate::codec::arrow::{ArrowReader, ArrowSource};
 use crate::core::db::Rows;
-use crate::core::error::{Result, Status};
+use crate::core::error::{Error, Result, Status};
+use crate::core::ingest::IngestMode;
+use arrow_array::ffi_stream::ArrowArrayStreamReader;
 use std::ffi::c_char;
 
 /// The Arrow C stream interface's `struct ArrowArrayStream` (written in
@@ -138,9 +141,12 @@ pub extern "C" fn keel_db_query_arrow(
 /// the rest of the result, as `keel_conn_query_arrow` describes (types,
 /// batches, errors, what it holds). Afterwards `rows` is empty: every call
 /// on it but `keel_rows_free` fails with `KEEL_STATUS_INVALID_STATE`, and
-/// the caller still frees it. The stream holds the cursor's result, its
-/// statement's place and its connection's session; it stays valid after
-/// `keel_rows_free(rows)`, `keel_stmt_free` and `keel_conn_free`.
+/// the caller still frees it. The stream holds the cursor's result and
+/// its connection's session; it stays valid after `keel_rows_free(rows)`,
+/// `keel_stmt_free` and `keel_conn_free`. A cursor of a `keel_stmt` stays
+/// tied to that statement: running, binding or clearing it again closes
+/// the stream's cursor as it would have closed `rows` (`get_next` then
+/// fails).
 ///
 /// Ownership: borrows `rows`. On success `*stream_out` belongs to the
 /// caller, who calls its `release` callback once.
@@ -163,5 +169,94 @@ pub extern "C" fn keel_rows_export_arrow(
         let out = out_ptr(stream_out, "stream_out")?;
         let rows = r.take_for_export()?;
         export(rows, out)
+    })
+}
+
+/// Load an Arrow C stream into a table.
+///
+/// Reads every record batch of `stream` and inserts its rows into `table`
+/// on `conn`, after making the table as `mode` (a `keel_ingest_mode`)
+/// says: `KEEL_INGEST_MODE_CREATE` makes it (failing with the engine's
+/// "already exists" error when it exists), `KEEL_INGEST_MODE_APPEND` adds
+/// to a table that exists, `KEEL_INGEST_MODE_REPLACE` drops it if it
+/// exists and makes it again, `KEEL_INGEST_MODE_CREATE_APPEND` makes it
+/// unless it exists. `table` is one name, quoted as the engine quotes
+/// identifiers (no schema prefix); the columns are the stream's fields,
+/// by name, and a table keel makes declares for each the engine's type
+/// for its keel type (the reverse of `keel_conn_query_arrow`'s mapping;
+/// int8 to int32 and uint8 to uint32 as int64, float32 as double, large
+/// utf8 and binary and their views, timestamps in s, ms or ns converted
+/// to µs exactly). A field type with no keel type (lists, structs,
+/// dictionaries), or with no column type on the engine (uint64 on SQLite,
+/// PostgreSQL and SQL Server, uuid on MySQL), fails with
+/// `KEEL_STATUS_NOT_IMPLEMENTED` before anything runs.
+///
+/// On PostgreSQL the rows go in by `COPY ... FROM STDIN (FORMAT binary)`,
+/// encoded straight from the Arrow arrays, when every field's keel type
+/// has a binary form for its table column's type (int64 into int2, int4
+/// or int8; double into float4 or float8; text and json into text,
+/// varchar, char, json or jsonb; decimal into numeric; the others into
+/// their own type). On MySQL/MariaDB they go in by `LOAD DATA LOCAL
+/// INFILE`, fed from the stream as escaped tab-separated text (no file is
+/// opened), when the server has `local_infile` on, no field is a uuid, and
+/// json and bytes fields are not both present (the text is read in one
+/// character set: binary, or utf8mb4 for json);
+/// the server makes duplicate keys and values it cannot store warnings
+/// under LOCAL, and keel makes the first such warning the call's error
+/// (`KEEL_STATUS_INTEGRITY` for a duplicate key), so the rows are rolled
+/// back. Otherwise, and on SQLite and SQL Server, the rows go in as a
+/// batch of one prepared INSERT (as `keel_stmt_execute_batch`): on SQLite
+/// one INSERT per row, on MySQL/MariaDB and PostgreSQL multi-row INSERTs
+/// of up to 1000 rows, on SQL Server one INSERT per row. Everything runs in one transaction
+/// when `conn` is not in one (MySQL/MariaDB commit CREATE and DROP at
+/// once, so there the transaction holds the rows only), rolled back on
+/// failure; inside a transaction of the caller's, nothing is rolled back
+/// here.
+///
+/// Ownership: takes `stream` whenever it is not NULL, whatever the
+/// outcome: it is released (its `release` called, and `stream->release`
+/// set to NULL) before this call returns. `table` is borrowed for the
+/// call. `*rows_out`, when `rows_out` is not NULL, receives the number of
+/// rows inserted.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, table, stream),
+/// `KEEL_STATUS_INVALID_ARGUMENT` (unknown mode, a stream without columns
+/// or with an unreadable schema, a name with a NUL byte),
+/// `KEEL_STATUS_NOT_IMPLEMENTED` (a field type keel cannot ingest),
+/// `KEEL_STATUS_INVALID_DATA` (a value that does not convert exactly, an
+/// error the stream's producer reported), `KEEL_STATUS_ALREADY_EXISTS`
+/// and `KEEL_STATUS_NOT_FOUND` (the table, per mode), and engine errors,
+/// whose message names the row.
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_conn_ingest(
+    conn: *mut keel_conn,
+    table: *const c_char,
+    stream: *mut ArrowArrayStream,
+    mode: i32,
+    rows_out: *mut u64,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    // Taken first, so that it is released on every path.
+    let taken = if stream.is_null() {
+        None
+    } else {
+        // SAFETY: the caller passes a live stream it gives up (Ownership).
+        Some(unsafe { ArrowArrayStream::from_raw(stream) })
+    };
+    call_on(conn, err_out, |c| {
+        let table = c_str(table, "table")?;
+        let stream = taken.ok_or_else(|| null_arg("stream"))?;
+        let mode = IngestMode::from_i32(mode).ok_or_else(|| {
+            Error::invalid_argument(format!("mode {mode} is not a keel_ingest_mode value"))
+        })?;
+        let reader = ArrowArrayStreamReader::try_new(stream).map_err(|e| {
+            Error::invalid_argument(format!("reading the Arrow stream's schema: {e}"))
+        })?;
+        let mut src = ArrowSource::new(reader)?;
+        let n = c.conn().ingest(table, mode, &mut src)?;
+        write_opt(rows_out, n);
+        Ok(())
     })
 }

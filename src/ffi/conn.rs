@@ -18,6 +18,7 @@ use std::ffi::{CString, c_char};
 /// if a transaction is open), or by `keel_conn_close` (which closes its
 /// session instead). Methods: `keel_conn_exec`, `keel_conn_exec_len`,
 /// `keel_conn_query`, `keel_conn_query_len`, `keel_conn_query_arrow`,
+/// `keel_conn_ingest`,
 /// `keel_conn_prepare`,
 /// `keel_conn_prepare_len`, `keel_conn_prepare_cached`, `keel_conn_begin`,
 /// `keel_conn_commit`,

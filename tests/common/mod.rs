@@ -30,7 +30,12 @@ pub struct TypeSpec {
 }
 
 const fn ts(kind: Type, ddl: &'static str, engine_type: &'static str) -> TypeSpec {
-    TypeSpec { kind, ddl, engine_type, reads_as: kind }
+    TypeSpec {
+        kind,
+        ddl,
+        engine_type,
+        reads_as: kind,
+    }
 }
 
 /// What differs between engines, and nothing else. A behaviour that needs
@@ -153,12 +158,18 @@ impl Quirks {
     /// The DDL of a keel type; panics when the engine has none (the check
     /// should have asked [`Quirks::spec`]).
     pub fn ddl(&self, kind: Type) -> &'static str {
-        self.spec(kind).unwrap_or_else(|| panic!("no column type for {kind:?}")).ddl
+        self.spec(kind)
+            .unwrap_or_else(|| panic!("no column type for {kind:?}"))
+            .ddl
     }
 
     /// Use another column type for `kind` (for the known-bug tests).
     pub fn set_ddl(&mut self, kind: Type, ddl: &'static str, engine_type: &'static str) {
-        let s = self.types.iter_mut().find(|t| t.kind == kind).expect("type exists");
+        let s = self
+            .types
+            .iter_mut()
+            .find(|t| t.kind == kind)
+            .expect("type exists");
         s.ddl = ddl;
         s.engine_type = engine_type;
     }
@@ -199,7 +210,9 @@ impl Quirks {
             reads_during_write_tx: false,
             error_aborts_transaction: false,
             // A count that would run for ages; only the timeout stops it.
-            sleep_sql: Some("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"),
+            sleep_sql: Some(
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
+            ),
             tx_lock_modes: true,
             kill_self_sql: None,
             unreachable_url: None,
@@ -209,7 +222,10 @@ impl Quirks {
             mixed_placeholders_refused: false,
             jsonb_question_operator: false,
             exec_select_counts_rows: false,
-            upsert_tails: &["ON CONFLICT (id) DO NOTHING", "ON CONFLICT (id) DO UPDATE SET v = excluded.v"],
+            upsert_tails: &[
+                "ON CONFLICT (id) DO NOTHING",
+                "ON CONFLICT (id) DO UPDATE SET v = excluded.v",
+            ],
             executions_sql: None,
             read_only_transactions: true,
             begin_sql: "BEGIN",
@@ -260,14 +276,19 @@ impl Quirks {
             sleep_sql: Some("SELECT pg_sleep(5)"),
             tx_lock_modes: false,
             kill_self_sql: Some("SELECT pg_terminate_backend(pg_backend_pid())"),
-            unreachable_url: Some("postgres://keel:s3cret-pw@127.0.0.1:1/keel?connect_timeout_ms=3000"),
+            unreachable_url: Some(
+                "postgres://keel:s3cret-pw@127.0.0.1:1/keel?connect_timeout_ms=3000",
+            ),
             isolation_query: Some("SHOW transaction_isolation"),
             cursor_blocks_conn: true,
             native_placeholder_sql: Some("SELECT $1::int8 + 1"),
             mixed_placeholders_refused: true,
             jsonb_question_operator: true,
             exec_select_counts_rows: true,
-            upsert_tails: &["ON CONFLICT (id) DO NOTHING", "ON CONFLICT (id) DO UPDATE SET v = excluded.v"],
+            upsert_tails: &[
+                "ON CONFLICT (id) DO NOTHING",
+                "ON CONFLICT (id) DO UPDATE SET v = excluded.v",
+            ],
             executions_sql: None,
             read_only_transactions: true,
             begin_sql: "BEGIN",
@@ -290,8 +311,18 @@ impl Quirks {
         if mariadb {
             // MariaDB's UUID type travels as text, and its JSON is LONGTEXT
             // with a CHECK; keel sees neither without extended metadata.
-            uuid = TypeSpec { kind: Type::Uuid, ddl: "UUID", engine_type: "CHAR", reads_as: Type::Text };
-            json = TypeSpec { kind: Type::Json, ddl: "JSON", engine_type: "TEXT", reads_as: Type::Text };
+            uuid = TypeSpec {
+                kind: Type::Uuid,
+                ddl: "UUID",
+                engine_type: "CHAR",
+                reads_as: Type::Text,
+            };
+            json = TypeSpec {
+                kind: Type::Json,
+                ddl: "JSON",
+                engine_type: "TEXT",
+                reads_as: Type::Text,
+            };
         }
         Quirks {
             types: vec![
@@ -330,7 +361,9 @@ impl Quirks {
             sleep_sql: Some("SELECT SLEEP(5)"),
             tx_lock_modes: false,
             kill_self_sql: Some("KILL CONNECTION_ID()"),
-            unreachable_url: Some("mysql://keel:s3cret-pw@127.0.0.1:1/keel?connect_timeout_ms=3000"),
+            unreachable_url: Some(
+                "mysql://keel:s3cret-pw@127.0.0.1:1/keel?connect_timeout_ms=3000",
+            ),
             isolation_query: None,
             cursor_blocks_conn: true,
             native_placeholder_sql: None,
@@ -410,7 +443,9 @@ impl Quirks {
             tx_lock_modes: false,
             // SQL Server refuses to KILL your own session; the peer ends it.
             kill_self_sql: if peer { Some("KILL @@SPID") } else { None },
-            unreachable_url: Some("mssql://keel:s3cret-pw@127.0.0.1:1/keel?connect_timeout_ms=3000"),
+            unreachable_url: Some(
+                "mssql://keel:s3cret-pw@127.0.0.1:1/keel?connect_timeout_ms=3000",
+            ),
             isolation_query: None,
             cursor_blocks_conn: true,
             native_placeholder_sql: Some("SELECT @P1 + 1"),
@@ -426,7 +461,11 @@ impl Quirks {
             commit_sql: "COMMIT TRANSACTION",
             text_param_sql: "SELECT ?",
             // The peer's SQLite cannot change a column's type.
-            alter_to_bigint_sql: if peer { None } else { Some("ALTER TABLE {t} ALTER COLUMN v BIGINT") },
+            alter_to_bigint_sql: if peer {
+                None
+            } else {
+                Some("ALTER TABLE {t} ALTER COLUMN v BIGINT")
+            },
             short_sleep_sql: "WAITFOR DELAY '00:00:01'",
             columns_after_prepare: true,
             prepared_nullability_known: true,
@@ -449,7 +488,10 @@ pub fn server_url(engine: &str, var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(u) if !u.is_empty() => Some(u),
         _ => {
-            assert!(!required(engine), "{engine} is required (KEEL_TEST_REQUIRE) but {var} is not set");
+            assert!(
+                !required(engine),
+                "{engine} is required (KEEL_TEST_REQUIRE) but {var} is not set"
+            );
             println!("skipped: {engine} ({var} is not set; run `. scripts/servers.sh` first)");
             None
         }
@@ -523,7 +565,8 @@ impl Engine {
             }
             _ => server_url(name, &format!("KEEL_TEST_{}_URL", name.to_uppercase()))?,
         };
-        let db = Db::open(&url).unwrap_or_else(|e| panic!("{name}: cannot open the test database: {e}"));
+        let db =
+            Db::open(&url).unwrap_or_else(|e| panic!("{name}: cannot open the test database: {e}"));
         let q = match name {
             "sqlite" => Quirks::sqlite(),
             "postgres" => Quirks::postgres(),
@@ -533,7 +576,9 @@ impl Engine {
                 let c = db.checkout().expect("checkout");
                 let v = c.server_version().expect("server version");
                 let mut q = Quirks::mysql(v.contains("MariaDB"));
-                let mut rows = c.query("SELECT @@max_allowed_packet", &[]).expect("max_allowed_packet");
+                let mut rows = c
+                    .query("SELECT @@max_allowed_packet", &[])
+                    .expect("max_allowed_packet");
                 rows.next().expect("max_allowed_packet");
                 let limit = rows.value(0).expect("max_allowed_packet").to_owned();
                 q.blob_refused_by_packet_limit = !matches!(limit, Value::Int64(n) if n > 16 << 20)
@@ -541,7 +586,10 @@ impl Engine {
                 q
             }
             "mssql" => {
-                let v = db.checkout().and_then(|c| c.server_version()).expect("server version");
+                let v = db
+                    .checkout()
+                    .and_then(|c| c.server_version())
+                    .expect("server version");
                 Quirks::mssql(v.contains(keel_tds_peer::VERSION))
             }
             other => panic!("no quirks for engine {other}"),
@@ -569,16 +617,30 @@ impl Engine {
     /// when the returned guard goes out of scope, even if the test fails.
     pub fn table(&self, tag: &str) -> Table {
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let name = format!("kc_{tag}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        assert!(name.len() <= 63, "table name {name} is too long for PostgreSQL");
-        let t = Table { name, db: self.db.clone() };
+        let name = format!(
+            "kc_{tag}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        assert!(
+            name.len() <= 63,
+            "table name {name} is too long for PostgreSQL"
+        );
+        let t = Table {
+            name,
+            db: self.db.clone(),
+        };
         t.drop_now();
         t
     }
 
     /// `"name"` quoted as the engine quotes identifiers (`[name]` on SQL Server).
     pub fn ident(&self, name: &str) -> String {
-        let close = if self.q.quote == '[' { ']' } else { self.q.quote };
+        let close = if self.q.quote == '[' {
+            ']'
+        } else {
+            self.q.quote
+        };
         format!("{}{name}{close}", self.q.quote)
     }
 }
@@ -591,7 +653,10 @@ pub struct Table {
 
 impl Table {
     fn drop_now(&self) {
-        if let Err(e) = self.db.exec(&format!("DROP TABLE IF EXISTS {}", self.name), &[]) {
+        if let Err(e) = self
+            .db
+            .exec(&format!("DROP TABLE IF EXISTS {}", self.name), &[])
+        {
             eprintln!("could not drop test table {}: {e}", self.name);
         }
     }
@@ -611,11 +676,17 @@ impl Drop for Table {
 
 /// Every row of a query, as owned values.
 pub fn rows(conn: &Conn, sql: &str, params: &[ValueRef<'_>]) -> Vec<Vec<Value>> {
-    let mut r = conn.query(sql, params).unwrap_or_else(|e| panic!("query {sql:?}: {e}"));
+    let mut r = conn
+        .query(sql, params)
+        .unwrap_or_else(|e| panic!("query {sql:?}: {e}"));
     let n = r.column_count();
     let mut out = Vec::new();
     while r.next().unwrap_or_else(|e| panic!("next on {sql:?}: {e}")) {
-        out.push((0..n).map(|i| r.value(i).expect("value").to_owned()).collect());
+        out.push(
+            (0..n)
+                .map(|i| r.value(i).expect("value").to_owned())
+                .collect(),
+        );
     }
     out
 }
@@ -631,7 +702,9 @@ pub fn scalar(conn: &Conn, sql: &str, params: &[ValueRef<'_>]) -> Value {
 /// A single integer, whatever integer type the engine gives it.
 pub fn int(conn: &Conn, sql: &str, params: &[ValueRef<'_>]) -> i64 {
     let v = scalar(conn, sql, params);
-    v.as_ref().as_i64().unwrap_or_else(|e| panic!("{sql:?} gave {v:?}, not an integer: {e}"))
+    v.as_ref()
+        .as_i64()
+        .unwrap_or_else(|e| panic!("{sql:?} gave {v:?}, not an integer: {e}"))
 }
 
 pub fn count(conn: &Conn, table: &Table) -> i64 {

@@ -179,6 +179,15 @@ class ForeignKeys(IntEnum):
     EXPORTED = 1
 
 
+class IngestMode(IntEnum):
+    """``keel_ingest_mode``: What `Conn::ingest` does with the table."""
+
+    CREATE = 1
+    APPEND = 2
+    REPLACE = 3
+    CREATE_APPEND = 4
+
+
 # C enum name -> class.
 ENUMS = {
     "keel_status": Status,
@@ -191,6 +200,7 @@ ENUMS = {
     "keel_batch_format": BatchFormat,
     "keel_capability": Capability,
     "keel_foreign_keys": ForeignKeys,
+    "keel_ingest_mode": IngestMode,
 }
 
 
@@ -325,6 +335,7 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_conn_query_arrow", [c_void_p, c_char_p, POINTER(Value), c_size_t, POINTER(ArrowArrayStream), POINTER(c_void_p)], c_int32),
     ("keel_db_query_arrow", [c_void_p, c_char_p, POINTER(Value), c_size_t, POINTER(ArrowArrayStream), POINTER(c_void_p)], c_int32),
     ("keel_rows_export_arrow", [c_void_p, POINTER(ArrowArrayStream), POINTER(c_void_p)], c_int32),
+    ("keel_conn_ingest", [c_void_p, c_char_p, POINTER(ArrowArrayStream), c_int32, POINTER(c_uint64), POINTER(c_void_p)], c_int32),
     ("keel_rows_fetch_batch", [c_void_p, c_size_t, c_int32, POINTER(c_void_p), POINTER(c_void_p), POINTER(c_size_t), POINTER(c_size_t), POINTER(c_bool), POINTER(c_void_p)], c_int32),
     ("keel_buffer_data", [c_void_p], c_void_p),
     ("keel_buffer_len", [c_void_p], c_size_t),

@@ -1,5 +1,6 @@
-"""The Arrow PyCapsule interface for cursors, with ctypes only: no compiled
-extension, and no import of pyarrow (``Cursor.__arrow_c_stream__``).
+"""The Arrow PyCapsule interface, with ctypes only: no compiled extension,
+and no import of pyarrow (``Cursor.__arrow_c_stream__`` out,
+``Connection.ingest`` in).
 
 libkeel fills a ``struct ArrowArrayStream`` (``keel_rows_export_arrow``);
 this module puts it in a PyCapsule named ``"arrow_array_stream"`` made with
@@ -28,6 +29,13 @@ _get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
 _get_pointer.restype = c_void_p
 _get_pointer.argtypes = [c_void_p, c_char_p]
 
+# The same C function, taking the capsule as a Python object (a live one,
+# from a producer): PyCapsule_GetPointer raises when the name differs.
+_get_pointer_obj = ctypes.pythonapi["PyCapsule_GetPointer"]
+_get_pointer_obj.restype = c_void_p
+_get_pointer_obj.argtypes = [ctypes.py_object, c_char_p]
+
+
 # Streams whose capsule is alive, by address.
 _LIVE: Dict[int, ArrowArrayStream] = {}
 
@@ -43,6 +51,15 @@ def _destroy(capsule: int) -> None:
     stream = _LIVE.pop(p, None)
     if stream is not None and stream.release:
         stream.release(ctypes.pointer(stream))
+
+
+def stream_of(capsule: Any) -> Any:
+    """The ``struct ArrowArrayStream *`` inside a PyCapsule named
+    "arrow_array_stream" (from any producer's ``__arrow_c_stream__``)."""
+    if type(capsule).__name__ != "PyCapsule":
+        raise TypeError("__arrow_c_stream__ did not return a PyCapsule")
+    p = _get_pointer_obj(capsule, b"arrow_array_stream")
+    return ctypes.cast(p, ctypes.POINTER(ArrowArrayStream))
 
 
 def new_stream() -> ArrowArrayStream:

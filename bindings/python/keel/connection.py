@@ -7,7 +7,7 @@ import os
 import pickle
 import re
 import weakref
-from ctypes import byref, c_bool, c_char_p, c_int32, c_size_t, c_void_p, string_at
+from ctypes import byref, c_bool, c_char_p, c_int32, c_size_t, c_uint64, c_void_p, string_at
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type as _Type
 
 from . import errors as _errors
@@ -439,6 +439,35 @@ class Connection:
     def execute(self, operation: str, parameters: Optional[Sequence[Any]] = None) -> "Cursor":
         """Shortcut: a new cursor, executed (as sqlite3 and psycopg have)."""
         return self.cursor().execute(operation, parameters)
+
+    def ingest(self, table: str, data: Any, mode: str = "create") -> int:
+        """Load ``data`` (any object with ``__arrow_c_stream__``: a pyarrow
+        Table or RecordBatchReader, a polars DataFrame, a keel cursor) into
+        ``table``; the number of rows loaded. ``mode`` is ``"create"``
+        (make the table; it must not exist), ``"append"`` (it must
+        exist), ``"replace"`` (drop it if it exists, make it again) or
+        ``"create_append"``, as ``keel_conn_ingest`` (keel.h) describes,
+        with its column types and value conversions. Inside the
+        transaction the connection has or opens (as for ``execute``) unless
+        ``autocommit``: ``commit()`` keeps the rows."""
+        from . import _arrow
+
+        modes = {"create": 1, "append": 2, "replace": 3, "create_append": 4}
+        if mode not in modes:
+            raise ProgrammingError(f"mode {mode!r} is not one of {', '.join(modes)}")
+        p = self._ptr()
+        if self._one_cursor:
+            self._settle()
+        capsule = data.__arrow_c_stream__()
+        stream = _arrow.stream_of(capsule)
+        if not self._autocommit and not lib.keel_conn_in_transaction(p):
+            self._check(lib.keel_conn_begin(p, None, self._perr), "begin")
+        self._tx_known_open = False
+        n = c_uint64()
+        # libkeel takes the stream (it sets its release to NULL), so the
+        # capsule's destructor finds nothing left to release.
+        self._check(lib.keel_conn_ingest(p, table.encode("utf-8"), stream, modes[mode], byref(n), self._perr), "ingest")
+        return n.value
 
     def begin(self, *, lock: Any = None, isolation: Any = None, read_only: bool = False) -> None:
         """Open a transaction now, with options, whatever ``autocommit``

@@ -178,3 +178,49 @@ def test_readme_arrow_example_runs():
     exec(compile(code, "README.md (Arrow)", "exec"), scope)
     assert scope["table"].num_rows == 2
     assert scope["df"].shape == (1, 1)
+
+
+def test_ingest_every_mode(engine, table):
+    t = pa.table({"id": pa.array([1, 2, 3], pa.int64()), "name": pa.array(["a", None, "c"])})
+    with engine.connect(autocommit=True) as conn:
+        assert conn.ingest(table, t) == 3
+        with pytest.raises(keel.Error):
+            conn.ingest(table, t, mode="create")
+        assert conn.ingest(table, t, mode="append") == 3
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 6
+        assert conn.ingest(table, t.slice(0, 1), mode="replace") == 1
+        assert conn.ingest(table, t, mode="create_append") == 3
+        rows = conn.execute(f"SELECT id, name FROM {table} ORDER BY id, name").fetchall()
+        assert rows == [(1, "a"), (1, "a"), (2, None), (3, "c")]
+        with pytest.raises(keel.ProgrammingError):
+            conn.ingest(table, t, mode="upsert")
+
+
+def test_ingest_polars_and_a_cursor_in_a_transaction(engine, table):
+    pl = pytest.importorskip("polars")
+    df = pl.DataFrame({"n": [10, 20, 30], "f": [0.5, 1.5, None]})
+    with engine.connect() as conn:
+        assert conn.ingest(table, df) == 3
+        conn.commit()
+        assert conn.ingest(table, df, mode="append") == 3
+        conn.rollback()  # the append was in the connection's transaction
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 3
+        # A keel cursor is a stream too (read here into a table first: on
+        # one-result-at-a-time engines the stream holds the connection).
+        cur = conn.cursor()
+        cur.execute(f"SELECT n * 2 AS n, f FROM {table} ORDER BY n")
+        assert conn.ingest(table, pa.table(cur), mode="append") == 3
+        conn.commit()
+        got = conn.execute(f"SELECT n, f FROM {table} ORDER BY n, f").fetchall()
+        assert got == [(10, 0.5), (20, 0.5), (20, 1.5), (30, None), (40, 1.5), (60, None)]
+
+
+def test_readme_ingest_example_runs(capsys):
+    """The ingest example of bindings/python/README.md, as written."""
+    readme = os.path.join(os.path.dirname(__file__), "..", "README.md")
+    text = open(readme, encoding="utf-8").read()
+    section = text[text.index("Into a table: `conn.ingest") :]
+    code = section[section.index("```python\n") + len("```python\n") :]
+    code = code[: code.index("```")]
+    exec(compile(code, "README.md (ingest)", "exec"), {})
+    assert capsys.readouterr().out == "2 [('Ada',), ('Grace',)]\n"

@@ -148,6 +148,13 @@ pub const keel_foreign_keys = i32;
 pub const KEEL_FOREIGN_KEYS_IMPORTED: keel_foreign_keys = 0;
 pub const KEEL_FOREIGN_KEYS_EXPORTED: keel_foreign_keys = 1;
 
+/// What `Conn::ingest` does with the table.
+pub const keel_ingest_mode = i32;
+pub const KEEL_INGEST_MODE_CREATE: keel_ingest_mode = 1;
+pub const KEEL_INGEST_MODE_APPEND: keel_ingest_mode = 2;
+pub const KEEL_INGEST_MODE_REPLACE: keel_ingest_mode = 3;
+pub const KEEL_INGEST_MODE_CREATE_APPEND: keel_ingest_mode = 4;
+
 /// Bytes the library allocated for the caller.
 pub const keel_buffer = opaque {};
 /// Cancels the statement running on one connection.
@@ -260,6 +267,8 @@ pub extern fn keel_conn_query_arrow(conn: ?*keel_conn, sql: ?[*:0]const u8, para
 pub extern fn keel_db_query_arrow(db: ?*keel_db, sql: ?[*:0]const u8, params: ?[*]const keel_value, n_params: usize, stream_out: ?*ArrowArrayStream, err_out: ?*?*keel_error) keel_status;
 /// Move the rows a cursor has not read yet into an Arrow C stream.
 pub extern fn keel_rows_export_arrow(rows: ?*keel_rows, stream_out: ?*ArrowArrayStream, err_out: ?*?*keel_error) keel_status;
+/// Load an Arrow C stream into a table.
+pub extern fn keel_conn_ingest(conn: ?*keel_conn, table: ?[*:0]const u8, stream: ?*ArrowArrayStream, mode: i32, rows_out: ?*u64, err_out: ?*?*keel_error) keel_status;
 /// Read up to `max_rows` rows from a cursor into one new buffer.
 pub extern fn keel_rows_fetch_batch(rows: ?*keel_rows, max_rows: usize, format: i32, buffer_out: ?*?*keel_buffer, data_out: ?*?[*]const u8, len_out: ?*usize, n_rows_out: ?*usize, end_out: ?*bool, err_out: ?*?*keel_error) keel_status;
 /// Return the start of a buffer's bytes.

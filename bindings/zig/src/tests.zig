@@ -228,6 +228,36 @@ test "the KEEL_OPTION_ constants are the keys the library takes" {
     try testing.expectEqual(c.KEEL_STATUS_INVALID_ARGUMENT, open.status(c.KEEL_OPTION_SSLMODE, "require"));
 }
 
+test "an Arrow C stream read through the raw declarations" {
+    const c = keel.c;
+    var db: ?*c.keel_db = null;
+    try testing.expectEqual(c.KEEL_STATUS_OK, c.keel_db_open("sqlite::memory:?arrow_batch_rows=2", &db, null));
+    defer c.keel_db_free(db);
+    var stream: c.ArrowArrayStream = undefined;
+    const sql = "SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3";
+    try testing.expectEqual(c.KEEL_STATUS_OK, c.keel_db_query_arrow(db, sql, null, 0, &stream, null));
+    defer stream.release.?(&stream);
+    var schema: c.ArrowSchema = undefined;
+    try testing.expectEqual(@as(c_int, 0), stream.get_schema.?(&stream, &schema));
+    try testing.expectEqual(@as(i64, 1), schema.n_children);
+    try testing.expectEqualStrings("l", std.mem.span(schema.children.?[0].format.?));
+    schema.release.?(&schema);
+    var sum: i64 = 0;
+    var batches: usize = 0;
+    while (true) {
+        var batch: c.ArrowArray = undefined;
+        try testing.expectEqual(@as(c_int, 0), stream.get_next.?(&stream, &batch));
+        const release = batch.release orelse break; // the end of the stream
+        defer release(&batch);
+        batches += 1;
+        const col = batch.children.?[0];
+        const values: [*]const i64 = @ptrCast(@alignCast(col.buffers.?[1].?));
+        for (0..@intCast(batch.length)) |i| sum += values[@as(usize, @intCast(col.offset)) + i];
+    }
+    try testing.expectEqual(@as(i64, 6), sum);
+    try testing.expectEqual(@as(usize, 2), batches);
+}
+
 test "build.zig.zon carries the library's version" {
     var buf: [64]u8 = undefined;
     const line = try std.fmt.bufPrint(&buf, ".version = \"{s}\",", .{keel.version()});

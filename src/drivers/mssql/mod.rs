@@ -177,6 +177,30 @@ impl Driver for MssqlDriver {
     fn syntax(&self) -> &'static Syntax {
         &SYNTAX
     }
+    fn column_type_sql(&self, kind: crate::core::value::Type, decimal: Option<(u8, i8)>) -> Option<String> {
+        use crate::core::value::Type;
+        // SQL Server has no uint64 or json column type that reads back as one.
+        Some(
+            match kind {
+            Type::Bool => "BIT",
+            Type::Int64 => "BIGINT",
+            Type::Double => "FLOAT",
+            Type::Text => "NVARCHAR(MAX)",
+            Type::Bytes => "VARBINARY(MAX)",
+            Type::Date => "DATE",
+            Type::Time => "TIME",
+            Type::Timestamp => "DATETIME2",
+            Type::Timestamptz => "DATETIMEOFFSET",
+            Type::Uuid => "UNIQUEIDENTIFIER",
+            Type::Decimal => return Some(match decimal {
+                Some((p, s)) => format!("DECIMAL({p},{s})"),
+                None => "DECIMAL(38,10)".to_owned(),
+            }),
+                _ => return None,
+            }
+            .to_owned(),
+        )
+    }
     fn options(&self) -> &'static [OptSpec] {
         super::options::mssql::OPTIONS
     }

@@ -32,6 +32,7 @@
 
 mod catalog;
 mod errors;
+mod load;
 mod rows;
 mod session;
 mod statement;
@@ -90,6 +91,33 @@ impl Driver for MysqlDriver {
     }
     fn syntax(&self) -> &'static Syntax {
         &SYNTAX
+    }
+    fn column_type_sql(&self, kind: crate::core::value::Type, decimal: Option<(u8, i8)>) -> Option<String> {
+        use crate::core::value::Type;
+        // MySQL has no uuid type that reads back as one.
+        Some(
+            match kind {
+            Type::Bool => "BOOLEAN",
+            Type::Int64 => "BIGINT",
+            Type::Uint64 => "BIGINT UNSIGNED",
+            Type::Double => "DOUBLE",
+            Type::Text => "LONGTEXT",
+            Type::Bytes => "LONGBLOB",
+            Type::Date => "DATE",
+            Type::Time => "TIME(6)",
+            Type::Timestamp => "DATETIME(6)",
+            // Years 1970 to 2038 only: MySQL's one type that reads back as
+            // an instant.
+            Type::Timestamptz => "TIMESTAMP(6) NULL",
+            Type::Json => "JSON",
+            Type::Decimal => return Some(match decimal {
+                Some((p, s)) => format!("DECIMAL({p},{s})"),
+                None => "DECIMAL(65,30)".to_owned(),
+            }),
+                _ => return None,
+            }
+            .to_owned(),
+        )
     }
     fn options(&self) -> &'static [OptSpec] {
         super::options::mysql::OPTIONS

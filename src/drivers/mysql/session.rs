@@ -341,6 +341,15 @@ pub(super) fn split_target(target: &str) -> Option<(Option<String>, String)> {
 }
 
 impl DriverConn for MyConn {
+    fn bulk_insert(
+        &mut self,
+        table: &str,
+        columns: &[String],
+        src: &mut dyn crate::core::ingest::RowSource,
+    ) -> Result<Option<u64>> {
+        super::load::load(&self.shared, table, columns, src)
+    }
+
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
         let c = self.shared.conn()?;
         let stmt = self.shared.check_as(false, c.prep(sql))?;

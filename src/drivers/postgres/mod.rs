@@ -18,6 +18,7 @@
 
 mod catalog;
 mod client;
+mod copy;
 mod errors;
 mod tls;
 mod types;
@@ -73,6 +74,31 @@ impl Driver for PostgresDriver {
     }
     fn syntax(&self) -> &'static Syntax {
         &SYNTAX
+    }
+    fn column_type_sql(&self, kind: crate::core::value::Type, decimal: Option<(u8, i8)>) -> Option<String> {
+        use crate::core::value::Type;
+        // PostgreSQL has no unsigned 64-bit type that reads back as uint64.
+        Some(
+            match kind {
+            Type::Bool => "BOOLEAN",
+            Type::Int64 => "BIGINT",
+            Type::Double => "DOUBLE PRECISION",
+            Type::Text => "TEXT",
+            Type::Bytes => "BYTEA",
+            Type::Date => "DATE",
+            Type::Time => "TIME",
+            Type::Timestamp => "TIMESTAMP",
+            Type::Timestamptz => "TIMESTAMPTZ",
+            Type::Uuid => "UUID",
+            Type::Json => "JSON",
+            Type::Decimal => return Some(match decimal {
+                Some((p, s)) => format!("NUMERIC({p},{s})"),
+                None => "NUMERIC".to_owned(),
+            }),
+                _ => return None,
+            }
+            .to_owned(),
+        )
     }
     fn options(&self) -> &'static [OptSpec] {
         super::options::postgres::OPTIONS
@@ -369,6 +395,16 @@ impl PgConn {
 }
 
 impl DriverConn for PgConn {
+    fn bulk_insert(
+        &mut self,
+        table: &str,
+        columns: &[String],
+        src: &mut dyn crate::core::ingest::RowSource,
+    ) -> Result<Option<u64>> {
+        let c = self.shared.client()?;
+        copy::copy_in(c, table, columns, src)
+    }
+
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
         let highest = crate::core::sql::highest_native_param(sql, &SYNTAX);
         if highest > MAX_PARAMS {

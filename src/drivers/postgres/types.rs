@@ -16,8 +16,8 @@ use tokio_postgres::types::{Format, IsNull, Kind, ToSql, Type, to_sql_checked};
 use std::fmt::Write as _;
 
 /// Days from 1970-01-01 to PostgreSQL's epoch 2000-01-01.
-const PG_EPOCH_DAYS: i64 = 10_957;
-const PG_EPOCH_MICROS: i64 = PG_EPOCH_DAYS * value::MICROS_PER_DAY;
+pub(super) const PG_EPOCH_DAYS: i64 = 10_957;
+pub(super) const PG_EPOCH_MICROS: i64 = PG_EPOCH_DAYS * value::MICROS_PER_DAY;
 
 /// How a column's values are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -59,6 +59,33 @@ impl Driver for SqliteDriver {
     fn syntax(&self) -> &'static Syntax {
         &SYNTAX
     }
+    fn column_type_sql(&self, kind: crate::core::value::Type, decimal: Option<(u8, i8)>) -> Option<String> {
+        use crate::core::value::Type;
+        // SQLite cannot hold a uint64 above i64::MAX: no type for it.
+        Some(
+            match kind {
+            Type::Bool => "BOOLEAN",
+            Type::Int64 => "BIGINT",
+            Type::Double => "REAL",
+            Type::Text => "TEXT",
+            Type::Bytes => "BLOB",
+            Type::Date => "DATE",
+            Type::Time => "TIME",
+            Type::Timestamp => "TIMESTAMP",
+            Type::Timestamptz => "TIMESTAMPTZ",
+            Type::Uuid => "UUID",
+            Type::Json => "JSON",
+            // TEXT affinity keeps every digit (DECIMAL alone has NUMERIC
+            // affinity, which keeps 15); keel still reads it as a decimal.
+            Type::Decimal => return Some(match decimal {
+                Some((p, s)) => format!("DECIMAL TEXT({p},{s})"),
+                None => "DECIMAL TEXT".to_owned(),
+            }),
+                _ => return None,
+            }
+            .to_owned(),
+        )
+    }
     fn options(&self) -> &'static [OptSpec] {
         super::options::sqlite::OPTIONS
     }

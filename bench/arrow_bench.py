@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Benchmark keel's Arrow paths against ADBC's drivers and the row APIs.
+
+On SQLite (a file) and PostgreSQL (--postgres or KEEL_TEST_POSTGRES_URL):
+
+  fetch   -- N mixed rows (int, int, float, text, blob, NULL-able int)
+             into Arrow: keel `pyarrow.table(cur)` (keel_rows_export_arrow)
+             vs ADBC's `fetch_arrow_table()` (adbc_driver_sqlite,
+             adbc_driver_postgresql), and vs row fetches: keel's own
+             `fetchall()`, stdlib sqlite3's, psycopg 3's
+  ingest  -- the same N rows from a pyarrow Table into a new table: keel
+             `conn.ingest` (keel_conn_ingest: one prepared INSERT on
+             SQLite, binary COPY on PostgreSQL) vs ADBC's `adbc_ingest`
+
+Peers run when installed. Each timing is the best of --repeat runs; the
+ratio is peer / keel (above 1.0: keel is faster).
+
+    KEEL_LIBRARY=target/release/libkeel.so python3 bench/arrow_bench.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, List, Optional, Tuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bindings" / "python"))
+import keel  # noqa: E402
+import pyarrow as pa  # noqa: E402
+
+
+def best(fn: Callable[[], Any], repeat: int, prep: Optional[Callable[[], Any]] = None) -> float:
+    times = []
+    for _ in range(repeat):
+        if prep is not None:
+            prep()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def table(n: int) -> pa.Table:
+    rnd = random.Random(42)
+    return pa.table(
+        {
+            "id": pa.array(range(1, n + 1), pa.int64()),
+            "big": pa.array([rnd.randrange(-(10**12), 10**12) for _ in range(n)], pa.int64()),
+            "f": pa.array([rnd.random() * 1e6 for _ in range(n)], pa.float64()),
+            "name": pa.array([f"name-{i}-{rnd.randrange(10**6)}" for i in range(n)], pa.string()),
+            "data": pa.array([b"\x00\x01" * (i % 8) for i in range(n)], pa.binary()),
+            "maybe": pa.array([None if i % 3 else i for i in range(n)], pa.int64()),
+        }
+    )
+
+
+SELECT = "SELECT id, big, f, name, data, maybe FROM arrow_bench"
+
+
+def row(name: str, peer: float, keel_t: float, n: int) -> None:
+    print(f"  {name:<46} {peer:8.3f} s  ratio {peer / keel_t:5.2f}   ({n / peer / 1e6:5.2f} M rows/s)")
+
+
+def run_sqlite(n: int, repeat: int, t: pa.Table) -> None:
+    print(f"SQLite, {n} rows")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "b.db")
+        conn = keel.connect(f"sqlite://{path}", autocommit=True)
+        conn.ingest("arrow_bench", t)
+        k_fetch = best(lambda: pa.table(conn.cursor().execute(SELECT)), repeat)
+        print(f"  {'keel pyarrow.table(cur)':<46} {k_fetch:8.3f} s               ({n / k_fetch / 1e6:5.2f} M rows/s)")
+        row("keel cursor fetchall()", best(lambda: conn.cursor().execute(SELECT).fetchall(), repeat), k_fetch, n)
+        lite = sqlite3.connect(path)
+        row("sqlite3 fetchall()", best(lambda: lite.execute(SELECT).fetchall(), repeat), k_fetch, n)
+        lite.close()
+        try:
+            import adbc_driver_sqlite.dbapi as adbc
+
+            a = adbc.connect(path)
+
+            def adbc_fetch() -> None:
+                with a.cursor() as c:
+                    c.execute(SELECT)
+                    c.fetch_arrow_table()
+
+            row("adbc_driver_sqlite fetch_arrow_table()", best(adbc_fetch, repeat), k_fetch, n)
+        except ImportError:
+            a = None
+            print("  (adbc_driver_sqlite not installed)")
+
+        def drop_keel() -> None:
+            conn.execute("DROP TABLE IF EXISTS arrow_in")
+
+        k_in = best(lambda: conn.ingest("arrow_in", t), repeat, drop_keel)
+        print(f"  {'keel conn.ingest':<46} {k_in:8.3f} s               ({n / k_in / 1e6:5.2f} M rows/s)")
+        if a is not None:
+
+            def adbc_in() -> None:
+                with a.cursor() as c:
+                    c.adbc_ingest("arrow_in", t, mode="create")
+                a.commit()
+
+            row("adbc_driver_sqlite adbc_ingest", best(adbc_in, repeat, drop_keel), k_in, n)
+            a.close()
+        conn.close()
+
+
+def run_postgres(url: str, n: int, repeat: int, t: pa.Table) -> None:
+    print(f"PostgreSQL, {n} rows")
+    conn = keel.connect(url, autocommit=True)
+    conn.execute("DROP TABLE IF EXISTS arrow_bench")
+    conn.ingest("arrow_bench", t)
+    k_fetch = best(lambda: pa.table(conn.cursor().execute(SELECT)), repeat)
+    print(f"  {'keel pyarrow.table(cur)':<46} {k_fetch:8.3f} s               ({n / k_fetch / 1e6:5.2f} M rows/s)")
+    row("keel cursor fetchall()", best(lambda: conn.cursor().execute(SELECT).fetchall(), repeat), k_fetch, n)
+    try:
+        import psycopg
+
+        p = psycopg.connect(url.replace("postgres://", "postgresql://"))
+        row("psycopg 3 fetchall()", best(lambda: p.execute(SELECT).fetchall(), repeat), k_fetch, n)
+        p.close()
+    except ImportError:
+        print("  (psycopg not installed)")
+    try:
+        import adbc_driver_postgresql.dbapi as adbc
+
+        a = adbc.connect(url.replace("postgres://", "postgresql://"))
+
+        def adbc_fetch() -> None:
+            with a.cursor() as c:
+                c.execute(SELECT)
+                c.fetch_arrow_table()
+
+        row("adbc_driver_postgresql fetch_arrow_table()", best(adbc_fetch, repeat), k_fetch, n)
+    except ImportError:
+        a = None
+        print("  (adbc_driver_postgresql not installed)")
+
+    def drop() -> None:
+        conn.execute("DROP TABLE IF EXISTS arrow_in")
+
+    k_in = best(lambda: conn.ingest("arrow_in", t), repeat, drop)
+    print(f"  {'keel conn.ingest (binary COPY)':<46} {k_in:8.3f} s               ({n / k_in / 1e6:5.2f} M rows/s)")
+    if a is not None:
+
+        def adbc_in() -> None:
+            with a.cursor() as c:
+                c.adbc_ingest("arrow_in", t, mode="create")
+            a.commit()
+
+        row("adbc_driver_postgresql adbc_ingest", best(adbc_in, repeat, drop), k_in, n)
+        a.close()
+    drop()
+    conn.execute("DROP TABLE IF EXISTS arrow_bench")
+    conn.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--postgres", default=os.environ.get("KEEL_TEST_POSTGRES_URL"))
+    args = ap.parse_args()
+    t = table(args.rows)
+    run_sqlite(args.rows, args.repeat, t)
+    if args.postgres and keel.driver_available("postgres"):
+        run_postgres(args.postgres, args.rows, args.repeat, t)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+//! Bulk ingest: rows from a [`RowSource`] into a table, made or not as an
+//! [`IngestMode`] says ([`Conn::ingest`]). The core writes the SQL (the
+//! table from the source's columns with each engine's column types), then
+//! gives the rows to the driver's bulk path (`DriverConn::bulk_insert`:
+//! PostgreSQL's binary COPY) or, where it has none, runs them as a batch
+//! of one prepared INSERT (`core::many`: one per row on SQLite, multi-row
+//! INSERTs on MySQL/MariaDB), all in one transaction where the connection
+//! is not in one already. Sources live outside the core
+//! (`codec::arrow`: an Arrow C stream).
+
+use super::db::{Conn, Stmt};
+use super::driver::TxOptions;
+use super::error::{Error, Result, Status};
+use super::value::{Type, ValueRef};
+
+/// What `Conn::ingest` does with the table. Part of the C ABI
+/// (`keel_ingest_mode`): numbers never change, and 0 is never a mode.
+/// ADBC's ingest modes.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IngestMode {
+    /// Make the table; fail (`KEEL_STATUS_ALREADY_EXISTS`) if it exists.
+    Create = 1,
+    /// Add the rows to a table that exists (`KEEL_STATUS_NOT_FOUND` if not).
+    Append = 2,
+    /// Drop the table if it exists, make it again, add the rows.
+    Replace = 3,
+    /// Make the table unless it exists, then add the rows.
+    CreateAppend = 4,
+}
+
+impl IngestMode {
+    pub fn from_i32(n: i32) -> Option<IngestMode> {
+        Some(match n {
+            1 => IngestMode::Create,
+            2 => IngestMode::Append,
+            3 => IngestMode::Replace,
+            4 => IngestMode::CreateAppend,
+            _ => return None,
+        })
+    }
+}
+
+/// One column of the rows to ingest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IngestColumn {
+    pub name: String,
+    pub kind: Type,
+    /// (precision, scale) of a decimal column.
+    pub decimal: Option<(u8, i8)>,
+}
+
+/// Rows to ingest: their columns, then batches of rows.
+pub trait RowSource {
+    fn columns(&self) -> &[IngestColumn];
+    /// Run the next batch of rows through `stmt` (an INSERT with one
+    /// parameter per column, in [`RowSource::columns`]' order), as a
+    /// batch (`Stmt::batch`); the number of rows it ran, or `None` at the
+    /// end.
+    fn next_batch(&mut self, stmt: &mut Stmt) -> Result<Option<u64>>;
+    /// The next batch of rows, each given to `each` (one value per
+    /// column, in [`RowSource::columns`]' order): the number of rows, or
+    /// `None` at the end. For drivers' bulk paths
+    /// ([`DriverConn::bulk_insert`](super::driver::DriverConn::bulk_insert)).
+    fn next_rows(&mut self, each: &mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<Option<u64>>;
+}
+
+impl Conn {
+    /// Load every row of `src` into `table` (one name, quoted as the
+    /// engine quotes identifiers: no schema prefix), after making the
+    /// table as `mode` says, with the engine's column type for each
+    /// column's keel type. In one transaction when the connection is not
+    /// in one (MySQL/MariaDB commit DDL at once, so there only the rows
+    /// are in it); on failure it is rolled back. Returns the rows loaded.
+    pub fn ingest(&self, table: &str, mode: IngestMode, src: &mut dyn RowSource) -> Result<u64> {
+        let syntax = self.syntax();
+        let quoted = syntax.quote_identifier(table)?;
+        let cols = src.columns().to_vec();
+        if cols.is_empty() {
+            return Err(Error::invalid_argument(
+                "the rows to ingest have no columns",
+            ));
+        }
+        let names: Vec<String> = cols
+            .iter()
+            .map(|c| syntax.quote_identifier(&c.name))
+            .collect::<Result<_>>()?;
+        let create = || -> Result<String> {
+            let mut defs = Vec::new();
+            for (c, n) in cols.iter().zip(&names) {
+                let ty = self.column_type_sql(c.kind, c.decimal).ok_or_else(|| {
+                    Error::new(
+                        Status::NotImplemented,
+                        format!(
+                            "column {:?}: {} has no column type for {} values",
+                            c.name,
+                            syntax.engine,
+                            c.kind.name()
+                        ),
+                    )
+                })?;
+                defs.push(format!("{n} {ty}"));
+            }
+            Ok(format!("CREATE TABLE {quoted} ({})", defs.join(", ")))
+        };
+        // Asked before any transaction: a failed statement would abort
+        // PostgreSQL's.
+        let exists = match mode {
+            IngestMode::CreateAppend => self.table_exists(&quoted)?,
+            _ => false,
+        };
+        let began = !self.in_transaction();
+        if began {
+            self.begin(&TxOptions::default())?;
+        }
+        let mut run = || -> Result<u64> {
+            match mode {
+                IngestMode::Create => {
+                    self.exec(&create()?, &[])?;
+                }
+                IngestMode::Append => {}
+                IngestMode::Replace => {
+                    self.exec(&format!("DROP TABLE IF EXISTS {quoted}"), &[])?;
+                    self.exec(&create()?, &[])?;
+                }
+                IngestMode::CreateAppend => {
+                    if !exists {
+                        self.exec(&create()?, &[])?;
+                    }
+                }
+            }
+            if began && !self.in_transaction() {
+                // MySQL/MariaDB committed the DDL, and the transaction
+                // with it: the rows get one of their own.
+                self.begin(&TxOptions::default())?;
+            }
+            // The engine's bulk path, where it has one for these columns.
+            if let Some(n) = self.bulk_insert(&quoted, &names, src)? {
+                return Ok(n);
+            }
+            let marks = vec!["?"; cols.len()].join(", ");
+            let mut stmt = self.prepare(&format!(
+                "INSERT INTO {quoted} ({}) VALUES ({marks})",
+                names.join(", ")
+            ))?;
+            let mut total = 0u64;
+            while let Some(n) = src
+                .next_batch(&mut stmt)
+                .map_err(|e| e.context(format_args!("after {total} rows")))?
+            {
+                total += n;
+            }
+            Ok(total)
+        };
+        match run() {
+            Ok(n) => {
+                if began {
+                    self.commit()?;
+                }
+                Ok(n)
+            }
+            Err(e) => {
+                if began && self.in_transaction() {
+                    let _ = self.rollback();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether `quoted` names a table (or view) the session can read.
+    fn table_exists(&self, quoted: &str) -> Result<bool> {
+        match self.query(&format!("SELECT * FROM {quoted} WHERE 1 = 0"), &[]) {
+            Ok(rows) => {
+                drop(rows);
+                Ok(true)
+            }
+            Err(e) if e.status == Status::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Bulk ingest by `COPY ... FROM STDIN (FORMAT binary)`: rows from a
+//! `RowSource` encoded straight into PostgreSQL's binary COPY format, for
+//! `DriverConn::bulk_insert`. Used when every column's keel type has a
+//! binary encoding for the table column's PostgreSQL type (below);
+//! otherwise keel falls back to multi-row INSERTs.
+
+use super::client::{Client, Effect};
+use super::types::{PG_EPOCH_DAYS, PG_EPOCH_MICROS};
+use crate::core::error::{Error, Result};
+use crate::core::ingest::RowSource;
+use crate::core::value::{Type as K, ValueRef};
+use bytes::{BufMut, BytesMut};
+use futures_util::SinkExt;
+use tokio_postgres::types::Type;
+
+/// Whether values of keel type `kind` go into a column of `ty` in binary.
+fn binary_fits(kind: K, ty: &Type) -> bool {
+    match kind {
+        K::Null => true,
+        K::Bool => *ty == Type::BOOL,
+        K::Int64 | K::Uint64 => matches!(*ty, Type::INT2 | Type::INT4 | Type::INT8),
+        K::Double => matches!(*ty, Type::FLOAT8 | Type::FLOAT4),
+        K::Text | K::Json => matches!(*ty, Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::JSON | Type::JSONB),
+        K::Decimal => matches!(*ty, Type::NUMERIC),
+        K::Bytes => *ty == Type::BYTEA,
+        K::Date => *ty == Type::DATE,
+        K::Time => *ty == Type::TIME,
+        K::Timestamp => *ty == Type::TIMESTAMP,
+        K::Timestamptz => *ty == Type::TIMESTAMPTZ,
+        K::Uuid => *ty == Type::UUID,
+    }
+}
+
+fn bad(msg: String) -> Error {
+    Error::invalid_data(msg).with_sqlstate("22003").with_driver("postgres")
+}
+
+/// PostgreSQL's binary numeric of decimal text (`-12.340`).
+fn numeric(t: &str, out: &mut BytesMut) -> Result<()> {
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if (int.is_empty() && frac.is_empty()) || !int.bytes().chain(frac.bytes()).all(|c| c.is_ascii_digit()) {
+        return Err(bad(format!("{t:?} is not a decimal PostgreSQL's binary COPY can carry")));
+    }
+    let int = int.trim_start_matches('0');
+    let group = |s: &[u8]| s.iter().fold(0i16, |n, c| n * 10 + (c - b'0') as i16);
+    let mut digits: Vec<i16> = Vec::new();
+    let lead = int.len() % 4;
+    if lead > 0 {
+        digits.push(group(&int.as_bytes()[..lead]));
+    }
+    digits.extend(int.as_bytes()[lead..].chunks(4).map(group));
+    let mut weight = digits.len() as i32 - 1;
+    for chunk in frac.as_bytes().chunks(4) {
+        let mut g = group(chunk);
+        for _ in chunk.len()..4 {
+            g *= 10;
+        }
+        digits.push(g);
+    }
+    while digits.first() == Some(&0) {
+        digits.remove(0);
+        weight -= 1;
+    }
+    while digits.last() == Some(&0) {
+        digits.pop();
+    }
+    if digits.is_empty() {
+        weight = 0;
+    }
+    let dscale = u16::try_from(frac.len()).map_err(|_| bad(format!("decimal {t:?} has too many digits")))?;
+    let weight = i16::try_from(weight).map_err(|_| bad(format!("decimal {t:?} has too many digits")))?;
+    out.put_i16(digits.len() as i16);
+    out.put_i16(weight);
+    out.put_u16(if neg && !digits.is_empty() { 0x4000 } else { 0 });
+    out.put_u16(dscale);
+    for d in digits {
+        out.put_i16(d);
+    }
+    Ok(())
+}
+
+/// Append one field (length, then bytes) of `v` for a column of `ty`.
+fn field(v: ValueRef<'_>, ty: &Type, out: &mut BytesMut) -> Result<()> {
+    if v.is_null() {
+        out.put_i32(-1);
+        return Ok(());
+    }
+    let at = out.len();
+    out.put_i32(0);
+    let int = |n: i128, out: &mut BytesMut| -> Result<()> {
+        let range = || bad(format!("{n} does not fit PostgreSQL type {}", ty.name()));
+        match *ty {
+            Type::INT2 => out.put_i16(i16::try_from(n).map_err(|_| range())?),
+            Type::INT4 => out.put_i32(i32::try_from(n).map_err(|_| range())?),
+            _ => out.put_i64(i64::try_from(n).map_err(|_| range())?),
+        }
+        Ok(())
+    };
+    match v {
+        ValueRef::Null => unreachable!("handled above"),
+        ValueRef::Bool(b) if *ty == Type::BOOL => out.put_u8(b as u8),
+        ValueRef::Int64(n) if binary_fits(K::Int64, ty) => int(n as i128, out)?,
+        ValueRef::Uint64(n) if binary_fits(K::Int64, ty) => int(n as i128, out)?,
+        ValueRef::Double(d) if *ty == Type::FLOAT4 => out.put_f32(d as f32),
+        ValueRef::Double(d) if *ty == Type::FLOAT8 => out.put_f64(d),
+        ValueRef::Text(s) | ValueRef::Json(s) if binary_fits(K::Text, ty) => {
+            if *ty == Type::JSONB {
+                out.put_u8(1);
+            }
+            out.put_slice(s.as_bytes())
+        }
+        ValueRef::Decimal(s) if *ty == Type::NUMERIC => numeric(s, out)?,
+        ValueRef::Bytes(b) if *ty == Type::BYTEA => out.put_slice(b),
+        ValueRef::Date(d) if *ty == Type::DATE => {
+            out.put_i32(i32::try_from(d as i64 - PG_EPOCH_DAYS).map_err(|_| bad(format!("date {d} is out of range")))?)
+        }
+        ValueRef::Time(t) if *ty == Type::TIME => out.put_i64(t),
+        ValueRef::Timestamp(t) if *ty == Type::TIMESTAMP => {
+            out.put_i64(t.checked_sub(PG_EPOCH_MICROS).ok_or_else(|| bad(format!("timestamp {t} is out of range")))?)
+        }
+        ValueRef::Timestamptz(t) if *ty == Type::TIMESTAMPTZ => {
+            out.put_i64(t.checked_sub(PG_EPOCH_MICROS).ok_or_else(|| bad(format!("timestamp {t} is out of range")))?)
+        }
+        ValueRef::Uuid(u) if *ty == Type::UUID => out.put_slice(&u),
+        v => {
+            return Err(Error::invalid_data(format!(
+                "a {} value does not go into a column of PostgreSQL type {}",
+                v.kind().name(),
+                ty.name()
+            ))
+            .with_driver("postgres"));
+        }
+    }
+    let len = i32::try_from(out.len() - at - 4).map_err(|_| bad("a value is larger than 2 GiB".into()))?;
+    out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    Ok(())
+}
+
+/// Send data to the server once this much is buffered.
+const CHUNK: usize = 1 << 20;
+
+/// COPY `src` into `table`; `None` when a column's type has no binary
+/// path from its keel type (nothing of `src` read then).
+pub(super) fn copy_in(client: &mut Client, table: &str, columns: &[String], src: &mut dyn RowSource) -> Result<Option<u64>> {
+    let cols = columns.join(", ");
+    let probe = format!("SELECT {cols} FROM {table} WHERE false");
+    let stmt = client.run(Effect::NoRun, None, |c| c.prepare(&probe))?;
+    let types: Vec<Type> = stmt.columns().iter().map(|c| c.type_().clone()).collect();
+    if types.len() != src.columns().len() || src.columns().iter().zip(&types).any(|(c, t)| !binary_fits(c.kind, t)) {
+        return Ok(None);
+    }
+    let sql = format!("COPY {table} ({cols}) FROM STDIN (FORMAT binary)");
+    // The rows are read and encoded between the calls that send them,
+    // never while the connection's runtime runs: reading the source may
+    // drive another connection (an Arrow stream from another PostgreSQL
+    // session), which cannot run inside this one's.
+    let sink = client.run(Effect::Runs, None, |c| c.copy_in::<_, bytes::Bytes>(&sql))?;
+    let mut sink = Box::pin(sink);
+    let mut buf = BytesMut::with_capacity(CHUNK + CHUNK / 4);
+    buf.put_slice(b"PGCOPY\n\xff\r\n\0");
+    buf.put_i32(0);
+    buf.put_i32(0);
+    let ncols = types.len() as i16;
+    loop {
+        let more = src.next_rows(&mut |row| {
+            buf.put_i16(ncols);
+            for (v, ty) in row.iter().zip(&types) {
+                field(*v, ty, &mut buf)?;
+            }
+            Ok(())
+        });
+        // On an error, dropping the sink unfinished aborts the COPY
+        // (CopyFail, sent with the next call): nothing of it stays.
+        if more?.is_none() {
+            break;
+        }
+        if buf.len() >= CHUNK {
+            let chunk = buf.split().freeze();
+            let s = &mut sink;
+            client.run(Effect::Runs, None, move |_| async move { s.as_mut().send(chunk).await })?;
+        }
+    }
+    buf.put_i16(-1);
+    let chunk = buf.split().freeze();
+    let s = &mut sink;
+    client.run(Effect::Runs, None, move |_| async move { s.as_mut().send(chunk).await })?;
+    let s = &mut sink;
+    let n = client.run(Effect::Runs, None, move |_| async move { s.as_mut().finish().await })?;
+    Ok(Some(n))
+}
