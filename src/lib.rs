@@ -44,6 +44,7 @@ pub mod assemble;
 pub mod codec;
 pub mod core;
 pub mod drivers;
+pub mod ext;
 pub mod ffi;
 
 pub use crate::assemble::registry;

@@ -10,6 +10,7 @@ pub mod cancel;
 pub mod catalog;
 pub mod conn;
 pub mod db;
+pub mod driver;
 pub mod error;
 pub mod rows;
 pub mod stmt;
