@@ -143,7 +143,7 @@ pub(crate) unsafe fn driver_from_table(p: *const DriverV1) -> Result<Arc<dyn Dri
     let ours = std::mem::size_of::<DriverV1>();
     if size < ours {
         return Err(Error::invalid_argument(format!(
-            "driver->size is {size}, smaller than DriverV1 ({ours} bytes): set it to sizeof(DriverV1)"
+            "driver->size is {size}, smaller than keel_driver_v1 ({ours} bytes): set it to sizeof(keel_driver_v1)"
         )));
     }
     // SAFETY: at least `ours` bytes (checked above); a newer driver's later
