@@ -202,6 +202,12 @@ fn countRows(c: *const keel.Conn, comptime table: []const u8) !i64 {
 // ---------------------------------------------------------------------
 // Cases
 
+test "loading a driver that is not there says why" {
+    var diags: keel.Diagnostics = .{};
+    try testing.expectError(error.NotFound, keel.loadDriver("/nonexistent/libkeel-driver-nothing.so", &diags));
+    try testing.expect(std.mem.indexOf(u8, diags.message(), "cannot load the driver library") != null);
+}
+
 test "library version matches the header the binding mirrors" {
     try testing.expect(keel.version().len > 0);
     try testing.expectEqual(keel.header_version_number, keel.versionNumber());
