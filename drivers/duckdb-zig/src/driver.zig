@@ -121,6 +121,9 @@ const Conn = struct {
     shared: *Shared,
     con: d.duckdb_connection,
     in_tx: bool,
+    /// A statement failed inside the transaction: DuckDB has aborted it,
+    /// and its COMMIT would roll back while reporting success.
+    aborted: bool,
 };
 
 var version_buf: [64:0]u8 = std.mem.zeroes([64:0]u8);
@@ -185,11 +188,30 @@ fn mapError(t: c_int) struct { i32, ?[*:0]const u8 } {
     };
 }
 
+fn has(msg: [*:0]const u8, needle: []const u8) bool {
+    return std.mem.indexOf(u8, std.mem.span(msg), needle) != null;
+}
+
+/// Refine the status of a DuckDB error by what its message says, where
+/// one error type covers several keel statuses.
+fn refine(t: c_int, msg: [*:0]const u8, m: struct { i32, ?[*:0]const u8 }) struct { i32, ?[*:0]const u8 } {
+    if (t == d.E.TRANSACTION) {
+        if (has(msg, "transaction is aborted")) return .{ k.Status.INVALID_STATE, "25P02" };
+        if (has(msg, "read-only")) return .{ k.Status.INVALID_STATE, "25006" };
+        if (has(msg, "no transaction is active")) return .{ k.Status.INVALID_STATE, "25000" };
+    }
+    if (t == d.E.CATALOG or t == d.E.BINDER) {
+        if (has(msg, "does not exist") or has(msg, "not found")) return .{ k.Status.NOT_FOUND, "42P01" };
+        if (has(msg, "already exists")) return .{ k.Status.ALREADY_EXISTS, "42P07" };
+    }
+    return m;
+}
+
 /// Fail with the error of `res` (and destroy it).
 fn resultError(res: *d.duckdb_result, err_out: k.ErrOut) i32 {
     const t = d.duckdb_result_error_type(res);
-    const m = mapError(t);
     const msg = d.duckdb_result_error(res) orelse "duckdb: the statement failed";
+    const m = refine(t, msg, mapError(t));
     const s = fail(err_out, m[0], m[1], t, msg);
     d.duckdb_destroy_result(res);
     return s;
@@ -207,12 +229,10 @@ fn ping(p: ?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
 }
 
 fn begin(p: ?*anyopaque, o: *const k.TxOptions, err_out: k.ErrOut) callconv(.c) i32 {
-    // DuckDB runs every transaction in snapshot isolation: that is the
-    // level for every keel level up to snapshot; it has no stricter one.
-    if (o.isolation == k.ISOLATION_SERIALIZABLE)
-        return fail(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, "duckdb: no SERIALIZABLE isolation (DuckDB has snapshot isolation)");
+    // DuckDB has one isolation level (MVCC, whose conflicting writers
+    // fail with KEEL_STATUS_BUSY), which serves every keel level.
     if (o.lock != 0)
-        return fail(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, "duckdb: no transaction lock modes (they are SQLite's)");
+        return fail(err_out, k.Status.INVALID_ARGUMENT, null, 0, "duckdb: transaction lock modes are SQLite's (KEEL_TX_LOCK_DEFAULT only)");
     const c = connOf(p);
     const s = run(c, if (o.read_only) "BEGIN TRANSACTION READ ONLY" else "BEGIN TRANSACTION", err_out);
     if (s == k.Status.OK) c.in_tx = true;
@@ -221,7 +241,14 @@ fn begin(p: ?*anyopaque, o: *const k.TxOptions, err_out: k.ErrOut) callconv(.c) 
 
 fn commit(p: ?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
     const c = connOf(p);
+    if (c.in_tx and c.aborted) {
+        _ = run(c, "ROLLBACK", null);
+        c.in_tx = false;
+        c.aborted = false;
+        return fail(err_out, k.Status.INVALID_STATE, "25P02", 0, "duckdb: the transaction was aborted by an earlier error and has been rolled back; nothing of it was committed");
+    }
     const s = run(c, "COMMIT", err_out);
+    c.aborted = false;
     c.in_tx = false; // a failed commit ends the transaction too
     return s;
 }
@@ -230,6 +257,7 @@ fn rollback(p: ?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
     const c = connOf(p);
     const s = run(c, "ROLLBACK", err_out);
     c.in_tx = false;
+    c.aborted = false;
     return s;
 }
 
@@ -269,7 +297,11 @@ fn prepare(p: ?*anyopaque, sql: [*:0]const u8, len: usize, stmt_out: *?*anyopaqu
     var ps: d.duckdb_prepared_statement = null;
     if (d.duckdb_prepare(c.con, sql, &ps) != d.Success) {
         const msg = d.duckdb_prepare_error(ps) orelse "duckdb: cannot prepare the statement";
-        const s = fail(err_out, k.Status.INVALID_ARGUMENT, "42000", 0, msg);
+        // Preparing reports no error type: the message's "<Kind> Error:"
+        // prefix says it.
+        const m = refine(d.E.CATALOG, msg, .{ k.Status.INVALID_ARGUMENT, "42000" });
+        if (c.in_tx) c.aborted = true;
+        const s = fail(err_out, m[0], m[1], 0, msg);
         d.duckdb_destroy_prepare(&ps);
         return s;
     }
@@ -342,12 +374,16 @@ fn runPrepared(st: *Stmt, res: *d.duckdb_result, err_out: k.ErrOut) i32 {
     if (d.duckdb_execute_prepared(st.ps, res) != d.Success) {
         // A failed statement inside a transaction leaves DuckDB's
         // transaction open (and aborted) until ROLLBACK.
+        if (st.conn.in_tx) st.conn.aborted = true;
         return resultError(res, err_out);
     }
     switch (st.tx) {
         .none => {},
         .opens => st.conn.in_tx = true,
-        .ends => st.conn.in_tx = false,
+        .ends => {
+            st.conn.in_tx = false;
+            st.conn.aborted = false;
+        },
     }
     return k.Status.OK;
 }
@@ -636,7 +672,8 @@ fn rowsFree(p: ?*anyopaque) callconv(.c) void {
 // ---- the table -----------------------------------------------------------------
 
 const table: k.DriverV1 = .{
-    .flags = k.DRIVER_URL_NAMES_A_FILE,
+    // Results are materialized, so several cursors may be open at once.
+    .flags = k.DRIVER_URL_NAMES_A_FILE | k.DRIVER_SEVERAL_CURSORS,
     .name = "duckdb",
     .schemes = "duckdb",
     .syntax_engine = "DuckDB",

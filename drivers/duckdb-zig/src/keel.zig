@@ -8,6 +8,7 @@ pub const Status = struct {
     pub const UNKNOWN: i32 = 1;
     pub const NOT_IMPLEMENTED: i32 = 2;
     pub const NOT_FOUND: i32 = 3;
+    pub const ALREADY_EXISTS: i32 = 4;
     pub const INVALID_ARGUMENT: i32 = 5;
     pub const INVALID_STATE: i32 = 6;
     pub const INVALID_DATA: i32 = 7;
@@ -39,6 +40,7 @@ pub const Type = struct {
 pub const ISOLATION_SERIALIZABLE: i32 = 5;
 pub const ABI_VERSION: u32 = 1;
 pub const DRIVER_URL_NAMES_A_FILE: u32 = 1;
+pub const DRIVER_SEVERAL_CURSORS: u32 = 2;
 
 pub const Error = opaque {};
 
