@@ -37,8 +37,12 @@
  *   (stmt_query). keel frees each exactly once, children first: every
  *   cursor of a statement before stmt_free, every statement of a
  *   connection before conn_free, whatever order the program frees keel's
- *   handles in. Running a statement again (stmt_execute, stmt_query) or
- *   freeing it frees its open cursor first (rows_free). Pointers keel
+ *   handles in. A statement may run again (stmt_execute, stmt_query)
+ *   while a cursor of an earlier run is still allocated: keel never reads
+ *   that cursor again, but frees it (rows_free) only when the program
+ *   frees it, since the text it handed out must stay valid until then; a
+ *   driver whose engine cannot keep the old result when a statement runs
+ *   again copies the current row first. Pointers keel
  *   passes in (SQL, values, the URL, names) are valid for the call only;
  *   copy what you keep. Pointers the driver hands out live as each
  *   function says: a row's text and bytes until the cursor's next
@@ -298,7 +302,7 @@ typedef int32_t (*keel_driver_execute_fn)(void *stmt, keel_exec_result *result, 
 typedef int32_t (*keel_driver_query_fn)(void *stmt, void **rows_out, keel_error **err_out);
 
 /**
- * Frees a statement object (after its cursors).
+ * Frees a statement object (after every cursor made from it).
  */
 typedef void (*keel_driver_stmt_free_fn)(void *stmt);
 

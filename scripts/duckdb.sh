@@ -24,7 +24,7 @@ keel_duckdb_setup() {
     if [ "$(python3 -m ziglang version 2>/dev/null)" != "$zig_version" ]; then
         python3 -m pip install --quiet "ziglang==$zig_version" || return 1
     fi
-    (cd drivers/duckdb-zig && python3 -m ziglang build test install -Dduckdb-dir="$pkg" --summary none) || return 1
+    (cd drivers/duckdb-zig && python3 -m ziglang build test install -Drelease=true -Dduckdb-dir="$pkg" --summary none) || return 1
     export KEEL_TEST_DUCKDB_DRIVER="$root/drivers/duckdb-zig/zig-out/lib/libkeel_duckdb.so"
     echo "DuckDB driver: $KEEL_TEST_DUCKDB_DRIVER"
 }

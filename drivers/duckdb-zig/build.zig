@@ -5,7 +5,7 @@ const std = @import("std");
 
 pub fn build(b: *std.Build) void {
     const target = b.standardTargetOptions(.{});
-    const optimize = b.standardOptimizeOption(.{ .preferred_optimize_mode = .ReleaseFast });
+    const optimize = b.standardOptimizeOption(.{ .preferred_optimize_mode = .fast });
     const duckdb_dir = b.option([]const u8, "duckdb-dir", "Directory holding libduckdb.so") orelse "../../build/duckdb/package";
 
     const mod = b.createModule(.{
@@ -13,6 +13,8 @@ pub fn build(b: *std.Build) void {
         .target = target,
         .optimize = optimize,
         .link_libc = true,
+        // No debug info in release builds (valgrind cannot read Zig's DWARF 5).
+        .strip = if (optimize == .debug) null else true,
     });
     mod.addLibraryPath(.{ .cwd_relative = duckdb_dir });
     mod.linkSystemLibrary("duckdb", .{});

@@ -168,7 +168,7 @@ pub type keel_driver_execute_fn = Option<
 /// Runs a statement and writes a cursor over its result to `*rows_out`.
 pub type keel_driver_query_fn =
     Option<unsafe extern "C" fn(stmt: *mut c_void, rows_out: *mut *mut c_void, err_out: *mut *mut keel_error) -> i32>;
-/// Frees a statement object (after its cursors).
+/// Frees a statement object (after every cursor made from it).
 pub type keel_driver_stmt_free_fn = Option<unsafe extern "C" fn(stmt: *mut c_void)>;
 /// The number of columns of a cursor's result.
 pub type keel_driver_column_count_fn = Option<unsafe extern "C" fn(rows: *mut c_void) -> usize>;

@@ -11,6 +11,8 @@
 //! connection, each cursor its statement (`Arc`), so `conn_free` runs
 //! after every `stmt_free` of the connection and `stmt_free` after every
 //! `rows_free` of the statement, whatever order C frees keel's handles in.
+//! A statement run again closes its open cursor without freeing it: the
+//! text that cursor handed out stays valid until its reader frees it.
 
 use super::abi::*;
 use crate::core::driver::{
@@ -157,14 +159,25 @@ pub(crate) unsafe fn driver_from_table(p: *const DriverV1) -> Result<Arc<dyn Dri
     }
     let schemes_text =
         table_str(t.schemes, "schemes")?.ok_or_else(|| Error::invalid_argument(format!("driver {name}: schemes is NULL")))?;
-    let mut schemes: Vec<&'static str> = Vec::new();
+    let mut schemes: Vec<String> = Vec::new();
     for s in schemes_text.split(',').map(str::trim) {
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'+') {
             return Err(Error::invalid_argument(format!(
                 "driver {name}: schemes {schemes_text:?} holds {s:?}, which is not a URL scheme of lower-case letters, digits and +"
             )));
         }
-        schemes.push(leak(s.to_owned()));
+        schemes.push(s.to_owned());
+    }
+    // Refused before anything is leaked below (the registry checks again,
+    // under its lock).
+    let registry = crate::assemble::registry();
+    if registry.drivers().iter().any(|d| d.name() == name) {
+        return Err(Error::new(Status::AlreadyExists, format!("a driver named '{name}' is registered already")));
+    }
+    for s in &schemes {
+        if let Ok(d) = registry.find(s) {
+            return Err(Error::new(Status::AlreadyExists, format!("URL scheme '{s}' is taken by the {} driver", d.name())));
+        }
     }
     let required = [
         ("connect", t.connect.is_some()),
@@ -240,7 +253,11 @@ pub(crate) unsafe fn driver_from_table(p: *const DriverV1) -> Result<Arc<dyn Dri
         word_bytes: leak(word_bytes).as_bytes(),
         insert: None,
     };
+    // Checked: from here on the driver is registered (barring a race with
+    // another registration of the same name), and lives as long as the
+    // process, as the Driver trait's `'static` strings ask.
     let name = leak(name);
+    let schemes: Vec<&'static str> = schemes.into_iter().map(leak).collect();
     Ok(Arc::new(ForeignDriver {
         table: Arc::new(Table { t, name }),
         schemes: Box::leak(schemes.into_boxed_slice()),
@@ -514,24 +531,27 @@ struct StmtInner {
 }
 
 impl StmtInner {
-    /// Free the cursor this statement has open (before running it again).
+    /// Close the cursor this statement has open (before running it again):
+    /// it is never read again, but stays allocated until its reader frees
+    /// it, because text it handed out must stay valid until then (the
+    /// core's promise for a cursor closed under its reader).
     fn close_cursor(&self) {
         if let Some(slot) = self.cursor.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            slot.free(&self.conn.table);
+            slot.closed.store(true, Ordering::Release);
         }
     }
 }
 
 impl Drop for StmtInner {
     fn drop(&mut self) {
-        self.close_cursor();
+        // Every cursor of this statement is gone (each holds it).
         // SAFETY: the driver's statement, freed once, after its cursors.
         unsafe { fp!(self.conn.table, stmt_free)(self.ptr.0) };
     }
 }
 
-/// A driver's cursor, freed by whichever comes first: its reader's drop,
-/// or its statement running again.
+/// A driver's cursor: closed (never read again) when its statement runs
+/// again, freed when its reader drops it.
 struct RowsSlot {
     ptr: Mutex<Option<Ptr>>,
     closed: AtomicBool,
@@ -785,7 +805,8 @@ impl DriverRows for ForeignRows {
         if self.done {
             return Ok(false);
         }
-        let Some(rows) = *self.slot.ptr.lock().unwrap_or_else(|p| p.into_inner()) else {
+        let open = *self.slot.ptr.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(rows) = open.filter(|_| !self.slot.closed.load(Ordering::Acquire)) else {
             return Err(Error::invalid_state("the cursor was closed: its statement ran again"));
         };
         let t = &self.stmt.conn.table;
