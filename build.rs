@@ -38,6 +38,7 @@ fn main() {
     let v = |k: &str| std::env::var(k).expect(k).parse::<u32>().expect("numeric version part");
     let (major, minor, patch) = (v("CARGO_PKG_VERSION_MAJOR"), v("CARGO_PKG_VERSION_MINOR"), v("CARGO_PKG_VERSION_PATCH"));
     let number = major * 1_000_000 + minor * 1_000 + patch;
+    soname(major, minor);
 
     let groups = option_groups();
     let keys = option_keys(&groups);
@@ -48,6 +49,7 @@ fn main() {
     for key in &keys {
         writeln!(after, "#define {} \"{key}\"", option_constant(key)).unwrap();
     }
+    after.push_str(ARROW_C_INTERFACE);
     config.after_includes = Some(after);
     let header = config.header.take().expect("cbindgen.toml has a header");
     let marker = " *   @KEEL_OPTIONS@\n";
@@ -87,6 +89,109 @@ fn main() {
     let path = format!("{dir}/include/keel.json");
     if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
         std::fs::write(&path, text).expect("write include/keel.json");
+    }
+}
+
+/// The Arrow C data and C stream interfaces, as the Arrow specification
+/// writes them (its guards let a program include another copy, such as
+/// nanoarrow's or arrow's own abi.h, before or after keel.h).
+/// `keel_conn_query_arrow` and the other Arrow calls use
+/// `struct ArrowArrayStream` (cbindgen cannot declare it: it is arrow-rs's).
+const ARROW_C_INTERFACE: &str = r#"
+/* The Arrow C data interface and C stream interface, exactly as the Arrow
+ * specification writes them (https://arrow.apache.org/docs/format/), for
+ * keel_conn_query_arrow, keel_db_query_arrow and keel_rows_export_arrow. */
+
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+  // Array type description
+  const char* format;
+  const char* name;
+  const char* metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema** children;
+  struct ArrowSchema* dictionary;
+
+  // Release callback
+  void (*release)(struct ArrowSchema*);
+  // Opaque producer-specific data
+  void* private_data;
+};
+
+struct ArrowArray {
+  // Array data description
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void** buffers;
+  struct ArrowArray** children;
+  struct ArrowArray* dictionary;
+
+  // Release callback
+  void (*release)(struct ArrowArray*);
+  // Opaque producer-specific data
+  void* private_data;
+};
+
+#endif  // ARROW_C_DATA_INTERFACE
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+
+struct ArrowArrayStream {
+  // Callbacks providing stream functionality
+  int (*get_schema)(struct ArrowArrayStream*, struct ArrowSchema* out);
+  int (*get_next)(struct ArrowArrayStream*, struct ArrowArray* out);
+  const char* (*get_last_error)(struct ArrowArrayStream*);
+
+  // Release callback
+  void (*release)(struct ArrowArrayStream*);
+
+  // Opaque producer-specific data
+  void* private_data;
+};
+
+#endif  // ARROW_C_STREAM_INTERFACE
+"#;
+
+// ---- the shared library's soname ------------------------------------------------------
+
+/// On ELF targets, give libkeel.so the soname `libkeel.so.MAJOR` (while the
+/// major version is 0, `libkeel.so.0.MINOR`: each 0.x minor version may
+/// break the ABI), so a program linked with `-lkeel` records that name and
+/// `make install` puts the real file under it (see the Makefile).
+///
+/// A program linked against cargo's own build directory records the same
+/// name, so a symlink `libkeel.so.0.MINOR -> libkeel.so` is made beside the
+/// library there (the profile directory, three levels above OUT_DIR, which
+/// honours CARGO_TARGET_DIR); it dangles until cargo links the library.
+fn soname(major: u32, minor: u32) {
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if matches!(os.as_str(), "macos" | "ios" | "windows") {
+        return;
+    }
+    let name = if major == 0 { format!("libkeel.so.0.{minor}") } else { format!("libkeel.so.{major}") };
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{name}");
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    // OUT_DIR is <target>/<profile>/build/keel-<hash>/out.
+    let Some(profile_dir) = out.ancestors().nth(3) else { return };
+    if out.ancestors().nth(2).and_then(|b| b.file_name()) != Some(std::ffi::OsStr::new("build")) {
+        return;
+    }
+    let link = profile_dir.join(&name);
+    if std::fs::read_link(&link).ok().as_deref() != Some(std::path::Path::new("libkeel.so")) {
+        let _ = std::fs::remove_file(&link);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("libkeel.so", &link).unwrap_or_else(|e| panic!("symlink {}: {e}", link.display()));
     }
 }
 

@@ -10,8 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --release --locked
-LIB=target/release/libkeel.a
-OUT=target/bench
+# CARGO_TARGET_DIR when set, as cargo itself does.
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+LIB="$TARGET_DIR/release/libkeel.a"
+OUT="$TARGET_DIR/bench"
 mkdir -p "$OUT"
 
 manifest=$(cargo metadata --format-version 1 --locked \

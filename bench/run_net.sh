@@ -24,7 +24,10 @@ mkdir -p "$out"
 if [ -z "${NET_BENCH_SKIP_CARGO:-}" ]; then
     cargo build --release --locked
 fi
-libdir=$root/target/release
+# CARGO_TARGET_DIR when set (relative to the checkout), as cargo does.
+target_dir=${CARGO_TARGET_DIR:-target}
+case "$target_dir" in /*) ;; *) target_dir=$root/$target_dir ;; esac
+libdir=$target_dir/release
 [ -e "$libdir/libkeel.so" ] || { echo "run_net.sh: $libdir/libkeel.so is missing" >&2; exit 1; }
 
 # shellcheck disable=SC2086

@@ -24,7 +24,10 @@ mkdir -p "$out"
 if [ -z "${POOL_BENCH_SKIP_CARGO:-}" ]; then
     cargo build --release --locked
 fi
-lib=$root/target/release/libkeel.a
+# CARGO_TARGET_DIR when set (relative to the checkout), as cargo does.
+target_dir=${CARGO_TARGET_DIR:-target}
+case "$target_dir" in /*) ;; *) target_dir=$root/$target_dir ;; esac
+lib=$target_dir/release/libkeel.a
 [ -e "$lib" ] || { echo "run_pool.sh: $lib is missing" >&2; exit 1; }
 
 # sqlite3.h of the libsqlite3-sys crate Cargo.lock pins (its bundled

@@ -20,6 +20,11 @@ parse of src/ffi as include/keel.h). From it this script writes:
 Standard library only. Every C type maps by the rules below, the same for
 every function; a type no rule covers is an error, never a guess.
 
+The Arrow C data/stream interface structs (`struct ArrowArrayStream` and
+the two it uses), which keel.h declares with the Arrow specification's own
+block, are declared here by hand (ARROW_ZIG, ARROW_ODIN, ARROW_PYTHON) and
+passed by pointer only.
+
 Pointers: a `const char *` parameter followed by a `size_t` parameter is
 counted text (Zig `[*]const u8`, Odin `[^]u8`); without one it is
 NUL-terminated (Zig `[*:0]const u8`, Odin `cstring`). Any other pointer
@@ -66,6 +71,8 @@ class Api:
         self.structs = {s["name"]: s for s in data["structs"]}
 
     def kind(self, base: str) -> str:
+        if base in ARROW:
+            return "arrow"
         if base in self.enums:
             return "enum"
         if base in self.handles:
@@ -94,6 +101,137 @@ SCALARS = {
     "float": ("f32", "f32", "c_float"),
     "double": ("f64", "f64", "c_double"),
 }
+
+
+# The Arrow C interface structs keel.h declares (the spec's block): C name
+# -> name in Zig and ctypes, name in Odin.
+ARROW = {
+    "struct ArrowSchema": ("ArrowSchema", "Arrow_Schema"),
+    "struct ArrowArray": ("ArrowArray", "Arrow_Array"),
+    "struct ArrowArrayStream": ("ArrowArrayStream", "Arrow_Array_Stream"),
+}
+
+ARROW_ZIG = """
+/// The Arrow C data interface's schema (keel.h declares it as the spec does).
+pub const ArrowSchema = extern struct {
+    format: ?[*:0]const u8,
+    name: ?[*:0]const u8,
+    metadata: ?[*]const u8,
+    flags: i64,
+    n_children: i64,
+    children: ?[*]*ArrowSchema,
+    dictionary: ?*ArrowSchema,
+    release: ?*const fn (*ArrowSchema) callconv(.c) void,
+    private_data: ?*anyopaque,
+};
+
+/// The Arrow C data interface's array.
+pub const ArrowArray = extern struct {
+    length: i64,
+    null_count: i64,
+    offset: i64,
+    n_buffers: i64,
+    n_children: i64,
+    buffers: ?[*]?*const anyopaque,
+    children: ?[*]*ArrowArray,
+    dictionary: ?*ArrowArray,
+    release: ?*const fn (*ArrowArray) callconv(.c) void,
+    private_data: ?*anyopaque,
+};
+
+/// The Arrow C stream interface's stream (keel_conn_query_arrow fills one).
+pub const ArrowArrayStream = extern struct {
+    get_schema: ?*const fn (*ArrowArrayStream, *ArrowSchema) callconv(.c) c_int,
+    get_next: ?*const fn (*ArrowArrayStream, *ArrowArray) callconv(.c) c_int,
+    get_last_error: ?*const fn (*ArrowArrayStream) callconv(.c) ?[*:0]const u8,
+    release: ?*const fn (*ArrowArrayStream) callconv(.c) void,
+    private_data: ?*anyopaque,
+};
+"""
+
+ARROW_ODIN = """
+// Arrow_Schema: the Arrow C data interface's schema (keel.h declares it as the spec does).
+Arrow_Schema :: struct {
+\tformat:       cstring,
+\tname:         cstring,
+\tmetadata:     [^]u8,
+\tflags:        i64,
+\tn_children:   i64,
+\tchildren:     [^]^Arrow_Schema,
+\tdictionary:   ^Arrow_Schema,
+\trelease:      proc "c" (schema: ^Arrow_Schema),
+\tprivate_data: rawptr,
+}
+
+// Arrow_Array: the Arrow C data interface's array.
+Arrow_Array :: struct {
+\tlength:       i64,
+\tnull_count:   i64,
+\toffset:       i64,
+\tn_buffers:    i64,
+\tn_children:   i64,
+\tbuffers:      [^]rawptr,
+\tchildren:     [^]^Arrow_Array,
+\tdictionary:   ^Arrow_Array,
+\trelease:      proc "c" (array: ^Arrow_Array),
+\tprivate_data: rawptr,
+}
+
+// Arrow_Array_Stream: the Arrow C stream interface's stream (keel_conn_query_arrow fills one).
+Arrow_Array_Stream :: struct {
+\tget_schema:     proc "c" (stream: ^Arrow_Array_Stream, out: ^Arrow_Schema) -> c.int,
+\tget_next:       proc "c" (stream: ^Arrow_Array_Stream, out: ^Arrow_Array) -> c.int,
+\tget_last_error: proc "c" (stream: ^Arrow_Array_Stream) -> cstring,
+\trelease:        proc "c" (stream: ^Arrow_Array_Stream),
+\tprivate_data:   rawptr,
+}
+"""
+
+ARROW_PYTHON = """
+
+class ArrowSchema(Structure):
+    \"\"\"``struct ArrowSchema``: the Arrow C data interface's schema.\"\"\"
+
+
+class ArrowArray(Structure):
+    \"\"\"``struct ArrowArray``: the Arrow C data interface's array.\"\"\"
+
+
+class ArrowArrayStream(Structure):
+    \"\"\"``struct ArrowArrayStream``: the Arrow C stream interface's stream.\"\"\"
+
+
+ArrowSchema._fields_ = [
+    ("format", c_char_p),
+    ("name", c_char_p),
+    ("metadata", c_void_p),
+    ("flags", c_int64),
+    ("n_children", c_int64),
+    ("children", c_void_p),
+    ("dictionary", c_void_p),
+    ("release", CFUNCTYPE(None, POINTER(ArrowSchema))),
+    ("private_data", c_void_p),
+]
+ArrowArray._fields_ = [
+    ("length", c_int64),
+    ("null_count", c_int64),
+    ("offset", c_int64),
+    ("n_buffers", c_int64),
+    ("n_children", c_int64),
+    ("buffers", c_void_p),
+    ("children", c_void_p),
+    ("dictionary", c_void_p),
+    ("release", CFUNCTYPE(None, POINTER(ArrowArray))),
+    ("private_data", c_void_p),
+]
+ArrowArrayStream._fields_ = [
+    ("get_schema", CFUNCTYPE(c_int, POINTER(ArrowArrayStream), POINTER(ArrowSchema))),
+    ("get_next", CFUNCTYPE(c_int, POINTER(ArrowArrayStream), POINTER(ArrowArray))),
+    ("get_last_error", CFUNCTYPE(c_char_p, POINTER(ArrowArrayStream))),
+    ("release", CFUNCTYPE(None, POINTER(ArrowArrayStream))),
+    ("private_data", c_void_p),
+]
+"""
 
 
 def counted(params: list, i: int) -> bool:
@@ -147,6 +285,8 @@ def member_name(enum: str, member: str) -> str:
 
 
 def zig_base(api: Api, base: str) -> str:
+    if api.kind(base) == "arrow":
+        return ARROW[base][0]
     if api.kind(base) == "scalar":
         return SCALARS[base][0]
     return base
@@ -222,6 +362,7 @@ def zig(api: Api) -> str:
             default = f" = {zig_default(ft)}" if sized else ""
             w(f"    {f['name']}: {ft}{default},\n")
         w("};\n")
+    w(ARROW_ZIG)
     w("\n")
     for f in d["functions"]:
         params = f["params"]
@@ -240,6 +381,8 @@ def zig(api: Api) -> str:
 
 def odin_base(api: Api, base: str, where: str) -> str:
     kind = api.kind(base)
+    if kind == "arrow":
+        return ARROW[base][1]
     if kind == "scalar":
         t = SCALARS[base][1]
         if t is None:
@@ -309,6 +452,7 @@ def odin(api: Api) -> str:
         for a, b in rows:
             w(f"\t{a}{' ' * (width - len(a))}{b},\n")
         w("}\n")
+    w(ARROW_ODIN)
     w('\n@(default_calling_convention = "c", link_prefix = "keel_")\n')
     w("foreign lib {\n")
     for i, f in enumerate(d["functions"]):
@@ -352,6 +496,8 @@ def py_type(api: Api, t: dict, where: str, *, field: bool = False, ret: bool = F
             return "c_void_p"
         if kind == "handle" or base == "void":
             return "c_void_p"
+        if kind == "arrow":
+            return f"POINTER({ARROW[base][0]})"
         if kind == "struct":
             return f"POINTER({camel(base)})"
         if kind == "enum":
@@ -375,8 +521,8 @@ def python(api: Api) -> str:
         "``_ffi`` loads the library and declares every function of ``SIGNATURES``.\n",
         '"""\n\n',
         "from ctypes import (  # noqa: F401\n",
-        "    POINTER,\n    Structure,\n    c_bool,\n    c_char,\n    c_char_p,\n    c_double,\n    c_float,\n",
-        "    c_int8,\n    c_int16,\n    c_int32,\n    c_int64,\n    c_size_t,\n    c_uint8,\n    c_uint16,\n",
+        "    CFUNCTYPE,\n    POINTER,\n    Structure,\n    c_bool,\n    c_char,\n    c_char_p,\n    c_double,\n    c_float,\n",
+        "    c_int,\n    c_int8,\n    c_int16,\n    c_int32,\n    c_int64,\n    c_size_t,\n    c_uint8,\n    c_uint16,\n",
         "    c_uint32,\n    c_uint64,\n    c_void_p,\n    sizeof,\n)\n",
         "from enum import IntEnum\n",
         "from typing import Any, List, Sequence, Tuple\n\n",
@@ -408,6 +554,7 @@ def python(api: Api) -> str:
         for f in s["fields"]:
             w(f'        ("{f["name"]}", {py_type(api, f["type"], s["name"] + "." + f["name"], field=True)}),\n')
         w("    ]\n")
+    w(ARROW_PYTHON)
     w("\n\n# C struct name -> class.\nSTRUCTS = {\n")
     for s in d["structs"]:
         w(f'    "{s["name"]}": {camel(s["name"])},\n')

@@ -105,6 +105,9 @@
  *       cache off.
  *     pool_health_check_idle_ms (default 1000): Ping a connection at checkout
  *       when it sat idle longer than this; 0 never pings.
+ *     arrow_batch_rows (default 65536): Most rows in one record batch of an
+ *       Arrow stream (keel_conn_query_arrow, keel_rows_export_arrow); a batch
+ *       also ends once its data passes 16 MiB. At least 1.
  *   SQLite:
  *     mode (ro, rw, rwc; default rwc): ro: read-only; rw: read-write, the
  *       file must exist; rwc: read-write, create if missing.
@@ -134,6 +137,31 @@
  *       PKCS#1 or SEC1); default ~/.postgresql/postgresql.key.
  *     connect_timeout_ms (default 10000): Give up connecting (socket, startup
  *       and authentication) after this long; 0 waits forever.
+ *     target_session_attrs (any, read-write, read-only, primary, standby,
+ *       prefer-standby; default any): Which server of the URL's hosts a
+ *       connection may use, as libpq's: any; read-write
+ *       (transaction_read_only is off); read-only (it is on); primary (not in
+ *       recovery); standby (a hot standby, in recovery); prefer-standby (a
+ *       standby when one answers, else any). Hosts are tried in the URL's
+ *       order (see load_balance_hosts); one that refuses, does not answer
+ *       within connect_timeout_ms or is not of the kind asked for is skipped,
+ *       and the error after the last names each host and why. A pooled
+ *       connection opened for read-write, read-only, primary or standby is
+ *       checked again at checkout (one round trip), and one opened for
+ *       read-write or primary that gets SQLSTATE 25006 (read-only
+ *       transaction) is closed instead of reused.
+ *     load_balance_hosts (disable, random; default disable): disable: try the
+ *       URL's hosts in the order written; random: in a new random order for
+ *       each connection, as libpq's load_balance_hosts.
+ *     prepared_statements (named, unnamed; default named): named: a prepared
+ *       statement is a named statement on the server, parsed once and run
+ *       many times. unnamed: keel keeps no named statement on the server
+ *       between calls: it learns a statement's parameters and columns in a
+ *       transaction of its own, closes it there, and sends the SQL with each
+ *       run as the unnamed statement (Parse, Bind, Execute in one round
+ *       trip). Use unnamed behind a pooler in transaction mode (PgBouncer
+ *       pool_mode=transaction before 1.21), where a session's named
+ *       statements do not follow it from one server connection to the next.
  *     statement_timeout_ms (default 0): Server-side statement timeout; 0
  *       means none.
  *     socket_timeout_ms (default 0): Fail a call with TIMEOUT when the server
@@ -157,6 +185,13 @@
  *     tcp_keepalive_ms (default 15000): Send TCP keepalive probes after a
  *       connection was idle this long, and then this often, so a server or
  *       network that vanished is noticed; 0 turns keepalive off.
+ *     load_balance_hosts (disable, random; default disable): For a URL with
+ *       several hosts (mysql://u@h1:3306,h2:3307/db, a Galera cluster's
+ *       nodes): disable tries them in the order written, random in a new
+ *       random order for each connection. A host that refuses, does not
+ *       answer within connect_timeout_ms, or is a Galera node that is not
+ *       ready (wsrep_ready OFF) is skipped; the error after the last names
+ *       each host and why.
  *     zero_date (error, null; default error): How to read MySQL's zero dates
  *       (0000-00-00): as an error, or as NULL.
  *     ssl_mode: TLS policy, as MySQL's client: DISABLED, PREFERRED (TLS when
@@ -331,9 +366,9 @@
 #include <stdint.h>
 
 #define KEEL_VERSION_MAJOR 0
-#define KEEL_VERSION_MINOR 1
+#define KEEL_VERSION_MINOR 2
 #define KEEL_VERSION_PATCH 0
-#define KEEL_VERSION_NUMBER 1000
+#define KEEL_VERSION_NUMBER 2000
 
 /* Option keys (see URLS AND OPTIONS above): KEEL_OPTION_<KEY> is "<key>". */
 #define KEEL_OPTION_POOL_MAX_OPEN "pool_max_open"
@@ -344,6 +379,7 @@
 #define KEEL_OPTION_POOL_MAX_IDLE_TIME_MS "pool_max_idle_time_ms"
 #define KEEL_OPTION_STMT_CACHE_SIZE "stmt_cache_size"
 #define KEEL_OPTION_POOL_HEALTH_CHECK_IDLE_MS "pool_health_check_idle_ms"
+#define KEEL_OPTION_ARROW_BATCH_ROWS "arrow_batch_rows"
 #define KEEL_OPTION_MODE "mode"
 #define KEEL_OPTION_BUSY_TIMEOUT_MS "busy_timeout_ms"
 #define KEEL_OPTION_STATEMENT_TIMEOUT_MS "statement_timeout_ms"
@@ -354,6 +390,9 @@
 #define KEEL_OPTION_SSLCERT "sslcert"
 #define KEEL_OPTION_SSLKEY "sslkey"
 #define KEEL_OPTION_CONNECT_TIMEOUT_MS "connect_timeout_ms"
+#define KEEL_OPTION_TARGET_SESSION_ATTRS "target_session_attrs"
+#define KEEL_OPTION_LOAD_BALANCE_HOSTS "load_balance_hosts"
+#define KEEL_OPTION_PREPARED_STATEMENTS "prepared_statements"
 #define KEEL_OPTION_SOCKET_TIMEOUT_MS "socket_timeout_ms"
 #define KEEL_OPTION_TCP_KEEPALIVE_MS "tcp_keepalive_ms"
 #define KEEL_OPTION_APPLICATION_NAME "application_name"
@@ -367,6 +406,70 @@
 #define KEEL_OPTION_TRUST_SERVER_CERTIFICATE "trust_server_certificate"
 #define KEEL_OPTION_TRUST_SERVER_CERTIFICATE_CA "trust_server_certificate_ca"
 #define KEEL_OPTION_HOST_NAME_IN_CERTIFICATE "host_name_in_certificate"
+
+/* The Arrow C data interface and C stream interface, exactly as the Arrow
+ * specification writes them (https://arrow.apache.org/docs/format/), for
+ * keel_conn_query_arrow, keel_db_query_arrow and keel_rows_export_arrow. */
+
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+  // Array type description
+  const char* format;
+  const char* name;
+  const char* metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema** children;
+  struct ArrowSchema* dictionary;
+
+  // Release callback
+  void (*release)(struct ArrowSchema*);
+  // Opaque producer-specific data
+  void* private_data;
+};
+
+struct ArrowArray {
+  // Array data description
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void** buffers;
+  struct ArrowArray** children;
+  struct ArrowArray* dictionary;
+
+  // Release callback
+  void (*release)(struct ArrowArray*);
+  // Opaque producer-specific data
+  void* private_data;
+};
+
+#endif  // ARROW_C_DATA_INTERFACE
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+
+struct ArrowArrayStream {
+  // Callbacks providing stream functionality
+  int (*get_schema)(struct ArrowArrayStream*, struct ArrowSchema* out);
+  int (*get_next)(struct ArrowArrayStream*, struct ArrowArray* out);
+  const char* (*get_last_error)(struct ArrowArrayStream*);
+
+  // Release callback
+  void (*release)(struct ArrowArrayStream*);
+
+  // Opaque producer-specific data
+  void* private_data;
+};
+
+#endif  // ARROW_C_STREAM_INTERFACE
 
 
 /**
@@ -430,9 +533,12 @@ typedef int32_t keel_dialect;
  * keel says `NotSent` only when it knows the statement never ran, and
  * `MayHaveRun` when a request went out and the connection failed before
  * its answer came back. An error the server answered with (a constraint,
- * a syntax error, a deadlock) is `Unknown`: the statement did not take
- * effect, and whether trying again helps is what the status says (`Busy`
- * means try the transaction again).
+ * a syntax error) is `Unknown`: the statement did not take effect, and
+ * whether trying again helps is what the status says. `NotCommitted`
+ * says more: the server ended the whole transaction the statement was in
+ * without committing it (a deadlock, a serialization or certification
+ * failure, a write refused by a server that is read-only), so running the
+ * whole transaction again cannot apply it twice.
  */
 enum keel_retry_safety
 #ifdef __cplusplus
@@ -456,6 +562,15 @@ enum keel_retry_safety
    * statement that is not idempotent may apply it twice.
    */
   KEEL_RETRY_SAFETY_MAY_HAVE_RUN = 2,
+  /**
+   * The server answered that the transaction the statement was in did
+   * not commit and will not (it was rolled back, or can only be rolled
+   * back): nothing of it took effect. Running the whole transaction
+   * again (on another connection, for a write refused by a read-only
+   * server) cannot apply it twice; whether it can succeed is what the
+   * status says (`Busy`: try again).
+   */
+  KEEL_RETRY_SAFETY_NOT_COMMITTED = 3,
 };
 #ifndef __cplusplus
 typedef int32_t keel_retry_safety;
@@ -658,14 +773,18 @@ typedef struct keel_cancel keel_cancel;
  * other name `keel_conn_return` (which return it to the pool, rolled back
  * if a transaction is open), or by `keel_conn_close` (which closes its
  * session instead). Methods: `keel_conn_exec`, `keel_conn_exec_len`,
- * `keel_conn_query`, `keel_conn_query_len`, `keel_conn_prepare`,
+ * `keel_conn_query`, `keel_conn_query_len`, `keel_conn_query_arrow`,
+ * `keel_conn_prepare`,
  * `keel_conn_prepare_len`, `keel_conn_prepare_cached`, `keel_conn_begin`,
  * `keel_conn_commit`,
  * `keel_conn_rollback`, `keel_conn_savepoint`,
  * `keel_conn_savepoint_release` (also named `keel_conn_release`),
  * `keel_conn_rollback_to`, `keel_conn_ping`, `keel_conn_in_transaction`,
  * `keel_conn_dialect`, `keel_conn_supports`, `keel_conn_server_version`,
- * `keel_conn_cancel_handle`. Thread rule: it may move between threads but
+ * `keel_conn_cancel_handle`, and the catalog: `keel_conn_catalogs`,
+ * `keel_conn_schemas`, `keel_conn_tables`, `keel_conn_columns`,
+ * `keel_conn_primary_keys`, `keel_conn_foreign_keys`,
+ * `keel_conn_indexes`. Thread rule: it may move between threads but
  * must not be used by two at once, and its statements and cursors go with
  * it. In Rust it is a `keel::Conn` (an `Arc` of the session).
  */
@@ -676,7 +795,7 @@ typedef struct keel_conn keel_conn;
  *
  * Created by `keel_db_open` or `keel_db_open_options`, destroyed by
  * `keel_db_free`. Methods: `keel_db_checkout`, `keel_db_exec`,
- * `keel_db_exec_len`, `keel_db_query`, `keel_db_query_len`,
+ * `keel_db_exec_len`, `keel_db_query`, `keel_db_query_len`, `keel_db_query_arrow`,
  * `keel_db_stats`, `keel_db_dialect`.
  * Thread rule: one `keel_db` may be used from many threads at once. In
  * Rust it is a `keel::Db` (an `Arc` of the pool).
@@ -711,6 +830,7 @@ typedef struct keel_error keel_error;
  * Created by `keel_conn_query`, `keel_db_query` or `keel_stmt_query`;
  * destroyed by `keel_rows_free`. Methods: `keel_rows_next`,
  * `keel_rows_next_values`, `keel_rows_fetch_batch`,
+ * `keel_rows_export_arrow`,
  * `keel_rows_column_count`, `keel_rows_column_name`,
  * `keel_rows_column_index`, `keel_rows_column_type`,
  * `keel_rows_column_engine_type`, `keel_rows_column_nullable`, and the
@@ -900,6 +1020,119 @@ typedef struct keel_pool_stats {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Run a query and return its result as an Arrow C stream.
+ *
+ * Runs `sql` with `params` as `keel_conn_query` does and fills
+ * `*stream_out` with a `struct ArrowArrayStream` (the Arrow C stream
+ * interface, declared in this header) whose schema is a struct of the
+ * result's columns and whose arrays are record batches of up to
+ * `arrow_batch_rows` rows (an option of the pool; a batch also ends once
+ * its text and bytes pass 16 MiB). This call reads the first batch, so
+ * that columns without a declared type get theirs, and fails with its
+ * errors; later errors make `get_next` return non-zero, with the message
+ * (starting `keel: ` and the status text) from `get_last_error`, and the
+ * stream ends there.
+ *
+ * Types, the same on every engine: bool → bool, int64 → int64, uint64 →
+ * uint64, double → float64, text → utf8, bytes → binary, date → date32,
+ * time → time64[us], timestamp → timestamp[us], timestamptz →
+ * timestamp[us, UTC] (SQL Server's stored offset is dropped, the instant
+ * kept), decimal → decimal128(p, s) where the engine gives the column's
+ * precision and scale (SQLite's declared NUMERIC(p,s), PostgreSQL's
+ * numeric(p,s), MySQL's DECIMAL(p,s)) and utf8 holding the exact decimal
+ * text where it does not (PostgreSQL's unconstrained numeric, SQL
+ * Server), uuid → fixed_size_binary(16) with extension name `arrow.uuid`,
+ * json → utf8 with extension name `arrow.json`. PostgreSQL arrays come as
+ * text, as `keel_rows_column_text` gives them. Every field is nullable;
+ * NULL is a cleared validity bit. A column without a declared type
+ * (SQLite expressions) takes the type of its first non-NULL value in the
+ * first batch, or Arrow's null type when that batch has none. A value
+ * that does not fit its column's Arrow type fails the batch with an error
+ * naming the row (0-based, over the whole stream) and the column.
+ *
+ * What the stream holds: the cursor, and through it the connection's
+ * session and, for `keel_conn_query_arrow`, the cached statement it runs.
+ * The caller may free `conn` (`keel_conn_free`) while the stream lives;
+ * the session goes back to the pool when the stream is released. Until
+ * then it counts as checked out, and, on engines without
+ * `KEEL_CAPABILITY_SEVERAL_CURSORS`, `conn` runs nothing else until the
+ * stream reached its end or was released. The stream may move between
+ * threads but must not be used by two at once.
+ *
+ * Ownership: `sql` and `params` are borrowed for the call. On success
+ * `*stream_out` belongs to the caller, who calls its `release` callback
+ * once (any Arrow consumer that imports it does); nothing is written on
+ * failure.
+ *
+ * Lifetime: the schema and arrays the stream hands out are the
+ * consumer's, each with its own `release`, and live past the stream.
+ *
+ * Errors: as `keel_conn_query`, plus `KEEL_STATUS_NULL_ARGUMENT`
+ * (stream_out), `KEEL_STATUS_INVALID_DATA` (a value of the first batch
+ * that does not fit its Arrow type).
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_conn_query_arrow(struct keel_conn *conn,
+                                  const char *sql,
+                                  const struct keel_value *params,
+                                  size_t n_params,
+                                  struct ArrowArrayStream *stream_out,
+                                  struct keel_error **err_out);
+
+/**
+ * Run a query on a pooled connection and return its result as an Arrow C
+ * stream.
+ *
+ * As `keel_conn_query_arrow`, on a connection checked out of `db` for the
+ * stream: it goes back to the pool when the stream is released.
+ *
+ * Ownership: `sql` and `params` are borrowed for the call. On success
+ * `*stream_out` belongs to the caller, who calls its `release` callback
+ * once.
+ *
+ * Lifetime: the stream may outlive `db` (`keel_db_free`): it keeps the
+ * pool alive until released.
+ *
+ * Errors: as `keel_db_query` and `keel_conn_query_arrow`.
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_db_query_arrow(struct keel_db *db,
+                                const char *sql,
+                                const struct keel_value *params,
+                                size_t n_params,
+                                struct ArrowArrayStream *stream_out,
+                                struct keel_error **err_out);
+
+/**
+ * Move the rows a cursor has not read yet into an Arrow C stream.
+ *
+ * The stream starts at the row after the cursor's current one and reads
+ * the rest of the result, as `keel_conn_query_arrow` describes (types,
+ * batches, errors, what it holds). Afterwards `rows` is empty: every call
+ * on it but `keel_rows_free` fails with `KEEL_STATUS_INVALID_STATE`, and
+ * the caller still frees it. The stream holds the cursor's result, its
+ * statement's place and its connection's session; it stays valid after
+ * `keel_rows_free(rows)`, `keel_stmt_free` and `keel_conn_free`.
+ *
+ * Ownership: borrows `rows`. On success `*stream_out` belongs to the
+ * caller, who calls its `release` callback once.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, stream_out),
+ * `KEEL_STATUS_INVALID_STATE` (the cursor was closed by its statement or
+ * already exported), `KEEL_STATUS_INVALID_DATA` (a value of the first
+ * batch that does not fit its Arrow type), and engine errors raised while
+ * reading the first batch. On failure the cursor's rows are gone all the
+ * same.
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_rows_export_arrow(struct keel_rows *rows,
+                                   struct ArrowArrayStream *stream_out,
+                                   struct keel_error **err_out);
 
 /**
  * Read up to `max_rows` rows from a cursor into one new buffer.
@@ -2186,10 +2419,16 @@ const char *keel_error_driver(const struct keel_error *err);
  * may be run again. `KEEL_RETRY_SAFETY_MAY_HAVE_RUN`: it was sent and the
  * connection failed or timed out (`socket_timeout_ms`) before the answer,
  * so it may have run and even committed; run it again only when that is
- * harmless (idempotent). `KEEL_RETRY_SAFETY_UNKNOWN`: keel cannot say
- * more than the status does; this includes every error the server
- * answered with, after which the statement did not take effect, and
- * `KEEL_STATUS_BUSY` says that trying the transaction again may succeed.
+ * harmless (idempotent). `KEEL_RETRY_SAFETY_NOT_COMMITTED`: the server
+ * answered that the transaction the statement was in did not commit and
+ * will not (a deadlock or serialization failure, a Galera certification
+ * failure, a write refused by a server that is read-only now, as after a
+ * failover): nothing of it took effect, so running the whole transaction
+ * again, from its start, cannot apply it twice (`KEEL_STATUS_BUSY` says
+ * that trying again may succeed). `KEEL_RETRY_SAFETY_UNKNOWN`: keel
+ * cannot say more than the status does; this includes the other errors
+ * the server answered with, after which the statement did not take
+ * effect.
  * `keel_db_exec` and `keel_db_query` already retry, on another
  * connection, a statement whose pooled connection was found dead before
  * it was sent.

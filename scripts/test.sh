@@ -4,20 +4,28 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 suites_failed=()
+# Where cargo builds: CARGO_TARGET_DIR when set (relative to the checkout,
+# as cargo takes it), else target/.
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$PWD/$TARGET_DIR" ;; esac
 
 echo "== Rust: unit, integration, header, C ABI contract, C examples"
 . scripts/servers.sh
 # The servers started here (or given by URL) must be there: a test that
 # cannot reach one of these fails instead of printing "skipped". SQL
 # Server is the TDS test peer when no URL is given, which the suites start.
-export KEEL_TEST_REQUIRE="${KEEL_TEST_REQUIRE-postgres,mysql,mssql,duckdb}"
+export KEEL_TEST_REQUIRE="${KEEL_TEST_REQUIRE-postgres,mysql,mssql,pg_cluster,galera,pgbouncer_session,pgbouncer_transaction,duckdb}"
 # DuckDB: libduckdb from the npm registry and keel's DuckDB driver, written
 # in Zig, built against it (exports KEEL_TEST_DUCKDB_DRIVER).
 . scripts/duckdb.sh
 # The TLS tests' own PostgreSQL (client certificates) and MariaDB (TLS on),
 # under build/; stopped after the Rust tests, or on exit if they fail.
 . scripts/tls_servers.sh
-trap keel_tls_servers_stop EXIT
+# The several-server setups (tests/several_servers.rs), under build/: a
+# PostgreSQL primary with a hot standby, a second pair the failover test
+# uses up, and PgBouncer in front of the first primary.
+. scripts/cluster_servers.sh
+trap 'keel_tls_servers_stop; keel_cluster_servers_stop' EXIT
 # This includes the property tests (tests/prop_*.rs), each property with
 # the bounded number of cases its file gives (about 20 s in all);
 # PROPTEST_CASES=N in the environment runs N cases of each instead.
@@ -27,13 +35,14 @@ cargo test --locked --doc 2>&1
 # The SQL Server test peer's own unit tests (a separate crate of the workspace).
 cargo test --locked -p keel-tds-peer 2>&1
 keel_tls_servers_stop
+keel_cluster_servers_stop
 
 echo "== C: examples and tests/c under valgrind, against the debug library"
-# Builds every examples-c/NN_*.c and tests/c/*.c against target/debug (built
+# Builds every examples-c/NN_*.c and tests/c/*.c against the debug library (built
 # by `make lib-debug` or the cargo test above), runs each under valgrind
 # and fails on any memory error or definite/indirect leak. "Possibly lost"
 # and "still reachable" blocks (Rust std thread-locals) are not errors.
-LIB=target/debug
+LIB="$TARGET_DIR/debug"
 [ -f "$LIB/libkeel.so" ] || cargo build --locked
 # SQL Server for the C suite: the server in KEEL_TEST_MSSQL_URL, or else the
 # TDS test peer (tests/tds_peer, SQLite behind SQL Server's protocol),
@@ -42,19 +51,19 @@ LIB=target/debug
 if [ -z "${KEEL_TEST_MSSQL_URL:-}" ]; then
     cargo build --locked -p keel-tds-peer 2>&1
     peer_out="$(mktemp)"
-    target/debug/keel-tds-peer >"$peer_out" &
+    "$TARGET_DIR/debug/keel-tds-peer" >"$peer_out" &
     peer_pid=$!
-    trap 'kill "$peer_pid" 2>/dev/null || true; rm -f "$peer_out"; keel_tls_servers_stop' EXIT
+    trap 'kill "$peer_pid" 2>/dev/null || true; rm -f "$peer_out"; keel_tls_servers_stop; keel_cluster_servers_stop' EXIT
     for _ in $(seq 1 50); do [ -s "$peer_out" ] && break; sleep 0.1; done
     KEEL_TEST_MSSQL_URL="$(head -n 1 "$peer_out")"
     export KEEL_TEST_MSSQL_URL
     echo "SQL Server for the C suite: the TDS test peer on ${KEEL_TEST_MSSQL_URL##*@}"
 fi
-OUT=target/c-suite
+OUT="$TARGET_DIR/c-suite"
 mkdir -p "$OUT"
 CC=${CC:-cc}
 CFLAGS=(-std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude -Iexamples-c)
-LINK=(-L"$LIB" -lkeel -Wl,-rpath,"$PWD/$LIB" -lm)
+LINK=(-L"$LIB" -lkeel -Wl,-rpath,"$LIB" -lm)
 
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "valgrind not found; installing it with apt-get"
@@ -120,7 +129,7 @@ echo "== C: the same programs with AddressSanitizer and UBSan, without valgrind"
 SAN_FLAGS=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 san_probe="$OUT/san-probe"
 if printf 'int main(void) { return 0; }\n' | "$CC" "${SAN_FLAGS[@]}" -x c - -o "$san_probe" 2>/dev/null && "$san_probe"; then
-    SAN_OUT=target/c-suite-asan
+    SAN_OUT="$TARGET_DIR/c-suite-asan"
     mkdir -p "$SAN_OUT"
     s_passed=0
     s_failed=0
@@ -155,6 +164,18 @@ else
     echo "SKIP C suite with sanitizers: $CC cannot build or run -fsanitize=address,undefined programs here"
 fi
 
+echo "== C: make install into a temporary prefix, programs built with pkg-config only"
+# scripts/test_install.sh: the installed layout and soname, the quickstart
+# built shared and -static from keel.pc's flags alone and run, DESTDIR and
+# uninstall, CARGO_TARGET_DIR. It installs the debug build cargo made above.
+if ! command -v pkg-config >/dev/null 2>&1; then
+    echo "pkg-config not found; installing it with apt-get"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq pkg-config; } >/dev/null 2>&1 || true
+fi
+bash scripts/test_install.sh || suites_failed+=("Install")
+
 echo "== Zig binding (bindings/zig): unit tests, engine suite, example"
 zig_version="0.17.1"
 if [ "$(python3 -m ziglang version 2>/dev/null)" != "$zig_version" ]; then
@@ -165,7 +186,7 @@ fi
 cargo build --locked 2>&1
 zig_log="$(mktemp)"
 zig_status=0
-(cd bindings/zig && python3 -m ziglang build test example --summary all -Dlib-dir=../../target/debug) >"$zig_log" 2>&1 || zig_status=$?
+(cd bindings/zig && python3 -m ziglang build test example --summary all -Dlib-dir="$LIB") >"$zig_log" 2>&1 || zig_status=$?
 cat "$zig_log"
 # Zig prints "Build Summary: S/T steps succeeded; P/N tests passed (K skipped, F failed, ...)".
 summary="$(grep -E '^Build Summary:' "$zig_log" | tail -n 1 || true)"
@@ -185,6 +206,17 @@ fi
 if [ "$zig_status" -ne 0 ] && [ "$zig_failed" -eq 0 ]; then
     zig_failed=1 # a failed step outside the tests (the example's output)
 fi
+# A project outside the tree using the package by path and by URL+hash.
+consumer_log="$(mktemp)"
+consumer_status=0
+bash scripts/test_zig_consumer.sh "$LIB" >"$consumer_log" 2>&1 || consumer_status=$?
+cat "$consumer_log"
+if [[ "$(tail -n 1 "$consumer_log")" =~ ^Zig\ consumer:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    zig_passed=$((zig_passed + BASH_REMATCH[1]))
+    zig_failed=$((zig_failed + BASH_REMATCH[2]))
+fi
+[ "$consumer_status" -eq 0 ] || { zig_status=1; [ "$zig_failed" -gt 0 ] || zig_failed=1; }
+rm -f "$consumer_log"
 echo "Zig: $zig_passed passed, $zig_failed failed"
 if [ "$zig_status" -ne 0 ] || [ "$zig_failed" -ne 0 ]; then
     suites_failed+=("Zig")
@@ -196,9 +228,9 @@ echo "== Python: DB-API package (bindings/python) with pytest"
 # library cargo just built.
 PYTHON=${PYTHON:-python3}
 case "$(uname -s)" in
-    Darwin) KEEL_LIB=target/debug/libkeel.dylib ;;
-    MINGW* | MSYS* | CYGWIN*) KEEL_LIB=target/debug/keel.dll ;;
-    *) KEEL_LIB=target/debug/libkeel.so ;;
+    Darwin) KEEL_LIB="$LIB/libkeel.dylib" ;;
+    MINGW* | MSYS* | CYGWIN*) KEEL_LIB="$LIB/keel.dll" ;;
+    *) KEEL_LIB="$LIB/libkeel.so" ;;
 esac
 [ -f "$KEEL_LIB" ] || cargo build --locked
 PIP_ARGS=(-q --disable-pip-version-check)
@@ -210,9 +242,16 @@ else
     PY="$PYTHON"
     PIP_ARGS+=(--user)
 fi
-"$PY" -m pip install "${PIP_ARGS[@]}" pytest
-"$PY" -m pip install "${PIP_ARGS[@]}" --force-reinstall --no-deps ./bindings/python
-KEEL_LIBRARY="$PWD/$KEEL_LIB" "$PY" -m pytest -q -p no:cacheprovider bindings/python/tests || suites_failed+=("Python")
+# pyarrow, polars and duckdb: the Arrow consumers bindings/python/tests/test_arrow.py reads
+# a cursor's Arrow stream with (keel itself needs none of them).
+"$PY" -m pip install "${PIP_ARGS[@]}" pytest pyarrow polars duckdb
+# The package's build backend bundles libkeel in the wheel it builds:
+# cargo's debug build here (KEEL_WHEEL_PROFILE=debug), the one just made.
+# The suite itself runs against KEEL_LIBRARY; tests/test_wheel.py builds a
+# wheel and checks it from a fresh venv outside the checkout with no
+# KEEL_LIBRARY.
+KEEL_WHEEL_PROFILE=debug "$PY" -m pip install "${PIP_ARGS[@]}" --force-reinstall --no-deps ./bindings/python
+KEEL_LIBRARY="$KEEL_LIB" "$PY" -m pytest -q -p no:cacheprovider bindings/python/tests || suites_failed+=("Python")
 
 echo "== Bindings' declarations: generated from include/keel.json (bindings/generate.py)"
 # The Zig, Odin and Python declarations of the C API are what
@@ -227,7 +266,7 @@ if command -v odin >/dev/null 2>&1; then
     # counts a script can rely on, so the runner writes a JSON report.
     ODIN_OUT="$PWD/build/odin"
     mkdir -p "$ODIN_OUT"
-    ODIN_FLAGS=(-collection:keel="$PWD/bindings/odin" -define:KEEL_LIB_DIR="$PWD/target/debug" -define:KEEL_SHARED=true)
+    ODIN_FLAGS=(-collection:keel="$PWD/bindings/odin" -define:KEEL_LIB_DIR="$LIB" -define:KEEL_SHARED=true)
     odin_passed=0
     odin_failed=0
     odin_fail() { echo "FAIL $1"; odin_failed=$((odin_failed + 1)); }
@@ -271,6 +310,29 @@ if command -v odin >/dev/null 2>&1; then
         fi
     else
         odin_fail "the examples do not build"
+    fi
+    # Linking: a relative KEEL_LIB_DIR stops the build with its message; a
+    # library directory whose path holds a space links (quoted) and runs.
+    if odin build bindings/odin/examples/readme -collection:keel="$PWD/bindings/odin" \
+        -define:KEEL_LIB_DIR=target/debug -define:KEEL_SHARED=true -out:"$ODIN_OUT/readme-relative" \
+        >"$ODIN_OUT/relative.log" 2>&1; then
+        odin_fail "a relative KEEL_LIB_DIR was accepted"
+    elif grep -q "KEEL_LIB_DIR=target/debug is a relative path" "$ODIN_OUT/relative.log"; then
+        odin_passed=$((odin_passed + 1))
+    else
+        odin_fail "a relative KEEL_LIB_DIR failed without its message:"
+        cat "$ODIN_OUT/relative.log"
+    fi
+    spaced="$ODIN_OUT/lib dir"
+    mkdir -p "$spaced"
+    ln -sf "$LIB/libkeel.so" "$spaced/libkeel.so"
+    ln -sf "$LIB/libkeel.so" "$spaced/$(readelf -d "$LIB/libkeel.so" | sed -n 's/.*Library soname: \[\(.*\)\].*/\1/p')"
+    if odin build bindings/odin/examples/readme -collection:keel="$PWD/bindings/odin" \
+        -define:KEEL_LIB_DIR="$spaced" -define:KEEL_SHARED=true -out:"$ODIN_OUT/readme-spaced" &&
+        "$ODIN_OUT/readme-spaced" | diff -u bindings/odin/examples/readme/expected.txt -; then
+        odin_passed=$((odin_passed + 1))
+    else
+        odin_fail "KEEL_LIB_DIR with a space in it"
     fi
     echo "Odin: $odin_passed passed, $odin_failed failed"
     [ "$odin_failed" -eq 0 ] || suites_failed+=("Odin")

@@ -203,3 +203,16 @@ fn every_example_has_expected_output() {
         assert!(p.is_file(), "{} has no expected output {}", src.display(), p.display());
     }
 }
+
+/// The README's Arrow section shows `examples-c/05_arrow_stream.c` and its
+/// output exactly as they are, so the code a reader copies is the code
+/// these tests build and run.
+#[test]
+fn readme_shows_the_arrow_example_as_built() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let section = &readme[readme.find("\n## Arrow\n").expect("README has an Arrow section")..];
+    let src = std::fs::read_to_string(root().join("examples-c/05_arrow_stream.c")).unwrap();
+    let out = std::fs::read_to_string(root().join("examples-c/expected/05_arrow_stream.txt")).unwrap();
+    assert!(section.contains(&format!("```c\n{src}```")), "README's Arrow example differs from examples-c/05_arrow_stream.c");
+    assert!(section.contains(&format!("```\n{out}```")), "README's Arrow output differs from examples-c/expected/05_arrow_stream.txt");
+}

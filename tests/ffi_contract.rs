@@ -8,6 +8,8 @@
 mod ffi_util;
 
 use ffi_util::*;
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use keel::ffi::arrow::*;
 use keel::ffi::batch::*;
 use keel::ffi::cancel::*;
 use keel::ffi::catalog::*;
@@ -227,6 +229,36 @@ fn null_cases() -> Vec<Case> {
     case!("keel_stmt_column_nullable", "nullable_out", |fx, e| keel_stmt_column_nullable(fx.stmt, 0, null_mut(), e));
     // keel_rows_*
     // batch fetch and executemany (format 1 is KEEL_BATCH_FORMAT_PICKLE5)
+    // The Arrow stream calls (nothing is written on failure, so an empty
+    // stream struct stays empty).
+    case!("keel_conn_query_arrow", "conn", |_fx, e| {
+        keel_conn_query_arrow(null_mut(), SEL.as_ptr(), &v_i64(1), 1, &mut FFI_ArrowArrayStream::empty(), e)
+    });
+    case!("keel_conn_query_arrow", "sql", |fx, e| {
+        keel_conn_query_arrow(fx.conn, null(), &v_i64(1), 1, &mut FFI_ArrowArrayStream::empty(), e)
+    });
+    case!("keel_conn_query_arrow", "params", |fx, e| {
+        keel_conn_query_arrow(fx.conn, SEL.as_ptr(), null(), 1, &mut FFI_ArrowArrayStream::empty(), e)
+    });
+    case!("keel_conn_query_arrow", "stream_out", |fx, e| {
+        keel_conn_query_arrow(fx.conn, SEL.as_ptr(), &v_i64(1), 1, null_mut(), e)
+    });
+    case!("keel_db_query_arrow", "db", |_fx, e| {
+        keel_db_query_arrow(null_mut(), SEL.as_ptr(), &v_i64(1), 1, &mut FFI_ArrowArrayStream::empty(), e)
+    });
+    case!("keel_db_query_arrow", "sql", |fx, e| {
+        keel_db_query_arrow(fx.db, null(), &v_i64(1), 1, &mut FFI_ArrowArrayStream::empty(), e)
+    });
+    case!("keel_db_query_arrow", "params", |fx, e| {
+        keel_db_query_arrow(fx.db, SEL.as_ptr(), null(), 1, &mut FFI_ArrowArrayStream::empty(), e)
+    });
+    case!("keel_db_query_arrow", "stream_out", |fx, e| {
+        keel_db_query_arrow(fx.db, SEL.as_ptr(), &v_i64(1), 1, null_mut(), e)
+    });
+    case!("keel_rows_export_arrow", "rows", |_fx, e| {
+        keel_rows_export_arrow(null_mut(), &mut FFI_ArrowArrayStream::empty(), e)
+    });
+    case!("keel_rows_export_arrow", "stream_out", |fx, e| keel_rows_export_arrow(fx.rows, null_mut(), e));
     case!("keel_rows_fetch_batch", "rows", |_fx, e| {
         keel_rows_fetch_batch(null_mut(), 10, 1, &mut null_mut(), null_mut(), null_mut(), &mut 0, null_mut(), e)
     });

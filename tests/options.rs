@@ -98,7 +98,10 @@ struct ReadmeOption {
 /// The options column of the README row whose first cell is `label`,
 /// split at the commas outside parentheses.
 fn readme_row(readme: &str, label: &str) -> Vec<ReadmeOption> {
-    let row = readme
+    // The URL table is the one under "## URLs" (other tables have
+    // engine rows too).
+    let urls = &readme[readme.find("\n## URLs").expect("the README has a URLs section")..];
+    let row = urls
         .lines()
         .find(|l| l.starts_with(&format!("| {label} |")))
         .unwrap_or_else(|| panic!("the README's URL table has no row for {label}"));

@@ -7,6 +7,8 @@
 //! - a password written raw (only `%` encoded) parses back to itself, or,
 //!   when it holds an `@` followed by a `/` or `?`, is refused as
 //!   ambiguous;
+//! - a URL naming several hosts (`h1:1,h2,[v6]:3`), each encoded as
+//!   above, parses back to those hosts in order, with the rest as for one;
 //! - a NUL (raw or `%00`) anywhere in a decoded part is refused;
 //! - no error message, `Debug` or `redacted()` text ever holds the
 //!   password, however the URL around it is mangled.
@@ -128,6 +130,7 @@ impl Parts {
             password: self.password.clone(),
             host: (!self.host.is_empty()).then(|| self.host.clone()),
             port: self.port,
+            more_hosts: Vec::new(),
             // `scheme:///db` is the absolute path `/db`.
             path: match (&self.db, bare) {
                 (Some(db), true) => format!("/{db}"),
@@ -212,6 +215,45 @@ proptest! {
         prop_assert_eq!(got.port, want.port, "{:?}", url);
         prop_assert_eq!(&got.path, &want.path, "{:?}", url);
         prop_assert_eq!(&got.options, &want.options, "{:?}", url);
+    }
+
+    #[test]
+    fn several_hosts_parse_back_in_order(
+        p in parts(),
+        more in proptest::collection::vec((part(1, 8), proptest::option::of(any::<u16>()), proptest::option::of("[0-9a-f:]{1,8}")), 1..4),
+        upper in any::<bool>(),
+    ) {
+        // The first host must be there for the list to be a host list.
+        let p = Parts { host: if p.host.is_empty() { "h".into() } else { p.host.clone() }, ..p };
+        let mut url = p.url(upper);
+        let mut tail = String::new();
+        for (h, port, bracket) in &more {
+            tail.push(',');
+            // A host in brackets is taken as written (an IPv6 literal).
+            let h = match bracket { Some(v6) => format!("[{v6}]"), None => enc(h, upper) };
+            tail.push_str(&h);
+            if let Some(port) = port {
+                tail.push_str(&format!(":{port}"));
+            }
+        }
+        // Insert the tail after the first host and its port.
+        let start = url.find("://").unwrap() + 3;
+        let first_end = start + url[start..].find(['/', '?']).unwrap_or(url.len() - start);
+        url.insert_str(first_end, &tail);
+        let got = ConnUrl::parse(&url).map_err(|e| TestCaseError::fail(format!("{url:?}: {e}")))?;
+        let want = p.expected();
+        prop_assert_eq!(&got.host, &want.host, "{:?}", url);
+        prop_assert_eq!(got.port, want.port, "{:?}", url);
+        prop_assert_eq!(&got.user, &want.user, "{:?}", url);
+        prop_assert_eq!(&got.password, &want.password, "{:?}", url);
+        prop_assert_eq!(&got.path, &want.path, "{:?}", url);
+        prop_assert_eq!(&got.options, &want.options, "{:?}", url);
+        prop_assert_eq!(got.more_hosts.len(), more.len(), "{:?}", url);
+        for (g, (h, port, bracket)) in got.more_hosts.iter().zip(&more) {
+            let h = bracket.clone().unwrap_or_else(|| h.clone());
+            prop_assert_eq!(g.host.as_deref(), Some(h.as_str()), "{:?}", url);
+            prop_assert_eq!(g.port, *port, "{:?}", url);
+        }
     }
 
     #[test]

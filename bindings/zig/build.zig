@@ -7,14 +7,18 @@
 //!   zig build run-example               build and run it
 //!
 //! Options:
-//!   -Dlib-dir=PATH      where libkeel.so / libkeel.a are (default: the cargo
-//!                       release directory, ../../target/release); relative
-//!                       paths are taken from this directory
+//!   -Dlib-dir=PATH      where libkeel.so / libkeel.a are; relative paths
+//!                       are taken from the directory zig build runs in.
+//!                       Default, inside a keel checkout only: cargo's
+//!                       release directory ($CARGO_TARGET_DIR/release, else
+//!                       ../../target/release)
 //!   -Dlinkage=dynamic|static   link libkeel.so (default) or libkeel.a
 //!   -Dtest-filter=TEXT  run only the tests whose names contain TEXT
 //!
 //! Another package uses the binding through the `keel` module:
-//! `dep.module("keel")`, then link libkeel the same way (see `linkKeel`).
+//! `b.dependency("keel", .{ .@"lib-dir" = ... }).module("keel")`, which
+//! links libkeel itself. The package is self-contained (its C declarations
+//! are src/c.zig): it can be a path dependency or fetched by URL and hash.
 
 const std = @import("std");
 
@@ -24,16 +28,20 @@ pub fn build(b: *std.Build) void {
     const target = b.standardTargetOptions(.{});
     const optimize = b.standardOptimizeOption(.{});
 
-    const lib_dir_opt = b.option([]const u8, "lib-dir", "Directory holding libkeel (default: ../../target/release)");
+    const lib_dir_opt = b.option([]const u8, "lib-dir", "Directory holding libkeel (default in a keel checkout: cargo's target/release)");
     const linkage = b.option(Linkage, "linkage", "Link libkeel dynamically (default) or statically") orelse .dynamic;
     const test_filters = b.option([]const []const u8, "test-filter", "Run only the tests whose names contain this text") orelse &.{};
 
     // Absolute, so the rpath Zig records for libkeel.so does not depend on
     // the directory a binary is started from.
-    const lib_dir_str = lib_dir_opt orelse "../../target/release";
-    const lib_dir_abs = absoluteFromRoot(b, lib_dir_str);
-    const lib_dir = pathOption(b, lib_dir_abs orelse lib_dir_str, "");
-    const include_dir = b.path("../../include");
+    const lib_dir_abs = if (lib_dir_opt) |d| absoluteFromCwd(b, d) else checkoutLibDir(b) orelse {
+        std.debug.panic(
+            "keel: say where libkeel.so / libkeel.a are: -Dlib-dir=/path/to/dir, or " ++
+                "b.dependency(\"keel\", .{{ .@\"lib-dir\" = ... }}) (only inside a keel checkout is there a default)",
+            .{},
+        );
+    };
+    const lib_dir = b.graph.cwdRelativePath(lib_dir_abs);
 
     const keel = b.addModule("keel", .{
         .root_source_file = b.path("src/keel.zig"),
@@ -41,7 +49,6 @@ pub fn build(b: *std.Build) void {
         .optimize = optimize,
         .link_libc = true,
     });
-    keel.addIncludePath(include_dir);
     linkKeel(keel, lib_dir, lib_dir_abs, linkage);
 
     // Unit tests inside the binding's own files.
@@ -60,6 +67,11 @@ pub fn build(b: *std.Build) void {
     suite_mod.addAnonymousImport("readme_md", .{ .root_source_file = b.path("README.md") });
     suite_mod.addAnonymousImport("readme_zig", .{ .root_source_file = b.path("examples/readme.zig") });
     suite_mod.addAnonymousImport("build_zig_zon", .{ .root_source_file = b.path("build.zig.zon") });
+    // The example project outside the tree (scripts/test_zig_consumer.sh
+    // builds it); the README shows its files.
+    suite_mod.addAnonymousImport("consumer_build_zig", .{ .root_source_file = b.path("examples/consumer/build.zig") });
+    suite_mod.addAnonymousImport("consumer_build_zig_zon", .{ .root_source_file = b.path("examples/consumer/build.zig.zon") });
+    suite_mod.addAnonymousImport("consumer_main_zig", .{ .root_source_file = b.path("examples/consumer/src/main.zig") });
     const suite = b.addTest(.{ .name = "keel-suite", .root_module = suite_mod, .filters = test_filters });
     const run_suite = b.addRunArtifact(suite);
 
@@ -153,19 +165,25 @@ pub fn linkKeel(m: *std.Build.Module, lib_dir: std.Build.LazyPath, rpath: ?[]con
     }
 }
 
-/// A path option: absolute as given, relative to this directory otherwise.
-fn pathOption(b: *std.Build, value: ?[]const u8, default: []const u8) std.Build.LazyPath {
-    const p = value orelse default;
-    if (std.fs.path.isAbsolute(p)) return b.graph.cwdRelativePath(p);
-    return b.path(p);
-}
-
-/// `p` as an absolute path (relative paths are taken from this directory),
-/// or null when the working directory cannot be found.
-fn absoluteFromRoot(b: *std.Build, p: []const u8) ?[]const u8 {
+/// `p` as an absolute path: relative paths are taken from the directory
+/// `zig build` runs in.
+fn absoluteFromCwd(b: *std.Build, p: []const u8) []const u8 {
     const arena = b.graph.arena;
     if (std.fs.path.isAbsolute(p)) return p;
-    const root = b.root.toString(arena) catch @panic("OOM");
-    const cwd = std.process.currentPathAlloc(b.graph.io, arena) catch return null;
-    return std.fs.path.resolveAlloc(arena, &.{ cwd, root, p }) catch @panic("OOM");
+    const cwd = std.process.currentPathAlloc(b.graph.io, arena) catch |err| std.debug.panic("keel: cannot find the working directory: {t}", .{err});
+    return std.fs.path.resolveAlloc(arena, &.{ cwd, p }) catch @panic("OOM");
+}
+
+/// Cargo's release directory when this package sits in a keel checkout
+/// (bindings/zig, with the crate's Cargo.toml two levels up):
+/// $CARGO_TARGET_DIR/release (relative to the checkout), else
+/// target/release; null anywhere else (a fetched copy, say).
+fn checkoutLibDir(b: *std.Build) ?[]const u8 {
+    const arena = b.graph.arena;
+    const root = absoluteFromCwd(b, b.root.toString(arena) catch @panic("OOM"));
+    const checkout = std.fs.path.resolveAlloc(arena, &.{ root, "../.." }) catch @panic("OOM");
+    const cargo_toml = std.fs.path.join(arena, &.{ checkout, "Cargo.toml" }) catch @panic("OOM");
+    std.Io.Dir.cwd().access(b.graph.io, cargo_toml, .{}) catch return null;
+    const target = b.graph.environ_map.get("CARGO_TARGET_DIR") orelse "target";
+    return std.fs.path.resolveAlloc(arena, &.{ checkout, target, "release" }) catch @panic("OOM");
 }

@@ -1,6 +1,9 @@
 //! Wire formats for batches of rows, outside the core: each is a
 //! [`RowEncoder`](crate::core::encode::RowEncoder) for result rows and a
 //! [`RowDecoder`](crate::core::encode::RowDecoder) for parameter rows,
-//! which `src/ffi` picks by `keel_batch_format`. Today: pickle, Python's.
+//! which `src/ffi` picks by `keel_batch_format`: pickle, Python's; and
+//! Arrow record batches out (`arrow`), which `src/ffi` hands to C as an
+//! `ArrowArrayStream`.
 
+pub mod arrow;
 pub mod pickle;

@@ -84,6 +84,13 @@ impl Db {
         let driver = registry.find(&parsed.scheme)?;
         let opts = Options::parse(driver.name(), driver.options(), &parsed.options)?;
         let cfg = PoolConfig::from_options(&opts)?;
+        if !parsed.more_hosts.is_empty() && !driver.several_hosts() {
+            return Err(Error::invalid_argument(format!(
+                "connection URL names {} hosts; the {} driver takes one",
+                parsed.more_hosts.len() + 1,
+                driver.name()
+            )));
+        }
         let connector = driver.connector(&parsed, &opts)?;
         let first = connector.connect()?;
         Ok(Db { inner: Arc::new(DbInner { driver, pool: Pool::new(connector, cfg, first) }) })
@@ -908,6 +915,8 @@ pub struct Rows {
     /// The fork generation of the session (`core::fork`), here so that
     /// the check on every read needs no pointer chase.
     generation: u64,
+    /// Its rows were moved to another `Rows` ([`Rows::take`]): to what.
+    moved: Option<&'static str>,
 }
 
 impl Drop for Rows {
@@ -944,6 +953,7 @@ impl Rows {
             stmt: None,
             opened_at: None,
             generation,
+            moved: None,
         }
     }
 
@@ -953,6 +963,25 @@ impl Rows {
         // SAFETY: taken and put back at once; Drop takes it only later.
         let inner = unsafe { ManuallyDrop::take(&mut self.inner) };
         self.inner = ManuallyDrop::new(f(inner));
+    }
+
+    /// Move the rest of this cursor's result (and its statement) into a
+    /// new `Rows`, leaving this one empty: every later read of it fails
+    /// with `INVALID_STATE`, saying `to` (what took the rows). It still
+    /// keeps the session checked out until dropped.
+    pub fn take(&mut self, to: &'static str) -> Rows {
+        let mut husk = Rows::new(self._conn.clone(), self.sql.clone(), Box::new(Moved));
+        husk.moved = Some(to);
+        std::mem::replace(self, husk)
+    }
+
+    /// Most rows in one Arrow record batch: the pool's `arrow_batch_rows`.
+    pub fn arrow_batch_rows(&self) -> usize {
+        self._conn.db.inner.pool.config().arrow_batch_rows
+    }
+
+    fn moved_error(to: &str) -> Error {
+        Error::invalid_state(format!("this cursor's rows were moved into {to}"))
     }
 
     /// Whether the statement closed this cursor under its reader. Once
@@ -1016,6 +1045,9 @@ impl Rows {
             self.on_row = false;
             return Err(fork::inherited("cursor").with_sql(&self.sql));
         }
+        if let Some(to) = self.moved {
+            return Err(Rows::moved_error(to));
+        }
         if self.is_closed() {
             self.on_row = false;
             return Err(closed_cursor().with_sql(&self.sql));
@@ -1050,6 +1082,9 @@ impl Rows {
     pub fn value(&self, i: usize) -> Result<ValueRef<'_>> {
         if self.generation != fork::generation() {
             return Err(fork::inherited("cursor"));
+        }
+        if let Some(to) = self.moved {
+            return Err(Rows::moved_error(to));
         }
         if self.is_closed() {
             return Err(closed_cursor());
@@ -1102,6 +1137,21 @@ impl Rows {
 
     pub fn text_is_nul_terminated(&self) -> bool {
         self.inner.text_is_nul_terminated()
+    }
+}
+
+/// What a [`Rows::take`]n cursor is left holding: no columns, no rows.
+struct Moved;
+
+impl DriverRows for Moved {
+    fn columns(&self) -> &[Column] {
+        &[]
+    }
+    fn next(&mut self) -> Result<bool> {
+        Ok(false)
+    }
+    fn value(&self, _i: usize) -> ValueRef<'_> {
+        ValueRef::Null
     }
 }
 

@@ -168,6 +168,12 @@ pub trait Driver: Send + Sync {
     fn url_names_a_file(&self) -> bool {
         false
     }
+    /// Whether this engine's URLs may name several hosts
+    /// (`scheme://u@h1:1,h2:2/db`, see `ConnUrl::hosts`); the core
+    /// refuses such a URL for an engine that says no. Default: no.
+    fn several_hosts(&self) -> bool {
+        false
+    }
     /// Check the URL and options once, and return what opens connections.
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>>;
 }

@@ -91,9 +91,12 @@ impl Status {
 /// keel says `NotSent` only when it knows the statement never ran, and
 /// `MayHaveRun` when a request went out and the connection failed before
 /// its answer came back. An error the server answered with (a constraint,
-/// a syntax error, a deadlock) is `Unknown`: the statement did not take
-/// effect, and whether trying again helps is what the status says (`Busy`
-/// means try the transaction again).
+/// a syntax error) is `Unknown`: the statement did not take effect, and
+/// whether trying again helps is what the status says. `NotCommitted`
+/// says more: the server ended the whole transaction the statement was in
+/// without committing it (a deadlock, a serialization or certification
+/// failure, a write refused by a server that is read-only), so running the
+/// whole transaction again cannot apply it twice.
 #[repr(i32)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum RetrySafety {
@@ -109,6 +112,13 @@ pub enum RetrySafety {
     /// before its answer: it may have run, and even committed. Retrying a
     /// statement that is not idempotent may apply it twice.
     MayHaveRun = 2,
+    /// The server answered that the transaction the statement was in did
+    /// not commit and will not (it was rolled back, or can only be rolled
+    /// back): nothing of it took effect. Running the whole transaction
+    /// again (on another connection, for a write refused by a read-only
+    /// server) cannot apply it twice; whether it can succeed is what the
+    /// status says (`Busy`: try again).
+    NotCommitted = 3,
 }
 
 /// An error from any layer: a portable status, a message with context, and

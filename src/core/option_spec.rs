@@ -79,4 +79,10 @@ pub const POOL_OPTIONS: &[OptSpec] = &[
         default: "1000",
         doc: "Ping a connection at checkout when it sat idle longer than this; 0 never pings.",
     },
+    OptSpec {
+        key: "arrow_batch_rows",
+        kind: OptKind::UInt,
+        default: "65536",
+        doc: "Most rows in one record batch of an Arrow stream (keel_conn_query_arrow, keel_rows_export_arrow); a batch also ends once its data passes 16 MiB. At least 1.",
+    },
 ];

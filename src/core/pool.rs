@@ -38,6 +38,8 @@ pub struct PoolConfig {
     pub health_check_after: Option<Duration>,
     /// Statements each connection's cache keeps; 0 turns it off.
     pub stmt_cache_size: usize,
+    /// Most rows in one Arrow record batch (`arrow_batch_rows`).
+    pub arrow_batch_rows: usize,
 }
 
 fn ms(v: u32) -> Option<Duration> {
@@ -55,7 +57,11 @@ impl PoolConfig {
             max_idle_time: ms(o.uint("pool_max_idle_time_ms")),
             health_check_after: ms(o.uint("pool_health_check_idle_ms")),
             stmt_cache_size: o.uint("stmt_cache_size") as usize,
+            arrow_batch_rows: o.uint("arrow_batch_rows") as usize,
         };
+        if c.arrow_batch_rows == 0 {
+            return Err(Error::invalid_argument("arrow_batch_rows=0: a record batch holds at least 1 row"));
+        }
         if c.max_open > 0 && c.min_idle > c.max_open {
             return Err(Error::invalid_argument(format!(
                 "pool_min_idle={} is more than pool_max_open={}",
@@ -333,6 +339,11 @@ enum Expired {
 }
 
 impl Pool {
+    /// The configuration the pool was opened with.
+    pub fn config(&self) -> &PoolConfig {
+        &self.cfg
+    }
+
     /// A pool holding `first` (already connected) as its first idle
     /// connection.
     pub fn new(connector: Box<dyn Connector>, cfg: PoolConfig, first: Box<dyn DriverConn>) -> Arc<Pool> {

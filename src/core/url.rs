@@ -3,6 +3,10 @@
 //! Forms: `scheme://[user[:password]@]host[:port][/database][?k=v&...]`,
 //! and for file engines `scheme::memory:`, `scheme:///abs/path`,
 //! `scheme://relative/path`. Percent-escapes are decoded in every part.
+//! Server URLs may name several hosts, as libpq's do:
+//! `postgres://u@h1:5432,h2:5433,[::1]/db` (each host with its own port or
+//! none; a `,` inside a host name is written `%2C`). `host` and `port` are
+//! the first; [`ConnUrl::hosts`] lists them all, in the order given.
 //! The password is kept apart and never printed: `Debug` and
 //! [`ConnUrl::redacted`] show `***` in its place.
 
@@ -15,8 +19,12 @@ pub struct ConnUrl {
     pub scheme: String,
     pub user: Option<String>,
     pub password: Option<String>,
+    /// The first host (see [`ConnUrl::hosts`]).
     pub host: Option<String>,
     pub port: Option<u16>,
+    /// The hosts after the first, in the order given (`h1,h2,h3`: `h2`
+    /// and `h3`); empty when the URL names one host.
+    pub more_hosts: Vec<HostPort>,
     /// Database name for servers; file path (or `:memory:`) for file engines.
     pub path: String,
     /// Query-string options in the order given.
@@ -31,10 +39,79 @@ impl fmt::Debug for ConnUrl {
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("host", &self.host)
             .field("port", &self.port)
+            .field("more_hosts", &self.more_hosts)
             .field("path", &self.path)
             .field("options", &self.options)
             .finish()
     }
+}
+
+/// One host of a URL and its port; `None` means the engine's default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostPort {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+}
+
+impl fmt::Display for HostPort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let h = self.host.as_deref().unwrap_or("");
+        if h.contains(':') { write!(f, "[{h}]")? } else { write!(f, "{h}")? }
+        if let Some(p) = self.port {
+            write!(f, ":{p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Split the authority's host list at the commas outside `[...]`.
+fn split_hosts(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in s.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+/// One `host[:port]` (or `[v6]:port`) of the authority. `which` names it
+/// in messages when the URL has several (`" of host 2"`).
+fn parse_host_port(hostport: &str, which: &str) -> Result<HostPort> {
+    let (host, port) = if let Some(h) = hostport.strip_prefix('[') {
+        let end = h
+            .find(']')
+            .ok_or_else(|| Error::invalid_argument(format!("connection URL has an unclosed [ in its host{which}")))?;
+        (&h[..end], h[end + 1..].strip_prefix(':'))
+    } else {
+        match hostport.rfind(':') {
+            Some(c) => (&hostport[..c], Some(&hostport[c + 1..])),
+            None => (hostport, None),
+        }
+    };
+    let mut out = HostPort { host: None, port: None };
+    if let Some(p) = port.filter(|p| !p.is_empty()) {
+        // The port text is not quoted in the message: it is whatever
+        // followed the host's last `:`.
+        out.port = Some(p.parse::<u16>().map_err(|_| {
+            Error::invalid_argument(format!(
+                "connection URL port{which} is not a number from 0 to 65535 \
+                 (percent-encode any @, / or ? in the user name or password)"
+            ))
+        })?);
+    }
+    if !host.is_empty() {
+        out.host = Some(decode_part(host, false, "host")?);
+    }
+    Ok(out)
 }
 
 fn hex(c: u8) -> Option<u8> {
@@ -155,6 +232,7 @@ impl ConnUrl {
             password: None,
             host: None,
             port: None,
+            more_hosts: Vec::new(),
             path: String::new(),
             options: Vec::new(),
         };
@@ -198,32 +276,25 @@ impl ConnUrl {
             out.user = Some(decode_part(u, false, "user name")?);
             out.password = p.map(|p| decode_part(p, false, "password")).transpose()?;
         }
-        let (host, port) = if let Some(h) = hostport.strip_prefix('[') {
-            let end = h.find(']').ok_or_else(|| {
-                Error::invalid_argument("connection URL has an unclosed [ in its host")
-            })?;
-            (&h[..end], h[end + 1..].strip_prefix(':'))
-        } else {
-            match hostport.rfind(':') {
-                Some(c) => (&hostport[..c], Some(&hostport[c + 1..])),
-                None => (hostport, None),
-            }
-        };
-        if let Some(p) = port.filter(|p| !p.is_empty()) {
-            // The port text is not quoted in the message: it is whatever
-            // followed the host's last `:`.
-            out.port = Some(p.parse::<u16>().map_err(|_| {
-                Error::invalid_argument(
-                    "connection URL port is not a number from 0 to 65535 \
-                     (percent-encode any @, / or ? in the user name or password)",
-                )
-            })?);
+        let list = split_hosts(hostport);
+        let many = list.len() > 1;
+        let mut hosts = Vec::with_capacity(list.len());
+        for (i, hp) in list.iter().enumerate() {
+            let which = if many { format!(" of host {} of {}", i + 1, list.len()) } else { String::new() };
+            hosts.push(parse_host_port(hp, &which)?);
         }
-        if !host.is_empty() {
-            out.host = Some(decode_part(host, false, "host")?);
-        }
+        let first = hosts.remove(0);
+        (out.host, out.port, out.more_hosts) = (first.host, first.port, hosts);
         out.path = decode_part(path, false, "database name")?;
         Ok(out)
+    }
+
+    /// Every host the URL names, the first first; one entry (maybe with
+    /// no host and no port) for a URL that names one or none.
+    pub fn hosts(&self) -> Vec<HostPort> {
+        let mut v = vec![HostPort { host: self.host.clone(), port: self.port }];
+        v.extend(self.more_hosts.iter().cloned());
+        v
     }
 
     /// The URL with its password replaced by `***`, for messages and logs.
@@ -245,10 +316,8 @@ impl ConnUrl {
                 }
                 s.push('@');
             }
-            s.push_str(self.host.as_deref().unwrap_or(""));
-            if let Some(p) = self.port {
-                s.push_str(&format!(":{p}"));
-            }
+            let hosts: Vec<String> = self.hosts().iter().map(|h| h.to_string()).collect();
+            s.push_str(&hosts.join(","));
             s.push('/');
             s.push_str(&self.path);
         }
@@ -336,6 +405,30 @@ mod tests {
             assert!(e.message.contains("NUL"), "{url}: {}", e.message);
             assert!(!e.message.contains("pw") && !e.message.contains("root"), "{url}: {}", e.message);
         }
+    }
+
+    #[test]
+    fn several_hosts() {
+        let u = ConnUrl::parse("postgres://u:pw@h1:5432,h2:5433,[::1],h%2C4:1/db?target_session_attrs=read-write").unwrap();
+        assert_eq!((u.host.as_deref(), u.port), (Some("h1"), Some(5432)));
+        let owned = u.hosts();
+        assert_eq!(owned.len(), 4);
+        assert_eq!((owned[1].host.as_deref(), owned[1].port), (Some("h2"), Some(5433)));
+        assert_eq!((owned[2].host.as_deref(), owned[2].port), (Some("::1"), None));
+        assert_eq!((owned[3].host.as_deref(), owned[3].port), (Some("h,4"), Some(1)));
+        assert_eq!(u.path, "db");
+        assert_eq!(u.redacted(), "postgres://u:***@h1:5432,h2:5433,[::1],h,4:1/db");
+        // libpq's form with default hosts and ports of their own.
+        let u = ConnUrl::parse("postgres://:5432,:5433/db").unwrap();
+        assert_eq!(u.hosts(), vec![HostPort { host: None, port: Some(5432) }, HostPort { host: None, port: Some(5433) }]);
+        let u = ConnUrl::parse("mysql://u@a,b/db").unwrap();
+        assert_eq!(u.hosts().len(), 2);
+        // One host: nothing more.
+        assert!(ConnUrl::parse("postgres://h/db").unwrap().more_hosts.is_empty());
+        let e = ConnUrl::parse("postgres://u:hunter2@h1:5432,h2:x/db").unwrap_err();
+        assert!(e.message.contains("host 2 of 2"), "{}", e.message);
+        assert!(!e.message.contains("hunter2"), "{}", e.message);
+        assert!(ConnUrl::parse("postgres://h1,[::1/db").unwrap_err().message.contains("unclosed"));
     }
 
     #[test]

@@ -93,6 +93,28 @@ pub struct Column {
     /// or empty when there is none.
     pub engine_type: String,
     pub nullable: Nullable,
+    /// For a `Decimal` column, its (precision, scale) where the engine
+    /// tells them (SQLite's declared `NUMERIC(p,s)`, PostgreSQL's
+    /// `numeric(p,s)`, MySQL's `DECIMAL(p,s)`); `None` otherwise
+    /// (PostgreSQL's unconstrained `numeric`, SQL Server).
+    pub decimal: Option<(u8, i8)>,
+}
+
+impl Column {
+    /// The (precision, scale) written in a type name such as
+    /// `NUMERIC(10, 2)` or `decimal(12)` (scale 0), when precision is 1 to
+    /// 38 and scale 0 to precision.
+    pub fn decimal_from_type_name(name: &str) -> Option<(u8, i8)> {
+        let open = name.find('(')?;
+        let close = name[open..].find(')')? + open;
+        let mut parts = name[open + 1..close].split(',').map(str::trim);
+        let p: u8 = parts.next()?.parse().ok()?;
+        let s: u8 = match parts.next() {
+            Some(s) => s.parse().ok()?,
+            None => 0,
+        };
+        (parts.next().is_none() && (1..=38).contains(&p) && s <= p).then_some((p, s as i8))
+    }
 }
 
 /// A borrowed value: what a row hands out and what a parameter binds.

@@ -9,6 +9,7 @@ use crate::core::registry::Registry;
 use std::sync::Arc;
 
 mod cursor_slot;
+mod hosts;
 pub mod mssql;
 mod net;
 pub mod options;

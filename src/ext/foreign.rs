@@ -723,7 +723,8 @@ fn describe(t: &Table, rows: *mut c_void) -> Result<Vec<Column>> {
                 .map_err(|_| t.broken(&what, "gave an engine type that is not UTF-8"))?
                 .to_owned()
         };
-        out.push(Column { name: name.to_owned(), kind, engine_type, nullable });
+        // keel_driver_column does not carry a decimal's precision and scale yet.
+        out.push(Column { name: name.to_owned(), kind, engine_type, nullable, decimal: None });
     }
     Ok(out)
 }

@@ -17,14 +17,18 @@ use std::ffi::{CString, c_char};
 /// other name `keel_conn_return` (which return it to the pool, rolled back
 /// if a transaction is open), or by `keel_conn_close` (which closes its
 /// session instead). Methods: `keel_conn_exec`, `keel_conn_exec_len`,
-/// `keel_conn_query`, `keel_conn_query_len`, `keel_conn_prepare`,
+/// `keel_conn_query`, `keel_conn_query_len`, `keel_conn_query_arrow`,
+/// `keel_conn_prepare`,
 /// `keel_conn_prepare_len`, `keel_conn_prepare_cached`, `keel_conn_begin`,
 /// `keel_conn_commit`,
 /// `keel_conn_rollback`, `keel_conn_savepoint`,
 /// `keel_conn_savepoint_release` (also named `keel_conn_release`),
 /// `keel_conn_rollback_to`, `keel_conn_ping`, `keel_conn_in_transaction`,
 /// `keel_conn_dialect`, `keel_conn_supports`, `keel_conn_server_version`,
-/// `keel_conn_cancel_handle`. Thread rule: it may move between threads but
+/// `keel_conn_cancel_handle`, and the catalog: `keel_conn_catalogs`,
+/// `keel_conn_schemas`, `keel_conn_tables`, `keel_conn_columns`,
+/// `keel_conn_primary_keys`, `keel_conn_foreign_keys`,
+/// `keel_conn_indexes`. Thread rule: it may move between threads but
 /// must not be used by two at once, and its statements and cursors go with
 /// it. In Rust it is a `keel::Conn` (an `Arc` of the session).
 pub struct keel_conn {

@@ -14,7 +14,7 @@ use std::ffi::c_char;
 ///
 /// Created by `keel_db_open` or `keel_db_open_options`, destroyed by
 /// `keel_db_free`. Methods: `keel_db_checkout`, `keel_db_exec`,
-/// `keel_db_exec_len`, `keel_db_query`, `keel_db_query_len`,
+/// `keel_db_exec_len`, `keel_db_query`, `keel_db_query_len`, `keel_db_query_arrow`,
 /// `keel_db_stats`, `keel_db_dialect`.
 /// Thread rule: one `keel_db` may be used from many threads at once. In
 /// Rust it is a `keel::Db` (an `Arc` of the pool).

@@ -183,10 +183,16 @@ pub extern "C" fn keel_error_driver(err: *const keel_error) -> *const c_char {
 /// may be run again. `KEEL_RETRY_SAFETY_MAY_HAVE_RUN`: it was sent and the
 /// connection failed or timed out (`socket_timeout_ms`) before the answer,
 /// so it may have run and even committed; run it again only when that is
-/// harmless (idempotent). `KEEL_RETRY_SAFETY_UNKNOWN`: keel cannot say
-/// more than the status does; this includes every error the server
-/// answered with, after which the statement did not take effect, and
-/// `KEEL_STATUS_BUSY` says that trying the transaction again may succeed.
+/// harmless (idempotent). `KEEL_RETRY_SAFETY_NOT_COMMITTED`: the server
+/// answered that the transaction the statement was in did not commit and
+/// will not (a deadlock or serialization failure, a Galera certification
+/// failure, a write refused by a server that is read-only now, as after a
+/// failover): nothing of it took effect, so running the whole transaction
+/// again, from its start, cannot apply it twice (`KEEL_STATUS_BUSY` says
+/// that trying again may succeed). `KEEL_RETRY_SAFETY_UNKNOWN`: keel
+/// cannot say more than the status does; this includes the other errors
+/// the server answered with, after which the statement did not take
+/// effect.
 /// `keel_db_exec` and `keel_db_query` already retry, on another
 /// connection, a statement whose pooled connection was found dead before
 /// it was sent.

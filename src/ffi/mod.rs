@@ -4,6 +4,7 @@
 
 #![allow(non_camel_case_types)]
 
+pub mod arrow;
 pub mod batch;
 pub mod boundary;
 pub mod cancel;

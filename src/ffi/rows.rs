@@ -20,6 +20,7 @@ use std::ffi::{CString, c_char};
 /// Created by `keel_conn_query`, `keel_db_query` or `keel_stmt_query`;
 /// destroyed by `keel_rows_free`. Methods: `keel_rows_next`,
 /// `keel_rows_next_values`, `keel_rows_fetch_batch`,
+/// `keel_rows_export_arrow`,
 /// `keel_rows_column_count`, `keel_rows_column_name`,
 /// `keel_rows_column_index`, `keel_rows_column_type`,
 /// `keel_rows_column_engine_type`, `keel_rows_column_nullable`, and the
@@ -76,6 +77,13 @@ impl RowsState {
     pub(crate) fn advance_with(&mut self) -> &mut Rows {
         self.row += 1;
         &mut self.rows
+    }
+
+    /// The rest of the cursor's rows, for a stream (`ffi::arrow`): this
+    /// cursor is left empty (every later read fails with INVALID_STATE).
+    pub(crate) fn take_for_export(&mut self) -> Result<Rows> {
+        self.row += 1;
+        Ok(self.rows.take("an Arrow stream (keel_rows_export_arrow)"))
     }
 
     fn names(&mut self) -> &[(CString, CString)] {

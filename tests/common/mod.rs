@@ -426,6 +426,17 @@ impl Quirks {
 }
 
 impl Quirks {
+    /// PostgreSQL through PgBouncer, in session pooling or (`transaction`)
+    /// in transaction pooling, where a session's state does not outlive
+    /// its transaction.
+    pub fn pgbouncer(transaction: bool) -> Quirks {
+        let mut q = Quirks::postgres();
+        if transaction {
+            q.executions_sql = None;
+        }
+        q
+    }
+
     /// SQL Server; `peer` for the TDS test peer (SQLite underneath), which
     /// differs where noted.
     pub fn mssql(peer: bool) -> Quirks {
@@ -537,7 +548,11 @@ pub fn mssql_url() -> (String, Option<keel_tds_peer::Peer>) {
 
 /// One database under test: a pool, its URL and its quirks.
 pub struct Engine {
+    /// The engine under test: a driver's name, or a setup of one
+    /// (`pgbouncer_session`: PostgreSQL through PgBouncer).
     pub name: &'static str,
+    /// The driver's name (`Db::driver_name`).
+    pub driver: &'static str,
     pub url: String,
     pub db: Db,
     pub q: Quirks,
@@ -594,6 +609,12 @@ impl Engine {
                 peer = p;
                 u
             }
+            // PostgreSQL through PgBouncer (scripts/cluster_servers.sh);
+            // in transaction pooling with unnamed statements, as it needs.
+            "pgbouncer_transaction" => {
+                let u = server_url(name, "KEEL_TEST_PGBOUNCER_TRANSACTION_URL")?;
+                format!("{u}{}prepared_statements=unnamed", if u.contains('?') { '&' } else { '?' })
+            }
             _ => server_url(name, &format!("KEEL_TEST_{}_URL", name.to_uppercase()))?,
         };
         let db = Db::open(&url).unwrap_or_else(|e| panic!("{name}: cannot open the test database: {e}"));
@@ -610,6 +631,8 @@ impl Engine {
                 }
                 Quirks::duckdb()
             }
+            "pgbouncer_session" => Quirks::pgbouncer(false),
+            "pgbouncer_transaction" => Quirks::pgbouncer(true),
             "mysql" => {
                 let c = db.checkout().expect("checkout");
                 let v = c.server_version().expect("server version");
@@ -627,7 +650,8 @@ impl Engine {
             }
             other => panic!("no quirks for engine {other}"),
         };
-        Some(Engine { name, url, db, q, peer })
+        let driver = db.driver_name();
+        Some(Engine { name, driver, url, db, q, peer })
     }
 
     pub fn conn(&self) -> Conn {

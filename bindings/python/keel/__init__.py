@@ -59,7 +59,7 @@ from .errors import (
 )
 from .pool import Pool, checkout, open_db
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: PEP 249 level.
 apilevel = "2.0"
@@ -129,11 +129,34 @@ def register_driver(table: int) -> None:
         raise _error(st, err)
 
 
-def library_version() -> str:
-    """The loaded libkeel's version, e.g. ``"0.1.0"``."""
-    from ._ffi import lib
+class LibraryVersion(str):
+    """The loaded libkeel's version text (``"0.2.0"``), with where it was
+    loaded from: ``path``, the file, and ``found_by``, how it was found
+    ("bundled in the package", "KEEL_LIBRARY", "keel.set_library_path()",
+    "cargo build tree (release)" or "(debug)")."""
 
-    return (lib.keel_version() or b"").decode()
+    path: str
+    found_by: str
+
+    def __new__(cls, version: str, path: str, found_by: str) -> "LibraryVersion":
+        self = super().__new__(cls, version)
+        self.path = path
+        self.found_by = found_by
+        return self
+
+    def describe(self) -> str:
+        """``"libkeel 0.2.0 from /path/libkeel.so (bundled in the package)"``."""
+        return f"libkeel {self} from {self.path} ({self.found_by})"
+
+
+def library_version() -> LibraryVersion:
+    """The loaded libkeel's version, e.g. ``"0.2.0"``, a ``str`` that also
+    says where the library was loaded from (``.path``, ``.found_by``).
+    Loads the library if needed (LibraryNotFound when it cannot)."""
+    from ._ffi import lib, library_found_by
+
+    version = (lib.keel_version() or b"").decode()
+    return LibraryVersion(version, library_path(), library_found_by())
 
 
 __all__ = [
@@ -182,4 +205,5 @@ __all__ = [
     "library_path",
     "driver_available",
     "library_version",
+    "LibraryVersion",
 ]

@@ -8,8 +8,9 @@ of the C API build.rs writes with the header; ``make test`` fails when
 
 The library is found, in order, by: :func:`set_library_path`, the
 ``KEEL_LIBRARY`` environment variable, a copy shipped inside this package
-(``keel/_lib/``), and cargo's build tree of a checkout (``target/release``,
-then ``target/debug``).
+(``keel/_lib/``, where a wheel built by the package's build backend puts
+it), and cargo's build tree of a checkout (``CARGO_TARGET_DIR`` when set,
+else ``target/``; ``release``, then ``debug``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ _lock = threading.Lock()
 _explicit: Optional[str] = None
 _lib: Optional[CDLL] = None
 _lib_path: Optional[str] = None
+_lib_why: Optional[str] = None
 
 
 def _lib_names() -> List[str]:
@@ -98,15 +100,17 @@ def candidates() -> List[Tuple[str, str]]:
     here = Path(__file__).resolve().parent / "_lib"
     for name in _lib_names():
         out.append(("bundled in the package", str(here / name)))
+    target_env = os.environ.get("CARGO_TARGET_DIR")
     for root in _checkout_roots():
+        target = root / target_env if target_env else root / "target"
         for profile in ("release", "debug"):
             for name in _lib_names():
-                out.append((f"cargo build tree ({profile})", str(root / "target" / profile / name)))
+                out.append((f"cargo build tree ({profile})", str(target / profile / name)))
     return out
 
 
 def _load() -> CDLL:
-    global _lib, _lib_path
+    global _lib, _lib_path, _lib_why
     with _lock:
         if _lib is not None:
             return _lib
@@ -127,7 +131,7 @@ def _load() -> CDLL:
                     break
                 continue
             _declare(lib)
-            _lib, _lib_path = lib, path
+            _lib, _lib_path, _lib_why = lib, path, why
             return lib
         from .errors import LibraryNotFound
 
@@ -164,6 +168,15 @@ def library_path() -> str:
     _load()
     assert _lib_path is not None
     return _lib_path
+
+
+def library_found_by() -> str:
+    """Load libkeel if needed and say how it was found: "KEEL_LIBRARY",
+    "keel.set_library_path()", "bundled in the package" or "cargo build
+    tree (release)" / "(debug)"."""
+    _load()
+    assert _lib_why is not None
+    return _lib_why
 
 
 def __getattr__(name: str) -> Any:

@@ -679,13 +679,15 @@ class Cursor:
         return self
 
     def _start_rows(self, conn: Connection) -> None:
-        """The cursor just opened: read the first batch."""
+        """The cursor just opened. Nothing is read yet: the first fetch
+        reads the first batch, and ``__arrow_c_stream__`` can still take
+        every row."""
         self._has_result = True
         self._end = False
         self.rowcount = -1
         self.lastrowid = None
         self._next_batch = 64
-        self._buf = self._fetch(max(self.arraysize, 64))
+        self._buf = []
         if conn._one_cursor and not self._end:
             conn._streaming = weakref.ref(self)
 
@@ -830,6 +832,43 @@ class Cursor:
         while not self._end:
             out.extend(self._fetch(self.fetchall_batch))
         return out
+
+    # --- Arrow ---------------------------------------------------------------
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        """The rest of the result as an Arrow C stream: a PyCapsule named
+        ``"arrow_array_stream"`` (the Arrow PyCapsule interface), so
+        ``pyarrow.table(cur)``, ``polars.DataFrame(cur)`` and DuckDB read it.
+        Needs no pyarrow. The rows move into the stream (as
+        ``keel_rows_export_arrow``): the cursor has none left afterwards.
+        The stream holds the connection's session until it is released, so
+        on PostgreSQL, MySQL/MariaDB and SQL Server the connection runs
+        nothing else until the stream is read to its end or released.
+        ``requested_schema`` is ignored: the Arrow types are those libkeel
+        documents (keel.h, ``keel_conn_query_arrow``)."""
+        from . import _arrow
+
+        self._check_result()
+        conn = self._conn
+        assert conn is not None
+        rows = self._rows
+        if rows is None or rows.ptr is None:
+            raise ProgrammingError("no result set: execute a query first")
+        if self._pos < len(self._buf):
+            raise ProgrammingError(
+                "rows of this result were already fetched into the cursor; export a result before fetching from it"
+            )
+        self.description  # kept: the exported cursor has no columns left to describe
+        stream = _arrow.new_stream()
+        conn._check(lib.keel_rows_export_arrow(rows.ptr, byref(stream), conn._perr), "Arrow stream")
+        self._buf, self._pos, self._end = [], 0, True
+        return _arrow.capsule(stream)
+
+    def fetch_arrow_table(self) -> Any:
+        """The rest of the result as a ``pyarrow.Table`` (needs pyarrow)."""
+        import pyarrow
+
+        return pyarrow.table(self)
 
     def __iter__(self) -> Iterator[Row]:
         return self

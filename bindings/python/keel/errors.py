@@ -67,14 +67,18 @@ class Error(Exception):
 
     @property
     def retry_safe(self) -> bool:
-        """True when nothing of the statement reached the server (no
+        """True when running it again cannot apply it twice: nothing of the
+        statement reached the server (``RetrySafety.NOT_SENT``: no
         connection, a pool timeout, arguments refused before sending, a
-        pooled connection found dead), so running it again cannot apply it
-        twice. False when keel cannot tell, or when the statement was sent
-        and the connection failed before its answer
+        pooled connection found dead), or the server answered that its
+        transaction did not commit (``RetrySafety.NOT_COMMITTED``: a
+        deadlock, a serialization failure, a write refused by a server that
+        became read-only in a failover; run the whole transaction again).
+        False when keel cannot tell, or when the statement was sent and the
+        connection failed before its answer
         (``retry_safety == RetrySafety.MAY_HAVE_RUN``: it may have run, even
         committed)."""
-        return self.retry_safety == RetrySafety.NOT_SENT
+        return self.retry_safety in (RetrySafety.NOT_SENT, RetrySafety.NOT_COMMITTED)
 
     def __str__(self) -> str:
         msg = super().__str__()

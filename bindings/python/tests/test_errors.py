@@ -212,3 +212,16 @@ def test_load_driver_reports_what_went_wrong(tmp_path):
     with pytest.raises(keel.Error) as e:
         keel.register_driver(0)
     assert e.value.status == S.NULL_ARGUMENT
+def test_a_write_a_read_only_transaction_refuses_did_not_commit(conn, engine, table):
+    # PostgreSQL's 25006 (what a standby answers after a failover) ends the
+    # transaction uncommitted: running it again cannot apply it twice.
+    if engine.name != "postgres":
+        pytest.skip("SQLSTATE 25006 with NOT_COMMITTED is PostgreSQL's")
+    cur = conn.cursor()
+    cur.execute("SET TRANSACTION READ ONLY")
+    with pytest.raises(keel.Error) as e:
+        cur.execute(f"CREATE TABLE {table} (id INT)")
+    assert e.value.sqlstate == "25006", e.value
+    assert e.value.retry_safety == keel.RetrySafety.NOT_COMMITTED
+    assert e.value.retry_safe
+    conn.rollback()

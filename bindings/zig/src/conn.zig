@@ -18,6 +18,11 @@ const Diagnostics = errors.Diagnostics;
 const ErrOut = errors.ErrOut;
 const Rows = rows_mod.Rows;
 
+/// An optional name as the C string keel takes (NULL for null).
+fn cz(s: ?[:0]const u8) ?[*:0]const u8 {
+    return if (s) |v| v.ptr else null;
+}
+
 /// What a statement that returns no rows did.
 pub const ExecResult = struct {
     /// Rows inserted, updated or deleted (0 for other statements).
@@ -186,6 +191,18 @@ pub const Conn = struct {
         return try row.getAlloc(allocator, T, 0);
     }
 
+    /// Run a query and return its first row as a `T` that owns its text
+    /// and bytes (`Row.scanAlloc`: fields matched to columns by name), or
+    /// null when there is no row; the cursor is freed before it returns.
+    /// Free the result with `keel.freeScanned(allocator, value)`. Like
+    /// zig-sqlite's `oneAlloc` and pg.zig's `row.to(T, .{ .allocator })`.
+    pub fn queryRow(conn: *const Conn, comptime T: type, allocator: std.mem.Allocator, sql: []const u8, args: anytype) AllocError!?T {
+        var rows = try conn.query(sql, args);
+        defer rows.deinit();
+        const row = (try rows.next()) orelse return null;
+        return try row.scanAlloc(allocator, T);
+    }
+
     /// Prepare one statement for repeated runs.
     pub fn prepare(conn: *const Conn, sql: []const u8) Error!Stmt {
         var stmt: ?*c.keel_stmt = null;
@@ -294,6 +311,94 @@ pub const Conn = struct {
         var e = ErrOut.init(conn.diags);
         try e.check(c.keel_conn_supports(conn.handle, @intFromEnum(capability), &yes, e.ptr()));
         return yes;
+    }
+
+    // --- the catalog (keel.h: keel_conn_catalogs and the others) ---------
+    //
+    // Each returns ordinary `Rows` with the columns keel.h lists for the C
+    // call of the same name, read by index or by name (`Rows.columnIndex`).
+    // Patterns take `%` and `_`, with a backslash before either to mean it
+    // literally, and compare with case; `null` matches everything.
+
+    /// `keel_conn_catalogs`: SQLite's databases, PostgreSQL's database;
+    /// none on MySQL/MariaDB.
+    pub fn catalogs(conn: *const Conn) Error!Rows {
+        var rows: ?*c.keel_rows = null;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_catalogs(conn.handle, &rows, e.ptr()));
+        return .{ .handle = rows.?, .diags = conn.diags };
+    }
+
+    /// `keel_conn_schemas`: schemas whose name matches `pattern`.
+    pub fn schemas(conn: *const Conn, pattern: ?[:0]const u8) Error!Rows {
+        var rows: ?*c.keel_rows = null;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_schemas(conn.handle, null, cz(pattern), &rows, e.ptr()));
+        return .{ .handle = rows.?, .diags = conn.diags };
+    }
+
+    /// What `Conn.tables` and `Conn.columns` match.
+    pub const CatalogFilter = struct {
+        /// An exact catalog name, or null for every one.
+        catalog: ?[:0]const u8 = null,
+        schema: ?[:0]const u8 = null,
+        table: ?[:0]const u8 = null,
+        /// `Conn.columns` only.
+        column: ?[:0]const u8 = null,
+        /// `Conn.tables` only: comma-separated types ("TABLE,VIEW"), null
+        /// for all.
+        types: ?[:0]const u8 = null,
+    };
+
+    /// `keel_conn_tables`: tables and views that match `f`.
+    pub fn tables(conn: *const Conn, f: CatalogFilter) Error!Rows {
+        var rows: ?*c.keel_rows = null;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_tables(conn.handle, cz(f.catalog), cz(f.schema), cz(f.table), cz(f.types), &rows, e.ptr()));
+        return .{ .handle = rows.?, .diags = conn.diags };
+    }
+
+    /// `keel_conn_columns`: columns of the tables that match `f`.
+    pub fn columns(conn: *const Conn, f: CatalogFilter) Error!Rows {
+        var rows: ?*c.keel_rows = null;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_columns(conn.handle, cz(f.catalog), cz(f.schema), cz(f.table), cz(f.column), &rows, e.ptr()));
+        return .{ .handle = rows.?, .diags = conn.diags };
+    }
+
+    /// `keel_conn_primary_keys`: the primary key of the table named exactly
+    /// `table` in `schema` (null: any).
+    pub fn primaryKeys(conn: *const Conn, schema: ?[:0]const u8, table: [:0]const u8) Error!Rows {
+        var rows: ?*c.keel_rows = null;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_primary_keys(conn.handle, null, cz(schema), table.ptr, &rows, e.ptr()));
+        return .{ .handle = rows.?, .diags = conn.diags };
+    }
+
+    /// `keel_foreign_keys`: which foreign keys `Conn.foreignKeys` lists.
+    pub const ForeignKeys = enum(i32) {
+        /// The keys the table holds.
+        imported = c.KEEL_FOREIGN_KEYS_IMPORTED,
+        /// The keys that reference the table.
+        exported = c.KEEL_FOREIGN_KEYS_EXPORTED,
+    };
+
+    /// `keel_conn_foreign_keys`: foreign keys of the table named exactly
+    /// `table`, a row per column pair.
+    pub fn foreignKeys(conn: *const Conn, schema: ?[:0]const u8, table: [:0]const u8, direction: ForeignKeys) Error!Rows {
+        var rows: ?*c.keel_rows = null;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_foreign_keys(conn.handle, null, cz(schema), table.ptr, @intFromEnum(direction), &rows, e.ptr()));
+        return .{ .handle = rows.?, .diags = conn.diags };
+    }
+
+    /// `keel_conn_indexes`: indexes of the table named exactly `table`, a
+    /// row per key column.
+    pub fn indexes(conn: *const Conn, schema: ?[:0]const u8, table: [:0]const u8) Error!Rows {
+        var rows: ?*c.keel_rows = null;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_indexes(conn.handle, null, cz(schema), table.ptr, &rows, e.ptr()));
+        return .{ .handle = rows.?, .diags = conn.diags };
     }
 
     /// The engine's version ("3.45.3" for SQLite); valid until `deinit`.

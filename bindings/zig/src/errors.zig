@@ -77,6 +77,11 @@ pub const RetrySafety = enum(i32) {
     /// Sent, and the connection failed or timed out before the answer: it
     /// may have run, even committed.
     may_have_run = c.KEEL_RETRY_SAFETY_MAY_HAVE_RUN,
+    /// The server answered that the transaction did not commit (deadlock,
+    /// serialization failure, a write refused by a read-only server after
+    /// a failover): running the whole transaction again cannot apply it
+    /// twice.
+    not_committed = c.KEEL_RETRY_SAFETY_NOT_COMMITTED,
     _,
 };
 

@@ -73,6 +73,7 @@ pub const Rows = rows_mod.Rows;
 pub const Row = rows_mod.Row;
 pub const Nullable = rows_mod.Nullable;
 pub const freeValue = rows_mod.freeValue;
+pub const freeScanned = rows_mod.freeScanned;
 
 /// The version of the header this binding was written against, as
 /// `X*1000000 + Y*1000 + Z`.

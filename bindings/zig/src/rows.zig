@@ -125,7 +125,8 @@ pub const Row = struct {
     ///
     /// `T` may be `bool`; an integer type up to 64 bits (a value that does
     /// not fit is `error.InvalidData`, never truncated); `f64`; text as
-    /// `[]const u8` or `[:0]const u8`; `keel.Blob`, `keel.Json`,
+    /// `[]const u8` (which also reads a BLOB's bytes as they are, and any
+    /// other value as its canonical text) or `[:0]const u8`; `keel.Blob`, `keel.Json`,
     /// `keel.Decimal`, `keel.Date`, `keel.Time`, `keel.Timestamp`,
     /// `keel.TimestampTz`, `keel.Uuid`; `keel.Value` for whatever the value
     /// is; or `?T` of any of these, which gives null for NULL. A NULL read
@@ -140,7 +141,7 @@ pub const Row = struct {
         }
         var e = ErrOut.init(row.diags);
         switch (T) {
-            []const u8 => return row.text(i),
+            []const u8 => return row.textOrBytes(i),
             [:0]const u8 => return row.text(i),
             values.Blob => return .{ .data = try row.bytes(i) },
             values.Json => return .{ .text = try row.text(i) },
@@ -214,7 +215,7 @@ pub const Row = struct {
             return try row.getAlloc(allocator, @typeInfo(T).optional.child, i);
         }
         return switch (T) {
-            []const u8, []u8 => try allocator.dupe(u8, try row.text(i)),
+            []const u8, []u8 => try allocator.dupe(u8, try row.textOrBytes(i)),
             [:0]const u8, [:0]u8 => try allocator.dupeSentinel(u8, try row.text(i), 0),
             values.Blob => .{ .data = try allocator.dupe(u8, try row.bytes(i)) },
             values.Json => .{ .text = try allocator.dupe(u8, try row.text(i)) },
@@ -233,29 +234,72 @@ pub const Row = struct {
 
     /// Fill a struct of type `T` from this row, matching each field name to
     /// a column name (exactly, else ignoring ASCII case, as
-    /// `Rows.columnIndex`). Each field is read with `get`, so its type
-    /// follows the same rules and text stays borrowed. A field with no
-    /// matching column takes its default value, or is null if it is
-    /// optional; otherwise it is `error.InvalidArgument`. Columns with no
-    /// field are ignored.
+    /// `Rows.columnIndex`). A struct renames fields with a declaration
+    /// `pub const keel_columns = .{ .field = "column name" };`. Each field
+    /// is read with `get`, so its type follows the same rules and text
+    /// stays borrowed (`scanAlloc` copies it). A field with no matching
+    /// column takes its default value, or is null if it is optional;
+    /// otherwise it is `error.InvalidArgument`. Columns with no field are
+    /// ignored.
     pub fn scan(row: Row, comptime T: type) Error!T {
+        return row.scanWith(T, null) catch |err| switch (err) {
+            error.OutOfMemory => unreachable, // no allocator, no allocation
+            else => |e| e,
+        };
+    }
+
+    /// `scan` into a struct that owns its text and bytes: each field is
+    /// read with `getAlloc`, so slices are copies from `allocator` and
+    /// stay valid after the cursor moves on or is freed. Free them with
+    /// `keel.freeScanned(allocator, value)` (on error, nothing is left
+    /// allocated).
+    pub fn scanAlloc(row: Row, allocator: std.mem.Allocator, comptime T: type) AllocError!T {
+        return row.scanWith(T, allocator);
+    }
+
+    fn scanWith(row: Row, comptime T: type, allocator: ?std.mem.Allocator) AllocError!T {
         const info = switch (@typeInfo(T)) {
             .@"struct" => |s| s,
             else => @compileError("keel: scan needs a struct type, not " ++ @typeName(T)),
         };
         var out: T = undefined;
+        // Which fields hold a copy so far, to free them if a later one fails.
+        var done: usize = 0;
+        errdefer if (allocator) |a| {
+            inline for (info.field_names, info.field_types, 0..) |name, F, k| {
+                if (k < done) freeField(a, F, @field(out, name));
+            }
+        };
         inline for (info.field_names, info.field_types, info.field_attrs) |name, F, attrs| {
-            if (try columnIndexOf(row.handle, row.diags, name)) |idx| {
-                @field(out, name) = try row.get(F, idx);
+            const column = comptime columnOf(T, name);
+            if (try columnIndexOf(row.handle, row.diags, column)) |idx| {
+                @field(out, name) = if (allocator) |a| try row.getAlloc(a, F, idx) else try row.get(F, idx);
             } else if (comptime attrs.defaultValue(F)) |default| {
                 @field(out, name) = default;
+                if (allocator) |a| @field(out, name) = try dupeField(a, F, default);
             } else if (@typeInfo(F) == .optional) {
                 @field(out, name) = null;
             } else {
-                return errors.fail(row.diags, error.InvalidArgument, "scan: no column named \"{s}\" for field {s}.{s}", .{ name, @typeName(T), name });
+                return errors.fail(row.diags, error.InvalidArgument, "scan: no column named \"{s}\" for field {s}.{s}", .{ column, @typeName(T), name });
             }
+            done += 1;
         }
         return out;
+    }
+
+    /// The text of column `i`, or, when its value is a BLOB, its bytes.
+    fn textOrBytes(row: Row, i: usize) Error![]const u8 {
+        var t: c.keel_type = 0;
+        var e = ErrOut.init(row.diags);
+        try e.check(c.keel_rows_column_type(row.handle, i, &t, e.ptr()));
+        if (t == c.KEEL_TYPE_BYTES) return row.bytes(i);
+        if (t == c.KEEL_TYPE_NULL) {
+            // Each value has its own type (SQLite expressions): ask this one.
+            var v: c.keel_value = undefined;
+            try e.check(c.keel_rows_column_value(row.handle, i, &v, e.ptr()));
+            if (v.kind == c.KEEL_TYPE_BYTES) return row.bytes(i);
+        }
+        return row.text(i);
     }
 
     fn text(row: Row, i: usize) Error![:0]const u8 {
@@ -274,6 +318,66 @@ pub const Row = struct {
         return ptr.?[0..len];
     }
 };
+
+/// The column a field of `T` reads: `T.keel_columns.field` when `T`
+/// declares it, else the field's own name.
+fn columnOf(comptime T: type, comptime field: []const u8) []const u8 {
+    if (@hasDecl(T, "keel_columns")) {
+        const renames = T.keel_columns;
+        inline for (@typeInfo(@TypeOf(renames)).@"struct".field_names) |f| {
+            if (!@hasField(T, f)) @compileError("keel: " ++ @typeName(T) ++ ".keel_columns renames " ++ f ++ ", which is not a field");
+        }
+        if (@hasField(@TypeOf(renames), field)) return @field(renames, field);
+    }
+    return field;
+}
+
+/// A copy of a field's default value, so `freeScanned` can free every
+/// field of a `scanAlloc` result alike.
+fn dupeField(allocator: std.mem.Allocator, comptime F: type, v: F) error{OutOfMemory}!F {
+    if (@typeInfo(F) == .optional) {
+        const x = v orelse return null;
+        return try dupeField(allocator, @typeInfo(F).optional.child, x);
+    }
+    return switch (F) {
+        []const u8, []u8 => try allocator.dupe(u8, v),
+        [:0]const u8, [:0]u8 => try allocator.dupeSentinel(u8, v, 0),
+        values.Blob => .{ .data = try allocator.dupe(u8, v.data) },
+        values.Json => .{ .text = try allocator.dupe(u8, v.text) },
+        values.Decimal => .{ .text = try allocator.dupe(u8, v.text) },
+        values.Value => switch (v) {
+            .text => |t| .{ .text = try allocator.dupe(u8, t) },
+            .bytes => |t| .{ .bytes = try allocator.dupe(u8, t) },
+            .json => |t| .{ .json = try allocator.dupe(u8, t) },
+            .decimal => |t| .{ .decimal = try allocator.dupe(u8, t) },
+            else => v,
+        },
+        else => v,
+    };
+}
+
+fn freeField(allocator: std.mem.Allocator, comptime F: type, v: F) void {
+    if (@typeInfo(F) == .optional) {
+        if (v) |x| freeField(allocator, @typeInfo(F).optional.child, x);
+        return;
+    }
+    switch (F) {
+        []const u8, []u8, [:0]const u8, [:0]u8 => allocator.free(v),
+        values.Blob => allocator.free(v.data),
+        values.Json, values.Decimal => allocator.free(v.text),
+        values.Value => freeValue(allocator, v),
+        else => {},
+    }
+}
+
+/// Free the text and bytes of a struct from `Row.scanAlloc` (or
+/// `Conn.queryRow`), every field alike.
+pub fn freeScanned(allocator: std.mem.Allocator, value: anytype) void {
+    const T = @TypeOf(value);
+    inline for (@typeInfo(T).@"struct".field_names, @typeInfo(T).@"struct".field_types) |name, F| {
+        freeField(allocator, F, @field(value, name));
+    }
+}
 
 /// Free the copies in a `Value` returned by `Row.getAlloc`.
 pub fn freeValue(allocator: std.mem.Allocator, v: values.Value) void {

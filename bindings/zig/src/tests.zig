@@ -439,6 +439,100 @@ test "blobs round-trip byte for byte" {
     }.run);
 }
 
+test "a BLOB reads as []const u8, byte for byte; text still reads as text" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("blobs2", "b {blob}, t TEXT");
+            const data = [_]u8{ 0, 0xfe, 'a', 0 };
+            _ = try env.conn.exec("INSERT INTO blobs2 (b, t) VALUES (?, ?)", .{ keel.Blob{ .data = &data }, "text" });
+            var rows = try env.conn.query("SELECT b, t FROM blobs2", .{});
+            defer rows.deinit();
+            const row = (try rows.next()).?;
+            try testing.expectEqualSlices(u8, &data, try row.get([]const u8, 0));
+            try testing.expectEqualStrings("text", try row.get([]const u8, 1));
+            const copy = try row.getAlloc(gpa, []const u8, 0);
+            defer gpa.free(copy);
+            try testing.expectEqualSlices(u8, &data, copy);
+            const Pair = struct { b: []const u8, t: []const u8 };
+            const p = try row.scan(Pair);
+            try testing.expectEqualSlices(u8, &data, p.b);
+        }
+    }.run);
+    // An expression's value on SQLite has no declared type: its own says BLOB.
+    var db = try keel.Db.open(gpa, "sqlite::memory:", .{});
+    defer db.deinit();
+    var conn = try db.checkout();
+    defer conn.deinit();
+    var rows = try conn.query("SELECT X'00FF10'", .{});
+    defer rows.deinit();
+    try testing.expectEqualSlices(u8, &.{ 0, 0xff, 0x10 }, try (try rows.next()).?.get([]const u8, 0));
+}
+
+test "scanAlloc and queryRow give an owned struct, with renamed fields" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("people2", "id {id}, full_name TEXT NOT NULL, photo {blob}, note TEXT");
+            _ = try env.conn.exec("INSERT INTO people2 (full_name, photo, note) VALUES (?, ?, ?)", .{ "Ada Lovelace", keel.Blob{ .data = "\x89PNG" }, null });
+            const Person = struct {
+                id: i64,
+                name: []const u8,
+                photo: keel.Blob,
+                note: ?[]const u8,
+                title: []const u8 = "Countess", // no column: a copy of the default
+                pub const keel_columns = .{ .name = "full_name" };
+            };
+            const ada = (try env.conn.queryRow(Person, gpa, "SELECT id, full_name, photo, note FROM people2", .{})).?;
+            // std.testing.allocator fails the test if freeScanned misses one.
+            defer keel.freeScanned(gpa, ada);
+            // The cursor is gone; the copies stay.
+            _ = try env.conn.exec("UPDATE people2 SET full_name = ?", .{"overwritten"});
+            try testing.expectEqualStrings("Ada Lovelace", ada.name);
+            try testing.expectEqualSlices(u8, "\x89PNG", ada.photo.data);
+            try testing.expectEqual(@as(?[]const u8, null), ada.note);
+            try testing.expectEqualStrings("Countess", ada.title);
+            try testing.expectEqual(@as(?Person, null), try env.conn.queryRow(Person, gpa, "SELECT id, full_name, photo, note FROM people2 WHERE id < 0", .{}));
+
+            // scan renames too, and a missing renamed column names the column.
+            var rows = try env.conn.query("SELECT id, full_name, photo, note FROM people2", .{});
+            defer rows.deinit();
+            const row = (try rows.next()).?;
+            const borrowed = try row.scan(Person);
+            try testing.expectEqualStrings("overwritten", borrowed.name);
+            const owned = try row.scanAlloc(gpa, Person);
+            keel.freeScanned(gpa, owned);
+            try testing.expectError(error.InvalidArgument, row.scan(struct {
+                who: []const u8,
+                pub const keel_columns = .{ .who = "author" };
+            }));
+            try testing.expect(std.mem.find(u8, env.diags.message(), "author") != null);
+            // A failure part way frees what was copied (the allocator checks).
+            try testing.expectError(error.InvalidArgument, row.scanAlloc(gpa, struct { full_name: []const u8, salary: i64 }));
+        }
+    }.run);
+}
+
+test "Db.Options: pool settings and key/value options" {
+    var diags: keel.Diagnostics = .{};
+    var db = try keel.Db.open(gpa, "sqlite::memory:", .{
+        .diags = &diags,
+        .pool = .{ .max_open = 1, .acquire_timeout_ms = 50, .stmt_cache_size = 4 },
+        .options = &.{.{ .key = "busy_timeout_ms", .value = "100" }},
+    });
+    defer db.deinit();
+    var first = try db.checkout();
+    defer first.deinit();
+    // max_open = 1: a second checkout waits acquire_timeout_ms, then fails.
+    try testing.expectError(error.Timeout, db.checkout());
+    // An unknown key or a bad value is refused by keel.
+    try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, "sqlite::memory:", .{ .diags = &diags, .options = &.{.{ .key = "no_such_option", .value = "1" }} }));
+    try testing.expect(std.mem.find(u8, diags.message(), "no_such_option") != null);
+    try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, "sqlite::memory:", .{ .options = &.{.{ .key = "busy_timeout_ms", .value = "soon" }} }));
+    // Given twice in the options is an error too.
+    try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, "sqlite::memory:", .{ .pool = .{ .max_open = 1 }, .options = &.{.{ .key = "pool_max_open", .value = "2" }} }));
+    // A NUL byte in an option is refused before keel is called.
+    try testing.expectError(error.InvalidArgument, keel.Db.open(gpa, "sqlite::memory:", .{ .options = &.{.{ .key = "busy_timeout_ms", .value = "1\x002" }} }));
+}
+
 test "dates, times, timestamps and uuids round-trip" {
     try forEngines(struct {
         fn run(env: Env) !void {
@@ -1014,9 +1108,191 @@ test "a SQLite file database is shared by the pool's connections" {
     try testing.expectEqualStrings("from a", got);
 }
 
+// The README's smaller snippets, compiled and run here: each README block
+// is found (line by line, ignoring indentation) in this file or an example
+// (the next test checks that).
+
+test "README: one cursor per connection, and the block that avoids it" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            const conn = env.conn;
+            try env.createTemp("jobs", "id {id}, done BOOLEAN");
+            _ = try conn.exec("INSERT INTO jobs (done) VALUES (?), (?)", .{ false, false });
+            var ids: std.ArrayList(i64) = .empty;
+            defer ids.deinit(gpa);
+            {
+                var rows = try conn.query("SELECT id FROM jobs WHERE done = ?", .{false});
+                defer rows.deinit(); // freed at the end of the block, read or not
+                while (try rows.next()) |row| try ids.append(gpa, try row.get(i64, 0));
+            }
+            for (ids.items) |id| _ = try conn.exec("UPDATE jobs SET done = ? WHERE id = ?", .{ true, id });
+            try testing.expectEqual(@as(usize, 2), ids.items.len);
+            // The rule itself: with a cursor open, where the engine allows
+            // one result at a time, another statement is InvalidState.
+            var open_rows = try conn.query("SELECT id FROM jobs", .{});
+            defer open_rows.deinit();
+            _ = try open_rows.next();
+            if (try conn.supports(.several_cursors)) {
+                _ = try conn.exec("UPDATE jobs SET done = ?", .{false});
+            } else {
+                try testing.expectError(error.InvalidState, conn.exec("UPDATE jobs SET done = ?", .{false}));
+            }
+        }
+    }.run);
+}
+
+/// The README's transaction callback: `func(context, conn) !T`.
+fn transfer(amount: i64, conn: *const keel.Conn) !i64 {
+    _ = try conn.exec("UPDATE accounts SET balance = balance - ? WHERE id = 1", .{amount});
+    _ = try conn.exec("UPDATE accounts SET balance = balance + ? WHERE id = 2", .{amount});
+    return amount;
+}
+
+test "README: transaction callback, Time.fromHms, isNull, ?? and owned rows" {
+    var db = try keel.Db.open(gpa, "sqlite::memory:", .{ .pool = .{ .max_open = 1 } });
+    defer db.deinit();
+    var conn = try db.checkout();
+    defer conn.deinit();
+    _ = try conn.exec("CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER, opens TIME)", .{});
+    _ = try conn.exec("INSERT INTO accounts (id, balance, opens) VALUES (1, 100, ?), (2, 0, NULL)", .{keel.Time.fromHms(9, 30, 0, 0)});
+
+    const moved = try conn.transaction(.{}, @as(i64, 40), transfer);
+    try testing.expectEqual(@as(i64, 40), moved);
+
+    var rows = try conn.query("SELECT opens, balance FROM accounts ORDER BY id", .{});
+    defer rows.deinit();
+    while (try rows.next()) |row| {
+        if (try row.isNull(0)) continue; // isNull(i: usize) keel.Error!bool
+        const opens = try row.get(keel.Time, 0); // keel.Time{ .micros = ... }
+        try testing.expectEqual(keel.Time.fromHms(9, 30, 0, 0), opens);
+    }
+
+    // Inside a string literal, `?` and `??` are text, left as they are.
+    const q = (try conn.queryOne([]u8, gpa, "SELECT 'why??' || ?", .{"!"})).?;
+    defer gpa.free(q);
+    try testing.expectEqualStrings("why??!", q);
+
+    const Account = struct {
+        id: i64,
+        money: i64,
+        pub const keel_columns = .{ .money = "balance" }; // field money reads column balance
+    };
+    const acct = (try conn.queryRow(Account, gpa, "SELECT id, balance FROM accounts WHERE id = ?", .{2})).?;
+    defer keel.freeScanned(gpa, acct);
+    try testing.expectEqual(@as(i64, 40), acct.money);
+}
+
+test "README: ?? is a literal ? (PostgreSQL's jsonb operators)" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            if (env.q.engine != .postgres) return;
+            const conn = env.conn;
+            // `?` is a parameter; `??` is PostgreSQL's jsonb `?` operator.
+            const has = try conn.queryOne(bool, gpa, "SELECT ?::jsonb ?? ?", .{ "{\"a\": 1}", "a" });
+            try testing.expectEqual(@as(?bool, true), has);
+        }
+    }.run);
+}
+
+test "every zig block of the README is compiled: found in this file or an example" {
+    const readme = @embedFile("readme_md");
+    const sources = [_][]const u8{
+        @embedFile("readme_zig"),
+        @embedFile("tests.zig"),
+        @embedFile("consumer_build_zig"),
+        @embedFile("consumer_build_zig_zon"),
+        @embedFile("consumer_main_zig"),
+    };
+    var blocks: usize = 0;
+    var rest: []const u8 = readme;
+    while (std.mem.find(u8, rest, "```zig\n")) |start| {
+        const body_start = start + "```zig\n".len;
+        const len = std.mem.find(u8, rest[body_start..], "```") orelse return error.UnclosedBlock;
+        const block = rest[body_start .. body_start + len];
+        rest = rest[body_start + len + 3 ..];
+        blocks += 1;
+        var found = false;
+        for (sources) |src| {
+            if (try containsIgnoringIndent(src, block)) found = true;
+        }
+        if (!found) {
+            std.debug.print("README block not found in any compiled file:\n{s}\n", .{block});
+            return error.ReadmeBlockNotCompiled;
+        }
+    }
+    try testing.expect(blocks >= 5);
+}
+
+/// Whether the lines of `block` (each trimmed of leading blanks) follow one
+/// another somewhere in `src` (trimmed alike).
+fn containsIgnoringIndent(src: []const u8, block: []const u8) !bool {
+    var src_lines: std.ArrayList([]const u8) = .empty;
+    defer src_lines.deinit(gpa);
+    var it = std.mem.splitScalar(u8, src, '\n');
+    while (it.next()) |l| try src_lines.append(gpa, std.mem.trimStart(u8, l, " \t"));
+    var want: std.ArrayList([]const u8) = .empty;
+    defer want.deinit(gpa);
+    var bt = std.mem.splitScalar(u8, std.mem.trimEnd(u8, block, "\n"), '\n');
+    while (bt.next()) |l| try want.append(gpa, std.mem.trimStart(u8, l, " \t"));
+    if (want.items.len == 0 or want.items.len > src_lines.items.len) return false;
+    var i: usize = 0;
+    while (i + want.items.len <= src_lines.items.len) : (i += 1) {
+        for (want.items, 0..) |w, k| {
+            if (!std.mem.eql(u8, w, src_lines.items[i + k])) break;
+        } else return true;
+    }
+    return false;
+}
+
 test "the README's example is examples/readme.zig, which the build compiles and runs" {
     const readme = @embedFile("readme_md");
     const code = @embedFile("readme_zig");
     const block = "```zig\n" ++ code ++ "```";
     try testing.expect(std.mem.find(u8, readme, block) != null);
+}
+
+test "the catalog: tables, columns by name, keys and indexes" {
+    var db = try keel.Db.open(gpa, "sqlite::memory:", .{});
+    defer db.deinit();
+    var conn = try db.checkout();
+    defer conn.deinit();
+    _ = try conn.exec("CREATE TABLE author (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL)", .{});
+    _ = try conn.exec("CREATE TABLE book (id INTEGER PRIMARY KEY, author_id INT REFERENCES author (id) ON DELETE CASCADE)", .{});
+    _ = try conn.exec("CREATE INDEX book_author ON book (author_id)", .{});
+
+    var t = try conn.tables(.{ .table = "%o%", .types = "TABLE" });
+    defer t.deinit();
+    const name_at = (try t.columnIndex("table_name")).?;
+    try testing.expectEqualStrings("author", try (try t.next()).?.get([]const u8, name_at));
+    try testing.expectEqualStrings("book", try (try t.next()).?.get([]const u8, name_at));
+    try testing.expectEqual(@as(?keel.Row, null), try t.next());
+
+    var cols = try conn.columns(.{ .table = "author" });
+    defer cols.deinit();
+    const col_at = (try cols.columnIndex("column_name")).?;
+    const nullable_at = (try cols.columnIndex("is_nullable")).?;
+    const type_at = (try cols.columnIndex("keel_type")).?;
+    const id = (try cols.next()).?;
+    try testing.expectEqualStrings("id", try id.get([]const u8, col_at));
+    try testing.expectEqual(@as(i64, 0), try id.get(i64, nullable_at));
+    try testing.expectEqual(@as(i64, keel.c.KEEL_TYPE_INT64), try id.get(i64, type_at));
+    const name = (try cols.next()).?;
+    try testing.expectEqualStrings("name", try name.get([]const u8, col_at));
+    try testing.expectEqual(@as(i64, 0), try name.get(i64, nullable_at));
+
+    var fks = try conn.foreignKeys(null, "author", .exported);
+    defer fks.deinit();
+    const fk = (try fks.next()).?;
+    try testing.expectEqualStrings("book", try fk.get([]const u8, (try fks.columnIndex("fk_table")).?));
+    try testing.expectEqualStrings("CASCADE", try fk.get([]const u8, (try fks.columnIndex("delete_rule")).?));
+
+    var pk = try conn.primaryKeys(null, "book");
+    defer pk.deinit();
+    try testing.expectEqualStrings("id", try (try pk.next()).?.get([]const u8, 3));
+
+    var idx = try conn.indexes(null, "book");
+    defer idx.deinit();
+    try testing.expectEqualStrings("book_author", try (try idx.next()).?.get([]const u8, 3));
+
+    try testing.expectError(error.InvalidArgument, conn.tables(.{ .types = "TABLES" }));
 }

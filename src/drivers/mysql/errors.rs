@@ -4,16 +4,20 @@
 use crate::core::error::{Error, RetrySafety, Status};
 
 /// Server errors after which the session is gone: the connection was
-/// killed (1927), the server is shutting down (1053), or it closed an idle
-/// session (4031).
+/// killed (1927), the server is shutting down (1053), it closed an idle
+/// session (4031), or it is a Galera node that is not part of the
+/// cluster's primary component (1047, "WSREP has not yet prepared node
+/// for application use"): its session is of no use until it rejoins, so
+/// the pool discards it and the next connection goes to a node that is.
 pub fn ends_session(code: u16) -> bool {
-    matches!(code, 1053 | 1927 | 4031)
+    matches!(code, 1047 | 1053 | 1927 | 4031)
 }
 
-/// Whether the error shows the server had closed the session before the
-/// command arrived (it closed an idle session: 4031), so nothing ran.
+/// Whether the error shows the server refused the command before running
+/// it (it closed an idle session: 4031; a Galera node that left the
+/// cluster: 1047), so nothing ran.
 pub fn closed_before_use(e: &mysql::Error) -> bool {
-    matches!(e, mysql::Error::MySqlError(m) if m.code == 4031)
+    matches!(e, mysql::Error::MySqlError(m) if m.code == 4031 || m.code == 1047)
 }
 
 /// Status for a server error number, falling back to its SQLSTATE class.
@@ -74,7 +78,9 @@ pub fn convert(e: &mysql::Error) -> (Error, bool) {
                 sqlstate: m.state.clone(),
                 vendor_code: m.code as i32,
                 driver: "mysql",
-                retry: RetrySafety::Unknown,
+                // A deadlock (InnoDB's, or a Galera certification failure
+                // at commit) rolls the whole transaction back.
+                retry: if m.code == 1213 { RetrySafety::NotCommitted } else { RetrySafety::Unknown },
             },
             ends_session(m.code),
         ),

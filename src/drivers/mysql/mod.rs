@@ -94,7 +94,42 @@ impl Driver for MysqlDriver {
     fn options(&self) -> &'static [OptSpec] {
         super::options::mysql::OPTIONS
     }
+    fn several_hosts(&self) -> bool {
+        true
+    }
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
+        let tls = tls::policy(&tls::SslOptions {
+            ssl_mode: opts.text("ssl_mode").unwrap_or(""),
+            ssl_ca: opts.text("ssl_ca").unwrap_or(""),
+            ssl_cert: opts.text("ssl_cert").unwrap_or(""),
+            ssl_key: opts.text("ssl_key").unwrap_or(""),
+        })?;
+        let several = !url.more_hosts.is_empty();
+        let mut each: Vec<(String, Box<dyn Connector>)> = Vec::new();
+        for h in url.hosts() {
+            let host = h.host.unwrap_or_else(|| "127.0.0.1".into());
+            let port = h.port.unwrap_or(3306);
+            let c = self.connector_for(url, opts, host, port, &tls, several)?;
+            each.push((c.server.clone(), Box::new(c)));
+        }
+        if each.len() == 1 {
+            return Ok(each.pop().expect("one").1);
+        }
+        Ok(Box::new(super::hosts::Hosts { engine: "MySQL", each, random: opts.text("load_balance_hosts") == Some("random") }))
+    }
+}
+
+impl MysqlDriver {
+    /// The connector for one host of the URL.
+    fn connector_for(
+        &self,
+        url: &ConnUrl,
+        opts: &Options,
+        host: String,
+        port: u16,
+        tls: &tls::Tls,
+        check_wsrep: bool,
+    ) -> Result<MyConnector> {
         let ms = |key| Some(opts.uint(key)).filter(|v| *v > 0).map(|v| Duration::from_millis(v as u64));
         let keepalive = opts.uint("tcp_keepalive_ms");
         // While connecting (handshake, authentication, session setup) every
@@ -102,14 +137,6 @@ impl Driver for MysqlDriver {
         // accepts the connection and then says nothing fails the connect;
         // afterwards the socket gets socket_timeout_ms (see `connect`).
         let setup = ms("connect_timeout_ms").or(ms("socket_timeout_ms"));
-        let tls = tls::policy(&tls::SslOptions {
-            ssl_mode: opts.text("ssl_mode").unwrap_or(""),
-            ssl_ca: opts.text("ssl_ca").unwrap_or(""),
-            ssl_cert: opts.text("ssl_cert").unwrap_or(""),
-            ssl_key: opts.text("ssl_key").unwrap_or(""),
-        })?;
-        let host = url.host.clone().unwrap_or_else(|| "127.0.0.1".into());
-        let port = url.port.unwrap_or(3306);
         let b = mysql::OptsBuilder::new()
             .ip_or_hostname(Some(host.clone()))
             .tcp_port(port)
@@ -135,7 +162,8 @@ impl Driver for MysqlDriver {
             .stmt_cache_size(0)
             .init(vec!["SET time_zone = '+00:00'"]);
         let plain = mysql::Opts::from(b.clone());
-        Ok(Box::new(MyConnector {
+        Ok(MyConnector {
+            check_wsrep,
             opts: mysql::Opts::from(b.ssl_opts(tls.ssl_opts.clone())),
             plain: (tls.mode == tls::Mode::Preferred).then_some(plain),
             no_tls: AtomicBool::new(false),
@@ -145,7 +173,7 @@ impl Driver for MysqlDriver {
             connect_timeout_ms: opts.uint("connect_timeout_ms"),
             socket_timeout: ms("socket_timeout_ms"),
             zero_as_null: opts.text("zero_date") == Some("null"),
-        }))
+        })
     }
 }
 
@@ -166,6 +194,9 @@ struct MyConnector {
     connect_timeout_ms: u32,
     socket_timeout: Option<Duration>,
     zero_as_null: bool,
+    /// The URL names several hosts: refuse a Galera node that is not
+    /// ready (wsrep_ready OFF: not in the cluster's primary component).
+    check_wsrep: bool,
 }
 
 pub(super) fn my<T>(r: std::result::Result<T, mysql::Error>) -> Result<T> {
@@ -203,6 +234,24 @@ impl MyConnector {
         // The server then says, in the OK packet of any statement that
         // changes it, whether a transaction is open (MySQL 5.7+, MariaDB
         // 10.3+). Without it keel knows only the transactions it began.
+        // MariaDB reports wsrep_ready OFF without Galera too: ask only a
+        // server with wsrep on (MySQL has neither; both answer no row).
+        let wsrep_on = |conn: &mut mysql::Conn| -> Result<bool> {
+            let on: Option<(String, String)> = my(conn.query_first("SHOW VARIABLES LIKE 'wsrep_on'"))?;
+            Ok(on.is_some_and(|(_, v)| v.eq_ignore_ascii_case("ON")))
+        };
+        if self.check_wsrep && wsrep_on(&mut conn)? {
+            let ready: Option<(String, String)> = my(conn.query_first("SHOW STATUS LIKE 'wsrep_ready'"))?;
+            if ready.is_some_and(|(_, v)| !v.eq_ignore_ascii_case("ON")) {
+                return Err(Error::new(
+                    crate::core::error::Status::Io,
+                    "the Galera node is not ready (wsrep_ready is OFF: it is not part of the cluster's primary component)",
+                )
+                .with_sqlstate("08S01")
+                .with_driver("mysql")
+                .with_retry(crate::core::error::RetrySafety::NotSent));
+            }
+        }
         let tracked = conn.query_drop("SET SESSION session_track_transaction_info = 'STATE'").is_ok();
         if self.statement_timeout_ms > 0 {
             let sql = if version.contains("MariaDB") {

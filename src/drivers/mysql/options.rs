@@ -20,6 +20,12 @@ pub const OPTIONS: &[OptSpec] = &[
     SOCKET_TIMEOUT,
     TCP_KEEPALIVE,
     OptSpec {
+        key: "load_balance_hosts",
+        kind: OptKind::Choice(&["disable", "random"]),
+        default: "disable",
+        doc: "For a URL with several hosts (mysql://u@h1:3306,h2:3307/db, a Galera cluster's nodes): disable tries them in the order written, random in a new random order for each connection. A host that refuses, does not answer within connect_timeout_ms, or is a Galera node that is not ready (wsrep_ready OFF) is skipped; the error after the last names each host and why.",
+    },
+    OptSpec {
         key: "zero_date",
         kind: OptKind::Choice(&["error", "null"]),
         default: "error",

@@ -90,9 +90,19 @@ pub(super) fn columns(cols: &[mysql::Column]) -> MyCols {
             kind,
             engine_type: engine_type_name(ct, flags, binary, c.column_length()),
             nullable: if flags.contains(ColumnFlags::NOT_NULL_FLAG) { Nullable::No } else { Nullable::Yes },
+            decimal: (kind == K::Decimal).then(|| mysql_decimal(c.column_length(), c.decimals(), flags)).flatten(),
         });
     }
     MyCols { columns: columns.into(), date_cols }
+}
+
+/// (precision, scale) of a DECIMAL column: MySQL reports its display
+/// length, which counts a '-' unless UNSIGNED and a '.' when the scale is
+/// not 0.
+fn mysql_decimal(len: u32, decimals: u8, flags: ColumnFlags) -> Option<(u8, i8)> {
+    let extra = (decimals > 0) as u32 + (!flags.contains(ColumnFlags::UNSIGNED_FLAG)) as u32;
+    let p = len.checked_sub(extra)?;
+    ((1..=38).contains(&p) && decimals as u32 <= p).then_some((p as u8, decimals as i8))
 }
 
 pub(super) fn bad(msg: String) -> Error {

@@ -349,6 +349,10 @@ pub struct Client {
     broken: AtomicBool,
     /// The server's transaction status, from its last ReadyForQuery.
     tx: TxStatus,
+    /// Close the session (mark it broken) when a statement is refused
+    /// with SQLSTATE 25006 (read-only transaction): set for sessions
+    /// opened for a read-write server, which a failover made a standby.
+    pub retire_on_read_only: bool,
 }
 
 fn io_error(message: String, status: Status) -> Error {
@@ -445,6 +449,7 @@ impl Client {
             socket_timeout,
             broken: AtomicBool::new(false),
             tx,
+            retire_on_read_only: false,
         })
     }
 
@@ -505,6 +510,7 @@ impl Client {
         }
         let written = self.progress.written.load(Ordering::Relaxed);
         let limit = limit.or(self.socket_timeout);
+        let retire_on_read_only = self.retire_on_read_only;
         let Client { client, conn, rt, progress, epoch, broken, .. } = self;
         let client: &'a Option<tokio_postgres::Client> = client;
         let client = client.as_ref().expect("client is only taken by Drop");
@@ -541,6 +547,16 @@ impl Client {
         if fatal {
             // The pool closes the session; its protocol state is unknown.
             broken.store(true, Ordering::Release);
+        }
+        if retire_on_read_only && err.sqlstate == "25006" {
+            // The server this session was opened for as read-write is
+            // read-only now: the pool closes it and opens the next one on
+            // whichever host is read-write.
+            broken.store(true, Ordering::Release);
+            err.message.push_str(
+                " (the connection was opened for a read-write server (target_session_attrs); it is closed, \
+                 and the next one goes to the server that is read-write now)",
+            );
         }
         match effect {
             Effect::Reads if fatal => err.retry = RetrySafety::MayHaveRun,

@@ -53,13 +53,25 @@ pub fn convert(e: &tokio_postgres::Error) -> Error {
         } else {
             status_for(code)
         };
+        // A prepared statement that vanished, or a name taken already: what
+        // a pooler in transaction mode does to named statements.
+        if matches!(code, "26000" | "42P05") {
+            msg.push_str(
+                " (if a pooler in transaction mode, such as PgBouncer with pool_mode=transaction, is between keel \
+                 and the server, set the option prepared_statements=unnamed)",
+            );
+        }
+        // The server ended the whole transaction without committing it: a
+        // serialization failure or deadlock (class 40), or a write a
+        // read-only server refused (25006, a standby after a failover).
+        let retry = if code.starts_with("40") || code == "25006" { RetrySafety::NotCommitted } else { RetrySafety::Unknown };
         return Error {
             status,
             message: msg,
             sqlstate: code.to_owned(),
             vendor_code: 0,
             driver: "postgres",
-            retry: RetrySafety::Unknown,
+            retry,
         };
     }
     // Our own parameter-encoding errors travel inside the client's error.

@@ -3,7 +3,9 @@
 //!
 //! URL: `postgres://user:password@host:port/dbname?options`; a host that
 //! starts with `/` (percent-encoded in the URL) is the directory of the
-//! server's Unix socket. Options: `options.rs` (keel's option table).
+//! server's Unix socket. Several hosts (`h1:5432,h2:5433`) are tried as
+//! libpq tries them, for the server `target_session_attrs` asks for, in
+//! order or shuffled (`load_balance_hosts`). Options: `options.rs` (keel's option table).
 //! Results stream: rows are read from the socket as `keel_rows_next` asks for them (tokio-postgres applies
 //! back-pressure), so a huge SELECT runs in bounded memory. Because the
 //! protocol carries one result at a time, a connection with an open cursor
@@ -75,6 +77,9 @@ impl Driver for PostgresDriver {
     fn options(&self) -> &'static [OptSpec] {
         super::options::postgres::OPTIONS
     }
+    fn several_hosts(&self) -> bool {
+        true
+    }
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
         let tls = tls::policy(&tls::SslOptions {
             sslmode: opts.text("sslmode").unwrap_or("prefer"),
@@ -91,12 +96,26 @@ impl Driver for PostgresDriver {
         cfg.dbname(if url.path.is_empty() { &user } else { &url.path });
         cfg.ssl_mode(tls.mode);
         let ms = |key| Some(opts.uint(key)).filter(|v| *v > 0).map(|v| Duration::from_millis(v as u64));
-        let target = Target {
-            host: url.host.clone().unwrap_or_else(|| "localhost".into()),
-            port: url.port.unwrap_or(5432),
-            connect_timeout: ms("connect_timeout_ms"),
-            keepalive: ms("tcp_keepalive_ms"),
-            tls,
+        let targets = url
+            .hosts()
+            .into_iter()
+            .map(|h| {
+                Arc::new(Target {
+                    host: h.host.unwrap_or_else(|| "localhost".into()),
+                    port: h.port.unwrap_or(5432),
+                    connect_timeout: ms("connect_timeout_ms"),
+                    keepalive: ms("tcp_keepalive_ms"),
+                    tls: tls.clone(),
+                })
+            })
+            .collect();
+        let attrs = match opts.text("target_session_attrs").unwrap_or("any") {
+            "read-write" => Attrs::ReadWrite,
+            "read-only" => Attrs::ReadOnly,
+            "primary" => Attrs::Primary,
+            "standby" => Attrs::Standby,
+            "prefer-standby" => Attrs::PreferStandby,
+            _ => Attrs::Any,
         };
         if let Some(a) = opts.text("application_name") {
             cfg.application_name(a);
@@ -112,7 +131,14 @@ impl Driver for PostgresDriver {
         if !server_opts.is_empty() {
             cfg.options(&server_opts.join(" "));
         }
-        Ok(Box::new(PgConnector { cfg, target: Arc::new(target), socket_timeout: ms("socket_timeout_ms") }))
+        Ok(Box::new(PgConnector {
+            cfg,
+            targets,
+            socket_timeout: ms("socket_timeout_ms"),
+            attrs,
+            random: opts.text("load_balance_hosts") == Some("random"),
+            unnamed: opts.text("prepared_statements") == Some("unnamed"),
+        }))
     }
 }
 
@@ -132,31 +158,140 @@ fn escape_startup_option(v: &str) -> String {
     out
 }
 
+/// libpq's `target_session_attrs`: which server a connection may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Attrs {
+    Any,
+    ReadWrite,
+    ReadOnly,
+    Primary,
+    Standby,
+    PreferStandby,
+}
+
+impl Attrs {
+    fn name(self) -> &'static str {
+        match self {
+            Attrs::Any => "any",
+            Attrs::ReadWrite => "read-write",
+            Attrs::ReadOnly => "read-only",
+            Attrs::Primary => "primary",
+            Attrs::Standby => "standby",
+            Attrs::PreferStandby => "prefer-standby",
+        }
+    }
+
+    /// Why a server in this role does not do, or `None` when it does.
+    /// `role`: (in recovery, transaction_read_only).
+    fn refuses(self, (in_recovery, read_only): (bool, bool)) -> Option<&'static str> {
+        match self {
+            Attrs::Any | Attrs::PreferStandby => None,
+            Attrs::ReadWrite if read_only => Some("the server is read-only (transaction_read_only is on), not read-write"),
+            Attrs::ReadOnly if !read_only => Some("the server is read-write, not read-only"),
+            Attrs::Primary if in_recovery => Some("the server is a standby (in recovery), not a primary"),
+            Attrs::Standby if !in_recovery => Some("the server is a primary (not in recovery), not a standby"),
+            _ => None,
+        }
+    }
+
+    /// Whether a pooled session opened for this must be checked again at
+    /// checkout (a failover changes which server is which).
+    fn checked_at_checkout(self) -> bool {
+        !matches!(self, Attrs::Any | Attrs::PreferStandby)
+    }
+}
+
+/// The server's version, whether it is in recovery, and
+/// transaction_read_only: what `target_session_attrs` looks at (as libpq,
+/// which asks `SHOW transaction_read_only` and `SELECT pg_is_in_recovery()`).
+const ROLE_QUERY: &str = "SELECT current_setting('server_version'), pg_catalog.pg_is_in_recovery()::text, \
+                          current_setting('transaction_read_only')";
+
+/// Ask the session's role: (in recovery, transaction_read_only) and the
+/// server version. Part of connecting or of a checkout: nothing runs.
+fn ask_role(client: &mut Client, limit: Option<Duration>) -> Result<(String, (bool, bool))> {
+    let rows = client.run(Effect::NoRun, limit, |c| c.simple_query(ROLE_QUERY))?;
+    for m in rows {
+        if let tokio_postgres::SimpleQueryMessage::Row(r) = m {
+            let version = r.get(0).unwrap_or_default().to_owned();
+            return Ok((version, (r.get(1) == Some("true"), r.get(2) == Some("on"))));
+        }
+    }
+    Err(Error::new(crate::core::error::Status::Internal, "the server sent no row for its role").with_driver("postgres"))
+}
+
 struct PgConnector {
     cfg: tokio_postgres::Config,
-    target: Arc<Target>,
+    /// The URL's hosts, in the order written.
+    targets: Vec<Arc<Target>>,
     socket_timeout: Option<Duration>,
+    attrs: Attrs,
+    /// `load_balance_hosts=random`.
+    random: bool,
+    /// `prepared_statements=unnamed`.
+    unnamed: bool,
+}
+
+impl PgConnector {
+    /// Open a session on `target` and check that it is a server `attrs`
+    /// allows.
+    fn connect_to(&self, target: &Arc<Target>, attrs: Attrs) -> Result<PgConn> {
+        let mut client = Client::connect(&self.cfg, target, self.socket_timeout)?;
+        let version = if attrs == Attrs::Any && self.attrs == Attrs::Any {
+            client
+                // Still part of connecting: connect_timeout_ms limits the wait.
+                .run(Effect::NoRun, target.connect_timeout, |c| c.simple_query("SHOW server_version"))
+                .map_err(|e| e.not_sent())?
+                .into_iter()
+                .find_map(|m| match m {
+                    tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
+                    _ => None,
+                })
+                .unwrap_or_default()
+        } else {
+            let (version, role) = ask_role(&mut client, target.connect_timeout).map_err(|e| e.not_sent())?;
+            if let Some(why) = attrs.refuses(role) {
+                return Err(Error::new(crate::core::error::Status::Io, why)
+                    .with_sqlstate("08001")
+                    .with_driver("postgres")
+                    .with_retry(crate::core::error::RetrySafety::NotSent));
+            }
+            version
+        };
+        // A write refused as read-only means the server is a standby now
+        // (a failover): the pool closes the session instead of reusing it.
+        client.retire_on_read_only = matches!(self.attrs, Attrs::ReadWrite | Attrs::Primary);
+        Ok(PgConn {
+            tx: client.tx_status(),
+            shared: Arc::new(Shared { cursor: CursorSlot::default(), client: UnsafeCell::new(client) }),
+            target: target.clone(),
+            version,
+            attrs: self.attrs,
+            unnamed: self.unnamed,
+        })
+    }
 }
 
 impl Connector for PgConnector {
     fn connect(&self) -> Result<Box<dyn DriverConn>> {
-        let mut client = Client::connect(&self.cfg, &self.target, self.socket_timeout)?;
-        let version = client
-            // Still part of connecting: connect_timeout_ms limits the wait.
-            .run(Effect::NoRun, self.target.connect_timeout, |c| c.simple_query("SHOW server_version"))
-            .map_err(|e| e.not_sent())?
-            .into_iter()
-            .find_map(|m| match m {
-                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
-                _ => None,
-            })
-            .unwrap_or_default();
-        Ok(Box::new(PgConn {
-            tx: client.tx_status(),
-            shared: Arc::new(Shared { cursor: CursorSlot::default(), client: UnsafeCell::new(client) }),
-            target: self.target.clone(),
-            version,
-        }))
+        let order = super::hosts::order(self.targets.len(), self.random);
+        // prefer-standby: a standby first, then, as libpq, any server.
+        let passes = match self.attrs {
+            Attrs::PreferStandby => vec![Attrs::Standby, Attrs::Any],
+            a => vec![a],
+        };
+        let mut tried = Vec::new();
+        for attrs in passes {
+            for &i in &order {
+                let t = &self.targets[i];
+                match self.connect_to(t, attrs) {
+                    Ok(c) => return Ok(Box::new(c)),
+                    Err(e) => tried.push((format!("{}:{}", t.host, t.port), e)),
+                }
+            }
+        }
+        let what = if self.attrs == Attrs::Any { String::new() } else { format!(" (target_session_attrs={})", self.attrs.name()) };
+        Err(super::hosts::none_would_do("PostgreSQL", &what, tried))
     }
 }
 
@@ -215,6 +350,10 @@ struct PgConn {
     shared: Arc<Shared>,
     target: Arc<Target>,
     version: String,
+    /// What the session was opened for (`target_session_attrs`).
+    attrs: Attrs,
+    /// `prepared_statements=unnamed`.
+    unnamed: bool,
     /// The server's transaction status (`client::TxStatus`).
     tx: client::TxStatus,
 }
@@ -239,17 +378,26 @@ impl DriverConn for PgConn {
             .with_sqlstate("54023")
             .with_driver("postgres"));
         }
+        let in_tx = self.in_transaction();
         let c = self.shared.client()?;
-        let stmt = c.run(Effect::NoRun, None, |c| c.prepare(sql))?;
-        let n = stmt.params().len();
-        Ok(Box::new(PgStmt {
+        let (stmt, unnamed) = if self.unnamed { (None, Some(describe_unnamed(c, sql, in_tx)?)) } else {
+            (Some(c.run(Effect::NoRun, None, |c| c.prepare(sql))?), None)
+        };
+        let n = stmt.as_ref().map_or_else(|| unnamed.as_ref().map_or(0, |u| u.0.len()), |s| s.params().len());
+        let mut st = PgStmt {
             id: statement_id(),
             shared: self.shared.clone(),
             sql: sql.to_owned(),
             stmt,
+            param_types: Vec::new(),
             params: vec![Param(Value::Null); n],
             cols: None,
-        }))
+        };
+        if let Some((types, cols)) = unnamed {
+            st.param_types = types;
+            st.cols = Some(cols);
+        }
+        Ok(Box::new(st))
     }
 
     fn begin(&mut self, opts: &TxOptions) -> Result<()> {
@@ -335,6 +483,12 @@ impl DriverConn for PgConn {
     fn check_alive(&mut self) -> bool {
         // An open cursor means a live call is in progress: leave it be.
         match self.shared.client() {
+            Ok(c) if self.attrs.checked_at_checkout() => {
+                // A failover may have changed the server's role since the
+                // session was opened: ask again (one round trip).
+                let limit = self.target.connect_timeout.or(Some(Duration::from_secs(10)));
+                c.check_alive() && ask_role(c, limit).is_ok_and(|(_, role)| self.attrs.refuses(role).is_none())
+            }
             Ok(c) => c.check_alive(),
             Err(_) => !self.is_broken(),
         }
@@ -417,9 +571,14 @@ struct PgCols {
 struct PgStmt {
     id: u64,
     shared: Arc<Shared>,
-    /// The SQL it was prepared from, to prepare it again.
+    /// The SQL it was prepared from, to prepare it again (and to send with
+    /// each run, unnamed).
     sql: String,
-    stmt: tokio_postgres::Statement,
+    /// The named statement on the server; `None` with
+    /// `prepared_statements=unnamed`, which runs `sql` as the unnamed
+    /// statement with `param_types` each time.
+    stmt: Option<tokio_postgres::Statement>,
+    param_types: Vec<Type>,
     params: Vec<Param>,
     cols: Option<Arc<PgCols>>,
 }
@@ -431,25 +590,18 @@ impl PgStmt {
 
     /// The result's columns, from the statement's RowDescription.
     fn cols(&mut self) -> Arc<PgCols> {
-        self.cols
-            .get_or_insert_with(|| {
-                let mut columns = Vec::new();
-                let mut types = Vec::new();
-                let mut plans = Vec::new();
-                for c in self.stmt.columns() {
-                    let (kind, plan) = types::classify(c.type_());
-                    columns.push(Column {
-                        name: c.name().to_owned(),
-                        kind,
-                        engine_type: c.type_().name().to_owned(),
-                        nullable: Nullable::Unknown,
-                    });
-                    types.push(c.type_().clone());
-                    plans.push(plan);
-                }
-                Arc::new(PgCols { columns: columns.into(), types, plans })
-            })
-            .clone()
+        let stmt = &self.stmt;
+        self.cols.get_or_insert_with(|| pg_cols(stmt.as_ref().map_or(&[][..], |s| s.columns()))).clone()
+    }
+
+    /// The parameters as the unnamed statement's run sends them: each
+    /// value with the type the server described.
+    fn typed_params(&self) -> Vec<(&(dyn tokio_postgres::types::ToSql + Sync), Type)> {
+        self.params
+            .iter()
+            .zip(&self.param_types)
+            .map(|(p, t)| (p as &(dyn tokio_postgres::types::ToSql + Sync), t.clone()))
+            .collect()
     }
 }
 
@@ -472,8 +624,23 @@ impl DriverStmt for PgStmt {
 
     fn execute(&mut self) -> Result<ExecResult> {
         let c = self.shared.client_for(self.id)?;
-        let params = self.param_refs();
-        let n = c.run(Effect::Runs, None, |c| c.execute(&self.stmt, &params))?;
+        let n = match &self.stmt {
+            Some(stmt) => {
+                let params = self.param_refs();
+                c.run(Effect::Runs, None, |c| c.execute(stmt, &params))?
+            }
+            None => {
+                let params = self.typed_params();
+                let sql = self.sql.as_str();
+                c.run(Effect::Runs, None, |c| async move {
+                    let mut rows = std::pin::pin!(c.query_typed_raw(sql, params).await?);
+                    while let Some(r) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+                        r?;
+                    }
+                    Ok(rows.rows_affected().unwrap_or(0))
+                })?
+            }
+        };
         Ok(ExecResult { rows_affected: n, last_insert_id: None })
     }
 
@@ -491,6 +658,20 @@ impl DriverStmt for PgStmt {
         // A cursor of this statement reads its own stream; the new
         // statement replaces the old one only for later runs.
         let c = self.shared.client()?;
+        if self.stmt.is_none() {
+            // Unnamed: nothing stays on the server; describe it again.
+            let in_tx = matches!(c.tx_status().load(std::sync::atomic::Ordering::Acquire), b'T' | b'E');
+            let (types, cols) = describe_unnamed(c, &self.sql, in_tx)?;
+            if types.len() != self.params.len() {
+                return Err(Error::new(crate::core::error::Status::Internal, format!(
+                    "the statement has {} parameters now, {} before",
+                    types.len(),
+                    self.params.len()
+                )));
+            }
+            (self.param_types, self.cols) = (types, Some(cols));
+            return Ok(());
+        }
         let stmt = c.run(Effect::NoRun, None, |c| c.prepare(&self.sql))?;
         if stmt.params().len() != self.params.len() {
             return Err(Error::new(crate::core::error::Status::Internal, format!(
@@ -499,7 +680,7 @@ impl DriverStmt for PgStmt {
                 self.params.len()
             )));
         }
-        self.stmt = stmt;
+        self.stmt = Some(stmt);
         self.cols = None;
         Ok(())
     }
@@ -507,12 +688,74 @@ impl DriverStmt for PgStmt {
     fn query(&mut self) -> Result<Box<dyn DriverRows>> {
         let cols = self.cols();
         let c = self.shared.client_for(self.id)?;
-        let params = self.param_refs();
-        let stream = c.run(Effect::Runs, None, |c| c.query_raw(&self.stmt, params))?;
+        let stream = match &self.stmt {
+            Some(stmt) => {
+                let params = self.param_refs();
+                c.run(Effect::Runs, None, |c| c.query_raw(stmt, params))?
+            }
+            None => {
+                let params = self.typed_params();
+                c.run(Effect::Runs, None, |c| c.query_typed_raw(&self.sql, params))?
+            }
+        };
         let generation = self.shared.cursor.open(self.id, Box::pin(stream));
         let n = cols.columns.len();
-        Ok(Box::new(PgRows { generation, done: false, row: None, texts: vec![String::new(); n], cols, shared: self.shared.clone() }))
+        Ok(Box::new(PgRows {
+            generation,
+            done: false,
+            row: None,
+            texts: vec![String::new(); n],
+            cols,
+            shared: self.shared.clone(),
+            check_shape: self.stmt.is_none(),
+        }))
     }
+}
+
+/// The columns keel reports for a statement's RowDescription.
+fn pg_cols(described: &[tokio_postgres::Column]) -> Arc<PgCols> {
+    let mut columns = Vec::new();
+    let mut types = Vec::new();
+    let mut plans = Vec::new();
+    for c in described {
+        let (kind, plan) = types::classify(c.type_());
+        columns.push(Column {
+            name: c.name().to_owned(),
+            kind,
+            engine_type: c.type_().name().to_owned(),
+            nullable: Nullable::Unknown,
+            decimal: pg_decimal(kind, c.type_modifier()),
+        });
+        types.push(c.type_().clone());
+        plans.push(plan);
+    }
+    Arc::new(PgCols { columns: columns.into(), types, plans })
+}
+
+/// `prepared_statements=unnamed`: learn the parameter types and result
+/// columns of `sql` without leaving a named statement on the server. The
+/// statement is prepared and closed inside one transaction (the caller's,
+/// when one is open; else one of its own), so that behind a pooler in
+/// transaction mode its Parse and its Close reach the same server
+/// connection.
+fn describe_unnamed(c: &mut Client, sql: &str, in_tx: bool) -> Result<(Vec<Type>, Arc<PgCols>)> {
+    if !in_tx {
+        c.run(Effect::NoRun, None, |c| c.batch_execute("BEGIN"))?;
+    }
+    let described = c.run(Effect::NoRun, None, |c| c.prepare(sql)).map(|stmt| {
+        let out = (stmt.params().to_vec(), pg_cols(stmt.columns()));
+        // Dropping it queues its Close, which goes out before the COMMIT.
+        drop(stmt);
+        out
+    });
+    if !in_tx {
+        let end = if described.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = c.run(Effect::NoRun, None, |c| c.batch_execute(end));
+        if described.is_ok() {
+            ended?;
+        }
+    }
+    described
 }
 
 /// Raw column bytes, for decoding without the crate's type checks.
@@ -535,6 +778,11 @@ struct PgRows {
     texts: Vec<String>,
     cols: Arc<PgCols>,
     shared: Arc<Shared>,
+    /// Unnamed statements: the server describes each run afresh, so the
+    /// first row is checked against the columns described at prepare (a
+    /// named statement fails with "cached plan must not change result
+    /// type" instead, and is prepared again).
+    check_shape: bool,
 }
 
 impl PgRows {
@@ -577,6 +825,20 @@ impl DriverRows for PgRows {
         });
         match next {
             Ok(Some(row)) => {
+                if std::mem::take(&mut self.check_shape) {
+                    let same = row.columns().len() == self.cols.types.len()
+                        && row.columns().iter().zip(&self.cols.types).all(|(c, t)| c.type_() == t)
+                        && row.columns().iter().zip(self.cols.columns.iter()).all(|(c, k)| c.name() == k.name);
+                    if !same {
+                        self.row = None;
+                        self.finish();
+                        return Err(Error::invalid_state(
+                            "the statement's result has other columns than when it was prepared (the table changed); \
+                             prepare it again",
+                        )
+                        .with_driver("postgres"));
+                    }
+                }
                 self.row = Some(row);
                 // Text handed to C must end in a NUL, and the row buffer has
                 // none: copy each text value, NUL-terminated, into the
@@ -649,4 +911,15 @@ impl DriverRows for PgRows {
 /// NUL, by `PgRows::next`).
 fn copies_text(kind: K) -> bool {
     matches!(kind, K::Text | K::Json)
+}
+
+/// (precision, scale) of a `numeric(p,s)` column from its type modifier
+/// (`((p << 16) | s) + 4`); `None` for unconstrained `numeric` (-1).
+fn pg_decimal(kind: crate::core::value::Type, typmod: i32) -> Option<(u8, i8)> {
+    if kind != crate::core::value::Type::Decimal || typmod < 4 {
+        return None;
+    }
+    let m = typmod - 4;
+    let (p, s) = ((m >> 16) & 0xffff, m & 0xffff);
+    ((1..=38).contains(&p) && s <= p).then_some((p as u8, s as i8))
 }

@@ -103,7 +103,9 @@ pub(super) fn column_info(raw: &RawStmt) -> ColInfo {
             }
             (name, decl, nullable)
         };
-        columns.push(Column { name, kind: kind_from_decltype(&decl), engine_type: decl, nullable });
+        let kind = kind_from_decltype(&decl);
+        let decimal = if kind == Type::Decimal { Column::decimal_from_type_name(&decl) } else { None };
+        columns.push(Column { name, kind, engine_type: decl, nullable, decimal });
     }
     let kinds = columns.iter().map(|c| c.kind).collect();
     ColInfo { columns: columns.into(), kinds, reprepared }

@@ -1,0 +1,504 @@
+//! The Arrow codec: result rows out as Arrow record batches
+//! ([`ArrowReader`], an arrow-rs `RecordBatchReader`), which `src/ffi`
+//! hands to C as the standard `ArrowArrayStream`.
+//!
+//! # Type mapping
+//!
+//! Each column's Arrow type comes from its keel type (the column metadata
+//! the engine gives), the same on every engine:
+//!
+//! | keel | Arrow |
+//! |---|---|
+//! | bool | bool |
+//! | int64 | int64 |
+//! | uint64 | uint64 |
+//! | double | float64 |
+//! | text | utf8 |
+//! | bytes | binary |
+//! | date | date32 |
+//! | time | time64\[us\] |
+//! | timestamp | timestamp\[us\] |
+//! | timestamptz | timestamp\[us, tz=UTC\] (SQL Server's stored offset is not kept: the instant is) |
+//! | decimal with known (p, s) | decimal128(p, s) |
+//! | decimal otherwise | utf8, the exact decimal text (PostgreSQL's unconstrained numeric, SQL Server) |
+//! | uuid | fixed_size_binary(16), extension `arrow.uuid` |
+//! | json | utf8, extension `arrow.json` |
+//!
+//! Every field is nullable; NULL is a cleared validity bit. Arrays of
+//! PostgreSQL come as keel reads them today (text). A column without a
+//! declared type (a SQLite expression) takes the Arrow type of its first
+//! non-NULL value in the stream's first batch; when the whole first batch
+//! is NULL there, it is Arrow's `null` type. A value that does not fit its
+//! column's Arrow type (another type than the first value's in such a
+//! column, a decimal with more digits than (p, s) allow, a text value past
+//! 2 GiB) is an error naming the row (0-based, counted over the whole
+//! stream) and the column, never a silent change.
+//!
+//! A batch ends after `arrow_batch_rows` rows, or once its text and bytes
+//! pass [`SOFT_BYTE_LIMIT`], so utf8/binary offsets (32-bit) never
+//! overflow.
+
+use crate::core::db::Rows;
+use crate::core::encode::SOFT_BYTE_LIMIT;
+use crate::core::error::{Error, Result, Status};
+use crate::core::value::{Type, ValueRef};
+use arrow_array::builder::{
+    ArrayBuilder, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, FixedSizeBinaryBuilder, Float64Builder,
+    Int64Builder, StringBuilder, Time64MicrosecondBuilder, TimestampMicrosecondBuilder, UInt64Builder,
+};
+use arrow_array::{ArrayRef, NullArray, RecordBatch, RecordBatchOptions, RecordBatchReader};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The Arrow type of one column: what its values must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    Bool,
+    Int64,
+    UInt64,
+    Float64,
+    Text,
+    Json,
+    Binary,
+    Date,
+    Time,
+    Timestamp,
+    Timestamptz,
+    Uuid,
+    Decimal(u8, i8),
+    DecimalText,
+    /// Not known yet (no declared type, no non-NULL value so far).
+    Unknown,
+    /// Arrow's null type: the first batch held only NULLs.
+    Null,
+}
+
+impl Target {
+    fn of_column(kind: Type, decimal: Option<(u8, i8)>) -> Target {
+        match kind {
+            Type::Null => Target::Unknown,
+            Type::Bool => Target::Bool,
+            Type::Int64 => Target::Int64,
+            Type::Uint64 => Target::UInt64,
+            Type::Double => Target::Float64,
+            Type::Text => Target::Text,
+            Type::Bytes => Target::Binary,
+            Type::Date => Target::Date,
+            Type::Time => Target::Time,
+            Type::Timestamp => Target::Timestamp,
+            Type::Timestamptz => Target::Timestamptz,
+            Type::Uuid => Target::Uuid,
+            Type::Json => Target::Json,
+            Type::Decimal => match decimal {
+                Some((p, s)) => Target::Decimal(p, s),
+                None => Target::DecimalText,
+            },
+        }
+    }
+
+    /// The target a value of an untyped column gives it.
+    fn of_value(v: &ValueRef<'_>) -> Target {
+        match v {
+            ValueRef::Null => Target::Unknown,
+            ValueRef::Bool(_) => Target::Bool,
+            ValueRef::Int64(_) => Target::Int64,
+            ValueRef::Uint64(_) => Target::UInt64,
+            ValueRef::Double(_) => Target::Float64,
+            ValueRef::Text(_) => Target::Text,
+            ValueRef::Bytes(_) => Target::Binary,
+            ValueRef::Date(_) => Target::Date,
+            ValueRef::Time(_) => Target::Time,
+            ValueRef::Timestamp(_) => Target::Timestamp,
+            ValueRef::Timestamptz(_) => Target::Timestamptz,
+            ValueRef::Uuid(_) => Target::Uuid,
+            ValueRef::Json(_) => Target::Json,
+            ValueRef::Decimal(_) => Target::DecimalText,
+        }
+    }
+
+    fn field(self, name: &str) -> Field {
+        let ext = |dt: DataType, name_: &str, ext: &str| {
+            Field::new(name_, dt, true)
+                .with_metadata(HashMap::from([("ARROW:extension:name".to_owned(), ext.to_owned())]))
+        };
+        match self {
+            Target::Uuid => ext(DataType::FixedSizeBinary(16), name, "arrow.uuid"),
+            Target::Json => ext(DataType::Utf8, name, "arrow.json"),
+            t => Field::new(name, t.data_type(), true),
+        }
+    }
+
+    fn data_type(self) -> DataType {
+        match self {
+            Target::Bool => DataType::Boolean,
+            Target::Int64 => DataType::Int64,
+            Target::UInt64 => DataType::UInt64,
+            Target::Float64 => DataType::Float64,
+            Target::Text | Target::Json | Target::DecimalText => DataType::Utf8,
+            Target::Binary => DataType::Binary,
+            Target::Date => DataType::Date32,
+            Target::Time => DataType::Time64(TimeUnit::Microsecond),
+            Target::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
+            Target::Timestamptz => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            Target::Uuid => DataType::FixedSizeBinary(16),
+            Target::Decimal(p, s) => DataType::Decimal128(p, s),
+            Target::Unknown | Target::Null => DataType::Null,
+        }
+    }
+
+    fn builder(self, cap: usize) -> Col {
+        match self {
+            Target::Bool => Col::Bool(BooleanBuilder::with_capacity(cap)),
+            Target::Int64 => Col::Int64(Int64Builder::with_capacity(cap)),
+            Target::UInt64 => Col::UInt64(UInt64Builder::with_capacity(cap)),
+            Target::Float64 => Col::Float64(Float64Builder::with_capacity(cap)),
+            Target::Text | Target::Json | Target::DecimalText => Col::Utf8(StringBuilder::with_capacity(cap, cap * 8)),
+            Target::Binary => Col::Binary(BinaryBuilder::with_capacity(cap, cap * 8)),
+            Target::Date => Col::Date(Date32Builder::with_capacity(cap)),
+            Target::Time => Col::Time(Time64MicrosecondBuilder::with_capacity(cap)),
+            Target::Timestamp => Col::Timestamp(TimestampMicrosecondBuilder::with_capacity(cap)),
+            Target::Timestamptz => {
+                Col::Timestamp(TimestampMicrosecondBuilder::with_capacity(cap).with_timezone("UTC"))
+            }
+            Target::Uuid => Col::Uuid(FixedSizeBinaryBuilder::with_capacity(cap, 16)),
+            Target::Decimal(p, s) => Col::Decimal(Decimal128Builder::with_capacity(cap).with_data_type(DataType::Decimal128(p, s))),
+            Target::Unknown | Target::Null => Col::Null(0),
+        }
+    }
+}
+
+/// One column's values of the batch being built.
+enum Col {
+    Bool(BooleanBuilder),
+    Int64(Int64Builder),
+    UInt64(UInt64Builder),
+    Float64(Float64Builder),
+    Utf8(StringBuilder),
+    Binary(BinaryBuilder),
+    Date(Date32Builder),
+    Time(Time64MicrosecondBuilder),
+    Timestamp(TimestampMicrosecondBuilder),
+    Uuid(FixedSizeBinaryBuilder),
+    Decimal(Decimal128Builder),
+    /// NULLs only, this many.
+    Null(usize),
+}
+
+impl Col {
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Col::Bool(b) => Arc::new(b.finish()),
+            Col::Int64(b) => Arc::new(b.finish()),
+            Col::UInt64(b) => Arc::new(b.finish()),
+            Col::Float64(b) => Arc::new(b.finish()),
+            Col::Utf8(b) => Arc::new(b.finish()),
+            Col::Binary(b) => Arc::new(b.finish()),
+            Col::Date(b) => Arc::new(b.finish()),
+            Col::Time(b) => Arc::new(b.finish()),
+            Col::Timestamp(b) => Arc::new(b.finish()),
+            Col::Uuid(b) => Arc::new(b.finish()),
+            Col::Decimal(b) => Arc::new(b.finish()),
+            Col::Null(n) => Arc::new(NullArray::new(std::mem::take(n))),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Col::Bool(b) => b.len(),
+            Col::Int64(b) => b.len(),
+            Col::UInt64(b) => b.len(),
+            Col::Float64(b) => b.len(),
+            Col::Utf8(b) => b.len(),
+            Col::Binary(b) => b.len(),
+            Col::Date(b) => b.len(),
+            Col::Time(b) => b.len(),
+            Col::Timestamp(b) => b.len(),
+            Col::Uuid(b) => b.len(),
+            Col::Decimal(b) => b.len(),
+            Col::Null(n) => *n,
+        }
+    }
+
+    fn append_null(&mut self) {
+        match self {
+            Col::Bool(b) => b.append_null(),
+            Col::Int64(b) => b.append_null(),
+            Col::UInt64(b) => b.append_null(),
+            Col::Float64(b) => b.append_null(),
+            Col::Utf8(b) => b.append_null(),
+            Col::Binary(b) => b.append_null(),
+            Col::Date(b) => b.append_null(),
+            Col::Time(b) => b.append_null(),
+            Col::Timestamp(b) => b.append_null(),
+            Col::Uuid(b) => b.append_null(),
+            Col::Decimal(b) => b.append_null(),
+            Col::Null(n) => *n += 1,
+        }
+    }
+
+    /// Append `v`, which must be of `target`'s type; returns the bytes of
+    /// text or binary data it added.
+    fn append(&mut self, target: Target, v: ValueRef<'_>) -> Result<usize> {
+        if v.is_null() {
+            self.append_null();
+            return Ok(0);
+        }
+        match (self, target, v) {
+            (Col::Bool(b), _, ValueRef::Bool(x)) => b.append_value(x),
+            (Col::Int64(b), _, ValueRef::Int64(x)) => b.append_value(x),
+            (Col::UInt64(b), _, ValueRef::Uint64(x)) => b.append_value(x),
+            (Col::Float64(b), _, ValueRef::Double(x)) => b.append_value(x),
+            (Col::Utf8(b), Target::Text, ValueRef::Text(t))
+            | (Col::Utf8(b), Target::Json, ValueRef::Json(t))
+            | (Col::Utf8(b), Target::DecimalText, ValueRef::Decimal(t)) => {
+                check_len(t.len())?;
+                b.append_value(t);
+                return Ok(t.len());
+            }
+            (Col::Binary(b), _, ValueRef::Bytes(x)) => {
+                check_len(x.len())?;
+                b.append_value(x);
+                return Ok(x.len());
+            }
+            (Col::Date(b), _, ValueRef::Date(x)) => b.append_value(x),
+            (Col::Time(b), _, ValueRef::Time(x)) => b.append_value(x),
+            (Col::Timestamp(b), Target::Timestamp, ValueRef::Timestamp(x))
+            | (Col::Timestamp(b), Target::Timestamptz, ValueRef::Timestamptz(x)) => b.append_value(x),
+            (Col::Uuid(b), _, ValueRef::Uuid(u)) => b.append_value(u).map_err(|e| Error::new(Status::Internal, e.to_string()))?,
+            (Col::Decimal(b), Target::Decimal(p, s), ValueRef::Decimal(t)) => b.append_value(parse_decimal(t, p, s)?),
+            (_, target, v) => {
+                return Err(Error::invalid_data(format!(
+                    "a {} value does not fit the column's Arrow type {}",
+                    v.kind().name(),
+                    target.data_type()
+                )));
+            }
+        }
+        Ok(0)
+    }
+}
+
+fn check_len(n: usize) -> Result<()> {
+    if n > i32::MAX as usize {
+        return Err(Error::invalid_data(format!(
+            "a value of {n} bytes is larger than an Arrow utf8 or binary value can be (2 GiB)"
+        )));
+    }
+    Ok(())
+}
+
+/// The unscaled i128 of decimal text `t` at precision `p`, scale `s`:
+/// exact, or an error (more fractional digits than `s` that are not 0,
+/// more digits than `p`, not a finite decimal).
+pub fn parse_decimal(t: &str, p: u8, s: i8) -> Result<i128> {
+    let bad = || Error::invalid_data(format!("decimal {t:?} does not fit Arrow decimal128({p}, {s})")).with_sqlstate("22003");
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if (int.is_empty() && frac.is_empty()) || !int.bytes().all(|c| c.is_ascii_digit()) || !frac.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let s_us = s.max(0) as usize;
+    let frac_kept = if frac.len() > s_us {
+        if !frac[s_us..].bytes().all(|c| c == b'0') {
+            return Err(bad());
+        }
+        &frac[..s_us]
+    } else {
+        frac
+    };
+    let int = int.trim_start_matches('0');
+    if int.len() + s_us > p as usize {
+        return Err(bad());
+    }
+    let mut n: i128 = 0;
+    for c in int.bytes().chain(frac_kept.bytes()) {
+        n = n * 10 + (c - b'0') as i128;
+    }
+    for _ in frac_kept.len()..s_us {
+        n *= 10;
+    }
+    Ok(if neg { -n } else { n })
+}
+
+/// Reads a cursor as Arrow record batches. Owns the cursor (`Rows`), and
+/// through it the connection's session, until dropped.
+pub struct ArrowReader {
+    rows: Rows,
+    names: Vec<String>,
+    targets: Vec<Target>,
+    schema: SchemaRef,
+    batch_rows: usize,
+    /// Rows read so far, over the whole stream (for error messages).
+    row_no: u64,
+    /// The first batch, read when the reader was made (to learn the types
+    /// of untyped columns).
+    first: Option<RecordBatch>,
+    done: bool,
+}
+
+impl ArrowReader {
+    /// A reader of `rows`' remaining rows, `batch_rows` (at least 1) per
+    /// batch. Reads the first batch now, so that untyped columns get their
+    /// types; its errors are returned here.
+    pub fn new(rows: Rows, batch_rows: usize) -> Result<ArrowReader> {
+        let batch_rows = batch_rows.max(1);
+        let cols = rows.columns();
+        let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
+        let targets: Vec<Target> = cols.iter().map(|c| Target::of_column(c.kind, c.decimal)).collect();
+        let mut r = ArrowReader {
+            rows,
+            names,
+            targets,
+            schema: Arc::new(Schema::empty()),
+            batch_rows,
+            row_no: 0,
+            first: None,
+            done: false,
+        };
+        let first = r.read_batch()?;
+        for t in &mut r.targets {
+            if *t == Target::Unknown {
+                *t = Target::Null;
+            }
+        }
+        r.schema = r.make_schema();
+        r.first = Some(match first {
+            Some(cols) => r.batch(cols)?,
+            None => RecordBatch::new_empty(r.schema.clone()),
+        });
+        Ok(r)
+    }
+
+    fn make_schema(&self) -> SchemaRef {
+        let fields: Vec<Field> = self.names.iter().zip(&self.targets).map(|(n, t)| t.field(n)).collect();
+        Arc::new(Schema::new(fields))
+    }
+
+    fn batch(&self, (cols, n): (Vec<ArrayRef>, usize)) -> Result<RecordBatch> {
+        RecordBatch::try_new_with_options(self.schema.clone(), cols, &RecordBatchOptions::new().with_row_count(Some(n)))
+            .map_err(|e| Error::new(Status::Internal, format!("building an Arrow record batch: {e}")))
+    }
+
+    /// The next batch's columns, or `None` at the end of the result.
+    fn read_batch(&mut self) -> Result<Option<(Vec<ArrayRef>, usize)>> {
+        if self.done {
+            return Ok(None);
+        }
+        let cap = self.batch_rows.min(4096);
+        let mut cols: Vec<Col> = self.targets.iter().map(|t| t.builder(cap)).collect();
+        let mut n = 0usize;
+        let mut bytes = 0usize;
+        while n < self.batch_rows && bytes < SOFT_BYTE_LIMIT {
+            let more = self.rows.next().inspect_err(|_| self.done = true)?;
+            if !more {
+                self.done = true;
+                break;
+            }
+            for i in 0..cols.len() {
+                let v = self.rows.value(i)?;
+                let mut t = self.targets[i];
+                // A column with no declared type (SQLite expressions):
+                // NULLs so far; its first non-NULL value sets its type.
+                if t == Target::Unknown && !v.is_null() {
+                    t = Target::of_value(&v);
+                    let nulls = cols[i].len();
+                    cols[i] = t.builder(cap);
+                    for _ in 0..nulls {
+                        cols[i].append_null();
+                    }
+                    self.targets[i] = t;
+                }
+                match cols[i].append(t, v) {
+                    Ok(b) => bytes += b,
+                    Err(e) => {
+                        self.done = true;
+                        let name = &self.names[i];
+                        return Err(e.context(format_args!("row {}, column {i} ({name:?})", self.row_no)));
+                    }
+                }
+            }
+            n += 1;
+            self.row_no += 1;
+        }
+        if n == 0 {
+            return Ok(None);
+        }
+        Ok(Some((cols.iter_mut().map(Col::finish).collect(), n)))
+    }
+
+    /// The next batch, or `None` at the end.
+    pub fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        if let Some(b) = self.first.take().filter(|b| b.num_rows() > 0) {
+            return Ok(Some(b));
+        }
+        match self.read_batch()? {
+            Some(cols) => Ok(Some(self.batch(cols)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The message of an error as the Arrow stream reports it
+/// (`get_last_error`): keel's status name, then its message. NUL bytes,
+/// which a C string cannot hold, become `?`.
+fn stream_error(e: &Error) -> ArrowError {
+    let mut msg = format!("keel: {}: {}", e.status.as_str(), e);
+    if msg.contains('\0') {
+        msg = msg.replace('\0', "?");
+    }
+    match e.status {
+        Status::Io => ArrowError::IoError(msg.clone(), std::io::Error::other(msg)),
+        _ => ArrowError::ComputeError(msg),
+    }
+}
+
+impl Iterator for ArrowReader {
+    type Item = std::result::Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // A panic must not unwind into the C caller of get_next.
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.next_batch()));
+        match r {
+            Ok(Ok(b)) => b.map(Ok),
+            Ok(Err(e)) => {
+                self.done = true;
+                Some(Err(stream_error(&e)))
+            }
+            Err(_) => {
+                self.done = true;
+                Some(Err(ArrowError::ComputeError("keel PANIC: an internal error (a panic) while reading the result".into())))
+            }
+        }
+    }
+}
+
+impl RecordBatchReader for ArrowReader {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_decimal;
+
+    #[test]
+    fn decimals_are_exact_or_refused() {
+        assert_eq!(parse_decimal("12.34", 10, 2).unwrap(), 1234);
+        assert_eq!(parse_decimal("-12.3", 10, 2).unwrap(), -1230);
+        assert_eq!(parse_decimal("12.3400", 10, 2).unwrap(), 1234);
+        assert_eq!(parse_decimal("0.5", 1, 1).unwrap(), 5);
+        assert_eq!(parse_decimal("7", 5, 0).unwrap(), 7);
+        assert!(parse_decimal("12.345", 10, 2).is_err());
+        assert!(parse_decimal("123456789.1", 10, 2).is_err());
+        assert!(parse_decimal("NaN", 10, 2).is_err());
+        assert!(parse_decimal("1e5", 10, 2).is_err());
+        assert!(parse_decimal("", 10, 2).is_err());
+        assert!(parse_decimal("-", 10, 2).is_err());
+    }
+}
