@@ -2303,7 +2303,7 @@ keel_dialect keel_db_dialect(const struct keel_db *db);
  * Threads: any thread, at any time; pools opened before keep their
  * drivers.
  *
- * Since: 0.1.0
+ * Since: 0.2.0
  */
 keel_status keel_driver_register(const struct keel_driver_v1 *driver, struct keel_error **err_out);
 
@@ -2325,7 +2325,7 @@ keel_status keel_driver_register(const struct keel_driver_v1 *driver, struct kee
  *
  * Threads: any thread.
  *
- * Since: 0.1.0
+ * Since: 0.2.0
  */
 keel_status keel_driver_load(const char *path, struct keel_error **err_out);
 

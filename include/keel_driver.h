@@ -535,7 +535,7 @@ extern "C" {
  *
  * Threads: any thread.
  *
- * Since: 0.1.0
+ * Since: 0.2.0
  */
 keel_error *keel_error_new(int32_t status,
                            const char *sqlstate,

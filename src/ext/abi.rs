@@ -314,7 +314,7 @@ pub type keel_driver_entry_fn = Option<unsafe extern "C" fn(host: *const keel_dr
 ///
 /// Threads: any thread.
 ///
-/// Since: 0.1.0
+/// Since: 0.2.0
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_error_new(
     status: i32,

@@ -39,7 +39,7 @@ pub struct keel_driver_v1 {
 /// Threads: any thread, at any time; pools opened before keep their
 /// drivers.
 ///
-/// Since: 0.1.0
+/// Since: 0.2.0
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_driver_register(driver: *const keel_driver_v1, err_out: *mut *mut keel_error) -> Status {
     call(err_out, || {
@@ -66,7 +66,7 @@ pub extern "C" fn keel_driver_register(driver: *const keel_driver_v1, err_out: *
 ///
 /// Threads: any thread.
 ///
-/// Since: 0.1.0
+/// Since: 0.2.0
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_driver_load(path: *const c_char, err_out: *mut *mut keel_error) -> Status {
     call(err_out, || crate::ext::load(c_str(path, "path")?))
