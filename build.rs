@@ -62,6 +62,17 @@ fn main() {
     };
     bindings.write_to_file(format!("{dir}/include/keel.h"));
 
+    // The driver side, from src/ext/abi.rs alone (its types that keel.h
+    // defines, keel_value and the others, stay names here).
+    println!("cargo:rerun-if-changed=cbindgen-driver.toml");
+    let driver_config = cbindgen::Config::from_file(format!("{dir}/cbindgen-driver.toml")).expect("cbindgen-driver.toml");
+    match cbindgen::Builder::new().with_src(format!("{dir}/src/ext/abi.rs")).with_config(driver_config).generate() {
+        Ok(b) => {
+            b.write_to_file(format!("{dir}/include/keel_driver.h"));
+        }
+        Err(e) => panic!("cbindgen failed to generate include/keel_driver.h: {e}"),
+    }
+
     let mut constants = vec![
         json!({"name": "KEEL_VERSION_MAJOR", "type": "int", "value": major}),
         json!({"name": "KEEL_VERSION_MINOR", "type": "int", "value": minor}),

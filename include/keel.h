@@ -835,6 +835,14 @@ typedef struct keel_conn keel_conn;
 typedef struct keel_db keel_db;
 
 /**
+ * A driver's table of functions, defined in `keel_driver.h` (included
+ * only by code that writes a driver); here it is only passed along.
+ * Not a handle: keel never hands one out, and copies the one it is
+ * given. See `keel_driver_register`.
+ */
+typedef struct keel_driver_v1 keel_driver_v1;
+
+/**
  * An error: status, message, SQLSTATE, vendor code, driver name, and
  * whether retrying is safe.
  *
@@ -2371,6 +2379,56 @@ keel_status keel_db_query(struct keel_db *db,
  * Since: 0.1.0
  */
 keel_dialect keel_db_dialect(const struct keel_db *db);
+
+/**
+ * Register a driver written in C, Zig, Odin or another language that
+ * fills a `keel_driver_v1` (see `keel_driver.h`), so that `keel_db_open`
+ * opens URLs of its schemes, with keel's pool, statement cache, `?`
+ * placeholders and batches, in every binding.
+ *
+ * keel checks the table and copies it with its strings: the driver's
+ * functions must stay in memory for the life of the process, the table
+ * itself only for this call. A driver cannot be unregistered.
+ *
+ * Ownership: borrows `driver` for the call.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (driver),
+ * `KEEL_STATUS_INVALID_ARGUMENT` (an `abi_version` other than
+ * `KEEL_DRIVER_ABI_VERSION`, a `size` smaller than version 1's table, a
+ * required function missing (the message names each), a name, scheme or
+ * string that is not valid, unknown flag bits),
+ * `KEEL_STATUS_ALREADY_EXISTS` (the driver's name or one of its schemes
+ * is taken, by a built-in driver or one registered earlier; nothing is
+ * registered then).
+ *
+ * Threads: any thread, at any time; pools opened before keep their
+ * drivers.
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_driver_register(const struct keel_driver_v1 *driver, struct keel_error **err_out);
+
+/**
+ * Load a driver from the shared library at `path` (a path as `dlopen`
+ * takes it: with a `/`, a file; without, searched for as `dlopen` does),
+ * call its entry point `keel_driver_entry` (see `keel_driver.h`) and
+ * register the driver it returns, as `keel_driver_register` does. Once
+ * registered, the library stays loaded for the life of the process; a
+ * library whose driver is refused is unloaded.
+ *
+ * Ownership: `path` is borrowed for the call.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (path), `KEEL_STATUS_INVALID_ARGUMENT`
+ * (path not UTF-8, the entry point returned NULL, and every refusal of
+ * `keel_driver_register`), `KEEL_STATUS_NOT_FOUND` (the library cannot be
+ * loaded, with the loader's reason; it exports no `keel_driver_entry`),
+ * `KEEL_STATUS_ALREADY_EXISTS` (its name or a scheme is taken).
+ *
+ * Threads: any thread.
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_driver_load(const char *path, struct keel_error **err_out);
 
 /**
  * Free an error object.

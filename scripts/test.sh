@@ -14,7 +14,10 @@ echo "== Rust: unit, integration, header, C ABI contract, C examples"
 # The servers started here (or given by URL) must be there: a test that
 # cannot reach one of these fails instead of printing "skipped". SQL
 # Server is the TDS test peer when no URL is given, which the suites start.
-export KEEL_TEST_REQUIRE="${KEEL_TEST_REQUIRE-postgres,mysql,mssql,pg_cluster,galera,pgbouncer_session,pgbouncer_transaction}"
+export KEEL_TEST_REQUIRE="${KEEL_TEST_REQUIRE-postgres,mysql,mssql,pg_cluster,galera,pgbouncer_session,pgbouncer_transaction,duckdb}"
+# DuckDB: libduckdb from the npm registry and keel's DuckDB driver, written
+# in Zig, built against it (exports KEEL_TEST_DUCKDB_DRIVER).
+. scripts/duckdb.sh
 # The TLS tests' own PostgreSQL (client certificates) and MariaDB (TLS on),
 # under build/; stopped after the Rust tests, or on exit if they fail.
 . scripts/tls_servers.sh

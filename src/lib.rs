@@ -2,10 +2,12 @@
 //!
 //! # Layers
 //!
-//! Dependencies point one way: `ffi → assemble → core ← drivers`, and
-//! `ffi → codec → core`. `grep -rn "drivers::" src/core` prints nothing.
+//! Dependencies point one way: `ffi → assemble → core ← drivers`,
+//! `ffi → codec → core`, and `ffi → ext → core` (ext uses ffi's C error and
+//! value types). `grep -rn "drivers::" src/core` prints nothing.
 //!
-//! - [`ffi`]: the C boundary, and the only place with `extern "C"`. Each
+//! - [`ffi`]: the C boundary, and with `ext::abi` (the driver side) the
+//!   only place with `extern "C"`. Each
 //!   file owns one handle type; every body is "check arguments → call core
 //!   → convert the result", inside the panic boundary. It owns what exists
 //!   only for C: the `#[repr(C)]` structs and their size rule
@@ -35,6 +37,12 @@
 //!   each implementing the traits of [`core::driver`] and describing its
 //!   SQL in a `Syntax`; `drivers::register_builtins` puts them in a
 //!   registry. Shared network pieces: `drivers::tls`, `drivers::net`.
+//! - [`ext`]: drivers written outside Rust: the driver-side C ABI
+//!   (`include/keel_driver.h`, from `ext::abi`) and the adapter that puts
+//!   a foreign driver's table behind the traits of [`core::driver`],
+//!   checking each of its answers; `ffi::driver` registers one
+//!   (`keel_driver_register`, `keel_driver_load`) into the registry of
+//!   [`assemble`].
 //!
 //! # Threads, for Rust callers
 //!
@@ -49,6 +57,7 @@ pub mod assemble;
 pub mod codec;
 pub mod core;
 pub mod drivers;
+pub mod ext;
 pub mod ffi;
 
 pub use crate::assemble::registry;

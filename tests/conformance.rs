@@ -1692,7 +1692,11 @@ fn check_batch_failing_row(e: &Engine) {
     c.begin(&TxOptions::default()).unwrap();
     let err = assert_err(batch(&c, &sql, &data), &[Status::Integrity], Some("23"));
     if e.q.error_aborts_transaction {
-        let chunk = format!("rows {CHUNK} to {}, run as one multi-row INSERT: ", 2 * CHUNK - 1);
+        let chunk = if e.q.multirow_batches {
+            format!("rows {CHUNK} to {}, run as one multi-row INSERT: ", 2 * CHUNK - 1)
+        } else {
+            format!("row {bad}: ")
+        };
         assert!(err.message.starts_with(&chunk), "{err}");
         assert_err(c.exec(&sql, &[ValueRef::Int64(-1), ValueRef::Int64(0)]), &[Status::InvalidState], Some("25"));
         c.rollback().unwrap();
@@ -1728,6 +1732,11 @@ fn check_batch_value_refused_in_transaction(e: &Engine) {
             assert!(matches!(err.status, Status::InvalidData | Status::InvalidArgument), "{err}");
             assert!(err.sqlstate.starts_with("22"), "{err}");
             assert!(err.message.starts_with(&format!("row {bad}: ")), "{err}");
+            if e.q.error_aborts_transaction && err.driver != "keel" {
+                // The engine refused it, which ended the transaction.
+                c.rollback().unwrap();
+                return;
+            }
             assert_eq!(count(&c, &t), bad as i64, "the rows before it are done and the transaction goes on");
         }
     }
@@ -1948,7 +1957,9 @@ fn check_prepare_cached_shares_the_statement_cache(e: &Engine) {
     c.exec(&ins, &[ValueRef::Int64(4)]).unwrap();
     assert_eq!(db.stats().stmt_cache_hits - h0, 3);
     let mut a = c.prepare_cached(&sql).unwrap();
-    assert_eq!(a.columns().unwrap().len(), 1);
+    if e.q.columns_after_prepare {
+        assert_eq!(a.columns().unwrap().len(), 1);
+    }
     a.bind(0, ValueRef::Int64(2)).unwrap();
     let mut got = Vec::new();
     {
@@ -1998,6 +2009,7 @@ macro_rules! conformance {
         mod postgres { $( conformance!(@test postgres $check [$($($bug = $why),+)?]); )* }
         mod mysql { $( conformance!(@test mysql $check [$($($bug = $why),+)?]); )* }
         mod mssql { $( conformance!(@test mssql $check [$($($bug = $why),+)?]); )* }
+        mod duckdb { $( conformance!(@test duckdb $check [$($($bug = $why),+)?]); )* }
         // PostgreSQL through PgBouncer (scripts/cluster_servers.sh).
         mod pgbouncer_session { $( conformance!(@test pgbouncer_session $check [$($($bug = $why),+)?]); )* }
         mod pgbouncer_transaction { $( conformance!(@test pgbouncer_transaction $check [$($($bug = $why),+)?]); )* }
@@ -2019,6 +2031,9 @@ macro_rules! conformance {
     };
     (@test mssql $check:ident [mssql = $why:literal $(, $b:ident = $w:literal)*]) => {
         conformance!(@ignored mssql $check $why);
+    };
+    (@test duckdb $check:ident [duckdb = $why:literal $(, $b:ident = $w:literal)*]) => {
+        conformance!(@ignored duckdb $check $why);
     };
     (@test pgbouncer_session $check:ident [pgbouncer_session = $why:literal $(, $b:ident = $w:literal)*]) => {
         conformance!(@ignored pgbouncer_session $check $why);
@@ -2063,7 +2078,7 @@ conformance! {
         pgbouncer_transaction = "as through PgBouncer in session pooling",
     ],
     check_concurrent_writers,
-    check_commit,
+    check_commit [duckdb = "DuckDB 1.5.6 bug, reproduced with its C API alone: a prepared SELECT ... ORDER BY that first ran while another connection's INSERT was uncommitted returns wrong values from its third run on (keel's statement cache reruns the prepared statement)"],
     check_rollback,
     check_savepoints,
     check_isolation_levels,

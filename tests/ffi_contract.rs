@@ -76,6 +76,9 @@ fn null_cases() -> Vec<Case> {
             v.push(($f, $arg, Box::new(move |$fx: &Fx, $e: *mut *mut keel_error| $body)))
         };
     }
+    // keel_driver_*
+    case!("keel_driver_register", "driver", |_fx, e| keel::ffi::driver::keel_driver_register(null(), e));
+    case!("keel_driver_load", "path", |_fx, e| keel::ffi::driver::keel_driver_load(null(), e));
     // keel_db_*
     case!("keel_db_open", "url", |_fx, e| keel_db_open(null(), &mut null_mut(), e));
     case!("keel_db_open", "db_out", |_fx, e| keel_db_open(MEM.as_ptr(), null_mut(), e));

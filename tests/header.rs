@@ -139,10 +139,15 @@ int keel_header_check(void) {
 /// Compile `TU` with `compiler` and `std`, warnings as errors. Returns
 /// false (after printing `skipped:`) when the compiler is not on PATH.
 fn compiles(compiler: &str, lang: &str, std: &str) -> bool {
-    let dir = Scratch::new(&format!("{lang}-{std}"));
+    compiles_tu(compiler, lang, std, TU, "keel.h")
+}
+
+/// `tu` compiles with warnings as errors (see [`compiles`]).
+fn compiles_tu(compiler: &str, lang: &str, std: &str, tu: &str, what: &str) -> bool {
+    let dir = Scratch::new(&format!("{lang}-{std}-{}", what.replace('.', "_")));
     let ext = if lang == "c++" { "cpp" } else { "c" };
     let src = dir.0.join(format!("tu.{ext}"));
-    std::fs::write(&src, TU).unwrap();
+    std::fs::write(&src, tu).unwrap();
     let out = Command::new(compiler)
         .args(["-x", lang, &format!("-std={std}"), "-Wall", "-Wextra", "-Werror", "-pedantic", "-c"])
         .arg("-I")
@@ -161,7 +166,7 @@ fn compiles(compiler: &str, lang: &str, std: &str) -> bool {
     };
     assert!(
         out.status.success(),
-        "include/keel.h does not compile standalone with {compiler} -std={std}:\n{}{}",
+        "include/{what} does not compile standalone with {compiler} -std={std}:\n{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
@@ -172,6 +177,57 @@ fn compiles(compiler: &str, lang: &str, std: &str) -> bool {
 #[test]
 fn header_compiles_standalone_as_c11() {
     compiles("cc", "c", "c11");
+}
+
+/// keel_driver.h, with a driver's table filled in as the header's
+/// preamble says (keel.h's opaque `keel_driver_v1` and keel_driver.h's
+/// definition are one type, so C11, not C99, which forbids a repeated
+/// typedef).
+const DRIVER_TU: &str = r#"#include "keel_driver.h"
+#include "keel_driver.h"
+
+static int32_t ping(void *conn, keel_error **err_out) {
+    (void)conn;
+    if (err_out) *err_out = keel_error_new(KEEL_STATUS_IO, "08006", 7, "gone");
+    return KEEL_STATUS_IO;
+}
+
+const keel_driver_v1 *keel_driver_entry(const keel_driver_host *host);
+const keel_driver_v1 *keel_driver_entry(const keel_driver_host *host) {
+    static keel_driver_v1 t;
+    (void)host;
+    t.size = sizeof t;
+    t.abi_version = KEEL_DRIVER_ABI_VERSION;
+    t.flags = KEEL_DRIVER_URL_NAMES_A_FILE;
+    t.name = "x";
+    t.schemes = "x";
+    t.syntax_flags = KEEL_SYNTAX_DOLLAR_QUOTES;
+    t.conn_ping = ping;
+    return &t;
+}
+
+int keel_driver_header_check(void);
+int keel_driver_header_check(void) {
+    keel_status (*reg)(const keel_driver_v1 *, keel_error **) = keel_driver_register;
+    keel_driver_entry_fn entry = keel_driver_entry;
+    return reg != NULL && entry != NULL && sizeof(keel_driver_url) > 0 && sizeof(keel_driver_column) > 0
+        && KEEL_DRIVER_ENTRY[0] == 'k';
+}
+"#;
+
+#[test]
+fn driver_header_matches_the_committed_one() {
+    matches_the_committed_copy("include/keel_driver.h", "src/ext/abi.rs or cbindgen-driver.toml");
+}
+
+#[test]
+fn driver_header_compiles_standalone_as_c11() {
+    compiles_tu("cc", "c", "c11", DRIVER_TU, "keel_driver.h");
+}
+
+#[test]
+fn driver_header_compiles_standalone_as_cpp17() {
+    compiles_tu("c++", "c++", "c++17", DRIVER_TU, "keel_driver.h");
 }
 
 #[test]
@@ -197,6 +253,12 @@ fn api() -> Value {
 
 fn list<'a>(api: &'a Value, key: &str) -> &'a Vec<Value> {
     api[key].as_array().unwrap_or_else(|| panic!("keel.json has no {key} array"))
+}
+
+/// The opaque types keel hands out (every one but `keel_driver_v1`, which
+/// a driver defines in keel_driver.h and keel only takes).
+fn handles(api: &Value) -> Vec<&Value> {
+    list(api, "handles").iter().filter(|h| name(h) != "keel_driver_v1").collect()
 }
 
 fn name(item: &Value) -> &str {
@@ -302,8 +364,8 @@ fn handle_doc(h: &Value) -> String {
 #[test]
 fn every_handle_type_is_documented_as_an_object() {
     let api = api();
-    let handles = list(&api, "handles");
-    let names: Vec<&str> = handles.iter().map(name).collect();
+    let handles = handles(&api);
+    let names: Vec<&str> = handles.iter().map(|h| name(h)).collect();
     for t in ["keel_db", "keel_conn", "keel_stmt", "keel_rows", "keel_cancel", "keel_buffer", "keel_error"] {
         assert!(names.contains(&t), "{t} is not a handle of keel.json: {names:?}");
     }
@@ -326,7 +388,7 @@ fn every_handle_lists_all_its_methods() {
     let fns = list(&api, "functions");
     let mut problems = Vec::new();
     let mut checked = 0;
-    for h in list(&api, "handles") {
+    for h in handles(&api) {
         let t = name(h);
         let doc = handle_doc(h);
         let methods = &doc[doc.find("Methods:").unwrap_or(0)..];
@@ -365,7 +427,7 @@ fn paragraph(doc: &str, key: &str) -> Option<String> {
 /// the handle back (`keel_conn_free`, `keel_conn_return`, `keel_conn_close`).
 fn destructors(api: &Value) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
-    for h in list(api, "handles") {
+    for h in handles(api) {
         let t = name(h);
         let ends: Vec<String> = list(api, "functions")
             .iter()
@@ -388,7 +450,7 @@ fn every_handle_names_every_call_that_destroys_it() {
     let api = api();
     let ends = destructors(&api);
     let mut problems = Vec::new();
-    for (h, (t, calls)) in list(&api, "handles").iter().zip(&ends) {
+    for (h, (t, calls)) in handles(&api).into_iter().zip(&ends) {
         if !calls.contains(&format!("{t}_free")) {
             problems.push(format!("{t}_free does not say it takes back its {t}"));
         }

@@ -34,11 +34,8 @@ fn cstring_lossy(s: &str) -> CString {
     CString::new(s.replace('\0', "?")).expect("NULs removed")
 }
 
-/// Store `e` in `*err_out` when the caller asked for details.
-pub(crate) fn store_error(err_out: *mut *mut keel_error, e: Error) {
-    if err_out.is_null() {
-        return;
-    }
+/// Box `e` as a C error object the receiver frees with `keel_error_free`.
+pub(crate) fn into_raw(e: Error) -> *mut keel_error {
     let b = Box::new(ErrorBox {
         status: e.status,
         retry: e.retry,
@@ -47,8 +44,34 @@ pub(crate) fn store_error(err_out: *mut *mut keel_error, e: Error) {
         sqlstate: cstring_lossy(&e.sqlstate),
         driver: cstring_lossy(e.driver),
     });
+    Box::into_raw(b) as *mut keel_error
+}
+
+/// Take back an error object made by [`into_raw`] (a foreign driver's,
+/// from `keel_error_new`) as an `Error` raised by `driver`, freeing it.
+///
+/// # Safety
+/// `err` is non-NULL, came from [`into_raw`] and is not used again.
+pub(crate) unsafe fn take(err: *mut keel_error, driver: &'static str) -> Error {
+    // SAFETY: the contract.
+    let b = unsafe { Box::from_raw(err as *mut ErrorBox) };
+    Error {
+        status: b.status,
+        message: b.message.to_string_lossy().into_owned(),
+        sqlstate: b.sqlstate.to_string_lossy().into_owned(),
+        vendor_code: b.vendor_code,
+        driver,
+        retry: b.retry,
+    }
+}
+
+/// Store `e` in `*err_out` when the caller asked for details.
+pub(crate) fn store_error(err_out: *mut *mut keel_error, e: Error) {
+    if err_out.is_null() {
+        return;
+    }
     // SAFETY: non-NULL out-pointer from the caller.
-    unsafe { err_out.write(Box::into_raw(b) as *mut keel_error) };
+    unsafe { err_out.write(into_raw(e)) };
 }
 
 fn with_error<R>(err: *const keel_error, default: R, f: impl FnOnce(&ErrorBox) -> R) -> R {

@@ -1,4 +1,5 @@
-//! The C ABI: the only place with `extern "C"`. Each file owns one handle
+//! The C ABI (the user side; the driver side is `crate::ext::abi`): with
+//! it, the only place with `extern "C"`. Each file owns one handle
 //! type; every body is "check arguments → call core → convert result",
 //! inside the panic boundary of [`boundary`].
 
@@ -11,6 +12,7 @@ pub mod cancel;
 pub mod catalog;
 pub mod conn;
 pub mod db;
+pub mod driver;
 pub mod error;
 pub mod rows;
 pub mod stmt;

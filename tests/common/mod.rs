@@ -148,6 +148,9 @@ pub struct Quirks {
     /// A column clause (with `{p}` for the parent table) making a foreign
     /// key checked at COMMIT, where the engine has deferred constraints.
     pub deferred_fk: Option<&'static str>,
+    /// keel runs a batch of one INSERT as multi-row INSERTs (every
+    /// built-in engine); a driver loaded at run time runs it row by row.
+    pub multirow_batches: bool,
 }
 
 impl Quirks {
@@ -239,6 +242,70 @@ impl Quirks {
             prepared_nullability_known: true,
             prepared_engine_type_is_cursors: true,
             deferred_fk: Some("REFERENCES {p} (id) DEFERRABLE INITIALLY DEFERRED"),
+            multirow_batches: true,
+        }
+    }
+
+    /// DuckDB, through keel's DuckDB driver written in Zig
+    /// (drivers/duckdb-zig), loaded by path (`KEEL_TEST_DUCKDB_DRIVER`).
+    pub fn duckdb() -> Quirks {
+        Quirks {
+            types: vec![
+                ts(Type::Bool, "BOOLEAN", "BOOLEAN"),
+                ts(Type::Int64, "BIGINT", "BIGINT"),
+                ts(Type::Uint64, "UBIGINT", "UBIGINT"),
+                ts(Type::Double, "DOUBLE", "DOUBLE"),
+                ts(Type::Text, "VARCHAR", "VARCHAR"),
+                ts(Type::Bytes, "BLOB", "BLOB"),
+                ts(Type::Date, "DATE", "DATE"),
+                ts(Type::Time, "TIME", "TIME"),
+                ts(Type::Timestamp, "TIMESTAMP", "TIMESTAMP"),
+                ts(Type::Timestamptz, "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"),
+                ts(Type::Uuid, "UUID", "UUID"),
+                ts(Type::Json, "JSON", "JSON"),
+                ts(Type::Decimal, "DECIMAL(38,10)", "DECIMAL"),
+            ],
+            // No AUTOINCREMENT: a sequence's default.
+            autoincrement_pk: "BIGINT PRIMARY KEY DEFAULT nextval('keel_test_ids')",
+            quote: '"',
+            stores_nan: true,
+            stores_infinity: true,
+            max_blob: 16 << 20,
+            blob_refused_by_packet_limit: false,
+            stores_u64_max: true,
+            timestamptz_min_year: 1,
+            keeps_zone_offset: false,
+            parses_zone_offsets: true,
+            last_insert_id: false,
+            multirow_insert_id_is_first: false,
+            savepoints: false,
+            reads_during_write_tx: true,
+            error_aborts_transaction: true,
+            // keel's statement_timeout_ms is an option of the built-in
+            // engines; a loaded driver takes none.
+            sleep_sql: None,
+            tx_lock_modes: false,
+            kill_self_sql: None,
+            unreachable_url: None,
+            isolation_query: None,
+            cursor_blocks_conn: false,
+            native_placeholder_sql: Some("SELECT $1::BIGINT + 1"),
+            mixed_placeholders_refused: true,
+            jsonb_question_operator: false,
+            exec_select_counts_rows: false,
+            upsert_tails: &["ON CONFLICT (id) DO NOTHING", "ON CONFLICT (id) DO UPDATE SET v = excluded.v"],
+            executions_sql: None,
+            read_only_transactions: true,
+            begin_sql: "BEGIN",
+            commit_sql: "COMMIT",
+            text_param_sql: "SELECT ?::VARCHAR",
+            alter_to_bigint_sql: Some("ALTER TABLE {t} ALTER COLUMN v TYPE BIGINT"),
+            short_sleep_sql: "SELECT count(*) FROM range(2000000000) a",
+            columns_after_prepare: false,
+            prepared_nullability_known: false,
+            prepared_engine_type_is_cursors: false,
+            deferred_fk: None,
+            multirow_batches: false,
         }
     }
 
@@ -300,6 +367,7 @@ impl Quirks {
             prepared_nullability_known: false,
             prepared_engine_type_is_cursors: true,
             deferred_fk: Some("REFERENCES {p} (id) DEFERRABLE INITIALLY DEFERRED"),
+            multirow_batches: true,
         }
     }
 
@@ -385,6 +453,7 @@ impl Quirks {
             prepared_nullability_known: true,
             prepared_engine_type_is_cursors: true,
             deferred_fk: None,
+            multirow_batches: true,
         }
     }
 }
@@ -471,6 +540,7 @@ impl Quirks {
             prepared_nullability_known: true,
             prepared_engine_type_is_cursors: false,
             deferred_fk: None,
+            multirow_batches: true,
         }
     }
 }
@@ -532,6 +602,26 @@ pub struct Engine {
     pub peer: Option<keel_tds_peer::Peer>,
 }
 
+/// Load keel's DuckDB driver (`KEEL_TEST_DUCKDB_DRIVER`, built by
+/// scripts/duckdb.sh) once; `None` (after printing `skipped:`) without it,
+/// unless `KEEL_TEST_REQUIRE` names duckdb.
+pub fn duckdb_driver() -> Option<()> {
+    static LOADED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *LOADED.get_or_init(|| match std::env::var("KEEL_TEST_DUCKDB_DRIVER") {
+        Ok(path) => {
+            keel::ext::load(&path).unwrap_or_else(|e| panic!("cannot load the DuckDB driver {path}: {e}"));
+            true
+        }
+        Err(_) => false,
+    });
+    if !ok {
+        assert!(!required("duckdb"), "duckdb is required (KEEL_TEST_REQUIRE) but KEEL_TEST_DUCKDB_DRIVER is not set");
+        println!("skipped: KEEL_TEST_DUCKDB_DRIVER is not set (. scripts/duckdb.sh)");
+        return None;
+    }
+    Some(())
+}
+
 /// Build the engine `name` and run `check` on it, or print why not.
 pub fn run(name: &'static str, check: fn(&Engine)) {
     run_with(name, |_| {}, check)
@@ -552,6 +642,10 @@ impl Engine {
         let mut peer = None;
         let url = match name {
             "sqlite" => "sqlite::memory:".to_owned(),
+            "duckdb" => {
+                duckdb_driver()?;
+                "duckdb::memory:".to_owned()
+            }
             "mssql" => {
                 let (u, p) = mssql_url();
                 peer = p;
@@ -570,6 +664,16 @@ impl Engine {
         let q = match name {
             "sqlite" => Quirks::sqlite(),
             "postgres" => Quirks::postgres(),
+            "duckdb" => {
+                // Tests open engines at once, and DuckDB refuses one of two
+                // concurrent CREATEs of one object (a write-write conflict).
+                let mut tries = 0;
+                while let Err(e) = db.exec("CREATE SEQUENCE IF NOT EXISTS keel_test_ids", &[]) {
+                    tries += 1;
+                    assert!(e.status == keel::Status::Busy && tries < 50, "sequence: {e}");
+                }
+                Quirks::duckdb()
+            }
             "pgbouncer_session" => Quirks::pgbouncer(false),
             "pgbouncer_transaction" => Quirks::pgbouncer(true),
             "mysql" => {

@@ -23,6 +23,7 @@ JSON with :class:`keel.Json`.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ._ffi import Capability, Dialect, Isolation, RetrySafety, Status, TxLock, Type, library_path, set_library_path
@@ -92,6 +93,42 @@ def driver_available(name: str) -> bool:
     return bool(lib.keel_driver_available(name.encode("utf-8")))
 
 
+def load_driver(path: "str | os.PathLike[str]") -> None:
+    """Load a driver written outside keel (C, Zig, Odin, ...) from the
+    shared library at ``path`` and register it (``keel_driver_load``), so
+    that ``connect`` opens URLs of its schemes. A library that cannot be
+    loaded, exports no ``keel_driver_entry``, was built for another driver
+    ABI, or takes a scheme already taken raises an Error (its status and
+    message say which); the library stays loaded once registered."""
+    from ctypes import byref, c_void_p
+
+    from ._ffi import lib
+    from .connection import _error, no_nul
+
+    p = os.fspath(path)
+    no_nul(p, "the driver path")
+    err = c_void_p()
+    st = lib.keel_driver_load(p.encode("utf-8"), byref(err))
+    if st != 0:
+        raise _error(st, err)
+
+
+def register_driver(table: int) -> None:
+    """Register a driver whose ``keel_driver_v1`` table (keel_driver.h) is
+    at address ``table`` in this process (``keel_driver_register``): for a
+    driver linked into the program, e.g. found with ctypes. keel copies the
+    table; its functions must stay loaded."""
+    from ctypes import byref, c_void_p
+
+    from ._ffi import lib
+    from .connection import _error
+
+    err = c_void_p()
+    st = lib.keel_driver_register(c_void_p(table), byref(err))
+    if st != 0:
+        raise _error(st, err)
+
+
 class LibraryVersion(str):
     """The loaded libkeel's version text (``"0.2.0"``), with where it was
     loaded from: ``path``, the file, and ``found_by``, how it was found
@@ -127,6 +164,8 @@ __all__ = [
     "threadsafety",
     "paramstyle",
     "connect",
+    "load_driver",
+    "register_driver",
     "Connection",
     "Cursor",
     "Pool",

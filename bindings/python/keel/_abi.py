@@ -384,6 +384,8 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_db_query_len", [c_void_p, c_char_p, c_size_t, POINTER(Value), c_size_t, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
     ("keel_db_query", [c_void_p, c_char_p, POINTER(Value), c_size_t, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
     ("keel_db_dialect", [c_void_p], c_int32),
+    ("keel_driver_register", [c_void_p, POINTER(c_void_p)], c_int32),
+    ("keel_driver_load", [c_char_p, POINTER(c_void_p)], c_int32),
     ("keel_error_free", [c_void_p], None),
     ("keel_error_status", [c_void_p], c_int32),
     ("keel_error_message", [c_void_p], c_char_p),

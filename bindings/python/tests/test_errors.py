@@ -197,6 +197,21 @@ def test_a_server_nobody_answers_is_retry_safe():
     assert e.value.retry_safe, e.value
 
 
+def test_load_driver_reports_what_went_wrong(tmp_path):
+    with pytest.raises(keel.Error) as e:
+        keel.load_driver(tmp_path / "libnothing.so")
+    assert e.value.status == S.NOT_FOUND
+    assert "cannot load the driver library" in str(e.value)
+    not_a_driver = tmp_path / "empty.so"
+    not_a_driver.write_bytes(b"not an ELF file")
+    with pytest.raises(keel.Error) as e:
+        keel.load_driver(str(not_a_driver))
+    assert e.value.status == S.NOT_FOUND
+    with pytest.raises(ValueError):
+        keel.load_driver("a\0b")
+    with pytest.raises(keel.Error) as e:
+        keel.register_driver(0)
+    assert e.value.status == S.NULL_ARGUMENT
 def test_a_write_a_read_only_transaction_refuses_did_not_commit(conn, engine, table):
     # PostgreSQL's 25006 (what a standby answers after a failover) ends the
     # transaction uncommitted: running it again cannot apply it twice.

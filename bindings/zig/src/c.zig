@@ -163,6 +163,8 @@ pub const keel_cancel = opaque {};
 pub const keel_conn = opaque {};
 /// A pool of connections to one database.
 pub const keel_db = opaque {};
+/// A driver's table of functions, defined in `keel_driver.h` (included only by code that writes a driver); here it is only passed along.
+pub const keel_driver_v1 = opaque {};
 /// An error: status, message, SQLSTATE, vendor code, driver name, and whether retrying is safe.
 pub const keel_error = opaque {};
 /// A streaming cursor over one result.
@@ -365,6 +367,10 @@ pub extern fn keel_db_query_len(db: ?*keel_db, sql: ?[*]const u8, sql_len: usize
 pub extern fn keel_db_query(db: ?*keel_db, sql: ?[*:0]const u8, params: ?[*]const keel_value, n_params: usize, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
 /// Return the SQL dialect of the pool's engine.
 pub extern fn keel_db_dialect(db: ?*const keel_db) keel_dialect;
+/// Register a driver written in C, Zig, Odin or another language that fills a `keel_driver_v1` (see `keel_driver.h`), so that `keel_db_open` opens URLs of its schemes, with keel's pool, statement cache, `?` placeholders and batches, in every binding.
+pub extern fn keel_driver_register(driver: ?*const keel_driver_v1, err_out: ?*?*keel_error) keel_status;
+/// Load a driver from the shared library at `path` (a path as `dlopen` takes it: with a `/`, a file; without, searched for as `dlopen` does), call its entry point `keel_driver_entry` (see `keel_driver.h`) and register the driver it returns, as `keel_driver_register` does.
+pub extern fn keel_driver_load(path: ?[*:0]const u8, err_out: ?*?*keel_error) keel_status;
 /// Free an error object.
 pub extern fn keel_error_free(err: ?*keel_error) void;
 /// Return the status of an error.

@@ -99,6 +99,25 @@ pub fn driverAvailable(name: []const u8) bool {
     return c.keel_driver_available(buf[0..name.len :0]);
 }
 
+/// Load a driver written outside keel (C, Zig, Odin, ...) from the shared
+/// library at `path` and register it (`keel_driver_load`), so that
+/// `Db.open` opens URLs of its schemes. A library that cannot be loaded
+/// or exports no `keel_driver_entry` is `error.NotFound`; one built for
+/// another driver ABI `error.InvalidArgument`; a scheme taken already
+/// `error.AlreadyExists` (the message in `diags` says which).
+pub fn loadDriver(path: [:0]const u8, diags: ?*Diagnostics) Error!void {
+    var e = errors.ErrOut.init(diags);
+    try e.check(c.keel_driver_load(path, e.ptr()));
+}
+
+/// Register a driver linked into the program, given its `keel_driver_v1`
+/// table (keel_driver.h), as `keel_driver_register`: keel copies the
+/// table; its functions must stay in memory.
+pub fn registerDriver(table: *const c.keel_driver_v1, diags: ?*Diagnostics) Error!void {
+    var e = errors.ErrOut.init(diags);
+    try e.check(c.keel_driver_register(table, e.ptr()));
+}
+
 test {
     std.testing.refAllDecls(@This());
     _ = errors;

@@ -202,6 +202,37 @@ fn countRows(c: *const keel.Conn, comptime table: []const u8) !i64 {
 // ---------------------------------------------------------------------
 // Cases
 
+test "loading a driver that is not there says why" {
+    var diags: keel.Diagnostics = .{};
+    try testing.expectError(error.NotFound, keel.loadDriver("/nonexistent/libkeel-driver-nothing.so", &diags));
+    try testing.expect(std.mem.indexOf(u8, diags.message(), "cannot load the driver library") != null);
+}
+
+extern fn getenv(name: [*:0]const u8) ?[*:0]const u8;
+
+test "a driver loaded by path opens a duckdb: URL" {
+    // keel's DuckDB driver in Zig (drivers/duckdb-zig); make test builds
+    // it and names it in KEEL_TEST_DUCKDB_DRIVER.
+    const path = getenv("KEEL_TEST_DUCKDB_DRIVER") orelse {
+        const req = std.mem.span(getenv("KEEL_TEST_REQUIRE") orelse "");
+        var it = std.mem.splitScalar(u8, req, ',');
+        while (it.next()) |e| if (std.mem.eql(u8, e, "duckdb")) return error.DuckdbRequiredButKeelTestDuckdbDriverUnset;
+        return error.SkipZigTest;
+    };
+    var diags: keel.Diagnostics = .{};
+    if (!keel.driverAvailable("duckdb")) try keel.loadDriver(std.mem.span(path), &diags);
+    try testing.expectError(error.AlreadyExists, keel.loadDriver(std.mem.span(path), &diags));
+    var db = try keel.Db.open(gpa, "duckdb::memory:", .{});
+    defer db.deinit();
+    var conn = try db.checkout();
+    defer conn.deinit();
+    var rows = try conn.query("SELECT ? + 1 AS n, 'zig' AS s", .{@as(i64, 41)});
+    defer rows.deinit();
+    const row = (try rows.next()).?;
+    try testing.expectEqual(@as(i64, 42), try row.get(i64, 0));
+    try testing.expectEqualStrings("zig", try row.get([]const u8, 1));
+}
+
 test "library version matches the header the binding mirrors" {
     try testing.expect(keel.version().len > 0);
     try testing.expectEqual(keel.header_version_number, keel.versionNumber());

@@ -1,0 +1,719 @@
+//! keel's DuckDB driver: keel_driver.h implemented over DuckDB's C API,
+//! built into a shared library keel loads with keel_driver_load. URLs:
+//! `duckdb::memory:` (one in-memory database, shared by every connection
+//! of the process that opens it while one is open) and
+//! `duckdb:///abs/path.duckdb` or `duckdb://relative/path.duckdb`.
+//!
+//! Every connection of one path shares one duckdb_database (DuckDB allows
+//! one per file in a process), counted, and closed with its last
+//! connection. Results are read chunk by chunk (duckdb_fetch_chunk), each
+//! value straight from the chunk's vectors; a row's text stays in its
+//! chunk, which lives until the next chunk is fetched, as keel_driver.h
+//! allows.
+
+const std = @import("std");
+const d = @import("duckdb.zig");
+const k = @import("keel.zig");
+
+extern fn malloc(n: usize) ?*anyopaque;
+extern fn calloc(n: usize, size: usize) ?*anyopaque;
+extern fn free(p: ?*anyopaque) void;
+extern fn pthread_mutex_lock(m: *anyopaque) c_int;
+extern fn pthread_mutex_unlock(m: *anyopaque) c_int;
+
+fn alloc(comptime T: type) ?*T {
+    const p = calloc(1, @sizeOf(T)) orelse return null;
+    return @ptrCast(@alignCast(p));
+}
+
+fn allocMany(comptime T: type, n: usize) ?[*]T {
+    const p = calloc(@max(n, 1), @sizeOf(T)) orelse return null;
+    return @ptrCast(@alignCast(p));
+}
+
+var host: ?*const k.Host = null;
+
+/// Report an error through `err_out` and return its status.
+fn fail(err_out: k.ErrOut, status: i32, sqlstate: ?[*:0]const u8, code: i32, msg: ?[*:0]const u8) i32 {
+    if (err_out) |e| {
+        if (host) |h| e.* = h.error_new.?(status, sqlstate, code, msg);
+    }
+    return status;
+}
+
+// ---- databases, shared by path -------------------------------------------------
+
+/// glibc's PTHREAD_MUTEX_INITIALIZER is all zeros.
+var dbs_lock: [64]u8 align(16) = std.mem.zeroes([64]u8);
+
+const Shared = struct {
+    path: [*:0]u8,
+    db: d.duckdb_database,
+    refs: usize,
+    next: ?*Shared,
+};
+var dbs: ?*Shared = null;
+
+fn lock() void {
+    _ = pthread_mutex_lock(&dbs_lock);
+}
+fn unlock() void {
+    _ = pthread_mutex_unlock(&dbs_lock);
+}
+
+fn acquire(path: [*:0]const u8, err_out: k.ErrOut) ?*Shared {
+    lock();
+    defer unlock();
+    const want = std.mem.span(path);
+    var it = dbs;
+    while (it) |s| : (it = s.next) {
+        if (std.mem.eql(u8, std.mem.span(s.path), want)) {
+            s.refs += 1;
+            return s;
+        }
+    }
+    const s = alloc(Shared) orelse {
+        _ = fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
+        return null;
+    };
+    const copy: [*]u8 = @ptrCast(malloc(want.len + 1) orelse {
+        free(s);
+        _ = fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
+        return null;
+    });
+    @memcpy(copy[0..want.len], want);
+    copy[want.len] = 0;
+    s.path = copy[0..want.len :0];
+    const open_path: [*:0]const u8 = if (std.mem.eql(u8, want, ":memory:")) ":memory:" else path;
+    if (d.duckdb_open(open_path, &s.db) != d.Success) {
+        free(copy);
+        free(s);
+        _ = fail(err_out, k.Status.IO, "08001", 0, "duckdb: cannot open the database (a bad path, or the file is locked by another process)");
+        return null;
+    }
+    s.refs = 1;
+    s.next = dbs;
+    dbs = s;
+    return s;
+}
+
+fn release(s: *Shared) void {
+    lock();
+    defer unlock();
+    s.refs -= 1;
+    if (s.refs > 0) return;
+    var link: *?*Shared = &dbs;
+    while (link.*) |cur| {
+        if (cur == s) {
+            link.* = cur.next;
+            break;
+        }
+        link = &cur.next;
+    }
+    d.duckdb_close(&s.db);
+    free(s.path);
+    free(s);
+}
+
+// ---- connections ---------------------------------------------------------------
+
+const Conn = struct {
+    shared: *Shared,
+    con: d.duckdb_connection,
+    in_tx: bool,
+    /// A statement failed inside the transaction: DuckDB has aborted it,
+    /// and its COMMIT would roll back while reporting success.
+    aborted: bool,
+};
+
+var version_buf: [64:0]u8 = std.mem.zeroes([64:0]u8);
+
+fn connect(_: ?*anyopaque, url: *const k.Url, conn_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
+    if (url.host != null or url.user != null)
+        return fail(err_out, k.Status.INVALID_ARGUMENT, null, 0, "duckdb: a URL names a file: duckdb::memory:, duckdb:///abs/path.duckdb or duckdb://relative/path.duckdb");
+    const path = url.path orelse return fail(err_out, k.Status.INVALID_ARGUMENT, null, 0, "duckdb: no path");
+    if (path[0] == 0) return fail(err_out, k.Status.INVALID_ARGUMENT, null, 0, "duckdb: the URL has no path (use duckdb::memory:)");
+    const shared = acquire(path, err_out) orelse return k.Status.IO;
+    const c = alloc(Conn) orelse {
+        release(shared);
+        return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
+    };
+    c.shared = shared;
+    if (d.duckdb_connect(shared.db, &c.con) != d.Success) {
+        free(c);
+        release(shared);
+        return fail(err_out, k.Status.IO, "08001", 0, "duckdb: cannot connect to the database");
+    }
+    conn_out.* = c;
+    return k.Status.OK;
+}
+
+fn connOf(p: ?*anyopaque) *Conn {
+    return @ptrCast(@alignCast(p.?));
+}
+
+fn connFree(p: ?*anyopaque) callconv(.c) void {
+    const c = connOf(p);
+    d.duckdb_disconnect(&c.con);
+    release(c.shared);
+    free(c);
+}
+
+fn serverVersion(_: ?*anyopaque) callconv(.c) ?[*:0]const u8 {
+    lock();
+    defer unlock();
+    if (version_buf[0] == 0) {
+        const v = std.mem.span(d.duckdb_library_version());
+        const prefix = "DuckDB ";
+        const n = @min(v.len, version_buf.len - prefix.len);
+        @memcpy(version_buf[0..prefix.len], prefix);
+        @memcpy(version_buf[prefix.len .. prefix.len + n], v[0..n]);
+    }
+    return &version_buf;
+}
+
+/// The keel status, SQLSTATE of a DuckDB error type.
+fn mapError(t: c_int) struct { i32, ?[*:0]const u8 } {
+    return switch (t) {
+        d.E.CONSTRAINT => .{ k.Status.INTEGRITY, "23000" },
+        d.E.OUT_OF_RANGE, d.E.CONVERSION, d.E.DIVIDE_BY_ZERO, d.E.INVALID_INPUT => .{ k.Status.INVALID_DATA, "22000" },
+        d.E.TRANSACTION => .{ k.Status.BUSY, "40001" },
+        d.E.NOT_IMPLEMENTED => .{ k.Status.NOT_IMPLEMENTED, "0A000" },
+        d.E.CATALOG, d.E.BINDER => .{ k.Status.INVALID_ARGUMENT, "42000" },
+        d.E.PARSER, d.E.SYNTAX => .{ k.Status.INVALID_ARGUMENT, "42601" },
+        d.E.IO => .{ k.Status.IO, "58030" },
+        d.E.INTERRUPT => .{ k.Status.CANCELLED, "57014" },
+        d.E.PERMISSION => .{ k.Status.UNAUTHORIZED, "42501" },
+        else => .{ k.Status.UNKNOWN, null },
+    };
+}
+
+fn has(msg: [*:0]const u8, needle: []const u8) bool {
+    return std.mem.indexOf(u8, std.mem.span(msg), needle) != null;
+}
+
+/// Refine the status of a DuckDB error by what its message says, where
+/// one error type covers several keel statuses.
+fn refine(t: c_int, msg: [*:0]const u8, m: struct { i32, ?[*:0]const u8 }) struct { i32, ?[*:0]const u8 } {
+    if (t == d.E.TRANSACTION) {
+        if (has(msg, "transaction is aborted")) return .{ k.Status.INVALID_STATE, "25P02" };
+        if (has(msg, "read-only")) return .{ k.Status.INVALID_STATE, "25006" };
+        if (has(msg, "no transaction is active")) return .{ k.Status.INVALID_STATE, "25000" };
+    }
+    if (t == d.E.CATALOG or t == d.E.BINDER) {
+        if (has(msg, "does not exist") or has(msg, "not found")) return .{ k.Status.NOT_FOUND, "42P01" };
+        if (has(msg, "already exists")) return .{ k.Status.ALREADY_EXISTS, "42P07" };
+    }
+    return m;
+}
+
+/// Fail with the error of `res` (and destroy it).
+fn resultError(res: *d.duckdb_result, err_out: k.ErrOut) i32 {
+    const t = d.duckdb_result_error_type(res);
+    const msg = d.duckdb_result_error(res) orelse "duckdb: the statement failed";
+    const m = refine(t, msg, mapError(t));
+    const s = fail(err_out, m[0], m[1], t, msg);
+    d.duckdb_destroy_result(res);
+    return s;
+}
+
+fn run(c: *Conn, sql: [*:0]const u8, err_out: k.ErrOut) i32 {
+    var res: d.duckdb_result = .{};
+    if (d.duckdb_query(c.con, sql, &res) != d.Success) return resultError(&res, err_out);
+    d.duckdb_destroy_result(&res);
+    return k.Status.OK;
+}
+
+fn ping(p: ?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
+    return run(connOf(p), "SELECT 1", err_out);
+}
+
+fn begin(p: ?*anyopaque, o: *const k.TxOptions, err_out: k.ErrOut) callconv(.c) i32 {
+    // DuckDB has one isolation level (MVCC, whose conflicting writers
+    // fail with KEEL_STATUS_BUSY), which serves every keel level.
+    if (o.lock != 0)
+        return fail(err_out, k.Status.INVALID_ARGUMENT, null, 0, "duckdb: transaction lock modes are SQLite's (KEEL_TX_LOCK_DEFAULT only)");
+    const c = connOf(p);
+    const s = run(c, if (o.read_only) "BEGIN TRANSACTION READ ONLY" else "BEGIN TRANSACTION", err_out);
+    if (s == k.Status.OK) c.in_tx = true;
+    return s;
+}
+
+fn commit(p: ?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
+    const c = connOf(p);
+    if (c.in_tx and c.aborted) {
+        _ = run(c, "ROLLBACK", null);
+        c.in_tx = false;
+        c.aborted = false;
+        return fail(err_out, k.Status.INVALID_STATE, "25P02", 0, "duckdb: the transaction was aborted by an earlier error and has been rolled back; nothing of it was committed");
+    }
+    const s = run(c, "COMMIT", err_out);
+    c.aborted = false;
+    c.in_tx = false; // a failed commit ends the transaction too
+    return s;
+}
+
+fn rollback(p: ?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
+    const c = connOf(p);
+    const s = run(c, "ROLLBACK", err_out);
+    c.in_tx = false;
+    c.aborted = false;
+    return s;
+}
+
+fn inTransaction(p: ?*anyopaque) callconv(.c) i32 {
+    return @intFromBool(connOf(p).in_tx);
+}
+
+fn cancel(p: ?*anyopaque, _: k.ErrOut) callconv(.c) i32 {
+    d.duckdb_interrupt(connOf(p).con);
+    return k.Status.OK;
+}
+
+// ---- statements ----------------------------------------------------------------
+
+/// What a transaction statement run through SQL does to the session.
+const TxEffect = enum { none, opens, ends };
+
+const Stmt = struct {
+    conn: *Conn,
+    ps: d.duckdb_prepared_statement,
+    params: usize,
+    tx: TxEffect,
+    uuid_text: [36]u8,
+};
+
+fn firstWordIs(sql: []const u8, words: []const []const u8) bool {
+    var i: usize = 0;
+    while (i < sql.len and (sql[i] == ' ' or sql[i] == '\t' or sql[i] == '\n' or sql[i] == '\r')) i += 1;
+    var j = i;
+    while (j < sql.len and std.ascii.isAlphabetic(sql[j])) j += 1;
+    for (words) |w| if (std.ascii.eqlIgnoreCase(sql[i..j], w)) return true;
+    return false;
+}
+
+fn prepare(p: ?*anyopaque, sql: [*:0]const u8, len: usize, stmt_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
+    const c = connOf(p);
+    var ps: d.duckdb_prepared_statement = null;
+    if (d.duckdb_prepare(c.con, sql, &ps) != d.Success) {
+        const msg = d.duckdb_prepare_error(ps) orelse "duckdb: cannot prepare the statement";
+        // Preparing reports no error type: the message's "<Kind> Error:"
+        // prefix says it.
+        const m = refine(d.E.CATALOG, msg, .{ k.Status.INVALID_ARGUMENT, "42000" });
+        if (c.in_tx) c.aborted = true;
+        const s = fail(err_out, m[0], m[1], 0, msg);
+        d.duckdb_destroy_prepare(&ps);
+        return s;
+    }
+    const st = alloc(Stmt) orelse {
+        d.duckdb_destroy_prepare(&ps);
+        return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
+    };
+    st.conn = c;
+    st.ps = ps;
+    st.params = @intCast(d.duckdb_nparams(ps));
+    st.tx = .none;
+    if (d.duckdb_prepared_statement_type(ps) == d.STATEMENT_TYPE_TRANSACTION) {
+        const text = sql[0..len];
+        st.tx = if (firstWordIs(text, &.{ "BEGIN", "START" })) .opens else .ends;
+    }
+    stmt_out.* = st;
+    return k.Status.OK;
+}
+
+fn stmtOf(p: ?*anyopaque) *Stmt {
+    return @ptrCast(@alignCast(p.?));
+}
+
+fn paramCount(p: ?*anyopaque) callconv(.c) usize {
+    return stmtOf(p).params;
+}
+
+fn bind(p: ?*anyopaque, index: usize, v: *const k.Value, err_out: k.ErrOut) callconv(.c) i32 {
+    const st = stmtOf(p);
+    const i: d.idx_t = index + 1;
+    const rc = switch (v.kind) {
+        k.Type.NULL => d.duckdb_bind_null(st.ps, i),
+        k.Type.BOOL => d.duckdb_bind_boolean(st.ps, i, v.int_value != 0),
+        k.Type.INT64 => d.duckdb_bind_int64(st.ps, i, v.int_value),
+        k.Type.UINT64 => d.duckdb_bind_uint64(st.ps, i, v.uint_value),
+        k.Type.DOUBLE => d.duckdb_bind_double(st.ps, i, v.double_value),
+        k.Type.TEXT, k.Type.JSON, k.Type.DECIMAL => d.duckdb_bind_varchar_length(st.ps, i, v.data orelse "", v.len),
+        k.Type.BYTES => d.duckdb_bind_blob(st.ps, i, v.data, v.len),
+        k.Type.DATE => d.duckdb_bind_date(st.ps, i, .{ .days = @intCast(v.int_value) }),
+        k.Type.TIME => d.duckdb_bind_time(st.ps, i, .{ .micros = v.int_value }),
+        k.Type.TIMESTAMP => d.duckdb_bind_timestamp(st.ps, i, .{ .micros = v.int_value }),
+        k.Type.TIMESTAMPTZ => d.duckdb_bind_timestamp_tz(st.ps, i, .{ .micros = v.int_value }),
+        k.Type.UUID => blk: {
+            const hex = "0123456789abcdef";
+            const b = v.data.?[0..16];
+            var o: usize = 0;
+            for (b, 0..) |byte, n| {
+                if (n == 4 or n == 6 or n == 8 or n == 10) {
+                    st.uuid_text[o] = '-';
+                    o += 1;
+                }
+                st.uuid_text[o] = hex[byte >> 4];
+                st.uuid_text[o + 1] = hex[byte & 15];
+                o += 2;
+            }
+            break :blk d.duckdb_bind_varchar_length(st.ps, i, &st.uuid_text, 36);
+        },
+        else => return fail(err_out, k.Status.INVALID_ARGUMENT, null, 0, "duckdb: a value of a type this driver does not know"),
+    };
+    if (rc != d.Success) return fail(err_out, k.Status.INVALID_ARGUMENT, "22023", 0, "duckdb: the value does not fit the parameter");
+    return k.Status.OK;
+}
+
+fn clearBindings(p: ?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
+    if (d.duckdb_clear_bindings(stmtOf(p).ps) != d.Success) return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: cannot clear the bindings");
+    return k.Status.OK;
+}
+
+fn runPrepared(st: *Stmt, res: *d.duckdb_result, err_out: k.ErrOut) i32 {
+    if (d.duckdb_execute_prepared(st.ps, res) != d.Success) {
+        // A failed statement inside a transaction leaves DuckDB's
+        // transaction open (and aborted) until ROLLBACK.
+        if (st.conn.in_tx) st.conn.aborted = true;
+        return resultError(res, err_out);
+    }
+    switch (st.tx) {
+        .none => {},
+        .opens => st.conn.in_tx = true,
+        .ends => {
+            st.conn.in_tx = false;
+            st.conn.aborted = false;
+        },
+    }
+    return k.Status.OK;
+}
+
+fn execute(p: ?*anyopaque, r: *k.ExecResult, err_out: k.ErrOut) callconv(.c) i32 {
+    const st = stmtOf(p);
+    var res: d.duckdb_result = .{};
+    const s = runPrepared(st, &res, err_out);
+    if (s != k.Status.OK) return s;
+    r.rows_affected = d.duckdb_rows_changed(&res);
+    d.duckdb_destroy_result(&res);
+    return k.Status.OK;
+}
+
+fn stmtFree(p: ?*anyopaque) callconv(.c) void {
+    const st = stmtOf(p);
+    d.duckdb_destroy_prepare(&st.ps);
+    free(st);
+}
+
+// ---- cursors -------------------------------------------------------------------
+
+const Col = struct {
+    dtype: c_int,
+    kind: i32,
+    scale: u8,
+    internal: c_int,
+    name: [*:0]const u8,
+    engine: [*:0]const u8,
+    data: ?*anyopaque,
+    validity: ?[*]u64,
+    /// Decimal, hugeint and uuid text of the current row.
+    text: [48]u8,
+};
+
+const Rows = struct {
+    res: d.duckdb_result,
+    chunk: d.duckdb_data_chunk,
+    size: usize,
+    at: usize,
+    ncols: usize,
+    cols: [*]Col,
+    done: bool,
+};
+
+fn kindOf(dtype: c_int, lt: d.duckdb_logical_type) ?struct { i32, [*:0]const u8 } {
+    return switch (dtype) {
+        d.T.BOOLEAN => .{ k.Type.BOOL, "BOOLEAN" },
+        d.T.TINYINT => .{ k.Type.INT64, "TINYINT" },
+        d.T.SMALLINT => .{ k.Type.INT64, "SMALLINT" },
+        d.T.INTEGER => .{ k.Type.INT64, "INTEGER" },
+        d.T.BIGINT => .{ k.Type.INT64, "BIGINT" },
+        d.T.UTINYINT => .{ k.Type.INT64, "UTINYINT" },
+        d.T.USMALLINT => .{ k.Type.INT64, "USMALLINT" },
+        d.T.UINTEGER => .{ k.Type.INT64, "UINTEGER" },
+        d.T.UBIGINT => .{ k.Type.UINT64, "UBIGINT" },
+        d.T.FLOAT => .{ k.Type.DOUBLE, "FLOAT" },
+        d.T.DOUBLE => .{ k.Type.DOUBLE, "DOUBLE" },
+        d.T.VARCHAR => blk: {
+            const alias = d.duckdb_logical_type_get_alias(lt);
+            defer if (alias) |a| d.duckdb_free(a);
+            if (alias) |a| if (std.mem.eql(u8, std.mem.span(a), "JSON")) break :blk .{ k.Type.JSON, "JSON" };
+            break :blk .{ k.Type.TEXT, "VARCHAR" };
+        },
+        d.T.BLOB => .{ k.Type.BYTES, "BLOB" },
+        d.T.DATE => .{ k.Type.DATE, "DATE" },
+        d.T.TIME => .{ k.Type.TIME, "TIME" },
+        d.T.TIMESTAMP => .{ k.Type.TIMESTAMP, "TIMESTAMP" },
+        d.T.TIMESTAMP_S => .{ k.Type.TIMESTAMP, "TIMESTAMP_S" },
+        d.T.TIMESTAMP_MS => .{ k.Type.TIMESTAMP, "TIMESTAMP_MS" },
+        d.T.TIMESTAMP_TZ => .{ k.Type.TIMESTAMPTZ, "TIMESTAMP WITH TIME ZONE" },
+        d.T.UUID => .{ k.Type.UUID, "UUID" },
+        d.T.DECIMAL => .{ k.Type.DECIMAL, "DECIMAL" },
+        d.T.HUGEINT => .{ k.Type.DECIMAL, "HUGEINT" },
+        d.T.UHUGEINT => .{ k.Type.DECIMAL, "UHUGEINT" },
+        else => null,
+    };
+}
+
+fn query(p: ?*anyopaque, rows_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
+    const st = stmtOf(p);
+    const r = alloc(Rows) orelse return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
+    r.res = .{};
+    const s = runPrepared(st, &r.res, err_out);
+    if (s != k.Status.OK) {
+        free(r);
+        return s;
+    }
+    r.ncols = @intCast(d.duckdb_column_count(&r.res));
+    r.cols = allocMany(Col, r.ncols) orelse {
+        d.duckdb_destroy_result(&r.res);
+        free(r);
+        return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
+    };
+    var i: usize = 0;
+    while (i < r.ncols) : (i += 1) {
+        const c = &r.cols[i];
+        c.dtype = d.duckdb_column_type(&r.res, i);
+        c.name = d.duckdb_column_name(&r.res, i) orelse "";
+        var lt = d.duckdb_column_logical_type(&r.res, i);
+        defer d.duckdb_destroy_logical_type(&lt);
+        const kind = kindOf(c.dtype, lt) orelse {
+            rowsFree(r);
+            return fail(err_out, k.Status.NOT_IMPLEMENTED, "0A000", c.dtype, "duckdb: a result column has a DuckDB type keel has no type for (INTERVAL, LIST, STRUCT, MAP, ...): cast it to VARCHAR");
+        };
+        c.kind = kind[0];
+        c.engine = kind[1];
+        if (c.dtype == d.T.DECIMAL) {
+            c.scale = d.duckdb_decimal_scale(lt);
+            c.internal = d.duckdb_decimal_internal_type(lt);
+        }
+    }
+    rows_out.* = r;
+    return k.Status.OK;
+}
+
+fn rowsOf(p: ?*anyopaque) *Rows {
+    return @ptrCast(@alignCast(p.?));
+}
+
+fn columnCount(p: ?*anyopaque) callconv(.c) usize {
+    return rowsOf(p).ncols;
+}
+
+fn column(p: ?*anyopaque, i: usize, out: *k.Column, _: k.ErrOut) callconv(.c) i32 {
+    const c = &rowsOf(p).cols[i];
+    const name = std.mem.span(c.name);
+    out.name = name.ptr;
+    out.name_len = name.len;
+    out.kind = c.kind;
+    out.engine_type = c.engine;
+    out.nullable = 0;
+    return k.Status.OK;
+}
+
+fn next(p: ?*anyopaque, has_row: *i32, _: k.ErrOut) callconv(.c) i32 {
+    const r = rowsOf(p);
+    if (r.done) {
+        has_row.* = 0;
+        return k.Status.OK;
+    }
+    r.at += 1;
+    while (r.chunk == null or r.at >= r.size) {
+        if (r.chunk != null) d.duckdb_destroy_data_chunk(&r.chunk);
+        r.chunk = d.duckdb_fetch_chunk(r.res);
+        if (r.chunk == null) {
+            r.done = true;
+            has_row.* = 0;
+            return k.Status.OK;
+        }
+        r.size = @intCast(d.duckdb_data_chunk_get_size(r.chunk));
+        r.at = 0;
+        var i: usize = 0;
+        while (i < r.ncols) : (i += 1) {
+            const vec = d.duckdb_data_chunk_get_vector(r.chunk, i);
+            r.cols[i].data = d.duckdb_vector_get_data(vec);
+            r.cols[i].validity = d.duckdb_vector_get_validity(vec);
+        }
+    }
+    has_row.* = 1;
+    return k.Status.OK;
+}
+
+fn at(comptime T: type, c: *const Col, row: usize) T {
+    const base: [*]const T = @ptrCast(@alignCast(c.data.?));
+    return base[row];
+}
+
+/// Write `v` (an integer scaled by 10^scale) as exact decimal text.
+fn decimalText(buf: []u8, v: i128, scale: u8) []const u8 {
+    var digits: [48]u8 = undefined;
+    var n: usize = 0;
+    var mag: u128 = if (v < 0) @intCast(-v) else @intCast(v);
+    while (true) {
+        digits[n] = '0' + @as(u8, @intCast(mag % 10));
+        n += 1;
+        mag /= 10;
+        if (mag == 0 and n > scale) break;
+    }
+    var o: usize = 0;
+    if (v < 0) {
+        buf[0] = '-';
+        o = 1;
+    }
+    var i = n;
+    while (i > 0) {
+        i -= 1;
+        buf[o] = digits[i];
+        o += 1;
+        if (i == scale and scale > 0) {
+            buf[o] = '.';
+            o += 1;
+        }
+    }
+    return buf[0..o];
+}
+
+const Hugeint = extern struct { lower: u64, upper: i64 };
+const StringT = extern struct { len: u32, prefix: [4]u8, ptr: [*]const u8 };
+
+fn value(p: ?*anyopaque, i: usize, v: *k.Value, err_out: k.ErrOut) callconv(.c) i32 {
+    const r = rowsOf(p);
+    const c = &r.cols[i];
+    const row = r.at;
+    if (c.validity) |valid| {
+        if ((valid[row / 64] >> @intCast(row % 64)) & 1 == 0) {
+            v.kind = k.Type.NULL;
+            return k.Status.OK;
+        }
+    }
+    v.kind = c.kind;
+    switch (c.dtype) {
+        d.T.BOOLEAN => v.int_value = @intFromBool(at(u8, c, row) != 0),
+        d.T.TINYINT => v.int_value = at(i8, c, row),
+        d.T.SMALLINT => v.int_value = at(i16, c, row),
+        d.T.INTEGER => v.int_value = at(i32, c, row),
+        d.T.BIGINT => v.int_value = at(i64, c, row),
+        d.T.UTINYINT => v.int_value = at(u8, c, row),
+        d.T.USMALLINT => v.int_value = at(u16, c, row),
+        d.T.UINTEGER => v.int_value = at(u32, c, row),
+        d.T.UBIGINT => v.uint_value = at(u64, c, row),
+        d.T.FLOAT => v.double_value = at(f32, c, row),
+        d.T.DOUBLE => v.double_value = at(f64, c, row),
+        d.T.DATE => v.int_value = at(i32, c, row),
+        d.T.TIME, d.T.TIMESTAMP, d.T.TIMESTAMP_TZ => v.int_value = at(i64, c, row),
+        d.T.TIMESTAMP_S => v.int_value = std.math.mul(i64, at(i64, c, row), 1_000_000) catch
+            return fail(err_out, k.Status.INVALID_DATA, "22008", 0, "duckdb: timestamp out of keel's range"),
+        d.T.TIMESTAMP_MS => v.int_value = std.math.mul(i64, at(i64, c, row), 1_000) catch
+            return fail(err_out, k.Status.INVALID_DATA, "22008", 0, "duckdb: timestamp out of keel's range"),
+        d.T.VARCHAR, d.T.BLOB => {
+            const base: [*]const StringT = @ptrCast(@alignCast(c.data.?));
+            const s = &base[row];
+            v.len = s.len;
+            v.data = if (s.len <= 12) @as([*]const u8, @ptrCast(&s.prefix)) else s.ptr;
+        },
+        d.T.DECIMAL => {
+            const n: i128 = switch (c.internal) {
+                d.T.SMALLINT => at(i16, c, row),
+                d.T.INTEGER => at(i32, c, row),
+                d.T.BIGINT => at(i64, c, row),
+                else => blk: {
+                    const h = at(Hugeint, c, row);
+                    break :blk (@as(i128, h.upper) << 64) | h.lower;
+                },
+            };
+            const t = decimalText(&c.text, n, c.scale);
+            v.data = t.ptr;
+            v.len = t.len;
+        },
+        d.T.HUGEINT => {
+            const h = at(Hugeint, c, row);
+            const t = decimalText(&c.text, (@as(i128, h.upper) << 64) | h.lower, 0);
+            v.data = t.ptr;
+            v.len = t.len;
+        },
+        d.T.UHUGEINT => {
+            const h = at(Hugeint, c, row);
+            const u: u128 = (@as(u128, @as(u64, @bitCast(h.upper))) << 64) | h.lower;
+            if (u > std.math.maxInt(i128)) return fail(err_out, k.Status.INVALID_DATA, "22003", 0, "duckdb: UHUGEINT too large");
+            const t = decimalText(&c.text, @intCast(u), 0);
+            v.data = t.ptr;
+            v.len = t.len;
+        },
+        d.T.UUID => {
+            // Stored as a hugeint with the top bit flipped, so that it sorts.
+            const h = at(Hugeint, c, row);
+            const upper: u64 = @as(u64, @bitCast(h.upper)) ^ (@as(u64, 1) << 63);
+            std.mem.writeInt(u64, c.text[0..8], upper, .big);
+            std.mem.writeInt(u64, c.text[8..16], h.lower, .big);
+            v.data = &c.text;
+            v.len = 16;
+        },
+        else => return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: unexpected column type"),
+    }
+    return k.Status.OK;
+}
+
+fn rowsFree(p: ?*anyopaque) callconv(.c) void {
+    const r = rowsOf(p);
+    if (r.chunk != null) d.duckdb_destroy_data_chunk(&r.chunk);
+    d.duckdb_destroy_result(&r.res);
+    free(r.cols);
+    free(r);
+}
+
+// ---- the table -----------------------------------------------------------------
+
+const table: k.DriverV1 = .{
+    // Results are materialized, so several cursors may be open at once.
+    .flags = k.DRIVER_URL_NAMES_A_FILE | k.DRIVER_SEVERAL_CURSORS,
+    .name = "duckdb",
+    .schemes = "duckdb",
+    .syntax_engine = "DuckDB",
+    .placeholder_prefix = "$",
+    .connect = connect,
+    .conn_free = connFree,
+    .conn_ping = ping,
+    .conn_server_version = serverVersion,
+    .conn_prepare = prepare,
+    .conn_begin = begin,
+    .conn_commit = commit,
+    .conn_rollback = rollback,
+    .conn_in_transaction = inTransaction,
+    .conn_cancel = cancel,
+    .stmt_param_count = paramCount,
+    .stmt_bind = bind,
+    .stmt_clear_bindings = clearBindings,
+    .stmt_execute = execute,
+    .stmt_query = query,
+    .stmt_free = stmtFree,
+    .rows_column_count = columnCount,
+    .rows_column = column,
+    .rows_next = next,
+    .rows_value = value,
+    .rows_free = rowsFree,
+};
+
+export fn keel_driver_entry(h: ?*const k.Host) callconv(.c) ?*const k.DriverV1 {
+    const hh = h orelse return null;
+    if (hh.abi_version != k.ABI_VERSION or hh.error_new == null) return null;
+    host = hh;
+    return &table;
+}
+
+/// The sizes of the keel structs as this driver declares them, for the
+/// test that compares them with keel_driver.h.
+export fn keel_duckdb_abi_sizes(out: *[6]usize) callconv(.c) void {
+    out.* = .{ @sizeOf(k.DriverV1), @sizeOf(k.Value), @sizeOf(k.ExecResult), @sizeOf(k.TxOptions), @sizeOf(k.Url), @sizeOf(k.Column) };
+}
+
+test {
+    _ = d;
+}

@@ -1,0 +1,549 @@
+/*
+ * keel_driver.h -- the driver side of keel's C ABI: what a database
+ * driver written in C, Zig, Odin or any language that can fill a table of
+ * function pointers implements, so that keel_db_open opens its URLs with
+ * keel's pool, statement cache, portable ? placeholders, batches, and
+ * every binding. Programs that only use keel include keel.h; this file
+ * includes it (keel_value, keel_error, keel_exec_result,
+ * keel_tx_options and the status and type numbers are keel.h's).
+ *
+ * THE MINIMUM A DRIVER IMPLEMENTS
+ *   Fill a keel_driver_v1 (zero it first): size = sizeof(keel_driver_v1),
+ *   abi_version = KEEL_DRIVER_ABI_VERSION, name, schemes, and every
+ *   function pointer not marked optional. Then either call
+ *   keel_driver_register(&table, &err) from the program (keel.h), or build
+ *   a shared library exporting
+ *       const keel_driver_v1 *keel_driver_entry(const keel_driver_host *host);
+ *   which keel_driver_load(path, &err) calls. keel copies the table at
+ *   registration and checks it: a wrong abi_version, a size smaller than
+ *   version 1's, a NULL required function, a name or scheme taken by
+ *   another driver are refused with a message saying which.
+ *
+ * STATUS AND ERRORS
+ *   Every function that can fail returns a keel_status (as int32_t) and
+ *   takes keel_error **err_out last. On failure, return the status and, if
+ *   err_out is not NULL, store an error made with keel_error_new (a loaded
+ *   driver calls host->error_new: the same function): keel takes it and
+ *   frees it. Anything else is the driver's bug, which keel reports as an
+ *   error and survives: a failure status without an error gets a message
+ *   naming the function; a number that is no keel_status is
+ *   KEEL_STATUS_INTERNAL; an error stored with KEEL_STATUS_OK is freed.
+ *   Outputs (*conn_out, *stmt_out, ...) are read only on success; a NULL
+ *   object on success is KEEL_STATUS_INTERNAL.
+ *
+ * OBJECTS AND LIFETIMES
+ *   A driver hands keel three kinds of objects as void pointers: a
+ *   connection (connect), a statement (conn_prepare) and a cursor
+ *   (stmt_query). keel frees each exactly once, children first: every
+ *   cursor of a statement before stmt_free, every statement of a
+ *   connection before conn_free, whatever order the program frees keel's
+ *   handles in. A statement may run again (stmt_execute, stmt_query)
+ *   while a cursor of an earlier run is still allocated: keel never reads
+ *   that cursor again, but frees it (rows_free) only when the program
+ *   frees it, since the text it handed out must stay valid until then; a
+ *   driver whose engine cannot keep the old result when a statement runs
+ *   again copies the current row first. Pointers keel
+ *   passes in (SQL, values, the URL, names) are valid for the call only;
+ *   copy what you keep. Pointers the driver hands out live as each
+ *   function says: a row's text and bytes until the cursor's next
+ *   rows_next or rows_free, column names until rows_free, the server
+ *   version until conn_free.
+ *
+ * THREADS: WHAT KEEL PROMISES A DRIVER
+ *   - Calls on one connection and on the statements and cursors made from
+ *     it never overlap: keel makes them one at a time, holding that
+ *     connection's lock, though not always from the same thread. A driver
+ *     needs no lock of its own for a connection's state, but must not
+ *     keep per-thread state about it (thread-locals) between calls.
+ *   - conn_cancel is the exception: it runs on another thread while a call
+ *     on the same connection runs (that is its point), never during or
+ *     after that connection's conn_free. It must touch only what is safe
+ *     to touch concurrently (an engine's interrupt call, an atomic).
+ *   - Different connections are used by different threads at once, and
+ *     connect may run on several threads at once: whatever the driver
+ *     shares between connections (user_data, globals) it locks itself.
+ *   - keel never calls a driver from inside a call of that driver.
+ *
+ * SQL
+ *   keel rewrites its portable ? placeholder into the engine's form
+ *   (placeholder_prefix) before conn_prepare, reading the SQL with the
+ *   lexer the syntax fields describe (which quotes and comments the
+ *   engine has), and refuses SQL holding more than one statement before
+ *   the driver sees it. SQL reaches conn_prepare as UTF-8, NUL-terminated
+ *   and with its length.
+ *
+ * FAULTS
+ *   keel cannot defend itself against a driver that crashes, aborts,
+ *   corrupts memory or unwinds (a C++ exception, a Rust panic) out of a
+ *   function of this table: catch them in the driver and return an error.
+ *   Every answer it can check (statuses, NULLs, flags, value types, UTF-8,
+ *   lengths) it checks, and a wrong one becomes an error naming the
+ *   driver and the function, never a crash of keel.
+ *
+ * GROWTH
+ *   keel_driver_v1 grows only at its end, by fields a driver may leave
+ *   zero; a driver built against a newer header (larger size) still loads
+ *   into an older keel, which reads the fields it knows. A change that
+ *   cannot be made that way gets a new abi_version.
+ */
+
+
+#ifndef KEEL_DRIVER_H
+#define KEEL_DRIVER_H
+
+/* Generated by cbindgen from src/ext/abi.rs by build.rs. Do not edit: change the Rust doc comments. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "keel.h"
+
+/* The name of the entry point keel_driver_load calls. */
+#define KEEL_DRIVER_ENTRY "keel_driver_entry"
+
+
+/**
+ * The version of this table that `keel_driver_v1::abi_version` names.
+ * A driver sets `abi_version = KEEL_DRIVER_ABI_VERSION` and `size =
+ * sizeof(keel_driver_v1)`. keel refuses any other version.
+ */
+#define KEEL_DRIVER_ABI_VERSION 1
+
+/**
+ * Flag of `keel_driver_v1::flags`: the driver's URLs name a file, so that
+ * `scheme://a/b.db` is the relative path `a/b.db` rather than host `a`,
+ * database `b.db` (`scheme:///abs/path` and `scheme::memory:` work
+ * either way).
+ */
+#define KEEL_DRIVER_URL_NAMES_A_FILE 1
+
+/**
+ * Flag of `keel_driver_v1::flags`: several cursors may be open on one
+ * connection at once, each read at its own pace, with other statements
+ * running between their reads (`KEEL_CAPABILITY_SEVERAL_CURSORS`).
+ * Without it, keel refuses other statements on a connection while one
+ * of its cursors is open.
+ */
+#define KEEL_DRIVER_SEVERAL_CURSORS 2
+
+/**
+ * Flag of `keel_driver_v1::syntax_flags`: `?` followed by digits (`?1`)
+ * is the engine's own numbered parameter, kept as written.
+ */
+#define KEEL_SYNTAX_QUESTION_NUMBER 1
+
+/**
+ * A backslash escapes the next byte inside `'...'` and `"..."`.
+ */
+#define KEEL_SYNTAX_BACKSLASH_ESCAPES 2
+
+/**
+ * `E'...'` strings take backslash escapes.
+ */
+#define KEEL_SYNTAX_E_STRINGS 4
+
+/**
+ * `"..."` is a string rather than an identifier.
+ */
+#define KEEL_SYNTAX_DOUBLE_QUOTED_STRINGS 8
+
+/**
+ * `` `x` `` quotes an identifier.
+ */
+#define KEEL_SYNTAX_BACKTICK_IDENTIFIERS 16
+
+/**
+ * `[x]` quotes an identifier.
+ */
+#define KEEL_SYNTAX_BRACKET_IDENTIFIERS 32
+
+/**
+ * `#` starts a comment to the end of the line.
+ */
+#define KEEL_SYNTAX_HASH_COMMENTS 64
+
+/**
+ * Block comments nest.
+ */
+#define KEEL_SYNTAX_NESTED_COMMENTS 128
+
+/**
+ * `$tag$ ... $tag$` is a string.
+ */
+#define KEEL_SYNTAX_DOLLAR_QUOTES 256
+
+/**
+ * The connection URL, parsed by keel, as `connect` receives it. Every
+ * string is NUL-terminated UTF-8 (percent escapes decoded), borrowed for
+ * the call only: copy what you keep. Absent parts are NULL.
+ */
+typedef struct keel_driver_url {
+  /**
+   * `sizeof(keel_driver_url)` of the keel that filled it; fields added
+   * later go at the end, and a driver reads them only when `size`
+   * covers them.
+   */
+  size_t size;
+  /**
+   * The scheme as written, lower-cased (`"duckdb"`).
+   */
+  const char *scheme;
+  const char *user;
+  /**
+   * Never put it in an error message.
+   */
+  const char *password;
+  const char *host;
+  /**
+   * The port, or -1 when the URL has none.
+   */
+  int32_t port;
+  /**
+   * The database name for a server, the file path or `:memory:` for a
+   * file engine (`duckdb::memory:` gives `:memory:`, `duckdb:///tmp/a.db`
+   * gives `/tmp/a.db`); never NULL, possibly empty.
+   */
+  const char *path;
+} keel_driver_url;
+
+/**
+ * Opens a connection. `user_data` is the table's. Writes the driver's
+ * connection object (any non-NULL pointer) to `*conn_out` and returns
+ * `KEEL_STATUS_OK`, or returns an error status and, when `err_out` is not
+ * NULL, a `keel_error_new` error in `*err_out` (keel takes it). May be
+ * called from several threads at once (a pool opens connections in
+ * parallel).
+ */
+typedef int32_t (*keel_driver_connect_fn)(void *user_data,
+                                          const struct keel_driver_url *url,
+                                          void **conn_out,
+                                          keel_error **err_out);
+
+/**
+ * Frees a connection object. Called once, after every statement and
+ * cursor of the connection was freed.
+ */
+typedef void (*keel_driver_conn_free_fn)(void *conn);
+
+/**
+ * A call on a connection that returns only a status.
+ */
+typedef int32_t (*keel_driver_conn_fn)(void *conn, keel_error **err_out);
+
+/**
+ * The engine's version text, NUL-terminated UTF-8, owned by the
+ * connection and valid until `conn_free`. NULL reads as `""`.
+ */
+typedef const char *(*keel_driver_server_version_fn)(void *conn);
+
+/**
+ * Prepares exactly one statement: `sql` is `len` bytes of UTF-8 with no
+ * NUL in them, followed by a NUL (so it is a C string too), with keel's
+ * `?` already written in the engine's form (`placeholder_prefix`). Writes
+ * the statement object to `*stmt_out`.
+ */
+typedef int32_t (*keel_driver_prepare_fn)(void *conn,
+                                          const char *sql,
+                                          size_t len,
+                                          void **stmt_out,
+                                          keel_error **err_out);
+
+/**
+ * Opens a transaction. `options` is never NULL; its `isolation` and `lock`
+ * are valid `keel_isolation` and `keel_tx_lock` values (refuse with
+ * `KEEL_STATUS_NOT_IMPLEMENTED` what the engine cannot do).
+ */
+typedef int32_t (*keel_driver_begin_fn)(void *conn,
+                                        const keel_tx_options *options,
+                                        keel_error **err_out);
+
+/**
+ * Whether a transaction is open on the connection as the engine sees it
+ * (opened by `begin` or by SQL): 1 yes, 0 no. Any other answer counts as
+ * yes (keel then rolls back when the connection returns to the pool).
+ */
+typedef int32_t (*keel_driver_in_transaction_fn)(void *conn);
+
+/**
+ * `SAVEPOINT name`, `RELEASE SAVEPOINT name`, `ROLLBACK TO SAVEPOINT name`:
+ * `name` is NUL-terminated, a plain identifier keel checked.
+ */
+typedef int32_t (*keel_driver_conn_name_fn)(void *conn, const char *name, keel_error **err_out);
+
+/**
+ * The number of parameters of a statement.
+ */
+typedef size_t (*keel_driver_param_count_fn)(void *stmt);
+
+/**
+ * Binds parameter `index` (0-based, below the parameter count: keel
+ * checked) to `value`, which is valid for the call only: copy what you
+ * keep. `value->kind` is a valid `keel_type`, text is valid UTF-8.
+ */
+typedef int32_t (*keel_driver_bind_fn)(void *stmt,
+                                       size_t index,
+                                       const keel_value *value,
+                                       keel_error **err_out);
+
+/**
+ * A call on a statement that returns only a status.
+ */
+typedef int32_t (*keel_driver_stmt_fn)(void *stmt, keel_error **err_out);
+
+/**
+ * Runs a statement to its end, discarding rows, and writes what it did
+ * into `*result` (never NULL; keel zeroed it and set its `size`).
+ */
+typedef int32_t (*keel_driver_execute_fn)(void *stmt, keel_exec_result *result, keel_error **err_out);
+
+/**
+ * Runs a statement and writes a cursor over its result to `*rows_out`.
+ */
+typedef int32_t (*keel_driver_query_fn)(void *stmt, void **rows_out, keel_error **err_out);
+
+/**
+ * Frees a statement object (after every cursor made from it).
+ */
+typedef void (*keel_driver_stmt_free_fn)(void *stmt);
+
+/**
+ * The number of columns of a cursor's result.
+ */
+typedef size_t (*keel_driver_column_count_fn)(void *rows);
+
+/**
+ * One result column, as `rows_column` describes it. keel fills the
+ * struct with zeros before the call; the driver sets the fields.
+ */
+typedef struct keel_driver_column {
+  /**
+   * The column's name: `name_len` bytes of UTF-8 (NUL not needed),
+   * borrowed until `rows_free` of the cursor (keel copies it at once).
+   */
+  const char *name;
+  size_t name_len;
+  /**
+   * The `keel_type` every value of the column reads as, or
+   * `KEEL_TYPE_NULL` when each value carries its own type.
+   */
+  int32_t kind;
+  /**
+   * The engine's own type name (`"VARCHAR"`), NUL-terminated UTF-8,
+   * borrowed like `name`; NULL for none.
+   */
+  const char *engine_type;
+  /**
+   * A `keel_nullable` value.
+   */
+  int32_t nullable;
+} keel_driver_column;
+
+/**
+ * Describes column `index` (below the column count) into `*column`.
+ */
+typedef int32_t (*keel_driver_column_fn)(void *rows,
+                                         size_t index,
+                                         struct keel_driver_column *column,
+                                         keel_error **err_out);
+
+/**
+ * Advances the cursor: writes 1 to `*has_row` when it is on a row, 0 at
+ * the end (and on every call after the end).
+ */
+typedef int32_t (*keel_driver_next_fn)(void *rows, int32_t *has_row, keel_error **err_out);
+
+/**
+ * Reads column `index` of the current row into `*value` (see
+ * `keel_value` in keel.h for which field carries what). Text, bytes,
+ * decimal, JSON and uuid data stay owned by the cursor and valid until
+ * its next `rows_next` or `rows_free`.
+ */
+typedef int32_t (*keel_driver_value_fn)(void *rows,
+                                        size_t index,
+                                        keel_value *value,
+                                        keel_error **err_out);
+
+/**
+ * Frees a cursor object.
+ */
+typedef void (*keel_driver_rows_free_fn)(void *rows);
+
+/**
+ * A driver: what it is called, how its SQL is written, and the functions
+ * keel calls. Fill one (zero what you do not set) and pass it to
+ * `keel_driver_register`, or return it from `keel_driver_entry` of a
+ * shared library loaded by `keel_driver_load`.
+ *
+ * keel copies the table and its strings at registration: the struct and
+ * the strings need to live only for that call. The functions must stay
+ * in memory for the life of the process (keel never unloads a driver).
+ *
+ * Required: every function pointer not marked optional. A NULL required
+ * pointer is refused at registration, naming it.
+ */
+typedef struct keel_driver_v1 {
+  /**
+   * `sizeof(keel_driver_v1)` as the driver was built. A newer header
+   * adds fields at the end only; keel reads the fields its own version
+   * knows and refuses a size smaller than version 1's.
+   */
+  size_t size;
+  /**
+   * `KEEL_DRIVER_ABI_VERSION` as the driver was built (1).
+   */
+  uint32_t abi_version;
+  /**
+   * `KEEL_DRIVER_*` flags.
+   */
+  uint32_t flags;
+  /**
+   * The driver's name (`"duckdb"`): lower-case letters, digits and
+   * `_`; it is `keel_error_driver` of the driver's errors.
+   */
+  const char *name;
+  /**
+   * The URL schemes that select the driver, separated by commas
+   * (`"duckdb"`, `"pg,pgsql"`): each lower-case letters, digits and `+`.
+   */
+  const char *schemes;
+  /**
+   * Passed back to `connect` as is. Optional.
+   */
+  void *user_data;
+  /**
+   * The engine's name as its users know it (`"DuckDB"`), for messages.
+   * Optional: NULL uses `name`.
+   */
+  const char *syntax_engine;
+  /**
+   * What keel's `?` becomes: NULL or `""` keeps `?`; a prefix such as
+   * `"$"` numbers the parameters from 1 (`$1`, `$2`), and the same form
+   * written by the caller is the engine's own numbered parameter.
+   */
+  const char *placeholder_prefix;
+  /**
+   * `KEEL_SYNTAX_*` flags: how the engine's SQL differs from standard
+   * SQL (`'...'` strings, `"..."` identifiers, `--` and block
+   * comments). 0 for standard SQL.
+   */
+  uint32_t syntax_flags;
+  /**
+   * Bytes that start and continue a word besides letters, digits and
+   * `_` (T-SQL's `@`), NUL-terminated; NULL for none.
+   */
+  const char *word_bytes;
+  keel_driver_connect_fn connect;
+  keel_driver_conn_free_fn conn_free;
+  /**
+   * A cheap round trip proving the connection works.
+   */
+  keel_driver_conn_fn conn_ping;
+  keel_driver_server_version_fn conn_server_version;
+  keel_driver_prepare_fn conn_prepare;
+  keel_driver_begin_fn conn_begin;
+  keel_driver_conn_fn conn_commit;
+  keel_driver_conn_fn conn_rollback;
+  keel_driver_in_transaction_fn conn_in_transaction;
+  /**
+   * Optional: NULL runs `SAVEPOINT <name>` through `conn_prepare`.
+   */
+  keel_driver_conn_name_fn conn_savepoint;
+  /**
+   * Optional: NULL runs `RELEASE SAVEPOINT <name>`.
+   */
+  keel_driver_conn_name_fn conn_release;
+  /**
+   * Optional: NULL runs `ROLLBACK TO SAVEPOINT <name>`.
+   */
+  keel_driver_conn_name_fn conn_rollback_to;
+  /**
+   * Optional: stops the statement the connection runs at the moment,
+   * which then fails with `KEEL_STATUS_CANCELLED`. The one function
+   * called while another call on the same connection runs, from another
+   * thread; never during or after `conn_free`. NULL: keel's cancel
+   * calls give `KEEL_STATUS_NOT_IMPLEMENTED`.
+   */
+  keel_driver_conn_fn conn_cancel;
+  keel_driver_param_count_fn stmt_param_count;
+  keel_driver_bind_fn stmt_bind;
+  keel_driver_stmt_fn stmt_clear_bindings;
+  keel_driver_execute_fn stmt_execute;
+  keel_driver_query_fn stmt_query;
+  keel_driver_stmt_free_fn stmt_free;
+  keel_driver_column_count_fn rows_column_count;
+  keel_driver_column_fn rows_column;
+  keel_driver_next_fn rows_next;
+  keel_driver_value_fn rows_value;
+  keel_driver_rows_free_fn rows_free;
+} keel_driver_v1;
+
+/**
+ * What keel hands the entry point of a driver it loads
+ * (`keel_driver_load`): the functions a driver calls, so that a shared
+ * library finds them without linking to keel's symbols. Valid for the
+ * life of the process; the driver keeps the pointer.
+ */
+typedef struct keel_driver_host {
+  /**
+   * `sizeof(keel_driver_host)` of the keel that loads the driver; a
+   * newer keel adds functions at the end only.
+   */
+  size_t size;
+  /**
+   * `KEEL_DRIVER_ABI_VERSION` of the loading keel.
+   */
+  uint32_t abi_version;
+  /**
+   * `keel_error_new`.
+   */
+  keel_error *(*error_new)(int32_t status,
+                           const char *sqlstate,
+                           int32_t vendor_code,
+                           const char *message);
+  /**
+   * `keel_error_free`.
+   */
+  void (*error_free)(keel_error *err);
+} keel_driver_host;
+
+/**
+ * The entry point `keel_driver_load` calls, exported by the driver's
+ * shared library under the name `keel_driver_entry`. Returns the
+ * driver's table (see `keel_driver_v1`: keel copies it), or NULL to
+ * refuse (a host too old for the driver).
+ */
+typedef const struct keel_driver_v1 *(*keel_driver_entry_fn)(const struct keel_driver_host *host);
+
+#ifdef __cplusplus
+extern "C" {
+#endif // __cplusplus
+
+/**
+ * Make an error for a driver to return through its `err_out` (keel takes
+ * it from there and frees it). `status` is a `keel_status` other than
+ * `KEEL_STATUS_OK`; `sqlstate` is the five-character SQLSTATE or NULL;
+ * `vendor_code` the engine's own error number or 0; `message` UTF-8
+ * text, NUL-terminated (never a password). The strings are copied;
+ * invalid UTF-8 is replaced, a status that is not an error becomes
+ * `KEEL_STATUS_UNKNOWN`, and an SQLSTATE that is not five ASCII letters
+ * or digits is dropped.
+ *
+ * Ownership: returns an error the caller owns: hand it to keel through
+ * `*err_out`, or free it with `keel_error_free`.
+ *
+ * Errors: none (returns NULL only when memory is exhausted).
+ *
+ * Threads: any thread.
+ *
+ * Since: 0.2.0
+ */
+keel_error *keel_error_new(int32_t status,
+                           const char *sqlstate,
+                           int32_t vendor_code,
+                           const char *message);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif  // __cplusplus
+
+#endif  /* KEEL_DRIVER_H */

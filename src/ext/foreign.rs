@@ -1,0 +1,866 @@
+//! A driver written outside Rust, behind the traits of `core::driver`:
+//! the checks made once at registration, and the adapter that calls the
+//! driver's table and turns each of its answers into a core value or a
+//! keel error. Whatever a driver answers (an error status with no error,
+//! a NULL where an object belongs, a status keel does not know, a flag
+//! other than 0 or 1, a value of another type than its column's, text that
+//! is not UTF-8), keel reports it as an error naming the driver and the
+//! function, and goes on.
+//!
+//! Objects are freed children first: each statement holds its
+//! connection, each cursor its statement (`Arc`), so `conn_free` runs
+//! after every `stmt_free` of the connection and `stmt_free` after every
+//! `rows_free` of the statement, whatever order C frees keel's handles in.
+//! A statement run again closes its open cursor without freeing it: the
+//! text that cursor handed out stays valid until its reader frees it.
+
+use super::abi::*;
+use crate::core::driver::{
+    CancelHandle, Capability, Connector, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions,
+};
+use crate::core::error::{Error, Result, Status};
+use crate::core::options::{OptSpec, Options};
+use crate::core::sql::{Placeholder, Syntax};
+use crate::core::url::ConnUrl;
+use crate::core::value::{Column, Nullable, Type, ValueRef, MICROS_PER_DAY};
+use crate::ffi::error::{self, keel_error};
+use crate::ffi::types::{keel_exec_result, keel_tx_options, keel_value};
+use std::ffi::{CStr, CString, c_char, c_void};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A pointer a driver handed keel. The driver's objects move between
+/// threads as the promise of `core::driver` says (calls on one
+/// connection never overlap); keel_driver.h states it for C.
+#[derive(Clone, Copy)]
+struct Ptr(*mut c_void);
+// SAFETY: see above; keel never dereferences these pointers.
+unsafe impl Send for Ptr {}
+// SAFETY: as above.
+unsafe impl Sync for Ptr {}
+
+/// The driver's table as keel copied it, checked.
+struct Table {
+    t: DriverV1,
+    name: &'static str,
+}
+// SAFETY: the table holds function pointers and the driver's `user_data`,
+// which the header tells drivers may be used from any thread.
+unsafe impl Send for Table {}
+// SAFETY: as above.
+unsafe impl Sync for Table {}
+
+impl Table {
+    /// Turn a driver's answer into a result: its status and the error it
+    /// may have written.
+    fn check(&self, what: &str, status: i32, err: *mut keel_error) -> Result<()> {
+        let taken = (!err.is_null()).then(|| {
+            // SAFETY: a non-NULL error a driver returns is one it made with
+            // keel_error_new (the header's rule), handed over to keel.
+            unsafe { error::take(err, self.name) }
+        });
+        match Status::from_i32(status) {
+            Some(Status::Ok) => Ok(()),
+            Some(s) => Err(match taken {
+                Some(mut e) => {
+                    e.status = s;
+                    e
+                }
+                None => self.error(
+                    s,
+                    format!("the {} driver's {what} failed ({}) without saying why", self.name, s.as_str()),
+                ),
+            }),
+            None => Err(self.error(
+                Status::Internal,
+                format!(
+                    "the {} driver's {what} returned {status}, which is not a keel_status{}",
+                    self.name,
+                    taken.map(|e| format!(" (its error says: {})", e.message)).unwrap_or_default()
+                ),
+            )),
+        }
+    }
+
+    fn error(&self, status: Status, message: String) -> Error {
+        Error::new(status, message).with_driver(self.name)
+    }
+
+    /// The error for an answer that breaks the header's rules.
+    fn broken(&self, what: &str, why: impl std::fmt::Display) -> Error {
+        self.error(Status::Internal, format!("the {} driver's {what} {why}", self.name))
+    }
+}
+
+/// Call `f` of table `t` (checked present at registration).
+macro_rules! fp {
+    ($t:expr, $f:ident) => {
+        $t.t.$f.expect(concat!(stringify!($f), " is checked at registration"))
+    };
+}
+
+// ---- registration ------------------------------------------------------------------
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// Read a NUL-terminated UTF-8 string of the table.
+fn table_str(p: *const c_char, field: &str) -> Result<Option<String>> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: the header's rule: strings of the table are NUL-terminated
+    // and valid for the registration call.
+    let c = unsafe { CStr::from_ptr(p) };
+    c.to_str().map(|s| Some(s.to_owned())).map_err(|_| {
+        Error::invalid_argument(format!("driver->{field} is not valid UTF-8"))
+    })
+}
+
+/// Check a driver's table and make the core's driver of it.
+///
+/// # Safety
+/// `p` is NULL or points at a table of at least `size` bytes, readable
+/// for the call.
+pub(crate) unsafe fn driver_from_table(p: *const DriverV1) -> Result<Arc<dyn Driver>> {
+    if p.is_null() {
+        return Err(Error::new(Status::NullArgument, "argument driver is NULL"));
+    }
+    // SAFETY: `size` and `abi_version` are the first fields of every
+    // version of the table (the contract).
+    let (size, version) = unsafe {
+        let base = p as *const u8;
+        (
+            (base as *const usize).read_unaligned(),
+            (base.add(std::mem::offset_of!(DriverV1, abi_version)) as *const u32).read_unaligned(),
+        )
+    };
+    if version != KEEL_DRIVER_ABI_VERSION {
+        return Err(Error::invalid_argument(format!(
+            "the driver was built for driver ABI version {version}; this keel speaks version {KEEL_DRIVER_ABI_VERSION} \
+             (rebuild the driver against this keel's keel_driver.h)"
+        )));
+    }
+    let ours = std::mem::size_of::<DriverV1>();
+    if size < ours {
+        return Err(Error::invalid_argument(format!(
+            "driver->size is {size}, smaller than keel_driver_v1 ({ours} bytes): set it to sizeof(keel_driver_v1)"
+        )));
+    }
+    // SAFETY: at least `ours` bytes (checked above); a newer driver's later
+    // fields are not read.
+    let t = unsafe { std::ptr::read_unaligned(p) };
+    let name = table_str(t.name, "name")?.ok_or_else(|| Error::invalid_argument("driver->name is NULL"))?;
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        return Err(Error::invalid_argument(format!(
+            "driver->name {name:?} is not a name of lower-case letters, digits and _"
+        )));
+    }
+    let schemes_text =
+        table_str(t.schemes, "schemes")?.ok_or_else(|| Error::invalid_argument(format!("driver {name}: schemes is NULL")))?;
+    let mut schemes: Vec<String> = Vec::new();
+    for s in schemes_text.split(',').map(str::trim) {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'+') {
+            return Err(Error::invalid_argument(format!(
+                "driver {name}: schemes {schemes_text:?} holds {s:?}, which is not a URL scheme of lower-case letters, digits and +"
+            )));
+        }
+        schemes.push(s.to_owned());
+    }
+    // Refused before anything is leaked below (the registry checks again,
+    // under its lock).
+    let registry = crate::assemble::registry();
+    if registry.drivers().iter().any(|d| d.name() == name) {
+        return Err(Error::new(Status::AlreadyExists, format!("a driver named '{name}' is registered already")));
+    }
+    for s in &schemes {
+        if let Ok(d) = registry.find(s) {
+            return Err(Error::new(Status::AlreadyExists, format!("URL scheme '{s}' is taken by the {} driver", d.name())));
+        }
+    }
+    let required = [
+        ("connect", t.connect.is_some()),
+        ("conn_free", t.conn_free.is_some()),
+        ("conn_ping", t.conn_ping.is_some()),
+        ("conn_server_version", t.conn_server_version.is_some()),
+        ("conn_prepare", t.conn_prepare.is_some()),
+        ("conn_begin", t.conn_begin.is_some()),
+        ("conn_commit", t.conn_commit.is_some()),
+        ("conn_rollback", t.conn_rollback.is_some()),
+        ("conn_in_transaction", t.conn_in_transaction.is_some()),
+        ("stmt_param_count", t.stmt_param_count.is_some()),
+        ("stmt_bind", t.stmt_bind.is_some()),
+        ("stmt_clear_bindings", t.stmt_clear_bindings.is_some()),
+        ("stmt_execute", t.stmt_execute.is_some()),
+        ("stmt_query", t.stmt_query.is_some()),
+        ("stmt_free", t.stmt_free.is_some()),
+        ("rows_column_count", t.rows_column_count.is_some()),
+        ("rows_column", t.rows_column.is_some()),
+        ("rows_next", t.rows_next.is_some()),
+        ("rows_value", t.rows_value.is_some()),
+        ("rows_free", t.rows_free.is_some()),
+    ];
+    let missing: Vec<&str> = required.iter().filter(|(_, ok)| !ok).map(|(n, _)| *n).collect();
+    if !missing.is_empty() {
+        return Err(Error::invalid_argument(format!(
+            "driver {name}: required function(s) missing (NULL): {}",
+            missing.join(", ")
+        )));
+    }
+    let known_flags = KEEL_DRIVER_URL_NAMES_A_FILE | KEEL_DRIVER_SEVERAL_CURSORS;
+    if t.flags & !known_flags != 0 {
+        return Err(Error::invalid_argument(format!(
+            "driver {name}: flags 0x{:x} holds bits this keel does not know (0x{:x})",
+            t.flags,
+            t.flags & !known_flags
+        )));
+    }
+    let known_syntax = KEEL_SYNTAX_QUESTION_NUMBER
+        | KEEL_SYNTAX_BACKSLASH_ESCAPES
+        | KEEL_SYNTAX_E_STRINGS
+        | KEEL_SYNTAX_DOUBLE_QUOTED_STRINGS
+        | KEEL_SYNTAX_BACKTICK_IDENTIFIERS
+        | KEEL_SYNTAX_BRACKET_IDENTIFIERS
+        | KEEL_SYNTAX_HASH_COMMENTS
+        | KEEL_SYNTAX_NESTED_COMMENTS
+        | KEEL_SYNTAX_DOLLAR_QUOTES;
+    if t.syntax_flags & !known_syntax != 0 {
+        return Err(Error::invalid_argument(format!(
+            "driver {name}: syntax_flags 0x{:x} holds bits this keel does not know (0x{:x})",
+            t.syntax_flags,
+            t.syntax_flags & !known_syntax
+        )));
+    }
+    let engine = table_str(t.syntax_engine, "syntax_engine")?.unwrap_or_else(|| name.clone());
+    let prefix = table_str(t.placeholder_prefix, "placeholder_prefix")?.unwrap_or_default();
+    let word_bytes = table_str(t.word_bytes, "word_bytes")?.unwrap_or_default();
+    let f = |bit: u32| t.syntax_flags & bit != 0;
+    let syntax = Syntax {
+        engine: leak(engine),
+        placeholder: if prefix.is_empty() { Placeholder::Question } else { Placeholder::Numbered(leak(prefix)) },
+        question_number: f(KEEL_SYNTAX_QUESTION_NUMBER),
+        backslash_escapes: f(KEEL_SYNTAX_BACKSLASH_ESCAPES),
+        e_strings: f(KEEL_SYNTAX_E_STRINGS),
+        double_quoted_strings: f(KEEL_SYNTAX_DOUBLE_QUOTED_STRINGS),
+        backtick_identifiers: f(KEEL_SYNTAX_BACKTICK_IDENTIFIERS),
+        bracket_identifiers: f(KEEL_SYNTAX_BRACKET_IDENTIFIERS),
+        hash_comments: f(KEEL_SYNTAX_HASH_COMMENTS),
+        nested_comments: f(KEEL_SYNTAX_NESTED_COMMENTS),
+        executable_comments: false,
+        dollar_quotes: f(KEEL_SYNTAX_DOLLAR_QUOTES),
+        charset_introducers: false,
+        word_bytes: leak(word_bytes).as_bytes(),
+        insert: None,
+    };
+    // Checked: from here on the driver is registered (barring a race with
+    // another registration of the same name), and lives as long as the
+    // process, as the Driver trait's `'static` strings ask.
+    let name = leak(name);
+    let schemes: Vec<&'static str> = schemes.into_iter().map(leak).collect();
+    Ok(Arc::new(ForeignDriver {
+        table: Arc::new(Table { t, name }),
+        schemes: Box::leak(schemes.into_boxed_slice()),
+        syntax: Box::leak(Box::new(syntax)),
+    }))
+}
+
+/// `keel_error_new`.
+pub(crate) fn error_new(status: i32, sqlstate: *const c_char, vendor_code: i32, message: *const c_char) -> *mut keel_error {
+    let r = std::panic::catch_unwind(|| {
+        let text = |p: *const c_char| {
+            if p.is_null() {
+                String::new()
+            } else {
+                // SAFETY: the caller passes NUL-terminated strings.
+                unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+            }
+        };
+        let status = match Status::from_i32(status) {
+            Some(Status::Ok) | None => Status::Unknown,
+            Some(s) => s,
+        };
+        let mut e = Error::new(status, text(message));
+        let state = text(sqlstate);
+        if state.len() == 5 && state.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            e.sqlstate = state;
+        }
+        e.vendor_code = vendor_code;
+        e.driver = "";
+        error::into_raw(e)
+    });
+    r.unwrap_or(std::ptr::null_mut())
+}
+
+// ---- the driver --------------------------------------------------------------------
+
+struct ForeignDriver {
+    table: Arc<Table>,
+    schemes: &'static [&'static str],
+    syntax: &'static Syntax,
+}
+
+impl Driver for ForeignDriver {
+    fn name(&self) -> &'static str {
+        self.table.name
+    }
+    fn schemes(&self) -> &'static [&'static str] {
+        self.schemes
+    }
+    fn syntax(&self) -> &'static Syntax {
+        self.syntax
+    }
+    fn options(&self) -> &'static [OptSpec] {
+        &[]
+    }
+    fn url_names_a_file(&self) -> bool {
+        self.table.t.flags & KEEL_DRIVER_URL_NAMES_A_FILE != 0
+    }
+    fn connector(&self, url: &ConnUrl, _: &Options) -> Result<Box<dyn Connector>> {
+        let c = |s: &str, what: &str| {
+            CString::new(s).map_err(|_| Error::invalid_argument(format!("connection URL {what} holds a NUL byte")))
+        };
+        Ok(Box::new(ForeignConnector {
+            table: self.table.clone(),
+            scheme: c(&url.scheme, "scheme")?,
+            user: url.user.as_deref().map(|s| c(s, "user name")).transpose()?,
+            password: url.password.as_deref().map(|s| c(s, "password")).transpose()?,
+            host: url.host.as_deref().map(|s| c(s, "host")).transpose()?,
+            port: url.port.map_or(-1, i32::from),
+            path: c(&url.path, "path")?,
+        }))
+    }
+}
+
+struct ForeignConnector {
+    table: Arc<Table>,
+    scheme: CString,
+    user: Option<CString>,
+    password: Option<CString>,
+    host: Option<CString>,
+    port: i32,
+    path: CString,
+}
+
+fn opt_ptr(s: &Option<CString>) -> *const c_char {
+    s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr())
+}
+
+impl Connector for ForeignConnector {
+    fn connect(&self) -> Result<Box<dyn DriverConn>> {
+        let t = &self.table;
+        let url = keel_driver_url {
+            size: std::mem::size_of::<keel_driver_url>(),
+            scheme: self.scheme.as_ptr(),
+            user: opt_ptr(&self.user),
+            password: opt_ptr(&self.password),
+            host: opt_ptr(&self.host),
+            port: self.port,
+            path: self.path.as_ptr(),
+        };
+        let mut conn: *mut c_void = std::ptr::null_mut();
+        let mut err: *mut keel_error = std::ptr::null_mut();
+        // SAFETY: the driver's function, with arguments valid for the call.
+        let s = unsafe { fp!(t, connect)(t.t.user_data, &url, &mut conn, &mut err) };
+        t.check("connect", s, err)?;
+        if conn.is_null() {
+            return Err(t.broken("connect", "succeeded without a connection (NULL)"));
+        }
+        let gate = Arc::new(Mutex::new(Some(Ptr(conn))));
+        let inner = Arc::new(ConnInner { table: t.clone(), ptr: Ptr(conn), gate });
+        // SAFETY: a live connection of the driver.
+        let v = unsafe { fp!(t, conn_server_version)(conn) };
+        let version = if v.is_null() {
+            String::new()
+        } else {
+            // SAFETY: the header's rule: NUL-terminated, owned by the
+            // connection.
+            unsafe { CStr::from_ptr(v) }.to_string_lossy().into_owned()
+        };
+        Ok(Box::new(ForeignConn { inner, version }))
+    }
+}
+
+/// A connection of the driver; `conn_free` runs when the last statement
+/// made from it is gone.
+struct ConnInner {
+    table: Arc<Table>,
+    ptr: Ptr,
+    /// The connection while it is open, for cancel handles (which may
+    /// outlive it): `conn_free` empties it first, under its lock.
+    gate: Arc<Mutex<Option<Ptr>>>,
+}
+
+impl Drop for ConnInner {
+    fn drop(&mut self) {
+        *self.gate.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        // SAFETY: the driver's connection, freed once, after its
+        // statements (they hold this value).
+        unsafe { fp!(self.table, conn_free)(self.ptr.0) };
+    }
+}
+
+struct ForeignConn {
+    inner: Arc<ConnInner>,
+    version: String,
+}
+
+impl ForeignConn {
+    fn call(&self, what: &str, f: keel_driver_conn_fn) -> Result<()> {
+        let t = &self.inner.table;
+        let mut err = std::ptr::null_mut();
+        // SAFETY: checked present at registration; a live connection.
+        let s = unsafe { f.expect("checked at registration")(self.inner.ptr.0, &mut err) };
+        t.check(what, s, err)
+    }
+
+    fn named(&mut self, what: &str, f: keel_driver_conn_name_fn, sql: &str, name: &str) -> Result<()> {
+        match f {
+            Some(f) => {
+                let t = &self.inner.table;
+                let c = CString::new(name).map_err(|_| Error::invalid_argument("savepoint name holds a NUL byte"))?;
+                let mut err = std::ptr::null_mut();
+                // SAFETY: the driver's function on a live connection.
+                let s = unsafe { f(self.inner.ptr.0, c.as_ptr(), &mut err) };
+                t.check(what, s, err)
+            }
+            None => self.prepare(&format!("{sql} {name}"))?.execute().map(|_| ()),
+        }
+    }
+}
+
+impl DriverConn for ForeignConn {
+    fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
+        let t = &self.inner.table;
+        let c = CString::new(sql).map_err(|_| Error::invalid_argument("SQL holds a NUL byte"))?;
+        let mut stmt: *mut c_void = std::ptr::null_mut();
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the driver's function; `c` lives for the call.
+        let s = unsafe { fp!(t, conn_prepare)(self.inner.ptr.0, c.as_ptr(), sql.len(), &mut stmt, &mut err) };
+        t.check("conn_prepare", s, err)?;
+        if stmt.is_null() {
+            return Err(t.broken("conn_prepare", "succeeded without a statement (NULL)"));
+        }
+        let inner = Arc::new(StmtInner { conn: self.inner.clone(), ptr: Ptr(stmt), cursor: Mutex::new(None) });
+        // SAFETY: a live statement.
+        let params = unsafe { fp!(t, stmt_param_count)(stmt) };
+        if params > u16::MAX as usize * 16 {
+            return Err(t.broken("stmt_param_count", format!("says {params} parameters")));
+        }
+        Ok(Box::new(ForeignStmt { inner, params }))
+    }
+    fn begin(&mut self, opts: &TxOptions) -> Result<()> {
+        let t = &self.inner.table;
+        let o = keel_tx_options {
+            size: std::mem::size_of::<keel_tx_options>(),
+            isolation: opts.isolation as i32,
+            lock: opts.lock as i32,
+            read_only: opts.read_only,
+        };
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the driver's function; `o` lives for the call.
+        let s = unsafe { fp!(t, conn_begin)(self.inner.ptr.0, &o, &mut err) };
+        t.check("conn_begin", s, err)
+    }
+    fn commit(&mut self) -> Result<()> {
+        self.call("conn_commit", self.inner.table.t.conn_commit)
+    }
+    fn rollback(&mut self) -> Result<()> {
+        self.call("conn_rollback", self.inner.table.t.conn_rollback)
+    }
+    fn savepoint(&mut self, name: &str) -> Result<()> {
+        self.named("conn_savepoint", self.inner.table.t.conn_savepoint, "SAVEPOINT", name)
+    }
+    fn release(&mut self, name: &str) -> Result<()> {
+        self.named("conn_release", self.inner.table.t.conn_release, "RELEASE SAVEPOINT", name)
+    }
+    fn rollback_to(&mut self, name: &str) -> Result<()> {
+        self.named("conn_rollback_to", self.inner.table.t.conn_rollback_to, "ROLLBACK TO SAVEPOINT", name)
+    }
+    fn in_transaction(&mut self) -> bool {
+        // SAFETY: the driver's function on a live connection.
+        unsafe { fp!(self.inner.table, conn_in_transaction)(self.inner.ptr.0) != 0 }
+    }
+    fn ping(&mut self) -> Result<()> {
+        self.call("conn_ping", self.inner.table.t.conn_ping)
+    }
+    fn server_version(&self) -> &str {
+        &self.version
+    }
+    fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>> {
+        if self.inner.table.t.conn_cancel.is_none() {
+            return Err(Error::not_implemented(format!(
+                "the {} driver cannot cancel a statement (its conn_cancel is NULL)",
+                self.inner.table.name
+            )));
+        }
+        Ok(Box::new(ForeignCancel { table: self.inner.table.clone(), gate: self.inner.gate.clone() }))
+    }
+    fn supports(&self, capability: Capability) -> bool {
+        match capability {
+            Capability::SeveralCursors => self.inner.table.t.flags & KEEL_DRIVER_SEVERAL_CURSORS != 0,
+            Capability::ColumnsAfterPrepare => false,
+        }
+    }
+}
+
+struct ForeignCancel {
+    table: Arc<Table>,
+    gate: Arc<Mutex<Option<Ptr>>>,
+}
+
+impl CancelHandle for ForeignCancel {
+    fn cancel(&self) -> Result<()> {
+        let gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(conn) = *gate else { return Ok(()) };
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the connection is open while the gate holds it (its
+        // lock keeps conn_free out until this call returns).
+        let s = unsafe { fp!(self.table, conn_cancel)(conn.0, &mut err) };
+        self.table.check("conn_cancel", s, err)
+    }
+}
+
+// ---- statements and cursors --------------------------------------------------------
+
+struct StmtInner {
+    conn: Arc<ConnInner>,
+    ptr: Ptr,
+    /// The driver's cursor this statement has open, if any.
+    cursor: Mutex<Option<Arc<RowsSlot>>>,
+}
+
+impl StmtInner {
+    /// Close the cursor this statement has open (before running it again):
+    /// it is never read again, but stays allocated until its reader frees
+    /// it, because text it handed out must stay valid until then (the
+    /// core's promise for a cursor closed under its reader).
+    fn close_cursor(&self) {
+        if let Some(slot) = self.cursor.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            slot.closed.store(true, Ordering::Release);
+        }
+    }
+}
+
+impl Drop for StmtInner {
+    fn drop(&mut self) {
+        // Every cursor of this statement is gone (each holds it).
+        // SAFETY: the driver's statement, freed once, after its cursors.
+        unsafe { fp!(self.conn.table, stmt_free)(self.ptr.0) };
+    }
+}
+
+/// A driver's cursor: closed (never read again) when its statement runs
+/// again, freed when its reader drops it.
+struct RowsSlot {
+    ptr: Mutex<Option<Ptr>>,
+    closed: AtomicBool,
+}
+
+impl RowsSlot {
+    fn free(&self, t: &Table) {
+        self.closed.store(true, Ordering::Release);
+        if let Some(p) = self.ptr.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            // SAFETY: the driver's cursor, freed once (taken from the slot).
+            unsafe { fp!(t, rows_free)(p.0) };
+        }
+    }
+}
+
+struct ForeignStmt {
+    inner: Arc<StmtInner>,
+    params: usize,
+}
+
+fn value_to_c(v: ValueRef<'_>) -> keel_value {
+    let mut out = keel_value::scalar(v.kind());
+    match v {
+        ValueRef::Null => {}
+        ValueRef::Bool(b) => out.int_value = b as i64,
+        ValueRef::Int64(n) => out.int_value = n,
+        ValueRef::Uint64(n) => out.uint_value = n,
+        ValueRef::Double(d) => out.double_value = d,
+        ValueRef::Date(d) => out.int_value = d as i64,
+        ValueRef::Time(t) | ValueRef::Timestamp(t) | ValueRef::Timestamptz(t) => out.int_value = t,
+        ValueRef::Text(s) | ValueRef::Json(s) | ValueRef::Decimal(s) => {
+            out.data = s.as_ptr();
+            out.len = s.len();
+        }
+        ValueRef::Bytes(b) => {
+            out.data = b.as_ptr();
+            out.len = b.len();
+        }
+        ValueRef::Uuid(_) => unreachable!("uuids are bound by the caller of value_to_c"),
+    }
+    out
+}
+
+impl ForeignStmt {
+    fn table(&self) -> &Table {
+        &self.inner.conn.table
+    }
+}
+
+impl DriverStmt for ForeignStmt {
+    fn param_count(&self) -> usize {
+        self.params
+    }
+    fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+        let uuid;
+        let v = match value {
+            ValueRef::Uuid(u) => {
+                uuid = u;
+                let mut v = keel_value::scalar(Type::Uuid);
+                v.data = uuid.as_ptr();
+                v.len = 16;
+                v
+            }
+            other => value_to_c(other),
+        };
+        let t = self.table();
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the driver's function; `v` and its data live for the call.
+        let s = unsafe { fp!(t, stmt_bind)(self.inner.ptr.0, index, &v, &mut err) };
+        t.check("stmt_bind", s, err)
+    }
+    fn clear_bindings(&mut self) -> Result<()> {
+        let t = self.table();
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the driver's function on a live statement.
+        let s = unsafe { fp!(t, stmt_clear_bindings)(self.inner.ptr.0, &mut err) };
+        t.check("stmt_clear_bindings", s, err)
+    }
+    fn execute(&mut self) -> Result<ExecResult> {
+        self.inner.close_cursor();
+        let t = self.table();
+        let mut r = keel_exec_result { size: std::mem::size_of::<keel_exec_result>(), ..Default::default() };
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the driver's function; `r` lives for the call.
+        let s = unsafe { fp!(t, stmt_execute)(self.inner.ptr.0, &mut r, &mut err) };
+        t.check("stmt_execute", s, err)?;
+        Ok(ExecResult { rows_affected: r.rows_affected, last_insert_id: r.has_last_insert_id.then_some(r.last_insert_id) })
+    }
+    fn query(&mut self) -> Result<Box<dyn DriverRows>> {
+        self.inner.close_cursor();
+        let t = self.table();
+        let mut rows: *mut c_void = std::ptr::null_mut();
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the driver's function on a live statement.
+        let s = unsafe { fp!(t, stmt_query)(self.inner.ptr.0, &mut rows, &mut err) };
+        t.check("stmt_query", s, err)?;
+        if rows.is_null() {
+            return Err(t.broken("stmt_query", "succeeded without a cursor (NULL)"));
+        }
+        let slot = Arc::new(RowsSlot { ptr: Mutex::new(Some(Ptr(rows))), closed: AtomicBool::new(false) });
+        let columns = match describe(t, rows) {
+            Ok(c) => c,
+            Err(e) => {
+                slot.free(t);
+                return Err(e);
+            }
+        };
+        *self.inner.cursor.lock().unwrap_or_else(|p| p.into_inner()) = Some(slot.clone());
+        let n = columns.len();
+        Ok(Box::new(ForeignRows {
+            stmt: self.inner.clone(),
+            slot,
+            columns,
+            values: vec![keel_value::scalar(Type::Null); n],
+            done: false,
+        }))
+    }
+    fn close_cursor(&mut self) {
+        self.inner.close_cursor();
+    }
+}
+
+/// The columns of a driver's cursor, checked.
+fn describe(t: &Table, rows: *mut c_void) -> Result<Vec<Column>> {
+    // SAFETY: a live cursor.
+    let n = unsafe { fp!(t, rows_column_count)(rows) };
+    if n > 1 << 20 {
+        return Err(t.broken("rows_column_count", format!("says {n} columns")));
+    }
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut c = keel_driver_column {
+            name: std::ptr::null(),
+            name_len: 0,
+            kind: 0,
+            engine_type: std::ptr::null(),
+            nullable: 0,
+        };
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the driver's function; `c` lives for the call.
+        let s = unsafe { fp!(t, rows_column)(rows, i, &mut c, &mut err) };
+        let what = format!("rows_column({i})");
+        t.check(&what, s, err)?;
+        if c.name.is_null() && c.name_len > 0 {
+            return Err(t.broken(&what, "gave a NULL name with a length"));
+        }
+        let name = if c.name.is_null() {
+            ""
+        } else {
+            // SAFETY: the header's rule: `name_len` bytes, valid until the
+            // cursor is freed.
+            let b = unsafe { std::slice::from_raw_parts(c.name as *const u8, c.name_len) };
+            std::str::from_utf8(b).map_err(|_| t.broken(&what, "gave a name that is not UTF-8"))?
+        };
+        let kind = Type::from_i32(c.kind)
+            .ok_or_else(|| t.broken(&what, format!("gave type {}, which is not a keel_type", c.kind)))?;
+        let nullable = match c.nullable {
+            0 => Nullable::Unknown,
+            1 => Nullable::No,
+            2 => Nullable::Yes,
+            n => return Err(t.broken(&what, format!("gave nullable {n}, which is not a keel_nullable"))),
+        };
+        let engine_type = if c.engine_type.is_null() {
+            String::new()
+        } else {
+            // SAFETY: NUL-terminated, valid until the cursor is freed.
+            unsafe { CStr::from_ptr(c.engine_type) }
+                .to_str()
+                .map_err(|_| t.broken(&what, "gave an engine type that is not UTF-8"))?
+                .to_owned()
+        };
+        // keel_driver_column does not carry a decimal's precision and scale yet.
+        out.push(Column { name: name.to_owned(), kind, engine_type, nullable, decimal: None });
+    }
+    Ok(out)
+}
+
+struct ForeignRows {
+    /// Keeps the statement (and so the connection) alive.
+    stmt: Arc<StmtInner>,
+    slot: Arc<RowsSlot>,
+    columns: Vec<Column>,
+    /// The current row, read from the driver by `next` and checked.
+    values: Vec<keel_value>,
+    done: bool,
+}
+// SAFETY: `values` points into the driver's cursor, which moves with it
+// (the promise of `core::driver`).
+unsafe impl Send for ForeignRows {}
+
+impl ForeignRows {
+    fn table(&self) -> &Table {
+        &self.stmt.conn.table
+    }
+
+    /// Check the value the driver gave for column `i`.
+    fn check_value(&self, i: usize, v: &keel_value) -> Result<()> {
+        let t = self.table();
+        let what = || format!("rows_value({i})");
+        let kind = Type::from_i32(v.kind)
+            .ok_or_else(|| t.broken(&what(), format!("gave type {}, which is not a keel_type", v.kind)))?;
+        let col = self.columns[i].kind;
+        if kind != Type::Null && col != Type::Null && kind != col {
+            return Err(t.broken(
+                &what(),
+                format!("gave a {} value in column {:?}, whose type is {}", kind.name(), self.columns[i].name, col.name()),
+            ));
+        }
+        let data = |v: &keel_value| -> Result<&[u8]> {
+            if v.data.is_null() {
+                return if v.len == 0 { Ok(&[]) } else { Err(t.broken(&what(), "gave NULL data with a length")) };
+            }
+            if v.len > isize::MAX as usize {
+                return Err(t.broken(&what(), "gave a length that is too large"));
+            }
+            // SAFETY: the header's rule: `len` bytes at `data`, valid until
+            // the next `rows_next`.
+            Ok(unsafe { std::slice::from_raw_parts(v.data, v.len) })
+        };
+        match kind {
+            Type::Bool if v.int_value != 0 && v.int_value != 1 => {
+                Err(t.broken(&what(), format!("gave bool {}, neither 0 nor 1", v.int_value)))
+            }
+            Type::Date if i32::try_from(v.int_value).is_err() => {
+                Err(t.broken(&what(), format!("gave date {}, out of range", v.int_value)))
+            }
+            Type::Time if !(0..MICROS_PER_DAY).contains(&v.int_value) => {
+                Err(t.broken(&what(), format!("gave time {}, not a time of day", v.int_value)))
+            }
+            Type::Text | Type::Json | Type::Decimal => {
+                std::str::from_utf8(data(v)?).map_err(|_| t.broken(&what(), "gave text that is not UTF-8"))?;
+                Ok(())
+            }
+            Type::Bytes => data(v).map(|_| ()),
+            Type::Uuid if v.data.is_null() || v.len != 16 => Err(t.broken(&what(), "gave a uuid that is not 16 bytes")),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for ForeignRows {
+    fn drop(&mut self) {
+        self.slot.free(&self.stmt.conn.table);
+    }
+}
+
+impl DriverRows for ForeignRows {
+    fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+    fn next(&mut self) -> Result<bool> {
+        if self.done {
+            return Ok(false);
+        }
+        let open = *self.slot.ptr.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(rows) = open.filter(|_| !self.slot.closed.load(Ordering::Acquire)) else {
+            return Err(Error::invalid_state("the cursor was closed: its statement ran again"));
+        };
+        let t = &self.stmt.conn.table;
+        let mut has: i32 = -1;
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the driver's function on a live cursor.
+        let s = unsafe { fp!(t, rows_next)(rows.0, &mut has, &mut err) };
+        t.check("rows_next", s, err)?;
+        match has {
+            0 => {
+                self.done = true;
+                return Ok(false);
+            }
+            1 => {}
+            n => return Err(t.broken("rows_next", format!("gave has_row {n}, neither 0 nor 1"))),
+        }
+        for i in 0..self.columns.len() {
+            let mut v = keel_value::scalar(Type::Null);
+            let mut err = std::ptr::null_mut();
+            // SAFETY: the driver's function; `v` lives for the call.
+            let s = unsafe { fp!(t, rows_value)(rows.0, i, &mut v, &mut err) };
+            t.check(&format!("rows_value({i})"), s, err)?;
+            self.check_value(i, &v)?;
+            self.values[i] = v;
+        }
+        Ok(true)
+    }
+    fn value(&self, i: usize) -> ValueRef<'_> {
+        let v = &self.values[i];
+        // SAFETY: checked by `check_value` when `next` read it; the data
+        // stays valid until the next `next` (the header's rule), and the
+        // core reads no value of a closed cursor (`is_closed`).
+        let bytes = || unsafe { if v.len == 0 { &[][..] } else { std::slice::from_raw_parts(v.data, v.len) } };
+        // SAFETY: text checked UTF-8 by `check_value`.
+        let text = || unsafe { std::str::from_utf8_unchecked(bytes()) };
+        match Type::from_i32(v.kind).unwrap_or(Type::Null) {
+            Type::Null => ValueRef::Null,
+            Type::Bool => ValueRef::Bool(v.int_value != 0),
+            Type::Int64 => ValueRef::Int64(v.int_value),
+            Type::Uint64 => ValueRef::Uint64(v.uint_value),
+            Type::Double => ValueRef::Double(v.double_value),
+            Type::Text => ValueRef::Text(text()),
+            Type::Json => ValueRef::Json(text()),
+            Type::Decimal => ValueRef::Decimal(text()),
+            Type::Bytes => ValueRef::Bytes(bytes()),
+            Type::Date => ValueRef::Date(v.int_value as i32),
+            Type::Time => ValueRef::Time(v.int_value),
+            Type::Timestamp => ValueRef::Timestamp(v.int_value),
+            Type::Timestamptz => ValueRef::Timestamptz(v.int_value),
+            Type::Uuid => ValueRef::Uuid(bytes().try_into().unwrap_or([0; 16])),
+        }
+    }
+    fn is_closed(&self) -> bool {
+        self.slot.closed.load(Ordering::Acquire)
+    }
+}

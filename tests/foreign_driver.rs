@@ -1,0 +1,331 @@
+//! Drivers written outside Rust (keel_driver.h): a small key/value driver
+//! written in C (tests/c_driver/kv.c), built here with `cc` into shared
+//! libraries, loaded with `keel_driver_load` (and registered with
+//! `keel_driver_register`), and used through keel's pool, `?`
+//! placeholders, statements, cursors and transactions. Then every way
+//! the registration can be refused, and every wrong answer the driver can
+//! give, each of which must be a keel error naming the driver, never a
+//! crash.
+
+use keel::ffi::driver::{keel_driver_load, keel_driver_register, keel_driver_v1};
+use keel::ffi::error::{keel_error, keel_error_driver, keel_error_free, keel_error_message, keel_error_sqlstate, keel_error_vendor_code};
+use keel::{Db, Status, TxOptions, ValueRef};
+use std::ffi::{CStr, CString};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+/// Build tests/c_driver/kv.c with `defines` into a shared library named
+/// `name` (once per process; tests run in parallel).
+fn build(name: &str, defines: &[&str]) -> PathBuf {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let _g = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kv-driver");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join(format!("lib{name}.so"));
+    let status = Command::new("cc")
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared", "-g"])
+        .arg("-I")
+        .arg(root.join("include"))
+        .args(defines.iter().map(|d| format!("-D{d}")))
+        .arg(root.join("tests/c_driver/kv.c"))
+        .arg("-o")
+        .arg(&out)
+        .arg("-lpthread")
+        .status()
+        .expect("run cc (a C compiler is needed for this test)");
+    assert!(status.success(), "cc failed to build {name}");
+    out
+}
+
+/// `keel_driver_load(path)`: Ok, or the status and message.
+fn load(path: &Path) -> Result<(), (Status, String)> {
+    let c = CString::new(path.to_str().unwrap()).unwrap();
+    status_of(|err| keel_driver_load(c.as_ptr(), err))
+}
+
+fn status_of(f: impl FnOnce(*mut *mut keel_error) -> Status) -> Result<(), (Status, String)> {
+    let mut err: *mut keel_error = std::ptr::null_mut();
+    let s = f(&mut err);
+    if s == Status::Ok {
+        assert!(err.is_null(), "an error object on success");
+        return Ok(());
+    }
+    assert!(!err.is_null(), "status {s:?} without an error object");
+    let msg = unsafe { CStr::from_ptr(keel_error_message(err)) }.to_string_lossy().into_owned();
+    keel_error_free(err);
+    Err((s, msg))
+}
+
+/// The kv driver under `name`, loaded once for the whole test process.
+fn kv(name: &'static str) -> &'static str {
+    static LOADED: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut l = LOADED.lock().unwrap();
+    if !l.contains(&name) {
+        let path = build(name, &[&format!("KV_NAME=\"{name}\"")]);
+        load(&path).unwrap_or_else(|e| panic!("load {name}: {e:?}"));
+        l.push(name);
+    }
+    name
+}
+
+#[test]
+fn the_happy_path_through_the_pool_and_placeholders() {
+    let s = kv("kvhappy");
+    let db = Db::open(&format!("{s}:happy")).unwrap();
+    assert_eq!(db.driver_name(), "kvhappy");
+    let r = db.exec("PUT ?, ?", &[ValueRef::Text("b"), ValueRef::Int64(2)]).unwrap();
+    assert_eq!(r.rows_affected, 1);
+    assert_eq!(r.last_insert_id, Some(1));
+    db.exec("PUT ?, ?", &[ValueRef::Text("a"), ValueRef::Text("one")]).unwrap();
+    db.exec("PUT ?, ?", &[ValueRef::Text("c"), ValueRef::Null]).unwrap();
+    db.exec("PUT ?, ?", &[ValueRef::Text("d"), ValueRef::Uuid([7; 16])]).unwrap();
+
+    let conn = db.checkout().unwrap();
+    assert_eq!(conn.server_version().unwrap(), "kv 1.0 (happy)");
+    conn.ping().unwrap();
+    let mut rows = conn.query("ALL", &[]).unwrap();
+    assert_eq!(rows.column_count(), 2);
+    assert_eq!(rows.columns()[0].name, "k");
+    assert_eq!(rows.columns()[0].engine_type, "TEXT");
+    let mut got = Vec::new();
+    while rows.next().unwrap() {
+        got.push((rows.value(0).unwrap().to_owned(), rows.value(1).unwrap().to_owned()));
+    }
+    drop(rows);
+    use keel::Value::*;
+    let want = [
+        (Text("a".into()), Text("one".into())),
+        (Text("b".into()), Int64(2)),
+        (Text("c".into()), Null),
+        (Text("d".into()), Uuid([7; 16])),
+    ];
+    assert!(got.starts_with(&want), "{got:?}");
+
+    // A prepared statement run twice: the first cursor is closed by the
+    // second run (the driver's rows_free before stmt_query).
+    let mut st = conn.prepare("GET ?").unwrap();
+    assert_eq!(st.param_count(), 1);
+    st.bind(0, ValueRef::Text("b")).unwrap();
+    let mut first = st.query().unwrap();
+    assert!(first.next().unwrap());
+    assert_eq!(first.value(1).unwrap(), ValueRef::Int64(2));
+    st.bind(0, ValueRef::Text("a")).unwrap();
+    let mut second = st.query().unwrap();
+    assert!(first.is_closed());
+    assert!(first.next().is_err());
+    assert!(second.next().unwrap());
+    assert_eq!(second.value(1).unwrap(), ValueRef::Text("one"));
+    assert!(!second.next().unwrap());
+    drop((first, second, st));
+
+    // Transactions, and savepoints through the SQL fallback: kv has no
+    // SAVEPOINT statement, so its error comes back.
+    conn.begin(&TxOptions::default()).unwrap();
+    assert!(conn.in_transaction());
+    let e = conn.savepoint("sp1").unwrap_err();
+    assert_eq!(e.status, Status::InvalidArgument);
+    assert!(e.message.contains("unknown statement"), "{}", e.message);
+    conn.rollback().unwrap();
+    assert!(!conn.in_transaction());
+    let e = conn.begin(&TxOptions { isolation: keel::Isolation::Snapshot, ..Default::default() }).unwrap_err();
+    assert_eq!(e.status, Status::NotImplemented);
+
+    // The driver's own error, with its SQLSTATE, vendor code and name.
+    let e = conn.exec("FAIL", &[]).unwrap_err();
+    assert_eq!((e.status, e.sqlstate.as_str(), e.vendor_code, e.driver), (Status::Integrity, "23505", 19, "kvhappy"));
+    assert!(e.message.contains("failing on purpose"), "{}", e.message);
+    // The session survives it.
+    let mut rows = conn.query("COUNT", &[]).unwrap();
+    assert!(rows.next().unwrap());
+    assert!(matches!(rows.value(0).unwrap(), ValueRef::Int64(n) if n >= 4));
+    drop(rows);
+    drop(conn);
+
+    // Connections in parallel, each through the pool, sharing the store.
+    std::thread::scope(|sc| {
+        for t in 0..4 {
+            let db = &db;
+            sc.spawn(move || {
+                for i in 0..50 {
+                    let k = format!("t{t}-{i}");
+                    db.exec("PUT ?, ?", &[ValueRef::Text(&k), ValueRef::Int64(i)]).unwrap();
+                }
+            });
+        }
+    });
+    let mut rows = db.query("GET ?", &[ValueRef::Text("t3-49")]).unwrap();
+    assert!(rows.next().unwrap());
+    assert_eq!(rows.value(1).unwrap(), ValueRef::Int64(49));
+    assert!(db.stats().open >= 1);
+}
+
+#[test]
+fn a_connect_error_is_the_drivers() {
+    let s = kv("kvconnect");
+    let e = Db::open(&format!("{s}:refuse")).err().unwrap();
+    assert_eq!((e.status, e.sqlstate.as_str(), e.driver), (Status::Unauthenticated, "28000", "kvconnect"));
+    let e = Db::open(&format!("{s}:x?nope=1")).err().unwrap();
+    assert_eq!(e.status, Status::InvalidArgument);
+    assert!(e.message.contains("unknown option 'nope'"), "{}", e.message);
+}
+
+#[test]
+fn a_scheme_is_taken_once() {
+    let s = kv("kvtwice");
+    let path = build("kvtwice", &["KV_NAME=\"kvtwice\""]);
+    let (st, msg) = load(&path).unwrap_err();
+    assert_eq!(st, Status::AlreadyExists);
+    assert!(msg.contains("'kvtwice' is registered already"), "{msg}");
+    // Another name, a built-in's scheme.
+    let path = build("kvsqlite", &["KV_NAME=\"kvsqlite\"", "KV_SCHEMES=\"kvsqlite2,sqlite\""]);
+    let (st, msg) = load(&path).unwrap_err();
+    assert_eq!(st, Status::AlreadyExists);
+    assert!(msg.contains("URL scheme 'sqlite' is taken by the sqlite driver"), "{msg}");
+    assert!(Db::open("kvsqlite2:x").is_err(), "a refused driver registers no scheme");
+    assert!(Db::open(&format!("{s}:x")).is_ok());
+}
+
+#[test]
+fn registration_refuses_what_it_cannot_use() {
+    let cases: [(&str, &[&str], Status, &str); 6] = [
+        ("kvabi", &["KV_ABI=2"], Status::InvalidArgument, "driver ABI version 2; this keel speaks version 1"),
+        ("kvsmall", &["KV_SIZE=16"], Status::InvalidArgument, "driver->size is 16, smaller than keel_driver_v1"),
+        ("kvmissing", &["KV_MISSING"], Status::InvalidArgument, "required function(s) missing (NULL): rows_value"),
+        ("kvnoentry", &["KV_NO_ENTRY"], Status::NotFound, "exports no function keel_driver_entry"),
+        ("kvrefuse", &["KV_REFUSE"], Status::InvalidArgument, "keel_driver_entry returned NULL"),
+        ("kvbadname", &["KV_NAME=\"Bad Name\""], Status::InvalidArgument, "is not a name of lower-case letters"),
+    ];
+    for (name, defines, status, text) in cases {
+        let mut d: Vec<String> = defines.iter().map(|s| s.to_string()).collect();
+        if !defines.iter().any(|s| s.starts_with("KV_NAME")) {
+            d.push(format!("KV_NAME=\"{name}\""));
+        }
+        let d: Vec<&str> = d.iter().map(String::as_str).collect();
+        let path = build(name, &d);
+        let (st, msg) = load(&path).unwrap_err();
+        assert_eq!(st, status, "{name}: {msg}");
+        assert!(msg.contains(text), "{name}: {msg}");
+    }
+    let (st, msg) = load(Path::new("/nonexistent/libnothing.so")).unwrap_err();
+    assert_eq!(st, Status::NotFound);
+    assert!(msg.contains("cannot load the driver library"), "{msg}");
+    let (st, _) = status_of(|err| keel_driver_load(std::ptr::null(), err)).unwrap_err();
+    assert_eq!(st, Status::NullArgument);
+    let (st, _) = status_of(|err| keel_driver_register(std::ptr::null(), err)).unwrap_err();
+    assert_eq!(st, Status::NullArgument);
+}
+
+/// A driver linked into the program registers with keel_driver_register
+/// (here the table comes from the library's own entry point, called with
+/// a host table of keel's exported functions).
+#[test]
+fn a_linked_driver_registers_its_table() {
+    use keel::ext::abi::{keel_driver_host, keel_error_new, DriverV1, KEEL_DRIVER_ABI_VERSION};
+    let path = build("kvlinked", &["KV_NAME=\"kvlinked\""]);
+    let c = CString::new(path.to_str().unwrap()).unwrap();
+    let lib = unsafe { libc::dlopen(c.as_ptr(), libc::RTLD_NOW) };
+    assert!(!lib.is_null());
+    let sym = unsafe { libc::dlsym(lib, c"keel_driver_entry".as_ptr()) };
+    assert!(!sym.is_null());
+    unsafe extern "C" fn new(s: i32, st: *const std::ffi::c_char, v: i32, m: *const std::ffi::c_char) -> *mut keel_error {
+        keel_error_new(s, st, v, m)
+    }
+    unsafe extern "C" fn free(e: *mut keel_error) {
+        keel_error_free(e)
+    }
+    let host = Box::leak(Box::new(keel_driver_host {
+        size: std::mem::size_of::<keel_driver_host>(),
+        abi_version: KEEL_DRIVER_ABI_VERSION,
+        error_new: Some(new),
+        error_free: Some(free),
+    }));
+    let entry: unsafe extern "C" fn(*const keel_driver_host) -> *const DriverV1 = unsafe { std::mem::transmute(sym) };
+    let table = unsafe { entry(host) };
+    status_of(|err| keel_driver_register(table as *const keel_driver_v1, err)).unwrap();
+    let db = Db::open("kvlinked:x").unwrap();
+    db.exec("PUT ?, ?", &[ValueRef::Text("k"), ValueRef::Double(0.5)]).unwrap();
+    let mut rows = db.query("GET ?", &[ValueRef::Text("k")]).unwrap();
+    assert!(rows.next().unwrap());
+    assert_eq!(rows.value(1).unwrap(), ValueRef::Double(0.5));
+}
+
+/// Every wrong answer is an error naming the driver and what it did; the
+/// connection stays usable after each.
+#[test]
+fn a_misbehaving_driver_gives_errors_not_crashes() {
+    let s = kv("kvbad");
+    let db = Db::open(&format!("{s}:bad?pool_max_open=1")).unwrap();
+    db.exec("PUT ?, ?", &[ValueRef::Text("a"), ValueRef::Int64(1)]).unwrap();
+    let conn = db.checkout().unwrap();
+    let cases: [(&str, Status, &str); 14] = [
+        ("BAD null_stmt", Status::Internal, "conn_prepare succeeded without a statement (NULL)"),
+        ("BAD prepare_status", Status::Internal, "conn_prepare returned 1234, which is not a keel_status"),
+        ("BAD exec_no_error", Status::Io, "stmt_execute failed (I/O error) without saying why"),
+        ("BAD exec_status", Status::Internal, "returned 99, which is not a keel_status (its error says: kv: with a status"),
+        ("BAD null_rows", Status::Internal, "stmt_query succeeded without a cursor (NULL)"),
+        ("BAD many_columns", Status::Internal, "rows_column_count says"),
+        ("BAD column_name_utf8", Status::Internal, "gave a name that is not UTF-8"),
+        ("BAD column_kind", Status::Internal, "gave type 77, which is not a keel_type"),
+        ("BAD has_row", Status::Internal, "gave has_row 7, neither 0 nor 1"),
+        ("BAD next_no_error", Status::Io, "rows_next failed (I/O error) without saying why"),
+        ("BAD value_utf8", Status::Internal, "rows_value(0) gave text that is not UTF-8"),
+        ("BAD value_kind", Status::Internal, "rows_value(1) gave type 99, which is not a keel_type"),
+        ("BAD value_bool", Status::Internal, "gave bool 2, neither 0 nor 1"),
+        ("BAD value_null_data", Status::Internal, "gave NULL data with a length"),
+    ];
+    for (sql, status, text) in cases {
+        let r = if sql.contains("exec_") || sql.contains("prepare") || sql.contains("stmt") {
+            conn.exec(sql, &[]).map(|_| ())
+        } else {
+            conn.query(sql, &[]).and_then(|mut rows| {
+                while rows.next()? {
+                    for i in 0..rows.column_count() {
+                        rows.value(i)?;
+                    }
+                }
+                Ok(())
+            })
+        };
+        let e = r.expect_err(sql);
+        assert_eq!(e.status, status, "{sql}: {}", e.message);
+        assert!(e.message.contains(text), "{sql}: {}", e.message);
+        assert_eq!(e.driver, "kvbad", "{sql}");
+        assert!(e.message.contains("kvbad driver"), "{sql}: {}", e.message);
+    }
+    for (sql, text) in [
+        ("BAD value_wrong_type", "gave a int64 value in column \"k\", whose type is text"),
+        ("BAD value_uuid", "gave a uuid that is not 16 bytes"),
+    ] {
+        let mut rows = conn.query(sql, &[]).unwrap();
+        let e = rows.next().unwrap_err();
+        assert!(e.message.contains(text), "{sql}: {}", e.message);
+    }
+    // An error given with success is dropped, and the call succeeds.
+    conn.exec("BAD exec_ok_with_error", &[]).unwrap();
+    // Still usable.
+    let mut rows = conn.query("GET ?", &[ValueRef::Text("a")]).unwrap();
+    assert!(rows.next().unwrap());
+    assert_eq!(rows.value(1).unwrap(), ValueRef::Int64(1));
+}
+
+/// keel_error_new normalizes what it is given.
+#[test]
+fn keel_error_new_checks_its_arguments() {
+    use keel::ext::abi::keel_error_new;
+    let e = keel_error_new(0, c"bad".as_ptr(), 5, c"m".as_ptr());
+    assert_eq!(keel::ffi::error::keel_error_status(e), Status::Unknown);
+    assert_eq!(unsafe { CStr::from_ptr(keel_error_sqlstate(e)) }.to_bytes(), b"");
+    assert_eq!(keel_error_vendor_code(e), 5);
+    keel_error_free(e);
+    let e = keel_error_new(42, std::ptr::null(), 0, std::ptr::null());
+    assert_eq!(keel::ffi::error::keel_error_status(e), Status::Unknown);
+    assert_eq!(unsafe { CStr::from_ptr(keel_error_message(e)) }.to_bytes(), b"");
+    assert_eq!(unsafe { CStr::from_ptr(keel_error_driver(e)) }.to_bytes(), b"");
+    keel_error_free(e);
+    let e = keel_error_new(Status::Busy as i32, c"40001".as_ptr(), 0, c"x\xff".as_ptr());
+    assert_eq!(keel::ffi::error::keel_error_status(e), Status::Busy);
+    assert_eq!(unsafe { CStr::from_ptr(keel_error_sqlstate(e)) }.to_bytes(), b"40001");
+    keel_error_free(e);
+}
