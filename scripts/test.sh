@@ -265,6 +265,16 @@ echo "== Odin binding (bindings/odin): suite and examples when odin is on PATH"
 if command -v odin >/dev/null 2>&1; then
     # Against the shared debug library, with an rpath to it. Odin prints no
     # counts a script can rely on, so the runner writes a JSON report.
+    # Odin links by running `clang` (or $ODIN_CLANG_PATH). Where there is no
+    # plain `clang` (Debian ships clang-19 and the like), use the newest
+    # versioned one rather than fail every build for want of a name.
+    if [ -z "${ODIN_CLANG_PATH:-}" ] && ! command -v clang >/dev/null 2>&1; then
+        odin_clang=$(compgen -c clang- | grep -E '^clang-[0-9]+$' | sort -t- -k2 -n | tail -n 1)
+        if [ -n "$odin_clang" ]; then
+            export ODIN_CLANG_PATH="$odin_clang"
+            echo "odin: no clang on PATH; linking with ODIN_CLANG_PATH=$odin_clang"
+        fi
+    fi
     ODIN_OUT="$PWD/build/odin"
     mkdir -p "$ODIN_OUT"
     ODIN_FLAGS=(-collection:keel="$PWD/bindings/odin" -define:KEEL_LIB_DIR="$LIB" -define:KEEL_SHARED=true)
