@@ -859,8 +859,11 @@ typedef struct keel_error keel_error;
 /**
  * A streaming cursor over one result.
  *
- * Created by `keel_conn_query`, `keel_db_query` or `keel_stmt_query`;
- * destroyed by `keel_rows_free`. Methods: `keel_rows_next`,
+ * Created by `keel_conn_query`, `keel_db_query`, `keel_stmt_query`,
+ * `keel_stmt_query_reuse` or `keel_stmt_query_encoded`; destroyed by
+ * `keel_rows_free`, or by `keel_stmt_query_reuse` and
+ * `keel_stmt_query_encoded`, which may hand the same memory back as a new
+ * cursor. Methods: `keel_rows_next`,
  * `keel_rows_next_values`, `keel_rows_fetch_batch`,
  * `keel_rows_export_arrow`,
  * `keel_rows_column_count`, `keel_rows_column_name`,
@@ -887,8 +890,8 @@ typedef struct keel_rows keel_rows;
  * `keel_stmt_column_name`, `keel_stmt_column_type`,
  * `keel_stmt_column_engine_type`, `keel_stmt_column_nullable`,
  * `keel_stmt_bind_*`, `keel_stmt_clear_bindings`, `keel_stmt_execute`,
- * `keel_stmt_query`, `keel_stmt_execute_batch`,
- * `keel_stmt_execute_batch_encoded`. Running,
+ * `keel_stmt_query`, `keel_stmt_query_reuse`, `keel_stmt_query_encoded`,
+ * `keel_stmt_execute_batch`, `keel_stmt_execute_batch_encoded`. Running,
  * binding or clearing it closes the cursor it has open, on every engine. Parameters are 0-based; every
  * one must be bound before a run, and bindings persist across runs until
  * rebound or cleared. Thread rule: goes with its connection. In Rust it is
@@ -1252,15 +1255,24 @@ keel_status keel_conn_ingest(struct keel_conn *conn,
  * `data_out` and `len_out` may be NULL; otherwise they receive the same
  * pointer and length as `keel_buffer_data` and `keel_buffer_len` would
  * give, which saves two calls per batch for callers that pay per call.
+ * With `buffer_out` NULL the cursor keeps the bytes instead (then
+ * `data_out` and `len_out` are required): no buffer to free, and the
+ * cursor reuses the memory for its next batch.
  *
- * Ownership: borrows `rows`. On success `*buffer_out` receives a new
- * `keel_buffer` that the caller frees with `keel_buffer_free`;
- * `*data_out` points into it.
+ * Ownership: borrows `rows`. On success `*buffer_out`, when given,
+ * receives a new `keel_buffer` that the caller frees with
+ * `keel_buffer_free`; `*data_out` points into it, or into the cursor when
+ * `buffer_out` is NULL.
  *
- * Lifetime: the buffer does not borrow from `rows`; it, and `*data_out`,
- * live until `keel_buffer_free`, whatever happens to the cursor.
+ * Lifetime: a buffer does not borrow from `rows`; it, and `*data_out`
+ * into it, live until `keel_buffer_free`, whatever happens to the cursor.
+ * Bytes the cursor keeps (`buffer_out` NULL) live until the next
+ * `keel_rows_fetch_batch` on `rows` or `keel_rows_free(rows)` (which
+ * includes the cursor's reuse by `keel_stmt_query_reuse` or
+ * `keel_stmt_query_encoded`).
  *
- * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, buffer_out, n_rows_out),
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, n_rows_out; data_out and
+ * len_out when buffer_out is NULL),
  * `KEEL_STATUS_INVALID_ARGUMENT` (max_rows is 0, unknown format),
  * `KEEL_STATUS_INVALID_STATE` (the statement was re-run, so this cursor
  * is closed), `KEEL_STATUS_INVALID_DATA` (SQLSTATE 22008: a date or
@@ -1392,6 +1404,42 @@ keel_status keel_stmt_execute_batch_encoded(struct keel_stmt *stmt,
                                             size_t len,
                                             struct keel_exec_result *result_out,
                                             struct keel_error **err_out);
+
+/**
+ * Bind one row of encoded parameters and run the statement into a cursor
+ * handle: `keel_stmt_query_reuse` with the parameters in the encoded form
+ * of `keel_stmt_execute_batch_encoded`, for callers that can serialize
+ * values faster than they can fill `keel_value`s (Python's ctypes, on
+ * point queries).
+ *
+ * `params` is one row in the format of `keel_stmt_execute_batch_encoded`
+ * (with `KEEL_BATCH_FORMAT_PICKLE5`, a pickle of a list holding one tuple
+ * or list of `keel_stmt_param_count(stmt)` values). `params_len` 0 binds
+ * nothing: the statement runs with the bindings it has (none needed for
+ * a statement without parameters). `*rows_inout` is as at
+ * `keel_stmt_query_reuse`: a cursor to reuse, or NULL.
+ *
+ * Ownership: borrows `stmt`; `params` is read during the call only.
+ * Takes back `*rows_inout` when it is not NULL. On success
+ * `*rows_inout` receives a cursor, freed with `keel_rows_free`; on
+ * failure it is set to NULL (the cursor passed in is freed all the
+ * same), and the statement's bindings are unspecified: bind again
+ * before running it.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, rows_inout, params when
+ * params_len > 0), `KEEL_STATUS_INVALID_ARGUMENT` (unknown format, a
+ * malformed stream, a stream of no row or of more than one, a row of the
+ * wrong length, an integer beyond 64 bits with SQLSTATE 22003), and
+ * engine errors.
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_stmt_query_encoded(struct keel_stmt *stmt,
+                                    int32_t format,
+                                    const uint8_t *params,
+                                    size_t params_len,
+                                    struct keel_rows **rows_inout,
+                                    struct keel_error **err_out);
 
 /**
  * Make a cancel handle for a connection.
@@ -3416,6 +3464,42 @@ keel_status keel_stmt_execute(struct keel_stmt *stmt,
 keel_status keel_stmt_query(struct keel_stmt *stmt,
                             struct keel_rows **rows_out,
                             struct keel_error **err_out);
+
+/**
+ * Bind `params` and run the statement into a cursor handle the caller
+ * already has: as `keel_stmt_bind_value` for each parameter and
+ * `keel_stmt_query`, but `*rows_inout`, when not NULL, is freed (as by
+ * `keel_rows_free`) and the new cursor may come back in the same memory,
+ * so a statement run again and again allocates no new cursor.
+ *
+ * The cursor passed in may be any cursor; its result is closed first,
+ * before anything is bound (so binding here never has to set a
+ * statement aside for a cursor still reading it, which
+ * `keel_stmt_bind_*` on a statement with a live cursor must do on
+ * SQLite). Every pointer borrowed from it ends, as at `keel_rows_free`,
+ * even when the new cursor has the same address. `n_params` 0 binds
+ * nothing: the statement runs with the bindings it has. Otherwise
+ * `n_params` must be `keel_stmt_param_count(stmt)`.
+ *
+ * Ownership: borrows `stmt`; `params` and their data are read during the
+ * call only. Takes back `*rows_inout` when it is not NULL. On success
+ * `*rows_inout` receives a cursor, freed with `keel_rows_free`. On
+ * failure `*rows_inout` is set to NULL (the cursor passed in is freed
+ * all the same), and the statement's bindings are unspecified: bind
+ * again before running it.
+ *
+ * Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, rows_inout, params when
+ * n_params > 0), `KEEL_STATUS_INVALID_ARGUMENT` (n_params differs from
+ * the parameter count, a bad value, a parameter not bound), engine
+ * errors.
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_stmt_query_reuse(struct keel_stmt *stmt,
+                                  const struct keel_value *params,
+                                  size_t n_params,
+                                  struct keel_rows **rows_inout,
+                                  struct keel_error **err_out);
 
 /**
  * Return the library's version as text, e.g. `"0.1.0"`.

@@ -220,6 +220,16 @@ fn null_cases() -> Vec<Case> {
     case!("keel_stmt_execute", "stmt", |_fx, e| keel_stmt_execute(null_mut(), null_mut(), e));
     case!("keel_stmt_query", "stmt", |_fx, e| keel_stmt_query(null_mut(), &mut null_mut(), e));
     case!("keel_stmt_query", "rows_out", |fx, e| keel_stmt_query(fx.stmt, null_mut(), e));
+    case!("keel_stmt_query_reuse", "stmt", |_fx, e| keel_stmt_query_reuse(null_mut(), null(), 0, &mut null_mut(), e));
+    case!("keel_stmt_query_reuse", "rows_inout", |fx, e| keel_stmt_query_reuse(fx.stmt, null(), 0, null_mut(), e));
+    case!("keel_stmt_query_reuse", "params", |fx, e| keel_stmt_query_reuse(fx.stmt, null(), 1, &mut null_mut(), e));
+    case!("keel_stmt_query_encoded", "stmt", |_fx, e| {
+        keel_stmt_query_encoded(null_mut(), 1, null(), 0, &mut null_mut(), e)
+    });
+    case!("keel_stmt_query_encoded", "rows_inout", |fx, e| keel_stmt_query_encoded(fx.stmt, 1, null(), 0, null_mut(), e));
+    case!("keel_stmt_query_encoded", "params", |fx, e| {
+        keel_stmt_query_encoded(fx.stmt, 1, null(), 3, &mut null_mut(), e)
+    });
     case!("keel_stmt_column_count", "stmt", |_fx, e| keel_stmt_column_count(null_mut(), &mut 0, e));
     case!("keel_stmt_column_count", "count_out", |fx, e| keel_stmt_column_count(fx.stmt, null_mut(), e));
     case!("keel_stmt_column_name", "stmt", |_fx, e| keel_stmt_column_name(null_mut(), 0, &mut null(), e));
@@ -279,8 +289,11 @@ fn null_cases() -> Vec<Case> {
     case!("keel_rows_fetch_batch", "rows", |_fx, e| {
         keel_rows_fetch_batch(null_mut(), 10, 1, &mut null_mut(), null_mut(), null_mut(), &mut 0, null_mut(), e)
     });
-    case!("keel_rows_fetch_batch", "buffer_out", |fx, e| {
-        keel_rows_fetch_batch(fx.rows, 10, 1, null_mut(), null_mut(), null_mut(), &mut 0, null_mut(), e)
+    case!("keel_rows_fetch_batch", "data_out", |fx, e| {
+        keel_rows_fetch_batch(fx.rows, 10, 1, null_mut(), null_mut(), &mut 0, &mut 0, null_mut(), e)
+    });
+    case!("keel_rows_fetch_batch", "len_out", |fx, e| {
+        keel_rows_fetch_batch(fx.rows, 10, 1, null_mut(), &mut null(), null_mut(), &mut 0, null_mut(), e)
     });
     case!("keel_rows_fetch_batch", "n_rows_out", |fx, e| {
         keel_rows_fetch_batch(fx.rows, 10, 1, &mut null_mut(), null_mut(), null_mut(), null_mut(), null_mut(), e)

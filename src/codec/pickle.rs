@@ -108,7 +108,13 @@ impl Default for PickleWriter {
 impl PickleWriter {
     /// Start a stream: protocol 5, an empty list, and a MARK for APPENDS.
     pub fn new() -> PickleWriter {
-        let mut buf = Vec::with_capacity(4096);
+        PickleWriter::reusing(Vec::with_capacity(4096))
+    }
+
+    /// Start a stream in `buf`, which is cleared first: its capacity is
+    /// reused, so a cursor fetching batch after batch allocates once.
+    pub fn reusing(mut buf: Vec<u8>) -> PickleWriter {
+        buf.clear();
         buf.extend_from_slice(&[PROTO, 5, EMPTY_LIST, MARK]);
         PickleWriter { buf, memo: [None; 8], next_memo: 0 }
     }

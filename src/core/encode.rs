@@ -8,7 +8,7 @@
 
 use super::db::{Rows, Stmt};
 use super::driver::ExecResult;
-use super::error::Result;
+use super::error::{Error, Result};
 use super::value::ValueRef;
 
 /// A fetch stops early, before its row count, once its buffer is this
@@ -75,5 +75,23 @@ impl Stmt {
         let mut batch = self.batch();
         dec.for_each_row(data, &mut |_, row| batch.push(row))?;
         batch.finish()
+    }
+
+    /// Bind the one parameter row `dec` reads from `data` (as
+    /// [`Stmt::bind_all`]); a stream of no row or of more than one is
+    /// `Status::InvalidArgument`. After an error the statement's bindings
+    /// are unspecified: bind again before running it.
+    pub fn bind_encoded(&mut self, dec: &dyn RowDecoder, data: &[u8]) -> Result<()> {
+        let n = dec.for_each_row(data, &mut |i, row| {
+            if i == 0 {
+                self.bind_all(row)
+            } else {
+                Err(Error::invalid_argument("the parameters hold more than one row; a statement run once takes one").not_sent())
+            }
+        })?;
+        if n == 0 {
+            return Err(Error::invalid_argument("the parameters hold no row; a statement run once takes one").not_sent());
+        }
+        Ok(())
     }
 }

@@ -14,7 +14,7 @@
 use super::boundary::{Opaque, c_bytes, call_on, free_handle, get, into_handle, null_arg, out_ptr, write, write_opt};
 use super::error::keel_error;
 use super::rows::keel_rows;
-use super::stmt::keel_stmt;
+use super::stmt::{keel_stmt, query_into};
 use super::types::{keel_exec_result, keel_value, value_in};
 use crate::codec::pickle::{PickleReader, PickleWriter};
 use crate::core::encode::SOFT_BYTE_LIMIT;
@@ -71,15 +71,24 @@ impl Opaque for keel_buffer {
 /// `data_out` and `len_out` may be NULL; otherwise they receive the same
 /// pointer and length as `keel_buffer_data` and `keel_buffer_len` would
 /// give, which saves two calls per batch for callers that pay per call.
+/// With `buffer_out` NULL the cursor keeps the bytes instead (then
+/// `data_out` and `len_out` are required): no buffer to free, and the
+/// cursor reuses the memory for its next batch.
 ///
-/// Ownership: borrows `rows`. On success `*buffer_out` receives a new
-/// `keel_buffer` that the caller frees with `keel_buffer_free`;
-/// `*data_out` points into it.
+/// Ownership: borrows `rows`. On success `*buffer_out`, when given,
+/// receives a new `keel_buffer` that the caller frees with
+/// `keel_buffer_free`; `*data_out` points into it, or into the cursor when
+/// `buffer_out` is NULL.
 ///
-/// Lifetime: the buffer does not borrow from `rows`; it, and `*data_out`,
-/// live until `keel_buffer_free`, whatever happens to the cursor.
+/// Lifetime: a buffer does not borrow from `rows`; it, and `*data_out`
+/// into it, live until `keel_buffer_free`, whatever happens to the cursor.
+/// Bytes the cursor keeps (`buffer_out` NULL) live until the next
+/// `keel_rows_fetch_batch` on `rows` or `keel_rows_free(rows)` (which
+/// includes the cursor's reuse by `keel_stmt_query_reuse` or
+/// `keel_stmt_query_encoded`).
 ///
-/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, buffer_out, n_rows_out),
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, n_rows_out; data_out and
+/// len_out when buffer_out is NULL),
 /// `KEEL_STATUS_INVALID_ARGUMENT` (max_rows is 0, unknown format),
 /// `KEEL_STATUS_INVALID_STATE` (the statement was re-run, so this cursor
 /// is closed), `KEEL_STATUS_INVALID_DATA` (SQLSTATE 22008: a date or
@@ -99,21 +108,30 @@ pub extern "C" fn keel_rows_fetch_batch(
     err_out: *mut *mut keel_error,
 ) -> Status {
     call_on(rows, err_out, |r| {
-        let out = out_ptr(buffer_out, "buffer_out")?;
         let n_out = out_ptr(n_rows_out, "n_rows_out")?;
+        if buffer_out.is_null() {
+            out_ptr(data_out, "data_out (required when buffer_out is NULL)")?;
+            out_ptr(len_out, "len_out (required when buffer_out is NULL)")?;
+        }
         if format != BatchFormat::Pickle5 as i32 {
             return Err(Error::invalid_argument(format!("format {format} is not a keel_batch_format value")));
         }
         if max_rows == 0 {
             return Err(Error::invalid_argument("max_rows is 0; ask for at least one row"));
         }
-        let batch = r.advance_with().fetch_encoded(PickleWriter::new(), max_rows, SOFT_BYTE_LIMIT)?;
+        let enc = if buffer_out.is_null() { PickleWriter::reusing(std::mem::take(&mut r.batch)) } else { PickleWriter::new() };
+        let batch = r.advance_with().fetch_encoded(enc, max_rows, SOFT_BYTE_LIMIT)?;
         write(n_out, batch.rows);
         write_opt(end_out, batch.end);
-        // The bytes live on the heap, so boxing the Vec does not move them.
+        // The bytes live on the heap, so boxing or keeping the Vec does
+        // not move them.
         write_opt(data_out, batch.data.as_ptr());
         write_opt(len_out, batch.data.len());
-        write(out, into_handle::<keel_buffer>(batch.data));
+        if buffer_out.is_null() {
+            r.batch = batch.data;
+        } else {
+            write(buffer_out, into_handle::<keel_buffer>(batch.data));
+        }
         Ok(())
     })
 }
@@ -286,5 +304,50 @@ pub extern "C" fn keel_stmt_execute_batch_encoded(
         let sum = s.execute_encoded(&PickleReader, data)?;
         super::types::write_result(result_out, sum);
         Ok(())
+    })
+}
+
+/// Bind one row of encoded parameters and run the statement into a cursor
+/// handle: `keel_stmt_query_reuse` with the parameters in the encoded form
+/// of `keel_stmt_execute_batch_encoded`, for callers that can serialize
+/// values faster than they can fill `keel_value`s (Python's ctypes, on
+/// point queries).
+///
+/// `params` is one row in the format of `keel_stmt_execute_batch_encoded`
+/// (with `KEEL_BATCH_FORMAT_PICKLE5`, a pickle of a list holding one tuple
+/// or list of `keel_stmt_param_count(stmt)` values). `params_len` 0 binds
+/// nothing: the statement runs with the bindings it has (none needed for
+/// a statement without parameters). `*rows_inout` is as at
+/// `keel_stmt_query_reuse`: a cursor to reuse, or NULL.
+///
+/// Ownership: borrows `stmt`; `params` is read during the call only.
+/// Takes back `*rows_inout` when it is not NULL. On success
+/// `*rows_inout` receives a cursor, freed with `keel_rows_free`; on
+/// failure it is set to NULL (the cursor passed in is freed all the
+/// same), and the statement's bindings are unspecified: bind again
+/// before running it.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, rows_inout, params when
+/// params_len > 0), `KEEL_STATUS_INVALID_ARGUMENT` (unknown format, a
+/// malformed stream, a stream of no row or of more than one, a row of the
+/// wrong length, an integer beyond 64 bits with SQLSTATE 22003), and
+/// engine errors.
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_query_encoded(
+    stmt: *mut keel_stmt,
+    format: i32,
+    params: *const u8,
+    params_len: usize,
+    rows_inout: *mut *mut keel_rows,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    query_into(stmt, rows_inout, err_out, |s| {
+        if format != BatchFormat::Pickle5 as i32 {
+            return Err(Error::invalid_argument(format!("format {format} is not a keel_batch_format value")));
+        }
+        let data = c_bytes(params, params_len, "params")?;
+        if data.is_empty() { Ok(()) } else { s.bind_encoded(&PickleReader, data) }
     })
 }

@@ -176,6 +176,16 @@ pub(crate) fn into_handle<C: Opaque>(value: C::Rust) -> *mut C {
     Box::into_raw(Box::new(Handle { poisoned: AtomicBool::new(false), value })) as *mut C
 }
 
+/// The value behind a live handle, or None for NULL or a poisoned one;
+/// for a call that takes a handle it may reuse or free (the caller then
+/// owns it, and no other reference to it exists for the call).
+pub(crate) fn live_mut<'a, C: Opaque>(h: *mut C) -> Option<&'a mut C::Rust> {
+    let handle = h as *mut Handle<C::Rust>;
+    // SAFETY: non-NULL handles come from `into_handle` and the caller
+    // promises they are live and used by this call alone.
+    (!handle.is_null() && !unsafe { (*handle).poisoned.load(Ordering::Acquire) }).then(|| unsafe { &mut (*handle).value })
+}
+
 /// Free a handle made by [`into_handle`]; NULL is a no-op. Never panics
 /// out: a panic in a destructor is swallowed.
 pub(crate) fn free_handle<C: Opaque>(h: *mut C) {

@@ -17,8 +17,11 @@ use std::ffi::{CString, c_char};
 
 /// A streaming cursor over one result.
 ///
-/// Created by `keel_conn_query`, `keel_db_query` or `keel_stmt_query`;
-/// destroyed by `keel_rows_free`. Methods: `keel_rows_next`,
+/// Created by `keel_conn_query`, `keel_db_query`, `keel_stmt_query`,
+/// `keel_stmt_query_reuse` or `keel_stmt_query_encoded`; destroyed by
+/// `keel_rows_free`, or by `keel_stmt_query_reuse` and
+/// `keel_stmt_query_encoded`, which may hand the same memory back as a new
+/// cursor. Methods: `keel_rows_next`,
 /// `keel_rows_next_values`, `keel_rows_fetch_batch`,
 /// `keel_rows_export_arrow`,
 /// `keel_rows_column_count`, `keel_rows_column_name`,
@@ -54,6 +57,9 @@ pub(crate) struct RowsState {
     names: Option<Vec<(CString, CString)>>,
     /// A whole row read by `keel_rows_next_values`, copied out on success.
     row_values: Vec<keel_value>,
+    /// The last batch `keel_rows_fetch_batch` kept here (called without
+    /// `buffer_out`); its capacity is reused by the next one.
+    pub(crate) batch: Vec<u8>,
 }
 
 impl RowsState {
@@ -67,7 +73,28 @@ impl RowsState {
             scratch: Vec::new(),
             names: None,
             row_values: Vec::new(),
+            batch: Vec::new(),
         }
+    }
+
+    /// Close the result this handle holds, as freeing it would, keeping
+    /// the handle and its buffers for [`RowsState::reopen`]. The husk left
+    /// behind answers every read with INVALID_STATE.
+    pub(crate) fn close(&mut self) {
+        drop(self.rows.take("the next result of this handle"));
+        self.row += 1;
+    }
+
+    /// Hold a new result in this (closed) handle, with the allocations of
+    /// the old one: what is left of its column names, scratch and batch
+    /// buffers ends here, as at `keel_rows_free`.
+    pub(crate) fn reopen(&mut self, rows: Rows) {
+        self.nul_terminated = rows.text_is_nul_terminated();
+        self.rows = rows;
+        self.row += 1;
+        self.names = None;
+        self.row_values.clear();
+        self.batch.clear();
     }
 
     /// The core cursor, for readers that advance it themselves (the batch

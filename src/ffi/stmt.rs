@@ -1,6 +1,6 @@
 //! `keel_stmt`: a prepared statement.
 
-use super::boundary::{Opaque, c_bytes, c_text, call_on, free_handle, get, into_handle, null_arg, out_ptr, write};
+use super::boundary::{Opaque, c_bytes, c_text, call_on, free_handle, get, into_handle, live_mut, null_arg, out_ptr, write};
 use super::error::keel_error;
 use super::rows::{RowsState, keel_rows};
 use super::types::{keel_exec_result, keel_value, value_in};
@@ -18,8 +18,8 @@ use std::sync::Arc;
 /// `keel_stmt_column_name`, `keel_stmt_column_type`,
 /// `keel_stmt_column_engine_type`, `keel_stmt_column_nullable`,
 /// `keel_stmt_bind_*`, `keel_stmt_clear_bindings`, `keel_stmt_execute`,
-/// `keel_stmt_query`, `keel_stmt_execute_batch`,
-/// `keel_stmt_execute_batch_encoded`. Running,
+/// `keel_stmt_query`, `keel_stmt_query_reuse`, `keel_stmt_query_encoded`,
+/// `keel_stmt_execute_batch`, `keel_stmt_execute_batch_encoded`. Running,
 /// binding or clearing it closes the cursor it has open, on every engine. Parameters are 0-based; every
 /// one must be bound before a run, and bindings persist across runs until
 /// rebound or cleared. Thread rule: goes with its connection. In Rust it is
@@ -595,4 +595,86 @@ pub extern "C" fn keel_stmt_query(stmt: *mut keel_stmt, rows_out: *mut *mut keel
         write(out, into_handle(RowsState::new(rows)));
         Ok(())
     })
+}
+
+/// Bind `params` and run the statement into a cursor handle the caller
+/// already has: as `keel_stmt_bind_value` for each parameter and
+/// `keel_stmt_query`, but `*rows_inout`, when not NULL, is freed (as by
+/// `keel_rows_free`) and the new cursor may come back in the same memory,
+/// so a statement run again and again allocates no new cursor.
+///
+/// The cursor passed in may be any cursor; its result is closed first,
+/// before anything is bound (so binding here never has to set a
+/// statement aside for a cursor still reading it, which
+/// `keel_stmt_bind_*` on a statement with a live cursor must do on
+/// SQLite). Every pointer borrowed from it ends, as at `keel_rows_free`,
+/// even when the new cursor has the same address. `n_params` 0 binds
+/// nothing: the statement runs with the bindings it has. Otherwise
+/// `n_params` must be `keel_stmt_param_count(stmt)`.
+///
+/// Ownership: borrows `stmt`; `params` and their data are read during the
+/// call only. Takes back `*rows_inout` when it is not NULL. On success
+/// `*rows_inout` receives a cursor, freed with `keel_rows_free`. On
+/// failure `*rows_inout` is set to NULL (the cursor passed in is freed
+/// all the same), and the statement's bindings are unspecified: bind
+/// again before running it.
+///
+/// Errors: `KEEL_STATUS_NULL_ARGUMENT` (stmt, rows_inout, params when
+/// n_params > 0), `KEEL_STATUS_INVALID_ARGUMENT` (n_params differs from
+/// the parameter count, a bad value, a parameter not bound), engine
+/// errors.
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_query_reuse(
+    stmt: *mut keel_stmt,
+    params: *const keel_value,
+    n_params: usize,
+    rows_inout: *mut *mut keel_rows,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    query_into(stmt, rows_inout, err_out, |s| {
+        if n_params == 0 {
+            return Ok(());
+        }
+        let vals = super::types::params_in(params, n_params)?;
+        s.bind_all(&vals)
+    })
+}
+
+/// Run `stmt` into `*rows_inout` as `keel_stmt_query_reuse` documents,
+/// after `bind` (called once the old result is closed).
+pub(crate) fn query_into(
+    stmt: *mut keel_stmt,
+    rows_inout: *mut *mut keel_rows,
+    err_out: *mut *mut keel_error,
+    bind: impl FnOnce(&mut Stmt) -> Result<()>,
+) -> Status {
+    // From here the cursor passed in is this call's: reused on success,
+    // freed otherwise.
+    // SAFETY: a non-NULL rows_inout points at the caller's pointer.
+    let mut old = if rows_inout.is_null() { std::ptr::null_mut() } else { unsafe { rows_inout.replace(std::ptr::null_mut()) } };
+    let status = call_on(stmt, err_out, |s| {
+        let out = out_ptr(rows_inout, "rows_inout")?;
+        // A poisoned cursor is not reused (it is freed below).
+        let mut reuse = live_mut::<keel_rows>(old);
+        // Its result closes before the statement runs: it may be this
+        // statement's own cursor.
+        if let Some(r) = reuse.as_deref_mut() {
+            r.close();
+        }
+        bind(s)?;
+        let rows = s.query()?;
+        match reuse {
+            Some(r) => {
+                r.reopen(rows);
+                write(out, old);
+                old = std::ptr::null_mut();
+            }
+            None => write(out, into_handle(RowsState::new(rows))),
+        }
+        Ok(())
+    });
+    free_handle(old);
+    status
 }

@@ -311,9 +311,11 @@ pub(crate) fn params_in<'a>(p: *const keel_value, n: usize) -> Result<Vec<ValueR
     // SAFETY: the caller passes `n` values valid for the call.
     let vals = unsafe { std::slice::from_raw_parts(p, n) };
     // Refused before anything is sent.
+    // The value's name is formatted only when it is bad, so a call
+    // allocates nothing per parameter.
     vals.iter()
         .enumerate()
-        .map(|(i, v)| value_in(v, &format!("params[{i}]")).map_err(Error::not_sent))
+        .map(|(i, v)| value_in(v, "params").or_else(|_| value_in(v, &format!("params[{i}]"))).map_err(Error::not_sent))
         .collect()
 }
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from ctypes import CDLL
+from ctypes import CDLL, c_int32
 from pathlib import Path
 from typing import Any, List, Optional, Tuple
 
@@ -149,6 +149,18 @@ def _declare(lib: CDLL) -> None:
         f = getattr(lib, name)
         f.argtypes = list(argtypes)
         f.restype = restype
+
+
+def unchecked(name: str) -> Any:
+    """A second function object for the C function ``name`` returning a
+    ``keel_status``, with no ``argtypes``: ctypes then converts nothing and
+    checks nothing, which saves about 0.05 µs per argument. Only for hot
+    paths that pass ctypes objects of exactly the declared types (and
+    None for NULL): a plain Python int would go as a C int."""
+    f = _load()[name]
+    f.argtypes = None
+    f.restype = c_int32
+    return f
 
 
 class _Lib:

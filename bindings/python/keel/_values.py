@@ -242,6 +242,25 @@ def encode_rows(rows: List[Sequence[Any]]) -> bytes:
     return f.getvalue()
 
 
+_PLAIN = frozenset((str, float, type(None), bool, bytes))
+_dumps = pickle.dumps
+
+
+def encode_params(params: Sequence[Any]) -> bytes:
+    """One parameter row as a stream of one row (``KEEL_BATCH_FORMAT_PICKLE5``,
+    for ``keel_stmt_query_encoded``). Plain values go through the C
+    pickler alone; a row holding any other value goes through
+    :func:`encode_rows`."""
+    for v in params:
+        t = type(v)
+        if t is int:
+            if not _I64_MIN <= v <= _U64_MAX:
+                _int_kind(v)  # raises DataError, naming the value
+        elif t not in _PLAIN:
+            return encode_rows([params])
+    return _dumps([params], 5)
+
+
 _VALUE = struct.Struct("@iqQdPN")
 assert _VALUE.size == sizeof(Value), "keel_value layout"
 

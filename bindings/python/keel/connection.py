@@ -11,8 +11,8 @@ from ctypes import byref, c_bool, c_char_p, c_int32, c_size_t, c_uint64, c_void_
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type as _Type
 
 from . import errors as _errors
-from ._ffi import BatchFormat, Capability, Dialect, ExecResult, Isolation, Nullable, Status, TxLock, TxOptions, Type, lib
-from ._values import encode_rows, make_binder
+from ._ffi import BatchFormat, Capability, Dialect, ExecResult, Isolation, Nullable, Status, TxLock, TxOptions, Type, lib, unchecked
+from ._values import encode_params, encode_rows, make_binder
 from .errors import Error, InterfaceError, ProgrammingError, error_class
 
 __all__ = ["Connection", "Cursor"]
@@ -161,16 +161,33 @@ class _Handle:
             pass
 
 
+class _Hot:
+    """The two C calls of every point query, unchecked (``_ffi.unchecked``):
+    each is given ctypes objects of its declared types only."""
+
+    query_encoded: Any = None
+    fetch_batch: Any = None
+    pickle5 = c_int32(BatchFormat.PICKLE5)
+
+    @classmethod
+    def load(cls) -> None:
+        if cls.fetch_batch is None:
+            cls.query_encoded = unchecked("keel_stmt_query_encoded")
+            cls.fetch_batch = unchecked("keel_rows_fetch_batch")
+
+
 class _Stmt(_Handle):
     """A statement from the connection's statement cache in libkeel
     (``keel_conn_prepare_cached``); freeing it puts it back there.
     ``shape`` is what libkeel said about statements of this SQL (see
     :func:`_shape`)."""
 
-    __slots__ = ("sql", "n_params", "returns_rows", "opens_tx")
+    __slots__ = ("sql", "n_params", "returns_rows", "opens_tx", "cptr")
 
     def __init__(self, ptr: Optional[int], sql: str, shape: "Tuple[int, Optional[bool], bool]") -> None:
         super().__init__(ptr, lib.keel_stmt_free)
+        # The pointer as a ctypes object, for the unchecked calls (`_hot`).
+        self.cptr = c_void_p(ptr)
         self.sql = sql
         self.n_params, self.returns_rows, self.opens_tx = shape
 
@@ -572,14 +589,15 @@ class Cursor:
         self._pos = 0
         self._next_batch = 64
         self._desc: Optional[List[Description]] = None
+        _Hot.load()
         self._o_rows = c_void_p()
+        self._o_max = c_size_t()
+        self._o_params_len = c_size_t()
         self._p_rows = byref(self._o_rows)
-        self._o_buf = c_void_p()
         self._o_data = c_void_p()
         self._o_len = c_size_t()
         self._o_n = c_size_t()
         self._o_end = c_bool()
-        self._p_buf = byref(self._o_buf)
         self._p_data = byref(self._o_data)
         self._p_len = byref(self._o_len)
         self._p_n = byref(self._o_n)
@@ -609,8 +627,13 @@ class Cursor:
     def _release(self, keep_stmt: bool = False) -> None:
         """Drop the current result: free the cursor and, unless
         ``keep_stmt``, give the statement back."""
-        rows, self._rows = self._rows, None
-        if rows is not None:
+        # A result read to its end leaves its handle here for the next run
+        # of the same statement to reuse (`_query`); one not read to the
+        # end is freed now, as it still holds the session on
+        # PostgreSQL, MySQL and SQL Server.
+        rows = self._rows
+        if rows is not None and not (keep_stmt and self._end):
+            self._rows = None
             rows.close()
         if not keep_stmt:
             self._release_stmt()
@@ -664,14 +687,11 @@ class Cursor:
                     f"the statement has {st.n_params} placeholder{'s' if st.n_params != 1 else ''} "
                     f"but {len(params)} parameter{'s were' if len(params) != 1 else ' was'} given"
                 )
-            if params:
-                conn._bind(st.ptr, params, conn._perr, conn._check)
             if st.returns_rows is None:
                 # The engine cannot tell before running it: run it as a
                 # query and look at what came back. Without columns it was
                 # a command, whose rows affected a cursor does not report.
-                conn._check(lib.keel_stmt_query(st.ptr, self._p_rows, conn._perr))
-                self._rows = _Handle(self._o_rows.value, lib.keel_rows_free)
+                self._query(conn, st, params)
                 self.rowcount = -1
                 self.lastrowid = None
                 if lib.keel_rows_column_count(self._rows.ptr) == 0:
@@ -679,10 +699,11 @@ class Cursor:
                     return self
                 self._start_rows(conn)
             elif st.returns_rows:
-                conn._check(lib.keel_stmt_query(st.ptr, self._p_rows, conn._perr))
-                self._rows = _Handle(self._o_rows.value, lib.keel_rows_free)
+                self._query(conn, st, params)
                 self._start_rows(conn)
             else:
+                if params:
+                    conn._bind(st.ptr, params, conn._perr, conn._check)
                 res = ExecResult()
                 conn._check(lib.keel_stmt_execute(st.ptr, byref(res), conn._perr))
                 self.rowcount = res.rows_affected
@@ -691,6 +712,31 @@ class Cursor:
             self._release()
             raise
         return self
+
+    def _query(self, conn: Connection, st: _Stmt, params: Sequence[Any]) -> None:
+        """Bind ``params`` and run ``st`` in one C call
+        (``keel_stmt_query_encoded``), into the rows handle this cursor
+        kept from its last run of the same statement when it has one (the
+        call takes it back and may hand the same memory back)."""
+        if params:
+            data: Optional[bytes] = encode_params(params)
+            self._o_params_len.value = len(data)  # type: ignore[arg-type]
+        else:
+            data = None
+            self._o_params_len.value = 0
+        h = self._rows
+        o = self._o_rows
+        if h is None:
+            o.value = None
+        else:
+            o.value, h.ptr = h.ptr, None
+        s = _Hot.query_encoded(st.cptr, _Hot.pickle5, data, self._o_params_len, self._p_rows, conn._perr)
+        if h is None:
+            self._rows = h = _Handle(o.value, lib.keel_rows_free)
+        else:
+            h.ptr = o.value
+        if s:
+            conn._check(s)
 
     def _catalog(self, call: Callable[[int, Any, Any], int]) -> "Cursor":
         """Open the answer of a catalog call (see ``Connection.tables``)."""
@@ -792,18 +838,17 @@ class Cursor:
             return []
         conn = self._conn
         assert conn is not None
-        st = lib.keel_rows_fetch_batch(
-            rows.ptr, max_rows, BatchFormat.PICKLE5, self._p_buf, self._p_data, self._p_len, self._p_n,
-            self._p_end, conn._perr,
-        )
+        # No buffer_out: the cursor keeps the bytes until its next batch,
+        # so there is no buffer to free.
+        o = self._o_rows
+        o.value = rows.ptr
+        m = self._o_max
+        m.value = max_rows
+        st = _Hot.fetch_batch(o, m, _Hot.pickle5, None, self._p_data, self._p_len, self._p_n, self._p_end, conn._perr)
         if st:
             self._end = True
             raise _error(st, conn._err)
-        b = self._o_buf.value
-        try:
-            data = string_at(self._o_data.value or 0, self._o_len.value)
-        finally:
-            lib.keel_buffer_free(b)
+        data = string_at(self._o_data.value or 0, self._o_len.value)
         if self._o_end.value:
             # The cursor keeps its (finished) rows handle for `description`.
             self._end = True
@@ -917,7 +962,7 @@ class Cursor:
         if self._desc is not None:
             return self._desc
         rows = self._rows
-        if rows is None or rows.ptr is None or self._conn is None:
+        if not self._has_result or rows is None or rows.ptr is None or self._conn is None:
             return None
         conn = self._conn
         n = lib.keel_rows_column_count(rows.ptr)

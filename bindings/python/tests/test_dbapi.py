@@ -276,3 +276,58 @@ def test_connection_metadata(conn, engine):
     assert conn.server_version
     assert keel.library_version().count(".") == 2
     assert keel.library_path()
+
+
+def test_a_query_run_again_reuses_its_cursor_handle(conn, engine, table):
+    """execute binds and runs a query in one C call
+    (keel_stmt_query_encoded), into the rows handle of the cursor's last
+    run of the same SQL once that result was read to its end; a result not
+    read to its end is freed first (it holds the session on the server
+    engines), and every run gives its own rows, types and description."""
+    import datetime
+    import decimal
+
+    cur = conn.cursor()
+    cur.execute(f"CREATE TABLE {table} (id BIGINT PRIMARY KEY, s {engine.text}, d {engine.timestamp}, x {engine.decimal})")
+    rows = [(i, f"s{i}", datetime.datetime(2020, 1, 1 + i, 12, 0), decimal.Decimal(f"{i}.5")) for i in range(5)]
+    cur.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", rows)
+    sql = f"SELECT id, s, d, x FROM {table} WHERE id = ?"
+    cur.execute(sql, (1,))
+    assert cur.fetchall() == [rows[1]]
+    handle = cur._rows
+    for i in (3, 0, 4):
+        cur.execute(sql, (i,))
+        assert cur.fetchone() == rows[i]
+        assert cur.fetchone() is None
+        assert cur._rows is handle, "the same Python handle, reused"
+        assert [d[0] for d in cur.description] == ["id", "s", "d", "x"]
+    # Parameters that are not plain values (a datetime, a Decimal) take
+    # the tagged encoding; the row still comes back.
+    by_value = f"SELECT id FROM {table} WHERE d = ? AND x = ?"
+    cur.execute(by_value, (rows[2][2], rows[2][3]))
+    assert cur.fetchall() == [(2,)]
+    # A result left half read, then the same SQL again: the old cursor is
+    # freed, not reused, and the new run starts from the first row.
+    # (More rows than the first batch reads.)
+    cur.executemany(f"INSERT INTO {table} (id) VALUES (?)", [(i,) for i in range(100, 300)])
+    all_rows = f"SELECT id FROM {table} ORDER BY id"
+    cur.execute(all_rows)
+    assert cur.fetchone() == (0,)
+    left = cur._rows
+    cur.execute(all_rows)
+    assert cur._rows is not left and left.ptr is None
+    assert cur.fetchall() == [(i,) for i in [*range(5), *range(100, 300)]]
+    # Errors on the way in keep the cursor usable.
+    with pytest.raises(keel.DataError, match="does not fit in 64 bits"):
+        cur.execute(sql, (1 << 64,))
+    with pytest.raises(keel.ProgrammingError, match="1 placeholder but 2 parameters"):
+        cur.execute(sql, (1, 2))
+    cur.execute(sql, (2,))
+    assert cur.fetchall() == [rows[2]]
+    # A command afterwards has no description; the query runs again.
+    ins = f"INSERT INTO {table} (id, s) VALUES (?, ?)"
+    cur.executemany(ins, [(10, "a")])
+    assert cur.description is None
+    cur.execute(sql, (10,))
+    assert cur.fetchone()[:2] == (10, "a")
+    cur.close()

@@ -283,6 +283,8 @@ pub extern fn keel_buffer_free(buffer: ?*keel_buffer) void;
 pub extern fn keel_stmt_execute_batch(stmt: ?*keel_stmt, params: ?[*]const keel_value, n_rows: usize, n_cols: usize, result_out: ?*keel_exec_result, err_out: ?*?*keel_error) keel_status;
 /// Run a statement once for each row of parameters encoded in a buffer.
 pub extern fn keel_stmt_execute_batch_encoded(stmt: ?*keel_stmt, format: i32, data: ?[*]const u8, len: usize, result_out: ?*keel_exec_result, err_out: ?*?*keel_error) keel_status;
+/// Bind one row of encoded parameters and run the statement into a cursor handle: `keel_stmt_query_reuse` with the parameters in the encoded form of `keel_stmt_execute_batch_encoded`, for callers that can serialize values faster than they can fill `keel_value`s (Python's ctypes, on point queries).
+pub extern fn keel_stmt_query_encoded(stmt: ?*keel_stmt, format: i32, params: ?[*]const u8, params_len: usize, rows_inout: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
 /// Make a cancel handle for a connection.
 pub extern fn keel_conn_cancel_handle(conn: ?*keel_conn, cancel_out: ?*?*keel_cancel, err_out: ?*?*keel_error) keel_status;
 /// Ask the engine to stop the statement the connection is running.
@@ -483,6 +485,8 @@ pub extern fn keel_stmt_clear_bindings(stmt: ?*keel_stmt, err_out: ?*?*keel_erro
 pub extern fn keel_stmt_execute(stmt: ?*keel_stmt, result_out: ?*keel_exec_result, err_out: ?*?*keel_error) keel_status;
 /// Run the statement and return a streaming cursor over its rows.
 pub extern fn keel_stmt_query(stmt: ?*keel_stmt, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
+/// Bind `params` and run the statement into a cursor handle the caller already has: as `keel_stmt_bind_value` for each parameter and `keel_stmt_query`, but `*rows_inout`, when not NULL, is freed (as by `keel_rows_free`) and the new cursor may come back in the same memory, so a statement run again and again allocates no new cursor.
+pub extern fn keel_stmt_query_reuse(stmt: ?*keel_stmt, params: ?[*]const keel_value, n_params: usize, rows_inout: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
 /// Return the library's version as text, e.g.
 pub extern fn keel_version() [*:0]const u8;
 /// Return the library's version as `X*1000000 + Y*1000 + Z`; compare it with `KEEL_VERSION_NUMBER` from the header you compiled against.
