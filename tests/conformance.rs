@@ -1801,6 +1801,102 @@ fn check_batch_other_statements(e: &Engine) {
     assert_eq!(int(&c, &format!("SELECT SUM(v) FROM {t}"), &[]), 450);
 }
 
+/// Batches of statements that are no plain INSERT (an UPDATE here, which
+/// PostgreSQL pipelines: every row sent before the answers are read) stop
+/// at the failing row with its number, the rows before it done and none
+/// after it run, outside a transaction and inside one; across chunks of
+/// the pipeline; and a value the column type refuses before it is sent
+/// stops the batch the same way.
+fn check_batch_other_statement_failing_row(e: &Engine) {
+    let t = e.table("bofail");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v BIGINT NOT NULL, i INT)"), &[]).unwrap();
+    let c = e.conn();
+    let n = 2 * CHUNK + 5;
+    let all: Vec<Vec<Value>> = (0..n).map(|i| vec![Value::Int64(i as i64), Value::Int64(0)]).collect();
+    batch(&c, &format!("INSERT INTO {t} (id, v) VALUES (?, ?)"), &all).unwrap();
+    let done = |c: &keel::Conn| int(c, &format!("SELECT COUNT(*) FROM {t} WHERE v = 1"), &[]);
+    let update = format!("UPDATE {t} SET v = ? WHERE id = ?");
+    let bad = CHUNK + 700;
+    // Row `bad` sets NOT NULL v to NULL.
+    let data: Vec<Vec<Value>> = (0..n)
+        .map(|i| vec![if i == bad { Value::Null } else { Value::Int64(1) }, Value::Int64(i as i64)])
+        .collect();
+
+    let r = batch(&c, &update, &data[..bad]).unwrap();
+    assert_eq!(r.rows_affected, bad as u64, "the sum of rows affected");
+    c.exec(&format!("UPDATE {t} SET v = 0"), &[]).unwrap();
+
+    let err = assert_err(batch(&c, &update, &data), &[Status::Integrity], Some("23"));
+    assert!(err.message.starts_with(&format!("row {bad}: ")), "{err}");
+    assert!(err.message.contains(&format!("UPDATE {t}")), "quotes the SQL: {err}");
+    assert_eq!(done(&c), bad as i64, "the rows before the failing one stay done, none after it ran");
+
+    c.exec(&format!("UPDATE {t} SET v = 0"), &[]).unwrap();
+    c.begin(&TxOptions::default()).unwrap();
+    let err = assert_err(batch(&c, &update, &data), &[Status::Integrity], Some("23"));
+    assert!(err.message.starts_with(&format!("row {bad}: ")), "{err}");
+    if e.q.error_aborts_transaction {
+        c.rollback().unwrap();
+        assert_eq!(done(&c), 0);
+    } else {
+        assert_eq!(done(&c), bad as i64, "the transaction goes on with the rows before the failing one");
+        c.commit().unwrap();
+    }
+
+    // A value the INT column cannot take, refused by keel or the engine.
+    c.exec(&format!("UPDATE {t} SET v = 0"), &[]).unwrap();
+    let set_i = format!("UPDATE {t} SET i = ?, v = 1 WHERE id = ?");
+    let data: Vec<Vec<Value>> = (0..n)
+        .map(|i| vec![Value::Int64(if i == bad { i64::MAX } else { 7 }), Value::Int64(i as i64)])
+        .collect();
+    match batch(&c, &set_i, &data) {
+        Ok(r) => {
+            // SQLite keeps the value as it is.
+            assert_eq!(r.rows_affected, n as u64);
+            assert_eq!(int(&c, &format!("SELECT i FROM {t} WHERE id = ?"), &[ValueRef::Int64(bad as i64)]), i64::MAX);
+        }
+        Err(err) => {
+            assert!(matches!(err.status, Status::InvalidData | Status::InvalidArgument), "{err}");
+            assert!(err.message.starts_with(&format!("row {bad}: ")), "{err}");
+            assert_eq!(done(&c), bad as i64, "the rows before it stay done, none after it ran");
+        }
+    }
+}
+
+/// `INSERT ... RETURNING` and upserts with `DO UPDATE` (never multi-row
+/// INSERTs) in a batch: every row runs, with the same table as row by
+/// row.
+fn check_batch_returning_and_do_update(e: &Engine) {
+    let Some(tail) = e.q.upsert_tails.iter().find(|t| t.contains("DO UPDATE") || t.contains("UPDATE v")) else {
+        println!("skipped: {} has no upsert that updates", e.name);
+        return;
+    };
+    let (a, b) = (e.table("bdoupa"), e.table("bdoupb"));
+    let c = e.conn();
+    for t in [&a, &b] {
+        e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v VARCHAR(40))"), &[]).unwrap();
+        c.exec(&format!("INSERT INTO {t} (id, v) VALUES (1, 'old'), (1500, 'old')"), &[]).unwrap();
+    }
+    let mut data: Vec<Vec<Value>> =
+        (0..CHUNK + 20).map(|i| vec![Value::Int64(i as i64), Value::Text(format!("n{i}"))]).collect();
+    data.push(vec![Value::Int64(1500), Value::Text("new1500".into())]);
+    let sql = |t: &common::Table| format!("INSERT INTO {t} (id, v) VALUES (?, ?) {tail}");
+    let r = batch(&c, &sql(&a), &data).unwrap_or_else(|err| panic!("{tail}: {err}"));
+    assert_eq!(r.rows_affected, row_by_row(&c, &sql(&b), &data), "rows_affected with {tail}");
+    let select = |t: &common::Table| format!("SELECT id, v FROM {t} ORDER BY id");
+    assert!(rows(&c, &select(&a), &[]) == rows(&c, &select(&b), &[]), "same table with {tail}");
+    if tail.starts_with("ON CONFLICT") {
+        // SQLite and PostgreSQL: UPDATE ... RETURNING.
+        let r = batch(&c, &format!("UPDATE {a} SET v = ? WHERE id = ? RETURNING id"), &[
+            vec![Value::Text("r1".into()), Value::Int64(1)],
+            vec![Value::Text("r2".into()), Value::Int64(2)],
+        ])
+        .unwrap();
+        assert_eq!(r.rows_affected, 2);
+        assert_eq!(int(&c, &format!("SELECT COUNT(*) FROM {a} WHERE v IN ('r1', 'r2')"), &[]), 2);
+    }
+}
+
 /// A batch closes a cursor its own statement has open, as running the
 /// statement once does, also when the rows go to other (multi-row)
 /// statements.
@@ -2119,6 +2215,8 @@ conformance! {
     check_batch_placeholders_in_literals,
     check_batch_upserts,
     check_batch_other_statements,
+    check_batch_other_statement_failing_row,
+    check_batch_returning_and_do_update,
     check_batch_closes_its_own_cursor,
     check_batch_last_insert_id,
     check_sql_transaction_is_tracked,

@@ -28,7 +28,7 @@
 //! (see `core::fork`). The `Db` itself works in the child, which gets
 //! sessions of its own from the pool.
 
-use super::driver::{CancelHandle, Capability, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions};
+use super::driver::{CancelHandle, Capability, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, PipelineError, TxOptions};
 use super::pool::{Pool, PoolConfig, PoolStats, Pooled};
 use super::sql::Syntax;
 use super::error::{Error, Result, RetrySafety, Status};
@@ -686,6 +686,19 @@ impl Stmt {
     /// calling driver objects the statement owns (the batch's chunks).
     pub(super) fn session(&self) -> Arc<ConnShared> {
         self._conn.clone()
+    }
+
+    /// Whether the driver pipelines batches of this statement.
+    pub(super) fn pipelines(&mut self) -> bool {
+        self.inner_mut().pipelines()
+    }
+
+    /// Run `rows` through the driver's pipeline
+    /// ([`DriverStmt::execute_pipelined`]), holding the session's lock.
+    pub(super) fn execute_pipelined(&mut self, rows: &[ValueRef<'_>]) -> std::result::Result<ExecResult, PipelineError> {
+        let conn = self._conn.clone();
+        let _g = conn.hold();
+        self.inner_mut().execute_pipelined(rows)
     }
 
     fn inner_mut(&mut self) -> &mut dyn DriverStmt {

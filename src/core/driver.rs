@@ -137,6 +137,19 @@ pub struct ExecResult {
     pub last_insert_id: Option<i64>,
 }
 
+/// How a pipelined batch ([`DriverStmt::execute_pipelined`]) failed.
+#[derive(Debug)]
+pub struct PipelineError {
+    /// The index of the row that failed in the rows given; `None` when
+    /// what failed was not a row (the COMMIT that ends the transaction
+    /// the pipeline opened).
+    pub row: Option<usize>,
+    pub error: crate::core::error::Error,
+    /// The rows before it were rolled back with the transaction the
+    /// pipeline opened (outside a transaction); otherwise they are done.
+    pub rolled_back: bool,
+}
+
 /// What an engine allows when keel runs a batch of one `INSERT ... VALUES`
 /// as multi-row INSERTs (see `core::many`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -331,6 +344,28 @@ pub trait DriverStmt: Send {
     /// Close the cursor this statement has open, if any, as running it
     /// again would. Default: nothing to close.
     fn close_cursor(&mut self) {}
+    /// Whether [`DriverStmt::execute_pipelined`] runs batches of this
+    /// statement. Default: no, the core runs them row by row.
+    fn pipelines(&self) -> bool {
+        false
+    }
+    /// Run the statement once for each row of `rows` (`param_count()`
+    /// values each, row after row), sending every row before reading the
+    /// answers: one round trip for all of them instead of one per row.
+    /// The outcome is that of running the rows one by one, stopping at the
+    /// first that fails (none after it runs), except that outside a
+    /// transaction the rows run in one transaction the driver opens, which
+    /// commits them together, and which a failing row rolls back
+    /// (`PipelineError::rolled_back`). The statement's own bindings are
+    /// left as they were. Called only when [`DriverStmt::pipelines`] says
+    /// yes; the default runs nothing and fails.
+    fn execute_pipelined(&mut self, _rows: &[ValueRef<'_>]) -> std::result::Result<ExecResult, PipelineError> {
+        Err(PipelineError {
+            row: Some(0),
+            error: crate::core::error::Error::not_implemented("this driver does not pipeline batches"),
+            rolled_back: false,
+        })
+    }
     /// Prepare this statement's SQL again, as a new statement on the
     /// server, keeping its bindings: the core calls it after the engine
     /// refused the statement as stale ([`DriverConn::is_stale_statement`]

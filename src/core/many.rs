@@ -12,9 +12,8 @@
 //! which is what mysqlclient does for `executemany` and what libpq users
 //! write by hand. PostgreSQL's other way, psycopg 3's pipeline (one
 //! Bind/Execute per row, one Sync), still has the engine run one statement
-//! per row, which a multi-row INSERT avoids. (Now that the driver drives
-//! tokio-postgres itself, pipelining the statements that do not qualify
-//! here is open; it is not built yet.)
+//! per row, which a multi-row INSERT avoids. The statements that do not
+//! qualify here are pipelined where the driver can (below).
 //!
 //! The statement qualifies when, as the core's SQL lexer (`core::sql`) reads it
 //! (string literals, quoted identifiers and comments skipped), its VALUES
@@ -54,9 +53,28 @@
 //! What differs: outside a transaction each chunk commits as a whole
 //! rather than each row, and PostgreSQL's statement-level triggers fire
 //! once per chunk.
+//!
+//! # Pipelines
+//!
+//! Any other statement with parameters (UPDATE, DELETE, upserts with `DO
+//! UPDATE`, `INSERT ... RETURNING`, ...) runs through the driver's
+//! pipeline when it has one ([`DriverStmt::pipelines`]: PostgreSQL with
+//! named prepared statements): [`PIPELINE_ROWS`] rows at a time, each
+//! chunk sent whole before its answers are read, so a chunk costs one
+//! round trip. The engine still runs one statement per row, so triggers,
+//! `RETURNING` and `DO UPDATE` behave exactly as row by row. Inside a
+//! transaction nothing else differs: the first failing row stops the call
+//! (the rows after it are not run) and is named. Outside a transaction
+//! the driver runs each chunk in a transaction of its own, which commits
+//! the chunk as a whole; when a row fails, that rolls the chunk back, and
+//! keel runs the rows before the failing one again (one more pipeline)
+//! when the error is about the data, so that they stay done as they
+//! would row by row; for other errors (deadlock, timeout, cancel, lost
+//! connection) it does not, and the message says the chunk's rows before
+//! the failing one were rolled back.
 
 use super::db::Stmt;
-use super::driver::{DriverStmt, ExecResult, MultiRowLimits};
+use super::driver::{DriverStmt, ExecResult, MultiRowLimits, PipelineError};
 use super::error::{Error, Result, Status};
 use super::sql::{InsertTail, Kind, Lexer, Syntax, Token};
 use super::value::ValueRef;
@@ -339,7 +357,12 @@ enum Mode {
     Undecided,
     RowByRow,
     Chunked,
+    /// Through the driver's pipeline, [`PIPELINE_ROWS`] rows at a time.
+    Pipelined,
 }
+
+/// Most rows in one pipeline (see the module docs).
+const PIPELINE_ROWS: usize = 1000;
 
 /// One batch of parameter rows in progress: rows go in with
 /// [`ParamBatch::push`], and [`ParamBatch::finish`] runs what is left and returns the sum.
@@ -421,7 +444,7 @@ impl<'a> ParamBatch<'_, 'a> {
                 self.buffer(row);
                 Ok(())
             }
-            Mode::Chunked => {
+            Mode::Chunked | Mode::Pipelined => {
                 let bytes: usize = row.iter().map(value_bytes).sum();
                 let (full, max_bytes) = self.chunk_limits();
                 let rows = self.pending_rows();
@@ -439,7 +462,13 @@ impl<'a> ParamBatch<'_, 'a> {
         let rows = self.pending_rows();
         if rows > 0 {
             let last_alone = matches!(&self.stmt.many, Many::Chunked(c) if c.last_alone);
-            if self.mode != Mode::Chunked {
+            if self.mode == Mode::Pipelined {
+                // Leave the statement bound to the last row, as a row-by-row
+                // run would.
+                let last: Vec<ValueRef<'a>> = self.pending[(rows - 1) * self.n..].to_vec();
+                self.flush(rows)?;
+                self.stmt.bind_all(&last)?;
+            } else if self.mode != Mode::Chunked {
                 self.run_pending_one_by_one(rows)?;
             } else if last_alone {
                 self.flush(rows - 1)?;
@@ -472,6 +501,7 @@ impl<'a> ParamBatch<'_, 'a> {
     fn chunk_limits(&self) -> (usize, usize) {
         match &self.stmt.many {
             Many::Chunked(c) => (c.rows, c.max_bytes),
+            _ if self.mode == Mode::Pipelined => (PIPELINE_ROWS, CHUNK_BYTES),
             _ => (1, 0),
         }
     }
@@ -497,9 +527,12 @@ impl<'a> ParamBatch<'_, 'a> {
                 }
             };
         }
-        Ok(match self.stmt.many {
-            Many::Chunked(_) => Mode::Chunked,
-            _ => Mode::RowByRow,
+        Ok(if matches!(self.stmt.many, Many::Chunked(_)) {
+            Mode::Chunked
+        } else if self.stmt.pipelines() {
+            Mode::Pipelined
+        } else {
+            Mode::RowByRow
         })
     }
 
@@ -534,10 +567,53 @@ impl<'a> ParamBatch<'_, 'a> {
         self.first += rows;
     }
 
-    /// Run the first `rows` pending rows as one multi-row INSERT.
+    /// Run the first `rows` pending rows through the driver's pipeline.
+    fn flush_pipelined(&mut self, rows: usize) -> Result<()> {
+        let n = self.n;
+        let pending = std::mem::take(&mut self.pending);
+        let ran = self.stmt.execute_pipelined(&pending[..rows * n]);
+        self.pending = pending;
+        let PipelineError { row, error, rolled_back } = match ran {
+            Ok(x) => {
+                self.sum.rows_affected += x.rows_affected;
+                self.sum.last_insert_id = x.last_insert_id;
+                self.drop_pending(rows);
+                return Ok(());
+            }
+            Err(p) => p,
+        };
+        let error = error.with_sql(self.stmt.sql());
+        let (a, b) = (self.first, self.first + rows - 1);
+        let Some(k) = row else {
+            return Err(error.context(format_args!(
+                "rows {a} to {b}, run as one pipelined transaction, which this error rolled back"
+            )));
+        };
+        let at = a + k;
+        if rolled_back && k > 0 {
+            // The rows before the failing one ran, and were rolled back
+            // with the chunk's transaction: they run again, as they would
+            // have stayed done row by row, when the session can go on.
+            if about_the_data(&error) && self.stmt.with_driver_conn(|c| Ok(c.usable_after_error())).unwrap_or(false) {
+                self.flush_pipelined(k)?;
+                return Err(error.context(format_args!("row {at}")));
+            }
+            return Err(error.context(format_args!(
+                "row {at} (rows {a} to {} ran before it in one pipelined transaction, which this error rolled back)",
+                at - 1
+            )));
+        }
+        Err(error.context(format_args!("row {at}")))
+    }
+
+    /// Run the first `rows` pending rows as one multi-row INSERT, or
+    /// through the driver's pipeline.
     fn flush(&mut self, rows: usize) -> Result<()> {
         if rows <= 1 {
             return self.run_pending_one_by_one(rows);
+        }
+        if self.mode == Mode::Pipelined {
+            return self.flush_pipelined(rows);
         }
         let n = self.n;
         // The chunk statements are the session's too: every call into them

@@ -183,8 +183,12 @@ pub extern "C" fn keel_buffer_free(buffer: *mut keel_buffer) {
 /// MySQL/MariaDB a plain `INSERT INTO t [(cols)] VALUES (...)` whose
 /// VALUES hold only placeholders and literals (on MySQL, into a table of a
 /// transactional engine such as InnoDB) runs as multi-row INSERTs of up to
-/// 1000 rows instead: one round trip per chunk rather than per row. Outside
-/// a transaction each chunk then commits as a whole.
+/// 1000 rows instead: one round trip per chunk rather than per row. On
+/// PostgreSQL every other statement with parameters (UPDATE, DELETE,
+/// upserts that update, `INSERT ... RETURNING`) is pipelined: up to 1000
+/// rows are sent before their answers are read, one round trip per chunk,
+/// the server still running the statement once per row. Outside a
+/// transaction each chunk, multi-row or pipelined, commits as a whole.
 ///
 /// The first failing row stops the call, and the error message starts
 /// with `row N:` (0-based). The rows before it stay done unless the engine
@@ -194,8 +198,12 @@ pub extern "C" fn keel_buffer_free(buffer: *mut keel_buffer) {
 /// one by one to find the row; inside a PostgreSQL transaction, which the
 /// error aborted, and for errors not about the data (deadlock, timeout,
 /// cancel, lost connection) it cannot, and the message starts with `rows
-/// N to M, run as one multi-row INSERT:` instead. After success the
-/// statement is bound to the last row. `n_rows` 0 runs nothing and
+/// N to M, run as one multi-row INSERT:` instead. A pipelined chunk
+/// always names its failing row, and no row after it runs; outside a
+/// transaction the failure rolls back the chunk's transaction, and keel
+/// runs the rows before the failing one again when the error is about the
+/// data (otherwise the message says they were rolled back). After success
+/// the statement is bound to the last row. `n_rows` 0 runs nothing and
 /// succeeds.
 ///
 /// Ownership: borrows `stmt`; `params` and their data are read during the

@@ -770,11 +770,12 @@ class Cursor:
         """Run one statement for every parameter row, in one C call: the
         rows are pickled (in C) and ``keel_stmt_execute_batch_encoded``
         binds and runs them (a plain ``INSERT ... VALUES`` as multi-row
-        INSERTs on PostgreSQL and MySQL). ``rowcount`` is the total of rows
-        affected, ``lastrowid`` the last row's id. Stops at the first
-        failing row (``row N:`` in the message; inside a PostgreSQL
-        transaction, the failed chunk's rows); earlier rows stay done
-        within the transaction."""
+        INSERTs on PostgreSQL and MySQL, other statements pipelined on
+        PostgreSQL). ``rowcount`` is the total of rows affected,
+        ``lastrowid`` the last row's id. Stops at the first failing row
+        (``row N:`` in the message; for a multi-row INSERT inside a
+        PostgreSQL transaction, the failed chunk's rows); earlier rows stay
+        done within the transaction."""
         conn, p = self._live()
         st = self._stmt
         same = st is not None and st.sql == operation and st.ptr is not None

@@ -26,7 +26,7 @@ mod types;
 use crate::core::sql::{InsertGrammar, InsertTail, Placeholder, Syntax};
 use crate::core::driver::{
     CancelHandle, Capability, Connector, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, MultiRowLimits,
-    TxLock, TxOptions,
+    PipelineError, TxLock, TxOptions,
 };
 use crate::core::error::{Error, Result};
 use crate::core::options::{OptSpec, Options};
@@ -680,6 +680,58 @@ impl DriverStmt for PgStmt {
         Ok(ExecResult { rows_affected: n, last_insert_id: None })
     }
 
+    fn pipelines(&self) -> bool {
+        // The unnamed statement (prepared_statements=unnamed) is described
+        // anew for each run; pipelining it is not built.
+        self.stmt.is_some() && !self.params.is_empty()
+    }
+
+    fn execute_pipelined(&mut self, rows: &[ValueRef<'_>]) -> std::result::Result<ExecResult, PipelineError> {
+        let fail = |row: Option<usize>, error: Error, rolled_back: bool| PipelineError { row, error, rolled_back };
+        let n = self.params.len();
+        let Some(stmt) = self.stmt.clone() else {
+            return Err(fail(Some(0), Error::not_implemented("the unnamed statement is not pipelined"), false));
+        };
+        // Every row's values, checked as `bind` checks them. A bad one ends
+        // the rows sent before it: the rows up to it run, and it fails.
+        let mut owned: Vec<Vec<Param>> = Vec::with_capacity(rows.len() / n.max(1));
+        let mut bad: Option<(usize, Error)> = None;
+        'rows: for (i, row) in rows.chunks(n).enumerate() {
+            let mut ps = Vec::with_capacity(n);
+            for (j, v) in row.iter().enumerate() {
+                let v = v.to_owned();
+                if let Err(e) = types::check_param(&v) {
+                    bad = Some((i, e.context(format_args!("parameter {j}"))));
+                    break 'rows;
+                }
+                ps.push(Param(v));
+            }
+            owned.push(ps);
+        }
+        let c = self.shared.client_for(self.id).map_err(|e| fail(Some(0), e, false))?;
+        // Outside a transaction the rows run in one of their own, so that a
+        // failing row stops the ones after it (inside one, the server's
+        // aborted transaction does that).
+        let wrap = c.tx_status().load(std::sync::atomic::Ordering::Acquire) == b'I';
+        let refs: Vec<Vec<&(dyn tokio_postgres::types::ToSql + Sync)>> =
+            owned.iter().map(|ps| ps.iter().map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync)).collect()).collect();
+        let outcome: std::cell::RefCell<(Option<usize>, u64)> = std::cell::RefCell::new((None, 0));
+        let ran = c.run(Effect::Runs, None, |cl| {
+            let (stmt, refs, outcome) = (&stmt, &refs, &outcome);
+            async move {
+                pipeline(cl, stmt, refs, wrap, outcome).await
+            }
+        });
+        let (failed, affected) = *outcome.borrow();
+        match ran {
+            Ok(()) => match bad {
+                None => Ok(ExecResult { rows_affected: affected, last_insert_id: None }),
+                Some((i, e)) => Err(fail(Some(i), e, false)),
+            },
+            Err(e) => Err(fail(failed, e, wrap)),
+        }
+    }
+
     fn close_cursor(&mut self) {
         if let Some(generation) = self.shared.cursor.opened_by(self.id) {
             drop(self.shared.cursor.take(generation));
@@ -958,4 +1010,91 @@ fn pg_decimal(kind: crate::core::value::Type, typmod: i32) -> Option<(u8, i8)> {
     let m = typmod - 4;
     let (p, s) = ((m >> 16) & 0xffff, m & 0xffff);
     ((1..=38).contains(&p) && s <= p).then_some((p as u8, s as i8))
+}
+
+/// Poll `f` once: what it gave, or `Poll::Pending` (its waker is kept).
+async fn poll_once<F: std::future::Future + ?Sized>(mut f: Pin<&mut F>) -> std::task::Poll<F::Output> {
+    std::future::poll_fn(|cx| std::task::Poll::Ready(f.as_mut().poll(cx))).await
+}
+
+/// Send `stmt` once per row of `refs` (between `BEGIN` and `COMMIT` when
+/// `wrap`), every request before the first answer is read, then read the
+/// answers in order. A row that fails before it is sent (a value the type
+/// cannot take) stops the sending: what was sent runs, and the
+/// transaction is rolled back. Writes the failing row (if a row failed)
+/// and the rows affected into `outcome`, and fails with the first error.
+async fn pipeline(
+    cl: &tokio_postgres::Client,
+    stmt: &tokio_postgres::Statement,
+    refs: &[Vec<&(dyn tokio_postgres::types::ToSql + Sync)>],
+    wrap: bool,
+    outcome: &std::cell::RefCell<(Option<usize>, u64)>,
+) -> std::result::Result<(), tokio_postgres::Error> {
+    use std::task::Poll;
+    let mut begin = wrap.then(|| Box::pin(cl.batch_execute("BEGIN")));
+    let mut begun = Poll::Pending;
+    if let Some(b) = begin.as_mut() {
+        begun = poll_once(b.as_mut()).await;
+    }
+    let mut sent = Vec::with_capacity(refs.len());
+    let mut first_err: Option<(usize, tokio_postgres::Error)> = None;
+    for (i, params) in refs.iter().enumerate() {
+        let mut f = Box::pin(cl.execute(stmt, params.as_slice()));
+        match poll_once(f.as_mut()).await {
+            Poll::Pending => sent.push((i, Some(f), None)),
+            Poll::Ready(Ok(n)) => sent.push((i, None, Some(n))),
+            Poll::Ready(Err(e)) => {
+                // Not sent: nothing after it is.
+                first_err = Some((i, e));
+                break;
+            }
+        }
+    }
+    let stopped = first_err.is_some();
+    let mut end = wrap.then(|| Box::pin(cl.batch_execute(if stopped { "ROLLBACK" } else { "COMMIT" })));
+    let mut ended = Poll::Pending;
+    if let Some(e) = end.as_mut() {
+        ended = poll_once(e.as_mut()).await;
+    }
+    // The answers, in the order sent.
+    if let (Poll::Pending, Some(b)) = (&begun, begin) {
+        begun = Poll::Ready(b.await);
+    }
+    let mut row_err: Option<(usize, tokio_postgres::Error)> = None;
+    let mut affected = 0u64;
+    for (i, f, done) in sent {
+        let r = match (f, done) {
+            (Some(f), _) => f.await,
+            (None, Some(n)) => Ok(n),
+            (None, None) => unreachable!("a row is either pending or done"),
+        };
+        match r {
+            Ok(n) if row_err.is_none() => affected += n,
+            Ok(_) => {}
+            // The rows after the first failure fail as its aborted
+            // transaction refuses them: the first error is the one.
+            Err(e) if row_err.is_none() => row_err = Some((i, e)),
+            Err(_) => {}
+        }
+    }
+    if let (Poll::Pending, Some(e)) = (&ended, end) {
+        ended = Poll::Ready(e.await);
+    }
+    let row_err = match (row_err, first_err) {
+        (Some(a), _) => Some(a),
+        (None, b) => b,
+    };
+    if let Some((i, e)) = row_err {
+        *outcome.borrow_mut() = (Some(i), affected);
+        return Err(e);
+    }
+    if let Poll::Ready(Err(e)) = begun {
+        *outcome.borrow_mut() = (Some(0), 0);
+        return Err(e);
+    }
+    *outcome.borrow_mut() = (None, affected);
+    if let Poll::Ready(Err(e)) = ended {
+        return Err(e);
+    }
+    Ok(())
 }
