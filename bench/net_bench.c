@@ -11,12 +11,17 @@
  *           statement, reading every value of the row
  *   insert  I rows (default 200,000) through one prepared INSERT in one
  *           transaction, one execution per row
+ *   update  U rows (default 20,000; PostgreSQL) updated by key through one
+ *           prepared UPDATE in one transaction, as one batch: keel's
+ *           keel_stmt_execute_batch (pipelined, 1000 rows per round trip)
+ *           against libpq's pipeline mode with the same 1000-row chunks
  * Each runs `reps` times per client, interleaved; the best time counts.
  * Both sides compute a checksum of every value they read, and the run fails
  * if the checksums differ. The table gives wall time (what the targets are
  * about) and the CPU time of this process, i.e. the client's own cost, which
- * stays steady when other work shares the machine. Neither side pipelines:
- * each lookup and each inserted row is one round trip, as it is in keel.
+ * stays steady when other work shares the machine. Neither side pipelines
+ * the lookups and inserts: each is one round trip, as it is in keel; both
+ * pipeline the update batch.
  *
  * The native side is what a careful user of each client would write:
  *   libpq       PQexecParams / PQexecPrepared with binary parameters and
@@ -36,7 +41,8 @@
  *
  * Usage:
  *   net_bench [postgres|mysql|all] [--rows N] [--lookups N] [--inserts N]
- *             [--reps N] [--only fetch|lookup|insert] [--side keel|native]
+ *             [--updates N] [--reps N] [--only fetch|lookup|insert|update]
+ *             [--side keel|native]
  *   net_bench rss postgres|mysql [rows]
  * URLs come from KEEL_TEST_POSTGRES_URL and KEEL_TEST_MYSQL_URL
  * (`. scripts/servers.sh`). The tables keel_bench_fetch and keel_bench_ins
@@ -62,7 +68,7 @@
 /* ------------------------------------------------------------------ */
 /* common                                                              */
 
-static long g_rows = 1000000, g_lookups = 20000, g_inserts = 200000;
+static long g_rows = 1000000, g_lookups = 20000, g_inserts = 200000, g_updates = 20000;
 static int g_reps = 3;
 static const char *g_only = NULL;
 /* --side keel|native runs one side only (for profiling); checksums are not compared then. */
@@ -524,6 +530,115 @@ static timing pg_insert(const char *url) {
     return t;
 }
 
+/* The update workload's table: ids 1..g_updates, score 0. */
+static const char *UPD_SETUP[] = {
+    "DROP TABLE IF EXISTS keel_bench_upd",
+    "CREATE TABLE keel_bench_upd (id BIGINT PRIMARY KEY, score DOUBLE PRECISION NOT NULL)",
+};
+
+static void pg_setup_update(const char *url) {
+    PGconn *conn = pg_connect(url);
+    for (size_t i = 0; i < sizeof UPD_SETUP / sizeof UPD_SETUP[0]; i++)
+        pg_exec(conn, UPD_SETUP[i]);
+    char sql[160];
+    snprintf(sql, sizeof sql, "INSERT INTO keel_bench_upd SELECT g, 0 FROM generate_series(1, %ld) g", g_updates);
+    pg_exec(conn, sql);
+    pg_exec(conn, "VACUUM ANALYZE keel_bench_upd");
+    PQfinish(conn);
+}
+
+/* The score row `id` gets in run `rep` (each run changes every row). */
+static double upd_score(long id, int rep) { return (double)id * 0.5 + rep; }
+
+/* Every row holds run `rep`'s score: the sum of scores says so. */
+static void pg_check_updated(const char *url, int rep, const char *what) {
+    PGconn *conn = pg_connect(url);
+    PGresult *r = PQexec(conn, "SELECT sum(score) FROM keel_bench_upd");
+    pg_ok(conn, r, "sum");
+    double got = atof(PQgetvalue(r, 0, 0)), want = 0;
+    for (long id = 1; id <= g_updates; id++)
+        want += upd_score(id, rep);
+    PQclear(r);
+    PQfinish(conn);
+    if (got != want) {
+        fprintf(stderr, "net_bench: %s: the update left sum(score) = %.1f, not %.1f\n", what, got, want);
+        exit(1);
+    }
+}
+
+static timing keel_update(const char *url, int rep) {
+    keel_db *db;
+    keel_conn *conn = keel_connect(&db, url);
+    keel_stmt *s;
+    KTRY("prepare", keel_conn_prepare(conn, "UPDATE keel_bench_upd SET score = ? WHERE id = ?", &s, &e_));
+    keel_value *vals = calloc((size_t)g_updates * 2, sizeof *vals);
+    if (!vals)
+        die("calloc", "out of memory");
+    for (long i = 0; i < g_updates; i++) {
+        vals[2 * i] = (keel_value){.kind = KEEL_TYPE_DOUBLE, .double_value = upd_score(i + 1, rep)};
+        vals[2 * i + 1] = (keel_value){.kind = KEEL_TYPE_INT64, .int_value = i + 1};
+    }
+    timing t0 = t_start();
+    KTRY("begin", keel_conn_begin(conn, NULL, &e_));
+    keel_exec_result res = {.size = sizeof res};
+    KTRY("batch", keel_stmt_execute_batch(s, vals, (size_t)g_updates, 2, &res, &e_));
+    KTRY("commit", keel_conn_commit(conn, &e_));
+    timing t = t_since(t0);
+    if (res.rows_affected != (uint64_t)g_updates)
+        die("update batch", "rows affected differ from the rows given");
+    free(vals);
+    keel_stmt_free(s);
+    keel_conn_free(conn);
+    keel_db_free(db);
+    return t;
+}
+
+/* libpq's pipeline mode, 1000 rows per PQpipelineSync (sending them all
+ * before reading anything could fill both sockets' buffers). */
+static timing pg_update(const char *url, int rep) {
+    PGconn *conn = pg_connect(url);
+    Oid types[2] = {701, 20}; /* float8 int8 */
+    PGresult *p = PQprepare(conn, "upd", "UPDATE keel_bench_upd SET score = $1 WHERE id = $2", 2, types);
+    pg_ok(conn, p, "prepare");
+    PQclear(p);
+    timing t0 = t_start();
+    pg_exec(conn, "BEGIN");
+    if (!PQenterPipelineMode(conn))
+        die("PQenterPipelineMode", PQerrorMessage(conn));
+    for (long start = 1; start <= g_updates; start += 1000) {
+        long end = start + 1000 <= g_updates + 1 ? start + 1000 : g_updates + 1;
+        for (long id = start; id < end; id++) {
+            double score = upd_score(id, rep);
+            uint64_t score_be, id_be = __builtin_bswap64((uint64_t)id);
+            memcpy(&score_be, &score, 8);
+            score_be = __builtin_bswap64(score_be);
+            const char *vals[2] = {(const char *)&score_be, (const char *)&id_be};
+            int lens[2] = {8, 8}, fmts[2] = {1, 1};
+            if (!PQsendQueryPrepared(conn, "upd", 2, vals, lens, fmts, 1))
+                die("PQsendQueryPrepared", PQerrorMessage(conn));
+        }
+        if (!PQpipelineSync(conn))
+            die("PQpipelineSync", PQerrorMessage(conn));
+        for (long id = start; id < end; id++) {
+            PGresult *r = PQgetResult(conn);
+            pg_ok(conn, r, "update");
+            PQclear(r);
+            if (PQgetResult(conn) != NULL)
+                die("update", "more than one result for a query");
+        }
+        PGresult *sync = PQgetResult(conn);
+        if (PQresultStatus(sync) != PGRES_PIPELINE_SYNC)
+            die("pipeline", "no PGRES_PIPELINE_SYNC after the chunk");
+        PQclear(sync);
+    }
+    if (!PQexitPipelineMode(conn))
+        die("PQexitPipelineMode", PQerrorMessage(conn));
+    pg_exec(conn, "COMMIT");
+    timing t = t_since(t0);
+    PQfinish(conn);
+    return t;
+}
+
 /* ------------------------------------------------------------------ */
 /* MySQL / MariaDB: libmariadb                                         */
 
@@ -819,6 +934,25 @@ static void run_insert(const char *engine, const char *url, timing (*native_fn)(
     print_line(engine, w, bk, bn, native_name);
 }
 
+static void run_update(const char *url) {
+    pg_setup_update(url);
+    timing bk = {1e30, 1e30}, bn = {1e30, 1e30};
+    int rep = 0;
+    for (int i = 0; i < g_reps; i++) {
+        if (!g_side || strcmp(g_side, "native") == 0) {
+            best(&bn, pg_update(url, ++rep));
+            pg_check_updated(url, rep, "update (native)");
+        }
+        if (!g_side || strcmp(g_side, "keel") == 0) {
+            best(&bk, keel_update(url, ++rep));
+            pg_check_updated(url, rep, "update (keel)");
+        }
+    }
+    char w[64];
+    snprintf(w, sizeof w, "update %ld rows, batch", g_updates);
+    print_line("postgres", w, bk, bn, "libpq pipeline mode, 1000 per sync");
+}
+
 static void bench_postgres(const char *url) {
     char w[64];
     pg_setup(url);
@@ -837,6 +971,8 @@ static void bench_postgres(const char *url) {
                    "INSERT INTO keel_bench_ins (id, name, score, flag, created, payload, n) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                    "libpq binary params, PQexecPrepared per row");
+    if (want("update"))
+        run_update(url);
 }
 
 static void bench_mysql(const char *url) {
@@ -948,8 +1084,8 @@ static int run_rss(const char *engine, long rows) {
 /* ------------------------------------------------------------------ */
 
 static void usage(void) {
-    fprintf(stderr, "usage: net_bench [postgres|mysql|all] [--rows N] [--lookups N] [--inserts N] [--reps N] "
-                    "[--only fetch|lookup|insert] [--side keel|native]\n"
+    fprintf(stderr, "usage: net_bench [postgres|mysql|all] [--rows N] [--lookups N] [--inserts N] [--updates N] "
+                    "[--reps N] [--only fetch|lookup|insert|update] [--side keel|native]\n"
                     "       net_bench rss postgres|mysql [rows]\n");
     exit(2);
 }
@@ -965,6 +1101,8 @@ int main(int argc, char **argv) {
             g_lookups = atol(argv[++i]);
         else if (strcmp(argv[i], "--inserts") == 0 && i + 1 < argc)
             g_inserts = atol(argv[++i]);
+        else if (strcmp(argv[i], "--updates") == 0 && i + 1 < argc)
+            g_updates = atol(argv[++i]);
         else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
             g_reps = atoi(argv[++i]);
         else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
@@ -976,7 +1114,7 @@ int main(int argc, char **argv) {
         else
             usage();
     }
-    if (g_rows < 1 || g_lookups < 0 || g_inserts < 1 || g_reps < 1)
+    if (g_rows < 1 || g_lookups < 0 || g_inserts < 1 || g_updates < 1 || g_reps < 1)
         usage();
     bool pg = strcmp(which, "all") == 0 || strcmp(which, "postgres") == 0;
     bool my = strcmp(which, "all") == 0 || strcmp(which, "mysql") == 0;

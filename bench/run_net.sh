@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # keel against libpq (PostgreSQL) and libmariadb (MySQL/MariaDB): build
 # bench/net_bench.c with -O2 against target/release/libkeel.so, run the
-# fetch / point-lookup / bulk-insert table, then the 10M-row streaming
+# fetch / point-lookup / bulk-insert / update-batch table, then the 10M-row streaming
 # memory check through keel.
 #
 #   bash bench/run_net.sh [net_bench args...]     e.g. --reps 5, postgres, --only fetch
