@@ -1,7 +1,10 @@
-//! ADBC bulk ingest (`adbc.ingest.*`) the simple way: the table created
-//! from the Arrow schema where the mode asks for it, then one prepared
-//! `INSERT` run per bound row, on keel's ordinary statement path. (A
-//! native bulk path from Arrow is not part of this module.)
+//! ADBC bulk ingest (`adbc.ingest.*`): the table created from the Arrow
+//! schema where the mode asks for it (here), then the rows through keel's
+//! own ingest (`Conn::ingest` in append mode: PostgreSQL's binary COPY,
+//! multi-row INSERTs on MySQL/MariaDB, a prepared INSERT per row on
+//! SQLite) when the table is named without a schema and keel ingests
+//! every column's Arrow type; otherwise as one batch of the prepared
+//! `INSERT` per record batch (`statement.rs`).
 
 use super::connection::Session;
 use super::{err, not_implemented, to_adbc};

@@ -24,7 +24,7 @@
 //!   connection's session until it is released.
 //! - Catalog calls: keel's catalog (`core::catalog`), one query per level.
 //! - Ingest: the table created from the Arrow schema where the mode asks,
-//!   then a prepared `INSERT` per row (`ingest`).
+//!   then the rows through keel's own ingest (`ingest`).
 
 mod connection;
 mod ingest;

@@ -74,7 +74,8 @@ impl KeelStatement {
         self.ingest.table.is_some() && self.sql.is_none()
     }
 
-    /// Bulk ingest: the table as the mode says, then an INSERT per row.
+    /// Bulk ingest: the table as the mode says, then the rows through
+    /// keel's ingest (or a batch of the INSERT).
     fn run_ingest(&mut self) -> AdbcResult<i64> {
         let bound = self.bound.take().ok_or_else(|| err(AdbcStatus::InvalidState, "ingest needs bound data (bind or bind_stream)"))?;
         let schema = match &bound {
@@ -83,13 +84,45 @@ impl KeelStatement {
         };
         self.session.before_statement()?;
         let insert = ingest::prepare(&self.session, &self.ingest, &schema)?;
+        // The rows: through keel's own ingest (PostgreSQL's binary COPY,
+        // multi-row INSERTs elsewhere) into the table `prepare` made ready,
+        // when it is named by itself and keel takes every column's type.
+        if self.ingest.schema.is_none() && crate::codec::arrow::ingest_columns(&schema).is_ok() {
+            let table = self.ingest.table.as_deref().expect("ingests() says there is a table");
+            let reader: Box<dyn RecordBatchReader + Send> = match bound {
+                Bound::Batch(b) => {
+                    let schema = b.schema();
+                    Box::new(arrow_array::RecordBatchIterator::new(vec![Ok(b)], schema))
+                }
+                Bound::Stream(r) => r,
+            };
+            let mut src = crate::codec::arrow::ArrowSource::new(reader).map_err(to_adbc)?;
+            let total = self.session.conn.ingest(table, crate::core::ingest::IngestMode::Append, &mut src).map_err(to_adbc)?;
+            return Ok(i64::try_from(total).unwrap_or(i64::MAX));
+        }
+        // Otherwise one batch of the prepared INSERT (multi-row INSERTs or
+        // a pipeline where the engine has them).
+        // A batch per record batch, so a stream is never held whole.
         let mut stmt = self.session.conn.prepare(&insert).map_err(to_adbc)?;
+        let n = schema.fields().len();
         let mut total: u64 = 0;
-        KeelStatement::each_row(bound, |r| {
-            KeelStatement::bind_row(&mut stmt, r)?;
-            total += stmt.execute().map_err(to_adbc)?.rows_affected;
+        let mut run = |b: &RecordBatch| -> AdbcResult<()> {
+            let mut vals: Vec<Value> = Vec::with_capacity(b.num_rows() * n);
+            for row in 0..b.num_rows() {
+                vals.extend(row_values(b, row)?);
+            }
+            let refs: Vec<ValueRef<'_>> = vals.iter().map(Value::as_ref).collect();
+            total += stmt.execute_batch(refs.chunks(n)).map_err(to_adbc)?.rows_affected;
             Ok(())
-        })?;
+        };
+        match bound {
+            Bound::Batch(b) => run(&b)?,
+            Bound::Stream(reader) => {
+                for b in reader {
+                    run(&b?)?;
+                }
+            }
+        }
         Ok(i64::try_from(total).unwrap_or(i64::MAX))
     }
 

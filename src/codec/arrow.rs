@@ -615,18 +615,23 @@ pub struct ArrowSource<R: RecordBatchReader> {
     columns: Vec<IngestColumn>,
 }
 
+/// The ingest columns of an Arrow schema, or the error naming the first
+/// field keel cannot ingest.
+pub fn ingest_columns(schema: &arrow_schema::Schema) -> Result<Vec<IngestColumn>> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let (kind, decimal) = ingest_kind(f)?;
+            Ok(IngestColumn { name: f.name().clone(), kind, decimal })
+        })
+        .collect()
+}
+
 impl<R: RecordBatchReader> ArrowSource<R> {
     pub fn new(reader: R) -> Result<ArrowSource<R>> {
         let schema = reader.schema();
-        let mut columns = Vec::new();
-        for f in schema.fields() {
-            let (kind, decimal) = ingest_kind(f)?;
-            columns.push(IngestColumn {
-                name: f.name().clone(),
-                kind,
-                decimal,
-            });
-        }
+        let columns = ingest_columns(&schema)?;
         Ok(ArrowSource {
             reader,
             before: 0,

@@ -178,6 +178,33 @@ def test_ingest_creates_appends_and_replaces(engine, conn, table):
             cur.adbc_ingest(table + "_x", pa.table({"l": pa.array([[1]])}), mode="create")
 
 
+def test_ingest_into_a_schema_and_inside_a_transaction(engine, conn, table):
+    """Rows go through keel's ingest (COPY on PostgreSQL) into a table named
+    alone, and through a batch of the INSERT into one named with its schema;
+    either way inside the connection's transaction when autocommit is off,
+    so a rollback takes them back."""
+    data = pa.table({"id": pa.array(range(2500), pa.int64()), "s": pa.array([f"r{i}" for i in range(2500)])})
+    conn.adbc_connection.set_autocommit(True)
+    with conn.cursor() as cur:
+        assert cur.adbc_ingest(table, data, mode="create") == 2500
+        if engine.name == "postgres":
+            assert cur.adbc_ingest(table, data.to_reader(max_chunksize=1000), mode="append", db_schema_name="public") == 2500
+            cur.execute(f"SELECT count(*), count(DISTINCT id), min(s) FROM {table}")
+            assert cur.fetchone() == (5000, 2500, "r0")
+    conn.adbc_connection.set_autocommit(False)
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {table}")
+        before = cur.fetchone()[0]
+        assert cur.adbc_ingest(table, data.slice(0, 10), mode="append") == 10
+        cur.execute(f"SELECT count(*) FROM {table}")
+        assert cur.fetchone()[0] == before + 10
+    conn.rollback()
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {table}")
+        assert cur.fetchone()[0] == before
+    conn.rollback()
+
+
 def test_bound_arrow_types_round_trip(engine, conn, table):
     import datetime as dt
     import decimal
