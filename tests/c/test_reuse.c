@@ -95,7 +95,8 @@ static void run_engine(const struct engine *e, const char *url) {
     OK(keel_stmt_query_reuse(st, &three_v, 1, &r, &err));
     t = first_text(r);
     CHECK(t != NULL && strcmp(t, "three") == 0);
-    CHECK(CALL(keel_stmt_query_reuse(st, &three_v, 2, &r, &err)) == KEEL_STATUS_INVALID_ARGUMENT);
+    keel_value two_v[2] = {three_v, three_v};
+    CHECK(CALL(keel_stmt_query_reuse(st, two_v, 2, &r, &err)) == KEEL_STATUS_INVALID_ARGUMENT);
     CHECK(r == NULL && err != NULL && strstr(keel_error_message(err), "1 parameter but 2 values") != NULL);
     CHECK(CALL(keel_stmt_query_reuse(st, NULL, 1, &r, &err)) == KEEL_STATUS_NULL_ARGUMENT);
 

@@ -246,19 +246,24 @@ _PLAIN = frozenset((str, float, type(None), bool, bytes))
 _dumps = pickle.dumps
 
 
-def encode_params(params: Sequence[Any]) -> bytes:
+def encode_params(params: Sequence[Any]) -> Optional[bytes]:
     """One parameter row as a stream of one row (``KEEL_BATCH_FORMAT_PICKLE5``,
     for ``keel_stmt_query_encoded``). Plain values go through the C
     pickler alone; a row holding any other value goes through
-    :func:`encode_rows`."""
+    :func:`encode_rows`. None when the row must be bound value by value
+    (:func:`make_binder`): an aware datetime off UTC, whose offset the
+    stream cannot carry (SQL Server keeps it)."""
+    plain = True
     for v in params:
         t = type(v)
         if t is int:
             if not _I64_MIN <= v <= _U64_MAX:
                 _int_kind(v)  # raises DataError, naming the value
         elif t not in _PLAIN:
-            return encode_rows([params])
-    return _dumps([params], 5)
+            if isinstance(v, _dt.datetime) and v.utcoffset():
+                return None
+            plain = False
+    return _dumps([params], 5) if plain else encode_rows([params])
 
 
 _VALUE = struct.Struct("@iqQdPN")

@@ -718,12 +718,14 @@ class Cursor:
         (``keel_stmt_query_encoded``), into the rows handle this cursor
         kept from its last run of the same statement when it has one (the
         call takes it back and may hand the same memory back)."""
-        if params:
-            data: Optional[bytes] = encode_params(params)
-            self._o_params_len.value = len(data)  # type: ignore[arg-type]
-        else:
-            data = None
+        data = encode_params(params) if params else None
+        if data is None:
+            if params:
+                # Bound value by value (a zone the stream cannot carry).
+                conn._bind(st.ptr, params, conn._perr, conn._check)
             self._o_params_len.value = 0
+        else:
+            self._o_params_len.value = len(data)
         h = self._rows
         o = self._o_rows
         if h is None:
