@@ -327,8 +327,22 @@ fn galera_writes_anywhere_certification_failures_and_a_killed_node() {
     // 1. A write on any node is read on the others (Galera's commit waits
     //    for certification; wsrep_sync_wait makes a read wait for the
     //    writes certified before it).
+    //    A node still applying the CREATE TABLE may refuse a write with
+    //    1213 (the DDL's certification), which says it did not commit: the
+    //    write is retried then, as Galera asks of applications.
     for (i, db) in each.iter().enumerate() {
-        db.exec(&format!("INSERT INTO {t} VALUES (?, 0)"), &[ValueRef::Int64(i as i64)]).expect("insert");
+        let insert = format!("INSERT INTO {t} VALUES (?, 0)");
+        let mut tries = 0;
+        loop {
+            match db.exec(&insert, &[ValueRef::Int64(i as i64)]) {
+                Ok(_) => break,
+                Err(e) if e.vendor_code == 1213 && e.retry == keel::RetrySafety::NotCommitted && tries < 10 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(e) => panic!("insert on node {i}: {e:?}"),
+            }
+        }
     }
     for db in &each {
         let c = db.checkout().unwrap();
