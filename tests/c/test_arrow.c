@@ -17,13 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keel.h"
-#include "check.h"
-
-static keel_error *err;
-
-#define CALL(expr) (keel_error_free(err), err = NULL, (expr))
-#define OK(expr) CHECK(CALL(expr) == KEEL_STATUS_OK)
+#include "calls.h"
 
 struct engine {
     const char *name;

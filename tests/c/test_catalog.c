@@ -13,18 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keel.h"
-#include "check.h"
-
-static keel_error *err;
-
-static keel_status run(keel_status st) {
-    if (st != KEEL_STATUS_OK && err != NULL && getenv("KEEL_TEST_VERBOSE")) fprintf(stderr, "  %s\n", keel_error_message(err));
-    return st;
-}
-
-#define CALL(expr) (keel_error_free(err), err = NULL, run(expr))
-#define OK(expr) CHECK(CALL(expr) == KEEL_STATUS_OK)
+#include "calls.h"
 
 static void exec(keel_conn *c, const char *sql) {
     OK(keel_conn_exec(c, sql, NULL, 0, NULL, &err));
@@ -192,13 +181,7 @@ static void run_engine(const char *name, const char *url) {
 }
 
 int main(void) {
-    static char pg_url[1024];
-    const char *pg = getenv("KEEL_TEST_POSTGRES_URL");
-    if (pg != NULL && pg[0] != '\0' && strlen(pg) < sizeof pg_url - 32) {
-        /* In the clear under valgrind (see tests/c/test_promises.c). */
-        snprintf(pg_url, sizeof pg_url, "%s%csslmode=disable", pg, strchr(pg, '?') ? '&' : '?');
-        setenv("KEEL_TEST_POSTGRES_URL", pg_url, 1);
-    }
+    postgres_in_the_clear();
     const char *engines[][2] = {
         {"sqlite", NULL},
         {"postgres", "KEEL_TEST_POSTGRES_URL"},

@@ -13,17 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keel.h"
-#include "check.h"
-
-static keel_error *err;
-
-static keel_status run(keel_status st) {
-    return st;
-}
-
-#define CALL(expr) (keel_error_free(err), err = NULL, run(expr))
-#define OK(expr) CHECK(CALL(expr) == KEEL_STATUS_OK)
+#include "calls.h"
 
 struct engine {
     const char *name;
@@ -205,13 +195,7 @@ static void run_engine(const struct engine *e, const char *url) {
 }
 
 int main(void) {
-    static char pg_url[1024];
-    const char *pg = getenv("KEEL_TEST_POSTGRES_URL");
-    if (pg != NULL && pg[0] != '\0' && strlen(pg) < sizeof pg_url - 32) {
-        /* In the clear under valgrind (see tests/c/test_promises.c). */
-        snprintf(pg_url, sizeof pg_url, "%s%csslmode=disable", pg, strchr(pg, '?') ? '&' : '?');
-        setenv("KEEL_TEST_POSTGRES_URL", pg_url, 1);
-    }
+    postgres_in_the_clear();
     for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++) {
         const struct engine *e = &engines[i];
         const char *url = e->var ? getenv(e->var) : "sqlite::memory:";

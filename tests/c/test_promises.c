@@ -14,19 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "keel.h"
-#include "check.h"
-
-
-/* The status of a call taking `&err` last; keeps the error for a look. */
-static keel_error *err;
-
-static keel_status run(keel_status st) {
-    return st;
-}
-
-#define CALL(expr) (keel_error_free(err), err = NULL, run(expr))
-#define OK(expr) CHECK(CALL(expr) == KEEL_STATUS_OK)
+#include "calls.h"
 
 static bool err_is(keel_status st, const char *sqlstate) {
     return err != NULL && keel_error_status(err) == st &&
@@ -273,15 +261,7 @@ static void run_engine(const struct engine *e, const char *url) {
 }
 
 int main(void) {
-    /* PostgreSQL in the clear: under valgrind, ring's assembly in the TLS
-     * layer shows false positives (tests/c/test_sigpipe.c does the same;
-     * the Rust suites cover these promises over TLS). */
-    static char pg_url[1024];
-    const char *pg = getenv("KEEL_TEST_POSTGRES_URL");
-    if (pg != NULL && pg[0] != '\0' && strlen(pg) < sizeof pg_url - 32) {
-        snprintf(pg_url, sizeof pg_url, "%s%csslmode=disable", pg, strchr(pg, '?') ? '&' : '?');
-        setenv("KEEL_TEST_POSTGRES_URL", pg_url, 1);
-    }
+    postgres_in_the_clear();
     char sqlite_url[256];
     snprintf(sqlite_url, sizeof sqlite_url, "sqlite:///tmp/keel-promises-%ld.db", (long)getpid());
     for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++) {
