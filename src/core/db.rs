@@ -781,20 +781,25 @@ impl Stmt {
         Ok(())
     }
 
+    /// `INVALID_ARGUMENT`, quoting the SQL, unless `given` values are one
+    /// per parameter: what every call that takes a row of values says.
+    pub fn check_param_count(&self, given: usize) -> Result<()> {
+        let n = self.bound.len();
+        if given == n {
+            return Ok(());
+        }
+        Err(Error::invalid_argument(format!(
+            "the statement has {n} parameter{} but {given} value{} given",
+            if n == 1 { "" } else { "s" },
+            if given == 1 { " was" } else { "s were" }
+        ))
+        .with_sql(&self.sql))
+    }
+
     /// Bind `params` to parameters 0..n; their count must match exactly.
     pub fn bind_all(&mut self, params: &[ValueRef<'_>]) -> Result<()> {
         self.check()?;
-        let n = self.bound.len();
-        if params.len() != n {
-            return Err(Error::invalid_argument(format!(
-                "the statement has {n} parameter{} but {} value{} given",
-                if n == 1 { "" } else { "s" },
-                params.len(),
-                if params.len() == 1 { " was" } else { "s were" }
-            ))
-            .with_sql(&self.sql)
-            .not_sent());
-        }
+        self.check_param_count(params.len()).map_err(Error::not_sent)?;
         for (i, v) in params.iter().enumerate() {
             self.bind(i, *v).map_err(|e| e.with_sql(&self.sql))?;
         }

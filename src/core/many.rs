@@ -417,17 +417,7 @@ impl<'a> ParamBatch<'_, 'a> {
     /// Add one row. It may run now or later; an error names its row.
     pub fn push(&mut self, row: &[ValueRef<'a>]) -> Result<()> {
         let index = self.pushed;
-        if row.len() != self.n {
-            let n = self.n;
-            return Err(Error::invalid_argument(format!(
-                "the statement has {n} parameter{} but {} value{} given",
-                if n == 1 { "" } else { "s" },
-                row.len(),
-                if row.len() == 1 { " was" } else { "s were" }
-            ))
-            .with_sql(self.stmt.sql())
-            .context(format_args!("row {index}")));
-        }
+        self.stmt.check_param_count(row.len()).map_err(|e| e.context(format_args!("row {index}")))?;
         self.pushed += 1;
         match self.mode {
             Mode::RowByRow => self.run_one(row, index),
@@ -462,13 +452,7 @@ impl<'a> ParamBatch<'_, 'a> {
         let rows = self.pending_rows();
         if rows > 0 {
             let last_alone = matches!(&self.stmt.many, Many::Chunked(c) if c.last_alone);
-            if self.mode == Mode::Pipelined {
-                // Leave the statement bound to the last row, as a row-by-row
-                // run would.
-                let last: Vec<ValueRef<'a>> = self.pending[(rows - 1) * self.n..].to_vec();
-                self.flush(rows)?;
-                self.stmt.bind_all(&last)?;
-            } else if self.mode != Mode::Chunked {
+            if !matches!(self.mode, Mode::Chunked | Mode::Pipelined) {
                 self.run_pending_one_by_one(rows)?;
             } else if last_alone {
                 self.flush(rows - 1)?;

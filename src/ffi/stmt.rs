@@ -638,15 +638,7 @@ pub extern "C" fn keel_stmt_query_reuse(
             return Ok(());
         }
         // Counted before any value is read: `params` holds n_params values.
-        let want = s.param_count();
-        if n_params != want {
-            return Err(Error::invalid_argument(format!(
-                "the statement has {want} parameter{} but {n_params} value{} given",
-                if want == 1 { "" } else { "s" },
-                if n_params == 1 { " was" } else { "s were" }
-            ))
-            .not_sent());
-        }
+        s.check_param_count(n_params).map_err(Error::not_sent)?;
         let vals = super::types::params_in(params, n_params)?;
         s.bind_all(&vals)
     })
