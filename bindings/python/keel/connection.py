@@ -186,7 +186,7 @@ class _Stmt(_Handle):
 
     def __init__(self, ptr: Optional[int], sql: str, shape: "Tuple[int, Optional[bool], bool]") -> None:
         super().__init__(ptr, lib.keel_stmt_free)
-        # The pointer as a ctypes object, for the unchecked calls (`_hot`).
+        # The pointer as a ctypes object, for the unchecked calls (`_Hot`).
         self.cptr = c_void_p(ptr)
         self.sql = sql
         self.n_params, self.returns_rows, self.opens_tx = shape

@@ -647,9 +647,7 @@ impl DriverStmt for PgStmt {
     }
 
     fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
-        let v = value.to_owned();
-        types::check_param(&v)?;
-        self.params[index] = Param(v);
+        self.params[index] = Param::of(value)?;
         Ok(())
     }
 
@@ -699,12 +697,13 @@ impl DriverStmt for PgStmt {
         'rows: for (i, row) in rows.chunks(n).enumerate() {
             let mut ps = Vec::with_capacity(n);
             for (j, v) in row.iter().enumerate() {
-                let v = v.to_owned();
-                if let Err(e) = types::check_param(&v) {
-                    bad = Some((i, e.context(format_args!("parameter {j}"))));
-                    break 'rows;
+                match Param::of(*v) {
+                    Ok(p) => ps.push(p),
+                    Err(e) => {
+                        bad = Some((i, e.context(format_args!("parameter {j}"))));
+                        break 'rows;
+                    }
                 }
-                ps.push(Param(v));
             }
             owned.push(ps);
         }
@@ -1036,13 +1035,18 @@ async fn pipeline(
     if let Some(b) = begin.as_mut() {
         begun = poll_once(b.as_mut()).await;
     }
+    /// A row sent: its answer still to come, or already in.
+    enum Sent<F> {
+        Waiting(F),
+        Answered(u64),
+    }
     let mut sent = Vec::with_capacity(refs.len());
     let mut first_err: Option<(usize, tokio_postgres::Error)> = None;
     for (i, params) in refs.iter().enumerate() {
         let mut f = Box::pin(cl.execute(stmt, params.as_slice()));
         match poll_once(f.as_mut()).await {
-            Poll::Pending => sent.push((i, Some(f), None)),
-            Poll::Ready(Ok(n)) => sent.push((i, None, Some(n))),
+            Poll::Pending => sent.push((i, Sent::Waiting(f))),
+            Poll::Ready(Ok(n)) => sent.push((i, Sent::Answered(n))),
             Poll::Ready(Err(e)) => {
                 // Not sent: nothing after it is.
                 first_err = Some((i, e));
@@ -1062,11 +1066,10 @@ async fn pipeline(
     }
     let mut row_err: Option<(usize, tokio_postgres::Error)> = None;
     let mut affected = 0u64;
-    for (i, f, done) in sent {
-        let r = match (f, done) {
-            (Some(f), _) => f.await,
-            (None, Some(n)) => Ok(n),
-            (None, None) => unreachable!("a row is either pending or done"),
+    for (i, answer) in sent {
+        let r = match answer {
+            Sent::Waiting(f) => f.await,
+            Sent::Answered(n) => Ok(n),
         };
         match r {
             Ok(n) if row_err.is_none() => affected += n,

@@ -361,6 +361,15 @@ fn write_dims(dims: &[usize], it: &mut impl Iterator<Item = Option<String>>, out
 #[derive(Debug, Clone)]
 pub struct Param(pub value::Value);
 
+impl Param {
+    /// A value to send, checked as every bound value is (`check_param`).
+    pub fn of(v: value::ValueRef<'_>) -> Result<Param> {
+        let v = v.to_owned();
+        check_param(&v)?;
+        Ok(Param(v))
+    }
+}
+
 fn too_big(v: impl std::fmt::Display, ty: &Type) -> Box<dyn std::error::Error + Sync + Send> {
     Box::new(
         Error::invalid_argument(format!("value {v} does not fit PostgreSQL type {}", ty.name()))
@@ -469,7 +478,7 @@ impl ToSql for Param {
 }
 
 /// Check before sending what the server would otherwise reject late.
-pub fn check_param(v: &value::Value) -> Result<()> {
+fn check_param(v: &value::Value) -> Result<()> {
     if let value::Value::Decimal(d) = v {
         value::check_decimal(d)?;
     }
