@@ -7,7 +7,42 @@
 # DuckDB's C library is the one inside @duckdb/node-bindings-linux-x64 (the
 # package's libduckdb.so); its version is pinned here and in
 # drivers/duckdb-zig/README.md.
+#
+# duckdb.h of the same DuckDB version, which the driver's declarations are
+# checked against (drivers/duckdb-zig/tests), comes from the sources the
+# libduckdb-sys crate bundles (its version 1.10506.x is DuckDB 1.5.6),
+# downloaded from crates.io, checked against the pinned SHA-256, and
+# unpacked into build/duckdb/include; it exports KEEL_DUCKDB_HEADER. The
+# npm packages carry no header.
 KEEL_DUCKDB_NPM_VERSION="1.5.6-r.1"
+KEEL_DUCKDB_HEADER_CRATE="libduckdb-sys-1.10506.1"
+KEEL_DUCKDB_HEADER_SHA256="113d1c26c9f518405a17b5729bb6ab6abf029fdc46626406922cf9a8dc9b4609"
+keel_duckdb_header() {
+    local inc="$1/include"
+    if [ "$(cat "$inc/crate" 2>/dev/null)" = "$KEEL_DUCKDB_HEADER_CRATE" ] && [ -f "$inc/duckdb.h" ]; then
+        return 0
+    fi
+    echo "fetching duckdb.h ($KEEL_DUCKDB_HEADER_CRATE from crates.io) into build/duckdb/include"
+    rm -rf "$inc" && mkdir -p "$inc"
+    python3 - "$inc" "$KEEL_DUCKDB_HEADER_CRATE" "$KEEL_DUCKDB_HEADER_SHA256" <<'PY' || return 1
+import hashlib, io, sys, tarfile, urllib.request
+inc, crate, sha = sys.argv[1:]
+name, _, version = crate.rpartition("-")
+url = f"https://static.crates.io/crates/{name}/{crate}.crate"
+data = urllib.request.urlopen(url, timeout=300).read()
+if hashlib.sha256(data).hexdigest() != sha:
+    sys.exit(f"{url}: SHA-256 is not the pinned one")
+with tarfile.open(fileobj=io.BytesIO(data)) as outer:
+    sources = outer.extractfile(f"{crate}/duckdb.tar.gz").read()
+with tarfile.open(fileobj=io.BytesIO(sources)) as inner:
+    header = inner.extractfile("duckdb/src/include/duckdb.h").read()
+    pragma = inner.extractfile("duckdb/src/function/table/version/pragma_version.cpp").read().decode()
+version = next(l.split('"')[1] for l in pragma.splitlines() if l.startswith("#define DUCKDB_VERSION "))
+open(f"{inc}/duckdb.h", "wb").write(header)
+open(f"{inc}/version", "w").write(version + "\n")
+PY
+    echo "$KEEL_DUCKDB_HEADER_CRATE" >"$inc/crate"
+}
 keel_duckdb_setup() {
     local root dir pkg zig_version
     root="$(pwd)"
@@ -20,6 +55,8 @@ keel_duckdb_setup() {
             tar xzf duckdb-node-bindings-linux-x64-"$KEEL_DUCKDB_NPM_VERSION".tgz) || return 1
         echo "$KEEL_DUCKDB_NPM_VERSION" >"$dir/version"
     fi
+    keel_duckdb_header "$dir" || return 1
+    export KEEL_DUCKDB_HEADER="$dir/include/duckdb.h" KEEL_DUCKDB_LIBRARY="$pkg/libduckdb.so"
     zig_version="0.17.1"
     if [ "$(python3 -m ziglang version 2>/dev/null)" != "$zig_version" ]; then
         python3 -m pip install --quiet "ziglang==$zig_version" || return 1

@@ -261,6 +261,12 @@ echo "== Bindings' declarations: generated from include/keel.json (bindings/gene
 # Python only, so it runs everywhere (pytest from the venv above).
 "$PY" -m pytest -q -p no:cacheprovider bindings/tests || suites_failed+=("Bindings' declarations")
 
+echo "== DuckDB driver's declarations: drivers/duckdb-zig/src/duckdb.zig against duckdb.h"
+# The driver declares DuckDB's C API by hand (Zig 0.17 has no @cImport);
+# a C compiler checks each declaration against duckdb.h of the same DuckDB
+# version, which scripts/duckdb.sh fetched (KEEL_DUCKDB_HEADER).
+"$PY" -m pytest -q -p no:cacheprovider drivers/duckdb-zig/tests || suites_failed+=("DuckDB declarations")
+
 echo "== Odin binding (bindings/odin): suite and examples when odin is on PATH"
 if command -v odin >/dev/null 2>&1; then
     # Against the shared debug library, with an rpath to it. Odin prints no

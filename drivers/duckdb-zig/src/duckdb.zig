@@ -1,11 +1,16 @@
 //! The parts of DuckDB's C API (duckdb.h) this driver uses, declared by
 //! hand with `extern` (Zig 0.17 has no @cImport). Each declaration follows
-//! duckdb.h of the pinned DuckDB version (see ../README.md); the layouts
-//! of the structs passed by value are checked by `test` below.
+//! duckdb.h of the pinned DuckDB version (see ../README.md), and
+//! ../tests/test_duckdb_h.py has a C compiler check every declaration,
+//! struct, alias and constant here against that duckdb.h.
 
 pub const idx_t = u64;
 pub const duckdb_state = c_int; // DuckDBSuccess = 0, DuckDBError = 1
 pub const Success: duckdb_state = 0;
+// C enums, as the functions below return them.
+pub const duckdb_type = c_int;
+pub const duckdb_error_type = c_int;
+pub const duckdb_statement_type = c_int;
 
 pub const duckdb_database = ?*anyopaque;
 pub const duckdb_connection = ?*anyopaque;
@@ -14,12 +19,15 @@ pub const duckdb_data_chunk = ?*anyopaque;
 pub const duckdb_vector = ?*anyopaque;
 pub const duckdb_logical_type = ?*anyopaque;
 
+/// duckdb.h's struct of the deprecated column array, never read here.
+pub const duckdb_column = opaque {};
+
 /// 48 bytes; passed by value to duckdb_fetch_chunk.
 pub const duckdb_result = extern struct {
     deprecated_column_count: idx_t = 0,
     deprecated_row_count: idx_t = 0,
     deprecated_rows_changed: idx_t = 0,
-    deprecated_columns: ?*anyopaque = null,
+    deprecated_columns: ?*duckdb_column = null,
     deprecated_error_message: ?[*:0]u8 = null,
     internal_data: ?*anyopaque = null,
 };
@@ -88,10 +96,10 @@ pub extern fn duckdb_library_version() [*:0]const u8;
 pub extern fn duckdb_query(connection: duckdb_connection, query: [*:0]const u8, out_result: ?*duckdb_result) duckdb_state;
 pub extern fn duckdb_destroy_result(result: *duckdb_result) void;
 pub extern fn duckdb_result_error(result: *duckdb_result) ?[*:0]const u8;
-pub extern fn duckdb_result_error_type(result: *duckdb_result) c_int;
+pub extern fn duckdb_result_error_type(result: *duckdb_result) duckdb_error_type;
 pub extern fn duckdb_column_count(result: *duckdb_result) idx_t;
 pub extern fn duckdb_column_name(result: *duckdb_result, col: idx_t) ?[*:0]const u8;
-pub extern fn duckdb_column_type(result: *duckdb_result, col: idx_t) c_int;
+pub extern fn duckdb_column_type(result: *duckdb_result, col: idx_t) duckdb_type;
 pub extern fn duckdb_column_logical_type(result: *duckdb_result, col: idx_t) duckdb_logical_type;
 pub extern fn duckdb_rows_changed(result: *duckdb_result) idx_t;
 pub extern fn duckdb_fetch_chunk(result: duckdb_result) duckdb_data_chunk;
@@ -101,7 +109,7 @@ pub extern fn duckdb_data_chunk_get_vector(chunk: duckdb_data_chunk, col_idx: id
 pub extern fn duckdb_vector_get_data(vector: duckdb_vector) ?*anyopaque;
 pub extern fn duckdb_vector_get_validity(vector: duckdb_vector) ?[*]u64;
 pub extern fn duckdb_decimal_scale(t: duckdb_logical_type) u8;
-pub extern fn duckdb_decimal_internal_type(t: duckdb_logical_type) c_int;
+pub extern fn duckdb_decimal_internal_type(t: duckdb_logical_type) duckdb_type;
 pub extern fn duckdb_logical_type_get_alias(t: duckdb_logical_type) ?[*:0]u8;
 pub extern fn duckdb_destroy_logical_type(t: *duckdb_logical_type) void;
 pub extern fn duckdb_free(ptr: ?*anyopaque) void;
@@ -109,7 +117,7 @@ pub extern fn duckdb_prepare(connection: duckdb_connection, query: [*:0]const u8
 pub extern fn duckdb_destroy_prepare(stmt: *duckdb_prepared_statement) void;
 pub extern fn duckdb_prepare_error(stmt: duckdb_prepared_statement) ?[*:0]const u8;
 pub extern fn duckdb_nparams(stmt: duckdb_prepared_statement) idx_t;
-pub extern fn duckdb_prepared_statement_type(stmt: duckdb_prepared_statement) c_int;
+pub extern fn duckdb_prepared_statement_type(stmt: duckdb_prepared_statement) duckdb_statement_type;
 pub extern fn duckdb_clear_bindings(stmt: duckdb_prepared_statement) duckdb_state;
 pub extern fn duckdb_bind_boolean(stmt: duckdb_prepared_statement, idx: idx_t, val: bool) duckdb_state;
 pub extern fn duckdb_bind_int64(stmt: duckdb_prepared_statement, idx: idx_t, val: i64) duckdb_state;
