@@ -369,6 +369,32 @@ typedef int32_t (*keel_driver_value_fn)(void *rows,
 typedef void (*keel_driver_rows_free_fn)(void *rows);
 
 /**
+ * Opens an appender: the engine's bulk path into table `table` (a name as
+ * given to `keel_conn_ingest`, not quoted, no schema), for the columns
+ * `columns[0..n_columns]` (names, not quoted) in that order. Every string
+ * is NUL-terminated UTF-8, borrowed for the call. Called inside a
+ * transaction (keel's, or the caller's): the rows belong to it. Writes
+ * the appender object to `*appender_out`.
+ */
+typedef int32_t (*keel_driver_append_open_fn)(void *conn,
+                                              const char *table,
+                                              const char *const *columns,
+                                              size_t n_columns,
+                                              void **appender_out,
+                                              keel_error **err_out);
+
+/**
+ * Appends one row: `values[0..n_values]`, one per column of
+ * `append_open` in its order (`n_values` is `n_columns`), valid for the
+ * call only (copy what you keep); each `kind` is a valid `keel_type` and
+ * text is valid UTF-8. The driver may hold rows until `append_finish`.
+ */
+typedef int32_t (*keel_driver_append_row_fn)(void *appender,
+                                             const keel_value *values,
+                                             size_t n_values,
+                                             keel_error **err_out);
+
+/**
  * A driver: what it is called, how its SQL is written, and the functions
  * keel calls. Fill one (zero what you do not set) and pass it to
  * `keel_driver_register`, or return it from `keel_driver_entry` of a
@@ -385,7 +411,9 @@ typedef struct keel_driver_v1 {
   /**
    * `sizeof(keel_driver_v1)` as the driver was built. A newer header
    * adds fields at the end only; keel reads the fields its own version
-   * knows and refuses a size smaller than version 1's.
+   * knows that `size` covers (the rest count as NULL), and refuses a
+   * size smaller than the first version 1's (the table up to
+   * `rows_free`).
    */
   size_t size;
   /**
@@ -475,6 +503,28 @@ typedef struct keel_driver_v1 {
   keel_driver_next_fn rows_next;
   keel_driver_value_fn rows_value;
   keel_driver_rows_free_fn rows_free;
+  /**
+   * Optional, all four or none (fields past version 1's first table,
+   * read only when `size` covers them): the engine's bulk path
+   * (DuckDB's appender), which `keel_conn_ingest` and ADBC ingest use
+   * instead of a batch of prepared INSERTs. keel calls `append_open`,
+   * `append_row` for every row, `append_finish` once, and
+   * `append_free` always (also after an error, when the rows not
+   * finished are dropped). Nothing but `conn_cancel` is called on the
+   * connection while its appender is open. A driver without them gets
+   * a batch of its prepared INSERTs.
+   */
+  keel_driver_append_open_fn append_open;
+  keel_driver_append_row_fn append_row;
+  /**
+   * Writes every row appended into the table (in the transaction);
+   * errors of rows the driver held (a constraint) come back here.
+   */
+  keel_driver_stmt_fn append_finish;
+  /**
+   * Frees an appender object.
+   */
+  keel_driver_stmt_free_fn append_free;
 } keel_driver_v1;
 
 /**

@@ -211,3 +211,158 @@ fn a_cached_statement_sees_committed_rows() {
     assert_eq!(ids(&b), [Value::Int64(1)]);
     assert_eq!(ids(&b), [Value::Int64(1)]);
 }
+
+/// Rows for `Conn::ingest` from a vector. Only the drivers' bulk path
+/// reads them (`next_rows`): a batch of INSERTs (`next_batch`) would mean
+/// the appender was not used, and fails the test.
+struct Rows2 {
+    cols: Vec<keel::core::ingest::IngestColumn>,
+    rows: Vec<Vec<Value>>,
+    at: usize,
+}
+
+impl Rows2 {
+    fn new(cols: &[(&str, Type)], rows: Vec<Vec<Value>>) -> Rows2 {
+        let cols = cols
+            .iter()
+            .map(|(n, k)| keel::core::ingest::IngestColumn { name: n.to_string(), kind: *k, decimal: None })
+            .collect();
+        Rows2 { cols, rows, at: 0 }
+    }
+}
+
+impl keel::core::ingest::RowSource for Rows2 {
+    fn columns(&self) -> &[keel::core::ingest::IngestColumn] {
+        &self.cols
+    }
+    fn next_batch(&mut self, _: &mut keel::Stmt) -> keel::Result<Option<u64>> {
+        panic!("DuckDB's ingest ran a batch of INSERTs instead of the driver's appender");
+    }
+    fn next_rows(&mut self, each: &mut dyn FnMut(&[ValueRef<'_>]) -> keel::Result<()>) -> keel::Result<Option<u64>> {
+        // Batches of 1000 rows, as a stream would hand them over.
+        if self.at >= self.rows.len() {
+            return Ok(None);
+        }
+        let end = (self.at + 1000).min(self.rows.len());
+        for r in &self.rows[self.at..end] {
+            let refs: Vec<ValueRef<'_>> = r.iter().map(Value::as_ref).collect();
+            each(&refs)?;
+        }
+        let n = (end - self.at) as u64;
+        self.at = end;
+        Ok(Some(n))
+    }
+}
+
+#[test]
+fn ingest_goes_through_the_appender() {
+    use keel::core::ingest::IngestMode::{Append, Create};
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let conn = db.checkout().unwrap();
+    conn.exec(
+        "CREATE TABLE ing (id BIGINT PRIMARY KEY, b BOOLEAN, u UBIGINT, d DOUBLE, s VARCHAR, y BLOB, dt DATE, \
+         tm TIME, ts TIMESTAMP, tz TIMESTAMPTZ, g UUID, j JSON, n DECIMAL(18,3), later INTEGER DEFAULT 7)",
+        &[],
+    )
+    .unwrap();
+    use Type::*;
+    let cols = [
+        ("id", Int64),
+        ("b", Bool),
+        ("u", Uint64),
+        ("d", Double),
+        ("s", Text),
+        ("y", Bytes),
+        ("dt", Date),
+        ("tm", Time),
+        ("ts", Timestamp),
+        ("tz", Timestamptz),
+        ("g", Uuid),
+        ("j", Json),
+        ("n", Decimal),
+    ];
+    // 5000 rows cross DuckDB's 2048-row chunks; every sixth value NULL.
+    let row = |i: i64| -> Vec<Value> {
+        let mut r = vec![
+            Value::Int64(i),
+            Value::Bool(i % 2 == 0),
+            Value::Uint64(u64::MAX - i as u64),
+            Value::Double(i as f64 / 8.0),
+            Value::Text(format!("text number {i}, longer than twelve bytes")),
+            Value::Bytes(vec![i as u8, 0, 255]),
+            Value::Date(-719_162 + i as i32),
+            Value::Time(86_399_999_999 - i),
+            Value::Timestamp(1_700_000_000_123_456 + i),
+            Value::Timestamptz(-1 - i),
+            Value::Uuid([i as u8; 16]),
+            Value::Json(format!("{{\"i\": {i}}}")),
+            Value::Decimal(format!("{}.125", i - 2500)),
+        ];
+        for (k, v) in r.iter_mut().enumerate().skip(1) {
+            if (i as usize + k) % 6 == 0 {
+                *v = Value::Null;
+            }
+        }
+        r
+    };
+    let all: Vec<Vec<Value>> = (0..5000).map(row).collect();
+    let n = conn.ingest("ing", Append, &mut Rows2::new(&cols, all.clone())).unwrap();
+    assert_eq!(n, 5000);
+    let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
+    let mut rows = conn.query(&format!("SELECT {}, later FROM ing ORDER BY id", names.join(", ")), &[]).unwrap();
+    for want in &all {
+        assert!(rows.next().unwrap());
+        for (k, v) in want.iter().enumerate() {
+            assert_eq!(rows.value(k).unwrap(), v.as_ref(), "row {:?}, column {}", want[0], names[k]);
+        }
+        // A column the ingest does not name gets its default.
+        assert_eq!(rows.value(cols.len()).unwrap(), ValueRef::Int64(7));
+    }
+    assert!(!rows.next().unwrap());
+    drop(rows);
+    let count = |c: &keel::Conn| -> i64 {
+        let mut r = c.query("SELECT count(*) FROM ing", &[]).unwrap();
+        assert!(r.next().unwrap());
+        match r.value(0).unwrap() {
+            ValueRef::Int64(n) => n,
+            v => panic!("count(*) read as {v:?}"),
+        }
+    };
+
+    // Inside the caller's transaction the rows are the transaction's.
+    conn.begin(&TxOptions::default()).unwrap();
+    let more: Vec<Vec<Value>> = (5000..5010).map(row).collect();
+    assert_eq!(conn.ingest("ing", Append, &mut Rows2::new(&cols, more)).unwrap(), 10);
+    assert_eq!(count(&conn), 5010);
+    conn.rollback().unwrap();
+    assert_eq!(count(&conn), 5000);
+
+    // A key taken twice: the constraint error, and not one row of the ingest.
+    let clash: Vec<Vec<Value>> = (6000..8500).chain([1]).map(row).collect();
+    let e = conn.ingest("ing", Append, &mut Rows2::new(&cols, clash)).unwrap_err();
+    assert_eq!(e.status, Status::Integrity, "{e}");
+    assert_eq!(count(&conn), 5000);
+
+    // A value its column cannot take: the row is named, nothing is added.
+    let mut bad: Vec<Vec<Value>> = (9000..9004).map(row).collect();
+    bad[2][6] = Value::Text("not a date".into());
+    let e = conn.ingest("ing", Append, &mut Rows2::new(&cols, bad)).unwrap_err();
+    assert_eq!(e.status, Status::InvalidData, "{e}");
+    assert!(e.message.contains("row 3"), "{e}");
+    assert_eq!(count(&conn), 5000);
+
+    // A column the table does not have.
+    let e = conn
+        .ingest("ing", Append, &mut Rows2::new(&[("id", Int64), ("nope", Int64)], vec![vec![Value::Int64(1), Value::Int64(2)]]))
+        .unwrap_err();
+    assert!(e.message.contains("nope"), "{e}");
+    // A table that is not there.
+    let e = conn.ingest("missing", Append, &mut Rows2::new(&cols, vec![row(1)])).unwrap_err();
+    assert_eq!(e.status, Status::NotFound, "{e}");
+    // The connection is still good, and the driver makes no tables (it
+    // has no column types for keel's).
+    assert_eq!(count(&conn), 5000);
+    let e = conn.ingest("made", Create, &mut Rows2::new(&cols, vec![row(1)])).unwrap_err();
+    assert_eq!(e.status, Status::NotImplemented, "{e}");
+}

@@ -189,9 +189,15 @@ fn a_scheme_is_taken_once() {
 
 #[test]
 fn registration_refuses_what_it_cannot_use() {
-    let cases: [(&str, &[&str], Status, &str); 6] = [
+    let cases: [(&str, &[&str], Status, &str); 7] = [
         ("kvabi", &["KV_ABI=2"], Status::InvalidArgument, "driver ABI version 2; this keel speaks version 1"),
-        ("kvsmall", &["KV_SIZE=16"], Status::InvalidArgument, "driver->size is 16, smaller than keel_driver_v1"),
+        ("kvsmall", &["KV_SIZE=16"], Status::InvalidArgument, "driver->size is 16, smaller than the first keel_driver_v1"),
+        (
+            "kvhalf",
+            &["KV_HALF_APPEND"],
+            Status::InvalidArgument,
+            "the append functions come all four or none; missing (NULL): append_row, append_finish, append_free",
+        ),
         ("kvmissing", &["KV_MISSING"], Status::InvalidArgument, "required function(s) missing (NULL): rows_value"),
         ("kvnoentry", &["KV_NO_ENTRY"], Status::NotFound, "exports no function keel_driver_entry"),
         ("kvrefuse", &["KV_REFUSE"], Status::InvalidArgument, "keel_driver_entry returned NULL"),
@@ -215,6 +221,18 @@ fn registration_refuses_what_it_cannot_use() {
     assert_eq!(st, Status::NullArgument);
     let (st, _) = status_of(|err| keel_driver_register(std::ptr::null(), err)).unwrap_err();
     assert_eq!(st, Status::NullArgument);
+}
+
+/// A driver built against the first keel_driver.h (its table ends at
+/// rows_free, before the append functions) loads and works: keel reads no
+/// field past its `size`.
+#[test]
+fn a_driver_built_before_the_append_functions_loads() {
+    let path = build("kvfirst", &["KV_NAME=\"kvfirst\"", "KV_FIRST_SIZE"]);
+    load(&path).unwrap_or_else(|e| panic!("load kvfirst: {e:?}"));
+    let db = Db::open("kvfirst:first").unwrap();
+    let r = db.exec("PUT ?, ?", &[ValueRef::Text("a"), ValueRef::Int64(1)]).unwrap();
+    assert_eq!(r.rows_affected, 1);
 }
 
 /// A driver linked into the program registers with keel_driver_register

@@ -259,16 +259,15 @@ fn check_identifier(name: &str) -> Result<()> {
 }
 
 impl Conn {
-    /// Load `src`'s rows into `table` (quoted, as `columns`) by the
-    /// driver's bulk path ([`DriverConn::bulk_insert`]); `None` when it
-    /// has none for them, having read nothing.
+    /// Load `src`'s rows into `target` by the driver's bulk path
+    /// ([`DriverConn::bulk_insert`]); `None` when it has none for them,
+    /// having read nothing.
     pub(crate) fn bulk_insert(
         &self,
-        table: &str,
-        columns: &[String],
+        target: &super::driver::BulkTarget<'_>,
         src: &mut dyn crate::core::ingest::RowSource,
     ) -> Result<Option<u64>> {
-        self.with(|c| c.bulk_insert(table, columns, src))
+        self.with(|c| c.bulk_insert(target, src))
     }
 
     /// The column type this engine declares for `kind` values

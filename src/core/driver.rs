@@ -260,19 +260,18 @@ pub trait DriverConn: Send + 'static {
         let _ = target;
         Ok(None)
     }
-    /// Load every row of `src` into `table` (quoted, columns `columns`,
-    /// quoted, in `src`'s order) by the engine's own bulk path
-    /// (PostgreSQL's COPY, MySQL's LOAD DATA LOCAL INFILE), and return the rows loaded; `Ok(None)`, having
+    /// Load every row of `src` into `target` by the engine's own bulk
+    /// path (PostgreSQL's COPY, MySQL's LOAD DATA LOCAL INFILE, a loaded
+    /// driver's appender), and return the rows loaded; `Ok(None)`, having
     /// read nothing of `src`, when there is none for these columns (then
     /// `Conn::ingest` runs a batch of INSERTs). Runs inside the ingest's
     /// transaction. Default: none.
     fn bulk_insert(
         &mut self,
-        table: &str,
-        columns: &[String],
+        target: &BulkTarget<'_>,
         src: &mut dyn crate::core::ingest::RowSource,
     ) -> Result<Option<u64>> {
-        let _ = (table, columns, src);
+        let _ = (target, src);
         Ok(None)
     }
     /// Whether `e`, raised by running a statement prepared earlier on this
@@ -314,6 +313,16 @@ pub trait DriverConn: Send + 'static {
     fn abandon(self: Box<Self>) {
         crate::core::fork::keep(self)
     }
+}
+
+/// Where [`DriverConn::bulk_insert`] loads rows: the table and its
+/// columns, in the row source's order, both as SQL writes them (quoted)
+/// and as the caller named them.
+pub struct BulkTarget<'a> {
+    pub table: &'a str,
+    pub columns: &'a [String],
+    pub table_name: &'a str,
+    pub column_names: &'a [String],
 }
 
 /// Stops whatever statement its session runs at the moment. The statement

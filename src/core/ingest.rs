@@ -9,7 +9,7 @@
 //! (`codec::arrow`: an Arrow C stream).
 
 use super::db::{Conn, Stmt};
-use super::driver::TxOptions;
+use super::driver::{BulkTarget, TxOptions};
 use super::error::{Error, Result, Status};
 use super::value::{Type, ValueRef};
 
@@ -135,7 +135,9 @@ impl Conn {
                 self.begin(&TxOptions::default())?;
             }
             // The engine's bulk path, where it has one for these columns.
-            if let Some(n) = self.bulk_insert(&quoted, &names, src)? {
+            let raw_names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
+            let target = BulkTarget { table: &quoted, columns: &names, table_name: table, column_names: &raw_names };
+            if let Some(n) = self.bulk_insert(&target, src)? {
                 return Ok(n);
             }
             let marks = vec!["?"; cols.len()].join(", ");

@@ -195,6 +195,35 @@ pub type keel_driver_value_fn = Option<
 /// Frees a cursor object.
 pub type keel_driver_rows_free_fn = Option<unsafe extern "C" fn(rows: *mut c_void)>;
 
+/// Opens an appender: the engine's bulk path into table `table` (a name as
+/// given to `keel_conn_ingest`, not quoted, no schema), for the columns
+/// `columns[0..n_columns]` (names, not quoted) in that order. Every string
+/// is NUL-terminated UTF-8, borrowed for the call. Called inside a
+/// transaction (keel's, or the caller's): the rows belong to it. Writes
+/// the appender object to `*appender_out`.
+pub type keel_driver_append_open_fn = Option<
+    unsafe extern "C" fn(
+        conn: *mut c_void,
+        table: *const c_char,
+        columns: *const *const c_char,
+        n_columns: usize,
+        appender_out: *mut *mut c_void,
+        err_out: *mut *mut keel_error,
+    ) -> i32,
+>;
+/// Appends one row: `values[0..n_values]`, one per column of
+/// `append_open` in its order (`n_values` is `n_columns`), valid for the
+/// call only (copy what you keep); each `kind` is a valid `keel_type` and
+/// text is valid UTF-8. The driver may hold rows until `append_finish`.
+pub type keel_driver_append_row_fn = Option<
+    unsafe extern "C" fn(
+        appender: *mut c_void,
+        values: *const keel_value,
+        n_values: usize,
+        err_out: *mut *mut keel_error,
+    ) -> i32,
+>;
+
 /// A driver: what it is called, how its SQL is written, and the functions
 /// keel calls. Fill one (zero what you do not set) and pass it to
 /// `keel_driver_register`, or return it from `keel_driver_entry` of a
@@ -210,7 +239,9 @@ pub type keel_driver_rows_free_fn = Option<unsafe extern "C" fn(rows: *mut c_voi
 pub struct DriverV1 {
     /// `sizeof(keel_driver_v1)` as the driver was built. A newer header
     /// adds fields at the end only; keel reads the fields its own version
-    /// knows and refuses a size smaller than version 1's.
+    /// knows that `size` covers (the rest count as NULL), and refuses a
+    /// size smaller than the first version 1's (the table up to
+    /// `rows_free`).
     pub size: usize,
     /// `KEEL_DRIVER_ABI_VERSION` as the driver was built (1).
     pub abi_version: u32,
@@ -271,7 +302,27 @@ pub struct DriverV1 {
     pub rows_next: keel_driver_next_fn,
     pub rows_value: keel_driver_value_fn,
     pub rows_free: keel_driver_rows_free_fn,
+    /// Optional, all four or none (fields past version 1's first table,
+    /// read only when `size` covers them): the engine's bulk path
+    /// (DuckDB's appender), which `keel_conn_ingest` and ADBC ingest use
+    /// instead of a batch of prepared INSERTs. keel calls `append_open`,
+    /// `append_row` for every row, `append_finish` once, and
+    /// `append_free` always (also after an error, when the rows not
+    /// finished are dropped). Nothing but `conn_cancel` is called on the
+    /// connection while its appender is open. A driver without them gets
+    /// a batch of its prepared INSERTs.
+    pub append_open: keel_driver_append_open_fn,
+    pub append_row: keel_driver_append_row_fn,
+    /// Writes every row appended into the table (in the transaction);
+    /// errors of rows the driver held (a constraint) come back here.
+    pub append_finish: keel_driver_stmt_fn,
+    /// Frees an appender object.
+    pub append_free: keel_driver_stmt_free_fn,
 }
+
+/// The size of the first version-1 table, without the fields added after
+/// it: the least `size` keel takes.
+pub(crate) const DRIVER_V1_FIRST_SIZE: usize = std::mem::offset_of!(DriverV1, append_open);
 
 /// What keel hands the entry point of a driver it loads
 /// (`keel_driver_load`): the functions a driver calls, so that a shared

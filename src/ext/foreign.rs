@@ -16,9 +16,10 @@
 
 use super::abi::*;
 use crate::core::driver::{
-    CancelHandle, Capability, Connector, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions,
+    BulkTarget, CancelHandle, Capability, Connector, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions,
 };
 use crate::core::error::{Error, Result, Status};
+use crate::core::ingest::RowSource;
 use crate::core::options::{OptSpec, Options};
 use crate::core::sql::{Placeholder, Syntax};
 use crate::core::url::ConnUrl;
@@ -142,15 +143,22 @@ pub(crate) unsafe fn driver_from_table(p: *const DriverV1) -> Result<Arc<dyn Dri
              (rebuild the driver against this keel's keel_driver.h)"
         )));
     }
-    let ours = std::mem::size_of::<DriverV1>();
-    if size < ours {
+    let least = super::abi::DRIVER_V1_FIRST_SIZE;
+    if size < least {
         return Err(Error::invalid_argument(format!(
-            "driver->size is {size}, smaller than keel_driver_v1 ({ours} bytes): set it to sizeof(keel_driver_v1)"
+            "driver->size is {size}, smaller than the first keel_driver_v1 ({least} bytes): set it to sizeof(keel_driver_v1)"
         )));
     }
-    // SAFETY: at least `ours` bytes (checked above); a newer driver's later
-    // fields are not read.
-    let t = unsafe { std::ptr::read_unaligned(p) };
+    // The fields `size` covers; those an older driver does not have stay
+    // zero (NULL), and a newer driver's later fields are not read.
+    let mut t = std::mem::MaybeUninit::<DriverV1>::zeroed();
+    // SAFETY: `p` holds at least `size` readable bytes (the caller's
+    // promise), and at most `size_of::<DriverV1>()` are copied into `t`;
+    // all-zero bytes are a valid DriverV1 (NULL pointers, None functions).
+    let t = unsafe {
+        std::ptr::copy_nonoverlapping(p as *const u8, t.as_mut_ptr() as *mut u8, size.min(std::mem::size_of::<DriverV1>()));
+        t.assume_init()
+    };
     let name = table_str(t.name, "name")?.ok_or_else(|| Error::invalid_argument("driver->name is NULL"))?;
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
         return Err(Error::invalid_argument(format!(
@@ -205,6 +213,19 @@ pub(crate) unsafe fn driver_from_table(p: *const DriverV1) -> Result<Arc<dyn Dri
     if !missing.is_empty() {
         return Err(Error::invalid_argument(format!(
             "driver {name}: required function(s) missing (NULL): {}",
+            missing.join(", ")
+        )));
+    }
+    let append = [
+        ("append_open", t.append_open.is_some()),
+        ("append_row", t.append_row.is_some()),
+        ("append_finish", t.append_finish.is_some()),
+        ("append_free", t.append_free.is_some()),
+    ];
+    if append.iter().any(|(_, ok)| *ok) && !append.iter().all(|(_, ok)| *ok) {
+        let missing: Vec<&str> = append.iter().filter(|(_, ok)| !ok).map(|(n, _)| *n).collect();
+        return Err(Error::invalid_argument(format!(
+            "driver {name}: the append functions come all four or none; missing (NULL): {}",
             missing.join(", ")
         )));
     }
@@ -502,6 +523,59 @@ impl DriverConn for ForeignConn {
             Capability::ColumnsAfterPrepare => false,
         }
     }
+    fn bulk_insert(&mut self, target: &BulkTarget<'_>, src: &mut dyn RowSource) -> Result<Option<u64>> {
+        let t = &self.inner.table;
+        let (Some(open), Some(row), Some(finish), Some(free)) =
+            (t.t.append_open, t.t.append_row, t.t.append_finish, t.t.append_free)
+        else {
+            return Ok(None);
+        };
+        let nul = |s: &str| CString::new(s).map_err(|_| Error::invalid_argument(format!("name {s:?} holds a NUL byte")));
+        let table = nul(target.table_name)?;
+        let names = target.column_names.iter().map(|c| nul(c)).collect::<Result<Vec<_>>>()?;
+        let ptrs: Vec<*const c_char> = names.iter().map(|c| c.as_ptr()).collect();
+        let mut appender: *mut c_void = std::ptr::null_mut();
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the driver's function on a live connection; the strings
+        // and the array live for the call.
+        let s = unsafe { open(self.inner.ptr.0, table.as_ptr(), ptrs.as_ptr(), ptrs.len(), &mut appender, &mut err) };
+        t.check("append_open", s, err)?;
+        if appender.is_null() {
+            return Err(t.broken("append_open", "succeeded without an appender (NULL)"));
+        }
+        /// Frees the appender however the loading ends.
+        struct Freed(unsafe extern "C" fn(*mut c_void), *mut c_void);
+        impl Drop for Freed {
+            fn drop(&mut self) {
+                // SAFETY: the driver's appender, freed once.
+                unsafe { (self.0)(self.1) }
+            }
+        }
+        let _freed = Freed(free, appender);
+        let width = names.len();
+        let mut total = 0u64;
+        let mut values: Vec<keel_value> = Vec::with_capacity(width);
+        let mut each = |r: &[ValueRef<'_>]| {
+            if r.len() != width {
+                return Err(Error::new(Status::Internal, format!("a row of {} values for {width} columns", r.len())));
+            }
+            values.clear();
+            values.extend(r.iter().map(value_to_c));
+            let mut err = std::ptr::null_mut();
+            // SAFETY: the driver's function on its open appender; `values`
+            // and what they point at live for the call.
+            let s = unsafe { row(appender, values.as_ptr(), width, &mut err) };
+            t.check("append_row", s, err).map_err(|e| e.context(format_args!("row {}", total + 1)))?;
+            total += 1;
+            Ok(())
+        };
+        while src.next_rows(&mut each)?.is_some() {}
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the driver's function on its open appender.
+        let s = unsafe { finish(appender, &mut err) };
+        t.check("append_finish", s, err).map_err(|e| e.context(format_args!("after {total} rows")))?;
+        Ok(Some(total))
+    }
 }
 
 struct ForeignCancel {
@@ -572,9 +646,11 @@ struct ForeignStmt {
     params: usize,
 }
 
-fn value_to_c(v: ValueRef<'_>) -> keel_value {
+/// The C form of `v`, pointing into `v` (a uuid's bytes) or what it
+/// borrows: valid while `v` is.
+fn value_to_c(v: &ValueRef<'_>) -> keel_value {
     let mut out = keel_value::scalar(v.kind());
-    match v {
+    match *v {
         ValueRef::Null => {}
         ValueRef::Bool(b) => out.int_value = b as i64,
         ValueRef::Int64(n) => out.int_value = n,
@@ -590,7 +666,10 @@ fn value_to_c(v: ValueRef<'_>) -> keel_value {
             out.data = b.as_ptr();
             out.len = b.len();
         }
-        ValueRef::Uuid(_) => unreachable!("uuids are bound by the caller of value_to_c"),
+        ValueRef::Uuid(ref u) => {
+            out.data = u.as_ptr();
+            out.len = u.len();
+        }
     }
     out
 }
@@ -606,17 +685,7 @@ impl DriverStmt for ForeignStmt {
         self.params
     }
     fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
-        let uuid;
-        let v = match value {
-            ValueRef::Uuid(u) => {
-                uuid = u;
-                let mut v = keel_value::scalar(Type::Uuid);
-                v.data = uuid.as_ptr();
-                v.len = 16;
-                v
-            }
-            other => value_to_c(other),
-        };
+        let v = value_to_c(&value);
         let t = self.table();
         let mut err = std::ptr::null_mut();
         // SAFETY: the driver's function; `v` and its data live for the call.

@@ -22,6 +22,7 @@
 #include "keel_driver.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,6 +364,15 @@ static void kv_rows_free(void *rv) {
 
 /* ---- the table ------------------------------------------------------------ */
 
+#if defined(KV_HALF_APPEND) || defined(KV_FIRST_SIZE)
+/* Never called: a table with it alone is refused, and one whose size ends
+ * before it is read without it. */
+static int32_t kv_append_open(void *conn, const char *t, const char *const *c, size_t n, void **out, keel_error **err) {
+    (void)conn, (void)t, (void)c, (void)n, (void)out;
+    return fail(err, KEEL_STATUS_INTERNAL, NULL, 0, "kv: append_open was called");
+}
+#endif
+
 static keel_driver_v1 table;
 
 const keel_driver_v1 *kv_table(void);
@@ -410,6 +420,16 @@ const keel_driver_v1 *kv_table(void) {
     (void)kv_value;
 #endif
     table.rows_free = kv_rows_free;
+#ifdef KV_HALF_APPEND
+    table.append_open = kv_append_open;
+#endif
+#ifdef KV_FIRST_SIZE
+    /* Built against the first keel_driver.h, whose table ended at
+     * rows_free: keel must not read what lies past `size` (here an
+     * append_open alone, which it would refuse). */
+    table.size = offsetof(keel_driver_v1, rows_free) + sizeof table.rows_free;
+    table.append_open = kv_append_open;
+#endif
     return &table;
 }
 

@@ -201,7 +201,7 @@ fn refine(t: c_int, msg: [*:0]const u8, m: struct { i32, ?[*:0]const u8 }) struc
         if (has(msg, "no transaction is active")) return .{ k.Status.INVALID_STATE, "25000" };
     }
     if (t == d.E.CATALOG or t == d.E.BINDER) {
-        if (has(msg, "does not exist") or has(msg, "not found")) return .{ k.Status.NOT_FOUND, "42P01" };
+        if (has(msg, "does not exist") or has(msg, "not found") or has(msg, "could not be found")) return .{ k.Status.NOT_FOUND, "42P01" };
         if (has(msg, "already exists")) return .{ k.Status.ALREADY_EXISTS, "42P07" };
     }
     return m;
@@ -344,25 +344,27 @@ fn bind(p: ?*anyopaque, index: usize, v: *const k.Value, err_out: k.ErrOut) call
         k.Type.TIME => d.duckdb_bind_time(st.ps, i, .{ .micros = v.int_value }),
         k.Type.TIMESTAMP => d.duckdb_bind_timestamp(st.ps, i, .{ .micros = v.int_value }),
         k.Type.TIMESTAMPTZ => d.duckdb_bind_timestamp_tz(st.ps, i, .{ .micros = v.int_value }),
-        k.Type.UUID => blk: {
-            const hex = "0123456789abcdef";
-            const b = v.data.?[0..16];
-            var o: usize = 0;
-            for (b, 0..) |byte, n| {
-                if (n == 4 or n == 6 or n == 8 or n == 10) {
-                    st.uuid_text[o] = '-';
-                    o += 1;
-                }
-                st.uuid_text[o] = hex[byte >> 4];
-                st.uuid_text[o + 1] = hex[byte & 15];
-                o += 2;
-            }
-            break :blk d.duckdb_bind_varchar_length(st.ps, i, &st.uuid_text, 36);
-        },
+        k.Type.UUID => d.duckdb_bind_varchar_length(st.ps, i, uuidText(v, &st.uuid_text), 36),
         else => return fail(err_out, k.Status.INVALID_ARGUMENT, null, 0, "duckdb: a value of a type this driver does not know"),
     };
     if (rc != d.Success) return fail(err_out, k.Status.INVALID_ARGUMENT, "22023", 0, "duckdb: the value does not fit the parameter");
     return k.Status.OK;
+}
+
+/// A uuid value's 16 bytes as DuckDB reads a UUID written as text.
+fn uuidText(v: *const k.Value, out: *[36]u8) [*]const u8 {
+    const hex = "0123456789abcdef";
+    var o: usize = 0;
+    for (v.data.?[0..16], 0..) |byte, n| {
+        if (n == 4 or n == 6 or n == 8 or n == 10) {
+            out[o] = '-';
+            o += 1;
+        }
+        out[o] = hex[byte >> 4];
+        out[o + 1] = hex[byte & 15];
+        o += 2;
+    }
+    return out;
 }
 
 fn clearBindings(p: ?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
@@ -669,6 +671,105 @@ fn rowsFree(p: ?*anyopaque) callconv(.c) void {
     free(r);
 }
 
+// ---- the appender: keel_conn_ingest's fast path ---------------------------------
+
+const Appender = struct {
+    conn: *Conn,
+    app: d.duckdb_appender,
+    /// append_finish wrote every row; until then append_free drops them.
+    finished: bool,
+    uuid_text: [36]u8,
+};
+
+fn appenderOf(p: ?*anyopaque) *Appender {
+    return @ptrCast(@alignCast(p.?));
+}
+
+/// Fail with the appender's error. Once rows were appended, a failure
+/// inside a transaction aborts it, as a failed statement does: DuckDB may
+/// have flushed some of them into it.
+fn appenderError(a: *Appender, err_out: k.ErrOut, aborts: bool, what: [*:0]const u8) i32 {
+    if (aborts and a.conn.in_tx) a.conn.aborted = true;
+    var ed: d.duckdb_error_data = if (a.app != null) d.duckdb_appender_error_data(a.app) else null;
+    defer if (ed != null) d.duckdb_destroy_error_data(&ed);
+    const t: c_int = if (ed != null) d.duckdb_error_data_error_type(ed) else 0;
+    const msg = (if (ed != null) d.duckdb_error_data_message(ed) else null) orelse what;
+    const m = refine(t, msg, mapError(t));
+    return fail(err_out, m[0], m[1], t, msg);
+}
+
+fn appendOpen(p: ?*anyopaque, tbl: [*:0]const u8, cols: [*]const [*:0]const u8, n: usize, out: *?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
+    const a = alloc(Appender) orelse return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
+    a.conn = connOf(p);
+    const s = blk: {
+        if (d.duckdb_appender_create(a.conn.con, null, tbl, &a.app) != d.Success)
+            break :blk appenderError(a, err_out, false, "duckdb: cannot append to the table");
+        for (cols[0..n]) |col| {
+            if (d.duckdb_appender_add_column(a.app, col) != d.Success) {
+                var buf: [512]u8 = undefined;
+                const msg = if (std.fmt.bufPrintSentinel(&buf, "duckdb: table \"{s}\" has no column \"{s}\"", .{ std.mem.span(tbl), std.mem.span(col) }, 0)) |m| m.ptr else |_| "duckdb: the table has no such column";
+                break :blk fail(err_out, k.Status.NOT_FOUND, "42703", 0, msg);
+            }
+        }
+        out.* = a;
+        return k.Status.OK;
+    };
+    appendFree(a);
+    return s;
+}
+
+/// Append `v` as a DuckDB value, which the appender casts to the column's
+/// type as a statement would (decimal and uuid text, TIMESTAMPTZ).
+fn appendValue(a: *Appender, v: d.duckdb_value) d.duckdb_state {
+    var owned = v;
+    if (owned == null) return 1;
+    defer d.duckdb_destroy_value(&owned);
+    return d.duckdb_append_value(a.app, owned);
+}
+
+fn appendRow(p: ?*anyopaque, vals: [*]const k.Value, n: usize, err_out: k.ErrOut) callconv(.c) i32 {
+    const a = appenderOf(p);
+    for (vals[0..n]) |*v| {
+        const rc = switch (v.kind) {
+            k.Type.NULL => d.duckdb_append_null(a.app),
+            k.Type.BOOL => d.duckdb_append_bool(a.app, v.int_value != 0),
+            k.Type.INT64 => d.duckdb_append_int64(a.app, v.int_value),
+            k.Type.UINT64 => d.duckdb_append_uint64(a.app, v.uint_value),
+            k.Type.DOUBLE => d.duckdb_append_double(a.app, v.double_value),
+            k.Type.TEXT, k.Type.JSON => d.duckdb_append_varchar_length(a.app, v.data orelse "", v.len),
+            k.Type.BYTES => d.duckdb_append_blob(a.app, v.data, v.len),
+            k.Type.DATE => d.duckdb_append_date(a.app, .{ .days = @intCast(v.int_value) }),
+            k.Type.TIME => d.duckdb_append_time(a.app, .{ .micros = v.int_value }),
+            k.Type.TIMESTAMP => d.duckdb_append_timestamp(a.app, .{ .micros = v.int_value }),
+            k.Type.TIMESTAMPTZ => appendValue(a, d.duckdb_create_timestamp_tz(.{ .micros = v.int_value })),
+            k.Type.DECIMAL => appendValue(a, d.duckdb_create_varchar_length(v.data orelse "", v.len)),
+            k.Type.UUID => appendValue(a, d.duckdb_create_varchar_length(uuidText(v, &a.uuid_text), 36)),
+            else => return fail(err_out, k.Status.INVALID_ARGUMENT, null, 0, "duckdb: a value of a type this driver does not know"),
+        };
+        if (rc != d.Success) return appenderError(a, err_out, true, "duckdb: the value does not fit its column");
+    }
+    if (d.duckdb_appender_end_row(a.app) != d.Success) return appenderError(a, err_out, true, "duckdb: the row does not fit the table");
+    return k.Status.OK;
+}
+
+fn appendFinish(p: ?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
+    const a = appenderOf(p);
+    if (d.duckdb_appender_close(a.app) != d.Success) return appenderError(a, err_out, true, "duckdb: the rows could not be written");
+    a.finished = true;
+    return k.Status.OK;
+}
+
+fn appendFree(p: ?*anyopaque) callconv(.c) void {
+    const a = appenderOf(p);
+    if (a.app != null) {
+        // Destroying flushes what is buffered: drop it first unless
+        // append_finish wrote it.
+        if (!a.finished) _ = d.duckdb_appender_clear(a.app);
+        _ = d.duckdb_appender_destroy(&a.app);
+    }
+    free(a);
+}
+
 // ---- the table -----------------------------------------------------------------
 
 const table: k.DriverV1 = .{
@@ -699,6 +800,10 @@ const table: k.DriverV1 = .{
     .rows_next = next,
     .rows_value = value,
     .rows_free = rowsFree,
+    .append_open = appendOpen,
+    .append_row = appendRow,
+    .append_finish = appendFinish,
+    .append_free = appendFree,
 };
 
 export fn keel_driver_entry(h: ?*const k.Host) callconv(.c) ?*const k.DriverV1 {

@@ -18,6 +18,9 @@ pub const duckdb_prepared_statement = ?*anyopaque;
 pub const duckdb_data_chunk = ?*anyopaque;
 pub const duckdb_vector = ?*anyopaque;
 pub const duckdb_logical_type = ?*anyopaque;
+pub const duckdb_appender = ?*anyopaque;
+pub const duckdb_value = ?*anyopaque;
+pub const duckdb_error_data = ?*anyopaque;
 
 /// duckdb.h's struct of the deprecated column array, never read here.
 pub const duckdb_column = opaque {};
@@ -131,6 +134,30 @@ pub extern fn duckdb_bind_varchar_length(stmt: duckdb_prepared_statement, idx: i
 pub extern fn duckdb_bind_blob(stmt: duckdb_prepared_statement, idx: idx_t, data: ?*const anyopaque, length: idx_t) duckdb_state;
 pub extern fn duckdb_bind_null(stmt: duckdb_prepared_statement, idx: idx_t) duckdb_state;
 pub extern fn duckdb_execute_prepared(stmt: duckdb_prepared_statement, out_result: *duckdb_result) duckdb_state;
+pub extern fn duckdb_appender_create(connection: duckdb_connection, schema: ?[*:0]const u8, table: [*:0]const u8, out_appender: *duckdb_appender) duckdb_state;
+pub extern fn duckdb_appender_add_column(appender: duckdb_appender, name: [*:0]const u8) duckdb_state;
+pub extern fn duckdb_appender_error_data(appender: duckdb_appender) duckdb_error_data;
+pub extern fn duckdb_appender_end_row(appender: duckdb_appender) duckdb_state;
+pub extern fn duckdb_appender_clear(appender: duckdb_appender) duckdb_state;
+pub extern fn duckdb_appender_close(appender: duckdb_appender) duckdb_state;
+pub extern fn duckdb_appender_destroy(appender: *duckdb_appender) duckdb_state;
+pub extern fn duckdb_append_bool(appender: duckdb_appender, value: bool) duckdb_state;
+pub extern fn duckdb_append_int64(appender: duckdb_appender, value: i64) duckdb_state;
+pub extern fn duckdb_append_uint64(appender: duckdb_appender, value: u64) duckdb_state;
+pub extern fn duckdb_append_double(appender: duckdb_appender, value: f64) duckdb_state;
+pub extern fn duckdb_append_date(appender: duckdb_appender, value: duckdb_date) duckdb_state;
+pub extern fn duckdb_append_time(appender: duckdb_appender, value: duckdb_time) duckdb_state;
+pub extern fn duckdb_append_timestamp(appender: duckdb_appender, value: duckdb_timestamp) duckdb_state;
+pub extern fn duckdb_append_varchar_length(appender: duckdb_appender, val: [*]const u8, length: idx_t) duckdb_state;
+pub extern fn duckdb_append_blob(appender: duckdb_appender, data: ?*const anyopaque, length: idx_t) duckdb_state;
+pub extern fn duckdb_append_null(appender: duckdb_appender) duckdb_state;
+pub extern fn duckdb_append_value(appender: duckdb_appender, value: duckdb_value) duckdb_state;
+pub extern fn duckdb_create_varchar_length(text: [*]const u8, length: idx_t) duckdb_value;
+pub extern fn duckdb_create_timestamp_tz(input: duckdb_timestamp) duckdb_value;
+pub extern fn duckdb_destroy_value(value: *duckdb_value) void;
+pub extern fn duckdb_error_data_error_type(error_data: duckdb_error_data) duckdb_error_type;
+pub extern fn duckdb_error_data_message(error_data: duckdb_error_data) ?[*:0]const u8;
+pub extern fn duckdb_destroy_error_data(error_data: *duckdb_error_data) void;
 
 test "struct layouts follow duckdb.h" {
     const std = @import("std");

@@ -130,4 +130,8 @@ pub const DriverV1 = extern struct {
     rows_next: ?*const fn (P, *i32, ErrOut) callconv(.c) i32 = null,
     rows_value: ?*const fn (P, usize, *Value, ErrOut) callconv(.c) i32 = null,
     rows_free: ?*const fn (P) callconv(.c) void = null,
+    append_open: ?*const fn (P, [*:0]const u8, [*]const [*:0]const u8, usize, *P, ErrOut) callconv(.c) i32 = null,
+    append_row: ?*const fn (P, [*]const Value, usize, ErrOut) callconv(.c) i32 = null,
+    append_finish: ?*const fn (P, ErrOut) callconv(.c) i32 = null,
+    append_free: ?*const fn (P) callconv(.c) void = null,
 };

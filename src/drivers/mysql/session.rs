@@ -343,11 +343,10 @@ pub(super) fn split_target(target: &str) -> Option<(Option<String>, String)> {
 impl DriverConn for MyConn {
     fn bulk_insert(
         &mut self,
-        table: &str,
-        columns: &[String],
+        target: &crate::core::driver::BulkTarget<'_>,
         src: &mut dyn crate::core::ingest::RowSource,
     ) -> Result<Option<u64>> {
-        super::load::load(&self.shared, table, columns, src)
+        super::load::load(&self.shared, target.table, target.columns, src)
     }
 
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {

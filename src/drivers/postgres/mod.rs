@@ -397,12 +397,11 @@ impl PgConn {
 impl DriverConn for PgConn {
     fn bulk_insert(
         &mut self,
-        table: &str,
-        columns: &[String],
+        target: &crate::core::driver::BulkTarget<'_>,
         src: &mut dyn crate::core::ingest::RowSource,
     ) -> Result<Option<u64>> {
         let c = self.shared.client()?;
-        copy::copy_in(c, table, columns, src)
+        copy::copy_in(c, target.table, target.columns, src)
     }
 
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
