@@ -1339,8 +1339,14 @@ void keel_buffer_free(struct keel_buffer *buffer);
  * PostgreSQL every other statement with parameters (UPDATE, DELETE,
  * upserts that update, `INSERT ... RETURNING`) is pipelined: up to 1000
  * rows are sent before their answers are read, one round trip per chunk,
- * the server still running the statement once per row. Outside a
- * transaction each chunk, multi-row or pipelined, commits as a whole.
+ * the server still running the statement once per row. A driver loaded
+ * at run time runs such INSERTs as multi-row INSERTs when it sets
+ * `KEEL_DRIVER_MULTIROW_INSERT`, and when it has an appender (DuckDB) an
+ * `INSERT INTO t [(cols)] VALUES (?, ...)` of placeholders alone goes
+ * through the appender, 10,000 rows at a time (the error of a failed
+ * chunk that keel cannot run again starts `rows N to M, appended through
+ * the driver's appender:`). Outside a transaction each chunk, multi-row,
+ * pipelined or appended, commits as a whole.
  *
  * The first failing row stops the call, and the error message starts
  * with `row N:` (0-based). The rows before it stay done unless the engine

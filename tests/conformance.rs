@@ -1692,7 +1692,9 @@ fn check_batch_failing_row(e: &Engine) {
     c.begin(&TxOptions::default()).unwrap();
     let err = assert_err(batch(&c, &sql, &data), &[Status::Integrity], Some("23"));
     if e.q.error_aborts_transaction {
-        let chunk = if e.q.multirow_batches {
+        let chunk = if e.q.appender_batches {
+            format!("rows 0 to {}, appended through the driver's appender: ", data.len() - 1)
+        } else if e.q.multirow_batches {
             format!("rows {CHUNK} to {}, run as one multi-row INSERT: ", 2 * CHUNK - 1)
         } else {
             format!("row {bad}: ")

@@ -366,3 +366,57 @@ fn ingest_goes_through_the_appender() {
     let e = conn.ingest("made", Create, &mut Rows2::new(&cols, vec![row(1)])).unwrap_err();
     assert_eq!(e.status, Status::NotImplemented, "{e}");
 }
+
+/// A batch of `INSERT INTO t (...) VALUES (?, ...)` runs through the
+/// appender: names as SQL takes them (any case, quoted), columns left out
+/// get their defaults, and a failing row is named with the rows before it
+/// kept, as row by row. Other INSERTs run as multi-row INSERTs.
+#[test]
+fn batches_go_through_the_appender() {
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let conn = db.checkout().unwrap();
+    conn.exec("CREATE TABLE \"Batch Me\" (id BIGINT PRIMARY KEY, name VARCHAR, d DATE, later INTEGER DEFAULT 7)", &[]).unwrap();
+    let count = |sql: &str| -> i64 {
+        let mut r = conn.query(sql, &[]).unwrap();
+        assert!(r.next().unwrap());
+        match r.value(0).unwrap() {
+            ValueRef::Int64(n) => n,
+            v => panic!("{sql}: {v:?}"),
+        }
+    };
+    let rows: Vec<Vec<Value>> =
+        (0..25_000).map(|i| vec![Value::Int64(i), Value::Text(format!("n{i}")), Value::Date(i as i32)]).collect();
+    let mut st = conn.prepare("INSERT INTO \"batch me\" (ID, Name, \"D\") VALUES (?, ?, ?)").unwrap();
+    let refs: Vec<Vec<ValueRef<'_>>> = rows.iter().map(|r| r.iter().map(Value::as_ref).collect()).collect();
+    let r = st.execute_batch(refs.iter()).unwrap();
+    assert_eq!(r.rows_affected, 25_000);
+    assert_eq!(count("SELECT count(*) FROM \"Batch Me\" WHERE later = 7 AND name = 'n' || id AND d = DATE '1970-01-01' + CAST(id AS INTEGER)"), 25_000);
+
+    // A value its column cannot take, outside a transaction: named, and
+    // the rows before it stay, those after it do not run.
+    conn.exec("DELETE FROM \"Batch Me\"", &[]).unwrap();
+    let mut bad = refs.clone();
+    bad[12_345][2] = ValueRef::Text("not a date");
+    let e = st.execute_batch(bad.iter()).unwrap_err();
+    assert_eq!(e.status, Status::InvalidData, "{e}");
+    assert!(e.message.starts_with("row 12345: "), "{e}");
+    assert_eq!(count("SELECT count(*) FROM \"Batch Me\""), 12_345);
+
+    // Inside a transaction the failing row is named when the appender
+    // refuses its value, and the failure aborts the transaction, as a
+    // failed statement does on DuckDB: its COMMIT rolls back.
+    conn.exec("DELETE FROM \"Batch Me\"", &[]).unwrap();
+    conn.begin(&TxOptions::default()).unwrap();
+    let e = st.execute_batch(bad.iter()).unwrap_err();
+    assert!(e.message.starts_with("row 12345: "), "{e}");
+    let e = conn.commit().unwrap_err();
+    assert_eq!(e.status, Status::InvalidState, "{e}");
+    assert_eq!(count("SELECT count(*) FROM \"Batch Me\""), 0);
+
+    // Not a plain list of placeholders: multi-row INSERTs, the same rows.
+    let mut st2 = conn.prepare("INSERT INTO main.\"Batch Me\" (id, name, d, later) VALUES (?, ?, ?, 8)").unwrap();
+    let r = st2.execute_batch(refs[..3000].iter()).unwrap();
+    assert_eq!(r.rows_affected, 3000);
+    assert_eq!(count("SELECT count(*) FROM \"Batch Me\" WHERE later = 8"), 3000);
+}

@@ -221,3 +221,30 @@ fn repeats_the_group() {
     assert_eq!(native, "INSERT INTO t (a) VALUES ($1, 'x'),($2, 'x') ON CONFLICT DO NOTHING");
 }
 
+
+/// What `core::many` needs to append a batch through a driver's appender:
+/// the column names listed, and whether the VALUES group is placeholders
+/// alone (one value per column, nothing computed).
+#[test]
+fn insert_shape_lists_columns_and_sees_bare_placeholders() {
+    let cols = |sql: &str| -> (Vec<String>, bool) {
+        let s = InsertShape::parse(sql, PG).unwrap();
+        (s.columns.iter().map(|c| sql[c.clone()].to_owned()).collect(), s.only_placeholders)
+    };
+    assert_eq!(cols("INSERT INTO \"A b\" (\"X\", y) VALUES (?, ?)"), (vec!["\"X\"".into(), "y".into()], true));
+    assert_eq!(cols("INSERT INTO t VALUES (?)"), (vec![], true));
+    assert_eq!(cols("INSERT INTO t (a, b) VALUES (? , /* c */ ?);"), (vec!["a".into(), "b".into()], true));
+    assert_eq!(cols("INSERT INTO t (a, b) VALUES (?, 'x')").1, false);
+    assert_eq!(cols("INSERT INTO t (a, b) VALUES (?, DEFAULT)").1, false);
+    assert_eq!(cols("INSERT INTO t (a) VALUES (CAST(? AS INT))").1, false);
+    assert_eq!(cols("INSERT INTO t (a) VALUES (?::int)").1, false);
+    assert_eq!(cols("INSERT INTO t (a) VALUES (-?)").1, false);
+}
+
+#[test]
+fn identifiers_unquote() {
+    assert_eq!(Syntax::unquote_identifier("plain"), "plain");
+    assert_eq!(Syntax::unquote_identifier("\"a\"\"b c\""), "a\"b c");
+    assert_eq!(Syntax::unquote_identifier("`a``b`"), "a`b");
+    assert_eq!(Syntax::unquote_identifier("[a]]b]"), "a]b");
+}

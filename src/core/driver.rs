@@ -266,6 +266,32 @@ pub trait DriverConn: Send + 'static {
     /// read nothing of `src`, when there is none for these columns (then
     /// `Conn::ingest` runs a batch of INSERTs). Runs inside the ingest's
     /// transaction. Default: none.
+    /// Whether [`DriverConn::append_rows`] works on this session.
+    /// Default: no.
+    fn appends(&self) -> bool {
+        false
+    }
+    /// Append `rows` (`width` values each, in `columns`' order) to `table`
+    /// through the engine's bulk path (a loaded driver's appender), for a
+    /// batch of a plain INSERT (`core::many`): `table` and `columns` are
+    /// names as the engine knows them (not quoted). Outside a transaction
+    /// the driver runs them in one of its own, which commits them as a
+    /// whole. The rows appended, or which row failed ([`PipelineError`]'s
+    /// meaning). Called only when [`DriverConn::appends`] said yes.
+    fn append_rows(
+        &mut self,
+        table: &str,
+        columns: &[String],
+        rows: &[ValueRef<'_>],
+        width: usize,
+    ) -> std::result::Result<u64, PipelineError> {
+        let _ = (table, columns, rows, width);
+        Err(PipelineError {
+            row: None,
+            error: crate::core::error::Error::not_implemented("this driver has no appender"),
+            rolled_back: false,
+        })
+    }
     fn bulk_insert(
         &mut self,
         target: &BulkTarget<'_>,

@@ -90,6 +90,12 @@ pub(crate) const MAX_CHUNK_ROWS: usize = 1000;
 /// runs on its own.
 pub(crate) const CHUNK_BYTES: usize = 1 << 20;
 
+/// Most rows, and bytes of values, in one chunk appended through a
+/// driver's appender: each chunk is one transaction outside the caller's,
+/// and one pass of rows run again when a row fails.
+const APPEND_ROWS: usize = 10_000;
+const APPEND_BYTES: usize = 16 << 20;
+
 /// Shorter chunk statements kept per keel statement, besides the full one.
 const KEPT_SHORT_CHUNKS: usize = 2;
 
@@ -113,6 +119,11 @@ pub struct InsertShape {
     pub end: usize,
     /// Placeholders in the group (there are none elsewhere).
     pub params: usize,
+    /// The column names listed, as written (quotes included); empty when
+    /// the statement lists none.
+    pub columns: Vec<Range<usize>>,
+    /// The group is placeholders alone, one per column: `(?, ?, ?)`.
+    pub only_placeholders: bool,
 }
 
 impl InsertShape {
@@ -160,12 +171,14 @@ impl InsertShape {
             i += 2;
         }
         // (col, col, ...)
+        let mut columns = Vec::new();
         if punct(i, b'(') {
             i += 1;
             loop {
                 if !name(i) {
                     return None;
                 }
+                columns.push(toks[i].start..toks[i].end);
                 i += 1;
                 if punct(i, b',') {
                     i += 1;
@@ -186,6 +199,11 @@ impl InsertShape {
         }
         let (close, params) = values_group(&toks, i, sql)?;
         let group = toks[i].start..toks[close].end;
+        // `(`, then `?` and `,` by turns, then `)`.
+        let only_placeholders = close - i == 2 * params
+            && toks[i + 1..close].iter().enumerate().all(|(k, t)| {
+                t.kind == if k % 2 == 0 { Kind::Placeholder } else { Kind::Punct(b',') }
+            });
         i = close + 1;
 
         let mut last = toks.len();
@@ -229,7 +247,7 @@ impl InsertShape {
                 return None;
             }
         }
-        Some(InsertShape { target, group, end, params })
+        Some(InsertShape { target, group, end, params, columns, only_placeholders })
     }
 
     /// `sql` with its VALUES group repeated `rows` times, in keel's `?` form.
@@ -319,6 +337,10 @@ pub(crate) struct Chunks {
     /// Prepared chunk statements by row count: the full one, and the last
     /// few shorter ones used (most recent last).
     stmts: Vec<(usize, Box<dyn DriverStmt>)>,
+    /// Chunks go through the driver's appender instead
+    /// ([`DriverConn::append_rows`](super::driver::DriverConn::append_rows)):
+    /// the table and the columns listed (none: all of them), unquoted.
+    append: Option<(String, Vec<String>)>,
 }
 
 impl Chunks {
@@ -330,7 +352,26 @@ impl Chunks {
             max_bytes: CHUNK_BYTES.min(limits.max_bytes),
             last_alone: limits.reports_insert_id,
             stmts: Vec::new(),
+            append: None,
         })
+    }
+
+    /// Run the chunks through the driver's appender, when the statement is
+    /// `INSERT INTO <one name> [(<columns>)] VALUES (?, ...)`: the rows
+    /// then take nothing but the values, so appending them does what the
+    /// INSERT would.
+    fn append_to(&mut self, sql: &str, syntax: &Syntax) {
+        let s = &self.shape;
+        let target = &sql[s.target.clone()];
+        let one_name = tokens(target, syntax).len() == 1;
+        if !s.only_placeholders || !one_name {
+            return;
+        }
+        let table = Syntax::unquote_identifier(target);
+        let columns = s.columns.iter().map(|c| Syntax::unquote_identifier(&sql[c.clone()])).collect();
+        self.append = Some((table, columns));
+        self.rows = APPEND_ROWS;
+        self.max_bytes = APPEND_BYTES;
     }
 }
 
@@ -501,11 +542,15 @@ impl<'a> ParamBatch<'_, 'a> {
                 None => Many::RowByRow,
                 Some(shape) => {
                     let target = self.stmt.sql()[shape.target.clone()].to_owned();
-                    match self.stmt.with_driver_conn(|c| c.multirow_insert(&target))? {
-                        Some(limits) => match Chunks::new(shape, self.n, limits) {
-                            Some(c) => Many::Chunked(Box::new(c)),
-                            None => Many::RowByRow,
-                        },
+                    let (limits, appends) =
+                        self.stmt.with_driver_conn(|c| Ok((c.multirow_insert(&target)?, c.appends())))?;
+                    match limits.and_then(|l| Chunks::new(shape, self.n, l)) {
+                        Some(mut c) => {
+                            if appends {
+                                c.append_to(self.stmt.sql(), self.stmt.syntax());
+                            }
+                            Many::Chunked(Box::new(c))
+                        }
                         None => Many::RowByRow,
                     }
                 }
@@ -590,6 +635,37 @@ impl<'a> ParamBatch<'_, 'a> {
         Err(error.context(format_args!("row {at}")))
     }
 
+    /// Run the first `rows` pending rows through the driver's appender.
+    fn flush_appended(&mut self, rows: usize) -> Result<()> {
+        let n = self.n;
+        let Many::Chunked(c) = &self.stmt.many else { unreachable!("checked by flush") };
+        let (table, columns) = c.append.clone().expect("checked by flush");
+        let pending = std::mem::take(&mut self.pending);
+        let ran = self.stmt.with_driver_conn(|conn| Ok(conn.append_rows(&table, &columns, &pending[..rows * n], n)));
+        self.pending = pending;
+        let PipelineError { row, error, rolled_back } = match ran? {
+            Ok(x) => {
+                self.sum.rows_affected += x;
+                self.sum.last_insert_id = None;
+                self.drop_pending(rows);
+                return Ok(());
+            }
+            Err(p) => p,
+        };
+        // Rolled back with the driver's own transaction: no row stayed.
+        // Run them one by one, which stops at the failing row with its own
+        // error and keeps the rows before it, as row by row.
+        if rolled_back && about_the_data(&error) && self.stmt.with_driver_conn(|c| Ok(c.usable_after_error())).unwrap_or(false) {
+            return self.run_pending_one_by_one(rows);
+        }
+        let (a, b) = (self.first, self.first + rows - 1);
+        let error = error.with_sql(self.stmt.sql());
+        Err(match row {
+            Some(k) => error.context(format_args!("row {}", a + k)),
+            None => error.context(format_args!("rows {a} to {b}, appended through the driver's appender")),
+        })
+    }
+
     /// Run the first `rows` pending rows as one multi-row INSERT, or
     /// through the driver's pipeline.
     fn flush(&mut self, rows: usize) -> Result<()> {
@@ -598,6 +674,9 @@ impl<'a> ParamBatch<'_, 'a> {
         }
         if self.mode == Mode::Pipelined {
             return self.flush_pipelined(rows);
+        }
+        if matches!(&self.stmt.many, Many::Chunked(c) if c.append.is_some()) {
+            return self.flush_appended(rows);
         }
         let n = self.n;
         // The chunk statements are the session's too: every call into them

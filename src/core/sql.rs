@@ -128,6 +128,20 @@ impl Syntax {
         })
     }
 
+    /// The name an identifier token stands for: a quoted one (`"a""b"`,
+    /// `` `a` ``, `[a]`) without its quotes and with doubled closing quotes
+    /// made single; a plain word as written.
+    pub fn unquote_identifier(text: &str) -> String {
+        let (open, close) = match text.as_bytes().first() {
+            Some(b'"') => ("\"", "\""),
+            Some(b'`') => ("`", "`"),
+            Some(b'[') => ("[", "]"),
+            _ => return text.to_owned(),
+        };
+        let inner = text.strip_prefix(open).and_then(|t| t.strip_suffix(close)).unwrap_or(text);
+        inner.replace(&close.repeat(2), close)
+    }
+
     /// Standard SQL: `?` placeholders, `'...'` strings with doubled
     /// quotes, `"..."` identifiers, `--` and `/* */` comments, and every
     /// batch row by row. A driver starts from it and changes what its

@@ -34,6 +34,15 @@ pub const KEEL_DRIVER_URL_NAMES_A_FILE: u32 = 1;
 /// Without it, keel refuses other statements on a connection while one
 /// of its cursors is open.
 pub const KEEL_DRIVER_SEVERAL_CURSORS: u32 = 2;
+/// Flag of `keel_driver_v1::flags`: the engine takes one INSERT of many
+/// rows with parameters (`INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)`),
+/// and such a statement that fails leaves none of its rows. keel then
+/// runs a batch (`keel_stmt_execute_batch*`, `executemany`) of a plain
+/// `INSERT INTO t [(columns)] VALUES (<row>)` as multi-row INSERTs of up
+/// to 1000 rows, and after a failed one outside a transaction runs its
+/// rows again one by one to name the failing row (see keel.h's batch
+/// calls for what stays as row by row).
+pub const KEEL_DRIVER_MULTIROW_INSERT: u32 = 4;
 
 /// Flag of `keel_driver_v1::syntax_flags`: `?` followed by digits (`?1`)
 /// is the engine's own numbered parameter, kept as written.

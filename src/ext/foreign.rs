@@ -16,12 +16,13 @@
 
 use super::abi::*;
 use crate::core::driver::{
-    BulkTarget, CancelHandle, Capability, Connector, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, TxOptions,
+    BulkTarget, CancelHandle, Capability, Connector, Driver, DriverConn, DriverRows, DriverStmt, ExecResult,
+    MultiRowLimits, PipelineError, TxOptions,
 };
 use crate::core::error::{Error, Result, Status};
 use crate::core::ingest::RowSource;
 use crate::core::options::{OptSpec, Options};
-use crate::core::sql::{Placeholder, Syntax};
+use crate::core::sql::{InsertGrammar, InsertTail, Placeholder, Syntax};
 use crate::core::url::ConnUrl;
 use crate::core::value::{Column, Nullable, Type, ValueRef, MICROS_PER_DAY};
 use crate::ffi::error::{self, keel_error};
@@ -229,7 +230,7 @@ pub(crate) unsafe fn driver_from_table(p: *const DriverV1) -> Result<Arc<dyn Dri
             missing.join(", ")
         )));
     }
-    let known_flags = KEEL_DRIVER_URL_NAMES_A_FILE | KEEL_DRIVER_SEVERAL_CURSORS;
+    let known_flags = KEEL_DRIVER_URL_NAMES_A_FILE | KEEL_DRIVER_SEVERAL_CURSORS | KEEL_DRIVER_MULTIROW_INSERT;
     if t.flags & !known_flags != 0 {
         return Err(Error::invalid_argument(format!(
             "driver {name}: flags 0x{:x} holds bits this keel does not know (0x{:x})",
@@ -272,7 +273,14 @@ pub(crate) unsafe fn driver_from_table(p: *const DriverV1) -> Result<Arc<dyn Dri
         dollar_quotes: f(KEEL_SYNTAX_DOLLAR_QUOTES),
         charset_introducers: false,
         word_bytes: leak(word_bytes).as_bytes(),
-        insert: None,
+        // The plain form only: the tails and modifiers differ by engine.
+        insert: (t.flags & KEEL_DRIVER_MULTIROW_INSERT != 0).then_some(InsertGrammar {
+            replace: false,
+            modifiers: &[],
+            table_alias: false,
+            value_keyword: false,
+            tail: InsertTail::Nothing,
+        }),
     };
     // Checked: from here on the driver is registered (barring a race with
     // another registration of the same name), and lives as long as the
@@ -523,58 +531,130 @@ impl DriverConn for ForeignConn {
             Capability::ColumnsAfterPrepare => false,
         }
     }
+    fn multirow_insert(&mut self, _target: &str) -> Result<Option<MultiRowLimits>> {
+        Ok((self.inner.table.t.flags & KEEL_DRIVER_MULTIROW_INSERT != 0).then_some(MultiRowLimits {
+            max_params: u16::MAX as usize,
+            max_bytes: crate::core::many::CHUNK_BYTES,
+            reports_insert_id: false,
+        }))
+    }
+    /// What an unknown engine does to a transaction after a failed
+    /// statement is not known (PostgreSQL and DuckDB abort it; MySQL
+    /// undoes the statement alone): inside one, assume the worst, and run
+    /// nothing again.
+    fn usable_after_error(&mut self) -> bool {
+        !self.is_broken() && !self.in_transaction()
+    }
+    fn appends(&self) -> bool {
+        self.inner.table.t.append_open.is_some()
+    }
+    fn append_rows(
+        &mut self,
+        table: &str,
+        columns: &[String],
+        rows: &[ValueRef<'_>],
+        width: usize,
+    ) -> std::result::Result<u64, PipelineError> {
+        let whole = |error| PipelineError { row: None, error, rolled_back: false };
+        let own = !self.in_transaction();
+        if own {
+            self.begin(&TxOptions::default()).map_err(whole)?;
+        }
+        let ran = (|| {
+            let mut a = Appender::open(&self.inner, table, columns).map_err(whole)?;
+            for (k, row) in rows.chunks(width.max(1)).enumerate() {
+                a.row(row).map_err(|error| PipelineError { row: Some(k), error, rolled_back: false })?;
+            }
+            a.finish().map_err(whole)
+        })();
+        match ran {
+            Ok(()) if own => self.commit().map_err(whole)?,
+            Ok(()) => {}
+            Err(mut p) => {
+                if own {
+                    let _ = self.rollback();
+                    p.rolled_back = true;
+                }
+                return Err(p);
+            }
+        }
+        Ok((rows.len() / width.max(1)) as u64)
+    }
     fn bulk_insert(&mut self, target: &BulkTarget<'_>, src: &mut dyn RowSource) -> Result<Option<u64>> {
-        let t = &self.inner.table;
-        let (Some(open), Some(row), Some(finish), Some(free)) =
-            (t.t.append_open, t.t.append_row, t.t.append_finish, t.t.append_free)
-        else {
+        if !self.appends() {
             return Ok(None);
-        };
-        let nul = |s: &str| CString::new(s).map_err(|_| Error::invalid_argument(format!("name {s:?} holds a NUL byte")));
-        let table = nul(target.table_name)?;
-        let names = target.column_names.iter().map(|c| nul(c)).collect::<Result<Vec<_>>>()?;
-        let ptrs: Vec<*const c_char> = names.iter().map(|c| c.as_ptr()).collect();
-        let mut appender: *mut c_void = std::ptr::null_mut();
-        let mut err = std::ptr::null_mut();
-        // SAFETY: the driver's function on a live connection; the strings
-        // and the array live for the call.
-        let s = unsafe { open(self.inner.ptr.0, table.as_ptr(), ptrs.as_ptr(), ptrs.len(), &mut appender, &mut err) };
-        t.check("append_open", s, err)?;
-        if appender.is_null() {
-            return Err(t.broken("append_open", "succeeded without an appender (NULL)"));
         }
-        /// Frees the appender however the loading ends.
-        struct Freed(unsafe extern "C" fn(*mut c_void), *mut c_void);
-        impl Drop for Freed {
-            fn drop(&mut self) {
-                // SAFETY: the driver's appender, freed once.
-                unsafe { (self.0)(self.1) }
-            }
-        }
-        let _freed = Freed(free, appender);
-        let width = names.len();
+        let mut a = Appender::open(&self.inner, target.table_name, target.column_names)?;
         let mut total = 0u64;
-        let mut values: Vec<keel_value> = Vec::with_capacity(width);
         let mut each = |r: &[ValueRef<'_>]| {
-            if r.len() != width {
-                return Err(Error::new(Status::Internal, format!("a row of {} values for {width} columns", r.len())));
-            }
-            values.clear();
-            values.extend(r.iter().map(value_to_c));
-            let mut err = std::ptr::null_mut();
-            // SAFETY: the driver's function on its open appender; `values`
-            // and what they point at live for the call.
-            let s = unsafe { row(appender, values.as_ptr(), width, &mut err) };
-            t.check("append_row", s, err).map_err(|e| e.context(format_args!("row {}", total + 1)))?;
+            a.row(r).map_err(|e| e.context(format_args!("row {}", total + 1)))?;
             total += 1;
             Ok(())
         };
         while src.next_rows(&mut each)?.is_some() {}
+        a.finish().map_err(|e| e.context(format_args!("after {total} rows")))?;
+        Ok(Some(total))
+    }
+}
+
+/// A driver's appender (the table's optional append functions), freed
+/// with `append_free` however it ends.
+struct Appender<'c> {
+    conn: &'c ConnInner,
+    ptr: *mut c_void,
+    width: usize,
+    values: Vec<keel_value>,
+}
+
+impl<'c> Appender<'c> {
+    /// `append_open` on `table`'s `columns`; only for a table whose append
+    /// functions are set (all four, checked at registration).
+    fn open(conn: &'c ConnInner, table: &str, columns: &[String]) -> Result<Appender<'c>> {
+        let t = &conn.table;
+        let open = t.t.append_open.ok_or_else(|| Error::not_implemented("the driver has no appender"))?;
+        let nul = |s: &str| CString::new(s).map_err(|_| Error::invalid_argument(format!("name {s:?} holds a NUL byte")));
+        let table_c = nul(table)?;
+        let names = columns.iter().map(|c| nul(c)).collect::<Result<Vec<_>>>()?;
+        let ptrs: Vec<*const c_char> = names.iter().map(|c| c.as_ptr()).collect();
+        let mut ptr: *mut c_void = std::ptr::null_mut();
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the driver's function on a live connection; the strings
+        // and the array live for the call.
+        let s = unsafe { open(conn.ptr.0, table_c.as_ptr(), ptrs.as_ptr(), ptrs.len(), &mut ptr, &mut err) };
+        t.check("append_open", s, err)?;
+        if ptr.is_null() {
+            return Err(t.broken("append_open", "succeeded without an appender (NULL)"));
+        }
+        Ok(Appender { conn, ptr, width: columns.len(), values: Vec::with_capacity(columns.len()) })
+    }
+
+    fn row(&mut self, r: &[ValueRef<'_>]) -> Result<()> {
+        if self.width != 0 && r.len() != self.width {
+            return Err(Error::new(Status::Internal, format!("a row of {} values for {} columns", r.len(), self.width)));
+        }
+        let t = &self.conn.table;
+        self.values.clear();
+        self.values.extend(r.iter().map(value_to_c));
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the driver's function on its open appender; the values
+        // and what they point at live for the call.
+        let s = unsafe { fp!(t, append_row)(self.ptr, self.values.as_ptr(), self.values.len(), &mut err) };
+        t.check("append_row", s, err)
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        let t = &self.conn.table;
         let mut err = std::ptr::null_mut();
         // SAFETY: the driver's function on its open appender.
-        let s = unsafe { finish(appender, &mut err) };
-        t.check("append_finish", s, err).map_err(|e| e.context(format_args!("after {total} rows")))?;
-        Ok(Some(total))
+        let s = unsafe { fp!(t, append_finish)(self.ptr, &mut err) };
+        t.check("append_finish", s, err)
+    }
+}
+
+impl Drop for Appender<'_> {
+    fn drop(&mut self) {
+        // SAFETY: the driver's appender, freed once.
+        unsafe { fp!(self.conn.table, append_free)(self.ptr) }
     }
 }
 

@@ -149,8 +149,12 @@ pub struct Quirks {
     /// key checked at COMMIT, where the engine has deferred constraints.
     pub deferred_fk: Option<&'static str>,
     /// keel runs a batch of one INSERT as multi-row INSERTs (every
-    /// built-in engine); a driver loaded at run time runs it row by row.
+    /// built-in engine, and a loaded driver that sets
+    /// KEEL_DRIVER_MULTIROW_INSERT).
     pub multirow_batches: bool,
+    /// keel runs a batch of `INSERT INTO t (...) VALUES (?, ...)` through
+    /// the driver's appender, 10,000 rows at a time (DuckDB).
+    pub appender_batches: bool,
 }
 
 impl Quirks {
@@ -243,6 +247,7 @@ impl Quirks {
             prepared_engine_type_is_cursors: true,
             deferred_fk: Some("REFERENCES {p} (id) DEFERRABLE INITIALLY DEFERRED"),
             multirow_batches: true,
+            appender_batches: false,
         }
     }
 
@@ -305,7 +310,8 @@ impl Quirks {
             prepared_nullability_known: false,
             prepared_engine_type_is_cursors: false,
             deferred_fk: None,
-            multirow_batches: false,
+            multirow_batches: true,
+            appender_batches: true,
         }
     }
 
@@ -368,6 +374,7 @@ impl Quirks {
             prepared_engine_type_is_cursors: true,
             deferred_fk: Some("REFERENCES {p} (id) DEFERRABLE INITIALLY DEFERRED"),
             multirow_batches: true,
+            appender_batches: false,
         }
     }
 
@@ -454,6 +461,7 @@ impl Quirks {
             prepared_engine_type_is_cursors: true,
             deferred_fk: None,
             multirow_batches: true,
+            appender_batches: false,
         }
     }
 }
@@ -541,6 +549,7 @@ impl Quirks {
             prepared_engine_type_is_cursors: false,
             deferred_fk: None,
             multirow_batches: true,
+            appender_batches: false,
         }
     }
 }

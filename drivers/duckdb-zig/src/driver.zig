@@ -705,7 +705,11 @@ fn appendOpen(p: ?*anyopaque, tbl: [*:0]const u8, cols: [*]const [*:0]const u8, 
         if (d.duckdb_appender_create(a.conn.con, null, tbl, &a.app) != d.Success)
             break :blk appenderError(a, err_out, false, "duckdb: cannot append to the table");
         for (cols[0..n]) |col| {
-            if (d.duckdb_appender_add_column(a.app, col) != d.Success) {
+            var name_buf: [256:0]u8 = undefined;
+            // DuckDB's SQL matches column names ignoring case; its
+            // appender does not.
+            const name = columnNamed(a.conn, tbl, col, &name_buf) orelse col;
+            if (d.duckdb_appender_add_column(a.app, name) != d.Success) {
                 var buf: [512]u8 = undefined;
                 const msg = if (std.fmt.bufPrintSentinel(&buf, "duckdb: table \"{s}\" has no column \"{s}\"", .{ std.mem.span(tbl), std.mem.span(col) }, 0)) |m| m.ptr else |_| "duckdb: the table has no such column";
                 break :blk fail(err_out, k.Status.NOT_FOUND, "42703", 0, msg);
@@ -716,6 +720,35 @@ fn appendOpen(p: ?*anyopaque, tbl: [*:0]const u8, cols: [*]const [*:0]const u8, 
     };
     appendFree(a);
     return s;
+}
+
+/// The name of `tbl`'s column that SQL would take `col` for (the same
+/// ignoring case), copied into `buf`; null when there is none or it does
+/// not fit.
+fn columnNamed(c: *Conn, tbl: [*:0]const u8, col: [*:0]const u8, buf: *[256:0]u8) ?[*:0]const u8 {
+    var ps: d.duckdb_prepared_statement = null;
+    defer d.duckdb_destroy_prepare(&ps);
+    if (d.duckdb_prepare(c.con, "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() " ++
+        "AND schema_name = current_schema() AND lower(table_name) = lower($1) AND lower(column_name) = lower($2)", &ps) != d.Success)
+        return null;
+    const t = std.mem.span(tbl);
+    const n = std.mem.span(col);
+    if (d.duckdb_bind_varchar_length(ps, 1, t.ptr, t.len) != d.Success) return null;
+    if (d.duckdb_bind_varchar_length(ps, 2, n.ptr, n.len) != d.Success) return null;
+    var res: d.duckdb_result = .{};
+    defer d.duckdb_destroy_result(&res);
+    if (d.duckdb_execute_prepared(ps, &res) != d.Success) return null;
+    var chunk = d.duckdb_fetch_chunk(res);
+    if (chunk == null) return null;
+    defer d.duckdb_destroy_data_chunk(&chunk);
+    if (d.duckdb_data_chunk_get_size(chunk) == 0) return null;
+    const data = d.duckdb_vector_get_data(d.duckdb_data_chunk_get_vector(chunk, 0)) orelse return null;
+    const s = &@as([*]const StringT, @ptrCast(@alignCast(data)))[0];
+    if (s.len >= buf.len) return null;
+    const bytes = if (s.len <= 12) @as([*]const u8, @ptrCast(&s.prefix)) else s.ptr;
+    @memcpy(buf[0..s.len], bytes[0..s.len]);
+    buf[s.len] = 0;
+    return buf;
 }
 
 /// Append `v` as a DuckDB value, which the appender casts to the column's
@@ -774,7 +807,7 @@ fn appendFree(p: ?*anyopaque) callconv(.c) void {
 
 const table: k.DriverV1 = .{
     // Results are materialized, so several cursors may be open at once.
-    .flags = k.DRIVER_URL_NAMES_A_FILE | k.DRIVER_SEVERAL_CURSORS,
+    .flags = k.DRIVER_URL_NAMES_A_FILE | k.DRIVER_SEVERAL_CURSORS | k.DRIVER_MULTIROW_INSERT,
     .name = "duckdb",
     .schemes = "duckdb",
     .syntax_engine = "DuckDB",

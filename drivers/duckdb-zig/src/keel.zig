@@ -41,6 +41,7 @@ pub const ISOLATION_SERIALIZABLE: i32 = 5;
 pub const ABI_VERSION: u32 = 1;
 pub const DRIVER_URL_NAMES_A_FILE: u32 = 1;
 pub const DRIVER_SEVERAL_CURSORS: u32 = 2;
+pub const DRIVER_MULTIROW_INSERT: u32 = 4;
 
 pub const Error = opaque {};
 
