@@ -341,7 +341,9 @@ typedef struct keel_driver_column {
   int32_t kind;
   /**
    * The engine's own type name (`"VARCHAR"`), NUL-terminated UTF-8,
-   * borrowed like `name`; NULL for none.
+   * borrowed like `name`; NULL for none. For a `KEEL_TYPE_DECIMAL`
+   * column, `DECIMAL(p,s)` or `NUMERIC(p,s)` gives keel its precision
+   * and scale (the Arrow export's decimal128(p, s)).
    */
   const char *engine_type;
   /**

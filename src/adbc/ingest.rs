@@ -33,6 +33,9 @@ fn quote(engine: &str, name: &str) -> String {
 /// keel reads back as the same keel type.
 fn sql_type(engine: &str, f: &Field) -> AdbcResult<String> {
     let ext = f.metadata().get("ARROW:extension:name").map(String::as_str);
+    if !matches!(engine, "sqlite" | "postgres" | "mysql" | "mssql") {
+        return standard_sql_type(f, ext);
+    }
     let pick = |sqlite: &str, pg: &str, my: &str, ms: &str| {
         match engine {
             "sqlite" => sqlite,
@@ -69,6 +72,31 @@ fn sql_type(engine: &str, f: &Field) -> AdbcResult<String> {
         DataType::Decimal128(p, s) | DataType::Decimal256(p, s) if *p <= 38 && *s >= 0 => {
             pick(&format!("DECIMAL({p},{s})"), &format!("NUMERIC({p},{s})"), &format!("DECIMAL({p},{s})"), &format!("DECIMAL({p},{s})"))
         }
+        other => {
+            return Err(not_implemented(format!("ingest column {:?}: keel has no column type for Arrow {other}", f.name())));
+        }
+    })
+}
+
+/// The column type for an Arrow field on an engine keel does not know (a
+/// driver loaded at run time, such as DuckDB): standard SQL's names, plus
+/// `UUID`, `BLOB` and `TIMESTAMP WITH TIME ZONE` as DuckDB and PostgreSQL
+/// spell them.
+fn standard_sql_type(f: &Field, ext: Option<&str>) -> AdbcResult<String> {
+    Ok(match f.data_type() {
+        DataType::Boolean => "BOOLEAN".to_owned(),
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::UInt8 | DataType::UInt16
+        | DataType::UInt32 => "BIGINT".to_owned(),
+        DataType::UInt64 => "NUMERIC(20)".to_owned(),
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => "DOUBLE PRECISION".to_owned(),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "VARCHAR".to_owned(),
+        DataType::FixedSizeBinary(16) if ext == Some("arrow.uuid") => "UUID".to_owned(),
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => "BLOB".to_owned(),
+        DataType::Date32 | DataType::Date64 => "DATE".to_owned(),
+        DataType::Time32(_) | DataType::Time64(_) => "TIME".to_owned(),
+        DataType::Timestamp(_, None) => "TIMESTAMP".to_owned(),
+        DataType::Timestamp(_, Some(_)) => "TIMESTAMP WITH TIME ZONE".to_owned(),
+        DataType::Decimal128(p, s) | DataType::Decimal256(p, s) if *p <= 38 && *s >= 0 => format!("DECIMAL({p},{s})"),
         other => {
             return Err(not_implemented(format!("ingest column {:?}: keel has no column type for Arrow {other}", f.name())));
         }

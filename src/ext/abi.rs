@@ -99,7 +99,9 @@ pub struct keel_driver_column {
     /// `KEEL_TYPE_NULL` when each value carries its own type.
     pub kind: i32,
     /// The engine's own type name (`"VARCHAR"`), NUL-terminated UTF-8,
-    /// borrowed like `name`; NULL for none.
+    /// borrowed like `name`; NULL for none. For a `KEEL_TYPE_DECIMAL`
+    /// column, `DECIMAL(p,s)` or `NUMERIC(p,s)` gives keel its precision
+    /// and scale (the Arrow export's decimal128(p, s)).
     pub engine_type: *const c_char,
     /// A `keel_nullable` value.
     pub nullable: i32,

@@ -873,7 +873,8 @@ fn describe(t: &Table, rows: *mut c_void) -> Result<Vec<Column>> {
                 .to_owned()
         };
         // keel_driver_column does not carry a decimal's precision and scale yet.
-        out.push(Column { name: name.to_owned(), kind, engine_type, nullable, decimal: None });
+        let decimal = if kind == Type::Decimal { Column::decimal_from_type_name(&engine_type) } else { None };
+        out.push(Column { name: name.to_owned(), kind, engine_type, nullable, decimal });
     }
     Ok(out)
 }

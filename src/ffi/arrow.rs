@@ -50,7 +50,8 @@ fn export(rows: Rows, out: *mut ArrowArrayStream) -> Result<()> {
 /// timestamp[us, UTC] (SQL Server's stored offset is dropped, the instant
 /// kept), decimal → decimal128(p, s) where the engine gives the column's
 /// precision and scale (SQLite's declared NUMERIC(p,s), PostgreSQL's
-/// numeric(p,s), MySQL's DECIMAL(p,s)) and utf8 holding the exact decimal
+/// numeric(p,s), MySQL's DECIMAL(p,s), a loaded driver's DECIMAL(p,s) engine
+/// type such as DuckDB's) and utf8 holding the exact decimal
 /// text where it does not (PostgreSQL's unconstrained numeric, SQL
 /// Server), uuid → fixed_size_binary(16) with extension name `arrow.uuid`,
 /// json → utf8 with extension name `arrow.json`. PostgreSQL arrays come as

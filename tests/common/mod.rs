@@ -268,7 +268,7 @@ impl Quirks {
                 ts(Type::Timestamptz, "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"),
                 ts(Type::Uuid, "UUID", "UUID"),
                 ts(Type::Json, "JSON", "JSON"),
-                ts(Type::Decimal, "DECIMAL(38,10)", "DECIMAL"),
+                ts(Type::Decimal, "DECIMAL(38,10)", "DECIMAL(38,10)"),
             ],
             // No AUTOINCREMENT: a sequence's default.
             autoincrement_pk: "BIGINT PRIMARY KEY DEFAULT nextval('keel_test_ids')",

@@ -205,6 +205,53 @@ def test_ingest_into_a_schema_and_inside_a_transaction(engine, conn, table):
     conn.rollback()
 
 
+def test_ingest_on_a_loaded_driver(tmp_path):
+    """On a driver loaded at run time (keel's DuckDB driver), ADBC ingest
+    makes the table with standard SQL types and loads the rows through the
+    driver's appender; they read back as they went in."""
+    import datetime as dt
+    import decimal
+
+    path = os.environ.get("KEEL_TEST_DUCKDB_DRIVER")
+    if not path:
+        if required("duckdb"):
+            pytest.fail("duckdb is required (KEEL_TEST_REQUIRE) but KEEL_TEST_DUCKDB_DRIVER is not set")
+        pytest.skip("KEEL_TEST_DUCKDB_DRIVER is not set")
+    if not LIB:
+        pytest.skip("KEEL_LIBRARY is not set")
+    # The driver manager loads the same libkeel as the keel package (one
+    # path, one copy in the process), so the driver loaded here serves it.
+    if not keel.driver_available("duckdb"):
+        keel.load_driver(path)
+    n = 3000
+    data = pa.table(
+        {
+            "k": pa.array(range(n), pa.int64()),
+            "s": pa.array([None if i % 7 == 0 else f"text {i}" for i in range(n)]),
+            "f": pa.array([i / 4 for i in range(n)], pa.float64()),
+            "b": pa.array([i % 2 == 0 for i in range(n)]),
+            "d": pa.array([dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(n)]),
+            "ts": pa.array([dt.datetime(2024, 1, 1, 0, 0, 0, i) for i in range(n)], pa.timestamp("us")),
+            "n": pa.array([decimal.Decimal(i) / 100 for i in range(n)], pa.decimal128(10, 2)),
+            "y": pa.array([bytes([i % 256, 0]) for i in range(n)]),
+        }
+    )
+    uri = f"duckdb://{tmp_path / 'adbc.duckdb'}"
+    with dbapi.connect(driver=LIB, entrypoint="AdbcKeelInit", db_kwargs={"uri": uri}) as conn:
+        with conn.cursor() as cur:
+            assert cur.adbc_ingest("loaded", data.to_reader(max_chunksize=1000), mode="create") == n
+            conn.commit()
+            cur.execute("SELECT * FROM loaded ORDER BY k")
+            got = cur.fetch_arrow_table()
+            assert cur.adbc_ingest("loaded", data.slice(0, 5), mode="append") == 5
+            conn.commit()
+            cur.execute("SELECT count(*) FROM loaded")
+            assert cur.fetchone() == (n + 5,)
+    assert got.column_names == data.column_names
+    for name in data.column_names:
+        assert got.column(name).to_pylist() == data.column(name).to_pylist(), name
+
+
 def test_bound_arrow_types_round_trip(engine, conn, table):
     import datetime as dt
     import decimal

@@ -419,6 +419,9 @@ const Col = struct {
     validity: ?[*]u64,
     /// Decimal, hugeint and uuid text of the current row.
     text: [48]u8,
+    /// `DECIMAL(p,s)`, the engine type of a decimal column (keel reads
+    /// the precision and scale from it).
+    decimal_name: [24:0]u8,
 };
 
 const Rows = struct {
@@ -496,6 +499,9 @@ fn query(p: ?*anyopaque, rows_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c)
         if (c.dtype == d.T.DECIMAL) {
             c.scale = d.duckdb_decimal_scale(lt);
             c.internal = d.duckdb_decimal_internal_type(lt);
+            if (std.fmt.bufPrintSentinel(&c.decimal_name, "DECIMAL({d},{d})", .{ d.duckdb_decimal_width(lt), c.scale }, 0)) |name|
+                c.engine = name.ptr
+            else |_| {}
         }
     }
     rows_out.* = r;

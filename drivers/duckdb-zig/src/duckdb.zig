@@ -111,6 +111,7 @@ pub extern fn duckdb_data_chunk_get_size(chunk: duckdb_data_chunk) idx_t;
 pub extern fn duckdb_data_chunk_get_vector(chunk: duckdb_data_chunk, col_idx: idx_t) duckdb_vector;
 pub extern fn duckdb_vector_get_data(vector: duckdb_vector) ?*anyopaque;
 pub extern fn duckdb_vector_get_validity(vector: duckdb_vector) ?[*]u64;
+pub extern fn duckdb_decimal_width(t: duckdb_logical_type) u8;
 pub extern fn duckdb_decimal_scale(t: duckdb_logical_type) u8;
 pub extern fn duckdb_decimal_internal_type(t: duckdb_logical_type) duckdb_type;
 pub extern fn duckdb_logical_type_get_alias(t: duckdb_logical_type) ?[*:0]u8;
