@@ -1,8 +1,9 @@
 /* Drivers written outside keel, from keel.h alone: keel_driver_load of
  * keel's DuckDB driver (KEEL_TEST_DUCKDB_DRIVER, built by
- * scripts/duckdb.sh), a duckdb: URL through the pool with ? placeholders
- * and typed reads, and the refusals (a library that is not there, a
- * driver loaded twice, NULL arguments). Run under valgrind by make test. */
+ * scripts/duckdb.sh), a duckdb: URL through the pool with ? placeholders,
+ * typed reads and a batch through the driver's appender, and the refusals
+ * (a library that is not there, a driver loaded twice, NULL arguments).
+ * Run under valgrind by make test. */
 #include "check.h"
 #include "keel.h"
 
@@ -61,6 +62,44 @@ int main(void) {
         CHECK(keel_rows_next(rows, &has, &err) == KEEL_STATUS_OK && !has);
         keel_rows_free(rows);
         CHECK(status_of(keel_db_exec(db, "SELECT * FROM no_such_table", NULL, 0, NULL, &err), &err) == KEEL_STATUS_NOT_FOUND);
+
+        /* A batch of a plain INSERT goes through DuckDB's appender (and
+         * its rows through the driver's append_row), here over two
+         * chunks of 10,000 rows; then one whose row 10500 holds text the
+         * BIGINT column refuses: named, with the rows before it kept. */
+        enum { N = 12000 };
+        keel_value *batch = calloc(2 * N, sizeof *batch);
+        char (*names)[16] = calloc(N, sizeof *names);
+        keel_conn *conn = NULL;
+        keel_stmt *stmt = NULL;
+        CHECK(batch != NULL && names != NULL);
+        CHECK(keel_db_checkout(db, &conn, &err) == KEEL_STATUS_OK);
+        CHECK(conn != NULL && keel_conn_prepare(conn, "INSERT INTO c (id, name) VALUES (?, ?)", &stmt, &err) == KEEL_STATUS_OK);
+        if (batch != NULL && names != NULL && stmt != NULL) {
+            for (int i = 0; i < N; i++) {
+                int n = snprintf(names[i], sizeof names[i], "name %d", i);
+                batch[2 * i] = (keel_value){.kind = KEEL_TYPE_INT64, .int_value = 100 + i};
+                batch[2 * i + 1] = (keel_value){.kind = KEEL_TYPE_TEXT, .data = (const uint8_t *)names[i], .len = (size_t)n};
+            }
+            keel_exec_result br = {.size = sizeof br};
+            CHECK(keel_stmt_execute_batch(stmt, batch, N, 2, &br, &err) == KEEL_STATUS_OK);
+            CHECK(br.rows_affected == N);
+            batch[2 * 10500] = (keel_value){.kind = KEEL_TYPE_TEXT, .data = (const uint8_t *)"not a number", .len = 12};
+            CHECK(keel_stmt_execute_batch(stmt, batch, N, 2, &br, &err) == KEEL_STATUS_INVALID_DATA);
+            CHECK(err != NULL && strncmp(keel_error_message(err), "row 10500: ", 11) == 0);
+            status_of(KEEL_STATUS_OK, &err);
+            keel_rows *count = NULL;
+            int64_t n = 0;
+            CHECK(keel_conn_query(conn, "SELECT count(*) FROM c", NULL, 0, &count, &err) == KEEL_STATUS_OK &&
+                  keel_rows_next(count, &has, &err) == KEEL_STATUS_OK && has &&
+                  keel_rows_column_int64(count, 0, &n, &err) == KEEL_STATUS_OK);
+            CHECK(n == 1 + N + 10500);
+            keel_rows_free(count);
+        }
+        keel_stmt_free(stmt);
+        keel_conn_free(conn);
+        free(batch);
+        free(names);
         keel_db_free(db);
     }
     if (err) {
