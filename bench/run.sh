@@ -55,4 +55,8 @@ if [ $# -eq 0 ]; then
     else
         echo "arrow bench skipped: pyarrow is not installed for $PY"
     fi
+    # DuckDB through keel's Zig driver vs DuckDB's own C API
+    # (bench/run_duckdb.sh); prints a skip line when npm or Zig cannot be had.
+    echo
+    DUCKDB_BENCH_SKIP_CARGO=1 DUCKDB_BENCH_OPTIONAL=1 bash bench/run_duckdb.sh
 fi
