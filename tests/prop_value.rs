@@ -18,7 +18,7 @@ mod prop_util;
 use keel::ValueRef;
 use keel::core::value::{
     MICROS_PER_DAY, check_decimal, format_date, format_double, format_time, format_timestamp, format_timestamptz_at,
-    format_uuid, parse_date, parse_time, parse_timestamp, parse_uuid,
+    format_uuid, is_formatted_timestamp, parse_date, parse_time, parse_timestamp, parse_uuid,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -85,6 +85,35 @@ proptest! {
         prop_assert_eq!(parse_timestamp(&s).map_err(|e| e.message), Ok((t, zoned)), "{}", s);
         let iso = s.replacen(' ', "T", 1);
         prop_assert_eq!(parse_timestamp(&iso).map_err(|e| e.message), Ok((t, zoned)), "{}", iso);
+    }
+
+    /// `is_formatted_timestamp` says yes to exactly the text
+    /// `format_timestamp` writes: every timestamp of years 0 to 9999, as
+    /// written, and any text it takes formats back to itself once parsed
+    /// (so SQLite's TIMESTAMP text it takes is handed out as it is).
+    #[test]
+    fn formatted_timestamps_are_recognized(t in -62_167_219_200_000_000i64..253_402_300_800_000_000, s in prop_oneof![
+        any_text(),
+        "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-4]):[0-5][0-9]:[0-6][0-9](\\.[0-9]{6})?",
+    ]) {
+        let w = fmt(|o| format_timestamp(t, false, o));
+        prop_assert!(is_formatted_timestamp(w.as_bytes()), "{}", w);
+        if is_formatted_timestamp(s.as_bytes()) {
+            let (v, zoned) = parse_timestamp(&s).map_err(|e| TestCaseError::fail(format!("{s:?}: {}", e.message)))?;
+            prop_assert!(!zoned);
+            prop_assert_eq!(fmt(|o| format_timestamp(v, false, o)), s);
+        }
+    }
+
+    #[test]
+    fn unformatted_timestamps_are_not_taken(s in prop_oneof![
+        Just("2024-02-30 00:00:00".to_owned()), Just("2023-02-29 12:00:00".to_owned()),
+        Just("2024-01-01 00:00:00.000000".to_owned()), Just("2024-01-01T00:00:00".to_owned()),
+        Just("2024-01-01 24:00:00".to_owned()), Just("2024-01-01 00:00:60".to_owned()),
+        Just("2024-01-01 00:00:00.5".to_owned()), Just("2024-01-01 00:00:00Z".to_owned()),
+        Just("+12345-01-01 00:00:00".to_owned()), Just("2024-01-01".to_owned()),
+    ]) {
+        prop_assert!(!is_formatted_timestamp(s.as_bytes()), "{}", s);
     }
 
     #[test]

@@ -364,6 +364,43 @@ fn timestamps_round_trip_before_1970_with_microseconds() {
     keel_rows_free(rows);
 }
 
+/// keel_rows_column_text of a TIMESTAMP column hands out text stored in
+/// keel's own form as it is (no parse), and writes keel's form for any
+/// other text a timestamp parses from; text that is no timestamp comes as
+/// it is stored (nothing is lost), and a typed read says why it is none.
+#[test]
+fn timestamp_text_is_keels_form_whether_stored_so_or_not() {
+    let t = Col::new("TIMESTAMP");
+    exec(
+        t.conn,
+        "INSERT INTO v(x) VALUES ('2024-03-10 12:34:56'), ('2024-03-10 12:34:56.250000'), ('2024-03-10T12:34:56'), \
+         ('2024-03-10 12:34:56.000000'), ('2024-03-10 12:34:56.25'), ('2024-02-29 00:00:00'), ('2024-02-30 00:00:00')",
+        &[],
+    );
+    let rows = t.rows();
+    for want in [
+        "2024-03-10 12:34:56",
+        "2024-03-10 12:34:56.250000",
+        "2024-03-10 12:34:56",
+        "2024-03-10 12:34:56",
+        "2024-03-10 12:34:56.250000",
+        "2024-02-29 00:00:00",
+    ] {
+        assert!(next(rows));
+        assert_eq!(get_text(rows, 0), want);
+        let mut us = 0;
+        ok(|e| keel_rows_column_timestamp(rows, 0, &mut us, e));
+        let mut back = String::new();
+        keel::core::value::format_timestamp(us, false, &mut back);
+        assert_eq!(back, want, "the text is the value's");
+    }
+    assert!(next(rows));
+    assert_eq!(get_text(rows, 0), "2024-02-30 00:00:00");
+    let e = fails(|e| keel_rows_column_timestamp(rows, 0, &mut 0, e));
+    assert_eq!(e.status(), Status::InvalidData, "February 30th");
+    keel_rows_free(rows);
+}
+
 #[test]
 fn timestamptz_round_trips_as_utc_instants() {
     let t = Col::new("TIMESTAMPTZ");

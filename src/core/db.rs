@@ -1115,6 +1115,22 @@ impl Rows {
     /// Column `i` of the current row.
     #[inline]
     pub fn value(&self, i: usize) -> Result<ValueRef<'_>> {
+        self.readable(i)?;
+        Ok(self.inner.value(i))
+    }
+
+    /// Column `i` of the current row as the text keel writes for its
+    /// value, taken as the engine keeps it where that is already keel's
+    /// form (a SQLite TIMESTAMP stored as keel writes it), with no parse;
+    /// `None` where it is not, or the column cannot be read (then
+    /// [`Rows::value`] says why).
+    pub fn value_as_text(&self, i: usize) -> Option<&str> {
+        self.readable(i).ok()?;
+        self.inner.value_as_text(i)
+    }
+
+    /// Whether column `i` of the current row can be read, or why not.
+    fn readable(&self, i: usize) -> Result<()> {
         if self.generation != fork::generation() {
             return Err(fork::inherited("cursor"));
         }
@@ -1137,7 +1153,7 @@ impl Rows {
         if i >= self.inner.columns().len() {
             return Err(self.column(i).unwrap_err());
         }
-        Ok(self.inner.value(i))
+        Ok(())
     }
 
     /// For a timestamptz value in column `i`: the UTC offset, in seconds

@@ -442,6 +442,15 @@ pub trait DriverRows: Send {
     fn tz_offset(&self, _i: usize) -> Option<i32> {
         None
     }
+    /// Column `i` of the current row as the text keel would write for its
+    /// value, when the engine keeps it as exactly that text (a SQLite
+    /// TIMESTAMP stored in keel's form): reading it as text then needs no
+    /// parse. NUL-terminated when [`DriverRows::text_is_nul_terminated`].
+    /// Default: none.
+    fn value_as_text(&self, i: usize) -> Option<&str> {
+        let _ = i;
+        None
+    }
     /// True when every `ValueRef::Text` this cursor hands out is followed in
     /// memory by a NUL byte, so C can take it without a copy.
     fn text_is_nul_terminated(&self) -> bool {

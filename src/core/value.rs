@@ -643,6 +643,33 @@ pub fn format_time(micros: i64, out: &mut String) {
     }
 }
 
+/// Whether `t` is a timestamp exactly as [`format_timestamp`] writes one
+/// (not zoned): `YYYY-MM-DD HH:MM:SS` with a year 0 to 9999, or that and
+/// `.ffffff` not all zeros, every field in range. Such text parses to a
+/// value that formats back to it, so a reader that wants the text may
+/// take it as it is.
+pub fn is_formatted_timestamp(b: &[u8]) -> bool {
+    if !(b.len() == 19 || (b.len() == 26 && b[19] == b'.' && &b[20..] != b"000000")) {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + (c - b'0') as u32))
+    };
+    let seps = b[4] == b'-' && b[7] == b'-' && b[10] == b' ' && b[13] == b':' && b[16] == b':';
+    let (Some(y), Some(m), Some(d), Some(h), Some(mi), Some(s)) =
+        (num(0..4), num(5..7), num(8..10), num(11..13), num(14..16), num(17..19))
+    else {
+        return false;
+    };
+    seps && (1..=12).contains(&m)
+        && d >= 1
+        && d <= days_in_month(y as i64, m)
+        && h < 24
+        && mi < 60
+        && s < 60
+        && (b.len() == 19 || num(20..26).is_some())
+}
+
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]`, with `+00:00` when `zoned`. This is the
 /// form SQLite's date functions read.
 pub fn format_timestamp(micros: i64, zoned: bool, out: &mut String) {

@@ -137,6 +137,11 @@ impl RowsState {
 
     /// Column `i` as NUL-terminated UTF-8 text: (pointer, length without NUL).
     fn text(&mut self, i: usize) -> Result<(*const c_char, usize)> {
+        if self.nul_terminated {
+            if let Some(t) = self.rows.value_as_text(i) {
+                return Ok((t.as_ptr() as *const c_char, t.len()));
+            }
+        }
         let v = self.rows.value(i)?;
         if let (Some(t), true) = (v.as_str_direct(), self.nul_terminated) {
             return Ok((t.as_ptr() as *const c_char, t.len()));

@@ -185,6 +185,17 @@ impl DriverRows for SqliteRows {
         }
     }
 
+    fn value_as_text(&self, i: usize) -> Option<&str> {
+        let cell = &self.cells[i];
+        if self.info.kinds[i] != Type::Timestamp || cell.class != ffi::SQLITE_TEXT || cell.p.is_null() {
+            return None;
+        }
+        // SAFETY: the row's text, as in `value`.
+        let bytes = unsafe { std::slice::from_raw_parts(cell.p, cell.n) };
+        // SAFETY: text that passes the check is ASCII.
+        crate::core::value::is_formatted_timestamp(bytes).then(|| unsafe { std::str::from_utf8_unchecked(bytes) })
+    }
+
     fn text_is_nul_terminated(&self) -> bool {
         // sqlite3_column_text always ends its text with a NUL.
         true
