@@ -16,7 +16,8 @@
  *       const keel_driver_v1 *keel_driver_entry(const keel_driver_host *host);
  *   which keel_driver_load(path, &err) calls. keel copies the table at
  *   registration and checks it: a wrong abi_version, a size smaller than
- *   version 1's, a NULL required function, a name or scheme taken by
+ *   the first version 1's (up to rows_free), a NULL required function,
+ *   append functions set but not all four, a name or scheme taken by
  *   another driver are refused with a message saying which.
  *
  * STATUS AND ERRORS
@@ -83,7 +84,9 @@
  * GROWTH
  *   keel_driver_v1 grows only at its end, by fields a driver may leave
  *   zero; a driver built against a newer header (larger size) still loads
- *   into an older keel, which reads the fields it knows. A change that
+ *   into an older keel, which reads the fields it knows, and one built
+ *   against an older header (smaller size) into a newer keel, which reads
+ *   only what that size covers and takes the rest as zero. A change that
  *   cannot be made that way gets a new abi_version.
  */
 

@@ -260,12 +260,6 @@ pub trait DriverConn: Send + 'static {
         let _ = target;
         Ok(None)
     }
-    /// Load every row of `src` into `target` by the engine's own bulk
-    /// path (PostgreSQL's COPY, MySQL's LOAD DATA LOCAL INFILE, a loaded
-    /// driver's appender), and return the rows loaded; `Ok(None)`, having
-    /// read nothing of `src`, when there is none for these columns (then
-    /// `Conn::ingest` runs a batch of INSERTs). Runs inside the ingest's
-    /// transaction. Default: none.
     /// Whether [`DriverConn::append_rows`] works on this session.
     /// Default: no.
     fn appends(&self) -> bool {
@@ -292,6 +286,12 @@ pub trait DriverConn: Send + 'static {
             rolled_back: false,
         })
     }
+    /// Load every row of `src` into `target` by the engine's own bulk
+    /// path (PostgreSQL's COPY, MySQL's LOAD DATA LOCAL INFILE, a loaded
+    /// driver's appender), and return the rows loaded; `Ok(None)`, having
+    /// read nothing of `src`, when there is none for these columns (then
+    /// `Conn::ingest` runs a batch of INSERTs). Runs inside the ingest's
+    /// transaction. Default: none.
     fn bulk_insert(
         &mut self,
         target: &BulkTarget<'_>,

@@ -356,22 +356,25 @@ impl Chunks {
         })
     }
 
-    /// Run the chunks through the driver's appender, when the statement is
+    /// Chunks run through the driver's appender, when the statement is
     /// `INSERT INTO <one name> [(<columns>)] VALUES (?, ...)`: the rows
     /// then take nothing but the values, so appending them does what the
-    /// INSERT would.
-    fn append_to(&mut self, sql: &str, syntax: &Syntax) {
-        let s = &self.shape;
-        let target = &sql[s.target.clone()];
-        let one_name = tokens(target, syntax).len() == 1;
-        if !s.only_placeholders || !one_name {
-            return;
+    /// INSERT would. `None` for any other statement.
+    fn appended(shape: &InsertShape, sql: &str, syntax: &Syntax) -> Option<Chunks> {
+        let target = &sql[shape.target.clone()];
+        if !shape.only_placeholders || tokens(target, syntax).len() != 1 {
+            return None;
         }
         let table = Syntax::unquote_identifier(target);
-        let columns = s.columns.iter().map(|c| Syntax::unquote_identifier(&sql[c.clone()])).collect();
-        self.append = Some((table, columns));
-        self.rows = APPEND_ROWS;
-        self.max_bytes = APPEND_BYTES;
+        let columns = shape.columns.iter().map(|c| Syntax::unquote_identifier(&sql[c.clone()])).collect();
+        Some(Chunks {
+            shape: shape.clone(),
+            rows: APPEND_ROWS,
+            max_bytes: APPEND_BYTES,
+            last_alone: false,
+            stmts: Vec::new(),
+            append: Some((table, columns)),
+        })
     }
 }
 
@@ -544,13 +547,11 @@ impl<'a> ParamBatch<'_, 'a> {
                     let target = self.stmt.sql()[shape.target.clone()].to_owned();
                     let (limits, appends) =
                         self.stmt.with_driver_conn(|c| Ok((c.multirow_insert(&target)?, c.appends())))?;
-                    match limits.and_then(|l| Chunks::new(shape, self.n, l)) {
-                        Some(mut c) => {
-                            if appends {
-                                c.append_to(self.stmt.sql(), self.stmt.syntax());
-                            }
-                            Many::Chunked(Box::new(c))
-                        }
+                    // The appender where the driver has one and the
+                    // statement allows it, else multi-row INSERTs.
+                    let appended = appends.then(|| Chunks::appended(&shape, self.stmt.sql(), self.stmt.syntax())).flatten();
+                    match appended.or_else(|| limits.and_then(|l| Chunks::new(shape, self.n, l))) {
+                        Some(c) => Many::Chunked(Box::new(c)),
                         None => Many::RowByRow,
                     }
                 }

@@ -274,7 +274,9 @@ pub(crate) unsafe fn driver_from_table(p: *const DriverV1) -> Result<Arc<dyn Dri
         charset_introducers: false,
         word_bytes: leak(word_bytes).as_bytes(),
         // The plain form only: the tails and modifiers differ by engine.
-        insert: (t.flags & KEEL_DRIVER_MULTIROW_INSERT != 0).then_some(InsertGrammar {
+        // Recognized for multi-row INSERTs and for batches through the
+        // appender (`core::many` asks the session which it takes).
+        insert: (t.flags & KEEL_DRIVER_MULTIROW_INSERT != 0 || t.append_open.is_some()).then_some(InsertGrammar {
             replace: false,
             modifiers: &[],
             table_alias: false,
@@ -872,7 +874,8 @@ fn describe(t: &Table, rows: *mut c_void) -> Result<Vec<Column>> {
                 .map_err(|_| t.broken(&what, "gave an engine type that is not UTF-8"))?
                 .to_owned()
         };
-        // keel_driver_column does not carry a decimal's precision and scale yet.
+        // A decimal's precision and scale come from its engine type,
+        // `DECIMAL(p,s)` (the header's rule for `engine_type`).
         let decimal = if kind == Type::Decimal { Column::decimal_from_type_name(&engine_type) } else { None };
         out.push(Column { name: name.to_owned(), kind, engine_type, nullable, decimal });
     }
