@@ -592,6 +592,12 @@ fn decimalText(buf: []u8, v: i128, scale: u8) []const u8 {
 const Hugeint = extern struct { lower: u64, upper: i64 };
 const StringT = extern struct { len: u32, prefix: [4]u8, ptr: [*]const u8 };
 
+/// The bytes of a duckdb_string_t: inlined up to 12, else by pointer.
+fn stringBytes(s: *const StringT) []const u8 {
+    const p: [*]const u8 = if (s.len <= 12) @ptrCast(&s.prefix) else s.ptr;
+    return p[0..s.len];
+}
+
 fn value(p: ?*anyopaque, i: usize, v: *k.Value, err_out: k.ErrOut) callconv(.c) i32 {
     const r = rowsOf(p);
     const c = &r.cols[i];
@@ -623,9 +629,9 @@ fn value(p: ?*anyopaque, i: usize, v: *k.Value, err_out: k.ErrOut) callconv(.c) 
             return fail(err_out, k.Status.INVALID_DATA, "22008", 0, "duckdb: timestamp out of keel's range"),
         d.T.VARCHAR, d.T.BLOB => {
             const base: [*]const StringT = @ptrCast(@alignCast(c.data.?));
-            const s = &base[row];
+            const s = stringBytes(&base[row]);
             v.len = s.len;
-            v.data = if (s.len <= 12) @as([*]const u8, @ptrCast(&s.prefix)) else s.ptr;
+            v.data = s.ptr;
         },
         d.T.DECIMAL => {
             const n: i128 = switch (c.internal) {
@@ -710,17 +716,8 @@ fn appendOpen(p: ?*anyopaque, tbl: [*:0]const u8, cols: [*]const [*:0]const u8, 
     const s = blk: {
         if (d.duckdb_appender_create(a.conn.con, null, tbl, &a.app) != d.Success)
             break :blk appenderError(a, err_out, false, "duckdb: cannot append to the table");
-        for (cols[0..n]) |col| {
-            var name_buf: [256:0]u8 = undefined;
-            // DuckDB's SQL matches column names ignoring case; its
-            // appender does not.
-            const name = columnNamed(a.conn, tbl, col, &name_buf) orelse col;
-            if (d.duckdb_appender_add_column(a.app, name) != d.Success) {
-                var buf: [512]u8 = undefined;
-                const msg = if (std.fmt.bufPrintSentinel(&buf, "duckdb: table \"{s}\" has no column \"{s}\"", .{ std.mem.span(tbl), std.mem.span(col) }, 0)) |m| m.ptr else |_| "duckdb: the table has no such column";
-                break :blk fail(err_out, k.Status.NOT_FOUND, "42703", 0, msg);
-            }
-        }
+        const added = addColumns(a, tbl, cols[0..n], err_out);
+        if (added != k.Status.OK) break :blk added;
         out.* = a;
         return k.Status.OK;
     };
@@ -728,33 +725,45 @@ fn appendOpen(p: ?*anyopaque, tbl: [*:0]const u8, cols: [*]const [*:0]const u8, 
     return s;
 }
 
-/// The name of `tbl`'s column that SQL would take `col` for (the same
-/// ignoring case), copied into `buf`; null when there is none or it does
-/// not fit.
-fn columnNamed(c: *Conn, tbl: [*:0]const u8, col: [*:0]const u8, buf: *[256:0]u8) ?[*:0]const u8 {
+/// Add `cols` to the appender under the names the table gives them:
+/// DuckDB's SQL matches column names ignoring case, its appender does not.
+/// The table's names come from one query per appender.
+fn addColumns(a: *Appender, tbl: [*:0]const u8, cols: []const [*:0]const u8, err_out: k.ErrOut) i32 {
     var ps: d.duckdb_prepared_statement = null;
     defer d.duckdb_destroy_prepare(&ps);
-    if (d.duckdb_prepare(c.con, "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() " ++
-        "AND schema_name = current_schema() AND lower(table_name) = lower($1) AND lower(column_name) = lower($2)", &ps) != d.Success)
-        return null;
-    const t = std.mem.span(tbl);
-    const n = std.mem.span(col);
-    if (d.duckdb_bind_varchar_length(ps, 1, t.ptr, t.len) != d.Success) return null;
-    if (d.duckdb_bind_varchar_length(ps, 2, n.ptr, n.len) != d.Success) return null;
     var res: d.duckdb_result = .{};
     defer d.duckdb_destroy_result(&res);
-    if (d.duckdb_execute_prepared(ps, &res) != d.Success) return null;
-    var chunk = d.duckdb_fetch_chunk(res);
-    if (chunk == null) return null;
-    defer d.duckdb_destroy_data_chunk(&chunk);
-    if (d.duckdb_data_chunk_get_size(chunk) == 0) return null;
-    const data = d.duckdb_vector_get_data(d.duckdb_data_chunk_get_vector(chunk, 0)) orelse return null;
-    const s = &@as([*]const StringT, @ptrCast(@alignCast(data)))[0];
-    if (s.len >= buf.len) return null;
-    const bytes = if (s.len <= 12) @as([*]const u8, @ptrCast(&s.prefix)) else s.ptr;
-    @memcpy(buf[0..s.len], bytes[0..s.len]);
-    buf[s.len] = 0;
-    return buf;
+    var chunk: d.duckdb_data_chunk = null;
+    defer if (chunk != null) d.duckdb_destroy_data_chunk(&chunk);
+    const t = std.mem.span(tbl);
+    if (d.duckdb_prepare(a.conn.con, "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() " ++
+        "AND schema_name = current_schema() AND lower(table_name) = lower($1)", &ps) == d.Success and
+        d.duckdb_bind_varchar_length(ps, 1, t.ptr, t.len) == d.Success and
+        d.duckdb_execute_prepared(ps, &res) == d.Success)
+        chunk = d.duckdb_fetch_chunk(res);
+    // Without the list (it failed), the names go as given.
+    const rows: usize = if (chunk != null) @intCast(d.duckdb_data_chunk_get_size(chunk)) else 0;
+    const names: ?[*]const StringT = if (rows > 0) @ptrCast(@alignCast(d.duckdb_vector_get_data(d.duckdb_data_chunk_get_vector(chunk, 0)))) else null;
+    for (cols) |col| {
+        const want = std.mem.span(col);
+        var buf: [256:0]u8 = undefined;
+        var name: [*:0]const u8 = col;
+        for (0..rows) |r| {
+            const have = stringBytes(&names.?[r]);
+            if (have.len < buf.len and std.ascii.eqlIgnoreCase(have, want)) {
+                @memcpy(buf[0..have.len], have);
+                buf[have.len] = 0;
+                name = &buf;
+                break;
+            }
+        }
+        if (d.duckdb_appender_add_column(a.app, name) != d.Success) {
+            var msg_buf: [512]u8 = undefined;
+            const msg = if (std.fmt.bufPrintSentinel(&msg_buf, "duckdb: table \"{s}\" has no column \"{s}\"", .{ t, want }, 0)) |m| m.ptr else |_| "duckdb: the table has no such column";
+            return fail(err_out, k.Status.NOT_FOUND, "42703", 0, msg);
+        }
+    }
+    return k.Status.OK;
 }
 
 /// Append `v` as a DuckDB value, which the appender casts to the column's
