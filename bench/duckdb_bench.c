@@ -22,7 +22,10 @@
  *       keel: keel_conn_query, then one keel_rows_next_values per row (the
  *       fastest documented way to read every column of many rows), NULL
  *       checked on every value; (a2) the same with one typed getter per
- *       value (keel_rows_next, keel_rows_column_int64/_text/...).
+ *       value (keel_rows_next, keel_rows_column_int64/_text/...); (a3)
+ *       the same rows read through keel's columnar way out, its Arrow
+ *       stream (keel_arrow below, 2048 rows per batch), against the same
+ *       DuckDB C API time.
  *   (b) Arrow: the same query as Arrow record batches, every batch
  *       consumed by the same function (consume_arrow: every value of every
  *       column read from the buffers, validity bitmaps checked).
@@ -702,25 +705,29 @@ int main(int argc, char **argv) {
 
     const struct sums want = expected_sums();
 
-    enum { FETCH, FETCH_GETTERS, ARROW, ARROW_DEFAULT, N_WORK };
+    enum { FETCH, FETCH_GETTERS, FETCH_ARROW, ARROW, ARROW_DEFAULT, N_WORK };
     double best[N_WORK][2];
     for (int w = 0; w < N_WORK; w++) best[w][0] = best[w][1] = 1e9;
     for (int run = 0; run < RUNS; run++) {
         bool keel_first = run % 2 == 0;
         if (strchr(only, 'a')) {
-            struct sums ks = {0}, kg = {0}, rs = {0};
-            double k = 0, g = 0, r = 0;
+            struct sums ks = {0}, kg = {0}, ka = {0}, rs = {0};
+            double k = 0, g = 0, a = 0, r = 0;
             if (!keel_first) r = raw_fetch(con, &rs);
             k = keel_fetch_values(conn, &ks);
             g = keel_fetch_getters(conn, &kg);
+            a = keel_arrow(conn, &ka);
             if (keel_first) r = raw_fetch(con, &rs);
             check_sums("(a) DuckDB C API fetch", &rs, &want);
             check_sums("(a) keel fetch, keel_rows_next_values", &ks, &want);
             check_sums("(a2) keel fetch, typed getters", &kg, &want);
+            check_sums("(a3) keel fetch, Arrow stream", &ka, &want);
             keep_best(&best[FETCH][0], k);
             keep_best(&best[FETCH][1], r);
             keep_best(&best[FETCH_GETTERS][0], g);
             keep_best(&best[FETCH_GETTERS][1], r);
+            keep_best(&best[FETCH_ARROW][0], a);
+            keep_best(&best[FETCH_ARROW][1], r);
         }
         if (strchr(only, 'b')) {
             struct sums ks = {0}, kd = {0}, rs = {0};
@@ -745,6 +752,7 @@ int main(int argc, char **argv) {
     snprintf(name, sizeof name, "(a) fetch %" PRId64 " rows, next_values", ROWS);
     report(name, best[FETCH][0], best[FETCH][1], 1.25);
     report("(a2) same, typed getters", best[FETCH_GETTERS][0], best[FETCH_GETTERS][1], 1.25);
+    report("(a3) same, keel's Arrow stream", best[FETCH_ARROW][0], best[FETCH_ARROW][1], 1.25);
     snprintf(name, sizeof name, "(b) Arrow %" PRId64 " rows, %d/batch", ROWS, ARROW_BATCH);
     report(name, best[ARROW][0], best[ARROW][1], 1.10);
     report("(b2) same, keel's 65536/batch", best[ARROW_DEFAULT][0], best[ARROW_DEFAULT][1], 1.10);

@@ -412,6 +412,65 @@ typedef int32_t (*keel_driver_append_row_fn)(void *appender,
                                              keel_error **err_out);
 
 /**
+ * One column of a chunk (`rows_next_chunk`): its validity and its values,
+ * one per row of the chunk, laid out by the column's keel type (as
+ * `rows_column` described it):
+ *
+ * - `KEEL_TYPE_BOOL`: `uint8_t`, 0 or 1;
+ * - `KEEL_TYPE_INT64`, and `KEEL_TYPE_TIME`, `KEEL_TYPE_TIMESTAMP`,
+ *   `KEEL_TYPE_TIMESTAMPTZ` in microseconds (as in `keel_value`):
+ *   `int64_t`;
+ * - `KEEL_TYPE_UINT64`: `uint64_t`; `KEEL_TYPE_DOUBLE`: `double`;
+ * - `KEEL_TYPE_DATE`: `int32_t`, days since 1970-01-01;
+ * - `KEEL_TYPE_TEXT`, `KEEL_TYPE_JSON`, `KEEL_TYPE_DECIMAL`,
+ *   `KEEL_TYPE_BYTES`, `KEEL_TYPE_UUID`: `keel_driver_bytes`;
+ * - `KEEL_TYPE_NULL`: every row is NULL; `data` is not read.
+ *
+ * This is DuckDB's vector layout (and Arrow's, but for the byte values),
+ * so a driver over a columnar engine hands out many columns without a
+ * copy.
+ */
+typedef struct keel_driver_vector {
+  /**
+   * Bit `r % 64` of word `r / 64` is 1 when row `r` holds a value, 0
+   * when it is NULL; NULL: no row of the chunk is NULL.
+   */
+  const uint64_t *validity;
+  /**
+   * The values, an array of as many entries as the chunk has rows
+   * (the entry of a NULL row is not read); NULL only for a column of
+   * `KEEL_TYPE_NULL` or a chunk of 0 rows.
+   */
+  const void *data;
+} keel_driver_vector;
+
+/**
+ * A run of rows, column by column, from `rows_next_chunk`.
+ */
+typedef struct keel_driver_chunk {
+  /**
+   * The rows in the chunk; 0 at the end of the result (and on every
+   * call after the end).
+   */
+  size_t rows;
+  /**
+   * `rows_column_count` vectors, one per column in order.
+   */
+  const struct keel_driver_vector *columns;
+} keel_driver_chunk;
+
+/**
+ * Reads the cursor's next chunk of rows into `*chunk` (keel zeroed it):
+ * the rows after those of the last chunk, column by column. What
+ * `chunk->columns` points at, and the data the vectors point at, stay
+ * owned by the cursor and valid until its next `rows_next_chunk` or
+ * `rows_free`.
+ */
+typedef int32_t (*keel_driver_next_chunk_fn)(void *rows,
+                                             struct keel_driver_chunk *chunk,
+                                             keel_error **err_out);
+
+/**
  * A driver: what it is called, how its SQL is written, and the functions
  * keel calls. Fill one (zero what you do not set) and pass it to
  * `keel_driver_register`, or return it from `keel_driver_entry` of a
@@ -542,6 +601,20 @@ typedef struct keel_driver_v1 {
    * Frees an appender object.
    */
   keel_driver_stmt_free_fn append_free;
+  /**
+   * Optional (a field past version 1's first table): reads a cursor a
+   * chunk of rows at a time, column by column, for an engine that
+   * keeps its results that way (DuckDB's data chunks). When it is set,
+   * keel reads every cursor of the driver with it and never calls
+   * `rows_next` or `rows_value` (which must still be set); rows are
+   * then handed to the caller from the chunk, and Arrow batches built
+   * from whole vectors. keel checks every value of a chunk once, when
+   * it arrives (a bool that is not 0 or 1, text that is not UTF-8, a
+   * uuid that is not 16 bytes, a time out of the day are the driver's
+   * errors), so a driver need not. NULL: keel reads rows with
+   * `rows_next` and `rows_value`.
+   */
+  keel_driver_next_chunk_fn rows_next_chunk;
 } keel_driver_v1;
 
 /**
@@ -580,6 +653,16 @@ typedef struct keel_driver_host {
  * refuse (a host too old for the driver).
  */
 typedef const struct keel_driver_v1 *(*keel_driver_entry_fn)(const struct keel_driver_host *host);
+
+/**
+ * Text, JSON, decimal text, bytes or a uuid in a chunk's vector: `len`
+ * bytes at `data` (which may be NULL when `len` is 0). Text, JSON and
+ * decimal text are UTF-8, not NUL-terminated; a uuid is 16 bytes.
+ */
+typedef struct keel_driver_bytes {
+  const uint8_t *data;
+  size_t len;
+} keel_driver_bytes;
 
 #ifdef __cplusplus
 extern "C" {

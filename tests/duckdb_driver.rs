@@ -47,8 +47,8 @@ fn the_driver_declares_keels_structs_as_keel_driver_h_does() {
     assert!(!lib.is_null());
     let sym = unsafe { libc::dlsym(lib, c"keel_duckdb_abi_sizes".as_ptr()) };
     assert!(!sym.is_null());
-    let f: unsafe extern "C" fn(*mut [usize; 6]) = unsafe { std::mem::transmute(sym) };
-    let mut sizes = [0usize; 6];
+    let f: unsafe extern "C" fn(*mut [usize; 9]) = unsafe { std::mem::transmute(sym) };
+    let mut sizes = [0usize; 9];
     unsafe { f(&mut sizes) };
     use keel::ext::abi::*;
     use std::mem::size_of;
@@ -61,6 +61,9 @@ fn the_driver_declares_keels_structs_as_keel_driver_h_does() {
             size_of::<keel::ffi::types::keel_tx_options>(),
             size_of::<keel_driver_url>(),
             size_of::<keel_driver_column>(),
+            size_of::<keel_driver_bytes>(),
+            size_of::<keel_driver_vector>(),
+            size_of::<keel_driver_chunk>(),
         ]
     );
 }
@@ -113,6 +116,129 @@ fn every_keel_type_duckdb_has_round_trips_exactly() {
     assert_eq!(rows.value(4).unwrap(), ValueRef::Text("short"));
     assert_eq!(rows.value(0).unwrap(), ValueRef::Null);
     assert!(!rows.next().unwrap());
+}
+
+/// A keel value of row `r` of an Arrow column, for the types keel's
+/// stream gives DuckDB's columns.
+fn arrow_value(a: &dyn arrow_array::Array, r: usize) -> Value {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::*;
+    use arrow_schema::{DataType, TimeUnit};
+    if a.is_null(r) {
+        return Value::Null;
+    }
+    match a.data_type() {
+        DataType::Boolean => Value::Bool(a.as_boolean().value(r)),
+        DataType::Int64 => Value::Int64(a.as_primitive::<Int64Type>().value(r)),
+        DataType::UInt64 => Value::Uint64(a.as_primitive::<UInt64Type>().value(r)),
+        DataType::Float64 => Value::Double(a.as_primitive::<Float64Type>().value(r)),
+        DataType::Utf8 => Value::Text(a.as_string::<i32>().value(r).to_owned()),
+        DataType::Binary => Value::Bytes(a.as_binary::<i32>().value(r).to_vec()),
+        DataType::Date32 => Value::Date(a.as_primitive::<Date32Type>().value(r)),
+        DataType::Time64(TimeUnit::Microsecond) => Value::Time(a.as_primitive::<Time64MicrosecondType>().value(r)),
+        DataType::Timestamp(TimeUnit::Microsecond, None) => {
+            Value::Timestamp(a.as_primitive::<TimestampMicrosecondType>().value(r))
+        }
+        DataType::Timestamp(TimeUnit::Microsecond, Some(_)) => {
+            Value::Timestamptz(a.as_primitive::<TimestampMicrosecondType>().value(r))
+        }
+        DataType::FixedSizeBinary(16) => Value::Uuid(a.as_fixed_size_binary().value(r).try_into().unwrap()),
+        DataType::Decimal128(_, s) => {
+            let v = a.as_primitive::<Decimal128Type>().value(r);
+            Value::Decimal(arrow_array::types::Decimal128Type::format_decimal(v, 38, *s))
+        }
+        t => panic!("unexpected Arrow type {t}"),
+    }
+}
+
+/// Every DuckDB type keel reads, over several of DuckDB's chunks (2048
+/// rows) with NULLs: the driver hands out chunks (rows_next_chunk), whose
+/// vectors keel takes as they are (BIGINT, DOUBLE, DATE, ...) or the
+/// driver widens (INTEGER, FLOAT, TIMESTAMP_S, ...) or writes as text
+/// (DECIMAL, HUGEINT) or bytes (UUID). Read row by row and as Arrow
+/// batches of 3000 rows (which end inside chunks), the values are the same
+/// and the ones the SQL made.
+#[test]
+fn chunks_read_as_rows_and_as_arrow_agree() {
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let conn = db.checkout().unwrap();
+    let sql = "SELECT i::BIGINT AS big, i::INTEGER AS int, i::SMALLINT AS small, (i % 100)::TINYINT AS tiny, \
+               (i % 200)::UTINYINT AS utiny, i::UINTEGER AS uint, i::UBIGINT AS ubig, (i / 4)::FLOAT AS f, \
+               i / 8 AS d, i % 2 = 0 AS b, 'name ' || i AS s, ('bytes of ' || i)::BLOB AS y, \
+               DATE '2000-01-01' + i::INTEGER AS dt, TIME '00:00:00' + to_seconds(i) AS tm, \
+               make_timestamp(i * 1000000) AS ts, make_timestamp(i * 1000000)::TIMESTAMP_S AS ts_s, \
+               make_timestamp(i * 1000000)::TIMESTAMP_MS AS ts_ms, to_timestamp(i) AS tz, \
+               (i * 1.25)::DECIMAL(12,2) AS dec, i::HUGEINT * 1000000000000 AS huge, \
+               ('00000000-0000-0000-0000-' || lpad(i::VARCHAR, 12, '0'))::UUID AS id \
+               FROM range(5000) t(i)";
+    // Every 7th row NULL in every column.
+    let names: Vec<&str> = sql.split(" AS ").skip(1).map(|t| t.split([',', ' ']).next().unwrap()).collect();
+    let cols = names.len();
+    let nulls = format!(
+        "SELECT {} FROM ({sql}) q",
+        names.iter().map(|n| format!("CASE WHEN q.big % 7 = 3 THEN NULL ELSE q.{n} END AS {n}")).collect::<Vec<_>>().join(", ")
+    );
+    let mut rows = conn.query(&nulls, &[]).unwrap();
+    assert_eq!(rows.column_count(), cols);
+    let mut by_rows: Vec<Vec<Value>> = Vec::new();
+    while rows.next().unwrap() {
+        by_rows.push((0..cols).map(|c| rows.value(c).unwrap().to_owned()).collect());
+    }
+    drop(rows);
+    assert_eq!(by_rows.len(), 5000);
+    for (i, row) in by_rows.iter().enumerate() {
+        let i = i as i64;
+        if i % 7 == 3 {
+            assert!(row.iter().all(|v| *v == Value::Null), "row {i}: {row:?}");
+            continue;
+        }
+        assert_eq!(row[0], Value::Int64(i));
+        assert_eq!(row[1], Value::Int64(i));
+        assert_eq!(row[2], Value::Int64(i));
+        assert_eq!(row[3], Value::Int64(i % 100));
+        assert_eq!(row[4], Value::Int64(i % 200));
+        assert_eq!(row[5], Value::Int64(i));
+        assert_eq!(row[6], Value::Uint64(i as u64));
+        assert_eq!(row[7], Value::Double((i as f64 / 4.0) as f32 as f64));
+        assert_eq!(row[8], Value::Double(i as f64 / 8.0));
+        assert_eq!(row[9], Value::Bool(i % 2 == 0));
+        assert_eq!(row[10], Value::Text(format!("name {i}")));
+        assert_eq!(row[11], Value::Bytes(format!("bytes of {i}").into_bytes()));
+        assert_eq!(row[12], Value::Date(10957 + i as i32));
+        assert_eq!(row[13], Value::Time(i * 1_000_000));
+        for c in [14, 15, 16] {
+            assert_eq!(row[c], Value::Timestamp(i * 1_000_000), "row {i}, column {c}");
+        }
+        assert_eq!(row[17], Value::Timestamptz(i * 1_000_000));
+        assert_eq!(row[18], Value::Decimal(format!("{}.{:02}", i * 125 / 100, i * 125 % 100)));
+        assert_eq!(row[19], Value::Decimal(format!("{}", i as i128 * 1_000_000_000_000)));
+        let hex = format!("{i:012}");
+        let mut want = [0u8; 16];
+        for (k, b) in want[10..].iter_mut().enumerate() {
+            *b = u8::from_str_radix(&hex[2 * k..2 * k + 2], 16).unwrap();
+        }
+        assert_eq!(row[20], Value::Uuid(want), "row {i}");
+    }
+    let rows = conn.query(&nulls, &[]).unwrap();
+    let mut reader = keel::codec::arrow::ArrowReader::new(rows, 3000).unwrap();
+    let mut r0 = 0;
+    while let Some(b) = reader.next_batch().unwrap() {
+        assert!(b.num_rows() <= 3000);
+        for r in 0..b.num_rows() {
+            for c in 0..cols {
+                let got = arrow_value(b.column(c).as_ref(), r);
+                let want = match (&by_rows[r0 + r][c], c) {
+                    // HUGEINT has no (p, s): its Arrow type is utf8.
+                    (Value::Decimal(t), 19) => Value::Text(t.clone()),
+                    (v, _) => v.clone(),
+                };
+                assert_eq!(got, want, "row {}, column {c}", r0 + r);
+            }
+        }
+        r0 += b.num_rows();
+    }
+    assert_eq!(r0, 5000);
 }
 
 #[test]

@@ -347,3 +347,151 @@ fn keel_error_new_checks_its_arguments() {
     assert_eq!(unsafe { CStr::from_ptr(keel_error_sqlstate(e)) }.to_bytes(), b"40001");
     keel_error_free(e);
 }
+
+/// The kv driver built with `rows_next_chunk` (-DKV_CHUNKS), loaded once.
+fn kv_chunks() -> &'static str {
+    static LOADED: std::sync::Once = std::sync::Once::new();
+    LOADED.call_once(|| {
+        let path = build("kvchunk", &["KV_NAME=\"kvchunk\"", "KV_CHUNKS"]);
+        load(&path).unwrap_or_else(|e| panic!("load kvchunk: {e:?}"));
+    });
+    "kvchunk"
+}
+
+/// Row `i` of kv's CHUNK result, as keel must hand it out (row 3 is NULL
+/// but in `n`; its entries hold garbage that keel must not read).
+fn chunk_row(i: i64) -> Vec<ValueRef<'static>> {
+    if i == 3 {
+        let mut v = vec![ValueRef::Null; 7];
+        v[1] = ValueRef::Int64(30);
+        return v;
+    }
+    let text: &'static str = Box::leak(format!("row{i}").into_boxed_str());
+    vec![
+        ValueRef::Text(text),
+        ValueRef::Int64(i * 10),
+        ValueRef::Bool(i % 2 == 1),
+        ValueRef::Date(19000 + i as i32),
+        ValueRef::Time(i * 1_000_000),
+        ValueRef::Uuid([i as u8; 16]),
+        ValueRef::Double(i as f64 / 2.0),
+    ]
+}
+
+/// A driver that hands out chunks (`rows_next_chunk`): rows read one by
+/// one across chunks, NULLs from the validity bits (whatever the entries
+/// of a NULL row hold), the same rows as Arrow batches, built from whole
+/// vectors, also from a cursor already part-way through a chunk; and
+/// every other cursor of the driver read by chunks too.
+#[test]
+fn a_driver_that_hands_out_chunks() {
+    let s = kv_chunks();
+    let db = Db::open(&format!("{s}:chunks?pool_max_open=1")).unwrap();
+    let conn = db.checkout().unwrap();
+    let mut rows = conn.query("CHUNK ok", &[]).unwrap();
+    let mut i = 0;
+    while rows.next().unwrap() {
+        let got: Vec<ValueRef<'_>> = (0..7).map(|c| rows.value(c).unwrap()).collect();
+        assert_eq!(got, chunk_row(i), "row {i}");
+        i += 1;
+    }
+    assert_eq!(i, 5);
+    assert!(!rows.next().unwrap(), "the end stays the end");
+    drop(rows);
+
+    // Arrow: from the start, and from a cursor on its second row (the
+    // middle of the first chunk), in batches of 3 that span chunks.
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Date32Type, Float64Type, Int64Type, Time64MicrosecondType};
+    use arrow_array::Array;
+    for skip in [0i64, 2] {
+        let mut rows = conn.query("CHUNK ok", &[]).unwrap();
+        for _ in 0..skip {
+            assert!(rows.next().unwrap());
+        }
+        let mut reader = keel::codec::arrow::ArrowReader::new(rows, 3).unwrap();
+        let mut i = skip;
+        let mut batches = 0;
+        while let Some(b) = reader.next_batch().unwrap() {
+            batches += 1;
+            for r in 0..b.num_rows() {
+                let want = chunk_row(i);
+                let t = b.column(0).as_string::<i32>();
+                let n = b.column(1).as_primitive::<Int64Type>();
+                let flag = b.column(2).as_boolean();
+                let d = b.column(3).as_primitive::<Date32Type>();
+                let tm = b.column(4).as_primitive::<Time64MicrosecondType>();
+                let u = b.column(5).as_fixed_size_binary();
+                let f = b.column(6).as_primitive::<Float64Type>();
+                assert_eq!(ValueRef::Int64(n.value(r)), want[1], "row {i}");
+                if i == 3 {
+                    for c in [0, 2, 3, 4, 5, 6] {
+                        assert!(b.column(c).is_null(r), "row 3, column {c}");
+                    }
+                } else {
+                    assert_eq!(ValueRef::Text(t.value(r)), want[0], "row {i}");
+                    assert_eq!(ValueRef::Bool(flag.value(r)), want[2], "row {i}");
+                    assert_eq!(ValueRef::Date(d.value(r)), want[3], "row {i}");
+                    assert_eq!(ValueRef::Time(tm.value(r)), want[4], "row {i}");
+                    assert_eq!(ValueRef::Uuid(u.value(r).try_into().unwrap()), want[5], "row {i}");
+                    assert_eq!(ValueRef::Double(f.value(r)), want[6], "row {i}");
+                }
+                i += 1;
+            }
+        }
+        assert_eq!(i, 5, "skip {skip}");
+        assert_eq!(batches, if skip == 0 { 2 } else { 1 }, "skip {skip}: batches of 3");
+    }
+
+    // The driver's other cursors come by chunks as well.
+    conn.exec("PUT ?, ?", &[ValueRef::Text("a"), ValueRef::Int64(1)]).unwrap();
+    conn.exec("PUT ?, ?", &[ValueRef::Text("b"), ValueRef::Int64(2)]).unwrap();
+    let mut rows = conn.query("COUNT", &[]).unwrap();
+    assert!(rows.next().unwrap());
+    assert!(matches!(rows.value(0).unwrap(), ValueRef::Int64(n) if n >= 2));
+    drop(rows);
+    let mut rows = conn.query("ALL", &[]).unwrap();
+    let mut keys = Vec::new();
+    while rows.next().unwrap() {
+        keys.push(rows.value(0).unwrap().as_str_direct().unwrap().to_owned());
+        assert_eq!(rows.value(1).unwrap(), ValueRef::Null, "v has no declared type: NULL in a chunk");
+    }
+    assert!(keys.contains(&"a".to_owned()) && keys.contains(&"b".to_owned()), "{keys:?}");
+}
+
+/// Every wrong chunk is an error naming the driver, the column and the
+/// row, found when the chunk arrives, before any of its rows is read;
+/// the connection stays usable.
+#[test]
+fn a_misbehaving_chunk_gives_errors_not_crashes() {
+    let s = kv_chunks();
+    let db = Db::open(&format!("{s}:badchunks?pool_max_open=1")).unwrap();
+    let conn = db.checkout().unwrap();
+    let cases: [(&str, Status, &str); 9] = [
+        ("CHUNK bad_bool", Status::Internal, "gave bool 2 in row 1, neither 0 nor 1 in column 2 (\"b\")"),
+        ("CHUNK bad_utf8", Status::Internal, "gave text that is not UTF-8 in row 1 in column 0 (\"t\")"),
+        ("CHUNK null_data", Status::Internal, "gave NULL data with a length in row 0 in column 0 (\"t\")"),
+        ("CHUNK uuid_len", Status::Internal, "gave a uuid of 15 bytes in row 1, not 16 in column 5 (\"u\")"),
+        ("CHUNK bad_time", Status::Internal, "gave time 86400000000 in row 0, not a time of day in column 4 (\"tm\")"),
+        ("CHUNK misaligned", Status::Internal, "gave an int64_t vector at a misaligned address"),
+        ("CHUNK null_columns", Status::Internal, "gave the columns of 7 rows as NULL"),
+        ("CHUNK null_vector", Status::Internal, "gave an int32_t vector of 2 rows as NULL"),
+        ("CHUNK status", Status::Io, "kv: the chunk was lost"),
+    ];
+    for (sql, status, text) in cases {
+        for arrow in [false, true] {
+            let mut rows = conn.query(sql, &[]).unwrap();
+            let e = if arrow {
+                keel::codec::arrow::ArrowReader::new(rows, 10).err().unwrap_or_else(|| panic!("{sql}: Arrow read it"))
+            } else {
+                rows.next().unwrap_err()
+            };
+            assert_eq!(e.status, status, "{sql}: {}", e.message);
+            assert!(e.message.contains(text), "{sql} (arrow {arrow}): {}", e.message);
+            assert_eq!(e.driver, "kvchunk", "{sql}");
+        }
+    }
+    let mut rows = conn.query("CHUNK ok", &[]).unwrap();
+    assert!(rows.next().unwrap());
+    assert_eq!(rows.value(0).unwrap(), ValueRef::Text("row0"));
+}

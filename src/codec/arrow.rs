@@ -39,6 +39,7 @@
 //! overflow.
 
 use crate::core::db::Rows;
+use crate::core::driver::{Vector, VectorData};
 use crate::core::encode::SOFT_BYTE_LIMIT;
 use crate::core::error::{Error, Result, Status};
 use crate::core::value::{Type, ValueRef};
@@ -292,6 +293,115 @@ impl Col {
     }
 }
 
+impl Col {
+    /// Append rows `start..start + rows` of `v`, a column of a run whose
+    /// values are of `target`'s type; returns the bytes of text or binary
+    /// data it added, or the failing row (counted from `start`) and why.
+    fn append_vector(
+        &mut self,
+        target: Target,
+        v: &Vector<'_>,
+        start: usize,
+        rows: usize,
+    ) -> std::result::Result<usize, (usize, Error)> {
+        let range = start..start + rows;
+        let all_valid = v.validity.is_none() || range.clone().all(|r| v.is_valid(r));
+        let flags = || range.clone().map(|r| v.is_valid(r)).collect::<Vec<bool>>();
+        macro_rules! primitive {
+            ($b:expr, $x:expr) => {{
+                if all_valid {
+                    $b.append_slice(&$x[range.clone()]);
+                } else {
+                    $b.append_values(&$x[range.clone()], &flags());
+                }
+                Ok(0)
+            }};
+        }
+        // Text and bytes, value by value; a batch's data stays below the
+        // 2 GiB its 32-bit offsets can address.
+        macro_rules! each {
+            ($b:expr, $x:expr, $get:ident, $add:expr) => {{
+                let mut added = 0usize;
+                for r in range.clone() {
+                    if !v.is_valid(r) {
+                        $b.append_null();
+                        continue;
+                    }
+                    let val = $x[r].$get();
+                    let len = val.len();
+                    if $b.values_slice().len() + len > i32::MAX as usize {
+                        return Err((
+                            r - start,
+                            Error::invalid_data(
+                                "the batch's text or bytes pass 2 GiB (Arrow utf8 and binary offsets are 32-bit): \
+                                 ask for fewer rows per batch (arrow_batch_rows)",
+                            ),
+                        ));
+                    }
+                    $add($b, val).map_err(|e| (r - start, e))?;
+                    added += len;
+                }
+                Ok(added)
+            }};
+        }
+        match (self, target, v.data) {
+            (Col::Null(n), _, VectorData::Null) => {
+                *n += rows;
+                Ok(0)
+            }
+            (Col::Bool(b), _, VectorData::Bool(x)) => {
+                for r in range.clone() {
+                    b.append_option(v.is_valid(r).then(|| x[r] != 0));
+                }
+                Ok(0)
+            }
+            (Col::Int64(b), _, VectorData::Int64(x)) => primitive!(b, x),
+            (Col::Time(b), _, VectorData::Int64(x)) => primitive!(b, x),
+            (Col::Timestamp(b), Target::Timestamp | Target::Timestamptz, VectorData::Int64(x)) => primitive!(b, x),
+            (Col::UInt64(b), _, VectorData::Uint64(x)) => primitive!(b, x),
+            (Col::Float64(b), _, VectorData::Double(x)) => primitive!(b, x),
+            (Col::Date(b), _, VectorData::Date(x)) => primitive!(b, x),
+            (Col::Utf8(b), Target::Text | Target::Json | Target::DecimalText, VectorData::Bytes(x)) => {
+                each!(b, x, text, |b: &mut StringBuilder, t: &str| {
+                    b.append_value(t);
+                    Ok::<(), Error>(())
+                })
+            }
+            (Col::Binary(b), _, VectorData::Bytes(x)) => each!(b, x, bytes, |b: &mut BinaryBuilder, t: &[u8]| {
+                b.append_value(t);
+                Ok::<(), Error>(())
+            }),
+            (Col::Uuid(b), _, VectorData::Bytes(x)) => {
+                for r in range.clone() {
+                    if !v.is_valid(r) {
+                        b.append_null();
+                        continue;
+                    }
+                    b.append_value(x[r].bytes()).map_err(|e| (r - start, Error::new(Status::Internal, e.to_string())))?;
+                }
+                Ok(0)
+            }
+            (Col::Decimal(b), Target::Decimal(p, s), VectorData::Bytes(x)) => {
+                for r in range.clone() {
+                    if !v.is_valid(r) {
+                        b.append_null();
+                        continue;
+                    }
+                    b.append_value(parse_decimal(x[r].text(), p, s).map_err(|e| (r - start, e))?);
+                }
+                Ok(0)
+            }
+            (_, target, _) => Err((
+                0,
+                Error::new(
+                    Status::Internal,
+                    format!("a vector of the driver does not fit the column's Arrow type {}", target.data_type()),
+                ),
+            )),
+        }
+    }
+}
+
 fn check_len(n: usize) -> Result<()> {
     if n > i32::MAX as usize {
         return Err(Error::invalid_data(format!(
@@ -372,6 +482,9 @@ pub struct ArrowReader {
     /// The first batch, read when the reader was made (to learn the types
     /// of untyped columns).
     first: Option<RecordBatch>,
+    /// The cursor hands out runs of rows column by column
+    /// ([`Rows::next_run`]): `None` until asked.
+    columnar: Option<bool>,
     done: bool,
 }
 
@@ -395,6 +508,7 @@ impl ArrowReader {
             batch_rows,
             row_no: 0,
             first: None,
+            columnar: None,
             done: false,
         };
         let first = r.read_batch()?;
@@ -440,11 +554,38 @@ impl ArrowReader {
         if self.done {
             return Ok(None);
         }
-        let cap = self.batch_rows.min(4096);
+        // A cursor that hands out runs fills its batches (but the last):
+        // room for all of it at once, instead of growing by copies.
+        let cap = if self.columnar == Some(true) { self.batch_rows.min(1 << 16) } else { self.batch_rows.min(4096) };
         let mut cols: Vec<Col> = self.targets.iter().map(|t| t.builder(cap)).collect();
         let mut n = 0usize;
         let mut bytes = 0usize;
-        while n < self.batch_rows && bytes < SOFT_BYTE_LIMIT {
+        // Whole runs of rows, column by column, where the cursor has them.
+        while self.columnar != Some(false) && n < self.batch_rows && bytes < SOFT_BYTE_LIMIT {
+            let Some(run) = self.rows.next_run(self.batch_rows - n).inspect_err(|_| self.done = true)? else {
+                self.columnar = Some(false);
+                break;
+            };
+            self.columnar = Some(true);
+            if run.rows == 0 {
+                self.done = true;
+                break;
+            }
+            for (i, v) in run.columns.iter().enumerate() {
+                match cols[i].append_vector(self.targets[i], v, run.start, run.rows) {
+                    Ok(b) => bytes += b,
+                    Err((at, e)) => {
+                        self.done = true;
+                        let name = &self.names[i];
+                        let row = self.row_no + at as u64;
+                        return Err(e.context(format_args!("row {row}, column {i} ({name:?})")));
+                    }
+                }
+            }
+            n += run.rows;
+            self.row_no += run.rows as u64;
+        }
+        while self.columnar != Some(true) && n < self.batch_rows && bytes < SOFT_BYTE_LIMIT {
             let more = self.rows.next().inspect_err(|_| self.done = true)?;
             if !more {
                 self.done = true;

@@ -28,7 +28,7 @@
 //! (see `core::fork`). The `Db` itself works in the child, which gets
 //! sessions of its own from the pool.
 
-use super::driver::{CancelHandle, Capability, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, PipelineError, TxOptions};
+use super::driver::{CancelHandle, Capability, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, PipelineError, Run, TxOptions};
 use super::pool::{Pool, PoolConfig, PoolStats, Pooled};
 use super::sql::Syntax;
 use super::error::{Error, Result, RetrySafety, Status};
@@ -1091,6 +1091,10 @@ impl Rows {
             self.on_row = false;
             return Ok(false);
         }
+        if self.inner.advance_buffered() {
+            self.on_row = true;
+            return Ok(true);
+        }
         let g = self._conn.hold();
         let next = self.inner.next();
         drop(g);
@@ -1106,6 +1110,45 @@ impl Rows {
             }
             Err(e) => {
                 self.on_row = false;
+                self.done = true;
+                Err(e.with_sql(&self.sql))
+            }
+        }
+    }
+
+    /// The rows after the current one, at most `max`, column by column,
+    /// where the driver holds its result that way
+    /// ([`DriverRows::next_run`]); the cursor is on no row after it.
+    /// `Ok(None)` when it does not (read with [`Rows::next`]); a run of 0
+    /// rows at the end. Fails as [`Rows::next`] does.
+    pub fn next_run(&mut self, max: usize) -> Result<Option<Run<'_>>> {
+        if self.generation != fork::generation() {
+            self.on_row = false;
+            return Err(fork::inherited("cursor").with_sql(&self.sql));
+        }
+        if let Some(to) = self.moved {
+            return Err(Rows::moved_error(to));
+        }
+        if self.is_closed() {
+            self.on_row = false;
+            return Err(closed_cursor().with_sql(&self.sql));
+        }
+        self.on_row = false;
+        if self.done {
+            return Ok(Some(Run { start: 0, rows: 0, columns: Vec::new() }));
+        }
+        let g = self._conn.hold();
+        let run = self.inner.next_run(max.max(1));
+        drop(g);
+        match run {
+            Ok(Some(r)) => {
+                if r.rows == 0 {
+                    self.done = true;
+                }
+                Ok(Some(r))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => {
                 self.done = true;
                 Err(e.with_sql(&self.sql))
             }

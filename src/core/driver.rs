@@ -428,6 +428,77 @@ pub trait DriverStmt: Send {
     }
 }
 
+/// The bytes of one value in a [`Vector`] (text, JSON, decimal text,
+/// bytes, a uuid): `len` bytes at `data`. Made only by a driver layer that
+/// checked them (readable for as long as the [`Run`] that holds them,
+/// UTF-8 where the column holds text), which is what makes
+/// [`ByteRef::bytes`] and [`ByteRef::text`] safe to call.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ByteRef {
+    data: *const u8,
+    len: usize,
+}
+
+impl ByteRef {
+    /// The value's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: the type's invariant (see above); the borrow of `self`
+        // is no longer than the run's.
+        unsafe { std::slice::from_raw_parts(self.data, self.len) }
+    }
+    /// The value as text, in a column whose values are text.
+    pub fn text(&self) -> &str {
+        // SAFETY: checked UTF-8 by the maker of the run (see above).
+        unsafe { std::str::from_utf8_unchecked(self.bytes()) }
+    }
+}
+
+/// The values of one column of a [`Run`], by the column's type: `Bool`
+/// as 0 or 1; `Int64` also for times and timestamps in microseconds;
+/// `Date` in days; `Bytes` for text, JSON, decimal text, bytes and uuids;
+/// `Null` for a column whose every value is NULL. Entries of NULL rows
+/// hold anything.
+#[derive(Clone, Copy)]
+pub enum VectorData<'a> {
+    Null,
+    Bool(&'a [u8]),
+    Int64(&'a [i64]),
+    Uint64(&'a [u64]),
+    Double(&'a [f64]),
+    Date(&'a [i32]),
+    Bytes(&'a [ByteRef]),
+}
+
+/// One column of a [`Run`]: the run's rows are entries `start..start +
+/// rows` of `data`, and of `validity` when there is one (bit `r % 64` of
+/// word `r / 64` set when entry `r` is not NULL; `None`: no NULLs).
+#[derive(Clone, Copy)]
+pub struct Vector<'a> {
+    pub validity: Option<&'a [u64]>,
+    pub data: VectorData<'a>,
+}
+
+impl Vector<'_> {
+    /// Whether entry `r` holds a value.
+    #[inline]
+    pub fn is_valid(&self, r: usize) -> bool {
+        self.validity.is_none_or(|v| v[r / 64] >> (r % 64) & 1 == 1)
+    }
+}
+
+/// Rows of a cursor handed out column by column
+/// ([`DriverRows::next_run`]): entries `start..start + rows` of each
+/// column's vector.
+pub struct Run<'a> {
+    pub start: usize,
+    pub rows: usize,
+    pub columns: Vec<Vector<'a>>,
+}
+
 /// A streaming cursor over one result.
 pub trait DriverRows: Send {
     fn columns(&self) -> &[Column];
@@ -461,5 +532,22 @@ pub trait DriverRows: Send {
     /// may belong to another cursor.
     fn is_closed(&self) -> bool {
         false
+    }
+    /// Move to the next row when the cursor holds it already (a row of
+    /// the chunk it read last), touching nothing the session shares: the
+    /// core calls it without the session's lock, before [`DriverRows::next`]
+    /// (which it calls, under the lock, when this returns false).
+    fn advance_buffered(&mut self) -> bool {
+        false
+    }
+    /// For a cursor that holds its result column by column (a driver with
+    /// `rows_next_chunk`): the rows after the current one, at most `max`
+    /// (at least 1) of them, as the engine's vectors, for a reader that
+    /// takes whole columns (the Arrow export). The cursor moves past them
+    /// and is on no row after it. `Ok(None)`: the cursor has no such form
+    /// (read it with `next` and `value`); a run of 0 rows: the end.
+    fn next_run(&mut self, max: usize) -> Result<Option<Run<'_>>> {
+        let _ = max;
+        Ok(None)
     }
 }

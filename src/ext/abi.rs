@@ -235,6 +235,65 @@ pub type keel_driver_append_row_fn = Option<
     ) -> i32,
 >;
 
+/// Text, JSON, decimal text, bytes or a uuid in a chunk's vector: `len`
+/// bytes at `data` (which may be NULL when `len` is 0). Text, JSON and
+/// decimal text are UTF-8, not NUL-terminated; a uuid is 16 bytes.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct keel_driver_bytes {
+    pub data: *const u8,
+    pub len: usize,
+}
+
+/// One column of a chunk (`rows_next_chunk`): its validity and its values,
+/// one per row of the chunk, laid out by the column's keel type (as
+/// `rows_column` described it):
+///
+/// - `KEEL_TYPE_BOOL`: `uint8_t`, 0 or 1;
+/// - `KEEL_TYPE_INT64`, and `KEEL_TYPE_TIME`, `KEEL_TYPE_TIMESTAMP`,
+///   `KEEL_TYPE_TIMESTAMPTZ` in microseconds (as in `keel_value`):
+///   `int64_t`;
+/// - `KEEL_TYPE_UINT64`: `uint64_t`; `KEEL_TYPE_DOUBLE`: `double`;
+/// - `KEEL_TYPE_DATE`: `int32_t`, days since 1970-01-01;
+/// - `KEEL_TYPE_TEXT`, `KEEL_TYPE_JSON`, `KEEL_TYPE_DECIMAL`,
+///   `KEEL_TYPE_BYTES`, `KEEL_TYPE_UUID`: `keel_driver_bytes`;
+/// - `KEEL_TYPE_NULL`: every row is NULL; `data` is not read.
+///
+/// This is DuckDB's vector layout (and Arrow's, but for the byte values),
+/// so a driver over a columnar engine hands out many columns without a
+/// copy.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct keel_driver_vector {
+    /// Bit `r % 64` of word `r / 64` is 1 when row `r` holds a value, 0
+    /// when it is NULL; NULL: no row of the chunk is NULL.
+    pub validity: *const u64,
+    /// The values, an array of as many entries as the chunk has rows
+    /// (the entry of a NULL row is not read); NULL only for a column of
+    /// `KEEL_TYPE_NULL` or a chunk of 0 rows.
+    pub data: *const c_void,
+}
+
+/// A run of rows, column by column, from `rows_next_chunk`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct keel_driver_chunk {
+    /// The rows in the chunk; 0 at the end of the result (and on every
+    /// call after the end).
+    pub rows: usize,
+    /// `rows_column_count` vectors, one per column in order.
+    pub columns: *const keel_driver_vector,
+}
+
+/// Reads the cursor's next chunk of rows into `*chunk` (keel zeroed it):
+/// the rows after those of the last chunk, column by column. What
+/// `chunk->columns` points at, and the data the vectors point at, stay
+/// owned by the cursor and valid until its next `rows_next_chunk` or
+/// `rows_free`.
+pub type keel_driver_next_chunk_fn = Option<
+    unsafe extern "C" fn(rows: *mut c_void, chunk: *mut keel_driver_chunk, err_out: *mut *mut keel_error) -> i32,
+>;
+
 /// A driver: what it is called, how its SQL is written, and the functions
 /// keel calls. Fill one (zero what you do not set) and pass it to
 /// `keel_driver_register`, or return it from `keel_driver_entry` of a
@@ -329,6 +388,18 @@ pub struct DriverV1 {
     pub append_finish: keel_driver_stmt_fn,
     /// Frees an appender object.
     pub append_free: keel_driver_stmt_free_fn,
+    /// Optional (a field past version 1's first table): reads a cursor a
+    /// chunk of rows at a time, column by column, for an engine that
+    /// keeps its results that way (DuckDB's data chunks). When it is set,
+    /// keel reads every cursor of the driver with it and never calls
+    /// `rows_next` or `rows_value` (which must still be set); rows are
+    /// then handed to the caller from the chunk, and Arrow batches built
+    /// from whole vectors. keel checks every value of a chunk once, when
+    /// it arrives (a bool that is not 0 or 1, text that is not UTF-8, a
+    /// uuid that is not 16 bytes, a time out of the day are the driver's
+    /// errors), so a driver need not. NULL: keel reads rows with
+    /// `rows_next` and `rows_value`.
+    pub rows_next_chunk: keel_driver_next_chunk_fn,
 }
 
 /// The size of the first version-1 table, without the fields added after

@@ -16,8 +16,8 @@
 
 use super::abi::*;
 use crate::core::driver::{
-    BulkTarget, CancelHandle, Capability, Connector, Driver, DriverConn, DriverRows, DriverStmt, ExecResult,
-    MultiRowLimits, PipelineError, TxOptions,
+    BulkTarget, ByteRef, CancelHandle, Capability, Connector, Driver, DriverConn, DriverRows, DriverStmt,
+    ExecResult, MultiRowLimits, PipelineError, Run, TxOptions, Vector, VectorData,
 };
 use crate::core::error::{Error, Result, Status};
 use crate::core::ingest::RowSource;
@@ -817,6 +817,8 @@ impl DriverStmt for ForeignStmt {
             slot,
             columns,
             values: vec![keel_value::scalar(Type::Null); n],
+            chunk: None,
+            chunked: t.t.rows_next_chunk.is_some(),
             done: false,
         }))
     }
@@ -887,17 +889,193 @@ struct ForeignRows {
     stmt: Arc<StmtInner>,
     slot: Arc<RowsSlot>,
     columns: Vec<Column>,
-    /// The current row, read from the driver by `next` and checked.
+    /// The current row, read from the driver by `next` and checked (a
+    /// driver without `rows_next_chunk`).
     values: Vec<keel_value>,
+    /// The chunk being read, for a driver with `rows_next_chunk` (which
+    /// keel then reads every cursor with); `None` before the first and
+    /// after the last.
+    chunk: Option<Chunk>,
+    chunked: bool,
     done: bool,
 }
-// SAFETY: `values` points into the driver's cursor, which moves with it
-// (the promise of `core::driver`).
+// SAFETY: `values` and `chunk` point into the driver's cursor, which
+// moves with it (the promise of `core::driver`).
 unsafe impl Send for ForeignRows {}
+
+/// A chunk of rows from `rows_next_chunk`, checked.
+struct Chunk {
+    rows: usize,
+    /// The row `next` hands out next: the current row is the one before.
+    next: usize,
+    /// Into the driver's cursor, valid until its next `rows_next_chunk`
+    /// or `rows_free` (the lifetime is not the real one: nothing outside
+    /// this file sees it but through `next_run`'s borrow of the cursor).
+    vectors: Vec<Vector<'static>>,
+}
+
+/// `n` entries of `T` at `p`, from a driver that promised them (the
+/// header's rule for `keel_driver_vector`), checked non-NULL and aligned.
+///
+/// # Safety
+/// `p` points at `n` readable `T`s that stay valid for `'static` as far
+/// as the caller lets anyone see (see `Chunk::vectors`).
+unsafe fn driver_slice<T>(t: &Table, what: &str, p: *const c_void, n: usize) -> Result<&'static [T]> {
+    if n == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() {
+        return Err(t.broken("rows_next_chunk", format!("gave {what} of {n} rows as NULL")));
+    }
+    if (p as usize) % std::mem::align_of::<T>() != 0 {
+        return Err(t.broken("rows_next_chunk", format!("gave {what} at a misaligned address")));
+    }
+    if n.checked_mul(std::mem::size_of::<T>()).is_none_or(|b| b > isize::MAX as usize) {
+        return Err(t.broken("rows_next_chunk", format!("gave a chunk of {n} rows, more than memory holds")));
+    }
+    // SAFETY: the caller's promise, checked for NULL, alignment and size.
+    Ok(unsafe { std::slice::from_raw_parts(p as *const T, n) })
+}
+
+const _: () = assert!(
+    std::mem::size_of::<keel_driver_bytes>() == std::mem::size_of::<ByteRef>()
+        && std::mem::align_of::<keel_driver_bytes>() == std::mem::align_of::<ByteRef>()
+);
+
+/// Check a chunk a driver gave for a cursor of `columns`: the pointers,
+/// and every value that has rules (bools, times, text, uuids), so that
+/// reading it later is safe and needs no check.
+fn check_chunk(t: &Table, columns: &[Column], c: &keel_driver_chunk, out: &mut Vec<Vector<'static>>) -> Result<()> {
+    let rows = c.rows;
+    // SAFETY: the header's rule: `columns` holds one vector per column.
+    let raw: &[keel_driver_vector] = unsafe { driver_slice(t, "the columns", c.columns as *const c_void, columns.len())? };
+    out.clear();
+    for (i, (col, v)) in columns.iter().zip(raw).enumerate() {
+        let broken = |what: String| t.broken("rows_next_chunk", format!("{what} in column {i} ({:?})", col.name));
+        let validity = if v.validity.is_null() {
+            None
+        } else {
+            // SAFETY: the header's rule: one bit per row.
+            Some(unsafe { driver_slice::<u64>(t, "a validity bitmap", v.validity as *const c_void, rows.div_ceil(64))? })
+        };
+        let valid = |r: usize| validity.is_none_or(|b| b[r / 64] >> (r % 64) & 1 == 1);
+        // SAFETY (every driver_slice below): the header's rule for the
+        // column's type: `rows` entries of that layout.
+        let data = match col.kind {
+            Type::Null => VectorData::Null,
+            Type::Bool => {
+                let b: &[u8] = unsafe { driver_slice(t, "a bool vector", v.data, rows)? };
+                if let Some(r) = (0..rows).find(|&r| valid(r) && b[r] > 1) {
+                    return Err(broken(format!("gave bool {} in row {r}, neither 0 nor 1", b[r])));
+                }
+                VectorData::Bool(b)
+            }
+            Type::Int64 | Type::Timestamp | Type::Timestamptz => {
+                VectorData::Int64(unsafe { driver_slice(t, "an int64_t vector", v.data, rows)? })
+            }
+            Type::Time => {
+                let x: &[i64] = unsafe { driver_slice(t, "a time vector", v.data, rows)? };
+                if let Some(r) = (0..rows).find(|&r| valid(r) && !(0..MICROS_PER_DAY).contains(&x[r])) {
+                    return Err(broken(format!("gave time {} in row {r}, not a time of day", x[r])));
+                }
+                VectorData::Int64(x)
+            }
+            Type::Uint64 => VectorData::Uint64(unsafe { driver_slice(t, "a uint64_t vector", v.data, rows)? }),
+            Type::Double => VectorData::Double(unsafe { driver_slice(t, "a double vector", v.data, rows)? }),
+            Type::Date => VectorData::Date(unsafe { driver_slice(t, "an int32_t vector", v.data, rows)? }),
+            Type::Text | Type::Json | Type::Decimal | Type::Bytes | Type::Uuid => {
+                let b: &[keel_driver_bytes] = unsafe { driver_slice(t, "a keel_driver_bytes vector", v.data, rows)? };
+                for (r, x) in b.iter().enumerate().filter(|(r, _)| valid(*r)) {
+                    if x.data.is_null() && x.len != 0 {
+                        return Err(broken(format!("gave NULL data with a length in row {r}")));
+                    }
+                    if x.len > isize::MAX as usize {
+                        return Err(broken(format!("gave a length that is too large in row {r}")));
+                    }
+                    let bytes = if x.len == 0 {
+                        &[][..]
+                    } else {
+                        // SAFETY: the header's rule: `len` bytes at `data`,
+                        // valid until the next chunk; checked non-NULL.
+                        unsafe { std::slice::from_raw_parts(x.data, x.len) }
+                    };
+                    match col.kind {
+                        Type::Uuid if bytes.len() != 16 => {
+                            return Err(broken(format!("gave a uuid of {} bytes in row {r}, not 16", bytes.len())));
+                        }
+                        Type::Text | Type::Json | Type::Decimal if std::str::from_utf8(bytes).is_err() => {
+                            return Err(broken(format!("gave text that is not UTF-8 in row {r}")));
+                        }
+                        _ => {}
+                    }
+                }
+                // SAFETY: the same layout (asserted above), every entry of
+                // a valid row checked: the invariant of `ByteRef`.
+                VectorData::Bytes(unsafe { std::slice::from_raw_parts(b.as_ptr() as *const ByteRef, b.len()) })
+            }
+        };
+        out.push(Vector { validity, data });
+    }
+    Ok(())
+}
 
 impl ForeignRows {
     fn table(&self) -> &Table {
         &self.stmt.conn.table
+    }
+
+    /// The driver's cursor, unless its statement closed it.
+    fn live(&self) -> Result<Ptr> {
+        let open = *self.slot.ptr.lock().unwrap_or_else(|p| p.into_inner());
+        open.filter(|_| !self.slot.closed.load(Ordering::Acquire))
+            .ok_or_else(|| Error::invalid_state("the cursor was closed: its statement ran again"))
+    }
+
+    /// Read the driver's next chunk into `self.chunk`: false at the end.
+    fn next_chunk(&mut self) -> Result<bool> {
+        let rows = self.live()?;
+        let mut vectors = self.chunk.take().map(|c| c.vectors).unwrap_or_default();
+        vectors.clear();
+        let t = &self.stmt.conn.table;
+        let f = t.t.rows_next_chunk.expect("only for a driver with rows_next_chunk");
+        let mut c = keel_driver_chunk { rows: 0, columns: std::ptr::null() };
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the driver's function on a live cursor.
+        let s = unsafe { f(rows.0, &mut c, &mut err) };
+        t.check("rows_next_chunk", s, err)?;
+        if c.rows == 0 {
+            self.done = true;
+            return Ok(false);
+        }
+        check_chunk(t, &self.columns, &c, &mut vectors)?;
+        self.chunk = Some(Chunk { rows: c.rows, next: 0, vectors });
+        Ok(true)
+    }
+
+    /// Column `i` of the current row of the chunk.
+    fn chunk_value(&self, i: usize) -> ValueRef<'_> {
+        let Some(ch) = &self.chunk else { return ValueRef::Null };
+        let r = ch.next.wrapping_sub(1);
+        let v = &ch.vectors[i];
+        if r >= ch.rows || !v.is_valid(r) {
+            return ValueRef::Null;
+        }
+        match (self.columns[i].kind, v.data) {
+            (_, VectorData::Bool(b)) => ValueRef::Bool(b[r] != 0),
+            (Type::Time, VectorData::Int64(x)) => ValueRef::Time(x[r]),
+            (Type::Timestamp, VectorData::Int64(x)) => ValueRef::Timestamp(x[r]),
+            (Type::Timestamptz, VectorData::Int64(x)) => ValueRef::Timestamptz(x[r]),
+            (_, VectorData::Int64(x)) => ValueRef::Int64(x[r]),
+            (_, VectorData::Uint64(x)) => ValueRef::Uint64(x[r]),
+            (_, VectorData::Double(x)) => ValueRef::Double(x[r]),
+            (_, VectorData::Date(x)) => ValueRef::Date(x[r]),
+            (Type::Text, VectorData::Bytes(b)) => ValueRef::Text(b[r].text()),
+            (Type::Json, VectorData::Bytes(b)) => ValueRef::Json(b[r].text()),
+            (Type::Decimal, VectorData::Bytes(b)) => ValueRef::Decimal(b[r].text()),
+            (Type::Uuid, VectorData::Bytes(b)) => ValueRef::Uuid(b[r].bytes().try_into().unwrap_or([0; 16])),
+            (_, VectorData::Bytes(b)) => ValueRef::Bytes(b[r].bytes()),
+            (_, VectorData::Null) => ValueRef::Null,
+        }
     }
 
     /// Check the value the driver gave for column `i`.
@@ -959,10 +1137,21 @@ impl DriverRows for ForeignRows {
         if self.done {
             return Ok(false);
         }
-        let open = *self.slot.ptr.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(rows) = open.filter(|_| !self.slot.closed.load(Ordering::Acquire)) else {
-            return Err(Error::invalid_state("the cursor was closed: its statement ran again"));
-        };
+        if self.chunked {
+            if self.slot.closed.load(Ordering::Acquire) {
+                return Err(Error::invalid_state("the cursor was closed: its statement ran again"));
+            }
+            if let Some(ch) = self.chunk.as_mut().filter(|c| c.next < c.rows) {
+                ch.next += 1;
+                return Ok(true);
+            }
+            if !self.next_chunk()? {
+                return Ok(false);
+            }
+            self.chunk.as_mut().expect("read above").next = 1;
+            return Ok(true);
+        }
+        let rows = self.live()?;
         let t = &self.stmt.conn.table;
         let mut has: i32 = -1;
         let mut err = std::ptr::null_mut();
@@ -993,6 +1182,9 @@ impl DriverRows for ForeignRows {
         Ok(true)
     }
     fn value(&self, i: usize) -> ValueRef<'_> {
+        if self.chunked {
+            return self.chunk_value(i);
+        }
         let v = &self.values[i];
         // SAFETY: checked by `check_value` when `next` read it; the data
         // stays valid until the next `next` (the header's rule), and the
@@ -1019,5 +1211,35 @@ impl DriverRows for ForeignRows {
     }
     fn is_closed(&self) -> bool {
         self.slot.closed.load(Ordering::Acquire)
+    }
+    fn advance_buffered(&mut self) -> bool {
+        // Rows::next checked is_closed just before.
+        match self.chunk.as_mut().filter(|c| c.next < c.rows) {
+            Some(ch) if !self.done => {
+                ch.next += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+    fn next_run(&mut self, max: usize) -> Result<Option<Run<'_>>> {
+        if !self.chunked {
+            return Ok(None);
+        }
+        let end = || Ok(Some(Run { start: 0, rows: 0, columns: Vec::new() }));
+        if self.done {
+            return end();
+        }
+        if self.slot.closed.load(Ordering::Acquire) {
+            return Err(Error::invalid_state("the cursor was closed: its statement ran again"));
+        }
+        if self.chunk.as_ref().is_none_or(|c| c.next >= c.rows) && !self.next_chunk()? {
+            return end();
+        }
+        let ch = self.chunk.as_mut().expect("read above");
+        let start = ch.next;
+        let rows = max.min(ch.rows - start);
+        ch.next += rows;
+        Ok(Some(Run { start, rows, columns: ch.vectors.clone() }))
     }
 }

@@ -45,8 +45,25 @@ pub struct keel_rows {
 struct Scratch {
     /// Row number the buffers were filled for.
     row: u64,
-    text: Option<Vec<u8>>,
+    /// The column's text of that row with a NUL, when `has_text`; its
+    /// capacity is kept from row to row.
+    text: Vec<u8>,
+    has_text: bool,
     uuid: Option<[u8; 16]>,
+}
+
+/// Column `i`'s scratch, emptied when it holds another row's values.
+fn scratch_at(scratch: &mut Vec<Scratch>, row: u64, i: usize) -> &mut Scratch {
+    if scratch.len() <= i {
+        scratch.resize_with(i + 1, Scratch::default);
+    }
+    let s = &mut scratch[i];
+    if s.row != row {
+        s.row = row;
+        s.has_text = false;
+        s.uuid = None;
+    }
+    s
 }
 
 pub(crate) struct RowsState {
@@ -122,17 +139,7 @@ impl RowsState {
     }
 
     fn scratch(&mut self, i: usize) -> &mut Scratch {
-        let row = self.row;
-        if self.scratch.len() <= i {
-            self.scratch.resize_with(i + 1, Scratch::default);
-        }
-        let s = &mut self.scratch[i];
-        if s.row != row {
-            s.row = row;
-            s.text = None;
-            s.uuid = None;
-        }
-        s
+        scratch_at(&mut self.scratch, self.row, i)
     }
 
     /// Column `i` as NUL-terminated UTF-8 text: (pointer, length without NUL).
@@ -143,20 +150,27 @@ impl RowsState {
             }
         }
         let v = self.rows.value(i)?;
-        if let (Some(t), true) = (v.as_str_direct(), self.nul_terminated) {
-            return Ok((t.as_ptr() as *const c_char, t.len()));
+        let sc = scratch_at(&mut self.scratch, self.row, i);
+        if !sc.has_text {
+            if let Some(t) = v.as_str_direct() {
+                if self.nul_terminated {
+                    return Ok((t.as_ptr() as *const c_char, t.len()));
+                }
+                // Text the engine keeps without a NUL: copied, into the
+                // column's buffer of the last row.
+                sc.text.clear();
+                sc.text.extend_from_slice(t.as_bytes());
+            } else {
+                sc.text.clear();
+                let mut s = String::from_utf8(std::mem::take(&mut sc.text)).unwrap_or_default();
+                let written = self.rows.write_text(i, &mut s).map_err(|e| e.context(format_args!("column {i}")));
+                sc.text = s.into_bytes();
+                written?;
+            }
+            sc.text.push(0);
+            sc.has_text = true;
         }
-        if let Some(buf) = &self.scratch(i).text {
-            return Ok((buf.as_ptr() as *const c_char, buf.len() - 1));
-        }
-        let mut s = String::new();
-        self.rows.write_text(i, &mut s).map_err(|e| e.context(format_args!("column {i}")))?;
-        let mut buf = s.into_bytes();
-        buf.push(0);
-        let n = buf.len() - 1;
-        let sc = &mut self.scratch[i];
-        sc.text = Some(buf);
-        Ok((sc.text.as_ref().expect("set above").as_ptr() as *const c_char, n))
+        Ok((sc.text.as_ptr() as *const c_char, sc.text.len() - 1))
     }
 
     fn uuid(&mut self, i: usize) -> Result<*const u8> {

@@ -9,6 +9,10 @@
  *   DEL ?         remove a key
  *   FAIL          an integrity error with SQLSTATE 23505, vendor code 19
  *   BAD <how>     misbehave, to check that keel survives it (see bad())
+ *   CHUNK <how>   built with -DKV_CHUNKS only: a fixed result of CHUNK_ROWS
+ *                 rows of every fixed-layout type, handed out by
+ *                 rows_next_chunk in chunks of 2; <how> other than "ok"
+ *                 makes the first chunk wrong (see kv_next_chunk)
  *
  * Its placeholder form is $1, $2 (placeholder_prefix "$"), so every
  * statement a test writes with ? shows keel's rewriting at work. The
@@ -108,7 +112,7 @@ static int32_t kv_in_tx(void *c) { return ((conn *)c)->in_tx; }
 
 /* ---- statements ----------------------------------------------------------- */
 
-enum op { PUT, GET, ALL, COUNT, DEL, FAIL, BAD };
+enum op { PUT, GET, ALL, COUNT, DEL, FAIL, BAD, CHUNK };
 
 typedef struct {
     conn *c;
@@ -136,6 +140,11 @@ static int32_t kv_prepare(void *cv, const char *sql, size_t len, void **stmt_out
         s.op = COUNT;
     } else if (strcmp(word, "FAIL") == 0) {
         s.op = FAIL;
+#ifdef KV_CHUNKS
+    } else if (strcmp(word, "CHUNK") == 0) {
+        s.op = CHUNK;
+        snprintf(s.bad, sizeof s.bad, "%s", rest);
+#endif
     } else if (strcmp(word, "BAD") == 0) {
         s.op = BAD;
         snprintf(s.bad, sizeof s.bad, "%s", rest);
@@ -241,12 +250,34 @@ static int32_t kv_execute(void *sv, keel_exec_result *r, keel_error **err_out) {
 
 /* ---- cursors -------------------------------------------------------------- */
 
+/* CHUNK's result: columns t TEXT, n INT64, b BOOL, d DATE, tm TIME,
+ * u UUID, f DOUBLE; CHUNK_ROWS rows, CHUNK_MAX per chunk; row 3 is NULL
+ * in every column but n. */
+#define CHUNK_COLS 7
+#define CHUNK_ROWS 5
+#define CHUNK_MAX 2
+
 typedef struct {
     stmt *s;
     entry *rows; /* copies, owned by the cursor */
     size_t n, at; /* at: 1-based current row, 0 before the first */
     int count; /* COUNT: one int64 column */
     char bad_text[4];
+#ifdef KV_CHUNKS
+    /* rows_next_chunk's output: the rows from `at` on, CHUNK_MAX at most.
+     * Each array is one larger than a chunk, so that a misaligned pointer
+     * into it stays inside. */
+    keel_driver_vector vec[CHUNK_COLS];
+    keel_driver_bytes t[CHUNK_MAX + 1], u[CHUNK_MAX + 1];
+    int64_t nv[CHUNK_MAX + 1], tm[CHUNK_MAX + 1];
+    uint8_t b[CHUNK_MAX + 1];
+    int32_t d[CHUNK_MAX + 1];
+    double f[CHUNK_MAX + 1];
+    uint64_t valid;
+    char text[CHUNK_MAX][8];
+    uint8_t uuid[CHUNK_MAX][16];
+    keel_driver_bytes *keys; /* the k vector of other cursors */
+#endif
 } rows;
 
 static int32_t kv_query(void *sv, void **rows_out, keel_error **err_out) {
@@ -268,6 +299,9 @@ static int32_t kv_query(void *sv, void **rows_out, keel_error **err_out) {
         r->rows = calloc(1, sizeof *r->rows);
         r->rows[0].v.kind = KEEL_TYPE_INT64;
         r->rows[0].v.int_value = (int64_t)st->n;
+    } else if (s->op == CHUNK) {
+        r->n = CHUNK_ROWS;
+        r->rows = calloc(CHUNK_ROWS, sizeof *r->rows);
     } else if (s->op == ALL || s->op == BAD) {
         r->rows = calloc(st->n + 1, sizeof *r->rows);
         for (size_t i = 0; i < st->n; i++) {
@@ -292,6 +326,7 @@ static int32_t kv_query(void *sv, void **rows_out, keel_error **err_out) {
 static size_t kv_column_count(void *rv) {
     rows *r = rv;
     if (r->s->op == BAD && strcmp(r->s->bad, "many_columns") == 0) return (size_t)-1;
+    if (r->s->op == CHUNK) return CHUNK_COLS;
     return r->count ? 1 : 2;
 }
 
@@ -300,6 +335,14 @@ static int32_t kv_column(void *rv, size_t i, keel_driver_column *c, keel_error *
     (void)err_out;
     if (r->count) {
         c->name = "n", c->name_len = 1, c->kind = KEEL_TYPE_INT64, c->engine_type = "INT64", c->nullable = KEEL_NULLABLE_NO;
+        return KEEL_STATUS_OK;
+    }
+    if (r->s->op == CHUNK) {
+        static const char *const names[CHUNK_COLS] = {"t", "n", "b", "d", "tm", "u", "f"};
+        static const keel_type kinds[CHUNK_COLS] = {KEEL_TYPE_TEXT, KEEL_TYPE_INT64, KEEL_TYPE_BOOL, KEEL_TYPE_DATE,
+                                                   KEEL_TYPE_TIME, KEEL_TYPE_UUID, KEEL_TYPE_DOUBLE};
+        c->name = names[i], c->name_len = strlen(names[i]), c->kind = kinds[i], c->engine_type = NULL;
+        c->nullable = i == 1 ? KEEL_NULLABLE_NO : KEEL_NULLABLE_YES;
         return KEEL_STATUS_OK;
     }
     if (r->s->op == BAD && strcmp(r->s->bad, "column_name_utf8") == 0) {
@@ -352,12 +395,86 @@ static int32_t kv_value(void *rv, size_t i, keel_value *v, keel_error **err_out)
     return KEEL_STATUS_OK;
 }
 
+#ifdef KV_CHUNKS
+/* rows_next_chunk. For CHUNK, row i (0-based) holds t "row<i>", n i * 10,
+ * b i % 2, d 19000 + i, tm i seconds, u 16 bytes of i, f i / 2.0, and
+ * row 3 is NULL but in n (its entries hold garbage keel must not read).
+ * <how> breaks the first chunk: bad_bool, bad_utf8, null_data, uuid_len,
+ * bad_time, misaligned, null_columns, null_vector, status. Every other
+ * cursor comes as one chunk: k as bytes, v (of no declared type) NULL,
+ * COUNT's n as int64. */
+static int32_t kv_next_chunk(void *rv, keel_driver_chunk *chunk, keel_error **err_out) {
+    rows *r = rv;
+    memset(r->vec, 0, sizeof r->vec);
+    if (r->s->op != CHUNK) {
+        size_t n = r->at < r->n ? r->n - r->at : 0;
+        if (n == 0) { chunk->rows = 0; return KEEL_STATUS_OK; }
+        r->at = r->n;
+        if (r->count) {
+            r->vec[0].data = &r->rows[0].v.int_value;
+        } else {
+            free(r->keys);
+            r->keys = calloc(n, sizeof *r->keys);
+            for (size_t i = 0; i < n; i++) r->keys[i].data = (const uint8_t *)r->rows[i].key, r->keys[i].len = strlen(r->rows[i].key);
+            r->vec[0].data = r->keys;
+        }
+        chunk->rows = n;
+        chunk->columns = r->vec;
+        return KEEL_STATUS_OK;
+    }
+    const char *how = r->s->bad;
+    if (r->at == 0 && strcmp(how, "status") == 0) return fail(err_out, KEEL_STATUS_IO, "08006", 7, "kv: the chunk was lost");
+    size_t n = r->n - r->at < CHUNK_MAX ? r->n - r->at : CHUNK_MAX;
+    chunk->rows = n;
+    if (n == 0) return KEEL_STATUS_OK;
+    r->valid = 0;
+    for (size_t j = 0; j < n; j++) {
+        size_t i = r->at + j;
+        if (i != 3) r->valid |= (uint64_t)1 << j;
+        snprintf(r->text[j], sizeof r->text[j], "row%zu", i);
+        r->t[j].data = (const uint8_t *)r->text[j], r->t[j].len = strlen(r->text[j]);
+        r->nv[j] = (int64_t)i * 10;
+        r->b[j] = (uint8_t)(i % 2);
+        r->d[j] = 19000 + (int32_t)i;
+        r->tm[j] = (int64_t)i * 1000000;
+        memset(r->uuid[j], (int)i, 16);
+        r->u[j].data = r->uuid[j], r->u[j].len = 16;
+        r->f[j] = (double)i / 2.0;
+        if (i == 3) { /* NULL: garbage keel must not read */
+            r->t[j].data = NULL, r->t[j].len = 99;
+            r->b[j] = 7, r->tm[j] = -5, r->u[j].len = 3;
+        }
+    }
+    void *data[CHUNK_COLS] = {r->t, r->nv, r->b, r->d, r->tm, r->u, r->f};
+    for (int c = 0; c < CHUNK_COLS; c++) {
+        r->vec[c].data = data[c];
+        r->vec[c].validity = c == 1 ? NULL : &r->valid;
+    }
+    chunk->columns = r->vec;
+    if (r->at == 0) {
+        if (strcmp(how, "bad_bool") == 0) r->b[1] = 2;
+        if (strcmp(how, "bad_utf8") == 0) r->t[1].data = (const uint8_t *)"a\xc3(", r->t[1].len = 3;
+        if (strcmp(how, "null_data") == 0) r->t[0].data = NULL;
+        if (strcmp(how, "uuid_len") == 0) r->u[1].len = 15;
+        if (strcmp(how, "bad_time") == 0) r->tm[0] = 86400000000;
+        if (strcmp(how, "misaligned") == 0) r->vec[1].data = (const char *)r->nv + 1;
+        if (strcmp(how, "null_columns") == 0) chunk->columns = NULL;
+        if (strcmp(how, "null_vector") == 0) r->vec[3].data = NULL;
+    }
+    r->at += n;
+    return KEEL_STATUS_OK;
+}
+#endif
+
 static void kv_rows_free(void *rv) {
     rows *r = rv;
     for (size_t i = 0; i < r->n; i++) {
         free(r->rows[i].key);
         free_value(&r->rows[i].v);
     }
+#ifdef KV_CHUNKS
+    free(r->keys);
+#endif
     free(r->rows);
     free(r);
 }
@@ -422,6 +539,9 @@ const keel_driver_v1 *kv_table(void) {
     table.rows_free = kv_rows_free;
 #ifdef KV_HALF_APPEND
     table.append_open = kv_append_open;
+#endif
+#ifdef KV_CHUNKS
+    table.rows_next_chunk = kv_next_chunk;
 #endif
 #ifdef KV_FIRST_SIZE
     /* Built against the first keel_driver.h, whose table ended at

@@ -418,11 +418,20 @@ const Col = struct {
     data: ?*anyopaque,
     validity: ?[*]u64,
     /// Decimal, hugeint and uuid text of the current row.
-    text: [48]u8,
+    text: [TEXT_SIZE]u8,
     /// `DECIMAL(p,s)`, the engine type of a decimal column (keel reads
     /// the precision and scale from it).
     decimal_name: [24:0]u8,
+    /// rows_next_chunk's buffers for a column DuckDB does not keep in
+    /// keel's layout: 16 bytes per row (an int64_t, a double or a
+    /// keel_driver_bytes), and TEXT_SIZE bytes per row of decimal, hugeint
+    /// and uuid text; `cap` rows each, grown as chunks need.
+    buf: ?[*]u8,
+    arena: ?[*]u8,
+    cap: usize,
 };
+
+const TEXT_SIZE = 48;
 
 const Rows = struct {
     res: d.duckdb_result,
@@ -431,6 +440,8 @@ const Rows = struct {
     at: usize,
     ncols: usize,
     cols: [*]Col,
+    /// rows_next_chunk's output, one per column.
+    vectors: [*]k.Vector,
     done: bool,
 };
 
@@ -480,6 +491,12 @@ fn query(p: ?*anyopaque, rows_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c)
     r.ncols = @intCast(d.duckdb_column_count(&r.res));
     r.cols = allocMany(Col, r.ncols) orelse {
         d.duckdb_destroy_result(&r.res);
+        free(r);
+        return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
+    };
+    r.vectors = allocMany(k.Vector, r.ncols) orelse {
+        d.duckdb_destroy_result(&r.res);
+        free(r.cols);
         free(r);
         return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
     };
@@ -598,16 +615,24 @@ fn stringBytes(s: *const StringT) []const u8 {
     return p[0..s.len];
 }
 
+fn isValid(c: *const Col, row: usize) bool {
+    const valid = c.validity orelse return true;
+    return (valid[row / 64] >> @intCast(row % 64)) & 1 == 1;
+}
+
 fn value(p: ?*anyopaque, i: usize, v: *k.Value, err_out: k.ErrOut) callconv(.c) i32 {
     const r = rowsOf(p);
     const c = &r.cols[i];
-    const row = r.at;
-    if (c.validity) |valid| {
-        if ((valid[row / 64] >> @intCast(row % 64)) & 1 == 0) {
-            v.kind = k.Type.NULL;
-            return k.Status.OK;
-        }
+    if (!isValid(c, r.at)) {
+        v.kind = k.Type.NULL;
+        return k.Status.OK;
     }
+    return convert(c, r.at, v, &c.text, err_out);
+}
+
+/// Row `row` of column `c` (not NULL) into `v`; text keel reads through
+/// `v.data` (decimals, hugeints, uuids) is written into `text`.
+fn convert(c: *const Col, row: usize, v: *k.Value, text: *[TEXT_SIZE]u8, err_out: k.ErrOut) i32 {
     v.kind = c.kind;
     switch (c.dtype) {
         d.T.BOOLEAN => v.int_value = @intFromBool(at(u8, c, row) != 0),
@@ -643,13 +668,13 @@ fn value(p: ?*anyopaque, i: usize, v: *k.Value, err_out: k.ErrOut) callconv(.c) 
                     break :blk (@as(i128, h.upper) << 64) | h.lower;
                 },
             };
-            const t = decimalText(&c.text, n, c.scale);
+            const t = decimalText(text, n, c.scale);
             v.data = t.ptr;
             v.len = t.len;
         },
         d.T.HUGEINT => {
             const h = at(Hugeint, c, row);
-            const t = decimalText(&c.text, (@as(i128, h.upper) << 64) | h.lower, 0);
+            const t = decimalText(text, (@as(i128, h.upper) << 64) | h.lower, 0);
             v.data = t.ptr;
             v.len = t.len;
         },
@@ -657,7 +682,7 @@ fn value(p: ?*anyopaque, i: usize, v: *k.Value, err_out: k.ErrOut) callconv(.c) 
             const h = at(Hugeint, c, row);
             const u: u128 = (@as(u128, @as(u64, @bitCast(h.upper))) << 64) | h.lower;
             if (u > std.math.maxInt(i128)) return fail(err_out, k.Status.INVALID_DATA, "22003", 0, "duckdb: UHUGEINT too large");
-            const t = decimalText(&c.text, @intCast(u), 0);
+            const t = decimalText(text, @intCast(u), 0);
             v.data = t.ptr;
             v.len = t.len;
         },
@@ -665,9 +690,9 @@ fn value(p: ?*anyopaque, i: usize, v: *k.Value, err_out: k.ErrOut) callconv(.c) 
             // Stored as a hugeint with the top bit flipped, so that it sorts.
             const h = at(Hugeint, c, row);
             const upper: u64 = @as(u64, @bitCast(h.upper)) ^ (@as(u64, 1) << 63);
-            std.mem.writeInt(u64, c.text[0..8], upper, .big);
-            std.mem.writeInt(u64, c.text[8..16], h.lower, .big);
-            v.data = &c.text;
+            std.mem.writeInt(u64, text[0..8], upper, .big);
+            std.mem.writeInt(u64, text[8..16], h.lower, .big);
+            v.data = text;
             v.len = 16;
         },
         else => return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: unexpected column type"),
@@ -675,10 +700,130 @@ fn value(p: ?*anyopaque, i: usize, v: *k.Value, err_out: k.ErrOut) callconv(.c) 
     return k.Status.OK;
 }
 
+/// rows_next_chunk: DuckDB's next data chunk, its vectors handed to keel
+/// as they are where DuckDB's layout is keel's (BOOLEAN, BIGINT, UBIGINT,
+/// DOUBLE, DATE, TIME, TIMESTAMP, TIMESTAMP WITH TIME ZONE), and converted
+/// into the column's buffers where it is not.
+fn nextChunk(p: ?*anyopaque, out: *k.Chunk, err_out: k.ErrOut) callconv(.c) i32 {
+    const r = rowsOf(p);
+    out.rows = 0;
+    out.columns = null;
+    if (r.chunk != null) d.duckdb_destroy_data_chunk(&r.chunk);
+    if (r.done) return k.Status.OK;
+    while (true) {
+        r.chunk = d.duckdb_fetch_chunk(r.res);
+        if (r.chunk == null) {
+            r.done = true;
+            return k.Status.OK;
+        }
+        r.size = @intCast(d.duckdb_data_chunk_get_size(r.chunk));
+        if (r.size > 0) break;
+        d.duckdb_destroy_data_chunk(&r.chunk);
+    }
+    r.at = 0;
+    var i: usize = 0;
+    while (i < r.ncols) : (i += 1) {
+        const c = &r.cols[i];
+        const vec = d.duckdb_data_chunk_get_vector(r.chunk, i);
+        c.data = d.duckdb_vector_get_data(vec);
+        c.validity = d.duckdb_vector_get_validity(vec);
+        const s = fillVector(c, r.size, &r.vectors[i], err_out);
+        if (s != k.Status.OK) return s;
+    }
+    out.rows = r.size;
+    out.columns = r.vectors;
+    return k.Status.OK;
+}
+
+/// Room in `c`'s buffers for `n` rows.
+fn reserve(c: *Col, n: usize, err_out: k.ErrOut) i32 {
+    if (c.cap >= n) return k.Status.OK;
+    free(c.buf);
+    free(c.arena);
+    c.cap = 0;
+    c.arena = null;
+    c.buf = allocMany(u8, n * 16) orelse return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
+    c.arena = allocMany(u8, n * TEXT_SIZE) orelse return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
+    c.cap = n;
+    return k.Status.OK;
+}
+
+/// Column `c` of the current chunk (`n` rows) as a keel_driver_vector.
+fn fillVector(c: *Col, n: usize, out: *k.Vector, err_out: k.ErrOut) i32 {
+    out.validity = c.validity;
+    switch (c.dtype) {
+        d.T.BOOLEAN, d.T.BIGINT, d.T.UBIGINT, d.T.DOUBLE, d.T.DATE, d.T.TIME, d.T.TIMESTAMP, d.T.TIMESTAMP_TZ => {
+            out.data = c.data;
+            return k.Status.OK;
+        },
+        else => {},
+    }
+    const s = reserve(c, n, err_out);
+    if (s != k.Status.OK) return s;
+    out.data = c.buf;
+    switch (c.dtype) {
+        d.T.TINYINT => widen(i8, c, n),
+        d.T.SMALLINT => widen(i16, c, n),
+        d.T.INTEGER => widen(i32, c, n),
+        d.T.UTINYINT => widen(u8, c, n),
+        d.T.USMALLINT => widen(u16, c, n),
+        d.T.UINTEGER => widen(u32, c, n),
+        d.T.FLOAT => {
+            const src: [*]const f32 = @ptrCast(@alignCast(c.data.?));
+            const dst: [*]f64 = @ptrCast(@alignCast(c.buf.?));
+            for (0..n) |r| dst[r] = src[r];
+        },
+        d.T.VARCHAR, d.T.BLOB => {
+            const src: [*]const StringT = @ptrCast(@alignCast(c.data.?));
+            const dst: [*]k.Bytes = @ptrCast(@alignCast(c.buf.?));
+            for (0..n) |r| {
+                if (!isValid(c, r)) {
+                    dst[r] = .{};
+                    continue;
+                }
+                const b = stringBytes(&src[r]);
+                dst[r] = .{ .data = b.ptr, .len = b.len };
+            }
+        },
+        else => {
+            // The rest, value by value as rows_value reads them: decimals,
+            // hugeints and uuids as text or bytes in the arena, seconds and
+            // milliseconds as microseconds.
+            const ints: [*]i64 = @ptrCast(@alignCast(c.buf.?));
+            const bytes: [*]k.Bytes = @ptrCast(@alignCast(c.buf.?));
+            const wide = c.kind == k.Type.TIMESTAMP;
+            for (0..n) |r| {
+                if (!isValid(c, r)) {
+                    if (!wide) bytes[r] = .{};
+                    continue;
+                }
+                var v: k.Value = .{};
+                const text: *[TEXT_SIZE]u8 = @ptrCast(c.arena.? + r * TEXT_SIZE);
+                const s2 = convert(c, r, &v, text, err_out);
+                if (s2 != k.Status.OK) return s2;
+                if (wide) ints[r] = v.int_value else bytes[r] = .{ .data = v.data, .len = v.len };
+            }
+        },
+    }
+    return k.Status.OK;
+}
+
+fn widen(comptime T: type, c: *Col, n: usize) void {
+    const src: [*]const T = @ptrCast(@alignCast(c.data.?));
+    const dst: [*]i64 = @ptrCast(@alignCast(c.buf.?));
+    for (0..n) |r| dst[r] = src[r];
+}
+
 fn rowsFree(p: ?*anyopaque) callconv(.c) void {
     const r = rowsOf(p);
     if (r.chunk != null) d.duckdb_destroy_data_chunk(&r.chunk);
     d.duckdb_destroy_result(&r.res);
+    var i: usize = 0;
+    while (i < r.ncols) : (i += 1) {
+        free(r.cols[i].buf);
+        free(r.cols[i].arena);
+    }
+    free(r.vectors);
     free(r.cols);
     free(r);
 }
@@ -852,6 +997,7 @@ const table: k.DriverV1 = .{
     .append_row = appendRow,
     .append_finish = appendFinish,
     .append_free = appendFree,
+    .rows_next_chunk = nextChunk,
 };
 
 export fn keel_driver_entry(h: ?*const k.Host) callconv(.c) ?*const k.DriverV1 {
@@ -863,8 +1009,11 @@ export fn keel_driver_entry(h: ?*const k.Host) callconv(.c) ?*const k.DriverV1 {
 
 /// The sizes of the keel structs as this driver declares them, for the
 /// test that compares them with keel_driver.h.
-export fn keel_duckdb_abi_sizes(out: *[6]usize) callconv(.c) void {
-    out.* = .{ @sizeOf(k.DriverV1), @sizeOf(k.Value), @sizeOf(k.ExecResult), @sizeOf(k.TxOptions), @sizeOf(k.Url), @sizeOf(k.Column) };
+export fn keel_duckdb_abi_sizes(out: *[9]usize) callconv(.c) void {
+    out.* = .{
+        @sizeOf(k.DriverV1), @sizeOf(k.Value),  @sizeOf(k.ExecResult), @sizeOf(k.TxOptions), @sizeOf(k.Url),
+        @sizeOf(k.Column),   @sizeOf(k.Bytes),  @sizeOf(k.Vector),     @sizeOf(k.Chunk),
+    };
 }
 
 test {

@@ -86,6 +86,24 @@ pub const Column = extern struct {
     nullable: i32,
 };
 
+/// keel_driver_bytes: one text, bytes or uuid value of a chunk's vector.
+pub const Bytes = extern struct {
+    data: ?[*]const u8 = null,
+    len: usize = 0,
+};
+
+/// keel_driver_vector: one column of a chunk.
+pub const Vector = extern struct {
+    validity: ?[*]const u64 = null,
+    data: ?*const anyopaque = null,
+};
+
+/// keel_driver_chunk: rows_next_chunk's output.
+pub const Chunk = extern struct {
+    rows: usize = 0,
+    columns: ?[*]const Vector = null,
+};
+
 pub const ErrOut = ?*?*Error;
 const P = ?*anyopaque;
 
@@ -135,4 +153,5 @@ pub const DriverV1 = extern struct {
     append_row: ?*const fn (P, [*]const Value, usize, ErrOut) callconv(.c) i32 = null,
     append_finish: ?*const fn (P, ErrOut) callconv(.c) i32 = null,
     append_free: ?*const fn (P) callconv(.c) void = null,
+    rows_next_chunk: ?*const fn (P, *Chunk, ErrOut) callconv(.c) i32 = null,
 };
