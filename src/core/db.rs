@@ -976,6 +976,20 @@ fn closed_cursor() -> Error {
     Error::invalid_state("this cursor was closed because its statement was run, bound or cleared again")
 }
 
+/// The current row of a [`Rows`], checked readable
+/// ([`Rows::current_row`]); borrowed, so the cursor cannot move meanwhile.
+pub struct CurrentRow<'a> {
+    inner: &'a dyn DriverRows,
+}
+
+impl<'a> CurrentRow<'a> {
+    /// Column `i`; NULL past the last column.
+    #[inline]
+    pub fn value(&self, i: usize) -> ValueRef<'a> {
+        if i < self.inner.columns().len() { self.inner.value(i) } else { ValueRef::Null }
+    }
+}
+
 impl Rows {
     fn new(conn: Arc<ConnShared>, sql: Arc<str>, inner: Box<dyn DriverRows>) -> Rows {
         let generation = conn.generation;
@@ -1172,8 +1186,25 @@ impl Rows {
         self.inner.value_as_text(i)
     }
 
+    /// The current row, checked once for a reader of many of its columns
+    /// ([`CurrentRow::value`] then needs no check per value).
+    pub fn current_row(&self) -> Result<CurrentRow<'_>> {
+        self.row_readable()?;
+        Ok(CurrentRow { inner: &**self.inner })
+    }
+
     /// Whether column `i` of the current row can be read, or why not.
     fn readable(&self, i: usize) -> Result<()> {
+        self.row_readable()?;
+        if i >= self.inner.columns().len() {
+            return Err(self.column(i).unwrap_err());
+        }
+        Ok(())
+    }
+
+    /// Whether the current row can be read, or why not.
+    #[inline]
+    fn row_readable(&self) -> Result<()> {
         if self.generation != fork::generation() {
             return Err(fork::inherited("cursor"));
         }
@@ -1192,9 +1223,6 @@ impl Rows {
                     "no current row: call next first"
                 },
             ));
-        }
-        if i >= self.inner.columns().len() {
-            return Err(self.column(i).unwrap_err());
         }
         Ok(())
     }

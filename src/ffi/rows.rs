@@ -72,8 +72,6 @@ pub(crate) struct RowsState {
     nul_terminated: bool,
     scratch: Vec<Scratch>,
     names: Option<Vec<(CString, CString)>>,
-    /// A whole row read by `keel_rows_next_values`, copied out on success.
-    row_values: Vec<keel_value>,
     /// The last batch `keel_rows_fetch_batch` kept here (called without
     /// `buffer_out`); its capacity is reused by the next one.
     pub(crate) batch: Vec<u8>,
@@ -89,7 +87,6 @@ impl RowsState {
             // per point lookup should not allocate one per column.
             scratch: Vec::new(),
             names: None,
-            row_values: Vec::new(),
             batch: Vec::new(),
         }
     }
@@ -110,7 +107,6 @@ impl RowsState {
         self.rows = rows;
         self.row += 1;
         self.names = None;
-        self.row_values.clear();
         self.batch.clear();
     }
 
@@ -181,6 +177,16 @@ impl RowsState {
 
     fn value(&mut self, i: usize) -> Result<keel_value> {
         let v = self.rows.value(i)?;
+        Ok(value_to_c(v, i, self.nul_terminated, &mut self.scratch, self.row))
+    }
+}
+
+/// Value `v` of column `i` as C reads it: its text (when the engine's
+/// is not NUL-terminated, `nul_terminated`) and uuid bytes copied into the
+/// column's scratch for row `row`.
+#[inline]
+fn value_to_c(v: ValueRef<'_>, i: usize, nul_terminated: bool, scratch: &mut Vec<Scratch>, row: u64) -> keel_value {
+    {
         let mut out = keel_value::scalar(v.kind());
         match v {
             ValueRef::Null => {}
@@ -194,17 +200,28 @@ impl RowsState {
                 out.data = b.as_ptr();
                 out.len = b.len();
             }
-            ValueRef::Text(_) | ValueRef::Json(_) | ValueRef::Decimal(_) => {
-                let (p, n) = self.text(i)?;
-                out.data = p as *const u8;
-                out.len = n;
+            ValueRef::Text(t) | ValueRef::Json(t) | ValueRef::Decimal(t) => {
+                if nul_terminated {
+                    out.data = t.as_ptr();
+                    out.len = t.len();
+                } else {
+                    let sc = scratch_at(scratch, row, i);
+                    if !sc.has_text {
+                        sc.text.clear();
+                        sc.text.extend_from_slice(t.as_bytes());
+                        sc.text.push(0);
+                        sc.has_text = true;
+                    }
+                    out.data = sc.text.as_ptr();
+                    out.len = sc.text.len() - 1;
+                }
             }
-            ValueRef::Uuid(_) => {
-                out.data = self.uuid(i)?;
+            ValueRef::Uuid(u) => {
+                out.data = scratch_at(scratch, row, i).uuid.insert(u).as_ptr();
                 out.len = 16;
             }
         }
-        Ok(out)
+        out
     }
 }
 
@@ -299,20 +316,18 @@ pub extern "C" fn keel_rows_next_values(
             write(has, false);
             return Ok(());
         }
-        let mut buf = std::mem::take(&mut r.row_values);
-        buf.clear();
-        let read = (0..count).try_for_each(|i| {
-            buf.push(r.value(i).map_err(|e| in_column(e, i))?);
-            Ok::<(), Error>(())
-        });
-        if read.is_ok() {
+        // Checked once for the row: nothing can close or move the cursor
+        // while this call reads it.
+        let row = r.rows.current_row()?;
+        for i in 0..count {
+            let v = value_to_c(row.value(i), i, r.nul_terminated, &mut r.scratch, r.row);
             // SAFETY: the caller provides room for `count` values (this
-            // function's contract); `buf` holds exactly `count`.
-            unsafe { std::ptr::copy_nonoverlapping(buf.as_ptr(), values, count) };
-            write(has, true);
+            // function's contract); only `values[..count]` is written, and
+            // nothing can fail from here on.
+            unsafe { values.add(i).write(v) };
         }
-        r.row_values = buf;
-        read
+        write(has, true);
+        Ok(())
     })
 }
 
