@@ -47,8 +47,9 @@
  *   passes in (SQL, values, the URL, names) are valid for the call only;
  *   copy what you keep. Pointers the driver hands out live as each
  *   function says: a row's text and bytes until the cursor's next
- *   rows_next or rows_free, column names until rows_free, the server
- *   version until conn_free.
+ *   rows_next or rows_free (a chunk's vectors and what they point at
+ *   until its next rows_next_chunk or rows_free), column names until
+ *   rows_free, the server version until conn_free.
  *
  * THREADS: WHAT KEEL PROMISES A DRIVER
  *   - Calls on one connection and on the statements and cursors made from
