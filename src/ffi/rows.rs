@@ -184,7 +184,7 @@ impl RowsState {
 /// Value `v` of column `i` as C reads it: its text (when the engine's
 /// is not NUL-terminated, `nul_terminated`) and uuid bytes copied into the
 /// column's scratch for row `row`.
-#[inline]
+#[inline(always)]
 fn value_to_c(v: ValueRef<'_>, i: usize, nul_terminated: bool, scratch: &mut Vec<Scratch>, row: u64) -> keel_value {
     {
         let mut out = keel_value::scalar(v.kind());
