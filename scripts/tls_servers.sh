@@ -6,7 +6,10 @@
 #     connections only and authenticates them by client certificate
 #     (pg_hba `hostssl ... cert`: the certificate's CN is the user name);
 #   - MariaDB on 127.0.0.1:33307 (build/mariadb-tls) with TLS on, a user with
-#     a password and one created REQUIRE X509.
+#     a password and one created REQUIRE X509; it also runs with
+#     local_infile off, the one server of the tests that does, for the test
+#     of ingest's fallback from LOAD DATA LOCAL INFILE to INSERTs
+#     (tests/arrow.rs, mysql_ingest_without_local_infile_uses_inserts).
 # Certificates are made with openssl into build/tls (never committed) and
 # kept for the next run: a test CA; a server certificate it signs, issued
 # for DNS:localhost only (so 127.0.0.1 is a name it does not carry); a
@@ -190,7 +193,7 @@ _tls_start_mariadb() {
     fi
     _tls_as_root "$exe" --no-defaults --basedir=/usr --user=mysql --datadir="$data" --port="$port" \
         --bind-address=127.0.0.1 --socket="$sock" --pid-file="$pidfile" --log-error="$dir/error.log" \
-        --skip-name-resolve --innodb-buffer-pool-size=16M --max-allowed-packet=64M \
+        --skip-name-resolve --innodb-buffer-pool-size=16M --max-allowed-packet=64M --local-infile=0 \
         --ssl-ca="$dir/ca.crt" --ssl-cert="$dir/server.crt" --ssl-key="$dir/server.key" \
         </dev/null >/dev/null 2>&1 &
     _KEEL_TLS_MY_STARTED="$pidfile"

@@ -1034,8 +1034,8 @@ fn postgres_ingest_uses_binary_copy() {
 /// when the server has local_infile on; values with tabs, newlines,
 /// backslashes and NUL bytes arrive intact; a duplicate key, which LOCAL
 /// makes a warning, is an error and nothing stays. (The fallback to
-/// INSERTs with local_infile off is not tested here: turning it off is
-/// global, and the test server is shared.)
+/// INSERTs with local_infile off is tested on a server of its own:
+/// `mysql_ingest_without_local_infile_uses_inserts`.)
 #[test]
 fn mysql_ingest_uses_load_data_local() {
     use keel::core::ingest::IngestMode::{Append, Create};
@@ -1094,6 +1094,42 @@ fn mysql_ingest_uses_load_data_local() {
     assert!(m.contains("Duplicate"), "{m}");
     assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t}"), &[]), 5);
     keel_conn_free(conn);
+}
+
+/// MySQL/MariaDB with local_infile off: ingest falls back to multi-row
+/// INSERTs (Com_insert moves, Com_load does not) and the values arrive
+/// the same. The server is the TLS tests' MariaDB (scripts/tls_servers.sh),
+/// which runs with `--local-infile=0` for this test.
+#[test]
+fn mysql_ingest_without_local_infile_uses_inserts() {
+    use keel::core::ingest::IngestMode::Create;
+    let Some(url) = common::server_url("mysql-tls", "KEEL_TEST_MYSQL_TLS_URL") else { return };
+    let plain = keel::Db::open(&url).unwrap();
+    let c = plain.checkout().unwrap();
+    assert_eq!(common::int(&c, "SELECT @@local_infile", &[]), 0, "scripts/tls_servers.sh starts it with --local-infile=0");
+    let t = format!("arrow_no_infile_{}", std::process::id());
+    c.exec(&format!("DROP TABLE IF EXISTS {t}"), &[]).unwrap();
+    let db = CDb::open(&url, "");
+    let conn = db.checkout();
+    let status = |name: &str| -> i64 {
+        let (_, got) = read_all(import(query_arrow(conn, &format!("SHOW SESSION STATUS LIKE '{name}'"))), &[]);
+        match &got[0][1] {
+            Value::Text(v) => v.parse().unwrap(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let (load0, insert0) = (status("Com_load"), status("Com_insert"));
+    let mut s = id3_stream(1, 2500);
+    assert_eq!(ingest(conn, &t, &mut s, Create), Ok(2500));
+    assert_eq!(status("Com_load"), load0, "no LOAD DATA ran");
+    let inserts = status("Com_insert") - insert0;
+    // 1000 + 1000 + 499 rows, and the batch's last row alone (MySQL
+    // reports the insert id of a statement's first row).
+    assert!((3..=4).contains(&inserts), "multi-row INSERTs of up to 1000 rows, not one per row: {inserts}");
+    assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t} WHERE s = 'x' AND b IS NULL"), &[]), 2500);
+    assert_eq!(common::int(&c, &format!("SELECT sum(id) FROM {t}"), &[]), 2500 * 2501 / 2);
+    keel_conn_free(conn);
+    c.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
 }
 
 /// (id, s, b) rows with ids from `from`.
