@@ -45,8 +45,20 @@ pub use statement::KeelStatement;
 
 adbc_ffi::export_driver!(AdbcKeelInit, KeelDriver);
 
+/// ADBC 1.1's `ADBC_ERROR_VENDOR_CODE_PRIVATE_DATA`: the `vendor_code` of
+/// an error that carries details, which a driver manager reads only then.
+const VENDOR_CODE_PRIVATE_DATA: i32 = i32::MIN;
+
 /// keel's error as ADBC's: the status, the message (with its SQLSTATE),
-/// the SQLSTATE and the engine's error number as ADBC's `vendor_code`.
+/// the SQLSTATE, and ADBC 1.1 error details (`AdbcErrorGetDetail`):
+/// `keel.vendor_code` (the engine's error number, decimal text, when it
+/// has one), `keel.driver` (which driver raised it: `postgres`, ...,
+/// `keel`), `keel.status` (keel's status text, as `keel_status_str`
+/// gives it) and `keel.retry` (whether
+/// the statement can have run: `unknown`, `not_sent`, `may_have_run`,
+/// `not_committed`). As ADBC 1.1 asks of an error with details, its
+/// `vendor_code` is `ADBC_ERROR_VENDOR_CODE_PRIVATE_DATA` (INT32_MIN), so
+/// the engine's number is read from the detail.
 pub(crate) fn to_adbc(e: crate::Error) -> AdbcError {
     use crate::core::error::Status as K;
     let status = match e.status {
@@ -71,9 +83,24 @@ pub(crate) fn to_adbc(e: crate::Error) -> AdbcError {
             *slot = b as c_char;
         }
     }
+    use crate::core::error::RetrySafety as R;
+    let retry = match e.retry {
+        R::Unknown => "unknown",
+        R::NotSent => "not_sent",
+        R::MayHaveRun => "may_have_run",
+        R::NotCommitted => "not_committed",
+    };
+    let mut details = Vec::with_capacity(4);
+    if e.vendor_code != 0 {
+        details.push(("keel.vendor_code".to_owned(), e.vendor_code.to_string().into_bytes()));
+    }
+    details.push(("keel.driver".to_owned(), e.driver.as_bytes().to_vec()));
+    details.push(("keel.status".to_owned(), e.status.as_str().as_bytes().to_vec()));
+    details.push(("keel.retry".to_owned(), retry.as_bytes().to_vec()));
     let mut error = err(status, e.to_string());
     error.sqlstate = sqlstate;
-    error.vendor_code = e.vendor_code;
+    error.vendor_code = VENDOR_CODE_PRIVATE_DATA;
+    error.details = Some(details);
     error
 }
 
