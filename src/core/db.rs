@@ -980,13 +980,14 @@ fn closed_cursor() -> Error {
 /// ([`Rows::current_row`]); borrowed, so the cursor cannot move meanwhile.
 pub struct CurrentRow<'a> {
     inner: &'a dyn DriverRows,
+    columns: usize,
 }
 
 impl<'a> CurrentRow<'a> {
     /// Column `i`; NULL past the last column.
     #[inline]
     pub fn value(&self, i: usize) -> ValueRef<'a> {
-        if i < self.inner.columns().len() { self.inner.value(i) } else { ValueRef::Null }
+        if i < self.columns { self.inner.value(i) } else { ValueRef::Null }
     }
 }
 
@@ -1190,7 +1191,7 @@ impl Rows {
     /// ([`CurrentRow::value`] then needs no check per value).
     pub fn current_row(&self) -> Result<CurrentRow<'_>> {
         self.row_readable()?;
-        Ok(CurrentRow { inner: &**self.inner })
+        Ok(CurrentRow { inner: &**self.inner, columns: self.inner.columns().len() })
     }
 
     /// Whether column `i` of the current row can be read, or why not.
