@@ -486,11 +486,39 @@ fn ingest_goes_through_the_appender() {
     // A table that is not there.
     let e = conn.ingest("missing", Append, &mut Rows2::new(&cols, vec![row(1)])).unwrap_err();
     assert_eq!(e.status, Status::NotFound, "{e}");
-    // The connection is still good, and the driver makes no tables (it
-    // has no column types for keel's).
+    // The connection is still good.
     assert_eq!(count(&conn), 5000);
-    let e = conn.ingest("made", Create, &mut Rows2::new(&cols, vec![row(1)])).unwrap_err();
+
+    // Create and replace make the table with the driver's column types
+    // (column_types): every keel type reads back as itself, the decimal
+    // with its precision and scale.
+    let mut made = Rows2::new(&cols, all[..3000].to_vec());
+    made.cols[12].decimal = Some((18, 3));
+    assert_eq!(conn.ingest("made", Create, &mut made).unwrap(), 3000);
+    let mut rows = conn.query(&format!("SELECT {} FROM made ORDER BY id", names.join(", ")), &[]).unwrap();
+    let kinds: Vec<Type> = rows.columns().iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, cols.iter().map(|c| c.1).collect::<Vec<_>>());
+    assert_eq!(rows.columns()[12].engine_type, "DECIMAL(18,3)");
+    for want in &all[..3000] {
+        assert!(rows.next().unwrap());
+        for (k, v) in want.iter().enumerate() {
+            assert_eq!(rows.value(k).unwrap(), v.as_ref(), "made: row {:?}, column {}", want[0], names[k]);
+        }
+    }
+    assert!(!rows.next().unwrap());
+    drop(rows);
+    let mut again = Rows2::new(&cols, all[..2].to_vec());
+    again.cols[12].decimal = Some((18, 3));
+    assert_eq!(conn.ingest("made", keel::core::ingest::IngestMode::Replace, &mut again).unwrap(), 2);
+    let mut r = conn.query("SELECT count(*) FROM made", &[]).unwrap();
+    assert!(r.next().unwrap());
+    assert_eq!(r.value(0).unwrap(), ValueRef::Int64(2));
+    drop(r);
+    // A decimal of unknown precision has no DuckDB type keel can pick
+    // without rounding it: refused, naming the column.
+    let e = conn.ingest("made2", Create, &mut Rows2::new(&cols, vec![row(1)])).unwrap_err();
     assert_eq!(e.status, Status::NotImplemented, "{e}");
+    assert!(e.message.contains("\"n\"") && e.message.contains("decimal"), "{e}");
 }
 
 /// A batch of `INSERT INTO t (...) VALUES (?, ...)` runs through the

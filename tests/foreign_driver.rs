@@ -189,7 +189,7 @@ fn a_scheme_is_taken_once() {
 
 #[test]
 fn registration_refuses_what_it_cannot_use() {
-    let cases: [(&str, &[&str], Status, &str); 7] = [
+    let cases: [(&str, &[&str], Status, &str); 9] = [
         ("kvabi", &["KV_ABI=2"], Status::InvalidArgument, "driver ABI version 2; this keel speaks version 1"),
         ("kvsmall", &["KV_SIZE=16"], Status::InvalidArgument, "driver->size is 16, smaller than the first keel_driver_v1"),
         (
@@ -202,6 +202,8 @@ fn registration_refuses_what_it_cannot_use() {
         ("kvnoentry", &["KV_NO_ENTRY"], Status::NotFound, "exports no function keel_driver_entry"),
         ("kvrefuse", &["KV_REFUSE"], Status::InvalidArgument, "keel_driver_entry returned NULL"),
         ("kvbadname", &["KV_NAME=\"Bad Name\""], Status::InvalidArgument, "is not a name of lower-case letters"),
+        ("kvtypeutf8", &["KV_COLUMN_TYPE=\"\\xff\""], Status::InvalidArgument, "driver->column_types[5] is not valid UTF-8"),
+        ("kvtypeempty", &["KV_COLUMN_TYPE=\" \""], Status::InvalidArgument, "column_types[5] is \" \", which is not a column type"),
     ];
     for (name, defines, status, text) in cases {
         let mut d: Vec<String> = defines.iter().map(|s| s.to_string()).collect();

@@ -142,7 +142,17 @@ pub(crate) fn prepare(session: &Session, ingest: &Ingest, schema: &Schema) -> Ad
             .iter()
             .map(|f| {
                 let null = if f.is_nullable() { "" } else { " NOT NULL" };
-                Ok(format!("{} {}{null}", quote(engine, f.name()), sql_type(engine, f)?))
+                // A loaded driver's own column types where it names them
+                // (keel_driver_v1's column_types), else standard SQL's.
+                let own = (!matches!(engine, "sqlite" | "postgres" | "mysql" | "mssql"))
+                    .then(|| crate::codec::arrow::ingest_kind(f).ok())
+                    .flatten()
+                    .and_then(|(kind, decimal)| session.conn.column_type_sql(kind, decimal));
+                let ty = match own {
+                    Some(t) => t,
+                    None => sql_type(engine, f)?,
+                };
+                Ok(format!("{} {ty}{null}", quote(engine, f.name())))
             })
             .collect::<AdbcResult<_>>()?;
         let temp = if ingest.temporary { "TEMPORARY " } else { "" };

@@ -715,7 +715,7 @@ use arrow_array::types::{
 /// The keel type of an Arrow field, for ingest: the inverse of the export
 /// mapping, plus the narrower Arrow integers and floats, large_utf8 and
 /// large_binary, and timestamps in s/ms/ns (converted to µs exactly).
-fn ingest_kind(f: &Field) -> Result<(Type, Option<(u8, i8)>)> {
+pub(crate) fn ingest_kind(f: &Field) -> Result<(Type, Option<(u8, i8)>)> {
     let ext = f.metadata().get("ARROW:extension:name").map(String::as_str);
     Ok(match f.data_type() {
         DataType::Boolean => (Type::Bool, None),

@@ -400,6 +400,19 @@ pub struct DriverV1 {
     /// errors), so a driver need not. NULL: keel reads rows with
     /// `rows_next` and `rows_value`.
     pub rows_next_chunk: keel_driver_next_chunk_fn,
+    /// Optional (a field past version 1's first table): the engine's
+    /// column type for each keel type, which `keel_conn_ingest` declares
+    /// in a table it makes (modes create, replace, create_append): an
+    /// array of `KEEL_TYPE_DECIMAL + 1` strings indexed by `keel_type`,
+    /// each NUL-terminated UTF-8, or NULL where the engine has no type
+    /// whose values read back as that keel type (entry `KEEL_TYPE_NULL`
+    /// is not read). The decimal entry is used with the column's precision
+    /// and scale appended (`"DECIMAL"` becomes `DECIMAL(12,2)`); a decimal
+    /// column of unknown precision gets no type. keel copies the strings
+    /// at registration. NULL: keel's ingest makes no tables on the
+    /// driver (`KEEL_STATUS_NOT_IMPLEMENTED`), and appends to existing
+    /// ones only.
+    pub column_types: *const *const c_char,
 }
 
 /// The size of the first version-1 table, without the fields added after

@@ -287,12 +287,31 @@ pub(crate) unsafe fn driver_from_table(p: *const DriverV1) -> Result<Arc<dyn Dri
     // Checked: from here on the driver is registered (barring a race with
     // another registration of the same name), and lives as long as the
     // process, as the Driver trait's `'static` strings ask.
+    let mut column_types = Vec::new();
+    if !t.column_types.is_null() {
+        for kind in Type::Null as usize..=Type::Decimal as usize {
+            if kind == Type::Null as usize {
+                column_types.push(None);
+                continue;
+            }
+            // SAFETY: the header's rule: KEEL_TYPE_DECIMAL + 1 entries,
+            // valid for the registration call.
+            let p = unsafe { *t.column_types.add(kind) };
+            let what = format!("column_types[{kind}]");
+            let ty = table_str(p, &what)?;
+            if let Some(bad) = ty.as_deref().filter(|t| t.trim().is_empty() || t.contains(';')) {
+                return Err(Error::invalid_argument(format!("driver {name}: {what} is {bad:?}, which is not a column type")));
+            }
+            column_types.push(ty);
+        }
+    }
     let name = leak(name);
     let schemes: Vec<&'static str> = schemes.into_iter().map(leak).collect();
     Ok(Arc::new(ForeignDriver {
         table: Arc::new(Table { t, name }),
         schemes: Box::leak(schemes.into_boxed_slice()),
         syntax: Box::leak(Box::new(syntax)),
+        column_types,
     }))
 }
 
@@ -329,6 +348,8 @@ struct ForeignDriver {
     table: Arc<Table>,
     schemes: &'static [&'static str],
     syntax: &'static Syntax,
+    /// `column_types`, copied: the engine's type by keel type number.
+    column_types: Vec<Option<String>>,
 }
 
 impl Driver for ForeignDriver {
@@ -346,6 +367,14 @@ impl Driver for ForeignDriver {
     }
     fn url_names_a_file(&self) -> bool {
         self.table.t.flags & KEEL_DRIVER_URL_NAMES_A_FILE != 0
+    }
+    fn column_type_sql(&self, kind: Type, decimal: Option<(u8, i8)>) -> Option<String> {
+        let name = self.column_types.get(kind as usize)?.as_ref()?;
+        match (kind, decimal) {
+            (Type::Null, _) | (Type::Decimal, None) => None,
+            (Type::Decimal, Some((p, s))) => Some(format!("{name}({p},{s})")),
+            _ => Some(name.clone()),
+        }
     }
     fn connector(&self, url: &ConnUrl, _: &Options) -> Result<Box<dyn Connector>> {
         let c = |s: &str, what: &str| {

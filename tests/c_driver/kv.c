@@ -543,6 +543,11 @@ const keel_driver_v1 *kv_table(void) {
 #ifdef KV_CHUNKS
     table.rows_next_chunk = kv_next_chunk;
 #endif
+#ifdef KV_COLUMN_TYPE
+    /* A column type keel must refuse, for KEEL_TYPE_TEXT. */
+    static const char *types[KEEL_TYPE_DECIMAL + 1] = {NULL, "BOOL", "INT64", NULL, "DOUBLE", KV_COLUMN_TYPE};
+    table.column_types = types;
+#endif
 #ifdef KV_FIRST_SIZE
     /* Built against the first keel_driver.h, whose table ended at
      * rows_free: keel must not read what lies past `size` (here an

@@ -207,8 +207,9 @@ def test_ingest_into_a_schema_and_inside_a_transaction(engine, conn, table):
 
 def test_ingest_on_a_loaded_driver(tmp_path):
     """On a driver loaded at run time (keel's DuckDB driver), ADBC ingest
-    makes the table with standard SQL types and loads the rows through the
-    driver's appender; they read back as they went in."""
+    makes the table with the driver's column types (its column_types) and
+    loads the rows through the driver's appender; they read back as they
+    went in, uint64 as DuckDB's UBIGINT."""
     import datetime as dt
     import decimal
 
@@ -234,6 +235,7 @@ def test_ingest_on_a_loaded_driver(tmp_path):
             "ts": pa.array([dt.datetime(2024, 1, 1, 0, 0, 0, i) for i in range(n)], pa.timestamp("us")),
             "n": pa.array([decimal.Decimal(i) / 100 for i in range(n)], pa.decimal128(10, 2)),
             "y": pa.array([bytes([i % 256, 0]) for i in range(n)]),
+            "u": pa.array([2**64 - 1 - i for i in range(n)], pa.uint64()),
         }
     )
     uri = f"duckdb://{tmp_path / 'adbc.duckdb'}"

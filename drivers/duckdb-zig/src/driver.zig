@@ -998,6 +998,27 @@ const table: k.DriverV1 = .{
     .append_finish = appendFinish,
     .append_free = appendFree,
     .rows_next_chunk = nextChunk,
+    .column_types = &column_types,
+};
+
+/// The column type keel's ingest declares for each keel type, by
+/// keel_type number (every keel type has one in DuckDB; the decimal's
+/// precision and scale are appended by keel).
+const column_types = [_]?[*:0]const u8{
+    null, // KEEL_TYPE_NULL
+    "BOOLEAN",
+    "BIGINT",
+    "UBIGINT",
+    "DOUBLE",
+    "VARCHAR",
+    "BLOB",
+    "DATE",
+    "TIME",
+    "TIMESTAMP",
+    "TIMESTAMPTZ",
+    "UUID",
+    "JSON",
+    "DECIMAL",
 };
 
 export fn keel_driver_entry(h: ?*const k.Host) callconv(.c) ?*const k.DriverV1 {

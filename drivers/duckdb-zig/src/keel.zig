@@ -154,4 +154,5 @@ pub const DriverV1 = extern struct {
     append_finish: ?*const fn (P, ErrOut) callconv(.c) i32 = null,
     append_free: ?*const fn (P) callconv(.c) void = null,
     rows_next_chunk: ?*const fn (P, *Chunk, ErrOut) callconv(.c) i32 = null,
+    column_types: ?[*]const ?[*:0]const u8 = null,
 };
