@@ -1049,13 +1049,7 @@ fn mysql_ingest_uses_load_data_local() {
     let t = e.table("arrow_load");
     let db = CDb::open(&f.url, "");
     let conn = db.checkout();
-    let status = |name: &str| -> i64 {
-        let (_, got) = read_all(import(query_arrow(conn, &format!("SHOW SESSION STATUS LIKE '{name}'"))), &[]);
-        match &got[0][1] {
-            Value::Text(v) => v.parse().unwrap(),
-            other => panic!("{other:?}"),
-        }
-    };
+    let status = |name: &str| session_status(conn, name);
     let (load0, insert0) = (status("Com_load"), status("Com_insert"));
     use arrow_array::{BinaryArray, Int64Array, RecordBatchIterator, StringArray};
     use std::sync::Arc;
@@ -1111,13 +1105,7 @@ fn mysql_ingest_without_local_infile_uses_inserts() {
     c.exec(&format!("DROP TABLE IF EXISTS {t}"), &[]).unwrap();
     let db = CDb::open(&url, "");
     let conn = db.checkout();
-    let status = |name: &str| -> i64 {
-        let (_, got) = read_all(import(query_arrow(conn, &format!("SHOW SESSION STATUS LIKE '{name}'"))), &[]);
-        match &got[0][1] {
-            Value::Text(v) => v.parse().unwrap(),
-            other => panic!("{other:?}"),
-        }
-    };
+    let status = |name: &str| session_status(conn, name);
     let (load0, insert0) = (status("Com_load"), status("Com_insert"));
     let mut s = id3_stream(1, 2500);
     assert_eq!(ingest(conn, &t, &mut s, Create), Ok(2500));
@@ -1130,6 +1118,16 @@ fn mysql_ingest_without_local_infile_uses_inserts() {
     assert_eq!(common::int(&c, &format!("SELECT sum(id) FROM {t}"), &[]), 2500 * 2501 / 2);
     keel_conn_free(conn);
     c.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
+}
+
+/// A MySQL/MariaDB session status counter (`SHOW SESSION STATUS`) of the
+/// connection.
+fn session_status(conn: *mut keel_conn, name: &str) -> i64 {
+    let (_, got) = read_all(import(query_arrow(conn, &format!("SHOW SESSION STATUS LIKE '{name}'"))), &[]);
+    match &got[0][1] {
+        Value::Text(v) => v.parse().unwrap(),
+        other => panic!("{other:?}"),
+    }
 }
 
 /// (id, s, b) rows with ids from `from`.

@@ -1087,10 +1087,10 @@ impl Rows {
         })
     }
 
-    /// Advance to the next row; false at the end (and on every call after).
-    /// A cursor its statement closed fails with `INVALID_STATE` instead,
-    /// every time.
-    pub fn next(&mut self) -> Result<bool> {
+    /// Whether the cursor can move on, or why not (a fork inherited it, its
+    /// rows moved, its statement closed it); off its row when it cannot.
+    #[inline]
+    fn check_can_move(&mut self) -> Result<()> {
         if self.generation != fork::generation() {
             self.on_row = false;
             return Err(fork::inherited("cursor").with_sql(&self.sql));
@@ -1102,6 +1102,14 @@ impl Rows {
             self.on_row = false;
             return Err(closed_cursor().with_sql(&self.sql));
         }
+        Ok(())
+    }
+
+    /// Advance to the next row; false at the end (and on every call after).
+    /// A cursor its statement closed fails with `INVALID_STATE` instead,
+    /// every time.
+    pub fn next(&mut self) -> Result<bool> {
+        self.check_can_move()?;
         if self.done {
             self.on_row = false;
             return Ok(false);
@@ -1137,17 +1145,7 @@ impl Rows {
     /// `Ok(None)` when it does not (read with [`Rows::next`]); a run of 0
     /// rows at the end. Fails as [`Rows::next`] does.
     pub fn next_run(&mut self, max: usize) -> Result<Option<Run<'_>>> {
-        if self.generation != fork::generation() {
-            self.on_row = false;
-            return Err(fork::inherited("cursor").with_sql(&self.sql));
-        }
-        if let Some(to) = self.moved {
-            return Err(Rows::moved_error(to));
-        }
-        if self.is_closed() {
-            self.on_row = false;
-            return Err(closed_cursor().with_sql(&self.sql));
-        }
+        self.check_can_move()?;
         self.on_row = false;
         if self.done {
             return Ok(Some(Run { start: 0, rows: 0, columns: Vec::new() }));
