@@ -3285,6 +3285,48 @@ keel_status keel_stmt_bind_bytes(struct keel_stmt *stmt,
                                  struct keel_error **err_out);
 
 /**
+ * Bind UTF-8 text of `len` bytes to parameter `index` without copying it
+ * where the engine allows: SQLite reads the caller's buffer when the
+ * statement runs (sqlite3's `SQLITE_STATIC`); PostgreSQL, MySQL/MariaDB,
+ * SQL Server and loaded drivers copy it, as `keel_stmt_bind_text` does.
+ * For large values bound again and again (a loop of inserts), this saves
+ * keel's copy.
+ *
+ * Ownership: borrows `text`, which the caller must keep valid and
+ * unchanged until this parameter is bound again, the bindings are
+ * cleared (`keel_stmt_clear_bindings`), the statement is freed, and
+ * every cursor of a run that used it has moved past its row or been
+ * freed (a result column can be the parameter's bytes).
+ *
+ * Errors: as `keel_stmt_bind_text` (the text is checked UTF-8 here, once).
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_stmt_bind_text_static(struct keel_stmt *stmt,
+                                       size_t index,
+                                       const char *text,
+                                       size_t len,
+                                       struct keel_error **err_out);
+
+/**
+ * Bind `len` bytes to parameter `index` as a binary value, without
+ * copying them where the engine allows (SQLite; the others copy), as
+ * `keel_stmt_bind_text_static` does for text.
+ *
+ * Ownership: borrows `data`, under the same rule as
+ * `keel_stmt_bind_text_static`.
+ *
+ * Errors: as `keel_stmt_bind_bytes`.
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_stmt_bind_bytes_static(struct keel_stmt *stmt,
+                                        size_t index,
+                                        const uint8_t *data,
+                                        size_t len,
+                                        struct keel_error **err_out);
+
+/**
  * Bind a date, in days since 1970-01-01, to parameter `index`. SQLite
  * stores it as `YYYY-MM-DD` text.
  *

@@ -197,6 +197,10 @@ fn null_cases() -> Vec<Case> {
     case!("keel_stmt_bind_text", "text", |fx, e| keel_stmt_bind_text(fx.stmt, 0, null(), 1, e));
     case!("keel_stmt_bind_bytes", "stmt", |_fx, e| keel_stmt_bind_bytes(null_mut(), 0, b"x".as_ptr(), 1, e));
     case!("keel_stmt_bind_bytes", "data", |fx, e| keel_stmt_bind_bytes(fx.stmt, 0, null(), 1, e));
+    case!("keel_stmt_bind_text_static", "stmt", |_fx, e| keel_stmt_bind_text_static(null_mut(), 0, c"x".as_ptr(), 1, e));
+    case!("keel_stmt_bind_text_static", "text", |fx, e| keel_stmt_bind_text_static(fx.stmt, 0, null(), 1, e));
+    case!("keel_stmt_bind_bytes_static", "stmt", |_fx, e| keel_stmt_bind_bytes_static(null_mut(), 0, b"x".as_ptr(), 1, e));
+    case!("keel_stmt_bind_bytes_static", "data", |fx, e| keel_stmt_bind_bytes_static(fx.stmt, 0, null(), 1, e));
     case!("keel_stmt_bind_date", "stmt", |_fx, e| keel_stmt_bind_date(null_mut(), 0, 0, e));
     case!("keel_stmt_bind_time", "stmt", |_fx, e| keel_stmt_bind_time(null_mut(), 0, 0, e));
     case!("keel_stmt_bind_timestamp", "stmt", |_fx, e| keel_stmt_bind_timestamp(null_mut(), 0, 0, e));
@@ -1530,4 +1534,73 @@ fn prepare_cached_shares_the_statement_cache_with_exec() {
     let e = fails(|e| keel_conn_prepare_cached(fx.conn, nul.as_ptr() as *const c_char, nul.len(), &mut st, e));
     assert_err(&e, Status::InvalidArgument, &["NUL"]);
     assert_eq!(st, sentinel());
+}
+
+/// keel_stmt_bind_text_static / _bytes_static: SQLite reads the caller's
+/// buffer when the statement runs (what it holds then is what is stored:
+/// no copy was made at bind time), binds '' and empty bytes for NULL with
+/// length 0, refuses invalid UTF-8 naming it, and a later ordinary bind
+/// of the same parameter takes over; a statement run again reads the
+/// buffer again.
+#[test]
+fn static_binds_read_the_callers_buffer_on_sqlite() {
+    let db = memory_db();
+    let conn = checkout(db);
+    exec(conn, "CREATE TABLE s (t TEXT, b BLOB)", &[]);
+    let st = prepare(conn, "INSERT INTO s (t, b) VALUES (?, ?)");
+    let mut text = *b"aaaa";
+    let mut bytes = [1u8, 2, 3];
+    ok(|e| keel_stmt_bind_text_static(st, 0, text.as_ptr() as *const c_char, text.len(), e));
+    ok(|e| keel_stmt_bind_bytes_static(st, 1, bytes.as_ptr(), bytes.len(), e));
+    // Changed after the bind, before the run: SQLite reads it as it is now.
+    text.copy_from_slice(b"bbbb");
+    bytes[0] = 9;
+    ok(|e| keel_stmt_execute(st, null_mut(), e));
+    text.copy_from_slice(b"cccc");
+    ok(|e| keel_stmt_execute(st, null_mut(), e));
+    ok(|e| keel_stmt_bind_text_static(st, 0, null(), 0, e));
+    ok(|e| keel_stmt_bind_bytes_static(st, 1, null(), 0, e));
+    ok(|e| keel_stmt_execute(st, null_mut(), e));
+    ok(|e| keel_stmt_bind_text(st, 0, c"copied".as_ptr(), 6, e));
+    ok(|e| keel_stmt_execute(st, null_mut(), e));
+    let bad = [b'a', 0xff];
+    let err = fails(|e| keel_stmt_bind_text_static(st, 0, bad.as_ptr() as *const c_char, bad.len(), e));
+    assert_err(&err, Status::InvalidArgument, &["text is not valid UTF-8"]);
+    keel_stmt_free(st);
+    let rows = query(conn, "SELECT t, b, typeof(t), typeof(b) FROM s ORDER BY rowid", &[]);
+    let mut got = Vec::new();
+    while next(rows) {
+        got.push((get_text(rows, 0), get_bytes(rows, 1), get_text(rows, 2), get_text(rows, 3)));
+    }
+    keel_rows_free(rows);
+    let row = |t: &str, b: &[u8]| (t.to_owned(), b.to_vec(), "text".to_owned(), "blob".to_owned());
+    assert_eq!(got, vec![row("bbbb", &[9, 2, 3]), row("cccc", &[9, 2, 3]), row("", b""), row("copied", b"")]);
+    keel_conn_free(conn);
+    keel_db_free(db);
+}
+
+/// On the engines that copy (PostgreSQL, MySQL/MariaDB), a static bind
+/// is an ordinary one: the value is the buffer's at bind time.
+#[test]
+fn static_binds_copy_on_the_servers() {
+    for var in ["KEEL_TEST_POSTGRES_URL", "KEEL_TEST_MYSQL_URL"] {
+        let Ok(url) = std::env::var(var) else {
+            println!("skipped: {var} is not set");
+            continue;
+        };
+        let db = open(&url);
+        let conn = checkout(db);
+        let st = prepare(conn, "SELECT CAST(? AS CHAR(4))");
+        let mut text = *b"aaaa";
+        ok(|e| keel_stmt_bind_text_static(st, 0, text.as_ptr() as *const c_char, text.len(), e));
+        text.copy_from_slice(b"bbbb");
+        let mut rows = null_mut();
+        ok(|e| keel_stmt_query(st, &mut rows, e));
+        assert!(next(rows));
+        assert_eq!(get_text(rows, 0), "aaaa", "{var}");
+        keel_rows_free(rows);
+        keel_stmt_free(st);
+        keel_conn_free(conn);
+        keel_db_free(db);
+    }
 }

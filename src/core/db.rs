@@ -756,6 +756,29 @@ impl Stmt {
         Ok(())
     }
 
+    /// As [`Stmt::bind`], for text or bytes the engine may read from where
+    /// they are instead of from a copy (SQLite does: sqlite3's
+    /// `SQLITE_STATIC`; the other engines copy).
+    ///
+    /// # Safety
+    /// The bytes of `value` stay valid and unchanged until parameter
+    /// `index` is bound again, the bindings are cleared, the statement is
+    /// dropped, and every cursor of a run that used them has moved off its
+    /// row or been dropped.
+    pub unsafe fn bind_borrowed(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+        self.check()?;
+        self.check_index(index)?;
+        self.close_cursor();
+        let conn = self._conn.clone();
+        let g = conn.hold();
+        // SAFETY: the caller's promise, passed on.
+        let r = unsafe { self.inner_mut().bind_borrowed(index, value) };
+        drop(g);
+        r.map_err(|e| e.context(format_args!("parameter {index}")).not_sent())?;
+        self.bound[index] = true;
+        Ok(())
+    }
+
     /// Bind the instant `micros` (since 1970-01-01T00:00:00Z) with the UTC
     /// offset to store it with, in seconds east: whole minutes within
     /// ±14:00, as SQL Server's datetimeoffset and ISO 8601 allow. SQL

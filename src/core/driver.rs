@@ -364,6 +364,18 @@ pub trait DriverStmt: Send {
     /// Bind a parameter (0-based, already range-checked). The driver copies
     /// what it keeps.
     fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()>;
+    /// As [`DriverStmt::bind`], for text or bytes the engine may keep
+    /// pointing at instead of copying (sqlite3's `SQLITE_STATIC`).
+    /// Default: `bind` (a copy).
+    ///
+    /// # Safety
+    /// The bytes of `value` stay valid and unchanged until parameter
+    /// `index` is bound again, the bindings are cleared, the statement is
+    /// dropped, and every cursor of a run that used them has moved off its
+    /// row or been dropped.
+    unsafe fn bind_borrowed(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+        self.bind(index, value)
+    }
     /// Bind an instant with the UTC offset (seconds east, checked by the
     /// caller) to store it with. Engines whose timestamptz is an instant
     /// bind the instant; SQL Server's datetimeoffset keeps the offset.

@@ -379,6 +379,69 @@ pub extern "C" fn keel_stmt_bind_bytes(
     bind_with(stmt, index, err_out, || Ok(ValueRef::Bytes(c_bytes(data, len, "data")?)))
 }
 
+/// Bind text or bytes the caller keeps in place, without a copy where the
+/// engine allows it.
+fn bind_static_with(
+    stmt: *mut keel_stmt,
+    index: usize,
+    err_out: *mut *mut keel_error,
+    value: impl FnOnce() -> Result<ValueRef<'static>>,
+) -> Status {
+    call_on(stmt, err_out, |s| {
+        let v = value().map_err(crate::core::error::Error::not_sent)?;
+        // SAFETY: the caller's promise (see keel_stmt_bind_text_static).
+        unsafe { s.bind_borrowed(index, v) }
+    })
+}
+
+/// Bind UTF-8 text of `len` bytes to parameter `index` without copying it
+/// where the engine allows: SQLite reads the caller's buffer when the
+/// statement runs (sqlite3's `SQLITE_STATIC`); PostgreSQL, MySQL/MariaDB,
+/// SQL Server and loaded drivers copy it, as `keel_stmt_bind_text` does.
+/// For large values bound again and again (a loop of inserts), this saves
+/// keel's copy.
+///
+/// Ownership: borrows `text`, which the caller must keep valid and
+/// unchanged until this parameter is bound again, the bindings are
+/// cleared (`keel_stmt_clear_bindings`), the statement is freed, and
+/// every cursor of a run that used it has moved past its row or been
+/// freed (a result column can be the parameter's bytes).
+///
+/// Errors: as `keel_stmt_bind_text` (the text is checked UTF-8 here, once).
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_text_static(
+    stmt: *mut keel_stmt,
+    index: usize,
+    text: *const c_char,
+    len: usize,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    bind_static_with(stmt, index, err_out, || Ok(ValueRef::Text(c_text(text, len, "text")?)))
+}
+
+/// Bind `len` bytes to parameter `index` as a binary value, without
+/// copying them where the engine allows (SQLite; the others copy), as
+/// `keel_stmt_bind_text_static` does for text.
+///
+/// Ownership: borrows `data`, under the same rule as
+/// `keel_stmt_bind_text_static`.
+///
+/// Errors: as `keel_stmt_bind_bytes`.
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_bind_bytes_static(
+    stmt: *mut keel_stmt,
+    index: usize,
+    data: *const u8,
+    len: usize,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    bind_static_with(stmt, index, err_out, || Ok(ValueRef::Bytes(c_bytes(data, len, "data")?)))
+}
+
 /// Bind a date, in days since 1970-01-01, to parameter `index`. SQLite
 /// stores it as `YYYY-MM-DD` text.
 ///

@@ -431,6 +431,8 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_stmt_bind_double", [c_void_p, c_size_t, c_double, POINTER(c_void_p)], c_int32),
     ("keel_stmt_bind_text", [c_void_p, c_size_t, c_char_p, c_size_t, POINTER(c_void_p)], c_int32),
     ("keel_stmt_bind_bytes", [c_void_p, c_size_t, c_char_p, c_size_t, POINTER(c_void_p)], c_int32),
+    ("keel_stmt_bind_text_static", [c_void_p, c_size_t, c_char_p, c_size_t, POINTER(c_void_p)], c_int32),
+    ("keel_stmt_bind_bytes_static", [c_void_p, c_size_t, c_char_p, c_size_t, POINTER(c_void_p)], c_int32),
     ("keel_stmt_bind_date", [c_void_p, c_size_t, c_int32, POINTER(c_void_p)], c_int32),
     ("keel_stmt_bind_time", [c_void_p, c_size_t, c_int64, POINTER(c_void_p)], c_int32),
     ("keel_stmt_bind_timestamp", [c_void_p, c_size_t, c_int64, POINTER(c_void_p)], c_int32),

@@ -461,6 +461,10 @@ pub extern fn keel_stmt_bind_double(stmt: ?*keel_stmt, index: usize, value: f64,
 pub extern fn keel_stmt_bind_text(stmt: ?*keel_stmt, index: usize, text: ?[*]const u8, len: usize, err_out: ?*?*keel_error) keel_status;
 /// Bind `len` bytes to parameter `index` as a binary value.
 pub extern fn keel_stmt_bind_bytes(stmt: ?*keel_stmt, index: usize, data: ?[*]const u8, len: usize, err_out: ?*?*keel_error) keel_status;
+/// Bind UTF-8 text of `len` bytes to parameter `index` without copying it where the engine allows: SQLite reads the caller's buffer when the statement runs (sqlite3's `SQLITE_STATIC`); PostgreSQL, MySQL/MariaDB, SQL Server and loaded drivers copy it, as `keel_stmt_bind_text` does.
+pub extern fn keel_stmt_bind_text_static(stmt: ?*keel_stmt, index: usize, text: ?[*]const u8, len: usize, err_out: ?*?*keel_error) keel_status;
+/// Bind `len` bytes to parameter `index` as a binary value, without copying them where the engine allows (SQLite; the others copy), as `keel_stmt_bind_text_static` does for text.
+pub extern fn keel_stmt_bind_bytes_static(stmt: ?*keel_stmt, index: usize, data: ?[*]const u8, len: usize, err_out: ?*?*keel_error) keel_status;
 /// Bind a date, in days since 1970-01-01, to parameter `index`.
 pub extern fn keel_stmt_bind_date(stmt: ?*keel_stmt, index: usize, days: i32, err_out: ?*?*keel_error) keel_status;
 /// Bind a time of day, in microseconds since midnight, to parameter `index`.

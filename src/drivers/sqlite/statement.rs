@@ -135,7 +135,16 @@ pub(super) enum Bound {
     Double(f64),
     Text(Vec<u8>),
     Blob(Vec<u8>),
+    /// The caller's bytes, bound where they are (`bind_borrowed`): valid
+    /// as long as the binding is (the caller's promise).
+    StaticText(*const u8, usize),
+    StaticBlob(*const u8, usize),
 }
+
+// SAFETY: the pointers of a borrowed binding are read only by SQLite, on
+// the calls of the statement's session (the core's promise), and stay
+// valid as the caller of `bind_borrowed` promised.
+unsafe impl Send for Bound {}
 
 impl Bound {
     /// The buffer of a text or blob binding, emptied for reuse.
@@ -179,6 +188,23 @@ impl Bound {
                     i,
                     b.as_ptr() as *const std::ffi::c_void,
                     b.len() as u64,
+                    ffi::SQLITE_STATIC(),
+                ),
+                // NULL data of length 0 would bind NULL: a dangling,
+                // non-NULL pointer binds the empty value.
+                Bound::StaticText(p, n) => ffi::sqlite3_bind_text64(
+                    s,
+                    i,
+                    if p.is_null() { std::ptr::NonNull::<c_char>::dangling().as_ptr() } else { *p as *const c_char },
+                    *n as u64,
+                    ffi::SQLITE_STATIC(),
+                    ffi::SQLITE_UTF8 as u8,
+                ),
+                Bound::StaticBlob(p, n) => ffi::sqlite3_bind_blob64(
+                    s,
+                    i,
+                    if p.is_null() { std::ptr::NonNull::<u8>::dangling().as_ptr() as *const std::ffi::c_void } else { *p as *const std::ffi::c_void },
+                    *n as u64,
                     ffi::SQLITE_STATIC(),
                 ),
             }
@@ -290,6 +316,19 @@ impl DriverStmt for SqliteStmt {
             _ => *slot = b,
         }
         let rc = self.binds[index].apply(self.raw.ptr, i);
+        if rc == ffi::SQLITE_OK { Ok(()) } else { Err(self.raw.error(rc)) }
+    }
+
+    unsafe fn bind_borrowed(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+        let b = match value {
+            ValueRef::Text(t) => Bound::StaticText(t.as_ptr(), t.len()),
+            ValueRef::Bytes(v) => Bound::StaticBlob(v.as_ptr(), v.len()),
+            other => return self.bind(index, other),
+        };
+        // A new binding ends any cursor still reading the old one.
+        self.restart()?;
+        self.binds[index] = b;
+        let rc = self.binds[index].apply(self.raw.ptr, index as c_int + 1);
         if rc == ffi::SQLITE_OK { Ok(()) } else { Err(self.raw.error(rc)) }
     }
 
