@@ -111,6 +111,40 @@ pub fn build(b: *std.Build) void {
     const install_readme = b.addInstallArtifact(readme_example, .{});
     example_step.dependOn(&install_readme.step);
 
+    // An Arrow C stream read from its buffers (examples/arrow.zig).
+    const arrow_example = b.addExecutable(.{
+        .name = "arrow",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("examples/arrow.zig"),
+            .target = target,
+            .optimize = optimize,
+            .link_libc = true,
+            .imports = &.{.{ .name = "keel", .module = keel }},
+        }),
+    });
+    const install_arrow = b.addInstallArtifact(arrow_example, .{});
+    example_step.dependOn(&install_arrow.step);
+    const run_arrow = b.addRunArtifact(arrow_example);
+    const run_arrow_step = b.step("run-arrow-example", "Build and run examples/arrow.zig");
+    run_arrow_step.dependOn(&run_arrow.step);
+    // `zig build test` runs it and checks its exact output.
+    const check_arrow = b.addRunArtifact(arrow_example);
+    check_arrow.expectStdOutEqual(
+        \\column 0: id (l)
+        \\column 1: name (u)
+        \\batch 0: 2 rows
+        \\  1 C
+        \\  2 Zig
+        \\batch 1: 2 rows
+        \\  3 (null)
+        \\  4 Odin
+        \\batch 2: 1 rows
+        \\  5 Python
+        \\
+    );
+    check_arrow.has_side_effects = true;
+    check_arrow.step.dependOn(&install_arrow.step);
+
     const run_example = b.addRunArtifact(example);
     run_example.addPassthruArgs();
     const run_example_step = b.step("run-example", "Build and run examples/basic.zig");
@@ -136,6 +170,7 @@ pub fn build(b: *std.Build) void {
     // (ETXTBSY, reported as FileBusy).
     check_example.step.dependOn(&install_example.step);
     test_step.dependOn(&check_example.step);
+    test_step.dependOn(&check_arrow.step);
     // The README example must build and run cleanly too.
     const run_readme = b.addRunArtifact(readme_example);
     run_readme.expectExitCode(0);

@@ -180,6 +180,15 @@ pub const Conn = struct {
         return queryOn(conn.handle, c.keel_conn_query_len, conn.diags, sql, args);
     }
 
+    /// Run a query and return its result as an Arrow C stream (see
+    /// `Rows.arrowStream`), which any Arrow consumer imports; the caller
+    /// releases it (`stream.release.?(&stream)`).
+    pub fn queryArrow(conn: *const Conn, sql: []const u8, args: anytype) Error!c.ArrowArrayStream {
+        var rows = try conn.query(sql, args);
+        defer rows.deinit();
+        return rows.arrowStream();
+    }
+
     /// Run a query and read column 0 of its first row as `T` with
     /// `Row.getAlloc` (text and bytes are copied with `allocator`; the
     /// caller frees them). Null when the query gives no row; further rows

@@ -47,6 +47,19 @@ pub const Rows = struct {
         return if (has_row) Row{ .handle = rows.handle, .diags = rows.diags } else null;
     }
 
+    /// The rest of the cursor's rows as an Arrow C stream
+    /// (`keel_rows_export_arrow`), in batches of the pool's
+    /// `arrow_batch_rows`. The stream holds what it needs, also after this
+    /// cursor is freed and its connection returned; the caller releases it
+    /// (`stream.release.?(&stream)`). The cursor is left empty: free it
+    /// with `deinit` as usual.
+    pub fn arrowStream(rows: *Rows) Error!c.ArrowArrayStream {
+        var stream: c.ArrowArrayStream = undefined;
+        var e = ErrOut.init(rows.diags);
+        try e.check(c.keel_rows_export_arrow(rows.handle, &stream, e.ptr()));
+        return stream;
+    }
+
     /// The number of result columns.
     pub fn columnCount(rows: *const Rows) usize {
         return c.keel_rows_column_count(rows.handle);

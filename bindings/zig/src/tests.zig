@@ -289,6 +289,33 @@ test "an Arrow C stream read through the raw declarations" {
     try testing.expectEqual(@as(usize, 2), batches);
 }
 
+test "Rows.arrowStream streams the rows the cursor has not read" {
+    const c = keel.c;
+    var db = try keel.Db.open(testing.allocator, "sqlite::memory:", .{});
+    defer db.deinit();
+    var conn = try db.checkout();
+    defer conn.deinit();
+    var rows = try conn.query("SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT ?", .{@as(i64, 4)});
+    defer rows.deinit();
+    const first = (try rows.next()).?;
+    try testing.expectEqual(@as(i64, 1), try first.get(i64, 0));
+    var stream = try rows.arrowStream();
+    defer stream.release.?(&stream);
+    // The cursor is left empty.
+    try testing.expectError(error.InvalidState, rows.next());
+    var sum: i64 = 0;
+    while (true) {
+        var batch: c.ArrowArray = undefined;
+        try testing.expectEqual(@as(c_int, 0), stream.get_next.?(&stream, &batch));
+        const release = batch.release orelse break;
+        defer release(&batch);
+        const col = batch.children.?[0];
+        const values: [*]const i64 = @ptrCast(@alignCast(col.buffers.?[1].?));
+        for (0..@intCast(batch.length)) |i| sum += values[@as(usize, @intCast(col.offset)) + i];
+    }
+    try testing.expectEqual(@as(i64, 2 + 3 + 4), sum);
+}
+
 test "build.zig.zon carries the library's version" {
     var buf: [64]u8 = undefined;
     const line = try std.fmt.bufPrint(&buf, ".version = \"{s}\",", .{keel.version()});
