@@ -1889,8 +1889,7 @@ fn check_batch_returning_and_do_update(e: &Engine) {
     assert!(rows(&c, &select(&a), &[]) == rows(&c, &select(&b), &[]), "same table with {tail}");
     if tail.starts_with("ON CONFLICT") {
         // SQLite, PostgreSQL and DuckDB: UPDATE ... RETURNING, with the
-        // rows affected that running it row by row reports (DuckDB counts
-        // none for a statement that returns rows).
+        // rows affected that running it row by row reports.
         let upd = |t: &common::Table| format!("UPDATE {t} SET v = ? WHERE id = ? RETURNING id");
         let data = [vec![Value::Text("r1".into()), Value::Int64(1)], vec![Value::Text("r2".into()), Value::Int64(2)]];
         let r = batch(&c, &upd(&a), &data).unwrap();

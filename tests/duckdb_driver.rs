@@ -574,3 +574,23 @@ fn batches_go_through_the_appender() {
     assert_eq!(r.rows_affected, 3000);
     assert_eq!(count("SELECT count(*) FROM \"Batch Me\" WHERE later = 8"), 3000);
 }
+
+/// Rows affected by INSERT, UPDATE and DELETE with RETURNING, run as
+/// statements (not read as cursors): one per row changed, as without
+/// RETURNING, where DuckDB's own count says 0; and 0 for an INSERT of no
+/// rows (whose result is DuckDB's count, not rows).
+#[test]
+fn returning_statements_count_the_rows_they_change() {
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let conn = db.checkout().unwrap();
+    conn.exec("CREATE TABLE r (id BIGINT PRIMARY KEY, v VARCHAR)", &[]).unwrap();
+    let n = |sql: &str| conn.exec(sql, &[]).unwrap().rows_affected;
+    assert_eq!(n("INSERT INTO r SELECT i, 'x' FROM range(5000) t(i) RETURNING id"), 5000);
+    assert_eq!(n("UPDATE r SET v = 'y' WHERE id < 3000 RETURNING id, v"), 3000);
+    assert_eq!(n("UPDATE r SET v = 'z' WHERE id < 10"), 10);
+    assert_eq!(n("DELETE FROM r WHERE id >= 4990 RETURNING *"), 10);
+    assert_eq!(n("INSERT INTO r SELECT i, 'x' FROM range(3) t(i) WHERE false"), 0);
+    assert_eq!(n("INSERT INTO r SELECT i, 'x' FROM range(3) t(i) WHERE false RETURNING id"), 0);
+    assert_eq!(n("DELETE FROM r WHERE id < 0 RETURNING id"), 0);
+}

@@ -396,6 +396,19 @@ fn execute(p: ?*anyopaque, r: *k.ExecResult, err_out: k.ErrOut) callconv(.c) i32
     const s = runPrepared(st, &res, err_out);
     if (s != k.Status.OK) return s;
     r.rows_affected = d.duckdb_rows_changed(&res);
+    // An INSERT, UPDATE or DELETE with RETURNING gives its rows instead of
+    // a count (duckdb_rows_changed says 0): one row per row it changed.
+    const t = d.duckdb_prepared_statement_type(st.ps);
+    const changes = t == d.STATEMENT_TYPE_INSERT or t == d.STATEMENT_TYPE_UPDATE or t == d.STATEMENT_TYPE_DELETE;
+    if (changes and d.duckdb_result_return_type(res) == d.RESULT_TYPE_QUERY_RESULT) {
+        r.rows_affected = 0;
+        while (true) {
+            var chunk = d.duckdb_fetch_chunk(res);
+            if (chunk == null) break;
+            r.rows_affected += d.duckdb_data_chunk_get_size(chunk);
+            d.duckdb_destroy_data_chunk(&chunk);
+        }
+    }
     d.duckdb_destroy_result(&res);
     return k.Status.OK;
 }

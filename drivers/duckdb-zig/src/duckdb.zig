@@ -11,6 +11,7 @@ pub const Success: duckdb_state = 0;
 pub const duckdb_type = c_int;
 pub const duckdb_error_type = c_int;
 pub const duckdb_statement_type = c_int;
+pub const duckdb_result_type = c_int;
 
 pub const duckdb_database = ?*anyopaque;
 pub const duckdb_connection = ?*anyopaque;
@@ -71,6 +72,13 @@ pub const T = struct {
 
 /// duckdb_statement_type: DUCKDB_STATEMENT_TYPE_TRANSACTION.
 pub const STATEMENT_TYPE_TRANSACTION = 10;
+/// duckdb_statement_type: the statements that change rows.
+pub const STATEMENT_TYPE_INSERT = 2;
+pub const STATEMENT_TYPE_UPDATE = 3;
+pub const STATEMENT_TYPE_DELETE = 5;
+/// duckdb_result_type: DUCKDB_RESULT_TYPE_QUERY_RESULT, a result of rows
+/// (RETURNING), not a count.
+pub const RESULT_TYPE_QUERY_RESULT = 3;
 
 /// duckdb_error_type values this driver maps to a keel status.
 pub const E = struct {
@@ -106,6 +114,7 @@ pub extern fn duckdb_column_type(result: *duckdb_result, col: idx_t) duckdb_type
 pub extern fn duckdb_column_logical_type(result: *duckdb_result, col: idx_t) duckdb_logical_type;
 pub extern fn duckdb_rows_changed(result: *duckdb_result) idx_t;
 pub extern fn duckdb_fetch_chunk(result: duckdb_result) duckdb_data_chunk;
+pub extern fn duckdb_result_return_type(result: duckdb_result) duckdb_result_type;
 pub extern fn duckdb_destroy_data_chunk(chunk: *duckdb_data_chunk) void;
 pub extern fn duckdb_data_chunk_get_size(chunk: duckdb_data_chunk) idx_t;
 pub extern fn duckdb_data_chunk_get_vector(chunk: duckdb_data_chunk, col_idx: idx_t) duckdb_vector;

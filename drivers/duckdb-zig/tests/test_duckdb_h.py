@@ -119,7 +119,7 @@ CONSTANTS = [
     for n, v in re.findall(r"pub const (\w+) = (\d+);", enum_block("E"))
 ] + [
     (n, "DUCKDB_" + n, int(v))
-    for n, v in re.findall(r"^pub const (STATEMENT_TYPE_\w+) = (\d+);$", ZIG, re.M)
+    for n, v in re.findall(r"^pub const ((?:STATEMENT|RESULT)_TYPE_\w+) = (\d+);$", ZIG, re.M)
 ] + [
     (n, "DuckDB" + n, int(v))
     for n, v in re.findall(r"^pub const (Success): duckdb_state = (\d+);$", ZIG, re.M)
