@@ -559,30 +559,36 @@ fn column(p: ?*anyopaque, i: usize, out: *k.Column, _: k.ErrOut) callconv(.c) i3
 
 fn next(p: ?*anyopaque, has_row: *i32, _: k.ErrOut) callconv(.c) i32 {
     const r = rowsOf(p);
-    if (r.done) {
-        has_row.* = 0;
-        return k.Status.OK;
-    }
+    has_row.* = 0;
+    if (r.done) return k.Status.OK;
     r.at += 1;
-    while (r.chunk == null or r.at >= r.size) {
-        if (r.chunk != null) d.duckdb_destroy_data_chunk(&r.chunk);
+    if ((r.chunk == null or r.at >= r.size) and !loadChunk(r)) return k.Status.OK;
+    has_row.* = 1;
+    return k.Status.OK;
+}
+
+/// Replace the current chunk with DuckDB's next one that has rows, and
+/// point each column at its vectors; false at the end of the result.
+fn loadChunk(r: *Rows) bool {
+    if (r.chunk != null) d.duckdb_destroy_data_chunk(&r.chunk);
+    while (true) {
         r.chunk = d.duckdb_fetch_chunk(r.res);
         if (r.chunk == null) {
             r.done = true;
-            has_row.* = 0;
-            return k.Status.OK;
+            return false;
         }
         r.size = @intCast(d.duckdb_data_chunk_get_size(r.chunk));
-        r.at = 0;
-        var i: usize = 0;
-        while (i < r.ncols) : (i += 1) {
-            const vec = d.duckdb_data_chunk_get_vector(r.chunk, i);
-            r.cols[i].data = d.duckdb_vector_get_data(vec);
-            r.cols[i].validity = d.duckdb_vector_get_validity(vec);
-        }
+        if (r.size > 0) break;
+        d.duckdb_destroy_data_chunk(&r.chunk);
     }
-    has_row.* = 1;
-    return k.Status.OK;
+    r.at = 0;
+    var i: usize = 0;
+    while (i < r.ncols) : (i += 1) {
+        const vec = d.duckdb_data_chunk_get_vector(r.chunk, i);
+        r.cols[i].data = d.duckdb_vector_get_data(vec);
+        r.cols[i].validity = d.duckdb_vector_get_validity(vec);
+    }
+    return true;
 }
 
 fn at(comptime T: type, c: *const Col, row: usize) T {
@@ -721,26 +727,10 @@ fn nextChunk(p: ?*anyopaque, out: *k.Chunk, err_out: k.ErrOut) callconv(.c) i32 
     const r = rowsOf(p);
     out.rows = 0;
     out.columns = null;
-    if (r.chunk != null) d.duckdb_destroy_data_chunk(&r.chunk);
-    if (r.done) return k.Status.OK;
-    while (true) {
-        r.chunk = d.duckdb_fetch_chunk(r.res);
-        if (r.chunk == null) {
-            r.done = true;
-            return k.Status.OK;
-        }
-        r.size = @intCast(d.duckdb_data_chunk_get_size(r.chunk));
-        if (r.size > 0) break;
-        d.duckdb_destroy_data_chunk(&r.chunk);
-    }
-    r.at = 0;
+    if (r.done or !loadChunk(r)) return k.Status.OK;
     var i: usize = 0;
     while (i < r.ncols) : (i += 1) {
-        const c = &r.cols[i];
-        const vec = d.duckdb_data_chunk_get_vector(r.chunk, i);
-        c.data = d.duckdb_vector_get_data(vec);
-        c.validity = d.duckdb_vector_get_validity(vec);
-        const s = fillVector(c, r.size, &r.vectors[i], err_out);
+        const s = fillVector(&r.cols[i], r.size, &r.vectors[i], err_out);
         if (s != k.Status.OK) return s;
     }
     out.rows = r.size;
