@@ -31,10 +31,18 @@ fn quote(engine: &str, name: &str) -> String {
 
 /// The column type keel creates for an Arrow field on `engine`: the type
 /// keel reads back as the same keel type.
-fn sql_type(engine: &str, f: &Field) -> AdbcResult<String> {
+fn sql_type(session: &Session, engine: &str, f: &Field) -> AdbcResult<String> {
     let ext = f.metadata().get("ARROW:extension:name").map(String::as_str);
     if !matches!(engine, "sqlite" | "postgres" | "mysql" | "mssql") {
-        return standard_sql_type(f, ext);
+        // A loaded driver's own column types where it names them
+        // (keel_driver_v1's column_types), else standard SQL's.
+        let own = crate::codec::arrow::ingest_kind(f)
+            .ok()
+            .and_then(|(kind, decimal)| session.conn.column_type_sql(kind, decimal));
+        return match own {
+            Some(t) => Ok(t),
+            None => standard_sql_type(f, ext),
+        };
     }
     let pick = |sqlite: &str, pg: &str, my: &str, ms: &str| {
         match engine {
@@ -142,17 +150,7 @@ pub(crate) fn prepare(session: &Session, ingest: &Ingest, schema: &Schema) -> Ad
             .iter()
             .map(|f| {
                 let null = if f.is_nullable() { "" } else { " NOT NULL" };
-                // A loaded driver's own column types where it names them
-                // (keel_driver_v1's column_types), else standard SQL's.
-                let own = (!matches!(engine, "sqlite" | "postgres" | "mysql" | "mssql"))
-                    .then(|| crate::codec::arrow::ingest_kind(f).ok())
-                    .flatten()
-                    .and_then(|(kind, decimal)| session.conn.column_type_sql(kind, decimal));
-                let ty = match own {
-                    Some(t) => t,
-                    None => sql_type(engine, f)?,
-                };
-                Ok(format!("{} {ty}{null}", quote(engine, f.name())))
+                Ok(format!("{} {}{null}", quote(engine, f.name()), sql_type(session, engine, f)?))
             })
             .collect::<AdbcResult<_>>()?;
         let temp = if ingest.temporary { "TEMPORARY " } else { "" };

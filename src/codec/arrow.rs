@@ -320,7 +320,7 @@ impl Col {
         // Text and bytes, value by value; a batch's data stays below the
         // 2 GiB its 32-bit offsets can address.
         macro_rules! each {
-            ($b:expr, $x:expr, $get:ident, $add:expr) => {{
+            ($b:expr, $x:expr, $get:ident) => {{
                 let mut added = 0usize;
                 for r in range.clone() {
                     if !v.is_valid(r) {
@@ -338,7 +338,7 @@ impl Col {
                             ),
                         ));
                     }
-                    $add($b, val).map_err(|e| (r - start, e))?;
+                    $b.append_value(val);
                     added += len;
                 }
                 Ok(added)
@@ -361,16 +361,8 @@ impl Col {
             (Col::UInt64(b), _, VectorData::Uint64(x)) => primitive!(b, x),
             (Col::Float64(b), _, VectorData::Double(x)) => primitive!(b, x),
             (Col::Date(b), _, VectorData::Date(x)) => primitive!(b, x),
-            (Col::Utf8(b), Target::Text | Target::Json | Target::DecimalText, VectorData::Bytes(x)) => {
-                each!(b, x, text, |b: &mut StringBuilder, t: &str| {
-                    b.append_value(t);
-                    Ok::<(), Error>(())
-                })
-            }
-            (Col::Binary(b), _, VectorData::Bytes(x)) => each!(b, x, bytes, |b: &mut BinaryBuilder, t: &[u8]| {
-                b.append_value(t);
-                Ok::<(), Error>(())
-            }),
+            (Col::Utf8(b), Target::Text | Target::Json | Target::DecimalText, VectorData::Bytes(x)) => each!(b, x, text),
+            (Col::Binary(b), _, VectorData::Bytes(x)) => each!(b, x, bytes),
             (Col::Uuid(b), _, VectorData::Bytes(x)) => {
                 for r in range.clone() {
                     if !v.is_valid(r) {

@@ -744,12 +744,19 @@ impl Stmt {
     }
 
     pub fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+        self.bind_through(index, |s| s.bind(index, value))
+    }
+
+    /// What every bind does around the driver's own call `f`: check the
+    /// statement and the index, close its cursor, call under the
+    /// session's lock, and remember the parameter as bound.
+    fn bind_through(&mut self, index: usize, f: impl FnOnce(&mut dyn DriverStmt) -> Result<()>) -> Result<()> {
         self.check()?;
         self.check_index(index)?;
         self.close_cursor();
         let conn = self._conn.clone();
         let g = conn.hold();
-        let r = self.inner_mut().bind(index, value);
+        let r = f(self.inner_mut());
         drop(g);
         r.map_err(|e| e.context(format_args!("parameter {index}")).not_sent())?;
         self.bound[index] = true;
@@ -766,17 +773,8 @@ impl Stmt {
     /// dropped, and every cursor of a run that used them has moved off its
     /// row or been dropped.
     pub unsafe fn bind_borrowed(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
-        self.check()?;
-        self.check_index(index)?;
-        self.close_cursor();
-        let conn = self._conn.clone();
-        let g = conn.hold();
         // SAFETY: the caller's promise, passed on.
-        let r = unsafe { self.inner_mut().bind_borrowed(index, value) };
-        drop(g);
-        r.map_err(|e| e.context(format_args!("parameter {index}")).not_sent())?;
-        self.bound[index] = true;
-        Ok(())
+        self.bind_through(index, |s| unsafe { s.bind_borrowed(index, value) })
     }
 
     /// Bind the instant `micros` (since 1970-01-01T00:00:00Z) with the UTC
@@ -792,15 +790,7 @@ impl Stmt {
             ))
             .not_sent());
         }
-        self.check_index(index)?;
-        self.close_cursor();
-        let conn = self._conn.clone();
-        let g = conn.hold();
-        let r = self.inner_mut().bind_timestamptz_offset(index, micros, offset_seconds);
-        drop(g);
-        r.map_err(|e| e.context(format_args!("parameter {index}")).not_sent())?;
-        self.bound[index] = true;
-        Ok(())
+        self.bind_through(index, |s| s.bind_timestamptz_offset(index, micros, offset_seconds))
     }
 
     /// `INVALID_ARGUMENT`, quoting the SQL, unless `given` values are one
@@ -1171,7 +1161,7 @@ impl Rows {
         self.check_can_move()?;
         self.on_row = false;
         if self.done {
-            return Ok(Some(Run { start: 0, rows: 0, columns: Vec::new() }));
+            return Ok(Some(Run::end()));
         }
         let g = self._conn.hold();
         let run = self.inner.next_run(max.max(1));

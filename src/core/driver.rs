@@ -511,6 +511,13 @@ pub struct Run<'a> {
     pub columns: Vec<Vector<'a>>,
 }
 
+impl Run<'_> {
+    /// The run that says the result has no more rows.
+    pub fn end() -> Self {
+        Run { start: 0, rows: 0, columns: Vec::new() }
+    }
+}
+
 /// A streaming cursor over one result.
 pub trait DriverRows: Send {
     fn columns(&self) -> &[Column];

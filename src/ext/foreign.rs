@@ -287,13 +287,10 @@ pub(crate) unsafe fn driver_from_table(p: *const DriverV1) -> Result<Arc<dyn Dri
     // Checked: from here on the driver is registered (barring a race with
     // another registration of the same name), and lives as long as the
     // process, as the Driver trait's `'static` strings ask.
-    let mut column_types = Vec::new();
+    // Entry KEEL_TYPE_NULL is not read: no column is made of NULLs.
+    let mut column_types = vec![None];
     if !t.column_types.is_null() {
-        for kind in Type::Null as usize..=Type::Decimal as usize {
-            if kind == Type::Null as usize {
-                column_types.push(None);
-                continue;
-            }
+        for kind in Type::Bool as usize..=Type::Decimal as usize {
             // SAFETY: the header's rule: KEEL_TYPE_DECIMAL + 1 entries,
             // valid for the registration call.
             let p = unsafe { *t.column_types.add(kind) };
@@ -932,6 +929,11 @@ struct ForeignRows {
 // moves with it (the promise of `core::driver`).
 unsafe impl Send for ForeignRows {}
 
+/// A cursor its statement closed by running again.
+fn closed() -> Error {
+    Error::invalid_state("the cursor was closed: its statement ran again")
+}
+
 /// A chunk of rows from `rows_next_chunk`, checked.
 struct Chunk {
     rows: usize,
@@ -964,6 +966,24 @@ unsafe fn driver_slice<T>(t: &Table, what: &str, p: *const c_void, n: usize) -> 
     }
     // SAFETY: the caller's promise, checked for NULL, alignment and size.
     Ok(unsafe { std::slice::from_raw_parts(p as *const T, n) })
+}
+
+/// `len` bytes at `data`, as a driver hands out text and bytes (in a
+/// `keel_value` or a chunk's `keel_driver_bytes`): NULL only with length
+/// 0. The error is what the driver did wrong, for its message.
+///
+/// # Safety
+/// `data`, when not NULL, points at `len` readable bytes (the header's
+/// rule), valid for `'a`.
+unsafe fn driver_bytes<'a>(data: *const u8, len: usize) -> std::result::Result<&'a [u8], &'static str> {
+    if data.is_null() {
+        return if len == 0 { Ok(&[]) } else { Err("NULL data with a length") };
+    }
+    if len > isize::MAX as usize {
+        return Err("a length that is too large");
+    }
+    // SAFETY: the caller's promise, checked non-NULL and in range.
+    Ok(unsafe { std::slice::from_raw_parts(data, len) })
 }
 
 const _: () = assert!(
@@ -1015,19 +1035,9 @@ fn check_chunk(t: &Table, columns: &[Column], c: &keel_driver_chunk, out: &mut V
             Type::Text | Type::Json | Type::Decimal | Type::Bytes | Type::Uuid => {
                 let b: &[keel_driver_bytes] = unsafe { driver_slice(t, "a keel_driver_bytes vector", v.data, rows)? };
                 for (r, x) in b.iter().enumerate().filter(|(r, _)| valid(*r)) {
-                    if x.data.is_null() && x.len != 0 {
-                        return Err(broken(format!("gave NULL data with a length in row {r}")));
-                    }
-                    if x.len > isize::MAX as usize {
-                        return Err(broken(format!("gave a length that is too large in row {r}")));
-                    }
-                    let bytes = if x.len == 0 {
-                        &[][..]
-                    } else {
-                        // SAFETY: the header's rule: `len` bytes at `data`,
-                        // valid until the next chunk; checked non-NULL.
-                        unsafe { std::slice::from_raw_parts(x.data, x.len) }
-                    };
+                    // SAFETY: the header's rule: `len` bytes at `data`,
+                    // valid until the next chunk.
+                    let bytes = unsafe { driver_bytes(x.data, x.len) }.map_err(|why| broken(format!("gave {why} in row {r}")))?;
                     match col.kind {
                         Type::Uuid if bytes.len() != 16 => {
                             return Err(broken(format!("gave a uuid of {} bytes in row {r}, not 16", bytes.len())));
@@ -1056,8 +1066,13 @@ impl ForeignRows {
     /// The driver's cursor, unless its statement closed it.
     fn live(&self) -> Result<Ptr> {
         let open = *self.slot.ptr.lock().unwrap_or_else(|p| p.into_inner());
-        open.filter(|_| !self.slot.closed.load(Ordering::Acquire))
-            .ok_or_else(|| Error::invalid_state("the cursor was closed: its statement ran again"))
+        self.check_open()?;
+        open.ok_or_else(closed)
+    }
+
+    /// Fails when the statement closed this cursor (ran again).
+    fn check_open(&self) -> Result<()> {
+        if self.slot.closed.load(Ordering::Acquire) { Err(closed()) } else { Ok(()) }
     }
 
     /// Read the driver's next chunk into `self.chunk`: false at the end.
@@ -1121,15 +1136,9 @@ impl ForeignRows {
             ));
         }
         let data = |v: &keel_value| -> Result<&[u8]> {
-            if v.data.is_null() {
-                return if v.len == 0 { Ok(&[]) } else { Err(t.broken(&what(), "gave NULL data with a length")) };
-            }
-            if v.len > isize::MAX as usize {
-                return Err(t.broken(&what(), "gave a length that is too large"));
-            }
             // SAFETY: the header's rule: `len` bytes at `data`, valid until
             // the next `rows_next`.
-            Ok(unsafe { std::slice::from_raw_parts(v.data, v.len) })
+            unsafe { driver_bytes(v.data, v.len) }.map_err(|why| t.broken(&what(), format!("gave {why}")))
         };
         match kind {
             Type::Bool if v.int_value != 0 && v.int_value != 1 => {
@@ -1167,11 +1176,8 @@ impl DriverRows for ForeignRows {
             return Ok(false);
         }
         if self.chunked {
-            if self.slot.closed.load(Ordering::Acquire) {
-                return Err(Error::invalid_state("the cursor was closed: its statement ran again"));
-            }
-            if let Some(ch) = self.chunk.as_mut().filter(|c| c.next < c.rows) {
-                ch.next += 1;
+            self.check_open()?;
+            if self.advance_buffered() {
                 return Ok(true);
             }
             if !self.next_chunk()? {
@@ -1255,15 +1261,12 @@ impl DriverRows for ForeignRows {
         if !self.chunked {
             return Ok(None);
         }
-        let end = || Ok(Some(Run { start: 0, rows: 0, columns: Vec::new() }));
         if self.done {
-            return end();
+            return Ok(Some(Run::end()));
         }
-        if self.slot.closed.load(Ordering::Acquire) {
-            return Err(Error::invalid_state("the cursor was closed: its statement ran again"));
-        }
+        self.check_open()?;
         if self.chunk.as_ref().is_none_or(|c| c.next >= c.rows) && !self.next_chunk()? {
-            return end();
+            return Ok(Some(Run::end()));
         }
         let ch = self.chunk.as_mut().expect("read above");
         let start = ch.next;

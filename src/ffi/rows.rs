@@ -146,23 +146,18 @@ impl RowsState {
             }
         }
         let v = self.rows.value(i)?;
+        if v.as_str_direct().is_some() {
+            // Text as C reads it from any column reader.
+            let c = value_to_c(v, i, self.nul_terminated, &mut self.scratch, self.row);
+            return Ok((c.data as *const c_char, c.len));
+        }
         let sc = scratch_at(&mut self.scratch, self.row, i);
         if !sc.has_text {
-            if let Some(t) = v.as_str_direct() {
-                if self.nul_terminated {
-                    return Ok((t.as_ptr() as *const c_char, t.len()));
-                }
-                // Text the engine keeps without a NUL: copied, into the
-                // column's buffer of the last row.
-                sc.text.clear();
-                sc.text.extend_from_slice(t.as_bytes());
-            } else {
-                sc.text.clear();
-                let mut s = String::from_utf8(std::mem::take(&mut sc.text)).unwrap_or_default();
-                let written = self.rows.write_text(i, &mut s).map_err(|e| e.context(format_args!("column {i}")));
-                sc.text = s.into_bytes();
-                written?;
-            }
+            sc.text.clear();
+            let mut s = String::from_utf8(std::mem::take(&mut sc.text)).unwrap_or_default();
+            let written = self.rows.write_text(i, &mut s).map_err(|e| e.context(format_args!("column {i}")));
+            sc.text = s.into_bytes();
+            written?;
             sc.text.push(0);
             sc.has_text = true;
         }
@@ -186,43 +181,41 @@ impl RowsState {
 /// column's scratch for row `row`.
 #[inline(always)]
 fn value_to_c(v: ValueRef<'_>, i: usize, nul_terminated: bool, scratch: &mut Vec<Scratch>, row: u64) -> keel_value {
-    {
-        let mut out = keel_value::scalar(v.kind());
-        match v {
-            ValueRef::Null => {}
-            ValueRef::Bool(b) => out.int_value = b as i64,
-            ValueRef::Int64(n) => out.int_value = n,
-            ValueRef::Uint64(n) => out.uint_value = n,
-            ValueRef::Double(d) => out.double_value = d,
-            ValueRef::Date(d) => out.int_value = d as i64,
-            ValueRef::Time(t) | ValueRef::Timestamp(t) | ValueRef::Timestamptz(t) => out.int_value = t,
-            ValueRef::Bytes(b) => {
-                out.data = b.as_ptr();
-                out.len = b.len();
-            }
-            ValueRef::Text(t) | ValueRef::Json(t) | ValueRef::Decimal(t) => {
-                if nul_terminated {
-                    out.data = t.as_ptr();
-                    out.len = t.len();
-                } else {
-                    let sc = scratch_at(scratch, row, i);
-                    if !sc.has_text {
-                        sc.text.clear();
-                        sc.text.extend_from_slice(t.as_bytes());
-                        sc.text.push(0);
-                        sc.has_text = true;
-                    }
-                    out.data = sc.text.as_ptr();
-                    out.len = sc.text.len() - 1;
+    let mut out = keel_value::scalar(v.kind());
+    match v {
+        ValueRef::Null => {}
+        ValueRef::Bool(b) => out.int_value = b as i64,
+        ValueRef::Int64(n) => out.int_value = n,
+        ValueRef::Uint64(n) => out.uint_value = n,
+        ValueRef::Double(d) => out.double_value = d,
+        ValueRef::Date(d) => out.int_value = d as i64,
+        ValueRef::Time(t) | ValueRef::Timestamp(t) | ValueRef::Timestamptz(t) => out.int_value = t,
+        ValueRef::Bytes(b) => {
+            out.data = b.as_ptr();
+            out.len = b.len();
+        }
+        ValueRef::Text(t) | ValueRef::Json(t) | ValueRef::Decimal(t) => {
+            if nul_terminated {
+                out.data = t.as_ptr();
+                out.len = t.len();
+            } else {
+                let sc = scratch_at(scratch, row, i);
+                if !sc.has_text {
+                    sc.text.clear();
+                    sc.text.extend_from_slice(t.as_bytes());
+                    sc.text.push(0);
+                    sc.has_text = true;
                 }
-            }
-            ValueRef::Uuid(u) => {
-                out.data = scratch_at(scratch, row, i).uuid.insert(u).as_ptr();
-                out.len = 16;
+                out.data = sc.text.as_ptr();
+                out.len = sc.text.len() - 1;
             }
         }
-        out
+        ValueRef::Uuid(u) => {
+            out.data = scratch_at(scratch, row, i).uuid.insert(u).as_ptr();
+            out.len = 16;
+        }
     }
+    out
 }
 
 impl Opaque for keel_rows {

@@ -173,43 +173,32 @@ impl Bound {
                 Bound::Null => ffi::sqlite3_bind_null(s, i),
                 Bound::Int(v) => ffi::sqlite3_bind_int64(s, i, *v),
                 Bound::Double(v) => ffi::sqlite3_bind_double(s, i, *v),
-                // An empty Vec's pointer is dangling but not NULL, which
-                // SQLite needs to bind '' rather than NULL.
-                Bound::Text(b) => ffi::sqlite3_bind_text64(
-                    s,
-                    i,
-                    b.as_ptr() as *const c_char,
-                    b.len() as u64,
-                    ffi::SQLITE_STATIC(),
-                    ffi::SQLITE_UTF8 as u8,
-                ),
-                Bound::Blob(b) => ffi::sqlite3_bind_blob64(
-                    s,
-                    i,
-                    b.as_ptr() as *const std::ffi::c_void,
-                    b.len() as u64,
-                    ffi::SQLITE_STATIC(),
-                ),
-                // NULL data of length 0 would bind NULL: a dangling,
-                // non-NULL pointer binds the empty value.
-                Bound::StaticText(p, n) => ffi::sqlite3_bind_text64(
-                    s,
-                    i,
-                    if p.is_null() { std::ptr::NonNull::<c_char>::dangling().as_ptr() } else { *p as *const c_char },
-                    *n as u64,
-                    ffi::SQLITE_STATIC(),
-                    ffi::SQLITE_UTF8 as u8,
-                ),
-                Bound::StaticBlob(p, n) => ffi::sqlite3_bind_blob64(
-                    s,
-                    i,
-                    if p.is_null() { std::ptr::NonNull::<u8>::dangling().as_ptr() as *const std::ffi::c_void } else { *p as *const std::ffi::c_void },
-                    *n as u64,
-                    ffi::SQLITE_STATIC(),
-                ),
+                Bound::Text(b) => bind_text(s, i, b.as_ptr(), b.len()),
+                Bound::Blob(b) => bind_blob(s, i, b.as_ptr(), b.len()),
+                Bound::StaticText(p, n) => bind_text(s, i, *p, *n),
+                Bound::StaticBlob(p, n) => bind_blob(s, i, *p, *n),
             }
         }
     }
+}
+
+// Text and blobs are bound where they are (`SQLITE_STATIC`). Their
+// pointers come from Rust slices, never NULL (an empty one's is dangling),
+// which SQLite needs to bind '' rather than NULL.
+
+/// # Safety
+/// `s` is a valid, reset statement; `n` bytes at `p` stay valid as long as
+/// the binding.
+unsafe fn bind_text(s: *mut ffi::sqlite3_stmt, i: c_int, p: *const u8, n: usize) -> c_int {
+    // SAFETY: the caller's promise.
+    unsafe { ffi::sqlite3_bind_text64(s, i, p as *const c_char, n as u64, ffi::SQLITE_STATIC(), ffi::SQLITE_UTF8 as u8) }
+}
+
+/// # Safety
+/// As [`bind_text`].
+unsafe fn bind_blob(s: *mut ffi::sqlite3_stmt, i: c_int, p: *const u8, n: usize) -> c_int {
+    // SAFETY: the caller's promise.
+    unsafe { ffi::sqlite3_bind_blob64(s, i, p as *const std::ffi::c_void, n as u64, ffi::SQLITE_STATIC()) }
 }
 
 pub(super) fn out_of_range(what: String) -> Error {
@@ -239,11 +228,8 @@ impl SqliteStmt {
             self.raw.set_aside();
             self.raw = Arc::new(fresh);
             self.columns = None;
-            for (i, b) in self.binds.iter().enumerate() {
-                let rc = b.apply(self.raw.ptr, i as c_int + 1);
-                if rc != ffi::SQLITE_OK {
-                    return Err(self.raw.error(rc));
-                }
+            for i in 0..self.binds.len() {
+                self.apply(i)?;
             }
         }
         Ok(self.raw.restart())
@@ -251,6 +237,12 @@ impl SqliteStmt {
 }
 
 impl SqliteStmt {
+    /// Bind parameter `index` (0-based) as `binds[index]` says.
+    fn apply(&self, index: usize) -> Result<()> {
+        let rc = self.binds[index].apply(self.raw.ptr, index as c_int + 1);
+        if rc == ffi::SQLITE_OK { Ok(()) } else { Err(self.raw.error(rc)) }
+    }
+
     /// The statement's columns, as SQLite describes them now: after a
     /// schema change SQLite re-prepares the statement at its next step,
     /// and the description follows.
@@ -278,7 +270,6 @@ impl DriverStmt for SqliteStmt {
     }
 
     fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
-        let i = index as c_int + 1;
         // Check first: a value SQLite cannot take changes nothing.
         let b = match value {
             ValueRef::Null => Bound::Null,
@@ -315,8 +306,7 @@ impl DriverStmt for SqliteStmt {
             }
             _ => *slot = b,
         }
-        let rc = self.binds[index].apply(self.raw.ptr, i);
-        if rc == ffi::SQLITE_OK { Ok(()) } else { Err(self.raw.error(rc)) }
+        self.apply(index)
     }
 
     unsafe fn bind_borrowed(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
@@ -328,8 +318,7 @@ impl DriverStmt for SqliteStmt {
         // A new binding ends any cursor still reading the old one.
         self.restart()?;
         self.binds[index] = b;
-        let rc = self.binds[index].apply(self.raw.ptr, index as c_int + 1);
-        if rc == ffi::SQLITE_OK { Ok(()) } else { Err(self.raw.error(rc)) }
+        self.apply(index)
     }
 
     fn clear_bindings(&mut self) -> Result<()> {
