@@ -1201,3 +1201,35 @@ fn rerunning_the_statement_closes_the_exported_cursor() {
     keel_stmt_free(st);
     keel_conn_free(conn);
 }
+
+/// A field with no column type on the engine (uuid on MySQL/MariaDB) fails
+/// every mode with NOT_IMPLEMENTED before anything runs: REPLACE does not
+/// drop the table first (MySQL commits a DROP at once, so that would lose
+/// it).
+#[test]
+fn ingest_without_a_column_type_changes_nothing() {
+    use keel::core::ingest::IngestMode::{Create, CreateAppend, Replace};
+    use std::sync::Arc;
+    let Some(f) = fixture("mysql") else { return };
+    let e = &f.e;
+    let t = e.table("arrow_no_type");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT)"), &[]).unwrap();
+    e.db.exec(&format!("INSERT INTO {t} (id) VALUES (7)"), &[]).unwrap();
+    let db = CDb::open(&f.url, "");
+    let conn = db.checkout();
+    let uuid_field = arrow_schema::Field::new("u", DataType::FixedSizeBinary(16), true).with_metadata(
+        std::collections::HashMap::from([("ARROW:extension:name".to_owned(), "arrow.uuid".to_owned())]),
+    );
+    for mode in [Replace, Create, CreateAppend] {
+        let schema = Arc::new(arrow_schema::Schema::new(vec![uuid_field.clone()]));
+        let col = arrow_array::FixedSizeBinaryArray::try_from_iter(std::iter::once([1u8; 16])).unwrap();
+        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(col)]).unwrap();
+        let mut s = FFI_ArrowArrayStream::new(Box::new(arrow_array::RecordBatchIterator::new(vec![Ok(batch)], schema)));
+        let (st, m) = ingest(conn, &t.name, &mut s, mode).unwrap_err();
+        assert_eq!(st, Status::NotImplemented, "{mode:?}: {m}");
+        assert!(m.contains("uuid"), "{mode:?}: {m}");
+        let c = e.conn();
+        assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t} WHERE id = 7"), &[]), 1, "{mode:?}: the table is as it was");
+    }
+    keel_conn_free(conn);
+}

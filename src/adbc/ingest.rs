@@ -140,11 +140,9 @@ pub(crate) fn prepare(session: &Session, ingest: &Ingest, schema: &Schema) -> Ad
         constants::ADBC_INGEST_OPTION_MODE_CREATE_APPEND => (false, true, true),
         other => return Err(not_implemented(format!("ingest mode {other:?}"))),
     };
-    let run = |sql: &str| session.conn.exec(sql, &[]).map(|_| ()).map_err(to_adbc);
-    if drop {
-        run(&format!("DROP TABLE IF EXISTS {name}"))?;
-    }
-    if create {
+    // The CREATE is made before anything runs: a field without a column
+    // type fails with nothing dropped (MySQL commits a DROP at once).
+    let create_sql = if create {
         let cols: Vec<String> = schema
             .fields()
             .iter()
@@ -155,7 +153,16 @@ pub(crate) fn prepare(session: &Session, ingest: &Ingest, schema: &Schema) -> Ad
             .collect::<AdbcResult<_>>()?;
         let temp = if ingest.temporary { "TEMPORARY " } else { "" };
         let ine = if if_not_exists { "IF NOT EXISTS " } else { "" };
-        run(&format!("CREATE {temp}TABLE {ine}{name} ({})", cols.join(", ")))?;
+        Some(format!("CREATE {temp}TABLE {ine}{name} ({})", cols.join(", ")))
+    } else {
+        None
+    };
+    let run = |sql: &str| session.conn.exec(sql, &[]).map(|_| ()).map_err(to_adbc);
+    if drop {
+        run(&format!("DROP TABLE IF EXISTS {name}"))?;
+    }
+    if let Some(sql) = create_sql {
+        run(&sql)?;
     }
     let cols: Vec<String> = schema.fields().iter().map(|f| quote(engine, f.name())).collect();
     let marks = vec!["?"; cols.len()].join(", ");

@@ -103,6 +103,13 @@ impl Conn {
             }
             Ok(format!("CREATE TABLE {quoted} ({})", defs.join(", ")))
         };
+        // Made before anything runs: a column without a type fails every
+        // mode that makes the table, with nothing dropped (MySQL commits a
+        // DROP at once).
+        let create = match mode {
+            IngestMode::Append => String::new(),
+            _ => create()?,
+        };
         // Asked before any transaction: a failed statement would abort
         // PostgreSQL's.
         let exists = match mode {
@@ -116,16 +123,16 @@ impl Conn {
         let mut run = || -> Result<u64> {
             match mode {
                 IngestMode::Create => {
-                    self.exec(&create()?, &[])?;
+                    self.exec(&create, &[])?;
                 }
                 IngestMode::Append => {}
                 IngestMode::Replace => {
                     self.exec(&format!("DROP TABLE IF EXISTS {quoted}"), &[])?;
-                    self.exec(&create()?, &[])?;
+                    self.exec(&create, &[])?;
                 }
                 IngestMode::CreateAppend => {
                     if !exists {
-                        self.exec(&create()?, &[])?;
+                        self.exec(&create, &[])?;
                     }
                 }
             }

@@ -176,6 +176,13 @@ def test_ingest_creates_appends_and_replaces(engine, conn, table):
         # A type keel cannot bind is refused by name.
         with pytest.raises(adbc_driver_manager.NotSupportedError, match="Arrow"):
             cur.adbc_ingest(table + "_x", pa.table({"l": pa.array([[1]])}), mode="create")
+        # ... before anything runs: replace drops nothing.
+        cur.execute(f"SELECT count(*) FROM {table}")
+        before = cur.fetchone()[0]
+        with pytest.raises(adbc_driver_manager.NotSupportedError, match="Arrow"):
+            cur.adbc_ingest(table, pa.table({"l": pa.array([[1]])}), mode="replace")
+        cur.execute(f"SELECT count(*) FROM {table}")
+        assert cur.fetchone()[0] == before
 
 
 def test_ingest_into_a_schema_and_inside_a_transaction(engine, conn, table):
