@@ -1209,7 +1209,15 @@ keel_status keel_rows_export_arrow(struct keel_rows *rows,
  * back. Otherwise, and on SQLite and SQL Server, the rows go in as a
  * batch of one prepared INSERT (as `keel_stmt_execute_batch`): on SQLite
  * one INSERT per row, on MySQL/MariaDB and PostgreSQL multi-row INSERTs
- * of up to 1000 rows, on SQL Server one INSERT per row. Everything runs in one transaction
+ * of up to 1000 rows, on SQL Server one INSERT per row. On a driver
+ * loaded at run time (`keel_driver_load`), the rows go in through the
+ * driver's appender when it has one (DuckDB's), else as a batch of its
+ * prepared INSERT; a table keel makes there declares the column types
+ * the driver names (`column_types` in keel_driver.h: DuckDB names one
+ * for every keel type, and a decimal needs its precision and scale),
+ * and a driver that names none makes modes other than
+ * `KEEL_INGEST_MODE_APPEND` fail with `KEEL_STATUS_NOT_IMPLEMENTED`.
+ * Everything runs in one transaction
  * when `conn` is not in one (MySQL/MariaDB commit CREATE and DROP at
  * once, so there the transaction holds the rows only), rolled back on
  * failure; inside a transaction of the caller's, nothing is rolled back
