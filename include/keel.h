@@ -1546,7 +1546,9 @@ void keel_cancel_free(struct keel_cancel *cancel);
  *
  * The catalog calls (`keel_conn_catalogs`, `keel_conn_schemas`,
  * `keel_conn_tables`, `keel_conn_columns`, `keel_conn_primary_keys`,
- * `keel_conn_foreign_keys`, `keel_conn_indexes`) share these rules:
+ * `keel_conn_foreign_keys`, `keel_conn_indexes`,
+ * `keel_conn_unique_constraints`, `keel_conn_check_constraints`) share
+ * these rules:
  * - The answer is an ordinary cursor: read it with `keel_rows_next` and the
  *   `keel_rows_column_*` calls, by index or by name
  *   (`keel_rows_column_index`). Its columns are those the call lists, in
@@ -1556,17 +1558,18 @@ void keel_cancel_free(struct keel_cancel *cancel);
  * - Patterns (`*_pattern` arguments) take `%` (any run of characters) and
  *   `_` (any one character), with `\` before either to mean it literally
  *   (`"order\_items"`), and compare with case. NULL matches everything.
- *   Exact names (`table`, `schema` of the key and index calls) compare as
- *   written, with case. A `catalog` argument is an exact name or NULL (every
- *   catalog; on PostgreSQL the connection's database).
+ *   Exact names (`table`, `schema` of the key, index and constraint
+ *   calls) compare as written, with case. A `catalog` argument is an exact
+ *   name or NULL (every catalog; on PostgreSQL the connection's database).
  * - Where things live: SQLite's databases are catalogs and it has no
  *   schemas (the schema column is NULL; a schema argument is not used);
  *   PostgreSQL has one catalog, the database, and its schemas;
  *   MySQL/MariaDB's databases are schemas and it has no catalogs (the
  *   catalog column is NULL; a catalog argument matches nothing).
- * - Each call runs one query on the engine (SQLite's index list runs two),
- *   never one per table; like `keel_conn_query`, the cursor holds the
- *   connection's one result (see `KEEL_CAPABILITY_SEVERAL_CURSORS`).
+ * - Each call runs one query on the engine (SQLite's index list and CHECK
+ *   constraints run two), never one per table; like `keel_conn_query`,
+ *   the cursor holds the connection's one result (see
+ *   `KEEL_CAPABILITY_SEVERAL_CURSORS`).
  *
  * Ownership: on success `*rows_out` receives a new `keel_rows`, freed with
  * `keel_rows_free`; the string arguments are borrowed for the call.
@@ -1774,6 +1777,74 @@ keel_status keel_conn_indexes(struct keel_conn *conn,
                               const char *table,
                               struct keel_rows **rows_out,
                               struct keel_error **err_out);
+
+/**
+ * List the UNIQUE constraints of the table named `table` (exactly, with
+ * case), a row per key column, ordered by constraint name and `key_seq`.
+ * The primary key is not listed here (see `keel_conn_primary_keys`); nor,
+ * on PostgreSQL and SQLite, is a unique index made with CREATE UNIQUE
+ * INDEX rather than a constraint (see `keel_conn_indexes`). On
+ * MySQL/MariaDB a unique index is the constraint and is listed.
+ *
+ * Columns:
+ * - `table_catalog`, `table_schema`, `table_name` (text);
+ * - `constraint_name` (text): the constraint's name; on SQLite, which
+ *   keeps no constraint names, the name of the index it made for the
+ *   constraint (`sqlite_autoindex_<table>_<n>`);
+ * - `key_seq` (int64): the column's place in the constraint, from 1;
+ * - `column_name` (text).
+ *
+ * The rules of `keel_conn_catalogs` apply.
+ *
+ * Ownership: as `keel_conn_catalogs`.
+ *
+ * Errors: as `keel_conn_catalogs`.
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_conn_unique_constraints(struct keel_conn *conn,
+                                         const char *catalog,
+                                         const char *schema,
+                                         const char *table,
+                                         struct keel_rows **rows_out,
+                                         struct keel_error **err_out);
+
+/**
+ * List the CHECK constraints of the table named `table` (exactly, with
+ * case), a row per constraint, ordered by constraint name (on SQLite, in
+ * the order the CREATE TABLE writes them).
+ *
+ * Columns:
+ * - `table_catalog`, `table_schema`, `table_name` (text);
+ * - `constraint_name` (text): the constraint's name. PostgreSQL names
+ *   every constraint (`<table>_<column>_check` when the DDL did not);
+ *   MariaDB names a column's CHECK after the column; on SQLite NULL unless
+ *   the DDL wrote `CONSTRAINT name`;
+ * - `check_clause` (text): the condition, without `CHECK` and its outer
+ *   parentheses, as the engine prints it: PostgreSQL and MySQL/MariaDB
+ *   write it in their own normal form (`(qty > (0)::numeric)`,
+ *   `` `qty` > 0 ``); SQLite gives the text of its CREATE TABLE, which
+ *   keel reads for it.
+ *
+ * A NOT NULL is not listed here (it is `is_nullable` in
+ * `keel_conn_columns`). MariaDB's JSON columns carry a CHECK of their own
+ * (`json_valid(...)`), listed like any other.
+ *
+ * The rules of `keel_conn_catalogs` apply; on SQLite the call runs two
+ * queries and reads each matching table's CREATE TABLE text.
+ *
+ * Ownership: as `keel_conn_catalogs`.
+ *
+ * Errors: as `keel_conn_catalogs`.
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_conn_check_constraints(struct keel_conn *conn,
+                                        const char *catalog,
+                                        const char *schema,
+                                        const char *table,
+                                        struct keel_rows **rows_out,
+                                        struct keel_error **err_out);
 
 /**
  * Return a connection to its pool (the same call as `keel_conn_return`).

@@ -3,7 +3,8 @@
 //! foreign keys with different rules, unique, descending and partial
 //! indexes, a generated column, an identity column, NOT NULL columns, a
 //! view, a mixed-case quoted name and names that only an escaped LIKE
-//! pattern tells apart — and a check of every documented column.
+//! pattern tells apart, a UNIQUE constraint and two CHECKs (one named) —
+//! and a check of every documented column.
 
 mod common;
 
@@ -67,7 +68,10 @@ fn fixture(e: &Engine) -> Fixture {
             "CREATE TABLE {b}_parent (a INT NOT NULL, b VARCHAR(20) NOT NULL, note VARCHAR(50) DEFAULT 'x'{comment_c}, \
              PRIMARY KEY (a, b)){comment_t}"
         ),
-        format!("CREATE TABLE {b}_other (id INT PRIMARY KEY, code VARCHAR(10))"),
+        format!(
+            "CREATE TABLE {b}_other (id INT PRIMARY KEY, code VARCHAR(10), n INT CHECK (n > 0), \
+             CONSTRAINT {b}_other_code UNIQUE (code, n), CONSTRAINT {b}_other_n CHECK (n < 100))"
+        ),
         format!("CREATE TABLE {b}xparent (z INT)"),
         format!("CREATE TABLE {mixed} (z INT)"),
         format!(
@@ -324,10 +328,73 @@ fn check(e: &Engine) {
         assert!(idx.iter().any(|r| int(r, "is_primary") == Some(1)), "{}: the primary key's index", e.name);
     }
 
+    // UNIQUE constraints: the constraint, not the unique index (which is
+    // the constraint on MySQL/MariaDB).
+    let uniques = |t: &str| -> Vec<(String, i64, String)> {
+        ask(&f, &Catalog::UniqueConstraints { catalog: None, schema: schema.as_deref(), table: Some(t) })
+            .iter()
+            .map(|r| {
+                assert_eq!(text(r, "table_name").as_deref(), Some(t), "{}", e.name);
+                assert_eq!(text(r, "table_catalog"), cat, "{}: table_catalog", e.name);
+                (text(r, "constraint_name").unwrap(), int(r, "key_seq").unwrap(), text(r, "column_name").unwrap())
+            })
+            .collect()
+    };
+    let u = uniques(&other_t);
+    let cols: Vec<(i64, &str)> = u.iter().map(|(_, k, c)| (*k, c.as_str())).collect();
+    assert_eq!(cols, [(1, "code"), (2, "n")], "{}: unique constraint columns", e.name);
+    // SQLite's: the index it made (its primary key on an INT made _1).
+    let want_name = if sqlite { format!("sqlite_autoindex_{other_t}_2") } else { format!("{b}_other_code") };
+    assert!(u.iter().all(|(n, _, _)| *n == want_name), "{}: unique constraint name {u:?}", e.name);
+    let child_u = uniques(&format!("{b}_child"));
+    if mysql {
+        let cols: Vec<(&str, i64, &str)> = child_u.iter().map(|(n, k, c)| (n.as_str(), *k, c.as_str())).collect();
+        let idx = format!("{b}_child_u");
+        assert_eq!(cols, [(idx.as_str(), 1, "pb"), (idx.as_str(), 2, "pa")], "{}: a unique index is the constraint", e.name);
+    } else {
+        assert_eq!(child_u, [], "{}: a unique index is not a constraint", e.name);
+    }
+    let every = ask(&f, &Catalog::UniqueConstraints { catalog: None, schema: schema.as_deref(), table: None });
+    assert_eq!(every.iter().filter(|r| text(r, "table_name").as_deref() == Some(&*other_t)).count(), 2, "{}", e.name);
+
+    // CHECK constraints: the column's (unnamed) and the table's (named).
+    let checks = ask(&f, &Catalog::CheckConstraints { catalog: None, schema: schema.as_deref(), table: Some(&other_t) });
+    let mut got: Vec<(Option<String>, String)> = checks
+        .iter()
+        .map(|r| {
+            assert_eq!(text(r, "table_name").as_deref(), Some(&*other_t), "{}", e.name);
+            // Each engine's own form: `(n > 0)`, `` `n` > 0 ``, `n > 0`.
+            let clause = text(r, "check_clause").unwrap().replace(['(', ')', '`'], "");
+            (text(r, "constraint_name"), clause.trim().to_owned())
+        })
+        .collect();
+    got.sort_by(|a, b| a.1.cmp(&b.1));
+    let unnamed = match e.name {
+        "sqlite" => None,
+        "postgres" => Some(format!("{b}_other_n_check")),
+        _ => Some("n".to_owned()),
+    };
+    assert_eq!(
+        got,
+        [(Some(format!("{b}_other_n")), "n < 100".to_owned()), (unnamed, "n > 0".to_owned())],
+        "{}: check constraints",
+        e.name
+    );
+    assert_eq!(
+        ask(&f, &Catalog::CheckConstraints { catalog: None, schema: None, table: Some(&format!("{b}_parent")) }),
+        Vec::<Vec<(String, Value)>>::new(),
+        "{}: a table without checks",
+        e.name
+    );
+    let every = ask(&f, &Catalog::CheckConstraints { catalog: None, schema: schema.as_deref(), table: None });
+    assert_eq!(every.iter().filter(|r| text(r, "table_name").as_deref() == Some(&*other_t)).count(), 2, "{}", e.name);
+
     // Bad arguments.
     let bad = f.conn.catalog(&Catalog::Tables { catalog: None, schema: None, table: None, types: vec!["TABLES"] });
     assert_eq!(bad.err().unwrap().status, Status::InvalidArgument);
     let empty = f.conn.catalog(&Catalog::Indexes { catalog: None, schema: None, table: Some("") });
+    assert_eq!(empty.err().unwrap().status, Status::InvalidArgument);
+    let empty = f.conn.catalog(&Catalog::CheckConstraints { catalog: None, schema: None, table: Some("") });
     assert_eq!(empty.err().unwrap().status, Status::InvalidArgument);
     let _ = catalog::TABLE_TYPES;
 }

@@ -168,6 +168,12 @@ fn null_cases() -> Vec<Case> {
     case!("keel_conn_indexes", "conn", |_fx, e| keel_conn_indexes(null_mut(), null(), null(), c"t".as_ptr(), &mut null_mut(), e));
     case!("keel_conn_indexes", "table", |fx, e| keel_conn_indexes(fx.conn, null(), null(), null(), &mut null_mut(), e));
     case!("keel_conn_indexes", "rows_out", |fx, e| keel_conn_indexes(fx.conn, null(), null(), c"t".as_ptr(), null_mut(), e));
+    case!("keel_conn_unique_constraints", "conn", |_fx, e| keel_conn_unique_constraints(null_mut(), null(), null(), c"t".as_ptr(), &mut null_mut(), e));
+    case!("keel_conn_unique_constraints", "table", |fx, e| keel_conn_unique_constraints(fx.conn, null(), null(), null(), &mut null_mut(), e));
+    case!("keel_conn_unique_constraints", "rows_out", |fx, e| keel_conn_unique_constraints(fx.conn, null(), null(), c"t".as_ptr(), null_mut(), e));
+    case!("keel_conn_check_constraints", "conn", |_fx, e| keel_conn_check_constraints(null_mut(), null(), null(), c"t".as_ptr(), &mut null_mut(), e));
+    case!("keel_conn_check_constraints", "table", |fx, e| keel_conn_check_constraints(fx.conn, null(), null(), null(), &mut null_mut(), e));
+    case!("keel_conn_check_constraints", "rows_out", |fx, e| keel_conn_check_constraints(fx.conn, null(), null(), c"t".as_ptr(), null_mut(), e));
     case!("keel_conn_supports", "conn", |_fx, e| keel_conn_supports(null(), 1, &mut false, e));
     case!("keel_conn_supports", "supported_out", |fx, e| keel_conn_supports(fx.conn, 1, null_mut(), e));
     case!("keel_db_exec_len", "db", |_fx, e| keel_db_exec_len(null_mut(), SEL.as_ptr(), 8, &v_i64(1), 1, null_mut(), e));

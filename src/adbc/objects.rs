@@ -1,7 +1,8 @@
 //! `AdbcConnectionGetObjects` from keel's catalog: one catalog question
 //! per level asked (catalogs, schemas, tables, columns, and for the
-//! constraints primary keys, foreign keys and unique indexes of every
-//! table at once), assembled into ADBC's nested result.
+//! constraints primary keys, foreign keys, unique indexes and CHECK
+//! constraints of every table at once), assembled into ADBC's nested
+//! result.
 //!
 //! Engines without catalogs (MySQL/MariaDB, whose databases are schemas)
 //! show one catalog named NULL; engines without schemas (SQLite) show one
@@ -250,6 +251,14 @@ fn constraints(conn: &KeelConnection, tree: &mut Tree, catalog: Option<&str>) ->
             t.constraints.push(Constraint { name, kind: "FOREIGN KEY", columns: vec![column], usage: vec![usage] });
         }
         last = Some(key);
+        Ok(())
+    })?;
+    // CHECK constraints: a name and no columns (ADBC lists none for them).
+    conn.ask(&Catalog::CheckConstraints { catalog, schema: None, table: None }, |r| {
+        let key = (text(r, 0)?, text(r, 1)?, text(r, 2)?.unwrap_or_default());
+        if let Some(t) = tree.table(&key) {
+            t.constraints.push(Constraint { name: text(r, 3)?, kind: "CHECK", columns: Vec::new(), usage: Vec::new() });
+        }
         Ok(())
     })?;
     Ok(())

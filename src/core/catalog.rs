@@ -53,6 +53,14 @@ pub enum Catalog<'a> {
     /// Indexes of the table named exactly `table` (`None`: every table's),
     /// a row per key column.
     Indexes { catalog: Option<&'a str>, schema: Option<&'a str>, table: Option<&'a str> },
+    /// UNIQUE constraints of the table named exactly `table` (`None`:
+    /// every table's), a row per key column. The primary key is not one
+    /// of them, nor is a unique index made without a constraint (on
+    /// PostgreSQL and SQLite; MySQL/MariaDB make no such difference).
+    UniqueConstraints { catalog: Option<&'a str>, schema: Option<&'a str>, table: Option<&'a str> },
+    /// CHECK constraints of the table named exactly `table` (`None`: every
+    /// table's), with their condition's text.
+    CheckConstraints { catalog: Option<&'a str>, schema: Option<&'a str>, table: Option<&'a str> },
 }
 
 impl Catalog<'_> {
@@ -66,6 +74,8 @@ impl Catalog<'_> {
             Catalog::PrimaryKeys { .. } => PRIMARY_KEYS,
             Catalog::ForeignKeys { .. } => FOREIGN_KEYS,
             Catalog::Indexes { .. } => INDEXES,
+            Catalog::UniqueConstraints { .. } => UNIQUE_CONSTRAINTS,
+            Catalog::CheckConstraints { .. } => CHECK_CONSTRAINTS,
         }
     }
 
@@ -79,6 +89,8 @@ impl Catalog<'_> {
             Catalog::PrimaryKeys { .. } => "primary keys",
             Catalog::ForeignKeys { .. } => "foreign keys",
             Catalog::Indexes { .. } => "indexes",
+            Catalog::UniqueConstraints { .. } => "unique constraints",
+            Catalog::CheckConstraints { .. } => "check constraints",
         }
     }
 
@@ -97,7 +109,11 @@ impl Catalog<'_> {
                 }
                 Ok(())
             }
-            Catalog::PrimaryKeys { table, .. } | Catalog::ForeignKeys { table, .. } | Catalog::Indexes { table, .. }
+            Catalog::PrimaryKeys { table, .. }
+            | Catalog::ForeignKeys { table, .. }
+            | Catalog::Indexes { table, .. }
+            | Catalog::UniqueConstraints { table, .. }
+            | Catalog::CheckConstraints { table, .. }
                 if table.is_some_and(str::is_empty) =>
             {
                 Err(Error::invalid_argument("the table name is empty"))
@@ -163,6 +179,11 @@ pub const INDEXES: &[&str] = &[
     "is_descending",
     "filter",
 ];
+/// UNIQUE constraint columns, a row per column.
+pub const UNIQUE_CONSTRAINTS: &[&str] =
+    &["table_catalog", "table_schema", "table_name", "constraint_name", "key_seq", "column_name"];
+/// CHECK constraints, a row per constraint.
+pub const CHECK_CONSTRAINTS: &[&str] = &["table_catalog", "table_schema", "table_name", "constraint_name", "check_clause"];
 
 /// A driver's answer to a [`Catalog`] question: the query to run.
 pub struct CatalogSql {

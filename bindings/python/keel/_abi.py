@@ -353,6 +353,8 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_conn_primary_keys", [c_void_p, c_char_p, c_char_p, c_char_p, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
     ("keel_conn_foreign_keys", [c_void_p, c_char_p, c_char_p, c_char_p, c_int32, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
     ("keel_conn_indexes", [c_void_p, c_char_p, c_char_p, c_char_p, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
+    ("keel_conn_unique_constraints", [c_void_p, c_char_p, c_char_p, c_char_p, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
+    ("keel_conn_check_constraints", [c_void_p, c_char_p, c_char_p, c_char_p, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
     ("keel_conn_free", [c_void_p], None),
     ("keel_conn_return", [c_void_p], None),
     ("keel_conn_close", [c_void_p, POINTER(c_void_p)], c_int32),

@@ -397,6 +397,18 @@ class Connection:
         a = _names(catalog=catalog, schema=schema, table=_required(table, "table"))
         return self.cursor()._catalog(lambda p, out, err: lib.keel_conn_indexes(p, *a, out, err))
 
+    def unique_constraints(self, table: str, *, schema: Optional[str] = None, catalog: Optional[str] = None) -> "Cursor":
+        """The UNIQUE constraints of the table named exactly ``table``, a row
+        per key column: ``keel_conn_unique_constraints``."""
+        a = _names(catalog=catalog, schema=schema, table=_required(table, "table"))
+        return self.cursor()._catalog(lambda p, out, err: lib.keel_conn_unique_constraints(p, *a, out, err))
+
+    def check_constraints(self, table: str, *, schema: Optional[str] = None, catalog: Optional[str] = None) -> "Cursor":
+        """The CHECK constraints of the table named exactly ``table``, with
+        their condition's text: ``keel_conn_check_constraints``."""
+        a = _names(catalog=catalog, schema=schema, table=_required(table, "table"))
+        return self.cursor()._catalog(lambda p, out, err: lib.keel_conn_check_constraints(p, *a, out, err))
+
     @property
     def server_version(self) -> str:
         out = c_char_p()

@@ -405,7 +405,8 @@ def _fixture_schema(cur, table):
     cur.execute(f"CREATE TABLE {table} (a INT NOT NULL, b INT NOT NULL, label VARCHAR(10) NOT NULL, note VARCHAR(10), "
                 f"PRIMARY KEY (a, b), CONSTRAINT {table}_uq UNIQUE (label))")
     cur.execute(f"CREATE TABLE {table}_child (id INT NOT NULL PRIMARY KEY, pa INT, pb INT, "
-                f"CONSTRAINT {table}_fk FOREIGN KEY (pa, pb) REFERENCES {table} (a, b))")
+                f"CONSTRAINT {table}_fk FOREIGN KEY (pa, pb) REFERENCES {table} (a, b), "
+                f"CONSTRAINT {table}_ck CHECK (id > 0))")
 
 
 def test_get_table_schema_has_the_right_nullability(engine, conn, table):
@@ -467,6 +468,8 @@ def test_get_objects_at_every_depth(engine, conn, table):
     assert [(u["fk_table"], u["fk_column_name"]) for u in fk[0]["constraint_column_usage"]] == [(table, "a"), (table, "b")]
     if engine.name != "sqlite":  # SQLite does not keep constraint names
         assert fk[0]["constraint_name"].lower() == f"{table}_fk"
+    ck = [c for c in child["table_constraints"] if c["constraint_type"] == "CHECK"]
+    assert [(c["constraint_name"].lower(), c["constraint_column_names"]) for c in ck] == [(f"{table}_ck", [])]
     # A column filter.
     narrowed = tables("columns", table)
     assert [c["column_name"] for c in narrowed[table]["table_columns"]] == ["a", "b", "label", "note"]

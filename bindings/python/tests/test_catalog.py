@@ -96,3 +96,28 @@ def test_catalog_cursor_is_an_ordinary_cursor(schema, engine):
         assert cats == [] and c.execute("SELECT DATABASE()").fetchone()[0] in schemas
     else:
         assert len(cats) == 1 and "public" in schemas
+
+
+def test_unique_and_check_constraints(engine):
+    base = f"kpyc{os.getpid()}"
+    c = engine.connect(autocommit=True)
+    try:
+        c.execute(f"DROP TABLE IF EXISTS {base}")
+        c.execute(
+            f"CREATE TABLE {base} (code VARCHAR(10), n INT, "
+            f"CONSTRAINT {base}_u UNIQUE (code, n), CONSTRAINT {base}_few CHECK (n < 9))"
+        )
+        u = _rows(c.unique_constraints(base))
+        assert [(r["key_seq"], r["column_name"]) for r in u] == [(1, "code"), (2, "n")]
+        # SQLite keeps no constraint names: the index it made names it.
+        want = "sqlite_autoindex_" if engine.name == "sqlite" else f"{base}_u"
+        assert all(r["constraint_name"].startswith(want) for r in u), u
+        ck = _rows(c.check_constraints(base))
+        assert [r["constraint_name"] for r in ck] == [f"{base}_few"]
+        # Each engine's own form: "(n < 9)", "`n` < 9", "n < 9".
+        assert ck[0]["check_clause"].replace("(", "").replace(")", "").replace("`", "").strip() == "n < 9"
+        with pytest.raises(TypeError):
+            c.check_constraints(None)  # type: ignore[arg-type]
+    finally:
+        c.execute(f"DROP TABLE IF EXISTS {base}")
+        c.close()

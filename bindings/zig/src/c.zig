@@ -305,6 +305,10 @@ pub extern fn keel_conn_primary_keys(conn: ?*keel_conn, catalog: ?[*:0]const u8,
 pub extern fn keel_conn_foreign_keys(conn: ?*keel_conn, catalog: ?[*:0]const u8, schema: ?[*:0]const u8, table: ?[*:0]const u8, direction: i32, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
 /// List the indexes of the table named `table` (exactly, with case), a row per key column, ordered by index name and position.
 pub extern fn keel_conn_indexes(conn: ?*keel_conn, catalog: ?[*:0]const u8, schema: ?[*:0]const u8, table: ?[*:0]const u8, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
+/// List the UNIQUE constraints of the table named `table` (exactly, with case), a row per key column, ordered by constraint name and `key_seq`.
+pub extern fn keel_conn_unique_constraints(conn: ?*keel_conn, catalog: ?[*:0]const u8, schema: ?[*:0]const u8, table: ?[*:0]const u8, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
+/// List the CHECK constraints of the table named `table` (exactly, with case), a row per constraint, ordered by constraint name (on SQLite, in the order the CREATE TABLE writes them).
+pub extern fn keel_conn_check_constraints(conn: ?*keel_conn, catalog: ?[*:0]const u8, schema: ?[*:0]const u8, table: ?[*:0]const u8, rows_out: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
 /// Return a connection to its pool (the same call as `keel_conn_return`).
 pub extern fn keel_conn_free(conn: ?*keel_conn) void;
 /// Return a connection to its pool: `keel_conn_free` under the name that says what it does in a pooled API.

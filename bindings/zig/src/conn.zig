@@ -410,6 +410,24 @@ pub const Conn = struct {
         return .{ .handle = rows.?, .diags = conn.diags };
     }
 
+    /// `keel_conn_unique_constraints`: UNIQUE constraints of the table
+    /// named exactly `table`, a row per key column.
+    pub fn uniqueConstraints(conn: *const Conn, schema: ?[:0]const u8, table: [:0]const u8) Error!Rows {
+        var rows: ?*c.keel_rows = null;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_unique_constraints(conn.handle, null, cz(schema), table.ptr, &rows, e.ptr()));
+        return .{ .handle = rows.?, .diags = conn.diags };
+    }
+
+    /// `keel_conn_check_constraints`: CHECK constraints of the table named
+    /// exactly `table`, with their condition's text.
+    pub fn checkConstraints(conn: *const Conn, schema: ?[:0]const u8, table: [:0]const u8) Error!Rows {
+        var rows: ?*c.keel_rows = null;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_check_constraints(conn.handle, null, cz(schema), table.ptr, &rows, e.ptr()));
+        return .{ .handle = rows.?, .diags = conn.diags };
+    }
+
     /// The engine's version ("3.45.3" for SQLite); valid until `deinit`.
     pub fn serverVersion(conn: *const Conn) Error![]const u8 {
         var v: ?[*:0]const u8 = null;

@@ -1308,7 +1308,7 @@ test "the README's example is examples/readme.zig, which the build compiles and 
     try testing.expect(std.mem.find(u8, readme, block) != null);
 }
 
-test "the catalog: tables, columns by name, keys and indexes" {
+test "the catalog: tables, columns by name, keys, indexes and constraints" {
     var db = try keel.Db.open(gpa, "sqlite::memory:", .{});
     defer db.deinit();
     var conn = try db.checkout();
@@ -1316,6 +1316,7 @@ test "the catalog: tables, columns by name, keys and indexes" {
     _ = try conn.exec("CREATE TABLE author (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL)", .{});
     _ = try conn.exec("CREATE TABLE book (id INTEGER PRIMARY KEY, author_id INT REFERENCES author (id) ON DELETE CASCADE)", .{});
     _ = try conn.exec("CREATE INDEX book_author ON book (author_id)", .{});
+    _ = try conn.exec("CREATE TABLE shelf (code TEXT, n INT CONSTRAINT few CHECK (n < 9), UNIQUE (code, n))", .{});
 
     var t = try conn.tables(.{ .table = "%o%", .types = "TABLE" });
     defer t.deinit();
@@ -1350,6 +1351,19 @@ test "the catalog: tables, columns by name, keys and indexes" {
     var idx = try conn.indexes(null, "book");
     defer idx.deinit();
     try testing.expectEqualStrings("book_author", try (try idx.next()).?.get([]const u8, 3));
+
+    var uq = try conn.uniqueConstraints(null, "shelf");
+    defer uq.deinit();
+    const uq_col = (try uq.columnIndex("column_name")).?;
+    try testing.expectEqualStrings("code", try (try uq.next()).?.get([]const u8, uq_col));
+    try testing.expectEqualStrings("n", try (try uq.next()).?.get([]const u8, uq_col));
+    try testing.expectEqual(@as(?keel.Row, null), try uq.next());
+
+    var ck = try conn.checkConstraints(null, "shelf");
+    defer ck.deinit();
+    const check = (try ck.next()).?;
+    try testing.expectEqualStrings("few", try check.get([]const u8, (try ck.columnIndex("constraint_name")).?));
+    try testing.expectEqualStrings("n < 9", try check.get([]const u8, (try ck.columnIndex("check_clause")).?));
 
     try testing.expectError(error.InvalidArgument, conn.tables(.{ .types = "TABLES" }));
 }

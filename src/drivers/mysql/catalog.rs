@@ -69,7 +69,11 @@ fn no_catalog(catalog: Option<&str>) -> &'static str {
     if catalog.is_some() { " AND 1 = 0" } else { "" }
 }
 
-pub(super) fn query(q: &Catalog<'_>) -> Result<CatalogSql> {
+/// `mariadb`: the server is MariaDB, whose `CHECK_CONSTRAINTS` names each
+/// constraint's table (a column's CHECK is named after the column, so two
+/// tables may hold one of the same name); MySQL's names constraints
+/// uniquely in a schema and has no table column there.
+pub(super) fn query(q: &Catalog<'_>, mariadb: bool) -> Result<CatalogSql> {
     let mut p = Vec::new();
     let sql = match *q {
         Catalog::Catalogs => "SELECT NULL AS catalog_name FROM DUAL WHERE 1 = 0".to_owned(),
@@ -162,6 +166,35 @@ pub(super) fn query(q: &Catalog<'_>) -> Result<CatalogSql> {
                  CAST(COALESCE(s.COLLATION = 'D', 0) AS SIGNED) AS is_descending, NULL AS filter \
                  FROM information_schema.STATISTICS s WHERE 1 = 1{}{w} \
                  ORDER BY s.TABLE_SCHEMA, s.INDEX_NAME, s.SEQ_IN_INDEX",
+                no_catalog(catalog)
+            )
+        }
+        Catalog::UniqueConstraints { catalog, schema, table } => {
+            let mut w = equals("k.TABLE_SCHEMA", schema, &mut p);
+            w += &equals("k.TABLE_NAME", table, &mut p);
+            format!(
+                "SELECT NULL AS table_catalog, k.TABLE_SCHEMA AS table_schema, k.TABLE_NAME AS table_name, \
+                 k.CONSTRAINT_NAME AS constraint_name, CAST(k.ORDINAL_POSITION AS SIGNED) AS key_seq, \
+                 k.COLUMN_NAME AS column_name \
+                 FROM information_schema.TABLE_CONSTRAINTS t JOIN information_schema.KEY_COLUMN_USAGE k \
+                 ON k.CONSTRAINT_SCHEMA = t.CONSTRAINT_SCHEMA AND k.CONSTRAINT_NAME = t.CONSTRAINT_NAME \
+                 AND k.TABLE_NAME = t.TABLE_NAME \
+                 WHERE t.CONSTRAINT_TYPE = 'UNIQUE'{}{w} \
+                 ORDER BY k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+                no_catalog(catalog)
+            )
+        }
+        Catalog::CheckConstraints { catalog, schema, table } => {
+            let mut w = equals("t.TABLE_SCHEMA", schema, &mut p);
+            w += &equals("t.TABLE_NAME", table, &mut p);
+            let same_table = if mariadb { " AND c.TABLE_NAME = t.TABLE_NAME" } else { "" };
+            format!(
+                "SELECT NULL AS table_catalog, t.TABLE_SCHEMA AS table_schema, t.TABLE_NAME AS table_name, \
+                 t.CONSTRAINT_NAME AS constraint_name, c.CHECK_CLAUSE AS check_clause \
+                 FROM information_schema.TABLE_CONSTRAINTS t JOIN information_schema.CHECK_CONSTRAINTS c \
+                 ON c.CONSTRAINT_SCHEMA = t.CONSTRAINT_SCHEMA AND c.CONSTRAINT_NAME = t.CONSTRAINT_NAME{same_table} \
+                 WHERE t.CONSTRAINT_TYPE = 'CHECK'{}{w} \
+                 ORDER BY t.TABLE_SCHEMA, t.TABLE_NAME, t.CONSTRAINT_NAME",
                 no_catalog(catalog)
             )
         }

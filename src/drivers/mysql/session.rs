@@ -455,7 +455,7 @@ impl DriverConn for MyConn {
     }
 
     fn catalog(&mut self, q: &crate::core::catalog::Catalog<'_>) -> Result<crate::core::catalog::CatalogSql> {
-        super::catalog::query(q)
+        super::catalog::query(q, self.version.contains("MariaDB"))
     }
 
     fn supports(&self, capability: Capability) -> bool {

@@ -157,6 +157,32 @@ pub(super) fn query(q: &Catalog<'_>) -> Result<CatalogSql> {
                  WHERE k.ord <= i.indnkeyatts{w} ORDER BY n.nspname, ic.relname, k.ord"
             )
         }
+        Catalog::UniqueConstraints { catalog, schema, table } => {
+            let w = relation(catalog, schema, table, "", &mut p);
+            format!(
+                "SELECT current_database()::text AS table_catalog, n.nspname::text AS table_schema, \
+                 c.relname::text AS table_name, con.conname::text AS constraint_name, k.ord::int8 AS key_seq, \
+                 a.attname::text AS column_name \
+                 FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) \
+                 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum \
+                 WHERE con.contype = 'u'{w} ORDER BY n.nspname, c.relname, con.conname, k.ord"
+            )
+        }
+        Catalog::CheckConstraints { catalog, schema, table } => {
+            // contype 'c' only: PostgreSQL 18's NOT NULL constraints ('n')
+            // are the columns' is_nullable.
+            let w = relation(catalog, schema, table, "", &mut p);
+            format!(
+                "SELECT current_database()::text AS table_catalog, n.nspname::text AS table_schema, \
+                 c.relname::text AS table_name, con.conname::text AS constraint_name, \
+                 pg_get_expr(con.conbin, con.conrelid) AS check_clause \
+                 FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE con.contype = 'c'{w} ORDER BY n.nspname, c.relname, con.conname"
+            )
+        }
     };
     let mut cs = CatalogSql::new(sql, p);
     if matches!(q, Catalog::Columns { .. }) {
