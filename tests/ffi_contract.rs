@@ -1556,13 +1556,20 @@ fn static_binds_read_the_callers_buffer_on_sqlite() {
     let st = prepare(conn, "INSERT INTO s (t, b) VALUES (?, ?)");
     let mut text = *b"aaaa";
     let mut bytes = [1u8, 2, 3];
-    ok(|e| keel_stmt_bind_text_static(st, 0, text.as_ptr() as *const c_char, text.len(), e));
-    ok(|e| keel_stmt_bind_bytes_static(st, 1, bytes.as_ptr(), bytes.len(), e));
+    // The buffers are written through the same raw pointers SQLite reads
+    // (a write through `text` itself would end those pointers' validity).
+    let (text_p, bytes_p) = (text.as_mut_ptr(), bytes.as_mut_ptr());
+    ok(|e| keel_stmt_bind_text_static(st, 0, text_p as *const c_char, 4, e));
+    ok(|e| keel_stmt_bind_bytes_static(st, 1, bytes_p, 3, e));
     // Changed after the bind, before the run: SQLite reads it as it is now.
-    text.copy_from_slice(b"bbbb");
-    bytes[0] = 9;
+    // SAFETY: both point into live arrays of 4 and 3 bytes.
+    unsafe {
+        std::ptr::copy_nonoverlapping(b"bbbb".as_ptr(), text_p, 4);
+        bytes_p.write(9);
+    }
     ok(|e| keel_stmt_execute(st, null_mut(), e));
-    text.copy_from_slice(b"cccc");
+    // SAFETY: as above.
+    unsafe { std::ptr::copy_nonoverlapping(b"cccc".as_ptr(), text_p, 4) };
     ok(|e| keel_stmt_execute(st, null_mut(), e));
     ok(|e| keel_stmt_bind_text_static(st, 0, null(), 0, e));
     ok(|e| keel_stmt_bind_bytes_static(st, 1, null(), 0, e));
