@@ -635,6 +635,114 @@ fn postgres_error_mid_stream() {
     keel_conn_free(conn);
 }
 
+/// PostgreSQL arrays come as list<T> of their elements' Arrow type, NULL
+/// lists and NULL elements as validity bits, across batches; arrays of
+/// more dimensions and elements keel cannot hold are errors naming the
+/// row and column.
+#[test]
+fn postgres_arrays_as_lists() {
+    let Some(f) = fixture("postgres") else { return };
+    let db = CDb::open(&f.url, "arrow_batch_rows=4");
+    let conn = db.checkout();
+    let sql = "SELECT ARRAY[1, NULL, 3]::int4[] AS i, NULL::int8[] AS n, '{}'::text[] AS e, \
+               ARRAY['a', NULL, 'ü']::text[] AS t, ARRAY[1.5, -2.25]::numeric(6,2)[] AS d, \
+               ARRAY[12.5]::numeric[] AS dn, ARRAY['2024-02-29'::date] AS dt, \
+               ARRAY['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid] AS u, ARRAY[true, false] AS b, \
+               ARRAY['1 day'::interval] AS iv, ARRAY['{\"a\": 1}'::jsonb] AS j, ARRAY['\\x00ff'::bytea] AS by, \
+               ARRAY[1.5::float8] AS fl, ARRAY['2024-01-02 03:04:05+00'::timestamptz] AS tz";
+    let mut reader = import(query_arrow(conn, sql));
+    let schema = reader.schema();
+    let item = |i: usize| match schema.field(i).data_type() {
+        DataType::List(f) => f.clone(),
+        other => panic!("column {i}: {other} is not a list"),
+    };
+    let want = [
+        DataType::Int64,
+        DataType::Int64,
+        DataType::Utf8,
+        DataType::Utf8,
+        DataType::Decimal128(6, 2),
+        DataType::Utf8,
+        DataType::Date32,
+        DataType::FixedSizeBinary(16),
+        DataType::Boolean,
+        DataType::Utf8,
+        DataType::Utf8,
+        DataType::Binary,
+        DataType::Float64,
+        DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+    ];
+    for (i, dt) in want.iter().enumerate() {
+        assert_eq!(item(i).data_type(), dt, "column {i}");
+    }
+    let ext = |i: usize| item(i).metadata().get("ARROW:extension:name").cloned();
+    assert_eq!(ext(7).as_deref(), Some("arrow.uuid"));
+    assert_eq!(ext(10).as_deref(), Some("arrow.json"));
+    let b = reader.next().unwrap().unwrap();
+    let list = |i: usize| b.column(i).as_list::<i32>();
+    let ints = list(0).value(0);
+    let ints = ints.as_primitive::<Int64Type>();
+    assert_eq!((ints.len(), ints.value(0), ints.is_null(1), ints.value(2)), (3, 1, true, 3));
+    assert!(list(1).is_null(0), "a NULL array is a NULL list");
+    assert!(!list(2).is_null(0) && list(2).value(0).is_empty(), "an empty array is an empty list");
+    let texts = list(3).value(0);
+    let texts = texts.as_string::<i32>();
+    assert_eq!((texts.value(0), texts.is_null(1), texts.value(2)), ("a", true, "ü"));
+    let decs = list(4).value(0);
+    let decs = decs.as_primitive::<Decimal128Type>();
+    assert_eq!((decs.value(0), decs.value(1)), (150, -225));
+    assert_eq!(list(5).value(0).as_string::<i32>().value(0), "12.5");
+    assert_eq!(list(6).value(0).as_primitive::<Date32Type>().value(0), date(2024, 2, 29));
+    assert_eq!(list(7).value(0).as_fixed_size_binary().value(0)[..2], [0xa0, 0xee]);
+    let bools = list(8).value(0);
+    assert_eq!((bools.as_boolean().value(0), bools.as_boolean().value(1)), (true, false));
+    assert_eq!(list(9).value(0).as_string::<i32>().value(0), "1 day");
+    assert_eq!(list(10).value(0).as_string::<i32>().value(0), "{\"a\": 1}");
+    assert_eq!(list(11).value(0).as_binary::<i32>().value(0), [0x00, 0xff]);
+    assert_eq!(list(12).value(0).as_primitive::<Float64Type>().value(0), 1.5);
+    assert_eq!(
+        list(13).value(0).as_primitive::<TimestampMicrosecondType>().value(0),
+        micros(2024, 1, 2, 3, 4, 5, 0)
+    );
+    drop(reader);
+
+    // Many rows over several batches of 4: NULL lists, lists of 0 to 3.
+    let mut reader = import(query_arrow(
+        conn,
+        "SELECT CASE WHEN x % 3 = 0 THEN NULL ELSE array_fill(x::int8, ARRAY[x % 4]) END AS a \
+         FROM generate_series(1, 10) AS x ORDER BY x",
+    ));
+    let mut got = Vec::new();
+    for b in reader.by_ref() {
+        let b = b.unwrap();
+        assert!(b.num_rows() <= 4);
+        let l = b.column(0).as_list::<i32>();
+        for r in 0..b.num_rows() {
+            got.push((!l.is_null(r)).then(|| l.value(r).as_primitive::<Int64Type>().values().to_vec()));
+        }
+    }
+    let want: Vec<Option<Vec<i64>>> =
+        (1..=10i64).map(|x| (x % 3 != 0).then(|| vec![x; (x % 4) as usize])).collect();
+    assert_eq!(got, want);
+
+    // What does not fit: an error naming the row and column (from the
+    // call, which reads the first batch).
+    for (sql, says) in [
+        ("SELECT 1 AS one, ARRAY[[1, 2], [3, 4]] AS a", "2 dimensions"),
+        ("SELECT 1 AS one, ARRAY['2024-01-01'::date, 'infinity'] AS a", "element 1, \"infinity\""),
+    ] {
+        let c = CString::new(sql).unwrap();
+        let mut stream = FFI_ArrowArrayStream::empty();
+        let (st, err) = fails(|e| keel_conn_query_arrow(conn, c.as_ptr(), null(), 0, &mut stream, e));
+        assert_eq!(st, Status::InvalidData, "{sql}: {err}");
+        assert!(err.contains(says) && err.contains("row 0, column 1 (\"a\")"), "{sql}: {err}");
+    }
+    // The row cursor reads arrays as the server's text, as before.
+    let (_, got) = read_all(import(query_arrow(conn, "SELECT ARRAY[1, 2]::text AS t")), &[]);
+    assert_eq!(got, vec![vec![Value::Text("{1,2}".into())]]);
+    keel_conn_free(conn);
+}
+
 /// NULL arguments and a closed cursor: statuses, not crashes, and nothing
 /// written.
 #[test]

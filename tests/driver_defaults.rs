@@ -96,7 +96,7 @@ impl DriverStmt for MinimalStmt {
         Ok(ExecResult { rows_affected: 0, last_insert_id: None })
     }
     fn query(&mut self) -> Result<Box<dyn DriverRows>> {
-        let n = Column { name: "n".into(), kind: Type::Int64, engine_type: String::new(), nullable: Nullable::Unknown, decimal: None };
+        let n = Column { name: "n".into(), kind: Type::Int64, engine_type: String::new(), nullable: Nullable::Unknown, decimal: None, list_of: None };
         Ok(Box::new(MinimalRows { columns: vec![n], left: 2 }))
     }
 }

@@ -5,7 +5,7 @@ use super::connection::Session;
 use super::ingest::{self, Ingest};
 use super::params::row_values;
 use super::{err, not_implemented, option_text, to_adbc};
-use crate::codec::arrow::{ArrowReader, arrow_field};
+use crate::codec::arrow::{ArrowReader, column_field};
 use crate::core::db::Stmt;
 use crate::core::value::{Value, ValueRef};
 use adbc_core::error::{Result as AdbcResult, Status as AdbcStatus};
@@ -316,7 +316,7 @@ impl Statement for KeelStatement {
     fn execute_schema(&mut self) -> AdbcResult<Schema> {
         self.check_no_ingest()?;
         let cols = self.prepared()?.columns().map_err(to_adbc)?;
-        Ok(Schema::new(cols.iter().map(|c| arrow_field(&c.name, c.kind, c.decimal, true)).collect::<Vec<_>>()))
+        Ok(Schema::new(cols.iter().map(|c| column_field(c, true)).collect::<Vec<_>>()))
     }
 
     fn execute_partitions(&mut self) -> AdbcResult<PartitionedResult> {

@@ -23,9 +23,14 @@
 //! | decimal otherwise | utf8, the exact decimal text (PostgreSQL's unconstrained numeric, SQL Server) |
 //! | uuid | fixed_size_binary(16), extension `arrow.uuid` |
 //! | json | utf8, extension `arrow.json` |
+//! | a PostgreSQL array of any of the above (`Column::list_of`) | list<T> of the elements' type (field `item`) |
 //!
-//! Every field is nullable; NULL is a cleared validity bit. Arrays of
-//! PostgreSQL come as keel reads them today (text). A column without a
+//! Every field is nullable; NULL is a cleared validity bit (in a list, of
+//! the list or of an element). A PostgreSQL array of more than one
+//! dimension, or one whose elements keel hands out as raw bytes (types it
+//! does not decode), is not a list: an array value of more dimensions in a
+//! list column is an error, and a column of such elements stays utf8 (the
+//! server's array text, as keel reads it). A column without a
 //! declared type (a SQLite expression) takes the Arrow type of its first
 //! non-NULL value in the stream's first batch; when the whole first batch
 //! is NULL there, it is Arrow's `null` type. A value that does not fit its
@@ -48,7 +53,8 @@ use arrow_array::builder::{
     FixedSizeBinaryBuilder, Float64Builder, Int64Builder, StringBuilder, Time64MicrosecondBuilder,
     TimestampMicrosecondBuilder, UInt64Builder,
 };
-use arrow_array::{ArrayRef, NullArray, RecordBatch, RecordBatchOptions, RecordBatchReader};
+use arrow_array::{ArrayRef, ListArray, NullArray, RecordBatch, RecordBatchOptions, RecordBatchReader};
+use arrow_buffer::{NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -74,6 +80,9 @@ enum Target {
     Unknown,
     /// Arrow's null type: the first batch held only NULLs.
     Null,
+    /// A list; its elements' target is the reader's (`ArrowReader::lists`)
+    /// and the column's ([`Col::List`]).
+    List,
 }
 
 impl Target {
@@ -148,6 +157,8 @@ impl Target {
             Target::Uuid => DataType::FixedSizeBinary(16),
             Target::Decimal(p, s) => DataType::Decimal128(p, s),
             Target::Unknown | Target::Null => DataType::Null,
+            // Only named in messages: the field comes from `list_field`.
+            Target::List => DataType::List(Arc::new(Field::new("item", DataType::Null, true))),
         }
     }
 
@@ -171,9 +182,14 @@ impl Target {
             Target::Decimal(p, s) => Col::Decimal(
                 Decimal128Builder::with_capacity(cap).with_data_type(DataType::Decimal128(p, s)),
             ),
-            Target::Unknown | Target::Null => Col::Null(0),
+            Target::Unknown | Target::Null | Target::List => Col::Null(0),
         }
     }
+}
+
+/// The field of a list column whose elements are of `elem`'s type.
+fn list_field(name: &str, elem: Target) -> Field {
+    Field::new(name, DataType::List(Arc::new(elem.field("item"))), true)
 }
 
 /// One column's values of the batch being built.
@@ -191,6 +207,10 @@ enum Col {
     Decimal(Decimal128Builder),
     /// NULLs only, this many.
     Null(usize),
+    /// A list column: its elements (of `elem`'s type) one after another,
+    /// where each row's list ends (`offsets`, starting with 0), and which
+    /// rows are not NULL.
+    List { elem: Target, items: Box<Col>, offsets: Vec<i32>, valid: NullBufferBuilder },
 }
 
 impl Col {
@@ -208,7 +228,40 @@ impl Col {
             Col::Uuid(b) => Arc::new(b.finish()),
             Col::Decimal(b) => Arc::new(b.finish()),
             Col::Null(n) => Arc::new(NullArray::new(std::mem::take(n))),
+            Col::List { elem, items, offsets, valid } => {
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(offsets, vec![0])));
+                Arc::new(ListArray::new(Arc::new(elem.field("item")), offsets, items.finish(), valid.finish()))
+            }
         }
+    }
+
+    fn list(elem: Target, cap: usize) -> Col {
+        let mut offsets = Vec::with_capacity(cap + 1);
+        offsets.push(0);
+        Col::List { elem, items: Box::new(elem.builder(cap)), offsets, valid: NullBufferBuilder::new(cap) }
+    }
+
+    /// Append the current row's value of list column `i` of `rows`;
+    /// returns the bytes of text or binary data it added.
+    fn append_list(&mut self, rows: &Rows, i: usize) -> Result<usize> {
+        let Col::List { elem, items, offsets, valid } = self else {
+            return Err(Error::new(Status::Internal, "a list value for a column that is not a list"));
+        };
+        let elem = *elem;
+        let mut bytes = 0;
+        let mut k = 0usize;
+        let present = rows
+            .list_elements(i, &mut |v| {
+                bytes += items.append(elem, v).map_err(|e| e.context(format_args!("array element {k}")))?;
+                k += 1;
+                Ok(())
+            })?;
+        let end = i32::try_from(items.len()).map_err(|_| {
+            Error::invalid_data("more than 2^31 array elements in one batch: lower arrow_batch_rows")
+        })?;
+        offsets.push(end);
+        valid.append(present);
+        Ok(bytes)
     }
 
     fn len(&self) -> usize {
@@ -225,6 +278,7 @@ impl Col {
             Col::Uuid(b) => b.len(),
             Col::Decimal(b) => b.len(),
             Col::Null(n) => *n,
+            Col::List { offsets, .. } => offsets.len() - 1,
         }
     }
 
@@ -242,6 +296,10 @@ impl Col {
             Col::Uuid(b) => b.append_null(),
             Col::Decimal(b) => b.append_null(),
             Col::Null(n) => *n += 1,
+            Col::List { offsets, valid, .. } => {
+                offsets.push(*offsets.last().unwrap_or(&0));
+                valid.append_null();
+            }
         }
     }
 
@@ -461,12 +519,24 @@ pub fn arrow_field(name: &str, kind: Type, decimal: Option<(u8, i8)>, nullable: 
     t.field(name).with_nullable(nullable)
 }
 
+/// The Arrow field of result column `c` in a stream ([`ArrowReader`]), as
+/// [`arrow_field`] gives it, and list<T> for a column of arrays
+/// (`Column::list_of`).
+pub fn column_field(c: &crate::core::value::Column, nullable: bool) -> Field {
+    match c.list_of {
+        Some(k) => list_field(&c.name, Target::of_column(k, c.decimal)).with_nullable(nullable),
+        None => arrow_field(&c.name, c.kind, c.decimal, nullable),
+    }
+}
+
 /// Reads a cursor as Arrow record batches. Owns the cursor (`Rows`), and
 /// through it the connection's session, until dropped.
 pub struct ArrowReader {
     rows: Rows,
     names: Vec<String>,
     targets: Vec<Target>,
+    /// For each list column (`Target::List`), its elements' target.
+    lists: Vec<Option<Target>>,
     schema: SchemaRef,
     batch_rows: usize,
     /// Rows read so far, over the whole stream (for error messages).
@@ -490,12 +560,14 @@ impl ArrowReader {
         let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
         let targets: Vec<Target> = cols
             .iter()
-            .map(|c| Target::of_column(c.kind, c.decimal))
+            .map(|c| if c.list_of.is_some() { Target::List } else { Target::of_column(c.kind, c.decimal) })
             .collect();
+        let lists = cols.iter().map(|c| c.list_of.map(|k| Target::of_column(k, c.decimal))).collect();
         let mut r = ArrowReader {
             rows,
             names,
             targets,
+            lists,
             schema: Arc::new(Schema::empty()),
             batch_rows,
             row_no: 0,
@@ -522,7 +594,11 @@ impl ArrowReader {
             .names
             .iter()
             .zip(&self.targets)
-            .map(|(n, t)| t.field(n))
+            .zip(&self.lists)
+            .map(|((n, t), l)| match l {
+                Some(elem) => list_field(n, *elem),
+                None => t.field(n),
+            })
             .collect();
         Arc::new(Schema::new(fields))
     }
@@ -549,7 +625,15 @@ impl ArrowReader {
         // A cursor that hands out runs fills its batches (but the last):
         // room for all of it at once, instead of growing by copies.
         let cap = if self.columnar == Some(true) { self.batch_rows.min(1 << 16) } else { self.batch_rows.min(4096) };
-        let mut cols: Vec<Col> = self.targets.iter().map(|t| t.builder(cap)).collect();
+        let mut cols: Vec<Col> = self
+            .targets
+            .iter()
+            .zip(&self.lists)
+            .map(|(t, l)| match l {
+                Some(elem) => Col::list(*elem, cap),
+                None => t.builder(cap),
+            })
+            .collect();
         let mut n = 0usize;
         let mut bytes = 0usize;
         // Whole runs of rows, column by column, where the cursor has them.
@@ -584,6 +668,17 @@ impl ArrowReader {
                 break;
             }
             for i in 0..cols.len() {
+                if self.lists[i].is_some() {
+                    match cols[i].append_list(&self.rows, i) {
+                        Ok(b) => bytes += b,
+                        Err(e) => {
+                            self.done = true;
+                            let name = &self.names[i];
+                            return Err(e.context(format_args!("row {}, column {i} ({name:?})", self.row_no)));
+                        }
+                    }
+                    continue;
+                }
                 let v = self.rows.value(i)?;
                 let mut t = self.targets[i];
                 // A column with no declared type (SQLite expressions):

@@ -1188,6 +1188,14 @@ impl Rows {
         Ok(self.inner.value(i))
     }
 
+    /// The elements of the current row's array in column `i` (a column
+    /// whose [`Column::list_of`](super::value::Column::list_of) is set),
+    /// in order, each to `each`; `Ok(false)` when the value is NULL.
+    pub fn list_elements(&self, i: usize, each: &mut dyn FnMut(ValueRef<'_>) -> Result<()>) -> Result<bool> {
+        self.readable(i)?;
+        self.inner.list_elements(i, each)
+    }
+
     /// Column `i` of the current row as the text keel writes for its
     /// value, taken as the engine keeps it where that is already keel's
     /// form (a SQLite TIMESTAMP stored as keel writes it), with no parse;

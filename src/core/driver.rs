@@ -23,7 +23,7 @@
 //! which read the cursor's current row while other calls of the session
 //! may run.
 
-use super::error::Result;
+use super::error::{Error, Result};
 use super::options::{OptSpec, Options};
 use super::sql::Syntax;
 use super::url::ConnUrl;
@@ -568,5 +568,14 @@ pub trait DriverRows: Send {
     fn next_run(&mut self, max: usize) -> Result<Option<Run<'_>>> {
         let _ = max;
         Ok(None)
+    }
+    /// For a column whose [`Column::list_of`] is set: the elements of the
+    /// current row's array in column `i`, in order, each to `each` as a
+    /// value of that type (NULL elements as NULL); `Ok(false)` when the
+    /// value is NULL. Called under the same conditions as `value`.
+    /// Default: `NotImplemented` (no driver sets `list_of` without this).
+    fn list_elements(&self, i: usize, each: &mut dyn FnMut(ValueRef<'_>) -> Result<()>) -> Result<bool> {
+        let _ = each;
+        Err(Error::not_implemented(format!("column {i} has no elements to list")))
     }
 }

@@ -96,8 +96,16 @@ pub struct Column {
     /// For a `Decimal` column, its (precision, scale) where the engine
     /// tells them (SQLite's declared `NUMERIC(p,s)`, PostgreSQL's
     /// `numeric(p,s)`, MySQL's `DECIMAL(p,s)`); `None` otherwise
-    /// (PostgreSQL's unconstrained `numeric`, SQL Server).
+    /// (PostgreSQL's unconstrained `numeric`, SQL Server). For a column
+    /// of arrays (`list_of`) of decimals, the elements' (precision, scale).
     pub decimal: Option<(u8, i8)>,
+    /// For a column whose values are arrays (PostgreSQL's `int4[]` and
+    /// the like): the keel type of their elements. The values still read
+    /// as `kind` (text, the server's array text); the Arrow export gives
+    /// the column as list<T> of the elements' Arrow type, through
+    /// [`DriverRows::list_elements`](crate::core::driver::DriverRows::list_elements).
+    /// `None` for every other column.
+    pub list_of: Option<Type>,
 }
 
 impl Column {

@@ -905,7 +905,7 @@ fn describe(t: &Table, rows: *mut c_void) -> Result<Vec<Column>> {
         // A decimal's precision and scale come from its engine type,
         // `DECIMAL(p,s)` (the header's rule for `engine_type`).
         let decimal = if kind == Type::Decimal { Column::decimal_from_type_name(&engine_type) } else { None };
-        out.push(Column { name: name.to_owned(), kind, engine_type, nullable, decimal });
+        out.push(Column { name: name.to_owned(), kind, engine_type, nullable, decimal, list_of: None });
     }
     Ok(out)
 }

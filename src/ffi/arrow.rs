@@ -54,9 +54,15 @@ fn export(rows: Rows, out: *mut ArrowArrayStream) -> Result<()> {
 /// type such as DuckDB's) and utf8 holding the exact decimal
 /// text where it does not (PostgreSQL's unconstrained numeric, SQL
 /// Server), uuid → fixed_size_binary(16) with extension name `arrow.uuid`,
-/// json → utf8 with extension name `arrow.json`. PostgreSQL arrays come as
-/// text, as `keel_rows_column_text` gives them. Every field is nullable;
-/// NULL is a cleared validity bit. A column without a declared type
+/// json → utf8 with extension name `arrow.json`. A PostgreSQL array column
+/// (one whose elements keel decodes: every type above, plus intervals,
+/// timetz, enums and domains as utf8) → list<T> of its elements' Arrow type
+/// (child field `item`), although `keel_rows_column_text` reads its values
+/// as the server's array text; an array value of more than one dimension,
+/// or with an element the element type cannot hold (a date `infinity`),
+/// fails with `KEEL_STATUS_INVALID_DATA` naming the row and column; arrays
+/// of other element types stay utf8 text. Every field is nullable; NULL is
+/// a cleared validity bit (of a list, and of each element). A column without a declared type
 /// (SQLite expressions) takes the type of its first non-NULL value in the
 /// first batch, or Arrow's null type when that batch has none. A value
 /// that does not fit its column's Arrow type fails the batch with an error

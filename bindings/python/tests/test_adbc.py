@@ -303,6 +303,15 @@ def test_execute_schema_is_the_stream_schema(engine, conn, table):
         got = cur.fetch_arrow_table()
     assert schema.names == ["a", "b", "c"]
     assert schema == got.schema
+    if engine.name == "postgres":
+        # Arrays: list<T> in both.
+        sql = "SELECT ARRAY[1, 2]::int8[] AS l, ARRAY[1.5]::numeric(4,2)[] AS d"
+        with conn.cursor() as cur:
+            schema = cur.adbc_execute_schema(sql)
+            cur.execute(sql)
+            got = cur.fetch_arrow_table()
+        assert schema.field("l").type == pa.list_(pa.int64())
+        assert schema == got.schema and got.to_pylist()[0]["l"] == [1, 2]
 
 
 def test_same_query_through_keel_and_adbc_gives_identical_tables(engine, conn, table):

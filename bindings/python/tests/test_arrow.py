@@ -114,6 +114,26 @@ def test_types_with_extensions():
         assert (uu.bytes if isinstance(uu, uuid.UUID) else uu) == u.bytes
 
 
+def test_postgres_arrays_are_lists(engine):
+    if engine.name != "postgres":
+        pytest.skip("arrays are PostgreSQL's")
+    polars = pytest.importorskip("polars")
+    with engine.connect() as conn:
+        cur = conn.cursor()
+        sql = ("SELECT ARRAY[1, NULL, 3]::int8[] AS i, NULL::text[] AS n, "
+               "ARRAY[1.25, NULL]::numeric(5,2)[] AS d")
+        cur.execute(sql)
+        # The row cursor reads the server's array text, as before.
+        assert cur.fetchall() == [("{1,NULL,3}", None, "{1.25,NULL}")]
+        cur.execute(sql)
+        t = pa.table(cur)
+        assert t.schema.field("i").type == pa.list_(pa.int64())
+        assert t.schema.field("d").type == pa.list_(pa.decimal128(5, 2))
+        assert t.to_pylist() == [{"i": [1, None, 3], "n": None, "d": [decimal.Decimal("1.25"), None]}]
+        cur.execute("SELECT ARRAY['a', 'b'] AS t")
+        assert polars.DataFrame(cur)["t"].to_list() == [["a", "b"]]
+
+
 def test_capsule_dropped_unread_frees_the_stream(engine):
     with engine.connect() as conn:
         cur = conn.cursor()

@@ -97,7 +97,7 @@ impl MsStmt {
                 None => Nullable::Unknown,
             };
             let (kind, engine_type) = types::classify_name(type_name);
-            cols.push((ordinal, Column { name: name.to_owned(), kind, engine_type, nullable, decimal: None }));
+            cols.push((ordinal, Column { name: name.to_owned(), kind, engine_type, nullable, decimal: None, list_of: None }));
         }
         cols.sort_by_key(|(o, _)| *o);
         Ok(cols.into_iter().map(|(_, c)| c).collect())
@@ -203,7 +203,7 @@ impl DriverStmt for MsStmt {
         let mut types = Vec::with_capacity(cols.len());
         for c in &cols {
             let (kind, name) = types::classify(c.column_type());
-            columns.push(Column { name: c.name().to_owned(), kind, engine_type: name.to_owned(), nullable: Nullable::Unknown, decimal: None });
+            columns.push(Column { name: c.name().to_owned(), kind, engine_type: name.to_owned(), nullable: Nullable::Unknown, decimal: None, list_of: None });
             types.push(c.column_type());
         }
         // SAFETY: the stream borrows the client inside `self.shared`; it is

@@ -91,6 +91,7 @@ pub(super) fn columns(cols: &[mysql::Column]) -> MyCols {
             engine_type: engine_type_name(ct, flags, binary, c.column_length()),
             nullable: if flags.contains(ColumnFlags::NOT_NULL_FLAG) { Nullable::No } else { Nullable::Yes },
             decimal: (kind == K::Decimal).then(|| mysql_decimal(c.column_length(), c.decimals(), flags)).flatten(),
+            list_of: None,
         });
     }
     MyCols { columns: columns.into(), date_cols }

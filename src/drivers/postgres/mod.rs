@@ -39,7 +39,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use super::cursor_slot::{CursorSlot, statement_id};
-use tokio_postgres::types::{FromSql, Type};
+use tokio_postgres::types::{FromSql, Kind, Type};
 use types::{Param, Plan};
 
 /// PostgreSQL's SQL, as the core's lexer reads it: `$1` parameters,
@@ -805,12 +805,15 @@ fn pg_cols(described: &[tokio_postgres::Column]) -> Arc<PgCols> {
     let mut plans = Vec::new();
     for c in described {
         let (kind, plan) = types::classify(c.type_());
+        // An array's type modifier is its elements' (numeric(10,2)[]).
+        let list_of = types::list_element(c.type_());
         columns.push(Column {
             name: c.name().to_owned(),
             kind,
             engine_type: c.type_().name().to_owned(),
             nullable: Nullable::Unknown,
-            decimal: pg_decimal(kind, c.type_modifier()),
+            decimal: pg_decimal(list_of.unwrap_or(kind), c.type_modifier()),
+            list_of,
         });
         types.push(c.type_().clone());
         plans.push(plan);
@@ -990,6 +993,15 @@ impl DriverRows for PgRows {
         // Every text, JSON and decimal value comes from `texts`, which `next`
         // fills NUL-terminated.
         true
+    }
+
+    fn list_elements(&self, i: usize, each: &mut dyn FnMut(ValueRef<'_>) -> Result<()>) -> Result<bool> {
+        let Kind::Array(elem) = self.cols.types[i].kind() else {
+            return Err(Error::not_implemented(format!("column {i} is not an array")));
+        };
+        let Some(raw) = self.raw(i) else { return Ok(false) };
+        types::list_elements(elem, raw, each)?;
+        Ok(true)
     }
 }
 

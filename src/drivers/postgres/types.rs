@@ -236,6 +236,71 @@ fn timetz_text(raw: &[u8], out: &mut String) -> Option<()> {
     Some(())
 }
 
+/// The keel type of the elements of an array type whose elements keel
+/// reads (every element type but those it hands out as raw bytes); `None`
+/// for any other type.
+pub fn list_element(ty: &Type) -> Option<K> {
+    match ty.kind() {
+        Kind::Array(elem) => match classify(elem) {
+            (_, Plan::Raw) => None,
+            (k, _) => Some(k),
+        },
+        _ => None,
+    }
+}
+
+/// The elements of a one-dimensional array value (binary, of elements of
+/// type `elem`), in order, each to `each` as a value of
+/// `list_element`'s type (NULL elements as NULL). An array of more
+/// dimensions, or an element keel's type cannot hold (a date or timestamp
+/// `infinity`), is an error.
+pub fn list_elements(elem: &Type, raw: &[u8], each: &mut dyn FnMut(ValueRef<'_>) -> Result<()>) -> Result<()> {
+    let malformed = || Error::invalid_data("a malformed array value (binary format)").with_driver("postgres");
+    let ndim = i32::from_be_bytes(be(raw, 0).ok_or_else(malformed)?);
+    if ndim == 0 {
+        return Ok(());
+    }
+    if ndim != 1 {
+        return Err(Error::invalid_data(format!(
+            "an array of {ndim} dimensions does not fit an Arrow list (one dimension)"
+        ))
+        .with_driver("postgres"));
+    }
+    let n = i32::from_be_bytes(be(raw, 12).ok_or_else(malformed)?);
+    let (kind, plan) = classify(elem);
+    let mut pos = 20;
+    let mut text = String::new();
+    for k in 0..n.max(0) {
+        let len = i32::from_be_bytes(be(raw, pos).ok_or_else(malformed)?);
+        pos += 4;
+        if len < 0 {
+            each(ValueRef::Null)?;
+            continue;
+        }
+        let bytes = raw.get(pos..pos + len as usize).ok_or_else(malformed)?;
+        pos += len as usize;
+        let v = match plan {
+            Plan::Direct => decode(elem, bytes),
+            _ => {
+                text.clear();
+                element_text(elem, bytes, &mut text);
+                if kind == K::Decimal { ValueRef::Decimal(&text) } else { ValueRef::Text(&text) }
+            }
+        };
+        if v.kind() != kind {
+            text.clear();
+            element_text(elem, bytes, &mut text);
+            return Err(Error::invalid_data(format!(
+                "array element {k}, {text:?}, has no keel {} value",
+                kind.name()
+            ))
+            .with_driver("postgres"));
+        }
+        each(v)?;
+    }
+    Ok(())
+}
+
 fn array_text(elem: &Type, raw: &[u8], out: &mut String) -> Option<()> {
     let ndim = i32::from_be_bytes(be(raw, 0)?) as usize;
     if ndim == 0 {

@@ -105,7 +105,7 @@ pub(super) fn column_info(raw: &RawStmt) -> ColInfo {
         };
         let kind = kind_from_decltype(&decl);
         let decimal = if kind == Type::Decimal { Column::decimal_from_type_name(&decl) } else { None };
-        columns.push(Column { name, kind, engine_type: decl, nullable, decimal });
+        columns.push(Column { name, kind, engine_type: decl, nullable, decimal, list_of: None });
     }
     let kinds = columns.iter().map(|c| c.kind).collect();
     ColInfo { columns: columns.into(), kinds, reprepared }
