@@ -811,6 +811,63 @@ fn ingest(
 
 /// `v` with decimals and decimal text alike (SQL Server's decimal comes
 /// out as text and goes back in as text).
+/// list<T> columns go into PostgreSQL array columns (made `T[]`) and come
+/// back the same, element for element, quotes, backslashes, braces and
+/// NULLs included; an engine without arrays refuses a list column before
+/// anything runs.
+#[test]
+fn ingest_lists_into_postgres_arrays() {
+    use keel::core::ingest::IngestMode;
+    let Some(f) = fixture("postgres") else { return };
+    let db = CDb::open(&f.url, "");
+    let conn = db.checkout();
+    let table = format!("karr{}", std::process::id());
+    let _ = f.e.conn().exec(&format!("DROP TABLE IF EXISTS {table}"), &[]);
+    let source = "SELECT x AS id, \
+                  CASE WHEN x = 3 THEN NULL ELSE ARRAY[x, NULL, -x]::int8[] END AS i, \
+                  ARRAY['a \"q\" \\ {b}', NULL, '', 'NULL']::text[] AS t, \
+                  ARRAY[1.5, -0.25]::numeric(6,2)[] AS d, ARRAY['\\x00ff'::bytea] AS b, \
+                  ARRAY['2024-02-29'::date] AS dt, ARRAY['2024-01-02 03:04:05.25+00'::timestamptz] AS tz, \
+                  ARRAY['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid] AS u, ARRAY[true] AS bo, \
+                  ARRAY[0.1::float8, 'NaN'] AS fl, '{}'::int8[] AS e \
+                  FROM generate_series(1, 5) AS x ORDER BY x";
+    let read = |sql: &str| -> Vec<RecordBatch> { import(query_arrow(conn, sql)).map(|b| b.unwrap()).collect() };
+    let want = read(source);
+    let mut stream = query_arrow(conn, source);
+    assert_eq!(ingest(conn, &table, &mut stream, IngestMode::Create), Ok(5));
+    let types = common::rows(
+        &f.e.conn(),
+        &format!(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '{table}'::regclass \
+             AND attnum > 0 ORDER BY attnum"
+        ),
+        &[],
+    );
+    let types: Vec<String> = types.iter().map(|r| r[0].as_ref().as_str_direct().unwrap().to_owned()).collect();
+    assert_eq!(&types[..4], ["bigint", "bigint[]", "text[]", "numeric(6,2)[]"]);
+    let got = read(&format!("SELECT * FROM {table} ORDER BY id"));
+    // 5 rows: one batch each.
+    assert_eq!((want.len(), got.len()), (1, 1));
+    let (want, got) = (&want[0], &got[0]);
+    assert_eq!(got.schema(), want.schema());
+    for i in 0..want.num_columns() {
+        assert_eq!(got.column(i).to_data(), want.column(i).to_data(), "column {i} ({})", want.schema().field(i).name());
+    }
+    let _ = f.e.conn().exec(&format!("DROP TABLE IF EXISTS {table}"), &[]);
+
+    // SQLite has no arrays: refused in every mode, before anything runs.
+    let sdb = CDb::open("sqlite::memory:", "");
+    let sconn = sdb.checkout();
+    for mode in [IngestMode::Create, IngestMode::Append] {
+        let mut stream = query_arrow(conn, "SELECT 1::int8 AS id, ARRAY[1, 2]::int8[] AS l");
+        let (st, msg) = ingest(sconn, "t", &mut stream, mode).unwrap_err();
+        assert_eq!(st, Status::NotImplemented, "{msg}");
+        assert!(msg.contains("\"l\"") && msg.contains("array"), "{msg}");
+    }
+    keel_conn_free(sconn);
+    keel_conn_free(conn);
+}
+
 fn loose(v: &Value) -> Value {
     match v {
         Value::Decimal(t) => Value::Text(norm_decimal(t)),

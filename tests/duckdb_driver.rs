@@ -351,7 +351,7 @@ impl Rows2 {
     fn new(cols: &[(&str, Type)], rows: Vec<Vec<Value>>) -> Rows2 {
         let cols = cols
             .iter()
-            .map(|(n, k)| keel::core::ingest::IngestColumn { name: n.to_string(), kind: *k, decimal: None })
+            .map(|(n, k)| keel::core::ingest::IngestColumn { name: n.to_string(), kind: *k, decimal: None, list_of: None })
             .collect();
         Rows2 { cols, rows, at: 0 }
     }

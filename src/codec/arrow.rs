@@ -57,6 +57,7 @@ use arrow_array::{ArrayRef, ListArray, NullArray, RecordBatch, RecordBatchOption
 use arrow_buffer::{NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// The Arrow type of one column: what its values must be.
@@ -850,8 +851,19 @@ pub fn ingest_columns(schema: &arrow_schema::Schema) -> Result<Vec<IngestColumn>
         .fields()
         .iter()
         .map(|f| {
-            let (kind, decimal) = ingest_kind(f)?;
-            Ok(IngestColumn { name: f.name().clone(), kind, decimal })
+            let name = f.name().clone();
+            match f.data_type() {
+                // Lists: text in PostgreSQL's array syntax (`array_literal`).
+                DataType::List(item) | DataType::LargeList(item) => {
+                    let (elem, decimal) = ingest_kind(item)
+                        .map_err(|e| e.context(format_args!("the elements of list column {name:?}")))?;
+                    Ok(IngestColumn { name, kind: Type::Text, decimal, list_of: Some(elem) })
+                }
+                _ => {
+                    let (kind, decimal) = ingest_kind(f)?;
+                    Ok(IngestColumn { name, kind, decimal, list_of: None })
+                }
+            }
         })
         .collect()
 }
@@ -964,6 +976,7 @@ fn value_at<'a>(
             }
         }
         DataType::Decimal128(..) => ValueRef::Decimal(&text[row]),
+        DataType::List(_) | DataType::LargeList(_) => ValueRef::Text(&text[row]),
         other => {
             return Err(Error::new(
                 Status::NotImplemented,
@@ -971,6 +984,77 @@ fn value_at<'a>(
             ));
         }
     })
+}
+
+/// The text values of a record batch's columns that need one (decimals,
+/// lists), made once per batch: values borrow them (`value_at`). Fails
+/// with the row and column of a list that has no text.
+fn batch_texts(cols: &[&dyn Array], n: usize) -> std::result::Result<Vec<Vec<String>>, (usize, usize, Error)> {
+    cols.iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let each = |f: &dyn Fn(usize) -> Result<String>| {
+                (0..n).map(|r| if a.is_null(r) { Ok(String::new()) } else { f(r).map_err(|e| (r, i, e)) }).collect()
+            };
+            match a.data_type() {
+                DataType::Decimal128(_, s) => {
+                    let d = a.as_primitive::<Decimal128Type>();
+                    each(&|r| Ok(decimal_text(d.value(r), *s)))
+                }
+                DataType::List(item) => {
+                    let l = a.as_list::<i32>();
+                    each(&|r| array_literal(l.value(r).as_ref(), item))
+                }
+                DataType::LargeList(item) => {
+                    let l = a.as_list::<i64>();
+                    each(&|r| array_literal(l.value(r).as_ref(), item))
+                }
+                _ => Ok(Vec::new()),
+            }
+        })
+        .collect()
+}
+
+/// One list value (`a`: its elements, of field `item`) as PostgreSQL's
+/// array text: `{"1",NULL,"x y"}`, every element quoted (which the server
+/// accepts for any element type), as keel writes its value's text; bytes
+/// as `\x` and hex.
+pub fn array_literal(a: &dyn Array, item: &Field) -> Result<String> {
+    let (kind, _) = ingest_kind(item)?;
+    let texts = batch_texts(&[a], a.len()).map_err(|(j, _, e)| e.context(format_args!("array element {j}")))?;
+    let mut out = String::with_capacity(2 + a.len() * 4);
+    let mut v_text = String::new();
+    out.push('{');
+    for j in 0..a.len() {
+        if j > 0 {
+            out.push(',');
+        }
+        let v = value_at(a, kind, j, &texts[0]).map_err(|e| e.context(format_args!("array element {j}")))?;
+        v_text.clear();
+        match v {
+            ValueRef::Null => {
+                out.push_str("NULL");
+                continue;
+            }
+            ValueRef::Bytes(b) => {
+                v_text.push_str("\\x");
+                for x in b {
+                    let _ = write!(v_text, "{x:02x}");
+                }
+            }
+            v => v.write_text(&mut v_text)?,
+        }
+        out.push('"');
+        for c in v_text.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+    out.push('}');
+    Ok(out)
 }
 
 /// The text of decimal128 `v` at scale `s`: `-12.340`.
@@ -999,16 +1083,9 @@ impl<R: RecordBatchReader> ArrowSource<R> {
         }
         let n = batch.num_rows();
         let cols: Vec<&dyn Array> = batch.columns().iter().map(|c| c.as_ref()).collect();
-        let texts: Vec<Vec<String>> = cols
-            .iter()
-            .map(|a| match a.data_type() {
-                DataType::Decimal128(_, s) => {
-                    let d = a.as_primitive::<Decimal128Type>();
-                    (0..n).map(|i| if d.is_null(i) { String::new() } else { decimal_text(d.value(i), *s) }).collect()
-                }
-                _ => Vec::new(),
-            })
-            .collect();
+        let texts = batch_texts(&cols, n).map_err(|(r, i, e)| {
+            e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
+        })?;
         let mut row: Vec<ValueRef<'_>> = Vec::with_capacity(cols.len());
         for r in 0..n {
             row.clear();
@@ -1051,25 +1128,9 @@ impl<R: RecordBatchReader> RowSource for ArrowSource<R> {
         }
         let n = batch.num_rows();
         let cols: Vec<&dyn Array> = batch.columns().iter().map(|c| c.as_ref()).collect();
-        // Decimal text, made once per batch (values borrow it).
-        let texts: Vec<Vec<String>> = cols
-            .iter()
-            .map(|a| match a.data_type() {
-                DataType::Decimal128(_, s) => {
-                    let d = a.as_primitive::<Decimal128Type>();
-                    (0..n)
-                        .map(|i| {
-                            if d.is_null(i) {
-                                String::new()
-                            } else {
-                                decimal_text(d.value(i), *s)
-                            }
-                        })
-                        .collect()
-                }
-                _ => Vec::new(),
-            })
-            .collect();
+        let texts = batch_texts(&cols, n).map_err(|(r, i, e)| {
+            e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
+        })?;
         let mut b = stmt.batch();
         let mut row: Vec<ValueRef<'_>> = Vec::with_capacity(cols.len());
         for r in 0..n {

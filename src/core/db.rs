@@ -276,6 +276,14 @@ impl Conn {
         self.shared.db.inner.driver.column_type_sql(kind, decimal)
     }
 
+    /// The column type this engine declares for arrays of `elem` values
+    /// ([`Driver::array_type_sql`] of the element's type); `None` where it
+    /// has no array types.
+    pub fn array_type_sql(&self, elem: crate::core::value::Type, decimal: Option<(u8, i8)>) -> Option<String> {
+        let driver = &self.shared.db.inner.driver;
+        driver.array_type_sql(&driver.column_type_sql(elem, decimal)?)
+    }
+
     fn new(db: Db, session: Pooled) -> Conn {
         let generation = session.generation();
         Conn {

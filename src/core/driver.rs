@@ -194,6 +194,14 @@ pub trait Driver: Send + Sync {
         let _ = (kind, decimal);
         None
     }
+    /// The column type of arrays of `element` (a type `column_type_sql`
+    /// gave), for a list column keel ingests, whose values it binds as
+    /// text in PostgreSQL's array syntax (`{"1",NULL}`); `None` when the
+    /// engine has no array types. Default: none.
+    fn array_type_sql(&self, element: &str) -> Option<String> {
+        let _ = element;
+        None
+    }
     /// Check the URL and options once, and return what opens connections.
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>>;
 }

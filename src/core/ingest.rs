@@ -46,8 +46,16 @@ impl IngestMode {
 pub struct IngestColumn {
     pub name: String,
     pub kind: Type,
-    /// (precision, scale) of a decimal column.
+    /// (precision, scale) of a decimal column (of a list column's
+    /// decimal elements).
     pub decimal: Option<(u8, i8)>,
+    /// A list column (Arrow's list<T>): the keel type of its elements.
+    /// Its values come as text in PostgreSQL's array syntax (`kind` is
+    /// Text), for an array column of that element type; only engines
+    /// with array types ([`Driver::array_type_sql`]) take one.
+    ///
+    /// [`Driver::array_type_sql`]: super::driver::Driver::array_type_sql
+    pub list_of: Option<Type>,
 }
 
 /// Rows to ingest: their columns, then batches of rows.
@@ -85,21 +93,27 @@ impl Conn {
             .iter()
             .map(|c| syntax.quote_identifier(&c.name))
             .collect::<Result<_>>()?;
+        let col_type = |c: &IngestColumn| -> Result<String> {
+            let ty = match c.list_of {
+                None => self.column_type_sql(c.kind, c.decimal),
+                Some(elem) => self.array_type_sql(elem, c.decimal),
+            };
+            ty.ok_or_else(|| {
+                let what = match c.list_of {
+                    None => format!("{} values", c.kind.name()),
+                    Some(elem) => format!("lists of {} (an array type)", elem.name()),
+                };
+                Error::new(Status::NotImplemented, format!("column {:?}: {} has no column type for {what}", c.name, syntax.engine))
+            })
+        };
+        // A list goes only into an array column: checked in every mode.
+        for c in cols.iter().filter(|c| c.list_of.is_some()) {
+            col_type(c)?;
+        }
         let create = || -> Result<String> {
             let mut defs = Vec::new();
             for (c, n) in cols.iter().zip(&names) {
-                let ty = self.column_type_sql(c.kind, c.decimal).ok_or_else(|| {
-                    Error::new(
-                        Status::NotImplemented,
-                        format!(
-                            "column {:?}: {} has no column type for {} values",
-                            c.name,
-                            syntax.engine,
-                            c.kind.name()
-                        ),
-                    )
-                })?;
-                defs.push(format!("{n} {ty}"));
+                defs.push(format!("{n} {}", col_type(c)?));
             }
             Ok(format!("CREATE TABLE {quoted} ({})", defs.join(", ")))
         };

@@ -193,9 +193,13 @@ pub extern "C" fn keel_rows_export_arrow(
 /// for its keel type (the reverse of `keel_conn_query_arrow`'s mapping;
 /// int8 to int32 and uint8 to uint32 as int64, float32 as double, large
 /// utf8 and binary and their views, timestamps in s, ms or ns converted
-/// to µs exactly). A field type with no keel type (lists, structs,
-/// dictionaries), or with no column type on the engine (uint64 on SQLite,
-/// PostgreSQL and SQL Server, uuid on MySQL), fails with
+/// to µs exactly). A list (list<T> or large_list<T> of one of those
+/// types) goes into a PostgreSQL array column (a table keel makes declares
+/// `T[]`, `BIGINT[]` for list<int64>), sent as the server's array text;
+/// other engines have no arrays and refuse a list field in every mode. A
+/// field type with no keel type (structs, dictionaries, lists of lists),
+/// or with no column type on the engine (uint64 on SQLite, PostgreSQL and
+/// SQL Server, uuid on MySQL, lists outside PostgreSQL), fails with
 /// `KEEL_STATUS_NOT_IMPLEMENTED` before anything runs.
 ///
 /// On PostgreSQL the rows go in by `COPY ... FROM STDIN (FORMAT binary)`,
@@ -203,7 +207,8 @@ pub extern "C" fn keel_rows_export_arrow(
 /// has a binary form for its table column's type (int64 into int2, int4
 /// or int8; double into float4 or float8; text and json into text,
 /// varchar, char, json or jsonb; decimal into numeric; the others into
-/// their own type). On MySQL/MariaDB they go in by `LOAD DATA LOCAL
+/// their own type; a list field has none, so a stream with one goes in as
+/// multi-row INSERTs). On MySQL/MariaDB they go in by `LOAD DATA LOCAL
 /// INFILE`, fed from the stream as escaped tab-separated text (no file is
 /// opened), when the server has `local_infile` on, no field is a uuid, and
 /// json and bytes fields are not both present (the text is read in one

@@ -216,6 +216,21 @@ def test_ingest_every_mode(engine, table):
             conn.ingest(table, t, mode="upsert")
 
 
+def test_ingest_lists(engine, table):
+    t = pa.table({"id": pa.array([1, 2], pa.int64()),
+                  "l": pa.array([[1, None, 3], None], pa.list_(pa.int64())),
+                  "s": pa.array([["a,b", '"q"'], []], pa.list_(pa.string()))})
+    with engine.connect(autocommit=True) as conn:
+        if engine.name != "postgres":
+            # Only PostgreSQL has array columns.
+            with pytest.raises(keel.NotSupportedError, match="array"):
+                conn.ingest(table, t)
+            return
+        assert conn.ingest(table, t) == 2
+        back = pa.table(conn.execute(f"SELECT id, l, s FROM {table} ORDER BY id"))
+        assert back.to_pylist() == t.to_pylist()
+
+
 def test_ingest_polars_and_a_cursor_in_a_transaction(engine, table):
     pl = pytest.importorskip("polars")
     df = pl.DataFrame({"n": [10, 20, 30], "f": [0.5, 1.5, None]})

@@ -100,6 +100,9 @@ impl Driver for PostgresDriver {
             .to_owned(),
         )
     }
+    fn array_type_sql(&self, element: &str) -> Option<String> {
+        Some(format!("{element}[]"))
+    }
     fn options(&self) -> &'static [OptSpec] {
         super::options::postgres::OPTIONS
     }
