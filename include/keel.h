@@ -1194,9 +1194,13 @@ keel_status keel_rows_export_arrow(struct keel_rows *rows,
  * for its keel type (the reverse of `keel_conn_query_arrow`'s mapping;
  * int8 to int32 and uint8 to uint32 as int64, float32 as double, large
  * utf8 and binary and their views, timestamps in s, ms or ns converted
- * to µs exactly). A field type with no keel type (lists, structs,
- * dictionaries), or with no column type on the engine (uint64 on SQLite,
- * PostgreSQL and SQL Server, uuid on MySQL), fails with
+ * to µs exactly). A list (list<T> or large_list<T> of one of those
+ * types) goes into a PostgreSQL array column (a table keel makes declares
+ * `T[]`, `BIGINT[]` for list<int64>), sent as the server's array text;
+ * other engines have no arrays and refuse a list field in every mode. A
+ * field type with no keel type (structs, dictionaries, lists of lists),
+ * or with no column type on the engine (uint64 on SQLite, PostgreSQL and
+ * SQL Server, uuid on MySQL, lists outside PostgreSQL), fails with
  * `KEEL_STATUS_NOT_IMPLEMENTED` before anything runs.
  *
  * On PostgreSQL the rows go in by `COPY ... FROM STDIN (FORMAT binary)`,
@@ -1204,7 +1208,8 @@ keel_status keel_rows_export_arrow(struct keel_rows *rows,
  * has a binary form for its table column's type (int64 into int2, int4
  * or int8; double into float4 or float8; text and json into text,
  * varchar, char, json or jsonb; decimal into numeric; the others into
- * their own type). On MySQL/MariaDB they go in by `LOAD DATA LOCAL
+ * their own type; a list field has none, so a stream with one goes in as
+ * multi-row INSERTs). On MySQL/MariaDB they go in by `LOAD DATA LOCAL
  * INFILE`, fed from the stream as escaped tab-separated text (no file is
  * opened), when the server has `local_infile` on, no field is a uuid, and
  * json and bytes fields are not both present (the text is read in one
@@ -1212,7 +1217,16 @@ keel_status keel_rows_export_arrow(struct keel_rows *rows,
  * the server makes duplicate keys and values it cannot store warnings
  * under LOCAL, and keel makes the first such warning the call's error
  * (`KEEL_STATUS_INTEGRITY` for a duplicate key), so the rows are rolled
- * back. Otherwise, and on SQLite and SQL Server, the rows go in as a
+ * back. On SQL Server they go in by the TDS bulk load, each value written
+ * as its table column takes it, exactly: a value out of the column's
+ * range, or finer than its scale (a time with microseconds into
+ * `time(3)`, a decimal with more digits than the column's (p, s)), is
+ * `KEEL_STATUS_INVALID_DATA` naming the row, never rounded; a NULL into
+ * a column that takes none is `KEEL_STATUS_INTEGRITY`. A rejected row
+ * ends the load there: the rows before it are in the transaction, which
+ * keel rolls back when it opened it. Otherwise (a table with a money,
+ * datetime, smalldatetime, text, ntext, image, xml, identity or computed
+ * column on SQL Server; SQLite) the rows go in as a
  * batch of one prepared INSERT (as `keel_stmt_execute_batch`): on SQLite
  * one INSERT per row, on MySQL/MariaDB and PostgreSQL multi-row INSERTs
  * of up to 1000 rows, on SQL Server one INSERT per row. On a driver

@@ -1201,6 +1201,129 @@ fn postgres_ingest_uses_binary_copy() {
 /// makes a warning, is an error and nothing stays. (The fallback to
 /// INSERTs with local_infile off is tested on a server of its own:
 /// `mysql_ingest_without_local_infile_uses_inserts`.)
+/// SQL Server: keel_conn_ingest goes by the TDS bulk load (on the test
+/// peer, which counts them), every keel type exact; each value is written
+/// as its column takes it (narrow integers, a time of scale 3), and one
+/// that does not fit exactly is an error naming the row, with nothing of
+/// the call left.
+#[test]
+fn mssql_ingest_uses_the_bulk_load() {
+    use arrow_array::{
+        BinaryArray, BooleanArray, Date32Array, Decimal128Array, FixedSizeBinaryArray, Float64Array, Int64Array,
+        RecordBatchIterator, StringArray, Time64MicrosecondArray, TimestampMicrosecondArray,
+    };
+    use keel::core::ingest::IngestMode::{Append, Create};
+    use std::sync::Arc;
+    let Some(f) = fixture("mssql") else { return };
+    let e = &f.e;
+    let loads = || e.peer.as_ref().map(|p| p.bulk_loads());
+    let db = CDb::open(&f.url, "");
+    let conn = db.checkout();
+    let t = e.table("arrow_bulk");
+    let uuid = |i: u8| [i; 16];
+    let fields = vec![
+        arrow_schema::Field::new("id", DataType::Int64, false),
+        arrow_schema::Field::new("s", DataType::Utf8, true),
+        arrow_schema::Field::new("b", DataType::Binary, true),
+        arrow_schema::Field::new("d", DataType::Decimal128(10, 2), true),
+        arrow_schema::Field::new("dt", DataType::Date32, true),
+        arrow_schema::Field::new("tm", DataType::Time64(TimeUnit::Microsecond), true),
+        arrow_schema::Field::new("ts", DataType::Timestamp(TimeUnit::Microsecond, None), true),
+        arrow_schema::Field::new("tz", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), true),
+        arrow_schema::Field::new("u", DataType::FixedSizeBinary(16), true).with_metadata(
+            [("ARROW:extension:name".to_owned(), "arrow.uuid".to_owned())].into(),
+        ),
+        arrow_schema::Field::new("f", DataType::Float64, true),
+        arrow_schema::Field::new("bo", DataType::Boolean, true),
+    ];
+    let schema = Arc::new(arrow_schema::Schema::new(fields));
+    let n = 300usize;
+    let some = |i: usize| i % 7 != 3;
+    let ts = micros(2024, 2, 29, 23, 59, 58, 123_456);
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Int64Array::from_iter_values(0..n as i64)),
+            Arc::new(StringArray::from_iter((0..n).map(|i| some(i).then(|| format!("s{i} é 漢"))))),
+            Arc::new(BinaryArray::from_iter((0..n).map(|i| some(i).then(|| vec![i as u8, 0, 255])))),
+            Arc::new(
+                Decimal128Array::from_iter((0..n).map(|i| some(i).then_some(i as i128 * 101 - 5000)))
+                    .with_precision_and_scale(10, 2)
+                    .unwrap(),
+            ),
+            Arc::new(Date32Array::from_iter((0..n).map(|i| some(i).then_some(date(2000, 1, 1) + i as i32)))),
+            Arc::new(Time64MicrosecondArray::from_iter((0..n).map(|i| some(i).then_some(i as i64 * 1_000_001)))),
+            Arc::new(TimestampMicrosecondArray::from_iter((0..n).map(|i| some(i).then_some(ts + i as i64)))),
+            Arc::new(
+                TimestampMicrosecondArray::from_iter((0..n).map(|i| some(i).then_some(ts - i as i64 * 1000)))
+                    .with_timezone("UTC"),
+            ),
+            Arc::new(FixedSizeBinaryArray::try_from_sparse_iter_with_size((0..n).map(|i| some(i).then(|| uuid(i as u8))), 16).unwrap()),
+            Arc::new(Float64Array::from_iter((0..n).map(|i| some(i).then_some(i as f64 / 3.0)))),
+            Arc::new(BooleanArray::from_iter((0..n).map(|i| some(i).then_some(i % 2 == 0)))),
+        ],
+    )
+    .unwrap();
+    let want_rows = |b: &RecordBatch| -> Vec<Vec<Value>> {
+        (0..b.num_rows()).map(|r| (0..b.num_columns()).map(|c| cell(b, c, r, &Value::Null)).collect()).collect()
+    };
+    let before = loads();
+    let mut s = FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(batch.clone())], schema.clone())));
+    assert_eq!(ingest(conn, &t.name, &mut s, Create), Ok(n as u64));
+    if let Some(b) = before {
+        assert_eq!(loads(), Some(b + 1), "one bulk load");
+    }
+    let (_, got) = read_all(import(query_arrow(conn, &format!("SELECT * FROM {t} ORDER BY id"))), &[]);
+    let want = want_rows(&batch);
+    assert_eq!(got.len(), n);
+    for (r, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(g.iter().map(loose).collect::<Vec<_>>(), w.iter().map(loose).collect::<Vec<_>>(), "row {r}");
+    }
+
+    // Narrow columns take what fits them, exactly.
+    let t2 = e.table("arrow_bulk2");
+    e.db.exec(&format!("CREATE TABLE {t2} (a INT, s SMALLINT, tm TIME(3))"), &[]).unwrap();
+    let narrow = Arc::new(arrow_schema::Schema::new(vec![
+        arrow_schema::Field::new("a", DataType::Int64, true),
+        arrow_schema::Field::new("s", DataType::Int64, true),
+        arrow_schema::Field::new("tm", DataType::Time64(TimeUnit::Microsecond), true),
+    ]));
+    let stream = |a: Vec<Option<i64>>, sm: Vec<Option<i64>>, tm: Vec<Option<i64>>| {
+        let b = RecordBatch::try_new(
+            narrow.clone(),
+            vec![
+                Arc::new(Int64Array::from(a)),
+                Arc::new(Int64Array::from(sm)),
+                Arc::new(Time64MicrosecondArray::from(tm)),
+            ],
+        )
+        .unwrap();
+        FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(b)], narrow.clone())))
+    };
+    let mut s = stream(vec![Some(-2_147_483_648), None], vec![Some(32_767), Some(-1)], vec![Some(1_234_000), None]);
+    assert_eq!(ingest(conn, &t2.name, &mut s, Append), Ok(2));
+    let (_, got) = read_all(import(query_arrow(conn, &format!("SELECT a, s, tm FROM {t2} ORDER BY s"))), &[]);
+    assert_eq!(
+        got,
+        vec![
+            vec![Value::Null, Value::Int64(-1), Value::Null],
+            vec![Value::Int64(-2_147_483_648), Value::Int64(32_767), Value::Time(1_234_000)],
+        ]
+    );
+    for (a, sm, tm, says) in [
+        (Some(2_147_483_648), Some(1), Some(0), "out of range"),
+        (Some(1), Some(32_768), Some(0), "out of range"),
+        (Some(1), Some(1), Some(1_000_001), "scale 3"),
+    ] {
+        let mut s = stream(vec![Some(5), a], vec![Some(5), sm], vec![Some(0), tm]);
+        let (st, m) = ingest(conn, &t2.name, &mut s, Append).unwrap_err();
+        assert_eq!(st, Status::InvalidData, "{m}");
+        assert!(m.contains(says) && m.contains("row 1"), "{m}");
+    }
+    assert_eq!(common::int(&e.conn(), &format!("SELECT count(*) FROM {t2}"), &[]), 2, "nothing of a failed call stays");
+    keel_conn_free(conn);
+}
+
 #[test]
 fn mysql_ingest_uses_load_data_local() {
     use keel::core::ingest::IngestMode::{Append, Create};

@@ -466,45 +466,9 @@ fn check_len(n: usize) -> Result<()> {
 /// exact, or an error (more fractional digits than `s` that are not 0,
 /// more digits than `p`, not a finite decimal).
 pub fn parse_decimal(t: &str, p: u8, s: i8) -> Result<i128> {
-    let bad = || {
-        Error::invalid_data(format!(
-            "decimal {t:?} does not fit Arrow decimal128({p}, {s})"
-        ))
-        .with_sqlstate("22003")
-    };
-    let (neg, body) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if (int.is_empty() && frac.is_empty())
-        || !int.bytes().all(|c| c.is_ascii_digit())
-        || !frac.bytes().all(|c| c.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let s_us = s.max(0) as usize;
-    let frac_kept = if frac.len() > s_us {
-        if !frac[s_us..].bytes().all(|c| c == b'0') {
-            return Err(bad());
-        }
-        &frac[..s_us]
-    } else {
-        frac
-    };
-    let int = int.trim_start_matches('0');
-    if int.len() + s_us > p as usize {
-        return Err(bad());
-    }
-    let mut n: i128 = 0;
-    for c in int.bytes().chain(frac_kept.bytes()) {
-        n = n * 10 + (c - b'0') as i128;
-    }
-    for _ in frac_kept.len()..s_us {
-        n *= 10;
-    }
-    Ok(if neg { -n } else { n })
+    crate::core::value::unscaled_decimal(t, p, s.max(0) as u8).ok_or_else(|| {
+        Error::invalid_data(format!("decimal {t:?} does not fit Arrow decimal128({p}, {s})")).with_sqlstate("22003")
+    })
 }
 
 /// The Arrow field a column of keel type `kind` (with `decimal`'s

@@ -748,6 +748,46 @@ pub fn parse_uuid(t: &str) -> Result<[u8; 16]> {
 
 /// Check that text is an exact decimal number: `[+-]digits[.digits][e[+-]digits]`,
 /// or `NaN`, `Infinity`, `-Infinity`.
+/// The unscaled integer of decimal text `t` (`-12.30`) at precision `p`
+/// (at most 38) and scale `s`: `-1230` for (10, 2). `None` when it does
+/// not fit exactly: more fractional digits than `s` that are not 0, more
+/// than `p - s` integer digits, or not plain decimal text.
+pub fn unscaled_decimal(t: &str, p: u8, s: u8) -> Option<i128> {
+    if p > 38 || s > p {
+        return None;
+    }
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if (int.is_empty() && frac.is_empty()) || !int.bytes().chain(frac.bytes()).all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let s = s as usize;
+    let frac_kept = if frac.len() > s {
+        if !frac[s..].bytes().all(|c| c == b'0') {
+            return None;
+        }
+        &frac[..s]
+    } else {
+        frac
+    };
+    let int = int.trim_start_matches('0');
+    if int.len() + s > p as usize {
+        return None;
+    }
+    let mut n: i128 = 0;
+    for c in int.bytes().chain(frac_kept.bytes()) {
+        n = n * 10 + (c - b'0') as i128;
+    }
+    for _ in frac_kept.len()..s {
+        n *= 10;
+    }
+    Some(if neg { -n } else { n })
+}
+
 pub fn check_decimal(t: &str) -> Result<()> {
     if matches!(t, "NaN" | "Infinity" | "-Infinity" | "+Infinity") {
         return Ok(());

@@ -216,7 +216,16 @@ pub extern "C" fn keel_rows_export_arrow(
 /// the server makes duplicate keys and values it cannot store warnings
 /// under LOCAL, and keel makes the first such warning the call's error
 /// (`KEEL_STATUS_INTEGRITY` for a duplicate key), so the rows are rolled
-/// back. Otherwise, and on SQLite and SQL Server, the rows go in as a
+/// back. On SQL Server they go in by the TDS bulk load, each value written
+/// as its table column takes it, exactly: a value out of the column's
+/// range, or finer than its scale (a time with microseconds into
+/// `time(3)`, a decimal with more digits than the column's (p, s)), is
+/// `KEEL_STATUS_INVALID_DATA` naming the row, never rounded; a NULL into
+/// a column that takes none is `KEEL_STATUS_INTEGRITY`. A rejected row
+/// ends the load there: the rows before it are in the transaction, which
+/// keel rolls back when it opened it. Otherwise (a table with a money,
+/// datetime, smalldatetime, text, ntext, image, xml, identity or computed
+/// column on SQL Server; SQLite) the rows go in as a
 /// batch of one prepared INSERT (as `keel_stmt_execute_batch`): on SQLite
 /// one INSERT per row, on MySQL/MariaDB and PostgreSQL multi-row INSERTs
 /// of up to 1000 rows, on SQL Server one INSERT per row. On a driver

@@ -19,6 +19,8 @@
 //! settings ODBC uses (ANSI_NULLS, ANSI_WARNINGS, QUOTED_IDENTIFIER, ...
 //! ON, TEXTSIZE unlimited).
 //!
+//! `keel_conn_ingest` goes by the TDS bulk load ([`bulk`]).
+//!
 //! Results stream: rows are read from the socket as `keel_rows_next` asks.
 //! Only a statement's first result set is read. While a cursor is open its
 //! connection refuses other work; freeing a cursor before its end sends an
@@ -50,6 +52,7 @@
 //! (the statement may have run) and the connection is closed, with no
 //! attention, since nothing would carry it.
 
+mod bulk;
 mod errors;
 mod rows;
 mod session;

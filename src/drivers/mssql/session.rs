@@ -286,6 +286,15 @@ impl MsConn {
 
 /// Where a parameter appears in the SQL: the byte range of `@Pn`, and n.
 impl DriverConn for MsConn {
+    fn bulk_insert(
+        &mut self,
+        target: &crate::core::driver::BulkTarget<'_>,
+        src: &mut dyn crate::core::ingest::RowSource,
+    ) -> Result<Option<u64>> {
+        let r = super::bulk::bulk_insert(&self.shared, target, src);
+        self.note(r)
+    }
+
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
         self.shared.client()?;
         let (n, markers) = scan_statement(sql)?;

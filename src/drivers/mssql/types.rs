@@ -263,7 +263,7 @@ fn bad_param(msg: String) -> Error {
 }
 
 /// A date as SQL Server's `date` (0001-01-01 to 9999-12-31).
-fn to_date(days: i64) -> Result<Date> {
+pub(super) fn to_date(days: i64) -> Result<Date> {
     let n = days + DAYS_TO_1970;
     if !(0..=3_652_058).contains(&n) {
         let (y, _, _) = value::civil_from_days(days);

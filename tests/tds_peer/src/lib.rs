@@ -9,8 +9,9 @@
 //! (user `keel`, password `keel-peer-pw`; others fail with error 18456),
 //! SQL batches, RPC `sp_executesql` with parameters (and through it
 //! `sp_describe_first_result_set`, see [`sql`]), transaction manager
-//! requests (begin with an isolation level, commit, rollback, save), and
-//! attention (cancel). It answers with COLMETADATA, ROW and NBCROW, DONE /
+//! requests (begin with an isolation level, commit, rollback, save),
+//! bulk loads (`INSERT BULK`, then a bulk load message of COLMETADATA and
+//! ROWs, each row inserted into SQLite), and attention (cancel). It answers with COLMETADATA, ROW and NBCROW, DONE /
 //! DONEPROC / DONEINPROC, ERROR, ENVCHANGE (database, packet size,
 //! collation, transaction begin/commit/rollback), LOGINACK and RETURNSTATUS.
 //!
@@ -26,7 +27,8 @@
 //! What it does not do (honestly): T-SQL beyond those translations, typed
 //! comparisons (values compare as SQLite compares them), isolation levels
 //! (accepted and ignored: SQLite serialises writers), read-only
-//! transactions, login-only encryption, MARS, bulk load, and SQL Server's
+//! transactions, login-only encryption, MARS, bulk load options (`WITH
+//! (...)`: constraints are always checked, triggers fire), and SQL Server's
 //! own catalog.
 
 pub mod sql;
@@ -70,6 +72,8 @@ struct Shared {
     tls: tls::Configs,
     /// Sessions that got past the TLS handshake.
     tls_sessions: AtomicU64,
+    /// Bulk load messages taken (each one `INSERT BULK`'s rows).
+    bulk_loads: AtomicU64,
     sessions: Mutex<HashMap<u16, TcpStream>>,
     next_spid: AtomicU16,
     next_tx: AtomicU64,
@@ -120,6 +124,7 @@ impl Peer {
             encryption,
             tls: tls::configs()?,
             tls_sessions: AtomicU64::new(0),
+            bulk_loads: AtomicU64::new(0),
             sessions: Mutex::new(HashMap::new()),
             next_spid: AtomicU16::new(51),
             next_tx: AtomicU64::new(1),
@@ -154,6 +159,11 @@ impl Peer {
     /// How many sessions have completed a TLS handshake.
     pub fn tls_sessions(&self) -> u64 {
         self.shared.tls_sessions.load(Ordering::SeqCst)
+    }
+
+    /// How many bulk load messages the peer has taken.
+    pub fn bulk_loads(&self) -> u64 {
+        self.shared.bulk_loads.load(Ordering::SeqCst)
     }
 
     /// A keel URL for this peer, in the clear (`encrypt=off`).
@@ -217,6 +227,9 @@ struct Session<'a> {
     spid: u16,
     packet_size: usize,
     tx: Option<u64>,
+    /// The table and columns of an `INSERT BULK` whose bulk load message
+    /// is still to come.
+    bulk: Option<(String, Vec<String>)>,
 }
 
 /// How a response ended.
@@ -238,7 +251,7 @@ fn serve(shared: &Shared, s: TcpStream, spid: u16) -> io::Result<()> {
     let rs = s.try_clone()?;
     let (a, i) = (attn.clone(), interrupt.clone());
     std::thread::Builder::new().name("tds-peer-read".into()).spawn(move || reader(rs, tx, a, i))?;
-    let mut sess = Session { shared, out: s, rx, attn, db, spid, packet_size: 4096, tx: None };
+    let mut sess = Session { shared, out: s, rx, attn, db, spid, packet_size: 4096, tx: None, bulk: None };
     loop {
         let (ty, data) = match sess.rx.recv() {
             Ok(Item::Message(t, d)) => (t, d),
@@ -262,6 +275,7 @@ fn serve(shared: &Shared, s: TcpStream, spid: u16) -> io::Result<()> {
             PKT_SQL_BATCH => sess.batch(&data),
             PKT_RPC => sess.rpc(&data),
             PKT_TM => sess.transaction(&data),
+            PKT_BULK => sess.bulk_load(&data),
             other => sess.fail(&format!("the peer does not handle TDS packets of type 0x{other:02X}")),
         }?;
         match end {
@@ -516,6 +530,72 @@ impl Session<'_> {
         Ok(End::Done)
     }
 
+    /// A bulk load message: COLMETADATA, ROWs and DONE, for the table and
+    /// columns of the `INSERT BULK` before it. Each row is inserted as a
+    /// prepared INSERT would; the answer is DONE with the count, or the
+    /// first error (the rows before it stay, as in SQL Server, until the
+    /// transaction is rolled back).
+    fn bulk_load(&mut self, d: &[u8]) -> io::Result<End> {
+        let Some((table, names)) = self.bulk.take() else {
+            return self.fail("a bulk load message without an INSERT BULK before it");
+        };
+        self.shared.bulk_loads.fetch_add(1, Ordering::SeqCst);
+        let mut c = Cur::new(d);
+        if c.u8()? != 0x81 {
+            return self.fail("a bulk load message starts with COLMETADATA");
+        }
+        let n = c.u16()? as usize;
+        let mut tis = Vec::with_capacity(n);
+        for _ in 0..n {
+            c.u32()?; // user type
+            c.u16()?; // flags
+            let ti = types::read_type_info(&mut c)?;
+            if matches!(ti.code, 0x22 | 0x23 | 0x63) {
+                let chars = c.u16()? as usize; // the table name (bulk load form)
+                c.ucs2(chars)?;
+            }
+            c.b_varchar()?;
+            tis.push(ti);
+        }
+        if n != names.len() {
+            return self.fail(&format!("the bulk load has {n} columns, its INSERT BULK {}", names.len()));
+        }
+        let mut rows = Vec::new();
+        loop {
+            match c.u8()? {
+                0xD1 => {
+                    let mut row = Vec::with_capacity(n);
+                    for ti in &tis {
+                        row.push(types::read_value(&mut c, ti)?);
+                    }
+                    rows.push(row);
+                }
+                TOK_DONE => break,
+                other => return self.fail(&format!("the peer does not read token 0x{other:02X} in a bulk load")),
+            }
+        }
+        let marks = vec!["?"; n].join(", ");
+        let sql = format!("INSERT INTO {table} ({}) VALUES ({marks})", names.join(", "));
+        let mut count = 0u64;
+        let outcome = self.db.prepare(&sql).map_err(|e| sqlite_error(&e)).and_then(|mut st| {
+            for row in rows {
+                st.execute(rusqlite::params_from_iter(row)).map_err(|e| sqlite_error(&e))?;
+                count += 1;
+            }
+            Ok(())
+        });
+        let mut r = Reply::new(&mut self.out, self.packet_size, self.spid);
+        match outcome {
+            Ok(()) => r.put(&done(TOK_DONE, DONE_COUNT, count))?,
+            Err(e) => {
+                r.put(&refused_token(&e))?;
+                r.put(&done(TOK_DONE, DONE_ERROR, 0))?;
+            }
+        }
+        r.finish()?;
+        Ok(End::Done)
+    }
+
     /// Run a batch (or the statement of an sp_executesql call) and reply.
     fn run(&mut self, text: &str, decls: &str, params: &[(String, SqlValue)], inner: u8) -> io::Result<End> {
         let stmts = sql::split(text);
@@ -550,6 +630,10 @@ impl Session<'_> {
                     }
                     sql::Stmt::Sql(q) => sql::refuse_text_into_binary(s, decls, |t| column_types(&self.db, t))
                         .and_then(|()| run_sql(&self.db, q, params, &self.attn, &mut resp, more)),
+                    sql::Stmt::BulkInsert { table, columns } => {
+                        self.bulk = Some((table.clone(), columns.clone()));
+                        resp.reply.put(&done(inner, more, 0)).map_err(|e| Refused { number: -1, message: e.to_string() })
+                    }
                     sql::Stmt::Describe(arg) => {
                         let in_tx = self.tx.is_some();
                         describe(&self.db, arg, params, spid, in_tx, &mut resp, more)

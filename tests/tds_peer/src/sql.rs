@@ -14,6 +14,8 @@
 //! | `KILL @@SPID`, `KILL n` | closes that session's socket (SQL Server refuses to kill your own session) |
 //! | `@@VERSION`, `@@SPID`, `@@TRANCOUNT` in an expression | the peer's name, the session id, 0 or 1 |
 //! | `N'text'`, `0x0102` (binary) | `'text'`, `X'0102'` |
+//! | `SELECT TOP n ...` | `SELECT ... LIMIT n` |
+//! | `INSERT BULK t ([a] int, ...)` (what a bulk load opens with) | remembered: the next bulk load message's rows go into `t`'s columns `a`, ... |
 //! | `CREATE TABLE` / `ALTER TABLE ... ADD` column types | kept as declared (they decide the TDS type); DECIMAL, NUMERIC and MONEY columns get text affinity so no digit is lost; `BIGINT IDENTITY(1,1) PRIMARY KEY` becomes an auto-numbered rowid; the range of INT, SMALLINT and TINYINT, the length of CHAR/VARCHAR/BINARY(n) and the integer digits of DECIMAL(p,s) become CHECK constraints that fail with SQL Server's error numbers |
 
 /// What one statement asks for.
@@ -30,6 +32,9 @@ pub enum Stmt {
     /// `sp_describe_first_result_set`: the `@tsql` argument as written, a
     /// parameter name (`@P1`) or a literal (`N'SELECT 1'`).
     Describe(String),
+    /// `INSERT BULK`: the table and the column names (as written, quoted)
+    /// of the bulk load message to come.
+    BulkInsert { table: String, columns: Vec<String> },
     /// SQL for SQLite.
     Sql(String),
 }
@@ -147,8 +152,19 @@ pub fn translate(stmt: &str, spid: u16, version: &str, in_tx: bool) -> Stmt {
         "KILL" if w.len() == 2 => {
             return Stmt::Kill(if w[1] == "@@SPID" { Some(spid as u32) } else { w[1].parse().ok() });
         }
+        "INSERT" if w.get(1).map(String::as_str) == Some("BULK") => return bulk_insert(&clean),
         _ => {}
     }
+    // SELECT TOP n: LIMIT n at the end.
+    let mut limit = None;
+    let mut owned = stmt.to_owned();
+    if first == "SELECT" && w.get(1).map(String::as_str) == Some("TOP") {
+        let after_top = clean.trim_start()[6..].trim_start()[3..].trim_start();
+        let n = after_top.find(|c: char| !c.is_ascii_digit()).unwrap_or(after_top.len());
+        limit = Some(after_top[..n].to_owned());
+        owned = format!("SELECT {}", after_top[n..].trim_start());
+    }
+    let stmt = owned.as_str();
     let mut sql = replace_outside_literals(stmt, &[
         ("@@VERSION", &format!("'{version}'")),
         ("@@SPID", &spid.to_string()),
@@ -157,7 +173,62 @@ pub fn translate(stmt: &str, spid: u16, version: &str, in_tx: bool) -> Stmt {
     if matches!(first, "CREATE" | "ALTER") && w.get(1).map(String::as_str) == Some("TABLE") {
         sql = rewrite_ddl(&sql);
     }
+    if let Some(n) = limit {
+        sql = format!("{} LIMIT {n}", sql.trim_end());
+    }
     Stmt::Sql(sql)
+}
+
+/// `INSERT BULK table ([a] type, [b] type ...) [WITH (...)]`.
+fn bulk_insert(clean: &str) -> Stmt {
+    let b = clean.as_bytes();
+    // Past INSERT and BULK.
+    let start = clean.to_ascii_uppercase().find("BULK").map_or(0, |i| i + 4);
+    let mut i = start;
+    while i < b.len() && b[i] != b'(' {
+        i = if b[i] == b'[' { skip_to(b, i, b']') } else { i + 1 };
+    }
+    let table = clean[start..i.min(b.len())].trim().to_owned();
+    let end = if i < b.len() { skip_parens(b, i) } else { b.len() };
+    let inner = if i + 1 < end { &clean[i + 1..end - 1] } else { "" };
+    let columns = split_top(inner)
+        .into_iter()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            let cb = c.as_bytes();
+            let n = if cb[0] == b'[' { skip_to(cb, 0, b']') } else { c.find(char::is_whitespace).unwrap_or(c.len()) };
+            c[..n].to_owned()
+        })
+        .collect();
+    Stmt::BulkInsert { table, columns }
+}
+
+/// The end (after its `)`) of the parenthesised group opening at `i`.
+fn skip_parens(b: &[u8], i: usize) -> usize {
+    let (mut depth, mut j) = (0i32, i);
+    while j < b.len() {
+        match b[j] {
+            b'\'' | b'"' => {
+                j = skip_to(b, j, b[j]);
+                continue;
+            }
+            b'[' => {
+                j = skip_to(b, j, b']');
+                continue;
+            }
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return j + 1;
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    b.len()
 }
 
 /// The `@tsql` argument of an `EXEC sp_describe_first_result_set`, as
@@ -432,6 +503,17 @@ mod tests {
         assert_eq!(
             d("EXECUTE sp_describe_first_result_set @params = NULL, @tsql = N'SELECT 1 WHERE 1 = 1'"),
             Stmt::Describe("N'SELECT 1 WHERE 1 = 1'".into())
+        );
+    }
+
+    #[test]
+    fn top_and_insert_bulk() {
+        let t = |q: &str| translate(q, 51, "v", false);
+        assert_eq!(t("SELECT TOP 0 [a], [b] FROM [t]"), Stmt::Sql("SELECT [a], [b] FROM [t] LIMIT 0".into()));
+        assert_eq!(t("select top 10 * from t"), Stmt::Sql("SELECT * from t LIMIT 10".into()));
+        assert_eq!(
+            t("INSERT BULK [t x] ([a] bigint, [b] decimal(10,2), [c d] nvarchar(max) COLLATE Latin1_General_CI_AS) WITH (TABLOCK)"),
+            Stmt::BulkInsert { table: "[t x]".into(), columns: vec!["[a]".into(), "[b]".into(), "[c d]".into()] }
         );
     }
 

@@ -497,42 +497,75 @@ fn bad(msg: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg.to_owned())
 }
 
-/// Read TYPE_INFO and value of one RPC parameter.
-pub fn read_param(c: &mut Cur<'_>) -> io::Result<SqlValue> {
+/// A TYPE_INFO as read from a client (an RPC parameter's, or a bulk
+/// load's COLMETADATA): the type code and what reading a value needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TypeInfo {
+    pub code: u8,
+    /// The declared length of a character or binary type (0xFFFF: max).
+    max: u16,
+    /// The scale of a decimal, time, datetime2 or datetimeoffset.
+    scale: u8,
+}
+
+/// Read a TYPE_INFO.
+pub fn read_type_info(c: &mut Cur<'_>) -> io::Result<TypeInfo> {
     let code = c.u8()?;
-    Ok(match code {
-        0x1F => SqlValue::Null,
-        0x26 => {
-            let _ = c.u8()?;
-            match c.u8()? {
-                0 => SqlValue::Null,
-                1 => SqlValue::Integer(c.u8()? as i64),
-                2 => SqlValue::Integer(c.u16()? as i16 as i64),
-                4 => SqlValue::Integer(c.u32()? as i32 as i64),
-                8 => SqlValue::Integer(c.u64()? as i64),
-                _ => return Err(bad("bad int length")),
-            }
-        }
-        0x68 => {
-            let _ = c.u8()?;
-            match c.u8()? {
-                0 => SqlValue::Null,
-                _ => SqlValue::Integer((c.u8()? != 0) as i64),
-            }
-        }
-        0x6D => {
-            let _ = c.u8()?;
-            match c.u8()? {
-                0 => SqlValue::Null,
-                4 => SqlValue::Real(f32::from_bits(c.u32()?) as f64),
-                8 => SqlValue::Real(f64::from_bits(c.u64()?)),
-                _ => return Err(bad("bad float length")),
-            }
+    let mut ti = TypeInfo { code, max: 0, scale: 0 };
+    match code {
+        0x1F | 0x28 => {}
+        0x26 | 0x68 | 0x6D | 0x6E | 0x24 | 0x6F => {
+            c.u8()?; // the length
         }
         0x6A | 0x6C => {
-            let _len = c.u8()?;
-            let _p = c.u8()?;
-            let s = c.u8()?;
+            c.u8()?; // the length
+            c.u8()?; // the precision
+            ti.scale = c.u8()?;
+        }
+        0xE7 | 0xEF | 0xA7 | 0xAF | 0xA5 | 0xAD => {
+            ti.max = c.u16()?;
+            if matches!(code, 0xE7 | 0xEF | 0xA7 | 0xAF) {
+                c.take(5)?; // collation
+            }
+        }
+        0xF1 => {
+            if c.u8()? != 0 {
+                c.b_varchar()?;
+                c.b_varchar()?;
+                let n = c.u16()? as usize;
+                c.ucs2(n)?;
+            }
+        }
+        0x29 | 0x2A | 0x2B => ti.scale = c.u8()?,
+        other => return Err(bad(&format!("the peer does not read values of TDS type 0x{other:02X}"))),
+    }
+    Ok(ti)
+}
+
+/// Read one value of a type, as a parameter or a row carries it.
+pub fn read_value(c: &mut Cur<'_>, ti: &TypeInfo) -> io::Result<SqlValue> {
+    let code = ti.code;
+    Ok(match code {
+        0x1F => SqlValue::Null,
+        0x26 => match c.u8()? {
+            0 => SqlValue::Null,
+            1 => SqlValue::Integer(c.u8()? as i64),
+            2 => SqlValue::Integer(c.u16()? as i16 as i64),
+            4 => SqlValue::Integer(c.u32()? as i32 as i64),
+            8 => SqlValue::Integer(c.u64()? as i64),
+            _ => return Err(bad("bad int length")),
+        },
+        0x68 => match c.u8()? {
+            0 => SqlValue::Null,
+            _ => SqlValue::Integer((c.u8()? != 0) as i64),
+        },
+        0x6D => match c.u8()? {
+            0 => SqlValue::Null,
+            4 => SqlValue::Real(f32::from_bits(c.u32()?) as f64),
+            8 => SqlValue::Real(f64::from_bits(c.u64()?)),
+            _ => return Err(bad("bad float length")),
+        },
+        0x6A | 0x6C => {
             let n = c.u8()? as usize;
             if n == 0 {
                 SqlValue::Null
@@ -541,41 +574,31 @@ pub fn read_param(c: &mut Cur<'_>) -> io::Result<SqlValue> {
                 let mut mag = [0u8; 16];
                 let raw = c.take(n - 1)?;
                 mag[..raw.len().min(16)].copy_from_slice(&raw[..raw.len().min(16)]);
-                SqlValue::Text(format_decimal(sign == 0, u128::from_le_bytes(mag), s))
+                SqlValue::Text(format_decimal(sign == 0, u128::from_le_bytes(mag), ti.scale))
             }
         }
-        0x6E => {
-            let _ = c.u8()?;
-            match c.u8()? {
-                0 => SqlValue::Null,
-                4 => {
-                    let n = c.u32()? as i32 as i128;
-                    SqlValue::Text(format_decimal(n < 0, n.unsigned_abs(), 4))
-                }
-                _ => {
-                    let hi = c.u32()? as i32 as i64;
-                    let lo = c.u32()? as i64;
-                    let n = (hi << 32 | lo) as i128;
-                    SqlValue::Text(format_decimal(n < 0, n.unsigned_abs(), 4))
-                }
+        0x6E => match c.u8()? {
+            0 => SqlValue::Null,
+            4 => {
+                let n = c.u32()? as i32 as i128;
+                SqlValue::Text(format_decimal(n < 0, n.unsigned_abs(), 4))
             }
-        }
-        0x24 => {
-            let _ = c.u8()?;
-            match c.u8()? {
-                0 => SqlValue::Null,
-                _ => {
-                    let raw: [u8; 16] = c.take(16)?.try_into().unwrap();
-                    SqlValue::Text(format_guid(guid_wire(raw)))
-                }
+            _ => {
+                let hi = c.u32()? as i32 as i64;
+                let lo = c.u32()? as i64;
+                let n = (hi << 32 | lo) as i128;
+                SqlValue::Text(format_decimal(n < 0, n.unsigned_abs(), 4))
             }
-        }
+        },
+        0x24 => match c.u8()? {
+            0 => SqlValue::Null,
+            _ => {
+                let raw: [u8; 16] = c.take(16)?.try_into().unwrap();
+                SqlValue::Text(format_guid(guid_wire(raw)))
+            }
+        },
         0xE7 | 0xEF | 0xA7 | 0xAF | 0xA5 | 0xAD => {
-            let max = c.u16()?;
-            if matches!(code, 0xE7 | 0xEF | 0xA7 | 0xAF) {
-                c.take(5)?; // collation
-            }
-            let raw = if max == 0xFFFF {
+            let raw = if ti.max == 0xFFFF {
                 read_plp(c)?
             } else {
                 match c.u16()? {
@@ -592,29 +615,20 @@ pub fn read_param(c: &mut Cur<'_>) -> io::Result<SqlValue> {
                 },
             }
         }
-        0xF1 => {
-            if c.u8()? != 0 {
-                c.b_varchar()?;
-                c.b_varchar()?;
-                let n = c.u16()? as usize;
-                c.ucs2(n)?;
-            }
-            match read_plp(c)? {
-                None => SqlValue::Null,
-                Some(b) => SqlValue::Text(from_ucs2(&b)?),
-            }
-        }
+        0xF1 => match read_plp(c)? {
+            None => SqlValue::Null,
+            Some(b) => SqlValue::Text(from_ucs2(&b)?),
+        },
         0x28 => match c.u8()? {
             0 => SqlValue::Null,
             _ => SqlValue::Text(format_date(read_date(c)?)),
         },
         0x29 | 0x2A | 0x2B => {
-            let scale = c.u8()?;
             let n = c.u8()?;
             if n == 0 {
                 SqlValue::Null
             } else {
-                let ticks = read_time(c, scale)?;
+                let ticks = read_time(c, ti.scale)?;
                 match code {
                     0x29 => SqlValue::Text(format_time(ticks)),
                     0x2A => SqlValue::Text(format!("{} {}", format_date(read_date(c)?), format_time(ticks))),
@@ -628,24 +642,27 @@ pub fn read_param(c: &mut Cur<'_>) -> io::Result<SqlValue> {
                 }
             }
         }
-        0x6F => {
-            let _ = c.u8()?;
-            match c.u8()? {
-                0 => SqlValue::Null,
-                4 => {
-                    let days = c.u16()? as i64 + days_from_civil(1900, 1, 1);
-                    let mins = c.u16()? as u64;
-                    SqlValue::Text(format!("{} {}", format_date(days), format_time(mins * 600_000_000)))
-                }
-                _ => {
-                    let days = c.u32()? as i32 as i64 + days_from_civil(1900, 1, 1);
-                    let frags = c.u32()? as u64;
-                    SqlValue::Text(format!("{} {}", format_date(days), format_time(frags * 10_000_000 / 300)))
-                }
+        0x6F => match c.u8()? {
+            0 => SqlValue::Null,
+            4 => {
+                let days = c.u16()? as i64 + days_from_civil(1900, 1, 1);
+                let mins = c.u16()? as u64;
+                SqlValue::Text(format!("{} {}", format_date(days), format_time(mins * 600_000_000)))
             }
-        }
-        other => return Err(bad(&format!("the peer does not read parameters of TDS type 0x{other:02X}"))),
+            _ => {
+                let days = c.u32()? as i32 as i64 + days_from_civil(1900, 1, 1);
+                let frags = c.u32()? as u64;
+                SqlValue::Text(format!("{} {}", format_date(days), format_time(frags * 10_000_000 / 300)))
+            }
+        },
+        other => return Err(bad(&format!("the peer does not read values of TDS type 0x{other:02X}"))),
     })
+}
+
+/// Read TYPE_INFO and value of one RPC parameter.
+pub fn read_param(c: &mut Cur<'_>) -> io::Result<SqlValue> {
+    let ti = read_type_info(c)?;
+    read_value(c, &ti)
 }
 
 // ---------------------------------------------------------------------------
