@@ -743,6 +743,68 @@ fn postgres_arrays_as_lists() {
     keel_conn_free(conn);
 }
 
+/// Decimals wider than 38 digits come as decimal256(p, s) with their
+/// digits exact (PostgreSQL's numeric(51,10), MySQL's DECIMAL(60,10),
+/// SQLite's declared DECIMAL TEXT(51,10)), and go back in by
+/// keel_conn_ingest as the same column type. SQLite does not hold its
+/// values to the declared precision: one past it is an error, not a
+/// rounding.
+#[test]
+fn wide_decimals_are_decimal256() {
+    use arrow_array::types::Decimal256Type;
+    use keel::core::ingest::IngestMode::Create;
+    let big = "12345678901234567890123456789012345678901.1234567890";
+    for name in ["postgres", "mysql", "sqlite"] {
+        let Some(f) = fixture(name) else { continue };
+        let e = &f.e;
+        let (ty, p, s) = match name {
+            "postgres" => ("NUMERIC(51,10)", 51, 10),
+            "mysql" => ("DECIMAL(60,10)", 60, 10),
+            _ => ("DECIMAL TEXT(51,10)", 51, 10),
+        };
+        let t = e.table("arrow_wide");
+        e.db.exec(&format!("CREATE TABLE {t} (id BIGINT, d {ty})"), &[]).unwrap();
+        let c = e.conn();
+        for (id, v) in [(1, Some(big)), (2, Some("-0.5")), (3, None)] {
+            let v = v.map_or(Value::Null, |v| Value::Decimal(v.into()));
+            c.exec(&format!("INSERT INTO {t} (id, d) VALUES (?, ?)"), &[Value::Int64(id).as_ref(), v.as_ref()]).unwrap();
+        }
+        drop(c);
+        let db = CDb::open(&f.url, "");
+        let conn = db.checkout();
+        let sql = format!("SELECT id, d FROM {t} ORDER BY id");
+        let batches: Vec<RecordBatch> = import(query_arrow(conn, &sql)).map(|b| b.unwrap()).collect();
+        let b = &batches[0];
+        assert_eq!(b.schema().field(1).data_type(), &DataType::Decimal256(p, s), "{name}");
+        let d = b.column(1).as_primitive::<Decimal256Type>();
+        let frac = |t: &str, s: usize| {
+            let (i, f) = t.split_once('.').unwrap();
+            format!("{i}.{f:0<s$}")
+        };
+        assert_eq!(d.value_as_string(0), frac(big, s as usize), "{name}");
+        assert_eq!(d.value_as_string(1), frac("-0.5", s as usize), "{name}");
+        assert!(d.is_null(2), "{name}");
+        // And back in: the same type, the same digits.
+        let t2 = e.table("arrow_wide2");
+        let mut stream = query_arrow(conn, &sql);
+        assert_eq!(ingest(conn, &t2.name, &mut stream, Create), Ok(3), "{name}");
+        let again: Vec<RecordBatch> =
+            import(query_arrow(conn, &format!("SELECT id, d FROM {t2} ORDER BY id"))).map(|b| b.unwrap()).collect();
+        assert_eq!(again[0].column(1).to_data(), b.column(1).to_data(), "{name}");
+        if name == "sqlite" {
+            let t3 = e.table("arrow_wide3");
+            e.db.exec(&format!("CREATE TABLE {t3} (d DECIMAL TEXT(45,5))"), &[]).unwrap();
+            e.db.exec(&format!("INSERT INTO {t3} VALUES ('{big}')"), &[]).unwrap();
+            let q = CString::new(format!("SELECT d FROM {t3}")).unwrap();
+            let mut stream = FFI_ArrowArrayStream::empty();
+            let (st, m) = fails(|er| keel_conn_query_arrow(conn, q.as_ptr(), null(), 0, &mut stream, er));
+            assert_eq!(st, Status::InvalidData, "{m}");
+            assert!(m.contains("decimal256(45, 5)") && m.contains("row 0, column 0"), "{m}");
+        }
+        keel_conn_free(conn);
+    }
+}
+
 /// NULL arguments and a closed cursor: statuses, not crashes, and nothing
 /// written.
 #[test]

@@ -340,7 +340,7 @@ impl Connection for KeelConnection {
             let type_name = text(r, 6)?.unwrap_or_default();
             let nullable = int(r, 7)? != Some(0);
             let decimal = match (int(r, 10)?, int(r, 11)?) {
-                (Some(p), s) if (1..=38).contains(&p) && (0..=p).contains(&s.unwrap_or(0)) => Some((p as u8, s.unwrap_or(0) as i8)),
+                (Some(p), s) if (1..=76).contains(&p) && (0..=p).contains(&s.unwrap_or(0)) => Some((p as u8, s.unwrap_or(0) as i8)),
                 _ => Column::decimal_from_type_name(&type_name),
             };
             fields.push(arrow_field(&name, kind, if kind == Type::Decimal { decimal } else { None }, nullable));

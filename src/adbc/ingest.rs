@@ -80,6 +80,13 @@ fn sql_type(session: &Session, engine: &str, f: &Field) -> AdbcResult<String> {
         DataType::Decimal128(p, s) | DataType::Decimal256(p, s) if *p <= 38 && *s >= 0 => {
             pick(&format!("DECIMAL({p},{s})"), &format!("NUMERIC({p},{s})"), &format!("DECIMAL({p},{s})"), &format!("DECIMAL({p},{s})"))
         }
+        // Wider than SQL Server's 38 digits: SQLite and PostgreSQL take any,
+        // MySQL up to 65 with at most 30 after the point.
+        DataType::Decimal256(p, s)
+            if *s >= 0 && (engine != "mssql") && (engine != "mysql" || (*p <= 65 && *s <= 30)) =>
+        {
+            pick(&format!("DECIMAL({p},{s})"), &format!("NUMERIC({p},{s})"), &format!("DECIMAL({p},{s})"), "")
+        }
         other => {
             return Err(not_implemented(format!("ingest column {:?}: keel has no column type for Arrow {other}", f.name())));
         }

@@ -19,7 +19,8 @@
 //! | time | time64\[us\] |
 //! | timestamp | timestamp\[us\] |
 //! | timestamptz | timestamp\[us, tz=UTC\] (SQL Server's stored offset is not kept: the instant is) |
-//! | decimal with known (p, s) | decimal128(p, s) |
+//! | decimal with known (p, s), p ≤ 38 | decimal128(p, s) |
+//! | decimal with known (p, s), 38 < p ≤ 76 | decimal256(p, s) |
 //! | decimal otherwise | utf8, the exact decimal text (PostgreSQL's unconstrained numeric, SQL Server) |
 //! | uuid | fixed_size_binary(16), extension `arrow.uuid` |
 //! | json | utf8, extension `arrow.json` |
@@ -49,12 +50,12 @@ use crate::core::encode::SOFT_BYTE_LIMIT;
 use crate::core::error::{Error, Result, Status};
 use crate::core::value::{Type, ValueRef};
 use arrow_array::builder::{
-    ArrayBuilder, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder,
+    ArrayBuilder, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Decimal256Builder,
     FixedSizeBinaryBuilder, Float64Builder, Int64Builder, StringBuilder, Time64MicrosecondBuilder,
     TimestampMicrosecondBuilder, UInt64Builder,
 };
 use arrow_array::{ArrayRef, ListArray, NullArray, RecordBatch, RecordBatchOptions, RecordBatchReader};
-use arrow_buffer::{NullBufferBuilder, OffsetBuffer, ScalarBuffer};
+use arrow_buffer::{NullBufferBuilder, OffsetBuffer, ScalarBuffer, i256};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -76,6 +77,8 @@ enum Target {
     Timestamptz,
     Uuid,
     Decimal(u8, i8),
+    /// Precision 39 to 76.
+    Decimal256(u8, i8),
     DecimalText,
     /// Not known yet (no declared type, no non-NULL value so far).
     Unknown,
@@ -103,8 +106,9 @@ impl Target {
             Type::Uuid => Target::Uuid,
             Type::Json => Target::Json,
             Type::Decimal => match decimal {
-                Some((p, s)) => Target::Decimal(p, s),
-                None => Target::DecimalText,
+                Some((p, s)) if p <= 38 => Target::Decimal(p, s),
+                Some((p, s)) if p <= 76 => Target::Decimal256(p, s),
+                _ => Target::DecimalText,
             },
         }
     }
@@ -157,6 +161,7 @@ impl Target {
             Target::Timestamptz => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
             Target::Uuid => DataType::FixedSizeBinary(16),
             Target::Decimal(p, s) => DataType::Decimal128(p, s),
+            Target::Decimal256(p, s) => DataType::Decimal256(p, s),
             Target::Unknown | Target::Null => DataType::Null,
             // Only named in messages: the field comes from `list_field`.
             Target::List => DataType::List(Arc::new(Field::new("item", DataType::Null, true))),
@@ -183,6 +188,9 @@ impl Target {
             Target::Decimal(p, s) => Col::Decimal(
                 Decimal128Builder::with_capacity(cap).with_data_type(DataType::Decimal128(p, s)),
             ),
+            Target::Decimal256(p, s) => Col::Decimal256(
+                Decimal256Builder::with_capacity(cap).with_data_type(DataType::Decimal256(p, s)),
+            ),
             Target::Unknown | Target::Null | Target::List => Col::Null(0),
         }
     }
@@ -206,6 +214,7 @@ enum Col {
     Timestamp(TimestampMicrosecondBuilder),
     Uuid(FixedSizeBinaryBuilder),
     Decimal(Decimal128Builder),
+    Decimal256(Decimal256Builder),
     /// NULLs only, this many.
     Null(usize),
     /// A list column: its elements (of `elem`'s type) one after another,
@@ -228,6 +237,7 @@ impl Col {
             Col::Timestamp(b) => Arc::new(b.finish()),
             Col::Uuid(b) => Arc::new(b.finish()),
             Col::Decimal(b) => Arc::new(b.finish()),
+            Col::Decimal256(b) => Arc::new(b.finish()),
             Col::Null(n) => Arc::new(NullArray::new(std::mem::take(n))),
             Col::List { elem, items, offsets, valid } => {
                 let offsets = OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(offsets, vec![0])));
@@ -278,6 +288,7 @@ impl Col {
             Col::Timestamp(b) => b.len(),
             Col::Uuid(b) => b.len(),
             Col::Decimal(b) => b.len(),
+            Col::Decimal256(b) => b.len(),
             Col::Null(n) => *n,
             Col::List { offsets, .. } => offsets.len() - 1,
         }
@@ -296,6 +307,7 @@ impl Col {
             Col::Timestamp(b) => b.append_null(),
             Col::Uuid(b) => b.append_null(),
             Col::Decimal(b) => b.append_null(),
+            Col::Decimal256(b) => b.append_null(),
             Col::Null(n) => *n += 1,
             Col::List { offsets, valid, .. } => {
                 offsets.push(*offsets.last().unwrap_or(&0));
@@ -339,6 +351,9 @@ impl Col {
                 .map_err(|e| Error::new(Status::Internal, e.to_string()))?,
             (Col::Decimal(b), Target::Decimal(p, s), ValueRef::Decimal(t)) => {
                 b.append_value(parse_decimal(t, p, s)?)
+            }
+            (Col::Decimal256(b), Target::Decimal256(p, s), ValueRef::Decimal(t)) => {
+                b.append_value(parse_decimal256(t, p, s)?)
             }
             (_, target, v) => {
                 return Err(Error::invalid_data(format!(
@@ -442,6 +457,16 @@ impl Col {
                 }
                 Ok(0)
             }
+            (Col::Decimal256(b), Target::Decimal256(p, s), VectorData::Bytes(x)) => {
+                for r in range.clone() {
+                    if !v.is_valid(r) {
+                        b.append_null();
+                        continue;
+                    }
+                    b.append_value(parse_decimal256(x[r].text(), p, s).map_err(|e| (r - start, e))?);
+                }
+                Ok(0)
+            }
             (_, target, _) => Err((
                 0,
                 Error::new(
@@ -469,6 +494,40 @@ pub fn parse_decimal(t: &str, p: u8, s: i8) -> Result<i128> {
     crate::core::value::unscaled_decimal(t, p, s.max(0) as u8).ok_or_else(|| {
         Error::invalid_data(format!("decimal {t:?} does not fit Arrow decimal128({p}, {s})")).with_sqlstate("22003")
     })
+}
+
+/// The unscaled i256 of decimal text `t` at precision `p` (39 to 76),
+/// scale `s`: exact, or an error, as [`parse_decimal`].
+pub fn parse_decimal256(t: &str, p: u8, s: i8) -> Result<i256> {
+    let bad = || Error::invalid_data(format!("decimal {t:?} does not fit Arrow decimal256({p}, {s})")).with_sqlstate("22003");
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if (int.is_empty() && frac.is_empty()) || !int.bytes().chain(frac.bytes()).all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let s_us = s.max(0) as usize;
+    if frac.len() > s_us && !frac[s_us..].bytes().all(|c| c == b'0') {
+        return Err(bad());
+    }
+    let frac = &frac[..frac.len().min(s_us)];
+    let int = int.trim_start_matches('0');
+    if int.len() + s_us > p as usize || p > 76 {
+        return Err(bad());
+    }
+    // At most 76 digits: below 2^255, so no step overflows.
+    let ten = i256::from_i128(10);
+    let mut n = i256::ZERO;
+    for c in int.bytes().chain(frac.bytes()) {
+        n = n * ten + i256::from_i128((c - b'0') as i128);
+    }
+    for _ in frac.len()..s_us {
+        n = n * ten;
+    }
+    Ok(if neg { -n } else { n })
 }
 
 /// The Arrow field a column of keel type `kind` (with `decimal`'s
@@ -758,7 +817,7 @@ use crate::core::ingest::{IngestColumn, RowSource};
 use arrow_array::Array;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type,
+    Date32Type, Decimal128Type, Decimal256Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type,
     Int64Type, Time64MicrosecondType, Time64NanosecondType, TimestampMicrosecondType,
     TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type,
     UInt32Type, UInt64Type,
@@ -785,7 +844,7 @@ pub(crate) fn ingest_kind(f: &Field) -> Result<(Type, Option<(u8, i8)>)> {
         DataType::Time64(_) => (Type::Time, None),
         DataType::Timestamp(_, None) => (Type::Timestamp, None),
         DataType::Timestamp(_, Some(_)) => (Type::Timestamptz, None),
-        DataType::Decimal128(p, s) if *s >= 0 => (Type::Decimal, Some((*p, *s))),
+        DataType::Decimal128(p, s) | DataType::Decimal256(p, s) if *s >= 0 => (Type::Decimal, Some((*p, *s))),
         other => {
             return Err(Error::new(
                 Status::NotImplemented,
@@ -939,7 +998,7 @@ fn value_at<'a>(
                 ValueRef::Timestamp(us)
             }
         }
-        DataType::Decimal128(..) => ValueRef::Decimal(&text[row]),
+        DataType::Decimal128(..) | DataType::Decimal256(..) => ValueRef::Decimal(&text[row]),
         DataType::List(_) | DataType::LargeList(_) => ValueRef::Text(&text[row]),
         other => {
             return Err(Error::new(
@@ -964,6 +1023,10 @@ fn batch_texts(cols: &[&dyn Array], n: usize) -> std::result::Result<Vec<Vec<Str
                 DataType::Decimal128(_, s) => {
                     let d = a.as_primitive::<Decimal128Type>();
                     each(&|r| Ok(decimal_text(d.value(r), *s)))
+                }
+                DataType::Decimal256(..) => {
+                    let d = a.as_primitive::<Decimal256Type>();
+                    each(&|r| Ok(d.value_as_string(r)))
                 }
                 DataType::List(item) => {
                     let l = a.as_list::<i32>();

@@ -111,7 +111,7 @@ pub struct Column {
 impl Column {
     /// The (precision, scale) written in a type name such as
     /// `NUMERIC(10, 2)` or `decimal(12)` (scale 0), when precision is 1 to
-    /// 38 and scale 0 to precision.
+    /// 76 (what Arrow's decimal256 holds) and scale 0 to precision.
     pub fn decimal_from_type_name(name: &str) -> Option<(u8, i8)> {
         let open = name.find('(')?;
         let close = name[open..].find(')')? + open;
@@ -121,7 +121,7 @@ impl Column {
             Some(s) => s.parse().ok()?,
             None => 0,
         };
-        (parts.next().is_none() && (1..=38).contains(&p) && s <= p).then_some((p, s as i8))
+        (parts.next().is_none() && (1..=76).contains(&p) && s <= p).then_some((p, s as i8))
     }
 }
 

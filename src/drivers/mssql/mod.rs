@@ -195,10 +195,12 @@ impl Driver for MssqlDriver {
             Type::Timestamp => "DATETIME2",
             Type::Timestamptz => "DATETIMEOFFSET",
             Type::Uuid => "UNIQUEIDENTIFIER",
-            Type::Decimal => return Some(match decimal {
-                Some((p, s)) => format!("DECIMAL({p},{s})"),
-                None => "DECIMAL(38,10)".to_owned(),
-            }),
+            Type::Decimal => return match decimal {
+                Some((p, s)) if p <= 38 => Some(format!("DECIMAL({p},{s})")),
+                // SQL Server's DECIMAL holds at most 38 digits.
+                Some(_) => None,
+                None => Some("DECIMAL(38,10)".to_owned()),
+            },
                 _ => return None,
             }
             .to_owned(),

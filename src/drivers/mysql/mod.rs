@@ -110,10 +110,12 @@ impl Driver for MysqlDriver {
             // an instant.
             Type::Timestamptz => "TIMESTAMP(6) NULL",
             Type::Json => "JSON",
-            Type::Decimal => return Some(match decimal {
-                Some((p, s)) => format!("DECIMAL({p},{s})"),
-                None => "DECIMAL(65,30)".to_owned(),
-            }),
+            Type::Decimal => return match decimal {
+                Some((p, s)) if p <= 65 && s <= 30 => Some(format!("DECIMAL({p},{s})")),
+                // MySQL's DECIMAL holds at most 65 digits, 30 of them after the point.
+                Some(_) => None,
+                None => Some("DECIMAL(65,30)".to_owned()),
+            },
                 _ => return None,
             }
             .to_owned(),

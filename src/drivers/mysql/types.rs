@@ -103,7 +103,7 @@ pub(super) fn columns(cols: &[mysql::Column]) -> MyCols {
 fn mysql_decimal(len: u32, decimals: u8, flags: ColumnFlags) -> Option<(u8, i8)> {
     let extra = (decimals > 0) as u32 + (!flags.contains(ColumnFlags::UNSIGNED_FLAG)) as u32;
     let p = len.checked_sub(extra)?;
-    ((1..=38).contains(&p) && decimals as u32 <= p).then_some((p as u8, decimals as i8))
+    ((1..=76).contains(&p) && decimals as u32 <= p).then_some((p as u8, decimals as i8))
 }
 
 pub(super) fn bad(msg: String) -> Error {

@@ -1015,14 +1015,15 @@ fn copies_text(kind: K) -> bool {
 }
 
 /// (precision, scale) of a `numeric(p,s)` column from its type modifier
-/// (`((p << 16) | s) + 4`); `None` for unconstrained `numeric` (-1).
+/// (`((p << 16) | s) + 4`); `None` for unconstrained `numeric` (-1) and
+/// for a precision past 76 (more than Arrow's decimal256 holds).
 fn pg_decimal(kind: crate::core::value::Type, typmod: i32) -> Option<(u8, i8)> {
     if kind != crate::core::value::Type::Decimal || typmod < 4 {
         return None;
     }
     let m = typmod - 4;
     let (p, s) = ((m >> 16) & 0xffff, m & 0xffff);
-    ((1..=38).contains(&p) && s <= p).then_some((p as u8, s as i8))
+    ((1..=76).contains(&p) && s <= p).then_some((p as u8, s as i8))
 }
 
 /// Poll `f` once: what it gave, or `Poll::Pending` (its waker is kept).
