@@ -1077,9 +1077,10 @@ extern "C" {
  * kept), decimal → decimal128(p, s) where the engine gives the column's
  * precision and scale (SQLite's declared NUMERIC(p,s), PostgreSQL's
  * numeric(p,s), MySQL's DECIMAL(p,s), a loaded driver's DECIMAL(p,s) engine
- * type such as DuckDB's) and utf8 holding the exact decimal
- * text where it does not (PostgreSQL's unconstrained numeric, SQL
- * Server), uuid → fixed_size_binary(16) with extension name `arrow.uuid`,
+ * type such as DuckDB's) and p is at most 38, decimal256(p, s) for p of
+ * 39 to 76, and utf8 holding the exact decimal
+ * text where there is no precision or it is larger (PostgreSQL's
+ * unconstrained numeric, SQL Server), uuid → fixed_size_binary(16) with extension name `arrow.uuid`,
  * json → utf8 with extension name `arrow.json`. A PostgreSQL array column
  * (one whose elements keel decodes: every type above, plus intervals,
  * timetz, enums and domains as utf8) → list<T> of its elements' Arrow type

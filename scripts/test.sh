@@ -304,9 +304,11 @@ if command -v odin >/dev/null 2>&1; then
         odin_fail "odin test did not run (status $odin_status): see the compiler output above"
     fi
     # The examples: basic with its exact output on every engine (it makes
-    # and drops its own table), readme with the output the README shows.
+    # and drops its own table), readme with the output the README shows,
+    # arrow with the batches it reads.
     if odin build bindings/odin/examples/basic "${ODIN_FLAGS[@]}" -out:"$ODIN_OUT/basic" &&
-        odin build bindings/odin/examples/readme "${ODIN_FLAGS[@]}" -out:"$ODIN_OUT/readme"; then
+        odin build bindings/odin/examples/readme "${ODIN_FLAGS[@]}" -out:"$ODIN_OUT/readme" &&
+        odin build bindings/odin/examples/arrow "${ODIN_FLAGS[@]}" -out:"$ODIN_OUT/arrow"; then
         odin_urls=("sqlite::memory:")
         [ -n "${KEEL_TEST_POSTGRES_URL:-}" ] && odin_urls+=("$KEEL_TEST_POSTGRES_URL")
         [ -n "${KEEL_TEST_MYSQL_URL:-}" ] && odin_urls+=("$KEEL_TEST_MYSQL_URL")
@@ -319,12 +321,14 @@ if command -v odin >/dev/null 2>&1; then
                 odin_fail "examples/basic on $engine"
             fi
         done
-        if "$ODIN_OUT/readme" >"$ODIN_OUT/readme.stdout" &&
-            diff -u bindings/odin/examples/readme/expected.txt "$ODIN_OUT/readme.stdout"; then
-            odin_passed=$((odin_passed + 1))
-        else
-            odin_fail "examples/readme"
-        fi
+        for ex in readme arrow; do
+            if "$ODIN_OUT/$ex" >"$ODIN_OUT/$ex.stdout" &&
+                diff -u "bindings/odin/examples/$ex/expected.txt" "$ODIN_OUT/$ex.stdout"; then
+                odin_passed=$((odin_passed + 1))
+            else
+                odin_fail "examples/$ex"
+            fi
+        done
     else
         odin_fail "the examples do not build"
     fi
