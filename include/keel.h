@@ -816,7 +816,8 @@ typedef struct keel_cancel keel_cancel;
  * `keel_conn_cancel_handle`, and the catalog: `keel_conn_catalogs`,
  * `keel_conn_schemas`, `keel_conn_tables`, `keel_conn_columns`,
  * `keel_conn_primary_keys`, `keel_conn_foreign_keys`,
- * `keel_conn_indexes`. Thread rule: it may move between threads but
+ * `keel_conn_indexes`, `keel_conn_unique_constraints`,
+ * `keel_conn_check_constraints`. Thread rule: it may move between threads but
  * must not be used by two at once, and its statements and cursors go with
  * it. In Rust it is a `keel::Conn` (an `Arc` of the session).
  */
@@ -1563,7 +1564,10 @@ void keel_cancel_free(struct keel_cancel *cancel);
  * databases (`main`, `temp` when used, attached ones); PostgreSQL: the
  * connection's database (a connection sees one); MySQL/MariaDB: no rows
  * (a database is a schema there); SQL Server: `KEEL_STATUS_NOT_IMPLEMENTED`
- * (no catalog queries yet).
+ * (no catalog queries yet); a driver loaded at run time: what its
+ * `catalog_queries` (keel_driver.h) answer, `KEEL_STATUS_NOT_IMPLEMENTED`
+ * for a question it has none for (DuckDB's driver answers every one:
+ * its databases are the catalogs, its schemas the schemas).
  *
  * The catalog calls (`keel_conn_catalogs`, `keel_conn_schemas`,
  * `keel_conn_tables`, `keel_conn_columns`, `keel_conn_primary_keys`,
@@ -1598,7 +1602,8 @@ void keel_cancel_free(struct keel_cancel *cancel);
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, rows_out, a required name),
  * `KEEL_STATUS_INVALID_ARGUMENT` (invalid UTF-8, an empty table name, an
  * unknown table type), `KEEL_STATUS_NOT_IMPLEMENTED` (an engine without
- * catalog queries: SQL Server today), and the engine's errors.
+ * catalog queries: SQL Server today, a loaded driver without that
+ * question in its `catalog_queries`), and the engine's errors.
  *
  * Since: 0.2.0
  */

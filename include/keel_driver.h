@@ -189,6 +189,59 @@
 #define KEEL_SYNTAX_DOLLAR_QUOTES 256
 
 /**
+ * `catalog_queries` index: the catalogs (`keel_conn_catalogs`).
+ */
+#define KEEL_CATALOG_CATALOGS 0
+
+/**
+ * `catalog_queries` index: the schemas (`keel_conn_schemas`).
+ */
+#define KEEL_CATALOG_SCHEMAS 1
+
+/**
+ * `catalog_queries` index: tables and views (`keel_conn_tables`).
+ */
+#define KEEL_CATALOG_TABLES 2
+
+/**
+ * `catalog_queries` index: columns (`keel_conn_columns`).
+ */
+#define KEEL_CATALOG_COLUMNS 3
+
+/**
+ * `catalog_queries` index: primary keys (`keel_conn_primary_keys`).
+ */
+#define KEEL_CATALOG_PRIMARY_KEYS 4
+
+/**
+ * `catalog_queries` index: foreign keys (`keel_conn_foreign_keys`; keel
+ * filters on the referencing or the referenced side).
+ */
+#define KEEL_CATALOG_FOREIGN_KEYS 5
+
+/**
+ * `catalog_queries` index: indexes (`keel_conn_indexes`).
+ */
+#define KEEL_CATALOG_INDEXES 6
+
+/**
+ * `catalog_queries` index: UNIQUE constraints
+ * (`keel_conn_unique_constraints`).
+ */
+#define KEEL_CATALOG_UNIQUE_CONSTRAINTS 7
+
+/**
+ * `catalog_queries` index: CHECK constraints
+ * (`keel_conn_check_constraints`).
+ */
+#define KEEL_CATALOG_CHECK_CONSTRAINTS 8
+
+/**
+ * The number of entries of `catalog_queries`.
+ */
+#define KEEL_CATALOG_QUESTIONS 9
+
+/**
  * The connection URL, parsed by keel, as `connect` receives it. Every
  * string is NUL-terminated UTF-8 (percent escapes decoded), borrowed for
  * the call only: copy what you keep. Absent parts are NULL.
@@ -631,6 +684,26 @@ typedef struct keel_driver_v1 {
    * ones only.
    */
   const char *const *column_types;
+  /**
+   * Optional (a field past version 1's first table): the catalog
+   * (`keel_conn_tables` and the others, and ADBC's GetObjects) on this
+   * engine: an array of `KEEL_CATALOG_QUESTIONS` strings indexed by
+   * the `KEEL_CATALOG_*` numbers, each NUL-terminated UTF-8 SQL (one
+   * SELECT, in the driver's own syntax, without parameters), or NULL
+   * for a question the driver does not answer
+   * (`KEEL_STATUS_NOT_IMPLEMENTED`). Each query returns every row of
+   * its question, unfiltered and in any order, with exactly the
+   * columns keel.h documents for the matching `keel_conn_*` call (names
+   * and order; `keel_type` of `KEEL_CATALOG_COLUMNS` an integer, the
+   * `keel_type` a value of the column reads as): keel runs it as
+   * `SELECT * FROM (query) AS keel_catalog WHERE ... ORDER BY ...`,
+   * with the caller's names as parameters (exact names with `=`,
+   * patterns with `LIKE ? ESCAPE '\'`, which the engine must support,
+   * with case), and checks the columns. keel copies the strings at
+   * registration. NULL: no catalog (every catalog call is
+   * `KEEL_STATUS_NOT_IMPLEMENTED`).
+   */
+  const char *const *catalog_queries;
 } keel_driver_v1;
 
 /**

@@ -594,3 +594,101 @@ fn returning_statements_count_the_rows_they_change() {
     assert_eq!(n("INSERT INTO r SELECT i, 'x' FROM range(3) t(i) WHERE false RETURNING id"), 0);
     assert_eq!(n("DELETE FROM r WHERE id < 0 RETURNING id"), 0);
 }
+
+/// The catalog on DuckDB, from the driver's `catalog_queries` (filtered and
+/// ordered by keel): every question, names and patterns with case and
+/// escapes, keel types of the columns, keys both ways, indexes and
+/// constraints, and what DuckDB does not keep (constraint names given in
+/// the DDL, an index's sort order).
+#[test]
+fn the_catalog() {
+    use keel::core::catalog::Catalog;
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let c = db.checkout().unwrap();
+    for ddl in [
+        "CREATE TABLE parent (a INT NOT NULL, b VARCHAR(20) NOT NULL, note VARCHAR(50) DEFAULT 'x', PRIMARY KEY (a, b))",
+        "CREATE TABLE other (id INT PRIMARY KEY, code VARCHAR(10), n INT CHECK (n > 0), \
+         CONSTRAINT other_code UNIQUE (code, n), CONSTRAINT other_n CHECK (n < 100))",
+        "CREATE TABLE xparent (z INT)",
+        "CREATE TABLE \"Mixed_Case\" (z INT)",
+        "CREATE SEQUENCE child_seq",
+        "CREATE TABLE child (id BIGINT DEFAULT nextval('child_seq') PRIMARY KEY, pa INT, pb VARCHAR(20), other_id INT, \
+         qty DECIMAL(10,2), total DECIMAL(12,2) GENERATED ALWAYS AS (qty * 2) VIRTUAL, \
+         FOREIGN KEY (pa, pb) REFERENCES parent (a, b), FOREIGN KEY (other_id) REFERENCES other (id))",
+        "CREATE UNIQUE INDEX child_u ON child (pb, pa)",
+        "CREATE VIEW v AS SELECT a FROM parent",
+        "COMMENT ON TABLE parent IS 'the parents'",
+        "COMMENT ON COLUMN parent.note IS 'a note'",
+    ] {
+        c.exec(ddl, &[]).unwrap_or_else(|e| panic!("{ddl}: {e}"));
+    }
+    let ask = |q: Catalog<'_>| -> Vec<Vec<Value>> {
+        let mut rows = c.catalog(&q).unwrap_or_else(|e| panic!("{}: {e}", q.what()));
+        let names: Vec<String> = rows.columns().iter().map(|c| c.name.clone()).collect();
+        assert_eq!(names, q.columns(), "{}", q.what());
+        let mut out = Vec::new();
+        while rows.next().unwrap() {
+            out.push((0..names.len()).map(|i| rows.value(i).unwrap().to_owned()).collect());
+        }
+        out
+    };
+    let t = |s: &str| Value::Text(s.into());
+    let i = Value::Int64;
+    let (cat, sch) = (Some("memory"), Some("main"));
+
+    assert!(ask(Catalog::Catalogs).contains(&vec![t("memory")]));
+    assert_eq!(ask(Catalog::Schemas { catalog: cat, schema: Some("ma%") }), [vec![t("memory"), t("main")]]);
+    let tables = |pattern: &str, types: Vec<&'static str>| -> Vec<Value> {
+        ask(Catalog::Tables { catalog: cat, schema: sch, table: Some(pattern), types }).into_iter().map(|r| r[2].clone()).collect()
+    };
+    assert_eq!(tables("%", vec![]), [t("Mixed_Case"), t("child"), t("other"), t("parent"), t("xparent"), t("v")]);
+    assert_eq!(tables("_parent", vec![]), [t("xparent")], "_ is any one character");
+    assert_eq!(tables("Mixed\\_Case", vec![]), [t("Mixed_Case")], "an escaped _");
+    assert_eq!(tables("mixed%", vec![]), Vec::<Value>::new(), "patterns compare with case");
+    assert_eq!(tables("%", vec!["VIEW"]), [t("v")]);
+    let parent = ask(Catalog::Tables { catalog: None, schema: None, table: Some("parent"), types: vec![] });
+    assert_eq!(parent, [vec![t("memory"), t("main"), t("parent"), t("TABLE"), t("the parents")]]);
+
+    let cols = ask(Catalog::Columns { catalog: cat, schema: sch, table: Some("child"), column: None });
+    let col = |n: &str| cols.iter().find(|r| r[3] == t(n)).unwrap_or_else(|| panic!("no column {n}"));
+    let names: Vec<Value> = cols.iter().map(|r| r[3].clone()).collect();
+    assert_eq!(names, [t("id"), t("pa"), t("pb"), t("other_id"), t("qty"), t("total")]);
+    assert_eq!((col("id")[4].clone(), col("id")[5].clone()), (i(1), i(Type::Int64 as i64)));
+    assert_eq!(col("pb")[5], i(Type::Text as i64));
+    assert_eq!((col("qty")[5].clone(), col("qty")[6].clone()), (i(Type::Decimal as i64), t("DECIMAL(10,2)")));
+    assert_eq!((col("qty")[10].clone(), col("qty")[11].clone()), (i(10), i(2)));
+    assert_eq!((col("id")[7].clone(), col("pa")[7].clone()), (i(0), i(1)), "nullability");
+    assert_eq!((col("id")[12].clone(), col("pa")[12].clone()), (i(1), i(0)), "autoincrement (a sequence's default)");
+    assert_eq!((col("total")[13].clone(), col("qty")[13].clone()), (i(1), i(0)), "generated");
+    assert_eq!(col("total")[8], Value::Null, "a generated column's expression is not its default");
+    let note = ask(Catalog::Columns { catalog: None, schema: None, table: Some("parent"), column: Some("no%") });
+    assert_eq!(note.len(), 1);
+    assert_eq!((note[0][8].clone(), note[0][14].clone()), (t("'x'"), t("a note")));
+
+    let pk = ask(Catalog::PrimaryKeys { catalog: cat, schema: sch, table: Some("parent") });
+    let keys: Vec<(Value, Value)> = pk.iter().map(|r| (r[3].clone(), r[4].clone())).collect();
+    assert_eq!(keys, [(t("a"), i(1)), (t("b"), i(2))]);
+    assert!(ask(Catalog::PrimaryKeys { catalog: cat, schema: sch, table: Some("xparent") }).is_empty());
+
+    let fks = ask(Catalog::ForeignKeys { catalog: cat, schema: sch, table: Some("child"), exported: false });
+    let pairs: Vec<(Value, Value, Value, Value)> = fks.iter().map(|r| (r[3].clone(), r[6].clone(), r[7].clone(), r[8].clone())).collect();
+    assert_eq!(pairs, [(t("other_id"), t("other"), t("id"), i(1)), (t("pa"), t("parent"), t("a"), i(1)), (t("pb"), t("parent"), t("b"), i(2))]);
+    assert!(fks.iter().all(|r| r[9] == t("NO ACTION") && r[13] == t("NOT DEFERRABLE") && r[12] != Value::Null), "{fks:?}");
+    let back = ask(Catalog::ForeignKeys { catalog: None, schema: None, table: Some("parent"), exported: true });
+    assert_eq!(back.iter().map(|r| r[3].clone()).collect::<Vec<_>>(), [t("pa"), t("pb")]);
+
+    let idx = ask(Catalog::Indexes { catalog: cat, schema: sch, table: Some("child") });
+    let idx: Vec<(Value, Value, Value, Value)> = idx.iter().map(|r| (r[3].clone(), r[4].clone(), r[6].clone(), r[7].clone())).collect();
+    assert_eq!(idx, [(t("child_u"), i(1), i(1), t("pb")), (t("child_u"), i(1), i(2), t("pa"))]);
+
+    let u = ask(Catalog::UniqueConstraints { catalog: cat, schema: sch, table: Some("other") });
+    let u: Vec<(Value, Value)> = u.iter().map(|r| (r[4].clone(), r[5].clone())).collect();
+    assert_eq!(u, [(i(1), t("code")), (i(2), t("n"))]);
+    let ck = ask(Catalog::CheckConstraints { catalog: cat, schema: sch, table: Some("other") });
+    let mut clauses: Vec<Value> = ck.iter().map(|r| r[4].clone()).collect();
+    clauses.sort_by_key(|v| format!("{v:?}"));
+    assert_eq!(clauses, [t("(n < 100)"), t("(n > 0)")]);
+    // Every table's, in one query (ADBC's GetObjects asks so).
+    assert!(ask(Catalog::PrimaryKeys { catalog: None, schema: None, table: None }).len() >= 4);
+}

@@ -189,7 +189,7 @@ fn a_scheme_is_taken_once() {
 
 #[test]
 fn registration_refuses_what_it_cannot_use() {
-    let cases: [(&str, &[&str], Status, &str); 9] = [
+    let cases: [(&str, &[&str], Status, &str); 10] = [
         ("kvabi", &["KV_ABI=2"], Status::InvalidArgument, "driver ABI version 2; this keel speaks version 1"),
         ("kvsmall", &["KV_SIZE=16"], Status::InvalidArgument, "driver->size is 16, smaller than the first keel_driver_v1"),
         (
@@ -204,6 +204,7 @@ fn registration_refuses_what_it_cannot_use() {
         ("kvbadname", &["KV_NAME=\"Bad Name\""], Status::InvalidArgument, "is not a name of lower-case letters"),
         ("kvtypeutf8", &["KV_COLUMN_TYPE=\"\\xff\""], Status::InvalidArgument, "driver->column_types[5] is not valid UTF-8"),
         ("kvtypeempty", &["KV_COLUMN_TYPE=\" \""], Status::InvalidArgument, "column_types[5] is \" \", which is not a column type"),
+        ("kvcatempty", &["KV_CATALOG=\" \""], Status::InvalidArgument, "catalog_queries[2] is empty"),
     ];
     for (name, defines, status, text) in cases {
         let mut d: Vec<String> = defines.iter().map(|s| s.to_string()).collect();
@@ -223,6 +224,29 @@ fn registration_refuses_what_it_cannot_use() {
     assert_eq!(st, Status::NullArgument);
     let (st, _) = status_of(|err| keel_driver_register(std::ptr::null(), err)).unwrap_err();
     assert_eq!(st, Status::NullArgument);
+}
+
+/// A driver's catalog: a question it has no query for is NOT_IMPLEMENTED
+/// naming the driver; one it has runs as the driver's SQL wrapped in
+/// keel's filter (which this driver's tiny language refuses: the
+/// driver's error comes back as it is).
+#[test]
+fn a_drivers_catalog_is_its_queries() {
+    use keel::core::catalog::Catalog;
+    let path = build("kvcat", &["KV_NAME=\"kvcat\"", "KV_CATALOG=\"ALL\""]);
+    load(&path).unwrap_or_else(|e| panic!("load kvcat: {e:?}"));
+    let c = Db::open("kvcat:cat").unwrap().checkout().unwrap();
+    let e = c.catalog(&Catalog::Catalogs).err().expect("no catalogs query");
+    assert_eq!(e.status, Status::NotImplemented, "{e}");
+    assert!(e.message.contains("driver kvcat does not list catalogs"), "{e}");
+    let e = c.catalog(&Catalog::Tables { catalog: None, schema: None, table: Some("t%"), types: vec![] }).err().expect("kv has no SELECT");
+    assert!(e.message.contains("SELECT * FROM (ALL) AS keel_catalog") || e.message.contains("kv:"), "{e}");
+    // A driver without catalog_queries: every question.
+    let kv = build("kvnocat", &["KV_NAME=\"kvnocat\""]);
+    load(&kv).unwrap_or_else(|e| panic!("load kvnocat: {e:?}"));
+    let c = Db::open("kvnocat:x").unwrap().checkout().unwrap();
+    let e = c.catalog(&Catalog::Indexes { catalog: None, schema: None, table: Some("t") }).err().unwrap();
+    assert_eq!(e.status, Status::NotImplemented, "{e}");
 }
 
 /// A driver built against the first keel_driver.h (its table ends at

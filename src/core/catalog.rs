@@ -79,6 +79,22 @@ impl Catalog<'_> {
         }
     }
 
+    /// The question's number in a loaded driver's `catalog_queries`
+    /// (`KEEL_CATALOG_*` in keel_driver.h).
+    pub fn number(&self) -> usize {
+        match self {
+            Catalog::Catalogs => 0,
+            Catalog::Schemas { .. } => 1,
+            Catalog::Tables { .. } => 2,
+            Catalog::Columns { .. } => 3,
+            Catalog::PrimaryKeys { .. } => 4,
+            Catalog::ForeignKeys { .. } => 5,
+            Catalog::Indexes { .. } => 6,
+            Catalog::UniqueConstraints { .. } => 7,
+            Catalog::CheckConstraints { .. } => 8,
+        }
+    }
+
     /// What it asks, for messages.
     pub fn what(&self) -> &'static str {
         match self {
@@ -201,6 +217,60 @@ impl CatalogSql {
     pub fn new(sql: impl Into<String>, params: Vec<Value>) -> CatalogSql {
         CatalogSql { sql: sql.into(), params, keel_type: None }
     }
+}
+
+/// The question asked of `all`, a query giving every row of `q`'s kind
+/// with its columns (a loaded driver's `catalog_queries` entry): `all`
+/// filtered by `q`'s names and ordered as the header says. Patterns go to
+/// `LIKE ? ESCAPE '\'`, exact names to `= ?`.
+pub fn over(q: &Catalog<'_>, all: &str) -> CatalogSql {
+    let mut p = Vec::new();
+    let esc = " ESCAPE '\\'";
+    let (w, order) = match *q {
+        Catalog::Catalogs => (String::new(), "catalog_name"),
+        Catalog::Schemas { catalog, schema } => {
+            let mut w = equals("catalog_name", catalog, &mut p);
+            w += &like("schema_name", schema, &mut p, esc);
+            (w, "catalog_name, schema_name")
+        }
+        Catalog::Tables { catalog, schema, table, ref types } => {
+            let mut w = equals("table_catalog", catalog, &mut p);
+            w += &like("table_schema", schema, &mut p, esc);
+            w += &like("table_name", table, &mut p, esc);
+            w += &types_in("table_type", types, &mut p);
+            (w, "table_type, table_catalog, table_schema, table_name")
+        }
+        Catalog::Columns { catalog, schema, table, column } => {
+            let mut w = equals("table_catalog", catalog, &mut p);
+            w += &like("table_schema", schema, &mut p, esc);
+            w += &like("table_name", table, &mut p, esc);
+            w += &like("column_name", column, &mut p, esc);
+            (w, "table_catalog, table_schema, table_name, ordinal_position")
+        }
+        Catalog::ForeignKeys { catalog, schema, table, exported } => {
+            let side = if exported { "pk" } else { "fk" };
+            let mut w = equals(&format!("{side}_catalog"), catalog, &mut p);
+            w += &equals(&format!("{side}_schema"), schema, &mut p);
+            w += &equals(&format!("{side}_table"), table, &mut p);
+            (w, "fk_catalog, fk_schema, fk_table, fk_name, key_seq")
+        }
+        Catalog::PrimaryKeys { catalog, schema, table }
+        | Catalog::Indexes { catalog, schema, table }
+        | Catalog::UniqueConstraints { catalog, schema, table }
+        | Catalog::CheckConstraints { catalog, schema, table } => {
+            let mut w = equals("table_catalog", catalog, &mut p);
+            w += &equals("table_schema", schema, &mut p);
+            w += &equals("table_name", table, &mut p);
+            let order = match q {
+                Catalog::PrimaryKeys { .. } => "table_catalog, table_schema, table_name, key_seq",
+                Catalog::Indexes { .. } => "table_catalog, table_schema, table_name, index_name, ordinal_position",
+                Catalog::UniqueConstraints { .. } => "table_catalog, table_schema, table_name, constraint_name, key_seq",
+                _ => "table_catalog, table_schema, table_name, constraint_name",
+            };
+            (w, order)
+        }
+    };
+    CatalogSql::new(format!("SELECT * FROM ({all}) AS keel_catalog WHERE 1 = 1{w} ORDER BY {order}"), p)
 }
 
 /// A pattern as a condition on `expr`, for engines whose LIKE compares with

@@ -413,7 +413,49 @@ pub struct DriverV1 {
     /// driver (`KEEL_STATUS_NOT_IMPLEMENTED`), and appends to existing
     /// ones only.
     pub column_types: *const *const c_char,
+    /// Optional (a field past version 1's first table): the catalog
+    /// (`keel_conn_tables` and the others, and ADBC's GetObjects) on this
+    /// engine: an array of `KEEL_CATALOG_QUESTIONS` strings indexed by
+    /// the `KEEL_CATALOG_*` numbers, each NUL-terminated UTF-8 SQL (one
+    /// SELECT, in the driver's own syntax, without parameters), or NULL
+    /// for a question the driver does not answer
+    /// (`KEEL_STATUS_NOT_IMPLEMENTED`). Each query returns every row of
+    /// its question, unfiltered and in any order, with exactly the
+    /// columns keel.h documents for the matching `keel_conn_*` call (names
+    /// and order; `keel_type` of `KEEL_CATALOG_COLUMNS` an integer, the
+    /// `keel_type` a value of the column reads as): keel runs it as
+    /// `SELECT * FROM (query) AS keel_catalog WHERE ... ORDER BY ...`,
+    /// with the caller's names as parameters (exact names with `=`,
+    /// patterns with `LIKE ? ESCAPE '\'`, which the engine must support,
+    /// with case), and checks the columns. keel copies the strings at
+    /// registration. NULL: no catalog (every catalog call is
+    /// `KEEL_STATUS_NOT_IMPLEMENTED`).
+    pub catalog_queries: *const *const c_char,
 }
+
+/// `catalog_queries` index: the catalogs (`keel_conn_catalogs`).
+pub const KEEL_CATALOG_CATALOGS: u32 = 0;
+/// `catalog_queries` index: the schemas (`keel_conn_schemas`).
+pub const KEEL_CATALOG_SCHEMAS: u32 = 1;
+/// `catalog_queries` index: tables and views (`keel_conn_tables`).
+pub const KEEL_CATALOG_TABLES: u32 = 2;
+/// `catalog_queries` index: columns (`keel_conn_columns`).
+pub const KEEL_CATALOG_COLUMNS: u32 = 3;
+/// `catalog_queries` index: primary keys (`keel_conn_primary_keys`).
+pub const KEEL_CATALOG_PRIMARY_KEYS: u32 = 4;
+/// `catalog_queries` index: foreign keys (`keel_conn_foreign_keys`; keel
+/// filters on the referencing or the referenced side).
+pub const KEEL_CATALOG_FOREIGN_KEYS: u32 = 5;
+/// `catalog_queries` index: indexes (`keel_conn_indexes`).
+pub const KEEL_CATALOG_INDEXES: u32 = 6;
+/// `catalog_queries` index: UNIQUE constraints
+/// (`keel_conn_unique_constraints`).
+pub const KEEL_CATALOG_UNIQUE_CONSTRAINTS: u32 = 7;
+/// `catalog_queries` index: CHECK constraints
+/// (`keel_conn_check_constraints`).
+pub const KEEL_CATALOG_CHECK_CONSTRAINTS: u32 = 8;
+/// The number of entries of `catalog_queries`.
+pub const KEEL_CATALOG_QUESTIONS: u32 = 9;
 
 /// The size of the first version-1 table, without the fields added after
 /// it: the least `size` keel takes.

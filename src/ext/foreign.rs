@@ -45,6 +45,8 @@ unsafe impl Sync for Ptr {}
 struct Table {
     t: DriverV1,
     name: &'static str,
+    /// `catalog_queries`, copied: each question's query, by its number.
+    catalog: Vec<Option<String>>,
 }
 // SAFETY: the table holds function pointers and the driver's `user_data`,
 // which the header tells drivers may be used from any thread.
@@ -302,10 +304,24 @@ pub(crate) unsafe fn driver_from_table(p: *const DriverV1) -> Result<Arc<dyn Dri
             column_types.push(ty);
         }
     }
+    let mut catalog = Vec::new();
+    if !t.catalog_queries.is_null() {
+        for i in 0..KEEL_CATALOG_QUESTIONS as usize {
+            // SAFETY: the header's rule: KEEL_CATALOG_QUESTIONS entries,
+            // valid for the registration call.
+            let p = unsafe { *t.catalog_queries.add(i) };
+            let what = format!("catalog_queries[{i}]");
+            let q = table_str(p, &what)?;
+            if q.as_deref().is_some_and(|q| q.trim().is_empty()) {
+                return Err(Error::invalid_argument(format!("driver {name}: {what} is empty")));
+            }
+            catalog.push(q);
+        }
+    }
     let name = leak(name);
     let schemes: Vec<&'static str> = schemes.into_iter().map(leak).collect();
     Ok(Arc::new(ForeignDriver {
-        table: Arc::new(Table { t, name }),
+        table: Arc::new(Table { t, name, catalog }),
         schemes: Box::leak(schemes.into_boxed_slice()),
         syntax: Box::leak(Box::new(syntax)),
         column_types,
@@ -487,6 +503,14 @@ impl ForeignConn {
 }
 
 impl DriverConn for ForeignConn {
+    fn catalog(&mut self, q: &crate::core::catalog::Catalog<'_>) -> Result<crate::core::catalog::CatalogSql> {
+        let t = &self.inner.table;
+        match t.catalog.get(q.number()).and_then(Option::as_deref) {
+            Some(all) => Ok(crate::core::catalog::over(q, all)),
+            None => Err(Error::not_implemented(format!("driver {} does not list {} (no catalog_queries entry)", t.name, q.what()))),
+        }
+    }
+
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
         let t = &self.inner.table;
         let c = CString::new(sql).map_err(|_| Error::invalid_argument("SQL holds a NUL byte"))?;

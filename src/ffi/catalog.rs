@@ -48,7 +48,10 @@ fn ask<'a>(
 /// databases (`main`, `temp` when used, attached ones); PostgreSQL: the
 /// connection's database (a connection sees one); MySQL/MariaDB: no rows
 /// (a database is a schema there); SQL Server: `KEEL_STATUS_NOT_IMPLEMENTED`
-/// (no catalog queries yet).
+/// (no catalog queries yet); a driver loaded at run time: what its
+/// `catalog_queries` (keel_driver.h) answer, `KEEL_STATUS_NOT_IMPLEMENTED`
+/// for a question it has none for (DuckDB's driver answers every one:
+/// its databases are the catalogs, its schemas the schemas).
 ///
 /// The catalog calls (`keel_conn_catalogs`, `keel_conn_schemas`,
 /// `keel_conn_tables`, `keel_conn_columns`, `keel_conn_primary_keys`,
@@ -83,7 +86,8 @@ fn ask<'a>(
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, rows_out, a required name),
 /// `KEEL_STATUS_INVALID_ARGUMENT` (invalid UTF-8, an empty table name, an
 /// unknown table type), `KEEL_STATUS_NOT_IMPLEMENTED` (an engine without
-/// catalog queries: SQL Server today), and the engine's errors.
+/// catalog queries: SQL Server today, a loaded driver without that
+/// question in its `catalog_queries`), and the engine's errors.
 ///
 /// Since: 0.2.0
 #[unsafe(no_mangle)]

@@ -29,7 +29,8 @@ use std::ffi::{CString, c_char};
 /// `keel_conn_cancel_handle`, and the catalog: `keel_conn_catalogs`,
 /// `keel_conn_schemas`, `keel_conn_tables`, `keel_conn_columns`,
 /// `keel_conn_primary_keys`, `keel_conn_foreign_keys`,
-/// `keel_conn_indexes`. Thread rule: it may move between threads but
+/// `keel_conn_indexes`, `keel_conn_unique_constraints`,
+/// `keel_conn_check_constraints`. Thread rule: it may move between threads but
 /// must not be used by two at once, and its statements and cursors go with
 /// it. In Rust it is a `keel::Conn` (an `Arc` of the session).
 pub struct keel_conn {

@@ -548,6 +548,11 @@ const keel_driver_v1 *kv_table(void) {
     static const char *types[KEEL_TYPE_DECIMAL + 1] = {NULL, "BOOL", "INT64", NULL, "DOUBLE", KV_COLUMN_TYPE};
     table.column_types = types;
 #endif
+#ifdef KV_CATALOG
+    /* One catalog question answered, with KV_CATALOG. */
+    static const char *queries[KEEL_CATALOG_QUESTIONS] = {[KEEL_CATALOG_TABLES] = KV_CATALOG};
+    table.catalog_queries = queries;
+#endif
 #ifdef KV_FIRST_SIZE
     /* Built against the first keel_driver.h, whose table ended at
      * rows_free: keel must not read what lies past `size` (here an

@@ -256,6 +256,13 @@ def test_ingest_on_a_loaded_driver(tmp_path):
             conn.commit()
             cur.execute("SELECT count(*) FROM loaded")
             assert cur.fetchone() == (n + 5,)
+        # The driver's catalog (its catalog_queries) serves GetObjects and
+        # GetTableSchema.
+        objects = conn.adbc_get_objects(depth="all", table_name_filter="loaded").read_all().to_pylist()
+        tables = [t for c in objects for s in c["catalog_db_schemas"] or [] for t in s["db_schema_tables"] or []]
+        assert [t["table_name"] for t in tables] == ["loaded"]
+        assert [c["column_name"] for c in tables[0]["table_columns"]] == data.column_names
+        assert conn.adbc_get_table_schema("loaded").names == data.column_names
     assert got.column_names == data.column_names
     for name in data.column_names:
         assert got.column(name).to_pylist() == data.column(name).to_pylist(), name

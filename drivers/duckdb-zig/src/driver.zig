@@ -1002,6 +1002,95 @@ const table: k.DriverV1 = .{
     .append_free = appendFree,
     .rows_next_chunk = nextChunk,
     .column_types = &column_types,
+    .catalog_queries = &catalog_queries,
+};
+
+/// The catalog over DuckDB's `duckdb_*()` table functions: each query
+/// gives every row of its question with the columns keel.h documents,
+/// which keel filters and orders (keel_driver.h, `catalog_queries`).
+/// What DuckDB does not keep: the name given to a constraint (it names
+/// each itself, two CHECKs on one column alike), an index's sort order,
+/// partial indexes, foreign-key actions (it has none: NO ACTION), the
+/// length of a VARCHAR(n).
+const catalog_queries = blk: {
+    var q: [k.Catalog.QUESTIONS]?[*:0]const u8 = undefined;
+    q[k.Catalog.CATALOGS] = "SELECT database_name AS catalog_name FROM duckdb_databases()";
+    q[k.Catalog.SCHEMAS] = "SELECT database_name AS catalog_name, schema_name FROM duckdb_schemas()";
+    q[k.Catalog.TABLES] =
+        \\SELECT database_name AS table_catalog, schema_name AS table_schema, table_name,
+        \\ CASE WHEN internal OR database_name = 'system' THEN 'SYSTEM TABLE' WHEN temporary THEN 'TEMPORARY'
+        \\ ELSE 'TABLE' END AS table_type, comment AS remarks FROM duckdb_tables()
+        \\UNION ALL
+        \\SELECT database_name, schema_name, view_name,
+        \\ CASE WHEN internal OR database_name = 'system' THEN 'SYSTEM TABLE' WHEN temporary THEN 'TEMPORARY'
+        \\ ELSE 'VIEW' END, comment FROM duckdb_views()
+    ;
+    // keel_type as the driver reads the column (kindOf); a generated
+    // column is one its table's SQL declares GENERATED ALWAYS AS (DuckDB
+    // 1.5 has no flag for it), with its expression not taken for a default.
+    q[k.Catalog.COLUMNS] =
+        \\SELECT c.database_name AS table_catalog, c.schema_name AS table_schema, c.table_name, c.column_name,
+        \\ CAST(c.column_index AS BIGINT) AS ordinal_position,
+        \\ CAST(CASE WHEN c.data_type = 'BOOLEAN' THEN 1
+        \\  WHEN c.data_type IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER') THEN 2
+        \\  WHEN c.data_type = 'UBIGINT' THEN 3 WHEN c.data_type IN ('FLOAT', 'DOUBLE') THEN 4
+        \\  WHEN c.data_type = 'VARCHAR' THEN 5 WHEN c.data_type = 'BLOB' THEN 6 WHEN c.data_type = 'DATE' THEN 7
+        \\  WHEN c.data_type = 'TIME' THEN 8 WHEN c.data_type IN ('TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS') THEN 9
+        \\  WHEN c.data_type = 'TIMESTAMP WITH TIME ZONE' THEN 10 WHEN c.data_type = 'UUID' THEN 11
+        \\  WHEN c.data_type = 'JSON' THEN 12
+        \\  WHEN c.data_type LIKE 'DECIMAL%' OR c.data_type IN ('HUGEINT', 'UHUGEINT') THEN 13 ELSE 0 END AS BIGINT) AS keel_type,
+        \\ c.data_type AS type_name, CAST(c.is_nullable AS BIGINT) AS is_nullable,
+        \\ CASE WHEN g.generated THEN NULL ELSE c.column_default END AS column_default,
+        \\ CAST(c.character_maximum_length AS BIGINT) AS char_max_length,
+        \\ CASE WHEN c.data_type LIKE 'DECIMAL%' THEN CAST(c.numeric_precision AS BIGINT) END AS numeric_precision,
+        \\ CASE WHEN c.data_type LIKE 'DECIMAL%' THEN CAST(c.numeric_scale AS BIGINT) END AS numeric_scale,
+        \\ CAST(coalesce(c.column_default LIKE 'nextval(%', false) AND NOT g.generated AS BIGINT) AS is_autoincrement,
+        \\ CAST(g.generated AS BIGINT) AS is_generated, c.comment AS remarks
+        \\FROM duckdb_columns() c LEFT JOIN duckdb_tables() t ON t.table_oid = c.table_oid,
+        \\ LATERAL (SELECT ' ' || c.data_type || ' GENERATED ALWAYS AS' AS tail,
+        \\  '"' || replace(c.column_name, '"', '""') || '"' AS quoted) x,
+        \\ LATERAL (SELECT coalesce(contains(t.sql, '(' || c.column_name || x.tail) OR contains(t.sql, ', ' || c.column_name || x.tail)
+        \\  OR contains(t.sql, '(' || x.quoted || x.tail) OR contains(t.sql, ', ' || x.quoted || x.tail), false) AS generated) g
+    ;
+    q[k.Catalog.PRIMARY_KEYS] =
+        \\SELECT database_name AS table_catalog, schema_name AS table_schema, table_name,
+        \\ unnest(constraint_column_names) AS column_name,
+        \\ CAST(generate_subscripts(constraint_column_names, 1) AS BIGINT) AS key_seq, constraint_name AS pk_name
+        \\FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'
+    ;
+    q[k.Catalog.FOREIGN_KEYS] =
+        \\SELECT f.database_name AS fk_catalog, f.schema_name AS fk_schema, f.table_name AS fk_table,
+        \\ unnest(f.constraint_column_names) AS fk_column, f.database_name AS pk_catalog, f.schema_name AS pk_schema,
+        \\ f.referenced_table AS pk_table, unnest(f.referenced_column_names) AS pk_column,
+        \\ CAST(generate_subscripts(f.constraint_column_names, 1) AS BIGINT) AS key_seq,
+        \\ 'NO ACTION' AS update_rule, 'NO ACTION' AS delete_rule, f.constraint_name AS fk_name,
+        \\ (SELECT k.constraint_name FROM duckdb_constraints() k WHERE k.database_name = f.database_name
+        \\  AND k.schema_name = f.schema_name AND k.table_name = f.referenced_table
+        \\  AND k.constraint_type IN ('PRIMARY KEY', 'UNIQUE') AND k.constraint_column_names = f.referenced_column_names
+        \\  LIMIT 1) AS pk_name,
+        \\ 'NOT DEFERRABLE' AS deferrability
+        \\FROM duckdb_constraints() f WHERE f.constraint_type = 'FOREIGN KEY'
+    ;
+    q[k.Catalog.INDEXES] =
+        \\SELECT database_name AS table_catalog, schema_name AS table_schema, table_name, index_name,
+        \\ CAST(is_unique AS BIGINT) AS is_unique, CAST(is_primary AS BIGINT) AS is_primary,
+        \\ CAST(generate_subscripts(string_split(trim(CAST(expressions AS VARCHAR), '[]'), ', '), 1) AS BIGINT) AS ordinal_position,
+        \\ unnest(string_split(trim(CAST(expressions AS VARCHAR), '[]'), ', ')) AS column_name,
+        \\ CAST(0 AS BIGINT) AS is_descending, CAST(NULL AS VARCHAR) AS filter
+        \\FROM duckdb_indexes()
+    ;
+    q[k.Catalog.UNIQUE_CONSTRAINTS] =
+        \\SELECT database_name AS table_catalog, schema_name AS table_schema, table_name, constraint_name,
+        \\ CAST(generate_subscripts(constraint_column_names, 1) AS BIGINT) AS key_seq,
+        \\ unnest(constraint_column_names) AS column_name
+        \\FROM duckdb_constraints() WHERE constraint_type = 'UNIQUE'
+    ;
+    q[k.Catalog.CHECK_CONSTRAINTS] =
+        \\SELECT database_name AS table_catalog, schema_name AS table_schema, table_name, constraint_name,
+        \\ expression AS check_clause
+        \\FROM duckdb_constraints() WHERE constraint_type = 'CHECK'
+    ;
+    break :blk q;
 };
 
 /// The column type keel's ingest declares for each keel type, by

@@ -155,4 +155,19 @@ pub const DriverV1 = extern struct {
     append_free: ?*const fn (P) callconv(.c) void = null,
     rows_next_chunk: ?*const fn (P, *Chunk, ErrOut) callconv(.c) i32 = null,
     column_types: ?[*]const ?[*:0]const u8 = null,
+    catalog_queries: ?[*]const ?[*:0]const u8 = null,
+};
+
+/// `catalog_queries` indexes (`KEEL_CATALOG_*`).
+pub const Catalog = struct {
+    pub const CATALOGS = 0;
+    pub const SCHEMAS = 1;
+    pub const TABLES = 2;
+    pub const COLUMNS = 3;
+    pub const PRIMARY_KEYS = 4;
+    pub const FOREIGN_KEYS = 5;
+    pub const INDEXES = 6;
+    pub const UNIQUE_CONSTRAINTS = 7;
+    pub const CHECK_CONSTRAINTS = 8;
+    pub const QUESTIONS = 9;
 };
