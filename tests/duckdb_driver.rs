@@ -604,7 +604,20 @@ fn returning_statements_count_the_rows_they_change() {
 fn the_catalog() {
     use keel::core::catalog::Catalog;
     need_driver!();
-    let db = Db::open("duckdb::memory:").unwrap();
+    // A database of its own (duckdb::memory: is shared by the process's
+    // tests): its catalog is named after the file.
+    let stem = format!("kcat{}", std::process::id());
+    let path = std::env::temp_dir().join(format!("{stem}.duckdb"));
+    let _ = std::fs::remove_file(&path);
+    struct Gone(std::path::PathBuf);
+    impl Drop for Gone {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+            let _ = std::fs::remove_file(self.0.with_extension("duckdb.wal"));
+        }
+    }
+    let _gone = Gone(path.clone());
+    let db = Db::open(&format!("duckdb://{}", path.display())).unwrap();
     let c = db.checkout().unwrap();
     for ddl in [
         "CREATE TABLE parent (a INT NOT NULL, b VARCHAR(20) NOT NULL, note VARCHAR(50) DEFAULT 'x', PRIMARY KEY (a, b))",
@@ -635,10 +648,10 @@ fn the_catalog() {
     };
     let t = |s: &str| Value::Text(s.into());
     let i = Value::Int64;
-    let (cat, sch) = (Some("memory"), Some("main"));
+    let (cat, sch) = (Some(stem.as_str()), Some("main"));
 
-    assert!(ask(Catalog::Catalogs).contains(&vec![t("memory")]));
-    assert_eq!(ask(Catalog::Schemas { catalog: cat, schema: Some("ma%") }), [vec![t("memory"), t("main")]]);
+    assert!(ask(Catalog::Catalogs).contains(&vec![t(&stem)]));
+    assert_eq!(ask(Catalog::Schemas { catalog: cat, schema: Some("ma%") }), [vec![t(&stem), t("main")]]);
     let tables = |pattern: &str, types: Vec<&'static str>| -> Vec<Value> {
         ask(Catalog::Tables { catalog: cat, schema: sch, table: Some(pattern), types }).into_iter().map(|r| r[2].clone()).collect()
     };
@@ -648,7 +661,7 @@ fn the_catalog() {
     assert_eq!(tables("mixed%", vec![]), Vec::<Value>::new(), "patterns compare with case");
     assert_eq!(tables("%", vec!["VIEW"]), [t("v")]);
     let parent = ask(Catalog::Tables { catalog: None, schema: None, table: Some("parent"), types: vec![] });
-    assert_eq!(parent, [vec![t("memory"), t("main"), t("parent"), t("TABLE"), t("the parents")]]);
+    assert_eq!(parent, [vec![t(&stem), t("main"), t("parent"), t("TABLE"), t("the parents")]]);
 
     let cols = ask(Catalog::Columns { catalog: cat, schema: sch, table: Some("child"), column: None });
     let col = |n: &str| cols.iter().find(|r| r[3] == t(n)).unwrap_or_else(|| panic!("no column {n}"));

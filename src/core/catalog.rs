@@ -220,12 +220,18 @@ impl CatalogSql {
 }
 
 /// The question asked of `all`, a query giving every row of `q`'s kind
-/// with its columns (a loaded driver's `catalog_queries` entry): `all`
-/// filtered by `q`'s names and ordered as the header says. Patterns go to
-/// `LIKE ? ESCAPE '\'`, exact names to `= ?`.
-pub fn over(q: &Catalog<'_>, all: &str) -> CatalogSql {
+/// with its columns (a loaded driver's `catalog_queries` entry, SQL
+/// Server's catalog): `all` filtered by `q`'s names and ordered as the
+/// header says. Patterns go to `LIKE ? ESCAPE '\'`, exact names to `= ?`,
+/// each column followed by `collate` (`" COLLATE Latin1_General_BIN"` on
+/// an engine that compares names without case; empty where they compare
+/// with case already).
+pub fn over(q: &Catalog<'_>, all: &str, collate: &str) -> CatalogSql {
     let mut p = Vec::new();
     let esc = " ESCAPE '\\'";
+    let c = |col: &str| format!("{col}{collate}");
+    let equals = |col: &str, v: Option<&str>, p: &mut Vec<Value>| equals(&c(col), v, p);
+    let like = |col: &str, v: Option<&str>, p: &mut Vec<Value>, e: &str| like(&c(col), v, p, e);
     let (w, order) = match *q {
         Catalog::Catalogs => (String::new(), "catalog_name"),
         Catalog::Schemas { catalog, schema } => {

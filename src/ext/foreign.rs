@@ -506,7 +506,7 @@ impl DriverConn for ForeignConn {
     fn catalog(&mut self, q: &crate::core::catalog::Catalog<'_>) -> Result<crate::core::catalog::CatalogSql> {
         let t = &self.inner.table;
         match t.catalog.get(q.number()).and_then(Option::as_deref) {
-            Some(all) => Ok(crate::core::catalog::over(q, all)),
+            Some(all) => Ok(crate::core::catalog::over(q, all, "")),
             None => Err(Error::not_implemented(format!("driver {} does not list {} (no catalog_queries entry)", t.name, q.what()))),
         }
     }

@@ -47,8 +47,9 @@ fn ask<'a>(
 /// List the catalogs: one column, `catalog_name` (text). SQLite: its
 /// databases (`main`, `temp` when used, attached ones); PostgreSQL: the
 /// connection's database (a connection sees one); MySQL/MariaDB: no rows
-/// (a database is a schema there); SQL Server: `KEEL_STATUS_NOT_IMPLEMENTED`
-/// (no catalog queries yet); a driver loaded at run time: what its
+/// (a database is a schema there); SQL Server: the server's databases
+/// (`sys.databases`; every other call sees the connection's database
+/// only); a driver loaded at run time: what its
 /// `catalog_queries` (keel_driver.h) answer, `KEEL_STATUS_NOT_IMPLEMENTED`
 /// for a question it has none for (DuckDB's driver answers every one:
 /// its databases are the catalogs, its schemas the schemas).
@@ -74,7 +75,9 @@ fn ask<'a>(
 ///   schemas (the schema column is NULL; a schema argument is not used);
 ///   PostgreSQL has one catalog, the database, and its schemas;
 ///   MySQL/MariaDB's databases are schemas and it has no catalogs (the
-///   catalog column is NULL; a catalog argument matches nothing).
+///   catalog column is NULL; a catalog argument matches nothing); SQL
+///   Server's databases are catalogs, and every call but this one sees
+///   the connection's database (its `INFORMATION_SCHEMA`) only.
 /// - Each call runs one query on the engine (SQLite's index list and CHECK
 ///   constraints run two), never one per table; like `keel_conn_query`,
 ///   the cursor holds the connection's one result (see
@@ -85,9 +88,9 @@ fn ask<'a>(
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, rows_out, a required name),
 /// `KEEL_STATUS_INVALID_ARGUMENT` (invalid UTF-8, an empty table name, an
-/// unknown table type), `KEEL_STATUS_NOT_IMPLEMENTED` (an engine without
-/// catalog queries: SQL Server today, a loaded driver without that
-/// question in its `catalog_queries`), and the engine's errors.
+/// unknown table type), `KEEL_STATUS_NOT_IMPLEMENTED` (a loaded driver
+/// without that question in its `catalog_queries`), and the engine's
+/// errors.
 ///
 /// Since: 0.2.0
 #[unsafe(no_mangle)]
@@ -135,9 +138,11 @@ pub extern "C" fn keel_conn_schemas(
 /// - `table_type` (text, one of the types above): a temporary table or view
 ///   is `TEMPORARY`; the engine's own tables (`sqlite_*`, `pg_catalog`,
 ///   `information_schema`, MySQL's `mysql`, `sys`, `performance_schema`)
-///   are `SYSTEM TABLE`;
+///   are `SYSTEM TABLE`; SQL Server lists neither (its temporary tables
+///   live in tempdb, its system tables are not in `INFORMATION_SCHEMA`);
 /// - `remarks` (text): the table's comment (PostgreSQL `COMMENT ON`, MySQL
-///   `COMMENT`); NULL when there is none, always on SQLite.
+///   `COMMENT`); NULL when there is none, always on SQLite and SQL Server
+///   (whose comments are extended properties, not read).
 ///
 /// The rules of `keel_conn_catalogs` apply.
 ///
@@ -203,7 +208,7 @@ pub extern "C" fn keel_conn_tables(
 ///   itself (identity, serial, AUTO_INCREMENT, SQLite's INTEGER PRIMARY KEY);
 /// - `is_generated` (int64, 0 or 1): a generated (computed) column;
 /// - `remarks` (text): the column's comment; NULL when none, always on
-///   SQLite.
+///   SQLite and SQL Server.
 ///
 /// The rules of `keel_conn_catalogs` apply.
 ///
@@ -283,8 +288,8 @@ pub extern "C" fn keel_conn_primary_keys(
 /// - `pk_name` (text): the name of the referenced primary key or unique
 ///   constraint; NULL on SQLite;
 /// - `deferrability` (text): `NOT DEFERRABLE`, `INITIALLY DEFERRED` or
-///   `INITIALLY IMMEDIATE`; always `NOT DEFERRABLE` on MySQL/MariaDB, NULL
-///   on SQLite (which does not report it).
+///   `INITIALLY IMMEDIATE`; always `NOT DEFERRABLE` on MySQL/MariaDB and
+///   SQL Server, NULL on SQLite (which does not report it).
 ///
 /// The rules of `keel_conn_catalogs` apply.
 ///
@@ -334,8 +339,9 @@ pub extern "C" fn keel_conn_foreign_keys(
 /// - `ordinal_position` (int64): the column's place in the index, from 1;
 /// - `column_name` (text): NULL for an expression;
 /// - `is_descending` (int64, 0 or 1);
-/// - `filter` (text): a partial index's condition (SQLite, PostgreSQL);
-///   NULL for a full index, always on MySQL/MariaDB, which have none.
+/// - `filter` (text): a partial index's condition (SQLite, PostgreSQL, SQL
+///   Server's filtered indexes); NULL for a full index, always on
+///   MySQL/MariaDB, which have none.
 ///
 /// The rules of `keel_conn_catalogs` apply.
 ///
@@ -361,9 +367,9 @@ pub extern "C" fn keel_conn_indexes(
 /// List the UNIQUE constraints of the table named `table` (exactly, with
 /// case), a row per key column, ordered by constraint name and `key_seq`.
 /// The primary key is not listed here (see `keel_conn_primary_keys`); nor,
-/// on PostgreSQL and SQLite, is a unique index made with CREATE UNIQUE
-/// INDEX rather than a constraint (see `keel_conn_indexes`). On
-/// MySQL/MariaDB a unique index is the constraint and is listed.
+/// on PostgreSQL, SQLite and SQL Server, is a unique index made with
+/// CREATE UNIQUE INDEX rather than a constraint (see `keel_conn_indexes`).
+/// On MySQL/MariaDB a unique index is the constraint and is listed.
 ///
 /// Columns:
 /// - `table_catalog`, `table_schema`, `table_name` (text);
@@ -405,14 +411,15 @@ pub extern "C" fn keel_conn_unique_constraints(
 /// Columns:
 /// - `table_catalog`, `table_schema`, `table_name` (text);
 /// - `constraint_name` (text): the constraint's name. PostgreSQL names
-///   every constraint (`<table>_<column>_check` when the DDL did not);
-///   MariaDB names a column's CHECK after the column; on SQLite NULL unless
-///   the DDL wrote `CONSTRAINT name`;
-/// - `check_clause` (text): the condition, without `CHECK` and its outer
-///   parentheses, as the engine prints it: PostgreSQL and MySQL/MariaDB
-///   write it in their own normal form (`(qty > (0)::numeric)`,
-///   `` `qty` > 0 ``); SQLite gives the text of its CREATE TABLE, which
-///   keel reads for it.
+///   every constraint (`<table>_<column>_check` when the DDL did not), SQL
+///   Server too (`CK__<table>__<column>__<hex>`); MariaDB names a column's
+///   CHECK after the column; on SQLite NULL unless the DDL wrote
+///   `CONSTRAINT name`;
+/// - `check_clause` (text): the condition, without `CHECK`, as the engine
+///   prints it: PostgreSQL, SQL Server and MySQL/MariaDB write it in their
+///   own normal form (`(qty > (0)::numeric)`, `([qty]>(0))`,
+///   `` `qty` > 0 ``); SQLite gives the text inside the parentheses of its
+///   CREATE TABLE, which keel reads for it.
 ///
 /// A NOT NULL is not listed here (it is `is_nullable` in
 /// `keel_conn_columns`). MariaDB's JSON columns carry a CHECK of their own

@@ -6,8 +6,8 @@ connection group (autocommit, commit/rollback, GetInfo, GetTableTypes,
 GetTableSchema, GetObjects at every depth with constraints), the statement
 group (queries, prepared statements with bound parameters, ExecuteSchema,
 cancel) and errors (SQLSTATE, vendor code). SQL Server runs against
-KEEL_TEST_MSSQL_URL (``make test`` points it at the TDS test peer), which
-has no catalog queries: there the catalog calls must say NOT_IMPLEMENTED.
+KEEL_TEST_MSSQL_URL (``make test`` points it at the TDS test peer, which
+answers keel's catalog queries).
 """
 
 from __future__ import annotations
@@ -58,7 +58,6 @@ class Engine:
         self.name = name
         self.url = url
         self.native, self.slow = ENGINES[name][1], ENGINES[name][2]
-        self.catalog = name != "mssql"  # the TDS test peer answers no catalog queries
 
     def connect(self, **kw):
         return dbapi.connect(driver=LIB, entrypoint="AdbcKeelInit", db_kwargs={"uri": self.url, **kw})
@@ -429,10 +428,6 @@ def test_get_table_schema_has_the_right_nullability(engine, conn, table):
     conn.adbc_connection.set_autocommit(True)
     with conn.cursor() as cur:
         _fixture_schema(cur, table)
-    if not engine.catalog:
-        with pytest.raises(adbc_driver_manager.NotSupportedError):
-            conn.adbc_get_table_schema(table)
-        return
     schema = conn.adbc_get_table_schema(table)
     assert schema.names == ["a", "b", "label", "note"]
     assert [f.nullable for f in schema] == [False, False, False, True]
@@ -445,10 +440,6 @@ def test_get_objects_at_every_depth(engine, conn, table):
     conn.adbc_connection.set_autocommit(True)
     with conn.cursor() as cur:
         _fixture_schema(cur, table)
-    if not engine.catalog:
-        with pytest.raises(adbc_driver_manager.NotSupportedError):
-            conn.adbc_get_objects(depth="all").read_all()
-        return
     cats = conn.adbc_get_objects(depth="catalogs").read_all().to_pylist()
     assert cats and all(c["catalog_db_schemas"] is None for c in cats)
     schemas = conn.adbc_get_objects(depth="db_schemas").read_all().to_pylist()

@@ -53,6 +53,7 @@
 //! attention, since nothing would carry it.
 
 mod bulk;
+mod catalog;
 mod errors;
 mod rows;
 mod session;

@@ -295,6 +295,10 @@ impl DriverConn for MsConn {
         self.note(r)
     }
 
+    fn catalog(&mut self, q: &crate::core::catalog::Catalog<'_>) -> Result<crate::core::catalog::CatalogSql> {
+        Ok(super::catalog::query(q))
+    }
+
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
         self.shared.client()?;
         let (n, markers) = scan_statement(sql)?;

@@ -29,8 +29,9 @@
 //! (accepted and ignored: SQLite serialises writers), read-only
 //! transactions, login-only encryption, MARS, bulk load options (`WITH
 //! (...)`: constraints are always checked, triggers fire), and SQL Server's
-//! own catalog.
+//! catalog beyond the views keel's catalog queries read ([`catalog`]).
 
+pub mod catalog;
 pub mod sql;
 pub mod tls;
 pub mod types;
@@ -75,6 +76,9 @@ struct Shared {
     /// Bulk load messages taken (each one `INSERT BULK`'s rows).
     bulk_loads: AtomicU64,
     sessions: Mutex<HashMap<u16, TcpStream>>,
+    /// Each table's CREATE TABLE as the client wrote it, by lower-case
+    /// name, for the catalog views ([`catalog`]).
+    ddl: Mutex<HashMap<String, String>>,
     next_spid: AtomicU16,
     next_tx: AtomicU64,
 }
@@ -124,6 +128,7 @@ impl Peer {
             encryption,
             tls: tls::configs()?,
             tls_sessions: AtomicU64::new(0),
+            ddl: Mutex::new(HashMap::new()),
             bulk_loads: AtomicU64::new(0),
             sessions: Mutex::new(HashMap::new()),
             next_spid: AtomicU16::new(51),
@@ -628,8 +633,25 @@ impl Session<'_> {
                         }
                         Ok(())
                     }
-                    sql::Stmt::Sql(q) => sql::refuse_text_into_binary(s, decls, |t| column_types(&self.db, t))
-                        .and_then(|()| run_sql(&self.db, q, params, &self.attn, &mut resp, more)),
+                    sql::Stmt::Sql(q) => {
+                        let r = sql::refuse_text_into_binary(s, decls, |t| column_types(&self.db, t))
+                            .and_then(|()| run_sql(&self.db, q, params, &self.attn, &mut resp, more));
+                        if r.is_ok() {
+                            remember_ddl(&self.shared.ddl, s);
+                        }
+                        r
+                    }
+                    sql::Stmt::Catalog(q) => {
+                        let ddl = self.shared.ddl.lock().unwrap().clone();
+                        catalog::refresh(&self.db, &ddl)
+                            .and_then(|()| self.db.execute_batch("PRAGMA case_sensitive_like = ON"))
+                            .map_err(|e| sqlite_error(&e))
+                            .and_then(|()| {
+                                let r = run_catalog_sql(&self.db, q, params, &mut resp, more);
+                                let _ = self.db.execute_batch("PRAGMA case_sensitive_like = OFF");
+                                r
+                            })
+                    }
                     sql::Stmt::BulkInsert { table, columns } => {
                         self.bulk = Some((table.clone(), columns.clone()));
                         resp.reply.put(&done(inner, more, 0)).map_err(|e| Refused { number: -1, message: e.to_string() })
@@ -676,6 +698,15 @@ impl Session<'_> {
             resp.reply.finish()?;
         }
         Ok(end)
+    }
+}
+
+/// Keep a CREATE TABLE's text, as written, for the catalog views.
+fn remember_ddl(ddl: &Mutex<HashMap<String, String>>, stmt: &str) {
+    let w: Vec<&str> = stmt.split_whitespace().take(3).collect();
+    if w.len() == 3 && w[0].eq_ignore_ascii_case("CREATE") && w[1].eq_ignore_ascii_case("TABLE") {
+        let name = w[2].split('(').next().unwrap_or("").trim_matches(['[', ']', '"']).to_ascii_lowercase();
+        ddl.lock().unwrap().insert(name, stmt.to_owned());
     }
 }
 
@@ -783,6 +814,40 @@ fn run_sql(db: &Connection, q: &str, params: &[(String, SqlValue)], attn: &Atomi
         first = rows.next().map_err(|e| sqlite_error(&e))?;
     }
     resp.reply.put(&done(resp.inner_done, DONE_COUNT | more, count)).map_err(io)?;
+    Ok(())
+}
+
+/// Run a catalog query, whose columns are expressions over a derived
+/// table (no declared types): each column's type comes from its first
+/// non-NULL value among all the rows, read before any is sent, so that a
+/// column whose first rows are NULL is still typed as its values are.
+fn run_catalog_sql(db: &Connection, q: &str, params: &[(String, SqlValue)], resp: &mut Resp<'_>, more: u16) -> Result<(), Refused> {
+    let io = |e: io::Error| Refused { number: -1, message: e.to_string() };
+    let mut st = db.prepare(q).map_err(|e| sqlite_error(&e))?;
+    for (name, v) in params {
+        if let Some(i) = st.parameter_index(name).map_err(|e| sqlite_error(&e))? {
+            st.raw_bind_parameter(i, v).map_err(|e| sqlite_error(&e))?;
+        }
+    }
+    let ncols = st.column_count();
+    let names: Vec<String> = st.column_names().into_iter().map(str::to_owned).collect();
+    let mut all: Vec<Vec<SqlValue>> = Vec::new();
+    let mut rows = st.raw_query();
+    while let Some(row) = rows.next().map_err(|e| sqlite_error(&e))? {
+        all.push((0..ncols).map(|i| row.get::<_, SqlValue>(i).unwrap_or(SqlValue::Null)).collect());
+    }
+    let tys: Vec<Ty> = (0..ncols)
+        .map(|i| types::from_value(all.iter().map(|r| SqlRef::from(&r[i])).find(|v| !matches!(v, SqlRef::Null))))
+        .collect();
+    resp.reply.put(&colmetadata(&tys, &names)).map_err(io)?;
+    let mut buf = Vec::new();
+    for r in &all {
+        buf.clear();
+        let vals: Vec<SqlRef<'_>> = r.iter().map(SqlRef::from).collect();
+        encode_row(&tys, &vals, &mut buf)?;
+        resp.reply.put(&buf).map_err(io)?;
+    }
+    resp.reply.put(&done(resp.inner_done, DONE_COUNT | more, all.len() as u64)).map_err(io)?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@
 //! | `@@VERSION`, `@@SPID`, `@@TRANCOUNT` in an expression | the peer's name, the session id, 0 or 1 |
 //! | `N'text'`, `0x0102` (binary) | `'text'`, `X'0102'` |
 //! | `SELECT TOP n ...` | `SELECT ... LIMIT n` |
+//! | `INFORMATION_SCHEMA.TABLES`, `sys.indexes` and the other catalog views [`crate::catalog`] lists, `DB_NAME()`, `SCHEMA_NAME()`, `COLLATE Latin1_General_BIN` | temp tables filled from SQLite's catalog just before, `'keel'`, `'dbo'`, `COLLATE BINARY` (and LIKE with case) |
 //! | `INSERT BULK t ([a] int, ...)` (what a bulk load opens with) | remembered: the next bulk load message's rows go into `t`'s columns `a`, ... |
 //! | `CREATE TABLE` / `ALTER TABLE ... ADD` column types | kept as declared (they decide the TDS type); DECIMAL, NUMERIC and MONEY columns get text affinity so no digit is lost; `BIGINT IDENTITY(1,1) PRIMARY KEY` becomes an auto-numbered rowid; the range of INT, SMALLINT and TINYINT, the length of CHAR/VARCHAR/BINARY(n) and the integer digits of DECIMAL(p,s) become CHECK constraints that fail with SQL Server's error numbers |
 
@@ -37,6 +38,9 @@ pub enum Stmt {
     BulkInsert { table: String, columns: Vec<String> },
     /// SQL for SQLite.
     Sql(String),
+    /// SQL for SQLite that reads SQL Server's catalog views, which
+    /// [`crate::catalog`] fills before it runs.
+    Catalog(String),
 }
 
 /// Split a batch into statements (empty ones dropped).
@@ -176,6 +180,12 @@ pub fn translate(stmt: &str, spid: u16, version: &str, in_tx: bool) -> Stmt {
     if let Some(n) = limit {
         sql = format!("{} LIMIT {n}", sql.trim_end());
     }
+    let mut pairs: Vec<(&str, &str)> = crate::catalog::VIEWS.to_vec();
+    pairs.extend([("DB_NAME()", "'keel'"), ("SCHEMA_NAME()", "'dbo'"), ("COLLATE Latin1_General_BIN", "COLLATE BINARY")]);
+    let cat = replace_outside_literals(&sql, &pairs);
+    if cat != sql {
+        return Stmt::Catalog(cat);
+    }
     Stmt::Sql(sql)
 }
 
@@ -293,7 +303,7 @@ fn replace_outside_literals(s: &str, pairs: &[(&str, &str)]) -> String {
 }
 
 /// `s` split at the commas outside parentheses and quotes.
-fn split_top(s: &str) -> Vec<&str> {
+pub(crate) fn split_top(s: &str) -> Vec<&str> {
     let b = s.as_bytes();
     let mut out = Vec::new();
     let (mut depth, mut start, mut i) = (0i32, 0, 0);
