@@ -500,31 +500,17 @@ pub fn parse_decimal(t: &str, p: u8, s: i8) -> Result<i128> {
 /// scale `s`: exact, or an error, as [`parse_decimal`].
 pub fn parse_decimal256(t: &str, p: u8, s: i8) -> Result<i256> {
     let bad = || Error::invalid_data(format!("decimal {t:?} does not fit Arrow decimal256({p}, {s})")).with_sqlstate("22003");
-    let (neg, body) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if (int.is_empty() && frac.is_empty()) || !int.bytes().chain(frac.bytes()).all(|c| c.is_ascii_digit()) {
+    if p > 76 {
         return Err(bad());
     }
-    let s_us = s.max(0) as usize;
-    if frac.len() > s_us && !frac[s_us..].bytes().all(|c| c == b'0') {
-        return Err(bad());
-    }
-    let frac = &frac[..frac.len().min(s_us)];
-    let int = int.trim_start_matches('0');
-    if int.len() + s_us > p as usize || p > 76 {
-        return Err(bad());
-    }
+    let (neg, int, frac, zeros) = crate::core::value::scaled_digits(t, p, s.max(0) as u8).ok_or_else(bad)?;
     // At most 76 digits: below 2^255, so no step overflows.
     let ten = i256::from_i128(10);
     let mut n = i256::ZERO;
     for c in int.bytes().chain(frac.bytes()) {
         n = n * ten + i256::from_i128((c - b'0') as i128);
     }
-    for _ in frac.len()..s_us {
+    for _ in 0..zeros {
         n = n * ten;
     }
     Ok(if neg { -n } else { n })

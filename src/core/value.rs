@@ -746,16 +746,10 @@ pub fn parse_uuid(t: &str) -> Result<[u8; 16]> {
     Ok(out)
 }
 
-/// Check that text is an exact decimal number: `[+-]digits[.digits][e[+-]digits]`,
-/// or `NaN`, `Infinity`, `-Infinity`.
-/// The unscaled integer of decimal text `t` (`-12.30`) at precision `p`
-/// (at most 38) and scale `s`: `-1230` for (10, 2). `None` when it does
-/// not fit exactly: more fractional digits than `s` that are not 0, more
-/// than `p - s` integer digits, or not plain decimal text.
-pub fn unscaled_decimal(t: &str, p: u8, s: u8) -> Option<i128> {
-    if p > 38 || s > p {
-        return None;
-    }
+/// Plain decimal text (`-12.30`, `+.5`, `7.`) split into its sign (true
+/// for `-`), integer digits and fraction digits; `None` for anything else
+/// (no digit at all, another character, an exponent).
+pub fn split_decimal(t: &str) -> Option<(bool, &str, &str)> {
     let (neg, body) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
         Some(b'+') => (false, &t[1..]),
@@ -765,29 +759,49 @@ pub fn unscaled_decimal(t: &str, p: u8, s: u8) -> Option<i128> {
     if (int.is_empty() && frac.is_empty()) || !int.bytes().chain(frac.bytes()).all(|c| c.is_ascii_digit()) {
         return None;
     }
+    Some((neg, int, frac))
+}
+
+/// The digits of decimal text (`split_decimal`) at scale `s`, for an
+/// unscaled integer of at most `p` digits: the integer digits without
+/// leading zeros, the fraction digits kept (at most `s`; the rest must be
+/// zeros), and how many zeros to append to reach `s`. `None` when the
+/// value does not fit exactly.
+pub fn scaled_digits(t: &str, p: u8, s: u8) -> Option<(bool, &str, &str, usize)> {
+    let (neg, int, frac) = split_decimal(t)?;
     let s = s as usize;
-    let frac_kept = if frac.len() > s {
-        if !frac[s..].bytes().all(|c| c == b'0') {
-            return None;
-        }
-        &frac[..s]
-    } else {
-        frac
-    };
+    if frac.len() > s && !frac[s..].bytes().all(|c| c == b'0') {
+        return None;
+    }
+    let frac = &frac[..frac.len().min(s)];
     let int = int.trim_start_matches('0');
     if int.len() + s > p as usize {
         return None;
     }
+    Some((neg, int, frac, s - frac.len()))
+}
+
+/// The unscaled integer of decimal text `t` (`-12.30`) at precision `p`
+/// (at most 38) and scale `s`: `-1230` for (10, 2). `None` when it does
+/// not fit exactly: more fractional digits than `s` that are not 0, more
+/// than `p - s` integer digits, or not plain decimal text.
+pub fn unscaled_decimal(t: &str, p: u8, s: u8) -> Option<i128> {
+    if p > 38 || s > p {
+        return None;
+    }
+    let (neg, int, frac, zeros) = scaled_digits(t, p, s)?;
     let mut n: i128 = 0;
-    for c in int.bytes().chain(frac_kept.bytes()) {
+    for c in int.bytes().chain(frac.bytes()) {
         n = n * 10 + (c - b'0') as i128;
     }
-    for _ in frac_kept.len()..s {
+    for _ in 0..zeros {
         n *= 10;
     }
     Some(if neg { -n } else { n })
 }
 
+/// Check that text is an exact decimal number: `[+-]digits[.digits][e[+-]digits]`,
+/// or `NaN`, `Infinity`, `-Infinity`.
 pub fn check_decimal(t: &str) -> Result<()> {
     if matches!(t, "NaN" | "Infinity" | "-Infinity" | "+Infinity") {
         return Ok(());

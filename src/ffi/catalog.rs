@@ -28,6 +28,16 @@ fn opt<'a>(p: *const c_char, name: &str) -> Result<Option<&'a str>> {
     if p.is_null() { Ok(None) } else { c_str(p, name).map(Some) }
 }
 
+/// The names of a question about one table: `catalog` and `schema`
+/// optional, `table` required.
+fn table_names<'a>(
+    catalog: *const c_char,
+    schema: *const c_char,
+    table: *const c_char,
+) -> Result<(Option<&'a str>, Option<&'a str>, Option<&'a str>)> {
+    Ok((opt(catalog, "catalog")?, opt(schema, "schema")?, Some(c_str(table, "table")?)))
+}
+
 /// Run `q` on `conn` and hand the cursor to `rows_out`.
 fn ask<'a>(
     conn: *mut keel_conn,
@@ -264,7 +274,8 @@ pub extern "C" fn keel_conn_primary_keys(
     err_out: *mut *mut keel_error,
 ) -> Status {
     ask(conn, rows_out, err_out, || {
-        Ok(Catalog::PrimaryKeys { catalog: opt(catalog, "catalog")?, schema: opt(schema, "schema")?, table: Some(c_str(table, "table")?) })
+        let (catalog, schema, table) = table_names(catalog, schema, table)?;
+        Ok(Catalog::PrimaryKeys { catalog, schema, table })
     })
 }
 
@@ -320,12 +331,8 @@ pub extern "C" fn keel_conn_foreign_keys(
                 .not_sent());
             }
         };
-        Ok(Catalog::ForeignKeys {
-            catalog: opt(catalog, "catalog")?,
-            schema: opt(schema, "schema")?,
-            table: Some(c_str(table, "table")?),
-            exported,
-        })
+        let (catalog, schema, table) = table_names(catalog, schema, table)?;
+        Ok(Catalog::ForeignKeys { catalog, schema, table, exported })
     })
 }
 
@@ -360,7 +367,8 @@ pub extern "C" fn keel_conn_indexes(
     err_out: *mut *mut keel_error,
 ) -> Status {
     ask(conn, rows_out, err_out, || {
-        Ok(Catalog::Indexes { catalog: opt(catalog, "catalog")?, schema: opt(schema, "schema")?, table: Some(c_str(table, "table")?) })
+        let (catalog, schema, table) = table_names(catalog, schema, table)?;
+        Ok(Catalog::Indexes { catalog, schema, table })
     })
 }
 
@@ -396,11 +404,8 @@ pub extern "C" fn keel_conn_unique_constraints(
     err_out: *mut *mut keel_error,
 ) -> Status {
     ask(conn, rows_out, err_out, || {
-        Ok(Catalog::UniqueConstraints {
-            catalog: opt(catalog, "catalog")?,
-            schema: opt(schema, "schema")?,
-            table: Some(c_str(table, "table")?),
-        })
+        let (catalog, schema, table) = table_names(catalog, schema, table)?;
+        Ok(Catalog::UniqueConstraints { catalog, schema, table })
     })
 }
 
@@ -443,10 +448,7 @@ pub extern "C" fn keel_conn_check_constraints(
     err_out: *mut *mut keel_error,
 ) -> Status {
     ask(conn, rows_out, err_out, || {
-        Ok(Catalog::CheckConstraints {
-            catalog: opt(catalog, "catalog")?,
-            schema: opt(schema, "schema")?,
-            table: Some(c_str(table, "table")?),
-        })
+        let (catalog, schema, table) = table_names(catalog, schema, table)?;
+        Ok(Catalog::CheckConstraints { catalog, schema, table })
     })
 }

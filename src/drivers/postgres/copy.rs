@@ -37,15 +37,8 @@ fn bad(msg: String) -> Error {
 
 /// PostgreSQL's binary numeric of decimal text (`-12.340`).
 fn numeric(t: &str, out: &mut BytesMut) -> Result<()> {
-    let (neg, body) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if (int.is_empty() && frac.is_empty()) || !int.bytes().chain(frac.bytes()).all(|c| c.is_ascii_digit()) {
-        return Err(bad(format!("{t:?} is not a decimal PostgreSQL's binary COPY can carry")));
-    }
+    let (neg, int, frac) = crate::core::value::split_decimal(t)
+        .ok_or_else(|| bad(format!("{t:?} is not a decimal PostgreSQL's binary COPY can carry")))?;
     let int = int.trim_start_matches('0');
     let group = |s: &[u8]| s.iter().fold(0i16, |n, c| n * 10 + (c - b'0') as i16);
     let mut digits: Vec<i16> = Vec::new();

@@ -772,15 +772,21 @@ fn first_word(q: &str) -> String {
     q.trim_start().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("").to_ascii_uppercase()
 }
 
-/// Run one statement on SQLite and write its tokens.
-fn run_sql(db: &Connection, q: &str, params: &[(String, SqlValue)], attn: &AtomicBool, resp: &mut Resp<'_>, more: u16) -> Result<(), Refused> {
-    let io = |e: io::Error| Refused { number: -1, message: e.to_string() };
+/// `q` prepared on SQLite with the parameters it names bound.
+fn prepare_bound<'a>(db: &'a Connection, q: &str, params: &[(String, SqlValue)]) -> Result<rusqlite::Statement<'a>, Refused> {
     let mut st = db.prepare(q).map_err(|e| sqlite_error(&e))?;
     for (name, v) in params {
         if let Some(i) = st.parameter_index(name).map_err(|e| sqlite_error(&e))? {
             st.raw_bind_parameter(i, v).map_err(|e| sqlite_error(&e))?;
         }
     }
+    Ok(st)
+}
+
+/// Run one statement on SQLite and write its tokens.
+fn run_sql(db: &Connection, q: &str, params: &[(String, SqlValue)], attn: &AtomicBool, resp: &mut Resp<'_>, more: u16) -> Result<(), Refused> {
+    let io = |e: io::Error| Refused { number: -1, message: e.to_string() };
+    let mut st = prepare_bound(db, q, params)?;
     let ncols = st.column_count();
     if ncols == 0 {
         let n = st.raw_execute().map_err(|e| sqlite_error(&e))?;
@@ -823,12 +829,7 @@ fn run_sql(db: &Connection, q: &str, params: &[(String, SqlValue)], attn: &Atomi
 /// column whose first rows are NULL is still typed as its values are.
 fn run_catalog_sql(db: &Connection, q: &str, params: &[(String, SqlValue)], resp: &mut Resp<'_>, more: u16) -> Result<(), Refused> {
     let io = |e: io::Error| Refused { number: -1, message: e.to_string() };
-    let mut st = db.prepare(q).map_err(|e| sqlite_error(&e))?;
-    for (name, v) in params {
-        if let Some(i) = st.parameter_index(name).map_err(|e| sqlite_error(&e))? {
-            st.raw_bind_parameter(i, v).map_err(|e| sqlite_error(&e))?;
-        }
-    }
+    let mut st = prepare_bound(db, q, params)?;
     let ncols = st.column_count();
     let names: Vec<String> = st.column_names().into_iter().map(str::to_owned).collect();
     let mut all: Vec<Vec<SqlValue>> = Vec::new();
