@@ -80,6 +80,10 @@ fn sql_type(session: &Session, engine: &str, f: &Field) -> AdbcResult<String> {
         DataType::Decimal128(p, s) | DataType::Decimal256(p, s) if *p <= 38 && *s >= 0 => {
             pick(&format!("DECIMAL({p},{s})"), &format!("NUMERIC({p},{s})"), &format!("DECIMAL({p},{s})"), &format!("DECIMAL({p},{s})"))
         }
+        // PostgreSQL's arrays: the element's type and [].
+        DataType::List(item) | DataType::LargeList(item) if engine == "postgres" => {
+            format!("{}[]", sql_type(session, engine, item)?)
+        }
         // Wider than SQL Server's 38 digits: SQLite and PostgreSQL take any,
         // MySQL up to 65 with at most 30 after the point.
         DataType::Decimal256(p, s)

@@ -10,8 +10,10 @@ use arrow_array::types::*;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, Field, TimeUnit};
 
-/// The values of row `row` of `batch`, in column order.
-pub(crate) fn row_values(batch: &RecordBatch, row: usize) -> AdbcResult<Vec<Value>> {
+/// The values of row `row` of `batch`, in column order. `arrays`: the
+/// engine has array types (PostgreSQL), so a list goes as its array text
+/// (`codec::arrow::array_literal`); elsewhere a list is NOT_IMPLEMENTED.
+pub(crate) fn row_values(batch: &RecordBatch, row: usize, arrays: bool) -> AdbcResult<Vec<Value>> {
     let schema = batch.schema();
     batch
         .columns()
@@ -19,7 +21,7 @@ pub(crate) fn row_values(batch: &RecordBatch, row: usize) -> AdbcResult<Vec<Valu
         .zip(schema.fields().iter())
         .enumerate()
         .map(|(i, (a, f))| {
-            value(a.as_ref(), f, row).map_err(|e| {
+            value(a.as_ref(), f, row, arrays).map_err(|e| {
                 err(e.status, format!("parameter {i} ({:?}), row {row}: {}", f.name(), e.message.trim_start_matches("keel: ")))
             })
         })
@@ -43,7 +45,7 @@ fn extension(f: &Field) -> Option<&str> {
     f.metadata().get("ARROW:extension:name").map(String::as_str)
 }
 
-fn value(a: &dyn Array, f: &Field, row: usize) -> AdbcResult<Value> {
+fn value(a: &dyn Array, f: &Field, row: usize, arrays: bool) -> AdbcResult<Value> {
     if a.is_null(row) {
         return Ok(Value::Null);
     }
@@ -102,6 +104,15 @@ fn value(a: &dyn Array, f: &Field, row: usize) -> AdbcResult<Value> {
         }
         DataType::Decimal128(_, _) => Value::Decimal(a.as_primitive::<Decimal128Type>().value_as_string(row)),
         DataType::Decimal256(_, _) => Value::Decimal(a.as_primitive::<Decimal256Type>().value_as_string(row)),
+        DataType::List(item) | DataType::LargeList(item) if arrays => {
+            let elems = match a.data_type() {
+                DataType::List(_) => a.as_list::<i32>().value(row),
+                _ => a.as_list::<i64>().value(row),
+            };
+            let text = crate::codec::arrow::array_literal(elems.as_ref(), item)
+                .map_err(|e| err(AdbcStatus::NotImplemented, e.message))?;
+            Value::Text(text)
+        }
         other => {
             return Err(err(AdbcStatus::NotImplemented, format!("keel cannot bind Arrow type {other}")));
         }
@@ -124,10 +135,10 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            row_values(&batch, 0).unwrap(),
+            row_values(&batch, 0, false).unwrap(),
             vec![Value::Int64(7), Value::Text("x".into()), Value::Timestamptz(2), Value::Time(5)]
         );
-        let e = row_values(&batch, 1).unwrap_err();
+        let e = row_values(&batch, 1, false).unwrap_err();
         assert!(e.message.contains("parameter 2 (\"c\"), row 1") && e.message.contains("nanoseconds"), "{}", e.message);
     }
 }

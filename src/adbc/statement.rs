@@ -45,11 +45,12 @@ impl KeelStatement {
         Ok(self.stmt.as_mut().expect("prepared above"))
     }
 
-    /// Each row of the bound parameters, in order, to `f`.
-    fn each_row(bound: Bound, mut f: impl FnMut(&[Value]) -> AdbcResult<()>) -> AdbcResult<()> {
+    /// Each row of the bound parameters, in order, to `f` (`arrays`: see
+    /// `row_values`).
+    fn each_row(bound: Bound, arrays: bool, mut f: impl FnMut(&[Value]) -> AdbcResult<()>) -> AdbcResult<()> {
         let mut run = |b: &RecordBatch| -> AdbcResult<()> {
             for row in 0..b.num_rows() {
-                f(&row_values(b, row)?)?;
+                f(&row_values(b, row, arrays)?)?;
             }
             Ok(())
         };
@@ -104,12 +105,13 @@ impl KeelStatement {
         // a pipeline where the engine has them).
         // A batch per record batch, so a stream is never held whole.
         let mut stmt = self.session.conn.prepare(&insert).map_err(to_adbc)?;
+        let arrays = self.session.conn.driver_name() == "postgres";
         let n = schema.fields().len();
         let mut total: u64 = 0;
         let mut run = |b: &RecordBatch| -> AdbcResult<()> {
             let mut vals: Vec<Value> = Vec::with_capacity(b.num_rows() * n);
             for row in 0..b.num_rows() {
-                vals.extend(row_values(b, row)?);
+                vals.extend(row_values(b, row, arrays)?);
             }
             let refs: Vec<ValueRef<'_>> = vals.iter().map(Value::as_ref).collect();
             total += stmt.execute_batch(refs.chunks(n)).map_err(to_adbc)?.rows_affected;
@@ -270,10 +272,11 @@ impl Statement for KeelStatement {
         }
         self.session.before_statement()?;
         let bound = self.bound.take();
+        let arrays = self.session.conn.driver_name() == "postgres";
         let stmt = self.prepared()?;
         let Some(bound) = bound else { return Ok(Box::new(reader_of(stmt)?)) };
         let mut params = VecDeque::new();
-        KeelStatement::each_row(bound, |r| {
+        KeelStatement::each_row(bound, arrays, |r| {
             params.push_back(r.to_vec());
             Ok(())
         })?;
@@ -300,11 +303,12 @@ impl Statement for KeelStatement {
         }
         self.session.before_statement()?;
         let bound = self.bound.take();
+        let arrays = self.session.conn.driver_name() == "postgres";
         let stmt = self.prepared()?;
         let mut total: u64 = 0;
         match bound {
             None => total = stmt.execute().map_err(to_adbc)?.rows_affected,
-            Some(bound) => KeelStatement::each_row(bound, |r| {
+            Some(bound) => KeelStatement::each_row(bound, arrays, |r| {
                 KeelStatement::bind_row(stmt, r)?;
                 total += stmt.execute().map_err(to_adbc)?.rows_affected;
                 Ok(())

@@ -548,3 +548,20 @@ def test_readme_example():
     code = block.group(1).replace('"/path/to/libkeel.so"', repr(LIB))
     scope: dict = {}
     exec(compile(code, "README.md", "exec"), scope)
+
+
+def test_lists_bind_and_ingest_as_postgres_arrays(engine, conn, table):
+    """list<T> binds and ingests as a PostgreSQL array (its text, which
+    the server parses); the engines without arrays refuse it."""
+    conn.adbc_connection.set_autocommit(True)
+    data = pa.table({"k": pa.array([1, 2]), "l": pa.array([[1, None, 3], None], pa.list_(pa.int64()))})
+    with conn.cursor() as cur:
+        if engine.name != "postgres":
+            with pytest.raises(adbc_driver_manager.NotSupportedError):
+                cur.execute("SELECT ?", pa.record_batch([pa.array([[1]], pa.list_(pa.int64()))], names=["l"]))
+            return
+        assert cur.adbc_ingest(table, data, mode="create") == 2
+        cur.execute(f"SELECT k, l FROM {table} ORDER BY k")
+        assert cur.fetch_arrow_table().to_pylist() == data.to_pylist()
+        cur.execute("SELECT array_length(?::int8[], 1) AS n", pa.record_batch([pa.array([[4, 5, 6]], pa.list_(pa.int64()))], names=["l"]))
+        assert cur.fetchone() == (3,)
