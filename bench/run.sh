@@ -55,6 +55,25 @@ if [ $# -eq 0 ]; then
     else
         echo "arrow bench skipped: pyarrow is not installed for $PY"
     fi
+    # The Python package against stdlib sqlite3, psycopg 3 and mysqlclient
+    # (bench/python_bench.py): fetchall, point queries, executemany. The
+    # peers go into build/pyvenv when missing (mysqlclient builds against
+    # libmariadb-dev, which run_net.sh installed); a peer that cannot be
+    # had is a skip line of the script's own.
+    echo
+    if [ ! -x build/pyvenv/bin/python ]; then
+        python3 -m venv build/pyvenv
+    fi
+    PY=build/pyvenv/bin/python
+    "$PY" -c 'import psycopg' 2>/dev/null || "$PY" -m pip install -q 'psycopg[binary]' >/dev/null 2>&1 ||
+        echo "bench: psycopg 3 could not be installed"
+    "$PY" -c 'import MySQLdb' 2>/dev/null || "$PY" -m pip install -q mysqlclient >/dev/null 2>&1 ||
+        echo "bench: mysqlclient could not be installed"
+    if [ -z "${KEEL_TEST_POSTGRES_URL:-}" ] || [ -z "${KEEL_TEST_MYSQL_URL:-}" ]; then
+        # shellcheck source=/dev/null
+        . scripts/servers.sh >/dev/null
+    fi
+    KEEL_LIBRARY="$PWD/target/release/libkeel.so" "$PY" bench/python_bench.py
     # DuckDB through keel's Zig driver vs DuckDB's own C API
     # (bench/run_duckdb.sh); prints a skip line when npm or Zig cannot be had.
     echo
