@@ -393,6 +393,35 @@ mod tests {
         found(sql, &[(None, "x <> 'CHECK (' AND x <> ')'"), (Some("n"), "(y + (1)) > 0")]);
     }
 
+    proptest::proptest! {
+        /// Any text, made of the pieces that steer the scan (quotes,
+        /// parentheses, comments, CHECK, CONSTRAINT) and others: no panic,
+        /// and every clause found is a piece of the text.
+        #[test]
+        fn any_text_is_scanned_without_a_panic(parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just("CHECK ".to_owned()),
+                proptest::strategy::Just("CONSTRAINT ".to_owned()),
+                proptest::strategy::Just("(".to_owned()),
+                proptest::strategy::Just(")".to_owned()),
+                proptest::strategy::Just(",".to_owned()),
+                proptest::strategy::Just("'".to_owned()),
+                proptest::strategy::Just("\"".to_owned()),
+                proptest::strategy::Just("[".to_owned()),
+                proptest::strategy::Just("--".to_owned()),
+                proptest::strategy::Just("/*".to_owned()),
+                proptest::strategy::Just("\n".to_owned()),
+                "[a-zé ]{0,4}",
+            ],
+            0..40,
+        )) {
+            let sql = format!("CREATE TABLE t ({}", parts.concat());
+            for (_, clause) in check_clauses(&sql) {
+                proptest::prop_assert!(sql.contains(&clause));
+            }
+        }
+    }
+
     #[test]
     fn tables_without_a_column_list_have_none() {
         found("CREATE TABLE t AS SELECT check_it(1) AS x", &[]);
