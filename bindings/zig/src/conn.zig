@@ -189,6 +189,30 @@ pub const Conn = struct {
         return rows.arrowStream();
     }
 
+    /// `keel_ingest_mode`: what `Conn.ingest` does with the table.
+    pub const IngestMode = enum(i32) {
+        /// Make the table; `error.AlreadyExists` when it exists.
+        create = c.KEEL_INGEST_MODE_CREATE,
+        /// Add the rows to the table that exists.
+        append = c.KEEL_INGEST_MODE_APPEND,
+        /// Drop the table if it exists, make it again, add the rows.
+        replace = c.KEEL_INGEST_MODE_REPLACE,
+        /// Make the table unless it exists, then add the rows.
+        create_append = c.KEEL_INGEST_MODE_CREATE_APPEND,
+    };
+
+    /// `keel_conn_ingest`: load every row of an Arrow C stream into
+    /// `table` on the engine's bulk path (PostgreSQL's binary COPY,
+    /// MySQL's LOAD DATA LOCAL, SQL Server's bulk load, one transaction on
+    /// SQLite); the number of rows. The call takes the stream and releases
+    /// it, whatever the outcome.
+    pub fn ingest(conn: *const Conn, table: [:0]const u8, stream: *c.ArrowArrayStream, mode: IngestMode) Error!u64 {
+        var n: u64 = 0;
+        var e = ErrOut.init(conn.diags);
+        try e.check(c.keel_conn_ingest(conn.handle, table.ptr, stream, @intFromEnum(mode), &n, e.ptr()));
+        return n;
+    }
+
     /// Run a query and read column 0 of its first row as `T` with
     /// `Row.getAlloc` (text and bytes are copied with `allocator`; the
     /// caller frees them). Null when the query gives no row; further rows

@@ -316,6 +316,22 @@ test "Rows.arrowStream streams the rows the cursor has not read" {
     try testing.expectEqual(@as(i64, 2 + 3 + 4), sum);
 }
 
+test "Conn.ingest loads a stream, in the mode asked for" {
+    var db = try keel.Db.open(testing.allocator, "sqlite::memory:", .{});
+    defer db.deinit();
+    var conn = try db.checkout();
+    defer conn.deinit();
+    var stream = try conn.queryArrow("SELECT 1 AS n, 'a' AS s UNION ALL SELECT 2, NULL", .{});
+    try testing.expectEqual(@as(u64, 2), try conn.ingest("loaded", &stream, .create));
+    try testing.expect(stream.release == null); // taken and released
+    var again = try conn.queryArrow("SELECT 3 AS n, 'c' AS s", .{});
+    try testing.expectError(error.AlreadyExists, conn.ingest("loaded", &again, .create));
+    try testing.expect(again.release == null);
+    var more = try conn.queryArrow("SELECT 3 AS n, 'c' AS s", .{});
+    try testing.expectEqual(@as(u64, 1), try conn.ingest("loaded", &more, .append));
+    try testing.expectEqual(@as(?i64, 6), try conn.queryOne(i64, testing.allocator, "SELECT sum(n) FROM loaded", .{}));
+}
+
 test "build.zig.zon carries the library's version" {
     var buf: [64]u8 = undefined;
     const line = try std.fmt.bufPrint(&buf, ".version = \"{s}\",", .{keel.version()});
