@@ -172,14 +172,14 @@ def test_ingest_creates_appends_and_replaces(engine, conn, table):
                 cur.adbc_ingest(table, data, mode="create_append")
         else:
             assert cur.adbc_ingest(table, data, mode="create_append") == 3
-        # A type keel cannot bind is refused by name.
+        # A type keel cannot bind (a struct) is refused by name.
         with pytest.raises(adbc_driver_manager.NotSupportedError, match="Arrow"):
-            cur.adbc_ingest(table + "_x", pa.table({"l": pa.array([[1]])}), mode="create")
+            cur.adbc_ingest(table + "_x", pa.table({"st": pa.array([{"a": 1}])}), mode="create")
         # ... before anything runs: replace drops nothing.
         cur.execute(f"SELECT count(*) FROM {table}")
         before = cur.fetchone()[0]
         with pytest.raises(adbc_driver_manager.NotSupportedError, match="Arrow"):
-            cur.adbc_ingest(table, pa.table({"l": pa.array([[1]])}), mode="replace")
+            cur.adbc_ingest(table, pa.table({"st": pa.array([{"a": 1}])}), mode="replace")
         cur.execute(f"SELECT count(*) FROM {table}")
         assert cur.fetchone()[0] == before
 
