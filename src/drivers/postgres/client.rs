@@ -514,7 +514,19 @@ impl Client {
         let Client { client, conn, rt, progress, epoch, broken, .. } = self;
         let client: &'a Option<tokio_postgres::Client> = client;
         let client = client.as_ref().expect("client is only taken by Drop");
-        let outcome = drive(rt, conn, progress, *epoch, limit, f(client));
+        let mut fut = pin!(f(client));
+        // A call whose answer has arrived already (the next row of a
+        // streaming result, parsed with the others of its read) ends at
+        // its first poll: then it needs no wait on the runtime, no timer
+        // and no look at the socket. Otherwise the same future is driven.
+        let first = {
+            let _entered = rt.enter();
+            fut.as_mut().poll(&mut Context::from_waker(std::task::Waker::noop()))
+        };
+        let outcome = match first {
+            Poll::Ready(r) => r.map_err(Failure::Call),
+            Poll::Pending => drive(rt, conn, progress, *epoch, limit, fut),
+        };
         let fail = match outcome {
             Ok(v) => return Ok(v),
             Err(f) => f,
