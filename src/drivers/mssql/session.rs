@@ -156,6 +156,17 @@ impl Shared {
     /// Drive `fut` to its end, unless a cancel or the statement timeout
     /// stops the wait first (then `fut` is dropped and `Err(stop)` returned).
     pub(super) fn wait<T>(&self, fut: impl Future<Output = T>) -> std::result::Result<T, Stop> {
+        // What has arrived already (the next row of a result, decoded from
+        // the last read) needs no wait on the runtime and no timers: one
+        // poll first, and the same future is driven below otherwise.
+        let mut fut = std::pin::pin!(fut);
+        {
+            let _entered = rt().enter();
+            let ready = fut.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+            if let std::task::Poll::Ready(v) = ready {
+                return Ok(v);
+            }
+        }
         let ctl = self.ctl.clone();
         let timeout = self.timeout;
         let (socket_timeout, wire) = (self.socket_timeout, self.wire.clone());
