@@ -686,7 +686,7 @@ impl<'c> Appender<'c> {
         }
         let t = &self.conn.table;
         self.values.clear();
-        self.values.extend(r.iter().map(value_to_c));
+        self.values.extend(r.iter().map(keel_value::borrowing));
         let mut err = std::ptr::null_mut();
         // SAFETY: the driver's function on its open appender; the values
         // and what they point at live for the call.
@@ -778,34 +778,6 @@ struct ForeignStmt {
     params: usize,
 }
 
-/// The C form of `v`, pointing into `v` (a uuid's bytes) or what it
-/// borrows: valid while `v` is.
-fn value_to_c(v: &ValueRef<'_>) -> keel_value {
-    let mut out = keel_value::scalar(v.kind());
-    match *v {
-        ValueRef::Null => {}
-        ValueRef::Bool(b) => out.int_value = b as i64,
-        ValueRef::Int64(n) => out.int_value = n,
-        ValueRef::Uint64(n) => out.uint_value = n,
-        ValueRef::Double(d) => out.double_value = d,
-        ValueRef::Date(d) => out.int_value = d as i64,
-        ValueRef::Time(t) | ValueRef::Timestamp(t) | ValueRef::Timestamptz(t) => out.int_value = t,
-        ValueRef::Text(s) | ValueRef::Json(s) | ValueRef::Decimal(s) => {
-            out.data = s.as_ptr();
-            out.len = s.len();
-        }
-        ValueRef::Bytes(b) => {
-            out.data = b.as_ptr();
-            out.len = b.len();
-        }
-        ValueRef::Uuid(ref u) => {
-            out.data = u.as_ptr();
-            out.len = u.len();
-        }
-    }
-    out
-}
-
 impl ForeignStmt {
     fn table(&self) -> &Table {
         &self.inner.conn.table
@@ -817,7 +789,7 @@ impl DriverStmt for ForeignStmt {
         self.params
     }
     fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
-        let v = value_to_c(&value);
+        let v = keel_value::borrowing(&value);
         let t = self.table();
         let mut err = std::ptr::null_mut();
         // SAFETY: the driver's function; `v` and its data live for the call.

@@ -181,39 +181,22 @@ impl RowsState {
 /// column's scratch for row `row`.
 #[inline(always)]
 fn value_to_c(v: ValueRef<'_>, i: usize, nul_terminated: bool, scratch: &mut Vec<Scratch>, row: u64) -> keel_value {
-    let mut out = keel_value::scalar(v.kind());
+    let mut out = keel_value::borrowing(&v);
     match v {
-        ValueRef::Null => {}
-        ValueRef::Bool(b) => out.int_value = b as i64,
-        ValueRef::Int64(n) => out.int_value = n,
-        ValueRef::Uint64(n) => out.uint_value = n,
-        ValueRef::Double(d) => out.double_value = d,
-        ValueRef::Date(d) => out.int_value = d as i64,
-        ValueRef::Time(t) | ValueRef::Timestamp(t) | ValueRef::Timestamptz(t) => out.int_value = t,
-        ValueRef::Bytes(b) => {
-            out.data = b.as_ptr();
-            out.len = b.len();
-        }
-        ValueRef::Text(t) | ValueRef::Json(t) | ValueRef::Decimal(t) => {
-            if nul_terminated {
-                out.data = t.as_ptr();
-                out.len = t.len();
-            } else {
-                let sc = scratch_at(scratch, row, i);
-                if !sc.has_text {
-                    sc.text.clear();
-                    sc.text.extend_from_slice(t.as_bytes());
-                    sc.text.push(0);
-                    sc.has_text = true;
-                }
-                out.data = sc.text.as_ptr();
-                out.len = sc.text.len() - 1;
+        ValueRef::Text(t) | ValueRef::Json(t) | ValueRef::Decimal(t) if !nul_terminated => {
+            let sc = scratch_at(scratch, row, i);
+            if !sc.has_text {
+                sc.text.clear();
+                sc.text.extend_from_slice(t.as_bytes());
+                sc.text.push(0);
+                sc.has_text = true;
             }
+            out.data = sc.text.as_ptr();
+            out.len = sc.text.len() - 1;
         }
-        ValueRef::Uuid(u) => {
-            out.data = scratch_at(scratch, row, i).uuid.insert(u).as_ptr();
-            out.len = 16;
-        }
+        // `v` is this call's: the bytes go to the column's scratch.
+        ValueRef::Uuid(u) => out.data = scratch_at(scratch, row, i).uuid.insert(u).as_ptr(),
+        _ => {}
     }
     out
 }

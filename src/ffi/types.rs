@@ -73,6 +73,35 @@ impl keel_value {
             len: 0,
         }
     }
+
+    /// `v` in C form, pointing into `v` (a uuid's bytes) or into what it
+    /// borrows (text, bytes): valid while `v` is.
+    #[inline(always)]
+    pub(crate) fn borrowing(v: &ValueRef<'_>) -> keel_value {
+        let mut out = keel_value::scalar(v.kind());
+        match *v {
+            ValueRef::Null => {}
+            ValueRef::Bool(b) => out.int_value = b as i64,
+            ValueRef::Int64(n) => out.int_value = n,
+            ValueRef::Uint64(n) => out.uint_value = n,
+            ValueRef::Double(d) => out.double_value = d,
+            ValueRef::Date(d) => out.int_value = d as i64,
+            ValueRef::Time(t) | ValueRef::Timestamp(t) | ValueRef::Timestamptz(t) => out.int_value = t,
+            ValueRef::Text(s) | ValueRef::Json(s) | ValueRef::Decimal(s) => {
+                out.data = s.as_ptr();
+                out.len = s.len();
+            }
+            ValueRef::Bytes(b) => {
+                out.data = b.as_ptr();
+                out.len = b.len();
+            }
+            ValueRef::Uuid(ref u) => {
+                out.data = u.as_ptr();
+                out.len = u.len();
+            }
+        }
+        out
+    }
 }
 
 /// What a statement that returns no rows did.
