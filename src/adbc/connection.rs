@@ -41,6 +41,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Session {
+    /// Whether the engine has array columns (`Driver::array_type_sql`:
+    /// PostgreSQL), so that a bound list goes as an array's text.
+    pub(crate) fn takes_arrays(&self) -> bool {
+        self.conn.array_type_sql(Type::Text, None).is_some()
+    }
+
     /// Before a statement runs: with autocommit off, open the transaction
     /// it runs in, if none is open.
     pub(crate) fn before_statement(&self) -> AdbcResult<()> {

@@ -105,7 +105,7 @@ impl KeelStatement {
         // a pipeline where the engine has them).
         // A batch per record batch, so a stream is never held whole.
         let mut stmt = self.session.conn.prepare(&insert).map_err(to_adbc)?;
-        let arrays = self.session.conn.driver_name() == "postgres";
+        let arrays = self.session.takes_arrays();
         let n = schema.fields().len();
         let mut total: u64 = 0;
         let mut run = |b: &RecordBatch| -> AdbcResult<()> {
@@ -272,7 +272,7 @@ impl Statement for KeelStatement {
         }
         self.session.before_statement()?;
         let bound = self.bound.take();
-        let arrays = self.session.conn.driver_name() == "postgres";
+        let arrays = self.session.takes_arrays();
         let stmt = self.prepared()?;
         let Some(bound) = bound else { return Ok(Box::new(reader_of(stmt)?)) };
         let mut params = VecDeque::new();
@@ -303,7 +303,7 @@ impl Statement for KeelStatement {
         }
         self.session.before_statement()?;
         let bound = self.bound.take();
-        let arrays = self.session.conn.driver_name() == "postgres";
+        let arrays = self.session.takes_arrays();
         let stmt = self.prepared()?;
         let mut total: u64 = 0;
         match bound {

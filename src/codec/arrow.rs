@@ -678,38 +678,30 @@ impl ArrowReader {
                 break;
             }
             for i in 0..cols.len() {
-                if self.lists[i].is_some() {
-                    match cols[i].append_list(&self.rows, i) {
-                        Ok(b) => bytes += b,
-                        Err(e) => {
-                            self.done = true;
-                            let name = &self.names[i];
-                            return Err(e.context(format_args!("row {}, column {i} ({name:?})", self.row_no)));
+                let appended = if self.lists[i].is_some() {
+                    cols[i].append_list(&self.rows, i)
+                } else {
+                    let v = self.rows.value(i)?;
+                    let mut t = self.targets[i];
+                    // A column with no declared type (SQLite expressions):
+                    // NULLs so far; its first non-NULL value sets its type.
+                    if t == Target::Unknown && !v.is_null() {
+                        t = Target::of_value(&v);
+                        let nulls = cols[i].len();
+                        cols[i] = t.builder(cap);
+                        for _ in 0..nulls {
+                            cols[i].append_null();
                         }
+                        self.targets[i] = t;
                     }
-                    continue;
-                }
-                let v = self.rows.value(i)?;
-                let mut t = self.targets[i];
-                // A column with no declared type (SQLite expressions):
-                // NULLs so far; its first non-NULL value sets its type.
-                if t == Target::Unknown && !v.is_null() {
-                    t = Target::of_value(&v);
-                    let nulls = cols[i].len();
-                    cols[i] = t.builder(cap);
-                    for _ in 0..nulls {
-                        cols[i].append_null();
-                    }
-                    self.targets[i] = t;
-                }
-                match cols[i].append(t, v) {
+                    cols[i].append(t, v)
+                };
+                match appended {
                     Ok(b) => bytes += b,
                     Err(e) => {
                         self.done = true;
                         let name = &self.names[i];
-                        return Err(
-                            e.context(format_args!("row {}, column {i} ({name:?})", self.row_no))
-                        );
+                        return Err(e.context(format_args!("row {}, column {i} ({name:?})", self.row_no)));
                     }
                 }
             }
