@@ -1256,6 +1256,83 @@ fn postgres_ingest_uses_binary_copy() {
     e.db.exec(&format!("DROP FUNCTION IF EXISTS {func}()"), &[]).unwrap();
 }
 
+/// SQLite: ingest binds each row where its values are (the Arrow
+/// buffers, no copy) and steps one prepared INSERT: values of every
+/// batch arrive intact, including texts and bytes of the batch before
+/// the last and empty ones; a value SQLite cannot take (a uint64 past
+/// i64::MAX, a NaN) is an error naming its row and column, and nothing
+/// of the call stays.
+#[test]
+fn sqlite_ingest_binds_in_place() {
+    use arrow_array::{BinaryArray, Float64Array, RecordBatchIterator, StringArray, TimestampMicrosecondArray, UInt64Array};
+    use keel::core::ingest::IngestMode::Append;
+    use std::sync::Arc;
+    let Some(f) = fixture("sqlite") else { return };
+    let e = &f.e;
+    let t = e.table("arrow_inplace");
+    let schema = Arc::new(arrow_schema::Schema::new(vec![
+        arrow_schema::Field::new("u", DataType::UInt64, true),
+        arrow_schema::Field::new("s", DataType::Utf8, true),
+        arrow_schema::Field::new("b", DataType::Binary, true),
+        arrow_schema::Field::new("d", DataType::Float64, true),
+        arrow_schema::Field::new("ts", DataType::Timestamp(arrow_schema::TimeUnit::Microsecond, None), true),
+    ]));
+    let batch = |from: u64, u3: u64, d3: f64| {
+        let n = 4u64;
+        let us: Vec<Option<u64>> = (0..n).map(|i| if i == 3 { Some(u3) } else if i == 1 { None } else { Some(from + i) }).collect();
+        let ss: Vec<Option<String>> = (0..n).map(|i| if i == 2 { None } else { Some(format!("s{}", from + i).repeat(i as usize)) }).collect();
+        let bs: Vec<Option<Vec<u8>>> = (0..n).map(|i| Some(vec![(from + i) as u8, 0, 255].repeat(i as usize))).collect();
+        let ds: Vec<Option<f64>> = (0..n).map(|i| if i == 3 { Some(d3) } else { Some((from + i) as f64 / 4.0) }).collect();
+        let ts: Vec<Option<i64>> = (0..n).map(|i| Some(micros(2024, 2, 29, 23, 59, 59, (from + i) as i64 * 1001))).collect();
+        RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(UInt64Array::from(us)),
+                Arc::new(StringArray::from(ss)),
+                Arc::new(BinaryArray::from_iter(bs)),
+                Arc::new(Float64Array::from(ds)),
+                Arc::new(TimestampMicrosecondArray::from(ts)),
+            ],
+        )
+        .unwrap()
+    };
+    let stream = |batches: Vec<RecordBatch>| {
+        FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(batches.into_iter().map(Ok), schema.clone())))
+    };
+    let db = CDb::open(&f.url, "");
+    let conn = db.checkout();
+    let good = vec![batch(0, 3, 0.75), batch(10, 13, 3.25)];
+    e.db.exec(&format!("CREATE TABLE {t} (u INTEGER, s TEXT, b BLOB, d DOUBLE, ts TIMESTAMP)"), &[]).unwrap();
+    assert_eq!(ingest(conn, &t.name, &mut stream(good.clone()), Append), Ok(8));
+    let (_, got) = read_all(import(query_arrow(conn, &format!("SELECT u, s, b, d, ts FROM {t} ORDER BY rowid"))), &[]);
+    let mut want = Vec::new();
+    for b in &good {
+        for r in 0..b.num_rows() {
+            let row = (0..5).map(|c| match cell(b, c, r, &Value::Null) {
+                Value::Uint64(v) => Value::Int64(v as i64),
+                v => v,
+            });
+            want.push(row.collect::<Vec<_>>());
+        }
+    }
+    let got: Vec<Vec<Value>> = got.iter().map(|r| r.iter().map(loose).collect()).collect();
+    let want: Vec<Vec<Value>> = want.iter().map(|r| r.iter().map(loose).collect()).collect();
+    assert_eq!(got, want);
+    // Row 7 (the second batch's last) does not fit, then a NaN in row 3.
+    for (bad, says, row) in [
+        (vec![batch(20, 23, 1.0), batch(30, u64::MAX, 1.0)], "18446744073709551615", "row 7: column 0 (\"u\")"),
+        (vec![batch(40, 43, f64::NAN)], "NaN", "row 3: column 3 (\"d\")"),
+    ] {
+        let (st, m) = ingest(conn, &t.name, &mut stream(bad), Append).unwrap_err();
+        // As when the value is bound as a parameter.
+        assert_eq!(st, Status::InvalidArgument, "{m}");
+        assert!(m.contains(says) && m.contains(row), "{m}");
+        let (_, n) = read_all(import(query_arrow(conn, &format!("SELECT count(*) AS n FROM {t}"))), &[]);
+        assert_eq!(n, vec![vec![Value::Int64(8)]], "nothing of the failed call stays");
+    }
+    keel_conn_free(conn);
+}
+
 /// MySQL/MariaDB: ingest goes by LOAD DATA LOCAL INFILE fed from the
 /// stream (the session's Com_load counter moves, Com_insert does not)
 /// when the server has local_infile on; values with tabs, newlines,

@@ -856,6 +856,24 @@ impl Stmt {
         self.run(|s| s.execute())
     }
 
+    /// Bind `row` (exactly one value per parameter) and run to completion,
+    /// under one check and one hold of the session's lock: the same as
+    /// [`Stmt::bind_all`] then [`Stmt::execute`], for batches run row by
+    /// row.
+    pub fn execute_row(&mut self, row: &[ValueRef<'_>]) -> Result<ExecResult> {
+        self.check()?;
+        self.check_param_count(row.len()).map_err(Error::not_sent)?;
+        self.close_cursor();
+        let r = self.run(|s| s.execute_row(row));
+        // Every value bound unless binding one failed (an error of its
+        // own, not sent): then the flags stay as they were, and a later
+        // run may say a parameter is unbound that is, never the reverse.
+        if r.as_ref().map_or_else(|e| e.retry != RetrySafety::NotSent, |_| true) {
+            self.bound.iter_mut().for_each(|b| *b = true);
+        }
+        r
+    }
+
     /// Run and return a cursor. A cursor opened earlier from this statement
     /// is closed (its next read reports that).
     pub fn query(&mut self) -> Result<Rows> {

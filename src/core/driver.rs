@@ -393,6 +393,18 @@ pub trait DriverStmt: Send {
     fn clear_bindings(&mut self) -> Result<()>;
     /// Run to completion, discarding any rows.
     fn execute(&mut self) -> Result<ExecResult>;
+    /// Bind `row` (one value per parameter, count checked by the core) and
+    /// run to completion: what a batch run row by row does for each row.
+    /// A value that does not bind is an error naming its parameter, with
+    /// nothing run. Default: [`DriverStmt::bind`] for each value, then
+    /// [`DriverStmt::execute`]; a driver overrides it to pay its per-call
+    /// costs (a lock, a check) once per row instead of once per value.
+    fn execute_row(&mut self, row: &[ValueRef<'_>]) -> Result<ExecResult> {
+        for (i, v) in row.iter().enumerate() {
+            self.bind(i, *v).map_err(|e| e.context(format_args!("parameter {i}")).not_sent())?;
+        }
+        self.execute()
+    }
     /// Run and return a streaming cursor. A cursor opened earlier on this
     /// statement is closed by this call.
     fn query(&mut self) -> Result<Box<dyn DriverRows>>;

@@ -568,7 +568,7 @@ impl<'a> ParamBatch<'_, 'a> {
 
     /// Run one row through the statement itself.
     fn run_one(&mut self, row: &[ValueRef<'_>], index: usize) -> Result<()> {
-        let r = self.stmt.bind_all(row).and_then(|()| self.stmt.execute());
+        let r = self.stmt.execute_row(row);
         let x = r.map_err(|e| e.context(format_args!("row {index}")))?;
         self.sum.rows_affected += x.rows_affected;
         self.sum.last_insert_id = x.last_insert_id;

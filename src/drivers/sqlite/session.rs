@@ -4,7 +4,8 @@
 
 use super::errors;
 use super::statement::*;
-use crate::core::driver::{CancelHandle, Capability, Connector, DriverConn, DriverStmt, TxLock, TxOptions};
+use crate::core::driver::{BulkTarget, CancelHandle, Capability, Connector, DriverConn, DriverStmt, TxLock, TxOptions};
+use crate::core::ingest::RowSource;
 use crate::core::error::{Error, Result, Status};
 use rusqlite::ffi;
 use std::ffi::{CStr, CString, c_char, c_int};
@@ -243,29 +244,8 @@ pub(super) fn has_more_sql(db: *mut ffi::sqlite3, tail: &[u8]) -> bool {
 
 impl DriverConn for SqliteConn {
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
-        self.settle()?;
-        let len = c_int::try_from(sql.len())
-            .map_err(|_| Error::invalid_argument("SQL text is longer than SQLite accepts (2 GiB)"))?;
-        let db = self.db.0;
-        let mut stmt = ptr::null_mut();
-        let mut tail: *const c_char = ptr::null();
-        // SAFETY: sql is valid for len bytes; out-pointers are valid.
-        let rc = unsafe { ffi::sqlite3_prepare_v3(db, sql.as_ptr() as *const c_char, len, 0, &mut stmt, &mut tail) };
-        if rc != ffi::SQLITE_OK {
-            return Err(errors::error(db, rc));
-        }
-        if stmt.is_null() {
-            return Err(Error::invalid_argument("SQL holds no statement"));
-        }
-        let raw = RawStmt::new(stmt, self.db.clone());
-        let used = tail as usize - sql.as_ptr() as usize;
-        if has_more_sql(db, &sql.as_bytes()[used..]) {
-            return Err(Error::invalid_argument(
-                "SQL holds more than one statement; keel runs exactly one per call, so nothing was run",
-            )
-            .with_sqlstate("42000")
-            .with_driver("sqlite"));
-        }
+        let raw = self.prepare_raw(sql)?;
+        let stmt = raw.ptr;
         // SAFETY: valid statement.
         let n = unsafe { ffi::sqlite3_bind_parameter_count(stmt) } as usize;
         Ok(Box::new(SqliteStmt {
@@ -275,6 +255,53 @@ impl DriverConn for SqliteConn {
             binds: vec![Bound::Null; n],
             text_buf: String::new(),
         }))
+    }
+
+    /// One prepared INSERT, each row bound where its values are (text and
+    /// bytes read in place by `SQLITE_STATIC`, no copy) and stepped: the
+    /// raw sqlite3 insert loop, without a statement handle or a batch
+    /// between the source and SQLite.
+    fn bulk_insert(&mut self, target: &BulkTarget<'_>, src: &mut dyn RowSource) -> Result<Option<u64>> {
+        let marks = vec!["?"; target.columns.len()].join(", ");
+        let sql = format!("INSERT INTO {} ({}) VALUES ({marks})", target.table, target.columns.join(", "));
+        let raw = self.prepare_raw(&sql)?;
+        let mut scratch = vec![String::new(); target.columns.len()];
+        let mut total = 0u64;
+        loop {
+            let more = src.next_rows(&mut |row| {
+                if row.len() != scratch.len() {
+                    return Err(Error::invalid_argument(format!(
+                        "a row to ingest has {} values for {} columns",
+                        row.len(),
+                        scratch.len()
+                    )));
+                }
+                let _lock = DbLock::new(raw.db.0);
+                for (i, (v, buf)) in row.iter().zip(scratch.iter_mut()).enumerate() {
+                    let b = binding(*v, buf).map_err(|e| {
+                        let name = target.column_names.get(i).map_or("", String::as_str);
+                        e.context(format_args!("column {i} ({name:?})"))
+                    })?;
+                    // SAFETY: the statement is reset (below, after every
+                    // step); the bytes (the row's, or `buf`'s) outlive the
+                    // step that reads them, and every parameter is bound
+                    // again before the next step.
+                    let rc = unsafe { b.apply(raw.ptr, i as c_int + 1) };
+                    if rc != ffi::SQLITE_OK {
+                        return Err(raw.error(rc));
+                    }
+                }
+                let rc = raw.step();
+                let r = if rc == ffi::SQLITE_DONE { Ok(()) } else { Err(raw.error(rc)) };
+                raw.reset();
+                r
+            })?;
+            match more {
+                Some(n) => total += n,
+                None => break,
+            }
+        }
+        Ok(Some(total))
     }
 
     fn begin(&mut self, opts: &TxOptions) -> Result<()> {
@@ -385,6 +412,34 @@ impl CancelHandle for SqliteCancel {
 }
 
 impl SqliteConn {
+    /// Prepare exactly one statement of `sql`.
+    fn prepare_raw(&mut self, sql: &str) -> Result<RawStmt> {
+        self.settle()?;
+        let len = c_int::try_from(sql.len())
+            .map_err(|_| Error::invalid_argument("SQL text is longer than SQLite accepts (2 GiB)"))?;
+        let db = self.db.0;
+        let mut stmt = ptr::null_mut();
+        let mut tail: *const c_char = ptr::null();
+        // SAFETY: sql is valid for len bytes; out-pointers are valid.
+        let rc = unsafe { ffi::sqlite3_prepare_v3(db, sql.as_ptr() as *const c_char, len, 0, &mut stmt, &mut tail) };
+        if rc != ffi::SQLITE_OK {
+            return Err(errors::error(db, rc));
+        }
+        if stmt.is_null() {
+            return Err(Error::invalid_argument("SQL holds no statement"));
+        }
+        let raw = RawStmt::new(stmt, self.db.clone());
+        let used = tail as usize - sql.as_ptr() as usize;
+        if has_more_sql(db, &sql.as_bytes()[used..]) {
+            return Err(Error::invalid_argument(
+                "SQL holds more than one statement; keel runs exactly one per call, so nothing was run",
+            )
+            .with_sqlstate("42000")
+            .with_driver("sqlite"));
+        }
+        Ok(raw)
+    }
+
     /// End the read-only mode of a read-only transaction that SQL (COMMIT,
     /// ROLLBACK, END) closed behind keel's back, before anything else runs
     /// on this session (or a pooled session's next user sees it).

@@ -201,6 +201,68 @@ unsafe fn bind_blob(s: *mut ffi::sqlite3_stmt, i: c_int, p: *const u8, n: usize)
     unsafe { ffi::sqlite3_bind_blob64(s, i, p as *const std::ffi::c_void, n as u64, ffi::SQLITE_STATIC()) }
 }
 
+/// What a value binds as: checked (a value SQLite cannot take is an
+/// error), with text and bytes where they are and dates, times and uuids
+/// written as text into `scratch`.
+pub(super) enum Binding<'a> {
+    Null,
+    Int(i64),
+    Double(f64),
+    Text(&'a [u8]),
+    Blob(&'a [u8]),
+}
+
+pub(super) fn binding<'a>(value: ValueRef<'a>, scratch: &'a mut String) -> Result<Binding<'a>> {
+    Ok(match value {
+        ValueRef::Null => Binding::Null,
+        ValueRef::Bool(v) => Binding::Int(v as i64),
+        ValueRef::Int64(v) => Binding::Int(v),
+        ValueRef::Uint64(v) => Binding::Int(
+            i64::try_from(v).map_err(|_| out_of_range(format!("uint64 value {v} does not fit SQLite's 64-bit signed INTEGER")))?,
+        ),
+        ValueRef::Double(v) => {
+            if v.is_nan() {
+                return Err(out_of_range("SQLite cannot store NaN (it would become NULL)".into()));
+            }
+            Binding::Double(v)
+        }
+        ValueRef::Decimal(t) => {
+            value::check_decimal(t)?;
+            Binding::Text(t.as_bytes())
+        }
+        ValueRef::Date(_) | ValueRef::Time(_) | ValueRef::Timestamp(_) | ValueRef::Timestamptz(_) | ValueRef::Uuid(_) => {
+            scratch.clear();
+            value.write_text(scratch)?;
+            Binding::Text(scratch.as_bytes())
+        }
+        ValueRef::Text(t) | ValueRef::Json(t) => Binding::Text(t.as_bytes()),
+        ValueRef::Bytes(v) => Binding::Blob(v),
+    })
+}
+
+impl Binding<'_> {
+    /// Bind to parameter `i` (1-based) of `s`, where the bytes are
+    /// (`SQLITE_STATIC`).
+    ///
+    /// # Safety
+    /// `s` is a valid statement, not running; the bytes stay valid until
+    /// the parameter is bound again or the statement is finalized, or at
+    /// least until the statement's next step has finished and nothing
+    /// steps it again before binding anew.
+    pub(super) unsafe fn apply(&self, s: *mut ffi::sqlite3_stmt, i: c_int) -> c_int {
+        // SAFETY: the caller's promise.
+        unsafe {
+            match *self {
+                Binding::Null => ffi::sqlite3_bind_null(s, i),
+                Binding::Int(v) => ffi::sqlite3_bind_int64(s, i, v),
+                Binding::Double(v) => ffi::sqlite3_bind_double(s, i, v),
+                Binding::Text(b) => bind_text(s, i, b.as_ptr(), b.len()),
+                Binding::Blob(b) => bind_blob(s, i, b.as_ptr(), b.len()),
+            }
+        }
+    }
+}
+
 pub(super) fn out_of_range(what: String) -> Error {
     Error::invalid_argument(what).with_sqlstate("22003").with_driver("sqlite")
 }
@@ -243,6 +305,34 @@ impl SqliteStmt {
         if rc == ffi::SQLITE_OK { Ok(()) } else { Err(self.raw.error(rc)) }
     }
 
+    /// Bind parameter `index` to `value`, after a restart (a new binding
+    /// ends any cursor still reading the old one) unless the caller has
+    /// restarted the statement for this run already.
+    fn set(&mut self, index: usize, value: ValueRef<'_>, restart: bool) -> Result<()> {
+        let mut scratch = std::mem::take(&mut self.text_buf);
+        let r = self.store(index, value, restart, &mut scratch);
+        self.text_buf = scratch;
+        r?;
+        self.apply(index)
+    }
+
+    fn store(&mut self, index: usize, value: ValueRef<'_>, restart: bool, scratch: &mut String) -> Result<()> {
+        // Check first: a value SQLite cannot take changes nothing.
+        let b = binding(value, scratch)?;
+        if restart {
+            self.restart()?;
+        }
+        let slot = &mut self.binds[index];
+        match b {
+            Binding::Null => *slot = Bound::Null,
+            Binding::Int(v) => *slot = Bound::Int(v),
+            Binding::Double(v) => *slot = Bound::Double(v),
+            Binding::Text(t) => slot.bytes(true).extend_from_slice(t),
+            Binding::Blob(v) => slot.bytes(false).extend_from_slice(v),
+        }
+        Ok(())
+    }
+
     /// The statement's columns, as SQLite describes them now: after a
     /// schema change SQLite re-prepares the statement at its next step,
     /// and the description follows.
@@ -270,43 +360,7 @@ impl DriverStmt for SqliteStmt {
     }
 
     fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
-        // Check first: a value SQLite cannot take changes nothing.
-        let b = match value {
-            ValueRef::Null => Bound::Null,
-            ValueRef::Bool(v) => Bound::Int(v as i64),
-            ValueRef::Int64(v) => Bound::Int(v),
-            ValueRef::Uint64(v) => Bound::Int(i64::try_from(v).map_err(|_| {
-                out_of_range(format!("uint64 value {v} does not fit SQLite's 64-bit signed INTEGER"))
-            })?),
-            ValueRef::Double(v) => {
-                if v.is_nan() {
-                    return Err(out_of_range("SQLite cannot store NaN (it would become NULL)".into()));
-                }
-                Bound::Double(v)
-            }
-            ValueRef::Decimal(t) => {
-                value::check_decimal(t)?;
-                Bound::Null // the bytes are copied below
-            }
-            ValueRef::Date(_) | ValueRef::Time(_) | ValueRef::Timestamp(_) | ValueRef::Timestamptz(_) | ValueRef::Uuid(_) => {
-                self.text_buf.clear();
-                value.write_text(&mut self.text_buf)?;
-                Bound::Null // the bytes are copied below
-            }
-            ValueRef::Text(_) | ValueRef::Json(_) | ValueRef::Bytes(_) => Bound::Null,
-        };
-        // A new binding ends any cursor still reading the old one.
-        self.restart()?;
-        let slot = &mut self.binds[index];
-        match value {
-            ValueRef::Text(t) | ValueRef::Json(t) | ValueRef::Decimal(t) => slot.bytes(true).extend_from_slice(t.as_bytes()),
-            ValueRef::Bytes(v) => slot.bytes(false).extend_from_slice(v),
-            ValueRef::Date(_) | ValueRef::Time(_) | ValueRef::Timestamp(_) | ValueRef::Timestamptz(_) | ValueRef::Uuid(_) => {
-                slot.bytes(true).extend_from_slice(self.text_buf.as_bytes())
-            }
-            _ => *slot = b,
-        }
-        self.apply(index)
+        self.set(index, value, true)
     }
 
     unsafe fn bind_borrowed(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
@@ -327,6 +381,18 @@ impl DriverStmt for SqliteStmt {
         // SAFETY: valid statement.
         unsafe { ffi::sqlite3_clear_bindings(self.raw.ptr) };
         Ok(())
+    }
+
+    fn execute_row(&mut self, row: &[ValueRef<'_>]) -> Result<ExecResult> {
+        // One hold of SQLite's (recursive) connection mutex for the binds
+        // and the run: each sqlite3_bind_* then only re-enters it.
+        // Restarted once for the row, not once per value.
+        self.restart()?;
+        let _lock = DbLock::new(self.raw.db.0);
+        for (i, v) in row.iter().enumerate() {
+            self.set(i, *v, false).map_err(|e| e.context(format_args!("parameter {i}")).not_sent())?;
+        }
+        self.execute()
     }
 
     fn execute(&mut self) -> Result<ExecResult> {
