@@ -395,8 +395,8 @@ impl ValueRef<'_> {
         match *self {
             ValueRef::Text(t) | ValueRef::Json(t) | ValueRef::Decimal(t) => out.push_str(t),
             ValueRef::Bool(v) => out.push_str(if v { "true" } else { "false" }),
-            ValueRef::Int64(v) => write!(out, "{v}").expect("write to String"),
-            ValueRef::Uint64(v) => write!(out, "{v}").expect("write to String"),
+            ValueRef::Int64(v) => out.push_str(itoa::Buffer::new().format(v)),
+            ValueRef::Uint64(v) => out.push_str(itoa::Buffer::new().format(v)),
             ValueRef::Double(v) => format_double(v, out),
             ValueRef::Date(d) => format_date(d, out),
             ValueRef::Time(t) => format_time(t, out),
@@ -632,22 +632,50 @@ pub fn parse_timestamp(t: &str) -> Result<(i64, bool)> {
     Ok((micros, zoned))
 }
 
+/// Append the last `N` decimal digits of `n` (zero-padded): written by
+/// hand, since these formatters run once per value on bulk paths and
+/// `write!` costs several times as much.
+#[inline]
+fn push_digits<const N: usize>(n: u64, out: &mut String) {
+    let mut buf = [b'0'; N];
+    let mut n = n;
+    for b in buf.iter_mut().rev() {
+        *b = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    // SAFETY: ASCII digits only.
+    out.push_str(unsafe { std::str::from_utf8_unchecked(&buf) });
+}
+
 pub fn format_date(days: i32, out: &mut String) {
     let (y, m, d) = civil_from_days(days as i64);
     if (0..=9999).contains(&y) {
-        write!(out, "{y:04}-{m:02}-{d:02}").expect("write to String");
+        push_digits::<4>(y as u64, out);
     } else {
-        write!(out, "{y:+05}-{m:02}-{d:02}").expect("write to String");
+        write!(out, "{y:+05}").expect("write to String");
     }
+    out.push('-');
+    push_digits::<2>(m as u64, out);
+    out.push('-');
+    push_digits::<2>(d as u64, out);
 }
 
 pub fn format_time(micros: i64, out: &mut String) {
     let secs = micros.div_euclid(MICROS_PER_SECOND);
     let frac = micros.rem_euclid(MICROS_PER_SECOND);
     let (h, mi, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    write!(out, "{h:02}:{mi:02}:{s:02}").expect("write to String");
+    if (0..100 * 3600).contains(&secs) {
+        push_digits::<2>(h as u64, out);
+        out.push(':');
+        push_digits::<2>(mi as u64, out);
+        out.push(':');
+        push_digits::<2>(s as u64, out);
+    } else {
+        write!(out, "{h:02}:{mi:02}:{s:02}").expect("write to String");
+    }
     if frac != 0 {
-        write!(out, ".{frac:06}").expect("write to String");
+        out.push('.');
+        push_digits::<6>(frac as u64, out);
     }
 }
 
@@ -891,6 +919,28 @@ mod tests {
         }
         assert!(parse_date("+123-01-01").is_err());
         assert!(parse_date("+99999999-01-01").is_err());
+    }
+
+    proptest::proptest! {
+        /// The hand-written digits say what `write!` said before them.
+        #[test]
+        fn dates_and_times_format_as_write_did(days in proptest::num::i32::ANY, micros in proptest::num::i64::ANY, small in -MICROS_PER_DAY..200 * 3600 * MICROS_PER_SECOND) {
+            let mut s = String::new();
+            format_date(days, &mut s);
+            let (y, m, d) = civil_from_days(days as i64);
+            let want = if (0..=9999).contains(&y) { format!("{y:04}-{m:02}-{d:02}") } else { format!("{y:+05}-{m:02}-{d:02}") };
+            proptest::prop_assert_eq!(s, want);
+            for t in [micros / 1000, small] {
+                let mut s = String::new();
+                format_time(t, &mut s);
+                let (secs, frac) = (t.div_euclid(MICROS_PER_SECOND), t.rem_euclid(MICROS_PER_SECOND));
+                let mut want = format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+                if frac != 0 {
+                    want.push_str(&format!(".{frac:06}"));
+                }
+                proptest::prop_assert_eq!(s, want);
+            }
+        }
     }
 
     #[test]

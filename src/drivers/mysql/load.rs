@@ -19,16 +19,20 @@ use std::sync::{Arc, Mutex};
 
 /// Escape `b` for LOAD DATA's text format (ESCAPED BY '\\').
 fn escape(b: &[u8], out: &mut Vec<u8>) {
-    for &c in b {
-        match c {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            0 => out.extend_from_slice(b"\\0"),
-            c => out.push(c),
-        }
+    // Runs of bytes that need no escape are copied whole.
+    let mut rest = b;
+    while let Some(at) = rest.iter().position(|&c| matches!(c, b'\\' | b'\t' | b'\n' | b'\r' | 0)) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(match rest[at] {
+            b'\\' => b"\\\\",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            _ => b"\\0",
+        });
+        rest = &rest[at + 1..];
     }
+    out.extend_from_slice(rest);
 }
 
 fn field(v: ValueRef<'_>, text: &mut String, out: &mut Vec<u8>) -> Result<()> {
@@ -164,4 +168,22 @@ pub(super) fn load(shared: &Shared, table: &str, columns: &[String], src: &mut d
         }
     }
     Ok(Some(loaded))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escape_marks_each_special_byte_and_copies_the_rest() {
+        let mut out = Vec::new();
+        escape(b"a\\b\tc\nd\re\0f", &mut out);
+        assert_eq!(out, b"a\\\\b\\tc\\nd\\re\\0f");
+        out.clear();
+        escape(b"\n\n", &mut out);
+        assert_eq!(out, b"\\n\\n");
+        out.clear();
+        escape(b"plain", &mut out);
+        assert_eq!(out, b"plain");
+    }
 }
