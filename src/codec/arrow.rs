@@ -987,6 +987,65 @@ fn value_at<'a>(
     })
 }
 
+/// One column of a record batch, downcast once per batch: reading a
+/// value of the common types is then a slice index and a match, where
+/// [`value_at`] asks the array its type and downcasts it for every value.
+/// Other types go through [`value_at`].
+struct Cells<'a> {
+    array: &'a dyn Array,
+    nulls: Option<&'a arrow_buffer::NullBuffer>,
+    kind: Type,
+    data: CellData<'a>,
+}
+
+enum CellData<'a> {
+    Int64(&'a [i64]),
+    Double(&'a [f64]),
+    Bool(&'a arrow_buffer::BooleanBuffer),
+    Text(&'a arrow_array::StringArray),
+    Bytes(&'a arrow_array::BinaryArray),
+    Date(&'a [i32]),
+    /// Timestamps in microseconds.
+    Micros(&'a [i64]),
+    Other,
+}
+
+impl<'a> Cells<'a> {
+    fn new(array: &'a dyn Array, kind: Type) -> Cells<'a> {
+        let data = match array.data_type() {
+            DataType::Int64 => CellData::Int64(array.as_primitive::<Int64Type>().values()),
+            DataType::Float64 => CellData::Double(array.as_primitive::<Float64Type>().values()),
+            DataType::Boolean => CellData::Bool(array.as_boolean().values()),
+            DataType::Utf8 if kind != Type::Json => CellData::Text(array.as_string::<i32>()),
+            DataType::Binary => CellData::Bytes(array.as_binary::<i32>()),
+            DataType::Date32 => CellData::Date(array.as_primitive::<Date32Type>().values()),
+            DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                CellData::Micros(array.as_primitive::<TimestampMicrosecondType>().values())
+            }
+            _ => CellData::Other,
+        };
+        Cells { array, nulls: array.nulls(), kind, data }
+    }
+
+    #[inline]
+    fn get(&self, row: usize, text: &'a [String]) -> Result<ValueRef<'a>> {
+        if self.nulls.is_some_and(|n| n.is_null(row)) {
+            return Ok(ValueRef::Null);
+        }
+        Ok(match self.data {
+            CellData::Int64(v) => ValueRef::Int64(v[row]),
+            CellData::Double(v) => ValueRef::Double(v[row]),
+            CellData::Bool(v) => ValueRef::Bool(v.value(row)),
+            CellData::Text(a) => ValueRef::Text(a.value(row)),
+            CellData::Bytes(a) => ValueRef::Bytes(a.value(row)),
+            CellData::Date(v) => ValueRef::Date(v[row]),
+            CellData::Micros(v) if self.kind == Type::Timestamptz => ValueRef::Timestamptz(v[row]),
+            CellData::Micros(v) => ValueRef::Timestamp(v[row]),
+            CellData::Other => return value_at(self.array, self.kind, row, text),
+        })
+    }
+}
+
 /// The text values of a record batch's columns that need one (decimals,
 /// lists), made once per batch: values borrow them (`value_at`). Fails
 /// with the row and column of a list that has no text.
@@ -1091,11 +1150,12 @@ impl<R: RecordBatchReader> ArrowSource<R> {
         let texts = batch_texts(&cols, n).map_err(|(r, i, e)| {
             e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
         })?;
+        let cells: Vec<Cells<'_>> = cols.iter().zip(&self.columns).map(|(a, c)| Cells::new(*a, c.kind)).collect();
         let mut row: Vec<ValueRef<'_>> = Vec::with_capacity(cols.len());
         for r in 0..n {
             row.clear();
-            for (i, a) in cols.iter().enumerate() {
-                let v = value_at(*a, self.columns[i].kind, r, &texts[i]).map_err(|e| {
+            for (i, c) in cells.iter().enumerate() {
+                let v = c.get(r, &texts[i]).map_err(|e| {
                     e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
                 })?;
                 row.push(v);
@@ -1137,11 +1197,12 @@ impl<R: RecordBatchReader> RowSource for ArrowSource<R> {
             e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
         })?;
         let mut b = stmt.batch();
+        let cells: Vec<Cells<'_>> = cols.iter().zip(&self.columns).map(|(a, c)| Cells::new(*a, c.kind)).collect();
         let mut row: Vec<ValueRef<'_>> = Vec::with_capacity(cols.len());
         for r in 0..n {
             row.clear();
-            for (i, a) in cols.iter().enumerate() {
-                let v = value_at(*a, self.columns[i].kind, r, &texts[i]).map_err(|e| {
+            for (i, c) in cells.iter().enumerate() {
+                let v = c.get(r, &texts[i]).map_err(|e| {
                     e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
                 })?;
                 row.push(v);
