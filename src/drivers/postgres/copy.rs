@@ -134,8 +134,27 @@ fn field(v: ValueRef<'_>, ty: &Type, out: &mut BytesMut) -> Result<()> {
     Ok(())
 }
 
+/// A future that is ready at its third poll, waking itself before: run
+/// through `Client::run`, it makes the runtime turn its I/O driver once
+/// (the connection writes what it has queued, as far as the socket takes
+/// it) without waiting for anything from the server.
+struct Turn(u8);
+
+impl std::future::Future for Turn {
+    type Output = std::result::Result<(), tokio_postgres::Error>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        if self.0 >= 2 {
+            return std::task::Poll::Ready(Ok(()));
+        }
+        self.0 += 1;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
 /// Send data to the server once this much is buffered.
-const CHUNK: usize = 1 << 20;
+const CHUNK: usize = 1 << 16;
 
 /// COPY `src` into `table`; `None` when a column's type has no binary
 /// path from its keel type (nothing of `src` read then).
@@ -176,6 +195,9 @@ pub(super) fn copy_in(client: &mut Client, table: &str, columns: &[String], src:
             let chunk = buf.split().freeze();
             let s = &mut sink;
             client.run(Effect::Runs, None, move |_| async move { s.as_mut().send(chunk).await })?;
+            // Queued is not sent: let the connection write the chunk now,
+            // so that the server loads it while the next one is encoded.
+            client.run(Effect::Runs, None, |_| Turn(0))?;
         }
     }
     buf.put_i16(-1);
