@@ -2,9 +2,10 @@
 //! [`IngestMode`] says ([`Conn::ingest`]). The core writes the SQL (the
 //! table from the source's columns with each engine's column types), then
 //! gives the rows to the driver's bulk path (`DriverConn::bulk_insert`:
-//! PostgreSQL's binary COPY) or, where it has none, runs them as a batch
-//! of one prepared INSERT (`core::many`: one per row on SQLite, multi-row
-//! INSERTs on MySQL/MariaDB), all in one transaction where the connection
+//! PostgreSQL's binary COPY, MySQL's LOAD DATA LOCAL, SQL Server's bulk
+//! load, SQLite's prepared INSERT bound in place) or, where it has none,
+//! runs them as a batch of one prepared INSERT (`core::many`: multi-row
+//! INSERTs where the engine takes them), all in one transaction where the connection
 //! is not in one already. Sources live outside the core
 //! (`codec::arrow`: an Arrow C stream).
 

@@ -226,10 +226,13 @@ pub extern "C" fn keel_rows_export_arrow(
 /// ends the load there: the rows before it are in the transaction, which
 /// keel rolls back when it opened it. Otherwise (a table with a money,
 /// datetime, smalldatetime, text, ntext, image, xml, identity or computed
-/// column on SQL Server; SQLite) the rows go in as a
-/// batch of one prepared INSERT (as `keel_stmt_execute_batch`): on SQLite
-/// one INSERT per row, on MySQL/MariaDB and PostgreSQL multi-row INSERTs
-/// of up to 1000 rows, on SQL Server one INSERT per row. On a driver
+/// column on SQL Server) the rows go in as a
+/// batch of one prepared INSERT (as `keel_stmt_execute_batch`): on
+/// MySQL/MariaDB and PostgreSQL multi-row INSERTs of up to 1000 rows, on
+/// SQL Server one INSERT per row. On SQLite one prepared INSERT runs once
+/// per row, each row bound where its values are in the stream's arrays
+/// (no copy); a value SQLite cannot take (a uint64 past INT64_MAX, a NaN)
+/// is `KEEL_STATUS_INVALID_ARGUMENT` naming the row and column. On a driver
 /// loaded at run time (`keel_driver_load`), the rows go in through the
 /// driver's appender when it has one (DuckDB's), else as a batch of its
 /// prepared INSERT; a table keel makes there declares the column types
