@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: keel vs. the raw sqlite3 C API on the same SQLite build,
-# then the network engines (run_net.sh) and the pool (run_pool.sh).
+# then the network engines (run_net.sh), bulk ingest (run_ingest.sh) and
+# the pool (run_pool.sh).
 # Builds the release library, finds the sqlite3.h of the libsqlite3-sys
 # crate that Cargo.lock pins (through `cargo metadata`), compiles
 # bench/sqlite_bench.c against it and links target/release/libkeel.a, which
@@ -16,22 +17,10 @@ LIB="$TARGET_DIR/release/libkeel.a"
 OUT="$TARGET_DIR/bench"
 mkdir -p "$OUT"
 
-manifest=$(cargo metadata --format-version 1 --locked \
-    | grep -o '"manifest_path":"[^"]*/libsqlite3-sys-[^"/]*/Cargo.toml"' \
-    | head -n 1 | sed 's/^"manifest_path":"//; s/"$//')
-if [ -z "$manifest" ]; then
-    echo "bench: libsqlite3-sys not found in cargo metadata" >&2
-    exit 1
-fi
-SQLITE_INC="$(dirname "$manifest")/sqlite3"
-if [ ! -f "$SQLITE_INC/sqlite3.h" ]; then
-    echo "bench: $SQLITE_INC/sqlite3.h not found" >&2
-    exit 1
-fi
-if ! nm "$LIB" 2>/dev/null | grep ' T sqlite3_open_v2$' >/dev/null; then
-    echo "bench: $LIB does not contain the bundled sqlite3 objects" >&2
-    exit 1
-fi
+# shellcheck source=bench/bundled_sqlite.sh
+. bench/bundled_sqlite.sh
+keel_bundled_sqlite "$LIB"
+SQLITE_INC=$sqlite_inc
 
 CC=${CC:-cc}
 "$CC" -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude -I"$SQLITE_INC" \
@@ -43,6 +32,11 @@ CC=${CC:-cc}
 # cost on every engine (bench/run_pool.sh).
 if [ $# -eq 0 ]; then
     NET_BENCH_SKIP_CARGO=1 bash bench/run_net.sh
+    echo
+    # W3 bulk insert: keel_conn_ingest (an Arrow C stream) against a raw
+    # sqlite3 insert loop, libpq binary COPY and libmariadb array binding
+    # (bench/run_ingest.sh).
+    INGEST_BENCH_SKIP_CARGO=1 bash bench/run_ingest.sh
     echo
     POOL_BENCH_SKIP_CARGO=1 bash bench/run_pool.sh
     # Arrow out and in (bench/arrow_bench.py), when pyarrow is importable
