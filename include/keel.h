@@ -1198,7 +1198,9 @@ keel_status keel_rows_export_arrow(struct keel_rows *rows,
  * utf8 and binary and their views, timestamps in s, ms or ns converted
  * to µs exactly). A list (list<T> or large_list<T> of one of those
  * types) goes into a PostgreSQL array column (a table keel makes declares
- * `T[]`, `BIGINT[]` for list<int64>), sent as the server's array text;
+ * `T[]`, `BIGINT[]` for list<int64>), by the binary COPY as
+ * one-dimensional binary arrays (as the server's array text in INSERTs
+ * when the column's element type has no binary form for the list's);
  * other engines have no arrays and refuse a list field in every mode. A
  * field type with no keel type (structs, dictionaries, lists of lists),
  * or with no column type on the engine (uint64 on SQLite, PostgreSQL and

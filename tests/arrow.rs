@@ -915,7 +915,43 @@ fn ingest_lists_into_postgres_arrays() {
     for i in 0..want.num_columns() {
         assert_eq!(got.column(i).to_data(), want.column(i).to_data(), "column {i} ({})", want.schema().field(i).name());
     }
-    let _ = f.e.conn().exec(&format!("DROP TABLE IF EXISTS {table}"), &[]);
+    // They went by binary COPY (a trigger logs the statement), and an
+    // element its column's element type cannot hold is an error naming
+    // the row, the column and the element, with nothing of the call left.
+    let c = f.e.conn();
+    c.exec(&format!("CREATE TABLE {table}_log (q TEXT)"), &[]).unwrap();
+    c.exec(
+        &format!(
+            "CREATE FUNCTION {table}_f() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN INSERT INTO {table}_log VALUES (current_query()); RETURN NEW; END $$"
+        ),
+        &[],
+    )
+    .unwrap();
+    c.exec(&format!("CREATE TRIGGER {table}_t BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_f()"), &[])
+        .unwrap();
+    let mut stream = query_arrow(conn, source);
+    assert_eq!(ingest(conn, &table, &mut stream, IngestMode::Append), Ok(5));
+    let qs = common::rows(&c, &format!("SELECT DISTINCT q FROM {table}_log"), &[]);
+    assert!(
+        qs.len() == 1 && matches!(&qs[0][0], Value::Text(q) if q.starts_with("COPY ") && q.contains("FORMAT binary")),
+        "{qs:?}"
+    );
+    c.exec(&format!("CREATE TABLE {table}_narrow (id BIGINT, i INT4[])"), &[]).unwrap();
+    let mut stream = query_arrow(conn, "SELECT x::int8 AS id, ARRAY[1, x::int8 * 1000000000]::int8[] AS i FROM generate_series(1, 3) AS x");
+    let (st, m) = ingest(conn, &format!("{table}_narrow"), &mut stream, IngestMode::Append).unwrap_err();
+    assert_eq!(st, Status::InvalidData, "{m}");
+    assert!(m.contains("row 2") && m.contains("array element 1") && m.contains("3000000000"), "{m}");
+    assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {table}_narrow"), &[]), 0);
+    for sql in [
+        format!("DROP TABLE IF EXISTS {table}"),
+        format!("DROP TABLE IF EXISTS {table}_log"),
+        format!("DROP TABLE IF EXISTS {table}_narrow"),
+        format!("DROP FUNCTION IF EXISTS {table}_f()"),
+    ] {
+        let _ = c.exec(&sql, &[]);
+    }
+    drop(c);
 
     // SQLite has no arrays: refused in every mode, before anything runs.
     let sdb = CDb::open("sqlite::memory:", "");

@@ -1134,9 +1134,37 @@ fn decimal_text(v: i128, s: i8) -> String {
     }
 }
 
+/// The list elements of one row of a record batch.
+struct BatchLists<'a> {
+    cols: &'a [&'a dyn Array],
+    columns: &'a [IngestColumn],
+    row: usize,
+}
+
+impl crate::core::ingest::Lists for BatchLists<'_> {
+    fn elements(&self, col: usize, each: &mut dyn FnMut(ValueRef<'_>) -> Result<()>) -> Result<bool> {
+        let a = self.cols[col];
+        if a.is_null(self.row) {
+            return Ok(false);
+        }
+        let elems = match a.data_type() {
+            DataType::List(_) => a.as_list::<i32>().value(self.row),
+            DataType::LargeList(_) => a.as_list::<i64>().value(self.row),
+            other => return Err(Error::invalid_argument(format!("column {col} is {other}, not a list"))),
+        };
+        let kind = self.columns[col].list_of.unwrap_or(Type::Text);
+        let texts = batch_texts(&[elems.as_ref()], elems.len()).map_err(|(j, _, e)| e.context(format_args!("array element {j}")))?;
+        for j in 0..elems.len() {
+            let v = value_at(elems.as_ref(), kind, j, &texts[0]).map_err(|e| e.context(format_args!("array element {j}")))?;
+            each(v)?;
+        }
+        Ok(true)
+    }
+}
+
 impl<R: RecordBatchReader> ArrowSource<R> {
-    /// Call `each` for every row of the next record batch.
-    fn rows_of_next(&mut self, each: &mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<Option<u64>> {
+    /// Call `each` for every row of the next record batch, with its lists.
+    fn rows_of_next(&mut self, each: &mut dyn FnMut(&[ValueRef<'_>], &dyn crate::core::ingest::Lists) -> Result<()>) -> Result<Option<u64>> {
         let batch = match self.reader.next() {
             None => return Ok(None),
             Some(Err(e)) => return Err(Error::invalid_data(format!("reading the Arrow stream: {e}"))),
@@ -1160,7 +1188,8 @@ impl<R: RecordBatchReader> ArrowSource<R> {
                 })?;
                 row.push(v);
             }
-            each(&row).map_err(|e| e.context(format_args!("row {}", self.before + r as u64)))?;
+            let lists = BatchLists { cols: &cols, columns: &self.columns, row: r };
+            each(&row, &lists).map_err(|e| e.context(format_args!("row {}", self.before + r as u64)))?;
         }
         self.before += n as u64;
         Ok(Some(n as u64))
@@ -1173,6 +1202,13 @@ impl<R: RecordBatchReader> RowSource for ArrowSource<R> {
     }
 
     fn next_rows(&mut self, each: &mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<Option<u64>> {
+        self.rows_of_next(&mut |row, _| each(row))
+    }
+
+    fn next_rows_with_lists(
+        &mut self,
+        each: &mut dyn FnMut(&[ValueRef<'_>], &dyn crate::core::ingest::Lists) -> Result<()>,
+    ) -> Result<Option<u64>> {
         self.rows_of_next(each)
     }
 

@@ -52,7 +52,8 @@ pub struct IngestColumn {
     pub decimal: Option<(u8, i8)>,
     /// A list column (Arrow's list<T>): the keel type of its elements.
     /// Its values come as text in PostgreSQL's array syntax (`kind` is
-    /// Text), for an array column of that element type; only engines
+    /// Text), for an array column of that element type, and element by
+    /// element through [`RowSource::next_rows_with_lists`]; only engines
     /// with array types ([`Driver::array_type_sql`]) take one.
     ///
     /// [`Driver::array_type_sql`]: super::driver::Driver::array_type_sql
@@ -72,6 +73,35 @@ pub trait RowSource {
     /// `None` at the end. For drivers' bulk paths
     /// ([`DriverConn::bulk_insert`](super::driver::DriverConn::bulk_insert)).
     fn next_rows(&mut self, each: &mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<Option<u64>>;
+    /// As [`RowSource::next_rows`], with the elements of the row's list
+    /// columns ([`IngestColumn::list_of`]) to be had one by one from
+    /// [`Lists`], for a bulk path that writes arrays itself (PostgreSQL's
+    /// binary COPY); the row's values of those columns are their text, as
+    /// `next_rows` gives them. Default: `next_rows`, with no elements to
+    /// be had (each call for them is an error).
+    fn next_rows_with_lists(
+        &mut self,
+        each: &mut dyn FnMut(&[ValueRef<'_>], &dyn Lists) -> Result<()>,
+    ) -> Result<Option<u64>> {
+        self.next_rows(&mut |row| each(row, &NoLists))
+    }
+}
+
+/// The elements of the lists of the row being given
+/// ([`RowSource::next_rows_with_lists`]).
+pub trait Lists {
+    /// Give each element of the list in column `col` to `each`, in order
+    /// (NULL elements as NULL), as values of the column's element type;
+    /// `Ok(false)` when the list itself is NULL.
+    fn elements(&self, col: usize, each: &mut dyn FnMut(ValueRef<'_>) -> Result<()>) -> Result<bool>;
+}
+
+struct NoLists;
+
+impl Lists for NoLists {
+    fn elements(&self, col: usize, _each: &mut dyn FnMut(ValueRef<'_>) -> Result<()>) -> Result<bool> {
+        Err(Error::not_implemented(format!("column {col}: this row source gives no list elements")))
+    }
 }
 
 impl Conn {

@@ -1,17 +1,19 @@
 //! Bulk ingest by `COPY ... FROM STDIN (FORMAT binary)`: rows from a
 //! `RowSource` encoded straight into PostgreSQL's binary COPY format, for
 //! `DriverConn::bulk_insert`. Used when every column's keel type has a
-//! binary encoding for the table column's PostgreSQL type (below);
-//! otherwise keel falls back to multi-row INSERTs.
+//! binary encoding for the table column's PostgreSQL type (below), and
+//! every list column's element type one for the array column's element
+//! type (written as a one-dimensional binary array); otherwise keel falls
+//! back to multi-row INSERTs.
 
 use super::client::{Client, Effect};
 use super::types::{PG_EPOCH_DAYS, PG_EPOCH_MICROS};
 use crate::core::error::{Error, Result};
-use crate::core::ingest::RowSource;
+use crate::core::ingest::{Lists, RowSource};
 use crate::core::value::{Type as K, ValueRef};
 use bytes::{BufMut, BytesMut};
 use futures_util::SinkExt;
-use tokio_postgres::types::Type;
+use tokio_postgres::types::{Kind, Type};
 
 /// Whether values of keel type `kind` go into a column of `ty` in binary.
 fn binary_fits(kind: K, ty: &Type) -> bool {
@@ -134,6 +136,45 @@ fn field(v: ValueRef<'_>, ty: &Type, out: &mut BytesMut) -> Result<()> {
     Ok(())
 }
 
+/// Append the field of the list in column `col` as a one-dimensional
+/// array of `elem` in PostgreSQL's binary form: dimensions, a NULL flag,
+/// the element type, then each element as a field (NULL: length -1).
+fn array_field(lists: &dyn Lists, col: usize, elem: &Type, out: &mut BytesMut) -> Result<()> {
+    let at = out.len();
+    out.put_i32(0);
+    let head = out.len();
+    out.put_i32(1); // dimensions
+    out.put_i32(0); // has NULLs, set below
+    out.put_u32(elem.oid());
+    out.put_i32(0); // elements, set below
+    out.put_i32(1); // lower bound
+    let (mut n, mut nulls) = (0i32, false);
+    let present = lists.elements(col, &mut |v| {
+        nulls |= v.is_null();
+        field(v, elem, out).map_err(|e| e.context(format_args!("array element {n}")))?;
+        n = n.checked_add(1).ok_or_else(|| bad("an array has more than 2^31 elements".into()))?;
+        Ok(())
+    })?;
+    if !present {
+        out.truncate(at);
+        out.put_i32(-1);
+        return Ok(());
+    }
+    if n == 0 {
+        // An empty array has no dimensions.
+        out.truncate(head);
+        out.put_i32(0);
+        out.put_i32(0);
+        out.put_u32(elem.oid());
+    } else {
+        out[head + 4..head + 8].copy_from_slice(&(nulls as i32).to_be_bytes());
+        out[head + 12..head + 16].copy_from_slice(&n.to_be_bytes());
+    }
+    let len = i32::try_from(out.len() - at - 4).map_err(|_| bad("an array is larger than 2 GiB".into()))?;
+    out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    Ok(())
+}
+
 /// A future that is ready at its third poll, waking itself before: run
 /// through `Client::run`, it makes the runtime turn its I/O driver once
 /// (the connection writes what it has queued, as far as the socket takes
@@ -163,7 +204,23 @@ pub(super) fn copy_in(client: &mut Client, table: &str, columns: &[String], src:
     let probe = format!("SELECT {cols} FROM {table} WHERE false");
     let stmt = client.run(Effect::NoRun, None, |c| c.prepare(&probe))?;
     let types: Vec<Type> = stmt.columns().iter().map(|c| c.type_().clone()).collect();
-    if types.len() != src.columns().len() || src.columns().iter().zip(&types).any(|(c, t)| !binary_fits(c.kind, t)) {
+    // A list column goes into an array column whose elements take the
+    // list's elements in binary.
+    let elems: Vec<Option<Type>> = src
+        .columns()
+        .iter()
+        .zip(&types)
+        .map(|(c, t)| match (c.list_of, t.kind()) {
+            (Some(_), Kind::Array(e)) => Some(e.clone()),
+            _ => None,
+        })
+        .collect();
+    let fits = |(c, (t, e)): (&crate::core::ingest::IngestColumn, (&Type, &Option<Type>))| match (c.list_of, e) {
+        (Some(k), Some(e)) => binary_fits(k, e),
+        (Some(_), None) => false,
+        (None, _) => binary_fits(c.kind, t),
+    };
+    if types.len() != src.columns().len() || !src.columns().iter().zip(types.iter().zip(&elems)).all(fits) {
         return Ok(None);
     }
     let sql = format!("COPY {table} ({cols}) FROM STDIN (FORMAT binary)");
@@ -178,11 +235,16 @@ pub(super) fn copy_in(client: &mut Client, table: &str, columns: &[String], src:
     buf.put_i32(0);
     buf.put_i32(0);
     let ncols = types.len() as i16;
+    let names: Vec<String> = src.columns().iter().map(|c| c.name.clone()).collect();
     loop {
-        let more = src.next_rows(&mut |row| {
+        let more = src.next_rows_with_lists(&mut |row, lists| {
             buf.put_i16(ncols);
-            for (v, ty) in row.iter().zip(&types) {
-                field(*v, ty, &mut buf)?;
+            for (i, (v, ty)) in row.iter().zip(&types).enumerate() {
+                match &elems[i] {
+                    Some(e) => array_field(lists, i, e, &mut buf),
+                    None => field(*v, ty, &mut buf),
+                }
+                .map_err(|e| e.context(format_args!("column {i} ({:?})", names[i])))?;
             }
             Ok(())
         });
