@@ -26,7 +26,7 @@
  *               links libkeel.a, which carries keel's bundled sqlite3, and
  *               calls it directly). Both sides use an in-memory database:
  *               keel's sqlite::memory: (a memdb database), and
- *               file:/NAME?vfs=memdb opened as keel opens it (FULLMUTEX,
+ *               file:/NAME?vfs=memdb opened as keel opens it (NOMUTEX,
  *               extended result codes, busy timeout, foreign keys, plus a
  *               second connection keeping it alive, as keel's pool does).
  *               The timestamp is bound as the text keel writes
@@ -562,7 +562,7 @@ static void sq_exec(sqlite3 *db, const char *sql) { sq_check(db, sql, sqlite3_ex
 /* Opened as keel opens its connections. */
 static sqlite3 *sq_open(const char *uri) {
     sqlite3 *db = NULL;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
     sq_check(db, "sqlite3_open_v2", sqlite3_open_v2(uri, &db, flags, NULL), SQLITE_OK);
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, 5000);

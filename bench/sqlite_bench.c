@@ -5,7 +5,7 @@
  * against the sqlite3.h of the libsqlite3-sys crate Cargo.lock pins). Both
  * sides use the same kind of database: a shared in-memory memdb database
  * (keel's sqlite::memory:, and file:/NAME?vfs=memdb opened the way keel
- * opens it: FULLMUTEX, extended result codes, busy timeout, foreign keys,
+ * opens it: NOMUTEX, extended result codes, busy timeout, foreign keys,
  * plus a second "keeper" connection as keel's pool holds).
  *
  * Workloads, each run RUNS (5) times alternating sides, best time kept:
@@ -443,7 +443,7 @@ static double raw_insert(sqlite3 *db, bool in_place) {
 
 static sqlite3 *raw_open(const char *uri) {
     sqlite3 *db = NULL;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
     raw_check(db, "open", sqlite3_open_v2(uri, &db, flags, NULL), SQLITE_OK);
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, 5000);

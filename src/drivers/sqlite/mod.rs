@@ -110,13 +110,13 @@ impl Driver for SqliteDriver {
             Some("rw") => ffi::SQLITE_OPEN_READWRITE,
             _ => ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE,
         };
-        flags |= ffi::SQLITE_OPEN_FULLMUTEX;
+        flags |= ffi::SQLITE_OPEN_NOMUTEX;
         let path = if memory {
             static NEXT: AtomicU64 = AtomicU64::new(0);
             flags = ffi::SQLITE_OPEN_READWRITE
                 | ffi::SQLITE_OPEN_CREATE
                 | ffi::SQLITE_OPEN_URI
-                | ffi::SQLITE_OPEN_FULLMUTEX;
+                | ffi::SQLITE_OPEN_NOMUTEX;
             format!(
                 "file:/keel-memory-{}-{}?vfs=memdb",
                 std::process::id(),

@@ -1,6 +1,6 @@
 //! A streaming cursor over a statement's rows.
 
-use super::{session::*, statement::*, types::*};
+use super::{statement::*, types::*};
 use crate::core::driver::DriverRows;
 use crate::core::error::{Error, Result, Status};
 use crate::core::value::{Column, Type, ValueRef, MICROS_PER_SECOND};
@@ -63,14 +63,13 @@ impl SqliteRows {
         self.raw.generation.load(Ordering::Relaxed) == self.generation
     }
 
-    /// Read every column of the row the statement is on (caller holds the
-    /// connection mutex).
+    /// Read every column of the row the statement is on.
     pub(super) fn read_row(&mut self) {
         let s = self.raw.ptr;
         for (i, cell) in self.cells.iter_mut().enumerate() {
             let c = i as c_int;
             // SAFETY: valid statement positioned on a row; i is in range;
-            // the caller holds the connection mutex. Text is fetched before
+            // one call of the session at a time (see RawDb). Text is fetched before
             // its length, as SQLite advises.
             unsafe {
                 let v = ffi::sqlite3_column_value(s, c);
@@ -130,10 +129,8 @@ impl DriverRows for SqliteRows {
         if self.done {
             return Ok(false);
         }
-        // One mutex hold for the step and for reading the whole row: every
-        // value is read once here, so the column readers need no SQLite
-        // call (and no mutex) at all.
-        let _lock = DbLock::new(self.raw.db.0);
+        // Every value is read once here, so the column readers need no
+        // SQLite call at all.
         let r = step(&self.raw);
         match r {
             Ok(true) => self.read_row(),

@@ -26,7 +26,8 @@ pub(super) struct Deadline {
     pub(super) fired: std::cell::Cell<bool>,
 }
 
-/// The progress callback; SQLite calls it with the connection's mutex held.
+/// The progress callback; SQLite calls it inside a call of the session,
+/// of which there is one at a time (see RawDb).
 pub(super) extern "C" fn past_deadline(state: *mut std::ffi::c_void) -> c_int {
     // SAFETY: `state` is the Deadline boxed in the RawDb that owns this
     // connection, which outlives it.
@@ -52,8 +53,9 @@ pub(super) struct BusyWait {
     pub(super) started: std::cell::Cell<Option<std::time::Instant>>,
 }
 
-/// The busy callback. SQLite calls it with the connection's mutex held, so
-/// it never runs twice at once for one connection; it cannot panic.
+/// The busy callback. SQLite calls it inside a call of the session, of
+/// which there is one at a time (see RawDb), so it never runs twice at
+/// once for one connection; it cannot panic.
 pub(super) extern "C" fn busy_wait(state: *mut std::ffi::c_void, count: c_int) -> c_int {
     // SAFETY: `state` is the BusyWait boxed in the RawDb that owns this
     // connection, which outlives it.
@@ -76,8 +78,14 @@ pub(super) extern "C" fn busy_wait(state: *mut std::ffi::c_void, count: c_int) -
 }
 
 // SAFETY: the bundled SQLite is built with SQLITE_THREADSAFE=1 and keel opens
-// every connection with SQLITE_OPEN_FULLMUTEX (serialized mode), so a
-// connection may be used from any thread.
+// every connection with SQLITE_OPEN_NOMUTEX (multi-thread mode): a
+// connection and its statements may be used from any thread, one thread
+// at a time, which the core's promise (`core::driver`, "What the core
+// promises drivers about threads") gives. SQLite's own per-connection
+// mutex (serialized mode) would only repeat the session's lock, at two
+// pthread calls per sqlite3_bind_*, _step and _column_* call.
+// sqlite3_interrupt, the one call made while another runs (SqliteCancel),
+// is safe from any thread in either mode.
 unsafe impl Send for RawDb {}
 unsafe impl Sync for RawDb {}
 
@@ -276,7 +284,6 @@ impl DriverConn for SqliteConn {
                         scratch.len()
                     )));
                 }
-                let _lock = DbLock::new(raw.db.0);
                 for (i, (v, buf)) in row.iter().zip(scratch.iter_mut()).enumerate() {
                     let b = binding(*v, buf).map_err(|e| {
                         let name = target.column_names.get(i).map_or("", String::as_str);
@@ -455,31 +462,5 @@ impl SqliteConn {
             self.db.exec(c"PRAGMA query_only=OFF")?;
         }
         Ok(())
-    }
-}
-
-/// Holds a connection's mutex (serialized mode) for a group of calls, so
-/// that the calls inside re-enter it cheaply instead of each taking it:
-/// SQLite's connection mutex is recursive. Released on drop.
-pub(super) struct DbLock(pub(super) *mut ffi::sqlite3_mutex);
-
-impl DbLock {
-    #[inline]
-    pub(super) fn new(db: *mut ffi::sqlite3) -> DbLock {
-        // SAFETY: open handle; sqlite3_db_mutex gives NULL when the
-        // connection has no mutex, and entering NULL is a no-op.
-        unsafe {
-            let m = ffi::sqlite3_db_mutex(db);
-            ffi::sqlite3_mutex_enter(m);
-            DbLock(m)
-        }
-    }
-}
-
-impl Drop for DbLock {
-    #[inline]
-    fn drop(&mut self) {
-        // SAFETY: entered in `new` on this thread.
-        unsafe { ffi::sqlite3_mutex_leave(self.0) }
     }
 }

@@ -27,7 +27,7 @@ pub(super) struct RawStmt {
     pub(super) kept: std::sync::Mutex<Vec<Bound>>,
 }
 
-// SAFETY: serialized mode (see RawDb); the core's promise (`core::driver`, "What the core promises drivers about threads")
+// SAFETY: multi-thread mode (see RawDb); the core's promise (`core::driver`, "What the core promises drivers about threads")
 // means no two calls step, reset or bind the statement at once.
 unsafe impl Send for RawStmt {}
 unsafe impl Sync for RawStmt {}
@@ -384,11 +384,8 @@ impl DriverStmt for SqliteStmt {
     }
 
     fn execute_row(&mut self, row: &[ValueRef<'_>]) -> Result<ExecResult> {
-        // One hold of SQLite's (recursive) connection mutex for the binds
-        // and the run: each sqlite3_bind_* then only re-enters it.
         // Restarted once for the row, not once per value.
         self.restart()?;
-        let _lock = DbLock::new(self.raw.db.0);
         for (i, v) in row.iter().enumerate() {
             self.set(i, *v, false).map_err(|e| e.context(format_args!("parameter {i}")).not_sent())?;
         }
@@ -399,8 +396,6 @@ impl DriverStmt for SqliteStmt {
         self.restart()?;
         let raw = &self.raw;
         let db = raw.db.0;
-        // One mutex hold for the run and its bookkeeping calls.
-        let _lock = DbLock::new(db);
         // SAFETY: valid handles throughout.
         unsafe {
             let before = ffi::sqlite3_total_changes64(db);
@@ -444,7 +439,6 @@ impl DriverStmt for SqliteStmt {
         let cells = vec![Cell::NULL; info.columns.len()];
         let mut rows = SqliteRows { raw: self.raw.clone(), generation, info, done: !first, first: Some(first), cells };
         if first {
-            let _lock = DbLock::new(rows.raw.db.0);
             rows.read_row();
         }
         Ok(Box::new(rows))
