@@ -58,6 +58,61 @@ static void pct_decode(char *dst, size_t cap, const char *s, size_t n) {
     dst[j] = 0;
 }
 
+/* Wall time, and the CPU time this process (every thread) used: on a busy
+ * machine the CPU time shows the client's own cost more steadily. */
+typedef struct {
+    double wall, cpu;
+} timing;
+
+static inline double now(void) { return clock_s(CLOCK_MONOTONIC); }
+
+static inline timing t_start(void) { return (timing){now(), clock_s(CLOCK_PROCESS_CPUTIME_ID)}; }
+
+static inline timing t_since(timing t0) { return (timing){now() - t0.wall, clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0.cpu}; }
+
+/* Best wall time and best CPU time, each over all runs. */
+static inline void best(timing *b, timing t) {
+    if (t.wall < b->wall)
+        b->wall = t.wall;
+    if (t.cpu < b->cpu)
+        b->cpu = t.cpu;
+}
+
+/* Howard Hinnant's civil calendar algorithm: the date of day z since 1970-01-01. */
+static inline void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t yy = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)(yy + (*m <= 2));
+}
+
+#ifdef _mysql_h
+/* A MYSQL_TIME of `us` microseconds since 1970 (a DATETIME); for the
+ * benches that include mysql.h before this header. */
+static inline void micros_to_mysql_time(int64_t us, MYSQL_TIME *t) {
+    memset(t, 0, sizeof *t);
+    int64_t days = us / INT64_C(86400000000), tod = us % INT64_C(86400000000);
+    int y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    t->year = (unsigned)y;
+    t->month = m;
+    t->day = d;
+    int64_t s = tod / 1000000;
+    t->hour = (unsigned)(s / 3600);
+    t->minute = (unsigned)(s / 60 % 60);
+    t->second = (unsigned)(s % 60);
+    t->second_part = (unsigned long)(tod % 1000000);
+    t->time_type = MYSQL_TIMESTAMP_DATETIME;
+}
+#endif
+
 /* mysql://user:password@host:port/db (no query string), percent-decoded. */
 typedef struct {
     char host[256], user[128], pass[128], db[128];

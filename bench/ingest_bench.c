@@ -89,25 +89,6 @@ static const char *g_side = NULL;
 
 static const char *TABLE = "keel_bench_w3";
 
-static double now(void) { return clock_s(CLOCK_MONOTONIC); }
-
-/* Wall time, and the CPU time this process (every thread) used. */
-typedef struct {
-    double wall, cpu;
-} timing;
-
-static timing t_start(void) { return (timing){now(), clock_s(CLOCK_PROCESS_CPUTIME_ID)}; }
-
-static timing t_since(timing t0) { return (timing){now() - t0.wall, clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0.cpu}; }
-
-/* Best wall time and best CPU time, each over all runs. */
-static void best(timing *b, timing t) {
-    if (t.wall < b->wall)
-        b->wall = t.wall;
-    if (t.cpu < b->cpu)
-        b->cpu = t.cpu;
-}
-
 static bool run_side(const char *side) { return !g_side || strcmp(g_side, side) == 0; }
 
 static void *xmalloc(size_t n) {
@@ -156,19 +137,6 @@ static inline bool w3_n_null(int64_t i) { return i % 10 == 0; }
 
 static inline int64_t w3_n(int64_t i) { return i * 13 % 100000; }
 
-/* Howard Hinnant's civil_from_days. */
-static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int)(yy + (*m <= 2));
-}
 
 /* What the checks want to read back: "rows,sum(id),sum(nullable_int),
  * count(nullable_int),sum(flag),sum(length(name)),sum(length(payload))". */
@@ -838,22 +806,6 @@ static void my_text_row(MYSQL *m, const char *sql, char *out, size_t cap) {
         die("no row (the table is empty?)", sql);
 }
 
-static void micros_to_mysql_time(int64_t us, MYSQL_TIME *t) {
-    memset(t, 0, sizeof *t);
-    int64_t days = us / MICROS_PER_DAY, tod = us % MICROS_PER_DAY;
-    int y;
-    unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
-    t->year = (unsigned)y;
-    t->month = m;
-    t->day = d;
-    int64_t s = tod / 1000000;
-    t->hour = (unsigned)(s / 3600);
-    t->minute = (unsigned)(s / 60 % 60);
-    t->second = (unsigned)(s % 60);
-    t->second_part = (unsigned long)(tod % 1000000);
-    t->time_type = MYSQL_TIMESTAMP_DATETIME;
-}
 
 /* Column-wise parameter arrays for MY_CHUNK rows. Fixed-size types are
  * arrays of values; strings, blobs and datetimes (no fixed packed length

@@ -74,25 +74,11 @@ static const char *g_only = NULL;
 /* --side keel|native runs one side only (for profiling); checksums are not compared then. */
 static const char *g_side = NULL;
 
-
-static double now(void) { return clock_s(CLOCK_MONOTONIC); }
-
-/* Wall time, and the CPU time this process (every thread) used: on a busy
- * machine the CPU time shows the client's own cost more steadily. */
-typedef struct {
-    double wall, cpu;
-} timing;
-
-static timing t_start(void) { return (timing){now(), clock_s(CLOCK_PROCESS_CPUTIME_ID)}; }
-
-static timing t_since(timing t0) { return (timing){now() - t0.wall, clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0.cpu}; }
-
-
 /* 2020-01-01T00:00:00 in microseconds since 1970, and 2000-01-01 (PostgreSQL's epoch). */
 #define BASE_MICROS INT64_C(1577836800000000)
 #define PG_EPOCH_MICROS INT64_C(946684800000000)
 
-/* Howard Hinnant's civil calendar algorithms. */
+/* Howard Hinnant's civil calendar algorithm (civil_from_days is in bench_common.h). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -102,18 +88,6 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int)(yy + (*m <= 2));
-}
 
 static int64_t mysql_time_micros(const MYSQL_TIME *t) {
     return (days_from_civil(t->year, t->month, t->day) * 86400 + t->hour * 3600 + t->minute * 60 + t->second) *
@@ -121,22 +95,6 @@ static int64_t mysql_time_micros(const MYSQL_TIME *t) {
            t->second_part;
 }
 
-static void micros_to_mysql_time(int64_t us, MYSQL_TIME *t) {
-    memset(t, 0, sizeof *t);
-    int64_t days = us / INT64_C(86400000000), tod = us % INT64_C(86400000000);
-    int y;
-    unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
-    t->year = (unsigned)y;
-    t->month = m;
-    t->day = d;
-    int64_t s = tod / 1000000;
-    t->hour = (unsigned)(s / 3600);
-    t->minute = (unsigned)(s / 60 % 60);
-    t->second = (unsigned)(s % 60);
-    t->second_part = (unsigned long)(tod % 1000000);
-    t->time_type = MYSQL_TIMESTAMP_DATETIME;
-}
 
 /* What every reader adds up, to prove both sides read the same values. */
 typedef struct {
@@ -221,8 +179,6 @@ static const char *LOOKUP_SQL = "SELECT id, name, score, flag, created, payload,
 
 /* ------------------------------------------------------------------ */
 /* keel side (the same code for both engines)                          */
-
-
 
 /* Hot-path calls pass no error object: a careful caller checks the status
  * and asks again for details only on failure. */
@@ -642,8 +598,6 @@ static timing pg_update(const char *url, int rep) {
 /* ------------------------------------------------------------------ */
 /* MySQL / MariaDB: libmariadb                                         */
 
-
-
 static MYSQL *my_connect(const char *url) {
     my_url u = parse_mysql_url(url);
     MYSQL *m = mysql_init(NULL);
@@ -893,12 +847,6 @@ static void print_line(const char *engine, const char *workload, timing k, timin
 }
 
 /* Best wall time and best CPU time, each over all runs. */
-static void best(timing *b, timing t) {
-    if (t.wall < b->wall)
-        b->wall = t.wall;
-    if (t.cpu < b->cpu)
-        b->cpu = t.cpu;
-}
 
 /* Best of g_reps for keel and native, interleaved; checksums compared. */
 static void run_read(const char *engine, const char *workload, const char *native_name, const char *url,

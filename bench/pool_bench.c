@@ -59,13 +59,6 @@ static int g_reps = 3;
 static const int THREADS[] = {1, 4, 16};
 
 
-
-typedef struct {
-    double wall, cpu;
-} timing;
-
-
-
 /* Deterministic ids in [1, ROWS], one stream per thread. */
 static int64_t next_id(uint64_t *s) {
     *s ^= *s << 13;
@@ -186,7 +179,6 @@ static void keel_lookups(worker *w) {
 /* native side                                                         */
 
 static char g_sqlite_path[256];
-
 
 
 /* mysql://user:password@host:port/db (no query string). */
@@ -361,13 +353,6 @@ static void setup(engine eng, const char *url) {
 }
 
 /* ------------------------------------------------------------------ */
-
-static void best(timing *b, timing t) {
-    if (t.wall < b->wall)
-        b->wall = t.wall;
-    if (t.cpu < b->cpu)
-        b->cpu = t.cpu;
-}
 
 /* keel's URL for `threads` workers: the pool sized to them. */
 static void keel_url(char *out, size_t cap, const char *url, int threads) {
