@@ -92,26 +92,6 @@ static inline void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d) 
     *y = (int)(yy + (*m <= 2));
 }
 
-#ifdef _mysql_h
-/* A MYSQL_TIME of `us` microseconds since 1970 (a DATETIME); for the
- * benches that include mysql.h before this header. */
-static inline void micros_to_mysql_time(int64_t us, MYSQL_TIME *t) {
-    memset(t, 0, sizeof *t);
-    int64_t days = us / INT64_C(86400000000), tod = us % INT64_C(86400000000);
-    int y;
-    unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
-    t->year = (unsigned)y;
-    t->month = m;
-    t->day = d;
-    int64_t s = tod / 1000000;
-    t->hour = (unsigned)(s / 3600);
-    t->minute = (unsigned)(s / 60 % 60);
-    t->second = (unsigned)(s % 60);
-    t->second_part = (unsigned long)(tod % 1000000);
-    t->time_type = MYSQL_TIMESTAMP_DATETIME;
-}
-#endif
 
 /* mysql://user:password@host:port/db (no query string), percent-decoded. */
 typedef struct {
@@ -148,5 +128,46 @@ static my_url parse_mysql_url(const char *url) {
         pct_decode(u.db, sizeof u.db, end + 1, strcspn(end + 1, "?"));
     return u;
 }
+
+#ifdef _mysql_h
+/* For the benches that include mysql.h before this header. */
+
+/* A MYSQL_TIME of `us` microseconds since 1970 (a DATETIME). */
+static inline void micros_to_mysql_time(int64_t us, MYSQL_TIME *t) {
+    memset(t, 0, sizeof *t);
+    int64_t days = us / INT64_C(86400000000), tod = us % INT64_C(86400000000);
+    int y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    t->year = (unsigned)y;
+    t->month = m;
+    t->day = d;
+    int64_t s = tod / 1000000;
+    t->hour = (unsigned)(s / 3600);
+    t->minute = (unsigned)(s / 60 % 60);
+    t->second = (unsigned)(s % 60);
+    t->second_part = (unsigned long)(tod % 1000000);
+    t->time_type = MYSQL_TIMESTAMP_DATETIME;
+}
+
+/* A libmariadb connection to `url` over TCP, in UTC as keel's sessions
+ * are, so that both sides read and write the same values. */
+static inline MYSQL *my_connect(const char *url) {
+    my_url u = parse_mysql_url(url);
+    MYSQL *m = mysql_init(NULL);
+    unsigned proto = MYSQL_PROTOCOL_TCP;
+    mysql_options(m, MYSQL_OPT_PROTOCOL, &proto);
+    if (!mysql_real_connect(m, u.host, u.user, u.pass, u.db, u.port, NULL, 0))
+        die("libmariadb connect", mysql_error(m));
+    if (mysql_query(m, "SET time_zone = '+00:00'"))
+        die("set time_zone", mysql_error(m));
+    return m;
+}
+
+static inline void my_exec(MYSQL *m, const char *sql) {
+    if (mysql_query(m, sql))
+        die(sql, mysql_error(m));
+}
+#endif
 
 #endif

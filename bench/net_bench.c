@@ -598,23 +598,7 @@ static timing pg_update(const char *url, int rep) {
 /* ------------------------------------------------------------------ */
 /* MySQL / MariaDB: libmariadb                                         */
 
-static MYSQL *my_connect(const char *url) {
-    my_url u = parse_mysql_url(url);
-    MYSQL *m = mysql_init(NULL);
-    unsigned proto = MYSQL_PROTOCOL_TCP;
-    mysql_options(m, MYSQL_OPT_PROTOCOL, &proto);
-    if (!mysql_real_connect(m, u.host, u.user, u.pass, u.db, u.port, NULL, 0))
-        die("libmariadb connect", mysql_error(m));
-    /* keel's sessions run in UTC; do the same so the values match. */
-    if (mysql_query(m, "SET time_zone = '+00:00'"))
-        die("set time_zone", mysql_error(m));
-    return m;
-}
 
-static void my_exec(MYSQL *m, const char *sql) {
-    if (mysql_query(m, sql))
-        die(sql, mysql_error(m));
-}
 
 static void my_setup(const char *url) {
     MYSQL *m = my_connect(url);
