@@ -677,11 +677,13 @@ impl ArrowReader {
                 self.done = true;
                 break;
             }
+            // Checked once for the row, not once per value.
+            let row = self.rows.current_row()?;
             for i in 0..cols.len() {
                 let appended = if self.lists[i].is_some() {
                     cols[i].append_list(&self.rows, i)
                 } else {
-                    let v = self.rows.value(i)?;
+                    let v = row.value(i);
                     let mut t = self.targets[i];
                     // A column with no declared type (SQLite expressions):
                     // NULLs so far; its first non-NULL value sets its type.

@@ -502,6 +502,31 @@ impl Client {
     where
         F: Future<Output = std::result::Result<T, tokio_postgres::Error>>,
     {
+        self.run_with(effect, limit, true, f)
+    }
+
+    /// As [`Client::run`], for the next row of a streaming result: its
+    /// first poll only reads the response channel (a `futures` channel,
+    /// which needs nothing of tokio), so it is made without entering the
+    /// runtime, which costs a thread-local swap per row. A row that must
+    /// be waited for is driven on the runtime as by `run`.
+    pub fn run_next_row<'a, T, F>(&'a mut self, f: impl FnOnce(&'a tokio_postgres::Client) -> F) -> Result<T>
+    where
+        F: Future<Output = std::result::Result<T, tokio_postgres::Error>>,
+    {
+        self.run_with(Effect::Reads, None, false, f)
+    }
+
+    fn run_with<'a, T, F>(
+        &'a mut self,
+        effect: Effect,
+        limit: Option<Duration>,
+        enter: bool,
+        f: impl FnOnce(&'a tokio_postgres::Client) -> F,
+    ) -> Result<T>
+    where
+        F: Future<Output = std::result::Result<T, tokio_postgres::Error>>,
+    {
         if self.is_broken() {
             return Err(Error::new(Status::Io, "the connection to the PostgreSQL server was lost")
                 .with_sqlstate("08003")
@@ -520,7 +545,7 @@ impl Client {
         // its first poll: then it needs no wait on the runtime, no timer
         // and no look at the socket. Otherwise the same future is driven.
         let first = {
-            let _entered = rt.enter();
+            let _entered = enter.then(|| rt.enter());
             fut.as_mut().poll(&mut Context::from_waker(std::task::Waker::noop()))
         };
         let outcome = match first {

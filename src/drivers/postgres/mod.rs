@@ -912,9 +912,7 @@ impl DriverRows for PgRows {
             ));
         };
         let client = self.shared.client_for_cursor();
-        let next = client.run(Effect::Reads, None, |_| {
-            std::future::poll_fn(|cx| stream.as_mut().poll_next(cx).map(Option::transpose))
-        });
+        let next = client.run_next_row(|_| std::future::poll_fn(|cx| stream.as_mut().poll_next(cx).map(Option::transpose)));
         match next {
             Ok(Some(row)) => {
                 if std::mem::take(&mut self.check_shape) {
