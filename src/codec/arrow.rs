@@ -1234,8 +1234,30 @@ impl<R: RecordBatchReader> RowSource for ArrowSource<R> {
         let texts = batch_texts(&cols, n).map_err(|(r, i, e)| {
             e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
         })?;
-        let mut b = stmt.batch();
         let cells: Vec<Cells<'_>> = cols.iter().zip(&self.columns).map(|(a, c)| Cells::new(*a, c.kind)).collect();
+        if stmt.executes_rows_in_place() {
+            // The batch is read: its rows go to the statement under the
+            // session's lock, with no call into the stream meanwhile (it
+            // may read from this same session).
+            let (before, columns) = (self.before, &self.columns);
+            stmt.execute_rows(&mut |each| {
+                let mut row: Vec<ValueRef<'_>> = Vec::with_capacity(cells.len());
+                for r in 0..n {
+                    row.clear();
+                    for (i, c) in cells.iter().enumerate() {
+                        let v = c.get(r, &texts[i]).map_err(|e| {
+                            e.context(format_args!("row {}, column {i} ({:?})", before + r as u64, columns[i].name))
+                        })?;
+                        row.push(v);
+                    }
+                    each(&row).map_err(|e| e.context(format_args!("row {}", before + r as u64)))?;
+                }
+                Ok(())
+            })?;
+            self.before += n as u64;
+            return Ok(Some(n as u64));
+        }
+        let mut b = stmt.batch();
         let mut row: Vec<ValueRef<'_>> = Vec::with_capacity(cols.len());
         for r in 0..n {
             row.clear();

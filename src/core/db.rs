@@ -874,6 +874,42 @@ impl Stmt {
         r
     }
 
+    /// Whether [`Stmt::execute_rows`] binds each row where its values are
+    /// ([`DriverStmt::executes_rows_in_place`]): SQLite's bulk path.
+    pub fn executes_rows_in_place(&self) -> bool {
+        self.inner.as_deref().is_some_and(|s| s.executes_rows_in_place())
+    }
+
+    /// Run the statement once for each row `rows` hands to its callback,
+    /// under one check and one hold of the session's lock, each row bound
+    /// where its values are for its run only
+    /// ([`DriverStmt::execute_rows`]); the number of rows run. `rows` must
+    /// not call into this session (it runs under its lock): it only hands
+    /// over values it holds already. The bindings are cleared afterwards.
+    pub fn execute_rows(
+        &mut self,
+        rows: &mut dyn FnMut(&mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<()>,
+    ) -> Result<u64> {
+        self.check()?;
+        self.close_cursor();
+        let n = self.bound.len();
+        let (conn, sql) = (self._conn.clone(), self.sql.clone());
+        let _g = conn.hold();
+        let r = self.inner_mut().execute_rows(&mut |each| {
+            rows(&mut |row| {
+                if row.len() != n {
+                    return Err(Error::invalid_argument(format!(
+                        "the statement has {n} parameters but a row has {} values",
+                        row.len()
+                    )));
+                }
+                each(row)
+            })
+        });
+        self.bound.iter_mut().for_each(|b| *b = false);
+        r.map_err(|e| e.with_sql(&sql))
+    }
+
     /// Run and return a cursor. A cursor opened earlier from this statement
     /// is closed (its next read reports that).
     pub fn query(&mut self) -> Result<Rows> {

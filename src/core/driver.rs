@@ -405,6 +405,29 @@ pub trait DriverStmt: Send {
         }
         self.execute()
     }
+    /// Whether [`DriverStmt::execute_rows`] binds rows where their values
+    /// are (a bulk path the core prefers for ingest). Default: no.
+    fn executes_rows_in_place(&self) -> bool {
+        false
+    }
+    /// Run the statement once for each row `rows` gives to the callback
+    /// it is handed (one value per parameter, count checked by the
+    /// caller), binding text and bytes where they are for that run only;
+    /// the number of rows run. Stops at the first failing row, whose
+    /// error names its parameter when a value did not bind. The
+    /// statement's bindings are cleared afterwards, whatever happened.
+    /// Called only when [`DriverStmt::executes_rows_in_place`] says yes;
+    /// the default runs [`DriverStmt::execute_row`] for each row.
+    fn execute_rows(&mut self, rows: &mut dyn FnMut(&mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<()>) -> Result<u64> {
+        let mut n = 0u64;
+        rows(&mut |row| {
+            self.execute_row(row)?;
+            n += 1;
+            Ok(())
+        })?;
+        self.clear_bindings()?;
+        Ok(n)
+    }
     /// Run and return a streaming cursor. A cursor opened earlier on this
     /// statement is closed by this call.
     fn query(&mut self) -> Result<Box<dyn DriverRows>>;

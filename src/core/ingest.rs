@@ -3,8 +3,10 @@
 //! table from the source's columns with each engine's column types), then
 //! gives the rows to the driver's bulk path (`DriverConn::bulk_insert`:
 //! PostgreSQL's binary COPY, MySQL's LOAD DATA LOCAL, SQL Server's bulk
-//! load, SQLite's prepared INSERT bound in place) or, where it has none,
-//! runs them as a batch of one prepared INSERT (`core::many`: multi-row
+//! load) or, where it has none, runs them through one prepared INSERT:
+//! row by row with each row bound in place where the statement can
+//! (`Stmt::execute_rows`: SQLite, one record batch at a time, read before
+//! the session's lock is taken), else as a batch (`core::many`: multi-row
 //! INSERTs where the engine takes them), all in one transaction where the connection
 //! is not in one already. Sources live outside the core
 //! (`codec::arrow`: an Arrow C stream).

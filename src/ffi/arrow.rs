@@ -233,8 +233,10 @@ pub extern "C" fn keel_rows_export_arrow(
 /// MySQL/MariaDB and PostgreSQL multi-row INSERTs of up to 1000 rows, on
 /// SQL Server one INSERT per row. On SQLite one prepared INSERT runs once
 /// per row, each row bound where its values are in the stream's arrays
-/// (no copy); a value SQLite cannot take (a uint64 past INT64_MAX, a NaN)
-/// is `KEEL_STATUS_INVALID_ARGUMENT` naming the row and column. On a driver
+/// (no copy), each record batch read from the stream before its rows go
+/// in (so the stream may read from `conn` itself); a value SQLite cannot
+/// take (a uint64 past INT64_MAX, a NaN) is `KEEL_STATUS_INVALID_ARGUMENT`
+/// naming the row and the parameter (the field's index). On a driver
 /// loaded at run time (`keel_driver_load`), the rows go in through the
 /// driver's appender when it has one (DuckDB's), else as a batch of its
 /// prepared INSERT; a table keel makes there declares the column types

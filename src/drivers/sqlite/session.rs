@@ -4,8 +4,7 @@
 
 use super::errors;
 use super::statement::*;
-use crate::core::driver::{BulkTarget, CancelHandle, Capability, Connector, DriverConn, DriverStmt, TxLock, TxOptions};
-use crate::core::ingest::RowSource;
+use crate::core::driver::{CancelHandle, Capability, Connector, DriverConn, DriverStmt, TxLock, TxOptions};
 use crate::core::error::{Error, Result, Status};
 use rusqlite::ffi;
 use std::ffi::{CStr, CString, c_char, c_int};
@@ -263,52 +262,6 @@ impl DriverConn for SqliteConn {
             binds: vec![Bound::Null; n],
             text_buf: String::new(),
         }))
-    }
-
-    /// One prepared INSERT, each row bound where its values are (text and
-    /// bytes read in place by `SQLITE_STATIC`, no copy) and stepped: the
-    /// raw sqlite3 insert loop, without a statement handle or a batch
-    /// between the source and SQLite.
-    fn bulk_insert(&mut self, target: &BulkTarget<'_>, src: &mut dyn RowSource) -> Result<Option<u64>> {
-        let marks = vec!["?"; target.columns.len()].join(", ");
-        let sql = format!("INSERT INTO {} ({}) VALUES ({marks})", target.table, target.columns.join(", "));
-        let raw = self.prepare_raw(&sql)?;
-        let mut scratch = vec![String::new(); target.columns.len()];
-        let mut total = 0u64;
-        loop {
-            let more = src.next_rows(&mut |row| {
-                if row.len() != scratch.len() {
-                    return Err(Error::invalid_argument(format!(
-                        "a row to ingest has {} values for {} columns",
-                        row.len(),
-                        scratch.len()
-                    )));
-                }
-                for (i, (v, buf)) in row.iter().zip(scratch.iter_mut()).enumerate() {
-                    let b = binding(*v, buf).map_err(|e| {
-                        let name = target.column_names.get(i).map_or("", String::as_str);
-                        e.context(format_args!("column {i} ({name:?})"))
-                    })?;
-                    // SAFETY: the statement is reset (below, after every
-                    // step); the bytes (the row's, or `buf`'s) outlive the
-                    // step that reads them, and every parameter is bound
-                    // again before the next step.
-                    let rc = unsafe { b.apply(raw.ptr, i as c_int + 1) };
-                    if rc != ffi::SQLITE_OK {
-                        return Err(raw.error(rc));
-                    }
-                }
-                let rc = raw.step();
-                let r = if rc == ffi::SQLITE_DONE { Ok(()) } else { Err(raw.error(rc)) };
-                raw.reset();
-                r
-            })?;
-            match more {
-                Some(n) => total += n,
-                None => break,
-            }
-        }
-        Ok(Some(total))
     }
 
     fn begin(&mut self, opts: &TxOptions) -> Result<()> {

@@ -392,6 +392,49 @@ impl DriverStmt for SqliteStmt {
         self.execute()
     }
 
+    fn executes_rows_in_place(&self) -> bool {
+        true
+    }
+
+    /// The raw sqlite3 insert loop: each row bound where its values are
+    /// (text and bytes by `SQLITE_STATIC`, no copy; dates and times as
+    /// text in a buffer per parameter), stepped and reset.
+    fn execute_rows(&mut self, rows: &mut dyn FnMut(&mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<()>) -> Result<u64> {
+        self.restart()?;
+        let raw = self.raw.clone();
+        let mut scratch = vec![String::new(); self.params];
+        let mut n = 0u64;
+        let r = rows(&mut |row| {
+            for (i, (v, buf)) in row.iter().zip(scratch.iter_mut()).enumerate() {
+                let b = binding(*v, buf).map_err(|e| e.context(format_args!("parameter {i}")))?;
+                // SAFETY: the statement is reset (after every step, below);
+                // the bytes (the row's, or `buf`'s) outlive the step that
+                // reads them, every parameter is bound again before the
+                // next step, and the bindings are cleared before this
+                // returns.
+                let rc = unsafe { b.apply(raw.ptr, i as c_int + 1) };
+                if rc != ffi::SQLITE_OK {
+                    return Err(raw.error(rc));
+                }
+            }
+            let rc = loop {
+                let rc = raw.step();
+                if rc != ffi::SQLITE_ROW {
+                    break rc;
+                }
+            };
+            let r = if rc == ffi::SQLITE_DONE { Ok(()) } else { Err(raw.error(rc)) };
+            raw.reset();
+            n += 1;
+            r
+        });
+        // Nothing may point at the rows' memory once they are gone.
+        self.binds.iter_mut().for_each(|b| *b = Bound::Null);
+        // SAFETY: valid statement, reset.
+        unsafe { ffi::sqlite3_clear_bindings(raw.ptr) };
+        r.map(|()| n)
+    }
+
     fn execute(&mut self) -> Result<ExecResult> {
         self.restart()?;
         let raw = &self.raw;
