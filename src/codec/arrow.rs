@@ -1164,9 +1164,19 @@ impl crate::core::ingest::Lists for BatchLists<'_> {
     }
 }
 
+/// A record batch read from the stream, ready to give its rows: its
+/// columns, each downcast once ([`Cells`]), and the text values of those
+/// that need one ([`batch_texts`]).
+struct ReadBatch<'a> {
+    cols: Vec<&'a dyn Array>,
+    cells: Vec<Cells<'a>>,
+    texts: Vec<Vec<String>>,
+}
+
 impl<R: RecordBatchReader> ArrowSource<R> {
-    /// Call `each` for every row of the next record batch, with its lists.
-    fn rows_of_next(&mut self, each: &mut dyn FnMut(&[ValueRef<'_>], &dyn crate::core::ingest::Lists) -> Result<()>) -> Result<Option<u64>> {
+    /// The next record batch of the stream, checked against its schema;
+    /// `None` at the end.
+    fn next_record_batch(&mut self) -> Result<Option<RecordBatch>> {
         let batch = match self.reader.next() {
             None => return Ok(None),
             Some(Err(e)) => return Err(Error::invalid_data(format!("reading the Arrow stream: {e}"))),
@@ -1175,22 +1185,39 @@ impl<R: RecordBatchReader> ArrowSource<R> {
         if batch.schema().fields() != self.schema.fields() {
             return Err(Error::invalid_data("a record batch of the Arrow stream does not have the stream's schema"));
         }
-        let n = batch.num_rows();
+        Ok(Some(batch))
+    }
+
+    fn read<'a>(&self, batch: &'a RecordBatch) -> Result<ReadBatch<'a>> {
         let cols: Vec<&dyn Array> = batch.columns().iter().map(|c| c.as_ref()).collect();
-        let texts = batch_texts(&cols, n).map_err(|(r, i, e)| {
+        let texts = batch_texts(&cols, batch.num_rows()).map_err(|(r, i, e)| {
             e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
         })?;
-        let cells: Vec<Cells<'_>> = cols.iter().zip(&self.columns).map(|(a, c)| Cells::new(*a, c.kind)).collect();
-        let mut row: Vec<ValueRef<'_>> = Vec::with_capacity(cols.len());
+        let cells = cols.iter().zip(&self.columns).map(|(a, c)| Cells::new(*a, c.kind)).collect();
+        Ok(ReadBatch { cols, cells, texts })
+    }
+
+    /// Row `r` of `b` into `row`, one value per column.
+    fn row_of<'a>(&self, b: &'a ReadBatch<'_>, r: usize, row: &mut Vec<ValueRef<'a>>) -> Result<()> {
+        row.clear();
+        for (i, c) in b.cells.iter().enumerate() {
+            let v = c.get(r, &b.texts[i]).map_err(|e| {
+                e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
+            })?;
+            row.push(v);
+        }
+        Ok(())
+    }
+
+    /// Call `each` for every row of the next record batch, with its lists.
+    fn rows_of_next(&mut self, each: &mut dyn FnMut(&[ValueRef<'_>], &dyn crate::core::ingest::Lists) -> Result<()>) -> Result<Option<u64>> {
+        let Some(batch) = self.next_record_batch()? else { return Ok(None) };
+        let n = batch.num_rows();
+        let b = self.read(&batch)?;
+        let mut row = Vec::with_capacity(b.cells.len());
         for r in 0..n {
-            row.clear();
-            for (i, c) in cells.iter().enumerate() {
-                let v = c.get(r, &texts[i]).map_err(|e| {
-                    e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
-                })?;
-                row.push(v);
-            }
-            let lists = BatchLists { cols: &cols, columns: &self.columns, row: r };
+            self.row_of(&b, r, &mut row)?;
+            let lists = BatchLists { cols: &b.cols, columns: &self.columns, row: r };
             each(&row, &lists).map_err(|e| e.context(format_args!("row {}", self.before + r as u64)))?;
         }
         self.before += n as u64;
@@ -1215,61 +1242,29 @@ impl<R: RecordBatchReader> RowSource for ArrowSource<R> {
     }
 
     fn next_batch(&mut self, stmt: &mut Stmt) -> Result<Option<u64>> {
-        let batch = match self.reader.next() {
-            None => return Ok(None),
-            Some(Err(e)) => {
-                return Err(Error::invalid_data(format!(
-                    "reading the Arrow stream: {e}"
-                )));
-            }
-            Some(Ok(b)) => b,
-        };
-        if batch.schema().fields() != self.schema.fields() {
-            return Err(Error::invalid_data(
-                "a record batch of the Arrow stream does not have the stream's schema",
-            ));
-        }
+        let Some(batch) = self.next_record_batch()? else { return Ok(None) };
         let n = batch.num_rows();
-        let cols: Vec<&dyn Array> = batch.columns().iter().map(|c| c.as_ref()).collect();
-        let texts = batch_texts(&cols, n).map_err(|(r, i, e)| {
-            e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
-        })?;
-        let cells: Vec<Cells<'_>> = cols.iter().zip(&self.columns).map(|(a, c)| Cells::new(*a, c.kind)).collect();
+        let b = self.read(&batch)?;
+        let mut row = Vec::with_capacity(b.cells.len());
         if stmt.executes_rows_in_place() {
             // The batch is read: its rows go to the statement under the
             // session's lock, with no call into the stream meanwhile (it
             // may read from this same session).
-            let (before, columns) = (self.before, &self.columns);
             stmt.execute_rows(&mut |each| {
-                let mut row: Vec<ValueRef<'_>> = Vec::with_capacity(cells.len());
                 for r in 0..n {
-                    row.clear();
-                    for (i, c) in cells.iter().enumerate() {
-                        let v = c.get(r, &texts[i]).map_err(|e| {
-                            e.context(format_args!("row {}, column {i} ({:?})", before + r as u64, columns[i].name))
-                        })?;
-                        row.push(v);
-                    }
-                    each(&row).map_err(|e| e.context(format_args!("row {}", before + r as u64)))?;
+                    self.row_of(&b, r, &mut row)?;
+                    each(&row).map_err(|e| e.context(format_args!("row {}", self.before + r as u64)))?;
                 }
                 Ok(())
             })?;
-            self.before += n as u64;
-            return Ok(Some(n as u64));
-        }
-        let mut b = stmt.batch();
-        let mut row: Vec<ValueRef<'_>> = Vec::with_capacity(cols.len());
-        for r in 0..n {
-            row.clear();
-            for (i, c) in cells.iter().enumerate() {
-                let v = c.get(r, &texts[i]).map_err(|e| {
-                    e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
-                })?;
-                row.push(v);
+        } else {
+            let mut pb = stmt.batch();
+            for r in 0..n {
+                self.row_of(&b, r, &mut row)?;
+                pb.push(&row).map_err(|e| e.context(format_args!("in the record batch of rows {} on", self.before)))?;
             }
-            b.push(&row).map_err(|e| e.context(format_args!("in the record batch of rows {} on", self.before)))?;
+            pb.finish().map_err(|e| e.context(format_args!("in the record batch of rows {} on", self.before)))?;
         }
-        b.finish().map_err(|e| e.context(format_args!("in the record batch of rows {} on", self.before)))?;
         self.before += n as u64;
         Ok(Some(n as u64))
     }
