@@ -590,6 +590,19 @@ impl Cancel {
     }
 }
 
+/// `INVALID_ARGUMENT` unless `given` values are one for each of `n`
+/// parameters.
+fn param_count(n: usize, given: usize) -> Result<()> {
+    if given == n {
+        return Ok(());
+    }
+    Err(Error::invalid_argument(format!(
+        "the statement has {n} parameter{} but {given} value{} given",
+        if n == 1 { "" } else { "s" },
+        if given == 1 { " was" } else { "s were" }
+    )))
+}
+
 /// A prepared statement. Parameters are 0-based and must all be bound
 /// before it runs; bindings persist across executions until cleared.
 ///
@@ -804,16 +817,7 @@ impl Stmt {
     /// `INVALID_ARGUMENT`, quoting the SQL, unless `given` values are one
     /// per parameter: what every call that takes a row of values says.
     pub fn check_param_count(&self, given: usize) -> Result<()> {
-        let n = self.bound.len();
-        if given == n {
-            return Ok(());
-        }
-        Err(Error::invalid_argument(format!(
-            "the statement has {n} parameter{} but {given} value{} given",
-            if n == 1 { "" } else { "s" },
-            if given == 1 { " was" } else { "s were" }
-        ))
-        .with_sql(&self.sql))
+        param_count(self.bound.len(), given).map_err(|e| e.with_sql(&self.sql))
     }
 
     /// Bind `params` to parameters 0..n; their count must match exactly.
@@ -897,12 +901,7 @@ impl Stmt {
         let _g = conn.hold();
         let r = self.inner_mut().execute_rows(&mut |each| {
             rows(&mut |row| {
-                if row.len() != n {
-                    return Err(Error::invalid_argument(format!(
-                        "the statement has {n} parameters but a row has {} values",
-                        row.len()
-                    )));
-                }
+                param_count(n, row.len())?;
                 each(row)
             })
         });

@@ -417,16 +417,9 @@ pub trait DriverStmt: Send {
     /// error names its parameter when a value did not bind. The
     /// statement's bindings are cleared afterwards, whatever happened.
     /// Called only when [`DriverStmt::executes_rows_in_place`] says yes;
-    /// the default runs [`DriverStmt::execute_row`] for each row.
-    fn execute_rows(&mut self, rows: &mut dyn FnMut(&mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<()>) -> Result<u64> {
-        let mut n = 0u64;
-        rows(&mut |row| {
-            self.execute_row(row)?;
-            n += 1;
-            Ok(())
-        })?;
-        self.clear_bindings()?;
-        Ok(n)
+    /// the default runs nothing and fails.
+    fn execute_rows(&mut self, _rows: &mut dyn FnMut(&mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<()>) -> Result<u64> {
+        Err(crate::core::error::Error::not_implemented("this driver does not run rows bound in place"))
     }
     /// Run and return a streaming cursor. A cursor opened earlier on this
     /// statement is closed by this call.
