@@ -251,8 +251,29 @@ pub(super) fn has_more_sql(db: *mut ffi::sqlite3, tail: &[u8]) -> bool {
 
 impl DriverConn for SqliteConn {
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
-        let raw = self.prepare_raw(sql)?;
-        let stmt = raw.ptr;
+        self.settle()?;
+        let len = c_int::try_from(sql.len())
+            .map_err(|_| Error::invalid_argument("SQL text is longer than SQLite accepts (2 GiB)"))?;
+        let db = self.db.0;
+        let mut stmt = ptr::null_mut();
+        let mut tail: *const c_char = ptr::null();
+        // SAFETY: sql is valid for len bytes; out-pointers are valid.
+        let rc = unsafe { ffi::sqlite3_prepare_v3(db, sql.as_ptr() as *const c_char, len, 0, &mut stmt, &mut tail) };
+        if rc != ffi::SQLITE_OK {
+            return Err(errors::error(db, rc));
+        }
+        if stmt.is_null() {
+            return Err(Error::invalid_argument("SQL holds no statement"));
+        }
+        let raw = RawStmt::new(stmt, self.db.clone());
+        let used = tail as usize - sql.as_ptr() as usize;
+        if has_more_sql(db, &sql.as_bytes()[used..]) {
+            return Err(Error::invalid_argument(
+                "SQL holds more than one statement; keel runs exactly one per call, so nothing was run",
+            )
+            .with_sqlstate("42000")
+            .with_driver("sqlite"));
+        }
         // SAFETY: valid statement.
         let n = unsafe { ffi::sqlite3_bind_parameter_count(stmt) } as usize;
         Ok(Box::new(SqliteStmt {
@@ -372,34 +393,6 @@ impl CancelHandle for SqliteCancel {
 }
 
 impl SqliteConn {
-    /// Prepare exactly one statement of `sql`.
-    fn prepare_raw(&mut self, sql: &str) -> Result<RawStmt> {
-        self.settle()?;
-        let len = c_int::try_from(sql.len())
-            .map_err(|_| Error::invalid_argument("SQL text is longer than SQLite accepts (2 GiB)"))?;
-        let db = self.db.0;
-        let mut stmt = ptr::null_mut();
-        let mut tail: *const c_char = ptr::null();
-        // SAFETY: sql is valid for len bytes; out-pointers are valid.
-        let rc = unsafe { ffi::sqlite3_prepare_v3(db, sql.as_ptr() as *const c_char, len, 0, &mut stmt, &mut tail) };
-        if rc != ffi::SQLITE_OK {
-            return Err(errors::error(db, rc));
-        }
-        if stmt.is_null() {
-            return Err(Error::invalid_argument("SQL holds no statement"));
-        }
-        let raw = RawStmt::new(stmt, self.db.clone());
-        let used = tail as usize - sql.as_ptr() as usize;
-        if has_more_sql(db, &sql.as_bytes()[used..]) {
-            return Err(Error::invalid_argument(
-                "SQL holds more than one statement; keel runs exactly one per call, so nothing was run",
-            )
-            .with_sqlstate("42000")
-            .with_driver("sqlite"));
-        }
-        Ok(raw)
-    }
-
     /// End the read-only mode of a read-only transaction that SQL (COMMIT,
     /// ROLLBACK, END) closed behind keel's back, before anything else runs
     /// on this session (or a pooled session's next user sees it).

@@ -104,6 +104,17 @@ impl RawStmt {
         rc
     }
 
+    /// Step until the statement has no more rows (rows are discarded):
+    /// `SQLITE_DONE`, or the error code that stopped it.
+    pub(super) fn step_to_end(&self) -> c_int {
+        loop {
+            let rc = self.step();
+            if rc != ffi::SQLITE_ROW {
+                return rc;
+            }
+        }
+    }
+
     pub(super) fn reset(&self) {
         // SAFETY: valid statement. The reset code repeats the last step's
         // error, which was already reported.
@@ -417,12 +428,7 @@ impl DriverStmt for SqliteStmt {
                     return Err(raw.error(rc));
                 }
             }
-            let rc = loop {
-                let rc = raw.step();
-                if rc != ffi::SQLITE_ROW {
-                    break rc;
-                }
-            };
+            let rc = raw.step_to_end();
             let r = if rc == ffi::SQLITE_DONE { Ok(()) } else { Err(raw.error(rc)) };
             raw.reset();
             n += 1;
@@ -443,12 +449,7 @@ impl DriverStmt for SqliteStmt {
         unsafe {
             let before = ffi::sqlite3_total_changes64(db);
             let rowid_before = ffi::sqlite3_last_insert_rowid(db);
-            let rc = loop {
-                let rc = raw.step();
-                if rc != ffi::SQLITE_ROW {
-                    break rc;
-                }
-            };
+            let rc = raw.step_to_end();
             let result = if rc == ffi::SQLITE_DONE {
                 let changed = ffi::sqlite3_total_changes64(db) != before;
                 // The connection keeps its last rowid across statements;
