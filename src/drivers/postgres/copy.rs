@@ -204,24 +204,18 @@ pub(super) fn copy_in(client: &mut Client, table: &str, columns: &[String], src:
     let probe = format!("SELECT {cols} FROM {table} WHERE false");
     let stmt = client.run(Effect::NoRun, None, |c| c.prepare(&probe))?;
     let types: Vec<Type> = stmt.columns().iter().map(|c| c.type_().clone()).collect();
-    // A list column goes into an array column whose elements take the
-    // list's elements in binary.
-    let elems: Vec<Option<Type>> = src
-        .columns()
-        .iter()
-        .zip(&types)
-        .map(|(c, t)| match (c.list_of, t.kind()) {
-            (Some(_), Kind::Array(e)) => Some(e.clone()),
-            _ => None,
-        })
-        .collect();
-    let fits = |(c, (t, e)): (&crate::core::ingest::IngestColumn, (&Type, &Option<Type>))| match (c.list_of, e) {
-        (Some(k), Some(e)) => binary_fits(k, e),
-        (Some(_), None) => false,
-        (None, _) => binary_fits(c.kind, t),
-    };
-    if types.len() != src.columns().len() || !src.columns().iter().zip(types.iter().zip(&elems)).all(fits) {
+    if types.len() != src.columns().len() {
         return Ok(None);
+    }
+    // Each column's array element type, for a list column: it goes into
+    // an array column whose elements take the list's elements in binary.
+    let mut elems: Vec<Option<Type>> = Vec::with_capacity(types.len());
+    for (c, t) in src.columns().iter().zip(&types) {
+        elems.push(match (c.list_of, t.kind()) {
+            (None, _) if binary_fits(c.kind, t) => None,
+            (Some(k), Kind::Array(e)) if binary_fits(k, e) => Some(e.clone()),
+            _ => return Ok(None),
+        });
     }
     let sql = format!("COPY {table} ({cols}) FROM STDIN (FORMAT binary)");
     // The rows are read and encoded between the calls that send them,
