@@ -51,8 +51,7 @@ pub fn split(sql: &str) -> Vec<String> {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'\'' | b'"' => i = skip_to(b, i, b[i]),
-            b'[' => i = skip_to(b, i, b']'),
+            b'\'' | b'"' | b'[' => i = skip_quoted(b, i),
             b'-' if b.get(i + 1) == Some(&b'-') => {
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;
@@ -76,6 +75,12 @@ pub fn split(sql: &str) -> Vec<String> {
     out.push(sql[start.min(sql.len())..].to_owned());
     out.retain(|s| !strip_comments(s).trim().is_empty());
     out
+}
+
+/// The end of the quoted string or bracketed name opening at `i` (a `'`,
+/// `"` or `[`).
+fn skip_quoted(b: &[u8], i: usize) -> usize {
+    skip_to(b, i, if b[i] == b'[' { b']' } else { b[i] })
 }
 
 fn skip_to(b: &[u8], i: usize, close: u8) -> usize {
@@ -109,7 +114,7 @@ fn strip_comments(s: &str) -> String {
             }
             i += 2;
         } else if matches!(b[i], b'\'' | b'"' | b'[') {
-            let j = skip_to(b, i, if b[i] == b'[' { b']' } else { b[i] });
+            let j = skip_quoted(b, i);
             out.push_str(&s[i..j]);
             i = j;
         } else {
@@ -219,12 +224,8 @@ fn skip_parens(b: &[u8], i: usize) -> usize {
     let (mut depth, mut j) = (0i32, i);
     while j < b.len() {
         match b[j] {
-            b'\'' | b'"' => {
-                j = skip_to(b, j, b[j]);
-                continue;
-            }
-            b'[' => {
-                j = skip_to(b, j, b']');
+            b'\'' | b'"' | b'[' => {
+                j = skip_quoted(b, j);
                 continue;
             }
             b'(' => depth += 1,
@@ -267,7 +268,7 @@ fn replace_outside_literals(s: &str, pairs: &[(&str, &str)]) -> String {
     let word_before = |i: usize| i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'@');
     'outer: while i < b.len() {
         if matches!(b[i], b'\'' | b'"' | b'[') {
-            let j = skip_to(b, i, if b[i] == b'[' { b']' } else { b[i] });
+            let j = skip_quoted(b, i);
             out.push_str(&s[i..j]);
             i = j;
             continue;
@@ -309,12 +310,8 @@ pub(crate) fn split_top(s: &str) -> Vec<&str> {
     let (mut depth, mut start, mut i) = (0i32, 0, 0);
     while i < b.len() {
         match b[i] {
-            b'\'' | b'"' => {
-                i = skip_to(b, i, b[i]);
-                continue;
-            }
-            b'[' => {
-                i = skip_to(b, i, b']');
+            b'\'' | b'"' | b'[' => {
+                i = skip_quoted(b, i);
                 continue;
             }
             b'(' => depth += 1,
