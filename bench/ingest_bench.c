@@ -73,6 +73,7 @@
 #include <mysql.h>
 
 #include "sqlite3.h"
+#include "sqlite_open.h"
 
 #define BENCH_NAME "ingest_bench"
 #include "bench_common.h"
@@ -527,14 +528,10 @@ static void sq_check(sqlite3 *db, const char *what, int rc, int want) {
 
 static void sq_exec(sqlite3 *db, const char *sql) { sq_check(db, sql, sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK); }
 
-/* Opened as keel opens its connections. */
+/* Opened as keel opens its connections (sqlite_open.h). */
 static sqlite3 *sq_open(const char *uri) {
     sqlite3 *db = NULL;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
-    sq_check(db, "sqlite3_open_v2", sqlite3_open_v2(uri, &db, flags, NULL), SQLITE_OK);
-    sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, 5000);
-    sq_exec(db, "PRAGMA foreign_keys=ON");
+    sq_check(db, "sqlite3_open_v2", open_as_keel(uri, &db), SQLITE_OK);
     return db;
 }
 

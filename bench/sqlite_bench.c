@@ -43,6 +43,7 @@
 
 #include "keel.h"
 #include "sqlite3.h"
+#include "sqlite_open.h"
 
 #define RUNS 5
 
@@ -443,11 +444,7 @@ static double raw_insert(sqlite3 *db, bool in_place) {
 
 static sqlite3 *raw_open(const char *uri) {
     sqlite3 *db = NULL;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
-    raw_check(db, "open", sqlite3_open_v2(uri, &db, flags, NULL), SQLITE_OK);
-    sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, 5000);
-    raw_exec(db, "PRAGMA foreign_keys=ON");
+    raw_check(db, "open", open_as_keel(uri, &db), SQLITE_OK);
     return db;
 }
 
