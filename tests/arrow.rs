@@ -635,6 +635,82 @@ fn postgres_error_mid_stream() {
     keel_conn_free(conn);
 }
 
+/// A PostgreSQL result is read into Arrow a run of rows at a time
+/// (`DriverRows::next_run`), column by column: over many runs and batches
+/// of every size, with NULLs on both sides of each 64-row validity word
+/// and a column NULL in whole runs, every value equals what the row
+/// cursor reads; a value the column's type cannot hold (an infinite date)
+/// fails naming its row and column, and the connection goes on.
+#[test]
+fn postgres_runs_read_what_rows_read() {
+    let Some(f) = fixture("postgres") else { return };
+    let select = "SELECT x AS id, \
+        CASE WHEN x % 7 = 0 THEN NULL ELSE (x % 30000)::int2 END AS i2, \
+        CASE WHEN x % 64 = 63 THEN NULL ELSE x * 3 END AS i4, \
+        CASE WHEN x % 65 = 0 THEN NULL ELSE x::int8 * 1000003 END AS i8, \
+        (x * 0.5)::float4 AS f4, \
+        CASE WHEN x % 3 = 0 THEN NULL ELSE x / 7.0::float8 END AS f8, \
+        CASE WHEN x % 5 = 0 THEN NULL ELSE x % 2 = 0 END AS b, \
+        CASE WHEN x % 11 = 0 THEN NULL ELSE 'name ' || x || repeat('é', x % 4) END AS t, \
+        ('v' || x)::varchar(20) AS vc, \
+        CASE WHEN x % 13 = 0 THEN NULL ELSE decode(lpad(to_hex(x), 8, '0'), 'hex') END AS by, \
+        CAST(CASE WHEN x % 17 = 0 THEN NULL ELSE x / 8.0 END AS numeric(12, 3)) AS dec, \
+        (x / 3.0)::numeric AS dec_any, \
+        DATE '2000-01-01' + x AS d, \
+        CASE WHEN x % 19 = 0 THEN NULL ELSE TIME '01:02:03' + x * INTERVAL '1 second' END AS tm, \
+        TIMESTAMP '2001-02-03 04:05:06' + x * INTERVAL '1 minute' AS ts, \
+        CASE WHEN x % 23 = 0 THEN NULL ELSE TIMESTAMPTZ '2002-03-04 05:06:07+00' + x * INTERVAL '1 hour' END AS tstz, \
+        md5(x::text)::uuid AS u, \
+        json_build_object('i', x) AS j, \
+        CASE WHEN x % 29 = 0 THEN NULL ELSE jsonb_build_object('i', x) END AS jb, \
+        x * INTERVAL '1 day' AS iv, \
+        CASE WHEN x < 3000 THEN NULL ELSE x END AS late, \
+        point(x, x) AS pt \
+        FROM generate_series(1, 5000) AS x";
+    let c = f.e.conn();
+    let want: Vec<Vec<Value>> = rows(&c, select, &[]).iter().map(|r| r.iter().map(keel_norm).collect()).collect();
+    drop(c);
+    assert_eq!(want.len(), 5000);
+    for batch_rows in ["1", "63", "64", "2047", "2049", "100000"] {
+        let db = CDb::open(&f.url, &format!("arrow_batch_rows={batch_rows}"));
+        let conn = db.checkout();
+        let (batches, got) = read_all(import(query_arrow(conn, select)), &want);
+        assert_eq!(got.len(), want.len(), "arrow_batch_rows={batch_rows}");
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g, w, "arrow_batch_rows={batch_rows}: row {i}");
+        }
+        let size: usize = batch_rows.parse().unwrap();
+        assert_eq!(batches.len(), 5000usize.div_ceil(size), "arrow_batch_rows={batch_rows}");
+        let schema = batches[0].schema();
+        assert_eq!(schema.field_with_name("dec").unwrap().data_type(), &DataType::Decimal128(12, 3));
+        assert_eq!(schema.field_with_name("pt").unwrap().data_type(), &DataType::Binary);
+        assert_eq!(schema.field_with_name("iv").unwrap().data_type(), &DataType::Utf8);
+        keel_conn_free(conn);
+    }
+
+    let db = CDb::open(&f.url, "arrow_batch_rows=1000");
+    let conn = db.checkout();
+    let mut reader = import(query_arrow(
+        conn,
+        "SELECT x, CASE WHEN x = 3001 THEN DATE 'infinity' ELSE DATE '2024-01-01' + x END AS d \
+         FROM generate_series(1, 5000) AS x",
+    ));
+    let mut seen = 0;
+    let err = loop {
+        match reader.next() {
+            Some(Ok(b)) => seen += b.num_rows(),
+            Some(Err(e)) => break e.to_string(),
+            None => panic!("no error"),
+        }
+    };
+    assert_eq!(seen, 3000);
+    assert!(err.contains("row 3000, column 1 (\"d\")") && err.contains("date"), "{err}");
+    drop(reader);
+    let (_, got) = read_all(import(query_arrow(conn, "SELECT 1 AS one")), &[]);
+    assert_eq!(got, vec![vec![Value::Int64(1)]]);
+    keel_conn_free(conn);
+}
+
 /// PostgreSQL arrays come as list<T> of their elements' Arrow type, NULL
 /// lists and NULL elements as validity bits, across batches; arrays of
 /// more dimensions and elements keel cannot hold are errors naming the

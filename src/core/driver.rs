@@ -489,6 +489,19 @@ pub struct ByteRef {
 }
 
 impl ByteRef {
+    /// The reference of no bytes (a NULL's entry).
+    pub const EMPTY: ByteRef = ByteRef { data: std::ptr::null(), len: 0 };
+
+    /// A reference to `b`.
+    ///
+    /// # Safety
+    /// `b` must stay where it is, unchanged, for as long as the [`Run`]
+    /// that will hold the reference, and be UTF-8 where the column holds
+    /// text.
+    pub unsafe fn new(b: &[u8]) -> ByteRef {
+        ByteRef { data: b.as_ptr(), len: b.len() }
+    }
+
     /// The value's bytes.
     pub fn bytes(&self) -> &[u8] {
         if self.len == 0 {

@@ -25,8 +25,8 @@ mod types;
 
 use crate::core::sql::{InsertGrammar, InsertTail, Placeholder, Syntax};
 use crate::core::driver::{
-    CancelHandle, Capability, Connector, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, MultiRowLimits,
-    PipelineError, TxLock, TxOptions,
+    ByteRef, CancelHandle, Capability, Connector, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, Isolation, MultiRowLimits,
+    PipelineError, Run, TxLock, TxOptions, Vector, VectorData,
 };
 use crate::core::error::{Error, Result};
 use crate::core::options::{OptSpec, Options};
@@ -36,6 +36,7 @@ use client::{Client, Effect, Target};
 use futures_core::Stream;
 use std::cell::UnsafeCell;
 use std::pin::Pin;
+use std::task::Poll;
 use std::sync::Arc;
 use std::time::Duration;
 use super::cursor_slot::{CursorSlot, statement_id};
@@ -797,6 +798,9 @@ impl DriverStmt for PgStmt {
             cols,
             shared: self.shared.clone(),
             check_shape: self.stmt.is_none(),
+            row_no: 0,
+            run_rows: Vec::new(),
+            run: Vec::new(),
         }))
     }
 }
@@ -875,6 +879,12 @@ struct PgRows {
     /// named statement fails with "cached plan must not change result
     /// type" instead, and is prepared again).
     check_shape: bool,
+    /// Rows read so far (for error messages).
+    row_no: u64,
+    /// The rows of the last run (`next_run`), which its vectors point into.
+    run_rows: Vec<tokio_postgres::Row>,
+    /// The last run's columns, their buffers reused from run to run.
+    run: Vec<RunColumn>,
 }
 
 impl PgRows {
@@ -884,8 +894,33 @@ impl PgRows {
     }
 
     fn raw(&self, i: usize) -> Option<&[u8]> {
-        self.row.as_ref()?.try_get::<_, Option<Raw<'_>>>(i).ok().flatten().map(|r| r.0)
+        raw_of(self.row.as_ref()?, i)
     }
+
+    /// Unnamed statements: check the first row's columns against those
+    /// described at prepare (see `check_shape`); a mismatch ends the cursor.
+    fn check_first(&mut self, row: &tokio_postgres::Row) -> Result<()> {
+        if !std::mem::take(&mut self.check_shape) {
+            return Ok(());
+        }
+        let same = row.columns().len() == self.cols.types.len()
+            && row.columns().iter().zip(&self.cols.types).all(|(c, t)| c.type_() == t)
+            && row.columns().iter().zip(self.cols.columns.iter()).all(|(c, k)| c.name() == k.name);
+        if same {
+            return Ok(());
+        }
+        self.row = None;
+        self.finish();
+        Err(Error::invalid_state(
+            "the statement's result has other columns than when it was prepared (the table changed); prepare it again",
+        )
+        .with_driver("postgres"))
+    }
+}
+
+/// Column `i` of `row` as the bytes the server sent; `None` for NULL.
+fn raw_of(row: &tokio_postgres::Row, i: usize) -> Option<&[u8]> {
+    row.try_get::<_, Option<Raw<'_>>>(i).ok().flatten().map(|r| r.0)
 }
 
 impl Drop for PgRows {
@@ -915,20 +950,8 @@ impl DriverRows for PgRows {
         let next = client.run_next_row(|_| std::future::poll_fn(|cx| stream.as_mut().poll_next(cx).map(Option::transpose)));
         match next {
             Ok(Some(row)) => {
-                if std::mem::take(&mut self.check_shape) {
-                    let same = row.columns().len() == self.cols.types.len()
-                        && row.columns().iter().zip(&self.cols.types).all(|(c, t)| c.type_() == t)
-                        && row.columns().iter().zip(self.cols.columns.iter()).all(|(c, k)| c.name() == k.name);
-                    if !same {
-                        self.row = None;
-                        self.finish();
-                        return Err(Error::invalid_state(
-                            "the statement's result has other columns than when it was prepared (the table changed); \
-                             prepare it again",
-                        )
-                        .with_driver("postgres"));
-                    }
-                }
+                self.check_first(&row)?;
+                self.row_no += 1;
                 self.row = Some(row);
                 // Text handed to C must end in a NUL, and the row buffer has
                 // none: copy each text value, NUL-terminated, into the
@@ -1003,6 +1026,200 @@ impl DriverRows for PgRows {
         let Some(raw) = self.raw(i) else { return Ok(false) };
         types::list_elements(elem, raw, each)?;
         Ok(true)
+    }
+
+    fn next_run(&mut self, max: usize) -> Result<Option<Run<'_>>> {
+        // A run has no vector for a list; such a result is read by rows.
+        if self.cols.columns.iter().any(|c| c.list_of.is_some()) {
+            return Ok(None);
+        }
+        self.row = None;
+        self.run_rows.clear();
+        if self.done {
+            return Ok(Some(Run::end()));
+        }
+        let Some(stream) = self.shared.cursor.get(self.generation) else {
+            self.done = true;
+            return Err(Error::invalid_state("this cursor was closed because its statement was run again"));
+        };
+        // `max` rows (at most `RUN_ROWS`) or the rest of the result, for
+        // one hold of the session: as many as the reader would ask for
+        // one by one.
+        let want = max.clamp(1, RUN_ROWS);
+        let rows = &mut self.run_rows;
+        let ended = self.shared.client_for_cursor().run_next_row(|_| {
+            std::future::poll_fn(move |cx| loop {
+                match stream.as_mut().poll_next(cx) {
+                    Poll::Ready(Some(Ok(row))) => {
+                        rows.push(row);
+                        if rows.len() == want {
+                            return Poll::Ready(Ok(false));
+                        }
+                    }
+                    Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e)),
+                    Poll::Ready(None) => return Poll::Ready(Ok(true)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            })
+        });
+        match ended {
+            Ok(true) => self.finish(),
+            Ok(false) => {}
+            Err(e) => {
+                self.run_rows.clear();
+                self.finish();
+                return Err(e);
+            }
+        }
+        let rows = std::mem::take(&mut self.run_rows);
+        if let Some(first) = rows.first() {
+            self.check_first(first)?;
+        }
+        self.run_rows = rows;
+        let n = self.run_rows.len();
+        if n == 0 {
+            return Ok(Some(Run::end()));
+        }
+        let cols = self.cols.clone();
+        self.run.resize_with(cols.columns.len(), RunColumn::default);
+        for (i, col) in self.run.iter_mut().enumerate() {
+            let (kind, plan, ty) = (cols.columns[i].kind, cols.plans[i], &cols.types[i]);
+            if let Err((r, got)) = col.fill(i, kind, plan, ty, &self.run_rows) {
+                let row = self.row_no + r as u64;
+                let name = &cols.columns[i].name;
+                self.run_rows.clear();
+                self.finish();
+                return Err(Error::invalid_data(format!(
+                    "row {row}, column {i} ({name:?}): a {} value does not fit the column's type {} (PostgreSQL {})",
+                    got.name(),
+                    kind.name(),
+                    ty.name()
+                ))
+                .with_driver("postgres"));
+            }
+        }
+        let cols = &self.cols;
+        self.row_no += n as u64;
+        let columns = self.run.iter().zip(cols.columns.iter()).map(|(c, k)| c.vector(k.kind)).collect();
+        Ok(Some(Run { start: 0, rows: n, columns }))
+    }
+}
+
+/// Rows a run (`PgRows::next_run`) takes at most: enough that the session
+/// is held once per thousands of rows, few enough that the rows it keeps
+/// (each its own message buffer) stay small.
+const RUN_ROWS: usize = 2048;
+
+/// One column of a run: its values as [`VectorData`] hands them out for
+/// the column's keel type (one of the vectors is used), and which are
+/// not NULL.
+#[derive(Default)]
+struct RunColumn {
+    validity: Vec<u64>,
+    nulls: bool,
+    flags: Vec<u8>,
+    ints: Vec<i64>,
+    doubles: Vec<f64>,
+    dates: Vec<i32>,
+    /// Text, JSON, bytes and uuids where the rows hold them; formatted
+    /// values (`Plan::Text`) in `text`.
+    bytes: Vec<ByteRef>,
+    /// `Plan::Text` columns: the values formatted one after another, and
+    /// where each ends.
+    text: String,
+    ends: Vec<usize>,
+}
+
+// SAFETY: the `ByteRef`s point into the rows and text of the `PgRows`
+// that holds this, which move with it (heap buffers, not moved by a move
+// of their owner) and are only read through its `&self`.
+unsafe impl Send for RunColumn {}
+
+impl RunColumn {
+    /// Decode column `i` of `rows` as `PgRows::value` would; a value that
+    /// is not of the column's type (an infinite date, text that is not
+    /// UTF-8) gives its row and what it is instead.
+    fn fill(
+        &mut self,
+        i: usize,
+        kind: K,
+        plan: Plan,
+        ty: &Type,
+        rows: &[tokio_postgres::Row],
+    ) -> std::result::Result<(), (usize, K)> {
+        self.validity.clear();
+        self.validity.resize(rows.len().div_ceil(64), 0);
+        self.nulls = false;
+        self.flags.clear();
+        self.ints.clear();
+        self.doubles.clear();
+        self.dates.clear();
+        self.bytes.clear();
+        self.text.clear();
+        self.ends.clear();
+        // A NULL's entry holds anything; the column's vector gets a zero.
+        let null = |c: &mut RunColumn| match (plan, kind) {
+            (Plan::Text, _) => c.ends.push(c.text.len()),
+            (_, K::Bool) => c.flags.push(0),
+            (_, K::Int64 | K::Time | K::Timestamp | K::Timestamptz) => c.ints.push(0),
+            (_, K::Double) => c.doubles.push(0.0),
+            (_, K::Date) => c.dates.push(0),
+            _ => c.bytes.push(ByteRef::EMPTY),
+        };
+        for (r, row) in rows.iter().enumerate() {
+            let Some(raw) = raw_of(row, i) else {
+                self.nulls = true;
+                null(self);
+                continue;
+            };
+            self.validity[r / 64] |= 1 << (r % 64);
+            // SAFETY (each `ByteRef::new`): the bytes are the row's, kept
+            // in `PgRows::run_rows` until the run is over; text is UTF-8
+            // (checked by `decode`).
+            match plan {
+                Plan::Text => {
+                    types::format_text(ty, raw, &mut self.text);
+                    self.ends.push(self.text.len());
+                }
+                Plan::Raw => self.bytes.push(unsafe { ByteRef::new(raw) }),
+                Plan::Direct => match (kind, types::decode(ty, raw)) {
+                    (K::Bool, ValueRef::Bool(b)) => self.flags.push(b as u8),
+                    (K::Int64, ValueRef::Int64(n))
+                    | (K::Time, ValueRef::Time(n))
+                    | (K::Timestamp, ValueRef::Timestamp(n))
+                    | (K::Timestamptz, ValueRef::Timestamptz(n)) => self.ints.push(n),
+                    (K::Double, ValueRef::Double(d)) => self.doubles.push(d),
+                    (K::Date, ValueRef::Date(d)) => self.dates.push(d),
+                    (K::Text, ValueRef::Text(t)) | (K::Json, ValueRef::Json(t)) => {
+                        self.bytes.push(unsafe { ByteRef::new(t.as_bytes()) })
+                    }
+                    (K::Bytes, ValueRef::Bytes(b)) => self.bytes.push(unsafe { ByteRef::new(b) }),
+                    (K::Uuid, ValueRef::Uuid(_)) => self.bytes.push(unsafe { ByteRef::new(&raw[..16]) }),
+                    (_, v) => return Err((r, v.kind())),
+                },
+            }
+        }
+        if plan == Plan::Text {
+            let mut start = 0;
+            for &end in &self.ends {
+                // SAFETY: `text` is not changed again until the next run;
+                // each value is whole UTF-8.
+                self.bytes.push(unsafe { ByteRef::new(&self.text.as_bytes()[start..end]) });
+                start = end;
+            }
+        }
+        Ok(())
+    }
+
+    fn vector(&self, kind: K) -> Vector<'_> {
+        let data = match kind {
+            K::Bool => VectorData::Bool(&self.flags),
+            K::Int64 | K::Time | K::Timestamp | K::Timestamptz => VectorData::Int64(&self.ints),
+            K::Double => VectorData::Double(&self.doubles),
+            K::Date => VectorData::Date(&self.dates),
+            _ => VectorData::Bytes(&self.bytes),
+        };
+        Vector { validity: self.nulls.then_some(&self.validity[..]), data }
     }
 }
 
