@@ -44,7 +44,7 @@
 //! pass [`SOFT_BYTE_LIMIT`], so utf8/binary offsets (32-bit) never
 //! overflow.
 
-use crate::core::db::Rows;
+use crate::core::db::{CurrentRow, Rows};
 use crate::core::driver::{Vector, VectorData};
 use crate::core::encode::SOFT_BYTE_LIMIT;
 use crate::core::error::{Error, Result, Status};
@@ -254,7 +254,7 @@ impl Col {
 
     /// Append the current row's value of list column `i` of `rows`;
     /// returns the bytes of text or binary data it added.
-    fn append_list(&mut self, rows: &Rows, i: usize) -> Result<usize> {
+    fn append_list(&mut self, rows: &CurrentRow<'_>, i: usize) -> Result<usize> {
         let Col::List { elem, items, offsets, valid } = self else {
             return Err(Error::new(Status::Internal, "a list value for a column that is not a list"));
         };
@@ -671,44 +671,54 @@ impl ArrowReader {
             n += run.rows;
             self.row_no += run.rows as u64;
         }
+        // Otherwise row by row, many rows per call into the cursor.
         while self.columnar != Some(true) && n < self.batch_rows && bytes < SOFT_BYTE_LIMIT {
-            let more = self.rows.next().inspect_err(|_| self.done = true)?;
-            if !more {
-                self.done = true;
-                break;
-            }
-            // Checked once for the row, not once per value.
-            let row = self.rows.current_row()?;
-            for i in 0..cols.len() {
-                let appended = if self.lists[i].is_some() {
-                    cols[i].append_list(&self.rows, i)
-                } else {
-                    let v = row.value(i);
-                    let mut t = self.targets[i];
-                    // A column with no declared type (SQLite expressions):
-                    // NULLs so far; its first non-NULL value sets its type.
-                    if t == Target::Unknown && !v.is_null() {
-                        t = Target::of_value(&v);
-                        let nulls = cols[i].len();
-                        cols[i] = t.builder(cap);
-                        for _ in 0..nulls {
-                            cols[i].append_null();
+            let (targets, lists, names, row_no) = (&mut self.targets, &self.lists, &self.names, &mut self.row_no);
+            let read = self.rows.each_row(self.batch_rows - n, &mut |row| {
+                for i in 0..cols.len() {
+                    let appended = if lists[i].is_some() {
+                        cols[i].append_list(row, i)
+                    } else {
+                        let v = row.value(i);
+                        let mut t = targets[i];
+                        // A column with no declared type (SQLite
+                        // expressions): NULLs so far; its first non-NULL
+                        // value sets its type.
+                        if t == Target::Unknown && !v.is_null() {
+                            t = Target::of_value(&v);
+                            let nulls = cols[i].len();
+                            cols[i] = t.builder(cap);
+                            for _ in 0..nulls {
+                                cols[i].append_null();
+                            }
+                            targets[i] = t;
                         }
-                        self.targets[i] = t;
-                    }
-                    cols[i].append(t, v)
-                };
-                match appended {
-                    Ok(b) => bytes += b,
-                    Err(e) => {
-                        self.done = true;
-                        let name = &self.names[i];
-                        return Err(e.context(format_args!("row {}, column {i} ({name:?})", self.row_no)));
+                        cols[i].append(t, v)
+                    };
+                    match appended {
+                        Ok(b) => bytes += b,
+                        Err(e) => {
+                            let name = &names[i];
+                            return Err(e.context(format_args!("row {row_no}, column {i} ({name:?})")));
+                        }
                     }
                 }
+                n += 1;
+                *row_no += 1;
+                Ok(bytes < SOFT_BYTE_LIMIT)
+            });
+            match read {
+                Ok((_, true)) => {
+                    self.done = true;
+                    break;
+                }
+                Ok((0, false)) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    self.done = true;
+                    return Err(e);
+                }
             }
-            n += 1;
-            self.row_no += 1;
         }
         if n == 0 {
             return Ok(None);

@@ -31,7 +31,7 @@
 //! outside years 1..=9999, which Python cannot hold, are an error
 //! (INVALID_DATA, SQLSTATE 22008) rather than a silent change of type.
 
-use crate::core::db::Rows;
+use crate::core::db::CurrentRow;
 use crate::core::encode::{RowDecoder, RowEncoder};
 use crate::core::error::{Error, Result};
 use crate::core::value::{MICROS_PER_DAY, MICROS_PER_SECOND, ValueRef, civil_from_days};
@@ -355,8 +355,8 @@ impl RowEncoder for PickleWriter {
         self.buf.len()
     }
 
-    fn row(&mut self, rows: &Rows) -> Result<()> {
-        self.row_zoned(rows.column_count(), |i| rows.value(i), |i| rows.zone(i))
+    fn row(&mut self, row: &CurrentRow<'_>) -> Result<()> {
+        self.row_zoned(row.column_count(), |i| Ok(row.value(i)), |i| row.zone(i))
     }
 
     fn finish(self) -> Vec<u8> {

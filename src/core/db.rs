@@ -1058,10 +1058,32 @@ pub struct CurrentRow<'a> {
 }
 
 impl<'a> CurrentRow<'a> {
+    /// The number of columns.
+    #[inline]
+    pub fn column_count(&self) -> usize {
+        self.columns
+    }
+
     /// Column `i`; NULL past the last column.
     #[inline]
     pub fn value(&self, i: usize) -> ValueRef<'a> {
         if i < self.columns { self.inner.value(i) } else { ValueRef::Null }
+    }
+
+    /// The UTC offset a `Timestamptz` in column `i` was stored with, where
+    /// the engine keeps one (as [`Rows::zone`]).
+    #[inline]
+    pub fn zone(&self, i: usize) -> Option<i32> {
+        if i < self.columns { self.inner.tz_offset(i) } else { None }
+    }
+
+    /// The elements of the array in list column `i` (as
+    /// [`Rows::list_elements`]).
+    pub fn list_elements(&self, i: usize, each: &mut dyn FnMut(ValueRef<'_>) -> Result<()>) -> Result<bool> {
+        if i >= self.columns {
+            return Err(Error::invalid_argument(format!("column {i} is past the last column ({})", self.columns)));
+        }
+        self.inner.list_elements(i, each)
     }
 }
 
@@ -1204,6 +1226,62 @@ impl Rows {
                 self.on_row = false;
                 self.done = true;
                 Ok(false)
+            }
+            Err(e) => {
+                self.on_row = false;
+                self.done = true;
+                Err(e.with_sql(&self.sql))
+            }
+        }
+    }
+
+    /// Read up to `max` rows, handing each to `each`, which returns whether
+    /// to go on: for a reader of many rows at once (the Arrow export, an
+    /// encoded fetch), which then pays what [`Rows::next`] pays per row
+    /// (its checks, a hold of the session's lock) once per call. `each`
+    /// runs under the session's lock, so it must not call into the
+    /// session. Returns the rows read (`each`'s last one included) and
+    /// whether the result ended. The cursor is then on the last row read,
+    /// or on no row at the end. An error of `each` is returned as it is,
+    /// the cursor on its row; the driver's ends the cursor, as in `next`.
+    pub fn each_row(&mut self, max: usize, each: &mut dyn FnMut(&CurrentRow<'_>) -> Result<bool>) -> Result<(usize, bool)> {
+        self.check_can_move()?;
+        if self.done {
+            self.on_row = false;
+            return Ok((0, true));
+        }
+        let columns = self.inner.columns().len();
+        let g = self._conn.hold();
+        let mut n = 0;
+        let outcome = loop {
+            if n == max {
+                break Ok(false);
+            }
+            let more = if self.inner.advance_buffered() { Ok(true) } else { self.inner.next() };
+            match more {
+                Ok(true) => {}
+                Ok(false) => break Ok(true),
+                Err(e) => break Err(e),
+            }
+            n += 1;
+            match each(&CurrentRow { inner: &**self.inner, columns }) {
+                Ok(true) => {}
+                Ok(false) => break Ok(false),
+                Err(e) => {
+                    drop(g);
+                    self.on_row = true;
+                    return Err(e);
+                }
+            }
+        };
+        drop(g);
+        match outcome {
+            Ok(end) => {
+                if n > 0 || end {
+                    self.on_row = !end;
+                }
+                self.done = end;
+                Ok((n, end))
             }
             Err(e) => {
                 self.on_row = false;

@@ -6,7 +6,7 @@
 //! outside it (`crate::codec`: pickle for Python today), so a new format
 //! is a new encoder and decoder, not a change here.
 
-use super::db::{Rows, Stmt};
+use super::db::{CurrentRow, Rows, Stmt};
 use super::driver::ExecResult;
 use super::error::{Error, Result};
 use super::value::ValueRef;
@@ -23,9 +23,10 @@ pub trait RowEncoder {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// Append the cursor's current row (`rows.next()` returned true). On
-    /// error the buffer is left as it was before the row.
-    fn row(&mut self, rows: &Rows) -> Result<()>;
+    /// Append `row`, the cursor's current row. On error the buffer is left
+    /// as it was before the row. Called under the session's lock
+    /// ([`Rows::each_row`]).
+    fn row(&mut self, row: &CurrentRow<'_>) -> Result<()>;
     /// End the buffer and return its bytes.
     fn finish(self) -> Vec<u8>;
 }
@@ -56,12 +57,18 @@ impl Rows {
         let mut n = 0;
         let mut end = false;
         while n < max_rows && enc.len() < byte_limit {
-            if !self.next()? {
+            let (read, ended) = self.each_row(max_rows - n, &mut |row| {
+                enc.row(row).map_err(|e| e.context(format_args!("row {n} of this batch")))?;
+                n += 1;
+                Ok(enc.len() < byte_limit)
+            })?;
+            if ended {
                 end = true;
                 break;
             }
-            enc.row(self).map_err(|e| e.context(format_args!("row {n} of this batch")))?;
-            n += 1;
+            if read == 0 {
+                break;
+            }
         }
         Ok(Fetched { data: enc.finish(), rows: n, end })
     }

@@ -871,6 +871,7 @@ struct PgRows {
     generation: u64,
     done: bool,
     row: Option<tokio_postgres::Row>,
+    /// The current row's formatted values (`Plan::Text` columns).
     texts: Vec<String>,
     cols: Arc<PgCols>,
     shared: Arc<Shared>,
@@ -953,27 +954,17 @@ impl DriverRows for PgRows {
                 self.check_first(&row)?;
                 self.row_no += 1;
                 self.row = Some(row);
-                // Text handed to C must end in a NUL, and the row buffer has
-                // none: copy each text value, NUL-terminated, into the
-                // column's buffer (reused from row to row, so no allocation
-                // once it is large enough). Formatted values go there too.
+                // Values keel formats (numeric, interval, ...) are written
+                // once per row, into the column's buffer (reused from row
+                // to row). Text is handed out from the row buffer itself.
                 for i in 0..self.cols.plans.len() {
-                    let plan = self.cols.plans[i];
-                    if plan == Plan::Raw || (plan == Plan::Direct && !copies_text(self.cols.columns[i].kind)) {
+                    if self.cols.plans[i] != Plan::Text {
                         continue;
                     }
                     let mut s = std::mem::take(&mut self.texts[i]);
                     s.clear();
                     if let Some(raw) = self.raw(i) {
-                        if plan == Plan::Text {
-                            types::format_text(&self.cols.types[i], raw, &mut s);
-                            s.push('\0');
-                        } else if let ValueRef::Text(t) | ValueRef::Json(t) = types::decode(&self.cols.types[i], raw) {
-                            s.push_str(t);
-                            s.push('\0');
-                        }
-                        // Otherwise (not UTF-8) `s` stays empty and
-                        // `value` gives the raw bytes.
+                        types::format_text(&self.cols.types[i], raw, &mut s);
                     }
                     self.texts[i] = s;
                 }
@@ -993,30 +984,19 @@ impl DriverRows for PgRows {
     }
 
     fn value(&self, i: usize) -> ValueRef<'_> {
-        let kind = self.cols.columns[i].kind;
-        let plan = self.cols.plans[i];
-        if plan == Plan::Text || (plan == Plan::Direct && copies_text(kind)) {
-            // Filled by `next`; empty for NULL (and for text that is not UTF-8).
-            if let Some(t) = self.texts[i].strip_suffix('\0') {
-                return match kind {
-                    K::Json => ValueRef::Json(t),
+        let Some(raw) = self.raw(i) else { return ValueRef::Null };
+        match self.cols.plans[i] {
+            Plan::Direct => types::decode(&self.cols.types[i], raw),
+            // Formatted by `next`.
+            Plan::Text => {
+                let t = self.texts[i].as_str();
+                match self.cols.columns[i].kind {
                     K::Decimal => ValueRef::Decimal(t),
                     _ => ValueRef::Text(t),
-                };
+                }
             }
-        }
-        let Some(raw) = self.raw(i) else { return ValueRef::Null };
-        match plan {
-            Plan::Direct => types::decode(&self.cols.types[i], raw),
-            Plan::Text => ValueRef::Text(""), // not reached: `next` always fills it
             Plan::Raw => ValueRef::Bytes(raw),
         }
-    }
-
-    fn text_is_nul_terminated(&self) -> bool {
-        // Every text, JSON and decimal value comes from `texts`, which `next`
-        // fills NUL-terminated.
-        true
     }
 
     fn list_elements(&self, i: usize, each: &mut dyn FnMut(ValueRef<'_>) -> Result<()>) -> Result<bool> {
@@ -1221,12 +1201,6 @@ impl RunColumn {
         };
         Vector { validity: self.nulls.then_some(&self.validity[..]), data }
     }
-}
-
-/// Whether a `Plan::Direct` column of this kind gives text (copied, with a
-/// NUL, by `PgRows::next`).
-fn copies_text(kind: K) -> bool {
-    matches!(kind, K::Text | K::Json)
 }
 
 /// (precision, scale) of a `numeric(p,s)` column from its type modifier
