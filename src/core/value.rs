@@ -638,13 +638,18 @@ pub fn parse_timestamp(t: &str) -> Result<(i64, bool)> {
 #[inline]
 fn push_digits<const N: usize>(n: u64, out: &mut String) {
     let mut buf = [b'0'; N];
-    let mut n = n;
-    for b in buf.iter_mut().rev() {
-        *b = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
+    put_digits(n, &mut buf);
     // SAFETY: ASCII digits only.
     out.push_str(unsafe { std::str::from_utf8_unchecked(&buf) });
+}
+
+/// The last `b.len()` decimal digits of `n` into `b`, zero-padded.
+#[inline]
+fn put_digits(mut n: u64, b: &mut [u8]) {
+    for c in b.iter_mut().rev() {
+        *c = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
 }
 
 pub fn format_date(days: i32, out: &mut String) {
@@ -713,6 +718,34 @@ pub fn format_timestamp(micros: i64, zoned: bool, out: &mut String) {
         return format_timestamptz_at(micros, 0, out);
     }
     let days = micros.div_euclid(MICROS_PER_DAY);
+    let (y, m, d) = civil_from_days(days);
+    if (0..=9999).contains(&y) && i32::try_from(days).is_ok() {
+        // The common case, written into one buffer: this runs for every
+        // timestamp SQLite stores as text.
+        let (tod, mut b) = (micros.rem_euclid(MICROS_PER_DAY), [0u8; 26]);
+        let (secs, frac) = (tod / MICROS_PER_SECOND, tod % MICROS_PER_SECOND);
+        put_digits(y as u64, &mut b[0..4]);
+        b[4] = b'-';
+        put_digits(m as u64, &mut b[5..7]);
+        b[7] = b'-';
+        put_digits(d as u64, &mut b[8..10]);
+        b[10] = b' ';
+        put_digits((secs / 3600) as u64, &mut b[11..13]);
+        b[13] = b':';
+        put_digits((secs / 60 % 60) as u64, &mut b[14..16]);
+        b[16] = b':';
+        put_digits((secs % 60) as u64, &mut b[17..19]);
+        let len = if frac == 0 {
+            19
+        } else {
+            b[19] = b'.';
+            put_digits(frac as u64, &mut b[20..26]);
+            26
+        };
+        // SAFETY: ASCII only.
+        out.push_str(unsafe { std::str::from_utf8_unchecked(&b[..len]) });
+        return;
+    }
     format_date(days as i32, out);
     out.push(' ');
     format_time(micros.rem_euclid(MICROS_PER_DAY), out);
@@ -938,6 +971,18 @@ mod tests {
                 if frac != 0 {
                     want.push_str(&format!(".{frac:06}"));
                 }
+                proptest::prop_assert_eq!(s, want);
+            }
+            // A timestamp is its date and its time of day, as the two
+            // functions write them, whichever way it is written.
+            for t in [micros, micros / 1000, micros / 1_000_000, small] {
+                let mut s = String::new();
+                format_timestamp(t, false, &mut s);
+                let days = t.div_euclid(MICROS_PER_DAY);
+                let mut want = String::new();
+                format_date(days as i32, &mut want);
+                want.push(' ');
+                format_time(t.rem_euclid(MICROS_PER_DAY), &mut want);
                 proptest::prop_assert_eq!(s, want);
             }
         }
