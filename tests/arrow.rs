@@ -706,6 +706,25 @@ fn postgres_runs_read_what_rows_read() {
     assert_eq!(seen, 3000);
     assert!(err.contains("row 3000, column 1 (\"d\")") && err.contains("date"), "{err}");
     drop(reader);
+    // Exported after ten rows read by the cursor: the stream counts its
+    // own rows.
+    let sql = CString::new(
+        "SELECT x, CASE WHEN x = 3001 THEN DATE 'infinity' ELSE DATE '2024-01-01' + x END AS d \
+         FROM generate_series(1, 5000) AS x",
+    )
+    .unwrap();
+    let mut rows = null_mut();
+    ok("keel_conn_query", |e| keel_conn_query(conn, sql.as_ptr(), null(), 0, &mut rows, e));
+    for _ in 0..10 {
+        let mut has = false;
+        ok("keel_rows_next", |e| keel_rows_next(rows, &mut has, e));
+        assert!(has);
+    }
+    let mut stream = FFI_ArrowArrayStream::empty();
+    ok("keel_rows_export_arrow", |e| keel_rows_export_arrow(rows, &mut stream, e));
+    keel_rows_free(rows);
+    let err = import(stream).find_map(|b| b.err()).expect("an error").to_string();
+    assert!(err.contains("row 2990, column 1 (\"d\")"), "{err}");
     let (_, got) = read_all(import(query_arrow(conn, "SELECT 1 AS one")), &[]);
     assert_eq!(got, vec![vec![Value::Int64(1)]]);
     keel_conn_free(conn);

@@ -609,8 +609,9 @@ pub trait DriverRows: Send {
         false
     }
     /// For a cursor that holds its result column by column (a driver with
-    /// `rows_next_chunk`): the rows after the current one, at most `max`
-    /// (at least 1) of them, as the engine's vectors, for a reader that
+    /// `rows_next_chunk`), or that decodes many rows at once into vectors
+    /// of its own (PostgreSQL): the rows after the current one, at most
+    /// `max` (at least 1) of them, as such vectors, for a reader that
     /// takes whole columns (the Arrow export). The cursor moves past them
     /// and is on no row after it. `Ok(None)`: the cursor has no such form
     /// (read it with `next` and `value`); a run of 0 rows: the end.

@@ -880,7 +880,8 @@ struct PgRows {
     /// named statement fails with "cached plan must not change result
     /// type" instead, and is prepared again).
     check_shape: bool,
-    /// Rows read so far (for error messages).
+    /// Rows handed out in runs so far: an error names its row as the
+    /// Arrow stream the runs go to counts them.
     row_no: u64,
     /// The rows of the last run (`next_run`), which its vectors point into.
     run_rows: Vec<tokio_postgres::Row>,
@@ -952,7 +953,6 @@ impl DriverRows for PgRows {
         match next {
             Ok(Some(row)) => {
                 self.check_first(&row)?;
-                self.row_no += 1;
                 self.row = Some(row);
                 // Values keel formats (numeric, interval, ...) are written
                 // once per row, into the column's buffer (reused from row
