@@ -128,6 +128,18 @@ fn import(stream: FFI_ArrowArrayStream) -> ArrowArrayStreamReader {
     ArrowArrayStreamReader::try_new(stream).expect("import the stream")
 }
 
+/// The rows a stream gives before it fails, and its error's message.
+fn rows_until_error(reader: &mut ArrowArrayStreamReader) -> (usize, String) {
+    let mut seen = 0;
+    loop {
+        match reader.next() {
+            Some(Ok(b)) => seen += b.num_rows(),
+            Some(Err(e)) => return (seen, e.to_string()),
+            None => panic!("the stream ended without an error"),
+        }
+    }
+}
+
 fn query_arrow(conn: *mut keel_conn, sql: &str) -> FFI_ArrowArrayStream {
     let sql = CString::new(sql).unwrap();
     let mut stream = FFI_ArrowArrayStream::empty();
@@ -615,14 +627,7 @@ fn postgres_error_mid_stream() {
         conn,
         "SELECT 10 / (15 - x) AS v FROM generate_series(1, 30) AS x",
     ));
-    let mut seen = 0;
-    let err = loop {
-        match reader.next() {
-            Some(Ok(b)) => seen += b.num_rows(),
-            Some(Err(e)) => break e.to_string(),
-            None => panic!("no error"),
-        }
-    };
+    let (seen, err) = rows_until_error(&mut reader);
     assert!(seen >= 4 && seen < 15, "{seen}");
     assert!(
         err.contains("division by zero") && err.contains("22012"),
@@ -695,14 +700,7 @@ fn postgres_runs_read_what_rows_read() {
         "SELECT x, CASE WHEN x = 3001 THEN DATE 'infinity' ELSE DATE '2024-01-01' + x END AS d \
          FROM generate_series(1, 5000) AS x",
     ));
-    let mut seen = 0;
-    let err = loop {
-        match reader.next() {
-            Some(Ok(b)) => seen += b.num_rows(),
-            Some(Err(e)) => break e.to_string(),
-            None => panic!("no error"),
-        }
-    };
+    let (seen, err) = rows_until_error(&mut reader);
     assert_eq!(seen, 3000);
     assert!(err.contains("row 3000, column 1 (\"d\")") && err.contains("date"), "{err}");
     drop(reader);
@@ -723,7 +721,8 @@ fn postgres_runs_read_what_rows_read() {
     let mut stream = FFI_ArrowArrayStream::empty();
     ok("keel_rows_export_arrow", |e| keel_rows_export_arrow(rows, &mut stream, e));
     keel_rows_free(rows);
-    let err = import(stream).find_map(|b| b.err()).expect("an error").to_string();
+    let (seen, err) = rows_until_error(&mut import(stream));
+    assert_eq!(seen, 2000, "the batch holding row 2990 fails whole");
     assert!(err.contains("row 2990, column 1 (\"d\")"), "{err}");
     let (_, got) = read_all(import(query_arrow(conn, "SELECT 1 AS one")), &[]);
     assert_eq!(got, vec![vec![Value::Int64(1)]]);
