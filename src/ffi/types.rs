@@ -284,7 +284,11 @@ pub(crate) fn value_in<'a>(v: &keel_value, name: &str) -> Result<ValueRef<'a>> {
     let kind = Type::from_i32(v.kind).ok_or_else(|| {
         Error::invalid_argument(format!("{name}.kind {} is not a keel_type value", v.kind))
     })?;
-    let text = || c_text(v.data as *const std::ffi::c_char, v.len, &format!("{name}.data"));
+    // The name goes into an error only: it is made when there is one.
+    let text = || {
+        let p = v.data as *const std::ffi::c_char;
+        c_text(p, v.len, "").or_else(|_| c_text(p, v.len, &format!("{name}.data")))
+    };
     Ok(match kind {
         Type::Null => ValueRef::Null,
         Type::Bool => match v.int_value {
@@ -316,7 +320,9 @@ pub(crate) fn value_in<'a>(v: &keel_value, name: &str) -> Result<ValueRef<'a>> {
         Type::Text => ValueRef::Text(text()?),
         Type::Json => ValueRef::Json(text()?),
         Type::Decimal => ValueRef::Decimal(text()?),
-        Type::Bytes => ValueRef::Bytes(c_bytes(v.data, v.len, &format!("{name}.data"))?),
+        Type::Bytes => {
+            ValueRef::Bytes(c_bytes(v.data, v.len, "").or_else(|_| c_bytes(v.data, v.len, &format!("{name}.data")))?)
+        }
         Type::Uuid => {
             if v.data.is_null() {
                 return Err(null_arg(&format!("{name}.data")));
