@@ -1374,6 +1374,14 @@ void keel_buffer_free(struct keel_buffer *buffer);
  * VALUES hold only placeholders and literals (on MySQL, into a table of a
  * transactional engine such as InnoDB) runs as multi-row INSERTs of up to
  * 1000 rows instead: one round trip per chunk rather than per row. On
+ * PostgreSQL an `INSERT INTO t (cols) VALUES (?, ...)` of placeholders
+ * alone, with a column list and nothing after the VALUES, into a plain or
+ * partitioned table with no rules and no row-level security, goes by
+ * binary `COPY t (cols) FROM STDIN`, 10,000 rows per COPY (row triggers
+ * fire as for the INSERT; statement triggers once per COPY); a batch
+ * holding a value that has no binary form for its column (a double for
+ * a NUMERIC column, text for an integer one) or does not fit it runs as
+ * multi-row INSERTs instead, from then on for that statement. On
  * PostgreSQL every other statement with parameters (UPDATE, DELETE,
  * upserts that update, `INSERT ... RETURNING`) is pipelined: up to 1000
  * rows are sent before their answers are read, one round trip per chunk,
@@ -1382,9 +1390,10 @@ void keel_buffer_free(struct keel_buffer *buffer);
  * `KEEL_DRIVER_MULTIROW_INSERT`, and when it has an appender (DuckDB) an
  * `INSERT INTO t [(cols)] VALUES (?, ...)` of placeholders alone goes
  * through the appender, 10,000 rows at a time (the error of a failed
- * chunk that keel cannot run again starts `rows N to M, appended through
- * the driver's appender:`). Outside a transaction each chunk, multi-row,
- * pipelined or appended, commits as a whole.
+ * COPY or appended chunk that keel cannot run again starts `rows N to M,
+ * loaded as one piece through the driver's bulk path:`). Outside a
+ * transaction each chunk, multi-row, pipelined, copied or appended,
+ * commits as a whole.
  *
  * The first failing row stops the call, and the error message starts
  * with `row N:` (0-based). The rows before it stay done unless the engine

@@ -1693,7 +1693,7 @@ fn check_batch_failing_row(e: &Engine) {
     let err = assert_err(batch(&c, &sql, &data), &[Status::Integrity], Some("23"));
     if e.q.error_aborts_transaction {
         let chunk = if e.q.appender_batches {
-            format!("rows 0 to {}, appended through the driver's appender: ", data.len() - 1)
+            format!("rows 0 to {}, loaded as one piece through the driver's bulk path: ", data.len() - 1)
         } else if e.q.multirow_batches {
             format!("rows {CHUNK} to {}, run as one multi-row INSERT: ", 2 * CHUNK - 1)
         } else {

@@ -268,25 +268,31 @@ pub trait DriverConn: Send + 'static {
         let _ = target;
         Ok(None)
     }
-    /// Whether [`DriverConn::append_rows`] works on this session.
-    /// Default: no.
-    fn appends(&self) -> bool {
-        false
+    /// Whether [`DriverConn::append_rows`] works on this session for a
+    /// batch of `INSERT INTO <target> (...) VALUES (?, ...)` (`target` as
+    /// the SQL names it, quotes included): whether appending the rows
+    /// does exactly what the INSERT would. Default: no.
+    fn appends_to(&mut self, target: &str) -> Result<bool> {
+        let _ = target;
+        Ok(false)
     }
     /// Append `rows` (`width` values each, in `columns`' order) to `table`
-    /// through the engine's bulk path (a loaded driver's appender), for a
-    /// batch of a plain INSERT (`core::many`): `table` and `columns` are
-    /// names as the engine knows them (not quoted). Outside a transaction
-    /// the driver runs them in one of its own, which commits them as a
-    /// whole. The rows appended, or which row failed ([`PipelineError`]'s
-    /// meaning). Called only when [`DriverConn::appends`] said yes.
+    /// through the engine's bulk path (a loaded driver's appender,
+    /// PostgreSQL's binary COPY), for a batch of a plain INSERT
+    /// (`core::many`): `table` and `columns` are names as the SQL writes
+    /// them (quotes included; no columns: the statement lists none).
+    /// Outside a transaction the rows go in as a whole or not at all. The
+    /// rows appended, `Ok(None)` when nothing ran because these rows or
+    /// columns cannot go that way (keel then runs them as multi-row
+    /// INSERTs), or which row failed ([`PipelineError`]'s meaning). Called
+    /// only when [`DriverConn::appends_to`] said yes.
     fn append_rows(
         &mut self,
         table: &str,
         columns: &[String],
         rows: &[ValueRef<'_>],
         width: usize,
-    ) -> std::result::Result<u64, PipelineError> {
+    ) -> std::result::Result<Option<u64>, PipelineError> {
         let _ = (table, columns, rows, width);
         Err(PipelineError {
             row: None,

@@ -54,6 +54,21 @@
 //! rather than each row, and PostgreSQL's statement-level triggers fire
 //! once per chunk.
 //!
+//! # The driver's bulk path
+//!
+//! An `INSERT INTO <one name> [(<columns>)] VALUES (?, ...)` of
+//! placeholders alone and nothing after the group goes, where the driver
+//! takes it for that table ([`DriverConn::appends_to`](super::driver::DriverConn::appends_to)), through
+//! the driver's bulk path instead, [`APPEND_ROWS`] rows at a time: a
+//! loaded driver's appender (DuckDB), PostgreSQL's binary COPY (for a
+//! column list, into a table without rules or row-level security). The
+//! rows take nothing but their values there, so the table ends as the
+//! INSERTs would leave it. A chunk goes in whole or not at all; when one
+//! fails outside a transaction, its rows run again one by one to stop at
+//! the failing row, as for a multi-row INSERT. When the driver cannot take
+//! a chunk's values (PostgreSQL: a value without a binary form for its
+//! column), the statement runs as multi-row INSERTs from then on.
+//!
 //! # Pipelines
 //!
 //! Any other statement with parameters (UPDATE, DELETE, upserts with `DO
@@ -90,9 +105,9 @@ pub(crate) const MAX_CHUNK_ROWS: usize = 1000;
 /// runs on its own.
 pub(crate) const CHUNK_BYTES: usize = 1 << 20;
 
-/// Most rows, and bytes of values, in one chunk appended through a
-/// driver's appender: each chunk is one transaction outside the caller's,
-/// and one pass of rows run again when a row fails.
+/// Most rows, and bytes of values, in one chunk through a driver's bulk
+/// path: each chunk is one transaction outside the caller's, and one pass
+/// of rows run again when a row fails.
 const APPEND_ROWS: usize = 10_000;
 const APPEND_BYTES: usize = 16 << 20;
 
@@ -337,9 +352,9 @@ pub(crate) struct Chunks {
     /// Prepared chunk statements by row count: the full one, and the last
     /// few shorter ones used (most recent last).
     stmts: Vec<(usize, Box<dyn DriverStmt>)>,
-    /// Chunks go through the driver's appender instead
+    /// Chunks go through the driver's bulk path instead
     /// ([`DriverConn::append_rows`](super::driver::DriverConn::append_rows)):
-    /// the table and the columns listed (none: all of them), unquoted.
+    /// the table and the columns listed (none: all of them), as written.
     append: Option<(String, Vec<String>)>,
 }
 
@@ -356,17 +371,19 @@ impl Chunks {
         })
     }
 
-    /// Chunks run through the driver's appender, when the statement is
-    /// `INSERT INTO <one name> [(<columns>)] VALUES (?, ...)`: the rows
-    /// then take nothing but the values, so appending them does what the
-    /// INSERT would. `None` for any other statement.
+    /// Chunks run through the driver's bulk path, when the statement is
+    /// `INSERT INTO <one name> [(<columns>)] VALUES (?, ...)` with no tail
+    /// (no `ON CONFLICT`, no `ON DUPLICATE KEY UPDATE`): the rows then take
+    /// nothing but the values, so appending them does what the INSERT
+    /// would. `None` for any other statement.
     fn appended(shape: &InsertShape, sql: &str, syntax: &Syntax) -> Option<Chunks> {
         let target = &sql[shape.target.clone()];
-        if !shape.only_placeholders || tokens(target, syntax).len() != 1 {
+        let tail = sql[shape.group.end..shape.end].trim();
+        if !shape.only_placeholders || tokens(target, syntax).len() != 1 || !tail.is_empty() {
             return None;
         }
-        let table = Syntax::unquote_identifier(target);
-        let columns = shape.columns.iter().map(|c| Syntax::unquote_identifier(&sql[c.clone()])).collect();
+        let table = target.to_owned();
+        let columns = shape.columns.iter().map(|c| sql[c.clone()].to_owned()).collect();
         Some(Chunks {
             shape: shape.clone(),
             rows: APPEND_ROWS,
@@ -545,11 +562,15 @@ impl<'a> ParamBatch<'_, 'a> {
                 None => Many::RowByRow,
                 Some(shape) => {
                     let target = self.stmt.sql()[shape.target.clone()].to_owned();
-                    let (limits, appends) =
-                        self.stmt.with_driver_conn(|c| Ok((c.multirow_insert(&target)?, c.appends())))?;
-                    // The appender where the driver has one and the
-                    // statement allows it, else multi-row INSERTs.
-                    let appended = appends.then(|| Chunks::appended(&shape, self.stmt.sql(), self.stmt.syntax())).flatten();
+                    // The driver's bulk path where the statement allows it
+                    // and the driver takes it for this table, else
+                    // multi-row INSERTs.
+                    let appended = Chunks::appended(&shape, self.stmt.sql(), self.stmt.syntax());
+                    let (limits, appends) = self.stmt.with_driver_conn(|c| {
+                        let appends = appended.is_some() && c.appends_to(&target)?;
+                        Ok((c.multirow_insert(&target)?, appends))
+                    })?;
+                    let appended = appended.filter(|_| appends);
                     match appended.or_else(|| limits.and_then(|l| Chunks::new(shape, self.n, l))) {
                         Some(c) => Many::Chunked(Box::new(c)),
                         None => Many::RowByRow,
@@ -645,12 +666,15 @@ impl<'a> ParamBatch<'_, 'a> {
         let ran = self.stmt.with_driver_conn(|conn| Ok(conn.append_rows(&table, &columns, &pending[..rows * n], n)));
         self.pending = pending;
         let PipelineError { row, error, rolled_back } = match ran? {
-            Ok(x) => {
+            Ok(Some(x)) => {
                 self.sum.rows_affected += x;
                 self.sum.last_insert_id = None;
                 self.drop_pending(rows);
                 return Ok(());
             }
+            // Not these rows (a value the bulk path cannot carry): this
+            // statement's batches run as multi-row INSERTs from now on.
+            Ok(None) => return self.stop_appending(rows),
             Err(p) => p,
         };
         // Rolled back with the driver's own transaction: no row stayed.
@@ -663,8 +687,33 @@ impl<'a> ParamBatch<'_, 'a> {
         let error = error.with_sql(self.stmt.sql());
         Err(match row {
             Some(k) => error.context(format_args!("row {}", a + k)),
-            None => error.context(format_args!("rows {a} to {b}, appended through the driver's appender")),
+            None => error.context(format_args!("rows {a} to {b}, loaded as one piece through the driver's bulk path")),
         })
+    }
+
+    /// The statement's batches stop going through the driver's bulk path:
+    /// they run as multi-row INSERTs where the engine has them, else row
+    /// by row, starting with the first `rows` pending rows.
+    fn stop_appending(&mut self, rows: usize) -> Result<()> {
+        let Many::Chunked(c) = &self.stmt.many else { unreachable!("checked by flush") };
+        let (shape, target) = (c.shape.clone(), self.stmt.sql()[c.shape.target.clone()].to_owned());
+        let limits = self.stmt.with_driver_conn(|conn| conn.multirow_insert(&target))?;
+        self.stmt.many = match limits.and_then(|l| Chunks::new(shape, self.n, l)) {
+            Some(c) => Many::Chunked(Box::new(c)),
+            None => Many::RowByRow,
+        };
+        if matches!(self.stmt.many, Many::RowByRow) {
+            self.mode = Mode::RowByRow;
+            return self.run_pending_one_by_one(rows);
+        }
+        let (full, _) = self.chunk_limits();
+        let mut left = rows;
+        while left > 0 {
+            let k = left.min(full);
+            self.flush(k)?;
+            left -= k;
+        }
+        Ok(())
     }
 
     /// Run the first `rows` pending rows as one multi-row INSERT, or

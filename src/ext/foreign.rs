@@ -479,6 +479,11 @@ struct ForeignConn {
 }
 
 impl ForeignConn {
+    /// Whether the driver has an appender.
+    fn appends(&self) -> bool {
+        self.inner.table.t.append_open.is_some()
+    }
+
     fn call(&self, what: &str, f: keel_driver_conn_fn) -> Result<()> {
         let t = &self.inner.table;
         let mut err = std::ptr::null_mut();
@@ -597,8 +602,8 @@ impl DriverConn for ForeignConn {
     fn usable_after_error(&mut self) -> bool {
         !self.is_broken() && !self.in_transaction()
     }
-    fn appends(&self) -> bool {
-        self.inner.table.t.append_open.is_some()
+    fn appends_to(&mut self, _target: &str) -> Result<bool> {
+        Ok(self.appends())
     }
     fn append_rows(
         &mut self,
@@ -606,7 +611,11 @@ impl DriverConn for ForeignConn {
         columns: &[String],
         rows: &[ValueRef<'_>],
         width: usize,
-    ) -> std::result::Result<u64, PipelineError> {
+    ) -> std::result::Result<Option<u64>, PipelineError> {
+        // The appender takes names as the engine knows them.
+        let table = Syntax::unquote_identifier(table);
+        let columns: Vec<String> = columns.iter().map(|c| Syntax::unquote_identifier(c)).collect();
+        let (table, columns) = (table.as_str(), columns.as_slice());
         let whole = |error| PipelineError { row: None, error, rolled_back: false };
         let own = !self.in_transaction();
         if own {
@@ -630,7 +639,7 @@ impl DriverConn for ForeignConn {
                 return Err(p);
             }
         }
-        Ok((rows.len() / width.max(1)) as u64)
+        Ok(Some((rows.len() / width.max(1)) as u64))
     }
     fn bulk_insert(&mut self, target: &BulkTarget<'_>, src: &mut dyn RowSource) -> Result<Option<u64>> {
         if !self.appends() {

@@ -153,7 +153,8 @@ pub struct Quirks {
     /// KEEL_DRIVER_MULTIROW_INSERT).
     pub multirow_batches: bool,
     /// keel runs a batch of `INSERT INTO t (...) VALUES (?, ...)` through
-    /// the driver's appender, 10,000 rows at a time (DuckDB).
+    /// the driver's bulk path, 10,000 rows at a time (DuckDB's appender,
+    /// PostgreSQL's binary COPY).
     pub appender_batches: bool,
 }
 
@@ -374,7 +375,7 @@ impl Quirks {
             prepared_engine_type_is_cursors: true,
             deferred_fk: Some("REFERENCES {p} (id) DEFERRABLE INITIALLY DEFERRED"),
             multirow_batches: true,
-            appender_batches: false,
+            appender_batches: true,
         }
     }
 

@@ -197,27 +197,25 @@ impl std::future::Future for Turn {
 /// Send data to the server once this much is buffered.
 const CHUNK: usize = 1 << 16;
 
-/// COPY `src` into `table`; `None` when a column's type has no binary
-/// path from its keel type (nothing of `src` read then).
-pub(super) fn copy_in(client: &mut Client, table: &str, columns: &[String], src: &mut dyn RowSource) -> Result<Option<u64>> {
-    let cols = columns.join(", ");
-    let probe = format!("SELECT {cols} FROM {table} WHERE false");
+/// The types of `columns` of `table` (SQL text, quotes included), from a
+/// probe that reads no row.
+fn column_types(client: &mut Client, table: &str, columns: &[String]) -> Result<Vec<Type>> {
+    let probe = format!("SELECT {} FROM {table} WHERE false", columns.join(", "));
     let stmt = client.run(Effect::NoRun, None, |c| c.prepare(&probe))?;
-    let types: Vec<Type> = stmt.columns().iter().map(|c| c.type_().clone()).collect();
-    if types.len() != src.columns().len() {
-        return Ok(None);
-    }
-    // Each column's array element type, for a list column: it goes into
-    // an array column whose elements take the list's elements in binary.
-    let mut elems: Vec<Option<Type>> = Vec::with_capacity(types.len());
-    for (c, t) in src.columns().iter().zip(&types) {
-        elems.push(match (c.list_of, t.kind()) {
-            (None, _) if binary_fits(c.kind, t) => None,
-            (Some(k), Kind::Array(e)) if binary_fits(k, e) => Some(e.clone()),
-            _ => return Ok(None),
-        });
-    }
-    let sql = format!("COPY {table} ({cols}) FROM STDIN (FORMAT binary)");
+    Ok(stmt.columns().iter().map(|c| c.type_().clone()).collect())
+}
+
+/// Run `COPY table (columns) FROM STDIN (FORMAT binary)` with the tuples
+/// `encode` writes, a few at a time, into the buffer it is given (after
+/// the header); `encode` returns false once it has written its last.
+/// Returns the rows the server loaded.
+fn copy_from(
+    client: &mut Client,
+    table: &str,
+    columns: &[String],
+    encode: &mut dyn FnMut(&mut BytesMut) -> Result<bool>,
+) -> Result<u64> {
+    let sql = format!("COPY {table} ({}) FROM STDIN (FORMAT binary)", columns.join(", "));
     // The rows are read and encoded between the calls that send them,
     // never while the connection's runtime runs: reading the source may
     // drive another connection (an Arrow stream from another PostgreSQL
@@ -228,25 +226,9 @@ pub(super) fn copy_in(client: &mut Client, table: &str, columns: &[String], src:
     buf.put_slice(b"PGCOPY\n\xff\r\n\0");
     buf.put_i32(0);
     buf.put_i32(0);
-    let ncols = types.len() as i16;
-    let names: Vec<String> = src.columns().iter().map(|c| c.name.clone()).collect();
-    loop {
-        let more = src.next_rows_with_lists(&mut |row, lists| {
-            buf.put_i16(ncols);
-            for (i, (v, ty)) in row.iter().zip(&types).enumerate() {
-                match &elems[i] {
-                    Some(e) => array_field(lists, i, e, &mut buf),
-                    None => field(*v, ty, &mut buf),
-                }
-                .map_err(|e| e.context(format_args!("column {i} ({:?})", names[i])))?;
-            }
-            Ok(())
-        });
-        // On an error, dropping the sink unfinished aborts the COPY
-        // (CopyFail, sent with the next call): nothing of it stays.
-        if more?.is_none() {
-            break;
-        }
+    // On an error, dropping the sink unfinished aborts the COPY
+    // (CopyFail, sent with the next call): nothing of it stays.
+    while encode(&mut buf)? {
         if buf.len() >= CHUNK {
             let chunk = buf.split().freeze();
             let s = &mut sink;
@@ -261,6 +243,72 @@ pub(super) fn copy_in(client: &mut Client, table: &str, columns: &[String], src:
     let s = &mut sink;
     client.run(Effect::Runs, None, move |_| async move { s.as_mut().send(chunk).await })?;
     let s = &mut sink;
-    let n = client.run(Effect::Runs, None, move |_| async move { s.as_mut().finish().await })?;
+    client.run(Effect::Runs, None, move |_| async move { s.as_mut().finish().await })
+}
+
+/// COPY `src` into `table`; `None` when a column's type has no binary
+/// path from its keel type (nothing of `src` read then).
+pub(super) fn copy_in(client: &mut Client, table: &str, columns: &[String], src: &mut dyn RowSource) -> Result<Option<u64>> {
+    let types = column_types(client, table, columns)?;
+    if types.len() != src.columns().len() {
+        return Ok(None);
+    }
+    // Each column's array element type, for a list column: it goes into
+    // an array column whose elements take the list's elements in binary.
+    let mut elems: Vec<Option<Type>> = Vec::with_capacity(types.len());
+    for (c, t) in src.columns().iter().zip(&types) {
+        elems.push(match (c.list_of, t.kind()) {
+            (None, _) if binary_fits(c.kind, t) => None,
+            (Some(k), Kind::Array(e)) if binary_fits(k, e) => Some(e.clone()),
+            _ => return Ok(None),
+        });
+    }
+    let ncols = types.len() as i16;
+    let names: Vec<String> = src.columns().iter().map(|c| c.name.clone()).collect();
+    let n = copy_from(client, table, columns, &mut |buf| {
+        let more = src.next_rows_with_lists(&mut |row, lists| {
+            buf.put_i16(ncols);
+            for (i, (v, ty)) in row.iter().zip(&types).enumerate() {
+                match &elems[i] {
+                    Some(e) => array_field(lists, i, e, buf),
+                    None => field(*v, ty, buf),
+                }
+                .map_err(|e| e.context(format_args!("column {i} ({:?})", names[i])))?;
+            }
+            Ok(())
+        })?;
+        Ok(more.is_some())
+    })?;
+    Ok(Some(n))
+}
+
+/// COPY `rows` (`columns.len()` values each) into `table`, for a batch of
+/// `INSERT INTO table (columns) VALUES (?, ...)`. Every row is encoded
+/// before anything is sent: `None`, with nothing sent, when a value has
+/// no binary form for its column's type or does not fit it (the batch then
+/// runs as multi-row INSERTs, whose binding names the row and leaves an
+/// open transaction as it was; a COPY stopped by the client would abort it).
+pub(super) fn copy_rows(client: &mut Client, table: &str, columns: &[String], rows: &[ValueRef<'_>]) -> Result<Option<u64>> {
+    let types = column_types(client, table, columns)?;
+    let width = types.len();
+    if width == 0 || width != columns.len() || rows.len() % width != 0 {
+        return Ok(None);
+    }
+    let mut tuples = BytesMut::with_capacity(rows.len() * 16);
+    for row in rows.chunks(width) {
+        tuples.put_i16(width as i16);
+        for (v, ty) in row.iter().zip(&types) {
+            if !(v.is_null() || binary_fits(v.kind(), ty)) || field(*v, ty, &mut tuples).is_err() {
+                return Ok(None);
+            }
+        }
+    }
+    let mut at = 0;
+    let n = copy_from(client, table, columns, &mut |buf| {
+        let take = (tuples.len() - at).min(CHUNK);
+        buf.put_slice(&tuples[at..at + take]);
+        at += take;
+        Ok(at < tuples.len())
+    })?;
     Ok(Some(n))
 }
