@@ -42,6 +42,16 @@
  * keel's path on MySQL is LOAD DATA LOCAL INFILE when the server has
  * local_infile on, else multi-row INSERTs; the line says which.
  *
+ * A second keel side per engine (the speed issue's "INSERT batches"): the
+ * same rows as keel_value arrays, made in C 10,000 rows at a time (part of
+ * keel's time), through one prepared INSERT with ? placeholders and
+ * keel_stmt_execute_batch per 10,000 rows, in one transaction: on SQLite
+ * the statement runs row by row, on PostgreSQL by binary COPY, 10,000
+ * rows a COPY, on MySQL/MariaDB as multi-row INSERTs of 1000 rows. Its
+ * targets: within 1.5 of COPY and of
+ * the array bind; none on SQLite (the row-by-row insert's target is
+ * bench/sqlite_bench.c's).
+ *
  * Each run makes the table empty (DROP, CREATE) on a new connection,
  * untimed, times the load, then checks through SQL on the same connection
  * the row count and sums of id, nullable_int, flag and the lengths, and a
@@ -52,7 +62,7 @@
  *
  * Usage:
  *   ingest_bench [sqlite] [postgres] [mysql] [all] [--rows N] [--reps N]
- *                [--batch N] [--side keel|native]
+ *                [--batch N] [--side keel|native] [--keel ingest|batch]
  * No engine named means all three. URLs come from KEEL_TEST_POSTGRES_URL
  * and KEEL_TEST_MYSQL_URL (`. scripts/servers.sh`). The table
  * keel_bench_w3 is dropped and re-created.
@@ -87,6 +97,8 @@ static int g_reps = 3;
 static int64_t g_batch = 65536;
 /* --side keel|native runs one side only (for profiling). */
 static const char *g_side = NULL;
+/* --keel ingest|batch runs one of keel's two ways only. */
+static enum { KEEL_BOTH, KEEL_ONLY_INGEST, KEEL_ONLY_BATCH } g_keel = KEEL_BOTH;
 
 static const char *TABLE = "keel_bench_w3";
 
@@ -508,6 +520,65 @@ static load_result keel_load(const char *url, const char *const *ddl, const chec
     return res;
 }
 
+/* Rows per keel_stmt_execute_batch call (the values of a chunk are made
+ * in C before the call, part of keel's time, as the stream's batches are). */
+enum { BATCH_CHUNK = 10000 };
+
+/* Make the table empty with `ddl` (untimed), load it through one prepared
+ * INSERT and keel_stmt_execute_batch in one transaction (timed), then
+ * check it. */
+static load_result keel_batch_load(const char *url, const char *const *ddl, const check_sql *q) {
+    keel_db *db;
+    keel_conn *conn = keel_connect(&db, url);
+    for (; *ddl; ddl++)
+        keel_exec(conn, *ddl);
+    keel_value *v = xmalloc(sizeof *v * 7 * BATCH_CHUNK);
+    char(*names)[16] = xmalloc(16 * (size_t)BATCH_CHUNK);
+    uint8_t(*payloads)[32] = xmalloc(32 * (size_t)BATCH_CHUNK);
+    load_result res = {0};
+    timing t0 = t_start();
+    keel_stmt *s;
+    KTRY("prepare", keel_conn_prepare(conn,
+                                      "INSERT INTO keel_bench_w3 (id, name, score, flag, created, payload, "
+                                      "nullable_int) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                      &s, &e_));
+    KTRY("begin", keel_conn_begin(conn, NULL, &e_));
+    for (int64_t first = 1; first <= g_rows; first += BATCH_CHUNK) {
+        size_t rows = (size_t)(g_rows - first + 1 < BATCH_CHUNK ? g_rows - first + 1 : BATCH_CHUNK);
+        for (size_t r = 0; r < rows; r++) {
+            int64_t i = first + (int64_t)r;
+            keel_value *row = v + 7 * r;
+            w3_name(i, names[r]);
+            w3_payload(i, payloads[r]);
+            row[0] = (keel_value){.kind = KEEL_TYPE_INT64, .int_value = i};
+            row[1] = (keel_value){.kind = KEEL_TYPE_TEXT, .data = (const uint8_t *)names[r], .len = 16};
+            row[2] = (keel_value){.kind = KEEL_TYPE_DOUBLE, .double_value = w3_score(i)};
+            row[3] = (keel_value){.kind = KEEL_TYPE_BOOL, .int_value = w3_flag(i)};
+            row[4] = (keel_value){.kind = KEEL_TYPE_TIMESTAMP, .int_value = w3_created(i)};
+            row[5] = (keel_value){.kind = KEEL_TYPE_BYTES, .data = payloads[r], .len = 32};
+            row[6] = w3_n_null(i) ? (keel_value){.kind = KEEL_TYPE_NULL}
+                                  : (keel_value){.kind = KEEL_TYPE_INT64, .int_value = w3_n(i)};
+        }
+        keel_exec_result r = {.size = sizeof r};
+        KTRY("execute_batch", keel_stmt_execute_batch(s, v, rows, 7, &r, &e_));
+        if (r.rows_affected != rows)
+            die("keel_stmt_execute_batch", "rows affected differ from the rows given");
+    }
+    KTRY("commit", keel_conn_commit(conn, &e_));
+    keel_stmt_free(s);
+    res.t = t_since(t0);
+    free(v);
+    free(names);
+    free(payloads);
+    keel_text(conn, q->sums, res.sums, sizeof res.sums);
+    char sql[512];
+    fingerprint_sql(q, sql, sizeof sql);
+    keel_text(conn, sql, res.fingerprint, sizeof res.fingerprint);
+    keel_conn_free(conn);
+    keel_db_free(db);
+    return res;
+}
+
 /* ------------------------------------------------------------------ */
 /* SQLite: raw sqlite3                                                 */
 
@@ -905,29 +976,40 @@ static void print_header(void) {
            "target", "keel cpu", "nat cpu", "ratio", "keel row/s", "nat row/s");
 }
 
+/* One keel side: how it loads the table, and its name in the table. */
+typedef struct {
+    load_result (*load)(const char *url, const char *const *ddl, const check_sql *q);
+    const char *call;
+} keel_side;
+
+static const keel_side KEEL_INGEST = {keel_load, "keel_conn_ingest"};
+static const keel_side KEEL_BATCH = {keel_batch_load, "keel_stmt_execute_batch of one prepared INSERT, 10000 rows a call"};
+
+/* A target of 0: none for this line. */
 static void print_line(const char *engine, timing k, timing n, double target, const char *native,
-                       const char *keel_path) {
+                       const keel_side *side, const char *keel_path) {
     if (g_side) {
         timing t = strcmp(g_side, "keel") == 0 ? k : n;
         printf("%-9s %s only: %.3f s wall, %.3f s cpu, %.0f rows/s\n", engine, g_side, t.wall, t.cpu,
                (double)g_rows / t.wall);
     } else {
         double ratio = k.wall / n.wall;
-        char tgt[32];
-        snprintf(tgt, sizeof tgt, "<= %.2f %s", target, ratio <= target ? "ok" : "ABOVE");
+        char tgt[32] = "(none)";
+        if (target > 0)
+            snprintf(tgt, sizeof tgt, "<= %.2f %s", target, ratio <= target ? "ok" : "ABOVE");
         printf("%-9s %8.3f %8.3f %6.2f %-16s | %8.3f %8.3f %6.2f | %10.0f %10.0f\n", engine, k.wall, n.wall, ratio,
                tgt, k.cpu, n.cpu, k.cpu / n.cpu, (double)g_rows / k.wall, (double)g_rows / n.wall);
     }
-    printf("          native: %s\n          keel:   keel_conn_ingest, %s\n", native, keel_path);
+    printf("          native: %s\n          keel:   %s, %s\n", native, side->call, keel_path);
     fflush(stdout);
 }
 
 typedef load_result (*native_fn)(const char *arg);
 
 /* Best of g_reps for native and keel, interleaved, each run checked. */
-static void run_engine(const char *engine, const char *native_arg, native_fn native, const char *keel_url,
-                       const char *const *keel_ddl, const check_sql *q, double target, const char *native_name,
-                       const char *keel_path) {
+static void run_engine(const char *engine, const char *native_arg, native_fn native, const keel_side *side,
+                       const char *keel_url, const char *const *keel_ddl, const check_sql *q, double target,
+                       const char *native_name, const char *keel_path) {
     char want[256];
     w3_expected(g_rows, want, sizeof want);
     timing bk = {1e30, 1e30}, bn = {1e30, 1e30};
@@ -939,7 +1021,7 @@ static void run_engine(const char *engine, const char *native_arg, native_fn nat
             best(&bn, rn.t);
         }
         if (run_side("keel")) {
-            rk = keel_load(keel_url, keel_ddl, q);
+            rk = side->load(keel_url, keel_ddl, q);
             check_sums(engine, "keel", &rk, want);
             best(&bk, rk.t);
         }
@@ -950,12 +1032,12 @@ static void run_engine(const char *engine, const char *native_arg, native_fn nat
             exit(1);
         }
     }
-    print_line(engine, bk, bn, target, native_name, keel_path);
+    print_line(engine, bk, bn, target, native_name, side, keel_path);
 }
 
 static void usage(void) {
     fprintf(stderr, "usage: ingest_bench [sqlite] [postgres] [mysql] [all] [--rows N] [--reps N] [--batch N] "
-                    "[--side keel|native]\n");
+                    "[--side keel|native] [--keel ingest|batch]\n");
     exit(2);
 }
 
@@ -970,6 +1052,15 @@ int main(int argc, char **argv) {
             g_batch = atoll(argv[++i]);
         else if (strcmp(argv[i], "--side") == 0 && i + 1 < argc)
             g_side = argv[++i];
+        else if (strcmp(argv[i], "--keel") == 0 && i + 1 < argc) {
+            i++;
+            if (strcmp(argv[i], "ingest") == 0)
+                g_keel = KEEL_ONLY_INGEST;
+            else if (strcmp(argv[i], "batch") == 0)
+                g_keel = KEEL_ONLY_BATCH;
+            else
+                usage();
+        }
         else if (strcmp(argv[i], "sqlite") == 0)
             sq = true;
         else if (strcmp(argv[i], "postgres") == 0)
@@ -1003,24 +1094,36 @@ int main(int argc, char **argv) {
         snprintf(native, sizeof native,
                  "raw sqlite3 %s prepared INSERT, one step per row, 1 tx (same build; in-memory memdb db both sides)",
                  sqlite3_libversion());
-        run_engine("sqlite", uri, sq_load, "sqlite::memory:", SQLITE_DDL, &SQLITE_CHECK, 1.10, native,
-                   "one prepared INSERT per row");
+        if (g_keel != KEEL_ONLY_BATCH)
+            run_engine("sqlite", uri, sq_load, &KEEL_INGEST, "sqlite::memory:", SQLITE_DDL, &SQLITE_CHECK, 1.10,
+                       native, "one prepared INSERT per row");
+        if (g_keel != KEEL_ONLY_INGEST)
+            run_engine("sqlite", uri, sq_load, &KEEL_BATCH, "sqlite::memory:", SQLITE_DDL, &SQLITE_CHECK, 0, native,
+                       "run row by row");
     }
     if (pg) {
         const char *url = getenv("KEEL_TEST_POSTGRES_URL");
         if (!url)
             die("KEEL_TEST_POSTGRES_URL is not set", "source scripts/servers.sh");
-        run_engine("postgres", url, pg_load, url, PG_DDL, &PG_CHECK, 1.00,
-                   "libpq COPY FROM STDIN (FORMAT binary), tuples encoded by hand, 64 KiB per PQputCopyData, 1 tx",
-                   "COPY FROM STDIN (FORMAT binary)");
+        const char *native = "libpq COPY FROM STDIN (FORMAT binary), tuples encoded by hand, 64 KiB per "
+                             "PQputCopyData, 1 tx";
+        if (g_keel != KEEL_ONLY_BATCH)
+            run_engine("postgres", url, pg_load, &KEEL_INGEST, url, PG_DDL, &PG_CHECK, 1.00, native,
+                       "COPY FROM STDIN (FORMAT binary)");
+        if (g_keel != KEEL_ONLY_INGEST)
+            run_engine("postgres", url, pg_load, &KEEL_BATCH, url, PG_DDL, &PG_CHECK, 1.50, native,
+                       "run as binary COPY, 10000 rows a COPY");
     }
     if (my) {
         const char *url = getenv("KEEL_TEST_MYSQL_URL");
         if (!url)
             die("KEEL_TEST_MYSQL_URL is not set", "source scripts/servers.sh");
-        run_engine("mysql", url, my_load, url, MY_DDL, &MY_CHECK, 1.00,
-                   "libmariadb prepared INSERT, array binding, 10000 rows per mysql_stmt_execute, 1 tx",
-                   my_keel_path(url));
+        const char *native = "libmariadb prepared INSERT, array binding, 10000 rows per mysql_stmt_execute, 1 tx";
+        if (g_keel != KEEL_ONLY_BATCH)
+            run_engine("mysql", url, my_load, &KEEL_INGEST, url, MY_DDL, &MY_CHECK, 1.00, native, my_keel_path(url));
+        if (g_keel != KEEL_ONLY_INGEST)
+            run_engine("mysql", url, my_load, &KEEL_BATCH, url, MY_DDL, &MY_CHECK, 1.50, native,
+                       "run as multi-row INSERTs of 1000 rows");
     }
     return 0;
 }
