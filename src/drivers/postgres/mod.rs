@@ -433,10 +433,28 @@ impl DriverConn for PgConn {
         if columns.is_empty() {
             return Ok(None);
         }
-        let outside = !self.in_transaction();
-        let c = self.shared.client().map_err(|error| PipelineError { row: None, error, rolled_back: false })?;
-        // One COPY is one statement: a failed one leaves none of its rows.
-        copy::copy_rows(c, table, columns, rows).map_err(|error| PipelineError { row: None, error, rolled_back: outside })
+        let whole = |error| PipelineError { row: None, error, rolled_back: false };
+        // Outside a transaction the probe of the columns' types and the
+        // COPY run in one of keel's own: behind a pooler in transaction
+        // mode the probe's Parse and Close then reach the same server
+        // connection (as `describe_unnamed` does), and a failed COPY
+        // leaves none of its rows.
+        let own = !self.in_transaction();
+        let c = self.shared.client().map_err(whole)?;
+        if own {
+            c.run(Effect::NoRun, None, |c| c.batch_execute("BEGIN")).map_err(whole)?;
+        }
+        let copied = copy::copy_rows(c, table, columns, rows);
+        if !own {
+            return copied.map_err(whole);
+        }
+        let end = if matches!(copied, Ok(Some(_))) { "COMMIT" } else { "ROLLBACK" };
+        let ended = c.run(Effect::Runs, None, |c| c.batch_execute(end));
+        match (copied, ended) {
+            (Ok(n), Ok(())) => Ok(n),
+            (Err(error), _) => Err(PipelineError { row: None, error, rolled_back: true }),
+            (Ok(_), Err(error)) => Err(PipelineError { row: None, error, rolled_back: true }),
+        }
     }
 
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
