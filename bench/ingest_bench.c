@@ -487,14 +487,31 @@ static const check_sql MY_CHECK = {
 
 static void fingerprint_sql(const check_sql *q, char *out, size_t cap) { snprintf(out, cap, q->fingerprint, g_rows); }
 
+/* A connection of a new pool on `url`, the table made empty by `ddl`. */
+static keel_conn *keel_fresh(keel_db **db, const char *url, const char *const *ddl) {
+    keel_conn *conn = keel_connect(db, url);
+    for (; *ddl; ddl++)
+        keel_exec(conn, *ddl);
+    return conn;
+}
+
+/* Read the table's sums and its last row's fingerprint into `res`, then
+ * close the connection and its pool. */
+static void keel_check_and_close(keel_db *db, keel_conn *conn, const check_sql *q, load_result *res) {
+    keel_text(conn, q->sums, res->sums, sizeof res->sums);
+    char sql[512];
+    fingerprint_sql(q, sql, sizeof sql);
+    keel_text(conn, sql, res->fingerprint, sizeof res->fingerprint);
+    keel_conn_free(conn);
+    keel_db_free(db);
+}
+
 /* Make the table empty with `ddl` (untimed), load it through
  * keel_conn_ingest (timed, with the stream's batches made in get_next),
  * then check it. */
 static load_result keel_load(const char *url, const char *const *ddl, const check_sql *q) {
     keel_db *db;
-    keel_conn *conn = keel_connect(&db, url);
-    for (; *ddl; ddl++)
-        keel_exec(conn, *ddl);
+    keel_conn *conn = keel_fresh(&db, url, ddl);
     load_result res = {0};
     uint64_t rows = 0;
     timing t0 = t_start();
@@ -511,12 +528,7 @@ static load_result keel_load(const char *url, const char *const *ddl, const chec
         snprintf(m, sizeof m, "reported %" PRIu64 " rows, not %" PRId64, rows, g_rows);
         die("keel_conn_ingest", m);
     }
-    keel_text(conn, q->sums, res.sums, sizeof res.sums);
-    char sql[512];
-    fingerprint_sql(q, sql, sizeof sql);
-    keel_text(conn, sql, res.fingerprint, sizeof res.fingerprint);
-    keel_conn_free(conn);
-    keel_db_free(db);
+    keel_check_and_close(db, conn, q, &res);
     return res;
 }
 
@@ -529,9 +541,7 @@ enum { BATCH_CHUNK = 10000 };
  * check it. */
 static load_result keel_batch_load(const char *url, const char *const *ddl, const check_sql *q) {
     keel_db *db;
-    keel_conn *conn = keel_connect(&db, url);
-    for (; *ddl; ddl++)
-        keel_exec(conn, *ddl);
+    keel_conn *conn = keel_fresh(&db, url, ddl);
     keel_value *v = xmalloc(sizeof *v * 7 * BATCH_CHUNK);
     char(*names)[16] = xmalloc(16 * (size_t)BATCH_CHUNK);
     uint8_t(*payloads)[32] = xmalloc(32 * (size_t)BATCH_CHUNK);
@@ -570,12 +580,7 @@ static load_result keel_batch_load(const char *url, const char *const *ddl, cons
     free(v);
     free(names);
     free(payloads);
-    keel_text(conn, q->sums, res.sums, sizeof res.sums);
-    char sql[512];
-    fingerprint_sql(q, sql, sizeof sql);
-    keel_text(conn, sql, res.fingerprint, sizeof res.fingerprint);
-    keel_conn_free(conn);
-    keel_db_free(db);
+    keel_check_and_close(db, conn, q, &res);
     return res;
 }
 
