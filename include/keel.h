@@ -1376,7 +1376,8 @@ void keel_buffer_free(struct keel_buffer *buffer);
  * 1000 rows instead: one round trip per chunk rather than per row. On
  * PostgreSQL an `INSERT INTO t (cols) VALUES (?, ...)` of placeholders
  * alone, with a column list and nothing after the VALUES, into a plain or
- * partitioned table with no rules and no row-level security, goes by
+ * partitioned table with no rules and no row-level security that the
+ * session may also SELECT from (COPY's column probe reads it), goes by
  * binary `COPY t (cols) FROM STDIN`, 10,000 rows per COPY (row triggers
  * fire as for the INSERT; statement triggers once per COPY); a batch
  * holding a value that has no binary form for its column (a double for

@@ -110,6 +110,17 @@ fn other_inserts_stay_multi_row() {
     assert_eq!(batch(&e, &format!("INSERT INTO {t} (id, v) VALUES (?, ?)"), &data).unwrap(), 1500);
     assert_eq!(ways(&e, &log), (0, 1500));
     assert_eq!(rows(&c, &format!("SELECT count(*) FROM {seen}"), &[])[0][0], Value::Int64(1500));
+    // A GENERATED ALWAYS identity column: left out, COPY fills it as the
+    // INSERT would; listed, which COPY would take, the INSERT is refused
+    // when it is prepared, so no batch runs.
+    let (t, log) = logged(&e, "pgb_identity", "n BIGINT GENERATED ALWAYS AS IDENTITY, v DOUBLE PRECISION");
+    assert_eq!(batch(&e, &format!("INSERT INTO {t} (id, v) VALUES (?, ?)"), &data).unwrap(), 1500);
+    assert_eq!(ways(&e, &log), (1500, 0));
+    let got = rows(&c, &format!("SELECT min(n), max(n), count(DISTINCT n) FROM {t}"), &[]);
+    assert_eq!(got[0], vec![Value::Int64(1), Value::Int64(1500), Value::Int64(1500)]);
+    let one = [vec![Value::Int64(9000), Value::Int64(5), Value::Double(0.5)]];
+    let err = batch(&e, &format!("INSERT INTO {t} (id, n, v) VALUES (?, ?, ?)"), &one).unwrap_err();
+    assert_eq!(err.sqlstate, "428C9", "{err}");
 }
 
 /// A value out of its column's range inside a transaction: found before

@@ -61,7 +61,8 @@
 //! takes it for that table ([`DriverConn::appends_to`](super::driver::DriverConn::appends_to)), through
 //! the driver's bulk path instead, [`APPEND_ROWS`] rows at a time: a
 //! loaded driver's appender (DuckDB), PostgreSQL's binary COPY (for a
-//! column list, into a table without rules or row-level security). The
+//! column list, into a table without rules or row-level security that the
+//! session may read). The
 //! rows take nothing but their values there, so the table ends as the
 //! INSERTs would leave it. A chunk goes in whole or not at all; when one
 //! fails outside a transaction, its rows run again one by one to stop at

@@ -409,12 +409,18 @@ impl DriverConn for PgConn {
     }
 
     /// A batch of `INSERT INTO <target> (...) VALUES (?, ...)` goes by
-    /// binary COPY when COPY does what the INSERT would: into a plain or
-    /// partitioned table with no rules (COPY skips them) and no row-level
-    /// security (COPY FROM refuses it).
+    /// binary COPY when COPY does what the INSERT would: into a plain
+    /// table, or a partitioned one from PostgreSQL 11 (which COPY fills),
+    /// with no rules (COPY skips them) and no row-level security (COPY
+    /// FROM refuses it), which the session may read (the COPY's column
+    /// probe is a SELECT). A `GENERATED ALWAYS` identity column, which
+    /// COPY would fill with the values given, cannot be in the list: the
+    /// INSERT naming it fails when it is prepared.
     fn appends_to(&mut self, target: &str) -> Result<bool> {
         let c = self.shared.client()?;
-        let sql = "SELECT c.relkind IN ('r', 'p') AND NOT c.relhasrules AND NOT c.relrowsecurity \
+        let sql = "SELECT (c.relkind = 'r' OR (c.relkind = 'p' AND current_setting('server_version_num')::int >= 110000)) \
+                   AND NOT c.relhasrules AND NOT c.relrowsecurity \
+                   AND pg_catalog.has_table_privilege(c.oid, 'SELECT') \
                    FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1)";
         let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 1] = [(&target, Type::TEXT)];
         let rows = c.run(Effect::NoRun, None, |c| c.query_typed(sql, &params))?;
