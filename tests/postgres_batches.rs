@@ -160,3 +160,41 @@ fn failures_in_a_transaction() {
     assert_eq!(ways(&e, &log).1, 0, "no row went by INSERT");
     assert_eq!(rows(&c, &format!("SELECT count(*) FROM {t}"), &[])[0][0], Value::Int64(0));
 }
+
+/// A role that may insert into the table but not read it: COPY's column
+/// probe is a SELECT, so its batches keep the multi-row INSERTs, which it
+/// may run, rather than failing.
+#[test]
+fn insert_only_role_keeps_inserts() {
+    let Some(e) = Engine::open("postgres") else { return };
+    let (t, log) = logged(&e, "pgb_insonly", "v DOUBLE PRECISION");
+    let role = Role(&e, format!("{}_role", t.name));
+    let role = &role.1;
+    e.db.exec(&format!("CREATE ROLE {role}"), &[]).unwrap();
+    e.db.exec(&format!("GRANT INSERT ON {t}, {log} TO {role}"), &[]).unwrap();
+    let data: Vec<Vec<Value>> = (0..1500).map(|i| vec![Value::Int64(i), Value::Double(i as f64)]).collect();
+    let refs: Vec<Vec<ValueRef<'_>>> = data.iter().map(|r| r.iter().map(Value::as_ref).collect()).collect();
+    {
+        // A pool of its own, so that no session of the shared one keeps the role.
+        let db = keel::Db::open(&e.url).unwrap();
+        let c = db.checkout().unwrap();
+        c.exec(&format!("SET ROLE {role}"), &[]).unwrap();
+        let mut st = c.prepare(&format!("INSERT INTO {t} (id, v) VALUES (?, ?)")).unwrap();
+        let ran = st.execute_batch(refs.iter()).map(|r| r.rows_affected);
+        drop(st);
+        c.exec("RESET ROLE", &[]).unwrap();
+        assert_eq!(ran.unwrap(), 1500);
+    }
+    assert_eq!(ways(&e, &log), (0, 1500));
+}
+
+/// A role made by a test, dropped with what was granted to it however
+/// the test ends.
+struct Role<'e>(&'e Engine, String);
+
+impl Drop for Role<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.db.exec(&format!("DROP OWNED BY {}", self.1), &[]);
+        let _ = self.0.db.exec(&format!("DROP ROLE IF EXISTS {}", self.1), &[]);
+    }
+}
