@@ -46,7 +46,8 @@
  * same rows as keel_value arrays, made in C 10,000 rows at a time (part of
  * keel's time), through one prepared INSERT with ? placeholders and
  * keel_stmt_execute_batch per 10,000 rows, in one transaction: on SQLite
- * the statement runs row by row, on PostgreSQL by binary COPY, 10,000
+ * the statement runs row by row (1000 rows per call into the driver,
+ * bound where the values are), on PostgreSQL by binary COPY, 10,000
  * rows a COPY, on MySQL/MariaDB as multi-row INSERTs of 1000 rows. Its
  * targets: within 1.5 of COPY and of
  * the array bind; none on SQLite (the row-by-row insert's target is
@@ -1104,7 +1105,7 @@ int main(int argc, char **argv) {
                        native, "one prepared INSERT per row");
         if (g_keel != KEEL_ONLY_INGEST)
             run_engine("sqlite", uri, sq_load, &KEEL_BATCH, "sqlite::memory:", SQLITE_DDL, &SQLITE_CHECK, 0, native,
-                       "run row by row");
+                       "run row by row, 1000 rows per call bound in place");
     }
     if (pg) {
         const char *url = getenv("KEEL_TEST_POSTGRES_URL");

@@ -1260,13 +1260,16 @@ impl<R: RecordBatchReader> RowSource for ArrowSource<R> {
             // The batch is read: its rows go to the statement under the
             // session's lock, with no call into the stream meanwhile (it
             // may read from this same session).
-            stmt.execute_rows(&mut |each| {
-                for r in 0..n {
-                    self.row_of(&b, r, &mut row)?;
-                    each(&row).map_err(|e| e.context(format_args!("row {}", self.before + r as u64)))?;
-                }
-                Ok(())
-            })?;
+            stmt.execute_rows(
+                &mut |each| {
+                    for r in 0..n {
+                        self.row_of(&b, r, &mut row)?;
+                        each(&row).map_err(|e| e.context(format_args!("row {}", self.before + r as u64)))?;
+                    }
+                    Ok(())
+                },
+                false,
+            )?;
         } else {
             let mut pb = stmt.batch();
             for r in 0..n {

@@ -887,24 +887,31 @@ impl Stmt {
     /// Run the statement once for each row `rows` hands to its callback,
     /// under one check and one hold of the session's lock, each row bound
     /// where its values are for its run only
-    /// ([`DriverStmt::execute_rows`]); the number of rows run. `rows` must
+    /// ([`DriverStmt::execute_rows`]). `rows` must
     /// not call into this session (it runs under its lock): it only hands
     /// over values it holds already. The bindings are cleared afterwards.
+    /// With `report`, returns the rows' rows affected, summed, and the
+    /// last row's insert id (a little work per row; without, nothing to
+    /// rely on).
     pub fn execute_rows(
         &mut self,
         rows: &mut dyn FnMut(&mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<()>,
-    ) -> Result<u64> {
+        report: bool,
+    ) -> Result<ExecResult> {
         self.check()?;
         self.close_cursor();
         let n = self.bound.len();
         let (conn, sql) = (self._conn.clone(), self.sql.clone());
         let _g = conn.hold();
-        let r = self.inner_mut().execute_rows(&mut |each| {
-            rows(&mut |row| {
-                param_count(n, row.len())?;
-                each(row)
-            })
-        });
+        let r = self.inner_mut().execute_rows(
+            &mut |each| {
+                rows(&mut |row| {
+                    param_count(n, row.len())?;
+                    each(row)
+                })
+            },
+            report,
+        );
         self.bound.iter_mut().for_each(|b| *b = false);
         r.map_err(|e| e.with_sql(&sql))
     }

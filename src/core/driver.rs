@@ -412,19 +412,27 @@ pub trait DriverStmt: Send {
         self.execute()
     }
     /// Whether [`DriverStmt::execute_rows`] binds rows where their values
-    /// are (a bulk path the core prefers for ingest). Default: no.
+    /// are (a bulk path the core prefers for ingest and for batches run
+    /// row by row). Default: no.
     fn executes_rows_in_place(&self) -> bool {
         false
     }
     /// Run the statement once for each row `rows` gives to the callback
     /// it is handed (one value per parameter, count checked by the
     /// caller), binding text and bytes where they are for that run only;
-    /// the number of rows run. Stops at the first failing row, whose
-    /// error names its parameter when a value did not bind. The
-    /// statement's bindings are cleared afterwards, whatever happened.
-    /// Called only when [`DriverStmt::executes_rows_in_place`] says yes;
-    /// the default runs nothing and fails.
-    fn execute_rows(&mut self, _rows: &mut dyn FnMut(&mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<()>) -> Result<u64> {
+    /// with `report`, the sum of the rows' rows affected and the last
+    /// row's insert id, as [`DriverStmt::execute`] reports them for one
+    /// run (without, what it returns is unspecified). Stops at the
+    /// first failing row, whose error names its parameter when a value
+    /// did not bind (then marked not sent). The statement's bindings are
+    /// cleared afterwards, whatever happened. Called only when
+    /// [`DriverStmt::executes_rows_in_place`] says yes; the default runs
+    /// nothing and fails.
+    fn execute_rows(
+        &mut self,
+        _rows: &mut dyn FnMut(&mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<()>,
+        _report: bool,
+    ) -> Result<ExecResult> {
         Err(crate::core::error::Error::not_implemented("this driver does not run rows bound in place"))
     }
     /// Run and return a streaming cursor. A cursor opened earlier on this

@@ -24,7 +24,10 @@
 //! else (`RETURNING`, `ON CONFLICT DO UPDATE`, which refuses to touch a row
 //! twice in one statement, `INSERT ... SELECT`, function calls such as
 //! `now()` that a row-by-row run evaluates per statement) runs row by row,
-//! as does every batch on SQLite, where a row costs no round trip.
+//! as does every batch on SQLite, where a row costs no round trip: there
+//! the rows go [`IN_PLACE_ROWS`] at a time into one call that binds each
+//! where its values are ([`Stmt::execute_rows`]), with what row by row
+//! reports (rows affected, the last insert id, the failing row).
 //!
 //! A chunk holds at most [`MAX_CHUNK_ROWS`] rows, fewer when the engine's
 //! 65,535-parameter limit or a byte budget ([`CHUNK_BYTES`], or half of
@@ -421,7 +424,13 @@ enum Mode {
     Chunked,
     /// Through the driver's pipeline, [`PIPELINE_ROWS`] rows at a time.
     Pipelined,
+    /// Row by row, [`IN_PLACE_ROWS`] rows per call into a driver that
+    /// binds them where their values are ([`Stmt::execute_rows`]: SQLite).
+    InPlace,
 }
+
+/// Most rows run per call into a driver that binds them in place.
+const IN_PLACE_ROWS: usize = 1000;
 
 /// Most rows in one pipeline (see the module docs).
 const PIPELINE_ROWS: usize = 1000;
@@ -496,7 +505,7 @@ impl<'a> ParamBatch<'_, 'a> {
                 self.buffer(row);
                 Ok(())
             }
-            Mode::Chunked | Mode::Pipelined => {
+            Mode::Chunked | Mode::Pipelined | Mode::InPlace => {
                 let bytes: usize = row.iter().map(value_bytes).sum();
                 let (full, max_bytes) = self.chunk_limits();
                 let rows = self.pending_rows();
@@ -514,7 +523,7 @@ impl<'a> ParamBatch<'_, 'a> {
         let rows = self.pending_rows();
         if rows > 0 {
             let last_alone = matches!(&self.stmt.many, Many::Chunked(c) if c.last_alone);
-            if !matches!(self.mode, Mode::Chunked | Mode::Pipelined) {
+            if !matches!(self.mode, Mode::Chunked | Mode::Pipelined | Mode::InPlace) {
                 self.run_pending_one_by_one(rows)?;
             } else if last_alone {
                 self.flush(rows - 1)?;
@@ -548,6 +557,7 @@ impl<'a> ParamBatch<'_, 'a> {
         match &self.stmt.many {
             Many::Chunked(c) => (c.rows, c.max_bytes),
             _ if self.mode == Mode::Pipelined => (PIPELINE_ROWS, CHUNK_BYTES),
+            _ if self.mode == Mode::InPlace => (IN_PLACE_ROWS, CHUNK_BYTES),
             _ => (1, 0),
         }
     }
@@ -583,6 +593,8 @@ impl<'a> ParamBatch<'_, 'a> {
             Mode::Chunked
         } else if self.stmt.pipelines() {
             Mode::Pipelined
+        } else if self.stmt.executes_rows_in_place() {
+            Mode::InPlace
         } else {
             Mode::RowByRow
         })
@@ -658,6 +670,32 @@ impl<'a> ParamBatch<'_, 'a> {
         Err(error.context(format_args!("row {at}")))
     }
 
+    /// Run the first `rows` pending rows in one call into a driver that
+    /// binds them in place, as row by row: the first failing row stops
+    /// the call, the rows before it stay done, and its error is named.
+    fn flush_in_place(&mut self, rows: usize) -> Result<()> {
+        let n = self.n;
+        let pending = std::mem::take(&mut self.pending);
+        let mut ran = 0usize;
+        let r = self.stmt.execute_rows(
+            &mut |each| {
+                for row in pending[..rows * n].chunks(n) {
+                    each(row)?;
+                    ran += 1;
+                }
+                Ok(())
+            },
+            true,
+        );
+        self.pending = pending;
+        let at = self.first + ran;
+        self.drop_pending(rows);
+        let x = r.map_err(|e| e.context(format_args!("row {at}")))?;
+        self.sum.rows_affected += x.rows_affected;
+        self.sum.last_insert_id = x.last_insert_id;
+        Ok(())
+    }
+
     /// Run the first `rows` pending rows through the driver's appender.
     fn flush_appended(&mut self, rows: usize) -> Result<()> {
         let n = self.n;
@@ -725,6 +763,9 @@ impl<'a> ParamBatch<'_, 'a> {
         }
         if self.mode == Mode::Pipelined {
             return self.flush_pipelined(rows);
+        }
+        if self.mode == Mode::InPlace {
+            return self.flush_in_place(rows);
         }
         if matches!(&self.stmt.many, Many::Chunked(c) if c.append.is_some()) {
             return self.flush_appended(rows);

@@ -410,14 +410,19 @@ impl DriverStmt for SqliteStmt {
     /// The raw sqlite3 insert loop: each row bound where its values are
     /// (text and bytes by `SQLITE_STATIC`, no copy; dates and times as
     /// text in a buffer per parameter), stepped and reset.
-    fn execute_rows(&mut self, rows: &mut dyn FnMut(&mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<()>) -> Result<u64> {
+    fn execute_rows(
+        &mut self,
+        rows: &mut dyn FnMut(&mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<()>,
+        report: bool,
+    ) -> Result<ExecResult> {
         self.restart()?;
         let raw = self.raw.clone();
+        let db = raw.db.0;
         let mut scratch = vec![String::new(); self.params];
-        let mut n = 0u64;
+        let mut sum = ExecResult::default();
         let r = rows(&mut |row| {
             for (i, (v, buf)) in row.iter().zip(scratch.iter_mut()).enumerate() {
-                let b = binding(*v, buf).map_err(|e| e.context(format_args!("parameter {i}")))?;
+                let b = binding(*v, buf).map_err(|e| e.context(format_args!("parameter {i}")).not_sent())?;
                 // SAFETY: the statement is reset (after every step, below);
                 // the bytes (the row's, or `buf`'s) outlive the step that
                 // reads them, every parameter is bound again before the
@@ -428,17 +433,36 @@ impl DriverStmt for SqliteStmt {
                     return Err(raw.error(rc));
                 }
             }
+            // What `execute` reports for a run, summed, when asked.
+            // SAFETY: valid handles.
+            let (before, rowid_before) =
+                if report { unsafe { (ffi::sqlite3_total_changes64(db), ffi::sqlite3_last_insert_rowid(db)) } } else { (0, 0) };
             let rc = raw.step_to_end();
-            let r = if rc == ffi::SQLITE_DONE { Ok(()) } else { Err(raw.error(rc)) };
+            let r = if rc == ffi::SQLITE_DONE {
+                if report {
+                    // SAFETY: valid handle.
+                    unsafe {
+                        if ffi::sqlite3_total_changes64(db) != before {
+                            sum.rows_affected += ffi::sqlite3_changes64(db).max(0) as u64;
+                            let rowid = ffi::sqlite3_last_insert_rowid(db);
+                            sum.last_insert_id = (rowid != rowid_before).then_some(rowid);
+                        } else {
+                            sum.last_insert_id = None;
+                        }
+                    }
+                }
+                Ok(())
+            } else {
+                Err(raw.error(rc))
+            };
             raw.reset();
-            n += 1;
             r
         });
         // Nothing may point at the rows' memory once they are gone.
         self.binds.iter_mut().for_each(|b| *b = Bound::Null);
         // SAFETY: valid statement, reset.
         unsafe { ffi::sqlite3_clear_bindings(raw.ptr) };
-        r.map(|()| n)
+        r.map(|()| sum)
     }
 
     fn execute(&mut self) -> Result<ExecResult> {
