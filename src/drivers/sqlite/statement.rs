@@ -115,6 +115,30 @@ impl RawStmt {
         }
     }
 
+    /// Step to the end, as [`RawStmt::step_to_end`], and say what the run
+    /// did: the rows it changed (0 when it changed none: the connection's
+    /// count is that of its last change) and the id of a row it inserted
+    /// (the connection keeps its last rowid across statements). The error
+    /// code that stopped it otherwise.
+    pub(super) fn step_reporting(&self) -> std::result::Result<ExecResult, c_int> {
+        let db = self.db.0;
+        // SAFETY: valid handles throughout.
+        unsafe {
+            let before = ffi::sqlite3_total_changes64(db);
+            let rowid_before = ffi::sqlite3_last_insert_rowid(db);
+            let rc = self.step_to_end();
+            if rc != ffi::SQLITE_DONE {
+                return Err(rc);
+            }
+            let changed = ffi::sqlite3_total_changes64(db) != before;
+            let rowid = ffi::sqlite3_last_insert_rowid(db);
+            Ok(ExecResult {
+                rows_affected: if changed { ffi::sqlite3_changes64(db).max(0) as u64 } else { 0 },
+                last_insert_id: (changed && rowid != rowid_before).then_some(rowid),
+            })
+        }
+    }
+
     pub(super) fn reset(&self) {
         // SAFETY: valid statement. The reset code repeats the last step's
         // error, which was already reported.
@@ -417,7 +441,6 @@ impl DriverStmt for SqliteStmt {
     ) -> Result<ExecResult> {
         self.restart()?;
         let raw = self.raw.clone();
-        let db = raw.db.0;
         let mut scratch = vec![String::new(); self.params];
         let mut sum = ExecResult::default();
         let r = rows(&mut |row| {
@@ -434,27 +457,18 @@ impl DriverStmt for SqliteStmt {
                 }
             }
             // What `execute` reports for a run, summed, when asked.
-            // SAFETY: valid handles.
-            let (before, rowid_before) =
-                if report { unsafe { (ffi::sqlite3_total_changes64(db), ffi::sqlite3_last_insert_rowid(db)) } } else { (0, 0) };
-            let rc = raw.step_to_end();
-            let r = if rc == ffi::SQLITE_DONE {
-                if report {
-                    // SAFETY: valid handle.
-                    unsafe {
-                        if ffi::sqlite3_total_changes64(db) != before {
-                            sum.rows_affected += ffi::sqlite3_changes64(db).max(0) as u64;
-                            let rowid = ffi::sqlite3_last_insert_rowid(db);
-                            sum.last_insert_id = (rowid != rowid_before).then_some(rowid);
-                        } else {
-                            sum.last_insert_id = None;
-                        }
-                    }
-                }
-                Ok(())
+            let ran = if report {
+                raw.step_reporting().map(|x| {
+                    sum.rows_affected += x.rows_affected;
+                    sum.last_insert_id = x.last_insert_id;
+                })
             } else {
-                Err(raw.error(rc))
+                match raw.step_to_end() {
+                    ffi::SQLITE_DONE => Ok(()),
+                    rc => Err(rc),
+                }
             };
+            let r = ran.map_err(|rc| raw.error(rc));
             raw.reset();
             r
         });
@@ -468,27 +482,9 @@ impl DriverStmt for SqliteStmt {
     fn execute(&mut self) -> Result<ExecResult> {
         self.restart()?;
         let raw = &self.raw;
-        let db = raw.db.0;
-        // SAFETY: valid handles throughout.
-        unsafe {
-            let before = ffi::sqlite3_total_changes64(db);
-            let rowid_before = ffi::sqlite3_last_insert_rowid(db);
-            let rc = raw.step_to_end();
-            let result = if rc == ffi::SQLITE_DONE {
-                let changed = ffi::sqlite3_total_changes64(db) != before;
-                // The connection keeps its last rowid across statements;
-                // report it only when this statement inserted a row.
-                let rowid = ffi::sqlite3_last_insert_rowid(db);
-                Ok(ExecResult {
-                    rows_affected: if changed { ffi::sqlite3_changes64(db).max(0) as u64 } else { 0 },
-                    last_insert_id: (changed && rowid != rowid_before).then_some(rowid),
-                })
-            } else {
-                Err(raw.error(rc))
-            };
-            raw.reset();
-            result
-        }
+        let result = raw.step_reporting().map_err(|rc| raw.error(rc));
+        raw.reset();
+        result
     }
 
     fn result_columns(&mut self) -> Result<Arc<[Column]>> {
