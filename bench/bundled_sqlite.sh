@@ -1,6 +1,6 @@
 # Sourced by the benches that link target/release/libkeel.a and call the
 # raw sqlite3 C API on the SQLite inside it (bench/run.sh,
-# bench/run_ingest.sh). Given $1, the path of libkeel.a: sets sqlite_inc
+# bench/run_ingest.sh, bench/run_pool.sh). Given $1, the path of libkeel.a: sets sqlite_inc
 # to the directory of the sqlite3.h of the libsqlite3-sys crate Cargo.lock
 # pins (found through `cargo metadata`), and checks that the library
 # carries the bundled sqlite3 objects. Exits on failure.

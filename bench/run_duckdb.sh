@@ -28,14 +28,10 @@ skip() {
     exit 1
 }
 
-if [ -z "${DUCKDB_BENCH_SKIP_CARGO:-}" ]; then
-    cargo build --release --locked
-fi
-# CARGO_TARGET_DIR when set (relative to the checkout), as cargo does.
-target_dir=${CARGO_TARGET_DIR:-target}
-case "$target_dir" in /*) ;; *) target_dir=$root/$target_dir ;; esac
+# shellcheck source=bench/release_lib.sh
+. bench/release_lib.sh
+keel_release_lib "${DUCKDB_BENCH_SKIP_CARGO:-}" libkeel.a
 lib=$target_dir/release/libkeel.a
-[ -e "$lib" ] || { echo "run_duckdb.sh: $lib is missing" >&2; exit 1; }
 
 # What scripts/duckdb.sh needs: npm unless libduckdb is already fetched,
 # and Zig through Python (python3 -m ziglang, or pip to install it).

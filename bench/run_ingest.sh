@@ -30,14 +30,10 @@ mkdir -p "$out"
 # shellcheck source=bench/native_clients.sh
 . bench/native_clients.sh
 
-if [ -z "${INGEST_BENCH_SKIP_CARGO:-}" ]; then
-    cargo build --release --locked
-fi
-# CARGO_TARGET_DIR when set (relative to the checkout), as cargo does.
-target_dir=${CARGO_TARGET_DIR:-target}
-case "$target_dir" in /*) ;; *) target_dir=$root/$target_dir ;; esac
+# shellcheck source=bench/release_lib.sh
+. bench/release_lib.sh
+keel_release_lib "${INGEST_BENCH_SKIP_CARGO:-}" libkeel.a
 lib=$target_dir/release/libkeel.a
-[ -e "$lib" ] || { echo "run_ingest.sh: $lib is missing" >&2; exit 1; }
 
 # shellcheck source=bench/bundled_sqlite.sh
 . bench/bundled_sqlite.sh

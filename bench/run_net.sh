@@ -21,14 +21,10 @@ mkdir -p "$out"
 # shellcheck source=bench/native_clients.sh
 . bench/native_clients.sh
 
-if [ -z "${NET_BENCH_SKIP_CARGO:-}" ]; then
-    cargo build --release --locked
-fi
-# CARGO_TARGET_DIR when set (relative to the checkout), as cargo does.
-target_dir=${CARGO_TARGET_DIR:-target}
-case "$target_dir" in /*) ;; *) target_dir=$root/$target_dir ;; esac
+# shellcheck source=bench/release_lib.sh
+. bench/release_lib.sh
+keel_release_lib "${NET_BENCH_SKIP_CARGO:-}" libkeel.so
 libdir=$target_dir/release
-[ -e "$libdir/libkeel.so" ] || { echo "run_net.sh: $libdir/libkeel.so is missing" >&2; exit 1; }
 
 # shellcheck disable=SC2086
 ${CC:-cc} -std=c11 -O2 -Wall -Wextra -I"$root/include" $pq_cflags $my_cflags \

@@ -21,22 +21,16 @@ mkdir -p "$out"
 # shellcheck source=bench/native_clients.sh
 . bench/native_clients.sh
 
-if [ -z "${POOL_BENCH_SKIP_CARGO:-}" ]; then
-    cargo build --release --locked
-fi
-# CARGO_TARGET_DIR when set (relative to the checkout), as cargo does.
-target_dir=${CARGO_TARGET_DIR:-target}
-case "$target_dir" in /*) ;; *) target_dir=$root/$target_dir ;; esac
+# shellcheck source=bench/release_lib.sh
+. bench/release_lib.sh
+keel_release_lib "${POOL_BENCH_SKIP_CARGO:-}" libkeel.a
 lib=$target_dir/release/libkeel.a
-[ -e "$lib" ] || { echo "run_pool.sh: $lib is missing" >&2; exit 1; }
 
 # sqlite3.h of the libsqlite3-sys crate Cargo.lock pins (its bundled
 # SQLite is the one inside libkeel.a), as bench/run.sh finds it.
-manifest=$(cargo metadata --format-version 1 --locked \
-    | grep -o '"manifest_path":"[^"]*/libsqlite3-sys-[^"/]*/Cargo.toml"' \
-    | head -n 1 | sed 's/^"manifest_path":"//; s/"$//')
-sqlite_inc="$(dirname "$manifest")/sqlite3"
-[ -f "$sqlite_inc/sqlite3.h" ] || { echo "run_pool.sh: sqlite3.h not found (libsqlite3-sys)" >&2; exit 1; }
+# shellcheck source=bench/bundled_sqlite.sh
+. bench/bundled_sqlite.sh
+keel_bundled_sqlite "$lib"
 
 # shellcheck disable=SC2086
 ${CC:-cc} -std=c11 -O2 -Wall -Wextra -I"$root/include" -I"$sqlite_inc" $pq_cflags $my_cflags \
