@@ -119,14 +119,18 @@ static void *xmalloc(size_t n) {
 #define PG_EPOCH_MICROS INT64_C(946684800000000)
 #define MICROS_PER_DAY INT64_C(86400000000)
 
-/* "user%012d" % ((i * 2654435761) mod 10^12): 16 bytes, no NUL. */
-static inline void w3_name(int64_t i, char out[16]) {
-    uint64_t v = (uint64_t)i * UINT64_C(2654435761) % UINT64_C(1000000000000);
-    memcpy(out, "user", 4);
-    for (int k = 15; k >= 4; k--) {
+/* The last `n` decimal digits of `v` into `out`, zero-padded, no NUL. */
+static inline void put_digits(uint64_t v, char *out, int n) {
+    for (int k = n - 1; k >= 0; k--) {
         out[k] = (char)('0' + v % 10);
         v /= 10;
     }
+}
+
+/* "user%012d" % ((i * 2654435761) mod 10^12): 16 bytes, no NUL. */
+static inline void w3_name(int64_t i, char out[16]) {
+    memcpy(out, "user", 4);
+    put_digits((uint64_t)i * UINT64_C(2654435761) % UINT64_C(1000000000000), out + 4, 12);
 }
 
 static inline double w3_score(int64_t i) { return (double)((uint64_t)i * 7919 % 1000003) / 1000.0; }
@@ -629,33 +633,21 @@ static int format_timestamp(int64_t us, char *o) {
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
     unsigned s = (unsigned)(tod / 1000000), frac = (unsigned)(tod % 1000000);
-    unsigned hh = s / 3600, mi = s / 60 % 60, ss = s % 60;
-    o[0] = (char)('0' + y / 1000);
-    o[1] = (char)('0' + y / 100 % 10);
-    o[2] = (char)('0' + y / 10 % 10);
-    o[3] = (char)('0' + y % 10);
+    put_digits((uint64_t)y, o, 4);
     o[4] = '-';
-    o[5] = (char)('0' + m / 10);
-    o[6] = (char)('0' + m % 10);
+    put_digits(m, o + 5, 2);
     o[7] = '-';
-    o[8] = (char)('0' + d / 10);
-    o[9] = (char)('0' + d % 10);
+    put_digits(d, o + 8, 2);
     o[10] = ' ';
-    o[11] = (char)('0' + hh / 10);
-    o[12] = (char)('0' + hh % 10);
+    put_digits(s / 3600, o + 11, 2);
     o[13] = ':';
-    o[14] = (char)('0' + mi / 10);
-    o[15] = (char)('0' + mi % 10);
+    put_digits(s / 60 % 60, o + 14, 2);
     o[16] = ':';
-    o[17] = (char)('0' + ss / 10);
-    o[18] = (char)('0' + ss % 10);
+    put_digits(s % 60, o + 17, 2);
     if (frac == 0)
         return 19;
     o[19] = '.';
-    for (int k = 25; k >= 20; k--) {
-        o[k] = (char)('0' + frac % 10);
-        frac /= 10;
-    }
+    put_digits(frac, o + 20, 6);
     return 26;
 }
 
