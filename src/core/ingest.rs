@@ -74,6 +74,9 @@ pub trait RowSource {
     /// column, in [`RowSource::columns`]' order): the number of rows, or
     /// `None` at the end. For drivers' bulk paths
     /// ([`DriverConn::bulk_insert`](super::driver::DriverConn::bulk_insert)).
+    /// The batch is read before its first row is given, and nothing reads
+    /// the source while `each` runs, so `each` may use the connection the
+    /// rows go to (send what it has encoded so far).
     fn next_rows(&mut self, each: &mut dyn FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<Option<u64>>;
     /// As [`RowSource::next_rows`], with the elements of the row's list
     /// columns ([`IngestColumn::list_of`]) to be had one by one from

@@ -208,12 +208,16 @@ fn column_types(client: &mut Client, table: &str, columns: &[String]) -> Result<
 /// Run `COPY table (columns) FROM STDIN (FORMAT binary)` with the tuples
 /// `encode` writes, a few at a time, into the buffer it is given (after
 /// the header); `encode` returns false once it has written its last.
-/// Returns the rows the server loaded.
+/// `encode` may also hand the buffer to the `send` it is given whenever
+/// it holds a full chunk (a long batch of rows then reaches the server
+/// while the rest is encoded); `send` sends it and empties it, and does
+/// nothing to a buffer shorter than a chunk. Returns the rows the server
+/// loaded.
 fn copy_from(
     client: &mut Client,
     table: &str,
     columns: &[String],
-    encode: &mut dyn FnMut(&mut BytesMut) -> Result<bool>,
+    encode: &mut dyn FnMut(&mut BytesMut, &mut dyn FnMut(&mut BytesMut) -> Result<()>) -> Result<bool>,
 ) -> Result<u64> {
     let sql = format!("COPY {table} ({}) FROM STDIN (FORMAT binary)", columns.join(", "));
     // The rows are read and encoded between the calls that send them,
@@ -226,17 +230,21 @@ fn copy_from(
     buf.put_slice(b"PGCOPY\n\xff\r\n\0");
     buf.put_i32(0);
     buf.put_i32(0);
+    let mut send = |buf: &mut BytesMut| -> Result<()> {
+        if buf.len() < CHUNK {
+            return Ok(());
+        }
+        let chunk = buf.split().freeze();
+        let s = &mut sink;
+        client.run(Effect::Runs, None, move |_| async move { s.as_mut().send(chunk).await })?;
+        // Queued is not sent: let the connection write the chunk now,
+        // so that the server loads it while the next one is encoded.
+        client.run(Effect::Runs, None, |_| Turn(0))
+    };
     // On an error, dropping the sink unfinished aborts the COPY
     // (CopyFail, sent with the next call): nothing of it stays.
-    while encode(&mut buf)? {
-        if buf.len() >= CHUNK {
-            let chunk = buf.split().freeze();
-            let s = &mut sink;
-            client.run(Effect::Runs, None, move |_| async move { s.as_mut().send(chunk).await })?;
-            // Queued is not sent: let the connection write the chunk now,
-            // so that the server loads it while the next one is encoded.
-            client.run(Effect::Runs, None, |_| Turn(0))?;
-        }
+    while encode(&mut buf, &mut send)? {
+        send(&mut buf)?;
     }
     buf.put_i16(-1);
     let chunk = buf.split().freeze();
@@ -265,8 +273,13 @@ pub(super) fn copy_in(client: &mut Client, table: &str, columns: &[String], src:
     }
     let ncols = types.len() as i16;
     let names: Vec<String> = src.columns().iter().map(|c| c.name.clone()).collect();
-    let n = copy_from(client, table, columns, &mut |buf| {
+    let n = copy_from(client, table, columns, &mut |buf, send| {
+        // The source gives a record batch's rows after reading it, with
+        // no read of its stream under way (`RowSource`), so full chunks
+        // go out between rows: the server loads the start of a long batch
+        // while the rest is encoded.
         let more = src.next_rows_with_lists(&mut |row, lists| {
+            send(buf)?;
             buf.put_i16(ncols);
             for (i, (v, ty)) in row.iter().zip(&types).enumerate() {
                 match &elems[i] {
@@ -304,7 +317,7 @@ pub(super) fn copy_rows(client: &mut Client, table: &str, columns: &[String], ro
         }
     }
     let mut at = 0;
-    let n = copy_from(client, table, columns, &mut |buf| {
+    let n = copy_from(client, table, columns, &mut |buf, _| {
         let take = (tuples.len() - at).min(CHUNK);
         buf.put_slice(&tuples[at..at + take]);
         at += take;
