@@ -961,7 +961,12 @@ static const char *my_keel_path(const char *url) {
     MYSQL *m = my_connect(url);
     char v[32] = "";
     my_text(m, "SELECT @@GLOBAL.local_infile", v, sizeof v);
+    /* MariaDB 10.2 and later: the bulk command (mariadb_bulk=on, keel's
+     * default), as the native side's array binding. */
+    bool bulk = mysql_get_server_version(m) >= 100200 && strstr(mysql_get_server_info(m), "MariaDB") != NULL;
     mysql_close(m);
+    if (bulk)
+        return "one prepared INSERT by COM_STMT_BULK_EXECUTE, 10000 rows a command (MariaDB)";
     return strcmp(v, "1") == 0 ? "LOAD DATA LOCAL INFILE (server local_infile=ON)"
                                : "multi-row INSERTs (server local_infile=OFF)";
 }

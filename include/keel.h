@@ -194,6 +194,11 @@
  *       each host and why.
  *     zero_date (error, null; default error): How to read MySQL's zero dates
  *       (0000-00-00): as an error, or as NULL.
+ *     mariadb_bulk (on, off; default on): On MariaDB 10.2 and later,
+ *       keel_conn_ingest sends its rows by COM_STMT_BULK_EXECUTE (binary
+ *       parameter arrays, as libmariadb's array binding does); off sends them
+ *       by LOAD DATA LOCAL INFILE as on MySQL (for a proxy that does not pass
+ *       that command).
  *     ssl_mode: TLS policy, as MySQL's client: DISABLED, PREFERRED (TLS when
  *       the server offers it, unverified; the default), REQUIRED (TLS or
  *       fail, unverified), VERIFY_CA (certificate chains to a root in
@@ -398,6 +403,7 @@
 #define KEEL_OPTION_APPLICATION_NAME "application_name"
 #define KEEL_OPTION_SEARCH_PATH "search_path"
 #define KEEL_OPTION_ZERO_DATE "zero_date"
+#define KEEL_OPTION_MARIADB_BULK "mariadb_bulk"
 #define KEEL_OPTION_SSL_MODE "ssl_mode"
 #define KEEL_OPTION_SSL_CA "ssl_ca"
 #define KEEL_OPTION_SSL_CERT "ssl_cert"
@@ -1213,7 +1219,13 @@ keel_status keel_rows_export_arrow(struct keel_rows *rows,
  * or int8; double into float4 or float8; text and json into text,
  * varchar, char, json or jsonb; decimal into numeric; the others into
  * their own type; a list field has none, so a stream with one goes in as
- * multi-row INSERTs). On MySQL/MariaDB they go in by `LOAD DATA LOCAL
+ * multi-row INSERTs). On MariaDB 10.2 and later they go in by one
+ * prepared INSERT run by `COM_STMT_BULK_EXECUTE`, up to 10,000 rows of
+ * binary values per command (what libmariadb's array binding sends),
+ * unless the URL says `mariadb_bulk=off`; a duplicate key or a value the
+ * server refuses is the call's error, and so is a value it adjusted with
+ * a warning (outside strict mode). On MySQL (and MariaDB with
+ * `mariadb_bulk=off`) they go in by `LOAD DATA LOCAL
  * INFILE`, fed from the stream as escaped tab-separated text (no file is
  * opened), when the server has `local_infile` on, no field is a uuid, and
  * json and bytes fields are not both present (the text is read in one

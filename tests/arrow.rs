@@ -1616,7 +1616,8 @@ fn mysql_ingest_uses_load_data_local() {
         return;
     }
     let t = e.table("arrow_load");
-    let db = CDb::open(&f.url, "");
+    // On MariaDB, ingest goes by its bulk command unless told not to.
+    let db = CDb::open(&f.url, "mariadb_bulk=off");
     let conn = db.checkout();
     let status = |name: &str| session_status(conn, name);
     let (load0, insert0) = (status("Com_load"), status("Com_insert"));
@@ -1659,8 +1660,108 @@ fn mysql_ingest_uses_load_data_local() {
     keel_conn_free(conn);
 }
 
-/// MySQL/MariaDB with local_infile off: ingest falls back to multi-row
-/// INSERTs (Com_insert moves, Com_load does not) and the values arrive
+/// MariaDB 10.2 and later: ingest sends the rows by COM_STMT_BULK_EXECUTE
+/// (one command of up to 10,000 rows: Com_insert moves once per command;
+/// Com_load does not), the values arrive intact, a duplicate key
+/// is an error (not a warning) and rolls everything back, and so does a
+/// value that does not fit outside strict mode (the server's warning).
+#[test]
+fn mariadb_ingest_uses_bulk_execute() {
+    use keel::core::ingest::IngestMode::{Append, Create};
+    let Some(f) = fixture("mysql") else { return };
+    let e = &f.e;
+    let c = e.conn();
+    let version = match &rows(&c, "SELECT VERSION()", &[])[0][0] {
+        Value::Text(v) => v.clone(),
+        other => panic!("{other:?}"),
+    };
+    if !version.contains("MariaDB") {
+        println!("skipped: {version} is not MariaDB (MySQL has no bulk command; LOAD DATA is tested above)");
+        return;
+    }
+    let t = e.table("arrow_bulk");
+    let db = CDb::open(&f.url, "");
+    let conn = db.checkout();
+    let status = |name: &str| session_status(conn, name);
+    let (load0, insert0) = (status("Com_load"), status("Com_insert"));
+    use arrow_array::{BinaryArray, Int64Array, RecordBatchIterator, StringArray};
+    use std::sync::Arc;
+    let schema = Arc::new(arrow_schema::Schema::new(vec![
+        arrow_schema::Field::new("id", DataType::Int64, false),
+        arrow_schema::Field::new("s", DataType::Utf8, true),
+        arrow_schema::Field::new("b", DataType::Binary, true),
+    ]));
+    let texts = vec![Some("tab\there"), Some("line\nbreak\r\n"), Some("back\\slash \\N"), None, Some("é ü 漢")];
+    let bins: Vec<Option<&[u8]>> = vec![Some(b"\0\x01\t\n\\"), None, Some(b""), Some(b"\xff\xfe"), Some(b"N")];
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Int64Array::from(vec![1, 2, 3, 4, 5])),
+            Arc::new(StringArray::from(texts.clone())),
+            Arc::new(BinaryArray::from(bins.clone())),
+        ],
+    )
+    .unwrap();
+    let mut s = FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)));
+    assert_eq!(ingest(conn, &t.name, &mut s, Create), Ok(5));
+    assert_eq!(status("Com_load"), load0, "no LOAD DATA ran");
+    assert_eq!(status("Com_insert"), insert0 + 1, "one bulk command");
+    let got = rows(&c, &format!("SELECT id, s, b FROM {t} ORDER BY id"), &[]);
+    assert_eq!(got.len(), 5);
+    for (i, r) in got.iter().enumerate() {
+        let s = texts[i].map_or(Value::Null, |v| Value::Text(v.into()));
+        let b = bins[i].map_or(Value::Null, |v| Value::Bytes(v.to_vec()));
+        assert_eq!(r, &vec![Value::Int64(i as i64 + 1), s, b], "row {i}");
+    }
+    // 25,000 rows in one record batch: three commands (10,000 rows a
+    // command), every row there.
+    let insert1 = status("Com_insert");
+    assert_eq!(ingest(conn, &t.name, &mut id3_stream(100, 25_000), Append), Ok(25_000));
+    assert_eq!(status("Com_insert"), insert1 + 3, "three bulk commands, not 25 multi-row INSERTs");
+    assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t} WHERE id >= 100 AND s = 'x'"), &[]), 25_000);
+    assert_eq!(common::int(&c, &format!("SELECT sum(id) FROM {t} WHERE id >= 100"), &[]), (100..25_100).sum::<i64>());
+    // A duplicate key (id 1, row 20,001) in the third command: an error,
+    // and nothing of the call stays (the first two commands' rows are
+    // rolled back).
+    e.db.exec(&format!("ALTER TABLE {t} ADD PRIMARY KEY (id)"), &[]).unwrap();
+    let (st, m) = ingest(conn, &t.name, &mut id3_stream(-20_000, 20_005), Append).unwrap_err();
+    assert_eq!(st, Status::Integrity, "{m}");
+    assert!(m.contains("Duplicate"), "{m}");
+    assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t}"), &[]), 25_005);
+    // Outside strict mode the server would cut 300 characters to 8 with a
+    // warning: keel refuses it.
+    let t2 = e.table("arrow_bulk_narrow");
+    e.db.exec(&format!("CREATE TABLE {t2} (id BIGINT, s VARCHAR(8), b BLOB)"), &[]).unwrap();
+    let db2 = CDb::open(&f.url, "");
+    let conn2 = db2.checkout();
+    let (_, got) = read_all(import(query_arrow(conn2, "SET SESSION sql_mode = ''")), &[]);
+    assert!(got.is_empty());
+    let long = "y".repeat(300);
+    let schema = Arc::new(arrow_schema::Schema::new(vec![
+        arrow_schema::Field::new("id", DataType::Int64, false),
+        arrow_schema::Field::new("s", DataType::Utf8, true),
+        arrow_schema::Field::new("b", DataType::Binary, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Int64Array::from(vec![1, 2])),
+            Arc::new(StringArray::from(vec![Some("short"), Some(long.as_str())])),
+            Arc::new(BinaryArray::from(vec![None::<&[u8]>, None])),
+        ],
+    )
+    .unwrap();
+    let mut s = FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)));
+    let (st, m) = ingest(conn2, &t2.name, &mut s, Append).unwrap_err();
+    assert_eq!(st, Status::InvalidData, "{m}");
+    assert!(m.contains("bulk INSERT") && m.contains("keel refuses"), "{m}");
+    assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t2}"), &[]), 0);
+    keel_conn_free(conn2);
+    keel_conn_free(conn);
+}
+
+/// MySQL (or MariaDB with mariadb_bulk=off) with local_infile off:
+/// ingest falls back to multi-row INSERTs (Com_insert moves, Com_load does not) and the values arrive
 /// the same. The server is the TLS tests' MariaDB (scripts/tls_servers.sh),
 /// which runs with `--local-infile=0` for this test.
 #[test]
@@ -1672,7 +1773,8 @@ fn mysql_ingest_without_local_infile_uses_inserts() {
     assert_eq!(common::int(&c, "SELECT @@local_infile", &[]), 0, "scripts/tls_servers.sh starts it with --local-infile=0");
     let t = format!("arrow_no_infile_{}", std::process::id());
     c.exec(&format!("DROP TABLE IF EXISTS {t}"), &[]).unwrap();
-    let db = CDb::open(&url, "");
+    // mariadb_bulk=off: MariaDB's bulk command would not need local_infile.
+    let db = CDb::open(&url, "mariadb_bulk=off");
     let conn = db.checkout();
     let status = |name: &str| session_status(conn, name);
     let (load0, insert0) = (status("Com_load"), status("Com_insert"));

@@ -301,7 +301,7 @@ pub trait DriverConn: Send + 'static {
         })
     }
     /// Load every row of `src` into `target` by the engine's own bulk
-    /// path (PostgreSQL's COPY, MySQL's LOAD DATA LOCAL INFILE, a loaded
+    /// path (PostgreSQL's COPY, MariaDB's bulk command, MySQL's LOAD DATA LOCAL INFILE, a loaded
     /// driver's appender), and return the rows loaded; `Ok(None)`, having
     /// read nothing of `src`, when there is none for these columns (then
     /// `Conn::ingest` runs a batch of INSERTs). Runs inside the ingest's

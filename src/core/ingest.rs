@@ -2,7 +2,7 @@
 //! [`IngestMode`] says ([`Conn::ingest`]). The core writes the SQL (the
 //! table from the source's columns with each engine's column types), then
 //! gives the rows to the driver's bulk path (`DriverConn::bulk_insert`:
-//! PostgreSQL's binary COPY, MySQL's LOAD DATA LOCAL, SQL Server's bulk
+//! PostgreSQL's binary COPY, MariaDB's COM_STMT_BULK_EXECUTE, MySQL's LOAD DATA LOCAL, SQL Server's bulk
 //! load) or, where it has none, runs them through one prepared INSERT:
 //! row by row with each row bound in place where the statement can
 //! (`Stmt::execute_rows`: SQLite, one record batch at a time, read before

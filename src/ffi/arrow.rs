@@ -211,7 +211,13 @@ pub extern "C" fn keel_rows_export_arrow(
 /// or int8; double into float4 or float8; text and json into text,
 /// varchar, char, json or jsonb; decimal into numeric; the others into
 /// their own type; a list field has none, so a stream with one goes in as
-/// multi-row INSERTs). On MySQL/MariaDB they go in by `LOAD DATA LOCAL
+/// multi-row INSERTs). On MariaDB 10.2 and later they go in by one
+/// prepared INSERT run by `COM_STMT_BULK_EXECUTE`, up to 10,000 rows of
+/// binary values per command (what libmariadb's array binding sends),
+/// unless the URL says `mariadb_bulk=off`; a duplicate key or a value the
+/// server refuses is the call's error, and so is a value it adjusted with
+/// a warning (outside strict mode). On MySQL (and MariaDB with
+/// `mariadb_bulk=off`) they go in by `LOAD DATA LOCAL
 /// INFILE`, fed from the stream as escaped tab-separated text (no file is
 /// opened), when the server has `local_infile` on, no field is a uuid, and
 /// json and bytes fields are not both present (the text is read in one

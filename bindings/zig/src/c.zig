@@ -50,6 +50,7 @@ pub const KEEL_OPTION_TCP_KEEPALIVE_MS = "tcp_keepalive_ms";
 pub const KEEL_OPTION_APPLICATION_NAME = "application_name";
 pub const KEEL_OPTION_SEARCH_PATH = "search_path";
 pub const KEEL_OPTION_ZERO_DATE = "zero_date";
+pub const KEEL_OPTION_MARIADB_BULK = "mariadb_bulk";
 pub const KEEL_OPTION_SSL_MODE = "ssl_mode";
 pub const KEEL_OPTION_SSL_CA = "ssl_ca";
 pub const KEEL_OPTION_SSL_CERT = "ssl_cert";

@@ -75,7 +75,7 @@ impl Feed {
 }
 
 /// Send this much of the "file" at a time.
-const CHUNK: usize = 1 << 20;
+const CHUNK: usize = 1 << 16;
 
 /// LOAD DATA `src` into `table`; `None` when the server has local_infile
 /// off (nothing of `src` read then).
@@ -101,8 +101,21 @@ pub(super) fn load(shared: &Shared, table: &str, columns: &[String], src: &mut d
         let src = unsafe { &mut *feed.source() };
         let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + CHUNK / 4);
         let mut text = String::new();
+        let mut sent: Option<io::Error> = None;
         loop {
+            // The source gives a record batch's rows after reading it, with
+            // no read of its stream under way (`RowSource`), so full chunks
+            // go out between rows: the server loads the start of a long
+            // batch while the rest is encoded.
             let more = src.next_rows(&mut |row| {
+                if buf.len() >= CHUNK {
+                    if let Err(e) = writer.write_all(&buf) {
+                        let m = format!("sending rows to the server: {e}");
+                        sent = Some(e);
+                        return Err(Error::new(Status::Io, m));
+                    }
+                    buf.clear();
+                }
                 for (i, v) in row.iter().enumerate() {
                     if i > 0 {
                         buf.push(b'\t');
@@ -120,6 +133,7 @@ pub(super) fn load(shared: &Shared, table: &str, columns: &[String], src: &mut d
                     }
                 }
                 Ok(None) => break,
+                Err(_) if sent.is_some() => return Err(sent.take().expect("checked")),
                 Err(e) => {
                     *fail.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                     return Err(io::Error::other("the row source failed"));
@@ -150,24 +164,29 @@ pub(super) fn load(shared: &Shared, table: &str, columns: &[String], src: &mut d
     // With LOCAL the server turns duplicate keys and values it cannot take
     // into warnings and goes on (it cannot stop the client's file): keel
     // makes the first of them the error, and the caller rolls back.
-    if c.warnings() > 0 {
-        let w: Option<(String, u32, String)> = shared.check_as(false, c.query_first("SHOW WARNINGS LIMIT 1"))?;
-        if let Some((level, code, msg)) = w {
-            let (status, sqlstate) = if code == 1062 { (Status::Integrity, "23000") } else { (Status::InvalidData, "22000") };
-            let mut e = Error::new(
-                status,
-                format!(
-                    "LOAD DATA LOCAL INFILE: {msg} (a {} the server let pass; keel refuses the load)",
-                    level.to_lowercase()
-                ),
-            )
-            .with_sqlstate(sqlstate)
-            .with_driver("mysql");
-            e.vendor_code = code as i32;
-            return Err(e);
-        }
-    }
+    refuse_warnings(shared, c, "LOAD DATA LOCAL INFILE")?;
     Ok(Some(loaded))
+}
+
+/// The first warning of the statement `c` just ran, as its error: keel's
+/// bulk paths refuse what the server let pass with a warning (a value
+/// adjusted to fit, a duplicate key skipped), and the ingest's
+/// transaction is rolled back. `what` names the path in the message.
+pub(super) fn refuse_warnings(shared: &Shared, c: &mut mysql::Conn, what: &str) -> Result<()> {
+    if c.warnings() == 0 {
+        return Ok(());
+    }
+    let w: Option<(String, u32, String)> = shared.check_as(false, c.query_first("SHOW WARNINGS LIMIT 1"))?;
+    let Some((level, code, msg)) = w else { return Ok(()) };
+    let (status, sqlstate) = if code == 1062 { (Status::Integrity, "23000") } else { (Status::InvalidData, "22000") };
+    let mut e = Error::new(
+        status,
+        format!("{what}: {msg} (a {} the server let pass; keel refuses the load)", level.to_lowercase()),
+    )
+    .with_sqlstate(sqlstate)
+    .with_driver("mysql");
+    e.vendor_code = code as i32;
+    Err(e)
 }
 
 #[cfg(test)]

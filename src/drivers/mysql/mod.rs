@@ -30,6 +30,7 @@
 //! MySQL's TIME is a duration (-838:59:59 to 838:59:59): a value within one
 //! day reads as a keel time; one outside reads as INT64 microseconds.
 
+mod bulk;
 mod catalog;
 mod errors;
 mod load;
@@ -203,6 +204,7 @@ impl MysqlDriver {
             connect_timeout_ms: opts.uint("connect_timeout_ms"),
             socket_timeout: ms("socket_timeout_ms"),
             zero_as_null: opts.text("zero_date") == Some("null"),
+            mariadb_bulk: opts.text("mariadb_bulk") != Some("off"),
         })
     }
 }
@@ -224,6 +226,8 @@ struct MyConnector {
     connect_timeout_ms: u32,
     socket_timeout: Option<Duration>,
     zero_as_null: bool,
+    /// mariadb_bulk=on (the default).
+    mariadb_bulk: bool,
     /// The URL names several hosts: refuse a Galera node that is not
     /// ready (wsrep_ready OFF: not in the cluster's primary component).
     check_wsrep: bool,
@@ -333,6 +337,7 @@ impl Connector for MyConnector {
                 tx: TxState { tracked, open: AtomicBool::new(false), autocommit_off: AtomicBool::new(false) },
                 unclosed: std::sync::Mutex::new(Vec::new()),
             }),
+            bulk: self.mariadb_bulk && bulk::speaks_bulk(&version),
             version,
             in_tx: false,
             zero_as_null: self.zero_as_null,

@@ -31,6 +31,12 @@ pub const OPTIONS: &[OptSpec] = &[
         default: "error",
         doc: "How to read MySQL's zero dates (0000-00-00): as an error, or as NULL.",
     },
+    OptSpec {
+        key: "mariadb_bulk",
+        kind: OptKind::Choice(&["on", "off"]),
+        default: "on",
+        doc: "On MariaDB 10.2 and later, keel_conn_ingest sends its rows by COM_STMT_BULK_EXECUTE (binary parameter arrays, as libmariadb's array binding does); off sends them by LOAD DATA LOCAL INFILE as on MySQL (for a proxy that does not pass that command).",
+    },
     // Text, not Choice: MySQL's values in any case (tls::policy checks them).
     OptSpec {
         key: "ssl_mode",

@@ -271,6 +271,9 @@ impl CancelHandle for ArcKiller {
 pub(super) struct MyConn {
     pub(super) shared: Arc<Shared>,
     pub(super) version: String,
+    /// Ingest goes by COM_STMT_BULK_EXECUTE (`bulk`): a MariaDB server
+    /// that runs it, and mariadb_bulk=on.
+    pub(super) bulk: bool,
     pub(super) in_tx: bool,
     pub(super) zero_as_null: bool,
     /// The server's max_allowed_packet, read at connect.
@@ -346,6 +349,9 @@ impl DriverConn for MyConn {
         target: &crate::core::driver::BulkTarget<'_>,
         src: &mut dyn crate::core::ingest::RowSource,
     ) -> Result<Option<u64>> {
+        if self.bulk {
+            return super::bulk::insert(&self.shared, target.table, target.columns, self.max_packet / 2, src).map(Some);
+        }
         super::load::load(&self.shared, target.table, target.columns, src)
     }
 
