@@ -1398,7 +1398,15 @@ void keel_buffer_free(struct keel_buffer *buffer);
  * PostgreSQL every other statement with parameters (UPDATE, DELETE,
  * upserts that update, `INSERT ... RETURNING`) is pipelined: up to 1000
  * rows are sent before their answers are read, one round trip per chunk,
- * the server still running the statement once per row. A driver loaded
+ * the server still running the statement once per row. On MariaDB 10.2
+ * and later (unless the URL says `mariadb_bulk=off`) UPDATE, single-table
+ * DELETE and INSERT/REPLACE ... VALUES that are no multi-row INSERT
+ * (upserts whose update takes a parameter) go by MariaDB's bulk command,
+ * up to 1000 rows per command, when they write a table of a
+ * transactional engine; the command does not say which row failed, so
+ * keel runs each chunk inside a savepoint (or a transaction of its own)
+ * and, when a row's data fails it, rolls the chunk back and runs its rows
+ * one by one, which names the row. A driver loaded
  * at run time runs such INSERTs as multi-row INSERTs when it sets
  * `KEEL_DRIVER_MULTIROW_INSERT`, and when it has an appender (DuckDB) an
  * `INSERT INTO t [(cols)] VALUES (?, ...)` of placeholders alone goes

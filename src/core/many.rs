@@ -77,7 +77,9 @@
 //!
 //! Any other statement with parameters (UPDATE, DELETE, upserts with `DO
 //! UPDATE`, `INSERT ... RETURNING`, ...) runs through the driver's
-//! pipeline when it has one ([`DriverStmt::pipelines`]: PostgreSQL with
+//! pipeline when it has one ([`DriverStmt::pipelines`]: MariaDB's bulk
+//! command for tables of a transactional engine, see
+//! `drivers/mysql/bulk.rs`; PostgreSQL with
 //! named prepared statements): [`PIPELINE_ROWS`] rows at a time, each
 //! chunk sent whole before its answers are read, so a chunk costs one
 //! round trip. The engine still runs one statement per row, so triggers,

@@ -785,7 +785,7 @@ class Cursor:
         rows are pickled (in C) and ``keel_stmt_execute_batch_encoded``
         binds and runs them (a plain ``INSERT ... VALUES`` as multi-row
         INSERTs on PostgreSQL and MySQL, other statements pipelined on
-        PostgreSQL). ``rowcount`` is the total of rows affected,
+        PostgreSQL and sent by the bulk command on MariaDB). ``rowcount`` is the total of rows affected,
         ``lastrowid`` the last row's id. Stops at the first failing row
         (``row N:`` in the message; for a multi-row INSERT inside a
         PostgreSQL transaction, the failed chunk's rows); earlier rows stay

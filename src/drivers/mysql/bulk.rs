@@ -1,17 +1,30 @@
-//! Bulk ingest on MariaDB by `COM_STMT_BULK_EXECUTE` (MariaDB 10.2 and
-//! later): one prepared single-row INSERT, run for a whole record batch
-//! of parameter rows in one command, as libmariadb's array binding
-//! (`STMT_ATTR_ARRAY_SIZE`) does. The server reads binary values there,
-//! where `LOAD DATA` has it parse text, which MariaDB does more slowly
-//! (`bench/ingest_bench.c` measured 1.35 times libmariadb's array bind
-//! for LOAD DATA). The mysql crate's `exec_batch` speaks the command to a
-//! MariaDB server that offers it.
+//! MariaDB's `COM_STMT_BULK_EXECUTE` (MariaDB 10.2 and later): one
+//! prepared statement run for many rows of parameters in one command, as
+//! libmariadb's array binding (`STMT_ATTR_ARRAY_SIZE`) does. The mysql
+//! crate's `exec_batch` speaks it to a MariaDB server that offers it.
+//!
+//! - Ingest ([`insert`]): one prepared single-row INSERT for the stream's
+//!   rows. The server reads binary values there, where `LOAD DATA` has it
+//!   parse text, which MariaDB does more slowly (`bench/ingest_bench.c`
+//!   measured 1.35 times libmariadb's array bind for LOAD DATA).
+//! - Batches of UPDATE, DELETE and INSERTs that are not plain
+//!   ([`pipeline`], keel's pipeline for MariaDB): one command per chunk
+//!   instead of one round trip per row. The command says only that it
+//!   failed, not at which row, and the rows before that row may have run:
+//!   so a chunk runs inside a savepoint (or a transaction of its own), and
+//!   when it fails on its data, that is rolled back and the chunk's rows
+//!   run again one by one, which stops at the failing row with its own
+//!   error, as row by row. That is why only statements whose target is a
+//!   table of a transactional engine qualify ([`dml_target`]).
 
 use super::session::Shared;
+use super::statement::MyStmt;
 use super::types::to_mysql;
-use crate::core::error::{Error, Result};
+use crate::core::driver::{ExecResult, PipelineError};
+use crate::core::error::{Error, Result, Status};
 use crate::core::ingest::RowSource;
-use crate::core::value::Type as K;
+use crate::core::sql::{Kind, Lexer};
+use crate::core::value::{Type as K, ValueRef};
 use mysql::prelude::Queryable;
 use mysql::Value as MV;
 
@@ -118,9 +131,225 @@ fn value_bytes(v: &MV) -> usize {
     }
 }
 
+/// The table a batch of `sql` writes, as written, when it is one keel may
+/// run through the bulk command: `UPDATE [LOW_PRIORITY] [IGNORE] t SET`,
+/// `DELETE [LOW_PRIORITY] [QUICK] [IGNORE] FROM t` (not the multi-table
+/// forms), `INSERT`/`REPLACE [modifiers] [INTO] t [(columns)] VALUES`
+/// or `SET` (plain INSERTs of a transactional table went as multi-row
+/// INSERTs before they got here; the server runs no INSERT ... SELECT in
+/// bulk).
+pub(super) fn dml_target(sql: &str) -> Option<&str> {
+    let toks: Vec<_> = Lexer::new(sql, &super::SYNTAX).filter(|t| !matches!(t.kind, Kind::Blank | Kind::Comment)).collect();
+    let is = |i: usize, w: &str| toks.get(i).is_some_and(|t| t.kind == Kind::Word && sql[t.start..t.end].eq_ignore_ascii_case(w));
+    let name = |i: usize| toks.get(i).is_some_and(|t| matches!(t.kind, Kind::Word | Kind::QuotedIdent));
+    let dot = |i: usize| toks.get(i).is_some_and(|t| t.kind == Kind::Punct(b'.'));
+    let mut i = 1;
+    let skip = |i: &mut usize, words: &[&str]| {
+        while words.iter().any(|w| is(*i, w)) {
+            *i += 1;
+        }
+    };
+    let after: &[&str] = if is(0, "UPDATE") {
+        skip(&mut i, &["LOW_PRIORITY", "IGNORE"]);
+        &["SET"]
+    } else if is(0, "DELETE") {
+        skip(&mut i, &["LOW_PRIORITY", "QUICK", "IGNORE"]);
+        if !is(i, "FROM") {
+            return None;
+        }
+        i += 1;
+        &["WHERE", "ORDER", "LIMIT", ""]
+    } else if is(0, "INSERT") || is(0, "REPLACE") {
+        skip(&mut i, &["LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE", "INTO"]);
+        &["VALUES", "VALUE", "SET", "("]
+    } else {
+        return None;
+    };
+    let start = i;
+    if !name(i) || after.iter().any(|w| !w.is_empty() && is(i, w)) {
+        return None;
+    }
+    i += 1;
+    while dot(i) && name(i + 1) {
+        i += 2;
+    }
+    let end = toks[i - 1].end;
+    // MariaDB's bulk command runs INSERT ... VALUES, not INSERT ...
+    // SELECT: after a column list comes VALUES.
+    if toks.get(i).is_some_and(|t| t.kind == Kind::Punct(b'(')) {
+        let mut depth = 0;
+        while let Some(t) = toks.get(i) {
+            match t.kind {
+                Kind::Punct(b'(') => depth += 1,
+                Kind::Punct(b')') => depth -= 1,
+                _ => {}
+            }
+            i += 1;
+            if depth == 0 {
+                break;
+            }
+        }
+        return (is(i, "VALUES") || is(i, "VALUE")).then(|| &sql[toks[start].start..end]);
+    }
+    let next_ok = match toks.get(i) {
+        None => after.contains(&""),
+        Some(t) if t.kind == Kind::Punct(b'(') => after.contains(&"("),
+        Some(t) => t.kind == Kind::Word && after.iter().any(|w| !w.is_empty() && sql[t.start..t.end].eq_ignore_ascii_case(w)),
+    };
+    next_ok.then(|| &sql[toks[start].start..end])
+}
+
+/// Run `stmt` once for each row of `rows` through the bulk command (see
+/// the module docs), with the outcome of running them one by one.
+pub(super) fn pipeline(stmt: &mut MyStmt, rows: &[ValueRef<'_>]) -> std::result::Result<ExecResult, PipelineError> {
+    let n = stmt.params.len();
+    let count = rows.len() / n;
+    let not_row = |error: Error, rolled_back: bool| PipelineError { row: None, error, rolled_back };
+    // The values, converted before anything is sent: a row whose value
+    // does not convert runs nothing; the rows before it run first.
+    let mut sets: Vec<Vec<MV>> = Vec::with_capacity(count);
+    for (k, row) in rows.chunks(n).enumerate() {
+        match row.iter().enumerate().map(|(i, v)| to_mysql(*v).map_err(|e| e.context(format_args!("parameter {i}")))).collect() {
+            Ok(values) => sets.push(values),
+            Err(error) => {
+                if k > 0 {
+                    pipeline(stmt, &rows[..k * n])?;
+                }
+                return Err(PipelineError { row: Some(k), error, rolled_back: false });
+            }
+        }
+    }
+    // One type per parameter in a command (the server refuses a command
+    // that mixes them, error 1210), and no value past half a packet:
+    // otherwise the rows go one by one.
+    let mixed = (0..n).any(|i| {
+        let mut kinds = sets.iter().map(|r| &r[i]).filter(|v| !matches!(v, MV::NULL)).map(std::mem::discriminant);
+        let first = kinds.next();
+        kinds.any(|k| Some(k) != first)
+    });
+    let big = sets.iter().flatten().any(|v| matches!(v, MV::Bytes(b) if b.len() >= stmt.max_packet / 2));
+    if mixed || big {
+        return one_by_one(stmt, sets, 0);
+    }
+    let shared = stmt.shared.clone();
+    let c = shared.conn_for(stmt.id).map_err(|e| not_row(e, false))?;
+    let sql = |c: &mut mysql::Conn, sql: &str| -> Result<()> {
+        let r = shared.check(c.query_drop(sql));
+        match &r {
+            Ok(()) => shared.tx.note(c),
+            Err(e) => shared.tx.failed(e),
+        }
+        r
+    };
+    let nested = shared.tx.open.load(std::sync::atomic::Ordering::Acquire)
+        || shared.tx.autocommit_off.load(std::sync::atomic::Ordering::Acquire);
+    sql(c, if nested { "SAVEPOINT keel_bulk" } else { "START TRANSACTION" })
+        .map_err(|error| PipelineError { row: Some(0), error, rolled_back: false })?;
+    // An INSERT's last row runs alone, so that the batch reports its insert
+    // id, as row by row (a command reports that of its first row).
+    let insert = stmt.sql.trim_start().get(..6).is_some_and(|w| w.eq_ignore_ascii_case("INSERT"))
+        || stmt.sql.trim_start().get(..7).is_some_and(|w| w.eq_ignore_ascii_case("REPLACE"));
+    let last = if insert && sets.len() > 1 { sets.pop() } else { None };
+    let bulk_rows = sets.clone();
+    shared.killer.arm();
+    let ran = shared.check(c.exec_batch(&stmt.stmt, bulk_rows)).and_then(|()| {
+        let mut done = ExecResult { rows_affected: c.affected_rows(), last_insert_id: None };
+        if let Some(row) = &last {
+            shared.check(c.exec_drop(&stmt.stmt, mysql::Params::Positional(row.clone())))?;
+            done.rows_affected += c.affected_rows();
+        }
+        let id = c.last_insert_id();
+        done.last_insert_id = (id > 0).then_some(id as i64).filter(|i| *i >= 0);
+        shared.killer.check()?;
+        Ok(done)
+    });
+    if let Some(row) = last {
+        sets.push(row);
+    }
+    match ran {
+        Ok(done) => {
+            let end = if nested { "RELEASE SAVEPOINT keel_bulk" } else { "COMMIT" };
+            sql(c, end).map_err(|e| not_row(e, !nested))?;
+            Ok(done)
+        }
+        Err(error) if error.vendor_code == 1295 => {
+            // A statement the server does not run in bulk ("not supported
+            // in the prepared statement protocol"): nothing ran; from now
+            // on its batches go row by row.
+            let undo = if nested { "ROLLBACK TO SAVEPOINT keel_bulk" } else { "ROLLBACK" };
+            sql(c, undo).map_err(|e| not_row(e, true))?;
+            if nested {
+                sql(c, "RELEASE SAVEPOINT keel_bulk").map_err(|e| not_row(e, false))?;
+            }
+            stmt.pipelines.set(Some(false));
+            one_by_one(stmt, sets, 0)
+        }
+        Err(error) => {
+            shared.tx.failed(&error);
+            // A deadlock rolled the whole transaction back already; other
+            // errors that are not about a row's data (a timeout, a cancel,
+            // a lost connection) do not run the rows again.
+            let undo = if nested { "ROLLBACK TO SAVEPOINT keel_bulk" } else { "ROLLBACK" };
+            let about_the_data = matches!(error.status, Status::Integrity | Status::InvalidData | Status::InvalidArgument);
+            if error.vendor_code == 1213 || sql(c, undo).is_err() || !about_the_data {
+                return Err(not_row(error, true));
+            }
+            if nested {
+                let _ = sql(c, "RELEASE SAVEPOINT keel_bulk");
+            }
+            one_by_one(stmt, sets, 0)
+        }
+    }
+}
+
+/// Run `sets` (rows `first`... of the batch) one by one, stopping at the
+/// first that fails, whose error is its own.
+fn one_by_one(stmt: &mut MyStmt, sets: Vec<Vec<MV>>, first: usize) -> std::result::Result<ExecResult, PipelineError> {
+    use crate::core::driver::DriverStmt;
+    let mut sum = ExecResult::default();
+    let saved = std::mem::take(&mut stmt.params);
+    for (k, values) in sets.into_iter().enumerate() {
+        stmt.params = values;
+        match stmt.execute() {
+            Ok(x) => {
+                sum.rows_affected += x.rows_affected;
+                sum.last_insert_id = x.last_insert_id;
+            }
+            Err(error) => {
+                stmt.params = saved;
+                return Err(PipelineError { row: Some(first + k), error, rolled_back: false });
+            }
+        }
+    }
+    stmt.params = saved;
+    Ok(sum)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::speaks_bulk;
+    use super::{dml_target, speaks_bulk};
+
+    #[test]
+    fn bulk_targets() {
+        assert_eq!(dml_target("UPDATE t SET a = ? WHERE id = ?"), Some("t"));
+        assert_eq!(dml_target("update low_priority ignore `d`.`t x` set a = ?"), Some("`d`.`t x`"));
+        assert_eq!(dml_target("DELETE FROM d.t WHERE id = ?"), Some("d.t"));
+        assert_eq!(dml_target("DELETE QUICK FROM t"), Some("t"));
+        assert_eq!(dml_target("INSERT INTO t (a) VALUES (?) ON DUPLICATE KEY UPDATE a = a + ?"), Some("t"));
+        assert_eq!(dml_target("insert ignore t values (?)"), Some("t"));
+        assert_eq!(dml_target("REPLACE INTO t SET a = ?"), Some("t"));
+        assert_eq!(dml_target("INSERT INTO t (a, b) VALUES (?, f(?, 1))"), Some("t"));
+        // INSERT ... SELECT: the server runs none in bulk.
+        assert_eq!(dml_target("REPLACE INTO t SELECT ?"), None);
+        assert_eq!(dml_target("INSERT INTO t (id, v) SELECT ?, ?"), None);
+        // Several tables, or no table keel can name: not through the command.
+        assert_eq!(dml_target("UPDATE t, u SET t.a = ? WHERE t.id = u.id"), None);
+        assert_eq!(dml_target("UPDATE t JOIN u ON t.id = u.id SET t.a = ?"), None);
+        assert_eq!(dml_target("DELETE t FROM t JOIN u ON t.id = u.id WHERE u.x = ?"), None);
+        assert_eq!(dml_target("DELETE FROM t USING t, u WHERE t.id = ?"), None);
+        assert_eq!(dml_target("SELECT ?"), None);
+        assert_eq!(dml_target("CALL p(?)"), None);
+    }
 
     #[test]
     fn bulk_needs_mariadb_10_2() {

@@ -248,7 +248,7 @@ impl Shared {
         self.check_as(true, r)
     }
 
-    fn run(&self, sql: &str) -> Result<()> {
+    pub(super) fn run(&self, sql: &str) -> Result<()> {
         let c = self.conn()?;
         let r = self.check(c.query_drop(sql));
         match &r {
@@ -371,6 +371,8 @@ impl DriverConn for MyConn {
             cols,
             zero_as_null: self.zero_as_null,
             max_packet: self.max_packet,
+            bulk: self.bulk,
+            pipelines: std::cell::Cell::new(None),
         }))
     }
 
@@ -478,16 +480,7 @@ impl DriverConn for MyConn {
     }
 
     fn multirow_insert(&mut self, target: &str) -> Result<Option<MultiRowLimits>> {
-        let Some((schema, table)) = split_target(target) else { return Ok(None) };
-        let c = self.shared.conn()?;
-        // A view, a temporary table (not listed on MySQL and MariaDB before
-        // 11.2) or a table of another engine gives NULL or no row.
-        let engine: Option<Option<String>> = self.shared.check(c.exec_first(
-            "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?",
-            (schema, table),
-        ))?;
-        let transactional =
-            engine.flatten().is_some_and(|e| TRANSACTIONAL_ENGINES.iter().any(|t| t.eq_ignore_ascii_case(&e)));
+        let transactional = transactional_table(&self.shared, target)?;
         // Prepared statements count parameters in 16 bits; the values of
         // one execution travel in one packet of at most max_allowed_packet.
         Ok(transactional.then_some(MultiRowLimits {
@@ -496,6 +489,20 @@ impl DriverConn for MyConn {
             reports_insert_id: true,
         }))
     }
+}
+
+/// Whether `target` (a table as SQL names it) is a table of a
+/// transactional engine ([`TRANSACTIONAL_ENGINES`]). A view, a temporary
+/// table (not listed on MySQL and MariaDB before 11.2), a table of another
+/// engine or a name keel cannot split is not.
+pub(super) fn transactional_table(shared: &Shared, target: &str) -> Result<bool> {
+    let Some((schema, table)) = split_target(target) else { return Ok(false) };
+    let c = shared.conn()?;
+    let engine: Option<Option<String>> = shared.check(c.exec_first(
+        "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?",
+        (schema, table),
+    ))?;
+    Ok(engine.flatten().is_some_and(|e| TRANSACTIONAL_ENGINES.iter().any(|t| t.eq_ignore_ascii_case(&e))))
 }
 
 /// A missing savepoint (error 1305), as every engine reports it: the name

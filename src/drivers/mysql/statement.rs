@@ -24,6 +24,12 @@ pub(super) struct MyStmt {
     pub(super) zero_as_null: bool,
     /// The server's max_allowed_packet.
     pub(super) max_packet: usize,
+    /// The server runs MariaDB's bulk command and mariadb_bulk=on: batches
+    /// may go through it ([`DriverStmt::pipelines`]).
+    pub(super) bulk: bool,
+    /// Whether batches of this statement go by the bulk command, once
+    /// known (`pipelines`).
+    pub(super) pipelines: std::cell::Cell<Option<bool>>,
 }
 
 impl Drop for MyStmt {
@@ -118,6 +124,36 @@ impl DriverStmt for MyStmt {
             rows_affected: c.affected_rows(),
             last_insert_id: (id > 0).then_some(id as i64).filter(|i| *i >= 0),
         })
+    }
+
+    fn pipelines(&self) -> bool {
+        // MariaDB's bulk command, for a statement with parameters that
+        // returns no rows and writes one table of a transactional engine
+        // (`bulk::pipeline` says why), where the server tracks the
+        // transaction's state (the savepoint needs it). Asked of the
+        // server once per statement.
+        if !self.bulk || self.params.is_empty() || !self.shape.is_empty() || !self.shared.tx.tracked {
+            return false;
+        }
+        if let Some(known) = self.pipelines.get() {
+            return known;
+        }
+        let Some(target) = super::bulk::dml_target(&self.sql) else {
+            self.pipelines.set(Some(false));
+            return false;
+        };
+        match transactional_table(&self.shared, target) {
+            Ok(yes) => {
+                self.pipelines.set(Some(yes));
+                yes
+            }
+            // Asked again next time (a cursor held the session).
+            Err(_) => false,
+        }
+    }
+
+    fn execute_pipelined(&mut self, rows: &[ValueRef<'_>]) -> std::result::Result<ExecResult, crate::core::driver::PipelineError> {
+        super::bulk::pipeline(self, rows)
     }
 
     fn query(&mut self) -> Result<Box<dyn DriverRows>> {

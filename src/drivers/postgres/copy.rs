@@ -205,6 +205,9 @@ fn column_types(client: &mut Client, table: &str, columns: &[String]) -> Result<
     Ok(stmt.columns().iter().map(|c| c.type_().clone()).collect())
 }
 
+/// What `copy_from` gives its `encode` to send a full buffer with.
+type SendChunk<'a> = dyn FnMut(&mut BytesMut) -> Result<()> + 'a;
+
 /// Run `COPY table (columns) FROM STDIN (FORMAT binary)` with the tuples
 /// `encode` writes, a few at a time, into the buffer it is given (after
 /// the header); `encode` returns false once it has written its last.
@@ -217,7 +220,7 @@ fn copy_from(
     client: &mut Client,
     table: &str,
     columns: &[String],
-    encode: &mut dyn FnMut(&mut BytesMut, &mut dyn FnMut(&mut BytesMut) -> Result<()>) -> Result<bool>,
+    encode: &mut dyn FnMut(&mut BytesMut, &mut SendChunk<'_>) -> Result<bool>,
 ) -> Result<u64> {
     let sql = format!("COPY {table} ({}) FROM STDIN (FORMAT binary)", columns.join(", "));
     // The rows are read and encoded between the calls that send them,
