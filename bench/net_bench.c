@@ -11,10 +11,13 @@
  *           statement, reading every value of the row
  *   insert  I rows (default 200,000) through one prepared INSERT in one
  *           transaction, one execution per row
- *   update  U rows (default 20,000; PostgreSQL) updated by key through one
- *           prepared UPDATE in one transaction, as one batch: keel's
- *           keel_stmt_execute_batch (pipelined, 1000 rows per round trip)
- *           against libpq's pipeline mode with the same 1000-row chunks
+ *   update  U rows (default 20,000) updated by key through one prepared
+ *           UPDATE in one transaction, as one batch: keel's
+ *           keel_stmt_execute_batch (pipelined on PostgreSQL, MariaDB's
+ *           bulk command on MariaDB, 1000 rows per round trip) against
+ *           libpq's pipeline mode, and libmariadb's array binding
+ *           (STMT_ATTR_ARRAY_SIZE, the same bulk command), with the same
+ *           1000-row chunks
  * Each runs `reps` times per client, interleaved; the best time counts.
  * Both sides compute a checksum of every value they read, and the run fails
  * if the checksums differ. The table gives wall time (what the targets are
@@ -866,23 +869,32 @@ static void run_insert(const char *engine, const char *url, timing (*native_fn)(
     print_line(engine, w, bk, bn, native_name);
 }
 
-static void run_update(const char *url) {
-    pg_setup_update(url);
+/* The update workload of one engine: its table, its native side, its
+ * check. */
+typedef struct {
+    const char *engine, *native_name;
+    void (*setup)(const char *url);
+    timing (*native)(const char *url, int rep);
+    void (*check)(const char *url, int rep, const char *what);
+} update_side;
+
+static void run_update(const char *url, const update_side *u) {
+    u->setup(url);
     timing bk = {1e30, 1e30}, bn = {1e30, 1e30};
     int rep = 0;
     for (int i = 0; i < g_reps; i++) {
         if (!g_side || strcmp(g_side, "native") == 0) {
-            best(&bn, pg_update(url, ++rep));
-            pg_check_updated(url, rep, "update (native)");
+            best(&bn, u->native(url, ++rep));
+            u->check(url, rep, "update (native)");
         }
         if (!g_side || strcmp(g_side, "keel") == 0) {
             best(&bk, keel_update(url, ++rep));
-            pg_check_updated(url, rep, "update (keel)");
+            u->check(url, rep, "update (keel)");
         }
     }
     char w[64];
     snprintf(w, sizeof w, "update %ld rows, batch", g_updates);
-    print_line("postgres", w, bk, bn, "libpq pipeline mode, 1000 per sync");
+    print_line(u->engine, w, bk, bn, u->native_name);
 }
 
 static void bench_postgres(const char *url) {
@@ -903,8 +915,73 @@ static void bench_postgres(const char *url) {
                    "INSERT INTO keel_bench_ins (id, name, score, flag, created, payload, n) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                    "libpq binary params, PQexecPrepared per row");
-    if (want("update"))
-        run_update(url);
+    if (want("update")) {
+        static const update_side pg = {"postgres", "libpq pipeline mode, 1000 per sync", pg_setup_update, pg_update,
+                                       pg_check_updated};
+        run_update(url, &pg);
+    }
+}
+
+static void my_setup_update(const char *url) {
+    MYSQL *m = my_connect(url);
+    my_exec(m, "DROP TABLE IF EXISTS keel_bench_upd");
+    my_exec(m, "CREATE TABLE keel_bench_upd (id BIGINT PRIMARY KEY, score DOUBLE NOT NULL) ENGINE=InnoDB");
+    char sql[160];
+    snprintf(sql, sizeof sql, "INSERT INTO keel_bench_upd SELECT seq, 0 FROM seq_1_to_%ld", g_updates);
+    my_exec(m, sql);
+    mysql_close(m);
+}
+
+static void my_check_updated(const char *url, int rep, const char *what) {
+    MYSQL *m = my_connect(url);
+    my_exec(m, "SELECT sum(score) FROM keel_bench_upd");
+    MYSQL_RES *r = mysql_store_result(m);
+    MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
+    double got = row && row[0] ? atof(row[0]) : -1, want = 0;
+    for (long id = 1; id <= g_updates; id++)
+        want += upd_score(id, rep);
+    mysql_free_result(r);
+    mysql_close(m);
+    if (got != want) {
+        fprintf(stderr, "net_bench: %s: the update left sum(score) = %.1f, not %.1f\n", what, got, want);
+        exit(1);
+    }
+}
+
+/* libmariadb's array binding: 1000 rows per mysql_stmt_execute, which
+ * MariaDB's client sends as one COM_STMT_BULK_EXECUTE. */
+static timing my_update(const char *url, int rep) {
+    MYSQL *m = my_connect(url);
+    MYSQL_STMT *s = my_prepare(m, "UPDATE keel_bench_upd SET score = ? WHERE id = ?");
+    enum { CHUNK = 1000 };
+    static double score[CHUNK];
+    static int64_t id[CHUNK];
+    MYSQL_BIND b[2];
+    memset(b, 0, sizeof b);
+    b[0].buffer_type = MYSQL_TYPE_DOUBLE;
+    b[0].buffer = score;
+    b[1].buffer_type = MYSQL_TYPE_LONGLONG;
+    b[1].buffer = id;
+    timing t0 = t_start();
+    my_exec(m, "START TRANSACTION");
+    for (long start = 1; start <= g_updates; start += CHUNK) {
+        unsigned rows = (unsigned)(g_updates - start + 1 < CHUNK ? g_updates - start + 1 : CHUNK);
+        for (unsigned r = 0; r < rows; r++) {
+            id[r] = start + r;
+            score[r] = upd_score(start + r, rep);
+        }
+        if (mysql_stmt_attr_set(s, STMT_ATTR_ARRAY_SIZE, &rows))
+            die("mysql_stmt_attr_set(STMT_ATTR_ARRAY_SIZE)", mysql_stmt_error(s));
+        if (mysql_stmt_bind_param(s, b))
+            die("mysql_stmt_bind_param", mysql_stmt_error(s));
+        if (mysql_stmt_execute(s))
+            die("mysql_stmt_execute", mysql_stmt_error(s));
+    }
+    my_exec(m, "COMMIT");
+    timing t = t_since(t0);
+    mysql_stmt_close(s);
+    mysql_close(m);
+    return t;
 }
 
 static void bench_mysql(const char *url) {
@@ -925,6 +1002,11 @@ static void bench_mysql(const char *url) {
                    "INSERT INTO keel_bench_ins (id, name, score, flag, created, payload, n) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                    "libmariadb binary params, mysql_stmt_execute per row");
+    if (want("update")) {
+        static const update_side my = {"mysql", "libmariadb array binding, 1000 per execute", my_setup_update,
+                                       my_update, my_check_updated};
+        run_update(url, &my);
+    }
 }
 
 /* ------------------------------------------------------------------ */
