@@ -199,105 +199,152 @@ pub(super) fn dml_target(sql: &str) -> Option<&str> {
     next_ok.then(|| &sql[toks[start].start..end])
 }
 
-/// Run `stmt` once for each row of `rows` through the bulk command (see
-/// the module docs), with the outcome of running them one by one.
-pub(super) fn pipeline(stmt: &mut MyStmt, rows: &[ValueRef<'_>]) -> std::result::Result<ExecResult, PipelineError> {
-    let n = stmt.params.len();
-    let count = rows.len() / n;
-    let not_row = |error: Error, rolled_back: bool| PipelineError { row: None, error, rolled_back };
-    // The values, converted before anything is sent: a row whose value
-    // does not convert runs nothing; the rows before it run first.
-    let mut sets: Vec<Vec<MV>> = Vec::with_capacity(count);
-    for (k, row) in rows.chunks(n).enumerate() {
-        match row.iter().enumerate().map(|(i, v)| to_mysql(*v).map_err(|e| e.context(format_args!("parameter {i}")))).collect() {
-            Ok(values) => sets.push(values),
-            Err(error) => {
-                if k > 0 {
-                    pipeline(stmt, &rows[..k * n])?;
-                }
-                return Err(PipelineError { row: Some(k), error, rolled_back: false });
-            }
-        }
-    }
-    // One type per parameter in a command (the server refuses a command
-    // that mixes them, error 1210), and no value past half a packet:
-    // otherwise the rows go one by one.
-    let mixed = (0..n).any(|i| {
+/// The values of `rows` (`width` each), converted before anything is
+/// sent; `Err((k, error))` for the first row whose value does not convert.
+fn convert(rows: &[ValueRef<'_>], width: usize) -> std::result::Result<Vec<Vec<MV>>, (usize, Error)> {
+    rows.chunks(width)
+        .enumerate()
+        .map(|(k, row)| {
+            row.iter()
+                .enumerate()
+                .map(|(i, v)| to_mysql(*v).map_err(|e| e.context(format_args!("parameter {i}"))))
+                .collect::<Result<Vec<MV>>>()
+                .map_err(|e| (k, e))
+        })
+        .collect()
+}
+
+/// Whether `sets` can go as one command: one type per parameter (the
+/// server refuses a command that mixes them, error 1210), and no value
+/// past half a packet.
+fn fits_one_command(sets: &[Vec<MV>], max_packet: usize) -> bool {
+    let width = sets.first().map_or(0, Vec::len);
+    let mixed = (0..width).any(|i| {
         let mut kinds = sets.iter().map(|r| &r[i]).filter(|v| !matches!(v, MV::NULL)).map(std::mem::discriminant);
         let first = kinds.next();
         kinds.any(|k| Some(k) != first)
     });
-    let big = sets.iter().flatten().any(|v| matches!(v, MV::Bytes(b) if b.len() >= stmt.max_packet / 2));
-    if mixed || big {
-        return one_by_one(stmt, sets, 0);
+    !mixed && !sets.iter().flatten().any(|v| matches!(v, MV::Bytes(b) if b.len() >= max_packet / 2))
+}
+
+/// One chunk of rows run by the bulk command inside a savepoint (in a
+/// transaction, or with autocommit off) or a transaction of its own, so
+/// that a failure can be undone whole.
+struct Chunk<'a> {
+    shared: &'a Shared,
+    nested: bool,
+}
+
+impl<'a> Chunk<'a> {
+    fn begin(shared: &'a Shared, c: &mut mysql::Conn) -> Result<Chunk<'a>> {
+        let nested = shared.tx.open.load(std::sync::atomic::Ordering::Acquire)
+            || shared.tx.autocommit_off.load(std::sync::atomic::Ordering::Acquire);
+        let chunk = Chunk { shared, nested };
+        chunk.sql(c, if nested { "SAVEPOINT keel_bulk" } else { "START TRANSACTION" })?;
+        Ok(chunk)
     }
-    let shared = stmt.shared.clone();
-    let c = shared.conn_for(stmt.id).map_err(|e| not_row(e, false))?;
-    let sql = |c: &mut mysql::Conn, sql: &str| -> Result<()> {
-        let r = shared.check(c.query_drop(sql));
+
+    fn sql(&self, c: &mut mysql::Conn, sql: &str) -> Result<()> {
+        let r = self.shared.check(c.query_drop(sql));
         match &r {
-            Ok(()) => shared.tx.note(c),
-            Err(e) => shared.tx.failed(e),
+            Ok(()) => self.shared.tx.note(c),
+            Err(e) => self.shared.tx.failed(e),
         }
         r
-    };
-    let nested = shared.tx.open.load(std::sync::atomic::Ordering::Acquire)
-        || shared.tx.autocommit_off.load(std::sync::atomic::Ordering::Acquire);
-    sql(c, if nested { "SAVEPOINT keel_bulk" } else { "START TRANSACTION" })
-        .map_err(|error| PipelineError { row: Some(0), error, rolled_back: false })?;
-    // An INSERT's last row runs alone, so that the batch reports its insert
-    // id, as row by row (a command reports that of its first row).
-    let insert = stmt.sql.trim_start().get(..6).is_some_and(|w| w.eq_ignore_ascii_case("INSERT"))
-        || stmt.sql.trim_start().get(..7).is_some_and(|w| w.eq_ignore_ascii_case("REPLACE"));
-    let last = if insert && sets.len() > 1 { sets.pop() } else { None };
-    let bulk_rows = sets.clone();
-    shared.killer.arm();
-    let ran = shared.check(c.exec_batch(&stmt.stmt, bulk_rows)).and_then(|()| {
+    }
+
+    /// Run `stmt` for every row of `sets` (the last alone with
+    /// `last_alone`, so that the chunk reports that row's insert id, as
+    /// row by row: a command reports its first row's).
+    fn run(&self, c: &mut mysql::Conn, stmt: &mysql::Statement, mut sets: Vec<Vec<MV>>, last_alone: bool) -> Result<ExecResult> {
+        let shared = self.shared;
+        let last = if last_alone && sets.len() > 1 { sets.pop() } else { None };
+        shared.killer.arm();
+        shared.check(c.exec_batch(stmt, sets))?;
         let mut done = ExecResult { rows_affected: c.affected_rows(), last_insert_id: None };
-        if let Some(row) = &last {
-            shared.check(c.exec_drop(&stmt.stmt, mysql::Params::Positional(row.clone())))?;
+        if let Some(row) = last {
+            shared.check(c.exec_drop(stmt, mysql::Params::Positional(row)))?;
             done.rows_affected += c.affected_rows();
         }
         let id = c.last_insert_id();
         done.last_insert_id = (id > 0).then_some(id as i64).filter(|i| *i >= 0);
         shared.killer.check()?;
         Ok(done)
-    });
-    if let Some(row) = last {
-        sets.push(row);
     }
-    match ran {
+
+    /// Keep the chunk's rows; the error is not a row's.
+    fn end(&self, c: &mut mysql::Conn) -> std::result::Result<(), PipelineError> {
+        self.sql(c, if self.nested { "RELEASE SAVEPOINT keel_bulk" } else { "COMMIT" })
+            .map_err(|error| PipelineError { row: None, error, rolled_back: !self.nested })
+    }
+
+    /// Undo the chunk after `error`; whether its rows are known undone.
+    /// A deadlock rolled the whole transaction back already.
+    fn undo(&self, c: &mut mysql::Conn, error: &Error) -> bool {
+        self.shared.tx.failed(error);
+        if error.vendor_code == 1213 {
+            return true;
+        }
+        let undone = self.sql(c, if self.nested { "ROLLBACK TO SAVEPOINT keel_bulk" } else { "ROLLBACK" }).is_ok();
+        if undone && self.nested {
+            let _ = self.sql(c, "RELEASE SAVEPOINT keel_bulk");
+        }
+        undone
+    }
+}
+
+/// Run `stmt` once for each row of `rows` through the bulk command (see
+/// the module docs), with the outcome of running them one by one.
+pub(super) fn pipeline(stmt: &mut MyStmt, rows: &[ValueRef<'_>]) -> std::result::Result<ExecResult, PipelineError> {
+    let n = stmt.params.len();
+    let not_row = |error: Error, rolled_back: bool| PipelineError { row: None, error, rolled_back };
+    // A row whose value does not convert runs nothing; the rows before it
+    // run first.
+    let sets = match convert(rows, n) {
+        Ok(sets) => sets,
+        Err((k, error)) => {
+            if k > 0 {
+                pipeline(stmt, &rows[..k * n])?;
+            }
+            return Err(PipelineError { row: Some(k), error, rolled_back: false });
+        }
+    };
+    if !fits_one_command(&sets, stmt.max_packet) {
+        return one_by_one(stmt, sets, 0);
+    }
+    let shared = stmt.shared.clone();
+    let c = shared.conn_for(stmt.id).map_err(|e| not_row(e, false))?;
+    let chunk = Chunk::begin(&shared, c).map_err(|error| PipelineError { row: Some(0), error, rolled_back: false })?;
+    let insert = ["INSERT", "REPLACE"]
+        .iter()
+        .any(|w| stmt.sql.trim_start().get(..w.len()).is_some_and(|s| s.eq_ignore_ascii_case(w)));
+    // The values again, should the rows have to run one by one (the
+    // command takes them).
+    let again = || convert(rows, n).unwrap_or_default();
+    match chunk.run(c, &stmt.stmt, sets, insert) {
         Ok(done) => {
-            let end = if nested { "RELEASE SAVEPOINT keel_bulk" } else { "COMMIT" };
-            sql(c, end).map_err(|e| not_row(e, !nested))?;
+            chunk.end(c)?;
             Ok(done)
         }
         Err(error) if error.vendor_code == 1295 => {
             // A statement the server does not run in bulk ("not supported
             // in the prepared statement protocol"): nothing ran; from now
             // on its batches go row by row.
-            let undo = if nested { "ROLLBACK TO SAVEPOINT keel_bulk" } else { "ROLLBACK" };
-            sql(c, undo).map_err(|e| not_row(e, true))?;
-            if nested {
-                sql(c, "RELEASE SAVEPOINT keel_bulk").map_err(|e| not_row(e, false))?;
+            if !chunk.undo(c, &error) {
+                return Err(not_row(error, false));
             }
             stmt.pipelines.set(Some(false));
-            one_by_one(stmt, sets, 0)
+            one_by_one(stmt, again(), 0)
         }
         Err(error) => {
-            shared.tx.failed(&error);
-            // A deadlock rolled the whole transaction back already; other
-            // errors that are not about a row's data (a timeout, a cancel,
-            // a lost connection) do not run the rows again.
-            let undo = if nested { "ROLLBACK TO SAVEPOINT keel_bulk" } else { "ROLLBACK" };
+            // An error that is not about a row's data (a timeout, a
+            // cancel, a lost connection) does not run the rows again.
+            let undone = chunk.undo(c, &error);
             let about_the_data = matches!(error.status, Status::Integrity | Status::InvalidData | Status::InvalidArgument);
-            if error.vendor_code == 1213 || sql(c, undo).is_err() || !about_the_data {
-                return Err(not_row(error, true));
+            if !undone || !about_the_data || error.vendor_code == 1213 {
+                return Err(not_row(error, undone));
             }
-            if nested {
-                let _ = sql(c, "RELEASE SAVEPOINT keel_bulk");
-            }
-            one_by_one(stmt, sets, 0)
+            one_by_one(stmt, again(), 0)
         }
     }
 }
