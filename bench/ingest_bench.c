@@ -39,8 +39,10 @@
  *               arrays of 10,000 rows per mysql_stmt_execute
  *               (STMT_ATTR_ARRAY_SIZE), an indicator array for the NULLs,
  *               inside START TRANSACTION / COMMIT.
- * keel's path on MySQL is LOAD DATA LOCAL INFILE when the server has
- * local_infile on, else multi-row INSERTs; the line says which.
+ * keel's path on MariaDB 10.2 and later is its bulk command (what the
+ * native side's array binding sends), on MySQL LOAD DATA LOCAL INFILE
+ * when the server has local_infile on, else multi-row INSERTs; the line
+ * says which.
  *
  * A second keel side per engine (the speed issue's "INSERT batches"): the
  * same rows as keel_value arrays, made in C 10,000 rows at a time (part of
