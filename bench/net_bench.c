@@ -509,20 +509,25 @@ static void pg_setup_update(const char *url) {
 /* The score row `id` gets in run `rep` (each run changes every row). */
 static double upd_score(long id, int rep) { return (double)id * 0.5 + rep; }
 
-/* Every row holds run `rep`'s score: the sum of scores says so. */
-static void pg_check_updated(const char *url, int rep, const char *what) {
-    PGconn *conn = pg_connect(url);
-    PGresult *r = PQexec(conn, "SELECT sum(score) FROM keel_bench_upd");
-    pg_ok(conn, r, "sum");
-    double got = atof(PQgetvalue(r, 0, 0)), want = 0;
+/* Every row holds run `rep`'s score: the sum of scores (`got`) says so. */
+static void check_update_sum(double got, int rep, const char *what) {
+    double want = 0;
     for (long id = 1; id <= g_updates; id++)
         want += upd_score(id, rep);
-    PQclear(r);
-    PQfinish(conn);
     if (got != want) {
         fprintf(stderr, "net_bench: %s: the update left sum(score) = %.1f, not %.1f\n", what, got, want);
         exit(1);
     }
+}
+
+static void pg_check_updated(const char *url, int rep, const char *what) {
+    PGconn *conn = pg_connect(url);
+    PGresult *r = PQexec(conn, "SELECT sum(score) FROM keel_bench_upd");
+    pg_ok(conn, r, "sum");
+    double got = atof(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    PQfinish(conn);
+    check_update_sum(got, rep, what);
 }
 
 static timing keel_update(const char *url, int rep) {
@@ -937,15 +942,10 @@ static void my_check_updated(const char *url, int rep, const char *what) {
     my_exec(m, "SELECT sum(score) FROM keel_bench_upd");
     MYSQL_RES *r = mysql_store_result(m);
     MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
-    double got = row && row[0] ? atof(row[0]) : -1, want = 0;
-    for (long id = 1; id <= g_updates; id++)
-        want += upd_score(id, rep);
+    double got = row && row[0] ? atof(row[0]) : -1;
     mysql_free_result(r);
     mysql_close(m);
-    if (got != want) {
-        fprintf(stderr, "net_bench: %s: the update left sum(score) = %.1f, not %.1f\n", what, got, want);
-        exit(1);
-    }
+    check_update_sum(got, rep, what);
 }
 
 /* libmariadb's array binding: 1000 rows per mysql_stmt_execute, which

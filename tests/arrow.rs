@@ -1621,35 +1621,12 @@ fn mysql_ingest_uses_load_data_local() {
     let conn = db.checkout();
     let status = |name: &str| session_status(conn, name);
     let (load0, insert0) = (status("Com_load"), status("Com_insert"));
-    use arrow_array::{BinaryArray, Int64Array, RecordBatchIterator, StringArray};
-    use std::sync::Arc;
-    let schema = Arc::new(arrow_schema::Schema::new(vec![
-        arrow_schema::Field::new("id", DataType::Int64, false),
-        arrow_schema::Field::new("s", DataType::Utf8, true),
-        arrow_schema::Field::new("b", DataType::Binary, true),
-    ]));
-    let texts = vec![Some("tab\there"), Some("line\nbreak\r\n"), Some("back\\slash \\N"), None, Some("é ü 漢")];
-    let bins: Vec<Option<&[u8]>> = vec![Some(b"\0\x01\t\n\\"), None, Some(b""), Some(b"\xff\xfe"), Some(b"N")];
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        vec![
-            Arc::new(Int64Array::from(vec![1, 2, 3, 4, 5])),
-            Arc::new(StringArray::from(texts.clone())),
-            Arc::new(BinaryArray::from(bins.clone())),
-        ],
-    )
-    .unwrap();
-    let mut s = FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)));
+    let (mut s, want) = escapes_stream();
     assert_eq!(ingest(conn, &t.name, &mut s, Create), Ok(5));
     assert_eq!(status("Com_load"), load0 + 1, "LOAD DATA ran");
     assert_eq!(status("Com_insert"), insert0, "no INSERT ran");
     let c = e.conn();
-    let got = rows(&c, &format!("SELECT id, s, b FROM {t} ORDER BY id"), &[]);
-    for (i, r) in got.iter().enumerate() {
-        let s = texts[i].map_or(Value::Null, |v| Value::Text(v.into()));
-        let b = bins[i].map_or(Value::Null, |v| Value::Bytes(v.to_vec()));
-        assert_eq!(r, &vec![Value::Int64(i as i64 + 1), s, b], "row {i}");
-    }
+    assert_eq!(rows(&c, &format!("SELECT id, s, b FROM {t} ORDER BY id"), &[]), want);
     // A duplicate key: a warning under LOCAL, an error from keel, and the
     // rows rolled back.
     e.db.exec(&format!("ALTER TABLE {t} ADD PRIMARY KEY (id)"), &[]).unwrap();
@@ -1684,35 +1661,11 @@ fn mariadb_ingest_uses_bulk_execute() {
     let conn = db.checkout();
     let status = |name: &str| session_status(conn, name);
     let (load0, insert0) = (status("Com_load"), status("Com_insert"));
-    use arrow_array::{BinaryArray, Int64Array, RecordBatchIterator, StringArray};
-    use std::sync::Arc;
-    let schema = Arc::new(arrow_schema::Schema::new(vec![
-        arrow_schema::Field::new("id", DataType::Int64, false),
-        arrow_schema::Field::new("s", DataType::Utf8, true),
-        arrow_schema::Field::new("b", DataType::Binary, true),
-    ]));
-    let texts = vec![Some("tab\there"), Some("line\nbreak\r\n"), Some("back\\slash \\N"), None, Some("é ü 漢")];
-    let bins: Vec<Option<&[u8]>> = vec![Some(b"\0\x01\t\n\\"), None, Some(b""), Some(b"\xff\xfe"), Some(b"N")];
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        vec![
-            Arc::new(Int64Array::from(vec![1, 2, 3, 4, 5])),
-            Arc::new(StringArray::from(texts.clone())),
-            Arc::new(BinaryArray::from(bins.clone())),
-        ],
-    )
-    .unwrap();
-    let mut s = FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)));
+    let (mut s, want) = escapes_stream();
     assert_eq!(ingest(conn, &t.name, &mut s, Create), Ok(5));
     assert_eq!(status("Com_load"), load0, "no LOAD DATA ran");
     assert_eq!(status("Com_insert"), insert0 + 1, "one bulk command");
-    let got = rows(&c, &format!("SELECT id, s, b FROM {t} ORDER BY id"), &[]);
-    assert_eq!(got.len(), 5);
-    for (i, r) in got.iter().enumerate() {
-        let s = texts[i].map_or(Value::Null, |v| Value::Text(v.into()));
-        let b = bins[i].map_or(Value::Null, |v| Value::Bytes(v.to_vec()));
-        assert_eq!(r, &vec![Value::Int64(i as i64 + 1), s, b], "row {i}");
-    }
+    assert_eq!(rows(&c, &format!("SELECT id, s, b FROM {t} ORDER BY id"), &[]), want);
     // 25,000 rows in one record batch: three commands (10,000 rows a
     // command), every row there.
     let insert1 = status("Com_insert");
@@ -1737,6 +1690,8 @@ fn mariadb_ingest_uses_bulk_execute() {
     let (_, got) = read_all(import(query_arrow(conn2, "SET SESSION sql_mode = ''")), &[]);
     assert!(got.is_empty());
     let long = "y".repeat(300);
+    use arrow_array::{BinaryArray, Int64Array, RecordBatchIterator, StringArray};
+    use std::sync::Arc;
     let schema = Arc::new(arrow_schema::Schema::new(vec![
         arrow_schema::Field::new("id", DataType::Int64, false),
         arrow_schema::Field::new("s", DataType::Utf8, true),
@@ -1789,6 +1744,39 @@ fn mysql_ingest_without_local_infile_uses_inserts() {
     assert_eq!(common::int(&c, &format!("SELECT sum(id) FROM {t}"), &[]), 2500 * 2501 / 2);
     keel_conn_free(conn);
     c.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
+}
+
+/// Five (id, s, b) rows whose texts and bytes hold what LOAD DATA's text
+/// format escapes (tabs, newlines, backslashes, `\N`, NUL) and non-ASCII
+/// text, for the MySQL/MariaDB ingest paths; and the rows `SELECT id, s,
+/// b ... ORDER BY id` gives back after them.
+fn escapes_stream() -> (FFI_ArrowArrayStream, Vec<Vec<Value>>) {
+    use arrow_array::{BinaryArray, Int64Array, RecordBatchIterator, StringArray};
+    use std::sync::Arc;
+    let schema = Arc::new(arrow_schema::Schema::new(vec![
+        arrow_schema::Field::new("id", DataType::Int64, false),
+        arrow_schema::Field::new("s", DataType::Utf8, true),
+        arrow_schema::Field::new("b", DataType::Binary, true),
+    ]));
+    let texts = vec![Some("tab\there"), Some("line\nbreak\r\n"), Some("back\\slash \\N"), None, Some("é ü 漢")];
+    let bins: Vec<Option<&[u8]>> = vec![Some(b"\0\x01\t\n\\"), None, Some(b""), Some(b"\xff\xfe"), Some(b"N")];
+    let want = (0..5)
+        .map(|i| {
+            let s = texts[i].map_or(Value::Null, |v| Value::Text(v.into()));
+            let b = bins[i].map_or(Value::Null, |v| Value::Bytes(v.to_vec()));
+            vec![Value::Int64(i as i64 + 1), s, b]
+        })
+        .collect();
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Int64Array::from(vec![1, 2, 3, 4, 5])),
+            Arc::new(StringArray::from(texts)),
+            Arc::new(BinaryArray::from(bins)),
+        ],
+    )
+    .unwrap();
+    (FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema))), want)
 }
 
 /// A MySQL/MariaDB session status counter (`SHOW SESSION STATUS`) of the
