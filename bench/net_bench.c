@@ -764,6 +764,16 @@ static timing my_lookup(const char *url, check *c) {
     return t;
 }
 
+/* COMMIT, the time since `t0`, then close the statement and the
+ * connection (the end of each timed MySQL write). */
+static timing my_commit_close(MYSQL *m, MYSQL_STMT *s, timing t0) {
+    my_exec(m, "COMMIT");
+    timing t = t_since(t0);
+    mysql_stmt_close(s);
+    mysql_close(m);
+    return t;
+}
+
 static timing my_insert(const char *url) {
     MYSQL *m = my_connect(url);
     my_exec(m, "TRUNCATE TABLE keel_bench_ins");
@@ -808,11 +818,7 @@ static timing my_insert(const char *url) {
         if (mysql_stmt_execute(s))
             die("mysql_stmt_execute", mysql_stmt_error(s));
     }
-    my_exec(m, "COMMIT");
-    timing t = t_since(t0);
-    mysql_stmt_close(s);
-    mysql_close(m);
-    return t;
+    return my_commit_close(m, s, t0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -977,11 +983,7 @@ static timing my_update(const char *url, int rep) {
         if (mysql_stmt_execute(s))
             die("mysql_stmt_execute", mysql_stmt_error(s));
     }
-    my_exec(m, "COMMIT");
-    timing t = t_since(t0);
-    mysql_stmt_close(s);
-    mysql_close(m);
-    return t;
+    return my_commit_close(m, s, t0);
 }
 
 static void bench_mysql(const char *url) {
