@@ -6,7 +6,9 @@
  * Workloads (the same SQL and the same values on both sides):
  *   fetch   read every value of N rows (default 1,000,000) of
  *           (id int64, name text 16 chars, score double, flag bool,
- *            created timestamp, payload 32 bytes, n int, 10% NULL)
+ *            created timestamp, payload 32 bytes, n int, 10% NULL):
+ *           keel with one typed getter per value, and again with one
+ *           keel_rows_next_values per row
  *   lookup  L point lookups by id (default 20,000) through one prepared
  *           statement, reading every value of the row
  *   insert  I rows (default 200,000) through one prepared INSERT in one
@@ -215,6 +217,30 @@ static keel_conn *keel_connect(keel_db **db, const char *url) {
     KTRY("open", keel_db_open(url, db, &e_));
     KTRY("checkout", keel_db_checkout(*db, &c, &e_));
     return c;
+}
+
+/* The same fetch, one keel_rows_next_values per row (the row API the
+ * speed issue's C fetch row names). */
+static timing keel_fetch_values(const char *url, check *c) {
+    keel_db *db;
+    keel_conn *conn = keel_connect(&db, url);
+    timing t0 = t_start();
+    keel_rows *r;
+    KTRY("query", keel_conn_query(conn, FETCH_SQL, NULL, 0, &r, &e_));
+    keel_value v[7];
+    for (;;) {
+        bool has;
+        KTRY("next_values", keel_rows_next_values(r, v, 7, &has, &e_));
+        if (!has)
+            break;
+        check_row(c, v[0].int_value, v[1].len, v[2].double_value, v[3].int_value != 0, v[4].int_value, v[5].data,
+                  v[5].len, v[6].kind == KEEL_TYPE_NULL, v[6].int_value);
+    }
+    keel_rows_free(r);
+    timing t = t_since(t0);
+    keel_conn_free(conn);
+    keel_db_free(db);
+    return t;
 }
 
 static timing keel_fetch(const char *url, check *c) {
@@ -914,6 +940,8 @@ static void bench_postgres(const char *url) {
     if (want("fetch")) {
         snprintf(w, sizeof w, "fetch %ld rows", g_rows);
         run_read("postgres", w, "libpq binary, whole result (PQexecParams)", url, keel_fetch, pg_fetch);
+        snprintf(w, sizeof w, "fetch %ld, next_values", g_rows);
+        run_read("postgres", w, "libpq binary, whole result (PQexecParams)", url, keel_fetch_values, pg_fetch);
         snprintf(w, sizeof w, "fetch %ld (info)", g_rows);
         run_read("postgres", w, "libpq binary, single-row mode (streams)", url, keel_fetch, pg_fetch_single_row);
     }
@@ -992,6 +1020,8 @@ static void bench_mysql(const char *url) {
     if (want("fetch")) {
         snprintf(w, sizeof w, "fetch %ld rows", g_rows);
         run_read("mysql", w, "libmariadb binary, mysql_stmt_fetch unbuffered", url, keel_fetch, my_fetch);
+        snprintf(w, sizeof w, "fetch %ld, next_values", g_rows);
+        run_read("mysql", w, "libmariadb binary, mysql_stmt_fetch unbuffered", url, keel_fetch_values, my_fetch);
         snprintf(w, sizeof w, "fetch %ld (info)", g_rows);
         run_read("mysql", w, "libmariadb text, mysql_use_result", url, keel_fetch, my_fetch_text);
     }
