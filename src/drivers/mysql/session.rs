@@ -248,7 +248,7 @@ impl Shared {
         self.check_as(true, r)
     }
 
-    pub(super) fn run(&self, sql: &str) -> Result<()> {
+    fn run(&self, sql: &str) -> Result<()> {
         let c = self.conn()?;
         let r = self.check(c.query_drop(sql));
         match &r {
@@ -271,8 +271,9 @@ impl CancelHandle for ArcKiller {
 pub(super) struct MyConn {
     pub(super) shared: Arc<Shared>,
     pub(super) version: String,
-    /// Ingest goes by COM_STMT_BULK_EXECUTE (`bulk`): a MariaDB server
-    /// that runs it, and mariadb_bulk=on.
+    /// Ingest, and batches of statements that are no plain INSERT, go by
+    /// COM_STMT_BULK_EXECUTE (`bulk`): a MariaDB server that runs it, and
+    /// mariadb_bulk=on.
     pub(super) bulk: bool,
     pub(super) in_tx: bool,
     pub(super) zero_as_null: bool,
