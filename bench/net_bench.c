@@ -219,9 +219,10 @@ static keel_conn *keel_connect(keel_db **db, const char *url) {
     return c;
 }
 
-/* The same fetch, one keel_rows_next_values per row (the row API the
- * speed issue's C fetch row names). */
-static timing keel_fetch_values(const char *url, check *c) {
+/* The fetch through keel: with one typed getter per value, or with one
+ * keel_rows_next_values per row (`whole_rows`, the row API the speed
+ * issue's C fetch row names). */
+static timing keel_fetch_rows(const char *url, check *c, bool whole_rows) {
     keel_db *db;
     keel_conn *conn = keel_connect(&db, url);
     timing t0 = t_start();
@@ -230,11 +231,17 @@ static timing keel_fetch_values(const char *url, check *c) {
     keel_value v[7];
     for (;;) {
         bool has;
-        KTRY("next_values", keel_rows_next_values(r, v, 7, &has, &e_));
+        if (whole_rows)
+            KTRY("next_values", keel_rows_next_values(r, v, 7, &has, &e_));
+        else
+            KTRY("next", keel_rows_next(r, &has, &e_));
         if (!has)
             break;
-        check_row(c, v[0].int_value, v[1].len, v[2].double_value, v[3].int_value != 0, v[4].int_value, v[5].data,
-                  v[5].len, v[6].kind == KEEL_TYPE_NULL, v[6].int_value);
+        if (whole_rows)
+            check_row(c, v[0].int_value, v[1].len, v[2].double_value, v[3].int_value != 0, v[4].int_value, v[5].data,
+                      v[5].len, v[6].kind == KEEL_TYPE_NULL, v[6].int_value);
+        else
+            keel_read_row(r, c);
     }
     keel_rows_free(r);
     timing t = t_since(t0);
@@ -243,25 +250,8 @@ static timing keel_fetch_values(const char *url, check *c) {
     return t;
 }
 
-static timing keel_fetch(const char *url, check *c) {
-    keel_db *db;
-    keel_conn *conn = keel_connect(&db, url);
-    timing t0 = t_start();
-    keel_rows *r;
-    KTRY("query", keel_conn_query(conn, FETCH_SQL, NULL, 0, &r, &e_));
-    for (;;) {
-        bool has;
-        KTRY("next", keel_rows_next(r, &has, &e_));
-        if (!has)
-            break;
-        keel_read_row(r, c);
-    }
-    keel_rows_free(r);
-    timing t = t_since(t0);
-    keel_conn_free(conn);
-    keel_db_free(db);
-    return t;
-}
+static timing keel_fetch(const char *url, check *c) { return keel_fetch_rows(url, c, false); }
+static timing keel_fetch_values(const char *url, check *c) { return keel_fetch_rows(url, c, true); }
 
 static timing keel_lookup(const char *url, check *c) {
     keel_db *db;
