@@ -671,8 +671,9 @@ impl ArrowReader {
             n += run.rows;
             self.row_no += run.rows as u64;
         }
-        // Otherwise row by row, many rows per call into the cursor.
-        while self.columnar != Some(true) && n < self.batch_rows && bytes < SOFT_BYTE_LIMIT {
+        // Otherwise row by row, in one call into the cursor that reads
+        // until the batch is full (rows or bytes) or the result ends.
+        if self.columnar != Some(true) && n < self.batch_rows && bytes < SOFT_BYTE_LIMIT {
             let (targets, lists, names, row_no) = (&mut self.targets, &self.lists, &self.names, &mut self.row_no);
             let read = self.rows.each_row(self.batch_rows - n, &mut |row| {
                 for i in 0..cols.len() {
@@ -708,12 +709,7 @@ impl ArrowReader {
                 Ok(bytes < SOFT_BYTE_LIMIT)
             });
             match read {
-                Ok((_, true)) => {
-                    self.done = true;
-                    break;
-                }
-                Ok((0, false)) => break,
-                Ok(_) => {}
+                Ok((_, end)) => self.done = end,
                 Err(e) => {
                     self.done = true;
                     return Err(e);

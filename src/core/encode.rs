@@ -56,19 +56,13 @@ impl Rows {
     pub fn fetch_encoded<E: RowEncoder>(&mut self, mut enc: E, max_rows: usize, byte_limit: usize) -> Result<Fetched> {
         let mut n = 0;
         let mut end = false;
-        while n < max_rows && enc.len() < byte_limit {
-            let (read, ended) = self.each_row(max_rows - n, &mut |row| {
+        // One call reads until `max_rows`, the byte limit or the end.
+        if max_rows > 0 && enc.len() < byte_limit {
+            (_, end) = self.each_row(max_rows, &mut |row| {
                 enc.row(row).map_err(|e| e.context(format_args!("row {n} of this batch")))?;
                 n += 1;
                 Ok(enc.len() < byte_limit)
             })?;
-            if ended {
-                end = true;
-                break;
-            }
-            if read == 0 {
-                break;
-            }
         }
         Ok(Fetched { data: enc.finish(), rows: n, end })
     }
