@@ -186,6 +186,13 @@ impl Error {
         self
     }
 
+    /// Whether the error is about the data a statement was given (a
+    /// constraint, a value the engine refuses), not the session: a failed
+    /// chunk of a batch may then run again row by row to find the row.
+    pub fn about_the_data(&self) -> bool {
+        matches!(self.status, Status::Integrity | Status::InvalidData | Status::InvalidArgument)
+    }
+
     /// Mark an error raised before anything of the statement was sent as
     /// `NotSent`, unless it already says more.
     pub fn not_sent(self) -> Error {

@@ -96,8 +96,8 @@
 
 use super::db::Stmt;
 use super::driver::{DriverStmt, ExecResult, MultiRowLimits, PipelineError};
-use super::error::{Error, Result, Status};
-use super::sql::{InsertTail, Kind, Lexer, Syntax, Token};
+use super::error::{Error, Result};
+use super::sql::{InsertTail, Kind, Syntax, Token, tokens};
 use super::value::ValueRef;
 use std::ops::Range;
 
@@ -121,12 +121,6 @@ const APPEND_BYTES: usize = 16 << 20;
 const KEPT_SHORT_CHUNKS: usize = 2;
 
 // --- Recognizing `INSERT ... VALUES (...)` --------------------------------
-
-/// The tokens of `sql` that count for the INSERT grammar: blanks and
-/// comments left out, read by the core's one lexer.
-fn tokens(sql: &str, syntax: &Syntax) -> Vec<Token> {
-    Lexer::new(sql, syntax).filter(|t| !matches!(t.kind, Kind::Blank | Kind::Comment)).collect()
-}
 
 /// Where the parts of `INSERT INTO <target> [(<columns>)] VALUES (<group>)
 /// [<tail>]` are in a statement's SQL.
@@ -411,12 +405,6 @@ fn value_bytes(v: &ValueRef<'_>) -> usize {
     }
 }
 
-/// Whether a failed chunk may be run again row by row to find the row
-/// that failed: the error is about the data, not the session.
-fn about_the_data(e: &Error) -> bool {
-    matches!(e.status, Status::Integrity | Status::InvalidData | Status::InvalidArgument)
-}
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     /// No row seen yet, or one buffered: the statement's [`Many`] is
@@ -579,9 +567,11 @@ impl<'a> ParamBatch<'_, 'a> {
                     // and the driver takes it for this table, else
                     // multi-row INSERTs.
                     let appended = Chunks::appended(&shape, self.stmt.sql(), self.stmt.syntax());
+                    // The driver's limits are asked only without the bulk
+                    // path (`stop_appending` asks if it ever gives it up).
                     let (limits, appends) = self.stmt.with_driver_conn(|c| {
                         let appends = appended.is_some() && c.appends_to(&target)?;
-                        Ok((c.multirow_insert(&target)?, appends))
+                        Ok((if appends { None } else { c.multirow_insert(&target)? }, appends))
                     })?;
                     let appended = appended.filter(|_| appends);
                     match appended.or_else(|| limits.and_then(|l| Chunks::new(shape, self.n, l))) {
@@ -660,7 +650,7 @@ impl<'a> ParamBatch<'_, 'a> {
             // The rows before the failing one ran, and were rolled back
             // with the chunk's transaction: they run again, as they would
             // have stayed done row by row, when the session can go on.
-            if about_the_data(&error) && self.stmt.with_driver_conn(|c| Ok(c.usable_after_error())).unwrap_or(false) {
+            if error.about_the_data() && self.stmt.with_driver_conn(|c| Ok(c.usable_after_error())).unwrap_or(false) {
                 self.flush_pipelined(k)?;
                 return Err(error.context(format_args!("row {at}")));
             }
@@ -721,7 +711,7 @@ impl<'a> ParamBatch<'_, 'a> {
         // Rolled back with the driver's own transaction: no row stayed.
         // Run them one by one, which stops at the failing row with its own
         // error and keeps the rows before it, as row by row.
-        if rolled_back && about_the_data(&error) && self.stmt.with_driver_conn(|c| Ok(c.usable_after_error())).unwrap_or(false) {
+        if rolled_back && error.about_the_data() && self.stmt.with_driver_conn(|c| Ok(c.usable_after_error())).unwrap_or(false) {
             return self.run_pending_one_by_one(rows);
         }
         let (a, b) = (self.first, self.first + rows - 1);
@@ -811,7 +801,7 @@ impl<'a> ParamBatch<'_, 'a> {
             Err(e) => {
                 // The chunk left no row behind. When the session can go on,
                 // run its rows one by one to stop at the one that fails.
-                if about_the_data(&e) && self.stmt.with_driver_conn(|c| Ok(c.usable_after_error())).unwrap_or(false) {
+                if e.about_the_data() && self.stmt.with_driver_conn(|c| Ok(c.usable_after_error())).unwrap_or(false) {
                     return self.run_pending_one_by_one(rows);
                 }
                 let (a, b) = (self.first, self.first + rows - 1);

@@ -399,6 +399,12 @@ pub fn highest_native_param(sql: &str, syntax: &Syntax) -> usize {
     Lexer::new(sql, syntax).filter(|t| t.kind == Kind::Native).map(|t| t.native_number(sql)).max().unwrap_or(0)
 }
 
+/// The tokens of `sql` that count for a statement's grammar: blanks and
+/// comments left out, read by the core's one lexer.
+pub fn tokens(sql: &str, syntax: &Syntax) -> Vec<Token> {
+    Lexer::new(sql, syntax).filter(|t| !matches!(t.kind, Kind::Blank | Kind::Comment)).collect()
+}
+
 /// Whether `sql` holds anything but blanks, `;` and comments: SQL of only
 /// those is no statement, on every engine alike. (MySQL's `/*! ... */` is
 /// code the server runs, so it counts.)

@@ -18,12 +18,12 @@
 //!   table of a transactional engine qualify ([`dml_target`]).
 
 use super::session::Shared;
-use super::statement::MyStmt;
+use super::statement::{MyStmt, insert_id};
 use super::types::to_mysql;
 use crate::core::driver::{ExecResult, PipelineError};
-use crate::core::error::{Error, Result, Status};
+use crate::core::error::{Error, Result};
 use crate::core::ingest::RowSource;
-use crate::core::sql::{Kind, Lexer};
+use crate::core::sql::{Kind, tokens};
 use crate::core::value::{Type as K, ValueRef};
 use mysql::prelude::Queryable;
 use mysql::Value as MV;
@@ -139,7 +139,7 @@ fn value_bytes(v: &MV) -> usize {
 /// INSERTs before they got here; the server runs no INSERT ... SELECT in
 /// bulk).
 pub(super) fn dml_target(sql: &str) -> Option<&str> {
-    let toks: Vec<_> = Lexer::new(sql, &super::SYNTAX).filter(|t| !matches!(t.kind, Kind::Blank | Kind::Comment)).collect();
+    let toks = tokens(sql, &super::SYNTAX);
     let is = |i: usize, w: &str| toks.get(i).is_some_and(|t| t.kind == Kind::Word && sql[t.start..t.end].eq_ignore_ascii_case(w));
     let name = |i: usize| toks.get(i).is_some_and(|t| matches!(t.kind, Kind::Word | Kind::QuotedIdent));
     let dot = |i: usize| toks.get(i).is_some_and(|t| t.kind == Kind::Punct(b'.'));
@@ -161,7 +161,7 @@ pub(super) fn dml_target(sql: &str) -> Option<&str> {
         &["WHERE", "ORDER", "LIMIT", ""]
     } else if is(0, "INSERT") || is(0, "REPLACE") {
         skip(&mut i, &["LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE", "INTO"]);
-        &["VALUES", "VALUE", "SET", "("]
+        &["VALUES", "VALUE", "SET"]
     } else {
         return None;
     };
@@ -193,7 +193,6 @@ pub(super) fn dml_target(sql: &str) -> Option<&str> {
     }
     let next_ok = match toks.get(i) {
         None => after.contains(&""),
-        Some(t) if t.kind == Kind::Punct(b'(') => after.contains(&"("),
         Some(t) => t.kind == Kind::Word && after.iter().any(|w| !w.is_empty() && sql[t.start..t.end].eq_ignore_ascii_case(w)),
     };
     next_ok.then(|| &sql[toks[start].start..end])
@@ -240,17 +239,8 @@ impl<'a> Chunk<'a> {
         let nested = shared.tx.open.load(std::sync::atomic::Ordering::Acquire)
             || shared.tx.autocommit_off.load(std::sync::atomic::Ordering::Acquire);
         let chunk = Chunk { shared, nested };
-        chunk.sql(c, if nested { "SAVEPOINT keel_bulk" } else { "START TRANSACTION" })?;
+        shared.run_on(c, if nested { "SAVEPOINT keel_bulk" } else { "START TRANSACTION" })?;
         Ok(chunk)
-    }
-
-    fn sql(&self, c: &mut mysql::Conn, sql: &str) -> Result<()> {
-        let r = self.shared.check(c.query_drop(sql));
-        match &r {
-            Ok(()) => self.shared.tx.note(c),
-            Err(e) => self.shared.tx.failed(e),
-        }
-        r
     }
 
     /// Run `stmt` for every row of `sets` (the last alone with
@@ -261,20 +251,18 @@ impl<'a> Chunk<'a> {
         let last = if last_alone && sets.len() > 1 { sets.pop() } else { None };
         shared.killer.arm();
         shared.check(c.exec_batch(stmt, sets))?;
-        let mut done = ExecResult { rows_affected: c.affected_rows(), last_insert_id: None };
+        let mut rows_affected = c.affected_rows();
         if let Some(row) = last {
             shared.check(c.exec_drop(stmt, mysql::Params::Positional(row)))?;
-            done.rows_affected += c.affected_rows();
+            rows_affected += c.affected_rows();
         }
-        let id = c.last_insert_id();
-        done.last_insert_id = (id > 0).then_some(id as i64).filter(|i| *i >= 0);
         shared.killer.check()?;
-        Ok(done)
+        Ok(ExecResult { rows_affected, last_insert_id: insert_id(c) })
     }
 
     /// Keep the chunk's rows; the error is not a row's.
     fn end(&self, c: &mut mysql::Conn) -> std::result::Result<(), PipelineError> {
-        self.sql(c, if self.nested { "RELEASE SAVEPOINT keel_bulk" } else { "COMMIT" })
+        self.shared.run_on(c, if self.nested { "RELEASE SAVEPOINT keel_bulk" } else { "COMMIT" })
             .map_err(|error| PipelineError { row: None, error, rolled_back: !self.nested })
     }
 
@@ -285,9 +273,9 @@ impl<'a> Chunk<'a> {
         if error.vendor_code == 1213 {
             return true;
         }
-        let undone = self.sql(c, if self.nested { "ROLLBACK TO SAVEPOINT keel_bulk" } else { "ROLLBACK" }).is_ok();
+        let undone = self.shared.run_on(c, if self.nested { "ROLLBACK TO SAVEPOINT keel_bulk" } else { "ROLLBACK" }).is_ok();
         if undone && self.nested {
-            let _ = self.sql(c, "RELEASE SAVEPOINT keel_bulk");
+            let _ = self.shared.run_on(c, "RELEASE SAVEPOINT keel_bulk");
         }
         undone
     }
@@ -310,7 +298,7 @@ pub(super) fn pipeline(stmt: &mut MyStmt, rows: &[ValueRef<'_>]) -> std::result:
         }
     };
     if !fits_one_command(&sets, stmt.max_packet) {
-        return one_by_one(stmt, sets, 0);
+        return one_by_one(stmt, sets);
     }
     let shared = stmt.shared.clone();
     let c = shared.conn_for(stmt.id).map_err(|e| not_row(e, false))?;
@@ -334,24 +322,23 @@ pub(super) fn pipeline(stmt: &mut MyStmt, rows: &[ValueRef<'_>]) -> std::result:
                 return Err(not_row(error, false));
             }
             stmt.pipelines.set(Some(false));
-            one_by_one(stmt, again(), 0)
+            one_by_one(stmt, again())
         }
         Err(error) => {
             // An error that is not about a row's data (a timeout, a
             // cancel, a lost connection) does not run the rows again.
             let undone = chunk.undo(c, &error);
-            let about_the_data = matches!(error.status, Status::Integrity | Status::InvalidData | Status::InvalidArgument);
-            if !undone || !about_the_data || error.vendor_code == 1213 {
+            if !undone || !error.about_the_data() || error.vendor_code == 1213 {
                 return Err(not_row(error, undone));
             }
-            one_by_one(stmt, again(), 0)
+            one_by_one(stmt, again())
         }
     }
 }
 
-/// Run `sets` (rows `first`... of the batch) one by one, stopping at the
-/// first that fails, whose error is its own.
-fn one_by_one(stmt: &mut MyStmt, sets: Vec<Vec<MV>>, first: usize) -> std::result::Result<ExecResult, PipelineError> {
+/// Run `sets` one by one, stopping at the first that fails, whose error
+/// is its own.
+fn one_by_one(stmt: &mut MyStmt, sets: Vec<Vec<MV>>) -> std::result::Result<ExecResult, PipelineError> {
     use crate::core::driver::DriverStmt;
     let mut sum = ExecResult::default();
     let saved = std::mem::take(&mut stmt.params);
@@ -364,7 +351,7 @@ fn one_by_one(stmt: &mut MyStmt, sets: Vec<Vec<MV>>, first: usize) -> std::resul
             }
             Err(error) => {
                 stmt.params = saved;
-                return Err(PipelineError { row: Some(first + k), error, rolled_back: false });
+                return Err(PipelineError { row: Some(k), error, rolled_back: false });
             }
         }
     }

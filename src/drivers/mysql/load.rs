@@ -75,7 +75,7 @@ impl Feed {
 }
 
 /// Send this much of the "file" at a time.
-const CHUNK: usize = 1 << 16;
+const CHUNK: usize = 1 << 20;
 
 /// LOAD DATA `src` into `table`; `None` when the server has local_infile
 /// off (nothing of `src` read then).
@@ -101,21 +101,8 @@ pub(super) fn load(shared: &Shared, table: &str, columns: &[String], src: &mut d
         let src = unsafe { &mut *feed.source() };
         let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + CHUNK / 4);
         let mut text = String::new();
-        let mut sent: Option<io::Error> = None;
         loop {
-            // The source gives a record batch's rows after reading it, with
-            // no read of its stream under way (`RowSource`), so full chunks
-            // go out between rows: the server loads the start of a long
-            // batch while the rest is encoded.
             let more = src.next_rows(&mut |row| {
-                if buf.len() >= CHUNK {
-                    if let Err(e) = writer.write_all(&buf) {
-                        let m = format!("sending rows to the server: {e}");
-                        sent = Some(e);
-                        return Err(Error::new(Status::Io, m));
-                    }
-                    buf.clear();
-                }
                 for (i, v) in row.iter().enumerate() {
                     if i > 0 {
                         buf.push(b'\t');
@@ -133,7 +120,6 @@ pub(super) fn load(shared: &Shared, table: &str, columns: &[String], src: &mut d
                     }
                 }
                 Ok(None) => break,
-                Err(_) if sent.is_some() => return Err(sent.take().expect("checked")),
                 Err(e) => {
                     *fail.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                     return Err(io::Error::other("the row source failed"));

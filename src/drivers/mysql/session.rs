@@ -249,7 +249,12 @@ impl Shared {
     }
 
     fn run(&self, sql: &str) -> Result<()> {
-        let c = self.conn()?;
+        self.run_on(self.conn()?, sql)
+    }
+
+    /// Run `sql` on `c`, this session's connection as a caller already
+    /// holds it, noting what it did to the transaction.
+    pub(super) fn run_on(&self, c: &mut mysql::Conn, sql: &str) -> Result<()> {
         let r = self.check(c.query_drop(sql));
         match &r {
             Ok(()) => self.tx.note(c),

@@ -68,6 +68,13 @@ impl MyStmt {
     }
 }
 
+/// The insert id of the statement `c` last ran, where it inserted a row
+/// with a generated id (the server says 0 otherwise).
+pub(super) fn insert_id(c: &mysql::Conn) -> Option<i64> {
+    let id = c.last_insert_id();
+    (id > 0).then_some(id as i64).filter(|i| *i >= 0)
+}
+
 impl DriverStmt for MyStmt {
     fn param_count(&self) -> usize {
         self.params.len()
@@ -119,11 +126,7 @@ impl DriverStmt for MyStmt {
         }
         ran?;
         self.shared.killer.check()?;
-        let id = c.last_insert_id();
-        Ok(ExecResult {
-            rows_affected: c.affected_rows(),
-            last_insert_id: (id > 0).then_some(id as i64).filter(|i| *i >= 0),
-        })
+        Ok(ExecResult { rows_affected: c.affected_rows(), last_insert_id: insert_id(c) })
     }
 
     fn pipelines(&self) -> bool {
