@@ -867,10 +867,10 @@ typedef struct keel_error keel_error;
  * A streaming cursor over one result.
  *
  * Created by `keel_conn_query`, `keel_db_query`, `keel_stmt_query`,
- * `keel_stmt_query_reuse` or `keel_stmt_query_encoded`; destroyed by
- * `keel_rows_free`, or by `keel_stmt_query_reuse` and
- * `keel_stmt_query_encoded`, which may hand the same memory back as a new
- * cursor. Methods: `keel_rows_next`,
+ * `keel_stmt_query_reuse`, `keel_stmt_query_encoded` or
+ * `keel_stmt_query_encoded_peek`; destroyed by `keel_rows_free`, or by
+ * `keel_stmt_query_reuse` and the two `keel_stmt_query_encoded` calls,
+ * which may hand the same memory back as a new cursor. Methods: `keel_rows_next`,
  * `keel_rows_next_values`, `keel_rows_fetch_batch`,
  * `keel_rows_export_arrow`,
  * `keel_rows_column_count`, `keel_rows_column_name`,
@@ -898,7 +898,7 @@ typedef struct keel_rows keel_rows;
  * `keel_stmt_column_engine_type`, `keel_stmt_column_nullable`,
  * `keel_stmt_bind_*`, `keel_stmt_clear_bindings`, `keel_stmt_execute`,
  * `keel_stmt_query`, `keel_stmt_query_reuse`, `keel_stmt_query_encoded`,
- * `keel_stmt_execute_batch`, `keel_stmt_execute_batch_encoded`. Running,
+ * `keel_stmt_query_encoded_peek`, `keel_stmt_execute_batch`, `keel_stmt_execute_batch_encoded`. Running,
  * binding or clearing it closes the cursor it has open, on every engine. Parameters are 0-based; every
  * one must be bound before a run, and bindings persist across runs until
  * rebound or cleared. Thread rule: goes with its connection. In Rust it is
@@ -1522,6 +1522,55 @@ keel_status keel_stmt_query_encoded(struct keel_stmt *stmt,
                                     size_t params_len,
                                     struct keel_rows **rows_inout,
                                     struct keel_error **err_out);
+
+/**
+ * Run a statement as `keel_stmt_query_encoded` does and, in the same
+ * call, take its first row encoded where the cursor holds that row
+ * already: a point query (execute, then fetch one row) in one call
+ * instead of two, for callers whose calls cost much (Python's ctypes).
+ *
+ * On SQLite, running a query steps onto its first row, so the cursor
+ * holds it. When that row, encoded as `keel_rows_fetch_batch` writes a
+ * batch of one row, fits in `buf_cap` bytes, it is written to `buf`,
+ * `*n_rows_out` is 1 and `*len_out` its length. The cursor does not
+ * move: `keel_rows_next`, `keel_rows_fetch_batch` and
+ * `keel_rows_export_arrow` still start at that row. SQLite is then
+ * stepped past it, so that a result of one row releases its read lock
+ * now, as it would at the end of a fetch; `*end_out` is true when the
+ * result is known to hold that row alone. An engine error of that step
+ * is reported by the read that reaches it.
+ *
+ * `*n_rows_out` 0 and `*end_out` true: the result has no rows.
+ * `*n_rows_out` 0 and `*end_out` false: nothing was taken; read the
+ * cursor as after `keel_stmt_query_encoded`. That is so on the other
+ * engines, whose first row is read when it is fetched; for a row that
+ * does not fit in `buf_cap` bytes (`*len_out` is then the size it
+ * needs); and for a row that cannot be encoded, whose error
+ * `keel_rows_fetch_batch` reports.
+ *
+ * Ownership: as `keel_stmt_query_encoded` (`*rows_inout` is taken back
+ * and set to the new cursor, or to NULL on failure). `buf` is the
+ * caller's, written during the call only; it may be NULL when
+ * `buf_cap` is 0.
+ *
+ * Errors: as `keel_stmt_query_encoded`, and `KEEL_STATUS_NULL_ARGUMENT`
+ * when `len_out` or `n_rows_out` is NULL, or `buf` is NULL with
+ * `buf_cap` > 0 (`end_out` may be NULL); the statement does not run
+ * then.
+ *
+ * Since: 0.2.0
+ */
+keel_status keel_stmt_query_encoded_peek(struct keel_stmt *stmt,
+                                         int32_t format,
+                                         const uint8_t *params,
+                                         size_t params_len,
+                                         struct keel_rows **rows_inout,
+                                         uint8_t *buf,
+                                         size_t buf_cap,
+                                         size_t *len_out,
+                                         size_t *n_rows_out,
+                                         bool *end_out,
+                                         struct keel_error **err_out);
 
 /**
  * Make a cancel handle for a connection.

@@ -240,6 +240,24 @@ fn null_cases() -> Vec<Case> {
     case!("keel_stmt_query_encoded", "params", |fx, e| {
         keel_stmt_query_encoded(fx.stmt, 1, null(), 3, &mut null_mut(), e)
     });
+    case!("keel_stmt_query_encoded_peek", "stmt", |_fx, e| {
+        keel_stmt_query_encoded_peek(null_mut(), 1, null(), 0, &mut null_mut(), null_mut(), 0, &mut 0, &mut 0, null_mut(), e)
+    });
+    case!("keel_stmt_query_encoded_peek", "rows_inout", |fx, e| {
+        keel_stmt_query_encoded_peek(fx.stmt, 1, null(), 0, null_mut(), null_mut(), 0, &mut 0, &mut 0, null_mut(), e)
+    });
+    case!("keel_stmt_query_encoded_peek", "params", |fx, e| {
+        keel_stmt_query_encoded_peek(fx.stmt, 1, null(), 3, &mut null_mut(), null_mut(), 0, &mut 0, &mut 0, null_mut(), e)
+    });
+    case!("keel_stmt_query_encoded_peek", "buf", |fx, e| {
+        keel_stmt_query_encoded_peek(fx.stmt, 1, null(), 0, &mut null_mut(), null_mut(), 8, &mut 0, &mut 0, null_mut(), e)
+    });
+    case!("keel_stmt_query_encoded_peek", "len_out", |fx, e| {
+        keel_stmt_query_encoded_peek(fx.stmt, 1, null(), 0, &mut null_mut(), null_mut(), 0, null_mut(), &mut 0, null_mut(), e)
+    });
+    case!("keel_stmt_query_encoded_peek", "n_rows_out", |fx, e| {
+        keel_stmt_query_encoded_peek(fx.stmt, 1, null(), 0, &mut null_mut(), null_mut(), 0, &mut 0, null_mut(), null_mut(), e)
+    });
     case!("keel_stmt_column_count", "stmt", |_fx, e| keel_stmt_column_count(null_mut(), &mut 0, e));
     case!("keel_stmt_column_count", "count_out", |fx, e| keel_stmt_column_count(fx.stmt, null_mut(), e));
     case!("keel_stmt_column_name", "stmt", |_fx, e| keel_stmt_column_name(null_mut(), 0, &mut null(), e));

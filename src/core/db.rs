@@ -1298,6 +1298,36 @@ impl Rows {
         }
     }
 
+    /// The row [`Rows::next`] would move onto, where the driver holds it
+    /// already ([`DriverRows::pending`]: SQLite's first row, which the
+    /// query stepped onto), given to `each` without moving the cursor:
+    /// `next`, [`Rows::each_row`] and the Arrow export still start at it.
+    /// The driver then reads past it where holding it would hold the
+    /// engine ([`DriverRows::look_past_pending`]). For a caller that takes
+    /// the first row with the query, in one call instead of two. Returns
+    /// whether `each` ran, and whether the result is known to end after
+    /// the row `each` saw (with no row: to have no row at all). An error of
+    /// `each` is returned as it is, the cursor unmoved.
+    pub fn peek(&mut self, each: &mut dyn FnMut(&CurrentRow<'_>) -> Result<()>) -> Result<(bool, bool)> {
+        self.check_can_move()?;
+        if self.done {
+            return Ok((false, true));
+        }
+        if self.on_row {
+            return Ok((false, false));
+        }
+        let columns = self.inner.columns().len();
+        let _g = self._conn.hold();
+        match self.inner.pending() {
+            Some(true) => {
+                each(&CurrentRow { inner: &**self.inner, columns })?;
+                Ok((true, self.inner.look_past_pending()))
+            }
+            Some(false) => Ok((false, true)),
+            None => Ok((false, false)),
+        }
+    }
+
     /// The rows after the current one, at most `max`, column by column,
     /// where the driver holds its result that way
     /// ([`DriverRows::next_run`]); the cursor is on no row after it.

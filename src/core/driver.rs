@@ -615,6 +615,24 @@ pub trait DriverRows: Send {
     fn is_closed(&self) -> bool {
         false
     }
+    /// Whether the cursor holds the row `next` would move onto already,
+    /// readable through `value` before `next` moves onto it (SQLite takes
+    /// its first step when the query runs): `Some(true)`; `Some(false)`
+    /// when it knows the result has no such row; `None` when only reading
+    /// would tell. Called under the session's lock. Default: `None`.
+    fn pending(&self) -> Option<bool> {
+        None
+    }
+    /// After a reader took the pending row's values (`pending` said
+    /// `Some(true)`): read past that row now where waiting would hold the
+    /// engine (SQLite keeps a read lock until its statement steps past its
+    /// last row), keeping the pending row readable and reporting what was
+    /// read, an error included, at the `next` calls after it. Returns
+    /// whether the result is known to end with the pending row. Called
+    /// under the session's lock. Default: reads nothing, `false`.
+    fn look_past_pending(&mut self) -> bool {
+        false
+    }
     /// Move to the next row when the cursor holds it already (a row of
     /// the chunk it read last), touching nothing the session shares: the
     /// core calls it without the session's lock, before [`DriverRows::next`]

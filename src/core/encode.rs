@@ -68,6 +68,17 @@ impl Rows {
     }
 }
 
+impl Rows {
+    /// The row the cursor holds before [`Rows::next`] moves onto it (see
+    /// [`Rows::peek`]), written into `enc` without moving the cursor:
+    /// `rows` 1, or 0 when the driver holds no such row; `end` when the
+    /// result is known to end after it (with 0 rows: to have none).
+    pub fn peek_encoded<E: RowEncoder>(&mut self, mut enc: E) -> Result<Fetched> {
+        let (took, end) = self.peek(&mut |row| enc.row(row))?;
+        Ok(Fetched { data: enc.finish(), rows: usize::from(took), end })
+    }
+}
+
 impl Stmt {
     /// Run the statement once for each parameter row `dec` reads from
     /// `data`, as [`Stmt::execute_batch`] does (multi-row INSERTs

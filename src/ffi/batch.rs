@@ -383,3 +383,100 @@ pub extern "C" fn keel_stmt_query_encoded(
         if data.is_empty() { Ok(()) } else { s.bind_encoded(&PickleReader, data) }
     })
 }
+
+/// Run a statement as `keel_stmt_query_encoded` does and, in the same
+/// call, take its first row encoded where the cursor holds that row
+/// already: a point query (execute, then fetch one row) in one call
+/// instead of two, for callers whose calls cost much (Python's ctypes).
+///
+/// On SQLite, running a query steps onto its first row, so the cursor
+/// holds it. When that row, encoded as `keel_rows_fetch_batch` writes a
+/// batch of one row, fits in `buf_cap` bytes, it is written to `buf`,
+/// `*n_rows_out` is 1 and `*len_out` its length. The cursor does not
+/// move: `keel_rows_next`, `keel_rows_fetch_batch` and
+/// `keel_rows_export_arrow` still start at that row. SQLite is then
+/// stepped past it, so that a result of one row releases its read lock
+/// now, as it would at the end of a fetch; `*end_out` is true when the
+/// result is known to hold that row alone. An engine error of that step
+/// is reported by the read that reaches it.
+///
+/// `*n_rows_out` 0 and `*end_out` true: the result has no rows.
+/// `*n_rows_out` 0 and `*end_out` false: nothing was taken; read the
+/// cursor as after `keel_stmt_query_encoded`. That is so on the other
+/// engines, whose first row is read when it is fetched; for a row that
+/// does not fit in `buf_cap` bytes (`*len_out` is then the size it
+/// needs); and for a row that cannot be encoded, whose error
+/// `keel_rows_fetch_batch` reports.
+///
+/// Ownership: as `keel_stmt_query_encoded` (`*rows_inout` is taken back
+/// and set to the new cursor, or to NULL on failure). `buf` is the
+/// caller's, written during the call only; it may be NULL when
+/// `buf_cap` is 0.
+///
+/// Errors: as `keel_stmt_query_encoded`, and `KEEL_STATUS_NULL_ARGUMENT`
+/// when `len_out` or `n_rows_out` is NULL, or `buf` is NULL with
+/// `buf_cap` > 0 (`end_out` may be NULL); the statement does not run
+/// then.
+///
+/// Since: 0.2.0
+#[unsafe(no_mangle)]
+pub extern "C" fn keel_stmt_query_encoded_peek(
+    stmt: *mut keel_stmt,
+    format: i32,
+    params: *const u8,
+    params_len: usize,
+    rows_inout: *mut *mut keel_rows,
+    buf: *mut u8,
+    buf_cap: usize,
+    len_out: *mut usize,
+    n_rows_out: *mut usize,
+    end_out: *mut bool,
+    err_out: *mut *mut keel_error,
+) -> Status {
+    let status = query_into(stmt, rows_inout, err_out, |s| {
+        if buf.is_null() && buf_cap > 0 {
+            return Err(null_arg("buf"));
+        }
+        out_ptr(len_out, "len_out")?;
+        out_ptr(n_rows_out, "n_rows_out")?;
+        if format != BatchFormat::Pickle5 as i32 {
+            return Err(Error::invalid_argument(format!("format {format} is not a keel_batch_format value")));
+        }
+        let data = c_bytes(params, params_len, "params")?;
+        if data.is_empty() { Ok(()) } else { s.bind_encoded(&PickleReader, data) }
+    });
+    if status != Status::Ok {
+        return status;
+    }
+    // SAFETY: query_into succeeded, so rows_inout is a valid pointer
+    // holding the new cursor.
+    let rows = unsafe { *rows_inout };
+    call_on(rows, err_out, |r| {
+        let enc = PickleWriter::reusing(std::mem::take(&mut r.batch));
+        let mut end = false;
+        let mut n = 0;
+        let mut len = 0;
+        // A row that cannot be encoded is left for the fetch to report.
+        let bytes = match r.unmoved().peek_encoded(enc) {
+            Ok(f) => {
+                end = f.end && f.rows == 0;
+                len = f.data.len();
+                if f.rows == 1 && len <= buf_cap {
+                    // SAFETY: the caller's buffer holds buf_cap bytes.
+                    unsafe { std::ptr::copy_nonoverlapping(f.data.as_ptr(), buf, len) };
+                    n = 1;
+                    end = f.end;
+                } else if f.rows == 0 {
+                    len = 0;
+                }
+                f.data
+            }
+            Err(_) => Vec::new(),
+        };
+        write(n_rows_out, n);
+        write(len_out, len);
+        write_opt(end_out, end);
+        r.batch = bytes;
+        Ok(())
+    })
+}

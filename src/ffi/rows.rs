@@ -18,10 +18,10 @@ use std::ffi::{CString, c_char};
 /// A streaming cursor over one result.
 ///
 /// Created by `keel_conn_query`, `keel_db_query`, `keel_stmt_query`,
-/// `keel_stmt_query_reuse` or `keel_stmt_query_encoded`; destroyed by
-/// `keel_rows_free`, or by `keel_stmt_query_reuse` and
-/// `keel_stmt_query_encoded`, which may hand the same memory back as a new
-/// cursor. Methods: `keel_rows_next`,
+/// `keel_stmt_query_reuse`, `keel_stmt_query_encoded` or
+/// `keel_stmt_query_encoded_peek`; destroyed by `keel_rows_free`, or by
+/// `keel_stmt_query_reuse` and the two `keel_stmt_query_encoded` calls,
+/// which may hand the same memory back as a new cursor. Methods: `keel_rows_next`,
 /// `keel_rows_next_values`, `keel_rows_fetch_batch`,
 /// `keel_rows_export_arrow`,
 /// `keel_rows_column_count`, `keel_rows_column_name`,
@@ -116,6 +116,13 @@ impl RowsState {
     /// `keel_rows_next`.
     pub(crate) fn advance_with(&mut self) -> &mut Rows {
         self.row += 1;
+        &mut self.rows
+    }
+
+    /// The core cursor, for a reader that does not move it
+    /// (`keel_stmt_query_encoded_peek`): values borrowed through the column
+    /// readers stay valid.
+    pub(crate) fn unmoved(&mut self) -> &mut Rows {
         &mut self.rows
     }
 

@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// `keel_stmt_column_engine_type`, `keel_stmt_column_nullable`,
 /// `keel_stmt_bind_*`, `keel_stmt_clear_bindings`, `keel_stmt_execute`,
 /// `keel_stmt_query`, `keel_stmt_query_reuse`, `keel_stmt_query_encoded`,
-/// `keel_stmt_execute_batch`, `keel_stmt_execute_batch_encoded`. Running,
+/// `keel_stmt_query_encoded_peek`, `keel_stmt_execute_batch`, `keel_stmt_execute_batch_encoded`. Running,
 /// binding or clearing it closes the cursor it has open, on every engine. Parameters are 0-based; every
 /// one must be bound before a run, and bindings persist across runs until
 /// rebound or cleared. Thread rule: goes with its connection. In Rust it is

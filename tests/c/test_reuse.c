@@ -56,6 +56,7 @@ static int64_t next_int(keel_rows *r) {
 }
 
 static void run_engine(const struct engine *e, const char *url) {
+    bool has_row = false;
     check_context = e->name;
     keel_db *db = NULL;
     keel_conn *c = NULL;
@@ -127,6 +128,81 @@ static void run_engine(const struct engine *e, const char *url) {
      * statement: the old result closes first, the new one starts over. */
     keel_stmt *three = NULL;
     OK(keel_conn_prepare(c, e->three_rows_sql, &three, &err));
+
+    /* keel_stmt_query_encoded_peek: the first row comes with the query
+     * where the cursor holds it already (SQLite: the query stepped onto
+     * it; elsewhere nothing is taken), and stays the cursor's next row. */
+    bool sqlite = e->var == NULL;
+    uint8_t pbuf[256];
+    size_t plen = 99, pn = 99;
+    bool pend = true;
+    OK(keel_stmt_query_encoded_peek(st, KEEL_BATCH_FORMAT_PICKLE5, P_HELLO, LEN(P_HELLO), &r, pbuf, sizeof pbuf,
+                                    &plen, &pn, &pend, &err));
+    if (sqlite) {
+        CHECK(pn == 1 && pend && plen > 4 && pbuf[0] == 0x80 && pbuf[plen - 1] == '.');
+        CHECK(plen > 5 && memchr(pbuf, 'h', plen) != NULL && memcmp(memchr(pbuf, 'h', plen), "hello", 5) == 0);
+    } else {
+        CHECK(pn == 0 && !pend && plen == 0);
+    }
+    t = first_text(r);
+    CHECK(t != NULL && strcmp(t, "hello") == 0);
+    OK(keel_rows_next(r, &has_row, &err));
+    CHECK(!has_row);
+    /* Three rows: a batch fetched after the peek starts at the first. */
+    OK(keel_stmt_query_encoded_peek(three, KEEL_BATCH_FORMAT_PICKLE5, NULL, 0, &r, pbuf, sizeof pbuf, &plen, &pn,
+                                    &pend, &err));
+    CHECK(pn == (sqlite ? 1u : 0u) && !pend);
+    {
+        const uint8_t *bd = NULL;
+        size_t bl = 0, bn = 0;
+        bool be = false;
+        OK(keel_rows_fetch_batch(r, 10, KEEL_BATCH_FORMAT_PICKLE5, NULL, &bd, &bl, &bn, &be, &err));
+        CHECK(bn == 3 && be);
+    }
+    /* A row larger than the buffer is not taken; len_out says the size
+     * it needs, and the row is read as usual. */
+    OK(keel_stmt_query_encoded_peek(st, KEEL_BATCH_FORMAT_PICKLE5, P_WORLD, LEN(P_WORLD), &r, pbuf, 4, &plen, &pn,
+                                    &pend, &err));
+    CHECK(pn == 0 && !pend && (sqlite ? plen > 4 : plen == 0));
+    t = first_text(r);
+    CHECK(t != NULL && strcmp(t, "world") == 0);
+    if (sqlite) {
+        /* No row at all: end at once. */
+        keel_stmt *none = NULL;
+        OK(keel_conn_prepare(c, "SELECT 1 WHERE 1 = 0", &none, &err));
+        OK(keel_stmt_query_encoded_peek(none, KEEL_BATCH_FORMAT_PICKLE5, NULL, 0, &r, pbuf, sizeof pbuf, &plen, &pn,
+                                        &pend, &err));
+        CHECK(pn == 0 && pend);
+        OK(keel_rows_next(r, &has_row, &err));
+        CHECK(!has_row);
+        keel_stmt_free(none);
+        /* An error in the step past the first row is reported by the read
+         * that reaches it, after the first row. */
+        keel_stmt *bad = NULL;
+        OK(keel_conn_prepare(c, "SELECT 1 UNION ALL SELECT abs(-9223372036854775807 - 1)", &bad, &err));
+        OK(keel_stmt_query_encoded_peek(bad, KEEL_BATCH_FORMAT_PICKLE5, NULL, 0, &r, pbuf, sizeof pbuf, &plen, &pn,
+                                        &pend, &err));
+        CHECK(pn == 1 && !pend);
+        CHECK(next_int(r) == 1);
+        CHECK(CALL(keel_rows_next(r, &has_row, &err)) != KEEL_STATUS_OK);
+        CHECK(err != NULL && strstr(keel_error_message(err), "overflow") != NULL);
+        keel_stmt_free(bad);
+    }
+    /* NULL outputs: refused before the statement runs, the cursor freed. */
+    CHECK(CALL(keel_stmt_query_encoded_peek(st, KEEL_BATCH_FORMAT_PICKLE5, P_HELLO, LEN(P_HELLO), &r, pbuf,
+                                            sizeof pbuf, NULL, &pn, &pend, &err)) == KEEL_STATUS_NULL_ARGUMENT);
+    CHECK(r == NULL);
+    CHECK(CALL(keel_stmt_query_encoded_peek(st, KEEL_BATCH_FORMAT_PICKLE5, P_HELLO, LEN(P_HELLO), &r, NULL, 8,
+                                            &plen, &pn, &pend, &err)) == KEEL_STATUS_NULL_ARGUMENT);
+    CHECK(err != NULL && strstr(keel_error_message(err), "buf") != NULL);
+    OK(keel_stmt_query_encoded_peek(st, KEEL_BATCH_FORMAT_PICKLE5, P_HELLO, LEN(P_HELLO), &r, NULL, 0, &plen, &pn,
+                                    NULL, &err));
+    CHECK(pn == 0);
+    t = first_text(r);
+    CHECK(t != NULL && strcmp(t, "hello") == 0);
+    OK(keel_rows_next(r, &has_row, &err));
+    CHECK(!has_row);
+
     OK(keel_stmt_query_reuse(three, NULL, 0, &r, &err));
     CHECK(next_int(r) == 1);
     OK(keel_stmt_query_reuse(three, NULL, 0, &r, &err));

@@ -344,6 +344,7 @@ SIGNATURES: List[Tuple[str, Sequence[Any], Any]] = [
     ("keel_stmt_execute_batch", [c_void_p, POINTER(Value), c_size_t, c_size_t, POINTER(ExecResult), POINTER(c_void_p)], c_int32),
     ("keel_stmt_execute_batch_encoded", [c_void_p, c_int32, c_char_p, c_size_t, POINTER(ExecResult), POINTER(c_void_p)], c_int32),
     ("keel_stmt_query_encoded", [c_void_p, c_int32, c_char_p, c_size_t, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
+    ("keel_stmt_query_encoded_peek", [c_void_p, c_int32, c_char_p, c_size_t, POINTER(c_void_p), POINTER(c_uint8), c_size_t, POINTER(c_size_t), POINTER(c_size_t), POINTER(c_bool), POINTER(c_void_p)], c_int32),
     ("keel_conn_cancel_handle", [c_void_p, POINTER(c_void_p), POINTER(c_void_p)], c_int32),
     ("keel_cancel_request", [c_void_p, POINTER(c_void_p)], c_int32),
     ("keel_cancel_free", [c_void_p], None),

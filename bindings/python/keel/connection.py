@@ -7,7 +7,7 @@ import os
 import pickle
 import re
 import weakref
-from ctypes import byref, c_bool, c_char_p, c_int32, c_size_t, c_uint64, c_void_p, string_at
+from ctypes import byref, c_bool, c_char, c_char_p, c_int32, c_size_t, c_uint64, c_void_p, string_at
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type as _Type
 
 from . import errors as _errors
@@ -162,18 +162,52 @@ class _Handle:
 
 
 class _Hot:
-    """The two C calls of every point query, unchecked (``_ffi.unchecked``):
-    each is given ctypes objects of its declared types only."""
+    """The C calls of every query, unchecked (``_ffi.unchecked``): each is
+    given ctypes objects of its declared types only."""
 
-    query_encoded: Any = None
+    query_peek: Any = None
     fetch_batch: Any = None
     pickle5 = c_int32(BatchFormat.PICKLE5)
 
     @classmethod
     def load(cls) -> None:
         if cls.fetch_batch is None:
-            cls.query_encoded = unchecked("keel_stmt_query_encoded")
+            cls.query_peek = unchecked("keel_stmt_query_encoded_peek")
             cls.fetch_batch = unchecked("keel_rows_fetch_batch")
+
+
+class _RowsHandle:
+    """Owns one ``keel_rows`` pointer, kept in a ``c_void_p`` (``cptr``)
+    that the query calls take back and set in place (their
+    ``rows_inout``, passed as ``pref``): a cursor runs its statement again
+    into the same handle with no pointer copied in Python. Closing frees
+    the C cursor and leaves the handle empty, ready for the next query;
+    as :class:`_Handle`, ``__del__`` frees only in the process that
+    created it."""
+
+    __slots__ = ("cptr", "pref", "_pid", "__weakref__")
+
+    def __init__(self) -> None:
+        self.cptr = c_void_p()
+        self.pref = byref(self.cptr)
+        self._pid = _pid
+
+    @property
+    def ptr(self) -> Optional[int]:
+        return self.cptr.value
+
+    def close(self) -> None:
+        p = self.cptr.value
+        if p is not None:
+            self.cptr.value = None
+            lib.keel_rows_free(p)
+
+    def __del__(self) -> None:
+        try:
+            if self._pid == _pid:
+                self.close()
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass
 
 
 class _Stmt(_Handle):
@@ -219,6 +253,9 @@ def _returns_rows(ptr: Optional[int], err: c_void_p) -> Optional[bool]:
         raise _error(st, err)
     return n.value > 0
 
+
+#: The largest first row (pickled) that comes with its query.
+_PEEK_BYTES = 4096
 
 #: SQL texts whose statement shape a connection remembers (oldest first out).
 _SHAPES_KEPT = 512
@@ -274,6 +311,13 @@ class Connection:
         self._one_cursor = not self.supports(Capability.SEVERAL_CURSORS)
         self._tx_known_open = False
         self._streaming: "Optional[weakref.ref[Cursor]]" = None
+        # Where keel_stmt_query_encoded_peek writes a query's first row,
+        # read at once by the cursor that ran it (pickle.loads ignores the
+        # bytes after the pickle; reading the row from here saves a
+        # ctypes.string_at, about 1 us).
+        self._peek = bytearray(_PEEK_BYTES)
+        self._peek_c = (c_char * _PEEK_BYTES).from_buffer(self._peek)
+        self._peek_cap = c_size_t(_PEEK_BYTES)
 
     # --- state -------------------------------------------------------------
 
@@ -594,18 +638,21 @@ class Cursor:
         self.rowcount = -1
         self.lastrowid: Optional[int] = None
         self._stmt: Optional[_Stmt] = None
-        self._rows: Optional[_Handle] = None
+        # The C cursor of the current result (empty between results).
+        self._rows = _RowsHandle()
         self._has_result = False
         self._end = True
         self._buf: List[Row] = []
         self._pos = 0
+        # The first row of the result came with the query
+        # (keel_stmt_query_encoded_peek) and is still the C cursor's next
+        # row: the next batch fetched starts with it again.
+        self._peeked = False
         self._next_batch = 64
         self._desc: Optional[List[Description]] = None
         _Hot.load()
-        self._o_rows = c_void_p()
         self._o_max = c_size_t()
         self._o_params_len = c_size_t()
-        self._p_rows = byref(self._o_rows)
         self._o_data = c_void_p()
         self._o_len = c_size_t()
         self._o_n = c_size_t()
@@ -614,6 +661,8 @@ class Cursor:
         self._p_len = byref(self._o_len)
         self._p_n = byref(self._o_n)
         self._p_end = byref(self._o_end)
+        # The arguments of keel_stmt_query_encoded_peek after the params.
+        self._peek_args = (self._rows.pref, connection._peek_c, connection._peek_cap, self._p_len, self._p_n, self._p_end, connection._perr)
 
     # --- state -------------------------------------------------------------
 
@@ -643,14 +692,13 @@ class Cursor:
         # of the same statement to reuse (`_query`); one not read to the
         # end is freed now, as it still holds the session on
         # PostgreSQL, MySQL and SQL Server.
-        rows = self._rows
-        if rows is not None and not (keep_stmt and self._end):
-            self._rows = None
-            rows.close()
+        if not (keep_stmt and self._end):
+            self._rows.close()
         if not keep_stmt:
             self._release_stmt()
         self._buf = []
         self._pos = 0
+        self._peeked = False
         self._end = True
         self._has_result = False
         self._desc = None
@@ -681,6 +729,36 @@ class Cursor:
 
     def execute(self, operation: str, parameters: Optional[Sequence[Any]] = None) -> "Cursor":
         """Run one statement with ``?`` placeholders bound to ``parameters``."""
+        st = self._stmt
+        conn = self._conn
+        if (
+            # The query this cursor ran last, again, on an engine whose
+            # cursors stream side by side (SQLite), needing no BEGIN: what
+            # the general path below does, minus what it would find
+            # already done (one C call; a point query's row comes with it).
+            st is not None
+            and st.returns_rows
+            and conn is not None
+            and not conn._one_cursor
+            and st.sql == operation
+            and type(parameters) is tuple
+            and len(parameters) == st.n_params
+            and (not st.opens_tx or conn._autocommit or conn._tx_known_open)
+            and st.ptr is not None
+            and conn._conn.ptr is not None
+        ):
+            if not self._end:
+                self._rows.close()
+            self._desc = None
+            self.rowcount = -1
+            self.lastrowid = None
+            self._next_batch = 64
+            try:
+                self._query(conn, st, parameters)
+            except BaseException:
+                self._release()
+                raise
+            return self
         conn, p = self._live()
         st = self._stmt
         same = st is not None and st.sql == operation and st.ptr is not None
@@ -726,10 +804,12 @@ class Cursor:
         return self
 
     def _query(self, conn: Connection, st: _Stmt, params: Sequence[Any]) -> None:
-        """Bind ``params`` and run ``st`` in one C call
-        (``keel_stmt_query_encoded``), into the rows handle this cursor
-        kept from its last run of the same statement when it has one (the
-        call takes it back and may hand the same memory back)."""
+        """Bind ``params``, run ``st`` and take its first row where libkeel
+        holds it already (SQLite), in one C call
+        (``keel_stmt_query_encoded_peek``), into the rows handle this
+        cursor kept from its last run of the same statement when it has
+        one (the call takes it back and may hand the same memory back).
+        Then the cursor holds the result, nothing of it handed out yet."""
         data = encode_params(params) if params else None
         if data is None:
             if params:
@@ -738,19 +818,17 @@ class Cursor:
             self._o_params_len.value = 0
         else:
             self._o_params_len.value = len(data)
-        h = self._rows
-        o = self._o_rows
-        if h is None:
-            o.value = None
-        else:
-            o.value, h.ptr = h.ptr, None
-        s = _Hot.query_encoded(st.cptr, _Hot.pickle5, data, self._o_params_len, self._p_rows, conn._perr)
-        if h is None:
-            self._rows = h = _Handle(o.value, lib.keel_rows_free)
-        else:
-            h.ptr = o.value
+        s = _Hot.query_peek(st.cptr, _Hot.pickle5, data, self._o_params_len, *self._peek_args)
         if s:
             conn._check(s)
+        self._has_result = True
+        self._pos = 0
+        if self._o_n.value:
+            self._buf = pickle.loads(conn._peek)
+            self._peeked = True
+        else:
+            self._buf = []
+        self._end = self._o_end.value
 
     def _catalog(self, call: Callable[[int, Any, Any], int]) -> "Cursor":
         """Open the answer of a catalog call (see ``Connection.tables``)."""
@@ -759,8 +837,9 @@ class Cursor:
         if conn._one_cursor:
             conn._settle()
         try:
-            conn._check(call(p, self._p_rows, conn._perr))
-            self._rows = _Handle(self._o_rows.value, lib.keel_rows_free)
+            conn._check(call(p, self._rows.pref, conn._perr))
+            self._has_result = True
+            self._end = False
             self._start_rows(conn)
         except BaseException:
             self._release()
@@ -768,15 +847,12 @@ class Cursor:
         return self
 
     def _start_rows(self, conn: Connection) -> None:
-        """The cursor just opened. Nothing is read yet: the first fetch
-        reads the first batch, and ``__arrow_c_stream__`` can still take
-        every row."""
-        self._has_result = True
-        self._end = False
+        """The cursor just opened. Nothing is handed out yet: the first
+        fetch takes the first row or batch, and ``__arrow_c_stream__`` can
+        still take every row."""
         self.rowcount = -1
         self.lastrowid = None
         self._next_batch = 64
-        self._buf = []
         if conn._one_cursor and not self._end:
             conn._streaming = weakref.ref(self)
 
@@ -848,16 +924,20 @@ class Cursor:
     def _fetch(self, max_rows: int) -> List[Row]:
         """One batch from the library: one C call and one pickle.loads."""
         rows = self._rows
-        if rows is None or rows.ptr is None:
+        if rows.ptr is None:
             self._end = True
             return []
         conn = self._conn
         assert conn is not None
         # No buffer_out: the cursor keeps the bytes until its next batch,
         # so there is no buffer to free.
-        o = self._o_rows
-        o.value = rows.ptr
+        o = rows.cptr
         m = self._o_max
+        skip = self._peeked
+        if skip:
+            # The row that came with the query, already in the buffer.
+            self._peeked = False
+            max_rows += 1
         m.value = max_rows
         st = _Hot.fetch_batch(o, m, _Hot.pickle5, None, self._p_data, self._p_len, self._p_n, self._p_end, conn._perr)
         if st:
@@ -868,12 +948,14 @@ class Cursor:
             # The cursor keeps its (finished) rows handle for `description`.
             self._end = True
         out: List[Row] = pickle.loads(data)
+        if skip:
+            del out[:1]
         return out
 
     def _drain(self) -> None:
         """Read the rest of the result into this cursor's buffer, so the
         connection is free for other statements."""
-        if self._end or self._rows is None:
+        if self._end or self._rows.ptr is None:
             return
         rest = self._buf[self._pos :]
         while not self._end:
@@ -941,9 +1023,16 @@ class Cursor:
         conn = self._conn
         assert conn is not None
         rows = self._rows
-        if rows is None or rows.ptr is None:
+        if rows.ptr is None:
             raise ProgrammingError("no result set: execute a query first")
-        if self._pos < len(self._buf):
+        if self._peeked:
+            # The first row came with the query and the C cursor still
+            # holds it: the stream starts with it, unless it was handed out.
+            if self._pos:
+                more = c_bool()
+                conn._check(lib.keel_rows_next(rows.ptr, byref(more), conn._perr))
+            self._peeked = False
+        elif self._pos < len(self._buf):
             raise ProgrammingError(
                 "rows of this result were already fetched into the cursor; export a result before fetching from it"
             )
@@ -977,7 +1066,7 @@ class Cursor:
         if self._desc is not None:
             return self._desc
         rows = self._rows
-        if not self._has_result or rows is None or rows.ptr is None or self._conn is None:
+        if not self._has_result or rows.ptr is None or self._conn is None:
             return None
         conn = self._conn
         n = lib.keel_rows_column_count(rows.ptr)

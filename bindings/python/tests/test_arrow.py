@@ -163,12 +163,68 @@ def test_error_mid_stream_reaches_the_reader():
 def test_export_after_fetch_is_refused():
     with keel.connect("sqlite::memory:") as conn:
         cur = conn.cursor()
-        cur.execute("SELECT 1 UNION ALL SELECT 2")
+        sql = "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3"
+        cur.execute(sql)
+        # The first row came with the query and the C cursor still holds
+        # it: after fetchone the stream is exactly the rest.
+        assert cur.fetchone() == (1,)
+        assert pa.table(cur).column(0).to_pylist() == [2, 3]
+        # A second fetchone reads a batch into the cursor, which the
+        # stream could not hold.
+        cur.execute(sql)
         cur.fetchone()
+        assert cur.fetchone() == (2,)
         with pytest.raises(keel.ProgrammingError, match="already fetched"):
             cur.__arrow_c_stream__()
         with pytest.raises(keel.ProgrammingError):
             conn.cursor().__arrow_c_stream__()
+
+
+def test_first_row_comes_with_the_query_and_stays_in_the_result():
+    """On SQLite the first row comes with the query
+    (keel_stmt_query_encoded_peek): every way of reading the result sees it
+    once, and a result of one row leaves no read lock behind."""
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "t.db")
+        with keel.connect("sqlite:///" + path) as conn:
+            cur = conn.cursor()
+            cur.execute("CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)")
+            cur.executemany("INSERT INTO t VALUES (?, ?)", [(i, "x" * i) for i in range(1, 201)])
+            conn.commit()
+            sql = "SELECT a, b FROM t WHERE a >= ? ORDER BY a"
+            everything = [(i, "x" * i) for i in range(1, 201)]
+            cur.execute(sql, (1,))
+            assert pa.table(cur).column(0).to_pylist() == list(range(1, 201))
+            cur.execute(sql, (1,))
+            assert cur.fetchall() == everything
+            cur.execute(sql, (1,))
+            assert [cur.fetchone() for _ in range(3)] + cur.fetchmany(2) + cur.fetchall() == everything
+            cur.execute(sql, (1,))
+            assert list(cur) == everything
+            cur.execute(sql, (200,))
+            assert cur.fetchone() == (200, "x" * 200)
+            # The one row is held by keel, not by SQLite: another connection
+            # can write (a reader's lock would make its commit fail with
+            # "database is locked").
+            other = sqlite3.connect(path, timeout=0)
+            other.execute("INSERT INTO t VALUES (201, 'y')")
+            other.commit()
+            other.close()
+            assert cur.fetchone() is None
+            assert pa.table(cur).num_rows == 0
+            cur.execute(sql, (200,))
+            assert pa.table(cur).column(0).to_pylist() == [200, 201]
+            # A first row too large to come with the query is fetched as
+            # any other.
+            cur.execute("SELECT ?", ("z" * 100_000,))
+            assert cur.fetchone() == ("z" * 100_000,)
+            cur.execute("SELECT ?", ("z" * 100_000,))
+            assert pa.table(cur).column(0).to_pylist() == ["z" * 100_000]
+            cur.execute(sql, (999,))
+            assert cur.fetchone() is None and cur.description is not None
 
 
 def test_keel_does_not_import_pyarrow():

@@ -286,6 +286,8 @@ pub extern fn keel_stmt_execute_batch(stmt: ?*keel_stmt, params: ?[*]const keel_
 pub extern fn keel_stmt_execute_batch_encoded(stmt: ?*keel_stmt, format: i32, data: ?[*]const u8, len: usize, result_out: ?*keel_exec_result, err_out: ?*?*keel_error) keel_status;
 /// Bind one row of encoded parameters and run the statement into a cursor handle: `keel_stmt_query_reuse` with the parameters in the encoded form of `keel_stmt_execute_batch_encoded`, for callers that can serialize values faster than they can fill `keel_value`s (Python's ctypes, on point queries).
 pub extern fn keel_stmt_query_encoded(stmt: ?*keel_stmt, format: i32, params: ?[*]const u8, params_len: usize, rows_inout: ?*?*keel_rows, err_out: ?*?*keel_error) keel_status;
+/// Run a statement as `keel_stmt_query_encoded` does and, in the same call, take its first row encoded where the cursor holds that row already: a point query (execute, then fetch one row) in one call instead of two, for callers whose calls cost much (Python's ctypes).
+pub extern fn keel_stmt_query_encoded_peek(stmt: ?*keel_stmt, format: i32, params: ?[*]const u8, params_len: usize, rows_inout: ?*?*keel_rows, buf: ?[*]u8, buf_cap: usize, len_out: ?*usize, n_rows_out: ?*usize, end_out: ?*bool, err_out: ?*?*keel_error) keel_status;
 /// Make a cancel handle for a connection.
 pub extern fn keel_conn_cancel_handle(conn: ?*keel_conn, cancel_out: ?*?*keel_cancel, err_out: ?*?*keel_error) keel_status;
 /// Ask the engine to stop the statement the connection is running.

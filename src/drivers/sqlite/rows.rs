@@ -19,6 +19,14 @@ pub(super) struct SqliteRows {
     pub(super) first: Option<bool>,
     /// The current row, read from SQLite once when the statement steps onto it.
     pub(super) cells: Vec<Cell>,
+    /// The outcome of a step taken past the first row before `next` moved
+    /// onto it ([`DriverRows::look_past_pending`]), reported by the `next`
+    /// after the first; `ahead_cells` holds the row it stepped onto.
+    pub(super) ahead: Option<Result<bool>>,
+    pub(super) ahead_cells: Vec<Cell>,
+    /// The first row's text and blobs (each followed by a NUL), copied out
+    /// of SQLite's memory before that step; `cells` point here meanwhile.
+    pub(super) held: Vec<u8>,
 }
 
 /// One step: true on a row; on the end or an error the statement is reset
@@ -65,8 +73,15 @@ impl SqliteRows {
 
     /// Read every column of the row the statement is on.
     pub(super) fn read_row(&mut self) {
-        let s = self.raw.ptr;
-        for (i, cell) in self.cells.iter_mut().enumerate() {
+        read_cells(&self.raw, &self.info, &mut self.cells);
+    }
+}
+
+/// Read every column of the row `raw` is on into `cells`.
+fn read_cells(raw: &RawStmt, info: &ColInfo, cells: &mut [Cell]) {
+    {
+        let s = raw.ptr;
+        for (i, cell) in cells.iter_mut().enumerate() {
             let c = i as c_int;
             // SAFETY: valid statement positioned on a row; i is in range;
             // one call of the session at a time (see RawDb). Text is fetched before
@@ -80,7 +95,7 @@ impl SqliteRows {
                     // back as SQLite's text for it (cached on the row until
                     // the next step), keeping the column's type.
                     ffi::SQLITE_INTEGER | ffi::SQLITE_FLOAT
-                        if matches!(self.info.kinds[i], Type::Decimal | Type::Json) =>
+                        if matches!(info.kinds[i], Type::Decimal | Type::Json) =>
                     {
                         let p = ffi::sqlite3_column_text(s, c);
                         Cell { class: ffi::SQLITE_TEXT, p, n: ffi::sqlite3_column_bytes(s, c) as usize, ..Cell::NULL }
@@ -125,6 +140,12 @@ impl DriverRows for SqliteRows {
         }
         if let Some(first) = self.first.take() {
             return Ok(first);
+        }
+        if let Some(ahead) = self.ahead.take() {
+            if let Ok(true) = ahead {
+                std::mem::swap(&mut self.cells, &mut self.ahead_cells);
+            }
+            return ahead;
         }
         if self.done {
             return Ok(false);
@@ -200,5 +221,50 @@ impl DriverRows for SqliteRows {
 
     fn is_closed(&self) -> bool {
         !self.current()
+    }
+
+    fn pending(&self) -> Option<bool> {
+        if self.current() { self.first } else { None }
+    }
+
+    fn look_past_pending(&mut self) -> bool {
+        if self.first != Some(true) || !self.current() {
+            return false;
+        }
+        if self.ahead.is_none() {
+            // The step below frees the first row's text and blobs: copy
+            // them first (with a NUL after each, as SQLite's text has),
+            // then point the cells at the copies.
+            let copied = |c: &Cell| matches!(c.class, ffi::SQLITE_TEXT | ffi::SQLITE_BLOB) && !c.p.is_null();
+            self.held.clear();
+            self.held.reserve(self.cells.iter().filter(|c| copied(c)).map(|c| c.n + 1).sum());
+            let mut at = Vec::with_capacity(self.cells.len());
+            for c in &self.cells {
+                at.push(self.held.len());
+                if copied(c) {
+                    // SAFETY: the row's bytes, valid until the step below.
+                    self.held.extend_from_slice(unsafe { std::slice::from_raw_parts(c.p, c.n) });
+                    self.held.push(0);
+                }
+            }
+            let base = self.held.as_ptr();
+            for (c, off) in self.cells.iter_mut().zip(at) {
+                if copied(c) {
+                    // SAFETY: within `held`, which no longer grows.
+                    c.p = unsafe { base.add(off) };
+                }
+            }
+            let r = step(&self.raw);
+            match r {
+                Ok(true) => {
+                    self.ahead_cells.resize(self.cells.len(), Cell::NULL);
+                    read_cells(&self.raw, &self.info, &mut self.ahead_cells);
+                }
+                // The statement was reset (its read lock released).
+                _ => self.done = true,
+            }
+            self.ahead = Some(r);
+        }
+        matches!(self.ahead, Some(Ok(false)))
     }
 }

@@ -501,7 +501,8 @@ impl DriverStmt for SqliteStmt {
         let first = step(&self.raw)?;
         let info = self.column_info();
         let cells = vec![Cell::NULL; info.columns.len()];
-        let mut rows = SqliteRows { raw: self.raw.clone(), generation, info, done: !first, first: Some(first), cells };
+        let mut rows = SqliteRows { raw: self.raw.clone(), generation, info, done: !first, first: Some(first), cells,
+            ahead: None, ahead_cells: Vec::new(), held: Vec::new() };
         if first {
             rows.read_row();
         }
