@@ -238,21 +238,18 @@ impl DriverRows for SqliteRows {
             let copied = |c: &Cell| matches!(c.class, ffi::SQLITE_TEXT | ffi::SQLITE_BLOB) && !c.p.is_null();
             self.held.clear();
             self.held.reserve(self.cells.iter().filter(|c| copied(c)).map(|c| c.n + 1).sum());
-            let mut at = Vec::with_capacity(self.cells.len());
-            for c in &self.cells {
-                at.push(self.held.len());
-                if copied(c) {
-                    // SAFETY: the row's bytes, valid until the step below.
-                    self.held.extend_from_slice(unsafe { std::slice::from_raw_parts(c.p, c.n) });
-                    self.held.push(0);
-                }
+            for c in self.cells.iter().filter(|c| copied(c)) {
+                // SAFETY: the row's bytes, valid until the step below.
+                self.held.extend_from_slice(unsafe { std::slice::from_raw_parts(c.p, c.n) });
+                self.held.push(0);
             }
-            let base = self.held.as_ptr();
-            for (c, off) in self.cells.iter_mut().zip(at) {
-                if copied(c) {
-                    // SAFETY: within `held`, which no longer grows.
-                    c.p = unsafe { base.add(off) };
-                }
+            // Then point the cells at the copies, in the same order.
+            let mut at = self.held.as_ptr();
+            for c in self.cells.iter_mut().filter(|c| copied(c)) {
+                c.p = at;
+                // SAFETY: within `held` (its n bytes and NUL), which no
+                // longer grows.
+                at = unsafe { at.add(c.n + 1) };
             }
             let r = step(&self.raw);
             match r {
