@@ -105,7 +105,7 @@ pub(super) fn insert(shared: &Shared, table: &str, columns: &[String], max_bytes
 fn run(shared: &Shared, stmt: &mysql::Statement, rows: &mut Vec<Vec<MV>>) -> Result<u64> {
     let n = rows.len() as u64;
     let c = shared.conn()?;
-    shared.check(c.exec_batch(stmt, rows.drain(..)))?;
+    shared.check(c.exec_batch(stmt, rows.drain(..).map(params)))?;
     // One command, whose OK packet counts its rows (a plain INSERT either
     // inserts a row or fails).
     let done = c.affected_rows();
@@ -120,6 +120,14 @@ fn run(shared: &Shared, stmt: &mysql::Statement, rows: &mut Vec<Vec<MV>>) -> Res
     // with a warning; keel refuses it, as for LOAD DATA.
     super::load::refuse_warnings(shared, c, "MariaDB's bulk INSERT")?;
     Ok(n)
+}
+
+/// One row's values as the crate's parameters, moved as they are: the
+/// crate's `From<Vec<Value>>` copies them into a new vector grown one
+/// value at a time, three allocations a row that measured about a tenth
+/// of a bulk INSERT's client time.
+fn params(values: Vec<MV>) -> mysql::Params {
+    if values.is_empty() { mysql::Params::Empty } else { mysql::Params::Positional(values) }
 }
 
 /// About the bytes `v` takes in a bulk command (its value, its length
@@ -250,7 +258,7 @@ impl<'a> Chunk<'a> {
         let shared = self.shared;
         let last = if last_alone && sets.len() > 1 { sets.pop() } else { None };
         shared.killer.arm();
-        shared.check(c.exec_batch(stmt, sets))?;
+        shared.check(c.exec_batch(stmt, sets.into_iter().map(params)))?;
         let mut rows_affected = c.affected_rows();
         if let Some(row) = last {
             shared.check(c.exec_drop(stmt, mysql::Params::Positional(row)))?;
