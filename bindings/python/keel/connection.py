@@ -202,12 +202,7 @@ class _RowsHandle:
             self.cptr.value = None
             lib.keel_rows_free(p)
 
-    def __del__(self) -> None:
-        try:
-            if self._pid == _pid:
-                self.close()
-        except Exception:  # pragma: no cover - interpreter shutdown
-            pass
+    __del__ = _Handle.__del__
 
 
 class _Stmt(_Handle):
