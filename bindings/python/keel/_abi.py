@@ -164,6 +164,7 @@ class BatchFormat(IntEnum):
     """``keel_batch_format``: An encoding for `keel_rows_fetch_batch` (rows out) and `keel_stmt_execute_batch_encoded` (parameter rows in)."""
 
     PICKLE5 = 1
+    MARSHAL2 = 2
 
 
 class Capability(IntEnum):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import marshal
 import pickle
 import struct
 import uuid as _uuid
@@ -264,6 +265,25 @@ def encode_params(params: Sequence[Any]) -> Optional[bytes]:
                 return None
             plain = False
     return _dumps([params], 5) if plain else encode_rows([params])
+
+
+_marshal_dumps = marshal.dumps
+
+
+def marshal_params(params: Sequence[Any]) -> Optional[bytes]:
+    """One parameter row as a marshal stream of one row
+    (``KEEL_BATCH_FORMAT_MARSHAL2``), when every value is exactly an int
+    (of 64 bits), float, str, bytes, bool or None; None otherwise (then
+    :func:`encode_params`). ``marshal.dumps`` writes a row in about a
+    quarter of ``pickle.dumps``' time."""
+    for v in params:
+        t = type(v)
+        if t is int:
+            if not _I64_MIN <= v <= _U64_MAX:
+                _int_kind(v)  # raises DataError, naming the value
+        elif t not in _PLAIN:
+            return None
+    return _marshal_dumps([params], 2)
 
 
 _VALUE = struct.Struct("@iqQdPN")

@@ -5,6 +5,7 @@ executemany test runs on every engine."""
 
 from __future__ import annotations
 
+import marshal
 import pickle
 from ctypes import byref, c_bool, c_size_t, c_void_p, string_at
 
@@ -37,9 +38,67 @@ def fetch(rows, max_rows, fmt=BatchFormat.PICKLE5):
         data = string_at(data_p.value, len_.value)
     finally:
         lib.keel_buffer_free(buf)
-    out = pickle.loads(data)
+    out = marshal.loads(data) if fmt == BatchFormat.MARSHAL2 else pickle.loads(data)
     assert len(out) == n.value
     return out, end.value
+
+
+def test_marshal_carries_plain_results_and_refuses_the_rest_before_reading(sqlite_conn):
+    conn = sqlite_conn
+    conn.execute("CREATE TABLE m (i BIGINT, f REAL, s TEXT, b BLOB, flag BOOLEAN, j JSON, ts TIMESTAMP)")
+    rows = [
+        (-(2**63), 0.5, "héllo", b"\x00\xff", True, '{"a": 1}', "2024-01-02 03:04:05"),
+        (2**63 - 1, -1e300, "", b"", False, "[]", None),
+        (2**31, None, None, None, None, None, None),
+        (-(2**31) - 1, float("inf"), "x" * 300, b"y" * 300, True, "1", None),
+    ]
+    conn.cursor().executemany("INSERT INTO m VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    plain = "SELECT i, f, s, b, flag, j FROM m ORDER BY rowid"
+    st, r = query(conn, plain)
+    got, end = fetch(r, 10, BatchFormat.MARSHAL2)
+    assert end and got == [row[:6] for row in rows]
+    assert [type(v) for v in got[0]] == [int, float, str, bytes, bool, str]
+    lib.keel_rows_free(r)
+    lib.keel_stmt_free(st)
+    # The same values as pickle writes them.
+    st, r = query(conn, plain)
+    assert fetch(r, 10)[0] == got
+    lib.keel_rows_free(r)
+    lib.keel_stmt_free(st)
+    # A timestamp column: refused before a row is read, so the rows are
+    # all still there for pickle.
+    st, r = query(conn, "SELECT i, ts FROM m ORDER BY rowid")
+    with pytest.raises(keel.NotSupportedError, match="ts.*PICKLE5"):
+        fetch(r, 10, BatchFormat.MARSHAL2)
+    assert len(fetch(r, 10)[0]) == 4
+    lib.keel_rows_free(r)
+    lib.keel_stmt_free(st)
+
+
+def test_marshal_parameter_rows(sqlite_conn):
+    conn = sqlite_conn
+    conn.execute("CREATE TABLE p (i BIGINT, f REAL, s TEXT, b BLOB, flag BOOLEAN)")
+    rows = [(2**63 - 1, 1.5, "é", b"\x00", True), (-(2**63), None, "a" * 70000, b"", False)]
+    p = conn._conn.ptr
+    st = c_void_p()
+    assert lib.keel_conn_prepare(p, b"INSERT INTO p VALUES (?, ?, ?, ?, ?)", byref(st), None) == 0
+    data = marshal.dumps(rows, 2)
+    err = c_void_p()
+    assert lib.keel_stmt_execute_batch_encoded(st, BatchFormat.MARSHAL2, data, len(data), None, byref(err)) == 0
+    cur = conn.cursor()
+    cur.execute("SELECT i, f, s, b, flag FROM p ORDER BY rowid")
+    assert cur.fetchall() == rows
+    for bad, why in (
+        (marshal.dumps([(2**64, 0.0, "", b"", True)], 2), "does not fit in 64 bits"),
+        (marshal.dumps([({1}, 0.0, "", b"", True)], 2), "type code"),
+        (marshal.dumps([(1, 0.0, "", b"", True)], 2)[:-3], "ends early"),
+    ):
+        e = c_void_p()
+        s = lib.keel_stmt_execute_batch_encoded(st, BatchFormat.MARSHAL2, bad, len(bad), None, byref(e))
+        assert s != 0
+        with pytest.raises(keel.Error, match=why):
+            raise _error(s, e)
+    lib.keel_stmt_free(st)
 
 
 def test_fetch_batch_pages_through_a_result(sqlite_conn):

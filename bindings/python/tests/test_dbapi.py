@@ -329,3 +329,42 @@ def test_a_query_run_again_reuses_its_cursor_handle(conn, engine, table):
     cur.execute(sql, (10,))
     assert cur.fetchone()[:2] == (10, "a")
     cur.close()
+
+
+def test_plain_results_come_as_marshal_and_the_rest_as_pickle():
+    """On SQLite a statement whose columns are all of types marshal
+    carries is read as marshal (faster to build in Python), its first row
+    and its parameters too; other statements as pickle. The values and
+    their types are the same either way, and a statement whose table was
+    made again with other column types is read right."""
+    import datetime
+
+    with keel.connect("sqlite::memory:") as conn:
+        cur = conn.cursor()
+        cur.execute("CREATE TABLE m (id BIGINT, f REAL, s TEXT, b BLOB, flag BOOLEAN, t TIMESTAMP)")
+        rows = [(i, i / 4, f"s{i}", bytes([i % 256]), i % 2 == 0, datetime.datetime(2024, 1, 1 + i % 28)) for i in range(300)]
+        cur.executemany("INSERT INTO m VALUES (?, ?, ?, ?, ?, ?)", rows)
+        plain = "SELECT id, f, s, b, flag FROM m WHERE id >= ? ORDER BY id"
+        cur.execute(plain, (0,))
+        assert cur._marshal
+        got = cur.fetchall()
+        assert got == [r[:5] for r in rows]
+        assert [type(v) for v in got[2]] == [int, float, str, bytes, bool]
+        cur.execute(plain, (299,))
+        assert cur.fetchone() == rows[299][:5] and cur.fetchone() is None
+        # Parameters marshal cannot carry go as pickle, the rows still as
+        # marshal.
+        cur.execute("SELECT id FROM m WHERE t = ?", (rows[5][5],))
+        assert cur._marshal and cur.fetchall() == [(i,) for i in range(300) if i % 28 == 5]
+        cur.execute("SELECT id, t FROM m WHERE id = ?", (7,))
+        assert not cur._marshal and cur.fetchall() == [(7, rows[7][5])]
+        # The table made again with a timestamp where the float was: the
+        # statement's remembered shape is out of date, and the rows still
+        # come back whole, as datetimes.
+        cur.execute("DROP TABLE m")
+        cur.execute("CREATE TABLE m (id BIGINT, f TIMESTAMP, s TEXT, b BLOB, flag BOOLEAN)")
+        cur.execute("INSERT INTO m VALUES (?, ?, ?, ?, ?)", (1, datetime.datetime(2020, 5, 6), "x", b"y", True))
+        cur.execute(plain, (0,))
+        assert cur.fetchall() == [(1, datetime.datetime(2020, 5, 6), "x", b"y", True)]
+        cur.execute(plain, (0,))
+        assert not cur._marshal and cur.fetchone()[1] == datetime.datetime(2020, 5, 6)

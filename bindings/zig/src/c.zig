@@ -138,6 +138,7 @@ pub const KEEL_TX_LOCK_EXCLUSIVE: keel_tx_lock = 3;
 /// An encoding for `keel_rows_fetch_batch` (rows out) and `keel_stmt_execute_batch_encoded` (parameter rows in).
 pub const keel_batch_format = i32;
 pub const KEEL_BATCH_FORMAT_PICKLE5: keel_batch_format = 1;
+pub const KEEL_BATCH_FORMAT_MARSHAL2: keel_batch_format = 2;
 
 /// Something a connection can do or not, depending on its engine; ask with `keel_conn_supports`.
 pub const keel_capability = i32;
