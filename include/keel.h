@@ -697,9 +697,9 @@ enum keel_batch_format
    * carries no other type: a fetch refuses a result with a decimal,
    * date, time, timestamp, timestamptz or uuid column with
    * `KEEL_STATUS_NOT_IMPLEMENTED` before it reads a row (fetch those
-   * with `KEEL_BATCH_FORMAT_PICKLE5`), and a text or bytes value of 2
-   * GiB or more fails the fetch as an over-long value fails any (marshal
-   * counts lengths in 31 bits). Parameter rows going in are one list or
+   * with `KEEL_BATCH_FORMAT_PICKLE5`); a text or bytes value of 2 GiB
+   * or more (marshal counts lengths in 31 bits) fails the fetch as a
+   * row that fails to encode does. Parameter rows going in are one list or
    * tuple of rows, each a tuple or list of those six types.
    */
   KEEL_BATCH_FORMAT_MARSHAL2 = 2,
