@@ -15,6 +15,11 @@
 //!   types reads back exactly, and the stdlib calls it writes for the
 //!   others are refused by the reader (it takes only `keel._wire` tags);
 //! - and, when python3 is here, CPython's own `pickle` agrees both ways.
+//!
+//! The same for the marshal format (`codec::marshal`): any bytes and any
+//! damaged stream are read or refused with INVALID_ARGUMENT, plain values
+//! read back as written, the types it cannot carry are refused by the
+//! writer, and CPython's `marshal` agrees both ways.
 
 mod prop_util;
 
@@ -869,4 +874,150 @@ fn cpython_reads_what_the_writer_writes() {
     assert!(written > 200, "only {written} rows written");
     let out = run_python(CPYTHON_LOADS, &input);
     assert!(out.trim_end().ends_with("checked 0"), "{out}");
+}
+
+// --- The marshal format (codec::marshal, KEEL_BATCH_FORMAT_MARSHAL2) -------
+
+use keel::codec::marshal::{MarshalReader, MarshalWriter};
+use keel::core::encode::RowDecoder;
+
+fn marshal_read(data: &[u8]) -> keel::Result<Vec<Vec<ValueRef<'_>>>> {
+    let mut out = Vec::new();
+    MarshalReader.for_each_row(data, &mut |_, row| {
+        out.push(row.to_vec());
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// A value as marshal gives it back: JSON is a str, a uint64 that fits
+/// int64 an int, a float its bits.
+fn marshal_form(v: &ValueRef<'_>) -> String {
+    match *v {
+        ValueRef::Json(s) | ValueRef::Text(s) => format!("str {s:?}"),
+        ValueRef::Uint64(n) if i64::try_from(n).is_ok() => format!("int {n}"),
+        ValueRef::Uint64(n) => format!("int {n}"),
+        ValueRef::Int64(n) => format!("int {n}"),
+        ValueRef::Double(x) => format!("float {:x}", x.to_bits()),
+        ref other => format!("{other:?}"),
+    }
+}
+
+/// Plain values only: the kinds `make_ref` makes that marshal carries.
+fn plain_rows(rows: &[Vec<(u8, i64, Option<i32>, String, [u8; 16])>]) -> Vec<Vec<ValueRef<'_>>> {
+    rows.iter()
+        .map(|r| r.iter().filter(|x| matches!(x.0, 0..=6 | 12)).map(|(k, n, _, t, u)| make_ref(*k, *n, t, *u)).collect())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(cfg(3000))]
+
+    #[test]
+    fn marshal_reader_reads_or_refuses_any_bytes(d in proptest::collection::vec(any::<u8>(), 0..200)) {
+        if let Err(e) = marshal_read(&d) {
+            prop_assert_eq!(e.status, Status::InvalidArgument);
+        }
+    }
+
+    #[test]
+    fn marshal_reader_reads_or_refuses_valid_streams_cut_or_changed(
+        rows in proptest::collection::vec(proptest::collection::vec(any_value_ref(), 0..5), 1..4),
+        ms in mutations(),
+    ) {
+        let vals = plain_rows(&rows);
+        let mut w = MarshalWriter::reusing(Vec::new());
+        for r in &vals {
+            w.row(r.len(), |i| r[i]).unwrap();
+        }
+        if let Err(e) = marshal_read(&mutate(w.finish(), &ms)) {
+            prop_assert_eq!(e.status, Status::InvalidArgument);
+        }
+    }
+
+    #[test]
+    fn marshal_reads_back_what_it_writes(rows in proptest::collection::vec(proptest::collection::vec(any_value_ref(), 0..6), 0..6)) {
+        let vals = plain_rows(&rows);
+        let mut w = MarshalWriter::reusing(Vec::new());
+        for r in &vals {
+            w.row(r.len(), |i| r[i]).unwrap();
+        }
+        let data = w.finish();
+        let got = marshal_read(&data).unwrap();
+        let form = |rs: &[Vec<ValueRef<'_>>]| rs.iter().map(|r| r.iter().map(marshal_form).collect::<Vec<_>>()).collect::<Vec<_>>();
+        prop_assert_eq!(form(&got), form(&vals));
+    }
+
+    #[test]
+    fn marshal_refuses_the_types_it_cannot_carry((k, n, _, t, u) in any_value_ref()) {
+        let v = make_ref(k, n, &t, u);
+        let mut w = MarshalWriter::reusing(Vec::new());
+        let r = w.row(1, |_| v);
+        prop_assert_eq!(r.is_ok(), matches!(k, 0..=6 | 12));
+    }
+}
+
+/// What the marshal writer writes, CPython's `marshal.loads` reads as the
+/// values it stands for (the same checks as for pickle above).
+#[test]
+fn cpython_reads_what_the_marshal_writer_writes() {
+    if python3().is_none() {
+        println!("skipped: no python3 here");
+        return;
+    }
+    let rows = samples(proptest::collection::vec(any_value_ref(), 0..6), 400);
+    let mut input = String::new();
+    for r in &rows {
+        let vals = plain_rows(std::slice::from_ref(r)).pop().unwrap();
+        let mut w = MarshalWriter::reusing(Vec::new());
+        w.row(vals.len(), |i| vals[i]).unwrap();
+        let want: Vec<String> = vals.iter().map(|v| expected_json(v, None)).collect();
+        input.push_str(&format!("{} [[{}]]\n", hex(&w.finish()), want.join(", ")));
+    }
+    let script = CPYTHON_LOADS.replace("pickle.loads(", "marshal.loads(").replace("import datetime", "import marshal, datetime");
+    let out = run_python(&script, &input);
+    assert!(out.trim_end().ends_with("checked 0"), "{out}");
+}
+
+/// What `marshal.dumps(rows, 2)` writes of plain values, the reader reads
+/// exactly.
+#[test]
+fn what_cpython_marshals_reads_back() {
+    if python3().is_none() {
+        println!("skipped: no python3 here");
+        return;
+    }
+    const DUMPS: &str = r#"
+import json, marshal, struct, sys
+def val(w):
+    k = w[0]
+    if k == "none": return None
+    if k == "bool": return w[1]
+    if k == "int": return int(w[1])
+    if k == "float": return struct.unpack(">d", bytes.fromhex(w[1]))[0]
+    if k == "str": return w[1]
+    if k == "bytes": return bytes.fromhex(w[1])
+    raise ValueError(k)
+for line in sys.stdin:
+    rows = [tuple(val(w) for w in r) for r in json.loads(line)]
+    print(marshal.dumps(rows, 2).hex())
+"#;
+    let streams = samples(proptest::collection::vec(proptest::collection::vec(any_value_ref(), 0..5), 0..4), 200);
+    let mut input = String::new();
+    for rows in &streams {
+        let vals = plain_rows(rows);
+        let rs: Vec<String> = vals.iter().map(|r| format!("[{}]", r.iter().map(|v| expected_json(v, None)).collect::<Vec<_>>().join(", "))).collect();
+        input.push_str(&format!("[{}]\n", rs.join(", ")));
+    }
+    let out = run_python(DUMPS, &input);
+    let mut checked = 0;
+    for (rows, line) in streams.iter().zip(out.lines()) {
+        let want = plain_rows(rows);
+        let data = unhex(line);
+        let got = marshal_read(&data).unwrap_or_else(|e| panic!("{line}: {}", e.message));
+        let form = |rs: &[Vec<ValueRef<'_>>]| rs.iter().map(|r| r.iter().map(marshal_form).collect::<Vec<_>>()).collect::<Vec<_>>();
+        assert_eq!(form(&got), form(&want), "{line}");
+        checked += 1;
+    }
+    assert_eq!(checked, streams.len());
 }
