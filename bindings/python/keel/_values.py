@@ -247,14 +247,16 @@ _PLAIN = frozenset((str, float, type(None), bool, bytes))
 _dumps = pickle.dumps
 
 
-def encode_params(params: Sequence[Any]) -> Optional[bytes]:
-    """One parameter row as a stream of one row (``KEEL_BATCH_FORMAT_PICKLE5``,
-    for ``keel_stmt_query_encoded``). Plain values go through the C
-    pickler alone; a row holding any other value goes through
-    :func:`encode_rows`. None when the row must be bound value by value
-    (:func:`make_binder`): an aware datetime off UTC, whose offset the
-    stream cannot carry (SQL Server keeps it)."""
-    plain = True
+_PLAIN_ROW, _TAGGED_ROW, _BY_VALUE_ROW = 0, 1, 2
+
+
+def _row_kind(params: Sequence[Any]) -> int:
+    """Whether a parameter row holds plain values only (exactly int, of
+    64 bits, float, str, bytes, bool or None), values that need a tag
+    (:func:`encode_rows`), or one that must be bound value by value: an
+    aware datetime off UTC, whose offset no stream carries (SQL Server
+    keeps it). An int past 64 bits raises DataError, naming it."""
+    kind = _PLAIN_ROW
     for v in params:
         t = type(v)
         if t is int:
@@ -262,28 +264,32 @@ def encode_params(params: Sequence[Any]) -> Optional[bytes]:
                 _int_kind(v)  # raises DataError, naming the value
         elif t not in _PLAIN:
             if isinstance(v, _dt.datetime) and v.utcoffset():
-                return None
-            plain = False
-    return _dumps([params], 5) if plain else encode_rows([params])
+                return _BY_VALUE_ROW
+            kind = _TAGGED_ROW
+    return kind
+
+
+def encode_params(params: Sequence[Any]) -> Optional[bytes]:
+    """One parameter row as a stream of one row (``KEEL_BATCH_FORMAT_PICKLE5``,
+    for ``keel_stmt_query_encoded``). Plain values go through the C
+    pickler alone; a row holding any other value goes through
+    :func:`encode_rows`. None when the row must be bound value by value
+    (:func:`make_binder`)."""
+    kind = _row_kind(params)
+    if kind == _BY_VALUE_ROW:
+        return None
+    return _dumps([params], 5) if kind == _PLAIN_ROW else encode_rows([params])
 
 
 _marshal_dumps = marshal.dumps
 
 
 def marshal_params(params: Sequence[Any]) -> Optional[bytes]:
-    """One parameter row as a marshal stream of one row
-    (``KEEL_BATCH_FORMAT_MARSHAL2``), when every value is exactly an int
-    (of 64 bits), float, str, bytes, bool or None; None otherwise (then
+    """One parameter row of plain values as a marshal stream of one row
+    (``KEEL_BATCH_FORMAT_MARSHAL2``); None for any other row (then
     :func:`encode_params`). ``marshal.dumps`` writes a row in about a
     quarter of ``pickle.dumps``' time."""
-    for v in params:
-        t = type(v)
-        if t is int:
-            if not _I64_MIN <= v <= _U64_MAX:
-                _int_kind(v)  # raises DataError, naming the value
-        elif t not in _PLAIN:
-            return None
-    return _marshal_dumps([params], 2)
+    return _marshal_dumps([params], 2) if _row_kind(params) == _PLAIN_ROW else None
 
 
 _VALUE = struct.Struct("@iqQdPN")
