@@ -1341,7 +1341,9 @@ keel_status keel_conn_ingest(struct keel_conn *conn,
  * `KEEL_STATUS_INVALID_ARGUMENT` (max_rows is 0, unknown format),
  * `KEEL_STATUS_INVALID_STATE` (the statement was re-run, so this cursor
  * is closed), `KEEL_STATUS_INVALID_DATA` (SQLSTATE 22008: a date or
- * time outside years 1 to 9999), and engine errors raised while reading.
+ * time outside years 1 to 9999), `KEEL_STATUS_NOT_IMPLEMENTED` (with
+ * `KEEL_BATCH_FORMAT_MARSHAL2`, a result with a column of a type marshal
+ * cannot carry; no row is read), and engine errors raised while reading.
  *
  * Since: 0.1.0
  */
