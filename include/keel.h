@@ -1333,8 +1333,8 @@ keel_status keel_conn_ingest(struct keel_conn *conn,
  * into it, live until `keel_buffer_free`, whatever happens to the cursor.
  * Bytes the cursor keeps (`buffer_out` NULL) live until the next
  * `keel_rows_fetch_batch` on `rows` or `keel_rows_free(rows)` (which
- * includes the cursor's reuse by `keel_stmt_query_reuse` or
- * `keel_stmt_query_encoded`).
+ * includes the cursor's reuse by `keel_stmt_query_reuse` or the
+ * `keel_stmt_query_encoded` calls).
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, n_rows_out; data_out and
  * len_out when buffer_out is NULL),
