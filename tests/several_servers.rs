@@ -328,15 +328,20 @@ fn galera_writes_anywhere_certification_failures_and_a_killed_node() {
     //    for certification; wsrep_sync_wait makes a read wait for the
     //    writes certified before it).
     //    A node still applying the CREATE TABLE may refuse a write with
-    //    1213 (the DDL's certification), which says it did not commit: the
-    //    write is retried then, as Galera asks of applications.
+    //    1213 (the DDL's certification), which says it did not commit, or
+    //    not have the table yet (1146: the other nodes apply the DDL after
+    //    node 0 returns from it): the write is retried then, as Galera asks
+    //    of applications.
     for (i, db) in each.iter().enumerate() {
         let insert = format!("INSERT INTO {t} VALUES (?, 0)");
         let mut tries = 0;
         loop {
             match db.exec(&insert, &[ValueRef::Int64(i as i64)]) {
                 Ok(_) => break,
-                Err(e) if e.vendor_code == 1213 && e.retry == keel::RetrySafety::NotCommitted && tries < 10 => {
+                Err(e)
+                    if ((e.vendor_code == 1213 && e.retry == keel::RetrySafety::NotCommitted) || e.vendor_code == 1146)
+                        && tries < 10 =>
+                {
                     tries += 1;
                     std::thread::sleep(std::time::Duration::from_millis(100));
                 }
