@@ -895,7 +895,6 @@ fn marshal_read(data: &[u8]) -> keel::Result<Vec<Vec<ValueRef<'_>>>> {
 fn marshal_form(v: &ValueRef<'_>) -> String {
     match *v {
         ValueRef::Json(s) | ValueRef::Text(s) => format!("str {s:?}"),
-        ValueRef::Uint64(n) if i64::try_from(n).is_ok() => format!("int {n}"),
         ValueRef::Uint64(n) => format!("int {n}"),
         ValueRef::Int64(n) => format!("int {n}"),
         ValueRef::Double(x) => format!("float {:x}", x.to_bits()),

@@ -101,17 +101,11 @@ impl MarshalWriter {
             ValueRef::Null => self.buf.push(NONE),
             ValueRef::Bool(b) => self.buf.push(if b { TRUE } else { FALSE }),
             ValueRef::Int64(n) => match i32::try_from(n) {
-                Ok(n) => {
-                    self.buf.push(INT);
-                    self.buf.extend_from_slice(&n.to_le_bytes());
-                }
+                Ok(n) => self.int(n),
                 Err(_) => self.long(n < 0, n.unsigned_abs()),
             },
             ValueRef::Uint64(n) => match i32::try_from(n) {
-                Ok(n) => {
-                    self.buf.push(INT);
-                    self.buf.extend_from_slice(&n.to_le_bytes());
-                }
+                Ok(n) => self.int(n),
                 Err(_) => self.long(false, n),
             },
             ValueRef::Double(x) => {
@@ -136,6 +130,12 @@ impl MarshalWriter {
             }
         }
         Ok(())
+    }
+
+    /// An integer that fits 32 bits.
+    fn int(&mut self, n: i32) {
+        self.buf.push(INT);
+        self.buf.extend_from_slice(&n.to_le_bytes());
     }
 
     /// A length or count, as marshal's signed 32-bit number.

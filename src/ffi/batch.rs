@@ -18,7 +18,7 @@ use super::stmt::{keel_stmt, query_into};
 use super::types::{keel_exec_result, keel_value, value_in};
 use crate::codec::marshal::{self, MarshalReader, MarshalWriter};
 use crate::codec::pickle::{PickleReader, PickleWriter};
-use crate::core::db::Rows;
+use crate::core::db::{Rows, Stmt};
 use crate::core::encode::{Fetched, RowDecoder, SOFT_BYTE_LIMIT};
 use crate::core::error::{Error, Result, Status};
 use crate::core::value::ValueRef;
@@ -72,31 +72,32 @@ impl BatchFormat {
         }
     }
 
+    /// Whether this format carries every column of `rows`, checked
+    /// before a row is read (marshal has no dates, decimals or UUIDs).
+    fn carries(self, rows: &Rows) -> Result<()> {
+        match self {
+            BatchFormat::Pickle5 => Ok(()),
+            BatchFormat::Marshal2 => marshal::cannot_carry(rows.columns()).map_or(Ok(()), Err),
+        }
+    }
+
     /// Up to `max_rows` rows of `rows` in this format, written into
     /// `buf`'s memory.
     fn fetch(self, rows: &mut Rows, buf: Vec<u8>, max_rows: usize) -> Result<Fetched> {
+        self.carries(rows)?;
         match self {
             BatchFormat::Pickle5 => rows.fetch_encoded(PickleWriter::reusing(buf), max_rows, SOFT_BYTE_LIMIT),
-            BatchFormat::Marshal2 => {
-                if let Some(e) = marshal::cannot_carry(rows.columns()) {
-                    return Err(e);
-                }
-                rows.fetch_encoded(MarshalWriter::reusing(buf), max_rows, SOFT_BYTE_LIMIT)
-            }
+            BatchFormat::Marshal2 => rows.fetch_encoded(MarshalWriter::reusing(buf), max_rows, SOFT_BYTE_LIMIT),
         }
     }
 
     /// The row the cursor holds before it moves (`Rows::peek_encoded`) in
     /// this format, written into `buf`'s memory.
     fn peek(self, rows: &mut Rows, buf: Vec<u8>) -> Result<Fetched> {
+        self.carries(rows)?;
         match self {
             BatchFormat::Pickle5 => rows.peek_encoded(PickleWriter::reusing(buf)),
-            BatchFormat::Marshal2 => {
-                if let Some(e) = marshal::cannot_carry(rows.columns()) {
-                    return Err(e);
-                }
-                rows.peek_encoded(MarshalWriter::reusing(buf))
-            }
+            BatchFormat::Marshal2 => rows.peek_encoded(MarshalWriter::reusing(buf)),
         }
     }
 }
@@ -437,11 +438,18 @@ pub extern "C" fn keel_stmt_query_encoded(
     rows_inout: *mut *mut keel_rows,
     err_out: *mut *mut keel_error,
 ) -> Status {
-    query_into(stmt, rows_inout, err_out, |s| {
-        let format = BatchFormat::from_i32(format)?;
-        let data = c_bytes(params, params_len, "params")?;
-        if data.is_empty() { Ok(()) } else { s.bind_encoded(format.decoder(), data) }
-    })
+    query_into(stmt, rows_inout, err_out, |s| bind_encoded_params(s, format, params, params_len).map(|_| ()))
+}
+
+/// Bind the one encoded parameter row of the `keel_stmt_query_encoded`
+/// calls (none when `params_len` is 0); the format it is in.
+fn bind_encoded_params(s: &mut Stmt, format: i32, params: *const u8, params_len: usize) -> Result<BatchFormat> {
+    let format = BatchFormat::from_i32(format)?;
+    let data = c_bytes(params, params_len, "params")?;
+    if !data.is_empty() {
+        s.bind_encoded(format.decoder(), data)?;
+    }
+    Ok(format)
 }
 
 /// Run a statement as `keel_stmt_query_encoded` does and, in the same
@@ -494,15 +502,15 @@ pub extern "C" fn keel_stmt_query_encoded_peek(
     end_out: *mut bool,
     err_out: *mut *mut keel_error,
 ) -> Status {
+    let mut bound = BatchFormat::Pickle5;
     let status = query_into(stmt, rows_inout, err_out, |s| {
         if buf.is_null() && buf_cap > 0 {
             return Err(null_arg("buf"));
         }
         out_ptr(len_out, "len_out")?;
         out_ptr(n_rows_out, "n_rows_out")?;
-        let format = BatchFormat::from_i32(format)?;
-        let data = c_bytes(params, params_len, "params")?;
-        if data.is_empty() { Ok(()) } else { s.bind_encoded(format.decoder(), data) }
+        bound = bind_encoded_params(s, format, params, params_len)?;
+        Ok(())
     });
     if status != Status::Ok {
         return status;
@@ -511,33 +519,26 @@ pub extern "C" fn keel_stmt_query_encoded_peek(
     // holding the new cursor.
     let rows = unsafe { *rows_inout };
     call_on(rows, err_out, |r| {
-        let format = BatchFormat::from_i32(format)?;
         let kept = std::mem::take(&mut r.batch);
-        let mut end = false;
-        let mut n = 0;
-        let mut len = 0;
         // A row that cannot be encoded (or a result the format cannot
-        // carry) is left for the fetch to report.
-        let bytes = match format.peek(r.unmoved(), kept) {
-            Ok(f) => {
-                end = f.end && f.rows == 0;
-                len = f.data.len();
-                if f.rows == 1 && len <= buf_cap {
-                    // SAFETY: the caller's buffer holds buf_cap bytes.
-                    unsafe { std::ptr::copy_nonoverlapping(f.data.as_ptr(), buf, len) };
-                    n = 1;
-                    end = f.end;
-                } else if f.rows == 0 {
-                    len = 0;
-                }
-                f.data
+        // carry) is left for the fetch to report: nothing is taken.
+        let peeked = bound.peek(r.unmoved(), kept).unwrap_or(Fetched { data: Vec::new(), rows: 0, end: false });
+        let len = peeked.data.len();
+        // (rows taken, *len_out, *end_out)
+        let (n, len_said, end) = match peeked.rows {
+            1 if len <= buf_cap => {
+                // SAFETY: the caller's buffer holds buf_cap bytes.
+                unsafe { std::ptr::copy_nonoverlapping(peeked.data.as_ptr(), buf, len) };
+                (1, len, peeked.end)
             }
-            Err(_) => Vec::new(),
+            // Too large for `buf`: the size it needs.
+            1 => (0, len, false),
+            _ => (0, 0, peeked.end),
         };
         write(n_rows_out, n);
-        write(len_out, len);
+        write(len_out, len_said);
         write_opt(end_out, end);
-        r.batch = bytes;
+        r.batch = peeked.data;
         Ok(())
     })
 }

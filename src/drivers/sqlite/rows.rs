@@ -79,40 +79,38 @@ impl SqliteRows {
 
 /// Read every column of the row `raw` is on into `cells`.
 fn read_cells(raw: &RawStmt, info: &ColInfo, cells: &mut [Cell]) {
-    {
-        let s = raw.ptr;
-        for (i, cell) in cells.iter_mut().enumerate() {
-            let c = i as c_int;
-            // SAFETY: valid statement positioned on a row; i is in range;
-            // one call of the session at a time (see RawDb). Text is fetched before
-            // its length, as SQLite advises.
-            unsafe {
-                let v = ffi::sqlite3_column_value(s, c);
-                let class = ffi::sqlite3_value_type(v);
-                *cell = match class {
-                    // DECIMAL and JSON columns have NUMERIC affinity, so SQLite
-                    // stored text that looked like a number as one. Read it
-                    // back as SQLite's text for it (cached on the row until
-                    // the next step), keeping the column's type.
-                    ffi::SQLITE_INTEGER | ffi::SQLITE_FLOAT
-                        if matches!(info.kinds[i], Type::Decimal | Type::Json) =>
-                    {
-                        let p = ffi::sqlite3_column_text(s, c);
-                        Cell { class: ffi::SQLITE_TEXT, p, n: ffi::sqlite3_column_bytes(s, c) as usize, ..Cell::NULL }
-                    }
-                    ffi::SQLITE_INTEGER => Cell { class, int: ffi::sqlite3_value_int64(v), ..Cell::NULL },
-                    ffi::SQLITE_FLOAT => Cell { class, float: ffi::sqlite3_value_double(v), ..Cell::NULL },
-                    ffi::SQLITE_TEXT => {
-                        let p = ffi::sqlite3_value_text(v);
-                        Cell { class, p, n: ffi::sqlite3_value_bytes(v) as usize, ..Cell::NULL }
-                    }
-                    ffi::SQLITE_BLOB => {
-                        let p = ffi::sqlite3_value_blob(v) as *const u8;
-                        Cell { class, p, n: ffi::sqlite3_value_bytes(v) as usize, ..Cell::NULL }
-                    }
-                    _ => Cell::NULL,
-                };
-            }
+    let s = raw.ptr;
+    for (i, cell) in cells.iter_mut().enumerate() {
+        let c = i as c_int;
+        // SAFETY: valid statement positioned on a row; i is in range;
+        // one call of the session at a time (see RawDb). Text is fetched before
+        // its length, as SQLite advises.
+        unsafe {
+            let v = ffi::sqlite3_column_value(s, c);
+            let class = ffi::sqlite3_value_type(v);
+            *cell = match class {
+                // DECIMAL and JSON columns have NUMERIC affinity, so SQLite
+                // stored text that looked like a number as one. Read it
+                // back as SQLite's text for it (cached on the row until
+                // the next step), keeping the column's type.
+                ffi::SQLITE_INTEGER | ffi::SQLITE_FLOAT
+                    if matches!(info.kinds[i], Type::Decimal | Type::Json) =>
+                {
+                    let p = ffi::sqlite3_column_text(s, c);
+                    Cell { class: ffi::SQLITE_TEXT, p, n: ffi::sqlite3_column_bytes(s, c) as usize, ..Cell::NULL }
+                }
+                ffi::SQLITE_INTEGER => Cell { class, int: ffi::sqlite3_value_int64(v), ..Cell::NULL },
+                ffi::SQLITE_FLOAT => Cell { class, float: ffi::sqlite3_value_double(v), ..Cell::NULL },
+                ffi::SQLITE_TEXT => {
+                    let p = ffi::sqlite3_value_text(v);
+                    Cell { class, p, n: ffi::sqlite3_value_bytes(v) as usize, ..Cell::NULL }
+                }
+                ffi::SQLITE_BLOB => {
+                    let p = ffi::sqlite3_value_blob(v) as *const u8;
+                    Cell { class, p, n: ffi::sqlite3_value_bytes(v) as usize, ..Cell::NULL }
+                }
+                _ => Cell::NULL,
+            };
         }
     }
 }
