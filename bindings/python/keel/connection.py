@@ -245,7 +245,7 @@ def _shape(ptr: Optional[int], sql: str, sqlite: bool, err: c_void_p) -> Shape:
         lib.keel_stmt_param_count(ptr),
         None if n is None else n > 0,
         opens_sqlite_transaction(sql) if sqlite else True,
-        bool(n) and _marshal_columns(ptr, n or 0, err),
+        n is not None and n > 0 and _marshal_columns(ptr, n, err),
     )
 
 
@@ -278,7 +278,7 @@ def _marshal_columns(ptr: Optional[int], n: int, err: c_void_p) -> bool:
     return True
 
 
-#: The largest first row (pickled) that comes with its query.
+#: The largest first row (encoded) that comes with its query.
 _PEEK_BYTES = 4096
 
 #: SQL texts whose statement shape a connection remembers (oldest first out).
@@ -336,9 +336,9 @@ class Connection:
         self._tx_known_open = False
         self._streaming: "Optional[weakref.ref[Cursor]]" = None
         # Where keel_stmt_query_encoded_peek writes a query's first row,
-        # read at once by the cursor that ran it (pickle.loads ignores the
-        # bytes after the pickle; reading the row from here saves a
-        # ctypes.string_at, about 1 us).
+        # read at once by the cursor that ran it (pickle.loads and
+        # marshal.loads ignore the bytes after the object; reading the row
+        # from here saves a ctypes.string_at, about 1 us).
         self._peek = bytearray(_PEEK_BYTES)
         self._peek_c = (c_char * _PEEK_BYTES).from_buffer(self._peek)
         self._peek_cap = c_size_t(_PEEK_BYTES)
@@ -776,14 +776,12 @@ class Cursor:
             if not self._end:
                 self._rows.close()
             self._desc = None
-            self.rowcount = -1
-            self.lastrowid = None
-            self._next_batch = 64
             try:
                 self._query(conn, st, parameters)
             except BaseException:
                 self._release()
                 raise
+            self._start_rows(conn)
             return self
         conn, p = self._live()
         st = self._stmt
@@ -957,7 +955,8 @@ class Cursor:
     # --- results -------------------------------------------------------------
 
     def _fetch(self, max_rows: int) -> List[Row]:
-        """One batch from the library: one C call and one pickle.loads."""
+        """One batch from the library: one C call and one ``loads``
+        (marshal's or pickle's, as the result was encoded)."""
         rows = self._rows
         if rows.ptr is None:
             self._end = True
