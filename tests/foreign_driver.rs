@@ -485,6 +485,75 @@ fn a_driver_that_hands_out_chunks() {
     assert!(keys.contains(&"a".to_owned()) && keys.contains(&"b".to_owned()), "{keys:?}");
 }
 
+/// `keel_rows_next_values` on a chunked cursor reads each value straight
+/// from the chunk's vectors: the same kinds, numbers and bytes as
+/// `keel_rows_column_value` gives for the row (text NUL-terminated for C,
+/// NULLs from the validity bits), across chunks, for a prefix of the
+/// columns too, and nothing written at the end.
+#[test]
+fn next_values_on_a_chunked_cursor_reads_what_the_column_reader_does() {
+    use keel::ffi::conn::{keel_conn_free, keel_conn_query};
+    use keel::ffi::db::{keel_db_checkout, keel_db_free, keel_db_open};
+    use keel::ffi::rows::{keel_rows, keel_rows_column_value, keel_rows_free, keel_rows_next_values};
+    use keel::ffi::types::keel_value;
+    let s = kv_chunks();
+    let url = CString::new(format!("{s}:nextvalues?pool_max_open=1")).unwrap();
+    let mut err: *mut keel_error = std::ptr::null_mut();
+    let mut db = std::ptr::null_mut();
+    assert_eq!(keel_db_open(url.as_ptr(), &mut db, &mut err), Status::Ok);
+    let mut conn = std::ptr::null_mut();
+    assert_eq!(keel_db_checkout(db, &mut conn, &mut err), Status::Ok);
+    let query = |err: &mut *mut keel_error| {
+        let mut rows: *mut keel_rows = std::ptr::null_mut();
+        assert_eq!(keel_conn_query(conn, c"CHUNK ok".as_ptr(), std::ptr::null(), 0, &mut rows, err), Status::Ok);
+        rows
+    };
+    let null = || keel_value { kind: keel::Type::Null as i32, int_value: 0, uint_value: 0, double_value: 0.0, data: std::ptr::null(), len: 0 };
+    for count in [7usize, 3] {
+        let rows = query(&mut err);
+        let mut i = 0;
+        loop {
+            let mut vals = [null(); 8];
+            vals[7].int_value = -5;
+            let mut has = false;
+            assert_eq!(keel_rows_next_values(rows, vals.as_mut_ptr(), count, &mut has, &mut err), Status::Ok);
+            if !has {
+                assert_eq!(vals[0].kind, keel::Type::Null as i32, "nothing written at the end");
+                break;
+            }
+            assert_eq!(vals[count].int_value, if count == 7 { -5 } else { 0 }, "only `count` values written");
+            for (c, v) in vals.iter().take(count).enumerate() {
+                let mut w = null();
+                assert_eq!(keel_rows_column_value(rows, c, &mut w, &mut err), Status::Ok);
+                assert_eq!((v.kind, v.int_value, v.uint_value, v.len), (w.kind, w.int_value, w.uint_value, w.len), "row {i} column {c}");
+                assert_eq!(v.double_value.to_bits(), w.double_value.to_bits(), "row {i} column {c}");
+                if v.len > 0 {
+                    // SAFETY: both valid until the cursor moves (the contract).
+                    let (a, b) = unsafe { (std::slice::from_raw_parts(v.data, v.len), std::slice::from_raw_parts(w.data, w.len)) };
+                    assert_eq!(a, b, "row {i} column {c}");
+                }
+            }
+            let text = vals[0];
+            if i == 3 {
+                assert_eq!(text.kind, keel::Type::Null as i32, "row 3 is NULL but in column 1");
+                assert_eq!((vals[1].kind, vals[1].int_value), (keel::Type::Int64 as i32, 30));
+            } else {
+                assert_eq!(text.kind, keel::Type::Text as i32);
+                // SAFETY: text for C has its NUL after `len` bytes.
+                let t = unsafe { CStr::from_ptr(text.data as *const std::ffi::c_char) };
+                assert_eq!(t.to_str().unwrap(), format!("row{i}"));
+                assert_eq!((vals[1].kind, vals[1].int_value), (keel::Type::Int64 as i32, i * 10));
+                assert_eq!((vals[2].kind, vals[2].int_value), (keel::Type::Bool as i32, i % 2));
+            }
+            i += 1;
+        }
+        assert_eq!(i, 5, "count {count}: every row, across chunks");
+        keel_rows_free(rows);
+    }
+    keel_conn_free(conn);
+    keel_db_free(db);
+}
+
 /// Every wrong chunk is an error naming the driver, the column and the
 /// row, found when the chunk arrives, before any of its rows is read;
 /// the connection stays usable.

@@ -28,7 +28,7 @@
 //! (see `core::fork`). The `Db` itself works in the child, which gets
 //! sessions of its own from the pool.
 
-use super::driver::{CancelHandle, Capability, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, PipelineError, Run, TxOptions};
+use super::driver::{CancelHandle, Capability, Driver, DriverConn, DriverRows, DriverStmt, ExecResult, PipelineError, Run, TxOptions, Vector};
 use super::pool::{Pool, PoolConfig, PoolStats, Pooled};
 use super::sql::Syntax;
 use super::error::{Error, Result, RetrySafety, Status};
@@ -1077,6 +1077,20 @@ impl<'a> CurrentRow<'a> {
         if i < self.columns { self.inner.value(i) } else { ValueRef::Null }
     }
 
+    /// The columns' descriptions.
+    #[inline]
+    pub fn columns(&self) -> &'a [Column] {
+        self.inner.columns()
+    }
+
+    /// The row as an entry of the column vectors the cursor holds, when it
+    /// holds them ([`DriverRows::current_in_vectors`]): entry `.1` of each
+    /// vector in `.0` is what [`CurrentRow::value`] gives for its column.
+    #[inline]
+    pub fn in_vectors(&self) -> Option<(&'a [Vector<'a>], usize)> {
+        self.inner.current_in_vectors()
+    }
+
     /// The UTC offset a `Timestamptz` in column `i` was stored with, where
     /// the engine keeps one (as [`Rows::zone`]).
     #[inline]
@@ -1240,6 +1254,17 @@ impl Rows {
                 Err(e.with_sql(&self.sql))
             }
         }
+    }
+
+    /// [`Rows::next`], then the row it moved onto as [`Rows::current_row`]
+    /// gives it, without checking again what `next` just checked: for a
+    /// reader of whole rows. `None` at the end.
+    #[inline]
+    pub fn next_row(&mut self) -> Result<Option<CurrentRow<'_>>> {
+        if !self.next()? {
+            return Ok(None);
+        }
+        Ok(Some(CurrentRow { inner: &**self.inner, columns: self.inner.columns().len() }))
     }
 
     /// Read up to `max` rows, handing each to `each`, which returns whether

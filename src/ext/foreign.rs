@@ -1047,7 +1047,7 @@ fn check_chunk(t: &Table, columns: &[Column], c: &keel_driver_chunk, out: &mut V
                         Type::Uuid if bytes.len() != 16 => {
                             return Err(broken(format!("gave a uuid of {} bytes in row {r}, not 16", bytes.len())));
                         }
-                        Type::Text | Type::Json | Type::Decimal if std::str::from_utf8(bytes).is_err() => {
+                        Type::Text | Type::Json | Type::Decimal if !bytes.is_ascii() && std::str::from_utf8(bytes).is_err() => {
                             return Err(broken(format!("gave text that is not UTF-8 in row {r}")));
                         }
                         _ => {}
@@ -1261,6 +1261,11 @@ impl DriverRows for ForeignRows {
             }
             _ => false,
         }
+    }
+    fn current_in_vectors(&self) -> Option<(&[Vector<'_>], usize)> {
+        let ch = self.chunk.as_ref()?;
+        let r = ch.next.wrapping_sub(1);
+        (r < ch.rows).then_some((&ch.vectors[..], r))
     }
     fn next_run(&mut self, max: usize) -> Result<Option<Run<'_>>> {
         if !self.chunked {

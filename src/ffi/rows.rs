@@ -11,6 +11,7 @@ use super::boundary::{Opaque, c_bytes, call_on, free_handle, get, out_ptr, write
 use super::error::keel_error;
 use super::types::keel_value;
 use crate::core::db::Rows;
+use crate::core::driver::{Vector, VectorData};
 use crate::core::error::{Error, Result, Status};
 use crate::core::value::{Nullable, Type, ValueRef};
 use std::ffi::{CString, c_char};
@@ -208,6 +209,52 @@ fn value_to_c(v: ValueRef<'_>, i: usize, nul_terminated: bool, scratch: &mut Vec
     out
 }
 
+/// Entry `r` of `v`, a vector of a column of type `kind`, in C form: what
+/// `value_to_c` gives for the value `DriverRows::value` reads from there
+/// (a chunk's entries are checked when it arrives: bools 0 or 1, text
+/// UTF-8, uuids 16 bytes).
+#[inline(always)]
+fn vector_to_c(
+    kind: Type,
+    v: &Vector<'_>,
+    r: usize,
+    i: usize,
+    nul_terminated: bool,
+    scratch: &mut Vec<Scratch>,
+    row: u64,
+) -> keel_value {
+    if !v.is_valid(r) {
+        return keel_value::scalar(Type::Null);
+    }
+    let mut out = keel_value::scalar(kind);
+    match v.data {
+        VectorData::Null => out.kind = Type::Null as i32,
+        VectorData::Bool(b) => out.int_value = (b[r] != 0) as i64,
+        VectorData::Int64(x) => out.int_value = x[r],
+        VectorData::Uint64(x) => out.uint_value = x[r],
+        VectorData::Double(x) => out.double_value = x[r],
+        VectorData::Date(x) => out.int_value = x[r] as i64,
+        VectorData::Bytes(b) => {
+            let bytes = b[r].bytes();
+            if !nul_terminated && matches!(kind, Type::Text | Type::Json | Type::Decimal) {
+                let sc = scratch_at(scratch, row, i);
+                if !sc.has_text {
+                    sc.text.clear();
+                    sc.text.extend_from_slice(bytes);
+                    sc.text.push(0);
+                    sc.has_text = true;
+                }
+                out.data = sc.text.as_ptr();
+                out.len = sc.text.len() - 1;
+            } else {
+                out.data = bytes.as_ptr();
+                out.len = bytes.len();
+            }
+        }
+    }
+    out
+}
+
 impl Opaque for keel_rows {
     type Rust = RowsState;
     const NAME: &'static str = "rows";
@@ -295,19 +342,26 @@ pub extern "C" fn keel_rows_next_values(
             )));
         }
         r.row += 1;
-        if !r.rows.next()? {
-            write(has, false);
-            return Ok(());
-        }
         // Checked once for the row: nothing can close or move the cursor
         // while this call reads it.
-        let row = r.rows.current_row()?;
-        for i in 0..count {
-            let v = value_to_c(row.value(i), i, r.nul_terminated, &mut r.scratch, r.row);
-            // SAFETY: the caller provides room for `count` values (this
-            // function's contract); only `values[..count]` is written, and
-            // nothing can fail from here on.
-            unsafe { values.add(i).write(v) };
+        let Some(row) = r.rows.next_row()? else {
+            write(has, false);
+            return Ok(());
+        };
+        // SAFETY (both writes): the caller provides room for `count` values
+        // (this function's contract); only `values[..count]` is written,
+        // and nothing can fail from here on.
+        if let Some((vectors, at)) = row.in_vectors() {
+            // A chunked cursor: each value straight from its vector.
+            for (i, (col, v)) in row.columns().iter().zip(vectors).take(count).enumerate() {
+                let v = vector_to_c(col.kind, v, at, i, r.nul_terminated, &mut r.scratch, r.row);
+                unsafe { values.add(i).write(v) };
+            }
+        } else {
+            for i in 0..count {
+                let v = value_to_c(row.value(i), i, r.nul_terminated, &mut r.scratch, r.row);
+                unsafe { values.add(i).write(v) };
+            }
         }
         write(has, true);
         Ok(())
