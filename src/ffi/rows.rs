@@ -353,7 +353,8 @@ pub extern "C" fn keel_rows_next_values(
         // and nothing can fail from here on.
         if let Some((vectors, at)) = row.in_vectors() {
             // A chunked cursor: each value straight from its vector.
-            for (i, (col, v)) in row.columns().iter().zip(vectors).take(count).enumerate() {
+            let (columns, vectors) = (&row.columns()[..count], &vectors[..count]);
+            for (i, (col, v)) in columns.iter().zip(vectors).enumerate() {
                 let v = vector_to_c(col.kind, v, at, i, r.nul_terminated, &mut r.scratch, r.row);
                 unsafe { values.add(i).write(v) };
             }
