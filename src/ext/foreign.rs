@@ -1047,7 +1047,7 @@ fn check_chunk(t: &Table, columns: &[Column], c: &keel_driver_chunk, out: &mut V
                         Type::Uuid if bytes.len() != 16 => {
                             return Err(broken(format!("gave a uuid of {} bytes in row {r}, not 16", bytes.len())));
                         }
-                        Type::Text | Type::Json | Type::Decimal if !bytes.is_ascii() && std::str::from_utf8(bytes).is_err() => {
+                        Type::Text | Type::Json | Type::Decimal if crate::core::value::utf8(bytes).is_none() => {
                             return Err(broken(format!("gave text that is not UTF-8 in row {r}")));
                         }
                         _ => {}

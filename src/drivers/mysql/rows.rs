@@ -13,10 +13,6 @@ pub(super) struct MyRows {
     pub(super) generation: u64,
     pub(super) done: bool,
     pub(super) row: Option<mysql::Row>,
-    /// Per column: the current row's text, NUL-terminated, for C (the
-    /// crate's buffers have no NUL); empty when the value is not text.
-    /// Reused from row to row.
-    pub(super) texts: Vec<Vec<u8>>,
     pub(super) cols: Arc<MyCols>,
     pub(super) zero_as_null: bool,
     pub(super) shared: Arc<Shared>,
@@ -44,12 +40,6 @@ impl Drop for MyRows {
 /// beyond the one it may read).
 pub(super) fn result_done(r: &mut QueryResult<'static, 'static, 'static, Binary>) -> bool {
     matches!(r.next(), None | Some(Err(_)))
-}
-
-/// Whether a bytes value of a column of this kind reads as text (see
-/// `MyRows::value`).
-pub(super) fn gives_text(kind: K) -> bool {
-    !matches!(kind, K::Bytes | K::Uint64)
 }
 
 pub(super) fn is_zero_date(v: Option<&MV>) -> bool {
@@ -86,15 +76,6 @@ impl DriverRows for MyRows {
                         ))
                         .with_sqlstate("22007")
                         .with_driver("mysql"));
-                    }
-                }
-                for (i, buf) in self.texts.iter_mut().enumerate() {
-                    buf.clear();
-                    if let (Some(MV::Bytes(b)), true) = (row.as_ref(i), gives_text(self.cols.columns[i].kind)) {
-                        if std::str::from_utf8(b).is_ok() {
-                            buf.extend_from_slice(b);
-                            buf.push(0);
-                        }
                     }
                 }
                 self.row = Some(row);
@@ -139,18 +120,16 @@ impl DriverRows for MyRows {
                     let n = b.iter().take(8).fold(0u64, |acc, x| acc << 8 | *x as u64);
                     ValueRef::Uint64(n)
                 }
-                _ => match self.texts[i].split_last() {
-                    Some((0, t)) => {
-                        // SAFETY: `next` copies a value here only after
-                        // checking that it is UTF-8.
-                        let t = unsafe { std::str::from_utf8_unchecked(t) };
-                        match kind {
-                            K::Decimal => ValueRef::Decimal(t),
-                            K::Json => ValueRef::Json(t),
-                            _ => ValueRef::Text(t),
-                        }
-                    }
-                    _ => ValueRef::Bytes(b),
+                // Text as the crate holds it (C, which needs a NUL, copies
+                // it: `text_is_nul_terminated`); bytes that are not UTF-8
+                // stay bytes.
+                _ => match value::utf8(b) {
+                    Some(t) => match kind {
+                        K::Decimal => ValueRef::Decimal(t),
+                        K::Json => ValueRef::Json(t),
+                        _ => ValueRef::Text(t),
+                    },
+                    None => ValueRef::Bytes(b),
                 },
             },
             MV::Date(y, m, d, h, mi, s, us) => {
@@ -179,10 +158,5 @@ impl DriverRows for MyRows {
                 }
             }
         }
-    }
-
-    fn text_is_nul_terminated(&self) -> bool {
-        // Every text, JSON and decimal value comes from `texts`.
-        true
     }
 }

@@ -182,7 +182,6 @@ impl DriverStmt for MyStmt {
             generation,
             done: false,
             row: None,
-            texts: vec![Vec::new(); self.cols.columns.len()],
             cols: self.cols.clone(),
             zero_as_null: self.zero_as_null,
             shared: self.shared.clone(),
