@@ -184,6 +184,20 @@ impl RowsState {
     }
 }
 
+/// Text `t` of column `i` in row `row` with a NUL after it, for C: a copy
+/// in the column's scratch, made once per row.
+#[inline(always)]
+fn text_with_nul(t: &[u8], i: usize, scratch: &mut Vec<Scratch>, row: u64) -> *const u8 {
+    let sc = scratch_at(scratch, row, i);
+    if !sc.has_text {
+        sc.text.clear();
+        sc.text.extend_from_slice(t);
+        sc.text.push(0);
+        sc.has_text = true;
+    }
+    sc.text.as_ptr()
+}
+
 /// Value `v` of column `i` as C reads it: its text (when the engine's
 /// is not NUL-terminated, `nul_terminated`) and uuid bytes copied into the
 /// column's scratch for row `row`.
@@ -192,15 +206,7 @@ fn value_to_c(v: ValueRef<'_>, i: usize, nul_terminated: bool, scratch: &mut Vec
     let mut out = keel_value::borrowing(&v);
     match v {
         ValueRef::Text(t) | ValueRef::Json(t) | ValueRef::Decimal(t) if !nul_terminated => {
-            let sc = scratch_at(scratch, row, i);
-            if !sc.has_text {
-                sc.text.clear();
-                sc.text.extend_from_slice(t.as_bytes());
-                sc.text.push(0);
-                sc.has_text = true;
-            }
-            out.data = sc.text.as_ptr();
-            out.len = sc.text.len() - 1;
+            out.data = text_with_nul(t.as_bytes(), i, scratch, row);
         }
         // `v` is this call's: the bytes go to the column's scratch.
         ValueRef::Uuid(u) => out.data = scratch_at(scratch, row, i).uuid.insert(u).as_ptr(),
@@ -236,20 +242,12 @@ fn vector_to_c(
         VectorData::Date(x) => out.int_value = x[r] as i64,
         VectorData::Bytes(b) => {
             let bytes = b[r].bytes();
-            if !nul_terminated && matches!(kind, Type::Text | Type::Json | Type::Decimal) {
-                let sc = scratch_at(scratch, row, i);
-                if !sc.has_text {
-                    sc.text.clear();
-                    sc.text.extend_from_slice(bytes);
-                    sc.text.push(0);
-                    sc.has_text = true;
-                }
-                out.data = sc.text.as_ptr();
-                out.len = sc.text.len() - 1;
+            out.len = bytes.len();
+            out.data = if !nul_terminated && matches!(kind, Type::Text | Type::Json | Type::Decimal) {
+                text_with_nul(bytes, i, scratch, row)
             } else {
-                out.data = bytes.as_ptr();
-                out.len = bytes.len();
-            }
+                bytes.as_ptr()
+            };
         }
     }
     out
