@@ -1264,7 +1264,7 @@ impl Rows {
         if !self.next()? {
             return Ok(None);
         }
-        Ok(Some(CurrentRow { inner: &**self.inner, columns: self.inner.columns().len() }))
+        Ok(Some(self.row_unchecked()))
     }
 
     /// Read up to `max` rows, handing each to `each`, which returns whether
@@ -1411,7 +1411,13 @@ impl Rows {
     /// ([`CurrentRow::value`] then needs no check per value).
     pub fn current_row(&self) -> Result<CurrentRow<'_>> {
         self.row_readable()?;
-        Ok(CurrentRow { inner: &**self.inner, columns: self.inner.columns().len() })
+        Ok(self.row_unchecked())
+    }
+
+    /// The current row, for a caller that has checked it readable.
+    #[inline]
+    fn row_unchecked(&self) -> CurrentRow<'_> {
+        CurrentRow { inner: &**self.inner, columns: self.inner.columns().len() }
     }
 
     /// Whether column `i` of the current row can be read, or why not.
