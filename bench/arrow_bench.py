@@ -63,6 +63,32 @@ def table(n: int) -> pa.Table:
 SELECT = "SELECT id, big, f, name, data, maybe FROM arrow_bench"
 
 
+def process_cpu(pid: int) -> Optional[float]:
+    """CPU seconds (user + system) process `pid` has used, from /proc;
+    None where it cannot be read (a server on another machine)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_split(fn: Callable[[], Any], server_pid: int) -> Optional[Tuple[float, float, float]]:
+    """Run `fn` once: its wall time, this process's CPU time, and the CPU
+    time of the server process `server_pid` (a PostgreSQL backend on this
+    machine) meanwhile. The larger CPU share bounds the wall time: a
+    client cannot fetch faster than the server sends."""
+    s0 = process_cpu(server_pid)
+    if s0 is None:
+        return None
+    c0, w0 = time.process_time(), time.perf_counter()
+    fn()
+    wall, client = time.perf_counter() - w0, time.process_time() - c0
+    s1 = process_cpu(server_pid)
+    return None if s1 is None else (wall, client, s1 - s0)
+
+
 def row(name: str, peer: float, keel_t: float, n: int) -> None:
     print(f"  {name:<46} {peer:8.3f} s  ratio {peer / keel_t:5.2f}   ({n / peer / 1e6:5.2f} M rows/s)")
 
@@ -118,6 +144,14 @@ def run_postgres(url: str, n: int, repeat: int, t: pa.Table) -> None:
     conn.ingest("arrow_bench", t)
     k_fetch = best(lambda: pa.table(conn.cursor().execute(SELECT)), repeat)
     print(f"  {'keel pyarrow.table(cur)':<46} {k_fetch:8.3f} s               ({n / k_fetch / 1e6:5.2f} M rows/s)")
+    backend = conn.cursor().execute("SELECT pg_backend_pid()").fetchone()[0]
+    split = cpu_split(lambda: pa.table(conn.cursor().execute(SELECT)), backend)
+    if split is not None:
+        wall, client, server = split
+        print(
+            f"  {'  one more: wall, this process CPU, server CPU':<46} {wall:8.3f} s  {client:.3f} s  {server:.3f} s"
+            f"  ({'server' if server >= client else 'client'} CPU is the larger share)"
+        )
     row("keel cursor fetchall()", best(lambda: conn.cursor().execute(SELECT).fetchall(), repeat), k_fetch, n)
     try:
         import psycopg
@@ -138,6 +172,16 @@ def run_postgres(url: str, n: int, repeat: int, t: pa.Table) -> None:
                 c.fetch_arrow_table()
 
         row("adbc_driver_postgresql fetch_arrow_table()", best(adbc_fetch, repeat), k_fetch, n)
+        with a.cursor() as c:
+            c.execute("SELECT pg_backend_pid()")
+            adbc_backend = c.fetchone()[0]
+        split = cpu_split(adbc_fetch, adbc_backend)
+        if split is not None:
+            wall, client, server = split
+            print(
+                f"  {'  one more: wall, this process CPU, server CPU':<46} {wall:8.3f} s  {client:.3f} s  {server:.3f} s"
+                f"  ({'server' if server >= client else 'client'} CPU is the larger share)"
+            )
     except ImportError:
         a = None
         print("  (adbc_driver_postgresql not installed)")
