@@ -668,6 +668,10 @@ class Cursor:
         self._end = True
         self._buf: List[Row] = []
         self._pos = 0
+        # Rows of the current result were handed out (fetchall, fetchmany,
+        # or fetchone past the buffer; fetchone from the buffer shows in
+        # `_pos`): the result can no longer go whole into an Arrow stream.
+        self._taken = False
         # The result's rows come as marshal (KEEL_BATCH_FORMAT_MARSHAL2).
         self._marshal = False
         # The first row of the result came with the query
@@ -724,6 +728,7 @@ class Cursor:
             self._release_stmt()
         self._buf = []
         self._pos = 0
+        self._taken = False
         self._peeked = False
         self._end = True
         self._has_result = False
@@ -854,6 +859,7 @@ class Cursor:
             conn._check(s)
         self._has_result = True
         self._pos = 0
+        self._taken = False
         self._marshal = st.marshal
         if self._o_n.value:
             self._buf = marshal.loads(conn._peek) if fmt is _Hot.marshal2 else pickle.loads(conn._peek)
@@ -1027,6 +1033,7 @@ class Cursor:
             self._pos = 0
             if self._buf:
                 self._pos = 1
+                self._taken = True
                 return self._buf[0]
         return None
 
@@ -1041,11 +1048,15 @@ class Cursor:
             take = self._buf[: want - len(out)]
             self._pos = len(take)
             out.extend(take)
+        if out:
+            self._taken = True
         return out
 
     def fetchall(self) -> List[Row]:
         self._check_result()
         out = self._buf[self._pos :]
+        if out or self._pos:
+            self._taken = True
         self._buf = []
         self._pos = 0
         while not self._end:
@@ -1075,8 +1086,9 @@ class Cursor:
             raise ProgrammingError("no result set: execute a query first")
         if self._peeked:
             # The first row came with the query and the C cursor still
-            # holds it: the stream starts with it, unless it was handed out.
-            if self._pos:
+            # holds it: the stream starts with it, unless a fetch handed it
+            # out (fetchall leaves no trace of it in `_pos`).
+            if self._taken or self._pos:
                 more = c_bool()
                 conn._check(lib.keel_rows_next(rows.ptr, byref(more), conn._perr))
             self._peeked = False

@@ -164,20 +164,43 @@ def test_export_after_fetch_is_refused():
     with keel.connect("sqlite::memory:") as conn:
         cur = conn.cursor()
         sql = "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3"
+        # The stream takes the rows not fetched yet. The first row came
+        # with the query on SQLite and the C cursor still holds it: after a
+        # fetch that took only that row the stream is exactly the rest.
+        for fetch in (lambda c: c.fetchone(), lambda c: c.fetchmany(1), lambda c: next(iter(c))):
+            cur.execute(sql)
+            fetch(cur)
+            assert pa.table(cur).column(0).to_pylist() == [2, 3]
+        # A fetch past it reads a batch into the cursor, which the stream
+        # could not hold.
+        for fetch in (lambda c: (c.fetchone(), c.fetchone()), lambda c: c.fetchmany(2)):
+            cur.execute(sql)
+            fetch(cur)
+            with pytest.raises(keel.ProgrammingError, match="already fetched"):
+                cur.__arrow_c_stream__()
+        # After fetchall nothing is left.
         cur.execute(sql)
-        # The first row came with the query and the C cursor still holds
-        # it: after fetchone the stream is exactly the rest.
-        assert cur.fetchone() == (1,)
-        assert pa.table(cur).column(0).to_pylist() == [2, 3]
-        # A second fetchone reads a batch into the cursor, which the
-        # stream could not hold.
-        cur.execute(sql)
-        cur.fetchone()
-        assert cur.fetchone() == (2,)
-        with pytest.raises(keel.ProgrammingError, match="already fetched"):
-            cur.__arrow_c_stream__()
+        cur.fetchall()
+        assert pa.table(cur).num_rows == 0
         with pytest.raises(keel.ProgrammingError):
             conn.cursor().__arrow_c_stream__()
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_a_result_read_by_fetchall_never_reaches_a_stream_again(n):
+    """A result of one row comes whole with the query on SQLite; reading
+    it to its end and then asking for a stream must not hand a row out a
+    second time."""
+    with keel.connect("sqlite::memory:") as conn:
+        cur = conn.cursor()
+        sql = " UNION ALL ".join(f"SELECT {i}" for i in range(1, n + 1))
+        cur.execute(sql)
+        assert cur.fetchall() == [(i,) for i in range(1, n + 1)]
+        assert cur.fetch_arrow_table().num_rows == 0
+        cur.execute(sql)
+        assert [cur.fetchone() for _ in range(n)] + cur.fetchall() == [(i,) for i in range(1, n + 1)]
+        assert pa.table(cur).num_rows == 0
+        assert cur.fetchall() == []
 
 
 def test_first_row_comes_with_the_query_and_stays_in_the_result():
