@@ -363,6 +363,32 @@ def test_transactions_commit_and_roll_back(engine, table):
             assert cur.fetchone()[0] == 2
 
 
+def test_rollback_still_works_after_ddl(engine, table):
+    """DDL inside keel's transaction: MySQL/MariaDB commit it implicitly
+    (and end the transaction), the others keep it. Either way the next
+    statement runs inside a transaction that rollback undoes."""
+    with engine.connect() as conn, engine.connect() as other:
+        other.adbc_connection.set_autocommit(True)
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE TABLE {table} (id INT)")
+            conn.commit()
+            cur.execute(f"INSERT INTO {table} VALUES (1)")
+            conn.commit()
+            # Every engine but SQL Server has IF NOT EXISTS; the table is
+            # there, so this changes nothing but the transaction on MySQL.
+            if engine.name != "mssql":
+                cur.execute(f"CREATE TABLE IF NOT EXISTS {table} (id INT)")
+            else:
+                cur.execute(f"CREATE TABLE {table}_b (id INT)")
+            cur.execute(f"INSERT INTO {table} VALUES (2)")
+            conn.rollback()
+        with other.cursor() as cur:
+            cur.execute(f"SELECT id FROM {table}")
+            assert cur.fetchall() == [(1,)]
+            if engine.name == "mssql":
+                cur.execute(f"DROP TABLE IF EXISTS {table}_b")
+
+
 def test_isolation_and_read_only_options(engine, conn):
     ac = conn.adbc_connection
     level = "adbc.connection.transaction.isolation_level"

@@ -165,6 +165,24 @@ impl DriverStmt for MyStmt {
         self.shared.killer.arm();
         let qr = self.shared.check(c.exec_iter(&self.stmt, params)).inspect_err(|e| self.shared.tx.failed(e))?;
         self.shared.tx.queried();
+        if qr.columns().as_ref().is_empty() {
+            // No result set, only an OK packet (DDL, or a write run as a
+            // query, as ADBC runs every statement): it says what became of
+            // the transaction (DDL commits it), as `execute` notes. With no
+            // rows to stream, no cursor stays open (generation 0 is never
+            // one the slot hands out).
+            drop(qr);
+            self.shared.tx.note(c);
+            self.shared.killer.check()?;
+            return Ok(Box::new(MyRows {
+                generation: 0,
+                done: true,
+                row: None,
+                cols: Arc::new(columns(&[])),
+                zero_as_null: self.zero_as_null,
+                shared: self.shared.clone(),
+            }));
+        }
         // A statement whose tables changed since prepare is re-prepared by
         // the server, which sends the new columns with the result: describe
         // those, not the ones from prepare time.
