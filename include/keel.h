@@ -894,8 +894,9 @@ typedef struct keel_error keel_error;
  * `keel_rows_column_*` value readers.
  * A cursor its statement closed (by `keel_stmt_query`, `keel_stmt_execute`,
  * a `keel_stmt_bind_*`, `keel_stmt_clear_bindings` or a batch on it)
- * answers `KEEL_STATUS_INVALID_STATE` to every later call but
- * `keel_rows_free`.
+ * answers `KEEL_STATUS_INVALID_STATE` to every later call that returns a
+ * status (the column descriptions included) but `keel_rows_free`;
+ * `keel_rows_column_count`, which has no status, still gives the count.
  * Rows are read one at a time; nothing buffers the whole result. Thread
  * rule: goes with its connection. In Rust it is a `keel::Rows`, which keeps
  * its connection checked out (and, from `keel_db_query`, owns it) until
@@ -2920,7 +2921,9 @@ size_t keel_rows_column_count(const struct keel_rows *rows);
  * Lifetime: valid until `keel_rows_free(rows)`.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, name_out),
- * `KEEL_STATUS_INVALID_ARGUMENT` (index out of range).
+ * `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
+ * `KEEL_STATUS_INVALID_STATE` (its statement closed the cursor, or its
+ * rows moved into an Arrow stream).
  *
  * Since: 0.1.0
  */
@@ -2943,7 +2946,8 @@ keel_status keel_rows_column_name(struct keel_rows *rows,
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, index_out, name when
  * name_len > 0), `KEEL_STATUS_NOT_FOUND` (no column of that name; the
- * message lists the columns there are).
+ * message lists the columns there are), `KEEL_STATUS_INVALID_STATE` (as
+ * `keel_rows_column_name`).
  *
  * Since: 0.2.0
  */
@@ -2963,7 +2967,8 @@ keel_status keel_rows_column_index(struct keel_rows *rows,
  * Lifetime: valid until `keel_rows_free(rows)`.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, type_out),
- * `KEEL_STATUS_INVALID_ARGUMENT` (index out of range).
+ * `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
+ * `KEEL_STATUS_INVALID_STATE` (as `keel_rows_column_name`).
  *
  * Since: 0.1.0
  */
@@ -2982,7 +2987,8 @@ keel_status keel_rows_column_engine_type(struct keel_rows *rows,
  * Ownership: borrows `rows`.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, type_out),
- * `KEEL_STATUS_INVALID_ARGUMENT` (index out of range).
+ * `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
+ * `KEEL_STATUS_INVALID_STATE` (as `keel_rows_column_name`).
  *
  * Since: 0.1.0
  */
@@ -2998,7 +3004,8 @@ keel_status keel_rows_column_type(struct keel_rows *rows,
  * Ownership: borrows `rows`.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, nullable_out),
- * `KEEL_STATUS_INVALID_ARGUMENT` (index out of range).
+ * `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
+ * `KEEL_STATUS_INVALID_STATE` (as `keel_rows_column_name`).
  *
  * Since: 0.1.0
  */

@@ -1275,6 +1275,9 @@ fn check_closed_cursor_keeps_reporting(e: &Engine) {
     for _ in 0..3 {
         assert_err(first.next(), &[Status::InvalidState], None);
         assert_err(first.value(0).map(|v| v.to_owned()), &[Status::InvalidState], None);
+        // The column descriptions too: they describe a result that is gone.
+        assert_err(first.column(0).map(|_| ()), &[Status::InvalidState], None);
+        assert_err(first.column_index(b"n").map(|_| ()), &[Status::InvalidState], None);
     }
     // Also once the cursor had reached its end.
     let mut st = c.prepare("SELECT 1").unwrap();

@@ -1167,7 +1167,11 @@ impl Rows {
         self.inner.columns().len()
     }
 
+    /// Column `i`'s description. A cursor its statement closed (or whose
+    /// rows moved, or that a fork left behind) answers `INVALID_STATE`
+    /// here too, as to every other call.
     pub fn column(&self, i: usize) -> Result<&Column> {
+        self.answers()?;
         let cols = self.inner.columns();
         cols.get(i).ok_or_else(|| {
             Error::invalid_argument(format!(
@@ -1183,6 +1187,7 @@ impl Rows {
     /// field `Name` finds PostgreSQL's folded `name`). `NotFound` when no
     /// column is, naming the columns there are.
     pub fn column_index(&self, name: &[u8]) -> Result<usize> {
+        self.answers()?;
         let cols = self.inner.columns();
         let found = cols
             .iter()
@@ -1429,9 +1434,10 @@ impl Rows {
         Ok(())
     }
 
-    /// Whether the current row can be read, or why not.
+    /// Whether the cursor still answers calls: not inherited across a
+    /// fork, its rows not moved, not closed by its statement.
     #[inline]
-    fn row_readable(&self) -> Result<()> {
+    fn answers(&self) -> Result<()> {
         if self.generation != fork::generation() {
             return Err(fork::inherited("cursor"));
         }
@@ -1441,6 +1447,13 @@ impl Rows {
         if self.is_closed() {
             return Err(closed_cursor());
         }
+        Ok(())
+    }
+
+    /// Whether the current row can be read, or why not.
+    #[inline]
+    fn row_readable(&self) -> Result<()> {
+        self.answers()?;
         if !self.on_row {
             return Err(Error::new(
                 Status::InvalidState,

@@ -31,8 +31,9 @@ use std::ffi::{CString, c_char};
 /// `keel_rows_column_*` value readers.
 /// A cursor its statement closed (by `keel_stmt_query`, `keel_stmt_execute`,
 /// a `keel_stmt_bind_*`, `keel_stmt_clear_bindings` or a batch on it)
-/// answers `KEEL_STATUS_INVALID_STATE` to every later call but
-/// `keel_rows_free`.
+/// answers `KEEL_STATUS_INVALID_STATE` to every later call that returns a
+/// status (the column descriptions included) but `keel_rows_free`;
+/// `keel_rows_column_count`, which has no status, still gives the count.
 /// Rows are read one at a time; nothing buffers the whole result. Thread
 /// rule: goes with its connection. In Rust it is a `keel::Rows`, which keeps
 /// its connection checked out (and, from `keel_db_query`, owns it) until
@@ -386,7 +387,9 @@ pub extern "C" fn keel_rows_column_count(rows: *const keel_rows) -> usize {
 /// Lifetime: valid until `keel_rows_free(rows)`.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, name_out),
-/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range).
+/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
+/// `KEEL_STATUS_INVALID_STATE` (its statement closed the cursor, or its
+/// rows moved into an Arrow stream).
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
@@ -417,7 +420,8 @@ pub extern "C" fn keel_rows_column_name(
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, index_out, name when
 /// name_len > 0), `KEEL_STATUS_NOT_FOUND` (no column of that name; the
-/// message lists the columns there are).
+/// message lists the columns there are), `KEEL_STATUS_INVALID_STATE` (as
+/// `keel_rows_column_name`).
 ///
 /// Since: 0.2.0
 #[unsafe(no_mangle)]
@@ -445,7 +449,8 @@ pub extern "C" fn keel_rows_column_index(
 /// Lifetime: valid until `keel_rows_free(rows)`.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, type_out),
-/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range).
+/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
+/// `KEEL_STATUS_INVALID_STATE` (as `keel_rows_column_name`).
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
@@ -472,7 +477,8 @@ pub extern "C" fn keel_rows_column_engine_type(
 /// Ownership: borrows `rows`.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, type_out),
-/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range).
+/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
+/// `KEEL_STATUS_INVALID_STATE` (as `keel_rows_column_name`).
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
@@ -495,7 +501,8 @@ pub extern "C" fn keel_rows_column_type(
 /// Ownership: borrows `rows`.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, nullable_out),
-/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range).
+/// `KEEL_STATUS_INVALID_ARGUMENT` (index out of range),
+/// `KEEL_STATUS_INVALID_STATE` (as `keel_rows_column_name`).
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
