@@ -137,6 +137,9 @@ proptest! {
         let back: f64 = s.parse().map_err(|e| TestCaseError::fail(format!("{s}: {e}")))?;
         prop_assert!(back.to_bits() == x.to_bits() || (x.is_nan() && back.is_nan()), "{} gave {}", x, s);
         prop_assert!(check_decimal(&s).is_ok(), "{}", s);
+        // Short as well as exact: 17 digits, a sign, a point and an
+        // exponent ("-1.7976931348623157e308") at most.
+        prop_assert!(s.len() <= 24, "{} gave {} ({} chars)", x, s, s.len());
     }
 
     #[test]

@@ -776,8 +776,17 @@ pub fn format_double(v: f64, out: &mut String) {
     } else if v.is_infinite() {
         out.push_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
     } else {
-        // Rust's Display is the shortest text that reads back to the same bits.
-        write!(out, "{v}").expect("write to String");
+        // The shortest digits that read back to the same bits (Rust's
+        // formatting), positional for decimal exponents from -5 to 15 (every
+        // integer up to 2^53 among them) and in exponent form past that, so
+        // 1e100 is "1e100" and not a 1 with 100 zeros.
+        let start = out.len();
+        write!(out, "{v:e}").expect("write to String");
+        let exp: i32 = out[start..].rsplit_once('e').and_then(|(_, e)| e.parse().ok()).unwrap_or(0);
+        if (-5..16).contains(&exp) {
+            out.truncate(start);
+            write!(out, "{v}").expect("write to String");
+        }
     }
 }
 
@@ -920,6 +929,31 @@ pub fn check_decimal(t: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn doubles_print_short_and_exact() {
+        let f = |v: f64| {
+            let mut s = String::new();
+            super::format_double(v, &mut s);
+            s
+        };
+        for (v, want) in [
+            (0.1, "0.1"),
+            (1.5, "1.5"),
+            (-2.0, "-2"),
+            (1e100, "1e100"),
+            (5e-324, "5e-324"),
+            (f64::MAX, "1.7976931348623157e308"),
+            (1e15, "1000000000000000"),
+            (1e16, "1e16"),
+            (1e-5, "0.00001"),
+            (1e-6, "1e-6"),
+            (-2.5e-7, "-2.5e-7"),
+            (f64::NEG_INFINITY, "-Infinity"),
+        ] {
+            assert_eq!(f(v), want, "{v:?}");
+        }
+    }
+
     use super::*;
 
     #[test]
