@@ -27,8 +27,42 @@ pub type ArrowArrayStream = arrow_array::ffi_stream::FFI_ArrowArrayStream;
 fn export(rows: Rows, out: *mut ArrowArrayStream) -> Result<()> {
     let batch_rows = rows.arrow_batch_rows();
     let reader = ArrowReader::new(rows, batch_rows)?;
-    write(out, ArrowArrayStream::new(Box::new(reader)));
+    let mut stream = ArrowArrayStream::new(Box::new(reader));
+    if let Some(f) = stream.get_last_error.take() {
+        ARROW_LAST_ERROR.get_or_init(|| f);
+        stream.get_last_error = Some(keel_last_error);
+    }
+    write(out, stream);
     Ok(())
+}
+
+type LastError = unsafe extern "C" fn(*mut ArrowArrayStream) -> *const c_char;
+
+/// arrow-rs's own `get_last_error` (the same function for every stream it
+/// makes), which keel's streams call through [`keel_last_error`].
+static ARROW_LAST_ERROR: std::sync::OnceLock<LastError> = std::sync::OnceLock::new();
+
+/// `get_last_error` of the streams keel makes: arrow-rs's message from
+/// where keel's own begins. arrow-rs puts the kind of its error in front
+/// ("Compute error: "), and the header promises a message that starts
+/// `keel: ` and the status text. The pointer is into arrow-rs's copy of
+/// the message, so it lives as long as arrow-rs says its own does (until
+/// the next call on the stream, or its release).
+unsafe extern "C" fn keel_last_error(stream: *mut ArrowArrayStream) -> *const c_char {
+    let Some(f) = ARROW_LAST_ERROR.get() else { return std::ptr::null() };
+    // SAFETY: the consumer passes the stream this function was set on,
+    // whose other callbacks are arrow-rs's.
+    let p = unsafe { f(stream) };
+    if p.is_null() {
+        return p;
+    }
+    // SAFETY: arrow-rs returns a NUL-terminated string.
+    let text = unsafe { std::ffi::CStr::from_ptr(p) }.to_bytes();
+    match text.windows(6).position(|w| w == b"keel: ") {
+        // SAFETY: `at` is inside the same string.
+        Some(at) => unsafe { p.add(at) },
+        None => p,
+    }
 }
 
 /// Run a query and return its result as an Arrow C stream.

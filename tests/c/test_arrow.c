@@ -177,6 +177,8 @@ static void run_engine(const struct engine *e) {
         CHECK(rows == 4);
         const char *msg = s.get_last_error(&s);
         CHECK(msg != NULL && strstr(msg, "row 6") != NULL && strstr(msg, "\"v\"") != NULL);
+        /* The message keel.h promises: "keel: ", the status, the message. */
+        CHECK(msg != NULL && strncmp(msg, "keel: invalid data: ", 20) == 0);
         s.release(&s);
     }
 
