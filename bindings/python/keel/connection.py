@@ -1098,8 +1098,12 @@ class Cursor:
             )
         self.description  # kept: the exported cursor has no columns left to describe
         stream = _arrow.new_stream()
-        conn._check(lib.keel_rows_export_arrow(rows.ptr, byref(stream), conn._perr), "Arrow stream")
+        status = lib.keel_rows_export_arrow(rows.ptr, byref(stream), conn._perr)
+        # The rows left the C cursor whether or not a stream was made (a
+        # value of the first batch that does not fit fails the export):
+        # the cursor is at its end either way, so nothing drains it later.
         self._buf, self._pos, self._end = [], 0, True
+        conn._check(status, "Arrow stream")
         return _arrow.capsule(stream)
 
     def fetch_arrow_table(self) -> Any:
