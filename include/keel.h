@@ -1292,8 +1292,13 @@ keel_status keel_rows_export_arrow(struct keel_rows *rows,
  * `KEEL_STATUS_NOT_IMPLEMENTED` (a field type keel cannot ingest),
  * `KEEL_STATUS_INVALID_DATA` (a value that does not convert exactly, an
  * error the stream's producer reported), `KEEL_STATUS_ALREADY_EXISTS`
- * and `KEEL_STATUS_NOT_FOUND` (the table, per mode), and engine errors,
- * whose message names the row.
+ * and `KEEL_STATUS_NOT_FOUND` (the table, per mode), and engine errors.
+ * keel's own errors name the row (0-based, from the start of the
+ * stream) and column; so do the engine's on SQLite and PostgreSQL (whose
+ * COPY names the row as its 1-based line, kept in the message's
+ * context); on MySQL/MariaDB and SQL Server an engine error names the
+ * row only where the server's own message does (a duplicate key gives
+ * the key, not the row).
  *
  * Since: 0.2.0
  */

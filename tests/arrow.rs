@@ -1380,6 +1380,20 @@ fn postgres_ingest_uses_binary_copy() {
     assert_eq!(ingest(conn, &t4.name, &mut id_stream(0, 3), Append), Ok(3));
     let (_, got) = read_all(import(query_arrow(conn, &format!("SELECT count(*) AS n FROM {t4}"))), &[]);
     assert_eq!(got, vec![vec![Value::Int64(3)]]);
+    // The server's own error about a row (a key already taken): the
+    // message names the row of the stream, as COPY names its line.
+    e.db.exec(&format!("ALTER TABLE {t4} ADD PRIMARY KEY (id)"), &[]).unwrap();
+    assert_eq!(ingest(conn, &t4.name, &mut id_stream(1000, 5), Append), Ok(5));
+    let (st, m) = ingest(conn, &t4.name, &mut id_stream(1005, 3), Append).map(|_| ()).and_then(|()| {
+        ingest(conn, &t4.name, &mut id_stream(1, 2), Append).map(|_| ())
+    }).unwrap_err();
+    assert_eq!(st, Status::Integrity, "{st:?} {m}");
+    assert!(m.contains("row 0:") && m.contains("line 1"), "{m}");
+    let (st, m) = ingest(conn, &t4.name, &mut id_stream(1010, 4), Append).map(|_| ()).and_then(|()| {
+        ingest(conn, &t4.name, &mut id_stream(1008, 3), Append).map(|_| ())
+    }).unwrap_err();
+    assert_eq!(st, Status::Integrity, "{st:?} {m}");
+    assert!(m.contains("row 2:") && m.contains("(id)=(1010)"), "{m}");
     keel_conn_free(conn);
     drop(c);
     e.db.exec(&format!("DROP TABLE IF EXISTS {t}"), &[]).unwrap();

@@ -257,6 +257,17 @@ fn copy_from(
     client.run(Effect::Runs, None, move |_| async move { s.as_mut().finish().await })
 }
 
+/// The 0-based row a COPY's error is about: PostgreSQL names it as the
+/// 1-based line of the COPY data (`COPY t, line 4, column id: "1"` in the
+/// error's context, which `errors::convert` puts in the message).
+pub(super) fn copy_row(e: &Error) -> Option<u64> {
+    let at = e.message.find("(context: COPY ")?;
+    let rest = &e.message[at..];
+    let line = &rest[rest.find(", line ")? + 7..];
+    let digits = line.find(|c: char| !c.is_ascii_digit()).unwrap_or(line.len());
+    line[..digits].parse::<u64>().ok()?.checked_sub(1)
+}
+
 /// COPY `src` into `table`; `None` when a column's type has no binary
 /// path from its keel type (nothing of `src` read then).
 pub(super) fn copy_in(client: &mut Client, table: &str, columns: &[String], src: &mut dyn RowSource) -> Result<Option<u64>> {
@@ -294,6 +305,13 @@ pub(super) fn copy_in(client: &mut Client, table: &str, columns: &[String], src:
             Ok(())
         })?;
         Ok(more.is_some())
+    })
+    .map_err(|e| match copy_row(&e) {
+        // The server's error, about a row it was loading: named as keel
+        // names the rows of an ingest (0-based, from the stream's start,
+        // one COPY for the whole stream).
+        Some(row) => e.context(format_args!("row {row}")),
+        None => e,
     })?;
     Ok(Some(n))
 }

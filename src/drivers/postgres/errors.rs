@@ -45,6 +45,11 @@ pub fn convert(e: &tokio_postgres::Error) -> Error {
         if let Some(h) = db.hint() {
             msg.push_str(&format!(" (hint: {h})"));
         }
+        // Where the server was: the function and line of PL/pgSQL, or the
+        // line of a COPY, which is the row (`copy::copy_row`).
+        if let Some(w) = db.where_() {
+            msg.push_str(&format!(" (context: {w})"));
+        }
         // 57014 is both a cancel and a statement timeout; the server's
         // message tells them apart (in its default English messages; a
         // translated server falls back to CANCELLED).
