@@ -17,7 +17,7 @@
 //!   error, as row by row. That is why only statements whose target is a
 //!   table of a transactional engine qualify ([`dml_target`]).
 
-use super::session::Shared;
+use super::session::{Shared, drain};
 use super::statement::{MyStmt, insert_id};
 use super::types::to_mysql;
 use crate::core::driver::{ExecResult, PipelineError};
@@ -261,7 +261,7 @@ impl<'a> Chunk<'a> {
         shared.check(c.exec_batch(stmt, sets.into_iter().map(params)))?;
         let mut rows_affected = c.affected_rows();
         if let Some(row) = last {
-            shared.check(c.exec_drop(stmt, mysql::Params::Positional(row)))?;
+            shared.check(drain(c.exec_iter(stmt, mysql::Params::Positional(row))))?;
             rows_affected += c.affected_rows();
         }
         shared.killer.check()?;

@@ -255,13 +255,40 @@ impl Shared {
     /// Run `sql` on `c`, this session's connection as a caller already
     /// holds it, noting what it did to the transaction.
     pub(super) fn run_on(&self, c: &mut mysql::Conn, sql: &str) -> Result<()> {
-        let r = self.check(c.query_drop(sql));
+        let r = self.check(drain(c.query_iter(sql)));
         match &r {
             Ok(()) => self.tx.note(c),
             Err(e) => self.tx.failed(e),
         }
         r
     }
+}
+
+/// Read a statement's whole answer, every row of every result set, and
+/// return the first error the server sent in it. The crate's `exec_drop`
+/// and `query_drop` drop the result instead, and its drop reads the rest
+/// but discards an error that arrives in place of a row or of a later
+/// result set (a subquery that returns two rows, max_statement_time
+/// stopping the statement, a failing statement inside a CALL), so the
+/// call reported success. The same packets are read either way: no round
+/// trip is added, and a statement without rows reads only its OK packet.
+pub(super) fn drain<P: mysql::prelude::Protocol>(
+    r: std::result::Result<QueryResult<'_, '_, '_, P>, mysql::Error>,
+) -> std::result::Result<(), mysql::Error> {
+    let mut result = r?;
+    let mut first = None;
+    while let Some(set) = result.iter() {
+        for row in set {
+            // The first error is the call's: a server's error packet ends
+            // the answer, and whatever follows a client-side one (a row
+            // that does not parse) is read only to leave the session in
+            // step, as the crate's drop does.
+            if let Err(e) = row {
+                first.get_or_insert(e);
+            }
+        }
+    }
+    first.map_or(Ok(()), Err)
 }
 
 pub(super) struct ArcKiller(pub(super) Arc<Killer>);

@@ -119,9 +119,17 @@ impl DriverStmt for MyStmt {
         let params = self.params()?;
         let c = self.shared.conn_for(self.id)?;
         self.shared.killer.arm();
-        let ran = self.shared.check(c.exec_drop(&self.stmt, params));
+        // Every row read, so an error among them is this call's (`drain`).
+        let ran = self.shared.check(drain(c.exec_iter(&self.stmt, params)));
         match &ran {
-            Ok(()) => self.shared.tx.note(c),
+            Ok(()) => {
+                self.shared.tx.note(c);
+                if !self.shape.is_empty() {
+                    // Rows were read and dropped: with autocommit off that
+                    // opened a transaction, as for a query.
+                    self.shared.tx.queried();
+                }
+            }
             Err(e) => self.shared.tx.failed(e),
         }
         ran?;
