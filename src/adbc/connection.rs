@@ -57,6 +57,36 @@ impl Session {
         Ok(())
     }
 
+    /// Run `f` as one unit: with autocommit on and no transaction open, in
+    /// a transaction of its own, committed when `f` succeeds and rolled
+    /// back when it fails (an ingest that creates its table and then
+    /// fails leaves no table behind). On MySQL/MariaDB the CREATE TABLE
+    /// commits by itself, as the server does with every DDL.
+    pub(crate) fn as_one<T>(&self, f: impl FnOnce() -> AdbcResult<T>) -> AdbcResult<T> {
+        let own = {
+            let st = lock(&self.tx);
+            st.autocommit && !self.conn.in_transaction()
+        };
+        if !own {
+            return f();
+        }
+        self.conn.begin(&TxOptions::default()).map_err(to_adbc)?;
+        match f() {
+            Ok(v) => {
+                if self.conn.in_transaction() {
+                    self.conn.commit().map_err(to_adbc)?;
+                }
+                Ok(v)
+            }
+            Err(e) => {
+                if self.conn.in_transaction() {
+                    let _ = self.conn.rollback();
+                }
+                Err(e)
+            }
+        }
+    }
+
     /// Cancel what runs on the connection (from any thread).
     pub(crate) fn cancel(&self) -> AdbcResult<()> {
         match &self.cancel {

@@ -78,6 +78,12 @@ impl KeelStatement {
     /// Bulk ingest: the table as the mode says, then the rows through
     /// keel's ingest (or a batch of the INSERT).
     fn run_ingest(&mut self) -> AdbcResult<i64> {
+        let session = self.session.clone();
+        session.as_one(|| self.load())
+    }
+
+    /// `run_ingest`'s work, in the transaction it runs in.
+    fn load(&mut self) -> AdbcResult<i64> {
         let bound = self.bound.take().ok_or_else(|| err(AdbcStatus::InvalidState, "ingest needs bound data (bind or bind_stream)"))?;
         let schema = match &bound {
             Bound::Batch(b) => b.schema(),

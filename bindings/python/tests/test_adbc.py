@@ -211,6 +211,33 @@ def test_ingest_into_a_schema_and_inside_a_transaction(engine, conn, table):
     conn.rollback()
 
 
+def test_a_failed_ingest_with_autocommit_leaves_nothing(engine, conn, table):
+    """With autocommit on, an ingest is one unit: a stream that fails after
+    its first batch leaves neither rows nor (where DDL is transactional)
+    the table it created."""
+    schema = pa.schema([("id", pa.int64()), ("v", pa.string())])
+
+    def batches():
+        yield pa.record_batch({"id": [1, 2], "v": ["a", "b"]}, schema=schema)
+        raise ValueError("the producer failed")
+
+    conn.adbc_connection.set_autocommit(True)
+    with conn.cursor() as cur:
+        with pytest.raises(Exception, match="producer failed"):
+            cur.adbc_ingest(table, pa.RecordBatchReader.from_batches(schema, batches()), mode="create")
+        if engine.name == "mysql":
+            # MySQL commits CREATE TABLE by itself: the table stays, empty.
+            cur.execute(f"SELECT count(*) FROM {table}")
+            assert cur.fetchone()[0] == 0
+        else:
+            with pytest.raises(Exception):
+                cur.execute(f"SELECT count(*) FROM {table}")
+        # And a good one afterwards goes in whole.
+        assert cur.adbc_ingest(table, pa.table({"id": [5], "v": ["e"]}), mode="create_append") == 1
+        cur.execute(f"SELECT id, v FROM {table}")
+        assert cur.fetchall() == [(5, "e")]
+
+
 def test_ingest_on_a_loaded_driver(tmp_path):
     """On a driver loaded at run time (keel's DuckDB driver), ADBC ingest
     makes the table with the driver's column types (its column_types) and
