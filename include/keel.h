@@ -72,8 +72,10 @@
  *   - MySQL/MariaDB: TINYINT(1) -> BOOL; BIGINT UNSIGNED and BIT -> UINT64;
  *     other integers and YEAR -> INT64; DECIMAL; FLOAT/DOUBLE; DATE;
  *     DATETIME -> TIMESTAMP; TIMESTAMP -> TIMESTAMPTZ (sessions run in
- *     UTC); TIME within one day -> TIME, beyond -> INT64 microseconds; JSON;
- *     binary strings and BLOBs -> BYTES; other strings -> TEXT.
+ *     UTC); TIME within one day -> TIME, beyond -> INT64 microseconds; JSON
+ *     (MySQL's; MariaDB's JSON is another name for LONGTEXT, which the
+ *     server describes as text, so it reads as TEXT); binary strings and
+ *     BLOBs -> BYTES; other strings -> TEXT.
  *   - SQL Server: bit; tinyint/smallint/int/bigint; real/float; decimal,
  *     numeric, money, smallmoney (DECIMAL); char/varchar/nchar/nvarchar/
  *     text/ntext/xml (TEXT); binary/varbinary/image; date; time; datetime,
@@ -976,6 +978,10 @@ typedef struct keel_exec_result {
   /**
    * The id the engine gave the last inserted row, when
    * `has_last_insert_id` is true (SQLite: `sqlite3_last_insert_rowid`).
+   * MySQL/MariaDB report the first row's id for one statement that
+   * inserted several (`INSERT ... VALUES (...), (...)`: its
+   * `LAST_INSERT_ID()`), and keel passes that on; a batch of one-row
+   * INSERTs (`keel_stmt_execute_batch`) gives the last row's.
    */
   int64_t last_insert_id;
   bool has_last_insert_id;

@@ -123,6 +123,10 @@ pub struct keel_exec_result {
     pub rows_affected: u64,
     /// The id the engine gave the last inserted row, when
     /// `has_last_insert_id` is true (SQLite: `sqlite3_last_insert_rowid`).
+    /// MySQL/MariaDB report the first row's id for one statement that
+    /// inserted several (`INSERT ... VALUES (...), (...)`: its
+    /// `LAST_INSERT_ID()`), and keel passes that on; a batch of one-row
+    /// INSERTs (`keel_stmt_execute_batch`) gives the last row's.
     pub last_insert_id: i64,
     pub has_last_insert_id: bool,
 }
