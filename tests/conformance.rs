@@ -1289,6 +1289,33 @@ fn check_closed_cursor_keeps_reporting(e: &Engine) {
     assert_err(done.next(), &[Status::InvalidState], None);
 }
 
+/// Errors raised before anything reached the server say so
+/// (`RetrySafety::NotSent`), however the call got there: another statement
+/// while a cursor holds a one-cursor session, with its SQL in the
+/// statement cache or not, and a batch whose first row has the wrong
+/// number of values.
+fn check_refused_before_sending_says_not_sent(e: &Engine) {
+    let c = e.conn();
+    c.exec("SELECT 2", &[]).unwrap();
+    let mut open = c.query(&series_sql(2), &[]).unwrap();
+    assert!(open.next().unwrap());
+    for sql in ["SELECT 2", "SELECT 3"] {
+        match c.exec(sql, &[]) {
+            // SQLite runs statements beside an open cursor.
+            Ok(_) => {}
+            Err(err) => {
+                assert_eq!(err.status, Status::InvalidState, "{sql}: {err}");
+                assert_eq!(err.retry, keel::RetrySafety::NotSent, "{sql}: {err:?}");
+            }
+        }
+    }
+    drop(open);
+    let mut st = c.prepare("SELECT ?").unwrap();
+    let err = st.execute_batch([[ValueRef::Int64(1), ValueRef::Int64(2)]]).unwrap_err();
+    assert_eq!(err.status, Status::InvalidArgument, "{err}");
+    assert_eq!(err.retry, keel::RetrySafety::NotSent, "{err:?}");
+}
+
 /// Binding (or clearing) a parameter closes the statement's open cursor on
 /// every engine, as on SQLite.
 fn check_bind_closes_cursor(e: &Engine) {
@@ -2227,6 +2254,7 @@ conformance! {
     check_sql_transaction_is_tracked,
     check_borrowed_text_outlives_rerun,
     check_closed_cursor_keeps_reporting,
+    check_refused_before_sending_says_not_sent,
     check_bind_closes_cursor,
     check_no_statement_is_invalid_argument,
     check_unknown_savepoint,

@@ -478,7 +478,11 @@ impl<'a> ParamBatch<'_, 'a> {
     /// Add one row. It may run now or later; an error names its row.
     pub fn push(&mut self, row: &[ValueRef<'a>]) -> Result<()> {
         let index = self.pushed;
-        self.stmt.check_param_count(row.len()).map_err(|e| e.context(format_args!("row {index}")))?;
+        self.stmt.check_param_count(row.len()).map_err(|e| {
+            let e = e.context(format_args!("row {index}"));
+            // Before the first row nothing of the batch has run.
+            if index == 0 { e.not_sent() } else { e }
+        })?;
         self.pushed += 1;
         match self.mode {
             Mode::RowByRow => self.run_one(row, index),

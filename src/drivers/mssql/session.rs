@@ -127,7 +127,7 @@ impl Shared {
         if self.cursor.is_busy() {
             return Err(Error::invalid_state(
                 "a cursor is still open on this SQL Server connection: read it to the end or free it first",
-            ));
+            ).not_sent());
         }
         // SAFETY: see the type's docs.
         Ok(unsafe { &mut *self.client.get() })

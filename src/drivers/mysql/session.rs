@@ -145,7 +145,7 @@ impl Shared {
         if self.cursor.is_busy() {
             return Err(Error::invalid_state(
                 "a cursor is still open on this MySQL connection: read it to the end or free it first",
-            ));
+            ).not_sent());
         }
         // SAFETY: see the type's docs.
         let c = unsafe { &mut *self.conn.get() };
