@@ -303,10 +303,14 @@ impl Connector for MyConnector {
     fn connect(&self) -> Result<Box<dyn DriverConn>> {
         let (conn, version, max_packet, opts, tracked) = self.setup().map_err(|mut e| {
             if e.status == crate::core::error::Status::Timeout {
-                e.message = format!(
-                    "could not connect to MySQL: no answer within connect_timeout_ms={} ({})",
-                    self.connect_timeout_ms, e.message
-                );
+                // While connecting the socket waits are connect_timeout_ms,
+                // not the socket_timeout_ms the converted message names.
+                let io = e
+                    .message
+                    .strip_prefix("the MySQL server sent nothing for socket_timeout_ms (")
+                    .and_then(|m| m.strip_suffix(')'))
+                    .unwrap_or(&e.message);
+                e.message = format!("could not connect to MySQL: no answer within connect_timeout_ms={} ({io})", self.connect_timeout_ms);
             }
             e
         })?;
