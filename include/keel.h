@@ -67,8 +67,16 @@
  *     15 significant digits there: declare DECIMAL TEXT(p,s) for every digit.
  *   - PostgreSQL: bool, int2/int4/int8, float4/float8, numeric (DECIMAL),
  *     text/varchar/char, bytea, date, time, timestamp, timestamptz, uuid,
- *     json/jsonb; arrays, intervals, timetz and other types read as the
- *     server's own text for them.
+ *     json/jsonb; arrays, ranges, composites, intervals, timetz, inet,
+ *     macaddr, bit strings, geometric, text search, xml and the other
+ *     built-in types read as TEXT holding the server's own text for them
+ *     (as its output function writes it, with the session's default
+ *     settings; a timestamptz inside an array, range or composite is
+ *     written in UTC); money -> INT64 (the amount in the currency's
+ *     smallest unit: its text depends on lc_monetary); regclass and the
+ *     other reg* types -> INT64 (the oid); an anonymous record and a
+ *     type of an extension keel does not know (hstore aside, read as
+ *     text) -> BYTES, the server's binary form of it.
  *   - MySQL/MariaDB: TINYINT(1) -> BOOL; BIGINT UNSIGNED and BIT -> UINT64;
  *     other integers and YEAR -> INT64; DECIMAL; FLOAT/DOUBLE; DATE;
  *     DATETIME -> TIMESTAMP; TIMESTAMP -> TIMESTAMPTZ (sessions run in
@@ -1111,13 +1119,15 @@ extern "C" {
  * text where there is no precision or it is larger (PostgreSQL's
  * unconstrained numeric, SQL Server), uuid → fixed_size_binary(16) with extension name `arrow.uuid`,
  * json → utf8 with extension name `arrow.json`. A PostgreSQL array column
- * (one whose elements keel decodes: every type above, plus intervals,
- * timetz, enums and domains as utf8) → list<T> of its elements' Arrow type
+ * (one whose elements keel decodes: every type above, plus the types
+ * read as text, such as intervals, timetz, inet, enums and domains, as
+ * utf8) → list<T> of its elements' Arrow type
  * (child field `item`), although `keel_rows_column_text` reads its values
  * as the server's array text; an array value of more than one dimension,
  * or with an element the element type cannot hold (a date `infinity`),
- * fails with `KEEL_STATUS_INVALID_DATA` naming the row and column; arrays
- * of other element types stay utf8 text. Every field is nullable; NULL is
+ * fails with `KEEL_STATUS_INVALID_DATA` naming the row and column; an
+ * array of money, of reg* types or of a type read as bytes reads as
+ * bytes → binary. Every field is nullable; NULL is
  * a cleared validity bit (of a list, and of each element). A column without a declared type
  * (SQLite expressions) takes the type of its first non-NULL value in the
  * first batch, or Arrow's null type when that batch has none. A value

@@ -688,7 +688,7 @@ fn postgres_runs_read_what_rows_read() {
         assert_eq!(batches.len(), 5000usize.div_ceil(size), "arrow_batch_rows={batch_rows}");
         let schema = batches[0].schema();
         assert_eq!(schema.field_with_name("dec").unwrap().data_type(), &DataType::Decimal128(12, 3));
-        assert_eq!(schema.field_with_name("pt").unwrap().data_type(), &DataType::Binary);
+        assert_eq!(schema.field_with_name("pt").unwrap().data_type(), &DataType::Utf8);
         assert_eq!(schema.field_with_name("iv").unwrap().data_type(), &DataType::Utf8);
         keel_conn_free(conn);
     }

@@ -30,8 +30,8 @@
 //! the list or of an element). A PostgreSQL array of more than one
 //! dimension, or one whose elements keel hands out as raw bytes (types it
 //! does not decode), is not a list: an array value of more dimensions in a
-//! list column is an error, and a column of such elements stays utf8 (the
-//! server's array text, as keel reads it). A column without a
+//! list column is an error, and a column of such elements reads as bytes
+//! (binary). A column without a
 //! declared type (a SQLite expression) takes the Arrow type of its first
 //! non-NULL value in the stream's first batch; when the whole first batch
 //! is NULL there, it is Arrow's `null` type. A value that does not fit its
@@ -341,7 +341,7 @@ impl Col {
                 return Ok(x.len());
             }
             (Col::Date(b), _, ValueRef::Date(x)) => b.append_value(x),
-            (Col::Time(b), _, ValueRef::Time(x)) => b.append_value(x),
+            (Col::Time(b), _, ValueRef::Time(x)) => b.append_value(within_a_day(x)?),
             (Col::Timestamp(b), Target::Timestamp, ValueRef::Timestamp(x))
             | (Col::Timestamp(b), Target::Timestamptz, ValueRef::Timestamptz(x)) => {
                 b.append_value(x)
@@ -430,7 +430,12 @@ impl Col {
                 Ok(0)
             }
             (Col::Int64(b), _, VectorData::Int64(x)) => primitive!(b, x),
-            (Col::Time(b), _, VectorData::Int64(x)) => primitive!(b, x),
+            (Col::Time(b), _, VectorData::Int64(x)) => {
+                if let Some(r) = range.clone().find(|&r| v.is_valid(r) && within_a_day(x[r]).is_err()) {
+                    return Err((r - start, within_a_day(x[r]).unwrap_err()));
+                }
+                primitive!(b, x)
+            }
             (Col::Timestamp(b), Target::Timestamp | Target::Timestamptz, VectorData::Int64(x)) => primitive!(b, x),
             (Col::UInt64(b), _, VectorData::Uint64(x)) => primitive!(b, x),
             (Col::Float64(b), _, VectorData::Double(x)) => primitive!(b, x),
@@ -476,6 +481,18 @@ impl Col {
             )),
         }
     }
+}
+
+/// A time of day as Arrow's time64 takes it: from midnight to before the
+/// next (PostgreSQL's and DuckDB's 24:00:00 is not one).
+fn within_a_day(us: i64) -> Result<i64> {
+    if (0..crate::core::value::MICROS_PER_DAY).contains(&us) {
+        return Ok(us);
+    }
+    let mut t = String::new();
+    crate::core::value::format_time(us, &mut t);
+    Err(Error::invalid_data(format!("time value {us} µs ({t}) is not within one day, as Arrow's time64 must be"))
+        .with_sqlstate("22008"))
 }
 
 fn check_len(n: usize) -> Result<()> {
@@ -648,7 +665,8 @@ impl ArrowReader {
         let mut bytes = 0usize;
         // Whole runs of rows, column by column, where the cursor has them.
         while self.columnar != Some(false) && n < self.batch_rows && bytes < SOFT_BYTE_LIMIT {
-            let Some(run) = self.rows.next_run(self.batch_rows - n).inspect_err(|_| self.done = true)? else {
+            let room = SOFT_BYTE_LIMIT - bytes;
+            let Some(run) = self.rows.next_run(self.batch_rows - n, room).inspect_err(|_| self.done = true)? else {
                 self.columnar = Some(false);
                 break;
             };

@@ -1358,19 +1358,21 @@ impl Rows {
         }
     }
 
-    /// The rows after the current one, at most `max`, column by column,
-    /// where the driver holds its result that way
-    /// ([`DriverRows::next_run`]); the cursor is on no row after it.
-    /// `Ok(None)` when it does not (read with [`Rows::next`]); a run of 0
-    /// rows at the end. Fails as [`Rows::next`] does.
-    pub fn next_run(&mut self, max: usize) -> Result<Option<Run<'_>>> {
+    /// The rows after the current one, at most `max` (and, where the
+    /// driver decodes them one by one, ending with the row whose text and
+    /// bytes reach `max_bytes`), column by column, where the driver holds
+    /// its result that way ([`DriverRows::next_run`]); the cursor is on no
+    /// row after it. `Ok(None)` when it does not (read with
+    /// [`Rows::next`]); a run of 0 rows at the end. Fails as
+    /// [`Rows::next`] does.
+    pub fn next_run(&mut self, max: usize, max_bytes: usize) -> Result<Option<Run<'_>>> {
         self.check_can_move()?;
         self.on_row = false;
         if self.done {
             return Ok(Some(Run::end()));
         }
         let g = self._conn.hold();
-        let run = self.inner.next_run(max.max(1));
+        let run = self.inner.next_run(max.max(1), max_bytes);
         drop(g);
         match run {
             Ok(Some(r)) => {

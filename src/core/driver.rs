@@ -644,11 +644,15 @@ pub trait DriverRows: Send {
     /// `rows_next_chunk`), or that decodes many rows at once into vectors
     /// of its own (PostgreSQL): the rows after the current one, at most
     /// `max` (at least 1) of them, as such vectors, for a reader that
-    /// takes whole columns (the Arrow export). The cursor moves past them
-    /// and is on no row after it. `Ok(None)`: the cursor has no such form
-    /// (read it with `next` and `value`); a run of 0 rows: the end.
-    fn next_run(&mut self, max: usize) -> Result<Option<Run<'_>>> {
-        let _ = max;
+    /// takes whole columns (the Arrow export). A cursor that decodes rows
+    /// one by one into the run ends it, with the row that reaches it,
+    /// once the run's text and bytes reach `max_bytes` (the room left in
+    /// the reader's batch); a run of rows the cursor holds already may
+    /// pass it. The cursor moves past them and is on no row after it.
+    /// `Ok(None)`: the cursor has no such form (read it with `next` and
+    /// `value`); a run of 0 rows: the end.
+    fn next_run(&mut self, max: usize, max_bytes: usize) -> Result<Option<Run<'_>>> {
+        let _ = (max, max_bytes);
         Ok(None)
     }
     /// For a cursor that holds its current row as an entry of column

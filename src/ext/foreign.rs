@@ -1267,7 +1267,10 @@ impl DriverRows for ForeignRows {
         let r = ch.next.wrapping_sub(1);
         (r < ch.rows).then_some((&ch.vectors[..], r))
     }
-    fn next_run(&mut self, max: usize) -> Result<Option<Run<'_>>> {
+    fn next_run(&mut self, max: usize, _max_bytes: usize) -> Result<Option<Run<'_>>> {
+        // The run is part of a chunk the driver has handed over already:
+        // its size is the driver's (the reader checks the bytes between
+        // runs).
         if !self.chunked {
             return Ok(None);
         }

@@ -90,13 +90,15 @@ unsafe extern "C" fn keel_last_error(stream: *mut ArrowArrayStream) -> *const c_
 /// text where there is no precision or it is larger (PostgreSQL's
 /// unconstrained numeric, SQL Server), uuid → fixed_size_binary(16) with extension name `arrow.uuid`,
 /// json → utf8 with extension name `arrow.json`. A PostgreSQL array column
-/// (one whose elements keel decodes: every type above, plus intervals,
-/// timetz, enums and domains as utf8) → list<T> of its elements' Arrow type
+/// (one whose elements keel decodes: every type above, plus the types
+/// read as text, such as intervals, timetz, inet, enums and domains, as
+/// utf8) → list<T> of its elements' Arrow type
 /// (child field `item`), although `keel_rows_column_text` reads its values
 /// as the server's array text; an array value of more than one dimension,
 /// or with an element the element type cannot hold (a date `infinity`),
-/// fails with `KEEL_STATUS_INVALID_DATA` naming the row and column; arrays
-/// of other element types stay utf8 text. Every field is nullable; NULL is
+/// fails with `KEEL_STATUS_INVALID_DATA` naming the row and column; an
+/// array of money, of reg* types or of a type read as bytes reads as
+/// bytes → binary. Every field is nullable; NULL is
 /// a cleared validity bit (of a list, and of each element). A column without a declared type
 /// (SQLite expressions) takes the type of its first non-NULL value in the
 /// first batch, or Arrow's null type when that batch has none. A value
