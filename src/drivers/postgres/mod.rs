@@ -1145,6 +1145,16 @@ impl DriverRows for PgRows {
             let row = self.row_no + r as u64;
             let (name, ty) = (&self.cols.columns[i].name, &self.cols.types[i]);
             let e = match m {
+                // PostgreSQL's infinity and -infinity, which decode leaves
+                // as their bytes: no date or timestamp keel has.
+                Misfit::Kind(K::Bytes) if matches!(*ty, Type::DATE | Type::TIMESTAMP | Type::TIMESTAMPTZ) => {
+                    Error::invalid_data(format!(
+                        "PostgreSQL's infinity or -infinity, which is no {} keel (or Arrow) can hold",
+                        self.cols.columns[i].kind.name()
+                    ))
+                    .with_sqlstate("22008")
+                    .with_driver("postgres")
+                }
                 Misfit::Kind(got) => Error::invalid_data(format!(
                     "a {} value does not fit the column's type {} (PostgreSQL {})",
                     got.name(),
