@@ -116,6 +116,21 @@ fn bool_round_trips_in_a_boolean_column() {
     keel_rows_free(rows);
 }
 
+/// Text SQLite holds that is not valid UTF-8 (stored as given) reads as
+/// bytes, and reading it as text says why instead of only "bytes".
+#[test]
+fn text_that_is_not_utf8_reads_as_bytes_and_says_so() {
+    let t = Col::new("TEXT");
+    exec(t.conn, "INSERT INTO v(x) VALUES (CAST(x'41ff42' AS TEXT))", &[]);
+    let rows = t.rows();
+    assert!(next(rows));
+    let v = get_value(rows, 0);
+    assert_eq!(kind_of(&v), Type::Bytes);
+    let e = fails(|e| keel_rows_column_text(rows, 0, &mut null(), &mut 0, e));
+    assert_err(&e, Status::InvalidData, &["not valid UTF-8", "3 bytes", "read it as bytes"]);
+    keel_rows_free(rows);
+}
+
 #[test]
 fn int64_round_trips_including_min_and_max() {
     let t = Col::new("INTEGER");

@@ -232,6 +232,13 @@ impl ValueRef<'_> {
                 "a text value ({}) cannot be read as {want}",
                 quote_short(t)
             )),
+            // Bytes are also what text that is not valid UTF-8 reads as
+            // (SQLite stores such text as given).
+            ValueRef::Bytes(b) if want == "text" => Error::invalid_data(format!(
+                "a bytes value (a binary value, or text that is not valid UTF-8; {} bytes) cannot be read as text; \
+                 read it as bytes",
+                b.len()
+            )),
             other => Error::invalid_data(format!(
                 "a {} value cannot be read as {want}",
                 other.kind().name()
