@@ -39,9 +39,12 @@
  *   timestamps are microseconds since 1970-01-01T00:00:00Z
  *   (KEEL_TYPE_TIMESTAMP has no zone and is taken as given;
  *   KEEL_TYPE_TIMESTAMPTZ is an instant). Decimals are exact decimal text,
- *   uuids 16 bytes, JSON its text. Conversions are exact or fail with
- *   KEEL_STATUS_INVALID_DATA (reading) or KEEL_STATUS_INVALID_ARGUMENT
- *   (binding): never a silent truncation.
+ *   uuids 16 bytes, JSON its text. keel's conversions are exact or fail
+ *   with KEEL_STATUS_INVALID_DATA (reading) or KEEL_STATUS_INVALID_ARGUMENT
+ *   (binding): never a silent truncation. What the server then does with
+ *   a value it was given for a column is the server's, as in its own SQL
+ *   (PostgreSQL and MySQL round a decimal to the column's scale, MySQL
+ *   rounds a double stored in an integer column).
  *   Canonical text forms (keel_rows_column_text of a non-text value, and
  *   what keel stores on SQLite): bool "true"/"false"; integers in decimal;
  *   double the shortest text that reads back to the same bits ("0.1",
@@ -3693,6 +3696,9 @@ keel_status keel_stmt_bind_json(struct keel_stmt *stmt,
  * `"1e-3"`), to parameter `index`.
  *
  * Ownership: `decimal` is read during the call only.
+ *
+ * `"NaN"`, `"Infinity"` and `"-Infinity"` are taken too (PostgreSQL's
+ * numeric holds them; the other engines refuse them or store the text).
  *
  * Errors: as `keel_stmt_bind_text`, plus `KEEL_STATUS_INVALID_ARGUMENT`
  * when the text is not a decimal number.

@@ -565,6 +565,9 @@ pub extern "C" fn keel_stmt_bind_json(
 ///
 /// Ownership: `decimal` is read during the call only.
 ///
+/// `"NaN"`, `"Infinity"` and `"-Infinity"` are taken too (PostgreSQL's
+/// numeric holds them; the other engines refuse them or store the text).
+///
 /// Errors: as `keel_stmt_bind_text`, plus `KEEL_STATUS_INVALID_ARGUMENT`
 /// when the text is not a decimal number.
 ///
