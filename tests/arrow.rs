@@ -1906,3 +1906,38 @@ fn ingest_without_a_column_type_changes_nothing() {
     }
     keel_conn_free(conn);
 }
+
+/// A producer whose `get_schema` fails: the ingest fails with the
+/// producer's own message (`get_last_error`), not only its error code,
+/// and releases the stream.
+#[test]
+fn a_failing_producer_schema_is_reported_with_its_message() {
+    use arrow_schema::ffi::FFI_ArrowSchema;
+    use std::ffi::{c_char, c_int};
+    unsafe extern "C" fn get_schema(_: *mut FFI_ArrowArrayStream, _: *mut FFI_ArrowSchema) -> c_int {
+        5
+    }
+    unsafe extern "C" fn get_next(_: *mut FFI_ArrowArrayStream, _: *mut arrow_array::ffi::FFI_ArrowArray) -> c_int {
+        5
+    }
+    unsafe extern "C" fn get_last_error(_: *mut FFI_ArrowArrayStream) -> *const c_char {
+        c"the producer's schema is broken".as_ptr()
+    }
+    unsafe extern "C" fn release(s: *mut FFI_ArrowArrayStream) {
+        // SAFETY: the stream the consumer releases, once.
+        unsafe { (*s).release = None };
+    }
+    let db = CDb::open("sqlite::memory:", "");
+    let conn = db.checkout();
+    let mut s = FFI_ArrowArrayStream {
+        get_schema: Some(get_schema),
+        get_next: Some(get_next),
+        get_last_error: Some(get_last_error),
+        release: Some(release),
+        private_data: null_mut(),
+    };
+    let (st, m) = ingest(conn, "never_made", &mut s, keel::core::ingest::IngestMode::Create).unwrap_err();
+    assert_eq!(st, Status::InvalidData, "{m}");
+    assert!(m.contains("the producer's schema is broken") && m.contains("error code 5"), "{m}");
+    keel_conn_free(conn);
+}

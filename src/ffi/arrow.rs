@@ -19,6 +19,33 @@ use crate::core::ingest::IngestMode;
 use arrow_array::ffi_stream::ArrowArrayStreamReader;
 use std::ffi::c_char;
 
+/// Ask `stream` for its schema once, to report the producer's own message
+/// (`get_last_error`) when that fails: arrow-rs's reader gives only the
+/// error code. The stream is given back for the reader, which asks again
+/// (the interface allows asking more than once).
+fn producer_schema_ok(mut stream: ArrowArrayStream) -> Result<ArrowArrayStream> {
+    let Some(get_schema) = stream.get_schema else {
+        return Err(Error::invalid_argument("the Arrow stream has no get_schema callback"));
+    };
+    let mut schema = arrow_schema::ffi::FFI_ArrowSchema::empty();
+    // SAFETY: a live stream (the caller's promise), and room for a schema.
+    let rc = unsafe { get_schema(&mut stream, &mut schema) };
+    if rc == 0 {
+        return Ok(stream);
+    }
+    let said = stream
+        .get_last_error
+        // SAFETY: the stream is live; the message, when there is one, is a
+        // NUL-terminated string valid until the next call on the stream.
+        .map(|f| unsafe { f(&mut stream) })
+        .filter(|p| !p.is_null())
+        .map(|p| unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned());
+    Err(Error::invalid_data(match said {
+        Some(m) => format!("the Arrow stream's producer could not give its schema: {m} (error code {rc})"),
+        None => format!("the Arrow stream's producer could not give its schema (error code {rc})"),
+    }))
+}
+
 /// The Arrow C stream interface's `struct ArrowArrayStream` (written in
 /// the header as the Arrow specification writes it).
 pub type ArrowArrayStream = arrow_array::ffi_stream::FFI_ArrowArrayStream;
@@ -335,6 +362,7 @@ pub extern "C" fn keel_conn_ingest(
         let mode = IngestMode::from_i32(mode).ok_or_else(|| {
             Error::invalid_argument(format!("mode {mode} is not a keel_ingest_mode value"))
         })?;
+        let stream = producer_schema_ok(stream)?;
         let reader = ArrowArrayStreamReader::try_new(stream).map_err(|e| {
             Error::invalid_argument(format!("reading the Arrow stream's schema: {e}"))
         })?;
