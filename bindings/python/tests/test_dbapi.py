@@ -368,3 +368,24 @@ def test_plain_results_come_as_marshal_and_the_rest_as_pickle():
         assert cur.fetchall() == [(1, datetime.datetime(2020, 5, 6), "x", b"y", True)]
         cur.execute(plain, (0,))
         assert not cur._marshal and cur.fetchone()[1] == datetime.datetime(2020, 5, 6)
+
+
+def test_call_returns_the_procedures_rows(engine, table):
+    """A CALL's prepared form has no columns, but its run may return rows:
+    execute runs it as a query and the rows are there to fetch."""
+    if engine.name != "mysql":
+        pytest.skip("procedures returning result sets: MySQL/MariaDB")
+    with engine.connect(autocommit=True) as conn:
+        proc, quiet = f"{table}_p", f"{table}_q"
+        conn.execute(f"CREATE PROCEDURE {proc}(IN x INT) BEGIN SELECT 42 + x AS a; END")
+        conn.execute(f"CREATE PROCEDURE {quiet}() BEGIN DO 1; END")
+        try:
+            cur = conn.execute(f"CALL {proc}(?)", (1,))
+            assert [d[0] for d in cur.description] == ["a"]
+            assert cur.fetchall() == [(43,)]
+            cur = conn.execute(f"CALL {quiet}()")
+            assert cur.description is None
+            assert conn.execute("SELECT 7").fetchall() == [(7,)]
+        finally:
+            conn.execute(f"DROP PROCEDURE IF EXISTS {proc}")
+            conn.execute(f"DROP PROCEDURE IF EXISTS {quiet}")

@@ -97,6 +97,15 @@ impl DriverStmt for MyStmt {
     }
 
     fn result_columns(&mut self) -> Result<Arc<[Column]>> {
+        // A CALL's prepared form has no columns, but the procedure may
+        // return result sets, whose columns only its run tells.
+        let toks = crate::core::sql::tokens(&self.sql, &super::SYNTAX);
+        if toks.first().is_some_and(|t| self.sql[t.start..t.end].eq_ignore_ascii_case("CALL")) {
+            return Err(crate::core::error::Error::not_implemented(
+                "a CALL's result sets are known only when it runs: run it as a query and read the cursor's columns",
+            )
+            .with_driver("mysql"));
+        }
         Ok(self.cols.columns.clone())
     }
 
