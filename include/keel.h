@@ -69,8 +69,9 @@
  *     Unix seconds. A DECIMAL column has NUMERIC affinity, so SQLite keeps
  *     15 significant digits there: declare DECIMAL TEXT(p,s) for every digit.
  *   - PostgreSQL: bool, int2/int4/int8, float4/float8, numeric (DECIMAL),
- *     text/varchar/char, bytea, date, time, timestamp, timestamptz, uuid,
- *     json/jsonb; arrays, ranges, composites, intervals, timetz, inet,
+ *     text/varchar/char, bytea, date, time, timestamp, timestamptz (their
+ *     infinity and -infinity, which no keel date holds, read as that
+ *     TEXT), uuid, json/jsonb; arrays, ranges, composites, intervals, timetz, inet,
  *     macaddr, bit strings, geometric, text search, xml and the other
  *     built-in types read as TEXT holding the server's own text for them
  *     (as its output function writes it, with the session's default

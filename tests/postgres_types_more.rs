@@ -417,3 +417,34 @@ fn arrow_refuses_a_time_of_24_00() {
     assert_eq!(err, None);
     assert_eq!(batches[0].column(0).as_string::<i32>().value(0), "24:00:00");
 }
+
+/// PostgreSQL's infinity and -infinity are no date or timestamp keel has:
+/// they read as the server's text for them (not as their wire bytes), a
+/// typed reader refuses them, and Arrow refuses them naming what they are.
+#[test]
+fn infinite_dates_and_timestamps_read_as_their_text() {
+    let Some(url) = url() else { return };
+    let c = conn(&url);
+    let mut rows = c
+        .query("SELECT 'infinity'::date, '-infinity'::timestamp, 'infinity'::timestamptz, '2024-01-02'::date", &[])
+        .unwrap();
+    assert!(rows.next().unwrap());
+    let got: Vec<Value> = (0..4).map(|i| rows.value(i).unwrap().to_owned()).collect();
+    assert_eq!(
+        got,
+        vec![
+            Value::Text("infinity".into()),
+            Value::Text("-infinity".into()),
+            Value::Text("infinity".into()),
+            Value::Date(keel::core::value::days_from_civil(2024, 1, 2) as i32),
+        ]
+    );
+    assert_eq!(rows.columns()[0].kind, Type::Date);
+    let e = rows.value(0).unwrap().as_date().unwrap_err();
+    assert_eq!(e.status, Status::InvalidData, "{e}");
+    drop(rows);
+    let db = CDb::open(&url, "");
+    let (_, err) = db.arrow("SELECT 'infinity'::timestamp AS t");
+    let err = err.expect("infinity is refused in Arrow");
+    assert!(err.contains("row 0, column 0 (\"t\")") && err.contains("infinity"), "{err}");
+}

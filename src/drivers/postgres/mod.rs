@@ -1145,15 +1145,14 @@ impl DriverRows for PgRows {
             let row = self.row_no + r as u64;
             let (name, ty) = (&self.cols.columns[i].name, &self.cols.types[i]);
             let e = match m {
-                // PostgreSQL's infinity and -infinity, which decode leaves
-                // as their bytes: no date or timestamp keel has.
-                Misfit::Kind(K::Bytes) if matches!(*ty, Type::DATE | Type::TIMESTAMP | Type::TIMESTAMPTZ) => {
-                    Error::invalid_data(format!(
-                        "PostgreSQL's infinity or -infinity, which is no {} keel (or Arrow) can hold",
-                        self.cols.columns[i].kind.name()
-                    ))
-                    .with_sqlstate("22008")
-                    .with_driver("postgres")
+                // PostgreSQL's infinity and -infinity, which decode gives
+                // as their text, and timestamps past keel's range, as their
+                // bytes: no date or timestamp keel (or Arrow) has.
+                Misfit::Kind(got @ (K::Text | K::Bytes)) if matches!(*ty, Type::DATE | Type::TIMESTAMP | Type::TIMESTAMPTZ) => {
+                    let what = if got == K::Text { "PostgreSQL's infinity or -infinity" } else { "a value outside keel's range" };
+                    Error::invalid_data(format!("{what}, which is no {} keel (or Arrow) can hold", self.cols.columns[i].kind.name()))
+                        .with_sqlstate("22008")
+                        .with_driver("postgres")
                 }
                 Misfit::Kind(got) => Error::invalid_data(format!(
                     "a {} value does not fit the column's type {} (PostgreSQL {})",

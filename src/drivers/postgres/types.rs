@@ -146,13 +146,17 @@ pub fn decode<'a>(ty: &Type, raw: &'a [u8]) -> ValueRef<'a> {
         Type::FLOAT4 => be::<4>(raw, 0).map(|b| ValueRef::Double(f32::from_be_bytes(b) as f64)),
         Type::FLOAT8 => be::<8>(raw, 0).map(|b| ValueRef::Double(f64::from_be_bytes(b))),
         Type::BYTEA => Some(ValueRef::Bytes(raw)),
+        // infinity and -infinity are no date or timestamp keel has: they
+        // read as the server's text for them.
         Type::DATE => be::<4>(raw, 0).and_then(|b| match i32::from_be_bytes(b) {
-            i32::MAX | i32::MIN => None,
+            i32::MAX => Some(ValueRef::Text("infinity")),
+            i32::MIN => Some(ValueRef::Text("-infinity")),
             d => i32::try_from(d as i64 + PG_EPOCH_DAYS).ok().map(ValueRef::Date),
         }),
         Type::TIME => be::<8>(raw, 0).map(|b| ValueRef::Time(i64::from_be_bytes(b))),
         Type::TIMESTAMP | Type::TIMESTAMPTZ => be::<8>(raw, 0).and_then(|b| match i64::from_be_bytes(b) {
-            i64::MAX | i64::MIN => None,
+            i64::MAX => Some(ValueRef::Text("infinity")),
+            i64::MIN => Some(ValueRef::Text("-infinity")),
             t => t.checked_add(PG_EPOCH_MICROS).map(|t| {
                 if *ty == Type::TIMESTAMP { ValueRef::Timestamp(t) } else { ValueRef::Timestamptz(t) }
             }),
