@@ -178,7 +178,9 @@ def make_binder(lib: Any) -> Callable[[Optional[int], Sequence[Any], Any, Any], 
                     b = v.dumps().encode("utf-8")
                     s = bind_json(stmt, i, b, len(b), perr)
                 elif kind == Type.TEXT:
-                    b = str(v).encode("utf-8")
+                    # A str subclass (a str Enum, ...) binds its text, not
+                    # what its __str__ says.
+                    b = v.encode("utf-8")
                     s = bind_text(stmt, i, b, len(b), perr)
                 else:  # pragma: no cover - value_fields covers every kind
                     raise ProgrammingError(f"parameter {i}: unsupported kind {kind}")
@@ -222,7 +224,8 @@ class _RowPickler(pickle.Pickler):
         if isinstance(v, float):
             return (_wire.float, (float(v),))
         if isinstance(v, str):
-            return (_wire.str, (str(v),))
+            # Its text, not its __str__ (a str Enum's is "Color.RED").
+            return (_wire.str, (str.__str__(v),))
         if isinstance(v, (bytearray, memoryview)):
             return (_wire.bytes, (bytes(v),))
         if isinstance(v, (tuple, list)):

@@ -118,11 +118,30 @@ def test_subclasses_bind_as_their_base_type(sqlite_conn):
     class F(float):
         pass
 
+    # A str Enum's __str__ is "Shade.DARK" (Python 3.11): it binds its
+    # text, as the stdlib's sqlite3 does.
+    class Shade(str, enum.Enum):
+        DARK = "dark"
+
+    class Loud(str):
+        def __str__(self) -> str:
+            return "LOUD"
+
     cur = conn.cursor()
     assert cur.execute("SELECT ?, ?, ?", (Color.RED, Name("n"), F(1.5))).fetchone() == (3, "n", 1.5)
+    assert cur.execute("SELECT ?, ?", (Shade.DARK, Loud("quiet"))).fetchone() == ("dark", "quiet")
+    # The value-by-value binder (a time zone the stream cannot carry).
+    zoned = dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert cur.execute("SELECT ?, ?", (Shade.DARK, zoned)).fetchone()[0] == "dark"
     cur.execute("CREATE TABLE s (a INTEGER, b TEXT, c REAL, d BLOB)")
     cur.executemany("INSERT INTO s VALUES (?, ?, ?, ?)", [(Color.RED, Name("n"), F(1.5), bytearray(b"ba")), (1, "m", 2.0, memoryview(b"mv"))])
-    assert cur.execute("SELECT * FROM s").fetchall() == [(3, "n", 1.5, b"ba"), (1, "m", 2.0, b"mv")]
+    cur.executemany("INSERT INTO s VALUES (?, ?, ?, ?)", [(2, Shade.DARK, 0.5, b""), (3, Loud("q"), 0.5, b"")])
+    assert cur.execute("SELECT * FROM s").fetchall() == [
+        (3, "n", 1.5, b"ba"),
+        (1, "m", 2.0, b"mv"),
+        (2, "dark", 0.5, b""),
+        (3, "q", 0.5, b""),
+    ]
 
 
 def test_time_with_zone_is_refused(sqlite_conn):
