@@ -42,6 +42,10 @@ class Warning(Exception):  # noqa: A001 - the name PEP 249 asks for
 class Error(Exception):
     """Base of every keel error."""
 
+    #: The status of an error this package raises itself, before any call
+    #: into libkeel, by its class (libkeel's errors carry their own).
+    _own_status = Status.UNKNOWN
+
     def __init__(
         self,
         message: str = "",
@@ -53,7 +57,7 @@ class Error(Exception):
         retry_safety: Optional[int] = None,
     ) -> None:
         super().__init__(message)
-        self.status: Optional[Status] = None if status is None else _status(status)
+        self.status: Status = type(self)._own_status if status is None else _status(status)
         self.sqlstate: str = sqlstate
         self.vendor_code: int = vendor_code
         self.driver: str = driver
@@ -88,6 +92,8 @@ class Error(Exception):
 class InterfaceError(Error):
     """Misuse of the interface: closed objects, NULL arguments, no library."""
 
+    _own_status = Status.INVALID_STATE
+
 
 class LibraryNotFound(InterfaceError, OSError):
     """libkeel could not be found or loaded. The message lists every place
@@ -103,6 +109,8 @@ class DatabaseError(Error):
 
 class DataError(DatabaseError):
     """Bad data: out of range, wrong type, invalid text (SQLSTATE 22)."""
+
+    _own_status = Status.INVALID_ARGUMENT
 
 
 class OperationalError(DatabaseError):
@@ -121,13 +129,19 @@ class IntegrityError(DatabaseError):
 class InternalError(DatabaseError):
     """The database or keel is in a state it should never be in."""
 
+    _own_status = Status.INTERNAL
+
 
 class ProgrammingError(DatabaseError):
     """Bad SQL, wrong parameter count, bad use of a transaction."""
 
+    _own_status = Status.INVALID_ARGUMENT
+
 
 class NotSupportedError(DatabaseError):
     """The engine or keel does not support what was asked."""
+
+    _own_status = Status.NOT_IMPLEMENTED
 
 
 def _status(n: int) -> Status:

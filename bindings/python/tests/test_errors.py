@@ -225,3 +225,21 @@ def test_a_write_a_read_only_transaction_refuses_did_not_commit(conn, engine, ta
     assert e.value.retry_safety == keel.RetrySafety.NOT_COMMITTED
     assert e.value.retry_safe
     conn.rollback()
+
+
+def test_errors_raised_by_the_package_carry_a_status_too():
+    """The README promises `.status` on every exception, also on those the
+    package raises before calling libkeel (nothing was sent)."""
+    conn = keel.connect("sqlite::memory:")
+    with pytest.raises(keel.ProgrammingError) as e:
+        conn.execute("SELECT ?, ?", [1])
+    assert e.value.status == keel.Status.INVALID_ARGUMENT
+    assert e.value.retry_safety == keel.RetrySafety.NOT_SENT
+    with pytest.raises(keel.NotSupportedError) as e:
+        conn.cursor().callproc("p")
+    assert e.value.status == keel.Status.NOT_IMPLEMENTED
+    conn.close()
+    with pytest.raises(keel.InterfaceError) as e:
+        conn.execute("SELECT 1")
+    assert e.value.status == keel.Status.INVALID_STATE
+    assert e.value.retry_safety == keel.RetrySafety.NOT_SENT
