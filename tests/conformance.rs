@@ -1538,6 +1538,8 @@ fn check_open_errors_are_not_sent(e: &Engine) {
     if let Some(url) = e.q.unreachable_url {
         let err = keel::Db::open(url).map(|_| ()).unwrap_err();
         assert_eq!(err.retry, keel::RetrySafety::NotSent, "{err:?}");
+        // A sentence, not the client library's debug form.
+        assert!(!err.message.contains('{') && !err.message.contains("Error"), "{err}");
     }
 }
 

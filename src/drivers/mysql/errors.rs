@@ -84,10 +84,30 @@ pub fn convert(e: &mysql::Error) -> (Error, bool) {
             },
             ends_session(m.code),
         ),
+        // The crate's Display wraps each kind in its name and braces
+        // ("DriverError { ... }"): the inner error's own text reads better.
+        mysql::Error::DriverError(mysql::DriverError::CouldNotConnect(d)) => (
+            Error {
+                status: Status::Io,
+                message: match d {
+                    Some((addr, why, _)) => format!("could not connect to the MySQL server at {addr}: {why}"),
+                    None => "could not connect to the MySQL server: no address".to_owned(),
+                },
+                sqlstate: "08001".into(),
+                vendor_code: 0,
+                driver: "mysql",
+                retry: RetrySafety::NotSent,
+            },
+            true,
+        ),
         other => (
             Error {
                 status: Status::Io,
-                message: other.to_string(),
+                message: match other {
+                    mysql::Error::DriverError(d) => d.to_string(),
+                    mysql::Error::UrlError(u) => u.to_string(),
+                    _ => other.to_string(),
+                },
                 sqlstate: "HY000".into(),
                 vendor_code: 0,
                 driver: "mysql",
