@@ -386,7 +386,7 @@ typedef size_t (*keel_driver_column_count_fn)(void *rows);
  */
 typedef struct keel_driver_column {
   /**
-   * The column's name: `name_len` bytes of UTF-8 (NUL not needed),
+   * The column's name: `name_len` bytes of UTF-8 with no NUL among them (none needed at the end),
    * borrowed until `rows_free` of the cursor (keel copies it at once).
    */
   const char *name;

@@ -303,7 +303,7 @@ fn a_misbehaving_driver_gives_errors_not_crashes() {
     let db = Db::open(&format!("{s}:bad?pool_max_open=1")).unwrap();
     db.exec("PUT ?, ?", &[ValueRef::Text("a"), ValueRef::Int64(1)]).unwrap();
     let conn = db.checkout().unwrap();
-    let cases: [(&str, Status, &str); 14] = [
+    let cases: [(&str, Status, &str); 16] = [
         ("BAD null_stmt", Status::Internal, "conn_prepare succeeded without a statement (NULL)"),
         ("BAD prepare_status", Status::Internal, "conn_prepare returned 1234, which is not a keel_status"),
         ("BAD exec_no_error", Status::Io, "stmt_execute failed (I/O error) without saying why"),
@@ -311,6 +311,8 @@ fn a_misbehaving_driver_gives_errors_not_crashes() {
         ("BAD null_rows", Status::Internal, "stmt_query succeeded without a cursor (NULL)"),
         ("BAD many_columns", Status::Internal, "rows_column_count says"),
         ("BAD column_name_utf8", Status::Internal, "gave a name that is not UTF-8"),
+        ("BAD column_name_nul", Status::Internal, "gave a name with a NUL byte in it"),
+        ("BAD column_name_len", Status::Internal, "gave a name of 18446744073709551615 bytes"),
         ("BAD column_kind", Status::Internal, "gave type 77, which is not a keel_type"),
         ("BAD has_row", Status::Internal, "gave has_row 7, neither 0 nor 1"),
         ("BAD next_no_error", Status::Io, "rows_next failed (I/O error) without saying why"),
@@ -589,4 +591,55 @@ fn a_misbehaving_chunk_gives_errors_not_crashes() {
     let mut rows = conn.query("CHUNK ok", &[]).unwrap();
     assert!(rows.next().unwrap());
     assert_eq!(rows.value(0).unwrap(), ValueRef::Text("row0"));
+}
+
+/// What keel refuses before a loaded driver sees it (keel_driver.h): SQL
+/// holding a second statement, and, for a driver without
+/// KEEL_DRIVER_SEVERAL_CURSORS, every other call on a connection while
+/// one of its cursors is open (the statement that opened it may run
+/// again, closing it first).
+#[test]
+fn one_statement_and_one_open_cursor_are_kept_for_the_driver() {
+    let path = build("kvone", &["KV_NAME=\"kvone\"", "KV_ONE_CURSOR"]);
+    load(&path).unwrap();
+    let db = Db::open("kvone:one").unwrap();
+    for sql in ["ALL; ALL", "PUT ?, ?; ALL", "ALL -- c\n; ALL", "ALL /* ; */ ; GET ?"] {
+        let e = db.exec(sql, &[]).unwrap_err();
+        assert_eq!(e.status, Status::InvalidArgument, "{sql}: {e}");
+        assert!(e.message.contains("more than one statement"), "{e}");
+        assert_eq!(e.retry, keel::RetrySafety::NotSent);
+    }
+    // A `;` inside a string is no end of a statement.
+    db.exec("PUT ?, ?", &[ValueRef::Text("a;b"), ValueRef::Int64(1)]).unwrap();
+    db.exec("PUT ?, ?", &[ValueRef::Text("b"), ValueRef::Int64(2)]).unwrap();
+    let put = |c: &keel::Conn, k: &str, v: i64| c.exec("PUT ?, ?", &[ValueRef::Text(k), ValueRef::Int64(v)]).map(|_| ());
+
+    let conn = db.checkout().unwrap();
+    let mut st = conn.prepare("ALL").unwrap();
+    let mut open = st.query().unwrap();
+    assert!(open.next().unwrap());
+    let busy = |r: keel::Result<()>| {
+        let e = r.unwrap_err();
+        assert_eq!(e.status, Status::InvalidState, "{e}");
+        assert!(e.message.contains("a cursor is still open"), "{e}");
+        assert_eq!(e.retry, keel::RetrySafety::NotSent);
+    };
+    busy(put(&conn, "c", 3));
+    busy(conn.prepare("GET ?").map(|_| ()));
+    busy(conn.begin(&keel::TxOptions::default()));
+    // The statement that opened it runs again: its old cursor closes.
+    let mut again = st.query().unwrap();
+    assert!(open.is_closed());
+    drop(open);
+    // Read to its end, the cursor frees the connection.
+    while again.next().unwrap() {}
+    put(&conn, "c", 3).unwrap();
+    let mut third = conn.query("ALL", &[]).unwrap();
+    assert!(third.next().unwrap());
+    busy(put(&conn, "d", 4));
+    // Freed before its end, too.
+    drop(third);
+    put(&conn, "d", 4).unwrap();
+    drop(again);
+    drop(st);
 }

@@ -585,6 +585,12 @@ impl ArrowReader {
         let batch_rows = batch_rows.max(1);
         let cols = rows.columns();
         let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
+        // An Arrow C schema names its fields with C strings.
+        if let Some((i, n)) = names.iter().enumerate().find(|(_, n)| n.contains('\0')) {
+            return Err(Error::invalid_data(format!(
+                "column {i} ({n:?}) has a NUL byte in its name, which an Arrow C schema cannot carry"
+            )));
+        }
         let targets: Vec<Target> = cols
             .iter()
             .map(|c| if c.list_of.is_some() { Target::List } else { Target::of_column(c.kind, c.decimal) })

@@ -405,6 +405,21 @@ pub fn tokens(sql: &str, syntax: &Syntax) -> Vec<Token> {
     Lexer::new(sql, syntax).filter(|t| !matches!(t.kind, Kind::Blank | Kind::Comment)).collect()
 }
 
+/// Whether `sql` holds a second statement: anything but blanks, comments
+/// and `;` after a `;` that ends one.
+pub fn more_than_one_statement(sql: &str, syntax: &Syntax) -> bool {
+    let mut ended = false;
+    for t in Lexer::new(sql, syntax) {
+        match t.kind {
+            Kind::Blank | Kind::Comment => {}
+            Kind::Punct(b';') => ended = true,
+            _ if ended => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Whether `sql` holds anything but blanks, `;` and comments: SQL of only
 /// those is no statement, on every engine alike. (MySQL's `/*! ... */` is
 /// code the server runs, so it counts.)

@@ -91,7 +91,7 @@ pub struct keel_driver_url {
 /// struct with zeros before the call; the driver sets the fields.
 #[repr(C)]
 pub struct keel_driver_column {
-    /// The column's name: `name_len` bytes of UTF-8 (NUL not needed),
+    /// The column's name: `name_len` bytes of UTF-8 with no NUL among them (none needed at the end),
     /// borrowed until `rows_free` of the cursor (keel copies it at once).
     pub name: *const c_char,
     pub name_len: usize,

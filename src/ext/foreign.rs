@@ -45,6 +45,9 @@ unsafe impl Sync for Ptr {}
 struct Table {
     t: DriverV1,
     name: &'static str,
+    /// The driver's SQL syntax, for the checks keel makes before
+    /// `conn_prepare` (one statement).
+    syntax: &'static Syntax,
     /// `catalog_queries`, copied: each question's query, by its number.
     catalog: Vec<Option<String>>,
 }
@@ -320,10 +323,11 @@ pub(crate) unsafe fn driver_from_table(p: *const DriverV1) -> Result<Arc<dyn Dri
     }
     let name = leak(name);
     let schemes: Vec<&'static str> = schemes.into_iter().map(leak).collect();
+    let syntax: &'static Syntax = Box::leak(Box::new(syntax));
     Ok(Arc::new(ForeignDriver {
-        table: Arc::new(Table { t, name, catalog }),
+        table: Arc::new(Table { t, name, syntax, catalog }),
         schemes: Box::leak(schemes.into_boxed_slice()),
-        syntax: Box::leak(Box::new(syntax)),
+        syntax,
         column_types,
     }))
 }
@@ -440,7 +444,7 @@ impl Connector for ForeignConnector {
             return Err(t.broken("connect", "succeeded without a connection (NULL)"));
         }
         let gate = Arc::new(Mutex::new(Some(Ptr(conn))));
-        let inner = Arc::new(ConnInner { table: t.clone(), ptr: Ptr(conn), gate });
+        let inner = Arc::new(ConnInner { table: t.clone(), ptr: Ptr(conn), open: Mutex::new(None), gate });
         // SAFETY: a live connection of the driver.
         let v = unsafe { fp!(t, conn_server_version)(conn) };
         let version = if v.is_null() {
@@ -459,9 +463,38 @@ impl Connector for ForeignConnector {
 struct ConnInner {
     table: Arc<Table>,
     ptr: Ptr,
+    /// For a driver without KEEL_DRIVER_SEVERAL_CURSORS: the cursor open on
+    /// the connection and the statement (by address) that opened it, until
+    /// it ends or is freed; meanwhile every other call is refused.
+    open: Mutex<Option<(std::sync::Weak<RowsSlot>, usize)>>,
     /// The connection while it is open, for cancel handles (which may
     /// outlive it): `conn_free` empties it first, under its lock.
     gate: Arc<Mutex<Option<Ptr>>>,
+}
+
+impl ConnInner {
+    /// Refuse a call while a cursor other than one of statement `owner`
+    /// (whose run closes its own first) is open, for a driver that runs one
+    /// at a time (keel_driver.h, KEEL_DRIVER_SEVERAL_CURSORS).
+    fn check_free(&self, owner: Option<usize>) -> Result<()> {
+        if self.table.t.flags & KEEL_DRIVER_SEVERAL_CURSORS != 0 {
+            return Ok(());
+        }
+        let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let busy = open
+            .as_ref()
+            .filter(|(_, by)| Some(*by) != owner)
+            .and_then(|(slot, _)| slot.upgrade())
+            .is_some_and(|slot| slot.is_open());
+        if busy {
+            return Err(Error::invalid_state(format!(
+                "a cursor is still open on this {} connection: read it to the end or free it first",
+                self.table.name
+            ))
+            .not_sent());
+        }
+        Ok(())
+    }
 }
 
 impl Drop for ConnInner {
@@ -485,6 +518,7 @@ impl ForeignConn {
     }
 
     fn call(&self, what: &str, f: keel_driver_conn_fn) -> Result<()> {
+        self.inner.check_free(None)?;
         let t = &self.inner.table;
         let mut err = std::ptr::null_mut();
         // SAFETY: checked present at registration; a live connection.
@@ -493,6 +527,7 @@ impl ForeignConn {
     }
 
     fn named(&mut self, what: &str, f: keel_driver_conn_name_fn, sql: &str, name: &str) -> Result<()> {
+        self.inner.check_free(None)?;
         match f {
             Some(f) => {
                 let t = &self.inner.table;
@@ -518,6 +553,14 @@ impl DriverConn for ForeignConn {
 
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
         let t = &self.inner.table;
+        self.inner.check_free(None)?;
+        // keel_driver.h: the driver sees one statement per conn_prepare.
+        if crate::core::sql::more_than_one_statement(sql, t.syntax) {
+            return Err(Error::invalid_argument(
+                "SQL holds more than one statement; keel runs exactly one per call, so nothing was run",
+            )
+            .not_sent());
+        }
         let c = CString::new(sql).map_err(|_| Error::invalid_argument("SQL holds a NUL byte"))?;
         let mut stmt: *mut c_void = std::ptr::null_mut();
         let mut err = std::ptr::null_mut();
@@ -536,6 +579,7 @@ impl DriverConn for ForeignConn {
         Ok(Box::new(ForeignStmt { inner, params }))
     }
     fn begin(&mut self, opts: &TxOptions) -> Result<()> {
+        self.inner.check_free(None)?;
         let t = &self.inner.table;
         let o = keel_tx_options {
             size: std::mem::size_of::<keel_tx_options>(),
@@ -770,9 +814,15 @@ impl Drop for StmtInner {
 struct RowsSlot {
     ptr: Mutex<Option<Ptr>>,
     closed: AtomicBool,
+    /// It read its last row (or failed): the connection is free again.
+    ended: AtomicBool,
 }
 
 impl RowsSlot {
+    fn is_open(&self) -> bool {
+        !self.closed.load(Ordering::Acquire) && !self.ended.load(Ordering::Acquire)
+    }
+
     fn free(&self, t: &Table) {
         self.closed.store(true, Ordering::Release);
         if let Some(p) = self.ptr.lock().unwrap_or_else(|p| p.into_inner()).take() {
@@ -813,6 +863,7 @@ impl DriverStmt for ForeignStmt {
         t.check("stmt_clear_bindings", s, err)
     }
     fn execute(&mut self) -> Result<ExecResult> {
+        self.inner.conn.check_free(Some(Arc::as_ptr(&self.inner) as usize))?;
         self.inner.close_cursor();
         let t = self.table();
         let mut r = keel_exec_result { size: std::mem::size_of::<keel_exec_result>(), ..Default::default() };
@@ -823,6 +874,7 @@ impl DriverStmt for ForeignStmt {
         Ok(ExecResult { rows_affected: r.rows_affected, last_insert_id: r.has_last_insert_id.then_some(r.last_insert_id) })
     }
     fn query(&mut self) -> Result<Box<dyn DriverRows>> {
+        self.inner.conn.check_free(Some(Arc::as_ptr(&self.inner) as usize))?;
         self.inner.close_cursor();
         let t = self.table();
         let mut rows: *mut c_void = std::ptr::null_mut();
@@ -833,7 +885,7 @@ impl DriverStmt for ForeignStmt {
         if rows.is_null() {
             return Err(t.broken("stmt_query", "succeeded without a cursor (NULL)"));
         }
-        let slot = Arc::new(RowsSlot { ptr: Mutex::new(Some(Ptr(rows))), closed: AtomicBool::new(false) });
+        let slot = Arc::new(RowsSlot { ptr: Mutex::new(Some(Ptr(rows))), closed: AtomicBool::new(false), ended: AtomicBool::new(false) });
         let columns = match describe(t, rows) {
             Ok(c) => c,
             Err(e) => {
@@ -842,6 +894,8 @@ impl DriverStmt for ForeignStmt {
             }
         };
         *self.inner.cursor.lock().unwrap_or_else(|p| p.into_inner()) = Some(slot.clone());
+        *self.inner.conn.open.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((Arc::downgrade(&slot), Arc::as_ptr(&self.inner) as usize));
         let n = columns.len();
         Ok(Box::new(ForeignRows {
             stmt: self.inner.clone(),
@@ -882,6 +936,11 @@ fn describe(t: &Table, rows: *mut c_void) -> Result<Vec<Column>> {
         if c.name.is_null() && c.name_len > 0 {
             return Err(t.broken(&what, "gave a NULL name with a length"));
         }
+        // No name is that long, and a slice cannot be (a length past
+        // isize::MAX is refused before anything is read).
+        if c.name_len > u32::MAX as usize {
+            return Err(t.broken(&what, format!("gave a name of {} bytes", c.name_len)));
+        }
         let name = if c.name.is_null() {
             ""
         } else {
@@ -890,6 +949,10 @@ fn describe(t: &Table, rows: *mut c_void) -> Result<Vec<Column>> {
             let b = unsafe { std::slice::from_raw_parts(c.name as *const u8, c.name_len) };
             std::str::from_utf8(b).map_err(|_| t.broken(&what, "gave a name that is not UTF-8"))?
         };
+        // Names go out as C strings (keel_rows_column_name, Arrow's schema).
+        if name.contains('\0') {
+            return Err(t.broken(&what, "gave a name with a NUL byte in it"));
+        }
         let kind = Type::from_i32(c.kind)
             .ok_or_else(|| t.broken(&what, format!("gave type {}, which is not a keel_type", c.kind)))?;
         let nullable = match c.nullable {
@@ -1094,6 +1157,7 @@ impl ForeignRows {
         t.check("rows_next_chunk", s, err)?;
         if c.rows == 0 {
             self.done = true;
+            self.slot.ended.store(true, Ordering::Release);
             return Ok(false);
         }
         check_chunk(t, &self.columns, &c, &mut vectors)?;
@@ -1201,6 +1265,7 @@ impl DriverRows for ForeignRows {
         match has {
             0 => {
                 self.done = true;
+                self.slot.ended.store(true, Ordering::Release);
                 return Ok(false);
             }
             1 => {}

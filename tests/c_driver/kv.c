@@ -349,6 +349,16 @@ static int32_t kv_column(void *rv, size_t i, keel_driver_column *c, keel_error *
         c->name = "\xff\xfe", c->name_len = 2;
         return KEEL_STATUS_OK;
     }
+    if (r->s->op == BAD && strcmp(r->s->bad, "column_name_nul") == 0) {
+        /* UTF-8, but no C string. */
+        c->name = "na\0me", c->name_len = 5;
+        return KEEL_STATUS_OK;
+    }
+    if (r->s->op == BAD && strcmp(r->s->bad, "column_name_len") == 0) {
+        /* A length no slice can have. */
+        c->name = "k", c->name_len = SIZE_MAX;
+        return KEEL_STATUS_OK;
+    }
     if (r->s->op == BAD && strcmp(r->s->bad, "column_kind") == 0) {
         c->name = "k", c->name_len = 1, c->kind = 77;
         return KEEL_STATUS_OK;
@@ -504,6 +514,10 @@ const keel_driver_v1 *kv_table(void) {
     table.size = KV_SIZE;
 #endif
     table.flags = KEEL_DRIVER_SEVERAL_CURSORS;
+#ifdef KV_ONE_CURSOR
+    /* An engine that runs one result at a time. */
+    table.flags = 0;
+#endif
     table.name = KV_NAME;
 #ifdef KV_SCHEMES
     table.schemes = KV_SCHEMES;
