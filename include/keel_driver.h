@@ -80,7 +80,11 @@
  *   function of this table: catch them in the driver and return an error.
  *   Every answer it can check (statuses, NULLs, flags, value types, UTF-8,
  *   lengths) it checks, and a wrong one becomes an error naming the
- *   driver and the function, never a crash of keel.
+ *   driver and the function, never a crash of keel. KEEL_STATUS_NULL_ARGUMENT
+ *   and KEEL_STATUS_PANIC are keel's own: a driver returning them gets
+ *   KEEL_STATUS_INTERNAL. What keel cannot check it takes as given: a
+ *   length that overstates the bytes behind its pointer, a chunk's row
+ *   count past its vectors' ends. Keep those true.
  *
  * GROWTH
  *   keel_driver_v1 grows only at its end, by fields a driver may leave

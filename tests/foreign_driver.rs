@@ -303,9 +303,11 @@ fn a_misbehaving_driver_gives_errors_not_crashes() {
     let db = Db::open(&format!("{s}:bad?pool_max_open=1")).unwrap();
     db.exec("PUT ?, ?", &[ValueRef::Text("a"), ValueRef::Int64(1)]).unwrap();
     let conn = db.checkout().unwrap();
-    let cases: [(&str, Status, &str); 16] = [
+    let cases: [(&str, Status, &str); 18] = [
         ("BAD null_stmt", Status::Internal, "conn_prepare succeeded without a statement (NULL)"),
         ("BAD prepare_status", Status::Internal, "conn_prepare returned 1234, which is not a keel_status"),
+        ("BAD prepare_null_argument", Status::Internal, "conn_prepare returned NULL argument, a status only keel itself gives"),
+        ("BAD prepare_panic", Status::Internal, "a status only keel itself gives"),
         ("BAD exec_no_error", Status::Io, "stmt_execute failed (I/O error) without saying why"),
         ("BAD exec_status", Status::Internal, "returned 99, which is not a keel_status (its error says: kv: with a status"),
         ("BAD null_rows", Status::Internal, "stmt_query succeeded without a cursor (NULL)"),

@@ -68,6 +68,17 @@ impl Table {
         });
         match Status::from_i32(status) {
             Some(Status::Ok) => Ok(()),
+            // Statuses only keel's own boundary gives: NULL_ARGUMENT would
+            // blame the caller's arguments, PANIC keel's code.
+            Some(s @ (Status::NullArgument | Status::Panic)) => Err(self.error(
+                Status::Internal,
+                format!(
+                    "the {} driver's {what} returned {}, a status only keel itself gives{}",
+                    self.name,
+                    s.as_str(),
+                    taken.map(|e| format!(" (its error says: {})", e.message)).unwrap_or_default()
+                ),
+            )),
             Some(s) => Err(match taken {
                 Some(mut e) => {
                     e.status = s;

@@ -151,6 +151,8 @@ static int32_t kv_prepare(void *cv, const char *sql, size_t len, void **stmt_out
         /* A statement that is not one. */
         if (strcmp(rest, "null_stmt") == 0) { *stmt_out = NULL; return KEEL_STATUS_OK; }
         if (strcmp(rest, "prepare_status") == 0) return 1234;
+        if (strcmp(rest, "prepare_null_argument") == 0) return KEEL_STATUS_NULL_ARGUMENT;
+        if (strcmp(rest, "prepare_panic") == 0) return KEEL_STATUS_PANIC;
     } else {
         return fail(err_out, KEEL_STATUS_INVALID_ARGUMENT, "42601", 0, "kv: unknown statement");
     }
