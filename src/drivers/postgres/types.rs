@@ -861,14 +861,7 @@ fn hstore_text(raw: &[u8], out: &mut String) -> Option<()> {
         }
         let s = std::str::from_utf8(raw.get(pos..pos + len as usize)?).ok()?;
         pos += len as usize;
-        out.push('"');
-        for c in s.chars() {
-            if c == '"' || c == '\\' {
-                out.push('\\');
-            }
-            out.push(c);
-        }
-        out.push('"');
+        push_quoted(s, out);
         Some(true)
     };
     for k in 0..n {
@@ -967,6 +960,20 @@ pub fn time_past_a_day(us: i64) -> Error {
     ))
     .with_sqlstate("22008")
     .with_driver("postgres")
+}
+
+/// `s` in double quotes, with `"` and `\` escaped by a backslash: how
+/// PostgreSQL's output functions quote an array element or an hstore
+/// key or value.
+fn push_quoted(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
 }
 
 /// An array value's dimensions (length and lower bound of each) and its
@@ -1104,14 +1111,7 @@ fn write_dims(dims: &[usize], it: &mut impl Iterator<Item = Option<String>>, del
                 if plain {
                     out.push_str(&s);
                 } else {
-                    out.push('"');
-                    for c in s.chars() {
-                        if c == '"' || c == '\\' {
-                            out.push('\\');
-                        }
-                        out.push(c);
-                    }
-                    out.push('"');
+                    push_quoted(&s, out);
                 }
             }
         }
