@@ -905,8 +905,10 @@ impl DriverStmt for ForeignStmt {
             }
         };
         *self.inner.cursor.lock().unwrap_or_else(|p| p.into_inner()) = Some(slot.clone());
-        *self.inner.conn.open.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((Arc::downgrade(&slot), Arc::as_ptr(&self.inner) as usize));
+        if t.t.flags & KEEL_DRIVER_SEVERAL_CURSORS == 0 {
+            *self.inner.conn.open.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some((Arc::downgrade(&slot), Arc::as_ptr(&self.inner) as usize));
+        }
         let n = columns.len();
         Ok(Box::new(ForeignRows {
             stmt: self.inner.clone(),
