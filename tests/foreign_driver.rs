@@ -303,7 +303,7 @@ fn a_misbehaving_driver_gives_errors_not_crashes() {
     let db = Db::open(&format!("{s}:bad?pool_max_open=1")).unwrap();
     db.exec("PUT ?, ?", &[ValueRef::Text("a"), ValueRef::Int64(1)]).unwrap();
     let conn = db.checkout().unwrap();
-    let cases: [(&str, Status, &str); 18] = [
+    let cases: [(&str, Status, &str); 19] = [
         ("BAD null_stmt", Status::Internal, "conn_prepare succeeded without a statement (NULL)"),
         ("BAD prepare_status", Status::Internal, "conn_prepare returned 1234, which is not a keel_status"),
         ("BAD prepare_null_argument", Status::Internal, "conn_prepare returned NULL argument, a status only keel itself gives"),
@@ -321,6 +321,7 @@ fn a_misbehaving_driver_gives_errors_not_crashes() {
         ("BAD value_utf8", Status::Internal, "rows_value(0) gave text that is not UTF-8"),
         ("BAD value_kind", Status::Internal, "rows_value(1) gave type 99, which is not a keel_type"),
         ("BAD value_bool", Status::Internal, "gave bool 2, neither 0 nor 1"),
+        ("BAD value_decimal", Status::Internal, "gave decimal \"12x.4\", which is not a decimal number"),
         ("BAD value_null_data", Status::Internal, "gave NULL data with a length"),
     ];
     for (sql, status, text) in cases {

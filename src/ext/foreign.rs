@@ -1126,6 +1126,9 @@ fn check_chunk(t: &Table, columns: &[Column], c: &keel_driver_chunk, out: &mut V
                         Type::Text | Type::Json | Type::Decimal if crate::core::value::utf8(bytes).is_none() => {
                             return Err(broken(format!("gave text that is not UTF-8 in row {r}")));
                         }
+                        Type::Decimal if crate::core::value::utf8(bytes).is_some_and(|d| crate::core::value::check_decimal(d).is_err()) => {
+                            return Err(broken(format!("gave a decimal that is not a decimal number in row {r}")));
+                        }
                         _ => {}
                     }
                 }
@@ -1233,7 +1236,10 @@ impl ForeignRows {
                 Err(t.broken(&what(), format!("gave time {}, not a time of day", v.int_value)))
             }
             Type::Text | Type::Json | Type::Decimal => {
-                std::str::from_utf8(data(v)?).map_err(|_| t.broken(&what(), "gave text that is not UTF-8"))?;
+                let text = std::str::from_utf8(data(v)?).map_err(|_| t.broken(&what(), "gave text that is not UTF-8"))?;
+                if kind == Type::Decimal && crate::core::value::check_decimal(text).is_err() {
+                    return Err(t.broken(&what(), format!("gave decimal {text:?}, which is not a decimal number")));
+                }
                 Ok(())
             }
             Type::Bytes => data(v).map(|_| ()),

@@ -395,6 +395,7 @@ static int32_t kv_value(void *rv, size_t i, keel_value *v, keel_error **err_out)
         }
         if (strcmp(b, "value_kind") == 0 && i == 1) { v->kind = 99; return KEEL_STATUS_OK; }
         if (strcmp(b, "value_bool") == 0 && i == 1) { v->kind = KEEL_TYPE_BOOL, v->int_value = 2; return KEEL_STATUS_OK; }
+        if (strcmp(b, "value_decimal") == 0 && i == 1) { v->kind = KEEL_TYPE_DECIMAL, v->data = (const uint8_t *)"12x.4", v->len = 5; return KEEL_STATUS_OK; }
         if (strcmp(b, "value_null_data") == 0 && i == 1) { v->kind = KEEL_TYPE_BYTES, v->data = NULL, v->len = 5; return KEEL_STATUS_OK; }
         if (strcmp(b, "value_wrong_type") == 0 && i == 0) { v->kind = KEEL_TYPE_INT64, v->int_value = 1; return KEEL_STATUS_OK; }
         if (strcmp(b, "value_uuid") == 0 && i == 1) { v->kind = KEEL_TYPE_UUID, v->data = (const uint8_t *)"x", v->len = 1; return KEEL_STATUS_OK; }
