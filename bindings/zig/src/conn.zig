@@ -283,10 +283,13 @@ pub const Conn = struct {
     /// (`commit`) and the commit's error returned.
     pub fn transaction(conn: *const Conn, options: TxOptions, context: anytype, comptime func: anytype) TransactionResult(@TypeOf(func)) {
         try conn.begin(options);
-        const result = func(context, conn) catch |err| {
+        const R = @typeInfo(@TypeOf(func)).@"fn".return_type.?;
+        // A callback that cannot fail (it returns a plain `T`) commits
+        // whatever it returns.
+        const result = if (@typeInfo(R) == .error_union) func(context, conn) catch |err| {
             conn.rollback() catch {};
             return err;
-        };
+        } else func(context, conn);
         try conn.commit();
         return result;
     }

@@ -323,12 +323,17 @@ pub const Row = struct {
         return ptr.?[0..len :0];
     }
 
+    /// A bytes value (`keel.Blob`): only bytes, as the README says; C's
+    /// `keel_rows_column_bytes` also gives a text value's bytes.
     fn bytes(row: Row, i: usize) Error![]const u8 {
-        var ptr: ?[*]const u8 = null;
-        var len: usize = 0;
+        var v: c.keel_value = undefined;
         var e = ErrOut.init(row.diags);
-        try e.check(c.keel_rows_column_bytes(row.handle, i, &ptr, &len, e.ptr()));
-        return ptr.?[0..len];
+        try e.check(c.keel_rows_column_value(row.handle, i, &v, e.ptr()));
+        return switch (v.kind) {
+            c.KEEL_TYPE_BYTES => if (v.data) |p| p[0..v.len] else &.{},
+            c.KEEL_TYPE_NULL => errors.fail(row.diags, error.InvalidData, "column {d}: value is NULL and cannot be read as keel.Blob; read it as ?keel.Blob", .{i}),
+            else => errors.fail(row.diags, error.InvalidData, "column {d}: a value of keel type {d} is not bytes; keel.Blob reads only bytes (read text as []const u8)", .{ i, v.kind }),
+        };
     }
 };
 

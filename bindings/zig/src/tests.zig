@@ -529,6 +529,10 @@ test "a BLOB reads as []const u8, byte for byte; text still reads as text" {
             const Pair = struct { b: []const u8, t: []const u8 };
             const p = try row.scan(Pair);
             try testing.expectEqualSlices(u8, &data, p.b);
+            // keel.Blob reads only bytes: not text, and not NULL.
+            try testing.expectEqualSlices(u8, &data, (try row.get(keel.Blob, 0)).data);
+            try testing.expectError(error.InvalidData, row.get(keel.Blob, 1));
+            try testing.expectError(error.InvalidData, row.getAlloc(gpa, keel.Blob, 1));
         }
     }.run);
     // An expression's value on SQLite has no declared type: its own says BLOB.
@@ -931,8 +935,16 @@ test "transaction helper commits on success and rolls back on error" {
             try testing.expectError(error.Boom, env.conn.transaction(.{}, {}, insertThenFail));
             try testing.expect(!env.conn.inTransaction());
             try testing.expectEqual(@as(i64, 1), try countRows(env.conn, "txh"));
+            // A callback that cannot fail returns a plain value: committed.
+            try testing.expectEqual(@as(i64, 42), try env.conn.transaction(.{}, @as(i64, 21), doubled));
+            try testing.expect(!env.conn.inTransaction());
         }
     }.run);
+}
+
+fn doubled(n: i64, c: *const keel.Conn) i64 {
+    _ = c;
+    return n * 2;
 }
 
 test "the connection says what it supports, and does it" {
