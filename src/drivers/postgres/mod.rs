@@ -1148,20 +1148,19 @@ impl DriverRows for PgRows {
                 // PostgreSQL's infinity and -infinity, which decode gives
                 // as their text, and timestamps past keel's range, as their
                 // bytes: no date or timestamp keel (or Arrow) has.
-                Misfit::Kind(got @ (K::Text | K::Bytes)) if matches!(*ty, Type::DATE | Type::TIMESTAMP | Type::TIMESTAMPTZ) => {
+                got @ (K::Text | K::Bytes) if matches!(*ty, Type::DATE | Type::TIMESTAMP | Type::TIMESTAMPTZ) => {
                     let what = if got == K::Text { "PostgreSQL's infinity or -infinity" } else { "a value outside keel's range" };
                     Error::invalid_data(format!("{what}, which is no {} keel (or Arrow) can hold", self.cols.columns[i].kind.name()))
                         .with_sqlstate("22008")
                         .with_driver("postgres")
                 }
-                Misfit::Kind(got) => Error::invalid_data(format!(
+                got => Error::invalid_data(format!(
                     "a {} value does not fit the column's type {} (PostgreSQL {})",
                     got.name(),
                     self.cols.columns[i].kind.name(),
                     ty.name()
                 ))
                 .with_driver("postgres"),
-                Misfit::Time(us) => types::time_past_a_day(us),
             };
             let e = e.context(format_args!("row {row}, column {i} ({name:?})"));
             self.run_rows.clear();
@@ -1184,16 +1183,6 @@ impl DriverRows for PgRows {
 /// is held once per thousands of rows, few enough that the rows it keeps
 /// (each its own message buffer) stay small.
 const RUN_ROWS: usize = 2048;
-
-/// Why a value cannot go into its run's vector.
-enum Misfit {
-    /// A value of another keel type than the column's (an infinite date,
-    /// text that is not UTF-8).
-    Kind(K),
-    /// A time past the day (PostgreSQL's 24:00:00), which the vector's
-    /// readers (Arrow's time64) cannot hold.
-    Time(i64),
-}
 
 /// One column of a run: its values as [`VectorData`] hands them out for
 /// the column's keel type (one of the vectors is used), and which are
@@ -1235,9 +1224,11 @@ impl RunColumn {
     }
 
     /// Add row `r`'s value of this column (`raw`, `None` for NULL),
-    /// decoded as `PgRows::value` would: the text or bytes it adds, or why
-    /// it does not fit.
-    fn push(&mut self, r: usize, kind: K, plan: Plan, ty: &Type, raw: Option<&[u8]>) -> std::result::Result<usize, Misfit> {
+    /// decoded as `PgRows::value` would: the text or bytes it adds, or the
+    /// keel type of a value that does not fit (an infinite date, text that
+    /// is not UTF-8). A time of 24:00:00 goes in: the Arrow reader refuses
+    /// it, as it does from every engine.
+    fn push(&mut self, r: usize, kind: K, plan: Plan, ty: &Type, raw: Option<&[u8]>) -> std::result::Result<usize, K> {
         if r % 64 == 0 {
             self.validity.push(0);
         }
@@ -1275,9 +1266,6 @@ impl RunColumn {
                     self.flags.push(b as u8);
                     Ok(0)
                 }
-                (K::Time, ValueRef::Time(n)) if !(0..crate::core::value::MICROS_PER_DAY).contains(&n) => {
-                    Err(Misfit::Time(n))
-                }
                 (K::Int64, ValueRef::Int64(n))
                 | (K::Time, ValueRef::Time(n))
                 | (K::Timestamp, ValueRef::Timestamp(n))
@@ -1305,7 +1293,7 @@ impl RunColumn {
                     self.bytes.push(unsafe { ByteRef::new(&raw[..16]) });
                     Ok(16)
                 }
-                (_, v) => Err(Misfit::Kind(v.kind())),
+                (_, v) => Err(v.kind()),
             },
         }
     }

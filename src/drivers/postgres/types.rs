@@ -940,26 +940,9 @@ pub fn list_elements(elem: &Type, raw: &[u8], each: &mut dyn FnMut(ValueRef<'_>)
             ))
             .with_driver("postgres"));
         }
-        if let ValueRef::Time(us) = v {
-            if !(0..value::MICROS_PER_DAY).contains(&us) {
-                return Err(time_past_a_day(us).context(format_args!("array element {k}")));
-            }
-        }
         each(v)?;
     }
     Ok(())
-}
-
-/// PostgreSQL's time runs to 24:00:00 inclusive; keel's time value (and
-/// Arrow's time64) stops below it.
-pub fn time_past_a_day(us: i64) -> Error {
-    let mut t = String::new();
-    value::format_time(us, &mut t);
-    Error::invalid_data(format!(
-        "time value {us} µs ({t}) is not within one day, as keel's time values and Arrow's time64 must be"
-    ))
-    .with_sqlstate("22008")
-    .with_driver("postgres")
 }
 
 /// `s` in double quotes, with `"` and `\` escaped by a backslash: how
