@@ -1123,12 +1123,13 @@ fn check_chunk(t: &Table, columns: &[Column], c: &keel_driver_chunk, out: &mut V
                         Type::Uuid if bytes.len() != 16 => {
                             return Err(broken(format!("gave a uuid of {} bytes in row {r}, not 16", bytes.len())));
                         }
-                        Type::Text | Type::Json | Type::Decimal if crate::core::value::utf8(bytes).is_none() => {
-                            return Err(broken(format!("gave text that is not UTF-8 in row {r}")));
-                        }
-                        Type::Decimal if crate::core::value::utf8(bytes).is_some_and(|d| crate::core::value::check_decimal(d).is_err()) => {
-                            return Err(broken(format!("gave a decimal that is not a decimal number in row {r}")));
-                        }
+                        Type::Text | Type::Json | Type::Decimal => match crate::core::value::utf8(bytes) {
+                            None => return Err(broken(format!("gave text that is not UTF-8 in row {r}"))),
+                            Some(d) if col.kind == Type::Decimal && crate::core::value::check_decimal(d).is_err() => {
+                                return Err(broken(format!("gave a decimal that is not a decimal number in row {r}")));
+                            }
+                            Some(_) => {}
+                        },
                         _ => {}
                     }
                 }
@@ -1154,6 +1155,13 @@ impl ForeignRows {
         open.ok_or_else(closed)
     }
 
+    /// The driver said the result has no more rows: this cursor is done,
+    /// and the connection free again for a driver that runs one at a time.
+    fn at_end(&mut self) {
+        self.done = true;
+        self.slot.ended.store(true, Ordering::Release);
+    }
+
     /// Fails when the statement closed this cursor (ran again).
     fn check_open(&self) -> Result<()> {
         if self.slot.closed.load(Ordering::Acquire) { Err(closed()) } else { Ok(()) }
@@ -1172,8 +1180,7 @@ impl ForeignRows {
         let s = unsafe { f(rows.0, &mut c, &mut err) };
         t.check("rows_next_chunk", s, err)?;
         if c.rows == 0 {
-            self.done = true;
-            self.slot.ended.store(true, Ordering::Release);
+            self.at_end();
             return Ok(false);
         }
         check_chunk(t, &self.columns, &c, &mut vectors)?;
@@ -1283,8 +1290,7 @@ impl DriverRows for ForeignRows {
         t.check("rows_next", s, err)?;
         match has {
             0 => {
-                self.done = true;
-                self.slot.ended.store(true, Ordering::Release);
+                self.at_end();
                 return Ok(false);
             }
             1 => {}
