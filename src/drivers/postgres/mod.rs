@@ -1126,52 +1126,38 @@ impl DriverRows for PgRows {
             self.check_first(first)?;
         }
         self.run_rows = rows;
-        // Decoded column by column, each column's vectors filled in one
-        // pass (a pass per row measured about a third more client CPU on
-        // a fetch of a million rows).
-        self.run.resize_with(cols.columns.len(), RunColumn::default);
-        let mut misfit = None;
-        'columns: for (i, col) in self.run.iter_mut().enumerate() {
-            col.clear();
-            let (kind, plan, ty) = (cols.columns[i].kind, cols.plans[i], &cols.types[i]);
-            for (r, row) in self.run_rows.iter().enumerate() {
-                if let Err(m) = col.push(r, kind, plan, ty, raw_of(row, i)) {
-                    misfit = Some((r, i, m));
-                    break 'columns;
-                }
-            }
-        }
-        if let Some((r, i, m)) = misfit {
-            let row = self.row_no + r as u64;
-            let (name, ty) = (&self.cols.columns[i].name, &self.cols.types[i]);
-            let e = match m {
-                // PostgreSQL's infinity and -infinity, which decode gives
-                // as their text, and timestamps past keel's range, as their
-                // bytes: no date or timestamp keel (or Arrow) has.
-                got @ (K::Text | K::Bytes) if matches!(*ty, Type::DATE | Type::TIMESTAMP | Type::TIMESTAMPTZ) => {
-                    let what = if got == K::Text { "PostgreSQL's infinity or -infinity" } else { "a value outside keel's range" };
-                    Error::invalid_data(format!("{what}, which is no {} keel (or Arrow) can hold", self.cols.columns[i].kind.name()))
-                        .with_sqlstate("22008")
-                        .with_driver("postgres")
-                }
-                got => Error::invalid_data(format!(
-                    "a {} value does not fit the column's type {} (PostgreSQL {})",
-                    got.name(),
-                    self.cols.columns[i].kind.name(),
-                    ty.name()
-                ))
-                .with_driver("postgres"),
-            };
-            let e = e.context(format_args!("row {row}, column {i} ({name:?})"));
-            self.run_rows.clear();
-            self.finish();
-            return Err(e);
-        }
         let n = self.run_rows.len();
         if n == 0 {
             return Ok(Some(Run::end()));
         }
-        self.run.iter_mut().zip(self.cols.plans.iter()).for_each(|(c, p)| c.seal(*p));
+        self.run.resize_with(cols.columns.len(), RunColumn::default);
+        for (i, col) in self.run.iter_mut().enumerate() {
+            let (kind, plan, ty) = (cols.columns[i].kind, cols.plans[i], &cols.types[i]);
+            if let Err((r, got)) = col.fill(i, kind, plan, ty, &self.run_rows) {
+                let row = self.row_no + r as u64;
+                let name = &cols.columns[i].name;
+                let e = match got {
+                    // PostgreSQL's infinity and -infinity, which decode
+                    // gives as their text, and timestamps past keel's
+                    // range, as their bytes: no date or timestamp keel (or
+                    // Arrow) has.
+                    K::Text | K::Bytes if matches!(*ty, Type::DATE | Type::TIMESTAMP | Type::TIMESTAMPTZ) => {
+                        let what = if got == K::Text { "PostgreSQL's infinity or -infinity" } else { "a value outside keel's range" };
+                        Error::invalid_data(format!("{what}, which is no {} keel (or Arrow) can hold", kind.name()))
+                            .with_sqlstate("22008")
+                    }
+                    _ => Error::invalid_data(format!(
+                        "a {} value does not fit the column's type {} (PostgreSQL {})",
+                        got.name(),
+                        kind.name(),
+                        ty.name()
+                    )),
+                };
+                self.run_rows.clear();
+                self.finish();
+                return Err(e.with_driver("postgres").context(format_args!("row {row}, column {i} ({name:?})")));
+            }
+        }
         let cols = &self.cols;
         self.row_no += n as u64;
         let columns = self.run.iter().zip(cols.columns.iter()).map(|(c, k)| c.vector(k.kind)).collect();
@@ -1210,9 +1196,19 @@ struct RunColumn {
 unsafe impl Send for RunColumn {}
 
 impl RunColumn {
-    /// Empty, for the next run (buffers kept).
-    fn clear(&mut self) {
+    /// Decode column `i` of `rows` as `PgRows::value` would; a value that
+    /// is not of the column's type (an infinite date, text that is not
+    /// UTF-8) gives its row and what it is instead.
+    fn fill(
+        &mut self,
+        i: usize,
+        kind: K,
+        plan: Plan,
+        ty: &Type,
+        rows: &[tokio_postgres::Row],
+    ) -> std::result::Result<(), (usize, K)> {
         self.validity.clear();
+        self.validity.resize(rows.len().div_ceil(64), 0);
         self.nulls = false;
         self.flags.clear();
         self.ints.clear();
@@ -1221,96 +1217,58 @@ impl RunColumn {
         self.bytes.clear();
         self.text.clear();
         self.ends.clear();
-    }
-
-    /// Add row `r`'s value of this column (`raw`, `None` for NULL),
-    /// decoded as `PgRows::value` would: the text or bytes it adds, or the
-    /// keel type of a value that does not fit (an infinite date, text that
-    /// is not UTF-8). A time of 24:00:00 goes in: the Arrow reader refuses
-    /// it, as it does from every engine.
-    fn push(&mut self, r: usize, kind: K, plan: Plan, ty: &Type, raw: Option<&[u8]>) -> std::result::Result<usize, K> {
-        if r % 64 == 0 {
-            self.validity.push(0);
-        }
-        let Some(raw) = raw else {
-            // A NULL's entry holds anything; the column's vector gets a zero.
-            self.nulls = true;
-            match (plan, kind) {
-                (Plan::Text, _) => self.ends.push(self.text.len()),
-                (_, K::Bool) => self.flags.push(0),
-                (_, K::Int64 | K::Time | K::Timestamp | K::Timestamptz) => self.ints.push(0),
-                (_, K::Double) => self.doubles.push(0.0),
-                (_, K::Date) => self.dates.push(0),
-                _ => self.bytes.push(ByteRef::EMPTY),
-            }
-            return Ok(0);
+        // A NULL's entry holds anything; the column's vector gets a zero.
+        let null = |c: &mut RunColumn| match (plan, kind) {
+            (Plan::Text, _) => c.ends.push(c.text.len()),
+            (_, K::Bool) => c.flags.push(0),
+            (_, K::Int64 | K::Time | K::Timestamp | K::Timestamptz) => c.ints.push(0),
+            (_, K::Double) => c.doubles.push(0.0),
+            (_, K::Date) => c.dates.push(0),
+            _ => c.bytes.push(ByteRef::EMPTY),
         };
-        self.validity[r / 64] |= 1 << (r % 64);
-        // SAFETY (each `ByteRef::new`): the bytes are the row's message
-        // buffer, kept in `PgRows::run_rows` until the run is over (the
-        // rows pushed after it move the `Row`s, not their buffers); text
-        // is UTF-8 (checked by `decode`).
-        match plan {
-            Plan::Text => {
-                let start = self.text.len();
-                types::format_text(ty, raw, &mut self.text);
-                self.ends.push(self.text.len());
-                Ok(self.text.len() - start)
+        for (r, row) in rows.iter().enumerate() {
+            let Some(raw) = raw_of(row, i) else {
+                self.nulls = true;
+                null(self);
+                continue;
+            };
+            self.validity[r / 64] |= 1 << (r % 64);
+            // SAFETY (each `ByteRef::new`): the bytes are the row's, kept
+            // in `PgRows::run_rows` until the run is over; text is UTF-8
+            // (checked by `decode`).
+            match plan {
+                Plan::Text => {
+                    types::format_text(ty, raw, &mut self.text);
+                    self.ends.push(self.text.len());
+                }
+                Plan::Raw => self.bytes.push(unsafe { ByteRef::new(raw) }),
+                Plan::Direct => match (kind, types::decode(ty, raw)) {
+                    (K::Bool, ValueRef::Bool(b)) => self.flags.push(b as u8),
+                    (K::Int64, ValueRef::Int64(n))
+                    | (K::Time, ValueRef::Time(n))
+                    | (K::Timestamp, ValueRef::Timestamp(n))
+                    | (K::Timestamptz, ValueRef::Timestamptz(n)) => self.ints.push(n),
+                    (K::Double, ValueRef::Double(d)) => self.doubles.push(d),
+                    (K::Date, ValueRef::Date(d)) => self.dates.push(d),
+                    (K::Text, ValueRef::Text(t)) | (K::Json, ValueRef::Json(t)) => {
+                        self.bytes.push(unsafe { ByteRef::new(t.as_bytes()) })
+                    }
+                    (K::Bytes, ValueRef::Bytes(b)) => self.bytes.push(unsafe { ByteRef::new(b) }),
+                    (K::Uuid, ValueRef::Uuid(_)) => self.bytes.push(unsafe { ByteRef::new(&raw[..16]) }),
+                    (_, v) => return Err((r, v.kind())),
+                },
             }
-            Plan::Raw => {
-                self.bytes.push(unsafe { ByteRef::new(raw) });
-                Ok(raw.len())
+        }
+        if plan == Plan::Text {
+            let mut start = 0;
+            for &end in &self.ends {
+                // SAFETY: `text` is not changed again until the next run;
+                // each value is whole UTF-8.
+                self.bytes.push(unsafe { ByteRef::new(&self.text.as_bytes()[start..end]) });
+                start = end;
             }
-            Plan::Direct => match (kind, types::decode(ty, raw)) {
-                (K::Bool, ValueRef::Bool(b)) => {
-                    self.flags.push(b as u8);
-                    Ok(0)
-                }
-                (K::Int64, ValueRef::Int64(n))
-                | (K::Time, ValueRef::Time(n))
-                | (K::Timestamp, ValueRef::Timestamp(n))
-                | (K::Timestamptz, ValueRef::Timestamptz(n)) => {
-                    self.ints.push(n);
-                    Ok(0)
-                }
-                (K::Double, ValueRef::Double(d)) => {
-                    self.doubles.push(d);
-                    Ok(0)
-                }
-                (K::Date, ValueRef::Date(d)) => {
-                    self.dates.push(d);
-                    Ok(0)
-                }
-                (K::Text, ValueRef::Text(t)) | (K::Json, ValueRef::Json(t)) => {
-                    self.bytes.push(unsafe { ByteRef::new(t.as_bytes()) });
-                    Ok(t.len())
-                }
-                (K::Bytes, ValueRef::Bytes(b)) => {
-                    self.bytes.push(unsafe { ByteRef::new(b) });
-                    Ok(b.len())
-                }
-                (K::Uuid, ValueRef::Uuid(_)) => {
-                    self.bytes.push(unsafe { ByteRef::new(&raw[..16]) });
-                    Ok(16)
-                }
-                (_, v) => Err(v.kind()),
-            },
         }
-    }
-
-    /// Once the run's rows are in: point a `Plan::Text` column's entries
-    /// at its formatted values (`text` no longer grows).
-    fn seal(&mut self, plan: Plan) {
-        if plan != Plan::Text {
-            return;
-        }
-        let mut start = 0;
-        for &end in &self.ends {
-            // SAFETY: `text` is not changed again until the next run;
-            // each value is whole UTF-8.
-            self.bytes.push(unsafe { ByteRef::new(&self.text.as_bytes()[start..end]) });
-            start = end;
-        }
+        Ok(())
     }
 
     fn vector(&self, kind: K) -> Vector<'_> {
