@@ -668,9 +668,10 @@ class Cursor:
         self._end = True
         self._buf: List[Row] = []
         self._pos = 0
-        # Rows of the current result were handed out (fetchall, fetchmany,
-        # or fetchone past the buffer; fetchone from the buffer shows in
-        # `_pos`): the result can no longer go whole into an Arrow stream.
+        # fetchall handed rows of the current result out (it empties the
+        # buffer, so `_pos` no longer shows it; every other fetch leaves
+        # `_pos` past what it handed out, or reads past the first row, which
+        # clears `_peeked`): the stream must skip the first row.
         self._taken = False
         # The result's rows come as marshal (KEEL_BATCH_FORMAT_MARSHAL2).
         self._marshal = False
@@ -1033,7 +1034,6 @@ class Cursor:
             self._pos = 0
             if self._buf:
                 self._pos = 1
-                self._taken = True
                 return self._buf[0]
         return None
 
@@ -1048,8 +1048,6 @@ class Cursor:
             take = self._buf[: want - len(out)]
             self._pos = len(take)
             out.extend(take)
-        if out:
-            self._taken = True
         return out
 
     def fetchall(self) -> List[Row]:
