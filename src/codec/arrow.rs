@@ -1140,14 +1140,7 @@ pub fn array_literal(a: &dyn Array, item: &Field) -> Result<String> {
             }
             v => v.write_text(&mut v_text)?,
         }
-        out.push('"');
-        for c in v_text.chars() {
-            if c == '"' || c == '\\' {
-                out.push('\\');
-            }
-            out.push(c);
-        }
-        out.push('"');
+        crate::core::value::quote_array_element(&v_text, &mut out);
     }
     out.push('}');
     Ok(out)

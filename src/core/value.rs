@@ -797,6 +797,20 @@ pub fn format_double(v: f64, out: &mut String) {
     }
 }
 
+/// `s` in double quotes, with `"` and `\` escaped by a backslash: an
+/// element of PostgreSQL's array text (and a key or value of hstore's),
+/// as keel writes array parameters and reads array values.
+pub fn quote_array_element(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+}
+
 pub fn format_uuid(u: &[u8; 16], out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     for (i, b) in u.iter().enumerate() {

@@ -861,7 +861,7 @@ fn hstore_text(raw: &[u8], out: &mut String) -> Option<()> {
         }
         let s = std::str::from_utf8(raw.get(pos..pos + len as usize)?).ok()?;
         pos += len as usize;
-        push_quoted(s, out);
+        value::quote_array_element(s, out);
         Some(true)
     };
     for k in 0..n {
@@ -945,19 +945,6 @@ pub fn list_elements(elem: &Type, raw: &[u8], each: &mut dyn FnMut(ValueRef<'_>)
     Ok(())
 }
 
-/// `s` in double quotes, with `"` and `\` escaped by a backslash: how
-/// PostgreSQL's output functions quote an array element or an hstore
-/// key or value.
-fn push_quoted(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-}
 
 /// An array value's dimensions (length and lower bound of each) and its
 /// elements in order (`None` for NULL).
@@ -1094,7 +1081,7 @@ fn write_dims(dims: &[usize], it: &mut impl Iterator<Item = Option<String>>, del
                 if plain {
                     out.push_str(&s);
                 } else {
-                    push_quoted(&s, out);
+                    value::quote_array_element(&s, out);
                 }
             }
         }
