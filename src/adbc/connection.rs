@@ -57,34 +57,15 @@ impl Session {
         Ok(())
     }
 
-    /// Run `f` as one unit: with autocommit on and no transaction open, in
-    /// a transaction of its own, committed when `f` succeeds and rolled
-    /// back when it fails (an ingest that creates its table and then
-    /// fails leaves no table behind). On MySQL/MariaDB the CREATE TABLE
-    /// commits by itself, as the server does with every DDL.
+    /// Run `f` as one unit (`Conn::as_one`) with autocommit on, so that an
+    /// ingest that creates its table and then fails leaves no table behind
+    /// (on MySQL/MariaDB the CREATE TABLE commits by itself, as the server
+    /// does with every DDL); with it off, in the connection's transaction.
     pub(crate) fn as_one<T>(&self, f: impl FnOnce() -> AdbcResult<T>) -> AdbcResult<T> {
-        let own = {
-            let st = lock(&self.tx);
-            st.autocommit && !self.conn.in_transaction()
-        };
-        if !own {
+        if !lock(&self.tx).autocommit {
             return f();
         }
-        self.conn.begin(&TxOptions::default()).map_err(to_adbc)?;
-        match f() {
-            Ok(v) => {
-                if self.conn.in_transaction() {
-                    self.conn.commit().map_err(to_adbc)?;
-                }
-                Ok(v)
-            }
-            Err(e) => {
-                if self.conn.in_transaction() {
-                    let _ = self.conn.rollback();
-                }
-                Err(e)
-            }
-        }
+        self.conn.as_one(|_| f())
     }
 
     /// Cancel what runs on the connection (from any thread).

@@ -59,6 +59,12 @@ const VENDOR_CODE_PRIVATE_DATA: i32 = i32::MIN;
 /// `not_committed`). As ADBC 1.1 asks of an error with details, its
 /// `vendor_code` is `ADBC_ERROR_VENDOR_CODE_PRIVATE_DATA` (INT32_MIN), so
 /// the engine's number is read from the detail.
+impl From<crate::Error> for AdbcError {
+    fn from(e: crate::Error) -> AdbcError {
+        to_adbc(e)
+    }
+}
+
 pub(crate) fn to_adbc(e: crate::Error) -> AdbcError {
     use crate::core::error::Status as K;
     let status = match e.status {

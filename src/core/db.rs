@@ -453,6 +453,28 @@ impl Conn {
         Ok(rows)
     }
 
+    /// Run `f` as one unit: inside the caller's transaction when one is
+    /// open (`f` is given false), else in one of its own (`f` is given
+    /// true), committed when `f` succeeds and rolled back when it fails. A
+    /// statement that ends the transaction itself (MySQL's DDL commits it)
+    /// leaves none to end.
+    pub fn as_one<T, E: From<Error>>(&self, f: impl FnOnce(bool) -> std::result::Result<T, E>) -> std::result::Result<T, E> {
+        let own = !self.in_transaction();
+        if own {
+            self.begin(&TxOptions::default())?;
+        }
+        let r = f(own);
+        if own && self.in_transaction() {
+            match &r {
+                Ok(_) => self.commit()?,
+                Err(_) => {
+                    let _ = self.rollback();
+                }
+            }
+        }
+        r
+    }
+
     pub fn begin(&self, opts: &TxOptions) -> Result<()> {
         self.with(|c| {
             if c.in_transaction() {

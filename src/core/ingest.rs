@@ -166,11 +166,7 @@ impl Conn {
             IngestMode::CreateAppend => self.table_exists(&quoted)?,
             _ => false,
         };
-        let began = !self.in_transaction();
-        if began {
-            self.begin(&TxOptions::default())?;
-        }
-        let mut run = || -> Result<u64> {
+        self.as_one(|began| -> Result<u64> {
             match mode {
                 IngestMode::Create => {
                     self.exec(&create, &[])?;
@@ -210,21 +206,7 @@ impl Conn {
                 total += n;
             }
             Ok(total)
-        };
-        match run() {
-            Ok(n) => {
-                if began {
-                    self.commit()?;
-                }
-                Ok(n)
-            }
-            Err(e) => {
-                if began && self.in_transaction() {
-                    let _ = self.rollback();
-                }
-                Err(e)
-            }
-        }
+        })
     }
 
     /// Whether `quoted` names a table (or view) the session can read.
