@@ -458,7 +458,7 @@ impl Conn {
     /// true), committed when `f` succeeds and rolled back when it fails. A
     /// statement that ends the transaction itself (MySQL's DDL commits it)
     /// leaves none to end.
-    pub fn as_one<T, E: From<Error>>(&self, f: impl FnOnce(bool) -> std::result::Result<T, E>) -> std::result::Result<T, E> {
+    pub(crate) fn as_one<T, E: From<Error>>(&self, f: impl FnOnce(bool) -> std::result::Result<T, E>) -> std::result::Result<T, E> {
         let own = !self.in_transaction();
         if own {
             self.begin(&TxOptions::default())?;
