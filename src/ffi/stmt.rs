@@ -132,11 +132,12 @@ pub extern "C" fn keel_stmt_param_count(stmt: *const keel_stmt) -> usize {
 /// returned (`keel_rows_column_count`), which a schema change in between
 /// can make differ. `KEEL_STATUS_NOT_IMPLEMENTED` means the count is not
 /// known before the statement runs (never "0 columns"): an engine without
-/// `KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE` (see `keel_conn_supports`), or a
-/// SQL Server statement whose result the server cannot tell before
-/// running it (dynamic SQL, a temporary table it creates, a parameter
-/// whose type decides the result, an error in the SQL that running it
-/// reports); the message says why. Then run it and read the cursor's
+/// `KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE` (see `keel_conn_supports`), a
+/// MySQL/MariaDB `CALL` (a procedure's result sets are known only when it
+/// runs), or a SQL Server statement whose result the server cannot tell
+/// before running it (dynamic SQL, a temporary table it creates, a
+/// parameter whose type decides the result, an error in the SQL that
+/// running it reports); the message says why. Then run it and read the cursor's
 /// columns. On SQL Server the first call talks to the server: while a
 /// cursor is open on the connection it fails with
 /// `KEEL_STATUS_INVALID_STATE` and leaves the cursor alone.
