@@ -1059,7 +1059,7 @@ impl<'a> Cells<'a> {
         Cells { array, nulls: array.nulls(), kind, data }
     }
 
-    #[inline]
+    #[inline(always)]
     fn get(&self, row: usize, text: &'a [String]) -> Result<ValueRef<'a>> {
         if self.nulls.is_some_and(|n| n.is_null(row)) {
             return Ok(ValueRef::Null);

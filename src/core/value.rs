@@ -650,12 +650,26 @@ fn push_digits<const N: usize>(n: u64, out: &mut String) {
     out.push_str(unsafe { std::str::from_utf8_unchecked(&buf) });
 }
 
-/// The last `b.len()` decimal digits of `n` into `b`, zero-padded.
+/// "00" to "99", for writing digits two at a time.
+const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// The last `b.len()` decimal digits of `n` into `b`, zero-padded; two
+/// digits a division (this runs for every date and time written as text).
 #[inline]
 fn put_digits(mut n: u64, b: &mut [u8]) {
-    for c in b.iter_mut().rev() {
-        *c = b'0' + (n % 10) as u8;
-        n /= 10;
+    let mut i = b.len();
+    while i >= 2 {
+        let p = (n % 100) as usize * 2;
+        b[i - 2..i].copy_from_slice(&DIGIT_PAIRS[p..p + 2]);
+        n /= 100;
+        i -= 2;
+    }
+    if i == 1 {
+        b[0] = b'0' + (n % 10) as u8;
     }
 }
 

@@ -247,6 +247,7 @@ pub(super) enum Binding<'a> {
     Blob(&'a [u8]),
 }
 
+#[inline(always)]
 pub(super) fn binding<'a>(value: ValueRef<'a>, scratch: &'a mut String) -> Result<Binding<'a>> {
     Ok(match value {
         ValueRef::Null => Binding::Null,
