@@ -984,7 +984,9 @@ typedef struct keel_exec_result {
    * Rows inserted, updated or deleted; 0 for other statements, except
    * that on PostgreSQL and SQL Server a SELECT run by exec reports the
    * rows it returned (the server's own count: PostgreSQL's command tag,
-   * as libpq's PQcmdTuples; SQL Server's DONE token).
+   * as libpq's PQcmdTuples; SQL Server's DONE token). A MariaDB
+   * `INSERT`/`REPLACE`/`DELETE ... RETURNING` reports the rows it
+   * returned, one per row written (the server's own count says 0).
    */
   uint64_t rows_affected;
   /**
@@ -1444,7 +1446,8 @@ void keel_buffer_free(struct keel_buffer *buffer);
  * the server still running the statement once per row. On MariaDB 10.2
  * and later (unless the URL says `mariadb_bulk=off`) UPDATE, single-table
  * DELETE and INSERT/REPLACE ... VALUES that are no multi-row INSERT
- * (upserts whose update takes a parameter) go by MariaDB's bulk command,
+ * (upserts whose update takes a parameter), none with RETURNING (which
+ * runs row by row), go by MariaDB's bulk command,
  * up to 1000 rows per command, when they write a table of a
  * transactional engine; the command does not say which row failed, so
  * keel runs each chunk inside a savepoint (or a transaction of its own)
@@ -3332,7 +3335,8 @@ size_t keel_stmt_param_count(const struct keel_stmt *stmt);
  * known before the statement runs (never "0 columns"): an engine without
  * `KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE` (see `keel_conn_supports`), a
  * MySQL/MariaDB `CALL` (a procedure's result sets are known only when it
- * runs), or a SQL Server statement whose result the server cannot tell
+ * runs), a MariaDB `INSERT`/`REPLACE`/`DELETE ... RETURNING` (whose
+ * prepared form describes no columns), or a SQL Server statement whose result the server cannot tell
  * before running it (dynamic SQL, a temporary table it creates, a
  * parameter whose type decides the result, an error in the SQL that
  * running it reports); the message says why. Then run it and read the cursor's

@@ -184,3 +184,47 @@ fn mariadb_bulk_off_goes_row_by_row() {
     assert!(status(&c, "Questions") - before >= 30, "one UPDATE per row");
     assert_eq!(int(&c, &format!("SELECT SUM(v) FROM {t}"), &[]), 60);
 }
+
+/// MariaDB's `INSERT/DELETE ... RETURNING`: the prepared form describes
+/// no columns, yet every run returns rows. Its batches used to go through
+/// the bulk command, whose answer (a result set per row) the client read
+/// only in part: a duplicate key in the middle returned OK and lost every
+/// row but the last. They now run row by row: the failing row is named,
+/// the rows before it stay, and rows_affected counts the rows written
+/// (the OK packet after a RETURNING's rows says 0).
+#[test]
+fn returning_batches_name_the_failing_row_and_keep_the_rows_before() {
+    let Some(e) = mariadb() else { return };
+    let t = e.table("myb_ret");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, v BIGINT NOT NULL) ENGINE=InnoDB"), &[]).unwrap();
+    e.db.exec(&format!("INSERT INTO {t} VALUES (105, -1)"), &[]).unwrap();
+    let c = e.conn();
+    let sql = format!("INSERT INTO {t} (id, v) VALUES (?, ?) RETURNING id, v");
+    let mut st = c.prepare(&sql).unwrap();
+    let err = st.columns().expect_err("columns of a RETURNING before it runs");
+    assert_eq!(err.status, Status::NotImplemented, "{err}");
+    drop(st);
+    for in_tx in [false, true] {
+        e.db.exec(&format!("DELETE FROM {t} WHERE id <> 105"), &[]).unwrap();
+        if in_tx {
+            c.begin(&TxOptions::default()).unwrap();
+        }
+        let data: Vec<Vec<Value>> = (100..110).map(|i| vec![Value::Int64(i), Value::Int64(i)]).collect();
+        let err = batch(&c, &sql, &data).expect_err("row 5 duplicates id 105");
+        assert_eq!(err.status, Status::Integrity, "{err}");
+        assert!(err.message.starts_with("row 5:"), "{err}");
+        if in_tx {
+            c.commit().unwrap();
+        }
+        let ids = rows(&c, &format!("SELECT id FROM {t} ORDER BY id"), &[]);
+        let ids: Vec<Value> = ids.into_iter().map(|mut r| r.remove(0)).collect();
+        let want: Vec<Value> = (100..106).map(Value::Int64).collect();
+        assert_eq!(ids, want, "rows 0 to 4 stay, and 105 as it was (in a transaction: {in_tx})");
+    }
+    let data: Vec<Vec<Value>> = (200..230).map(|i| vec![Value::Int64(i), Value::Int64(i)]).collect();
+    assert_eq!(batch(&c, &sql, &data).unwrap().rows_affected, 30);
+    let del: Vec<Vec<Value>> = (200..210).map(|i| vec![Value::Int64(i)]).collect();
+    let r = batch(&c, &format!("DELETE FROM {t} WHERE id = ? RETURNING id"), &del).unwrap();
+    assert_eq!(r.rows_affected, 10);
+    assert_eq!(int(&c, &format!("SELECT COUNT(*) FROM {t}"), &[]), 6 + 20);
+}

@@ -261,7 +261,8 @@ pub extern "C" fn keel_buffer_free(buffer: *mut keel_buffer) {
 /// the server still running the statement once per row. On MariaDB 10.2
 /// and later (unless the URL says `mariadb_bulk=off`) UPDATE, single-table
 /// DELETE and INSERT/REPLACE ... VALUES that are no multi-row INSERT
-/// (upserts whose update takes a parameter) go by MariaDB's bulk command,
+/// (upserts whose update takes a parameter), none with RETURNING (which
+/// runs row by row), go by MariaDB's bulk command,
 /// up to 1000 rows per command, when they write a table of a
 /// transactional engine; the command does not say which row failed, so
 /// keel runs each chunk inside a savepoint (or a transaction of its own)

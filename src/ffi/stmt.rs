@@ -134,7 +134,8 @@ pub extern "C" fn keel_stmt_param_count(stmt: *const keel_stmt) -> usize {
 /// known before the statement runs (never "0 columns"): an engine without
 /// `KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE` (see `keel_conn_supports`), a
 /// MySQL/MariaDB `CALL` (a procedure's result sets are known only when it
-/// runs), or a SQL Server statement whose result the server cannot tell
+/// runs), a MariaDB `INSERT`/`REPLACE`/`DELETE ... RETURNING` (whose
+/// prepared form describes no columns), or a SQL Server statement whose result the server cannot tell
 /// before running it (dynamic SQL, a temporary table it creates, a
 /// parameter whose type decides the result, an error in the SQL that
 /// running it reports); the message says why. Then run it and read the cursor's

@@ -119,7 +119,9 @@ pub struct keel_exec_result {
     /// Rows inserted, updated or deleted; 0 for other statements, except
     /// that on PostgreSQL and SQL Server a SELECT run by exec reports the
     /// rows it returned (the server's own count: PostgreSQL's command tag,
-    /// as libpq's PQcmdTuples; SQL Server's DONE token).
+    /// as libpq's PQcmdTuples; SQL Server's DONE token). A MariaDB
+    /// `INSERT`/`REPLACE`/`DELETE ... RETURNING` reports the rows it
+    /// returned, one per row written (the server's own count says 0).
     pub rows_affected: u64,
     /// The id the engine gave the last inserted row, when
     /// `has_last_insert_id` is true (SQLite: `sqlite3_last_insert_rowid`).

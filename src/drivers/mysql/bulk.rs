@@ -261,7 +261,7 @@ impl<'a> Chunk<'a> {
         shared.check(c.exec_batch(stmt, sets.into_iter().map(params)))?;
         let mut rows_affected = c.affected_rows();
         if let Some(row) = last {
-            shared.check(drain(c.exec_iter(stmt, mysql::Params::Positional(row))))?;
+            shared.check(drain(c.exec_iter(stmt, mysql::Params::Positional(row))).map(drop))?;
             rows_affected += c.affected_rows();
         }
         shared.killer.check()?;

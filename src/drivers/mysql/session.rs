@@ -255,7 +255,7 @@ impl Shared {
     /// Run `sql` on `c`, this session's connection as a caller already
     /// holds it, noting what it did to the transaction.
     pub(super) fn run_on(&self, c: &mut mysql::Conn, sql: &str) -> Result<()> {
-        let r = self.check(drain(c.query_iter(sql)));
+        let r = self.check(drain(c.query_iter(sql)).map(drop));
         match &r {
             Ok(()) => self.tx.note(c),
             Err(e) => self.tx.failed(e),
@@ -272,23 +272,27 @@ impl Shared {
 /// stopping the statement, a failing statement inside a CALL), so the
 /// call reported success. The same packets are read either way: no round
 /// trip is added, and a statement without rows reads only its OK packet.
+/// Returns the number of rows read.
 pub(super) fn drain<P: mysql::prelude::Protocol>(
     r: std::result::Result<QueryResult<'_, '_, '_, P>, mysql::Error>,
-) -> std::result::Result<(), mysql::Error> {
+) -> std::result::Result<u64, mysql::Error> {
     let mut result = r?;
-    let mut first = None;
+    let (mut first, mut rows) = (None, 0u64);
     while let Some(set) = result.iter() {
         for row in set {
             // The first error is the call's: a server's error packet ends
             // the answer, and whatever follows a client-side one (a row
             // that does not parse) is read only to leave the session in
             // step, as the crate's drop does.
-            if let Err(e) = row {
-                first.get_or_insert(e);
+            match row {
+                Ok(_) => rows += 1,
+                Err(e) => {
+                    first.get_or_insert(e);
+                }
             }
         }
     }
-    first.map_or(Ok(()), Err)
+    first.map_or(Ok(rows), Err)
 }
 
 pub(super) struct ArcKiller(pub(super) Arc<Killer>);
@@ -400,12 +404,14 @@ impl DriverConn for MyConn {
             sql: sql.to_owned(),
             stmt,
             params: vec![MV::NULL; n],
-            shape,
             cols,
             zero_as_null: self.zero_as_null,
             max_packet: self.max_packet,
             bulk: self.bulk,
             pipelines: std::cell::Cell::new(None),
+            // Lexed only when the server described no columns.
+            rows_known_when_run: if shape.is_empty() { super::statement::rows_known_when_run(sql) } else { None },
+            shape,
         }))
     }
 

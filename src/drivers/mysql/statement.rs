@@ -30,6 +30,25 @@ pub(super) struct MyStmt {
     /// Whether batches of this statement go by the bulk command, once
     /// known (`pipelines`).
     pub(super) pipelines: std::cell::Cell<Option<bool>>,
+    /// Set for a statement that may return rows though its prepared form
+    /// has no columns ([`rows_known_when_run`]): what to call it.
+    pub(super) rows_known_when_run: Option<&'static str>,
+}
+
+/// Whether `sql` may return rows that its prepared form does not
+/// describe (the server says 0 columns): a CALL, whose procedure may
+/// return result sets, and MariaDB's `INSERT`/`REPLACE`/`DELETE ...
+/// RETURNING`. What to call it in a message.
+pub(super) fn rows_known_when_run(sql: &str) -> Option<&'static str> {
+    use crate::core::sql::{Kind, tokens};
+    let toks = tokens(sql, &super::SYNTAX);
+    let word = |t: &crate::core::sql::Token, w: &str| t.kind == Kind::Word && sql[t.start..t.end].eq_ignore_ascii_case(w);
+    let first = toks.first()?;
+    if word(first, "CALL") {
+        return Some("a CALL's");
+    }
+    let writes = ["INSERT", "REPLACE", "DELETE"].iter().any(|w| word(first, w));
+    (writes && toks.iter().any(|t| word(t, "RETURNING"))).then_some("an INSERT, REPLACE or DELETE ... RETURNING's")
 }
 
 impl Drop for MyStmt {
@@ -97,13 +116,10 @@ impl DriverStmt for MyStmt {
     }
 
     fn result_columns(&mut self) -> Result<Arc<[Column]>> {
-        // A CALL's prepared form has no columns, but the procedure may
-        // return result sets, whose columns only its run tells.
-        let toks = crate::core::sql::tokens(&self.sql, &super::SYNTAX);
-        if toks.first().is_some_and(|t| self.sql[t.start..t.end].eq_ignore_ascii_case("CALL")) {
-            return Err(crate::core::error::Error::not_implemented(
-                "a CALL's result sets are known only when it runs: run it as a query and read the cursor's columns",
-            )
+        if let Some(what) = self.rows_known_when_run {
+            return Err(crate::core::error::Error::not_implemented(format!(
+                "{what} result columns are known only when it runs: run it as a query and read the cursor's columns"
+            ))
             .with_driver("mysql"));
         }
         Ok(self.cols.columns.clone())
@@ -131,7 +147,7 @@ impl DriverStmt for MyStmt {
         // Every row read, so an error among them is this call's (`drain`).
         let ran = self.shared.check(drain(c.exec_iter(&self.stmt, params)));
         match &ran {
-            Ok(()) => {
+            Ok(_) => {
                 self.shared.tx.note(c);
                 if !self.shape.is_empty() {
                     // Rows were read and dropped: with autocommit off that
@@ -141,9 +157,12 @@ impl DriverStmt for MyStmt {
             }
             Err(e) => self.shared.tx.failed(e),
         }
-        ran?;
+        let rows = ran?;
         self.shared.killer.check()?;
-        Ok(ExecResult { rows_affected: c.affected_rows(), last_insert_id: insert_id(c) })
+        // The OK packet after a RETURNING's rows says 0 rows affected:
+        // each row it returned is one it wrote.
+        let rows_affected = if self.rows_known_when_run.is_some() { c.affected_rows().max(rows) } else { c.affected_rows() };
+        Ok(ExecResult { rows_affected, last_insert_id: insert_id(c) })
     }
 
     fn pipelines(&self) -> bool {
@@ -152,7 +171,7 @@ impl DriverStmt for MyStmt {
         // (`bulk::pipeline` says why), where the server tracks the
         // transaction's state (the savepoint needs it). Asked of the
         // server once per statement.
-        if !self.bulk || self.params.is_empty() || !self.shape.is_empty() || !self.shared.tx.tracked {
+        if !self.bulk || self.params.is_empty() || !self.shape.is_empty() || self.rows_known_when_run.is_some() || !self.shared.tx.tracked {
             return false;
         }
         if let Some(known) = self.pipelines.get() {
