@@ -1300,7 +1300,12 @@ keel_status keel_rows_export_arrow(struct keel_rows *rows,
  * when `conn` is not in one (MySQL/MariaDB commit CREATE and DROP at
  * once, so there the transaction holds the rows only), rolled back on
  * failure; inside a transaction of the caller's, nothing is rolled back
- * here.
+ * here. On MySQL/MariaDB a mode that makes or drops the table commits
+ * what the caller's transaction held before (the server commits before
+ * DDL), and the rows then go into a new transaction, which stays open
+ * for the caller to commit or roll back; and there
+ * `KEEL_INGEST_MODE_REPLACE` drops the old table at once, so a load that
+ * fails leaves the table made again, empty.
  *
  * Ownership: takes `stream` whenever it is not NULL, whatever the
  * outcome: it is released (its `release` called, and `stream->release`

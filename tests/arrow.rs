@@ -1941,3 +1941,53 @@ fn a_failing_producer_schema_is_reported_with_its_message() {
     assert!(m.contains("the producer's schema is broken") && m.contains("error code 5"), "{m}");
     keel_conn_free(conn);
 }
+
+/// Ingest inside the caller's transaction, on every engine: the rows are
+/// the transaction's until the caller ends it, whatever the mode. MySQL
+/// and MariaDB commit the CREATE (and what the transaction held before)
+/// at once; the rows used to go in outside any transaction there, so a
+/// rollback kept them, and a failing load kept its earlier commands'
+/// rows. Also: a MariaDB bulk command's error names the command's rows,
+/// not the row whose turn sent it.
+#[test]
+fn ingest_in_the_callers_transaction() {
+    use keel::core::ingest::IngestMode::*;
+    each(|f| {
+        let e = &f.e;
+        let t = e.table("arrow_in_tx");
+        let db = CDb::open(&f.url, "");
+        let conn = db.checkout();
+        for mode in [Create, Replace, CreateAppend] {
+            if mode == CreateAppend {
+                e.db.exec(&format!("DROP TABLE IF EXISTS {t}"), &[]).unwrap();
+            }
+            ok("begin", |er| keel_conn_begin(conn, null(), er));
+            assert_eq!(ingest(conn, &t.name, &mut id_stream(0, 10), mode), Ok(10), "{} {mode:?}", e.name);
+            assert!(keel_conn_in_transaction(conn), "{} {mode:?}: the rows' transaction is the caller's to end", e.name);
+            ok("rollback", |er| keel_conn_rollback(conn, er));
+            // PostgreSQL and SQLite roll the table back too.
+            let left = match e.db.query(&format!("SELECT count(*) FROM {t}"), &[]) {
+                Err(er) if er.status == Status::NotFound => 0,
+                Err(er) => panic!("{er}"),
+                Ok(mut r) => {
+                    assert!(r.next().unwrap());
+                    r.value(0).unwrap().as_i64().unwrap()
+                }
+            };
+            assert_eq!(left, 0, "{} {mode:?}: rolled back", e.name);
+        }
+        if e.name == "mysql" {
+            // Two bulk commands (or LOAD DATA); the duplicate is in the second.
+            e.db.exec(&format!("DROP TABLE IF EXISTS {t}"), &[]).unwrap();
+            e.db.exec(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY, name VARCHAR(20))"), &[]).unwrap();
+            e.db.exec(&format!("INSERT INTO {t} VALUES (15000, 'x')"), &[]).unwrap();
+            let (s, m) = ingest(conn, &t.name, &mut id_stream(0, 20000), Append).unwrap_err();
+            assert_eq!(s, Status::Integrity, "{m}");
+            if m.contains("bulk command") {
+                assert!(m.contains("rows 10000 to 19999, sent as one bulk command"), "{m}");
+            }
+            assert_eq!(common::int(&e.conn(), &format!("SELECT count(*) FROM {t}"), &[]), 1, "rolled back: {m}");
+        }
+        keel_conn_free(conn);
+    });
+}

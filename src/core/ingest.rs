@@ -166,7 +166,7 @@ impl Conn {
             IngestMode::CreateAppend => self.table_exists(&quoted)?,
             _ => false,
         };
-        self.as_one(|began| -> Result<u64> {
+        self.as_one(|_| -> Result<u64> {
             match mode {
                 IngestMode::Create => {
                     self.exec(&create, &[])?;
@@ -182,9 +182,12 @@ impl Conn {
                     }
                 }
             }
-            if began && !self.in_transaction() {
+            if !self.in_transaction() {
                 // MySQL/MariaDB committed the DDL, and the transaction
-                // with it: the rows get one of their own.
+                // with it (keel's or the caller's): the rows get one of
+                // their own, which `as_one` ends when it began the first,
+                // and which is the caller's to end otherwise (as the
+                // transaction the rows would have gone into).
                 self.begin(&TxOptions::default())?;
             }
             // The engine's bulk path, where it has one for these columns.
@@ -210,14 +213,26 @@ impl Conn {
     }
 
     /// Whether `quoted` names a table (or view) the session can read.
+    /// Inside a transaction the question is asked in a savepoint, where
+    /// the engine has them: the error that answers "no" would abort a
+    /// PostgreSQL transaction.
     fn table_exists(&self, quoted: &str) -> Result<bool> {
-        match self.query(&format!("SELECT * FROM {quoted} WHERE 1 = 0"), &[]) {
+        const MARK: &str = "keel_ingest_exists";
+        let saved = self.in_transaction() && self.savepoint(MARK).is_ok();
+        let r = match self.query(&format!("SELECT * FROM {quoted} WHERE 1 = 0"), &[]) {
             Ok(rows) => {
                 drop(rows);
                 Ok(true)
             }
             Err(e) if e.status == Status::NotFound => Ok(false),
             Err(e) => Err(e),
+        };
+        if saved {
+            if r != Ok(true) {
+                self.rollback_to(MARK)?;
+            }
+            self.release(MARK)?;
         }
+        r
     }
 }

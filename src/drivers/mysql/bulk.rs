@@ -65,6 +65,22 @@ pub(super) fn insert(shared: &Shared, table: &str, columns: &[String], max_bytes
     let mut rows: Vec<Vec<MV>> = Vec::with_capacity(COMMAND_ROWS);
     let mut bytes = 0usize;
     let mut loaded = 0u64;
+    // A command's error is about its rows, not about the row whose turn
+    // sent it (which the source would name): kept here, the source given
+    // a stand-in to stop on.
+    let mut failed: Option<Error> = None;
+    let stop = || Error::new(crate::core::error::Status::Internal, "the bulk command failed");
+    let send = |rows: &mut Vec<Vec<MV>>, loaded: &mut u64| -> Result<()> {
+        let first = *loaded;
+        let last = first + rows.len() as u64 - 1;
+        match run(shared, &stmt, rows) {
+            Ok(n) => {
+                *loaded += n;
+                Ok(())
+            }
+            Err(e) => Err(e.context(format_args!("rows {first} to {last}, sent as one bulk command"))),
+        }
+    };
     while src
         .next_rows(&mut |row| {
             let mut values = Vec::with_capacity(row.len());
@@ -85,17 +101,21 @@ pub(super) fn insert(shared: &Shared, table: &str, columns: &[String], max_bytes
             // A full command goes between rows (the source reads nothing
             // while it gives rows, `RowSource`).
             if !rows.is_empty() && (bytes + row_bytes > max_bytes || rows.len() >= COMMAND_ROWS) {
-                loaded += run(shared, &stmt, &mut rows)?;
+                if let Err(e) = send(&mut rows, &mut loaded) {
+                    failed = Some(e);
+                    return Err(stop());
+                }
                 bytes = 0;
             }
             bytes += row_bytes;
             rows.push(values);
             Ok(())
-        })?
+        })
+        .map_err(|e| failed.take().unwrap_or(e))?
         .is_some()
     {}
     if !rows.is_empty() {
-        loaded += run(shared, &stmt, &mut rows)?;
+        send(&mut rows, &mut loaded)?;
     }
     Ok(loaded)
 }
