@@ -1479,7 +1479,13 @@ void keel_buffer_free(struct keel_buffer *buffer);
  * always names its failing row, and no row after it runs; outside a
  * transaction the failure rolls back the chunk's transaction, and keel
  * runs the rows before the failing one again when the error is about the
- * data (otherwise the message says they were rolled back). After success
+ * data (otherwise the message says they were rolled back). A row keel
+ * refuses before sending it (a bad value: invalid UTF-8, a bad kind, a
+ * value the engine cannot take) stops the call the same way, after the
+ * rows before it ran. The error of a row after the first says
+ * `KEEL_RETRY_SAFETY_UNKNOWN` where it would say
+ * `KEEL_RETRY_SAFETY_NOT_SENT` for one statement: the rows before it
+ * ran, so running the call again would run them twice. After success
  * the statement is bound to the last row. `n_rows` 0 runs nothing and
  * succeeds.
  *
@@ -1521,7 +1527,9 @@ keel_status keel_stmt_execute_batch(struct keel_stmt *stmt,
  * included: each must have `keel_stmt_param_count(stmt)` values, the
  * first failing row stops the call with a message starting `row N:` (or
  * `rows N to M, ...` inside a PostgreSQL transaction, see there), and
- * earlier rows stay done.
+ * earlier rows stay done. The whole buffer is decoded before any row
+ * runs: a row that does not decode (a wrong type, a short row, an
+ * integer past 64 bits) fails the call with nothing run.
  *
  * Ownership: borrows `stmt`; `data` is read during the call only.
  * `result_out` may be NULL; otherwise it receives the sum of rows

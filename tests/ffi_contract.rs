@@ -1635,3 +1635,34 @@ fn static_binds_copy_on_the_servers() {
         keel_db_free(db);
     }
 }
+
+/// A batch row that keel refuses before sending it (invalid UTF-8, NaN
+/// on SQLite, a wrong count pushed by Rust): the rows before it run and
+/// stay, as the header promises, and since they ran, the error no longer
+/// says NOT_SENT (running the call again would apply them twice). Row 0
+/// refused still says NOT_SENT.
+#[test]
+fn a_batch_row_refused_before_sending_keeps_the_rows_before_it() {
+    let db = memory_db();
+    let conn = checkout(db);
+    exec(conn, "CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT)", &[]);
+    let ins = prepare(conn, "INSERT INTO t (id, x) VALUES (?, ?)");
+    let bad = [0xff_u8, 0xfe];
+    for (at, n) in [(5usize, 10usize), (0, 3), (1500, 2000)] {
+        exec(conn, "DELETE FROM t", &[]);
+        let mut params = Vec::new();
+        for i in 0..n {
+            params.push(v_i64(i as i64));
+            params.push(if i == at { v_text(&bad) } else { v_text(b"ok") });
+        }
+        let e = fails(|e| keel_stmt_execute_batch(ins, params.as_ptr(), n, 2, null_mut(), e));
+        assert_eq!(e.status(), Status::InvalidArgument, "{}", e.message());
+        assert!(e.message().starts_with(&format!("row {at}: column 1")), "{}", e.message());
+        let want = if at == 0 { RetrySafety::NotSent } else { RetrySafety::Unknown };
+        assert_eq!(e.retry_safety(), want, "row {at}");
+        assert_eq!(scalar_i64(conn, "SELECT count(*) FROM t"), at as i64, "the rows before row {at} stay");
+    }
+    keel_stmt_free(ins);
+    keel_conn_free(conn);
+    keel_db_free(db);
+}

@@ -96,7 +96,7 @@
 
 use super::db::Stmt;
 use super::driver::{DriverStmt, ExecResult, MultiRowLimits, PipelineError};
-use super::error::{Error, Result};
+use super::error::{Error, Result, RetrySafety};
 use super::sql::{InsertTail, Kind, Syntax, Token, tokens};
 use super::value::ValueRef;
 use std::ops::Range;
@@ -425,6 +425,15 @@ const IN_PLACE_ROWS: usize = 1000;
 /// Most rows in one pipeline (see the module docs).
 const PIPELINE_ROWS: usize = 1000;
 
+/// `e`, the error of row `index` of a batch, named so. Rows before it
+/// ran (they stay done), so running the call again is not safe as
+/// `RetrySafety::NotSent` would say, even when nothing of this row was
+/// sent: that stays only for row 0.
+fn at_row(e: Error, index: usize) -> Error {
+    let e = e.context(format_args!("row {index}"));
+    if index > 0 && e.retry == RetrySafety::NotSent { e.with_retry(RetrySafety::Unknown) } else { e }
+}
+
 /// One batch of parameter rows in progress: rows go in with
 /// [`ParamBatch::push`], and [`ParamBatch::finish`] runs what is left and returns the sum.
 pub struct ParamBatch<'s, 'a> {
@@ -478,11 +487,9 @@ impl<'a> ParamBatch<'_, 'a> {
     /// Add one row. It may run now or later; an error names its row.
     pub fn push(&mut self, row: &[ValueRef<'a>]) -> Result<()> {
         let index = self.pushed;
-        self.stmt.check_param_count(row.len()).map_err(|e| {
-            let e = e.context(format_args!("row {index}"));
-            // Before the first row nothing of the batch has run.
-            if index == 0 { e.not_sent() } else { e }
-        })?;
+        if let Err(e) = self.stmt.check_param_count(row.len()) {
+            return Err(self.stop_at(index, e));
+        }
         self.pushed += 1;
         match self.mode {
             Mode::RowByRow => self.run_one(row, index),
@@ -514,6 +521,22 @@ impl<'a> ParamBatch<'_, 'a> {
 
     /// Run the rows still pending; the sum over the batch.
     pub fn finish(mut self) -> Result<ExecResult> {
+        self.run_all_pending()?;
+        Ok(self.sum)
+    }
+
+    /// The batch stops at row `index` (not run) on `error`, which keel
+    /// raised before sending it (a bad value, a wrong count): the rows
+    /// pushed before it run first, as row by row they would have, and the
+    /// error is the call's unless one of them fails first.
+    pub fn stop_at(&mut self, index: usize, error: Error) -> Error {
+        match self.run_all_pending() {
+            Err(e) => e,
+            Ok(()) => at_row(error.not_sent(), index),
+        }
+    }
+
+    fn run_all_pending(&mut self) -> Result<()> {
         let rows = self.pending_rows();
         if rows > 0 {
             let last_alone = matches!(&self.stmt.many, Many::Chunked(c) if c.last_alone);
@@ -530,7 +553,7 @@ impl<'a> ParamBatch<'_, 'a> {
                 self.stmt.bind_all(&last)?;
             }
         }
-        Ok(self.sum)
+        Ok(())
     }
 
     fn pending_rows(&self) -> usize {
@@ -599,7 +622,7 @@ impl<'a> ParamBatch<'_, 'a> {
     /// Run one row through the statement itself.
     fn run_one(&mut self, row: &[ValueRef<'_>], index: usize) -> Result<()> {
         let r = self.stmt.execute_row(row);
-        let x = r.map_err(|e| e.context(format_args!("row {index}")))?;
+        let x = r.map_err(|e| at_row(e, index))?;
         self.sum.rows_affected += x.rows_affected;
         self.sum.last_insert_id = x.last_insert_id;
         Ok(())
@@ -656,14 +679,14 @@ impl<'a> ParamBatch<'_, 'a> {
             // have stayed done row by row, when the session can go on.
             if error.about_the_data() && self.stmt.with_driver_conn(|c| Ok(c.usable_after_error())).unwrap_or(false) {
                 self.flush_pipelined(k)?;
-                return Err(error.context(format_args!("row {at}")));
+                return Err(at_row(error, at));
             }
             return Err(error.context(format_args!(
                 "row {at} (rows {a} to {} ran before it in one pipelined transaction, which this error rolled back)",
                 at - 1
             )));
         }
-        Err(error.context(format_args!("row {at}")))
+        Err(at_row(error, at))
     }
 
     /// Run the first `rows` pending rows in one call into a driver that
@@ -686,7 +709,7 @@ impl<'a> ParamBatch<'_, 'a> {
         self.pending = pending;
         let at = self.first + ran;
         self.drop_pending(rows);
-        let x = r.map_err(|e| e.context(format_args!("row {at}")))?;
+        let x = r.map_err(|e| at_row(e, at))?;
         self.sum.rows_affected += x.rows_affected;
         self.sum.last_insert_id = x.last_insert_id;
         Ok(())
@@ -721,7 +744,7 @@ impl<'a> ParamBatch<'_, 'a> {
         let (a, b) = (self.first, self.first + rows - 1);
         let error = error.with_sql(self.stmt.sql());
         Err(match row {
-            Some(k) => error.context(format_args!("row {}", a + k)),
+            Some(k) => at_row(error, a + k),
             None => error.context(format_args!("rows {a} to {b}, loaded as one piece through the driver's bulk path")),
         })
     }

@@ -289,7 +289,13 @@ pub extern "C" fn keel_buffer_free(buffer: *mut keel_buffer) {
 /// always names its failing row, and no row after it runs; outside a
 /// transaction the failure rolls back the chunk's transaction, and keel
 /// runs the rows before the failing one again when the error is about the
-/// data (otherwise the message says they were rolled back). After success
+/// data (otherwise the message says they were rolled back). A row keel
+/// refuses before sending it (a bad value: invalid UTF-8, a bad kind, a
+/// value the engine cannot take) stops the call the same way, after the
+/// rows before it ran. The error of a row after the first says
+/// `KEEL_RETRY_SAFETY_UNKNOWN` where it would say
+/// `KEEL_RETRY_SAFETY_NOT_SENT` for one statement: the rows before it
+/// ran, so running the call again would run them twice. After success
 /// the statement is bound to the last row. `n_rows` 0 runs nothing and
 /// succeeds.
 ///
@@ -340,10 +346,11 @@ pub extern "C" fn keel_stmt_execute_batch(
             row.clear();
             for (j, v) in cells.iter().enumerate() {
                 // Name the value only when it is bad, to keep the loop cheap.
-                let x = value_in(v, "params")
-                    .or_else(|_| value_in(v, &format!("params[{}]", r * n_cols + j)))
-                    .map_err(|e| e.context(format_args!("row {r}")))?;
-                row.push(x);
+                match value_in(v, "params").or_else(|_| value_in(v, &format!("column {j} (params[{}])", r * n_cols + j))) {
+                    Ok(x) => row.push(x),
+                    // The rows before it run, as the header promises.
+                    Err(e) => return Err(batch.stop_at(r, e)),
+                }
             }
             batch.push(&row)?;
         }
@@ -372,7 +379,9 @@ pub extern "C" fn keel_stmt_execute_batch(
 /// included: each must have `keel_stmt_param_count(stmt)` values, the
 /// first failing row stops the call with a message starting `row N:` (or
 /// `rows N to M, ...` inside a PostgreSQL transaction, see there), and
-/// earlier rows stay done.
+/// earlier rows stay done. The whole buffer is decoded before any row
+/// runs: a row that does not decode (a wrong type, a short row, an
+/// integer past 64 bits) fails the call with nothing run.
 ///
 /// Ownership: borrows `stmt`; `data` is read during the call only.
 /// `result_out` may be NULL; otherwise it receives the sum of rows
