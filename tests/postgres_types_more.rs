@@ -448,3 +448,34 @@ fn infinite_dates_and_timestamps_read_as_their_text() {
     let err = err.expect("infinity is refused in Arrow");
     assert!(err.contains("row 0, column 0 (\"t\")") && err.contains("infinity"), "{err}");
 }
+
+/// A double bound to a `real` (float4) column that float4 cannot hold
+/// fails as the server's own cast does (22003, overflow or underflow),
+/// on the extended protocol and in binary COPY alike (a batch of a plain
+/// INSERT goes by COPY); it used to be stored as ±Infinity or 0. Values
+/// float4 holds (rounded, as the server rounds), NaN and the infinities
+/// go in as before.
+#[test]
+fn doubles_past_float4_are_refused() {
+    let Some(url) = url() else { return };
+    let c = conn(&url);
+    let t = format!("keel_f4_{}", std::process::id());
+    c.exec(&format!("DROP TABLE IF EXISTS {t}"), &[]).unwrap();
+    c.exec(&format!("CREATE TABLE {t} (r real)"), &[]).unwrap();
+    let ins = format!("INSERT INTO {t} (r) VALUES (?)");
+    for bad in [1e300, -1e300, 1e-300, -1e-46, 3.5e38] {
+        let e = c.exec(&ins, &[Value::Double(bad).as_ref()]).expect_err(&format!("{bad}"));
+        assert_eq!(e.sqlstate, "22003", "{bad}: {e}");
+        assert!(e.message.contains("does not fit PostgreSQL type float4"), "{e}");
+        let mut st = c.prepare(&ins).unwrap();
+        let rows = [[keel::ValueRef::Double(1.5)], [keel::ValueRef::Double(bad)]];
+        let e = st.execute_batch(rows.iter()).expect_err(&format!("batch {bad}"));
+        assert_eq!(e.sqlstate, "22003", "batch {bad}: {e}");
+    }
+    c.exec(&format!("DELETE FROM {t}"), &[]).unwrap();
+    for good in [3.4e38, 1.2e-38, 1e-45, f64::INFINITY, f64::NAN, 0.1] {
+        c.exec(&ins, &[Value::Double(good).as_ref()]).unwrap_or_else(|e| panic!("{good}: {e}"));
+    }
+    assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t} WHERE r = 'Infinity' OR r = 'NaN'"), &[]), 2);
+    c.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
+}

@@ -101,7 +101,7 @@ fn field(v: ValueRef<'_>, ty: &Type, out: &mut BytesMut) -> Result<()> {
         ValueRef::Bool(b) if *ty == Type::BOOL => out.put_u8(b as u8),
         ValueRef::Int64(n) if binary_fits(K::Int64, ty) => int(n as i128, out)?,
         ValueRef::Uint64(n) if binary_fits(K::Int64, ty) => int(n as i128, out)?,
-        ValueRef::Double(d) if *ty == Type::FLOAT4 => out.put_f32(d as f32),
+        ValueRef::Double(d) if *ty == Type::FLOAT4 => out.put_f32(super::types::float4(d).map_err(bad)?),
         ValueRef::Double(d) if *ty == Type::FLOAT8 => out.put_f64(d),
         ValueRef::Text(s) | ValueRef::Json(s) if binary_fits(K::Text, ty) => {
             if *ty == Type::JSONB {

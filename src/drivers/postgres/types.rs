@@ -1110,6 +1110,21 @@ fn too_big(v: impl std::fmt::Display, ty: &Type) -> Box<dyn std::error::Error + 
     )
 }
 
+/// `d` as a float4, failing as the server's own float8-to-float4 cast
+/// does: a finite value past float4's range (overflow), or one that is
+/// not 0 but rounds to 0 (underflow). Never infinity or 0 in its place.
+/// The error says why.
+pub(super) fn float4(d: f64) -> std::result::Result<f32, String> {
+    let f = d as f32;
+    if (f.is_infinite() && d.is_finite()) || (f == 0.0 && d != 0.0) {
+        let mut v = String::new();
+        value::format_double(d, &mut v);
+        let what = if f == 0.0 { "underflow" } else { "overflow" };
+        return Err(format!("value {v} does not fit PostgreSQL type float4 ({what})"));
+    }
+    Ok(f)
+}
+
 fn binary_ok(v: &value::Value, ty: &Type) -> bool {
     use value::Value as V;
     match v {
@@ -1167,7 +1182,9 @@ impl ToSql for Param {
                 }
             }
             V::Double(d) => match *ty {
-                Type::FLOAT4 => out.put_f32(*d as f32),
+                Type::FLOAT4 => out.put_f32(float4(*d).map_err(|m| -> Box<dyn std::error::Error + Sync + Send> {
+                    Box::new(Error::invalid_argument(m).with_sqlstate("22003").with_driver("postgres"))
+                })?),
                 _ => out.put_f64(*d),
             },
             V::Text(s) | V::Json(s) | V::Decimal(s) => {
