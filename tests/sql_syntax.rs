@@ -248,3 +248,22 @@ fn identifiers_unquote() {
     assert_eq!(Syntax::unquote_identifier("`a``b`"), "a`b");
     assert_eq!(Syntax::unquote_identifier("[a]]b]"), "a]b");
 }
+
+/// keel quotes the names it writes (ingest's table and columns) so that
+/// every name round-trips on its engine. SQLite reads `[x]` but has no
+/// escape for a `]` inside it, so `a]b` used to fail there
+/// ("unrecognized token"); it is quoted with double quotes now, and
+/// brackets stay SQL Server's.
+#[test]
+fn identifiers_quote_so_every_name_survives() {
+    let sqlite = keel::Db::open("sqlite::memory:").unwrap();
+    let c = sqlite.checkout().unwrap();
+    let q = c.syntax().quote_identifier("a]b\"c").unwrap();
+    assert_eq!(q, "\"a]b\"\"c\"");
+    c.exec(&format!("CREATE TABLE {q} ({q} INTEGER)"), &[]).unwrap();
+    c.exec(&format!("INSERT INTO {q} ({q}) VALUES (1)"), &[]).unwrap();
+    let mut rows = c.query(&format!("SELECT {q} FROM {q}"), &[]).unwrap();
+    assert!(rows.next().unwrap());
+    assert_eq!(rows.columns()[0].name, "a]b\"c");
+    assert_eq!(Syntax::unquote_identifier(&q), "a]b\"c");
+}

@@ -51,6 +51,12 @@ pub struct Syntax {
     pub backtick_identifiers: bool,
     /// `[x]` quotes an identifier.
     pub bracket_identifiers: bool,
+    /// keel quotes identifiers as `[x]`, with `]]` for a `]` (SQL
+    /// Server's way, which works whatever QUOTED_IDENTIFIER says); else
+    /// as `` `x` `` where strings may be double-quoted (MySQL), and as
+    /// `"x"` otherwise. SQLite reads `[x]` but has no escape for a `]`
+    /// in it: it is quoted `"x"`.
+    pub quote_with_brackets: bool,
     /// `#` starts a comment to the end of the line (MySQL).
     pub hash_comments: bool,
     /// `/* */` comments nest (PostgreSQL).
@@ -119,7 +125,7 @@ impl Syntax {
                 "{name:?} is not an identifier: it is empty or holds a NUL byte"
             )));
         }
-        Ok(if self.bracket_identifiers {
+        Ok(if self.quote_with_brackets {
             format!("[{}]", name.replace(']', "]]"))
         } else if self.double_quoted_strings {
             format!("`{}`", name.replace('`', "``"))
@@ -156,6 +162,7 @@ impl Syntax {
         double_quoted_strings: false,
         backtick_identifiers: false,
         bracket_identifiers: false,
+        quote_with_brackets: false,
         hash_comments: false,
         nested_comments: false,
         executable_comments: false,

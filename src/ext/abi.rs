@@ -51,7 +51,9 @@ pub const KEEL_SYNTAX_QUESTION_NUMBER: u32 = 1;
 pub const KEEL_SYNTAX_BACKSLASH_ESCAPES: u32 = 2;
 /// `E'...'` strings take backslash escapes.
 pub const KEEL_SYNTAX_E_STRINGS: u32 = 4;
-/// `"..."` is a string rather than an identifier.
+/// `"..."` is a string rather than an identifier. The names keel writes
+/// into SQL itself (ingest's table and columns) are quoted `"x"` (a `"`
+/// doubled), or `` `x` `` (a `` ` `` doubled) with this flag.
 pub const KEEL_SYNTAX_DOUBLE_QUOTED_STRINGS: u32 = 8;
 /// `` `x` `` quotes an identifier.
 pub const KEEL_SYNTAX_BACKTICK_IDENTIFIERS: u32 = 16;

@@ -283,6 +283,7 @@ pub(crate) unsafe fn driver_from_table(p: *const DriverV1) -> Result<Arc<dyn Dri
         double_quoted_strings: f(KEEL_SYNTAX_DOUBLE_QUOTED_STRINGS),
         backtick_identifiers: f(KEEL_SYNTAX_BACKTICK_IDENTIFIERS),
         bracket_identifiers: f(KEEL_SYNTAX_BRACKET_IDENTIFIERS),
+        quote_with_brackets: false,
         hash_comments: f(KEEL_SYNTAX_HASH_COMMENTS),
         nested_comments: f(KEEL_SYNTAX_NESTED_COMMENTS),
         executable_comments: false,

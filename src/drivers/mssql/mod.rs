@@ -92,6 +92,7 @@ pub static SYNTAX: Syntax = Syntax {
     placeholder: Placeholder::Numbered("@P"),
     backtick_identifiers: true,
     bracket_identifiers: true,
+    quote_with_brackets: true,
     word_bytes: b"@#",
     ..Syntax::STANDARD
 };
