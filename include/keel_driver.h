@@ -163,7 +163,9 @@
 #define KEEL_SYNTAX_E_STRINGS 4
 
 /**
- * `"..."` is a string rather than an identifier.
+ * `"..."` is a string rather than an identifier. The names keel writes
+ * into SQL itself (ingest's table and columns) are quoted `"x"` (a `"`
+ * doubled), or `` `x` `` (a `` ` `` doubled) with this flag.
  */
 #define KEEL_SYNTAX_DOUBLE_QUOTED_STRINGS 8
 
