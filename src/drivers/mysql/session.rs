@@ -105,7 +105,16 @@ impl Killer {
         self.requested.store(false, Ordering::Release);
     }
 
-    /// Call when a statement ended without error.
+    /// Call when a statement without rows ended without error: it ran,
+    /// and took effect, whether or not a cancel came too late to stop it
+    /// (a statement the KILL stopped fails with error 1317). Reporting
+    /// the cancel would tell the caller it did not, and a retry would
+    /// run it twice.
+    pub(super) fn ran(&self) {
+        self.requested.store(false, Ordering::Release);
+    }
+
+    /// Call when a statement with rows ended without error.
     pub(super) fn check(&self) -> Result<()> {
         if self.requested.swap(false, Ordering::AcqRel) {
             return Err(Error::new(crate::core::error::Status::Cancelled, "statement cancelled by keel_cancel_request")
@@ -116,8 +125,18 @@ impl Killer {
     }
 
     fn kill_query(&self) -> Result<()> {
-        let mut side = my(mysql::Conn::new(self.opts.clone()))?;
-        my(side.query_drop(format!("KILL QUERY {}", self.connection_id)))
+        let r = my(mysql::Conn::new(self.opts.clone()))
+            .and_then(|mut side| my(side.query_drop(format!("KILL QUERY {}", self.connection_id))));
+        r.map_err(|mut e| {
+            if e.status == crate::core::error::Status::Timeout {
+                // Not the session's socket_timeout_ms: the cancel's own
+                // connection, under the URL's timeouts.
+                e.message = "the MySQL server did not answer the cancel (KILL QUERY on a connection of its own) in time; \
+                             the statement may still run"
+                    .into();
+            }
+            e
+        })
     }
 }
 
