@@ -28,8 +28,13 @@ pub fn status_for(code: u16, sqlstate: &str) -> Status {
         1213 | 1205 | 1614 => Status::Busy,
         1045 | 1698 => Status::Unauthenticated,
         1044 | 1142 | 1143 | 1227 => Status::Unauthorized,
-        1049 | 1146 | 1054 | 1305 => Status::NotFound,
-        1050 | 1007 | 1061 => Status::AlreadyExists,
+        // Unknown database, table (1146; 1051 from DROP TABLE), column,
+        // routine, key or column to drop (1091), database to drop (1008),
+        // trigger (1360).
+        1049 | 1146 | 1051 | 1054 | 1305 | 1091 | 1008 | 1360 => Status::NotFound,
+        // Table, database, key, column (1060), routine (1304) or trigger
+        // (1359) that exists already.
+        1050 | 1007 | 1061 | 1060 | 1304 | 1359 => Status::AlreadyExists,
         1317 => Status::Cancelled,
         1969 | 3024 => Status::Timeout,
         1264 | 1406 | 1292 | 1366 | 1690 => Status::InvalidData,
@@ -133,6 +138,9 @@ mod tests {
             (1045, "28000", Status::Unauthenticated),
             (1142, "42000", Status::Unauthorized),
             (1146, "42S02", Status::NotFound),
+            (1051, "42S02", Status::NotFound),
+            (1091, "42000", Status::NotFound),
+            (1060, "42S21", Status::AlreadyExists),
             (1064, "42000", Status::InvalidArgument),
             (1317, "70100", Status::Cancelled),
             (1969, "70100", Status::Timeout),

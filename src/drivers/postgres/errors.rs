@@ -10,8 +10,11 @@ pub fn status_for(sqlstate: &str) -> Status {
         "57014" => Status::Cancelled,
         "42501" => Status::Unauthorized,
         "28000" | "28P01" => Status::Unauthenticated,
-        "3D000" | "42P01" | "42883" | "42703" => Status::NotFound,
-        "42P04" | "42P07" | "42710" | "42723" => Status::AlreadyExists,
+        // Undefined database, table, function, column, object (an index,
+        // a type, a constraint), schema.
+        "3D000" | "42P01" | "42883" | "42703" | "42704" | "3F000" => Status::NotFound,
+        // Duplicate database, table, object, function, column, schema.
+        "42P04" | "42P07" | "42710" | "42723" | "42701" | "42P06" => Status::AlreadyExists,
         "57P01" | "57P02" | "57P03" => Status::Io,
         _ => match &sqlstate[..sqlstate.len().min(2)] {
             "23" => Status::Integrity,
@@ -153,6 +156,8 @@ mod tests {
             ("23503", Status::Integrity),
             ("42601", Status::InvalidArgument),
             ("42P01", Status::NotFound),
+            ("42704", Status::NotFound),
+            ("42701", Status::AlreadyExists),
             ("42501", Status::Unauthorized),
             ("40001", Status::Busy),
             ("40P01", Status::Busy),
