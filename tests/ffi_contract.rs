@@ -1360,6 +1360,13 @@ fn passwords_never_appear_in_messages() {
         ("nosuch://u:hunter2@localhost/db", Status::NotFound),
         ("postgres://u:hunter2%zz@localhost/db", Status::InvalidArgument),
         ("sqlite://u:hunter2@localhost/x.db", Status::InvalidArgument),
+        // No `//` after the scheme: all of the rest used to become the
+        // database name (so the server's "database ... does not exist"
+        // quoted the password) on the default host, as the default user.
+        ("postgresql:u:hunter2@db.example.com:5432/db", Status::InvalidArgument),
+        ("postgres:u:hunter2@127.0.0.1/db", Status::InvalidArgument),
+        ("mysql:u:hunter2@127.0.0.1/db", Status::InvalidArgument),
+        ("mssql:u:hunter2@127.0.0.1/db", Status::InvalidArgument),
     ];
     for (url, status) in cases {
         let u = c(url);

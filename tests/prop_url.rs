@@ -138,6 +138,8 @@ impl Parts {
                 (None, _) => String::new(),
             },
             options: self.options.clone(),
+            // Every URL made here has the `//`.
+            authority: true,
         }
     }
 }

@@ -29,6 +29,10 @@ pub struct ConnUrl {
     pub path: String,
     /// Query-string options in the order given.
     pub options: Vec<(String, String)>,
+    /// Whether `//` followed the scheme (`scheme://...`). Without it all
+    /// of the rest is the path: `postgres:u:pw@h/db` has no host, and a
+    /// database name holding the password.
+    pub authority: bool,
 }
 
 impl fmt::Debug for ConnUrl {
@@ -235,6 +239,7 @@ impl ConnUrl {
             more_hosts: Vec::new(),
             path: String::new(),
             options: Vec::new(),
+            authority: rest.starts_with("//"),
         };
         let Some(after) = rest.strip_prefix("//") else {
             // `sqlite::memory:`, `sqlite:relative.db`
@@ -287,6 +292,22 @@ impl ConnUrl {
         (out.host, out.port, out.more_hosts) = (first.host, first.port, hosts);
         out.path = decode_part(path, false, "database name")?;
         Ok(out)
+    }
+
+    /// Refuse a URL of an engine that names a server when it has no `//`
+    /// after the scheme but more: `postgres:u:pw@h/db` would reach the
+    /// default host with the rest as the database name, password and all
+    /// (which the server's error then repeats). The message does not show
+    /// the rest.
+    pub fn require_authority(&self, engine: &str) -> Result<()> {
+        if self.authority || self.path.is_empty() {
+            return Ok(());
+        }
+        Err(Error::invalid_argument(format!(
+            "a {engine} URL names a server: write {s}://[user[:password]@]host[:port]/database (after \"{s}:\" comes \"//\"; \
+             the rest is not shown here, as it may hold a password)",
+            s = self.scheme
+        )))
     }
 
     /// Every host the URL names, the first first; one entry (maybe with

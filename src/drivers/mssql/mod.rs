@@ -212,6 +212,7 @@ impl Driver for MssqlDriver {
         super::options::mssql::OPTIONS
     }
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
+        url.require_authority("SQL Server")?;
         let host = url.host.clone().unwrap_or_else(|| "127.0.0.1".into());
         let port = url.port.unwrap_or(1433);
         let mut cfg = Config::new();

@@ -129,6 +129,7 @@ impl Driver for MysqlDriver {
         true
     }
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
+        url.require_authority("MySQL")?;
         let tls = tls::policy(&tls::SslOptions {
             ssl_mode: opts.text("ssl_mode").unwrap_or(""),
             ssl_ca: opts.text("ssl_ca").unwrap_or(""),

@@ -111,6 +111,7 @@ impl Driver for PostgresDriver {
         true
     }
     fn connector(&self, url: &ConnUrl, opts: &Options) -> Result<Box<dyn Connector>> {
+        url.require_authority("PostgreSQL")?;
         let tls = tls::policy(&tls::SslOptions {
             sslmode: opts.text("sslmode").unwrap_or("prefer"),
             sslrootcert: opts.text("sslrootcert").unwrap_or(""),
