@@ -552,10 +552,19 @@ class Connection:
         modes = {"create": 1, "append": 2, "replace": 3, "create_append": 4}
         if mode not in modes:
             raise ProgrammingError(f"mode {mode!r} is not one of {', '.join(modes)}")
+        # The name goes to C NUL-terminated: cut at a NUL,
+        # "keep\0_other" with mode="replace" would drop and remake keep.
+        (name,) = _names(table=_required(table, "table"))
+        export = getattr(data, "__arrow_c_stream__", None)
+        if export is None:
+            raise TypeError(
+                "data must be an Arrow stream source, an object with __arrow_c_stream__ (a pyarrow Table "
+                f"or RecordBatchReader, a polars DataFrame, a keel cursor), not {type(data).__name__}"
+            )
         p = self._ptr()
         if self._one_cursor:
             self._settle()
-        capsule = data.__arrow_c_stream__()
+        capsule = export()
         stream = _arrow.stream_of(capsule)
         if not self._autocommit and not lib.keel_conn_in_transaction(p):
             self._check(lib.keel_conn_begin(p, None, self._perr), "begin")
@@ -563,7 +572,7 @@ class Connection:
         n = c_uint64()
         # libkeel takes the stream (it sets its release to NULL), so the
         # capsule's destructor finds nothing left to release.
-        self._check(lib.keel_conn_ingest(p, table.encode("utf-8"), stream, modes[mode], byref(n), self._perr), "ingest")
+        self._check(lib.keel_conn_ingest(p, name, stream, modes[mode], byref(n), self._perr), "ingest")
         return n.value
 
     def begin(self, *, lock: Any = None, isolation: Any = None, read_only: bool = False) -> None:
@@ -921,6 +930,11 @@ class Cursor:
             conn._begin_if_needed(p, st, False)
             n = st.n_params
             for i, r in enumerate(rows):
+                if type(r) not in (tuple, list) and not isinstance(r, dict) and not _is_sequence(r):
+                    raise TypeError(
+                        f"row {i}: a row of parameters must be a sequence (a tuple or list) with one value "
+                        f"per ? placeholder, not {type(r).__name__}; for one value a row, pass [(value,), ...]"
+                    )
                 if isinstance(r, dict) or len(r) != n:
                     raise ProgrammingError(
                         f"row {i}: the statement has {n} placeholder{'s' if n != 1 else ''} "
@@ -1040,6 +1054,9 @@ class Cursor:
     def fetchmany(self, size: Optional[int] = None) -> List[Row]:
         self._check_result()
         want = self.arraysize if size is None else size
+        if want < 0:
+            # As the sqlite3 module does: a negative size is no limit.
+            return self.fetchall()
         out = self._buf[self._pos : self._pos + want]
         self._pos += len(out)
         while len(out) < want and not self._end:
@@ -1158,4 +1175,18 @@ def _params(parameters: Optional[Sequence[Any]]) -> Sequence[Any]:
         raise ProgrammingError("named parameters are not supported: paramstyle is qmark, pass a sequence")
     if isinstance(parameters, (str, bytes)):
         raise ProgrammingError("parameters must be a sequence of values, not a single str or bytes")
-    return parameters
+    if not _is_sequence(parameters):
+        raise TypeError(
+            f"parameters must be a sequence (a tuple or list) with one value per ? placeholder, "
+            f"not {type(parameters).__name__}; for one value, pass (value,)"
+        )
+    # The encoders take tuples and lists (a range or another sequence
+    # would reach marshal or the pickler as itself).
+    return tuple(parameters)
+
+
+def _is_sequence(v: Any) -> bool:
+    """Whether ``v`` has a length and items by position, as a row of
+    parameters needs (a set, a generator or a number has not)."""
+    t = type(v)
+    return hasattr(t, "__len__") and hasattr(t, "__getitem__")

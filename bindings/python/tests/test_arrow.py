@@ -181,6 +181,109 @@ def test_error_mid_stream_reaches_the_reader():
             reader.read_next_batch()
 
 
+# A result whose third row (the second batch, at arrow_batch_rows=2) holds
+# a value its column's Arrow type cannot take, on each engine.
+_LATE_BAD = {
+    "sqlite": "WITH v(o, x) AS (VALUES (1, 1), (2, 2), (3, 'a')) SELECT x FROM v ORDER BY o",
+    "postgres": "SELECT x::date AS x FROM (VALUES (1, '2020-01-01'), (2, '2020-01-02'), (3, 'infinity')) v(o, x) ORDER BY o",
+    "mysql": "SELECT CAST(x AS TIME) AS x FROM (SELECT 1 o, '01:00:00' x UNION ALL SELECT 2, '02:00:00' "
+    "UNION ALL SELECT 3, '-01:00:00') v ORDER BY o",
+}
+
+
+@pytest.fixture
+def unraisable(monkeypatch):
+    """What reached sys.unraisablehook ("Exception ignored in ...") during
+    the test."""
+    seen: list = []
+    monkeypatch.setattr(sys, "unraisablehook", seen.append)
+    return seen
+
+
+def test_an_error_in_a_later_batch_reaches_the_caller_of_pyarrow_table(engine, unraisable):
+    """pyarrow (Cython) drops the capsule while its exception is pending; a
+    destructor running Python code then would lose that exception, leaving
+    "SystemError: returned NULL without setting an exception" and keel's
+    message only printed as "Exception ignored"."""
+    with engine.connect(autocommit=True, arrow_batch_rows="2") as conn:
+        cur = conn.cursor()
+        for read in (pa.table, lambda c: c.fetch_arrow_table(), lambda c: pa.chunked_array(c)):
+            cur.execute(_LATE_BAD[engine.name])
+            with pytest.raises(pa.ArrowInvalid, match=r'keel: invalid data: row 2, column 0 \("x"\)'):
+                read(cur)
+            assert conn.execute("SELECT 2").fetchall() == [(2,)]
+        pl = pytest.importorskip("polars")
+        cur.execute(_LATE_BAD[engine.name])
+        with pytest.raises(pl.exceptions.ComputeError, match="keel: invalid data: row 2"):
+            pl.DataFrame(cur)
+        assert conn.execute("SELECT 2").fetchall() == [(2,)]
+    assert unraisable == []
+
+
+def test_an_error_of_pyarrow_itself_reaches_the_caller(engine, unraisable):
+    with engine.connect(autocommit=True) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT 1 AS x UNION ALL SELECT 2")
+        with pytest.raises(ValueError, match="field names"):
+            pa.table(cur, schema=pa.schema([("y", pa.string())]))
+        # The stream was released: the connection runs the next statement.
+        assert conn.execute("SELECT 2").fetchall() == [(2,)]
+    assert unraisable == []
+
+
+def test_each_stream_is_released_once_however_it_is_read(engine):
+    """The capsule's stream is released exactly once: by the consumer that
+    moved it out (pyarrow, polars, libkeel's ingest), or by the capsule's
+    destructor when it was read in place or not at all."""
+    import ctypes
+
+    from keel import _abi, _arrow
+
+    with engine.connect(autocommit=True) as conn:
+        cur = conn.cursor()
+        sql = "SELECT 1 AS x UNION ALL SELECT 2"
+
+        def free() -> bool:
+            # The stream no longer holds the session (one-result engines),
+            # and keel keeps nothing of it.
+            return conn.execute("SELECT 3").fetchall() == [(3,)] and not _arrow._LIVE and not _arrow._BY_PRIVATE
+
+        cur.execute(sql)
+        assert pa.table(cur).num_rows == 2 and free()
+        cur.execute(sql)
+        cap = cur.__arrow_c_stream__()
+        reader = pa.RecordBatchReader._import_from_c_capsule(cap)
+        # Moved out: the capsule now holds a released stream.
+        assert not _arrow.stream_of(cap).contents.release
+        assert reader.read_all().num_rows == 2
+        del reader, cap
+        assert free()
+        # Read in place (its schema asked for without a move), then dropped:
+        # the destructor releases it.
+        cur.execute(sql)
+        cap = cur.__arrow_c_stream__()
+        stream = _arrow.stream_of(cap)
+        schema = _abi.ArrowSchema()
+        assert stream.contents.get_schema(stream, ctypes.byref(schema)) == 0
+        assert schema.n_children == 1
+        schema.release(ctypes.byref(schema))
+        assert stream.contents.release
+        del stream, cap
+        assert free()
+        # Asked for its schema in place, then moved: the move is still seen.
+        cur.execute(sql)
+        cap = cur.__arrow_c_stream__()
+        stream = _arrow.stream_of(cap)
+        schema = _abi.ArrowSchema()
+        assert stream.contents.get_schema(stream, ctypes.byref(schema)) == 0
+        schema.release(ctypes.byref(schema))
+        reader = pa.RecordBatchReader._import_from_c_capsule(cap)
+        del stream, cap
+        assert reader.read_all().num_rows == 2
+        del reader
+        assert free()
+
+
 def test_export_after_fetch_is_refused():
     with keel.connect("sqlite::memory:") as conn:
         cur = conn.cursor()
@@ -314,6 +417,16 @@ def test_ingest_every_mode(engine, table):
         assert rows == [(1, "a"), (1, "a"), (2, None), (3, "c")]
         with pytest.raises(keel.ProgrammingError):
             conn.ingest(table, t, mode="upsert")
+
+
+def test_ingest_of_something_that_is_no_arrow_stream_says_what_is_accepted(sqlite_conn):
+    for data, name in (([(1, "a")], "list"), ({"id": [1]}, "dict"), (None, "NoneType")):
+        with pytest.raises(TypeError, match=rf"data must be an Arrow stream source, an object with __arrow_c_stream__ .*not {name}"):
+            sqlite_conn.ingest("t", data)
+    with pytest.raises(TypeError, match="table must be a str"):
+        sqlite_conn.ingest(1, pa.table({"id": [1]}))  # type: ignore[arg-type]
+    # Nothing was made.
+    assert sqlite_conn.tables("t").fetchall() == []
 
 
 def test_ingest_lists(engine, table):

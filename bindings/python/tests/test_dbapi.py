@@ -186,6 +186,37 @@ def test_parameter_mistakes(sqlite_conn):
     assert cur.execute("SELECT ?", [5]).fetchone() == (5,)
 
 
+def test_parameters_that_are_no_sequence_say_what_is_accepted(sqlite_conn):
+    cur = sqlite_conn.cursor()
+    # What was given and what is accepted, not "object of type 'int' has
+    # no len()".
+    for params, name in ((1, "int"), (2.5, "float"), ({1}, "set"), ((v for v in [1]), "generator")):
+        with pytest.raises(TypeError, match=rf"parameters must be a sequence \(a tuple or list\) .*not {name}; for one value, pass \(value,\)"):
+            cur.execute("SELECT ?", params)
+    with pytest.raises(TypeError, match=r"row 1: a row of parameters must be a sequence .*not int"):
+        cur.executemany("SELECT ?", [(1,), 2])
+    # Any sequence does.
+    assert cur.execute("SELECT ?", range(7, 8)).fetchone() == (7,)
+
+
+def test_fetchmany_with_a_negative_size_fetches_the_rest(sqlite_conn):
+    """As the sqlite3 module does (README, "What to expect")."""
+    cur = sqlite_conn.cursor()
+    sql = "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4"
+    cur.execute(sql)
+    assert cur.fetchone() == (1,)
+    assert cur.fetchmany(-1) == [(2,), (3,), (4,)]
+    assert cur.fetchmany(-1) == []
+    cur.execute(sql)
+    cur.arraysize = -1
+    assert cur.fetchmany() == [(1,), (2,), (3,), (4,)]
+    cur.arraysize = 1
+    cur.execute(sql)
+    cur.fetchmany(2)
+    # The rows went out, so an Arrow stream holds none of them again.
+    assert cur.fetchmany(-1) == [(3,), (4,)] and cur.fetchall() == []
+
+
 def test_cursors_sharing_one_cached_statement_do_not_disturb_each_other(conn, table):
     conn.execute(f"CREATE TABLE {table} (n INTEGER)")
     conn.cursor().executemany(f"INSERT INTO {table} VALUES (?)", [(i,) for i in range(1000)])

@@ -1,6 +1,6 @@
 """A NUL character in a str that would reach C as a NUL-terminated string
-(SQL, URLs, option keys and values, driver names) is refused with
-ValueError, as sqlite3 and psycopg do. C would see only the text before
+(SQL, URLs, option keys and values, driver names and paths, ingest's
+table name, catalog names and patterns) is refused with ValueError, as sqlite3 and psycopg do. C would see only the text before
 it: ``DELETE FROM t\\x00 WHERE owner='bob'`` would delete every row, and a
 URL cut before ``?sslmode=verify-full`` would connect unverified."""
 
@@ -75,3 +75,41 @@ def test_nul_in_option_keys_and_values(tmp_path):
 def test_nul_in_a_driver_name():
     with pytest.raises(ValueError, match="driver name contains a NUL"):
         keel.driver_available("sqlite\x00postgres")
+
+
+def test_nul_in_an_ingest_table_name_touches_no_table(engine, table):
+    pa = pytest.importorskip("pyarrow")
+    with engine.connect(autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE {table} (owner VARCHAR(20))")
+        conn.execute(f"INSERT INTO {table} VALUES ('alice')")
+        data = pa.table({"x": ["new"]})
+        # Cut at the NUL, "replace" would drop and remake the table.
+        for mode in ("replace", "append", "create_append"):
+            with pytest.raises(ValueError, match=r"table contains a NUL character at offset \d+"):
+                conn.ingest(f"{table}\x00_other", data, mode=mode)
+        assert _rows(conn, table) == [("alice",)]
+
+
+def test_nul_in_catalog_names_and_patterns(sqlite_conn):
+    c = sqlite_conn
+    calls = [
+        lambda: c.tables("t\x00"),
+        lambda: c.tables(schema="main\x00"),
+        lambda: c.tables(catalog="main\x00"),
+        lambda: c.tables(types=["TABLE\x00"]),
+        lambda: c.columns("t", "c\x00"),
+        lambda: c.schemas("s\x00"),
+        lambda: c.primary_keys("t\x00"),
+        lambda: c.foreign_keys("t\x00", exported=True),
+        lambda: c.indexes("t", schema="main\x00"),
+        lambda: c.unique_constraints("t\x00"),
+        lambda: c.check_constraints("t", catalog="main\x00"),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match="contains a NUL character"):
+            call()
+
+
+def test_nul_in_a_driver_path(tmp_path):
+    with pytest.raises(ValueError, match="driver path contains a NUL"):
+        keel.load_driver(f"{tmp_path}/libx.so\x00.txt")
