@@ -705,3 +705,274 @@ fn the_catalog() {
     // Every table's, in one query (ADBC's GetObjects asks so).
     assert!(ask(Catalog::PrimaryKeys { catalog: None, schema: None, table: None }).len() >= 4);
 }
+
+/// Reads every row of `sql` until the first error, which it returns with
+/// the number of rows read before it.
+fn read_until_error(conn: &keel::Conn, sql: &str) -> (usize, keel::Error) {
+    let mut rows = match conn.query(sql, &[]) {
+        Ok(rows) => rows,
+        Err(e) => return (0, e),
+    };
+    let mut n = 0;
+    loop {
+        match rows.next() {
+            Ok(true) => n += 1,
+            Ok(false) => panic!("{sql}: read {n} rows without an error"),
+            Err(e) => return (n, e),
+        }
+    }
+}
+
+/// One file under several spellings (`//`, `/./`, a relative path, a
+/// symlinked directory) is one DuckDB database: two instances of one file
+/// in a process would each checkpoint over the other's committed rows.
+/// `:memory:NAME` is DuckDB's named in-memory database, not a file.
+#[test]
+fn one_file_under_every_spelling_is_one_database() {
+    need_driver!();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("duckdb-spellings");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::os::unix::fs::symlink(&dir, dir.join("link")).unwrap();
+    let d = dir.display();
+    let db = Db::open(&format!("duckdb://{d}/c.duckdb")).unwrap();
+    let first = db.checkout().unwrap();
+    first.exec("CREATE TABLE t (v VARCHAR)", &[]).unwrap();
+    let mut spellings = vec![
+        format!("duckdb://{d}//c.duckdb"),
+        format!("duckdb://{d}/./c.duckdb"),
+        format!("duckdb://{d}/sub/../c.duckdb"),
+        format!("duckdb://{d}/link/c.duckdb"),
+    ];
+    // Relative to the working directory, where cargo runs the tests.
+    if let Ok(rel) = dir.strip_prefix(std::env::current_dir().unwrap()) {
+        spellings.push(format!("duckdb://{}/c.duckdb", rel.display()));
+    }
+    for (i, url) in spellings.iter().enumerate() {
+        let other = Db::open(url).unwrap();
+        other.exec("INSERT INTO t VALUES (?)", &[ValueRef::Text(url)]).unwrap_or_else(|e| panic!("{url}: {e}"));
+        let mut rows = first.query("SELECT count(*) FROM t", &[]).unwrap();
+        assert!(rows.next().unwrap());
+        assert_eq!(rows.value(0).unwrap(), ValueRef::Int64(i as i64 + 1), "{url} is another database");
+    }
+    first.exec("CHECKPOINT", &[]).unwrap();
+    drop(first);
+    drop(db);
+    let db = Db::open(&format!("duckdb://{d}/c.duckdb")).unwrap();
+    let mut rows = db.query("SELECT count(*) FROM t", &[]).unwrap();
+    assert!(rows.next().unwrap());
+    assert_eq!(rows.value(0).unwrap(), ValueRef::Int64(spellings.len() as i64));
+    drop(rows);
+
+    // Named in-memory databases: one per name, no file.
+    let a = Db::open("duckdb::memory:kt_named").unwrap();
+    let a1 = a.checkout().unwrap();
+    a1.exec("CREATE TABLE named (x INTEGER)", &[]).unwrap();
+    let b = Db::open("duckdb::memory:kt_named").unwrap();
+    b.exec("INSERT INTO named VALUES (1)", &[]).unwrap();
+    let other = Db::open("duckdb::memory:kt_other").unwrap();
+    let e = other.exec("INSERT INTO named VALUES (1)", &[]).unwrap_err();
+    assert_eq!(e.status, Status::NotFound, "{e}");
+    assert!(!std::path::Path::new(":memory:kt_named").exists(), "a file was made for :memory:kt_named");
+    // duckdb:///:memory: would be the file /:memory:: refused.
+    let e = Db::open("duckdb:///:memory:").and_then(|db| db.checkout().map(|_| ())).unwrap_err();
+    assert_eq!(e.status, Status::InvalidArgument, "{e}");
+    assert!(e.message.contains("duckdb::memory:"), "{e}");
+}
+
+/// A result column of a type keel has no type for is refused at query
+/// time, naming the column and the type (the message is made before the
+/// result is destroyed: it was read from freed memory).
+#[test]
+fn a_column_keel_cannot_read_is_named() {
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let conn = db.checkout().unwrap();
+    for (sql, what) in [
+        ("SELECT 1 AS a, [1, 2] AS l", "column 1 (\"l\") is a LIST"),
+        ("SELECT INTERVAL 1 DAY AS i", "column 0 (\"i\") is INTERVAL"),
+        ("SELECT 1 AS a, 2 AS b, TIMESTAMP_NS '2020-01-01 00:00:00' AS ns", "column 2 (\"ns\") is TIMESTAMP_NS"),
+        ("SELECT {'x': 1} AS s", "column 0 (\"s\") is a STRUCT"),
+    ] {
+        let e = conn.query(sql, &[]).err().unwrap_or_else(|| panic!("{sql}: no error"));
+        assert_eq!((e.status, e.sqlstate.as_str(), e.vendor_code), (Status::NotImplemented, "0A000", 0), "{sql}: {e}");
+        assert!(e.message.contains(what), "{sql}: {e}");
+    }
+}
+
+/// DuckDB's TIME 24:00:00 is no time of day keel has: the read fails with
+/// INVALID_DATA naming the column and the row from the start of the result
+/// (not within its chunk), never handing keel a value its contract forbids.
+#[test]
+fn time_24_00_fails_naming_its_row() {
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let conn = db.checkout().unwrap();
+    let (n, e) = read_until_error(
+        &conn,
+        "SELECT i, CASE WHEN i = 5000 THEN TIME '24:00:00' ELSE TIME '01:00:00' END AS t FROM range(6000) r(i)",
+    );
+    assert_eq!((e.status, e.sqlstate.as_str()), (Status::InvalidData, "22008"), "{e}");
+    assert!(e.message.contains("column 1 (\"t\"), row 5001 of the result"), "{e}");
+    assert!(e.message.contains("24:00:00"), "{e}");
+    assert!(n <= 5000, "{n} rows read");
+    // NULLs among the times are no values.
+    let mut rows = conn.query("SELECT CASE WHEN i % 2 = 0 THEN TIME '23:59:59.999999' END FROM range(5000) r(i)", &[]).unwrap();
+    while rows.next().unwrap() {}
+}
+
+/// DuckDB's infinity and -infinity of DATE and TIMESTAMP are no values
+/// keel has (and a column has one keel type, so they cannot read as
+/// text): reading one fails naming its row and column. Binding keel's
+/// values that DuckDB keeps for them (or below them) is refused.
+#[test]
+fn infinities_are_refused_both_ways() {
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let conn = db.checkout().unwrap();
+    for (sql, what) in [
+        ("SELECT DATE 'infinity' AS x", "DATE 'infinity'"),
+        ("SELECT DATE '-infinity' AS x", "DATE '-infinity'"),
+        ("SELECT TIMESTAMP 'infinity' AS x", "TIMESTAMP 'infinity'"),
+        ("SELECT TIMESTAMP '-infinity' AS x", "TIMESTAMP '-infinity'"),
+        ("SELECT TIMESTAMPTZ 'infinity' AS x", "TIMESTAMP 'infinity'"),
+        ("SELECT CAST('infinity' AS TIMESTAMP_S) AS x", "TIMESTAMP 'infinity'"),
+        ("SELECT CAST('-infinity' AS TIMESTAMP_MS) AS x", "TIMESTAMP '-infinity'"),
+    ] {
+        let (_, e) = read_until_error(&conn, sql);
+        assert_eq!((e.status, e.sqlstate.as_str()), (Status::InvalidData, "22008"), "{sql}: {e}");
+        assert!(e.message.contains("column 0 (\"x\"), row 1 of the result"), "{sql}: {e}");
+        assert!(e.message.contains(what), "{sql}: {e}");
+    }
+    let (n, e) = read_until_error(
+        &conn,
+        "SELECT CASE WHEN i = 3000 THEN DATE 'infinity' ELSE DATE '2000-01-01' END AS d FROM range(4000) r(i)",
+    );
+    assert!(e.message.contains("column 0 (\"d\"), row 3001 of the result"), "{e}");
+    assert!(n <= 3000);
+
+    conn.exec("CREATE TABLE inf (d DATE, ts TIMESTAMP, tz TIMESTAMPTZ)", &[]).unwrap();
+    let ins = "INSERT INTO inf VALUES (?, ?, ?)";
+    let ok = |d: i32, ts: i64| [ValueRef::Date(d), ValueRef::Timestamp(ts), ValueRef::Timestamptz(ts)];
+    for bad in [
+        [ValueRef::Date(i32::MAX), ValueRef::Null, ValueRef::Null],
+        [ValueRef::Date(-i32::MAX), ValueRef::Null, ValueRef::Null],
+        [ValueRef::Date(i32::MIN), ValueRef::Null, ValueRef::Null],
+        [ValueRef::Null, ValueRef::Timestamp(i64::MAX), ValueRef::Null],
+        [ValueRef::Null, ValueRef::Timestamp(-i64::MAX), ValueRef::Null],
+        [ValueRef::Null, ValueRef::Timestamp(i64::MIN), ValueRef::Null],
+        [ValueRef::Null, ValueRef::Null, ValueRef::Timestamptz(i64::MAX)],
+        [ValueRef::Null, ValueRef::Null, ValueRef::Timestamptz(i64::MIN)],
+    ] {
+        let e = conn.exec(ins, &bad).unwrap_err();
+        assert_eq!((e.status, e.sqlstate.as_str()), (Status::InvalidArgument, "22008"), "{bad:?}: {e}");
+        assert!(e.message.starts_with("parameter "), "{bad:?}: {e}");
+    }
+    // Through the appender (a batch of placeholders) too.
+    let mut st = conn.prepare(ins).unwrap();
+    let rows = [ok(0, 0), [ValueRef::Date(i32::MAX), ValueRef::Null, ValueRef::Null]];
+    let e = st.execute_batch(rows.iter()).unwrap_err();
+    assert_eq!((e.status, e.sqlstate.as_str()), (Status::InvalidArgument, "22008"), "{e}");
+    conn.exec("DELETE FROM inf", &[]).unwrap();
+    // The finite values at DuckDB's ends round-trip.
+    let ends = [ok(i32::MAX - 1, i64::MAX - 1), ok(-(i32::MAX - 1), -(i64::MAX - 1))];
+    for row in &ends {
+        conn.exec(ins, row).unwrap();
+    }
+    let mut rows = conn.query("SELECT d, ts, tz FROM inf ORDER BY d DESC", &[]).unwrap();
+    for row in &ends {
+        assert!(rows.next().unwrap());
+        for (i, v) in row.iter().enumerate() {
+            assert_eq!(rows.value(i).unwrap(), *v);
+        }
+    }
+}
+
+/// HUGEINT and UHUGEINT read as exact decimal text over their whole range.
+#[test]
+fn every_uhugeint_reads_exactly() {
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let conn = db.checkout().unwrap();
+    for (sql, text) in [
+        ("SELECT CAST('340282366920938463463374607431768211455' AS UHUGEINT)", "340282366920938463463374607431768211455"),
+        ("SELECT CAST('170141183460469231731687303715884105728' AS UHUGEINT)", "170141183460469231731687303715884105728"),
+        ("SELECT CAST(0 AS UHUGEINT)", "0"),
+        ("SELECT CAST('-170141183460469231731687303715884105727' AS HUGEINT)", "-170141183460469231731687303715884105727"),
+    ] {
+        let mut rows = conn.query(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert!(rows.next().unwrap_or_else(|e| panic!("{sql}: {e}")));
+        assert_eq!(rows.value(0).unwrap(), ValueRef::Decimal(text), "{sql}");
+    }
+}
+
+/// A failed open says DuckDB's reason; a missing column is 42703, a
+/// missing table 42P01.
+#[test]
+fn errors_say_what_duckdb_says() {
+    need_driver!();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("duckdb-errors");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let open = |url: String| Db::open(&url).and_then(|db| db.checkout().map(|_| ())).unwrap_err();
+    let e = open(format!("duckdb://{}/no/such/dir/x.duckdb", dir.display()));
+    assert_eq!(e.status, Status::Io, "{e}");
+    assert!(e.message.contains("IO Error"), "{e}");
+    std::fs::write(dir.join("text.duckdb"), "not a database, but long enough to have a header of some bytes ".repeat(100)).unwrap();
+    let e = open(format!("duckdb://{}/text.duckdb", dir.display()));
+    assert_eq!(e.status, Status::Io, "{e}");
+    assert!(e.message.contains("text.duckdb: ") && e.message.contains("Error"), "{e}");
+
+    let db = Db::open("duckdb::memory:").unwrap();
+    let conn = db.checkout().unwrap();
+    conn.exec("CREATE TABLE IF NOT EXISTS cols (a INTEGER)", &[]).unwrap();
+    for sql in ["SELECT nope FROM cols", "INSERT INTO cols (nope) VALUES (1)", "UPDATE cols SET nope = 1"] {
+        let e = conn.exec(sql, &[]).unwrap_err();
+        assert_eq!((e.status, e.sqlstate.as_str()), (Status::NotFound, "42703"), "{sql}: {e}");
+    }
+    let e = conn.exec("SELECT a FROM no_such_table", &[]).unwrap_err();
+    assert_eq!((e.status, e.sqlstate.as_str()), (Status::NotFound, "42P01"), "{e}");
+}
+
+/// A batch that fails through the appender inside a transaction aborts
+/// it as a failed statement does: later statements are INVALID_STATE
+/// (DuckDB itself would run them), COMMIT, by call or as SQL, rolls back
+/// and says so, and ROLLBACK ends it.
+#[test]
+fn a_failed_append_aborts_the_transaction() {
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let conn = db.checkout().unwrap();
+    conn.exec("CREATE TABLE ab (id INTEGER, v TINYINT)", &[]).unwrap();
+    let count = || -> ValueRef<'static> {
+        let mut r = conn.query("SELECT count(*) FROM ab", &[]).unwrap();
+        assert!(r.next().unwrap());
+        match r.value(0).unwrap() {
+            ValueRef::Int64(n) => ValueRef::Int64(n),
+            v => panic!("{v:?}"),
+        }
+    };
+    let rows = [[ValueRef::Int64(1), ValueRef::Int64(1)], [ValueRef::Int64(2), ValueRef::Int64(999)]];
+    for commit_as_sql in [false, true] {
+        conn.begin(&TxOptions::default()).unwrap();
+        conn.exec("INSERT INTO ab VALUES (0, 0)", &[]).unwrap();
+        let mut st = conn.prepare("INSERT INTO ab VALUES (?, ?)").unwrap();
+        st.execute_batch(rows.iter()).unwrap_err();
+        drop(st);
+        let e = conn.exec("INSERT INTO ab VALUES (100, 100)", &[]).unwrap_err();
+        assert_eq!((e.status, e.sqlstate.as_str()), (Status::InvalidState, "25P02"), "{e}");
+        let e = conn.query("SELECT 1", &[]).err().unwrap();
+        assert_eq!(e.status, Status::InvalidState, "{e}");
+        let e = if commit_as_sql { conn.exec("COMMIT", &[]).map(|_| ()) } else { conn.commit() }.unwrap_err();
+        assert_eq!(e.status, Status::InvalidState, "{e}");
+        assert!(!conn.in_transaction());
+        assert_eq!(count(), ValueRef::Int64(0));
+    }
+    conn.begin(&TxOptions::default()).unwrap();
+    let mut st = conn.prepare("INSERT INTO ab VALUES (?, ?)").unwrap();
+    st.execute_batch(rows.iter()).unwrap_err();
+    drop(st);
+    conn.rollback().unwrap();
+    conn.exec("INSERT INTO ab VALUES (1, 1)", &[]).unwrap();
+    assert_eq!(count(), ValueRef::Int64(1));
+}

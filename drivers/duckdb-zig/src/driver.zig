@@ -1,12 +1,13 @@
 //! keel's DuckDB driver: keel_driver.h implemented over DuckDB's C API,
 //! built into a shared library keel loads with keel_driver_load. URLs:
 //! `duckdb::memory:` (one in-memory database, shared by every connection
-//! of the process that opens it while one is open) and
-//! `duckdb:///abs/path.duckdb` or `duckdb://relative/path.duckdb`.
+//! of the process that opens it while one is open), `duckdb::memory:NAME`
+//! (one per name, shared alike) and `duckdb:///abs/path.duckdb` or
+//! `duckdb://relative/path.duckdb`.
 //!
-//! Every connection of one path shares one duckdb_database (DuckDB allows
-//! one per file in a process), counted, and closed with its last
-//! connection. Results are read chunk by chunk (duckdb_fetch_chunk), each
+//! Every connection of one file, by its canonical path, shares one
+//! duckdb_database (two in a process would overwrite each other's
+//! checkpoints), counted, and closed with its last connection. Results are read chunk by chunk (duckdb_fetch_chunk), each
 //! value straight from the chunk's vectors; a row's text stays in its
 //! chunk, which lives until the next chunk is fetched, as keel_driver.h
 //! allows.
@@ -20,6 +21,7 @@ extern fn calloc(n: usize, size: usize) ?*anyopaque;
 extern fn free(p: ?*anyopaque) void;
 extern fn pthread_mutex_lock(m: *anyopaque) c_int;
 extern fn pthread_mutex_unlock(m: *anyopaque) c_int;
+extern fn realpath(path: [*:0]const u8, resolved: ?[*]u8) ?[*:0]u8;
 
 fn alloc(comptime T: type) ?*T {
     const p = calloc(1, @sizeOf(T)) orelse return null;
@@ -39,6 +41,16 @@ fn fail(err_out: k.ErrOut, status: i32, sqlstate: ?[*:0]const u8, code: i32, msg
         if (host) |h| e.* = h.error_new.?(status, sqlstate, code, msg);
     }
     return status;
+}
+
+/// `fail` with a message formatted by `fmt` (cut short past 1 KiB).
+fn failf(err_out: k.ErrOut, status: i32, sqlstate: ?[*:0]const u8, code: i32, comptime fmt: []const u8, args: anytype) i32 {
+    var buf: [1024]u8 = undefined;
+    var w = std.Io.Writer.fixed(buf[0 .. buf.len - 1]);
+    w.print(fmt, args) catch {};
+    const n = w.buffered().len;
+    buf[n] = 0;
+    return fail(err_out, status, sqlstate, code, buf[0..n :0]);
 }
 
 // ---- databases, shared by path -------------------------------------------------
@@ -61,34 +73,81 @@ fn unlock() void {
     _ = pthread_mutex_unlock(&dbs_lock);
 }
 
+/// An in-memory database: `:memory:`, or `:memory:NAME`, DuckDB's named
+/// in-memory database (each name its own). DuckDB's C API would take
+/// `:memory:NAME` for a file name.
+fn isMemory(path: []const u8) bool {
+    return std.mem.startsWith(u8, path, ":memory:");
+}
+
+/// A NUL-terminated malloc'd copy of `s`.
+fn dupe(s: []const u8) ?[*:0]u8 {
+    const p: [*]u8 = @ptrCast(malloc(s.len + 1) orelse return null);
+    @memcpy(p[0..s.len], s);
+    p[s.len] = 0;
+    return p[0..s.len :0];
+}
+
+/// The key a database is shared under: the file's canonical path, so that
+/// every spelling of one file (`a//b.duckdb`, `./b.duckdb`, a relative
+/// path, a symlink) shares one DuckDB instance. Two instances of one file
+/// in a process each checkpoint their own view of it over the other's
+/// committed rows. realpath of the file when it exists, else realpath of
+/// its directory joined with its name (DuckDB creates the file); a path
+/// whose directory cannot be resolved stays as given (opening it fails).
+/// In-memory names are keys as they are. malloc'd; null when out of memory.
+fn canonical(path: []const u8) ?[*:0]u8 {
+    if (isMemory(path)) return dupe(path);
+    const pz = dupe(path) orelse return null;
+    defer free(pz);
+    if (realpath(pz, null)) |rp| return rp;
+    const slash = std.mem.lastIndexOfScalar(u8, path, '/');
+    const dir: []const u8 = if (slash) |i| (if (i == 0) "/" else path[0..i]) else ".";
+    const name = if (slash) |i| path[i + 1 ..] else path;
+    const dz = dupe(dir) orelse return null;
+    defer free(dz);
+    const rd = realpath(dz, null) orelse return dupe(path);
+    defer free(rd);
+    const base = std.mem.span(rd);
+    const sep: []const u8 = if (std.mem.endsWith(u8, base, "/")) "" else "/";
+    const out: [*]u8 = @ptrCast(malloc(base.len + sep.len + name.len + 1) orelse return null);
+    @memcpy(out[0..base.len], base);
+    @memcpy(out[base.len .. base.len + sep.len], sep);
+    @memcpy(out[base.len + sep.len .. base.len + sep.len + name.len], name);
+    out[base.len + sep.len + name.len] = 0;
+    return out[0 .. base.len + sep.len + name.len :0];
+}
+
 fn acquire(path: [*:0]const u8, err_out: k.ErrOut) ?*Shared {
+    const given = std.mem.span(path);
+    const key = canonical(given) orelse {
+        _ = fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
+        return null;
+    };
     lock();
     defer unlock();
-    const want = std.mem.span(path);
+    const want = std.mem.span(key);
     var it = dbs;
     while (it) |s| : (it = s.next) {
         if (std.mem.eql(u8, std.mem.span(s.path), want)) {
+            free(key);
             s.refs += 1;
             return s;
         }
     }
     const s = alloc(Shared) orelse {
+        free(key);
         _ = fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
         return null;
     };
-    const copy: [*]u8 = @ptrCast(malloc(want.len + 1) orelse {
+    s.path = key;
+    const open_path: [*:0]const u8 = if (isMemory(given)) ":memory:" else key;
+    var why: ?[*:0]u8 = null;
+    if (d.duckdb_open_ext(open_path, &s.db, null, &why) != d.Success) {
+        _ = failf(err_out, k.Status.IO, "08001", 0, "duckdb: cannot open {s}: {s}", .{ given, if (why) |w| std.mem.span(w) else "DuckDB gave no reason" });
+        if (why) |w| d.duckdb_free(w);
+        free(key);
         free(s);
-        _ = fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
-        return null;
-    });
-    @memcpy(copy[0..want.len], want);
-    copy[want.len] = 0;
-    s.path = copy[0..want.len :0];
-    const open_path: [*:0]const u8 = if (std.mem.eql(u8, want, ":memory:")) ":memory:" else path;
-    if (d.duckdb_open(open_path, &s.db) != d.Success) {
-        free(copy);
-        free(s);
-        _ = fail(err_out, k.Status.IO, "08001", 0, "duckdb: cannot open the database (a bad path, or the file is locked by another process)");
         return null;
     }
     s.refs = 1;
@@ -133,6 +192,10 @@ fn connect(_: ?*anyopaque, url: *const k.Url, conn_out: *?*anyopaque, err_out: k
         return fail(err_out, k.Status.INVALID_ARGUMENT, null, 0, "duckdb: a URL names a file: duckdb::memory:, duckdb:///abs/path.duckdb or duckdb://relative/path.duckdb");
     const path = url.path orelse return fail(err_out, k.Status.INVALID_ARGUMENT, null, 0, "duckdb: no path");
     if (path[0] == 0) return fail(err_out, k.Status.INVALID_ARGUMENT, null, 0, "duckdb: the URL has no path (use duckdb::memory:)");
+    // duckdb:///:memory: is the file /:memory:, surely meant as memory:
+    // refused rather than guessed either way.
+    if (std.mem.startsWith(u8, std.mem.span(path), "/:memory:"))
+        return failf(err_out, k.Status.INVALID_ARGUMENT, null, 0, "duckdb: the URL names the file {s}; an in-memory database is duckdb::memory: (or duckdb::memory:NAME for a named one)", .{std.mem.span(path)});
     const shared = acquire(path, err_out) orelse return k.Status.IO;
     const c = alloc(Conn) orelse {
         release(shared);
@@ -201,6 +264,10 @@ fn refine(t: c_int, msg: [*:0]const u8, m: struct { i32, ?[*:0]const u8 }) struc
         if (has(msg, "no transaction is active")) return .{ k.Status.INVALID_STATE, "25000" };
     }
     if (t == d.E.CATALOG or t == d.E.BINDER) {
+        // A column: "Referenced column "x" not found", "Referenced update
+        // column x not found", "Table "t" does not have a column named "x"".
+        if (has(msg, "Referenced column") or has(msg, "Referenced update column") or has(msg, "have a column"))
+            return .{ k.Status.NOT_FOUND, "42703" };
         if (has(msg, "does not exist") or has(msg, "not found") or has(msg, "could not be found")) return .{ k.Status.NOT_FOUND, "42P01" };
         if (has(msg, "already exists")) return .{ k.Status.ALREADY_EXISTS, "42P07" };
     }
@@ -273,7 +340,7 @@ fn cancel(p: ?*anyopaque, _: k.ErrOut) callconv(.c) i32 {
 // ---- statements ----------------------------------------------------------------
 
 /// What a transaction statement run through SQL does to the session.
-const TxEffect = enum { none, opens, ends };
+const TxEffect = enum { none, opens, commits, ends };
 
 const Stmt = struct {
     conn: *Conn,
@@ -315,7 +382,7 @@ fn prepare(p: ?*anyopaque, sql: [*:0]const u8, len: usize, stmt_out: *?*anyopaqu
     st.tx = .none;
     if (d.duckdb_prepared_statement_type(ps) == d.STATEMENT_TYPE_TRANSACTION) {
         const text = sql[0..len];
-        st.tx = if (firstWordIs(text, &.{ "BEGIN", "START" })) .opens else .ends;
+        st.tx = if (firstWordIs(text, &.{ "BEGIN", "START" })) .opens else if (firstWordIs(text, &.{ "COMMIT", "END" })) .commits else .ends;
     }
     stmt_out.* = st;
     return k.Status.OK;
@@ -329,9 +396,26 @@ fn paramCount(p: ?*anyopaque) callconv(.c) usize {
     return stmtOf(p).params;
 }
 
+/// Why DuckDB cannot hold keel's date or timestamp `v`, or null. DuckDB
+/// takes the greatest DATE and TIMESTAMP for infinity and their negation
+/// for -infinity (so a keel value there would read back as neither it nor
+/// anything keel has), and has nothing below -infinity.
+fn valueProblem(v: *const k.Value) ?[]const u8 {
+    switch (v.kind) {
+        k.Type.DATE => if (v.int_value >= std.math.maxInt(i32) or v.int_value <= -std.math.maxInt(i32))
+            return "a DATE DuckDB does not have: its dates lie strictly between -2147483647 and 2147483647 days from 1970-01-01, which are its -infinity and infinity",
+        k.Type.TIMESTAMP, k.Type.TIMESTAMPTZ => if (v.int_value == std.math.maxInt(i64) or v.int_value <= -std.math.maxInt(i64))
+            return "a TIMESTAMP DuckDB does not have: its timestamps lie strictly between -(2^63-1) and 2^63-1 microseconds, which are its -infinity and infinity",
+        else => {},
+    }
+    return null;
+}
+
 fn bind(p: ?*anyopaque, index: usize, v: *const k.Value, err_out: k.ErrOut) callconv(.c) i32 {
     const st = stmtOf(p);
     const i: d.idx_t = index + 1;
+    // keel's message names the parameter.
+    if (valueProblem(v)) |why| return failf(err_out, k.Status.INVALID_ARGUMENT, "22008", 0, "duckdb: {s}", .{why});
     const rc = switch (v.kind) {
         k.Type.NULL => d.duckdb_bind_null(st.ps, i),
         k.Type.BOOL => d.duckdb_bind_boolean(st.ps, i, v.int_value != 0),
@@ -373,6 +457,16 @@ fn clearBindings(p: ?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
 }
 
 fn runPrepared(st: *Stmt, res: *d.duckdb_result, err_out: k.ErrOut) i32 {
+    if (st.conn.in_tx and st.conn.aborted) {
+        // DuckDB refuses statements in a transaction a failed statement
+        // aborted, but not in one a failed append aborted: refused here
+        // for both, and a COMMIT written as SQL rolls back as commit does.
+        switch (st.tx) {
+            .ends => {},
+            .commits => return commit(st.conn, err_out),
+            else => return fail(err_out, k.Status.INVALID_STATE, "25P02", 0, "duckdb: the transaction was aborted by an earlier error: roll it back (nothing of it can be committed)"),
+        }
+    }
     if (d.duckdb_execute_prepared(st.ps, res) != d.Success) {
         // A failed statement inside a transaction leaves DuckDB's
         // transaction open (and aborted) until ROLLBACK.
@@ -382,7 +476,7 @@ fn runPrepared(st: *Stmt, res: *d.duckdb_result, err_out: k.ErrOut) i32 {
     switch (st.tx) {
         .none => {},
         .opens => st.conn.in_tx = true,
-        .ends => {
+        .commits, .ends => {
             st.conn.in_tx = false;
             st.conn.aborted = false;
         },
@@ -422,6 +516,8 @@ fn stmtFree(p: ?*anyopaque) callconv(.c) void {
 // ---- cursors -------------------------------------------------------------------
 
 const Col = struct {
+    /// The column's position, for messages.
+    index: usize,
     dtype: c_int,
     kind: i32,
     scale: u8,
@@ -451,6 +547,9 @@ const Rows = struct {
     chunk: d.duckdb_data_chunk,
     size: usize,
     at: usize,
+    /// The number of rows before the current chunk, so that an error
+    /// names a row from the start of the result.
+    first: u64,
     ncols: usize,
     cols: [*]Col,
     /// rows_next_chunk's output, one per column.
@@ -492,6 +591,28 @@ fn kindOf(dtype: c_int, lt: d.duckdb_logical_type) ?struct { i32, [*:0]const u8 
     };
 }
 
+/// The name of a DuckDB type this driver does not read, for messages.
+fn typeName(dtype: c_int) []const u8 {
+    return switch (dtype) {
+        d.T.INTERVAL => "INTERVAL",
+        d.T.TIMESTAMP_NS => "TIMESTAMP_NS",
+        d.T.ENUM => "an ENUM",
+        d.T.LIST => "a LIST",
+        d.T.STRUCT => "a STRUCT",
+        d.T.MAP => "a MAP",
+        d.T.UNION => "a UNION",
+        d.T.BIT => "BIT",
+        d.T.TIME_TZ => "TIME WITH TIME ZONE",
+        d.T.ARRAY => "an ARRAY",
+        d.T.BIGNUM => "BIGNUM",
+        d.T.SQLNULL => "NULL",
+        d.T.TIME_NS => "TIME_NS",
+        d.T.GEOMETRY => "GEOMETRY",
+        d.T.VARIANT => "VARIANT",
+        else => "of a type this driver does not know",
+    };
+}
+
 fn query(p: ?*anyopaque, rows_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
     const st = stmtOf(p);
     const r = alloc(Rows) orelse return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
@@ -520,9 +641,13 @@ fn query(p: ?*anyopaque, rows_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c)
         c.name = d.duckdb_column_name(&r.res, i) orelse "";
         var lt = d.duckdb_column_logical_type(&r.res, i);
         defer d.duckdb_destroy_logical_type(&lt);
+        c.index = i;
         const kind = kindOf(c.dtype, lt) orelse {
+            // The message first: the name and the type live in the
+            // result that rowsFree destroys.
+            const st2 = failf(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, "duckdb: column {d} (\"{s}\") is {s}, a DuckDB type keel has no type for: cast it to VARCHAR", .{ i, std.mem.span(c.name), typeName(c.dtype) });
             rowsFree(r);
-            return fail(err_out, k.Status.NOT_IMPLEMENTED, "0A000", c.dtype, "duckdb: a result column has a DuckDB type keel has no type for (INTERVAL, LIST, STRUCT, MAP, ...): cast it to VARCHAR");
+            return st2;
         };
         c.kind = kind[0];
         c.engine = kind[1];
@@ -571,6 +696,8 @@ fn next(p: ?*anyopaque, has_row: *i32, _: k.ErrOut) callconv(.c) i32 {
 /// point each column at its vectors; false at the end of the result.
 fn loadChunk(r: *Rows) bool {
     if (r.chunk != null) d.duckdb_destroy_data_chunk(&r.chunk);
+    r.first += r.size;
+    r.size = 0;
     while (true) {
         r.chunk = d.duckdb_fetch_chunk(r.res);
         if (r.chunk == null) {
@@ -598,9 +725,15 @@ fn at(comptime T: type, c: *const Col, row: usize) T {
 
 /// Write `v` (an integer scaled by 10^scale) as exact decimal text.
 fn decimalText(buf: []u8, v: i128, scale: u8) []const u8 {
+    return magnitudeText(buf, v < 0, @abs(v), scale);
+}
+
+/// Write `mag` (scaled by 10^scale), after a minus sign when `negative`, as
+/// exact decimal text: every UHUGEINT too.
+fn magnitudeText(buf: []u8, negative: bool, magnitude: u128, scale: u8) []const u8 {
     var digits: [48]u8 = undefined;
     var n: usize = 0;
-    var mag: u128 = if (v < 0) @intCast(-v) else @intCast(v);
+    var mag = magnitude;
     while (true) {
         digits[n] = '0' + @as(u8, @intCast(mag % 10));
         n += 1;
@@ -608,7 +741,7 @@ fn decimalText(buf: []u8, v: i128, scale: u8) []const u8 {
         if (mag == 0 and n > scale) break;
     }
     var o: usize = 0;
-    if (v < 0) {
+    if (negative) {
         buf[0] = '-';
         o = 1;
     }
@@ -646,12 +779,48 @@ fn value(p: ?*anyopaque, i: usize, v: *k.Value, err_out: k.ErrOut) callconv(.c) 
         v.kind = k.Type.NULL;
         return k.Status.OK;
     }
-    return convert(c, r.at, v, &c.text, err_out);
+    return convert(r, c, r.at, v, &c.text, err_out);
+}
+
+/// Fail with INVALID_DATA naming the value's column and its row, counted
+/// from the start of the result.
+fn badValue(r: *const Rows, c: *const Col, row: usize, what: []const u8, err_out: k.ErrOut) i32 {
+    return failf(err_out, k.Status.INVALID_DATA, "22008", 0, "duckdb: column {d} (\"{s}\"), row {d} of the result (counting from 1): {s}", .{ c.index, std.mem.span(c.name), r.first + row + 1, what });
+}
+
+/// DuckDB keeps infinity and -infinity of DATE as the days INT32_MAX and
+/// -INT32_MAX, and of TIMESTAMP (also _S, _MS, WITH TIME ZONE) as INT64_MAX
+/// and -INT64_MAX; its finite values lie strictly between. keel has no
+/// infinity (its dates and timestamps are plain numbers, read exactly or
+/// not at all), and a column has one keel type for every row, so the
+/// value cannot read as text 'infinity' as PostgreSQL's does: the read
+/// fails, naming the row. What the value is, or null when keel can hold it.
+fn dateProblem(days: i32) ?[]const u8 {
+    const max = std.math.maxInt(i32);
+    if (days == max) return "DATE 'infinity', which keel has no date for (cast it to VARCHAR)";
+    if (days == -max) return "DATE '-infinity', which keel has no date for (cast it to VARCHAR)";
+    if (days < -max) return "a DATE outside DuckDB's range";
+    return null;
+}
+
+fn timestampProblem(micros: i64) ?[]const u8 {
+    const max = std.math.maxInt(i64);
+    if (micros == max) return "TIMESTAMP 'infinity', which keel has no timestamp for (cast it to VARCHAR)";
+    if (micros == -max) return "TIMESTAMP '-infinity', which keel has no timestamp for (cast it to VARCHAR)";
+    if (micros < -max) return "a TIMESTAMP outside DuckDB's range";
+    return null;
+}
+
+/// DuckDB's TIME runs to 24:00:00 inclusive; keel's ends before it.
+fn timeProblem(micros: i64) ?[]const u8 {
+    if (micros >= 86_400_000_000) return "TIME 24:00:00, which is no time of day keel has (keel's day ends at 23:59:59.999999)";
+    if (micros < 0) return "a TIME before 00:00:00";
+    return null;
 }
 
 /// Row `row` of column `c` (not NULL) into `v`; text keel reads through
 /// `v.data` (decimals, hugeints, uuids) is written into `text`.
-fn convert(c: *const Col, row: usize, v: *k.Value, text: *[TEXT_SIZE]u8, err_out: k.ErrOut) i32 {
+fn convert(r: *const Rows, c: *const Col, row: usize, v: *k.Value, text: *[TEXT_SIZE]u8, err_out: k.ErrOut) i32 {
     v.kind = c.kind;
     switch (c.dtype) {
         d.T.BOOLEAN => v.int_value = @intFromBool(at(u8, c, row) != 0),
@@ -665,12 +834,27 @@ fn convert(c: *const Col, row: usize, v: *k.Value, text: *[TEXT_SIZE]u8, err_out
         d.T.UBIGINT => v.uint_value = at(u64, c, row),
         d.T.FLOAT => v.double_value = at(f32, c, row),
         d.T.DOUBLE => v.double_value = at(f64, c, row),
-        d.T.DATE => v.int_value = at(i32, c, row),
-        d.T.TIME, d.T.TIMESTAMP, d.T.TIMESTAMP_TZ => v.int_value = at(i64, c, row),
-        d.T.TIMESTAMP_S => v.int_value = std.math.mul(i64, at(i64, c, row), 1_000_000) catch
-            return fail(err_out, k.Status.INVALID_DATA, "22008", 0, "duckdb: timestamp out of keel's range"),
-        d.T.TIMESTAMP_MS => v.int_value = std.math.mul(i64, at(i64, c, row), 1_000) catch
-            return fail(err_out, k.Status.INVALID_DATA, "22008", 0, "duckdb: timestamp out of keel's range"),
+        d.T.DATE => {
+            v.int_value = at(i32, c, row);
+            if (dateProblem(at(i32, c, row))) |why| return badValue(r, c, row, why, err_out);
+        },
+        d.T.TIME => {
+            v.int_value = at(i64, c, row);
+            if (timeProblem(v.int_value)) |why| return badValue(r, c, row, why, err_out);
+        },
+        d.T.TIMESTAMP, d.T.TIMESTAMP_TZ, d.T.TIMESTAMP_S, d.T.TIMESTAMP_MS => {
+            const x = at(i64, c, row);
+            if (timestampProblem(x)) |why| return badValue(r, c, row, why, err_out);
+            const scale: i64 = switch (c.dtype) {
+                d.T.TIMESTAMP_S => 1_000_000,
+                d.T.TIMESTAMP_MS => 1_000,
+                else => 1,
+            };
+            // Seconds and milliseconds DuckDB keeps beyond the range of
+            // microseconds in an int64.
+            v.int_value = std.math.mul(i64, x, scale) catch
+                return badValue(r, c, row, "a timestamp outside keel's range (microseconds in an int64)", err_out);
+        },
         d.T.VARCHAR, d.T.BLOB => {
             const base: [*]const StringT = @ptrCast(@alignCast(c.data.?));
             const s = stringBytes(&base[row]);
@@ -700,8 +884,7 @@ fn convert(c: *const Col, row: usize, v: *k.Value, text: *[TEXT_SIZE]u8, err_out
         d.T.UHUGEINT => {
             const h = at(Hugeint, c, row);
             const u: u128 = (@as(u128, @as(u64, @bitCast(h.upper))) << 64) | h.lower;
-            if (u > std.math.maxInt(i128)) return fail(err_out, k.Status.INVALID_DATA, "22003", 0, "duckdb: UHUGEINT too large");
-            const t = decimalText(text, @intCast(u), 0);
+            const t = magnitudeText(text, false, u, 0);
             v.data = t.ptr;
             v.len = t.len;
         },
@@ -730,7 +913,7 @@ fn nextChunk(p: ?*anyopaque, out: *k.Chunk, err_out: k.ErrOut) callconv(.c) i32 
     if (r.done or !loadChunk(r)) return k.Status.OK;
     var i: usize = 0;
     while (i < r.ncols) : (i += 1) {
-        const s = fillVector(&r.cols[i], r.size, &r.vectors[i], err_out);
+        const s = fillVector(r, &r.cols[i], r.size, &r.vectors[i], err_out);
         if (s != k.Status.OK) return s;
     }
     out.rows = r.size;
@@ -752,10 +935,25 @@ fn reserve(c: *Col, n: usize, err_out: k.ErrOut) i32 {
 }
 
 /// Column `c` of the current chunk (`n` rows) as a keel_driver_vector.
-fn fillVector(c: *Col, n: usize, out: *k.Vector, err_out: k.ErrOut) i32 {
+fn fillVector(r: *const Rows, c: *Col, n: usize, out: *k.Vector, err_out: k.ErrOut) i32 {
     out.validity = c.validity;
     switch (c.dtype) {
-        d.T.BOOLEAN, d.T.BIGINT, d.T.UBIGINT, d.T.DOUBLE, d.T.DATE, d.T.TIME, d.T.TIMESTAMP, d.T.TIMESTAMP_TZ => {
+        d.T.BOOLEAN, d.T.BIGINT, d.T.UBIGINT, d.T.DOUBLE => {
+            out.data = c.data;
+            return k.Status.OK;
+        },
+        d.T.DATE, d.T.TIME, d.T.TIMESTAMP, d.T.TIMESTAMP_TZ => {
+            // Handed over as they are, once no value is one keel has
+            // no value for (infinity, TIME 24:00:00); a NULL row's
+            // entry is not a value.
+            for (0..n) |row| {
+                const why = switch (c.dtype) {
+                    d.T.DATE => dateProblem(at(i32, c, row)),
+                    d.T.TIME => timeProblem(at(i64, c, row)),
+                    else => timestampProblem(at(i64, c, row)),
+                };
+                if (why) |w| if (isValid(c, row)) return badValue(r, c, row, w, err_out);
+            }
             out.data = c.data;
             return k.Status.OK;
         },
@@ -774,18 +972,18 @@ fn fillVector(c: *Col, n: usize, out: *k.Vector, err_out: k.ErrOut) i32 {
         d.T.FLOAT => {
             const src: [*]const f32 = @ptrCast(@alignCast(c.data.?));
             const dst: [*]f64 = @ptrCast(@alignCast(c.buf.?));
-            for (0..n) |r| dst[r] = src[r];
+            for (0..n) |row| dst[row] = src[row];
         },
         d.T.VARCHAR, d.T.BLOB => {
             const src: [*]const StringT = @ptrCast(@alignCast(c.data.?));
             const dst: [*]k.Bytes = @ptrCast(@alignCast(c.buf.?));
-            for (0..n) |r| {
-                if (!isValid(c, r)) {
-                    dst[r] = .{};
+            for (0..n) |row| {
+                if (!isValid(c, row)) {
+                    dst[row] = .{};
                     continue;
                 }
-                const b = stringBytes(&src[r]);
-                dst[r] = .{ .data = b.ptr, .len = b.len };
+                const b = stringBytes(&src[row]);
+                dst[row] = .{ .data = b.ptr, .len = b.len };
             }
         },
         else => {
@@ -795,16 +993,16 @@ fn fillVector(c: *Col, n: usize, out: *k.Vector, err_out: k.ErrOut) i32 {
             const ints: [*]i64 = @ptrCast(@alignCast(c.buf.?));
             const bytes: [*]k.Bytes = @ptrCast(@alignCast(c.buf.?));
             const wide = c.kind == k.Type.TIMESTAMP;
-            for (0..n) |r| {
-                if (!isValid(c, r)) {
-                    if (!wide) bytes[r] = .{};
+            for (0..n) |row| {
+                if (!isValid(c, row)) {
+                    if (!wide) bytes[row] = .{};
                     continue;
                 }
                 var v: k.Value = .{};
-                const text: *[TEXT_SIZE]u8 = @ptrCast(c.arena.? + r * TEXT_SIZE);
-                const s2 = convert(c, r, &v, text, err_out);
+                const text: *[TEXT_SIZE]u8 = @ptrCast(c.arena.? + row * TEXT_SIZE);
+                const s2 = convert(r, c, row, &v, text, err_out);
                 if (s2 != k.Status.OK) return s2;
-                if (wide) ints[r] = v.int_value else bytes[r] = .{ .data = v.data, .len = v.len };
+                if (wide) ints[row] = v.int_value else bytes[row] = .{ .data = v.data, .len = v.len };
             }
         },
     }
@@ -859,8 +1057,11 @@ fn appenderError(a: *Appender, err_out: k.ErrOut, aborts: bool, what: [*:0]const
 }
 
 fn appendOpen(p: ?*anyopaque, tbl: [*:0]const u8, cols: [*]const [*:0]const u8, n: usize, out: *?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
+    const c = connOf(p);
+    if (c.in_tx and c.aborted)
+        return fail(err_out, k.Status.INVALID_STATE, "25P02", 0, "duckdb: the transaction was aborted by an earlier error: roll it back (nothing of it can be committed)");
     const a = alloc(Appender) orelse return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
-    a.conn = connOf(p);
+    a.conn = c;
     const s = blk: {
         if (d.duckdb_appender_create(a.conn.con, null, tbl, &a.app) != d.Success)
             break :blk appenderError(a, err_out, false, "duckdb: cannot append to the table");
@@ -925,7 +1126,12 @@ fn appendValue(a: *Appender, v: d.duckdb_value) d.duckdb_state {
 
 fn appendRow(p: ?*anyopaque, vals: [*]const k.Value, n: usize, err_out: k.ErrOut) callconv(.c) i32 {
     const a = appenderOf(p);
-    for (vals[0..n]) |*v| {
+    for (vals[0..n], 0..) |*v, col| {
+        if (valueProblem(v)) |why| {
+            // Rows appended before it may be in the transaction already.
+            if (a.conn.in_tx) a.conn.aborted = true;
+            return failf(err_out, k.Status.INVALID_ARGUMENT, "22008", 0, "duckdb: column {d}: {s}", .{ col, why });
+        }
         const rc = switch (v.kind) {
             k.Type.NULL => d.duckdb_append_null(a.app),
             k.Type.BOOL => d.duckdb_append_bool(a.app, v.int_value != 0),
@@ -1131,4 +1337,22 @@ export fn keel_duckdb_abi_sizes(out: *[9]usize) callconv(.c) void {
 
 test {
     _ = d;
+}
+
+test "decimal text of every HUGEINT and UHUGEINT" {
+    var buf: [TEXT_SIZE]u8 = undefined;
+    try std.testing.expectEqualStrings("340282366920938463463374607431768211455", magnitudeText(&buf, false, std.math.maxInt(u128), 0));
+    try std.testing.expectEqualStrings("-170141183460469231731687303715884105728", decimalText(&buf, std.math.minInt(i128), 0));
+    try std.testing.expectEqualStrings("-0.05", decimalText(&buf, -5, 2));
+}
+
+test "the dates, times and timestamps keel has no value for" {
+    try std.testing.expect(dateProblem(std.math.maxInt(i32)) != null);
+    try std.testing.expect(dateProblem(-std.math.maxInt(i32)) != null);
+    try std.testing.expect(dateProblem(std.math.minInt(i32)) != null);
+    try std.testing.expect(dateProblem(std.math.maxInt(i32) - 1) == null);
+    try std.testing.expect(timestampProblem(std.math.minInt(i64) + 2) == null);
+    try std.testing.expect(timestampProblem(std.math.minInt(i64) + 1) != null);
+    try std.testing.expect(timeProblem(86_400_000_000) != null);
+    try std.testing.expect(timeProblem(86_399_999_999) == null);
 }

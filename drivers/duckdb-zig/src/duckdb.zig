@@ -22,6 +22,7 @@ pub const duckdb_logical_type = ?*anyopaque;
 pub const duckdb_appender = ?*anyopaque;
 pub const duckdb_value = ?*anyopaque;
 pub const duckdb_error_data = ?*anyopaque;
+pub const duckdb_config = ?*anyopaque;
 
 /// duckdb.h's struct of the deprecated column array, never read here.
 pub const duckdb_column = opaque {};
@@ -65,9 +66,21 @@ pub const T = struct {
     pub const TIMESTAMP_MS = 21;
     pub const TIMESTAMP_NS = 22;
     pub const ENUM = 23;
+    pub const LIST = 24;
+    pub const STRUCT = 25;
+    pub const MAP = 26;
     pub const UUID = 27;
+    pub const UNION = 28;
+    pub const BIT = 29;
+    pub const TIME_TZ = 30;
     pub const TIMESTAMP_TZ = 31;
     pub const UHUGEINT = 32;
+    pub const ARRAY = 33;
+    pub const BIGNUM = 35;
+    pub const SQLNULL = 36;
+    pub const TIME_NS = 39;
+    pub const GEOMETRY = 40;
+    pub const VARIANT = 41;
 };
 
 /// duckdb_statement_type: DUCKDB_STATEMENT_TYPE_TRANSACTION.
@@ -98,7 +111,7 @@ pub const E = struct {
     pub const PERMISSION = 34;
 };
 
-pub extern fn duckdb_open(path: [*:0]const u8, out_database: *duckdb_database) duckdb_state;
+pub extern fn duckdb_open_ext(path: [*:0]const u8, out_database: *duckdb_database, config: duckdb_config, out_error: *?[*:0]u8) duckdb_state;
 pub extern fn duckdb_close(database: *duckdb_database) void;
 pub extern fn duckdb_connect(database: duckdb_database, out_connection: *duckdb_connection) duckdb_state;
 pub extern fn duckdb_interrupt(connection: duckdb_connection) void;
