@@ -376,6 +376,11 @@ fn keel_error_new_checks_its_arguments() {
     let e = keel_error_new(Status::Busy as i32, c"40001".as_ptr(), 0, c"x\xff".as_ptr());
     assert_eq!(keel::ffi::error::keel_error_status(e), Status::Busy);
     assert_eq!(unsafe { CStr::from_ptr(keel_error_sqlstate(e)) }.to_bytes(), b"40001");
+    // Class 40: the transaction was rolled back, nothing of it stays.
+    assert_eq!(keel::ffi::error::keel_error_retry_safety(e), keel::RetrySafety::NotCommitted);
+    keel_error_free(e);
+    let e = keel_error_new(Status::Integrity as i32, c"23505".as_ptr(), 0, c"dup".as_ptr());
+    assert_eq!(keel::ffi::error::keel_error_retry_safety(e), keel::RetrySafety::Unknown);
     keel_error_free(e);
 }
 

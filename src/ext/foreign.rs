@@ -362,6 +362,10 @@ pub(crate) fn error_new(status: i32, sqlstate: *const c_char, vendor_code: i32, 
         let mut e = Error::new(status, text(message));
         let state = text(sqlstate);
         if state.len() == 5 && state.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            if state.starts_with("40") {
+                // The transaction was rolled back: nothing of it stays.
+                e.retry = crate::core::error::RetrySafety::NotCommitted;
+            }
             e.sqlstate = state;
         }
         e.vendor_code = vendor_code;

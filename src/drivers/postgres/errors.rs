@@ -15,7 +15,12 @@ pub fn status_for(sqlstate: &str) -> Status {
         "3D000" | "42P01" | "42883" | "42703" | "42704" | "3F000" => Status::NotFound,
         // Duplicate database, table, object, function, column, schema.
         "42P04" | "42P07" | "42710" | "42723" | "42701" | "42P06" => Status::AlreadyExists,
-        "57P01" | "57P02" | "57P03" => Status::Io,
+        // Sessions the server ends: terminated by an administrator, a
+        // shutdown, a server not accepting them yet, a dropped database,
+        // idle_session_timeout and idle_in_transaction_session_timeout
+        // (which are no cancel and no transaction state: the session is
+        // gone).
+        "57P01" | "57P02" | "57P03" | "57P04" | "57P05" | "25P03" => Status::Io,
         _ => match &sqlstate[..sqlstate.len().min(2)] {
             "23" => Status::Integrity,
             "42" => Status::InvalidArgument,
@@ -157,6 +162,8 @@ mod tests {
             ("42601", Status::InvalidArgument),
             ("42P01", Status::NotFound),
             ("42704", Status::NotFound),
+            ("57P05", Status::Io),
+            ("25P03", Status::Io),
             ("42701", Status::AlreadyExists),
             ("42501", Status::Unauthorized),
             ("40001", Status::Busy),
