@@ -771,7 +771,10 @@ extern "C" {
  * text, NUL-terminated (never a password). The strings are copied;
  * invalid UTF-8 is replaced, a status that is not an error becomes
  * `KEEL_STATUS_UNKNOWN`, and an SQLSTATE that is not five ASCII letters
- * or digits is dropped.
+ * or digits is dropped. An SQLSTATE of class 40 (transaction rollback:
+ * a serialization failure, a deadlock, a write conflict) makes the
+ * error's retry safety `KEEL_RETRY_SAFETY_NOT_COMMITTED`, as keel.h
+ * promises for those; every other error's is `KEEL_RETRY_SAFETY_UNKNOWN`.
  *
  * Ownership: returns an error the caller owns: hand it to keel through
  * `*err_out`, or free it with `keel_error_free`.
