@@ -353,7 +353,10 @@ typedef size_t (*keel_driver_param_count_fn)(void *stmt);
 /**
  * Binds parameter `index` (0-based, below the parameter count: keel
  * checked) to `value`, which is valid for the call only: copy what you
- * keep. `value->kind` is a valid `keel_type`, text is valid UTF-8.
+ * keep. `value->kind` is a valid `keel_type`, text is valid UTF-8, and
+ * a decimal's text a decimal number (digits with an optional sign,
+ * point and exponent, or `NaN`, `Infinity`, `-Infinity`), as for
+ * `append_row`.
  */
 typedef int32_t (*keel_driver_bind_fn)(void *stmt,
                                        size_t index,

@@ -976,3 +976,31 @@ fn a_failed_append_aborts_the_transaction() {
     conn.exec("INSERT INTO ab VALUES (1, 1)", &[]).unwrap();
     assert_eq!(count(), ValueRef::Int64(1));
 }
+
+/// A DECIMAL bound or appended is checked by keel before the driver gets
+/// it, as on every built-in engine: DuckDB stored "abc" bound as a
+/// decimal into a VARCHAR column as it was.
+#[test]
+fn decimals_that_are_no_number_are_refused() {
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let conn = db.checkout().unwrap();
+    conn.exec("CREATE TABLE d (v VARCHAR)", &[]).unwrap();
+    for bad in ["abc", " 1.5", "1.5.5", "--1", "0x10", "", "1,5"] {
+        let e = conn.exec("INSERT INTO d VALUES (?)", &[ValueRef::Decimal(bad)]).expect_err(bad);
+        assert_eq!(e.status, Status::InvalidArgument, "{bad:?}: {e}");
+        let mut st = conn.prepare("INSERT INTO d (v) VALUES (?)").unwrap();
+        let rows = [[ValueRef::Decimal("1.5")], [ValueRef::Decimal(bad)]];
+        let e = st.execute_batch(rows.iter()).expect_err(bad);
+        assert_eq!(e.status, Status::InvalidArgument, "batch {bad:?}: {e}");
+        assert!(e.message.starts_with("row 1:"), "{e}");
+    }
+    conn.exec("INSERT INTO d VALUES (?)", &[ValueRef::Decimal("-12.50")]).unwrap();
+    assert_eq!(common_count(&conn), 1 + 7, "the good first row of each batch, and -12.50");
+}
+
+fn common_count(conn: &keel::Conn) -> i64 {
+    let mut r = conn.query("SELECT count(*) FROM d", &[]).unwrap();
+    assert!(r.next().unwrap());
+    r.value(0).unwrap().as_i64().unwrap()
+}

@@ -162,7 +162,10 @@ pub type keel_driver_prepare_fn = Option<
 pub type keel_driver_param_count_fn = Option<unsafe extern "C" fn(stmt: *mut c_void) -> usize>;
 /// Binds parameter `index` (0-based, below the parameter count: keel
 /// checked) to `value`, which is valid for the call only: copy what you
-/// keep. `value->kind` is a valid `keel_type`, text is valid UTF-8.
+/// keep. `value->kind` is a valid `keel_type`, text is valid UTF-8, and
+/// a decimal's text a decimal number (digits with an optional sign,
+/// point and exponent, or `NaN`, `Infinity`, `-Infinity`), as for
+/// `append_row`.
 pub type keel_driver_bind_fn = Option<
     unsafe extern "C" fn(
         stmt: *mut c_void,

@@ -754,6 +754,9 @@ impl<'c> Appender<'c> {
             return Err(Error::new(Status::Internal, format!("a row of {} values for {} columns", r.len(), self.width)));
         }
         let t = &self.conn.table;
+        for (i, v) in r.iter().enumerate() {
+            checked(v).map_err(|e| e.context(format_args!("column {i}")))?;
+        }
         self.values.clear();
         self.values.extend(r.iter().map(keel_value::borrowing));
         let mut err = std::ptr::null_mut();
@@ -859,11 +862,22 @@ impl ForeignStmt {
     }
 }
 
+/// What keel promises a driver of a value it hands over (keel_driver.h):
+/// a DECIMAL's text is a decimal number, as every built-in driver checks
+/// before binding it.
+fn checked(v: &ValueRef<'_>) -> Result<()> {
+    match v {
+        ValueRef::Decimal(t) => crate::core::value::check_decimal(t),
+        _ => Ok(()),
+    }
+}
+
 impl DriverStmt for ForeignStmt {
     fn param_count(&self) -> usize {
         self.params
     }
     fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+        checked(&value)?;
         let v = keel_value::borrowing(&value);
         let t = self.table();
         let mut err = std::ptr::null_mut();
