@@ -1662,7 +1662,13 @@ keel_status keel_conn_cancel_handle(struct keel_conn *conn,
  * Ask the engine to stop the statement the connection is running.
  *
  * The blocked call on the connection's thread then returns
- * `KEEL_STATUS_CANCELLED`, and the connection stays usable. When no
+ * `KEEL_STATUS_CANCELLED`, and the connection stays usable. A statement
+ * the server finished before the cancel stopped it returns what it
+ * returned: it ran. One exception: on MySQL/MariaDB a statement with
+ * rows that the server finished while a cancel was asked for reports
+ * `KEEL_STATUS_CANCELLED` (MySQL's `SLEEP()` ends early instead of
+ * failing when its query is killed, so keel cannot tell); a statement
+ * without rows (an INSERT, UPDATE, DDL) reports its success. When no
  * statement is running, nothing happens, and nothing happens either once
  * the connection the handle was made for has gone back to its pool. The
  * request is asynchronous on the server side: this returns once it was
@@ -1691,7 +1697,9 @@ keel_status keel_conn_cancel_handle(struct keel_conn *conn,
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (cancel), `KEEL_STATUS_INVALID_STATE`
  * (a handle inherited across fork()), `KEEL_STATUS_IO` (the
- * request could not be delivered, e.g. the server is gone).
+ * request could not be delivered, e.g. the server is gone),
+ * `KEEL_STATUS_TIMEOUT` (the server did not answer the request in
+ * time; the statement may still run).
  *
  * Since: 0.1.0
  */
