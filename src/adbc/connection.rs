@@ -2,7 +2,7 @@
 //! its transactions, and the metadata calls (`get_info`,
 //! `get_table_types`, `get_table_schema`; `get_objects` is in `objects`).
 
-use super::{KeelStatement, err, not_implemented, option_text, to_adbc};
+use super::{KeelStatement, err, not_implemented, option_text, to_adbc, with_sqlstate};
 use crate::codec::arrow::arrow_field;
 use crate::core::catalog::{Catalog, TABLE_TYPES};
 use crate::core::db::{Cancel, Conn, Db, Rows};
@@ -364,7 +364,8 @@ impl Connection for KeelConnection {
             Ok(())
         })?;
         if owner.is_none() {
-            return Err(err(AdbcStatus::NotFound, format!("no table {table_name:?} found")));
+            // ODBC's SQLSTATE for a table not found (MySQL's and SQL Server's).
+            return Err(with_sqlstate(err(AdbcStatus::NotFound, format!("no table {table_name:?} found")), "42S02"));
         }
         Ok(Schema::new(fields))
     }

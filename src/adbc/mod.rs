@@ -1,11 +1,15 @@
 //! keel as an ADBC 1.1 driver: the `adbc_core` traits over keel's own
 //! pool, connections, statements, catalog and Arrow stream, exported to C
 //! by `adbc_ffi` as `AdbcKeelInit` (and the fallback `AdbcDriverInit`), so
-//! that any ADBC driver manager can load libkeel.
+//! that any ADBC driver manager can load libkeel; with ADBC 1.0.0, as a
+//! 1.0 driver. `export` has the entry points: adbc_ffi's driver table
+//! with keel's functions where adbc_ffi falls short of adbc.h
+//! (`rows_affected` of a query, `ErrorFromArrayStream`, unknown GetInfo
+//! codes and GetObjects depths, the 1.0 driver).
 //!
 //! These symbols are ADBC's C API, not keel's: they are not declared in
-//! `include/keel.h` (cbindgen does not expand the export macro), and the
-//! panic boundary around them is `adbc_ffi`'s.
+//! `include/keel.h`, and the panic boundary around the trait methods is
+//! `adbc_ffi`'s.
 //!
 //! # Mapping
 //!
@@ -27,6 +31,7 @@
 //!   then the rows through keel's own ingest (`ingest`).
 
 mod connection;
+mod export;
 mod ingest;
 mod objects;
 mod params;
@@ -43,7 +48,8 @@ use std::os::raw::c_char;
 pub use connection::KeelConnection;
 pub use statement::KeelStatement;
 
-adbc_ffi::export_driver!(AdbcKeelInit, KeelDriver);
+// The entry points (`AdbcKeelInit`, `AdbcDriverInit`) are in `export`:
+// adbc_ffi's `export_driver!` with keel's functions in a few slots.
 
 /// ADBC 1.1's `ADBC_ERROR_VENDOR_CODE_PRIVATE_DATA`: the `vendor_code` of
 /// an error that carries details, which a driver manager reads only then.
@@ -103,16 +109,59 @@ pub(crate) fn to_adbc(e: crate::Error) -> AdbcError {
     details.push(("keel.driver".to_owned(), e.driver.as_bytes().to_vec()));
     details.push(("keel.status".to_owned(), e.status.as_str().as_bytes().to_vec()));
     details.push(("keel.retry".to_owned(), retry.as_bytes().to_vec()));
-    let mut error = err(status, e.to_string());
+    let mut error = plain(status, e.to_string());
     error.sqlstate = sqlstate;
     error.vendor_code = VENDOR_CODE_PRIVATE_DATA;
     error.details = Some(details);
     error
 }
 
-/// An ADBC error with `status` and `message` (NUL bytes, which a C string
-/// cannot hold, become `?`).
+/// An error of keel's ADBC layer itself, with `status` and `message`, and
+/// the details and SQLSTATE an engine's error has (see `to_adbc`):
+/// `keel.driver` is `keel`, `keel.retry` `unknown`, and the SQLSTATE is
+/// SQL/CLI's for the kind of mistake (`HYC00` optional feature not
+/// implemented, `HY010` function sequence error, `HY024` invalid
+/// attribute value, `HY000` general error, `22000` data exception; none
+/// for the others).
 pub(crate) fn err(status: AdbcStatus, message: impl Into<String>) -> AdbcError {
+    use crate::core::error::Status as K;
+    let (kind, sqlstate) = match status {
+        AdbcStatus::NotImplemented => (K::NotImplemented, "HYC00"),
+        AdbcStatus::InvalidState => (K::InvalidState, "HY010"),
+        AdbcStatus::InvalidArguments => (K::InvalidArgument, "HY024"),
+        AdbcStatus::InvalidData => (K::InvalidData, "22000"),
+        AdbcStatus::Internal => (K::Internal, "HY000"),
+        AdbcStatus::NotFound => (K::NotFound, ""),
+        AdbcStatus::AlreadyExists => (K::AlreadyExists, ""),
+        AdbcStatus::Integrity => (K::Integrity, ""),
+        AdbcStatus::IO => (K::Io, ""),
+        AdbcStatus::Cancelled => (K::Cancelled, ""),
+        AdbcStatus::Timeout => (K::Timeout, ""),
+        AdbcStatus::Unauthenticated => (K::Unauthenticated, ""),
+        AdbcStatus::Unauthorized => (K::Unauthorized, ""),
+        _ => (K::Unknown, ""),
+    };
+    let mut e = to_adbc(crate::Error::new(kind, message));
+    // The status as asked (keel's has no twin of every ADBC status), and
+    // the SQLSTATE in its field only (not appended to the message).
+    e.status = status;
+    with_sqlstate(e, sqlstate)
+}
+
+/// `e` with the SQLSTATE `sqlstate` (five characters; otherwise none).
+pub(crate) fn with_sqlstate(mut e: AdbcError, sqlstate: &str) -> AdbcError {
+    e.sqlstate = [0; 5];
+    if sqlstate.len() == 5 {
+        for (slot, b) in e.sqlstate.iter_mut().zip(sqlstate.bytes()) {
+            *slot = b as c_char;
+        }
+    }
+    e
+}
+
+/// An ADBC error with `status` and `message` alone (NUL bytes, which a C
+/// string cannot hold, become `?`).
+fn plain(status: AdbcStatus, message: impl Into<String>) -> AdbcError {
     let mut message = format!("keel: {}", message.into());
     if message.contains('\0') {
         message = message.replace('\0', "?");

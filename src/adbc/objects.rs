@@ -15,7 +15,7 @@ use adbc_core::options::ObjectDepth;
 use adbc_core::schemas::{
     COLUMN_SCHEMA, CONSTRAINT_SCHEMA, GET_OBJECTS_SCHEMA, OBJECTS_DB_SCHEMA_SCHEMA, TABLE_SCHEMA, USAGE_SCHEMA,
 };
-use crate::core::catalog::Catalog;
+use crate::core::catalog::{Catalog, TABLE_TYPES};
 use arrow_array::{ArrayRef, BooleanArray, Int16Array, Int32Array, ListArray, RecordBatch, StringArray, StructArray};
 use arrow_buffer::{NullBuffer, OffsetBuffer};
 use arrow_schema::{DataType, Field};
@@ -147,8 +147,14 @@ pub(crate) fn get_objects(
         }
     }
     if matches!(depth, ObjectDepth::All | ObjectDepth::Tables | ObjectDepth::Columns) {
-        let types = table_type.unwrap_or_default();
-        conn.ask(&Catalog::Tables { catalog: cat_arg, schema: schema_arg, table: table_name, types }, |r| {
+        // A type keel does not have matches no table (as in ADBC's own
+        // drivers), rather than being an error; a filter of only such
+        // types matches none at all.
+        let asked = table_type.as_ref().is_some_and(|t| !t.is_empty());
+        let types: Vec<&str> = table_type.unwrap_or_default().into_iter().filter(|t| TABLE_TYPES.contains(t)).collect();
+        let none = asked && types.is_empty();
+        let q = Catalog::Tables { catalog: cat_arg, schema: schema_arg, table: table_name, types };
+        let each_table = |r: &crate::core::db::Rows| -> AdbcResult<()> {
             let (c, s) = (text(r, 0)?, text(r, 1)?);
             if !cat_ok(&c) || (db_schema == Some("") && s.is_some()) {
                 return Ok(());
@@ -160,7 +166,10 @@ pub(crate) fn get_objects(
             tables.push(Table { name: name.clone(), kind, columns: Vec::new(), constraints: Vec::new() });
             tree.tables.insert((c, s, name), (ci, si, tables.len() - 1));
             Ok(())
-        })?;
+        };
+        if !none {
+            conn.ask(&q, each_table)?;
+        }
     }
     let with_columns = matches!(depth, ObjectDepth::All | ObjectDepth::Columns);
     if with_columns && !tree.tables.is_empty() {

@@ -4,11 +4,13 @@
 use super::connection::Session;
 use super::ingest::{self, Ingest};
 use super::params::row_values;
+use super::export::{Executed, StreamError, note_executed};
 use super::{err, not_implemented, option_text, to_adbc};
 use crate::codec::arrow::{ArrowReader, column_field};
 use crate::core::db::Stmt;
+use crate::core::driver::Capability;
 use crate::core::value::{Value, ValueRef};
-use adbc_core::error::{Result as AdbcResult, Status as AdbcStatus};
+use adbc_core::error::{Error as AdbcError, Result as AdbcResult, Status as AdbcStatus};
 use adbc_core::options::{OptionStatement, OptionValue};
 use adbc_core::{Optionable, PartitionedResult, Statement};
 use arrow_array::{RecordBatch, RecordBatchReader};
@@ -40,7 +42,11 @@ impl KeelStatement {
     fn prepared(&mut self) -> AdbcResult<&mut Stmt> {
         if self.stmt.is_none() {
             let sql = self.sql.as_deref().ok_or_else(|| err(AdbcStatus::InvalidState, "no SQL query was set"))?;
-            self.stmt = Some(self.session.conn.prepare(sql).map_err(to_adbc)?);
+            // From the connection's statement cache: a cached statement the
+            // engine refuses as stale after a schema change (PostgreSQL's
+            // "cached plan must not change result type") is prepared again
+            // and run once more (`Stmt::execute`, `Stmt::query`).
+            self.stmt = Some(self.session.conn.prepare_cached(sql).map_err(to_adbc)?);
         }
         Ok(self.stmt.as_mut().expect("prepared above"))
     }
@@ -68,6 +74,16 @@ impl KeelStatement {
     fn bind_row(stmt: &mut Stmt, values: &[Value]) -> AdbcResult<()> {
         let refs: Vec<ValueRef<'_>> = values.iter().map(Value::as_ref).collect();
         stmt.bind_all(&refs).map_err(to_adbc)
+    }
+
+    /// Whether `execute` asks the prepared statement for its result
+    /// columns first, to run one without any to completion for its count
+    /// of rows affected: where the engine knows them from the prepare
+    /// (`Capability::ColumnsAfterPrepare`) without asking the server again
+    /// (SQL Server would, on every statement).
+    fn counts_rows(&self) -> bool {
+        let conn = &self.session.conn;
+        conn.driver_name() != "mssql" && conn.supports(Capability::ColumnsAfterPrepare).unwrap_or(false)
     }
 
     /// Whether this statement ingests (a target table and no SQL).
@@ -149,6 +165,106 @@ fn reader_of(stmt: &mut Stmt) -> AdbcResult<ArrowReader> {
     ArrowReader::new(rows, batch_rows).map_err(to_adbc)
 }
 
+/// The message of a keel error as the Arrow stream reports it
+/// (`get_last_error`), as `codec::arrow`'s reader gives it: keel's status
+/// name, then its message. NUL bytes, which a C string cannot hold,
+/// become `?`.
+fn stream_error(e: &crate::Error) -> ArrowError {
+    let msg = format!("keel: {}: {}", e.status.as_str(), e).replace('\0', "?");
+    match e.status {
+        crate::core::error::Status::Io => ArrowError::IoError(msg.clone(), std::io::Error::other(msg)),
+        _ => ArrowError::ComputeError(msg),
+    }
+}
+
+/// An ADBC error as the Arrow stream reports it.
+fn stream_error_of(e: &AdbcError) -> ArrowError {
+    let msg = e.message.replace('\0', "?");
+    match e.status {
+        AdbcStatus::IO => ArrowError::IoError(msg.clone(), std::io::Error::other(msg)),
+        _ => ArrowError::ComputeError(msg),
+    }
+}
+
+/// Where the rows of a `Results` come from.
+enum Source {
+    One(ArrowReader),
+    PerRow(PerRow),
+}
+
+/// A statement's result stream as `execute` returns it: its batches, and
+/// the error that ended it kept as ADBC's (status, SQLSTATE, details) for
+/// `AdbcErrorFromArrayStream` (`export`).
+struct Results {
+    source: Source,
+    schema: SchemaRef,
+    errors: StreamError,
+    done: bool,
+}
+
+impl Results {
+    fn new(source: Source) -> Results {
+        let schema = match &source {
+            Source::One(r) => r.schema(),
+            Source::PerRow(p) => p.schema.clone(),
+        };
+        Results { source, schema, errors: StreamError::default(), done: false }
+    }
+
+    fn fail(&mut self, arrow: ArrowError, adbc: AdbcError) -> Option<Result<RecordBatch, ArrowError>> {
+        self.done = true;
+        *self.errors.lock().unwrap_or_else(|p| p.into_inner()) = Some(adbc);
+        Some(Err(arrow))
+    }
+}
+
+impl Iterator for Results {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        // A panic must not unwind into the C caller of get_next.
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &mut self.source {
+            Source::One(r) => r.next_batch().map_err(Failure::Keel),
+            Source::PerRow(p) => p.next_batch(),
+        }));
+        match r {
+            Ok(Ok(Some(b))) => Some(Ok(b)),
+            Ok(Ok(None)) => {
+                self.done = true;
+                None
+            }
+            Ok(Err(Failure::Keel(e))) => {
+                let arrow = stream_error(&e);
+                self.fail(arrow, to_adbc(e))
+            }
+            Ok(Err(Failure::Adbc(e))) => {
+                let arrow = stream_error_of(&e);
+                self.fail(arrow, e)
+            }
+            Err(_) => {
+                let e = err(AdbcStatus::Internal, "an internal error (a panic) while reading the result");
+                self.fail(ArrowError::ComputeError("keel PANIC: an internal error (a panic) while reading the result".into()), e)
+            }
+        }
+    }
+}
+
+impl RecordBatchReader for Results {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}
+
+/// Why a stream stopped: an error of the engine (its message as
+/// `codec::arrow` words it) or of the ADBC layer.
+enum Failure {
+    Keel(crate::Error),
+    Adbc(AdbcError),
+}
+
 /// A query run once per row of parameters, its results in row order as
 /// one stream. Every run must give the first run's schema.
 struct PerRow {
@@ -169,29 +285,29 @@ impl PerRow {
         }
         Ok(())
     }
-}
 
-impl Iterator for PerRow {
-    type Item = Result<RecordBatch, ArrowError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>, Failure> {
         loop {
-            let current = self.current.as_mut()?;
-            match current.next() {
-                Some(Ok(b)) if b.schema() != self.schema => {
+            let Some(current) = self.current.as_mut() else { return Ok(None) };
+            match current.next_batch() {
+                Ok(Some(b)) if b.schema() != self.schema => {
                     self.current = None;
                     self.params.clear();
-                    return Some(Err(ArrowError::SchemaError(format!(
-                        "keel: a row of parameters gave the result schema {}, not the first row's {}",
-                        b.schema(),
-                        self.schema
-                    ))));
+                    return Err(Failure::Adbc(err(
+                        AdbcStatus::InvalidData,
+                        format!("a row of parameters gave the result schema {}, not the first row's {}", b.schema(), self.schema),
+                    )));
                 }
-                Some(b) => return Some(b),
-                None => {
+                Ok(Some(b)) => return Ok(Some(b)),
+                Err(e) => {
+                    self.current = None;
+                    self.params.clear();
+                    return Err(Failure::Keel(e));
+                }
+                Ok(None) => {
                     if let Err(e) = self.advance() {
                         self.params.clear();
-                        return Some(Err(ArrowError::ExternalError(Box::new(e))));
+                        return Err(Failure::Adbc(e));
                     }
                 }
             }
@@ -199,10 +315,24 @@ impl Iterator for PerRow {
     }
 }
 
-impl RecordBatchReader for PerRow {
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
-    }
+/// A stream of no rows and no columns: the result of a statement that
+/// returns none.
+fn no_rows() -> Box<dyn RecordBatchReader + Send + 'static> {
+    Box::new(arrow_array::RecordBatchIterator::new(Vec::new(), Arc::new(Schema::empty())))
+}
+
+/// `results` as `execute` returns it, having told `StatementExecuteQuery`
+/// (`export`) that the rows affected are not known and where its error
+/// goes.
+fn returned(results: Results) -> Box<dyn RecordBatchReader + Send + 'static> {
+    note_executed(Executed { rows_affected: -1, errors: Some(results.errors.clone()) });
+    Box::new(results)
+}
+
+/// No rows, and `n` rows affected.
+fn affected(n: u64) -> Box<dyn RecordBatchReader + Send + 'static> {
+    note_executed(Executed { rows_affected: i64::try_from(n).unwrap_or(i64::MAX), errors: None });
+    no_rows()
 }
 
 impl Optionable for KeelStatement {
@@ -271,16 +401,33 @@ impl Statement for KeelStatement {
 
     fn execute(&mut self) -> AdbcResult<Box<dyn RecordBatchReader + Send + 'static>> {
         if self.ingests() {
-            // Ingest returns no rows: an empty stream.
-            self.run_ingest()?;
-            let schema = Arc::new(Schema::empty());
-            return Ok(Box::new(arrow_array::RecordBatchIterator::new(Vec::new(), schema)));
+            // Ingest returns no rows: an empty stream, and the rows it loaded.
+            let n = self.run_ingest()?;
+            return Ok(affected(u64::try_from(n).unwrap_or(0)));
         }
         self.session.before_statement()?;
         let bound = self.bound.take();
         let arrays = self.session.takes_arrays();
+        let counts = self.counts_rows();
         let stmt = self.prepared()?;
-        let Some(bound) = bound else { return Ok(Box::new(reader_of(stmt)?)) };
+        // A statement that returns no rows runs to completion, which gives
+        // its count of rows affected (a query's is not known).
+        let no_result = counts && stmt.columns().is_ok_and(|c| c.is_empty());
+        let Some(bound) = bound else {
+            if no_result {
+                return Ok(affected(stmt.execute().map_err(to_adbc)?.rows_affected));
+            }
+            return Ok(returned(Results::new(Source::One(reader_of(stmt)?))));
+        };
+        if no_result {
+            let mut total: u64 = 0;
+            KeelStatement::each_row(bound, arrays, |r| {
+                KeelStatement::bind_row(stmt, r)?;
+                total += stmt.execute().map_err(to_adbc)?.rows_affected;
+                Ok(())
+            })?;
+            return Ok(affected(total));
+        }
         let mut params = VecDeque::new();
         KeelStatement::each_row(bound, arrays, |r| {
             params.push_back(r.to_vec());
@@ -288,19 +435,19 @@ impl Statement for KeelStatement {
         })?;
         if params.len() == 1 {
             KeelStatement::bind_row(stmt, &params[0])?;
-            return Ok(Box::new(reader_of(stmt)?));
+            return Ok(returned(Results::new(Source::One(reader_of(stmt)?))));
         }
         // Several rows: the query once per row, the results one after the
         // other, on a statement of the stream's own.
         let sql = self.sql.clone().unwrap_or_default();
-        let stmt = self.session.conn.prepare(&sql).map_err(to_adbc)?;
+        let stmt = self.session.conn.prepare_cached(&sql).map_err(to_adbc)?;
         let mut reader = PerRow { stmt, params, current: None, schema: Arc::new(Schema::empty()) };
         reader.advance()?;
         let Some(first) = &reader.current else {
             return Err(err(AdbcStatus::InvalidArguments, "the bound parameters have no rows"));
         };
         reader.schema = first.schema();
-        Ok(Box::new(reader))
+        Ok(returned(Results::new(Source::PerRow(reader))))
     }
 
     fn execute_update(&mut self) -> AdbcResult<Option<i64>> {

@@ -619,3 +619,271 @@ def test_lists_bind_and_ingest_as_postgres_arrays(engine, conn, table):
         assert cur.fetch_arrow_table().to_pylist() == data.to_pylist()
         cur.execute("SELECT array_length(?::int8[], 1) AS n", pa.record_batch([pa.array([[4, 5, 6]], pa.list_(pa.int64()))], names=["l"]))
         assert cur.fetchone() == (3,)
+
+
+def test_execute_query_reports_rows_affected(engine, conn, table):
+    """AdbcStatementExecuteQuery writes rows_affected: the count for a
+    statement without a result, -1 (not known) for a query."""
+    conn.adbc_connection.set_autocommit(True)
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {table} (id INT)")
+        cur.executemany(f"INSERT INTO {table} VALUES (?)", [(1,), (2,), (3,)])
+        cur.execute(f"INSERT INTO {table} VALUES (4)")
+        if engine.name != "mssql":  # SQL Server's would need a describe per statement
+            assert cur.rowcount == 1
+        cur.execute(f"UPDATE {table} SET id = id + 10 WHERE id >= ?", (2,))
+        if engine.name != "mssql":
+            assert cur.rowcount == 3
+        cur.execute(f"SELECT id FROM {table} ORDER BY id")
+        assert cur.rowcount == -1
+        assert [r[0] for r in cur.fetchall()] == [1, 12, 13, 14]
+    st = adbc_driver_manager.AdbcStatement(conn.adbc_connection)
+    try:
+        st.set_sql_query(f"DELETE FROM {table} WHERE id > 10")
+        handle, n = st.execute_query()
+        pa.RecordBatchReader._import_from_c(handle.address).read_all()
+        assert n == (-1 if engine.name == "mssql" else 3)
+    finally:
+        st.close()
+
+
+def test_a_stream_error_keeps_its_status_sqlstate_and_details(engine):
+    """An error while the result stream is read (after the first batch)
+    comes back through AdbcErrorFromArrayStream as the ADBC error it is,
+    not as a bare Arrow error."""
+    failing = {
+        "postgres": ("SELECT 1/(i-500) AS v FROM generate_series(1,1000) i", "22012"),
+        "sqlite": ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) "
+                   "SELECT CASE WHEN x = 500 THEN abs(-9223372036854775807 - 1) ELSE x END AS v FROM c", None),
+    }
+    if engine.name not in failing:
+        pytest.skip(f"no statement known to fail while its rows stream on {engine.name}")
+    sql, sqlstate = failing[engine.name]
+    with engine.connect(arrow_batch_rows="100") as c, c.cursor() as cur:
+        with pytest.raises(adbc_driver_manager.Error) as e:
+            cur.execute(sql)
+            cur.fetch_arrow_table()
+        err = e.value
+        details = {(k.decode() if isinstance(k, bytes) else k): v for k, v in err.details}
+        assert details["keel.driver"] == engine.name.encode(), err.details
+        assert "keel.status" in details and "keel.retry" in details
+        if sqlstate:
+            assert err.sqlstate == sqlstate
+            assert isinstance(err, adbc_driver_manager.DataError)
+            assert err.status_code == adbc_driver_manager.AdbcStatusCode.INVALID_DATA
+        # The connection goes on (PostgreSQL: after the failed transaction).
+        c.rollback()
+        cur.execute("SELECT 1")
+        assert cur.fetchone()[0] == 1
+
+
+def test_get_info_ignores_unknown_codes(conn):
+    # adbc.h: "Drivers/vendors will ignore requests for unrecognized codes".
+    handle = conn.adbc_connection.get_info([0, 500, 12345])
+    rows = pa.RecordBatchReader._import_from_c(handle.address).read_all().to_pylist()
+    assert [r["info_name"] for r in rows] == [0]
+    handle = conn.adbc_connection.get_info([12345])
+    assert pa.RecordBatchReader._import_from_c(handle.address).read_all().num_rows == 0
+
+
+def _details(err) -> dict:
+    return {(k.decode() if isinstance(k, bytes) else k): v for k, v in err.details}
+
+
+def test_errors_of_keels_adbc_layer_carry_details(engine, conn, table):
+    """keel's own ADBC errors carry the details an engine's error does
+    (keel.driver is keel) and a SQL/CLI SQLSTATE."""
+    with pytest.raises(adbc_driver_manager.ProgrammingError) as e:
+        conn.adbc_get_table_schema(table + "_nope")
+    assert e.value.status_code == adbc_driver_manager.AdbcStatusCode.NOT_FOUND
+    assert e.value.sqlstate == "42S02"
+    assert _details(e.value) == {"keel.driver": b"keel", "keel.status": b"not found", "keel.retry": b"unknown"}
+    st = adbc_driver_manager.AdbcStatement(conn.adbc_connection)
+    try:
+        with pytest.raises(adbc_driver_manager.ProgrammingError) as e:
+            st.execute_query()
+        assert e.value.status_code == adbc_driver_manager.AdbcStatusCode.INVALID_STATE
+        assert e.value.sqlstate == "HY010"
+        assert _details(e.value)["keel.status"] == b"invalid state"
+        with pytest.raises(adbc_driver_manager.NotSupportedError) as e:
+            st.set_options(**{"adbc.keel.no_such_option": "1"})
+        assert e.value.sqlstate == "HYC00"
+        assert _details(e.value)["keel.driver"] == b"keel"
+    finally:
+        st.close()
+
+
+def test_get_objects_ignores_unknown_table_types(engine, conn, table):
+    """A table type keel does not have matches nothing, as in ADBC's own
+    drivers (not an error)."""
+    conn.adbc_connection.set_autocommit(True)
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {table} (a INT)")
+
+    def names(types):
+        out = []
+        reader = conn.adbc_get_objects(depth="tables", table_name_filter=table, table_types_filter=types)
+        for c in reader.read_all().to_pylist():
+            for s in c["catalog_db_schemas"] or []:
+                out += [t["table_name"] for t in s["db_schema_tables"] or []]
+        return out
+
+    assert names(["NO SUCH TYPE"]) == []
+    assert names(["NO SUCH TYPE", "TABLE"]) == [table]
+
+
+def test_a_prepared_statement_survives_a_schema_change(engine, conn, table):
+    """A statement prepared (and run) before ALTER TABLE runs after it with
+    the new columns: keel prepares it again where the engine refuses it
+    (PostgreSQL: "cached plan must not change result type")."""
+    conn.adbc_connection.set_autocommit(True)
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {table} (a INT)")
+        cur.execute(f"INSERT INTO {table} VALUES (1)")
+        st = adbc_driver_manager.AdbcStatement(conn.adbc_connection)
+        try:
+            st.set_sql_query(f"SELECT * FROM {table}")
+            st.prepare()
+
+            def run():
+                handle, _ = st.execute_query()
+                return pa.RecordBatchReader._import_from_c(handle.address).read_all().to_pylist()
+
+            assert run() == [{"a": 1}]
+            add = "ADD" if engine.name == "mssql" else "ADD COLUMN"
+            cur.execute(f"ALTER TABLE {table} {add} b VARCHAR(5) NOT NULL DEFAULT 'x'")
+            assert run() == [{"a": 1, "b": "x"}]
+        finally:
+            st.close()
+
+
+# --- The C entry point as a driver manager calls it (ctypes) -----------------
+
+import ctypes  # noqa: E402
+
+_SLOTS_1_0 = [
+    "DatabaseInit", "DatabaseNew", "DatabaseSetOption", "DatabaseRelease",
+    "ConnectionCommit", "ConnectionGetInfo", "ConnectionGetObjects", "ConnectionGetTableSchema",
+    "ConnectionGetTableTypes", "ConnectionInit", "ConnectionNew", "ConnectionSetOption",
+    "ConnectionReadPartition", "ConnectionRelease", "ConnectionRollback",
+    "StatementBind", "StatementBindStream", "StatementExecuteQuery", "StatementExecutePartitions",
+    "StatementGetParameterSchema", "StatementNew", "StatementPrepare", "StatementRelease",
+    "StatementSetOption", "StatementSetSqlQuery", "StatementSetSubstraitPlan",
+    "ErrorGetDetailCount",  # 1.1 from here
+]
+_P = ctypes.c_void_p
+_SIGS = {
+    "DatabaseNew": [_P, _P], "DatabaseInit": [_P, _P], "DatabaseRelease": [_P, _P],
+    "DatabaseSetOption": [_P, ctypes.c_char_p, ctypes.c_char_p, _P],
+    "ConnectionNew": [_P, _P], "ConnectionInit": [_P, _P, _P], "ConnectionRelease": [_P, _P],
+    "ConnectionGetObjects": [_P, ctypes.c_int, _P, _P, _P, _P, _P, _P, _P],
+    "StatementNew": [_P, _P, _P], "StatementRelease": [_P, _P],
+    "StatementSetSqlQuery": [_P, ctypes.c_char_p, _P],
+    "StatementExecuteQuery": [_P, _P, _P, _P],
+}
+# AdbcDriver: private_data, private_manager, release, then the functions.
+_V10_SIZE = (3 + 26) * 8
+# AdbcError: message, vendor_code, sqlstate[5], release (1.1: private_data, private_driver).
+_ERR_V10_SIZE, _ERR_V11_SIZE = 32, 48
+
+
+class _CDriver:
+    """libkeel's AdbcDriverInit and driver struct, called as a driver
+    manager written in C would."""
+
+    def __init__(self, version: int):
+        self.lib = ctypes.CDLL(LIB)
+        self.version = version
+        self.raw = (ctypes.c_uint8 * 1024)(*([0xAB] * 1024))
+        self.err_size = _ERR_V10_SIZE if version == 1_000_000 else _ERR_V11_SIZE
+        init = self.lib.AdbcDriverInit
+        init.restype, init.argtypes = ctypes.c_uint8, [ctypes.c_int, _P, _P]
+        err = self.error()
+        self.status = init(version, ctypes.addressof(self.raw), ctypes.addressof(err))
+        self.init_error = err
+
+    def slot(self, name: str):
+        addr = ctypes.c_void_p.from_buffer(self.raw, (3 + _SLOTS_1_0.index(name)) * 8).value
+        if name == "ErrorGetDetailCount":
+            return ctypes.CFUNCTYPE(ctypes.c_int, _P)(addr)
+        return ctypes.CFUNCTYPE(ctypes.c_uint8, *_SIGS[name])(addr)
+
+    def error(self):
+        # The error struct of the caller's version, then bytes that must stay.
+        return (ctypes.c_uint8 * (self.err_size + 32))(*([0] * self.err_size + [0xCD] * 32))
+
+    def message(self, err) -> str:
+        p = ctypes.c_char_p.from_buffer(err, 0).value
+        return p.decode() if p else ""
+
+    def release_error(self, err):
+        addr = ctypes.c_void_p.from_buffer(err, 24).value
+        if addr:
+            ctypes.CFUNCTYPE(None, _P)(addr)(ctypes.addressof(err))
+
+    def call(self, name, *args):
+        err = self.error()
+        status = self.slot(name)(*args, ctypes.addressof(err))
+        assert bytes(err[self.err_size:]) == b"\xcd" * 32, f"{name} wrote past the caller's AdbcError"
+        return status, err
+
+
+def test_adbc_1_0_driver_managers_load_keel(engine):
+    """AdbcDriverInit with ADBC_VERSION_1_0_0 fills only the 1.0 part of the
+    driver struct, and its functions write 1.0-sized errors."""
+    if not LIB:
+        pytest.skip("KEEL_LIBRARY is not set")
+    d = _CDriver(1_000_000)
+    assert d.status == 0, d.message(d.init_error)
+    assert bytes(d.raw[_V10_SIZE:]) == b"\xab" * (1024 - _V10_SIZE), "wrote past the 1.0 driver struct"
+    db, conn, stmt = (_P * 2)(), (_P * 2)(), (_P * 2)()
+    assert d.call("DatabaseNew", ctypes.addressof(db))[0] == 0
+    assert d.call("DatabaseSetOption", ctypes.addressof(db), b"uri", engine.url.encode())[0] == 0
+    assert d.call("DatabaseSetOption", ctypes.addressof(db), b"no_such_option", b"1")[0] == 0
+    status, err = d.call("DatabaseInit", ctypes.addressof(db))
+    assert status == 2 and "no_such_option" in d.message(err)  # NOT_IMPLEMENTED
+    d.release_error(err)
+    assert d.call("DatabaseRelease", ctypes.addressof(db))[0] == 0
+    db = (_P * 2)()
+    assert d.call("DatabaseNew", ctypes.addressof(db))[0] == 0
+    assert d.call("DatabaseSetOption", ctypes.addressof(db), b"uri", engine.url.encode())[0] == 0
+    assert d.call("DatabaseInit", ctypes.addressof(db))[0] == 0
+    assert d.call("ConnectionNew", ctypes.addressof(conn))[0] == 0
+    assert d.call("ConnectionInit", ctypes.addressof(conn), ctypes.addressof(db))[0] == 0
+    assert d.call("StatementNew", ctypes.addressof(conn), ctypes.addressof(stmt))[0] == 0
+    assert d.call("StatementSetSqlQuery", ctypes.addressof(stmt), b"SELECT 42 AS v")[0] == 0
+    stream, rows = (_P * 5)(), ctypes.c_int64(-99)
+    status, err = d.call("StatementExecuteQuery", ctypes.addressof(stmt), ctypes.addressof(stream), ctypes.addressof(rows))
+    assert status == 0, d.message(err)
+    assert rows.value == -1
+    assert pa.RecordBatchReader._import_from_c(ctypes.addressof(stream)).read_all().column(0).to_pylist() == [42]
+    # An engine's error, as 1.0 has it: message and SQLSTATE, no details.
+    assert d.call("StatementSetSqlQuery", ctypes.addressof(stmt), b"SELECT * FROM adbc_no_such_table")[0] == 0
+    status, err = d.call("StatementExecuteQuery", ctypes.addressof(stmt), ctypes.addressof(stream), None)
+    assert status != 0 and "adbc_no_such_table" in d.message(err)
+    d.release_error(err)
+    for name, h in (("StatementRelease", stmt), ("ConnectionRelease", conn), ("DatabaseRelease", db)):
+        assert d.call(name, ctypes.addressof(h))[0] == 0
+    # A version keel does not have: NOT_IMPLEMENTED (a manager then tries an older one).
+    assert _CDriver(1_002_000).status == 2
+
+
+def test_get_objects_with_an_unknown_depth_is_invalid_argument(engine):
+    if not LIB:
+        pytest.skip("KEEL_LIBRARY is not set")
+    d = _CDriver(1_001_000)
+    assert d.status == 0
+    db, conn = (_P * 2)(), (_P * 2)()
+    assert d.call("DatabaseNew", ctypes.addressof(db))[0] == 0
+    assert d.call("DatabaseSetOption", ctypes.addressof(db), b"uri", engine.url.encode())[0] == 0
+    assert d.call("DatabaseInit", ctypes.addressof(db))[0] == 0
+    assert d.call("ConnectionNew", ctypes.addressof(conn))[0] == 0
+    assert d.call("ConnectionInit", ctypes.addressof(conn), ctypes.addressof(db))[0] == 0
+    stream = (_P * 5)()
+    status, err = d.call("ConnectionGetObjects", ctypes.addressof(conn), 7, None, None, None, None, None, ctypes.addressof(stream))
+    assert status == 5, d.message(err)  # INVALID_ARGUMENT
+    assert "depth 7" in d.message(err)
+    assert d.slot("ErrorGetDetailCount")(ctypes.addressof(err)) == 3  # keel.driver, keel.status, keel.retry
+    d.release_error(err)
+    assert d.call("ConnectionRelease", ctypes.addressof(conn))[0] == 0
+    assert d.call("DatabaseRelease", ctypes.addressof(db))[0] == 0
