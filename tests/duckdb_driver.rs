@@ -1004,3 +1004,25 @@ fn common_count(conn: &keel::Conn) -> i64 {
     assert!(r.next().unwrap());
     r.value(0).unwrap().as_i64().unwrap()
 }
+
+/// DuckDB folds the time zone (and `current_setting`) into a statement
+/// when it prepares it, so a statement from keel's cache answered as
+/// before a `SET`; a statement that changes settings empties the cache.
+#[test]
+fn a_setting_changed_reaches_cached_statements() {
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let conn = db.checkout().unwrap();
+    let tz = |conn: &keel::Conn| -> String {
+        let mut r = conn.query("SELECT current_setting('TimeZone')", &[]).unwrap();
+        assert!(r.next().unwrap());
+        let mut s = String::new();
+        r.value(0).unwrap().write_text(&mut s).unwrap();
+        s
+    };
+    let before = tz(&conn);
+    conn.exec("SET TimeZone = 'Asia/Tokyo'", &[]).unwrap();
+    assert_eq!(tz(&conn), "Asia/Tokyo", "was {before}");
+    conn.exec("  reset TimeZone", &[]).unwrap();
+    assert_eq!(tz(&conn), before);
+}

@@ -350,12 +350,21 @@ impl Conn {
     /// The statement for `sql` from this connection's statement cache, or a
     /// newly prepared one that goes into the cache when dropped; and whether
     /// it came from the cache.
+    ///
+    /// A statement that changes the session's settings (`SET`, `RESET`,
+    /// `PRAGMA`, `USE`, `ATTACH`, `DETACH`) empties the cache: an engine
+    /// may fold a setting into a statement when it prepares it (DuckDB
+    /// does the time zone and `current_setting`), and the same SQL must
+    /// answer as it would prepared anew.
     fn cached(&self, sql: &str) -> Result<(Stmt, bool)> {
         self.check()?;
         let pool = &self.shared.db.inner.pool;
         let (stmt, hit) = {
             let mut g = lock(&self.shared.session);
             let p = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed").not_sent())?;
+            if changes_settings(sql) {
+                p.cache.clear();
+            }
             if !p.cache.enabled() {
                 drop(g);
                 return Ok((self.prepare(sql)?, false));
@@ -1557,3 +1566,10 @@ const _: () = {
     send::<Cancel>();
     sync::<Cancel>();
 };
+
+/// Whether `sql`'s first word is one that changes a session's settings
+/// (see `Conn::run_cached`).
+fn changes_settings(sql: &str) -> bool {
+    let word: String = sql.trim_start().chars().take_while(|c| c.is_ascii_alphabetic()).take(8).collect();
+    ["SET", "RESET", "PRAGMA", "USE", "ATTACH", "DETACH"].iter().any(|w| word.eq_ignore_ascii_case(w))
+}

@@ -227,6 +227,12 @@ impl StmtCache {
     pub fn enabled(&self) -> bool {
         self.cap > 0
     }
+
+    /// Drop every statement (none is in use: a statement in use is out of
+    /// the cache).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
 }
 
 enum Grant {
