@@ -1025,4 +1025,10 @@ fn a_setting_changed_reaches_cached_statements() {
     assert_eq!(tz(&conn), "Asia/Tokyo", "was {before}");
     conn.exec("  reset TimeZone", &[]).unwrap();
     assert_eq!(tz(&conn), before);
+    // A statement out of the cache (a cursor's, as Python's) while the
+    // setting changes does not go back into it.
+    let held = conn.prepare_cached("SELECT current_setting('TimeZone')").unwrap();
+    conn.exec("SET TimeZone = 'Asia/Tokyo'", &[]).unwrap();
+    drop(held);
+    assert_eq!(tz(&conn), "Asia/Tokyo");
 }

@@ -359,12 +359,14 @@ impl Conn {
     fn cached(&self, sql: &str) -> Result<(Stmt, bool)> {
         self.check()?;
         let pool = &self.shared.db.inner.pool;
+        let mut generation = 0;
         let (stmt, hit) = {
             let mut g = lock(&self.shared.session);
             let p = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed").not_sent())?;
             if changes_settings(sql) {
                 p.cache.clear();
             }
+            generation = p.cache.generation();
             if !p.cache.enabled() {
                 drop(g);
                 return Ok((self.prepare(sql)?, false));
@@ -383,6 +385,7 @@ impl Conn {
         counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut st = Stmt::new(self.shared.clone(), sql, stmt, Some(sql.to_owned()));
         st.hit = hit;
+        st.cache_generation = generation;
         Ok((st, hit))
     }
 
@@ -672,6 +675,9 @@ pub struct Stmt {
     /// (the error ended the transaction): the next run prepares it first,
     /// and it never goes back into the cache as it is.
     stale: bool,
+    /// The cache's generation when this statement came out of it (or was
+    /// prepared for it): see `StmtCache::put`.
+    cache_generation: u64,
 }
 
 impl Drop for Stmt {
@@ -691,7 +697,7 @@ impl Drop for Stmt {
         drop(std::mem::take(&mut self.many));
         let inner = self.inner.take();
         match (self.recycle.take().filter(|_| !self.stale), inner, g.as_mut()) {
-            (Some(key), Some(inner), Some(p)) => p.cache.put(key, inner),
+            (Some(key), Some(inner), Some(p)) => p.cache.put(key, inner, self.cache_generation),
             (_, inner, _) => drop(inner),
         }
         drop(g);
@@ -712,6 +718,7 @@ impl Stmt {
             cursor_open: false,
             hit: false,
             stale: false,
+            cache_generation: 0,
         }
     }
 

@@ -198,11 +198,14 @@ impl Lease {
 pub struct StmtCache {
     cap: usize,
     entries: VecDeque<(String, Box<dyn DriverStmt>)>,
+    /// Bumped by `clear`: a statement taken out before comes back only
+    /// to be dropped.
+    generation: u64,
 }
 
 impl StmtCache {
     pub fn new(cap: usize) -> StmtCache {
-        StmtCache { cap, entries: VecDeque::new() }
+        StmtCache { cap, entries: VecDeque::new(), generation: 0 }
     }
 
     /// Take the statement for `sql` out of the cache (the caller has it to
@@ -212,10 +215,11 @@ impl StmtCache {
         self.entries.remove(i).map(|(_, s)| s)
     }
 
-    /// Keep `stmt` as the most recently used; the least recently used one
-    /// goes when the cache is full.
-    pub fn put(&mut self, sql: String, stmt: Box<dyn DriverStmt>) {
-        if self.cap == 0 {
+    /// Keep `stmt`, taken out at `generation`, as the most recently used;
+    /// the least recently used one goes when the cache is full. One taken
+    /// out before the last `clear` is dropped.
+    pub fn put(&mut self, sql: String, stmt: Box<dyn DriverStmt>, generation: u64) {
+        if self.cap == 0 || generation != self.generation {
             return;
         }
         self.entries.push_back((sql, stmt));
@@ -228,10 +232,14 @@ impl StmtCache {
         self.cap > 0
     }
 
-    /// Drop every statement (none is in use: a statement in use is out of
-    /// the cache).
+    /// Drop every statement, and those in use when they come back.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.generation += 1;
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 }
 
