@@ -207,3 +207,25 @@ fn socket_options_are_validated_and_sqlite_refuses_them() {
         }
     }
 }
+
+/// The checkout's health check (a ping of a connection idle longer than
+/// pool_health_check_idle_ms) waits at most connect_timeout_ms when
+/// socket_timeout_ms sets no limit: on MySQL it waited for ever on a
+/// server that stopped answering. The silent connection is discarded and
+/// the checkout gets a new one.
+#[test]
+fn a_health_check_of_a_silent_connection_gives_up_and_the_pool_reconnects() {
+    for (name, url, port, _) in servers() {
+        fails_instead_of_hanging(name, move || {
+            let proxy = Proxy::start(&upstream_of(&url, port));
+            let db = open(&proxy.url_through(&url), &[("connect_timeout_ms", "1500"), ("pool_health_check_idle_ms", "1")]);
+            let conn = db.checkout().unwrap();
+            conn.exec("SELECT 1", &[]).unwrap();
+            drop(conn);
+            proxy.go_silent();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            let conn = db.checkout().unwrap_or_else(|e| panic!("{name}: {e}"));
+            conn.exec("SELECT 1", &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
+        });
+    }
+}

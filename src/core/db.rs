@@ -359,7 +359,7 @@ impl Conn {
     fn cached(&self, sql: &str) -> Result<(Stmt, bool)> {
         self.check()?;
         let pool = &self.shared.db.inner.pool;
-        let mut generation = 0;
+        let generation: u64;
         let (stmt, hit) = {
             let mut g = lock(&self.shared.session);
             let p = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed").not_sent())?;

@@ -52,6 +52,45 @@ pub fn still_stands(fd: i32, ping: impl FnOnce() -> bool) -> bool {
     }
 }
 
+/// Run `f` (a round trip on the blocking socket `fd`) with its reads and
+/// writes waiting at most `limit` where the socket has no limit of its own
+/// (`socket_timeout_ms` unset), then take the limit off again: a ping
+/// must not wait for ever on a server that stopped answering.
+#[cfg(unix)]
+pub fn bounded<T>(fd: std::os::fd::RawFd, limit: std::time::Duration, f: impl FnOnce() -> T) -> T {
+    let get = |opt: libc::c_int| -> Option<libc::timeval> {
+        let mut tv = libc::timeval { tv_sec: 0, tv_usec: 0 };
+        let mut len = std::mem::size_of::<libc::timeval>() as libc::socklen_t;
+        // SAFETY: a timeval and its size, on the session's open socket.
+        let rc = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, opt, (&mut tv as *mut libc::timeval).cast(), &mut len) };
+        (rc == 0).then_some(tv)
+    };
+    let set = |opt: libc::c_int, tv: libc::timeval| {
+        // SAFETY: as above.
+        unsafe {
+            libc::setsockopt(fd, libc::SOL_SOCKET, opt, (&tv as *const libc::timeval).cast(), std::mem::size_of::<libc::timeval>() as libc::socklen_t)
+        };
+    };
+    let unlimited = |opt| get(opt).is_some_and(|tv| tv.tv_sec == 0 && tv.tv_usec == 0);
+    let (read, write) = (unlimited(libc::SO_RCVTIMEO), unlimited(libc::SO_SNDTIMEO));
+    let tv = libc::timeval { tv_sec: limit.as_secs() as libc::time_t, tv_usec: limit.subsec_micros() as libc::suseconds_t };
+    let none = libc::timeval { tv_sec: 0, tv_usec: 0 };
+    if read {
+        set(libc::SO_RCVTIMEO, tv);
+    }
+    if write {
+        set(libc::SO_SNDTIMEO, tv);
+    }
+    let r = f();
+    if read {
+        set(libc::SO_RCVTIMEO, none);
+    }
+    if write {
+        set(libc::SO_SNDTIMEO, none);
+    }
+    r
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;

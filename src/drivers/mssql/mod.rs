@@ -409,6 +409,7 @@ impl Connector for MsConnector {
                 wire,
                 timeout: self.statement_timeout,
                 socket_timeout: self.socket_timeout,
+                ping_silence: self.socket_timeout.or(self.connect_timeout).unwrap_or(Duration::from_secs(10)),
                 ran_sql: AtomicBool::new(false),
             }),
             version,

@@ -86,6 +86,10 @@ pub(super) struct Shared {
     pub(super) wire: Arc<WireState>,
     pub(super) timeout: Option<Duration>,
     pub(super) socket_timeout: Option<Duration>,
+    /// The longest silence a ping waits through: socket_timeout_ms, else
+    /// connect_timeout_ms, else 10 s (a checkout's health check must not
+    /// hang on a server that stopped answering).
+    pub(super) ping_silence: Duration,
     /// A statement ran since keel last knew whether a transaction is open.
     pub(super) ran_sql: AtomicBool,
 }
@@ -156,6 +160,11 @@ impl Shared {
     /// Drive `fut` to its end, unless a cancel or the statement timeout
     /// stops the wait first (then `fut` is dropped and `Err(stop)` returned).
     pub(super) fn wait<T>(&self, fut: impl Future<Output = T>) -> std::result::Result<T, Stop> {
+        self.wait_within(fut, self.socket_timeout)
+    }
+
+    /// [`Shared::wait`], with `socket_timeout` for the silence it waits through.
+    fn wait_within<T>(&self, fut: impl Future<Output = T>, socket_timeout: Option<Duration>) -> std::result::Result<T, Stop> {
         // What has arrived already (the next row of a result, decoded from
         // the last read) needs no wait on the runtime and no timers: one
         // poll first, and the same future is driven below otherwise.
@@ -169,7 +178,7 @@ impl Shared {
         }
         let ctl = self.ctl.clone();
         let timeout = self.timeout;
-        let (socket_timeout, wire) = (self.socket_timeout, self.wire.clone());
+        let wire = self.wire.clone();
         wire.moved();
         rt().block_on(async move {
             let limit = async {
@@ -242,8 +251,12 @@ impl Shared {
     /// Run one request that reads its whole response (no cursor). `fut`
     /// borrows the client (taken with [`Shared::client`]).
     pub(super) fn run<T>(&self, fut: impl Future<Output = tiberius::Result<T>>) -> Result<T> {
+        self.run_within(fut, self.socket_timeout)
+    }
+
+    fn run_within<T>(&self, fut: impl Future<Output = tiberius::Result<T>>, socket_timeout: Option<Duration>) -> Result<T> {
         self.ctl.arm();
-        match self.wait(fut) {
+        match self.wait_within(fut, socket_timeout) {
             Ok(v) => {
                 self.ctl.disarm();
                 self.check(v)
@@ -424,7 +437,15 @@ impl DriverConn for MsConn {
     }
 
     fn ping(&mut self) -> Result<()> {
-        self.shared.batch("SELECT 1")
+        let s = &self.shared;
+        let c = s.client()?;
+        s.run_within(
+            async move {
+                c.simple_query("SELECT 1").await?.into_results().await?;
+                Ok(())
+            },
+            Some(s.ping_silence),
+        )
     }
 
     fn server_version(&self) -> &str {

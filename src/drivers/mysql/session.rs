@@ -498,7 +498,15 @@ impl DriverConn for MyConn {
 
     fn ping(&mut self) -> Result<()> {
         let c = self.shared.conn()?;
-        self.shared.check_as(false, c.ping())
+        // Within connect_timeout_ms (10 s when it is 0) where
+        // socket_timeout_ms sets no limit: a checkout's health check must
+        // not hang on a server that stopped answering.
+        let limit = self.shared.killer.opts.get_tcp_connect_timeout().unwrap_or(std::time::Duration::from_secs(10));
+        #[cfg(unix)]
+        let r = super::super::net::bounded(self.shared.fd, limit, || c.ping());
+        #[cfg(not(unix))]
+        let r = c.ping();
+        self.shared.check_as(false, r)
     }
 
     fn check_alive(&mut self) -> bool {
