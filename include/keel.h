@@ -119,9 +119,9 @@
  *       cache off.
  *     pool_health_check_idle_ms (default 1000): Ping a connection at checkout
  *       when it sat idle longer than this; 0 never pings. The ping waits at
- *       most socket_timeout_ms, or connect_timeout_ms (10 s when 0) where
- *       that is not set; a connection that fails it is closed and another
- *       opened.
+ *       most socket_timeout_ms, or where that is not set connect_timeout_ms,
+ *       or 10 s when both are 0; a connection that fails it is closed and
+ *       another opened.
  *     arrow_batch_rows (default 65536): Most rows in one record batch of an
  *       Arrow stream (keel_conn_query_arrow, keel_rows_export_arrow); a batch
  *       also ends once its data passes 16 MiB. At least 1.

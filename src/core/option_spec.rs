@@ -77,7 +77,7 @@ pub const POOL_OPTIONS: &[OptSpec] = &[
         key: "pool_health_check_idle_ms",
         kind: OptKind::UInt,
         default: "1000",
-        doc: "Ping a connection at checkout when it sat idle longer than this; 0 never pings. The ping waits at most socket_timeout_ms, or connect_timeout_ms (10 s when 0) where that is not set; a connection that fails it is closed and another opened.",
+        doc: "Ping a connection at checkout when it sat idle longer than this; 0 never pings. The ping waits at most socket_timeout_ms, or where that is not set connect_timeout_ms, or 10 s when both are 0; a connection that fails it is closed and another opened.",
     },
     OptSpec {
         key: "arrow_batch_rows",
