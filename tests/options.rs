@@ -88,6 +88,27 @@ fn each_engine_takes_its_keys_at_their_defaults_and_refuses_the_others() {
     }
 }
 
+/// An empty value for a text option is an error, not the option left
+/// unset without a word (`ssl_ca=` used to open with no CA at all):
+/// except the names a session may leave empty. A number's message says
+/// what a number is, without a minimum some options do not have.
+#[test]
+fn empty_text_options_are_refused() {
+    for e in ENGINES {
+        for o in POOL_OPTIONS.iter().chain(e.options).filter(|o| matches!(o.kind, keel::core::options::OptKind::Text)) {
+            let r = Options::parse(e.engine, e.options, &[(o.key.to_owned(), String::new())]);
+            if matches!(o.key, "application_name" | "search_path") {
+                assert!(r.is_ok(), "{}: {} may be empty", e.engine, o.key);
+            } else {
+                let err = r.expect_err(&format!("{}: {}= accepted", e.engine, o.key));
+                assert!(err.message.contains("it is empty"), "{}", err.message);
+            }
+        }
+    }
+    let err = Options::parse("sqlite", &[], &[("arrow_batch_rows".into(), "abc".into())]).unwrap_err();
+    assert!(err.message.contains("a whole number up to 4294967295"), "{}", err.message);
+}
+
 /// One option of the README's table: its key and what the parentheses
 /// after it say.
 struct ReadmeOption {

@@ -342,8 +342,17 @@ impl PickleWriter {
 fn ymd(days: i64) -> Result<(i64, u32, u32)> {
     let (y, m, d) = civil_from_days(days);
     if !(1..=9999).contains(&y) {
+        // As keel writes a date (no sign for years 0 to 9999).
+        let text = match i32::try_from(days) {
+            Ok(d) => {
+                let mut t = String::new();
+                crate::core::value::format_date(d, &mut t);
+                t
+            }
+            Err(_) => format!("{y:+05}-{m:02}-{d:02}"),
+        };
         return Err(Error::invalid_data(format!(
-            "date {y:+05}-{m:02}-{d:02} is outside years 1 to 9999, which Python's datetime can hold"
+            "date {text} is outside years 1 to 9999, which Python's datetime can hold"
         ))
         .with_sqlstate("22008"));
     }

@@ -28,12 +28,18 @@ fn check(spec: &OptSpec, value: &str) -> Result<()> {
     match spec.kind {
         OptKind::Bool => match value {
             "true" | "false" | "1" | "0" | "on" | "off" | "yes" | "no" => Ok(()),
-            _ => bad("true or false"),
+            _ => bad("true or false (or 1 or 0, on or off, yes or no)"),
         },
         OptKind::UInt => match value.parse::<u32>() {
             Ok(_) => Ok(()),
-            Err(_) => bad("a whole number from 0 to 4294967295"),
+            Err(_) => bad("a whole number up to 4294967295"),
         },
+        // Empty is how a text option is left unset: given so, it would be
+        // ignored without a word (`ssl_ca=`, `sslrootcert=`). Names a
+        // session may well leave empty are the exceptions.
+        OptKind::Text if value.is_empty() && !matches!(spec.key, "application_name" | "search_path") => {
+            bad("a value (it is empty; leave the option out for its default)")
+        }
         OptKind::Text => Ok(()),
         OptKind::Choice(words) => {
             if words.contains(&value) {

@@ -128,7 +128,10 @@ impl Opaque for keel_buffer {
 /// last row copied, as if `keel_rows_next` had been called for each.
 /// When a row fails to read or encode (an engine error, or a date outside
 /// what the format can hold), the call fails and the rows it had already
-/// read are dropped with the buffer.
+/// read are dropped with the buffer; the cursor then stands on the failing
+/// row (its values readable with the typed getters), so a further
+/// `keel_rows_fetch_batch` goes on after it and never returns the dropped
+/// rows.
 ///
 /// `data_out` and `len_out` may be NULL; otherwise they receive the same
 /// pointer and length as `keel_buffer_data` and `keel_buffer_len` would

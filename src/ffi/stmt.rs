@@ -468,9 +468,15 @@ pub extern "C" fn keel_stmt_bind_date(stmt: *mut keel_stmt, index: usize, days: 
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_stmt_bind_time(stmt: *mut keel_stmt, index: usize, micros: i64, err_out: *mut *mut keel_error) -> Status {
-    let mut v = keel_value::scalar(crate::core::value::Type::Time);
-    v.int_value = micros;
-    bind_with(stmt, index, err_out, move || value_in(&v, "micros"))
+    bind_with(stmt, index, err_out, move || {
+        if !(0..crate::core::value::MICROS_PER_DAY).contains(&micros) {
+            return Err(Error::invalid_argument(format!(
+                "micros {micros} is not a time of day (0 to {} microseconds since midnight)",
+                crate::core::value::MICROS_PER_DAY - 1
+            )));
+        }
+        Ok(ValueRef::Time(micros))
+    })
 }
 
 /// Bind a timestamp without zone, in microseconds since
