@@ -213,9 +213,11 @@
  *       (0000-00-00): as an error, or as NULL.
  *     mariadb_bulk (on, off; default on): On MariaDB 10.2 and later,
  *       keel_conn_ingest sends its rows by COM_STMT_BULK_EXECUTE (binary
- *       parameter arrays, as libmariadb's array binding does); off sends them
- *       by LOAD DATA LOCAL INFILE as on MySQL (for a proxy that does not pass
- *       that command).
+ *       parameter arrays, as libmariadb's array binding does), and so do
+ *       batches of UPDATE, DELETE and upserts (keel_stmt_execute_batch); off
+ *       sends ingest's rows by LOAD DATA LOCAL INFILE and runs those batches
+ *       row by row, as on MySQL (for a proxy that does not pass that
+ *       command).
  *     ssl_mode: TLS policy, as MySQL's client: DISABLED, PREFERRED (TLS when
  *       the server offers it, unverified; the default), REQUIRED (TLS or
  *       fail, unverified), VERIFY_CA (certificate chains to a root in

@@ -35,7 +35,7 @@ pub const OPTIONS: &[OptSpec] = &[
         key: "mariadb_bulk",
         kind: OptKind::Choice(&["on", "off"]),
         default: "on",
-        doc: "On MariaDB 10.2 and later, keel_conn_ingest sends its rows by COM_STMT_BULK_EXECUTE (binary parameter arrays, as libmariadb's array binding does); off sends them by LOAD DATA LOCAL INFILE as on MySQL (for a proxy that does not pass that command).",
+        doc: "On MariaDB 10.2 and later, keel_conn_ingest sends its rows by COM_STMT_BULK_EXECUTE (binary parameter arrays, as libmariadb's array binding does), and so do batches of UPDATE, DELETE and upserts (keel_stmt_execute_batch); off sends ingest's rows by LOAD DATA LOCAL INFILE and runs those batches row by row, as on MySQL (for a proxy that does not pass that command).",
     },
     // Text, not Choice: MySQL's values in any case (tls::policy checks them).
     OptSpec {
