@@ -1812,7 +1812,9 @@ keel_status keel_conn_schemas(struct keel_conn *conn,
  *   is `TEMPORARY`; the engine's own tables (`sqlite_*`, `pg_catalog`,
  *   `information_schema`, MySQL's `mysql`, `sys`, `performance_schema`)
  *   are `SYSTEM TABLE`; SQL Server lists neither (its temporary tables
- *   live in tempdb, its system tables are not in `INFORMATION_SCHEMA`);
+ *   live in tempdb, its system tables are not in `INFORMATION_SCHEMA`),
+ *   and MySQL/MariaDB list no temporary table (`information_schema`
+ *   does not show them; the same goes for the other catalog calls);
  * - `remarks` (text): the table's comment (PostgreSQL `COMMENT ON`, MySQL
  *   `COMMENT`); NULL when there is none, always on SQLite and SQL Server
  *   (whose comments are extended properties, not read).
@@ -2328,12 +2330,16 @@ keel_status keel_conn_rollback(struct keel_conn *conn, struct keel_error **err_o
 
 /**
  * Set a savepoint named `name` (letters, digits and `_`, not starting with
- * a digit). On SQLite, a savepoint outside a transaction starts one.
+ * a digit). On SQLite, a savepoint outside a transaction starts one; on
+ * the other engines one is needed (PostgreSQL and MySQL/MariaDB refuse a
+ * savepoint outside a transaction with `KEEL_STATUS_INVALID_STATE`; MySQL
+ * would otherwise take it and keep nothing).
  *
  * Ownership: `name` is borrowed for the call.
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, name),
- * `KEEL_STATUS_INVALID_ARGUMENT` (not a plain identifier).
+ * `KEEL_STATUS_INVALID_ARGUMENT` (not a plain identifier),
+ * `KEEL_STATUS_INVALID_STATE` (no transaction is open, but on SQLite).
  *
  * Since: 0.1.0
  */

@@ -599,6 +599,16 @@ fn check_savepoints(e: &Engine) {
     c.commit().unwrap();
     assert_eq!(ids(&c, &t), [1, 3, 4]);
     assert_err(c.savepoint("bad name"), &[Status::InvalidArgument], None);
+    // Outside a transaction: SQLite starts one; the others refuse (MySQL
+    // would take it and keep nothing, so that a later rollback_to fails).
+    assert!(!c.in_transaction());
+    match c.savepoint("outside") {
+        Ok(()) => {
+            assert!(c.in_transaction(), "{}: a savepoint outside a transaction kept nothing", e.name);
+            c.rollback().unwrap();
+        }
+        Err(err) => assert_eq!(err.status, Status::InvalidState, "{}: {err}", e.name),
+    }
 }
 
 fn check_isolation_levels(e: &Engine) {

@@ -149,7 +149,9 @@ pub extern "C" fn keel_conn_schemas(
 ///   is `TEMPORARY`; the engine's own tables (`sqlite_*`, `pg_catalog`,
 ///   `information_schema`, MySQL's `mysql`, `sys`, `performance_schema`)
 ///   are `SYSTEM TABLE`; SQL Server lists neither (its temporary tables
-///   live in tempdb, its system tables are not in `INFORMATION_SCHEMA`);
+///   live in tempdb, its system tables are not in `INFORMATION_SCHEMA`),
+///   and MySQL/MariaDB list no temporary table (`information_schema`
+///   does not show them; the same goes for the other catalog calls);
 /// - `remarks` (text): the table's comment (PostgreSQL `COMMENT ON`, MySQL
 ///   `COMMENT`); NULL when there is none, always on SQLite and SQL Server
 ///   (whose comments are extended properties, not read).

@@ -453,12 +453,16 @@ fn savepoint_op(
 }
 
 /// Set a savepoint named `name` (letters, digits and `_`, not starting with
-/// a digit). On SQLite, a savepoint outside a transaction starts one.
+/// a digit). On SQLite, a savepoint outside a transaction starts one; on
+/// the other engines one is needed (PostgreSQL and MySQL/MariaDB refuse a
+/// savepoint outside a transaction with `KEEL_STATUS_INVALID_STATE`; MySQL
+/// would otherwise take it and keep nothing).
 ///
 /// Ownership: `name` is borrowed for the call.
 ///
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, name),
-/// `KEEL_STATUS_INVALID_ARGUMENT` (not a plain identifier).
+/// `KEEL_STATUS_INVALID_ARGUMENT` (not a plain identifier),
+/// `KEEL_STATUS_INVALID_STATE` (no transaction is open, but on SQLite).
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]

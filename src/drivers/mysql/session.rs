@@ -475,6 +475,16 @@ impl DriverConn for MyConn {
     }
 
     fn savepoint(&mut self, name: &str) -> Result<()> {
+        // Outside a transaction (autocommit on) the server takes SAVEPOINT
+        // and keeps nothing: a later ROLLBACK TO would find no savepoint.
+        // Said where the server tracks the transaction's state.
+        if self.shared.tx.tracked && !self.in_transaction() && !self.shared.tx.autocommit_off.load(Ordering::Acquire) {
+            return Err(Error::invalid_state(
+                "no transaction is open: MySQL/MariaDB keep no savepoint outside one (begin a transaction first)",
+            )
+            .with_driver("mysql")
+            .not_sent());
+        }
         self.shared.run(&format!("SAVEPOINT `{name}`"))
     }
 
