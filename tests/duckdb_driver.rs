@@ -370,9 +370,11 @@ impl keel::core::ingest::RowSource for Rows2 {
             return Ok(None);
         }
         let end = (self.at + 1000).min(self.rows.len());
-        for r in &self.rows[self.at..end] {
+        // A row's error is named as keel's Arrow source names it (0-based,
+        // from the start).
+        for (k, r) in self.rows[self.at..end].iter().enumerate() {
             let refs: Vec<ValueRef<'_>> = r.iter().map(Value::as_ref).collect();
-            each(&refs)?;
+            each(&refs).map_err(|e| e.context(format_args!("row {}", self.at + k)))?;
         }
         let n = (end - self.at) as u64;
         self.at = end;
@@ -475,7 +477,7 @@ fn ingest_goes_through_the_appender() {
     bad[2][6] = Value::Text("not a date".into());
     let e = conn.ingest("ing", Append, &mut Rows2::new(&cols, bad)).unwrap_err();
     assert_eq!(e.status, Status::InvalidData, "{e}");
-    assert!(e.message.contains("row 3"), "{e}");
+    assert!(e.message.starts_with("row 2:") && !e.message.contains("row 3"), "named once, 0-based: {e}");
     assert_eq!(count(&conn), 5000);
 
     // A column the table does not have.

@@ -71,7 +71,9 @@ pub trait RowSource {
     /// end.
     fn next_batch(&mut self, stmt: &mut Stmt) -> Result<Option<u64>>;
     /// The next batch of rows, each given to `each` (one value per
-    /// column, in [`RowSource::columns`]' order): the number of rows, or
+    /// column, in [`RowSource::columns`]' order), an error `each` returns
+    /// named with its row (`row N: `, 0-based from the start of the
+    /// source): the number of rows, or
     /// `None` at the end. For drivers' bulk paths
     /// ([`DriverConn::bulk_insert`](super::driver::DriverConn::bulk_insert)).
     /// The batch is read before its first row is given, and nothing reads
@@ -135,11 +137,18 @@ impl Conn {
                 Some(elem) => self.array_type_sql(elem, c.decimal),
             };
             ty.ok_or_else(|| {
-                let what = match c.list_of {
-                    None => format!("{} values", c.kind.name()),
-                    Some(elem) => format!("lists of {} (an array type)", elem.name()),
+                // With a decimal's precision and scale: an engine may take
+                // decimals, but not that many digits (MySQL: 65, 30 after
+                // the point).
+                let kind = |k: Type| match (k, c.decimal) {
+                    (Type::Decimal, Some((p, s))) => format!("decimal({p},{s})"),
+                    _ => k.name().to_owned(),
                 };
-                Error::new(Status::NotImplemented, format!("column {:?}: {} has no column type for {what}", c.name, syntax.engine))
+                let what = match c.list_of {
+                    None => format!("{} values", kind(c.kind)),
+                    Some(elem) => format!("lists of {} (an array column)", kind(elem)),
+                };
+                Error::new(Status::NotImplemented, format!("column {:?}: keel makes no {} column for {what}", c.name, syntax.engine))
             })
         };
         // A list goes only into an array column: checked in every mode.
@@ -202,9 +211,12 @@ impl Conn {
                 names.join(", ")
             ))?;
             let mut total = 0u64;
+            // An error that names its row (from the start of the stream)
+            // says enough; one that does not is placed after the rows
+            // loaded before its record batch.
             while let Some(n) = src
                 .next_batch(&mut stmt)
-                .map_err(|e| e.context(format_args!("after {total} rows")))?
+                .map_err(|e| if e.message.starts_with("row ") { e } else { e.context(format_args!("after {total} rows")) })?
             {
                 total += n;
             }

@@ -707,13 +707,19 @@ impl DriverConn for ForeignConn {
         }
         let mut a = Appender::open(&self.inner, target.table_name, target.column_names)?;
         let mut total = 0u64;
+        // A row's error is named by the source (0-based, from the start of
+        // the stream).
         let mut each = |r: &[ValueRef<'_>]| {
-            a.row(r).map_err(|e| e.context(format_args!("row {}", total + 1)))?;
+            a.row(r)?;
             total += 1;
             Ok(())
         };
         while src.next_rows(&mut each)?.is_some() {}
-        a.finish().map_err(|e| e.context(format_args!("after {total} rows")))?;
+        // The appender writes at the end (keys are checked then): which
+        // row failed is not known.
+        a.finish().map_err(|e| {
+            e.context(format_args!("rows 0 to {}, written as one piece by the driver's appender", total.saturating_sub(1)))
+        })?;
         Ok(Some(total))
     }
 }
