@@ -81,7 +81,10 @@
  *     other reg* types -> INT64 (the oid); an anonymous record and a
  *     type of an extension keel does not know (hstore aside, read as
  *     text) -> BYTES, the server's binary form of it.
- *   - MySQL/MariaDB: TINYINT(1) -> BOOL; BIGINT UNSIGNED and BIT -> UINT64;
+ *   - MySQL/MariaDB: TINYINT(1) -> BOOL (a value other than 0 and 1,
+ *     which the column can hold, reads as that INT64: exact, but no
+ *     Arrow boolean, so an Arrow stream of it fails naming the row);
+ *     BIGINT UNSIGNED and BIT -> UINT64;
  *     other integers and YEAR -> INT64; DECIMAL; FLOAT/DOUBLE; DATE;
  *     DATETIME -> TIMESTAMP; TIMESTAMP -> TIMESTAMPTZ (sessions run in
  *     UTC); TIME within one day -> TIME, beyond -> INT64 microseconds; JSON
