@@ -295,6 +295,16 @@ fn statement_cache_prepares_a_query_string_once() {
         assert_eq!(r.column_count(), 2, "{name}");
         assert!(r.next().unwrap(), "{name}");
         drop(r);
+        // A statement from prepare_cached whose schema changes before its
+        // first run is prepared again then too (as ADBC's and Python's
+        // statements are).
+        let fresh = format!("SELECT * FROM {t} WHERE a = 1");
+        let mut st = c.prepare_cached(&fresh).unwrap();
+        c.exec(&format!("ALTER TABLE {t} ADD c INTEGER"), &[]).unwrap();
+        let r = st.query().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(r.column_count(), 3, "{name}");
+        drop(r);
+        drop(st);
         drop(c);
         db.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
         // stmt_cache_size=0 turns the cache off.

@@ -399,7 +399,12 @@ impl Conn {
     /// and run once more, as `exec` does (see [`Conn::exec`]). With the
     /// cache turned off (`stmt_cache_size=0`) it is [`Conn::prepare`].
     pub fn prepare_cached(&self, sql: &str) -> Result<Stmt> {
-        self.cached(sql).map(|(st, _)| st)
+        // The caller runs it later: the schema may change before its first
+        // run, so that one may find it stale too (and prepare it again).
+        self.cached(sql).map(|(mut st, _)| {
+            st.hit = true;
+            st
+        })
     }
 
     /// Run `f` on the cached statement for `sql` with `params` bound.
