@@ -119,7 +119,9 @@ impl Driver for PostgresDriver {
             sslkey: opts.text("sslkey").unwrap_or(""),
         })?;
         let mut cfg = tokio_postgres::Config::new();
-        let user = url.user.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "postgres".into());
+        // No user in the URL: the operating system's, as libpq takes it
+        // (the process's user, whatever $USER says when it is unset).
+        let user = url.user.clone().or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty())).or_else(os_user).unwrap_or_else(|| "postgres".into());
         cfg.user(&user);
         if let Some(p) = &url.password {
             cfg.password(p);
@@ -1385,4 +1387,28 @@ async fn pipeline(
         return Err(e);
     }
     Ok(())
+}
+
+/// The name of the process's effective user (getpwuid_r), as libpq's
+/// default user name.
+#[cfg(unix)]
+fn os_user() -> Option<String> {
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: a zeroed passwd the call fills, a buffer of the length given
+    // for its strings, and the out-pointer; the name is copied out before
+    // the buffer goes.
+    unsafe {
+        let mut pw: libc::passwd = std::mem::zeroed();
+        let mut out: *mut libc::passwd = std::ptr::null_mut();
+        let rc = libc::getpwuid_r(libc::geteuid(), &mut pw, buf.as_mut_ptr().cast(), buf.len(), &mut out);
+        if rc != 0 || out.is_null() || pw.pw_name.is_null() {
+            return None;
+        }
+        Some(std::ffi::CStr::from_ptr(pw.pw_name).to_string_lossy().into_owned())
+    }
+}
+
+#[cfg(not(unix))]
+fn os_user() -> Option<String> {
+    None
 }
