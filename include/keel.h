@@ -110,7 +110,8 @@
  *       limit.
  *     pool_max_idle (default 2): Most idle connections kept for reuse.
  *     pool_min_idle (default 0): Idle connections kept open and ready,
- *       refilled in the background.
+ *       refilled in the background; above pool_max_idle it raises that limit
+ *       to it.
  *     pool_acquire_timeout_ms (default 30000): How long a checkout waits for
  *       a free connection before failing with TIMEOUT; 0 waits forever.
  *     pool_max_lifetime_ms (default 0): Close connections older than this; 0

@@ -47,7 +47,7 @@ pub const POOL_OPTIONS: &[OptSpec] = &[
         key: "pool_min_idle",
         kind: OptKind::UInt,
         default: "0",
-        doc: "Idle connections kept open and ready, refilled in the background.",
+        doc: "Idle connections kept open and ready, refilled in the background; above pool_max_idle it raises that limit to it.",
     },
     OptSpec {
         key: "pool_acquire_timeout_ms",
