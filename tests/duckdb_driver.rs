@@ -1034,3 +1034,24 @@ fn a_setting_changed_reaches_cached_statements() {
     drop(held);
     assert_eq!(tz(&conn), "Asia/Tokyo");
 }
+
+/// A statement without rows run as a query (as Python and ADBC run every
+/// DuckDB statement, which cannot be described before it runs) has no
+/// columns and no rows, as on the other engines; DuckDB's result holds a
+/// one-column count instead, which came out as a row.
+#[test]
+fn a_write_run_as_a_query_has_no_columns() {
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let conn = db.checkout().unwrap();
+    for sql in ["CREATE TABLE w (a INTEGER)", "INSERT INTO w VALUES (1), (2)", "UPDATE w SET a = a + 1", "DELETE FROM w WHERE a = 3"] {
+        let mut r = conn.query(sql, &[]).unwrap();
+        assert_eq!(r.column_count(), 0, "{sql}");
+        assert!(!r.next().unwrap(), "{sql}");
+    }
+    let mut r = conn.query("INSERT INTO w VALUES (7) RETURNING a", &[]).unwrap();
+    assert_eq!(r.column_count(), 1);
+    assert!(r.next().unwrap());
+    drop(r);
+    assert_eq!(conn.exec("UPDATE w SET a = 0", &[]).unwrap().rows_affected, 2);
+}

@@ -623,6 +623,14 @@ fn query(p: ?*anyopaque, rows_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c)
         return s;
     }
     r.ncols = @intCast(d.duckdb_column_count(&r.res));
+    // A statement without rows (an INSERT, UPDATE or DELETE without
+    // RETURNING, DDL) gives DuckDB's one-column count, or nothing: as a
+    // query it has no columns and no rows, as on the other engines (its
+    // count is stmt_execute's rows_affected).
+    if (d.duckdb_result_return_type(r.res) != d.RESULT_TYPE_QUERY_RESULT) {
+        r.ncols = 0;
+        r.done = true;
+    }
     r.cols = allocMany(Col, r.ncols) orelse {
         d.duckdb_destroy_result(&r.res);
         free(r);
