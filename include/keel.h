@@ -299,7 +299,9 @@
  *   -> KEEL_STATUS_INVALID_DATA; 08 and a session the server ended ->
  *   KEEL_STATUS_IO; 28 -> KEEL_STATUS_UNAUTHENTICATED; 25, 2D and 3B ->
  *   KEEL_STATUS_INVALID_STATE (but an unknown savepoint given to a
- *   savepoint call is KEEL_STATUS_INVALID_ARGUMENT); 0A ->
+ *   savepoint call is KEEL_STATUS_INVALID_ARGUMENT), as is SQLite's
+ *   "table is locked" by the connection's own unfinished statement
+ *   (55006: finish or free the cursor; no retry helps); 0A ->
  *   KEEL_STATUS_NOT_IMPLEMENTED; a cancel -> KEEL_STATUS_CANCELLED and a
  *   statement timeout -> KEEL_STATUS_TIMEOUT; 53, 54 and XX ->
  *   KEEL_STATUS_INTERNAL; anything else -> KEEL_STATUS_UNKNOWN.

@@ -479,3 +479,29 @@ fn doubles_past_float4_are_refused() {
     assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t} WHERE r = 'Infinity' OR r = 'NaN'"), &[]), 2);
     c.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
 }
+
+/// PostgreSQL keeps the parameter types it inferred when a statement was
+/// prepared, and takes a changed column's values through them without a
+/// word: after `ALTER ... TYPE numeric` a cached `INSERT` still sent its
+/// decimal through float8, rounded. Schema changes on the connection
+/// empty its statement cache, so the same SQL is prepared anew.
+#[test]
+fn a_cached_insert_follows_a_column_type_change() {
+    let Some(url) = url() else { return };
+    let c = conn(&url);
+    let t = format!("keel_ddl_cache_{}", std::process::id());
+    c.exec(&format!("DROP TABLE IF EXISTS {t}"), &[]).unwrap();
+    c.exec(&format!("CREATE TABLE {t} (x double precision)"), &[]).unwrap();
+    let ins = format!("INSERT INTO {t} (x) VALUES (?)");
+    let big = "123456789012345678901234567890.123456789";
+    c.exec(&ins, &[keel::ValueRef::Decimal("1.5")]).unwrap();
+    c.exec(&format!("ALTER TABLE {t} ALTER COLUMN x TYPE numeric"), &[]).unwrap();
+    c.exec(&ins, &[keel::ValueRef::Decimal(big)]).unwrap();
+    let mut r = c.query(&format!("SELECT x::text FROM {t} WHERE x > 2"), &[]).unwrap();
+    assert!(r.next().unwrap());
+    let mut got = String::new();
+    r.value(0).unwrap().write_text(&mut got).unwrap();
+    assert_eq!(got, big);
+    drop(r);
+    c.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
+}

@@ -267,3 +267,21 @@ fn identifiers_quote_so_every_name_survives() {
     assert_eq!(rows.columns()[0].name, "a]b\"c");
     assert_eq!(Syntax::unquote_identifier(&q), "a]b\"c");
 }
+
+/// SQLite's "table is locked" raised by the connection's own unfinished
+/// statement is no lock conflict another session could release: it is
+/// INVALID_STATE (55006), not BUSY (40001), which tells the caller to
+/// retry.
+#[test]
+fn sqlite_table_locked_by_its_own_cursor_is_invalid_state() {
+    let db = keel::Db::open("sqlite::memory:").unwrap();
+    let c = db.checkout().unwrap();
+    c.exec("CREATE TABLE t (a INTEGER)", &[]).unwrap();
+    c.exec("INSERT INTO t VALUES (1), (2)", &[]).unwrap();
+    let mut r = c.query("SELECT a FROM t", &[]).unwrap();
+    assert!(r.next().unwrap());
+    let e = c.exec("DROP TABLE t", &[]).unwrap_err();
+    assert_eq!((e.status, e.sqlstate.as_str()), (keel::Status::InvalidState, "55006"), "{e}");
+    drop(r);
+    c.exec("DROP TABLE t", &[]).unwrap();
+}

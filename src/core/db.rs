@@ -352,10 +352,14 @@ impl Conn {
     /// it came from the cache.
     ///
     /// A statement that changes the session's settings (`SET`, `RESET`,
-    /// `PRAGMA`, `USE`, `ATTACH`, `DETACH`) empties the cache: an engine
-    /// may fold a setting into a statement when it prepares it (DuckDB
-    /// does the time zone and `current_setting`), and the same SQL must
-    /// answer as it would prepared anew.
+    /// `PRAGMA`, `USE`, `ATTACH`, `DETACH`) or the schema (`CREATE`,
+    /// `ALTER`, `DROP`, `RENAME`) empties the cache: an engine may fold a
+    /// setting into a statement when it prepares it (DuckDB does the time
+    /// zone and `current_setting`), and PostgreSQL keeps the parameter
+    /// types it inferred at prepare (a column made NUMERIC from DOUBLE
+    /// PRECISION would still take its values through float8, rounded, and
+    /// nothing refuses the statement), so the same SQL must be prepared
+    /// anew. Schema changes made by other sessions are not seen here.
     fn cached(&self, sql: &str) -> Result<(Stmt, bool)> {
         self.check()?;
         let pool = &self.shared.db.inner.pool;
@@ -1579,9 +1583,11 @@ const _: () = {
     sync::<Cancel>();
 };
 
-/// Whether `sql`'s first word is one that changes a session's settings
-/// (see `Conn::run_cached`).
+/// Whether `sql`'s first word is one that changes a session's settings or
+/// the schema (see `Conn::cached`).
 fn changes_settings(sql: &str) -> bool {
     let word: String = sql.trim_start().chars().take_while(|c| c.is_ascii_alphabetic()).take(8).collect();
-    ["SET", "RESET", "PRAGMA", "USE", "ATTACH", "DETACH"].iter().any(|w| word.eq_ignore_ascii_case(w))
+    ["SET", "RESET", "PRAGMA", "USE", "ATTACH", "DETACH", "CREATE", "ALTER", "DROP", "RENAME"]
+        .iter()
+        .any(|w| word.eq_ignore_ascii_case(w))
 }

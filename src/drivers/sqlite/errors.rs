@@ -14,6 +14,13 @@ pub fn map_code(extended: c_int) -> (Status, &'static str) {
             (Status::Integrity, "23505")
         }
         ffi::SQLITE_CONSTRAINT_CHECK => (Status::Integrity, "23514"),
+        // Another connection of a shared cache holds the table: a lock
+        // conflict, as SQLITE_BUSY.
+        ffi::SQLITE_LOCKED_SHAREDCACHE => (Status::Busy, "40001"),
+        // This connection's own unfinished statement holds the table (a
+        // DROP while a cursor of it reads): waiting or retrying cannot
+        // help; finish or free the cursor. PostgreSQL's object_in_use.
+        ffi::SQLITE_LOCKED => (Status::InvalidState, "55006"),
         _ => match extended & 0xff {
             ffi::SQLITE_CONSTRAINT => (Status::Integrity, "23000"),
             ffi::SQLITE_BUSY | ffi::SQLITE_LOCKED => (Status::Busy, "40001"),
@@ -105,7 +112,8 @@ mod tests {
             (ffi::SQLITE_CONSTRAINT_TRIGGER, Status::Integrity, "23000"),
             (ffi::SQLITE_BUSY, Status::Busy, "40001"),
             (ffi::SQLITE_BUSY_SNAPSHOT, Status::Busy, "40001"),
-            (ffi::SQLITE_LOCKED, Status::Busy, "40001"),
+            (ffi::SQLITE_LOCKED, Status::InvalidState, "55006"),
+            (ffi::SQLITE_LOCKED_SHAREDCACHE, Status::Busy, "40001"),
             (ffi::SQLITE_ERROR, Status::InvalidArgument, "42000"),
             (ffi::SQLITE_READONLY, Status::InvalidState, "25006"),
             (ffi::SQLITE_CANTOPEN, Status::Io, "08001"),
