@@ -10,7 +10,8 @@ const c = @import("c.zig");
 const errors = @import("errors.zig");
 const values = @import("values.zig");
 const rows_mod = @import("rows.zig");
-const CStr = @import("cstr.zig").CStr;
+const cstr = @import("cstr.zig");
+const CStr = cstr.CStr;
 
 const Error = errors.Error;
 const AllocError = errors.AllocError;
@@ -18,9 +19,11 @@ const Diagnostics = errors.Diagnostics;
 const ErrOut = errors.ErrOut;
 const Rows = rows_mod.Rows;
 
-/// An optional name as the C string keel takes (NULL for null).
-fn cz(s: ?[:0]const u8) ?[*:0]const u8 {
-    return if (s) |v| v.ptr else null;
+/// The schema and table of the catalog calls that name one table, as the
+/// C strings keel reads; a NUL byte in either is refused (`cstr.z`),
+/// where C would look up the name cut there.
+fn tableNames(diags: ?*Diagnostics, schema: ?[:0]const u8, table: [:0]const u8) Error!struct { schema: ?[*:0]const u8, table: [*:0]const u8 } {
+    return .{ .schema = try cstr.zOpt(schema, diags, "schema name"), .table = try cstr.z(table, diags, "table name") };
 }
 
 /// What a statement that returns no rows did.
@@ -205,11 +208,19 @@ pub const Conn = struct {
     /// `table` on the engine's bulk path (PostgreSQL's binary COPY,
     /// MySQL's LOAD DATA LOCAL, SQL Server's bulk load, one transaction on
     /// SQLite); the number of rows. The call takes the stream and releases
-    /// it, whatever the outcome.
+    /// it, whatever the outcome. A `table` with a NUL byte before its end
+    /// is `error.InvalidArgument` (C would load the table named up to it).
     pub fn ingest(conn: *const Conn, table: [:0]const u8, stream: *c.ArrowArrayStream, mode: IngestMode) Error!u64 {
+        // A name refused here never reaches keel, which would have released
+        // the stream on its own errors: release it, so the caller's rule
+        // stays "the call takes the stream", whatever the outcome.
+        const name = cstr.z(table, conn.diags, "table name") catch |err| {
+            if (stream.release) |free| free(stream);
+            return err;
+        };
         var n: u64 = 0;
         var e = ErrOut.init(conn.diags);
-        try e.check(c.keel_conn_ingest(conn.handle, table.ptr, stream, @intFromEnum(mode), &n, e.ptr()));
+        try e.check(c.keel_conn_ingest(conn.handle, name, stream, @intFromEnum(mode), &n, e.ptr()));
         return n;
     }
 
@@ -354,7 +365,9 @@ pub const Conn = struct {
     // Each returns ordinary `Rows` with the columns keel.h lists for the C
     // call of the same name, read by index or by name (`Rows.columnIndex`).
     // Patterns take `%` and `_`, with a backslash before either to mean it
-    // literally, and compare with case; `null` matches everything.
+    // literally, and compare with case; `null` matches everything. A name
+    // or pattern with a NUL byte before its end is `error.InvalidArgument`,
+    // refused before keel is called: C would match the text cut there.
 
     /// `keel_conn_catalogs`: SQLite's databases, PostgreSQL's database;
     /// none on MySQL/MariaDB.
@@ -367,9 +380,10 @@ pub const Conn = struct {
 
     /// `keel_conn_schemas`: schemas whose name matches `pattern`.
     pub fn schemas(conn: *const Conn, pattern: ?[:0]const u8) Error!Rows {
+        const p = try cstr.zOpt(pattern, conn.diags, "schema pattern");
         var rows: ?*c.keel_rows = null;
         var e = ErrOut.init(conn.diags);
-        try e.check(c.keel_conn_schemas(conn.handle, null, cz(pattern), &rows, e.ptr()));
+        try e.check(c.keel_conn_schemas(conn.handle, null, p, &rows, e.ptr()));
         return .{ .handle = rows.?, .diags = conn.diags };
     }
 
@@ -388,26 +402,37 @@ pub const Conn = struct {
 
     /// `keel_conn_tables`: tables and views that match `f`.
     pub fn tables(conn: *const Conn, f: CatalogFilter) Error!Rows {
+        const d = conn.diags;
+        const catalog = try cstr.zOpt(f.catalog, d, "catalog name");
+        const schema = try cstr.zOpt(f.schema, d, "schema pattern");
+        const table = try cstr.zOpt(f.table, d, "table pattern");
+        const types = try cstr.zOpt(f.types, d, "table types");
         var rows: ?*c.keel_rows = null;
-        var e = ErrOut.init(conn.diags);
-        try e.check(c.keel_conn_tables(conn.handle, cz(f.catalog), cz(f.schema), cz(f.table), cz(f.types), &rows, e.ptr()));
+        var e = ErrOut.init(d);
+        try e.check(c.keel_conn_tables(conn.handle, catalog, schema, table, types, &rows, e.ptr()));
         return .{ .handle = rows.?, .diags = conn.diags };
     }
 
     /// `keel_conn_columns`: columns of the tables that match `f`.
     pub fn columns(conn: *const Conn, f: CatalogFilter) Error!Rows {
+        const d = conn.diags;
+        const catalog = try cstr.zOpt(f.catalog, d, "catalog name");
+        const schema = try cstr.zOpt(f.schema, d, "schema pattern");
+        const table = try cstr.zOpt(f.table, d, "table pattern");
+        const column = try cstr.zOpt(f.column, d, "column pattern");
         var rows: ?*c.keel_rows = null;
-        var e = ErrOut.init(conn.diags);
-        try e.check(c.keel_conn_columns(conn.handle, cz(f.catalog), cz(f.schema), cz(f.table), cz(f.column), &rows, e.ptr()));
+        var e = ErrOut.init(d);
+        try e.check(c.keel_conn_columns(conn.handle, catalog, schema, table, column, &rows, e.ptr()));
         return .{ .handle = rows.?, .diags = conn.diags };
     }
 
     /// `keel_conn_primary_keys`: the primary key of the table named exactly
     /// `table` in `schema` (null: any).
     pub fn primaryKeys(conn: *const Conn, schema: ?[:0]const u8, table: [:0]const u8) Error!Rows {
+        const names = try tableNames(conn.diags, schema, table);
         var rows: ?*c.keel_rows = null;
         var e = ErrOut.init(conn.diags);
-        try e.check(c.keel_conn_primary_keys(conn.handle, null, cz(schema), table.ptr, &rows, e.ptr()));
+        try e.check(c.keel_conn_primary_keys(conn.handle, null, names.schema, names.table, &rows, e.ptr()));
         return .{ .handle = rows.?, .diags = conn.diags };
     }
 
@@ -422,36 +447,40 @@ pub const Conn = struct {
     /// `keel_conn_foreign_keys`: foreign keys of the table named exactly
     /// `table`, a row per column pair.
     pub fn foreignKeys(conn: *const Conn, schema: ?[:0]const u8, table: [:0]const u8, direction: ForeignKeys) Error!Rows {
+        const names = try tableNames(conn.diags, schema, table);
         var rows: ?*c.keel_rows = null;
         var e = ErrOut.init(conn.diags);
-        try e.check(c.keel_conn_foreign_keys(conn.handle, null, cz(schema), table.ptr, @intFromEnum(direction), &rows, e.ptr()));
+        try e.check(c.keel_conn_foreign_keys(conn.handle, null, names.schema, names.table, @intFromEnum(direction), &rows, e.ptr()));
         return .{ .handle = rows.?, .diags = conn.diags };
     }
 
     /// `keel_conn_indexes`: indexes of the table named exactly `table`, a
     /// row per key column.
     pub fn indexes(conn: *const Conn, schema: ?[:0]const u8, table: [:0]const u8) Error!Rows {
+        const names = try tableNames(conn.diags, schema, table);
         var rows: ?*c.keel_rows = null;
         var e = ErrOut.init(conn.diags);
-        try e.check(c.keel_conn_indexes(conn.handle, null, cz(schema), table.ptr, &rows, e.ptr()));
+        try e.check(c.keel_conn_indexes(conn.handle, null, names.schema, names.table, &rows, e.ptr()));
         return .{ .handle = rows.?, .diags = conn.diags };
     }
 
     /// `keel_conn_unique_constraints`: UNIQUE constraints of the table
     /// named exactly `table`, a row per key column.
     pub fn uniqueConstraints(conn: *const Conn, schema: ?[:0]const u8, table: [:0]const u8) Error!Rows {
+        const names = try tableNames(conn.diags, schema, table);
         var rows: ?*c.keel_rows = null;
         var e = ErrOut.init(conn.diags);
-        try e.check(c.keel_conn_unique_constraints(conn.handle, null, cz(schema), table.ptr, &rows, e.ptr()));
+        try e.check(c.keel_conn_unique_constraints(conn.handle, null, names.schema, names.table, &rows, e.ptr()));
         return .{ .handle = rows.?, .diags = conn.diags };
     }
 
     /// `keel_conn_check_constraints`: CHECK constraints of the table named
     /// exactly `table`, with their condition's text.
     pub fn checkConstraints(conn: *const Conn, schema: ?[:0]const u8, table: [:0]const u8) Error!Rows {
+        const names = try tableNames(conn.diags, schema, table);
         var rows: ?*c.keel_rows = null;
         var e = ErrOut.init(conn.diags);
-        try e.check(c.keel_conn_check_constraints(conn.handle, null, cz(schema), table.ptr, &rows, e.ptr()));
+        try e.check(c.keel_conn_check_constraints(conn.handle, null, names.schema, names.table, &rows, e.ptr()));
         return .{ .handle = rows.?, .diags = conn.diags };
     }
 
@@ -528,14 +557,35 @@ pub const Stmt = struct {
         return @enumFromInt(n);
     }
 
-    /// Bind the elements of the tuple `args` to parameters 0, 1, ...
+    /// Bind the elements of the tuple `args` to parameters 0, 1, ...: one
+    /// per parameter, as `Conn.exec` takes them. A tuple of another length
+    /// is `error.InvalidArgument` and binds nothing (a short one would
+    /// leave the last run's values in the parameters after it); to set
+    /// some parameters only, use `bindAt`.
     pub fn bind(stmt: *const Stmt, args: anytype) Error!void {
         var params: [values.paramCount(@TypeOf(args))]c.keel_value = undefined;
+        try stmt.checkArgCount(params.len);
         values.fillParams(@TypeOf(args), &args, &params);
         for (&params, 0..) |*p, i| {
             var e = ErrOut.init(stmt.diags);
             try e.check(c.keel_stmt_bind_value(stmt.handle, i, p, e.ptr()));
         }
+    }
+
+    /// keel's own check of `Conn.exec`'s arguments (src/core/db.rs's
+    /// param_count), in its words, for the tuples of `bind`, `exec` and
+    /// `query`, which keel binds one value at a time and so cannot count.
+    fn checkArgCount(stmt: *const Stmt, given: usize) Error!void {
+        const n = stmt.paramCount();
+        if (given == n) return;
+        const err = errors.fail(stmt.diags, error.InvalidArgument, "the statement has {d} parameter{s} but {d} value{s} given (to set one parameter and keep the others, use bindAt(index, value), then exec(.{{}}))", .{
+            n,
+            if (n == 1) "" else "s",
+            given,
+            if (given == 1) " was" else "s were",
+        });
+        if (stmt.diags) |d| d.retry_safety = .not_sent;
+        return err;
     }
 
     /// Bind one value (any parameter type) to parameter `index`.
@@ -553,20 +603,22 @@ pub const Stmt = struct {
         try e.check(c.keel_stmt_clear_bindings(stmt.handle, e.ptr()));
     }
 
-    /// Bind `args` (when not empty) and run the statement, discarding any
-    /// rows. `.{}` runs it with the current bindings.
+    /// Bind `args` (one value per parameter, as `bind`) and run the
+    /// statement, discarding any rows. `.{}` runs it with the current
+    /// bindings (set with `bindAt`, or kept from the last run).
     pub fn exec(stmt: *const Stmt, args: anytype) Error!ExecResult {
-        try stmt.bind(args);
+        if (comptime values.paramCount(@TypeOf(args)) != 0) try stmt.bind(args);
         var result: c.keel_exec_result = .{ .size = @sizeOf(c.keel_exec_result) };
         var e = ErrOut.init(stmt.diags);
         try e.check(c.keel_stmt_execute(stmt.handle, &result, e.ptr()));
         return .fromC(result);
     }
 
-    /// Bind `args` (when not empty) and run the statement as a query. A
-    /// cursor opened earlier from this statement is closed by this call.
+    /// Bind `args` (one value per parameter, as `bind`; `.{}` keeps the
+    /// current bindings) and run the statement as a query. A cursor opened
+    /// earlier from this statement is closed by this call.
     pub fn query(stmt: *const Stmt, args: anytype) Error!Rows {
-        try stmt.bind(args);
+        if (comptime values.paramCount(@TypeOf(args)) != 0) try stmt.bind(args);
         var rows: ?*c.keel_rows = null;
         var e = ErrOut.init(stmt.diags);
         try e.check(c.keel_stmt_query(stmt.handle, &rows, e.ptr()));

@@ -35,6 +35,7 @@ const std = @import("std");
 pub const c = @import("c.zig");
 
 const errors = @import("errors.zig");
+const cstr = @import("cstr.zig");
 pub const Error = errors.Error;
 pub const AllocError = errors.AllocError;
 pub const Status = errors.Status;
@@ -104,10 +105,13 @@ pub fn driverAvailable(name: []const u8) bool {
 /// `Db.open` opens URLs of its schemes. A library that cannot be loaded
 /// or exports no `keel_driver_entry` is `error.NotFound`; one built for
 /// another driver ABI `error.InvalidArgument`; a scheme taken already
-/// `error.AlreadyExists` (the message in `diags` says which).
+/// `error.AlreadyExists` (the message in `diags` says which). A path with
+/// a NUL byte before its end is `error.InvalidArgument`, refused before
+/// keel is called (C would load the library the path names up to it).
 pub fn loadDriver(path: [:0]const u8, diags: ?*Diagnostics) Error!void {
+    const p = try cstr.z(path, diags, "driver path");
     var e = errors.ErrOut.init(diags);
-    try e.check(c.keel_driver_load(path, e.ptr()));
+    try e.check(c.keel_driver_load(p, e.ptr()));
 }
 
 /// Register a driver linked into the program, given its `keel_driver_v1`
@@ -122,5 +126,5 @@ test {
     std.testing.refAllDecls(@This());
     _ = errors;
     _ = values;
-    _ = @import("cstr.zig");
+    _ = cstr;
 }

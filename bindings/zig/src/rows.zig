@@ -30,6 +30,11 @@ pub const Rows = struct {
     handle: *c.keel_rows,
     /// Where failed calls on this cursor and its rows put their details.
     diags: ?*Diagnostics,
+    /// How many times the cursor has moved (`next`, `arrowStream`). Each
+    /// `Row` records it, so a row kept past the next `next` is refused
+    /// (`error.InvalidState`) instead of reading the row the cursor is on
+    /// now, which C would give it, as C has one current row per cursor.
+    moves: u64 = 0,
 
     /// Free the cursor. Reading stops; the rest of the result is not read.
     pub fn deinit(rows: *Rows) void {
@@ -41,10 +46,12 @@ pub const Rows = struct {
     /// (and on every call after it). Values borrowed from the previous row
     /// become invalid.
     pub fn next(rows: *Rows) Error!?Row {
+        // Before the call: a failed `next` leaves no current row either.
+        rows.moves +%= 1;
         var has_row = false;
         var e = ErrOut.init(rows.diags);
         try e.check(c.keel_rows_next(rows.handle, &has_row, e.ptr()));
-        return if (has_row) Row{ .handle = rows.handle, .diags = rows.diags } else null;
+        return if (has_row) Row{ .handle = rows.handle, .diags = rows.diags, .rows = rows, .move = rows.moves } else null;
     }
 
     /// The rest of the cursor's rows as an Arrow C stream
@@ -54,6 +61,7 @@ pub const Rows = struct {
     /// (`stream.release.?(&stream)`). The cursor is left empty: free it
     /// with `deinit` as usual.
     pub fn arrowStream(rows: *Rows) Error!c.ArrowArrayStream {
+        rows.moves +%= 1; // the current row goes into the stream too
         var stream: c.ArrowArrayStream = undefined;
         var e = ErrOut.init(rows.diags);
         try e.check(c.keel_rows_export_arrow(rows.handle, &stream, e.ptr()));
@@ -121,13 +129,30 @@ fn columnIndexOf(handle: *c.keel_rows, diags: ?*Diagnostics, name: []const u8) E
 }
 
 /// The current row of a `Rows`. Valid until the next `Rows.next` or
-/// `Rows.deinit`; copying it does not extend that.
+/// `Rows.deinit`; copying it does not extend that. Every read of a row
+/// the cursor has moved past fails with `error.InvalidState` (C would
+/// read the cursor's new row instead); the check finds the `Rows` by
+/// address, so keep it in place (do not copy or move it) while its rows
+/// are read.
 pub const Row = struct {
     handle: *c.keel_rows,
     diags: ?*Diagnostics,
+    /// The cursor that gave this row, and its `moves` then; null for a
+    /// `Row` made by hand around a handle, which C's checks alone guard.
+    rows: ?*const Rows = null,
+    move: u64 = 0,
+
+    /// `error.InvalidState` when the cursor has moved past this row: a
+    /// compare of two integers before each read.
+    fn live(row: Row) Error!void {
+        const rows = row.rows orelse return;
+        if (rows.moves == row.move) return;
+        return errors.fail(row.diags, error.InvalidState, "this Row is stale: its cursor has moved on (Rows.next) since it was read; a Row is valid until the next Rows.next, so read its values (or copy them with getAlloc) before that", .{});
+    }
 
     /// Whether column `i` of this row is NULL.
     pub fn isNull(row: Row, i: usize) Error!bool {
+        try row.live();
         var is_null = false;
         var e = ErrOut.init(row.diags);
         try e.check(c.keel_rows_column_is_null(row.handle, i, &is_null, e.ptr()));
@@ -148,6 +173,7 @@ pub const Row = struct {
     /// Lifetime: text, bytes, JSON and decimal slices point into the
     /// cursor and are valid until the next `Rows.next` or `Rows.deinit`.
     pub fn get(row: Row, comptime T: type, i: usize) Error!T {
+        try row.live();
         if (@typeInfo(T) == .optional) {
             if (try row.isNull(i)) return null;
             return try row.get(@typeInfo(T).optional.child, i);
@@ -212,7 +238,7 @@ pub const Row = struct {
                         errors.fail(row.diags, error.InvalidData, "column {d}: {d} does not fit in {s}", .{ i, v, @typeName(T) });
                 }
             },
-            .float => @compileError("keel: read floats as f64 (keel reads doubles and never rounds silently)"),
+            .float => @compileError("keel: read floats as f64 (keel reads doubles: an integer only when exact, a decimal rounded to the nearest double)"),
             else => @compileError("keel: cannot read a column as " ++ @typeName(T)),
         }
     }
@@ -223,6 +249,7 @@ pub const Row = struct {
     /// slice; for a `Value`, see `freeValue`). Other types are read as by
     /// `get`. `T` may also be `[]u8`.
     pub fn getAlloc(row: Row, allocator: std.mem.Allocator, comptime T: type, i: usize) AllocError!T {
+        try row.live();
         if (@typeInfo(T) == .optional) {
             if (try row.isNull(i)) return null;
             return try row.getAlloc(allocator, @typeInfo(T).optional.child, i);
@@ -275,6 +302,8 @@ pub const Row = struct {
             .@"struct" => |s| s,
             else => @compileError("keel: scan needs a struct type, not " ++ @typeName(T)),
         };
+        // Also here, for a struct whose fields all take their defaults.
+        try row.live();
         var out: T = undefined;
         // Which fields hold a copy so far, to free them if a later one fails.
         var done: usize = 0;

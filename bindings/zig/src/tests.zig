@@ -332,6 +332,101 @@ test "Conn.ingest loads a stream, in the mode asked for" {
     try testing.expectEqual(@as(?i64, 6), try conn.queryOne(i64, testing.allocator, "SELECT sum(n) FROM loaded", .{}));
 }
 
+test "a NUL byte in an ingest table name, catalog name or driver path is refused before keel" {
+    var diags: keel.Diagnostics = .{};
+    var db = try keel.Db.open(testing.allocator, "sqlite::memory:", .{ .diags = &diags });
+    defer db.deinit();
+    var conn = try db.checkout();
+    defer conn.deinit();
+    _ = try conn.exec("CREATE TABLE nul_a (x INTEGER PRIMARY KEY, y INT UNIQUE CHECK (y > 0))", .{});
+    // Cut at the NUL, C would append to nul_a.
+    var stream = try conn.queryArrow("SELECT 1 AS x", .{});
+    try testing.expectError(error.InvalidArgument, conn.ingest("nul_a\x00_other", &stream, .append));
+    try testing.expectEqualStrings("table name contains a NUL byte at offset 5", diags.message());
+    try testing.expectEqual(keel.RetrySafety.not_sent, diags.retry_safety);
+    try testing.expect(stream.release == null); // released, as keel would have
+    try testing.expectEqual(@as(?i64, 0), try conn.queryOne(i64, testing.allocator, "SELECT COUNT(*) FROM nul_a", .{}));
+    // Cut there, each would find nul_a.
+    const cut: [:0]const u8 = "nul_a\x00zzz";
+    try testing.expectError(error.InvalidArgument, conn.tables(.{ .table = cut }));
+    try testing.expectEqualStrings("table pattern contains a NUL byte at offset 5", diags.message());
+    try testing.expectError(error.InvalidArgument, conn.tables(.{ .schema = "main\x00x" }));
+    try testing.expectError(error.InvalidArgument, conn.tables(.{ .catalog = "main\x00x" }));
+    try testing.expectError(error.InvalidArgument, conn.tables(.{ .types = "TABLE\x00,VIEW" }));
+    try testing.expectError(error.InvalidArgument, conn.columns(.{ .table = cut }));
+    try testing.expectError(error.InvalidArgument, conn.columns(.{ .table = "nul_a", .column = "x\x00" }));
+    try testing.expectEqualStrings("column pattern contains a NUL byte at offset 1", diags.message());
+    try testing.expectError(error.InvalidArgument, conn.schemas("main\x00x"));
+    try testing.expectError(error.InvalidArgument, conn.primaryKeys(null, cut));
+    try testing.expectError(error.InvalidArgument, conn.primaryKeys("main\x00x", "nul_a"));
+    try testing.expectEqualStrings("schema name contains a NUL byte at offset 4", diags.message());
+    try testing.expectError(error.InvalidArgument, conn.foreignKeys(null, cut, .imported));
+    try testing.expectError(error.InvalidArgument, conn.indexes(null, cut));
+    try testing.expectError(error.InvalidArgument, conn.uniqueConstraints(null, cut));
+    try testing.expectError(error.InvalidArgument, conn.checkConstraints(null, cut));
+    // Without the NUL the same calls find the table.
+    var t = try conn.tables(.{ .table = "nul_a" });
+    defer t.deinit();
+    try testing.expect((try t.next()) != null);
+    // Cut there, C would try to load /nonexistent (error.NotFound).
+    try testing.expectError(error.InvalidArgument, keel.loadDriver("/nonexistent\x00/libkeel-driver.so", &diags));
+    try testing.expectEqualStrings("driver path contains a NUL byte at offset 12", diags.message());
+}
+
+test "README: cancel, batches and pool stats through keel.c and the wrappers' handles" {
+    var db = try keel.Db.open(gpa, "sqlite::memory:", .{});
+    defer db.deinit();
+    var conn = try db.checkout();
+    defer conn.deinit();
+    _ = try conn.exec("CREATE TABLE nums (n INTEGER)", .{});
+    // keel.c with the wrappers' handles: pool statistics, a batch, a cancel handle.
+    var stats: keel.c.keel_pool_stats = .{ .size = @sizeOf(keel.c.keel_pool_stats) };
+    var st = keel.c.keel_db_stats(db.handle, &stats, null);
+    if (st != keel.c.KEEL_STATUS_OK) return keel.errorFromStatus(st);
+
+    var ins = try conn.prepare("INSERT INTO nums (n) VALUES (?)");
+    defer ins.deinit();
+    var batch: [3]keel.c.keel_value = undefined; // 3 rows of 1 parameter, row after row
+    for (&batch, 0..) |*v, i| v.* = .{ .kind = keel.c.KEEL_TYPE_INT64, .int_value = @intCast(i), .uint_value = 0, .double_value = 0, .data = null, .len = 0 };
+    var result: keel.c.keel_exec_result = .{ .size = @sizeOf(keel.c.keel_exec_result) };
+    st = keel.c.keel_stmt_execute_batch(ins.handle, &batch, batch.len, 1, &result, null);
+    if (st != keel.c.KEEL_STATUS_OK) return keel.errorFromStatus(st);
+
+    var cancel: ?*keel.c.keel_cancel = null;
+    st = keel.c.keel_conn_cancel_handle(conn.handle, &cancel, null);
+    if (st != keel.c.KEEL_STATUS_OK) return keel.errorFromStatus(st);
+    defer keel.c.keel_cancel_free(cancel);
+    // Another thread calls keel.c.keel_cancel_request(cancel, null) to stop
+    // the statement conn is running.
+
+    try testing.expectEqual(@as(u64, 1), stats.in_use);
+    try testing.expectEqual(@as(u64, 3), result.rows_affected);
+    try testing.expectEqual(@as(?i64, 3), try conn.queryOne(i64, gpa, "SELECT sum(n) FROM nums", .{}));
+    try testing.expect(cancel != null);
+}
+
+test "README: an Arrow stream keeps its connection busy where there is one cursor at a time" {
+    for (std.enums.values(Engine)) |e| {
+        const url = engineUrl(e) orelse continue;
+        // Batches of 2 rows, so the stream has rows left to read.
+        var db = try keel.Db.open(gpa, url, .{ .options = &.{.{ .key = "arrow_batch_rows", .value = "2" }} });
+        defer db.deinit();
+        var conn = try db.checkout();
+        defer conn.deinit();
+        var stream = try conn.queryArrow("SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5", .{});
+        var released = false;
+        defer if (!released) stream.release.?(&stream);
+        if (try conn.supports(.several_cursors)) {
+            _ = try conn.exec("SELECT 1", .{});
+        } else {
+            try testing.expectError(error.InvalidState, conn.exec("SELECT 1", .{}));
+        }
+        stream.release.?(&stream);
+        released = true;
+        _ = try conn.exec("SELECT 1", .{});
+    }
+}
+
 test "build.zig.zon carries the library's version" {
     var buf: [64]u8 = undefined;
     const line = try std.fmt.bufPrint(&buf, ".version = \"{s}\",", .{keel.version()});
@@ -492,6 +587,38 @@ test "borrowed text lives until next(); getAlloc copies outlive it" {
     }.run);
 }
 
+test "a Row kept past rows.next() is refused, not read from the new row" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            var rows = try env.conn.query("SELECT 300 AS n UNION ALL SELECT -1", .{});
+            defer rows.deinit();
+            const first = (try rows.next()).?;
+            try testing.expectEqual(@as(i64, 300), try first.get(i64, 0));
+            const second = (try rows.next()).?;
+            // C has one current row per cursor: `first` would read -1 now.
+            try testing.expectError(error.InvalidState, first.get(i64, 0));
+            try testing.expect(std.mem.find(u8, env.diags.message(), "stale") != null);
+            try testing.expectEqualStrings("keel", env.diags.driver());
+            try testing.expectError(error.InvalidState, first.get(?i64, 0));
+            try testing.expectError(error.InvalidState, first.isNull(0));
+            try testing.expectError(error.InvalidState, first.getAlloc(gpa, []u8, 0));
+            const N = struct { n: i64 };
+            try testing.expectError(error.InvalidState, first.scan(N));
+            try testing.expectError(error.InvalidState, first.scanAlloc(gpa, N));
+            // A struct with no column to read is refused as well.
+            try testing.expectError(error.InvalidState, first.scan(struct { none: ?i64 }));
+            // The current row reads as ever, and a copy of it is the same row.
+            try testing.expectEqual(@as(i64, -1), try second.get(i64, 0));
+            const copy = second;
+            try testing.expectEqual(N{ .n = -1 }, try copy.scan(N));
+            // Past the end (and after any later next), no row read before is live.
+            try testing.expectEqual(@as(?keel.Row, null), try rows.next());
+            try testing.expectError(error.InvalidState, second.get(i64, 0));
+            try testing.expectError(error.InvalidState, copy.isNull(0));
+        }
+    }.run);
+}
+
 test "blobs round-trip byte for byte" {
     try forEngines(struct {
         fn run(env: Env) !void {
@@ -638,6 +765,40 @@ test "dates, times, timestamps and uuids round-trip" {
             try testing.expectEqual(@as(?keel.Uuid, null), try epoch.get(?keel.Uuid, 4));
         }
     }.run);
+}
+
+test "a date prints as keel's text in every year keel hands out, BC and past 9999" {
+    var db = try keel.Db.open(gpa, "sqlite::memory:", .{});
+    defer db.deinit();
+    var conn = try db.checkout();
+    defer conn.deinit();
+    // SQLite stores a date as keel's canonical text, so `SELECT ?` reads
+    // back exactly what keel writes for it (src/core/value.rs's format_date).
+    const days = [_]i32{ -735525, -735160, -719529, -719528, -719162, 0, 2932896, 2932897, -4371953, 100_000_000, -100_000_000, std.math.maxInt(i32), std.math.minInt(i32) };
+    var buf: [32]u8 = undefined;
+    for (days) |d| {
+        const date: keel.Date = .{ .days = d };
+        var rows = try conn.query("SELECT ?", .{date});
+        defer rows.deinit();
+        const text = try (try rows.next()).?.get([]const u8, 0);
+        try testing.expectEqualStrings(text, try std.fmt.bufPrint(&buf, "{f}", .{date}));
+    }
+    try testing.expectFmt("-0044-03-15", "{f}", .{keel.Date.fromCivil(-44, 3, 15)});
+    try testing.expectFmt("+10000-01-01", "{f}", .{keel.Date.fromCivil(10000, 1, 1)});
+    // The tester's case: PostgreSQL's 44 BC (year -43, as 1 BC is year 0).
+    const pg = engineUrl(.postgres) orelse return;
+    var pdb = try keel.Db.open(gpa, pg, .{});
+    defer pdb.deinit();
+    var pconn = try pdb.checkout();
+    defer pconn.deinit();
+    var rows = try pconn.query("SELECT DATE '0044-03-15 BC', DATE '10000-01-01'", .{});
+    defer rows.deinit();
+    const row = (try rows.next()).?;
+    for ([_][]const u8{ "-0043-03-15", "+10000-01-01" }, 0..) |text, i| {
+        try testing.expectEqualStrings(text, try row.get([]const u8, i));
+        try testing.expectFmt(text, "{f}", .{try row.get(keel.Date, i)});
+    }
+    try testing.expectEqual(@as(i32, -735160), (try row.get(keel.Date, 0)).days);
 }
 
 test "JSON and exact decimals keep their text" {
@@ -1047,6 +1208,41 @@ test "prepared statements bind, rerun and query" {
             defer again.deinit();
             try testing.expectEqual(@as(u64, 100), try (try again.next()).?.get(u64, 0));
             try testing.expectEqual(@as(?keel.Row, null), try again.next());
+        }
+    }.run);
+}
+
+test "a statement refuses an argument tuple of the wrong length, as conn.exec does" {
+    try forEngines(struct {
+        fn run(env: Env) !void {
+            try env.createTemp("partial", "name TEXT, height DOUBLE PRECISION");
+            try testing.expectError(error.InvalidArgument, env.conn.exec("INSERT INTO partial (name, height) VALUES (?, ?)", .{"Grace"}));
+            var ins = try env.conn.prepare("INSERT INTO partial (name, height) VALUES (?, ?)");
+            defer ins.deinit();
+            _ = try ins.exec(.{ "Ada", 1.65 });
+            // Short, it would run with Ada's height left in parameter 1.
+            try testing.expectError(error.InvalidArgument, ins.exec(.{"Grace"}));
+            try testing.expect(std.mem.startsWith(u8, env.diags.message(), "the statement has 2 parameters but 1 value was given"));
+            try testing.expectEqual(keel.RetrySafety.not_sent, env.diags.retry_safety);
+            try testing.expectError(error.InvalidArgument, ins.exec(.{ "Grace", 1.52, 3 }));
+            try testing.expect(std.mem.startsWith(u8, env.diags.message(), "the statement has 2 parameters but 3 values were given"));
+            try testing.expectError(error.InvalidArgument, ins.bind(.{"Grace"}));
+            try testing.expectEqual(@as(i64, 1), try countRows(env.conn, "partial"));
+            // Nothing was bound by the refused calls: .{} runs Ada's values again.
+            _ = try ins.exec(.{});
+            // The documented way to change one parameter and keep the other.
+            try ins.bindAt(0, "Grace");
+            _ = try ins.exec(.{});
+            try testing.expectEqual(@as(?f64, 1.65), try env.conn.queryOne(f64, gpa, "SELECT height FROM partial WHERE name = 'Grace'", .{}));
+            try testing.expectEqual(@as(i64, 3), try countRows(env.conn, "partial"));
+
+            var sel = try env.conn.prepare("SELECT name FROM partial WHERE name = ? AND height > ?");
+            defer sel.deinit();
+            try testing.expectError(error.InvalidArgument, sel.query(.{"Ada"}));
+            try testing.expect(std.mem.startsWith(u8, env.diags.message(), "the statement has 2 parameters but 1 value was given"));
+            var rows = try sel.query(.{ "Ada", 1.0 });
+            defer rows.deinit();
+            try testing.expectEqualStrings("Ada", try (try rows.next()).?.get([]const u8, 0));
         }
     }.run);
 }

@@ -68,10 +68,18 @@ pub const Date = struct {
         return .{ .year = @intCast(year), .month = @intCast(month), .day = @intCast(day) };
     }
 
-    /// "YYYY-MM-DD".
+    /// keel's canonical text (keel.h, VALUES): "YYYY-MM-DD" for the years
+    /// 0 to 9999, and a year outside them with its sign and at least four
+    /// digits ("-0044-03-15", "+10000-01-01"), the same text
+    /// `row.get([]const u8, i)` reads for a date. Every `days` an `i32`
+    /// holds (years -5877641 to +5881580) formats.
     pub fn format(d: Date, w: *std.Io.Writer) std.Io.Writer.Error!void {
         const v = d.civil();
-        try w.print("{d:0>4}-{d:0>2}-{d:0>2}", .{ @as(u32, @intCast(v.year)), v.month, v.day });
+        // The sign is written apart from the digits: `{d:0>4}` pads a
+        // negative number's text ("00-44"), and a year is never cast to an
+        // unsigned type (a year before 0 does not fit one).
+        if (v.year < 0 or v.year > 9999) try w.writeByte(if (v.year < 0) '-' else '+');
+        try w.print("{d:0>4}-{d:0>2}-{d:0>2}", .{ @abs(v.year), v.month, v.day });
     }
 };
 
@@ -343,6 +351,31 @@ test "dates convert to and from the calendar" {
         try std.testing.expectEqual(d, Date.fromCivil(v.year, v.month, v.day).days);
     }
     try std.testing.expectFmt("2000-02-29", "{f}", .{Date.fromCivil(2000, 2, 29)});
+}
+
+test "dates format as keel's text for every year, signed outside 0-9999" {
+    // keel.h's VALUES and src/core/value.rs's format_date: four digits for
+    // the years 0 to 9999, else a sign and at least four digits.
+    const cases = [_]struct { days: i32, text: []const u8 }{
+        .{ .days = -735525, .text = "-0044-03-15" }, // keel.h's example
+        // PostgreSQL's DATE '0044-03-15 BC': years count through 0 (1 BC
+        // is year 0), as in ISO 8601 and keel's text.
+        .{ .days = -735160, .text = "-0043-03-15" },
+        .{ .days = -719529, .text = "-0001-12-31" },
+        .{ .days = -719528, .text = "0000-01-01" },
+        .{ .days = -719163, .text = "0000-12-31" },
+        .{ .days = -719162, .text = "0001-01-01" },
+        .{ .days = 2932896, .text = "9999-12-31" },
+        .{ .days = 2932897, .text = "+10000-01-01" },
+        .{ .days = -4371953, .text = "-10000-01-01" },
+        .{ .days = std.math.maxInt(i32), .text = "+5881580-07-11" },
+        .{ .days = std.math.minInt(i32), .text = "-5877641-06-23" },
+    };
+    for (cases) |case| {
+        try std.testing.expectFmt(case.text, "{f}", .{Date{ .days = case.days }});
+    }
+    try std.testing.expectEqual(@as(i32, -735525), Date.fromCivil(-44, 3, 15).days);
+    try std.testing.expectEqual(@as(i32, 2932897), Date.fromCivil(10000, 1, 1).days);
 }
 
 test "uuids parse and format" {
