@@ -121,9 +121,10 @@ unsafe extern "C" fn keel_last_error(stream: *mut ArrowArrayStream) -> *const c_
 /// read as text, such as intervals, timetz, inet, enums and domains, as
 /// utf8) → list<T> of its elements' Arrow type
 /// (child field `item`), although `keel_rows_column_text` reads its values
-/// as the server's array text; an array value of more than one dimension
-/// or whose first index is not 1 (`'[2:3]={1,2}'`), or with an element
-/// the element type cannot hold (a date `infinity`),
+/// as the server's array text (whose `[2:3]=` prefix keeps a first index
+/// other than 1, which a list does not: it holds the elements); an array
+/// value of more than one dimension, or with an element the element type
+/// cannot hold (a date `infinity`),
 /// fails with `KEEL_STATUS_INVALID_DATA` naming the row and column; an
 /// array of money, of reg* types or of a type read as bytes reads as
 /// bytes → binary. Every field is nullable; NULL is

@@ -7,6 +7,7 @@ import marshal
 import os
 import pickle
 import re
+import threading
 import weakref
 from ctypes import byref, c_bool, c_char, c_char_p, c_int32, c_size_t, c_uint64, c_void_p, string_at
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type as _Type
@@ -315,6 +316,20 @@ class Connection:
         self._db = db
         self._owns_db = owns_db
         self._conn = _Handle(conn_ptr, lib.keel_conn_return)
+        # The cancel handle is made here, on the thread that opened the
+        # connection and before it runs anything (keel.h: it needs no I/O),
+        # so that cancel(), called from another thread while this
+        # connection's thread is inside a C call, never touches the
+        # connection's own handle, which two threads must not use at once.
+        # The lock keeps close() from freeing it while cancel() uses it.
+        self._cancel_lock = threading.Lock()
+        self._cancel = _Handle(None, lib.keel_cancel_free)
+        out = c_void_p()
+        err = c_void_p()
+        st = lib.keel_conn_cancel_handle(conn_ptr, byref(out), byref(err))
+        if st:
+            raise _error(st, err, "cancel handle")
+        self._cancel.ptr = out.value
         self._autocommit = bool(autocommit)
         self._cursors: "weakref.WeakSet[Cursor]" = weakref.WeakSet()
         # What libkeel said about the statement of each SQL text run here
@@ -358,6 +373,31 @@ class Connection:
     @property
     def closed(self) -> bool:
         return self._conn.ptr is None
+
+    def cancel(self) -> None:
+        """Ask the server to stop the statement this connection is running
+        (``keel_cancel_request``): call it from another thread while this
+        connection's thread waits in ``execute``, ``executemany`` or a
+        fetch, which then raises :class:`keel.OperationalError` with
+        ``status`` ``keel.Status.CANCELLED``; the connection stays usable
+        (an open transaction stays open, though PostgreSQL has aborted it:
+        roll it back). The request is delivered when this returns, but the
+        statement may stop a moment later, and a statement that ended just
+        before may have run to its end. When nothing runs, it does nothing
+        (a cancel that reaches PostgreSQL or MySQL just as a statement
+        ends may stop the connection's next one instead, as libpq's
+        ``PQcancel`` may). The one method of a connection that another
+        thread may call; a closed connection raises InterfaceError."""
+        with self._cancel_lock:
+            p = self._cancel.ptr
+            if p is None:
+                raise InterfaceError("the connection is closed: there is nothing to cancel")
+            # An error object of its own: the connection's (`_err`) belongs
+            # to the thread running the statement.
+            err = c_void_p()
+            st = lib.keel_cancel_request(p, byref(err))
+        if st:
+            raise _error(st, err, "cancel")
 
     @property
     def autocommit(self) -> bool:
@@ -626,6 +666,8 @@ class Connection:
         when it needs one."""
         if self._conn.ptr is None:
             return
+        with self._cancel_lock:
+            self._cancel.close()
         for c in list(self._cursors):
             c.close()
         status = 0

@@ -896,9 +896,10 @@ pub fn list_element(ty: &Type) -> Option<K> {
 /// The elements of a one-dimensional array value (binary, of elements of
 /// type `elem`), in order, each to `each` as a value of
 /// `list_element`'s type (NULL elements as NULL). An array of more
-/// dimensions, or whose first index is not 1 (`'[2:3]={1,2}'`: a list
-/// would lose the bound), or an element keel's type cannot hold (a date
-/// or timestamp `infinity`, a time of 24:00:00), is an error.
+/// dimensions, or an element keel's type cannot hold (a date or timestamp
+/// `infinity`, a time of 24:00:00), is an error. The first index is not
+/// kept (a list has none): `'[2:3]={1,2}'` gives 1 and 2, as int2vector
+/// and oidvector, which count from 0, give their elements.
 pub fn list_elements(elem: &Type, raw: &[u8], each: &mut dyn FnMut(ValueRef<'_>) -> Result<()>) -> Result<()> {
     let malformed = || Error::invalid_data("a malformed array value (binary format)").with_driver("postgres");
     let ndim = i32::from_be_bytes(be(raw, 0).ok_or_else(malformed)?);
@@ -913,14 +914,6 @@ pub fn list_elements(elem: &Type, raw: &[u8], each: &mut dyn FnMut(ValueRef<'_>)
         .with_driver("postgres"));
     }
     let n = i32::from_be_bytes(be(raw, 12).ok_or_else(malformed)?);
-    let lower = i32::from_be_bytes(be(raw, 16).ok_or_else(malformed)?);
-    if lower != 1 && n > 0 {
-        return Err(Error::invalid_data(format!(
-            "an array whose first index is {lower} does not fit an Arrow list, which starts at 1 (it would lose the bound)"
-        ))
-        .with_sqlstate("22000")
-        .with_driver("postgres"));
-    }
     let (kind, plan) = classify(elem);
     let mut pos = 20;
     let mut text = String::new();
