@@ -80,7 +80,9 @@ class Json:
     """Wrap a value to bind it as JSON: ``cur.execute(sql, [Json({"a": 1})])``.
 
     The object is serialized with :func:`json.dumps`; a ``str`` is taken as
-    JSON text already. JSON comes back from queries as ``str``.
+    JSON text already (``Json("123")`` is the number 123, ``Json("hello")``
+    invalid JSON): for the JSON string ``"hello"``, pass
+    ``Json(json.dumps("hello"))``. JSON comes back from queries as ``str``.
     """
 
     __slots__ = ("obj",)

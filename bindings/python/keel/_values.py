@@ -92,6 +92,8 @@ def value_fields(v: Any, keep: List[Any]) -> Tuple[int, int, int, float, int, in
         kind, data = Type.UUID, v.bytes
     elif isinstance(v, Json):
         kind, data = Type.JSON, v.dumps().encode("utf-8")
+    elif isinstance(v, _CONTAINERS):
+        raise container_error(v)
     else:
         raise ProgrammingError(
             f"cannot bind a value of type {t.__module__}.{t.__qualname__}; "
@@ -145,6 +147,8 @@ def make_binder(lib: Any) -> Callable[[Optional[int], Sequence[Any], Any, Any], 
             elif t is bytes:
                 s = bind_bytes(stmt, i, v, len(v), perr)
             else:
+                if isinstance(v, _CONTAINERS):
+                    raise container_error(v, f"parameter {i}: ")
                 kind, iv, uv, dv, _, _ = value_fields(v, [])
                 if kind == Type.INT64:
                     s = bind_int64(stmt, i, iv, perr)
@@ -247,6 +251,33 @@ def encode_rows(rows: List[Sequence[Any]]) -> bytes:
 
 
 _PLAIN = frozenset((str, float, type(None), bool, bytes))
+
+# Containers the pickler writes as themselves, never asking
+# `_RowPickler.reducer_override`: inside a row libkeel would refuse them
+# with the stream's own terms ("opcode 0x7d is not accepted").
+_CONTAINERS = (dict, list, tuple, set, frozenset)
+
+
+def container_error(v: Any, where: str = "") -> ProgrammingError:
+    """The error for a dict, list, tuple or set given as one parameter
+    value: keel binds no arrays or records; JSON goes in ``keel.Json``."""
+    t = type(v)
+    json = "keel.Json(list(value))" if isinstance(v, (set, frozenset)) else "keel.Json(value)"
+    return ProgrammingError(
+        f"{where}cannot bind a value of type {t.__qualname__}: a parameter is one value, and keel binds "
+        f"no arrays or rows; to store it as JSON, pass {json}"
+    )
+
+
+def check_rows_values(rows: Sequence[Sequence[Any]]) -> None:
+    """Raise :func:`container_error` for the first dict, list, tuple or
+    set among the values of ``rows``, naming its row and parameter. Run
+    only after libkeel refused a batch, so that rows of plain values pay
+    nothing for it."""
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            if isinstance(v, _CONTAINERS):
+                raise container_error(v, f"row {i}, parameter {j}: ")
 _dumps = pickle.dumps
 
 
@@ -268,6 +299,8 @@ def _row_kind(params: Sequence[Any]) -> int:
         elif t not in _PLAIN:
             if isinstance(v, _dt.datetime) and v.utcoffset():
                 return _BY_VALUE_ROW
+            if isinstance(v, _CONTAINERS):
+                raise container_error(v, f"parameter {params.index(v)}: ")
             kind = _TAGGED_ROW
     return kind
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 
 from . import errors as _errors
 from ._ffi import BatchFormat, Capability, Dialect, ExecResult, Isolation, Nullable, Status, TxLock, TxOptions, Type, lib, unchecked
-from ._values import encode_params, encode_rows, make_binder, marshal_params
+from ._values import check_rows_values, encode_params, encode_rows, make_binder, marshal_params
 from .errors import Error, InterfaceError, ProgrammingError, error_class
 
 __all__ = ["Connection", "Cursor"]
@@ -288,7 +288,10 @@ _SHAPES_KEPT = 512
 
 class Connection:
     """A connection (PEP 249). Made by :func:`keel.connect` or
-    :meth:`keel.Pool.connection`; use it from one thread at a time.
+    :meth:`keel.Pool.connection`; use it from one thread at a time (keel
+    does not detect two threads using it at once, and their results may
+    mix), except :meth:`cancel`, which another thread calls to stop what
+    it runs.
 
     ``autocommit`` starts False: the first statement opens a transaction
     (as in psycopg), which :meth:`commit` or :meth:`rollback` ends; on
@@ -549,6 +552,11 @@ class Connection:
         connection (``keel_conn_prepare_cached``, the cache
         ``stmt_cache_size`` sizes), prepared when the cache has none.
         Closing it puts it back."""
+        if not isinstance(sql, str):
+            # Else None fails in no_nul ("no attribute 'find'") and bytes
+            # in its find ("should be integer or bytes-like object").
+            raise TypeError(f"the SQL must be a str, not {type(sql).__name__}" + (
+                "; decode it first (sql.decode())" if isinstance(sql, (bytes, bytearray)) else ""))
         no_nul(sql, "the SQL")
         b = sql.encode("utf-8")
         out = c_void_p()
@@ -709,7 +717,9 @@ class Cursor:
 
     def __init__(self, connection: Connection) -> None:
         self._conn: Optional[Connection] = connection
-        self.arraysize = 1
+        # Kept after close, for `connection` (PEP 249, as sqlite3).
+        self._connection = connection
+        self._arraysize = 1
         self.rowcount = -1
         self.lastrowid: Optional[int] = None
         self._stmt: Optional[_Stmt] = None
@@ -750,9 +760,23 @@ class Cursor:
 
     @property
     def connection(self) -> Connection:
-        if self._conn is None:
-            raise InterfaceError("the cursor is closed")
-        return self._conn
+        """The connection that made this cursor, even once either is
+        closed (as in sqlite3)."""
+        return self._connection
+
+    @property
+    def arraysize(self) -> int:
+        """Rows :meth:`fetchmany` fetches when given no size (default 1; a
+        negative one fetches every remaining row)."""
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        # Checked here, as sqlite3 does, rather than failing later in
+        # fetchmany with an error that does not name arraysize.
+        if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+            raise TypeError(f"arraysize must be an int, not {type(value).__name__}")
+        self._arraysize = value.__index__()
 
     @property
     def closed(self) -> bool:
@@ -972,7 +996,11 @@ class Cursor:
             conn._begin_if_needed(p, st, False)
             n = st.n_params
             for i, r in enumerate(rows):
-                if type(r) not in (tuple, list) and not isinstance(r, dict) and not _is_sequence(r):
+                # A str or bytes has a length and items, but as a row it
+                # would bind its characters one by one.
+                if type(r) not in (tuple, list) and (
+                    isinstance(r, (str, bytes, bytearray)) or not isinstance(r, dict) and not _is_sequence(r)
+                ):
                     raise TypeError(
                         f"row {i}: a row of parameters must be a sequence (a tuple or list) with one value "
                         f"per ? placeholder, not {type(r).__name__}; for one value a row, pass [(value,), ...]"
@@ -989,11 +1017,18 @@ class Cursor:
             if rows:
                 data = encode_rows(rows if isinstance(rows, list) else list(rows))
                 res = ExecResult()
-                conn._check(
-                    lib.keel_stmt_execute_batch_encoded(
-                        st.ptr, BatchFormat.PICKLE5, data, len(data), byref(res), conn._perr
-                    )
-                )
+                s = lib.keel_stmt_execute_batch_encoded(st.ptr, BatchFormat.PICKLE5, data, len(data), byref(res), conn._perr)
+                if s:
+                    e = _error(s, conn._err)
+                    if s == Status.INVALID_ARGUMENT:
+                        # libkeel names a dict, list or tuple value in the
+                        # stream's terms (opcode, byte offset): say it in
+                        # the caller's, found only now that it failed.
+                        try:
+                            check_rows_values(rows)
+                        except ProgrammingError as clear:
+                            raise clear from e
+                    raise e
                 self.rowcount = res.rows_affected
                 self.lastrowid = res.last_insert_id if res.has_last_insert_id else None
         except BaseException:

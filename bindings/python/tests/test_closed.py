@@ -18,7 +18,7 @@ def test_closed_connection(engine):
     c.close()  # twice is fine
     assert c.closed and cur.closed
     for f in (c.commit, c.rollback, c.cursor, lambda: c.execute("SELECT 1"), lambda: c.in_transaction,
-              lambda: c.server_version, lambda: setattr(c, "autocommit", True)):
+              lambda: c.server_version, lambda: setattr(c, "autocommit", True), c.cancel):
         with pytest.raises(keel.InterfaceError, match="closed"):
             f()
     with pytest.raises(keel.InterfaceError):
@@ -32,10 +32,12 @@ def test_closed_cursor(conn):
     cur.close()
     cur.close()
     for f in (lambda: cur.execute("SELECT 1"), cur.fetchone, cur.fetchall, lambda: cur.executemany("SELECT ?", [(1,)]),
-              cur.nextset, lambda: cur.connection):
+              cur.nextset):
         with pytest.raises(keel.InterfaceError):
             f()
     assert cur.description is None
+    # PEP 249 and sqlite3: a closed cursor still names its connection.
+    assert cur.connection is conn
     with conn.cursor() as c2:
         assert c2.execute("SELECT 2").fetchone() == (2,)
     assert c2.closed

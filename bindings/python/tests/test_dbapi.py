@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 import keel
@@ -197,6 +199,61 @@ def test_parameters_that_are_no_sequence_say_what_is_accepted(sqlite_conn):
         cur.executemany("SELECT ?", [(1,), 2])
     # Any sequence does.
     assert cur.execute("SELECT ?", range(7, 8)).fetchone() == (7,)
+
+
+def test_a_str_row_of_executemany_is_refused(sqlite_conn):
+    # A str has a length and items: "ab" would have bound 'a' and 'b'
+    # (and failed in libkeel with "bad parameter stream ... Val(Text")).
+    cur = sqlite_conn.cursor()
+    cur.execute("CREATE TABLE t (a, b)")
+    for row, name in (("ab", "str"), (b"ab", "bytes"), (bytearray(b"ab"), "bytearray")):
+        with pytest.raises(TypeError, match=rf"row 0: a row of parameters must be a sequence \(a tuple or list\) .*not {name}"):
+            cur.executemany("INSERT INTO t VALUES (?, ?)", [row])
+    assert sqlite_conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
+
+
+def test_containers_as_values_say_to_use_json(conn, engine, table):
+    # Not "bad parameter stream at byte 14: opcode 0x7d is not accepted".
+    cur = conn.cursor()
+    cur.execute(f"CREATE TABLE {table} (a INTEGER, b {engine.text})")
+    sql = f"INSERT INTO {table} VALUES (?, ?)"
+    for v in ({"a": 1}, [1, 2], (1, 2), {1}):
+        name = type(v).__name__
+        with pytest.raises(keel.ProgrammingError, match=rf"parameter 1: cannot bind a value of type {name}: .*keel\.Json\("):
+            cur.execute(sql, (1, v))
+        # A query's parameters go by another path (encoded in one stream).
+        with pytest.raises(keel.ProgrammingError, match=rf"parameter 1: cannot bind a value of type {name}: .*keel\.Json\("):
+            cur.execute(f"SELECT a FROM {table} WHERE a = ? AND b = ?", (1, v))
+        with pytest.raises(keel.ProgrammingError, match=rf"row 1, parameter 1: cannot bind a value of type {name}: .*keel\.Json\("):
+            cur.executemany(sql, [(1, "x"), (2, v)])
+        # With a value that must be bound one at a time (a zone off UTC).
+        with pytest.raises(keel.ProgrammingError, match=rf"cannot bind a value of type {name}: "):
+            cur.execute("SELECT ?, ?", (dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=2))), v))
+    assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+    cur.execute(sql, (1, keel.Json({"a": 1})))
+    assert conn.execute(f"SELECT b FROM {table}").fetchone() == ('{"a": 1}',)
+
+
+def test_sql_that_is_no_str_is_a_type_error(sqlite_conn):
+    cur = sqlite_conn.cursor()
+    with pytest.raises(TypeError, match=r"^the SQL must be a str, not NoneType$"):
+        cur.execute(None)
+    with pytest.raises(TypeError, match=r"^the SQL must be a str, not bytes; decode it first"):
+        cur.execute(b"SELECT 1")
+    with pytest.raises(TypeError, match=r"^the SQL must be a str, not int$"):
+        cur.executemany(1, [(1,)])
+    assert cur.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_arraysize_must_be_an_int(sqlite_conn):
+    cur = sqlite_conn.cursor()
+    for v in ("x", 2.0, None, True):
+        with pytest.raises(TypeError, match=rf"arraysize must be an int, not {type(v).__name__}"):
+            cur.arraysize = v
+    assert cur.arraysize == 1
+    cur.arraysize = -1  # a negative one fetches the rest (fetchmany)
+    cur.execute("SELECT 1 UNION ALL SELECT 2")
+    assert cur.fetchmany() == [(1,), (2,)]
 
 
 def test_fetchmany_with_a_negative_size_fetches_the_rest(sqlite_conn):

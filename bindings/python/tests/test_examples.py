@@ -18,14 +18,15 @@ README = (PKG / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"^```python\n(.*?)^```$", README, flags=re.S | re.M)
 EXAMPLES = {name: (PKG / "examples" / name).read_text(encoding="utf-8") for name in ("quickstart.py", "readme.py")}
 IMMEDIATE = 'conn = keel.connect("sqlite://app.db", journal_mode="wal", busy_timeout_ms=10000)\n'
+CANCEL = "import threading, keel\n"
 # The Arrow and ingest blocks are run by tests/test_arrow.py.
 ARROW = ("import keel, pyarrow, polars, duckdb\n", "import keel, pyarrow\n")
 
 
 def test_every_python_block_of_the_readme_is_run_here() -> None:
-    assert len(BLOCKS) == 5, f"{len(BLOCKS)} ```python blocks; give a new one a test here"
+    assert len(BLOCKS) == 6, f"{len(BLOCKS)} ```python blocks; give a new one a test here"
     for block in BLOCKS:
-        assert block in EXAMPLES.values() or block.startswith((IMMEDIATE, *ARROW)), f"README block run by no test:\n{block}"
+        assert block in EXAMPLES.values() or block.startswith((IMMEDIATE, CANCEL, *ARROW)), f"README block run by no test:\n{block}"
     assert set(EXAMPLES.values()) <= set(BLOCKS), "examples/quickstart.py and readme.py must be README blocks as they are"
 
 
@@ -61,3 +62,13 @@ def test_the_immediate_transaction_snippet(tmp_path: Path, monkeypatch) -> None:
     with keel.connect("sqlite://app.db") as check:
         assert check.execute("SELECT n FROM counters WHERE id = 1").fetchone() == (42,)
 
+
+
+def test_the_cancel_snippet(capsys) -> None:
+    """Another thread's conn.cancel() stops the statement; the connection
+    then runs the next one."""
+    block = next(b for b in BLOCKS if b.startswith(CANCEL))
+    scope: dict = {}
+    exec(compile(block, "README.md", "exec"), scope)
+    scope["conn"].close()
+    assert capsys.readouterr().out == "CANCELLED\n(1,)\n"
