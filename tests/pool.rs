@@ -166,6 +166,37 @@ fn killed_backend_is_reported_and_replaced() {
     }
 }
 
+/// A session killed inside a transaction: the next statement's error may
+/// say it was not sent, but the transaction is gone with the session, so
+/// it must not say NOT_SENT (which invites running the one statement
+/// again): NOT_COMMITTED (nothing of the transaction stayed), or
+/// MAY_HAVE_RUN where the statement went out before the loss was seen.
+#[test]
+fn a_session_lost_inside_a_transaction_is_not_not_sent() {
+    for (name, url) in engines() {
+        let (pid_sql, kill_sql) = match name {
+            "postgres" => ("SELECT pg_backend_pid()", "SELECT pg_terminate_backend(?)"),
+            "mysql" => ("SELECT CONNECTION_ID()", "KILL ?"),
+            _ => continue,
+        };
+        let db = with_opts(&url, &[("pool_max_open", "2"), ("pool_health_check_idle_ms", "0")]);
+        let victim = db.checkout().unwrap();
+        let mut r = victim.query(pid_sql, &[]).unwrap();
+        assert!(r.next().unwrap());
+        let pid = r.value(0).unwrap().as_i64().unwrap();
+        drop(r);
+        victim.begin(&keel::TxOptions::default()).unwrap();
+        victim.exec("SELECT 1", &[]).unwrap();
+        db.exec(kill_sql, &[ValueRef::Int64(pid)]).unwrap();
+        thread::sleep(Duration::from_millis(200));
+        let e = victim.exec("SELECT 2", &[]).err().unwrap_or_else(|| panic!("{name}: killed session still answers"));
+        assert_ne!(e.retry, keel::RetrySafety::NotSent, "{name}: {e}");
+        if let Err(e) = victim.commit() {
+            assert_ne!(e.retry, keel::RetrySafety::NotSent, "{name}: commit: {e}");
+        }
+    }
+}
+
 #[test]
 fn idle_session_the_server_closed_is_replaced_before_use() {
     for (name, url) in engines() {

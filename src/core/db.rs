@@ -329,7 +329,13 @@ impl Conn {
     pub fn prepare(&self, sql: &str) -> Result<Stmt> {
         self.check()?;
         let native = self.native_sql(sql)?;
-        let stmt = self.with(|c| c.prepare(&native)).map_err(|e| e.with_sql(sql).not_sent())?;
+        let stmt = self.with(|c| {
+            let alive = !c.is_broken();
+            c.prepare(&native).map_err(|e| {
+                let e = e.with_sql(sql).not_sent();
+                if alive { lost_transaction(e, c) } else { e }
+            })
+        })?;
         Ok(Stmt::new(self.shared.clone(), sql, stmt, None))
     }
 
@@ -381,7 +387,14 @@ impl Conn {
                 Some(s) => (s, true),
                 None => {
                     let native = self.native_sql(sql)?;
-                    (p.conn.prepare(&native).map_err(|e| e.with_sql(sql).not_sent())?, false)
+                    let alive = !p.conn.is_broken();
+                    match p.conn.prepare(&native) {
+                        Ok(s) => (s, false),
+                        Err(e) => {
+                            let e = e.with_sql(sql).not_sent();
+                            return Err(if alive { lost_transaction(e, p.conn.as_mut()) } else { e });
+                        }
+                    }
                 }
             }
         };
@@ -521,7 +534,10 @@ impl Conn {
             if !c.in_transaction() {
                 return Err(Error::invalid_state("commit: no transaction is open").not_sent());
             }
-            let Err(mut e) = c.commit() else { return Ok(()) };
+            // A commit that fails unsent on a lost session (lost now or
+            // before): the transaction is gone with it.
+            let Err(e) = c.commit() else { return Ok(()) };
+            let mut e = lost_transaction(e, c);
             if !c.in_transaction() {
                 return Err(e);
             }
@@ -1012,8 +1028,18 @@ impl Stmt {
 
     fn locked<R>(&mut self, f: &impl Fn(&mut dyn DriverStmt) -> Result<R>) -> Result<R> {
         let (conn, sql) = (self._conn.clone(), self.sql.clone());
-        let _g = conn.hold();
-        f(self.inner_mut()).map_err(|e| e.with_sql(&sql))
+        let mut g = conn.hold();
+        // A session not yet known lost (one lost before says so as
+        // NOT_SENT, and lost its transaction then).
+        let alive = g.as_ref().is_some_and(|p| !p.conn.is_broken());
+        let r = f(self.inner_mut());
+        r.map_err(|e| {
+            let e = e.with_sql(&sql);
+            match g.as_mut() {
+                Some(p) if alive => lost_transaction(e, p.conn.as_mut()),
+                _ => e,
+            }
+        })
     }
 
     fn is_stale(&self, e: &Error) -> bool {
@@ -1590,4 +1616,23 @@ fn changes_settings(sql: &str) -> bool {
     ["SET", "RESET", "PRAGMA", "USE", "ATTACH", "DETACH", "CREATE", "ALTER", "DROP", "RENAME"]
         .iter()
         .any(|w| word.eq_ignore_ascii_case(w))
+}
+
+/// `e`, raised on a session that was alive when the call began: when it
+/// ended the session before its statement was sent (a server gone, a node
+/// that left its cluster) inside a transaction, the statement did not
+/// run, but the transaction is lost with the session (the server rolls it
+/// back): NOT_SENT would invite running the one statement again, where
+/// the whole transaction must run again. Said as
+/// `RetrySafety::NotCommitted`. (Asked only after such a failure: asking
+/// SQL Server whether a transaction is open costs a round trip.)
+fn lost_transaction(e: Error, c: &mut dyn DriverConn) -> Error {
+    // An IO error is the session's end (the server sent a FATAL error, a
+    // socket closed), whether or not the driver has marked it broken yet.
+    if e.retry == RetrySafety::NotSent && (e.status == Status::Io || c.is_broken()) && c.in_transaction() {
+        return e
+            .with_retry(RetrySafety::NotCommitted)
+            .context("the connection was lost inside a transaction, which the server rolls back");
+    }
+    e
 }

@@ -114,7 +114,9 @@ pub enum RetrySafety {
     MayHaveRun = 2,
     /// The server answered that the transaction the statement was in did
     /// not commit and will not (it was rolled back, or can only be rolled
-    /// back): nothing of it took effect. Running the whole transaction
+    /// back), or the session ended inside a transaction before the
+    /// statement was sent (the server rolls that transaction back):
+    /// nothing of it took effect. Running the whole transaction
     /// again (on another connection, for a write refused by a read-only
     /// server) cannot apply it twice; whether it can succeed is what the
     /// status says (`Busy`: try again).
