@@ -94,9 +94,23 @@ fn parse_host_port(hostport: &str, which: &str) -> Result<HostPort> {
         let end = h
             .find(']')
             .ok_or_else(|| Error::invalid_argument(format!("connection URL has an unclosed [ in its host{which}")))?;
-        (&h[..end], h[end + 1..].strip_prefix(':'))
+        let after = &h[end + 1..];
+        if !after.is_empty() && !after.starts_with(':') {
+            // `[::1]x:5432` would drop the `x` and the port with it.
+            return Err(Error::invalid_argument(format!(
+                "connection URL: after the ] of the host{which} comes a : and a port, or nothing"
+            )));
+        }
+        (&h[..end], after.strip_prefix(':'))
     } else {
         match hostport.rfind(':') {
+            // A second `:` is an IPv6 address without its brackets, or a
+            // typo (`h:5432:99`): either way no port can be told apart.
+            Some(c) if hostport[..c].contains(':') => {
+                return Err(Error::invalid_argument(format!(
+                    "connection URL: the host{which} holds more than one : (write an IPv6 address in brackets: [::1]:5432)"
+                )));
+            }
             Some(c) => (&hostport[..c], Some(&hostport[c + 1..])),
             None => (hostport, None),
         }
@@ -286,6 +300,15 @@ impl ConnUrl {
         let mut hosts = Vec::with_capacity(list.len());
         for (i, hp) in list.iter().enumerate() {
             let which = if many { format!(" of host {} of {}", i + 1, list.len()) } else { String::new() };
+            if many && hp.is_empty() {
+                // `h1,` or `h1,,h2`: an entry would quietly be the default
+                // host and port, another server than the list names.
+                return Err(Error::invalid_argument(format!(
+                    "connection URL: host {} of {} is empty (a stray comma?); name each host, or its port (:5432) for the default host",
+                    i + 1,
+                    list.len()
+                )));
+            }
             hosts.push(parse_host_port(hp, &which)?);
         }
         let first = hosts.remove(0);
@@ -450,6 +473,21 @@ mod tests {
         assert!(e.message.contains("host 2 of 2"), "{}", e.message);
         assert!(!e.message.contains("hunter2"), "{}", e.message);
         assert!(ConnUrl::parse("postgres://h1,[::1/db").unwrap_err().message.contains("unclosed"));
+        // An empty entry would be the default host, another server than
+        // the list names; text after `]`, or a second `:`, would drop the
+        // port.
+        for (url, says) in [
+            ("postgres://u@h1:5432,/db", "host 2 of 2 is empty"),
+            ("postgres://u@,h2/db", "host 1 of 2 is empty"),
+            ("postgres://u@h1,,h2/db", "host 2 of 3 is empty"),
+            ("postgres://u@[::1]x:5432/db", "after the ]"),
+            ("postgres://u@127.0.0.1:5432:99/db", "more than one :"),
+            ("postgres://u@::1/db", "in brackets"),
+        ] {
+            let e = ConnUrl::parse(url).unwrap_err();
+            assert!(e.message.contains(says), "{url}: {}", e.message);
+        }
+        assert_eq!(HostPort { host: Some("::1".into()), port: Some(5432) }.to_string(), "[::1]:5432");
     }
 
     #[test]

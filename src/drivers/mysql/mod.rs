@@ -200,7 +200,8 @@ impl MysqlDriver {
             plain: (tls.mode == tls::Mode::Preferred).then_some(plain),
             no_tls: AtomicBool::new(false),
             tls_mode: tls.mode,
-            server: format!("{host}:{port}"),
+            // `[::1]:3306` for an IPv6 address, as it is written.
+            server: crate::core::url::HostPort { host: Some(host.to_string()), port: Some(port) }.to_string(),
             statement_timeout_ms: opts.uint("statement_timeout_ms"),
             connect_timeout_ms: opts.uint("connect_timeout_ms"),
             socket_timeout: ms("socket_timeout_ms"),

@@ -319,7 +319,8 @@ impl Connector for PgConnector {
                 let t = &self.targets[i];
                 match self.connect_to(t, attrs) {
                     Ok(c) => return Ok(Box::new(c)),
-                    Err(e) => tried.push((format!("{}:{}", t.host, t.port), e)),
+                    // `[::1]:5432` for an IPv6 address, as it is written.
+                    Err(e) => tried.push((crate::core::url::HostPort { host: Some(t.host.clone()), port: Some(t.port) }.to_string(), e)),
                 }
             }
         }
