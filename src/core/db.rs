@@ -1016,7 +1016,8 @@ impl Stmt {
         self.stale = true;
         if !self.with_driver_conn(|c| Ok(c.usable_after_error())).unwrap_or(false) {
             return Err(e.context(
-                "a cached prepared statement no longer fits the schema and was dropped from the cache; \
+                "the server refused a cached prepared statement (it no longer fits the schema, or the server no longer \
+                 has it) and it was dropped from the cache; \
                  the failure ended the transaction: roll back, then run the statement again",
             ));
         }
