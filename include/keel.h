@@ -182,10 +182,9 @@
  *       run as the unnamed statement (Parse, Bind, Execute in one round
  *       trip). Use unnamed behind a pooler in transaction mode (PgBouncer
  *       pool_mode=transaction before 1.21), where a session's named
- *       statements do not follow it from one server connection to the next:
- *       there it is required, since named statements are called s0, s1, ...
- *       in every process, and one may meet another process's statement of the
- *       same name and run it without an error.
+ *       statements do not follow it from one server connection to the next
+ *       (named statements carry the process's id and a random number in their
+ *       names, so one never meets another client's of the same name there).
  *     statement_timeout_ms (default 0): Server-side statement timeout; 0
  *       means none.
  *     socket_timeout_ms (default 0): Fail a call with TIMEOUT when the server

@@ -505,3 +505,28 @@ fn a_cached_insert_follows_a_column_type_change() {
     drop(r);
     c.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
 }
+
+/// Named prepared statements carry the process's id (and a random number
+/// drawn once per process) in their names, not s0, s1, ... as every
+/// process had: behind a pooler in transaction mode, where clients share
+/// server connections, one client's statement can then never be bound to
+/// another's of the same name (an outside probe saw an UPDATE run as
+/// another process's DELETE).
+#[test]
+fn prepared_statement_names_are_the_process_s_own() {
+    let Some(url) = url() else { return };
+    let c = conn(&url);
+    c.exec("SELECT 1 + ?", &[keel::ValueRef::Int64(1)]).unwrap();
+    let mut r = c.query("SELECT name FROM pg_prepared_statements ORDER BY prepare_time", &[]).unwrap();
+    let mut names = Vec::new();
+    while r.next().unwrap() {
+        let mut n = String::new();
+        r.value(0).unwrap().write_text(&mut n).unwrap();
+        names.push(n);
+    }
+    let prefix = format!("s{:x}_", std::process::id());
+    assert!(!names.is_empty());
+    for n in &names {
+        assert!(n.starts_with(&prefix) && n.len() > prefix.len() + 2, "{n:?} is not this process's own name ({prefix}...)");
+    }
+}

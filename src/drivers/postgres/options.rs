@@ -51,7 +51,7 @@ pub const OPTIONS: &[OptSpec] = &[
         key: "prepared_statements",
         kind: OptKind::Choice(&["named", "unnamed"]),
         default: "named",
-        doc: "named: a prepared statement is a named statement on the server, parsed once and run many times. unnamed: keel keeps no named statement on the server between calls: it learns a statement's parameters and columns in a transaction of its own, closes it there, and sends the SQL with each run as the unnamed statement (Parse, Bind, Execute in one round trip). Use unnamed behind a pooler in transaction mode (PgBouncer pool_mode=transaction before 1.21), where a session's named statements do not follow it from one server connection to the next: there it is required, since named statements are called s0, s1, ... in every process, and one may meet another process's statement of the same name and run it without an error.",
+        doc: "named: a prepared statement is a named statement on the server, parsed once and run many times. unnamed: keel keeps no named statement on the server between calls: it learns a statement's parameters and columns in a transaction of its own, closes it there, and sends the SQL with each run as the unnamed statement (Parse, Bind, Execute in one round trip). Use unnamed behind a pooler in transaction mode (PgBouncer pool_mode=transaction before 1.21), where a session's named statements do not follow it from one server connection to the next (named statements carry the process's id and a random number in their names, so one never meets another client's of the same name there).",
     },
     OptSpec {
         key: "statement_timeout_ms",
