@@ -65,7 +65,7 @@ impl Session {
         if !lock(&self.tx).autocommit {
             return f();
         }
-        self.conn.as_one(|_| f())
+        self.conn.as_one(f)
     }
 
     /// Cancel what runs on the connection (from any thread).

@@ -329,13 +329,7 @@ impl Conn {
     pub fn prepare(&self, sql: &str) -> Result<Stmt> {
         self.check()?;
         let native = self.native_sql(sql)?;
-        let stmt = self.with(|c| {
-            let alive = !c.is_broken();
-            c.prepare(&native).map_err(|e| {
-                let e = e.with_sql(sql).not_sent();
-                if alive { lost_transaction(e, c) } else { e }
-            })
-        })?;
+        let stmt = self.with(|c| prepare_on(c, &native, sql))?;
         Ok(Stmt::new(self.shared.clone(), sql, stmt, None))
     }
 
@@ -373,7 +367,7 @@ impl Conn {
         let (stmt, hit) = {
             let mut g = lock(&self.shared.session);
             let p = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed").not_sent())?;
-            if changes_settings(sql) {
+            if changes_session_or_schema(sql) {
                 p.cache.clear();
             }
             generation = p.cache.generation();
@@ -387,14 +381,7 @@ impl Conn {
                 Some(s) => (s, true),
                 None => {
                     let native = self.native_sql(sql)?;
-                    let alive = !p.conn.is_broken();
-                    match p.conn.prepare(&native) {
-                        Ok(s) => (s, false),
-                        Err(e) => {
-                            let e = e.with_sql(sql).not_sent();
-                            return Err(if alive { lost_transaction(e, p.conn.as_mut()) } else { e });
-                        }
-                    }
+                    (prepare_on(p.conn.as_mut(), &native, sql)?, false)
                 }
             }
         };
@@ -488,16 +475,15 @@ impl Conn {
     }
 
     /// Run `f` as one unit: inside the caller's transaction when one is
-    /// open (`f` is given false), else in one of its own (`f` is given
-    /// true), committed when `f` succeeds and rolled back when it fails. A
-    /// statement that ends the transaction itself (MySQL's DDL commits it)
-    /// leaves none to end.
-    pub(crate) fn as_one<T, E: From<Error>>(&self, f: impl FnOnce(bool) -> std::result::Result<T, E>) -> std::result::Result<T, E> {
+    /// open, else in one of its own, committed when `f` succeeds and
+    /// rolled back when it fails. A statement that ends the transaction
+    /// itself (MySQL's DDL commits it) leaves none to end.
+    pub(crate) fn as_one<T, E: From<Error>>(&self, f: impl FnOnce() -> std::result::Result<T, E>) -> std::result::Result<T, E> {
         let own = !self.in_transaction();
         if own {
             self.begin(&TxOptions::default())?;
         }
-        let r = f(own);
+        let r = f();
         if own && self.in_transaction() {
             match &r {
                 Ok(_) => self.commit()?,
@@ -537,7 +523,7 @@ impl Conn {
             // A commit that fails unsent on a lost session (lost now or
             // before): the transaction is gone with it.
             let Err(e) = c.commit() else { return Ok(()) };
-            let mut e = lost_transaction(e, c);
+            let mut e = lost_transaction(e, c, true);
             if !c.in_transaction() {
                 return Err(e);
             }
@@ -1037,8 +1023,8 @@ impl Stmt {
         r.map_err(|e| {
             let e = e.with_sql(&sql);
             match g.as_mut() {
-                Some(p) if alive => lost_transaction(e, p.conn.as_mut()),
-                _ => e,
+                Some(p) => lost_transaction(e, p.conn.as_mut(), alive),
+                None => e,
             }
         })
     }
@@ -1612,25 +1598,34 @@ const _: () = {
 
 /// Whether `sql`'s first word is one that changes a session's settings or
 /// the schema (see `Conn::cached`).
-fn changes_settings(sql: &str) -> bool {
+fn changes_session_or_schema(sql: &str) -> bool {
     let word: String = sql.trim_start().chars().take_while(|c| c.is_ascii_alphabetic()).take(8).collect();
     ["SET", "RESET", "PRAGMA", "USE", "ATTACH", "DETACH", "CREATE", "ALTER", "DROP", "RENAME"]
         .iter()
         .any(|w| word.eq_ignore_ascii_case(w))
 }
 
-/// `e`, raised on a session that was alive when the call began: when it
-/// ended the session before its statement was sent (a server gone, a node
-/// that left its cluster) inside a transaction, the statement did not
-/// run, but the transaction is lost with the session (the server rolls it
-/// back): NOT_SENT would invite running the one statement again, where
-/// the whole transaction must run again. Said as
+/// Prepare `native` (the engine's form of `sql`) on `c`: preparing runs
+/// nothing, so an error is NOT_SENT, unless it lost the session's
+/// transaction (`lost_transaction`).
+fn prepare_on(c: &mut dyn DriverConn, native: &str, sql: &str) -> Result<Box<dyn DriverStmt>> {
+    let alive = !c.is_broken();
+    c.prepare(native).map_err(|e| lost_transaction(e.with_sql(sql).not_sent(), c, alive))
+}
+
+/// `e`, raised on `c`: when the session was `alive` as the call began
+/// (one lost before said so as NOT_SENT, and lost its transaction then)
+/// and the error ended it before its statement was sent (a server gone, a
+/// node that left its cluster) inside a transaction, the statement did
+/// not run, but the transaction is lost with the session (the server
+/// rolls it back): NOT_SENT would invite running the one statement again,
+/// where the whole transaction must run again. Said as
 /// `RetrySafety::NotCommitted`. (Asked only after such a failure: asking
 /// SQL Server whether a transaction is open costs a round trip.)
-fn lost_transaction(e: Error, c: &mut dyn DriverConn) -> Error {
+fn lost_transaction(e: Error, c: &mut dyn DriverConn, alive: bool) -> Error {
     // An IO error is the session's end (the server sent a FATAL error, a
     // socket closed), whether or not the driver has marked it broken yet.
-    if e.retry == RetrySafety::NotSent && (e.status == Status::Io || c.is_broken()) && c.in_transaction() {
+    if alive && e.retry == RetrySafety::NotSent && (e.status == Status::Io || c.is_broken()) && c.in_transaction() {
         return e
             .with_retry(RetrySafety::NotCommitted)
             .context("the connection was lost inside a transaction, which the server rolls back");

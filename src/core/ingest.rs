@@ -175,7 +175,7 @@ impl Conn {
             IngestMode::CreateAppend => self.table_exists(&quoted)?,
             _ => false,
         };
-        self.as_one(|_| -> Result<u64> {
+        self.as_one(|| -> Result<u64> {
             match mode {
                 IngestMode::Create => {
                     self.exec(&create, &[])?;
