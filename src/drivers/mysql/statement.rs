@@ -63,6 +63,12 @@ impl Drop for MyStmt {
 pub(super) const LONG_DATA_CHUNK: usize = 0xFF_FF_FF - 6;
 
 impl MyStmt {
+    /// Whether a run may return rows: its prepared form has columns, or
+    /// says none though it may ([`rows_known_when_run`]).
+    fn may_return_rows(&self) -> bool {
+        !self.shape.is_empty() || self.rows_known_when_run.is_some()
+    }
+
     fn params(&self) -> Result<mysql::Params> {
         // A parameter of a full chunk or more makes the crate send a
         // command of 16,777,216 bytes, which a server whose
@@ -158,12 +164,12 @@ impl DriverStmt for MyStmt {
             Err(e) => self.shared.tx.failed(e),
         }
         let rows = ran?;
-        if self.shape.is_empty() && self.rows_known_when_run.is_none() {
-            self.shared.killer.ran();
-        } else {
+        if self.may_return_rows() {
             // A query's rows, read to the end: MySQL's SLEEP() returns
             // early instead of failing when killed.
             self.shared.killer.check()?;
+        } else {
+            self.shared.killer.ran();
         }
         // The OK packet after a RETURNING's rows says 0 rows affected:
         // each row it returned is one it wrote.
@@ -177,7 +183,7 @@ impl DriverStmt for MyStmt {
         // (`bulk::pipeline` says why), where the server tracks the
         // transaction's state (the savepoint needs it). Asked of the
         // server once per statement.
-        if !self.bulk || self.params.is_empty() || !self.shape.is_empty() || self.rows_known_when_run.is_some() || !self.shared.tx.tracked {
+        if !self.bulk || self.params.is_empty() || self.may_return_rows() || !self.shared.tx.tracked {
             return false;
         }
         if let Some(known) = self.pipelines.get() {
