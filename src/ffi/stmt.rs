@@ -3,7 +3,7 @@
 use super::boundary::{Opaque, c_bytes, c_text, call_on, free_handle, get, into_handle, live_mut, null_arg, out_ptr, write};
 use super::error::keel_error;
 use super::rows::{RowsState, keel_rows};
-use super::types::{keel_exec_result, keel_value, value_in};
+use super::types::{keel_exec_result, keel_value, time_of_day, value_in};
 use crate::core::db::Stmt;
 use crate::core::error::{Error, Result, Status};
 use crate::core::value::{Column, Nullable, Type, ValueRef};
@@ -468,15 +468,7 @@ pub extern "C" fn keel_stmt_bind_date(stmt: *mut keel_stmt, index: usize, days: 
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_stmt_bind_time(stmt: *mut keel_stmt, index: usize, micros: i64, err_out: *mut *mut keel_error) -> Status {
-    bind_with(stmt, index, err_out, move || {
-        if !(0..crate::core::value::MICROS_PER_DAY).contains(&micros) {
-            return Err(Error::invalid_argument(format!(
-                "micros {micros} is not a time of day (0 to {} microseconds since midnight)",
-                crate::core::value::MICROS_PER_DAY - 1
-            )));
-        }
-        Ok(ValueRef::Time(micros))
-    })
+    bind_with(stmt, index, err_out, move || time_of_day(micros, || "micros".into()))
 }
 
 /// Bind a timestamp without zone, in microseconds since

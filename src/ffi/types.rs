@@ -285,6 +285,19 @@ impl keel_tx_options {
     }
 }
 
+/// `micros` as a time of day, or an error naming it as `what()` (made
+/// only for the error).
+pub(crate) fn time_of_day(micros: i64, what: impl FnOnce() -> String) -> Result<ValueRef<'static>> {
+    if !(0..crate::core::value::MICROS_PER_DAY).contains(&micros) {
+        return Err(Error::invalid_argument(format!(
+            "{} {micros} is not a time of day (0 to {} microseconds since midnight)",
+            what(),
+            crate::core::value::MICROS_PER_DAY - 1
+        )));
+    }
+    Ok(ValueRef::Time(micros))
+}
+
 /// Read one C value as a core value, borrowing its data for the call.
 pub(crate) fn value_in<'a>(v: &keel_value, name: &str) -> Result<ValueRef<'a>> {
     let kind = Type::from_i32(v.kind).ok_or_else(|| {
@@ -312,15 +325,7 @@ pub(crate) fn value_in<'a>(v: &keel_value, name: &str) -> Result<ValueRef<'a>> {
         Type::Date => ValueRef::Date(i32::try_from(v.int_value).map_err(|_| {
             Error::invalid_argument(format!("{name}.int_value {} is out of range for a date", v.int_value))
         })?),
-        Type::Time => {
-            if !(0..crate::core::value::MICROS_PER_DAY).contains(&v.int_value) {
-                return Err(Error::invalid_argument(format!(
-                    "{name}.int_value {} is not a time of day in microseconds",
-                    v.int_value
-                )));
-            }
-            ValueRef::Time(v.int_value)
-        }
+        Type::Time => time_of_day(v.int_value, || format!("{name}.int_value"))?,
         Type::Timestamp => ValueRef::Timestamp(v.int_value),
         Type::Timestamptz => ValueRef::Timestamptz(v.int_value),
         Type::Text => ValueRef::Text(text()?),
