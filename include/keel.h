@@ -274,9 +274,15 @@
  *   prepared once; keel_conn_prepare_cached hands out a statement of the
  *   same cache, which keel_stmt_free puts back. A cached statement the
  *   engine refuses because the schema changed under it is prepared again
- *   and run once more; inside a PostgreSQL transaction, which that error
- *   aborts, it is dropped from the cache and the error says to roll back
- *   first.
+ *   and run once more (one from keel_conn_prepare_cached also on its first
+ *   run); inside a PostgreSQL transaction, which that error aborts, it is
+ *   dropped from the cache and the error says to roll back first. A SET,
+ *   RESET, PRAGMA, USE, ATTACH, DETACH, CREATE, ALTER, DROP or RENAME run
+ *   on the connection empties its cache (statements out of it then are
+ *   dropped when they come back): an engine may fold a setting into a
+ *   statement when it prepares it (DuckDB's time zone), and PostgreSQL
+ *   keeps the parameter types of an older schema without refusing the
+ *   statement. Schema changes by other sessions are not seen.
  *
  * ERRORS
  *   Every fallible function returns a keel_status (KEEL_STATUS_OK is 0) and
@@ -2526,8 +2532,19 @@ keel_status keel_conn_server_version(struct keel_conn *conn,
  *   system's trust store and the host name (`encrypt=on`); `encrypt=strict`
  *   is TDS 8.0, `encrypt=off` sends everything in the clear.
  *
- * An unknown option, one that does not apply to the engine, or one given
- * twice is an error. One connection is opened at once, so a bad path,
+ * PostgreSQL and MySQL/MariaDB URLs may name several hosts,
+ * `h1:5432,h2:5433`, an IPv6 address in brackets (`[::1]:5432`); an
+ * empty entry (a stray comma), text after a `]`, or a host with more than
+ * one `:` is `KEEL_STATUS_INVALID_ARGUMENT`, as is a server URL without
+ * `//` after the scheme (`postgres:u:pw@h/db`; the message does not show
+ * the rest). A PostgreSQL URL without a user name connects as `$USER`,
+ * else as the process's user (as libpq), and without a database to the
+ * one named after the user.
+ *
+ * An unknown option, one that does not apply to the engine, one given
+ * twice, or a text option given empty (`ssl_ca=`; but
+ * `application_name` and `search_path`) is an error. One connection is
+ * opened at once, so a bad path,
  * host or password fails here rather than at first use; it is kept for
  * the first checkout. Nothing of any statement runs here, so every error
  * says `KEEL_RETRY_SAFETY_NOT_SENT`; no message repeats the password.

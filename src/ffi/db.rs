@@ -50,8 +50,19 @@ impl Opaque for keel_db {
 ///   system's trust store and the host name (`encrypt=on`); `encrypt=strict`
 ///   is TDS 8.0, `encrypt=off` sends everything in the clear.
 ///
-/// An unknown option, one that does not apply to the engine, or one given
-/// twice is an error. One connection is opened at once, so a bad path,
+/// PostgreSQL and MySQL/MariaDB URLs may name several hosts,
+/// `h1:5432,h2:5433`, an IPv6 address in brackets (`[::1]:5432`); an
+/// empty entry (a stray comma), text after a `]`, or a host with more than
+/// one `:` is `KEEL_STATUS_INVALID_ARGUMENT`, as is a server URL without
+/// `//` after the scheme (`postgres:u:pw@h/db`; the message does not show
+/// the rest). A PostgreSQL URL without a user name connects as `$USER`,
+/// else as the process's user (as libpq), and without a database to the
+/// one named after the user.
+///
+/// An unknown option, one that does not apply to the engine, one given
+/// twice, or a text option given empty (`ssl_ca=`; but
+/// `application_name` and `search_path`) is an error. One connection is
+/// opened at once, so a bad path,
 /// host or password fails here rather than at first use; it is kept for
 /// the first checkout. Nothing of any statement runs here, so every error
 /// says `KEEL_RETRY_SAFETY_NOT_SENT`; no message repeats the password.
