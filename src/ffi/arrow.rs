@@ -344,7 +344,14 @@ pub extern "C" fn keel_rows_export_arrow(
 /// COPY names the row as its 1-based line, kept in the message's
 /// context); on MySQL/MariaDB and SQL Server an engine error names the
 /// row only where the server's own message does (a duplicate key gives
-/// the key, not the row).
+/// the key, not the row), and MariaDB's bulk command names the rows it
+/// carried (`rows 10000 to 19999, sent as one bulk command:`, the server's
+/// `at row N` counting within them); a loaded driver's appender, which
+/// checks keys only as it writes, names every row it held (`rows 0 to
+/// N, written as one piece by the driver's appender:`). A double into a
+/// PostgreSQL `real` column that float4 cannot hold (overflow, or a value
+/// not 0 that rounds to 0) is `KEEL_STATUS_INVALID_DATA` with SQLSTATE
+/// 22003, as the server's own cast refuses it.
 ///
 /// Since: 0.2.0
 #[unsafe(no_mangle)]

@@ -330,7 +330,10 @@ pub extern "C" fn keel_stmt_bind_uint64(stmt: *mut keel_stmt, index: usize, valu
 }
 
 /// Bind a double to parameter `index` (0-based). SQLite cannot store NaN
-/// (it would become NULL), so NaN is an error there.
+/// (it would become NULL), so NaN is an error there. For a PostgreSQL
+/// `real` (float4) parameter, a value float4 cannot hold (past its range,
+/// or not 0 but rounding to 0) is an error with SQLSTATE 22003, as the
+/// server's own cast makes it.
 ///
 /// Ownership: borrows `stmt`.
 ///
