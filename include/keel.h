@@ -766,9 +766,11 @@ enum keel_capability
    * A prepared statement says what its result looks like before it runs
    * (`keel_stmt_column_count` and the other `keel_stmt_column_*`):
    * how many columns (0 for a statement that returns no rows), their
-   * names and types. Every built-in engine can; on SQL Server, a
-   * statement whose result the server cannot tell before running it
-   * gets `KEEL_STATUS_NOT_IMPLEMENTED` from those calls all the same.
+   * names and types. Every built-in engine can, and a loaded driver with
+   * keel_driver.h's `stmt_column_count` (keel's DuckDB driver); on SQL
+   * Server and such a driver, a statement whose result the engine cannot
+   * tell before running it gets `KEEL_STATUS_NOT_IMPLEMENTED` from those
+   * calls all the same.
    */
   KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE = 2,
 };
@@ -2478,7 +2480,9 @@ keel_dialect keel_conn_dialect(const struct keel_conn *conn);
  * The answer is the engine's: `KEEL_CAPABILITY_SEVERAL_CURSORS` is true
  * on SQLite and false on PostgreSQL, MySQL/MariaDB and SQL Server (see
  * `keel_conn_query`); `KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE` is true on
- * every built-in engine (see `keel_stmt_column_count`). A program built
+ * every built-in engine and on a loaded driver that describes statements
+ * (keel_driver.h's `stmt_column_count`; keel's DuckDB driver does) (see
+ * `keel_stmt_column_count`). A program built
  * against a newer header may ask about a capability this library does
  * not know: that is `KEEL_STATUS_INVALID_ARGUMENT`, to be taken as "not
  * supported".
@@ -3407,10 +3411,14 @@ size_t keel_stmt_param_count(const struct keel_stmt *stmt);
  * `KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE` (see `keel_conn_supports`), a
  * MySQL/MariaDB `CALL` (a procedure's result sets are known only when it
  * runs), a MariaDB `INSERT`/`REPLACE`/`DELETE ... RETURNING` (whose
- * prepared form describes no columns), or a SQL Server statement whose result the server cannot tell
+ * prepared form describes no columns), a SQL Server statement whose result the server cannot tell
  * before running it (dynamic SQL, a temporary table it creates, a
  * parameter whose type decides the result, an error in the SQL that
- * running it reports); the message says why. Then run it and read the cursor's
+ * running it reports), or a statement a loaded driver cannot describe
+ * before it runs (on DuckDB: one whose result type rests on a parameter,
+ * as `SELECT ?`, statements other than queries, DML and DDL, and DML whose
+ * text holds the word RETURNING but that DuckDB describes as a count);
+ * the message says why. Then run it and read the cursor's
  * columns. On SQL Server the first call talks to the server: while a
  * cursor is open on the connection it fails with
  * `KEEL_STATUS_INVALID_STATE` and leaves the cursor alone.

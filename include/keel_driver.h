@@ -534,6 +534,33 @@ typedef int32_t (*keel_driver_next_chunk_fn)(void *rows,
                                              keel_error **err_out);
 
 /**
+ * Writes to `*count_out` the number of columns the result of a prepared
+ * statement will have, before it runs: 0 for a statement that gives no
+ * rows (an INSERT, UPDATE or DELETE without RETURNING, DDL), which keel
+ * then runs with `stmt_execute` where it can. Returns
+ * `KEEL_STATUS_NOT_IMPLEMENTED` (with an error saying why) when the
+ * engine cannot tell for this statement before it runs; keel passes that
+ * on, and the caller runs the statement and reads its cursor's columns.
+ * Called at any time between `conn_prepare` and `stmt_free`, also while
+ * a cursor of the connection is open: it must run nothing.
+ */
+typedef int32_t (*keel_driver_stmt_column_count_fn)(void *stmt,
+                                                    size_t *count_out,
+                                                    keel_error **err_out);
+
+/**
+ * Describes column `index` (below the count `stmt_column_count` gave)
+ * of a prepared statement's result into `*column`, as `rows_column`
+ * does for a cursor; the strings need to stay valid only until the next
+ * call on the statement (keel copies them). The description must be the
+ * one a run's cursor then gives (names and keel types).
+ */
+typedef int32_t (*keel_driver_stmt_column_fn)(void *stmt,
+                                              size_t index,
+                                              struct keel_driver_column *column,
+                                              keel_error **err_out);
+
+/**
  * A driver: what it is called, how its SQL is written, and the functions
  * keel calls. Fill one (zero what you do not set) and pass it to
  * `keel_driver_register`, or return it from `keel_driver_entry` of a
@@ -713,6 +740,17 @@ typedef struct keel_driver_v1 {
    * `KEEL_STATUS_NOT_IMPLEMENTED`).
    */
   const char *const *catalog_queries;
+  /**
+   * Optional, both or none (fields past version 1's first table): a
+   * prepared statement's result columns before it runs, for
+   * `keel_stmt_column_count`, `keel_stmt_column_name` and
+   * `keel_stmt_column_type` (and `KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE`
+   * true); the bindings then run a statement without rows through
+   * `stmt_execute`, so that its rows affected reach the caller (Python's
+   * `rowcount`). NULL: those calls are `KEEL_STATUS_NOT_IMPLEMENTED`.
+   */
+  keel_driver_stmt_column_count_fn stmt_column_count;
+  keel_driver_stmt_column_fn stmt_column;
 } keel_driver_v1;
 
 /**

@@ -597,6 +597,62 @@ fn returning_statements_count_the_rows_they_change() {
     assert_eq!(n("DELETE FROM r WHERE id < 0 RETURNING id"), 0);
 }
 
+/// A prepared statement describes its result before it runs
+/// (`stmt_column_count`): a query's columns with their keel types and a
+/// decimal's precision and scale; 0 for DML without RETURNING and for DDL
+/// (DuckDB's own description, one `Count` or `Success` column, is not
+/// taken for rows); RETURNING's columns; and NOT_IMPLEMENTED where DuckDB
+/// cannot tell (a column whose type rests on a parameter, a DML statement
+/// whose text holds the word RETURNING but that DuckDB describes as its
+/// count). What it said is what a run gives.
+#[test]
+fn statements_describe_their_results_before_they_run() {
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let c = db.checkout().unwrap();
+    c.exec("CREATE TABLE descr (id BIGINT PRIMARY KEY, v VARCHAR, q DECIMAL(9,3))", &[]).unwrap();
+    let described = |sql: &str| c.prepare(sql).unwrap().columns().map(|cols| cols.iter().map(|c| (c.name.clone(), c.kind)).collect::<Vec<_>>());
+    let named = |v: &[(&str, Type)]| -> Vec<(String, Type)> { v.iter().map(|(n, t)| (n.to_string(), *t)).collect() };
+    assert_eq!(
+        described("SELECT id, v AS label, q FROM descr WHERE id > ?").unwrap(),
+        named(&[("id", Type::Int64), ("label", Type::Text), ("q", Type::Decimal)])
+    );
+    let q = c.prepare("SELECT q FROM descr").unwrap().columns().unwrap();
+    assert_eq!((q[0].engine_type.as_str(), q[0].decimal), ("DECIMAL(9,3)", Some((9u8, 3i8))));
+    for sql in [
+        "INSERT INTO descr VALUES (?, ?, ?)",
+        "UPDATE descr SET v = ? WHERE id = ?",
+        "DELETE FROM descr WHERE id = ?",
+        "INSERT INTO descr VALUES (1, 'a', 1) ON CONFLICT DO NOTHING",
+        "CREATE TABLE d2 (x INT)",
+        "DROP TABLE IF EXISTS nothing_here",
+        "SET threads = 2",
+    ] {
+        assert_eq!(described(sql).unwrap(), vec![], "{sql}");
+    }
+    assert_eq!(described("INSERT INTO descr VALUES (?, 'r', 1) RETURNING id, v").unwrap(), named(&[("id", Type::Int64), ("v", Type::Text)]));
+    assert_eq!(described("DELETE FROM descr WHERE id = ? RETURNING q").unwrap(), named(&[("q", Type::Decimal)]));
+    for sql in ["SELECT ?", "INSERT INTO descr VALUES (7, 'returning', 1)", "INSERT INTO descr VALUES (8, 'x', 1) RETURNING id AS \"Count\""] {
+        let e = described(sql).unwrap_err();
+        assert_eq!(e.status, Status::NotImplemented, "{sql}: {e}");
+    }
+    // What it said is what a run gives; describing ran nothing.
+    let mut r = c.query("SELECT count(*) FROM descr", &[]).unwrap();
+    assert!(r.next().unwrap());
+    assert_eq!(r.value(0).unwrap(), ValueRef::Int64(0));
+    drop(r);
+    let mut ins = c.prepare("INSERT INTO descr VALUES (?, ?, 2.5)").unwrap();
+    ins.bind(0, ValueRef::Int64(1)).unwrap();
+    ins.bind(1, ValueRef::Text("a")).unwrap();
+    assert_eq!(ins.execute().unwrap().rows_affected, 1);
+    let mut sel = c.prepare("SELECT id, v AS label, q FROM descr WHERE id > ?").unwrap();
+    let before: Vec<(String, Type)> = sel.columns().unwrap().iter().map(|c| (c.name.clone(), c.kind)).collect();
+    sel.bind(0, ValueRef::Int64(0)).unwrap();
+    let r = sel.query().unwrap();
+    let ran: Vec<(String, Type)> = r.columns().iter().map(|c| (c.name.clone(), c.kind)).collect();
+    assert_eq!(before, ran);
+}
+
 /// The catalog on DuckDB, from the driver's `catalog_queries` (filtered and
 /// ordered by keel): every question, names and patterns with case and
 /// escapes, keel types of the columns, keys both ways, indexes and

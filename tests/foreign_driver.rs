@@ -9,7 +9,7 @@
 
 use keel::ffi::driver::{keel_driver_load, keel_driver_register, keel_driver_v1};
 use keel::ffi::error::{keel_error, keel_error_driver, keel_error_free, keel_error_message, keel_error_sqlstate, keel_error_vendor_code};
-use keel::{Db, Status, TxOptions, ValueRef};
+use keel::{Db, Nullable, Status, TxOptions, Type, ValueRef};
 use std::ffi::{CStr, CString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -189,8 +189,14 @@ fn a_scheme_is_taken_once() {
 
 #[test]
 fn registration_refuses_what_it_cannot_use() {
-    let cases: [(&str, &[&str], Status, &str); 10] = [
+    let cases: [(&str, &[&str], Status, &str); 11] = [
         ("kvabi", &["KV_ABI=2"], Status::InvalidArgument, "driver ABI version 2; this keel speaks version 1"),
+        (
+            "kvhalfdesc",
+            &["KV_HALF_DESCRIBE"],
+            Status::InvalidArgument,
+            "stmt_column_count and stmt_column come both or none; missing (NULL): stmt_column",
+        ),
         ("kvsmall", &["KV_SIZE=16"], Status::InvalidArgument, "driver->size is 16, smaller than the first keel_driver_v1"),
         (
             "kvhalf",
@@ -247,6 +253,50 @@ fn a_drivers_catalog_is_its_queries() {
     let c = Db::open("kvnocat:x").unwrap().checkout().unwrap();
     let e = c.catalog(&Catalog::Indexes { catalog: None, schema: None, table: Some("t") }).err().unwrap();
     assert_eq!(e.status, Status::NotImplemented, "{e}");
+}
+
+/// A driver that describes its statements before they run: the columns
+/// are those of a run's cursor, a command has 0 (known), and the
+/// capability says so; "cannot tell" comes back as NOT_IMPLEMENTED with
+/// the driver's words, and a count or a column keel cannot take is the
+/// driver's error. Without the functions, NOT_IMPLEMENTED naming them.
+#[test]
+fn a_driver_describes_statements_before_they_run() {
+    use keel::core::driver::Capability;
+    let path = build("kvdesc", &["KV_NAME=\"kvdesc\"", "KV_DESCRIBE"]);
+    load(&path).unwrap_or_else(|e| panic!("load kvdesc: {e:?}"));
+    let c = Db::open("kvdesc:desc").unwrap().checkout().unwrap();
+    assert!(c.supports(Capability::ColumnsAfterPrepare).unwrap());
+    let mut get = c.prepare("GET ?").unwrap();
+    let cols = get.columns().unwrap();
+    let described: Vec<(&str, Type)> = cols.iter().map(|c| (c.name.as_str(), c.kind)).collect();
+    assert_eq!(described, [("k", Type::Text), ("v", Type::Null)]);
+    assert_eq!(cols[0].nullable, Nullable::No);
+    assert_eq!(cols[0].engine_type, "TEXT");
+    get.bind(0, ValueRef::Text("nothing")).unwrap();
+    let r = get.query().unwrap();
+    let ran: Vec<(&str, Type)> = r.columns().iter().map(|c| (c.name.as_str(), c.kind)).collect();
+    assert_eq!(ran, described);
+    drop(r);
+    assert_eq!(c.prepare("PUT ?, ?").unwrap().columns().unwrap().len(), 0);
+    assert_eq!(c.prepare("COUNT").unwrap().columns().unwrap().len(), 1);
+    let e = c.prepare("BAD describe_unknown").unwrap().columns().unwrap_err();
+    assert_eq!((e.status, e.driver), (Status::NotImplemented, "kvdesc"), "{e}");
+    assert!(e.message.contains("known only when it runs"), "{e}");
+    let e = c.prepare("BAD describe_many").unwrap().columns().unwrap_err();
+    assert_eq!(e.status, Status::Internal, "{e}");
+    assert!(e.message.contains("stmt_column_count") && e.message.contains("columns"), "{e}");
+    let e = c.prepare("BAD column_kind").unwrap().columns().unwrap_err();
+    assert_eq!(e.status, Status::Internal, "{e}");
+    assert!(e.message.contains("stmt_column(0)") && e.message.contains("not a keel_type"), "{e}");
+    // A driver without them.
+    let kv = build("kvnodesc", &["KV_NAME=\"kvnodesc\""]);
+    load(&kv).unwrap_or_else(|e| panic!("load kvnodesc: {e:?}"));
+    let c = Db::open("kvnodesc:x").unwrap().checkout().unwrap();
+    assert!(!c.supports(Capability::ColumnsAfterPrepare).unwrap());
+    let e = c.prepare("GET ?").unwrap().columns().unwrap_err();
+    assert_eq!(e.status, Status::NotImplemented, "{e}");
+    assert!(e.message.contains("stmt_column_count is NULL"), "{e}");
 }
 
 /// A driver built against the first keel_driver.h (its table ends at

@@ -99,9 +99,11 @@ pub enum Capability {
     /// A prepared statement says what its result looks like before it runs
     /// (`keel_stmt_column_count` and the other `keel_stmt_column_*`):
     /// how many columns (0 for a statement that returns no rows), their
-    /// names and types. Every built-in engine can; on SQL Server, a
-    /// statement whose result the server cannot tell before running it
-    /// gets `KEEL_STATUS_NOT_IMPLEMENTED` from those calls all the same.
+    /// names and types. Every built-in engine can, and a loaded driver with
+    /// keel_driver.h's `stmt_column_count` (keel's DuckDB driver); on SQL
+    /// Server and such a driver, a statement whose result the engine cannot
+    /// tell before running it gets `KEEL_STATUS_NOT_IMPLEMENTED` from those
+    /// calls all the same.
     ColumnsAfterPrepare = 2,
 }
 

@@ -299,6 +299,31 @@ pub type keel_driver_next_chunk_fn = Option<
     unsafe extern "C" fn(rows: *mut c_void, chunk: *mut keel_driver_chunk, err_out: *mut *mut keel_error) -> i32,
 >;
 
+/// Writes to `*count_out` the number of columns the result of a prepared
+/// statement will have, before it runs: 0 for a statement that gives no
+/// rows (an INSERT, UPDATE or DELETE without RETURNING, DDL), which keel
+/// then runs with `stmt_execute` where it can. Returns
+/// `KEEL_STATUS_NOT_IMPLEMENTED` (with an error saying why) when the
+/// engine cannot tell for this statement before it runs; keel passes that
+/// on, and the caller runs the statement and reads its cursor's columns.
+/// Called at any time between `conn_prepare` and `stmt_free`, also while
+/// a cursor of the connection is open: it must run nothing.
+pub type keel_driver_stmt_column_count_fn =
+    Option<unsafe extern "C" fn(stmt: *mut c_void, count_out: *mut usize, err_out: *mut *mut keel_error) -> i32>;
+/// Describes column `index` (below the count `stmt_column_count` gave)
+/// of a prepared statement's result into `*column`, as `rows_column`
+/// does for a cursor; the strings need to stay valid only until the next
+/// call on the statement (keel copies them). The description must be the
+/// one a run's cursor then gives (names and keel types).
+pub type keel_driver_stmt_column_fn = Option<
+    unsafe extern "C" fn(
+        stmt: *mut c_void,
+        index: usize,
+        column: *mut keel_driver_column,
+        err_out: *mut *mut keel_error,
+    ) -> i32,
+>;
+
 /// A driver: what it is called, how its SQL is written, and the functions
 /// keel calls. Fill one (zero what you do not set) and pass it to
 /// `keel_driver_register`, or return it from `keel_driver_entry` of a
@@ -436,6 +461,15 @@ pub struct DriverV1 {
     /// registration. NULL: no catalog (every catalog call is
     /// `KEEL_STATUS_NOT_IMPLEMENTED`).
     pub catalog_queries: *const *const c_char,
+    /// Optional, both or none (fields past version 1's first table): a
+    /// prepared statement's result columns before it runs, for
+    /// `keel_stmt_column_count`, `keel_stmt_column_name` and
+    /// `keel_stmt_column_type` (and `KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE`
+    /// true); the bindings then run a statement without rows through
+    /// `stmt_execute`, so that its rows affected reach the caller (Python's
+    /// `rowcount`). NULL: those calls are `KEEL_STATUS_NOT_IMPLEMENTED`.
+    pub stmt_column_count: keel_driver_stmt_column_count_fn,
+    pub stmt_column: keel_driver_stmt_column_fn,
 }
 
 /// `catalog_queries` index: the catalogs (`keel_conn_catalogs`).

@@ -246,6 +246,12 @@ pub(crate) unsafe fn driver_from_table(p: *const DriverV1) -> Result<Arc<dyn Dri
             missing.join(", ")
         )));
     }
+    if t.stmt_column_count.is_some() != t.stmt_column.is_some() {
+        let missing = if t.stmt_column.is_none() { "stmt_column" } else { "stmt_column_count" };
+        return Err(Error::invalid_argument(format!(
+            "driver {name}: stmt_column_count and stmt_column come both or none; missing (NULL): {missing}"
+        )));
+    }
     let known_flags = KEEL_DRIVER_URL_NAMES_A_FILE | KEEL_DRIVER_SEVERAL_CURSORS | KEEL_DRIVER_MULTIROW_INSERT;
     if t.flags & !known_flags != 0 {
         return Err(Error::invalid_argument(format!(
@@ -645,7 +651,7 @@ impl DriverConn for ForeignConn {
     fn supports(&self, capability: Capability) -> bool {
         match capability {
             Capability::SeveralCursors => self.inner.table.t.flags & KEEL_DRIVER_SEVERAL_CURSORS != 0,
-            Capability::ColumnsAfterPrepare => false,
+            Capability::ColumnsAfterPrepare => self.inner.table.t.stmt_column_count.is_some(),
         }
     }
     fn multirow_insert(&mut self, _target: &str) -> Result<Option<MultiRowLimits>> {
@@ -922,7 +928,7 @@ impl DriverStmt for ForeignStmt {
             return Err(t.broken("stmt_query", "succeeded without a cursor (NULL)"));
         }
         let slot = Arc::new(RowsSlot { ptr: Mutex::new(Some(Ptr(rows))), closed: AtomicBool::new(false), ended: AtomicBool::new(false) });
-        let columns = match describe(t, rows) {
+        let columns = match describe_rows(t, rows) {
             Ok(c) => c,
             Err(e) => {
                 slot.free(t);
@@ -945,17 +951,51 @@ impl DriverStmt for ForeignStmt {
             done: false,
         }))
     }
+    fn result_columns(&mut self) -> Result<Arc<[Column]>> {
+        let t = self.table();
+        let (Some(count), Some(column)) = (t.t.stmt_column_count, t.t.stmt_column) else {
+            return Err(Error::not_implemented(format!(
+                "the {} driver cannot describe a statement's result before it runs (its stmt_column_count is \
+                 NULL); run the statement and read the columns of its cursor",
+                t.name
+            )));
+        };
+        let stmt = self.inner.ptr.0;
+        let mut n = usize::MAX;
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the driver's function on a live statement; `n` lives for
+        // the call. It runs nothing (the header's rule), so an open cursor
+        // of the connection is left alone.
+        let s = unsafe { count(stmt, &mut n, &mut err) };
+        t.check("stmt_column_count", s, err)?;
+        // SAFETY: the driver's function; `c` lives for the call.
+        let columns = describe(t, "stmt_column", n, |i, c, err| unsafe { column(stmt, i, c, err) })?;
+        Ok(columns.into())
+    }
     fn close_cursor(&mut self) {
         self.inner.close_cursor();
     }
 }
 
 /// The columns of a driver's cursor, checked.
-fn describe(t: &Table, rows: *mut c_void) -> Result<Vec<Column>> {
+fn describe_rows(t: &Table, rows: *mut c_void) -> Result<Vec<Column>> {
     // SAFETY: a live cursor.
     let n = unsafe { fp!(t, rows_column_count)(rows) };
+    // SAFETY: the driver's function on a live cursor; `c` lives for the call.
+    describe(t, "rows_column", n, |i, c, err| unsafe { fp!(t, rows_column)(rows, i, c, err) })
+}
+
+/// The `n` columns the driver's function `f` (named `what`: a cursor's
+/// `rows_column` or a statement's `stmt_column`) describes, checked.
+fn describe(
+    t: &Table,
+    what: &str,
+    n: usize,
+    mut f: impl FnMut(usize, &mut keel_driver_column, &mut *mut keel_error) -> i32,
+) -> Result<Vec<Column>> {
     if n > 1 << 20 {
-        return Err(t.broken("rows_column_count", format!("says {n} columns")));
+        let count = if what == "rows_column" { "rows_column_count" } else { "stmt_column_count" };
+        return Err(t.broken(count, format!("says {n} columns")));
     }
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
@@ -967,9 +1007,8 @@ fn describe(t: &Table, rows: *mut c_void) -> Result<Vec<Column>> {
             nullable: 0,
         };
         let mut err = std::ptr::null_mut();
-        // SAFETY: the driver's function; `c` lives for the call.
-        let s = unsafe { fp!(t, rows_column)(rows, i, &mut c, &mut err) };
-        let what = format!("rows_column({i})");
+        let s = f(i, &mut c, &mut err);
+        let what = format!("{what}({i})");
         t.check(&what, s, err)?;
         if c.name.is_null() && c.name_len > 0 {
             return Err(t.broken(&what, "gave a NULL name with a length"));
@@ -982,8 +1021,8 @@ fn describe(t: &Table, rows: *mut c_void) -> Result<Vec<Column>> {
         let name = if c.name.is_null() {
             ""
         } else {
-            // SAFETY: the header's rule: `name_len` bytes, valid until the
-            // cursor is freed.
+            // SAFETY: the header's rules for rows_column and stmt_column:
+            // `name_len` bytes, valid at least until the next call.
             let b = unsafe { std::slice::from_raw_parts(c.name as *const u8, c.name_len) };
             std::str::from_utf8(b).map_err(|_| t.broken(&what, "gave a name that is not UTF-8"))?
         };
@@ -1002,7 +1041,7 @@ fn describe(t: &Table, rows: *mut c_void) -> Result<Vec<Column>> {
         let engine_type = if c.engine_type.is_null() {
             String::new()
         } else {
-            // SAFETY: NUL-terminated, valid until the cursor is freed.
+            // SAFETY: NUL-terminated, valid at least until the next call.
             unsafe { CStr::from_ptr(c.engine_type) }
                 .to_str()
                 .map_err(|_| t.broken(&what, "gave an engine type that is not UTF-8"))?

@@ -579,7 +579,9 @@ pub extern "C" fn keel_conn_dialect(conn: *const keel_conn) -> Dialect {
 /// The answer is the engine's: `KEEL_CAPABILITY_SEVERAL_CURSORS` is true
 /// on SQLite and false on PostgreSQL, MySQL/MariaDB and SQL Server (see
 /// `keel_conn_query`); `KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE` is true on
-/// every built-in engine (see `keel_stmt_column_count`). A program built
+/// every built-in engine and on a loaded driver that describes statements
+/// (keel_driver.h's `stmt_column_count`; keel's DuckDB driver does) (see
+/// `keel_stmt_column_count`). A program built
 /// against a newer header may ask about a capability this library does
 /// not know: that is `KEEL_STATUS_INVALID_ARGUMENT`, to be taken as "not
 /// supported".

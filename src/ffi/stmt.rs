@@ -135,10 +135,14 @@ pub extern "C" fn keel_stmt_param_count(stmt: *const keel_stmt) -> usize {
 /// `KEEL_CAPABILITY_COLUMNS_AFTER_PREPARE` (see `keel_conn_supports`), a
 /// MySQL/MariaDB `CALL` (a procedure's result sets are known only when it
 /// runs), a MariaDB `INSERT`/`REPLACE`/`DELETE ... RETURNING` (whose
-/// prepared form describes no columns), or a SQL Server statement whose result the server cannot tell
+/// prepared form describes no columns), a SQL Server statement whose result the server cannot tell
 /// before running it (dynamic SQL, a temporary table it creates, a
 /// parameter whose type decides the result, an error in the SQL that
-/// running it reports); the message says why. Then run it and read the cursor's
+/// running it reports), or a statement a loaded driver cannot describe
+/// before it runs (on DuckDB: one whose result type rests on a parameter,
+/// as `SELECT ?`, statements other than queries, DML and DDL, and DML whose
+/// text holds the word RETURNING but that DuckDB describes as a count);
+/// the message says why. Then run it and read the cursor's
 /// columns. On SQL Server the first call talks to the server: while a
 /// cursor is open on the connection it fails with
 /// `KEEL_STATUS_INVALID_STATE` and leaves the cursor alone.

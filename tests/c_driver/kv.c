@@ -370,6 +370,31 @@ static int32_t kv_column(void *rv, size_t i, keel_driver_column *c, keel_error *
     return KEEL_STATUS_OK;
 }
 
+#if defined(KV_DESCRIBE) || defined(KV_HALF_DESCRIBE)
+/* A statement's columns before it runs: none for PUT, DEL and FAIL
+ * (commands), else those its cursor will have; BAD describe_unknown
+ * cannot tell, BAD describe_many claims too many. */
+static int32_t kv_stmt_column_count(void *sv, size_t *count_out, keel_error **err_out) {
+    stmt *s = sv;
+    if (s->op == BAD && strcmp(s->bad, "describe_unknown") == 0)
+        return fail(err_out, KEEL_STATUS_NOT_IMPLEMENTED, "0A000", 0, "kv: known only when it runs");
+    if (s->op == BAD && strcmp(s->bad, "describe_many") == 0) { *count_out = (size_t)1 << 40; return KEEL_STATUS_OK; }
+    if (s->op == PUT || s->op == DEL || s->op == FAIL) { *count_out = 0; return KEEL_STATUS_OK; }
+    rows r = {0};
+    r.s = s;
+    r.count = s->op == COUNT;
+    *count_out = kv_column_count(&r);
+    return KEEL_STATUS_OK;
+}
+
+static int32_t kv_stmt_column(void *sv, size_t i, keel_driver_column *c, keel_error **err_out) {
+    rows r = {0};
+    r.s = sv;
+    r.count = r.s->op == COUNT;
+    return kv_column(&r, i, c, err_out);
+}
+#endif
+
 static int32_t kv_next(void *rv, int32_t *has_row, keel_error **err_out) {
     rows *r = rv;
     (void)err_out;
@@ -559,6 +584,14 @@ const keel_driver_v1 *kv_table(void) {
 #endif
 #ifdef KV_CHUNKS
     table.rows_next_chunk = kv_next_chunk;
+#endif
+#ifdef KV_DESCRIBE
+    table.stmt_column_count = kv_stmt_column_count;
+    table.stmt_column = kv_stmt_column;
+#endif
+#ifdef KV_HALF_DESCRIBE
+    table.stmt_column_count = kv_stmt_column_count;
+    (void)kv_stmt_column;
 #endif
 #ifdef KV_COLUMN_TYPE
     /* A column type keel must refuse, for KEEL_TYPE_TEXT. */

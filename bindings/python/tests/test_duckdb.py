@@ -46,3 +46,33 @@ def test_a_duckdb_url_opens_and_round_trips(duckdb_loaded: None) -> None:
         conn.commit()
     finally:
         conn.close()
+
+
+def test_rowcount_and_description_as_on_the_built_in_engines(duckdb_loaded: None) -> None:
+    """The driver describes statements before they run, so that DML goes
+    through keel_stmt_execute and ``rowcount`` is the rows it changed
+    (it was -1 while every statement ran as a query); RETURNING still
+    gives its rows, and a query's ``description`` is there before a
+    row is read."""
+    conn = keel.connect("duckdb::memory:")
+    try:
+        cur = conn.cursor()
+        cur.execute("CREATE TABLE py_rc (i BIGINT PRIMARY KEY, s VARCHAR)")
+        cur.execute("INSERT INTO py_rc VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+        assert cur.rowcount == 3
+        assert cur.description is None
+        cur.execute("UPDATE py_rc SET s = ? WHERE i > ?", ("x", 1))
+        assert cur.rowcount == 2
+        cur.executemany("INSERT INTO py_rc VALUES (?, ?)", [(4, "d"), (5, "e")])
+        assert cur.rowcount == 2
+        cur.execute("DELETE FROM py_rc WHERE i >= ?", (4,))
+        assert cur.rowcount == 2
+        cur.execute("INSERT INTO py_rc VALUES (?, ?) RETURNING i, s", (6, "f"))
+        assert [d[0] for d in cur.description] == ["i", "s"]
+        assert cur.fetchall() == [(6, "f")]
+        cur.execute("SELECT s FROM py_rc WHERE i < ? ORDER BY i", (3,))
+        assert [d[0] for d in cur.description] == ["s"]
+        assert cur.fetchall() == [("a",), ("x",)]
+        conn.rollback()
+    finally:
+        conn.close()

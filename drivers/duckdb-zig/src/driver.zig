@@ -348,6 +348,14 @@ const Stmt = struct {
     params: usize,
     tx: TxEffect,
     uuid_text: [36]u8,
+    /// The SQL holds the word RETURNING (in any case, anywhere): an
+    /// INSERT, UPDATE or DELETE that may give rows.
+    mentions_returning: bool,
+    /// stmt_column's output, valid until the next call: the column's
+    /// name (DuckDB's copy, freed with duckdb_free) and a decimal's
+    /// `DECIMAL(p,s)`.
+    desc_name: ?[*:0]const u8,
+    desc_decimal: [24:0]u8,
 };
 
 fn firstWordIs(sql: []const u8, words: []const []const u8) bool {
@@ -356,6 +364,15 @@ fn firstWordIs(sql: []const u8, words: []const []const u8) bool {
     var j = i;
     while (j < sql.len and std.ascii.isAlphabetic(sql[j])) j += 1;
     for (words) |w| if (std.ascii.eqlIgnoreCase(sql[i..j], w)) return true;
+    return false;
+}
+
+/// Whether `sql` holds `word` (lower case) in any case, anywhere.
+fn mentions(sql: []const u8, word: []const u8) bool {
+    var i: usize = 0;
+    while (i + word.len <= sql.len) : (i += 1) {
+        if (std.ascii.startsWithIgnoreCase(sql[i..], word)) return true;
+    }
     return false;
 }
 
@@ -380,6 +397,8 @@ fn prepare(p: ?*anyopaque, sql: [*:0]const u8, len: usize, stmt_out: *?*anyopaqu
     st.ps = ps;
     st.params = @intCast(d.duckdb_nparams(ps));
     st.tx = .none;
+    st.mentions_returning = mentions(sql[0..len], "returning");
+    st.desc_name = null;
     if (d.duckdb_prepared_statement_type(ps) == d.STATEMENT_TYPE_TRANSACTION) {
         const text = sql[0..len];
         st.tx = if (firstWordIs(text, &.{ "BEGIN", "START" })) .opens else if (firstWordIs(text, &.{ "COMMIT", "END" })) .commits else .ends;
@@ -509,8 +528,82 @@ fn execute(p: ?*anyopaque, r: *k.ExecResult, err_out: k.ErrOut) callconv(.c) i32
 
 fn stmtFree(p: ?*anyopaque) callconv(.c) void {
     const st = stmtOf(p);
+    if (st.desc_name) |n| d.duckdb_free(@constCast(n));
     d.duckdb_destroy_prepare(&st.ps);
     free(st);
+}
+
+/// Whether the prepared statement's one column is DuckDB's answer to a
+/// statement without rows: `Count BIGINT` (rows changed) or `Success
+/// BOOLEAN`.
+fn describesNoRows(ps: d.duckdb_prepared_statement) bool {
+    if (d.duckdb_prepared_statement_column_count(ps) != 1) return false;
+    const name = d.duckdb_prepared_statement_column_name(ps, 0) orelse return false;
+    defer d.duckdb_free(@constCast(name));
+    const t = d.duckdb_prepared_statement_column_type(ps, 0);
+    const n = std.mem.span(name);
+    return (t == d.T.BIGINT and std.mem.eql(u8, n, "Count")) or (t == d.T.BOOLEAN and std.mem.eql(u8, n, "Success"));
+}
+
+/// stmt_column_count: the columns a run's cursor will have, as `query`
+/// makes them: a statement without rows has none. DuckDB describes such a
+/// statement as one column, `Count BIGINT` or `Success BOOLEAN`; that
+/// answer is taken as "no rows" only for the kinds of statement that give
+/// no rows, and for an INSERT, UPDATE, DELETE or MERGE only when its text
+/// does not hold the word RETURNING (`RETURNING n AS "Count"` would look
+/// the same). What cannot be told is NOT_IMPLEMENTED, as keel_driver.h
+/// asks.
+fn stmtColumnCount(p: ?*anyopaque, count_out: *usize, err_out: k.ErrOut) callconv(.c) i32 {
+    const st = stmtOf(p);
+    const n: usize = @intCast(d.duckdb_prepared_statement_column_count(st.ps));
+    const unknown = "duckdb: the result of this statement is known only when it runs (run it and read the cursor's columns)";
+    switch (d.duckdb_prepared_statement_type(st.ps)) {
+        d.STATEMENT_TYPE_SELECT, d.STATEMENT_TYPE_EXPLAIN, d.STATEMENT_TYPE_CALL => count_out.* = n,
+        d.STATEMENT_TYPE_INSERT, d.STATEMENT_TYPE_UPDATE, d.STATEMENT_TYPE_DELETE, d.STATEMENT_TYPE_MERGE_INTO => {
+            if (!describesNoRows(st.ps)) {
+                count_out.* = n;
+            } else if (st.mentions_returning) {
+                return fail(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, unknown);
+            } else {
+                count_out.* = 0;
+            }
+        },
+        d.STATEMENT_TYPE_CREATE, d.STATEMENT_TYPE_ALTER, d.STATEMENT_TYPE_TRANSACTION, d.STATEMENT_TYPE_COPY, d.STATEMENT_TYPE_ANALYZE, d.STATEMENT_TYPE_VARIABLE_SET, d.STATEMENT_TYPE_CREATE_FUNC, d.STATEMENT_TYPE_DROP, d.STATEMENT_TYPE_VACUUM, d.STATEMENT_TYPE_SET, d.STATEMENT_TYPE_LOAD, d.STATEMENT_TYPE_ATTACH, d.STATEMENT_TYPE_DETACH => {
+            if (!describesNoRows(st.ps)) return fail(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, unknown);
+            count_out.* = 0;
+        },
+        else => return fail(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, unknown),
+    }
+    return k.Status.OK;
+}
+
+/// stmt_column: column `i` of the prepared statement's result, described
+/// as `query` describes a cursor's (a type keel has no type for, or one
+/// DuckDB cannot tell before the statement runs, is NOT_IMPLEMENTED).
+fn stmtColumn(p: ?*anyopaque, i: usize, out: *k.Column, err_out: k.ErrOut) callconv(.c) i32 {
+    const st = stmtOf(p);
+    if (st.desc_name) |n| d.duckdb_free(@constCast(n));
+    st.desc_name = d.duckdb_prepared_statement_column_name(st.ps, i);
+    const name: [*:0]const u8 = st.desc_name orelse "";
+    const dtype = d.duckdb_prepared_statement_column_type(st.ps, i);
+    var lt = d.duckdb_prepared_statement_column_logical_type(st.ps, i);
+    defer d.duckdb_destroy_logical_type(&lt);
+    const kind = kindOf(dtype, lt) orelse {
+        if (dtype == d.T.INVALID) return failf(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, "duckdb: the type of column {d} (\"{s}\") is known only when the statement runs", .{ i, std.mem.span(name) });
+        return failf(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, "duckdb: column {d} (\"{s}\") is {s}, a DuckDB type keel has no type for: cast it to VARCHAR", .{ i, std.mem.span(name), typeName(dtype) });
+    };
+    const n = std.mem.span(name);
+    out.name = n.ptr;
+    out.name_len = n.len;
+    out.kind = kind[0];
+    out.engine_type = kind[1];
+    out.nullable = 0;
+    if (dtype == d.T.DECIMAL) {
+        if (std.fmt.bufPrintSentinel(&st.desc_decimal, "DECIMAL({d},{d})", .{ d.duckdb_decimal_width(lt), d.duckdb_decimal_scale(lt) }, 0)) |dn|
+            out.engine_type = dn.ptr
+        else |_| {}
+    }
+    return k.Status.OK;
 }
 
 // ---- cursors -------------------------------------------------------------------
@@ -1217,6 +1310,8 @@ const table: k.DriverV1 = .{
     .rows_next_chunk = nextChunk,
     .column_types = &column_types,
     .catalog_queries = &catalog_queries,
+    .stmt_column_count = stmtColumnCount,
+    .stmt_column = stmtColumn,
 };
 
 /// The catalog over DuckDB's `duckdb_*()` table functions: each query

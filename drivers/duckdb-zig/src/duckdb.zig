@@ -43,6 +43,7 @@ pub const duckdb_timestamp = extern struct { micros: i64 };
 
 /// DUCKDB_TYPE values (duckdb_type).
 pub const T = struct {
+    pub const INVALID = 0;
     pub const BOOLEAN = 1;
     pub const TINYINT = 2;
     pub const SMALLINT = 3;
@@ -89,6 +90,25 @@ pub const STATEMENT_TYPE_TRANSACTION = 10;
 pub const STATEMENT_TYPE_INSERT = 2;
 pub const STATEMENT_TYPE_UPDATE = 3;
 pub const STATEMENT_TYPE_DELETE = 5;
+pub const STATEMENT_TYPE_MERGE_INTO = 30;
+/// duckdb_statement_type: statements whose result is always rows.
+pub const STATEMENT_TYPE_SELECT = 1;
+pub const STATEMENT_TYPE_EXPLAIN = 4;
+pub const STATEMENT_TYPE_CALL = 19;
+/// duckdb_statement_type: statements that change the schema, the session
+/// or the files, whose result is a count or nothing.
+pub const STATEMENT_TYPE_CREATE = 7;
+pub const STATEMENT_TYPE_ALTER = 9;
+pub const STATEMENT_TYPE_COPY = 11;
+pub const STATEMENT_TYPE_ANALYZE = 12;
+pub const STATEMENT_TYPE_VARIABLE_SET = 13;
+pub const STATEMENT_TYPE_CREATE_FUNC = 14;
+pub const STATEMENT_TYPE_DROP = 15;
+pub const STATEMENT_TYPE_VACUUM = 18;
+pub const STATEMENT_TYPE_SET = 20;
+pub const STATEMENT_TYPE_LOAD = 21;
+pub const STATEMENT_TYPE_ATTACH = 25;
+pub const STATEMENT_TYPE_DETACH = 26;
 /// duckdb_result_type: DUCKDB_RESULT_TYPE_QUERY_RESULT, a result of rows
 /// (RETURNING), not a count.
 pub const RESULT_TYPE_QUERY_RESULT = 3;
@@ -144,6 +164,10 @@ pub extern fn duckdb_destroy_prepare(stmt: *duckdb_prepared_statement) void;
 pub extern fn duckdb_prepare_error(stmt: duckdb_prepared_statement) ?[*:0]const u8;
 pub extern fn duckdb_nparams(stmt: duckdb_prepared_statement) idx_t;
 pub extern fn duckdb_prepared_statement_type(stmt: duckdb_prepared_statement) duckdb_statement_type;
+pub extern fn duckdb_prepared_statement_column_count(stmt: duckdb_prepared_statement) idx_t;
+pub extern fn duckdb_prepared_statement_column_name(stmt: duckdb_prepared_statement, col_idx: idx_t) ?[*:0]const u8;
+pub extern fn duckdb_prepared_statement_column_logical_type(stmt: duckdb_prepared_statement, col_idx: idx_t) duckdb_logical_type;
+pub extern fn duckdb_prepared_statement_column_type(stmt: duckdb_prepared_statement, col_idx: idx_t) duckdb_type;
 pub extern fn duckdb_clear_bindings(stmt: duckdb_prepared_statement) duckdb_state;
 pub extern fn duckdb_bind_boolean(stmt: duckdb_prepared_statement, idx: idx_t, val: bool) duckdb_state;
 pub extern fn duckdb_bind_int64(stmt: duckdb_prepared_statement, idx: idx_t, val: i64) duckdb_state;

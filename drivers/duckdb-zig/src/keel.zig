@@ -156,6 +156,8 @@ pub const DriverV1 = extern struct {
     rows_next_chunk: ?*const fn (P, *Chunk, ErrOut) callconv(.c) i32 = null,
     column_types: ?[*]const ?[*:0]const u8 = null,
     catalog_queries: ?[*]const ?[*:0]const u8 = null,
+    stmt_column_count: ?*const fn (P, *usize, ErrOut) callconv(.c) i32 = null,
+    stmt_column: ?*const fn (P, usize, *Column, ErrOut) callconv(.c) i32 = null,
 };
 
 /// `catalog_queries` indexes (`KEEL_CATALOG_*`).
