@@ -377,6 +377,15 @@
  *   cursors go with their connection. keel_cancel is made to be used from
  *   another thread. keel_error objects are immutable and may be read from
  *   any thread. Driver-global set-up is implicit and thread-safe.
+ *   keel catches the break of this rule that would corrupt memory: a call
+ *   on a handle while another call runs on the same handle (another
+ *   thread's, or one made from a callback of that call) fails with
+ *   KEEL_STATUS_INVALID_STATE and does nothing ("in use by another
+ *   call"); a call without a status gives its NULL/0 answer, and a free
+ *   leaves the handle to the running call (leaked). Calls that do not
+ *   overlap in time are not caught: two threads taking turns on one
+ *   connection still see each other's statements and rows. A handle
+ *   freed while another thread still uses it is not caught either.
  *
  * FORK
  *   A process that forks keeps its handles; the child must not use what it
@@ -2117,11 +2126,13 @@ void keel_conn_return(struct keel_conn *conn);
  * transaction is never committed: closing the session ends it without
  * effect.
  *
- * Ownership: takes back `conn` in every case; NULL is a no-op that returns
- * `KEEL_STATUS_OK`.
+ * Ownership: takes back `conn` in every case but one (see Errors); NULL
+ * is a no-op that returns `KEEL_STATUS_OK`.
  *
  * Errors: `KEEL_STATUS_INVALID_STATE` (the handle was poisoned by an
- * earlier panic; it is still freed and its session closed).
+ * earlier panic; it is still freed and its session closed; or, against
+ * the thread rule, another thread's call is running on it: then it is
+ * left to that call, neither closed nor freed).
  *
  * Since: 0.2.0
  */

@@ -718,6 +718,91 @@ fn err_out_is_untouched_on_success() {
     assert_eq!(e, sentinel());
 }
 
+// ---- the thread rule --------------------------------------------------------
+
+/// A pointer a test hands to another thread (the calls it makes there are
+/// the point of the test).
+#[derive(Clone, Copy)]
+struct Shared<T>(*mut T);
+// SAFETY: the tests below use it only as the thread rule allows, or to
+// break that rule on purpose and check that keel catches it.
+unsafe impl<T> Send for Shared<T> {}
+
+/// A call on a connection (and on a cursor) while another thread's call
+/// runs on the same handle fails with INVALID_STATE "in use by another
+/// call" and does nothing; accessors give their default; a free leaves
+/// the handle to the running call. The running call is not disturbed, and
+/// the handle works again once it returns. (keel.h, THREADS.)
+#[test]
+fn a_second_call_on_a_handle_in_use_is_refused() {
+    let db = memory_db();
+    let conn = checkout(db);
+    let mut cancel: *mut keel_cancel = null_mut();
+    ok(|e| keel_conn_cancel_handle(conn, &mut cancel, e));
+    // Runs for seconds unless cancelled (so that without the check this
+    // test fails rather than hangs).
+    let slow = c"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000000) SELECT count(*) FROM c";
+    let started = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|sc| {
+        let (c, started) = (Shared(conn), &started);
+        let worker = sc.spawn(move || {
+            let c = c;
+            started.store(true, std::sync::atomic::Ordering::SeqCst);
+            // The other thread's calls may hold the handle a moment: this
+            // one is refused then, and tries again.
+            loop {
+                let mut e: *mut keel_error = null_mut();
+                let s = keel_conn_exec(c.0, slow.as_ptr(), null(), 0, null_mut(), &mut e);
+                let err = KErr(e);
+                let msg = if s == Status::Ok { String::new() } else { err.message() };
+                if !(s == Status::InvalidState && msg.contains("in use by another call")) {
+                    return (s, msg);
+                }
+            }
+        });
+        while !started.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+        // Until the worker is inside its call, a call here may still run:
+        // try until one is refused.
+        let refused = loop {
+            let mut e: *mut keel_error = null_mut();
+            let s = keel_conn_ping(conn, &mut e);
+            let err = KErr(e);
+            if s == Status::InvalidState {
+                break err;
+            }
+            assert_eq!(s, Status::Ok, "{err:?}");
+            if worker.is_finished() {
+                panic!("the slow statement ended by itself: {:?}", worker.join().unwrap());
+            }
+            std::thread::yield_now();
+        };
+        assert_err(&refused, Status::InvalidState, &["conn handle is in use by another call", "one thread at a time"]);
+        let e = exec_err(conn, "SELECT 1", &[]);
+        assert_err(&e, Status::InvalidState, &["in use by another call"]);
+        assert!(!keel_conn_in_transaction(conn), "an accessor gives its default");
+        assert_eq!(keel_conn_dialect(conn), Dialect::Unknown, "an accessor gives its default");
+        // Freeing it under the running call leaves it to that call.
+        keel_conn_close(conn, null_mut());
+        keel_conn_free(conn);
+        // A cancel that comes before the statement's first step does
+        // nothing (SQLite forgets it): ask until it has stopped.
+        while !worker.is_finished() {
+            ok(|e| keel_cancel_request(cancel, e));
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let (s, msg) = worker.join().unwrap();
+        assert_eq!(s, Status::Cancelled, "{msg}");
+    });
+    // The handle was not freed (the frees above found it in use): it works.
+    assert_eq!(scalar_i64(conn, "SELECT 6 * 7"), 42);
+    assert_eq!(keel_conn_dialect(conn), Dialect::Sqlite);
+    keel_cancel_free(cancel);
+    keel_conn_free(conn);
+    keel_db_free(db);
+}
+
 // ---- the panic boundary ---------------------------------------------------
 
 #[test]

@@ -10,11 +10,17 @@ use std::ffi::{CStr, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// A C handle: the Rust value plus its poison flag. Every `keel_T *` the
-/// library hands out points at a boxed `Handle<T>`. The flag is atomic
-/// because a `keel_db` is used from many threads at once.
+/// A C handle: the Rust value plus its poison flag and its busy flag.
+/// Every `keel_T *` the library hands out points at a boxed `Handle<T>`.
+/// The flags are atomic because a `keel_db` is used from many threads at
+/// once, and because the busy flag is how a second thread's call on a
+/// handle one thread uses at a time is caught.
 pub(crate) struct Handle<T> {
     poisoned: AtomicBool,
+    /// Set while a call runs on a handle that is not [`Opaque::SHARED`]:
+    /// a second call that finds it set (another thread, or a callback of
+    /// the running call) fails instead of making a second `&mut`.
+    busy: AtomicBool,
     pub value: T,
 }
 
@@ -23,6 +29,39 @@ pub(crate) trait Opaque {
     type Rust;
     /// The handle's name in messages (`"conn"`).
     const NAME: &'static str;
+    /// Many threads may use the handle at once (`keel_db`, `keel_cancel`):
+    /// its calls take shared references only and set no busy flag.
+    const SHARED: bool = false;
+}
+
+/// The error of a call on a handle another call is running on.
+fn in_use(name: &str) -> Error {
+    Error::invalid_state(format!(
+        "the {name} handle is in use by another call right now (from another thread, or from a callback of a call \
+         on it): a connection, its statements and its cursors are used by one thread at a time; nothing was done"
+    ))
+    .not_sent()
+}
+
+/// Claim handle `handle` for one call: false (and the error stored) when
+/// another call holds it. Handles many threads share are not claimed.
+#[inline]
+fn claim<C: Opaque>(handle: *const Handle<C::Rust>, err_out: *mut *mut keel_error) -> bool {
+    // SAFETY: live (checked by the caller); the flag is atomic.
+    if !C::SHARED && unsafe { (*handle).busy.swap(true, Ordering::Acquire) } {
+        store_error(err_out, in_use(C::NAME));
+        return false;
+    }
+    true
+}
+
+/// Give back what [`claim`] took.
+#[inline]
+fn release<C: Opaque>(handle: *const Handle<C::Rust>) {
+    if !C::SHARED {
+        // SAFETY: live: this call claimed it, so nothing freed it.
+        unsafe { (*handle).busy.store(false, Ordering::Release) };
+    }
 }
 
 thread_local! {
@@ -124,9 +163,14 @@ pub(crate) fn call_on<C: Opaque>(
 ) -> Status {
     match checked(h, err_out) {
         Err(s) => s,
-        // SAFETY: live (checked), and the caller promises no other thread
-        // uses this handle at once, so the `&mut` is unique.
-        Ok(handle) => run_on(handle, err_out, || f(unsafe { &mut (*handle).value })),
+        Ok(handle) if !claim::<C>(handle, err_out) => Status::InvalidState,
+        Ok(handle) => {
+            // SAFETY: live (checked), and claimed: no other call holds a
+            // reference to the value, so the `&mut` is unique.
+            let s = run_on(handle, err_out, || f(unsafe { &mut (*handle).value }));
+            release::<C>(handle);
+            s
+        }
     }
 }
 
@@ -139,24 +183,32 @@ pub(crate) fn call_on_shared<C: Opaque>(
 ) -> Status {
     match checked(h, err_out) {
         Err(s) => s,
-        // SAFETY: live (checked); only shared references are made.
-        Ok(handle) => run_on(handle, err_out, || f(unsafe { &(*handle).value })),
+        Ok(handle) if !claim::<C>(handle, err_out) => Status::InvalidState,
+        Ok(handle) => {
+            // SAFETY: live (checked); only shared references are made, and
+            // a handle one thread uses at a time is claimed.
+            let s = run_on(handle, err_out, || f(unsafe { &(*handle).value }));
+            release::<C>(handle);
+            s
+        }
     }
 }
 
-/// Run an accessor that cannot report errors: NULL, a poisoned handle or a
-/// panic give `default`.
+/// Run an accessor that cannot report errors: NULL, a poisoned handle, a
+/// handle another call is running on, or a panic give `default`.
 pub(crate) fn get<C: Opaque, R>(h: *const C, default: R, f: impl FnOnce(&C::Rust) -> R) -> R {
     let handle = h as *const Handle<C::Rust>;
     if handle.is_null() {
         return default;
     }
     // SAFETY: see `call_on`.
-    let handle = unsafe { &*handle };
-    if handle.poisoned.load(Ordering::Acquire) {
+    if unsafe { (*handle).poisoned.load(Ordering::Acquire) } || !claim::<C>(handle, std::ptr::null_mut()) {
         return default;
     }
-    catch_unwind(AssertUnwindSafe(|| f(&handle.value))).unwrap_or(default)
+    // SAFETY: live and claimed (see `call_on_shared`).
+    let r = catch_unwind(AssertUnwindSafe(|| f(unsafe { &(*handle).value }))).unwrap_or(default);
+    release::<C>(handle);
+    r
 }
 
 /// Run `f` on handle `h` whether or not it is poisoned, inside the panic
@@ -167,13 +219,18 @@ pub(crate) fn teardown<C: Opaque>(h: *mut C, f: impl FnOnce(&mut C::Rust)) {
         return;
     }
     let handle = h as *mut Handle<C::Rust>;
-    // SAFETY: live (the caller's contract), used by this thread only.
+    // SAFETY: live (the caller's contract). A handle another call is
+    // running on is left alone (its free, next, leaks it).
+    if !C::SHARED && unsafe { (*handle).busy.load(Ordering::Acquire) } {
+        return;
+    }
+    // SAFETY: live, and no call runs on it.
     let _ = catch_unwind(AssertUnwindSafe(|| f(unsafe { &mut (*handle).value })));
 }
 
 /// Box a value as a new C handle.
 pub(crate) fn into_handle<C: Opaque>(value: C::Rust) -> *mut C {
-    Box::into_raw(Box::new(Handle { poisoned: AtomicBool::new(false), value })) as *mut C
+    Box::into_raw(Box::new(Handle { poisoned: AtomicBool::new(false), busy: AtomicBool::new(false), value })) as *mut C
 }
 
 /// The value behind a live handle, or None for NULL or a poisoned one;
@@ -182,8 +239,12 @@ pub(crate) fn into_handle<C: Opaque>(value: C::Rust) -> *mut C {
 pub(crate) fn live_mut<'a, C: Opaque>(h: *mut C) -> Option<&'a mut C::Rust> {
     let handle = h as *mut Handle<C::Rust>;
     // SAFETY: non-NULL handles come from `into_handle` and the caller
-    // promises they are live and used by this call alone.
-    (!handle.is_null() && !unsafe { (*handle).poisoned.load(Ordering::Acquire) }).then(|| unsafe { &mut (*handle).value })
+    // promises they are live and used by this call alone (one another call
+    // is running on counts as not live).
+    (!handle.is_null()
+        && !unsafe { (*handle).poisoned.load(Ordering::Acquire) }
+        && (C::SHARED || !unsafe { (*handle).busy.load(Ordering::Acquire) }))
+    .then(|| unsafe { &mut (*handle).value })
 }
 
 /// Free a handle made by [`into_handle`]; NULL is a no-op. Never panics
@@ -192,8 +253,15 @@ pub(crate) fn free_handle<C: Opaque>(h: *mut C) {
     if h.is_null() {
         return;
     }
+    let handle = h as *mut Handle<C::Rust>;
+    // SAFETY: live (the contract). A handle another call is running on
+    // (another thread's, against the rules) is leaked rather than freed
+    // under it; claimed, it takes no new call while it is freed.
+    if !C::SHARED && unsafe { (*handle).busy.swap(true, Ordering::Acquire) } {
+        return;
+    }
     // SAFETY: `h` came from `into_handle` and is freed once (the contract).
-    let b = unsafe { Box::from_raw(h as *mut Handle<C::Rust>) };
+    let b = unsafe { Box::from_raw(handle) };
     let _ = catch_unwind(AssertUnwindSafe(move || drop(b)));
 }
 

@@ -24,6 +24,7 @@ pub struct keel_cancel {
 impl Opaque for keel_cancel {
     type Rust = Cancel;
     const NAME: &'static str = "cancel";
+    const SHARED: bool = true;
 }
 
 /// Make a cancel handle for a connection.

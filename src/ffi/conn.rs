@@ -102,11 +102,13 @@ pub extern "C" fn keel_conn_return(conn: *mut keel_conn) {
 /// transaction is never committed: closing the session ends it without
 /// effect.
 ///
-/// Ownership: takes back `conn` in every case; NULL is a no-op that returns
-/// `KEEL_STATUS_OK`.
+/// Ownership: takes back `conn` in every case but one (see Errors); NULL
+/// is a no-op that returns `KEEL_STATUS_OK`.
 ///
 /// Errors: `KEEL_STATUS_INVALID_STATE` (the handle was poisoned by an
-/// earlier panic; it is still freed and its session closed).
+/// earlier panic; it is still freed and its session closed; or, against
+/// the thread rule, another thread's call is running on it: then it is
+/// left to that call, neither closed nor freed).
 ///
 /// Since: 0.2.0
 #[unsafe(no_mangle)]

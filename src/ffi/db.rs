@@ -25,6 +25,7 @@ pub struct keel_db {
 impl Opaque for keel_db {
     type Rust = Db;
     const NAME: &'static str = "db";
+    const SHARED: bool = true;
 }
 
 /// Open a pool for a connection URL.
