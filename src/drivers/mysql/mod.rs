@@ -54,7 +54,7 @@ use crate::core::url::ConnUrl;
 use mysql::prelude::Queryable;
 use std::cell::UnsafeCell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// MySQL's and MariaDB's SQL, as the core's lexer reads it: `?`
@@ -339,7 +339,7 @@ impl Connector for MyConnector {
                 fd,
                 conn: UnsafeCell::new(conn),
                 broken: AtomicBool::new(false),
-                killer: Arc::new(Killer { opts, connection_id, requested: AtomicBool::new(false) }),
+                killer: Arc::new(Killer { opts, connection_id, requested: AtomicBool::new(false), in_flight: AtomicUsize::new(0) }),
                 tx: TxState { tracked, open: AtomicBool::new(false), autocommit_off: AtomicBool::new(false) },
                 unclosed: std::sync::Mutex::new(Vec::new()),
             }),

@@ -13,7 +13,7 @@ use mysql::{Binary, QueryResult, Value as MV};
 use std::cell::UnsafeCell;
 use std::mem::ManuallyDrop;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 
 
@@ -97,6 +97,9 @@ pub(super) struct Killer {
     /// returns early instead of failing when killed, so keel reports the
     /// cancel itself for a statement that ends while this is set.
     pub(super) requested: AtomicBool,
+    /// Cancels whose `KILL QUERY` is on its way (asked for, not yet
+    /// answered): the statement ending now may be the one it stops.
+    pub(super) in_flight: AtomicUsize,
 }
 
 impl Killer {
@@ -116,6 +119,14 @@ impl Killer {
 
     /// Call when a statement with rows ended without error.
     pub(super) fn check(&self) -> Result<()> {
+        // A cancel asked for just before this statement began (which
+        // `arm` forgot) sends its KILL over a connection of its own, which
+        // takes a while: the KILL may have stopped this statement, and
+        // SLEEP() then ends without an error. Its answer says so
+        // (`ArcKiller::cancel`); it is bounded by the URL's timeouts.
+        while self.in_flight.load(Ordering::Acquire) > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
         if self.requested.swap(false, Ordering::AcqRel) {
             return Err(Error::new(crate::core::error::Status::Cancelled, "statement cancelled by keel_cancel_request")
                 .with_sqlstate("70100")
@@ -318,8 +329,18 @@ pub(super) struct ArcKiller(pub(super) Arc<Killer>);
 
 impl CancelHandle for ArcKiller {
     fn cancel(&self) -> Result<()> {
-        self.0.requested.store(true, Ordering::Release);
-        self.0.kill_query()
+        let k = &self.0;
+        k.in_flight.fetch_add(1, Ordering::AcqRel);
+        k.requested.store(true, Ordering::Release);
+        let r = k.kill_query();
+        // The KILL stopped whatever the session ran when it arrived, which
+        // may be a statement that began after the request above (and was
+        // armed since): it counts as cancelled too.
+        if r.is_ok() {
+            k.requested.store(true, Ordering::Release);
+        }
+        k.in_flight.fetch_sub(1, Ordering::AcqRel);
+        r
     }
 }
 
