@@ -969,7 +969,7 @@ impl DriverStmt for ForeignStmt {
         let s = unsafe { count(stmt, &mut n, &mut err) };
         t.check("stmt_column_count", s, err)?;
         // SAFETY: the driver's function; `c` lives for the call.
-        let columns = describe(t, "stmt_column", n, |i, c, err| unsafe { column(stmt, i, c, err) })?;
+        let columns = describe(t, ("stmt_column_count", "stmt_column"), n, |i, c, err| unsafe { column(stmt, i, c, err) })?;
         Ok(columns.into())
     }
     fn close_cursor(&mut self) {
@@ -982,19 +982,20 @@ fn describe_rows(t: &Table, rows: *mut c_void) -> Result<Vec<Column>> {
     // SAFETY: a live cursor.
     let n = unsafe { fp!(t, rows_column_count)(rows) };
     // SAFETY: the driver's function on a live cursor; `c` lives for the call.
-    describe(t, "rows_column", n, |i, c, err| unsafe { fp!(t, rows_column)(rows, i, c, err) })
+    describe(t, ("rows_column_count", "rows_column"), n, |i, c, err| unsafe { fp!(t, rows_column)(rows, i, c, err) })
 }
 
-/// The `n` columns the driver's function `f` (named `what`: a cursor's
-/// `rows_column` or a statement's `stmt_column`) describes, checked.
+/// The `n` columns the driver's function `f` describes, checked; `count`
+/// and `what` are the driver functions that gave the count and the columns (a
+/// cursor's `rows_column_count` and `rows_column`, or a statement's
+/// `stmt_column_count` and `stmt_column`), for messages.
 fn describe(
     t: &Table,
-    what: &str,
+    (count, what): (&str, &str),
     n: usize,
     mut f: impl FnMut(usize, &mut keel_driver_column, &mut *mut keel_error) -> i32,
 ) -> Result<Vec<Column>> {
     if n > 1 << 20 {
-        let count = if what == "rows_column" { "rows_column_count" } else { "stmt_column_count" };
         return Err(t.broken(count, format!("says {n} columns")));
     }
     let mut out = Vec::with_capacity(n);
