@@ -381,7 +381,8 @@
  *   on a handle while another call runs on the same handle (another
  *   thread's, or one made from a callback of that call) fails with
  *   KEEL_STATUS_INVALID_STATE and does nothing ("in use by another
- *   call"); a call without a status gives its NULL/0 answer, and a free
+ *   call"); a call without a status gives its NULL/0 answer (its doc's
+ *   "cannot tell" answer where it has one), and a free
  *   leaves the handle to the running call (leaked). Calls that do not
  *   overlap in time are not caught: two threads taking turns on one
  *   connection still see each other's statements and rows. A handle
@@ -1706,7 +1707,11 @@ keel_status keel_conn_cancel_handle(struct keel_conn *conn,
  * Ask the engine to stop the statement the connection is running.
  *
  * The blocked call on the connection's thread then returns
- * `KEEL_STATUS_CANCELLED`, and the connection stays usable. A statement
+ * `KEEL_STATUS_CANCELLED`, and the connection stays usable. A query on
+ * PostgreSQL or MySQL/MariaDB (`keel_conn_query`, `keel_stmt_query`) may
+ * return its cursor first, as the server reports the cancel along with
+ * the rows: then the first `keel_rows_next` (or fetch) returns
+ * `KEEL_STATUS_CANCELLED`. A statement
  * the server finished before the cancel stopped it returns what it
  * returned: it ran. One exception: on MySQL/MariaDB a statement with
  * rows that the server finished while a cancel was asked for reports
@@ -2467,7 +2472,9 @@ keel_status keel_conn_ping(struct keel_conn *conn, struct keel_error **err_out);
  * Ownership: borrows `conn`.
  *
  * Errors: returns false when `conn` is NULL; true when the connection
- * cannot tell (its session broke), so that returning it is safe.
+ * cannot tell (its session broke, or another call is running on the
+ * handle: a callback of `keel_conn_ingest`, or another thread against the
+ * thread rule), so that returning it is safe.
  *
  * Since: 0.1.0
  */
@@ -3426,10 +3433,10 @@ size_t keel_stmt_param_count(const struct keel_stmt *stmt);
  * before running it (dynamic SQL, a temporary table it creates, a
  * parameter whose type decides the result, an error in the SQL that
  * running it reports), or a statement a loaded driver cannot describe
- * before it runs (on DuckDB: one whose result type rests on a parameter,
- * as `SELECT ?`, statements other than queries, DML and DDL, and DML whose
- * text holds the word RETURNING but that DuckDB describes as a count);
- * the message says why. Then run it and read the cursor's
+ * before it runs (on DuckDB: a statement with parameters that gives rows,
+ * since a value bound can change a result column's type; statements other
+ * than queries, DML and DDL; and DML whose text holds the word RETURNING
+ * but that DuckDB describes as a count); the message says why. Then run it and read the cursor's
  * columns. On SQL Server the first call talks to the server: while a
  * cursor is open on the connection it fails with
  * `KEEL_STATUS_INVALID_STATE` and leaves the cursor alone.
@@ -3493,7 +3500,12 @@ keel_status keel_stmt_column_engine_type(struct keel_stmt *stmt,
  * Get the keel type column `index` (0-based) of the statement's result
  * will read as, before it runs: what `keel_rows_column_type` gives for
  * the column (`KEEL_TYPE_NULL` when each value has its own type, as for
- * SQLite expressions and SQL Server's sql_variant).
+ * SQLite expressions and SQL Server's sql_variant). One exception:
+ * MySQL/MariaDB describe a column computed from a parameter (`SELECT ?`,
+ * `? + 1`, `IFNULL(?, 1.5)`) with the server's guess at prepare time
+ * (`KEEL_TYPE_NULL` for a bare `?`), and the run's cursor gives the type
+ * of the value bound. (DuckDB does not describe a query with parameters
+ * at all, for that reason; see `keel_stmt_column_count`.)
  *
  * Ownership: borrows `stmt`; `type_out` is written only on success.
  *

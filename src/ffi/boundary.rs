@@ -196,14 +196,23 @@ pub(crate) fn call_on_shared<C: Opaque>(
 
 /// Run an accessor that cannot report errors: NULL, a poisoned handle, a
 /// handle another call is running on, or a panic give `default`.
-pub(crate) fn get<C: Opaque, R>(h: *const C, default: R, f: impl FnOnce(&C::Rust) -> R) -> R {
+pub(crate) fn get<C: Opaque, R: Copy>(h: *const C, default: R, f: impl FnOnce(&C::Rust) -> R) -> R {
+    get_or(h, default, default, f)
+}
+
+/// As [`get`], with `in_use` the answer for a handle another call is
+/// running on.
+pub(crate) fn get_or<C: Opaque, R>(h: *const C, default: R, in_use: R, f: impl FnOnce(&C::Rust) -> R) -> R {
     let handle = h as *const Handle<C::Rust>;
     if handle.is_null() {
         return default;
     }
     // SAFETY: see `call_on`.
-    if unsafe { (*handle).poisoned.load(Ordering::Acquire) } || !claim::<C>(handle, std::ptr::null_mut()) {
+    if unsafe { (*handle).poisoned.load(Ordering::Acquire) } {
         return default;
+    }
+    if !claim::<C>(handle, std::ptr::null_mut()) {
+        return in_use;
     }
     // SAFETY: live and claimed (see `call_on_shared`).
     let r = catch_unwind(AssertUnwindSafe(|| f(unsafe { &(*handle).value }))).unwrap_or(default);

@@ -61,7 +61,11 @@ pub extern "C" fn keel_conn_cancel_handle(
 /// Ask the engine to stop the statement the connection is running.
 ///
 /// The blocked call on the connection's thread then returns
-/// `KEEL_STATUS_CANCELLED`, and the connection stays usable. A statement
+/// `KEEL_STATUS_CANCELLED`, and the connection stays usable. A query on
+/// PostgreSQL or MySQL/MariaDB (`keel_conn_query`, `keel_stmt_query`) may
+/// return its cursor first, as the server reports the cancel along with
+/// the rows: then the first `keel_rows_next` (or fetch) returns
+/// `KEEL_STATUS_CANCELLED`. A statement
 /// the server finished before the cancel stopped it returns what it
 /// returned: it ran. One exception: on MySQL/MariaDB a statement with
 /// rows that the server finished while a cancel was asked for reports

@@ -1,6 +1,6 @@
 //! `keel_conn`: one connection checked out of a pool.
 
-use super::boundary::{Opaque, c_sql, c_str, call_on, call_on_shared, free_handle, get, into_handle, out_ptr, write};
+use super::boundary::{Opaque, c_sql, c_str, call_on, call_on_shared, free_handle, get, get_or, into_handle, out_ptr, write};
 use super::error::keel_error;
 use super::rows::RowsState;
 use super::stmt::{StmtState, keel_stmt};
@@ -555,12 +555,14 @@ pub extern "C" fn keel_conn_ping(conn: *mut keel_conn, err_out: *mut *mut keel_e
 /// Ownership: borrows `conn`.
 ///
 /// Errors: returns false when `conn` is NULL; true when the connection
-/// cannot tell (its session broke), so that returning it is safe.
+/// cannot tell (its session broke, or another call is running on the
+/// handle: a callback of `keel_conn_ingest`, or another thread against the
+/// thread rule), so that returning it is safe.
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
 pub extern "C" fn keel_conn_in_transaction(conn: *const keel_conn) -> bool {
-    get(conn, false, |c| c.conn.in_transaction())
+    get_or(conn, false, true, |c| c.conn.in_transaction())
 }
 
 /// Return the SQL dialect of the connection's engine.

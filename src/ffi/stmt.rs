@@ -139,10 +139,10 @@ pub extern "C" fn keel_stmt_param_count(stmt: *const keel_stmt) -> usize {
 /// before running it (dynamic SQL, a temporary table it creates, a
 /// parameter whose type decides the result, an error in the SQL that
 /// running it reports), or a statement a loaded driver cannot describe
-/// before it runs (on DuckDB: one whose result type rests on a parameter,
-/// as `SELECT ?`, statements other than queries, DML and DDL, and DML whose
-/// text holds the word RETURNING but that DuckDB describes as a count);
-/// the message says why. Then run it and read the cursor's
+/// before it runs (on DuckDB: a statement with parameters that gives rows,
+/// since a value bound can change a result column's type; statements other
+/// than queries, DML and DDL; and DML whose text holds the word RETURNING
+/// but that DuckDB describes as a count); the message says why. Then run it and read the cursor's
 /// columns. On SQL Server the first call talks to the server: while a
 /// cursor is open on the connection it fails with
 /// `KEEL_STATUS_INVALID_STATE` and leaves the cursor alone.
@@ -224,7 +224,12 @@ pub extern "C" fn keel_stmt_column_engine_type(
 /// Get the keel type column `index` (0-based) of the statement's result
 /// will read as, before it runs: what `keel_rows_column_type` gives for
 /// the column (`KEEL_TYPE_NULL` when each value has its own type, as for
-/// SQLite expressions and SQL Server's sql_variant).
+/// SQLite expressions and SQL Server's sql_variant). One exception:
+/// MySQL/MariaDB describe a column computed from a parameter (`SELECT ?`,
+/// `? + 1`, `IFNULL(?, 1.5)`) with the server's guess at prepare time
+/// (`KEEL_TYPE_NULL` for a bare `?`), and the run's cursor gives the type
+/// of the value bound. (DuckDB does not describe a query with parameters
+/// at all, for that reason; see `keel_stmt_column_count`.)
 ///
 /// Ownership: borrows `stmt`; `type_out` is written only on success.
 ///

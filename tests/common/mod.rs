@@ -145,6 +145,9 @@ pub struct Quirks {
     /// Server's cursors name the wire type, `intn`; its description the
     /// type, `bigint`).
     pub prepared_engine_type_is_cursors: bool,
+    /// A query with parameters is described before it runs (DuckDB's is
+    /// not: a value bound may change a result column's type).
+    pub describes_queries_with_parameters: bool,
     /// A column clause (with `{p}` for the parent table) making a foreign
     /// key checked at COMMIT, where the engine has deferred constraints.
     pub deferred_fk: Option<&'static str>,
@@ -246,6 +249,7 @@ impl Quirks {
             columns_after_prepare: true,
             prepared_nullability_known: true,
             prepared_engine_type_is_cursors: true,
+            describes_queries_with_parameters: true,
             deferred_fk: Some("REFERENCES {p} (id) DEFERRABLE INITIALLY DEFERRED"),
             multirow_batches: true,
             appender_batches: false,
@@ -310,6 +314,7 @@ impl Quirks {
             columns_after_prepare: true,
             prepared_nullability_known: false,
             prepared_engine_type_is_cursors: true,
+            describes_queries_with_parameters: false,
             deferred_fk: None,
             multirow_batches: true,
             appender_batches: true,
@@ -373,6 +378,7 @@ impl Quirks {
             columns_after_prepare: true,
             prepared_nullability_known: false,
             prepared_engine_type_is_cursors: true,
+            describes_queries_with_parameters: true,
             deferred_fk: Some("REFERENCES {p} (id) DEFERRABLE INITIALLY DEFERRED"),
             multirow_batches: true,
             appender_batches: true,
@@ -460,6 +466,7 @@ impl Quirks {
             columns_after_prepare: true,
             prepared_nullability_known: true,
             prepared_engine_type_is_cursors: true,
+            describes_queries_with_parameters: true,
             deferred_fk: None,
             multirow_batches: true,
             appender_batches: false,
@@ -548,6 +555,7 @@ impl Quirks {
             columns_after_prepare: true,
             prepared_nullability_known: true,
             prepared_engine_type_is_cursors: false,
+            describes_queries_with_parameters: true,
             deferred_fk: None,
             multirow_batches: true,
             appender_batches: false,

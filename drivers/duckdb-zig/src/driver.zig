@@ -367,11 +367,21 @@ fn firstWordIs(sql: []const u8, words: []const []const u8) bool {
     return false;
 }
 
-/// Whether `sql` holds `word` (lower case) in any case, anywhere.
+/// Whether `sql` holds `word` (lower case) as a word, in any case,
+/// anywhere (in a string or a comment too): not as part of a longer name
+/// (`returning_log`, `nonreturning`).
 fn mentions(sql: []const u8, word: []const u8) bool {
+    const inWord = struct {
+        fn f(c: u8) bool {
+            return std.ascii.isAlphanumeric(c) or c == '_' or c >= 0x80;
+        }
+    }.f;
     var i: usize = 0;
     while (i + word.len <= sql.len) : (i += 1) {
-        if (std.ascii.startsWithIgnoreCase(sql[i..], word)) return true;
+        if (!std.ascii.startsWithIgnoreCase(sql[i..], word)) continue;
+        if (i > 0 and inWord(sql[i - 1])) continue;
+        if (i + word.len < sql.len and inWord(sql[i + word.len])) continue;
+        return true;
     }
     return false;
 }
@@ -556,14 +566,23 @@ fn describesNoRows(ps: d.duckdb_prepared_statement) bool {
 fn stmtColumnCount(p: ?*anyopaque, count_out: *usize, err_out: k.ErrOut) callconv(.c) i32 {
     const st = stmtOf(p);
     const n: usize = @intCast(d.duckdb_prepared_statement_column_count(st.ps));
-    const unknown = "duckdb: the result of this statement is known only when it runs (run it and read the cursor's columns)";
+    const unknown = "duckdb: the result of this kind of statement is known only when it runs (run it and read the cursor's columns)";
+    // DuckDB plans a statement again when a value bound does not have the
+    // type it guessed for the parameter, and a result column computed
+    // from it (`coalesce(?, 1)`) then changes type: a statement with
+    // parameters that gives rows is not described.
+    const with_params = "duckdb: a statement with parameters that gives rows is known only when it runs (DuckDB may change a result column's type to fit the values bound); run it and read the cursor's columns";
     switch (d.duckdb_prepared_statement_type(st.ps)) {
-        d.STATEMENT_TYPE_SELECT, d.STATEMENT_TYPE_EXPLAIN, d.STATEMENT_TYPE_CALL => count_out.* = n,
+        d.STATEMENT_TYPE_SELECT, d.STATEMENT_TYPE_EXPLAIN, d.STATEMENT_TYPE_CALL => {
+            if (st.params > 0) return fail(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, with_params);
+            count_out.* = n;
+        },
         d.STATEMENT_TYPE_INSERT, d.STATEMENT_TYPE_UPDATE, d.STATEMENT_TYPE_DELETE, d.STATEMENT_TYPE_MERGE_INTO => {
             if (!describesNoRows(st.ps)) {
+                if (st.params > 0) return fail(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, with_params);
                 count_out.* = n;
             } else if (st.mentions_returning) {
-                return fail(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, unknown);
+                return fail(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, "duckdb: this statement's text holds the word RETURNING, and DuckDB describes it as its count of rows changed, as it does a statement without RETURNING: whether it gives rows is known only when it runs");
             } else {
                 count_out.* = 0;
             }
@@ -1458,4 +1477,13 @@ test "the dates, times and timestamps keel has no value for" {
     try std.testing.expect(timestampProblem(std.math.minInt(i64) + 1) != null);
     try std.testing.expect(timeProblem(86_400_000_000) != null);
     try std.testing.expect(timeProblem(86_399_999_999) == null);
+}
+
+test "RETURNING is found as a word only" {
+    try std.testing.expect(mentions("INSERT INTO t VALUES (1) RETURNING id", "returning"));
+    try std.testing.expect(mentions("delete from t returning*", "returning"));
+    try std.testing.expect(mentions("UPDATE t SET s = 'returning'", "returning"));
+    try std.testing.expect(!mentions("INSERT INTO returning_log VALUES (1)", "returning"));
+    try std.testing.expect(!mentions("UPDATE t SET nonreturning = 1", "returning"));
+    try std.testing.expect(!mentions("DELETE FROM order_returnings", "returning"));
 }
