@@ -198,3 +198,27 @@ impl Drop for Role<'_> {
         let _ = self.0.db.exec(&format!("DROP ROLE IF EXISTS {}", self.1), &[]);
     }
 }
+
+/// `COPY ... TO STDOUT` and `COPY ... FROM STDIN` run in the protocol's
+/// copy mode, which a statement cannot carry: refused before anything is
+/// sent (NOT_IMPLEMENTED, naming what to use), not an IO error that reads
+/// as a lost connection; the connection goes on. A COPY with a file on
+/// the server is no such statement (here the server refuses the file).
+#[test]
+fn copy_over_the_connection_is_refused_before_sending() {
+    let Some(e) = Engine::open("postgres") else { return };
+    let c = e.conn();
+    for sql in ["COPY (SELECT 1) TO STDOUT", "copy pg_class from stdin", "/* x */ COPY pg_class (relname) TO stdout WITH (FORMAT csv)"] {
+        let err = c.exec(sql, &[]).unwrap_err();
+        assert_eq!((err.status, err.sqlstate.as_str()), (Status::NotImplemented, "0A000"), "{sql}: {err}");
+        assert!(err.message.contains("copy mode") && err.message.contains("keel_conn_ingest"), "{sql}: {err}");
+        assert_eq!(err.retry, keel::RetrySafety::NotSent, "{sql}: {err}");
+        let err = c.query(sql, &[]).err().unwrap();
+        assert_eq!(err.status, Status::NotImplemented, "{sql}: {err}");
+    }
+    let err = c.exec("COPY pg_class TO '/nonexistent/keel_copy.csv'", &[]).unwrap_err();
+    assert_ne!(err.status, Status::NotImplemented, "{err}");
+    let mut r = c.query("SELECT 'stdout' AS copy", &[]).unwrap();
+    assert!(r.next().unwrap());
+    assert_eq!(r.value(0).unwrap(), ValueRef::Text("stdout"));
+}

@@ -468,6 +468,7 @@ impl DriverConn for PgConn {
     }
 
     fn prepare(&mut self, sql: &str) -> Result<Box<dyn DriverStmt>> {
+        copy_over_the_connection(sql)?;
         let highest = crate::core::sql::highest_native_param(sql, &SYNTAX);
         if highest > MAX_PARAMS {
             return Err(Error::invalid_argument(format!(
@@ -870,6 +871,32 @@ impl DriverStmt for PgStmt {
             run: Vec::new(),
         }))
     }
+}
+
+/// `COPY ... FROM STDIN` and `COPY ... TO STDOUT` move their rows in the
+/// protocol's copy mode, which a statement cannot carry: refused before
+/// anything is sent, naming what does (the server would answer with a
+/// copy response that the statement protocol takes for a broken
+/// connection). COPY to or from a file on the server runs as any
+/// statement.
+fn copy_over_the_connection(sql: &str) -> Result<()> {
+    let tokens = crate::core::sql::tokens(sql, &SYNTAX);
+    let word = |t: &crate::core::sql::Token, w: &str| {
+        t.kind == crate::core::sql::Kind::Word && sql[t.start..t.end].eq_ignore_ascii_case(w)
+    };
+    if !tokens.first().is_some_and(|t| word(t, "COPY")) {
+        return Ok(());
+    }
+    let Some(dir) = tokens.iter().find(|t| word(t, "STDIN") || word(t, "STDOUT")) else { return Ok(()) };
+    let what = sql[dir.start..dir.end].to_ascii_uppercase();
+    Err(Error::not_implemented(format!(
+        "COPY ... {} {what} runs in PostgreSQL's copy mode, which a statement cannot carry (nothing was sent): \
+         load rows with keel_conn_ingest (binary COPY), read them with a query",
+        if what == "STDIN" { "FROM" } else { "TO" }
+    ))
+    .with_sqlstate("0A000")
+    .with_driver("postgres")
+    .not_sent())
 }
 
 /// The columns keel reports for a statement's RowDescription.
