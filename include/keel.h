@@ -3500,12 +3500,14 @@ keel_status keel_stmt_column_engine_type(struct keel_stmt *stmt,
  * Get the keel type column `index` (0-based) of the statement's result
  * will read as, before it runs: what `keel_rows_column_type` gives for
  * the column (`KEEL_TYPE_NULL` when each value has its own type, as for
- * SQLite expressions and SQL Server's sql_variant). One exception:
- * MySQL/MariaDB describe a column computed from a parameter (`SELECT ?`,
- * `? + 1`, `IFNULL(?, 1.5)`) with the server's guess at prepare time
- * (`KEEL_TYPE_NULL` for a bare `?`), and the run's cursor gives the type
- * of the value bound. (DuckDB does not describe a query with parameters
- * at all, for that reason; see `keel_stmt_column_count`.)
+ * SQLite expressions and SQL Server's sql_variant).
+ *
+ * One exception: MySQL/MariaDB describe a column computed from a
+ * parameter (`SELECT ?`, `? + 1`, `IFNULL(?, 1.5)`) with the server's
+ * guess at prepare time (`KEEL_TYPE_NULL` for a bare `?`), and the run's
+ * cursor gives the type of the value bound. DuckDB does not describe a
+ * query with parameters at all, for that reason (see
+ * `keel_stmt_column_count`).
  *
  * Ownership: borrows `stmt`; `type_out` is written only on success.
  *
