@@ -543,16 +543,16 @@ fn stmtFree(p: ?*anyopaque) callconv(.c) void {
     free(st);
 }
 
-/// Whether the prepared statement's one column is DuckDB's answer to a
-/// statement without rows: `Count BIGINT` (rows changed) or `Success
-/// BOOLEAN`.
-fn describesNoRows(ps: d.duckdb_prepared_statement) bool {
-    if (d.duckdb_prepared_statement_column_count(ps) != 1) return false;
+/// Whether the prepared statement's result, of `n` columns, is DuckDB's
+/// answer to a statement without rows: one column, `Count BIGINT` (rows
+/// changed) or `Success BOOLEAN`.
+fn describesNoRows(ps: d.duckdb_prepared_statement, n: usize) bool {
+    if (n != 1) return false;
     const name = d.duckdb_prepared_statement_column_name(ps, 0) orelse return false;
     defer d.duckdb_free(@constCast(name));
     const t = d.duckdb_prepared_statement_column_type(ps, 0);
-    const n = std.mem.span(name);
-    return (t == d.T.BIGINT and std.mem.eql(u8, n, "Count")) or (t == d.T.BOOLEAN and std.mem.eql(u8, n, "Success"));
+    const text = std.mem.span(name);
+    return (t == d.T.BIGINT and std.mem.eql(u8, text, "Count")) or (t == d.T.BOOLEAN and std.mem.eql(u8, text, "Success"));
 }
 
 /// stmt_column_count: the columns a run's cursor will have, as `query`
@@ -578,7 +578,7 @@ fn stmtColumnCount(p: ?*anyopaque, count_out: *usize, err_out: k.ErrOut) callcon
             count_out.* = n;
         },
         d.STATEMENT_TYPE_INSERT, d.STATEMENT_TYPE_UPDATE, d.STATEMENT_TYPE_DELETE, d.STATEMENT_TYPE_MERGE_INTO => {
-            if (!describesNoRows(st.ps)) {
+            if (!describesNoRows(st.ps, n)) {
                 if (st.params > 0) return fail(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, with_params);
                 count_out.* = n;
             } else if (st.mentions_returning) {
@@ -588,7 +588,7 @@ fn stmtColumnCount(p: ?*anyopaque, count_out: *usize, err_out: k.ErrOut) callcon
             }
         },
         d.STATEMENT_TYPE_CREATE, d.STATEMENT_TYPE_ALTER, d.STATEMENT_TYPE_TRANSACTION, d.STATEMENT_TYPE_COPY, d.STATEMENT_TYPE_ANALYZE, d.STATEMENT_TYPE_VARIABLE_SET, d.STATEMENT_TYPE_CREATE_FUNC, d.STATEMENT_TYPE_DROP, d.STATEMENT_TYPE_VACUUM, d.STATEMENT_TYPE_SET, d.STATEMENT_TYPE_LOAD, d.STATEMENT_TYPE_ATTACH, d.STATEMENT_TYPE_DETACH => {
-            if (!describesNoRows(st.ps)) return fail(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, unknown);
+            if (!describesNoRows(st.ps, n)) return fail(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, unknown);
             count_out.* = 0;
         },
         else => return fail(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, unknown),
@@ -609,20 +609,28 @@ fn stmtColumn(p: ?*anyopaque, i: usize, out: *k.Column, err_out: k.ErrOut) callc
     defer d.duckdb_destroy_logical_type(&lt);
     const kind = kindOf(dtype, lt) orelse {
         if (dtype == d.T.INVALID) return failf(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, "duckdb: the type of column {d} (\"{s}\") is known only when the statement runs", .{ i, std.mem.span(name) });
-        return failf(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, "duckdb: column {d} (\"{s}\") is {s}, a DuckDB type keel has no type for: cast it to VARCHAR", .{ i, std.mem.span(name), typeName(dtype) });
+        return noKeelType(err_out, i, name, dtype);
     };
     const n = std.mem.span(name);
     out.name = n.ptr;
     out.name_len = n.len;
     out.kind = kind[0];
-    out.engine_type = kind[1];
+    out.engine_type = if (dtype == d.T.DECIMAL) decimalName(&st.desc_decimal, lt) orelse kind[1] else kind[1];
     out.nullable = 0;
-    if (dtype == d.T.DECIMAL) {
-        if (std.fmt.bufPrintSentinel(&st.desc_decimal, "DECIMAL({d},{d})", .{ d.duckdb_decimal_width(lt), d.duckdb_decimal_scale(lt) }, 0)) |dn|
-            out.engine_type = dn.ptr
-        else |_| {}
-    }
     return k.Status.OK;
+}
+
+/// The error for column `i` (`name`) of DuckDB type `dtype`, which keel
+/// has no type for: described (`stmtColumn`) or run (`query`).
+fn noKeelType(err_out: k.ErrOut, i: usize, name: [*:0]const u8, dtype: c_int) i32 {
+    return failf(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, "duckdb: column {d} (\"{s}\") is {s}, a DuckDB type keel has no type for: cast it to VARCHAR", .{ i, std.mem.span(name), typeName(dtype) });
+}
+
+/// `DECIMAL(p,s)` of the decimal type `lt`, written into `buf`: the engine
+/// type keel reads a decimal's precision and scale from.
+fn decimalName(buf: *[24:0]u8, lt: d.duckdb_logical_type) ?[*:0]const u8 {
+    const name = std.fmt.bufPrintSentinel(buf, "DECIMAL({d},{d})", .{ d.duckdb_decimal_width(lt), d.duckdb_decimal_scale(lt) }, 0) catch return null;
+    return name.ptr;
 }
 
 // ---- cursors -------------------------------------------------------------------
@@ -765,7 +773,7 @@ fn query(p: ?*anyopaque, rows_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c)
         const kind = kindOf(c.dtype, lt) orelse {
             // The message first: the name and the type live in the
             // result that rowsFree destroys.
-            const st2 = failf(err_out, k.Status.NOT_IMPLEMENTED, "0A000", 0, "duckdb: column {d} (\"{s}\") is {s}, a DuckDB type keel has no type for: cast it to VARCHAR", .{ i, std.mem.span(c.name), typeName(c.dtype) });
+            const st2 = noKeelType(err_out, i, c.name, c.dtype);
             rowsFree(r);
             return st2;
         };
@@ -774,9 +782,7 @@ fn query(p: ?*anyopaque, rows_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c)
         if (c.dtype == d.T.DECIMAL) {
             c.scale = d.duckdb_decimal_scale(lt);
             c.internal = d.duckdb_decimal_internal_type(lt);
-            if (std.fmt.bufPrintSentinel(&c.decimal_name, "DECIMAL({d},{d})", .{ d.duckdb_decimal_width(lt), c.scale }, 0)) |name|
-                c.engine = name.ptr
-            else |_| {}
+            if (decimalName(&c.decimal_name, lt)) |name| c.engine = name;
         }
     }
     rows_out.* = r;
