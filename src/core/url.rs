@@ -68,6 +68,12 @@ impl fmt::Display for HostPort {
     }
 }
 
+/// `host:port` as a URL writes it, for messages: an IPv6 address in
+/// brackets (`[::1]:5432`).
+pub fn address(host: &str, port: u16) -> String {
+    HostPort { host: Some(host.to_owned()), port: Some(port) }.to_string()
+}
+
 /// Split the authority's host list at the commas outside `[...]`.
 fn split_hosts(s: &str) -> Vec<&str> {
     let mut out = Vec::new();

@@ -289,9 +289,9 @@ _SHAPES_KEPT = 512
 class Connection:
     """A connection (PEP 249). Made by :func:`keel.connect` or
     :meth:`keel.Pool.connection`; use it from one thread at a time (keel
-    does not detect two threads using it at once, and their results may
-    mix), except :meth:`cancel`, which another thread calls to stop what
-    it runs.
+    refuses only two calls at the same moment on one of its handles; the
+    results of threads taking turns may mix), except :meth:`cancel`, which
+    another thread calls to stop what it runs.
 
     ``autocommit`` starts False: the first statement opens a transaction
     (as in psycopg), which :meth:`commit` or :meth:`rollback` ends; on

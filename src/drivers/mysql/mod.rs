@@ -201,7 +201,7 @@ impl MysqlDriver {
             no_tls: AtomicBool::new(false),
             tls_mode: tls.mode,
             // `[::1]:3306` for an IPv6 address, as it is written.
-            server: crate::core::url::HostPort { host: Some(host.to_string()), port: Some(port) }.to_string(),
+            server: crate::core::url::address(&host, port),
             statement_timeout_ms: opts.uint("statement_timeout_ms"),
             connect_timeout_ms: opts.uint("connect_timeout_ms"),
             socket_timeout: ms("socket_timeout_ms"),

@@ -394,7 +394,7 @@ impl Client {
             .map_err(|e| io_error(format!("could not start the PostgreSQL client runtime: {e}"), Status::Internal))?;
         let where_ = match t.unix_path() {
             Some(p) => p,
-            None => crate::core::url::HostPort { host: Some(t.host.clone()), port: Some(t.port) }.to_string(),
+            None => crate::core::url::address(&t.host, t.port),
         };
         let progress = Arc::new(Progress::default());
         let epoch = Instant::now();

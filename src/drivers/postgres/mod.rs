@@ -320,7 +320,7 @@ impl Connector for PgConnector {
                 match self.connect_to(t, attrs) {
                     Ok(c) => return Ok(Box::new(c)),
                     // `[::1]:5432` for an IPv6 address, as it is written.
-                    Err(e) => tried.push((crate::core::url::HostPort { host: Some(t.host.clone()), port: Some(t.port) }.to_string(), e)),
+                    Err(e) => tried.push((crate::core::url::address(&t.host, t.port), e)),
                 }
             }
         }
@@ -880,14 +880,15 @@ impl DriverStmt for PgStmt {
 /// connection). COPY to or from a file on the server runs as any
 /// statement.
 fn copy_over_the_connection(sql: &str) -> Result<()> {
-    let tokens = crate::core::sql::tokens(sql, &SYNTAX);
-    let word = |t: &crate::core::sql::Token, w: &str| {
-        t.kind == crate::core::sql::Kind::Word && sql[t.start..t.end].eq_ignore_ascii_case(w)
-    };
-    if !tokens.first().is_some_and(|t| word(t, "COPY")) {
+    use crate::core::sql::{Kind, Lexer, Token};
+    // Read lazily: every prepared statement comes here, and all but a COPY
+    // are told apart by their first word.
+    let mut tokens = Lexer::new(sql, &SYNTAX).filter(|t| !matches!(t.kind, Kind::Blank | Kind::Comment));
+    let word = |t: &Token, w: &str| t.kind == Kind::Word && sql[t.start..t.end].eq_ignore_ascii_case(w);
+    if !tokens.next().is_some_and(|t| word(&t, "COPY")) {
         return Ok(());
     }
-    let Some(dir) = tokens.iter().find(|t| word(t, "STDIN") || word(t, "STDOUT")) else { return Ok(()) };
+    let Some(dir) = tokens.find(|t| word(t, "STDIN") || word(t, "STDOUT")) else { return Ok(()) };
     let what = sql[dir.start..dir.end].to_ascii_uppercase();
     Err(Error::not_implemented(format!(
         "COPY ... {} {what} runs in PostgreSQL's copy mode, which a statement cannot carry (nothing was sent): \
