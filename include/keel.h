@@ -2161,7 +2161,10 @@ keel_status keel_conn_close(struct keel_conn *conn, struct keel_error **err_out)
  * 0), `KEEL_STATUS_INVALID_ARGUMENT` (invalid UTF-8, more than one
  * statement, wrong parameter count, a value the engine cannot hold),
  * `KEEL_STATUS_INTEGRITY` (constraint violated, SQLSTATE class 23),
- * `KEEL_STATUS_BUSY` (locked; retry), and other engine errors.
+ * `KEEL_STATUS_BUSY` (locked; retry), `KEEL_STATUS_NOT_IMPLEMENTED`
+ * (PostgreSQL's `COPY ... FROM STDIN` and `COPY ... TO STDOUT`, which run
+ * in the protocol's copy mode: refused before anything is sent, as by
+ * `keel_conn_prepare`), and other engine errors.
  *
  * Since: 0.1.0
  */
@@ -2254,7 +2257,10 @@ keel_status keel_conn_query_len(struct keel_conn *conn,
  *
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (conn, sql, stmt_out),
  * `KEEL_STATUS_INVALID_ARGUMENT` (invalid UTF-8, syntax error with
- * SQLSTATE class 42, more than one statement, no statement).
+ * SQLSTATE class 42, more than one statement, no statement),
+ * `KEEL_STATUS_NOT_IMPLEMENTED` (PostgreSQL's `COPY ... FROM STDIN` and
+ * `COPY ... TO STDOUT`: refused before anything is sent; load rows with
+ * `keel_conn_ingest`, read them with a query).
  *
  * Since: 0.1.0
  */
