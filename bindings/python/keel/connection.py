@@ -227,6 +227,14 @@ class _Stmt(_Handle):
 #: What a statement of some SQL text is (see :func:`_shape`).
 Shape = Tuple[int, Optional[bool], bool, bool]
 
+#: An empty list as marshal writes it: the batch of a cursor with no rows.
+_EMPTY_BATCH = marshal.dumps([], 2)
+
+#: Whether fetchall reads the next batch on a helper thread while it
+#: decodes the last (``Cursor._read_rest``): only where there is a second
+#: core to run it.
+_OVERLAP = (os.cpu_count() or 1) > 1
+
 #: The column types whose values marshal carries (KEEL_BATCH_FORMAT_MARSHAL2).
 _MARSHAL_TYPES = frozenset((Type.NULL, Type.BOOL, Type.INT64, Type.UINT64, Type.DOUBLE, Type.TEXT, Type.BYTES, Type.JSON))
 
@@ -1055,10 +1063,59 @@ class Cursor:
     def _fetch(self, max_rows: int) -> List[Row]:
         """One batch from the library: one C call and one ``loads``
         (marshal's or pickle's, as the result was encoded)."""
+        return self._decode(self._fetch_raw(max_rows))
+
+    @staticmethod
+    def _decode(raw: Tuple[bytes, bool, bool]) -> List[Row]:
+        """The rows of a batch ``_fetch_raw`` read."""
+        data, as_marshal, skip = raw
+        out: List[Row] = marshal.loads(data) if as_marshal else pickle.loads(data)
+        if skip:
+            del out[:1]
+        return out
+
+    def _fetch_into(self, box: List[Any]) -> None:
+        """``_fetch_raw`` of a fetchall batch on a helper thread: its
+        result, or the exception it raised, goes into ``box``."""
+        try:
+            box.append(self._fetch_raw(self.fetchall_batch))
+        except BaseException as e:  # handed to the thread that waits
+            box.append(e)
+
+    def _read_rest(self, out: List[Row]) -> None:
+        """Read the rest of the result onto ``out``, a fetchall batch at a
+        time. While one batch is turned into rows (``loads``, which holds
+        the GIL), the next is read from the library on a helper thread
+        (ctypes lets go of the GIL for the C call), so on a machine with
+        two cores or more the two overlap: only this thread touches the
+        cursor between batches, and the helper only while this one waits
+        for it or decodes bytes already copied out of the library."""
+        if self._end:
+            return
+        raw = self._fetch_raw(self.fetchall_batch)
+        while not self._end and _OVERLAP:
+            box: List[Any] = []
+            helper = threading.Thread(target=self._fetch_into, args=(box,), name="keel-fetch", daemon=True)
+            helper.start()
+            try:
+                out.extend(self._decode(raw))
+            finally:
+                helper.join()
+            if isinstance(box[0], BaseException):
+                raise box[0]
+            raw = box[0]
+        out.extend(self._decode(raw))
+        while not self._end:
+            out.extend(self._fetch(self.fetchall_batch))
+
+    def _fetch_raw(self, max_rows: int) -> Tuple[bytes, bool, bool]:
+        """One batch's bytes from the library (one C call), copied out of
+        the cursor's buffer, with whether they are marshal (else pickle)
+        and whether their first row is one already handed out."""
         rows = self._rows
         if rows.ptr is None:
             self._end = True
-            return []
+            return (_EMPTY_BATCH, True, False)
         conn = self._conn
         assert conn is not None
         # No buffer_out: the cursor keeps the bytes until its next batch,
@@ -1093,10 +1150,7 @@ class Cursor:
         if self._o_end.value:
             # The cursor keeps its (finished) rows handle for `description`.
             self._end = True
-        out: List[Row] = marshal.loads(data) if fmt is _Hot.marshal2 else pickle.loads(data)
-        if skip:
-            del out[:1]
-        return out
+        return (data, fmt is _Hot.marshal2, skip)
 
     def _drain(self) -> None:
         """Read the rest of the result into this cursor's buffer, so the
@@ -1104,8 +1158,7 @@ class Cursor:
         if self._end or self._rows.ptr is None:
             return
         rest = self._buf[self._pos :]
-        while not self._end:
-            rest.extend(self._fetch(self.fetchall_batch))
+        self._read_rest(rest)
         self._buf, self._pos = rest, 0
 
     def _check_result(self) -> None:
@@ -1151,8 +1204,7 @@ class Cursor:
             self._taken = True
         self._buf = []
         self._pos = 0
-        while not self._end:
-            out.extend(self._fetch(self.fetchall_batch))
+        self._read_rest(out)
         return out
 
     # --- Arrow ---------------------------------------------------------------

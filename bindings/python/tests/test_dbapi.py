@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 
@@ -160,6 +161,42 @@ def test_fetch_methods_and_iteration(conn, table):
     assert sum(1 for _ in conn.execute(sql)) == 10_000
     cur.execute(f"SELECT n FROM {table} WHERE n < 0")
     assert cur.fetchone() is None and cur.fetchall() == []
+
+
+def test_fetchall_reads_batches_ahead_in_order(engine, conn, table):
+    # fetchall reads its next batch on a helper thread while it decodes
+    # the last one (Cursor._read_rest): with small batches a result takes
+    # many of them, and the rows must still come in order, once each, with
+    # pickle's types (the timestamp column) as with marshal's.
+    cur = conn.cursor()
+    cur.execute(f"CREATE TABLE {table} (n INTEGER, s VARCHAR(20), t {engine.timestamp})")
+    ts = dt.datetime(2024, 5, 6, 7, 8, 9)
+    cur.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", [(i, f"r{i}", ts) for i in range(1000)])
+    cur.fetchall_batch = 7
+    threads = threading.active_count()
+    cur.execute(f"SELECT n, s FROM {table} ORDER BY n")
+    assert cur.fetchone() == (0, "r0")
+    assert cur.fetchall() == [(i, f"r{i}") for i in range(1, 1000)]
+    cur.execute(f"SELECT n, t FROM {table} ORDER BY n")
+    assert cur.fetchall() == [(i, ts) for i in range(1000)]
+    assert threading.active_count() == threads, "no helper thread outlives fetchall"
+    # Read to its end, the cursor's result leaves the connection free.
+    assert conn.execute("SELECT 1").fetchall() == [(1,)]
+
+
+def test_an_error_in_a_batch_read_ahead_reaches_fetchall(sqlite_conn):
+    # The overflow happens at row 500, in a batch the helper thread reads:
+    # fetchall raises the library's error, and the connection still works.
+    conn = sqlite_conn
+    cur = conn.cursor()
+    cur.fetchall_batch = 10
+    cur.execute(
+        "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 1000) "
+        "SELECT CASE WHEN n = 500 THEN abs(-9223372036854775808) ELSE n END FROM c"
+    )
+    with pytest.raises(keel.Error, match="integer overflow"):
+        cur.fetchall()
+    assert conn.execute("SELECT 2").fetchall() == [(2,)]
 
 
 def test_fetch_without_a_result_is_an_error(sqlite_conn):
