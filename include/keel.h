@@ -278,7 +278,8 @@
  *   run); inside a PostgreSQL transaction, which that error aborts, it is
  *   dropped from the cache and the error says to roll back first. A SET,
  *   RESET, PRAGMA, USE, ATTACH, DETACH, CREATE, ALTER, DROP or RENAME run
- *   on the connection empties its cache (statements out of it then are
+ *   on the connection (comments before the word skipped, and any statement
+ *   of the SQL counted) empties its cache (statements out of it then are
  *   dropped when they come back): an engine may fold a setting into a
  *   statement when it prepares it (DuckDB's time zone), and PostgreSQL
  *   keeps the parameter types of an older schema without refusing the

@@ -503,6 +503,24 @@ fn a_cached_insert_follows_a_column_type_change() {
     r.value(0).unwrap().write_text(&mut got).unwrap();
     assert_eq!(got, big);
     drop(r);
+    // The same after a migration that starts with a comment (the cache
+    // once looked at the first word only, and kept the INSERT prepared
+    // for a double precision column).
+    for alter in [
+        format!("/* migration 7 */ ALTER TABLE {t} ALTER COLUMN x TYPE numeric"),
+        format!("-- migration 8\n  ALTER TABLE {t} ALTER COLUMN x TYPE numeric"),
+    ] {
+        c.exec(&format!("DELETE FROM {t}"), &[]).unwrap();
+        c.exec(&format!("ALTER TABLE {t} ALTER COLUMN x TYPE double precision"), &[]).unwrap();
+        c.exec(&ins, &[keel::ValueRef::Decimal("1.5")]).unwrap();
+        c.exec(&alter, &[]).unwrap();
+        c.exec(&ins, &[keel::ValueRef::Decimal(big)]).unwrap();
+        let mut r = c.query(&format!("SELECT x::text FROM {t} WHERE x > 2"), &[]).unwrap();
+        assert!(r.next().unwrap());
+        let mut got = String::new();
+        r.value(0).unwrap().write_text(&mut got).unwrap();
+        assert_eq!(got, big, "after {alter:?}");
+    }
     c.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
 }
 

@@ -367,7 +367,7 @@ impl Conn {
         let (stmt, hit) = {
             let mut g = lock(&self.shared.session);
             let p = g.as_mut().ok_or_else(|| Error::invalid_state("connection is closed").not_sent())?;
-            if changes_session_or_schema(sql) {
+            if changes_session_or_schema(sql, self.syntax()) {
                 p.cache.clear();
             }
             generation = p.cache.generation();
@@ -1596,13 +1596,16 @@ const _: () = {
     sync::<Cancel>();
 };
 
-/// Whether `sql`'s first word is one that changes a session's settings or
-/// the schema (see `Conn::cached`).
-fn changes_session_or_schema(sql: &str) -> bool {
-    let word: String = sql.trim_start().chars().take_while(|c| c.is_ascii_alphabetic()).take(8).collect();
-    ["SET", "RESET", "PRAGMA", "USE", "ATTACH", "DETACH", "CREATE", "ALTER", "DROP", "RENAME"]
-        .iter()
-        .any(|w| word.eq_ignore_ascii_case(w))
+/// Whether a statement of `sql` begins with a word that changes a
+/// session's settings or the schema (see `Conn::cached`), comments before
+/// it skipped: `/* migration */ ALTER TABLE ...` counts, and so does the
+/// second statement of `INSERT ...; ALTER ...`.
+fn changes_session_or_schema(sql: &str, syntax: &super::sql::Syntax) -> bool {
+    super::sql::a_statement_begins_with(
+        sql,
+        syntax,
+        &["SET", "RESET", "PRAGMA", "USE", "ATTACH", "DETACH", "CREATE", "ALTER", "DROP", "RENAME"],
+    )
 }
 
 /// Prepare `native` (the engine's form of `sql`) on `c`: preparing runs

@@ -427,6 +427,34 @@ pub fn more_than_one_statement(sql: &str, syntax: &Syntax) -> bool {
     false
 }
 
+/// Whether a statement of `sql` begins with one of `words` (compared
+/// without case), comments and blanks before it skipped: the first
+/// statement, and each after a `;` that ends one. A statement that begins
+/// with MySQL's `/*! ... */`, code keel does not read, counts as one that
+/// does. Reads past the first statement only when `sql` holds a `;`.
+pub fn a_statement_begins_with(sql: &str, syntax: &Syntax, words: &[&str]) -> bool {
+    let more = sql.as_bytes().contains(&b';');
+    let mut at_start = true;
+    for t in Lexer::new(sql, syntax) {
+        match t.kind {
+            Kind::Blank | Kind::Comment => {}
+            Kind::Punct(b';') => at_start = true,
+            _ if !at_start => {}
+            Kind::CodeComment => return true,
+            kind => {
+                if kind == Kind::Word && words.iter().any(|w| sql[t.start..t.end].eq_ignore_ascii_case(w)) {
+                    return true;
+                }
+                if !more {
+                    return false;
+                }
+                at_start = false;
+            }
+        }
+    }
+    false
+}
+
 /// Whether `sql` holds anything but blanks, `;` and comments: SQL of only
 /// those is no statement, on every engine alike. (MySQL's `/*! ... */` is
 /// code the server runs, so it counts.)
@@ -529,6 +557,36 @@ mod tests {
 
     fn kinds(sql: &str) -> Vec<(Kind, &str)> {
         Lexer::new(sql, &PLAIN).map(|t| (t.kind, &sql[t.start..t.end])).collect()
+    }
+
+    #[test]
+    fn a_statement_begins_with_reads_past_comments_and_semicolons() {
+        let w = &["ALTER", "SET"];
+        for yes in [
+            "ALTER TABLE t ADD x int",
+            "  alter table t",
+            "/* migration 7 */ ALTER TABLE t",
+            "-- why\n\t/* and how */\nSet x = 1",
+            "INSERT INTO t VALUES (1); ALTER TABLE t ADD y int",
+            "SELECT 1;; -- c\n set x = 2;",
+        ] {
+            assert!(a_statement_begins_with(yes, &PLAIN, w), "{yes:?}");
+        }
+        for no in [
+            "SELECT 'ALTER TABLE t'",
+            "SELECT 1 -- ALTER TABLE t",
+            "SELECT 1 /* ; ALTER TABLE t */",
+            "SELECT ';'; SELECT 2",
+            "UPDATE t SET x = 1",
+            "ALTERED",
+            "/* only a comment */",
+            "",
+        ] {
+            assert!(!a_statement_begins_with(no, &PLAIN, w), "{no:?}");
+        }
+        // Code keel does not read counts as a statement that may.
+        let mysql = Syntax { executable_comments: true, ..PLAIN };
+        assert!(a_statement_begins_with("/*!40101 SET NAMES utf8 */", &mysql, w));
     }
 
     #[test]
