@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """Benchmark keel's Arrow paths against ADBC's drivers and the row APIs.
 
-On SQLite (a file) and PostgreSQL (--postgres or KEEL_TEST_POSTGRES_URL):
+On SQLite (a file), PostgreSQL (--postgres or KEEL_TEST_POSTGRES_URL) and
+MySQL/MariaDB (--mysql or KEEL_TEST_MYSQL_URL):
 
   fetch   -- N mixed rows (int, int, float, text, blob, NULL-able int)
              into Arrow: keel `pyarrow.table(cur)` (keel_rows_export_arrow)
              vs ADBC's `fetch_arrow_table()` (adbc_driver_sqlite,
-             adbc_driver_postgresql), and vs row fetches: keel's own
-             `fetchall()`, stdlib sqlite3's, psycopg 3's
+             adbc_driver_postgresql; ADBC has no MySQL driver on PyPI),
+             and vs row fetches: keel's own `fetchall()`, stdlib
+             sqlite3's, psycopg 3's, mysqlclient's
   ingest  -- the same N rows from a pyarrow Table into a new table: keel
              `conn.ingest` (keel_conn_ingest: one prepared INSERT on
-             SQLite, binary COPY on PostgreSQL) vs ADBC's `adbc_ingest`
+             SQLite, binary COPY on PostgreSQL, MariaDB's bulk command or
+             LOAD DATA on MySQL) vs ADBC's `adbc_ingest`, and on MySQL vs
+             mysqlclient's `executemany` of the same rows
 
 Peers run when installed. Each timing is the best of --repeat runs; the
 ratio is peer / keel (above 1.0: keel is faster).
@@ -205,16 +209,71 @@ def run_postgres(url: str, n: int, repeat: int, t: pa.Table) -> None:
     conn.close()
 
 
+def run_mysql(url: str, n: int, repeat: int, t: pa.Table) -> None:
+    print(f"MySQL/MariaDB, {n} rows")
+    conn = keel.connect(url, autocommit=True)
+    conn.execute("DROP TABLE IF EXISTS arrow_bench")
+    conn.ingest("arrow_bench", t)
+    k_fetch = best(lambda: pa.table(conn.cursor().execute(SELECT)), repeat)
+    print(f"  {'keel pyarrow.table(cur)':<46} {k_fetch:8.3f} s               ({n / k_fetch / 1e6:5.2f} M rows/s)")
+    row("keel cursor fetchall()", best(lambda: conn.cursor().execute(SELECT).fetchall(), repeat), k_fetch, n)
+    try:
+        import MySQLdb  # type: ignore
+        from urllib.parse import unquote, urlparse
+
+        u = urlparse(url)
+        my = MySQLdb.connect(host=u.hostname or "127.0.0.1", port=u.port or 3306, user=unquote(u.username or ""),
+                             password=unquote(u.password or ""), database=u.path.lstrip("/"))
+
+        def my_fetch() -> None:
+            c = my.cursor()
+            c.execute(SELECT)
+            c.fetchall()
+            c.close()
+
+        row("mysqlclient fetchall()", best(my_fetch, repeat), k_fetch, n)
+    except ImportError:
+        my = None
+        print("  (mysqlclient not installed)")
+
+    def drop() -> None:
+        conn.execute("DROP TABLE IF EXISTS arrow_in")
+
+    k_in = best(lambda: conn.ingest("arrow_in", t), repeat, drop)
+    print(f"  {'keel conn.ingest':<46} {k_in:8.3f} s               ({n / k_in / 1e6:5.2f} M rows/s)")
+    if my is not None:
+        rows = [tuple(r.values()) for r in t.to_pylist()]
+
+        def create() -> None:
+            drop()
+            conn.execute("CREATE TABLE arrow_in (id BIGINT, big BIGINT, f DOUBLE, name TEXT, data BLOB, maybe BIGINT)")
+
+        def my_in() -> None:
+            c = my.cursor()
+            c.executemany("INSERT INTO arrow_in VALUES (%s, %s, %s, %s, %s, %s)", rows)
+            my.commit()
+            c.close()
+
+        row("mysqlclient executemany", best(my_in, repeat, create), k_in, n)
+        my.close()
+    drop()
+    conn.execute("DROP TABLE IF EXISTS arrow_bench")
+    conn.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--postgres", default=os.environ.get("KEEL_TEST_POSTGRES_URL"))
+    ap.add_argument("--mysql", default=os.environ.get("KEEL_TEST_MYSQL_URL"))
     args = ap.parse_args()
     t = table(args.rows)
     run_sqlite(args.rows, args.repeat, t)
     if args.postgres and keel.driver_available("postgres"):
         run_postgres(args.postgres, args.rows, args.repeat, t)
+    if args.mysql and keel.driver_available("mysql"):
+        run_mysql(args.mysql, args.rows, args.repeat, t)
 
 
 if __name__ == "__main__":
