@@ -548,3 +548,37 @@ fn prepared_statement_names_are_the_process_s_own() {
         assert!(n.starts_with(&prefix) && n.len() > prefix.len() + 2, "{n:?} is not this process's own name ({prefix}...)");
     }
 }
+
+/// Rows of 1, 16, 17 and 40 columns, with NULLs among them, read value by
+/// value: every value where its column is, NULLs as NULL.
+#[test]
+fn rows_of_many_columns_read_every_value() {
+    let Some(url) = url() else { return };
+    let c = conn(&url);
+    for width in [1usize, 16, 17, 40] {
+        // Column k: NULL when k % 5 == 3, else the text 'v<k>' (odd k) or
+        // the integer k * 1000 (even k).
+        let cols: Vec<String> = (0..width)
+            .map(|k| match (k % 5, k % 2) {
+                (3, _) => "NULL::text".to_owned(),
+                (_, 1) => format!("'v{k}'"),
+                _ => format!("({k} * 1000)::bigint"),
+            })
+            .collect();
+        let sql = format!("SELECT {} FROM generate_series(1, 3)", cols.join(", "));
+        let mut r = c.query(&sql, &[]).unwrap();
+        let mut rows = 0;
+        while r.next().unwrap() {
+            rows += 1;
+            for k in 0..width {
+                let v = r.value(k).unwrap();
+                match (k % 5, k % 2) {
+                    (3, _) => assert!(matches!(v, keel::ValueRef::Null), "width {width}, column {k}: {v:?}"),
+                    (_, 1) => assert_eq!(v, keel::ValueRef::Text(&format!("v{k}")), "width {width}, column {k}"),
+                    _ => assert_eq!(v, keel::ValueRef::Int64(k as i64 * 1000), "width {width}, column {k}"),
+                }
+            }
+        }
+        assert_eq!(rows, 3, "width {width}");
+    }
+}
