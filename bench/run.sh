@@ -39,22 +39,15 @@ if [ $# -eq 0 ]; then
     INGEST_BENCH_SKIP_CARGO=1 bash bench/run_ingest.sh
     echo
     POOL_BENCH_SKIP_CARGO=1 bash bench/run_pool.sh
-    # Arrow out and in (bench/arrow_bench.py), when pyarrow is importable
-    # by python3 (`make test` installs it in build/pyvenv).
-    PY=python3
-    [ -x build/pyvenv/bin/python ] && PY=build/pyvenv/bin/python
-    if "$PY" -c 'import pyarrow' 2>/dev/null; then
-        echo
-        KEEL_LIBRARY="$PWD/target/release/libkeel.so" "$PY" bench/arrow_bench.py
-    else
-        echo "arrow bench skipped: pyarrow is not installed for $PY"
+    # The Python benches below read the servers' URLs from the
+    # environment (run_net.sh found them in a shell of its own).
+    if [ -z "${KEEL_TEST_POSTGRES_URL:-}" ] || [ -z "${KEEL_TEST_MYSQL_URL:-}" ]; then
+        # shellcheck source=/dev/null
+        . scripts/servers.sh >/dev/null
     fi
-    # The Python package against stdlib sqlite3, psycopg 3 and mysqlclient
-    # (bench/python_bench.py): fetchall, point queries, executemany. The
-    # peers go into build/pyvenv when missing (mysqlclient builds against
-    # libmariadb-dev, which run_net.sh installed); a peer that cannot be
-    # had is a skip line of the script's own.
-    echo
+    # Their peers go into build/pyvenv when missing (mysqlclient builds
+    # against libmariadb-dev, which run_net.sh installed); a peer that
+    # cannot be had is a skip line of the script's own.
     if [ ! -x build/pyvenv/bin/python ]; then
         python3 -m venv build/pyvenv
     fi
@@ -63,10 +56,18 @@ if [ $# -eq 0 ]; then
         echo "bench: psycopg 3 could not be installed"
     "$PY" -c 'import MySQLdb' 2>/dev/null || "$PY" -m pip install -q mysqlclient >/dev/null 2>&1 ||
         echo "bench: mysqlclient could not be installed"
-    if [ -z "${KEEL_TEST_POSTGRES_URL:-}" ] || [ -z "${KEEL_TEST_MYSQL_URL:-}" ]; then
-        # shellcheck source=/dev/null
-        . scripts/servers.sh >/dev/null
+    # Arrow out and in (bench/arrow_bench.py) on SQLite, PostgreSQL and
+    # MySQL/MariaDB, when pyarrow is importable (`make test` installs it
+    # in build/pyvenv).
+    if "$PY" -c 'import pyarrow' 2>/dev/null; then
+        echo
+        KEEL_LIBRARY="$PWD/target/release/libkeel.so" "$PY" bench/arrow_bench.py
+    else
+        echo "arrow bench skipped: pyarrow is not installed for $PY"
     fi
+    # The Python package against stdlib sqlite3, psycopg 3 and mysqlclient
+    # (bench/python_bench.py): fetchall, point queries, executemany.
+    echo
     KEEL_LIBRARY="$PWD/target/release/libkeel.so" "$PY" bench/python_bench.py
     # DuckDB through keel's Zig driver vs DuckDB's own C API
     # (bench/run_duckdb.sh); prints a skip line when npm or Zig cannot be had.
