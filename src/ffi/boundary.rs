@@ -94,8 +94,20 @@ fn panic_message(p: &(dyn Any + Send)) -> String {
     format!("internal panic in keel (this is a bug; the handle is now poisoned): {what}")
 }
 
-#[inline]
+/// The status of a call's body, its error stored in `err_out`, and whether
+/// it panicked. The success path is inlined into every call; the rest is
+/// out of line.
+#[inline(always)]
 fn finish(r: std::thread::Result<Result<()>>, err_out: *mut *mut keel_error) -> (Status, bool) {
+    match r {
+        Ok(Ok(())) => (Status::Ok, false),
+        r => failed(r, err_out),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn failed(r: std::thread::Result<Result<()>>, err_out: *mut *mut keel_error) -> (Status, bool) {
     match r {
         Ok(Ok(())) => (Status::Ok, false),
         Ok(Err(e)) => {
@@ -120,23 +132,28 @@ pub(crate) fn call(err_out: *mut *mut keel_error, f: impl FnOnce() -> Result<()>
 }
 
 /// Check a handle argument: NULL gives NULL_ARGUMENT naming it, a poisoned
-/// handle gives INVALID_STATE.
+/// handle gives INVALID_STATE. The check is inlined into every call; the
+/// refusal is out of line.
+#[inline(always)]
 fn checked<C: Opaque>(h: *const C, err_out: *mut *mut keel_error) -> std::result::Result<*mut Handle<C::Rust>, Status> {
     let handle = h as *mut Handle<C::Rust>;
-    if handle.is_null() {
-        store_error(err_out, null_arg(C::NAME));
-        return Err(Status::NullArgument);
-    }
     // SAFETY: non-NULL handles come from `into_handle` and the caller
     // promises they are live.
-    if unsafe { (*handle).poisoned.load(Ordering::Acquire) } {
-        store_error(
-            err_out,
-            Error::invalid_state(format!("{} handle poisoned by an earlier panic", C::NAME)),
-        );
-        return Err(Status::InvalidState);
+    if handle.is_null() || unsafe { (*handle).poisoned.load(Ordering::Acquire) } {
+        return Err(refused::<C>(handle.is_null(), err_out));
     }
     Ok(handle)
+}
+
+#[cold]
+#[inline(never)]
+fn refused<C: Opaque>(null: bool, err_out: *mut *mut keel_error) -> Status {
+    if null {
+        store_error(err_out, null_arg(C::NAME));
+        return Status::NullArgument;
+    }
+    store_error(err_out, Error::invalid_state(format!("{} handle poisoned by an earlier panic", C::NAME)));
+    Status::InvalidState
 }
 
 /// Run `f` inside the panic boundary; a panic poisons `handle`.
