@@ -68,18 +68,24 @@ thread_local! {
     static PANIC_NEXT: Cell<bool> = const { Cell::new(false) };
 }
 
+/// Whether the test hook below was ever used in this process: until then
+/// no call reads the thread-local flag (in the shared library each such
+/// read is a call to `__tls_get_addr`).
+static PANIC_ARMED: AtomicBool = AtomicBool::new(false);
+
 /// Make the next boundary call on this thread panic inside its body, to
 /// test the panic boundary and poisoning. Not part of the C API.
 #[doc(hidden)]
 pub fn force_panic_in_next_call() {
     PANIC_NEXT.with(|p| p.set(true));
+    PANIC_ARMED.store(true, Ordering::Relaxed);
 }
 
 #[inline]
 fn maybe_forced_panic() {
     // Read first: the flag is almost never set, and a read is cheaper than
     // the write `replace` would make on every call.
-    if PANIC_NEXT.with(|p| p.get()) {
+    if PANIC_ARMED.load(Ordering::Relaxed) && PANIC_NEXT.with(|p| p.get()) {
         PANIC_NEXT.with(|p| p.set(false));
         panic!("panic forced by keel's test hook");
     }
