@@ -97,6 +97,22 @@ def row(name: str, peer: float, keel_t: float, n: int) -> None:
     print(f"  {name:<46} {peer:8.3f} s  ratio {peer / keel_t:5.2f}   ({n / peer / 1e6:5.2f} M rows/s)")
 
 
+def keel_line(name: str, secs: float, n: int) -> None:
+    print(f"  {name:<46} {secs:8.3f} s               ({n / secs / 1e6:5.2f} M rows/s)")
+
+
+def keel_ingest(conn: Any, t: pa.Table, n: int, repeat: int, name: str = "keel conn.ingest") -> Tuple[float, Callable[[], None]]:
+    """Time keel's ingest of `t` into a new table arrow_in (dropped before
+    each run); returns the time and the function that drops the table."""
+
+    def drop() -> None:
+        conn.execute("DROP TABLE IF EXISTS arrow_in")
+
+    k_in = best(lambda: conn.ingest("arrow_in", t), repeat, drop)
+    keel_line(name, k_in, n)
+    return k_in, drop
+
+
 def run_sqlite(n: int, repeat: int, t: pa.Table) -> None:
     print(f"SQLite, {n} rows")
     with tempfile.TemporaryDirectory() as d:
@@ -104,7 +120,7 @@ def run_sqlite(n: int, repeat: int, t: pa.Table) -> None:
         conn = keel.connect(f"sqlite://{path}", autocommit=True)
         conn.ingest("arrow_bench", t)
         k_fetch = best(lambda: pa.table(conn.cursor().execute(SELECT)), repeat)
-        print(f"  {'keel pyarrow.table(cur)':<46} {k_fetch:8.3f} s               ({n / k_fetch / 1e6:5.2f} M rows/s)")
+        keel_line("keel pyarrow.table(cur)", k_fetch, n)
         row("keel cursor fetchall()", best(lambda: conn.cursor().execute(SELECT).fetchall(), repeat), k_fetch, n)
         lite = sqlite3.connect(path)
         row("sqlite3 fetchall()", best(lambda: lite.execute(SELECT).fetchall(), repeat), k_fetch, n)
@@ -124,11 +140,7 @@ def run_sqlite(n: int, repeat: int, t: pa.Table) -> None:
             a = None
             print("  (adbc_driver_sqlite not installed)")
 
-        def drop_keel() -> None:
-            conn.execute("DROP TABLE IF EXISTS arrow_in")
-
-        k_in = best(lambda: conn.ingest("arrow_in", t), repeat, drop_keel)
-        print(f"  {'keel conn.ingest':<46} {k_in:8.3f} s               ({n / k_in / 1e6:5.2f} M rows/s)")
+        k_in, drop_keel = keel_ingest(conn, t, n, repeat)
         if a is not None:
 
             def adbc_in() -> None:
@@ -147,7 +159,7 @@ def run_postgres(url: str, n: int, repeat: int, t: pa.Table) -> None:
     conn.execute("DROP TABLE IF EXISTS arrow_bench")
     conn.ingest("arrow_bench", t)
     k_fetch = best(lambda: pa.table(conn.cursor().execute(SELECT)), repeat)
-    print(f"  {'keel pyarrow.table(cur)':<46} {k_fetch:8.3f} s               ({n / k_fetch / 1e6:5.2f} M rows/s)")
+    keel_line("keel pyarrow.table(cur)", k_fetch, n)
     backend = conn.cursor().execute("SELECT pg_backend_pid()").fetchone()[0]
     split = cpu_split(lambda: pa.table(conn.cursor().execute(SELECT)), backend)
     if split is not None:
@@ -190,11 +202,7 @@ def run_postgres(url: str, n: int, repeat: int, t: pa.Table) -> None:
         a = None
         print("  (adbc_driver_postgresql not installed)")
 
-    def drop() -> None:
-        conn.execute("DROP TABLE IF EXISTS arrow_in")
-
-    k_in = best(lambda: conn.ingest("arrow_in", t), repeat, drop)
-    print(f"  {'keel conn.ingest (binary COPY)':<46} {k_in:8.3f} s               ({n / k_in / 1e6:5.2f} M rows/s)")
+    k_in, drop = keel_ingest(conn, t, n, repeat, "keel conn.ingest (binary COPY)")
     if a is not None:
 
         def adbc_in() -> None:
@@ -215,7 +223,7 @@ def run_mysql(url: str, n: int, repeat: int, t: pa.Table) -> None:
     conn.execute("DROP TABLE IF EXISTS arrow_bench")
     conn.ingest("arrow_bench", t)
     k_fetch = best(lambda: pa.table(conn.cursor().execute(SELECT)), repeat)
-    print(f"  {'keel pyarrow.table(cur)':<46} {k_fetch:8.3f} s               ({n / k_fetch / 1e6:5.2f} M rows/s)")
+    keel_line("keel pyarrow.table(cur)", k_fetch, n)
     row("keel cursor fetchall()", best(lambda: conn.cursor().execute(SELECT).fetchall(), repeat), k_fetch, n)
     try:
         import MySQLdb  # type: ignore
@@ -236,11 +244,7 @@ def run_mysql(url: str, n: int, repeat: int, t: pa.Table) -> None:
         my = None
         print("  (mysqlclient not installed)")
 
-    def drop() -> None:
-        conn.execute("DROP TABLE IF EXISTS arrow_in")
-
-    k_in = best(lambda: conn.ingest("arrow_in", t), repeat, drop)
-    print(f"  {'keel conn.ingest':<46} {k_in:8.3f} s               ({n / k_in / 1e6:5.2f} M rows/s)")
+    k_in, drop = keel_ingest(conn, t, n, repeat)
     if my is not None:
         rows = [tuple(r.values()) for r in t.to_pylist()]
 
