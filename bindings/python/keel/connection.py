@@ -1096,7 +1096,12 @@ class Cursor:
         while not self._end and _OVERLAP:
             box: List[Any] = []
             helper = threading.Thread(target=self._fetch_into, args=(box,), name="keel-fetch", daemon=True)
-            helper.start()
+            try:
+                helper.start()
+            except RuntimeError:
+                # No new thread (the interpreter is shutting down, or the
+                # process is out of them): batch by batch, below.
+                break
             try:
                 out.extend(self._decode(raw))
             finally:

@@ -184,6 +184,19 @@ def test_fetchall_reads_batches_ahead_in_order(engine, conn, table):
     assert conn.execute("SELECT 1").fetchall() == [(1,)]
 
 
+def test_fetchall_reads_batch_by_batch_when_no_thread_can_start(sqlite_conn, monkeypatch):
+    # At interpreter shutdown (or out of threads) Thread.start raises:
+    # fetchall then reads the rest batch by batch, every row still there.
+    def refuse(self):
+        raise RuntimeError("can't create new thread at interpreter shutdown")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    cur = sqlite_conn.cursor()
+    cur.fetchall_batch = 10
+    cur.execute("WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 95) SELECT n FROM c")
+    assert cur.fetchall() == [(i,) for i in range(1, 96)]
+
+
 def test_an_error_in_a_batch_read_ahead_reaches_fetchall(sqlite_conn):
     # The overflow happens at row 500, in a batch the helper thread reads:
     # fetchall raises the library's error, and the connection still works.
