@@ -1117,6 +1117,15 @@ fn closed_cursor() -> Error {
     Error::invalid_state("this cursor was closed because its statement was run, bound or cleared again")
 }
 
+/// The row [`Rows::next_row_or_vectors`] moved onto.
+pub enum RowOrVectors<'a> {
+    /// In the cursor's column vectors: the columns, one vector per column,
+    /// and the row's entry in each.
+    Vectors(&'a [Column], &'a [Vector<'a>], usize),
+    /// Read value by value.
+    Row(CurrentRow<'a>),
+}
+
 /// The current row of a [`Rows`], checked readable
 /// ([`Rows::current_row`]); borrowed, so the cursor cannot move meanwhile.
 pub struct CurrentRow<'a> {
@@ -1143,13 +1152,6 @@ impl<'a> CurrentRow<'a> {
         self.inner.columns()
     }
 
-    /// The row as an entry of the column vectors the cursor holds, when it
-    /// holds them ([`DriverRows::current_in_vectors`]): entry `.1` of each
-    /// vector in `.0` is what [`CurrentRow::value`] gives for its column.
-    #[inline]
-    pub fn in_vectors(&self) -> Option<(&'a [Vector<'a>], usize)> {
-        self.inner.current_in_vectors()
-    }
 
     /// The UTC offset a `Timestamptz` in column `i` was stored with, where
     /// the engine keeps one (as [`Rows::zone`]).
@@ -1330,6 +1332,22 @@ impl Rows {
             return Ok(None);
         }
         Ok(Some(self.row_unchecked()))
+    }
+
+    /// [`Rows::next`], then the row it moved onto: as entries of the
+    /// column vectors the cursor holds, when it holds them
+    /// ([`DriverRows::current_in_vectors`]: the columns, their vectors and
+    /// the row's entry in each), else as [`Rows::next_row`] gives it. For
+    /// a reader of whole rows; `None` at the end.
+    #[inline]
+    pub fn next_row_or_vectors(&mut self) -> Result<Option<RowOrVectors<'_>>> {
+        if !self.next()? {
+            return Ok(None);
+        }
+        Ok(Some(match self.inner.current_in_vectors() {
+            Some((columns, vectors, at)) => RowOrVectors::Vectors(columns, vectors, at),
+            None => RowOrVectors::Row(self.row_unchecked()),
+        }))
     }
 
     /// Read up to `max` rows, handing each to `each`, which returns whether

@@ -658,12 +658,14 @@ pub trait DriverRows: Send {
         Ok(None)
     }
     /// For a cursor that holds its current row as an entry of column
-    /// vectors (a chunk of a driver with `rows_next_chunk`): those vectors,
-    /// one per column, and the entry of the current row, for a reader of
-    /// whole rows that then reads each value straight from its vector
-    /// (what [`DriverRows::value`] would give, without a call per value).
-    /// Called under the same conditions as `value`. Default: `None`.
-    fn current_in_vectors(&self) -> Option<(&[Vector<'_>], usize)> {
+    /// vectors (a chunk of a driver with `rows_next_chunk`): the columns
+    /// (as [`DriverRows::columns`]), those vectors, one per column, and the
+    /// entry of the current row, for a reader of whole rows that then
+    /// reads each value straight from its vector (what
+    /// [`DriverRows::value`] would give, without a call per value), with
+    /// one call per row. Called under the same conditions as `value`.
+    /// Default: `None`.
+    fn current_in_vectors(&self) -> Option<(&[Column], &[Vector<'_>], usize)> {
         None
     }
     /// For a column whose [`Column::list_of`] is set: the elements of the

@@ -1417,10 +1417,10 @@ impl DriverRows for ForeignRows {
             _ => false,
         }
     }
-    fn current_in_vectors(&self) -> Option<(&[Vector<'_>], usize)> {
+    fn current_in_vectors(&self) -> Option<(&[Column], &[Vector<'_>], usize)> {
         let ch = self.chunk.as_ref()?;
         let r = ch.next.wrapping_sub(1);
-        (r < ch.rows).then_some((&ch.vectors[..], r))
+        (r < ch.rows).then_some((&self.columns[..], &ch.vectors[..], r))
     }
     fn next_run(&mut self, max: usize, _max_bytes: usize) -> Result<Option<Run<'_>>> {
         // The run is part of a chunk the driver has handed over already:

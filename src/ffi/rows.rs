@@ -10,7 +10,7 @@
 use super::boundary::{Opaque, c_bytes, call_on, free_handle, get, out_ptr, write, write_opt};
 use super::error::keel_error;
 use super::types::keel_value;
-use crate::core::db::Rows;
+use crate::core::db::{RowOrVectors, Rows};
 use crate::core::driver::{Vector, VectorData};
 use crate::core::error::{Error, Result, Status};
 use crate::core::value::{Nullable, Type, ValueRef};
@@ -343,24 +343,27 @@ pub extern "C" fn keel_rows_next_values(
         r.row += 1;
         // Checked once for the row: nothing can close or move the cursor
         // while this call reads it.
-        let Some(row) = r.rows.next_row()? else {
+        let Some(row) = r.rows.next_row_or_vectors()? else {
             write(has, false);
             return Ok(());
         };
         // SAFETY (both writes): the caller provides room for `count` values
         // (this function's contract); only `values[..count]` is written,
         // and nothing can fail from here on.
-        if let Some((vectors, at)) = row.in_vectors() {
-            // A chunked cursor: each value straight from its vector.
-            let (columns, vectors) = (&row.columns()[..count], &vectors[..count]);
-            for (i, (col, v)) in columns.iter().zip(vectors).enumerate() {
-                let v = vector_to_c(col.kind, v, at, i, r.nul_terminated, &mut r.scratch, r.row);
-                unsafe { values.add(i).write(v) };
+        match row {
+            RowOrVectors::Vectors(columns, vectors, at) => {
+                // A chunked cursor: each value straight from its vector.
+                let (columns, vectors) = (&columns[..count], &vectors[..count]);
+                for (i, (col, v)) in columns.iter().zip(vectors).enumerate() {
+                    let v = vector_to_c(col.kind, v, at, i, r.nul_terminated, &mut r.scratch, r.row);
+                    unsafe { values.add(i).write(v) };
+                }
             }
-        } else {
-            for i in 0..count {
-                let v = value_to_c(row.value(i), i, r.nul_terminated, &mut r.scratch, r.row);
-                unsafe { values.add(i).write(v) };
+            RowOrVectors::Row(row) => {
+                for i in 0..count {
+                    let v = value_to_c(row.value(i), i, r.nul_terminated, &mut r.scratch, r.row);
+                    unsafe { values.add(i).write(v) };
+                }
             }
         }
         write(has, true);
