@@ -1152,7 +1152,6 @@ impl<'a> CurrentRow<'a> {
         self.inner.columns()
     }
 
-
     /// The UTC offset a `Timestamptz` in column `i` was stored with, where
     /// the engine keeps one (as [`Rows::zone`]).
     #[inline]
