@@ -171,8 +171,17 @@ pub fn build(b: *std.Build) void {
     check_example.step.dependOn(&install_example.step);
     test_step.dependOn(&check_example.step);
     test_step.dependOn(&check_arrow.step);
-    // The README example must build and run cleanly too.
+    // The README example must build and run cleanly too, and print what
+    // it should (std.debug.print writes to stderr; checked, it is no
+    // longer reported as an unexpected stderr of the step).
     const run_readme = b.addRunArtifact(readme_example);
+    run_readme.expectStdErrEqual(
+        \\inserted id 1
+        \\1 Ada 1.65 / Ada
+        \\2 Grace 1.52 / Grace
+        \\3 Edsger null / Edsger
+        \\
+    );
     run_readme.expectExitCode(0);
     run_readme.has_side_effects = true;
     run_readme.step.dependOn(&install_readme.step);
