@@ -147,9 +147,7 @@ impl InsertShape {
     pub fn parse(sql: &str, syntax: &Syntax) -> Option<InsertShape> {
         let g = syntax.insert.as_ref()?;
         let toks = tokens(sql, syntax);
-        let is = |i: usize, w: &str| {
-            toks.get(i).is_some_and(|t| t.kind == Kind::Word && sql[t.start..t.end].eq_ignore_ascii_case(w))
-        };
+        let is = |i: usize, w: &str| toks.get(i).is_some_and(|t| t.is_word(sql, w));
         let punct = |i: usize, c: u8| toks.get(i).is_some_and(|t| t.kind == Kind::Punct(c));
         let name = |i: usize| toks.get(i).is_some_and(|t| matches!(t.kind, Kind::Word | Kind::QuotedIdent));
 

@@ -226,6 +226,12 @@ pub struct Token {
 }
 
 impl Token {
+    /// Whether this token of `sql` is the word `w`, compared without case.
+    #[inline]
+    pub fn is_word(&self, sql: &str, w: &str) -> bool {
+        self.kind == Kind::Word && sql[self.start..self.end].eq_ignore_ascii_case(w)
+    }
+
     /// The number of a [`Kind::Native`] parameter (the digits that end
     /// it); a number too long to count is `usize::MAX`.
     pub fn native_number(&self, sql: &str) -> usize {
@@ -407,9 +413,14 @@ pub fn highest_native_param(sql: &str, syntax: &Syntax) -> usize {
 }
 
 /// The tokens of `sql` that count for a statement's grammar: blanks and
-/// comments left out, read by the core's one lexer.
+/// comments left out, read by the core's one lexer as they are asked for.
+pub fn significant<'a>(sql: &'a str, syntax: &'a Syntax) -> impl Iterator<Item = Token> + 'a {
+    Lexer::new(sql, syntax).filter(|t| !matches!(t.kind, Kind::Blank | Kind::Comment))
+}
+
+/// [`significant`]'s tokens, all of them.
 pub fn tokens(sql: &str, syntax: &Syntax) -> Vec<Token> {
-    Lexer::new(sql, syntax).filter(|t| !matches!(t.kind, Kind::Blank | Kind::Comment)).collect()
+    significant(sql, syntax).collect()
 }
 
 /// Whether `sql` holds a second statement: anything but blanks, comments
@@ -441,8 +452,8 @@ pub fn a_statement_begins_with(sql: &str, syntax: &Syntax, words: &[&str]) -> bo
             Kind::Punct(b';') => at_start = true,
             _ if !at_start => {}
             Kind::CodeComment => return true,
-            kind => {
-                if kind == Kind::Word && words.iter().any(|w| sql[t.start..t.end].eq_ignore_ascii_case(w)) {
+            _ => {
+                if words.iter().any(|w| t.is_word(sql, w)) {
                     return true;
                 }
                 if !more {

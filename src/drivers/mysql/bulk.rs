@@ -168,7 +168,7 @@ fn value_bytes(v: &MV) -> usize {
 /// bulk).
 pub(super) fn dml_target(sql: &str) -> Option<&str> {
     let toks = tokens(sql, &super::SYNTAX);
-    let is = |i: usize, w: &str| toks.get(i).is_some_and(|t| t.kind == Kind::Word && sql[t.start..t.end].eq_ignore_ascii_case(w));
+    let is = |i: usize, w: &str| toks.get(i).is_some_and(|t| t.is_word(sql, w));
     let name = |i: usize| toks.get(i).is_some_and(|t| matches!(t.kind, Kind::Word | Kind::QuotedIdent));
     let dot = |i: usize| toks.get(i).is_some_and(|t| t.kind == Kind::Punct(b'.'));
     let mut i = 1;
@@ -221,7 +221,7 @@ pub(super) fn dml_target(sql: &str) -> Option<&str> {
     }
     let next_ok = match toks.get(i) {
         None => after.contains(&""),
-        Some(t) => t.kind == Kind::Word && after.iter().any(|w| !w.is_empty() && sql[t.start..t.end].eq_ignore_ascii_case(w)),
+        Some(t) => after.iter().any(|w| !w.is_empty() && t.is_word(sql, w)),
     };
     next_ok.then(|| &sql[toks[start].start..end])
 }

@@ -880,15 +880,13 @@ impl DriverStmt for PgStmt {
 /// connection). COPY to or from a file on the server runs as any
 /// statement.
 fn copy_over_the_connection(sql: &str) -> Result<()> {
-    use crate::core::sql::{Kind, Lexer, Token};
     // Read lazily: every prepared statement comes here, and all but a COPY
     // are told apart by their first word.
-    let mut tokens = Lexer::new(sql, &SYNTAX).filter(|t| !matches!(t.kind, Kind::Blank | Kind::Comment));
-    let word = |t: &Token, w: &str| t.kind == Kind::Word && sql[t.start..t.end].eq_ignore_ascii_case(w);
-    if !tokens.next().is_some_and(|t| word(&t, "COPY")) {
+    let mut tokens = crate::core::sql::significant(sql, &SYNTAX);
+    if !tokens.next().is_some_and(|t| t.is_word(sql, "COPY")) {
         return Ok(());
     }
-    let Some(dir) = tokens.find(|t| word(t, "STDIN") || word(t, "STDOUT")) else { return Ok(()) };
+    let Some(dir) = tokens.find(|t| t.is_word(sql, "STDIN") || t.is_word(sql, "STDOUT")) else { return Ok(()) };
     let what = sql[dir.start..dir.end].to_ascii_uppercase();
     Err(Error::not_implemented(format!(
         "COPY ... {} {what} runs in PostgreSQL's copy mode, which a statement cannot carry (nothing was sent): \
