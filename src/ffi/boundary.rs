@@ -176,6 +176,26 @@ fn run_on<T>(handle: *mut Handle<T>, err_out: *mut *mut keel_error, f: impl FnOn
     status
 }
 
+/// Check handle `h`, claim it for this call and run `f` on it inside the
+/// panic boundary, then give it back: the one path of [`call_on`] and
+/// [`call_on_shared`], which differ in the reference they make.
+#[inline(always)]
+fn on_claimed<C: Opaque>(
+    h: *const C,
+    err_out: *mut *mut keel_error,
+    f: impl FnOnce(*mut Handle<C::Rust>) -> Result<()>,
+) -> Status {
+    match checked(h, err_out) {
+        Err(s) => s,
+        Ok(handle) if !claim::<C>(handle, err_out) => Status::InvalidState,
+        Ok(handle) => {
+            let s = run_on(handle, err_out, || f(handle));
+            release::<C>(handle);
+            s
+        }
+    }
+}
+
 /// Run a body on handle `h`, which one thread uses at a time: NULL gives
 /// NULL_ARGUMENT naming it, a poisoned handle gives INVALID_STATE, and a
 /// panic poisons it.
@@ -184,17 +204,9 @@ pub(crate) fn call_on<C: Opaque>(
     err_out: *mut *mut keel_error,
     f: impl FnOnce(&mut C::Rust) -> Result<()>,
 ) -> Status {
-    match checked(h, err_out) {
-        Err(s) => s,
-        Ok(handle) if !claim::<C>(handle, err_out) => Status::InvalidState,
-        Ok(handle) => {
-            // SAFETY: live (checked), and claimed: no other call holds a
-            // reference to the value, so the `&mut` is unique.
-            let s = run_on(handle, err_out, || f(unsafe { &mut (*handle).value }));
-            release::<C>(handle);
-            s
-        }
-    }
+    // SAFETY: live (checked), and claimed: no other call holds a reference
+    // to the value, so the `&mut` is unique.
+    on_claimed(h, err_out, |handle| f(unsafe { &mut (*handle).value }))
 }
 
 /// As [`call_on`], for a handle many threads may use at once (`keel_db`):
@@ -204,17 +216,9 @@ pub(crate) fn call_on_shared<C: Opaque>(
     err_out: *mut *mut keel_error,
     f: impl FnOnce(&C::Rust) -> Result<()>,
 ) -> Status {
-    match checked(h, err_out) {
-        Err(s) => s,
-        Ok(handle) if !claim::<C>(handle, err_out) => Status::InvalidState,
-        Ok(handle) => {
-            // SAFETY: live (checked); only shared references are made, and
-            // a handle one thread uses at a time is claimed.
-            let s = run_on(handle, err_out, || f(unsafe { &(*handle).value }));
-            release::<C>(handle);
-            s
-        }
-    }
+    // SAFETY: live (checked); only shared references are made, and a
+    // handle one thread uses at a time is claimed.
+    on_claimed(h, err_out, |handle| f(unsafe { &(*handle).value }))
 }
 
 /// Run an accessor that cannot report errors: NULL, a poisoned handle, a
@@ -226,14 +230,8 @@ pub(crate) fn get<C: Opaque, R: Copy>(h: *const C, default: R, f: impl FnOnce(&C
 /// As [`get`], with `in_use` the answer for a handle another call is
 /// running on.
 pub(crate) fn get_or<C: Opaque, R>(h: *const C, default: R, in_use: R, f: impl FnOnce(&C::Rust) -> R) -> R {
-    let handle = h as *const Handle<C::Rust>;
-    if handle.is_null() {
-        return default;
-    }
-    // SAFETY: see `call_on`.
-    if unsafe { (*handle).poisoned.load(Ordering::Acquire) } {
-        return default;
-    }
+    // NULL and a poisoned handle: `default` (no error to store).
+    let Ok(handle) = checked(h, std::ptr::null_mut()) else { return default };
     if !claim::<C>(handle, std::ptr::null_mut()) {
         return in_use;
     }
