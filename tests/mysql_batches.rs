@@ -114,6 +114,15 @@ fn updates_and_deletes_go_in_bulk() {
     assert!(bulk.2 == plain_run.2, "the same keys and values");
     assert!((3..=8).contains(&bulk.1), "bulk, with the last row alone: {}", bulk.1);
     assert!(plain_run.1 >= 15, "row by row: {}", plain_run.1);
+    // The same after a comment: the batch is still told an INSERT (its
+    // last row run alone), so the insert id is still the last row's.
+    let u = e.table("myb_ups3");
+    e.db.exec(&format!("CREATE TABLE {u} (id BIGINT AUTO_INCREMENT PRIMARY KEY, k BIGINT UNIQUE, v BIGINT)"), &[]).unwrap();
+    c.exec(&format!("INSERT INTO {u} (k, v) VALUES (1, 1), (6, 6), (7, 7), (8, 8), (9, 9), (10, 10)"), &[]).unwrap();
+    let sql = format!("/* upsert */ INSERT INTO {u} (k, v) VALUES (?, ?) ON DUPLICATE KEY UPDATE v = v + ?");
+    let r = batch(&c, &sql, &ups).unwrap();
+    assert_eq!(r.rows_affected, bulk.0.rows_affected);
+    assert_eq!(r.last_insert_id, Some(int(&c, &format!("SELECT id FROM {u} WHERE k = 19"), &[])), "the last row's insert id");
 }
 
 #[test]

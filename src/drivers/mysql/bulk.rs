@@ -23,7 +23,7 @@ use super::types::to_mysql;
 use crate::core::driver::{ExecResult, PipelineError};
 use crate::core::error::{Error, Result};
 use crate::core::ingest::RowSource;
-use crate::core::sql::{Kind, tokens};
+use crate::core::sql::{Kind, significant, tokens};
 use crate::core::value::{Type as K, ValueRef};
 use mysql::prelude::Queryable;
 use mysql::Value as MV;
@@ -332,9 +332,10 @@ pub(super) fn pipeline(stmt: &mut MyStmt, rows: &[ValueRef<'_>]) -> std::result:
     let shared = stmt.shared.clone();
     let c = shared.conn_for(stmt.id).map_err(|e| not_row(e, false))?;
     let chunk = Chunk::begin(&shared, c).map_err(|error| PipelineError { row: Some(0), error, rolled_back: false })?;
-    let insert = ["INSERT", "REPLACE"]
-        .iter()
-        .any(|w| stmt.sql.trim_start().get(..w.len()).is_some_and(|s| s.eq_ignore_ascii_case(w)));
+    // Its first word read by the core lexer: a comment before it skipped.
+    let insert = significant(&stmt.sql, &super::SYNTAX)
+        .next()
+        .is_some_and(|t| t.is_word(&stmt.sql, "INSERT") || t.is_word(&stmt.sql, "REPLACE"));
     // The values again, should the rows have to run one by one (the
     // command takes them).
     let again = || convert(rows, n).unwrap_or_default();
