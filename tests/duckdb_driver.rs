@@ -287,6 +287,11 @@ fn transactions_errors_and_a_file() {
     assert!(conn.in_transaction());
     conn.exec("COMMIT", &[]).unwrap();
     assert!(!conn.in_transaction());
+    // And after a comment.
+    conn.exec("/* tx */ BEGIN", &[]).unwrap();
+    assert!(conn.in_transaction());
+    conn.exec("-- done\nCOMMIT", &[]).unwrap();
+    assert!(!conn.in_transaction());
     drop(conn);
     // Connections of the pool share the database.
     std::thread::scope(|s| {

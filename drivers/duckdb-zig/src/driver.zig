@@ -358,9 +358,19 @@ const Stmt = struct {
     desc_decimal: [24:0]u8,
 };
 
+/// Whether `sql`'s first word, after blanks and `--` / `/* */` comments,
+/// is one of `words` (any case).
 fn firstWordIs(sql: []const u8, words: []const []const u8) bool {
     var i: usize = 0;
-    while (i < sql.len and (sql[i] == ' ' or sql[i] == '\t' or sql[i] == '\n' or sql[i] == '\r')) i += 1;
+    while (i < sql.len) {
+        if (std.ascii.isWhitespace(sql[i])) {
+            i += 1;
+        } else if (std.mem.startsWith(u8, sql[i..], "--")) {
+            i = std.mem.indexOfScalarPos(u8, sql, i, '\n') orelse sql.len;
+        } else if (std.mem.startsWith(u8, sql[i..], "/*")) {
+            i = if (std.mem.indexOfPos(u8, sql, i + 2, "*/")) |end| end + 2 else sql.len;
+        } else break;
+    }
     var j = i;
     while (j < sql.len and std.ascii.isAlphabetic(sql[j])) j += 1;
     for (words) |w| if (std.ascii.eqlIgnoreCase(sql[i..j], w)) return true;
@@ -1483,6 +1493,15 @@ test "the dates, times and timestamps keel has no value for" {
     try std.testing.expect(timestampProblem(std.math.minInt(i64) + 1) != null);
     try std.testing.expect(timeProblem(86_400_000_000) != null);
     try std.testing.expect(timeProblem(86_399_999_999) == null);
+}
+
+test "the first word of a transaction statement, after comments" {
+    try std.testing.expect(firstWordIs("  begin transaction", &.{ "BEGIN", "START" }));
+    try std.testing.expect(firstWordIs("/* tx */ BEGIN", &.{"BEGIN"}));
+    try std.testing.expect(firstWordIs("-- why\n\t/* a */ /* b */\nCOMMIT", &.{"COMMIT"}));
+    try std.testing.expect(!firstWordIs("/* BEGIN */ ROLLBACK", &.{"BEGIN"}));
+    try std.testing.expect(!firstWordIs("-- BEGIN", &.{"BEGIN"}));
+    try std.testing.expect(!firstWordIs("/* unterminated BEGIN", &.{"BEGIN"}));
 }
 
 test "RETURNING is found as a word only" {
