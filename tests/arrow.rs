@@ -542,6 +542,81 @@ fn check_export_open_cursor(f: &Fixture) {
     keel_conn_free(conn);
 }
 
+/// Where the bytes of buffer `which` of column `col` of `b` are.
+fn buffer_at(b: &RecordBatch, col: usize, which: usize) -> usize {
+    b.column(col).to_data().buffers()[which].as_ptr() as usize
+}
+
+/// A stream read batch by batch fills the memory of the batch its
+/// consumer released last; batches the consumer keeps are never written
+/// again, and a batch released after its stream is still whole.
+fn check_released_batches_are_reused(f: &Fixture) {
+    let e = &f.e;
+    let t = e.table("arrow_reuse");
+    e.db.exec(
+        &format!("CREATE TABLE {t} (id BIGINT, name {}, score {})", e.q.ddl(Type::Text), e.q.ddl(Type::Double)),
+        &[],
+    )
+    .unwrap();
+    let c = e.conn();
+    let values: Vec<String> = (0..40).map(|i| format!("({i}, 'name {i}', {i}.5)")).collect();
+    c.exec(&format!("INSERT INTO {t} (id, name, score) VALUES {}", values.join(", ")), &[]).unwrap();
+    drop(c);
+    let want = |from: usize, b: &RecordBatch| {
+        for r in 0..b.num_rows() {
+            let i = from + r;
+            assert_eq!(b.column(0).as_primitive::<Int64Type>().value(r), i as i64, "{}", e.name);
+            assert_eq!(b.column(1).as_string::<i32>().value(r), format!("name {i}"), "{}", e.name);
+            assert_eq!(b.column(2).as_primitive::<Float64Type>().value(r), i as f64 + 0.5, "{}", e.name);
+        }
+    };
+    let db = CDb::open(&f.url, "arrow_batch_rows=8");
+    let conn = db.checkout();
+    let sql = format!("SELECT id, name, score FROM {t} ORDER BY id");
+
+    // Each batch released before the next is asked for.
+    let mut reader = import(query_arrow(conn, &sql));
+    let first = reader.next().unwrap().unwrap();
+    want(0, &first);
+    let at = [buffer_at(&first, 0, 0), buffer_at(&first, 1, 0), buffer_at(&first, 1, 1), buffer_at(&first, 2, 0)];
+    drop(first);
+    let mut seen = 8;
+    for b in reader.by_ref() {
+        let b = b.unwrap();
+        want(seen, &b);
+        let now = [buffer_at(&b, 0, 0), buffer_at(&b, 1, 0), buffer_at(&b, 1, 1), buffer_at(&b, 2, 0)];
+        assert_eq!(now, at, "{}: batch at row {seen} is not in the released batch's memory", e.name);
+        seen += b.num_rows();
+    }
+    assert_eq!(seen, 40);
+    drop(reader);
+
+    // Every batch kept: each in memory of its own, and still as read.
+    let kept: Vec<RecordBatch> = import(query_arrow(conn, &sql)).map(|b| b.unwrap()).collect();
+    assert_eq!(kept.len(), 5, "{}", e.name);
+    let mut places: Vec<usize> = kept.iter().map(|b| buffer_at(b, 0, 0)).collect();
+    places.dedup();
+    assert_eq!(places.len(), 5, "{}: kept batches share memory", e.name);
+    for (k, b) in kept.iter().enumerate() {
+        want(k * 8, b);
+    }
+
+    // A batch outliving its stream, released from another thread, and
+    // one released after it while the stream reads on.
+    let mut reader = import(query_arrow(conn, &sql));
+    let a = reader.next().unwrap().unwrap();
+    let b = reader.next().unwrap().unwrap();
+    std::thread::spawn(move || drop(a)).join().unwrap();
+    let c = reader.next().unwrap().unwrap();
+    want(8, &b);
+    want(16, &c);
+    drop(reader);
+    drop(c);
+    want(8, &b);
+    drop(b);
+    keel_conn_free(conn);
+}
+
 #[test]
 fn every_type() {
     each(check_every_type);
@@ -555,6 +630,11 @@ fn stream_outlives_its_connection() {
 #[test]
 fn released_early() {
     each(check_released_early);
+}
+
+#[test]
+fn released_batches_are_reused() {
+    each(check_released_batches_are_reused);
 }
 
 #[test]

@@ -54,12 +54,17 @@ use arrow_array::builder::{
     FixedSizeBinaryBuilder, Float64Builder, Int64Builder, StringBuilder, Time64MicrosecondBuilder,
     TimestampMicrosecondBuilder, UInt64Builder,
 };
-use arrow_array::{ArrayRef, ListArray, NullArray, RecordBatch, RecordBatchOptions, RecordBatchReader};
-use arrow_buffer::{NullBufferBuilder, OffsetBuffer, ScalarBuffer, i256};
+use arrow_array::builder::PrimitiveBuilder;
+use arrow_array::{
+    ArrayRef, ArrowPrimitiveType, ListArray, NullArray, RecordBatch, RecordBatchOptions, RecordBatchReader,
+    make_array,
+};
+use arrow_buffer::{ArrowNativeType, Buffer, MutableBuffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer, i256};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
+use std::ptr::NonNull;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 /// The Arrow type of one column: what its values must be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,6 +197,161 @@ impl Target {
                 Decimal256Builder::with_capacity(cap).with_data_type(DataType::Decimal256(p, s)),
             ),
             Target::Unknown | Target::Null | Target::List => Col::Null(0),
+        }
+    }
+
+    /// As [`Target::builder`], filling `old` (the buffers of a batch its
+    /// consumer has released, [`Recycler::take`]) again where they are
+    /// of this type: no new memory for values and offsets.
+    fn builder_from(self, cap: usize, old: Recycled) -> Col {
+        if old.iter().all(Option::is_none) {
+            return self.builder(cap);
+        }
+        let [a, b] = old;
+        match self {
+            Target::Int64 => Col::Int64(primitive_from(a, cap)),
+            Target::UInt64 => Col::UInt64(primitive_from(a, cap)),
+            Target::Float64 => Col::Float64(primitive_from(a, cap)),
+            Target::Date => Col::Date(primitive_from(a, cap)),
+            Target::Time => Col::Time(primitive_from(a, cap)),
+            Target::Timestamp => Col::Timestamp(primitive_from(a, cap)),
+            Target::Timestamptz => Col::Timestamp(primitive_from::<TimestampMicrosecondType>(a, cap).with_timezone("UTC")),
+            Target::Decimal(p, s) => {
+                Col::Decimal(primitive_from::<Decimal128Type>(a, cap).with_data_type(DataType::Decimal128(p, s)))
+            }
+            Target::Decimal256(p, s) => {
+                Col::Decimal256(primitive_from::<Decimal256Type>(a, cap).with_data_type(DataType::Decimal256(p, s)))
+            }
+            Target::Text | Target::Json | Target::DecimalText => {
+                let (offsets, values) = bytes_from(a, b, cap);
+                // SAFETY: no values, one offset 0: an empty array's buffers.
+                Col::Utf8(unsafe { StringBuilder::new_from_buffer(offsets, values, None) })
+            }
+            Target::Binary => {
+                let (offsets, values) = bytes_from(a, b, cap);
+                // SAFETY: as above.
+                Col::Binary(unsafe { BinaryBuilder::new_from_buffer(offsets, values, None) })
+            }
+            _ => self.builder(cap),
+        }
+    }
+}
+
+/// A released buffer as an empty vector of `T` with room for `cap`
+/// (a new one when there is none, or it is not one of `T`s).
+fn reused<T: ArrowNativeType>(old: Option<Buffer>, cap: usize) -> Vec<T> {
+    let mut v = old.and_then(|b| b.into_vec::<T>().ok()).unwrap_or_default();
+    v.clear();
+    v.reserve(cap);
+    v
+}
+
+fn primitive_from<T: ArrowPrimitiveType>(old: Option<Buffer>, cap: usize) -> PrimitiveBuilder<T> {
+    PrimitiveBuilder::new_from_buffer(MutableBuffer::from(reused::<T::Native>(old, cap)), None)
+}
+
+/// The offsets (holding the first, 0) and values of an empty utf8 or
+/// binary array, in released buffers where there are some.
+fn bytes_from(offsets: Option<Buffer>, values: Option<Buffer>, cap: usize) -> (MutableBuffer, MutableBuffer) {
+    let mut o = reused::<i32>(offsets, cap + 1);
+    o.push(0);
+    (MutableBuffer::from(o), MutableBuffer::from(reused::<u8>(values, cap * 8)))
+}
+
+/// The buffers one column of a released batch gives back: its values (or
+/// offsets, for utf8 and binary) and its utf8 or binary data.
+type Recycled = [Option<Buffer>; 2];
+
+/// The memory of the batches a stream's consumer has released, for the
+/// batches after them. Without it, each batch of a stream read batch by
+/// batch asks the allocator for fresh buffers: for 65,536 rows, megabytes
+/// that the C library maps, the kernel zeroes page by page and the C
+/// library unmaps again when the consumer lets go. With it a column's
+/// values go into the buffers of the last batch released. It holds one
+/// batch's buffers at most (the last released of each column), and only
+/// while the reader lives; batches the consumer keeps (a table of them)
+/// give nothing back until released.
+#[derive(Default)]
+struct Recycler {
+    columns: Mutex<Vec<Recycled>>,
+}
+
+impl Recycler {
+    /// Column `col`'s released buffers, if any (they are then the
+    /// caller's).
+    fn take(&self, col: usize) -> Recycled {
+        let mut cols = self.columns.lock().unwrap_or_else(PoisonError::into_inner);
+        cols.get_mut(col).map(std::mem::take).unwrap_or_default()
+    }
+
+    fn give_back(&self, col: usize, which: usize, buffer: Buffer) {
+        let old = {
+            let mut cols = self.columns.lock().unwrap_or_else(PoisonError::into_inner);
+            if cols.len() <= col {
+                cols.resize_with(col + 1, Default::default);
+            }
+            cols[col][which].replace(buffer)
+        };
+        // Freed outside the lock.
+        drop(old);
+    }
+
+    /// `a` (column `col` of a batch) with its values and offsets lent
+    /// out: when its consumer drops the last reference to one of them, it
+    /// comes back here (when this recycler still exists).
+    fn lend(self: &Arc<Self>, col: usize, a: ArrayRef) -> ArrayRef {
+        let data = a.to_data();
+        drop(a);
+        let lent = match data.data_type() {
+            DataType::Utf8 | DataType::Binary => 2,
+            DataType::Int64
+            | DataType::UInt64
+            | DataType::Float64
+            | DataType::Date32
+            | DataType::Time64(_)
+            | DataType::Timestamp(..)
+            | DataType::Decimal128(..)
+            | DataType::Decimal256(..) => 1,
+            _ => 0,
+        };
+        if lent == 0 || data.offset() != 0 || data.buffers().len() < lent {
+            return make_array(data);
+        }
+        let buffers = data
+            .buffers()
+            .iter()
+            .enumerate()
+            .map(|(which, b)| {
+                if which >= lent {
+                    return b.clone();
+                }
+                let ptr = NonNull::new(b.as_ptr() as *mut u8).unwrap_or(NonNull::dangling());
+                let len = b.len();
+                let owner = Arc::new(Lent { buffer: Some(b.clone()), home: Arc::downgrade(self), col, which });
+                // SAFETY: `owner` holds the buffer `ptr` and `len` describe,
+                // unchanged, until it is dropped with the last reference
+                // to the buffer made here.
+                unsafe { Buffer::from_custom_allocation(ptr, len, owner) }
+            })
+            .collect();
+        // SAFETY: the same buffers, each lent out as it is.
+        make_array(unsafe { data.into_builder().buffers(buffers).build_unchecked() })
+    }
+}
+
+/// One buffer of a batch, lent to the stream's consumer (see
+/// [`Recycler`]).
+struct Lent {
+    buffer: Option<Buffer>,
+    home: Weak<Recycler>,
+    col: usize,
+    which: usize,
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        if let (Some(home), Some(b)) = (self.home.upgrade(), self.buffer.take()) {
+            home.give_back(self.col, self.which, b);
         }
     }
 }
@@ -575,6 +735,8 @@ pub struct ArrowReader {
     /// ([`Rows::next_run`]): `None` until asked.
     columnar: Option<bool>,
     done: bool,
+    /// The buffers of batches the consumer has released.
+    recycler: Arc<Recycler>,
 }
 
 impl ArrowReader {
@@ -607,6 +769,7 @@ impl ArrowReader {
             first: None,
             columnar: None,
             done: false,
+            recycler: Arc::default(),
         };
         let first = r.read_batch()?;
         for t in &mut r.targets {
@@ -637,6 +800,7 @@ impl ArrowReader {
     }
 
     fn batch(&self, (cols, n): (Vec<ArrayRef>, usize)) -> Result<RecordBatch> {
+        let cols = cols.into_iter().enumerate().map(|(i, a)| self.recycler.lend(i, a)).collect();
         RecordBatch::try_new_with_options(
             self.schema.clone(),
             cols,
@@ -662,9 +826,10 @@ impl ArrowReader {
             .targets
             .iter()
             .zip(&self.lists)
-            .map(|(t, l)| match l {
+            .enumerate()
+            .map(|(i, (t, l))| match l {
                 Some(elem) => Col::list(*elem, cap),
-                None => t.builder(cap),
+                None => t.builder_from(cap, self.recycler.take(i)),
             })
             .collect();
         let mut n = 0usize;

@@ -141,7 +141,10 @@ unsafe extern "C" fn keel_last_error(stream: *mut ArrowArrayStream) -> *const c_
 /// then it counts as checked out, and, on engines without
 /// `KEEL_CAPABILITY_SEVERAL_CURSORS`, `conn` runs nothing else until the
 /// stream reached its end or was released. The stream may move between
-/// threads but must not be used by two at once.
+/// threads but must not be used by two at once. It also keeps the value
+/// and offset buffers of the last batch its consumer released (at most
+/// one batch's), and fills them again for the next batch instead of
+/// allocating new ones; a batch the consumer still holds is never written.
 ///
 /// Ownership: `sql` and `params` are borrowed for the call. On success
 /// `*stream_out` belongs to the caller, who calls its `release` callback
@@ -149,7 +152,8 @@ unsafe extern "C" fn keel_last_error(stream: *mut ArrowArrayStream) -> *const c_
 /// failure.
 ///
 /// Lifetime: the schema and arrays the stream hands out are the
-/// consumer's, each with its own `release`, and live past the stream.
+/// consumer's, each with its own `release` (callable from any thread), and
+/// live past the stream.
 ///
 /// Errors: as `keel_conn_query`, plus `KEEL_STATUS_NULL_ARGUMENT`
 /// (stream_out), `KEEL_STATUS_INVALID_DATA` (a value of the first batch
