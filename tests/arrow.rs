@@ -1261,6 +1261,33 @@ fn id_stream(from: i64, n: i64) -> FFI_ArrowArrayStream {
     FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(batches, schema)))
 }
 
+/// A stream that fails after its first batch: the ingest fails with the
+/// producer's message, placed after the rows that came before it, and
+/// loads nothing (each engine's path: SQLite's prepared INSERT,
+/// PostgreSQL's COPY, MariaDB's bulk command or MySQL's LOAD DATA, SQL
+/// Server's bulk load).
+fn check_ingest_stream_failing_midway(f: &Fixture) {
+    use keel::core::ingest::IngestMode;
+    use std::sync::Arc;
+    let e = &f.e;
+    let t = e.table("arrow_ingest_fails");
+    e.db.exec(&format!("CREATE TABLE {t} (id BIGINT, name {})", e.q.ddl(Type::Text)), &[]).unwrap();
+    let mut reader = import(id_stream(0, 10));
+    let schema = reader.schema();
+    let first = reader.next().unwrap().unwrap();
+    let batches = vec![Ok(first), Err(arrow_schema::ArrowError::ComputeError("the producer ran dry".into()))];
+    let mut stream = FFI_ArrowArrayStream::new(Box::new(arrow_array::RecordBatchIterator::new(batches, Arc::clone(&schema))));
+    let db = CDb::open(&f.url, "");
+    let conn = db.checkout();
+    let (s, m) = ingest(conn, &t.name, &mut stream, IngestMode::Append).unwrap_err();
+    assert_eq!(s, Status::InvalidData, "{}: {m}", e.name);
+    assert!(m.contains("after 5 rows: reading the Arrow stream") && m.contains("the producer ran dry"), "{}: {m}", e.name);
+    assert_eq!(m.matches("after ").count(), 1, "{}: {m}", e.name);
+    keel_conn_free(conn);
+    let c = e.conn();
+    assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t}"), &[]), 0, "{}: rows of a failed ingest stayed", e.name);
+}
+
 /// The four modes, with what each does to a table that exists or not.
 fn check_ingest_modes(f: &Fixture) {
     use keel::core::ingest::IngestMode::*;
@@ -1369,6 +1396,11 @@ fn check_ingest_modes(f: &Fixture) {
 #[test]
 fn ingest_round_trip() {
     each(check_ingest_round_trip);
+}
+
+#[test]
+fn ingest_stream_failing_midway() {
+    each(check_ingest_stream_failing_midway);
 }
 
 #[test]

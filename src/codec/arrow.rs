@@ -1364,16 +1364,18 @@ struct ReadBatch<'a> {
 impl<R: RecordBatchReader> ArrowSource<R> {
     /// The next record batch of the stream, checked against its schema;
     /// `None` at the end.
+    /// The stream's next record batch; its errors say how many rows came
+    /// before (`after N rows: `), as a row's errors name the row.
     fn next_record_batch(&mut self) -> Result<Option<RecordBatch>> {
         let batch = match self.reader.next() {
             None => return Ok(None),
-            Some(Err(e)) => return Err(Error::invalid_data(format!("reading the Arrow stream: {e}"))),
-            Some(Ok(b)) => b,
+            Some(Err(e)) => Err(Error::invalid_data(format!("reading the Arrow stream: {e}"))),
+            Some(Ok(b)) if b.schema().fields() != self.schema.fields() => {
+                Err(Error::invalid_data("a record batch of the Arrow stream does not have the stream's schema"))
+            }
+            Some(Ok(b)) => Ok(b),
         };
-        if batch.schema().fields() != self.schema.fields() {
-            return Err(Error::invalid_data("a record batch of the Arrow stream does not have the stream's schema"));
-        }
-        Ok(Some(batch))
+        batch.map(Some).map_err(|e| e.context(format_args!("after {} rows", self.before)))
     }
 
     fn read<'a>(&self, batch: &'a RecordBatch) -> Result<ReadBatch<'a>> {
@@ -1438,16 +1440,21 @@ impl<R: RecordBatchReader> RowSource for ArrowSource<R> {
             // The batch is read: its rows go to the statement under the
             // session's lock, with no call into the stream meanwhile (it
             // may read from this same session).
+            let mut at_row = false;
             stmt.execute_rows(
                 &mut |each| {
                     for r in 0..n {
                         self.row_of(&b, r, &mut row)?;
-                        each(&row).map_err(|e| e.context(format_args!("row {}", self.before + r as u64)))?;
+                        each(&row).map_err(|e| {
+                            at_row = true;
+                            e.context(format_args!("row {}", self.before + r as u64))
+                        })?;
                     }
                     Ok(())
                 },
                 false,
-            )?;
+            )
+            .map_err(|e| if at_row { e } else { e.context(format_args!("after {} rows", self.before)) })?;
         } else {
             let mut pb = stmt.batch();
             for r in 0..n {

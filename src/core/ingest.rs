@@ -68,12 +68,15 @@ pub trait RowSource {
     /// Run the next batch of rows through `stmt` (an INSERT with one
     /// parameter per column, in [`RowSource::columns`]' order), as a
     /// batch (`Stmt::batch`); the number of rows it ran, or `None` at the
-    /// end.
+    /// end. An error says where in the source it happened: a row's names
+    /// the row (`row N: `, 0-based from the start of the source), one
+    /// about no row says how many rows came before it (`after N rows: `).
     fn next_batch(&mut self, stmt: &mut Stmt) -> Result<Option<u64>>;
     /// The next batch of rows, each given to `each` (one value per
     /// column, in [`RowSource::columns`]' order), an error `each` returns
     /// named with its row (`row N: `, 0-based from the start of the
-    /// source): the number of rows, or
+    /// source), an error reading the source with the rows before it
+    /// (`after N rows: `): the number of rows, or
     /// `None` at the end. For drivers' bulk paths
     /// ([`DriverConn::bulk_insert`](super::driver::DriverConn::bulk_insert)).
     /// The batch is read before its first row is given, and nothing reads
@@ -211,13 +214,7 @@ impl Conn {
                 names.join(", ")
             ))?;
             let mut total = 0u64;
-            // An error that names its row (from the start of the stream)
-            // says enough; one that does not is placed after the rows
-            // loaded before its record batch.
-            while let Some(n) = src
-                .next_batch(&mut stmt)
-                .map_err(|e| if e.message.starts_with("row ") { e } else { e.context(format_args!("after {total} rows")) })?
-            {
+            while let Some(n) = src.next_batch(&mut stmt)? {
                 total += n;
             }
             Ok(total)

@@ -341,7 +341,9 @@ pub extern "C" fn keel_rows_export_arrow(
 /// or with an unreadable schema, a name with a NUL byte),
 /// `KEEL_STATUS_NOT_IMPLEMENTED` (a field type keel cannot ingest),
 /// `KEEL_STATUS_INVALID_DATA` (a value that does not convert exactly, an
-/// error the stream's producer reported), `KEEL_STATUS_ALREADY_EXISTS`
+/// error the stream's producer reported, with the message from its
+/// `get_last_error` placed after the rows before it: `after N rows:
+/// reading the Arrow stream: ...`), `KEEL_STATUS_ALREADY_EXISTS`
 /// and `KEEL_STATUS_NOT_FOUND` (the table, per mode), and engine errors.
 /// keel's own errors name the row (0-based, from the start of the
 /// stream) and column; so do the engine's on SQLite and PostgreSQL (whose
