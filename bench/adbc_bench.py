@@ -63,10 +63,16 @@ def via_native(connect: Callable[[], Any]) -> int:
         return cur.fetch_arrow_table().num_rows
 
 
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
 def report(engine: str, t: Dict[str, float]) -> None:
-    line = f"{engine:9} keel {t['keel']:.3f}s  adbc {t['adbc']:.3f}s  adbc/keel {t['adbc'] / t['keel']:.2f}"
+    layer = t["adbc"] / t["keel"]
+    line = f"{engine:9} keel {t['keel']:.3f}s  adbc {t['adbc']:.3f}s  adbc/keel {layer:.2f} (goal <= 1.10: {verdict(layer <= 1.10)})"
     if "native" in t:
-        line += f"  native {t['native']:.3f}s  native/adbc {t['native'] / t['adbc']:.2f}"
+        speedup = t["native"] / t["adbc"]
+        line += f"  native {t['native']:.3f}s  native/adbc {speedup:.2f} (goal >= 1.50: {verdict(speedup >= 1.50)})"
     else:
         line += "  native: not installed"
     print(line, flush=True)

@@ -65,6 +65,21 @@ if [ $# -eq 0 ]; then
     else
         echo "arrow bench skipped: pyarrow is not installed for $PY"
     fi
+    # keel as an ADBC driver (bench/adbc_bench.py): fetch_arrow_table
+    # through keel's package, through adbc_driver_manager loading libkeel,
+    # and through ADBC's own SQLite and PostgreSQL drivers, when
+    # adbc-driver-manager and pyarrow can be had.
+    if "$PY" -c 'import pyarrow' 2>/dev/null; then
+        "$PY" -c 'import adbc_driver_manager, adbc_driver_sqlite, adbc_driver_postgresql' 2>/dev/null ||
+            "$PY" -m pip install -q adbc-driver-manager adbc-driver-sqlite adbc-driver-postgresql >/dev/null 2>&1 ||
+            echo "bench: ADBC's drivers could not be installed"
+    fi
+    if "$PY" -c 'import pyarrow, adbc_driver_manager' 2>/dev/null; then
+        echo
+        KEEL_LIBRARY="$PWD/target/release/libkeel.so" "$PY" bench/adbc_bench.py
+    else
+        echo "adbc bench skipped: pyarrow or adbc-driver-manager is not installed for $PY"
+    fi
     # The Python package against stdlib sqlite3, psycopg 3 and mysqlclient
     # (bench/python_bench.py): fetchall, point queries, executemany.
     echo
