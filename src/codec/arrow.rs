@@ -819,9 +819,12 @@ impl ArrowReader {
         if self.done {
             return Ok(None);
         }
-        // A cursor that hands out runs fills its batches (but the last):
-        // room for all of it at once, instead of growing by copies.
-        let cap = if self.columnar == Some(true) { self.batch_rows.min(1 << 16) } else { self.batch_rows.min(4096) };
+        // A cursor that hands out runs fills its batches (but the last),
+        // and so does one read row by row once its first batch was full:
+        // room for all of it at once, instead of growing by copies. A
+        // first batch starts small, for the many results of a few rows.
+        let full = self.columnar == Some(true) || self.row_no >= self.batch_rows as u64;
+        let cap = if full { self.batch_rows.min(1 << 16) } else { self.batch_rows.min(4096) };
         let mut cols: Vec<Col> = self
             .targets
             .iter()
