@@ -1366,9 +1366,8 @@ struct ReadBatch<'a> {
 
 impl<R: RecordBatchReader> ArrowSource<R> {
     /// The next record batch of the stream, checked against its schema;
-    /// `None` at the end.
-    /// The stream's next record batch; its errors say how many rows came
-    /// before (`after N rows: `), as a row's errors name the row.
+    /// `None` at the end. Its errors say how many rows came before
+    /// (`after N rows: `), as a row's errors name the row.
     fn next_record_batch(&mut self) -> Result<Option<RecordBatch>> {
         let batch = match self.reader.next() {
             None => return Ok(None),
