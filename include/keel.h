@@ -1396,11 +1396,15 @@ keel_status keel_conn_ingest(struct keel_conn *conn,
  * further call would return no rows). Afterwards the cursor is on the
  * last row copied, as if `keel_rows_next` had been called for each.
  * When a row fails to read or encode (an engine error, or a date outside
- * what the format can hold), the call fails and the rows it had already
- * read are dropped with the buffer; the cursor then stands on the failing
- * row (its values readable with the typed getters), so a further
- * `keel_rows_fetch_batch` goes on after it and never returns the dropped
- * rows.
+ * what the format can hold), the call stops there: if it had read rows
+ * before it, it returns them (`*end_out` false) and the next call that
+ * moves the cursor (`keel_rows_fetch_batch`, `keel_rows_next`,
+ * `keel_rows_next_values`, `keel_rows_export_arrow`) fails with that
+ * row's error instead of moving; with no row before it, this call fails.
+ * No row read is dropped. After an encoding error the cursor stands on
+ * the failing row (its values readable with the typed getters, also
+ * between the rows returned and the error), and a call after the error
+ * goes on after it; after an engine error the result has ended.
  *
  * `data_out` and `len_out` may be NULL; otherwise they receive the same
  * pointer and length as `keel_buffer_data` and `keel_buffer_len` would

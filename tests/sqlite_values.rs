@@ -1327,3 +1327,61 @@ fn dml_with_returning_through_query_and_exec() {
     keel_conn_free(conn);
     keel_db_free(db);
 }
+
+/// A batch that meets a row it cannot encode returns the rows before it;
+/// the next call fails with that row's error, naming where it was, and
+/// the call after goes on past it: no row read is dropped, and none but
+/// the failing one is skipped.
+#[test]
+fn a_batch_returns_the_rows_before_a_failing_row_and_the_next_call_its_error() {
+    use keel::ffi::batch::keel_rows_fetch_batch;
+    let db = memory_db();
+    let conn = checkout(db);
+    exec(conn, "CREATE TABLE t(id INTEGER PRIMARY KEY, ts TIMESTAMP)", &[]);
+    // Unix seconds: 10^12 is in the year 33658, which no pickle datetime holds.
+    for id in 1..=8 {
+        let ts = if id == 6 { 1_000_000_000_000i64 } else { 1_700_000_000 + id };
+        exec(conn, &format!("INSERT INTO t VALUES ({id}, {ts})"), &[]);
+    }
+    let rows = query(conn, "SELECT id, ts FROM t ORDER BY id", &[]);
+    let fetch = |err: *mut *mut keel_error| -> (Status, usize, bool) {
+        let (mut data, mut len, mut n, mut end) = (null(), 0usize, 0usize, false);
+        let s = keel_rows_fetch_batch(rows, 100, 1, null_mut(), &mut data, &mut len, &mut n, &mut end, err);
+        (s, n, end)
+    };
+    let mut e = null_mut();
+    assert_eq!(fetch(&mut e), (Status::Ok, 5, false), "the five rows before the failing one");
+    // The cursor stands on the failing row.
+    assert_eq!(get_i64(rows, 0), 6);
+    let err = fails(|e| fetch(e).0);
+    assert_err(&err, Status::InvalidData, &["the row after the 5 rows of the last batch", "9999"]);
+    assert_eq!(fetch(&mut e), (Status::Ok, 2, true), "the rows after it");
+    assert_eq!(fetch(&mut e), (Status::Ok, 0, true));
+    keel_rows_free(rows);
+
+    // Failing first: the call fails at once, and the next goes on.
+    let rows = query(conn, "SELECT id, ts FROM t WHERE id >= 6 ORDER BY id", &[]);
+    let fetch = |err: *mut *mut keel_error| -> (Status, usize, bool) {
+        let (mut data, mut len, mut n, mut end) = (null(), 0usize, 0usize, false);
+        let s = keel_rows_fetch_batch(rows, 100, 1, null_mut(), &mut data, &mut len, &mut n, &mut end, err);
+        (s, n, end)
+    };
+    let err = fails(|e| fetch(e).0);
+    assert_err(&err, Status::InvalidData, &["the first row of this batch", "9999"]);
+    assert_eq!(fetch(&mut e), (Status::Ok, 2, true));
+    keel_rows_free(rows);
+
+    // The error also stops keel_rows_next, once.
+    let rows = query(conn, "SELECT id, ts FROM t ORDER BY id", &[]);
+    let (mut data, mut len, mut n) = (null(), 0usize, 0usize);
+    ok(|e| keel_rows_fetch_batch(rows, 100, 1, null_mut(), &mut data, &mut len, &mut n, null_mut(), e));
+    assert_eq!(n, 5);
+    let mut has = false;
+    let err = fails(|e| keel_rows_next(rows, &mut has, e));
+    assert_err(&err, Status::InvalidData, &["9999"]);
+    assert!(next(rows));
+    assert_eq!(get_i64(rows, 0), 7);
+    keel_rows_free(rows);
+    keel_conn_free(conn);
+    keel_db_free(db);
+}

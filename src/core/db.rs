@@ -1093,6 +1093,10 @@ pub struct Rows {
     generation: u64,
     /// Its rows were moved to another `Rows` ([`Rows::take`]): to what.
     moved: Option<&'static str>,
+    /// The error of a row a reader of many rows met after it had read
+    /// others ([`Rows::defer`]): the next call that moves the cursor
+    /// returns it.
+    deferred: Option<Error>,
 }
 
 impl Drop for Rows {
@@ -1182,6 +1186,7 @@ impl Rows {
             opened_at: None,
             generation,
             moved: None,
+            deferred: None,
         }
     }
 
@@ -1285,7 +1290,19 @@ impl Rows {
             self.on_row = false;
             return Err(closed_cursor().with_sql(&self.sql));
         }
+        if let Some(e) = self.deferred.take() {
+            return Err(e);
+        }
         Ok(())
+    }
+
+    /// Keep `e`, the error of the row a reader of many rows stopped at
+    /// after reading others, for the next call that moves the cursor
+    /// ([`Rows::next`], [`Rows::each_row`], [`Rows::next_run`],
+    /// [`Rows::peek`]), which returns it instead of moving; the cursor
+    /// stays where `e` left it (on that row, or at the end).
+    pub fn defer(&mut self, e: Error) {
+        self.deferred = Some(e);
     }
 
     /// Advance to the next row; false at the end (and on every call after).

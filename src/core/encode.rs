@@ -50,19 +50,37 @@ pub struct Fetched {
 
 impl Rows {
     /// Read up to `max_rows` rows into `enc`. Stops early at the end of the
-    /// result, or once the buffer has grown past `byte_limit`. On error
-    /// nothing is returned: rows already read in this call are dropped
-    /// with the buffer. Afterwards the cursor is on the last row read.
+    /// result, or once the buffer has grown past `byte_limit`. Afterwards
+    /// the cursor is on the last row read. A row that fails (the engine's
+    /// error reading it, or `enc`'s encoding it) ends the call: when rows
+    /// came before it they are returned, and the error is kept for the
+    /// next call that moves the cursor ([`Rows::defer`]); with none, it
+    /// is returned now. Nothing read is dropped.
     pub fn fetch_encoded<E: RowEncoder>(&mut self, mut enc: E, max_rows: usize, byte_limit: usize) -> Result<Fetched> {
         let mut n = 0;
         let mut end = false;
+        let mut encoding = false;
         // One call reads until `max_rows`, the byte limit or the end.
         if max_rows > 0 && enc.len() < byte_limit {
-            (_, end) = self.each_row(max_rows, &mut |row| {
-                enc.row(row).map_err(|e| e.context(format_args!("row {n} of this batch")))?;
+            let read = self.each_row(max_rows, &mut |row| {
+                enc.row(row).inspect_err(|_| encoding = true)?;
                 n += 1;
                 Ok(enc.len() < byte_limit)
-            })?;
+            });
+            match read {
+                Ok((_, e)) => end = e,
+                Err(e) => {
+                    let e = match (encoding, n) {
+                        (false, _) => e,
+                        (true, 0) => e.context("the first row of this batch"),
+                        (true, n) => e.context(format_args!("the row after the {n} rows of the last batch")),
+                    };
+                    if n == 0 {
+                        return Err(e);
+                    }
+                    self.defer(e);
+                }
+            }
         }
         Ok(Fetched { data: enc.finish(), rows: n, end })
     }

@@ -141,6 +141,24 @@ def test_dates_python_cannot_hold_are_a_data_error(sqlite_conn):
     assert e.value.sqlstate == "22008" and "9999" in str(e.value)
 
 
+def test_rows_before_a_failing_row_come_out_before_its_error(sqlite_conn):
+    conn = sqlite_conn
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, ts TIMESTAMP)")
+    for i in range(1, 301):
+        # Unix seconds; row 200 is in the year 33658, which datetime cannot hold.
+        conn.execute("INSERT INTO t VALUES (?, ?)", (i, 10**12 if i == 200 else 1_700_000_000 + i))
+    cur = conn.execute("SELECT id, ts FROM t ORDER BY id")
+    seen = []
+    with pytest.raises(keel.DataError) as e:
+        for row in cur:
+            seen.append(row[0])
+    assert seen == list(range(1, 200)), "every row before the failing one, in order"
+    assert e.value.sqlstate == "22008" and "9999" in str(e.value)
+    with pytest.raises(keel.DataError):
+        conn.execute("SELECT id, ts FROM t ORDER BY id").fetchall()
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (300,), "the connection goes on"
+
+
 def test_large_values_and_many_batches(sqlite_conn):
     conn = sqlite_conn
     big = "é" * 100_000
