@@ -1301,7 +1301,7 @@ impl Rows {
     /// ([`Rows::next`], [`Rows::each_row`], [`Rows::next_run`],
     /// [`Rows::peek`]), which returns it instead of moving; the cursor
     /// stays where `e` left it (on that row, or at the end).
-    pub fn defer(&mut self, e: Error) {
+    pub(crate) fn defer(&mut self, e: Error) {
         self.deferred = Some(e);
     }
 
