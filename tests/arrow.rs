@@ -1288,6 +1288,31 @@ fn check_ingest_stream_failing_midway(f: &Fixture) {
     assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t}"), &[]), 0, "{}: rows of a failed ingest stayed", e.name);
 }
 
+/// A value of the stream that does not convert (a timestamp in
+/// nanoseconds that is no whole microsecond) fails the ingest with the
+/// row and column named once, and nothing about rows before it.
+fn check_ingest_value_that_does_not_convert(f: &Fixture) {
+    use keel::core::ingest::IngestMode;
+    use std::sync::Arc;
+    let e = &f.e;
+    let t = e.table("arrow_ingest_ns");
+    let schema = Arc::new(arrow_schema::Schema::new(vec![arrow_schema::Field::new(
+        "ts",
+        DataType::Timestamp(TimeUnit::Nanosecond, None),
+        true,
+    )]));
+    let ns: Vec<i64> = (0..5).map(|i| i * 1_000_000_000 + if i == 3 { 1 } else { 0 }).collect();
+    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(arrow_array::TimestampNanosecondArray::from(ns))]).unwrap();
+    let mut stream = FFI_ArrowArrayStream::new(Box::new(arrow_array::RecordBatchIterator::new(vec![Ok(batch)], schema)));
+    let db = CDb::open(&f.url, "");
+    let conn = db.checkout();
+    let (s, m) = ingest(conn, &t.name, &mut stream, IngestMode::Create).unwrap_err();
+    assert_eq!(s, Status::InvalidData, "{}: {m}", e.name);
+    assert!(m.starts_with("row 3, column 0 (\"ts\")") && m.contains("whole microseconds"), "{}: {m}", e.name);
+    assert!(!m.contains("after "), "{}: {m}", e.name);
+    keel_conn_free(conn);
+}
+
 /// The four modes, with what each does to a table that exists or not.
 fn check_ingest_modes(f: &Fixture) {
     use keel::core::ingest::IngestMode::*;
@@ -1401,6 +1426,11 @@ fn ingest_round_trip() {
 #[test]
 fn ingest_stream_failing_midway() {
     each(check_ingest_stream_failing_midway);
+}
+
+#[test]
+fn ingest_value_that_does_not_convert() {
+    each(check_ingest_value_that_does_not_convert);
 }
 
 #[test]

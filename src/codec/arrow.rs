@@ -1446,11 +1446,11 @@ impl<R: RecordBatchReader> RowSource for ArrowSource<R> {
             stmt.execute_rows(
                 &mut |each| {
                     for r in 0..n {
-                        self.row_of(&b, r, &mut row)?;
-                        each(&row).map_err(|e| {
-                            at_row = true;
-                            e.context(format_args!("row {}", self.before + r as u64))
-                        })?;
+                        // Both name the row: reading it from the batch
+                        // (`row_of`), and running it.
+                        self.row_of(&b, r, &mut row)
+                            .and_then(|()| each(&row).map_err(|e| e.context(format_args!("row {}", self.before + r as u64))))
+                            .inspect_err(|_| at_row = true)?;
                     }
                     Ok(())
                 },
