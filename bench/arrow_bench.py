@@ -113,6 +113,28 @@ def keel_ingest(conn: Any, t: pa.Table, n: int, repeat: int, name: str = "keel c
     return k_in, drop
 
 
+def adbc_fetch(a: Any) -> Callable[[], None]:
+    """ADBC's fetch_arrow_table of SELECT on the ADBC connection `a`."""
+
+    def fetch() -> None:
+        with a.cursor() as c:
+            c.execute(SELECT)
+            c.fetch_arrow_table()
+
+    return fetch
+
+
+def adbc_ingest(a: Any, t: pa.Table) -> Callable[[], None]:
+    """ADBC's adbc_ingest of `t` into a new table arrow_in on `a`."""
+
+    def ingest() -> None:
+        with a.cursor() as c:
+            c.adbc_ingest("arrow_in", t, mode="create")
+        a.commit()
+
+    return ingest
+
+
 def run_sqlite(n: int, repeat: int, t: pa.Table) -> None:
     print(f"SQLite, {n} rows")
     with tempfile.TemporaryDirectory() as d:
@@ -129,26 +151,14 @@ def run_sqlite(n: int, repeat: int, t: pa.Table) -> None:
             import adbc_driver_sqlite.dbapi as adbc
 
             a = adbc.connect(path)
-
-            def adbc_fetch() -> None:
-                with a.cursor() as c:
-                    c.execute(SELECT)
-                    c.fetch_arrow_table()
-
-            row("adbc_driver_sqlite fetch_arrow_table()", best(adbc_fetch, repeat), k_fetch, n)
+            row("adbc_driver_sqlite fetch_arrow_table()", best(adbc_fetch(a), repeat), k_fetch, n)
         except ImportError:
             a = None
             print("  (adbc_driver_sqlite not installed)")
 
         k_in, drop_keel = keel_ingest(conn, t, n, repeat)
         if a is not None:
-
-            def adbc_in() -> None:
-                with a.cursor() as c:
-                    c.adbc_ingest("arrow_in", t, mode="create")
-                a.commit()
-
-            row("adbc_driver_sqlite adbc_ingest", best(adbc_in, repeat, drop_keel), k_in, n)
+            row("adbc_driver_sqlite adbc_ingest", best(adbc_ingest(a, t), repeat, drop_keel), k_in, n)
             a.close()
         conn.close()
 
@@ -181,17 +191,12 @@ def run_postgres(url: str, n: int, repeat: int, t: pa.Table) -> None:
         import adbc_driver_postgresql.dbapi as adbc
 
         a = adbc.connect(url.replace("postgres://", "postgresql://"))
-
-        def adbc_fetch() -> None:
-            with a.cursor() as c:
-                c.execute(SELECT)
-                c.fetch_arrow_table()
-
-        row("adbc_driver_postgresql fetch_arrow_table()", best(adbc_fetch, repeat), k_fetch, n)
+        a_fetch = adbc_fetch(a)
+        row("adbc_driver_postgresql fetch_arrow_table()", best(a_fetch, repeat), k_fetch, n)
         with a.cursor() as c:
             c.execute("SELECT pg_backend_pid()")
             adbc_backend = c.fetchone()[0]
-        split = cpu_split(adbc_fetch, adbc_backend)
+        split = cpu_split(a_fetch, adbc_backend)
         if split is not None:
             wall, client, server = split
             print(
@@ -204,13 +209,7 @@ def run_postgres(url: str, n: int, repeat: int, t: pa.Table) -> None:
 
     k_in, drop = keel_ingest(conn, t, n, repeat, "keel conn.ingest (binary COPY)")
     if a is not None:
-
-        def adbc_in() -> None:
-            with a.cursor() as c:
-                c.adbc_ingest("arrow_in", t, mode="create")
-            a.commit()
-
-        row("adbc_driver_postgresql adbc_ingest", best(adbc_in, repeat, drop), k_in, n)
+        row("adbc_driver_postgresql adbc_ingest", best(adbc_ingest(a, t), repeat, drop), k_in, n)
         a.close()
     drop()
     conn.execute("DROP TABLE IF EXISTS arrow_bench")

@@ -52,38 +52,40 @@ if [ $# -eq 0 ]; then
         python3 -m venv build/pyvenv
     fi
     PY=build/pyvenv/bin/python
-    "$PY" -c 'import psycopg' 2>/dev/null || "$PY" -m pip install -q 'psycopg[binary]' >/dev/null 2>&1 ||
-        echo "bench: psycopg 3 could not be installed"
-    "$PY" -c 'import MySQLdb' 2>/dev/null || "$PY" -m pip install -q mysqlclient >/dev/null 2>&1 ||
-        echo "bench: mysqlclient could not be installed"
-    # Arrow out and in (bench/arrow_bench.py) on SQLite, PostgreSQL and
-    # MySQL/MariaDB, when pyarrow is importable (`make test` installs it
-    # in build/pyvenv).
+    # py_need WHAT MODULES PACKAGE...: pip-install PACKAGE... unless
+    # MODULES (an import list) import; a line naming WHAT when they cannot.
+    py_need() {
+        local what=$1 modules=$2
+        shift 2
+        "$PY" -c "import $modules" 2>/dev/null || "$PY" -m pip install -q "$@" >/dev/null 2>&1 ||
+            echo "bench: $what could not be installed"
+    }
+    py_need "psycopg 3" psycopg 'psycopg[binary]'
+    py_need mysqlclient MySQLdb mysqlclient
+    lib="$PWD/target/release/libkeel.so"
     if "$PY" -c 'import pyarrow' 2>/dev/null; then
+        # Arrow out and in (bench/arrow_bench.py) on SQLite, PostgreSQL
+        # and MySQL/MariaDB (`make test` installs pyarrow in build/pyvenv).
         echo
-        KEEL_LIBRARY="$PWD/target/release/libkeel.so" "$PY" bench/arrow_bench.py
+        KEEL_LIBRARY="$lib" "$PY" bench/arrow_bench.py
+        # keel as an ADBC driver (bench/adbc_bench.py): fetch_arrow_table
+        # through keel's package, through adbc_driver_manager loading
+        # libkeel, and through ADBC's own SQLite and PostgreSQL drivers.
+        py_need "ADBC's drivers" 'adbc_driver_manager, adbc_driver_sqlite, adbc_driver_postgresql' \
+            adbc-driver-manager adbc-driver-sqlite adbc-driver-postgresql
+        if "$PY" -c 'import adbc_driver_manager' 2>/dev/null; then
+            echo
+            KEEL_LIBRARY="$lib" "$PY" bench/adbc_bench.py
+        else
+            echo "adbc bench skipped: adbc-driver-manager is not installed for $PY"
+        fi
     else
-        echo "arrow bench skipped: pyarrow is not installed for $PY"
-    fi
-    # keel as an ADBC driver (bench/adbc_bench.py): fetch_arrow_table
-    # through keel's package, through adbc_driver_manager loading libkeel,
-    # and through ADBC's own SQLite and PostgreSQL drivers, when
-    # adbc-driver-manager and pyarrow can be had.
-    if "$PY" -c 'import pyarrow' 2>/dev/null; then
-        "$PY" -c 'import adbc_driver_manager, adbc_driver_sqlite, adbc_driver_postgresql' 2>/dev/null ||
-            "$PY" -m pip install -q adbc-driver-manager adbc-driver-sqlite adbc-driver-postgresql >/dev/null 2>&1 ||
-            echo "bench: ADBC's drivers could not be installed"
-    fi
-    if "$PY" -c 'import pyarrow, adbc_driver_manager' 2>/dev/null; then
-        echo
-        KEEL_LIBRARY="$PWD/target/release/libkeel.so" "$PY" bench/adbc_bench.py
-    else
-        echo "adbc bench skipped: pyarrow or adbc-driver-manager is not installed for $PY"
+        echo "arrow and adbc benches skipped: pyarrow is not installed for $PY"
     fi
     # The Python package against stdlib sqlite3, psycopg 3 and mysqlclient
     # (bench/python_bench.py): fetchall, point queries, executemany.
     echo
-    KEEL_LIBRARY="$PWD/target/release/libkeel.so" "$PY" bench/python_bench.py
+    KEEL_LIBRARY="$lib" "$PY" bench/python_bench.py
     # DuckDB through keel's Zig driver vs DuckDB's own C API
     # (bench/run_duckdb.sh); prints a skip line when npm or Zig cannot be had.
     echo
