@@ -113,6 +113,16 @@ def keel_ingest(conn: Any, t: pa.Table, n: int, repeat: int, name: str = "keel c
     return k_in, drop
 
 
+def keel_fetch(conn: Any, t: pa.Table, n: int, repeat: int) -> float:
+    """Load `t` into a new table arrow_bench through `conn`, then time
+    keel's `pyarrow.table(cur)` of SELECT (printed)."""
+    conn.execute("DROP TABLE IF EXISTS arrow_bench")
+    conn.ingest("arrow_bench", t)
+    k_fetch = best(lambda: pa.table(conn.cursor().execute(SELECT)), repeat)
+    keel_line("keel pyarrow.table(cur)", k_fetch, n)
+    return k_fetch
+
+
 def adbc_fetch(a: Any) -> Callable[[], None]:
     """ADBC's fetch_arrow_table of SELECT on the ADBC connection `a`."""
 
@@ -140,9 +150,7 @@ def run_sqlite(n: int, repeat: int, t: pa.Table) -> None:
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "b.db")
         conn = keel.connect(f"sqlite://{path}", autocommit=True)
-        conn.ingest("arrow_bench", t)
-        k_fetch = best(lambda: pa.table(conn.cursor().execute(SELECT)), repeat)
-        keel_line("keel pyarrow.table(cur)", k_fetch, n)
+        k_fetch = keel_fetch(conn, t, n, repeat)
         row("keel cursor fetchall()", best(lambda: conn.cursor().execute(SELECT).fetchall(), repeat), k_fetch, n)
         lite = sqlite3.connect(path)
         row("sqlite3 fetchall()", best(lambda: lite.execute(SELECT).fetchall(), repeat), k_fetch, n)
@@ -166,10 +174,7 @@ def run_sqlite(n: int, repeat: int, t: pa.Table) -> None:
 def run_postgres(url: str, n: int, repeat: int, t: pa.Table) -> None:
     print(f"PostgreSQL, {n} rows")
     conn = keel.connect(url, autocommit=True)
-    conn.execute("DROP TABLE IF EXISTS arrow_bench")
-    conn.ingest("arrow_bench", t)
-    k_fetch = best(lambda: pa.table(conn.cursor().execute(SELECT)), repeat)
-    keel_line("keel pyarrow.table(cur)", k_fetch, n)
+    k_fetch = keel_fetch(conn, t, n, repeat)
     backend = conn.cursor().execute("SELECT pg_backend_pid()").fetchone()[0]
     split = cpu_split(lambda: pa.table(conn.cursor().execute(SELECT)), backend)
     if split is not None:
@@ -219,10 +224,7 @@ def run_postgres(url: str, n: int, repeat: int, t: pa.Table) -> None:
 def run_mysql(url: str, n: int, repeat: int, t: pa.Table) -> None:
     print(f"MySQL/MariaDB, {n} rows")
     conn = keel.connect(url, autocommit=True)
-    conn.execute("DROP TABLE IF EXISTS arrow_bench")
-    conn.ingest("arrow_bench", t)
-    k_fetch = best(lambda: pa.table(conn.cursor().execute(SELECT)), repeat)
-    keel_line("keel pyarrow.table(cur)", k_fetch, n)
+    k_fetch = keel_fetch(conn, t, n, repeat)
     row("keel cursor fetchall()", best(lambda: conn.cursor().execute(SELECT).fetchall(), repeat), k_fetch, n)
     try:
         import MySQLdb  # type: ignore
