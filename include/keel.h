@@ -1255,8 +1255,10 @@ keel_status keel_db_query_arrow(struct keel_db *db,
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, stream_out),
  * `KEEL_STATUS_INVALID_STATE` (the cursor was closed by its statement or
  * already exported), `KEEL_STATUS_INVALID_DATA` (a value of the first
- * batch that does not fit its Arrow type), and engine errors raised while
- * reading the first batch. On failure the cursor's rows are gone all the
+ * batch that does not fit its Arrow type), engine errors raised while
+ * reading the first batch, and the error of the row a
+ * `keel_rows_fetch_batch` on `rows` stopped at after returning the rows
+ * before it (see there). On failure the cursor's rows are gone all the
  * same.
  *
  * Since: 0.2.0
@@ -3001,8 +3003,10 @@ void keel_rows_free(struct keel_rows *rows);
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, has_row),
  * `KEEL_STATUS_INVALID_STATE` (its statement was run, bound or cleared
  * again, which closed this cursor: every later call says so, whether or
- * not the cursor had reached its end), and engine errors raised while
- * producing the row.
+ * not the cursor had reached its end), engine errors raised while
+ * producing the row, and the error of the row a `keel_rows_fetch_batch`
+ * stopped at after returning the rows before it (see there): returned
+ * once, without moving.
  *
  * Since: 0.1.0
  */
@@ -3028,9 +3032,11 @@ keel_status keel_rows_next(struct keel_rows *rows, bool *has_row, struct keel_er
  * Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, values_out, has_row),
  * `KEEL_STATUS_INVALID_ARGUMENT` (`count` greater than the column count;
  * checked before the cursor moves), `KEEL_STATUS_INVALID_STATE` (the
- * cursor was closed by re-running its statement), and engine errors
- * raised while producing the row. After an engine error the cursor may
- * have moved; outputs are untouched.
+ * cursor was closed by re-running its statement), engine errors
+ * raised while producing the row, and the error of the row a
+ * `keel_rows_fetch_batch` stopped at after returning the rows before it
+ * (see there: returned once, without moving). After an engine error the
+ * cursor may have moved; outputs are untouched.
  *
  * Since: 0.1.0
  */

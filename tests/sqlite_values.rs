@@ -1382,6 +1382,15 @@ fn a_batch_returns_the_rows_before_a_failing_row_and_the_next_call_its_error() {
     assert!(next(rows));
     assert_eq!(get_i64(rows, 0), 7);
     keel_rows_free(rows);
+
+    // And the Arrow export of the cursor.
+    let rows = query(conn, "SELECT id, ts FROM t ORDER BY id", &[]);
+    ok(|e| keel_rows_fetch_batch(rows, 100, 1, null_mut(), &mut data, &mut len, &mut n, null_mut(), e));
+    assert_eq!(n, 5);
+    let mut stream = arrow_array::ffi_stream::FFI_ArrowArrayStream::empty();
+    let err = fails(|e| keel::ffi::arrow::keel_rows_export_arrow(rows, &mut stream, e));
+    assert_err(&err, Status::InvalidData, &["9999"]);
+    keel_rows_free(rows);
     keel_conn_free(conn);
     keel_db_free(db);
 }

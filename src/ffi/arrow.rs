@@ -231,8 +231,10 @@ pub extern "C" fn keel_db_query_arrow(
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, stream_out),
 /// `KEEL_STATUS_INVALID_STATE` (the cursor was closed by its statement or
 /// already exported), `KEEL_STATUS_INVALID_DATA` (a value of the first
-/// batch that does not fit its Arrow type), and engine errors raised while
-/// reading the first batch. On failure the cursor's rows are gone all the
+/// batch that does not fit its Arrow type), engine errors raised while
+/// reading the first batch, and the error of the row a
+/// `keel_rows_fetch_batch` on `rows` stopped at after returning the rows
+/// before it (see there). On failure the cursor's rows are gone all the
 /// same.
 ///
 /// Since: 0.2.0

@@ -284,8 +284,10 @@ pub extern "C" fn keel_rows_free(rows: *mut keel_rows) {
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, has_row),
 /// `KEEL_STATUS_INVALID_STATE` (its statement was run, bound or cleared
 /// again, which closed this cursor: every later call says so, whether or
-/// not the cursor had reached its end), and engine errors raised while
-/// producing the row.
+/// not the cursor had reached its end), engine errors raised while
+/// producing the row, and the error of the row a `keel_rows_fetch_batch`
+/// stopped at after returning the rows before it (see there): returned
+/// once, without moving.
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
@@ -318,9 +320,11 @@ pub extern "C" fn keel_rows_next(rows: *mut keel_rows, has_row: *mut bool, err_o
 /// Errors: `KEEL_STATUS_NULL_ARGUMENT` (rows, values_out, has_row),
 /// `KEEL_STATUS_INVALID_ARGUMENT` (`count` greater than the column count;
 /// checked before the cursor moves), `KEEL_STATUS_INVALID_STATE` (the
-/// cursor was closed by re-running its statement), and engine errors
-/// raised while producing the row. After an engine error the cursor may
-/// have moved; outputs are untouched.
+/// cursor was closed by re-running its statement), engine errors
+/// raised while producing the row, and the error of the row a
+/// `keel_rows_fetch_batch` stopped at after returning the rows before it
+/// (see there: returned once, without moving). After an engine error the
+/// cursor may have moved; outputs are untouched.
 ///
 /// Since: 0.1.0
 #[unsafe(no_mangle)]
