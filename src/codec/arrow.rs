@@ -1227,12 +1227,14 @@ impl<'a> Cells<'a> {
         Cells { array, nulls: array.nulls(), kind, data }
     }
 
+    /// The value at `row`; `None` for a column read through [`value_at`]
+    /// (`CellData::Other`), which can fail.
     #[inline(always)]
-    fn get(&self, row: usize, text: &'a [String]) -> Result<ValueRef<'a>> {
+    fn get(&self, row: usize) -> Option<ValueRef<'a>> {
         if self.nulls.is_some_and(|n| n.is_null(row)) {
-            return Ok(ValueRef::Null);
+            return Some(ValueRef::Null);
         }
-        Ok(match self.data {
+        Some(match self.data {
             CellData::Int64(v) => ValueRef::Int64(v[row]),
             CellData::Double(v) => ValueRef::Double(v[row]),
             CellData::Bool(v) => ValueRef::Bool(v.value(row)),
@@ -1241,7 +1243,7 @@ impl<'a> Cells<'a> {
             CellData::Date(v) => ValueRef::Date(v[row]),
             CellData::Micros(v) if self.kind == Type::Timestamptz => ValueRef::Timestamptz(v[row]),
             CellData::Micros(v) => ValueRef::Timestamp(v[row]),
-            CellData::Other => return value_at(self.array, self.kind, row, text),
+            CellData::Other => return None,
         })
     }
 }
@@ -1393,12 +1395,22 @@ impl<R: RecordBatchReader> ArrowSource<R> {
     fn row_of<'a>(&self, b: &'a ReadBatch<'_>, r: usize, row: &mut Vec<ValueRef<'a>>) -> Result<()> {
         row.clear();
         for (i, c) in b.cells.iter().enumerate() {
-            let v = c.get(r, &b.texts[i]).map_err(|e| {
-                e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name))
-            })?;
+            let v = match c.get(r) {
+                Some(v) => v,
+                None => self.value_at(b, r, i)?,
+            };
             row.push(v);
         }
         Ok(())
+    }
+
+    /// Row `r`, column `i` of `b` read through [`value_at`] (decimals,
+    /// lists, the types `Cells` does not read directly), its error placed.
+    #[inline(never)]
+    fn value_at<'a>(&self, b: &'a ReadBatch<'_>, r: usize, i: usize) -> Result<ValueRef<'a>> {
+        let c = &b.cells[i];
+        value_at(c.array, c.kind, r, &b.texts[i])
+            .map_err(|e| e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name)))
     }
 
     /// Call `each` for every row of the next record batch, with its lists.
