@@ -255,6 +255,92 @@ fn many_rows_cross_chunks() {
     assert_eq!(n, 10_000);
 }
 
+/// A SELECT streams (DuckDB computes its rows as they are read), and
+/// DuckDB closes a streaming result when its connection runs or prepares
+/// anything else: the driver first reads the rest into memory, so cursors
+/// of one connection still read at their own pace, every row intact, with
+/// statements, prepares and transactions between their reads.
+#[test]
+fn streaming_cursors_survive_what_runs_between_their_reads() {
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let conn = db.checkout().unwrap();
+    conn.exec("CREATE OR REPLACE TABLE between_reads (i BIGINT)", &[]).unwrap();
+    let n = 100_000i64;
+    let sql = "SELECT i, 'row ' || i FROM range(?) t(i)";
+    let mut a = conn.query(sql, &[ValueRef::Int64(n)]).unwrap();
+    let (mut count_a, mut sum_a) = (0i64, 0i64);
+    let mut read = |rows: &mut keel::Rows, count: &mut i64, sum: &mut i64, k: usize| {
+        for _ in 0..k {
+            if !rows.next().unwrap() {
+                return;
+            }
+            let i = rows.value(0).unwrap().as_i64().unwrap();
+            assert_eq!(rows.value(1).unwrap().to_owned(), Value::Text(format!("row {i}")));
+            *count += 1;
+            *sum += i;
+        }
+    };
+    read(&mut a, &mut count_a, &mut sum_a, 10);
+    conn.exec("INSERT INTO between_reads VALUES (1)", &[]).unwrap();
+    let mut b = conn.query(sql, &[ValueRef::Int64(n)]).unwrap();
+    let (mut count_b, mut sum_b) = (0i64, 0i64);
+    read(&mut b, &mut count_b, &mut sum_b, 5000);
+    read(&mut a, &mut count_a, &mut sum_a, 5000);
+    let mut st = conn.prepare("SELECT count(*) FROM between_reads").unwrap();
+    read(&mut b, &mut count_b, &mut sum_b, 3);
+    conn.begin(&TxOptions::default()).unwrap();
+    conn.exec("INSERT INTO between_reads VALUES (2)", &[]).unwrap();
+    read(&mut a, &mut count_a, &mut sum_a, 7);
+    conn.commit().unwrap();
+    let mut c = st.query().unwrap();
+    assert!(c.next().unwrap());
+    assert_eq!(c.value(0).unwrap().as_i64().unwrap(), 2);
+    drop(c);
+    read(&mut a, &mut count_a, &mut sum_a, usize::MAX);
+    read(&mut b, &mut count_b, &mut sum_b, usize::MAX);
+    let sum = n * (n - 1) / 2;
+    assert_eq!((count_a, sum_a), (n, sum), "the first cursor's rows");
+    assert_eq!((count_b, sum_b), (n, sum), "the second cursor's rows");
+}
+
+/// A streaming SELECT that fails after many rows (a value that does not
+/// convert) hands out the rows before the failure and then fails with
+/// DuckDB's error, never ending as if the result were complete; and so
+/// it does when the connection ran something else meanwhile, which made
+/// the driver read the rest of the result into memory.
+#[test]
+fn a_select_failing_as_it_streams_fails_after_its_rows() {
+    need_driver!();
+    let db = Db::open("duckdb::memory:").unwrap();
+    let conn = db.checkout().unwrap();
+    let sql = "SELECT (i::VARCHAR || CASE WHEN i < 1900000 THEN '' ELSE 'x' END)::INTEGER AS v FROM range(2000000) t(i)";
+    let check = |n: usize, e: &keel::Error| {
+        assert!(n < 2_000_000, "{n} rows");
+        assert_eq!(e.status, Status::InvalidData, "{e}");
+        assert!(e.message.contains("Could not convert string") && e.message.contains("1900000x"), "{e}");
+    };
+    let (n, e) = read_until_error(&conn, sql);
+    check(n, &e);
+    // The connection works on.
+    assert_eq!(conn.query("SELECT 42", &[]).unwrap().next().unwrap(), true);
+
+    let mut rows = conn.query(sql, &[]).unwrap();
+    assert!(rows.next().unwrap());
+    // Set aside by the statement below; the error comes after the rows.
+    conn.exec("SELECT 1", &[]).unwrap();
+    let mut n = 1;
+    let e = loop {
+        match rows.next() {
+            Ok(true) => n += 1,
+            Ok(false) => panic!("read {n} rows without an error"),
+            Err(e) => break e,
+        }
+    };
+    check(n, &e);
+    assert!(e.message.contains(&format!("after the result's first ")), "{e}");
+}
+
 #[test]
 fn transactions_errors_and_a_file() {
     need_driver!();

@@ -11,6 +11,16 @@
 //! value straight from the chunk's vectors; a row's text stays in its
 //! chunk, which lives until the next chunk is fetched, as keel_driver.h
 //! allows.
+//!
+//! A SELECT streams: DuckDB computes its rows as the cursor reads them
+//! (duckdb_execute_prepared_streaming), instead of first copying the
+//! whole result into memory, which for a scan took about twice the CPU
+//! of reading it. DuckDB closes a streaming result when its connection
+//! runs or prepares anything else, so before that the driver reads the
+//! rest of the open one into memory (`settle`): several cursors of one
+//! connection can still be read at their own pace, as
+//! KEEL_DRIVER_SEVERAL_CURSORS promises. Other statements (DML, DDL,
+//! RETURNING) run to their end at execute, as before.
 
 const std = @import("std");
 const d = @import("duckdb.zig");
@@ -19,6 +29,7 @@ const k = @import("keel.zig");
 extern fn malloc(n: usize) ?*anyopaque;
 extern fn calloc(n: usize, size: usize) ?*anyopaque;
 extern fn free(p: ?*anyopaque) void;
+extern fn realloc(p: ?*anyopaque, n: usize) ?*anyopaque;
 extern fn pthread_mutex_lock(m: *anyopaque) c_int;
 extern fn pthread_mutex_unlock(m: *anyopaque) c_int;
 extern fn realpath(path: [*:0]const u8, resolved: ?[*]u8) ?[*:0]u8;
@@ -183,7 +194,35 @@ const Conn = struct {
     /// A statement failed inside the transaction: DuckDB has aborted it,
     /// and its COMMIT would roll back while reporting success.
     aborted: bool,
+    /// The cursor whose result DuckDB still computes as it is read (at
+    /// most one: DuckDB closes it when the connection runs anything
+    /// else, see `settle`).
+    streaming: ?*Rows,
 };
+
+/// Before the connection runs or prepares anything: read the rest of its
+/// streaming cursor's result into memory, where the cursor goes on
+/// reading it, since DuckDB would close that result. An error the result
+/// ends with is the cursor's, reported when it reaches that point.
+fn settle(c: *Conn, err_out: k.ErrOut) i32 {
+    const r = c.streaming orelse return k.Status.OK;
+    while (true) {
+        if (r.held_n == r.held_cap) {
+            const cap = @max(16, r.held_cap * 2);
+            const grown = realloc(@ptrCast(r.held), cap * @sizeOf(d.duckdb_data_chunk)) orelse
+                return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory setting aside the rows of the connection's open cursor");
+            r.held = @ptrCast(@alignCast(grown));
+            r.held_cap = cap;
+        }
+        const chunk = d.duckdb_fetch_chunk(r.res);
+        if (chunk == null) break;
+        r.held.?[r.held_n] = chunk;
+        r.held_n += 1;
+    }
+    r.set_aside = true;
+    c.streaming = null;
+    return k.Status.OK;
+}
 
 var version_buf: [64:0]u8 = std.mem.zeroes([64:0]u8);
 
@@ -285,6 +324,8 @@ fn resultError(res: *d.duckdb_result, err_out: k.ErrOut) i32 {
 }
 
 fn run(c: *Conn, sql: [*:0]const u8, err_out: k.ErrOut) i32 {
+    const s = settle(c, err_out);
+    if (s != k.Status.OK) return s;
     var res: d.duckdb_result = .{};
     if (d.duckdb_query(c.con, sql, &res) != d.Success) return resultError(&res, err_out);
     d.duckdb_destroy_result(&res);
@@ -398,6 +439,8 @@ fn mentions(sql: []const u8, word: []const u8) bool {
 
 fn prepare(p: ?*anyopaque, sql: [*:0]const u8, len: usize, stmt_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
     const c = connOf(p);
+    const settled = settle(c, err_out);
+    if (settled != k.Status.OK) return settled;
     var ps: d.duckdb_prepared_statement = null;
     if (d.duckdb_prepare(c.con, sql, &ps) != d.Success) {
         const msg = d.duckdb_prepare_error(ps) orelse "duckdb: cannot prepare the statement";
@@ -495,7 +538,11 @@ fn clearBindings(p: ?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
     return k.Status.OK;
 }
 
-fn runPrepared(st: *Stmt, res: *d.duckdb_result, err_out: k.ErrOut) i32 {
+/// Run `st` into `res`; with `stream`, a SELECT's result is computed as
+/// it is read (see the top of this file).
+fn runPrepared(st: *Stmt, res: *d.duckdb_result, stream: bool, err_out: k.ErrOut) i32 {
+    const settled = settle(st.conn, err_out);
+    if (settled != k.Status.OK) return settled;
     if (st.conn.in_tx and st.conn.aborted) {
         // DuckDB refuses statements in a transaction a failed statement
         // aborted, but not in one a failed append aborted: refused here
@@ -506,7 +553,9 @@ fn runPrepared(st: *Stmt, res: *d.duckdb_result, err_out: k.ErrOut) i32 {
             else => return fail(err_out, k.Status.INVALID_STATE, "25P02", 0, "duckdb: the transaction was aborted by an earlier error: roll it back (nothing of it can be committed)"),
         }
     }
-    if (d.duckdb_execute_prepared(st.ps, res) != d.Success) {
+    const streams = stream and d.duckdb_prepared_statement_type(st.ps) == d.STATEMENT_TYPE_SELECT;
+    const ran = if (streams) d.duckdb_execute_prepared_streaming(st.ps, res) else d.duckdb_execute_prepared(st.ps, res);
+    if (ran != d.Success) {
         // A failed statement inside a transaction leaves DuckDB's
         // transaction open (and aborted) until ROLLBACK.
         if (st.conn.in_tx) st.conn.aborted = true;
@@ -526,7 +575,7 @@ fn runPrepared(st: *Stmt, res: *d.duckdb_result, err_out: k.ErrOut) i32 {
 fn execute(p: ?*anyopaque, r: *k.ExecResult, err_out: k.ErrOut) callconv(.c) i32 {
     const st = stmtOf(p);
     var res: d.duckdb_result = .{};
-    const s = runPrepared(st, &res, err_out);
+    const s = runPrepared(st, &res, false, err_out);
     if (s != k.Status.OK) return s;
     r.rows_affected = d.duckdb_rows_changed(&res);
     // An INSERT, UPDATE or DELETE with RETURNING gives its rows instead of
@@ -685,6 +734,17 @@ const Rows = struct {
     /// rows_next_chunk's output, one per column.
     vectors: [*]k.Vector,
     done: bool,
+    conn: *Conn,
+    /// DuckDB computes the result as it is read (a SELECT).
+    streams: bool,
+    /// The rest of a streaming result, read into memory by `settle`
+    /// (`set_aside`): chunks `held_at..held_n` of `held` are still to be
+    /// read, and then the result ends as DuckDB ended it.
+    held: ?[*]d.duckdb_data_chunk,
+    held_n: usize,
+    held_cap: usize,
+    held_at: usize,
+    set_aside: bool,
 };
 
 fn kindOf(dtype: c_int, lt: d.duckdb_logical_type) ?struct { i32, [*:0]const u8 } {
@@ -747,11 +807,14 @@ fn query(p: ?*anyopaque, rows_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c)
     const st = stmtOf(p);
     const r = alloc(Rows) orelse return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
     r.res = .{};
-    const s = runPrepared(st, &r.res, err_out);
+    r.conn = st.conn;
+    const s = runPrepared(st, &r.res, true, err_out);
     if (s != k.Status.OK) {
         free(r);
         return s;
     }
+    r.streams = d.duckdb_prepared_statement_type(st.ps) == d.STATEMENT_TYPE_SELECT;
+    if (r.streams) st.conn.streaming = r;
     r.ncols = @intCast(d.duckdb_column_count(&r.res));
     // A statement without rows (an INSERT, UPDATE or DELETE without
     // RETURNING, DDL) gives DuckDB's one-column count, or nothing: as a
@@ -818,27 +881,51 @@ fn column(p: ?*anyopaque, i: usize, out: *k.Column, _: k.ErrOut) callconv(.c) i3
     return k.Status.OK;
 }
 
-fn next(p: ?*anyopaque, has_row: *i32, _: k.ErrOut) callconv(.c) i32 {
+fn next(p: ?*anyopaque, has_row: *i32, err_out: k.ErrOut) callconv(.c) i32 {
     const r = rowsOf(p);
     has_row.* = 0;
     if (r.done) return k.Status.OK;
     r.at += 1;
-    if ((r.chunk == null or r.at >= r.size) and !loadChunk(r)) return k.Status.OK;
+    if (r.chunk == null or r.at >= r.size) {
+        const s = loadChunk(r, err_out);
+        if (s != k.Status.OK or r.done) return s;
+    }
     has_row.* = 1;
     return k.Status.OK;
 }
 
-/// Replace the current chunk with DuckDB's next one that has rows, and
-/// point each column at its vectors; false at the end of the result.
-fn loadChunk(r: *Rows) bool {
+/// The result's next chunk: one `settle` set aside, or DuckDB's.
+fn takeChunk(r: *Rows) d.duckdb_data_chunk {
+    if (r.held_at < r.held_n) {
+        const chunk = r.held.?[r.held_at];
+        r.held.?[r.held_at] = null;
+        r.held_at += 1;
+        return chunk;
+    }
+    if (r.set_aside) return null;
+    return d.duckdb_fetch_chunk(r.res);
+}
+
+/// Replace the current chunk with the result's next one that has rows,
+/// and point each column at its vectors. At the end of the result, sets
+/// `done`; a streaming result that ended with an error (DuckDB computes
+/// it as it is read) fails with that error, the rows before it read.
+fn loadChunk(r: *Rows, err_out: k.ErrOut) i32 {
     if (r.chunk != null) d.duckdb_destroy_data_chunk(&r.chunk);
     r.first += r.size;
     r.size = 0;
     while (true) {
-        r.chunk = d.duckdb_fetch_chunk(r.res);
+        r.chunk = takeChunk(r);
         if (r.chunk == null) {
             r.done = true;
-            return false;
+            if (r.conn.streaming == r) r.conn.streaming = null;
+            if (!r.streams) return k.Status.OK;
+            const msg = d.duckdb_result_error(&r.res) orelse return k.Status.OK;
+            // As a statement that fails inside a transaction.
+            if (r.conn.in_tx) r.conn.aborted = true;
+            const t = d.duckdb_result_error_type(&r.res);
+            const m = refine(t, msg, mapError(t));
+            return failf(err_out, m[0], m[1], t, "{s} (after the result's first {d} rows)", .{ msg, r.first });
         }
         r.size = @intCast(d.duckdb_data_chunk_get_size(r.chunk));
         if (r.size > 0) break;
@@ -851,7 +938,7 @@ fn loadChunk(r: *Rows) bool {
         r.cols[i].data = d.duckdb_vector_get_data(vec);
         r.cols[i].validity = d.duckdb_vector_get_validity(vec);
     }
-    return true;
+    return k.Status.OK;
 }
 
 fn at(comptime T: type, c: *const Col, row: usize) T {
@@ -1046,7 +1133,9 @@ fn nextChunk(p: ?*anyopaque, out: *k.Chunk, err_out: k.ErrOut) callconv(.c) i32 
     const r = rowsOf(p);
     out.rows = 0;
     out.columns = null;
-    if (r.done or !loadChunk(r)) return k.Status.OK;
+    if (r.done) return k.Status.OK;
+    const loaded = loadChunk(r, err_out);
+    if (loaded != k.Status.OK or r.done) return loaded;
     var i: usize = 0;
     while (i < r.ncols) : (i += 1) {
         const s = fillVector(r, &r.cols[i], r.size, &r.vectors[i], err_out);
@@ -1153,7 +1242,10 @@ fn widen(comptime T: type, c: *Col, n: usize) void {
 
 fn rowsFree(p: ?*anyopaque) callconv(.c) void {
     const r = rowsOf(p);
+    if (r.conn.streaming == r) r.conn.streaming = null;
     if (r.chunk != null) d.duckdb_destroy_data_chunk(&r.chunk);
+    while (r.held_at < r.held_n) : (r.held_at += 1) d.duckdb_destroy_data_chunk(&r.held.?[r.held_at]);
+    free(@ptrCast(r.held));
     d.duckdb_destroy_result(&r.res);
     var i: usize = 0;
     while (i < r.ncols) : (i += 1) {
@@ -1194,6 +1286,8 @@ fn appenderError(a: *Appender, err_out: k.ErrOut, aborts: bool, what: [*:0]const
 
 fn appendOpen(p: ?*anyopaque, tbl: [*:0]const u8, cols: [*]const [*:0]const u8, n: usize, out: *?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
     const c = connOf(p);
+    const settled = settle(c, err_out);
+    if (settled != k.Status.OK) return settled;
     if (c.in_tx and c.aborted)
         return fail(err_out, k.Status.INVALID_STATE, "25P02", 0, "duckdb: the transaction was aborted by an earlier error: roll it back (nothing of it can be committed)");
     const a = alloc(Appender) orelse return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
@@ -1262,6 +1356,9 @@ fn appendValue(a: *Appender, v: d.duckdb_value) d.duckdb_state {
 
 fn appendRow(p: ?*anyopaque, vals: [*]const k.Value, n: usize, err_out: k.ErrOut) callconv(.c) i32 {
     const a = appenderOf(p);
+    // The appender writes through the connection as its buffer fills.
+    const settled = settle(a.conn, err_out);
+    if (settled != k.Status.OK) return settled;
     for (vals[0..n], 0..) |*v, col| {
         if (valueProblem(v)) |why| {
             // Rows appended before it may be in the transaction already.
@@ -1292,6 +1389,8 @@ fn appendRow(p: ?*anyopaque, vals: [*]const k.Value, n: usize, err_out: k.ErrOut
 
 fn appendFinish(p: ?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
     const a = appenderOf(p);
+    const settled = settle(a.conn, err_out);
+    if (settled != k.Status.OK) return settled;
     if (d.duckdb_appender_close(a.app) != d.Success) return appenderError(a, err_out, true, "duckdb: the rows could not be written");
     a.finished = true;
     return k.Status.OK;
@@ -1299,6 +1398,7 @@ fn appendFinish(p: ?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
 
 fn appendFree(p: ?*anyopaque) callconv(.c) void {
     const a = appenderOf(p);
+    _ = settle(a.conn, null);
     if (a.app != null) {
         // Destroying flushes what is buffered: drop it first unless
         // append_finish wrote it.
@@ -1311,7 +1411,8 @@ fn appendFree(p: ?*anyopaque) callconv(.c) void {
 // ---- the table -----------------------------------------------------------------
 
 const table: k.DriverV1 = .{
-    // Results are materialized, so several cursors may be open at once.
+    // Several cursors may be open at once: a streaming one is read into
+    // memory before the connection runs anything else (`settle`).
     .flags = k.DRIVER_URL_NAMES_A_FILE | k.DRIVER_SEVERAL_CURSORS | k.DRIVER_MULTIROW_INSERT,
     .name = "duckdb",
     .schemes = "duckdb",

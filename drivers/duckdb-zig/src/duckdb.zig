@@ -181,6 +181,9 @@ pub extern fn duckdb_bind_varchar_length(stmt: duckdb_prepared_statement, idx: i
 pub extern fn duckdb_bind_blob(stmt: duckdb_prepared_statement, idx: idx_t, data: ?*const anyopaque, length: idx_t) duckdb_state;
 pub extern fn duckdb_bind_null(stmt: duckdb_prepared_statement, idx: idx_t) duckdb_state;
 pub extern fn duckdb_execute_prepared(stmt: duckdb_prepared_statement, out_result: *duckdb_result) duckdb_state;
+/// Marked deprecated since DuckDB 1.0 ("scheduled for removal"), yet the C
+/// API's only way to a result that is computed as it is read.
+pub extern fn duckdb_execute_prepared_streaming(stmt: duckdb_prepared_statement, out_result: *duckdb_result) duckdb_state;
 pub extern fn duckdb_appender_create(connection: duckdb_connection, schema: ?[*:0]const u8, table: [*:0]const u8, out_appender: *duckdb_appender) duckdb_state;
 pub extern fn duckdb_appender_add_column(appender: duckdb_appender, name: [*:0]const u8) duckdb_state;
 pub extern fn duckdb_appender_error_data(appender: duckdb_appender) duckdb_error_data;
