@@ -814,7 +814,6 @@ fn query(p: ?*anyopaque, rows_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c)
         return s;
     }
     r.streams = d.duckdb_prepared_statement_type(st.ps) == d.STATEMENT_TYPE_SELECT;
-    if (r.streams) st.conn.streaming = r;
     r.ncols = @intCast(d.duckdb_column_count(&r.res));
     // A statement without rows (an INSERT, UPDATE or DELETE without
     // RETURNING, DDL) gives DuckDB's one-column count, or nothing: as a
@@ -858,6 +857,9 @@ fn query(p: ?*anyopaque, rows_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c)
             if (decimalName(&c.decimal_name, lt)) |name| c.engine = name;
         }
     }
+    // Registered last: the failures above free `r` (nothing runs on the
+    // connection in between).
+    if (r.streams) st.conn.streaming = r;
     rows_out.* = r;
     return k.Status.OK;
 }
