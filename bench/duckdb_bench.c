@@ -549,11 +549,16 @@ static const char *string_data(const duckdb_string_t *v) {
     return v->value.inlined.length <= 12 ? v->value.inlined.inlined : v->value.pointer.ptr;
 }
 
-/* The scan as a result DuckDB computes as it is read, as keel's DuckDB
- * driver runs a SELECT: duckdb_prepare, then
- * duckdb_execute_prepared_streaming (deprecated in 1.5.6, yet the C API's
- * only streaming call). */
-static void raw_query_streaming(duckdb_connection con, const char *sql, duckdb_result *res) {
+/* The scan, by duckdb_query (materialized), or with `stream` as a result
+ * DuckDB computes as it is read, as keel's DuckDB driver runs a SELECT:
+ * duckdb_prepare, then duckdb_execute_prepared_streaming (deprecated in
+ * 1.5.6, yet the C API's only streaming call). */
+static void raw_scan(duckdb_connection con, bool stream, duckdb_result *res) {
+    const char *sql = SCAN_SQL;
+    if (!stream) {
+        raw_query(con, sql, res);
+        return;
+    }
     duckdb_prepared_statement ps = NULL;
     if (duckdb_prepare(con, sql, &ps) != DuckDBSuccess) {
         fprintf(stderr, "duckdb_prepare: %s\n", duckdb_prepare_error(ps));
@@ -572,10 +577,7 @@ static void raw_query_streaming(duckdb_connection con, const char *sql, duckdb_r
 static double raw_fetch(duckdb_connection con, struct sums *s, bool stream) {
     double t0 = now();
     duckdb_result res;
-    if (stream)
-        raw_query_streaming(con, SCAN_SQL, &res);
-    else
-        raw_query(con, SCAN_SQL, &res);
+    raw_scan(con, stream, &res);
     raw_check_types(&res);
     for (;;) {
         duckdb_data_chunk chunk = duckdb_fetch_chunk(res);
@@ -644,10 +646,7 @@ static void raw_arrow_check(const char *what, duckdb_error_data e) {
 static double raw_arrow(duckdb_connection con, struct sums *s, bool stream) {
     double t0 = now();
     duckdb_result res;
-    if (stream)
-        raw_query_streaming(con, SCAN_SQL, &res);
-    else
-        raw_query(con, SCAN_SQL, &res);
+    raw_scan(con, stream, &res);
     raw_check_types(&res);
     duckdb_arrow_options opts = duckdb_result_get_arrow_options(&res);
     duckdb_logical_type types[NCOLS];

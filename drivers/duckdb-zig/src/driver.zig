@@ -538,8 +538,8 @@ fn clearBindings(p: ?*anyopaque, err_out: k.ErrOut) callconv(.c) i32 {
     return k.Status.OK;
 }
 
-/// Run `st` into `res`; with `stream`, a SELECT's result is computed as
-/// it is read (see the top of this file).
+/// Run `st` into `res`; with `stream` (a SELECT's `query`), as a result
+/// DuckDB computes as it is read (see the top of this file).
 fn runPrepared(st: *Stmt, res: *d.duckdb_result, stream: bool, err_out: k.ErrOut) i32 {
     const settled = settle(st.conn, err_out);
     if (settled != k.Status.OK) return settled;
@@ -553,8 +553,7 @@ fn runPrepared(st: *Stmt, res: *d.duckdb_result, stream: bool, err_out: k.ErrOut
             else => return fail(err_out, k.Status.INVALID_STATE, "25P02", 0, "duckdb: the transaction was aborted by an earlier error: roll it back (nothing of it can be committed)"),
         }
     }
-    const streams = stream and d.duckdb_prepared_statement_type(st.ps) == d.STATEMENT_TYPE_SELECT;
-    const ran = if (streams) d.duckdb_execute_prepared_streaming(st.ps, res) else d.duckdb_execute_prepared(st.ps, res);
+    const ran = if (stream) d.duckdb_execute_prepared_streaming(st.ps, res) else d.duckdb_execute_prepared(st.ps, res);
     if (ran != d.Success) {
         // A failed statement inside a transaction leaves DuckDB's
         // transaction open (and aborted) until ROLLBACK.
@@ -735,8 +734,6 @@ const Rows = struct {
     vectors: [*]k.Vector,
     done: bool,
     conn: *Conn,
-    /// DuckDB computes the result as it is read (a SELECT).
-    streams: bool,
     /// The rest of a streaming result, read into memory by `settle`
     /// (`set_aside`): chunks `held_at..held_n` of `held` are still to be
     /// read, and then the result ends as DuckDB ended it.
@@ -808,12 +805,12 @@ fn query(p: ?*anyopaque, rows_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c)
     const r = alloc(Rows) orelse return fail(err_out, k.Status.INTERNAL, null, 0, "duckdb: out of memory");
     r.res = .{};
     r.conn = st.conn;
-    const s = runPrepared(st, &r.res, true, err_out);
+    const streams = d.duckdb_prepared_statement_type(st.ps) == d.STATEMENT_TYPE_SELECT;
+    const s = runPrepared(st, &r.res, streams, err_out);
     if (s != k.Status.OK) {
         free(r);
         return s;
     }
-    r.streams = d.duckdb_prepared_statement_type(st.ps) == d.STATEMENT_TYPE_SELECT;
     r.ncols = @intCast(d.duckdb_column_count(&r.res));
     // A statement without rows (an INSERT, UPDATE or DELETE without
     // RETURNING, DDL) gives DuckDB's one-column count, or nothing: as a
@@ -859,7 +856,7 @@ fn query(p: ?*anyopaque, rows_out: *?*anyopaque, err_out: k.ErrOut) callconv(.c)
     }
     // Registered last: the failures above free `r` (nothing runs on the
     // connection in between).
-    if (r.streams) st.conn.streaming = r;
+    if (streams) st.conn.streaming = r;
     rows_out.* = r;
     return k.Status.OK;
 }
@@ -921,7 +918,8 @@ fn loadChunk(r: *Rows, err_out: k.ErrOut) i32 {
         if (r.chunk == null) {
             r.done = true;
             if (r.conn.streaming == r) r.conn.streaming = null;
-            if (!r.streams) return k.Status.OK;
+            // Only a streaming result can fail as it is read; a
+            // materialized one that ran says no error here.
             const msg = d.duckdb_result_error(&r.res) orelse return k.Status.OK;
             // As a statement that fails inside a transaction.
             if (r.conn.in_tx) r.conn.aborted = true;
