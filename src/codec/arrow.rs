@@ -1397,7 +1397,7 @@ impl<R: RecordBatchReader> ArrowSource<R> {
         for (i, c) in b.cells.iter().enumerate() {
             let v = match c.get(r) {
                 Some(v) => v,
-                None => self.value_at(b, r, i)?,
+                None => self.other_value(b, r, i)?,
             };
             row.push(v);
         }
@@ -1407,7 +1407,7 @@ impl<R: RecordBatchReader> ArrowSource<R> {
     /// Row `r`, column `i` of `b` read through [`value_at`] (decimals,
     /// lists, the types `Cells` does not read directly), its error placed.
     #[inline(never)]
-    fn value_at<'a>(&self, b: &'a ReadBatch<'_>, r: usize, i: usize) -> Result<ValueRef<'a>> {
+    fn other_value<'a>(&self, b: &'a ReadBatch<'_>, r: usize, i: usize) -> Result<ValueRef<'a>> {
         let c = &b.cells[i];
         value_at(c.array, c.kind, r, &b.texts[i])
             .map_err(|e| e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name)))
