@@ -1101,7 +1101,7 @@ int main(int argc, char **argv) {
                  sqlite3_libversion());
         if (g_keel != KEEL_ONLY_BATCH)
             run_engine("sqlite", uri, sq_load, &KEEL_INGEST, "sqlite::memory:", SQLITE_DDL, &SQLITE_CHECK, 1.10,
-                       native, "one prepared INSERT per row");
+                       native, "one prepared INSERT ... SELECT per record batch, reading it in place");
         if (g_keel != KEEL_ONLY_INGEST)
             run_engine("sqlite", uri, sq_load, &KEEL_BATCH, "sqlite::memory:", SQLITE_DDL, &SQLITE_CHECK, 0, native,
                        "run row by row, 1000 rows per call bound in place");

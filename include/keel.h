@@ -1325,12 +1325,20 @@ keel_status keel_rows_export_arrow(struct keel_rows *rows,
  * column on SQL Server) the rows go in as a
  * batch of one prepared INSERT (as `keel_stmt_execute_batch`): on
  * MySQL/MariaDB and PostgreSQL multi-row INSERTs of up to 1000 rows, on
- * SQL Server one INSERT per row. On SQLite one prepared INSERT runs once
- * per row, each row bound where its values are in the stream's arrays
- * (no copy), each record batch read from the stream before its rows go
- * in (so the stream may read from `conn` itself); a value SQLite cannot
- * take (a uint64 past INT64_MAX, a NaN) is `KEEL_STATUS_INVALID_ARGUMENT`
- * naming the row and the parameter (the field's index). On a driver
+ * SQL Server one INSERT per row. On SQLite each record batch goes in by
+ * one prepared `INSERT INTO t (...) SELECT ... FROM keel_ingest_rows(?)`,
+ * whose table-valued function (registered by keel on every SQLite
+ * connection it opens, usable by no view or trigger) reads the batch's
+ * values where they are in the stream's arrays (no copy), each record
+ * batch read from the stream before its rows go in (so the stream may
+ * read from `conn` itself); a value SQLite cannot take (a uint64 past
+ * INT64_MAX, a NaN) is `KEEL_STATUS_INVALID_ARGUMENT` naming the row and
+ * the parameter (the field's index), and a row that breaks a constraint
+ * fails naming the row; either undoes the rows of its record batch (one
+ * statement), the batches before it staying in the transaction. A
+ * stream of more than 999 fields, or a database with a table named
+ * `keel_ingest_rows`, goes in by one prepared INSERT per row instead,
+ * where a failing row leaves the rows before it in the transaction. On a driver
  * loaded at run time (`keel_driver_load`), the rows go in through the
  * driver's appender when it has one (DuckDB's), else as a batch of its
  * prepared INSERT; a table keel makes there declares the column types

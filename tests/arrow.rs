@@ -1542,14 +1542,14 @@ fn postgres_ingest_uses_binary_copy() {
     e.db.exec(&format!("DROP FUNCTION IF EXISTS {func}()"), &[]).unwrap();
 }
 
-/// SQLite: ingest binds each row where its values are (the Arrow
-/// buffers, no copy) and steps one prepared INSERT: values of every
-/// batch arrive intact, including texts and bytes of the batch before
-/// the last and empty ones; a value SQLite cannot take (a uint64 past
-/// i64::MAX, a NaN) is an error naming its row and column, and nothing
-/// of the call stays.
+/// SQLite: ingest reads each record batch where its values are (the
+/// Arrow buffers, no copy) through keel's table-valued function, one
+/// `INSERT ... SELECT` per batch: values of every batch arrive intact,
+/// including texts and bytes of the batch before the last and empty ones;
+/// a value SQLite cannot take (a uint64 past i64::MAX, a NaN) is an error
+/// naming its row and column, and nothing of the call stays.
 #[test]
-fn sqlite_ingest_binds_in_place() {
+fn sqlite_ingest_reads_batches_in_place() {
     use arrow_array::{BinaryArray, Float64Array, RecordBatchIterator, StringArray, TimestampMicrosecondArray, UInt64Array};
     use keel::core::ingest::IngestMode::Append;
     use std::sync::Arc;
@@ -1629,6 +1629,71 @@ fn sqlite_ingest_binds_in_place() {
     assert_eq!(n, vec![vec![Value::Int64(8)]]);
     keel_conn_free(conn);
     let _ = e.db.exec(&format!("DROP TABLE IF EXISTS {}_again", t.name), &[]);
+}
+
+/// SQLite: a row that fails (here a duplicate key) fails its record
+/// batch's one `INSERT ... SELECT`, naming the row: inside the caller's
+/// transaction the batches before it stay and its own rows before it are
+/// undone with it. Where the function cannot serve (a table that hides
+/// its name, more columns than it declares) the rows go in one INSERT
+/// per row, where the rows before the failing one stay. The function
+/// reads nothing from SQL: with no batch bound it has no rows, and views
+/// and triggers cannot use it.
+#[test]
+fn sqlite_ingest_per_batch_and_its_fallback() {
+    use arrow_array::{Int64Array, RecordBatchIterator};
+    use keel::core::ingest::IngestMode::{Append, Create};
+    use std::sync::Arc;
+    let Some(f) = fixture("sqlite") else { return };
+    let e = &f.e;
+    let db = CDb::open(&f.url, "");
+    let conn = db.checkout();
+    let t = e.table("arrow_per_batch");
+    // id_stream(0, 20): rows 0 to 9, then 10 to 19; 15 is taken.
+    let left_after_duplicate = |conn: *mut keel_conn| -> i64 {
+        e.db.exec(&format!("DROP TABLE IF EXISTS {t}"), &[]).unwrap();
+        e.db.exec(&format!("CREATE TABLE {t} (id INTEGER PRIMARY KEY, name TEXT)"), &[]).unwrap();
+        e.db.exec(&format!("INSERT INTO {t} VALUES (15, 'x')"), &[]).unwrap();
+        ok("begin", |er| keel_conn_begin(conn, null(), er));
+        let (st, m) = ingest(conn, &t.name, &mut id_stream(0, 20), Append).unwrap_err();
+        assert_eq!(st, Status::Integrity, "{m}");
+        assert!(m.contains("row 15") && m.contains("UNIQUE"), "{m}");
+        let (_, n) = read_all(import(query_arrow(conn, &format!("SELECT count(*) AS n FROM {t}"))), &[]);
+        ok("rollback", |er| keel_conn_rollback(conn, er));
+        match n[0][0] {
+            Value::Int64(n) => n,
+            ref v => panic!("{v:?}"),
+        }
+    };
+    assert_eq!(left_after_duplicate(conn), 1 + 10, "the first batch stays, the second goes whole");
+    // A table of the function's name hides it: one INSERT per row.
+    e.db.exec("CREATE TABLE keel_ingest_rows (x INTEGER)", &[]).unwrap();
+    let hidden = CDb::open(&f.url, "");
+    let hidden_conn = hidden.checkout();
+    assert_eq!(left_after_duplicate(hidden_conn), 1 + 15, "row by row, the rows before 15 stay");
+    keel_conn_free(hidden_conn);
+    e.db.exec("DROP TABLE keel_ingest_rows", &[]).unwrap();
+    // More columns than the function declares: row by row, values intact.
+    let width = 1000;
+    let schema = Arc::new(arrow_schema::Schema::new(
+        (0..width).map(|i| arrow_schema::Field::new(format!("c{i}"), DataType::Int64, false)).collect::<Vec<_>>(),
+    ));
+    let columns = (0..width).map(|i| Arc::new(Int64Array::from(vec![i as i64, -(i as i64)])) as arrow_array::ArrayRef).collect();
+    let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+    let mut wide = FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)));
+    let w = e.table("arrow_wide");
+    assert_eq!(ingest(conn, &w.name, &mut wide, Create), Ok(2));
+    let (_, got) = read_all(import(query_arrow(conn, &format!("SELECT sum(c999) AS s, min(c998) AS m FROM {w}"))), &[]);
+    assert_eq!(got, vec![vec![Value::Int64(0), Value::Int64(-998)]]);
+    // From SQL: no batch, no rows; no plan without the argument; not from a view.
+    let (_, n) = read_all(import(query_arrow(conn, "SELECT count(*) AS n FROM keel_ingest_rows(1)")), &[]);
+    assert_eq!(n, vec![vec![Value::Int64(0)]]);
+    assert!(e.db.query("SELECT c0 FROM keel_ingest_rows", &[]).is_err());
+    e.db.exec(&format!("CREATE VIEW {t}_v AS SELECT c0 FROM keel_ingest_rows(1)"), &[]).unwrap();
+    let err = e.db.query(&format!("SELECT * FROM {t}_v"), &[]).err().expect("a view cannot read the function");
+    assert!(err.message.contains("unsafe use"), "{err}");
+    e.db.exec(&format!("DROP VIEW {t}_v"), &[]).unwrap();
+    keel_conn_free(conn);
 }
 
 /// MySQL/MariaDB: ingest goes by LOAD DATA LOCAL INFILE fed from the

@@ -434,8 +434,9 @@ fn a_cached_statement_sees_committed_rows() {
 }
 
 /// Rows for `Conn::ingest` from a vector. Only the drivers' bulk path
-/// reads them (`next_rows`): a batch of INSERTs (`next_batch`) would mean
-/// the appender was not used, and fails the test.
+/// reads them (`next_rows`): a batch of INSERTs (`next_batch`, or
+/// `next_indexed`) would mean the appender was not used, and fails the
+/// test.
 struct Rows2 {
     cols: Vec<keel::core::ingest::IngestColumn>,
     rows: Vec<Vec<Value>>,
@@ -458,6 +459,12 @@ impl keel::core::ingest::RowSource for Rows2 {
     }
     fn next_batch(&mut self, _: &mut keel::Stmt) -> keel::Result<Option<u64>> {
         panic!("DuckDB's ingest ran a batch of INSERTs instead of the driver's appender");
+    }
+    fn next_indexed(
+        &mut self,
+        _: &mut dyn FnMut(&dyn keel::core::ingest::IndexedRows) -> keel::Result<()>,
+    ) -> keel::Result<Option<u64>> {
+        panic!("DuckDB's ingest ran a statement per batch instead of the driver's appender");
     }
     fn next_rows(&mut self, each: &mut dyn FnMut(&[ValueRef<'_>]) -> keel::Result<()>) -> keel::Result<Option<u64>> {
         // Batches of 1000 rows, as a stream would hand them over.

@@ -1,8 +1,8 @@
 //! ADBC bulk ingest (`adbc.ingest.*`): the table created from the Arrow
 //! schema where the mode asks for it (here), then the rows through keel's
 //! own ingest (`Conn::ingest` in append mode: PostgreSQL's binary COPY,
-//! multi-row INSERTs on MySQL/MariaDB, a prepared INSERT per row on
-//! SQLite) when the table is named without a schema and keel ingests
+//! multi-row INSERTs on MySQL/MariaDB, one `INSERT ... SELECT` per record
+//! batch on SQLite) when the table is named without a schema and keel ingests
 //! every column's Arrow type; otherwise as one batch of the prepared
 //! `INSERT` per record batch (`statement.rs`).
 

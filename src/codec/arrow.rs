@@ -991,7 +991,7 @@ mod tests {
 // --- Rows in: an Arrow stream as a row source for `Conn::ingest` -----------
 
 use crate::core::db::Stmt;
-use crate::core::ingest::{IngestColumn, RowSource};
+use crate::core::ingest::{IndexedRows, IngestColumn, RowSource};
 use arrow_array::Array;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -1366,6 +1366,47 @@ struct ReadBatch<'a> {
     texts: Vec<Vec<String>>,
 }
 
+/// Row `r`, column `i` of `b` (whose first row is row `before` of the
+/// source) read through [`value_at`] (decimals, lists, the types `Cells`
+/// does not read directly), its error placed.
+#[inline(never)]
+fn other_value<'a>(b: &'a ReadBatch<'_>, columns: &[IngestColumn], before: u64, r: usize, i: usize) -> Result<ValueRef<'a>> {
+    let c = &b.cells[i];
+    value_at(c.array, c.kind, r, &b.texts[i])
+        .map_err(|e| e.context(format_args!("row {}, column {i} ({:?})", before + r as u64, columns[i].name)))
+}
+
+/// A read record batch, `n` rows from row `before` of the source on, its
+/// values by row and column ([`RowSource::next_indexed`]).
+struct Indexed<'s, 'a> {
+    b: &'s ReadBatch<'a>,
+    columns: &'s [IngestColumn],
+    before: u64,
+    n: usize,
+}
+
+impl IndexedRows for Indexed<'_, '_> {
+    fn len(&self) -> usize {
+        self.n
+    }
+
+    fn width(&self) -> usize {
+        self.columns.len()
+    }
+
+    #[inline]
+    fn value(&self, row: usize, col: usize) -> Result<ValueRef<'_>> {
+        match self.b.cells[col].get(row) {
+            Some(v) => Ok(v),
+            None => other_value(self.b, self.columns, self.before, row, col),
+        }
+    }
+
+    fn row_number(&self, row: usize) -> u64 {
+        self.before + row as u64
+    }
+}
+
 impl<R: RecordBatchReader> ArrowSource<R> {
     /// The next record batch of the stream, checked against its schema;
     /// `None` at the end. Its errors say how many rows came before
@@ -1397,20 +1438,11 @@ impl<R: RecordBatchReader> ArrowSource<R> {
         for (i, c) in b.cells.iter().enumerate() {
             let v = match c.get(r) {
                 Some(v) => v,
-                None => self.other_value(b, r, i)?,
+                None => other_value(b, &self.columns, self.before, r, i)?,
             };
             row.push(v);
         }
         Ok(())
-    }
-
-    /// Row `r`, column `i` of `b` read through [`value_at`] (decimals,
-    /// lists, the types `Cells` does not read directly), its error placed.
-    #[inline(never)]
-    fn other_value<'a>(&self, b: &'a ReadBatch<'_>, r: usize, i: usize) -> Result<ValueRef<'a>> {
-        let c = &b.cells[i];
-        value_at(c.array, c.kind, r, &b.texts[i])
-            .map_err(|e| e.context(format_args!("row {}, column {i} ({:?})", self.before + r as u64, self.columns[i].name)))
     }
 
     /// Call `each` for every row of the next record batch, with its lists.
@@ -1443,6 +1475,15 @@ impl<R: RecordBatchReader> RowSource for ArrowSource<R> {
         each: &mut dyn FnMut(&[ValueRef<'_>], &dyn crate::core::ingest::Lists) -> Result<()>,
     ) -> Result<Option<u64>> {
         self.rows_of_next(each)
+    }
+
+    fn next_indexed(&mut self, each: &mut dyn FnMut(&dyn IndexedRows) -> Result<()>) -> Result<Option<u64>> {
+        let Some(batch) = self.next_record_batch()? else { return Ok(None) };
+        let n = batch.num_rows();
+        let b = self.read(&batch)?;
+        each(&Indexed { b: &b, columns: &self.columns, before: self.before, n })?;
+        self.before += n as u64;
+        Ok(Some(n as u64))
     }
 
     fn next_batch(&mut self, stmt: &mut Stmt) -> Result<Option<u64>> {

@@ -270,6 +270,12 @@ impl Conn {
         self.with(|c| c.bulk_insert(target, src))
     }
 
+    /// The SQL of one statement inserting a batch of rows into `table`
+    /// ([`Driver::indexed_insert_sql`]).
+    pub(crate) fn indexed_insert_sql(&self, table: &str, columns: &[String]) -> Option<String> {
+        self.shared.db.inner.driver.indexed_insert_sql(table, columns)
+    }
+
     /// The column type this engine declares for `kind` values
     /// ([`Driver::column_type_sql`]).
     pub fn column_type_sql(&self, kind: crate::core::value::Type, decimal: Option<(u8, i8)>) -> Option<String> {
@@ -963,6 +969,18 @@ impl Stmt {
         );
         self.bound.iter_mut().for_each(|b| *b = false);
         r.map_err(|e| e.with_sql(&sql))
+    }
+
+    /// Run the statement (one of [`Driver::indexed_insert_sql`]) once for
+    /// the batch `rows`, under one hold of the session's lock
+    /// ([`DriverStmt::execute_indexed`]); `rows` must not call into this
+    /// session (it only reads values it holds already).
+    pub(crate) fn execute_indexed(&mut self, rows: &dyn crate::core::ingest::IndexedRows) -> Result<()> {
+        self.check()?;
+        self.close_cursor();
+        let (conn, sql) = (self._conn.clone(), self.sql.clone());
+        let _g = conn.hold();
+        self.inner_mut().execute_indexed(rows).map_err(|e| e.with_sql(&sql))
     }
 
     /// Run and return a cursor. A cursor opened earlier from this statement

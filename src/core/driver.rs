@@ -189,6 +189,17 @@ pub trait Driver: Send + Sync {
     fn several_hosts(&self) -> bool {
         false
     }
+    /// The SQL of one statement that inserts a whole batch of rows into
+    /// `table` (`columns`, names quoted as the engine quotes them), each
+    /// batch run by [`DriverStmt::execute_indexed`]: the path `Conn::ingest`
+    /// takes where the driver has no bulk path of its own
+    /// ([`DriverConn::bulk_insert`]) and this gives one; when its SQL does
+    /// not prepare, the ingest runs one INSERT per row instead. Default:
+    /// none.
+    fn indexed_insert_sql(&self, table: &str, columns: &[String]) -> Option<String> {
+        let _ = (table, columns);
+        None
+    }
     /// The column type to declare for `kind` values in a table keel makes
     /// (`Conn::ingest`), with the (precision, scale) of a decimal; `None`
     /// when the engine has none that reads back as `kind`. Default: none.
@@ -436,6 +447,18 @@ pub trait DriverStmt: Send {
         _report: bool,
     ) -> Result<ExecResult> {
         Err(crate::core::error::Error::not_implemented("this driver does not run rows bound in place"))
+    }
+    /// Run the statement once for the batch `rows`, a statement prepared
+    /// from [`Driver::indexed_insert_sql`]'s SQL, which reads the batch's
+    /// values as the engine asks for them (the rows are already read: this
+    /// calls nothing but `rows`). An error names the row it is about
+    /// (`row N: `, as [`IndexedRows::row_number`] numbers it). Default:
+    /// runs nothing and fails.
+    ///
+    /// [`IndexedRows::row_number`]: crate::core::ingest::IndexedRows::row_number
+    fn execute_indexed(&mut self, rows: &dyn crate::core::ingest::IndexedRows) -> Result<()> {
+        let _ = rows;
+        Err(crate::core::error::Error::not_implemented("this driver does not insert batches of indexed rows"))
     }
     /// Run and return a streaming cursor. A cursor opened earlier on this
     /// statement is closed by this call.

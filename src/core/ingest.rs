@@ -3,10 +3,13 @@
 //! table from the source's columns with each engine's column types), then
 //! gives the rows to the driver's bulk path (`DriverConn::bulk_insert`:
 //! PostgreSQL's binary COPY, MariaDB's COM_STMT_BULK_EXECUTE, MySQL's LOAD DATA LOCAL, SQL Server's bulk
-//! load) or, where it has none, runs them through one prepared INSERT:
+//! load) or, where it has none, to one statement per batch that reads the
+//! batch's values by row and column (`Driver::indexed_insert_sql`,
+//! `Stmt::execute_indexed`: SQLite's `INSERT ... SELECT` from keel's
+//! table-valued function, one record batch at a time, read before the
+//! session's lock is taken), or else runs them through one prepared INSERT:
 //! row by row with each row bound in place where the statement can
-//! (`Stmt::execute_rows`: SQLite, one record batch at a time, read before
-//! the session's lock is taken), else as a batch (`core::many`: multi-row
+//! (`Stmt::execute_rows`), else as a batch (`core::many`: multi-row
 //! INSERTs where the engine takes them), all in one transaction where the connection
 //! is not in one already. Sources live outside the core
 //! (`codec::arrow`: an Arrow C stream).
@@ -95,6 +98,32 @@ pub trait RowSource {
     ) -> Result<Option<u64>> {
         self.next_rows(&mut |row| each(row, &NoLists))
     }
+    /// The next batch of rows as one [`IndexedRows`], given to `each`,
+    /// for a bulk path that reads the values by row and column as the
+    /// engine asks for them (SQLite's `INSERT ... SELECT` from the batch):
+    /// the number of rows, or `None` at the end. An error reading the
+    /// source says how many rows came before it (`after N rows: `); an
+    /// error `each` returns is passed on as it is (`each` knows the row).
+    /// As for [`RowSource::next_rows`], the batch is read before `each`
+    /// runs, and nothing reads the source while it does.
+    fn next_indexed(&mut self, each: &mut dyn FnMut(&dyn IndexedRows) -> Result<()>) -> Result<Option<u64>>;
+}
+
+/// One batch of rows to ingest, its values read by row and column
+/// ([`RowSource::next_indexed`]).
+pub trait IndexedRows {
+    /// The rows in the batch.
+    fn len(&self) -> usize;
+    /// The columns of each row.
+    fn width(&self) -> usize;
+    /// Row `row`'s (0-based in the batch) value of column `col` (in
+    /// [`RowSource::columns`]' order, of that column's type, or NULL). A
+    /// value that does not convert is an error naming its row (from the
+    /// start of the source) and column.
+    fn value(&self, row: usize, col: usize) -> Result<ValueRef<'_>>;
+    /// The number of row `row` of the batch counted from the start of the
+    /// source (0-based), as errors name rows (`row N: `).
+    fn row_number(&self, row: usize) -> u64;
 }
 
 /// The elements of the lists of the row being given
@@ -207,6 +236,15 @@ impl Conn {
             let target = BulkTarget { table: &quoted, columns: &names, table_name: table, column_names: &raw_names };
             if let Some(n) = self.bulk_insert(&target, src)? {
                 return Ok(n);
+            }
+            // One statement per batch, where the engine has one.
+            let indexed = self.indexed_insert_sql(&quoted, &names);
+            if let Some(mut stmt) = indexed.and_then(|sql| self.prepare(&sql).ok()) {
+                let mut total = 0u64;
+                while let Some(n) = src.next_indexed(&mut |rows| stmt.execute_indexed(rows))? {
+                    total += n;
+                }
+                return Ok(total);
             }
             let marks = vec!["?"; cols.len()].join(", ");
             let mut stmt = self.prepare(&format!(

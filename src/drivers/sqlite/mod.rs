@@ -19,6 +19,7 @@
 
 mod catalog;
 mod errors;
+mod ingest;
 mod rows;
 mod session;
 mod statement;
@@ -55,6 +56,9 @@ impl Driver for SqliteDriver {
     }
     fn schemes(&self) -> &'static [&'static str] {
         &["sqlite", "sqlite3", "file"]
+    }
+    fn indexed_insert_sql(&self, table: &str, columns: &[String]) -> Option<String> {
+        ingest::insert_sql(table, columns)
     }
     fn syntax(&self) -> &'static Syntax {
         &SYNTAX

@@ -186,6 +186,10 @@ impl SqliteConnector {
         let mut raw = RawDb(db, None, None);
         // SAFETY: open handle.
         unsafe { ffi::sqlite3_extended_result_codes(db, 1) };
+        let rc = super::ingest::register(db);
+        if rc != ffi::SQLITE_OK {
+            return Err(errors::error(db, rc));
+        }
         if self.busy_timeout_ms > 0 {
             let b = Box::new(BusyWait {
                 timeout: std::time::Duration::from_millis(self.busy_timeout_ms as u64),

@@ -480,6 +480,11 @@ impl DriverStmt for SqliteStmt {
         r.map(|()| sum)
     }
 
+    fn execute_indexed(&mut self, rows: &dyn crate::core::ingest::IndexedRows) -> Result<()> {
+        self.restart()?;
+        super::ingest::run(&self.raw, rows)
+    }
+
     fn execute(&mut self) -> Result<ExecResult> {
         self.restart()?;
         let raw = &self.raw;
