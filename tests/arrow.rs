@@ -1696,6 +1696,40 @@ fn sqlite_ingest_per_batch_and_its_fallback() {
     keel_conn_free(conn);
 }
 
+/// SQLite: `statement_timeout_ms` stops a record batch's `INSERT ...
+/// SELECT` as it stops any statement: TIMEOUT, naming the row it was
+/// on, and nothing of the call stays. (A batch of 1,000,000 rows takes
+/// SQLite far longer than 20 ms.)
+#[test]
+fn sqlite_ingest_stops_at_the_statement_timeout() {
+    use arrow_array::{Int64Array, RecordBatchIterator};
+    use keel::core::ingest::IngestMode::Append;
+    use std::sync::Arc;
+    let Some(f) = fixture("sqlite") else { return };
+    let e = &f.e;
+    let t = e.table("arrow_timeout");
+    e.db.exec(&format!("CREATE TABLE {t} (id INTEGER PRIMARY KEY, v INTEGER)"), &[]).unwrap();
+    let schema = Arc::new(arrow_schema::Schema::new(vec![
+        arrow_schema::Field::new("id", DataType::Int64, false),
+        arrow_schema::Field::new("v", DataType::Int64, false),
+    ]));
+    let n = 1_000_000i64;
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![Arc::new(Int64Array::from_iter_values(0..n)), Arc::new(Int64Array::from_iter_values((0..n).map(|i| i * 3)))],
+    )
+    .unwrap();
+    let mut stream = FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)));
+    let db = CDb::open(&f.url, "statement_timeout_ms=20");
+    let conn = db.checkout();
+    let (st, m) = ingest(conn, &t.name, &mut stream, Append).unwrap_err();
+    assert_eq!(st, Status::Timeout, "{m}");
+    assert!(m.contains("statement_timeout_ms=20") && m.contains("row "), "{m}");
+    let (_, left) = read_all(import(query_arrow(conn, &format!("SELECT count(*) AS n FROM {t}"))), &[]);
+    assert_eq!(left, vec![vec![Value::Int64(0)]]);
+    keel_conn_free(conn);
+}
+
 /// MySQL/MariaDB: ingest goes by LOAD DATA LOCAL INFILE fed from the
 /// stream (the session's Com_load counter moves, Com_insert does not)
 /// when the server has local_infile on; values with tabs, newlines,
