@@ -62,9 +62,13 @@ pub(super) fn insert_sql(table: &str, columns: &[String]) -> Option<String> {
     Some(sql)
 }
 
-/// What the function's cursor reads: one batch, and what went wrong in it.
+/// What the function's cursor reads: one batch, where it is in it, and
+/// what went wrong (the statement's only cursor on it keeps its place
+/// here, where `run` reads which row failed).
 struct Feed<'a> {
     rows: &'a dyn IndexedRows,
+    /// The rows in the batch.
+    len: usize,
     /// The row the cursor is on (0-based in the batch).
     row: usize,
     /// An error of keel's that failed the statement (a value that did not
@@ -77,7 +81,7 @@ struct Feed<'a> {
 /// One run of `raw`, a statement of [`insert_sql`], over the batch
 /// `rows` (`DriverStmt::execute_indexed`).
 pub(super) fn run(raw: &RawStmt, rows: &dyn IndexedRows) -> Result<()> {
-    let mut feed = Feed { rows, row: 0, error: None, scratch: vec![String::new(); rows.width()] };
+    let mut feed = Feed { rows, len: rows.len(), row: 0, error: None, scratch: vec![String::new(); rows.width()] };
     // SAFETY: valid statement with one parameter; `feed` outlives the run
     // below, and the binding is cleared before it goes.
     let rc = unsafe {
@@ -104,13 +108,20 @@ struct Table {
     base: ffi::sqlite3_vtab,
 }
 
-/// A cursor on one batch.
+/// A cursor on one batch (NULL, no rows: the function called from SQL).
 #[repr(C)]
 struct Cursor {
     base: ffi::sqlite3_vtab_cursor,
     feed: *mut Feed<'static>,
-    row: usize,
-    len: usize,
+}
+
+impl Cursor {
+    /// # Safety
+    /// `c` is a cursor of `x_open`, its feed (set by `x_filter`) alive.
+    unsafe fn feed<'c>(c: *mut ffi::sqlite3_vtab_cursor) -> Option<&'c mut Feed<'static>> {
+        // SAFETY: the caller's promise.
+        unsafe { (*(c as *mut Cursor)).feed.as_mut() }
+    }
 }
 
 static MODULE: ffi::sqlite3_module = ffi::sqlite3_module {
@@ -201,7 +212,7 @@ unsafe extern "C" fn x_best_index(_t: *mut ffi::sqlite3_vtab, info: *mut ffi::sq
 unsafe extern "C" fn x_open(_t: *mut ffi::sqlite3_vtab, out: *mut *mut ffi::sqlite3_vtab_cursor) -> c_int {
     // SAFETY: SQLite's out-pointer; the cursor is freed by x_close.
     unsafe {
-        *out = Box::into_raw(Box::new(Cursor { base: std::mem::zeroed(), feed: ptr::null_mut(), row: 0, len: 0 }))
+        *out = Box::into_raw(Box::new(Cursor { base: std::mem::zeroed(), feed: ptr::null_mut() }))
             as *mut ffi::sqlite3_vtab_cursor;
     }
     ffi::SQLITE_OK
@@ -226,11 +237,8 @@ unsafe extern "C" fn x_filter(
     unsafe {
         let c = &mut *(c as *mut Cursor);
         c.feed = if argc >= 1 { ffi::sqlite3_value_pointer(*argv, FEED.as_ptr()) as *mut Feed<'static> } else { ptr::null_mut() };
-        c.row = 0;
-        c.len = 0;
         if let Some(feed) = c.feed.as_mut() {
             feed.row = 0;
-            c.len = feed.rows.len();
         }
     }
     ffi::SQLITE_OK
@@ -238,25 +246,20 @@ unsafe extern "C" fn x_filter(
 
 unsafe extern "C" fn x_next(c: *mut ffi::sqlite3_vtab_cursor) -> c_int {
     // SAFETY: a cursor of x_open, its feed alive (x_filter).
-    unsafe {
-        let c = &mut *(c as *mut Cursor);
-        c.row += 1;
-        if let Some(feed) = c.feed.as_mut() {
-            feed.row = c.row;
-        }
+    if let Some(feed) = unsafe { Cursor::feed(c) } {
+        feed.row += 1;
     }
     ffi::SQLITE_OK
 }
 
 unsafe extern "C" fn x_eof(c: *mut ffi::sqlite3_vtab_cursor) -> c_int {
-    // SAFETY: a cursor of x_open.
-    let c = unsafe { &*(c as *const Cursor) };
-    (c.row >= c.len) as c_int
+    // SAFETY: a cursor of x_open, its feed alive.
+    unsafe { Cursor::feed(c) }.is_none_or(|f| f.row >= f.len) as c_int
 }
 
 unsafe extern "C" fn x_rowid(c: *mut ffi::sqlite3_vtab_cursor, out: *mut ffi::sqlite3_int64) -> c_int {
-    // SAFETY: a cursor of x_open; SQLite's out-pointer.
-    unsafe { *out = (*(c as *const Cursor)).row as ffi::sqlite3_int64 };
+    // SAFETY: a cursor of x_open, its feed alive; SQLite's out-pointer.
+    unsafe { *out = Cursor::feed(c).map_or(0, |f| f.row) as ffi::sqlite3_int64 };
     ffi::SQLITE_OK
 }
 
@@ -267,13 +270,12 @@ unsafe extern "C" fn x_rowid(c: *mut ffi::sqlite3_vtab_cursor, out: *mut ffi::sq
 unsafe extern "C" fn x_column(c: *mut ffi::sqlite3_vtab_cursor, ctx: *mut ffi::sqlite3_context, i: c_int) -> c_int {
     // SAFETY: a cursor of x_open on a row (SQLite asks for columns only
     // before x_eof says the end), its feed alive; i is a declared column.
-    let c = unsafe { &*(c as *const Cursor) };
-    let Some(feed) = (unsafe { c.feed.as_mut() }) else {
+    let Some(feed) = (unsafe { Cursor::feed(c) }) else {
         // SAFETY: SQLite's context.
         unsafe { ffi::sqlite3_result_null(ctx) };
         return ffi::SQLITE_OK;
     };
-    let (row, col) = (c.row, i as usize);
+    let (row, col) = (feed.row, i as usize);
     let failed = catch_unwind(AssertUnwindSafe(|| -> Result<()> {
         if col >= feed.scratch.len() {
             // SAFETY: SQLite's context.
