@@ -551,8 +551,9 @@ static const char *string_data(const duckdb_string_t *v) {
 
 /* The scan, by duckdb_query (materialized), or with `stream` as a result
  * DuckDB computes as it is read, as keel's DuckDB driver runs a SELECT:
- * duckdb_prepare, then duckdb_execute_prepared_streaming (deprecated in
- * 1.5.6, yet the C API's only streaming call). */
+ * duckdb_prepare, then duckdb_execute_prepared_streaming (deprecated since
+ * DuckDB 1.0 and scheduled for removal, yet the C API's only streaming
+ * call in 1.5.6). */
 static void raw_scan(duckdb_connection con, bool stream, duckdb_result *res) {
     const char *sql = SCAN_SQL;
     if (!stream) {

@@ -333,16 +333,9 @@ fn a_select_failing_as_it_streams_fails_after_its_rows() {
     assert!(rows.next().unwrap());
     // Set aside by the statement below; the error comes after the rows.
     conn.exec("SELECT 1", &[]).unwrap();
-    let mut n = 1;
-    let e = loop {
-        match rows.next() {
-            Ok(true) => n += 1,
-            Ok(false) => panic!("read {n} rows without an error"),
-            Err(e) => break e,
-        }
-    };
-    check(n, &e);
-    assert!(e.message.contains(&format!("after the result's first ")), "{e}");
+    let (n, e) = rows_until_error(&mut rows, sql);
+    check(1 + n, &e);
+    assert!(e.message.contains("after the result's first "), "{e}");
 }
 
 #[test]
@@ -884,10 +877,15 @@ fn the_catalog() {
 /// Reads every row of `sql` until the first error, which it returns with
 /// the number of rows read before it.
 fn read_until_error(conn: &keel::Conn, sql: &str) -> (usize, keel::Error) {
-    let mut rows = match conn.query(sql, &[]) {
-        Ok(rows) => rows,
-        Err(e) => return (0, e),
-    };
+    match conn.query(sql, &[]) {
+        Ok(mut rows) => rows_until_error(&mut rows, sql),
+        Err(e) => (0, e),
+    }
+}
+
+/// The rows `rows` (of `sql`) gives from where it is before its error,
+/// and the error; a result that ends without one fails the test.
+fn rows_until_error(rows: &mut keel::Rows, sql: &str) -> (usize, keel::Error) {
     let mut n = 0;
     loop {
         match rows.next() {
