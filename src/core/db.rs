@@ -972,15 +972,13 @@ impl Stmt {
     }
 
     /// Run the statement (one of [`Driver::indexed_insert_sql`]) once for
-    /// the batch `rows`, under one hold of the session's lock
-    /// ([`DriverStmt::execute_indexed`]); `rows` must not call into this
-    /// session (it only reads values it holds already).
+    /// the batch `rows`, as [`Stmt::execute`] runs it, under one hold of
+    /// the session's lock ([`DriverStmt::execute_indexed`]); `rows` must
+    /// not call into this session (it only reads values it holds already).
     pub(crate) fn execute_indexed(&mut self, rows: &dyn crate::core::ingest::IndexedRows) -> Result<()> {
         self.check()?;
         self.close_cursor();
-        let (conn, sql) = (self._conn.clone(), self.sql.clone());
-        let _g = conn.hold();
-        self.inner_mut().execute_indexed(rows).map_err(|e| e.with_sql(&sql))
+        self.run(|s| s.execute_indexed(rows))
     }
 
     /// Run and return a cursor. A cursor opened earlier from this statement
