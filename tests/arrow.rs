@@ -1936,6 +1936,61 @@ fn mariadb_ingest_uses_bulk_execute() {
     assert_eq!(st, Status::Integrity, "{m}");
     assert!(m.contains("Duplicate"), "{m}");
     assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t}"), &[]), 25_005);
+    // keel builds the next command while the server runs the one it sent.
+    // A duplicate key (id 1) in the first of three commands: its answer,
+    // read when the second is ready, is the error, naming its rows; the
+    // second is never sent, and nothing stays.
+    let insert2 = status("Com_insert");
+    let (st, m) = ingest(conn, &t.name, &mut id3_stream(-4, 25_000), Append).unwrap_err();
+    assert_eq!(st, Status::Integrity, "{m}");
+    assert!(m.contains("Duplicate") && m.contains("rows 0 to 9999, sent as one bulk command"), "{m}");
+    assert_eq!(status("Com_insert"), insert2 + 1, "the second command was not sent");
+    assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t}"), &[]), 25_005);
+    // A stream failing in its second batch while the first command is
+    // unanswered: the stream's error, after the command's answer was read
+    // (the connection goes on working), and nothing stays.
+    let mut reader = import(id3_stream(30_000, 15_000));
+    let schema = reader.schema();
+    let first = reader.next().unwrap().unwrap();
+    let batches = vec![Ok(first), Err(arrow_schema::ArrowError::ComputeError("the producer ran dry".into()))];
+    let mut failing = FFI_ArrowArrayStream::new(Box::new(arrow_array::RecordBatchIterator::new(batches, schema)));
+    let (st, m) = ingest(conn, &t.name, &mut failing, Append).unwrap_err();
+    assert_eq!(st, Status::InvalidData, "{m}");
+    assert!(m.contains("after 15000 rows") && m.contains("the producer ran dry"), "{m}");
+    assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t}"), &[]), 25_005);
+    assert_eq!(ingest(conn, &t.name, &mut id3_stream(30_000, 2), Append), Ok(2));
+    assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t}"), &[]), 25_007);
+    // Values travel by their Arrow type: bytes into a text column, text
+    // into a BLOB, a bool into an INT arrive as the server converts them.
+    let t3 = e.table("arrow_bulk_cross");
+    e.db.exec(&format!("CREATE TABLE {t3} (t TEXT, b BLOB, n INT)"), &[]).unwrap();
+    {
+        use arrow_array::{BinaryArray, BooleanArray, StringArray};
+        use std::sync::Arc;
+        let schema = Arc::new(arrow_schema::Schema::new(vec![
+            arrow_schema::Field::new("t", DataType::Binary, true),
+            arrow_schema::Field::new("b", DataType::Utf8, true),
+            arrow_schema::Field::new("n", DataType::Boolean, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(BinaryArray::from(vec![Some("héllo".as_bytes()), None])),
+                Arc::new(StringArray::from(vec![Some("wörld"), None])),
+                Arc::new(BooleanArray::from(vec![Some(true), Some(false)])),
+            ],
+        )
+        .unwrap();
+        let mut s = FFI_ArrowArrayStream::new(Box::new(arrow_array::RecordBatchIterator::new(vec![Ok(batch)], schema)));
+        assert_eq!(ingest(conn, &t3.name, &mut s, Append), Ok(2));
+    }
+    assert_eq!(
+        rows(&c, &format!("SELECT t, b, n FROM {t3} ORDER BY n DESC"), &[]),
+        vec![
+            vec![Value::Text("héllo".into()), Value::Bytes("wörld".as_bytes().to_vec()), Value::Int64(1)],
+            vec![Value::Null, Value::Null, Value::Int64(0)],
+        ]
+    );
     // Outside strict mode the server would cut 300 characters to 8 with a
     // warning: keel refuses it.
     let t2 = e.table("arrow_bulk_narrow");

@@ -1,12 +1,13 @@
 //! MariaDB's `COM_STMT_BULK_EXECUTE` (MariaDB 10.2 and later): one
 //! prepared statement run for many rows of parameters in one command, as
-//! libmariadb's array binding (`STMT_ATTR_ARRAY_SIZE`) does. The mysql
-//! crate's `exec_batch` speaks it to a MariaDB server that offers it.
+//! libmariadb's array binding (`STMT_ATTR_ARRAY_SIZE`) does.
 //!
 //! - Ingest ([`insert`]): one prepared single-row INSERT for the stream's
 //!   rows. The server reads binary values there, where `LOAD DATA` has it
 //!   parse text, which MariaDB does more slowly (`bench/ingest_bench.c`
-//!   measured 1.35 times libmariadb's array bind for LOAD DATA).
+//!   measured 1.35 times libmariadb's array bind for LOAD DATA). keel
+//!   writes these commands itself, straight from the record batches, and
+//!   overlaps building one with the server running the last.
 //! - Batches of UPDATE, DELETE and INSERTs that are not plain
 //!   ([`pipeline`], keel's pipeline for MariaDB): one command per chunk
 //!   instead of one round trip per row. The command says only that it
@@ -15,16 +16,19 @@
 //!   when it fails on its data, that is rolled back and the chunk's rows
 //!   run again one by one, which stops at the failing row with its own
 //!   error, as row by row. That is why only statements whose target is a
-//!   table of a transactional engine qualify ([`dml_target`]).
+//!   table of a transactional engine qualify ([`dml_target`]). These go
+//!   by the mysql crate's `exec_batch`, which speaks the command to a
+//!   MariaDB server that offers it.
 
 use super::session::{Shared, drain};
 use super::statement::{MyStmt, insert_id};
-use super::types::to_mysql;
+use super::types::{bulk_type, to_mysql, write_bulk_value};
 use crate::core::driver::{ExecResult, PipelineError};
 use crate::core::error::{Error, Result};
 use crate::core::ingest::RowSource;
 use crate::core::sql::{Kind, significant, tokens};
 use crate::core::value::{Type as K, ValueRef};
+use mysql::consts::{Command as MyCommand, MariadbBulkIndicator, StmtBulkExecuteFlags};
 use mysql::prelude::Queryable;
 use mysql::Value as MV;
 
@@ -50,96 +54,171 @@ pub(super) fn speaks_bulk(version: &str) -> bool {
 /// writes them) by `COM_STMT_BULK_EXECUTE`, [`COMMAND_ROWS`] rows a
 /// command (fewer where one would pass `max_bytes`); returns the rows
 /// inserted. Runs inside the ingest's transaction, which a failure rolls
-/// back. (Running the commands on a helper thread while this one makes
-/// the next measured slower on two cores: the server, the helper and this
-/// thread then share them.)
+/// back.
+///
+/// keel writes the command itself ([`Command`]), each value straight from
+/// the source into the command's bytes, and builds the next command while
+/// the server runs the one it sent: it reads that one's answer only when
+/// the next is ready to go (the patched crate's `keel_send_command` and
+/// `keel_read_result`, vendor/mysql). So the client's work hides behind
+/// the server's, where libmariadb's array binding does the two in turn.
 pub(super) fn insert(shared: &Shared, table: &str, columns: &[String], max_bytes: usize, src: &mut dyn RowSource) -> Result<u64> {
     let marks = vec!["?"; columns.len()].join(", ");
     let sql = format!("INSERT INTO {table} ({}) VALUES ({marks})", columns.join(", "));
     let stmt = shared.check_as(false, shared.conn()?.prep(&sql))?;
-    // Values of one column must travel as one type in a bulk command
-    // (the server refuses a batch that mixes them); a column's keel type
-    // fixes its value's type (`to_mysql`), except for NULLs, which the
-    // command marks row by row.
+    // Values of one column travel as one type in a bulk command (the
+    // server refuses a batch that mixes them): the column's keel type
+    // fixes it (`bulk_type`); a NULL is marked as such, row by row.
     let kinds: Vec<K> = src.columns().iter().map(|c| c.kind).collect();
-    let mut rows: Vec<Vec<MV>> = Vec::with_capacity(COMMAND_ROWS);
-    let mut bytes = 0usize;
-    let mut loaded = 0u64;
+    let mut pipe = Pipe { shared, sent: None, loaded: 0 };
+    let mut cmd = Command::new(stmt.id(), &kinds);
     // A command's error is about its rows, not about the row whose turn
     // sent it (which the source would name): kept here, the source given
     // a stand-in to stop on.
     let mut failed: Option<Error> = None;
     let stop = || Error::new(crate::core::error::Status::Internal, "the bulk command failed");
-    let send = |rows: &mut Vec<Vec<MV>>, loaded: &mut u64| -> Result<()> {
-        let first = *loaded;
-        let last = first + rows.len() as u64 - 1;
-        match run(shared, &stmt, rows) {
-            Ok(n) => {
-                *loaded += n;
-                Ok(())
-            }
-            Err(e) => Err(e.context(format_args!("rows {first} to {last}, sent as one bulk command"))),
-        }
-    };
-    while src
-        .next_rows(&mut |row| {
-            let mut values = Vec::with_capacity(row.len());
-            let mut row_bytes = 0;
-            for (i, v) in row.iter().enumerate() {
-                if !v.is_null() && v.kind() != kinds[i] {
-                    return Err(Error::invalid_data(format!(
-                        "column {i} ({:?}): a {} value in a column of {}",
-                        columns[i],
-                        v.kind().name(),
-                        kinds[i].name()
-                    )));
-                }
-                let m = to_mysql(*v).map_err(|e| e.context(format_args!("column {i} ({:?})", columns[i])))?;
-                row_bytes += value_bytes(&m);
-                values.push(m);
-            }
-            // A full command goes between rows (the source reads nothing
-            // while it gives rows, `RowSource`).
-            if !rows.is_empty() && (bytes + row_bytes > max_bytes || rows.len() >= COMMAND_ROWS) {
-                if let Err(e) = send(&mut rows, &mut loaded) {
+    let mut text = String::new();
+    let read = loop {
+        let more = src.next_rows(&mut |row| {
+            if cmd.rows >= COMMAND_ROWS {
+                if let Err(e) = pipe.send(&mut cmd) {
                     failed = Some(e);
                     return Err(stop());
                 }
-                bytes = 0;
             }
-            bytes += row_bytes;
-            rows.push(values);
+            let start = cmd.bytes.len();
+            if let Err(e) = cmd.push_row(row, &kinds, columns, &mut text) {
+                cmd.bytes.truncate(start);
+                return Err(e);
+            }
+            // Past `max_bytes`, the rows before this one go as a command
+            // and this one starts the next (one row alone may pass it: the
+            // server says whether it fits its max_allowed_packet).
+            if cmd.bytes.len() > max_bytes && cmd.rows > 1 {
+                let this = cmd.bytes.split_off(start);
+                cmd.rows -= 1;
+                if let Err(e) = pipe.send(&mut cmd) {
+                    failed = Some(e);
+                    return Err(stop());
+                }
+                cmd.bytes.extend_from_slice(&this);
+                cmd.rows = 1;
+            }
             Ok(())
-        })
-        .map_err(|e| failed.take().unwrap_or(e))?
-        .is_some()
-    {}
-    if !rows.is_empty() {
-        send(&mut rows, &mut loaded)?;
-    }
-    Ok(loaded)
+        });
+        match more {
+            Ok(Some(_)) => {}
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(failed.take().unwrap_or(e)),
+        }
+    };
+    // The command in flight is answered before anything else is said on
+    // the connection, whatever happened since it went; its error comes
+    // first (its rows came before any the source failed on).
+    let last = read.and_then(|()| if cmd.rows > 0 { pipe.send(&mut cmd) } else { Ok(()) });
+    pipe.finish()?;
+    last?;
+    Ok(pipe.loaded)
 }
 
-/// Run one bulk command of `rows`, which it empties; the rows it
-/// inserted.
-fn run(shared: &Shared, stmt: &mysql::Statement, rows: &mut Vec<Vec<MV>>) -> Result<u64> {
-    let n = rows.len() as u64;
-    let c = shared.conn()?;
-    shared.check(c.exec_batch(stmt, rows.drain(..).map(params)))?;
-    // One command, whose OK packet counts its rows (a plain INSERT either
-    // inserts a row or fails).
-    let done = c.affected_rows();
-    if done != n {
-        return Err(Error::new(
-            crate::core::error::Status::Internal,
-            format!("MariaDB's bulk INSERT reported {done} rows for the {n} it was sent"),
-        )
-        .with_driver("mysql"));
+/// One `COM_STMT_BULK_EXECUTE` being written: its bytes (the header and
+/// the parameters' types, then each row's values, each after its
+/// indicator byte) and its rows.
+struct Command {
+    bytes: Vec<u8>,
+    /// Bytes of the header and types, which every command of the
+    /// statement repeats.
+    head: usize,
+    rows: usize,
+}
+
+impl Command {
+    fn new(stmt_id: u32, kinds: &[K]) -> Command {
+        let mut bytes = Vec::with_capacity(1 << 20);
+        bytes.push(MyCommand::COM_STMT_BULK_EXECUTE as u8);
+        bytes.extend_from_slice(&stmt_id.to_le_bytes());
+        bytes.extend_from_slice(&StmtBulkExecuteFlags::SEND_TYPES_TO_SERVER.bits().to_le_bytes());
+        for &k in kinds {
+            let (t, flags) = bulk_type(k);
+            bytes.extend_from_slice(&[t as u8, flags.bits()]);
+        }
+        let head = bytes.len();
+        Command { bytes, head, rows: 0 }
     }
-    // Outside strict mode the server adjusts a value that does not fit,
-    // with a warning; keel refuses it, as for LOAD DATA.
-    super::load::refuse_warnings(shared, c, "MariaDB's bulk INSERT")?;
-    Ok(n)
+
+    /// Append `row`, refusing a value of another type than its column's
+    /// (named with the column); on an error, bytes of the row may stay.
+    fn push_row(&mut self, row: &[ValueRef<'_>], kinds: &[K], columns: &[String], text: &mut String) -> Result<()> {
+        for (i, v) in row.iter().enumerate() {
+            if v.is_null() {
+                self.bytes.push(MariadbBulkIndicator::BULK_INDICATOR_NULL as u8);
+                continue;
+            }
+            if v.kind() != kinds[i] {
+                return Err(Error::invalid_data(format!(
+                    "column {i} ({:?}): a {} value in a column of {}",
+                    columns[i],
+                    v.kind().name(),
+                    kinds[i].name()
+                )));
+            }
+            self.bytes.push(MariadbBulkIndicator::BULK_INDICATOR_NONE as u8);
+            write_bulk_value(*v, text, &mut self.bytes).map_err(|e| e.context(format_args!("column {i} ({:?})", columns[i])))?;
+        }
+        self.rows += 1;
+        Ok(())
+    }
+}
+
+/// The commands of one ingest on the connection: at most one sent and
+/// not yet answered.
+struct Pipe<'a> {
+    shared: &'a Shared,
+    /// The command in flight: its first row and its rows.
+    sent: Option<(u64, u64)>,
+    /// Rows the answered commands inserted.
+    loaded: u64,
+}
+
+impl Pipe<'_> {
+    /// Read the answer to the command in flight, then send `cmd`, which
+    /// is left empty (its header kept) for the next rows.
+    fn send(&mut self, cmd: &mut Command) -> Result<()> {
+        self.finish()?;
+        let first = self.loaded;
+        let rows = cmd.rows as u64;
+        let c = self.shared.conn()?;
+        self.shared
+            .check(c.keel_send_command(&cmd.bytes))
+            .map_err(|e| e.context(format_args!("rows {first} to {}, sent as one bulk command", first + rows - 1)))?;
+        self.sent = Some((first, rows));
+        cmd.bytes.truncate(cmd.head);
+        cmd.rows = 0;
+        Ok(())
+    }
+
+    /// Read the answer to the command in flight, if one is.
+    fn finish(&mut self) -> Result<()> {
+        let Some((first, n)) = self.sent.take() else { return Ok(()) };
+        let context = |e: Error| e.context(format_args!("rows {first} to {}, sent as one bulk command", first + n - 1));
+        let c = self.shared.conn()?;
+        self.shared.check(c.keel_read_result()).map_err(context)?;
+        // One command, whose OK packet counts its rows (a plain INSERT
+        // either inserts a row or fails).
+        let done = c.affected_rows();
+        if done != n {
+            return Err(Error::new(
+                crate::core::error::Status::Internal,
+                format!("MariaDB's bulk INSERT reported {done} rows for the {n} it was sent"),
+            )
+            .with_driver("mysql"));
+        }
+        // Outside strict mode the server adjusts a value that does not
+        // fit, with a warning; keel refuses it, as for LOAD DATA.
+        super::load::refuse_warnings(self.shared, c, "MariaDB's bulk INSERT").map_err(context)?;
+        self.loaded += n;
+        Ok(())
+    }
 }
 
 /// One row's values as the crate's parameters, moved as they are: the
@@ -148,15 +227,6 @@ fn run(shared: &Shared, stmt: &mysql::Statement, rows: &mut Vec<Vec<MV>>) -> Res
 /// of a bulk INSERT's client time.
 fn params(values: Vec<MV>) -> mysql::Params {
     if values.is_empty() { mysql::Params::Empty } else { mysql::Params::Positional(values) }
-}
-
-/// About the bytes `v` takes in a bulk command (its value, its length
-/// prefix and its indicator byte).
-fn value_bytes(v: &MV) -> usize {
-    match v {
-        MV::Bytes(b) => b.len() + 10,
-        _ => 13,
-    }
 }
 
 /// The table a batch of `sql` writes, as written, when it is one keel may

@@ -2,7 +2,7 @@
 
 use crate::core::error::{Error, Result};
 use crate::core::value::{self, Column, MICROS_PER_DAY, MICROS_PER_SECOND, Nullable, Type as K, ValueRef};
-use mysql::consts::{ColumnFlags, ColumnType as CT};
+use mysql::consts::{ColumnFlags, ColumnType as CT, StmtExecuteParamFlags};
 use mysql::Value as MV;
 use std::sync::Arc;
 
@@ -118,6 +118,26 @@ pub(super) fn date_parts(days: i64) -> Result<(u16, u8, u8)> {
     Ok((y as u16, m as u8, d as u8))
 }
 
+/// A timestamp (microseconds since 1970 UTC, or local) as MySQL's parts:
+/// year, month, day, hour, minute, second, microsecond.
+fn datetime_parts(t: i64) -> Result<(u16, u8, u8, u8, u8, u8, u32)> {
+    let (y, m, d) = date_parts(t.div_euclid(MICROS_PER_DAY))?;
+    let tod = t.rem_euclid(MICROS_PER_DAY);
+    let s = tod / MICROS_PER_SECOND;
+    Ok((y, m, d, (s / 3600) as u8, (s / 60 % 60) as u8, (s % 60) as u8, (tod % MICROS_PER_SECOND) as u32))
+}
+
+/// A time of day (microseconds) as MySQL's parts: hour, minute, second,
+/// microsecond.
+fn time_parts(t: i64) -> (u8, u8, u8, u32) {
+    let s = t / MICROS_PER_SECOND;
+    ((s / 3600) as u8, (s / 60 % 60) as u8, (s % 60) as u8, (t % MICROS_PER_SECOND) as u32)
+}
+
+fn refuse_non_finite(d: f64) -> Result<()> {
+    if d.is_finite() { Ok(()) } else { Err(bad(format!("MySQL cannot store {d} (no NaN or infinity)"))) }
+}
+
 /// A keel value as the crate's value type.
 pub(super) fn to_mysql(v: ValueRef<'_>) -> Result<MV> {
     Ok(match v {
@@ -126,9 +146,7 @@ pub(super) fn to_mysql(v: ValueRef<'_>) -> Result<MV> {
         ValueRef::Int64(n) => MV::Int(n),
         ValueRef::Uint64(n) => MV::UInt(n),
         ValueRef::Double(d) => {
-            if !d.is_finite() {
-                return Err(bad(format!("MySQL cannot store {d} (no NaN or infinity)")));
-            }
+            refuse_non_finite(d)?;
             MV::Double(d)
         }
         ValueRef::Text(t) | ValueRef::Json(t) => MV::Bytes(t.as_bytes().to_vec()),
@@ -142,14 +160,12 @@ pub(super) fn to_mysql(v: ValueRef<'_>) -> Result<MV> {
             MV::Date(y, m, dd, 0, 0, 0, 0)
         }
         ValueRef::Time(t) => {
-            let s = t / MICROS_PER_SECOND;
-            MV::Time(false, 0, (s / 3600) as u8, (s / 60 % 60) as u8, (s % 60) as u8, (t % MICROS_PER_SECOND) as u32)
+            let (h, m, s, us) = time_parts(t);
+            MV::Time(false, 0, h, m, s, us)
         }
         ValueRef::Timestamp(t) | ValueRef::Timestamptz(t) => {
-            let (y, m, d) = date_parts(t.div_euclid(MICROS_PER_DAY))?;
-            let tod = t.rem_euclid(MICROS_PER_DAY);
-            let s = tod / MICROS_PER_SECOND;
-            MV::Date(y, m, d, (s / 3600) as u8, (s / 60 % 60) as u8, (s % 60) as u8, (tod % MICROS_PER_SECOND) as u32)
+            let (y, m, d, h, mi, s, us) = datetime_parts(t)?;
+            MV::Date(y, m, d, h, mi, s, us)
         }
         ValueRef::Uuid(u) => {
             let mut s = String::new();
@@ -157,4 +173,88 @@ pub(super) fn to_mysql(v: ValueRef<'_>) -> Result<MV> {
             MV::Bytes(s.into_bytes())
         }
     })
+}
+
+/// How values of keel type `k` travel in a bulk command
+/// ([`write_bulk_value`]): their MySQL type and parameter flags, the
+/// types [`to_mysql`]'s values have, except that a bool is a TINY.
+pub(super) fn bulk_type(k: K) -> (CT, StmtExecuteParamFlags) {
+    let none = StmtExecuteParamFlags::empty();
+    match k {
+        K::Bool => (CT::MYSQL_TYPE_TINY, none),
+        K::Int64 => (CT::MYSQL_TYPE_LONGLONG, none),
+        K::Uint64 => (CT::MYSQL_TYPE_LONGLONG, StmtExecuteParamFlags::UNSIGNED),
+        K::Double => (CT::MYSQL_TYPE_DOUBLE, none),
+        K::Date | K::Timestamp | K::Timestamptz => (CT::MYSQL_TYPE_DATETIME, none),
+        K::Time => (CT::MYSQL_TYPE_TIME, none),
+        K::Null => (CT::MYSQL_TYPE_NULL, none),
+        K::Bytes => (CT::MYSQL_TYPE_BLOB, none),
+        K::Text | K::Json | K::Decimal | K::Uuid => (CT::MYSQL_TYPE_STRING, none),
+    }
+}
+
+/// Append `b` with its length-encoded length (the binary protocol's
+/// strings).
+fn put_lenenc_bytes(b: &[u8], out: &mut Vec<u8>) {
+    let n = b.len() as u64;
+    if n < 251 {
+        out.push(n as u8);
+    } else if n < 1 << 16 {
+        out.push(0xFC);
+        out.extend_from_slice(&(n as u16).to_le_bytes());
+    } else if n < 1 << 24 {
+        out.push(0xFD);
+        out.extend_from_slice(&(n as u32).to_le_bytes()[..3]);
+    } else {
+        out.push(0xFE);
+        out.extend_from_slice(&n.to_le_bytes());
+    }
+    out.extend_from_slice(b);
+}
+
+/// Append non-NULL `v` in the binary protocol's form of its column's
+/// [`bulk_type`], refusing what [`to_mysql`] refuses with the same errors;
+/// `text` is scratch space for a uuid's text.
+pub(super) fn write_bulk_value(v: ValueRef<'_>, text: &mut String, out: &mut Vec<u8>) -> Result<()> {
+    match v {
+        ValueRef::Null => {}
+        ValueRef::Bool(b) => out.push(b as u8),
+        ValueRef::Int64(n) => out.extend_from_slice(&n.to_le_bytes()),
+        ValueRef::Uint64(n) => out.extend_from_slice(&n.to_le_bytes()),
+        ValueRef::Double(d) => {
+            refuse_non_finite(d)?;
+            out.extend_from_slice(&d.to_le_bytes());
+        }
+        ValueRef::Text(t) | ValueRef::Json(t) => put_lenenc_bytes(t.as_bytes(), out),
+        ValueRef::Decimal(t) => {
+            value::check_decimal(t)?;
+            put_lenenc_bytes(t.as_bytes(), out);
+        }
+        ValueRef::Bytes(b) => put_lenenc_bytes(b, out),
+        ValueRef::Date(d) => {
+            let (y, m, dd) = date_parts(d as i64)?;
+            out.push(4);
+            out.extend_from_slice(&y.to_le_bytes());
+            out.extend_from_slice(&[m, dd]);
+        }
+        ValueRef::Time(t) => {
+            let (h, m, s, us) = time_parts(t);
+            // Not negative, no days.
+            out.extend_from_slice(&[12, 0, 0, 0, 0, 0, h, m, s]);
+            out.extend_from_slice(&us.to_le_bytes());
+        }
+        ValueRef::Timestamp(t) | ValueRef::Timestamptz(t) => {
+            let (y, m, d, h, mi, s, us) = datetime_parts(t)?;
+            out.push(11);
+            out.extend_from_slice(&y.to_le_bytes());
+            out.extend_from_slice(&[m, d, h, mi, s]);
+            out.extend_from_slice(&us.to_le_bytes());
+        }
+        ValueRef::Uuid(u) => {
+            text.clear();
+            value::format_uuid(&u, text);
+            put_lenenc_bytes(text.as_bytes(), out);
+        }
+    }
+    Ok(())
 }
