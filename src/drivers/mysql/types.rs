@@ -11,8 +11,53 @@ use std::sync::Arc;
 /// Column metadata plus what decoding needs.
 pub(super) struct MyCols {
     pub(super) columns: Arc<[Column]>,
+    /// How each column's values lie in a row packet.
+    pub(super) wire: Vec<Wire>,
     /// Columns holding dates, checked for zero dates on every row.
     pub(super) date_cols: Vec<usize>,
+}
+
+/// How a column's value is written in the binary protocol's row packet
+/// (what the server sends for a prepared statement's result), and
+/// whether an integer is unsigned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Wire {
+    /// Little-endian integers of 1, 2, 4 or 8 bytes.
+    Int1(bool),
+    Int2(bool),
+    Int4(bool),
+    Int8(bool),
+    Float,
+    Double,
+    /// A length byte (0, 4, 7 or 11), then year, month, day, hour,
+    /// minute, second, microsecond as far as the length goes.
+    DateTime,
+    /// A length byte (0, 8 or 12), then sign, days, hour, minute,
+    /// second, microsecond.
+    Time,
+    /// No bytes (the NULL bitmap says NULL).
+    Null,
+    /// A length-encoded string: text, bytes, DECIMAL, JSON, BIT, ...
+    Bytes,
+}
+
+impl Wire {
+    fn of(ct: CT, unsigned: bool) -> Wire {
+        match ct {
+            CT::MYSQL_TYPE_TINY => Wire::Int1(unsigned),
+            CT::MYSQL_TYPE_SHORT | CT::MYSQL_TYPE_YEAR => Wire::Int2(unsigned),
+            CT::MYSQL_TYPE_LONG | CT::MYSQL_TYPE_INT24 => Wire::Int4(unsigned),
+            CT::MYSQL_TYPE_LONGLONG => Wire::Int8(unsigned),
+            CT::MYSQL_TYPE_FLOAT => Wire::Float,
+            CT::MYSQL_TYPE_DOUBLE => Wire::Double,
+            CT::MYSQL_TYPE_TIMESTAMP | CT::MYSQL_TYPE_DATE | CT::MYSQL_TYPE_NEWDATE | CT::MYSQL_TYPE_DATETIME => {
+                Wire::DateTime
+            }
+            CT::MYSQL_TYPE_TIME => Wire::Time,
+            CT::MYSQL_TYPE_NULL => Wire::Null,
+            _ => Wire::Bytes,
+        }
+    }
 }
 
 pub(super) fn engine_type_name(ct: CT, flags: ColumnFlags, binary: bool, len: u32) -> String {
@@ -58,12 +103,14 @@ pub(super) fn engine_type_name(ct: CT, flags: ColumnFlags, binary: bool, len: u3
 
 pub(super) fn columns(cols: &[mysql::Column]) -> MyCols {
     let mut columns = Vec::with_capacity(cols.len());
+    let mut wire = Vec::with_capacity(cols.len());
     let mut date_cols = Vec::new();
     for (i, c) in cols.iter().enumerate() {
         let ct = c.column_type();
         let flags = c.flags();
         let binary = c.character_set() == 63;
         let unsigned = flags.contains(ColumnFlags::UNSIGNED_FLAG);
+        wire.push(Wire::of(ct, unsigned));
         let kind = match ct {
             CT::MYSQL_TYPE_TINY if c.column_length() == 1 && !unsigned => K::Bool,
             CT::MYSQL_TYPE_LONGLONG if unsigned => K::Uint64,
@@ -94,7 +141,7 @@ pub(super) fn columns(cols: &[mysql::Column]) -> MyCols {
             list_of: None,
         });
     }
-    MyCols { columns: columns.into(), date_cols }
+    MyCols { columns: columns.into(), wire, date_cols }
 }
 
 /// (precision, scale) of a DECIMAL column: MySQL reports its display

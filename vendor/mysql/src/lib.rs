@@ -967,6 +967,8 @@ pub use crate::conn::pool::{Pool, PooledConn};
 pub use crate::conn::query::QueryWithParams;
 #[doc(inline)]
 pub use crate::conn::query_result::{Binary, QueryResult, ResultSet, SetColumns, Text};
+#[doc(hidden)]
+pub use crate::conn::query_result::KeelPacket;
 #[doc(inline)]
 pub use crate::conn::stmt::Statement;
 #[doc(inline)]

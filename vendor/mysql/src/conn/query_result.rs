@@ -332,6 +332,62 @@ impl<T: crate::prelude::Protocol> Iterator for ResultSet<'_, '_, '_, '_, T> {
     }
 }
 
+/// keel's patch (see Cargo.toml): one row of a result set as the server
+/// sent it, unparsed (the binary protocol's row packet for a statement's
+/// result): [`QueryResult::keel_next_packet`].
+#[doc(hidden)]
+pub struct KeelPacket(crate::buffer_pool::Buffer);
+
+impl std::ops::Deref for KeelPacket {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl<T: crate::prelude::Protocol> QueryResult<'_, '_, '_, T> {
+    /// keel's patch (see Cargo.toml): as [`Iterator::next`], with the
+    /// row's packet as it came, for a caller that reads the values out of
+    /// it itself instead of as a [`Row`] of owned values.
+    #[doc(hidden)]
+    pub fn keel_next_packet(&mut self) -> Option<Result<KeelPacket>> {
+        use SetIteratorState::*;
+
+        let state = std::mem::replace(&mut self.state, OnBoundary);
+
+        match state {
+            InSet(cols) => match self.conn.next_row_packet() {
+                Ok(Some(pld)) => {
+                    self.state = InSet(cols);
+                    Some(Ok(KeelPacket(pld)))
+                }
+                Ok(None) => {
+                    self.handle_next();
+                    None
+                }
+                Err(e) => {
+                    self.handle_next();
+                    Some(Err(e))
+                }
+            },
+            InEmptySet(_) => {
+                self.handle_next();
+                None
+            }
+            Errored(err) => {
+                self.handle_next();
+                Some(Err(err))
+            }
+            OnBoundary => None,
+            Done => {
+                self.state = Done;
+                None
+            }
+        }
+    }
+}
+
 impl<T: crate::prelude::Protocol> Iterator for QueryResult<'_, '_, '_, T> {
     type Item = Result<Row>;
 
