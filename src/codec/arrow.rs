@@ -174,15 +174,21 @@ impl Target {
     }
 
     fn builder(self, cap: usize) -> Col {
+        self.builder_sized(cap, cap * 8)
+    }
+
+    /// As [`Target::builder`], with room for `data` bytes of text or
+    /// binary values.
+    fn builder_sized(self, cap: usize, data: usize) -> Col {
         match self {
             Target::Bool => Col::Bool(BooleanBuilder::with_capacity(cap)),
             Target::Int64 => Col::Int64(Int64Builder::with_capacity(cap)),
             Target::UInt64 => Col::UInt64(UInt64Builder::with_capacity(cap)),
             Target::Float64 => Col::Float64(Float64Builder::with_capacity(cap)),
             Target::Text | Target::Json | Target::DecimalText => {
-                Col::Utf8(StringBuilder::with_capacity(cap, cap * 8))
+                Col::Utf8(StringBuilder::with_capacity(cap, data))
             }
-            Target::Binary => Col::Binary(BinaryBuilder::with_capacity(cap, cap * 8)),
+            Target::Binary => Col::Binary(BinaryBuilder::with_capacity(cap, data)),
             Target::Date => Col::Date(Date32Builder::with_capacity(cap)),
             Target::Time => Col::Time(Time64MicrosecondBuilder::with_capacity(cap)),
             Target::Timestamp => Col::Timestamp(TimestampMicrosecondBuilder::with_capacity(cap)),
@@ -203,9 +209,9 @@ impl Target {
     /// As [`Target::builder`], filling `old` (the buffers of a batch its
     /// consumer has released, [`Recycler::take`]) again where they are
     /// of this type: no new memory for values and offsets.
-    fn builder_from(self, cap: usize, old: Recycled) -> Col {
+    fn builder_from(self, cap: usize, data: usize, old: Recycled) -> Col {
         if old.iter().all(Option::is_none) {
-            return self.builder(cap);
+            return self.builder_sized(cap, data);
         }
         let [a, b] = old;
         match self {
@@ -223,12 +229,12 @@ impl Target {
                 Col::Decimal256(primitive_from::<Decimal256Type>(a, cap).with_data_type(DataType::Decimal256(p, s)))
             }
             Target::Text | Target::Json | Target::DecimalText => {
-                let (offsets, values) = bytes_from(a, b, cap);
+                let (offsets, values) = bytes_from(a, b, cap, data);
                 // SAFETY: no values, one offset 0: an empty array's buffers.
                 Col::Utf8(unsafe { StringBuilder::new_from_buffer(offsets, values, None) })
             }
             Target::Binary => {
-                let (offsets, values) = bytes_from(a, b, cap);
+                let (offsets, values) = bytes_from(a, b, cap, data);
                 // SAFETY: as above.
                 Col::Binary(unsafe { BinaryBuilder::new_from_buffer(offsets, values, None) })
             }
@@ -250,12 +256,13 @@ fn primitive_from<T: ArrowPrimitiveType>(old: Option<Buffer>, cap: usize) -> Pri
     PrimitiveBuilder::new_from_buffer(MutableBuffer::from(reused::<T::Native>(old, cap)), None)
 }
 
-/// The offsets (holding the first, 0) and values of an empty utf8 or
-/// binary array, in released buffers where there are some.
-fn bytes_from(offsets: Option<Buffer>, values: Option<Buffer>, cap: usize) -> (MutableBuffer, MutableBuffer) {
+/// The offsets (holding the first, 0) and values (room for `data`
+/// bytes) of an empty utf8 or binary array, in released buffers where
+/// there are some.
+fn bytes_from(offsets: Option<Buffer>, values: Option<Buffer>, cap: usize, data: usize) -> (MutableBuffer, MutableBuffer) {
     let mut o = reused::<i32>(offsets, cap + 1);
     o.push(0);
-    (MutableBuffer::from(o), MutableBuffer::from(reused::<u8>(values, cap * 8)))
+    (MutableBuffer::from(o), MutableBuffer::from(reused::<u8>(values, data)))
 }
 
 /// The buffers one column of a released batch gives back: its values (or
@@ -384,6 +391,16 @@ enum Col {
 }
 
 impl Col {
+    /// The bytes of text or binary values appended so far (0 for other
+    /// columns).
+    fn value_bytes(&self) -> usize {
+        match self {
+            Col::Utf8(b) => b.values_slice().len(),
+            Col::Binary(b) => b.values_slice().len(),
+            _ => 0,
+        }
+    }
+
     fn finish(&mut self) -> ArrayRef {
         match self {
             Col::Bool(b) => Arc::new(b.finish()),
@@ -737,6 +754,10 @@ pub struct ArrowReader {
     done: bool,
     /// The buffers of batches the consumer has released.
     recycler: Arc<Recycler>,
+    /// For each text or binary column, the bytes a row of the last batch
+    /// took (rounded up; 0 before the first): the next batch's values get
+    /// room for as many from the start, instead of growing by copies.
+    row_bytes: Vec<usize>,
 }
 
 impl ArrowReader {
@@ -770,6 +791,7 @@ impl ArrowReader {
             columnar: None,
             done: false,
             recycler: Arc::default(),
+            row_bytes: Vec::new(),
         };
         let first = r.read_batch()?;
         for t in &mut r.targets {
@@ -832,7 +854,14 @@ impl ArrowReader {
             .enumerate()
             .map(|(i, (t, l))| match l {
                 Some(elem) => Col::list(*elem, cap),
-                None => t.builder_from(cap, self.recycler.take(i)),
+                None => {
+                    // The last batch's bytes a row, and a sixteenth more.
+                    let data = match self.row_bytes.get(i) {
+                        Some(&b) if b > 0 => b.saturating_mul(cap).saturating_add(b.saturating_mul(cap) / 16),
+                        _ => cap * 8,
+                    };
+                    t.builder_from(cap, data, self.recycler.take(i))
+                }
             })
             .collect();
         let mut n = 0usize;
@@ -911,6 +940,7 @@ impl ArrowReader {
         if n == 0 {
             return Ok(None);
         }
+        self.row_bytes = cols.iter().map(|c| c.value_bytes().div_ceil(n)).collect();
         Ok(Some((cols.iter_mut().map(Col::finish).collect(), n)))
     }
 

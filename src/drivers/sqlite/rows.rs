@@ -183,6 +183,13 @@ impl DriverRows for SqliteRows {
                 // SAFETY: the row's text, valid until the next step/reset,
                 // which needs &mut self.
                 let bytes: &[u8] = if cell.p.is_null() { &[] } else { unsafe { std::slice::from_raw_parts(cell.p, cell.n) } };
+                // A timestamp column's usual text, read as it lies (the
+                // form is ASCII, so no UTF-8 check).
+                if kind == Type::Timestamp {
+                    if let Some(t) = crate::core::value::parse_common_timestamp(bytes) {
+                        return ValueRef::Timestamp(t);
+                    }
+                }
                 match std::str::from_utf8(bytes) {
                     Ok(t) => typed_text(kind, t),
                     // Invalid UTF-8 stays readable as bytes.
