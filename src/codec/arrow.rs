@@ -855,9 +855,14 @@ impl ArrowReader {
             .map(|(i, (t, l))| match l {
                 Some(elem) => Col::list(*elem, cap),
                 None => {
-                    // The last batch's bytes a row, and a sixteenth more.
+                    // The last batch's bytes a row, and a sixteenth more,
+                    // up to what ends a batch (`SOFT_BYTE_LIMIT`): one
+                    // large value must not reserve room for `cap` more.
                     let data = match self.row_bytes.get(i) {
-                        Some(&b) if b > 0 => b.saturating_mul(cap).saturating_add(b.saturating_mul(cap) / 16),
+                        Some(&b) if b > 0 => {
+                            let want = b.saturating_mul(cap);
+                            want.saturating_add(want / 16).min(SOFT_BYTE_LIMIT)
+                        }
                         _ => cap * 8,
                     };
                     t.builder_from(cap, data, self.recycler.take(i))
