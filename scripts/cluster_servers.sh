@@ -1,47 +1,51 @@
 #!/usr/bin/env bash
 # The several-server test setups, each of the tests' own under build/ (the
 # machine's PostgreSQL on 5432 and MariaDB on 3306 are left alone):
-#   - a PostgreSQL primary on 127.0.0.1:55441 (build/pg-pair/primary) and a
-#     streaming-replication hot standby of it on 55442 (pg_basebackup -R into
+#   - a PostgreSQL primary on 127.0.0.1:25441 (build/pg-pair/primary) and a
+#     streaming-replication hot standby of it on 25442 (pg_basebackup -R into
 #     build/pg-pair/standby): the routing tests (target_session_attrs) and
 #     PgBouncer use it;
-#   - a second pair on 55445/55446 (build/pg-failover/...) that the failover
+#   - a second pair on 25445/25446 (build/pg-failover/...) that the failover
 #     test uses up: it stops the primary and promotes the standby, so this
 #     script makes it afresh each time;
-#   - Debian's PgBouncer on 127.0.0.1:55443 in front of the first primary,
+#   - Debian's PgBouncer on 127.0.0.1:25443 in front of the first primary,
 #     with database keel_session in session pooling and keel_transaction in
 #     transaction pooling;
-#   - a three-node MariaDB Galera cluster (galera-4) on 127.0.0.1:33311,
-#     33312 and 33313 (build/galera/node1..3; group communication on
-#     45671-45673, state transfer by rsync on 45691-45693), made afresh each
+#   - a three-node MariaDB Galera cluster (galera-4) on 127.0.0.1:23311,
+#     23312 and 23313 (build/galera/node1..3; group communication on
+#     25671-25673, state transfer by rsync on 25691-25693), made afresh each
 #     time: its test kills a node.
 # Missing programs (pgbouncer, galera-4, rsync) are installed from Debian's
-# packages.
+# packages. Every port here (and in tls_servers.sh) lies below Linux's
+# range of ephemeral ports (32768-60999 by default): a port in it can be
+# taken, between the check that it is free and the server's bind, by any
+# outgoing connection's local end (a Galera node once failed to start so,
+# its port held by another connection's local end).
 #
 # Source it after scripts/servers.sh (`. scripts/cluster_servers.sh`), and
 # call keel_cluster_servers_stop when done (scripts/test.sh does, also on
 # exit). Exports what tests/several_servers.rs and tests/conformance.rs read:
-#   KEEL_TEST_PG_PAIR_URL        postgres://keel_test:...@127.0.0.1:55441,127.0.0.1:55442/keel_test
+#   KEEL_TEST_PG_PAIR_URL        postgres://keel_test:...@127.0.0.1:25441,127.0.0.1:25442/keel_test
 #   KEEL_TEST_PG_FAILOVER_URL    the same for the failover pair
 #   KEEL_TEST_PG_FAILOVER_STOP_PRIMARY  a shell command that stops the failover pair's primary
 #   KEEL_TEST_PG_FAILOVER_PROMOTE       a shell command that promotes its standby (and waits)
 #   KEEL_TEST_PGBOUNCER_SESSION_URL      through PgBouncer, session pooling
 #   KEEL_TEST_PGBOUNCER_TRANSACTION_URL  through PgBouncer, transaction pooling
-#   KEEL_TEST_GALERA_URL         mysql://keel_test:...@127.0.0.1:33311,127.0.0.1:33312,127.0.0.1:33313/keel_test
+#   KEEL_TEST_GALERA_URL         mysql://keel_test:...@127.0.0.1:23311,127.0.0.1:23312,127.0.0.1:23313/keel_test
 #   KEEL_TEST_GALERA_KILL_NODE3  a shell command that kills node 3 (SIGKILL)
 # A URL already set in the environment is kept and that setup is not
 # started. Runs as root, or with sudo (the servers run as postgres).
 
 _KEEL_CL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _KEEL_CL_BUILD="$_KEEL_CL_ROOT/build"
-KEEL_PAIR_PORT="${KEEL_PAIR_PORT:-55441}"
-KEEL_FAILOVER_PORT="${KEEL_FAILOVER_PORT:-55445}"
-KEEL_PGBOUNCER_PORT="${KEEL_PGBOUNCER_PORT:-55443}"
+KEEL_PAIR_PORT="${KEEL_PAIR_PORT:-25441}"
+KEEL_FAILOVER_PORT="${KEEL_FAILOVER_PORT:-25445}"
+KEEL_PGBOUNCER_PORT="${KEEL_PGBOUNCER_PORT:-25443}"
 _KEEL_CL_PW=keel_test_pw
 _KEEL_CL_PG_STARTED=()
 _KEEL_CL_BOUNCER_PID=""
 _KEEL_CL_GALERA_PIDFILES=()
-KEEL_GALERA_PORT="${KEEL_GALERA_PORT:-33311}"
+KEEL_GALERA_PORT="${KEEL_GALERA_PORT:-23311}"
 
 _cl_as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 _cl_as() {
@@ -222,8 +226,8 @@ _cl_galera() {
         _cl_stop_mariadbd "$dir/node$i/mariadbd.pid"
     done
     for i in 0 1 2; do
-        if _cl_port_open $((KEEL_GALERA_PORT + i)) || _cl_port_open $((45671 + i)); then
-            echo "cluster_servers.sh: a Galera port (127.0.0.1:$((KEEL_GALERA_PORT + i)) or $((45671 + i))) is taken" >&2
+        if _cl_port_open $((KEEL_GALERA_PORT + i)) || _cl_port_open $((25671 + i)); then
+            echo "cluster_servers.sh: a Galera port (127.0.0.1:$((KEEL_GALERA_PORT + i)) or $((25671 + i))) is taken" >&2
             return 1
         fi
     done
@@ -233,7 +237,7 @@ _cl_galera() {
     # does, so that the main MariaDB's tools never take these for it.
     local exe="$dir/keel-galera-mariadbd"
     _cl_as_root install -m 755 "$mariadbd" "$exe" || return 1
-    local members="127.0.0.1:45671,127.0.0.1:45672,127.0.0.1:45673"
+    local members="127.0.0.1:25671,127.0.0.1:25672,127.0.0.1:25673"
     for i in 1 2 3; do
         local n="$dir/node$i" port=$((KEEL_GALERA_PORT + i - 1))
         _cl_as_root install -d -o mysql -g mysql -m 750 "$n" || return 1
@@ -264,10 +268,10 @@ wsrep-provider = $provider
 wsrep-cluster-name = keel_test
 wsrep-cluster-address = gcomm://$members
 wsrep-node-name = node$i
-wsrep-node-address = 127.0.0.1:$((45670 + i))
-wsrep-provider-options = "gmcast.listen_addr=tcp://127.0.0.1:$((45670 + i));ist.recv_addr=127.0.0.1:$((45680 + i));gcache.size=16M"
+wsrep-node-address = 127.0.0.1:$((25670 + i))
+wsrep-provider-options = "gmcast.listen_addr=tcp://127.0.0.1:$((25670 + i));ist.recv_addr=127.0.0.1:$((25680 + i));gcache.size=16M"
 wsrep-sst-method = rsync
-wsrep-sst-receive-address = 127.0.0.1:$((45690 + i))
+wsrep-sst-receive-address = 127.0.0.1:$((25690 + i))
 EOF
     done
     for i in 1 2 3; do

@@ -2,10 +2,10 @@
 # The extra database servers of the TLS tests, each a server of the tests'
 # own under build/ (the machine's PostgreSQL on 5432 and MariaDB on 3306 are
 # left alone):
-#   - PostgreSQL on 127.0.0.1:55433 (build/pg-cert) that takes TLS
+#   - PostgreSQL on 127.0.0.1:25433 (build/pg-cert) that takes TLS
 #     connections only and authenticates them by client certificate
 #     (pg_hba `hostssl ... cert`: the certificate's CN is the user name);
-#   - MariaDB on 127.0.0.1:33307 (build/mariadb-tls) with TLS on, a user with
+#   - MariaDB on 127.0.0.1:23307 (build/mariadb-tls) with TLS on, a user with
 #     a password and one created REQUIRE X509; it also runs with
 #     local_infile off, the one server of the tests that does, for the test
 #     of ingest's fallback from LOAD DATA LOCAL INFILE to INSERTs
@@ -26,9 +26,9 @@
 #   KEEL_TEST_TLS_CLIENT_KEY   its key
 #   KEEL_TEST_TLS_OTHER_CERT   a client certificate for keel_cert from another CA
 #   KEEL_TEST_TLS_OTHER_KEY    its key (also: a key that is not CLIENT_CERT's)
-#   KEEL_TEST_POSTGRES_CERT_URL   postgres://keel_cert@127.0.0.1:55433/postgres
-#   KEEL_TEST_MYSQL_TLS_URL       mysql://keel_test:keel_test_pw@127.0.0.1:33307/keel_test
-#   KEEL_TEST_MYSQL_TLS_CERT_URL  mysql://keel_cert@127.0.0.1:33307/keel_test (REQUIRE X509)
+#   KEEL_TEST_POSTGRES_CERT_URL   postgres://keel_cert@127.0.0.1:25433/postgres
+#   KEEL_TEST_MYSQL_TLS_URL       mysql://keel_test:keel_test_pw@127.0.0.1:23307/keel_test
+#   KEEL_TEST_MYSQL_TLS_CERT_URL  mysql://keel_cert@127.0.0.1:23307/keel_test (REQUIRE X509)
 # A URL already set in the environment is kept and that server is not
 # started (set the KEEL_TEST_TLS_* files to match it; they are kept too). A server whose programs are not installed is skipped with a
 # line saying so (its tests then print `skipped: ...`); one that is
@@ -38,8 +38,8 @@
 _KEEL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _KEEL_BUILD="$_KEEL_ROOT/build"
 _KEEL_TLS="$_KEEL_BUILD/tls"
-KEEL_TLS_PG_PORT="${KEEL_TLS_PG_PORT:-55433}"
-KEEL_TLS_MY_PORT="${KEEL_TLS_MY_PORT:-33307}"
+KEEL_TLS_PG_PORT="${KEEL_TLS_PG_PORT:-25433}"
+KEEL_TLS_MY_PORT="${KEEL_TLS_MY_PORT:-23307}"
 _KEEL_TLS_PG_STARTED=""
 _KEEL_TLS_MY_STARTED=""
 
