@@ -1960,6 +1960,40 @@ fn mariadb_ingest_uses_bulk_execute() {
     assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t}"), &[]), 25_005);
     assert_eq!(ingest(conn, &t.name, &mut id3_stream(30_000, 2), Append), Ok(2));
     assert_eq!(common::int(&c, &format!("SELECT count(*) FROM {t}"), &[]), 25_007);
+    // Three rows of 13 MB: two pass half of max_allowed_packet (64 MiB
+    // on the test server), so the third starts a second command.
+    let t4 = e.table("arrow_bulk_large");
+    e.db.exec(&format!("CREATE TABLE {t4} (id BIGINT, b LONGBLOB)"), &[]).unwrap();
+    {
+        use arrow_array::{BinaryArray, Int64Array};
+        use std::sync::Arc;
+        let big: Vec<Vec<u8>> = (0..3u8).map(|k| vec![b'a' + k; 13_000_000]).collect();
+        let schema = Arc::new(arrow_schema::Schema::new(vec![
+            arrow_schema::Field::new("id", DataType::Int64, false),
+            arrow_schema::Field::new("b", DataType::Binary, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(Int64Array::from(vec![1, 2, 3])),
+                Arc::new(BinaryArray::from(big.iter().map(|v| v.as_slice()).collect::<Vec<_>>())),
+            ],
+        )
+        .unwrap();
+        let mut s = FFI_ArrowArrayStream::new(Box::new(arrow_array::RecordBatchIterator::new(vec![Ok(batch)], schema)));
+        let before = status("Com_insert");
+        assert_eq!(ingest(conn, &t4.name, &mut s, Append), Ok(3));
+        assert_eq!(status("Com_insert"), before + 2, "two commands");
+    }
+    assert_eq!(
+        rows(&c, &format!("SELECT id, length(b), left(b, 1), right(b, 1) FROM {t4} ORDER BY id"), &[]),
+        (0..3u8)
+            .map(|k| {
+                let ch = ((b'a' + k) as char).to_string();
+                vec![Value::Int64(k as i64 + 1), Value::Int64(13_000_000), Value::Bytes(ch.clone().into()), Value::Bytes(ch.into())]
+            })
+            .collect::<Vec<_>>()
+    );
     // Values travel by their Arrow type: bytes into a text column, text
     // into a BLOB, a bool into an INT arrive as the server converts them.
     let t3 = e.table("arrow_bulk_cross");
