@@ -13,7 +13,7 @@
 #     transaction pooling;
 #   - a three-node MariaDB Galera cluster (galera-4) on 127.0.0.1:23311,
 #     23312 and 23313 (build/galera/node1..3; group communication on
-#     25671-25673, state transfer by rsync on 25691-25693), made afresh each
+#     23321-23323, state transfer by rsync on 23341-23343), made afresh each
 #     time: its test kills a node.
 # Missing programs (pgbouncer, galera-4, rsync) are installed from Debian's
 # packages. Every port here (and in tls_servers.sh) lies below Linux's
@@ -226,8 +226,8 @@ _cl_galera() {
         _cl_stop_mariadbd "$dir/node$i/mariadbd.pid"
     done
     for i in 0 1 2; do
-        if _cl_port_open $((KEEL_GALERA_PORT + i)) || _cl_port_open $((25671 + i)); then
-            echo "cluster_servers.sh: a Galera port (127.0.0.1:$((KEEL_GALERA_PORT + i)) or $((25671 + i))) is taken" >&2
+        if _cl_port_open $((KEEL_GALERA_PORT + i)) || _cl_port_open $((23321 + i)); then
+            echo "cluster_servers.sh: a Galera port (127.0.0.1:$((KEEL_GALERA_PORT + i)) or $((23321 + i))) is taken" >&2
             return 1
         fi
     done
@@ -237,7 +237,7 @@ _cl_galera() {
     # does, so that the main MariaDB's tools never take these for it.
     local exe="$dir/keel-galera-mariadbd"
     _cl_as_root install -m 755 "$mariadbd" "$exe" || return 1
-    local members="127.0.0.1:25671,127.0.0.1:25672,127.0.0.1:25673"
+    local members="127.0.0.1:23321,127.0.0.1:23322,127.0.0.1:23323"
     for i in 1 2 3; do
         local n="$dir/node$i" port=$((KEEL_GALERA_PORT + i - 1))
         _cl_as_root install -d -o mysql -g mysql -m 750 "$n" || return 1
@@ -268,10 +268,10 @@ wsrep-provider = $provider
 wsrep-cluster-name = keel_test
 wsrep-cluster-address = gcomm://$members
 wsrep-node-name = node$i
-wsrep-node-address = 127.0.0.1:$((25670 + i))
-wsrep-provider-options = "gmcast.listen_addr=tcp://127.0.0.1:$((25670 + i));ist.recv_addr=127.0.0.1:$((25680 + i));gcache.size=16M"
+wsrep-node-address = 127.0.0.1:$((23320 + i))
+wsrep-provider-options = "gmcast.listen_addr=tcp://127.0.0.1:$((23320 + i));ist.recv_addr=127.0.0.1:$((23330 + i));gcache.size=16M"
 wsrep-sst-method = rsync
-wsrep-sst-receive-address = 127.0.0.1:$((25690 + i))
+wsrep-sst-receive-address = 127.0.0.1:$((23340 + i))
 EOF
     done
     for i in 1 2 3; do
