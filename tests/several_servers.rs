@@ -93,10 +93,6 @@ fn target_session_attrs_pick_the_server() {
     rw.exec(&format!("DROP TABLE IF EXISTS {t}"), &[]).unwrap();
     rw.exec(&format!("CREATE TABLE {t} (id INT PRIMARY KEY)"), &[]).unwrap();
     rw.exec(&format!("INSERT INTO {t} VALUES (7)"), &[]).unwrap();
-    // The standby refuses writes: SQLSTATE 25006, did not commit.
-    let e = ro.exec(&format!("INSERT INTO {t} VALUES (8)"), &[]).unwrap_err();
-    assert_eq!(e.sqlstate, "25006", "{e}");
-    assert_eq!(e.retry, RetrySafety::NotCommitted, "{e}");
     let mut seen = false;
     for _ in 0..200 {
         let c = ro.checkout().unwrap();
@@ -111,6 +107,12 @@ fn target_session_attrs_pick_the_server() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     assert!(seen, "the row written on the primary never reached the standby");
+    // The standby refuses writes: SQLSTATE 25006, did not commit. (Asked
+    // only now that the standby has the table: before it replays the
+    // CREATE, the INSERT fails on the missing table instead.)
+    let e = ro.exec(&format!("INSERT INTO {t} VALUES (8)"), &[]).unwrap_err();
+    assert_eq!(e.sqlstate, "25006", "{e}");
+    assert_eq!(e.retry, RetrySafety::NotCommitted, "{e}");
     rw.exec(&format!("DROP TABLE {t}"), &[]).unwrap();
 }
 
