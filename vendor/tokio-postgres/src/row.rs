@@ -100,7 +100,58 @@ where
 pub struct Row {
     statement: Statement,
     body: DataRowBody,
-    ranges: Vec<Option<Range<usize>>>,
+    ranges: Ranges,
+}
+
+/// keel's change (see Cargo.toml): where each value of a row lies in its
+/// message, kept inside the row for rows of up to [`INLINE_RANGES`]
+/// columns (start and length; a NULL's start is `u32::MAX`) instead of in
+/// a vector of its own, which cost an allocation and a free per row.
+#[derive(Clone)]
+enum Ranges {
+    Inline(u8, [(u32, u32); INLINE_RANGES]),
+    Heap(Vec<Option<Range<usize>>>),
+}
+
+const INLINE_RANGES: usize = 16;
+
+impl Ranges {
+    fn read(body: &DataRowBody) -> Result<Ranges, Error> {
+        let mut it = body.ranges();
+        let mut items = [(0u32, 0u32); INLINE_RANGES];
+        let mut n = 0;
+        while let Some(r) = it.next().map_err(Error::parse)? {
+            if n == INLINE_RANGES {
+                // Too many columns: every range again, in a vector.
+                return body.ranges().collect().map(Ranges::Heap).map_err(Error::parse);
+            }
+            items[n] = match r {
+                // A message is at most 1 GB: its offsets fit 32 bits.
+                Some(r) => (r.start as u32, (r.end - r.start) as u32),
+                None => (u32::MAX, 0),
+            };
+            n += 1;
+        }
+        Ok(Ranges::Inline(n as u8, items))
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Ranges::Inline(n, _) => *n as usize,
+            Ranges::Heap(v) => v.len(),
+        }
+    }
+
+    fn get(&self, idx: usize) -> Option<Range<usize>> {
+        match self {
+            Ranges::Inline(n, items) => {
+                assert!(idx < *n as usize, "column index out of range");
+                let (start, len) = items[idx];
+                (start != u32::MAX).then(|| start as usize..start as usize + len as usize)
+            }
+            Ranges::Heap(v) => v[idx].clone(),
+        }
+    }
 }
 
 impl fmt::Debug for Row {
@@ -113,7 +164,7 @@ impl fmt::Debug for Row {
 
 impl Row {
     pub(crate) fn new(statement: Statement, body: DataRowBody) -> Result<Row, Error> {
-        let ranges = body.ranges().collect().map_err(Error::parse)?;
+        let ranges = Ranges::read(&body)?;
         let row = Row {
             statement,
             body,
@@ -202,7 +253,7 @@ impl Row {
 
     /// Get the raw bytes for the column at the given index.
     fn col_buffer(&self, idx: usize) -> Option<&[u8]> {
-        let range = self.ranges[idx].to_owned()?;
+        let range = self.ranges.get(idx)?;
         Some(&self.body.buffer()[range])
     }
 }
