@@ -170,6 +170,11 @@ impl Command {
     }
 }
 
+/// `e`, about the `n` rows from row `first` that went as one command.
+fn about_rows(e: Error, first: u64, n: u64) -> Error {
+    e.context(format_args!("rows {first} to {}, sent as one bulk command", first + n - 1))
+}
+
 /// The commands of one ingest on the connection: at most one sent and
 /// not yet answered.
 struct Pipe<'a> {
@@ -188,9 +193,7 @@ impl Pipe<'_> {
         let first = self.loaded;
         let rows = cmd.rows as u64;
         let c = self.shared.conn()?;
-        self.shared
-            .check(c.keel_send_command(&cmd.bytes))
-            .map_err(|e| e.context(format_args!("rows {first} to {}, sent as one bulk command", first + rows - 1)))?;
+        self.shared.check(c.keel_send_command(&cmd.bytes)).map_err(|e| about_rows(e, first, rows))?;
         self.sent = Some((first, rows));
         cmd.bytes.truncate(cmd.head);
         cmd.rows = 0;
@@ -200,7 +203,7 @@ impl Pipe<'_> {
     /// Read the answer to the command in flight, if one is.
     fn finish(&mut self) -> Result<()> {
         let Some((first, n)) = self.sent.take() else { return Ok(()) };
-        let context = |e: Error| e.context(format_args!("rows {first} to {}, sent as one bulk command", first + n - 1));
+        let context = |e: Error| about_rows(e, first, n);
         let c = self.shared.conn()?;
         self.shared.check(c.keel_read_result()).map_err(context)?;
         // One command, whose OK packet counts its rows (a plain INSERT
